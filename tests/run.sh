@@ -1,0 +1,52 @@
+#!/bin/bash
+# Runs every lu2k test and ends with the line "N passed, N failed".
+#
+#   tests/run.sh [BUILD_DIR] [PATTERN]
+#
+# Tests are (1) the unit-test programs in BUILD_DIR/tests/ and (2) the scripts
+# tests/*/test-*.sh (integration, netns, vm). Each gets LU2K_BUILD (absolute
+# path of BUILD_DIR) in its environment. Exit status 0 = pass, 77 = skipped
+# (the reason on its last output line), anything else = fail. Every test runs
+# under a timeout (LU2K_TEST_TIMEOUT, default 600 s); its output is kept in
+# BUILD_DIR/test-logs/ and the tail is shown when it fails.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$top/build/san}" && pwd) || exit 2
+pattern=${2:-}
+export LU2K_BUILD=$build LU2K_TOP=$top
+: "${LU2K_TEST_TIMEOUT:=600}"
+logs=$build/test-logs
+mkdir -p "$logs"
+pass=0 fail=0 skip=0 failed=()
+
+run_one() {
+	local name=$1; shift
+	local log=$logs/$name.log t0=$SECONDS rc
+	[ -n "$pattern" ] && [[ $name != *$pattern* ]] && return
+	timeout -k 10 "$LU2K_TEST_TIMEOUT" "$@" >"$log" 2>&1 </dev/null
+	rc=$?
+	local dt=$((SECONDS - t0))
+	case $rc in
+	0) pass=$((pass + 1)); printf 'PASS  %-40s %4ds\n' "$name" "$dt" ;;
+	77) skip=$((skip + 1)); printf 'SKIP  %-40s %4ds  %s\n' "$name" "$dt" "$(tail -n 1 "$log")" ;;
+	*) fail=$((fail + 1)); failed+=("$name")
+	   [ $rc = 124 ] && echo "(timed out after ${LU2K_TEST_TIMEOUT}s)" >>"$log"
+	   printf 'FAIL  %-40s %4ds  (exit %d, log %s)\n' "$name" "$dt" "$rc" "$log"
+	   tail -n 25 "$log" | sed 's/^/      | /' ;;
+	esac
+}
+
+for t in "$build"/tests/*; do
+	[ -x "$t" ] && [ -f "$t" ] || continue
+	run_one "$(basename "$t")" "$t"
+done
+for t in "$top"/tests/*/test-*.sh; do
+	[ -x "$t" ] || continue
+	run_one "$(basename "$(dirname "$t")")/$(basename "$t" .sh)" "$t"
+done
+
+echo
+[ ${#failed[@]} -gt 0 ] && echo "failed: ${failed[*]}"
+echo "$skip skipped"
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
