@@ -1,0 +1,3 @@
+# libcommon: what the daemon, liblu2k and the tools share (NIDs, ...).
+$(eval $(call lu2k_lib,common,$(wildcard common/*.c)))
+$(eval $(call lu2k_test,test_nid,tests/unit/test_nid.c,common))
