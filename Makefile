@@ -43,7 +43,7 @@ check:
 test: check
 
 style:
-	@files=$$(git ls-files '*.c' '*.h' | grep -v '^kernel/'); \
+	@files=$$(git ls-files '*.c' '*.h' | grep -Ev '^(kernel|include)/'); \
 	clang-format --dry-run --Werror $$files && echo "style: clang-format clean"
 
 clean:

@@ -32,8 +32,7 @@ int lu2k_nid_to_sockaddr(const struct lu2k_nid *nid, unsigned short port,
 			 struct sockaddr_storage *ss);
 
 /* A NID from an address (the network number and type given). Returns 0 or -EAFNOSUPPORT. */
-int lu2k_nid_from_sockaddr(const struct sockaddr *sa, unsigned int net_num,
-			   struct lu2k_nid *nid);
+int lu2k_nid_from_sockaddr(const struct sockaddr *sa, unsigned int net_num, struct lu2k_nid *nid);
 
 /* The network number, host order. */
 unsigned int lu2k_nid_net(const struct lu2k_nid *nid);

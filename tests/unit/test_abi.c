@@ -96,17 +96,17 @@ static void test_tx_desc_check(void)
 	d.payload_len = 4096;
 	T_EQ(lu2k_tx_desc_check(&s, &d), 0);
 
-	b = d, b.buf_off = s.tx_pool_off + s.tx_pool_size - 100;	/* runs out of the pool */
+	b = d, b.buf_off = s.tx_pool_off + s.tx_pool_size - 100; /* runs out of the pool */
 	T_EQ(lu2k_tx_desc_check(&s, &b), -22);
-	b = d, b.buf_off = s.rx_pool_off;				/* wrong pool */
+	b = d, b.buf_off = s.rx_pool_off; /* wrong pool */
 	T_EQ(lu2k_tx_desc_check(&s, &b), -22);
-	b = d, b.buf_off = ~0ULL - 10;					/* overflow */
+	b = d, b.buf_off = ~0ULL - 10; /* overflow */
 	T_EQ(lu2k_tx_desc_check(&s, &b), -22);
-	b = d, b.payload_len = s.max_msg_size;				/* too big */
+	b = d, b.payload_len = s.max_msg_size; /* too big */
 	T_EQ(lu2k_tx_desc_check(&s, &b), -90);
 	b = d, b.hdr_len = LU2K_HDR_MAX + 1;
 	T_EQ(lu2k_tx_desc_check(&s, &b), -22);
-	b = d, b.nexthop = nid4(10, 0, 0, 1);				/* differs, not routed */
+	b = d, b.nexthop = nid4(10, 0, 0, 1); /* differs, not routed */
 	T_EQ(lu2k_tx_desc_check(&s, &b), -22);
 	b.flags = LU2K_TX_ROUTED;
 	T_EQ(lu2k_tx_desc_check(&s, &b), 0);
@@ -114,11 +114,11 @@ static void test_tx_desc_check(void)
 	T_EQ(lu2k_tx_desc_check(&s, &b), -22);
 	b = d, b.reserved[1] = 3;
 	T_EQ(lu2k_tx_desc_check(&s, &b), -22);
-	b = d, b.target.type = 2;					/* a socklnd NID */
+	b = d, b.target.type = 2; /* a socklnd NID */
 	T_EQ(lu2k_tx_desc_check(&s, &b), -22);
-	b = d, b.target.addr[9] = 1;					/* junk past an IPv4 address */
+	b = d, b.target.addr[9] = 1; /* junk past an IPv4 address */
 	T_EQ(lu2k_tx_desc_check(&s, &b), -22);
-	b = d, b.target.size = 12, b.nexthop.size = 12;			/* IPv6 needs the feature */
+	b = d, b.target.size = 12, b.nexthop.size = 12; /* IPv6 needs the feature */
 	T_EQ(lu2k_tx_desc_check(&s, &b), 0);
 	s.features &= ~LU2K_FEAT_IPV6;
 	T_EQ(lu2k_tx_desc_check(&s, &b), -22);
@@ -138,7 +138,7 @@ static void test_rx_free_cpl_evt_checks(void)
 	r.payload_len = 100;
 	r.alloc_len = 4096;
 	T_EQ(lu2k_rx_desc_check(&s, &r), 0);
-	rb = r, rb.alloc_len = 100;				/* message longer than its range */
+	rb = r, rb.alloc_len = 100; /* message longer than its range */
 	T_EQ(lu2k_rx_desc_check(&s, &rb), -22);
 	rb = r, rb.buf_off = s.tx_pool_off;
 	T_EQ(lu2k_rx_desc_check(&s, &rb), -22);

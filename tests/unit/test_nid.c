@@ -43,9 +43,19 @@ static void test_parse_fields(void)
 static void test_parse_rejects(void)
 {
 	static const char *bad[] = {
-		"", "@lu2k", "192.0.2.7", "192.0.2.7@tcp", "192.0.2.7@lu2k65536",
-		"192.0.2.7@lu2k01", "192.0.2.7@lu2kx", "192.0.2.300@lu2k", "2001:db8::7@lu2k",
-		"[2001:db8::7@lu2k", "[192.0.2.7]@lu2k", "[]@lu2k", "192.0.2.7@lu2k-1",
+		"",
+		"@lu2k",
+		"192.0.2.7",
+		"192.0.2.7@tcp",
+		"192.0.2.7@lu2k65536",
+		"192.0.2.7@lu2k01",
+		"192.0.2.7@lu2kx",
+		"192.0.2.300@lu2k",
+		"2001:db8::7@lu2k",
+		"[2001:db8::7@lu2k",
+		"[192.0.2.7]@lu2k",
+		"[]@lu2k",
+		"192.0.2.7@lu2k-1",
 		"a.very.long.string.that.is.not.an.address.at.all.xxxxxxxxxxxx@lu2k",
 	};
 	struct lu2k_nid n = { .type = 99 };

@@ -20,7 +20,7 @@
 
 struct side {
 	struct lu2k_ring ring;
-	int wake_fd;		/* kicks for this side */
+	int wake_fd; /* kicks for this side */
 	uint64_t sleeps, kicks;
 };
 
@@ -154,8 +154,10 @@ int main(void)
 	if (!region)
 		return 1;
 	memset(region, 0, s.region_size);
-	if (lu2k_ring_bind(&producer.ring, region, s.region_size, &s.cpl, sizeof(struct lu2k_cpl_desc)) ||
-	    lu2k_ring_bind(&consumer.ring, region, s.region_size, &s.cpl, sizeof(struct lu2k_cpl_desc)))
+	if (lu2k_ring_bind(&producer.ring, region, s.region_size, &s.cpl,
+			   sizeof(struct lu2k_cpl_desc)) ||
+	    lu2k_ring_bind(&consumer.ring, region, s.region_size, &s.cpl,
+			   sizeof(struct lu2k_cpl_desc)))
 		return 1;
 	producer.wake_fd = eventfd(0, EFD_CLOEXEC);
 	consumer.wake_fd = eventfd(0, EFD_CLOEXEC);
