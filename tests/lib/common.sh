@@ -1,0 +1,71 @@
+#!/bin/bash
+# Shared helpers for lu2k's script tests (source it). Every test gets:
+#  - a unique tag ($T_TAG) for names of namespaces, devices, sockets, files;
+#  - a scratch directory ($T_DIR) removed at exit;
+#  - a cleanup stack (t_defer CMD...) run in reverse order on any exit, so
+#    namespaces, daemons and devices go away even when the test fails;
+#  - bounded waits (t_wait_for SECONDS CMD...).
+set -u
+T_TAG=${T_TAG:-l2k$$$RANDOM}
+T_TAG=${T_TAG:0:11}		# fits IFNAMSIZ with a 4-character prefix
+T_DIR=$(mktemp -d "/tmp/lu2k-test.$T_TAG.XXXXXX")
+T_BIN=${LU2K_BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/san}/bin
+T_TOP=${LU2K_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+_t_cleanups=()
+
+t_log() { printf '[%s] %s\n' "$(date +%T)" "$*"; }
+t_fail() { printf 'FAIL: %s\n' "$*"; exit 1; }
+t_skip() { printf 'SKIP: %s\n' "$*"; exit 77; }
+
+t_defer() { _t_cleanups+=("$*"); }
+_t_run_cleanups() {
+	local rc=$? i
+	for ((i = ${#_t_cleanups[@]} - 1; i >= 0; i--)); do
+		eval "${_t_cleanups[$i]}" >/dev/null 2>&1 || true
+	done
+	if [ $rc != 0 ] && [ $rc != 77 ]; then
+		for f in "$T_DIR"/*.log; do
+			[ -f "$f" ] || continue
+			echo "---- $(basename "$f") (last 30 lines)"
+			tail -n 30 "$f"
+		done
+	fi
+	rm -rf "$T_DIR"
+	exit $rc
+}
+trap _t_run_cleanups EXIT
+trap 'exit 130' INT TERM
+
+t_require_root() { [ "$(id -u)" = 0 ] || t_skip "needs root"; }
+
+# t_wait_for SECONDS CMD... : poll CMD every 0.1 s until it succeeds.
+t_wait_for() {
+	local limit=$1 deadline
+	shift
+	deadline=$(($(date +%s%N) + limit * 1000000000))
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s%N)" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+# t_netns NAME : create a namespace with lo up, removed at exit.
+t_netns() {
+	ip netns add "$1" || t_fail "ip netns add $1"
+	t_defer ip netns del "$1"
+	ip -n "$1" link set lo up
+}
+
+# t_bg NAME CMD... : start CMD in the background, output in $T_DIR/NAME.log;
+# its pid in the variable named NAME_pid; killed (TERM, then KILL) at exit.
+t_bg() {
+	local name=$1
+	shift
+	"$@" >"$T_DIR/$name.log" 2>&1 &
+	local pid=$!
+	printf -v "${name}_pid" '%s' "$pid"
+	t_defer "kill $pid; sleep 0.2; kill -9 $pid; wait $pid"
+}
+
+# t_alive PID : is the process still there (and not a zombie)?
+t_alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
