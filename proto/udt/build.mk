@@ -1,0 +1,4 @@
+# proto/udt: lu2k's UDT engine (UDT4 wire protocol, no I/O, no clock).
+UDT_SRCS := $(addprefix proto/udt/,codec.c losslist.c window.c cc_registry.c cc_native.c \
+	sndbuf.c rcvbuf.c handshake.c conn.c conn_in.c conn_out.c)
+$(eval $(call lu2k_lib,udt,$(UDT_SRCS)))

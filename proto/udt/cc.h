@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cc.h - congestion control as a table of per-event callbacks.
+ *
+ * The connection fills in the inputs (mss, max_cwnd, rtt, rates, current
+ * sequence number) and calls the hooks on events; a hook writes the outputs,
+ * pkt_snd_period_us (the pacing interval) and cwnd (packets), which the
+ * connection reads after every call. Hooks that an algorithm does not need
+ * may be NULL. Algorithms are registered by name; "udt" (UDT4's native
+ * algorithm) is always there.
+ */
+#ifndef LU2K_UDT_CC_H
+#define LU2K_UDT_CC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec.h"
+
+#define UDT_SYN_US 10000 /* UDT's fixed rate-control and ACK interval */
+
+struct udt_cc;
+
+struct udt_cc_ops {
+	const char *name;
+	size_t priv_size; /* bytes of per-connection state at cc->priv */
+	void (*init)(struct udt_cc *cc, uint64_t now_us);
+	void (*on_ack)(struct udt_cc *cc, uint32_t ack_seq, uint64_t now_us);
+	/* losses reported by one NAK, as ranges */
+	void (*on_loss)(struct udt_cc *cc, const struct udt_range *r, size_t n, uint64_t now_us);
+	void (*on_timeout)(struct udt_cc *cc, uint64_t now_us);
+	void (*on_pkt_sent)(struct udt_cc *cc, uint32_t seq, uint64_t now_us);
+	void (*on_pkt_recv)(struct udt_cc *cc, uint32_t seq, uint64_t now_us);
+	void (*close)(struct udt_cc *cc);
+};
+
+struct udt_cc {
+	const struct udt_cc_ops *ops;
+	void *priv;
+
+	/* outputs */
+	double pkt_snd_period_us;
+	double cwnd;
+	int32_t ack_period_us; /* 0: the connection's default (SYN) */
+	int32_t ack_interval;  /* packets between ACKs; 0: none */
+
+	/* inputs, kept current by the connection */
+	int32_t mss;
+	double max_cwnd;
+	uint32_t snd_curr_seq;
+	int32_t rcv_rate;  /* packets/s, from the peer's ACKs */
+	int32_t rtt_us;
+	int32_t bandwidth; /* packets/s, link capacity estimate */
+};
+
+/* Looks up an algorithm by name; NULL if there is none. */
+const struct udt_cc_ops *udt_cc_find(const char *name);
+/* Registers another algorithm (at most 16); -EEXIST, -ENOSPC. */
+int udt_cc_register(const struct udt_cc_ops *ops);
+/* The i-th registered algorithm, NULL past the end. */
+const struct udt_cc_ops *udt_cc_get(size_t i);
+
+int udt_cc_init(struct udt_cc *cc, const struct udt_cc_ops *ops, int32_t mss, double max_cwnd,
+		uint32_t snd_curr_seq, int32_t rtt_us, int32_t rcv_rate, int32_t bandwidth,
+		uint64_t now_us);
+void udt_cc_fini(struct udt_cc *cc);
+
+extern const struct udt_cc_ops udt_cc_native;
+
+#endif

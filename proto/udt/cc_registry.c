@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cc_registry.c - congestion control algorithms by name.
+ */
+#include "cc.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define UDT_CC_MAX 16
+
+static const struct udt_cc_ops *registry[UDT_CC_MAX] = { &udt_cc_native };
+static size_t nregistered = 1;
+
+const struct udt_cc_ops *udt_cc_find(const char *name)
+{
+	size_t i;
+
+	if (!name)
+		return NULL;
+	for (i = 0; i < nregistered; i++)
+		if (strcmp(registry[i]->name, name) == 0)
+			return registry[i];
+	return NULL;
+}
+
+int udt_cc_register(const struct udt_cc_ops *ops)
+{
+	if (udt_cc_find(ops->name))
+		return -EEXIST;
+	if (nregistered >= UDT_CC_MAX)
+		return -ENOSPC;
+	registry[nregistered++] = ops;
+	return 0;
+}
+
+const struct udt_cc_ops *udt_cc_get(size_t i)
+{
+	return i < nregistered ? registry[i] : NULL;
+}
+
+int udt_cc_init(struct udt_cc *cc, const struct udt_cc_ops *ops, int32_t mss, double max_cwnd,
+		uint32_t snd_curr_seq, int32_t rtt_us, int32_t rcv_rate, int32_t bandwidth,
+		uint64_t now_us)
+{
+	memset(cc, 0, sizeof(*cc));
+	cc->ops = ops;
+	if (ops->priv_size) {
+		cc->priv = calloc(1, ops->priv_size);
+		if (!cc->priv)
+			return -ENOMEM;
+	}
+	cc->pkt_snd_period_us = 1.0;
+	cc->cwnd = 16.0;
+	cc->mss = mss;
+	cc->max_cwnd = max_cwnd;
+	cc->snd_curr_seq = snd_curr_seq;
+	cc->rtt_us = rtt_us;
+	cc->rcv_rate = rcv_rate;
+	cc->bandwidth = bandwidth;
+	if (ops->init)
+		ops->init(cc, now_us);
+	return 0;
+}
+
+void udt_cc_fini(struct udt_cc *cc)
+{
+	if (cc->ops && cc->ops->close)
+		cc->ops->close(cc);
+	free(cc->priv);
+	cc->priv = NULL;
+	cc->ops = NULL;
+}

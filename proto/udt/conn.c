@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: MIT
+/*
+ * conn.c - a UDT connection's life cycle, timers and message API.
+ *
+ * Timers (all derived from the state, checked by handle_timers and reported
+ * by next_deadline): the handshake retry (250 ms) and connect timeout; the
+ * ACK timer (every SYN = 10 ms, or the CC's period); the NAK timer (optional:
+ * repeats the receiver's loss list every RTT + 4 RTTVar + time to receive the
+ * missing packets, at least 300 ms); the EXP timer, which fires after
+ * exp_count * (RTT + 4 RTTVar) + SYN (at least exp_count * 300 ms) of silence
+ * from the peer: it resends everything unacknowledged (or a keep-alive when
+ * there is nothing to send), and after more than 16 expiries and 5 s of
+ * silence declares the connection broken.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn_int.h"
+#include "seq.h"
+
+void udt_config_default(struct udt_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->sock_type = UDT_SOCK_DGRAM;
+	cfg->mss = 1500;
+	/* 600 ms x 200 Mbit/s = 15 MB = 10300 packets of 1456 bytes, with room */
+	cfg->flight_max = 25600;
+	cfg->rcv_buf_pkts = 16384;
+	cfg->snd_buf_pkts = 16384;
+	cfg->snd_buf_bytes = 32u << 20;
+	cfg->cc = "udt";
+	cfg->nak_timer = 1;
+	cfg->connect_timeout_ns = 3000000000ull;
+	cfg->pacing_burst_ns = 500000;
+}
+
+const char *udt_state_to_str(enum udt_state st)
+{
+	static const char *const names[] = {
+		[UDT_ST_CONNECTING] = "connecting", [UDT_ST_CONNECTED] = "connected",
+		[UDT_ST_CLOSING] = "closing",	    [UDT_ST_CLOSED] = "closed",
+		[UDT_ST_BROKEN] = "broken",
+	};
+
+	return (unsigned int)st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
+}
+
+void udt_conn_msg_done(void *ctx, struct udt_smsg *m, int status)
+{
+	struct udt_conn *c = ctx;
+
+	if (status == 0) {
+		c->st.msgs_acked++;
+		if (c->cb.msg_acked)
+			c->cb.msg_acked(c->ud, m->msgno, m->cookie);
+	} else {
+		c->st.msgs_dropped++;
+		if (c->cb.msg_dropped)
+			c->cb.msg_dropped(c->ud, m->msgno, m->cookie, status);
+	}
+}
+
+void udt_conn_deliver(void *ctx, uint32_t msgno, const struct iovec *iov, int iovcnt,
+		      size_t len)
+{
+	struct udt_conn *c = ctx;
+
+	c->st.msgs_recv++;
+	if (c->cb.msg_recv)
+		c->cb.msg_recv(c->ud, msgno, iov, iovcnt, len);
+}
+
+/* Fails every queued message once; the buffers stay usable for nothing else. */
+static void fail_all(struct udt_conn *c, int err)
+{
+	struct udt_smsg *m;
+
+	for (m = c->sb.q_head; m; m = m->next)
+		if (!m->dropped) {
+			m->dropped = 1;
+			udt_conn_msg_done(c, m, err);
+		}
+}
+
+void udt_conn_set_state(struct udt_conn *c, enum udt_state st, int err)
+{
+	if (c->state == st)
+		return;
+	c->state = st;
+	if (err)
+		c->err = err;
+	if (st == UDT_ST_CLOSED || st == UDT_ST_BROKEN)
+		fail_all(c, err ? err : -ECONNRESET);
+	if (c->cb.state_change)
+		c->cb.state_change(c->ud, st, err);
+}
+
+void udt_conn_cc_update(struct udt_conn *c)
+{
+	double p = c->cc.pkt_snd_period_us;
+
+	if (p < 0.001)
+		p = 0.001;
+	c->interval_ns = (uint64_t)(p * 1000.0);
+}
+
+static struct udt_conn *conn_new(const struct udt_config *cfg, const struct udt_callbacks *cb,
+				 void *ud, uint32_t sock_id, const uint32_t peer_ip[4],
+				 uint64_t now_ns)
+{
+	struct udt_conn *c;
+
+	if (!cfg || sock_id == 0 || (sock_id & 0x80000000u) || cfg->mss < UDT_MIN_MSS ||
+	    cfg->mss > UDT_MAX_MSS || !udt_cc_find(cfg->cc) || cfg->rcv_buf_pkts < 32 ||
+	    cfg->flight_max < 32 || cfg->snd_buf_pkts < 32 ||
+	    (cfg->sock_type != UDT_SOCK_DGRAM && cfg->sock_type != UDT_SOCK_STREAM))
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->cfg = *cfg;
+	if (cb)
+		c->cb = *cb;
+	c->ud = ud;
+	c->sock_id = sock_id;
+	c->start_ns = now_ns;
+	c->mss = cfg->mss;
+	if (peer_ip)
+		memcpy(c->peer_ip, peer_ip, sizeof(c->peer_ip));
+	c->rtt_us = 10 * UDT_SYN_US;
+	c->rttvar_us = c->rtt_us >> 1;
+	c->bandwidth = 1;
+	c->delivery_rate = 16;
+	c->exp_count = 1;
+	c->last_rsp_ns = now_ns;
+	c->light_ack_count = 1;
+	udt_ackwin_init(&c->ackwin);
+	udt_timewin_init(&c->tw, udt_us(now_ns));
+	return c;
+}
+
+static uint32_t our_flight(const struct udt_conn *c)
+{
+	return c->cfg.rcv_buf_pkts < c->cfg.flight_max ? c->cfg.rcv_buf_pkts : c->cfg.flight_max;
+}
+
+/* Both sides, once the MSS, sequence numbers and the peer's id are known. */
+static int setup_data(struct udt_conn *c, int32_t mss, int32_t peer_flight, uint32_t isn,
+		      uint32_t peer_isn, uint64_t now_ns)
+{
+	const struct udt_cc_ops *ops = udt_cc_find(c->cfg.cc);
+	uint32_t win = (uint32_t)peer_flight;
+
+	c->mss = mss;
+	c->payload = mss - UDT_UDP_IP_OVERHEAD - UDT_HDR_LEN;
+	c->flow_window = peer_flight;
+	c->isn = isn;
+	c->snd_last_ack = c->snd_last_data_ack = isn;
+	c->snd_curr_seq = udt_seq_dec(isn);
+	c->last_ack2_no = 0;
+	c->last_ack2_ns = now_ns;
+	c->peer_isn = peer_isn;
+	c->rcv_last_ack = c->rcv_last_ack_ack = peer_isn;
+	c->rcv_curr_seq = udt_seq_dec(peer_isn);
+	c->next_ack_ns = now_ns + (uint64_t)UDT_SYN_US * 1000;
+	c->next_nak_ns = now_ns + (uint64_t)UDT_MIN_NAK_US * 1000;
+	if (win > c->cfg.snd_buf_pkts)
+		win = c->cfg.snd_buf_pkts;
+	if (udt_sndbuf_init(&c->sb, win, (size_t)c->payload, c->cfg.snd_buf_bytes, isn) ||
+	    udt_rcvbuf_init(&c->rb, c->cfg.rcv_buf_pkts, (size_t)c->payload,
+			    c->cfg.sock_type == UDT_SOCK_STREAM, peer_isn, udt_conn_deliver, c) ||
+	    udt_loss_init(&c->snd_loss, 256) || udt_loss_init(&c->rcv_loss, 256))
+		return -ENOMEM;
+	if (udt_cc_init(&c->cc, ops, mss, peer_flight, c->snd_curr_seq, c->rtt_us,
+			c->delivery_rate, c->bandwidth, udt_us(now_ns)))
+		return -ENOMEM;
+	udt_conn_cc_update(c);
+	c->next_send_ns = now_ns;
+	return 0;
+}
+
+struct udt_conn *udt_conn_connect(const struct udt_config *cfg, const struct udt_callbacks *cb,
+				  void *ud, uint32_t sock_id, uint32_t isn,
+				  const uint32_t peer_ip[4], uint64_t now_ns)
+{
+	struct udt_conn *c = conn_new(cfg, cb, ud, sock_id, peer_ip, now_ns);
+
+	if (!c)
+		return NULL;
+	c->isn = isn & UDT_SEQ_MASK;
+	c->state = UDT_ST_CONNECTING;
+	c->hs.version = UDT_VERSION;
+	c->hs.sock_type = cfg->sock_type;
+	c->hs.isn = c->isn;
+	c->hs.mss = cfg->mss;
+	c->hs.flight = (int32_t)our_flight(c);
+	c->hs.req_type = UDT_HS_REQ_REGULAR;
+	c->hs.sock_id = sock_id;
+	memcpy(c->hs.peer_ip, c->peer_ip, sizeof(c->hs.peer_ip));
+	c->hs_next_ns = now_ns;
+	c->connect_deadline_ns = now_ns + cfg->connect_timeout_ns;
+	return c;
+}
+
+int udt_conn_establish(struct udt_conn *c, const struct udt_hs *peer, uint64_t now_ns)
+{
+	int32_t mss = peer->mss < c->mss ? peer->mss : c->mss;
+
+	c->peer_id = peer->sock_id;
+	if (setup_data(c, mss, peer->flight, c->isn, peer->isn, now_ns)) {
+		udt_conn_set_state(c, UDT_ST_BROKEN, -ENOMEM);
+		return -ENOMEM;
+	}
+	c->exp_count = 1;
+	c->last_rsp_ns = now_ns;
+	udt_conn_set_state(c, UDT_ST_CONNECTED, 0);
+	return 0;
+}
+
+struct udt_conn *udt_conn_accept(const struct udt_config *cfg, const struct udt_callbacks *cb,
+				 void *ud, uint32_t sock_id, const struct udt_hs *req,
+				 const uint32_t peer_ip[4], uint64_t now_ns)
+{
+	struct udt_conn *c;
+	int32_t mss;
+
+	if (!req || req->sock_type != cfg->sock_type || req->version != UDT_VERSION)
+		return NULL;
+	c = conn_new(cfg, cb, ud, sock_id, peer_ip, now_ns);
+	if (!c)
+		return NULL;
+	c->is_server = 1;
+	c->peer_id = req->sock_id;
+	mss = req->mss < cfg->mss ? req->mss : cfg->mss;
+	/* UDT4: the server takes the client's ISN for its own direction too */
+	if (setup_data(c, mss, req->flight, req->isn, req->isn, now_ns)) {
+		udt_conn_free(c);
+		return NULL;
+	}
+	c->hs = *req;
+	c->hs.mss = mss;
+	c->hs.flight = (int32_t)our_flight(c);
+	c->hs.req_type = UDT_HS_RSP_REGULAR;
+	c->hs.sock_id = sock_id;
+	memcpy(c->hs.peer_ip, c->peer_ip, sizeof(c->hs.peer_ip));
+	c->state = UDT_ST_CONNECTED;
+	udt_send_hs(c, c->peer_id, now_ns);
+	return c;
+}
+
+void udt_conn_free(struct udt_conn *c)
+{
+	unsigned int i;
+
+	if (!c)
+		return;
+	if (c->sb.ring)
+		udt_sndbuf_fini(&c->sb, udt_conn_msg_done, c, -ECONNABORTED);
+	udt_rcvbuf_fini(&c->rb);
+	udt_loss_free(&c->snd_loss);
+	udt_loss_free(&c->rcv_loss);
+	if (c->cc.ops)
+		udt_cc_fini(&c->cc);
+	for (i = 0; i < UDT_CTLQ; i++)
+		free(c->ctl[i].buf);
+	free(c);
+}
+
+/* ACK timer, or the CC's packet count; else a light ACK every 64 packets. */
+void udt_conn_check_ack(struct udt_conn *c, uint64_t now_ns)
+{
+	if (now_ns >= c->next_ack_ns ||
+	    (c->cc.ack_interval > 0 && (uint32_t)c->cc.ack_interval <= c->pkt_count)) {
+		int32_t period = c->cc.ack_period_us > 0 ? c->cc.ack_period_us : UDT_SYN_US;
+
+		udt_send_ack(c, 0, now_ns);
+		c->next_ack_ns = now_ns + (uint64_t)period * 1000;
+		c->pkt_count = 0;
+		c->light_ack_count = 1;
+	} else if (UDT_LIGHT_ACK_PKTS * c->light_ack_count <= c->pkt_count) {
+		udt_send_ack(c, 1, now_ns);
+		c->light_ack_count++;
+	}
+}
+
+static uint64_t exp_deadline(const struct udt_conn *c)
+{
+	uint64_t us = (uint64_t)c->exp_count * (uint64_t)(c->rtt_us + 4 * c->rttvar_us) +
+		      UDT_SYN_US;
+
+	if (us < (uint64_t)c->exp_count * UDT_MIN_EXP_US)
+		us = (uint64_t)c->exp_count * UDT_MIN_EXP_US;
+	return c->last_rsp_ns + us * 1000;
+}
+
+static uint64_t nak_interval_ns(const struct udt_conn *c)
+{
+	uint64_t us = (uint64_t)(c->rtt_us + 4 * c->rttvar_us);
+	int32_t speed = udt_timewin_rcv_rate(&c->tw);
+
+	if (speed > 0)
+		us += udt_loss_count(&c->rcv_loss) * 1000000ull / (uint64_t)speed;
+	if (us < UDT_MIN_NAK_US)
+		us = UDT_MIN_NAK_US;
+	return us * 1000;
+}
+
+void udt_conn_maybe_finish(struct udt_conn *c, uint64_t now_ns)
+{
+	if (c->state != UDT_ST_CLOSING || !udt_sndbuf_empty(&c->sb))
+		return;
+	udt_send_ctrl_simple(c, UDT_CT_SHUTDOWN, 0, now_ns);
+	udt_conn_set_state(c, UDT_ST_CLOSED, 0);
+}
+
+static void on_exp(struct udt_conn *c, uint64_t now_ns)
+{
+	if (c->exp_count > UDT_EXP_MAX_COUNT &&
+	    now_ns - c->last_rsp_ns > UDT_EXP_MIN_SILENCE_US * 1000) {
+		udt_conn_set_state(c, UDT_ST_BROKEN, -ECONNRESET);
+		return;
+	}
+	c->st.timeouts++;
+	if (!udt_sndbuf_empty(&c->sb)) {
+		/* resend everything unacknowledged, unless losses are pending */
+		if (udt_seq_inc(c->snd_curr_seq) != c->snd_last_ack &&
+		    udt_loss_count(&c->snd_loss) == 0) {
+			int64_t n = udt_loss_insert(&c->snd_loss, c->snd_last_ack, c->snd_curr_seq);
+
+			if (n > 0)
+				c->st.snd_loss += (uint64_t)n;
+		}
+		if (c->cc.ops->on_timeout)
+			c->cc.ops->on_timeout(&c->cc, udt_us(now_ns));
+		udt_conn_cc_update(c);
+	} else {
+		udt_send_ctrl_simple(c, UDT_CT_KEEPALIVE, 0, now_ns);
+		c->st.keepalives_sent++;
+	}
+	c->exp_count++;
+	c->last_rsp_ns = now_ns;
+}
+
+void udt_conn_handle_timers(struct udt_conn *c, uint64_t now_ns)
+{
+	if (c->state == UDT_ST_CONNECTING) {
+		if (now_ns >= c->connect_deadline_ns) {
+			udt_conn_set_state(c, UDT_ST_BROKEN, -ETIMEDOUT);
+			return;
+		}
+		if (now_ns >= c->hs_next_ns) {
+			udt_send_hs(c, 0, now_ns);
+			c->hs_next_ns = now_ns + UDT_HS_RETRY_NS;
+		}
+		return;
+	}
+	if (c->state != UDT_ST_CONNECTED && c->state != UDT_ST_CLOSING)
+		return;
+	udt_conn_check_ack(c, now_ns);
+	if (c->cfg.nak_timer && udt_loss_count(&c->rcv_loss) && now_ns >= c->next_nak_ns) {
+		udt_send_nak_list(c, now_ns);
+		c->next_nak_ns = now_ns + nak_interval_ns(c);
+	} else if (!udt_loss_count(&c->rcv_loss)) {
+		c->next_nak_ns = now_ns + nak_interval_ns(c);
+	}
+	if (now_ns > exp_deadline(c))
+		on_exp(c, now_ns);
+	udt_conn_maybe_finish(c, now_ns);
+}
+
+uint64_t udt_conn_next_deadline(const struct udt_conn *c)
+{
+	uint64_t t = UINT64_MAX;
+
+	if (c->ctl_n)
+		return 0;
+	if (c->state == UDT_ST_CONNECTING)
+		return c->hs_next_ns < c->connect_deadline_ns ? c->hs_next_ns
+							      : c->connect_deadline_ns;
+	if (c->state != UDT_ST_CONNECTED && c->state != UDT_ST_CLOSING)
+		return UINT64_MAX;
+	t = c->next_ack_ns;
+	if (c->cfg.nak_timer && udt_loss_count(&c->rcv_loss) && c->next_nak_ns < t)
+		t = c->next_nak_ns;
+	if (exp_deadline(c) + 1 < t)
+		t = exp_deadline(c) + 1;
+	if (udt_conn_data_ready(c) && c->next_send_ns < t)
+		t = c->next_send_ns;
+	return t;
+}
+
+int udt_conn_send_msg(struct udt_conn *c, const void *data, size_t len, int64_t ttl_ms,
+		      int in_order, unsigned int flags, void *cookie, uint32_t *msgno,
+		      uint64_t now_ns)
+{
+	int err;
+
+	if (c->state != UDT_ST_CONNECTED)
+		return c->state == UDT_ST_CONNECTING ? -EAGAIN : -ENOTCONN;
+	if (flags & ~UDT_MSG_COPY)
+		return -EINVAL;
+	/* an idle sender: do not let the EXP timer count the idle time as silence */
+	if (udt_sndbuf_empty(&c->sb))
+		c->last_rsp_ns = now_ns;
+	err = udt_sndbuf_add(&c->sb, data, len, flags & UDT_MSG_COPY,
+			     ttl_ms < 0 ? -1 : ttl_ms * 1000000, in_order, cookie, now_ns, msgno);
+	if (!err)
+		c->st.msgs_sent++;
+	return err;
+}
+
+size_t udt_conn_send_space(const struct udt_conn *c)
+{
+	if (c->state != UDT_ST_CONNECTED)
+		return 0;
+	return udt_sndbuf_space(&c->sb);
+}
+
+int udt_conn_shutdown(struct udt_conn *c, uint64_t now_ns)
+{
+	if (c->state == UDT_ST_CONNECTING) {
+		udt_conn_set_state(c, UDT_ST_CLOSED, -ECONNABORTED);
+		return 0;
+	}
+	if (c->state != UDT_ST_CONNECTED)
+		return c->state == UDT_ST_CLOSING ? 0 : -ENOTCONN;
+	udt_conn_set_state(c, UDT_ST_CLOSING, 0);
+	udt_conn_maybe_finish(c, now_ns);
+	return 0;
+}
+
+void udt_conn_abort(struct udt_conn *c, uint64_t now_ns)
+{
+	if (c->state == UDT_ST_CONNECTED || c->state == UDT_ST_CLOSING)
+		udt_send_ctrl_simple(c, UDT_CT_SHUTDOWN, 0, now_ns);
+	if (c->state != UDT_ST_BROKEN)
+		udt_conn_set_state(c, UDT_ST_CLOSED, -ECONNABORTED);
+}
+
+enum udt_state udt_conn_state(const struct udt_conn *c)
+{
+	return c->state;
+}
+
+int udt_conn_error(const struct udt_conn *c)
+{
+	return c->err;
+}
+
+uint32_t udt_conn_sock_id(const struct udt_conn *c)
+{
+	return c->sock_id;
+}
+
+uint32_t udt_conn_peer_id(const struct udt_conn *c)
+{
+	return c->peer_id;
+}
+
+void udt_conn_get_stats(const struct udt_conn *c, struct udt_stats *st)
+{
+	*st = c->st;
+	st->rtt_us = c->rtt_us;
+	st->rttvar_us = c->rttvar_us;
+	st->bandwidth_pps = c->bandwidth;
+	st->rcv_rate_pps = c->delivery_rate;
+	st->pkt_snd_period_us = c->cc.pkt_snd_period_us;
+	st->cwnd = c->cc.cwnd;
+	st->flow_window = c->flow_window;
+	st->inflight = c->sb.inflight;
+	st->snd_loss_len = (uint32_t)udt_loss_count(&c->snd_loss);
+	st->rcv_loss_len = (uint32_t)udt_loss_count(&c->rcv_loss);
+	st->pkts_rcv_dropped = c->rb.dropped_pkts;
+}

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: MIT
+/*
+ * conn_in.c - what a connection does with each packet it receives.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn_int.h"
+#include "seq.h"
+
+static int bad(struct udt_conn *c)
+{
+	c->st.pkts_bad++;
+	return -EBADMSG;
+}
+
+static int on_data(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
+{
+	uint32_t seq = h->seq, next = udt_seq_inc(c->rcv_curr_seq);
+	int r;
+
+	if (h->body_len > (size_t)c->payload)
+		return bad(c);
+	if (c->cc.ops->on_pkt_recv)
+		c->cc.ops->on_pkt_recv(&c->cc, seq, udt_us(now_ns));
+	c->pkt_count++;
+	udt_timewin_arrival(&c->tw, seq, udt_us(now_ns));
+	c->st.pkts_recv++;
+	c->st.bytes_recv += h->body_len + UDT_HDR_LEN;
+
+	if (udt_seq_cmp(seq, c->rcv_last_ack) < 0) {
+		c->st.pkts_dup++;
+		goto out;
+	}
+	/* a packet from far beyond what we have sent ACKs for is not believable */
+	if (udt_seq_off(c->rcv_last_ack, seq) > (int32_t)(2 * c->rb.cap) + 1) {
+		c->st.pkts_out_of_window++;
+		return -ERANGE;
+	}
+	if (!udt_rcvbuf_fits(&c->rb, seq)) {
+		c->st.pkts_out_of_window++;
+		goto out;
+	}
+	/* holes before this packet: remember and report them at once */
+	if (udt_seq_cmp(seq, next) > 0) {
+		struct udt_range lost = { next, udt_seq_dec(seq) };
+		int64_t n = udt_loss_insert(&c->rcv_loss, lost.first, lost.last);
+
+		if (n > 0)
+			c->st.rcv_loss += (uint64_t)n;
+		udt_send_nak_ranges(c, &lost, 1, now_ns);
+	}
+	if (udt_seq_cmp(seq, c->rcv_curr_seq) > 0)
+		c->rcv_curr_seq = seq;
+	else
+		udt_loss_remove(&c->rcv_loss, seq);
+	r = udt_rcvbuf_add(&c->rb, seq, h->info, h->body, h->body_len);
+	if (r == 1)
+		c->st.pkts_dup++;
+	/* a short packet usually ends a message: acknowledge it now */
+	if (h->body_len != (size_t)c->payload)
+		c->next_ack_ns = now_ns;
+out:
+	udt_conn_check_ack(c, now_ns);
+	return 0;
+}
+
+static void rtt_sample(struct udt_conn *c, int32_t rtt)
+{
+	int32_t d = rtt - c->rtt_us;
+
+	c->rttvar_us = (c->rttvar_us * 3 + (d < 0 ? -d : d)) >> 2;
+	c->rtt_us = (c->rtt_us * 7 + rtt) >> 3;
+	c->cc.rtt_us = c->rtt_us;
+}
+
+static int on_ack(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
+{
+	struct udt_ack a;
+	int32_t off;
+
+	if (udt_ack_decode(h, &a))
+		return bad(c);
+	/* nobody may acknowledge what we have not sent */
+	if (udt_seq_cmp(a.ack_seq, udt_seq_inc(c->snd_curr_seq)) > 0)
+		return bad(c);
+	if (a.nfields == 1) {
+		if (udt_seq_cmp(a.ack_seq, c->snd_last_ack) >= 0) {
+			c->flow_window -= udt_seq_off(c->snd_last_ack, a.ack_seq);
+			c->snd_last_ack = a.ack_seq;
+		}
+		return 0;
+	}
+	c->st.acks_recv++;
+	/* ACK2 at most once per SYN, and for a repeated ACK */
+	if (now_ns - c->last_ack2_ns > (uint64_t)UDT_SYN_US * 1000 || a.ackno == c->last_ack2_no) {
+		udt_send_ctrl_simple(c, UDT_CT_ACK2, a.ackno, now_ns);
+		c->st.acks2_sent++;
+		c->last_ack2_no = a.ackno;
+		c->last_ack2_ns = now_ns;
+	}
+	if (udt_seq_cmp(a.ack_seq, c->snd_last_ack) >= 0) {
+		c->flow_window = a.avail;
+		c->snd_last_ack = a.ack_seq;
+	}
+	off = udt_seq_off(c->snd_last_data_ack, a.ack_seq);
+	if (off <= 0)
+		return 0; /* nothing new */
+	c->snd_last_data_ack = a.ack_seq;
+	udt_loss_remove_upto(&c->snd_loss, udt_seq_dec(a.ack_seq));
+	udt_sndbuf_ack(&c->sb, a.ack_seq, udt_conn_msg_done, c);
+
+	rtt_sample(c, a.rtt_us);
+	if (a.nfields == 6) {
+		if (a.rcv_rate > 0)
+			c->delivery_rate = (c->delivery_rate * 7 + a.rcv_rate) >> 3;
+		if (a.bandwidth > 0)
+			c->bandwidth = (c->bandwidth * 7 + a.bandwidth) >> 3;
+		c->cc.rcv_rate = c->delivery_rate;
+		c->cc.bandwidth = c->bandwidth;
+	}
+	if (c->cc.ops->on_ack)
+		c->cc.ops->on_ack(&c->cc, a.ack_seq, udt_us(now_ns));
+	udt_conn_cc_update(c);
+	udt_conn_maybe_finish(c, now_ns);
+	return 0;
+}
+
+static int on_ack2(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
+{
+	uint32_t ack;
+	int64_t rtt;
+
+	if (h->info & ~UDT_ACKNO_MAX)
+		return bad(c);
+	c->st.acks2_recv++;
+	rtt = udt_ackwin_ack2(&c->ackwin, h->info, udt_us(now_ns), &ack);
+	if (rtt <= 0)
+		return 0;
+	rtt_sample(c, rtt > 0x7fffffff ? 0x7fffffff : (int32_t)rtt);
+	if (udt_seq_cmp(ack, c->rcv_last_ack_ack) > 0)
+		c->rcv_last_ack_ack = ack;
+	return 0;
+}
+
+static int on_nak(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
+{
+	size_t max = h->body_len / 4, n, i;
+	struct udt_range *r;
+
+	if (max == 0)
+		return bad(c);
+	r = malloc(max * sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	if (udt_nak_decode(h, r, max, &n))
+		goto fail;
+	/* every reported loss must be something we sent */
+	for (i = 0; i < n; i++)
+		if (udt_seq_cmp(r[i].last, c->snd_curr_seq) > 0)
+			goto fail;
+	c->st.naks_recv++;
+	if (c->cc.ops->on_loss)
+		c->cc.ops->on_loss(&c->cc, r, n, udt_us(now_ns));
+	udt_conn_cc_update(c);
+	for (i = 0; i < n; i++) {
+		uint32_t first = r[i].first;
+		int64_t k;
+
+		if (udt_seq_cmp(r[i].last, c->snd_last_ack) < 0)
+			continue;
+		if (udt_seq_cmp(first, c->snd_last_ack) < 0)
+			first = c->snd_last_ack;
+		k = udt_loss_insert(&c->snd_loss, first, r[i].last);
+		if (k > 0)
+			c->st.snd_loss += (uint64_t)k;
+	}
+	free(r);
+	return 0;
+fail:
+	free(r);
+	return bad(c);
+}
+
+static int on_dropreq(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
+{
+	struct udt_dropreq d;
+
+	if (udt_dropreq_decode(h, &d))
+		return bad(c);
+	c->st.drops_recv++;
+	udt_loss_remove_range(&c->rcv_loss, d.first, d.last);
+	if (udt_seq_cmp(d.first, udt_seq_inc(c->rcv_curr_seq)) <= 0 &&
+	    udt_seq_cmp(d.last, c->rcv_curr_seq) > 0)
+		c->rcv_curr_seq = d.last;
+	udt_rcvbuf_drop(&c->rb, d.msgno, d.first, d.last);
+	return 0;
+}
+
+static int on_handshake(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
+{
+	struct udt_hs hs;
+
+	if (udt_hs_decode(h, &hs))
+		return bad(c);
+	if (c->state == UDT_ST_CONNECTING) {
+		if (hs.req_type == UDT_HS_REQ_REGULAR) {
+			/* the listener's cookie: ask again with it, now */
+			c->hs.req_type = UDT_HS_RSP_REGULAR;
+			c->hs.cookie = hs.cookie;
+			c->hs_next_ns = now_ns;
+			return 0;
+		}
+		if (hs.req_type == UDT_HS_REJECT) {
+			udt_conn_set_state(c, UDT_ST_BROKEN, -ECONNREFUSED);
+			return 0;
+		}
+		if (hs.req_type != UDT_HS_RSP_REGULAR)
+			return bad(c);
+		/* the server must echo our initial sequence number */
+		if (hs.isn != c->isn || hs.sock_type != c->cfg.sock_type)
+			return bad(c);
+		return udt_conn_establish(c, &hs, now_ns);
+	}
+	/* a server whose response was lost: the client keeps asking */
+	if (c->is_server && hs.sock_id == c->peer_id &&
+	    (hs.req_type == UDT_HS_REQ_REGULAR || hs.req_type == UDT_HS_RSP_REGULAR))
+		udt_send_hs(c, c->peer_id, now_ns);
+	return 0;
+}
+
+int udt_conn_recv_pkt(struct udt_conn *c, const uint8_t *buf, size_t len, uint64_t now_ns)
+{
+	struct udt_hdr h;
+
+	if (udt_hdr_decode(buf, len, &h))
+		return bad(c);
+	if (h.dst != c->sock_id && !(c->is_server && h.ctrl && h.type == UDT_CT_HANDSHAKE))
+		return bad(c);
+	if (c->state == UDT_ST_CLOSED || c->state == UDT_ST_BROKEN)
+		return -ENOTCONN;
+	if (c->state == UDT_ST_CONNECTING) {
+		if (!h.ctrl || h.type != UDT_CT_HANDSHAKE)
+			return -ENOTCONN;
+		return on_handshake(c, &h, now_ns);
+	}
+	/* anything from the peer shows it is alive */
+	c->exp_count = 1;
+	c->last_rsp_ns = now_ns;
+	if (!h.ctrl)
+		return on_data(c, &h, now_ns);
+	switch (h.type) {
+	case UDT_CT_ACK:
+		return on_ack(c, &h, now_ns);
+	case UDT_CT_ACK2:
+		return on_ack2(c, &h, now_ns);
+	case UDT_CT_NAK:
+		return on_nak(c, &h, now_ns);
+	case UDT_CT_DROPREQ:
+		return on_dropreq(c, &h, now_ns);
+	case UDT_CT_HANDSHAKE:
+		return on_handshake(c, &h, now_ns);
+	case UDT_CT_SHUTDOWN:
+		udt_conn_set_state(c, UDT_ST_CLOSED, -ECONNRESET);
+		return 0;
+	case UDT_CT_KEEPALIVE:
+	case UDT_CT_CGWARN: /* UDT4's reaction is overwritten by its next rate update */
+	case UDT_CT_PEERERR:
+	case UDT_CT_USER:
+	default:
+		return 0;
+	}
+}

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+/*
+ * conn_out.c - what a connection sends: the control queue, ACKs and NAKs,
+ * and paced data packets (retransmissions first, then new data within the
+ * flow and congestion windows, every 16th new packet with its successor
+ * back to back as a probing pair).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn_int.h"
+#include "seq.h"
+
+uint8_t *udt_ctl_reserve(struct udt_conn *c)
+{
+	struct udt_ctl *e;
+
+	if (c->ctl_n >= UDT_CTLQ) {
+		c->st.ctl_overflow++;
+		return NULL;
+	}
+	e = &c->ctl[(c->ctl_head + c->ctl_n) % UDT_CTLQ];
+	if (!e->buf) {
+		e->buf = malloc((size_t)c->mss);
+		if (!e->buf)
+			return NULL;
+	}
+	return e->buf;
+}
+
+void udt_ctl_commit(struct udt_conn *c, size_t len)
+{
+	if (!len)
+		return;
+	c->ctl[(c->ctl_head + c->ctl_n) % UDT_CTLQ].len = (uint32_t)len;
+	c->ctl_n++;
+}
+
+static size_t ctl_cap(const struct udt_conn *c)
+{
+	return (size_t)c->mss - UDT_UDP_IP_OVERHEAD;
+}
+
+void udt_send_ctrl_simple(struct udt_conn *c, uint16_t type, uint32_t info, uint64_t now_ns)
+{
+	uint8_t *b = udt_ctl_reserve(c);
+	uint32_t pad = 0;
+
+	/* UDT4 gives body-less control packets 4 bytes of padding */
+	if (b)
+		udt_ctl_commit(c, udt_ctrl_encode(b, ctl_cap(c), type, 0, info,
+						  udt_conn_ts(c, now_ns), c->peer_id, &pad, 1));
+}
+
+void udt_send_hs(struct udt_conn *c, uint32_t dst, uint64_t now_ns)
+{
+	uint8_t *b = udt_ctl_reserve(c);
+
+	if (b)
+		udt_ctl_commit(c, udt_hs_encode(b, ctl_cap(c), udt_conn_ts(c, now_ns), dst, &c->hs));
+}
+
+static uint32_t ack_point(const struct udt_conn *c)
+{
+	uint32_t first;
+
+	if (udt_loss_first(&c->rcv_loss, &first))
+		return first;
+	return udt_seq_inc(c->rcv_curr_seq);
+}
+
+void udt_send_ack(struct udt_conn *c, int light, uint64_t now_ns)
+{
+	uint32_t ack = ack_point(c);
+	uint64_t now_us = udt_us(now_ns);
+	struct udt_ack a;
+	uint8_t *b;
+
+	if (ack == c->rcv_last_ack_ack)
+		return;
+	memset(&a, 0, sizeof(a));
+	a.ack_seq = ack;
+	if (light) {
+		a.nfields = 1;
+		b = udt_ctl_reserve(c);
+		if (b) {
+			udt_ctl_commit(c, udt_ack_encode(b, ctl_cap(c), udt_conn_ts(c, now_ns),
+							 c->peer_id, &a));
+			c->st.light_acks_sent++;
+		}
+		return;
+	}
+	if (udt_seq_cmp(ack, c->rcv_last_ack) > 0) {
+		c->rcv_last_ack = ack;
+	} else if (ack == c->rcv_last_ack) {
+		/* the same ACK again only after an RTT (from the last full ACK) */
+		if (now_ns - c->last_ack_ns <
+		    (uint64_t)(c->rtt_us + 4 * c->rttvar_us) * 1000)
+			return;
+	} else {
+		return;
+	}
+	if (udt_seq_cmp(c->rcv_last_ack, c->rcv_last_ack_ack) <= 0)
+		return;
+	c->ackno = udt_ackno_inc(c->ackno);
+	a.ackno = c->ackno;
+	a.ack_seq = c->rcv_last_ack;
+	a.rtt_us = c->rtt_us;
+	a.rttvar_us = c->rttvar_us;
+	a.avail = (int32_t)udt_rcvbuf_avail(&c->rb, c->rcv_last_ack);
+	/* at least 2, so that a full buffer cannot deadlock the sender */
+	if (a.avail < 2)
+		a.avail = 2;
+	a.nfields = 4;
+	if (now_ns - c->last_ack_ns > (uint64_t)UDT_SYN_US * 1000) {
+		a.rcv_rate = udt_timewin_rcv_rate(&c->tw);
+		a.bandwidth = udt_timewin_bandwidth(&c->tw);
+		a.nfields = 6;
+		c->last_ack_ns = now_ns;
+	}
+	b = udt_ctl_reserve(c);
+	if (!b)
+		return;
+	udt_ctl_commit(c, udt_ack_encode(b, ctl_cap(c), udt_conn_ts(c, now_ns), c->peer_id, &a));
+	udt_ackwin_store(&c->ackwin, a.ackno, a.ack_seq, now_us);
+	c->st.acks_sent++;
+}
+
+void udt_send_nak_ranges(struct udt_conn *c, const struct udt_range *r, size_t n,
+			 uint64_t now_ns)
+{
+	size_t used = 0;
+
+	while (n) {
+		uint8_t *b = udt_ctl_reserve(c);
+		size_t len;
+
+		if (!b)
+			return;
+		len = udt_nak_encode(b, ctl_cap(c), udt_conn_ts(c, now_ns), c->peer_id, r, n,
+				     (ctl_cap(c) - UDT_HDR_LEN) / 4, &used);
+		if (!len || !used)
+			return;
+		udt_ctl_commit(c, len);
+		c->st.naks_sent++;
+		r += used;
+		n -= used;
+	}
+}
+
+/* The whole receiver loss list, as much as one packet holds (NAK timer). */
+void udt_send_nak_list(struct udt_conn *c, uint64_t now_ns)
+{
+	size_t n = udt_loss_nranges(&c->rcv_loss), used;
+	uint8_t *b;
+	size_t len;
+
+	if (!n)
+		return;
+	b = udt_ctl_reserve(c);
+	if (!b)
+		return;
+	len = udt_nak_encode(b, ctl_cap(c), udt_conn_ts(c, now_ns), c->peer_id,
+			     udt_loss_ranges(&c->rcv_loss), n, (ctl_cap(c) - UDT_HDR_LEN) / 4, &used);
+	udt_ctl_commit(c, len);
+	if (len)
+		c->st.naks_sent++;
+}
+
+static size_t encode_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint32_t seq,
+			  const struct udt_spkt *p, uint64_t now_ns)
+{
+	size_t h;
+
+	if (cap < UDT_HDR_LEN + p->len)
+		return 0;
+	h = udt_data_encode_hdr(buf, cap, seq, p->msgword, udt_conn_ts(c, now_ns), c->peer_id);
+	memcpy(buf + h, p->m->data + p->off, p->len);
+	return h + p->len;
+}
+
+/* Sender gives up on an expired message: tell the receiver, forget its losses. */
+static void drop_expired(struct udt_conn *c, struct udt_smsg *m, uint64_t now_ns)
+{
+	struct udt_dropreq d = { .msgno = m->msgno, .first = m->first_seq, .last = m->last_seq };
+	uint8_t *b = udt_ctl_reserve(c);
+
+	if (b) {
+		udt_ctl_commit(c, udt_dropreq_encode(b, ctl_cap(c), udt_conn_ts(c, now_ns),
+						     c->peer_id, &d));
+		c->st.drops_sent++;
+	}
+	udt_loss_remove_range(&c->snd_loss, m->first_seq, m->last_seq);
+	udt_sndbuf_drop(&c->sb, m, udt_conn_msg_done, c, -ETIMEDOUT);
+}
+
+/* The next retransmission due, or NULL; skips what is acknowledged or dropped. */
+static struct udt_spkt *next_retrans(struct udt_conn *c, uint32_t *seq, uint64_t now_ns)
+{
+	struct udt_spkt *p;
+
+	while (udt_loss_pop(&c->snd_loss, seq)) {
+		if (udt_seq_cmp(*seq, c->snd_last_data_ack) < 0)
+			continue;
+		p = udt_sndbuf_get(&c->sb, *seq);
+		if (!p || p->m->dropped)
+			continue;
+		if (p->m->ttl_ns >= 0 && now_ns - p->m->origin_ns > (uint64_t)p->m->ttl_ns) {
+			drop_expired(c, p->m, now_ns);
+			continue;
+		}
+		return p;
+	}
+	return NULL;
+}
+
+static int window_open(const struct udt_conn *c)
+{
+	int64_t win = c->flow_window < (int64_t)c->cc.cwnd ? c->flow_window : (int64_t)c->cc.cwnd;
+	int64_t used = (int64_t)udt_seq_len(c->snd_last_ack, udt_seq_inc(c->snd_curr_seq));
+
+	/* UDT4: send while cwnd >= seqlen(last_ack, curr + 1) */
+	return win >= used && udt_sndbuf_has_new(&c->sb);
+}
+
+int udt_conn_data_ready(const struct udt_conn *c)
+{
+	if (c->state != UDT_ST_CONNECTED && c->state != UDT_ST_CLOSING)
+		return 0;
+	return udt_loss_count(&c->snd_loss) > 0 || window_open(c);
+}
+
+static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t now_ns)
+{
+	struct udt_spkt *p;
+	uint32_t seq;
+	int probe = 0;
+	size_t len;
+
+	p = next_retrans(c, &seq, now_ns);
+	if (p) {
+		c->st.pkts_retrans++;
+	} else {
+		if (!window_open(c))
+			return 0;
+		p = udt_sndbuf_next_new(&c->sb, &seq);
+		if (!p)
+			return 0;
+		c->snd_curr_seq = seq;
+		c->cc.snd_curr_seq = seq;
+		/* every 16th packet leaves with the next one as a probing pair */
+		probe = (seq & 0xf) == 0;
+	}
+	len = encode_data(c, buf, cap, seq, p, now_ns);
+	if (!len)
+		return 0;
+	if (c->cc.ops->on_pkt_sent)
+		c->cc.ops->on_pkt_sent(&c->cc, seq, udt_us(now_ns));
+	c->st.pkts_sent++;
+	c->st.bytes_sent += len;
+	if (!probe) {
+		uint64_t base = c->next_send_ns;
+
+		if (base + c->cfg.pacing_burst_ns < now_ns)
+			base = now_ns - c->cfg.pacing_burst_ns;
+		c->next_send_ns = base + c->interval_ns;
+	}
+	return len;
+}
+
+size_t udt_conn_write_pkt(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t now_ns)
+{
+	if (c->ctl_n) {
+		struct udt_ctl *e = &c->ctl[c->ctl_head];
+		size_t len = e->len;
+
+		if (cap < len)
+			return 0;
+		memcpy(buf, e->buf, len);
+		c->ctl_head = (c->ctl_head + 1) % UDT_CTLQ;
+		c->ctl_n--;
+		return len;
+	}
+	if (c->state != UDT_ST_CONNECTED && c->state != UDT_ST_CLOSING)
+		return 0;
+	if (now_ns < c->next_send_ns)
+		return 0;
+	return write_data(c, buf, cap, now_ns);
+}

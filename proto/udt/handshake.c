@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+/*
+ * handshake.c - stateless cookie check for incoming connection requests.
+ */
+#include "handshake.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define NS_PER_MINUTE 60000000000ull
+
+static inline uint64_t rotl(uint64_t x, int b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+static inline uint64_t le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+#define SIPROUND                                                                           \
+	do {                                                                               \
+		v0 += v1, v1 = rotl(v1, 13), v1 ^= v0, v0 = rotl(v0, 32);                  \
+		v2 += v3, v3 = rotl(v3, 16), v3 ^= v2;                                     \
+		v0 += v3, v3 = rotl(v3, 21), v3 ^= v0;                                     \
+		v2 += v1, v1 = rotl(v1, 17), v1 ^= v2, v2 = rotl(v2, 32);                  \
+	} while (0)
+
+/* SipHash-2-4 (Aumasson and Bernstein). */
+uint64_t udt_siphash(const uint8_t key[16], const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint64_t k0 = le64(key), k1 = le64(key + 8), m, b = (uint64_t)len << 56;
+	uint64_t v0 = k0 ^ 0x736f6d6570736575ull, v1 = k1 ^ 0x646f72616e646f6dull;
+	uint64_t v2 = k0 ^ 0x6c7967656e657261ull, v3 = k1 ^ 0x7465646279746573ull;
+	size_t i, left = len & 7;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		m = le64(p + i);
+		v3 ^= m;
+		SIPROUND;
+		SIPROUND;
+		v0 ^= m;
+	}
+	for (m = 0; left; left--)
+		m |= (uint64_t)p[i + left - 1] << (8 * (left - 1));
+	b |= m;
+	v3 ^= b;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint32_t udt_cookie(const uint8_t key[16], const void *addr, size_t addrlen, uint64_t minute)
+{
+	uint8_t buf[128 + 8];
+	size_t n = addrlen > 128 ? 128 : addrlen;
+	int i;
+
+	memcpy(buf, addr, n);
+	for (i = 0; i < 8; i++)
+		buf[n + i] = (uint8_t)(minute >> (8 * i));
+	return (uint32_t)udt_siphash(key, buf, n + 8);
+}
+
+void udt_listener_init(struct udt_listener *l, const uint8_t key[16], int32_t sock_type,
+		       int32_t mss, int32_t flight)
+{
+	memset(l, 0, sizeof(*l));
+	memcpy(l->key, key, 16);
+	l->sock_type = sock_type;
+	l->mss = mss;
+	l->flight = flight;
+}
+
+int udt_listener_recv(struct udt_listener *l, const uint8_t *pkt, size_t len, const void *addr,
+		      size_t addrlen, uint64_t now_ns, uint8_t *out, size_t cap, size_t *out_len,
+		      struct udt_hs *hs)
+{
+	uint64_t minute = now_ns / NS_PER_MINUTE;
+	struct udt_hdr h;
+	int err;
+
+	*out_len = 0;
+	err = udt_hdr_decode(pkt, len, &h);
+	if (!err && (!h.ctrl || h.type != UDT_CT_HANDSHAKE || h.dst != 0))
+		err = -EBADMSG;
+	if (!err)
+		err = udt_hs_decode(&h, hs);
+	if (!err && hs->req_type != UDT_HS_REQ_REGULAR && hs->req_type != UDT_HS_RSP_REGULAR)
+		err = -EBADMSG; /* rendezvous and responses have no business here */
+	if (err) {
+		l->bad_pkts++;
+		return err;
+	}
+	if (hs->req_type == UDT_HS_REQ_REGULAR) {
+		struct udt_hs rsp = *hs;
+
+		rsp.cookie = udt_cookie(l->key, addr, addrlen, minute);
+		*out_len = udt_hs_encode(out, cap, 0, hs->sock_id, &rsp);
+		return *out_len ? UDT_LISTEN_REPLY : -ENOSPC;
+	}
+	if (hs->cookie != udt_cookie(l->key, addr, addrlen, minute) &&
+	    (minute == 0 || hs->cookie != udt_cookie(l->key, addr, addrlen, minute - 1))) {
+		l->bad_cookies++;
+		return -EACCES;
+	}
+	if (hs->sock_type != l->sock_type) {
+		struct udt_hs rsp = *hs;
+
+		/* UDT4 answers a mismatch with request type 1002 */
+		l->rejects++;
+		rsp.req_type = UDT_HS_REJECT;
+		*out_len = udt_hs_encode(out, cap, 0, hs->sock_id, &rsp);
+		return *out_len ? UDT_LISTEN_REPLY : -ENOSPC;
+	}
+	return UDT_LISTEN_ACCEPT;
+}
+
+void udt_hs_ip_from_v4(uint32_t ip[4], const uint8_t addr[4])
+{
+	/* the little-endian value of the address bytes, as x86 UDT4 sends it */
+	ip[0] = (uint32_t)addr[0] | (uint32_t)addr[1] << 8 | (uint32_t)addr[2] << 16 |
+		(uint32_t)addr[3] << 24;
+	ip[1] = ip[2] = ip[3] = 0;
+}

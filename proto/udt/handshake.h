@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * handshake.h - the listener side of UDT4's connection setup.
+ *
+ * A client's first request (type 1) gets its handshake back with a cookie;
+ * the second request (type -1) must carry that cookie, which proves the
+ * client receives at its address. The listener keeps no state between the
+ * two: the cookie is a keyed hash of the client's address and the current
+ * minute, and the previous minute's cookie is accepted too.
+ */
+#ifndef LU2K_UDT_HANDSHAKE_H
+#define LU2K_UDT_HANDSHAKE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec.h"
+
+struct udt_listener {
+	uint8_t key[16];
+	int32_t sock_type;
+	int32_t mss;
+	int32_t flight;
+	uint64_t bad_pkts, bad_cookies, rejects;
+};
+
+enum udt_listen_result {
+	UDT_LISTEN_REPLY = 1,  /* send the bytes in out back to the client */
+	UDT_LISTEN_ACCEPT = 2, /* the request in *hs carries a good cookie */
+};
+
+void udt_listener_init(struct udt_listener *l, const uint8_t key[16], int32_t sock_type,
+		       int32_t mss, int32_t flight);
+/*
+ * Handles a packet sent to socket id 0. addr/addrlen identify the client
+ * (any stable encoding of its address and port). Returns UDT_LISTEN_REPLY,
+ * UDT_LISTEN_ACCEPT (then find the connection for (address, hs->sock_id) and
+ * give it the packet, or create one with udt_conn_accept), -EBADMSG for a
+ * malformed packet, -EACCES for a wrong cookie.
+ */
+int udt_listener_recv(struct udt_listener *l, const uint8_t *pkt, size_t len, const void *addr,
+		      size_t addrlen, uint64_t now_ns, uint8_t *out, size_t cap, size_t *out_len,
+		      struct udt_hs *hs);
+
+uint32_t udt_cookie(const uint8_t key[16], const void *addr, size_t addrlen, uint64_t minute);
+uint64_t udt_siphash(const uint8_t key[16], const void *data, size_t len);
+
+/* UDT4 puts an IPv4 address in word 0 as the host-order value of the in_addr bytes. */
+void udt_hs_ip_from_v4(uint32_t ip[4], const uint8_t addr[4]);
+
+#endif

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * losslist.h - a set of sequence numbers kept as sorted, disjoint ranges.
+ *
+ * Serves as both UDT loss lists: the sender's (sequence numbers to
+ * retransmit, taken smallest first) and the receiver's (holes to report in
+ * NAKs, removed as retransmissions arrive). With random loss most ranges are
+ * one packet long; the ranges live in one array searched by bisection, so
+ * every operation costs O(log n) plus, for inserts and splits in the middle,
+ * one memmove. Taking the first number never moves memory.
+ *
+ * All numbers in one list must lie within 2^30 of each other (the engine's
+ * windows are far smaller), so that the wrap-around comparison is exact.
+ */
+#ifndef LU2K_UDT_LOSSLIST_H
+#define LU2K_UDT_LOSSLIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec.h"
+
+struct udt_losslist {
+	struct udt_range *r; /* ranges r[head .. head + n) */
+	size_t head, n, cap;
+	uint64_t count;	     /* sequence numbers in the set */
+};
+
+int udt_loss_init(struct udt_losslist *l, size_t cap_hint);
+void udt_loss_free(struct udt_losslist *l);
+void udt_loss_clear(struct udt_losslist *l);
+
+/* Adds [first, last]; returns how many numbers were new, or -ENOMEM. */
+int64_t udt_loss_insert(struct udt_losslist *l, uint32_t first, uint32_t last);
+/* Removes [first, last]; returns how many numbers were removed, or -ENOMEM. */
+int64_t udt_loss_remove_range(struct udt_losslist *l, uint32_t first, uint32_t last);
+/* Removes one number; returns 1 if it was present, 0 if not, or -ENOMEM. */
+int udt_loss_remove(struct udt_losslist *l, uint32_t seq);
+/* Removes every number up to and including seq. */
+int64_t udt_loss_remove_upto(struct udt_losslist *l, uint32_t seq);
+int udt_loss_contains(const struct udt_losslist *l, uint32_t seq);
+
+/* The smallest number; 0 if the set is empty. */
+int udt_loss_first(const struct udt_losslist *l, uint32_t *seq);
+/* Takes the smallest number out of the set; 0 if the set is empty. */
+int udt_loss_pop(struct udt_losslist *l, uint32_t *seq);
+
+static inline uint64_t udt_loss_count(const struct udt_losslist *l)
+{
+	return l->count;
+}
+
+static inline size_t udt_loss_nranges(const struct udt_losslist *l)
+{
+	return l->n;
+}
+
+static inline const struct udt_range *udt_loss_ranges(const struct udt_losslist *l)
+{
+	return l->r + l->head;
+}
+
+#endif

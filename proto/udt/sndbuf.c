@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sndbuf.c - sender message queue and in-flight packet ring.
+ */
+#include "sndbuf.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "seq.h"
+
+int udt_sndbuf_init(struct udt_sndbuf *sb, uint32_t cap_pkts, size_t payload, size_t max_bytes,
+		    uint32_t base_seq)
+{
+	uint32_t cap = 16;
+
+	memset(sb, 0, sizeof(*sb));
+	while (cap < cap_pkts && cap < (1u << 24))
+		cap <<= 1;
+	sb->ring = calloc(cap, sizeof(*sb->ring));
+	if (!sb->ring)
+		return -ENOMEM;
+	sb->cap = cap;
+	sb->mask = cap - 1;
+	sb->payload = payload;
+	sb->max_bytes = max_bytes;
+	sb->base_seq = base_seq;
+	sb->next_msgno = 1;
+	return 0;
+}
+
+static void free_msg(struct udt_sndbuf *sb, struct udt_smsg *m)
+{
+	sb->bytes -= m->len;
+	sb->nmsgs--;
+	free(m->owned);
+	free(m);
+}
+
+void udt_sndbuf_fini(struct udt_sndbuf *sb, udt_smsg_done_fn done, void *ctx, int err)
+{
+	struct udt_smsg *m = sb->q_head, *next;
+
+	for (; m; m = next) {
+		next = m->next;
+		if (!m->dropped && done)
+			done(ctx, m, err);
+		free_msg(sb, m);
+	}
+	sb->q_head = sb->q_tail = sb->q_next = NULL;
+	free(sb->ring);
+	sb->ring = NULL;
+	sb->inflight = 0;
+}
+
+int udt_sndbuf_add(struct udt_sndbuf *sb, const void *data, size_t len, int copy, int64_t ttl_ns,
+		   int in_order, void *cookie, uint64_t now_ns, uint32_t *msgno)
+{
+	struct udt_smsg *m;
+
+	if (len == 0)
+		return -EINVAL;
+	if (len > sb->max_bytes)
+		return -EMSGSIZE;
+	if (len > udt_sndbuf_space(sb))
+		return -EAGAIN;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	if (copy) {
+		m->owned = malloc(len);
+		if (!m->owned) {
+			free(m);
+			return -ENOMEM;
+		}
+		memcpy(m->owned, data, len);
+		m->data = m->owned;
+	} else {
+		m->data = data;
+	}
+	m->len = len;
+	m->cookie = cookie;
+	m->origin_ns = now_ns;
+	m->ttl_ns = ttl_ns;
+	m->in_order = !!in_order;
+	m->msgno = sb->next_msgno;
+	sb->next_msgno = udt_msgno_inc(sb->next_msgno);
+	if (sb->q_tail)
+		sb->q_tail->next = m;
+	else
+		sb->q_head = m;
+	sb->q_tail = m;
+	if (!sb->q_next)
+		sb->q_next = m;
+	sb->bytes += len;
+	sb->nmsgs++;
+	if (msgno)
+		*msgno = m->msgno;
+	return 0;
+}
+
+int udt_sndbuf_has_new(const struct udt_sndbuf *sb)
+{
+	return sb->q_next != NULL && sb->inflight < sb->cap;
+}
+
+struct udt_spkt *udt_sndbuf_next_new(struct udt_sndbuf *sb, uint32_t *seq)
+{
+	struct udt_smsg *m = sb->q_next;
+	struct udt_spkt *p;
+	uint32_t pb = 0;
+	size_t n;
+
+	if (!udt_sndbuf_has_new(sb))
+		return NULL;
+	*seq = udt_seq_add(sb->base_seq, (int32_t)sb->inflight);
+	p = &sb->ring[(sb->head + sb->inflight) & sb->mask];
+	n = m->len - m->sent_off;
+	if (n > sb->payload)
+		n = sb->payload;
+	if (m->sent_off == 0) {
+		pb |= UDT_PB_FIRST;
+		m->first_seq = *seq;
+	}
+	p->m = m;
+	p->off = (uint32_t)m->sent_off;
+	p->len = (uint32_t)n;
+	m->sent_off += n;
+	m->last_seq = *seq;
+	m->npkts_sent++;
+	if (m->sent_off == m->len) {
+		pb |= UDT_PB_LAST;
+		m->done_cut = 1;
+		/* the next message not dropped while it waited */
+		for (sb->q_next = m->next; sb->q_next && sb->q_next->dropped;)
+			sb->q_next = sb->q_next->next;
+	}
+	p->msgword = UDT_MSG_WORD(pb, m->in_order, m->msgno);
+	sb->inflight++;
+	return p;
+}
+
+struct udt_spkt *udt_sndbuf_get(struct udt_sndbuf *sb, uint32_t seq)
+{
+	int32_t off = udt_seq_off(sb->base_seq, seq);
+
+	if (off < 0 || (uint32_t)off >= sb->inflight)
+		return NULL;
+	return &sb->ring[(sb->head + (uint32_t)off) & sb->mask];
+}
+
+/* Frees finished messages at the head of the queue. */
+static void reap(struct udt_sndbuf *sb, udt_smsg_done_fn done, void *ctx)
+{
+	struct udt_smsg *m;
+
+	while ((m = sb->q_head) != NULL) {
+		/* finished: all cut, and its last packet is below the window */
+		if (!m->done_cut)
+			break;
+		if (m->npkts_sent && udt_seq_cmp(m->last_seq, sb->base_seq) >= 0)
+			break;
+		sb->q_head = m->next;
+		if (!sb->q_head)
+			sb->q_tail = NULL;
+		if (!m->dropped && done)
+			done(ctx, m, 0);
+		free_msg(sb, m);
+	}
+}
+
+void udt_sndbuf_ack(struct udt_sndbuf *sb, uint32_t ack_seq, udt_smsg_done_fn done, void *ctx)
+{
+	int32_t off = udt_seq_off(sb->base_seq, ack_seq);
+
+	if (off <= 0)
+		return;
+	if ((uint32_t)off > sb->inflight)
+		off = (int32_t)sb->inflight;
+	sb->head = (sb->head + (uint32_t)off) & sb->mask;
+	sb->base_seq = udt_seq_add(sb->base_seq, off);
+	sb->inflight -= (uint32_t)off;
+	reap(sb, done, ctx);
+}
+
+void udt_sndbuf_drop(struct udt_sndbuf *sb, struct udt_smsg *m, udt_smsg_done_fn done, void *ctx,
+		     int err)
+{
+	if (m->dropped)
+		return;
+	m->dropped = 1;
+	if (!m->done_cut) {
+		/* never cut the rest: the message ends with what was sent */
+		m->done_cut = 1;
+		if (sb->q_next == m)
+			for (sb->q_next = m->next; sb->q_next && sb->q_next->dropped;)
+				sb->q_next = sb->q_next->next;
+	}
+	if (done)
+		done(ctx, m, err);
+	reap(sb, done, ctx);
+}

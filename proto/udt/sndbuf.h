@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sndbuf.h - the sender's messages and its window of unacknowledged packets.
+ *
+ * Messages wait in a FIFO until every one of their packets is acknowledged
+ * (or the message is dropped). They are cut into packets only when the
+ * connection sends them, so a sequence number is given to a packet when it
+ * first leaves. The window is a ring, indexed by the distance of a sequence
+ * number from the oldest unacknowledged one, that says for each packet in
+ * flight which message and which bytes it carries.
+ *
+ * A message's bytes are either copied in (UDT_MSG_COPY) or referenced: then
+ * the caller keeps them unchanged until the message's completion.
+ */
+#ifndef LU2K_UDT_SNDBUF_H
+#define LU2K_UDT_SNDBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct udt_smsg {
+	struct udt_smsg *next;
+	const uint8_t *data;
+	uint8_t *owned;
+	size_t len;
+	size_t sent_off;   /* bytes already cut into packets */
+	void *cookie;
+	uint64_t origin_ns;
+	int64_t ttl_ns;	   /* < 0: never expires */
+	uint32_t msgno;
+	uint32_t first_seq, last_seq; /* valid once packets have been sent */
+	uint32_t npkts_sent;
+	uint8_t in_order;
+	uint8_t dropped;   /* its completion has been reported as dropped */
+	uint8_t done_cut;  /* every byte has a sequence number */
+};
+
+struct udt_spkt {
+	struct udt_smsg *m;
+	uint32_t off;
+	uint32_t len;
+	uint32_t msgword;
+};
+
+/* status is 0 (acknowledged) or a negative error (dropped, connection gone) */
+typedef void (*udt_smsg_done_fn)(void *ctx, struct udt_smsg *m, int status);
+
+struct udt_sndbuf {
+	struct udt_spkt *ring;
+	uint32_t cap, mask;
+	uint32_t head;	   /* ring slot of base_seq */
+	uint32_t base_seq; /* oldest unacknowledged sequence number */
+	uint32_t inflight; /* packets in the ring */
+	struct udt_smsg *q_head, *q_tail, *q_next; /* q_next: next to cut */
+	size_t payload;
+	size_t bytes, max_bytes;
+	uint32_t nmsgs;
+	uint32_t next_msgno;
+};
+
+int udt_sndbuf_init(struct udt_sndbuf *sb, uint32_t cap_pkts, size_t payload, size_t max_bytes,
+		    uint32_t base_seq);
+/* Fails every message still queued with status err, then frees everything. */
+void udt_sndbuf_fini(struct udt_sndbuf *sb, udt_smsg_done_fn done, void *ctx, int err);
+
+int udt_sndbuf_add(struct udt_sndbuf *sb, const void *data, size_t len, int copy, int64_t ttl_ns,
+		   int in_order, void *cookie, uint64_t now_ns, uint32_t *msgno);
+
+/* Is there a packet that has never been sent, and room in the ring for it? */
+int udt_sndbuf_has_new(const struct udt_sndbuf *sb);
+/* Cuts the next new packet and gives it sequence number base_seq + inflight. */
+struct udt_spkt *udt_sndbuf_next_new(struct udt_sndbuf *sb, uint32_t *seq);
+/* The packet in flight with this sequence number, or NULL. */
+struct udt_spkt *udt_sndbuf_get(struct udt_sndbuf *sb, uint32_t seq);
+/* Everything before ack_seq is acknowledged; reports completed messages. */
+void udt_sndbuf_ack(struct udt_sndbuf *sb, uint32_t ack_seq, udt_smsg_done_fn done, void *ctx);
+/* Reports m as dropped now; its packets are never sent again, its rest never cut. */
+void udt_sndbuf_drop(struct udt_sndbuf *sb, struct udt_smsg *m, udt_smsg_done_fn done, void *ctx,
+		     int err);
+
+static inline int udt_sndbuf_empty(const struct udt_sndbuf *sb)
+{
+	return sb->q_head == NULL;
+}
+
+static inline size_t udt_sndbuf_space(const struct udt_sndbuf *sb)
+{
+	return sb->bytes < sb->max_bytes ? sb->max_bytes - sb->bytes : 0;
+}
+
+#endif

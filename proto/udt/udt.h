@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * udt.h - lu2k's UDT engine: UDT4 on the wire, no I/O and no clock inside.
+ *
+ * The caller owns the socket and the clock. Time is a 64-bit count of
+ * nanoseconds on any monotonic clock. The loop around a connection:
+ *
+ *	on a datagram:  udt_conn_recv_pkt(c, buf, len, now)
+ *	on a deadline:  udt_conn_handle_timers(c, now)
+ *	after either:   while ((n = udt_conn_write_pkt(c, out, sizeof(out), now)))
+ *				sendto(peer, out, n);
+ *			arm a timer for udt_conn_next_deadline(c)
+ *
+ * Messages (UDT_SOCK_DGRAM) go in with udt_conn_send_msg; each one gets
+ * exactly one completion: msg_acked when the peer has acknowledged all of it,
+ * or msg_dropped (its TTL ran out, or the connection closed or broke first).
+ * Received messages come out whole through msg_recv. Callbacks run inside
+ * recv_pkt, handle_timers, write_pkt and the close calls; they may queue new
+ * messages but must not free the connection.
+ *
+ * Packets for socket id 0 (connection requests) go to a listener
+ * (handshake.h), which answers the first request statelessly and hands a
+ * request with a good cookie to udt_conn_accept.
+ */
+#ifndef LU2K_UDT_H
+#define LU2K_UDT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "codec.h"
+#include "handshake.h"
+
+struct udt_conn;
+
+enum udt_state {
+	UDT_ST_CONNECTING,
+	UDT_ST_CONNECTED,
+	UDT_ST_CLOSING, /* shutdown asked for; sending what is queued */
+	UDT_ST_CLOSED,	/* shut down by either side */
+	UDT_ST_BROKEN,	/* peer silent, connect failed or refused */
+};
+
+struct udt_config {
+	int32_t sock_type;	     /* UDT_SOCK_DGRAM (messages) or UDT_SOCK_STREAM */
+	int32_t mss;		     /* bytes of an IP packet: 1500 */
+	uint32_t flight_max;	     /* largest flow window we allow the peer, packets */
+	uint32_t rcv_buf_pkts;	     /* receive window, packets */
+	uint32_t snd_buf_pkts;	     /* most packets in flight */
+	size_t snd_buf_bytes;	     /* most bytes queued by send_msg */
+	const char *cc;		     /* congestion control by name: "udt" */
+	int nak_timer;		     /* repeat NAKs of old holes (UDT4 4.11 does not) */
+	uint64_t connect_timeout_ns; /* give up connecting after this: 3 s */
+	uint64_t pacing_burst_ns;    /* how far pacing may catch up after a late call */
+};
+
+struct udt_callbacks {
+	void (*msg_recv)(void *ud, uint32_t msgno, const struct iovec *iov, int iovcnt,
+			 size_t len);
+	void (*msg_acked)(void *ud, uint32_t msgno, void *cookie);
+	/* err: -ETIMEDOUT (TTL), -ECONNRESET (peer shut down or vanished), -ECONNABORTED */
+	void (*msg_dropped)(void *ud, uint32_t msgno, void *cookie, int err);
+	void (*state_change)(void *ud, enum udt_state st, int err);
+};
+
+struct udt_stats {
+	uint64_t pkts_sent, bytes_sent, pkts_retrans, pkts_recv, bytes_recv, pkts_dup;
+	uint64_t snd_loss, rcv_loss; /* packets reported lost to us / by us */
+	uint64_t acks_sent, acks_recv, light_acks_sent, acks2_sent, acks2_recv;
+	uint64_t naks_sent, naks_recv, keepalives_sent, drops_sent, drops_recv;
+	uint64_t pkts_bad, pkts_out_of_window, ctl_overflow, timeouts;
+	uint64_t msgs_sent, msgs_acked, msgs_dropped, msgs_recv, pkts_rcv_dropped;
+	int32_t rtt_us, rttvar_us, bandwidth_pps, rcv_rate_pps;
+	double pkt_snd_period_us, cwnd;
+	int32_t flow_window;
+	uint32_t inflight, snd_loss_len, rcv_loss_len;
+};
+
+#define UDT_MSG_COPY 1u /* copy the bytes now instead of referencing them */
+
+void udt_config_default(struct udt_config *cfg);
+
+/*
+ * Starts connecting. sock_id (1..2^31-1) and isn (0..2^31-1) should be
+ * random; peer_ip is the peer's address in handshake form (may be NULL).
+ */
+struct udt_conn *udt_conn_connect(const struct udt_config *cfg, const struct udt_callbacks *cb,
+				  void *ud, uint32_t sock_id, uint32_t isn,
+				  const uint32_t peer_ip[4], uint64_t now_ns);
+/* Creates the server side for a request a listener accepted; queues the response. */
+struct udt_conn *udt_conn_accept(const struct udt_config *cfg, const struct udt_callbacks *cb,
+				 void *ud, uint32_t sock_id, const struct udt_hs *req,
+				 const uint32_t peer_ip[4], uint64_t now_ns);
+/* Frees; messages still queued are reported dropped with -ECONNABORTED. */
+void udt_conn_free(struct udt_conn *c);
+
+/* 0, or a negative error for a packet that was counted and dropped. */
+int udt_conn_recv_pkt(struct udt_conn *c, const uint8_t *buf, size_t len, uint64_t now_ns);
+/* Bytes of the next datagram due now, 0 if nothing is due. cap >= mss - 28. */
+size_t udt_conn_write_pkt(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t now_ns);
+/* Earliest time anything is due; UINT64_MAX if nothing ever will be. */
+uint64_t udt_conn_next_deadline(const struct udt_conn *c);
+void udt_conn_handle_timers(struct udt_conn *c, uint64_t now_ns);
+
+/*
+ * Queues a message. ttl_ms < 0: never dropped. Returns 0 and *msgno, or
+ * -EAGAIN (buffer full; see udt_conn_send_space), -EMSGSIZE, -ENOTCONN.
+ */
+int udt_conn_send_msg(struct udt_conn *c, const void *data, size_t len, int64_t ttl_ms,
+		      int in_order, unsigned int flags, void *cookie, uint32_t *msgno,
+		      uint64_t now_ns);
+size_t udt_conn_send_space(const struct udt_conn *c);
+
+/* Graceful: sends a shutdown once everything queued is acknowledged. */
+int udt_conn_shutdown(struct udt_conn *c, uint64_t now_ns);
+/* At once: drops what is queued, sends a shutdown. */
+void udt_conn_abort(struct udt_conn *c, uint64_t now_ns);
+
+enum udt_state udt_conn_state(const struct udt_conn *c);
+int udt_conn_error(const struct udt_conn *c);
+uint32_t udt_conn_sock_id(const struct udt_conn *c);
+uint32_t udt_conn_peer_id(const struct udt_conn *c);
+void udt_conn_get_stats(const struct udt_conn *c, struct udt_stats *st);
+const char *udt_state_to_str(enum udt_state st);
+
+#endif

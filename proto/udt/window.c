@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+/*
+ * window.c - ACK history and arrival-time windows.
+ */
+#include "window.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "seq.h"
+
+void udt_ackwin_init(struct udt_ackwin *w)
+{
+	memset(w, 0, sizeof(*w));
+}
+
+void udt_ackwin_store(struct udt_ackwin *w, uint32_t ackno, uint32_t ack_seq, uint64_t now_us)
+{
+	w->ackno[w->head] = ackno;
+	w->ack_seq[w->head] = ack_seq;
+	w->t_us[w->head] = now_us;
+	w->head = (w->head + 1) % UDT_ACKWIN_SIZE;
+	/* full: the oldest ACK will not be acknowledged any more */
+	if (w->head == w->tail)
+		w->tail = (w->tail + 1) % UDT_ACKWIN_SIZE;
+}
+
+int64_t udt_ackwin_ack2(struct udt_ackwin *w, uint32_t ackno, uint64_t now_us,
+			uint32_t *ack_seq)
+{
+	unsigned int i;
+
+	for (i = w->tail; i != w->head; i = (i + 1) % UDT_ACKWIN_SIZE) {
+		if (w->ackno[i] != ackno)
+			continue;
+		*ack_seq = w->ack_seq[i];
+		w->tail = (i + 1) % UDT_ACKWIN_SIZE;
+		if (now_us < w->t_us[i])
+			return -1;
+		return (int64_t)(now_us - w->t_us[i]);
+	}
+	return -1;
+}
+
+void udt_timewin_init(struct udt_timewin *w, uint64_t now_us)
+{
+	int i;
+
+	memset(w, 0, sizeof(*w));
+	/* start pessimistic: 1 packet/s and 1000 packets/s, as UDT4 does */
+	for (i = 0; i < UDT_TW_ARR; i++)
+		w->arr[i] = 1000000;
+	for (i = 0; i < UDT_TW_PROBE; i++)
+		w->probe[i] = 1000;
+	w->last_arr_us = now_us;
+}
+
+static int32_t clamp_interval(uint64_t d)
+{
+	return d > 0x7fffffff ? 0x7fffffff : (int32_t)d;
+}
+
+void udt_timewin_arrival(struct udt_timewin *w, uint32_t seq, uint64_t now_us)
+{
+	w->arr[w->arr_pos] = clamp_interval(now_us - w->last_arr_us);
+	w->arr_pos = (w->arr_pos + 1) % UDT_TW_ARR;
+	w->last_arr_us = now_us;
+
+	/*
+	 * The sender sends every packet whose number is a multiple of 16 back to
+	 * back with the next one; their gap at the receiver measures the
+	 * bottleneck. Unlike UDT4 we only pair packets that arrive one after the
+	 * other, so that a lost first packet does not produce a bogus gap.
+	 */
+	if ((seq & 0xf) == 0) {
+		w->probe1_us = now_us;
+		w->probe1_seq = seq;
+		w->probe1_valid = 1;
+		return;
+	}
+	if ((seq & 0xf) == 1 && w->probe1_valid && udt_seq_inc(w->probe1_seq) == seq)
+		w->probe[w->probe_pos++ % UDT_TW_PROBE] = clamp_interval(now_us - w->probe1_us);
+	w->probe_pos %= UDT_TW_PROBE;
+	w->probe1_valid = 0;
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int32_t median(const int32_t *v, int n)
+{
+	int32_t tmp[UDT_TW_PROBE];
+
+	memcpy(tmp, v, (size_t)n * sizeof(*v));
+	qsort(tmp, (size_t)n, sizeof(*tmp), cmp_i32);
+	return tmp[n / 2];
+}
+
+int32_t udt_timewin_rcv_rate(const struct udt_timewin *w)
+{
+	int32_t med = median(w->arr, UDT_TW_ARR);
+	int64_t upper = (int64_t)med * 8, lower = med / 8, sum = 0;
+	int i, count = 0;
+
+	/* keep the intervals within a factor of 8 of the median */
+	for (i = 0; i < UDT_TW_ARR; i++) {
+		if (w->arr[i] < upper && w->arr[i] > lower) {
+			count++;
+			sum += w->arr[i];
+		}
+	}
+	if (count <= UDT_TW_ARR / 2 || sum / count == 0)
+		return 0;
+	return (int32_t)ceil(1000000.0 / (double)(sum / count));
+}
+
+int32_t udt_timewin_bandwidth(const struct udt_timewin *w)
+{
+	int32_t med = median(w->probe, UDT_TW_PROBE);
+	int64_t upper = (int64_t)med * 8, lower = med / 8, sum = med;
+	int i, count = 1;
+
+	for (i = 0; i < UDT_TW_PROBE; i++) {
+		if (w->probe[i] < upper && w->probe[i] > lower) {
+			count++;
+			sum += w->probe[i];
+		}
+	}
+	if (sum <= 0)
+		return 0;
+	return (int32_t)ceil(1000000.0 / ((double)sum / count));
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * window.h - the ACK history (RTT from ACK/ACK2) and the arrival-time windows
+ * (receiving rate and packet-pair link capacity), all in microseconds.
+ */
+#ifndef LU2K_UDT_WINDOW_H
+#define LU2K_UDT_WINDOW_H
+
+#include <stdint.h>
+
+#define UDT_ACKWIN_SIZE 1024
+
+/*
+ * Every full ACK the receiver sends is remembered with its send time; the
+ * ACK2 that echoes its ACK number gives one RTT sample. Older entries than the
+ * one acknowledged are forgotten (their ACK2s were lost or overtaken).
+ */
+struct udt_ackwin {
+	uint32_t ackno[UDT_ACKWIN_SIZE];
+	uint32_t ack_seq[UDT_ACKWIN_SIZE];
+	uint64_t t_us[UDT_ACKWIN_SIZE];
+	unsigned int head, tail; /* entries [tail, head) */
+};
+
+void udt_ackwin_init(struct udt_ackwin *w);
+void udt_ackwin_store(struct udt_ackwin *w, uint32_t ackno, uint32_t ack_seq, uint64_t now_us);
+/* RTT sample in microseconds and the ACKed sequence number, or -1 if unknown. */
+int64_t udt_ackwin_ack2(struct udt_ackwin *w, uint32_t ackno, uint64_t now_us,
+			uint32_t *ack_seq);
+
+#define UDT_TW_ARR 16	/* packet arrival intervals kept */
+#define UDT_TW_PROBE 64 /* packet-pair intervals kept */
+
+struct udt_timewin {
+	int32_t arr[UDT_TW_ARR];
+	int32_t probe[UDT_TW_PROBE];
+	unsigned int arr_pos, probe_pos;
+	uint64_t last_arr_us, probe1_us;
+	uint32_t probe1_seq;
+	int probe1_valid;
+};
+
+void udt_timewin_init(struct udt_timewin *w, uint64_t now_us);
+/* Records the arrival of data packet seq at now_us. */
+void udt_timewin_arrival(struct udt_timewin *w, uint32_t seq, uint64_t now_us);
+/* Receiving rate in packets/s from the median-filtered intervals; 0 if too noisy. */
+int32_t udt_timewin_rcv_rate(const struct udt_timewin *w);
+/* Link capacity in packets/s from the median-filtered packet-pair gaps. */
+int32_t udt_timewin_bandwidth(const struct udt_timewin *w);
+
+#endif
