@@ -2,3 +2,5 @@
 UDT_SRCS := $(addprefix proto/udt/,codec.c losslist.c window.c cc_registry.c cc_native.c \
 	sndbuf.c rcvbuf.c handshake.c conn.c conn_in.c conn_out.c)
 $(eval $(call lu2k_lib,udt,$(UDT_SRCS)))
+
+$(eval $(call lu2k_test,test_udt_transfer,tests/unit/test_udt_transfer.c,udt))

@@ -27,7 +27,8 @@ static inline int32_t udt_seq_off(uint32_t a, uint32_t b)
 {
 	uint32_t d = (b - a) & UDT_SEQ_MASK;
 
-	return d >= 0x40000000u ? (int32_t)d - (int32_t)0x80000000 : (int32_t)d;
+	/* 31-bit two's complement: extend bit 30 into bit 31 */
+	return d >= 0x40000000u ? (int32_t)(d | 0x80000000u) : (int32_t)d;
 }
 
 /* < 0 if a is before b, 0 if equal, > 0 if a is after b. */

@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_udt_transfer.c - two UDT engines over a simulated link: whole
+ * transfers with delay, rate limit and loss, checked byte for byte, with
+ * one completion per message; and out-of-order messages not held back by a
+ * loss in another message.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/t.h"
+#include "tests/unit/udt_sim.h"
+
+#define MAXMSG 4096
+
+struct side {
+	struct udt_conn *c;
+	uint64_t acked, dropped, recvd, recv_bytes, bad;
+	uint8_t got[MAXMSG], done[MAXMSG];
+	size_t len[MAXMSG];
+	uint32_t order[MAXMSG]; /* msgnos in delivery order */
+	uint32_t norder;
+	int state;
+};
+
+struct world {
+	struct sim_dir ab, ba; /* client -> server, server -> client */
+	struct side cl, sv;
+	struct udt_listener lis;
+	struct udt_config cfg;
+	uint64_t now;
+	uint8_t addr[6];
+	uint32_t next_msgno;
+};
+
+static uint8_t pattern(uint32_t msgno, size_t i)
+{
+	return (uint8_t)(msgno * 131u + i * 7u + (i >> 8));
+}
+
+static void on_recv(void *ud, uint32_t msgno, const struct iovec *iov, int n, size_t len)
+{
+	struct side *s = ud;
+	size_t off = 0;
+	int i;
+
+	if (msgno >= MAXMSG || s->got[msgno]) {
+		s->bad++;
+		return;
+	}
+	s->got[msgno] = 1;
+	s->order[s->norder++] = msgno;
+	s->recvd++;
+	s->recv_bytes += len;
+	for (i = 0; i < n; i++) {
+		const uint8_t *p = iov[i].iov_base;
+		size_t k;
+
+		for (k = 0; k < iov[i].iov_len; k++, off++)
+			if (p[k] != pattern(msgno, off)) {
+				s->bad++;
+				return;
+			}
+	}
+	if (off != len || len != s->len[msgno])
+		s->bad++;
+}
+
+static void on_acked(void *ud, uint32_t msgno, void *cookie)
+{
+	struct side *s = ud;
+
+	if (msgno >= MAXMSG || s->done[msgno]++)
+		s->bad++;
+	s->acked++;
+	free(cookie);
+}
+
+static void on_dropped(void *ud, uint32_t msgno, void *cookie, int err)
+{
+	struct side *s = ud;
+
+	if (msgno >= MAXMSG || s->done[msgno]++)
+		s->bad++;
+	s->dropped++;
+	free(cookie);
+}
+
+static void on_state(void *ud, enum udt_state st, int err)
+{
+	((struct side *)ud)->state = (int)st;
+}
+
+static const struct udt_callbacks cbs = {
+	.msg_recv = on_recv,
+	.msg_acked = on_acked,
+	.msg_dropped = on_dropped,
+	.state_change = on_state,
+};
+
+static void world_init(struct world *w, uint64_t delay_ns, uint64_t rate_bps)
+{
+	static const uint8_t key[16] = "lu2k-test-key-01";
+
+	memset(w, 0, sizeof(*w));
+	sim_dir_init(&w->ab, delay_ns, rate_bps, 4000);
+	sim_dir_init(&w->ba, delay_ns, rate_bps, 4000);
+	udt_config_default(&w->cfg);
+	udt_listener_init(&w->lis, key, w->cfg.sock_type, w->cfg.mss, (int32_t)w->cfg.flight_max);
+	memcpy(w->addr, "\x0a\x00\x00\x01\x12\x34", 6);
+	w->now = 1000000000ull;
+	w->next_msgno = 1;
+	w->cl.c = udt_conn_connect(&w->cfg, &cbs, &w->cl, 0x1234567, 0x7ffffff0u - 5000, NULL,
+				   w->now);
+}
+
+static void world_free(struct world *w)
+{
+	udt_conn_free(w->cl.c);
+	udt_conn_free(w->sv.c);
+	sim_dir_free(&w->ab);
+	sim_dir_free(&w->ba);
+}
+
+static void to_server(struct world *w, const uint8_t *pkt, uint32_t len)
+{
+	struct udt_hs hs;
+	uint8_t out[SIM_MAXPKT];
+	size_t olen;
+	int r;
+
+	if (len >= 16 && !pkt[12] && !pkt[13] && !pkt[14] && !pkt[15]) {
+		r = udt_listener_recv(&w->lis, pkt, len, w->addr, sizeof(w->addr), w->now, out,
+				      sizeof(out), &olen, &hs);
+		if (r == UDT_LISTEN_REPLY)
+			sim_send(&w->ba, out, (uint32_t)olen, w->now);
+		if (r != UDT_LISTEN_ACCEPT)
+			return;
+		if (!w->sv.c) {
+			w->sv.c = udt_conn_accept(&w->cfg, &cbs, &w->sv, 0x2345678, &hs, NULL,
+						  w->now);
+			return;
+		}
+	}
+	if (w->sv.c)
+		udt_conn_recv_pkt(w->sv.c, pkt, len, w->now);
+}
+
+static void flush(struct world *w)
+{
+	uint8_t buf[SIM_MAXPKT];
+	size_t n;
+
+	while (w->cl.c && (n = udt_conn_write_pkt(w->cl.c, buf, sizeof(buf), w->now))) {
+		if (getenv("UDT_TRACE"))
+			fprintf(stderr, "%llu C> %02x%02x%02x%02x %02x%02x%02x%02x len %zu\n",
+				(unsigned long long)w->now, buf[0], buf[1], buf[2], buf[3], buf[4],
+				buf[5], buf[6], buf[7], n);
+		sim_send(&w->ab, buf, (uint32_t)n, w->now);
+	}
+	while (w->sv.c && (n = udt_conn_write_pkt(w->sv.c, buf, sizeof(buf), w->now))) {
+		if (getenv("UDT_TRACE"))
+			fprintf(stderr, "%llu S> %02x%02x%02x%02x %02x%02x%02x%02x len %zu\n",
+				(unsigned long long)w->now, buf[0], buf[1], buf[2], buf[3], buf[4],
+				buf[5], buf[6], buf[7], n);
+		sim_send(&w->ba, buf, (uint32_t)n, w->now);
+	}
+}
+
+/* One step of the event loop; returns 0 when nothing will ever happen again. */
+static int step(struct world *w)
+{
+	uint64_t t = UINT64_MAX;
+	struct sim_pkt *p;
+
+	flush(w);
+	if (w->cl.c)
+		t = sim_min(t, udt_conn_next_deadline(w->cl.c));
+	if (w->sv.c)
+		t = sim_min(t, udt_conn_next_deadline(w->sv.c));
+	t = sim_min(t, sim_next(&w->ab));
+	t = sim_min(t, sim_next(&w->ba));
+	if (t == UINT64_MAX)
+		return 0;
+	if (t > w->now)
+		w->now = t;
+	while ((p = sim_pop(&w->ab, w->now)))
+		to_server(w, p->data, p->len);
+	while ((p = sim_pop(&w->ba, w->now)))
+		if (w->cl.c)
+			udt_conn_recv_pkt(w->cl.c, p->data, p->len, w->now);
+	if (w->cl.c && udt_conn_next_deadline(w->cl.c) <= w->now)
+		udt_conn_handle_timers(w->cl.c, w->now);
+	if (w->sv.c && udt_conn_next_deadline(w->sv.c) <= w->now)
+		udt_conn_handle_timers(w->sv.c, w->now);
+	return 1;
+}
+
+static int run_until_connected(struct world *w)
+{
+	uint64_t end = w->now + 5000000000ull;
+
+	while (w->now < end && step(w))
+		if (udt_conn_state(w->cl.c) == UDT_ST_CONNECTED && w->sv.c)
+			return 1;
+	return 0;
+}
+
+static int queue_msg(struct world *w, size_t len, int in_order)
+{
+	uint8_t *buf;
+	uint32_t msgno, i;
+	int r;
+
+	if (udt_conn_send_space(w->cl.c) < len)
+		return -EAGAIN;
+	buf = malloc(len);
+	/* message numbers are given in order from 1: the pattern can use it */
+	for (i = 0; i < len; i++)
+		buf[i] = pattern(w->next_msgno, i);
+	r = udt_conn_send_msg(w->cl.c, buf, len, -1, in_order, 0, buf, &msgno, w->now);
+	if (r) {
+		free(buf);
+		return r;
+	}
+	if (msgno != w->next_msgno)
+		return -EPROTO;
+	w->sv.len[msgno] = len;
+	w->next_msgno++;
+	return 0;
+}
+
+/* Deterministic sizes: mostly small, some up to 300 KB. */
+static size_t msg_size(uint32_t k)
+{
+	uint32_t x = k * 2654435761u;
+
+	if (x % 7 == 0)
+		return 100000 + x % 200000;
+	if (x % 3 == 0)
+		return 1 + x % 1456;
+	return 1456 * (1 + x % 8) + x % 100;
+}
+
+struct xfer_result {
+	uint64_t sim_ns;
+	int ok;
+};
+
+/* Sends nmsgs messages (in_order per the mask) and runs until all are acked. */
+static void transfer(struct world *w, uint32_t nmsgs, uint64_t limit_ns, int mixed_order,
+		     struct xfer_result *res)
+{
+	uint64_t start = w->now, end = w->now + limit_ns;
+	uint32_t k = 0;
+
+	res->ok = 0;
+	while (w->now < end) {
+		while (k < nmsgs && queue_msg(w, msg_size(k), mixed_order ? (int)(k & 1) : 1) == 0)
+			k++;
+		if (k == nmsgs && w->cl.acked + w->cl.dropped == nmsgs)
+			break;
+		if (!step(w))
+			break;
+	}
+	res->sim_ns = w->now - start;
+	res->ok = k == nmsgs && w->cl.acked == nmsgs;
+}
+
+static void check_all_delivered(struct world *w, uint32_t nmsgs)
+{
+	uint32_t m;
+
+	for (m = 1; m <= nmsgs; m++)
+		T_ASSERT(w->sv.got[m] && w->cl.done[m] == 1);
+}
+
+static void run_transfer(uint64_t delay_ns, uint64_t rate, uintptr_t loss_every,
+			 uint32_t nmsgs, uint64_t limit_ns, int mixed)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	struct xfer_result r;
+	struct udt_stats st;
+
+	world_init(w, delay_ns, rate);
+	w->ab.drop = sim_drop_every;
+	w->ab.drop_arg = (void *)loss_every;
+	T_ASSERT(run_until_connected(w));
+	transfer(w, nmsgs, limit_ns, mixed, &r);
+	udt_conn_get_stats(w->cl.c, &st);
+	printf("  delay %llu ms, %llu Mbit/s, loss 1/%lu: %u msgs, %.1f MB in %.2f s sim; "
+	       "sent %llu retrans %llu naks %llu rtt %d us, period %.1f us\n",
+	       (unsigned long long)(delay_ns / 1000000), (unsigned long long)(rate / 1000000),
+	       (unsigned long)loss_every, nmsgs, w->sv.recv_bytes / 1e6, r.sim_ns / 1e9,
+	       (unsigned long long)st.pkts_sent, (unsigned long long)st.pkts_retrans,
+	       (unsigned long long)st.naks_recv, st.rtt_us, st.pkt_snd_period_us);
+	if (getenv("UDT_DEBUG")) {
+		struct udt_stats ss;
+
+		udt_conn_get_stats(w->sv.c, &ss);
+		printf("  server: recv %llu bad %llu oow %llu dup %llu acks %llu light %llu naks %llu\n",
+		       (unsigned long long)ss.pkts_recv, (unsigned long long)ss.pkts_bad,
+		       (unsigned long long)ss.pkts_out_of_window, (unsigned long long)ss.pkts_dup,
+		       (unsigned long long)ss.acks_sent, (unsigned long long)ss.light_acks_sent,
+		       (unsigned long long)ss.naks_sent);
+		printf("  client: bad %llu acks_recv %llu\n", (unsigned long long)st.pkts_bad,
+		       (unsigned long long)st.acks_recv);
+	}
+	T_EQ(w->cl.bad, 0);
+	T_EQ(w->sv.bad, 0);
+	T_ASSERT(r.ok);
+	T_EQ(w->sv.recvd, nmsgs);
+	check_all_delivered(w, nmsgs);
+	if (loss_every)
+		T_ASSERT(st.pkts_retrans > 0);
+
+	/* graceful shutdown reaches the peer */
+	T_EQ(udt_conn_shutdown(w->cl.c, w->now), 0);
+	for (int i = 0; i < 100000 && udt_conn_state(w->sv.c) != UDT_ST_CLOSED && step(w); i++)
+		;
+	T_EQ(udt_conn_state(w->cl.c), UDT_ST_CLOSED);
+	T_EQ(udt_conn_state(w->sv.c), UDT_ST_CLOSED);
+	world_free(w);
+	free(w);
+}
+
+static void test_connect(void)
+{
+	struct world *w = calloc(1, sizeof(*w));
+
+	world_init(w, 5000000, 100000000);
+	T_ASSERT(run_until_connected(w));
+	T_EQ(udt_conn_peer_id(w->cl.c), 0x2345678);
+	T_EQ(udt_conn_peer_id(w->sv.c), 0x1234567);
+	T_EQ(w->lis.bad_cookies, 0);
+	world_free(w);
+	free(w);
+}
+
+static void test_transfer_clean(void)
+{
+	run_transfer(10000000, 100000000, 0, 200, 60000000000ull, 0);
+}
+
+static void test_transfer_loss50(void)
+{
+	run_transfer(25000000, 50000000, 50, 300, 120000000000ull, 1);
+}
+
+static void test_transfer_long_rtt(void)
+{
+	run_transfer(300000000, 50000000, 100, 200, 300000000000ull, 1);
+}
+
+int main(void)
+{
+	T_RUN(test_connect);
+	T_RUN(test_transfer_clean);
+	T_RUN(test_transfer_loss50);
+	T_RUN(test_transfer_long_rtt);
+	return t_done();
+}
