@@ -4,3 +4,6 @@ UDT_SRCS := $(addprefix proto/udt/,codec.c losslist.c window.c cc_registry.c cc_
 $(eval $(call lu2k_lib,udt,$(UDT_SRCS)))
 
 $(eval $(call lu2k_test,test_udt_transfer,tests/unit/test_udt_transfer.c,udt))
+$(eval $(call lu2k_test,test_udt_seq,tests/unit/test_udt_seq.c,udt))
+$(eval $(call lu2k_test,test_udt_losslist,tests/unit/test_udt_losslist.c,udt))
+$(eval $(call lu2k_test,test_udt_codec,tests/unit/test_udt_codec.c,udt))
