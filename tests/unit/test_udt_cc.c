@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+/* test_udt_cc.c - UDT native CC reactions, and the registry. */
+#include <errno.h>
+#include <math.h>
+
+#include "proto/udt/cc.h"
+#include "proto/udt/seq.h"
+#include "tests/t.h"
+
+static void start(struct udt_cc *cc, uint64_t now)
+{
+	T_EQ(udt_cc_init(cc, udt_cc_find("udt"), 1500, 1000, 99, 100000, 16, 1, now), 0);
+}
+
+static void test_registry(void)
+{
+	static const struct udt_cc_ops other = { .name = "other" };
+
+	T_ASSERT(udt_cc_find("udt") == &udt_cc_native);
+	T_ASSERT(udt_cc_get(0) == &udt_cc_native);
+	T_ASSERT(udt_cc_find("nope") == NULL);
+	T_EQ(udt_cc_register(&other), 0);
+	T_EQ(udt_cc_register(&other), -EEXIST);
+	T_ASSERT(udt_cc_find("other") == &other);
+}
+
+static void test_slow_start(void)
+{
+	struct udt_cc cc;
+	uint64_t t = 1000000;
+
+	start(&cc, t);
+	T_ASSERT(cc.cwnd == 16 && cc.pkt_snd_period_us == 1);
+	/* within one SYN nothing happens */
+	cc.ops->on_ack(&cc, 150, t + 5000);
+	T_ASSERT(cc.cwnd == 16);
+	/* ACK of 100..149 after a SYN: window grows by seqlen(99, 150) = 52 */
+	cc.ops->on_ack(&cc, 150, t + 10000);
+	T_ASSERT(cc.cwnd == 68);
+	T_ASSERT(cc.pkt_snd_period_us == 1);
+	/* past the maximum window: leave slow start at the receiving rate */
+	cc.rcv_rate = 5000;
+	cc.ops->on_ack(&cc, 1200, t + 20000);
+	T_ASSERT(cc.cwnd > 1000);
+	/* 200 us, then (as UDT4 does in the same call) the minimum increase */
+	T_ASSERT(fabs(cc.pkt_snd_period_us - 200.0 * 10000 / (200.0 * 0.01 + 10000)) < 1e-9);
+	udt_cc_fini(&cc);
+}
+
+static void test_increase(void)
+{
+	struct udt_cc cc;
+	uint64_t t = 1000000;
+	double p0, inc;
+
+	start(&cc, t);
+	cc.rcv_rate = 1000;
+	cc.ops->on_loss(&cc, &(struct udt_range){ 50, 50 }, 1, t); /* ends slow start */
+	T_ASSERT(fabs(cc.pkt_snd_period_us - 1000.0) < 1e-9);
+	/* a decrease epoch, then the first ACK after it only clears the loss flag */
+	cc.snd_curr_seq = 200;
+	cc.ops->on_loss(&cc, &(struct udt_range){ 150, 150 }, 1, t);
+	T_ASSERT(fabs(cc.pkt_snd_period_us - 1125.0) < 1e-9);
+	cc.ops->on_ack(&cc, 60, t + 10000);
+	T_ASSERT(fabs(cc.pkt_snd_period_us - 1125.0) < 1e-9);
+	/*
+	 * B = 10000 - 889 pkt/s, capped at bandwidth / 9 = 1111 since the period is
+	 * above the one before the last decrease: inc = 10^ceil(log10(1111 * 1500 *
+	 * 8)) * 1.5e-6 / 1500 = 0.1
+	 */
+	cc.bandwidth = 10000;
+	cc.rtt_us = 100000;
+	p0 = cc.pkt_snd_period_us;
+	cc.ops->on_ack(&cc, 70, t + 20000);
+	inc = pow(10.0, ceil(log10(1111.0 * 1500 * 8))) * 0.0000015 / 1500;
+	T_ASSERT(fabs(inc - 0.1) < 1e-12);
+	T_ASSERT(fabs(cc.pkt_snd_period_us - p0 * 10000 / (p0 * inc + 10000)) < 1e-9);
+	/* the window follows the receiving rate: 1000 * 0.11 + 16 */
+	T_ASSERT(fabs(cc.cwnd - 126.0) < 1e-9);
+	/* no bandwidth headroom: the minimum increase of 0.01 */
+	cc.bandwidth = 1;
+	p0 = cc.pkt_snd_period_us;
+	cc.ops->on_ack(&cc, 80, t + 30000);
+	T_ASSERT(fabs(cc.pkt_snd_period_us - p0 * 10000 / (p0 * 0.01 + 10000)) < 1e-9);
+	udt_cc_fini(&cc);
+}
+
+static void test_decrease(void)
+{
+	struct udt_cc cc;
+	uint64_t t = 1000000;
+	struct udt_range r;
+	int i, decs = 0;
+	double p;
+
+	start(&cc, t);
+	cc.rcv_rate = 1000;
+	cc.snd_curr_seq = 500;
+	r.first = r.last = 400;
+	cc.ops->on_loss(&cc, &r, 1, t);
+	/* slow start ended at the receiving rate: no decrease yet */
+	T_ASSERT(fabs(cc.pkt_snd_period_us - 1000.0) < 1e-9);
+	/* a loss after the last decrease point starts an epoch: period * 1.125 */
+	cc.snd_curr_seq = 600;
+	cc.ops->on_loss(&cc, &r, 1, t); /* 400 > LastDecSeq (98) */
+	T_ASSERT(fabs(cc.pkt_snd_period_us - 1125.0) < 1e-9);
+	/* losses before LastDecSeq (600): at most 5 more decreases per epoch */
+	for (i = 0; i < 50; i++) {
+		p = cc.pkt_snd_period_us;
+		r.first = r.last = 550;
+		cc.ops->on_loss(&cc, &r, 1, t);
+		if (cc.pkt_snd_period_us > p)
+			decs++;
+	}
+	T_ASSERT(decs <= 4);
+	/* a loss beyond the new decrease point starts a new epoch */
+	p = cc.pkt_snd_period_us;
+	r.first = r.last = 700;
+	cc.snd_curr_seq = 800;
+	cc.ops->on_loss(&cc, &r, 1, t);
+	T_ASSERT(fabs(cc.pkt_snd_period_us - ceil(p * 1.125)) < 1e-9);
+	udt_cc_fini(&cc);
+}
+
+static void test_timeout(void)
+{
+	struct udt_cc cc;
+
+	start(&cc, 0);
+	cc.rcv_rate = 0;
+	cc.ops->on_timeout(&cc, 0);
+	/* UDT4: cwnd / (RTT + SYN) when no receiving rate is known */
+	T_ASSERT(fabs(cc.pkt_snd_period_us - 16.0 / 110000) < 1e-12);
+	udt_cc_fini(&cc);
+}
+
+int main(void)
+{
+	T_RUN(test_registry);
+	T_RUN(test_slow_start);
+	T_RUN(test_increase);
+	T_RUN(test_decrease);
+	T_RUN(test_timeout);
+	return t_done();
+}
