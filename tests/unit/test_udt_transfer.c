@@ -353,8 +353,134 @@ static void test_transfer_long_rtt(void)
 	run_transfer(300000000, 50000000, 100, 200, 300000000000ull, 1);
 }
 
+struct drop_seq {
+	uint32_t seq;
+	int times; /* drop this many transmissions; < 0: all */
+};
+
+static int drop_seq_rule(struct sim_dir *d, const uint8_t *pkt, uint32_t len, void *arg)
+{
+	struct drop_seq *ds = arg;
+	uint32_t seq = (uint32_t)pkt[0] << 24 | (uint32_t)pkt[1] << 16 | (uint32_t)pkt[2] << 8 |
+		       pkt[3];
+
+	if ((pkt[0] & 0x80) || seq != ds->seq || ds->times == 0)
+		return 0;
+	if (ds->times > 0)
+		ds->times--;
+	return 1;
+}
+
+static int drop_all(struct sim_dir *d, const uint8_t *pkt, uint32_t len, void *arg)
+{
+	return 1;
+}
+
+#define ISN (0x7ffffff0u - 5000)
+
+/* A loss in message 1 does not hold back message 2 unless it asks for order. */
+static void hol(int second_in_order, uint32_t *first_delivered)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	struct drop_seq ds = { ISN + 400 + 10, 1 };
+	int i;
+
+	world_init(w, 20000000, 100000000);
+	T_ASSERT(run_until_connected(w));
+	/* warm up: 50 messages of 8 packets open the congestion window */
+	for (i = 0; i < 50; i++)
+		T_EQ(queue_msg(w, 1456 * 8, 1), 0);
+	for (i = 0; i < 100000 && w->cl.acked < 50 && step(w); i++)
+		;
+	T_EQ(w->cl.acked, 50);
+	w->ab.drop = drop_seq_rule;
+	w->ab.drop_arg = &ds;
+	T_EQ(queue_msg(w, 1456 * 50, 1), 0);
+	T_EQ(queue_msg(w, 100, second_in_order), 0);
+	for (i = 0; i < 100000 && w->cl.acked < 52 && step(w); i++)
+		;
+	T_EQ(w->cl.acked, 52);
+	T_EQ(w->sv.recvd, 52);
+	T_EQ(w->sv.bad, 0);
+	T_EQ(ds.times, 0);
+	*first_delivered = w->sv.order[50];
+	world_free(w);
+	free(w);
+}
+
+static void test_no_head_of_line_blocking(void)
+{
+	uint32_t first = 0;
+
+	hol(0, &first);
+	T_EQU(first, 52);
+	hol(1, &first);
+	T_EQU(first, 51);
+}
+
+/* A message whose packet never arrives is dropped when its TTL is over. */
+static void test_ttl_drop(void)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	struct drop_seq ds = { ISN + 5, -1 };
+	uint8_t *buf = malloc(1456 * 20);
+	uint32_t msgno;
+	int i;
+
+	world_init(w, 20000000, 100000000);
+	T_ASSERT(run_until_connected(w));
+	w->ab.drop = drop_seq_rule;
+	w->ab.drop_arg = &ds;
+	memset(buf, 1, 1456 * 20);
+	T_EQ(udt_conn_send_msg(w->cl.c, buf, 1456 * 20, 200, 1, UDT_MSG_COPY, NULL, &msgno,
+			       w->now),
+	     0);
+	free(buf);
+	w->next_msgno++;
+	T_EQ(queue_msg(w, 3000, 1), 0);
+	for (i = 0; i < 200000 && w->cl.acked + w->cl.dropped < 2 && step(w); i++)
+		;
+	T_EQ(w->cl.dropped, 1);
+	T_EQ(w->cl.acked, 1);
+	T_EQ(w->cl.done[1], 1);
+	T_EQ(w->cl.done[2], 1);
+	T_ASSERT(!w->sv.got[1]);
+	T_ASSERT(w->sv.got[2]);
+	T_EQ(w->sv.bad, 0);
+	world_free(w);
+	free(w);
+}
+
+/* A peer that goes silent: the connection breaks, queued messages fail once. */
+static void test_peer_vanishes(void)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	uint64_t t0;
+	int i;
+
+	world_init(w, 20000000, 100000000);
+	T_ASSERT(run_until_connected(w));
+	w->ab.drop = drop_all;
+	w->ba.drop = drop_all;
+	t0 = w->now;
+	T_EQ(queue_msg(w, 5000, 1), 0);
+	for (i = 0; i < 100000 && udt_conn_state(w->cl.c) != UDT_ST_BROKEN && step(w); i++)
+		;
+	T_EQ(udt_conn_state(w->cl.c), UDT_ST_BROKEN);
+	T_ASSERT(w->now - t0 >= 5000000000ull);
+	T_ASSERT(w->now - t0 < 120000000000ull);
+	T_EQ(w->cl.dropped, 1);
+	T_EQ(w->cl.done[1], 1);
+	T_EQU(udt_conn_next_deadline(w->cl.c), UINT64_MAX);
+	world_free(w);
+	free(w);
+}
+
 int main(void)
 {
+	T_RUN(test_no_head_of_line_blocking);
+	T_RUN(test_ttl_drop);
+	T_RUN(test_peer_vanishes);
 	T_RUN(test_connect);
 	T_RUN(test_transfer_clean);
 	T_RUN(test_transfer_loss50);

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: MIT
+/* test_udt_handshake.c - listener cookies, connect, rejection, retries. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "proto/udt/udt.h"
+#include "tests/t.h"
+
+static const uint8_t key[16] = "0123456789abcdef";
+static const uint8_t addr[6] = { 192, 0, 2, 1, 0x23, 0x28 };
+
+static void test_siphash(void)
+{
+	/* SipHash-2-4 reference vector: key 00..0f, message 00..0e */
+	uint8_t k[16], m[15];
+	int i;
+
+	for (i = 0; i < 16; i++)
+		k[i] = (uint8_t)i;
+	for (i = 0; i < 15; i++)
+		m[i] = (uint8_t)i;
+	T_EQU(udt_siphash(k, m, 15), 0xa129ca6149be45e5ull);
+	T_EQU(udt_siphash(k, m, 0), 0x726fdb47dd0e0e31ull);
+}
+
+static size_t pop(struct udt_conn *c, uint8_t *buf, uint64_t now)
+{
+	return udt_conn_write_pkt(c, buf, 2000, now);
+}
+
+static void test_connect_flow(void)
+{
+	struct udt_listener l;
+	struct udt_config cfg;
+	struct udt_conn *cl, *sv;
+	struct udt_hs hs;
+	uint8_t buf[2000], out[2000];
+	size_t n, olen;
+	uint64_t t = 5ull * 60 * 1000000000;
+
+	udt_config_default(&cfg);
+	udt_listener_init(&l, key, UDT_SOCK_DGRAM, 1500, 25600);
+	cl = udt_conn_connect(&cfg, NULL, NULL, 1111, 0x7ffffffe, NULL, t);
+	T_ASSERT(cl);
+	T_EQ(udt_conn_state(cl), UDT_ST_CONNECTING);
+	T_EQU(udt_conn_next_deadline(cl), t);
+	udt_conn_handle_timers(cl, t);
+	n = pop(cl, buf, t);
+	T_EQU(n, 64);
+	T_EQU(pop(cl, buf + 100, t), 0);
+	/* first request: answered with a cookie, no state */
+	T_EQ(udt_listener_recv(&l, buf, n, addr, 6, t, out, sizeof(out), &olen, &hs),
+	     UDT_LISTEN_REPLY);
+	T_EQU(olen, 64);
+	/* a request with a wrong cookie, or from another address, is refused */
+	T_EQ(udt_conn_recv_pkt(cl, out, olen, t + 1000), 0);
+	udt_conn_handle_timers(cl, t + 1000);
+	n = pop(cl, buf, t + 1000);
+	T_EQU(n, 64);
+	T_EQ(udt_listener_recv(&l, buf, n, "other!", 6, t, out, sizeof(out), &olen, &hs),
+	     -EACCES);
+	/* last minute's cookie still counts */
+	T_EQ(udt_listener_recv(&l, buf, n, addr, 6, t + 60000000000ull, out, sizeof(out), &olen,
+			       &hs),
+	     UDT_LISTEN_ACCEPT);
+	T_EQ(udt_listener_recv(&l, buf, n, addr, 6, t + 120000000000ull, out, sizeof(out),
+			       &olen, &hs),
+	     -EACCES);
+	T_EQ(udt_listener_recv(&l, buf, n, addr, 6, t, out, sizeof(out), &olen, &hs),
+	     UDT_LISTEN_ACCEPT);
+	T_EQU(hs.sock_id, 1111);
+	T_EQU(hs.isn, 0x7ffffffe);
+	sv = udt_conn_accept(&cfg, NULL, NULL, 2222, &hs, NULL, t);
+	T_ASSERT(sv);
+	n = pop(sv, buf, t);
+	T_EQU(n, 64);
+	/* the response is lost; the client asks again; the server answers again */
+	udt_conn_handle_timers(cl, t + 300000000);
+	n = pop(cl, out, t + 300000000);
+	T_EQU(n, 64);
+	T_EQ(udt_conn_recv_pkt(sv, out, n, t + 300000000), 0);
+	n = pop(sv, buf, t + 300000000);
+	T_EQU(n, 64);
+	T_EQ(udt_conn_recv_pkt(cl, buf, n, t + 300000000), 0);
+	T_EQ(udt_conn_state(cl), UDT_ST_CONNECTED);
+	T_EQU(udt_conn_peer_id(cl), 2222);
+	/* a response with another ISN would have been refused */
+	udt_conn_free(cl);
+	udt_conn_free(sv);
+}
+
+static void test_reject_and_timeout(void)
+{
+	struct udt_listener l;
+	struct udt_config cfg;
+	struct udt_conn *cl;
+	struct udt_hs hs;
+	uint8_t buf[2000], out[2000];
+	size_t n, olen;
+	uint64_t t = 1000;
+
+	udt_config_default(&cfg);
+	/* a stream listener rejects a datagram client with 1002 */
+	udt_listener_init(&l, key, UDT_SOCK_STREAM, 1500, 25600);
+	cl = udt_conn_connect(&cfg, NULL, NULL, 1111, 5, NULL, t);
+	udt_conn_handle_timers(cl, t);
+	n = pop(cl, buf, t);
+	T_EQ(udt_listener_recv(&l, buf, n, addr, 6, t, out, sizeof(out), &olen, &hs),
+	     UDT_LISTEN_REPLY);
+	udt_conn_recv_pkt(cl, out, olen, t);
+	udt_conn_handle_timers(cl, t);
+	n = pop(cl, buf, t);
+	T_EQ(udt_listener_recv(&l, buf, n, addr, 6, t, out, sizeof(out), &olen, &hs),
+	     UDT_LISTEN_REPLY);
+	T_EQ(udt_conn_recv_pkt(cl, out, olen, t), 0);
+	T_EQ(udt_conn_state(cl), UDT_ST_BROKEN);
+	T_EQ(udt_conn_error(cl), -ECONNREFUSED);
+	udt_conn_free(cl);
+
+	/* nobody answers: retries every 250 ms, gives up after 3 s */
+	cl = udt_conn_connect(&cfg, NULL, NULL, 1111, 5, NULL, t);
+	int sent = 0;
+
+	while (udt_conn_state(cl) == UDT_ST_CONNECTING) {
+		t = udt_conn_next_deadline(cl);
+		udt_conn_handle_timers(cl, t);
+		while (pop(cl, buf, t))
+			sent++;
+	}
+	T_EQ(udt_conn_state(cl), UDT_ST_BROKEN);
+	T_EQ(udt_conn_error(cl), -ETIMEDOUT);
+	T_EQ(sent, 12);
+	udt_conn_free(cl);
+}
+
+static void test_garbage(void)
+{
+	struct udt_listener l;
+	struct udt_hs hs;
+	uint8_t out[2000], pkt[64] = { 0x80, 0, 0, 0 };
+	size_t olen;
+
+	udt_listener_init(&l, key, UDT_SOCK_DGRAM, 1500, 25600);
+	T_EQ(udt_listener_recv(&l, pkt, 10, addr, 6, 0, out, sizeof(out), &olen, &hs), -EBADMSG);
+	T_EQ(udt_listener_recv(&l, pkt, 64, addr, 6, 0, out, sizeof(out), &olen, &hs), -EBADMSG);
+	T_EQU(l.bad_pkts, 2);
+	T_EQU(olen, 0);
+}
+
+int main(void)
+{
+	T_RUN(test_siphash);
+	T_RUN(test_connect_flow);
+	T_RUN(test_reject_and_timeout);
+	T_RUN(test_garbage);
+	return t_done();
+}
