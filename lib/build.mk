@@ -4,3 +4,4 @@ $(eval $(call lu2k_test,test_lib_lnet_hdr,tests/unit/test_lib_lnet_hdr.c,lu2k co
 $(eval $(call lu2k_test,test_lib_ralloc,tests/unit/test_lib_ralloc.c,lu2k))
 $(eval $(call lu2k_test,test_lib_cookie,tests/unit/test_lib_cookie.c,lu2k))
 $(eval $(call lu2k_test,test_lib_credits,tests/unit/test_lib_credits.c,lu2k common))
+$(eval $(call lu2k_test,test_lib_loop,tests/unit/test_lib_loop.c tests/unit/test_lib_fake.c,lu2k common))
