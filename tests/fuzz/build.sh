@@ -1,0 +1,22 @@
+#!/bin/bash
+# Builds the libFuzzer targets with clang (never part of the default build).
+#   tests/fuzz/build.sh [OUTDIR]      (default: build/fuzz)
+# Exit 77 if clang or its libFuzzer runtime is missing.
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+out=${1:-$top/build/fuzz}
+CLANG=${CLANG:-clang}
+command -v "$CLANG" >/dev/null || { echo "clang not found"; exit 77; }
+probe=$(mktemp -d)
+trap 'rm -rf "$probe"' EXIT
+echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { return 0; }' \
+	>"$probe/p.c"
+"$CLANG" -fsanitize=fuzzer "$probe/p.c" -o "$probe/p" 2>/dev/null ||
+	{ echo "clang has no libFuzzer runtime"; exit 77; }
+mkdir -p "$out"
+udt_srcs=$(ls "$top"/proto/udt/*.c)
+# shellcheck disable=SC2086
+"$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-D_GNU_SOURCE -I"$top" -I"$top/include" \
+	"$top/tests/fuzz/fuzz_udt.c" $udt_srcs -o "$out/fuzz_udt" -lm
+echo "$out/fuzz_udt"
