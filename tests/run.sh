@@ -22,6 +22,7 @@ pass=0 fail=0 skip=0 failed=()
 run_one() {
 	local name=$1; shift
 	local log=$logs/$name.log t0=$SECONDS rc
+	mkdir -p "$(dirname "$log")"
 	[ -n "$pattern" ] && [[ $name != *$pattern* ]] && return
 	timeout -k 10 "$LU2K_TEST_TIMEOUT" "$@" >"$log" 2>&1 </dev/null
 	rc=$?

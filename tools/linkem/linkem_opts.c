@@ -374,6 +374,8 @@ void linkem_opts_usage(FILE *f)
 	      "Counters, one line per direction (stdout, and the stats file):\n"
 	      "  a2b in=N in_bytes=N lost=N drop_queue=N drop_mtu=N drop_outage=N drop_mem=N\n"
 	      "      delivered=N delivered_bytes=N held=N max_wait_us=N write_err=N\n"
+	      "      late_avg_us=X late_max_us=X late_1ms=N  (how late packets left the\n"
+	      "      delay line: the emulator's own scheduling error)\n"
 	      "Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime error, 2 on bad usage.\n",
 	      f);
 }

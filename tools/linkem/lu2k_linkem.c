@@ -39,6 +39,8 @@ struct linkem_tool {
 	struct linkem_side side[2];
 	struct linkem_dir dir[2]; /* dir[i] carries packets read on side i */
 	uint64_t write_err[2];
+	uint64_t late_sum[2], late_max[2]; /* how late packets were written, ns */
+	uint64_t late_1ms[2];              /* packets written over 1 ms late */
 	uint64_t t0;              /* CLOCK_MONOTONIC at start-up, ns */
 	uint64_t next_stats;      /* time of the next periodic report (tool clock) */
 	int epfd, sigfd;
@@ -70,14 +72,17 @@ static void format_counters(const struct linkem_tool *t, char *out, size_t cap)
 		off += (size_t)snprintf(out + off, cap - off,
 			"%s in=%llu in_bytes=%llu lost=%llu drop_queue=%llu drop_mtu=%llu "
 			"drop_outage=%llu drop_mem=%llu delivered=%llu delivered_bytes=%llu "
-			"held=%zu max_wait_us=%llu write_err=%llu\n",
+			"held=%zu max_wait_us=%llu write_err=%llu late_avg_us=%.1f "
+			"late_max_us=%.1f late_1ms=%llu\n",
 			dir_name[i], (unsigned long long)c->in_pkts,
 			(unsigned long long)c->in_bytes, (unsigned long long)c->lost_pkts,
 			(unsigned long long)c->drop_queue, (unsigned long long)c->drop_mtu,
 			(unsigned long long)c->drop_outage, (unsigned long long)c->drop_mem,
 			(unsigned long long)c->out_pkts, (unsigned long long)c->out_bytes,
 			linkem_dir_held(&t->dir[i]), (unsigned long long)(c->max_wait_ns / 1000),
-			(unsigned long long)t->write_err[i]);
+			(unsigned long long)t->write_err[i],
+			c->out_pkts ? (double)t->late_sum[i] / (double)c->out_pkts / 1e3 : 0.0,
+			(double)t->late_max[i] / 1e3, (unsigned long long)t->late_1ms[i]);
 	}
 }
 
@@ -141,6 +146,12 @@ static void deliver(struct linkem_tool *t, int i, uint64_t now)
 	struct linkem_pkt *pkt;
 
 	while ((pkt = linkem_dir_pop(&t->dir[i], now))) {
+		uint64_t late = now - pkt->deliver_ns;
+
+		t->late_sum[i] += late;
+		if (late > t->late_max[i])
+			t->late_max[i] = late;
+		t->late_1ms[i] += late > 1000000;
 		if (write(out, pkt->data, pkt->len) != (ssize_t)pkt->len)
 			t->write_err[i]++;
 		linkem_pkt_free(pkt);

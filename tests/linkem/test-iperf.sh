@@ -1,0 +1,76 @@
+#!/bin/bash
+# UDP and TCP through lu2k-linkem both suffer the configured link: iperf3 UDP
+# loss matches --loss within statistical bounds, the rate limit holds for UDP
+# and TCP, TCP retransmits over a lossy direction, and TCP works over IPv6.
+#
+#   ns A ==[ 10 ms, 20 Mbit/s, 100 ms queue; a2b 3 % loss ]== ns B (iperf3 -s)
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/lib.sh"
+lk_require
+command -v iperf3 >/dev/null || t_skip "no iperf3 (scripts/install-deps bench)"
+
+lk_start --delay 10ms --rate 20mbit --queue 100ms --a2b-loss 3% --seed 7
+t_bg iperf ip netns exec "$LK_B" iperf3 -s
+t_wait_for 10 sh -c "ip netns exec $LK_B ss -ltn | grep -q :5201" || t_fail "iperf3 -s not up"
+
+# iperf3 client from A; output in $T_DIR/NAME.log, the summary line to stdout.
+# iperf3's UDP set-up is one datagram each way that nobody retransmits: on a
+# lossy link it can be lost, and iperf3 then waits for ever. So bound each
+# run and try up to three times.
+client() {
+	local name=$1 try
+	shift
+	for try in 1 2 3; do
+		timeout -k 2 10 ip netns exec "$LK_A" iperf3 -f m --connect-timeout 5000 "$@" \
+			>"$T_DIR/$name.log" 2>&1 && break
+		t_log "iperf3 $name: try $try failed: $(tail -1 "$T_DIR/$name.log")" >&2
+		[ $try = 3 ] && t_fail "iperf3 $name failed 3 times"
+		sleep 1
+	done
+	t_log "$name: $(grep -E 'receiver$' "$T_DIR/$name.log")" >&2
+	grep -E 'receiver$' "$T_DIR/$name.log"
+}
+mbits() { awk '{ for (i = 1; i < NF; i++) if ($(i + 1) == "Mbits/sec") print $i }'; }
+
+# 1. UDP A->B at 10 Mbit/s (under the rate): only the random loss.
+#    ~3000 datagrams at p = 3 %: sd ~ 0.31 %; 5 sd allowed.
+line=$(client udp-loss -c 10.77.0.2 -u -b 10M -l 1200 -t 3)
+read -r lost total < <(echo "$line" | sed -n 's|.* \([0-9]*\)/\([0-9]*\) (.*|\1 \2|p')
+[ -n "$total" ] && [ "$total" -gt 2000 ] || t_fail "UDP: too few datagrams ($total)"
+pct=$(awk -v l="$lost" -v t="$total" 'BEGIN { printf "%.3f", 100 * l / t }')
+sd=$(awk -v t="$total" 'BEGIN { printf "%.3f", 100 * sqrt(0.03 * 0.97 / t) }')
+t_log "UDP loss $pct % of $total (3 % +- 5 x $sd %)"
+lk_in_range "$pct" "$(awk -v s="$sd" 'BEGIN { print 3 - 5 * s }')" \
+	"$(awk -v s="$sd" 'BEGIN { print 3 + 5 * s }')" || t_fail "UDP loss $pct %, expected 3 %"
+
+# 2. UDP B->A offered 30 Mbit/s into 20 Mbit/s: the payload rate is
+#    20 x 1200 / 1228 (IP + UDP headers) = 19.54 Mbit/s; the queue drops.
+rate=$(client udp-rate -c 10.77.0.2 -R -u -b 30M -l 1200 -t 3 | mbits)
+lk_in_range "$rate" 19.0 19.75 || t_fail "UDP rate $rate Mbit/s, expected 19.54 (20 Mbit/s link)"
+
+# 3. TCP B->A (no loss): fills the link, never more; 1448 payload bytes a packet.
+rate=$(client tcp-clean -c 10.77.0.2 -R -t 3 | mbits)
+lk_in_range "$rate" 14 19.5 || t_fail "TCP rate $rate Mbit/s, expected 14..19.3"
+
+# 4. TCP A->B with 3 % loss: under the rate, and it had to retransmit.
+line=$(client tcp-lossy -c 10.77.0.2 -t 3)
+rate=$(echo "$line" | mbits)
+retr=$(awk '/sender$/ { print $(NF - 1) }' "$T_DIR/tcp-lossy.log")
+t_log "TCP over 3 % loss: $rate Mbit/s, $retr retransmits"
+lk_in_range "$rate" 0.1 19.5 || t_fail "lossy TCP rate $rate Mbit/s"
+[ "$retr" -gt 0 ] || t_fail "no TCP retransmits over a lossy link"
+
+# 5. TCP over IPv6 B->A.
+rate=$(client tcp-v6 -c fd00:77::2 -R -t 1 | mbits)
+lk_in_range "$rate" 5 19.5 || t_fail "IPv6 TCP rate $rate Mbit/s"
+
+lk_stats
+cat "$T_DIR/lk.stats"
+[ "$(lk_get a2b lost)" -gt 50 ] || t_fail "a2b lost counter too small"
+[ "$(lk_get b2a lost)" = 0 ] || t_fail "b2a lost packets without loss set"
+[ "$(lk_get b2a drop_queue)" -gt 0 ] || t_fail "b2a queue never dropped"
+max_wait=$(lk_get b2a max_wait_us)
+lk_in_range "$max_wait" 50000 100000 || t_fail "b2a max wait $max_wait us, queue limit 100 ms"
+lk_stop
+lk_ns_gone "$LK_A" && lk_ns_gone "$LK_B" || t_fail "namespaces left behind"
+t_log "ok"

@@ -1,0 +1,41 @@
+#!/bin/bash
+# lu2k-linkem end to end with ping: RTT = 2 x delay over IPv4 and IPv6, the
+# counters add up, and SIGTERM removes the namespaces, devices and files.
+#
+#   ns A (lka0 10.77.0.1, fd00:77::1) ==[ 25 ms each way ]== ns B (lkb0 .2, ::2)
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/lib.sh"
+lk_require
+
+lk_start --delay 25ms --seed 1
+ip netns list | grep -qw "$LK_A" || t_fail "namespace $LK_A missing"
+ip -n "$LK_A" link show lka0 | grep -q "mtu 1500 .*qlen 10000" || t_fail "lka0 mtu/qlen"
+ip -n "$LK_B" -4 addr show lkb0 | grep -q "10.77.0.2/24" || t_fail "no 10.77.0.2 on lkb0"
+
+out=$(ip netns exec "$LK_A" ping -n -q -c 20 -i 0.05 -W 2 10.77.0.2) || t_fail "ping v4: $out"
+t_log "$out"
+read -r min avg max < <(echo "$out" | awk -F'[/ =]+' '/^rtt/ { print $6, $7, $8 }')
+# never early; late only by scheduling (a busy CI machine can add a few ms
+# to one packet: the accuracy figures come from the benchmark, not here)
+lk_in_range "$min" 50 51 || t_fail "IPv4 min RTT $min ms, expected 50..51"
+lk_in_range "$avg" 50 52 || t_fail "IPv4 avg RTT $avg ms, expected 50..52"
+lk_in_range "$max" 50 65 || t_fail "IPv4 max RTT $max ms, expected 50..65"
+
+out=$(ip netns exec "$LK_B" ping -6 -n -q -c 10 -i 0.05 -W 2 fd00:77::1) || t_fail "ping v6: $out"
+t_log "$out"
+avg=$(echo "$out" | awk -F'[/ =]+' '/^rtt/ { print $7 }')
+lk_in_range "$avg" 50 52 || t_fail "IPv6 avg RTT $avg ms, expected 50..52"
+
+lk_stats
+cat "$T_DIR/lk.stats"
+for d in a2b b2a; do
+	in=$(lk_get $d in) del=$(lk_get $d delivered) held=$(lk_get $d held)
+	[ "$in" -ge 30 ] || t_fail "$d in=$in, expected >= 30 (pings and replies)"
+	[ $((del + held)) = "$in" ] || t_fail "$d: delivered $del + held $held != in $in"
+done
+
+lk_stop
+grep -q "^a2b in=" "$T_DIR/linkem.log" || t_fail "no counters printed on exit"
+lk_ns_gone "$LK_A" && lk_ns_gone "$LK_B" || t_fail "namespaces left behind"
+[ ! -e "$T_DIR/lk.ready" ] && [ ! -e "$T_DIR/lk.pid" ] || t_fail "ready/pid file left behind"
+t_log "ok"
