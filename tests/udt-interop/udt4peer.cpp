@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+/*
+ * udt4peer.cpp - a libudt (UDT4) test peer for interop tests (test code).
+ *
+ *   udt4peer recv PORT NMSGS         accept one connection, check NMSGS messages
+ *   udt4peer send HOST PORT NMSGS    connect, send NMSGS messages, close
+ *
+ * Message k (0-based) has interop_size(k) bytes of interop_byte(k, i).
+ */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <udt/udt.h>
+
+#include "interop.h"
+
+static int do_recv(int port, int n)
+{
+	UDTSOCKET l = UDT::socket(AF_INET, SOCK_DGRAM, 0), s;
+	sockaddr_in a;
+	int len = sizeof(a), k;
+	static char buf[INTEROP_MAXMSG];
+	long long total = 0;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons(port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (UDT::bind(l, (sockaddr *)&a, sizeof(a)) || UDT::listen(l, 4)) {
+		fprintf(stderr, "udt4peer: bind/listen: %s\n", UDT::getlasterror().getErrorMessage());
+		return 1;
+	}
+	printf("listening\n");
+	fflush(stdout);
+	s = UDT::accept(l, (sockaddr *)&a, &len);
+	if (s == UDT::INVALID_SOCK) {
+		fprintf(stderr, "udt4peer: accept: %s\n", UDT::getlasterror().getErrorMessage());
+		return 1;
+	}
+	for (k = 0; k < n; k++) {
+		int r = UDT::recvmsg(s, buf, sizeof(buf));
+		size_t want = interop_size(k);
+
+		if (r < 0) {
+			fprintf(stderr, "udt4peer: recvmsg %d: %s\n", k,
+				UDT::getlasterror().getErrorMessage());
+			return 1;
+		}
+		if ((size_t)r != want) {
+			fprintf(stderr, "udt4peer: message %d: %d bytes, want %zu\n", k, r, want);
+			return 1;
+		}
+		for (int i = 0; i < r; i++)
+			if ((uint8_t)buf[i] != interop_byte(k, (size_t)i)) {
+				fprintf(stderr, "udt4peer: message %d differs at %d\n", k, i);
+				return 1;
+			}
+		total += r;
+	}
+	printf("received %d messages, %lld bytes\n", n, total);
+	sleep(1); /* let the last ACKs out */
+	UDT::close(s);
+	UDT::close(l);
+	return 0;
+}
+
+static int do_send(const char *host, int port, int n)
+{
+	UDTSOCKET s = UDT::socket(AF_INET, SOCK_DGRAM, 0);
+	sockaddr_in a;
+	static char buf[INTEROP_MAXMSG];
+	long long total = 0;
+	int k, pending, len = sizeof(pending);
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons(port);
+	inet_pton(AF_INET, host, &a.sin_addr);
+	if (UDT::connect(s, (sockaddr *)&a, sizeof(a))) {
+		fprintf(stderr, "udt4peer: connect: %s\n", UDT::getlasterror().getErrorMessage());
+		return 1;
+	}
+	for (k = 0; k < n; k++) {
+		size_t sz = interop_size(k);
+
+		for (size_t i = 0; i < sz; i++)
+			buf[i] = (char)interop_byte(k, i);
+		if (UDT::sendmsg(s, buf, (int)sz, -1, true) != (int)sz) {
+			fprintf(stderr, "udt4peer: sendmsg %d: %s\n", k,
+				UDT::getlasterror().getErrorMessage());
+			return 1;
+		}
+		total += (long long)sz;
+	}
+	/* wait until everything is acknowledged, at most 60 s */
+	for (k = 0; k < 6000; k++) {
+		if (UDT::getsockopt(s, 0, UDT_SNDDATA, &pending, &len) || pending == 0)
+			break;
+		usleep(10000);
+	}
+	printf("sent %d messages, %lld bytes, %d packets unacknowledged\n", n, total, pending);
+	UDT::close(s);
+	return pending == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	int r = 2;
+
+	UDT::startup();
+	if (argc == 4 && !strcmp(argv[1], "recv"))
+		r = do_recv(atoi(argv[2]), atoi(argv[3]));
+	else if (argc == 5 && !strcmp(argv[1], "send"))
+		r = do_send(argv[2], atoi(argv[3]), atoi(argv[4]));
+	else
+		fprintf(stderr, "usage: udt4peer recv PORT N | send HOST PORT N\n");
+	UDT::cleanup();
+	return r;
+}

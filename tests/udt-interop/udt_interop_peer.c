@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: MIT
+/*
+ * udt_interop_peer.c - drives lu2k's UDT engine over a real UDP socket, for
+ * interop tests against libudt (test code; the real tool is lu2k-udt).
+ *
+ *   udt-interop-peer recv PORT NMSGS        listen on 127.0.0.1:PORT
+ *   udt-interop-peer send HOST PORT NMSGS
+ *
+ * Exit 0 when all NMSGS messages went through intact, 1 otherwise; gives up
+ * after 120 s.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proto/udt/udt.h"
+#include "tests/udt-interop/interop.h"
+
+static int nmsgs, nrecv, nacked, failed, sending;
+static struct udt_conn *conn;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void on_recv(void *ud, uint32_t msgno, const struct iovec *iov, int n, size_t len)
+{
+	int k = (int)msgno - 1, i;
+	size_t off = 0;
+
+	if (k != nrecv || len != interop_size(k)) {
+		fprintf(stderr, "message %u: %zu bytes, expected #%d of %zu\n", msgno, len, nrecv,
+			interop_size(nrecv));
+		failed = 1;
+	}
+	for (i = 0; i < n && !failed; i++) {
+		const uint8_t *p = iov[i].iov_base;
+
+		for (size_t j = 0; j < iov[i].iov_len; j++, off++)
+			if (p[j] != interop_byte(k, off)) {
+				fprintf(stderr, "message %u differs at %zu\n", msgno, off);
+				failed = 1;
+				break;
+			}
+	}
+	nrecv++;
+}
+
+static void on_acked(void *ud, uint32_t msgno, void *cookie)
+{
+	free(cookie);
+	nacked++;
+}
+
+static void on_dropped(void *ud, uint32_t msgno, void *cookie, int err)
+{
+	free(cookie);
+	fprintf(stderr, "message %u dropped: %s\n", msgno, strerror(-err));
+	failed = 1;
+}
+
+static const struct udt_callbacks cbs = {
+	.msg_recv = on_recv, .msg_acked = on_acked, .msg_dropped = on_dropped,
+};
+
+static void flush(int fd, const struct sockaddr_in *peer)
+{
+	uint8_t out[2048];
+	size_t n;
+
+	while (conn && (n = udt_conn_write_pkt(conn, out, sizeof(out), now_ns())))
+		if (sendto(fd, out, n, 0, (const struct sockaddr *)peer, sizeof(*peer)) < 0 &&
+		    errno != EAGAIN && errno != ENOBUFS)
+			perror("sendto");
+}
+
+static int queue_more(int *k)
+{
+	while (*k < nmsgs) {
+		size_t sz = interop_size(*k), i;
+		uint8_t *b;
+		uint32_t msgno;
+
+		if (udt_conn_send_space(conn) < sz)
+			return 0;
+		b = malloc(sz);
+		for (i = 0; i < sz; i++)
+			b[i] = interop_byte(*k, i);
+		if (udt_conn_send_msg(conn, b, sz, -1, 1, 0, b, &msgno, now_ns())) {
+			free(b);
+			return 0;
+		}
+		(*k)++;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const uint8_t key[16] = "interop-test-key";
+	struct sockaddr_in me = { .sin_family = AF_INET }, peer = { .sin_family = AF_INET };
+	struct udt_listener lis;
+	struct udt_config cfg;
+	uint64_t start = now_ns(), done_at = 0;
+	uint8_t buf[65536];
+	int fd, k = 0;
+
+	if (argc == 4 && !strcmp(argv[1], "recv")) {
+		me.sin_port = htons((uint16_t)atoi(argv[2]));
+		nmsgs = atoi(argv[3]);
+	} else if (argc == 5 && !strcmp(argv[1], "send")) {
+		sending = 1;
+		inet_pton(AF_INET, argv[2], &peer.sin_addr);
+		peer.sin_port = htons((uint16_t)atoi(argv[3]));
+		nmsgs = atoi(argv[4]);
+	} else {
+		fprintf(stderr, "usage: udt-interop-peer recv PORT N | send HOST PORT N\n");
+		return 2;
+	}
+	me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&me, sizeof(me))) {
+		perror("socket/bind");
+		return 1;
+	}
+	int sz = 8 << 20;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	udt_config_default(&cfg);
+	udt_listener_init(&lis, key, cfg.sock_type, cfg.mss, (int32_t)cfg.flight_max);
+	if (sending) {
+		uint32_t ip[4];
+
+		udt_hs_ip_from_v4(ip, (const uint8_t *)&peer.sin_addr);
+		conn = udt_conn_connect(&cfg, &cbs, NULL, (uint32_t)(getpid() & 0x3fffffff) + 1,
+					(uint32_t)(now_ns() & 0x7fffffff), ip, now_ns());
+	} else {
+		printf("listening\n");
+		fflush(stdout);
+	}
+	while (now_ns() - start < 120000000000ull) {
+		uint64_t t = now_ns(), dl = conn ? udt_conn_next_deadline(conn) : UINT64_MAX;
+		int timeout = dl == UINT64_MAX ? 100 : dl <= t ? 0 : (int)((dl - t) / 1000000);
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (timeout > 100)
+			timeout = 100;
+		poll(&pfd, 1, timeout);
+		for (int i = 0; i < 256; i++) {
+			struct sockaddr_in from;
+			socklen_t flen = sizeof(from);
+
+			n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+			if (n < 0)
+				break;
+			if (!sending && n >= 16 && !buf[12] && !buf[13] && !buf[14] && !buf[15]) {
+				uint8_t out[2048];
+				struct udt_hs hs;
+				size_t olen;
+				int r = udt_listener_recv(&lis, buf, (size_t)n, &from, sizeof(from),
+							  now_ns(), out, sizeof(out), &olen, &hs);
+
+				if (r == UDT_LISTEN_REPLY)
+					sendto(fd, out, olen, 0, (struct sockaddr *)&from, flen);
+				if (r != UDT_LISTEN_ACCEPT)
+					continue;
+				if (!conn) {
+					uint32_t ip[4];
+
+					peer = from;
+					udt_hs_ip_from_v4(ip, (const uint8_t *)&from.sin_addr);
+					conn = udt_conn_accept(&cfg, &cbs, NULL, 0x2a2a2a, &hs, ip,
+							       now_ns());
+					continue;
+				}
+			}
+			if (conn)
+				udt_conn_recv_pkt(conn, buf, (size_t)n, now_ns());
+		}
+		if (!conn)
+			continue;
+		if (udt_conn_next_deadline(conn) <= now_ns())
+			udt_conn_handle_timers(conn, now_ns());
+		if (sending && udt_conn_state(conn) == UDT_ST_CONNECTED)
+			queue_more(&k);
+		flush(fd, &peer);
+		if (failed)
+			break;
+		if (udt_conn_state(conn) == UDT_ST_BROKEN) {
+			fprintf(stderr, "connection broken: %s\n", strerror(-udt_conn_error(conn)));
+			failed = 1;
+			break;
+		}
+		if (sending && nacked == nmsgs && udt_conn_state(conn) == UDT_ST_CONNECTED)
+			udt_conn_shutdown(conn, now_ns());
+		if (sending && udt_conn_state(conn) == UDT_ST_CLOSED)
+			break;
+		if (!sending && nrecv == nmsgs && !done_at)
+			done_at = now_ns();
+		/* receiver: keep acknowledging for a moment, or until the peer closes */
+		if (done_at && (now_ns() - done_at > 2000000000ull ||
+				udt_conn_state(conn) == UDT_ST_CLOSED))
+			break;
+	}
+	flush(fd, &peer);
+	if (conn) {
+		struct udt_stats st;
+
+		udt_conn_get_stats(conn, &st);
+		printf("%s: %d msgs, sent %llu pkts (%llu retrans), recv %llu pkts, rtt %d us, "
+		       "%.2f s\n",
+		       sending ? "sent" : "received", sending ? nacked : nrecv,
+		       (unsigned long long)st.pkts_sent, (unsigned long long)st.pkts_retrans,
+		       (unsigned long long)st.pkts_recv, st.rtt_us, (now_ns() - start) / 1e9);
+	}
+	udt_conn_free(conn);
+	close(fd);
+	if (failed)
+		return 1;
+	return (sending ? nacked : nrecv) == nmsgs ? 0 : 1;
+}
