@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * backend.h - the interface between lu2kd's core and its transports.
+ *
+ * A back-end moves whole messages (an LNet header plus a payload, 0 B to
+ * 4 MiB) from one daemon to another over unidirectional connections, and
+ * tells the core when the peer daemon holds each one. The core never names a
+ * back-end: it looks one up by name (registry.c) and talks to it only through
+ * struct lu2k_backend_ops below; the back-end talks back only through the
+ * upcalls in struct lu2k_be_env.
+ *
+ * SHAPE. Socket-like, driven by one event loop:
+ *
+ *   core                                     back-end
+ *   ----                                     --------
+ *   create(env, options)           ------->  owns its sockets / engine state
+ *   listen(local NID, port)        ------->  (a listener per interface)
+ *                                  <-------  accepted(conn, src, dst): hello read
+ *   connect(local, remote, port)   ------->  nonblocking
+ *                                  <-------  connected(ctx) / closed(ctx, err)
+ *   send(conn, msg)                ------->  keeps msg, reads its bytes in place
+ *                                  <-------  sent(ctx, msg, status)  (exactly once)
+ *                                  <-------  rx_begin(ctx, lengths): core gives an
+ *                                            RX-pool buffer, or -EAGAIN (pause)
+ *   rx_resume(conn)                ------->  RX space came back: try again
+ *                                  <-------  rx_end(ctx, buf, status)
+ *   cancel(conn, msg, status)      ------->  sent(ctx, msg, status) before returning
+ *   close(conn)                    ------->  sent(-ECANCELED) for all it holds, then
+ *                                            silence: no further upcall for conn
+ *
+ * I/O. A back-end owns its file descriptors and timers and registers them
+ * with the daemon's loop itself (env->loop, daemon/loop.h: lu2k_io_set for fd
+ * interest, lu2k_timer_arm for deadlines, lu2k_idle_add for work to batch at
+ * the end of a round, lu2k_loop_defer to free memory after a batch). So a
+ * kernel-socket transport (tcp, rds) registers one fd per connection, and a
+ * user-space protocol (udt) registers one UDP socket plus one timer for its
+ * engine's next deadline and demultiplexes connections itself. Nothing
+ * blocks; nothing runs in another thread.
+ *
+ * MESSAGES. struct lu2k_be_msg is embedded in the core's message and stays
+ * valid, unmoved, from send() until the back-end's sent() for it. Its bytes
+ * (msg->buf, hdr_len + payload_len) point into the shared TX pool: send them
+ * from there (writev/sendmsg), never change them, and never touch them after
+ * sent(). be_link/be_seq/be_off/be_priv are the back-end's to use while it
+ * holds the message (e.g. queue links and an encoded frame header).
+ *
+ * COMPLETION RULE. For every message that send() accepted (returned 0), the
+ * back-end calls sent() exactly once: status 0 only when the peer daemon has
+ * acknowledged the whole message (its transport ack or an lu2k ack), or a
+ * negative errno when the connection failed first, was closed, or the message
+ * was cancelled. It must never send a message twice on different connections
+ * (at-most-once delivery): a message whose fate is unknown fails.
+ *
+ * RECEIVING. When a message header arrives, the back-end calls rx_begin()
+ * with the lengths and the target NID carried on the wire; the core
+ * allocates hdr_len + payload_len bytes in the interface's RX pool and returns
+ * the address in buf->data. The back-end reads the bytes straight into it
+ * and calls rx_end(0) when the message is whole, then acknowledges it to the
+ * sender. rx_begin() may return -EAGAIN: no room now; the back-end stops
+ * reading that connection (the transport's flow control pushes back on the
+ * sender; nothing accepted is ever dropped) until the core calls rx_resume().
+ * Any other error (-EMSGSIZE...) means the connection cannot continue: close
+ * it. A buffer that was begun is always ended, with status < 0 if the
+ * connection dies before the message is whole (the core frees it).
+ *
+ * CALLING CONTEXT. Upcalls happen from the back-end's own event callbacks,
+ * except sent() which also happens inside cancel() and close(). The core may
+ * call send() and cancel() from inside any upcall; it does not call close()
+ * for a conn from inside that conn's upcalls other than connected(),
+ * accepted()'s caller's later events, or rx_end(); a back-end that detects a
+ * fatal error reports closed() once and frees the conn after the loop's batch
+ * (lu2k_loop_defer).
+ */
+#ifndef LU2K_BACKENDS_BACKEND_H
+#define LU2K_BACKENDS_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/list.h"
+#include "uapi/lu2k.h"
+
+struct lu2k_loop;
+struct lu2k_json;
+struct lu2k_be;			/* one back-end instance, opaque to the core */
+struct lu2k_be_conn;		/* one connection, opaque to the core */
+struct lu2k_be_listener;	/* one listening endpoint, opaque to the core */
+
+struct lu2k_be_msg {
+	const void *buf;		/* header then payload, in the TX pool */
+	uint32_t hdr_len;
+	uint32_t payload_len;
+	struct lu2k_nid target;		/* final destination (carried on the wire) */
+	/* Owned by the back-end between send() and sent(): */
+	struct lu2k_list be_link;
+	uint64_t be_seq;
+	uint64_t be_off;
+	uint8_t be_priv[64];
+};
+
+struct lu2k_be_rxbuf {
+	void *data;			/* set by the core in rx_begin() */
+	uint32_t hdr_len;
+	uint32_t payload_len;
+	/* The core's bookkeeping: */
+	uint64_t off;
+	uint32_t alloc_len;
+	void *owner;
+};
+
+/* A back-end option from the config file ([backend] or [<name>] section). */
+struct lu2k_be_option {
+	const char *key;
+	const char *value;
+	const char *where;		/* "FILE:LINE" for messages */
+};
+
+struct lu2k_be_env {
+	struct lu2k_loop *loop;
+	void *core;
+	uint32_t max_msg_size;		/* largest hdr + payload the core will take */
+
+	/*
+	 * An incoming connection said hello: src is the connector's NID, dst the
+	 * NID it wants (ours). Return the core's context for this conn, or
+	 * NULL with *status (-ENXIO: not our NID...) to refuse; the back-end
+	 * then tells the peer (if its protocol can) and closes.
+	 */
+	void *(*accepted)(void *core, struct lu2k_be_conn *c, const struct lu2k_nid *src,
+			  const struct lu2k_nid *dst, int *status);
+	/* An outgoing connection is ready to take messages. */
+	void (*connected)(void *ctx);
+	/* The connection is gone (err < 0); every message was already sent(). */
+	void (*closed)(void *ctx, int err);
+	/* A message's outcome, exactly once per accepted send(). */
+	void (*sent)(void *ctx, struct lu2k_be_msg *m, int status);
+	/* send() said -ENOBUFS before; there is room again. */
+	void (*writable)(void *ctx);
+	/* Receiving: see RECEIVING above. buf->hdr_len/payload_len are set by the back-end. */
+	int (*rx_begin)(void *ctx, const struct lu2k_nid *target, struct lu2k_be_rxbuf *buf);
+	void (*rx_end)(void *ctx, struct lu2k_be_rxbuf *buf, int status);
+};
+
+struct lu2k_backend_ops {
+	const char *name;
+	const char *description;
+
+	/* Make an instance. Unknown or bad options: -EINVAL and a message in err. */
+	int (*create)(const struct lu2k_be_env *env, const struct lu2k_be_option *opts,
+		      unsigned int nopts, char *err, size_t errlen, struct lu2k_be **out);
+	/* Close every connection and listener (sent(-ECANCELED) for held messages). */
+	void (*destroy)(struct lu2k_be *be);
+
+	/* Accept connections for one local NID (an interface) on port. */
+	int (*listen)(struct lu2k_be *be, const struct lu2k_nid *local, uint16_t port,
+		      struct lu2k_be_listener **out);
+	void (*unlisten)(struct lu2k_be_listener *l);
+
+	/*
+	 * Start an outgoing connection from local (named in the hello; the source
+	 * address is left to the routing table) to remote's address. ctx comes
+	 * back in every upcall. Returns 0 (then connected() or closed() later)
+	 * or -errno at once (nothing to close).
+	 */
+	int (*connect)(struct lu2k_be *be, const struct lu2k_nid *local,
+		       const struct lu2k_nid *remote, uint16_t port, void *ctx,
+		       struct lu2k_be_conn **out);
+
+	/*
+	 * Queue a message on an outgoing connection. 0: sent() will follow.
+	 * -ENOBUFS: the back-end's window is full, try again after writable().
+	 * Other -errno: refused (no sent()).
+	 */
+	int (*send)(struct lu2k_be_conn *c, struct lu2k_be_msg *m);
+	/* Give up on m (timeout): sent(ctx, m, status) happens before this returns. */
+	void (*cancel)(struct lu2k_be_conn *c, struct lu2k_be_msg *m, int status);
+	/* Receive space is available again after rx_begin() said -EAGAIN. */
+	void (*rx_resume)(struct lu2k_be_conn *c);
+	/* Close now; no upcall for c after this returns (see the rules above). */
+	void (*close)(struct lu2k_be_conn *c);
+
+	/* Describe one connection / the instance as JSON object members. */
+	void (*conn_info)(struct lu2k_be_conn *c, struct lu2k_json *j);
+	void (*stats)(struct lu2k_be *be, struct lu2k_json *j);
+};
+
+/* The registry (registry.c): NULL if no back-end has that name. */
+const struct lu2k_backend_ops *lu2k_backend_find(const char *name);
+/* i-th registered back-end, NULL past the end (for --help). */
+const struct lu2k_backend_ops *lu2k_backend_at(unsigned int i);
+
+#endif

@@ -1,0 +1,553 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcp.c - the tcp back-end: kernel TCP, one connection per direction per
+ * pair of NIDs (A's messages to B on A's connection, B's acks back on it).
+ * This file: the instance, its options, listeners, connection setup and
+ * teardown, and the ops table. The byte streams are in tcp_io.c; the frames
+ * in tcp_wire.c (drawn in doc/protocol.txt).
+ */
+#include "tcp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/nid.h"
+#include "daemon/config.h"
+#include "daemon/json.h"
+#include "daemon/log.h"
+
+static int set_opt(struct lu2k_be *be, const struct lu2k_be_option *o, char *err, size_t errlen)
+{
+	uint64_t v;
+
+	if (!strcmp(o->key, "sndbuf") || !strcmp(o->key, "rcvbuf")) {
+		if (lu2kd_parse_u64(o->value, 1u << 30, &v))
+			goto bad;
+		if (o->key[0] == 's')
+			be->sndbuf = (int)v;
+		else
+			be->rcvbuf = (int)v;
+	} else if (!strcmp(o->key, "hello_timeout_ms")) {
+		if (lu2kd_parse_u64(o->value, 3600000, &v) || !v)
+			goto bad;
+		be->hello_timeout_ms = (uint32_t)v;
+	} else if (!strcmp(o->key, "backlog")) {
+		if (lu2kd_parse_u64(o->value, 65535, &v) || !v)
+			goto bad;
+		be->backlog = (int)v;
+	} else {
+		snprintf(err, errlen, "%s: unknown tcp back-end key '%s'", o->where, o->key);
+		return -EINVAL;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "%s: key '%s': bad value '%s'", o->where, o->key, o->value);
+	return -EINVAL;
+}
+
+static bool tcp_idle(struct lu2k_idle *h)
+{
+	struct lu2k_be *be = lu2k_container_of(h, struct lu2k_be, idle);
+
+	/* One writev per dirty connection per round: sends of a round are batched. */
+	while (!lu2k_list_empty(&be->dirty)) {
+		struct lu2k_be_conn *c = lu2k_list_first(&be->dirty, struct lu2k_be_conn, dirty_link);
+
+		lu2k_list_del(&c->dirty_link);
+		tcp_conn_flush(c);
+	}
+	return false;
+}
+
+static int tcp_create(const struct lu2k_be_env *env, const struct lu2k_be_option *opts,
+		      unsigned int nopts, char *err, size_t errlen, struct lu2k_be **out)
+{
+	struct lu2k_be *be = calloc(1, sizeof(*be));
+
+	if (!be)
+		return -ENOMEM;
+	be->env = *env;
+	lu2k_list_init(&be->listeners);
+	lu2k_list_init(&be->conns);
+	lu2k_list_init(&be->dirty);
+	be->hello_timeout_ms = 10000;
+	be->backlog = 1024;
+	for (unsigned int i = 0; i < nopts; i++) {
+		if (set_opt(be, &opts[i], err, errlen)) {
+			free(be);
+			return -EINVAL;
+		}
+	}
+	lu2k_idle_add(env->loop, &be->idle, tcp_idle);
+	*out = be;
+	return 0;
+}
+
+static void conn_free(struct lu2k_defer *d)
+{
+	struct lu2k_be_conn *c = lu2k_container_of(d, struct lu2k_be_conn, defer);
+
+	if (c->rbuf != c->rsmall)
+		free(c->rbuf);
+	free(c);
+}
+
+static void conn_timer(struct lu2k_timer *t);
+
+static struct lu2k_be_conn *conn_new(struct lu2k_be *be, int fd, bool out)
+{
+	struct lu2k_be_conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	if (out) {
+		c->rbuf = c->rsmall;
+		c->rcap = TCP_RBUF_OUT;
+	} else {
+		c->rbuf = malloc(TCP_RBUF_IN);
+		c->rcap = TCP_RBUF_IN;
+		if (!c->rbuf) {
+			free(c);
+			return NULL;
+		}
+	}
+	c->be = be;
+	c->out = out;
+	lu2k_io_init(&c->io, fd, tcp_conn_event);
+	lu2k_timer_init(&c->timer, conn_timer);
+	lu2k_list_init(&c->sendq);
+	lu2k_list_init(&c->ackq);
+	lu2k_list_init(&c->dirty_link);
+	lu2k_list_add_tail(&be->conns, &c->link);
+	c->next_seq = 1;
+	c->expect_seq = 1;
+	return c;
+}
+
+static void fail_list(struct lu2k_be_conn *c, struct lu2k_list *q, int err)
+{
+	while (!lu2k_list_empty(q)) {
+		struct lu2k_be_msg *m = lu2k_list_first(q, struct lu2k_be_msg, be_link);
+
+		lu2k_list_del(&m->be_link);
+		c->be->env.sent(c->ctx, m, err);
+	}
+}
+
+/*
+ * Tear c down: no more I/O, every held message fails with err, a begun RX
+ * buffer is ended, and (if upcall) the core hears closed(). Idempotent.
+ */
+void tcp_conn_fail(struct lu2k_be_conn *c, int err, bool upcall)
+{
+	struct lu2k_be *be = c->be;
+
+	if (c->state == TCP_DEAD)
+		return;
+	if (upcall && c->state == TCP_UP)
+		be->st.conns_failed++;
+	c->state = TCP_DEAD;
+	lu2k_io_set(be->env.loop, &c->io, 0);
+	close(c->io.fd);
+	lu2k_timer_cancel(be->env.loop, &c->timer);
+	lu2k_list_del(&c->dirty_link);
+	lu2k_list_del(&c->link);
+	if (c->ctx) {
+		fail_list(c, &c->sendq, err);
+		fail_list(c, &c->ackq, err);
+		if (c->rx_active) {
+			c->rx_active = false;
+			be->env.rx_end(c->ctx, &c->rx, err);
+		}
+		if (upcall)
+			be->env.closed(c->ctx, err);
+	}
+	c->ctx = NULL;
+	lu2k_loop_defer(be->env.loop, &c->defer, conn_free);
+}
+
+/* The stream cannot continue but we are inside a core call: tear down from a timer. */
+void tcp_conn_break(struct lu2k_be_conn *c, int err)
+{
+	if (c->state == TCP_DEAD || c->state == TCP_BROKEN)
+		return;
+	c->state = TCP_BROKEN;
+	c->broken_err = err;
+	lu2k_io_set(c->be->env.loop, &c->io, 0);
+	lu2k_timer_arm(c->be->env.loop, &c->timer, 0);
+}
+
+static void conn_timer(struct lu2k_timer *t)
+{
+	struct lu2k_be_conn *c = lu2k_container_of(t, struct lu2k_be_conn, timer);
+
+	if (c->state == TCP_BROKEN) {
+		tcp_conn_fail(c, c->broken_err, true);
+	} else if (c->state == TCP_HELLO) {
+		char a[INET6_ADDRSTRLEN + 8] = "?";
+
+		c->be->st.hello_timeouts++;
+		if (c->addr.ss_family == AF_INET)
+			inet_ntop(AF_INET, &((struct sockaddr_in *)&c->addr)->sin_addr, a, sizeof(a));
+		else if (c->addr.ss_family == AF_INET6)
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&c->addr)->sin6_addr, a,
+				  sizeof(a));
+		LOG_RL(LU2K_LOG_WARN, "tcp: no hello from %s in %u ms, closing", a,
+		       c->be->hello_timeout_ms);
+		tcp_conn_fail(c, -ETIMEDOUT, false);
+	}
+}
+
+static void sock_tune(struct lu2k_be *be, int fd)
+{
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* 0 = leave the kernel's autotuning alone (it grows to tcp_[rw]mem max). */
+	if (be->sndbuf)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &be->sndbuf, sizeof(be->sndbuf));
+	if (be->rcvbuf)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &be->rcvbuf, sizeof(be->rcvbuf));
+}
+
+/* ---- listening ---- */
+
+static void listener_event(struct lu2k_io *io, uint32_t revents)
+{
+	struct lu2k_be_listener *l = lu2k_container_of(io, struct lu2k_be_listener, io);
+	struct lu2k_be *be = l->be;
+
+	for (int i = 0; i < 64; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		struct lu2k_be_conn *c;
+		int fd = accept4(io->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				LOG_RL(LU2K_LOG_WARN, "tcp: accept: %s", strerror(errno));
+			return;
+		}
+		c = conn_new(be, fd, false);
+		if (!c) {
+			LOG_RL(LU2K_LOG_WARN, "tcp: out of memory for a connection");
+			close(fd);
+			continue;
+		}
+		be->st.accepts++;
+		c->addr = ss;
+		c->local = l->nid;
+		c->state = TCP_HELLO;
+		sock_tune(be, fd);
+		lu2k_timer_arm(be->env.loop, &c->timer, (uint64_t)be->hello_timeout_ms * 1000000);
+		if (lu2k_io_set(be->env.loop, &c->io, EPOLLIN | EPOLLRDHUP))
+			tcp_conn_fail(c, -ENOMEM, false);
+	}
+}
+
+static int tcp_listen(struct lu2k_be *be, const struct lu2k_nid *local, uint16_t port,
+		      struct lu2k_be_listener **out)
+{
+	struct sockaddr_storage ss;
+	struct lu2k_be_listener *l;
+	char nid[LU2K_NID_STRLEN];
+	int one = 1, len, fd, rc;
+
+	len = lu2k_nid_to_sockaddr(local, port, &ss);
+	if (len < 0)
+		return len;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	/* Buffers set on the listener are inherited by accepted sockets before the handshake. */
+	sock_tune(be, fd);
+	if (bind(fd, (struct sockaddr *)&ss, (socklen_t)len) || listen(fd, be->backlog)) {
+		rc = -errno;
+		LOG_ERR("tcp: cannot listen on %s port %u: %s",
+			lu2k_nid_format(local, nid, sizeof(nid)), port, strerror(-rc));
+		close(fd);
+		return rc;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		close(fd);
+		return -ENOMEM;
+	}
+	l->be = be;
+	l->nid = *local;
+	l->port = port;
+	lu2k_io_init(&l->io, fd, listener_event);
+	rc = lu2k_io_set(be->env.loop, &l->io, EPOLLIN);
+	if (rc) {
+		close(fd);
+		free(l);
+		return rc;
+	}
+	lu2k_list_add_tail(&be->listeners, &l->link);
+	be->st.listeners++;
+	LOG_INFO("tcp: listening on %s port %u", lu2k_nid_format(local, nid, sizeof(nid)), port);
+	*out = l;
+	return 0;
+}
+
+static void tcp_unlisten(struct lu2k_be_listener *l)
+{
+	lu2k_io_set(l->be->env.loop, &l->io, 0);
+	close(l->io.fd);
+	lu2k_list_del(&l->link);
+	l->be->st.listeners--;
+	free(l);
+}
+
+/* The connector's hello arrived on an incoming connection. */
+void tcp_conn_hello_in(struct lu2k_be_conn *c, const struct lu2k_tcpw_hello *h)
+{
+	struct lu2k_be *be = c->be;
+	struct lu2k_tcpw_hello r = { .version = LU2K_TCPW_VERSION };
+	char a[LU2K_NID_STRLEN], b[LU2K_NID_STRLEN];
+	int status = 0;
+	void *ctx = NULL;
+
+	lu2k_timer_cancel(be->env.loop, &c->timer);
+	if (h->status || strcmp(h->backend, "tcp") != 0)
+		status = -EPROTO;
+	else if (!lu2k_nid_eq(&h->dst, &c->local))
+		status = -ENXIO;	/* not the NID this listener serves */
+	else
+		ctx = be->env.accepted(be->env.core, c, &h->src, &h->dst, &status);
+	if (c->state == TCP_DEAD)
+		return;
+	c->remote = h->src;
+	r.src = c->local;
+	r.dst = h->src;
+	snprintf(r.backend, sizeof(r.backend), "tcp");
+	if (!ctx) {
+		be->st.refused++;
+		r.status = status ? status : -ECONNREFUSED;
+		LOG_RL(LU2K_LOG_WARN, "tcp: refusing %s -> %s: %s",
+		       lu2k_nid_format(&h->src, a, sizeof(a)), lu2k_nid_format(&h->dst, b, sizeof(b)),
+		       strerror(-r.status));
+		c->close_after_flush = true;
+	} else {
+		c->ctx = ctx;
+		c->state = TCP_UP;
+		c->up_ns = be->env.loop->now;
+		be->st.conns_in++;
+		LOG_INFO("tcp: incoming connection from %s to %s",
+			 lu2k_nid_format(&h->src, a, sizeof(a)),
+			 lu2k_nid_format(&h->dst, b, sizeof(b)));
+	}
+	lu2k_tcpw_hello_encode(c->ctrl + c->ctrl_len, &r);
+	c->ctrl_len += LU2K_TCPW_HELLO_LEN;
+	tcp_conn_mark_dirty(c);
+}
+
+/* ---- connecting ---- */
+
+static int tcp_connect(struct lu2k_be *be, const struct lu2k_nid *local,
+		       const struct lu2k_nid *remote, uint16_t port, void *ctx,
+		       struct lu2k_be_conn **out)
+{
+	struct sockaddr_storage ss;
+	struct lu2k_be_conn *c;
+	int len, fd, rc;
+
+	len = lu2k_nid_to_sockaddr(remote, port, &ss);
+	if (len < 0)
+		return len;
+	/* No bind(): the routing table picks the source address and next hop. */
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	sock_tune(be, fd);
+	if (connect(fd, (struct sockaddr *)&ss, (socklen_t)len) < 0 && errno != EINPROGRESS) {
+		rc = -errno;
+		be->st.connect_errors++;
+		close(fd);
+		return rc;
+	}
+	c = conn_new(be, fd, true);
+	if (!c) {
+		close(fd);
+		return -ENOMEM;
+	}
+	c->ctx = ctx;
+	c->addr = ss;
+	c->local = *local;
+	c->remote = *remote;
+	c->state = TCP_CONNECTING;
+	rc = lu2k_io_set(be->env.loop, &c->io, EPOLLOUT);
+	if (rc) {
+		c->ctx = NULL;
+		tcp_conn_fail(c, rc, false);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+/* connect() finished well: say hello (messages may follow at once: no round trip). */
+void tcp_conn_connected(struct lu2k_be_conn *c)
+{
+	struct lu2k_tcpw_hello h = { .version = LU2K_TCPW_VERSION };
+
+	snprintf(h.backend, sizeof(h.backend), "tcp");
+	h.src = c->local;
+	h.dst = c->remote;
+	lu2k_tcpw_hello_encode(c->ctrl, &h);
+	c->ctrl_len = LU2K_TCPW_HELLO_LEN;
+	c->state = TCP_UP;
+	c->up_ns = c->be->env.loop->now;
+	c->be->st.conns_out++;
+	tcp_conn_update_events(c, true);
+	c->be->env.connected(c->ctx);
+	if (c->state == TCP_UP)
+		tcp_conn_mark_dirty(c);
+}
+
+/* ---- messages ---- */
+
+static int tcp_send(struct lu2k_be_conn *c, struct lu2k_be_msg *m)
+{
+	if (!c->out || c->state == TCP_DEAD || c->state == TCP_BROKEN)
+		return -ENOTCONN;
+	m->be_seq = c->next_seq++;
+	m->be_off = 0;
+	lu2k_tcpw_msg_encode(m->be_priv, m->be_seq, m->hdr_len, m->payload_len, &m->target);
+	lu2k_list_add_tail(&c->sendq, &m->be_link);
+	c->nsendq++;
+	if (c->state == TCP_UP)
+		tcp_conn_mark_dirty(c);
+	return 0;
+}
+
+static void tcp_cancel(struct lu2k_be_conn *c, struct lu2k_be_msg *m, int status)
+{
+	bool partial = m->be_off > 0 && m->be_seq > c->written_seq;
+
+	c->be->st.cancels++;
+	if (m->be_seq > c->written_seq)
+		c->nsendq--;
+	else
+		c->nackq--;
+	lu2k_list_del(&m->be_link);
+	c->be->env.sent(c->ctx, m, status);
+	/* Half a frame is on the wire: the stream cannot be framed any more. */
+	if (partial)
+		tcp_conn_break(c, -ECONNRESET);
+}
+
+static void tcp_rx_resume(struct lu2k_be_conn *c)
+{
+	if (c->state != TCP_UP || !c->rx_paused)
+		return;
+	tcp_rx_try_begin(c);
+}
+
+static void tcp_close(struct lu2k_be_conn *c)
+{
+	tcp_conn_fail(c, -ECANCELED, false);
+}
+
+static void tcp_destroy(struct lu2k_be *be)
+{
+	while (!lu2k_list_empty(&be->conns))
+		tcp_close(lu2k_list_first(&be->conns, struct lu2k_be_conn, link));
+	while (!lu2k_list_empty(&be->listeners))
+		tcp_unlisten(lu2k_list_first(&be->listeners, struct lu2k_be_listener, link));
+	lu2k_idle_del(&be->idle);
+	free(be);
+}
+
+static const char *state_str(enum tcp_state s)
+{
+	static const char *const n[] = { "connecting", "hello", "up", "broken", "dead" };
+
+	return (unsigned int)s < 5 ? n[s] : "?";
+}
+
+static void tcp_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+	unsigned int port = 0;
+
+	if (c->addr.ss_family == AF_INET) {
+		struct sockaddr_in *s = (struct sockaddr_in *)&c->addr;
+
+		inet_ntop(AF_INET, &s->sin_addr, a, sizeof(a));
+		port = ntohs(s->sin_port);
+	} else if (c->addr.ss_family == AF_INET6) {
+		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&c->addr;
+
+		inet_ntop(AF_INET6, &s->sin6_addr, a, sizeof(a));
+		port = ntohs(s->sin6_port);
+	}
+	lu2k_json_str(j, "tcp_state", state_str(c->state));
+	lu2k_json_str(j, "address", a);
+	lu2k_json_u64(j, "port", port);
+	lu2k_json_u64(j, "msgs_tx", c->msgs_tx);
+	lu2k_json_u64(j, "msgs_rx", c->msgs_rx);
+	lu2k_json_u64(j, "bytes_tx", c->bytes_tx);
+	lu2k_json_u64(j, "bytes_rx", c->bytes_rx);
+	if (c->out) {
+		lu2k_json_u64(j, "queued", c->nsendq);
+		lu2k_json_u64(j, "unacked", c->nackq);
+		lu2k_json_u64(j, "next_seq", c->next_seq);
+		lu2k_json_u64(j, "acked_seq", c->acked_seq);
+	} else {
+		lu2k_json_u64(j, "expect_seq", c->expect_seq);
+		lu2k_json_bool(j, "rx_paused", c->rx_paused);
+	}
+}
+
+static void tcp_stats(struct lu2k_be *be, struct lu2k_json *j)
+{
+	const struct tcp_stats *s = &be->st;
+
+	lu2k_json_u64(j, "listeners", s->listeners);
+	lu2k_json_u64(j, "conns_out", s->conns_out);
+	lu2k_json_u64(j, "conns_in", s->conns_in);
+	lu2k_json_u64(j, "accepts", s->accepts);
+	lu2k_json_u64(j, "refused", s->refused);
+	lu2k_json_u64(j, "connect_errors", s->connect_errors);
+	lu2k_json_u64(j, "conns_failed", s->conns_failed);
+	lu2k_json_u64(j, "malformed", s->malformed);
+	lu2k_json_u64(j, "hello_timeouts", s->hello_timeouts);
+	lu2k_json_u64(j, "msgs_tx", s->msgs_tx);
+	lu2k_json_u64(j, "msgs_rx", s->msgs_rx);
+	lu2k_json_u64(j, "bytes_tx", s->bytes_tx);
+	lu2k_json_u64(j, "bytes_rx", s->bytes_rx);
+	lu2k_json_u64(j, "acks_tx", s->acks_tx);
+	lu2k_json_u64(j, "acks_rx", s->acks_rx);
+	lu2k_json_u64(j, "writev_calls", s->writev_calls);
+	lu2k_json_u64(j, "read_calls", s->read_calls);
+	lu2k_json_u64(j, "rx_pauses", s->rx_pauses);
+	lu2k_json_u64(j, "cancels", s->cancels);
+	lu2k_json_i64(j, "sndbuf", be->sndbuf);
+	lu2k_json_i64(j, "rcvbuf", be->rcvbuf);
+}
+
+const struct lu2k_backend_ops lu2k_backend_tcp = {
+	.name = "tcp",
+	.description = "kernel TCP, one connection per direction per peer pair",
+	.create = tcp_create,
+	.destroy = tcp_destroy,
+	.listen = tcp_listen,
+	.unlisten = tcp_unlisten,
+	.connect = tcp_connect,
+	.send = tcp_send,
+	.cancel = tcp_cancel,
+	.rx_resume = tcp_rx_resume,
+	.close = tcp_close,
+	.conn_info = tcp_conn_info,
+	.stats = tcp_stats,
+};

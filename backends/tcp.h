@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcp.h - private to the tcp back-end (tcp.c: instance, listeners,
+ * connection setup; tcp_io.c: the byte streams).
+ */
+#ifndef LU2K_BACKENDS_TCP_H
+#define LU2K_BACKENDS_TCP_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include "backend.h"
+#include "daemon/loop.h"
+#include "tcp_wire.h"
+
+#define TCP_RBUF_IN	(16 * 1024)	/* staging for frame headers on incoming conns */
+#define TCP_RBUF_OUT	256		/* hello answer and acks on outgoing conns */
+#define TCP_CTRL_LEN	128
+#define TCP_IOV_MAX	128
+#define TCP_READS_PER_EVENT 16
+
+struct tcp_stats {
+	uint64_t listeners, conns_out, conns_in, accepts, refused, connect_errors;
+	uint64_t malformed, hello_timeouts, conns_failed;
+	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, acks_tx, acks_rx;
+	uint64_t writev_calls, read_calls, rx_pauses, cancels;
+};
+
+struct lu2k_be {
+	struct lu2k_be_env env;
+	struct lu2k_list listeners;
+	struct lu2k_list conns;
+	struct lu2k_list dirty;
+	struct lu2k_idle idle;
+	int sndbuf, rcvbuf;
+	uint32_t hello_timeout_ms;
+	int backlog;
+	struct tcp_stats st;
+};
+
+struct lu2k_be_listener {
+	struct lu2k_io io;
+	struct lu2k_be *be;
+	struct lu2k_list link;
+	struct lu2k_nid nid;
+	uint16_t port;
+};
+
+enum tcp_state {
+	TCP_CONNECTING,	/* out: connect() in progress */
+	TCP_HELLO,	/* in: waiting for the connector's hello */
+	TCP_UP,		/* streams flowing */
+	TCP_BROKEN,	/* cannot continue; torn down from a timer */
+	TCP_DEAD,	/* closed; memory freed after the loop's batch */
+};
+
+struct lu2k_be_conn {
+	struct lu2k_io io;
+	struct lu2k_be *be;
+	struct lu2k_list link;
+	struct lu2k_list dirty_link;
+	struct lu2k_defer defer;
+	struct lu2k_timer timer;	/* hello timeout (in), deferred teardown */
+	void *ctx;
+	bool out;
+	enum tcp_state state;
+	int broken_err;
+	struct lu2k_nid local, remote;
+	struct sockaddr_storage addr;	/* the other end */
+	uint64_t up_ns;
+
+	/* Writing: control bytes (hello, acks) go first, then message frames. */
+	uint8_t ctrl[TCP_CTRL_LEN];
+	uint32_t ctrl_len, ctrl_off;
+	struct lu2k_list sendq;		/* out: not fully written, in seq order */
+	struct lu2k_list ackq;		/* out: written, waiting for the ack */
+	uint32_t nsendq, nackq;
+	uint64_t next_seq;		/* out: seq of the next message */
+	uint64_t written_seq;		/* out: last seq fully written */
+	uint64_t acked_seq;		/* out: highest seq acknowledged */
+	bool close_after_flush;		/* in: refused; close once ctrl is out */
+
+	/* Reading. */
+	uint8_t *rbuf;
+	uint32_t rcap, roff, rlen;
+	uint8_t rsmall[TCP_RBUF_OUT];
+	bool hello_seen;
+	bool rx_active, rx_paused;
+	struct lu2k_tcpw_frame rx_frame;
+	struct lu2k_be_rxbuf rx;
+	uint32_t rx_got;
+	uint64_t expect_seq;		/* in: seq of the next message */
+	uint64_t ack_pending, ack_sent;	/* in: delivered / acknowledged */
+
+	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx;
+};
+
+/* tcp_io.c */
+void tcp_conn_event(struct lu2k_io *io, uint32_t revents);
+void tcp_conn_flush(struct lu2k_be_conn *c);
+void tcp_conn_mark_dirty(struct lu2k_be_conn *c);
+void tcp_conn_update_events(struct lu2k_be_conn *c, bool want_out);
+void tcp_rx_try_begin(struct lu2k_be_conn *c);
+/* tcp.c */
+void tcp_conn_fail(struct lu2k_be_conn *c, int err, bool upcall);
+void tcp_conn_break(struct lu2k_be_conn *c, int err);
+void tcp_conn_connected(struct lu2k_be_conn *c);
+void tcp_conn_hello_in(struct lu2k_be_conn *c, const struct lu2k_tcpw_hello *h);
+
+#endif

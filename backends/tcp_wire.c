@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+#include "tcp_wire.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "lu2k/desc.h"
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+/* NID: size, type, num (big-endian, as LNet has it), 16 address bytes. */
+static void put_nid(uint8_t *p, const struct lu2k_nid *n)
+{
+	uint16_t num;
+
+	p[0] = n->size;
+	p[1] = n->type;
+	memcpy(&num, &n->num, 2);	/* already big-endian in memory */
+	memcpy(p + 2, &num, 2);
+	memcpy(p + 4, n->addr, 16);
+}
+
+static int get_nid(const uint8_t *p, struct lu2k_nid *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->size = p[0];
+	n->type = p[1];
+	memcpy(&n->num, p + 2, 2);
+	memcpy(n->addr, p + 4, 16);
+	return lu2k_nid_check(n, LU2K_FEAT_IPV6) ? -EPROTO : 0;
+}
+
+void lu2k_tcpw_hello_encode(uint8_t out[LU2K_TCPW_HELLO_LEN], const struct lu2k_tcpw_hello *h)
+{
+	memset(out, 0, LU2K_TCPW_HELLO_LEN);
+	put32(out, LU2K_TCPW_MAGIC);
+	put16(out + 4, h->version);
+	put16(out + 6, LU2K_TCPW_HELLO_LEN);
+	put32(out + 8, (uint32_t)h->status);
+	put32(out + 12, 0);
+	memcpy(out + 16, h->backend, strnlen(h->backend, LU2K_TCPW_BACKEND_LEN));
+	put_nid(out + 24, &h->src);
+	put_nid(out + 44, &h->dst);
+}
+
+int lu2k_tcpw_hello_decode(const uint8_t *p, size_t avail, struct lu2k_tcpw_hello *h)
+{
+	int32_t status;
+	size_t nlen;
+
+	/* Reject a wrong magic as soon as it is visible, before waiting for more. */
+	for (size_t i = 0; i < 4 && i < avail; i++)
+		if (p[i] != (uint8_t)(LU2K_TCPW_MAGIC >> (8 * i)))
+			return -EPROTO;
+	if (avail < LU2K_TCPW_HELLO_LEN)
+		return 0;
+	h->version = get16(p + 4);
+	if (h->version != LU2K_TCPW_VERSION || get16(p + 6) != LU2K_TCPW_HELLO_LEN)
+		return -EPROTO;
+	status = (int32_t)get32(p + 8);
+	if (status > 0 || status < -4095 || get32(p + 12) != 0)
+		return -EPROTO;
+	h->status = status;
+	memcpy(h->backend, p + 16, LU2K_TCPW_BACKEND_LEN);
+	h->backend[LU2K_TCPW_BACKEND_LEN] = 0;
+	nlen = strlen(h->backend);
+	if (nlen == 0)
+		return -EPROTO;
+	for (size_t i = nlen; i < LU2K_TCPW_BACKEND_LEN; i++)
+		if (p[16 + i])
+			return -EPROTO;
+	if (get_nid(p + 24, &h->src) || get_nid(p + 44, &h->dst))
+		return -EPROTO;
+	return LU2K_TCPW_HELLO_LEN;
+}
+
+static void put_prefix(uint8_t *p, uint8_t type, uint16_t hlen, uint32_t length)
+{
+	p[0] = type;
+	p[1] = 0;
+	put16(p + 2, hlen);
+	put32(p + 4, length);
+}
+
+size_t lu2k_tcpw_msg_encode(uint8_t out[LU2K_TCPW_MSG_HLEN], uint64_t seq, uint32_t hdr_len,
+			    uint32_t payload_len, const struct lu2k_nid *target)
+{
+	put_prefix(out, LU2K_TCPW_MSG, LU2K_TCPW_MSG_HLEN,
+		   LU2K_TCPW_MSG_HLEN + hdr_len + payload_len);
+	put64(out + 8, seq);
+	put32(out + 16, hdr_len);
+	put32(out + 20, payload_len);
+	put_nid(out + 24, target);
+	put32(out + 44, 0);
+	return LU2K_TCPW_MSG_HLEN;
+}
+
+size_t lu2k_tcpw_ack_encode(uint8_t out[LU2K_TCPW_ACK_HLEN], uint64_t seq)
+{
+	put_prefix(out, LU2K_TCPW_ACK, LU2K_TCPW_ACK_HLEN, LU2K_TCPW_ACK_HLEN);
+	put64(out + 8, seq);
+	return LU2K_TCPW_ACK_HLEN;
+}
+
+int lu2k_tcpw_frame_decode(const uint8_t *p, size_t avail, uint32_t max_msg,
+			   struct lu2k_tcpw_frame *f)
+{
+	uint16_t hlen;
+
+	/* Check the prefix as soon as it is there, so garbage fails early. */
+	if (avail < LU2K_TCPW_PREFIX_LEN)
+		return avail && p[0] != LU2K_TCPW_MSG && p[0] != LU2K_TCPW_ACK ? -EPROTO : 0;
+	memset(f, 0, sizeof(*f));
+	f->type = p[0];
+	hlen = get16(p + 2);
+	f->length = get32(p + 4);
+	if (p[1] != 0)
+		return -EPROTO;
+	switch (f->type) {
+	case LU2K_TCPW_MSG:
+		if (hlen != LU2K_TCPW_MSG_HLEN || f->length < LU2K_TCPW_MSG_HLEN)
+			return -EPROTO;
+		if (f->length - LU2K_TCPW_MSG_HLEN > max_msg)
+			return -EMSGSIZE;
+		if (avail < LU2K_TCPW_MSG_HLEN)
+			return 0;
+		f->seq = get64(p + 8);
+		f->hdr_len = get32(p + 16);
+		f->payload_len = get32(p + 20);
+		if (get32(p + 44) != 0 || f->hdr_len > LU2K_HDR_MAX)
+			return -EPROTO;
+		if ((uint64_t)f->hdr_len + f->payload_len != f->length - LU2K_TCPW_MSG_HLEN)
+			return -EPROTO;
+		if (get_nid(p + 24, &f->target))
+			return -EPROTO;
+		return LU2K_TCPW_MSG_HLEN;
+	case LU2K_TCPW_ACK:
+		if (hlen != LU2K_TCPW_ACK_HLEN || f->length != LU2K_TCPW_ACK_HLEN)
+			return -EPROTO;
+		if (avail < LU2K_TCPW_ACK_HLEN)
+			return 0;
+		f->seq = get64(p + 8);
+		return LU2K_TCPW_ACK_HLEN;
+	default:
+		return -EPROTO;
+	}
+}

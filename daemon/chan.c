@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * chan.c - one channel: the daemon's side of the rings of an attached kernel
+ * half. Drains TX and FREE in batches, posts CPL, RX and EVT, kicks the
+ * kernel half at most once per loop round and only when it asked for it
+ * (LU2K_RING_NEED_WAKEUP). Every descriptor is copied out and checked
+ * (include/lu2k/desc.h + our tables) before use; bad ones are counted and
+ * answered or dropped without touching anything else.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/nid.h"
+#include "core.h"
+#include "log.h"
+
+#define EVT_BACKLOG_MAX 4096
+
+struct rx_pending {
+	struct lu2k_list link;
+	struct lu2k_rx_desc d;
+};
+
+struct evt_pending {
+	struct lu2k_list link;
+	struct lu2k_evt_desc d;
+};
+
+struct lu2k_chan *lu2k_chan_by_nid(struct lu2kd *d, const struct lu2k_nid *nid)
+{
+	struct lu2k_list *pos;
+
+	lu2k_list_for_each(pos, &d->chans)
+	{
+		struct lu2k_chan *ch = lu2k_container_of(pos, struct lu2k_chan, link);
+
+		if (!ch->dead && lu2k_nid_equal(&ch->nid, nid))
+			return ch;
+	}
+	return NULL;
+}
+
+/* Map the region of fd as described by s (already checked) and bind the rings. */
+int lu2k_chan_map(struct lu2k_chan *ch, int fd, const struct lu2k_setup *s)
+{
+	const struct lu2k_region_hdr *hdr;
+	struct stat stt;
+	void *r;
+
+	if (fstat(fd, &stt) == 0 && S_ISREG(stt.st_mode) && (uint64_t)stt.st_size < s->region_size)
+		return -EINVAL;	/* a memfd smaller than it claims: would SIGBUS */
+	if (s->region_size > (1ull << 40) || s->rx_pool_off % LU2K_RXALLOC_ALIGN ||
+	    s->rx_pool_size % LU2K_RXALLOC_ALIGN)
+		return -EINVAL;
+	r = mmap(NULL, s->region_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, LU2K_MMAP_REGION);
+	if (r == MAP_FAILED)
+		return -errno;
+	hdr = r;
+	if (hdr->magic != LU2K_REGION_MAGIC || hdr->size != s->region_size) {
+		munmap(r, s->region_size);
+		return -EINVAL;
+	}
+	ch->region = r;
+	ch->region_size = s->region_size;
+	ch->setup = *s;
+	if (lu2k_ring_bind(&ch->tx, r, s->region_size, &s->tx, sizeof(struct lu2k_tx_desc)) ||
+	    lu2k_ring_bind(&ch->cpl, r, s->region_size, &s->cpl, sizeof(struct lu2k_cpl_desc)) ||
+	    lu2k_ring_bind(&ch->rx, r, s->region_size, &s->rx, sizeof(struct lu2k_rx_desc)) ||
+	    lu2k_ring_bind(&ch->free, r, s->region_size, &s->free,
+			   sizeof(struct lu2k_free_desc)) ||
+	    lu2k_ring_bind(&ch->evt, r, s->region_size, &s->evt, sizeof(struct lu2k_evt_desc)) ||
+	    lu2k_rxalloc_init(&ch->rxa, s->rx_pool_off, s->rx_pool_size)) {
+		munmap(r, s->region_size);
+		ch->region = NULL;
+		return -EINVAL;
+	}
+	ch->nid = s->nid;
+	return 0;
+}
+
+static bool feature(const struct lu2k_chan *ch, uint32_t f)
+{
+	return ch->setup.features & f;
+}
+
+/* ---- producing ---- */
+
+void lu2k_chan_post_cpl(struct lu2k_chan *ch, struct lu2k_msg *m)
+{
+	struct lu2k_cpl_desc c = { .cookie = m->cookie, .status = m->status };
+
+	if (m->status)
+		ch->st.cpl_err++;
+	else
+		ch->st.cpl_ok++;
+	if (lu2k_list_empty(&ch->cpl_backlog) && lu2k_ring_push(&ch->cpl, &c) == 0) {
+		ch->kick_pending = true;
+		return;
+	}
+	/*
+	 * The CPL ring is full (the kernel half posts no more TX than it has
+	 * credits, so this is rare): keep a copy of the completion.
+	 */
+	struct lu2k_msg *copy = lu2k_msg_alloc(ch->d);
+
+	ch->st.cpl_backlogged++;
+	if (!copy) {
+		LOG_RL(LU2K_LOG_ERROR, "channel %u: out of memory keeping a completion", ch->id);
+		return;
+	}
+	copy->cookie = m->cookie;
+	copy->status = m->status;
+	copy->state = MSG_DONE;
+	lu2k_list_add_tail(&ch->cpl_backlog, &copy->link);
+}
+
+void lu2k_chan_post_rx(struct lu2k_chan *ch, const struct lu2k_rx_desc *d)
+{
+	struct rx_pending *rp;
+
+	ch->st.rx_msgs++;
+	ch->st.rx_bytes += d->hdr_len + d->payload_len;
+	if (lu2k_list_empty(&ch->rx_backlog) && lu2k_ring_push(&ch->rx, d) == 0) {
+		ch->kick_pending = true;
+		return;
+	}
+	ch->st.rx_backlogged++;
+	rp = malloc(sizeof(*rp));
+	if (!rp) {
+		/* Cannot even remember it: give the range back rather than leak it. */
+		LOG_RL(LU2K_LOG_ERROR, "channel %u: out of memory, dropping a received message",
+		       ch->id);
+		lu2k_rxalloc_free(&ch->rxa, d->buf_off, d->alloc_len);
+		return;
+	}
+	rp->d = *d;
+	lu2k_list_add_tail(&ch->rx_backlog, &rp->link);
+}
+
+void lu2k_chan_post_evt(struct lu2k_chan *ch, uint32_t type, int status,
+			const struct lu2k_nid *nid)
+{
+	struct lu2k_evt_desc e;
+	struct evt_pending *ep;
+
+	if (ch->dead)
+		return;
+	memset(&e, 0, sizeof(e));
+	e.type = type;
+	e.status = status;
+	if (nid)
+		e.nid = *nid;
+	ch->st.evts++;
+	if (lu2k_list_empty(&ch->evt_backlog) && lu2k_ring_push(&ch->evt, &e) == 0) {
+		ch->kick_pending = true;
+		return;
+	}
+	/* Events are advice (LNet learns the same from completions): bound the backlog. */
+	if (ch->nevt_backlog >= EVT_BACKLOG_MAX || !(ep = malloc(sizeof(*ep)))) {
+		ch->st.evts_dropped++;
+		return;
+	}
+	ep->d = e;
+	lu2k_list_add_tail(&ch->evt_backlog, &ep->link);
+	ch->nevt_backlog++;
+}
+
+static void flush_backlogs(struct lu2k_chan *ch)
+{
+	while (!lu2k_list_empty(&ch->cpl_backlog)) {
+		struct lu2k_msg *m = lu2k_list_first(&ch->cpl_backlog, struct lu2k_msg, link);
+		struct lu2k_cpl_desc c = { .cookie = m->cookie, .status = m->status };
+
+		if (lu2k_ring_push(&ch->cpl, &c))
+			break;
+		ch->kick_pending = true;
+		lu2k_list_del(&m->link);
+		free(m);
+	}
+	while (!lu2k_list_empty(&ch->rx_backlog)) {
+		struct rx_pending *rp = lu2k_list_first(&ch->rx_backlog, struct rx_pending, link);
+
+		if (lu2k_ring_push(&ch->rx, &rp->d))
+			break;
+		ch->kick_pending = true;
+		lu2k_list_del(&rp->link);
+		free(rp);
+	}
+	while (!lu2k_list_empty(&ch->evt_backlog)) {
+		struct evt_pending *ep = lu2k_list_first(&ch->evt_backlog, struct evt_pending, link);
+
+		if (lu2k_ring_push(&ch->evt, &ep->d))
+			break;
+		ch->kick_pending = true;
+		lu2k_list_del(&ep->link);
+		ch->nevt_backlog--;
+		free(ep);
+	}
+}
+
+/* ---- RX space ---- */
+
+void lu2k_chan_rx_wait(struct lu2k_chan *ch, struct lu2k_conn *c)
+{
+	if (c->rx_waiting)
+		return;
+	c->rx_waiting = true;
+	ch->st.rx_waits++;
+	lu2k_list_add_tail(&ch->rx_waiters, &c->wait_link);
+}
+
+void lu2k_chan_rx_unwait(struct lu2k_conn *c)
+{
+	if (!c->rx_waiting)
+		return;
+	c->rx_waiting = false;
+	lu2k_list_del(&c->wait_link);
+}
+
+/* FREEs came back: let waiting connections try again, oldest first. */
+static void resume_waiters(struct lu2k_chan *ch)
+{
+	struct lu2kd *d = ch->d;
+
+	while (!lu2k_list_empty(&ch->rx_waiters) && !ch->dead) {
+		struct lu2k_conn *c = lu2k_list_first(&ch->rx_waiters, struct lu2k_conn, wait_link);
+
+		d->be_ops->rx_resume(c->bc);	/* calls rx_begin again */
+		if (c == lu2k_list_first(&ch->rx_waiters, struct lu2k_conn, wait_link))
+			break;	/* still no room for it */
+	}
+}
+
+/* ---- consuming ---- */
+
+static struct lu2k_msg *cookie_find(struct lu2k_chan *ch, uint64_t cookie)
+{
+	struct lu2k_msg *m = ch->cookies[cookie % CHAN_COOKIE_BUCKETS];
+
+	for (; m; m = m->hnext)
+		if (m->cookie == cookie)
+			return m;
+	return NULL;
+}
+
+static void take_tx(struct lu2k_chan *ch, const struct lu2k_tx_desc *t)
+{
+	struct lu2kd *d = ch->d;
+	struct lu2k_msg *m;
+	struct lu2k_peer *p;
+	int rc;
+
+	ch->st.tx_descs++;
+	if (cookie_find(ch, t->cookie)) {
+		/* A second completion for a live cookie would confuse the owner: drop. */
+		ch->st.tx_dup_cookie++;
+		ch->st.tx_bad++;
+		LOG_RL(LU2K_LOG_WARN, "channel %u: TX cookie %llu already in flight, dropped",
+		       ch->id, (unsigned long long)t->cookie);
+		return;
+	}
+	m = lu2k_msg_alloc(d);
+	if (!m) {
+		struct lu2k_msg tmp = { .cookie = t->cookie, .status = -ENOMEM };
+
+		lu2k_chan_post_cpl(ch, &tmp);
+		return;
+	}
+	m->ch = ch;
+	m->cookie = t->cookie;
+	m->start_ns = d->loop.now;
+	m->hnext = ch->cookies[t->cookie % CHAN_COOKIE_BUCKETS];
+	ch->cookies[t->cookie % CHAN_COOKIE_BUCKETS] = m;
+	lu2k_list_add_tail(&ch->msgs, &m->chan_link);
+	ch->nmsgs++;
+	rc = lu2k_tx_desc_check(&ch->setup, t);
+	if (rc) {
+		ch->st.tx_bad++;
+		LOG_RL(LU2K_LOG_WARN, "channel %u: bad TX descriptor (cookie %llu): %s", ch->id,
+		       (unsigned long long)t->cookie, strerror(-rc));
+		lu2k_msg_complete(m, rc);
+		return;
+	}
+	m->bm.buf = (const char *)ch->region + t->buf_off;
+	m->bm.hdr_len = t->hdr_len;
+	m->bm.payload_len = t->payload_len;
+	m->bm.target = t->target;
+	p = lu2k_peer_get(d, ch, &t->nexthop);
+	if (!p) {
+		lu2k_msg_complete(m, -ENOMEM);
+		return;
+	}
+	m->peer = NULL;
+	lu2k_msg_start_timer(m, t->timeout_ms ? t->timeout_ms : ch->setup.timeout_ms);
+	lu2k_peer_submit(p, m);
+}
+
+static uint32_t drain_free(struct lu2k_chan *ch, uint32_t max)
+{
+	struct lu2k_free_desc f;
+	uint32_t n = 0;
+
+	while (n < max && lu2k_ring_pop(&ch->free, &f)) {
+		n++;
+		ch->st.free_descs++;
+		if (lu2k_free_desc_check(&ch->setup, &f) ||
+		    lu2k_rxalloc_free(&ch->rxa, f.buf_off, f.alloc_len)) {
+			ch->st.free_bad++;
+			LOG_RL(LU2K_LOG_WARN, "channel %u: bad FREE descriptor (offset %llu, %u bytes)",
+			       ch->id, (unsigned long long)f.buf_off, f.alloc_len);
+		}
+	}
+	return n;
+}
+
+static uint32_t drain_tx(struct lu2k_chan *ch, uint32_t max)
+{
+	struct lu2k_tx_desc t;
+	uint32_t n = 0;
+
+	while (n < max && !ch->dead && lu2k_ring_pop(&ch->tx, &t)) {
+		n++;
+		take_tx(ch, &t);
+	}
+	return n;
+}
+
+static bool chan_idle(struct lu2k_idle *h)
+{
+	struct lu2k_chan *ch = lu2k_container_of(h, struct lu2k_chan, idle);
+	uint32_t batch = ch->d->cfg.batch;
+	uint32_t nf, nt;
+	bool busy;
+
+	if (ch->dead)
+		return false;
+	nf = drain_free(ch, batch);
+	if (nf)
+		resume_waiters(ch);
+	nt = drain_tx(ch, batch);
+	if (ch->dead)
+		return false;
+	flush_backlogs(ch);
+	if (ch->tx.broken || ch->free.broken || ch->cpl.broken || ch->rx.broken ||
+	    ch->evt.broken) {
+		lu2k_chan_detach(ch, "the kernel half published an impossible ring index");
+		return false;
+	}
+	busy = nf == batch || nt == batch;
+	if (!busy && feature(ch, LU2K_FEAT_NEED_WAKEUP)) {
+		/* About to sleep: ask for kicks, then look once more (ring.h, pair E/F). */
+		if (!lu2k_ring_cons_prepare_sleep(&ch->tx) ||
+		    !lu2k_ring_cons_prepare_sleep(&ch->free))
+			busy = true;
+	}
+	if (busy) {
+		lu2k_ring_cons_awake(&ch->tx);
+		lu2k_ring_cons_awake(&ch->free);
+	}
+	if (ch->kick_pending) {
+		ch->kick_pending = false;
+		if (!feature(ch, LU2K_FEAT_NEED_WAKEUP) || lu2k_ring_prod_needs_kick(&ch->cpl) ||
+		    lu2k_ring_prod_needs_kick(&ch->rx) || lu2k_ring_prod_needs_kick(&ch->evt)) {
+			ch->st.kicks_out++;
+			ch->ops->kick(ch);
+		}
+	}
+	/* Sent messages are flushed by the back-end's hook, which runs after this one. */
+	return busy || nt > 0;
+}
+
+static void poll_timer(struct lu2k_timer *t)
+{
+	struct lu2k_chan *ch = lu2k_container_of(t, struct lu2k_chan, poll_timer);
+
+	/* Without NEED_WAKEUP the kernel half may not kick: look every millisecond. */
+	lu2k_timer_arm(&ch->d->loop, &ch->poll_timer, 1000000);
+}
+
+int lu2k_chan_start(struct lu2kd *d, struct lu2k_chan *ch)
+{
+	char nid[LU2K_NID_STRLEN];
+	int rc;
+
+	ch->d = d;
+	ch->id = ++d->next_chan_id;
+	ch->attached_ns = d->loop.now;
+	lu2k_list_init(&ch->msgs);
+	lu2k_list_init(&ch->cpl_backlog);
+	lu2k_list_init(&ch->rx_backlog);
+	lu2k_list_init(&ch->evt_backlog);
+	lu2k_list_init(&ch->rx_waiters);
+	lu2k_timer_init(&ch->poll_timer, poll_timer);
+	rc = d->be_ops->listen(d->be, &ch->nid, (uint16_t)d->cfg.port, &ch->listener);
+	if (rc)
+		return rc;
+	lu2k_list_add_tail(&d->chans, &ch->link);
+	d->nchans++;
+	lu2k_idle_add_head(&d->loop, &ch->idle, chan_idle);
+	if (!feature(ch, LU2K_FEAT_NEED_WAKEUP))
+		lu2k_timer_arm(&d->loop, &ch->poll_timer, 1000000);
+	LOG_INFO("channel %u: %s attached via %s (%s), region %llu MiB, version %u features 0x%x",
+		 ch->id, lu2k_nid_format(&ch->nid, nid, sizeof(nid)), ch->ops->name, ch->origin,
+		 (unsigned long long)(ch->region_size >> 20), ch->setup.version,
+		 ch->setup.features);
+	return 0;
+}
+
+static void chan_free(struct lu2k_defer *df)
+{
+	struct lu2k_chan *ch = lu2k_container_of(df, struct lu2k_chan, defer);
+
+	free(ch);
+}
+
+/*
+ * The kernel half is gone (or broke the rules): drop its queued messages,
+ * close its connections, unmap. Messages are dropped without completions:
+ * there is nobody to complete them to (a module that comes back fails them
+ * itself, per the ABI).
+ */
+void lu2k_chan_detach(struct lu2k_chan *ch, const char *why)
+{
+	struct lu2kd *d = ch->d;
+	char nid[LU2K_NID_STRLEN];
+
+	if (ch->dead)
+		return;
+	LOG_INFO("channel %u: %s detached: %s (%u messages dropped)", ch->id,
+		 lu2k_nid_format(&ch->nid, nid, sizeof(nid)), why, ch->nmsgs);
+	ch->dead = true;
+	d->st.detaches++;
+	lu2k_idle_del(&ch->idle);
+	lu2k_timer_cancel(&d->loop, &ch->poll_timer);
+	if (ch->listener)
+		d->be_ops->unlisten(ch->listener);
+	ch->listener = NULL;
+	lu2k_peer_drop_chan(d, ch);
+	while (!lu2k_list_empty(&ch->msgs))
+		lu2k_msg_complete(lu2k_list_first(&ch->msgs, struct lu2k_msg, chan_link),
+				  -ECANCELED);
+	while (!lu2k_list_empty(&ch->cpl_backlog)) {
+		struct lu2k_msg *m = lu2k_list_first(&ch->cpl_backlog, struct lu2k_msg, link);
+
+		lu2k_list_del(&m->link);
+		free(m);
+	}
+	while (!lu2k_list_empty(&ch->rx_backlog)) {
+		struct rx_pending *rp = lu2k_list_first(&ch->rx_backlog, struct rx_pending, link);
+
+		lu2k_list_del(&rp->link);
+		free(rp);
+	}
+	while (!lu2k_list_empty(&ch->evt_backlog)) {
+		struct evt_pending *ep = lu2k_list_first(&ch->evt_backlog, struct evt_pending, link);
+
+		lu2k_list_del(&ep->link);
+		free(ep);
+	}
+	ch->ops->release(ch);
+	if (ch->region)
+		munmap(ch->region, ch->region_size);
+	ch->region = NULL;
+	lu2k_rxalloc_fini(&ch->rxa);
+	lu2k_list_del(&ch->link);
+	d->nchans--;
+	lu2k_loop_defer(&d->loop, &ch->defer, chan_free);
+}

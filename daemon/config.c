@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+void lu2kd_config_defaults(struct lu2kd_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->channel_socket, sizeof(c->channel_socket), "/run/lu2k/lu2kd.sock");
+	snprintf(c->ctl_socket, sizeof(c->ctl_socket), "/run/lu2k/lu2kd.ctl");
+	snprintf(c->backend, sizeof(c->backend), "tcp");
+	c->port = 7988;
+	c->log_level = LU2K_LOG_INFO;
+	c->reconnect_min_ms = 100;
+	c->reconnect_max_ms = 10000;
+	c->connect_timeout_ms = 10000;
+	c->max_channels = 16;
+	c->batch = 256;
+}
+
+int lu2kd_parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	uint64_t mul = 1;
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': mul = 1ull << 10; end++; break;
+	case 'm': case 'M': mul = 1ull << 20; end++; break;
+	case 'g': case 'G': mul = 1ull << 30; end++; break;
+	}
+	if (*end || (v && mul > UINT64_MAX / v) || v * mul > max)
+		return -EINVAL;
+	*out = v * mul;
+	return 0;
+}
+
+static int set_u32(uint32_t *dst, const char *v, uint64_t lo, uint64_t hi)
+{
+	uint64_t x;
+
+	if (lu2kd_parse_u64(v, hi, &x) || x < lo)
+		return -EINVAL;
+	*dst = (uint32_t)x;
+	return 0;
+}
+
+static int set_str(char *dst, size_t len, const char *v)
+{
+	if (!*v || strlen(v) >= len)
+		return -EINVAL;
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+static int set_bool(bool *dst, const char *v)
+{
+	if (!strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on"))
+		*dst = true;
+	else if (!strcmp(v, "0") || !strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off"))
+		*dst = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int lu2kd_config_set(struct lu2kd_config *c, const char *section, const char *key,
+		     const char *value, const char *where, char *err, size_t errlen)
+{
+	const char *what = NULL;
+	uint32_t u;
+	int rc = 0;
+
+	if (*section && strcmp(section, "lu2kd") != 0) {
+		struct lu2kd_be_opt *o;
+
+		if (c->nbe_opts == LU2KD_MAX_BE_OPTS) {
+			snprintf(err, errlen, "%s: too many back-end keys (at most %d)", where,
+				 LU2KD_MAX_BE_OPTS);
+			return -EINVAL;
+		}
+		o = &c->be_opts[c->nbe_opts];
+		if (strlen(section) >= sizeof(o->section) || strlen(key) >= sizeof(o->key) ||
+		    strlen(value) >= sizeof(o->value)) {
+			snprintf(err, errlen, "%s: key '%s': too long", where, key);
+			return -EINVAL;
+		}
+		strcpy(o->section, section);
+		strcpy(o->key, key);
+		strcpy(o->value, value);
+		snprintf(o->where, sizeof(o->where), "%s", where);
+		c->nbe_opts++;
+		return 0;
+	}
+	if (!strcmp(key, "channel_socket")) {
+		rc = set_str(c->channel_socket, sizeof(c->channel_socket), value);
+		what = "a path shorter than 108 bytes";
+	} else if (!strcmp(key, "ctl_socket")) {
+		rc = set_str(c->ctl_socket, sizeof(c->ctl_socket), value);
+		what = "a path shorter than 108 bytes";
+	} else if (!strcmp(key, "pid_file")) {
+		rc = set_str(c->pid_file, sizeof(c->pid_file), value);
+		what = "a path";
+	} else if (!strcmp(key, "backend")) {
+		rc = set_str(c->backend, sizeof(c->backend), value);
+		what = "a back-end name";
+	} else if (!strcmp(key, "device")) {
+		what = "a device path (at most 8 devices)";
+		if (c->ndevices == LU2KD_MAX_DEVICES)
+			rc = -EINVAL;
+		else if (!(rc = set_str(c->devices[c->ndevices], sizeof(c->devices[0]), value)))
+			c->ndevices++;
+	} else if (!strcmp(key, "port")) {
+		rc = set_u32(&u, value, 1, 65535);
+		if (!rc)
+			c->port = u;
+		what = "a port number 1..65535";
+	} else if (!strcmp(key, "log_level")) {
+		rc = lu2k_log_level_parse(value);
+		if (rc >= 0)
+			c->log_level = rc;
+		what = "one of error, warn, info, debug";
+	} else if (!strcmp(key, "log")) {
+		what = "stderr or syslog";
+		if (!strcmp(value, "stderr"))
+			c->syslog = false;
+		else if (!strcmp(value, "syslog"))
+			c->syslog = true;
+		else
+			rc = -EINVAL;
+	} else if (!strcmp(key, "syslog")) {
+		rc = set_bool(&c->syslog, value);
+		what = "yes or no";
+	} else if (!strcmp(key, "reconnect_min_ms")) {
+		rc = set_u32(&c->reconnect_min_ms, value, 1, 3600000);
+		what = "milliseconds 1..3600000";
+	} else if (!strcmp(key, "reconnect_max_ms")) {
+		rc = set_u32(&c->reconnect_max_ms, value, 1, 3600000);
+		what = "milliseconds 1..3600000";
+	} else if (!strcmp(key, "connect_timeout_ms")) {
+		rc = set_u32(&c->connect_timeout_ms, value, 1, 3600000);
+		what = "milliseconds 1..3600000";
+	} else if (!strcmp(key, "max_channels")) {
+		rc = set_u32(&c->max_channels, value, 1, 1024);
+		what = "a number 1..1024";
+	} else if (!strcmp(key, "batch")) {
+		rc = set_u32(&c->batch, value, 1, 65536);
+		what = "a number 1..65536";
+	} else {
+		snprintf(err, errlen, "%s: unknown key '%s'", where, key);
+		return -ENOENT;
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: key '%s': bad value '%s' (expected %s)", where, key,
+			 value, what);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = 0;
+	return s;
+}
+
+static bool valid_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' && *s != '.')
+			return false;
+	return true;
+}
+
+int lu2kd_config_parse(struct lu2kd_config *c, const char *name, const char *text, char *err,
+		       size_t errlen)
+{
+	char section[32] = "";
+	char where[160];
+	char line[512];
+	unsigned int lineno = 0;
+	const char *p = text;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char *s, *eq, *key, *val, *hash;
+
+		lineno++;
+		snprintf(where, sizeof(where), "%s:%u", name, lineno);
+		if (len >= sizeof(line)) {
+			snprintf(err, errlen, "%s: line too long (max %zu bytes)", where,
+				 sizeof(line) - 1);
+			return -EINVAL;
+		}
+		memcpy(line, p, len);
+		line[len] = 0;
+		p += len + (nl ? 1 : 0);
+		for (size_t i = 0; i < len; i++) {
+			if (line[i] == 0 || (line[i] != '\t' && iscntrl((unsigned char)line[i]) &&
+					     line[i] != '\r')) {
+				snprintf(err, errlen, "%s: control character in line", where);
+				return -EINVAL;
+			}
+		}
+		/* A '#' starts a comment; values cannot contain one. */
+		hash = strchr(line, '#');
+		if (hash)
+			*hash = 0;
+		s = trim(line);
+		if (!*s)
+			continue;
+		if (*s == '[') {
+			char *end = strchr(s, ']');
+
+			if (!end || end[1]) {
+				snprintf(err, errlen, "%s: bad section header '%s'", where, s);
+				return -EINVAL;
+			}
+			*end = 0;
+			s = trim(s + 1);
+			if (!valid_name(s) || strlen(s) >= sizeof(section)) {
+				snprintf(err, errlen, "%s: bad section name '%s'", where, s);
+				return -EINVAL;
+			}
+			strcpy(section, s);
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s: expected 'key = value', got '%s'", where, s);
+			return -EINVAL;
+		}
+		*eq = 0;
+		key = trim(s);
+		val = trim(eq + 1);
+		if (!valid_name(key)) {
+			snprintf(err, errlen, "%s: bad key name '%s'", where, key);
+			return -EINVAL;
+		}
+		if (!*val) {
+			snprintf(err, errlen, "%s: key '%s': empty value", where, key);
+			return -EINVAL;
+		}
+		if (lu2kd_config_set(c, section, key, val, where, err, errlen))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+int lu2kd_config_load(struct lu2kd_config *c, const char *path, char *err, size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-rc));
+		return rc;
+	}
+	for (;;) {
+		if (len + 1 >= cap) {
+			char *nb;
+
+			cap = cap ? cap * 2 : 4096;
+			if (cap > (1u << 20)) {
+				snprintf(err, errlen, "%s: file too large", path);
+				rc = -EINVAL;
+				goto out;
+			}
+			nb = realloc(buf, cap);
+			if (!nb) {
+				rc = -ENOMEM;
+				snprintf(err, errlen, "%s: out of memory", path);
+				goto out;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			snprintf(err, errlen, "%s: read: %s", path, strerror(-rc));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = 0;
+	if (strlen(buf) != len) {
+		snprintf(err, errlen, "%s: contains a NUL byte", path);
+		rc = -EINVAL;
+		goto out;
+	}
+	rc = lu2kd_config_parse(c, path, buf, err, errlen);
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+int lu2kd_config_check(const struct lu2kd_config *c, char *err, size_t errlen)
+{
+	if (c->reconnect_min_ms > c->reconnect_max_ms) {
+		snprintf(err, errlen, "reconnect_min_ms (%u) > reconnect_max_ms (%u)",
+			 c->reconnect_min_ms, c->reconnect_max_ms);
+		return -EINVAL;
+	}
+	return 0;
+}

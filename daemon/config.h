@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.h - lu2kd's settings: defaults, the config file and the command
+ * line, all through one setter so that every key means the same everywhere.
+ *
+ * File syntax: one "key = value" per line; '#' starts a comment (anywhere
+ * outside a value's first character); blank lines are ignored; "[name]"
+ * starts a section. Keys before any section, or in [lu2kd], are the
+ * daemon's (doc/lu2kd.md lists them). Keys in [backend] (or in a section
+ * named like the back-end, e.g. [tcp]) go to the back-end, which checks them
+ * when it starts. Errors name FILE:LINE and the key.
+ */
+#ifndef LU2K_DAEMON_CONFIG_H
+#define LU2K_DAEMON_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LU2KD_MAX_DEVICES	8
+#define LU2KD_MAX_BE_OPTS	32
+#define LU2KD_PATH_MAX		108	/* sun_path */
+
+struct lu2kd_be_opt {
+	char section[32];
+	char key[48];
+	char value[128];
+	char where[160];	/* "FILE:LINE" or "command line" */
+};
+
+struct lu2kd_config {
+	char channel_socket[LU2KD_PATH_MAX];
+	char ctl_socket[LU2KD_PATH_MAX];
+	char pid_file[256];
+	char backend[32];
+	char devices[LU2KD_MAX_DEVICES][128];
+	unsigned int ndevices;
+	unsigned int port;
+	int log_level;
+	bool syslog;
+	uint32_t reconnect_min_ms;
+	uint32_t reconnect_max_ms;
+	uint32_t connect_timeout_ms;
+	uint32_t max_channels;
+	uint32_t batch;		/* descriptors drained per ring per round */
+	struct lu2kd_be_opt be_opts[LU2KD_MAX_BE_OPTS];
+	unsigned int nbe_opts;
+};
+
+void lu2kd_config_defaults(struct lu2kd_config *c);
+
+/*
+ * Set one key. section is "" or "lu2kd" for the daemon's keys; anything else
+ * is stored for the back-end. where names the origin for messages. Returns 0,
+ * or -EINVAL/-ENOENT with a message in err.
+ */
+int lu2kd_config_set(struct lu2kd_config *c, const char *section, const char *key,
+		     const char *value, const char *where, char *err, size_t errlen);
+
+/* Parse text (name for messages). Returns 0 or -EINVAL with err filled. */
+int lu2kd_config_parse(struct lu2kd_config *c, const char *name, const char *text, char *err,
+		       size_t errlen);
+
+/* Read and parse a file. Returns 0, -errno (cannot read) or -EINVAL. */
+int lu2kd_config_load(struct lu2kd_config *c, const char *path, char *err, size_t errlen);
+
+/* Parse sizes ("4M", "65536", "1G") and plain unsigned integers. 0 or -EINVAL. */
+int lu2kd_parse_u64(const char *s, uint64_t max, uint64_t *out);
+
+/* Consistency checks after everything is set. 0 or -EINVAL with err. */
+int lu2kd_config_check(const struct lu2kd_config *c, char *err, size_t errlen);
+
+#endif

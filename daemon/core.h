@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core.h - lu2kd's core objects and how they refer to each other.
+ *
+ *   struct lu2kd         the daemon: loop, config, back-end, channels, peers
+ *    +- lu2k_chan        one attached kernel half = one interface (local NID)
+ *    |   +- rings, RX pool allocator, cookies of messages in flight
+ *    +- lu2k_peer        (channel, remote NID): queue, outgoing conn, backoff
+ *    |   +- lu2k_conn    core side of a back-end connection (out or in)
+ *    +- lu2k_msg         one TX descriptor from accept to its single CPL
+ *
+ * A message lives from the TX descriptor to its completion: QUEUED on its
+ * peer (waiting for a connection), SENDING (held by the back-end), then
+ * completed exactly once (msg_complete: CPL posted, or dropped when the
+ * channel is gone), whichever of ack, error, timeout or detach comes first.
+ */
+#ifndef LU2K_DAEMON_CORE_H
+#define LU2K_DAEMON_CORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "backends/backend.h"
+#include "config.h"
+#include "list.h"
+#include "loop.h"
+#include "lu2k/desc.h"
+#include "rxalloc.h"
+
+#define LU2K_VERSION_STR "0.1.0"
+
+struct lu2kd;
+struct lu2k_chan;
+struct lu2k_json;
+
+/* How a channel was attached: a liblu2k socket or /dev/lu2k. */
+struct lu2k_chan_ops {
+	const char *name;
+	void (*kick)(struct lu2k_chan *ch);
+	void (*release)(struct lu2k_chan *ch);	/* unmap done by the core; close fds */
+};
+
+struct lu2k_chan_stats {
+	uint64_t tx_descs, tx_bad, tx_dup_cookie, free_descs, free_bad;
+	uint64_t cpl_ok, cpl_err, rx_msgs, rx_bytes, tx_bytes, evts, evts_dropped;
+	uint64_t kicks_in, kicks_out, cpl_backlogged, rx_backlogged, rx_waits;
+};
+
+#define CHAN_COOKIE_BUCKETS 4096
+
+struct lu2k_chan {
+	struct lu2kd *d;
+	struct lu2k_list link;
+	unsigned int id;
+	const struct lu2k_chan_ops *ops;
+	char origin[64];		/* "socket" peer pid / device path */
+	struct lu2k_io io;
+	void *region;
+	uint64_t region_size;
+	struct lu2k_setup setup;	/* as agreed (features in force) */
+	struct lu2k_ring tx, cpl, rx, free, evt;
+	struct lu2k_rxalloc rxa;
+	struct lu2k_nid nid;
+	struct lu2k_be_listener *listener;
+	struct lu2k_idle idle;
+	struct lu2k_defer defer;
+	struct lu2k_timer poll_timer;	/* without NEED_WAKEUP: poll the rings */
+	bool dead;
+	bool kick_pending;
+	uint64_t attached_ns;
+
+	struct lu2k_msg *cookies[CHAN_COOKIE_BUCKETS];
+	struct lu2k_list msgs;		/* every message not yet completed */
+	uint32_t nmsgs;
+	struct lu2k_list cpl_backlog;	/* completed, CPL ring was full */
+	struct lu2k_list rx_backlog;	/* struct rx_pending */
+	struct lu2k_list evt_backlog;	/* struct evt_pending */
+	uint32_t nevt_backlog;
+	struct lu2k_list rx_waiters;	/* conns paused for RX space, in order */
+	struct lu2k_chan_stats st;
+};
+
+enum lu2k_peer_state {
+	PEER_IDLE,		/* no outgoing connection, none wanted yet */
+	PEER_CONNECTING,	/* back-end connect() in progress */
+	PEER_UP,		/* outgoing connection ready */
+	PEER_BACKOFF,		/* last attempt failed; waiting to retry */
+};
+
+const char *lu2k_peer_state_str(enum lu2k_peer_state s);
+
+struct lu2k_conn {
+	struct lu2kd *d;
+	struct lu2k_peer *peer;
+	struct lu2k_be_conn *bc;
+	bool out;
+	bool rx_waiting;
+	struct lu2k_list link;		/* peer's incoming conns */
+	struct lu2k_list wait_link;	/* channel's rx_waiters */
+	uint64_t start_ns;
+	uint64_t msgs, bytes;
+};
+
+struct lu2k_peer {
+	struct lu2k_peer *hnext;
+	struct lu2k_list link;		/* the channel's... all peers list (daemon) */
+	struct lu2k_chan *ch;
+	struct lu2k_nid nid;
+	enum lu2k_peer_state state;
+	struct lu2k_conn *out;
+	struct lu2k_list inconns;
+	uint32_t nin;
+	struct lu2k_list queue;		/* QUEUED messages */
+	uint32_t nqueued, ninflight;
+	bool blocked;			/* back-end said -ENOBUFS */
+	struct lu2k_timer timer;	/* connect timeout or backoff */
+	uint32_t backoff_ms;
+	int last_err;
+	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, errors, connects, connect_fails;
+};
+
+enum lu2k_msg_state {
+	MSG_QUEUED,
+	MSG_SENDING,
+	MSG_DONE,
+};
+
+struct lu2k_msg {
+	struct lu2k_be_msg bm;
+	struct lu2k_list link;		/* peer queue or channel cpl_backlog */
+	struct lu2k_list chan_link;	/* channel's msgs */
+	struct lu2k_msg *hnext;		/* cookie hash chain */
+	struct lu2k_timer timer;
+	struct lu2k_chan *ch;
+	struct lu2k_peer *peer;
+	struct lu2k_conn *conn;
+	uint64_t cookie;
+	uint64_t start_ns;
+	enum lu2k_msg_state state;
+	int status;
+};
+
+struct lu2kd_stats {
+	uint64_t attaches, attach_errors, detaches;
+	uint64_t msgs_ok, msgs_err, msgs_timeout;
+	uint64_t conns_accepted, conns_refused;
+};
+
+struct lu2kd {
+	struct lu2k_loop loop;
+	struct lu2kd_config cfg;
+	const struct lu2k_backend_ops *be_ops;
+	struct lu2k_be *be;
+	struct lu2k_be_env env;
+	struct lu2k_list chans;
+	unsigned int nchans, next_chan_id;
+	/* Peer table: hash on (channel, NID); grows by doubling. */
+	struct lu2k_peer **peer_hash;
+	uint32_t peer_buckets, npeers;
+	struct lu2k_list peers;
+	struct lu2k_list msg_cache;
+	uint32_t nmsg_cache;
+	uint64_t start_ns;
+	uint32_t rng;
+	struct lu2kd_stats st;
+};
+
+/* peer.c: the peer table and outgoing connections. */
+int lu2k_peers_init(struct lu2kd *d);
+void lu2k_peers_fini(struct lu2kd *d);
+struct lu2k_peer *lu2k_peer_find(struct lu2kd *d, struct lu2k_chan *ch, const struct lu2k_nid *nid);
+struct lu2k_peer *lu2k_peer_get(struct lu2kd *d, struct lu2k_chan *ch, const struct lu2k_nid *nid);
+void lu2k_peer_submit(struct lu2k_peer *p, struct lu2k_msg *m);
+void lu2k_peer_drop_chan(struct lu2kd *d, struct lu2k_chan *ch);
+/* The back-end's connection upcalls, routed to the peer (from msg.c). */
+void lu2k_peer_connected(struct lu2k_conn *c);
+void lu2k_peer_conn_closed(struct lu2k_conn *c, int err);
+void lu2k_peer_writable(struct lu2k_conn *c);
+uint32_t lu2k_backoff_next(uint32_t cur, uint32_t min_ms, uint32_t max_ms, uint32_t *rng);
+
+/* msg.c: message lifecycle and the back-end's upcalls. */
+struct lu2k_msg *lu2k_msg_alloc(struct lu2kd *d);
+void lu2k_msg_complete(struct lu2k_msg *m, int status);
+void lu2k_msg_start_timer(struct lu2k_msg *m, uint32_t timeout_ms);
+void lu2k_core_env(struct lu2kd *d, struct lu2k_be_env *env);
+
+/* chan.c: rings and descriptors. */
+int lu2k_chan_start(struct lu2kd *d, struct lu2k_chan *ch);
+void lu2k_chan_detach(struct lu2k_chan *ch, const char *why);
+void lu2k_chan_post_cpl(struct lu2k_chan *ch, struct lu2k_msg *m);
+void lu2k_chan_post_rx(struct lu2k_chan *ch, const struct lu2k_rx_desc *d);
+void lu2k_chan_post_evt(struct lu2k_chan *ch, uint32_t type, int status,
+			const struct lu2k_nid *nid);
+void lu2k_chan_rx_wait(struct lu2k_chan *ch, struct lu2k_conn *c);
+void lu2k_chan_rx_unwait(struct lu2k_conn *c);
+struct lu2k_chan *lu2k_chan_by_nid(struct lu2kd *d, const struct lu2k_nid *nid);
+int lu2k_chan_map(struct lu2k_chan *ch, int fd, const struct lu2k_setup *s);
+
+/* attach.c: the two ways a kernel half attaches. */
+int lu2k_attach_socket_start(struct lu2kd *d);
+void lu2k_attach_socket_stop(struct lu2kd *d);
+int lu2k_attach_device(struct lu2kd *d, const char *path);
+
+/* ctl.c */
+int lu2k_ctl_start(struct lu2kd *d);
+void lu2k_ctl_stop(struct lu2kd *d);
+void lu2k_ctl_render(struct lu2kd *d, const char *cmd, struct lu2k_json *j);
+
+#endif

@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ctl.c - the control socket (unix stream) that lu2kctl talks to.
+ *
+ * Protocol: the client sends one request line ("status", "peers", "conns",
+ * "msgs", "stats"; at most 255 bytes, ending in '\n'); the daemon answers
+ * with one JSON document and closes. Unknown requests get
+ * {"error": "..."}. The answer is built at once (a snapshot) and written
+ * without blocking the loop.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "common/nid.h"
+#include "core.h"
+#include "json.h"
+#include "log.h"
+
+#define CTL_REQ_MAX 256
+#define CTL_TIMEOUT_NS (5ull * 1000000000ull)
+
+struct ctl_client {
+	struct lu2k_io io;
+	struct lu2k_timer timer;
+	struct lu2k_defer defer;
+	struct lu2kd *d;
+	char req[CTL_REQ_MAX];
+	size_t rlen;
+	struct lu2k_json out;
+	size_t woff;
+};
+
+static struct lu2k_io ctl_io;
+static struct lu2kd *ctl_d;
+
+static void nidstr(struct lu2k_json *j, const char *key, const struct lu2k_nid *n)
+{
+	char b[LU2K_NID_STRLEN];
+
+	lu2k_json_str(j, key, lu2k_nid_format(n, b, sizeof(b)));
+}
+
+static void render_status(struct lu2kd *d, struct lu2k_json *j)
+{
+	struct lu2k_list *pos;
+
+	lu2k_json_obj_begin(j, "daemon");
+	lu2k_json_str(j, "version", LU2K_VERSION_STR);
+	lu2k_json_i64(j, "pid", getpid());
+	lu2k_json_u64(j, "uptime_s", (d->loop.now - d->start_ns) / 1000000000ull);
+	lu2k_json_str(j, "backend", d->be_ops->name);
+	lu2k_json_u64(j, "port", d->cfg.port);
+	lu2k_json_str(j, "channel_socket", d->cfg.channel_socket);
+	lu2k_json_u64(j, "channels", d->nchans);
+	lu2k_json_u64(j, "peers", d->npeers);
+	lu2k_json_obj_end(j);
+	lu2k_json_arr_begin(j, "channels");
+	lu2k_list_for_each(pos, &d->chans)
+	{
+		struct lu2k_chan *ch = lu2k_container_of(pos, struct lu2k_chan, link);
+
+		lu2k_json_obj_begin(j, NULL);
+		lu2k_json_u64(j, "id", ch->id);
+		nidstr(j, "nid", &ch->nid);
+		lu2k_json_str(j, "attach", ch->ops->name);
+		lu2k_json_str(j, "origin", ch->origin);
+		lu2k_json_u64(j, "version", ch->setup.version);
+		lu2k_json_u64(j, "features", ch->setup.features);
+		lu2k_json_u64(j, "region_bytes", ch->region_size);
+		lu2k_json_u64(j, "max_msg_size", ch->setup.max_msg_size);
+		lu2k_json_u64(j, "timeout_ms", ch->setup.timeout_ms);
+		lu2k_json_u64(j, "msgs_in_flight", ch->nmsgs);
+		lu2k_json_u64(j, "rx_pool_free", ch->rxa.free_bytes);
+		lu2k_json_u64(j, "rx_pool_size", ch->rxa.size);
+		lu2k_json_obj_end(j);
+	}
+	lu2k_json_arr_end(j);
+}
+
+static void render_peers(struct lu2kd *d, struct lu2k_json *j)
+{
+	struct lu2k_list *pos;
+
+	lu2k_json_arr_begin(j, "peers");
+	lu2k_list_for_each(pos, &d->peers)
+	{
+		struct lu2k_peer *p = lu2k_container_of(pos, struct lu2k_peer, link);
+
+		lu2k_json_obj_begin(j, NULL);
+		nidstr(j, "nid", &p->nid);
+		nidstr(j, "local_nid", &p->ch->nid);
+		lu2k_json_str(j, "state", lu2k_peer_state_str(p->state));
+		lu2k_json_u64(j, "conns_out", p->out ? 1 : 0);
+		lu2k_json_u64(j, "conns_in", p->nin);
+		lu2k_json_u64(j, "msgs_queued", p->nqueued);
+		lu2k_json_u64(j, "msgs_in_flight", p->ninflight);
+		lu2k_json_u64(j, "msgs_tx", p->msgs_tx);
+		lu2k_json_u64(j, "msgs_rx", p->msgs_rx);
+		lu2k_json_u64(j, "bytes_tx", p->bytes_tx);
+		lu2k_json_u64(j, "bytes_rx", p->bytes_rx);
+		lu2k_json_u64(j, "errors", p->errors);
+		lu2k_json_u64(j, "connects", p->connects);
+		lu2k_json_u64(j, "connect_failures", p->connect_fails);
+		lu2k_json_u64(j, "backoff_ms", p->state == PEER_BACKOFF ? p->backoff_ms : 0);
+		if (p->last_err)
+			lu2k_json_str(j, "last_error", strerror(-p->last_err));
+		lu2k_json_obj_end(j);
+	}
+	lu2k_json_arr_end(j);
+}
+
+static void conn_obj(struct lu2kd *d, struct lu2k_json *j, struct lu2k_peer *p, struct lu2k_conn *c)
+{
+	lu2k_json_obj_begin(j, NULL);
+	nidstr(j, "peer", &p->nid);
+	nidstr(j, "local_nid", &p->ch->nid);
+	lu2k_json_str(j, "direction", c->out ? "out" : "in");
+	lu2k_json_u64(j, "age_s", (d->loop.now - c->start_ns) / 1000000000ull);
+	d->be_ops->conn_info(c->bc, j);
+	lu2k_json_obj_end(j);
+}
+
+static void render_conns(struct lu2kd *d, struct lu2k_json *j)
+{
+	struct lu2k_list *pos, *cp;
+
+	lu2k_json_arr_begin(j, "conns");
+	lu2k_list_for_each(pos, &d->peers)
+	{
+		struct lu2k_peer *p = lu2k_container_of(pos, struct lu2k_peer, link);
+
+		if (p->out)
+			conn_obj(d, j, p, p->out);
+		lu2k_list_for_each(cp, &p->inconns)
+			conn_obj(d, j, p, lu2k_container_of(cp, struct lu2k_conn, link));
+	}
+	lu2k_json_arr_end(j);
+}
+
+static void render_msgs(struct lu2kd *d, struct lu2k_json *j)
+{
+	static const char *const st[] = { "queued", "sending", "done" };
+	struct lu2k_list *pos, *mp;
+	unsigned int n = 0;
+
+	lu2k_json_arr_begin(j, "msgs");
+	lu2k_list_for_each(pos, &d->chans)
+	{
+		struct lu2k_chan *ch = lu2k_container_of(pos, struct lu2k_chan, link);
+
+		lu2k_list_for_each(mp, &ch->msgs)
+		{
+			struct lu2k_msg *m = lu2k_container_of(mp, struct lu2k_msg, chan_link);
+
+			if (++n > 10000)
+				break;	/* enough to see what is stuck */
+			lu2k_json_obj_begin(j, NULL);
+			lu2k_json_u64(j, "cookie", m->cookie);
+			nidstr(j, "local_nid", &ch->nid);
+			nidstr(j, "target", &m->bm.target);
+			if (m->peer)
+				nidstr(j, "nexthop", &m->peer->nid);
+			lu2k_json_str(j, "state", st[m->state]);
+			lu2k_json_u64(j, "bytes", m->bm.hdr_len + m->bm.payload_len);
+			lu2k_json_u64(j, "age_ms", (d->loop.now - m->start_ns) / 1000000);
+			lu2k_json_u64(j, "deadline_ms", m->timer.deadline > d->loop.now
+							      ? (m->timer.deadline - d->loop.now) / 1000000
+							      : 0);
+			lu2k_json_obj_end(j);
+		}
+	}
+	lu2k_json_arr_end(j);
+}
+
+static void render_stats(struct lu2kd *d, struct lu2k_json *j)
+{
+	struct lu2k_list *pos;
+
+	lu2k_json_obj_begin(j, "daemon");
+	lu2k_json_u64(j, "attaches", d->st.attaches);
+	lu2k_json_u64(j, "attach_errors", d->st.attach_errors);
+	lu2k_json_u64(j, "detaches", d->st.detaches);
+	lu2k_json_u64(j, "msgs_ok", d->st.msgs_ok);
+	lu2k_json_u64(j, "msgs_error", d->st.msgs_err);
+	lu2k_json_u64(j, "msgs_timeout", d->st.msgs_timeout);
+	lu2k_json_u64(j, "conns_accepted", d->st.conns_accepted);
+	lu2k_json_u64(j, "conns_refused", d->st.conns_refused);
+	lu2k_json_u64(j, "loop_wakeups", d->loop.wakeups);
+	lu2k_json_u64(j, "loop_events", d->loop.events);
+	lu2k_json_obj_end(j);
+	lu2k_json_arr_begin(j, "channels");
+	lu2k_list_for_each(pos, &d->chans)
+	{
+		struct lu2k_chan *ch = lu2k_container_of(pos, struct lu2k_chan, link);
+		const struct lu2k_chan_stats *s = &ch->st;
+
+		lu2k_json_obj_begin(j, NULL);
+		nidstr(j, "nid", &ch->nid);
+		lu2k_json_u64(j, "tx_descs", s->tx_descs);
+		lu2k_json_u64(j, "tx_bad", s->tx_bad);
+		lu2k_json_u64(j, "tx_dup_cookie", s->tx_dup_cookie);
+		lu2k_json_u64(j, "free_descs", s->free_descs);
+		lu2k_json_u64(j, "free_bad", s->free_bad);
+		lu2k_json_u64(j, "cpl_ok", s->cpl_ok);
+		lu2k_json_u64(j, "cpl_error", s->cpl_err);
+		lu2k_json_u64(j, "tx_bytes", s->tx_bytes);
+		lu2k_json_u64(j, "rx_msgs", s->rx_msgs);
+		lu2k_json_u64(j, "rx_bytes", s->rx_bytes);
+		lu2k_json_u64(j, "evts", s->evts);
+		lu2k_json_u64(j, "evts_dropped", s->evts_dropped);
+		lu2k_json_u64(j, "kicks_in", s->kicks_in);
+		lu2k_json_u64(j, "kicks_out", s->kicks_out);
+		lu2k_json_u64(j, "cpl_backlogged", s->cpl_backlogged);
+		lu2k_json_u64(j, "rx_backlogged", s->rx_backlogged);
+		lu2k_json_u64(j, "rx_waits", s->rx_waits);
+		lu2k_json_u64(j, "rx_alloc_fails", ch->rxa.fails);
+		lu2k_json_obj_end(j);
+	}
+	lu2k_json_arr_end(j);
+	lu2k_json_obj_begin(j, "backend");
+	lu2k_json_str(j, "name", d->be_ops->name);
+	d->be_ops->stats(d->be, j);
+	lu2k_json_obj_end(j);
+}
+
+void lu2k_ctl_render(struct lu2kd *d, const char *cmd, struct lu2k_json *j)
+{
+	lu2k_json_obj_begin(j, NULL);
+	if (!strcmp(cmd, "status"))
+		render_status(d, j);
+	else if (!strcmp(cmd, "peers"))
+		render_peers(d, j);
+	else if (!strcmp(cmd, "conns"))
+		render_conns(d, j);
+	else if (!strcmp(cmd, "msgs"))
+		render_msgs(d, j);
+	else if (!strcmp(cmd, "stats"))
+		render_stats(d, j);
+	else
+		lu2k_json_str(j, "error", "unknown request (status, peers, conns, msgs, stats)");
+	lu2k_json_obj_end(j);
+}
+
+static void client_free(struct lu2k_defer *df)
+{
+	struct ctl_client *c = lu2k_container_of(df, struct ctl_client, defer);
+
+	lu2k_json_free(&c->out);
+	free(c);
+}
+
+static void client_close(struct ctl_client *c)
+{
+	lu2k_timer_cancel(&c->d->loop, &c->timer);
+	lu2k_io_set(&c->d->loop, &c->io, 0);
+	close(c->io.fd);
+	lu2k_loop_defer(&c->d->loop, &c->defer, client_free);
+}
+
+static void client_event(struct lu2k_io *io, uint32_t revents)
+{
+	struct ctl_client *c = lu2k_container_of(io, struct ctl_client, io);
+	ssize_t n;
+
+	if (!c->out.buf) {
+		char *nl;
+
+		n = read(io->fd, c->req + c->rlen, sizeof(c->req) - 1 - c->rlen);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			client_close(c);
+			return;
+		}
+		c->rlen += (size_t)n;
+		c->req[c->rlen] = 0;
+		nl = strchr(c->req, '\n');
+		if (!nl) {
+			if (c->rlen == sizeof(c->req) - 1)
+				client_close(c);
+			return;
+		}
+		*nl = 0;
+		if (nl > c->req && nl[-1] == '\r')
+			nl[-1] = 0;
+		lu2k_json_init(&c->out);
+		lu2k_ctl_render(c->d, c->req, &c->out);
+		if (c->out.err || !c->out.buf) {
+			client_close(c);
+			return;
+		}
+		lu2k_json_raw(&c->out, "\n");
+		if (c->out.err) {
+			client_close(c);
+			return;
+		}
+		lu2k_io_set(&c->d->loop, &c->io, EPOLLOUT);
+	}
+	while (c->woff < c->out.len) {
+		n = send(io->fd, c->out.buf + c->woff, c->out.len - c->woff,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		c->woff += (size_t)n;
+	}
+	client_close(c);
+}
+
+static void client_timeout(struct lu2k_timer *t)
+{
+	client_close(lu2k_container_of(t, struct ctl_client, timer));
+}
+
+static void ctl_event(struct lu2k_io *io, uint32_t revents)
+{
+	for (;;) {
+		int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct ctl_client *c;
+
+		if (fd < 0)
+			return;
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(fd);
+			continue;
+		}
+		c->d = ctl_d;
+		lu2k_io_init(&c->io, fd, client_event);
+		lu2k_timer_init(&c->timer, client_timeout);
+		lu2k_timer_arm(&ctl_d->loop, &c->timer, CTL_TIMEOUT_NS);
+		if (lu2k_io_set(&ctl_d->loop, &c->io, EPOLLIN))
+			client_close(c);
+	}
+}
+
+int lu2k_ctl_start(struct lu2kd *d)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *path = d->cfg.ctl_socket;
+	int fd, rc;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	unlink(path);	/* the channel socket check already proved no live daemon owns it */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 16)) {
+		rc = -errno;
+		LOG_ERR("%s: cannot listen: %s", path, strerror(-rc));
+		close(fd);
+		return rc;
+	}
+	ctl_d = d;
+	lu2k_io_init(&ctl_io, fd, ctl_event);
+	return lu2k_io_set(&d->loop, &ctl_io, EPOLLIN);
+}
+
+void lu2k_ctl_stop(struct lu2kd *d)
+{
+	if (!ctl_d)
+		return;
+	lu2k_io_set(&d->loop, &ctl_io, 0);
+	close(ctl_io.fd);
+	unlink(d->cfg.ctl_socket);
+	ctl_d = NULL;
+}

@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c - lu2kd: settings, start-up, signals, shutdown.
+ *
+ * Start-up order: settings (defaults < config file < command line), the
+ * back-end, the control socket, the channel socket (liblu2k) and/or the
+ * devices (/dev/lu2k); then "ready" is logged, the pid file written, and a
+ * daemonizing parent released. SIGTERM/SIGINT: every channel gets
+ * LU2K_EVT_DETACH and a kick, then is detached; sockets and the pid file are
+ * removed; exit 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core.h"
+#include "log.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: lu2kd [OPTION]...\n"
+		"The lu2k daemon: carries LNet messages of attached kernel halves (lu2klnd.ko\n"
+		"or liblu2k) to other lu2kd daemons over a back-end transport.\n"
+		"\n"
+		"  -c, --config FILE          read settings from FILE (key = value; see doc/lu2kd.md)\n"
+		"      --channel-socket PATH  unix socket for liblu2k attaches [/run/lu2k/lu2kd.sock]\n"
+		"      --ctl-socket PATH      unix socket for lu2kctl [/run/lu2k/lu2kd.ctl]\n"
+		"  -p, --port N               back-end port, for listening and connecting [7988]\n"
+		"  -b, --backend NAME         transport back-end [tcp]\n"
+		"  -o, --option KEY=VALUE     back-end option (as in the [backend] section)\n"
+		"      --device PATH          attach to the kernel module's device (repeatable)\n"
+		"  -l, --log-level LEVEL      error, warn, info or debug [info]\n"
+		"  -f, --foreground           stay in the foreground, log to stderr\n"
+		"      --syslog               log to syslog (the default when daemonized)\n"
+		"      --pid-file PATH        write the pid there once ready\n"
+		"  -h, --help                 this text\n"
+		"  -V, --version              print the version\n"
+		"\n"
+		"Back-ends:");
+	for (unsigned int i = 0; lu2k_backend_at(i); i++)
+		fprintf(f, " %s (%s)", lu2k_backend_at(i)->name, lu2k_backend_at(i)->description);
+	fprintf(f, "\nSettings on the command line override the config file.\n");
+}
+
+enum {
+	OPT_CHANNEL_SOCKET = 256,
+	OPT_CTL_SOCKET,
+	OPT_DEVICE,
+	OPT_SYSLOG,
+	OPT_PID_FILE,
+};
+
+static const struct option long_opts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "channel-socket", required_argument, NULL, OPT_CHANNEL_SOCKET },
+	{ "ctl-socket", required_argument, NULL, OPT_CTL_SOCKET },
+	{ "port", required_argument, NULL, 'p' },
+	{ "backend", required_argument, NULL, 'b' },
+	{ "option", required_argument, NULL, 'o' },
+	{ "device", required_argument, NULL, OPT_DEVICE },
+	{ "log-level", required_argument, NULL, 'l' },
+	{ "foreground", no_argument, NULL, 'f' },
+	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "pid-file", required_argument, NULL, OPT_PID_FILE },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+static const char short_opts[] = "c:p:b:o:l:fhV";
+
+struct cli {
+	bool foreground;
+	bool syslog_flag;
+};
+
+static int parse_cli(int argc, char **argv, struct lu2kd_config *cfg, struct cli *cli)
+{
+	char err[512];
+	const char *config = NULL;
+	int o;
+
+	/* Pass 1: the config file, so that the command line can override it. */
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
+		if (o == 'c')
+			config = optarg;
+		else if (o == 'h') {
+			usage(stdout);
+			exit(0);
+		} else if (o == 'V') {
+			printf("lu2kd %s (channel ABI %d)\n", LU2K_VERSION_STR, LU2K_ABI_VERSION);
+			exit(0);
+		}
+	}
+	if (config && lu2kd_config_load(cfg, config, err, sizeof(err))) {
+		fprintf(stderr, "lu2kd: %s\n", err);
+		return -1;
+	}
+	optind = 1;
+	opterr = 1;
+	while ((o = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
+		const char *key = NULL, *sect = "";
+		char kv[256];
+		int rc;
+
+		switch (o) {
+		case 'c':
+			continue;
+		case OPT_CHANNEL_SOCKET: key = "channel_socket"; break;
+		case OPT_CTL_SOCKET: key = "ctl_socket"; break;
+		case 'p': key = "port"; break;
+		case 'b': key = "backend"; break;
+		case OPT_DEVICE: key = "device"; break;
+		case 'l': key = "log_level"; break;
+		case OPT_PID_FILE: key = "pid_file"; break;
+		case 'f': cli->foreground = true; continue;
+		case OPT_SYSLOG: cli->syslog_flag = true; continue;
+		case 'o': {
+			char *eq;
+
+			snprintf(kv, sizeof(kv), "%s", optarg);
+			eq = strchr(kv, '=');
+			if (!eq || eq == kv) {
+				fprintf(stderr, "lu2kd: --option wants KEY=VALUE, got '%s'\n", optarg);
+				return -1;
+			}
+			*eq = 0;
+			rc = lu2kd_config_set(cfg, "backend", kv, eq + 1, "command line", err,
+					      sizeof(err));
+			if (rc) {
+				fprintf(stderr, "lu2kd: %s\n", err);
+				return -1;
+			}
+			continue;
+		}
+		default:
+			fprintf(stderr, "Try 'lu2kd --help'.\n");
+			return -1;
+		}
+		rc = lu2kd_config_set(cfg, sect, key, optarg, "command line", err, sizeof(err));
+		if (rc) {
+			fprintf(stderr, "lu2kd: %s\n", err);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "lu2kd: unexpected argument '%s'\nTry 'lu2kd --help'.\n",
+			argv[optind]);
+		return -1;
+	}
+	if (lu2kd_config_check(cfg, err, sizeof(err))) {
+		fprintf(stderr, "lu2kd: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int start_backend(struct lu2kd *d)
+{
+	struct lu2k_be_option opts[LU2KD_MAX_BE_OPTS];
+	unsigned int n = 0;
+	char err[512] = "";
+	int rc;
+
+	d->be_ops = lu2k_backend_find(d->cfg.backend);
+	if (!d->be_ops) {
+		LOG_ERR("unknown back-end '%s' (see lu2kd --help)", d->cfg.backend);
+		return -ENOENT;
+	}
+	for (unsigned int i = 0; i < d->cfg.nbe_opts; i++) {
+		const struct lu2kd_be_opt *o = &d->cfg.be_opts[i];
+
+		/* [backend] applies to whichever is chosen; [tcp] only to tcp. */
+		if (strcmp(o->section, "backend") && strcmp(o->section, d->be_ops->name))
+			continue;
+		opts[n++] = (struct lu2k_be_option){ o->key, o->value, o->where };
+	}
+	lu2k_core_env(d, &d->env);
+	rc = d->be_ops->create(&d->env, opts, n, err, sizeof(err), &d->be);
+	if (rc)
+		LOG_ERR("back-end %s: %s", d->be_ops->name, err[0] ? err : strerror(-rc));
+	return rc;
+}
+
+struct sig_watch {
+	struct lu2k_io io;
+	struct lu2kd *d;
+};
+
+static void sig_event(struct lu2k_io *io, uint32_t revents)
+{
+	struct sig_watch *s = lu2k_container_of(io, struct sig_watch, io);
+	struct signalfd_siginfo si;
+
+	while (read(io->fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+			LOG_INFO("signal %u: shutting down", si.ssi_signo);
+			lu2k_loop_stop(&s->d->loop);
+		}
+	}
+}
+
+static int write_pid_file(const char *path)
+{
+	char tmp[300], buf[32];
+	int fd, n;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (write(fd, buf, (size_t)n) != n) {
+		close(fd);
+		unlink(tmp);
+		return -EIO;
+	}
+	close(fd);
+	return rename(tmp, path) ? -errno : 0;
+}
+
+/* Fork into the background; the parent exits when the child says it is ready. */
+static int daemonize(int *ready_fd)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		close(p[1]);
+		_exit(read(p[0], &c, 1) == 1 && c == 'r' ? 0 : 1);
+	}
+	close(p[0]);
+	setsid();
+	if (chdir("/"))
+		return -errno;
+	{
+		int nul = open("/dev/null", O_RDWR);
+
+		if (nul >= 0) {
+			dup2(nul, 0);
+			dup2(nul, 1);
+			dup2(nul, 2);
+			if (nul > 2)
+				close(nul);
+		}
+	}
+	*ready_fd = p[1];
+	return 0;
+}
+
+static void shutdown_all(struct lu2kd *d)
+{
+	while (!lu2k_list_empty(&d->chans)) {
+		struct lu2k_chan *ch = lu2k_list_first(&d->chans, struct lu2k_chan, link);
+
+		/* Leaving on purpose: say so, so the kernel half fails its messages at once. */
+		lu2k_chan_post_evt(ch, LU2K_EVT_DETACH, 0, NULL);
+		ch->ops->kick(ch);
+		lu2k_chan_detach(ch, "the daemon is shutting down");
+	}
+	lu2k_ctl_stop(d);
+	lu2k_attach_socket_stop(d);
+	if (d->be)
+		d->be_ops->destroy(d->be);
+	d->be = NULL;
+	if (d->cfg.pid_file[0])
+		unlink(d->cfg.pid_file);
+}
+
+int main(int argc, char **argv)
+{
+	static struct lu2kd d;
+	struct sig_watch sw = { .d = &d };
+	struct cli cli = { 0 };
+	int ready_fd = -1, rc, sfd;
+	sigset_t mask;
+
+	lu2kd_config_defaults(&d.cfg);
+	if (parse_cli(argc, argv, &d.cfg, &cli))
+		return 2;
+	lu2k_log_level = d.cfg.log_level;
+	if (!cli.foreground) {
+		rc = daemonize(&ready_fd);
+		if (rc) {
+			fprintf(stderr, "lu2kd: cannot daemonize: %s\n", strerror(-rc));
+			return 1;
+		}
+	}
+	lu2k_log_use_syslog(cli.syslog_flag || d.cfg.syslog || !cli.foreground);
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+
+	rc = lu2k_loop_init(&d.loop);
+	if (rc || sfd < 0) {
+		LOG_ERR("cannot create the event loop: %s", strerror(rc ? -rc : errno));
+		return 1;
+	}
+	d.start_ns = d.loop.now;
+	d.rng = (uint32_t)d.loop.now ^ (uint32_t)getpid() * 2654435761u;
+	if (!d.rng)
+		d.rng = 1;
+	lu2k_list_init(&d.chans);
+	lu2k_list_init(&d.msg_cache);
+	lu2k_io_init(&sw.io, sfd, sig_event);
+	if (lu2k_peers_init(&d) || lu2k_io_set(&d.loop, &sw.io, EPOLLIN)) {
+		LOG_ERR("out of memory");
+		return 1;
+	}
+	if (start_backend(&d))
+		goto fail;
+	rc = lu2k_attach_socket_start(&d);
+	if (rc) {
+		LOG_ERR("channel socket %s: %s", d.cfg.channel_socket, strerror(-rc));
+		goto fail;
+	}
+	rc = lu2k_ctl_start(&d);
+	if (rc) {
+		LOG_ERR("control socket %s: %s", d.cfg.ctl_socket, strerror(-rc));
+		goto fail;
+	}
+	for (unsigned int i = 0; i < d.cfg.ndevices; i++)
+		if (lu2k_attach_device(&d, d.cfg.devices[i]))
+			goto fail;
+	if (d.cfg.pid_file[0] && (rc = write_pid_file(d.cfg.pid_file))) {
+		LOG_ERR("pid file %s: %s", d.cfg.pid_file, strerror(-rc));
+		goto fail;
+	}
+	LOG_INFO("ready: lu2kd %s pid %d, back-end %s port %u, channel socket %s, ctl socket %s",
+		 LU2K_VERSION_STR, (int)getpid(), d.be_ops->name, d.cfg.port,
+		 d.cfg.channel_socket, d.cfg.ctl_socket);
+	if (ready_fd >= 0) {
+		if (write(ready_fd, "r", 1) != 1)
+			LOG_WARN("cannot tell the parent we are ready");
+		close(ready_fd);
+	}
+	rc = lu2k_loop_run(&d.loop);
+	if (rc)
+		LOG_ERR("event loop: %s", strerror(-rc));
+	shutdown_all(&d);
+	lu2k_peers_fini(&d);
+	while (!lu2k_list_empty(&d.msg_cache)) {
+		struct lu2k_msg *m = lu2k_list_first(&d.msg_cache, struct lu2k_msg, link);
+
+		lu2k_list_del(&m->link);
+		free(m);
+	}
+	lu2k_io_set(&d.loop, &sw.io, 0);
+	close(sfd);
+	lu2k_loop_fini(&d.loop);
+	LOG_INFO("exit");
+	return rc ? 1 : 0;
+fail:
+	shutdown_all(&d);
+	lu2k_peers_fini(&d);
+	lu2k_loop_fini(&d.loop);
+	return 1;
+}

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * msg.c - the life of a message (timeout, exactly one completion) and the
+ * core's side of the back-end interface (struct lu2k_be_env upcalls).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/nid.h"
+#include "core.h"
+#include "log.h"
+
+#define MSG_CACHE_MAX 4096
+
+static void msg_timer(struct lu2k_timer *t);
+
+struct lu2k_msg *lu2k_msg_alloc(struct lu2kd *d)
+{
+	struct lu2k_msg *m = lu2k_list_first(&d->msg_cache, struct lu2k_msg, link);
+
+	if (m) {
+		lu2k_list_del(&m->link);
+		d->nmsg_cache--;
+	} else {
+		m = malloc(sizeof(*m));
+		if (!m)
+			return NULL;
+	}
+	memset(m, 0, sizeof(*m));
+	lu2k_list_init(&m->link);
+	lu2k_list_init(&m->chan_link);
+	lu2k_list_init(&m->bm.be_link);
+	lu2k_timer_init(&m->timer, msg_timer);
+	return m;
+}
+
+static void msg_free(struct lu2kd *d, struct lu2k_msg *m)
+{
+	if (d->nmsg_cache < MSG_CACHE_MAX) {
+		lu2k_list_add_head(&d->msg_cache, &m->link);
+		d->nmsg_cache++;
+	} else {
+		free(m);
+	}
+}
+
+static void cookie_del(struct lu2k_chan *ch, struct lu2k_msg *m)
+{
+	struct lu2k_msg **pp = &ch->cookies[m->cookie % CHAN_COOKIE_BUCKETS];
+
+	for (; *pp; pp = &(*pp)->hnext) {
+		if (*pp == m) {
+			*pp = m->hnext;
+			return;
+		}
+	}
+}
+
+/*
+ * The one place a message ends. Whatever called it (ack, connection error,
+ * timeout, detach), the message leaves every queue here, so no second path
+ * can complete it again.
+ */
+void lu2k_msg_complete(struct lu2k_msg *m, int status)
+{
+	struct lu2k_chan *ch = m->ch;
+	struct lu2kd *d = ch->d;
+	struct lu2k_peer *p = m->peer;
+
+	if (m->state == MSG_DONE)
+		return;
+	if (p) {
+		if (m->state == MSG_QUEUED) {
+			lu2k_list_del(&m->link);
+			p->nqueued--;
+		} else {
+			p->ninflight--;
+		}
+		if (status == 0) {
+			p->msgs_tx++;
+			p->bytes_tx += m->bm.hdr_len + m->bm.payload_len;
+		} else {
+			p->errors++;
+		}
+	}
+	m->state = MSG_DONE;
+	m->status = status;
+	lu2k_timer_cancel(&d->loop, &m->timer);
+	lu2k_list_del(&m->chan_link);
+	ch->nmsgs--;
+	cookie_del(ch, m);
+	if (status == 0) {
+		d->st.msgs_ok++;
+		ch->st.tx_bytes += m->bm.hdr_len + m->bm.payload_len;
+	} else {
+		d->st.msgs_err++;
+		if (status == -ETIMEDOUT)
+			d->st.msgs_timeout++;
+	}
+	if (!ch->dead)
+		lu2k_chan_post_cpl(ch, m);	/* copies what it needs */
+	msg_free(d, m);
+}
+
+void lu2k_msg_start_timer(struct lu2k_msg *m, uint32_t timeout_ms)
+{
+	lu2k_timer_arm(&m->ch->d->loop, &m->timer, (uint64_t)timeout_ms * 1000000);
+}
+
+static void msg_timer(struct lu2k_timer *t)
+{
+	struct lu2k_msg *m = lu2k_container_of(t, struct lu2k_msg, timer);
+	struct lu2kd *d = m->ch->d;
+
+	if (m->state == MSG_SENDING)
+		d->be_ops->cancel(m->conn->bc, &m->bm, -ETIMEDOUT);	/* sent() completes it */
+	else
+		lu2k_msg_complete(m, -ETIMEDOUT);
+}
+
+/* ---- the back-end's upcalls ---- */
+
+static void *env_accepted(void *core, struct lu2k_be_conn *bc, const struct lu2k_nid *src,
+			  const struct lu2k_nid *dst, int *status)
+{
+	struct lu2kd *d = core;
+	struct lu2k_chan *ch = lu2k_chan_by_nid(d, dst);
+	struct lu2k_peer *p;
+	struct lu2k_conn *c;
+
+	if (!ch) {
+		d->st.conns_refused++;
+		*status = -ENXIO;
+		return NULL;
+	}
+	if (lu2k_nid_check(src, ch->setup.features)) {
+		d->st.conns_refused++;
+		*status = -EAFNOSUPPORT;
+		return NULL;
+	}
+	p = lu2k_peer_get(d, ch, src);
+	c = p ? calloc(1, sizeof(*c)) : NULL;
+	if (!c) {
+		*status = -ENOMEM;
+		return NULL;
+	}
+	c->d = d;
+	c->peer = p;
+	c->bc = bc;
+	c->start_ns = d->loop.now;
+	lu2k_list_init(&c->wait_link);
+	lu2k_list_add_tail(&p->inconns, &c->link);
+	p->nin++;
+	d->st.conns_accepted++;
+	return c;
+}
+
+static void env_connected(void *ctx)
+{
+	lu2k_peer_connected(ctx);
+}
+
+static void env_closed(void *ctx, int err)
+{
+	lu2k_peer_conn_closed(ctx, err);
+}
+
+static void env_sent(void *ctx, struct lu2k_be_msg *bm, int status)
+{
+	lu2k_msg_complete((struct lu2k_msg *)bm, status);
+}
+
+static void env_writable(void *ctx)
+{
+	lu2k_peer_writable(ctx);
+}
+
+static int env_rx_begin(void *ctx, const struct lu2k_nid *target, struct lu2k_be_rxbuf *buf)
+{
+	struct lu2k_conn *c = ctx;
+	struct lu2k_chan *ch = c->peer->ch;
+	uint64_t len = (uint64_t)buf->hdr_len + buf->payload_len;
+	uint64_t off;
+	uint32_t alen;
+	int rc;
+
+	if (ch->dead)
+		return -ECONNRESET;
+	if (buf->hdr_len > LU2K_HDR_MAX)
+		return -EPROTO;
+	if (len > ch->setup.max_msg_size)
+		return -EMSGSIZE;
+	/* First come, first served: a big message waiting is not overtaken by small ones. */
+	if (!lu2k_list_empty(&ch->rx_waiters) && !c->rx_waiting)
+		goto wait;
+	if (c->rx_waiting && lu2k_list_first(&ch->rx_waiters, struct lu2k_conn, wait_link) != c)
+		goto wait;
+	rc = lu2k_rxalloc_alloc(&ch->rxa, len, &off, &alen);
+	if (rc == -ENOSPC)
+		goto wait;
+	if (rc < 0)
+		return rc;
+	lu2k_chan_rx_unwait(c);
+	buf->data = (char *)ch->region + off;
+	buf->off = off;
+	buf->alloc_len = alen;
+	buf->owner = ch;
+	return 0;
+wait:
+	lu2k_chan_rx_wait(ch, c);
+	return -EAGAIN;
+}
+
+static void env_rx_end(void *ctx, struct lu2k_be_rxbuf *buf, int status)
+{
+	struct lu2k_conn *c = ctx;
+	struct lu2k_chan *ch = buf->owner;
+	struct lu2k_rx_desc d;
+
+	if (status < 0 || ch->dead) {
+		if (!ch->dead)
+			lu2k_rxalloc_free(&ch->rxa, buf->off, buf->alloc_len);
+		return;
+	}
+	memset(&d, 0, sizeof(d));
+	d.src = c->peer->nid;
+	d.buf_off = buf->off;
+	d.hdr_len = buf->hdr_len;
+	d.payload_len = buf->payload_len;
+	d.alloc_len = buf->alloc_len;
+	c->msgs++;
+	c->bytes += buf->hdr_len + buf->payload_len;
+	c->peer->msgs_rx++;
+	c->peer->bytes_rx += buf->hdr_len + buf->payload_len;
+	lu2k_chan_post_rx(ch, &d);
+}
+
+void lu2k_core_env(struct lu2kd *d, struct lu2k_be_env *env)
+{
+	memset(env, 0, sizeof(*env));
+	env->loop = &d->loop;
+	env->core = d;
+	env->max_msg_size = 16 * 1024 * 1024 + LU2K_HDR_MAX; /* channels check their own */
+	env->accepted = env_accepted;
+	env->connected = env_connected;
+	env->closed = env_closed;
+	env->sent = env_sent;
+	env->writable = env_writable;
+	env->rx_begin = env_rx_begin;
+	env->rx_end = env_rx_end;
+}

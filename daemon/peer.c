@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * peer.c - the peer table (keyed by interface and NID) and the outgoing
+ * connection of each peer: connect on demand, queue while connecting,
+ * reconnect with exponential backoff and jitter.
+ *
+ * Policy: a message is given to the back-end only on an established
+ * connection. If a connection attempt fails, the messages queued for it fail
+ * with the error (LNet then decides: resend elsewhere, or report); the peer
+ * waits reconnect_min_ms doubling up to reconnect_max_ms (+-25 % jitter)
+ * before the next attempt, queueing what arrives meanwhile. If an
+ * established connection dies, the back-end fails the messages it held
+ * (their fate is unknown, so they are never resent: at most once), the
+ * backoff starts again from the minimum and the next message reconnects at
+ * once.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/nid.h"
+#include "core.h"
+#include "log.h"
+
+const char *lu2k_peer_state_str(enum lu2k_peer_state s)
+{
+	static const char *const n[] = { "idle", "connecting", "up", "backoff" };
+
+	return (unsigned int)s < 4 ? n[s] : "?";
+}
+
+static uint32_t hash_key(const struct lu2k_chan *ch, const struct lu2k_nid *nid)
+{
+	const uint8_t *p = (const uint8_t *)nid;
+	uint32_t h = 2166136261u ^ ch->id;
+
+	for (size_t i = 0; i < sizeof(*nid); i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+int lu2k_peers_init(struct lu2kd *d)
+{
+	d->peer_buckets = 256;
+	d->peer_hash = calloc(d->peer_buckets, sizeof(*d->peer_hash));
+	lu2k_list_init(&d->peers);
+	return d->peer_hash ? 0 : -ENOMEM;
+}
+
+void lu2k_peers_fini(struct lu2kd *d)
+{
+	free(d->peer_hash);
+	d->peer_hash = NULL;
+}
+
+struct lu2k_peer *lu2k_peer_find(struct lu2kd *d, struct lu2k_chan *ch, const struct lu2k_nid *nid)
+{
+	struct lu2k_peer *p = d->peer_hash[hash_key(ch, nid) & (d->peer_buckets - 1)];
+
+	for (; p; p = p->hnext)
+		if (p->ch == ch && lu2k_nid_equal(&p->nid, nid))
+			return p;
+	return NULL;
+}
+
+static void rehash(struct lu2kd *d)
+{
+	uint32_t nb = d->peer_buckets * 2;
+	struct lu2k_peer **nh = calloc(nb, sizeof(*nh));
+
+	if (!nh)
+		return;	/* keep the old table: longer chains, still correct */
+	for (uint32_t i = 0; i < d->peer_buckets; i++) {
+		struct lu2k_peer *p = d->peer_hash[i], *next;
+
+		for (; p; p = next) {
+			uint32_t b = hash_key(p->ch, &p->nid) & (nb - 1);
+
+			next = p->hnext;
+			p->hnext = nh[b];
+			nh[b] = p;
+		}
+	}
+	free(d->peer_hash);
+	d->peer_hash = nh;
+	d->peer_buckets = nb;
+}
+
+static void peer_timer(struct lu2k_timer *t);
+
+struct lu2k_peer *lu2k_peer_get(struct lu2kd *d, struct lu2k_chan *ch, const struct lu2k_nid *nid)
+{
+	struct lu2k_peer *p = lu2k_peer_find(d, ch, nid);
+	uint32_t b;
+
+	if (p)
+		return p;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->ch = ch;
+	p->nid = *nid;
+	p->state = PEER_IDLE;
+	lu2k_list_init(&p->inconns);
+	lu2k_list_init(&p->queue);
+	lu2k_timer_init(&p->timer, peer_timer);
+	p->backoff_ms = 0;
+	if (d->npeers >= d->peer_buckets)
+		rehash(d);
+	b = hash_key(ch, nid) & (d->peer_buckets - 1);
+	p->hnext = d->peer_hash[b];
+	d->peer_hash[b] = p;
+	lu2k_list_add_tail(&d->peers, &p->link);
+	d->npeers++;
+	return p;
+}
+
+static void peer_unhash(struct lu2kd *d, struct lu2k_peer *p)
+{
+	struct lu2k_peer **pp = &d->peer_hash[hash_key(p->ch, &p->nid) & (d->peer_buckets - 1)];
+
+	for (; *pp; pp = &(*pp)->hnext) {
+		if (*pp == p) {
+			*pp = p->hnext;
+			break;
+		}
+	}
+	lu2k_list_del(&p->link);
+	d->npeers--;
+}
+
+uint32_t lu2k_backoff_next(uint32_t cur, uint32_t min_ms, uint32_t max_ms, uint32_t *rng)
+{
+	uint64_t next = cur ? (uint64_t)cur * 2 : min_ms;
+	uint32_t jitter;
+
+	if (next > max_ms)
+		next = max_ms;
+	/* xorshift32; +-25 % so that peers that failed together do not retry together */
+	*rng ^= *rng << 13;
+	*rng ^= *rng >> 17;
+	*rng ^= *rng << 5;
+	jitter = (uint32_t)(next / 2);
+	if (jitter)
+		next = next - next / 4 + *rng % (jitter + 1);
+	return next ? (uint32_t)next : 1;
+}
+
+static struct lu2kd *peer_daemon(struct lu2k_peer *p)
+{
+	return p->ch->d;
+}
+
+static void fail_queue(struct lu2k_peer *p, int err)
+{
+	while (!lu2k_list_empty(&p->queue)) {
+		struct lu2k_msg *m = lu2k_list_first(&p->queue, struct lu2k_msg, link);
+
+		lu2k_msg_complete(m, err);
+	}
+}
+
+static void peer_connect(struct lu2k_peer *p);
+
+/* Hand queued messages to the back-end while it takes them. */
+static void flush_queue(struct lu2k_peer *p)
+{
+	struct lu2kd *d = peer_daemon(p);
+
+	while (p->state == PEER_UP && !p->blocked && !lu2k_list_empty(&p->queue)) {
+		struct lu2k_msg *m = lu2k_list_first(&p->queue, struct lu2k_msg, link);
+		int rc;
+
+		lu2k_list_del(&m->link);
+		p->nqueued--;
+		m->state = MSG_SENDING;
+		m->conn = p->out;
+		p->ninflight++;
+		rc = d->be_ops->send(p->out->bc, &m->bm);
+		if (rc == -ENOBUFS) {
+			p->ninflight--;
+			m->state = MSG_QUEUED;
+			m->conn = NULL;
+			lu2k_list_add_head(&p->queue, &m->link);
+			p->nqueued++;
+			p->blocked = true;
+		} else if (rc < 0) {
+			lu2k_msg_complete(m, rc);
+		}
+	}
+}
+
+void lu2k_peer_submit(struct lu2k_peer *p, struct lu2k_msg *m)
+{
+	m->peer = p;
+	m->state = MSG_QUEUED;
+	lu2k_list_add_tail(&p->queue, &m->link);
+	p->nqueued++;
+	switch (p->state) {
+	case PEER_UP:
+		flush_queue(p);
+		break;
+	case PEER_IDLE:
+		peer_connect(p);
+		break;
+	case PEER_CONNECTING:
+	case PEER_BACKOFF:
+		break;
+	}
+}
+
+static void enter_backoff(struct lu2k_peer *p, int err)
+{
+	struct lu2kd *d = peer_daemon(p);
+	char nid[LU2K_NID_STRLEN];
+
+	p->state = PEER_BACKOFF;
+	p->last_err = err;
+	p->connect_fails++;
+	p->backoff_ms = lu2k_backoff_next(p->backoff_ms, d->cfg.reconnect_min_ms,
+					  d->cfg.reconnect_max_ms, &d->rng);
+	LOG_RL(LU2K_LOG_WARN, "peer %s: connect failed: %s; next attempt in %u ms",
+	       lu2k_nid_format(&p->nid, nid, sizeof(nid)), strerror(-err), p->backoff_ms);
+	lu2k_chan_post_evt(p->ch, LU2K_EVT_PEER_DOWN, err, &p->nid);
+	lu2k_timer_arm(&d->loop, &p->timer, (uint64_t)p->backoff_ms * 1000000);
+	fail_queue(p, err);
+}
+
+static void peer_connect(struct lu2k_peer *p)
+{
+	struct lu2kd *d = peer_daemon(p);
+	struct lu2k_conn *c = calloc(1, sizeof(*c));
+	int rc;
+
+	if (!c) {
+		enter_backoff(p, -ENOMEM);
+		return;
+	}
+	c->d = d;
+	c->peer = p;
+	c->out = true;
+	c->start_ns = d->loop.now;
+	lu2k_list_init(&c->link);
+	lu2k_list_init(&c->wait_link);
+	p->out = c;
+	p->state = PEER_CONNECTING;
+	p->connects++;
+	rc = d->be_ops->connect(d->be, &p->ch->nid, &p->nid, (uint16_t)d->cfg.port, c, &c->bc);
+	if (rc < 0) {
+		p->out = NULL;
+		free(c);
+		enter_backoff(p, rc);
+		return;
+	}
+	lu2k_timer_arm(&d->loop, &p->timer, (uint64_t)d->cfg.connect_timeout_ms * 1000000);
+}
+
+static void peer_timer(struct lu2k_timer *t)
+{
+	struct lu2k_peer *p = lu2k_container_of(t, struct lu2k_peer, timer);
+	struct lu2kd *d = peer_daemon(p);
+
+	if (p->state == PEER_CONNECTING) {
+		/* The back-end never answered: give up on this attempt. */
+		d->be_ops->close(p->out->bc);
+		free(p->out);
+		p->out = NULL;
+		enter_backoff(p, -ETIMEDOUT);
+	} else if (p->state == PEER_BACKOFF) {
+		p->state = PEER_IDLE;
+		if (!lu2k_list_empty(&p->queue))
+			peer_connect(p);
+	}
+}
+
+void lu2k_peer_connected(struct lu2k_conn *c)
+{
+	struct lu2k_peer *p = c->peer;
+	struct lu2kd *d = peer_daemon(p);
+	char nid[LU2K_NID_STRLEN];
+
+	lu2k_timer_cancel(&d->loop, &p->timer);
+	p->state = PEER_UP;
+	p->backoff_ms = 0;
+	p->last_err = 0;
+	p->blocked = false;
+	LOG_INFO("peer %s: connected", lu2k_nid_format(&p->nid, nid, sizeof(nid)));
+	lu2k_chan_post_evt(p->ch, LU2K_EVT_PEER_UP, 0, &p->nid);
+	flush_queue(p);
+}
+
+void lu2k_peer_writable(struct lu2k_conn *c)
+{
+	c->peer->blocked = false;
+	flush_queue(c->peer);
+}
+
+void lu2k_peer_conn_closed(struct lu2k_conn *c, int err)
+{
+	struct lu2k_peer *p = c->peer;
+	struct lu2kd *d = c->d;
+	char nid[LU2K_NID_STRLEN];
+
+	if (!c->out) {
+		lu2k_chan_rx_unwait(c);
+		lu2k_list_del(&c->link);
+		p->nin--;
+		LOG_INFO("peer %s: incoming connection closed: %s",
+			 lu2k_nid_format(&p->nid, nid, sizeof(nid)), strerror(-err));
+		free(c);
+		return;
+	}
+	p->out = NULL;
+	free(c);
+	if (p->state == PEER_CONNECTING) {
+		lu2k_timer_cancel(&d->loop, &p->timer);
+		enter_backoff(p, err);
+		return;
+	}
+	/* An established connection died: reconnect at once if there is work. */
+	LOG_WARN("peer %s: connection lost: %s", lu2k_nid_format(&p->nid, nid, sizeof(nid)),
+		 strerror(-err));
+	p->errors++;
+	p->last_err = err;
+	p->state = PEER_IDLE;
+	p->blocked = false;
+	lu2k_chan_post_evt(p->ch, LU2K_EVT_PEER_DOWN, err, &p->nid);
+	if (!lu2k_list_empty(&p->queue))
+		peer_connect(p);
+}
+
+/* The channel is going away: close everything of its peers and forget them. */
+void lu2k_peer_drop_chan(struct lu2kd *d, struct lu2k_chan *ch)
+{
+	struct lu2k_list *pos, *tmp;
+
+	lu2k_list_for_each_safe(pos, tmp, &d->peers)
+	{
+		struct lu2k_peer *p = lu2k_container_of(pos, struct lu2k_peer, link);
+
+		if (p->ch != ch)
+			continue;
+		lu2k_timer_cancel(&d->loop, &p->timer);
+		if (p->out) {
+			/* The back-end fails what it holds (-ECANCELED) inside close(). */
+			d->be_ops->close(p->out->bc);
+			free(p->out);
+			p->out = NULL;
+		}
+		while (!lu2k_list_empty(&p->inconns)) {
+			struct lu2k_conn *c = lu2k_list_first(&p->inconns, struct lu2k_conn, link);
+
+			lu2k_chan_rx_unwait(c);
+			lu2k_list_del(&c->link);
+			d->be_ops->close(c->bc);
+			free(c);
+		}
+		fail_queue(p, -ECANCELED);
+		peer_unhash(d, p);
+		free(p);
+	}
+}
