@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * lu2k_internal.h - what the files of lu2klnd.ko share: interfaces, channels,
+ * messages, peers and the tunables.
+ *
+ * Locking, outermost first:
+ *   lu2k_nis_lock     the list of interfaces, and attaching a channel to one
+ *   ni->cb_lock       held while callbacks run, so that lu2k_ni_destroy() can
+ *                     wait for them; never taken by lu2k_send()/lu2k_rx_done()
+ *   ni->lock          everything else of the interface and of its channel
+ *                     (rings, pools, messages, peers, counters)
+ * Callbacks are collected under ni->lock in a struct lu2k_batch and run after
+ * it is dropped, under ni->cb_lock.
+ */
+#ifndef _LU2K_INTERNAL_H
+#define _LU2K_INTERNAL_H
+
+#include <linux/hashtable.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include "lu2k_api.h"
+
+#define LU2K_TX_UNIT		2048	/* TX pool allocation unit, bytes */
+#define LU2K_TICK_MS		500	/* period of the ring scan and timeout check */
+
+struct lu2k_tunables {
+	unsigned int	credits;
+	unsigned int	peer_credits;
+	unsigned int	timeout_ms;
+	unsigned int	timeout_grace_ms;
+	unsigned int	ring_entries;
+	unsigned int	tx_pool_mb;
+	unsigned int	rx_pool_mb;
+	unsigned int	max_msg_size;
+};
+
+extern struct lu2k_tunables lu2k_tun;
+
+/* The shared memory of one attachment; outlives the file while RX are held. */
+struct lu2k_region {
+	struct kref	ref;
+	void		*mem;
+	u64		size;
+};
+
+/* One open /dev/lu2k. */
+struct lu2k_chan {
+	struct mutex		setup_lock;	/* SETUP against mmap/kick */
+	struct lu2k_ni		*ni;		/* set once by SETUP; holds a reference */
+	struct lu2k_region	*region;
+	struct lu2k_setup	setup;		/* private copy of what is in force */
+	/* Below: under ni->lock while attached. */
+	struct lu2k_ring	tx, cpl, rx, free, evt;
+	unsigned long		*tx_map;	/* one bit per LU2K_TX_UNIT of the TX pool */
+	u32			tx_units;
+	bool			dead;		/* dropped: poll reports POLLHUP */
+	atomic_t		kick;		/* the kernel kicked; poll reports POLLIN once */
+	wait_queue_head_t	wq;
+};
+
+enum lu2k_tx_state {
+	LU2K_TX_POSTED,		/* on the TX ring, the caller waits */
+	LU2K_TX_ORPHAN,		/* the caller got -ETIMEDOUT; the daemon still reads the range */
+};
+
+struct lu2k_peer {
+	struct list_head	link;
+	struct lu2k_nid		nid;
+	u32			inflight;
+	bool			down;
+};
+
+struct lu2k_tx {
+	struct hlist_node	hnode;		/* ni->tx_hash by cookie */
+	struct list_head	link;		/* ni->tx_list, then a batch */
+	struct lu2k_peer	*peer;
+	u64			cookie;
+	u32			unit;
+	u32			nunits;
+	unsigned long		deadline;	/* jiffies */
+	enum lu2k_tx_state	state;
+	int			status;
+	void			*priv;
+};
+
+struct lu2k_rx {
+	struct list_head	link;		/* ni->rx_held, then ni->free_pending */
+	struct list_head	blink;		/* a batch, until handed to the user */
+	struct lu2k_ni		*ni;		/* holds a reference */
+	struct lu2k_region	*region;	/* holds a reference */
+	struct lu2k_rx_desc	d;		/* the validated private copy */
+	u8			hdr[LU2K_HDR_MAX];
+};
+
+struct lu2k_evt {
+	struct list_head	link;
+	enum lu2k_ni_event	ev;
+	struct lu2k_nid		nid;
+	bool			has_nid;
+	int			status;
+};
+
+/* Callbacks collected under ni->lock, run after it. */
+struct lu2k_batch {
+	struct list_head	tx;
+	struct list_head	rx;
+	struct list_head	evt;
+	bool			more;		/* the budget ran out: scan again soon */
+};
+
+struct lu2k_ni {
+	struct kref		ref;
+	struct list_head	link;		/* lu2k_nis */
+	struct lu2k_nid		nid;
+	const struct lu2k_ni_ops *ops;
+	void			*priv;
+	struct mutex		cb_lock;
+	struct mutex		lock;
+	bool			dead;		/* destroyed by its user */
+	struct lu2k_chan	*chan;		/* the attached daemon, or NULL */
+	u64			next_cookie;
+	DECLARE_HASHTABLE(tx_hash, 10);
+	struct list_head	tx_list;	/* POSTED and ORPHAN, in posting order */
+	u32			tx_inflight;
+	struct list_head	peers;
+	struct list_head	rx_held;	/* handed to the user, not yet done */
+	struct list_head	free_pending;	/* done, waiting for room on the FREE ring */
+	struct delayed_work	work;
+	struct lu2k_ni_stats	stats;
+};
+
+/* lu2k_ni.c */
+extern struct mutex lu2k_nis_lock;
+struct lu2k_ni *lu2k_ni_find_free_locked(const struct lu2k_nid *nid, int *err);
+void lu2k_ni_put(struct lu2k_ni *ni);
+void lu2k_ni_attach_locked(struct lu2k_ni *ni, struct lu2k_chan *chan);
+void lu2k_ni_release_chan(struct lu2k_ni *ni, struct lu2k_chan *chan);
+void lu2k_ni_service(struct lu2k_ni *ni);
+void lu2k_batch_init(struct lu2k_batch *b);
+void lu2k_batch_event(struct lu2k_batch *b, enum lu2k_ni_event ev,
+		      const struct lu2k_nid *nid, int status);
+void lu2k_chan_kick_daemon(struct lu2k_chan *chan, struct lu2k_ring *r);
+
+/* lu2k_tx.c */
+struct lu2k_peer *lu2k_peer_find(struct lu2k_ni *ni, const struct lu2k_nid *nid, bool create);
+void lu2k_tx_complete_locked(struct lu2k_ni *ni, struct lu2k_batch *b,
+			     const struct lu2k_cpl_desc *d);
+void lu2k_tx_fail_all_locked(struct lu2k_ni *ni, struct lu2k_batch *b, int status);
+void lu2k_tx_expire_locked(struct lu2k_ni *ni, struct lu2k_batch *b);
+void lu2k_tx_run_batch(struct lu2k_ni *ni, struct lu2k_batch *b);
+
+/* lu2k_rx.c */
+void lu2k_rx_take_locked(struct lu2k_ni *ni, struct lu2k_batch *b,
+			 const struct lu2k_rx_desc *d);
+void lu2k_rx_flush_free_locked(struct lu2k_ni *ni);
+void lu2k_rx_drop_pending_locked(struct lu2k_ni *ni);
+void lu2k_rx_run_batch(struct lu2k_ni *ni, struct lu2k_batch *b);
+
+/* lu2k_chan.c */
+void lu2k_region_put(struct lu2k_region *region);
+int lu2k_chan_register(void);
+void lu2k_chan_unregister(void);
+
+#endif /* _LU2K_INTERNAL_H */

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lu2k_tx.c - outgoing messages: peers and credits, the TX pool, cookies,
+ * completions from the daemon and the kernel's own timeouts.
+ *
+ * A message holds a credit of its interface and of its next hop, and a range
+ * of the TX pool, from lu2k_send() until the daemon completes its cookie (or
+ * the channel goes away). If the daemon is late past timeout + grace, the
+ * caller gets -ETIMEDOUT but the range and credits stay held (an orphan)
+ * because the daemon may still be reading it.
+ */
+#define pr_fmt(fmt) "lu2k: " fmt
+
+#include <linux/bitmap.h>
+#include <linux/jiffies.h>
+#include <linux/slab.h>
+#include "lu2k_internal.h"
+
+struct lu2k_peer *lu2k_peer_find(struct lu2k_ni *ni, const struct lu2k_nid *nid, bool create)
+{
+	struct lu2k_peer *p;
+
+	list_for_each_entry(p, &ni->peers, link)
+		if (lu2k_nid_equal(&p->nid, nid))
+			return p;
+	if (!create)
+		return NULL;
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return NULL;
+	p->nid = *nid;
+	list_add(&p->link, &ni->peers);
+	return p;
+}
+
+static struct lu2k_tx *lu2k_tx_lookup(struct lu2k_ni *ni, u64 cookie)
+{
+	struct lu2k_tx *tx;
+
+	hash_for_each_possible(ni->tx_hash, tx, hnode, cookie)
+		if (tx->cookie == cookie)
+			return tx;
+	return NULL;
+}
+
+/* Give back what a message holds; it is then only on the caller's list. */
+static void lu2k_tx_unlink_locked(struct lu2k_ni *ni, struct lu2k_tx *tx)
+{
+	struct lu2k_chan *chan = ni->chan;
+
+	hash_del(&tx->hnode);
+	list_del(&tx->link);
+	if (chan)
+		bitmap_clear(chan->tx_map, tx->unit, tx->nunits);
+	ni->tx_inflight--;
+	tx->peer->inflight--;
+}
+
+static void lu2k_tx_finish_locked(struct lu2k_ni *ni, struct lu2k_batch *b,
+				  struct lu2k_tx *tx, int status)
+{
+	bool orphan = tx->state == LU2K_TX_ORPHAN;
+
+	lu2k_tx_unlink_locked(ni, tx);
+	if (orphan) {
+		/* The caller already had its -ETIMEDOUT. */
+		kfree(tx);
+		return;
+	}
+	tx->status = status;
+	if (status)
+		ni->stats.tx_err++;
+	else
+		ni->stats.tx_ok++;
+	list_add_tail(&tx->link, &b->tx);
+}
+
+static int lu2k_send_check(struct lu2k_ni *ni, const struct lu2k_send_args *a)
+{
+	if (!a->target || lu2k_nid_check(a->target, LU2K_FEAT_ALL))
+		return -EINVAL;
+	if (a->nexthop && lu2k_nid_check(a->nexthop, LU2K_FEAT_ALL))
+		return -EINVAL;
+	if (a->hdr_len > LU2K_HDR_MAX || (a->hdr_len && !a->hdr))
+		return -EINVAL;
+	if (a->payload_len && (!a->payload || iov_iter_count(a->payload) < a->payload_len))
+		return -EINVAL;
+	return 0;
+}
+
+int lu2k_send(struct lu2k_ni *ni, const struct lu2k_send_args *a)
+{
+	const struct lu2k_nid *hop = a->nexthop ? a->nexthop : a->target;
+	u64 len = (u64)a->hdr_len + a->payload_len;
+	struct lu2k_tx_desc d;
+	struct lu2k_chan *chan;
+	struct lu2k_peer *peer;
+	struct lu2k_tx *tx;
+	unsigned long unit;
+	u8 *buf;
+	u32 nunits, tmo;
+	int rc;
+
+	might_sleep();
+	rc = lu2k_send_check(ni, a);
+	if (rc)
+		return rc;
+	tx = kzalloc(sizeof(*tx), GFP_KERNEL);
+	if (!tx)
+		return -ENOMEM;
+
+	mutex_lock(&ni->lock);
+	chan = ni->chan;
+	rc = -ENOTCONN;
+	if (!chan || ni->dead)
+		goto fail;
+	rc = -EOPNOTSUPP;
+	if (((a->target->size || hop->size) && !(chan->setup.features & LU2K_FEAT_IPV6)) ||
+	    (!lu2k_nid_equal(a->target, hop) && !(chan->setup.features & LU2K_FEAT_NEXTHOP)))
+		goto fail;
+	rc = -EMSGSIZE;
+	if (len > chan->setup.max_msg_size)
+		goto fail;
+	rc = -EAGAIN;
+	if (ni->tx_inflight >= chan->setup.credits)
+		goto fail;
+	rc = -ENOMEM;
+	peer = lu2k_peer_find(ni, hop, true);
+	if (!peer)
+		goto fail;
+	rc = -EAGAIN;
+	if (peer->inflight >= chan->setup.peer_credits)
+		goto fail;
+	if (!lu2k_ring_prod_space(&chan->tx)) {
+		if (chan->tx.broken) {
+			/* The daemon scribbled on the consumer index: the tick drops it. */
+			mod_delayed_work(system_wq, &ni->work, 0);
+			rc = -ENOTCONN;
+		}
+		goto fail;
+	}
+	nunits = max_t(u32, 1, DIV_ROUND_UP(len, LU2K_TX_UNIT));
+	unit = bitmap_find_next_zero_area(chan->tx_map, chan->tx_units, 0, nunits, 0);
+	if (unit >= chan->tx_units)
+		goto fail;
+
+	memset(&d, 0, sizeof(d));
+	d.buf_off = chan->setup.tx_pool_off + (u64)unit * LU2K_TX_UNIT;
+	buf = (u8 *)chan->region->mem + d.buf_off;
+	if (a->hdr_len)
+		memcpy(buf, a->hdr, a->hdr_len);
+	rc = -EFAULT;
+	if (a->payload_len &&
+	    copy_from_iter(buf + a->hdr_len, a->payload_len, a->payload) != a->payload_len)
+		goto fail;
+
+	bitmap_set(chan->tx_map, unit, nunits);
+	tmo = a->timeout_ms ? a->timeout_ms : chan->setup.timeout_ms;
+	tx->cookie = ni->next_cookie++;
+	tx->unit = unit;
+	tx->nunits = nunits;
+	tx->peer = peer;
+	tx->priv = a->priv;
+	tx->state = LU2K_TX_POSTED;
+	tx->deadline = jiffies + msecs_to_jiffies(tmo) +
+		       msecs_to_jiffies(READ_ONCE(lu2k_tun.timeout_grace_ms));
+	hash_add(ni->tx_hash, &tx->hnode, tx->cookie);
+	list_add_tail(&tx->link, &ni->tx_list);
+	ni->tx_inflight++;
+	peer->inflight++;
+	ni->stats.tx_posted++;
+
+	d.cookie = tx->cookie;
+	d.target = *a->target;
+	d.nexthop = *hop;
+	d.hdr_len = a->hdr_len;
+	d.payload_len = a->payload_len;
+	d.timeout_ms = tmo;
+	d.flags = lu2k_nid_equal(a->target, hop) ? 0 : LU2K_TX_ROUTED;
+	memcpy(lu2k_ring_prod_slot(&chan->tx, 0), &d, sizeof(d));
+	lu2k_ring_prod_submit(&chan->tx, 1);
+	lu2k_chan_kick_daemon(chan, &chan->tx);
+	mutex_unlock(&ni->lock);
+	return 0;
+
+fail:
+	mutex_unlock(&ni->lock);
+	kfree(tx);
+	return rc;
+}
+EXPORT_SYMBOL_GPL(lu2k_send);
+
+/* A completion that passed lu2k_cpl_desc_check(): is the cookie ours and open? */
+void lu2k_tx_complete_locked(struct lu2k_ni *ni, struct lu2k_batch *b,
+			     const struct lu2k_cpl_desc *d)
+{
+	struct lu2k_tx *tx = lu2k_tx_lookup(ni, d->cookie);
+
+	if (!tx) {
+		/* Never issued, or completed already: the second one is dropped. */
+		ni->stats.bad_cpl++;
+		return;
+	}
+	if (tx->state == LU2K_TX_ORPHAN)
+		ni->stats.tx_orphans--;
+	lu2k_tx_finish_locked(ni, b, tx, d->status);
+}
+
+/* The channel is going: every message the daemon had fails, once. */
+void lu2k_tx_fail_all_locked(struct lu2k_ni *ni, struct lu2k_batch *b, int status)
+{
+	struct lu2k_tx *tx, *tmp;
+
+	list_for_each_entry_safe(tx, tmp, &ni->tx_list, link)
+		lu2k_tx_finish_locked(ni, b, tx, status);
+	ni->stats.tx_orphans = 0;
+}
+
+/* The tick: a message the daemon did not complete in time fails now. */
+void lu2k_tx_expire_locked(struct lu2k_ni *ni, struct lu2k_batch *b)
+{
+	struct lu2k_tx *tx, *tmp;
+
+	list_for_each_entry_safe(tx, tmp, &ni->tx_list, link) {
+		struct lu2k_tx *done;
+
+		if (tx->state != LU2K_TX_POSTED || !time_after(jiffies, tx->deadline))
+			continue;
+		/* The caller's copy goes on the batch; the orphan keeps the range. */
+		done = kzalloc(sizeof(*done), GFP_KERNEL);
+		if (!done)
+			continue;	/* try again at the next tick */
+		done->priv = tx->priv;
+		done->status = -ETIMEDOUT;
+		tx->state = LU2K_TX_ORPHAN;
+		tx->priv = NULL;
+		ni->stats.tx_orphans++;
+		ni->stats.tx_timeout++;
+		ni->stats.tx_err++;
+		list_add_tail(&done->link, &b->tx);
+	}
+}
+
+void lu2k_tx_run_batch(struct lu2k_ni *ni, struct lu2k_batch *b)
+{
+	struct lu2k_tx *tx, *tmp;
+
+	list_for_each_entry_safe(tx, tmp, &b->tx, link) {
+		list_del(&tx->link);
+		ni->ops->tx_done(ni, tx->priv, tx->status);
+		kfree(tx);
+	}
+}

@@ -1,0 +1,185 @@
+#!/bin/sh
+# The lu2k tests inside the VM (busybox sh). Arguments: the tests to run, of
+#   load   lu2klnd.ko and lu2k_selftest.ko load, /dev/lu2k appears
+#   loop   chan-loop echoes messages: 0 B, 1 MiB and 200 mixed, all verified
+#   kill   kill -9 of the daemon with messages in flight: each fails exactly once;
+#          reattach works; the modules unload cleanly (also with a daemon attached)
+#   evil   chan-evil: bad setups, bad descriptors counted exactly, broken ring
+#          index drops the channel; then random descriptors; then a good transfer
+#   lu2kd  two namespaces over veth + netem, a lu2kd in each, traffic both ways
+# Each step runs under timeout; the first failure ends the run (exit 1).
+D=/sys/kernel/debug/lu2k_selftest
+NI=10.9.0.1@lu2k
+T0=$(date +%s)
+
+say() { echo "vm[$(($(date +%s) - T0))s]: $*"; }
+die() {
+	say "FAIL: $*"; cat $D/stats 2>/dev/null
+	for f in /tmp/*.log; do [ -f "$f" ] && sed "s|^|$f: |" "$f"; done
+	dmesg | tail -n 20; exit 1
+}
+ctl() { timeout 150 sh -c "echo '$*' > $D/ctl" || die "ctl $* (exit $?)"; }
+ctl_may_fail() { timeout 150 sh -c "echo '$*' > $D/ctl" 2>/dev/null; }
+# Counter of the test client, or of an interface: st KEY [NI]
+st() {
+	if [ -z "$2" ]; then
+		awk -v k="$1" '$1 == k { print $2 }' $D/stats
+	else
+		awk -v k="$1" -v n="$2" '$1 == "ni" && $2 == n {
+			for (i = 3; i < NF; i++) if ($i == k) print $(i + 1) }' $D/stats
+	fi
+}
+expect() { # expect KEY VALUE [NI]
+	v=$(st "$1" "$3")
+	[ "$v" = "$2" ] || die "$1${3:+ of $3} is '$v', expected $2"
+}
+# Wait until an interface counter reaches a value: wait_ni KEY VALUE NI SECONDS
+wait_ni() {
+	i=0
+	while [ "$(st "$1" "$3")" != "$2" ]; do
+		i=$((i + 1))
+		[ $i -gt $(($4 * 10)) ] && die "waiting for $1 = $2 on $3 (is $(st "$1" "$3"))"
+		sleep 0.1
+	done
+}
+start_loop() { # start_loop NI [--stall]: sets $LOOP
+	chan-loop --nid "$@" > /tmp/loop.log 2>&1 &
+	LOOP=$!
+	ctl wait_attached "$1" 20
+}
+stop_loop() {
+	kill "$LOOP" 2>/dev/null
+	wait "$LOOP" 2>/dev/null
+}
+
+load() {
+	insmod /mod/lu2klnd.ko tx_pool_mb=8 rx_pool_mb=8 ring_entries=256 timeout_ms=20000 ||
+		die "insmod lu2klnd"
+	insmod /mod/lu2k_selftest.ko || die "insmod lu2k_selftest"
+	[ -c /dev/lu2k ] || die "/dev/lu2k missing"
+	[ -w $D/ctl ] || die "$D/ctl missing"
+}
+unload() {
+	rmmod lu2k_selftest || die "rmmod lu2k_selftest"
+	rmmod lu2klnd || die "rmmod lu2klnd"
+	grep -q lu2k /proc/modules && die "modules still loaded"
+}
+
+t_load() {
+	load
+	say "load: ok ($(grep lu2k /proc/modules | cut -d' ' -f1 | tr '\n' ' '))"
+}
+
+t_loop() {
+	ctl add $NI
+	start_loop $NI
+	ctl reset
+	ctl send $NI $NI 1 0 0
+	ctl send $NI $NI 1 1048576 1048576
+	ctl send $NI $NI 4 1 1
+	ctl send $NI $NI 200 0 1048576 16
+	ctl wait_rx 206 30
+	expect tx_sent 206; expect tx_ok 206; expect tx_err 0; expect tx_dup 0
+	expect rx_ok 206; expect rx_bad 0
+	expect inflight 0 $NI; expect bad_cpl 0 $NI; expect bad_rx 0 $NI
+	say "loop: ok, 206 messages 0 B..1 MiB verified ($(st rx_bytes) payload bytes)"
+	stop_loop
+	ctl del $NI
+}
+
+t_kill() {
+	ctl add $NI
+	# (a) everything in flight: the daemon takes 32 messages and never answers.
+	start_loop $NI --stall
+	ctl reset
+	timeout 100 sh -c "echo 'send $NI $NI 32 0 65536 32' > $D/ctl" 2>/dev/null &
+	SEND=$!
+	wait_ni inflight 32 $NI 30
+	kill -9 "$LOOP"
+	wait "$SEND" && die "send reported success with a dead daemon"
+	wait "$LOOP" 2>/dev/null
+	expect tx_sent 32; expect tx_ok 0; expect tx_err 32; expect tx_dup 0
+	expect inflight 0 $NI; expect detaches 1 $NI
+	say "kill (a): 32 in flight, 32 failed once each"
+	# (b) mid-transfer.
+	start_loop $NI
+	ctl reset
+	timeout 100 sh -c "echo 'send $NI $NI 3000 0 131072 16' > $D/ctl" 2>/dev/null &
+	SEND=$!
+	wait_ni_min=0
+	i=0
+	while [ "$(st tx_ok)" -lt 50 ]; do
+		i=$((i + 1)); [ $i -gt 300 ] && die "no progress before the kill"; sleep 0.1
+	done
+	kill -9 "$LOOP"
+	wait "$SEND"
+	wait "$LOOP" 2>/dev/null
+	sent=$(st tx_sent); ok=$(st tx_ok); err=$(st tx_err)
+	[ $((ok + err)) = "$sent" ] || die "sent $sent but ok $ok + err $err"
+	expect tx_dup 0; expect rx_bad 0; expect inflight 0 $NI
+	[ "$sent" -lt 3000 ] || die "the kill came too late to test anything"
+	say "kill (b): $sent sent, $ok ok, $err failed, none twice"
+	# (c) a new daemon attaches and works.
+	start_loop $NI
+	ctl reset
+	ctl send $NI $NI 20 0 262144 8
+	ctl wait_rx 20 30
+	expect tx_ok 20; expect rx_ok 20; expect attaches 3 $NI
+	# (d) unload with the daemon attached: it sees POLLHUP and goes.
+	rmmod lu2k_selftest || die "rmmod lu2k_selftest with a daemon attached"
+	i=0
+	while kill -0 "$LOOP" 2>/dev/null; do
+		i=$((i + 1)); [ $i -gt 100 ] && die "chan-loop did not see POLLHUP"; sleep 0.1
+	done
+	grep -q "dropped by the kernel" /tmp/loop.log || die "chan-loop: $(cat /tmp/loop.log)"
+	rmmod lu2klnd || die "rmmod lu2klnd"
+	load
+	say "kill (c, d): reattach ok, unload with a daemon attached ok, reload ok"
+}
+
+t_evil() {
+	ctl add $NI
+	chan-evil --nid $NI > /tmp/evil.log 2>&1 &
+	EVIL=$!
+	ctl wait_attached $NI 20
+	ctl reset
+	timeout 100 sh -c "echo 'send $NI $NI 4 100 100 4' > $D/ctl" 2>/dev/null &
+	SEND=$!
+	wait "$EVIL" || die "chan-evil: $(cat /tmp/evil.log)"
+	wait "$SEND"
+	grep '^expect ' /tmp/evil.log | while read -r _ k v; do
+		case $k in
+		tx_ok|tx_err|rx_ok) expect "$k" "$v" ;;
+		*) expect "$k" "$v" $NI ;;
+		esac
+	done || exit 1
+	expect tx_dup 0; expect rx_bad 0; expect inflight 0 $NI
+	say "evil: bad setups refused; $(st bad_cpl $NI) bad CPL, $(st bad_rx $NI) bad RX, $(st bad_evt $NI) bad EVT counted; broken ring dropped"
+	for seed in 1 2 3; do
+		chan-evil --nid $NI --fuzz 2000 --seed $seed > /tmp/fuzz.log 2>&1 ||
+			die "chan-evil --fuzz: $(cat /tmp/fuzz.log)"
+	done
+	say "evil: fuzz ok ($(st bad_cpl $NI) bad CPL, $(st bad_rx $NI) bad RX, $(st bad_evt $NI) bad EVT, $(st bad_ring $NI) dropped)"
+	start_loop $NI
+	ctl reset
+	ctl send $NI $NI 20 0 1048576 8
+	ctl wait_rx 20 30
+	expect tx_ok 20; expect rx_ok 20; expect rx_bad 0
+	stop_loop
+	ctl del $NI
+	say "evil: a good daemon works afterwards"
+}
+
+t_lu2kd() {
+	if [ ! -x /lu2k/lu2kd ]; then
+		say "lu2kd: not built yet, skipped"
+		return 0
+	fi
+	. /lu2k/guest-lu2kd.sh
+}
+
+for t in "$@"; do
+	say "--- $t"
+	"t_$t"
+done
+say "all passed: $*"
