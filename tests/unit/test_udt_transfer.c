@@ -476,6 +476,12 @@ static void test_peer_vanishes(void)
 	free(w);
 }
 
+/* 600 ms RTT, 200 Mbit/s: the windows must let 15 MB be in flight. */
+static void test_transfer_satellite(void)
+{
+	run_transfer(300000000, 200000000, 0, 600, 600000000000ull, 1);
+}
+
 int main(void)
 {
 	T_RUN(test_no_head_of_line_blocking);
@@ -485,5 +491,6 @@ int main(void)
 	T_RUN(test_transfer_clean);
 	T_RUN(test_transfer_loss50);
 	T_RUN(test_transfer_long_rtt);
+	T_RUN(test_transfer_satellite);
 	return t_done();
 }
