@@ -19,6 +19,7 @@
 #include <linux/debugfs.h>
 #include <linux/inet.h>
 #include <linux/module.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include "lu2k_st.h"
@@ -201,8 +202,15 @@ static int st_cmd_wait(const char *what, char **args)
 		s = st_get(a);
 		if (!s)
 			return -ENOENT;
-		left = wait_event_interruptible_timeout(st_wq, lu2k_ni_attached(s->ni),
-							secs * HZ);
+		/* Attachments raise no event: look every 10 ms. */
+		left = secs * HZ + 1;
+		while (!lu2k_ni_attached(s->ni) && left > 0 && !signal_pending(current))
+			left = schedule_timeout_interruptible(HZ / 100) ? -EINTR :
+			       left - HZ / 100;
+		if (lu2k_ni_attached(s->ni))
+			left = 1;
+		else if (left > 0)
+			left = -EINTR;
 		st_put(s);
 	}
 	if (left < 0)

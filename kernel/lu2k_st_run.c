@@ -31,6 +31,7 @@ struct st_tx {
 struct st_run {
 	struct list_head	link;		/* st_runs */
 	atomic_t		inflight;
+	atomic_t		errors;		/* completions with an error */
 	wait_queue_head_t	wq;
 	u32			count;
 	struct st_tx		*tx;
@@ -125,10 +126,12 @@ void st_tx_done(struct lu2k_ni *ni, void *priv, int status)
 		atomic64_inc(&st_cnt.tx_dup);
 		return;
 	}
-	if (status)
+	if (status) {
 		atomic64_inc(&st_cnt.tx_err);
-	else
+		atomic_inc(&run->errors);
+	} else {
 		atomic64_inc(&st_cnt.tx_ok);
+	}
 	atomic_dec(&run->inflight);
 	wake_up(&run->wq);
 }
@@ -236,6 +239,8 @@ int st_run_send(struct lu2k_ni *ni, const struct lu2k_nid *to, u32 count, u32 mi
 	left = wait_event_timeout(run->wq, atomic_read(&run->inflight) == 0, 120 * HZ);
 	if (!left)
 		return -ETIMEDOUT;
+	if (!rc && atomic_read(&run->errors))
+		rc = -EIO;
 	return rc;
 }
 
