@@ -189,12 +189,15 @@ static int on_dropreq(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_
 
 	if (udt_dropreq_decode(h, &d))
 		return bad(c);
+	/* nothing beyond what the sender has sent can be dropped */
+	if (udt_seq_off(c->rcv_last_ack, d.last) > (int32_t)(2 * c->rb.cap))
+		return bad(c);
 	c->st.drops_recv++;
+	d.last = udt_rcvbuf_drop(&c->rb, d.msgno, d.first, d.last);
 	udt_loss_remove_range(&c->rcv_loss, d.first, d.last);
 	if (udt_seq_cmp(d.first, udt_seq_inc(c->rcv_curr_seq)) <= 0 &&
 	    udt_seq_cmp(d.last, c->rcv_curr_seq) > 0)
 		c->rcv_curr_seq = d.last;
-	udt_rcvbuf_drop(&c->rb, d.msgno, d.first, d.last);
 	return 0;
 }
 

@@ -259,11 +259,30 @@ int udt_rcvbuf_add(struct udt_rcvbuf *rb, uint32_t seq, uint32_t msgword, const 
 	return 0;
 }
 
-void udt_rcvbuf_drop(struct udt_rcvbuf *rb, uint32_t msgno, uint32_t first, uint32_t last)
+uint32_t udt_rcvbuf_drop(struct udt_rcvbuf *rb, uint32_t msgno, uint32_t first, uint32_t last)
 {
 	uint32_t seq, end;
-	int32_t off;
 
+	/*
+	 * Where we hold the message's last packet, or a packet of another
+	 * message, the range really ends: libudt names one past the end.
+	 */
+	for (seq = first; udt_rcvbuf_fits(rb, seq) && udt_seq_cmp(seq, last) < 0;
+	     seq = udt_seq_inc(seq)) {
+		struct udt_rslot *s = slot_at(rb, seq);
+
+		if (s->state != UDT_RS_DATA)
+			continue;
+		if (UDT_MSG_NO(s->msgword) != msgno) {
+			if (udt_seq_cmp(seq, first) > 0)
+				last = udt_seq_dec(seq);
+			break;
+		}
+		if (UDT_MSG_BOUNDARY(s->msgword) & UDT_PB_LAST) {
+			last = seq;
+			break;
+		}
+	}
 	/* packets of the message anywhere in the window */
 	end = udt_seq_add(rb->base_seq, (int32_t)rb->cap);
 	for (seq = rb->base_seq; seq != end; seq = udt_seq_inc(seq)) {
@@ -275,11 +294,8 @@ void udt_rcvbuf_drop(struct udt_rcvbuf *rb, uint32_t msgno, uint32_t first, uint
 		}
 	}
 	/* holes in [first, last] will never be filled */
-	off = udt_seq_off(rb->base_seq, first);
-	if (off < 0)
-		first = rb->base_seq;
-	for (seq = first; udt_rcvbuf_fits(rb, seq) && udt_seq_cmp(seq, last) <= 0;
-	     seq = udt_seq_inc(seq)) {
+	for (seq = udt_seq_cmp(first, rb->base_seq) < 0 ? rb->base_seq : first;
+	     udt_rcvbuf_fits(rb, seq) && udt_seq_cmp(seq, last) <= 0; seq = udt_seq_inc(seq)) {
 		struct udt_rslot *s = slot_at(rb, seq);
 
 		if (s->state == UDT_RS_EMPTY)
@@ -287,6 +303,7 @@ void udt_rcvbuf_drop(struct udt_rcvbuf *rb, uint32_t msgno, uint32_t first, uint
 	}
 	rb->msg[msgno & rb->mask].valid = 0;
 	walk(rb);
+	return last;
 }
 
 uint32_t udt_rcvbuf_avail(const struct udt_rcvbuf *rb, uint32_t ack_seq)

@@ -68,8 +68,12 @@ int udt_rcvbuf_fits(const struct udt_rcvbuf *rb, uint32_t seq);
  */
 int udt_rcvbuf_add(struct udt_rcvbuf *rb, uint32_t seq, uint32_t msgword, const uint8_t *data,
 		   size_t len);
-/* Drops message msgno and gives up on the packets [first, last]. */
-void udt_rcvbuf_drop(struct udt_rcvbuf *rb, uint32_t msgno, uint32_t first, uint32_t last);
+/*
+ * Drops message msgno and gives up on the packets [first, last], where last
+ * is cut back to the message's real end when the window shows it. Returns
+ * the last sequence number given up on.
+ */
+uint32_t udt_rcvbuf_drop(struct udt_rcvbuf *rb, uint32_t msgno, uint32_t first, uint32_t last);
 /* Free packets the window can still take beyond ack_seq. */
 uint32_t udt_rcvbuf_avail(const struct udt_rcvbuf *rb, uint32_t ack_seq);
 

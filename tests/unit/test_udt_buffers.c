@@ -162,8 +162,8 @@ static void test_rcvbuf_drop(void)
 	/* a drop range reaching past the message (libudt names one past its end) */
 	add(&rb, 15, UDT_PB_FIRST, 1, 3);
 	add(&rb, 17, UDT_PB_LAST, 1, 3);
-	udt_rcvbuf_drop(&rb, 3, 16, 18);
-	add(&rb, 19, UDT_PB_SOLO, 1, 4);
+	T_EQU(udt_rcvbuf_drop(&rb, 3, 16, 18), 17);
+	add(&rb, 18, UDT_PB_SOLO, 1, 4);
 	T_EQU(ngot, 2);
 	T_EQU(got[1], 4);
 	udt_rcvbuf_fini(&rb);
