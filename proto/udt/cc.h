@@ -48,7 +48,7 @@ struct udt_cc {
 	int32_t mss;
 	double max_cwnd;
 	uint32_t snd_curr_seq;
-	int32_t rcv_rate;  /* packets/s, from the peer's ACKs */
+	int32_t rcv_rate; /* packets/s, from the peer's ACKs */
 	int32_t rtt_us;
 	int32_t bandwidth; /* packets/s, link capacity estimate */
 };

@@ -111,8 +111,8 @@ static void native_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
 		if (inc < min_inc)
 			inc = min_inc;
 	}
-	cc->pkt_snd_period_us = (cc->pkt_snd_period_us * UDT_SYN_US) /
-				(cc->pkt_snd_period_us * inc + UDT_SYN_US);
+	cc->pkt_snd_period_us =
+		(cc->pkt_snd_period_us * UDT_SYN_US) / (cc->pkt_snd_period_us * inc + UDT_SYN_US);
 }
 
 /* A deterministic stand-in for UDT4's srand(seed); rand() / RAND_MAX. */
@@ -126,8 +126,7 @@ static double seeded_uniform(uint32_t seed)
 	return (double)(x >> 11) / (double)(1ull << 53);
 }
 
-static void native_on_loss(struct udt_cc *cc, const struct udt_range *r, size_t nr,
-			   uint64_t now_us)
+static void native_on_loss(struct udt_cc *cc, const struct udt_range *r, size_t nr, uint64_t now_us)
 {
 	struct native *n = cc->priv;
 

@@ -58,8 +58,8 @@ int udt_hdr_decode(const uint8_t *buf, size_t len, struct udt_hdr *h)
 	return 0;
 }
 
-size_t udt_data_encode_hdr(uint8_t *buf, size_t cap, uint32_t seq, uint32_t msgword,
-			   uint32_t ts, uint32_t dst)
+size_t udt_data_encode_hdr(uint8_t *buf, size_t cap, uint32_t seq, uint32_t msgword, uint32_t ts,
+			   uint32_t dst)
 {
 	if (cap < UDT_HDR_LEN)
 		return 0;
@@ -130,11 +130,12 @@ int udt_ack_decode(const struct udt_hdr *h, struct udt_ack *a)
 	return 0;
 }
 
-size_t udt_ack_encode(uint8_t *buf, size_t cap, uint32_t ts, uint32_t dst,
-		      const struct udt_ack *a)
+size_t udt_ack_encode(uint8_t *buf, size_t cap, uint32_t ts, uint32_t dst, const struct udt_ack *a)
 {
-	uint32_t w[6] = { a->ack_seq & UDT_SEQ_MASK, (uint32_t)a->rtt_us, (uint32_t)a->rttvar_us,
-			  (uint32_t)a->avail, (uint32_t)a->rcv_rate, (uint32_t)a->bandwidth };
+	uint32_t w[6] = {
+		a->ack_seq & UDT_SEQ_MASK, (uint32_t)a->rtt_us,	  (uint32_t)a->rttvar_us,
+		(uint32_t)a->avail,	   (uint32_t)a->rcv_rate, (uint32_t)a->bandwidth
+	};
 
 	if (a->nfields == 1)
 		return udt_ctrl_encode(buf, cap, UDT_CT_ACK, 0, 0, ts, dst, w, 1);
@@ -246,13 +247,13 @@ int udt_hs_decode(const struct udt_hdr *h, struct udt_hs *hs)
 	return 0;
 }
 
-size_t udt_hs_encode(uint8_t *buf, size_t cap, uint32_t ts, uint32_t dst,
-		     const struct udt_hs *hs)
+size_t udt_hs_encode(uint8_t *buf, size_t cap, uint32_t ts, uint32_t dst, const struct udt_hs *hs)
 {
-	uint32_t w[12] = { (uint32_t)hs->version, (uint32_t)hs->sock_type, hs->isn,
-			   (uint32_t)hs->mss, (uint32_t)hs->flight, (uint32_t)hs->req_type,
-			   hs->sock_id, hs->cookie, hs->peer_ip[0], hs->peer_ip[1],
-			   hs->peer_ip[2], hs->peer_ip[3] };
+	uint32_t w[12] = {
+		(uint32_t)hs->version, (uint32_t)hs->sock_type, hs->isn,	(uint32_t)hs->mss,
+		(uint32_t)hs->flight,  (uint32_t)hs->req_type,	hs->sock_id,	hs->cookie,
+		hs->peer_ip[0],	       hs->peer_ip[1],		hs->peer_ip[2], hs->peer_ip[3]
+	};
 
 	return udt_ctrl_encode(buf, cap, UDT_CT_HANDSHAKE, 0, 0, ts, dst, w, 12);
 }
@@ -278,17 +279,21 @@ size_t udt_dropreq_encode(uint8_t *buf, size_t cap, uint32_t ts, uint32_t dst,
 {
 	uint32_t w[2] = { d->first & UDT_SEQ_MASK, d->last & UDT_SEQ_MASK };
 
-	return udt_ctrl_encode(buf, cap, UDT_CT_DROPREQ, 0, d->msgno & UDT_MSGNO_MAX, ts, dst,
-			       w, 2);
+	return udt_ctrl_encode(buf, cap, UDT_CT_DROPREQ, 0, d->msgno & UDT_MSGNO_MAX, ts, dst, w,
+			       2);
 }
 
 const char *udt_ctrl_type_to_str(unsigned int type)
 {
 	static const char *const names[] = {
-		[UDT_CT_HANDSHAKE] = "handshake", [UDT_CT_KEEPALIVE] = "keep-alive",
-		[UDT_CT_ACK] = "ack",		  [UDT_CT_NAK] = "nak",
-		[UDT_CT_CGWARN] = "cg-warning",	  [UDT_CT_SHUTDOWN] = "shutdown",
-		[UDT_CT_ACK2] = "ack2",		  [UDT_CT_DROPREQ] = "drop-request",
+		[UDT_CT_HANDSHAKE] = "handshake",
+		[UDT_CT_KEEPALIVE] = "keep-alive",
+		[UDT_CT_ACK] = "ack",
+		[UDT_CT_NAK] = "nak",
+		[UDT_CT_CGWARN] = "cg-warning",
+		[UDT_CT_SHUTDOWN] = "shutdown",
+		[UDT_CT_ACK2] = "ack2",
+		[UDT_CT_DROPREQ] = "drop-request",
 		[UDT_CT_PEERERR] = "peer-error",
 	};
 

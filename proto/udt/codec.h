@@ -16,11 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UDT_HDR_LEN 16
-#define UDT_HS_LEN 48
-#define UDT_VERSION 4
-#define UDT_MIN_MSS 76	  /* 28 bytes of IP/UDP + a whole handshake */
-#define UDT_MAX_MSS 65536 /* no IP datagram is longer */
+#define UDT_HDR_LEN	    16
+#define UDT_HS_LEN	    48
+#define UDT_VERSION	    4
+#define UDT_MIN_MSS	    76	  /* 28 bytes of IP/UDP + a whole handshake */
+#define UDT_MAX_MSS	    65536 /* no IP datagram is longer */
 #define UDT_UDP_IP_OVERHEAD 28
 
 enum udt_ctrl_type {
@@ -37,36 +37,36 @@ enum udt_ctrl_type {
 };
 
 /* Message word of a data packet: boundary (2 bits), in-order (1), msgno (29). */
-#define UDT_PB_MIDDLE 0u
-#define UDT_PB_LAST 1u
-#define UDT_PB_FIRST 2u
-#define UDT_PB_SOLO 3u
+#define UDT_PB_MIDDLE	    0u
+#define UDT_PB_LAST	    1u
+#define UDT_PB_FIRST	    2u
+#define UDT_PB_SOLO	    3u
 #define UDT_MSG_BOUNDARY(w) ((uint32_t)(w) >> 30)
-#define UDT_MSG_INORDER(w) (((uint32_t)(w) >> 29) & 1u)
-#define UDT_MSG_NO(w) ((uint32_t)(w) & 0x1fffffffu)
+#define UDT_MSG_INORDER(w)  (((uint32_t)(w) >> 29) & 1u)
+#define UDT_MSG_NO(w)	    ((uint32_t)(w)&0x1fffffffu)
 #define UDT_MSG_WORD(pb, inorder, no) \
-	(((uint32_t)(pb) << 30) | ((uint32_t)!!(inorder) << 29) | ((uint32_t)(no) & 0x1fffffffu))
+	(((uint32_t)(pb) << 30) | ((uint32_t) !!(inorder) << 29) | ((uint32_t)(no)&0x1fffffffu))
 
 /* Socket types of the handshake. */
 #define UDT_SOCK_STREAM 1
-#define UDT_SOCK_DGRAM 2
+#define UDT_SOCK_DGRAM	2
 
 /* Handshake request types. */
-#define UDT_HS_REQ_REGULAR 1	    /* first request (client) / cookie reply (server) */
+#define UDT_HS_REQ_REGULAR    1 /* first request (client) / cookie reply (server) */
 #define UDT_HS_REQ_RENDEZVOUS 0
-#define UDT_HS_RSP_REGULAR (-1)	    /* request with cookie, and the final response */
+#define UDT_HS_RSP_REGULAR    (-1) /* request with cookie, and the final response */
 #define UDT_HS_RSP_RENDEZVOUS (-2)
-#define UDT_HS_REJECT 1002
+#define UDT_HS_REJECT	      1002
 
 /* A decoded header; body points into the packet. */
 struct udt_hdr {
-	uint8_t ctrl;	 /* 0 data, 1 control */
-	uint16_t type;	 /* control: type (15 bits) */
-	uint16_t ext;	 /* control: extended type */
-	uint32_t seq;	 /* data: sequence number */
-	uint32_t info;	 /* data: message word; control: additional info */
-	uint32_t ts;	 /* microseconds since the sender's connection start */
-	uint32_t dst;	 /* destination socket id */
+	uint8_t ctrl;  /* 0 data, 1 control */
+	uint16_t type; /* control: type (15 bits) */
+	uint16_t ext;  /* control: extended type */
+	uint32_t seq;  /* data: sequence number */
+	uint32_t info; /* data: message word; control: additional info */
+	uint32_t ts;   /* microseconds since the sender's connection start */
+	uint32_t dst;  /* destination socket id */
 	const uint8_t *body;
 	size_t body_len;
 };
@@ -106,14 +106,13 @@ struct udt_dropreq {
 
 int udt_hdr_decode(const uint8_t *buf, size_t len, struct udt_hdr *h);
 
-size_t udt_data_encode_hdr(uint8_t *buf, size_t cap, uint32_t seq, uint32_t msgword,
-			   uint32_t ts, uint32_t dst);
+size_t udt_data_encode_hdr(uint8_t *buf, size_t cap, uint32_t seq, uint32_t msgword, uint32_t ts,
+			   uint32_t dst);
 size_t udt_ctrl_encode(uint8_t *buf, size_t cap, uint16_t type, uint16_t ext, uint32_t info,
 		       uint32_t ts, uint32_t dst, const uint32_t *words, size_t nwords);
 
 int udt_ack_decode(const struct udt_hdr *h, struct udt_ack *a);
-size_t udt_ack_encode(uint8_t *buf, size_t cap, uint32_t ts, uint32_t dst,
-		      const struct udt_ack *a);
+size_t udt_ack_encode(uint8_t *buf, size_t cap, uint32_t ts, uint32_t dst, const struct udt_ack *a);
 
 /*
  * NAK loss list: a single loss is one word; a range is its first number with
@@ -125,8 +124,7 @@ size_t udt_nak_encode(uint8_t *buf, size_t cap, uint32_t ts, uint32_t dst,
 		      const struct udt_range *r, size_t n, size_t max_words, size_t *used);
 
 int udt_hs_decode(const struct udt_hdr *h, struct udt_hs *hs);
-size_t udt_hs_encode(uint8_t *buf, size_t cap, uint32_t ts, uint32_t dst,
-		     const struct udt_hs *hs);
+size_t udt_hs_encode(uint8_t *buf, size_t cap, uint32_t ts, uint32_t dst, const struct udt_hs *hs);
 
 int udt_dropreq_decode(const struct udt_hdr *h, struct udt_dropreq *d);
 size_t udt_dropreq_encode(uint8_t *buf, size_t cap, uint32_t ts, uint32_t dst,

@@ -61,8 +61,7 @@ void udt_conn_msg_done(void *ctx, struct udt_smsg *m, int status)
 	}
 }
 
-void udt_conn_deliver(void *ctx, uint32_t msgno, const struct iovec *iov, int iovcnt,
-		      size_t len)
+void udt_conn_deliver(void *ctx, uint32_t msgno, const struct iovec *iov, int iovcnt, size_t len)
 {
 	struct udt_conn *c = ctx;
 
@@ -172,8 +171,8 @@ static int setup_data(struct udt_conn *c, int32_t mss, int32_t peer_flight, uint
 			    c->cfg.sock_type == UDT_SOCK_STREAM, peer_isn, udt_conn_deliver, c) ||
 	    udt_loss_init(&c->snd_loss, 256) || udt_loss_init(&c->rcv_loss, 256))
 		return -ENOMEM;
-	if (udt_cc_init(&c->cc, ops, mss, peer_flight, c->snd_curr_seq, c->rtt_us,
-			c->delivery_rate, c->bandwidth, udt_us(now_ns)))
+	if (udt_cc_init(&c->cc, ops, mss, peer_flight, c->snd_curr_seq, c->rtt_us, c->delivery_rate,
+			c->bandwidth, udt_us(now_ns)))
 		return -ENOMEM;
 	udt_conn_cc_update(c);
 	c->next_send_ns = now_ns;
@@ -286,8 +285,8 @@ void udt_conn_check_ack(struct udt_conn *c, uint64_t now_ns)
 
 static uint64_t exp_deadline(const struct udt_conn *c)
 {
-	uint64_t us = (uint64_t)c->exp_count * (uint64_t)(c->rtt_us + 4 * c->rttvar_us) +
-		      UDT_SYN_US;
+	uint64_t us =
+		(uint64_t)c->exp_count * (uint64_t)(c->rtt_us + 4 * c->rttvar_us) + UDT_SYN_US;
 
 	if (us < (uint64_t)c->exp_count * UDT_MIN_EXP_US)
 		us = (uint64_t)c->exp_count * UDT_MIN_EXP_US;

@@ -15,13 +15,13 @@
 #include "udt.h"
 #include "window.h"
 
-#define UDT_CTLQ 64			     /* control packets waiting to leave */
-#define UDT_HS_RETRY_NS 250000000ull	     /* UDT4 repeats a request every 250 ms */
-#define UDT_MIN_EXP_US 300000		     /* shortest EXP interval (UDT4: 300 ms) */
-#define UDT_MIN_NAK_US 300000
-#define UDT_EXP_MAX_COUNT 16		     /* broken after more expiries than this */
-#define UDT_EXP_MIN_SILENCE_US 5000000ull    /* ... and at least 5 s of silence */
-#define UDT_LIGHT_ACK_PKTS 64		     /* a light ACK every 64 packets */
+#define UDT_CTLQ	       64	    /* control packets waiting to leave */
+#define UDT_HS_RETRY_NS	       250000000ull /* UDT4 repeats a request every 250 ms */
+#define UDT_MIN_EXP_US	       300000	    /* shortest EXP interval (UDT4: 300 ms) */
+#define UDT_MIN_NAK_US	       300000
+#define UDT_EXP_MAX_COUNT      16	  /* broken after more expiries than this */
+#define UDT_EXP_MIN_SILENCE_US 5000000ull /* ... and at least 5 s of silence */
+#define UDT_LIGHT_ACK_PKTS     64	  /* a light ACK every 64 packets */
 
 struct udt_ctl {
 	uint32_t len;
@@ -39,7 +39,7 @@ struct udt_conn {
 	uint64_t start_ns;
 	int32_t mss, payload;
 	uint32_t peer_ip[4];
-	struct udt_hs hs;	 /* client: our request; server: our response */
+	struct udt_hs hs; /* client: our request; server: our response */
 	uint64_t hs_next_ns, connect_deadline_ns;
 
 	/* control packets queued, in order */
@@ -50,9 +50,9 @@ struct udt_conn {
 	struct udt_sndbuf sb;
 	struct udt_losslist snd_loss;
 	uint32_t isn;
-	uint32_t snd_curr_seq;	   /* last new packet sent */
-	uint32_t snd_last_ack;	   /* from any ACK, light ones too */
-	uint32_t snd_last_data_ack;/* from full ACKs: the send window's base */
+	uint32_t snd_curr_seq;	    /* last new packet sent */
+	uint32_t snd_last_ack;	    /* from any ACK, light ones too */
+	uint32_t snd_last_data_ack; /* from full ACKs: the send window's base */
 	int32_t flow_window;
 	uint32_t last_ack2_no;
 	uint64_t last_ack2_ns;
@@ -67,7 +67,7 @@ struct udt_conn {
 	struct udt_rcvbuf rb;
 	struct udt_losslist rcv_loss;
 	uint32_t peer_isn;
-	uint32_t rcv_curr_seq;	   /* highest received */
+	uint32_t rcv_curr_seq; /* highest received */
 	uint32_t rcv_last_ack;
 	uint32_t rcv_last_ack_ack;
 	uint32_t ackno;
@@ -98,8 +98,7 @@ uint8_t *udt_ctl_reserve(struct udt_conn *c);
 void udt_ctl_commit(struct udt_conn *c, size_t len);
 void udt_send_ctrl_simple(struct udt_conn *c, uint16_t type, uint32_t info, uint64_t now_ns);
 void udt_send_ack(struct udt_conn *c, int light, uint64_t now_ns);
-void udt_send_nak_ranges(struct udt_conn *c, const struct udt_range *r, size_t n,
-			 uint64_t now_ns);
+void udt_send_nak_ranges(struct udt_conn *c, const struct udt_range *r, size_t n, uint64_t now_ns);
 void udt_send_nak_list(struct udt_conn *c, uint64_t now_ns);
 void udt_send_hs(struct udt_conn *c, uint32_t dst, uint64_t now_ns);
 int udt_conn_data_ready(const struct udt_conn *c);
@@ -110,8 +109,7 @@ void udt_conn_cc_update(struct udt_conn *c);
 void udt_conn_check_ack(struct udt_conn *c, uint64_t now_ns);
 int udt_conn_establish(struct udt_conn *c, const struct udt_hs *peer, uint64_t now_ns);
 void udt_conn_msg_done(void *ctx, struct udt_smsg *m, int status);
-void udt_conn_deliver(void *ctx, uint32_t msgno, const struct iovec *iov, int iovcnt,
-		      size_t len);
+void udt_conn_deliver(void *ctx, uint32_t msgno, const struct iovec *iov, int iovcnt, size_t len);
 void udt_conn_maybe_finish(struct udt_conn *c, uint64_t now_ns);
 
 #endif

@@ -58,7 +58,8 @@ void udt_send_hs(struct udt_conn *c, uint32_t dst, uint64_t now_ns)
 	uint8_t *b = udt_ctl_reserve(c);
 
 	if (b)
-		udt_ctl_commit(c, udt_hs_encode(b, ctl_cap(c), udt_conn_ts(c, now_ns), dst, &c->hs));
+		udt_ctl_commit(c,
+			       udt_hs_encode(b, ctl_cap(c), udt_conn_ts(c, now_ns), dst, &c->hs));
 }
 
 static uint32_t ack_point(const struct udt_conn *c)
@@ -95,8 +96,7 @@ void udt_send_ack(struct udt_conn *c, int light, uint64_t now_ns)
 		c->rcv_last_ack = ack;
 	} else if (ack == c->rcv_last_ack) {
 		/* the same ACK again only after an RTT (from the last full ACK) */
-		if (now_ns - c->last_ack_ns <
-		    (uint64_t)(c->rtt_us + 4 * c->rttvar_us) * 1000)
+		if (now_ns - c->last_ack_ns < (uint64_t)(c->rtt_us + 4 * c->rttvar_us) * 1000)
 			return;
 	} else {
 		return;
@@ -127,8 +127,7 @@ void udt_send_ack(struct udt_conn *c, int light, uint64_t now_ns)
 	c->st.acks_sent++;
 }
 
-void udt_send_nak_ranges(struct udt_conn *c, const struct udt_range *r, size_t n,
-			 uint64_t now_ns)
+void udt_send_nak_ranges(struct udt_conn *c, const struct udt_range *r, size_t n, uint64_t now_ns)
 {
 	size_t used = 0;
 
@@ -162,7 +161,8 @@ void udt_send_nak_list(struct udt_conn *c, uint64_t now_ns)
 	if (!b)
 		return;
 	len = udt_nak_encode(b, ctl_cap(c), udt_conn_ts(c, now_ns), c->peer_id,
-			     udt_loss_ranges(&c->rcv_loss), n, (ctl_cap(c) - UDT_HDR_LEN) / 4, &used);
+			     udt_loss_ranges(&c->rcv_loss), n, (ctl_cap(c) - UDT_HDR_LEN) / 4,
+			     &used);
 	udt_ctl_commit(c, len);
 	if (len)
 		c->st.naks_sent++;

@@ -23,7 +23,7 @@
 struct udt_losslist {
 	struct udt_range *r; /* ranges r[head .. head + n) */
 	size_t head, n, cap;
-	uint64_t count;	     /* sequence numbers in the set */
+	uint64_t count; /* sequence numbers in the set */
 };
 
 int udt_loss_init(struct udt_losslist *l, size_t cap_hint);

@@ -42,8 +42,8 @@ struct udt_rcvbuf {
 	struct udt_rmsg *msg; /* per-message counters, indexed by msgno & mask */
 	uint32_t cap, mask;
 	uint32_t base_seq, base_idx;
-	uint32_t scan_seq;	 /* first packet the walker has not passed */
-	uint32_t msg_start;	 /* walker: first packet of the message it is in */
+	uint32_t scan_seq;  /* first packet the walker has not passed */
+	uint32_t msg_start; /* walker: first packet of the message it is in */
 	int in_msg;
 	int stream;
 	size_t payload;

@@ -16,9 +16,9 @@
 
 #include <stdint.h>
 
-#define UDT_SEQ_MAX 0x7fffffffu
-#define UDT_SEQ_MASK 0x7fffffffu
-#define UDT_SEQ_TH 0x3fffffff
+#define UDT_SEQ_MAX   0x7fffffffu
+#define UDT_SEQ_MASK  0x7fffffffu
+#define UDT_SEQ_TH    0x3fffffff
 #define UDT_MSGNO_MAX 0x1fffffffu
 #define UDT_ACKNO_MAX 0x7fffffffu
 

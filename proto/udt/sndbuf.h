@@ -23,16 +23,16 @@ struct udt_smsg {
 	const uint8_t *data;
 	uint8_t *owned;
 	size_t len;
-	size_t sent_off;   /* bytes already cut into packets */
+	size_t sent_off; /* bytes already cut into packets */
 	void *cookie;
 	uint64_t origin_ns;
-	int64_t ttl_ns;	   /* < 0: never expires */
+	int64_t ttl_ns; /* < 0: never expires */
 	uint32_t msgno;
 	uint32_t first_seq, last_seq; /* valid once packets have been sent */
 	uint32_t npkts_sent;
 	uint8_t in_order;
-	uint8_t dropped;   /* its completion has been reported as dropped */
-	uint8_t done_cut;  /* every byte has a sequence number */
+	uint8_t dropped;  /* its completion has been reported as dropped */
+	uint8_t done_cut; /* every byte has a sequence number */
 };
 
 struct udt_spkt {
@@ -48,9 +48,9 @@ typedef void (*udt_smsg_done_fn)(void *ctx, struct udt_smsg *m, int status);
 struct udt_sndbuf {
 	struct udt_spkt *ring;
 	uint32_t cap, mask;
-	uint32_t head;	   /* ring slot of base_seq */
-	uint32_t base_seq; /* oldest unacknowledged sequence number */
-	uint32_t inflight; /* packets in the ring */
+	uint32_t head;				   /* ring slot of base_seq */
+	uint32_t base_seq;			   /* oldest unacknowledged sequence number */
+	uint32_t inflight;			   /* packets in the ring */
 	struct udt_smsg *q_head, *q_tail, *q_next; /* q_next: next to cut */
 	size_t payload;
 	size_t bytes, max_bytes;

@@ -56,8 +56,7 @@ struct udt_config {
 };
 
 struct udt_callbacks {
-	void (*msg_recv)(void *ud, uint32_t msgno, const struct iovec *iov, int iovcnt,
-			 size_t len);
+	void (*msg_recv)(void *ud, uint32_t msgno, const struct iovec *iov, int iovcnt, size_t len);
 	void (*msg_acked)(void *ud, uint32_t msgno, void *cookie);
 	/* err: -ETIMEDOUT (TTL), -ECONNRESET (peer shut down or vanished), -ECONNABORTED */
 	void (*msg_dropped)(void *ud, uint32_t msgno, void *cookie, int err);

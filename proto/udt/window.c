@@ -26,8 +26,7 @@ void udt_ackwin_store(struct udt_ackwin *w, uint32_t ackno, uint32_t ack_seq, ui
 		w->tail = (w->tail + 1) % UDT_ACKWIN_SIZE;
 }
 
-int64_t udt_ackwin_ack2(struct udt_ackwin *w, uint32_t ackno, uint64_t now_us,
-			uint32_t *ack_seq)
+int64_t udt_ackwin_ack2(struct udt_ackwin *w, uint32_t ackno, uint64_t now_us, uint32_t *ack_seq)
 {
 	unsigned int i;
 

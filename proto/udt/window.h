@@ -25,10 +25,9 @@ struct udt_ackwin {
 void udt_ackwin_init(struct udt_ackwin *w);
 void udt_ackwin_store(struct udt_ackwin *w, uint32_t ackno, uint32_t ack_seq, uint64_t now_us);
 /* RTT sample in microseconds and the ACKed sequence number, or -1 if unknown. */
-int64_t udt_ackwin_ack2(struct udt_ackwin *w, uint32_t ackno, uint64_t now_us,
-			uint32_t *ack_seq);
+int64_t udt_ackwin_ack2(struct udt_ackwin *w, uint32_t ackno, uint64_t now_us, uint32_t *ack_seq);
 
-#define UDT_TW_ARR 16	/* packet arrival intervals kept */
+#define UDT_TW_ARR   16 /* packet arrival intervals kept */
 #define UDT_TW_PROBE 64 /* packet-pair intervals kept */
 
 struct udt_timewin {

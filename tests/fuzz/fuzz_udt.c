@@ -82,8 +82,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mode == 2) {
 		/* a server connection as after a handshake; packets go to socket 7 */
 		struct udt_config cfg;
-		struct udt_hs hs = { .version = 4, .sock_type = UDT_SOCK_DGRAM, .isn = 1000,
-				     .mss = 1500, .flight = 64, .req_type = -1, .sock_id = 9 };
+		struct udt_hs hs = { .version = 4,
+				     .sock_type = UDT_SOCK_DGRAM,
+				     .isn = 1000,
+				     .mss = 1500,
+				     .flight = 64,
+				     .req_type = -1,
+				     .sock_id = 9 };
 
 		udt_config_default(&cfg);
 		cfg.rcv_buf_pkts = cfg.snd_buf_pkts = 64;

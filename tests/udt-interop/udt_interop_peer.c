@@ -70,7 +70,9 @@ static void on_dropped(void *ud, uint32_t msgno, void *cookie, int err)
 }
 
 static const struct udt_callbacks cbs = {
-	.msg_recv = on_recv, .msg_acked = on_acked, .msg_dropped = on_dropped,
+	.msg_recv = on_recv,
+	.msg_acked = on_acked,
+	.msg_dropped = on_dropped,
 };
 
 static void flush(int fd, const struct sockaddr_in *peer)
@@ -210,8 +212,8 @@ int main(int argc, char **argv)
 		if (!sending && nrecv == nmsgs && !done_at)
 			done_at = now_ns();
 		/* receiver: keep acknowledging for a moment, or until the peer closes */
-		if (done_at && (now_ns() - done_at > 2000000000ull ||
-				udt_conn_state(conn) == UDT_ST_CLOSED))
+		if (done_at &&
+		    (now_ns() - done_at > 2000000000ull || udt_conn_state(conn) == UDT_ST_CLOSED))
 			break;
 	}
 	flush(fd, &peer);

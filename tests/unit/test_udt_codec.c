@@ -46,7 +46,7 @@ static void test_ctrl_hdr(void)
 	T_EQ(udt_hdr_decode(b, 20, &h), 0);
 	T_EQ(h.ctrl, 1);
 	T_EQ(h.type, UDT_CT_KEEPALIVE);
-	T_EQ(udt_hdr_decode(b, 16, &h), 0);  /* no body at all is fine */
+	T_EQ(udt_hdr_decode(b, 16, &h), 0);	   /* no body at all is fine */
 	T_EQ(udt_hdr_decode(b, 19, &h), -EBADMSG); /* not whole words */
 	/* unknown control types */
 	b[0] = 0x80, b[1] = 0x09;
@@ -60,9 +60,15 @@ static void test_ctrl_hdr(void)
 
 static void test_ack(void)
 {
-	struct udt_ack a = { .ackno = 77, .ack_seq = 0x7ffffff0, .rtt_us = 100000,
-			     .rttvar_us = 50000, .avail = 8192, .rcv_rate = 4000,
-			     .bandwidth = 9000, .nfields = 6 }, d;
+	struct udt_ack a = { .ackno = 77,
+			     .ack_seq = 0x7ffffff0,
+			     .rtt_us = 100000,
+			     .rttvar_us = 50000,
+			     .avail = 8192,
+			     .rcv_rate = 4000,
+			     .bandwidth = 9000,
+			     .nfields = 6 },
+		       d;
 	uint8_t b[64];
 	struct udt_hdr h;
 	size_t n;
@@ -149,9 +155,16 @@ static void test_nak(void)
 
 static void test_hs(void)
 {
-	struct udt_hs hs = { .version = 4, .sock_type = UDT_SOCK_DGRAM, .isn = 0x12345678,
-			     .mss = 1500, .flight = 25600, .req_type = -1, .sock_id = 99,
-			     .cookie = 0xcafef00d, .peer_ip = { 1, 2, 3, 4 } }, d;
+	struct udt_hs hs = { .version = 4,
+			     .sock_type = UDT_SOCK_DGRAM,
+			     .isn = 0x12345678,
+			     .mss = 1500,
+			     .flight = 25600,
+			     .req_type = -1,
+			     .sock_id = 99,
+			     .cookie = 0xcafef00d,
+			     .peer_ip = { 1, 2, 3, 4 } },
+		      d;
 	uint8_t b[80], c[80];
 	struct udt_hdr h;
 	size_t n;

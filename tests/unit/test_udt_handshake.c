@@ -57,14 +57,13 @@ static void test_connect_flow(void)
 	udt_conn_handle_timers(cl, t + 1000);
 	n = pop(cl, buf, t + 1000);
 	T_EQU(n, 64);
-	T_EQ(udt_listener_recv(&l, buf, n, "other!", 6, t, out, sizeof(out), &olen, &hs),
-	     -EACCES);
+	T_EQ(udt_listener_recv(&l, buf, n, "other!", 6, t, out, sizeof(out), &olen, &hs), -EACCES);
 	/* last minute's cookie still counts */
 	T_EQ(udt_listener_recv(&l, buf, n, addr, 6, t + 60000000000ull, out, sizeof(out), &olen,
 			       &hs),
 	     UDT_LISTEN_ACCEPT);
-	T_EQ(udt_listener_recv(&l, buf, n, addr, 6, t + 120000000000ull, out, sizeof(out),
-			       &olen, &hs),
+	T_EQ(udt_listener_recv(&l, buf, n, addr, 6, t + 120000000000ull, out, sizeof(out), &olen,
+			       &hs),
 	     -EACCES);
 	T_EQ(udt_listener_recv(&l, buf, n, addr, 6, t, out, sizeof(out), &olen, &hs),
 	     UDT_LISTEN_ACCEPT);

@@ -276,8 +276,8 @@ static void check_all_delivered(struct world *w, uint32_t nmsgs)
 		T_ASSERT(w->sv.got[m] && w->cl.done[m] == 1);
 }
 
-static void run_transfer(uint64_t delay_ns, uint64_t rate, uintptr_t loss_every,
-			 uint32_t nmsgs, uint64_t limit_ns, int mixed)
+static void run_transfer(uint64_t delay_ns, uint64_t rate, uintptr_t loss_every, uint32_t nmsgs,
+			 uint64_t limit_ns, int mixed)
 {
 	struct world *w = calloc(1, sizeof(*w));
 	struct xfer_result r;
@@ -299,7 +299,8 @@ static void run_transfer(uint64_t delay_ns, uint64_t rate, uintptr_t loss_every,
 		struct udt_stats ss;
 
 		udt_conn_get_stats(w->sv.c, &ss);
-		printf("  server: recv %llu bad %llu oow %llu dup %llu acks %llu light %llu naks %llu\n",
+		printf("  server: recv %llu bad %llu oow %llu dup %llu acks %llu light %llu naks "
+		       "%llu\n",
 		       (unsigned long long)ss.pkts_recv, (unsigned long long)ss.pkts_bad,
 		       (unsigned long long)ss.pkts_out_of_window, (unsigned long long)ss.pkts_dup,
 		       (unsigned long long)ss.acks_sent, (unsigned long long)ss.light_acks_sent,
@@ -361,8 +362,8 @@ struct drop_seq {
 static int drop_seq_rule(struct sim_dir *d, const uint8_t *pkt, uint32_t len, void *arg)
 {
 	struct drop_seq *ds = arg;
-	uint32_t seq = (uint32_t)pkt[0] << 24 | (uint32_t)pkt[1] << 16 | (uint32_t)pkt[2] << 8 |
-		       pkt[3];
+	uint32_t seq =
+		(uint32_t)pkt[0] << 24 | (uint32_t)pkt[1] << 16 | (uint32_t)pkt[2] << 8 | pkt[3];
 
 	if ((pkt[0] & 0x80) || seq != ds->seq || ds->times == 0)
 		return 0;
@@ -432,8 +433,7 @@ static void test_ttl_drop(void)
 	w->ab.drop = drop_seq_rule;
 	w->ab.drop_arg = &ds;
 	memset(buf, 1, 1456 * 20);
-	T_EQ(udt_conn_send_msg(w->cl.c, buf, 1456 * 20, 200, 1, UDT_MSG_COPY, NULL, &msgno,
-			       w->now),
+	T_EQ(udt_conn_send_msg(w->cl.c, buf, 1456 * 20, 200, 1, UDT_MSG_COPY, NULL, &msgno, w->now),
 	     0);
 	free(buf);
 	w->next_msgno++;

@@ -46,7 +46,7 @@ static void test_rcv_rate(void)
 	/* the initial 1 s intervals say 1 packet/s */
 	T_EQ(udt_timewin_rcv_rate(&w), 1);
 	for (s = 1; s <= 16; s++) {
-		t += 250; /* 4000 packets/s */
+		t += 250;			   /* 4000 packets/s */
 		udt_timewin_arrival(&w, s * 3, t); /* never a probe pair */
 	}
 	T_EQ(udt_timewin_rcv_rate(&w), 4000);

@@ -14,7 +14,7 @@
 #include "proto/udt/udt.h"
 
 #define SIM_MAXPKT 1600
-#define SIM_QLEN 65536
+#define SIM_QLEN   65536
 
 struct sim_pkt {
 	uint64_t at;
@@ -26,9 +26,9 @@ struct sim_dir {
 	struct sim_pkt *q; /* FIFO: delivery times are monotonic */
 	uint32_t head, n;
 	uint64_t delay_ns, busy_until, rate_bps;
-	uint32_t qmax;	    /* packets queued for transmission at most */
-	uint64_t count;	    /* packets offered */
-	uint64_t data_count;/* data packets offered */
+	uint32_t qmax;	     /* packets queued for transmission at most */
+	uint64_t count;	     /* packets offered */
+	uint64_t data_count; /* data packets offered */
 	uint64_t lost, qdrops;
 	/* drop rule: return 1 to drop */
 	int (*drop)(struct sim_dir *d, const uint8_t *pkt, uint32_t len, void *arg);
