@@ -117,8 +117,8 @@ struct lu2k_ni {
 	struct lu2k_nid		nid;
 	const struct lu2k_ni_ops *ops;
 	void			*priv;
-	struct mutex		cb_lock;
-	struct mutex		lock;
+	struct mutex		cb_lock;	/* held while callbacks run */
+	struct mutex		lock;		/* the rest of the interface and its channel */
 	bool			dead;		/* destroyed by its user */
 	struct lu2k_chan	*chan;		/* the attached daemon, or NULL */
 	u64			next_cookie;

@@ -10,6 +10,7 @@
 #include <linux/slab.h>
 #include "lu2k_internal.h"
 
+/* Guards lu2k_nis and the attachment of a channel to an interface. */
 DEFINE_MUTEX(lu2k_nis_lock);
 static LIST_HEAD(lu2k_nis);
 
@@ -170,7 +171,7 @@ bool lu2k_ni_attached(struct lu2k_ni *ni)
 	bool ret;
 
 	mutex_lock(&ni->lock);
-	ret = ni->chan != NULL;
+	ret = !!ni->chan;
 	mutex_unlock(&ni->lock);
 	return ret;
 }

@@ -73,7 +73,10 @@ void lu2k_rx_flush_free_locked(struct lu2k_ni *ni)
 	if (!chan)
 		return;
 	list_for_each_entry_safe(rx, tmp, &ni->free_pending, link) {
-		struct lu2k_free_desc f = { .buf_off = rx->d.buf_off, .alloc_len = rx->d.alloc_len };
+		struct lu2k_free_desc f = {
+			.buf_off = rx->d.buf_off,
+			.alloc_len = rx->d.alloc_len,
+		};
 
 		if (lu2k_ring_push(&chan->free, &f))
 			break;	/* full (or broken: the next service pass drops it) */

@@ -18,8 +18,8 @@
 
 #include <linux/debugfs.h>
 #include <linux/inet.h>
+#include <linux/delay.h>
 #include <linux/module.h>
-#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include "lu2k_st.h"
@@ -183,48 +183,59 @@ static int st_cmd_send(char **args)
 	return rc;
 }
 
+static u64 st_rx_count(void)
+{
+	return atomic64_read(&st_cnt.rx_ok) + atomic64_read(&st_cnt.rx_bad);
+}
+
+/* Attachments raise no event: look every 10 ms. */
+static int st_wait_attached(struct lu2k_ni *ni, u32 secs)
+{
+	unsigned long end = jiffies + secs * HZ;
+
+	while (!lu2k_ni_attached(ni)) {
+		if (time_after(jiffies, end))
+			return -ETIMEDOUT;
+		if (msleep_interruptible(10))
+			return -EINTR;
+	}
+	return 0;
+}
+
 static int st_cmd_wait(const char *what, char **args)
 {
 	char *a = strsep(args, " "), *b = strsep(args, " ");
-	struct st_ni *s = NULL;
-	u32 n = 0, secs;
+	struct st_ni *s;
+	u32 n, secs;
 	long left;
+	int rc;
 
 	if (!a || !b || kstrtou32(b, 0, &secs))
 		return -EINVAL;
-	if (!strcmp(what, "wait_rx")) {
-		if (kstrtou32(a, 0, &n))
-			return -EINVAL;
-		left = wait_event_interruptible_timeout(st_wq,
-			atomic64_read(&st_cnt.rx_ok) + atomic64_read(&st_cnt.rx_bad) >= n,
-			secs * HZ);
-	} else {
+	if (!strcmp(what, "wait_attached")) {
 		s = st_get(a);
 		if (!s)
 			return -ENOENT;
-		/* Attachments raise no event: look every 10 ms. */
-		left = secs * HZ + 1;
-		while (!lu2k_ni_attached(s->ni) && left > 0 && !signal_pending(current))
-			left = schedule_timeout_interruptible(HZ / 100) ? -EINTR :
-			       left - HZ / 100;
-		if (lu2k_ni_attached(s->ni))
-			left = 1;
-		else if (left > 0)
-			left = -EINTR;
+		rc = st_wait_attached(s->ni, secs);
 		st_put(s);
+		return rc;
 	}
+	if (kstrtou32(a, 0, &n))
+		return -EINVAL;
+	left = wait_event_interruptible_timeout(st_wq, st_rx_count() >= n, secs * HZ);
 	if (left < 0)
 		return left;
 	return left ? 0 : -ETIMEDOUT;
 }
 
-static void st_reset(void)
+static int st_reset(void)
 {
 	atomic64_t *c = (atomic64_t *)&st_cnt;
 	size_t i;
 
 	for (i = 0; i < sizeof(st_cnt) / sizeof(*c); i++)
 		atomic64_set(&c[i], 0);
+	return 0;
 }
 
 static ssize_t st_ctl_write(struct file *file, const char __user *ubuf, size_t len,
@@ -249,7 +260,7 @@ static ssize_t st_ctl_write(struct file *file, const char __user *ubuf, size_t l
 	else if (!strcmp(cmd, "wait_rx") || !strcmp(cmd, "wait_attached"))
 		rc = st_cmd_wait(cmd, &args);
 	else if (!strcmp(cmd, "reset"))
-		st_reset(), rc = 0;
+		rc = st_reset();
 	else
 		rc = -EINVAL;
 	return rc ? rc : len;
