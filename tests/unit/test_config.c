@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of lu2kd's settings (daemon/config.c), good and bad input. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "daemon/config.h"
+#include "daemon/log.h"
+#include "../t.h"
+
+static char err[512];
+
+static int parse(struct lu2kd_config *c, const char *text)
+{
+	lu2kd_config_defaults(c);
+	err[0] = 0;
+	return lu2kd_config_parse(c, "test.conf", text, err, sizeof(err));
+}
+
+static void test_defaults(void)
+{
+	struct lu2kd_config c;
+
+	lu2kd_config_defaults(&c);
+	T_EQ(c.port, 7988);
+	T_STREQ(c.backend, "tcp");
+	T_STREQ(c.channel_socket, "/run/lu2k/lu2kd.sock");
+	T_EQ(c.reconnect_min_ms, 100);
+	T_EQ(c.reconnect_max_ms, 10000);
+	T_EQ(c.log_level, LU2K_LOG_INFO);
+	T_EQ(lu2kd_config_check(&c, err, sizeof(err)), 0);
+}
+
+static void test_good_file(void)
+{
+	struct lu2kd_config c;
+
+	T_EQ(parse(&c, "# lu2kd\n"
+		       "port = 9000   # trailing comment\n"
+		       "\n"
+		       "   channel_socket=/tmp/x.sock\n"
+		       "log_level = debug\r\n"
+		       "device = /dev/lu2k\n"
+		       "device = /dev/lu2k1\n"
+		       "reconnect_max_ms = 2000\n"
+		       "log = syslog\n"
+		       "[lu2kd]\n"
+		       "batch = 0x40\n"
+		       "[tcp]\n"
+		       "sndbuf = 4M\n"
+		       "[backend]\n"
+		       "rcvbuf = 8388608"),
+	     0);
+	T_EQ(c.port, 9000);
+	T_STREQ(c.channel_socket, "/tmp/x.sock");
+	T_EQ(c.log_level, LU2K_LOG_DEBUG);
+	T_EQ(c.ndevices, 2);
+	T_STREQ(c.devices[1], "/dev/lu2k1");
+	T_EQ(c.reconnect_max_ms, 2000);
+	T_ASSERT(c.syslog);
+	T_EQ(c.batch, 64);
+	T_EQ(c.nbe_opts, 2);
+	T_STREQ(c.be_opts[0].section, "tcp");
+	T_STREQ(c.be_opts[0].key, "sndbuf");
+	T_STREQ(c.be_opts[0].value, "4M");
+	T_STREQ(c.be_opts[0].where, "test.conf:13");
+	T_STREQ(c.be_opts[1].section, "backend");
+}
+
+/* Each bad input fails with FILE:LINE (and the key where there is one). */
+static void bad(const char *text, const char *want)
+{
+	struct lu2kd_config c;
+
+	T_ASSERT(parse(&c, text) < 0);
+	if (!strstr(err, want))
+		T_FAIL_("error '%s' does not contain '%s'", err, want);
+}
+
+static void test_bad_input(void)
+{
+	bad("port = 0\n", "test.conf:1: key 'port': bad value '0'");
+	bad("\nport = 65536\n", "test.conf:2: key 'port'");
+	bad("port = 12ab\n", "key 'port'");
+	bad("port = -1\n", "key 'port'");
+	bad("port =\n", "test.conf:1: key 'port': empty value");
+	bad("prot = 1\n", "test.conf:1: unknown key 'prot'");
+	bad("just words\n", "test.conf:1: expected 'key = value'");
+	bad("= 5\n", "bad key name");
+	bad("[tcp\n", "bad section header");
+	bad("[]\n", "bad section name");
+	bad("[a b]\n", "bad section name");
+	bad("log_level = loud\n", "one of error, warn, info, debug");
+	bad("log = file\n", "stderr or syslog");
+	bad("syslog = maybe\n", "yes or no");
+	bad("reconnect_min_ms = 0\n", "reconnect_min_ms");
+	bad("batch = 99999999999999999999999\n", "key 'batch'");
+	bad("channel_socket = "
+	    "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+	    "shorter than 108");
+	bad("port = 1\x01\n", "control character");
+	bad("device=a\ndevice=a\ndevice=a\ndevice=a\ndevice=a\ndevice=a\ndevice=a\ndevice=a\n"
+	    "device=a\n",
+	    "test.conf:9: key 'device'");
+}
+
+static void test_long_line(void)
+{
+	struct lu2kd_config c;
+	char text[1200];
+
+	memset(text, 'x', sizeof(text) - 1);
+	text[sizeof(text) - 1] = 0;
+	T_ASSERT(parse(&c, text) < 0);
+	T_ASSERT(strstr(err, "test.conf:1: line too long") != NULL);
+}
+
+static void test_check(void)
+{
+	struct lu2kd_config c;
+
+	T_EQ(parse(&c, "reconnect_min_ms = 5000\nreconnect_max_ms = 100\n"), 0);
+	T_ASSERT(lu2kd_config_check(&c, err, sizeof(err)) < 0);
+	T_ASSERT(strstr(err, "reconnect_min_ms") != NULL);
+}
+
+static void test_sizes(void)
+{
+	uint64_t v;
+
+	T_EQ(lu2kd_parse_u64("4K", UINT64_MAX, &v), 0);
+	T_EQU(v, 4096);
+	T_EQ(lu2kd_parse_u64("2g", UINT64_MAX, &v), 0);
+	T_EQU(v, 2ull << 30);
+	T_EQ(lu2kd_parse_u64("1M", 1000, &v), -EINVAL);
+	T_EQ(lu2kd_parse_u64("", 1000, &v), -EINVAL);
+	T_EQ(lu2kd_parse_u64(" 1", 1000, &v), -EINVAL);
+	T_EQ(lu2kd_parse_u64("1KB", 100000, &v), -EINVAL);
+	T_EQ(lu2kd_parse_u64("18446744073709551615K", UINT64_MAX, &v), -EINVAL);
+}
+
+static void test_load_file(void)
+{
+	struct lu2kd_config c;
+	char path[] = "/tmp/lu2k_test_config_XXXXXX";
+	int fd = mkstemp(path);
+
+	T_ASSERT(fd >= 0);
+	T_EQ(write(fd, "port = 7\nnope = 1\n", 18), 18);
+	close(fd);
+	lu2kd_config_defaults(&c);
+	T_EQ(lu2kd_config_load(&c, path, err, sizeof(err)), -EINVAL);
+	unlink(path);
+	T_ASSERT(strstr(err, ":2: unknown key 'nope'") != NULL);
+	T_EQ(c.port, 7);
+	T_EQ(lu2kd_config_load(&c, "/nonexistent/lu2kd.conf", err, sizeof(err)), -ENOENT);
+	T_ASSERT(strstr(err, "/nonexistent/lu2kd.conf: cannot open") != NULL);
+}
+
+int main(void)
+{
+	T_RUN(test_defaults);
+	T_RUN(test_good_file);
+	T_RUN(test_bad_input);
+	T_RUN(test_long_line);
+	T_RUN(test_check);
+	T_RUN(test_sizes);
+	T_RUN(test_load_file);
+	return t_done();
+}
