@@ -58,6 +58,14 @@ int udt_hdr_decode(const uint8_t *buf, size_t len, struct udt_hdr *h)
 	return 0;
 }
 
+int udt_peek_dst(const uint8_t *buf, size_t len, uint32_t *dst)
+{
+	if (len < UDT_HDR_LEN)
+		return -EBADMSG;
+	*dst = get32(buf + 12);
+	return 0;
+}
+
 size_t udt_data_encode_hdr(uint8_t *buf, size_t cap, uint32_t seq, uint32_t msgword, uint32_t ts,
 			   uint32_t dst)
 {

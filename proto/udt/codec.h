@@ -105,6 +105,8 @@ struct udt_dropreq {
 };
 
 int udt_hdr_decode(const uint8_t *buf, size_t len, struct udt_hdr *h);
+/* The destination socket id of a datagram, to find its connection: 0 or -EBADMSG. */
+int udt_peek_dst(const uint8_t *buf, size_t len, uint32_t *dst);
 
 size_t udt_data_encode_hdr(uint8_t *buf, size_t cap, uint32_t seq, uint32_t msgword, uint32_t ts,
 			   uint32_t dst);

@@ -2,7 +2,8 @@
 # Interop over loopback between lu2k's UDT engine and Debian's libudt (UDT 4.11):
 #
 #   udt-interop-peer (ours) --UDP 127.0.0.1--> udt4peer (libudt)     and back,
-#   and ours to ours, each with LU2K_INTEROP_MSGS messages (default 100, ~6 MB).
+#   and ours to ours, each with LU2K_INTEROP_MSGS messages (default 100, ~6 MB);
+#   then both directions again with every 50th data packet lost at our end.
 #
 # Skips (77) without g++ or libudt-dev.
 set -u
@@ -55,5 +56,10 @@ fail=0
 run_pair ours-to-ours "$ours" "$ours" || fail=1
 run_pair ours-to-libudt "$theirs" "$ours" || fail=1
 run_pair libudt-to-ours "$ours" "$theirs" || fail=1
+# the same with every 50th data packet lost on our side of the wire
+export UDT_INTEROP_DROP=50
+run_pair ours-to-libudt-lossy "$theirs" "$ours" || fail=1
+run_pair libudt-to-ours-lossy "$ours" "$theirs" || fail=1
+unset UDT_INTEROP_DROP
 [ $fail = 0 ] && echo "interop ok" || echo "interop FAILED"
 exit $fail

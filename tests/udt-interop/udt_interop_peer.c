@@ -6,6 +6,10 @@
  *   udt-interop-peer recv PORT NMSGS        listen on 127.0.0.1:PORT
  *   udt-interop-peer send HOST PORT NMSGS
  *
+ * With UDT_INTEROP_DROP=N in the environment, every N-th data packet that
+ * this peer sends or receives is thrown away, so that NAKs and
+ * retransmissions cross between the two implementations.
+ *
  * Exit 0 when all NMSGS messages went through intact, 1 otherwise; gives up
  * after 120 s.
  */
@@ -23,6 +27,7 @@
 #include "tests/udt-interop/interop.h"
 
 static int nmsgs, nrecv, nacked, failed, sending;
+static unsigned long drop_every, ndata_in, ndata_out, ndropped;
 static struct udt_conn *conn;
 
 static uint64_t now_ns(void)
@@ -80,10 +85,15 @@ static void flush(int fd, const struct sockaddr_in *peer)
 	uint8_t out[2048];
 	size_t n;
 
-	while (conn && (n = udt_conn_write_pkt(conn, out, sizeof(out), now_ns())))
+	while (conn && (n = udt_conn_write_pkt(conn, out, sizeof(out), now_ns()))) {
+		if (!(out[0] & 0x80) && drop_every && ++ndata_out % drop_every == 0) {
+			ndropped++;
+			continue;
+		}
 		if (sendto(fd, out, n, 0, (const struct sockaddr *)peer, sizeof(*peer)) < 0 &&
 		    errno != EAGAIN && errno != ENOBUFS)
 			perror("sendto");
+	}
 }
 
 static int queue_more(int *k)
@@ -129,6 +139,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: udt-interop-peer recv PORT N | send HOST PORT N\n");
 		return 2;
 	}
+	if (getenv("UDT_INTEROP_DROP"))
+		drop_every = strtoul(getenv("UDT_INTEROP_DROP"), NULL, 0);
 	me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&me, sizeof(me))) {
@@ -188,6 +200,11 @@ int main(int argc, char **argv)
 					continue;
 				}
 			}
+			if (n >= 16 && !(buf[0] & 0x80) && drop_every &&
+			    ++ndata_in % drop_every == 0) {
+				ndropped++;
+				continue;
+			}
 			if (conn)
 				udt_conn_recv_pkt(conn, buf, (size_t)n, now_ns());
 		}
@@ -221,11 +238,14 @@ int main(int argc, char **argv)
 		struct udt_stats st;
 
 		udt_conn_get_stats(conn, &st);
-		printf("%s: %d msgs, sent %llu pkts (%llu retrans), recv %llu pkts, rtt %d us, "
-		       "%.2f s\n",
+		printf("%s: %d msgs, sent %llu pkts (%llu retrans), recv %llu pkts, "
+		       "naks sent %llu recv %llu, dropped here %lu, rtt %d us, period %.1f us, "
+		       "bw %d rate %d pkt/s, %.2f s\n",
 		       sending ? "sent" : "received", sending ? nacked : nrecv,
 		       (unsigned long long)st.pkts_sent, (unsigned long long)st.pkts_retrans,
-		       (unsigned long long)st.pkts_recv, st.rtt_us, (now_ns() - start) / 1e9);
+		       (unsigned long long)st.pkts_recv, (unsigned long long)st.naks_sent,
+		       (unsigned long long)st.naks_recv, ndropped, st.rtt_us, st.pkt_snd_period_us,
+		       st.bandwidth_pps, st.rcv_rate_pps, (now_ns() - start) / 1e9);
 	}
 	udt_conn_free(conn);
 	close(fd);

@@ -27,6 +27,11 @@ static void test_data_hdr(void)
 	T_EQU(h.ts, 0xdeadbeef);
 	T_EQU(h.dst, 42);
 	T_EQU(h.body_len, 1);
+	uint32_t dst = 0;
+
+	T_EQ(udt_peek_dst(b, 16, &dst), 0);
+	T_EQU(dst, 42);
+	T_EQ(udt_peek_dst(b, 15, &dst), -EBADMSG);
 	/* a data packet without payload, and short headers */
 	T_EQ(udt_hdr_decode(b, 16, &h), -EBADMSG);
 	T_EQ(udt_hdr_decode(b, 15, &h), -EBADMSG);
