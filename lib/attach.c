@@ -104,22 +104,13 @@ static int send_setup(int fd, const struct lu2k_setup *s, int memfd)
 	return 0;
 }
 
-static int recv_reply(int fd, int timeout_ms, struct lu2k_attach_reply *rep)
+/* The reply, if it is there. 0, -EAGAIN (not yet) or -errno. */
+static int recv_reply(int fd, struct lu2k_attach_reply *rep)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	ssize_t n;
-	int rc;
+	ssize_t n = recv(fd, rep, sizeof(*rep), MSG_DONTWAIT);
 
-	do
-		rc = poll(&pfd, 1, timeout_ms);
-	while (rc < 0 && errno == EINTR);
-	if (rc < 0)
-		return -errno;
-	if (rc == 0)
-		return -ETIMEDOUT;
-	n = recv(fd, rep, sizeof(*rep), MSG_DONTWAIT);
 	if (n < 0)
-		return -errno;
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -EAGAIN : -errno;
 	if (n == 0)
 		return -ECONNRESET;
 	if (n != (ssize_t)sizeof(*rep))
@@ -158,12 +149,26 @@ static int bind_rings(struct lu2k_ni *ni, struct lu2k_region *r)
 	return 0;
 }
 
-/* Attach to the daemon with a fresh region. 0 or -errno; ni unchanged on error. */
-int lu2k_attach(struct lu2k_ni *ni)
+/* Forget an attach under way. */
+void lu2k_attach_abort(struct lu2k_ni *ni)
+{
+	if (ni->pend_fd < 0)
+		return;
+	epoll_ctl(ni->epfd, EPOLL_CTL_DEL, ni->pend_fd, NULL);
+	close(ni->pend_fd);
+	ni->pend_fd = -1;
+	lu2k_region_put(ni->pend_region);
+	ni->pend_region = NULL;
+}
+
+/*
+ * Start an attach with a fresh region: connect and send the setup; the reply
+ * comes later (lu2k_attach_poll). 0 or -errno (nothing left behind).
+ */
+int lu2k_attach_start(struct lu2k_ni *ni)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct lu2k_attach_reply rep;
 	struct lu2k_region *r;
 	int fd, rc;
 
@@ -173,7 +178,8 @@ int lu2k_attach(struct lu2k_ni *ni)
 	rc = lu2k_region_create(ni, &r);
 	if (rc)
 		return rc;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	/* Non-blocking: a daemon whose backlog is full must not stall us. */
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		rc = -errno;
 		goto fail;
@@ -183,12 +189,6 @@ int lu2k_attach(struct lu2k_ni *ni)
 		goto fail;
 	}
 	rc = send_setup(fd, &ni->setup, r->memfd);
-	if (!rc)
-		rc = recv_reply(fd, (int)ni->p.attach_timeout_ms, &rep);
-	if (!rc)
-		rc = check_reply(ni, &rep);
-	if (!rc)
-		rc = bind_rings(ni, r);
 	if (rc)
 		goto fail;
 	ev.data.fd = fd;
@@ -196,16 +196,62 @@ int lu2k_attach(struct lu2k_ni *ni)
 		rc = -errno;
 		goto fail;
 	}
-	lu2k_ralloc_reset(&ni->txa);
-	ni->region = r;
-	ni->sock = fd;
-	ni->dead = false;
-	ni->st.attaches++;
+	ni->pend_fd = fd;
+	ni->pend_region = r;
 	return 0;
 fail:
 	if (fd >= 0)
 		close(fd);
 	lu2k_region_put(r);
+	return rc;
+}
+
+/*
+ * Finish the attach under way if the daemon answered: 0 (attached),
+ * -EAGAIN (no answer yet) or -errno (refused; the attempt is dropped).
+ */
+int lu2k_attach_poll(struct lu2k_ni *ni)
+{
+	struct lu2k_attach_reply rep;
+	int rc = recv_reply(ni->pend_fd, &rep);
+
+	if (rc == -EAGAIN)
+		return rc;
+	if (!rc)
+		rc = check_reply(ni, &rep);
+	if (!rc)
+		rc = bind_rings(ni, ni->pend_region);
+	if (rc) {
+		lu2k_attach_abort(ni);
+		return rc;
+	}
+	lu2k_ralloc_reset(&ni->txa);
+	ni->region = ni->pend_region;
+	ni->sock = ni->pend_fd;
+	ni->pend_region = NULL;
+	ni->pend_fd = -1;
+	ni->dead = false;
+	ni->dead_status = 0;
+	ni->st.attaches++;
+	return 0;
+}
+
+/* Attach and wait for the answer (up to attach_timeout_ms). 0 or -errno. */
+int lu2k_attach(struct lu2k_ni *ni)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	int rc = lu2k_attach_start(ni), n;
+
+	if (rc)
+		return rc;
+	pfd.fd = ni->pend_fd;
+	do
+		n = poll(&pfd, 1, (int)ni->p.attach_timeout_ms);
+	while (n < 0 && errno == EINTR);
+	rc = n > 0 ? lu2k_attach_poll(ni) : -ETIMEDOUT;
+	if (rc == -EAGAIN)
+		rc = -ETIMEDOUT;
+	lu2k_attach_abort(ni);	/* no-op once attached */
 	return rc;
 }
 

@@ -64,8 +64,13 @@ static void schedule_reattach(struct lu2k_ni *ni)
 
 static void attached(struct lu2k_ni *ni)
 {
+	uint64_t exp;
+
 	ni->backoff_ms = BACKOFF_MIN_MS;
 	arm_timer(ni, 0);
+	if (read(ni->timerfd, &exp, sizeof(exp)) < 0) {
+		/* nothing pending: as expected */
+	}
 	if (ni->p.on_state)
 		ni->p.on_state(ni, true, 0, ni->p.arg);
 }
@@ -74,14 +79,17 @@ static void attached(struct lu2k_ni *ni)
  * The daemon is gone (or we leave): take what it completed or delivered
  * before it went, fail the rest exactly once, drop the region.
  */
-static void detach(struct lu2k_ni *ni, int status, int fail_status)
+static void detach(struct lu2k_ni *ni, int status, int fail_status, bool notify)
 {
 	if (!ni->region)
 		return;
 	ni->in_process = true;
-	if (!ni->tx.broken && !ni->cpl.broken)
-		lu2k_tx_process_cpl(ni);
 	ni->dead = true;	/* from here on lu2k_send() says -ENOTCONN */
+	/* What the daemon finished before it went is real: take it (rings still sane). */
+	if (!ni->cpl.broken)
+		lu2k_tx_process_cpl(ni);
+	if (!ni->rx.broken && fail_status != -ECANCELED)
+		lu2k_rx_process(ni);
 	epoll_ctl(ni->epfd, EPOLL_CTL_DEL, ni->sock, NULL);
 	close(ni->sock);
 	ni->sock = -1;
@@ -92,7 +100,7 @@ static void detach(struct lu2k_ni *ni, int status, int fail_status)
 	ni->setup.features = 0;
 	ni->st.detaches++;
 	ni->in_process = false;
-	if (ni->p.on_state)
+	if (notify && ni->p.on_state)
 		ni->p.on_state(ni, false, status, ni->p.arg);
 }
 
@@ -109,7 +117,7 @@ int lu2k_ni_open(struct lu2k_ni **nip, const struct lu2k_ni_params *p)
 		return -ENOMEM;
 	ni->p = *p;
 	fill_defaults(&ni->p);
-	ni->sock = ni->epfd = ni->timerfd = -1;
+	ni->sock = ni->epfd = ni->timerfd = ni->pend_fd = -1;
 	ni->backoff_ms = BACKOFF_MIN_MS;
 	rc = -EINVAL;
 	if (ni->p.max_payload > (1U << 30) ||
@@ -167,7 +175,8 @@ void lu2k_ni_close(struct lu2k_ni *ni)
 {
 	if (!ni)
 		return;
-	detach(ni, -ECANCELED, -ECANCELED);
+	detach(ni, -ECANCELED, -ECANCELED, false);
+	lu2k_attach_abort(ni);
 	lu2k_ralloc_fini(&ni->txa);
 	lu2k_cookies_fini(&ni->cookies);
 	lu2k_credits_fini(&ni->cr);
@@ -221,7 +230,8 @@ int lu2k_ni_reattach(struct lu2k_ni *ni)
 	if (ni->region && !ni->dead)
 		return -EISCONN;
 	if (ni->region)
-		detach(ni, ni->dead_status ? ni->dead_status : -ECONNRESET, -ECONNRESET);
+		detach(ni, ni->dead_status ? ni->dead_status : -ECONNRESET, -ECONNRESET, true);
+	lu2k_attach_abort(ni);
 	rc = lu2k_attach(ni);
 	if (rc) {
 		schedule_reattach(ni);
@@ -231,14 +241,37 @@ int lu2k_ni_reattach(struct lu2k_ni *ni)
 	return 0;
 }
 
-/* Detached: is it time to try again? */
+/*
+ * Detached. When the backoff timer fires, start an attach; when the daemon
+ * answers, finish it; when the timer fires again first, give up this try.
+ * Nothing here blocks.
+ */
 static int process_detached(struct lu2k_ni *ni)
 {
 	uint64_t exp;
+	bool fired = read(ni->timerfd, &exp, sizeof(exp)) == sizeof(exp);
+	int rc;
 
-	if (read(ni->timerfd, &exp, sizeof(exp)) != sizeof(exp))
+	if (ni->pend_fd >= 0) {
+		rc = lu2k_attach_poll(ni);
+		if (!rc) {
+			attached(ni);
+			return 1;
+		}
+		if (rc == -EAGAIN && !fired)
+			return 0;
+		lu2k_attach_abort(ni);
+		schedule_reattach(ni);
 		return 0;
-	return lu2k_ni_reattach(ni) == 0 ? 1 : 0;
+	}
+	if (!fired)
+		return 0;
+	rc = lu2k_attach_start(ni);
+	if (rc)
+		schedule_reattach(ni);
+	else
+		arm_timer(ni, ni->p.attach_timeout_ms);	/* the answer's deadline */
+	return 0;
 }
 
 static bool rings_broken(const struct lu2k_ni *ni)
@@ -280,7 +313,7 @@ int lu2k_ni_process(struct lu2k_ni *ni)
 	}
 	ni->in_process = false;
 	if (ni->dead) {
-		detach(ni, ni->dead_status ? ni->dead_status : -ECONNRESET, -ECONNRESET);
+		detach(ni, ni->dead_status ? ni->dead_status : -ECONNRESET, -ECONNRESET, true);
 		schedule_reattach(ni);
 		total++;
 	}

@@ -40,6 +40,8 @@ struct lu2k_ni {
 	struct lu2k_region	*region;	/* NULL while detached */
 	int			sock;		/* -1 while detached */
 	int			epfd, timerfd;
+	int			pend_fd;	/* attach under way: socket, region */
+	struct lu2k_region	*pend_region;
 	bool			dead;		/* the daemon is gone: detach at next process */
 	int			dead_status;
 	bool			in_process;
@@ -61,6 +63,9 @@ struct lu2k_ni {
 int lu2k_region_create(struct lu2k_ni *ni, struct lu2k_region **rp);
 void lu2k_region_put(struct lu2k_region *r);
 int lu2k_attach(struct lu2k_ni *ni);
+int lu2k_attach_start(struct lu2k_ni *ni);
+int lu2k_attach_poll(struct lu2k_ni *ni);
+void lu2k_attach_abort(struct lu2k_ni *ni);
 void lu2k_kick(struct lu2k_ni *ni);
 int lu2k_drain_kicks(struct lu2k_ni *ni);
 

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "common/nid.h"
@@ -278,6 +280,51 @@ static void test_no_daemon(void)
 	fake_stop(&f);
 }
 
+/* A daemon that never answers must not stall the caller's loop. */
+static void test_hung_daemon(void)
+{
+	static struct tctx t;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct lu2k_ni_params p;
+	struct lu2k_ni *ni;
+	struct fake f = { 0 };
+	double t0, worst = 0;
+	int lfd;
+
+	memset(&t, 0, sizeof(t));
+	unlink(sock_path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	lfd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	T_EQ(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	T_EQ(listen(lfd, 16), 0);	/* and never accept */
+	params(&p, &t);
+	p.attach_timeout_ms = 200;
+	p.flags = LU2K_NI_RETRY;
+	t0 = now();
+	T_EQ(lu2k_ni_open(&ni, &p), 0);	/* the first try waits its 200 ms */
+	T_ASSERT(now() - t0 < 1.0);
+	T_ASSERT(!lu2k_ni_attached(ni));
+	t0 = now();
+	while (now() - t0 < 1.5) {	/* several background tries meanwhile */
+		double t1 = now();
+
+		lu2k_ni_wait(ni, 10);
+		if (now() - t1 > worst)
+			worst = now() - t1;
+	}
+	T_ASSERT(worst < 0.1);
+	T_ASSERT(!lu2k_ni_attached(ni));
+	close(lfd);
+	T_EQ(fake_start(&f, sock_path, FAKE_LOOP), 0);
+	WAIT_FOR(ni, lu2k_ni_attached(ni), 8);
+	T_ASSERT(lu2k_ni_attached(ni));
+	T_EQ(send_put(ni, &p.nid, 0, 10), 0);
+	WAIT_FOR(ni, t.done[0] && t.rxd[0], 5);
+	T_EQ(t.status[0], 0);
+	lu2k_ni_close(ni);
+	fake_stop(&f);
+}
+
 static void test_reject(void)
 {
 	static struct tctx t;
@@ -483,6 +530,7 @@ int main(void)
 	T_RUN(test_loop);
 	T_RUN(test_send_checks);
 	T_RUN(test_no_daemon);
+	T_RUN(test_hung_daemon);
 	T_RUN(test_reject);
 	T_RUN(test_daemon_death);
 	T_RUN(test_kept_buffer_outlives_daemon);

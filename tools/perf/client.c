@@ -130,6 +130,18 @@ static int on_rx(struct lu2k_ni *ni, const struct lu2k_rx_msg *rx, void *arg)
 	return 0;
 }
 
+static void on_state(struct lu2k_ni *ni, bool up, int status, void *arg)
+{
+	struct cli *c = arg;
+	struct lu2k_ni_stats st;
+
+	lu2k_ni_stats(ni, &st);
+	if (!c->o->quiet)
+		fprintf(stderr, "lu2k-perf: %s lu2kd%s%s (%llu messages failed with ECONNRESET)\n",
+			up ? "re-attached to" : "lost", up ? "" : ": ",
+			up ? "" : strerror(-status), (unsigned long long)st.reset_cpls);
+}
+
 /* Send message id of size bytes (belonging to frame). 0, -EAGAIN or a fatal -errno. */
 static int send_one(struct cli *c, uint32_t size, uint32_t frame)
 {
@@ -319,6 +331,7 @@ int perf_client(const struct perf_opts *o)
 	lu2k_ni_params_init(&p);
 	p.on_cpl = on_cpl;
 	p.on_rx = on_rx;
+	p.on_state = on_state;
 	p.arg = &c;
 	rc = perf_ni_open(o, &p, &c.ni);
 	if (rc) {

@@ -75,16 +75,21 @@ int cli_report(struct cli *c)
 			       (unsigned long long)c->frames_lost);
 		printf("\"lib\":{\"eagain_credits\":%llu,\"eagain_pool\":%llu,\"eagain_ring\":%llu,"
 		       "\"bad_cpl\":%llu,\"bad_cookie\":%llu,\"bad_rx\":%llu,\"bad_hdr\":%llu,"
-		       "\"detaches\":%llu},\"fatal\":%d,\"pass\":%s}\n",
+		       "\"detaches\":%llu,\"reset_cpls\":%llu},\"fatal\":%d,\"pass\":%s}\n",
 		       (unsigned long long)st.eagain_credits, (unsigned long long)st.eagain_pool,
 		       (unsigned long long)st.eagain_ring, (unsigned long long)st.bad_cpl,
 		       (unsigned long long)(st.bad_cookie_dup + st.bad_cookie_unknown),
 		       (unsigned long long)st.bad_rx, (unsigned long long)st.bad_hdr,
-		       (unsigned long long)st.detaches, c->fatal, pass ? "true" : "false");
+		       (unsigned long long)st.detaches, (unsigned long long)st.reset_cpls, c->fatal, pass ? "true" : "false");
 		return pass ? 0 : 1;
 	}
-	printf("lu2k-perf %s: %s -> %s, size %llu, concurrency %u\n", mode_names[o->mode], a, b,
-	       (unsigned long long)o->size, o->concurrency);
+	if (o->mode == PERF_STREAM)
+		printf("lu2k-perf stream: %s -> %s, %.1f Mbit/s, %u fps, frames of %llu bytes in "
+		       "%u messages\n", a, b, (double)o->rate_bps / 1e6, o->fps,
+		       (unsigned long long)c->frame_bytes, c->frame_msgs);
+	else
+		printf("lu2k-perf %s: %s -> %s, size %llu, concurrency %u\n", mode_names[o->mode],
+		       a, b, (unsigned long long)o->size, o->concurrency);
 	printf("  messages  %llu sent, %llu ok, %llu errors (%llu failed, %llu corrupt, "
 	       "%llu lost)\n", (unsigned long long)c->sent, (unsigned long long)c->ok,
 	       (unsigned long long)errors, (unsigned long long)c->failed,
@@ -97,11 +102,10 @@ int cli_report(struct cli *c)
 		       us(perf_hist_pct(h, 90)), us(perf_hist_pct(h, 99)), us(h->max),
 		       perf_hist_mean(h) / 1e3, o->mode == PERF_STREAM ? ", frame delivery" : "");
 	if (o->mode == PERF_STREAM)
-		printf("  frames    %llu of %llu bytes at %.1f Mbit/s, %u fps: %llu on time, "
-		       "%llu late (> %.0f ms), %llu lost\n", (unsigned long long)c->frames_done,
-		       (unsigned long long)c->frame_bytes, (double)o->rate_bps / 1e6, o->fps,
-		       (unsigned long long)c->frames_ontime, (unsigned long long)c->frames_late,
-		       (double)o->deadline_ns / 1e6, (unsigned long long)c->frames_lost);
+		printf("  frames    %llu: %llu on time, %llu late (> %.0f ms), %llu lost\n",
+		       (unsigned long long)c->frames_done, (unsigned long long)c->frames_ontime,
+		       (unsigned long long)c->frames_late, (double)o->deadline_ns / 1e6,
+		       (unsigned long long)c->frames_lost);
 	if (c->stray || st.bad_cpl || st.bad_rx || st.bad_hdr)
 		printf("  anomalies %llu stray answers, %llu bad completions, %llu bad RX, "
 		       "%llu bad headers\n", (unsigned long long)c->stray,
