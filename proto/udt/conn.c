@@ -293,7 +293,7 @@ static uint64_t exp_deadline(const struct udt_conn *c)
 	return c->last_rsp_ns + us * 1000;
 }
 
-static uint64_t nak_interval_ns(const struct udt_conn *c)
+uint64_t udt_conn_nak_interval_ns(const struct udt_conn *c)
 {
 	uint64_t us = (uint64_t)(c->rtt_us + 4 * c->rttvar_us);
 	int32_t speed = udt_timewin_rcv_rate(&c->tw);
@@ -359,9 +359,7 @@ void udt_conn_handle_timers(struct udt_conn *c, uint64_t now_ns)
 	udt_conn_check_ack(c, now_ns);
 	if (c->cfg.nak_timer && udt_loss_count(&c->rcv_loss) && now_ns >= c->next_nak_ns) {
 		udt_send_nak_list(c, now_ns);
-		c->next_nak_ns = now_ns + nak_interval_ns(c);
-	} else if (!udt_loss_count(&c->rcv_loss)) {
-		c->next_nak_ns = now_ns + nak_interval_ns(c);
+		c->next_nak_ns = now_ns + udt_conn_nak_interval_ns(c);
 	}
 	if (now_ns > exp_deadline(c))
 		on_exp(c, now_ns);

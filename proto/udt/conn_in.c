@@ -45,7 +45,12 @@ static int on_data(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 	/* holes before this packet: remember and report them at once */
 	if (udt_seq_cmp(seq, next) > 0) {
 		struct udt_range lost = { next, udt_seq_dec(seq) };
-		int64_t n = udt_loss_insert(&c->rcv_loss, lost.first, lost.last);
+		int64_t n;
+
+		/* the NAK timer repeats a report only a NAK interval after it */
+		if (!udt_loss_count(&c->rcv_loss))
+			c->next_nak_ns = now_ns + udt_conn_nak_interval_ns(c);
+		n = udt_loss_insert(&c->rcv_loss, lost.first, lost.last);
 
 		if (n > 0)
 			c->st.rcv_loss += (uint64_t)n;

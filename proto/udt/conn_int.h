@@ -107,6 +107,7 @@ int udt_conn_data_ready(const struct udt_conn *c);
 void udt_conn_set_state(struct udt_conn *c, enum udt_state st, int err);
 void udt_conn_cc_update(struct udt_conn *c);
 void udt_conn_check_ack(struct udt_conn *c, uint64_t now_ns);
+uint64_t udt_conn_nak_interval_ns(const struct udt_conn *c);
 int udt_conn_establish(struct udt_conn *c, const struct udt_hs *peer, uint64_t now_ns);
 void udt_conn_msg_done(void *ctx, struct udt_smsg *m, int status);
 void udt_conn_deliver(void *ctx, uint32_t msgno, const struct iovec *iov, int iovcnt, size_t len);
