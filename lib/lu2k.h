@@ -31,7 +31,7 @@
  * then completes every message the daemon had not completed with
  * -ECONNRESET, exactly once, drops the region (buffers you still hold stay
  * mapped until you lu2k_rx_done() them) and re-attaches with exponential
- * backoff (100 ms .. 5 s) from lu2k_ni_process() to a new daemon on the same
+ * backoff (100 ms .. 5 s, never blocking) from lu2k_ni_process() to a new daemon on the same
  * socket, with a fresh region. While detached, lu2k_send() fails fast with
  * -ENOTCONN: nothing is queued.
  *

@@ -80,7 +80,8 @@ int cli_report(struct cli *c)
 		       (unsigned long long)st.eagain_ring, (unsigned long long)st.bad_cpl,
 		       (unsigned long long)(st.bad_cookie_dup + st.bad_cookie_unknown),
 		       (unsigned long long)st.bad_rx, (unsigned long long)st.bad_hdr,
-		       (unsigned long long)st.detaches, (unsigned long long)st.reset_cpls, c->fatal, pass ? "true" : "false");
+		       (unsigned long long)st.detaches, (unsigned long long)st.reset_cpls, c->fatal,
+		       pass ? "true" : "false");
 		return pass ? 0 : 1;
 	}
 	if (o->mode == PERF_STREAM)
