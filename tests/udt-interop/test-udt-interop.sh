@@ -3,7 +3,8 @@
 #
 #   udt-interop-peer (ours) --UDP 127.0.0.1--> udt4peer (libudt)     and back,
 #   and ours to ours, each with LU2K_INTEROP_MSGS messages (default 100, ~6 MB);
-#   then both directions again with every 50th data packet lost at our end.
+#   then both directions again with every 50th data packet lost at our end, and
+#   both directions with STREAM sockets.
 #
 # Skips (77) without g++ or libudt-dev.
 set -u
@@ -61,5 +62,10 @@ export UDT_INTEROP_DROP=50
 run_pair ours-to-libudt-lossy "$theirs" "$ours" || fail=1
 run_pair libudt-to-ours-lossy "$ours" "$theirs" || fail=1
 unset UDT_INTEROP_DROP
+# STREAM sockets (what sendfile/recvfile and appserver use)
+export UDT_INTEROP_STREAM=1
+run_pair ours-to-libudt-stream "$theirs" "$ours" || fail=1
+run_pair libudt-to-ours-stream "$ours" "$theirs" || fail=1
+unset UDT_INTEROP_STREAM
 [ $fail = 0 ] && echo "interop ok" || echo "interop FAILED"
 exit $fail

@@ -5,7 +5,9 @@
  *   udt4peer recv PORT NMSGS         accept one connection, check NMSGS messages
  *   udt4peer send HOST PORT NMSGS    connect, send NMSGS messages, close
  *
- * Message k (0-based) has interop_size(k) bytes of interop_byte(k, i).
+ * Message k (0-based) has interop_size(k) bytes of interop_byte(k, i). With
+ * UDT_INTEROP_STREAM=1 the socket is a STREAM one and the messages are just
+ * the byte stream, concatenated.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -17,9 +19,40 @@
 
 #include "interop.h"
 
+static int stream_mode;
+
+/* Reads the stream and checks it is the concatenation of the n messages. */
+static int check_stream(UDTSOCKET s, int n)
+{
+	static char buf[65536];
+	long long total = 0;
+	size_t off = 0;
+	int k = 0;
+
+	while (k < n) {
+		int r = UDT::recv(s, buf, sizeof(buf), 0);
+
+		if (r <= 0) {
+			fprintf(stderr, "udt4peer: recv: %s\n", UDT::getlasterror().getErrorMessage());
+			return 1;
+		}
+		for (int i = 0; i < r; i++) {
+			if (k >= n || (uint8_t)buf[i] != interop_byte(k, off)) {
+				fprintf(stderr, "udt4peer: stream differs in message %d at %zu\n", k, off);
+				return 1;
+			}
+			if (++off == interop_size(k))
+				k++, off = 0;
+		}
+		total += r;
+	}
+	printf("received a stream of %d messages, %lld bytes\n", n, total);
+	return 0;
+}
+
 static int do_recv(int port, int n)
 {
-	UDTSOCKET l = UDT::socket(AF_INET, SOCK_DGRAM, 0), s;
+	UDTSOCKET l = UDT::socket(AF_INET, stream_mode ? SOCK_STREAM : SOCK_DGRAM, 0), s;
 	sockaddr_in a;
 	int len = sizeof(a), k;
 	static char buf[INTEROP_MAXMSG];
@@ -39,6 +72,14 @@ static int do_recv(int port, int n)
 	if (s == UDT::INVALID_SOCK) {
 		fprintf(stderr, "udt4peer: accept: %s\n", UDT::getlasterror().getErrorMessage());
 		return 1;
+	}
+	if (stream_mode) {
+		int r = check_stream(s, n);
+
+		sleep(1);
+		UDT::close(s);
+		UDT::close(l);
+		return r;
 	}
 	for (k = 0; k < n; k++) {
 		int r = UDT::recvmsg(s, buf, sizeof(buf));
@@ -69,7 +110,7 @@ static int do_recv(int port, int n)
 
 static int do_send(const char *host, int port, int n)
 {
-	UDTSOCKET s = UDT::socket(AF_INET, SOCK_DGRAM, 0);
+	UDTSOCKET s = UDT::socket(AF_INET, stream_mode ? SOCK_STREAM : SOCK_DGRAM, 0);
 	sockaddr_in a;
 	static char buf[INTEROP_MAXMSG];
 	long long total = 0;
@@ -88,6 +129,24 @@ static int do_send(const char *host, int port, int n)
 
 		for (size_t i = 0; i < sz; i++)
 			buf[i] = (char)interop_byte(k, i);
+		if (stream_mode) {
+			size_t done = 0;
+
+			while (done < sz) {
+				int r = UDT::send(s, buf + done, (int)(sz - done), 0);
+
+				if (r <= 0)
+					break;
+				done += (size_t)r;
+			}
+			if (done == sz) {
+				total += (long long)sz;
+				continue;
+			}
+			fprintf(stderr, "udt4peer: send %d: %s\n", k,
+				UDT::getlasterror().getErrorMessage());
+			return 1;
+		}
 		if (UDT::sendmsg(s, buf, (int)sz, -1, true) != (int)sz) {
 			fprintf(stderr, "udt4peer: sendmsg %d: %s\n", k,
 				UDT::getlasterror().getErrorMessage());
@@ -110,6 +169,7 @@ int main(int argc, char **argv)
 {
 	int r = 2;
 
+	stream_mode = getenv("UDT_INTEROP_STREAM") && atoi(getenv("UDT_INTEROP_STREAM"));
 	UDT::startup();
 	if (argc == 4 && !strcmp(argv[1], "recv"))
 		r = do_recv(atoi(argv[2]), atoi(argv[3]));

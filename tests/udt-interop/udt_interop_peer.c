@@ -8,7 +8,9 @@
  *
  * With UDT_INTEROP_DROP=N in the environment, every N-th data packet that
  * this peer sends or receives is thrown away, so that NAKs and
- * retransmissions cross between the two implementations.
+ * retransmissions cross between the two implementations. With
+ * UDT_INTEROP_STREAM=1 the connection is a STREAM one: the messages are sent
+ * as one byte stream and checked as such.
  *
  * Exit 0 when all NMSGS messages went through intact, 1 otherwise; gives up
  * after 120 s.
@@ -28,6 +30,8 @@
 
 static int nmsgs, nrecv, nacked, failed, sending;
 static unsigned long drop_every, ndata_in, ndata_out, ndropped;
+static int stream_mode, stream_k;
+static size_t stream_off;
 static struct udt_conn *conn;
 
 static uint64_t now_ns(void)
@@ -38,10 +42,37 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Stream mode: the bytes must continue the concatenation of the messages. */
+static void on_stream(const struct iovec *iov, int n)
+{
+	for (int i = 0; i < n && !failed; i++) {
+		const uint8_t *p = iov[i].iov_base;
+
+		for (size_t j = 0; j < iov[i].iov_len; j++) {
+			if (stream_k >= nmsgs || p[j] != interop_byte(stream_k, stream_off)) {
+				fprintf(stderr, "stream differs in message %d at %zu\n", stream_k,
+					stream_off);
+				failed = 1;
+				return;
+			}
+			if (++stream_off == interop_size(stream_k)) {
+				stream_k++;
+				stream_off = 0;
+				nrecv++;
+			}
+		}
+	}
+}
+
 static void on_recv(void *ud, uint32_t msgno, const struct iovec *iov, int n, size_t len)
 {
 	int k = (int)msgno - 1, i;
 	size_t off = 0;
+
+	if (stream_mode) {
+		on_stream(iov, n);
+		return;
+	}
 
 	if (k != nrecv || len != interop_size(k)) {
 		fprintf(stderr, "message %u: %zu bytes, expected #%d of %zu\n", msgno, len, nrecv,
@@ -152,6 +183,9 @@ int main(int argc, char **argv)
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 	udt_config_default(&cfg);
+	stream_mode = getenv("UDT_INTEROP_STREAM") && atoi(getenv("UDT_INTEROP_STREAM"));
+	if (stream_mode)
+		cfg.sock_type = UDT_SOCK_STREAM;
 	udt_listener_init(&lis, key, cfg.sock_type, cfg.mss, (int32_t)cfg.flight_max);
 	if (sending) {
 		uint32_t ip[4];
