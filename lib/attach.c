@@ -83,13 +83,15 @@ void lu2k_region_put(struct lu2k_region *r)
 static int send_setup(int fd, const struct lu2k_setup *s, int memfd)
 {
 	union {
-		struct cmsghdr	align;
-		char		buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
 	} u;
 	struct iovec iov = { .iov_base = (void *)s, .iov_len = sizeof(*s) };
 	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = u.buf,
+		.msg_controllen = sizeof(u.buf),
 	};
 	struct cmsghdr *c;
 
@@ -142,8 +144,7 @@ static int bind_rings(struct lu2k_ni *ni, struct lu2k_region *r)
 	if (lu2k_ring_bind(&ni->tx, r->base, r->size, &s->tx, sizeof(struct lu2k_tx_desc)) ||
 	    lu2k_ring_bind(&ni->cpl, r->base, r->size, &s->cpl, sizeof(struct lu2k_cpl_desc)) ||
 	    lu2k_ring_bind(&ni->rx, r->base, r->size, &s->rx, sizeof(struct lu2k_rx_desc)) ||
-	    lu2k_ring_bind(&ni->free, r->base, r->size, &s->free,
-			   sizeof(struct lu2k_free_desc)) ||
+	    lu2k_ring_bind(&ni->free, r->base, r->size, &s->free, sizeof(struct lu2k_free_desc)) ||
 	    lu2k_ring_bind(&ni->evt, r->base, r->size, &s->evt, sizeof(struct lu2k_evt_desc)))
 		return -EINVAL;
 	return 0;
@@ -251,7 +252,7 @@ int lu2k_attach(struct lu2k_ni *ni)
 	rc = n > 0 ? lu2k_attach_poll(ni) : -ETIMEDOUT;
 	if (rc == -EAGAIN)
 		rc = -ETIMEDOUT;
-	lu2k_attach_abort(ni);	/* no-op once attached */
+	lu2k_attach_abort(ni); /* no-op once attached */
 	return rc;
 }
 

@@ -15,14 +15,14 @@
 #include <stdint.h>
 
 struct lu2k_cookies {
-	uint32_t	cap;
-	uint32_t	used;
-	uint32_t	free_head;	/* stack of free slots, UINT32_MAX = empty */
-	uint32_t	*gen;		/* generation of the last cookie issued per slot */
-	uint32_t	*next;		/* free-stack link, or LU2K_COOKIE_BUSY */
+	uint32_t cap;
+	uint32_t used;
+	uint32_t free_head; /* stack of free slots, UINT32_MAX = empty */
+	uint32_t *gen;	    /* generation of the last cookie issued per slot */
+	uint32_t *next;	    /* free-stack link, or LU2K_COOKIE_BUSY */
 };
 
-#define LU2K_COOKIE_BUSY	(UINT32_MAX - 1)
+#define LU2K_COOKIE_BUSY (UINT32_MAX - 1)
 
 int lu2k_cookies_init(struct lu2k_cookies *t, uint32_t cap);
 void lu2k_cookies_fini(struct lu2k_cookies *t);

@@ -17,14 +17,28 @@ struct wire_wh {
 } __attribute__((packed));
 
 union wire_msg {
-	struct { struct wire_wh dst_wmd; uint64_t match_bits; uint32_t mlength; }
-		__attribute__((packed)) ack;
-	struct { struct wire_wh ack_wmd; uint64_t match_bits, hdr_data; uint32_t ptl_index, offset; }
-		__attribute__((packed)) put;
-	struct { struct wire_wh return_wmd; uint64_t match_bits;
-		 uint32_t ptl_index, src_offset, sink_length; } __attribute__((packed)) get;
-	struct { struct wire_wh dst_wmd; } __attribute__((packed)) reply;
-	struct { uint64_t incarnation; uint32_t type; } __attribute__((packed)) hello;
+	struct {
+		struct wire_wh dst_wmd;
+		uint64_t match_bits;
+		uint32_t mlength;
+	} __attribute__((packed)) ack;
+	struct {
+		struct wire_wh ack_wmd;
+		uint64_t match_bits, hdr_data;
+		uint32_t ptl_index, offset;
+	} __attribute__((packed)) put;
+	struct {
+		struct wire_wh return_wmd;
+		uint64_t match_bits;
+		uint32_t ptl_index, src_offset, sink_length;
+	} __attribute__((packed)) get;
+	struct {
+		struct wire_wh dst_wmd;
+	} __attribute__((packed)) reply;
+	struct {
+		uint64_t incarnation;
+		uint32_t type;
+	} __attribute__((packed)) hello;
 } __attribute__((packed));
 
 struct wire_hdr_nid4 {
@@ -58,17 +72,17 @@ _Static_assert(offsetof(struct wire_hdr_nid16, payload_length) == 52, "nid16");
 _Static_assert(offsetof(struct wire_hdr_nid16, msg) == 56, "nid16");
 
 /* Offsets inside the union. */
-#define U_WH		0
-#define U_MATCH		16
-#define U_ACK_MLEN	24
-#define U_PUT_HDRDATA	24
-#define U_PUT_PTL	32
-#define U_PUT_OFF	36
-#define U_GET_PTL	24
-#define U_GET_SRCOFF	28
-#define U_GET_SINK	32
-#define U_HELLO_TYPE	8
-#define U_SIZE		40
+#define U_WH	      0
+#define U_MATCH	      16
+#define U_ACK_MLEN    24
+#define U_PUT_HDRDATA 24
+#define U_PUT_PTL     32
+#define U_PUT_OFF     36
+#define U_GET_PTL     24
+#define U_GET_SRCOFF  28
+#define U_GET_SINK    32
+#define U_HELLO_TYPE  8
+#define U_SIZE	      40
 
 static void put_le32(uint8_t *p, uint32_t v)
 {

@@ -48,59 +48,59 @@
 
 #include "uapi/lu2k.h"
 
-#define LU2K_LNET_HDR_NID4_SIZE		72
-#define LU2K_LNET_HDR_NID16_SIZE	96
+#define LU2K_LNET_HDR_NID4_SIZE	 72
+#define LU2K_LNET_HDR_NID16_SIZE 96
 
 enum lu2k_lnet_msg_type {
-	LU2K_LNET_MSG_ACK	= 0,
-	LU2K_LNET_MSG_PUT	= 1,
-	LU2K_LNET_MSG_GET	= 2,
-	LU2K_LNET_MSG_REPLY	= 3,
-	LU2K_LNET_MSG_HELLO	= 4,
+	LU2K_LNET_MSG_ACK = 0,
+	LU2K_LNET_MSG_PUT = 1,
+	LU2K_LNET_MSG_GET = 2,
+	LU2K_LNET_MSG_REPLY = 3,
+	LU2K_LNET_MSG_HELLO = 4,
 };
 
 /* LNET_WIRE_HANDLE_COOKIE_NONE: "no ACK wanted" in a PUT's ack_wmd. */
-#define LU2K_LNET_COOKIE_NONE	(~0ULL)
+#define LU2K_LNET_COOKIE_NONE (~0ULL)
 
 struct lu2k_lnet_wh {
-	uint64_t	interface_cookie;
-	uint64_t	object_cookie;
+	uint64_t interface_cookie;
+	uint64_t object_cookie;
 };
 
 /* A decoded header, host order. */
 struct lu2k_lnet_hdr {
-	struct lu2k_nid	dest_nid;
-	struct lu2k_nid	src_nid;
-	uint32_t	dest_pid;
-	uint32_t	src_pid;
-	uint32_t	type;		/* enum lu2k_lnet_msg_type */
-	uint32_t	payload_length;
+	struct lu2k_nid dest_nid;
+	struct lu2k_nid src_nid;
+	uint32_t dest_pid;
+	uint32_t src_pid;
+	uint32_t type; /* enum lu2k_lnet_msg_type */
+	uint32_t payload_length;
 	union {
 		struct {
-			struct lu2k_lnet_wh	dst_wmd;
-			uint64_t		match_bits;
-			uint32_t		mlength;
+			struct lu2k_lnet_wh dst_wmd;
+			uint64_t match_bits;
+			uint32_t mlength;
 		} ack;
 		struct {
-			struct lu2k_lnet_wh	ack_wmd;
-			uint64_t		match_bits;
-			uint64_t		hdr_data;
-			uint32_t		ptl_index;
-			uint32_t		offset;
+			struct lu2k_lnet_wh ack_wmd;
+			uint64_t match_bits;
+			uint64_t hdr_data;
+			uint32_t ptl_index;
+			uint32_t offset;
 		} put;
 		struct {
-			struct lu2k_lnet_wh	return_wmd;
-			uint64_t		match_bits;
-			uint32_t		ptl_index;
-			uint32_t		src_offset;
-			uint32_t		sink_length;
+			struct lu2k_lnet_wh return_wmd;
+			uint64_t match_bits;
+			uint32_t ptl_index;
+			uint32_t src_offset;
+			uint32_t sink_length;
 		} get;
 		struct {
-			struct lu2k_lnet_wh	dst_wmd;
+			struct lu2k_lnet_wh dst_wmd;
 		} reply;
 		struct {
-			uint64_t		incarnation;
-			uint32_t		type;
+			uint64_t incarnation;
+			uint32_t type;
 		} hello;
 	} msg;
 };

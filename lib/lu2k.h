@@ -51,7 +51,7 @@
 #include "uapi/lu2k.h"
 #include "lnet_hdr.h"
 
-#define LU2K_DEFAULT_SOCKET	"/run/lu2k/lu2kd.sock"
+#define LU2K_DEFAULT_SOCKET "/run/lu2k/lu2kd.sock"
 
 /*
  * Defaults (see doc/liblu2k.md for the reasoning): a message holds a credit
@@ -60,33 +60,33 @@
  * 600 ms; the 64 MiB TX pool caps that at 0.9 Gbit/s (raise tx_pool_size
  * for faster long links); 4 KiB messages x 1024 credits = 4 MiB, 56 Mbit/s.
  */
-#define LU2K_DEF_MAX_PAYLOAD	(4U << 20)
-#define LU2K_DEF_TX_POOL	(64ULL << 20)
-#define LU2K_DEF_RX_POOL	(64ULL << 20)
-#define LU2K_DEF_RING_ENTRIES	1024
-#define LU2K_DEF_PEER_CREDITS	256
-#define LU2K_DEF_CREDITS	1024
-#define LU2K_DEF_TIMEOUT_MS	60000
+#define LU2K_DEF_MAX_PAYLOAD  (4U << 20)
+#define LU2K_DEF_TX_POOL      (64ULL << 20)
+#define LU2K_DEF_RX_POOL      (64ULL << 20)
+#define LU2K_DEF_RING_ENTRIES 1024
+#define LU2K_DEF_PEER_CREDITS 256
+#define LU2K_DEF_CREDITS      1024
+#define LU2K_DEF_TIMEOUT_MS   60000
 
 /* Open even if no daemon answers yet; attach with backoff later. */
-#define LU2K_NI_RETRY		(1U << 0)
+#define LU2K_NI_RETRY (1U << 0)
 
 /* on_rx return value: the caller keeps the buffer and calls lu2k_rx_done(). */
-#define LU2K_RX_KEEP		1
+#define LU2K_RX_KEEP 1
 
 struct lu2k_ni;
 
 struct lu2k_rx_msg {
-	struct lu2k_nid			src;		/* immediate sender (LNet's "from") */
-	const struct lu2k_lnet_hdr	*lnet;		/* decoded header */
-	const void			*hdr;		/* its bytes (a private copy) */
-	uint32_t			hdr_len;	/* 72 (nid4) or 96 (nid16) */
-	uint32_t			payload_len;
-	const void			*payload;	/* in the RX pool (shared memory) */
+	struct lu2k_nid src;		  /* immediate sender (LNet's "from") */
+	const struct lu2k_lnet_hdr *lnet; /* decoded header */
+	const void *hdr;		  /* its bytes (a private copy) */
+	uint32_t hdr_len;		  /* 72 (nid4) or 96 (nid16) */
+	uint32_t payload_len;
+	const void *payload; /* in the RX pool (shared memory) */
 	/* private: which buffer to give back */
-	void				*region_;
-	uint64_t			buf_off_;
-	uint32_t			alloc_len_;
+	void *region_;
+	uint64_t buf_off_;
+	uint32_t alloc_len_;
 };
 
 typedef void (*lu2k_cpl_fn)(struct lu2k_ni *ni, void *ctx, int status, void *arg);
@@ -98,41 +98,41 @@ typedef void (*lu2k_state_fn)(struct lu2k_ni *ni, bool attached, int status, voi
 typedef void (*lu2k_fill_fn)(void *dst, size_t len, void *fill_arg);
 
 struct lu2k_ni_params {
-	struct lu2k_nid	nid;			/* this interface */
-	const char	*socket_path;		/* NULL: LU2K_DEFAULT_SOCKET */
-	uint32_t	flags;			/* LU2K_NI_* */
-	uint32_t	ring_entries;		/* 0 = default, for all fields below */
-	uint64_t	tx_pool_size;
-	uint64_t	rx_pool_size;
-	uint32_t	max_payload;
-	uint32_t	peer_credits;
-	uint32_t	credits;
-	uint32_t	timeout_ms;		/* default message timeout (daemon's) */
-	uint32_t	attach_timeout_ms;	/* wait for the attach reply (default 2000) */
-	lu2k_cpl_fn	on_cpl;			/* required */
-	lu2k_rx_fn	on_rx;			/* NULL: received messages are freed */
-	lu2k_evt_fn	on_evt;
-	lu2k_state_fn	on_state;
-	void		*arg;			/* passed to every callback */
+	struct lu2k_nid nid;	 /* this interface */
+	const char *socket_path; /* NULL: LU2K_DEFAULT_SOCKET */
+	uint32_t flags;		 /* LU2K_NI_* */
+	uint32_t ring_entries;	 /* 0 = default, for all fields below */
+	uint64_t tx_pool_size;
+	uint64_t rx_pool_size;
+	uint32_t max_payload;
+	uint32_t peer_credits;
+	uint32_t credits;
+	uint32_t timeout_ms;	    /* default message timeout (daemon's) */
+	uint32_t attach_timeout_ms; /* wait for the attach reply (default 2000) */
+	lu2k_cpl_fn on_cpl;	    /* required */
+	lu2k_rx_fn on_rx;	    /* NULL: received messages are freed */
+	lu2k_evt_fn on_evt;
+	lu2k_state_fn on_state;
+	void *arg; /* passed to every callback */
 };
 
 struct lu2k_ni_stats {
-	uint64_t	tx_msgs, tx_bytes;	/* accepted by lu2k_send */
-	uint64_t	cpl_ok, cpl_err;	/* completions delivered */
-	uint64_t	rx_msgs, rx_bytes;	/* delivered to on_rx */
-	uint64_t	evts;
-	uint64_t	eagain_credits, eagain_pool, eagain_ring;
-	uint64_t	bad_cpl;		/* malformed completion descriptors */
-	uint64_t	bad_cookie_unknown;	/* completion for a cookie never issued */
-	uint64_t	bad_cookie_dup;		/* completion for a cookie completed already */
-	uint64_t	bad_rx;			/* malformed or overlapping RX descriptors */
-	uint64_t	bad_hdr;		/* RX with a malformed LNet header */
-	uint64_t	bad_evt;
-	uint64_t	attaches, detaches;	/* daemon sessions begun / lost */
-	uint64_t	reset_cpls;		/* messages failed with -ECONNRESET on detach */
-	uint64_t	kicks_sent, kicks_rcvd;
-	uint32_t	inflight;		/* messages out now */
-	uint64_t	tx_pool_used;		/* bytes out now */
+	uint64_t tx_msgs, tx_bytes; /* accepted by lu2k_send */
+	uint64_t cpl_ok, cpl_err;   /* completions delivered */
+	uint64_t rx_msgs, rx_bytes; /* delivered to on_rx */
+	uint64_t evts;
+	uint64_t eagain_credits, eagain_pool, eagain_ring;
+	uint64_t bad_cpl;	     /* malformed completion descriptors */
+	uint64_t bad_cookie_unknown; /* completion for a cookie never issued */
+	uint64_t bad_cookie_dup;     /* completion for a cookie completed already */
+	uint64_t bad_rx;	     /* malformed or overlapping RX descriptors */
+	uint64_t bad_hdr;	     /* RX with a malformed LNet header */
+	uint64_t bad_evt;
+	uint64_t attaches, detaches; /* daemon sessions begun / lost */
+	uint64_t reset_cpls;	     /* messages failed with -ECONNRESET on detach */
+	uint64_t kicks_sent, kicks_rcvd;
+	uint32_t inflight;     /* messages out now */
+	uint64_t tx_pool_used; /* bytes out now */
 };
 
 /* Fill *p with the defaults (nid zero, callbacks NULL). */

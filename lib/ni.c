@@ -13,9 +13,9 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#define BACKOFF_MIN_MS	100
-#define BACKOFF_MAX_MS	5000
-#define TX_UNIT_SHIFT	8	/* 256-byte units: a 72-byte header + small payload = 1 unit */
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 5000
+#define TX_UNIT_SHIFT  8 /* 256-byte units: a 72-byte header + small payload = 1 unit */
 
 void lu2k_ni_params_init(struct lu2k_ni_params *p)
 {
@@ -35,7 +35,9 @@ static void fill_defaults(struct lu2k_ni_params *p)
 	struct lu2k_ni_params d;
 
 	lu2k_ni_params_init(&d);
-#define DEF(f) if (!p->f) p->f = d.f
+#define DEF(f)     \
+	if (!p->f) \
+	p->f = d.f
 	DEF(ring_entries);
 	DEF(tx_pool_size);
 	DEF(rx_pool_size);
@@ -84,7 +86,7 @@ static void detach(struct lu2k_ni *ni, int status, int fail_status, bool notify)
 	if (!ni->region)
 		return;
 	ni->in_process = true;
-	ni->dead = true;	/* from here on lu2k_send() says -ENOTCONN */
+	ni->dead = true; /* from here on lu2k_send() says -ENOTCONN */
 	/* What the daemon finished before it went is real: take it (rings still sane). */
 	if (!ni->cpl.broken)
 		lu2k_tx_process_cpl(ni);
@@ -270,7 +272,7 @@ static int process_detached(struct lu2k_ni *ni)
 	if (rc)
 		schedule_reattach(ni);
 	else
-		arm_timer(ni, ni->p.attach_timeout_ms);	/* the answer's deadline */
+		arm_timer(ni, ni->p.attach_timeout_ms); /* the answer's deadline */
 	return 0;
 }
 

@@ -15,48 +15,48 @@
  * never pulls memory from under a reader, and a new daemon gets a fresh one.
  */
 struct lu2k_region {
-	void		*base;
-	uint64_t	size;
-	int		memfd;
-	unsigned int	refs;
+	void *base;
+	uint64_t size;
+	int memfd;
+	unsigned int refs;
 };
 
 struct lu2k_txslot {
-	void		*ctx;
-	uint64_t	pool_off;	/* in the TX pool allocator */
-	uint32_t	peer;
-	uint32_t	len;
+	void *ctx;
+	uint64_t pool_off; /* in the TX pool allocator */
+	uint32_t peer;
+	uint32_t len;
 };
 
 struct lu2k_held {
-	uint64_t	off;		/* region offset */
-	uint32_t	len;
+	uint64_t off; /* region offset */
+	uint32_t len;
 };
 
 struct lu2k_ni {
-	struct lu2k_ni_params	p;
-	char			*path;
-	struct lu2k_setup	setup;		/* as sent; version/features in force */
-	struct lu2k_region	*region;	/* NULL while detached */
-	int			sock;		/* -1 while detached */
-	int			epfd, timerfd;
-	int			pend_fd;	/* attach under way: socket, region */
-	struct lu2k_region	*pend_region;
-	bool			dead;		/* the daemon is gone: detach at next process */
-	int			dead_status;
-	bool			in_process;
-	unsigned int		backoff_ms;
-	struct lu2k_ring	tx, cpl, rx, free, evt;
-	struct lu2k_ralloc	txa;
-	struct lu2k_cookies	cookies;
-	struct lu2k_txslot	*slots;
-	struct lu2k_credits	cr;
-	struct lu2k_held	*held;		/* RX ranges we hold, sorted by off */
-	uint32_t		nr_held, held_cap;
-	struct lu2k_free_desc	*pfree;		/* FREEs waiting for ring space */
-	uint32_t		nr_pfree, pfree_cap;
-	uint8_t			hdr_copy[LU2K_HDR_MAX];
-	struct lu2k_ni_stats	st;
+	struct lu2k_ni_params p;
+	char *path;
+	struct lu2k_setup setup;    /* as sent; version/features in force */
+	struct lu2k_region *region; /* NULL while detached */
+	int sock;		    /* -1 while detached */
+	int epfd, timerfd;
+	int pend_fd; /* attach under way: socket, region */
+	struct lu2k_region *pend_region;
+	bool dead; /* the daemon is gone: detach at next process */
+	int dead_status;
+	bool in_process;
+	unsigned int backoff_ms;
+	struct lu2k_ring tx, cpl, rx, free, evt;
+	struct lu2k_ralloc txa;
+	struct lu2k_cookies cookies;
+	struct lu2k_txslot *slots;
+	struct lu2k_credits cr;
+	struct lu2k_held *held; /* RX ranges we hold, sorted by off */
+	uint32_t nr_held, held_cap;
+	struct lu2k_free_desc *pfree; /* FREEs waiting for ring space */
+	uint32_t nr_pfree, pfree_cap;
+	uint8_t hdr_copy[LU2K_HDR_MAX];
+	struct lu2k_ni_stats st;
 };
 
 /* attach.c */

@@ -58,8 +58,7 @@ static void held_del(struct lu2k_ni *ni, uint64_t off)
 	uint32_t i = held_search(ni, off);
 
 	if (i < ni->nr_held && ni->held[i].off == off) {
-		memmove(&ni->held[i], &ni->held[i + 1],
-			(ni->nr_held - i - 1) * sizeof(*ni->held));
+		memmove(&ni->held[i], &ni->held[i + 1], (ni->nr_held - i - 1) * sizeof(*ni->held));
 		ni->nr_held--;
 	}
 }
@@ -79,7 +78,7 @@ static void post_free(struct lu2k_ni *ni, uint64_t off, uint32_t len)
 		struct lu2k_free_desc *p = realloc(ni->pfree, cap * sizeof(*p));
 
 		if (!p)
-			return;	/* leaks one range of the daemon's pool; never ours */
+			return; /* leaks one range of the daemon's pool; never ours */
 		ni->pfree = p;
 		ni->pfree_cap = cap;
 	}

@@ -9,8 +9,8 @@
 #include <string.h>
 
 struct iov_fill {
-	const struct iovec	*iov;
-	int			iovcnt;
+	const struct iovec *iov;
+	int iovcnt;
 };
 
 static void fill_iov(void *dst, size_t len, void *arg)
@@ -104,7 +104,7 @@ int lu2k_send_fill(struct lu2k_ni *ni, const struct lu2k_nid *target,
 		goto out_credits;
 	}
 	slot = lu2k_cookies_get(&ni->cookies, &cookie);
-	if (slot < 0) {	/* cannot happen: cookies = credits */
+	if (slot < 0) { /* cannot happen: cookies = credits */
 		lu2k_ralloc_free(&ni->txa, (uint64_t)off);
 		rc = -EAGAIN;
 		goto out_credits;

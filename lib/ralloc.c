@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FREE_BIT	0x80000000U
-#define LEN_MASK	0x7fffffffU
-#define NIL		UINT32_MAX
-#define SL_LOG		4	/* log2(LU2K_RALLOC_SL) */
+#define FREE_BIT 0x80000000U
+#define LEN_MASK 0x7fffffffU
+#define NIL	 UINT32_MAX
+#define SL_LOG	 4 /* log2(LU2K_RALLOC_SL) */
 
 static unsigned int ilog2(uint32_t v)
 {

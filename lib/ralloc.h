@@ -15,20 +15,20 @@
 
 #include <stdint.h>
 
-#define LU2K_RALLOC_FL	32
-#define LU2K_RALLOC_SL	16
+#define LU2K_RALLOC_FL 32
+#define LU2K_RALLOC_SL 16
 
 struct lu2k_ralloc {
-	uint32_t	units;		/* pool size in units */
-	unsigned int	unit_shift;
-	uint32_t	*tag;		/* at a range's first and last unit: length | FREE */
-	uint32_t	*next, *prev;	/* free-list links, at a free range's first unit */
-	uint64_t	*start;		/* bitmap: unit starts a range */
-	uint32_t	fl_bitmap;
-	uint32_t	sl_bitmap[LU2K_RALLOC_FL];
-	uint32_t	head[LU2K_RALLOC_FL][LU2K_RALLOC_SL];
-	uint64_t	used;		/* bytes out (rounded to units) */
-	uint32_t	nr_out;		/* ranges out */
+	uint32_t units; /* pool size in units */
+	unsigned int unit_shift;
+	uint32_t *tag;	       /* at a range's first and last unit: length | FREE */
+	uint32_t *next, *prev; /* free-list links, at a free range's first unit */
+	uint64_t *start;       /* bitmap: unit starts a range */
+	uint32_t fl_bitmap;
+	uint32_t sl_bitmap[LU2K_RALLOC_FL];
+	uint32_t head[LU2K_RALLOC_FL][LU2K_RALLOC_SL];
+	uint64_t used;	 /* bytes out (rounded to units) */
+	uint32_t nr_out; /* ranges out */
 };
 
 /* A pool of size bytes (a multiple of the unit, < 2^31 units). 0 or -EINVAL/-ENOMEM. */

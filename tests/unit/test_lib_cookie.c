@@ -20,8 +20,8 @@ static void test_issue_complete(void)
 	T_EQ(lu2k_cookies_get(&t, &again), -ENOSPC);
 	T_EQ(t.used, 4);
 	lu2k_cookies_put(&t, (uint32_t)s[1]);
-	T_EQ(lu2k_cookies_lookup(&t, c[1]), -EALREADY);	/* duplicate completion */
-	lu2k_cookies_put(&t, (uint32_t)s[1]);			/* harmless */
+	T_EQ(lu2k_cookies_lookup(&t, c[1]), -EALREADY); /* duplicate completion */
+	lu2k_cookies_put(&t, (uint32_t)s[1]);		/* harmless */
 	T_EQ(t.used, 3);
 	/* the slot comes back with a new cookie; the old one stays dead */
 	T_EQ(lu2k_cookies_get(&t, &again), s[1]);
@@ -39,9 +39,9 @@ static void test_forged(void)
 
 	T_EQ(lu2k_cookies_init(&t, 8), 0);
 	s = lu2k_cookies_get(&t, &c);
-	T_EQ(lu2k_cookies_lookup(&t, c + (1ULL << 32)), -ENOENT);	/* wrong generation */
-	T_EQ(lu2k_cookies_lookup(&t, (c & ~0xffffffffULL) | 8), -ENOENT);	/* slot past cap */
-	T_EQ(lu2k_cookies_lookup(&t, (uint64_t)(s + 1)), -ENOENT);	/* generation 0 */
+	T_EQ(lu2k_cookies_lookup(&t, c + (1ULL << 32)), -ENOENT);	  /* wrong generation */
+	T_EQ(lu2k_cookies_lookup(&t, (c & ~0xffffffffULL) | 8), -ENOENT); /* slot past cap */
+	T_EQ(lu2k_cookies_lookup(&t, (uint64_t)(s + 1)), -ENOENT);	  /* generation 0 */
 	T_EQ(lu2k_cookies_lookup(&t, ~0ULL), -ENOENT);
 	T_EQ(lu2k_cookies_lookup(&t, 0), -ENOENT);
 	T_ASSERT(lu2k_cookies_busy(&t, (uint32_t)s));

@@ -22,17 +22,17 @@ static void test_peer_and_total(void)
 	T_EQ(lu2k_credits_peer(&c, &a), pa);
 	T_EQ(lu2k_credits_take(&c, (uint32_t)pa), 0);
 	T_EQ(lu2k_credits_take(&c, (uint32_t)pa), 0);
-	T_EQ(lu2k_credits_take(&c, (uint32_t)pa), -EAGAIN);	/* peer_credits */
+	T_EQ(lu2k_credits_take(&c, (uint32_t)pa), -EAGAIN); /* peer_credits */
 	T_EQ(lu2k_credits_take(&c, (uint32_t)pb), 0);
-	T_EQ(lu2k_credits_take(&c, (uint32_t)pb), -EAGAIN);	/* credits */
+	T_EQ(lu2k_credits_take(&c, (uint32_t)pb), -EAGAIN); /* credits */
 	T_EQ(lu2k_credits_inflight(&c, &a), 2);
 	lu2k_credits_give(&c, (uint32_t)pa);
 	T_EQ(lu2k_credits_take(&c, (uint32_t)pb), 0);
 	T_EQ(lu2k_credits_inflight(&c, &b), 2);
 	lu2k_credits_give(&c, (uint32_t)pb);
 	lu2k_credits_give(&c, (uint32_t)pb);
-	lu2k_credits_give(&c, (uint32_t)pb);	/* one too many: ignored */
-	lu2k_credits_give(&c, 99);		/* no such peer: ignored */
+	lu2k_credits_give(&c, (uint32_t)pb); /* one too many: ignored */
+	lu2k_credits_give(&c, 99);	     /* no such peer: ignored */
 	T_EQ(c.inflight, 1);
 	lu2k_credits_fini(&c);
 }
@@ -56,7 +56,7 @@ static void test_many_peers(void)
 
 		snprintf(s, sizeof(s), "10.%d.%d.1@lu2k", i / 256, i % 256);
 		lu2k_nid_parse(s, &n);
-		T_EQ(lu2k_credits_peer(&c, &n), i);	/* stable across growth */
+		T_EQ(lu2k_credits_peer(&c, &n), i); /* stable across growth */
 		T_EQ(lu2k_credits_inflight(&c, &n), 1);
 	}
 	T_EQ(c.nr_peers, 5000);

@@ -11,17 +11,18 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-
 static int do_attach(struct fake *f)
 {
 	union {
-		struct cmsghdr	align;
-		char		buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
 	} u;
 	struct iovec iov = { .iov_base = &f->s, .iov_len = sizeof(f->s) };
 	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = u.buf,
+		.msg_controllen = sizeof(u.buf),
 	};
 	struct lu2k_attach_reply rep = { .magic = LU2K_REGION_MAGIC };
 	struct cmsghdr *c;
@@ -50,11 +51,13 @@ static int do_attach(struct fake *f)
 		}
 	}
 	close(memfd);
-	if (!rc && (lu2k_ring_bind(&f->tx, f->region, f->size, &f->s.tx, sizeof(struct lu2k_tx_desc)) ||
-		    lu2k_ring_bind(&f->cpl, f->region, f->size, &f->s.cpl, sizeof(struct lu2k_cpl_desc)) ||
-		    lu2k_ring_bind(&f->rx, f->region, f->size, &f->s.rx, sizeof(struct lu2k_rx_desc)) ||
-		    lu2k_ring_bind(&f->free, f->region, f->size, &f->s.free, sizeof(struct lu2k_free_desc)) ||
-		    lu2k_ring_bind(&f->evt, f->region, f->size, &f->s.evt, sizeof(struct lu2k_evt_desc))))
+	if (!rc &&
+	    (lu2k_ring_bind(&f->tx, f->region, f->size, &f->s.tx, sizeof(struct lu2k_tx_desc)) ||
+	     lu2k_ring_bind(&f->cpl, f->region, f->size, &f->s.cpl, sizeof(struct lu2k_cpl_desc)) ||
+	     lu2k_ring_bind(&f->rx, f->region, f->size, &f->s.rx, sizeof(struct lu2k_rx_desc)) ||
+	     lu2k_ring_bind(&f->free, f->region, f->size, &f->s.free,
+			    sizeof(struct lu2k_free_desc)) ||
+	     lu2k_ring_bind(&f->evt, f->region, f->size, &f->s.evt, sizeof(struct lu2k_evt_desc))))
 		rc = -EINVAL;
 	if (!rc)
 		rc = lu2k_ralloc_init(&f->rxa, f->s.rx_pool_size, 6);
@@ -191,7 +194,7 @@ static void *fake_main(void *arg)
 		int w = pump(f);
 
 		if (w < 0)
-			break;	/* FAKE_DIE: go away without completing the rest */
+			break; /* FAKE_DIE: go away without completing the rest */
 		if (w)
 			continue;
 		if (!lu2k_ring_cons_prepare_sleep(&f->tx))
@@ -201,7 +204,7 @@ static void *fake_main(void *arg)
 			ssize_t n = recv(f->cfd, buf, sizeof(buf), MSG_DONTWAIT);
 
 			if (n == 0)
-				break;	/* the library went away */
+				break; /* the library went away */
 		}
 		lu2k_ring_cons_awake(&f->tx);
 		lu2k_ring_cons_awake(&f->free);
@@ -229,8 +232,7 @@ int fake_start(struct fake *f, const char *path, enum fake_mode mode)
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	unlink(path);
 	f->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (f->lfd < 0 || bind(f->lfd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    listen(f->lfd, 4))
+	if (f->lfd < 0 || bind(f->lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(f->lfd, 4))
 		return -errno;
 	return pthread_create(&f->th, NULL, fake_main, f) ? -EAGAIN : 0;
 }

@@ -20,22 +20,22 @@
 enum fake_mode { FAKE_LOOP, FAKE_DIE, FAKE_MANUAL, FAKE_REJECT };
 
 struct fake {
-	char			path[108];
-	enum fake_mode		mode;
-	int			reject_status;		/* FAKE_REJECT: status to reply */
-	unsigned int		die_after, complete_n;	/* FAKE_DIE */
-	int			lfd, cfd;
-	pthread_t		th;
-	volatile int		stop;
-	volatile int		attached;
-	struct lu2k_setup	s;
-	void			*region;
-	size_t			size;
-	struct lu2k_ring	tx, cpl, rx, free, evt;
-	struct lu2k_ralloc	rxa;
+	char path[108];
+	enum fake_mode mode;
+	int reject_status;		    /* FAKE_REJECT: status to reply */
+	unsigned int die_after, complete_n; /* FAKE_DIE */
+	int lfd, cfd;
+	pthread_t th;
+	volatile int stop;
+	volatile int attached;
+	struct lu2k_setup s;
+	void *region;
+	size_t size;
+	struct lu2k_ring tx, cpl, rx, free, evt;
+	struct lu2k_ralloc rxa;
 	/* counters, read after fake_stop() (or in MANUAL mode) */
-	unsigned long		tx_seen, tx_bad, frees, bad_frees, rx_full;
-	int			attach_rc;
+	unsigned long tx_seen, tx_bad, frees, bad_frees, rx_full;
+	int attach_rc;
 };
 
 /* Listen on path and start the thread. 0 or -errno. */

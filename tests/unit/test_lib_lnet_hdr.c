@@ -34,17 +34,17 @@ static void test_nid4_bytes(void)
 		/* dest_nid: net (20 << 16 | 3), addr c0a80102, little-endian */
 		0x02, 0x01, 0xa8, 0xc0, 0x03, 0x00, 0x14, 0x00,
 		/* src_nid: 10.0.0.1@lu2k0 */
-		0x01, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x14, 0x00,
-		0x39, 0x30, 0x00, 0x00,	/* dest_pid 12345 */
-		0x01, 0x00, 0x00, 0x80,	/* src_pid */
-		0x01, 0x00, 0x00, 0x00,	/* type PUT */
-		0x00, 0x10, 0x00, 0x00,	/* payload_length 4096 */
-		0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11,	/* ack_wmd */
-		0x00, 0xff, 0xee, 0xdd, 0xcc, 0xbb, 0xaa, 0x99,
-		0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,	/* match_bits @48 */
-		0xa8, 0xa7, 0xa6, 0xa5, 0xa4, 0xa3, 0xa2, 0xa1,	/* hdr_data @56 */
-		0x04, 0x00, 0x00, 0x00,	/* ptl_index @64 */
-		0x10, 0x00, 0x00, 0x00,	/* offset @68 */
+		0x01, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x14, 0x00, 0x39, 0x30, 0x00,
+		0x00,						/* dest_pid 12345 */
+		0x01, 0x00, 0x00, 0x80,				/* src_pid */
+		0x01, 0x00, 0x00, 0x00,				/* type PUT */
+		0x00, 0x10, 0x00, 0x00,				/* payload_length 4096 */
+		0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, /* ack_wmd */
+		0x00, 0xff, 0xee, 0xdd, 0xcc, 0xbb, 0xaa, 0x99, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03,
+		0x02, 0x01,					/* match_bits @48 */
+		0xa8, 0xa7, 0xa6, 0xa5, 0xa4, 0xa3, 0xa2, 0xa1, /* hdr_data @56 */
+		0x04, 0x00, 0x00, 0x00,				/* ptl_index @64 */
+		0x10, 0x00, 0x00, 0x00,				/* offset @68 */
 	};
 	uint8_t buf[128];
 
@@ -98,7 +98,7 @@ static void test_roundtrip_all_types(void)
 
 		memset(&h.msg, 0, sizeof(h.msg));
 		h.type = t;
-		for (size_t i = 0; i < sizeof(h.msg); i++)	/* every field non-zero */
+		for (size_t i = 0; i < sizeof(h.msg); i++) /* every field non-zero */
 			((uint8_t *)&h.msg)[i] = (uint8_t)(i * 7 + t + 1);
 		/* padding inside the host struct does not travel: compare after a trip */
 		T_EQ(lu2k_lnet_hdr_encode(&h, buf, sizeof(buf)), 72);
@@ -140,23 +140,23 @@ static void test_nid16(void)
 
 	T_EQ(lu2k_lnet_hdr_size(&h), 96);
 	T_EQ(lu2k_lnet_hdr_encode(&h, buf, sizeof(buf)), 96);
-	T_EQ(buf[0], 12);		/* nid_size */
-	T_EQ(buf[1], LU2K_LND_TYPE);	/* nid_type */
-	T_EQ(buf[2], 0);		/* nid_num, big-endian */
+	T_EQ(buf[0], 12);	     /* nid_size */
+	T_EQ(buf[1], LU2K_LND_TYPE); /* nid_type */
+	T_EQ(buf[2], 0);	     /* nid_num, big-endian */
 	T_EQ(buf[3], 1);
-	T_EQ(buf[4], 0x20);		/* address, network order */
-	T_EQ(buf[20], 0);		/* src: IPv4, nid_size 0 */
+	T_EQ(buf[4], 0x20); /* address, network order */
+	T_EQ(buf[20], 0);   /* src: IPv4, nid_size 0 */
 	T_EQ(buf[24], 192);
 	T_EQ(buf[48], LU2K_LNET_MSG_PUT);
-	T_EQ(buf[56], 0x88);		/* union at 56 */
+	T_EQ(buf[56], 0x88); /* union at 56 */
 	T_EQ(lu2k_lnet_hdr_decode(buf, 96, &d), 0);
 	T_ASSERT(lu2k_nid_eq(&d.dest_nid, &h.dest_nid));
 	T_ASSERT(lu2k_nid_eq(&d.src_nid, &h.src_nid));
 	T_EQU(d.msg.put.hdr_data, h.msg.put.hdr_data);
-	buf[0] = 13;			/* bigger than an address can be */
+	buf[0] = 13; /* bigger than an address can be */
 	T_EQ(lu2k_lnet_hdr_decode(buf, 96, &d), -EINVAL);
 	buf[0] = 12;
-	buf[20 + 10] = 1;		/* IPv4 src with bytes past its address */
+	buf[20 + 10] = 1; /* IPv4 src with bytes past its address */
 	T_EQ(lu2k_lnet_hdr_decode(buf, 96, &d), -EINVAL);
 }
 
@@ -170,13 +170,13 @@ static void test_decode_rejects(void)
 	T_EQ(lu2k_lnet_hdr_decode(buf, 73, &d), -EINVAL);
 	T_EQ(lu2k_lnet_hdr_decode(buf, 0, &d), -EINVAL);
 	memcpy(bad, buf, 72);
-	bad[24] = 5;			/* unknown type */
+	bad[24] = 5; /* unknown type */
 	T_EQ(lu2k_lnet_hdr_decode(bad, 72, &d), -EINVAL);
 	memcpy(bad, buf, 72);
-	memset(bad, 0xff, 8);		/* LNET_NID_ANY as destination */
+	memset(bad, 0xff, 8); /* LNET_NID_ANY as destination */
 	T_EQ(lu2k_lnet_hdr_decode(bad, 72, &d), -EINVAL);
 	memcpy(bad, buf, 72);
-	bad[15] = 1;			/* top byte of the net set */
+	bad[15] = 1; /* top byte of the net set */
 	T_EQ(lu2k_lnet_hdr_decode(bad, 72, &d), -EINVAL);
 	/* random bytes never crash the decoder, and accepted ones re-encode alike */
 	srand(7);

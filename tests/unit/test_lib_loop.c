@@ -21,15 +21,15 @@
 #define MAXMSG 4096
 
 struct tctx {
-	unsigned char	done[MAXMSG];	/* completions per message id */
-	int		status[MAXMSG];
-	unsigned char	rxd[MAXMSG];	/* receptions per message id */
-	unsigned long	rx_bad;
-	int		keep;		/* on_rx keeps buffers */
+	unsigned char done[MAXMSG]; /* completions per message id */
+	int status[MAXMSG];
+	unsigned char rxd[MAXMSG]; /* receptions per message id */
+	unsigned long rx_bad;
+	int keep; /* on_rx keeps buffers */
 	struct lu2k_rx_msg kept[16];
-	int		nkept;
-	int		ups, downs, last_down;
-	unsigned long	evts;
+	int nkept;
+	int ups, downs, last_down;
+	unsigned long evts;
 };
 
 static char sock_path[108];
@@ -144,11 +144,11 @@ static int send_put(struct lu2k_ni *ni, const struct lu2k_nid *to, unsigned int 
 }
 
 /* Process until cond or the deadline (seconds). */
-#define WAIT_FOR(ni, cond, secs)                                           \
-	do {                                                               \
-		double t_end_ = now() + (secs);                            \
-		while (!(cond) && now() < t_end_)                          \
-			lu2k_ni_wait((ni), 20);                            \
+#define WAIT_FOR(ni, cond, secs)                  \
+	do {                                      \
+		double t_end_ = now() + (secs);   \
+		while (!(cond) && now() < t_end_) \
+			lu2k_ni_wait((ni), 20);   \
 	} while (0)
 
 static unsigned int count_done(const struct tctx *t, unsigned int n, int status)
@@ -191,8 +191,13 @@ static void test_loop(void)
 		i++;
 	}
 	WAIT_FOR(ni, count_done(&t, n, 0) == n, 20);
-	WAIT_FOR(ni, ({ unsigned int r = 0; for (unsigned int k = 0; k < n; k++) r += t.rxd[k];
-			r == n; }), 20);
+	WAIT_FOR(ni, ({
+			 unsigned int r = 0;
+			 for (unsigned int k = 0; k < n; k++)
+				 r += t.rxd[k];
+			 r == n;
+		 }),
+		 20);
 	for (i = 0; i < n; i++) {
 		T_EQ(t.done[i], 1);
 		T_EQ(t.status[i], 0);
@@ -205,7 +210,7 @@ static void test_loop(void)
 	T_EQU(st.inflight, 0);
 	T_EQU(st.tx_pool_used, 0);
 	T_EQU(st.bad_cpl + st.bad_cookie_dup + st.bad_cookie_unknown + st.bad_rx + st.bad_hdr, 0);
-	T_ASSERT(st.eagain_credits > 0);	/* 16 credits for 3000 messages: back-pressure */
+	T_ASSERT(st.eagain_credits > 0); /* 16 credits for 3000 messages: back-pressure */
 	lu2k_ni_close(ni);
 	fake_stop(&f);
 	T_EQ(f.tx_bad, 0);
@@ -229,7 +234,7 @@ static void test_send_checks(void)
 	T_EQ(lu2k_ni_open(&ni, &p), 0);
 	T_EQ(send_put(ni, lu2k_ni_nid(ni), 1, (256 << 10) + 1), -EMSGSIZE);
 	memset(&bad, 0, sizeof(bad));
-	T_EQ(send_put(ni, &bad, 1, 10), -EINVAL);	/* not a lu2k NID */
+	T_EQ(send_put(ni, &bad, 1, 10), -EINVAL); /* not a lu2k NID */
 	memset(&h, 0, sizeof(h));
 	h.dest_nid = h.src_nid = p.nid;
 	h.type = LU2K_LNET_MSG_GET;
@@ -296,16 +301,16 @@ static void test_hung_daemon(void)
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
 	lfd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
 	T_EQ(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	T_EQ(listen(lfd, 16), 0);	/* and never accept */
+	T_EQ(listen(lfd, 16), 0); /* and never accept */
 	params(&p, &t);
 	p.attach_timeout_ms = 200;
 	p.flags = LU2K_NI_RETRY;
 	t0 = now();
-	T_EQ(lu2k_ni_open(&ni, &p), 0);	/* the first try waits its 200 ms */
+	T_EQ(lu2k_ni_open(&ni, &p), 0); /* the first try waits its 200 ms */
 	T_ASSERT(now() - t0 < 1.0);
 	T_ASSERT(!lu2k_ni_attached(ni));
 	t0 = now();
-	while (now() - t0 < 1.5) {	/* several background tries meanwhile */
+	while (now() - t0 < 1.5) { /* several background tries meanwhile */
 		double t1 = now();
 
 		lu2k_ni_wait(ni, 10);
@@ -378,7 +383,7 @@ static void test_daemon_death(void)
 	WAIT_FOR(ni, count_done(&t, 40, 0) == 15, 5);
 	T_EQ(count_done(&t, 40, 0), 15);
 	for (i = 0; i < 12; i++)
-		T_EQ(t.done[i], 1);	/* still exactly once each */
+		T_EQ(t.done[i], 1); /* still exactly once each */
 	lu2k_ni_close(ni);
 	fake_stop(&f);
 }
@@ -443,10 +448,10 @@ static void test_hostile(void)
 	d3 = one_tx(ni, &f, &t, 3, 300);
 
 	fake_post_cpl(&f, d1.cookie, 0);
-	fake_post_cpl(&f, d1.cookie, 0);			/* duplicate */
-	fake_post_cpl(&f, d2.cookie ^ (1ULL << 40), 0);	/* forged generation */
-	fake_post_cpl(&f, 12345, 0);				/* never issued */
-	c = (struct lu2k_cpl_desc){ .cookie = d2.cookie, .status = 5 };	/* positive status */
+	fake_post_cpl(&f, d1.cookie, 0);				/* duplicate */
+	fake_post_cpl(&f, d2.cookie ^ (1ULL << 40), 0);			/* forged generation */
+	fake_post_cpl(&f, 12345, 0);					/* never issued */
+	c = (struct lu2k_cpl_desc){ .cookie = d2.cookie, .status = 5 }; /* positive status */
 	fake_post_raw_cpl(&f, &c);
 	c = (struct lu2k_cpl_desc){ .cookie = d2.cookie, .reserved = 1 };
 	fake_post_raw_cpl(&f, &c);
@@ -464,22 +469,22 @@ static void test_hostile(void)
 	lu2k_ni_process(ni);
 	T_EQ(t.rxd[2], 1);
 	T_EQ(t.nkept, 1);
-	fake_post_rx(&f, &rx);					/* overlaps a held buffer */
+	fake_post_rx(&f, &rx); /* overlaps a held buffer */
 	bad = rx;
-	bad.buf_off = f.s.tx_pool_off;				/* in the TX pool */
+	bad.buf_off = f.s.tx_pool_off; /* in the TX pool */
 	fake_post_rx(&f, &bad);
 	bad = rx;
-	bad.alloc_len = (uint32_t)f.s.rx_pool_size;		/* runs past the pool */
+	bad.alloc_len = (uint32_t)f.s.rx_pool_size; /* runs past the pool */
 	bad.buf_off += 64;
 	fake_post_rx(&f, &bad);
 	bad = rx;
-	bad.src.type = 3;					/* not a lu2k NID */
+	bad.src.type = 3; /* not a lu2k NID */
 	fake_post_rx(&f, &bad);
 	bad = rx;
 	bad.reserved[1] = 1;
 	fake_post_rx(&f, &bad);
 	bad = rx;
-	bad.payload_len = bad.alloc_len;			/* hdr + payload > alloc */
+	bad.payload_len = bad.alloc_len; /* hdr + payload > alloc */
 	fake_post_rx(&f, &bad);
 	lu2k_ni_process(ni);
 	lu2k_ni_stats(ni, &st);
@@ -488,7 +493,7 @@ static void test_hostile(void)
 
 	/* a well-placed RX whose LNet header lies: freed back, not delivered */
 	T_EQ(fake_make_rx(&f, &d3, &rx), 0);
-	((uint8_t *)f.region)[rx.buf_off + 28] ^= 1;		/* payload_length */
+	((uint8_t *)f.region)[rx.buf_off + 28] ^= 1; /* payload_length */
 	fake_post_rx(&f, &rx);
 	lu2k_ni_process(ni);
 	lu2k_ni_stats(ni, &st);

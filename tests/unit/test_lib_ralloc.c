@@ -6,8 +6,8 @@
 #include "lib/ralloc.h"
 #include "../t.h"
 
-#define UNIT	256
-#define POOL	(4ULL << 20)
+#define UNIT 256
+#define POOL (4ULL << 20)
 
 static void test_basic(void)
 {
@@ -15,18 +15,18 @@ static void test_basic(void)
 	int64_t o1, o2, o3;
 
 	T_EQ(lu2k_ralloc_init(&a, POOL, 8), 0);
-	o1 = lu2k_ralloc_alloc(&a, 0);		/* empty message still gets a unit */
+	o1 = lu2k_ralloc_alloc(&a, 0); /* empty message still gets a unit */
 	o2 = lu2k_ralloc_alloc(&a, 72 + 64);
 	o3 = lu2k_ralloc_alloc(&a, 1 << 20);
 	T_ASSERT(o1 >= 0 && o2 >= 0 && o3 >= 0);
 	T_EQU(lu2k_ralloc_size(&a, (uint64_t)o1), UNIT);
 	T_EQU(lu2k_ralloc_size(&a, (uint64_t)o3), 1 << 20);
-	T_EQU(lu2k_ralloc_size(&a, (uint64_t)o3 + UNIT), 0);	/* not a start */
+	T_EQU(lu2k_ralloc_size(&a, (uint64_t)o3 + UNIT), 0); /* not a start */
 	T_EQ(lu2k_ralloc_free(&a, (uint64_t)o3 + UNIT), -EINVAL);
 	T_EQ(lu2k_ralloc_free(&a, (uint64_t)o2), 0);
-	T_EQ(lu2k_ralloc_free(&a, (uint64_t)o2), -EINVAL);	/* double free */
-	T_EQ(lu2k_ralloc_free(&a, POOL), -EINVAL);		/* out of the pool */
-	T_EQ(lu2k_ralloc_free(&a, 3), -EINVAL);			/* unaligned */
+	T_EQ(lu2k_ralloc_free(&a, (uint64_t)o2), -EINVAL); /* double free */
+	T_EQ(lu2k_ralloc_free(&a, POOL), -EINVAL);	   /* out of the pool */
+	T_EQ(lu2k_ralloc_free(&a, 3), -EINVAL);		   /* unaligned */
 	T_EQ(lu2k_ralloc_free(&a, (uint64_t)o1), 0);
 	T_EQ(lu2k_ralloc_free(&a, (uint64_t)o3), 0);
 	T_EQ(a.nr_out, 0);
@@ -45,8 +45,11 @@ static void test_basic(void)
 static void test_random_vs_model(void)
 {
 	enum { MAXOUT = 512 };
-	static uint8_t owner[POOL / UNIT];	/* 0 free, else 1 + index of the range */
-	struct { int64_t off; uint64_t len; } out[MAXOUT];
+	static uint8_t owner[POOL / UNIT]; /* 0 free, else 1 + index of the range */
+	struct {
+		int64_t off;
+		uint64_t len;
+	} out[MAXOUT];
 	struct lu2k_ralloc a;
 	int nout = 0, fails = 0;
 
@@ -64,7 +67,8 @@ static void test_random_vs_model(void)
 				continue;
 			}
 			T_ASSERT(off >= 0 && (uint64_t)off + len <= POOL && off % UNIT == 0);
-			for (uint64_t u = (uint64_t)off / UNIT; u < ((uint64_t)off + len + UNIT - 1) / UNIT; u++) {
+			for (uint64_t u = (uint64_t)off / UNIT;
+			     u < ((uint64_t)off + len + UNIT - 1) / UNIT; u++) {
 				T_EQ(owner[u], 0);
 				owner[u] = 1;
 			}
@@ -85,7 +89,7 @@ static void test_random_vs_model(void)
 	while (nout)
 		T_EQ(lu2k_ralloc_free(&a, (uint64_t)out[--nout].off), 0);
 	T_EQ(a.used, 0);
-	T_EQ(lu2k_ralloc_alloc(&a, POOL), 0);	/* no fragments left behind */
+	T_EQ(lu2k_ralloc_alloc(&a, POOL), 0); /* no fragments left behind */
 	T_ASSERT(fails < 200000);
 	lu2k_ralloc_fini(&a);
 }

@@ -58,7 +58,8 @@ static void test_lines(void)
 	struct perf_opts o;
 
 	T_EQ(parse(&o, "client --nid 10.0.0.1@lu2k --socket /s --peer 10.0.0.2@lu2k bulk "
-		      "--size 64K --concurrency 4 --count 100 --json"), 0);
+		       "--size 64K --concurrency 4 --count 100 --json"),
+	     0);
 	T_EQ(o.mode, PERF_BULK);
 	T_EQU(o.size, 65536);
 	T_EQ(o.concurrency, 4);
@@ -73,18 +74,18 @@ static void test_lines(void)
 	T_EQ(parse(&o, "client ping --nid 10.0.0.1@lu2k --peer 10.0.0.2@lu2k --time 2s"), 0);
 	T_EQU(o.time_ns, 2000000000ULL);
 	T_EQ(parse(&o, "client --nid 10.0.0.1@lu2k --peer 10.0.0.2@lu2k stream --rate 20mbit "
-		      "--fps 25 --deadline 200ms"), 0);
+		       "--fps 25 --deadline 200ms"),
+	     0);
 	T_EQ(o.mode, PERF_STREAM);
 	T_EQU(o.rate_bps / 8 / o.fps, 100000);
 	T_EQ(parse(&o, "server --nid 10.0.0.2@lu2k --time 3s"), 0);
 	T_ASSERT(o.server);
 	/* refused */
-	T_EQ(parse(&o, "client --nid 10.0.0.1@lu2k bulk"), -EINVAL);		/* no --peer */
+	T_EQ(parse(&o, "client --nid 10.0.0.1@lu2k bulk"), -EINVAL); /* no --peer */
 	T_EQ(parse(&o, "client --nid 10.0.0.1@lu2k --peer 10.0.0.2@lu2k"), -EINVAL);
 	T_EQ(parse(&o, "client --nid 10.0.0.1@lu2k --peer 10.0.0.2@lu2k dance"), -EINVAL);
 	T_EQ(parse(&o, "client --nid 10.0.0.1@tcp --peer 10.0.0.2@lu2k bulk"), -EINVAL);
-	T_EQ(parse(&o, "client --nid 10.0.0.1@lu2k --peer 10.0.0.2@lu2k bulk --size 5M"),
-	     -EINVAL);
+	T_EQ(parse(&o, "client --nid 10.0.0.1@lu2k --peer 10.0.0.2@lu2k bulk --size 5M"), -EINVAL);
 	T_EQ(parse(&o, "client --nid 10.0.0.1@lu2k --peer 10.0.0.2@lu2k bulk --concurrency 0"),
 	     -EINVAL);
 	T_EQ(parse(&o, "server --nid 10.0.0.2@lu2k extra"), -EINVAL);

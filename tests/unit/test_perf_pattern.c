@@ -22,10 +22,10 @@ static void test_detects(void)
 	static uint8_t buf[4096], other[4096];
 
 	perf_pattern_fill(buf, sizeof(buf), 7, 100);
-	T_EQ(perf_pattern_check(buf, sizeof(buf), 7, 101), 0);	/* another message */
-	T_EQ(perf_pattern_check(buf, sizeof(buf), 8, 100), 0);	/* another seed */
+	T_EQ(perf_pattern_check(buf, sizeof(buf), 7, 101), 0); /* another message */
+	T_EQ(perf_pattern_check(buf, sizeof(buf), 8, 100), 0); /* another seed */
 	for (size_t i = 0; i < sizeof(buf); i += 97) {
-		buf[i] ^= 0x10;				/* one flipped bit */
+		buf[i] ^= 0x10; /* one flipped bit */
 		T_EQ(perf_pattern_check(buf, sizeof(buf), 7, 100), (long)i);
 		buf[i] ^= 0x10;
 	}
@@ -49,7 +49,7 @@ static void test_not_constant(void)
 	perf_pattern_fill(buf, sizeof(buf), 1, 2);
 	for (size_t i = 0; i < sizeof(buf); i++)
 		hist[buf[i]]++;
-	for (int i = 0; i < 256; i++)	/* about 256 each; no byte value missing or dominant */
+	for (int i = 0; i < 256; i++) /* about 256 each; no byte value missing or dominant */
 		T_ASSERT(hist[i] > 128 && hist[i] < 512);
 }
 

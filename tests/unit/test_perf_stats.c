@@ -25,7 +25,7 @@ static void test_buckets(void)
 	for (uint64_t v = 0; v < 128; v++)
 		T_EQ(perf_hist_bucket(v), v);
 	T_EQ(perf_hist_bucket(128), 128);
-	T_EQ(perf_hist_bucket(129), 128);	/* width 2 from here */
+	T_EQ(perf_hist_bucket(129), 128); /* width 2 from here */
 	T_EQ(perf_hist_bucket(130), 129);
 	T_EQ(perf_hist_bucket(256), 192);
 	T_ASSERT(perf_hist_bucket(UINT64_MAX) < PERF_HIST_BUCKETS);
@@ -45,14 +45,14 @@ static void test_uniform(void)
 	int bad = 0;
 
 	perf_hist_init(&h);
-	T_EQ(perf_hist_pct(&h, 50), 0);		/* empty */
-	for (uint64_t v = 1; v <= 100000; v++)	/* 1 .. 100000 ns */
+	T_EQ(perf_hist_pct(&h, 50), 0);	       /* empty */
+	for (uint64_t v = 1; v <= 100000; v++) /* 1 .. 100000 ns */
 		perf_hist_add(&h, v * 1000);
 	near(perf_hist_pct(&h, 50), 50000000, &bad);
 	near(perf_hist_pct(&h, 90), 90000000, &bad);
 	near(perf_hist_pct(&h, 99), 99000000, &bad);
 	T_EQ(bad, 0);
-	T_EQU(perf_hist_pct(&h, 100), 100000000);	/* the max is exact */
+	T_EQU(perf_hist_pct(&h, 100), 100000000); /* the max is exact */
 	T_EQU(h.min, 1000);
 	T_EQU(h.max, 100000000);
 	T_ASSERT(perf_hist_mean(&h) > 50000499 && perf_hist_mean(&h) < 50000501);

@@ -65,7 +65,7 @@ static void finish(struct cli *c, struct cli_msg *m, int why)
 	} else if (m->cpl_done && m->cpl_status) {
 		c->failed++;
 	} else if (why == -ETIMEDOUT) {
-		c->lost++;	/* delivered, but the answer never came */
+		c->lost++; /* delivered, but the answer never came */
 	} else if (m->corrupt) {
 		c->corrupt++;
 	} else {
@@ -88,7 +88,7 @@ static void on_cpl(struct lu2k_ni *ni, void *ctx, int status, void *arg)
 	struct cli_msg *m = slot_of(c, (uint64_t)(uintptr_t)ctx);
 
 	if (!m) {
-		c->stray++;	/* finished already (timed out) */
+		c->stray++; /* finished already (timed out) */
 		return;
 	}
 	m->cpl_done = true;
@@ -138,8 +138,8 @@ static void on_state(struct lu2k_ni *ni, bool up, int status, void *arg)
 	lu2k_ni_stats(ni, &st);
 	if (!c->o->quiet)
 		fprintf(stderr, "lu2k-perf: %s lu2kd%s%s (%llu messages failed with ECONNRESET)\n",
-			up ? "re-attached to" : "lost", up ? "" : ": ",
-			up ? "" : strerror(-status), (unsigned long long)st.reset_cpls);
+			up ? "re-attached to" : "lost", up ? "" : ": ", up ? "" : strerror(-status),
+			(unsigned long long)st.reset_cpls);
 }
 
 /* Send message id of size bytes (belonging to frame). 0, -EAGAIN or a fatal -errno. */
@@ -154,7 +154,7 @@ static int send_one(struct cli *c, uint32_t size, uint32_t frame)
 	int hl, rc;
 
 	if (m->busy)
-		return -EAGAIN;		/* a very old message still holds the slot */
+		return -EAGAIN; /* a very old message still holds the slot */
 	memset(&h, 0, sizeof(h));
 	if (o->mode == PERF_BULK || o->mode == PERF_STREAM) {
 		h.type = LU2K_LNET_MSG_PUT;
@@ -175,7 +175,7 @@ static int send_one(struct cli *c, uint32_t size, uint32_t frame)
 	hl = perf_build_hdr(hb, &o->peer, &o->nid, &h);
 	if (hl < 0)
 		return hl;
-	m->t_send = perf_now_ns();	/* before the send: a fast answer lands in process() */
+	m->t_send = perf_now_ns(); /* before the send: a fast answer lands in process() */
 	rc = lu2k_send_fill(c->ni, &o->peer, NULL, hb, (size_t)hl,
 			    h.type == LU2K_LNET_MSG_PUT ? size : 0, fill_pattern, &f, 0,
 			    (void *)(uintptr_t)id);

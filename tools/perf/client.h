@@ -5,48 +5,48 @@
 
 #include "perf.h"
 
-#define CLI_SLOTS	(1U << 16)	/* messages in flight, by id */
-#define CLI_FRAMES	(1U << 12)	/* stream frames in flight, by frame number */
+#define CLI_SLOTS  (1U << 16) /* messages in flight, by id */
+#define CLI_FRAMES (1U << 12) /* stream frames in flight, by frame number */
 
 struct cli_msg {
-	uint64_t	id;
-	uint64_t	t_send;
-	uint64_t	t_answer;
-	uint32_t	size;
-	uint32_t	frame;
-	bool		busy, cpl_done, answered;
-	int		cpl_status;
-	bool		corrupt;
+	uint64_t id;
+	uint64_t t_send;
+	uint64_t t_answer;
+	uint32_t size;
+	uint32_t frame;
+	bool busy, cpl_done, answered;
+	int cpl_status;
+	bool corrupt;
 };
 
 struct cli_frame {
-	uint64_t	due;
-	uint64_t	last_answer;
-	uint32_t	left;		/* messages not finished */
-	uint32_t	unsent;		/* messages not sent yet */
-	bool		busy, failed;
+	uint64_t due;
+	uint64_t last_answer;
+	uint32_t left;	 /* messages not finished */
+	uint32_t unsent; /* messages not sent yet */
+	bool busy, failed;
 };
 
 struct cli {
-	const struct perf_opts	*o;
-	struct lu2k_ni		*ni;
-	uint64_t		seed;
-	struct cli_msg		*slots;
-	struct cli_frame	*frames;
-	uint64_t		next_id, oldest_id;
-	uint64_t		sent, ok, failed, corrupt, lost, stray;
-	uint64_t		bytes_ok, inflight;
-	int			fatal;		/* lu2k_send's error that stopped us */
-	bool			stop_sending;
-	struct perf_hist	lat;		/* ns: message round trip, or frame delivery */
-	uint64_t		t0, t_last;
+	const struct perf_opts *o;
+	struct lu2k_ni *ni;
+	uint64_t seed;
+	struct cli_msg *slots;
+	struct cli_frame *frames;
+	uint64_t next_id, oldest_id;
+	uint64_t sent, ok, failed, corrupt, lost, stray;
+	uint64_t bytes_ok, inflight;
+	int fatal; /* lu2k_send's error that stopped us */
+	bool stop_sending;
+	struct perf_hist lat; /* ns: message round trip, or frame delivery */
+	uint64_t t0, t_last;
 	/* stream */
-	uint64_t		frame_bytes;
-	uint32_t		frame_msgs;
-	uint64_t		next_frame, frames_sent, frames_done;
-	uint64_t		frames_ontime, frames_late, frames_lost;
+	uint64_t frame_bytes;
+	uint32_t frame_msgs;
+	uint64_t next_frame, frames_sent, frames_done;
+	uint64_t frames_ontime, frames_late, frames_lost;
 	/* progress */
-	uint64_t		last_ok, last_bytes;
+	uint64_t last_ok, last_bytes;
 };
 
 void cli_progress(struct cli *c, uint64_t now);

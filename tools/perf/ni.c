@@ -43,7 +43,7 @@ int perf_build_hdr(uint8_t *buf, const struct lu2k_nid *dst, const struct lu2k_n
 
 	x.dest_nid = *dst;
 	x.src_nid = *src;
-	x.dest_pid = 12345;		/* LNET_PID_LUSTRE */
+	x.dest_pid = 12345; /* LNET_PID_LUSTRE */
 	x.src_pid = 12345;
 	return lu2k_lnet_hdr_encode(&x, buf, LU2K_HDR_MAX);
 }

@@ -14,39 +14,43 @@
 void perf_usage(FILE *f)
 {
 	fprintf(f,
-"usage: lu2k-perf server --nid NID [--socket PATH] [--time T] [--json]\n"
-"       lu2k-perf client --nid NID --peer NID [--socket PATH] MODE [options]\n"
-"\n"
-"The LNet-selftest of lu2k: a client and a server over liblu2k, each attached\n"
-"to its own lu2kd. Every payload is verified; exit status 0 only if every\n"
-"message completed and checked out.\n"
-"\n"
-"modes:\n"
-"  bulk     PUT of --size bytes, --concurrency in flight; the server checks and ACKs\n"
-"  get      GET/REPLY of --size bytes; the client checks\n"
-"  ping     small GET/REPLY round trips (default 64 B, concurrency 1): latency\n"
-"  stream   constant bit rate in frames (--rate, --fps), each due within --deadline\n"
-"\n"
-"options:\n"
-"  --nid NID           this interface (e.g. 192.0.2.1@lu2k)\n"
-"  --peer NID          the server's NID (client)\n"
-"  --socket PATH       lu2kd's channel socket (default " LU2K_DEFAULT_SOCKET ")\n"
-"  --size N            bytes per message: 4096, 64K, 1M, up to 4M (default 1M; ping 64)\n"
-"  --concurrency N     messages in flight (default 8; ping 1)\n"
-"  --count N           messages (frames for stream) to send\n"
-"  --time T            run for T (10s, 500ms, 2m); default 10s unless --count\n"
-"  --rate R            stream bit rate: 20mbit, 1gbit, 500kbit (default 20mbit)\n"
-"  --fps N             stream frames per second (default 25)\n"
-"  --deadline T        stream: a frame is late after T (default 200ms)\n"
-"  --msg-size N        stream: largest message of a frame (default 1M)\n"
-"  --timeout T         a message with no answer after T is lost (default 30s)\n"
-"  --attach-wait T     wait for lu2kd to accept the attach (default 5s)\n"
-"  --seed N            payload seed (default random)\n"
-"  --tx-pool MB, --rx-pool MB, --peer-credits N, --credits N   liblu2k sizes\n"
-"  --progress          a progress line every second (default: when stdout is a tty)\n"
-"  --json              the summary as one JSON object on stdout\n"
-"  -q, --quiet         no progress, summary only\n"
-"  -h, --help\n");
+		"usage: lu2k-perf server --nid NID [--socket PATH] [--time T] [--json]\n"
+		"       lu2k-perf client --nid NID --peer NID [--socket PATH] MODE [options]\n"
+		"\n"
+		"The LNet-selftest of lu2k: a client and a server over liblu2k, each attached\n"
+		"to its own lu2kd. Every payload is verified; exit status 0 only if every\n"
+		"message completed and checked out.\n"
+		"\n"
+		"modes:\n"
+		"  bulk     PUT of --size bytes, --concurrency in flight; the server checks and "
+		"ACKs\n"
+		"  get      GET/REPLY of --size bytes; the client checks\n"
+		"  ping     small GET/REPLY round trips (default 64 B, concurrency 1): latency\n"
+		"  stream   constant bit rate in frames (--rate, --fps), each due within "
+		"--deadline\n"
+		"\n"
+		"options:\n"
+		"  --nid NID           this interface (e.g. 192.0.2.1@lu2k)\n"
+		"  --peer NID          the server's NID (client)\n"
+		"  --socket PATH       lu2kd's channel socket (default " LU2K_DEFAULT_SOCKET ")\n"
+		"  --size N            bytes per message: 4096, 64K, 1M, up to 4M (default 1M; "
+		"ping 64)\n"
+		"  --concurrency N     messages in flight (default 8; ping 1)\n"
+		"  --count N           messages (frames for stream) to send\n"
+		"  --time T            run for T (10s, 500ms, 2m); default 10s unless --count\n"
+		"  --rate R            stream bit rate: 20mbit, 1gbit, 500kbit (default 20mbit)\n"
+		"  --fps N             stream frames per second (default 25)\n"
+		"  --deadline T        stream: a frame is late after T (default 200ms)\n"
+		"  --msg-size N        stream: largest message of a frame (default 1M)\n"
+		"  --timeout T         a message with no answer after T is lost (default 30s)\n"
+		"  --attach-wait T     wait for lu2kd to accept the attach (default 5s)\n"
+		"  --seed N            payload seed (default random)\n"
+		"  --tx-pool MB, --rx-pool MB, --peer-credits N, --credits N   liblu2k sizes\n"
+		"  --progress          a progress line every second (default: when stdout is a "
+		"tty)\n"
+		"  --json              the summary as one JSON object on stdout\n"
+		"  -q, --quiet         no progress, summary only\n"
+		"  -h, --help\n");
 }
 
 int perf_parse_size(const char *s, uint64_t *out)
@@ -63,10 +67,20 @@ int perf_parse_size(const char *s, uint64_t *out)
 		return -EINVAL;
 	if (*end) {
 		switch (*end) {
-		case 'k': case 'K': mul = 1ULL << 10; break;
-		case 'm': case 'M': mul = 1ULL << 20; break;
-		case 'g': case 'G': mul = 1ULL << 30; break;
-		default: return -EINVAL;
+		case 'k':
+		case 'K':
+			mul = 1ULL << 10;
+			break;
+		case 'm':
+		case 'M':
+			mul = 1ULL << 20;
+			break;
+		case 'g':
+		case 'G':
+			mul = 1ULL << 30;
+			break;
+		default:
+			return -EINVAL;
 		}
 		end++;
 		if (*end == 'i')
@@ -142,23 +156,52 @@ int perf_parse_rate(const char *s, uint64_t *bps)
 }
 
 enum {
-	O_NID = 256, O_PEER, O_SOCKET, O_SIZE, O_CONC, O_COUNT, O_TIME, O_RATE, O_FPS,
-	O_DEADLINE, O_MSGSIZE, O_TIMEOUT, O_ATTACH, O_SEED, O_JSON, O_PROGRESS, O_TXPOOL,
-	O_RXPOOL, O_PCRED, O_CRED,
+	O_NID = 256,
+	O_PEER,
+	O_SOCKET,
+	O_SIZE,
+	O_CONC,
+	O_COUNT,
+	O_TIME,
+	O_RATE,
+	O_FPS,
+	O_DEADLINE,
+	O_MSGSIZE,
+	O_TIMEOUT,
+	O_ATTACH,
+	O_SEED,
+	O_JSON,
+	O_PROGRESS,
+	O_TXPOOL,
+	O_RXPOOL,
+	O_PCRED,
+	O_CRED,
 };
 
 static const struct option longopts[] = {
-	{ "nid", 1, NULL, O_NID }, { "peer", 1, NULL, O_PEER },
-	{ "socket", 1, NULL, O_SOCKET }, { "size", 1, NULL, O_SIZE },
-	{ "concurrency", 1, NULL, O_CONC }, { "count", 1, NULL, O_COUNT },
-	{ "time", 1, NULL, O_TIME }, { "rate", 1, NULL, O_RATE }, { "fps", 1, NULL, O_FPS },
-	{ "deadline", 1, NULL, O_DEADLINE }, { "msg-size", 1, NULL, O_MSGSIZE },
-	{ "timeout", 1, NULL, O_TIMEOUT }, { "attach-wait", 1, NULL, O_ATTACH },
-	{ "seed", 1, NULL, O_SEED }, { "json", 0, NULL, O_JSON },
-	{ "progress", 0, NULL, O_PROGRESS }, { "quiet", 0, NULL, 'q' },
-	{ "tx-pool", 1, NULL, O_TXPOOL }, { "rx-pool", 1, NULL, O_RXPOOL },
-	{ "peer-credits", 1, NULL, O_PCRED }, { "credits", 1, NULL, O_CRED },
-	{ "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	{ "nid", 1, NULL, O_NID },
+	{ "peer", 1, NULL, O_PEER },
+	{ "socket", 1, NULL, O_SOCKET },
+	{ "size", 1, NULL, O_SIZE },
+	{ "concurrency", 1, NULL, O_CONC },
+	{ "count", 1, NULL, O_COUNT },
+	{ "time", 1, NULL, O_TIME },
+	{ "rate", 1, NULL, O_RATE },
+	{ "fps", 1, NULL, O_FPS },
+	{ "deadline", 1, NULL, O_DEADLINE },
+	{ "msg-size", 1, NULL, O_MSGSIZE },
+	{ "timeout", 1, NULL, O_TIMEOUT },
+	{ "attach-wait", 1, NULL, O_ATTACH },
+	{ "seed", 1, NULL, O_SEED },
+	{ "json", 0, NULL, O_JSON },
+	{ "progress", 0, NULL, O_PROGRESS },
+	{ "quiet", 0, NULL, 'q' },
+	{ "tx-pool", 1, NULL, O_TXPOOL },
+	{ "rx-pool", 1, NULL, O_RXPOOL },
+	{ "peer-credits", 1, NULL, O_PCRED },
+	{ "credits", 1, NULL, O_CRED },
+	{ "help", 0, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
 };
 
 static int bad(const char *opt, const char *val)
@@ -329,7 +372,7 @@ int perf_parse_args(int argc, char **argv, struct perf_opts *o)
 			perf_usage(stdout);
 			return 1;
 		default:
-			return -EINVAL;	/* getopt said why */
+			return -EINVAL; /* getopt said why */
 		}
 	}
 	if (!o->have_nid) {

@@ -63,15 +63,14 @@ long perf_pattern_check(const void *buf, size_t len, uint64_t seed, uint64_t id)
 			goto find;
 	}
 	return -1;
-find:
-	{
-		uint8_t want[8];
+find : {
+	uint8_t want[8];
 
-		v = to_le(word(key, w));
-		memcpy(want, &v, 8);
-		for (size_t i = 0; i < 8 && w * 8 + i < len; i++)
-			if (p[w * 8 + i] != want[i])
-				return (long)(w * 8 + i);
-	}
+	v = to_le(word(key, w));
+	memcpy(want, &v, 8);
+	for (size_t i = 0; i < 8 && w * 8 + i < len; i++)
+		if (p[w * 8 + i] != want[i])
+			return (long)(w * 8 + i);
+}
 	return (long)(w * 8);
 }

@@ -28,36 +28,36 @@
 #include "lib/lu2k.h"
 #include "stats.h"
 
-#define PERF_PORTAL	42
-#define PERF_BAD_MLEN	0xffffffffU
+#define PERF_PORTAL   42
+#define PERF_BAD_MLEN 0xffffffffU
 
 enum perf_mode { PERF_BULK, PERF_GET, PERF_PING, PERF_STREAM };
 
 struct perf_opts {
-	bool		server;
-	enum perf_mode	mode;
-	struct lu2k_nid	nid, peer;
-	bool		have_nid, have_peer;
-	const char	*socket;
-	uint64_t	size;		/* bytes per message (bulk/get/ping) */
-	unsigned int	concurrency;
-	uint64_t	count;		/* messages (frames for stream); 0 = by time */
-	uint64_t	time_ns;	/* run time; 0 = by count */
-	uint64_t	rate_bps;	/* stream */
-	unsigned int	fps;
-	uint64_t	deadline_ns;
-	uint64_t	msg_size;	/* stream: largest message of a frame */
-	uint64_t	timeout_ns;	/* no answer after this = lost */
-	uint64_t	attach_wait_ns;
-	uint64_t	seed;
-	bool		json, progress, quiet;
-	uint32_t	tx_pool_mb, rx_pool_mb, peer_credits, credits;
+	bool server;
+	enum perf_mode mode;
+	struct lu2k_nid nid, peer;
+	bool have_nid, have_peer;
+	const char *socket;
+	uint64_t size; /* bytes per message (bulk/get/ping) */
+	unsigned int concurrency;
+	uint64_t count;	   /* messages (frames for stream); 0 = by time */
+	uint64_t time_ns;  /* run time; 0 = by count */
+	uint64_t rate_bps; /* stream */
+	unsigned int fps;
+	uint64_t deadline_ns;
+	uint64_t msg_size;   /* stream: largest message of a frame */
+	uint64_t timeout_ns; /* no answer after this = lost */
+	uint64_t attach_wait_ns;
+	uint64_t seed;
+	bool json, progress, quiet;
+	uint32_t tx_pool_mb, rx_pool_mb, peer_credits, credits;
 };
 
 /* opts.c */
-int perf_parse_size(const char *s, uint64_t *out);	/* 4096, 4K, 1M, 1G (binary) */
-int perf_parse_time(const char *s, uint64_t *ns);	/* 10s, 200ms, 50us, 2m, 1.5s */
-int perf_parse_rate(const char *s, uint64_t *bps);	/* 20mbit, 1gbit, 500kbit, 1000 */
+int perf_parse_size(const char *s, uint64_t *out); /* 4096, 4K, 1M, 1G (binary) */
+int perf_parse_time(const char *s, uint64_t *ns);  /* 10s, 200ms, 50us, 2m, 1.5s */
+int perf_parse_rate(const char *s, uint64_t *bps); /* 20mbit, 1gbit, 500kbit, 1000 */
 /* argv -> opts. 0, 1 (help printed) or -EINVAL (message printed). */
 int perf_parse_args(int argc, char **argv, struct perf_opts *o);
 void perf_usage(FILE *f);

@@ -13,8 +13,8 @@ void cli_progress(struct cli *c, uint64_t now)
 	FILE *f = c->o->json ? stderr : stdout;
 	double secs = (double)(now - c->t0) / 1e9;
 
-	fprintf(f, "%6.1fs  %llu ok  %.3f Gbit/s  %llu msg/s  errors %llu  in flight %llu",
-		secs, (unsigned long long)c->ok, (double)(c->bytes_ok - c->last_bytes) * 8 / 1e9,
+	fprintf(f, "%6.1fs  %llu ok  %.3f Gbit/s  %llu msg/s  errors %llu  in flight %llu", secs,
+		(unsigned long long)c->ok, (double)(c->bytes_ok - c->last_bytes) * 8 / 1e9,
 		(unsigned long long)(c->ok - c->last_ok),
 		(unsigned long long)(c->failed + c->corrupt + c->lost),
 		(unsigned long long)c->inflight);
@@ -68,8 +68,8 @@ int cli_report(struct cli *c)
 		if (o->mode == PERF_STREAM)
 			printf("\"stream\":{\"rate_bps\":%llu,\"fps\":%u,\"deadline_ms\":%.1f,"
 			       "\"frames\":%llu,\"on_time\":%llu,\"late\":%llu,\"lost\":%llu},",
-			       (unsigned long long)o->rate_bps, o->fps, (double)o->deadline_ns / 1e6,
-			       (unsigned long long)c->frames_done,
+			       (unsigned long long)o->rate_bps, o->fps,
+			       (double)o->deadline_ns / 1e6, (unsigned long long)c->frames_done,
 			       (unsigned long long)c->frames_ontime,
 			       (unsigned long long)c->frames_late,
 			       (unsigned long long)c->frames_lost);
@@ -86,22 +86,25 @@ int cli_report(struct cli *c)
 	}
 	if (o->mode == PERF_STREAM)
 		printf("lu2k-perf stream: %s -> %s, %.1f Mbit/s, %u fps, frames of %llu bytes in "
-		       "%u messages\n", a, b, (double)o->rate_bps / 1e6, o->fps,
-		       (unsigned long long)c->frame_bytes, c->frame_msgs);
+		       "%u messages\n",
+		       a, b, (double)o->rate_bps / 1e6, o->fps, (unsigned long long)c->frame_bytes,
+		       c->frame_msgs);
 	else
 		printf("lu2k-perf %s: %s -> %s, size %llu, concurrency %u\n", mode_names[o->mode],
 		       a, b, (unsigned long long)o->size, o->concurrency);
 	printf("  messages  %llu sent, %llu ok, %llu errors (%llu failed, %llu corrupt, "
-	       "%llu lost)\n", (unsigned long long)c->sent, (unsigned long long)c->ok,
-	       (unsigned long long)errors, (unsigned long long)c->failed,
-	       (unsigned long long)c->corrupt, (unsigned long long)c->lost);
+	       "%llu lost)\n",
+	       (unsigned long long)c->sent, (unsigned long long)c->ok, (unsigned long long)errors,
+	       (unsigned long long)c->failed, (unsigned long long)c->corrupt,
+	       (unsigned long long)c->lost);
 	printf("  rate      %llu bytes in %.2f s: %.3f Gbit/s, %.0f msgs/s\n",
 	       (unsigned long long)c->bytes_ok, secs, gbps, mps);
 	if (h->count)
 		printf("  latency   min %.1f us, p50 %.1f us, p90 %.1f us, p99 %.1f us, "
-		       "max %.1f us (mean %.1f us%s)\n", us(h->min), us(perf_hist_pct(h, 50)),
-		       us(perf_hist_pct(h, 90)), us(perf_hist_pct(h, 99)), us(h->max),
-		       perf_hist_mean(h) / 1e3, o->mode == PERF_STREAM ? ", frame delivery" : "");
+		       "max %.1f us (mean %.1f us%s)\n",
+		       us(h->min), us(perf_hist_pct(h, 50)), us(perf_hist_pct(h, 90)),
+		       us(perf_hist_pct(h, 99)), us(h->max), perf_hist_mean(h) / 1e3,
+		       o->mode == PERF_STREAM ? ", frame delivery" : "");
 	if (o->mode == PERF_STREAM)
 		printf("  frames    %llu: %llu on time, %llu late (> %.0f ms), %llu lost\n",
 		       (unsigned long long)c->frames_done, (unsigned long long)c->frames_ontime,
@@ -109,9 +112,9 @@ int cli_report(struct cli *c)
 		       (unsigned long long)c->frames_lost);
 	if (c->stray || st.bad_cpl || st.bad_rx || st.bad_hdr)
 		printf("  anomalies %llu stray answers, %llu bad completions, %llu bad RX, "
-		       "%llu bad headers\n", (unsigned long long)c->stray,
-		       (unsigned long long)st.bad_cpl, (unsigned long long)st.bad_rx,
-		       (unsigned long long)st.bad_hdr);
+		       "%llu bad headers\n",
+		       (unsigned long long)c->stray, (unsigned long long)st.bad_cpl,
+		       (unsigned long long)st.bad_rx, (unsigned long long)st.bad_hdr);
 	if (c->fatal)
 		printf("  stopped   lu2k_send: %s\n", strerror(-c->fatal));
 	printf("  result    %s\n", pass ? "PASS" : "FAIL");

@@ -16,22 +16,22 @@
 #include "pattern.h"
 
 struct answer {
-	struct lu2k_nid	target, nexthop;
-	uint8_t		hdr[LU2K_LNET_HDR_NID16_SIZE];
-	uint32_t	hdr_len;
-	uint32_t	payload_len;	/* REPLY: pattern bytes */
-	uint32_t	type;		/* ACK or REPLY */
-	uint64_t	seed, id;
+	struct lu2k_nid target, nexthop;
+	uint8_t hdr[LU2K_LNET_HDR_NID16_SIZE];
+	uint32_t hdr_len;
+	uint32_t payload_len; /* REPLY: pattern bytes */
+	uint32_t type;	      /* ACK or REPLY */
+	uint64_t seed, id;
 };
 
 struct srv {
-	const struct perf_opts	*o;
-	struct lu2k_ni		*ni;
-	struct answer		*q;		/* FIFO ring of answers waiting for credits */
-	size_t			qhead, qlen, qcap;
-	uint64_t		puts, gets, rx_bytes, corrupt, bad;
-	uint64_t		acks, replies, tx_bytes, send_fail, cpl_err;
-	uint64_t		last_puts, last_gets, last_rx_bytes, last_tx_bytes;
+	const struct perf_opts *o;
+	struct lu2k_ni *ni;
+	struct answer *q; /* FIFO ring of answers waiting for credits */
+	size_t qhead, qlen, qcap;
+	uint64_t puts, gets, rx_bytes, corrupt, bad;
+	uint64_t acks, replies, tx_bytes, send_fail, cpl_err;
+	uint64_t last_puts, last_gets, last_rx_bytes, last_tx_bytes;
 };
 
 struct fill_arg {
@@ -96,7 +96,7 @@ static void answer(struct srv *s, const struct lu2k_rx_msg *m, const struct lu2k
 	int hl;
 
 	memset(&a, 0, sizeof(a));
-	a.target = m->lnet->src_nid;	/* the originator; m->src is the hop it came from */
+	a.target = m->lnet->src_nid; /* the originator; m->src is the hop it came from */
 	a.nexthop = m->src;
 	hl = perf_build_hdr(a.hdr, &a.target, lu2k_ni_nid(s->ni), h);
 	if (hl < 0 || lu2k_nid_check(&a.target, LU2K_FEAT_ALL)) {
@@ -130,7 +130,7 @@ static int on_rx(struct lu2k_ni *ni, const struct lu2k_rx_msg *m, void *arg)
 		if (!ok)
 			s->corrupt++;
 		if (seed == LU2K_LNET_COOKIE_NONE && id == LU2K_LNET_COOKIE_NONE)
-			return 0;	/* no ACK wanted */
+			return 0; /* no ACK wanted */
 		out.type = LU2K_LNET_MSG_ACK;
 		out.msg.ack.dst_wmd = in->msg.put.ack_wmd;
 		out.msg.ack.match_bits = in->msg.put.match_bits;
@@ -142,7 +142,7 @@ static int on_rx(struct lu2k_ni *ni, const struct lu2k_rx_msg *m, void *arg)
 		s->gets++;
 		if (len > lu2k_ni_max_payload(ni)) {
 			s->bad++;
-			len = 0;	/* the client sees a short REPLY and counts it */
+			len = 0; /* the client sees a short REPLY and counts it */
 		}
 		out.type = LU2K_LNET_MSG_REPLY;
 		out.payload_length = len;
@@ -181,22 +181,24 @@ static void print_summary(const struct srv *s, double secs)
 		printf("{\"role\":\"server\",\"seconds\":%.3f,\"puts\":%llu,\"gets\":%llu,"
 		       "\"rx_bytes\":%llu,\"acks\":%llu,\"replies\":%llu,\"tx_bytes\":%llu,"
 		       "\"corrupt\":%llu,\"bad\":%llu,\"send_fail\":%llu,\"cpl_err\":%llu,"
-		       "\"pass\":%s}\n", secs, (unsigned long long)s->puts,
-		       (unsigned long long)s->gets, (unsigned long long)s->rx_bytes,
-		       (unsigned long long)s->acks, (unsigned long long)s->replies,
-		       (unsigned long long)s->tx_bytes, (unsigned long long)s->corrupt,
-		       (unsigned long long)s->bad, (unsigned long long)s->send_fail,
-		       (unsigned long long)s->cpl_err, pass ? "true" : "false");
+		       "\"pass\":%s}\n",
+		       secs, (unsigned long long)s->puts, (unsigned long long)s->gets,
+		       (unsigned long long)s->rx_bytes, (unsigned long long)s->acks,
+		       (unsigned long long)s->replies, (unsigned long long)s->tx_bytes,
+		       (unsigned long long)s->corrupt, (unsigned long long)s->bad,
+		       (unsigned long long)s->send_fail, (unsigned long long)s->cpl_err,
+		       pass ? "true" : "false");
 		return;
 	}
 	printf("lu2k-perf server: %.1f s, %llu PUTs (%llu bytes, %llu corrupt), %llu GETs, "
 	       "%llu ACKs, %llu REPLYs (%llu bytes), %llu bad, %llu send failures, "
-	       "%llu failed completions: %s\n", secs, (unsigned long long)s->puts,
-	       (unsigned long long)s->rx_bytes, (unsigned long long)s->corrupt,
-	       (unsigned long long)s->gets, (unsigned long long)s->acks,
-	       (unsigned long long)s->replies, (unsigned long long)s->tx_bytes,
-	       (unsigned long long)s->bad, (unsigned long long)s->send_fail,
-	       (unsigned long long)s->cpl_err, pass ? "PASS" : "FAIL");
+	       "%llu failed completions: %s\n",
+	       secs, (unsigned long long)s->puts, (unsigned long long)s->rx_bytes,
+	       (unsigned long long)s->corrupt, (unsigned long long)s->gets,
+	       (unsigned long long)s->acks, (unsigned long long)s->replies,
+	       (unsigned long long)s->tx_bytes, (unsigned long long)s->bad,
+	       (unsigned long long)s->send_fail, (unsigned long long)s->cpl_err,
+	       pass ? "PASS" : "FAIL");
 }
 
 int perf_server(const struct perf_opts *o)
@@ -233,7 +235,8 @@ int perf_server(const struct perf_opts *o)
 		if (progress && now >= next_progress) {
 			fprintf(o->json ? stderr : stdout,
 				"%6.1fs  PUT %llu/s  GET %llu/s  in %.3f Gbit/s  out %.3f Gbit/s  "
-				"corrupt %llu  queued %zu\n", (double)(now - t0) / 1e9,
+				"corrupt %llu  queued %zu\n",
+				(double)(now - t0) / 1e9,
 				(unsigned long long)(s.puts - s.last_puts),
 				(unsigned long long)(s.gets - s.last_gets),
 				(double)(s.rx_bytes - s.last_rx_bytes) * 8 / 1e9,

@@ -15,7 +15,7 @@ unsigned int perf_hist_bucket(uint64_t v)
 
 	if (v < 128)
 		return (unsigned int)v;
-	e = 63 - (unsigned int)__builtin_clzll(v) - 6;	/* v >> e in [64, 128) */
+	e = 63 - (unsigned int)__builtin_clzll(v) - 6; /* v >> e in [64, 128) */
 	return 128 + (e - 1) * 64 + (unsigned int)((v >> e) - 64);
 }
 
@@ -56,7 +56,7 @@ uint64_t perf_hist_pct(const struct perf_hist *h, double p)
 	if (rank < 1)
 		rank = 1;
 	if (rank >= h->count)
-		return h->max;	/* the top sample is known exactly */
+		return h->max; /* the top sample is known exactly */
 	for (unsigned int b = 0; b < PERF_HIST_BUCKETS; b++) {
 		seen += h->b[b];
 		if (seen >= rank) {

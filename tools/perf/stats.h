@@ -9,13 +9,13 @@
 
 #include <stdint.h>
 
-#define PERF_HIST_BUCKETS	(128 + 58 * 64)
+#define PERF_HIST_BUCKETS (128 + 58 * 64)
 
 struct perf_hist {
-	uint64_t	count;
-	uint64_t	min, max;
-	double		sum;
-	uint64_t	b[PERF_HIST_BUCKETS];
+	uint64_t count;
+	uint64_t min, max;
+	double sum;
+	uint64_t b[PERF_HIST_BUCKETS];
 };
 
 void perf_hist_init(struct perf_hist *h);
