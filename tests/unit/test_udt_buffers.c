@@ -97,6 +97,24 @@ static void test_sndbuf_drop_and_fail(void)
 	T_EQU(done_st[2], ECONNRESET);
 }
 
+/* Message numbers wrap from 2^29 - 1 to 1. */
+static void test_sndbuf_msgno_wrap(void)
+{
+	static uint8_t data[10];
+	struct udt_sndbuf sb;
+	uint32_t no, seq;
+
+	udt_sndbuf_init(&sb, 16, 1000, 1000, 0);
+	sb.next_msgno = 0x1fffffff;
+	udt_sndbuf_add(&sb, data, 10, 0, -1, 1, NULL, 0, &no);
+	T_EQU(no, 0x1fffffff);
+	udt_sndbuf_add(&sb, data, 10, 0, -1, 1, NULL, 0, &no);
+	T_EQU(no, 1);
+	T_EQU(UDT_MSG_NO(udt_sndbuf_next_new(&sb, &seq)->msgword), 0x1fffffff);
+	T_EQU(UDT_MSG_NO(udt_sndbuf_next_new(&sb, &seq)->msgword), 1);
+	udt_sndbuf_fini(&sb, NULL, NULL, 0);
+}
+
 static uint32_t got[32], ngot;
 static size_t gotlen[32];
 
@@ -187,6 +205,7 @@ int main(void)
 {
 	T_RUN(test_sndbuf_cut_ack);
 	T_RUN(test_sndbuf_drop_and_fail);
+	T_RUN(test_sndbuf_msgno_wrap);
 	T_RUN(test_rcvbuf_order);
 	T_RUN(test_rcvbuf_drop);
 	T_RUN(test_rcvbuf_stream);

@@ -482,11 +482,39 @@ static void test_transfer_satellite(void)
 	run_transfer(300000000, 200000000, 0, 600, 600000000000ull, 1);
 }
 
+/* Idle peers keep each other alive with keep-alives for as long as they like. */
+static void test_idle_keepalive(void)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	struct udt_stats a, b;
+	uint64_t end;
+
+	world_init(w, 50000000, 10000000);
+	T_ASSERT(run_until_connected(w));
+	end = w->now + 120000000000ull;
+	while (w->now < end && step(w))
+		;
+	T_EQ(udt_conn_state(w->cl.c), UDT_ST_CONNECTED);
+	T_EQ(udt_conn_state(w->sv.c), UDT_ST_CONNECTED);
+	udt_conn_get_stats(w->cl.c, &a);
+	udt_conn_get_stats(w->sv.c, &b);
+	T_ASSERT(a.keepalives_sent + b.keepalives_sent > 100);
+	/* and a message still goes through afterwards */
+	T_EQ(queue_msg(w, 10000, 1), 0);
+	for (int i = 0; i < 100000 && w->cl.acked < 1 && step(w); i++)
+		;
+	T_EQ(w->cl.acked, 1);
+	T_ASSERT(w->sv.got[1]);
+	world_free(w);
+	free(w);
+}
+
 int main(void)
 {
 	T_RUN(test_no_head_of_line_blocking);
 	T_RUN(test_ttl_drop);
 	T_RUN(test_peer_vanishes);
+	T_RUN(test_idle_keepalive);
 	T_RUN(test_connect);
 	T_RUN(test_transfer_clean);
 	T_RUN(test_transfer_loss50);
