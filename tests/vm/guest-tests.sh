@@ -8,6 +8,11 @@
 #          index drops the channel; then random descriptors; then a good transfer
 #   lu2kd  two namespaces over veth + netem, a lu2kd in each, traffic both ways
 # Each step runs under timeout; the first failure ends the run (exit 1).
+# Settings from the host (run-vm.sh passes LU2K_FULL and LU2K_VM_*):
+#   LU2K_FULL=1              longer runs
+#   LU2K_VM_LU2KD_MSGS=N     messages each way in the lu2kd test (12; 40 with LU2K_FULL)
+#   LU2K_VM_NETEM="..."      netem settings of the lu2kd test
+[ -f /lu2k/env ] && . /lu2k/env
 D=/sys/kernel/debug/lu2k_selftest
 NI=10.9.0.1@lu2k
 T0=$(date +%s)
@@ -77,6 +82,7 @@ t_loop() {
 	ctl send $NI $NI 1 0 0
 	ctl send $NI $NI 1 1048576 1048576
 	ctl send $NI $NI 4 1 1
+	say "loop: 0 B, 1 MiB, 1 B ok"
 	ctl send $NI $NI 200 0 1048576 16
 	ctl wait_rx 206 30
 	expect tx_sent 206; expect tx_ok 206; expect tx_err 0; expect tx_dup 0

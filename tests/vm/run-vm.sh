@@ -8,7 +8,8 @@
 # Exit 0 pass, 1 fail, 77 skip (qemu or the kernel image unavailable).
 # Environment: LU2K_VM_TIMEOUT (qemu's limit, default 300 s), LU2K_VM_KEEP=1 keeps the
 # staging directory, LU2K_VM_MEM (MiB, default 1024), KVER (default: the installed
-# linux-headers-amd64's version).
+# linux-headers-amd64's version); LU2K_FULL=1 and the other LU2K_VM_* variables are
+# passed to the guest (guest-tests.sh lists them).
 #
 # Layout: build/vm/kernel-KVER/ caches the extracted linux-image package,
 # build/vm/user/ holds a plain (non-sanitizer) build of the user-space tools, and
@@ -113,9 +114,12 @@ add_mod() {
 for m in veth sch_netem; do add_mod "$m"; done
 
 cp tests/vm/guest-init.sh "$root/init"
-cp tests/vm/guest-tests.sh "$root/lu2k/guest-tests.sh"
+cp tests/vm/guest-tests.sh tests/vm/guest-lu2kd.sh "$root/lu2k/"
 chmod +x "$root/init" "$root/lu2k/guest-tests.sh"
 echo "$tests" >"$root/lu2k/tests"
+# Settings for the guest: LU2K_FULL and LU2K_VM_* variables (see guest-tests.sh).
+env | grep -E '^(LU2K_FULL|LU2K_VM_[A-Z0-9_]+)=' | sed "s/=\(.*\)/='\1'/; s/^/export /" \
+	>"$root/lu2k/env" || true
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$run/initrd.gz"
 
 # 6. Boot. The guest powers off when done; panics (oops=panic, panic_on_warn) end

@@ -1,0 +1,100 @@
+# Sourced by guest-tests.sh (t_lu2kd): two lu2kd over a lossy veth, in the VM.
+# LU2K_VM_BACKENDS (default "tcp udt") are tried in turn.
+#
+#    ns lu2ka                                       ns lu2kb
+#   +---------------------------+                  +---------------------------+
+#   | lu2kd --device /dev/lu2k  |                  | lu2kd --device /dev/lu2k  |
+#   |   = interface 10.9.1.1@lu2k|  veth + netem    |   = interface 10.9.1.2@lu2k|
+#   | a0 10.9.1.1/24  ----------+------------------+---------- b0 10.9.1.2/24   |
+#   +---------------------------+ 20 ms, 0.2 % loss,+---------------------------+
+#                                 50 Mbit/s each way
+# lu2kd asks for "any free interface", so each interface is created just before
+# its daemon starts. lu2k_selftest then sends verified messages both ways at once
+# through the kernel, the daemons and their back-ends (tcp, then udt if lu2kd has it).
+IP=/usr/sbin/ip
+TC=/usr/sbin/tc
+A=10.9.1.1@lu2k
+B=10.9.1.2@lu2k
+LU2KD_PIDS=
+
+lu2kd_cleanup() {
+	for p in $LU2KD_PIDS; do kill "$p" 2>/dev/null; done
+	for p in $LU2KD_PIDS; do wait "$p" 2>/dev/null; done
+	$IP netns del lu2ka 2>/dev/null
+	$IP netns del lu2kb 2>/dev/null
+}
+
+# lu2kd_start NS NID BACKEND: 0 attached, 2 back-end unknown to this lu2kd, else die
+lu2kd_start() {
+	$IP netns exec "$1" /lu2k/lu2kd -f -l info -b "$3" --device /dev/lu2k \
+		--channel-socket "/tmp/$1.sock" --ctl-socket "/tmp/$1.ctl" > "/tmp/lu2kd-$1.log" 2>&1 &
+	pid=$!
+	LU2KD_PIDS="$LU2KD_PIDS $pid"
+	i=0
+	while ! ctl_may_fail wait_attached "$2" 1; do
+		if ! kill -0 $pid 2>/dev/null; then
+			grep -q "unknown back-end" "/tmp/lu2kd-$1.log" && return 2
+			die "lu2kd in $1 exited"
+		fi
+		i=$((i + 1))
+		[ $i -gt 20 ] && die "lu2kd in $1 did not attach"
+	done
+	return 0
+}
+
+lu2kd_net() {
+	$IP netns add lu2ka || die "ip netns add"
+	$IP netns add lu2kb || die "ip netns add"
+	$IP link add a0 netns lu2ka type veth peer name b0 netns lu2kb || die "veth"
+	for s in "lu2ka a0 10.9.1.1" "lu2kb b0 10.9.1.2"; do
+		set -- $s
+		$IP -n "$1" link set lo up
+		$IP -n "$1" addr add "$3/24" dev "$2"
+		$IP -n "$1" link set dev "$2" gso_max_segs 1 up
+		$IP netns exec "$1" $TC qdisc add dev "$2" root netem \
+			${LU2K_VM_NETEM:-delay 20ms loss 0.2% rate 50mbit} limit 10000 ||
+			die "netem on $2"
+	done
+	$IP netns exec lu2ka ping -c 1 -W 5 10.9.1.2 > /dev/null 2>&1 || say "lu2kd: (first ping lost)"
+	say "lu2kd: netem ${LU2K_VM_NETEM:-delay 20ms loss 0.2% rate 50mbit}"
+}
+
+lu2kd_run() { # lu2kd_run BACKEND
+	ctl add $A
+	lu2kd_start lu2ka $A "$1"
+	if [ $? = 2 ]; then
+		say "lu2kd: back-end $1 not in this lu2kd, skipped"
+		ctl del $A
+		return 0
+	fi
+	ctl add $B
+	lu2kd_start lu2kb $B "$1"
+	ctl reset
+	n=${LU2K_VM_LU2KD_MSGS:-12}
+	[ "${LU2K_FULL:-0}" = 1 ] && n=${LU2K_VM_LU2KD_MSGS:-40}
+	timeout 150 sh -c "echo 'send $A $B $n 0 1048576 8' > $D/ctl" 2> /tmp/send-ab.err &
+	AB=$!
+	timeout 150 sh -c "echo 'send $B $A $n 0 1048576 8' > $D/ctl" 2> /tmp/send-ba.err &
+	BA=$!
+	wait $AB || die "send A->B failed ($1)"
+	wait $BA || die "send B->A failed ($1)"
+	ctl wait_rx $((2 * n)) 60
+	expect tx_ok $((2 * n)); expect tx_err 0; expect tx_dup 0
+	expect rx_ok $((2 * n)); expect rx_bad 0
+	expect rx $n $A; expect rx $n $B
+	expect bad_cpl 0 $A; expect bad_rx 0 $A; expect bad_cpl 0 $B; expect bad_rx 0 $B
+	say "lu2kd ($1): $n messages 0 B..1 MiB each way, verified ($(st rx_bytes) bytes)"
+	for p in $LU2KD_PIDS; do kill "$p" 2>/dev/null; done
+	for p in $LU2KD_PIDS; do wait "$p" 2>/dev/null; done
+	LU2KD_PIDS=
+	ctl del $A
+	ctl del $B
+}
+
+trap lu2kd_cleanup EXIT
+lu2kd_net
+for b in ${LU2K_VM_BACKENDS:-tcp udt}; do
+	lu2kd_run "$b"
+done
+lu2kd_cleanup
+trap - EXIT
