@@ -1,0 +1,58 @@
+#!/bin/bash
+# Two lu2kd (tcp back-end) in a private network namespace, on 127.0.0.1 and
+# 127.0.0.2 (and ::1 / IPv6 NIDs), lu2k-perf server and client over liblu2k:
+# every mode, message sizes from 0 B to 4 MiB, every payload verified.
+#
+#   [perf client] -- lu2kd A (127.0.0.1) ==tcp==> lu2kd B (127.0.0.2) -- [perf server]
+#                                        <==tcp==  (B's own connection back)
+. "$(dirname "$0")/../lib/common.sh"
+t_require_root
+ns=$T_TAG
+t_netns "$ns"
+ip -n "$ns" addr add fd00:99::1/64 dev lo nodad
+ip -n "$ns" addr add fd00:99::2/64 dev lo nodad
+
+for n in a b; do
+	t_bg "lu2kd_$n" ip netns exec "$ns" "$T_BIN/lu2kd" -f -l info \
+		--channel-socket "$T_DIR/$n.sock" --ctl-socket "$T_DIR/$n.ctl"
+done
+t_wait_for 10 test -S "$T_DIR/a.sock" || t_fail "lu2kd a did not start"
+t_wait_for 10 test -S "$T_DIR/b.sock" || t_fail "lu2kd b did not start"
+
+t_bg server ip netns exec "$ns" "$T_BIN/lu2k-perf" server --nid 127.0.0.2@lu2k --socket "$T_DIR/b.sock" -q
+t_bg server6 ip netns exec "$ns" "$T_BIN/lu2k-perf" server --nid "[fd00:99::2]@lu2k" \
+	--socket "$T_DIR/b.sock" -q
+sleep 0.5
+
+run() { # NAME ARGS... : one client run; must pass and report ok > 0 and no errors
+	local name=$1 out
+	shift
+	out=$T_DIR/$name.json
+	if ! timeout 120 ip netns exec "$ns" "$T_BIN/lu2k-perf" client --socket "$T_DIR/a.sock" \
+		--json "$@" >"$out" 2>"$T_DIR/$name.err"; then
+		cat "$out" "$T_DIR/$name.err"
+		t_fail "$name: lu2k-perf failed"
+	fi
+	grep -q '"pass":true' "$out" || t_fail "$name: not a pass: $(cat "$out")"
+	grep -q '"errors":0,' "$out" || t_fail "$name: errors: $(cat "$out")"
+	grep -q '"ok":0,' "$out" && t_fail "$name: nothing completed: $(cat "$out")"
+	t_log "$name: $(grep -o '"ok":[0-9]*' "$out"), $(grep -o '"gbit_per_s":[0-9.]*' "$out")"
+}
+
+v4=(--nid 127.0.0.1@lu2k --peer 127.0.0.2@lu2k)
+for size in 0 1 72 4095 4096 65536 1000000 1M 4M; do
+	run "bulk-$size" "${v4[@]}" bulk --size "$size" --concurrency 4 --count 24
+	run "get-$size" "${v4[@]}" get --size "$size" --concurrency 4 --count 12
+done
+run ping "${v4[@]}" ping --count 200
+run stream "${v4[@]}" stream --rate 20mbit --fps 25 --time 2s --deadline 500ms
+grep -q '"late":0,"lost":0' "$T_DIR/stream.json" || t_fail "stream frames late or lost on loopback: $(cat "$T_DIR/stream.json")"
+run bulk-ipv6 --nid "[fd00:99::1]@lu2k" --peer "[fd00:99::2]@lu2k" bulk --size 1M --count 32
+
+# The daemons stayed up and count what they carried.
+t_alive "$lu2kd_a_pid" || t_fail "lu2kd a died"
+t_alive "$lu2kd_b_pid" || t_fail "lu2kd b died"
+ip netns exec "$ns" "$T_BIN/lu2kctl" --socket "$T_DIR/b.ctl" peers >"$T_DIR/peers.yaml" ||
+	t_fail "lu2kctl peers failed"
+grep -q "127.0.0.1@lu2k" "$T_DIR/peers.yaml" || t_fail "lu2kctl on B does not list peer 127.0.0.1@lu2k: $(cat "$T_DIR/peers.yaml")"
+echo "PASS"
