@@ -134,12 +134,30 @@ static void on_state(struct lu2k_ni *ni, bool up, int status, void *arg)
 {
 	struct cli *c = arg;
 	struct lu2k_ni_stats st;
+	uint64_t orphans = 0;
 
+	/*
+	 * Our daemon is gone: every message it had not completed has failed
+	 * (ECONNRESET, before this call), and the answers still due for the
+	 * others were to come back through it: they are lost with it.
+	 */
+	if (!up) {
+		for (uint64_t id = c->oldest_id; id < c->next_id; id++) {
+			struct cli_msg *m = slot_of(c, id);
+
+			if (m && !m->answered) {
+				finish(c, m, -ETIMEDOUT);
+				orphans++;
+			}
+		}
+	}
 	lu2k_ni_stats(ni, &st);
 	if (!c->o->quiet)
-		fprintf(stderr, "lu2k-perf: %s lu2kd%s%s (%llu messages failed with ECONNRESET)\n",
+		fprintf(stderr,
+			"lu2k-perf: %s lu2kd%s%s (%llu messages failed with ECONNRESET, %llu "
+			"answers lost)\n",
 			up ? "re-attached to" : "lost", up ? "" : ": ", up ? "" : strerror(-status),
-			(unsigned long long)st.reset_cpls);
+			(unsigned long long)st.reset_cpls, (unsigned long long)orphans);
 }
 
 /* Send message id of size bytes (belonging to frame). 0, -EAGAIN or a fatal -errno. */
