@@ -57,7 +57,7 @@ struct lu2k_ni_stats {
 	u64	detaches;
 	u32	tx_inflight;	/* holding a credit (includes orphans, below) */
 	u32	tx_orphans;	/* timed out, pool range still with the daemon */
-	u32	rx_held;
+	u32	rx_held;	/* received, not yet given back to the daemon */
 	u32	peers;
 };
 

@@ -25,6 +25,7 @@
 
 #define LU2K_TX_UNIT		2048	/* TX pool allocation unit, bytes */
 #define LU2K_TICK_MS		500	/* period of the ring scan and timeout check */
+#define LU2K_RX_OUT_PER_ENTRY	4	/* received messages held at most, per RX ring entry */
 
 struct lu2k_tunables {
 	unsigned int	credits;
@@ -128,6 +129,7 @@ struct lu2k_ni {
 	struct list_head	peers;
 	struct list_head	rx_held;	/* handed to the user, not yet done */
 	struct list_head	free_pending;	/* done, waiting for room on the FREE ring */
+	u32			rx_out;		/* on rx_held or free_pending */
 	struct delayed_work	work;
 	struct lu2k_ni_stats	stats;
 };

@@ -180,14 +180,11 @@ EXPORT_SYMBOL_GPL(lu2k_ni_attached);
 void lu2k_ni_get_stats(struct lu2k_ni *ni, struct lu2k_ni_stats *st)
 {
 	struct lu2k_peer *p;
-	struct lu2k_rx *rx;
 
 	mutex_lock(&ni->lock);
 	*st = ni->stats;
 	st->tx_inflight = ni->tx_inflight;
-	st->rx_held = 0;
-	list_for_each_entry(rx, &ni->rx_held, link)
-		st->rx_held++;
+	st->rx_held = ni->rx_out;
 	st->peers = 0;
 	list_for_each_entry(p, &ni->peers, link)
 		st->peers++;

@@ -26,6 +26,7 @@ static bool lu2k_rx_overlaps(struct list_head *list, const struct lu2k_region *r
 
 static void lu2k_rx_free_locked(struct lu2k_rx *rx)
 {
+	rx->ni->rx_out--;
 	lu2k_region_put(rx->region);
 	/* Never the last reference: the caller's interface is attached or being destroyed. */
 	refcount_dec(&rx->ni->ref.refcount);
@@ -37,7 +38,12 @@ void lu2k_rx_take_locked(struct lu2k_ni *ni, struct lu2k_batch *b, const struct 
 	struct lu2k_chan *chan = ni->chan;
 	struct lu2k_rx *rx;
 
-	if (lu2k_rx_desc_check(&chan->setup, d) ||
+	/*
+	 * A daemon could post many tiny ranges, each costing the kernel a
+	 * struct lu2k_rx until its user is done: bound how many are out.
+	 */
+	if (ni->rx_out >= chan->setup.rx.entries * LU2K_RX_OUT_PER_ENTRY ||
+	    lu2k_rx_desc_check(&chan->setup, d) ||
 	    lu2k_rx_overlaps(&ni->rx_held, chan->region, d) ||
 	    lu2k_rx_overlaps(&ni->free_pending, chan->region, d)) {
 		ni->stats.bad_rx++;
@@ -59,6 +65,7 @@ void lu2k_rx_take_locked(struct lu2k_ni *ni, struct lu2k_batch *b, const struct 
 	kref_get(&ni->ref);
 	rx->ni = ni;
 	list_add_tail(&rx->link, &ni->rx_held);
+	ni->rx_out++;
 	list_add_tail(&rx->blink, &b->rx);
 	ni->stats.rx_msgs++;
 	ni->stats.rx_bytes += d->payload_len;
@@ -154,6 +161,7 @@ void lu2k_rx_done(struct lu2k_rx *rx)
 		mutex_unlock(&ni->lock);
 		return;
 	}
+	ni->rx_out--;
 	mutex_unlock(&ni->lock);
 	lu2k_region_put(rx->region);
 	kfree(rx);

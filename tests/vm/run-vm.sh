@@ -138,6 +138,9 @@ if grep -q '^LU2K-VM: PASS' "$log"; then
 	echo "vm: PASS ($tests)"
 	exit 0
 fi
+if ! grep -q '^LU2K-VM: init' "$log" && grep -q '^qemu-system-x86_64: ' "$log"; then
+	skip "qemu cannot run here: $(grep -m1 '^qemu-system-x86_64: ' "$log")"
+fi
 [ "$qrc" = 124 ] && fail "qemu timed out after ${LU2K_VM_TIMEOUT:-300}s"
 grep -q 'Kernel panic\|BUG:\|WARNING:' "$log" && fail "guest kernel panic/oops/warning (see above)"
 grep -q '^LU2K-VM: FAIL' "$log" && fail "$(grep '^LU2K-VM: FAIL' "$log" | tail -n 1)"
