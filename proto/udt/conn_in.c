@@ -71,12 +71,23 @@ out:
 	return 0;
 }
 
-static void rtt_sample(struct udt_conn *c, int32_t rtt)
+/* EWMA in 64 bits; a peer's wild numbers are clamped, never overflow. */
+static int32_t ewma(int32_t avg, int64_t sample, int keep, int shift)
 {
-	int32_t d = rtt - c->rtt_us;
+	int64_t v = ((int64_t)avg * keep + sample) >> shift;
 
-	c->rttvar_us = (c->rttvar_us * 3 + (d < 0 ? -d : d)) >> 2;
-	c->rtt_us = (c->rtt_us * 7 + rtt) >> 3;
+	return v > UDT_MAX_RATE ? UDT_MAX_RATE : (int32_t)v;
+}
+
+static void rtt_sample(struct udt_conn *c, int64_t rtt)
+{
+	int64_t d;
+
+	if (rtt > UDT_MAX_RTT_US)
+		rtt = UDT_MAX_RTT_US;
+	d = rtt - c->rtt_us;
+	c->rttvar_us = ewma(c->rttvar_us, d < 0 ? -d : d, 3, 2);
+	c->rtt_us = ewma(c->rtt_us, rtt, 7, 3);
 	c->cc.rtt_us = c->rtt_us;
 }
 
@@ -119,9 +130,9 @@ static int on_ack(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 	rtt_sample(c, a.rtt_us);
 	if (a.nfields == 6) {
 		if (a.rcv_rate > 0)
-			c->delivery_rate = (c->delivery_rate * 7 + a.rcv_rate) >> 3;
+			c->delivery_rate = ewma(c->delivery_rate, a.rcv_rate, 7, 3);
 		if (a.bandwidth > 0)
-			c->bandwidth = (c->bandwidth * 7 + a.bandwidth) >> 3;
+			c->bandwidth = ewma(c->bandwidth, a.bandwidth, 7, 3);
 		c->cc.rcv_rate = c->delivery_rate;
 		c->cc.bandwidth = c->bandwidth;
 	}
@@ -143,7 +154,7 @@ static int on_ack2(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 	rtt = udt_ackwin_ack2(&c->ackwin, h->info, udt_us(now_ns), &ack);
 	if (rtt <= 0)
 		return 0;
-	rtt_sample(c, rtt > 0x7fffffff ? 0x7fffffff : (int32_t)rtt);
+	rtt_sample(c, rtt);
 	if (udt_seq_cmp(ack, c->rcv_last_ack_ack) > 0)
 		c->rcv_last_ack_ack = ack;
 	return 0;

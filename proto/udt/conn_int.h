@@ -22,6 +22,8 @@
 #define UDT_EXP_MAX_COUNT      16	  /* broken after more expiries than this */
 #define UDT_EXP_MIN_SILENCE_US 5000000ull /* ... and at least 5 s of silence */
 #define UDT_LIGHT_ACK_PKTS     64	  /* a light ACK every 64 packets */
+#define UDT_MAX_RTT_US	       30000000	  /* RTT samples are clamped to 30 s */
+#define UDT_MAX_RATE	       0x3fffffff /* rates and RTTs kept far from overflow */
 
 struct udt_ctl {
 	uint32_t len;

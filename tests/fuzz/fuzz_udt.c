@@ -3,8 +3,10 @@
  * fuzz_udt.c - libFuzzer target for the UDT packet decoders, the listener's
  * handshake path and a connected engine fed hostile packets.
  *
- * Input: byte 0 picks the target; the rest is a list of packets, each a
+ * Input: byte 0 picks the target. Targets 0-2 take a list of packets, each a
  * 2-byte big-endian length and that many bytes (time advances 1 ms each).
+ * Target 3 builds well-formed packets of every type from 12-byte records, with
+ * sequence numbers near the connection's, to reach deep into the engine.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -67,6 +69,125 @@ static void on_recv(void *ud, uint32_t msgno, const struct iovec *iov, int n, si
 	(void)total;
 }
 
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* One structured packet from 12 bytes r[]: kind, fields, time step. */
+static size_t build(const uint8_t *r, uint8_t *pkt, size_t cap, uint32_t base)
+{
+	uint32_t a = rd32(r + 1), b = rd32(r + 5), seq = (base + (a & 0xffff) - 0x100) & 0x7fffffff;
+	static const int32_t req[] = { 1, -1, 0, -2, 1002 };
+	uint32_t pad = 0;
+
+	switch (r[0] % 9) {
+	case 0: { /* data */
+		size_t len = 1 + b % 1456, h;
+
+		h = udt_data_encode_hdr(pkt, cap, seq, b, 0, 7);
+		memset(pkt + h, r[9], len);
+		return h + len;
+	}
+	case 1: { /* full ACK */
+		struct udt_ack k = { .ackno = a >> 16,
+				     .ack_seq = seq,
+				     .rtt_us = (int32_t)(b >> 1),
+				     .rttvar_us = (int32_t)(b >> 5),
+				     .avail = (int32_t)(b >> 3),
+				     .rcv_rate = r[9] << 12,
+				     .bandwidth = r[10] << 14,
+				     .nfields = r[11] & 1 ? 6 : 4 };
+
+		return udt_ack_encode(pkt, cap, 0, 7, &k);
+	}
+	case 2: { /* light ACK */
+		struct udt_ack k = { .ack_seq = seq, .nfields = 1 };
+
+		return udt_ack_encode(pkt, cap, 0, 7, &k);
+	}
+	case 3: { /* NAK of up to 3 ranges */
+		struct udt_range rr[3];
+		size_t n = 1 + r[9] % 3, used, i;
+
+		for (i = 0; i < n; i++) {
+			rr[i].first = (seq + (uint32_t)i * (b & 0xff)) & 0x7fffffff;
+			rr[i].last = (rr[i].first + ((b >> (8 + 4 * i)) & 0xf)) & 0x7fffffff;
+		}
+		return udt_nak_encode(pkt, cap, 0, 7, rr, n, 100, &used);
+	}
+	case 4: /* ACK2 */
+		return udt_ctrl_encode(pkt, cap, UDT_CT_ACK2, 0, a >> 20, 0, 7, &pad, 1);
+	case 5: { /* message drop request */
+		struct udt_dropreq d = { .msgno = b % 64,
+					 .first = seq,
+					 .last = (seq + r[9] % 64) & 0x7fffffff };
+
+		return udt_dropreq_encode(pkt, cap, 0, 7, &d);
+	}
+	case 6: { /* handshake */
+		struct udt_hs hs = { .version = 4,
+				     .sock_type = UDT_SOCK_DGRAM,
+				     .isn = base,
+				     .mss = 76 + (int32_t)(b % 3000),
+				     .flight = 2 + (int32_t)(a % 100),
+				     .req_type = req[r[9] % 5],
+				     .sock_id = 9,
+				     .cookie = b };
+
+		return udt_hs_encode(pkt, cap, 0, r[10] & 1 ? 0 : 7, &hs);
+	}
+	case 7: /* keep-alive, congestion warning, peer error */
+		return udt_ctrl_encode(pkt, cap, (uint16_t)(r[9] & 1 ? 1 : 4 << (r[9] & 2)), 0, b,
+				       0, 7, &pad, 1);
+	default: /* shutdown, rarely */
+		return r[9] == 0x5d
+			       ? udt_ctrl_encode(pkt, cap, UDT_CT_SHUTDOWN, 0, 0, 0, 7, &pad, 1)
+			       : 0;
+	}
+}
+
+static void structured(const uint8_t *data, size_t size)
+{
+	static const struct udt_callbacks cbs = { .msg_recv = on_recv };
+	static uint8_t msg[300000];
+	struct udt_config cfg;
+	struct udt_hs hs = { .version = 4,
+			     .sock_type = UDT_SOCK_DGRAM,
+			     .isn = 0x7fffff00,
+			     .mss = 1500,
+			     .flight = 256,
+			     .req_type = -1,
+			     .sock_id = 9 };
+	uint8_t pkt[2048], out[2048];
+	uint64_t now = 1000000000;
+	struct udt_conn *c;
+	int i;
+
+	udt_config_default(&cfg);
+	cfg.rcv_buf_pkts = cfg.snd_buf_pkts = 256;
+	c = udt_conn_accept(&cfg, &cbs, NULL, 7, &hs, NULL, now);
+	if (!c)
+		return;
+	/* something to send, some of it with a short TTL */
+	for (i = 0; i < 8; i++)
+		udt_conn_send_msg(c, msg, 1000 + (size_t)i * 9000, i & 1 ? 50 : -1, i & 2, 0, NULL,
+				  NULL, now);
+	while (size >= 12) {
+		size_t n = build(data, pkt, sizeof(pkt), 0x7fffff00);
+
+		now += (uint64_t)data[11] * 1000000;
+		if (n)
+			udt_conn_recv_pkt(c, pkt, n, now);
+		if (udt_conn_next_deadline(c) <= now)
+			udt_conn_handle_timers(c, now);
+		while (udt_conn_write_pkt(c, out, sizeof(out), now))
+			;
+		data += 12, size -= 12;
+	}
+	udt_conn_free(c);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct udt_callbacks cbs = { .msg_recv = on_recv };
@@ -77,8 +198,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	mode = data[0] % 3;
+	mode = data[0] % 4;
 	data++, size--;
+	if (mode == 3) {
+		structured(data, size);
+		return 0;
+	}
 	if (mode == 2) {
 		/* a server connection as after a handshake; packets go to socket 7 */
 		struct udt_config cfg;
