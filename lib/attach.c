@@ -274,6 +274,31 @@ void lu2k_kick(struct lu2k_ni *ni)
 	}
 }
 
+/*
+ * After publishing on r: kick the daemon if it asked for it, now, or (inside
+ * lu2k_ni_process, or with LU2K_NI_DEFER_KICK) once for the whole batch in
+ * lu2k_kick_flush. Checking the flag late is as safe as checking it at once:
+ * the barrier in lu2k_ring_prod_needs_kick still follows our index store.
+ */
+void lu2k_kick_soon(struct lu2k_ni *ni, struct lu2k_ring *r)
+{
+	if (ni->in_process || (ni->p.flags & LU2K_NI_DEFER_KICK)) {
+		ni->kick_pending = true;
+		return;
+	}
+	if (lu2k_ring_prod_needs_kick(r))
+		lu2k_kick(ni);
+}
+
+void lu2k_kick_flush(struct lu2k_ni *ni)
+{
+	if (!ni->kick_pending || !ni->region)
+		return;
+	ni->kick_pending = false;
+	if (lu2k_ring_prod_needs_kick(&ni->tx) || lu2k_ring_prod_needs_kick(&ni->free))
+		lu2k_kick(ni);
+}
+
 /* Read every pending kick. 0, or -ECONNRESET when the daemon is gone. */
 int lu2k_drain_kicks(struct lu2k_ni *ni)
 {

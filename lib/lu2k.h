@@ -71,6 +71,14 @@
 /* Open even if no daemon answers yet; attach with backoff later. */
 #define LU2K_NI_RETRY (1U << 0)
 
+/*
+ * Do not kick the daemon from lu2k_send()/lu2k_rx_done() one message at a
+ * time: the kick for a whole batch goes out at the next lu2k_ni_process(),
+ * lu2k_ni_wait() or lu2k_ni_flush(), so call one of them before you sleep.
+ * (Inside callbacks this is always so.)
+ */
+#define LU2K_NI_DEFER_KICK (1U << 1)
+
 /* on_rx return value: the caller keeps the buffer and calls lu2k_rx_done(). */
 #define LU2K_RX_KEEP 1
 
@@ -159,6 +167,8 @@ void lu2k_ni_stats(const struct lu2k_ni *ni, struct lu2k_ni_stats *st);
 int lu2k_ni_process(struct lu2k_ni *ni);
 /* Process; if there was nothing, sleep up to timeout_ms (-1 = forever) and process again. */
 int lu2k_ni_wait(struct lu2k_ni *ni, int timeout_ms);
+/* Kick the daemon for what was sent since (LU2K_NI_DEFER_KICK); no-op otherwise. */
+void lu2k_ni_flush(struct lu2k_ni *ni);
 /* Detached: try to attach now. 0, -EISCONN (attached already) or -errno. */
 int lu2k_ni_reattach(struct lu2k_ni *ni);
 

@@ -282,7 +282,8 @@ static bool rings_broken(const struct lu2k_ni *ni)
 	       ni->evt.broken;
 }
 
-int lu2k_ni_process(struct lu2k_ni *ni)
+/* drain: read the socket (kicks, EOF); lu2k_ni_wait skips it while busy. */
+static int process(struct lu2k_ni *ni, bool drain)
 {
 	int total = 0, n;
 
@@ -291,7 +292,7 @@ int lu2k_ni_process(struct lu2k_ni *ni)
 	if (!ni->region)
 		return process_detached(ni);
 	ni->in_process = true;
-	if (!ni->dead && lu2k_drain_kicks(ni)) {
+	if (drain && !ni->dead && lu2k_drain_kicks(ni)) {
 		ni->dead = true;
 		ni->dead_status = -ECONNRESET;
 	}
@@ -318,18 +319,32 @@ int lu2k_ni_process(struct lu2k_ni *ni)
 		detach(ni, ni->dead_status ? ni->dead_status : -ECONNRESET, -ECONNRESET, true);
 		schedule_reattach(ni);
 		total++;
+	} else {
+		lu2k_kick_flush(ni);
 	}
 	return total;
+}
+
+int lu2k_ni_process(struct lu2k_ni *ni)
+{
+	return process(ni, true);
+}
+
+void lu2k_ni_flush(struct lu2k_ni *ni)
+{
+	if (!ni->in_process && !ni->dead)
+		lu2k_kick_flush(ni);
 }
 
 int lu2k_ni_wait(struct lu2k_ni *ni, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = ni->epfd, .events = POLLIN };
-	int n = lu2k_ni_process(ni);
+	int n = process(ni, false);
 
 	if (n)
 		return n;
+	/* Idle: now the socket matters (kicks to clear, or EOF). */
 	if (poll(&pfd, 1, timeout_ms) <= 0)
 		return 0;
-	return lu2k_ni_process(ni);
+	return process(ni, true);
 }

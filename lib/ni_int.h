@@ -45,6 +45,7 @@ struct lu2k_ni {
 	bool dead; /* the daemon is gone: detach at next process */
 	int dead_status;
 	bool in_process;
+	bool kick_pending; /* entries published, kick not decided yet */
 	unsigned int backoff_ms;
 	struct lu2k_ring tx, cpl, rx, free, evt;
 	struct lu2k_ralloc txa;
@@ -67,6 +68,8 @@ int lu2k_attach_start(struct lu2k_ni *ni);
 int lu2k_attach_poll(struct lu2k_ni *ni);
 void lu2k_attach_abort(struct lu2k_ni *ni);
 void lu2k_kick(struct lu2k_ni *ni);
+void lu2k_kick_soon(struct lu2k_ni *ni, struct lu2k_ring *r);
+void lu2k_kick_flush(struct lu2k_ni *ni);
 int lu2k_drain_kicks(struct lu2k_ni *ni);
 
 /* ni_tx.c */

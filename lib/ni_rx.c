@@ -68,8 +68,7 @@ static void post_free(struct lu2k_ni *ni, uint64_t off, uint32_t len)
 	struct lu2k_free_desc f = { .buf_off = off, .alloc_len = len };
 
 	if (!ni->nr_pfree && lu2k_ring_push(&ni->free, &f) == 0) {
-		if (lu2k_ring_prod_needs_kick(&ni->free))
-			lu2k_kick(ni);
+		lu2k_kick_soon(ni, &ni->free);
 		return;
 	}
 	/* The daemon does not keep up with FREEs: hold them until it does. */
@@ -95,8 +94,7 @@ void lu2k_rx_flush_free(struct lu2k_ni *ni)
 		return;
 	memmove(ni->pfree, ni->pfree + i, (ni->nr_pfree - i) * sizeof(*ni->pfree));
 	ni->nr_pfree -= i;
-	if (lu2k_ring_prod_needs_kick(&ni->free))
-		lu2k_kick(ni);
+	lu2k_kick_soon(ni, &ni->free);
 }
 
 void lu2k_rx_done(struct lu2k_ni *ni, const struct lu2k_rx_msg *msg)

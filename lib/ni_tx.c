@@ -133,8 +133,7 @@ int lu2k_send_fill(struct lu2k_ni *ni, const struct lu2k_nid *target,
 	lu2k_ring_prod_submit(&ni->tx, 1);
 	ni->st.tx_msgs++;
 	ni->st.tx_bytes += payload_len;
-	if (lu2k_ring_prod_needs_kick(&ni->tx))
-		lu2k_kick(ni);
+	lu2k_kick_soon(ni, &ni->tx);
 	return 0;
 out_credits:
 	lu2k_credits_give(&ni->cr, (uint32_t)peer);

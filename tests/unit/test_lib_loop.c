@@ -217,6 +217,35 @@ static void test_loop(void)
 	T_EQ(f.bad_frees, 0);
 }
 
+/* LU2K_NI_DEFER_KICK: sends never kick; one flush kicks at most once for all. */
+static void test_defer_kick(void)
+{
+	static struct tctx t;
+	struct lu2k_ni_params p;
+	struct lu2k_ni_stats st;
+	struct lu2k_ni *ni;
+	struct fake f = { 0 };
+
+	memset(&t, 0, sizeof(t));
+	T_EQ(fake_start(&f, sock_path, FAKE_LOOP), 0);
+	params(&p, &t);
+	p.flags = LU2K_NI_DEFER_KICK;
+	p.peer_credits = p.credits = 64;
+	T_EQ(lu2k_ni_open(&ni, &p), 0);
+	usleep(20000); /* let the fake go to sleep and ask for kicks */
+	for (unsigned int i = 0; i < 50; i++)
+		T_EQ(send_put(ni, &p.nid, i, 100), 0);
+	lu2k_ni_stats(ni, &st);
+	T_EQU(st.kicks_sent, 0);
+	lu2k_ni_flush(ni);
+	lu2k_ni_stats(ni, &st);
+	T_ASSERT(st.kicks_sent <= 1);
+	WAIT_FOR(ni, count_done(&t, 50, 0) == 50, 5);
+	T_EQ(count_done(&t, 50, 0), 50);
+	lu2k_ni_close(ni);
+	fake_stop(&f);
+}
+
 static void test_send_checks(void)
 {
 	static struct tctx t;
@@ -533,6 +562,7 @@ int main(void)
 {
 	snprintf(sock_path, sizeof(sock_path), "/tmp/lu2k-test-lib-%d.sock", (int)getpid());
 	T_RUN(test_loop);
+	T_RUN(test_defer_kick);
 	T_RUN(test_send_checks);
 	T_RUN(test_no_daemon);
 	T_RUN(test_hung_daemon);

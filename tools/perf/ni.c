@@ -57,7 +57,7 @@ int perf_ni_open(const struct perf_opts *o, struct lu2k_ni_params *p, struct lu2
 
 	p->nid = o->nid;
 	p->socket_path = o->socket;
-	p->flags = LU2K_NI_RETRY;
+	p->flags = LU2K_NI_RETRY | LU2K_NI_DEFER_KICK;
 	if (o->tx_pool_mb)
 		p->tx_pool_size = (uint64_t)o->tx_pool_mb << 20;
 	if (o->rx_pool_mb)
