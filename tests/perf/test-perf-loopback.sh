@@ -4,7 +4,8 @@
 #   lu2k-perf client ── lu2kd A (127.0.0.1@lu2k) ══ tcp ══ lu2kd B (127.0.0.2@lu2k) ── lu2k-perf server
 #
 # 1. bulk PUTs of 0 B, 72 B, 4 KiB, 1 MiB and 4 MiB, get of 1 MiB and 4 MiB,
-#    ping and a short stream: every payload verified, every run PASS (exit 0).
+#    ping and a short stream, and an IPv6 client ([::1]@lu2k, nid16 headers):
+#    every payload verified, every run PASS (exit 0).
 # 2. kill -9 of A mid-transfer: the client fails fast (exit 1), reports the
 #    in-flight messages as failed with ECONNRESET, and no corrupt payload.
 # 3. A restarted: a new client attaches and passes again; the server, which
@@ -58,6 +59,13 @@ pass_run get4m get --size 4M --count 10 --concurrency 4
 pass_run ping ping --count 200
 pass_run stream stream --rate 50mbit --fps 25 --deadline 1s --time 2s
 [ "$(field bulk4m bytes)" = $((20 * 4194304)) ] || t_fail "bulk4m bytes $(field bulk4m bytes)"
+# an IPv6 client: its headers are LNet's 96-byte nid16 form, answers go back over IPv6
+if grep -q " lo$" /proc/net/if_inet6 2>/dev/null; then
+	pass_run v6bulk bulk --nid "[::1]@lu2k" --size 64K --count 200
+	pass_run v6get get --nid "[::1]@lu2k" --size 64K --count 200
+else
+	t_log "no IPv6 on lo: IPv6 part skipped"
+fi
 
 # 2. kill -9 of the client's daemon mid-transfer
 client killed bulk --size 1M --concurrency 16 --time 30s &
