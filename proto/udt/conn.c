@@ -414,6 +414,11 @@ size_t udt_conn_send_space(const struct udt_conn *c)
 	return udt_sndbuf_space(&c->sb);
 }
 
+void udt_conn_set_rcv_hold(struct udt_conn *c, uint32_t pkts)
+{
+	c->rcv_hold = pkts;
+}
+
 int udt_conn_shutdown(struct udt_conn *c, uint64_t now_ns)
 {
 	if (c->state == UDT_ST_CONNECTING) {

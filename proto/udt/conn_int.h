@@ -82,6 +82,9 @@ struct udt_conn {
 	uint32_t exp_count;
 	uint64_t last_rsp_ns;
 
+	/* packets of delivered messages the application still holds (backpressure) */
+	uint32_t rcv_hold;
+
 	struct udt_stats st;
 };
 

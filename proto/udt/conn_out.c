@@ -109,6 +109,8 @@ void udt_send_ack(struct udt_conn *c, int light, uint64_t now_ns)
 	a.rtt_us = c->rtt_us;
 	a.rttvar_us = c->rttvar_us;
 	a.avail = (int32_t)udt_rcvbuf_avail(&c->rb, c->rcv_last_ack);
+	/* what the application has not taken yet still counts against the window */
+	a.avail -= a.avail > (int32_t)c->rcv_hold ? (int32_t)c->rcv_hold : a.avail;
 	/* at least 2, so that a full buffer cannot deadlock the sender */
 	if (a.avail < 2)
 		a.avail = 2;

@@ -111,6 +111,14 @@ int udt_conn_send_msg(struct udt_conn *c, const void *data, size_t len, int64_t 
 		      uint64_t now_ns);
 size_t udt_conn_send_space(const struct udt_conn *c);
 
+/*
+ * Backpressure: pkts packets' worth of delivered messages that the
+ * application could not consume yet. The window offered to the peer in ACKs
+ * shrinks by as many (down to UDT's floor of 2 packets), so the sender slows
+ * down instead of the application's backlog growing.
+ */
+void udt_conn_set_rcv_hold(struct udt_conn *c, uint32_t pkts);
+
 /* Graceful: sends a shutdown once everything queued is acknowledged. */
 int udt_conn_shutdown(struct udt_conn *c, uint64_t now_ns);
 /* At once: drops what is queued, sends a shutdown. */
