@@ -48,5 +48,8 @@ void st_tx_done(struct lu2k_ni *ni, void *priv, int status);
 int st_run_send(struct lu2k_ni *ni, const struct lu2k_nid *to, u32 count, u32 min, u32 max,
 		u32 window);
 void st_runs_free(void);
+int st_hold(u32 max);
+int st_release(void);
+u32 st_held_count(void);
 
 #endif /* _LU2K_ST_H */

@@ -11,6 +11,8 @@
  *                                          all are completed: -EIO if one failed
  *   wait_attached NID SECONDS              until a daemon is attached to NID
  *   wait_rx N SECONDS                      until N messages were received in all
+ *   hold N                                 keep the next N received messages
+ *   release                                give them back to the daemon
  *   reset                                  zero the counters
  * /sys/kernel/debug/lu2k_selftest/stats shows the counters and each interface's.
  */
@@ -242,6 +244,7 @@ static ssize_t st_ctl_write(struct file *file, const char __user *ubuf, size_t l
 			    loff_t *ppos)
 {
 	char buf[256], *args, *cmd;
+	u32 n;
 	int rc;
 
 	if (len >= sizeof(buf))
@@ -259,6 +262,10 @@ static ssize_t st_ctl_write(struct file *file, const char __user *ubuf, size_t l
 		rc = st_cmd_send(&args);
 	else if (!strcmp(cmd, "wait_rx") || !strcmp(cmd, "wait_attached"))
 		rc = st_cmd_wait(cmd, &args);
+	else if (!strcmp(cmd, "hold") && args && !kstrtou32(args, 0, &n))
+		rc = st_hold(n);
+	else if (!strcmp(cmd, "release"))
+		rc = st_release();
 	else if (!strcmp(cmd, "reset"))
 		rc = st_reset();
 	else
@@ -281,9 +288,9 @@ static int st_stats_show(struct seq_file *m, void *v)
 		   atomic64_read(&st_cnt.tx_sent), atomic64_read(&st_cnt.tx_ok),
 		   atomic64_read(&st_cnt.tx_err), atomic64_read(&st_cnt.tx_dup),
 		   atomic64_read(&st_cnt.send_err));
-	seq_printf(m, "rx_ok %lld\nrx_bad %lld\nrx_bytes %lld\n",
+	seq_printf(m, "rx_ok %lld\nrx_bad %lld\nrx_bytes %lld\nheld %u\n",
 		   atomic64_read(&st_cnt.rx_ok), atomic64_read(&st_cnt.rx_bad),
-		   atomic64_read(&st_cnt.rx_bytes));
+		   atomic64_read(&st_cnt.rx_bytes), st_held_count());
 	mutex_lock(&st_lock);
 	list_for_each_entry(s, &st_nis, link) {
 		lu2k_ni_get_stats(s->ni, &ns);
@@ -320,6 +327,7 @@ static void __exit st_exit(void)
 
 	/* No command runs: debugfs files are gone and their writers finished. */
 	debugfs_remove_recursive(st_dir);
+	st_release();
 	list_for_each_entry_safe(s, tmp, &st_nis, link) {
 		list_del(&s->link);
 		lu2k_ni_destroy(s->ni);

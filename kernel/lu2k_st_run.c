@@ -105,6 +105,69 @@ static bool st_rx_check(struct lu2k_rx *rx)
 	return ok;
 }
 
+/* "hold N": keep up to N received messages (a daemon's RX pool fills up). */
+static DEFINE_MUTEX(st_hold_lock);
+static struct lu2k_rx **st_held;
+static u32 st_nheld, st_hold_max;
+
+int st_hold(u32 max)
+{
+	int rc = 0;
+
+	mutex_lock(&st_hold_lock);
+	if (st_held) {
+		rc = -EBUSY;
+	} else {
+		st_held = kvcalloc(max, sizeof(*st_held), GFP_KERNEL);
+		st_hold_max = st_held ? max : 0;
+		rc = st_held ? 0 : -ENOMEM;
+	}
+	mutex_unlock(&st_hold_lock);
+	return rc;
+}
+
+u32 st_held_count(void)
+{
+	u32 n;
+
+	mutex_lock(&st_hold_lock);
+	n = st_nheld;
+	mutex_unlock(&st_hold_lock);
+	return n;
+}
+
+/* Give every held message back. */
+int st_release(void)
+{
+	struct lu2k_rx **held;
+	u32 i, n;
+
+	mutex_lock(&st_hold_lock);
+	held = st_held;
+	n = st_nheld;
+	st_held = NULL;
+	st_nheld = 0;
+	st_hold_max = 0;
+	mutex_unlock(&st_hold_lock);
+	for (i = 0; i < n; i++)
+		lu2k_rx_done(held[i]);
+	kvfree(held);
+	return 0;
+}
+
+static bool st_hold_rx(struct lu2k_rx *rx)
+{
+	bool held = false;
+
+	mutex_lock(&st_hold_lock);
+	if (st_nheld < st_hold_max) {
+		st_held[st_nheld++] = rx;
+		held = true;
+	}
+	mutex_unlock(&st_hold_lock);
+	return held;
+}
+
 void st_rx(struct lu2k_ni *ni, struct lu2k_rx *rx)
 {
 	if (st_rx_check(rx)) {
@@ -114,7 +177,8 @@ void st_rx(struct lu2k_ni *ni, struct lu2k_rx *rx)
 		atomic64_inc(&st_cnt.rx_bad);
 		pr_warn_ratelimited("bad message of %u bytes\n", lu2k_rx_payload_len(rx));
 	}
-	lu2k_rx_done(rx);
+	if (!st_hold_rx(rx))
+		lu2k_rx_done(rx);
 }
 
 void st_tx_done(struct lu2k_ni *ni, void *priv, int status)

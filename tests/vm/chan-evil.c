@@ -10,6 +10,9 @@
  *   chan-evil --nid NID [--dev PATH] [--msgs N]     the scripted run (N >= 4 messages,
  *                                                   sent by the test meanwhile)
  *   chan-evil --nid NID --fuzz ROUNDS [--seed S]    random descriptors and indices
+ *   chan-evil --nid NID --flood M --expect-free K   M tiny RX at once; then wait until
+ *                                                   K come back on the FREE ring (the
+ *                                                   kernel holds at most a bounded number)
  *
  * The scripted run's expected counters are printed as "expect KEY VALUE" lines.
  * Exit 0 when the kernel reacted as expected, 1 otherwise.
@@ -276,9 +279,50 @@ static int fuzz(struct chan *c, uint32_t rounds)
 	return 0;
 }
 
+/* Many tiny received messages at distinct offsets, as fast as the ring takes them. */
+static int flood(struct chan *c, uint32_t m, uint32_t expect_free)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	uint32_t posted = 0, freed = 0;
+	struct lu2k_free_desc f;
+	int t;
+
+	if (m > c->s.rx_pool_size)
+		return 2;
+	for (t = 0; t < 3000 && posted < m; t++) {
+		while (posted < m && lu2k_ring_prod_space(&c->rx)) {
+			struct lu2k_rx_desc d = { 0 };
+
+			d.src = c->s.nid;
+			d.buf_off = c->s.rx_pool_off + posted;
+			d.alloc_len = 1;
+			lu2k_ring_push(&c->rx, &d);
+			posted++;
+		}
+		CHECK(!chan_kick(c), "KICK: %s", strerror(errno));
+		if (posted < m)
+			poll(&p, 1, 10);
+	}
+	CHECK(posted == m, "posted %u of %u", posted, m);
+	printf("chan-evil: flood posted %u\n", posted);
+	fflush(stdout);
+	for (t = 0; t < 600 && freed < expect_free; t++) {
+		while (lu2k_ring_pop(&c->free, &f)) {
+			CHECK(!lu2k_free_desc_check(&c->s, &f) && f.alloc_len == 1 &&
+			      f.buf_off - c->s.rx_pool_off < m, "bad FREE descriptor");
+			freed++;
+		}
+		if (freed < expect_free)
+			poll(&p, 1, 50);
+	}
+	CHECK(freed == expect_free, "%u FREE descriptors, expected %u", freed, expect_free);
+	printf("chan-evil: freed %u\n", freed);
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
-	uint32_t msgs = 4, rounds = 0;
+	uint32_t msgs = 4, rounds = 0, flood_n = 0, expect_free = 0;
 	struct lu2k_nid nid;
 	bool have_nid = false;
 	struct chan c;
@@ -293,16 +337,21 @@ int main(int argc, char **argv)
 			msgs = (uint32_t)strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--fuzz") && i + 1 < argc)
 			rounds = (uint32_t)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--flood") && i + 1 < argc)
+			flood_n = (uint32_t)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--expect-free") && i + 1 < argc)
+			expect_free = (uint32_t)strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
 			rnd_state = strtoull(argv[++i], NULL, 0) | 1;
 		else
 			have_nid = false, i = argc;
 	}
 	if (!have_nid) {
-		fprintf(stderr, "usage: chan-evil --nid NID [--dev PATH] [--msgs N | --fuzz ROUNDS [--seed S]]\n");
+		fprintf(stderr, "usage: chan-evil --nid NID [--dev PATH] [--msgs N | --fuzz ROUNDS "
+			"[--seed S] | --flood M --expect-free K]\n");
 		return 2;
 	}
-	if (!rounds)
+	if (!rounds && !flood_n)
 		bad_setups(&nid);
 	rc = chan_attach(&c, dev, &nid);
 	if (rc) {
@@ -313,6 +362,8 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	if (rounds)
 		return fuzz(&c, rounds);
+	if (flood_n)
+		return flood(&c, flood_n, expect_free);
 	bad_maps(&c, &nid);
 	rc = scripted(&c, msgs);
 	fflush(stdout);

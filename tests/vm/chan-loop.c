@@ -4,10 +4,11 @@
  * hands every message the kernel sends straight back to it as a received
  * message (src = the interface's own NID), then completes it with status 0.
  *
- *   chan-loop [--dev PATH] [--nid NID] [--stall]
+ *   chan-loop [--dev PATH] [--nid NID] [--stall | --delay-ms N]
  *
  * --stall takes messages and never completes them (they stay in flight until
- * the process dies: the kill -9 test). Exits 0 when the kernel drops the
+ * the process dies: the kill -9 test). --delay-ms N answers each message N ms
+ * after it appeared (the kernel's own timeout test). Exits 0 when the kernel drops the
  * channel (POLLHUP), 1 on errors. Prints "chan-loop: attached NID" once ready.
  */
 #include <poll.h>
@@ -15,11 +16,24 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "common/nid.h"
 #include "tests/vm/chan.h"
 
 #define UNIT 4096u
+
+static uint64_t delay_ns;
+static uint64_t *seen_at;	/* per TX ring slot: when the entry was first seen */
+static uint32_t seen_upto;	/* TX index up to which entries are stamped */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static unsigned char *rx_used;	/* one byte per UNIT of the RX pool: 1 = handed to the kernel */
 static uint32_t rx_units;
@@ -65,15 +79,27 @@ static int take_free(struct chan *c)
 }
 
 /* Loop TX back; returns how many were handled (stops when RX room runs out). */
-static int take_tx(struct chan *c, bool stall)
+static int take_tx(struct chan *c, bool stall, int *wait_ms)
 {
 	struct lu2k_tx_desc d;
+	uint32_t avail;
 	int n = 0;
 
-	while (lu2k_ring_cons_avail(&c->tx)) {
+	while ((avail = lu2k_ring_cons_avail(&c->tx))) {
 		uint32_t len, units;
 		long u = 0;
 
+		if (delay_ns) {
+			uint64_t now = now_ns();
+
+			for (; seen_upto != c->tx.head + avail; seen_upto++)
+				seen_at[seen_upto & c->tx.mask] = now;
+			if (now < seen_at[c->tx.head & c->tx.mask] + delay_ns) {
+				*wait_ms = (int)((seen_at[c->tx.head & c->tx.mask] + delay_ns - now) /
+						 1000000) + 1;
+				break;
+			}
+		}
 		memcpy(&d, lu2k_ring_cons_slot(&c->tx, 0), sizeof(d));
 		if (lu2k_tx_desc_check(&c->s, &d)) {
 			fprintf(stderr, "chan-loop: bad TX descriptor\n");
@@ -130,8 +156,11 @@ int main(int argc, char **argv)
 			want = &nid;
 		} else if (!strcmp(argv[i], "--stall")) {
 			stall = true;
+		} else if (!strcmp(argv[i], "--delay-ms") && i + 1 < argc) {
+			delay_ns = strtoull(argv[++i], NULL, 0) * 1000000u;
 		} else {
-			fprintf(stderr, "usage: chan-loop [--dev PATH] [--nid NID] [--stall]\n");
+			fprintf(stderr,
+				"usage: chan-loop [--dev PATH] [--nid NID] [--stall | --delay-ms N]\n");
 			return 2;
 		}
 	}
@@ -142,17 +171,18 @@ int main(int argc, char **argv)
 	}
 	rx_units = c.s.rx_pool_size / UNIT;
 	rx_used = calloc(rx_units, 1);
-	if (!rx_used)
+	seen_at = calloc(c.tx.mask + 1, sizeof(*seen_at));
+	if (!rx_used || !seen_at)
 		return 1;
 	printf("chan-loop: attached %s\n", lu2k_nid_format(&c.s.nid, buf, sizeof(buf)));
 	fflush(stdout);
 	signal(SIGPIPE, SIG_IGN);
 	for (;;) {
 		struct pollfd p = { .fd = c.fd, .events = POLLIN };
-		int work;
+		int work, wait_ms = 200;
 
 		work = take_free(&c);
-		work += take_tx(&c, stall);
+		work += take_tx(&c, stall, &wait_ms);
 		if (c.tx.broken || c.free.broken) {
 			fprintf(stderr, "chan-loop: broken ring index from the kernel\n");
 			return 1;
@@ -162,6 +192,16 @@ int main(int argc, char **argv)
 			if ((lu2k_ring_prod_needs_kick(&c.cpl) || lu2k_ring_prod_needs_kick(&c.rx)) &&
 			    chan_kick(&c)) {
 				printf("chan-loop: kick failed: channel dropped\n");
+				return 0;
+			}
+			continue;
+		}
+		if (wait_ms < 200) {
+			/* Delayed entries are waiting: sleep until the first is due. */
+			if (poll(&p, 1, wait_ms) < 0 && errno != EINTR)
+				return 1;
+			if (p.revents & (POLLHUP | POLLERR)) {
+				printf("chan-loop: channel dropped by the kernel\n");
 				return 0;
 			}
 			continue;

@@ -4,8 +4,11 @@
 #   loop   chan-loop echoes messages: 0 B, 1 MiB and 200 mixed, all verified
 #   kill   kill -9 of the daemon with messages in flight: each fails exactly once;
 #          reattach works; the modules unload cleanly (also with a daemon attached)
+#   timeout  a daemon that answers late: the kernel fails the messages itself
+#          (-ETIMEDOUT, once), keeps their buffers until the late answers come
 #   evil   chan-evil: bad setups, bad descriptors counted exactly, broken ring
-#          index drops the channel; then random descriptors; then a good transfer
+#          index drops the channel; random descriptors; a flood of tiny RX is
+#          bounded and every held one comes back on FREE; then a good transfer
 #   lu2kd  two namespaces over veth + netem, a lu2kd in each, traffic both ways
 # Each step runs under timeout; the first failure ends the run (exit 1).
 # Settings from the host (run-vm.sh passes LU2K_FULL and LU2K_VM_*):
@@ -143,6 +146,26 @@ t_kill() {
 	say "kill (c, d): reattach ok, unload with a daemon attached ok, reload ok"
 }
 
+t_timeout() {
+	P=/sys/module/lu2klnd/parameters
+	echo 300 > $P/timeout_ms; echo 200 > $P/timeout_grace_ms
+	ctl add $NI
+	start_loop $NI --delay-ms 4000
+	ctl reset
+	ctl_may_fail send $NI $NI 8 0 65536 8 && die "send succeeded past the timeout"
+	expect tx_err 8; expect tx_ok 0; expect timeout 8 $NI; expect orphans 8 $NI
+	expect inflight 8 $NI
+	# The late answers free the orphans quietly; the messages themselves arrive.
+	wait_ni orphans 0 $NI 20
+	expect inflight 0 $NI; expect bad_cpl 0 $NI; expect tx_dup 0; expect tx_err 8
+	ctl wait_rx 8 10
+	expect rx_ok 8
+	stop_loop
+	ctl del $NI
+	echo 20000 > $P/timeout_ms; echo 5000 > $P/timeout_grace_ms
+	say "timeout: 8 messages timed out by the kernel once each; late answers absorbed"
+}
+
 t_evil() {
 	ctl add $NI
 	chan-evil --nid $NI > /tmp/evil.log 2>&1 &
@@ -166,6 +189,19 @@ t_evil() {
 			die "chan-evil --fuzz: $(cat /tmp/fuzz.log)"
 	done
 	say "evil: fuzz ok ($(st bad_cpl $NI) bad CPL, $(st bad_rx $NI) bad RX, $(st bad_evt $NI) bad EVT, $(st bad_ring $NI) dropped)"
+	# A flood of tiny RX while the client holds them: at most 4 x 256 are taken.
+	ctl reset
+	bad0=$(st bad_rx $NI)
+	ctl hold 100000
+	chan-evil --nid $NI --flood 3000 --expect-free 1024 > /tmp/flood.log 2>&1 &
+	FLOOD=$!
+	wait_ni rx_held 1024 $NI 20
+	wait_ni bad_rx $((bad0 + 1976)) $NI 20
+	expect held 1024
+	ctl release
+	wait "$FLOOD" || die "chan-evil --flood: $(cat /tmp/flood.log)"
+	wait_ni rx_held 0 $NI 10
+	say "evil: flood of 3000 RX: 1024 held, 1976 refused, 1024 FREE back"
 	start_loop $NI
 	ctl reset
 	ctl send $NI $NI 20 0 1048576 8

@@ -3,7 +3,7 @@
 # the channel test programs and (when built) lu2kd, and runs
 # tests/vm/guest-tests.sh inside. Prints "vm: PASS" or "vm: FAIL ..." last.
 #
-#   tests/vm/run-vm.sh [TEST...]      tests: load loop kill evil lu2kd (default: all)
+#   tests/vm/run-vm.sh [TEST...]      tests: load loop kill timeout evil lu2kd (default: all)
 #
 # Exit 0 pass, 1 fail, 77 skip (qemu or the kernel image unavailable).
 # Environment: LU2K_VM_TIMEOUT (qemu's limit, default 300 s), LU2K_VM_KEEP=1 keeps the
@@ -17,7 +17,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-tests=${*:-load loop kill evil lu2kd}
+tests=${*:-load loop kill timeout evil lu2kd}
 
 skip() { echo "vm: SKIP: $*"; echo "$*"; exit 77; }
 fail() { echo "vm: FAIL: $*"; exit 1; }
