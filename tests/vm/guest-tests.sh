@@ -224,4 +224,12 @@ for t in "$@"; do
 	say "--- $t"
 	"t_$t"
 done
+# Leaks: with no daemon and no interface left, no region may remain (vmalloc'ed
+# by lu2klnd), and both modules must unload.
+if grep -q '^lu2klnd ' /proc/modules; then
+	grep -q '^ni ' $D/stats && die "interfaces left: $(grep '^ni ' $D/stats)"
+	grep '\[lu2klnd\]' /proc/vmallocinfo && die "regions left in vmalloc"
+	unload
+	say "no region left; modules unloaded"
+fi
 say "all passed: $*"

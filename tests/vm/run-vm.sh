@@ -125,15 +125,20 @@ env | grep -E '^(LU2K_FULL|LU2K_VM_[A-Z0-9_]+)=' | sed "s/=\(.*\)/='\1'/; s/^/ex
 # 6. Boot. The guest powers off when done; panics (oops=panic, panic_on_warn) end
 # qemu at once (-no-reboot with panic=-1).
 log=$run/console.log
+# Slab red zones, poisoning and free-pointer checks catch overruns and use after free.
+debug="slub_debug=FZPU init_on_free=1"
 echo "vm: booting ($(du -h "$run/initrd.gz" | cut -f1) initramfs, tests: $tests)"
 set +e
 timeout -k 10 "${LU2K_VM_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg -machine q35 \
 	-cpu max -smp 2 -m "${LU2K_VM_MEM:-1024}" -nographic -no-reboot -nodefaults \
 	-serial stdio -kernel "$cache/boot/vmlinuz-$KVER" -initrd "$run/initrd.gz" \
-	-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 quiet loglevel=4" \
+	-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 quiet loglevel=4 $debug" \
 	</dev/null 2>&1 | tee "$log"
 qrc=${PIPESTATUS[0]}
 set -e
+# Slab debugging reports ("BUG kmalloc-64 ...") do not panic: look for them too.
+grep -aq 'Kernel panic\|BUG:\|BUG \|WARNING:\|general protection' "$log" &&
+	fail "guest kernel panic/oops/warning or slab corruption (see above)"
 if grep -q '^LU2K-VM: PASS' "$log"; then
 	echo "vm: PASS ($tests)"
 	exit 0
@@ -142,6 +147,5 @@ if ! grep -q '^LU2K-VM: init' "$log" && grep -q '^qemu-system-x86_64: ' "$log"; 
 	skip "qemu cannot run here: $(grep -m1 '^qemu-system-x86_64: ' "$log")"
 fi
 [ "$qrc" = 124 ] && fail "qemu timed out after ${LU2K_VM_TIMEOUT:-300}s"
-grep -q 'Kernel panic\|BUG:\|WARNING:' "$log" && fail "guest kernel panic/oops/warning (see above)"
 grep -q '^LU2K-VM: FAIL' "$log" && fail "$(grep '^LU2K-VM: FAIL' "$log" | tail -n 1)"
 fail "no result from the guest (qemu exit $qrc)"
