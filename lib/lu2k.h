@@ -35,6 +35,9 @@
  * socket, with a fresh region. While detached, lu2k_send() fails fast with
  * -ENOTCONN: nothing is queued.
  *
+ * A daemon that never completes a message: the caller still gets -ETIMEDOUT
+ * once, at 2 x timeout + 1 s (the watchdog; see doc/liblu2k.md).
+ *
  * Every descriptor from the daemon is checked (include/lu2k/desc.h), and
  * against our tables: completions only for cookies issued and not yet
  * completed; received ranges inside the RX pool and not overlapping ranges we
@@ -138,6 +141,8 @@ struct lu2k_ni_stats {
 	uint64_t bad_evt;
 	uint64_t attaches, detaches; /* daemon sessions begun / lost */
 	uint64_t reset_cpls;	     /* messages failed with -ECONNRESET on detach */
+	uint64_t watchdog_cpls;	     /* -ETIMEDOUT: the daemon never completed them */
+	uint64_t late_cpls;	     /* the daemon's completions after the watchdog's */
 	uint64_t kicks_sent, kicks_rcvd;
 	uint32_t inflight;     /* messages out now */
 	uint64_t tx_pool_used; /* bytes out now */

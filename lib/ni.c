@@ -99,6 +99,7 @@ static void detach(struct lu2k_ni *ni, int status, int fail_status, bool notify)
 	lu2k_rx_reset(ni);
 	lu2k_region_put(ni->region);
 	ni->region = NULL;
+	ni->wd_armed = false; /* the timer is the backoff's again */
 	ni->setup.features = 0;
 	ni->st.detaches++;
 	ni->in_process = false;
@@ -292,9 +293,26 @@ static int process(struct lu2k_ni *ni, bool drain)
 	if (!ni->region)
 		return process_detached(ni);
 	ni->in_process = true;
+	if (drain && ni->wd_armed) {
+		uint64_t exp;
+
+		/* a tick: clear it; stop ticking once nothing is out */
+		if (read(ni->timerfd, &exp, sizeof(exp)) == sizeof(exp) && !ni->cookies.used) {
+			arm_timer(ni, 0);
+			ni->wd_armed = false;
+		}
+	}
 	if (drain && !ni->dead && lu2k_drain_kicks(ni)) {
 		ni->dead = true;
 		ni->dead_status = -ECONNRESET;
+	}
+	if (ni->cookies.used) {
+		uint64_t now = lu2k_now_ms();
+
+		if (now >= ni->next_watchdog_ms) {
+			ni->next_watchdog_ms = now + 200;
+			lu2k_tx_watchdog(ni, now);
+		}
 	}
 	for (int round = 0; round < 64; round++) {
 		n = lu2k_tx_process_cpl(ni);
@@ -321,6 +339,17 @@ static int process(struct lu2k_ni *ni, bool drain)
 		total++;
 	} else {
 		lu2k_kick_flush(ni);
+		/*
+		 * Wake a sleeping caller for the watchdog while messages are out:
+		 * a 500 ms tick, stopped lazily (at a tick with nothing out) so
+		 * that one message at a time costs no timer syscalls.
+		 */
+		if (ni->cookies.used && !ni->wd_armed) {
+			struct itimerspec its = { { 0, 500000000L }, { 0, 500000000L } };
+
+			timerfd_settime(ni->timerfd, 0, &its, NULL);
+			ni->wd_armed = true;
+		}
 	}
 	return total;
 }

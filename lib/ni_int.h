@@ -26,6 +26,8 @@ struct lu2k_txslot {
 	uint64_t pool_off; /* in the TX pool allocator */
 	uint32_t peer;
 	uint32_t len;
+	uint64_t deadline_ms; /* the watchdog's: the daemon should have answered long before */
+	bool expired;	      /* completed by the watchdog; waiting for the daemon's CPL */
 };
 
 struct lu2k_held {
@@ -58,6 +60,8 @@ struct lu2k_ni {
 	uint32_t nr_pfree, pfree_cap;
 	uint8_t hdr_copy[LU2K_HDR_MAX];
 	struct lu2k_ni_stats st;
+	uint64_t next_watchdog_ms;
+	bool wd_armed; /* attached: timerfd ticks while messages are out */
 };
 
 /* attach.c */
@@ -75,6 +79,8 @@ int lu2k_drain_kicks(struct lu2k_ni *ni);
 /* ni_tx.c */
 int lu2k_tx_process_cpl(struct lu2k_ni *ni);
 void lu2k_tx_fail_all(struct lu2k_ni *ni, int status);
+void lu2k_tx_watchdog(struct lu2k_ni *ni, uint64_t now_ms);
+uint64_t lu2k_now_ms(void);
 
 /* ni_rx.c */
 int lu2k_rx_process(struct lu2k_ni *ni);

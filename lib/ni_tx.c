@@ -7,6 +7,15 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
+
+uint64_t lu2k_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 struct iov_fill {
 	const struct iovec *iov;
@@ -114,6 +123,10 @@ int lu2k_send_fill(struct lu2k_ni *ni, const struct lu2k_nid *target,
 	ts->pool_off = (uint64_t)off;
 	ts->peer = (uint32_t)peer;
 	ts->len = (uint32_t)(hdr_len + payload_len);
+	ts->expired = false;
+	/* The daemon times the message out after timeout_ms; this is only for a daemon that never does. */
+	ts->deadline_ms =
+		lu2k_now_ms() + 2ULL * (timeout_ms ? timeout_ms : ni->p.timeout_ms) + 1000;
 
 	buf = (uint8_t *)ni->region->base + ni->setup.tx_pool_off + (uint64_t)off;
 	memcpy(buf, hdr, hdr_len);
@@ -140,19 +153,48 @@ out_credits:
 	return rc;
 }
 
-static void complete(struct lu2k_ni *ni, uint32_t slot, int status)
+static void complete(struct lu2k_ni *ni, uint32_t slot, int status, bool from_daemon)
 {
 	struct lu2k_txslot *ts = &ni->slots[slot];
 	void *ctx = ts->ctx;
+	bool expired = ts->expired;
 
 	lu2k_ralloc_free(&ni->txa, ts->pool_off);
 	lu2k_credits_give(&ni->cr, ts->peer);
 	lu2k_cookies_put(&ni->cookies, slot);
+	ts->expired = false;
+	if (expired) {
+		/* the watchdog gave the caller its completion already */
+		if (from_daemon)
+			ni->st.late_cpls++;
+		return;
+	}
 	if (status)
 		ni->st.cpl_err++;
 	else
 		ni->st.cpl_ok++;
 	ni->p.on_cpl(ni, ctx, status, ni->p.arg);
+}
+
+/*
+ * A daemon that never completes a message (a bug, or a hostile one) must not
+ * cost the caller its one completion: past the deadline the caller gets
+ * -ETIMEDOUT. The range, the credits and the cookie stay taken until the
+ * daemon's own completion comes (it may still be reading the range), so a
+ * stuck daemon also gets no new work.
+ */
+void lu2k_tx_watchdog(struct lu2k_ni *ni, uint64_t now_ms)
+{
+	for (uint32_t s = 0; s < ni->cookies.cap; s++) {
+		struct lu2k_txslot *ts = &ni->slots[s];
+
+		if (!lu2k_cookies_busy(&ni->cookies, s) || ts->expired || ts->deadline_ms > now_ms)
+			continue;
+		ts->expired = true;
+		ni->st.watchdog_cpls++;
+		ni->st.cpl_err++;
+		ni->p.on_cpl(ni, ts->ctx, -ETIMEDOUT, ni->p.arg);
+	}
 }
 
 int lu2k_tx_process_cpl(struct lu2k_ni *ni)
@@ -175,7 +217,7 @@ int lu2k_tx_process_cpl(struct lu2k_ni *ni)
 			ni->st.bad_cookie_unknown++;
 			continue;
 		}
-		complete(ni, (uint32_t)slot, c.status);
+		complete(ni, (uint32_t)slot, c.status, true);
 	}
 	return n;
 }
@@ -186,8 +228,8 @@ void lu2k_tx_fail_all(struct lu2k_ni *ni, int status)
 	for (uint32_t s = 0; s < ni->cookies.cap; s++) {
 		if (!lu2k_cookies_busy(&ni->cookies, s))
 			continue;
-		if (status == -ECONNRESET)
+		if (status == -ECONNRESET && !ni->slots[s].expired)
 			ni->st.reset_cpls++;
-		complete(ni, s, status);
+		complete(ni, s, status, false);
 	}
 }

@@ -454,6 +454,51 @@ static struct lu2k_tx_desc one_tx(struct lu2k_ni *ni, struct fake *f, struct tct
 	return d;
 }
 
+/* A daemon that never completes: the watchdog completes once, the late CPL is swallowed. */
+static void test_watchdog(void)
+{
+	static struct tctx t;
+	struct lu2k_ni_params p;
+	struct lu2k_ni_stats st;
+	struct lu2k_ni *ni;
+	struct fake f = { 0 };
+	struct lu2k_tx_desc d0, d1;
+	double t0;
+
+	memset(&t, 0, sizeof(t));
+	T_EQ(fake_start(&f, sock_path, FAKE_MANUAL), 0);
+	params(&p, &t);
+	p.timeout_ms = 100; /* watchdog at 2 x 100 ms + 1 s */
+	T_EQ(lu2k_ni_open(&ni, &p), 0);
+	fake_wait_attached(&f);
+	d0 = one_tx(ni, &f, &t, 0, 10);
+	d1 = one_tx(ni, &f, &t, 1, 10);
+	t0 = now();
+	while (!(t.done[0] && t.done[1]) && now() - t0 < 5)
+		lu2k_ni_wait(ni, 5000); /* the timerfd wakes us: no caller timeout needed */
+	T_ASSERT(now() - t0 < 3);
+	T_EQ(t.done[0], 1);
+	T_EQ(t.status[0], -ETIMEDOUT);
+	T_EQ(t.done[1], 1);
+	lu2k_ni_stats(ni, &st);
+	T_EQU(st.watchdog_cpls, 2);
+	T_EQU(st.inflight, 2); /* the daemon may still read them: kept */
+	fake_post_cpl(&f, d0.cookie, 0);
+	lu2k_ni_process(ni);
+	lu2k_ni_stats(ni, &st);
+	T_EQU(st.late_cpls, 1);
+	T_EQU(st.inflight, 1);
+	T_EQ(t.done[0], 1);
+	fake_post_cpl(&f, d0.cookie, 0); /* and a third time: a duplicate */
+	lu2k_ni_process(ni);
+	lu2k_ni_stats(ni, &st);
+	T_EQU(st.bad_cookie_dup, 1);
+	lu2k_ni_close(ni);
+	T_EQ(t.done[1], 1); /* no second completion at close */
+	(void)d1;
+	fake_stop(&f);
+}
+
 static void test_hostile(void)
 {
 	static struct tctx t;
@@ -570,6 +615,7 @@ int main(void)
 	T_RUN(test_daemon_death);
 	T_RUN(test_kept_buffer_outlives_daemon);
 	T_RUN(test_hostile);
+	T_RUN(test_watchdog);
 	unlink(sock_path);
 	return t_done();
 }
