@@ -256,7 +256,14 @@ int main(int argc, char **argv)
 			failed = 1;
 			break;
 		}
-		if (sending && nacked == nmsgs && udt_conn_state(conn) == UDT_ST_CONNECTED)
+		/*
+		 * libudt's blocking recvmsg() throws away a message it has just read
+		 * when a shutdown arrives meanwhile: give its reader a second.
+		 */
+		if (sending && nacked == nmsgs && !done_at)
+			done_at = now_ns();
+		if (sending && done_at && now_ns() - done_at > 1000000000ull &&
+		    udt_conn_state(conn) == UDT_ST_CONNECTED)
 			udt_conn_shutdown(conn, now_ns());
 		if (sending && udt_conn_state(conn) == UDT_ST_CLOSED)
 			break;
