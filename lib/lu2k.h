@@ -24,7 +24,8 @@
  * counted and dropped); the payload points into the RX pool, which the daemon
  * could still change under you (verify what you read). Return 0 and the
  * buffer goes back to the daemon when on_rx returns; return LU2K_RX_KEEP to
- * keep it and call lu2k_rx_done() later with the same struct (copy it; its
+ * keep it and call lu2k_rx_done() later (and before lu2k_ni_close()), once,
+ * with the same struct (copy it; never for a buffer on_rx returned 0 for; its
  * lnet and hdr pointers are valid only during on_rx, payload until done).
  *
  * Daemon death: EOF or a broken ring means the daemon is gone. The library

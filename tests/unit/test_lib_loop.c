@@ -454,6 +454,62 @@ static struct lu2k_tx_desc one_tx(struct lu2k_ni *ni, struct fake *f, struct tct
 	return d;
 }
 
+/* Random bytes in every ring the daemon writes: all refused, nothing else disturbed. */
+static void test_garbage(void)
+{
+	static struct tctx t;
+	struct lu2k_ni_params p;
+	struct lu2k_ni_stats st;
+	struct lu2k_ni *ni;
+	struct fake f = { 0 };
+	struct lu2k_tx_desc d[5];
+	unsigned long posted = 0;
+
+	memset(&t, 0, sizeof(t));
+	T_EQ(fake_start(&f, sock_path, FAKE_MANUAL), 0);
+	params(&p, &t);
+	T_EQ(lu2k_ni_open(&ni, &p), 0);
+	fake_wait_attached(&f);
+	for (unsigned int i = 0; i < 5; i++)
+		d[i] = one_tx(ni, &f, &t, i, 1000);
+	srand(11);
+	for (int round = 0; round < 50; round++) {
+		for (int k = 0; k < 60; k++) {
+			struct lu2k_cpl_desc c;
+			struct lu2k_rx_desc r;
+			struct lu2k_evt_desc e;
+
+			for (size_t b = 0; b < sizeof(c); b++)
+				((uint8_t *)&c)[b] = (uint8_t)rand();
+			for (size_t b = 0; b < sizeof(r); b++)
+				((uint8_t *)&r)[b] = (uint8_t)rand();
+			for (size_t b = 0; b < sizeof(e); b++)
+				((uint8_t *)&e)[b] = (uint8_t)rand();
+			if (k % 3 == 0)
+				c.reserved = 0; /* some get as far as the cookie lookup */
+			lu2k_ring_push(&f.cpl, &c);
+			lu2k_ring_push(&f.rx, &r);
+			lu2k_ring_push(&f.evt, &e);
+			posted++;
+		}
+		lu2k_ni_process(ni);
+	}
+	lu2k_ni_stats(ni, &st);
+	T_EQU(st.bad_cpl + st.bad_cookie_unknown, posted);
+	T_EQU(st.bad_rx + st.bad_hdr, posted);
+	T_EQU(st.bad_evt, posted);
+	T_EQU(st.rx_msgs, 0);
+	for (unsigned int i = 0; i < 5; i++)
+		T_EQ(t.done[i], 0);
+	T_ASSERT(lu2k_ni_attached(ni));
+	for (unsigned int i = 0; i < 5; i++)
+		fake_post_cpl(&f, d[i].cookie, 0);
+	lu2k_ni_process(ni);
+	T_EQ(count_done(&t, 5, 0), 5);
+	lu2k_ni_close(ni);
+	fake_stop(&f);
+}
+
 /* A daemon that never completes: the watchdog completes once, the late CPL is swallowed. */
 static void test_watchdog(void)
 {
@@ -616,6 +672,7 @@ int main(void)
 	T_RUN(test_kept_buffer_outlives_daemon);
 	T_RUN(test_hostile);
 	T_RUN(test_watchdog);
+	T_RUN(test_garbage);
 	unlink(sock_path);
 	return t_done();
 }
