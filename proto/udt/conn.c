@@ -154,6 +154,10 @@ static int setup_data(struct udt_conn *c, int32_t mss, int32_t peer_flight, uint
 	c->mss = mss;
 	c->payload = mss - UDT_UDP_IP_OVERHEAD - UDT_HDR_LEN;
 	c->flow_window = peer_flight;
+	/* a message must fit the peer's window, or its receiver could not hold it whole */
+	c->max_msg = (size_t)(peer_flight - 1) * (size_t)c->payload;
+	if (c->max_msg > c->cfg.snd_buf_bytes)
+		c->max_msg = c->cfg.snd_buf_bytes;
 	c->isn = isn;
 	c->snd_last_ack = c->snd_last_data_ack = isn;
 	c->snd_curr_seq = udt_seq_dec(isn);
@@ -397,6 +401,8 @@ int udt_conn_send_msg(struct udt_conn *c, const void *data, size_t len, int64_t 
 		return c->state == UDT_ST_CONNECTING ? -EAGAIN : -ENOTCONN;
 	if (flags & ~UDT_MSG_COPY)
 		return -EINVAL;
+	if (len > c->max_msg)
+		return -EMSGSIZE;
 	/* an idle sender: do not let the EXP timer count the idle time as silence */
 	if (udt_sndbuf_empty(&c->sb))
 		c->last_rsp_ns = now_ns;
@@ -417,6 +423,11 @@ size_t udt_conn_send_space(const struct udt_conn *c)
 void udt_conn_set_rcv_hold(struct udt_conn *c, uint32_t pkts)
 {
 	c->rcv_hold = pkts;
+}
+
+size_t udt_conn_max_msg(const struct udt_conn *c)
+{
+	return c->max_msg;
 }
 
 int udt_conn_shutdown(struct udt_conn *c, uint64_t now_ns)

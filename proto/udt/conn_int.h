@@ -56,6 +56,7 @@ struct udt_conn {
 	uint32_t snd_last_ack;	    /* from any ACK, light ones too */
 	uint32_t snd_last_data_ack; /* from full ACKs: the send window's base */
 	int32_t flow_window;
+	size_t max_msg; /* the peer's window must hold a whole message */
 	uint32_t last_ack2_no;
 	uint64_t last_ack2_ns;
 	int32_t rtt_us, rttvar_us;

@@ -104,12 +104,14 @@ void udt_conn_handle_timers(struct udt_conn *c, uint64_t now_ns);
 
 /*
  * Queues a message. ttl_ms < 0: never dropped. Returns 0 and *msgno, or
- * -EAGAIN (buffer full; see udt_conn_send_space), -EMSGSIZE, -ENOTCONN.
+ * -EAGAIN (buffer full; see udt_conn_send_space), -EMSGSIZE (larger than the
+ * send buffer or the peer's flow window: udt_conn_max_msg), -ENOTCONN.
  */
 int udt_conn_send_msg(struct udt_conn *c, const void *data, size_t len, int64_t ttl_ms,
 		      int in_order, unsigned int flags, void *cookie, uint32_t *msgno,
 		      uint64_t now_ns);
 size_t udt_conn_send_space(const struct udt_conn *c);
+size_t udt_conn_max_msg(const struct udt_conn *c);
 
 /*
  * Backpressure: pkts packets' worth of delivered messages that the

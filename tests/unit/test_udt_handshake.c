@@ -83,7 +83,10 @@ static void test_connect_flow(void)
 	T_EQ(udt_conn_recv_pkt(cl, buf, n, t + 300000000), 0);
 	T_EQ(udt_conn_state(cl), UDT_ST_CONNECTED);
 	T_EQU(udt_conn_peer_id(cl), 2222);
-	/* a response with another ISN would have been refused */
+	/* messages must fit the peer's flow window (16384 packets of 1456 bytes) */
+	T_EQU(udt_conn_max_msg(cl), 16383ull * 1456);
+	T_EQ(udt_conn_send_msg(cl, buf, udt_conn_max_msg(cl) + 1, -1, 1, 0, NULL, NULL, t),
+	     -EMSGSIZE);
 	udt_conn_free(cl);
 	udt_conn_free(sv);
 }
