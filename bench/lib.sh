@@ -1,0 +1,212 @@
+#!/bin/bash
+# bench/lib.sh - the pieces of scripts/bench-link (source it): one emulated
+# link per run, lu2k (two lu2kd + lu2k-perf) or iperf3 across it, and the
+# files each run leaves behind.
+#
+#   ns A (..a)                                                      ns B (..b)
+#   lu2k-perf bulk  A  ─┐                                     ┌─ lu2k-perf server B
+#   lu2k-perf ping  A2 ─┴ lu2kd ── tun ═ lu2k-linkem ═ tun ── lu2kd
+#   iperf3 -c, ping (ICMP)      10.78.N.1, .11        10.78.N.2      iperf3 -s
+#
+# Every run starts its own lu2k-linkem with the same seed, so each protocol
+# meets the same loss draws, and outages fall at the same time in its run.
+#
+# Needs from the caller: $bin (lu2k binaries), $BL_TMP (scratch dir),
+# $BL_TAG (unique short name). Sets up nothing global until called.
+
+BL_NET=$((RANDOM % 200 + 20))
+BL_A=10.78.$BL_NET.1 BL_A2=10.78.$BL_NET.11 BL_B=10.78.$BL_NET.2
+BL_NSA=${BL_TAG}a BL_NSB=${BL_TAG}b
+BL_SEED=${BL_SEED:-4242}
+bl_pids=()	# processes of the current run, killed by bl_run_end
+
+bl_log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+
+# bl_wait SECONDS CMD... : poll CMD every 0.1 s until it succeeds.
+bl_wait() {
+	local n=$(($1 * 10))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		n=$((n - 1))
+		[ $n -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+bl_alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+
+# bl_stop PID... : SIGTERM, up to 5 s, then SIGKILL; reap.
+bl_stop() {
+	local p n
+	for p in "$@"; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in "$@"; do
+		n=50
+		while bl_alive "$p" && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+		kill -KILL "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+}
+
+# bl_link_up DIR LINKEM-ARGS... : start lu2k-linkem with fresh namespaces,
+# raise TCP's buffer limits there (a 200 Mbit/s x 1.2 s path needs 30 MB),
+# pin the kernel TCP congestion control to CUBIC (the lu2k tcp back-end uses
+# the namespace default), and give A a second address for the ping client.
+bl_link_up() {
+	local dir=$1 ns
+	shift
+	rm -f "$dir/link.ready"
+	BL_LINK_T0=$(date +%s.%N)
+	"$bin/lu2k-linkem" --ns-a "$BL_NSA" --ns-b "$BL_NSB" --ipv4 "10.78.$BL_NET.0/24" --no-ipv6 \
+		--seed "$BL_SEED" --ready-file "$dir/link.ready" --stats-file "$dir/link.stats" \
+		--quiet "$@" >"$dir/linkem.log" 2>&1 &
+	BL_LINK_PID=$!
+	bl_wait 15 test -e "$dir/link.ready" || {
+		cat "$dir/linkem.log" >&2
+		bl_log "lu2k-linkem did not come up ($*)"
+		return 1
+	}
+	for ns in "$BL_NSA" "$BL_NSB"; do
+		ip netns exec "$ns" sysctl -q -w net.ipv4.tcp_rmem="4096 131072 67108864" \
+			net.ipv4.tcp_wmem="4096 16384 67108864" net.ipv4.tcp_no_metrics_save=1 >/dev/null
+		# Only the initial namespace may make a restricted algorithm (one not
+		# in tcp_allowed_congestion_control) the default; then the namespace
+		# keeps the host's default, and the run records which one it was.
+		ip netns exec "$ns" sysctl -q -w net.ipv4.tcp_congestion_control=cubic \
+			>/dev/null 2>&1 || true
+	done
+	ip netns exec "$BL_NSA" sysctl -n net.ipv4.tcp_congestion_control >"$dir/kernel_cc"
+	ip -n "$BL_NSA" addr add "$BL_A2/24" dev lka0
+}
+
+bl_link_down() {
+	[ -n "${BL_LINK_PID:-}" ] || return 0
+	bl_stop "$BL_LINK_PID"
+	BL_LINK_PID=
+	ip netns del "$BL_NSA" 2>/dev/null || true
+	ip netns del "$BL_NSB" 2>/dev/null || true
+}
+
+bl_bg() { # NS LOG CMD... : start CMD in namespace NS; its pid in $BL_BG
+	local ns=$1 log=$2
+	shift 2
+	ip netns exec "$ns" "$@" >"$log" 2>&1 &
+	BL_BG=$!
+	bl_pids+=("$BL_BG")
+}
+
+bl_run_end() {
+	[ ${#bl_pids[@]} -eq 0 ] || bl_stop "${bl_pids[@]}"
+	bl_pids=()
+	bl_link_down
+}
+
+# bl_icmp_start DIR : ICMP echo A -> B every 200 ms beside the transfer, to
+# show the queueing delay the bulk flow builds (the same tool for every row).
+bl_icmp_start() {
+	ip netns exec "$BL_NSA" ping -n -i 0.2 -s 56 "$BL_B" >"$1/icmp.log" 2>&1 &
+	BL_ICMP_PID=$!
+	bl_pids+=("$BL_ICMP_PID")
+}
+
+bl_icmp_stop() {
+	kill -INT "$BL_ICMP_PID" 2>/dev/null || true
+	bl_wait 5 test -n "$(grep -s 'packets transmitted' "$1/icmp.log")" || true
+}
+
+# bl_run_lu2k DIR BACKEND TIME CONC OUTAGE-LINKEM-ARGS... : lu2k-perf bulk of
+# 1 MiB PUTs over BACKEND for TIME s with CONC in flight, lu2k-perf ping on a
+# second interface beside it. Leaves bulk.json, bulk.progress, ping.json,
+# icmp.log, rc (bulk's exit status, ping's), t0 (protocol start - link start).
+bl_run_lu2k() {
+	local dir=$1 be=$2 t=$3 conc=$4 n pool bulk ping rc_bulk rc_ping
+	shift 4
+	bl_link_up "$dir" "$@" || return 1
+	for n in a b; do
+		local ns=$BL_NSA
+		[ $n = b ] && ns=$BL_NSB
+		bl_bg "$ns" "$dir/lu2kd-$n.log" "$bin/lu2kd" -f -l warn -b "$be" \
+			--channel-socket "$BL_TMP/$n.sock" --ctl-socket "$BL_TMP/$n.ctl"
+	done
+	bl_wait 10 test -S "$BL_TMP/a.sock" && bl_wait 10 test -S "$BL_TMP/b.sock" ||
+		{ bl_log "lu2kd ($be) did not start; see $dir/lu2kd-*.log"; return 1; }
+	bl_bg "$BL_NSB" "$dir/server.log" "$bin/lu2k-perf" server --nid "$BL_B@lu2k" \
+		--socket "$BL_TMP/b.sock" -q
+	sleep 0.5
+	pool=$((conc + 16))
+	bl_icmp_start "$dir"
+	echo "$(date +%s.%N) $BL_LINK_T0" | awk '{ printf "%.3f\n", $1 - $2 }' >"$dir/t0"
+	ip netns exec "$BL_NSA" timeout $((t + 240)) "$bin/lu2k-perf" client --nid "$BL_A2@lu2k" \
+		--peer "$BL_B@lu2k" --socket "$BL_TMP/a.sock" ping --time "${t}s" --timeout 150s \
+		--json >"$dir/ping.json" 2>"$dir/ping.err" &
+	ping=$!
+	ip netns exec "$BL_NSA" timeout $((t + 240)) "$bin/lu2k-perf" client --nid "$BL_A@lu2k" \
+		--peer "$BL_B@lu2k" --socket "$BL_TMP/a.sock" bulk --size 1M --concurrency "$conc" \
+		--tx-pool "$pool" --time "${t}s" --timeout 150s --progress --json \
+		>"$dir/bulk.json" 2>"$dir/bulk.progress" &
+	bulk=$!
+	wait $bulk && rc_bulk=0 || rc_bulk=$?
+	wait $ping && rc_ping=0 || rc_ping=$?
+	bl_icmp_stop "$dir"
+	echo "$rc_bulk $rc_ping" >"$dir/rc"
+	bl_run_end
+}
+
+# bl_run_iperf DIR ALGO TIME LINKEM-ARGS... : iperf3 -C ALGO for TIME s; the
+# server (receiver) logs one line per second in Mbit/s: iperf.log.
+bl_run_iperf() {
+	local dir=$1 algo=$2 t=$3 rc
+	shift 3
+	bl_link_up "$dir" "$@" || return 1
+	bl_bg "$BL_NSB" "$dir/iperf.log" iperf3 -s -1 -B "$BL_B" -i 1 -f m --forceflush
+	bl_wait 5 sh -c "ip netns exec $BL_NSB ss -ltn | grep -q ':5201'" || sleep 1
+	bl_icmp_start "$dir"
+	echo "$(date +%s.%N) $BL_LINK_T0" | awk '{ printf "%.3f\n", $1 - $2 }' >"$dir/t0"
+	ip netns exec "$BL_NSA" timeout $((t + 240)) iperf3 -c "$BL_B" -t "$t" -C "$algo" -f m -i 1 \
+		>"$dir/iperf-client.log" 2>&1 && rc=0 || rc=$?
+	bl_wait 10 grep -q receiver "$dir/iperf.log" || true
+	bl_icmp_stop "$dir"
+	echo "$rc -" >"$dir/rc"
+	bl_run_end
+}
+
+# bl_series DIR KIND SIZE : the run's cumulative goodput as "t bytes" lines
+# (t in seconds since the protocol started), from lu2k-perf's progress lines
+# (messages ok x SIZE) or iperf3's per-second receiver lines.
+bl_series() {
+	local dir=$1 kind=$2 size=$3
+	if [ "$kind" = lu2k ]; then
+		awk -v sz="$size" 'BEGIN { print "0 0" }
+			$1 ~ /^[0-9.]+s$/ && $3 == "ok" { t = $1; sub(/s$/, "", t); print t, $2 * sz }' \
+			"$dir/bulk.progress"
+	else
+		awk 'BEGIN { print "0 0" }
+			/receiver|sender/ { next }
+			/^\[ *[0-9]+\] +[0-9.]+-[0-9.]+ +sec/ {
+				sub(/^\[[^]]*\] */, "")
+				split($1, iv, "-")
+				if ($6 != "Mbits/sec") next
+				cum += $5 * 1e6 / 8 * (iv[2] - iv[1])
+				print iv[2], cum
+			}' "$dir/iperf.log"
+	fi
+}
+
+# bl_icmp_stats DIR : "p50 p99 loss%" of the ICMP echoes (ms), or "- - -".
+bl_icmp_stats() {
+	local f=$1/icmp.log
+	[ -s "$f" ] || { echo "- - -"; return; }
+	{
+		grep -o 'time=[0-9.]*' "$f" | cut -d= -f2 | sort -n
+	} | awk -v loss="$(grep -o '[0-9.]*% packet loss' "$f" | cut -d% -f1)" '
+		{ v[NR] = $1 }
+		END {
+			if (loss == "") loss = "-"
+			if (NR == 0) { print "-", "-", loss; exit }
+			i50 = int(0.50 * NR + 0.5); if (i50 < 1) i50 = 1
+			i99 = int(0.99 * NR + 0.5); if (i99 < 1) i99 = 1; if (i99 > NR) i99 = NR
+			printf "%.0f %.0f %s\n", v[i50], v[i99], (loss == "-" ? loss : sprintf("%.1f", loss))
+		}'
+}
+
+# bl_jnum FILE KEY : the first number after "KEY": in a JSON file
+bl_jnum() { grep -o "\"$2\":-\?[0-9.e+]*" "$1" 2>/dev/null | head -1 | cut -d: -f2; }

@@ -1,0 +1,67 @@
+#!/bin/bash
+# scripts/bench-link, smoke version: one short condition (RTT 50 ms, 1 % loss,
+# 20 Mbit/s), 6 s per protocol, every protocol the harness knows (each lu2kd
+# back-end, TCP CUBIC, TCP BBR). Asserts that the run produces its CSV files
+# and a PNG, that the table and the CSV have one row per protocol, that every
+# lu2k-perf bulk run verified all its payloads (exit status 0), and that no
+# namespace is left behind. No throughput assertion: that is the benchmark's
+# job, on a quiet machine. About 40 s.
+. "$(dirname "$0")/../lib/common.sh"
+
+t_require_root
+[ -c /dev/net/tun ] || t_skip "no /dev/net/tun"
+for p in lu2k-linkem lu2kd lu2k-perf; do
+	[ -x "$T_BIN/$p" ] || t_skip "$p not built in $T_BIN"
+done
+for p in iperf3 gnuplot ping; do
+	command -v $p >/dev/null || t_skip "needs $p (scripts/install-deps bench)"
+done
+
+# What the harness should run: each back-end lu2kd lists, CUBIC, BBR.
+want=()
+for be in $("$T_BIN/lu2kd" --help | sed -n 's/^Back-ends: *//p' | tr ',' '\n' |
+	sed -n 's/^ *\([a-z][a-z0-9_]*\) (.*/\1/p'); do
+	want+=("lu2k-$be")
+done
+[ ${#want[@]} -ge 1 ] || t_fail "lu2kd --help lists no back-end"
+want+=(tcp-cubic tcp-bbr)
+ns_before=$(ip netns list | grep -c '^bl' || true)
+
+out=$T_DIR/out
+start=$(date +%s)
+t_log "bench-link: ${want[*]}"
+timeout 150 "$T_TOP/scripts/bench-link" --bin "$T_BIN" --out "$out" \
+	--condition rtt=50ms,loss=1%,rate=20mbit,time=6 >"$T_DIR/table.log" 2>"$T_DIR/bench.log" &&
+	rc=0 || rc=$?
+secs=$(($(date +%s) - start))
+cat "$T_DIR/table.log"
+t_log "bench-link exited $rc after $secs s"
+
+csv=$out/results.csv
+[ -s "$csv" ] || t_fail "no results.csv"
+[ -s "$out/timeseries.csv" ] || t_fail "no timeseries.csv"
+png=$(ls "$out"/throughput-*.png 2>/dev/null | head -1)
+[ -n "$png" ] && [ -s "$png" ] || t_fail "no throughput PNG"
+[ "$(head -c 4 "$png" | od -An -c | tr -d ' ')" = '211PNG' ] || t_fail "$png is not a PNG"
+
+[ "$(($(wc -l <"$csv") - 1))" = ${#want[@]} ] || t_fail "results.csv: want ${#want[@]} rows: $(cat "$csv")"
+for p in "${want[@]}"; do
+	row=$(awk -F, -v p="$p" '$8 == p' "$csv")
+	[ -n "$row" ] || t_fail "results.csv has no row for $p"
+	grep -Eq "^50ms-1%-20M +$p(:[a-z0-9]+)? +[0-9.]+ Mbit/s" "$T_DIR/table.log" ||
+		t_fail "the table has no row for $p"
+	[ "$(awk -F, -v p="$p" '$2 == p' "$out/timeseries.csv" | wc -l)" -ge 3 ] ||
+		t_fail "timeseries.csv: fewer than 3 samples for $p"
+	case $p in
+	lu2k-*)
+		echo "$row" | awk -F, '{ exit !($23 == "PASS" && $24 ~ /^0:/) }' ||
+			t_fail "$p: lu2k-perf did not verify every payload: $row"
+		grep -q '"corrupt":0,' "$out/runs/50ms-1%-20M/$p/bulk.json" ||
+			t_fail "$p: corrupt payloads"
+		;;
+	esac
+done
+[ $rc = 0 ] || t_fail "bench-link exited $rc (a lu2k-perf run failed)"
+[ "$(ip netns list | grep -c '^bl' || true)" = "$ns_before" ] || t_fail "namespaces left behind"
+[ $secs -lt 90 ] || t_log "warning: took $secs s (> 90 s): a loaded machine?"
+t_log "PASS"
