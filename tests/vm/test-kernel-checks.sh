@@ -1,0 +1,41 @@
+#!/bin/bash
+# Static checks of kernel/: the modules build with W=1 and -Werror, sparse (C=2)
+# reports nothing, and checkpatch --strict is clean when its script is at hand
+# (build/checkpatch/, or the linux-source tarball in /usr/src; else it says so).
+set -uo pipefail
+top=${LU2K_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+cd "$top"
+"$top/scripts/install-deps" build vm >/dev/null 2>&1 || true
+kdir=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
+if [ -z "$kdir" ]; then
+	echo "no linux-headers-*-amd64 installed"
+	exit 77
+fi
+fail=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+make -s -C kernel KDIR="$kdir" clean >/dev/null 2>&1
+if make -C kernel KDIR="$kdir" W=1 KCFLAGS=-Werror >"$out" 2>&1 &&
+   ! grep -i 'warning:' "$out"; then
+	echo "kernel: W=1 -Werror build clean"
+else
+	cat "$out"; echo "kernel: W=1 build FAILED"; fail=1
+fi
+if command -v sparse >/dev/null; then
+	make -C kernel KDIR="$kdir" sparse >"$out" 2>&1
+	if grep -E 'warning:|error:' "$out"; then
+		echo "kernel: sparse FAILED"; fail=1
+	else
+		echo "kernel: sparse clean ($(grep -c ' CHECK ' "$out") files)"
+	fi
+else
+	echo "kernel: sparse not installed, not run"
+fi
+if [ -x build/checkpatch/scripts/checkpatch.pl ] || ls /usr/src/linux-source-*.tar.xz >/dev/null 2>&1
+then
+	kernel/checkpatch.sh || { echo "kernel: checkpatch FAILED"; fail=1; }
+else
+	echo "kernel: checkpatch not at hand (apt-get install linux-source-6.1), not run"
+fi
+exit $fail
