@@ -8,8 +8,9 @@
 #    every payload verified, every run PASS (exit 0).
 # 2. kill -9 of A mid-transfer: the client fails fast (exit 1), reports the
 #    in-flight messages as failed with ECONNRESET, and no corrupt payload.
-# 3. A restarted: a new client attaches and passes again; the server, which
-#    kept running through it all, saw no corrupt payload.
+# 3. A restarted: a new client attaches and passes again.
+# 4. kill -9 of the server's daemon B, B restarted: the server re-attaches by
+#    itself and serves a new client; it saw no corrupt payload through it all.
 # Quick by default (about 20 s under ASan).
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -87,6 +88,16 @@ t_log "killed: $sent sent, $ok ok, $failed failed ($(field killed reset_cpls) EC
 # 3. restart and resume
 start_daemon a
 pass_run again bulk --size 64K --count 300 --concurrency 16
+
+# 4. the server's daemon dies and comes back: the server re-attaches alone
+kill -9 "$lu2kd_b_pid"
+t_wait_for 10 grep -q "lost lu2kd" "$T_DIR/server.log" || t_fail "server did not notice B's death"
+mv "$T_DIR/lu2kd_b.log" "$T_DIR/lu2kd_b.1.log"
+start_daemon b
+t_wait_for 15 grep -q 'attached to lu2kd' "$T_DIR/server.log" ||
+	t_fail "server did not re-attach to the new B"
+pass_run after_b bulk --size 64K --count 300 --concurrency 16
+pass_run after_b_get get --size 64K --count 100
 kill -TERM "$server_pid"
 t_wait_for 10 grep -q "lu2k-perf server:.*PASS" "$T_DIR/server.log" || {
 	cat "$T_DIR/server.log"
