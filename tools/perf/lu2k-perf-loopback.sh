@@ -64,7 +64,11 @@ pids+=($!)
 srv=$!
 cpu_a0=$(cpu_ms "$pid_a") cpu_b0=$(cpu_ms "$pid_b")
 t0=$(date +%s.%N)
-${LU2K_PERF_WRAP:-} /usr/bin/time -f "client CPU: %U user %S sys %e wall" "$bin/lu2k-perf" client --nid 127.0.0.1@lu2k --socket "$dir/a.sock" --peer 127.0.0.2@lu2k \
+# LU2K_PERF_WRAP: a command to run the client under (e.g. "strace -f -c -o FILE")
+timer=()
+[ -x /usr/bin/time ] && timer=(/usr/bin/time -f "client CPU: %U user %S sys %e wall")
+${LU2K_PERF_WRAP:-} "${timer[@]}" "$bin/lu2k-perf" client --nid 127.0.0.1@lu2k \
+	--socket "$dir/a.sock" --peer 127.0.0.2@lu2k \
 	--attach-wait 5s "$@"
 rc=$?
 t1=$(date +%s.%N)
