@@ -166,6 +166,7 @@ static int parse_sizes(struct e2e *e, const char *s)
 	char *dup = strdup(s), *tok, *save = NULL;
 
 	e->nsizes = 0;
+	free(e->sizes);
 	e->sizes = calloc(64, sizeof(*e->sizes));
 	for (tok = strtok_r(dup, ",", &save); tok && e->nsizes < 64;
 	     tok = strtok_r(NULL, ",", &save)) {
@@ -176,8 +177,10 @@ static int parse_sizes(struct e2e *e, const char *s)
 			v <<= 10, end++;
 		else if (*end == 'M' || *end == 'm')
 			v <<= 20, end++;
-		if (*end)
+		if (*end) {
+			free(dup);
 			return -1;
+		}
 		e->sizes[e->nsizes++] = (uint32_t)v;
 	}
 	free(dup);
@@ -312,5 +315,9 @@ int main(int argc, char **argv)
 	}
 	lu2k_ni_close(e.a);
 	lu2k_ni_close(e.b);
+	free(e.cpl_seen);
+	free(e.rx_seen);
+	free(e.cpl_status_ok);
+	free(e.sizes);
 	return ok ? 0 : 1;
 }

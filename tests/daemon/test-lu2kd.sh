@@ -1,0 +1,107 @@
+#!/bin/bash
+# lu2kd end to end, on loopback: two daemons, one test client (lu2kd_e2e over
+# liblu2k) with interface A on daemon 1 and B on daemon 2.
+#
+#   lu2kd_e2e:  NI A (127.0.0.1@lu2k) ----- NI B (127.0.0.2@lu2k)
+#                   |  unix socket               |  unix socket
+#               lu2kd #1  ==== tcp, port P ====> lu2kd #2   (A->B on #1's conn)
+#
+# Checks: messages of 0 B .. 4 MiB arrive once, bit-exact, with exactly one
+# completion each; garbage on the port closes only that connection; kill -9
+# of either daemon mid-transfer (every message still completes exactly once,
+# none is delivered twice) and restart (the peer is reconnected, traffic
+# resumes); lu2kctl answers; SIGTERM exits cleanly. LU2K_FULL=1: more messages.
+. "$(dirname "$0")/../lib/common.sh"
+
+for b in lu2kd lu2kd_e2e lu2kctl; do
+	[ -x "$T_BIN/$b" ] || t_skip "$T_BIN/$b not built"
+done
+ip -4 addr show lo 2>/dev/null | grep -q '127.0.0.1/8' || t_skip "no 127.0.0.0/8 on lo"
+
+PORT=$((20000 + RANDOM % 20000))
+N=${LU2K_FULL:+2000}
+N=${N:-200}
+A=127.0.0.1@lu2k
+B=127.0.0.2@lu2k
+
+start_daemon() { # name
+	t_bg "$1" "$T_BIN/lu2kd" --foreground --port "$PORT" --log-level info \
+		--channel-socket "$T_DIR/$1.sock" --ctl-socket "$T_DIR/$1.ctl" \
+		--pid-file "$T_DIR/$1.pid"
+	t_wait_for 20 test -s "$T_DIR/$1.pid" || t_fail "$1 did not get ready"
+	grep -q 'ready:' "$T_DIR/$1.log" || t_fail "$1 did not log ready"
+}
+
+e2e() { # extra args...
+	timeout 120 "$T_BIN/lu2kd_e2e" --sock-a "$T_DIR/d1.sock" --sock-b "$T_DIR/d2.sock" \
+		--nid-a "$A" --nid-b "$B" "$@"
+}
+
+ctl() { # daemon command
+	"$T_BIN/lu2kctl" --socket "$T_DIR/$1.ctl" "$2"
+}
+
+start_daemon d1
+start_daemon d2
+
+t_log "every size, 0 B .. 4 MiB"
+e2e --count "$N" --sizes 0,1,71,72,73,4095,4096,65536,1M,4M --timeout 90 || t_fail "sizes"
+
+t_log "many small messages"
+e2e --count $((N * 20)) --sizes 0,64,200 --window 512 --timeout 90 || t_fail "small messages"
+
+t_log "lu2kctl"
+ctl d1 status | grep -q 'backend: tcp' || t_fail "lu2kctl status"
+ctl d1 stats | grep -qE 'msgs_ok: [1-9]' || t_fail "lu2kctl stats: no messages counted"
+ctl d2 peers --json >/dev/null 2>&1
+"$T_BIN/lu2kctl" --socket "$T_DIR/d1.ctl" --json stats | grep -q '"backend"' || t_fail "lu2kctl --json"
+"$T_BIN/lu2kctl" --socket "$T_DIR/nonexistent.ctl" status 2>/dev/null && t_fail "lu2kctl: no daemon must fail"
+
+t_log "garbage on the port while traffic flows"
+e2e --count "$N" --sizes 0,100,1M --timeout 90 >"$T_DIR/garbage-e2e.out" 2>&1 &
+e2e_pid=$!
+# The listeners exist while the interfaces are attached.
+t_wait_for 10 sh -c "'$T_BIN/lu2kctl' --socket '$T_DIR/d2.ctl' status | grep -q 'channels: 1'" ||
+	t_fail "the test client did not attach"
+for i in 1 2 3 4 5; do
+	{
+		head -c 65536 /dev/urandom >/dev/tcp/127.0.0.2/$PORT
+		printf 'LU2K\001\000\100\000garbage-after-a-magic' >/dev/tcp/127.0.0.2/$PORT
+		printf 'GET / HTTP/1.0\r\n\r\n' >/dev/tcp/127.0.0.1/$PORT
+	} 2>/dev/null
+done
+wait $e2e_pid || { cat "$T_DIR/garbage-e2e.out"; t_fail "traffic during garbage"; }
+t_wait_for 10 sh -c "'$T_BIN/lu2kctl' --socket '$T_DIR/d2.ctl' stats | grep -qE 'malformed: ([5-9]|[1-9][0-9])'" ||
+	t_fail "garbage not counted as malformed"
+t_alive "$d1_pid" && t_alive "$d2_pid" || t_fail "a daemon died of garbage"
+
+kill9_restart() { # victim
+	local victim=$1 pidvar="${1}_pid"
+	t_log "kill -9 $victim mid-transfer, restart"
+	e2e --count $((N * 50)) --sizes 0,1000,1M --window 64 --faults --timeout 90 \
+		>"$T_DIR/kill-$victim.out" 2>&1 &
+	local e2e_pid=$!
+	t_wait_for 10 sh -c "'$T_BIN/lu2kctl' --socket '$T_DIR/d2.ctl' stats | grep -qE 'rx_msgs: [1-9]'" ||
+		t_fail "no traffic before the kill"
+	kill -9 "${!pidvar}"
+	wait "${!pidvar}" 2>/dev/null
+	rm -f "$T_DIR/$victim.pid"
+	start_daemon "$victim"
+	wait $e2e_pid || { cat "$T_DIR/kill-$victim.out"; t_fail "exactly-once after kill -9 $victim"; }
+	cat "$T_DIR/kill-$victim.out"
+	grep -qE 'err [1-9]' "$T_DIR/kill-$victim.out" || t_fail "the kill did not hit a transfer"
+	t_log "traffic resumes after the restart of $victim"
+	e2e --count "$N" --sizes 0,1M --timeout 60 || t_fail "no resume after restart of $victim"
+}
+kill9_restart d2
+kill9_restart d1
+
+t_log "SIGTERM exits cleanly"
+kill -TERM "$d1_pid"
+t_wait_for 10 sh -c "! kill -0 $d1_pid 2>/dev/null" || t_fail "d1 ignored SIGTERM"
+wait "$d1_pid"
+rc=$?
+[ "$rc" = 0 ] || t_fail "d1 exit status $rc after SIGTERM"
+[ ! -e "$T_DIR/d1.sock" ] && [ ! -e "$T_DIR/d1.pid" ] || t_fail "d1 left its socket or pid file"
+grep -qiE 'AddressSanitizer|runtime error' "$T_DIR"/*.log && t_fail "sanitizer report in a daemon log"
+t_log "PASS"
