@@ -75,13 +75,14 @@ int cli_report(struct cli *c)
 			       (unsigned long long)c->frames_lost);
 		printf("\"lib\":{\"eagain_credits\":%llu,\"eagain_pool\":%llu,\"eagain_ring\":%llu,"
 		       "\"bad_cpl\":%llu,\"bad_cookie\":%llu,\"bad_rx\":%llu,\"bad_hdr\":%llu,"
-		       "\"detaches\":%llu,\"reset_cpls\":%llu},\"fatal\":%d,\"pass\":%s}\n",
+		       "\"detaches\":%llu,\"reset_cpls\":%llu,\"watchdog_cpls\":%llu},"
+		       "\"fatal\":%d,\"pass\":%s}\n",
 		       (unsigned long long)st.eagain_credits, (unsigned long long)st.eagain_pool,
 		       (unsigned long long)st.eagain_ring, (unsigned long long)st.bad_cpl,
 		       (unsigned long long)(st.bad_cookie_dup + st.bad_cookie_unknown),
 		       (unsigned long long)st.bad_rx, (unsigned long long)st.bad_hdr,
-		       (unsigned long long)st.detaches, (unsigned long long)st.reset_cpls, c->fatal,
-		       pass ? "true" : "false");
+		       (unsigned long long)st.detaches, (unsigned long long)st.reset_cpls,
+		       (unsigned long long)st.watchdog_cpls, c->fatal, pass ? "true" : "false");
 		return pass ? 0 : 1;
 	}
 	if (o->mode == PERF_STREAM)
