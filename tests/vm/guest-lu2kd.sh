@@ -26,7 +26,7 @@ lu2kd_cleanup() {
 
 # lu2kd_start NS NID BACKEND: 0 attached, 2 back-end unknown to this lu2kd, else die
 lu2kd_start() {
-	$IP netns exec "$1" /lu2k/lu2kd -f -l info -b "$3" --device /dev/lu2k \
+	timeout 200 $IP netns exec "$1" /lu2k/lu2kd -f -l info -b "$3" --device /dev/lu2k \
 		--channel-socket "/tmp/$1.sock" --ctl-socket "/tmp/$1.ctl" > "/tmp/lu2kd-$1.log" 2>&1 &
 	pid=$!
 	LU2KD_PIDS="$LU2KD_PIDS $pid"

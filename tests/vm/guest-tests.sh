@@ -11,7 +11,8 @@
 #          index drops the channel; random descriptors; a flood of tiny RX is
 #          bounded and every held one comes back on FREE; then a good transfer
 #   lu2kd  two namespaces over veth + netem, a lu2kd in each, traffic both ways
-# Each step runs under timeout; the first failure ends the run (exit 1).
+# Each step runs under timeout (busybox's timeout execs the program itself, so $!
+# is the program and kill -9 hits it); the first failure ends the run (exit 1).
 # Settings from the host (run-vm.sh passes LU2K_FULL and LU2K_VM_*):
 #   LU2K_FULL=1              longer runs
 #   LU2K_VM_LU2KD_MSGS=N     messages each way in the lu2kd test (12; 40 with LU2K_FULL)
@@ -53,7 +54,7 @@ wait_ni() {
 	done
 }
 start_loop() { # start_loop NI [--stall]: sets $LOOP
-	chan-loop --nid "$@" > "/tmp/loop-$1.log" 2>&1 &
+	timeout 200 chan-loop --nid "$@" > "/tmp/loop-$1.log" 2>&1 &
 	LOOP=$!
 	ctl wait_attached "$1" 20
 }
@@ -189,7 +190,7 @@ t_timeout() {
 
 t_evil() {
 	ctl add $NI
-	chan-evil --nid $NI > /tmp/evil.log 2>&1 &
+	timeout 60 chan-evil --nid $NI > /tmp/evil.log 2>&1 &
 	EVIL=$!
 	ctl wait_attached $NI 20
 	ctl reset
@@ -206,7 +207,7 @@ t_evil() {
 	expect tx_dup 0; expect rx_bad 0; expect inflight 0 $NI
 	say "evil: bad setups refused; $(st bad_cpl $NI) bad CPL, $(st bad_rx $NI) bad RX, $(st bad_evt $NI) bad EVT counted; broken ring dropped"
 	for seed in 1 2 3; do
-		chan-evil --nid $NI --fuzz 2000 --seed $seed > /tmp/fuzz.log 2>&1 ||
+		timeout 60 chan-evil --nid $NI --fuzz 2000 --seed $seed > /tmp/fuzz.log 2>&1 ||
 			die "chan-evil --fuzz: $(cat /tmp/fuzz.log)"
 	done
 	say "evil: fuzz ok ($(st bad_cpl $NI) bad CPL, $(st bad_rx $NI) bad RX, $(st bad_evt $NI) bad EVT, $(st bad_ring $NI) dropped)"
@@ -214,7 +215,7 @@ t_evil() {
 	ctl reset
 	bad0=$(st bad_rx $NI)
 	ctl hold 100000
-	chan-evil --nid $NI --flood 3000 --expect-free 1024 > /tmp/flood.log 2>&1 &
+	timeout 60 chan-evil --nid $NI --flood 3000 --expect-free 1024 > /tmp/flood.log 2>&1 &
 	FLOOD=$!
 	wait_ni rx_held 1024 $NI 20
 	wait_ni bad_rx $((bad0 + 1976)) $NI 20
