@@ -169,7 +169,11 @@ uint32_t lu2k_ni_max_payload(const struct lu2k_ni *ni);
 uint32_t lu2k_ni_features(const struct lu2k_ni *ni);
 void lu2k_ni_stats(const struct lu2k_ni *ni, struct lu2k_ni_stats *st);
 
-/* Handle whatever is pending. Returns the number of events handled (>= 0) or -EBUSY. */
+/*
+ * Handle whatever is pending. Returns the number of events handled (>= 0) or
+ * -EBUSY. Sleeping on lu2k_ni_fd() is safe once it has returned 0: the
+ * wake-up is armed then (while it returns > 0, call it again).
+ */
 int lu2k_ni_process(struct lu2k_ni *ni);
 /* Process; if there was nothing, sleep up to timeout_ms (-1 = forever) and process again. */
 int lu2k_ni_wait(struct lu2k_ni *ni, int timeout_ms);
