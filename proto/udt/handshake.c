@@ -136,3 +136,12 @@ void udt_hs_ip_from_v4(uint32_t ip[4], const uint8_t addr[4])
 		(uint32_t)addr[3] << 24;
 	ip[1] = ip[2] = ip[3] = 0;
 }
+
+void udt_hs_ip_from_v6(uint32_t ip[4], const uint8_t addr[16])
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		ip[i] = (uint32_t)addr[4 * i] | (uint32_t)addr[4 * i + 1] << 8 |
+			(uint32_t)addr[4 * i + 2] << 16 | (uint32_t)addr[4 * i + 3] << 24;
+}

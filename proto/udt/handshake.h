@@ -45,7 +45,12 @@ int udt_listener_recv(struct udt_listener *l, const uint8_t *pkt, size_t len, co
 uint32_t udt_cookie(const uint8_t key[16], const void *addr, size_t addrlen, uint64_t minute);
 uint64_t udt_siphash(const uint8_t key[16], const void *data, size_t len);
 
-/* UDT4 puts an IPv4 address in word 0 as the host-order value of the in_addr bytes. */
+/*
+ * The peer address field as UDT4 fills it: an IPv4 address in word 0 as the
+ * host-order value of the in_addr bytes (little-endian on x86), an IPv6
+ * address as four words, each the little-endian value of 4 address bytes.
+ */
 void udt_hs_ip_from_v4(uint32_t ip[4], const uint8_t addr[4]);
+void udt_hs_ip_from_v6(uint32_t ip[4], const uint8_t addr[16]);
 
 #endif

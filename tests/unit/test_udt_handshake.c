@@ -135,6 +135,21 @@ static void test_reject_and_timeout(void)
 	udt_conn_free(cl);
 }
 
+static void test_peer_ip(void)
+{
+	static const uint8_t v4[4] = { 127, 0, 0, 1 };
+	uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8 };
+	uint32_t ip[4];
+
+	udt_hs_ip_from_v4(ip, v4);
+	T_EQU(ip[0], 0x0100007f);
+	T_EQU(ip[1] | ip[2] | ip[3], 0);
+	v6[15] = 7;
+	udt_hs_ip_from_v6(ip, v6);
+	T_EQU(ip[0], 0xb80d0120);
+	T_EQU(ip[3], 0x07000000);
+}
+
 static void test_garbage(void)
 {
 	struct udt_listener l;
@@ -154,6 +169,7 @@ int main(void)
 	T_RUN(test_siphash);
 	T_RUN(test_connect_flow);
 	T_RUN(test_reject_and_timeout);
+	T_RUN(test_peer_ip);
 	T_RUN(test_garbage);
 	return t_done();
 }
