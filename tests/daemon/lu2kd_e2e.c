@@ -13,13 +13,14 @@
  *
  * Usage: lu2kd_e2e --sock-a P --sock-b P --nid-a NID --nid-b NID [--count N]
  *        [--sizes 0,72,4096,...] [--window W] [--timeout S] [--faults]
- *        [--timeout-ms MS]
+ *        [--timeout-ms MS] [--hold H] [--stop PID]
  * Prints one summary line; exit 0 when every check held.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,10 @@ struct e2e {
 	uint8_t *cpl_seen, *rx_seen, *cpl_status_ok;
 	uint64_t dup_cpl, dup_rx, bad_payload, bad_src, bad_len, unknown;
 	unsigned int window, inflight;
+	/* --hold: B keeps buffers to fill its RX pool (the daemon must push back, not drop). */
+	unsigned int hold, nheld;
+	struct lu2k_rx_msg *held;
+	uint64_t last_rx_ns, max_held;
 	uint32_t timeout_ms;
 	int first_err;
 };
@@ -128,7 +133,24 @@ static int on_rx(struct lu2k_ni *ni, const struct lu2k_rx_msg *m, void *arg)
 		e->bad_len++;
 	else if (!check(m->payload, m->payload_len, seq))
 		e->bad_payload++;
+	e->last_rx_ns = now_ns();
+	if (e->hold && e->nheld < e->hold) {
+		e->held[e->nheld++] = *m;
+		if (e->nheld > e->max_held)
+			e->max_held = e->nheld;
+		return LU2K_RX_KEEP;
+	}
 	return 0;
+}
+
+/* Give held buffers back when the pool is full enough or nothing arrives any more. */
+static void release_held(struct e2e *e, bool force)
+{
+	if (!e->nheld || (!force && e->nheld < e->hold && now_ns() - e->last_rx_ns < 100000000))
+		return;
+	for (unsigned int i = 0; i < e->nheld; i++)
+		lu2k_rx_done(e->b, &e->held[i]);
+	e->nheld = 0;
 }
 
 static int send_one(struct e2e *e)
@@ -195,6 +217,7 @@ int main(int argc, char **argv)
 		{ "count", 1, NULL, 'n' },  { "sizes", 1, NULL, 's' },
 		{ "window", 1, NULL, 'w' }, { "timeout", 1, NULL, 't' },
 		{ "faults", 0, NULL, 'f' }, { "timeout-ms", 1, NULL, 'T' },
+		{ "hold", 1, NULL, 'H' }, { "stop", 1, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct e2e e = { .count = 1000, .window = 256 };
@@ -202,6 +225,7 @@ int main(int argc, char **argv)
 	const char *sock_a = NULL, *sock_b = NULL, *na = NULL, *nb = NULL;
 	double timeout_s = 60;
 	bool faults = false, ok;
+	pid_t stop_pid = 0;
 	uint64_t t0, deadline;
 	int o, rc;
 
@@ -223,6 +247,8 @@ int main(int argc, char **argv)
 		case 't': timeout_s = strtod(optarg, NULL); break;
 		case 'T': e.timeout_ms = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'f': faults = true; break;
+		case 'H': e.hold = (unsigned int)strtoul(optarg, NULL, 0); break;
+		case 'S': stop_pid = (pid_t)strtol(optarg, NULL, 0); break;
 		default: return 2;
 		}
 	}
@@ -234,6 +260,7 @@ int main(int argc, char **argv)
 	e.cpl_seen = calloc(e.count, 1);
 	e.rx_seen = calloc(e.count, 1);
 	e.cpl_status_ok = calloc(e.count, 1);
+	e.held = calloc(e.hold + 1, sizeof(*e.held));
 	lu2k_ni_params_init(&pa);
 	pa.nid = e.nid_a;
 	pa.socket_path = sock_a;
@@ -252,6 +279,11 @@ int main(int argc, char **argv)
 		rc = lu2k_ni_open(&e.b, &pb);
 	if (rc) {
 		fprintf(stderr, "lu2k_ni_open: %s\n", strerror(-rc));
+		return 1;
+	}
+	/* --stop: freeze B's daemon (its TCP stays up, its acks stop) to provoke timeouts. */
+	if (stop_pid > 0 && kill(stop_pid, SIGSTOP)) {
+		perror("kill SIGSTOP");
 		return 1;
 	}
 	t0 = now_ns();
@@ -284,12 +316,16 @@ int main(int argc, char **argv)
 		}
 		progressed += lu2k_ni_process(e.a);
 		progressed += lu2k_ni_process(e.b);
+		release_held(&e, false);
 		if (!progressed)
 			poll(pf, 2, 10);
 	}
 	{
 		double dt = (double)(now_ns() - t0) / 1e9;
 
+		if (stop_pid > 0)
+			kill(stop_pid, SIGCONT);
+		release_held(&e, true);
 		/* Let late duplicates show up, if there were any. */
 		for (int i = 0; i < 20; i++) {
 			lu2k_ni_process(e.a);
@@ -307,10 +343,11 @@ int main(int argc, char **argv)
 		printf("%s: sent %" PRIu64 " completed %" PRIu64 " (ok %" PRIu64 " err %" PRIu64
 		       ", first error %s) received %" PRIu64 " dup_cpl %" PRIu64 " dup_rx %" PRIu64
 		       " bad_payload %" PRIu64 " bad_src %" PRIu64 " bad_len %" PRIu64
-		       " unknown %" PRIu64 "; %.3f s, %.2f Gbit/s payload, %.0f msg/s\n",
+		       " unknown %" PRIu64 " max_held %" PRIu64 "; %.3f s, %.2f Gbit/s payload,"
+		       " %.0f msg/s\n",
 		       ok ? "PASS" : "FAIL", e.sent, e.completed, e.cpl_ok, e.cpl_err,
 		       e.first_err ? strerror(-e.first_err) : "none", e.received, e.dup_cpl,
-		       e.dup_rx, e.bad_payload, e.bad_src, e.bad_len, e.unknown, dt,
+		       e.dup_rx, e.bad_payload, e.bad_src, e.bad_len, e.unknown, e.max_held, dt,
 		       (double)e.bytes * 8 / dt / 1e9, (double)e.received / dt);
 	}
 	lu2k_ni_close(e.a);
@@ -318,6 +355,7 @@ int main(int argc, char **argv)
 	free(e.cpl_seen);
 	free(e.rx_seen);
 	free(e.cpl_status_ok);
+	free(e.held);
 	free(e.sizes);
 	return ok ? 0 : 1;
 }

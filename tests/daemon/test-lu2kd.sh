@@ -50,6 +50,17 @@ e2e --count "$N" --sizes 0,1,71,72,73,4095,4096,65536,1M,4M --timeout 90 || t_fa
 t_log "many small messages"
 e2e --count $((N * 20)) --sizes 0,64,200 --window 512 --timeout 90 || t_fail "small messages"
 
+t_log "backpressure: the receiver holds its buffers, the RX pool fills"
+e2e --count $((N * 2)) --sizes 1M,4M,0 --hold 200 --timeout 90 >"$T_DIR/hold.out" || { cat "$T_DIR/hold.out"; t_fail "backpressure"; }
+cat "$T_DIR/hold.out"
+
+t_log "timeouts: the receiving daemon is frozen (SIGSTOP), every message fails with ETIMEDOUT"
+e2e --count 40 --sizes 0,1M,4M --timeout-ms 700 --stop "$d2_pid" --faults --timeout 30 >"$T_DIR/stop.out" ||
+	{ cat "$T_DIR/stop.out"; t_fail "timeouts"; }
+cat "$T_DIR/stop.out"
+grep -q 'ok 0 err 40, first error Connection timed out' "$T_DIR/stop.out" || t_fail "expected 40 timeouts"
+e2e --count "$N" --sizes 0,1M --timeout 60 || t_fail "no recovery after the timeouts"
+
 t_log "lu2kctl"
 ctl d1 status | grep -q 'backend: tcp' || t_fail "lu2kctl status"
 ctl d1 stats | grep -qE 'msgs_ok: [1-9]' || t_fail "lu2kctl stats: no messages counted"
