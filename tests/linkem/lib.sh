@@ -1,8 +1,9 @@
 #!/bin/bash
 # Helpers for the lu2k-linkem script tests (source after tests/lib/common.sh).
 #
-#   lk_start ARGS...   start lu2k-linkem with namespaces $LK_A and $LK_B, wait
-#                      until it is ready; its pid in $LK_PID
+#   lk_start ARGS...   start lu2k-linkem with namespaces $LK_A and $LK_B (and
+#                      the options in $LK_EXTRA), wait until it is ready; its
+#                      pid in $LK_PID
 #   lk_stats           ask for the counters (SIGUSR1), wait for the file
 #   lk_get DIR KEY     a counter from the last lk_stats (DIR: a2b or b2a)
 #   lk_stop            SIGTERM, wait (bounded), check it exited 0
@@ -22,7 +23,7 @@ lk_require() {
 lk_start() {
 	rm -f "$T_DIR/lk.ready" "$T_DIR/lk.stats"
 	"$LK_BIN" --ns-a "$LK_A" --ns-b "$LK_B" --ready-file "$T_DIR/lk.ready" \
-		--pid-file "$T_DIR/lk.pid" --stats-file "$T_DIR/lk.stats" "$@" \
+		--pid-file "$T_DIR/lk.pid" --stats-file "$T_DIR/lk.stats" ${LK_EXTRA:-} "$@" \
 		>"$T_DIR/linkem.log" 2>&1 &
 	LK_PID=$!
 	# if the test fails, stop it and remove what it may have left

@@ -19,7 +19,7 @@ enum opt_id {
 	O_OUTAGE,
 	/* global options from here on */
 	O_NS_A, O_NS_B, O_ATTACH, O_DEV_A, O_DEV_B, O_IPV4, O_IPV6, O_NO_IPV6, O_DEV_MTU,
-	O_TXQ, O_SEED, O_PID_FILE, O_READY_FILE, O_STATS_FILE, O_STATS_INTERVAL, O_QUIET,
+	O_TXQ, O_RT_PRIO, O_SEED, O_PID_FILE, O_READY_FILE, O_STATS_FILE, O_STATS_INTERVAL, O_QUIET,
 	O_HELP,
 };
 
@@ -51,6 +51,7 @@ static const struct opt opts[] = {
 	{ "no-ipv6", O_NO_IPV6, false, NULL },
 	{ "dev-mtu", O_DEV_MTU, true, "a byte count 68..65535" },
 	{ "txqueuelen", O_TXQ, true, "a packet count 1..1000000" },
+	{ "rt-prio", O_RT_PRIO, true, "a real-time priority 1..99" },
 	{ "seed", O_SEED, true, "an unsigned decimal integer" },
 	{ "pid-file", O_PID_FILE, true, "a path" },
 	{ "ready-file", O_READY_FILE, true, "a path" },
@@ -201,6 +202,11 @@ static int apply_global(struct linkem_config *cfg, enum opt_id id, const char *v
 		if (linkem_parse_uint(v, 1000000, &u) || !u)
 			return -EINVAL;
 		cfg->txqueuelen = (uint32_t)u;
+		return 0;
+	case O_RT_PRIO:
+		if (linkem_parse_uint(v, 99, &u) || !u)
+			return -EINVAL;
+		cfg->rt_prio = (unsigned int)u;
 		return 0;
 	case O_SEED:
 		cfg->seed_set = true;
@@ -360,6 +366,8 @@ void linkem_opts_usage(FILE *f)
 	      "  --no-ipv6            no IPv6 addresses\n"
 	      "  --dev-mtu N          MTU of the TUN devices (default: the larger --mtu)\n"
 	      "  --txqueuelen N       TUN queue length (default 10000)\n"
+	      "  --rt-prio N          run as SCHED_FIFO priority N (1..99), so that a busy\n"
+	      "                       machine does not delay packets\n"
 	      "  --seed N             seed of the loss and jitter draws (default: random,\n"
 	      "                       printed at start-up)\n"
 	      "\n"

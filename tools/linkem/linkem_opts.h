@@ -34,6 +34,7 @@ struct linkem_config {
 	uint64_t seed;
 	const char *pid_file, *ready_file, *stats_file;
 	uint64_t stats_interval_ns; /* 0: print counters only on exit/SIGUSR1 */
+	unsigned int rt_prio;       /* SCHED_FIFO priority (0: normal scheduling) */
 	bool quiet;
 	bool help;
 	bool queue_set[2];        /* --queue given (else a default with --rate) */

@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -334,6 +335,16 @@ int main(int argc, char **argv)
 		perror("lu2k-linkem: epoll/signalfd");
 		rc = 1;
 		goto out;
+	}
+	/* after setup, so that ip(8) does not inherit the real-time class */
+	if (t->cfg.rt_prio) {
+		struct sched_param sp = { .sched_priority = (int)t->cfg.rt_prio };
+
+		if (sched_setscheduler(0, SCHED_FIFO, &sp)) {
+			fprintf(stderr, "lu2k-linkem: --rt-prio: %s\n", strerror(errno));
+			rc = 1;
+			goto out;
+		}
 	}
 	t->t0 = mono_ns();
 	t->next_stats = t->cfg.stats_interval_ns;
