@@ -63,13 +63,26 @@
  * it. A buffer that was begun is always ended, with status < 0 if the
  * connection dies before the message is whole (the core frees it).
  *
- * CALLING CONTEXT. Upcalls happen from the back-end's own event callbacks,
- * except sent() which also happens inside cancel() and close(). The core may
- * call send() and cancel() from inside any upcall; it does not call close()
- * for a conn from inside that conn's upcalls other than connected(),
- * accepted()'s caller's later events, or rx_end(); a back-end that detects a
- * fatal error reports closed() once and frees the conn after the loop's batch
- * (lu2k_loop_defer).
+ * CALLING CONTEXT. Upcalls come from the back-end's own event callbacks
+ * (fd events, timers, idle hooks), except sent(), which also comes from
+ * inside cancel() and close() (never from inside send(): send() reports a
+ * refusal by its return value). The core may call any op from inside any upcall,
+ * including close() of the very conn the upcall is about; so after every
+ * upcall a back-end re-checks the conn's state before touching it again, and
+ * frees conn memory only after the loop's batch (lu2k_loop_defer). A back-end
+ * that finds a conn dead (peer reset, malformed bytes, timeout) calls sent()
+ * with an error for each message it holds, rx_end(<0) for a begun buffer,
+ * then closed() once; a conn closed by the core gets no closed().
+ *
+ * WHY THIS SHAPE. tcp maps it 1:1 (a socket per conn, lu2k acks). udt keeps
+ * one UDP socket and an I/O-free engine: its "conns" are UDT sockets inside
+ * the engine, sent() comes when UDT has acknowledged a message's last packet,
+ * rx_begin() when the first packet of a message arrives (the back-end puts
+ * a small lu2k header with the lengths and target in the message's first
+ * bytes, so the engine can reassemble straight into the RX pool), and
+ * cancel() drops the message from the engine's send buffer (UDT's TTL). rds has
+ * no connect()/accept(): its conns are (local, remote) pairs over one AF_RDS
+ * socket, with lu2k acks carried as small RDS messages back the other way.
  */
 #ifndef LU2K_BACKENDS_BACKEND_H
 #define LU2K_BACKENDS_BACKEND_H

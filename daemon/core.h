@@ -46,7 +46,7 @@ struct lu2k_chan_stats {
 	uint64_t kicks_in, kicks_out, cpl_backlogged, rx_backlogged, rx_waits;
 };
 
-#define CHAN_COOKIE_BUCKETS 4096
+#define CHAN_COOKIE_BUCKETS 1024
 
 struct lu2k_chan {
 	struct lu2kd *d;
