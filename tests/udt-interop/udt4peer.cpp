@@ -7,7 +7,8 @@
  *
  * Message k (0-based) has interop_size(k) bytes of interop_byte(k, i). With
  * UDT_INTEROP_STREAM=1 the socket is a STREAM one and the messages are just
- * the byte stream, concatenated.
+ * the byte stream, concatenated. UDT_INTEROP_BIND=ADDR: listen on ADDR, not
+ * 127.0.0.1.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -62,6 +63,8 @@ static int do_recv(int port, int n)
 	a.sin_family = AF_INET;
 	a.sin_port = htons(port);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (getenv("UDT_INTEROP_BIND"))
+		inet_pton(AF_INET, getenv("UDT_INTEROP_BIND"), &a.sin_addr);
 	if (UDT::bind(l, (sockaddr *)&a, sizeof(a)) || UDT::listen(l, 4)) {
 		fprintf(stderr, "udt4peer: bind/listen: %s\n", UDT::getlasterror().getErrorMessage());
 		return 1;
@@ -154,8 +157,8 @@ static int do_send(const char *host, int port, int n)
 		}
 		total += (long long)sz;
 	}
-	/* wait until everything is acknowledged, at most 60 s */
-	for (k = 0; k < 6000; k++) {
+	/* wait until everything is acknowledged, at most 600 s */
+	for (k = 0; k < 60000; k++) {
 		if (UDT::getsockopt(s, 0, UDT_SNDDATA, &pending, &len) || pending == 0)
 			break;
 		usleep(10000);

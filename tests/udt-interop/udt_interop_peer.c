@@ -10,10 +10,11 @@
  * this peer sends or receives is thrown away, so that NAKs and
  * retransmissions cross between the two implementations. With
  * UDT_INTEROP_STREAM=1 the connection is a STREAM one: the messages are sent
- * as one byte stream and checked as such.
+ * as one byte stream and checked as such. UDT_INTEROP_BIND=ADDR binds to ADDR
+ * instead of 127.0.0.1 (inside a test namespace), UDT_INTEROP_TIMEOUT=S gives
+ * up after S seconds instead of 120.
  *
- * Exit 0 when all NMSGS messages went through intact, 1 otherwise; gives up
- * after 120 s.
+ * Exit 0 when all NMSGS messages went through intact, 1 otherwise.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -154,7 +155,7 @@ int main(int argc, char **argv)
 	struct sockaddr_in me = { .sin_family = AF_INET }, peer = { .sin_family = AF_INET };
 	struct udt_listener lis;
 	struct udt_config cfg;
-	uint64_t start = now_ns(), done_at = 0;
+	uint64_t start = now_ns(), done_at = 0, limit = 120;
 	uint8_t buf[65536];
 	int fd, k = 0;
 
@@ -173,6 +174,8 @@ int main(int argc, char **argv)
 	if (getenv("UDT_INTEROP_DROP"))
 		drop_every = strtoul(getenv("UDT_INTEROP_DROP"), NULL, 0);
 	me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (getenv("UDT_INTEROP_BIND"))
+		inet_pton(AF_INET, getenv("UDT_INTEROP_BIND"), &me.sin_addr);
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&me, sizeof(me))) {
 		perror("socket/bind");
@@ -197,7 +200,9 @@ int main(int argc, char **argv)
 		printf("listening\n");
 		fflush(stdout);
 	}
-	while (now_ns() - start < 120000000000ull) {
+	if (getenv("UDT_INTEROP_TIMEOUT"))
+		limit = strtoull(getenv("UDT_INTEROP_TIMEOUT"), NULL, 0);
+	while (now_ns() - start < limit * 1000000000ull) {
 		uint64_t t = now_ns(), dl = conn ? udt_conn_next_deadline(conn) : UINT64_MAX;
 		int timeout = dl == UINT64_MAX ? 100 : dl <= t ? 0 : (int)((dl - t) / 1000000);
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -260,8 +265,10 @@ int main(int argc, char **argv)
 		 * libudt's blocking recvmsg() throws away a message it has just read
 		 * when a shutdown arrives meanwhile: give its reader a second.
 		 */
-		if (sending && nacked == nmsgs && !done_at)
+		if (sending && nacked == nmsgs && !done_at) {
 			done_at = now_ns();
+			printf("all acknowledged after %.3f s\n", (done_at - start) / 1e9);
+		}
 		if (sending && done_at && now_ns() - done_at > 1000000000ull &&
 		    udt_conn_state(conn) == UDT_ST_CONNECTED)
 			udt_conn_shutdown(conn, now_ns());
