@@ -9,8 +9,9 @@
  * missing packets, at least 300 ms); the EXP timer, which fires after
  * exp_count * (RTT + 4 RTTVar) + SYN (at least exp_count * 300 ms) of silence
  * from the peer: it resends everything unacknowledged (or a keep-alive when
- * there is nothing to send), and after more than 16 expiries and 5 s of
- * silence declares the connection broken.
+ * there is nothing to send), and at an expiry with exp_count > 16 that comes
+ * more than 5 s after the previous one (about 46 s of silence at the 300 ms
+ * minimum) declares the connection broken, as UDT4 does.
  */
 #include <errno.h>
 #include <stdlib.h>
