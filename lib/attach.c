@@ -7,6 +7,7 @@
 #include "ni_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,8 +46,16 @@ int lu2k_region_create(struct lu2k_ni *ni, struct lu2k_region **rp)
 		return -ENOMEM;
 	r->size = s->region_size;
 	r->refs = 1;
-	r->memfd = memfd_create("lu2k-region", MFD_CLOEXEC);
+	r->memfd = memfd_create("lu2k-region", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (r->memfd < 0 || ftruncate(r->memfd, (off_t)r->size) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	/*
+	 * The daemon gets this fd: sealed, it cannot shrink the region under
+	 * our mapping (we would take SIGBUS) nor resize it at all.
+	 */
+	if (fcntl(r->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
 		rc = -errno;
 		goto fail;
 	}

@@ -50,6 +50,9 @@ static int do_attach(struct fake *f)
 			rc = -ENOMEM;
 		}
 	}
+	/* the library seals the region: a daemon cannot shrink it under its mapping */
+	f->sealed = ftruncate(memfd, 4096) < 0 && errno == EPERM &&
+		    ftruncate(memfd, (off_t)(f->s.region_size * 2)) < 0 && errno == EPERM;
 	close(memfd);
 	if (!rc &&
 	    (lu2k_ring_bind(&f->tx, f->region, f->size, &f->s.tx, sizeof(struct lu2k_tx_desc)) ||

@@ -36,6 +36,7 @@ struct fake {
 	/* counters, read after fake_stop() (or in MANUAL mode) */
 	unsigned long tx_seen, tx_bad, frees, bad_frees, rx_full;
 	int attach_rc;
+	bool sealed; /* the memfd refused to shrink and grow */
 };
 
 /* Listen on path and start the thread. 0 or -errno. */

@@ -176,6 +176,7 @@ static void test_loop(void)
 	T_EQ(lu2k_ni_open(&ni, &p), 0);
 	T_ASSERT(lu2k_ni_attached(ni));
 	T_EQU(lu2k_ni_features(ni), LU2K_FEAT_ALL);
+	T_ASSERT(f.sealed);
 	lu2k_nid_parse("[2001:db8::1]@lu2k", &v6);
 	srand(3);
 	for (i = 0; i < n;) {
