@@ -100,6 +100,7 @@ static void detach(struct lu2k_ni *ni, int status, int fail_status, bool notify)
 	lu2k_region_put(ni->region);
 	ni->region = NULL;
 	ni->wd_armed = false; /* the timer is the backoff's again */
+	ni->kick_pending = false;
 	ni->setup.features = 0;
 	ni->st.detaches++;
 	ni->in_process = false;
