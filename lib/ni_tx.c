@@ -91,6 +91,8 @@ int lu2k_send_fill(struct lu2k_ni *ni, const struct lu2k_nid *target,
 
 	if (!nexthop)
 		nexthop = target;
+	if (payload_len && !fill)
+		return -EINVAL;
 	rc = check_send(ni, target, nexthop, hdr, hdr_len, payload_len);
 	if (rc)
 		return rc;
@@ -124,7 +126,7 @@ int lu2k_send_fill(struct lu2k_ni *ni, const struct lu2k_nid *target,
 	ts->peer = (uint32_t)peer;
 	ts->len = (uint32_t)(hdr_len + payload_len);
 	ts->expired = false;
-	/* The daemon times the message out after timeout_ms; this is only for a daemon that never does. */
+	/* The daemon times messages out after timeout_ms; this is for one that never does. */
 	ts->deadline_ms =
 		lu2k_now_ms() + 2ULL * (timeout_ms ? timeout_ms : ni->p.timeout_ms) + 1000;
 
