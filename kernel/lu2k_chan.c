@@ -241,17 +241,39 @@ out:
 	return rc;
 }
 
+/*
+ * A ring the daemon consumes holds entries while the daemon says it sleeps on
+ * it. Read from shared memory as a hint only: the worst a lying daemon gets is
+ * a wrong answer about its own wake-ups.
+ */
+static bool lu2k_chan_waiting(const struct lu2k_ring *r)
+{
+	return (READ_ONCE(*r->flags) & LU2K_RING_NEED_WAKEUP) &&
+	       READ_ONCE(*r->prod) != READ_ONCE(*r->cons);
+}
+
 static __poll_t lu2k_chan_poll(struct file *file, poll_table *pt)
 {
 	struct lu2k_chan *chan = file->private_data;
+	bool ready = false;
 
 	poll_wait(file, &chan->wq, pt);
-	if (READ_ONCE(chan->dead))
-		return EPOLLHUP | EPOLLERR;
-	/* One kick, one POLLIN: the daemon then drains its rings. */
-	if (atomic_xchg(&chan->kick, 0))
-		return EPOLLIN | EPOLLRDNORM;
-	return 0;
+	mutex_lock(&chan->setup_lock);
+	if (chan->ni) {
+		if (READ_ONCE(chan->dead)) {
+			mutex_unlock(&chan->setup_lock);
+			return EPOLLHUP | EPOLLERR;
+		}
+		/*
+		 * One kick, one POLLIN; and POLLIN as long as the daemon asked for
+		 * a wake-up on a ring that has entries, so that no kick is lost
+		 * to a poll whose answer was not delivered (epoll's insertion).
+		 */
+		ready = atomic_xchg(&chan->kick, 0) || lu2k_chan_waiting(&chan->tx) ||
+			lu2k_chan_waiting(&chan->free);
+	}
+	mutex_unlock(&chan->setup_lock);
+	return ready ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
 /* Called under ni->lock after producing on r (TX or FREE). */
