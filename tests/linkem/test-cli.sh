@@ -58,4 +58,12 @@ t_wait_for 10 lk_ns_gone "$LK_A" || t_fail "namespaces still there 10 s after SI
 lk_ns_gone "$LK_B" || t_fail "namespace $LK_B left after SIGINT"
 wait "$first" || t_fail "exit status $? after SIGINT"
 grep -q "^b2a in=" "$T_DIR/linkem.log" || t_fail "no counters printed after SIGINT"
+# --die-with-parent: a harness killed with SIGKILL still gets cleanup
+bash -c "\"$LK_BIN\" --ns-a $LK_A --ns-b $LK_B --die-with-parent --quiet \
+	--ready-file $T_DIR/dwp.ready & exec sleep 60" &
+parent=$!
+t_wait_for 15 test -f "$T_DIR/dwp.ready" || t_fail "--die-with-parent: not ready"
+kill -9 "$parent"
+t_wait_for 10 lk_ns_gone "$LK_A" || t_fail "--die-with-parent: namespaces left after the parent died"
+lk_ns_gone "$LK_B" || t_fail "--die-with-parent: $LK_B left"
 t_log "ok"

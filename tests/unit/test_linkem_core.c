@@ -32,6 +32,40 @@ static uint64_t tag_of(const struct linkem_pkt *pkt)
 	return tag;
 }
 
+/* The delay line pops in (deliver_ns, seq) order whatever the push order. */
+static void test_heap_order(void)
+{
+	enum { N = 5000 };
+	static struct linkem_pkt pk[N];
+	struct linkem_heap h;
+	struct linkem_rng r;
+	struct linkem_pkt *prev = NULL, *p;
+	int n = 0;
+
+	linkem_heap_init(&h);
+	linkem_rng_seed(&r, 17);
+	T_EQ(linkem_heap_pop(&h), NULL);
+	for (int i = 0; i < N; i++) {
+		pk[i].deliver_ns = linkem_rng_upto(&r, 300); /* many ties */
+		pk[i].seq = (uint64_t)i;
+		T_EQ(linkem_heap_push(&h, &pk[i]), 0);
+		if (i % 3 == 2) { /* interleave pops with pushes */
+			p = linkem_heap_pop(&h);
+			T_ASSERT(p && p->deliver_ns <= linkem_heap_top(&h)->deliver_ns);
+			n++;
+		}
+	}
+	while ((p = linkem_heap_pop(&h))) {
+		if (prev)
+			T_ASSERT(prev->deliver_ns < p->deliver_ns ||
+				 (prev->deliver_ns == p->deliver_ns && prev->seq < p->seq));
+		prev = p;
+		n++;
+	}
+	T_EQ(n, N);
+	linkem_heap_destroy(&h);
+}
+
 static void test_perfect_wire(void)
 {
 	struct linkem_params p = { 0 };
@@ -442,6 +476,7 @@ static void test_counters_and_determinism(void)
 
 int main(void)
 {
+	T_RUN(test_heap_order);
 	T_RUN(test_perfect_wire);
 	T_RUN(test_delay_exact);
 	T_RUN(test_serialization);

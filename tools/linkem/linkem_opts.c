@@ -20,6 +20,7 @@ enum opt_id {
 	/* global options from here on */
 	O_NS_A, O_NS_B, O_ATTACH, O_DEV_A, O_DEV_B, O_IPV4, O_IPV6, O_NO_IPV6, O_DEV_MTU,
 	O_TXQ, O_RT_PRIO, O_SEED, O_PID_FILE, O_READY_FILE, O_STATS_FILE, O_STATS_INTERVAL, O_QUIET,
+	O_DIE_WITH_PARENT,
 	O_HELP,
 };
 
@@ -58,6 +59,7 @@ static const struct opt opts[] = {
 	{ "stats-file", O_STATS_FILE, true, "a path" },
 	{ "stats-interval", O_STATS_INTERVAL, true, "a time with a unit, e.g. 1s" },
 	{ "quiet", O_QUIET, false, NULL },
+	{ "die-with-parent", O_DIE_WITH_PARENT, false, NULL },
 	{ "help", O_HELP, false, NULL },
 };
 
@@ -225,6 +227,9 @@ static int apply_global(struct linkem_config *cfg, enum opt_id id, const char *v
 	case O_QUIET:
 		cfg->quiet = true;
 		return 0;
+	case O_DIE_WITH_PARENT:
+		cfg->die_with_parent = true;
+		return 0;
 	case O_HELP:
 		cfg->help = true;
 		return 0;
@@ -377,13 +382,15 @@ void linkem_opts_usage(FILE *f)
 	      "  --stats-file F       write counters here on exit, SIGUSR1 and each interval\n"
 	      "  --stats-interval T   also print counters every T\n"
 	      "  --quiet              print counters only to --stats-file\n"
+	      "  --die-with-parent    stop and clean up when the parent process dies\n"
 	      "  -h, --help           this text\n"
 	      "\n"
 	      "Counters, one line per direction (stdout, and the stats file):\n"
 	      "  a2b in=N in_bytes=N lost=N drop_queue=N drop_mtu=N drop_outage=N drop_mem=N\n"
 	      "      delivered=N delivered_bytes=N held=N max_wait_us=N write_err=N\n"
-	      "      late_avg_us=X late_max_us=X late_1ms=N  (how late packets left the\n"
-	      "      delay line: the emulator's own scheduling error)\n"
+	      "      late_avg_us=X late_max_us=X late_1ms=N t_s=X\n"
+	      "  late_*: how late packets left the delay line (the emulator's own\n"
+	      "  scheduling error); t_s: seconds since start-up\n"
 	      "Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime error, 2 on bad usage.\n",
 	      f);
 }

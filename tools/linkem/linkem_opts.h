@@ -34,6 +34,7 @@ struct linkem_config {
 	uint64_t seed;
 	const char *pid_file, *ready_file, *stats_file;
 	uint64_t stats_interval_ns; /* 0: print counters only on exit/SIGUSR1 */
+	bool die_with_parent;       /* SIGTERM ourselves when the parent dies */
 	unsigned int rt_prio;       /* SCHED_FIFO priority (0: normal scheduling) */
 	bool quiet;
 	bool help;

@@ -65,6 +65,7 @@ static uint64_t tool_now(const struct linkem_tool *t)
 
 static void format_counters(const struct linkem_tool *t, char *out, size_t cap)
 {
+	double secs = (double)tool_now(t) / 1e9;
 	size_t off = 0;
 
 	for (int i = 0; i < 2 && off < cap; i++) {
@@ -74,7 +75,7 @@ static void format_counters(const struct linkem_tool *t, char *out, size_t cap)
 			"%s in=%llu in_bytes=%llu lost=%llu drop_queue=%llu drop_mtu=%llu "
 			"drop_outage=%llu drop_mem=%llu delivered=%llu delivered_bytes=%llu "
 			"held=%zu max_wait_us=%llu write_err=%llu late_avg_us=%.1f "
-			"late_max_us=%.1f late_1ms=%llu\n",
+			"late_max_us=%.1f late_1ms=%llu t_s=%.3f\n",
 			dir_name[i], (unsigned long long)c->in_pkts,
 			(unsigned long long)c->in_bytes, (unsigned long long)c->lost_pkts,
 			(unsigned long long)c->drop_queue, (unsigned long long)c->drop_mtu,
@@ -83,7 +84,7 @@ static void format_counters(const struct linkem_tool *t, char *out, size_t cap)
 			linkem_dir_held(&t->dir[i]), (unsigned long long)(c->max_wait_ns / 1000),
 			(unsigned long long)t->write_err[i],
 			c->out_pkts ? (double)t->late_sum[i] / (double)c->out_pkts / 1e3 : 0.0,
-			(double)t->late_max[i] / 1e3, (unsigned long long)t->late_1ms[i]);
+			(double)t->late_max[i] / 1e3, (unsigned long long)t->late_1ms[i], secs);
 	}
 }
 
@@ -306,6 +307,12 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	/* a harness that dies (even by SIGKILL) still gets its namespaces removed */
+	if (t->cfg.die_with_parent && (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) ||
+				       getppid() == 1)) {
+		fprintf(stderr, "lu2k-linkem: --die-with-parent: the parent is gone\n");
+		return 1;
+	}
 
 	for (int i = 0; i < 2; i++)
 		if (!t->cfg.ns[i][0])
