@@ -8,9 +8,11 @@
 #include "backend.h"
 
 extern const struct lu2k_backend_ops lu2k_backend_tcp;
+extern const struct lu2k_backend_ops lu2k_backend_udt;
 
 static const struct lu2k_backend_ops *const backends[] = {
 	&lu2k_backend_tcp,
+	&lu2k_backend_udt,
 };
 
 const struct lu2k_backend_ops *lu2k_backend_find(const char *name)

@@ -1,0 +1,653 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * udt.c - the udt back-end: lu2k's own UDT engine (proto/udt/) over UDP.
+ * This file: the instance and its options, listeners, connection setup and
+ * teardown, statistics, and the ops table. Messages are in udt_conn.c,
+ * sockets and timers in udt_io.c, the frames in udt_wire.c; the design is
+ * in doc/udt-backend.md.
+ */
+#include "udt_be.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "common/nid.h"
+#include "daemon/config.h"
+#include "daemon/json.h"
+#include "daemon/log.h"
+#include "proto/udt/cc.h"
+
+bool udtb_idle(struct lu2k_idle *h);
+
+/* 600 ms x 200 Mbit/s = 15 MB in flight: the UDP buffers must hold a burst of it. */
+#define UDTB_SOCKBUF_DEFAULT (16 << 20)
+
+static int set_opt(struct lu2k_be *be, const struct lu2k_be_option *o, char *err, size_t errlen)
+{
+	struct udt_config *u = &be->ucfg;
+	uint64_t v;
+
+	if (!strcmp(o->key, "cc")) {
+		if (!udt_cc_find(o->value) || strlen(o->value) >= sizeof(be->cc)) {
+			snprintf(err, errlen, "%s: unknown congestion control '%s'", o->where,
+				 o->value);
+			return -EINVAL;
+		}
+		snprintf(be->cc, sizeof(be->cc), "%s", o->value);
+		return 0;
+	}
+	if (lu2kd_parse_u64(o->value, 1ull << 40, &v))
+		goto bad;
+	if (!strcmp(o->key, "mss")) {
+		if (v < 576 || v > 9000)
+			goto bad;
+		u->mss = (int32_t)v;
+	} else if (!strcmp(o->key, "window")) {
+		if (v < 64 || v > (1u << 22))
+			goto bad;
+		u->flight_max = u->rcv_buf_pkts = u->snd_buf_pkts = (uint32_t)v;
+	} else if (!strcmp(o->key, "send_buffer")) {
+		if (v < (uint64_t)be->env.max_msg_size + LU2K_UDTW_MSG_HLEN || v > (4ull << 30))
+			goto bad;
+		u->snd_buf_bytes = (size_t)v;
+	} else if (!strcmp(o->key, "rcvbuf") || !strcmp(o->key, "sndbuf")) {
+		if (v > (1u << 30))
+			goto bad;
+		if (o->key[0] == 'r')
+			be->sock_rcvbuf = (int)v;
+		else
+			be->sock_sndbuf = (int)v;
+	} else if (!strcmp(o->key, "hello_timeout_ms")) {
+		if (!v || v > 3600000)
+			goto bad;
+		be->hello_timeout_ms = (uint32_t)v;
+	} else if (!strcmp(o->key, "connect_timeout_ms")) {
+		if (v < 100 || v > 3600000)
+			goto bad;
+		u->connect_timeout_ns = v * 1000000;
+	} else if (!strcmp(o->key, "max_conns")) {
+		if (!v || v > 1000000)
+			goto bad;
+		be->max_conns = (uint32_t)v;
+	} else if (!strcmp(o->key, "nak_timer")) {
+		if (v > 1)
+			goto bad;
+		u->nak_timer = (int)v;
+	} else if (!strcmp(o->key, "in_order")) {
+		if (v > 1)
+			goto bad;
+		be->in_order = v;
+	} else if (!strcmp(o->key, "pacing_burst_us")) {
+		if (v > 1000000)
+			goto bad;
+		u->pacing_burst_ns = v * 1000;
+	} else {
+		snprintf(err, errlen, "%s: unknown udt back-end key '%s'", o->where, o->key);
+		return -EINVAL;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "%s: key '%s': bad value '%s'", o->where, o->key, o->value);
+	return -EINVAL;
+}
+
+static void rand_bytes(void *p, size_t n)
+{
+	uint8_t *b = p;
+
+	while (n) {
+		ssize_t r = getrandom(b, n, GRND_NONBLOCK);
+
+		if (r <= 0) {
+			/* no entropy yet: ids need not be secret, only unlikely to collide */
+			uint64_t t = lu2k_now_ns() ^ (uint64_t)getpid() << 32;
+
+			for (size_t i = 0; i < n; i++, t = t * 6364136223846793005ull + 1)
+				b[i] = (uint8_t)(t >> 56);
+			return;
+		}
+		b += r;
+		n -= (size_t)r;
+	}
+}
+
+static int udtb_create(const struct lu2k_be_env *env, const struct lu2k_be_option *opts,
+		       unsigned int nopts, char *err, size_t errlen, struct lu2k_be **out)
+{
+	struct lu2k_be *be = calloc(1, sizeof(*be));
+	uint32_t seed;
+
+	if (!be)
+		return -ENOMEM;
+	be->env = *env;
+	lu2k_list_init(&be->listeners);
+	lu2k_list_init(&be->conns);
+	lu2k_list_init(&be->dirty);
+	udt_config_default(&be->ucfg);
+	/* a message of max_msg_size must fit, with 15 MB in flight behind it */
+	be->ucfg.snd_buf_bytes = 64u << 20;
+	if (be->ucfg.snd_buf_bytes < (size_t)env->max_msg_size + LU2K_UDTW_MSG_HLEN)
+		be->ucfg.snd_buf_bytes = (size_t)env->max_msg_size + LU2K_UDTW_MSG_HLEN;
+	/* the loop's timers wake within a millisecond: let pacing catch up 2 ms */
+	be->ucfg.pacing_burst_ns = 2000000;
+	be->ucfg.connect_timeout_ns = 10000000000ull;
+	snprintf(be->cc, sizeof(be->cc), "udt");
+	be->sock_rcvbuf = be->sock_sndbuf = UDTB_SOCKBUF_DEFAULT;
+	be->hello_timeout_ms = 10000;
+	be->max_conns = 4096;
+	for (unsigned int i = 0; i < nopts; i++) {
+		if (set_opt(be, &opts[i], err, errlen)) {
+			free(be);
+			return -EINVAL;
+		}
+	}
+	be->ucfg.cc = be->cc;
+	be->slot = (size_t)be->ucfg.mss;
+	be->rxbuf = malloc(UDTB_BATCH * be->slot);
+	rand_bytes(be->key, sizeof(be->key));
+	rand_bytes(&seed, sizeof(seed));
+	if (!be->rxbuf || udt_dmx_init(&be->dmx, seed)) {
+		free(be->rxbuf);
+		free(be);
+		return -ENOMEM;
+	}
+	lu2k_idle_add(env->loop, &be->idle, udtb_idle);
+	LOG_INFO("udt: cc %s, mss %d, window %u packets, send buffer %zu MiB, UDP buffers %d/%d KiB",
+		 be->cc, be->ucfg.mss, be->ucfg.flight_max, be->ucfg.snd_buf_bytes >> 20,
+		 be->sock_rcvbuf >> 10, be->sock_sndbuf >> 10);
+	*out = be;
+	return 0;
+}
+
+void udtb_conn_mark_dirty(struct lu2k_be_conn *c)
+{
+	if (c->state == UDTB_DEAD || c->state == UDTB_DRAIN)
+		return;
+	if (!lu2k_list_linked(&c->dirty_link))
+		lu2k_list_add_tail(&c->be->dirty, &c->dirty_link);
+}
+
+static void listener_put(struct lu2k_be_listener *l)
+{
+	if (--l->refs)
+		return;
+	udtb_sock_close(&l->s);
+	free(l);
+}
+
+static void conn_free(struct lu2k_defer *d)
+{
+	struct lu2k_be_conn *c = lu2k_container_of(d, struct lu2k_be_conn, defer);
+	struct udtb_sock *s = c->sock;
+	uint64_t now = lu2k_now_ns();
+	uint8_t *buf = malloc(c->be->slot);
+
+	/* tell the peer (a shutdown), unless we refused it: then no ACK may leave */
+	if (c->refused && buf) {
+		uint32_t pad = 0;
+		size_t n = udt_ctrl_encode(buf, c->be->slot, UDT_CT_SHUTDOWN, 0, 0, 0,
+					   udt_conn_peer_id(c->u), &pad, 1);
+
+		udtb_sock_sendto(s, buf, n, (struct sockaddr *)&c->addr, c->addrlen);
+	} else if (buf && s->io.fd >= 0) {
+		size_t n;
+
+		udt_conn_abort(c->u, now);
+		while ((n = udt_conn_write_pkt(c->u, buf, c->be->slot, now)))
+			udtb_sock_sendto(s, buf, n, (struct sockaddr *)&c->addr, c->addrlen);
+	}
+	free(buf);
+	/* the engine reports what it still holds: our copies are freed there */
+	udt_conn_free(c->u);
+	udtb_free_held(c);
+	if (s->owner == c) {
+		udtb_sock_close(s);
+		free(s);
+	} else if (s->l) {
+		listener_put(s->l);
+	}
+	free(c);
+}
+
+/*
+ * Tear c down: no more packets reach it, every message the core gave it
+ * fails with err, held messages are dropped, and (if upcall) the core hears
+ * closed(). An incoming connection whose peer went away while we still hold
+ * messages for the core first drains them (UDTB_DRAIN): the sender was told
+ * they arrived. Idempotent.
+ */
+void udtb_conn_fail(struct lu2k_be_conn *c, int err, bool upcall)
+{
+	struct lu2k_be *be = c->be;
+	struct lu2k_loop *loop = be->env.loop;
+
+	if (c->state == UDTB_DEAD)
+		return;
+	if (!c->fail_err)
+		c->fail_err = err;
+	udt_dmx_del(&be->dmx, &c->dmx);
+	lu2k_timer_cancel(loop, &c->timer);
+	lu2k_list_del(&c->dirty_link);
+	if (upcall && c->ctx && !c->out && c->nheld && c->state == UDTB_UP) {
+		c->state = UDTB_DRAIN;
+		udtb_rx_drain(c);
+		return;
+	}
+	if (upcall && (c->state == UDTB_UP || c->state == UDTB_DRAIN))
+		be->st.conns_failed++;
+	c->state = UDTB_DEAD;
+	lu2k_list_del(&c->link);
+	be->nconns--;
+	udtb_fail_msgs(c, err);
+	udtb_free_held(c);
+	if (upcall && c->ctx)
+		be->env.closed(c->ctx, err);
+	c->ctx = NULL;
+	lu2k_loop_defer(loop, &c->defer, conn_free);
+}
+
+static void conn_timer(struct lu2k_timer *t)
+{
+	struct lu2k_be_conn *c = lu2k_container_of(t, struct lu2k_be_conn, timer);
+
+	if (c->state == UDTB_HELLO && c->be->env.loop->now >= c->hello_deadline) {
+		c->be->st.hello_timeouts++;
+		LOG_RL(LU2K_LOG_WARN, "udt: no hello in %u ms on an incoming connection, closing",
+		       c->be->hello_timeout_ms);
+		udtb_conn_fail(c, -ETIMEDOUT, false);
+		return;
+	}
+	udtb_conn_mark_dirty(c);
+}
+
+static struct lu2k_be_conn *conn_new(struct lu2k_be *be, bool out)
+{
+	struct lu2k_be_conn *c;
+
+	if (be->nconns >= be->max_conns) {
+		be->st.too_many_conns++;
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->be = be;
+	c->out = out;
+	lu2k_timer_init(&c->timer, conn_timer);
+	lu2k_list_init(&c->dirty_link);
+	lu2k_list_init(&c->txq);
+	lu2k_list_init(&c->held);
+	c->dmx.local_id = udt_dmx_new_id(&be->dmx);
+	if (udt_dmx_add(&be->dmx, &c->dmx)) {
+		free(c);
+		return NULL;
+	}
+	lu2k_list_add_tail(&be->conns, &c->link);
+	be->nconns++;
+	return c;
+}
+
+/* UDT keeps the peer's address in its handshake (nobody acts on it). */
+static void hs_ip(const struct sockaddr *sa, uint32_t ip[4])
+{
+	memset(ip, 0, 16);
+	if (sa->sa_family == AF_INET)
+		udt_hs_ip_from_v4(ip, (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr);
+	else if (sa->sa_family == AF_INET6)
+		memcpy(ip, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+}
+
+/* ---- listening ---- */
+
+struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockaddr *sa,
+				 socklen_t salen, const struct udt_hs *hs)
+{
+	struct lu2k_be *be = l->s.be;
+	struct lu2k_be_conn *c = conn_new(be, false);
+	uint64_t now = lu2k_now_ns();
+	uint32_t ip[4];
+
+	if (!c)
+		return NULL;
+	hs_ip(sa, ip);
+	c->u = udt_conn_accept(&be->ucfg, &udtb_callbacks, c, c->dmx.local_id, hs, ip, now);
+	if (!c->u) {
+		be->st.hs_rejects++;
+		udt_dmx_del(&be->dmx, &c->dmx);
+		lu2k_list_del(&c->link);
+		be->nconns--;
+		free(c);
+		return NULL;
+	}
+	c->sock = &l->s;
+	l->refs++;
+	memcpy(&c->addr, sa, salen);
+	c->addrlen = salen;
+	c->dmx.sock = &l->s;
+	c->dmx.peer_id = hs->sock_id;
+	udt_dmx_addr_from(sa, &c->dmx.addr);
+	udt_dmx_add_peer(&be->dmx, &c->dmx);
+	c->local = l->nid;
+	c->state = UDTB_HELLO;
+	c->hello_deadline = now + (uint64_t)be->hello_timeout_ms * 1000000;
+	be->st.handshakes++;
+	return c;
+}
+
+static int udtb_listen(struct lu2k_be *be, const struct lu2k_nid *local, uint16_t port,
+		       struct lu2k_be_listener **out)
+{
+	struct sockaddr_storage ss;
+	struct lu2k_be_listener *l;
+	char nid[LU2K_NID_STRLEN];
+	int len, rc;
+
+	len = lu2k_nid_to_sockaddr(local, port, &ss);
+	if (len < 0)
+		return len;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	rc = udtb_sock_open(be, &l->s, ss.ss_family, udtb_sock_event);
+	if (rc) {
+		free(l);
+		return rc;
+	}
+	if (bind(l->s.io.fd, (struct sockaddr *)&ss, (socklen_t)len)) {
+		rc = -errno;
+		LOG_ERR("udt: cannot listen on %s port %u: %s",
+			lu2k_nid_format(local, nid, sizeof(nid)), port, strerror(-rc));
+		udtb_sock_close(&l->s);
+		free(l);
+		return rc;
+	}
+	l->s.l = l;
+	l->nid = *local;
+	l->port = port;
+	l->refs = 1;
+	udt_listener_init(&l->hs, be->key, UDT_SOCK_DGRAM, be->ucfg.mss,
+			  (int32_t)be->ucfg.flight_max);
+	rc = lu2k_io_set(be->env.loop, &l->s.io, EPOLLIN);
+	if (rc) {
+		udtb_sock_close(&l->s);
+		free(l);
+		return rc;
+	}
+	lu2k_list_add_tail(&be->listeners, &l->link);
+	be->st.listeners++;
+	LOG_INFO("udt: listening on %s port %u", lu2k_nid_format(local, nid, sizeof(nid)), port);
+	*out = l;
+	return 0;
+}
+
+static void udtb_unlisten(struct lu2k_be_listener *l)
+{
+	struct lu2k_be *be = l->s.be;
+	struct lu2k_list *pos, *tmp;
+
+	/* connections the core does not know yet go now; the core closes its own */
+	lu2k_list_for_each_safe(pos, tmp, &be->conns)
+	{
+		struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
+
+		if (c->sock == &l->s && !c->ctx)
+			udtb_conn_fail(c, -ECONNABORTED, false);
+	}
+	l->gone = true;
+	lu2k_list_del(&l->link);
+	be->st.listeners--;
+	listener_put(l);
+}
+
+/* ---- connecting ---- */
+
+static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
+			const struct lu2k_nid *remote, uint16_t port, void *ctx,
+			struct lu2k_be_conn **out)
+{
+	struct sockaddr_storage ss;
+	struct lu2k_be_conn *c;
+	struct udtb_sock *s;
+	uint32_t ip[4], isn;
+	int len, rc;
+
+	len = lu2k_nid_to_sockaddr(remote, port, &ss);
+	if (len < 0)
+		return len;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	rc = udtb_sock_open(be, s, ss.ss_family, udtb_sock_event);
+	if (rc) {
+		free(s);
+		return rc;
+	}
+	/* No bind(): the routing table picks the source address and next hop. */
+	if (connect(s->io.fd, (struct sockaddr *)&ss, (socklen_t)len)) {
+		rc = -errno;
+		be->st.connect_errors++;
+		udtb_sock_close(s);
+		free(s);
+		return rc;
+	}
+	s->connected = true;
+	c = conn_new(be, true);
+	if (!c) {
+		udtb_sock_close(s);
+		free(s);
+		return -ENOMEM;
+	}
+	hs_ip((struct sockaddr *)&ss, ip);
+	rand_bytes(&isn, sizeof(isn));
+	c->u = udt_conn_connect(&be->ucfg, &udtb_callbacks, c, c->dmx.local_id, isn & 0x7fffffffu,
+				ip, lu2k_now_ns());
+	c->sock = s;
+	s->owner = c;
+	memcpy(&c->addr, &ss, (size_t)len);
+	c->addrlen = (socklen_t)len;
+	c->ctx = ctx;
+	c->local = *local;
+	c->remote = *remote;
+	c->state = UDTB_CONNECTING;
+	rc = c->u ? lu2k_io_set(be->env.loop, &s->io, EPOLLIN) : -ENOMEM;
+	if (rc) {
+		c->ctx = NULL;
+		if (!c->u) {
+			/* nothing to abort: free by hand */
+			udt_dmx_del(&be->dmx, &c->dmx);
+			lu2k_list_del(&c->link);
+			be->nconns--;
+			udtb_sock_close(s);
+			free(s);
+			free(c);
+		} else {
+			udtb_conn_fail(c, rc, false);
+		}
+		return rc;
+	}
+	udtb_conn_mark_dirty(c);
+	*out = c;
+	return 0;
+}
+
+/* The UDT handshake finished: say hello first, then messages may follow at once. */
+void udtb_conn_established(struct lu2k_be_conn *c)
+{
+	int rc = udtb_send_hello(c);
+
+	if (rc) {
+		udtb_conn_fail(c, rc, true);
+		return;
+	}
+	c->state = UDTB_UP;
+	c->up_ns = c->be->env.loop->now;
+	c->be->st.conns_out++;
+	c->be->env.connected(c->ctx);
+}
+
+/* ---- the ops ---- */
+
+static void udtb_rx_resume(struct lu2k_be_conn *c)
+{
+	if ((c->state != UDTB_UP && c->state != UDTB_DRAIN) || !c->rx_paused)
+		return;
+	udtb_rx_drain(c);
+}
+
+static void udtb_close(struct lu2k_be_conn *c)
+{
+	udtb_conn_fail(c, -ECANCELED, false);
+}
+
+static void udtb_destroy(struct lu2k_be *be)
+{
+	while (!lu2k_list_empty(&be->conns))
+		udtb_close(lu2k_list_first(&be->conns, struct lu2k_be_conn, link));
+	while (!lu2k_list_empty(&be->listeners))
+		udtb_unlisten(lu2k_list_first(&be->listeners, struct lu2k_be_listener, link));
+	lu2k_idle_del(&be->idle);
+	/*
+	 * The connections' memory goes after the loop's batch (their deferred
+	 * frees still use be): run that now, the loop is ending.
+	 */
+	lu2k_loop_once(be->env.loop, 0);
+	udt_dmx_fini(&be->dmx);
+	free(be->rxbuf);
+	free(be);
+}
+
+static const char *state_str(enum udtb_state s)
+{
+	static const char *const n[] = { "connecting", "hello", "up", "drain", "dead" };
+
+	return (unsigned int)s < 5 ? n[s] : "?";
+}
+
+static void udtb_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+	unsigned int port = 0;
+	struct udt_stats st;
+
+	if (c->addr.ss_family == AF_INET) {
+		struct sockaddr_in *s = (struct sockaddr_in *)&c->addr;
+
+		inet_ntop(AF_INET, &s->sin_addr, a, sizeof(a));
+		port = ntohs(s->sin_port);
+	} else if (c->addr.ss_family == AF_INET6) {
+		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&c->addr;
+
+		inet_ntop(AF_INET6, &s->sin6_addr, a, sizeof(a));
+		port = ntohs(s->sin6_port);
+	}
+	udt_conn_get_stats(c->u, &st);
+	lu2k_json_str(j, "udt_state", state_str(c->state));
+	lu2k_json_str(j, "engine_state", udt_state_to_str(udt_conn_state(c->u)));
+	lu2k_json_str(j, "address", a);
+	lu2k_json_u64(j, "port", port);
+	lu2k_json_u64(j, "sock_id", udt_conn_sock_id(c->u));
+	lu2k_json_u64(j, "peer_sock_id", udt_conn_peer_id(c->u));
+	lu2k_json_str(j, "cc", c->be->cc);
+	lu2k_json_u64(j, "msgs_tx", c->msgs_tx);
+	lu2k_json_u64(j, "msgs_rx", c->msgs_rx);
+	lu2k_json_u64(j, "bytes_tx", c->bytes_tx);
+	lu2k_json_u64(j, "bytes_rx", c->bytes_rx);
+	lu2k_json_i64(j, "rtt_us", st.rtt_us);
+	lu2k_json_i64(j, "rttvar_us", st.rttvar_us);
+	lu2k_json_i64(j, "bandwidth_pps", st.bandwidth_pps);
+	lu2k_json_i64(j, "rcv_rate_pps", st.rcv_rate_pps);
+	/* the pacing rate the CC allows, in kbit/s of full packets */
+	lu2k_json_u64(j, "send_rate_kbps",
+		      st.pkt_snd_period_us > 0
+			      ? (uint64_t)((double)c->be->ucfg.mss * 8 * 1000 / st.pkt_snd_period_us)
+			      : 0);
+	lu2k_json_u64(j, "pkt_snd_period_ns", (uint64_t)(st.pkt_snd_period_us * 1000));
+	lu2k_json_u64(j, "cwnd", (uint64_t)st.cwnd);
+	lu2k_json_i64(j, "flow_window", st.flow_window);
+	lu2k_json_u64(j, "inflight", st.inflight);
+	lu2k_json_u64(j, "pkts_sent", st.pkts_sent);
+	lu2k_json_u64(j, "pkts_retrans", st.pkts_retrans);
+	lu2k_json_u64(j, "pkts_recv", st.pkts_recv);
+	lu2k_json_u64(j, "pkts_dup", st.pkts_dup);
+	lu2k_json_u64(j, "snd_loss", st.snd_loss);
+	lu2k_json_u64(j, "rcv_loss", st.rcv_loss);
+	lu2k_json_u64(j, "naks_sent", st.naks_sent);
+	lu2k_json_u64(j, "naks_recv", st.naks_recv);
+	lu2k_json_u64(j, "acks_sent", st.acks_sent);
+	lu2k_json_u64(j, "acks_recv", st.acks_recv);
+	lu2k_json_u64(j, "timeouts", st.timeouts);
+	lu2k_json_u64(j, "pkts_bad", st.pkts_bad);
+	if (c->out) {
+		lu2k_json_u64(j, "queued", c->ntxq);
+		lu2k_json_u64(j, "cancels", c->cancels);
+	} else {
+		lu2k_json_u64(j, "held", c->nheld);
+		lu2k_json_u64(j, "held_bytes", c->held_bytes);
+		lu2k_json_u64(j, "msgs_held", c->msgs_held);
+		lu2k_json_bool(j, "rx_paused", c->rx_paused);
+	}
+}
+
+static void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
+{
+	const struct udtb_stats *s = &be->st;
+
+	lu2k_json_str(j, "cc", be->cc);
+	lu2k_json_i64(j, "mss", be->ucfg.mss);
+	lu2k_json_u64(j, "window", be->ucfg.flight_max);
+	lu2k_json_u64(j, "send_buffer", be->ucfg.snd_buf_bytes);
+	lu2k_json_i64(j, "rcvbuf", be->sock_rcvbuf);
+	lu2k_json_i64(j, "sndbuf", be->sock_sndbuf);
+	lu2k_json_u64(j, "conns", be->nconns);
+	lu2k_json_u64(j, "listeners", s->listeners);
+	lu2k_json_u64(j, "conns_out", s->conns_out);
+	lu2k_json_u64(j, "conns_in", s->conns_in);
+	lu2k_json_u64(j, "handshakes", s->handshakes);
+	lu2k_json_u64(j, "hs_rejects", s->hs_rejects);
+	lu2k_json_u64(j, "refused", s->refused);
+	lu2k_json_u64(j, "connect_errors", s->connect_errors);
+	lu2k_json_u64(j, "conns_failed", s->conns_failed);
+	lu2k_json_u64(j, "hello_timeouts", s->hello_timeouts);
+	lu2k_json_u64(j, "malformed", s->malformed);
+	lu2k_json_u64(j, "too_many_conns", s->too_many_conns);
+	lu2k_json_u64(j, "msgs_tx", s->msgs_tx);
+	lu2k_json_u64(j, "msgs_rx", s->msgs_rx);
+	lu2k_json_u64(j, "bytes_tx", s->bytes_tx);
+	lu2k_json_u64(j, "bytes_rx", s->bytes_rx);
+	lu2k_json_u64(j, "msgs_held", s->msgs_held);
+	lu2k_json_u64(j, "rx_pauses", s->rx_pauses);
+	lu2k_json_u64(j, "cancels", s->cancels);
+	lu2k_json_u64(j, "enobufs", s->enobufs);
+	lu2k_json_u64(j, "dgrams_rx", s->dgrams_rx);
+	lu2k_json_u64(j, "dgrams_tx", s->dgrams_tx);
+	lu2k_json_u64(j, "recvmmsg_calls", s->recvmmsg_calls);
+	lu2k_json_u64(j, "sendmmsg_calls", s->sendmmsg_calls);
+	lu2k_json_u64(j, "send_blocked", s->send_blocked);
+	lu2k_json_u64(j, "send_errors", s->send_errors);
+	lu2k_json_u64(j, "unknown_dst", s->unknown_dst);
+	lu2k_json_u64(j, "wrong_addr", s->wrong_addr);
+	lu2k_json_u64(j, "bad_pkts", s->bad_pkts);
+	lu2k_json_u64(j, "truncated", s->truncated);
+}
+
+const struct lu2k_backend_ops lu2k_backend_udt = {
+	.name = "udt",
+	.description = "UDT4 (lu2k's engine) over UDP: rate-based, NAK, for long lossy links",
+	.create = udtb_create,
+	.destroy = udtb_destroy,
+	.listen = udtb_listen,
+	.unlisten = udtb_unlisten,
+	.connect = udtb_connect,
+	.send = udtb_send,
+	.cancel = udtb_cancel,
+	.rx_resume = udtb_rx_resume,
+	.close = udtb_close,
+	.conn_info = udtb_conn_info,
+	.stats = udtb_stats,
+};

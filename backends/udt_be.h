@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * udt_be.h - private to the udt back-end (udt.c: instance, options,
+ * listeners, connection setup, ops table; udt_conn.c: the engine's
+ * callbacks, messages in and out; udt_io.c: UDP sockets, batched reads and
+ * writes, timers).
+ *
+ * Sockets: one UDP socket per listening interface, bound to the NID's
+ * address and the port, shared by every incoming connection on it; one
+ * connect()ed UDP socket per outgoing connection (no bind: the routing table
+ * picks the source address, as for tcp). Datagrams are demultiplexed by the
+ * destination socket id of the UDT header (udt_demux.h); requests for id 0
+ * go to the listener's stateless cookie handshake.
+ */
+#ifndef LU2K_BACKENDS_UDT_BE_H
+#define LU2K_BACKENDS_UDT_BE_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include "backend.h"
+#include "daemon/loop.h"
+#include "proto/udt/udt.h"
+#include "udt_demux.h"
+#include "udt_wire.h"
+
+#define UDTB_BATCH	  64 /* datagrams per recvmmsg / sendmmsg */
+#define UDTB_READS_PER_EV 8  /* recvmmsg calls per readable event */
+
+struct udtb_stats {
+	uint64_t listeners, conns_out, conns_in, handshakes, hs_rejects, refused, connect_errors;
+	uint64_t conns_failed, hello_timeouts, malformed, too_many_conns;
+	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, msgs_held, rx_pauses, cancels, enobufs;
+	uint64_t dgrams_rx, dgrams_tx, recvmmsg_calls, sendmmsg_calls, send_blocked, send_errors;
+	uint64_t unknown_dst, wrong_addr, bad_pkts, truncated;
+};
+
+struct udtb_sock {
+	struct lu2k_io io;
+	struct lu2k_be *be;
+	struct lu2k_be_listener *l;   /* a listener's socket, else NULL */
+	struct lu2k_be_conn *owner;   /* an outgoing connection's socket, else NULL */
+	bool connected;		      /* connect()ed: no address per datagram */
+	/* datagrams waiting to be written: [txoff, ntx) */
+	uint8_t *txbuf;
+	uint32_t txlen[UDTB_BATCH];
+	struct sockaddr_storage txaddr[UDTB_BATCH];
+	socklen_t txalen[UDTB_BATCH];
+	unsigned int ntx, txoff;
+	bool blocked;		      /* the kernel said EAGAIN; waiting for EPOLLOUT */
+	struct lu2k_list waiters;     /* conns with packets to write once unblocked */
+	int err;		      /* a connected socket's ICMP error (refused...) */
+};
+
+struct lu2k_be {
+	struct lu2k_be_env env;
+	struct udt_config ucfg;
+	char cc[32];
+	struct udt_callbacks cb;
+	struct lu2k_list listeners;
+	struct lu2k_list conns;
+	struct lu2k_list dirty;
+	struct lu2k_idle idle;
+	struct udt_dmx dmx;
+	int sock_rcvbuf, sock_sndbuf;
+	uint32_t hello_timeout_ms;
+	uint32_t max_conns;
+	bool in_order;
+	bool warned_rcvbuf, warned_sndbuf;
+	uint32_t nconns;
+	size_t slot;		      /* bytes per datagram buffer */
+	uint8_t *rxbuf;		      /* UDTB_BATCH slots, shared by all sockets */
+	uint8_t key[16];
+	struct udtb_stats st;
+};
+
+struct lu2k_be_listener {
+	struct udtb_sock s;
+	struct lu2k_list link;
+	struct lu2k_nid nid;
+	uint16_t port;
+	struct udt_listener hs;
+	uint32_t refs;		      /* 1 while listening + 1 per connection on it */
+	bool gone;		      /* unlisten() was called */
+};
+
+enum udtb_state {
+	UDTB_CONNECTING, /* out: UDT handshake */
+	UDTB_HELLO,	 /* in: UDT up, waiting for the lu2k hello */
+	UDTB_UP,	 /* messages flowing */
+	UDTB_DRAIN,	 /* in: the peer is gone, held messages still to hand over */
+	UDTB_DEAD,	 /* closed; memory freed after the loop's batch */
+};
+
+/* One message in the engine: our frame header then the message's bytes. */
+struct udtb_tx {
+	struct lu2k_list link;
+	struct lu2k_be_msg *m; /* NULL for the hello, or once cancelled */
+	size_t len;
+	bool hello;
+	uint8_t data[];
+};
+
+/* A received message the core could not take yet (no RX space, or no hello). */
+struct udtb_held {
+	struct lu2k_list link;
+	struct lu2k_udtw_msg hdr;
+	uint32_t pkts;
+	uint8_t data[];
+};
+
+struct lu2k_be_conn {
+	struct lu2k_be *be;
+	struct udt_conn *u;
+	struct udtb_sock *sock;	   /* where its datagrams go */
+	struct udt_dmx_node dmx;
+	struct sockaddr_storage addr; /* the other end */
+	socklen_t addrlen;
+	struct lu2k_list link;	     /* be->conns */
+	struct lu2k_list dirty_link; /* be->dirty, or sock->waiters */
+	struct lu2k_timer timer;
+	struct lu2k_defer defer;
+	void *ctx;
+	bool out;
+	enum udtb_state state;
+	int fail_err;		     /* set inside engine callbacks, acted on after */
+	bool established;	     /* out: the engine just connected */
+	bool hello_seen, hello_acked, refused, want_writable, rx_paused;
+	uint64_t hello_deadline;
+	struct lu2k_nid local, remote;
+	struct lu2k_list txq;	     /* udtb_tx in the engine */
+	uint32_t ntxq;
+	struct lu2k_list held;	     /* udtb_held, oldest first */
+	uint32_t nheld, hold_pkts;
+	uint64_t held_bytes;
+	uint64_t up_ns;
+	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, msgs_held, cancels;
+};
+
+/* udt.c */
+void udtb_conn_fail(struct lu2k_be_conn *c, int err, bool upcall);
+void udtb_conn_mark_dirty(struct lu2k_be_conn *c);
+void udtb_conn_established(struct lu2k_be_conn *c);
+struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockaddr *sa,
+				 socklen_t salen, const struct udt_hs *hs);
+
+/* udt_conn.c */
+extern const struct udt_callbacks udtb_callbacks;
+void udtb_conn_post(struct lu2k_be_conn *c);
+void udtb_rx_drain(struct lu2k_be_conn *c);
+int udtb_send(struct lu2k_be_conn *c, struct lu2k_be_msg *m);
+void udtb_cancel(struct lu2k_be_conn *c, struct lu2k_be_msg *m, int status);
+int udtb_send_hello(struct lu2k_be_conn *c);
+void udtb_fail_msgs(struct lu2k_be_conn *c, int err);
+void udtb_free_held(struct lu2k_be_conn *c);
+
+/* udt_io.c */
+int udtb_sock_open(struct lu2k_be *be, struct udtb_sock *s, int family, lu2k_io_fn fn);
+void udtb_sock_close(struct udtb_sock *s);
+void udtb_sock_event(struct lu2k_io *io, uint32_t revents);
+void udtb_conn_flush(struct lu2k_be_conn *c);
+void udtb_sock_sendto(struct udtb_sock *s, const void *buf, size_t len, const struct sockaddr *sa,
+		      socklen_t salen);
+void udtb_conn_arm(struct lu2k_be_conn *c);
+
+#endif

@@ -1,0 +1,463 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * udt_conn.c - lu2k messages over a UDT connection.
+ *
+ * Sending: each message becomes one UDT message (out of order, no TTL): our
+ * 32-byte frame header followed by a copy of its bytes, so that the TX pool
+ * range is never read after sent() (a cancelled message may still be in
+ * flight). The peer engine's ACK of every packet of it is the completion:
+ * msg_acked -> sent(0); msg_dropped or a broken connection -> sent(error).
+ * The first message of a connection is the hello (udt_wire.h).
+ *
+ * Receiving: a whole message comes out of the engine as an iovec of packet
+ * payloads; it is copied straight into the RX pool range the core gives
+ * (rx_begin/rx_end). When the core says -EAGAIN, or before the hello, the
+ * message is kept here (held) and the engine is told how many packets we
+ * hold, so the window it offers the sender shrinks: the sender slows down,
+ * nothing accepted is lost. rx_resume hands the held messages over in order.
+ */
+#include "udt_be.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/nid.h"
+#include "daemon/log.h"
+
+/* Copy len bytes from offset off of an iovec. */
+static void iov_copy(void *dst, const struct iovec *iov, int iovcnt, size_t off, size_t len)
+{
+	uint8_t *d = dst;
+
+	for (int i = 0; i < iovcnt && len; i++) {
+		size_t l = iov[i].iov_len;
+
+		if (off >= l) {
+			off -= l;
+			continue;
+		}
+		l -= off;
+		if (l > len)
+			l = len;
+		memcpy(d, (const uint8_t *)iov[i].iov_base + off, l);
+		d += l;
+		len -= l;
+		off = 0;
+	}
+}
+
+static void protocol_error(struct lu2k_be_conn *c, const char *what, int rc)
+{
+	char nid[LU2K_NID_STRLEN];
+
+	c->be->st.malformed++;
+	LOG_RL(LU2K_LOG_WARN, "udt: %s from %s (%s): closing that connection", what,
+	       c->hello_seen || c->out ? lu2k_nid_format(&c->remote, nid, sizeof(nid)) : "?",
+	       strerror(-rc));
+	if (!c->fail_err)
+		c->fail_err = -EPROTO;
+}
+
+void udtb_free_held(struct lu2k_be_conn *c)
+{
+	while (!lu2k_list_empty(&c->held)) {
+		struct udtb_held *h = lu2k_list_first(&c->held, struct udtb_held, link);
+
+		lu2k_list_del(&h->link);
+		free(h);
+	}
+	c->nheld = 0;
+	c->hold_pkts = 0;
+	c->held_bytes = 0;
+}
+
+static uint32_t pkts_of(const struct lu2k_be_conn *c, size_t len)
+{
+	size_t payload = (size_t)c->be->ucfg.mss - UDT_UDP_IP_OVERHEAD - UDT_HDR_LEN;
+
+	return (uint32_t)((len + payload - 1) / payload);
+}
+
+static void hold(struct lu2k_be_conn *c, const struct lu2k_udtw_msg *m, const struct iovec *iov,
+		 int iovcnt, size_t total)
+{
+	size_t len = total - LU2K_UDTW_MSG_HLEN;
+	struct udtb_held *h = malloc(sizeof(*h) + len);
+
+	if (!h) {
+		/* the sender was told it arrived: this is a real loss; say so loudly */
+		LOG_ERR("udt: out of memory holding a message of %zu bytes: closing", len);
+		c->fail_err = -ENOMEM;
+		return;
+	}
+	h->hdr = *m;
+	h->pkts = pkts_of(c, total);
+	iov_copy(h->data, iov, iovcnt, LU2K_UDTW_MSG_HLEN, len);
+	lu2k_list_add_tail(&c->held, &h->link);
+	c->nheld++;
+	c->hold_pkts += h->pkts;
+	c->held_bytes += len;
+	c->msgs_held++;
+	c->be->st.msgs_held++;
+	udt_conn_set_rcv_hold(c->u, c->hold_pkts);
+}
+
+static void count_rx(struct lu2k_be_conn *c, uint32_t len)
+{
+	c->msgs_rx++;
+	c->bytes_rx += len;
+	c->be->st.msgs_rx++;
+	c->be->st.bytes_rx += len;
+}
+
+/*
+ * Hand the held messages to the core, oldest first, while it has room.
+ * Called when the hello is accepted and from rx_resume.
+ */
+void udtb_rx_drain(struct lu2k_be_conn *c)
+{
+	struct lu2k_be *be = c->be;
+
+	while (!lu2k_list_empty(&c->held) && (c->state == UDTB_UP || c->state == UDTB_DRAIN)) {
+		struct udtb_held *h = lu2k_list_first(&c->held, struct udtb_held, link);
+		struct lu2k_be_rxbuf rx = { .hdr_len = h->hdr.hdr_len,
+					    .payload_len = h->hdr.payload_len };
+		uint32_t len = h->hdr.hdr_len + h->hdr.payload_len;
+		int rc = be->env.rx_begin(c->ctx, &h->hdr.target, &rx);
+
+		if (rc == -EAGAIN) {
+			if (!c->rx_paused)
+				be->st.rx_pauses++;
+			c->rx_paused = true;
+			break;
+		}
+		if (rc < 0) {
+			udtb_conn_fail(c, rc, true);
+			return;
+		}
+		memcpy(rx.data, h->data, len);
+		lu2k_list_del(&h->link);
+		c->nheld--;
+		c->hold_pkts -= h->pkts;
+		c->held_bytes -= len;
+		free(h);
+		count_rx(c, len);
+		be->env.rx_end(c->ctx, &rx, 0);
+	}
+	if (c->state == UDTB_DEAD)
+		return;
+	if (lu2k_list_empty(&c->held))
+		c->rx_paused = false;
+	if (c->state == UDTB_DRAIN) {
+		if (lu2k_list_empty(&c->held))
+			udtb_conn_fail(c, c->fail_err ? c->fail_err : -ECONNRESET, true);
+		return;
+	}
+	udt_conn_set_rcv_hold(c->u, c->hold_pkts);
+	udtb_conn_mark_dirty(c);
+}
+
+/* A whole MSG frame on an incoming connection with its hello seen. */
+static void rx_msg(struct lu2k_be_conn *c, const struct lu2k_udtw_msg *m, const struct iovec *iov,
+		   int iovcnt, size_t total)
+{
+	struct lu2k_be *be = c->be;
+	struct lu2k_be_rxbuf rx = { .hdr_len = m->hdr_len, .payload_len = m->payload_len };
+	uint32_t len = m->hdr_len + m->payload_len;
+	int rc;
+
+	if (!c->hello_seen || !lu2k_list_empty(&c->held)) {
+		hold(c, m, iov, iovcnt, total);
+		return;
+	}
+	rc = be->env.rx_begin(c->ctx, &m->target, &rx);
+	if (rc == -EAGAIN) {
+		if (!c->rx_paused)
+			be->st.rx_pauses++;
+		c->rx_paused = true;
+		hold(c, m, iov, iovcnt, total);
+		return;
+	}
+	if (rc < 0) {
+		char nid[LU2K_NID_STRLEN];
+
+		LOG_RL(LU2K_LOG_WARN, "udt: message of %u bytes from %s refused: %s", len,
+		       lu2k_nid_format(&c->remote, nid, sizeof(nid)), strerror(-rc));
+		c->fail_err = rc;
+		return;
+	}
+	iov_copy(rx.data, iov, iovcnt, LU2K_UDTW_MSG_HLEN, len);
+	count_rx(c, len);
+	be->env.rx_end(c->ctx, &rx, 0);
+}
+
+static void rx_hello(struct lu2k_be_conn *c, const struct lu2k_udtw_hello *h)
+{
+	struct lu2k_be *be = c->be;
+	char a[LU2K_NID_STRLEN], b[LU2K_NID_STRLEN];
+	int status = 0;
+	void *ctx = NULL;
+
+	c->hello_seen = true;
+	c->remote = h->src;
+	if (strcmp(h->backend, "udt") != 0)
+		status = -EPROTO;
+	else if (!lu2k_nid_eq(&h->dst, &c->local))
+		status = -ENXIO; /* not the NID this listener serves */
+	else
+		ctx = be->env.accepted(be->env.core, c, &h->src, &h->dst, &status);
+	if (!ctx) {
+		be->st.refused++;
+		LOG_RL(LU2K_LOG_WARN, "udt: refusing %s -> %s: %s",
+		       lu2k_nid_format(&h->src, a, sizeof(a)), lu2k_nid_format(&h->dst, b, sizeof(b)),
+		       strerror(status ? -status : ECONNREFUSED));
+		c->refused = true;
+		c->fail_err = status ? status : -ECONNREFUSED;
+		return;
+	}
+	c->ctx = ctx;
+	c->state = UDTB_UP;
+	c->up_ns = be->env.loop->now;
+	be->st.conns_in++;
+	LOG_INFO("udt: incoming connection from %s to %s", lu2k_nid_format(&h->src, a, sizeof(a)),
+		 lu2k_nid_format(&h->dst, b, sizeof(b)));
+	udtb_rx_drain(c);
+}
+
+static void cb_msg_recv(void *ud, uint32_t msgno, const struct iovec *iov, int iovcnt, size_t len)
+{
+	struct lu2k_be_conn *c = ud;
+	uint8_t p[LU2K_UDTW_PEEK];
+	struct lu2k_udtw_hello h;
+	struct lu2k_udtw_msg m;
+	int type, rc;
+
+	if (c->state == UDTB_DEAD || c->fail_err)
+		return;
+	if (c->out) {
+		protocol_error(c, "a message on an outgoing connection", -EPROTO);
+		return;
+	}
+	memset(p, 0, sizeof(p));
+	iov_copy(p, iov, iovcnt, 0, len < sizeof(p) ? len : sizeof(p));
+	type = lu2k_udtw_type(p, len);
+	if (type == LU2K_UDTW_HELLO && !c->hello_seen) {
+		rc = lu2k_udtw_hello_decode(p, len, &h);
+		if (rc)
+			protocol_error(c, "hello", rc);
+		else
+			rx_hello(c, &h);
+		return;
+	}
+	if (type != LU2K_UDTW_MSG) {
+		protocol_error(c, "frame", -EPROTO);
+		return;
+	}
+	rc = lu2k_udtw_msg_decode(p, len, c->be->env.max_msg_size, &m);
+	if (rc) {
+		protocol_error(c, "message header", rc);
+		return;
+	}
+	rx_msg(c, &m, iov, iovcnt, len);
+}
+
+static void tx_done(struct lu2k_be_conn *c, struct udtb_tx *w, int status)
+{
+	struct lu2k_be_msg *m = w->m;
+
+	lu2k_list_del(&w->link);
+	c->ntxq--;
+	free(w);
+	if (m && c->ctx) {
+		if (status == 0) {
+			c->msgs_tx++;
+			c->bytes_tx += m->hdr_len + m->payload_len;
+			c->be->st.msgs_tx++;
+			c->be->st.bytes_tx += m->hdr_len + m->payload_len;
+		}
+		c->be->env.sent(c->ctx, m, status);
+	}
+}
+
+static void cb_msg_acked(void *ud, uint32_t msgno, void *cookie)
+{
+	struct lu2k_be_conn *c = ud;
+	struct udtb_tx *w = cookie;
+
+	if (w->hello)
+		c->hello_acked = true;
+	tx_done(c, w, 0);
+}
+
+static void cb_msg_dropped(void *ud, uint32_t msgno, void *cookie, int err)
+{
+	struct lu2k_be_conn *c = ud;
+	struct udtb_tx *w = cookie;
+
+	/* a peer that shut down before taking our hello refused us */
+	if (err == -ECONNRESET && !c->hello_acked)
+		err = -ECONNREFUSED;
+	tx_done(c, w, err);
+}
+
+static void cb_state(void *ud, enum udt_state st, int err)
+{
+	struct lu2k_be_conn *c = ud;
+
+	if (c->state == UDTB_DEAD)
+		return;
+	if (st == UDT_ST_CONNECTED && c->state == UDTB_CONNECTING)
+		c->established = true;
+	else if (st == UDT_ST_CLOSED || st == UDT_ST_BROKEN) {
+		/* a listener that shuts down before taking our hello refused us */
+		if (c->out && st == UDT_ST_CLOSED && !c->hello_acked)
+			err = -ECONNREFUSED;
+		if (!c->fail_err)
+			c->fail_err = err ? err : -ECONNRESET;
+	}
+}
+
+const struct udt_callbacks udtb_callbacks = {
+	.msg_recv = cb_msg_recv,
+	.msg_acked = cb_msg_acked,
+	.msg_dropped = cb_msg_dropped,
+	.state_change = cb_state,
+};
+
+/*
+ * After every call into the engine: act on what its callbacks noted (the
+ * connection came up, or broke), and tell the core there is room again.
+ */
+void udtb_conn_post(struct lu2k_be_conn *c)
+{
+	if (c->state == UDTB_DEAD)
+		return;
+	if (c->fail_err) {
+		udtb_conn_fail(c, c->fail_err, true);
+		return;
+	}
+	if (c->established) {
+		c->established = false;
+		udtb_conn_established(c);
+		if (c->state == UDTB_DEAD)
+			return;
+	}
+	if (c->want_writable && c->state == UDTB_UP &&
+	    udt_conn_send_space(c->u) >= c->be->ucfg.snd_buf_bytes / 4) {
+		c->want_writable = false;
+		c->be->env.writable(c->ctx);
+	}
+}
+
+static struct udtb_tx *tx_new(struct lu2k_be_conn *c, size_t len)
+{
+	struct udtb_tx *w = malloc(sizeof(*w) + len);
+
+	if (w) {
+		w->m = NULL;
+		w->len = len;
+		w->hello = false;
+	}
+	return w;
+}
+
+static int tx_queue(struct lu2k_be_conn *c, struct udtb_tx *w)
+{
+	uint32_t msgno;
+	int rc = udt_conn_send_msg(c->u, w->data, w->len, -1, c->be->in_order, 0, w, &msgno,
+				   lu2k_now_ns());
+
+	if (rc)
+		return rc;
+	lu2k_list_add_tail(&c->txq, &w->link);
+	c->ntxq++;
+	udtb_conn_mark_dirty(c);
+	return 0;
+}
+
+int udtb_send_hello(struct lu2k_be_conn *c)
+{
+	struct lu2k_udtw_hello h = { .version = LU2K_UDTW_VERSION };
+	struct udtb_tx *w = tx_new(c, LU2K_UDTW_HELLO_LEN);
+	int rc;
+
+	if (!w)
+		return -ENOMEM;
+	w->hello = true;
+	snprintf(h.backend, sizeof(h.backend), "udt");
+	h.src = c->local;
+	h.dst = c->remote;
+	lu2k_udtw_hello_encode(w->data, &h);
+	rc = tx_queue(c, w);
+	if (rc)
+		free(w);
+	return rc;
+}
+
+int udtb_send(struct lu2k_be_conn *c, struct lu2k_be_msg *m)
+{
+	struct lu2k_udtw_msg f = { .hdr_len = m->hdr_len, .payload_len = m->payload_len,
+				   .target = m->target };
+	size_t len = LU2K_UDTW_MSG_HLEN + (size_t)m->hdr_len + m->payload_len;
+	struct udtb_tx *w;
+	int rc;
+
+	if (!c->out || c->state != UDTB_UP)
+		return -ENOTCONN;
+	if (len > c->be->ucfg.snd_buf_bytes)
+		return -EMSGSIZE;
+	if (udt_conn_send_space(c->u) < len) {
+		c->want_writable = true;
+		c->be->st.enobufs++;
+		return -ENOBUFS;
+	}
+	w = tx_new(c, len);
+	if (!w)
+		return -ENOMEM;
+	lu2k_udtw_msg_encode(w->data, &f);
+	memcpy(w->data + LU2K_UDTW_MSG_HLEN, m->buf, len - LU2K_UDTW_MSG_HLEN);
+	rc = tx_queue(c, w);
+	if (rc) {
+		free(w);
+		if (rc == -EAGAIN) {
+			c->want_writable = true;
+			return -ENOBUFS;
+		}
+		return rc;
+	}
+	w->m = m;
+	memcpy(m->be_priv, &w, sizeof(w));
+	return 0;
+}
+
+void udtb_cancel(struct lu2k_be_conn *c, struct lu2k_be_msg *m, int status)
+{
+	struct udtb_tx *w;
+
+	memcpy(&w, m->be_priv, sizeof(w));
+	/* the copy stays in the engine until it is acknowledged or dropped */
+	w->m = NULL;
+	c->cancels++;
+	c->be->st.cancels++;
+	c->be->env.sent(c->ctx, m, status);
+}
+
+/* Every message the core gave us fails with err (the engine's copies stay until freed). */
+void udtb_fail_msgs(struct lu2k_be_conn *c, int err)
+{
+	struct lu2k_list *pos;
+
+	lu2k_list_for_each(pos, &c->txq)
+	{
+		struct udtb_tx *w = lu2k_container_of(pos, struct udtb_tx, link);
+		struct lu2k_be_msg *m = w->m;
+
+		if (!m)
+			continue;
+		w->m = NULL;
+		if (c->ctx)
+			c->be->env.sent(c->ctx, m, err);
+	}
+}

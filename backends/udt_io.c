@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * udt_io.c - the udt back-end's UDP sockets.
+ *
+ * Reading: recvmmsg into one batch of buffers shared by the instance (each
+ * datagram is consumed, copied into its connection's receive window, before
+ * the next read); every datagram goes to the connection its destination
+ * socket id names, or to the listener's handshake for id 0.
+ *
+ * Writing: a connection that has something to send is marked dirty; once per
+ * loop round (the idle hook) each dirty connection's engine is asked for
+ * every datagram due now, which are gathered per socket and written with
+ * sendmmsg. If the kernel's socket buffer is full, what was gathered waits
+ * for EPOLLOUT and the connection waits on the socket (nothing is dropped).
+ *
+ * Timers: each connection has one loop timer armed at its engine's next
+ * deadline (pacing, ACK, NAK, EXP, handshake retry) or its hello deadline.
+ */
+#include "udt_be.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/log.h"
+
+/* Ask for n bytes of socket buffer; as root past the sysctl cap; warn once if short. */
+static void set_buf(struct lu2k_be *be, int fd, bool rcv, int n)
+{
+	int got = 0;
+	socklen_t l = sizeof(got);
+	bool *warned = rcv ? &be->warned_rcvbuf : &be->warned_sndbuf;
+
+	if (n <= 0)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, rcv ? SO_RCVBUFFORCE : SO_SNDBUFFORCE, &n, sizeof(n)))
+		setsockopt(fd, SOL_SOCKET, rcv ? SO_RCVBUF : SO_SNDBUF, &n, sizeof(n));
+	/* the kernel reports twice what it grants (bookkeeping overhead) */
+	if (getsockopt(fd, SOL_SOCKET, rcv ? SO_RCVBUF : SO_SNDBUF, &got, &l) == 0 &&
+	    got / 2 < n && !*warned) {
+		*warned = true;
+		LOG_WARN("udt: UDP %s buffer capped at %d bytes (asked %d): raise "
+			 "net.core.%s_max or run as root, or long fast links will lose "
+			 "packets in the socket",
+			 rcv ? "receive" : "send", got / 2, n, rcv ? "rmem" : "wmem");
+	}
+}
+
+int udtb_sock_open(struct lu2k_be *be, struct udtb_sock *s, int family, lu2k_io_fn fn)
+{
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	s->be = be;
+	s->txbuf = malloc(UDTB_BATCH * be->slot);
+	if (!s->txbuf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	lu2k_list_init(&s->waiters);
+	set_buf(be, fd, true, be->sock_rcvbuf);
+	set_buf(be, fd, false, be->sock_sndbuf);
+	if (family == AF_INET6) {
+		int one = 1;
+
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	}
+	lu2k_io_init(&s->io, fd, fn);
+	return 0;
+}
+
+void udtb_sock_close(struct udtb_sock *s)
+{
+	if (s->io.fd < 0)
+		return;
+	lu2k_io_set(s->be->env.loop, &s->io, 0);
+	close(s->io.fd);
+	s->io.fd = -1;
+	free(s->txbuf);
+	s->txbuf = NULL;
+	while (!lu2k_list_empty(&s->waiters))
+		lu2k_list_del(s->waiters.next);
+}
+
+static void sock_events(struct udtb_sock *s)
+{
+	uint32_t ev = EPOLLIN | (s->blocked ? EPOLLOUT : 0);
+
+	if (s->io.fd >= 0)
+		lu2k_io_set(s->be->env.loop, &s->io, ev);
+}
+
+/* Write what is gathered. 0 when all is out, -EAGAIN when the socket is full. */
+static int sock_tx(struct udtb_sock *s)
+{
+	struct lu2k_be *be = s->be;
+
+	while (s->txoff < s->ntx) {
+		struct mmsghdr mm[UDTB_BATCH];
+		struct iovec iov[UDTB_BATCH];
+		unsigned int n = s->ntx - s->txoff;
+		int r;
+
+		for (unsigned int i = 0; i < n; i++) {
+			unsigned int k = s->txoff + i;
+
+			iov[i].iov_base = s->txbuf + (size_t)k * be->slot;
+			iov[i].iov_len = s->txlen[k];
+			memset(&mm[i].msg_hdr, 0, sizeof(mm[i].msg_hdr));
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+			if (!s->connected) {
+				mm[i].msg_hdr.msg_name = &s->txaddr[k];
+				mm[i].msg_hdr.msg_namelen = s->txalen[k];
+			}
+		}
+		r = sendmmsg(s->io.fd, mm, n, 0);
+		be->st.sendmmsg_calls++;
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == ENOBUFS) {
+				if (!s->blocked)
+					be->st.send_blocked++;
+				s->blocked = true;
+				sock_events(s);
+				return -EAGAIN;
+			}
+			/* this datagram cannot go (no route, ICMP refused...): lose it */
+			be->st.send_errors++;
+			if (s->connected && (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+					     errno == ENETUNREACH))
+				s->err = -errno;
+			s->txoff++;
+			continue;
+		}
+		be->st.dgrams_tx += (uint64_t)r;
+		s->txoff += (unsigned int)r;
+	}
+	s->ntx = s->txoff = 0;
+	if (s->blocked) {
+		s->blocked = false;
+		sock_events(s);
+	}
+	return 0;
+}
+
+void udtb_sock_sendto(struct udtb_sock *s, const void *buf, size_t len, const struct sockaddr *sa,
+		      socklen_t salen)
+{
+	ssize_t r = s->connected ? send(s->io.fd, buf, len, 0)
+				 : sendto(s->io.fd, buf, len, 0, sa, salen);
+
+	if (r < 0)
+		s->be->st.send_errors++;
+	else
+		s->be->st.dgrams_tx++;
+}
+
+void udtb_conn_arm(struct lu2k_be_conn *c)
+{
+	struct lu2k_loop *loop = c->be->env.loop;
+	uint64_t t;
+
+	if (c->state == UDTB_DEAD || c->state == UDTB_DRAIN)
+		return;
+	t = udt_conn_next_deadline(c->u);
+	if (c->state == UDTB_HELLO && c->hello_deadline < t)
+		t = c->hello_deadline;
+	if (t == UINT64_MAX)
+		lu2k_timer_cancel(loop, &c->timer);
+	else
+		lu2k_timer_arm_at(loop, &c->timer, t);
+}
+
+/* Pull every datagram due now out of c's engine and write them. */
+void udtb_conn_flush(struct lu2k_be_conn *c)
+{
+	struct lu2k_be *be = c->be;
+	struct udtb_sock *s = c->sock;
+	uint64_t now = lu2k_now_ns();
+	size_t cap = be->slot;
+
+	if (c->state == UDTB_DEAD || c->state == UDTB_DRAIN)
+		return;
+	if (s->blocked) {
+		if (!lu2k_list_linked(&c->dirty_link))
+			lu2k_list_add_tail(&s->waiters, &c->dirty_link);
+		return;
+	}
+	if (udt_conn_next_deadline(c->u) <= now) {
+		udt_conn_handle_timers(c->u, now);
+		udtb_conn_post(c);
+		if (c->state == UDTB_DEAD)
+			return;
+	}
+	for (;;) {
+		size_t n;
+
+		if (s->ntx == UDTB_BATCH && sock_tx(s) < 0) {
+			lu2k_list_add_tail(&s->waiters, &c->dirty_link);
+			return;
+		}
+		n = udt_conn_write_pkt(c->u, s->txbuf + (size_t)s->ntx * cap, cap, now);
+		if (!n)
+			break;
+		s->txlen[s->ntx] = (uint32_t)n;
+		if (!s->connected) {
+			memcpy(&s->txaddr[s->ntx], &c->addr, c->addrlen);
+			s->txalen[s->ntx] = c->addrlen;
+		}
+		s->ntx++;
+	}
+	/* a connection on a shared socket may leave its datagrams for the next one's batch */
+	if (s->owner || s->ntx >= UDTB_BATCH / 2)
+		sock_tx(s);
+	udtb_conn_post(c);
+	if (s->err && s->owner == c) {
+		int err = s->err;
+
+		s->err = 0;
+		udtb_conn_fail(c, err, true);
+		return;
+	}
+	udtb_conn_arm(c);
+}
+
+/* The idle hook: flush dirty connections, then the listeners' gathered datagrams. */
+bool udtb_idle(struct lu2k_idle *h);
+bool udtb_idle(struct lu2k_idle *h)
+{
+	struct lu2k_be *be = lu2k_container_of(h, struct lu2k_be, idle);
+	struct lu2k_list *pos;
+
+	while (!lu2k_list_empty(&be->dirty)) {
+		struct lu2k_be_conn *c = lu2k_list_first(&be->dirty, struct lu2k_be_conn, dirty_link);
+
+		lu2k_list_del(&c->dirty_link);
+		udtb_conn_flush(c);
+	}
+	lu2k_list_for_each(pos, &be->listeners)
+	{
+		struct lu2k_be_listener *l = lu2k_container_of(pos, struct lu2k_be_listener, link);
+
+		if (!l->s.blocked && l->s.ntx)
+			sock_tx(&l->s);
+	}
+	return false;
+}
+
+static void unblocked(struct udtb_sock *s)
+{
+	if (sock_tx(s) < 0)
+		return;
+	while (!lu2k_list_empty(&s->waiters)) {
+		struct lu2k_be_conn *c = lu2k_list_first(&s->waiters, struct lu2k_be_conn, dirty_link);
+
+		lu2k_list_del(&c->dirty_link);
+		udtb_conn_flush(c);
+		if (s->blocked)
+			return;
+	}
+}
+
+/* A listener's datagram for socket id 0: the stateless handshake. */
+static void handshake(struct lu2k_be_listener *l, const uint8_t *pkt, size_t len,
+		      const struct sockaddr *sa, socklen_t salen, uint64_t now)
+{
+	struct lu2k_be *be = l->s.be;
+	struct udt_dmx_addr a;
+	struct udt_dmx_node *n;
+	struct lu2k_be_conn *c;
+	struct udt_hs hs;
+	uint8_t out[UDT_HDR_LEN + UDT_HS_LEN];
+	size_t olen = 0;
+	int rc;
+
+	if (udt_dmx_addr_from(sa, &a))
+		return;
+	rc = udt_listener_recv(&l->hs, pkt, len, &a, sizeof(a), now, out, sizeof(out), &olen, &hs);
+	if (rc == UDT_LISTEN_REPLY) {
+		be->st.handshakes++;
+		udtb_sock_sendto(&l->s, out, olen, sa, salen);
+		return;
+	}
+	if (rc != UDT_LISTEN_ACCEPT) {
+		be->st.hs_rejects++;
+		return;
+	}
+	n = udt_dmx_find_peer(&be->dmx, &l->s, &a, hs.sock_id);
+	if (n) {
+		/* a repeated request: the connection answers it again */
+		c = lu2k_container_of(n, struct lu2k_be_conn, dmx);
+		udt_conn_recv_pkt(c->u, pkt, len, now);
+		udtb_conn_mark_dirty(c);
+		return;
+	}
+	if (l->gone)
+		return;
+	c = udtb_accept(l, sa, salen, &hs);
+	if (c)
+		udtb_conn_mark_dirty(c);
+}
+
+/* One datagram from a socket. */
+static void dispatch(struct udtb_sock *s, const uint8_t *pkt, size_t len,
+		     const struct sockaddr *sa, socklen_t salen, uint64_t now)
+{
+	struct lu2k_be *be = s->be;
+	struct lu2k_be_conn *c;
+	struct udt_dmx_node *n;
+	struct udt_dmx_addr a;
+	uint32_t dst;
+
+	if (udt_peek_dst(pkt, len, &dst)) {
+		be->st.bad_pkts++;
+		return;
+	}
+	if (s->owner) {
+		c = s->owner;
+		if (dst != c->dmx.local_id) {
+			be->st.unknown_dst++;
+			return;
+		}
+	} else if (dst == 0) {
+		handshake(s->l, pkt, len, sa, salen, now);
+		return;
+	} else {
+		n = udt_dmx_find(&be->dmx, dst);
+		if (!n) {
+			be->st.unknown_dst++;
+			return;
+		}
+		c = lu2k_container_of(n, struct lu2k_be_conn, dmx);
+		if (c->sock != s || udt_dmx_addr_from(sa, &a) || !udt_dmx_addr_eq(&a, &c->dmx.addr)) {
+			be->st.wrong_addr++;
+			return;
+		}
+	}
+	if (c->state == UDTB_DEAD || c->state == UDTB_DRAIN)
+		return;
+	if (udt_conn_recv_pkt(c->u, pkt, len, now) == -EBADMSG)
+		be->st.bad_pkts++;
+	udtb_conn_post(c);
+	udtb_conn_mark_dirty(c);
+}
+
+static void sock_read(struct udtb_sock *s)
+{
+	struct lu2k_be *be = s->be;
+
+	for (int round = 0; round < UDTB_READS_PER_EV && s->io.fd >= 0; round++) {
+		struct sockaddr_storage ss[UDTB_BATCH];
+		struct mmsghdr mm[UDTB_BATCH];
+		struct iovec iov[UDTB_BATCH];
+		uint64_t now;
+		int r;
+
+		for (int i = 0; i < UDTB_BATCH; i++) {
+			iov[i].iov_base = be->rxbuf + (size_t)i * be->slot;
+			iov[i].iov_len = be->slot;
+			memset(&mm[i].msg_hdr, 0, sizeof(mm[i].msg_hdr));
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+			mm[i].msg_hdr.msg_name = &ss[i];
+			mm[i].msg_hdr.msg_namelen = sizeof(ss[i]);
+		}
+		r = recvmmsg(s->io.fd, mm, UDTB_BATCH, MSG_DONTWAIT, NULL);
+		be->st.recvmmsg_calls++;
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && s->owner && s->connected) {
+				/* ICMP: nobody listens there (or no route) */
+				udtb_conn_fail(s->owner, errno == ECONNREFUSED ? -ECONNREFUSED
+									   : -errno, true);
+			}
+			return;
+		}
+		now = lu2k_now_ns();
+		be->st.dgrams_rx += (uint64_t)r;
+		for (int i = 0; i < r; i++) {
+			if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				be->st.truncated++;
+				continue;
+			}
+			dispatch(s, be->rxbuf + (size_t)i * be->slot, mm[i].msg_len,
+				 (struct sockaddr *)&ss[i], mm[i].msg_hdr.msg_namelen, now);
+			if (s->io.fd < 0)
+				return;
+		}
+		if (r < UDTB_BATCH)
+			return;
+	}
+}
+
+void udtb_sock_event(struct lu2k_io *io, uint32_t revents)
+{
+	struct udtb_sock *s = lu2k_container_of(io, struct udtb_sock, io);
+
+	if (revents & (EPOLLIN | EPOLLERR))
+		sock_read(s);
+	if ((revents & EPOLLOUT) && s->io.fd >= 0 && s->blocked)
+		unblocked(s);
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * udt_wire.c - encoders and decoders of the udt back-end's frames.
+ */
+#include "udt_wire.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "lu2k/desc.h"
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* NID: size, type, num (big-endian, as LNet has it), 16 address bytes. */
+static void put_nid(uint8_t *p, const struct lu2k_nid *n)
+{
+	p[0] = n->size;
+	p[1] = n->type;
+	memcpy(p + 2, &n->num, 2); /* already big-endian in memory */
+	memcpy(p + 4, n->addr, 16);
+}
+
+static int get_nid(const uint8_t *p, struct lu2k_nid *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->size = p[0];
+	n->type = p[1];
+	memcpy(&n->num, p + 2, 2);
+	memcpy(n->addr, p + 4, 16);
+	return lu2k_nid_check(n, LU2K_FEAT_IPV6) ? -EPROTO : 0;
+}
+
+void lu2k_udtw_hello_encode(uint8_t out[LU2K_UDTW_HELLO_LEN], const struct lu2k_udtw_hello *h)
+{
+	memset(out, 0, LU2K_UDTW_HELLO_LEN);
+	put32(out, LU2K_UDTW_MAGIC);
+	put16(out + 4, h->version);
+	out[6] = LU2K_UDTW_HELLO;
+	memcpy(out + 8, h->backend, strnlen(h->backend, LU2K_UDTW_BACKEND_LEN));
+	put_nid(out + 16, &h->src);
+	put_nid(out + 36, &h->dst);
+}
+
+void lu2k_udtw_msg_encode(uint8_t out[LU2K_UDTW_MSG_HLEN], const struct lu2k_udtw_msg *m)
+{
+	memset(out, 0, LU2K_UDTW_MSG_HLEN);
+	out[0] = LU2K_UDTW_MSG;
+	put32(out + 4, m->hdr_len);
+	put32(out + 8, m->payload_len);
+	put_nid(out + 12, &m->target);
+}
+
+int lu2k_udtw_type(const uint8_t *p, size_t total)
+{
+	if (total >= LU2K_UDTW_HELLO_LEN && get32(p) == LU2K_UDTW_MAGIC && p[6] == LU2K_UDTW_HELLO)
+		return LU2K_UDTW_HELLO;
+	if (total >= LU2K_UDTW_MSG_HLEN && p[0] == LU2K_UDTW_MSG)
+		return LU2K_UDTW_MSG;
+	return -EPROTO;
+}
+
+int lu2k_udtw_hello_decode(const uint8_t *p, size_t total, struct lu2k_udtw_hello *h)
+{
+	size_t n;
+
+	memset(h, 0, sizeof(*h));
+	if (total != LU2K_UDTW_HELLO_LEN || get32(p) != LU2K_UDTW_MAGIC || p[6] != LU2K_UDTW_HELLO ||
+	    p[7] != 0)
+		return -EPROTO;
+	h->version = get16(p + 4);
+	if (h->version != LU2K_UDTW_VERSION)
+		return -EPROTO;
+	/* the name is NUL-padded; nothing after its end */
+	n = strnlen((const char *)p + 8, LU2K_UDTW_BACKEND_LEN);
+	for (size_t i = n; i < LU2K_UDTW_BACKEND_LEN; i++)
+		if (p[8 + i])
+			return -EPROTO;
+	memcpy(h->backend, p + 8, n);
+	h->backend[n] = 0;
+	if (get_nid(p + 16, &h->src) || get_nid(p + 36, &h->dst))
+		return -EPROTO;
+	return 0;
+}
+
+int lu2k_udtw_msg_decode(const uint8_t *p, size_t total, uint32_t max_msg, struct lu2k_udtw_msg *m)
+{
+	uint64_t len;
+
+	memset(m, 0, sizeof(*m));
+	if (total < LU2K_UDTW_MSG_HLEN || p[0] != LU2K_UDTW_MSG || p[1] || p[2] || p[3])
+		return -EPROTO;
+	m->hdr_len = get32(p + 4);
+	m->payload_len = get32(p + 8);
+	len = (uint64_t)m->hdr_len + m->payload_len;
+	if (len > max_msg)
+		return -EMSGSIZE;
+	if (LU2K_UDTW_MSG_HLEN + len != total)
+		return -EPROTO;
+	if (get_nid(p + 12, &m->target))
+		return -EPROTO;
+	return 0;
+}

@@ -1,0 +1,69 @@
+#!/bin/bash
+# Two lu2kd with the udt back-end in a private network namespace, on
+# 127.0.0.1 and 127.0.0.2 (and IPv6 NIDs), lu2k-perf server and client over
+# liblu2k: bulk, get and ping from 0 B to 4 MiB, every payload verified; then
+# lu2kctl must show the udt connection's statistics (RTT, rate, window, loss).
+#
+#   [perf client] -- lu2kd A (127.0.0.1) ==udt==> lu2kd B (127.0.0.2) -- [perf server]
+#                                        <==udt==  (B's own connection back)
+. "$(dirname "$0")/../lib/common.sh"
+t_require_root
+ns=$T_TAG
+t_netns "$ns"
+ip -n "$ns" addr add fd00:99::1/64 dev lo nodad
+ip -n "$ns" addr add fd00:99::2/64 dev lo nodad
+
+for n in a b; do
+	t_bg "lu2kd_$n" ip netns exec "$ns" "$T_BIN/lu2kd" -f -l info -b udt -o cc=udt \
+		--channel-socket "$T_DIR/$n.sock" --ctl-socket "$T_DIR/$n.ctl"
+done
+t_wait_for 10 test -S "$T_DIR/a.sock" || t_fail "lu2kd a did not start"
+t_wait_for 10 test -S "$T_DIR/b.sock" || t_fail "lu2kd b did not start"
+
+t_bg server ip netns exec "$ns" "$T_BIN/lu2k-perf" server --nid 127.0.0.2@lu2k --socket "$T_DIR/b.sock" -q
+t_bg server6 ip netns exec "$ns" "$T_BIN/lu2k-perf" server --nid "[fd00:99::2]@lu2k" \
+	--socket "$T_DIR/b.sock" -q
+sleep 0.5
+
+run() { # NAME ARGS... : one client run; must pass and report ok > 0 and no errors
+	local name=$1 out
+	shift
+	out=$T_DIR/$name.json
+	if ! timeout 60 ip netns exec "$ns" "$T_BIN/lu2k-perf" client --socket "$T_DIR/a.sock" \
+		--json "$@" >"$out" 2>"$T_DIR/$name.err"; then
+		cat "$out" "$T_DIR/$name.err"
+		t_fail "$name: lu2k-perf failed"
+	fi
+	grep -q '"pass":true' "$out" || t_fail "$name: not a pass: $(cat "$out")"
+	grep -q '"errors":0,' "$out" || t_fail "$name: errors: $(cat "$out")"
+	grep -q '"ok":0,' "$out" && t_fail "$name: nothing completed: $(cat "$out")"
+	t_log "$name: $(grep -o '"ok":[0-9]*' "$out"), $(grep -o '"gbit_per_s":[0-9.]*' "$out")"
+}
+
+v4=(--nid 127.0.0.1@lu2k --peer 127.0.0.2@lu2k)
+for size in 0 1 72 1400 4095 65536 1000000 4M; do
+	run "bulk-$size" "${v4[@]}" bulk --size "$size" --concurrency 4 --count 16
+	run "get-$size" "${v4[@]}" get --size "$size" --concurrency 4 --count 8
+done
+run ping "${v4[@]}" ping --count 200
+run bulk-ipv6 --nid "[fd00:99::1]@lu2k" --peer "[fd00:99::2]@lu2k" bulk --size 1M --count 16
+
+# lu2kctl shows the udt connections' statistics while traffic flows.
+timeout 60 ip netns exec "$ns" "$T_BIN/lu2k-perf" client --socket "$T_DIR/a.sock" "${v4[@]}" \
+	bulk --size 64K --concurrency 8 --time 3s >"$T_DIR/bg.out" 2>&1 &
+bg=$!
+t_defer "kill $bg"
+sleep 1.5
+ip netns exec "$ns" "$T_BIN/lu2kctl" --socket "$T_DIR/a.ctl" --json conns >"$T_DIR/conns.json" ||
+	t_fail "lu2kctl conns failed"
+for k in rtt_us send_rate_kbps cwnd flow_window pkts_retrans naks_recv snd_loss; do
+	grep -q "\"$k\"" "$T_DIR/conns.json" || t_fail "lu2kctl conns has no $k: $(cat "$T_DIR/conns.json")"
+done
+grep -Eq '"pkts_sent": ?[1-9]' "$T_DIR/conns.json" || t_fail "no packets counted on A's connections"
+ip netns exec "$ns" "$T_BIN/lu2kctl" --socket "$T_DIR/b.ctl" stats >"$T_DIR/stats.yaml" ||
+	t_fail "lu2kctl stats failed"
+grep -q "cc: udt" "$T_DIR/stats.yaml" || t_fail "lu2kctl stats: no udt back-end: $(cat "$T_DIR/stats.yaml")"
+wait $bg || t_fail "background bulk run failed: $(cat "$T_DIR/bg.out")"
+t_alive "$lu2kd_a_pid" || t_fail "lu2kd a died"
+t_alive "$lu2kd_b_pid" || t_fail "lu2kd b died"
+echo "PASS"
