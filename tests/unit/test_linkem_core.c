@@ -10,8 +10,8 @@
 #include "../t.h"
 #include "tools/linkem/linkem.h"
 
-#define MS 1000000ull
-#define US 1000ull
+#define MS  1000000ull
+#define US  1000ull
 #define SEC 1000000000ull
 
 static uint8_t buf[65536];
@@ -160,8 +160,7 @@ static void test_rate_exact_long_run(void)
 /* Offered twice the rate for 10 s, it delivers the rate (within 0.1 %). */
 static void test_rate_under_overload(void)
 {
-	struct linkem_params p = { .rate_bps = 50000000, .queue_ns = 50 * MS,
-				   .delay_ns = 20 * MS };
+	struct linkem_params p = { .rate_bps = 50000000, .queue_ns = 50 * MS, .delay_ns = 20 * MS };
 	struct linkem_dir d;
 	struct linkem_pkt *pkt;
 	uint64_t bytes = 0, t, step = 1500 * 8 * SEC / 100000000; /* 100 Mbit/s */
@@ -323,8 +322,9 @@ static void test_outage_once_and_repeated(void)
 	uint64_t dropped = 0;
 
 	p.outages[0] = (struct linkem_outage){ .start_ns = 1 * SEC, .len_ns = 500 * MS };
-	p.outages[1] = (struct linkem_outage){ .start_ns = 3 * SEC, .len_ns = 200 * MS,
-					       .period_ns = 1 * SEC, .count = 2 };
+	p.outages[1] = (struct linkem_outage){
+		.start_ns = 3 * SEC, .len_ns = 200 * MS, .period_ns = 1 * SEC, .count = 2
+	};
 	T_ASSERT(!linkem_outage_active(&p, 999 * MS));
 	T_ASSERT(linkem_outage_active(&p, 1 * SEC));
 	T_ASSERT(linkem_outage_active(&p, 1500 * MS - 1));
@@ -356,8 +356,8 @@ static void test_outage_at_wire_time(void)
 
 	p.outages[0] = (struct linkem_outage){ .start_ns = 1500 * US, .len_ns = 1 * SEC };
 	T_EQ(linkem_dir_init(&d, &p, 1), 0);
-	T_EQ(push_tag(&d, 0, 1000, 0), LINKEM_QUEUED);      /* wire at 0 */
-	T_EQ(push_tag(&d, 0, 1000, 1), LINKEM_QUEUED);      /* wire at 1 ms */
+	T_EQ(push_tag(&d, 0, 1000, 0), LINKEM_QUEUED);	    /* wire at 0 */
+	T_EQ(push_tag(&d, 0, 1000, 1), LINKEM_QUEUED);	    /* wire at 1 ms */
 	T_EQ(push_tag(&d, 0, 1000, 2), LINKEM_DROP_OUTAGE); /* wire at 2 ms */
 	linkem_dir_destroy(&d);
 }
@@ -421,8 +421,12 @@ static void test_params_check(void)
 static void run_mixed(uint64_t seed, uint64_t jitter, int *verdicts, uint64_t *deliver, int n,
 		      struct linkem_counters *c)
 {
-	struct linkem_params p = { .delay_ns = 50 * MS, .jitter_ns = jitter, .loss = 0.05,
-				   .rate_bps = 20000000, .queue_ns = 20 * MS, .mtu = 1400,
+	struct linkem_params p = { .delay_ns = 50 * MS,
+				   .jitter_ns = jitter,
+				   .loss = 0.05,
+				   .rate_bps = 20000000,
+				   .queue_ns = 20 * MS,
+				   .mtu = 1400,
 				   .n_outages = 1 };
 	struct linkem_dir d;
 	struct linkem_pkt *pkt;

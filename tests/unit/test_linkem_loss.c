@@ -122,8 +122,9 @@ static void test_gilbert_elliott(void)
 	int n = 2000000;
 	double mean, theory;
 
-	p.ge = (struct linkem_ge){ .on = true, .p = 0.02, .r = 0.1, .loss_bad = 0.5,
-				   .loss_good = 0.002 };
+	p.ge = (struct linkem_ge){
+		.on = true, .p = 0.02, .r = 0.1, .loss_bad = 0.5, .loss_good = 0.002
+	};
 	theory = (0.1 * 0.002 + 0.02 * 0.5) / 0.12;
 	T_ASSERT(fabs(linkem_ge_mean_loss(&p.ge) - theory) < 1e-12);
 	mean = (double)count_lost(&p, 9, n, NULL) / n;

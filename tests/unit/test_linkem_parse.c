@@ -10,7 +10,7 @@
 #include "tools/linkem/linkem_opts.h"
 #include "tools/linkem/linkem_parse.h"
 
-#define MS 1000000ull
+#define MS  1000000ull
 #define SEC 1000000000ull
 
 static void test_time(void)
@@ -135,9 +135,25 @@ static void test_opts_directions(void)
 {
 	struct linkem_config c;
 	char err[256];
-	const char *a1[] = { "--delay", "300ms", "--b2a-delay=20ms", "--loss", "1%", "--a2b-rate",
-			     "50mbit", "--outage", "60s+30s", "--b2a-outage", "1s+1s",
-			     "--seed", "42", "--ns-a", "x1", "--ns-b", "y1", "--reorder", NULL };
+	const char *a1[] = { "--delay",
+			     "300ms",
+			     "--b2a-delay=20ms",
+			     "--loss",
+			     "1%",
+			     "--a2b-rate",
+			     "50mbit",
+			     "--outage",
+			     "60s+30s",
+			     "--b2a-outage",
+			     "1s+1s",
+			     "--seed",
+			     "42",
+			     "--ns-a",
+			     "x1",
+			     "--ns-b",
+			     "y1",
+			     "--reorder",
+			     NULL };
 
 	T_EQ(parse(&c, err, a1), 0);
 	T_EQU(c.dir[LINKEM_A2B].delay_ns, 300 * MS);
@@ -161,9 +177,12 @@ static void test_opts_setup(void)
 {
 	struct linkem_config c;
 	char err[256], a[INET6_ADDRSTRLEN];
-	const char *a1[] = { "--ipv4", "10.9.8.0/29", "--ipv6=fd01:2::/120", "--mtu", "9000",
-			     "--b2a-mtu", "1400", "--queue", "1MB", "--rate", "10mbit",
-			     "--dev-a", "sat0", "--pid-file", "/tmp/p", NULL };
+	const char *a1[] = { "--ipv4", "10.9.8.0/29", "--ipv6=fd01:2::/120",
+			     "--mtu",  "9000",	      "--b2a-mtu",
+			     "1400",   "--queue",     "1MB",
+			     "--rate", "10mbit",      "--dev-a",
+			     "sat0",   "--pid-file",  "/tmp/p",
+			     NULL };
 	const char *a2[] = { "--no-ipv6", "--mtu", "576", NULL };
 
 	T_EQ(parse(&c, err, a1), 0);

@@ -46,7 +46,7 @@
 #include "linkem_loss.h"
 #include "linkem_rng.h"
 
-#define LINKEM_NS_PER_SEC 1000000000ull
+#define LINKEM_NS_PER_SEC  1000000000ull
 #define LINKEM_MAX_OUTAGES 16
 /* Default bound on bytes held by one direction, so a fast sender cannot
  * grow the delay line without limit when no rate is set. */
@@ -64,17 +64,17 @@ struct linkem_outage {
 /* Parameters of one direction. Zero means "off" everywhere, so a zeroed
  * struct is a perfect wire of infinite rate. */
 struct linkem_params {
-	uint64_t delay_ns;   /* one-way propagation delay */
-	uint64_t jitter_ns;  /* delay drawn uniformly in delay +- jitter (>= 0) */
-	bool reorder;        /* let jitter reorder packets */
-	double loss;         /* Bernoulli loss probability, 0..1 */
-	struct linkem_ge ge; /* Gilbert-Elliott loss, used when ge.on */
-	uint64_t rate_bps;   /* serialization rate in bit/s (0: unlimited) */
-	uint32_t overhead;   /* bytes added to each packet on the wire (framing) */
+	uint64_t delay_ns;    /* one-way propagation delay */
+	uint64_t jitter_ns;   /* delay drawn uniformly in delay +- jitter (>= 0) */
+	bool reorder;	      /* let jitter reorder packets */
+	double loss;	      /* Bernoulli loss probability, 0..1 */
+	struct linkem_ge ge;  /* Gilbert-Elliott loss, used when ge.on */
+	uint64_t rate_bps;    /* serialization rate in bit/s (0: unlimited) */
+	uint32_t overhead;    /* bytes added to each packet on the wire (framing) */
 	uint64_t queue_bytes; /* drop-tail limit on bytes waiting (0: none) */
-	uint64_t queue_ns;   /* drop-tail limit on time waiting (0: none) */
-	uint32_t mtu;        /* larger packets are dropped (0: no limit) */
-	uint64_t max_bytes;  /* bound on bytes held (0: LINKEM_DEFAULT_MAX_BYTES) */
+	uint64_t queue_ns;    /* drop-tail limit on time waiting (0: none) */
+	uint32_t mtu;	      /* larger packets are dropped (0: no limit) */
+	uint64_t max_bytes;   /* bound on bytes held (0: LINKEM_DEFAULT_MAX_BYTES) */
 	unsigned int n_outages;
 	struct linkem_outage outages[LINKEM_MAX_OUTAGES];
 };
@@ -82,7 +82,7 @@ struct linkem_params {
 /* What push() did with a packet (>= 0; errors are -errno). */
 enum linkem_verdict {
 	LINKEM_QUEUED = 0,  /* will be delivered */
-	LINKEM_LOST,        /* lost on the wire (Bernoulli or Gilbert-Elliott) */
+	LINKEM_LOST,	    /* lost on the wire (Bernoulli or Gilbert-Elliott) */
 	LINKEM_DROP_QUEUE,  /* drop-tail: the queue was full */
 	LINKEM_DROP_MTU,    /* larger than the MTU */
 	LINKEM_DROP_OUTAGE, /* sent while the link was down */
@@ -94,15 +94,15 @@ struct linkem_counters {
 	uint64_t in_pkts, in_bytes;
 	uint64_t lost_pkts;
 	uint64_t drop_queue, drop_mtu, drop_outage, drop_mem;
-	uint64_t out_pkts, out_bytes;   /* delivered by pop() */
-	uint64_t max_wait_ns;           /* longest wait in the queue so far */
+	uint64_t out_pkts, out_bytes; /* delivered by pop() */
+	uint64_t max_wait_ns;	      /* longest wait in the queue so far */
 };
 
 /* A packet owned by whoever holds the pointer; free with linkem_pkt_free(). */
 struct linkem_pkt {
 	uint64_t deliver_ns; /* when it leaves the link */
 	uint64_t sent_ns;    /* when it was pushed */
-	uint64_t seq;        /* push order within the direction */
+	uint64_t seq;	     /* push order within the direction */
 	uint32_t len;
 	uint8_t data[];
 };
@@ -112,10 +112,10 @@ struct linkem_dir {
 	struct linkem_params p;
 	struct linkem_rng rng_loss, rng_jitter;
 	struct linkem_ge_state ge;
-	struct linkem_heap line;   /* packets in flight, by delivery time */
-	uint64_t busy_until_ns;    /* when the serializer is free */
-	uint64_t ser_rem;          /* remainder of serialization time, bit*ns/rate */
-	uint64_t last_deliver_ns;  /* for jitter without reordering */
+	struct linkem_heap line;  /* packets in flight, by delivery time */
+	uint64_t busy_until_ns;	  /* when the serializer is free */
+	uint64_t ser_rem;	  /* remainder of serialization time, bit*ns/rate */
+	uint64_t last_deliver_ns; /* for jitter without reordering */
 	uint64_t seq;
 	uint64_t held_bytes;
 	/* bytes waiting for the wire: FIFO of (wire start, len) */

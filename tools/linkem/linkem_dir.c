@@ -28,8 +28,8 @@ int linkem_params_check(const struct linkem_params *p, const char **why)
 
 	if (!prob_ok(p->loss))
 		msg = "loss must be a probability between 0 and 1";
-	else if (p->ge.on && (!prob_ok(p->ge.p) || !prob_ok(p->ge.r) ||
-			      !prob_ok(p->ge.loss_bad) || !prob_ok(p->ge.loss_good)))
+	else if (p->ge.on && (!prob_ok(p->ge.p) || !prob_ok(p->ge.r) || !prob_ok(p->ge.loss_bad) ||
+			      !prob_ok(p->ge.loss_good)))
 		msg = "Gilbert-Elliott p, r and the two loss rates must be between 0 and 1";
 	else if (p->n_outages > LINKEM_MAX_OUTAGES)
 		msg = "too many outages";

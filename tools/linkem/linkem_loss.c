@@ -4,8 +4,7 @@
  */
 #include "linkem_loss.h"
 
-bool linkem_ge_step(const struct linkem_ge *ge, struct linkem_ge_state *st,
-		    struct linkem_rng *rng)
+bool linkem_ge_step(const struct linkem_ge *ge, struct linkem_ge_state *st, struct linkem_rng *rng)
 {
 	/* Draw both numbers every time, so the stream stays in step whatever
 	 * the state: fates then depend only on the seed and the packet count. */

@@ -22,8 +22,8 @@
 
 struct linkem_ge {
 	bool on;
-	double p;         /* P(good -> bad) per packet */
-	double r;         /* P(bad -> good) per packet */
+	double p;	  /* P(good -> bad) per packet */
+	double r;	  /* P(bad -> good) per packet */
 	double loss_bad;  /* loss probability in the bad state (1 - h) */
 	double loss_good; /* loss probability in the good state (1 - k) */
 };
@@ -33,8 +33,7 @@ struct linkem_ge_state {
 };
 
 /* Steps the chain for one packet; returns true if that packet is lost. */
-bool linkem_ge_step(const struct linkem_ge *ge, struct linkem_ge_state *st,
-		    struct linkem_rng *rng);
+bool linkem_ge_step(const struct linkem_ge *ge, struct linkem_ge_state *st, struct linkem_rng *rng);
 
 /* Long-run loss rate of the model (0 when off). */
 double linkem_ge_mean_loss(const struct linkem_ge *ge);

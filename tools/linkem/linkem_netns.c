@@ -134,8 +134,10 @@ static int side_setup(const struct linkem_config *cfg, int i, struct linkem_side
 		}
 	} else {
 		if (linkem_ns_exists(s->ns)) {
-			fprintf(stderr, "lu2k-linkem: namespace '%s' exists already "
-				"(give --attach to use it)\n", s->ns);
+			fprintf(stderr,
+				"lu2k-linkem: namespace '%s' exists already "
+				"(give --attach to use it)\n",
+				s->ns);
 			return -1;
 		}
 		if (linkem_ip((const char *[]){ "netns", "add", s->ns, NULL })) {
@@ -162,9 +164,8 @@ static int side_setup(const struct linkem_config *cfg, int i, struct linkem_side
 		return -1;
 	}
 	/* nodad: the address is usable at once, and only we are on this link */
-	if (s->addr6[0] && linkem_ip((const char *[]){ "-n", s->ns, "-6", "addr", "add",
-							s->addr6, "dev", s->dev, "nodad",
-							NULL })) {
+	if (s->addr6[0] && linkem_ip((const char *[]){ "-n", s->ns, "-6", "addr", "add", s->addr6,
+						       "dev", s->dev, "nodad", NULL })) {
 		fprintf(stderr, "lu2k-linkem: cannot add %s in '%s' (IPv6 off? try --no-ipv6)\n",
 			s->addr6, s->ns);
 		return -1;

@@ -16,9 +16,10 @@
 struct linkem_side {
 	char ns[LINKEM_NS_NAME_MAX];
 	char dev[LINKEM_DEV_NAME_MAX];
-	char addr4[INET6_ADDRSTRLEN + 8], addr6[INET6_ADDRSTRLEN + 8]; /* "10.77.0.1/24", "fd00:77::1/64" ("" if none) */
-	bool made_ns;              /* we created it: delete it at exit */
-	int tun_fd;                /* -1 when closed */
+	char addr4[INET6_ADDRSTRLEN + 8],
+		addr6[INET6_ADDRSTRLEN + 8]; /* "10.77.0.1/24", "fd00:77::1/64" ("" if none) */
+	bool made_ns;			     /* we created it: delete it at exit */
+	int tun_fd;			     /* -1 when closed */
 };
 
 /*

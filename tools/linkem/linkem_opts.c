@@ -15,11 +15,34 @@
 #include "linkem_parse.h"
 
 enum opt_id {
-	O_DELAY, O_JITTER, O_REORDER, O_LOSS, O_GE, O_RATE, O_QUEUE, O_OVERHEAD, O_MTU,
+	O_DELAY,
+	O_JITTER,
+	O_REORDER,
+	O_LOSS,
+	O_GE,
+	O_RATE,
+	O_QUEUE,
+	O_OVERHEAD,
+	O_MTU,
 	O_OUTAGE,
 	/* global options from here on */
-	O_NS_A, O_NS_B, O_ATTACH, O_DEV_A, O_DEV_B, O_IPV4, O_IPV6, O_NO_IPV6, O_DEV_MTU,
-	O_TXQ, O_RT_PRIO, O_SEED, O_PID_FILE, O_READY_FILE, O_STATS_FILE, O_STATS_INTERVAL, O_QUIET,
+	O_NS_A,
+	O_NS_B,
+	O_ATTACH,
+	O_DEV_A,
+	O_DEV_B,
+	O_IPV4,
+	O_IPV6,
+	O_NO_IPV6,
+	O_DEV_MTU,
+	O_TXQ,
+	O_RT_PRIO,
+	O_SEED,
+	O_PID_FILE,
+	O_READY_FILE,
+	O_STATS_FILE,
+	O_STATS_INTERVAL,
+	O_QUIET,
 	O_DIE_WITH_PARENT,
 	O_HELP,
 };
@@ -98,7 +121,8 @@ static bool name_ok(const char *s, size_t max)
 	if (!n || n >= max || !strcmp(s, ".") || !strcmp(s, ".."))
 		return false;
 	for (; *s; s++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.", *s))
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.",
+			    *s))
 			return false;
 	return true;
 }
@@ -126,8 +150,8 @@ static int parse_prefix(const char *s, int af, void *addr, unsigned int *plen)
 	return 0;
 }
 
-static int apply_link(struct linkem_config *cfg, struct linkem_params *p, int dir,
-		      enum opt_id id, const char *v)
+static int apply_link(struct linkem_config *cfg, struct linkem_params *p, int dir, enum opt_id id,
+		      const char *v)
 {
 	uint64_t u;
 
@@ -276,8 +300,7 @@ static int finish(struct linkem_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-int linkem_opts_parse(struct linkem_config *cfg, int argc, char **argv, char *err,
-		      size_t errlen)
+int linkem_opts_parse(struct linkem_config *cfg, int argc, char **argv, char *err, size_t errlen)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i], *name, *eq, *val = NULL;
@@ -307,7 +330,8 @@ int linkem_opts_parse(struct linkem_config *cfg, int argc, char **argv, char *er
 			else if (i + 1 < argc)
 				val = argv[++i];
 			else
-				return fail(err, errlen, "--%s needs a value: %s", o->name, o->hint);
+				return fail(err, errlen, "--%s needs a value: %s", o->name,
+					    o->hint);
 		} else if (eq) {
 			return fail(err, errlen, "--%s takes no value", o->name);
 		}
@@ -323,11 +347,15 @@ int linkem_opts_parse(struct linkem_config *cfg, int argc, char **argv, char *er
 			char shown[48];
 
 			snprintf(shown, sizeof(shown), "--%s%s",
-				 dir < 0 ? "" : dir == LINKEM_A2B ? "a2b-" : "b2a-", o->name);
+				 dir < 0	     ? ""
+				 : dir == LINKEM_A2B ? "a2b-"
+						     : "b2a-",
+				 o->name);
 			if (rc == -ERANGE && o->id == O_OUTAGE)
-				return fail(err, errlen, "%s '%s': at most %d outages, each with a "
-					    "period longer than the outage", shown, val,
-					    LINKEM_MAX_OUTAGES);
+				return fail(err, errlen,
+					    "%s '%s': at most %d outages, each with a "
+					    "period longer than the outage",
+					    shown, val, LINKEM_MAX_OUTAGES);
 			return fail(err, errlen, "bad value '%s' for %s: expected %s", val, shown,
 				    o->hint);
 		}

@@ -73,9 +73,8 @@ static int to_u64(double x, uint64_t *out)
 int linkem_parse_time(const char *s, uint64_t *ns)
 {
 	static const struct unit units[] = {
-		{ "ns", 1 },	 { "us", 1e3 },	 { "ms", 1e6 },
-		{ "s", 1e9 },	 { "sec", 1e9 }, { "min", 60e9 },
-		{ NULL, 0 },
+		{ "ns", 1 },	{ "us", 1e3 },	 { "ms", 1e6 }, { "s", 1e9 },
+		{ "sec", 1e9 }, { "min", 60e9 }, { NULL, 0 },
 	};
 	double v;
 
@@ -93,9 +92,9 @@ int linkem_parse_time(const char *s, uint64_t *ns)
 int linkem_parse_rate(const char *s, uint64_t *bps)
 {
 	static const struct unit units[] = {
-		{ "bit", 1 },	   { "kbit", 1e3 },	{ "mbit", 1e6 },     { "gbit", 1e9 },
-		{ "bit/s", 1 },	   { "kbit/s", 1e3 },	{ "mbit/s", 1e6 },   { "gbit/s", 1e9 },
-		{ NULL, 0 },
+		{ "bit", 1 },	   { "kbit", 1e3 },   { "mbit", 1e6 },
+		{ "gbit", 1e9 },   { "bit/s", 1 },    { "kbit/s", 1e3 },
+		{ "mbit/s", 1e6 }, { "gbit/s", 1e9 }, { NULL, 0 },
 	};
 	double v;
 	uint64_t r;
@@ -111,8 +110,8 @@ int linkem_parse_rate(const char *s, uint64_t *bps)
 int linkem_parse_size(const char *s, uint64_t *bytes)
 {
 	static const struct unit units[] = {
-		{ "", 1 },	    { "b", 1 },		 { "kb", 1e3 },	  { "kib", 1024.0 },
-		{ "mb", 1e6 },	    { "mib", 1048576.0 }, { "gb", 1e9 },	  { "gib", 1073741824.0 },
+		{ "", 1 },     { "b", 1 },	     { "kb", 1e3 }, { "kib", 1024.0 },
+		{ "mb", 1e6 }, { "mib", 1048576.0 }, { "gb", 1e9 }, { "gib", 1073741824.0 },
 		{ NULL, 0 },
 	};
 	double v;
@@ -187,8 +186,9 @@ int linkem_parse_ge(const char *s, struct linkem_ge *ge)
 	}
 	if (n < 2)
 		return -EINVAL;
-	*ge = (struct linkem_ge){ .on = true, .p = v[0], .r = v[1],
-				   .loss_bad = v[2], .loss_good = v[3] };
+	*ge = (struct linkem_ge){
+		.on = true, .p = v[0], .r = v[1], .loss_bad = v[2], .loss_good = v[3]
+	};
 	return 0;
 }
 
@@ -217,8 +217,7 @@ int linkem_parse_outage(const char *s, struct linkem_outage *o)
 		if (linkem_parse_time(slash, &t.period_ns) || !t.period_ns)
 			return -EINVAL;
 	}
-	if (linkem_parse_time(buf, &t.start_ns) || linkem_parse_time(plus, &t.len_ns) ||
-	    !t.len_ns)
+	if (linkem_parse_time(buf, &t.start_ns) || linkem_parse_time(plus, &t.len_ns) || !t.len_ns)
 		return -EINVAL;
 	if (t.period_ns && t.period_ns <= t.len_ns)
 		return -ERANGE;

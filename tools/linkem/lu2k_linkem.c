@@ -30,8 +30,8 @@
 #include "linkem_netns.h"
 #include "linkem_opts.h"
 
-#define READ_BATCH 64      /* packets read from one TUN before looking at the other */
-#define PKT_MAX 65536
+#define READ_BATCH 64 /* packets read from one TUN before looking at the other */
+#define PKT_MAX	   65536
 
 static const char *const dir_name[2] = { "a2b", "b2a" };
 
@@ -41,9 +41,9 @@ struct linkem_tool {
 	struct linkem_dir dir[2]; /* dir[i] carries packets read on side i */
 	uint64_t write_err[2];
 	uint64_t late_sum[2], late_max[2]; /* how late packets were written, ns */
-	uint64_t late_1ms[2];              /* packets written over 1 ms late */
-	uint64_t t0;              /* CLOCK_MONOTONIC at start-up, ns */
-	uint64_t next_stats;      /* time of the next periodic report (tool clock) */
+	uint64_t late_1ms[2];		   /* packets written over 1 ms late */
+	uint64_t t0;			   /* CLOCK_MONOTONIC at start-up, ns */
+	uint64_t next_stats;		   /* time of the next periodic report (tool clock) */
 	int epfd, sigfd;
 	bool ready_written, pid_written;
 };
@@ -71,7 +71,8 @@ static void format_counters(const struct linkem_tool *t, char *out, size_t cap)
 	for (int i = 0; i < 2 && off < cap; i++) {
 		const struct linkem_counters *c = linkem_dir_counters(&t->dir[i]);
 
-		off += (size_t)snprintf(out + off, cap - off,
+		off += (size_t)snprintf(
+			out + off, cap - off,
 			"%s in=%llu in_bytes=%llu lost=%llu drop_queue=%llu drop_mtu=%llu "
 			"drop_outage=%llu drop_mem=%llu delivered=%llu delivered_bytes=%llu "
 			"held=%zu max_wait_us=%llu write_err=%llu late_avg_us=%.1f "
@@ -268,8 +269,8 @@ static void print_ready(const struct linkem_tool *t)
 	if (t->cfg.quiet)
 		return;
 	fprintf(stderr, "lu2k-linkem: ready: A = %s/%s %s %s, B = %s/%s %s %s, seed %llu\n",
-		t->side[0].ns, t->side[0].dev, t->side[0].addr4, t->side[0].addr6,
-		t->side[1].ns, t->side[1].dev, t->side[1].addr4, t->side[1].addr6,
+		t->side[0].ns, t->side[0].dev, t->side[0].addr4, t->side[0].addr6, t->side[1].ns,
+		t->side[1].dev, t->side[1].addr4, t->side[1].addr6,
 		(unsigned long long)t->cfg.seed);
 }
 
@@ -308,8 +309,8 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	/* a harness that dies (even by SIGKILL) still gets its namespaces removed */
-	if (t->cfg.die_with_parent && (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) ||
-				       getppid() == 1)) {
+	if (t->cfg.die_with_parent &&
+	    (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) || getppid() == 1)) {
 		fprintf(stderr, "lu2k-linkem: --die-with-parent: the parent is gone\n");
 		return 1;
 	}
