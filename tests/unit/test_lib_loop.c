@@ -333,21 +333,21 @@ static void test_hung_daemon(void)
 	T_EQ(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	T_EQ(listen(lfd, 16), 0); /* and never accept */
 	params(&p, &t);
-	p.attach_timeout_ms = 200;
+	p.attach_timeout_ms = 1000;
 	p.flags = LU2K_NI_RETRY;
 	t0 = now();
-	T_EQ(lu2k_ni_open(&ni, &p), 0); /* the first try waits its 200 ms */
-	T_ASSERT(now() - t0 < 1.0);
+	T_EQ(lu2k_ni_open(&ni, &p), 0); /* the first try waits its 1 s */
+	T_ASSERT(now() - t0 < 3.0);
 	T_ASSERT(!lu2k_ni_attached(ni));
 	t0 = now();
-	while (now() - t0 < 1.5) { /* several background tries meanwhile */
+	while (now() - t0 < 3.5) { /* several background tries meanwhile */
 		double t1 = now();
 
 		lu2k_ni_wait(ni, 10);
 		if (now() - t1 > worst)
 			worst = now() - t1;
 	}
-	T_ASSERT(worst < 0.1);
+	T_ASSERT(worst < 0.5); /* a blocking try would take its whole second */
 	T_ASSERT(!lu2k_ni_attached(ni));
 	close(lfd);
 	T_EQ(fake_start(&f, sock_path, FAKE_LOOP), 0);
