@@ -155,8 +155,14 @@ static void deliver(struct linkem_tool *t, int i, uint64_t now)
 		if (late > t->late_max[i])
 			t->late_max[i] = late;
 		t->late_1ms[i] += late > 1000000;
-		if (write(out, pkt->data, pkt->len) != (ssize_t)pkt->len)
-			t->write_err[i]++;
+		if (write(out, pkt->data, pkt->len) != (ssize_t)pkt->len) {
+			/* say the first one; the rest are only counted */
+			if (!t->write_err[i]++)
+				fprintf(stderr,
+					"lu2k-linkem: %s: write to %s: %s (counted in "
+					"write_err)\n",
+					dir_name[i], t->side[!i].dev, strerror(errno));
+		}
 		linkem_pkt_free(pkt);
 	}
 }
