@@ -13,7 +13,8 @@
 #
 # Layout: build/vm/kernel-KVER/ caches the extracted linux-image package,
 # build/vm/user/ holds a plain (non-sanitizer) build of the user-space tools, and
-# build/vm/run.XXXX/ the initramfs being packed and the console log.
+# build/vm/run.XXXX/ a copy of kernel/ built there, the initramfs being packed
+# and the console log.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -56,8 +57,14 @@ fi
 kmods=$cache/lib/modules/$KVER
 
 # 4. Our modules and the user-space programs (a plain build: no ASan in the VM).
-timeout 600 make -s -C kernel KDIR="/usr/src/linux-headers-$KVER" >/dev/null ||
-	fail "kernel module build"
+# A private copy of kernel/, so that two runs (or an editor's build) never collide.
+run=$(mktemp -d "$top/build/vm/run.XXXXXX")
+[ "${LU2K_VM_KEEP:-0}" = 1 ] || trap 'rm -rf "$run"' EXIT
+mkdir -p "$run/kernel"
+cp kernel/Kbuild kernel/Makefile kernel/*.[ch] "$run/kernel/"
+rm -f "$run"/kernel/*.mod.c
+timeout 600 make -s -C "$run/kernel" KDIR="/usr/src/linux-headers-$KVER" \
+	LU2K_INCLUDE="$top/include" >"$run/kbuild.log" 2>&1 || { cat "$run/kbuild.log"; fail "kernel module build"; }
 ubuild=$top/build/vm/user
 progs="chan-loop chan-evil"
 timeout 600 make -s -j"$(nproc)" O="$ubuild" "$ubuild/bin/chan-loop" "$ubuild/bin/chan-evil" \
@@ -73,8 +80,6 @@ if [ -f daemon/build.mk ] && grep -q 'lu2k_prog,lu2kd' daemon/build.mk; then
 fi
 
 # 5. The initramfs.
-run=$(mktemp -d "$top/build/vm/run.XXXXXX")
-[ "${LU2K_VM_KEEP:-0}" = 1 ] || trap 'rm -rf "$run"' EXIT
 root=$run/root
 mkdir -p "$root"/{bin,sbin,usr/sbin,lib,lib64,proc,sys,dev,tmp,run,etc,lu2k,mod}
 cp /bin/busybox "$root/bin/busybox"
@@ -95,7 +100,7 @@ copy_with_libs /usr/sbin/tc /usr/sbin/tc
 for p in $progs; do
 	copy_with_libs "$ubuild/bin/$p" "/lu2k/$p"
 done
-cp kernel/lu2klnd.ko kernel/lu2k_selftest.ko "$root/mod/"
+cp "$run/kernel/lu2klnd.ko" "$run/kernel/lu2k_selftest.ko" "$root/mod/"
 
 # Kernel modules from the image, each after what it depends on (modules.dep order).
 : >"$root/mod/order"

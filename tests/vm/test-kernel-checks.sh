@@ -12,18 +12,24 @@ if [ -z "$kdir" ]; then
 	exit 77
 fi
 fail=0
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+mkdir -p build
+tmp=$(mktemp -d "$top/build/kchecks.XXXXXX")
+out=$tmp/out
+trap 'rm -rf "$tmp"' EXIT
+# A private copy of kernel/ (no clash with another build of the tree).
+mkdir "$tmp/kernel"
+cp kernel/Kbuild kernel/Makefile kernel/*.[ch] "$tmp/kernel/"
+rm -f "$tmp"/kernel/*.mod.c
+k() { make -C "$tmp/kernel" KDIR="$kdir" LU2K_INCLUDE="$top/include" "$@"; }
 
-make -s -C kernel KDIR="$kdir" clean >/dev/null 2>&1
-if make -C kernel KDIR="$kdir" W=1 KCFLAGS=-Werror >"$out" 2>&1 &&
+if k W=1 KCFLAGS=-Werror >"$out" 2>&1 &&
    ! grep -i 'warning:' "$out"; then
 	echo "kernel: W=1 -Werror build clean"
 else
 	cat "$out"; echo "kernel: W=1 build FAILED"; fail=1
 fi
 if command -v sparse >/dev/null; then
-	make -C kernel KDIR="$kdir" sparse >"$out" 2>&1
+	k sparse >"$out" 2>&1
 	if grep -E 'warning:|error:' "$out"; then
 		echo "kernel: sparse FAILED"; fail=1
 	else
