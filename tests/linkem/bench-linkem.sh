@@ -93,5 +93,6 @@ for mode in "udp" "tcp"; do
 		       100 * c * 10 / (n / 1e6) }'
 	lk_stats
 	awk '{ print "        " $1, $2, $7, $10, $13, $14, $15, $16 }' "$T_DIR/lk.stats"
+	echo "        TUN device drops: A $(lk_dev_drops "$LK_A" lka0), B $(lk_dev_drops "$LK_B" lkb0)"
 	stop_all
 done

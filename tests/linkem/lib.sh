@@ -62,3 +62,15 @@ lk_ns_gone() { ! ip netns list | grep -qw "$1"; }
 
 # lk_in_range VALUE LO HI : numeric check (decimals allowed)
 lk_in_range() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }'; }
+
+# lk_dev_drops NS DEV : packets the kernel dropped at a TUN device (its
+# tx_dropped: the queue toward lu2k-linkem was full; rx_dropped: a packet
+# written into it was refused; and the qdisc's drops)
+lk_dev_drops() {
+	local tx rx q
+	tx=$(ip netns exec "$1" cat "/sys/class/net/$2/statistics/tx_dropped")
+	rx=$(ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_dropped")
+	q=$(ip netns exec "$1" tc -s qdisc show dev "$2" |
+		sed -n 's/.*(dropped \([0-9]*\),.*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+	echo $((tx + rx + q))
+}

@@ -61,6 +61,11 @@ cat "$T_DIR/lk.stats"
 [ "$(lk_get b2a drop_queue)" -gt 0 ] || t_fail "b2a queue never dropped"
 max_wait=$(lk_get b2a max_wait_us)
 lk_in_range "$max_wait" 50000 100000 || t_fail "b2a max wait $max_wait us, queue limit 100 ms"
+# every drop was the emulated queue's: none at the TUN devices
+for side in "$LK_A lka0" "$LK_B lkb0"; do
+	drops=$(lk_dev_drops $side)
+	[ "$drops" = 0 ] || t_fail "$side: the kernel dropped $drops packets at the TUN device"
+done
 
 start_link --delay 10ms --rate 20mbit --queue 100ms --a2b-loss 3% --seed 7
 
