@@ -369,8 +369,8 @@ void linkem_opts_usage(FILE *f)
 {
 	fputs("usage: lu2k-linkem [OPTION]...\n"
 	      "Joins two network namespaces A and B by a TUN device in each and forwards IP\n"
-	      "packets between them through an emulated link. Runs until SIGINT or SIGTERM,\n"
-	      "then prints its counters and removes what it created.\n"
+	      "packets between them through an emulated link. Runs until SIGINT, SIGTERM or\n"
+	      "SIGHUP, then prints its counters and removes what it created.\n"
 	      "\n"
 	      "Link options apply to both directions; prefix a2b- or b2a- for one direction\n"
 	      "(--a2b-delay 300ms). They apply in the order given (later wins).\n"

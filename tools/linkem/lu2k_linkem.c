@@ -313,6 +313,8 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* a reader of our stdout that went away must not kill us before cleanup */
+	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	/* a harness that dies (even by SIGKILL) still gets its namespaces removed */
 	if (t->cfg.die_with_parent &&
