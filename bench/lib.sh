@@ -18,6 +18,10 @@ BL_NET=$((RANDOM % 200 + 20))
 BL_A=10.78.$BL_NET.1 BL_A2=10.78.$BL_NET.11 BL_B=10.78.$BL_NET.2
 BL_NSA=${BL_TAG}a BL_NSB=${BL_TAG}b
 BL_SEED=${BL_SEED:-4242}
+# A busy machine (2 cores shared with builds) delays packets in the emulator
+# unless it runs as a real-time process; use that where lu2k-linkem has it.
+BL_RTPRIO=
+"$bin/lu2k-linkem" --help 2>/dev/null | grep -q -- --rt-prio && BL_RTPRIO=10
 bl_pids=()	# processes of the current run, killed by bl_run_end
 
 bl_log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
@@ -56,7 +60,7 @@ bl_link_up() {
 	shift
 	rm -f "$dir/link.ready"
 	BL_LINK_T0=$(date +%s.%N)
-	"$bin/lu2k-linkem" --ns-a "$BL_NSA" --ns-b "$BL_NSB" --ipv4 "10.78.$BL_NET.0/24" --no-ipv6 \
+	"$bin/lu2k-linkem" ${BL_RTPRIO:+--rt-prio "$BL_RTPRIO"} --ns-a "$BL_NSA" --ns-b "$BL_NSB" --ipv4 "10.78.$BL_NET.0/24" --no-ipv6 \
 		--seed "$BL_SEED" --ready-file "$dir/link.ready" --stats-file "$dir/link.stats" \
 		--quiet "$@" >"$dir/linkem.log" 2>&1 &
 	BL_LINK_PID=$!
@@ -68,14 +72,36 @@ bl_link_up() {
 	for ns in "$BL_NSA" "$BL_NSB"; do
 		ip netns exec "$ns" sysctl -q -w net.ipv4.tcp_rmem="4096 131072 67108864" \
 			net.ipv4.tcp_wmem="4096 16384 67108864" net.ipv4.tcp_no_metrics_save=1 >/dev/null
-		# Only the initial namespace may make a restricted algorithm (one not
-		# in tcp_allowed_congestion_control) the default; then the namespace
-		# keeps the host's default, and the run records which one it was.
-		ip netns exec "$ns" sysctl -q -w net.ipv4.tcp_congestion_control=cubic \
-			>/dev/null 2>&1 || true
+		[ -z "${BL_CC:-}" ] || bl_ns_cc "$ns" "$BL_CC" || return 1
 	done
 	ip netns exec "$BL_NSA" sysctl -n net.ipv4.tcp_congestion_control >"$dir/kernel_cc"
 	ip -n "$BL_NSA" addr add "$BL_A2/24" dev lka0
+}
+
+# bl_ns_cc NS ALGO : make ALGO the default TCP congestion control of NS (the
+# lu2k tcp back-end leaves it to the kernel). A namespace other than the
+# initial one may only choose an algorithm listed in the host-wide
+# tcp_allowed_congestion_control; if ALGO is not, add it there for the run
+# (that only lets unprivileged sockets pick it too) and restore it at exit.
+BL_ALLOWED_SAVED=
+bl_ns_cc() {
+	local ns=$1 cc=$2 allowed
+	ip netns exec "$ns" sysctl -q -w net.ipv4.tcp_congestion_control="$cc" >/dev/null 2>&1 &&
+		return 0
+	allowed=$(sysctl -n net.ipv4.tcp_allowed_congestion_control)
+	if ! echo " $allowed " | grep -q " $cc "; then
+		[ -n "$BL_ALLOWED_SAVED" ] || BL_ALLOWED_SAVED=$allowed
+		bl_log "adding $cc to net.ipv4.tcp_allowed_congestion_control ($allowed) for this run"
+		sysctl -q -w net.ipv4.tcp_allowed_congestion_control="$allowed $cc" >/dev/null
+	fi
+	ip netns exec "$ns" sysctl -q -w net.ipv4.tcp_congestion_control="$cc" >/dev/null ||
+		{ bl_log "cannot make $cc the TCP congestion control of $ns"; return 1; }
+}
+
+bl_restore_allowed() {
+	[ -z "$BL_ALLOWED_SAVED" ] ||
+		sysctl -q -w net.ipv4.tcp_allowed_congestion_control="$BL_ALLOWED_SAVED" >/dev/null
+	BL_ALLOWED_SAVED=
 }
 
 bl_link_down() {
@@ -210,3 +236,29 @@ bl_icmp_stats() {
 
 # bl_jnum FILE KEY : the first number after "KEY": in a JSON file
 bl_jnum() { grep -o "\"$2\":-\?[0-9.e+]*" "$1" 2>/dev/null | head -1 | cut -d: -f2; }
+
+# bl_backends LU2KD : the back-end names that `lu2kd --help` lists, one a line
+# ("Back-ends: tcp (what it is) udt (what (it) is)", possibly wrapped).
+bl_backends() {
+	"$1" --help | awk '/^Back-ends:/ { on = 1; sub(/^Back-ends: */, ""); s = $0; next }
+		on && /^[ \t]/ { s = s " " $0; next }
+		{ on = 0 }
+		END { print s }' | awk '{
+			d = 0; buf = ""
+			for (i = 1; i <= length($0); i++) {
+				ch = substr($0, i, 1)
+				if (ch == "(") {
+					if (d++ == 0) {
+						n = split(buf, w, /[^a-z0-9_]+/)
+						while (n > 0 && w[n] == "") n--
+						if (n > 0) print w[n]
+						buf = ""
+					}
+				} else if (ch == ")") {
+					d--
+				} else if (d == 0) {
+					buf = buf ch
+				}
+			}
+		}'
+}

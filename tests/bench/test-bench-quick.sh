@@ -19,8 +19,7 @@ done
 
 # What the harness should run: each back-end lu2kd lists, CUBIC, BBR.
 want=()
-for be in $("$T_BIN/lu2kd" --help | sed -n 's/^Back-ends: *//p' | tr ',' '\n' |
-	sed -n 's/^ *\([a-z][a-z0-9_]*\) (.*/\1/p'); do
+for be in $(bin=$T_BIN BL_TAG=x; . "$T_TOP/bench/lib.sh"; bl_backends "$T_BIN/lu2kd"); do
 	want+=("lu2k-$be")
 done
 [ ${#want[@]} -ge 1 ] || t_fail "lu2kd --help lists no back-end"
