@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_udt_conn.c - one engine driven with hand-made packets and fake time:
+ * ACK/ACK2 bookkeeping, light ACKs, immediate NAKs, retransmission on NAK,
+ * and rejection of ACKs and NAKs for packets never sent.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "proto/udt/udt.h"
+#include "tests/t.h"
+
+#define ME   7
+#define PEER 9
+#define ISN  1000u
+#define T0   1000000000ull
+
+static int acked, recvd;
+
+static void on_acked(void *ud, uint32_t msgno, void *cookie)
+{
+	acked++;
+}
+
+static void on_recv(void *ud, uint32_t msgno, const struct iovec *iov, int n, size_t len)
+{
+	recvd++;
+}
+
+static const struct udt_callbacks cbs = { .msg_acked = on_acked, .msg_recv = on_recv };
+
+static struct udt_conn *server(void)
+{
+	struct udt_hs hs = { .version = 4,
+			     .sock_type = UDT_SOCK_DGRAM,
+			     .isn = ISN,
+			     .mss = 1500,
+			     .flight = 1000,
+			     .req_type = -1,
+			     .sock_id = PEER };
+	struct udt_config cfg;
+	struct udt_conn *c;
+	uint8_t buf[2000];
+
+	udt_config_default(&cfg);
+	c = udt_conn_accept(&cfg, &cbs, NULL, ME, &hs, NULL, T0);
+	/* the handshake response */
+	while (c && udt_conn_write_pkt(c, buf, sizeof(buf), T0))
+		;
+	acked = recvd = 0;
+	return c;
+}
+
+static int feed_data(struct udt_conn *c, uint32_t seq, size_t len, uint64_t t)
+{
+	uint8_t p[1500] = { 0 };
+
+	udt_data_encode_hdr(p, sizeof(p), seq, UDT_MSG_WORD(UDT_PB_SOLO, 1, seq - ISN + 1), 0, ME);
+	return udt_conn_recv_pkt(c, p, 16 + len, t);
+}
+
+/* The next control packet of the given type the engine sends, decoded. */
+static int next_ctrl(struct udt_conn *c, uint64_t t, unsigned int type, struct udt_hdr *h,
+		     uint8_t *buf)
+{
+	size_t n;
+
+	while ((n = udt_conn_write_pkt(c, buf, 2000, t))) {
+		if (udt_hdr_decode(buf, n, h))
+			return -1;
+		if (h->ctrl && h->type == type)
+			return 0;
+	}
+	return -1;
+}
+
+static void test_ack_ack2_rtt(void)
+{
+	struct udt_conn *c = server();
+	struct udt_stats st;
+	struct udt_hdr h;
+	struct udt_ack a;
+	uint8_t buf[2000], p[64];
+	uint32_t pad = 0;
+	int i;
+
+	for (i = 0; i < 10; i++)
+		T_EQ(feed_data(c, ISN + (uint32_t)i, 1456, T0 + 1000), 0);
+	T_EQ(recvd, 10);
+	udt_conn_handle_timers(c, T0 + 10000000);
+	T_EQ(next_ctrl(c, T0 + 10000000, UDT_CT_ACK, &h, buf), 0);
+	T_EQ(udt_ack_decode(&h, &a), 0);
+	T_EQ(a.nfields, 6);
+	T_EQU(a.ackno, 1);
+	T_EQU(a.ack_seq, ISN + 10);
+	T_EQ(a.rtt_us, 100000); /* the initial RTT */
+	T_EQ(a.rttvar_us, 50000);
+	T_ASSERT(a.avail > 10000);
+	/* ACK2 50 ms later: one RTT sample of 50 ms */
+	udt_ctrl_encode(p, sizeof(p), UDT_CT_ACK2, 0, 1, 0, ME, &pad, 1);
+	T_EQ(udt_conn_recv_pkt(c, p, 20, T0 + 60000000), 0);
+	udt_conn_get_stats(c, &st);
+	T_EQ(st.rtt_us, (100000 * 7 + 50000) / 8);
+	T_EQ(st.rttvar_us, (50000 * 3 + 50000) / 4);
+	/* the sender has our ACK: no more ACKs until new data */
+	udt_conn_handle_timers(c, T0 + 80000000);
+	T_EQ(next_ctrl(c, T0 + 80000000, UDT_CT_ACK, &h, buf), -1);
+	/* an unknown ACK2 changes nothing */
+	udt_ctrl_encode(p, sizeof(p), UDT_CT_ACK2, 0, 77, 0, ME, &pad, 1);
+	T_EQ(udt_conn_recv_pkt(c, p, 20, T0 + 90000000), 0);
+	udt_conn_get_stats(c, &st);
+	T_EQ(st.rtt_us, (100000 * 7 + 50000) / 8);
+	udt_conn_free(c);
+}
+
+static void test_light_ack_and_nak(void)
+{
+	struct udt_conn *c = server();
+	struct udt_range r[4];
+	struct udt_hdr h;
+	struct udt_ack a;
+	uint8_t buf[2000];
+	size_t n;
+	int i;
+
+	/* 64 full packets within one ACK period: a light ACK */
+	for (i = 0; i < 64; i++)
+		feed_data(c, ISN + (uint32_t)i, 1456, T0 + 1000);
+	T_EQ(next_ctrl(c, T0 + 1000, UDT_CT_ACK, &h, buf), 0);
+	T_EQU(h.body_len, 4);
+	T_EQ(udt_ack_decode(&h, &a), 0);
+	T_EQ(a.nfields, 1);
+	T_EQU(a.ack_seq, ISN + 64);
+	/* a gap: a NAK for exactly the missing range, at once */
+	feed_data(c, ISN + 67, 1456, T0 + 2000);
+	T_EQ(next_ctrl(c, T0 + 2000, UDT_CT_NAK, &h, buf), 0);
+	T_EQ(udt_nak_decode(&h, r, 4, &n), 0);
+	T_EQU(n, 1);
+	T_EQU(r[0].first, ISN + 64);
+	T_EQU(r[0].last, ISN + 66);
+	/* the ACK stops at the first hole */
+	udt_conn_handle_timers(c, T0 + 20000000);
+	T_EQ(next_ctrl(c, T0 + 20000000, UDT_CT_ACK, &h, buf), 0);
+	T_EQ(udt_ack_decode(&h, &a), 0);
+	T_EQU(a.ack_seq, ISN + 64);
+	/* the NAK timer repeats the list while holes remain */
+	udt_conn_handle_timers(c, T0 + 400000000);
+	T_EQ(next_ctrl(c, T0 + 400000000, UDT_CT_NAK, &h, buf), 0);
+	/* holes filled: the ACK moves past them */
+	for (i = 64; i < 67; i++)
+		feed_data(c, ISN + (uint32_t)i, 1456, T0 + 401000000);
+	T_EQ(recvd, 68);
+	udt_conn_handle_timers(c, T0 + 420000000);
+	T_EQ(next_ctrl(c, T0 + 420000000, UDT_CT_ACK, &h, buf), 0);
+	T_EQ(udt_ack_decode(&h, &a), 0);
+	T_EQU(a.ack_seq, ISN + 68);
+	udt_conn_free(c);
+}
+
+static void test_sender_nak_ack(void)
+{
+	static uint8_t msg[1456 * 5];
+	struct udt_conn *c = server();
+	struct udt_range bad = { ISN + 3, ISN + 9 }, lost = { ISN + 1, ISN + 1 };
+	struct udt_ack a = { .ackno = 5,
+			     .ack_seq = ISN + 6,
+			     .rtt_us = 20000,
+			     .rttvar_us = 1000,
+			     .avail = 500,
+			     .nfields = 4 };
+	struct udt_stats st;
+	uint8_t buf[2000], p[64];
+	struct udt_hdr h;
+	size_t n, used;
+	int i;
+
+	T_EQ(udt_conn_send_msg(c, msg, sizeof(msg), -1, 1, 0, NULL, NULL, T0), 0);
+	/* paced at 1 us per packet at first */
+	for (i = 0; i < 5; i++) {
+		n = udt_conn_write_pkt(c, buf, sizeof(buf), T0 + 10000 * (uint64_t)i);
+		T_EQU(n, 1472);
+		udt_hdr_decode(buf, n, &h);
+		T_EQU(h.seq, ISN + (uint32_t)i);
+		T_EQU(h.dst, PEER);
+	}
+	T_EQU(udt_conn_write_pkt(c, buf, sizeof(buf), T0 + 100000), 0);
+	/* a NAK for packets never sent, an ACK beyond them: counted and ignored */
+	n = udt_nak_encode(p, sizeof(p), 0, ME, &bad, 1, 10, &used);
+	T_EQ(udt_conn_recv_pkt(c, p, n, T0 + 2000), -EBADMSG);
+	n = udt_ack_encode(p, sizeof(p), 0, ME, &a);
+	T_EQ(udt_conn_recv_pkt(c, p, n, T0 + 2000), -EBADMSG);
+	udt_conn_get_stats(c, &st);
+	T_EQU(st.pkts_bad, 2);
+	T_EQU(st.snd_loss_len, 0);
+	/* a real loss: retransmitted next */
+	n = udt_nak_encode(p, sizeof(p), 0, ME, &lost, 1, 10, &used);
+	T_EQ(udt_conn_recv_pkt(c, p, n, T0 + 3000), 0);
+	n = udt_conn_write_pkt(c, buf, sizeof(buf), T0 + 10000000);
+	T_EQU(n, 1472);
+	udt_hdr_decode(buf, n, &h);
+	T_EQU(h.seq, ISN + 1);
+	udt_conn_get_stats(c, &st);
+	T_EQU(st.pkts_retrans, 1);
+	/* the full ACK completes the message and asks for an ACK2 */
+	a.ack_seq = ISN + 5;
+	n = udt_ack_encode(p, sizeof(p), 0, ME, &a);
+	T_EQ(udt_conn_recv_pkt(c, p, n, T0 + 20000000), 0);
+	T_EQ(acked, 1);
+	T_EQ(next_ctrl(c, T0 + 20000000, UDT_CT_ACK2, &h, buf), 0);
+	T_EQU(h.info, 5);
+	udt_conn_get_stats(c, &st);
+	T_EQ(st.flow_window, 500);
+	T_EQ(st.rtt_us, (100000 * 7 + 20000) / 8);
+	T_EQU(st.inflight, 0);
+	/* light ACKs shrink the flow window by what they acknowledge */
+	T_EQ(udt_conn_send_msg(c, msg, 1456 * 3, -1, 1, 0, NULL, NULL, T0), 0);
+	for (i = 0; i < 3; i++)
+		T_EQU(udt_conn_write_pkt(c, buf, sizeof(buf), T0 + 200000000 + 100000000ull * i),
+		      1472);
+	a.nfields = 1;
+	a.ack_seq = ISN + 7;
+	n = udt_ack_encode(p, sizeof(p), 0, ME, &a);
+	T_EQ(udt_conn_recv_pkt(c, p, n, T0 + 500000000), 0);
+	udt_conn_get_stats(c, &st);
+	T_EQ(st.flow_window, 498);
+	T_EQ(acked, 1); /* only a full ACK completes messages */
+	udt_conn_free(c);
+}
+
+static void test_bad_packets(void)
+{
+	struct udt_conn *c = server();
+	struct udt_stats st;
+	uint8_t p[1600] = { 0 };
+
+	/* wrong socket id, short, oversized payload, unknown control type */
+	udt_data_encode_hdr(p, sizeof(p), ISN, UDT_MSG_WORD(3, 1, 1), 0, ME + 1);
+	T_EQ(udt_conn_recv_pkt(c, p, 100, T0), -EBADMSG);
+	T_EQ(udt_conn_recv_pkt(c, p, 10, T0), -EBADMSG);
+	udt_data_encode_hdr(p, sizeof(p), ISN, UDT_MSG_WORD(3, 1, 1), 0, ME);
+	T_EQ(udt_conn_recv_pkt(c, p, 16 + 1457, T0), -EBADMSG);
+	p[0] = 0x80, p[1] = 0x20;
+	T_EQ(udt_conn_recv_pkt(c, p, 20, T0), -EBADMSG);
+	udt_conn_get_stats(c, &st);
+	T_EQU(st.pkts_bad, 4);
+	T_EQU(st.pkts_recv, 0);
+	/* and the connection still works */
+	T_EQ(feed_data(c, ISN, 100, T0), 0);
+	T_EQ(recvd, 1);
+	udt_conn_free(c);
+}
+
+int main(void)
+{
+	T_RUN(test_ack_ack2_rtt);
+	T_RUN(test_light_ack_and_nak);
+	T_RUN(test_sender_nak_ack);
+	T_RUN(test_bad_packets);
+	return t_done();
+}
