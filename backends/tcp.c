@@ -450,7 +450,7 @@ static void tcp_rx_resume(struct lu2k_be_conn *c)
 {
 	if (c->state != TCP_UP || !c->rx_paused)
 		return;
-	tcp_rx_try_begin(c);
+	tcp_conn_rx_resume(c);
 }
 
 static void tcp_close(struct lu2k_be_conn *c)

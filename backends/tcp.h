@@ -101,6 +101,7 @@ void tcp_conn_flush(struct lu2k_be_conn *c);
 void tcp_conn_mark_dirty(struct lu2k_be_conn *c);
 void tcp_conn_update_events(struct lu2k_be_conn *c, bool want_out);
 void tcp_rx_try_begin(struct lu2k_be_conn *c);
+void tcp_conn_rx_resume(struct lu2k_be_conn *c);
 /* tcp.c */
 void tcp_conn_fail(struct lu2k_be_conn *c, int err, bool upcall);
 void tcp_conn_break(struct lu2k_be_conn *c, int err);

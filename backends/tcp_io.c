@@ -329,6 +329,18 @@ static bool parse(struct lu2k_be_conn *c)
 	return c->state == TCP_UP || c->state == TCP_HELLO;
 }
 
+/*
+ * RX space came back. The staging buffer may hold whole frames behind the
+ * message that waited: parse them now, since no new byte may ever arrive to
+ * trigger it (the sender waits for our acks).
+ */
+void tcp_conn_rx_resume(struct lu2k_be_conn *c)
+{
+	tcp_rx_try_begin(c);
+	if (c->state == TCP_UP && !c->rx_paused && !c->rx_active)
+		parse(c);
+}
+
 static void do_read(struct lu2k_be_conn *c)
 {
 	struct lu2k_be *be = c->be;

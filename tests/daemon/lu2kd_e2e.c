@@ -13,7 +13,7 @@
  *
  * Usage: lu2kd_e2e --sock-a P --sock-b P --nid-a NID --nid-b NID [--count N]
  *        [--sizes 0,72,4096,...] [--window W] [--timeout S] [--faults]
- *        [--timeout-ms MS] [--hold H] [--stop PID]
+ *        [--timeout-ms MS] [--hold H] [--stop PID] [--rx-pool KIB]
  * Prints one summary line; exit 0 when every check held.
  */
 #include <errno.h>
@@ -218,6 +218,7 @@ int main(int argc, char **argv)
 		{ "window", 1, NULL, 'w' }, { "timeout", 1, NULL, 't' },
 		{ "faults", 0, NULL, 'f' }, { "timeout-ms", 1, NULL, 'T' },
 		{ "hold", 1, NULL, 'H' }, { "stop", 1, NULL, 'S' },
+		{ "rx-pool", 1, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct e2e e = { .count = 1000, .window = 256 };
@@ -226,6 +227,7 @@ int main(int argc, char **argv)
 	double timeout_s = 60;
 	bool faults = false, ok;
 	pid_t stop_pid = 0;
+	uint64_t rx_pool = 0;
 	uint64_t t0, deadline;
 	int o, rc;
 
@@ -249,6 +251,7 @@ int main(int argc, char **argv)
 		case 'f': faults = true; break;
 		case 'H': e.hold = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 'S': stop_pid = (pid_t)strtol(optarg, NULL, 0); break;
+		case 'R': rx_pool = strtoull(optarg, NULL, 0) << 10; break;
 		default: return 2;
 		}
 	}
@@ -270,6 +273,8 @@ int main(int argc, char **argv)
 	pb.nid = e.nid_b;
 	pb.socket_path = sock_b;
 	pb.on_rx = on_rx;
+	if (rx_pool)
+		pb.rx_pool_size = rx_pool;
 	if (faults) {
 		pa.flags |= LU2K_NI_RETRY;
 		pb.flags |= LU2K_NI_RETRY;

@@ -53,6 +53,10 @@ e2e --count $((N * 20)) --sizes 0,64,200 --window 512 --timeout 90 || t_fail "sm
 t_log "backpressure: the receiver holds its buffers, the RX pool fills"
 e2e --count $((N * 2)) --sizes 1M,4M,0 --hold 200 --timeout 90 >"$T_DIR/hold.out" || { cat "$T_DIR/hold.out"; t_fail "backpressure"; }
 cat "$T_DIR/hold.out"
+# Small messages and a small pool: frames wait in the daemon's staging buffer while it is full.
+e2e --count $((N * 20)) --sizes 0,100,4096 --hold 300 --rx-pool 256 --window 512 --timeout 90 \
+	>"$T_DIR/hold2.out" || { cat "$T_DIR/hold2.out"; t_fail "backpressure, small messages"; }
+cat "$T_DIR/hold2.out"
 
 t_log "timeouts: the receiving daemon is frozen (SIGSTOP), every message fails with ETIMEDOUT"
 e2e --count 40 --sizes 0,1M,4M --timeout-ms 700 --stop "$d2_pid" --faults --timeout 30 >"$T_DIR/stop.out" ||
