@@ -128,7 +128,9 @@ static struct udt_conn *conn_new(const struct udt_config *cfg, const struct udt_
 	c->mss = cfg->mss;
 	if (peer_ip)
 		memcpy(c->peer_ip, peer_ip, sizeof(c->peer_ip));
-	c->rtt_us = 10 * UDT_SYN_US;
+	c->rtt_us = cfg->init_rtt_us > UDT_MAX_RTT_US ? UDT_MAX_RTT_US
+		    : cfg->init_rtt_us		      ? (int32_t)cfg->init_rtt_us
+						      : 10 * UDT_SYN_US;
 	c->rttvar_us = c->rtt_us >> 1;
 	c->bandwidth = 1;
 	c->delivery_rate = 16;
@@ -212,6 +214,13 @@ int udt_conn_establish(struct udt_conn *c, const struct udt_hs *peer, uint64_t n
 	int32_t mss = peer->mss < c->mss ? peer->mss : c->mss;
 
 	c->peer_id = peer->sock_id;
+	/* one round trip measured: cookie request to response (a retry may answer) */
+	if (c->cfg.rtt_from_handshake && c->hs_sent_ns && now_ns > c->hs_sent_ns) {
+		uint64_t rtt = udt_us(now_ns - c->hs_sent_ns);
+
+		c->rtt_us = rtt > UDT_MAX_RTT_US ? UDT_MAX_RTT_US : (int32_t)rtt;
+		c->rttvar_us = c->rtt_us / 2;
+	}
 	if (setup_data(c, mss, peer->flight, c->isn, peer->isn, now_ns)) {
 		udt_conn_set_state(c, UDT_ST_BROKEN, -ENOMEM);
 		return -ENOMEM;
@@ -354,6 +363,8 @@ void udt_conn_handle_timers(struct udt_conn *c, uint64_t now_ns)
 			return;
 		}
 		if (now_ns >= c->hs_next_ns) {
+			if (c->hs.req_type == UDT_HS_RSP_REGULAR && !c->hs_sent_ns)
+				c->hs_sent_ns = now_ns;
 			udt_send_hs(c, 0, now_ns);
 			c->hs_next_ns = now_ns + UDT_HS_RETRY_NS;
 		}

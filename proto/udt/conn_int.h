@@ -43,6 +43,7 @@ struct udt_conn {
 	uint32_t peer_ip[4];
 	struct udt_hs hs; /* client: our request; server: our response */
 	uint64_t hs_next_ns, connect_deadline_ns;
+	uint64_t hs_sent_ns; /* when the request with the cookie first left */
 
 	/* control packets queued, in order */
 	struct udt_ctl ctl[UDT_CTLQ];

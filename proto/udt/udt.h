@@ -53,6 +53,15 @@ struct udt_config {
 	int nak_timer;		     /* repeat NAKs of old holes (UDT4 4.11 does not) */
 	uint64_t connect_timeout_ns; /* give up connecting after this: 3 s */
 	uint64_t pacing_burst_ns;    /* how far pacing may catch up after a late call */
+	/*
+	 * Starting RTT estimate. UDT4 starts at 100 ms unless its cache knows
+	 * the peer; a caller may pass what it learnt before (0: 100 ms). With
+	 * rtt_from_handshake the client starts from the time its cookie request
+	 * took to be answered instead, so that on long paths the first EXP does
+	 * not resend what is merely still in flight (not UDT4 behaviour: off).
+	 */
+	uint32_t init_rtt_us;
+	int rtt_from_handshake;
 };
 
 struct udt_callbacks {

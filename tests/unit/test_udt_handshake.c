@@ -135,6 +135,44 @@ static void test_reject_and_timeout(void)
 	udt_conn_free(cl);
 }
 
+/* With rtt_from_handshake the client starts from the cookie round trip. */
+static void test_rtt_from_handshake(void)
+{
+	struct udt_listener l;
+	struct udt_config cfg;
+	struct udt_conn *cl, *sv;
+	struct udt_stats st;
+	struct udt_hs hs;
+	uint8_t buf[2000], out[2000];
+	size_t n, olen;
+	uint64_t t = 1000;
+
+	udt_config_default(&cfg);
+	cfg.rtt_from_handshake = 1;
+	udt_listener_init(&l, key, UDT_SOCK_DGRAM, 1500, 25600);
+	cl = udt_conn_connect(&cfg, NULL, NULL, 1111, 5, NULL, t);
+	udt_conn_handle_timers(cl, t);
+	n = pop(cl, buf, t);
+	udt_listener_recv(&l, buf, n, addr, 6, t, out, sizeof(out), &olen, &hs);
+	udt_conn_recv_pkt(cl, out, olen, t + 40000000);
+	/* the request with the cookie leaves at 40 ms, its answer is back at 120 ms */
+	udt_conn_handle_timers(cl, t + 40000000);
+	n = pop(cl, buf, t + 40000000);
+	T_EQ(udt_listener_recv(&l, buf, n, addr, 6, t, out, sizeof(out), &olen, &hs),
+	     UDT_LISTEN_ACCEPT);
+	sv = udt_conn_accept(&cfg, NULL, NULL, 2222, &hs, NULL, t + 80000000);
+	n = pop(sv, buf, t + 80000000);
+	T_EQ(udt_conn_recv_pkt(cl, buf, n, t + 120000000), 0);
+	T_EQ(udt_conn_state(cl), UDT_ST_CONNECTED);
+	udt_conn_get_stats(cl, &st);
+	T_EQ(st.rtt_us, 80000);
+	T_EQ(st.rttvar_us, 40000);
+	udt_conn_get_stats(sv, &st);
+	T_EQ(st.rtt_us, 100000); /* the server has no sample: UDT4's start */
+	udt_conn_free(cl);
+	udt_conn_free(sv);
+}
+
 static void test_peer_ip(void)
 {
 	static const uint8_t v4[4] = { 127, 0, 0, 1 };
@@ -169,6 +207,7 @@ int main(void)
 	T_RUN(test_siphash);
 	T_RUN(test_connect_flow);
 	T_RUN(test_reject_and_timeout);
+	T_RUN(test_rtt_from_handshake);
 	T_RUN(test_peer_ip);
 	T_RUN(test_garbage);
 	return t_done();
