@@ -75,7 +75,9 @@ static int open_gap(struct udt_losslist *l, size_t i, size_t k)
 			l->head = 0;
 		}
 	}
-	if (i == 0 && l->head >= k) {
+	/* move whichever side of the gap is shorter */
+	if (l->head >= k && i < l->n - i) {
+		memmove(l->r + l->head - k, l->r + l->head, i * sizeof(*l->r));
 		l->head -= k;
 	} else {
 		memmove(at(l, i + k), at(l, i), (l->n - i) * sizeof(*l->r));
@@ -86,7 +88,9 @@ static int open_gap(struct udt_losslist *l, size_t i, size_t k)
 
 static void close_gap(struct udt_losslist *l, size_t i, size_t k)
 {
-	if (i == 0) {
+	/* move whichever side of the gap is shorter */
+	if (i < l->n - i - k) {
+		memmove(l->r + l->head + k, l->r + l->head, i * sizeof(*l->r));
 		l->head += k;
 	} else {
 		memmove(at(l, i), at(l, i + k), (l->n - i - k) * sizeof(*l->r));
