@@ -18,6 +18,7 @@
 #ifndef _LU2K_API_H
 #define _LU2K_API_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/uio.h>
 #include <lu2k/desc.h>
@@ -47,6 +48,7 @@ struct lu2k_ni_stats {
 	u64	tx_ok;
 	u64	tx_err;
 	u64	tx_timeout;	/* completed by the kernel's own timer */
+	u64	tx_waited;	/* had to wait in the queue */
 	u64	rx_msgs;
 	u64	rx_bytes;
 	u64	bad_cpl;
@@ -57,6 +59,7 @@ struct lu2k_ni_stats {
 	u64	detaches;
 	u32	tx_inflight;	/* holding a credit (includes orphans, below) */
 	u32	tx_orphans;	/* timed out, pool range still with the daemon */
+	u32	tx_queued;	/* waiting for ring or pool room */
 	u32	rx_held;	/* received, not yet given back to the daemon */
 	u32	peers;
 };
@@ -69,8 +72,17 @@ struct lu2k_send_args {
 	struct iov_iter		*payload;	/* payload_len bytes are copied out; NULL if 0 */
 	u32			payload_len;
 	u32			timeout_ms;	/* 0: the interface's default */
+	u32			flags;		/* LU2K_SEND_* */
 	void			*priv;		/* handed back to tx_done() */
 };
+
+/*
+ * The payload iterator's memory (the kvec/bvec array and the pages) stays valid
+ * until tx_done(): when the TX ring or pool is full, the message waits in the
+ * kernel instead of failing with -EAGAIN. (LNet's kiov is valid until
+ * lnet_finalize(), so the LNet glue always sets it.)
+ */
+#define LU2K_SEND_MAY_QUEUE	BIT(0)
 
 struct lu2k_ni *lu2k_ni_create(const struct lu2k_nid *nid, const struct lu2k_ni_ops *ops,
 			       void *priv);
@@ -80,7 +92,10 @@ const struct lu2k_nid *lu2k_ni_nid(struct lu2k_ni *ni);
 bool lu2k_ni_attached(struct lu2k_ni *ni);
 void lu2k_ni_get_stats(struct lu2k_ni *ni, struct lu2k_ni_stats *st);
 
-/* 0 (tx_done follows), -ENOTCONN, -EAGAIN (out of credits, ring or pool), -EMSGSIZE, -EINVAL. */
+/*
+ * 0 (tx_done follows), -ENOTCONN, -EAGAIN (out of credits; or of ring or pool room
+ * without LU2K_SEND_MAY_QUEUE), -EMSGSIZE, -EOPNOTSUPP, -EINVAL.
+ */
 int lu2k_send(struct lu2k_ni *ni, const struct lu2k_send_args *a);
 
 /* A received message: the sender's NID and a private copy of its header. */

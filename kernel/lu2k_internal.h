@@ -63,6 +63,7 @@ struct lu2k_chan {
 };
 
 enum lu2k_tx_state {
+	LU2K_TX_QUEUED,		/* waiting for TX ring or pool room (LU2K_SEND_MAY_QUEUE) */
 	LU2K_TX_POSTED,		/* on the TX ring, the caller waits */
 	LU2K_TX_ORPHAN,		/* the caller got -ETIMEDOUT; the daemon still reads the range */
 };
@@ -75,16 +76,24 @@ struct lu2k_peer {
 };
 
 struct lu2k_tx {
-	struct hlist_node	hnode;		/* ni->tx_hash by cookie */
-	struct list_head	link;		/* ni->tx_list, then a batch */
+	struct hlist_node	hnode;		/* ni->tx_hash by cookie, once posted */
+	struct list_head	link;		/* ni->tx_queue or ni->tx_list, then a batch */
 	struct lu2k_peer	*peer;
 	u64			cookie;
 	u32			unit;
 	u32			nunits;
-	unsigned long		deadline;	/* jiffies */
+	unsigned long		expires;	/* jiffies: the message's own timeout */
+	unsigned long		deadline;	/* jiffies: the kernel steps in */
 	enum lu2k_tx_state	state;
 	int			status;
 	void			*priv;
+	/* What is needed to post it (later, if queued). */
+	struct lu2k_nid		target;
+	struct lu2k_nid		hop;
+	struct iov_iter		iter;		/* the caller's, if it may be queued */
+	u32			hdr_len;
+	u32			payload_len;
+	u8			hdr[LU2K_HDR_MAX];
 };
 
 struct lu2k_rx {
@@ -124,6 +133,7 @@ struct lu2k_ni {
 	struct lu2k_chan	*chan;		/* the attached daemon, or NULL */
 	u64			next_cookie;
 	DECLARE_HASHTABLE(tx_hash, 10);
+	struct list_head	tx_queue;	/* QUEUED, in lu2k_send() order */
 	struct list_head	tx_list;	/* POSTED and ORPHAN, in posting order */
 	u32			tx_inflight;
 	struct list_head	peers;
@@ -152,6 +162,7 @@ void lu2k_tx_complete_locked(struct lu2k_ni *ni, struct lu2k_batch *b,
 			     const struct lu2k_cpl_desc *d);
 void lu2k_tx_fail_all_locked(struct lu2k_ni *ni, struct lu2k_batch *b, int status);
 void lu2k_tx_expire_locked(struct lu2k_ni *ni, struct lu2k_batch *b);
+void lu2k_tx_drain_locked(struct lu2k_ni *ni, struct lu2k_batch *b);
 void lu2k_tx_run_batch(struct lu2k_ni *ni, struct lu2k_batch *b);
 
 /* lu2k_rx.c */

@@ -75,6 +75,7 @@ struct lu2k_ni *lu2k_ni_create(const struct lu2k_nid *nid, const struct lu2k_ni_
 	mutex_init(&ni->cb_lock);
 	mutex_init(&ni->lock);
 	hash_init(ni->tx_hash);
+	INIT_LIST_HEAD(&ni->tx_queue);
 	INIT_LIST_HEAD(&ni->tx_list);
 	INIT_LIST_HEAD(&ni->peers);
 	INIT_LIST_HEAD(&ni->rx_held);
@@ -102,7 +103,8 @@ static void lu2k_ni_free(struct kref *ref)
 	struct lu2k_ni *ni = container_of(ref, struct lu2k_ni, ref);
 	struct lu2k_peer *p, *tmp;
 
-	WARN_ON(!list_empty(&ni->tx_list) || !list_empty(&ni->rx_held));
+	WARN_ON(!list_empty(&ni->tx_list) || !list_empty(&ni->tx_queue) ||
+		!list_empty(&ni->rx_held));
 	list_for_each_entry_safe(p, tmp, &ni->peers, link)
 		kfree(p);
 	kfree(ni);
@@ -331,6 +333,8 @@ static void lu2k_ni_pass(struct lu2k_ni *ni, bool tick)
 	mutex_lock(&ni->cb_lock);
 	mutex_lock(&ni->lock);
 	lu2k_ni_service_locked(ni, &b);
+	if (ni->chan)
+		lu2k_tx_drain_locked(ni, &b);
 	if (tick && ni->chan)
 		lu2k_tx_expire_locked(ni, &b);
 	if (ni->chan && !ni->dead && (tick || b.more))

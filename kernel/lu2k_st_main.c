@@ -5,10 +5,12 @@
  * /sys/kernel/debug/lu2k_selftest/ctl takes one command per write:
  *   add NID                                create an interface (a daemon may attach)
  *   del NID                                destroy it
- *   send FROM TO COUNT MIN MAX [WINDOW]    COUNT messages of MIN..MAX payload bytes
+ *   send FROM TO COUNT MIN MAX [WINDOW [queue]]
+ *                                          COUNT messages of MIN..MAX payload bytes
  *                                          from interface FROM to NID TO, at most
  *                                          WINDOW (default 16) in flight; returns when
- *                                          all are completed: -EIO if one failed
+ *                                          all are completed: -EIO if one failed.
+ *                                          queue: LU2K_SEND_MAY_QUEUE
  *   wait_attached NID SECONDS              until a daemon is attached to NID
  *   wait_rx N SECONDS                      until N messages were received in all
  *   hold N                                 keep the next N received messages
@@ -159,6 +161,7 @@ static int st_cmd_del(const char *name)
 static int st_cmd_send(char **args)
 {
 	u32 v[4] = { 0, 0, 0, 16 };
+	bool queue = false;
 	struct lu2k_nid to;
 	struct st_ni *s;
 	char *from, *tok;
@@ -177,10 +180,14 @@ static int st_cmd_send(char **args)
 	}
 	if (i < 3)
 		return -EINVAL;
+	tok = strsep(args, " ");
+	if (tok && strcmp(tok, "queue"))
+		return -EINVAL;
+	queue = !!tok;
 	s = st_get(from);
 	if (!s)
 		return -ENOENT;
-	rc = st_run_send(s->ni, &to, v[0], v[1], v[2], v[3]);
+	rc = st_run_send(s->ni, &to, v[0], v[1], v[2], v[3], queue);
 	st_put(s);
 	return rc;
 }
@@ -301,8 +308,8 @@ static int st_stats_show(struct seq_file *m, void *v)
 			   ns.rx_msgs, ns.rx_bytes, ns.bad_cpl, ns.bad_rx, ns.bad_evt);
 		seq_printf(m, " bad_ring %llu attaches %llu detaches %llu inflight %u",
 			   ns.bad_ring, ns.attaches, ns.detaches, ns.tx_inflight);
-		seq_printf(m, " orphans %u rx_held %u peers %u\n",
-			   ns.tx_orphans, ns.rx_held, ns.peers);
+		seq_printf(m, " orphans %u queued %u waited %llu rx_held %u peers %u\n",
+			   ns.tx_orphans, ns.tx_queued, ns.tx_waited, ns.rx_held, ns.peers);
 	}
 	mutex_unlock(&st_lock);
 	return 0;

@@ -26,6 +26,7 @@ struct st_run;
 struct st_tx {
 	struct st_run	*run;
 	atomic_t	done;
+	struct kvec	kv;	/* lives as long as the run: lu2k_send() may keep it */
 };
 
 struct st_run {
@@ -214,15 +215,18 @@ static u32 st_size(u32 i, u32 min, u32 max, u64 *rnd)
 	}
 }
 
-/* Send one message, waiting while the interface is out of credits or room. */
+/*
+ * Send one message, waiting while the interface is out of credits or room
+ * (with queue, lu2k_send() waits for room itself: LU2K_SEND_MAY_QUEUE).
+ */
 static int st_send_one(struct lu2k_ni *ni, struct st_run *run, const struct lu2k_nid *to,
-		       u32 i, u32 size, u32 shift, u32 run_id)
+		       u32 i, u32 size, u32 shift, u32 run_id, bool queue)
 {
 	struct lu2k_send_args a = { .target = to };
 	unsigned long stall = jiffies + 30 * HZ;
+	struct st_tx *t = &run->tx[i];
 	struct st_hdr h = {};
 	struct iov_iter it;
-	struct kvec kv;
 	int rc;
 
 	h.magic = cpu_to_le32(ST_MAGIC);
@@ -233,13 +237,14 @@ static int st_send_one(struct lu2k_ni *ni, struct st_run *run, const struct lu2k
 	a.hdr = &h;
 	a.hdr_len = sizeof(h);
 	a.payload_len = size;
-	a.priv = &run->tx[i];
+	a.priv = t;
+	a.flags = queue ? LU2K_SEND_MAY_QUEUE : 0;
+	t->kv.iov_base = (void *)(st_pattern + shift);
+	t->kv.iov_len = size;
 	for (;;) {
 		int before = atomic_read(&run->inflight);
 
-		kv.iov_base = (void *)(st_pattern + shift);
-		kv.iov_len = size;
-		iov_iter_kvec(&it, ITER_SOURCE, &kv, 1, size);
+		iov_iter_kvec(&it, ITER_SOURCE, &t->kv, 1, size);
 		a.payload = size ? &it : NULL;
 		atomic_inc(&run->inflight);
 		rc = lu2k_send(ni, &a);
@@ -248,14 +253,14 @@ static int st_send_one(struct lu2k_ni *ni, struct st_run *run, const struct lu2k
 		atomic_dec(&run->inflight);
 		if (rc != -EAGAIN || time_after(jiffies, stall))
 			return rc;
-		/* Out of credits or pool: wait for a completion (or a moment). */
+		/* Out of credits or room: wait for a completion (or a moment). */
 		wait_event_timeout(run->wq, atomic_read(&run->inflight) < before ||
 				   before == 0, HZ / 50);
 	}
 }
 
 int st_run_send(struct lu2k_ni *ni, const struct lu2k_nid *to, u32 count, u32 min, u32 max,
-		u32 window)
+		u32 window, bool queue)
 {
 	u32 run_id = atomic_inc_return(&st_run_ids);
 	u64 rnd = 0x2545f4914f6cdd1dULL ^ run_id;
@@ -292,7 +297,7 @@ int st_run_send(struct lu2k_ni *ni, const struct lu2k_nid *to, u32 count, u32 mi
 			rc = -ETIMEDOUT;
 			break;
 		}
-		rc = st_send_one(ni, run, to, i, size, shift, run_id);
+		rc = st_send_one(ni, run, to, i, size, shift, run_id, queue);
 		if (rc) {
 			atomic64_inc(&st_cnt.send_err);
 			pr_info("run %u: send %u of %u failed: %d\n", run_id, i, count, rc);

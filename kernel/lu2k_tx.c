@@ -48,10 +48,14 @@ static void lu2k_tx_unlink_locked(struct lu2k_ni *ni, struct lu2k_tx *tx)
 {
 	struct lu2k_chan *chan = ni->chan;
 
-	hash_del(&tx->hnode);
 	list_del(&tx->link);
-	if (chan)
-		bitmap_clear(chan->tx_map, tx->unit, tx->nunits);
+	if (tx->state == LU2K_TX_QUEUED) {
+		ni->stats.tx_queued--;
+	} else {
+		hash_del(&tx->hnode);
+		if (chan)
+			bitmap_clear(chan->tx_map, tx->unit, tx->nunits);
+	}
 	ni->tx_inflight--;
 	tx->peer->inflight--;
 }
@@ -85,20 +89,78 @@ static int lu2k_send_check(struct lu2k_ni *ni, const struct lu2k_send_args *a)
 		return -EINVAL;
 	if (a->payload_len && (!a->payload || iov_iter_count(a->payload) < a->payload_len))
 		return -EINVAL;
+	if (a->flags & ~LU2K_SEND_MAY_QUEUE)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Copy a message into the TX pool and post its descriptor. -EAGAIN: no ring
+ * slot or pool room now (nothing changed); -EFAULT: the payload could not be
+ * copied; -ENOTCONN: the daemon broke the TX ring.
+ */
+static int lu2k_tx_post_locked(struct lu2k_ni *ni, struct lu2k_tx *tx, struct iov_iter *payload)
+{
+	struct lu2k_chan *chan = ni->chan;
+	u64 len = (u64)tx->hdr_len + tx->payload_len;
+	struct lu2k_tx_desc d;
+	unsigned long unit;
+	u32 nunits, tmo;
+	u8 *buf;
+
+	if (!lu2k_ring_prod_space(&chan->tx)) {
+		if (!chan->tx.broken)
+			return -EAGAIN;
+		/* The daemon scribbled on the consumer index: the tick drops it. */
+		mod_delayed_work(system_wq, &ni->work, 0);
+		return -ENOTCONN;
+	}
+	nunits = max_t(u32, 1, DIV_ROUND_UP(len, LU2K_TX_UNIT));
+	unit = bitmap_find_next_zero_area(chan->tx_map, chan->tx_units, 0, nunits, 0);
+	if (unit >= chan->tx_units)
+		return -EAGAIN;
+
+	memset(&d, 0, sizeof(d));
+	d.buf_off = chan->setup.tx_pool_off + (u64)unit * LU2K_TX_UNIT;
+	buf = (u8 *)chan->region->mem + d.buf_off;
+	memcpy(buf, tx->hdr, tx->hdr_len);
+	if (tx->payload_len &&
+	    copy_from_iter(buf + tx->hdr_len, tx->payload_len, payload) != tx->payload_len)
+		return -EFAULT;
+
+	bitmap_set(chan->tx_map, unit, nunits);
+	tx->cookie = ni->next_cookie++;
+	tx->unit = unit;
+	tx->nunits = nunits;
+	tx->state = LU2K_TX_POSTED;
+	hash_add(ni->tx_hash, &tx->hnode, tx->cookie);
+	list_add_tail(&tx->link, &ni->tx_list);
+	ni->stats.tx_posted++;
+
+	/* What is left of the message's own timeout (it may have waited). */
+	tmo = time_after(tx->expires, jiffies) ? jiffies_to_msecs(tx->expires - jiffies) : 0;
+	d.cookie = tx->cookie;
+	d.target = tx->target;
+	d.nexthop = tx->hop;
+	d.hdr_len = tx->hdr_len;
+	d.payload_len = tx->payload_len;
+	d.timeout_ms = max(tmo, 1U);
+	d.flags = lu2k_nid_equal(&tx->target, &tx->hop) ? 0 : LU2K_TX_ROUTED;
+	memcpy(lu2k_ring_prod_slot(&chan->tx, 0), &d, sizeof(d));
+	lu2k_ring_prod_submit(&chan->tx, 1);
+	lu2k_chan_kick_daemon(chan, &chan->tx);
 	return 0;
 }
 
 int lu2k_send(struct lu2k_ni *ni, const struct lu2k_send_args *a)
 {
 	const struct lu2k_nid *hop = a->nexthop ? a->nexthop : a->target;
+	bool may_queue = a->flags & LU2K_SEND_MAY_QUEUE;
 	u64 len = (u64)a->hdr_len + a->payload_len;
-	struct lu2k_tx_desc d;
 	struct lu2k_chan *chan;
 	struct lu2k_peer *peer;
 	struct lu2k_tx *tx;
-	unsigned long unit;
-	u8 *buf;
-	u32 nunits, tmo;
+	u32 tmo;
 	int rc;
 
 	might_sleep();
@@ -108,6 +170,15 @@ int lu2k_send(struct lu2k_ni *ni, const struct lu2k_send_args *a)
 	tx = kzalloc(sizeof(*tx), GFP_KERNEL);
 	if (!tx)
 		return -ENOMEM;
+	tx->target = *a->target;
+	tx->hop = *hop;
+	tx->hdr_len = a->hdr_len;
+	if (a->hdr_len)
+		memcpy(tx->hdr, a->hdr, a->hdr_len);
+	tx->payload_len = a->payload_len;
+	if (may_queue && a->payload_len)
+		tx->iter = *a->payload;
+	tx->priv = a->priv;
 
 	mutex_lock(&ni->lock);
 	chan = ni->chan;
@@ -131,55 +202,24 @@ int lu2k_send(struct lu2k_ni *ni, const struct lu2k_send_args *a)
 	rc = -EAGAIN;
 	if (peer->inflight >= chan->setup.peer_credits)
 		goto fail;
-	if (!lu2k_ring_prod_space(&chan->tx)) {
-		if (chan->tx.broken) {
-			/* The daemon scribbled on the consumer index: the tick drops it. */
-			mod_delayed_work(system_wq, &ni->work, 0);
-			rc = -ENOTCONN;
-		}
-		goto fail;
-	}
-	nunits = max_t(u32, 1, DIV_ROUND_UP(len, LU2K_TX_UNIT));
-	unit = bitmap_find_next_zero_area(chan->tx_map, chan->tx_units, 0, nunits, 0);
-	if (unit >= chan->tx_units)
-		goto fail;
 
-	memset(&d, 0, sizeof(d));
-	d.buf_off = chan->setup.tx_pool_off + (u64)unit * LU2K_TX_UNIT;
-	buf = (u8 *)chan->region->mem + d.buf_off;
-	if (a->hdr_len)
-		memcpy(buf, a->hdr, a->hdr_len);
-	rc = -EFAULT;
-	if (a->payload_len &&
-	    copy_from_iter(buf + a->hdr_len, a->payload_len, a->payload) != a->payload_len)
-		goto fail;
-
-	bitmap_set(chan->tx_map, unit, nunits);
 	tmo = a->timeout_ms ? a->timeout_ms : chan->setup.timeout_ms;
-	tx->cookie = ni->next_cookie++;
-	tx->unit = unit;
-	tx->nunits = nunits;
+	tx->expires = jiffies + msecs_to_jiffies(tmo);
+	tx->deadline = tx->expires + msecs_to_jiffies(READ_ONCE(lu2k_tun.timeout_grace_ms));
 	tx->peer = peer;
-	tx->priv = a->priv;
-	tx->state = LU2K_TX_POSTED;
-	tx->deadline = jiffies + msecs_to_jiffies(tmo) +
-		       msecs_to_jiffies(READ_ONCE(lu2k_tun.timeout_grace_ms));
-	hash_add(ni->tx_hash, &tx->hnode, tx->cookie);
-	list_add_tail(&tx->link, &ni->tx_list);
+	/* Behind queued messages, or first in line. */
+	rc = list_empty(&ni->tx_queue) ? lu2k_tx_post_locked(ni, tx, a->payload) : -EAGAIN;
+	if (rc == -EAGAIN && may_queue) {
+		tx->state = LU2K_TX_QUEUED;
+		list_add_tail(&tx->link, &ni->tx_queue);
+		ni->stats.tx_queued++;
+		ni->stats.tx_waited++;
+		rc = 0;
+	}
+	if (rc)
+		goto fail;
 	ni->tx_inflight++;
 	peer->inflight++;
-	ni->stats.tx_posted++;
-
-	d.cookie = tx->cookie;
-	d.target = *a->target;
-	d.nexthop = *hop;
-	d.hdr_len = a->hdr_len;
-	d.payload_len = a->payload_len;
-	d.timeout_ms = tmo;
-	d.flags = lu2k_nid_equal(a->target, hop) ? 0 : LU2K_TX_ROUTED;
-	memcpy(lu2k_ring_prod_slot(&chan->tx, 0), &d, sizeof(d));
-	lu2k_ring_prod_submit(&chan->tx, 1);
-	lu2k_chan_kick_daemon(chan, &chan->tx);
 	mutex_unlock(&ni->lock);
 	return 0;
 
@@ -189,6 +229,29 @@ fail:
 	return rc;
 }
 EXPORT_SYMBOL_GPL(lu2k_send);
+
+/* Room may have come back: post queued messages, in order, while they fit. */
+void lu2k_tx_drain_locked(struct lu2k_ni *ni, struct lu2k_batch *b)
+{
+	struct lu2k_tx *tx, *tmp;
+	int rc;
+
+	list_for_each_entry_safe(tx, tmp, &ni->tx_queue, link) {
+		if (!ni->chan)
+			return;
+		list_del(&tx->link);
+		ni->stats.tx_queued--;
+		rc = lu2k_tx_post_locked(ni, tx, &tx->iter);
+		if (!rc)
+			continue;
+		/* Back at the head, as it was, for the error path or a later try. */
+		list_add(&tx->link, &ni->tx_queue);
+		ni->stats.tx_queued++;
+		if (rc == -EAGAIN)
+			return;
+		lu2k_tx_finish_locked(ni, b, tx, rc);
+	}
+}
 
 /* A completion that passed lu2k_cpl_desc_check(): is the cookie ours and open? */
 void lu2k_tx_complete_locked(struct lu2k_ni *ni, struct lu2k_batch *b,
@@ -211,6 +274,8 @@ void lu2k_tx_fail_all_locked(struct lu2k_ni *ni, struct lu2k_batch *b, int statu
 {
 	struct lu2k_tx *tx, *tmp;
 
+	list_for_each_entry_safe(tx, tmp, &ni->tx_queue, link)
+		lu2k_tx_finish_locked(ni, b, tx, status);
 	list_for_each_entry_safe(tx, tmp, &ni->tx_list, link)
 		lu2k_tx_finish_locked(ni, b, tx, status);
 	ni->stats.tx_orphans = 0;
@@ -220,6 +285,14 @@ void lu2k_tx_fail_all_locked(struct lu2k_ni *ni, struct lu2k_batch *b, int statu
 void lu2k_tx_expire_locked(struct lu2k_ni *ni, struct lu2k_batch *b)
 {
 	struct lu2k_tx *tx, *tmp;
+
+	/* Still queued past its own timeout: the daemon never saw it. */
+	list_for_each_entry_safe(tx, tmp, &ni->tx_queue, link) {
+		if (!time_after(jiffies, tx->expires))
+			continue;
+		ni->stats.tx_timeout++;
+		lu2k_tx_finish_locked(ni, b, tx, -ETIMEDOUT);
+	}
 
 	list_for_each_entry_safe(tx, tmp, &ni->tx_list, link) {
 		struct lu2k_tx *done;

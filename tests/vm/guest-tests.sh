@@ -95,6 +95,14 @@ t_loop() {
 	expect rx_ok 206; expect rx_bad 0
 	expect inflight 0 $NI; expect bad_cpl 0 $NI; expect bad_rx 0 $NI
 	say "loop: ok, 206 messages 0 B..1 MiB verified ($(st rx_bytes) payload bytes)"
+	# More than the 8 MiB TX pool holds, in flight at once: the rest waits in the kernel.
+	ctl reset
+	w0=$(st waited $NI)
+	ctl send $NI $NI 48 262144 1048576 48 queue
+	ctl wait_rx 48 30
+	expect tx_ok 48; expect rx_ok 48; expect rx_bad 0; expect queued 0 $NI
+	[ "$(st waited $NI)" -gt "$w0" ] || die "no message had to wait for pool room"
+	say "loop: 48 messages of up to 1 MiB at once through an 8 MiB pool: $(($(st waited $NI) - w0)) waited"
 	# The region shows in vmallocinfo while attached (what the final leak check relies on).
 	grep -q '\[lu2klnd\]' /proc/vmallocinfo || die "no lu2klnd region in /proc/vmallocinfo"
 	# A second interface with its own daemon, both busy at once.
@@ -109,7 +117,7 @@ t_loop() {
 	wait $S1 || die "send on $NI"
 	wait $S2 || die "send on $NI2"
 	ctl wait_rx 200 30
-	expect tx_ok 200; expect rx_ok 200; expect rx_bad 0; expect rx 306 $NI; expect rx 100 $NI2
+	expect tx_ok 200; expect rx_ok 200; expect rx_bad 0; expect rx 354 $NI; expect rx 100 $NI2
 	say "loop: two interfaces, two daemons at once: 2 x 100 verified"
 	stop_loop
 	LOOP=$LOOP1
@@ -120,18 +128,21 @@ t_loop() {
 
 t_kill() {
 	ctl add $NI
-	# (a) everything in flight: the daemon takes 32 messages and never answers.
+	# (a) everything in flight: the daemon takes what fits in the pool and never
+	# answers; the rest waits in the kernel's queue.
 	start_loop $NI --stall
 	ctl reset
-	timeout 100 sh -c "echo 'send $NI $NI 32 0 65536 32' > $D/ctl" 2>/dev/null &
+	timeout 100 sh -c "echo 'send $NI $NI 32 262144 1048576 32 queue' > $D/ctl" 2>/dev/null &
 	SEND=$!
 	wait_ni inflight 32 $NI 30
+	[ "$(st queued $NI)" -gt 0 ] || die "nothing queued behind a full pool"
 	kill -9 "$LOOP"
 	wait "$SEND" && die "send reported success with a dead daemon"
 	wait "$LOOP" 2>/dev/null
 	expect tx_sent 32; expect tx_ok 0; expect tx_err 32; expect tx_dup 0
 	expect inflight 0 $NI; expect detaches 1 $NI
-	say "kill (a): 32 in flight, 32 failed once each"
+	expect queued 0 $NI
+	say "kill (a): 32 in flight (some queued), 32 failed once each"
 	# (b) mid-transfer.
 	start_loop $NI
 	ctl reset
