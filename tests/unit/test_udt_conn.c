@@ -102,14 +102,37 @@ static void test_ack_ack2_rtt(void)
 	udt_conn_get_stats(c, &st);
 	T_EQ(st.rtt_us, (100000 * 7 + 50000) / 8);
 	T_EQ(st.rttvar_us, (50000 * 3 + 50000) / 4);
+	/* messages the application still holds shrink the offered window, to 2 at least */
+	udt_conn_set_rcv_hold(c, 100);
+	T_EQ(feed_data(c, ISN + 10, 1456, T0 + 61000000), 0);
+	udt_conn_handle_timers(c, T0 + 75000000);
+	T_EQ(next_ctrl(c, T0 + 75000000, UDT_CT_ACK, &h, buf), 0);
+	T_EQ(udt_ack_decode(&h, &a), 0);
+	T_EQU(a.ack_seq, ISN + 11);
+	T_EQ(a.avail, 16384 - 1 - 100); /* all delivered: the whole window is free */
+	udt_conn_set_rcv_hold(c, 1u << 30);
+	T_EQ(feed_data(c, ISN + 11, 1456, T0 + 76000000), 0);
+	udt_conn_handle_timers(c, T0 + 90000000);
+	T_EQ(next_ctrl(c, T0 + 90000000, UDT_CT_ACK, &h, buf), 0);
+	T_EQ(udt_ack_decode(&h, &a), 0);
+	T_EQ(a.avail, 2);
+	udt_conn_set_rcv_hold(c, 0);
+	/* ACK2 for the last ACK: the sender has it, no more ACKs until new data */
+	udt_ctrl_encode(p, sizeof(p), UDT_CT_ACK2, 0, a.ackno, 0, ME, &pad, 1);
+	T_EQ(udt_conn_recv_pkt(c, p, 20, T0 + 95000000), 0);
 	/* the sender has our ACK: no more ACKs until new data */
-	udt_conn_handle_timers(c, T0 + 80000000);
-	T_EQ(next_ctrl(c, T0 + 80000000, UDT_CT_ACK, &h, buf), -1);
+	udt_conn_handle_timers(c, T0 + 110000000);
+	T_EQ(next_ctrl(c, T0 + 110000000, UDT_CT_ACK, &h, buf), -1);
 	/* an unknown ACK2 changes nothing */
-	udt_ctrl_encode(p, sizeof(p), UDT_CT_ACK2, 0, 77, 0, ME, &pad, 1);
-	T_EQ(udt_conn_recv_pkt(c, p, 20, T0 + 90000000), 0);
 	udt_conn_get_stats(c, &st);
-	T_EQ(st.rtt_us, (100000 * 7 + 50000) / 8);
+	udt_ctrl_encode(p, sizeof(p), UDT_CT_ACK2, 0, 77, 0, ME, &pad, 1);
+	T_EQ(udt_conn_recv_pkt(c, p, 20, T0 + 120000000), 0);
+	{
+		struct udt_stats st2;
+
+		udt_conn_get_stats(c, &st2);
+		T_EQ(st2.rtt_us, st.rtt_us);
+	}
 	udt_conn_free(c);
 }
 
