@@ -100,6 +100,13 @@ void udt_conn_cc_update(struct udt_conn *c)
 {
 	double p = c->cc.pkt_snd_period_us;
 
+	/* UDT4's CCUpdate: never faster than the configured maximum bandwidth */
+	if (c->cfg.max_bw) {
+		double min_p = 1000000.0 / ((double)c->cfg.max_bw / c->mss);
+
+		if (p < min_p)
+			p = min_p;
+	}
 	if (p < 0.001)
 		p = 0.001;
 	c->interval_ns = (uint64_t)(p * 1000.0);

@@ -62,6 +62,7 @@ struct udt_config {
 	 */
 	uint32_t init_rtt_us;
 	int rtt_from_handshake;
+	uint64_t max_bw; /* bytes/s the sender may use, as UDT_MAXBW; 0: no limit */
 };
 
 struct udt_callbacks {

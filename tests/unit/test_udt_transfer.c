@@ -536,12 +536,42 @@ static void test_idle_keepalive(void)
 	free(w);
 }
 
+/* A sender capped at 1 MB/s (UDT_MAXBW) on a 100 Mbit/s link takes its time. */
+static void test_max_bw(void)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	uint64_t t0;
+	int i;
+
+	world_init(w, 5000000, 100000000);
+	udt_conn_free(w->cl.c);
+	w->cfg.max_bw = 1000000;
+	w->cl.c = udt_conn_connect(&w->cfg, &cbs, &w->cl, 0x1234567, 5, NULL, w->now);
+	T_ASSERT(run_until_connected(w));
+	t0 = w->now;
+	for (i = 0; i < 10; i++)
+		T_EQ(queue_msg(w, 200000, 1), 0);
+	for (i = 0; i < 1000000 && w->cl.acked < 10 && step(w); i++)
+		;
+	T_EQ(w->cl.acked, 10);
+	/*
+	 * 1374 packets, one per 1.5 ms (1500-byte packets at 1 MB/s) = 2.06 s,
+	 * less one interval per probing pair (every 16th packet): 1.93 s
+	 */
+	printf("  capped transfer: %.3f s\n", (w->now - t0) / 1e9);
+	T_ASSERT(w->now - t0 > 1900000000ull);
+	T_ASSERT(w->now - t0 < 2300000000ull);
+	world_free(w);
+	free(w);
+}
+
 int main(void)
 {
 	T_RUN(test_no_head_of_line_blocking);
 	T_RUN(test_ttl_drop);
 	T_RUN(test_peer_vanishes);
 	T_RUN(test_idle_keepalive);
+	T_RUN(test_max_bw);
 	T_RUN(test_connect);
 	T_RUN(test_transfer_clean);
 	T_RUN(test_transfer_loss50);
