@@ -536,6 +536,39 @@ static void test_idle_keepalive(void)
 	free(w);
 }
 
+/* Bursts: 30 data packets in a row lost every 700, and every 40th ACK-path packet. */
+static int drop_bursts(struct sim_dir *d, const uint8_t *pkt, uint32_t len, void *arg)
+{
+	if (pkt[0] & 0x80)
+		return 0;
+	return d->data_count % 700 < 30;
+}
+
+static void test_transfer_bursty(void)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	struct xfer_result r;
+	struct udt_stats st;
+
+	world_init(w, 30000000, 50000000);
+	T_ASSERT(run_until_connected(w));
+	w->ab.drop = drop_bursts;
+	w->ba.drop = sim_drop_every;
+	w->ba.drop_arg = (void *)(uintptr_t)40;
+	transfer(w, 300, 300000000000ull, 1, &r);
+	udt_conn_get_stats(w->cl.c, &st);
+	printf("  bursty: %.1f MB in %.2f s sim, retrans %llu, naks %llu\n", w->sv.recv_bytes / 1e6,
+	       r.sim_ns / 1e9, (unsigned long long)st.pkts_retrans,
+	       (unsigned long long)st.naks_recv);
+	T_ASSERT(r.ok);
+	T_EQ(w->sv.recvd, 300);
+	T_EQ(w->sv.bad, 0);
+	T_EQ(w->cl.bad, 0);
+	check_all_delivered(w, 300);
+	world_free(w);
+	free(w);
+}
+
 /* A sender capped at 1 MB/s (UDT_MAXBW) on a 100 Mbit/s link takes its time. */
 static void test_max_bw(void)
 {
@@ -572,6 +605,7 @@ int main(void)
 	T_RUN(test_peer_vanishes);
 	T_RUN(test_idle_keepalive);
 	T_RUN(test_max_bw);
+	T_RUN(test_transfer_bursty);
 	T_RUN(test_connect);
 	T_RUN(test_transfer_clean);
 	T_RUN(test_transfer_loss50);
