@@ -240,6 +240,9 @@ static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t 
 	int probe = 0;
 	size_t len;
 
+	/* never take a packet out of the queues that the buffer cannot carry */
+	if (cap < UDT_HDR_LEN + (size_t)c->payload)
+		return 0;
 	p = next_retrans(c, &seq, now_ns);
 	if (p) {
 		c->st.pkts_retrans++;
