@@ -15,8 +15,8 @@
 #include "udt.h"
 #include "window.h"
 
-#define UDT_CTLQ \
-	256 /* control packets waiting to leave (a batch of datagrams can each raise a NAK) */
+/* control packets waiting to leave: a batch of datagrams can each raise a NAK */
+#define UDT_CTLQ	       256
 #define UDT_HS_RETRY_NS	       250000000ull /* UDT4 repeats a request every 250 ms */
 #define UDT_MIN_EXP_US	       300000	    /* shortest EXP interval (UDT4: 300 ms) */
 #define UDT_MIN_NAK_US	       300000
