@@ -161,8 +161,10 @@ bl_run_lu2k() {
 	pool=$((conc + 16))
 	bl_icmp_start "$dir"
 	echo "$(date +%s.%N) $BL_LINK_T0" | awk '{ printf "%.3f\n", $1 - $2 }' >"$dir/t0"
+	# --progress also for ping: without it the client (as of 7469fbe) polls
+	# with a zero timeout after its first second and takes a whole core.
 	ip netns exec "$BL_NSA" timeout $((t + 240)) "$bin/lu2k-perf" client --nid "$BL_A2@lu2k" \
-		--peer "$BL_B@lu2k" --socket "$BL_TMP/a.sock" ping --time "${t}s" --timeout 150s \
+		--peer "$BL_B@lu2k" --socket "$BL_TMP/a.sock" ping --time "${t}s" --timeout 150s --progress \
 		--json >"$dir/ping.json" 2>"$dir/ping.err" &
 	ping=$!
 	ip netns exec "$BL_NSA" timeout $((t + 240)) "$bin/lu2k-perf" client --nid "$BL_A@lu2k" \
