@@ -67,6 +67,10 @@ static int set_opt(struct lu2k_be *be, const struct lu2k_be_option *o, char *err
 		if (!v || v > 3600000)
 			goto bad;
 		be->hello_timeout_ms = (uint32_t)v;
+	} else if (!strcmp(o->key, "peer_timeout_ms")) {
+		if (v < 100 || v > 3600000)
+			goto bad;
+		be->peer_timeout_ms = (uint32_t)v;
 	} else if (!strcmp(o->key, "connect_timeout_ms")) {
 		if (v < 100 || v > 3600000)
 			goto bad;
@@ -140,6 +144,7 @@ static int udtb_create(const struct lu2k_be_env *env, const struct lu2k_be_optio
 	snprintf(be->cc, sizeof(be->cc), "udt");
 	be->sock_rcvbuf = be->sock_sndbuf = UDTB_SOCKBUF_DEFAULT;
 	be->hello_timeout_ms = 10000;
+	be->peer_timeout_ms = 5000;
 	be->max_conns = 4096;
 	for (unsigned int i = 0; i < nopts; i++) {
 		if (set_opt(be, &opts[i], err, errlen)) {
@@ -185,7 +190,7 @@ static void conn_free(struct lu2k_defer *d)
 {
 	struct lu2k_be_conn *c = lu2k_container_of(d, struct lu2k_be_conn, defer);
 	struct udtb_sock *s = c->sock;
-	uint64_t now = lu2k_now_ns();
+	uint64_t now = udtb_conn_now(c, lu2k_now_ns());
 	uint8_t *buf = malloc(c->be->slot);
 
 	/* tell the peer (a shutdown), unless we refused it: then no ACK may leave */
@@ -263,6 +268,20 @@ static void conn_timer(struct lu2k_timer *t)
 		udtb_conn_fail(c, -ETIMEDOUT, false);
 		return;
 	}
+	/*
+	 * Messages wait and the peer has said nothing (no ACK, no NAK, no
+	 * keep-alive) for peer_timeout_ms: it is gone (a daemon restarted
+	 * behind the same port drops our packets silently). UDT's own rule
+	 * (16 EXP expiries) would wait some 40 s.
+	 */
+	if (c->out && c->ntxq && c->state == UDTB_UP &&
+	    c->be->env.loop->now >= c->last_rx_ns + udtb_peer_timeout_ns(c->be)) {
+		c->be->st.peer_timeouts++;
+		LOG_RL(LU2K_LOG_WARN, "udt: peer silent for %u ms with messages waiting, closing",
+		       c->be->peer_timeout_ms);
+		udtb_conn_fail(c, -ETIMEDOUT, true);
+		return;
+	}
 	udtb_conn_mark_dirty(c);
 }
 
@@ -316,6 +335,7 @@ struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockad
 	if (!c)
 		return NULL;
 	hs_ip(sa, ip);
+	c->t_last = now;
 	c->u = udt_conn_accept(&be->ucfg, &udtb_callbacks, c, c->dmx.local_id, hs, ip, now);
 	if (!c->u) {
 		be->st.hs_rejects++;
@@ -445,8 +465,9 @@ static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 	}
 	hs_ip((struct sockaddr *)&ss, ip);
 	rand_bytes(&isn, sizeof(isn));
+	c->t_last = lu2k_now_ns();
 	c->u = udt_conn_connect(&be->ucfg, &udtb_callbacks, c, c->dmx.local_id, isn & 0x7fffffffu,
-				ip, lu2k_now_ns());
+				ip, c->t_last);
 	c->sock = s;
 	s->owner = c;
 	memcpy(&c->addr, &ss, (size_t)len);
@@ -455,6 +476,7 @@ static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 	c->local = *local;
 	c->remote = *remote;
 	c->state = UDTB_CONNECTING;
+	c->last_rx_ns = lu2k_now_ns();
 	rc = c->u ? lu2k_io_set(be->env.loop, &s->io, EPOLLIN) : -ENOMEM;
 	if (rc) {
 		c->ctx = NULL;
@@ -614,6 +636,7 @@ static void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "connect_errors", s->connect_errors);
 	lu2k_json_u64(j, "conns_failed", s->conns_failed);
 	lu2k_json_u64(j, "hello_timeouts", s->hello_timeouts);
+	lu2k_json_u64(j, "peer_timeouts", s->peer_timeouts);
 	lu2k_json_u64(j, "malformed", s->malformed);
 	lu2k_json_u64(j, "too_many_conns", s->too_many_conns);
 	lu2k_json_u64(j, "msgs_tx", s->msgs_tx);

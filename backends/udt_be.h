@@ -29,7 +29,7 @@
 
 struct udtb_stats {
 	uint64_t listeners, conns_out, conns_in, handshakes, hs_rejects, refused, connect_errors;
-	uint64_t conns_failed, hello_timeouts, malformed, too_many_conns;
+	uint64_t conns_failed, hello_timeouts, peer_timeouts, malformed, too_many_conns;
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, msgs_held, rx_pauses, cancels, enobufs;
 	uint64_t dgrams_rx, dgrams_tx, recvmmsg_calls, sendmmsg_calls, send_blocked, send_errors;
 	uint64_t unknown_dst, wrong_addr, bad_pkts, truncated;
@@ -64,6 +64,7 @@ struct lu2k_be {
 	struct udt_dmx dmx;
 	int sock_rcvbuf, sock_sndbuf;
 	uint32_t hello_timeout_ms;
+	uint32_t peer_timeout_ms;
 	uint32_t max_conns;
 	bool in_order;
 	bool warned_rcvbuf, warned_sndbuf;
@@ -127,6 +128,8 @@ struct lu2k_be_conn {
 	bool established;	     /* out: the engine just connected */
 	bool hello_seen, hello_acked, refused, want_writable, rx_paused;
 	uint64_t hello_deadline;
+	uint64_t last_rx_ns;	     /* the peer was last heard from */
+	uint64_t t_last;	     /* latest time given to the engine */
 	struct lu2k_nid local, remote;
 	struct lu2k_list txq;	     /* udtb_tx in the engine */
 	uint32_t ntxq;
@@ -136,6 +139,20 @@ struct lu2k_be_conn {
 	uint64_t up_ns;
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, msgs_held, cancels;
 };
+
+static inline uint64_t udtb_peer_timeout_ns(const struct lu2k_be *be)
+{
+	return (uint64_t)be->peer_timeout_ms * 1000000;
+}
+
+/* Now for c's engine: its clock never goes back, even for a packet read late. */
+static inline uint64_t udtb_conn_now(struct lu2k_be_conn *c, uint64_t now)
+{
+	if (now < c->t_last)
+		now = c->t_last;
+	c->t_last = now;
+	return now;
+}
 
 /* udt.c */
 void udtb_conn_fail(struct lu2k_be_conn *c, int err, bool upcall);

@@ -367,10 +367,13 @@ static int tx_queue(struct lu2k_be_conn *c, struct udtb_tx *w)
 {
 	uint32_t msgno;
 	int rc = udt_conn_send_msg(c->u, w->data, w->len, -1, c->be->in_order, 0, w, &msgno,
-				   lu2k_now_ns());
+				   udtb_conn_now(c, lu2k_now_ns()));
 
 	if (rc)
 		return rc;
+	/* the peer's silence counts from when we first wait for it */
+	if (!c->ntxq)
+		c->last_rx_ns = lu2k_now_ns();
 	lu2k_list_add_tail(&c->txq, &w->link);
 	c->ntxq++;
 	udtb_conn_mark_dirty(c);

@@ -22,6 +22,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon/log.h"
@@ -67,6 +68,12 @@ int udtb_sock_open(struct lu2k_be *be, struct udtb_sock *s, int family, lu2k_io_
 		int one = 1;
 
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	}
+	{
+		/* arrival times for the receiver's rate and packet-pair estimates */
+		int one = 1;
+
+		setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	}
 	lu2k_io_init(&s->io, fd, fn);
 	return 0;
@@ -170,6 +177,8 @@ void udtb_conn_arm(struct lu2k_be_conn *c)
 	t = udt_conn_next_deadline(c->u);
 	if (c->state == UDTB_HELLO && c->hello_deadline < t)
 		t = c->hello_deadline;
+	if (c->out && c->ntxq && c->last_rx_ns + udtb_peer_timeout_ns(c->be) < t)
+		t = c->last_rx_ns + udtb_peer_timeout_ns(c->be);
 	if (t == UINT64_MAX)
 		lu2k_timer_cancel(loop, &c->timer);
 	else
@@ -191,6 +200,7 @@ void udtb_conn_flush(struct lu2k_be_conn *c)
 			lu2k_list_add_tail(&s->waiters, &c->dirty_link);
 		return;
 	}
+	now = udtb_conn_now(c, now);
 	if (udt_conn_next_deadline(c->u) <= now) {
 		udt_conn_handle_timers(c->u, now);
 		udtb_conn_post(c);
@@ -294,7 +304,7 @@ static void handshake(struct lu2k_be_listener *l, const uint8_t *pkt, size_t len
 	if (n) {
 		/* a repeated request: the connection answers it again */
 		c = lu2k_container_of(n, struct lu2k_be_conn, dmx);
-		udt_conn_recv_pkt(c->u, pkt, len, now);
+		udt_conn_recv_pkt(c->u, pkt, len, udtb_conn_now(c, now));
 		udtb_conn_mark_dirty(c);
 		return;
 	}
@@ -342,10 +352,45 @@ static void dispatch(struct udtb_sock *s, const uint8_t *pkt, size_t len,
 	}
 	if (c->state == UDTB_DEAD || c->state == UDTB_DRAIN)
 		return;
+	now = udtb_conn_now(c, now);
+	c->last_rx_ns = now;
 	if (udt_conn_recv_pkt(c->u, pkt, len, now) == -EBADMSG)
 		be->st.bad_pkts++;
 	udtb_conn_post(c);
 	udtb_conn_mark_dirty(c);
+}
+
+static uint64_t real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * When the kernel received a datagram, on the monotonic clock: its
+ * timestamp is on the real-time clock, so take its age from that clock.
+ * A batch read at once then still shows the packets' real spacing, which
+ * UDT's receiving-rate and packet-pair (link capacity) estimates measure.
+ */
+static uint64_t arrival(const struct msghdr *h, uint64_t now, uint64_t real)
+{
+	const struct cmsghdr *cm;
+
+	for (cm = CMSG_FIRSTHDR(h); cm; cm = CMSG_NXTHDR((struct msghdr *)h, (struct cmsghdr *)cm)) {
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+			struct timespec ts;
+			uint64_t t, age;
+
+			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+			t = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+			age = real > t ? real - t : 0;
+			/* a clock step makes nonsense: then it is now */
+			return age < now && age < 10000000000ull ? now - age : now;
+		}
+	}
+	return now;
 }
 
 static void sock_read(struct udtb_sock *s)
@@ -356,7 +401,11 @@ static void sock_read(struct udtb_sock *s)
 		struct sockaddr_storage ss[UDTB_BATCH];
 		struct mmsghdr mm[UDTB_BATCH];
 		struct iovec iov[UDTB_BATCH];
-		uint64_t now;
+		union {
+			char buf[CMSG_SPACE(sizeof(struct timespec))];
+			struct cmsghdr align;
+		} ctl[UDTB_BATCH];
+		uint64_t now, real;
 		int r;
 
 		for (int i = 0; i < UDTB_BATCH; i++) {
@@ -367,6 +416,8 @@ static void sock_read(struct udtb_sock *s)
 			mm[i].msg_hdr.msg_iovlen = 1;
 			mm[i].msg_hdr.msg_name = &ss[i];
 			mm[i].msg_hdr.msg_namelen = sizeof(ss[i]);
+			mm[i].msg_hdr.msg_control = ctl[i].buf;
+			mm[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
 		}
 		r = recvmmsg(s->io.fd, mm, UDTB_BATCH, MSG_DONTWAIT, NULL);
 		be->st.recvmmsg_calls++;
@@ -381,6 +432,7 @@ static void sock_read(struct udtb_sock *s)
 			return;
 		}
 		now = lu2k_now_ns();
+		real = real_ns();
 		be->st.dgrams_rx += (uint64_t)r;
 		for (int i = 0; i < r; i++) {
 			if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
@@ -388,7 +440,8 @@ static void sock_read(struct udtb_sock *s)
 				continue;
 			}
 			dispatch(s, be->rxbuf + (size_t)i * be->slot, mm[i].msg_len,
-				 (struct sockaddr *)&ss[i], mm[i].msg_hdr.msg_namelen, now);
+				 (struct sockaddr *)&ss[i], mm[i].msg_hdr.msg_namelen,
+				 arrival(&mm[i].msg_hdr, now, real));
 			if (s->io.fd < 0)
 				return;
 		}
