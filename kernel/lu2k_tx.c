@@ -7,7 +7,15 @@
  * of the TX pool, from lu2k_send() until the daemon completes its cookie (or
  * the channel goes away). If the daemon is late past timeout + grace, the
  * caller gets -ETIMEDOUT but the range and credits stay held (an orphan)
- * because the daemon may still be reading it.
+ * because the daemon may still be reading it. A message sent with
+ * LU2K_SEND_MAY_QUEUE that finds no ring slot or pool room waits on
+ * ni->tx_queue (credits held, no range yet) and is posted in order as
+ * completions make room.
+ *
+ *   lu2k_send --> QUEUED --(room)--> POSTED --(CPL)--> done (tx_done once)
+ *                   |                  |--(timeout + grace)--> ORPHAN --(CPL)--> freed
+ *                   +--(timeout)--> done        (tx_done -ETIMEDOUT once, at the orphaning)
+ *   detach or destroy: every QUEUED and POSTED message done with an error, orphans freed.
  */
 #define pr_fmt(fmt) "lu2k: " fmt
 
