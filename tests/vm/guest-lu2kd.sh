@@ -8,6 +8,7 @@
 #   | a0 10.9.1.1/24  ----------+------------------+---------- b0 10.9.1.2/24   |
 #   +---------------------------+ 20 ms, 0.2 % loss,+---------------------------+
 #                                 50 Mbit/s each way
+# Then kill -9 of the sending lu2kd mid-transfer, and a new one attaching.
 # lu2kd asks for "any free interface", so each interface is created just before
 # its daemon starts. lu2k_selftest then sends verified messages both ways at once
 # through the kernel, the daemons and their back-ends (tcp, then udt if lu2kd has it).
@@ -29,6 +30,7 @@ lu2kd_start() {
 	timeout 200 $IP netns exec "$1" /lu2k/lu2kd -f -l info -b "$3" --device /dev/lu2k \
 		--channel-socket "/tmp/$1.sock" --ctl-socket "/tmp/$1.ctl" > "/tmp/lu2kd-$1.log" 2>&1 &
 	pid=$!
+	LAST_PID=$pid
 	LU2KD_PIDS="$LU2KD_PIDS $pid"
 	i=0
 	while ! ctl_may_fail wait_attached "$2" 1; do
@@ -91,6 +93,42 @@ lu2kd_run() { # lu2kd_run BACKEND
 	ctl del $B
 }
 
+# kill -9 of the sending lu2kd in the middle of a transfer: each of its messages
+# completes once (ok or error), none is corrupted, and a new lu2kd takes over.
+lu2kd_kill() {
+	ctl add $A
+	lu2kd_start lu2ka $A tcp
+	pid_a=$LAST_PID
+	ctl add $B
+	lu2kd_start lu2kb $B tcp
+	ctl reset
+	timeout 150 sh -c "echo 'send $A $B 2000 0 262144 16' > $D/ctl" 2>/dev/null &
+	S=$!
+	i=0
+	while [ "$(st tx_ok)" -lt 10 ]; do
+		i=$((i + 1)); [ $i -gt 300 ] && die "no progress before the kill"; sleep 0.1
+	done
+	kill -9 $pid_a
+	wait $S && die "send reported success with its daemon killed"
+	wait $pid_a 2>/dev/null
+	sent=$(st tx_sent); ok=$(st tx_ok); err=$(st tx_err)
+	[ $((ok + err)) = "$sent" ] || die "sent $sent but ok $ok + err $err"
+	[ "$err" -gt 0 ] || die "no message failed"
+	expect tx_dup 0; expect rx_bad 0; expect inflight 0 $A
+	say "lu2kd: kill -9 of the sender's lu2kd: $sent sent, $ok ok, $err failed, none twice"
+	lu2kd_start lu2ka $A tcp
+	ctl reset
+	ctl send $A $B 10 0 262144 4
+	ctl wait_rx 10 30
+	expect tx_ok 10; expect rx_ok 10; expect rx_bad 0
+	say "lu2kd: a new lu2kd attached and carries verified messages"
+	for p in $LU2KD_PIDS; do kill "$p" 2>/dev/null; done
+	for p in $LU2KD_PIDS; do wait "$p" 2>/dev/null; done
+	LU2KD_PIDS=
+	ctl del $A
+	ctl del $B
+}
+
 trap lu2kd_cleanup EXIT
 # Messages queue behind each other on a slow emulated link under TCG: give them
 # more than the 20 s the other tests use (read when a daemon attaches).
@@ -99,6 +137,7 @@ lu2kd_net
 for b in ${LU2K_VM_BACKENDS:-tcp udt}; do
 	lu2kd_run "$b"
 done
+lu2kd_kill
 lu2kd_cleanup
 trap - EXIT
 echo 20000 > /sys/module/lu2klnd/parameters/timeout_ms
