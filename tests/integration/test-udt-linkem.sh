@@ -1,0 +1,86 @@
+#!/bin/bash
+# lu2kd with the udt back-end over an emulated long lossy link, tcp beside it:
+#
+#   ns A: [lu2k-perf client] -- lu2kd A (10.77.0.1) --+
+#                                                      | lu2k-linkem: RTT, loss, rate
+#   ns B: [lu2k-perf server] -- lu2kd B (10.77.0.2) --+
+#
+# Verified bulk traffic (1 MiB messages) A -> B with udt must reach a
+# reasonable share of the link (> LU2K_MIN_SHARE, default 30 %); the same
+# with tcp is printed for comparison only. The link defaults to 20 Mbit/s,
+# 100 ms RTT, 0.1 % loss each way (UDT4's native congestion control slows
+# down for every loss event, so at 1 % random loss it keeps only a small
+# share: see doc/udt-backend.md); LU2K_LINK_RATE, LU2K_LINK_DELAY (one way),
+# LU2K_LINK_LOSS, LU2K_LINK_TIME (per back-end) and LU2K_CONC change it (the
+# figures in doc/udt-backend.md come from this script).
+. "$(dirname "$0")/../lib/common.sh"
+. "$T_TOP/tests/linkem/lib.sh"
+lk_require
+for b in lu2kd lu2k-perf; do
+	[ -x "$T_BIN/$b" ] || t_skip "$T_BIN/$b not built"
+done
+
+RATE=${LU2K_LINK_RATE:-20mbit}
+DELAY=${LU2K_LINK_DELAY:-50ms}
+LOSS=${LU2K_LINK_LOSS:-0.1%}
+TIME=${LU2K_LINK_TIME:-12s}
+CONC=${LU2K_CONC:-16}
+MIN_SHARE=${LU2K_MIN_SHARE:-0.30}
+BACKENDS=${LU2K_BACKENDS:-udt tcp}
+
+# the queue holds one RTT at the link rate at most (a shallow router queue)
+lk_start --delay "$DELAY" --loss "$LOSS" --rate "$RATE" --queue 2MB --die-with-parent --quiet
+ip netns exec "$LK_A" ping -c 1 -W 5 10.77.0.2 >/dev/null || t_fail "the link does not carry ping"
+
+rate_bps=$(awk -v r="$RATE" 'BEGIN {
+	n = r + 0; u = tolower(r); sub(/^[0-9.]+/, "", u)
+	m = u == "gbit" ? 1e9 : u == "mbit" ? 1e6 : u == "kbit" ? 1e3 : 1; print n * m }')
+
+run() { # BACKEND : prints "BACKEND Mbit/s share"
+	local be=$1 port=$((20000 + RANDOM % 20000)) out=$T_DIR/$1.json share mbit
+	for n in A B; do
+		local ns=LK_$n
+		t_bg "d_${be}_$n" ip netns exec "${!ns}" "$T_BIN/lu2kd" -f -l warn -b "$be" -p "$port" \
+			--channel-socket "$T_DIR/$be-$n.sock" --ctl-socket "$T_DIR/$be-$n.ctl"
+		t_wait_for 10 test -S "$T_DIR/$be-$n.sock" || t_fail "lu2kd $be $n did not start"
+	done
+	t_bg "srv_$be" ip netns exec "$LK_B" "$T_BIN/lu2k-perf" server --nid 10.77.0.2@lu2k \
+		--socket "$T_DIR/$be-B.sock" -q
+	sleep 0.5
+	if ! timeout 90 ip netns exec "$LK_A" "$T_BIN/lu2k-perf" client --socket "$T_DIR/$be-A.sock" \
+		--nid 10.77.0.1@lu2k --peer 10.77.0.2@lu2k --json bulk --size 1M \
+		--concurrency "$CONC" --time "$TIME" >"$out" 2>"$T_DIR/$be.err"; then
+		cat "$out" "$T_DIR/$be.err"
+		[ "$be" = udt ] && t_fail "udt: lu2k-perf failed"
+	fi
+	grep -q '"corrupt":0' "$out" || t_fail "$be: corrupt payloads: $(cat "$out")"
+	if [ "$be" = udt ]; then
+		grep -q '"pass":true' "$out" || t_fail "udt: not a pass: $(cat "$out")"
+		grep -q '"errors":0,' "$out" || t_fail "udt: errors: $(cat "$out")"
+		ip netns exec "$LK_A" "$T_BIN/lu2kctl" --socket "$T_DIR/$be-A.ctl" conns \
+			>"$T_DIR/udt-conns.yaml" 2>&1
+	fi
+	mbit=$(grep -o '"gbit_per_s":[0-9.]*' "$out" | head -1 | cut -d: -f2)
+	mbit=$(awk -v g="${mbit:-0}" 'BEGIN { printf "%.2f", g * 1000 }')
+	share=$(awk -v m="$mbit" -v r="$rate_bps" 'BEGIN { printf "%.2f", m * 1e6 / r }')
+	t_log "$be: ${mbit} Mbit/s of $RATE, RTT $DELAY x2, loss $LOSS: share $share"
+	eval "share_$be=$share"
+	local p
+	for p in "srv_$be" "d_${be}_A" "d_${be}_B"; do
+		local pv="${p}_pid"
+		kill "${!pv}" 2>/dev/null
+		wait "${!pv}" 2>/dev/null
+	done
+}
+
+for be in $BACKENDS; do
+	run "$be"
+done
+lk_stats
+t_log "link counters: $(tr '\n' ' ' <"$T_DIR/lk.stats")"
+if [[ " $BACKENDS " == *" udt "* ]]; then
+	grep -E 'rtt_us|send_rate_kbps|pkts_retrans|naks_recv' "$T_DIR/udt-conns.yaml" | head -8
+	awk -v s="$share_udt" -v m="$MIN_SHARE" 'BEGIN { exit !(s > m) }' ||
+		t_fail "udt reached only $share_udt of the link (want > $MIN_SHARE)"
+fi
+echo "PASS"
