@@ -170,12 +170,27 @@ t_kill() {
 	expect tx_dup 0; expect rx_bad 0; expect inflight 0 $NI
 	[ "$sent" -lt 3000 ] || die "the kill came too late to test anything"
 	say "kill (b): $sent sent, $ok ok, $err failed, none twice"
+	# (b2) messages held by the client outlive their daemon: the region stays
+	# until the last one is given back.
+	start_loop $NI
+	ctl reset
+	ctl hold 1000
+	ctl send $NI $NI 10 0 65536 4
+	ctl wait_rx 10 20
+	kill -9 "$LOOP"
+	wait "$LOOP" 2>/dev/null
+	expect held 10; expect rx_held 10 $NI; expect attached 0 $NI
+	grep -q '\[lu2klnd\]' /proc/vmallocinfo || die "region freed under held messages"
+	ctl release
+	expect rx_held 0 $NI
+	grep '\[lu2klnd\]' /proc/vmallocinfo && die "region left after the last message"
+	say "kill (b2): 10 messages held across the daemon's death, region freed after"
 	# (c) a new daemon attaches and works.
 	start_loop $NI
 	ctl reset
 	ctl send $NI $NI 20 0 262144 8
 	ctl wait_rx 20 30
-	expect tx_ok 20; expect rx_ok 20; expect attaches 3 $NI
+	expect tx_ok 20; expect rx_ok 20; expect attaches 4 $NI
 	# (d) unload with the daemon attached: it sees POLLHUP and goes.
 	rmmod lu2k_selftest || die "rmmod lu2k_selftest with a daemon attached"
 	i=0
