@@ -29,14 +29,14 @@
 static const char *dev = "/dev/lu2k";
 static int failures;
 
-#define CHECK(cond, ...)                                                          \
-	do {                                                                      \
-		if (!(cond)) {                                                    \
+#define CHECK(cond, ...)                                                                \
+	do {                                                                            \
+		if (!(cond)) {                                                          \
 			fprintf(stderr, "chan-evil: FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                             \
-			fputc('\n', stderr);                                      \
-			failures++;                                               \
-		}                                                                 \
+			fprintf(stderr, __VA_ARGS__);                                   \
+			fputc('\n', stderr);                                            \
+			failures++;                                                     \
+		}                                                                       \
 	} while (0)
 
 static int setup_errno(const struct lu2k_setup *in)
@@ -135,15 +135,15 @@ static int scripted(struct chan *c, uint32_t msgs)
 
 	/* Completions: 5 bad, one good, one error. */
 	memset(cpl, 0, sizeof(cpl));
-	cpl[0].cookie = 0xdeadbeef;			/* never issued */
+	cpl[0].cookie = 0xdeadbeef; /* never issued */
 	cpl[1].cookie = tx[3].cookie;
 	cpl[1].reserved = 1;
 	cpl[2].cookie = tx[3].cookie;
-	cpl[2].status = 5;				/* positive status */
+	cpl[2].status = 5; /* positive status */
 	cpl[3].cookie = tx[3].cookie;
-	cpl[3].status = -5000;				/* not an errno */
-	cpl[4].cookie = tx[0].cookie;			/* good */
-	cpl[5].cookie = tx[0].cookie;			/* twice */
+	cpl[3].status = -5000;	      /* not an errno */
+	cpl[4].cookie = tx[0].cookie; /* good */
+	cpl[5].cookie = tx[0].cookie; /* twice */
 	cpl[6].cookie = tx[1].cookie;
 	cpl[6].status = -ECONNREFUSED;
 	push_n(&c->cpl, cpl, 7, sizeof(cpl[0]));
@@ -159,21 +159,21 @@ static int scripted(struct chan *c, uint32_t msgs)
 	}
 	memcpy(c->mem + c->s.rx_pool_off, c->mem + tx[2].buf_off,
 	       tx[2].hdr_len + tx[2].payload_len);
-	rx[1].buf_off = c->s.tx_pool_off;		/* not in the RX pool */
-	rx[2].alloc_len = 16;				/* shorter than the message */
-	rx[3].buf_off = UINT64_MAX - 10;		/* wraps */
-	rx[4].src.type = 0;				/* not a lu2k NID */
+	rx[1].buf_off = c->s.tx_pool_off; /* not in the RX pool */
+	rx[2].alloc_len = 16;		  /* shorter than the message */
+	rx[3].buf_off = UINT64_MAX - 10;  /* wraps */
+	rx[4].src.type = 0;		  /* not a lu2k NID */
 	rx[5].hdr_len = LU2K_HDR_MAX + 1;
 	/* rx[6] overlaps rx[0], which the kernel still holds */
 	push_n(&c->rx, rx, 7, sizeof(rx[0]));
 
 	memset(evt, 0, sizeof(evt));
 	evt[0].type = 99;
-	evt[1].type = LU2K_EVT_PEER_DOWN;		/* NID type 0 */
+	evt[1].type = LU2K_EVT_PEER_DOWN; /* NID type 0 */
 	evt[2].type = LU2K_EVT_PEER_UP;
 	evt[2].nid = c->s.nid;
 	evt[2].reserved[1] = 7;
-	evt[3].type = LU2K_EVT_PEER_UP;			/* good */
+	evt[3].type = LU2K_EVT_PEER_UP; /* good */
 	evt[3].nid = c->s.nid;
 	push_n(&c->evt, evt, 4, sizeof(evt[0]));
 	CHECK(!chan_kick(c), "KICK: %s", strerror(errno));
@@ -309,7 +309,8 @@ static int flood(struct chan *c, uint32_t m, uint32_t expect_free)
 	for (t = 0; t < 600 && freed < expect_free; t++) {
 		while (lu2k_ring_pop(&c->free, &f)) {
 			CHECK(!lu2k_free_desc_check(&c->s, &f) && f.alloc_len == 1 &&
-			      f.buf_off - c->s.rx_pool_off < m, "bad FREE descriptor");
+				      f.buf_off - c->s.rx_pool_off < m,
+			      "bad FREE descriptor");
 			freed++;
 		}
 		if (freed < expect_free)
@@ -348,7 +349,7 @@ int main(int argc, char **argv)
 	}
 	if (!have_nid) {
 		fprintf(stderr, "usage: chan-evil --nid NID [--dev PATH] [--msgs N | --fuzz ROUNDS "
-			"[--seed S] | --flood M --expect-free K]\n");
+				"[--seed S] | --flood M --expect-free K]\n");
 		return 2;
 	}
 	if (!rounds && !flood_n)

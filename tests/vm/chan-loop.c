@@ -24,8 +24,8 @@
 #define UNIT 4096u
 
 static uint64_t delay_ns;
-static uint64_t *seen_at;	/* per TX ring slot: when the entry was first seen */
-static uint32_t seen_upto;	/* TX index up to which entries are stamped */
+static uint64_t *seen_at;  /* per TX ring slot: when the entry was first seen */
+static uint32_t seen_upto; /* TX index up to which entries are stamped */
 
 static uint64_t now_ns(void)
 {
@@ -35,7 +35,7 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static unsigned char *rx_used;	/* one byte per UNIT of the RX pool: 1 = handed to the kernel */
+static unsigned char *rx_used; /* one byte per UNIT of the RX pool: 1 = handed to the kernel */
 static uint32_t rx_units;
 
 /* First fit over the RX pool; returns the unit or -1. */
@@ -95,8 +95,10 @@ static int take_tx(struct chan *c, bool stall, int *wait_ms)
 			for (; seen_upto != c->tx.head + avail; seen_upto++)
 				seen_at[seen_upto & c->tx.mask] = now;
 			if (now < seen_at[c->tx.head & c->tx.mask] + delay_ns) {
-				*wait_ms = (int)((seen_at[c->tx.head & c->tx.mask] + delay_ns - now) /
-						 1000000) + 1;
+				*wait_ms =
+					(int)((seen_at[c->tx.head & c->tx.mask] + delay_ns - now) /
+					      1000000) +
+					1;
 				break;
 			}
 		}
@@ -112,7 +114,7 @@ static int take_tx(struct chan *c, bool stall, int *wait_ms)
 				break;
 			u = rx_alloc(units);
 			if (u < 0)
-				break;	/* wait for FREE */
+				break; /* wait for FREE */
 		}
 		lu2k_ring_cons_release(&c->tx, 1);
 		n++;
@@ -159,8 +161,8 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--delay-ms") && i + 1 < argc) {
 			delay_ns = strtoull(argv[++i], NULL, 0) * 1000000u;
 		} else {
-			fprintf(stderr,
-				"usage: chan-loop [--dev PATH] [--nid NID] [--stall | --delay-ms N]\n");
+			fprintf(stderr, "usage: chan-loop [--dev PATH] [--nid NID] [--stall | "
+					"--delay-ms N]\n");
 			return 2;
 		}
 	}
@@ -189,7 +191,8 @@ int main(int argc, char **argv)
 		}
 		if (work) {
 			/* Kick when the kernel sleeps on CPL or RX ([F] in ring.h). */
-			if ((lu2k_ring_prod_needs_kick(&c.cpl) || lu2k_ring_prod_needs_kick(&c.rx)) &&
+			if ((lu2k_ring_prod_needs_kick(&c.cpl) ||
+			     lu2k_ring_prod_needs_kick(&c.rx)) &&
 			    chan_kick(&c)) {
 				printf("chan-loop: kick failed: channel dropped\n");
 				return 0;

@@ -56,15 +56,20 @@ static inline int chan_attach(struct chan *c, const char *dev, const struct lu2k
 		rc = -EPROTO;
 		goto fail;
 	}
-	rc = lu2k_ring_bind(&c->tx, c->mem, c->s.region_size, &c->s.tx, sizeof(struct lu2k_tx_desc));
-	rc = rc ?: lu2k_ring_bind(&c->cpl, c->mem, c->s.region_size, &c->s.cpl,
-				  sizeof(struct lu2k_cpl_desc));
-	rc = rc ?: lu2k_ring_bind(&c->rx, c->mem, c->s.region_size, &c->s.rx,
-				  sizeof(struct lu2k_rx_desc));
-	rc = rc ?: lu2k_ring_bind(&c->free, c->mem, c->s.region_size, &c->s.free,
-				  sizeof(struct lu2k_free_desc));
-	rc = rc ?: lu2k_ring_bind(&c->evt, c->mem, c->s.region_size, &c->s.evt,
-				  sizeof(struct lu2k_evt_desc));
+	rc = lu2k_ring_bind(&c->tx, c->mem, c->s.region_size, &c->s.tx,
+			    sizeof(struct lu2k_tx_desc));
+	rc = rc
+		     ?: lu2k_ring_bind(&c->cpl, c->mem, c->s.region_size, &c->s.cpl,
+				       sizeof(struct lu2k_cpl_desc));
+	rc = rc
+		     ?: lu2k_ring_bind(&c->rx, c->mem, c->s.region_size, &c->s.rx,
+				       sizeof(struct lu2k_rx_desc));
+	rc = rc
+		     ?: lu2k_ring_bind(&c->free, c->mem, c->s.region_size, &c->s.free,
+				       sizeof(struct lu2k_free_desc));
+	rc = rc
+		     ?: lu2k_ring_bind(&c->evt, c->mem, c->s.region_size, &c->s.evt,
+				       sizeof(struct lu2k_evt_desc));
 	if (rc)
 		goto fail;
 	return 0;
