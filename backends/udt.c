@@ -163,9 +163,10 @@ static int udtb_create(const struct lu2k_be_env *env, const struct lu2k_be_optio
 		return -ENOMEM;
 	}
 	lu2k_idle_add(env->loop, &be->idle, udtb_idle);
-	LOG_INFO("udt: cc %s, mss %d, window %u packets, send buffer %zu MiB, UDP buffers %d/%d KiB",
-		 be->cc, be->ucfg.mss, be->ucfg.flight_max, be->ucfg.snd_buf_bytes >> 20,
-		 be->sock_rcvbuf >> 10, be->sock_sndbuf >> 10);
+	LOG_INFO(
+		"udt: cc %s, mss %d, window %u packets, send buffer %zu MiB, UDP buffers %d/%d KiB",
+		be->cc, be->ucfg.mss, be->ucfg.flight_max, be->ucfg.snd_buf_bytes >> 20,
+		be->sock_rcvbuf >> 10, be->sock_sndbuf >> 10);
 	*out = be;
 	return 0;
 }
@@ -586,9 +587,9 @@ static void udtb_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 	lu2k_json_i64(j, "rcv_rate_pps", st.rcv_rate_pps);
 	/* the pacing rate the CC allows, in kbit/s of full packets */
 	lu2k_json_u64(j, "send_rate_kbps",
-		      st.pkt_snd_period_us > 0
-			      ? (uint64_t)((double)c->be->ucfg.mss * 8 * 1000 / st.pkt_snd_period_us)
-			      : 0);
+		      st.pkt_snd_period_us > 0 ? (uint64_t)((double)c->be->ucfg.mss * 8 * 1000 /
+							    st.pkt_snd_period_us)
+					       : 0);
 	lu2k_json_u64(j, "pkt_snd_period_ns", (uint64_t)(st.pkt_snd_period_us * 1000));
 	lu2k_json_u64(j, "cwnd", (uint64_t)st.cwnd);
 	lu2k_json_i64(j, "flow_window", st.flow_window);

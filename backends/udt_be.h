@@ -38,18 +38,18 @@ struct udtb_stats {
 struct udtb_sock {
 	struct lu2k_io io;
 	struct lu2k_be *be;
-	struct lu2k_be_listener *l;   /* a listener's socket, else NULL */
-	struct lu2k_be_conn *owner;   /* an outgoing connection's socket, else NULL */
-	bool connected;		      /* connect()ed: no address per datagram */
+	struct lu2k_be_listener *l; /* a listener's socket, else NULL */
+	struct lu2k_be_conn *owner; /* an outgoing connection's socket, else NULL */
+	bool connected;		    /* connect()ed: no address per datagram */
 	/* datagrams waiting to be written: [txoff, ntx) */
 	uint8_t *txbuf;
 	uint32_t txlen[UDTB_BATCH];
 	struct sockaddr_storage txaddr[UDTB_BATCH];
 	socklen_t txalen[UDTB_BATCH];
 	unsigned int ntx, txoff;
-	bool blocked;		      /* the kernel said EAGAIN; waiting for EPOLLOUT */
-	struct lu2k_list waiters;     /* conns with packets to write once unblocked */
-	int err;		      /* a connected socket's ICMP error (refused...) */
+	bool blocked;		  /* the kernel said EAGAIN; waiting for EPOLLOUT */
+	struct lu2k_list waiters; /* conns with packets to write once unblocked */
+	int err;		  /* a connected socket's ICMP error (refused...) */
 };
 
 struct lu2k_be {
@@ -69,8 +69,8 @@ struct lu2k_be {
 	bool in_order;
 	bool warned_rcvbuf, warned_sndbuf;
 	uint32_t nconns;
-	size_t slot;		      /* bytes per datagram buffer */
-	uint8_t *rxbuf;		      /* UDTB_BATCH slots, shared by all sockets */
+	size_t slot;	/* bytes per datagram buffer */
+	uint8_t *rxbuf; /* UDTB_BATCH slots, shared by all sockets */
 	uint8_t key[16];
 	struct udtb_stats st;
 };
@@ -81,8 +81,8 @@ struct lu2k_be_listener {
 	struct lu2k_nid nid;
 	uint16_t port;
 	struct udt_listener hs;
-	uint32_t refs;		      /* 1 while listening + 1 per connection on it */
-	bool gone;		      /* unlisten() was called */
+	uint32_t refs; /* 1 while listening + 1 per connection on it */
+	bool gone;     /* unlisten() was called */
 };
 
 enum udtb_state {
@@ -113,7 +113,7 @@ struct udtb_held {
 struct lu2k_be_conn {
 	struct lu2k_be *be;
 	struct udt_conn *u;
-	struct udtb_sock *sock;	   /* where its datagrams go */
+	struct udtb_sock *sock; /* where its datagrams go */
 	struct udt_dmx_node dmx;
 	struct sockaddr_storage addr; /* the other end */
 	socklen_t addrlen;
@@ -124,16 +124,16 @@ struct lu2k_be_conn {
 	void *ctx;
 	bool out;
 	enum udtb_state state;
-	int fail_err;		     /* set inside engine callbacks, acted on after */
-	bool established;	     /* out: the engine just connected */
+	int fail_err;	  /* set inside engine callbacks, acted on after */
+	bool established; /* out: the engine just connected */
 	bool hello_seen, hello_acked, refused, want_writable, rx_paused;
 	uint64_t hello_deadline;
-	uint64_t last_rx_ns;	     /* the peer was last heard from */
-	uint64_t t_last;	     /* latest time given to the engine */
+	uint64_t last_rx_ns; /* the peer was last heard from */
+	uint64_t t_last;     /* latest time given to the engine */
 	struct lu2k_nid local, remote;
-	struct lu2k_list txq;	     /* udtb_tx in the engine */
+	struct lu2k_list txq; /* udtb_tx in the engine */
 	uint32_t ntxq;
-	struct lu2k_list held;	     /* udtb_held, oldest first */
+	struct lu2k_list held; /* udtb_held, oldest first */
 	uint32_t nheld, hold_pkts;
 	uint64_t held_bytes;
 	uint64_t up_ns;

@@ -211,7 +211,8 @@ static void rx_hello(struct lu2k_be_conn *c, const struct lu2k_udtw_hello *h)
 	if (!ctx) {
 		be->st.refused++;
 		LOG_RL(LU2K_LOG_WARN, "udt: refusing %s -> %s: %s",
-		       lu2k_nid_format(&h->src, a, sizeof(a)), lu2k_nid_format(&h->dst, b, sizeof(b)),
+		       lu2k_nid_format(&h->src, a, sizeof(a)),
+		       lu2k_nid_format(&h->dst, b, sizeof(b)),
 		       strerror(status ? -status : ECONNREFUSED));
 		c->refused = true;
 		c->fail_err = status ? status : -ECONNREFUSED;
@@ -401,7 +402,8 @@ int udtb_send_hello(struct lu2k_be_conn *c)
 
 int udtb_send(struct lu2k_be_conn *c, struct lu2k_be_msg *m)
 {
-	struct lu2k_udtw_msg f = { .hdr_len = m->hdr_len, .payload_len = m->payload_len,
+	struct lu2k_udtw_msg f = { .hdr_len = m->hdr_len,
+				   .payload_len = m->payload_len,
 				   .target = m->target };
 	size_t len = LU2K_UDTW_MSG_HLEN + (size_t)m->hdr_len + m->payload_len;
 	struct udtb_tx *w;

@@ -39,8 +39,8 @@ static void set_buf(struct lu2k_be *be, int fd, bool rcv, int n)
 	if (setsockopt(fd, SOL_SOCKET, rcv ? SO_RCVBUFFORCE : SO_SNDBUFFORCE, &n, sizeof(n)))
 		setsockopt(fd, SOL_SOCKET, rcv ? SO_RCVBUF : SO_SNDBUF, &n, sizeof(n));
 	/* the kernel reports twice what it grants (bookkeeping overhead) */
-	if (getsockopt(fd, SOL_SOCKET, rcv ? SO_RCVBUF : SO_SNDBUF, &got, &l) == 0 &&
-	    got / 2 < n && !*warned) {
+	if (getsockopt(fd, SOL_SOCKET, rcv ? SO_RCVBUF : SO_SNDBUF, &got, &l) == 0 && got / 2 < n &&
+	    !*warned) {
 		*warned = true;
 		LOG_WARN("udt: UDP %s buffer capped at %d bytes (asked %d): raise "
 			 "net.core.%s_max or run as root, or long fast links will lose "
@@ -246,7 +246,8 @@ bool udtb_idle(struct lu2k_idle *h)
 	struct lu2k_list *pos;
 
 	while (!lu2k_list_empty(&be->dirty)) {
-		struct lu2k_be_conn *c = lu2k_list_first(&be->dirty, struct lu2k_be_conn, dirty_link);
+		struct lu2k_be_conn *c =
+			lu2k_list_first(&be->dirty, struct lu2k_be_conn, dirty_link);
 
 		lu2k_list_del(&c->dirty_link);
 		udtb_conn_flush(c);
@@ -266,7 +267,8 @@ static void unblocked(struct udtb_sock *s)
 	if (sock_tx(s) < 0)
 		return;
 	while (!lu2k_list_empty(&s->waiters)) {
-		struct lu2k_be_conn *c = lu2k_list_first(&s->waiters, struct lu2k_be_conn, dirty_link);
+		struct lu2k_be_conn *c =
+			lu2k_list_first(&s->waiters, struct lu2k_be_conn, dirty_link);
 
 		lu2k_list_del(&c->dirty_link);
 		udtb_conn_flush(c);
@@ -316,8 +318,8 @@ static void handshake(struct lu2k_be_listener *l, const uint8_t *pkt, size_t len
 }
 
 /* One datagram from a socket. */
-static void dispatch(struct udtb_sock *s, const uint8_t *pkt, size_t len,
-		     const struct sockaddr *sa, socklen_t salen, uint64_t now)
+static void dispatch(struct udtb_sock *s, const uint8_t *pkt, size_t len, const struct sockaddr *sa,
+		     socklen_t salen, uint64_t now)
 {
 	struct lu2k_be *be = s->be;
 	struct lu2k_be_conn *c;
@@ -345,7 +347,8 @@ static void dispatch(struct udtb_sock *s, const uint8_t *pkt, size_t len,
 			return;
 		}
 		c = lu2k_container_of(n, struct lu2k_be_conn, dmx);
-		if (c->sock != s || udt_dmx_addr_from(sa, &a) || !udt_dmx_addr_eq(&a, &c->dmx.addr)) {
+		if (c->sock != s || udt_dmx_addr_from(sa, &a) ||
+		    !udt_dmx_addr_eq(&a, &c->dmx.addr)) {
 			be->st.wrong_addr++;
 			return;
 		}
@@ -378,7 +381,8 @@ static uint64_t arrival(const struct msghdr *h, uint64_t now, uint64_t real)
 {
 	const struct cmsghdr *cm;
 
-	for (cm = CMSG_FIRSTHDR(h); cm; cm = CMSG_NXTHDR((struct msghdr *)h, (struct cmsghdr *)cm)) {
+	for (cm = CMSG_FIRSTHDR(h); cm;
+	     cm = CMSG_NXTHDR((struct msghdr *)h, (struct cmsghdr *)cm)) {
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
 			struct timespec ts;
 			uint64_t t, age;
@@ -426,8 +430,9 @@ static void sock_read(struct udtb_sock *s)
 				continue;
 			if (errno != EAGAIN && s->owner && s->connected) {
 				/* ICMP: nobody listens there (or no route) */
-				udtb_conn_fail(s->owner, errno == ECONNREFUSED ? -ECONNREFUSED
-									   : -errno, true);
+				udtb_conn_fail(s->owner,
+					       errno == ECONNREFUSED ? -ECONNREFUSED : -errno,
+					       true);
 			}
 			return;
 		}

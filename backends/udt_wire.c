@@ -84,8 +84,8 @@ int lu2k_udtw_hello_decode(const uint8_t *p, size_t total, struct lu2k_udtw_hell
 	size_t n;
 
 	memset(h, 0, sizeof(*h));
-	if (total != LU2K_UDTW_HELLO_LEN || get32(p) != LU2K_UDTW_MAGIC || p[6] != LU2K_UDTW_HELLO ||
-	    p[7] != 0)
+	if (total != LU2K_UDTW_HELLO_LEN || get32(p) != LU2K_UDTW_MAGIC ||
+	    p[6] != LU2K_UDTW_HELLO || p[7] != 0)
 		return -EPROTO;
 	h->version = get16(p + 4);
 	if (h->version != LU2K_UDTW_VERSION)

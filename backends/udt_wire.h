@@ -19,12 +19,12 @@
 
 #include "uapi/lu2k.h"
 
-#define LU2K_UDTW_MAGIC	       0x5532554cU /* bytes "LU2U" on the wire */
-#define LU2K_UDTW_VERSION      1
-#define LU2K_UDTW_HELLO_LEN    56
-#define LU2K_UDTW_MSG_HLEN     32
-#define LU2K_UDTW_BACKEND_LEN  8
-#define LU2K_UDTW_PEEK	       56 /* bytes a receiver needs to tell and decode a frame */
+#define LU2K_UDTW_MAGIC	      0x5532554cU /* bytes "LU2U" on the wire */
+#define LU2K_UDTW_VERSION     1
+#define LU2K_UDTW_HELLO_LEN   56
+#define LU2K_UDTW_MSG_HLEN    32
+#define LU2K_UDTW_BACKEND_LEN 8
+#define LU2K_UDTW_PEEK	      56 /* bytes a receiver needs to tell and decode a frame */
 
 enum lu2k_udtw_type {
 	LU2K_UDTW_HELLO = 1,

@@ -57,7 +57,8 @@ static void on_recv(void *ud, uint32_t msgno, const struct iovec *iov, int n, si
 		if (a->check)
 			for (size_t j = 0; j < iov[i].iov_len && !a->failed; j++)
 				if (p[j] != pattern(a->check_off + j)) {
-					fprintf(stderr, "lu2k-udt: byte %llu differs from the pattern\n",
+					fprintf(stderr,
+						"lu2k-udt: byte %llu differs from the pattern\n",
 						(unsigned long long)(a->check_off + j));
 					a->failed = true;
 				}
@@ -136,7 +137,8 @@ static void report(struct app *a, bool final)
 		dt = (now - a->start_ns) / 1e9;
 		rate = dt > 0 ? b * 8 / dt / 1e6 : 0;
 		printf("lu2k-udt: %llu bytes in %.2f s: %.2f Mbit/s; packets sent %llu, "
-		       "retransmitted %llu, received %llu; loss reported %llu/%llu; NAKs %llu/%llu; "
+		       "retransmitted %llu, received %llu; loss reported %llu/%llu; NAKs "
+		       "%llu/%llu; "
 		       "RTT %.1f ms; %s\n",
 		       (unsigned long long)b, dt, rate, (unsigned long long)st.pkts_sent,
 		       (unsigned long long)st.pkts_retrans, (unsigned long long)st.pkts_recv,
@@ -298,22 +300,21 @@ static int do_recv(struct app *a, const char *addr, const char *port, const char
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: lu2k-udt [OPTION]... send FILE HOST PORT\n"
-		"       lu2k-udt [OPTION]... recv PORT OUTFILE     (OUTFILE - : stdout)\n"
-		"       lu2k-udt [OPTION]... perf HOST PORT        (--mb MB of a pattern)\n"
-		"Moves bytes over lu2k's UDT engine (UDT4 on the wire, STREAM sockets, so\n"
-		"libudt programs are peers). recv accepts one sender and ends when it closes.\n"
-		"  --cc NAME       congestion control [udt]\n"
-		"  --mss N         bytes of an IP packet [1500]\n"
-		"  --window N      flow window and buffers, packets [25600]\n"
-		"  --mb N          perf: megabytes (10^6) to send [100]\n"
-		"  --check         recv: verify the bytes are perf's pattern\n"
-		"  --bind ADDR     recv: listen on ADDR only\n"
-		"  --timeout S     give up after S seconds [600]\n"
-		"  -q, --quiet     no progress lines (the summary is still printed)\n"
-		"  -h, --help      this text\n"
-		"Congestion controls:");
+	fprintf(f, "usage: lu2k-udt [OPTION]... send FILE HOST PORT\n"
+		   "       lu2k-udt [OPTION]... recv PORT OUTFILE     (OUTFILE - : stdout)\n"
+		   "       lu2k-udt [OPTION]... perf HOST PORT        (--mb MB of a pattern)\n"
+		   "Moves bytes over lu2k's UDT engine (UDT4 on the wire, STREAM sockets, so\n"
+		   "libudt programs are peers). recv accepts one sender and ends when it closes.\n"
+		   "  --cc NAME       congestion control [udt]\n"
+		   "  --mss N         bytes of an IP packet [1500]\n"
+		   "  --window N      flow window and buffers, packets [25600]\n"
+		   "  --mb N          perf: megabytes (10^6) to send [100]\n"
+		   "  --check         recv: verify the bytes are perf's pattern\n"
+		   "  --bind ADDR     recv: listen on ADDR only\n"
+		   "  --timeout S     give up after S seconds [600]\n"
+		   "  -q, --quiet     no progress lines (the summary is still printed)\n"
+		   "  -h, --help      this text\n"
+		   "Congestion controls:");
 	for (size_t i = 0; udt_cc_get(i); i++)
 		fprintf(f, " %s", udt_cc_get(i)->name);
 	fprintf(f, "\nExit status: 0 when every byte went through, 1 otherwise, 2 on bad usage.\n");
@@ -321,12 +322,11 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "cc", 1, NULL, 'c' },	    { "mss", 1, NULL, 'm' },   { "window", 1, NULL, 'w' },
-		{ "mb", 1, NULL, 'M' },	    { "check", 0, NULL, 'C' }, { "bind", 1, NULL, 'b' },
-		{ "timeout", 1, NULL, 't' }, { "quiet", 0, NULL, 'q' }, { "help", 0, NULL, 'h' },
-		{ 0 }
-	};
+	static const struct option lo[] = { { "cc", 1, NULL, 'c' },	 { "mss", 1, NULL, 'm' },
+					    { "window", 1, NULL, 'w' },	 { "mb", 1, NULL, 'M' },
+					    { "check", 0, NULL, 'C' },	 { "bind", 1, NULL, 'b' },
+					    { "timeout", 1, NULL, 't' }, { "quiet", 0, NULL, 'q' },
+					    { "help", 0, NULL, 'h' },	 { 0 } };
 	struct app a = { .out_fd = -1 };
 	const char *bind_addr = NULL;
 	uint64_t mb = 100, timeout_s = 600;
@@ -350,7 +350,8 @@ int main(int argc, char **argv)
 		switch (o) {
 		case 'c':
 			if (!udt_cc_find(optarg)) {
-				fprintf(stderr, "lu2k-udt: unknown congestion control '%s'\n", optarg);
+				fprintf(stderr, "lu2k-udt: unknown congestion control '%s'\n",
+					optarg);
 				return 2;
 			}
 			a.t.cfg.cc = optarg;
@@ -367,22 +368,39 @@ int main(int argc, char **argv)
 				fprintf(stderr, "lu2k-udt: --window wants 64..4194304\n");
 				return 2;
 			}
-			a.t.cfg.flight_max = a.t.cfg.rcv_buf_pkts = a.t.cfg.snd_buf_pkts = (uint32_t)v;
+			a.t.cfg.flight_max = a.t.cfg.rcv_buf_pkts = a.t.cfg.snd_buf_pkts =
+				(uint32_t)v;
 			break;
-		case 'M': mb = v; break;
-		case 'C': a.check = true; break;
-		case 'b': bind_addr = optarg; break;
-		case 't': timeout_s = v ? v : 1; break;
-		case 'q': a.quiet = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'M':
+			mb = v;
+			break;
+		case 'C':
+			a.check = true;
+			break;
+		case 'b':
+			bind_addr = optarg;
+			break;
+		case 't':
+			timeout_s = v ? v : 1;
+			break;
+		case 'q':
+			a.quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	a.t.ud = &a;
-	a.t.cb = (struct udt_callbacks){ .msg_recv = on_recv, .msg_acked = on_acked,
-					 .msg_dropped = on_dropped, .state_change = on_state };
+	a.t.cb = (struct udt_callbacks){ .msg_recv = on_recv,
+					 .msg_acked = on_acked,
+					 .msg_dropped = on_dropped,
+					 .state_change = on_state };
 	signal(SIGINT, on_sig);
 	signal(SIGTERM, on_sig);
 	signal(SIGPIPE, SIG_IGN);

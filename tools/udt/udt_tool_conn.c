@@ -50,8 +50,8 @@ static int open_sock(struct ut_conn *t, int family)
 	return t->buf ? 0 : -ENOMEM;
 }
 
-static int resolve(const char *host, const char *port, struct sockaddr_storage *ss,
-		   socklen_t *len, bool passive)
+static int resolve(const char *host, const char *port, struct sockaddr_storage *ss, socklen_t *len,
+		   bool passive)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *res;
 	int rc;
@@ -166,8 +166,8 @@ static void listener_in(struct ut_conn *t, const uint8_t *pkt, size_t len,
 		memcpy(&t->peer, from, fromlen);
 		t->peerlen = fromlen;
 		peer_ip(from, ip);
-		t->u = udt_conn_accept(&t->cfg, &t->cb, t->ud, ((uint32_t)ut_now() & 0x7fffffffu) | 1,
-				       &hs, ip, tnow(t));
+		t->u = udt_conn_accept(&t->cfg, &t->cb, t->ud,
+				       ((uint32_t)ut_now() & 0x7fffffffu) | 1, &hs, ip, tnow(t));
 		if (!t->u)
 			fprintf(stderr, "lu2k-udt: refused a client (socket type or version)\n");
 	}
@@ -190,7 +190,8 @@ void ut_step(struct ut_conn *t, uint64_t max_ns)
 		for (int i = 0; i < 256; i++) {
 			struct sockaddr_storage from;
 			socklen_t fl = sizeof(from);
-			ssize_t r = recvfrom(t->fd, t->buf, 65536, 0, (struct sockaddr *)&from, &fl);
+			ssize_t r =
+				recvfrom(t->fd, t->buf, 65536, 0, (struct sockaddr *)&from, &fl);
 
 			if (r < 0)
 				break;
