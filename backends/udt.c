@@ -528,6 +528,15 @@ static void udtb_close(struct lu2k_be_conn *c)
 	udtb_conn_fail(c, -ECANCELED, false);
 }
 
+static void be_free(struct lu2k_defer *d)
+{
+	struct lu2k_be *be = lu2k_container_of(d, struct lu2k_be, defer);
+
+	udt_dmx_fini(&be->dmx);
+	free(be->rxbuf);
+	free(be);
+}
+
 static void udtb_destroy(struct lu2k_be *be)
 {
 	while (!lu2k_list_empty(&be->conns))
@@ -535,14 +544,8 @@ static void udtb_destroy(struct lu2k_be *be)
 	while (!lu2k_list_empty(&be->listeners))
 		udtb_unlisten(lu2k_list_first(&be->listeners, struct lu2k_be_listener, link));
 	lu2k_idle_del(&be->idle);
-	/*
-	 * The connections' memory goes after the loop's batch (their deferred
-	 * frees still use be): run that now, the loop is ending.
-	 */
-	lu2k_loop_once(be->env.loop, 0);
-	udt_dmx_fini(&be->dmx);
-	free(be->rxbuf);
-	free(be);
+	/* the connections' deferred frees still use be: free it after them (FIFO) */
+	lu2k_loop_defer(be->env.loop, &be->defer, be_free);
 }
 
 static const char *state_str(enum udtb_state s)

@@ -61,6 +61,7 @@ struct lu2k_be {
 	struct lu2k_list conns;
 	struct lu2k_list dirty;
 	struct lu2k_idle idle;
+	struct lu2k_defer defer;
 	struct udt_dmx dmx;
 	int sock_rcvbuf, sock_sndbuf;
 	uint32_t hello_timeout_ms;

@@ -50,20 +50,20 @@ run() { # BACKEND : prints "BACKEND Mbit/s share"
 	if ! timeout 90 ip netns exec "$LK_A" "$T_BIN/lu2k-perf" client --socket "$T_DIR/$be-A.sock" \
 		--nid 10.77.0.1@lu2k --peer 10.77.0.2@lu2k --json bulk --size 1M \
 		--concurrency "$CONC" --time "$TIME" >"$out" 2>"$T_DIR/$be.err"; then
-		cat "$out" "$T_DIR/$be.err"
-		[ "$be" = udt ] && t_fail "udt: lu2k-perf failed"
+		cat "$T_DIR/$be.err"
+		[ "$be" = udt ] && [ "$MIN_SHARE" != 0 ] && t_fail "udt: lu2k-perf failed: $(cat "$out")"
 	fi
 	grep -q '"corrupt":0' "$out" || t_fail "$be: corrupt payloads: $(cat "$out")"
-	if [ "$be" = udt ]; then
+	if [ "$be" = udt ] && [ "$MIN_SHARE" != 0 ]; then
 		grep -q '"pass":true' "$out" || t_fail "udt: not a pass: $(cat "$out")"
 		grep -q '"errors":0,' "$out" || t_fail "udt: errors: $(cat "$out")"
-		ip netns exec "$LK_A" "$T_BIN/lu2kctl" --socket "$T_DIR/$be-A.ctl" conns \
-			>"$T_DIR/udt-conns.yaml" 2>&1
 	fi
+	[ "$be" = udt ] && ip netns exec "$LK_A" "$T_BIN/lu2kctl" --socket "$T_DIR/$be-A.ctl" conns \
+		>"$T_DIR/udt-conns.yaml" 2>&1
 	mbit=$(grep -o '"gbit_per_s":[0-9.]*' "$out" | head -1 | cut -d: -f2)
 	mbit=$(awk -v g="${mbit:-0}" 'BEGIN { printf "%.2f", g * 1000 }')
 	share=$(awk -v m="$mbit" -v r="$rate_bps" 'BEGIN { printf "%.2f", m * 1e6 / r }')
-	t_log "$be: ${mbit} Mbit/s of $RATE, RTT $DELAY x2, loss $LOSS: share $share"
+	t_log "$be: ${mbit} Mbit/s of $RATE, RTT $DELAY x2, loss $LOSS: share $share ($(grep -o '"ok":[0-9]*,"errors":[0-9]*' "$out"))"
 	eval "share_$be=$share"
 	local p
 	for p in "srv_$be" "d_${be}_A" "d_${be}_B"; do
