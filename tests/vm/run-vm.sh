@@ -40,6 +40,11 @@ fi
 echo "vm: kernel $KVER"
 
 # 3. The kernel image, extracted once from the Debian package into the cache.
+# The cache and build/vm/user are shared by concurrent runs: one at a time
+# updates them and takes its copies (lock released once the initramfs has them).
+mkdir -p "$top/build/vm"
+exec 9>"$top/build/vm/.lock"
+flock -w 900 9 || fail "build/vm/.lock stayed taken"
 cache=$top/build/vm/kernel-$KVER
 if [ ! -f "$cache/boot/vmlinuz-$KVER" ] || [ ! -f "$cache/lib/modules/$KVER/modules.dep" ]; then
 	dl=$(mktemp -d "$top/build/vm-dl.XXXXXX")
@@ -100,6 +105,7 @@ copy_with_libs /usr/sbin/tc /usr/sbin/tc
 for p in $progs; do
 	copy_with_libs "$ubuild/bin/$p" "/lu2k/$p"
 done
+flock -u 9
 cp "$run/kernel/lu2klnd.ko" "$run/kernel/lu2k_selftest.ko" "$root/mod/"
 
 # Kernel modules from the image, each after what it depends on (modules.dep order).
