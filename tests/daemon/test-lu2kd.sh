@@ -73,7 +73,7 @@ ctl d2 peers --json >/dev/null 2>&1
 "$T_BIN/lu2kctl" --socket "$T_DIR/nonexistent.ctl" status 2>/dev/null && t_fail "lu2kctl: no daemon must fail"
 
 t_log "garbage on the port while traffic flows"
-e2e --count "$N" --sizes 0,100,1M --timeout 90 >"$T_DIR/garbage-e2e.out" 2>&1 &
+e2e --count $((N * 5)) --sizes 0,100,1M --timeout 90 >"$T_DIR/garbage-e2e.out" 2>&1 &
 e2e_pid=$!
 # The listeners exist while the interfaces are attached.
 t_wait_for 10 sh -c "'$T_BIN/lu2kctl' --socket '$T_DIR/d2.ctl' status | grep -q 'channels: 1'" ||
@@ -85,10 +85,26 @@ for i in 1 2 3 4 5; do
 		printf 'GET / HTTP/1.0\r\n\r\n' >/dev/tcp/127.0.0.1/$PORT
 	} 2>/dev/null
 done
+t_log "a well-formed hello for a NID the daemon does not serve is refused"
+# magic "LU2K", version 1, length 64, status 0, flags 0, "tcp", src 127.0.0.9@lu2k, dst 127.0.0.3@lu2k
+nid() { # size 0, type 20, net 0, 127.0.0.$1, 12 zero bytes
+	printf '\000\024\000\000\177\000\000'
+	printf "\\$(printf %03o "$1")"
+	printf '\000\000\000\000\000\000\000\000\000\000\000\000'
+}
+exec 7<>/dev/tcp/127.0.0.2/$PORT || t_fail "cannot connect to d2"
+{ printf 'LU2K\001\000\100\000\000\000\000\000\000\000\000\000tcp\000\000\000\000\000'; nid 9; nid 3; } >&7
+answer=$(timeout 5 head -c 64 <&7 | od -An -tx1 | tr -d ' \n')
+exec 7<&-
+# The answer is a hello with status -ENXIO (-6: fa ff ff ff) from 127.0.0.2.
+[ "${answer:0:8}" = 4c55324b ] && [ "${answer:16:8}" = faffffff ] || t_fail "no refusal: '$answer'"
+ctl d2 stats | grep -qE '^    refused: [1-9]' || t_fail "refusal not counted"
 wait $e2e_pid || { cat "$T_DIR/garbage-e2e.out"; t_fail "traffic during garbage"; }
 t_wait_for 10 sh -c "'$T_BIN/lu2kctl' --socket '$T_DIR/d2.ctl' stats | grep -qE 'malformed: ([5-9]|[1-9][0-9])'" ||
 	t_fail "garbage not counted as malformed"
 t_alive "$d1_pid" && t_alive "$d2_pid" || t_fail "a daemon died of garbage"
+
+
 
 kill9_restart() { # victim
 	local victim=$1 pidvar="${1}_pid"
