@@ -45,8 +45,19 @@ int st_pattern_init(void);
 void st_pattern_fini(void);
 void st_rx(struct lu2k_ni *ni, struct lu2k_rx *rx);
 void st_tx_done(struct lu2k_ni *ni, void *priv, int status);
-int st_run_send(struct lu2k_ni *ni, const struct lu2k_nid *to, u32 count, u32 min, u32 max,
-		u32 window, bool queue);
+/* One "send" command. */
+struct st_send_opts {
+	struct lu2k_nid	to;
+	struct lu2k_nid	via;		/* next hop, if routed */
+	bool		routed;
+	bool		queue;		/* LU2K_SEND_MAY_QUEUE */
+	u32		count;
+	u32		min;
+	u32		max;
+	u32		window;
+};
+
+int st_run_send(struct lu2k_ni *ni, const struct st_send_opts *o);
 void st_runs_free(void);
 int st_hold(u32 max);
 int st_release(void);

@@ -5,12 +5,12 @@
  * /sys/kernel/debug/lu2k_selftest/ctl takes one command per write:
  *   add NID                                create an interface (a daemon may attach)
  *   del NID                                destroy it
- *   send FROM TO COUNT MIN MAX [WINDOW [queue]]
+ *   send FROM TO COUNT MIN MAX [WINDOW] [queue] [via=NID]
  *                                          COUNT messages of MIN..MAX payload bytes
  *                                          from interface FROM to NID TO, at most
  *                                          WINDOW (default 16) in flight; returns when
  *                                          all are completed: -EIO if one failed.
- *                                          queue: LU2K_SEND_MAY_QUEUE
+ *                                          queue: LU2K_SEND_MAY_QUEUE; via: next hop
  *   wait_attached NID SECONDS              until a daemon is attached to NID
  *   wait_rx N SECONDS                      until N messages were received in all
  *   hold N                                 keep the next N received messages
@@ -158,36 +158,33 @@ static int st_cmd_del(const char *name)
 	return 0;
 }
 
+/* send FROM TO COUNT MIN MAX [WINDOW] [queue] [via=NID] */
 static int st_cmd_send(char **args)
 {
-	u32 v[4] = { 0, 0, 0, 16 };
-	bool queue = false;
-	struct lu2k_nid to;
+	struct st_send_opts o = { .window = 16 };
+	u32 *v[4] = { &o.count, &o.min, &o.max, &o.window };
 	struct st_ni *s;
 	char *from, *tok;
-	int i, rc;
+	int i = 0, rc;
 
 	from = strsep(args, " ");
 	tok = strsep(args, " ");
-	if (!from || !tok || st_nid_parse(tok, &to))
+	if (!from || !tok || st_nid_parse(tok, &o.to))
 		return -EINVAL;
-	for (i = 0; i < 4; i++) {
-		tok = strsep(args, " ");
-		if (!tok)
-			break;
-		if (kstrtou32(tok, 0, &v[i]))
+	while ((tok = strsep(args, " "))) {
+		if (!strcmp(tok, "queue"))
+			o.queue = true;
+		else if (!strncmp(tok, "via=", 4) && !st_nid_parse(tok + 4, &o.via))
+			o.routed = true;
+		else if (i >= 4 || kstrtou32(tok, 0, v[i++]))
 			return -EINVAL;
 	}
 	if (i < 3)
 		return -EINVAL;
-	tok = strsep(args, " ");
-	if (tok && strcmp(tok, "queue"))
-		return -EINVAL;
-	queue = !!tok;
 	s = st_get(from);
 	if (!s)
 		return -ENOENT;
-	rc = st_run_send(s->ni, &to, v[0], v[1], v[2], v[3], queue);
+	rc = st_run_send(s->ni, &o);
 	st_put(s);
 	return rc;
 }

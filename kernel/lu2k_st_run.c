@@ -219,10 +219,10 @@ static u32 st_size(u32 i, u32 min, u32 max, u64 *rnd)
  * Send one message, waiting while the interface is out of credits or room
  * (with queue, lu2k_send() waits for room itself: LU2K_SEND_MAY_QUEUE).
  */
-static int st_send_one(struct lu2k_ni *ni, struct st_run *run, const struct lu2k_nid *to,
-		       u32 i, u32 size, u32 shift, u32 run_id, bool queue)
+static int st_send_one(struct lu2k_ni *ni, struct st_run *run, const struct st_send_opts *o,
+		       u32 i, u32 size, u32 shift, u32 run_id)
 {
-	struct lu2k_send_args a = { .target = to };
+	struct lu2k_send_args a = { .target = &o->to };
 	unsigned long stall = jiffies + 30 * HZ;
 	struct st_tx *t = &run->tx[i];
 	struct st_hdr h = {};
@@ -238,7 +238,8 @@ static int st_send_one(struct lu2k_ni *ni, struct st_run *run, const struct lu2k
 	a.hdr_len = sizeof(h);
 	a.payload_len = size;
 	a.priv = t;
-	a.flags = queue ? LU2K_SEND_MAY_QUEUE : 0;
+	a.flags = o->queue ? LU2K_SEND_MAY_QUEUE : 0;
+	a.nexthop = o->routed ? &o->via : NULL;
 	t->kv.iov_base = (void *)(st_pattern + shift);
 	t->kv.iov_len = size;
 	for (;;) {
@@ -259,9 +260,9 @@ static int st_send_one(struct lu2k_ni *ni, struct st_run *run, const struct lu2k
 	}
 }
 
-int st_run_send(struct lu2k_ni *ni, const struct lu2k_nid *to, u32 count, u32 min, u32 max,
-		u32 window, bool queue)
+int st_run_send(struct lu2k_ni *ni, const struct st_send_opts *o)
 {
+	u32 count = o->count, min = o->min, max = o->max, window = o->window;
 	u32 run_id = atomic_inc_return(&st_run_ids);
 	u64 rnd = 0x2545f4914f6cdd1dULL ^ run_id;
 	struct st_run *run;
@@ -297,7 +298,7 @@ int st_run_send(struct lu2k_ni *ni, const struct lu2k_nid *to, u32 count, u32 mi
 			rc = -ETIMEDOUT;
 			break;
 		}
-		rc = st_send_one(ni, run, to, i, size, shift, run_id, queue);
+		rc = st_send_one(ni, run, o, i, size, shift, run_id);
 		if (rc) {
 			atomic64_inc(&st_cnt.send_err);
 			pr_info("run %u: send %u of %u failed: %d\n", run_id, i, count, rc);

@@ -21,6 +21,7 @@
 D=/sys/kernel/debug/lu2k_selftest
 NI=10.9.0.1@lu2k
 NI2=10.9.0.2@lu2k
+NI6=[fd00:9::1]@lu2k3
 T0=$(date +%s)
 
 say() { echo "vm[$(($(date +%s) - T0))s]: $*"; }
@@ -130,9 +131,28 @@ t_loop() {
 	say "loop: two interfaces, two daemons at once: 2 x 100 verified"
 	stop_loop
 	LOOP=$LOOP1
+	# Routed: the descriptor names a next hop apart from the target.
+	ctl reset
+	ctl send $NI 10.9.7.7@lu2k 10 0 65536 4 via=10.9.0.254@lu2k
+	ctl wait_rx 10 20
+	expect tx_ok 10; expect rx_ok 10
 	stop_loop
+	grep -q "chan-loop: 864 messages, 10 routed, 0 to IPv6" "/tmp/loop-$NI.log" ||
+		die "chan-loop saw: $(tail -n 1 "/tmp/loop-$NI.log")"
 	ctl del $NI
 	ctl del $NI2
+	# An IPv6 interface.
+	ctl add "$NI6"
+	start_loop "$NI6"
+	ctl reset
+	ctl send "$NI6" "$NI6" 20 0 262144 4
+	ctl wait_rx 20 20
+	expect tx_ok 20; expect rx_ok 20; expect rx_bad 0
+	stop_loop
+	grep -q "chan-loop: 20 messages, 0 routed, 20 to IPv6" "/tmp/loop-$NI6.log" ||
+		die "chan-loop saw: $(tail -n 1 "/tmp/loop-$NI6.log")"
+	ctl del "$NI6"
+	say "loop: routed messages (next hop in the descriptor) and an IPv6 interface ok"
 }
 
 t_kill() {
