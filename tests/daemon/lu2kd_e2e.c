@@ -14,6 +14,7 @@
  * Usage: lu2kd_e2e --sock-a P --sock-b P --nid-a NID --nid-b NID [--count N]
  *        [--sizes 0,72,4096,...] [--window W] [--timeout S] [--faults]
  *        [--timeout-ms MS] [--hold H] [--stop PID] [--rx-pool KIB]
+ *        [--target NID]   (LNet routing: B is only the next hop)
  * Prints one summary line; exit 0 when every check held.
  */
 #include <errno.h>
@@ -32,6 +33,8 @@
 struct e2e {
 	struct lu2k_ni *a, *b;
 	struct lu2k_nid nid_a, nid_b;
+	struct lu2k_nid target;		/* --target: final destination; B is then the next hop */
+	bool routed;
 	uint32_t *sizes;
 	unsigned int nsizes;
 	uint64_t count, sent, completed, cpl_ok, cpl_err, received, bytes;
@@ -162,7 +165,7 @@ static int send_one(struct e2e *e)
 	int rc;
 
 	memset(&h, 0, sizeof(h));
-	h.dest_nid = e->nid_b;
+	h.dest_nid = e->routed ? e->target : e->nid_b;
 	h.src_nid = e->nid_a;
 	h.dest_pid = 12345;
 	h.src_pid = 12345;
@@ -174,7 +177,7 @@ static int send_one(struct e2e *e)
 	rc = lu2k_lnet_hdr_encode(&h, hb, sizeof(hb));
 	if (rc < 0)
 		return rc;
-	rc = lu2k_send_fill(e->a, &e->nid_b, NULL, hb, (size_t)rc, size, fill, &seq,
+	rc = lu2k_send_fill(e->a, e->routed ? &e->target : &e->nid_b, &e->nid_b, hb, (size_t)rc, size, fill, &seq,
 			    e->timeout_ms, (void *)(uintptr_t)seq);
 	if (rc == 0) {
 		e->sent++;
@@ -218,7 +221,7 @@ int main(int argc, char **argv)
 		{ "window", 1, NULL, 'w' }, { "timeout", 1, NULL, 't' },
 		{ "faults", 0, NULL, 'f' }, { "timeout-ms", 1, NULL, 'T' },
 		{ "hold", 1, NULL, 'H' }, { "stop", 1, NULL, 'S' },
-		{ "rx-pool", 1, NULL, 'R' },
+		{ "rx-pool", 1, NULL, 'R' }, { "target", 1, NULL, 'G' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct e2e e = { .count = 1000, .window = 256 };
@@ -252,6 +255,13 @@ int main(int argc, char **argv)
 		case 'H': e.hold = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 'S': stop_pid = (pid_t)strtol(optarg, NULL, 0); break;
 		case 'R': rx_pool = strtoull(optarg, NULL, 0) << 10; break;
+		case 'G':
+			if (lu2k_nid_parse(optarg, &e.target)) {
+				fprintf(stderr, "bad --target\n");
+				return 2;
+			}
+			e.routed = true;
+			break;
 		default: return 2;
 		}
 	}

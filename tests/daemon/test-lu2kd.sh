@@ -47,6 +47,9 @@ start_daemon d2
 t_log "every size, 0 B .. 4 MiB"
 e2e --count "$N" --sizes 0,1,71,72,73,4095,4096,65536,1M,4M --timeout 90 || t_fail "sizes"
 
+t_log "LNet routing: the target is another network, d2 only the next hop"
+e2e --count "$N" --sizes 0,4096,1M --target 10.9.8.7@lu2k3 --timeout 90 || t_fail "routed"
+
 t_log "many small messages"
 e2e --count $((N * 20)) --sizes 0,64,200 --window 512 --timeout 90 || t_fail "small messages"
 
