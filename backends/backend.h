@@ -95,15 +95,15 @@
 
 struct lu2k_loop;
 struct lu2k_json;
-struct lu2k_be;			/* one back-end instance, opaque to the core */
-struct lu2k_be_conn;		/* one connection, opaque to the core */
-struct lu2k_be_listener;	/* one listening endpoint, opaque to the core */
+struct lu2k_be;		 /* one back-end instance, opaque to the core */
+struct lu2k_be_conn;	 /* one connection, opaque to the core */
+struct lu2k_be_listener; /* one listening endpoint, opaque to the core */
 
 struct lu2k_be_msg {
-	const void *buf;		/* header then payload, in the TX pool */
+	const void *buf; /* header then payload, in the TX pool */
 	uint32_t hdr_len;
 	uint32_t payload_len;
-	struct lu2k_nid target;		/* final destination (carried on the wire) */
+	struct lu2k_nid target; /* final destination (carried on the wire) */
 	/* Owned by the back-end between send() and sent(): */
 	struct lu2k_list be_link;
 	uint64_t be_seq;
@@ -112,7 +112,7 @@ struct lu2k_be_msg {
 };
 
 struct lu2k_be_rxbuf {
-	void *data;			/* set by the core in rx_begin() */
+	void *data; /* set by the core in rx_begin() */
 	uint32_t hdr_len;
 	uint32_t payload_len;
 	/* The core's bookkeeping: */
@@ -125,13 +125,13 @@ struct lu2k_be_rxbuf {
 struct lu2k_be_option {
 	const char *key;
 	const char *value;
-	const char *where;		/* "FILE:LINE" for messages */
+	const char *where; /* "FILE:LINE" for messages */
 };
 
 struct lu2k_be_env {
 	struct lu2k_loop *loop;
 	void *core;
-	uint32_t max_msg_size;		/* largest hdr + payload the core will take */
+	uint32_t max_msg_size; /* largest hdr + payload the core will take */
 
 	/*
 	 * An incoming connection said hello: src is the connector's NID, dst the

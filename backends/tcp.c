@@ -57,7 +57,8 @@ static bool tcp_idle(struct lu2k_idle *h)
 
 	/* One writev per dirty connection per round: sends of a round are batched. */
 	while (!lu2k_list_empty(&be->dirty)) {
-		struct lu2k_be_conn *c = lu2k_list_first(&be->dirty, struct lu2k_be_conn, dirty_link);
+		struct lu2k_be_conn *c =
+			lu2k_list_first(&be->dirty, struct lu2k_be_conn, dirty_link);
 
 		lu2k_list_del(&c->dirty_link);
 		tcp_conn_flush(c);
@@ -194,7 +195,8 @@ static void conn_timer(struct lu2k_timer *t)
 
 		c->be->st.hello_timeouts++;
 		if (c->addr.ss_family == AF_INET)
-			inet_ntop(AF_INET, &((struct sockaddr_in *)&c->addr)->sin_addr, a, sizeof(a));
+			inet_ntop(AF_INET, &((struct sockaddr_in *)&c->addr)->sin_addr, a,
+				  sizeof(a));
 		else if (c->addr.ss_family == AF_INET6)
 			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&c->addr)->sin6_addr, a,
 				  sizeof(a));
@@ -321,7 +323,7 @@ void tcp_conn_hello_in(struct lu2k_be_conn *c, const struct lu2k_tcpw_hello *h)
 	if (h->status || strcmp(h->backend, "tcp") != 0)
 		status = -EPROTO;
 	else if (!lu2k_nid_eq(&h->dst, &c->local))
-		status = -ENXIO;	/* not the NID this listener serves */
+		status = -ENXIO; /* not the NID this listener serves */
 	else
 		ctx = be->env.accepted(be->env.core, c, &h->src, &h->dst, &status);
 	if (c->state == TCP_DEAD)
@@ -334,8 +336,8 @@ void tcp_conn_hello_in(struct lu2k_be_conn *c, const struct lu2k_tcpw_hello *h)
 		be->st.refused++;
 		r.status = status ? status : -ECONNREFUSED;
 		LOG_RL(LU2K_LOG_WARN, "tcp: refusing %s -> %s: %s",
-		       lu2k_nid_format(&h->src, a, sizeof(a)), lu2k_nid_format(&h->dst, b, sizeof(b)),
-		       strerror(-r.status));
+		       lu2k_nid_format(&h->src, a, sizeof(a)),
+		       lu2k_nid_format(&h->dst, b, sizeof(b)), strerror(-r.status));
 		c->close_after_flush = true;
 	} else {
 		c->ctx = ctx;

@@ -13,10 +13,10 @@
 #include "daemon/loop.h"
 #include "tcp_wire.h"
 
-#define TCP_RBUF_IN	(16 * 1024)	/* staging for frame headers on incoming conns */
-#define TCP_RBUF_OUT	256		/* hello answer and acks on outgoing conns */
-#define TCP_CTRL_LEN	128
-#define TCP_IOV_MAX	128
+#define TCP_RBUF_IN	    (16 * 1024) /* staging for frame headers on incoming conns */
+#define TCP_RBUF_OUT	    256		/* hello answer and acks on outgoing conns */
+#define TCP_CTRL_LEN	    128
+#define TCP_IOV_MAX	    128
 #define TCP_READS_PER_EVENT 16
 
 struct tcp_stats {
@@ -47,7 +47,7 @@ struct lu2k_be_listener {
 };
 
 enum tcp_state {
-	TCP_CONNECTING,	/* out: connect() in progress */
+	TCP_CONNECTING, /* out: connect() in progress */
 	TCP_HELLO,	/* in: waiting for the connector's hello */
 	TCP_UP,		/* streams flowing */
 	TCP_BROKEN,	/* cannot continue; torn down from a timer */
@@ -60,25 +60,25 @@ struct lu2k_be_conn {
 	struct lu2k_list link;
 	struct lu2k_list dirty_link;
 	struct lu2k_defer defer;
-	struct lu2k_timer timer;	/* hello timeout (in), deferred teardown */
+	struct lu2k_timer timer; /* hello timeout (in), deferred teardown */
 	void *ctx;
 	bool out;
 	enum tcp_state state;
 	int broken_err;
 	struct lu2k_nid local, remote;
-	struct sockaddr_storage addr;	/* the other end */
+	struct sockaddr_storage addr; /* the other end */
 	uint64_t up_ns;
 
 	/* Writing: control bytes (hello, acks) go first, then message frames. */
 	uint8_t ctrl[TCP_CTRL_LEN];
 	uint32_t ctrl_len, ctrl_off;
-	struct lu2k_list sendq;		/* out: not fully written, in seq order */
-	struct lu2k_list ackq;		/* out: written, waiting for the ack */
+	struct lu2k_list sendq; /* out: not fully written, in seq order */
+	struct lu2k_list ackq;	/* out: written, waiting for the ack */
 	uint32_t nsendq, nackq;
-	uint64_t next_seq;		/* out: seq of the next message */
-	uint64_t written_seq;		/* out: last seq fully written */
-	uint64_t acked_seq;		/* out: highest seq acknowledged */
-	bool close_after_flush;		/* in: refused; close once ctrl is out */
+	uint64_t next_seq;	/* out: seq of the next message */
+	uint64_t written_seq;	/* out: last seq fully written */
+	uint64_t acked_seq;	/* out: highest seq acknowledged */
+	bool close_after_flush; /* in: refused; close once ctrl is out */
 
 	/* Reading. */
 	uint8_t *rbuf;
@@ -90,7 +90,7 @@ struct lu2k_be_conn {
 	struct lu2k_be_rxbuf rx;
 	uint32_t rx_got;
 	uint64_t expect_seq;		/* in: seq of the next message */
-	uint64_t ack_pending, ack_sent;	/* in: delivered / acknowledged */
+	uint64_t ack_pending, ack_sent; /* in: delivered / acknowledged */
 
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx;
 };

@@ -46,7 +46,7 @@ static void put_nid(uint8_t *p, const struct lu2k_nid *n)
 
 	p[0] = n->size;
 	p[1] = n->type;
-	memcpy(&num, &n->num, 2);	/* already big-endian in memory */
+	memcpy(&num, &n->num, 2); /* already big-endian in memory */
 	memcpy(p + 2, &num, 2);
 	memcpy(p + 4, n->addr, 16);
 }

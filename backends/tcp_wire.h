@@ -15,14 +15,14 @@
 
 #include "uapi/lu2k.h"
 
-#define LU2K_TCPW_MAGIC		0x4b32554cU	/* bytes "LU2K" on the wire */
-#define LU2K_TCPW_VERSION	1
-#define LU2K_TCPW_HELLO_LEN	64
-#define LU2K_TCPW_NID_LEN	20
-#define LU2K_TCPW_PREFIX_LEN	8
-#define LU2K_TCPW_MSG_HLEN	48
-#define LU2K_TCPW_ACK_HLEN	16
-#define LU2K_TCPW_BACKEND_LEN	8
+#define LU2K_TCPW_MAGIC	      0x4b32554cU /* bytes "LU2K" on the wire */
+#define LU2K_TCPW_VERSION     1
+#define LU2K_TCPW_HELLO_LEN   64
+#define LU2K_TCPW_NID_LEN     20
+#define LU2K_TCPW_PREFIX_LEN  8
+#define LU2K_TCPW_MSG_HLEN    48
+#define LU2K_TCPW_ACK_HLEN    16
+#define LU2K_TCPW_BACKEND_LEN 8
 
 enum lu2k_tcpw_type {
 	LU2K_TCPW_MSG = 1,
@@ -31,15 +31,15 @@ enum lu2k_tcpw_type {
 
 struct lu2k_tcpw_hello {
 	uint16_t version;
-	int32_t status;			/* 0, or the listener's refusal (-errno) */
+	int32_t status; /* 0, or the listener's refusal (-errno) */
 	char backend[LU2K_TCPW_BACKEND_LEN + 1];
-	struct lu2k_nid src;		/* the sender of this hello */
-	struct lu2k_nid dst;		/* the NID it addresses */
+	struct lu2k_nid src; /* the sender of this hello */
+	struct lu2k_nid dst; /* the NID it addresses */
 };
 
 struct lu2k_tcpw_frame {
 	uint8_t type;
-	uint32_t length;		/* whole frame: header + data */
+	uint32_t length; /* whole frame: header + data */
 	uint64_t seq;
 	/* MSG only: */
 	uint32_t hdr_len;

@@ -76,7 +76,7 @@ static void sock_event(struct lu2k_io *io, uint32_t revents)
 		ssize_t n = recv(io->fd, buf, sizeof(buf), MSG_DONTWAIT);
 
 		if (n > 0) {
-			ch->st.kicks_in++;	/* the idle hook drains the rings */
+			ch->st.kicks_in++; /* the idle hook drains the rings */
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -86,7 +86,7 @@ static void sock_event(struct lu2k_io *io, uint32_t revents)
 				break;
 			return;
 		}
-		break;	/* 0 = EOF, or a real error */
+		break; /* 0 = EOF, or a real error */
 	}
 	lu2k_chan_detach(ch, "the kernel half closed its socket");
 }
@@ -197,7 +197,9 @@ static void pending_event(struct lu2k_io *io, uint32_t revents)
 	} cbuf;
 	struct lu2k_setup s;
 	struct iovec iov = { &s, sizeof(s) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.buf,
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf.buf,
 			     .msg_controllen = sizeof(cbuf.buf) };
 	struct cmsghdr *cm;
 	int memfd = -1, nfds = 0, rc, sock = io->fd;
@@ -237,7 +239,7 @@ static void pending_event(struct lu2k_io *io, uint32_t revents)
 		rc = sock_setup(d, sock, memfd, &s, why, sizeof(why));
 	}
 	if (memfd >= 0)
-		close(memfd);	/* the mapping keeps the memory */
+		close(memfd); /* the mapping keeps the memory */
 	if (rc) {
 		d->st.attach_errors++;
 		LOG_WARN("attach refused: %s (%s)", why, strerror(-rc));
@@ -362,7 +364,7 @@ static void dev_event(struct lu2k_io *io, uint32_t revents)
 		lu2k_chan_detach(ch, "the module hung up");
 		return;
 	}
-	ch->st.kicks_in++;	/* the idle hook drains the rings */
+	ch->st.kicks_in++; /* the idle hook drains the rings */
 }
 
 int lu2k_attach_device(struct lu2kd *d, const char *path)

@@ -52,7 +52,7 @@ int lu2k_chan_map(struct lu2k_chan *ch, int fd, const struct lu2k_setup *s)
 	void *r;
 
 	if (fstat(fd, &stt) == 0 && S_ISREG(stt.st_mode) && (uint64_t)stt.st_size < s->region_size)
-		return -EINVAL;	/* a memfd smaller than it claims: would SIGBUS */
+		return -EINVAL; /* a memfd smaller than it claims: would SIGBUS */
 	if (s->region_size > (1ull << 40) || s->rx_pool_off % LU2K_RXALLOC_ALIGN ||
 	    s->rx_pool_size % LU2K_RXALLOC_ALIGN)
 		return -EINVAL;
@@ -70,8 +70,7 @@ int lu2k_chan_map(struct lu2k_chan *ch, int fd, const struct lu2k_setup *s)
 	if (lu2k_ring_bind(&ch->tx, r, s->region_size, &s->tx, sizeof(struct lu2k_tx_desc)) ||
 	    lu2k_ring_bind(&ch->cpl, r, s->region_size, &s->cpl, sizeof(struct lu2k_cpl_desc)) ||
 	    lu2k_ring_bind(&ch->rx, r, s->region_size, &s->rx, sizeof(struct lu2k_rx_desc)) ||
-	    lu2k_ring_bind(&ch->free, r, s->region_size, &s->free,
-			   sizeof(struct lu2k_free_desc)) ||
+	    lu2k_ring_bind(&ch->free, r, s->region_size, &s->free, sizeof(struct lu2k_free_desc)) ||
 	    lu2k_ring_bind(&ch->evt, r, s->region_size, &s->evt, sizeof(struct lu2k_evt_desc)) ||
 	    lu2k_rxalloc_init(&ch->rxa, s->rx_pool_off, s->rx_pool_size)) {
 		munmap(r, s->region_size);
@@ -141,8 +140,7 @@ void lu2k_chan_post_rx(struct lu2k_chan *ch, const struct lu2k_rx_desc *d)
 	lu2k_list_add_tail(&ch->rx_backlog, &rp->link);
 }
 
-void lu2k_chan_post_evt(struct lu2k_chan *ch, uint32_t type, int status,
-			const struct lu2k_nid *nid)
+void lu2k_chan_post_evt(struct lu2k_chan *ch, uint32_t type, int status, const struct lu2k_nid *nid)
 {
 	struct lu2k_evt_desc e;
 	struct evt_pending *ep;
@@ -191,7 +189,8 @@ static void flush_backlogs(struct lu2k_chan *ch)
 		free(rp);
 	}
 	while (!lu2k_list_empty(&ch->evt_backlog)) {
-		struct evt_pending *ep = lu2k_list_first(&ch->evt_backlog, struct evt_pending, link);
+		struct evt_pending *ep =
+			lu2k_list_first(&ch->evt_backlog, struct evt_pending, link);
 
 		if (lu2k_ring_push(&ch->evt, &ep->d))
 			break;
@@ -229,9 +228,9 @@ static void resume_waiters(struct lu2k_chan *ch)
 	while (!lu2k_list_empty(&ch->rx_waiters) && !ch->dead) {
 		struct lu2k_conn *c = lu2k_list_first(&ch->rx_waiters, struct lu2k_conn, wait_link);
 
-		d->be_ops->rx_resume(c->bc);	/* calls rx_begin again */
+		d->be_ops->rx_resume(c->bc); /* calls rx_begin again */
 		if (c == lu2k_list_first(&ch->rx_waiters, struct lu2k_conn, wait_link))
-			break;	/* still no room for it */
+			break; /* still no room for it */
 	}
 }
 
@@ -310,8 +309,9 @@ static uint32_t drain_free(struct lu2k_chan *ch, uint32_t max)
 		if (lu2k_free_desc_check(&ch->setup, &f) ||
 		    lu2k_rxalloc_free(&ch->rxa, f.buf_off, f.alloc_len)) {
 			ch->st.free_bad++;
-			LOG_RL(LU2K_LOG_WARN, "channel %u: bad FREE descriptor (offset %llu, %u bytes)",
-			       ch->id, (unsigned long long)f.buf_off, f.alloc_len);
+			LOG_RL(LU2K_LOG_WARN,
+			       "channel %u: bad FREE descriptor (offset %llu, %u bytes)", ch->id,
+			       (unsigned long long)f.buf_off, f.alloc_len);
 		}
 	}
 	return n;
@@ -345,8 +345,7 @@ static bool chan_idle(struct lu2k_idle *h)
 	if (ch->dead)
 		return false;
 	flush_backlogs(ch);
-	if (ch->tx.broken || ch->free.broken || ch->cpl.broken || ch->rx.broken ||
-	    ch->evt.broken) {
+	if (ch->tx.broken || ch->free.broken || ch->cpl.broken || ch->rx.broken || ch->evt.broken) {
 		lu2k_chan_detach(ch, "the kernel half published an impossible ring index");
 		return false;
 	}
@@ -456,7 +455,8 @@ void lu2k_chan_detach(struct lu2k_chan *ch, const char *why)
 		free(rp);
 	}
 	while (!lu2k_list_empty(&ch->evt_backlog)) {
-		struct evt_pending *ep = lu2k_list_first(&ch->evt_backlog, struct evt_pending, link);
+		struct evt_pending *ep =
+			lu2k_list_first(&ch->evt_backlog, struct evt_pending, link);
 
 		lu2k_list_del(&ep->link);
 		free(ep);

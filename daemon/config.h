@@ -17,15 +17,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LU2KD_MAX_DEVICES	8
-#define LU2KD_MAX_BE_OPTS	32
-#define LU2KD_PATH_MAX		108	/* sun_path */
+#define LU2KD_MAX_DEVICES 8
+#define LU2KD_MAX_BE_OPTS 32
+#define LU2KD_PATH_MAX	  108 /* sun_path */
 
 struct lu2kd_be_opt {
 	char section[32];
 	char key[48];
 	char value[128];
-	char where[160];	/* "FILE:LINE" or "command line" */
+	char where[160]; /* "FILE:LINE" or "command line" */
 };
 
 struct lu2kd_config {
@@ -42,7 +42,7 @@ struct lu2kd_config {
 	uint32_t reconnect_max_ms;
 	uint32_t connect_timeout_ms;
 	uint32_t max_channels;
-	uint32_t batch;		/* descriptors drained per ring per round */
+	uint32_t batch; /* descriptors drained per ring per round */
 	struct lu2kd_be_opt be_opts[LU2KD_MAX_BE_OPTS];
 	unsigned int nbe_opts;
 };

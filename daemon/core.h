@@ -37,7 +37,7 @@ struct lu2k_json;
 struct lu2k_chan_ops {
 	const char *name;
 	void (*kick)(struct lu2k_chan *ch);
-	void (*release)(struct lu2k_chan *ch);	/* unmap done by the core; close fds */
+	void (*release)(struct lu2k_chan *ch); /* unmap done by the core; close fds */
 };
 
 struct lu2k_chan_stats {
@@ -53,38 +53,38 @@ struct lu2k_chan {
 	struct lu2k_list link;
 	unsigned int id;
 	const struct lu2k_chan_ops *ops;
-	char origin[64];		/* "socket" peer pid / device path */
+	char origin[64]; /* "socket" peer pid / device path */
 	struct lu2k_io io;
 	void *region;
 	uint64_t region_size;
-	struct lu2k_setup setup;	/* as agreed (features in force) */
+	struct lu2k_setup setup; /* as agreed (features in force) */
 	struct lu2k_ring tx, cpl, rx, free, evt;
 	struct lu2k_rxalloc rxa;
 	struct lu2k_nid nid;
 	struct lu2k_be_listener *listener;
 	struct lu2k_idle idle;
 	struct lu2k_defer defer;
-	struct lu2k_timer poll_timer;	/* without NEED_WAKEUP: poll the rings */
+	struct lu2k_timer poll_timer; /* without NEED_WAKEUP: poll the rings */
 	bool dead;
 	bool kick_pending;
 	uint64_t attached_ns;
 
 	struct lu2k_msg *cookies[CHAN_COOKIE_BUCKETS];
-	struct lu2k_list msgs;		/* every message not yet completed */
+	struct lu2k_list msgs; /* every message not yet completed */
 	uint32_t nmsgs;
-	struct lu2k_list cpl_backlog;	/* completed, CPL ring was full */
-	struct lu2k_list rx_backlog;	/* struct rx_pending */
-	struct lu2k_list evt_backlog;	/* struct evt_pending */
+	struct lu2k_list cpl_backlog; /* completed, CPL ring was full */
+	struct lu2k_list rx_backlog;  /* struct rx_pending */
+	struct lu2k_list evt_backlog; /* struct evt_pending */
 	uint32_t nevt_backlog;
-	struct lu2k_list rx_waiters;	/* conns paused for RX space, in order */
+	struct lu2k_list rx_waiters; /* conns paused for RX space, in order */
 	struct lu2k_chan_stats st;
 };
 
 enum lu2k_peer_state {
-	PEER_IDLE,		/* no outgoing connection, none wanted yet */
-	PEER_CONNECTING,	/* back-end connect() in progress */
-	PEER_UP,		/* outgoing connection ready */
-	PEER_BACKOFF,		/* last attempt failed; waiting to retry */
+	PEER_IDLE,	 /* no outgoing connection, none wanted yet */
+	PEER_CONNECTING, /* back-end connect() in progress */
+	PEER_UP,	 /* outgoing connection ready */
+	PEER_BACKOFF,	 /* last attempt failed; waiting to retry */
 };
 
 const char *lu2k_peer_state_str(enum lu2k_peer_state s);
@@ -95,25 +95,25 @@ struct lu2k_conn {
 	struct lu2k_be_conn *bc;
 	bool out;
 	bool rx_waiting;
-	struct lu2k_list link;		/* peer's incoming conns */
-	struct lu2k_list wait_link;	/* channel's rx_waiters */
+	struct lu2k_list link;	    /* peer's incoming conns */
+	struct lu2k_list wait_link; /* channel's rx_waiters */
 	uint64_t start_ns;
 	uint64_t msgs, bytes;
 };
 
 struct lu2k_peer {
 	struct lu2k_peer *hnext;
-	struct lu2k_list link;		/* the channel's... all peers list (daemon) */
+	struct lu2k_list link; /* the channel's... all peers list (daemon) */
 	struct lu2k_chan *ch;
 	struct lu2k_nid nid;
 	enum lu2k_peer_state state;
 	struct lu2k_conn *out;
 	struct lu2k_list inconns;
 	uint32_t nin;
-	struct lu2k_list queue;		/* QUEUED messages */
+	struct lu2k_list queue; /* QUEUED messages */
 	uint32_t nqueued, ninflight;
-	bool blocked;			/* back-end said -ENOBUFS */
-	struct lu2k_timer timer;	/* connect timeout or backoff */
+	bool blocked;		 /* back-end said -ENOBUFS */
+	struct lu2k_timer timer; /* connect timeout or backoff */
 	uint32_t backoff_ms;
 	int last_err;
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, errors, connects, connect_fails;
@@ -127,9 +127,9 @@ enum lu2k_msg_state {
 
 struct lu2k_msg {
 	struct lu2k_be_msg bm;
-	struct lu2k_list link;		/* peer queue or channel cpl_backlog */
-	struct lu2k_list chan_link;	/* channel's msgs */
-	struct lu2k_msg *hnext;		/* cookie hash chain */
+	struct lu2k_list link;	    /* peer queue or channel cpl_backlog */
+	struct lu2k_list chan_link; /* channel's msgs */
+	struct lu2k_msg *hnext;	    /* cookie hash chain */
 	struct lu2k_timer timer;
 	struct lu2k_chan *ch;
 	struct lu2k_peer *peer;

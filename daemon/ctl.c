@@ -21,7 +21,7 @@
 #include "json.h"
 #include "log.h"
 
-#define CTL_REQ_MAX 256
+#define CTL_REQ_MAX    256
 #define CTL_TIMEOUT_NS (5ull * 1000000000ull)
 
 struct ctl_client {
@@ -158,7 +158,7 @@ static void render_msgs(struct lu2kd *d, struct lu2k_json *j)
 			struct lu2k_msg *m = lu2k_container_of(mp, struct lu2k_msg, chan_link);
 
 			if (++n > 10000)
-				break;	/* enough to see what is stuck */
+				break; /* enough to see what is stuck */
 			lu2k_json_obj_begin(j, NULL);
 			lu2k_json_u64(j, "cookie", m->cookie);
 			nidstr(j, "local_nid", &ch->nid);
@@ -168,9 +168,10 @@ static void render_msgs(struct lu2kd *d, struct lu2k_json *j)
 			lu2k_json_str(j, "state", st[m->state]);
 			lu2k_json_u64(j, "bytes", m->bm.hdr_len + m->bm.payload_len);
 			lu2k_json_u64(j, "age_ms", (d->loop.now - m->start_ns) / 1000000);
-			lu2k_json_u64(j, "deadline_ms", m->timer.deadline > d->loop.now
-							      ? (m->timer.deadline - d->loop.now) / 1000000
-							      : 0);
+			lu2k_json_u64(j, "deadline_ms",
+				      m->timer.deadline > d->loop.now
+					      ? (m->timer.deadline - d->loop.now) / 1000000
+					      : 0);
 			lu2k_json_obj_end(j);
 		}
 	}
@@ -351,7 +352,7 @@ int lu2k_ctl_start(struct lu2kd *d)
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
-	unlink(path);	/* the channel socket check already proved no live daemon owns it */
+	unlink(path); /* the channel socket check already proved no live daemon owns it */
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;

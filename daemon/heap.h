@@ -15,8 +15,8 @@ struct lu2k_timer;
 typedef void (*lu2k_timer_fn)(struct lu2k_timer *t);
 
 struct lu2k_timer {
-	uint64_t deadline;	/* ns, CLOCK_MONOTONIC */
-	uint32_t slot;		/* index in the heap + 1; 0 = not armed */
+	uint64_t deadline; /* ns, CLOCK_MONOTONIC */
+	uint32_t slot;	   /* index in the heap + 1; 0 = not armed */
 	lu2k_timer_fn fn;
 };
 

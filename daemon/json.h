@@ -17,7 +17,7 @@ struct lu2k_json {
 	char *buf;
 	size_t len, cap;
 	int depth;
-	bool first[LU2K_JSON_DEPTH];	/* no member written yet at this depth */
+	bool first[LU2K_JSON_DEPTH]; /* no member written yet at this depth */
 	bool err;
 };
 

@@ -59,10 +59,10 @@ static inline bool lu2k_list_linked(const struct lu2k_list *n)
 	return n->next != n;
 }
 
-#define lu2k_list_first(h, type, member)                                                          \
+#define lu2k_list_first(h, type, member) \
 	(lu2k_list_empty(h) ? NULL : lu2k_container_of((h)->next, type, member))
 
-#define lu2k_list_for_each_safe(pos, tmp, h)                                                       \
+#define lu2k_list_for_each_safe(pos, tmp, h) \
 	for (pos = (h)->next, tmp = pos->next; pos != (h); pos = tmp, tmp = pos->next)
 
 #define lu2k_list_for_each(pos, h) for (pos = (h)->next; pos != (h); pos = pos->next)

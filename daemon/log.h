@@ -31,29 +31,29 @@ void lu2k_log_use_syslog(bool on);
 void lu2k_log(enum lu2k_log_level l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 struct lu2k_log_rl {
-	int64_t window;	/* second of the current window */
-	unsigned int n;		/* lines in this window */
-	unsigned int dropped;	/* suppressed since the last line */
+	int64_t window;	      /* second of the current window */
+	unsigned int n;	      /* lines in this window */
+	unsigned int dropped; /* suppressed since the last line */
 };
 
 /* True if the call site may log now (and logs the suppressed count first). */
 bool lu2k_log_rl_ok(struct lu2k_log_rl *rl, enum lu2k_log_level l);
 
-#define LOG(l, ...)                                                                                \
-	do {                                                                                       \
-		if ((l) <= lu2k_log_level)                                                         \
-			lu2k_log((l), __VA_ARGS__);                                                \
+#define LOG(l, ...)                                 \
+	do {                                        \
+		if ((l) <= lu2k_log_level)          \
+			lu2k_log((l), __VA_ARGS__); \
 	} while (0)
-#define LOG_ERR(...)	LOG(LU2K_LOG_ERROR, __VA_ARGS__)
-#define LOG_WARN(...)	LOG(LU2K_LOG_WARN, __VA_ARGS__)
-#define LOG_INFO(...)	LOG(LU2K_LOG_INFO, __VA_ARGS__)
-#define LOG_DEBUG(...)	LOG(LU2K_LOG_DEBUG, __VA_ARGS__)
+#define LOG_ERR(...)   LOG(LU2K_LOG_ERROR, __VA_ARGS__)
+#define LOG_WARN(...)  LOG(LU2K_LOG_WARN, __VA_ARGS__)
+#define LOG_INFO(...)  LOG(LU2K_LOG_INFO, __VA_ARGS__)
+#define LOG_DEBUG(...) LOG(LU2K_LOG_DEBUG, __VA_ARGS__)
 
-#define LOG_RL(l, ...)                                                                             \
-	do {                                                                                       \
-		static struct lu2k_log_rl rl_;                                                     \
-		if ((l) <= lu2k_log_level && lu2k_log_rl_ok(&rl_, (l)))                            \
-			lu2k_log((l), __VA_ARGS__);                                                \
+#define LOG_RL(l, ...)                                                  \
+	do {                                                            \
+		static struct lu2k_log_rl rl_;                          \
+		if ((l) <= lu2k_log_level && lu2k_log_rl_ok(&rl_, (l))) \
+			lu2k_log((l), __VA_ARGS__);                     \
 	} while (0)
 
 #endif

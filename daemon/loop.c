@@ -156,7 +156,7 @@ int lu2k_loop_once(struct lu2k_loop *l, int64_t max_wait_ns)
 		struct lu2k_io *io = evs[i].data.ptr;
 
 		l->events++;
-		if (io->events)	/* not removed by an earlier callback of this batch */
+		if (io->events) /* not removed by an earlier callback of this batch */
 			io->fn(io, evs[i].events);
 	}
 	run_deferred(l);

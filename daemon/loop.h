@@ -25,7 +25,7 @@ typedef void (*lu2k_io_fn)(struct lu2k_io *io, uint32_t revents);
 
 struct lu2k_io {
 	int fd;
-	uint32_t events;	/* what is registered now; 0 = not in the set */
+	uint32_t events; /* what is registered now; 0 = not in the set */
 	lu2k_io_fn fn;
 };
 
@@ -55,7 +55,7 @@ struct lu2k_loop {
 	struct lu2k_heap timers;
 	struct lu2k_list idle;
 	struct lu2k_list deferred;
-	uint64_t now;		/* cached at each wake-up */
+	uint64_t now; /* cached at each wake-up */
 	bool stop;
 	uint64_t wakeups, events;
 };

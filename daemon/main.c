@@ -30,8 +30,10 @@ static void usage(FILE *f)
 		"The lu2k daemon: carries LNet messages of attached kernel halves (lu2klnd.ko\n"
 		"or liblu2k) to other lu2kd daemons over a back-end transport.\n"
 		"\n"
-		"  -c, --config FILE          read settings from FILE (key = value; see doc/lu2kd.md)\n"
-		"      --channel-socket PATH  unix socket for liblu2k attaches [/run/lu2k/lu2kd.sock]\n"
+		"  -c, --config FILE          read settings from FILE (key = value; see "
+		"doc/lu2kd.md)\n"
+		"      --channel-socket PATH  unix socket for liblu2k attaches "
+		"[/run/lu2k/lu2kd.sock]\n"
 		"      --ctl-socket PATH      unix socket for lu2kctl [/run/lu2k/lu2kd.ctl]\n"
 		"  -p, --port N               back-end port, for listening and connecting [7988]\n"
 		"  -b, --backend NAME         transport back-end [tcp]\n"
@@ -114,22 +116,41 @@ static int parse_cli(int argc, char **argv, struct lu2kd_config *cfg, struct cli
 		switch (o) {
 		case 'c':
 			continue;
-		case OPT_CHANNEL_SOCKET: key = "channel_socket"; break;
-		case OPT_CTL_SOCKET: key = "ctl_socket"; break;
-		case 'p': key = "port"; break;
-		case 'b': key = "backend"; break;
-		case OPT_DEVICE: key = "device"; break;
-		case 'l': key = "log_level"; break;
-		case OPT_PID_FILE: key = "pid_file"; break;
-		case 'f': cli->foreground = true; continue;
-		case OPT_SYSLOG: cli->syslog_flag = true; continue;
+		case OPT_CHANNEL_SOCKET:
+			key = "channel_socket";
+			break;
+		case OPT_CTL_SOCKET:
+			key = "ctl_socket";
+			break;
+		case 'p':
+			key = "port";
+			break;
+		case 'b':
+			key = "backend";
+			break;
+		case OPT_DEVICE:
+			key = "device";
+			break;
+		case 'l':
+			key = "log_level";
+			break;
+		case OPT_PID_FILE:
+			key = "pid_file";
+			break;
+		case 'f':
+			cli->foreground = true;
+			continue;
+		case OPT_SYSLOG:
+			cli->syslog_flag = true;
+			continue;
 		case 'o': {
 			char *eq;
 
 			snprintf(kv, sizeof(kv), "%s", optarg);
 			eq = strchr(kv, '=');
 			if (!eq || eq == kv) {
-				fprintf(stderr, "lu2kd: --option wants KEY=VALUE, got '%s'\n", optarg);
+				fprintf(stderr, "lu2kd: --option wants KEY=VALUE, got '%s'\n",
+					optarg);
 				return -1;
 			}
 			*eq = 0;
@@ -345,8 +366,8 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	LOG_INFO("ready: lu2kd %s pid %d, back-end %s port %u, channel socket %s, ctl socket %s",
-		 LU2K_VERSION_STR, (int)getpid(), d.be_ops->name, d.cfg.port,
-		 d.cfg.channel_socket, d.cfg.ctl_socket);
+		 LU2K_VERSION_STR, (int)getpid(), d.be_ops->name, d.cfg.port, d.cfg.channel_socket,
+		 d.cfg.ctl_socket);
 	if (ready_fd >= 0) {
 		if (write(ready_fd, "r", 1) != 1)
 			LOG_WARN("cannot tell the parent we are ready");

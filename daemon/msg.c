@@ -99,7 +99,7 @@ void lu2k_msg_complete(struct lu2k_msg *m, int status)
 			d->st.msgs_timeout++;
 	}
 	if (!ch->dead)
-		lu2k_chan_post_cpl(ch, m);	/* copies what it needs */
+		lu2k_chan_post_cpl(ch, m); /* copies what it needs */
 	msg_free(d, m);
 }
 
@@ -114,7 +114,7 @@ static void msg_timer(struct lu2k_timer *t)
 	struct lu2kd *d = m->ch->d;
 
 	if (m->state == MSG_SENDING)
-		d->be_ops->cancel(m->conn->bc, &m->bm, -ETIMEDOUT);	/* sent() completes it */
+		d->be_ops->cancel(m->conn->bc, &m->bm, -ETIMEDOUT); /* sent() completes it */
 	else
 		lu2k_msg_complete(m, -ETIMEDOUT);
 }

@@ -70,7 +70,7 @@ static void rehash(struct lu2kd *d)
 	struct lu2k_peer **nh = calloc(nb, sizeof(*nh));
 
 	if (!nh)
-		return;	/* keep the old table: longer chains, still correct */
+		return; /* keep the old table: longer chains, still correct */
 	for (uint32_t i = 0; i < d->peer_buckets; i++) {
 		struct lu2k_peer *p = d->peer_hash[i], *next;
 

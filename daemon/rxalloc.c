@@ -117,7 +117,7 @@ int lu2k_rxalloc_free(struct lu2k_rxalloc *a, uint64_t off, uint64_t alloc_len)
 		return -EINVAL;
 	}
 	if (grow(&a->free, &a->free_cap, a->nfree))
-		return -ENOMEM;	/* the block stays out; the caller may retry */
+		return -ENOMEM; /* the block stays out; the caller may retry */
 	e = a->used[u];
 	arr_remove(a->used, &a->nused, u);
 	i = lower_bound(a->free, a->nfree, off);

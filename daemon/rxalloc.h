@@ -23,7 +23,7 @@ struct lu2k_extent {
 };
 
 struct lu2k_rxalloc {
-	uint64_t base, size;	/* the pool: [base, base + size) in region offsets */
+	uint64_t base, size; /* the pool: [base, base + size) in region offsets */
 	struct lu2k_extent *free;
 	uint32_t nfree, free_cap;
 	struct lu2k_extent *used;

@@ -33,7 +33,7 @@
 struct e2e {
 	struct lu2k_ni *a, *b;
 	struct lu2k_nid nid_a, nid_b;
-	struct lu2k_nid target;		/* --target: final destination; B is then the next hop */
+	struct lu2k_nid target; /* --target: final destination; B is then the next hop */
 	bool routed;
 	uint32_t *sizes;
 	unsigned int nsizes;
@@ -177,8 +177,8 @@ static int send_one(struct e2e *e)
 	rc = lu2k_lnet_hdr_encode(&h, hb, sizeof(hb));
 	if (rc < 0)
 		return rc;
-	rc = lu2k_send_fill(e->a, e->routed ? &e->target : &e->nid_b, &e->nid_b, hb, (size_t)rc, size, fill, &seq,
-			    e->timeout_ms, (void *)(uintptr_t)seq);
+	rc = lu2k_send_fill(e->a, e->routed ? &e->target : &e->nid_b, &e->nid_b, hb, (size_t)rc,
+			    size, fill, &seq, e->timeout_ms, (void *)(uintptr_t)seq);
 	if (rc == 0) {
 		e->sent++;
 		e->inflight++;
@@ -215,12 +215,12 @@ static int parse_sizes(struct e2e *e, const char *s)
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "sock-a", 1, NULL, 'a' }, { "sock-b", 1, NULL, 'b' },
-		{ "nid-a", 1, NULL, 'A' },  { "nid-b", 1, NULL, 'B' },
-		{ "count", 1, NULL, 'n' },  { "sizes", 1, NULL, 's' },
-		{ "window", 1, NULL, 'w' }, { "timeout", 1, NULL, 't' },
-		{ "faults", 0, NULL, 'f' }, { "timeout-ms", 1, NULL, 'T' },
-		{ "hold", 1, NULL, 'H' }, { "stop", 1, NULL, 'S' },
+		{ "sock-a", 1, NULL, 'a' },  { "sock-b", 1, NULL, 'b' },
+		{ "nid-a", 1, NULL, 'A' },   { "nid-b", 1, NULL, 'B' },
+		{ "count", 1, NULL, 'n' },   { "sizes", 1, NULL, 's' },
+		{ "window", 1, NULL, 'w' },  { "timeout", 1, NULL, 't' },
+		{ "faults", 0, NULL, 'f' },  { "timeout-ms", 1, NULL, 'T' },
+		{ "hold", 1, NULL, 'H' },    { "stop", 1, NULL, 'S' },
 		{ "rx-pool", 1, NULL, 'R' }, { "target", 1, NULL, 'G' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -237,24 +237,48 @@ int main(int argc, char **argv)
 	parse_sizes(&e, "0,1,72,4096,65536,1048576");
 	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (o) {
-		case 'a': sock_a = optarg; break;
-		case 'b': sock_b = optarg; break;
-		case 'A': na = optarg; break;
-		case 'B': nb = optarg; break;
-		case 'n': e.count = strtoull(optarg, NULL, 0); break;
+		case 'a':
+			sock_a = optarg;
+			break;
+		case 'b':
+			sock_b = optarg;
+			break;
+		case 'A':
+			na = optarg;
+			break;
+		case 'B':
+			nb = optarg;
+			break;
+		case 'n':
+			e.count = strtoull(optarg, NULL, 0);
+			break;
 		case 's':
 			if (parse_sizes(&e, optarg)) {
 				fprintf(stderr, "bad --sizes\n");
 				return 2;
 			}
 			break;
-		case 'w': e.window = (unsigned int)strtoul(optarg, NULL, 0); break;
-		case 't': timeout_s = strtod(optarg, NULL); break;
-		case 'T': e.timeout_ms = (uint32_t)strtoul(optarg, NULL, 0); break;
-		case 'f': faults = true; break;
-		case 'H': e.hold = (unsigned int)strtoul(optarg, NULL, 0); break;
-		case 'S': stop_pid = (pid_t)strtol(optarg, NULL, 0); break;
-		case 'R': rx_pool = strtoull(optarg, NULL, 0) << 10; break;
+		case 'w':
+			e.window = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 't':
+			timeout_s = strtod(optarg, NULL);
+			break;
+		case 'T':
+			e.timeout_ms = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		case 'f':
+			faults = true;
+			break;
+		case 'H':
+			e.hold = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 'S':
+			stop_pid = (pid_t)strtol(optarg, NULL, 0);
+			break;
+		case 'R':
+			rx_pool = strtoull(optarg, NULL, 0) << 10;
+			break;
 		case 'G':
 			if (lu2k_nid_parse(optarg, &e.target)) {
 				fprintf(stderr, "bad --target\n");
@@ -262,7 +286,8 @@ int main(int argc, char **argv)
 			}
 			e.routed = true;
 			break;
-		default: return 2;
+		default:
+			return 2;
 		}
 	}
 	if (!sock_a || !sock_b || !na || !nb || lu2k_nid_parse(na, &e.nid_a) ||
@@ -304,7 +329,8 @@ int main(int argc, char **argv)
 	t0 = now_ns();
 	deadline = t0 + (uint64_t)(timeout_s * 1e9);
 	while (e.completed < e.count || (!faults && e.received < e.count)) {
-		struct pollfd pf[2] = { { lu2k_ni_fd(e.a), POLLIN, 0 }, { lu2k_ni_fd(e.b), POLLIN, 0 } };
+		struct pollfd pf[2] = { { lu2k_ni_fd(e.a), POLLIN, 0 },
+					{ lu2k_ni_fd(e.b), POLLIN, 0 } };
 		int progressed = 0;
 
 		if (now_ns() > deadline) {
@@ -352,7 +378,8 @@ int main(int argc, char **argv)
 			ok = ok && e.cpl_ok == e.count && e.received == e.count;
 		for (uint64_t i = 0; i < e.count && ok; i++)
 			if (e.cpl_status_ok[i] && !e.rx_seen[i]) {
-				fprintf(stderr, "message %" PRIu64 " completed OK but never arrived\n", i);
+				fprintf(stderr,
+					"message %" PRIu64 " completed OK but never arrived\n", i);
 				ok = false;
 			}
 		printf("%s: sent %" PRIu64 " completed %" PRIu64 " (ok %" PRIu64 " err %" PRIu64

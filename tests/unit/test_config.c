@@ -97,7 +97,8 @@ static void test_bad_input(void)
 	bad("reconnect_min_ms = 0\n", "reconnect_min_ms");
 	bad("batch = 99999999999999999999999\n", "key 'batch'");
 	bad("channel_socket = "
-	    "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaa"
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
 	    "shorter than 108");
 	bad("port = 1\x01\n", "control character");

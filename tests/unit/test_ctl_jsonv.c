@@ -6,7 +6,8 @@
 static void test_parse(void)
 {
 	struct jv *v = jv_parse(" {\"a\": [1, -2.5e3, true, null, \"x\\\"y\\u0041\"], \"b\": {}, "
-				"\"c\": []}\n", NULL);
+				"\"c\": []}\n",
+				NULL);
 	const struct jv *a, *k;
 
 	T_ASSERT(v && v->type == JV_OBJ);
@@ -33,8 +34,20 @@ static void test_parse(void)
 static void test_malformed(void)
 {
 	static const char *const bad[] = {
-		"", "{", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "[1 2]", "{\"a\":1} x", "\"abc",
-		"\"a\\q\"", "\"\\u12g4\"", "{a:1}", "tru", "-", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]"
+		"",
+		"{",
+		"{\"a\"}",
+		"{\"a\":}",
+		"{\"a\":1,}",
+		"[1 2]",
+		"{\"a\":1} x",
+		"\"abc",
+		"\"a\\q\"",
+		"\"\\u12g4\"",
+		"{a:1}",
+		"tru",
+		"-",
+		"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]"
 		"]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
 		"\"a\x01\"",
 	};

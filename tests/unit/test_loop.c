@@ -36,7 +36,7 @@ static void test_timers_fire_in_order(void)
 	t0 = lu2k_now_ns();
 	while (norder < 2)
 		lu2k_loop_once(&L, -1);
-	T_ASSERT(lu2k_now_ns() - t0 >= 20000000);	/* slept, did not spin past it */
+	T_ASSERT(lu2k_now_ns() - t0 >= 20000000); /* slept, did not spin past it */
 	T_EQ(order[0], 1);
 	T_EQ(order[1], 2);
 	T_ASSERT(!lu2k_timer_armed(&c.t));
@@ -72,7 +72,7 @@ static void test_io(void)
 	T_EQ(lu2k_io_set(&L, &p.io, 0), 0);
 	T_EQ(write(fds[1], "x", 1), 1);
 	lu2k_loop_once(&L, 10000000);
-	T_EQ(p.reads, 1);	/* not watched any more */
+	T_EQ(p.reads, 1); /* not watched any more */
 	close(fds[0]);
 	close(fds[1]);
 	lu2k_loop_fini(&L);

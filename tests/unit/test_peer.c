@@ -15,7 +15,8 @@ static struct lu2k_nid nid_n(unsigned int i, bool v6)
 	if (v6)
 		snprintf(s, sizeof(s), "[2001:db8::%x]@lu2k", i);
 	else
-		snprintf(s, sizeof(s), "10.%u.%u.%u@lu2k", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+		snprintf(s, sizeof(s), "10.%u.%u.%u@lu2k", (i >> 16) & 255, (i >> 8) & 255,
+			 i & 255);
 	lu2k_nid_parse(s, &n);
 	return n;
 }
@@ -34,11 +35,11 @@ static void test_table(void)
 		struct lu2k_peer *p = lu2k_peer_get(&d, &ch1, &n);
 
 		T_ASSERT(p != NULL);
-		T_ASSERT(lu2k_peer_get(&d, &ch1, &n) == p);	/* no duplicate */
+		T_ASSERT(lu2k_peer_get(&d, &ch1, &n) == p); /* no duplicate */
 		T_EQ(p->state, PEER_IDLE);
 	}
 	T_EQ(d.npeers, N);
-	T_ASSERT(d.peer_buckets >= N);	/* grew as it filled */
+	T_ASSERT(d.peer_buckets >= N); /* grew as it filled */
 	/* Same NID on another interface is another peer. */
 	{
 		struct lu2k_nid n = nid_n(7, false);

@@ -81,11 +81,11 @@ static void test_bad_frees(void)
 
 	lu2k_rxalloc_init(&a, BASE, SIZE);
 	T_EQ(lu2k_rxalloc_alloc(&a, 1000, &off, &len), 0);
-	T_EQ(lu2k_rxalloc_free(&a, off + 64, len - 64), -EINVAL);	/* inside a block */
-	T_EQ(lu2k_rxalloc_free(&a, off, len + 64), -EINVAL);	/* wrong length */
-	T_EQ(lu2k_rxalloc_free(&a, BASE + SIZE, 64), -EINVAL);	/* never handed out */
+	T_EQ(lu2k_rxalloc_free(&a, off + 64, len - 64), -EINVAL); /* inside a block */
+	T_EQ(lu2k_rxalloc_free(&a, off, len + 64), -EINVAL);	  /* wrong length */
+	T_EQ(lu2k_rxalloc_free(&a, BASE + SIZE, 64), -EINVAL);	  /* never handed out */
 	T_EQ(lu2k_rxalloc_free(&a, off, len), 0);
-	T_EQ(lu2k_rxalloc_free(&a, off, len), -EINVAL);	/* twice */
+	T_EQ(lu2k_rxalloc_free(&a, off, len), -EINVAL); /* twice */
 	T_EQ(a.bad_frees, 4);
 	T_EQ(a.nfree, 1);
 	T_EQU(a.free_bytes, SIZE);

@@ -68,7 +68,7 @@ static void up_closed(void *ctx, int err)
 
 static void up_sent(void *ctx, struct lu2k_be_msg *m, int status)
 {
-	sent_count[m->hdr_len]++;	/* tests use hdr_len as the message's id */
+	sent_count[m->hdr_len]++; /* tests use hdr_len as the message's id */
 	if (status == 0) {
 		sent_ok++;
 	} else {
@@ -129,19 +129,25 @@ static void spin(int ms)
 }
 
 /* Run the loop until cond holds (or 2 s). */
-#define SPIN_UNTIL(cond)                                                                           \
-	do {                                                                                       \
-		uint64_t end_ = lu2k_now_ns() + 2000000000ull;                                     \
-		while (!(cond) && lu2k_now_ns() < end_)                                            \
-			lu2k_loop_once(&L, 1000000);                                               \
+#define SPIN_UNTIL(cond)                                       \
+	do {                                                   \
+		uint64_t end_ = lu2k_now_ns() + 2000000000ull; \
+		while (!(cond) && lu2k_now_ns() < end_)        \
+			lu2k_loop_once(&L, 1000000);           \
 	} while (0)
 
 static int setup(void)
 {
 	struct lu2k_be_env env = {
-		.loop = &L, .core = NULL, .max_msg_size = MAXMSG,
-		.accepted = up_accepted, .connected = up_connected, .closed = up_closed,
-		.sent = up_sent, .writable = up_writable, .rx_begin = up_rx_begin,
+		.loop = &L,
+		.core = NULL,
+		.max_msg_size = MAXMSG,
+		.accepted = up_accepted,
+		.connected = up_connected,
+		.closed = up_closed,
+		.sent = up_sent,
+		.writable = up_writable,
+		.rx_begin = up_rx_begin,
 		.rx_end = up_rx_end,
 	};
 	char err[256];
@@ -248,9 +254,9 @@ static void test_incoming_trickle(void)
 	fd = raw_connect();
 	T_ASSERT(fd >= 0);
 	n += hello(b, &other, &me);
-	n += msg(b + n, 1, 0, 0);		/* zero length */
+	n += msg(b + n, 1, 0, 0); /* zero length */
 	n += msg(b + n, 2, 5, 0xa5);
-	n += msg(b + n, 7, 100000, 0x5a);	/* gaps in seq are allowed */
+	n += msg(b + n, 7, 100000, 0x5a); /* gaps in seq are allowed */
 	trickle(fd, b, n);
 	SPIN_UNTIL(rx_ended == 3);
 	T_EQ(accepted, 1);
@@ -293,7 +299,7 @@ static void test_incoming_backpressure_staged(void)
 	T_EQ(write(fd, b, n), (ssize_t)n);
 	SPIN_UNTIL(eagain_left == 0);
 	spin(20);
-	T_EQ(rx_ended, 0);	/* paused, nothing dropped, nothing delivered */
+	T_EQ(rx_ended, 0); /* paused, nothing dropped, nothing delivered */
 	ops->rx_resume(in_conn);
 	/* No new byte arrives: the nine staged frames must be parsed anyway. */
 	SPIN_UNTIL(rx_ended == 10);
@@ -319,7 +325,7 @@ static void test_incoming_garbage_and_wrong_nid(void)
 	fd2 = raw_connect();
 	T_EQ(write(fd2, "GET / HTTP/1.1\r\n\r\n", 18), 18);
 	fd3 = raw_connect();
-	n = hello(b, &other, &other);	/* not the listener's NID */
+	n = hello(b, &other, &other); /* not the listener's NID */
 	T_EQ(write(fd3, b, n), (ssize_t)n);
 	spin(50);
 	T_EQ(accepted, 1);
@@ -327,20 +333,20 @@ static void test_incoming_garbage_and_wrong_nid(void)
 		char c;
 
 		SPIN_UNTIL(read(fd2, &c, 1) == 0);
-		T_EQ(read(fd2, &c, 1), 0);	/* closed by the daemon */
+		T_EQ(read(fd2, &c, 1), 0); /* closed by the daemon */
 	}
 	for (int i = 0; i < 100 && !gh; i++) {
 		read_acks(fd3, &gh);
 		spin(1);
 	}
-	T_EQ(gh, -1);	/* refused with a status */
+	T_EQ(gh, -1); /* refused with a status */
 	n = msg(b, 1, 3, 0x77);
 	T_EQ(write(fd, b, n), (ssize_t)n);
 	SPIN_UNTIL(rx_ended == 1);
 	T_EQ(rx_ended, 1);
 	/* A frame that lies about its lengths closes that conn, with closed(). */
 	n = msg(b, 2, 3, 0x77);
-	b[20] = 9;	/* payload_len no longer matches the frame length */
+	b[20] = 9; /* payload_len no longer matches the frame length */
 	T_EQ(write(fd, b, n), (ssize_t)n);
 	SPIN_UNTIL(closed == 1);
 	T_EQ(closed, 1);
@@ -382,7 +388,7 @@ static void test_outgoing(void)
 		memset(&m[i], 0, sizeof(m[i]));
 		memset(data[i], 'a' + i, sizeof(data[i]));
 		m[i].buf = data[i];
-		m[i].hdr_len = (uint32_t)i;	/* the id, see up_sent */
+		m[i].hdr_len = (uint32_t)i; /* the id, see up_sent */
 		m[i].payload_len = 70000 - (uint32_t)i;
 		m[i].target = peer;
 		T_EQ(ops->send(c, &m[i]), 0);

@@ -62,18 +62,18 @@ static void test_hello_malformed(void)
 	uint8_t b[LU2K_TCPW_HELLO_LEN];
 	struct lu2k_tcpw_hello h;
 
-	hello_bad_at(0, 'X');		/* magic */
+	hello_bad_at(0, 'X'); /* magic */
 	hello_bad_at(3, 'k');
-	hello_bad_at(4, 2);		/* version */
-	hello_bad_at(6, 63);		/* length */
-	hello_bad_at(8, 1);		/* status > 0 */
-	hello_bad_at(12, 1);		/* flags */
-	hello_bad_at(16, 0);		/* empty back-end name */
-	hello_bad_at(20, 'x');		/* junk after the name's NUL */
-	hello_bad_at(25, 99);		/* src NID type */
-	hello_bad_at(24, 5);		/* src NID size */
-	hello_bad_at(24 + 4 + 5, 1);	/* IPv4 NID with bytes past its address */
-	hello_bad_at(45, 3);		/* dst NID type */
+	hello_bad_at(4, 2);	     /* version */
+	hello_bad_at(6, 63);	     /* length */
+	hello_bad_at(8, 1);	     /* status > 0 */
+	hello_bad_at(12, 1);	     /* flags */
+	hello_bad_at(16, 0);	     /* empty back-end name */
+	hello_bad_at(20, 'x');	     /* junk after the name's NUL */
+	hello_bad_at(25, 99);	     /* src NID type */
+	hello_bad_at(24, 5);	     /* src NID size */
+	hello_bad_at(24 + 4 + 5, 1); /* IPv4 NID with bytes past its address */
+	hello_bad_at(45, 3);	     /* dst NID type */
 	/* A status that is not an errno. */
 	good_hello(b);
 	b[8] = 0x00;
@@ -95,7 +95,7 @@ static void test_msg_roundtrip(void)
 
 	T_EQ(lu2k_tcpw_msg_encode(b, 0x0102030405060708ull, 72, 1u << 20, &t), 48);
 	T_EQ(b[0], LU2K_TCPW_MSG);
-	T_EQ(b[8], 0x08);	/* seq little-endian */
+	T_EQ(b[8], 0x08); /* seq little-endian */
 	T_EQ(b[15], 0x01);
 	T_EQ(lu2k_tcpw_frame_decode(b, sizeof(b), MAXMSG, &f), 48);
 	T_EQ(f.type, LU2K_TCPW_MSG);
@@ -144,18 +144,58 @@ static void msg_bad(void (*mutate)(uint8_t *b), int want)
 		T_FAIL_("decode gave %d, want %d", rc, want);
 }
 
-static void m_type(uint8_t *b) { b[0] = 9; }
-static void m_type0(uint8_t *b) { b[0] = 0; }
-static void m_flags(uint8_t *b) { b[1] = 1; }
-static void m_hlen(uint8_t *b) { b[2] = 40; }
-static void m_len_short(uint8_t *b) { put32(b + 4, 47); }
-static void m_len_mismatch(uint8_t *b) { put32(b + 4, 48 + 72 + 101); }
-static void m_len_huge(uint8_t *b) { put32(b + 4, 0xffffffffu); }
-static void m_hdr_huge(uint8_t *b) { put32(b + 16, 257); put32(b + 20, 0); put32(b + 4, 48 + 257); }
-static void m_payload_wrap(uint8_t *b) { put32(b + 16, 72); put32(b + 20, 0xffffffb8u); put32(b + 4, 48); }
-static void m_reserved(uint8_t *b) { b[44] = 1; }
-static void m_nid_type(uint8_t *b) { b[25] = 1; }
-static void m_nid_size(uint8_t *b) { b[24] = 3; }
+static void m_type(uint8_t *b)
+{
+	b[0] = 9;
+}
+static void m_type0(uint8_t *b)
+{
+	b[0] = 0;
+}
+static void m_flags(uint8_t *b)
+{
+	b[1] = 1;
+}
+static void m_hlen(uint8_t *b)
+{
+	b[2] = 40;
+}
+static void m_len_short(uint8_t *b)
+{
+	put32(b + 4, 47);
+}
+static void m_len_mismatch(uint8_t *b)
+{
+	put32(b + 4, 48 + 72 + 101);
+}
+static void m_len_huge(uint8_t *b)
+{
+	put32(b + 4, 0xffffffffu);
+}
+static void m_hdr_huge(uint8_t *b)
+{
+	put32(b + 16, 257);
+	put32(b + 20, 0);
+	put32(b + 4, 48 + 257);
+}
+static void m_payload_wrap(uint8_t *b)
+{
+	put32(b + 16, 72);
+	put32(b + 20, 0xffffffb8u);
+	put32(b + 4, 48);
+}
+static void m_reserved(uint8_t *b)
+{
+	b[44] = 1;
+}
+static void m_nid_type(uint8_t *b)
+{
+	b[25] = 1;
+}
+static void m_nid_size(uint8_t *b)
+{
+	b[24] = 3;
+}
 
 static void test_msg_malformed(void)
 {

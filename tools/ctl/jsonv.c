@@ -54,12 +54,26 @@ static char *parse_string(struct parser *p)
 		if (c == '\\') {
 			c = p->s[p->i++];
 			switch (c) {
-			case '"': case '\\': case '/': out[n++] = c; break;
-			case 'n': out[n++] = '\n'; break;
-			case 't': out[n++] = '\t'; break;
-			case 'r': out[n++] = '\r'; break;
-			case 'b': out[n++] = '\b'; break;
-			case 'f': out[n++] = '\f'; break;
+			case '"':
+			case '\\':
+			case '/':
+				out[n++] = c;
+				break;
+			case 'n':
+				out[n++] = '\n';
+				break;
+			case 't':
+				out[n++] = '\t';
+				break;
+			case 'r':
+				out[n++] = '\r';
+				break;
+			case 'b':
+				out[n++] = '\b';
+				break;
+			case 'f':
+				out[n++] = '\f';
+				break;
 			case 'u': {
 				unsigned int u = 0;
 

@@ -13,10 +13,10 @@ enum jv_type { JV_NULL, JV_BOOL, JV_NUM, JV_STR, JV_ARR, JV_OBJ };
 
 struct jv {
 	enum jv_type type;
-	char *key;		/* member name inside an object */
-	char *text;		/* JV_STR: the string; JV_NUM/JV_BOOL: the literal */
-	struct jv *kids;	/* JV_ARR/JV_OBJ: first child */
-	struct jv *next;	/* next sibling */
+	char *key;	 /* member name inside an object */
+	char *text;	 /* JV_STR: the string; JV_NUM/JV_BOOL: the literal */
+	struct jv *kids; /* JV_ARR/JV_OBJ: first child */
+	struct jv *next; /* next sibling */
 };
 
 /* Parse text; NULL on error with *err_off set to the offending offset. */

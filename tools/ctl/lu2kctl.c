@@ -19,7 +19,7 @@
 #include "jsonv.h"
 
 #define DEFAULT_CTL_SOCKET "/run/lu2k/lu2kd.ctl"
-#define TIMEOUT_MS 5000
+#define TIMEOUT_MS	   5000
 
 static void usage(FILE *f)
 {
@@ -29,7 +29,8 @@ static void usage(FILE *f)
 		"\n"
 		"Commands:\n"
 		"  status   the daemon and its attached interfaces (channels)\n"
-		"  peers    peers: NID, state, connections, messages queued/in flight, bytes, errors\n"
+		"  peers    peers: NID, state, connections, messages queued/in flight, bytes, "
+		"errors\n"
 		"  conns    connections, both directions, with the back-end's view of each\n"
 		"  msgs     messages in flight (up to 10000)\n"
 		"  stats    daemon, channel and back-end counters\n"
@@ -257,10 +258,18 @@ int main(int argc, char **argv)
 		path = DEFAULT_CTL_SOCKET;
 	while ((o = getopt_long(argc, argv, "s:jh", lo, NULL)) != -1) {
 		switch (o) {
-		case 's': path = optarg; break;
-		case 'j': json = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 's':
+			path = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc - 1) {
@@ -270,7 +279,8 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		known |= !strcmp(argv[optind], cmds[i]);
 	if (!known) {
-		fprintf(stderr, "lu2kctl: unknown command '%s' (status, peers, conns, msgs, stats)\n",
+		fprintf(stderr,
+			"lu2kctl: unknown command '%s' (status, peers, conns, msgs, stats)\n",
 			argv[optind]);
 		return 2;
 	}
