@@ -40,6 +40,13 @@ struct lu2k_tunables {
 
 extern struct lu2k_tunables lu2k_tun;
 
+/*
+ * Messages come from their own caches: a message left over at unload makes
+ * kmem_cache_destroy() complain (the VM test fails on it).
+ */
+extern struct kmem_cache *lu2k_tx_cache;
+extern struct kmem_cache *lu2k_rx_cache;
+
 /* The shared memory of one attachment; outlives the file while RX are held. */
 struct lu2k_region {
 	struct kref	ref;

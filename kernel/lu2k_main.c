@@ -8,8 +8,11 @@
  * peer and 1024 in all keep it busy even with 16 KiB messages; the pools hold
  * 16 messages of 4 MiB each way.
  */
+#define pr_fmt(fmt) "lu2k: " fmt
+
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/slab.h>
 #include "lu2k_internal.h"
 
 struct lu2k_tunables lu2k_tun = {
@@ -40,19 +43,33 @@ MODULE_PARM_DESC(rx_pool_mb, "RX buffer pool per interface (MiB)");
 module_param_named(max_msg_size, lu2k_tun.max_msg_size, uint, 0644);
 MODULE_PARM_DESC(max_msg_size, "largest message, header included (bytes)");
 
+struct kmem_cache *lu2k_tx_cache;
+struct kmem_cache *lu2k_rx_cache;
+
 static int __init lu2k_init(void)
 {
-	int rc = lu2k_chan_register();
+	int rc = -ENOMEM;
 
+	lu2k_tx_cache = KMEM_CACHE(lu2k_tx, 0);
+	lu2k_rx_cache = KMEM_CACHE(lu2k_rx, 0);
+	if (!lu2k_tx_cache || !lu2k_rx_cache)
+		goto fail;
+	rc = lu2k_chan_register();
 	if (rc)
-		return rc;
-	pr_info("lu2k: channel ABI %d on /dev/lu2k\n", LU2K_ABI_VERSION);
+		goto fail;
+	pr_info("channel ABI %d on /dev/lu2k\n", LU2K_ABI_VERSION);
 	return 0;
+fail:
+	kmem_cache_destroy(lu2k_rx_cache);
+	kmem_cache_destroy(lu2k_tx_cache);
+	return rc;
 }
 
 static void __exit lu2k_exit(void)
 {
 	lu2k_chan_unregister();
+	kmem_cache_destroy(lu2k_rx_cache);
+	kmem_cache_destroy(lu2k_tx_cache);
 }
 
 module_init(lu2k_init);

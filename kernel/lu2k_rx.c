@@ -30,7 +30,7 @@ static void lu2k_rx_free_locked(struct lu2k_rx *rx)
 	lu2k_region_put(rx->region);
 	/* Never the last reference: the caller's interface is attached or being destroyed. */
 	refcount_dec(&rx->ni->ref.refcount);
-	kfree(rx);
+	kmem_cache_free(lu2k_rx_cache, rx);
 }
 
 void lu2k_rx_take_locked(struct lu2k_ni *ni, struct lu2k_batch *b, const struct lu2k_rx_desc *d)
@@ -49,7 +49,7 @@ void lu2k_rx_take_locked(struct lu2k_ni *ni, struct lu2k_batch *b, const struct 
 		ni->stats.bad_rx++;
 		return;
 	}
-	rx = kzalloc(sizeof(*rx), GFP_KERNEL);
+	rx = kmem_cache_zalloc(lu2k_rx_cache, GFP_KERNEL);
 	if (!rx) {
 		struct lu2k_free_desc f = { .buf_off = d->buf_off, .alloc_len = d->alloc_len };
 
@@ -164,7 +164,7 @@ void lu2k_rx_done(struct lu2k_rx *rx)
 	ni->rx_out--;
 	mutex_unlock(&ni->lock);
 	lu2k_region_put(rx->region);
-	kfree(rx);
+	kmem_cache_free(lu2k_rx_cache, rx);
 	lu2k_ni_put(ni);
 }
 EXPORT_SYMBOL_GPL(lu2k_rx_done);

@@ -76,7 +76,7 @@ static void lu2k_tx_finish_locked(struct lu2k_ni *ni, struct lu2k_batch *b,
 	lu2k_tx_unlink_locked(ni, tx);
 	if (orphan) {
 		/* The caller already had its -ETIMEDOUT. */
-		kfree(tx);
+		kmem_cache_free(lu2k_tx_cache, tx);
 		return;
 	}
 	tx->status = status;
@@ -175,7 +175,7 @@ int lu2k_send(struct lu2k_ni *ni, const struct lu2k_send_args *a)
 	rc = lu2k_send_check(ni, a);
 	if (rc)
 		return rc;
-	tx = kzalloc(sizeof(*tx), GFP_KERNEL);
+	tx = kmem_cache_zalloc(lu2k_tx_cache, GFP_KERNEL);
 	if (!tx)
 		return -ENOMEM;
 	tx->target = *a->target;
@@ -233,7 +233,7 @@ int lu2k_send(struct lu2k_ni *ni, const struct lu2k_send_args *a)
 
 fail:
 	mutex_unlock(&ni->lock);
-	kfree(tx);
+	kmem_cache_free(lu2k_tx_cache, tx);
 	return rc;
 }
 EXPORT_SYMBOL_GPL(lu2k_send);
@@ -308,7 +308,7 @@ void lu2k_tx_expire_locked(struct lu2k_ni *ni, struct lu2k_batch *b)
 		if (tx->state != LU2K_TX_POSTED || !time_after(jiffies, tx->deadline))
 			continue;
 		/* The caller's copy goes on the batch; the orphan keeps the range. */
-		done = kzalloc(sizeof(*done), GFP_KERNEL);
+		done = kmem_cache_zalloc(lu2k_tx_cache, GFP_KERNEL);
 		if (!done)
 			continue;	/* try again at the next tick */
 		done->priv = tx->priv;
@@ -329,6 +329,6 @@ void lu2k_tx_run_batch(struct lu2k_ni *ni, struct lu2k_batch *b)
 	list_for_each_entry_safe(tx, tmp, &b->tx, link) {
 		list_del(&tx->link);
 		ni->ops->tx_done(ni, tx->priv, tx->status);
-		kfree(tx);
+		kmem_cache_free(lu2k_tx_cache, tx);
 	}
 }
