@@ -76,7 +76,7 @@ enum lu2k_tx_state {
 };
 
 struct lu2k_peer {
-	struct list_head	link;
+	struct hlist_node	hnode;		/* ni->peer_hash */
 	struct lu2k_nid		nid;
 	u32			inflight;
 	bool			down;
@@ -143,7 +143,8 @@ struct lu2k_ni {
 	struct list_head	tx_queue;	/* QUEUED, in lu2k_send() order */
 	struct list_head	tx_list;	/* POSTED and ORPHAN, in posting order */
 	u32			tx_inflight;
-	struct list_head	peers;
+	DECLARE_HASHTABLE(peer_hash, 8);	/* next hops, by NID; freed with the interface */
+	u32			npeers;
 	struct list_head	rx_held;	/* handed to the user, not yet done */
 	struct list_head	free_pending;	/* done, waiting for room on the FREE ring */
 	u32			rx_out;		/* on rx_held or free_pending */

@@ -77,7 +77,7 @@ struct lu2k_ni *lu2k_ni_create(const struct lu2k_nid *nid, const struct lu2k_ni_
 	hash_init(ni->tx_hash);
 	INIT_LIST_HEAD(&ni->tx_queue);
 	INIT_LIST_HEAD(&ni->tx_list);
-	INIT_LIST_HEAD(&ni->peers);
+	hash_init(ni->peer_hash);
 	INIT_LIST_HEAD(&ni->rx_held);
 	INIT_LIST_HEAD(&ni->free_pending);
 	INIT_DELAYED_WORK(&ni->work, lu2k_ni_work);
@@ -101,11 +101,13 @@ EXPORT_SYMBOL_GPL(lu2k_ni_create);
 static void lu2k_ni_free(struct kref *ref)
 {
 	struct lu2k_ni *ni = container_of(ref, struct lu2k_ni, ref);
-	struct lu2k_peer *p, *tmp;
+	struct hlist_node *tmp;
+	struct lu2k_peer *p;
+	int bkt;
 
 	WARN_ON(!list_empty(&ni->tx_list) || !list_empty(&ni->tx_queue) ||
 		!list_empty(&ni->rx_held));
-	list_for_each_entry_safe(p, tmp, &ni->peers, link)
+	hash_for_each_safe(ni->peer_hash, bkt, tmp, p, hnode)
 		kfree(p);
 	kfree(ni);
 }
@@ -181,15 +183,11 @@ EXPORT_SYMBOL_GPL(lu2k_ni_attached);
 
 void lu2k_ni_get_stats(struct lu2k_ni *ni, struct lu2k_ni_stats *st)
 {
-	struct lu2k_peer *p;
-
 	mutex_lock(&ni->lock);
 	*st = ni->stats;
 	st->tx_inflight = ni->tx_inflight;
 	st->rx_held = ni->rx_out;
-	st->peers = 0;
-	list_for_each_entry(p, &ni->peers, link)
-		st->peers++;
+	st->peers = ni->npeers;
 	mutex_unlock(&ni->lock);
 }
 EXPORT_SYMBOL_GPL(lu2k_ni_get_stats);

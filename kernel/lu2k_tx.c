@@ -20,15 +20,17 @@
 #define pr_fmt(fmt) "lu2k: " fmt
 
 #include <linux/bitmap.h>
+#include <linux/jhash.h>
 #include <linux/jiffies.h>
 #include <linux/slab.h>
 #include "lu2k_internal.h"
 
 struct lu2k_peer *lu2k_peer_find(struct lu2k_ni *ni, const struct lu2k_nid *nid, bool create)
 {
+	u32 key = jhash(nid, sizeof(*nid), 0);
 	struct lu2k_peer *p;
 
-	list_for_each_entry(p, &ni->peers, link)
+	hash_for_each_possible(ni->peer_hash, p, hnode, key)
 		if (lu2k_nid_equal(&p->nid, nid))
 			return p;
 	if (!create)
@@ -37,7 +39,8 @@ struct lu2k_peer *lu2k_peer_find(struct lu2k_ni *ni, const struct lu2k_nid *nid,
 	if (!p)
 		return NULL;
 	p->nid = *nid;
-	list_add(&p->link, &ni->peers);
+	hash_add(ni->peer_hash, &p->hnode, key);
+	ni->npeers++;
 	return p;
 }
 
