@@ -136,6 +136,7 @@ t_loop() {
 	ctl send $NI 10.9.7.7@lu2k 10 0 65536 4 via=10.9.0.254@lu2k
 	ctl wait_rx 10 20
 	expect tx_ok 10; expect rx_ok 10
+	expect peers 2 $NI	# itself, and the next hop (not the final target)
 	stop_loop
 	grep -q "chan-loop: 864 messages, 10 routed, 0 to IPv6" "/tmp/loop-$NI.log" ||
 		die "chan-loop saw: $(tail -n 1 "/tmp/loop-$NI.log")"
