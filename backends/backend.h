@@ -161,10 +161,14 @@ struct lu2k_backend_ops {
 	/* Make an instance. Unknown or bad options: -EINVAL and a message in err. */
 	int (*create)(const struct lu2k_be_env *env, const struct lu2k_be_option *opts,
 		      unsigned int nopts, char *err, size_t errlen, struct lu2k_be **out);
-	/* Close every connection and listener (sent(-ECANCELED) for held messages). */
+	/* Close every connection (sent(-ECANCELED) for held messages); unlisten() first. */
 	void (*destroy)(struct lu2k_be *be);
 
-	/* Accept connections for one local NID (an interface) on port. */
+	/*
+	 * Accept connections for one local NID (an interface) on port. Several
+	 * NIDs may share an address (networks lu2k and lu2k1 on one IP): the
+	 * back-end then shares the endpoint and the hello tells them apart.
+	 */
 	int (*listen)(struct lu2k_be *be, const struct lu2k_nid *local, uint16_t port,
 		      struct lu2k_be_listener **out);
 	void (*unlisten)(struct lu2k_be_listener *l);

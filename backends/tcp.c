@@ -222,8 +222,8 @@ static void sock_tune(struct lu2k_be *be, int fd)
 
 static void listener_event(struct lu2k_io *io, uint32_t revents)
 {
-	struct lu2k_be_listener *l = lu2k_container_of(io, struct lu2k_be_listener, io);
-	struct lu2k_be *be = l->be;
+	struct tcp_lsock *s = lu2k_container_of(io, struct tcp_lsock, io);
+	struct lu2k_be *be = s->be;
 
 	for (int i = 0; i < 64; i++) {
 		struct sockaddr_storage ss;
@@ -244,7 +244,7 @@ static void listener_event(struct lu2k_io *io, uint32_t revents)
 		}
 		be->st.accepts++;
 		c->addr = ss;
-		c->local = l->nid;
+		c->lsock = s;
 		c->state = TCP_HELLO;
 		sock_tune(be, fd);
 		lu2k_timer_arm(be->env.loop, &c->timer, (uint64_t)be->hello_timeout_ms * 1000000);
@@ -253,60 +253,129 @@ static void listener_event(struct lu2k_io *io, uint32_t revents)
 	}
 }
 
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin6_port == y->sin6_port &&
+		       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
+	}
+	return false;
+}
+
+static struct tcp_lsock *lsock_open(struct lu2k_be *be, const struct lu2k_nid *local, uint16_t port,
+				    const struct sockaddr_storage *ss, int len, int *err)
+{
+	struct tcp_lsock *s;
+	char nid[LU2K_NID_STRLEN];
+	struct lu2k_list *pos;
+	int one = 1, fd;
+
+	lu2k_list_for_each(pos, &be->listeners)
+	{
+		s = lu2k_container_of(pos, struct tcp_lsock, link);
+		if (same_addr(&s->ss, ss)) {
+			s->refs++;
+			return s;
+		}
+	}
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		*err = -errno;
+		return NULL;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss->ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	/* Buffers set on the listener are inherited by accepted sockets before the handshake. */
+	sock_tune(be, fd);
+	if (bind(fd, (const struct sockaddr *)ss, (socklen_t)len) || listen(fd, be->backlog)) {
+		*err = -errno;
+		LOG_ERR("tcp: cannot listen on the address of %s: %s",
+			lu2k_nid_format(local, nid, sizeof(nid)), strerror(-*err));
+		close(fd);
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		close(fd);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	s->be = be;
+	s->ss = *ss;
+	s->port = port;
+	s->refs = 1;
+	lu2k_io_init(&s->io, fd, listener_event);
+	*err = lu2k_io_set(be->env.loop, &s->io, EPOLLIN);
+	if (*err) {
+		close(fd);
+		free(s);
+		return NULL;
+	}
+	lu2k_list_add_tail(&be->listeners, &s->link);
+	be->st.listeners++;
+	return s;
+}
+
+static void lsock_put(struct tcp_lsock *s)
+{
+	struct lu2k_list *pos, *tmp;
+
+	if (--s->refs > 0)
+		return;
+	/* Connections still waiting for their hello on it lose their listener. */
+	lu2k_list_for_each_safe(pos, tmp, &s->be->conns)
+	{
+		struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
+
+		if (c->lsock == s)
+			tcp_conn_fail(c, -ECONNABORTED, false);
+	}
+	lu2k_io_set(s->be->env.loop, &s->io, 0);
+	close(s->io.fd);
+	lu2k_list_del(&s->link);
+	s->be->st.listeners--;
+	free(s);
+}
+
 static int tcp_listen(struct lu2k_be *be, const struct lu2k_nid *local, uint16_t port,
 		      struct lu2k_be_listener **out)
 {
 	struct sockaddr_storage ss;
 	struct lu2k_be_listener *l;
 	char nid[LU2K_NID_STRLEN];
-	int one = 1, len, fd, rc;
+	int len, rc = 0;
 
 	len = lu2k_nid_to_sockaddr(local, port, &ss);
 	if (len < 0)
 		return len;
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (ss.ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	/* Buffers set on the listener are inherited by accepted sockets before the handshake. */
-	sock_tune(be, fd);
-	if (bind(fd, (struct sockaddr *)&ss, (socklen_t)len) || listen(fd, be->backlog)) {
-		rc = -errno;
-		LOG_ERR("tcp: cannot listen on %s port %u: %s",
-			lu2k_nid_format(local, nid, sizeof(nid)), port, strerror(-rc));
-		close(fd);
-		return rc;
-	}
 	l = calloc(1, sizeof(*l));
-	if (!l) {
-		close(fd);
+	if (!l)
 		return -ENOMEM;
-	}
-	l->be = be;
-	l->nid = *local;
-	l->port = port;
-	lu2k_io_init(&l->io, fd, listener_event);
-	rc = lu2k_io_set(be->env.loop, &l->io, EPOLLIN);
-	if (rc) {
-		close(fd);
+	l->s = lsock_open(be, local, port, &ss, len, &rc);
+	if (!l->s) {
 		free(l);
 		return rc;
 	}
-	lu2k_list_add_tail(&be->listeners, &l->link);
-	be->st.listeners++;
-	LOG_INFO("tcp: listening on %s port %u", lu2k_nid_format(local, nid, sizeof(nid)), port);
+	l->nid = *local;
+	LOG_INFO("tcp: listening on %s port %u%s", lu2k_nid_format(local, nid, sizeof(nid)), port,
+		 l->s->refs > 1 ? " (shared socket)" : "");
 	*out = l;
 	return 0;
 }
 
 static void tcp_unlisten(struct lu2k_be_listener *l)
 {
-	lu2k_io_set(l->be->env.loop, &l->io, 0);
-	close(l->io.fd);
-	lu2k_list_del(&l->link);
-	l->be->st.listeners--;
+	lsock_put(l->s);
 	free(l);
 }
 
@@ -316,16 +385,20 @@ void tcp_conn_hello_in(struct lu2k_be_conn *c, const struct lu2k_tcpw_hello *h)
 	struct lu2k_be *be = c->be;
 	struct lu2k_tcpw_hello r = { .version = LU2K_TCPW_VERSION };
 	char a[LU2K_NID_STRLEN], b[LU2K_NID_STRLEN];
+	struct sockaddr_storage ss;
 	int status = 0;
 	void *ctx = NULL;
 
 	lu2k_timer_cancel(be->env.loop, &c->timer);
+	c->local = h->dst;
 	if (h->status || strcmp(h->backend, "tcp") != 0)
 		status = -EPROTO;
-	else if (!lu2k_nid_eq(&h->dst, &c->local))
-		status = -ENXIO; /* not the NID this listener serves */
+	else if (!c->lsock || lu2k_nid_to_sockaddr(&h->dst, c->lsock->port, &ss) < 0 ||
+		 !same_addr(&ss, &c->lsock->ss))
+		status = -ENXIO; /* not a NID of the address it reached */
 	else
 		ctx = be->env.accepted(be->env.core, c, &h->src, &h->dst, &status);
+	c->lsock = NULL;
 	if (c->state == TCP_DEAD)
 		return;
 	c->remote = h->src;
@@ -464,8 +537,7 @@ static void tcp_destroy(struct lu2k_be *be)
 {
 	while (!lu2k_list_empty(&be->conns))
 		tcp_close(lu2k_list_first(&be->conns, struct lu2k_be_conn, link));
-	while (!lu2k_list_empty(&be->listeners))
-		tcp_unlisten(lu2k_list_first(&be->listeners, struct lu2k_be_listener, link));
+	/* Listeners belong to the core's interfaces, which unlisten() before this. */
 	lu2k_idle_del(&be->idle);
 	free(be);
 }

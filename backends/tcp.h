@@ -38,12 +38,24 @@ struct lu2k_be {
 	struct tcp_stats st;
 };
 
-struct lu2k_be_listener {
+/*
+ * A listening socket, shared by every interface whose NID has its address
+ * (LNet may put one address in several networks: 192.0.2.1@lu2k and
+ * 192.0.2.1@lu2k1); the hello's destination NID says which one is meant.
+ */
+struct tcp_lsock {
 	struct lu2k_io io;
 	struct lu2k_be *be;
 	struct lu2k_list link;
-	struct lu2k_nid nid;
+	struct sockaddr_storage ss;
 	uint16_t port;
+	int refs;
+};
+
+/* One interface's claim on a listening socket (what listen() returns). */
+struct lu2k_be_listener {
+	struct tcp_lsock *s;
+	struct lu2k_nid nid;
 };
 
 enum tcp_state {
@@ -67,6 +79,7 @@ struct lu2k_be_conn {
 	int broken_err;
 	struct lu2k_nid local, remote;
 	struct sockaddr_storage addr; /* the other end */
+	struct tcp_lsock *lsock;      /* in: the socket it came on, until the hello */
 	uint64_t up_ns;
 
 	/* Writing: control bytes (hello, acks) go first, then message frames. */

@@ -50,6 +50,11 @@ e2e --count "$N" --sizes 0,1,71,72,73,4095,4096,65536,1M,4M --timeout 90 || t_fa
 t_log "LNet routing: the target is another network, d2 only the next hop"
 e2e --count "$N" --sizes 0,4096,1M --target 10.9.8.7@lu2k3 --timeout 90 || t_fail "routed"
 
+t_log "two interfaces on one address (networks lu2k and lu2k1) of one daemon share its listener"
+timeout 120 "$T_BIN/lu2kd_e2e" --sock-a "$T_DIR/d1.sock" --sock-b "$T_DIR/d1.sock" \
+	--nid-a 127.0.0.1@lu2k --nid-b 127.0.0.1@lu2k1 --count "$N" --sizes 0,1M --timeout 90 ||
+	t_fail "two networks on one address"
+
 t_log "many small messages"
 e2e --count $((N * 20)) --sizes 0,64,200 --window 512 --timeout 90 || t_fail "small messages"
 

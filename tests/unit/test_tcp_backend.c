@@ -33,6 +33,7 @@ static const struct lu2k_backend_ops *ops;
 static struct lu2k_be *be;
 static struct lu2k_nid me, other;
 static uint16_t port;
+static struct lu2k_be_listener *listener;
 
 /* The fake core's view. */
 static int accepted, connected, closed, closed_err, rx_begun, rx_ended, rx_failed;
@@ -47,9 +48,17 @@ static struct {
 static int nrxlog;
 static int sent_count[64];
 
+static int refused_by_core;
+
 static void *up_accepted(void *core, struct lu2k_be_conn *c, const struct lu2k_nid *src,
 			 const struct lu2k_nid *dst, int *status)
 {
+	/* As the real core: only NIDs of attached interfaces (here: me). */
+	if (!lu2k_nid_eq(dst, &me)) {
+		refused_by_core++;
+		*status = -ENXIO;
+		return NULL;
+	}
 	accepted++;
 	in_conn = c;
 	return &accepted;
@@ -151,7 +160,6 @@ static int setup(void)
 		.rx_end = up_rx_end,
 	};
 	char err[256];
-	struct lu2k_be_listener *l;
 
 	if (lu2k_loop_init(&L))
 		return -1;
@@ -163,7 +171,7 @@ static int setup(void)
 	srand((unsigned int)getpid());
 	for (int i = 0; i < 50; i++) {
 		port = (uint16_t)(30000 + rand() % 30000);
-		if (ops->listen(be, &me, port, &l) == 0)
+		if (ops->listen(be, &me, port, &listener) == 0)
 			return 0;
 	}
 	return -1;
@@ -340,6 +348,7 @@ static void test_incoming_garbage_and_wrong_nid(void)
 		spin(1);
 	}
 	T_EQ(gh, -1); /* refused with a status */
+	T_EQ(refused_by_core, 1);
 	n = msg(b, 1, 3, 0x77);
 	T_EQ(write(fd, b, n), (ssize_t)n);
 	SPIN_UNTIL(rx_ended == 1);
@@ -468,6 +477,7 @@ int main(void)
 	T_RUN(test_incoming_garbage_and_wrong_nid);
 	T_RUN(test_outgoing);
 	T_RUN(test_connect_refused);
+	ops->unlisten(listener);
 	ops->destroy(be);
 	spin(1);
 	lu2k_loop_fini(&L);
