@@ -31,6 +31,9 @@ lkpid=$!
 for _ in $(seq 150); do [ -f "$work/ready" ] && break; sleep 0.1; done
 [ -f "$work/ready" ] || { cat "$work/linkem.log"; echo "linkem not ready"; exit 1; }
 
+# CPU seconds (user + system) of each peer
+command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time"; exit 1; }
+cpu="/usr/bin/time -f %U+%S"
 bin() { [ "$1" = ours ] && echo "$build/bin/udt-interop-peer" || echo "$work/udt4peer"; }
 bytes=$(awk -v n="$N" 'BEGIN {
 	t = 0
@@ -45,12 +48,12 @@ echo "link: delay $DELAY each way, rate $RATE, loss $LOSS; $N messages, $bytes b
 for pair in $PAIRS; do
 	tx=${pair%%:*} rx=${pair##*:} port=$((20000 + RANDOM % 20000))
 	UDT_INTEROP_BIND=10.77.0.2 UDT_INTEROP_TIMEOUT=900 ip netns exec ${tag}b \
-		"$(bin "$rx")" recv "$port" "$N" >"$work/rx.log" 2>&1 &
+		$cpu -o "$work/rx.cpu" "$(bin "$rx")" recv "$port" "$N" >"$work/rx.log" 2>&1 &
 	rxpid=$!
 	for _ in $(seq 50); do grep -q listening "$work/rx.log" && break; sleep 0.1; done
 	t0=$(date +%s.%N)
 	UDT_INTEROP_BIND=10.77.0.1 UDT_INTEROP_TIMEOUT=900 timeout 900 ip netns exec ${tag}a \
-		"$(bin "$tx")" send 10.77.0.2 "$port" "$N" >"$work/tx.log" 2>&1
+		$cpu -o "$work/tx.cpu" "$(bin "$tx")" send 10.77.0.2 "$port" "$N" >"$work/tx.log" 2>&1
 	rc=$?
 	t1=$(date +%s.%N)
 	# our sender waits a second for libudt's reader before closing: use its own figure
@@ -58,7 +61,10 @@ for pair in $PAIRS; do
 	[ -n "$acked" ] && t1=$(awk -v a="$t0" -v d="$acked" 'BEGIN { printf "%.3f", a + d }')
 	wait "$rxpid"
 	rrc=$?
-	awk -v a="$t0" -v b="$t1" -v by="$bytes" -v p="$tx -> $rx" -v rc="$rc/$rrc" 'BEGIN {
-		printf "%-16s %7.2f s  %7.2f Mbit/s  (exit %s)\n", p, b - a, by * 8 / (b - a) / 1e6, rc }'
+	awk -v a="$t0" -v b="$t1" -v by="$bytes" -v p="$tx -> $rx" -v rc="$rc/$rrc" \
+		-v tc="$(tail -n 1 "$work/tx.cpu")" -v rcpu="$(tail -n 1 "$work/rx.cpu")" 'BEGIN {
+		split(tc, x, "+"); split(rcpu, y, "+")
+		printf "%-16s %7.2f s  %7.2f Mbit/s  cpu s: sender %5.2f receiver %5.2f  (exit %s)\n",
+			p, b - a, by * 8 / (b - a) / 1e6, x[1] + x[2], y[1] + y[2], rc }'
 	[ "$rc" = 0 ] || tail -3 "$work/tx.log"
 done

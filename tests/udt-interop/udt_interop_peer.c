@@ -204,13 +204,17 @@ int main(int argc, char **argv)
 		limit = strtoull(getenv("UDT_INTEROP_TIMEOUT"), NULL, 0);
 	while (now_ns() - start < limit * 1000000000ull) {
 		uint64_t t = now_ns(), dl = conn ? udt_conn_next_deadline(conn) : UINT64_MAX;
-		int timeout = dl == UINT64_MAX ? 100 : dl <= t ? 0 : (int)((dl - t) / 1000000);
+		uint64_t wait = dl <= t ? 0 : dl - t;
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct timespec ts;
 		ssize_t n;
 
-		if (timeout > 100)
-			timeout = 100;
-		poll(&pfd, 1, timeout);
+		/* sleep until the engine's next deadline, to the nanosecond (pacing) */
+		if (wait > 100000000)
+			wait = 100000000;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)wait;
+		ppoll(&pfd, 1, &ts, NULL);
 		for (int i = 0; i < 256; i++) {
 			struct sockaddr_in from;
 			socklen_t flen = sizeof(from);
