@@ -285,6 +285,21 @@ static void listener_event(struct lu2k_io *io, uint32_t revents)
 	}
 }
 
+/* Create the directory a socket lives in (e.g. /run/lu2k), one level, if missing. */
+void lu2k_socket_dir(const char *path)
+{
+	char dir[LU2KD_PATH_MAX];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return;
+	*slash = 0;
+	if (mkdir(dir, 0755) == 0)
+		LOG_INFO("created %s", dir);
+}
+
 int lu2k_attach_socket_start(struct lu2kd *d)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -294,6 +309,7 @@ int lu2k_attach_socket_start(struct lu2kd *d)
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
+	lu2k_socket_dir(path);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;

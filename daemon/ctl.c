@@ -352,7 +352,18 @@ int lu2k_ctl_start(struct lu2kd *d)
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
-	unlink(path); /* the channel socket check already proved no live daemon owns it */
+	lu2k_socket_dir(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* Remove a stale socket file, never one a live daemon answers on. */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EAGAIN) {
+		close(fd);
+		LOG_ERR("%s: another lu2kd is serving this socket", path);
+		return -EADDRINUSE;
+	}
+	close(fd);
+	unlink(path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
