@@ -15,6 +15,7 @@
  *        [--sizes 0,72,4096,...] [--window W] [--timeout S] [--faults]
  *        [--timeout-ms MS] [--hold H] [--stop PID] [--rx-pool KIB]
  *        [--target NID]   (LNet routing: B is only the next hop)
+ *        [--nexthop NID]  (send through another next hop, e.g. an unreachable one)
  * Prints one summary line; exit 0 when every check held.
  */
 #include <errno.h>
@@ -35,6 +36,8 @@ struct e2e {
 	struct lu2k_nid nid_a, nid_b;
 	struct lu2k_nid target; /* --target: final destination; B is then the next hop */
 	bool routed;
+	struct lu2k_nid via; /* --nexthop: send through this NID instead of B */
+	bool has_via;
 	uint32_t *sizes;
 	unsigned int nsizes;
 	uint64_t count, sent, completed, cpl_ok, cpl_err, received, bytes;
@@ -177,8 +180,9 @@ static int send_one(struct e2e *e)
 	rc = lu2k_lnet_hdr_encode(&h, hb, sizeof(hb));
 	if (rc < 0)
 		return rc;
-	rc = lu2k_send_fill(e->a, e->routed ? &e->target : &e->nid_b, &e->nid_b, hb, (size_t)rc,
-			    size, fill, &seq, e->timeout_ms, (void *)(uintptr_t)seq);
+	rc = lu2k_send_fill(e->a, e->routed ? &e->target : &e->nid_b,
+			    e->has_via ? &e->via : &e->nid_b, hb, (size_t)rc, size, fill, &seq,
+			    e->timeout_ms, (void *)(uintptr_t)seq);
 	if (rc == 0) {
 		e->sent++;
 		e->inflight++;
@@ -222,7 +226,7 @@ int main(int argc, char **argv)
 		{ "faults", 0, NULL, 'f' },  { "timeout-ms", 1, NULL, 'T' },
 		{ "hold", 1, NULL, 'H' },    { "stop", 1, NULL, 'S' },
 		{ "rx-pool", 1, NULL, 'R' }, { "target", 1, NULL, 'G' },
-		{ NULL, 0, NULL, 0 },
+		{ "nexthop", 1, NULL, 'V' }, { NULL, 0, NULL, 0 },
 	};
 	struct e2e e = { .count = 1000, .window = 256 };
 	struct lu2k_ni_params pa, pb;
@@ -285,6 +289,13 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			e.routed = true;
+			break;
+		case 'V':
+			if (lu2k_nid_parse(optarg, &e.via)) {
+				fprintf(stderr, "bad --nexthop\n");
+				return 2;
+			}
+			e.has_via = true;
 			break;
 		default:
 			return 2;

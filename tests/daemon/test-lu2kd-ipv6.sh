@@ -39,4 +39,5 @@ run_pair() { # net-suffix
 run_pair ""
 PORT=$((PORT + 1))
 run_pair 5
+
 t_log "PASS"

@@ -24,8 +24,10 @@ N=${N:-200}
 A=127.0.0.1@lu2k
 B=127.0.0.2@lu2k
 
+printf '# short, so that the silent-peer case below is quick\nconnect_timeout_ms = 500\nreconnect_min_ms = 200\n' \
+	>"$T_DIR/lu2kd.conf"
 start_daemon() { # name
-	t_bg "$1" "$T_BIN/lu2kd" --foreground --port "$PORT" --log-level info \
+	t_bg "$1" "$T_BIN/lu2kd" -c "$T_DIR/lu2kd.conf" --foreground --port "$PORT" --log-level info \
 		--channel-socket "$T_DIR/$1.sock" --ctl-socket "$T_DIR/$1.ctl" \
 		--pid-file "$T_DIR/$1.pid"
 	t_wait_for 20 test -s "$T_DIR/$1.pid" || t_fail "$1 did not get ready"
@@ -72,6 +74,30 @@ e2e --count 40 --sizes 0,1M,4M --timeout-ms 700 --stop "$d2_pid" --faults --time
 cat "$T_DIR/stop.out"
 grep -q 'ok 0 err 40, first error Connection timed out' "$T_DIR/stop.out" || t_fail "expected 40 timeouts"
 e2e --count "$N" --sizes 0,1M --timeout 60 || t_fail "no recovery after the timeouts"
+
+t_log "a next hop that never answers: connect timeout, ETIMEDOUT, backoff; the others go on"
+# A listener whose accept queue is full: the kernel drops further SYNs, so a
+# connect() to it hangs until lu2kd's connect_timeout_ms.
+t_bg blackhole python3 -c "
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.9', $PORT)); s.listen(0)
+cs = []
+for i in range(3):
+    c = socket.socket(); c.setblocking(False)
+    try: c.connect(('127.0.0.9', $PORT))
+    except BlockingIOError: pass
+    cs.append(c)
+print('ready', flush=True)
+time.sleep(300)"
+t_wait_for 10 grep -q ready "$T_DIR/blackhole.log" || t_skip "no python3 for the silent peer"
+e2e --count 20 --sizes 0,4096 --nexthop 127.0.0.9@lu2k --faults --timeout 60 >"$T_DIR/silent.out" ||
+	{ cat "$T_DIR/silent.out"; t_fail "silent next hop"; }
+cat "$T_DIR/silent.out"
+grep -q 'ok 0 err 20, first error Connection timed out' "$T_DIR/silent.out" || t_fail "expected 20 ETIMEDOUT"
+grep -q 'peer 127.0.0.9@lu2k: connect failed: Connection timed out; next attempt in' "$T_DIR/d1.log" ||
+	t_fail "no backoff logged"
+e2e --count "$N" --sizes 0,1M --timeout 60 || t_fail "the reachable peer suffered"
 
 t_log "lu2kctl"
 ctl d1 status | grep -q 'backend: tcp' || t_fail "lu2kctl status"
