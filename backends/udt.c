@@ -24,6 +24,7 @@
 #include "proto/udt/cc.h"
 
 bool udtb_idle(struct lu2k_idle *h);
+extern const struct udt_cc_ops udtb_cc_lt;
 
 /* 600 ms x 200 Mbit/s = 15 MB in flight: the UDP buffers must hold a burst of it. */
 #define UDTB_SOCKBUF_DEFAULT (16 << 20)
@@ -87,6 +88,14 @@ static int set_opt(struct lu2k_be *be, const struct lu2k_be_option *o, char *err
 		if (v > 1)
 			goto bad;
 		be->in_order = v;
+	} else if (!strcmp(o->key, "rtt_from_handshake")) {
+		if (v > 1)
+			goto bad;
+		u->rtt_from_handshake = (int)v;
+	} else if (!strcmp(o->key, "init_rtt_ms")) {
+		if (v > 60000)
+			goto bad;
+		u->init_rtt_us = (uint32_t)v * 1000;
 	} else if (!strcmp(o->key, "pacing_burst_us")) {
 		if (v > 1000000)
 			goto bad;
@@ -129,6 +138,8 @@ static int udtb_create(const struct lu2k_be_env *env, const struct lu2k_be_optio
 
 	if (!be)
 		return -ENOMEM;
+	/* our own congestion controls beside the engine's (already there: fine) */
+	udt_cc_register(&udtb_cc_lt);
 	be->env = *env;
 	lu2k_list_init(&be->listeners);
 	lu2k_list_init(&be->conns);
@@ -141,6 +152,8 @@ static int udtb_create(const struct lu2k_be_env *env, const struct lu2k_be_optio
 	/* the loop's timers wake within a millisecond: let pacing catch up 2 ms */
 	be->ucfg.pacing_burst_ns = 2000000;
 	be->ucfg.connect_timeout_ns = 10000000000ull;
+	/* on a 600 ms path UDT's 100 ms first guess makes the first EXP resend everything */
+	be->ucfg.rtt_from_handshake = 1;
 	snprintf(be->cc, sizeof(be->cc), "udt");
 	be->sock_rcvbuf = be->sock_sndbuf = UDTB_SOCKBUF_DEFAULT;
 	be->hello_timeout_ms = 10000;

@@ -11,7 +11,8 @@
 # 100 ms RTT, 0.1 % loss each way (UDT4's native congestion control slows
 # down for every loss event, so at 1 % random loss it keeps only a small
 # share: see doc/udt-backend.md); LU2K_LINK_RATE, LU2K_LINK_DELAY (one way),
-# LU2K_LINK_LOSS, LU2K_LINK_TIME (per back-end) and LU2K_CONC change it (the
+# LU2K_LINK_LOSS, LU2K_LINK_TIME (per back-end) and LU2K_CONC change it, and
+# LU2K_BACKENDS the runs ("udt udt-lt tcp": udt-lt is udt with cc=lt) (the
 # figures in doc/udt-backend.md come from this script).
 . "$(dirname "$0")/../lib/common.sh"
 . "$T_TOP/tests/linkem/lib.sh"
@@ -36,11 +37,13 @@ rate_bps=$(awk -v r="$RATE" 'BEGIN {
 	n = r + 0; u = tolower(r); sub(/^[0-9.]+/, "", u)
 	m = u == "gbit" ? 1e9 : u == "mbit" ? 1e6 : u == "kbit" ? 1e3 : 1; print n * m }')
 
-run() { # BACKEND : prints "BACKEND Mbit/s share"
-	local be=$1 port=$((20000 + RANDOM % 20000)) out=$T_DIR/$1.json share mbit
+run() { # BACKEND[-CC] : prints "BACKEND Mbit/s share"; udt-lt = udt with cc=lt
+	local spec=$1 be=${1%%-*} port=$((20000 + RANDOM % 20000)) out=$T_DIR/$1.json share mbit
+	local opt=()
+	[ "$spec" != "$be" ] && opt=(-o "cc=${spec#*-}")
 	for n in A B; do
 		local ns=LK_$n
-		t_bg "d_${be}_$n" ip netns exec "${!ns}" "$T_BIN/lu2kd" -f -l warn -b "$be" -p "$port" \
+		t_bg "d_${be}_$n" ip netns exec "${!ns}" "$T_BIN/lu2kd" -f -l warn -b "$be" "${opt[@]}" -p "$port" \
 			--channel-socket "$T_DIR/$be-$n.sock" --ctl-socket "$T_DIR/$be-$n.ctl"
 		t_wait_for 10 test -S "$T_DIR/$be-$n.sock" || t_fail "lu2kd $be $n did not start"
 	done
@@ -59,12 +62,12 @@ run() { # BACKEND : prints "BACKEND Mbit/s share"
 		grep -q '"errors":0,' "$out" || t_fail "udt: errors: $(cat "$out")"
 	fi
 	[ "$be" = udt ] && ip netns exec "$LK_A" "$T_BIN/lu2kctl" --socket "$T_DIR/$be-A.ctl" conns \
-		>"$T_DIR/udt-conns.yaml" 2>&1
+		>"$T_DIR/$spec-conns.yaml" 2>&1
 	mbit=$(grep -o '"gbit_per_s":[0-9.]*' "$out" | head -1 | cut -d: -f2)
 	mbit=$(awk -v g="${mbit:-0}" 'BEGIN { printf "%.2f", g * 1000 }')
 	share=$(awk -v m="$mbit" -v r="$rate_bps" 'BEGIN { printf "%.2f", m * 1e6 / r }')
-	t_log "$be: ${mbit} Mbit/s of $RATE, RTT $DELAY x2, loss $LOSS: share $share ($(grep -o '"ok":[0-9]*,"errors":[0-9]*' "$out"))"
-	eval "share_$be=$share"
+	t_log "$spec: ${mbit} Mbit/s of $RATE, RTT $DELAY x2, loss $LOSS: share $share ($(grep -o '"ok":[0-9]*,"errors":[0-9]*' "$out"))"
+	eval "share_${spec//-/_}=$share"
 	local p
 	for p in "srv_$be" "d_${be}_A" "d_${be}_B"; do
 		local pv="${p}_pid"
@@ -79,7 +82,7 @@ done
 lk_stats
 t_log "link counters: $(tr '\n' ' ' <"$T_DIR/lk.stats")"
 if [[ " $BACKENDS " == *" udt "* ]]; then
-	grep -E 'rtt_us|send_rate_kbps|pkts_retrans|naks_recv' "$T_DIR/udt-conns.yaml" | head -8
+	grep -E 'rtt_us|send_rate_kbps|pkts_retrans|naks_recv' "$T_DIR/udt-conns.yaml" 2>/dev/null | head -8
 	awk -v s="$share_udt" -v m="$MIN_SHARE" 'BEGIN { exit !(s > m) }' ||
 		t_fail "udt reached only $share_udt of the link (want > $MIN_SHARE)"
 fi
