@@ -110,17 +110,25 @@ cp "$run/kernel/lu2klnd.ko" "$run/kernel/lu2k_selftest.ko" "$root/mod/"
 
 # Kernel modules from the image, each after what it depends on (modules.dep order).
 : >"$root/mod/order"
+# Compressed modules (newer Debian kernels) are unpacked: busybox's insmod
+# takes plain .ko files.
 add_mod() {
-	local name=$1 line path dep
+	local name=$1 line path dep ko
 	line=$(grep -E "(^|/)$name\.ko(\.[a-z]+)?:" "$kmods/modules.dep") || return 0
 	path=${line%%:*}
-	grep -qx "$path" "$root/mod/order" && return 0
+	ko=${path%%.ko*}.ko
+	grep -qx "$ko" "$root/mod/order" && return 0
 	for dep in ${line#*:}; do
 		add_mod "$(basename "${dep%%.ko*}")"
 	done
 	mkdir -p "$root/mod/$(dirname "$path")"
-	cp "$kmods/$path" "$root/mod/$path"
-	echo "$path" >>"$root/mod/order"
+	case $path in
+	*.ko.xz) xz -dc "$kmods/$path" >"$root/mod/$ko" ;;
+	*.ko.zst) zstd -qdc "$kmods/$path" >"$root/mod/$ko" ;;
+	*.ko.gz) gzip -dc "$kmods/$path" >"$root/mod/$ko" ;;
+	*) cp "$kmods/$path" "$root/mod/$ko" ;;
+	esac
+	echo "$ko" >>"$root/mod/order"
 }
 for m in veth sch_netem; do add_mod "$m"; done
 
