@@ -158,6 +158,21 @@ kill9_restart() { # victim
 	t_log "traffic resumes after the restart of $victim"
 	e2e --count "$N" --sizes 0,1M --timeout 60 || t_fail "no resume after restart of $victim"
 }
+t_log "kill -9 of the kernel half (the client) mid-transfer: its daemons detach it and go on"
+# Started directly (not through e2e()), so that $! is the client itself.
+"$T_BIN/lu2kd_e2e" --sock-a "$T_DIR/d1.sock" --sock-b "$T_DIR/d2.sock" --nid-a "$A" --nid-b "$B" \
+	--count $((N * 50)) --sizes 0,1M --window 64 --timeout 90 >/dev/null 2>&1 &
+client_pid=$!
+t_wait_for 10 sh -c "'$T_BIN/lu2kctl' --socket '$T_DIR/d2.ctl' stats | grep -qE 'rx_msgs: [1-9]'" ||
+	t_fail "no traffic before killing the client"
+kill -9 $client_pid
+wait $client_pid 2>/dev/null
+t_wait_for 10 sh -c "'$T_BIN/lu2kctl' --socket '$T_DIR/d1.ctl' status | grep -q 'channels: 0'" ||
+	t_fail "d1 did not detach the dead client"
+t_wait_for 10 sh -c "'$T_BIN/lu2kctl' --socket '$T_DIR/d2.ctl' status | grep -q 'channels: 0'" ||
+	t_fail "d2 did not detach the dead client"
+e2e --count "$N" --sizes 0,1M --timeout 60 || t_fail "no traffic after the client died"
+
 kill9_restart d2
 kill9_restart d1
 
