@@ -1,5 +1,5 @@
 # proto/udt: lu2k's UDT engine (UDT4 wire protocol, no I/O, no clock).
-UDT_SRCS := $(addprefix proto/udt/,codec.c losslist.c window.c cc_registry.c cc_native.c \
+UDT_SRCS := $(addprefix proto/udt/,codec.c losslist.c window.c cc_registry.c cc_native.c cc_lossy.c \
 	sndbuf.c rcvbuf.c handshake.c conn.c conn_in.c conn_out.c)
 $(eval $(call lu2k_lib,udt,$(UDT_SRCS)))
 
@@ -9,6 +9,7 @@ $(eval $(call lu2k_test,test_udt_losslist,tests/unit/test_udt_losslist.c,udt))
 $(eval $(call lu2k_test,test_udt_codec,tests/unit/test_udt_codec.c,udt))
 $(eval $(call lu2k_test,test_udt_window,tests/unit/test_udt_window.c,udt))
 $(eval $(call lu2k_test,test_udt_cc,tests/unit/test_udt_cc.c,udt))
+$(eval $(call lu2k_test,test_udt_cc_lossy,tests/unit/test_udt_cc_lossy.c,udt))
 $(eval $(call lu2k_test,test_udt_handshake,tests/unit/test_udt_handshake.c,udt))
 $(eval $(call lu2k_test,test_udt_buffers,tests/unit/test_udt_buffers.c,udt))
 $(eval $(call lu2k_test,test_udt_conn,tests/unit/test_udt_conn.c,udt))

@@ -51,6 +51,8 @@ struct udt_cc {
 	int32_t rcv_rate; /* packets/s, from the peer's ACKs */
 	int32_t rtt_us;
 	int32_t bandwidth; /* packets/s, link capacity estimate */
+	/* the last full ACK's receiving rate and link capacity, unsmoothed (0: none) */
+	int32_t ack_rcv_rate, ack_bandwidth;
 };
 
 /* Looks up an algorithm by name; NULL if there is none. */
@@ -66,5 +68,6 @@ int udt_cc_init(struct udt_cc *cc, const struct udt_cc_ops *ops, int32_t mss, do
 void udt_cc_fini(struct udt_cc *cc);
 
 extern const struct udt_cc_ops udt_cc_native;
+extern const struct udt_cc_ops udt_cc_lossy; /* cc_lossy.c: model-based, loss-tolerant */
 
 #endif

@@ -10,8 +10,8 @@
 
 #define UDT_CC_MAX 16
 
-static const struct udt_cc_ops *registry[UDT_CC_MAX] = { &udt_cc_native };
-static size_t nregistered = 1;
+static const struct udt_cc_ops *registry[UDT_CC_MAX] = { &udt_cc_native, &udt_cc_lossy };
+static size_t nregistered = 2;
 
 const struct udt_cc_ops *udt_cc_find(const char *name)
 {

@@ -135,6 +135,8 @@ static int on_ack(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 			c->bandwidth = ewma(c->bandwidth, a.bandwidth, 7, 3);
 		c->cc.rcv_rate = c->delivery_rate;
 		c->cc.bandwidth = c->bandwidth;
+		c->cc.ack_rcv_rate = a.rcv_rate;
+		c->cc.ack_bandwidth = a.bandwidth;
 	}
 	if (c->cc.ops->on_ack)
 		c->cc.ops->on_ack(&c->cc, a.ack_seq, udt_us(now_ns));

@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cc_lossy.c - "lossy": a model-based congestion control for long links
+ * with random loss.
+ *
+ * UDT's native algorithm slows down by 1/8 for every new loss event, so on a
+ * link that loses packets at random (satellite, radio) it settles far below
+ * what the link carries. This algorithm instead keeps a model of the path,
+ * in the spirit of BBR's published description:
+ *
+ *   btl_bw   the bottleneck rate: the largest receiving rate the peer
+ *            reported (UDT's ACK field, packets/s) in the last BW_ROUNDS
+ *            rounds;
+ *   min_rtt  the smallest round-trip sample of the last MIN_RTT_WIN_US.
+ *
+ * and sends at pacing_gain * btl_bw. A loss by itself changes nothing: the
+ * engine retransmits, the model stays. The rate comes down only on signs of
+ * congestion: a standing queue (the round's smallest RTT sample stays above
+ * min_rtt + a margin) or heavy loss (more than HEAVY_LOSS of the packets
+ * sent over a window of at least one round and LOSS_WIN_PKTS packets).
+ *
+ * Modes:
+ *   STARTUP  pacing gain 2/ln 2 on the best rate seen, so the rate roughly
+ *            triples every round, until the receiving rate stops growing
+ *            (less than 25 % in 3 rounds), a queue shows, or loss is heavy;
+ *   DRAIN    the inverse gain for as long as the queue that STARTUP built
+ *            needs to empty (estimated from the last RTT sample);
+ *   CRUISE   a cycle of 8 rounds with gains 5/4 (probe for more), 3/4
+ *            (drain what the probe queued), then 1 for 6 rounds.
+ *
+ * RTT samples are our own: UDT's RTT field is a smoothed value of the
+ * receiver's (an average of averages, and it starts from a 100 ms guess), so
+ * we keep the send time of every packet in a ring and, on each ACK, take
+ * now minus the latest send time among the packets it newly acknowledges.
+ * A packet retransmitted after a hole was reported gives an exact sample of
+ * the retransmission; a packet sent a third time, or resent after a timeout
+ * (when the original may still arrive), makes the ACK's sample ambiguous and
+ * it is skipped (Karn's rule).
+ *
+ * The window is only a safety valve, not the control: UDT's window counts
+ * from the oldest unacknowledged packet, so one hole whose retransmission is
+ * lost again holds it for a NAK interval (at least 300 ms) plus a few RTTs.
+ * The window therefore covers btl_bw * (4 min_rtt + 300 ms + 2 SYN).
+ *
+ * The engine sends every 16th packet back to back with the next (a packet
+ * pair for the capacity estimate) without spending pacing time on it, so 16
+ * packets go out per 15 intervals; the pacing interval is stretched by 16/15
+ * to make the rate what we ask for.
+ */
+#include <stdlib.h>
+
+#include "cc.h"
+#include "seq.h"
+
+#define BW_ROUNDS      10 /* rounds of the bottleneck-rate max filter */
+#define RTT_BUCKETS    4  /* min_rtt is forgotten after 4 x 2.5 s */
+#define RTT_BUCKET_US  2500000
+#define STARTUP_GAIN   2.885 /* 2 / ln 2 */
+#define FULL_BW_GROWTH 1.25
+#define FULL_BW_ROUNDS 3
+#define HEAVY_LOSS     0.15 /* of the packets sent in the window */
+#define LOSS_WIN_PKTS  500
+#define LOSS_BACKOFF   0.85
+#define QUEUE_BACKOFF  0.9
+#define INIT_WINDOW    32 /* packets before any rate is known */
+#define CYCLE_LEN      8
+#define TX_AMBIGUOUS   255
+#define STARTUP_CAP    1.1 /* STARTUP paces at most this much over link_bw */
+#define MAX_RATE       0x3fffffff
+
+enum lossy_mode { LOSSY_STARTUP, LOSSY_DRAIN, LOSSY_CRUISE };
+
+static const double cycle_gain[CYCLE_LEN] = { 1.25, 0.75, 1, 1, 1, 1, 1, 1 };
+
+struct lossy {
+	enum lossy_mode mode;
+	double pacing_gain;
+
+	/* send time and transmission count of each packet, by seq & mask */
+	uint64_t *sent_us;
+	uint8_t *tx;
+	uint32_t mask;
+	uint32_t hi_sent;
+	int any_sent;
+	uint32_t last_ack;
+
+	/* timeout: resends of packets up to timeout_hi are ambiguous */
+	int after_timeout;
+	uint32_t timeout_hi;
+
+	/* RTT */
+	int64_t min_rtt_us; /* -1: no sample yet */
+	/* min_rtt is the least of RTT_BUCKETS minima, each over RTT_BUCKET_US */
+	int64_t rtt_bucket[RTT_BUCKETS]; /* -1: empty */
+	unsigned int rtt_b;
+	uint64_t rtt_b_start;
+	int64_t round_min_rtt; /* smallest sample this round, -1: none */
+	int64_t last_round_min_rtt;
+	int64_t last_rtt;
+
+	/* bottleneck rate: per-round maxima */
+	double bw_slot[BW_ROUNDS];
+	unsigned int slot;
+	double btl_bw;
+	double init_rate;
+	double link_bw; /* the receiver's packet-pair capacity, 0: unknown */
+
+	/* rounds */
+	uint64_t round_start_us;
+	uint64_t rounds;
+
+	/* STARTUP: the rate before the last growth */
+	double full_bw;
+	int full_bw_count;
+	uint64_t drain_until_us;
+
+	/* CRUISE */
+	unsigned int cycle;
+	int queue_rounds; /* consecutive rounds with a standing queue */
+
+	/* loss accounting */
+	uint32_t loss_hi;
+	int loss_hi_valid;
+	uint64_t win_sent, win_lost;
+	uint64_t win_start_us;
+	double last_loss_frac;
+	uint64_t last_backoff_round;
+};
+
+static void set_outputs(struct udt_cc *cc);
+
+static uint32_t ring_size(double max_cwnd)
+{
+	uint32_t n = 1024;
+
+	while (n < 2 * max_cwnd && n < (1u << 22))
+		n <<= 1;
+	return n;
+}
+
+static void lossy_init(struct udt_cc *cc, uint64_t now_us)
+{
+	struct lossy *l = cc->priv;
+	uint32_t n = ring_size(cc->max_cwnd);
+	int i;
+
+	l->sent_us = calloc(n, sizeof(*l->sent_us));
+	l->tx = calloc(n, sizeof(*l->tx));
+	if (!l->sent_us || !l->tx) {
+		/* no own samples: fall back to the engine's smoothed RTT */
+		free(l->sent_us);
+		free(l->tx);
+		l->sent_us = NULL;
+		l->tx = NULL;
+	}
+	l->mask = n - 1;
+	l->mode = LOSSY_STARTUP;
+	l->pacing_gain = STARTUP_GAIN;
+	l->min_rtt_us = -1;
+	for (i = 0; i < RTT_BUCKETS; i++)
+		l->rtt_bucket[i] = -1;
+	l->rtt_b_start = now_us;
+	l->round_min_rtt = -1;
+	l->last_round_min_rtt = -1;
+	l->last_rtt = -1;
+	l->round_start_us = now_us;
+	l->win_start_us = now_us;
+	l->last_ack = udt_seq_inc(cc->snd_curr_seq);
+	l->init_rate = INIT_WINDOW * 1000000.0 / (cc->rtt_us > 0 ? cc->rtt_us : 100000);
+	/* a deterministic, per-connection start in the cycle desynchronises flows */
+	l->cycle = 2 + (cc->snd_curr_seq * 2654435761u >> 16) % (CYCLE_LEN - 2);
+	cc->ack_period_us = UDT_SYN_US;
+	set_outputs(cc);
+}
+
+static void lossy_close(struct udt_cc *cc)
+{
+	struct lossy *l = cc->priv;
+
+	free(l->sent_us);
+	free(l->tx);
+	l->sent_us = NULL;
+	l->tx = NULL;
+}
+
+/* The RTT to size rounds and windows with: our min, else the engine's. */
+static int64_t base_rtt(const struct udt_cc *cc)
+{
+	const struct lossy *l = cc->priv;
+
+	return l->min_rtt_us > 0 ? l->min_rtt_us : cc->rtt_us;
+}
+
+/* Queue margin over min_rtt: a quarter of it, at least two ACK periods. */
+static int64_t queue_margin(const struct udt_cc *cc)
+{
+	int64_t m = base_rtt(cc) / 4;
+
+	return m < 2 * UDT_SYN_US ? 2 * UDT_SYN_US : m;
+}
+
+static void set_outputs(struct udt_cc *cc)
+{
+	struct lossy *l = cc->priv;
+	double bw = l->btl_bw > l->init_rate ? l->btl_bw : l->init_rate;
+	double rate = l->pacing_gain * bw;
+	double span_us, w;
+
+	if (l->mode == LOSSY_STARTUP) {
+		if (rate < STARTUP_GAIN * l->init_rate)
+			rate = STARTUP_GAIN * l->init_rate;
+		/* no point in sending faster than the link's capacity: it only queues */
+		if (l->link_bw > 0 && rate > STARTUP_CAP * l->link_bw)
+			rate = STARTUP_CAP * l->link_bw;
+	}
+	cc->pkt_snd_period_us = 1000000.0 / rate * 16.0 / 15.0;
+
+	span_us = 4.0 * base_rtt(cc) + 300000.0 + 2.0 * UDT_SYN_US;
+	w = (l->mode == LOSSY_STARTUP ? rate : bw) * span_us / 1000000.0 + INIT_WINDOW;
+	cc->cwnd = w;
+}
+
+static void lossy_on_pkt_sent(struct udt_cc *cc, uint32_t seq, uint64_t now_us)
+{
+	struct lossy *l = cc->priv;
+	uint32_t i = seq & l->mask;
+
+	l->win_sent++;
+	if (!l->sent_us)
+		return;
+	if (!l->any_sent || udt_seq_cmp(seq, l->hi_sent) > 0) {
+		l->any_sent = 1;
+		l->hi_sent = seq;
+		l->tx[i] = 1;
+	} else if (l->after_timeout && udt_seq_cmp(seq, l->timeout_hi) <= 0) {
+		l->tx[i] = TX_AMBIGUOUS;
+	} else if (l->tx[i] < TX_AMBIGUOUS) {
+		l->tx[i]++;
+	}
+	l->sent_us[i] = now_us;
+}
+
+/* RTT sample from the packets [from, to) newly acknowledged, or -1. */
+static int64_t ack_sample(struct lossy *l, uint32_t from, uint32_t to, uint64_t now_us)
+{
+	int32_t n = udt_seq_off(from, to);
+	uint64_t latest = 0;
+	uint32_t s;
+	int32_t k;
+
+	if (!l->sent_us || n <= 0)
+		return -1;
+	/* only the last ring's worth can still be in the ring */
+	if ((uint32_t)n > l->mask + 1) {
+		from = udt_seq_add(to, -(int32_t)(l->mask + 1));
+		n = (int32_t)(l->mask + 1);
+	}
+	for (k = 0, s = from; k < n; k++, s = udt_seq_inc(s)) {
+		uint32_t i = s & l->mask;
+
+		if (l->tx[i] == 0 || l->tx[i] > 2)
+			return -1;
+		if (l->sent_us[i] > latest)
+			latest = l->sent_us[i];
+	}
+	if (latest == 0 || latest > now_us)
+		return -1;
+	return (int64_t)(now_us - latest);
+}
+
+static void rtt_update(struct udt_cc *cc, int64_t rtt, uint64_t now_us)
+{
+	struct lossy *l = cc->priv;
+	int i;
+
+	if (rtt <= 0)
+		return;
+	l->last_rtt = rtt;
+	if (l->round_min_rtt < 0 || rtt < l->round_min_rtt)
+		l->round_min_rtt = rtt;
+	if (now_us - l->rtt_b_start >= RTT_BUCKET_US) {
+		l->rtt_b = (l->rtt_b + 1) % RTT_BUCKETS;
+		l->rtt_bucket[l->rtt_b] = -1;
+		l->rtt_b_start = now_us;
+	}
+	if (l->rtt_bucket[l->rtt_b] < 0 || rtt < l->rtt_bucket[l->rtt_b])
+		l->rtt_bucket[l->rtt_b] = rtt;
+	l->min_rtt_us = -1;
+	for (i = 0; i < RTT_BUCKETS; i++)
+		if (l->rtt_bucket[i] > 0 && (l->min_rtt_us < 0 || l->rtt_bucket[i] < l->min_rtt_us))
+			l->min_rtt_us = l->rtt_bucket[i];
+}
+
+static double bw_max(const struct lossy *l)
+{
+	double m = 0;
+	int i;
+
+	for (i = 0; i < BW_ROUNDS; i++)
+		if (l->bw_slot[i] > m)
+			m = l->bw_slot[i];
+	return m;
+}
+
+/* Lowers every remembered rate to at most bw: the model was too high. */
+static void bw_clamp(struct lossy *l, double bw)
+{
+	int i;
+
+	for (i = 0; i < BW_ROUNDS; i++)
+		if (l->bw_slot[i] > bw)
+			l->bw_slot[i] = bw;
+	l->btl_bw = bw_max(l);
+}
+
+static int queue_seen(const struct udt_cc *cc, int64_t round_rtt)
+{
+	const struct lossy *l = cc->priv;
+
+	return round_rtt > 0 && l->min_rtt_us > 0 && round_rtt > l->min_rtt_us + queue_margin(cc);
+}
+
+static void enter_cruise(struct lossy *l, uint64_t now_us)
+{
+	l->mode = LOSSY_CRUISE;
+	l->pacing_gain = cycle_gain[l->cycle];
+	l->queue_rounds = 0;
+	(void)now_us;
+}
+
+static void exit_startup(struct udt_cc *cc, uint64_t now_us)
+{
+	struct lossy *l = cc->priv;
+	int64_t q = l->last_rtt - l->min_rtt_us;
+	double drain_us;
+
+	if (l->btl_bw <= 0 || q <= 0 || l->min_rtt_us <= 0) {
+		enter_cruise(l, now_us);
+		return;
+	}
+	/* the queue, q of time at btl_bw, empties at (1 - 1/gain) of btl_bw */
+	drain_us = (double)q / (1.0 - 1.0 / STARTUP_GAIN);
+	if (drain_us > 2.0 * l->min_rtt_us)
+		drain_us = 2.0 * l->min_rtt_us;
+	l->mode = LOSSY_DRAIN;
+	l->pacing_gain = 1.0 / STARTUP_GAIN;
+	l->drain_until_us = now_us + (uint64_t)drain_us;
+}
+
+/* Heavy loss over the last window: the rate was above what the path takes. */
+static int loss_check(struct udt_cc *cc, uint64_t now_us)
+{
+	struct lossy *l = cc->priv;
+	int heavy = 0;
+
+	if (l->win_sent < LOSS_WIN_PKTS || now_us - l->win_start_us < (uint64_t)base_rtt(cc))
+		return 0;
+	l->last_loss_frac = (double)l->win_lost / (double)l->win_sent;
+	heavy = l->last_loss_frac > HEAVY_LOSS;
+	l->win_sent = 0;
+	l->win_lost = 0;
+	l->win_start_us = now_us;
+	return heavy;
+}
+
+static void end_round(struct udt_cc *cc, uint64_t now_us)
+{
+	struct lossy *l = cc->priv;
+	int64_t rr = l->round_min_rtt;
+	int queue = queue_seen(cc, rr);
+
+	l->rounds++;
+	l->last_round_min_rtt = rr;
+	l->round_min_rtt = -1;
+	l->round_start_us = now_us;
+
+	switch (l->mode) {
+	case LOSSY_STARTUP:
+		if (l->btl_bw >= l->full_bw * FULL_BW_GROWTH) {
+			l->full_bw = l->btl_bw;
+			l->full_bw_count = 0;
+		} else if (++l->full_bw_count >= FULL_BW_ROUNDS) {
+			exit_startup(cc, now_us);
+			break;
+		}
+		if (queue)
+			exit_startup(cc, now_us);
+		break;
+	case LOSSY_DRAIN:
+		break;
+	case LOSSY_CRUISE:
+		l->cycle = (l->cycle + 1) % CYCLE_LEN;
+		l->pacing_gain = cycle_gain[l->cycle];
+		/* a queue that outlives the probe's drain: the model is too high */
+		if (queue && l->cycle >= 2) {
+			l->pacing_gain = 0.75;
+			if (++l->queue_rounds >= 2) {
+				bw_clamp(l, l->btl_bw * QUEUE_BACKOFF);
+				l->queue_rounds = 0;
+			}
+		} else {
+			l->queue_rounds = 0;
+		}
+		break;
+	}
+	/* the slot for the new round */
+	l->slot = (l->slot + 1) % BW_ROUNDS;
+	l->bw_slot[l->slot] = 0;
+	l->btl_bw = bw_max(l);
+}
+
+static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
+{
+	struct lossy *l = cc->priv;
+	int64_t rtt = ack_sample(l, l->last_ack, ack, now_us);
+	int64_t round_len;
+	double sample;
+
+	if (udt_seq_cmp(ack, l->last_ack) > 0)
+		l->last_ack = ack;
+	if (l->after_timeout && udt_seq_cmp(ack, l->timeout_hi) > 0)
+		l->after_timeout = 0;
+	if (!l->sent_us)
+		rtt = cc->rtt_us;
+	rtt_update(cc, rtt, now_us);
+
+	/* the ACK's own receiving rate: the engine's average lags when ACKs are sparse */
+	sample = cc->ack_rcv_rate > 0 && cc->ack_rcv_rate < MAX_RATE ? cc->ack_rcv_rate
+								     : cc->rcv_rate;
+	if (sample > 0 && sample > l->bw_slot[l->slot]) {
+		l->bw_slot[l->slot] = sample;
+		if (sample > l->btl_bw)
+			l->btl_bw = sample;
+	}
+	if (cc->ack_bandwidth > 0 && cc->ack_bandwidth < MAX_RATE)
+		l->link_bw = cc->ack_bandwidth;
+
+	if (loss_check(cc, now_us) && l->rounds > l->last_backoff_round) {
+		/* at most once a round; keep at least what is getting through */
+		double bw = l->btl_bw * LOSS_BACKOFF;
+
+		l->last_backoff_round = l->rounds;
+		bw_clamp(l, bw);
+		if (l->mode == LOSSY_STARTUP)
+			exit_startup(cc, now_us);
+	}
+
+	if (l->mode == LOSSY_DRAIN && now_us >= l->drain_until_us)
+		enter_cruise(l, now_us);
+
+	round_len = base_rtt(cc);
+	if (round_len < 2 * UDT_SYN_US)
+		round_len = 2 * UDT_SYN_US;
+	if (now_us - l->round_start_us >= (uint64_t)round_len)
+		end_round(cc, now_us);
+	set_outputs(cc);
+}
+
+static void lossy_on_loss(struct udt_cc *cc, const struct udt_range *r, size_t n, uint64_t now_us)
+{
+	struct lossy *l = cc->priv;
+	size_t i;
+
+	/* count each lost packet once: NAKs repeat old holes */
+	for (i = 0; i < n; i++) {
+		uint32_t first = r[i].first;
+
+		if (l->loss_hi_valid && udt_seq_cmp(r[i].last, l->loss_hi) <= 0)
+			continue;
+		if (l->loss_hi_valid && udt_seq_cmp(first, l->loss_hi) <= 0)
+			first = udt_seq_inc(l->loss_hi);
+		l->win_lost += udt_seq_len(first, r[i].last);
+		l->loss_hi = r[i].last;
+		l->loss_hi_valid = 1;
+	}
+	(void)now_us;
+}
+
+static void lossy_on_timeout(struct udt_cc *cc, uint64_t now_us)
+{
+	struct lossy *l = cc->priv;
+
+	/* everything unacknowledged is resent: those copies prove nothing */
+	l->after_timeout = 1;
+	l->timeout_hi = cc->snd_curr_seq;
+	(void)now_us;
+}
+
+const struct udt_cc_ops udt_cc_lossy = {
+	.name = "lossy",
+	.priv_size = sizeof(struct lossy),
+	.init = lossy_init,
+	.on_ack = lossy_on_ack,
+	.on_loss = lossy_on_loss,
+	.on_timeout = lossy_on_timeout,
+	.on_pkt_sent = lossy_on_pkt_sent,
+	.close = lossy_close,
+};

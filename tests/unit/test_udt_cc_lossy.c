@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_udt_cc_lossy.c - the "lossy" congestion control's reactions to fake
+ * inputs: startup growth and its cap, random loss ignored, heavy loss and a
+ * standing queue acted on, RTT samples (Karn's rule), the window.
+ *
+ * A tiny fluid model stands in for the path: the sender paces at the CC's
+ * rate, a bottleneck of link_pps packets/s queues the excess, and every
+ * 10 ms an ACK reports what arrived one RTT (plus the queue) ago with the
+ * receiving rate min(send rate, link).
+ */
+#include <math.h>
+
+#include "proto/udt/cc.h"
+#include "proto/udt/seq.h"
+#include "tests/t.h"
+
+struct path {
+	struct udt_cc cc;
+	uint64_t now;	   /* us */
+	uint32_t next_seq; /* next new packet */
+	double link_pps;
+	uint64_t base_rtt;
+	double queue_pkts; /* packets waiting at the bottleneck */
+	double loss_every; /* report every n-th packet lost (0: none) */
+	double heavy;	   /* fraction lost when > 0 */
+	uint64_t sent;
+	/* send time of each sequence number, to ACK them one RTT later */
+	uint64_t t_sent[1 << 16];
+	uint32_t acked; /* next sequence number to ACK */
+	double credit;
+	double avg_pps; /* recent sending rate */
+};
+
+static double rate_of(const struct udt_cc *cc)
+{
+	return 1e6 / cc->pkt_snd_period_us * 16.0 / 15.0;
+}
+
+static void path_start(struct path *p, double link_pps, uint64_t rtt_us)
+{
+	memset(p, 0, sizeof(*p));
+	p->now = 1000000;
+	p->next_seq = 1000;
+	p->acked = 1000;
+	p->link_pps = link_pps;
+	p->base_rtt = rtt_us;
+	T_EQ(udt_cc_init(&p->cc, udt_cc_find("lossy"), 1500, 16000, 999, 100000, 16, 1, p->now), 0);
+}
+
+/* Runs the fluid model for dur_us in 1 ms steps. */
+static void path_run(struct path *p, uint64_t dur_us)
+{
+	uint64_t end = p->now + dur_us, next_ack = p->now + 10000;
+
+	while (p->now < end) {
+		double rate = rate_of(&p->cc);
+		uint64_t s0 = p->sent;
+		double sent_pps, qdelay;
+
+		p->credit += rate / 1000.0;
+		while (p->credit >= 1 && p->next_seq - p->acked < (uint32_t)p->cc.cwnd &&
+		       p->next_seq - p->acked < (1 << 15)) {
+			p->t_sent[p->next_seq & 0xffff] = p->now;
+			p->cc.snd_curr_seq = p->next_seq;
+			p->cc.ops->on_pkt_sent(&p->cc, p->next_seq, p->now);
+			p->next_seq++;
+			p->credit -= 1;
+			p->sent++;
+		}
+		if (p->credit > 1)
+			p->credit = 1;
+		sent_pps = (double)(p->sent - s0) * 1000.0;
+		p->avg_pps += (sent_pps - p->avg_pps) / 16;
+		/* the bottleneck: the excess over the link rate queues */
+		p->queue_pkts += (sent_pps - p->link_pps) / 1000.0;
+		if (p->queue_pkts < 0)
+			p->queue_pkts = 0;
+		qdelay = p->queue_pkts / p->link_pps * 1e6;
+		p->now += 1000;
+		if (p->now >= next_ack) {
+			uint32_t a = p->acked;
+
+			next_ack += 10000;
+			while (a < p->next_seq &&
+			       p->t_sent[a & 0xffff] + p->base_rtt + (uint64_t)qdelay <= p->now)
+				a++;
+			if (a == p->acked)
+				continue;
+			if (p->loss_every > 0 || p->heavy > 0) {
+				double f = p->heavy > 0 ? p->heavy : 1.0 / p->loss_every;
+				uint32_t n = (uint32_t)((a - p->acked) * f), i;
+
+				for (i = 0; i < n; i++) {
+					struct udt_range r = { p->acked + i * (uint32_t)(1 / f),
+							       p->acked + i * (uint32_t)(1 / f) };
+
+					p->cc.ops->on_loss(&p->cc, &r, 1, p->now);
+				}
+			}
+			p->acked = a;
+			p->cc.ack_rcv_rate =
+				(int32_t)(p->avg_pps < p->link_pps ? p->avg_pps : p->link_pps);
+			p->cc.rcv_rate = p->cc.ack_rcv_rate;
+			p->cc.ack_bandwidth = (int32_t)p->link_pps;
+			p->cc.ops->on_ack(&p->cc, a, p->now);
+		}
+	}
+}
+
+static void test_registered(void)
+{
+	T_ASSERT(udt_cc_find("lossy") == &udt_cc_lossy);
+	T_ASSERT(udt_cc_find("udt") == &udt_cc_native);
+}
+
+static void test_initial(void)
+{
+	struct udt_cc cc;
+
+	T_EQ(udt_cc_init(&cc, &udt_cc_lossy, 1500, 16000, 999, 100000, 16, 1, 0), 0);
+	/* 32 packets per (guessed) RTT of 100 ms, times the startup gain */
+	T_ASSERT(fabs(rate_of(&cc) - 2.885 * 320) < 1);
+	T_ASSERT(cc.cwnd > 32 && cc.cwnd <= 16000);
+	udt_cc_fini(&cc);
+}
+
+/* 600 ms RTT, 4167 packets/s (50 Mbit/s): full rate within a few RTTs. */
+static void test_startup_reaches_link(void)
+{
+	static struct path p;
+
+	path_start(&p, 4167, 600000);
+	path_run(&p, 600000 * 4);
+	T_ASSERT(rate_of(&p.cc) > 0.9 * 4167);
+	/* STARTUP never paces far over the packet-pair capacity */
+	T_ASSERT(rate_of(&p.cc) < 1.11 * 4167);
+	path_run(&p, 600000 * 20);
+	/* cruising: within the gain cycle around the link rate, queue small */
+	T_ASSERT(rate_of(&p.cc) > 0.7 * 4167 && rate_of(&p.cc) < 1.3 * 4167);
+	T_ASSERT(p.queue_pkts < 0.5 * 4167 * 0.6);
+	/* the window covers several BDPs: a stalled hole does not stop sending */
+	T_ASSERT(p.cc.cwnd > 3 * 4167 * 0.6);
+	udt_cc_fini(&p.cc);
+}
+
+/* Random loss (1 %, 3 %) leaves the rate where it was. */
+static void test_random_loss_ignored(void)
+{
+	static struct path p;
+	double before;
+	uint64_t s0;
+
+	path_start(&p, 4167, 200000);
+	path_run(&p, 10000000);
+	before = rate_of(&p.cc);
+	T_ASSERT(before > 0.7 * 4167);
+	p.loss_every = 33;
+	s0 = p.sent;
+	path_run(&p, 10000000);
+	/* over 10 s it kept sending at about the link rate */
+	T_ASSERT((double)(p.sent - s0) > 0.9 * 4167 * 10);
+	T_ASSERT(rate_of(&p.cc) > 0.7 * 4167);
+	udt_cc_fini(&p.cc);
+}
+
+/* Heavy loss (30 % of what is sent): the rate comes down. */
+static void test_heavy_loss_backs_off(void)
+{
+	static struct path p;
+	uint64_t s0;
+
+	path_start(&p, 4167, 200000);
+	path_run(&p, 10000000);
+	p.heavy = 0.3;
+	s0 = p.sent;
+	path_run(&p, 3000000);
+	T_ASSERT((double)(p.sent - s0) < 0.8 * 4167 * 3);
+	T_ASSERT(rate_of(&p.cc) < 0.8 * 4167);
+	udt_cc_fini(&p.cc);
+}
+
+/* The bottleneck halves: the queue that builds brings the model down. */
+static void test_queue_brings_rate_down(void)
+{
+	static struct path p;
+
+	path_start(&p, 4167, 200000);
+	path_run(&p, 10000000);
+	p.link_pps = 2000;
+	path_run(&p, 10000000);
+	T_ASSERT(rate_of(&p.cc) < 1.3 * 2000);
+	T_ASSERT(p.queue_pkts < 2000 * 0.2);
+	udt_cc_fini(&p.cc);
+}
+
+/*
+ * RTT samples: ACK of packets sent at t gives now - t; a packet sent a third
+ * time, or resent after a timeout, gives none. Seen through the window, which
+ * grows with min_rtt (4 min_rtt + 300 ms + 20 ms of the bottleneck rate).
+ */
+static void test_rtt_samples(void)
+{
+	struct udt_cc cc;
+	uint64_t t = 1000000;
+	uint32_t s;
+	double w1, w2;
+
+	T_EQ(udt_cc_init(&cc, &udt_cc_lossy, 1500, 16000, 99, 100000, 16, 1, t), 0);
+	for (s = 100; s < 200; s++)
+		cc.ops->on_pkt_sent(&cc, s, t);
+	cc.ack_rcv_rate = 1000;
+	cc.ops->on_ack(&cc, 150, t + 500000);
+	/* min_rtt 500 ms: window = 1000 * 2.32 s (x gain in startup) + 32 */
+	w1 = cc.cwnd;
+	T_ASSERT(fabs(w1 - (2.885 * 1000 * 2.32 + 32)) < 2);
+	/* 150 resent twice more: ambiguous, no sample (else min_rtt = 100 ms) */
+	cc.ops->on_pkt_sent(&cc, 150, t + 500000);
+	cc.ops->on_pkt_sent(&cc, 150, t + 500000);
+	cc.ops->on_ack(&cc, 160, t + 600000);
+	T_ASSERT(fabs(cc.cwnd - w1) < 2);
+	/* a plain retransmission after a NAK is a good sample: 100 ms */
+	cc.ops->on_pkt_sent(&cc, 165, t + 650000);
+	cc.ops->on_ack(&cc, 170, t + 750000);
+	w2 = cc.cwnd;
+	T_ASSERT(fabs(w2 - (2.885 * 1000 * 0.72 + 32)) < 2);
+	/* a timeout: every resend of what was sent before it is ambiguous */
+	cc.snd_curr_seq = 199;
+	cc.ops->on_timeout(&cc, t + 800000);
+	cc.ops->on_pkt_sent(&cc, 175, t + 800000);
+	cc.ops->on_ack(&cc, 180, t + 850000); /* else a 50 ms sample */
+	T_ASSERT(fabs(cc.cwnd - w2) < 2);
+	udt_cc_fini(&cc);
+}
+
+int main(void)
+{
+	T_RUN(test_registered);
+	T_RUN(test_initial);
+	T_RUN(test_startup_reaches_link);
+	T_RUN(test_random_loss_ignored);
+	T_RUN(test_heavy_loss_backs_off);
+	T_RUN(test_queue_brings_rate_down);
+	T_RUN(test_rtt_samples);
+	return t_done();
+}
