@@ -170,7 +170,7 @@ static long lu2k_chan_setup(struct lu2k_chan *chan, struct lu2k_setup __user *ar
 		goto out_free;
 
 	mutex_lock(&lu2k_nis_lock);
-	ni = lu2k_ni_find_free_locked(&in.nid, &rc);
+	ni = lu2k_ni_find_free_locked(&in.nid, s.features, &rc);
 	if (ni) {
 		rc = 0;
 		s.nid = ni->nid;

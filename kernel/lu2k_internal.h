@@ -154,7 +154,7 @@ struct lu2k_ni {
 
 /* lu2k_ni.c */
 extern struct mutex lu2k_nis_lock;
-struct lu2k_ni *lu2k_ni_find_free_locked(const struct lu2k_nid *nid, int *err);
+struct lu2k_ni *lu2k_ni_find_free_locked(const struct lu2k_nid *nid, u32 features, int *err);
 void lu2k_ni_put(struct lu2k_ni *ni);
 void lu2k_ni_attach_locked(struct lu2k_ni *ni, struct lu2k_chan *chan);
 void lu2k_ni_release_chan(struct lu2k_ni *ni, struct lu2k_chan *chan);

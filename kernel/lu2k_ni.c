@@ -193,10 +193,11 @@ void lu2k_ni_get_stats(struct lu2k_ni *ni, struct lu2k_ni_stats *st)
 EXPORT_SYMBOL_GPL(lu2k_ni_get_stats);
 
 /*
- * A daemon asks for nid (all zero: any free interface). Returns the interface
- * with a reference for the channel, or NULL and *err.
+ * A daemon asks for nid (all zero: any free interface it can serve: an IPv6
+ * one only with LU2K_FEAT_IPV6). Returns the interface with a reference for
+ * the channel, or NULL and *err.
  */
-struct lu2k_ni *lu2k_ni_find_free_locked(const struct lu2k_nid *nid, int *err)
+struct lu2k_ni *lu2k_ni_find_free_locked(const struct lu2k_nid *nid, u32 features, int *err)
 {
 	static const struct lu2k_nid any;
 	bool want_any = lu2k_nid_equal(nid, &any);
@@ -207,6 +208,10 @@ struct lu2k_ni *lu2k_ni_find_free_locked(const struct lu2k_nid *nid, int *err)
 	list_for_each_entry(ni, &lu2k_nis, link) {
 		if (!want_any && !lu2k_nid_equal(&ni->nid, nid))
 			continue;
+		if (ni->nid.size && !(features & LU2K_FEAT_IPV6)) {
+			*err = -EOPNOTSUPP;
+			continue;
+		}
 		mutex_lock(&ni->lock);
 		if (ni->chan || ni->dead) {
 			mutex_unlock(&ni->lock);

@@ -354,7 +354,7 @@ int main(int argc, char **argv)
 	}
 	if (!rounds && !flood_n)
 		bad_setups(&nid);
-	rc = chan_attach(&c, dev, &nid);
+	rc = chan_attach(&c, dev, &nid, LU2K_FEAT_ALL);
 	if (rc) {
 		fprintf(stderr, "chan-evil: attach: %s\n", strerror(-rc));
 		return 1;

@@ -4,7 +4,7 @@
  * hands every message the kernel sends straight back to it as a received
  * message (src = the interface's own NID), then completes it with status 0.
  *
- *   chan-loop [--dev PATH] [--nid NID] [--stall | --delay-ms N]
+ *   chan-loop [--dev PATH] [--nid NID] [--no-ipv6] [--stall | --delay-ms N]
  *
  * --stall takes messages and never completes them (they stay in flight until
  * the process dies: the kill -9 test). --delay-ms N answers each message N ms
@@ -156,6 +156,7 @@ int main(int argc, char **argv)
 	const char *dev = "/dev/lu2k";
 	struct lu2k_nid nid, *want = NULL;
 	char buf[LU2K_NID_STRLEN];
+	__u32 features = LU2K_FEAT_ALL;
 	bool stall = false;
 	struct chan c;
 	int i, rc;
@@ -169,17 +170,20 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			want = &nid;
+		} else if (!strcmp(argv[i], "--no-ipv6")) {
+			features &= ~LU2K_FEAT_IPV6;
 		} else if (!strcmp(argv[i], "--stall")) {
 			stall = true;
 		} else if (!strcmp(argv[i], "--delay-ms") && i + 1 < argc) {
 			delay_ns = strtoull(argv[++i], NULL, 0) * 1000000u;
 		} else {
-			fprintf(stderr, "usage: chan-loop [--dev PATH] [--nid NID] [--stall | "
-					"--delay-ms N]\n");
+			fprintf(stderr,
+				"usage: chan-loop [--dev PATH] [--nid NID] [--no-ipv6] [--stall | "
+				"--delay-ms N]\n");
 			return 2;
 		}
 	}
-	rc = chan_attach(&c, dev, want);
+	rc = chan_attach(&c, dev, want, features);
 	if (rc) {
 		fprintf(stderr, "chan-loop: attach: %s\n", strerror(-rc));
 		return 1;

@@ -23,8 +23,12 @@ struct chan {
 	struct lu2k_ring tx, cpl, rx, free, evt;
 };
 
-/* Open dev, set up for nid (NULL: any free interface), map and bind. 0 or -errno. */
-static inline int chan_attach(struct chan *c, const char *dev, const struct lu2k_nid *nid)
+/*
+ * Open dev, set up for nid (NULL: any free interface) offering the features,
+ * map and bind. 0 or -errno.
+ */
+static inline int chan_attach(struct chan *c, const char *dev, const struct lu2k_nid *nid,
+			      __u32 features)
 {
 	struct lu2k_setup in;
 	int rc;
@@ -35,7 +39,7 @@ static inline int chan_attach(struct chan *c, const char *dev, const struct lu2k
 		return -errno;
 	memset(&in, 0, sizeof(in));
 	in.version = LU2K_ABI_VERSION;
-	in.features = LU2K_FEAT_ALL;
+	in.features = features;
 	if (nid)
 		in.nid = *nid;
 	if (ioctl(c->fd, LU2K_IOC_SETUP, &in) < 0) {
@@ -43,7 +47,7 @@ static inline int chan_attach(struct chan *c, const char *dev, const struct lu2k
 		goto fail;
 	}
 	c->s = in;
-	rc = lu2k_setup_check(&c->s, LU2K_ABI_VERSION, LU2K_FEAT_ALL);
+	rc = lu2k_setup_check(&c->s, LU2K_ABI_VERSION, features);
 	if (rc)
 		goto fail;
 	c->mem = mmap(NULL, c->s.region_size, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd,

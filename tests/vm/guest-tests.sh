@@ -144,8 +144,11 @@ t_loop() {
 		die "chan-loop saw: $(tail -n 1 "/tmp/loop-$NI.log")"
 	ctl del $NI
 	ctl del $NI2
-	# An IPv6 interface.
+	# An IPv6 interface: not for a daemon without LU2K_FEAT_IPV6.
 	ctl add "$NI6"
+	timeout 20 chan-loop --nid "$NI6" --no-ipv6 > /tmp/noipv6.log 2>&1 &&
+		die "a daemon without IPv6 attached to $NI6"
+	grep -q "not supported" /tmp/noipv6.log || die "chan-loop --no-ipv6: $(cat /tmp/noipv6.log)"
 	start_loop "$NI6"
 	ctl reset
 	ctl send "$NI6" "$NI6" 20 0 262144 4
