@@ -13,7 +13,7 @@
 # resumes); lu2kctl answers; SIGTERM exits cleanly. LU2K_FULL=1: more messages.
 . "$(dirname "$0")/../lib/common.sh"
 
-for b in lu2kd lu2kd_e2e lu2kctl; do
+for b in lu2kd lu2kd_e2e lu2kd_evil lu2kctl; do
 	[ -x "$T_BIN/$b" ] || t_skip "$T_BIN/$b not built"
 done
 ip -4 addr show lo 2>/dev/null | grep -q '127.0.0.1/8' || t_skip "no 127.0.0.0/8 on lo"
@@ -98,6 +98,12 @@ grep -q 'ok 0 err 20, first error Connection timed out' "$T_DIR/silent.out" || t
 grep -q 'peer 127.0.0.9@lu2k: connect failed: Connection timed out; next attempt in' "$T_DIR/d1.log" ||
 	t_fail "no backoff logged"
 e2e --count "$N" --sizes 0,1M --timeout 60 || t_fail "the reachable peer suffered"
+
+t_log "a hostile kernel half: bad descriptors are answered or dropped, a broken ring ends its channel only"
+"$T_BIN/lu2kd_evil" "$T_DIR/d1.sock" || t_fail "hostile descriptors"
+[ "$(grep -c 'bad FREE descriptor' "$T_DIR/d1.log")" -ge 3 ] || t_fail "bad FREE descriptors not reported"
+grep -q 'impossible ring index' "$T_DIR/d1.log" || t_fail "broken ring not reported"
+e2e --count "$N" --sizes 0,1M --timeout 60 || t_fail "no traffic after the hostile kernel half"
 
 t_log "lu2kctl"
 ctl d1 status | grep -q 'backend: tcp' || t_fail "lu2kctl status"
