@@ -40,7 +40,7 @@
  * The window is only a safety valve, not the control: UDT's window counts
  * from the oldest unacknowledged packet, so one hole whose retransmission is
  * lost again holds it for a NAK interval (at least 300 ms) plus a few RTTs.
- * The window therefore covers btl_bw * (4 min_rtt + 300 ms + 2 SYN).
+ * The window therefore covers btl_bw * (4 min_rtt + 600 ms + 2 SYN).
  *
  * The engine sends every 16th packet back to back with the next (a packet
  * pair for the capacity estimate) without spending pacing time on it, so 16
@@ -128,6 +128,7 @@ struct lossy {
 };
 
 static void set_outputs(struct udt_cc *cc);
+static int tick(struct udt_cc *cc, uint64_t now_us);
 
 static uint32_t ring_size(double max_cwnd)
 {
@@ -215,7 +216,7 @@ static void set_outputs(struct udt_cc *cc)
 	}
 	cc->pkt_snd_period_us = 1000000.0 / rate * 16.0 / 15.0;
 
-	span_us = 4.0 * base_rtt(cc) + 300000.0 + 2.0 * UDT_SYN_US;
+	span_us = 4.0 * base_rtt(cc) + 2 * 300000.0 + 2.0 * UDT_SYN_US;
 	w = (l->mode == LOSSY_STARTUP ? rate : bw) * span_us / 1000000.0 + INIT_WINDOW;
 	cc->cwnd = w;
 }
@@ -226,6 +227,8 @@ static void lossy_on_pkt_sent(struct udt_cc *cc, uint32_t seq, uint64_t now_us)
 	uint32_t i = seq & l->mask;
 
 	l->win_sent++;
+	if (tick(cc, now_us))
+		set_outputs(cc);
 	if (!l->sent_us)
 		return;
 	if (!l->any_sent || udt_seq_cmp(seq, l->hi_sent) > 0) {
@@ -403,17 +406,46 @@ static void end_round(struct udt_cc *cc, uint64_t now_us)
 		}
 		break;
 	}
-	/* the slot for the new round */
-	l->slot = (l->slot + 1) % BW_ROUNDS;
-	l->bw_slot[l->slot] = 0;
-	l->btl_bw = bw_max(l);
+	/*
+	 * The slot for the new round, unless this one had no rate sample (no
+	 * ACK while a hole waited for its repair): a silence must not age out
+	 * what the filter knows.
+	 */
+	if (l->bw_slot[l->slot] > 0) {
+		l->slot = (l->slot + 1) % BW_ROUNDS;
+		l->bw_slot[l->slot] = 0;
+		l->btl_bw = bw_max(l);
+	}
+}
+
+/*
+ * Rounds and phases go by time, on ACKs and on sends alike: ACKs stop while
+ * a hole waits for its repair, and a probing phase must not outlast its
+ * round because of that. Returns 1 if the outputs need recomputing.
+ */
+static int tick(struct udt_cc *cc, uint64_t now_us)
+{
+	struct lossy *l = cc->priv;
+	int64_t round_len = base_rtt(cc);
+	int changed = 0;
+
+	if (l->mode == LOSSY_DRAIN && now_us >= l->drain_until_us) {
+		enter_cruise(l, now_us);
+		changed = 1;
+	}
+	if (round_len < 2 * UDT_SYN_US)
+		round_len = 2 * UDT_SYN_US;
+	if (now_us - l->round_start_us >= (uint64_t)round_len) {
+		end_round(cc, now_us);
+		changed = 1;
+	}
+	return changed;
 }
 
 static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
 {
 	struct lossy *l = cc->priv;
 	int64_t rtt = ack_sample(l, l->last_ack, ack, now_us);
-	int64_t round_len;
 	double sample;
 
 	if (udt_seq_cmp(ack, l->last_ack) > 0)
@@ -445,14 +477,7 @@ static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
 			exit_startup(cc, now_us);
 	}
 
-	if (l->mode == LOSSY_DRAIN && now_us >= l->drain_until_us)
-		enter_cruise(l, now_us);
-
-	round_len = base_rtt(cc);
-	if (round_len < 2 * UDT_SYN_US)
-		round_len = 2 * UDT_SYN_US;
-	if (now_us - l->round_start_us >= (uint64_t)round_len)
-		end_round(cc, now_us);
+	tick(cc, now_us);
 	set_outputs(cc);
 }
 

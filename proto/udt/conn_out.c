@@ -260,8 +260,10 @@ static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t 
 	len = encode_data(c, buf, cap, seq, p, now_ns);
 	if (!len)
 		return 0;
-	if (c->cc.ops->on_pkt_sent)
+	if (c->cc.ops->on_pkt_sent) {
 		c->cc.ops->on_pkt_sent(&c->cc, seq, udt_us(now_ns));
+		udt_conn_cc_update(c); /* a CC may change its pacing on a send */
+	}
 	c->st.pkts_sent++;
 	c->st.bytes_sent += len;
 	if (!probe) {

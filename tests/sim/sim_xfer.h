@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sim_xfer.h - whole UDT transfers in simulated time.
+ *
+ *   client (sender)  --- linkem_dir ab (delay, rate, queue, loss) -->  server (receiver)
+ *                    <-- linkem_dir ba (the same, other direction) ---
+ *
+ * Two engines, two directions of the link emulator's core, one clock that
+ * jumps from event to event: no sockets, no sleeps, the same result on any
+ * machine. The client sends `bytes` as messages of `msg_size` (message mode,
+ * out of order allowed, each filled with a pattern of its number); the
+ * receiver checks every byte of every message; every message must get
+ * exactly one completion (acked) and be delivered exactly once.
+ *
+ * Goodput is reported against what the link can carry: rate x (1 - mean
+ * loss) x payload / wire bytes, where a wire packet is the UDT packet plus
+ * 28 bytes of IP and UDP header (the link's per-packet overhead).
+ */
+#ifndef LU2K_TESTS_SIM_XFER_H
+#define LU2K_TESTS_SIM_XFER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/udt/udt.h"
+#include "tools/linkem/linkem.h"
+
+struct sim_scenario {
+	const char *name;
+	const char *cc;	   /* congestion control by name */
+	uint64_t rtt_ms;   /* both directions together */
+	uint64_t rate_bps; /* each direction */
+	double loss;	   /* Bernoulli loss, each direction */
+	int bursty;	   /* Gilbert-Elliott instead, mean loss `loss`, bursts of ~8 */
+	uint64_t queue_ms; /* drop-tail queue limit in time (0: max(RTT, 20 ms)) */
+	size_t bytes;	   /* total to transfer */
+	size_t msg_size;   /* bytes per message */
+	uint64_t limit_s;  /* give up after this many simulated seconds */
+	uint64_t seed;
+};
+
+struct sim_result {
+	int complete; /* every message acked and delivered */
+	uint64_t bad; /* wrong bytes, duplicates, double completions */
+	uint64_t msgs, acked, dropped, delivered;
+	double sim_s;	     /* connect to last completion, simulated seconds */
+	double goodput_mbps; /* payload bytes over sim_s */
+	double capacity_mbps;
+	double pct;	   /* goodput as % of capacity */
+	double steady_pct; /* the same over the second half of the bytes */
+	uint64_t data_lost, data_qdrops, retrans;
+	struct udt_stats snd;
+};
+
+/* The payload a link can carry, in Mbit/s (see above). */
+double sim_capacity_mbps(const struct sim_scenario *s);
+
+/* Runs one transfer; 0, or a negative error if the set-up failed. */
+int sim_run(const struct sim_scenario *s, struct sim_result *r);
+
+/* One line for the test log. */
+void sim_print(const struct sim_scenario *s, const struct sim_result *r);
+
+/* LU2K_FULL=1 in the environment: run the big transfers. */
+int sim_full(void);
+
+/* SIM_ONLY=i in the environment: run only the i-th scenario (debugging). */
+int sim_selected(unsigned int i);
+
+/*
+ * The matrix at 50 Mbit/s: RTT 1, 200 and 600 ms, each with loss 0, 1 %,
+ * 3 % (Bernoulli) and 1 % in bursts (Gilbert-Elliott), in that order.
+ */
+#define SIM_MATRIX_N 12
+void sim_matrix(struct sim_scenario out[SIM_MATRIX_N], const char *cc, size_t bytes);
+
+/*
+ * A completion-time bound: the bytes at min_pct % of capacity, plus rtts
+ * round trips (handshake, startup, the last repairs) and slack_s seconds
+ * (UDT's 300 ms NAK and EXP floors).
+ */
+double sim_bound_s(const struct sim_scenario *s, double min_pct, double rtts, double slack_s);
+
+#endif

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_sim_lossy.c - the "lossy" congestion control through the matrix of
+ * simulated links (sim_xfer.h): 100 MB in 1 MiB messages over 50 Mbit/s at
+ * RTT 1, 200 and 600 ms with no loss, 1 % and 3 % random loss and 1 % in
+ * bursts. Every byte checked, one completion per message, and tight bounds:
+ *
+ *   - the second half of the bytes arrives at >= 90 % of what the link can
+ *     carry (>= 80 % at 3 % loss): the steady state, after startup;
+ *   - the whole transfer completes within the bytes at that share, plus
+ *     5 round trips (handshake, startup, last repairs) plus 1 s (UDT's
+ *     300 ms NAK and EXP floors on the last holes).
+ *
+ * The figures (goodput as % of capacity) go to the log.
+ */
+#include "tests/sim/sim_xfer.h"
+#include "tests/t.h"
+
+static struct sim_scenario sc[SIM_MATRIX_N];
+static unsigned int cur;
+
+static void test_scenario(void)
+{
+	const struct sim_scenario *s = &sc[cur];
+	double min_pct = s->loss > 0.02 ? 80 : 90;
+	double bound = sim_bound_s(s, min_pct, 5, 1.0);
+	struct sim_result r;
+
+	T_EQ(sim_run(s, &r), 0);
+	sim_print(s, &r);
+	printf("       bound %.2f s, second half >= %.0f %%\n", bound, min_pct);
+	T_ASSERT(r.complete);
+	T_EQ(r.bad, 0);
+	T_EQ(r.dropped, 0);
+	T_EQ(r.acked, r.msgs);
+	T_EQ(r.delivered, r.msgs);
+	T_ASSERT(r.sim_s <= bound);
+	T_ASSERT(r.steady_pct >= min_pct);
+}
+
+int main(void)
+{
+	sim_matrix(sc, "lossy", 100u << 20);
+	for (cur = 0; cur < SIM_MATRIX_N; cur++)
+		if (sim_selected(cur))
+			T_RUN(test_scenario);
+	return t_done();
+}
