@@ -313,7 +313,8 @@ void lu2k_peer_conn_closed(struct lu2k_conn *c, int err)
 	}
 	p->out = NULL;
 	free(c);
-	if (p->state == PEER_CONNECTING) {
+	/* A refused hello is a failed attempt too: back off rather than retry at once. */
+	if (p->state == PEER_CONNECTING || err == -ECONNREFUSED) {
 		lu2k_timer_cancel(&d->loop, &p->timer);
 		enter_backoff(p, err);
 		return;

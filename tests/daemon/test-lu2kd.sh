@@ -99,6 +99,14 @@ grep -q 'peer 127.0.0.9@lu2k: connect failed: Connection timed out; next attempt
 	t_fail "no backoff logged"
 e2e --count "$N" --sizes 0,1M --timeout 60 || t_fail "the reachable peer suffered"
 
+t_log "a next hop whose address is served but whose network is not: refused hello, backoff"
+e2e --count 10 --sizes 0,4096 --nexthop 127.0.0.2@lu2k7 --faults --timeout 60 >"$T_DIR/refused.out" ||
+	{ cat "$T_DIR/refused.out"; t_fail "refused next hop"; }
+cat "$T_DIR/refused.out"
+grep -q 'ok 0 err 10, first error Connection refused' "$T_DIR/refused.out" || t_fail "expected 10 ECONNREFUSED"
+grep -q 'peer 127.0.0.2@lu2k7: connect failed: Connection refused; next attempt in' "$T_DIR/d1.log" ||
+	t_fail "no backoff after a refused hello"
+
 t_log "a hostile kernel half: bad descriptors are answered or dropped, a broken ring ends its channel only"
 "$T_BIN/lu2kd_evil" "$T_DIR/d1.sock" || t_fail "hostile descriptors"
 [ "$(grep -c 'bad FREE descriptor' "$T_DIR/d1.log")" -ge 3 ] || t_fail "bad FREE descriptors not reported"
