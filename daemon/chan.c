@@ -128,6 +128,7 @@ void lu2k_chan_post_rx(struct lu2k_chan *ch, const struct lu2k_rx_desc *d)
 		return;
 	}
 	ch->st.rx_backlogged++;
+	ch->d->st.rx_backlogged++;
 	rp = malloc(sizeof(*rp));
 	if (!rp) {
 		/* Cannot even remember it: give the range back rather than leak it. */
@@ -138,6 +139,7 @@ void lu2k_chan_post_rx(struct lu2k_chan *ch, const struct lu2k_rx_desc *d)
 	}
 	rp->d = *d;
 	lu2k_list_add_tail(&ch->rx_backlog, &rp->link);
+	ch->nrx_backlog++;
 }
 
 void lu2k_chan_post_evt(struct lu2k_chan *ch, uint32_t type, int status, const struct lu2k_nid *nid)
@@ -186,6 +188,7 @@ static void flush_backlogs(struct lu2k_chan *ch)
 			break;
 		ch->kick_pending = true;
 		lu2k_list_del(&rp->link);
+		ch->nrx_backlog--;
 		free(rp);
 	}
 	while (!lu2k_list_empty(&ch->evt_backlog)) {
@@ -209,6 +212,7 @@ void lu2k_chan_rx_wait(struct lu2k_chan *ch, struct lu2k_conn *c)
 		return;
 	c->rx_waiting = true;
 	ch->st.rx_waits++;
+	ch->d->st.rx_waits++;
 	lu2k_list_add_tail(&ch->rx_waiters, &c->wait_link);
 }
 
@@ -345,6 +349,9 @@ static bool chan_idle(struct lu2k_idle *h)
 	if (ch->dead)
 		return false;
 	flush_backlogs(ch);
+	/* Room in the RX ring again: connections held back by its backlog may go on. */
+	if (!nf && !lu2k_list_empty(&ch->rx_waiters) && ch->nrx_backlog < CHAN_RX_BACKLOG_MAX)
+		resume_waiters(ch);
 	if (ch->tx.broken || ch->free.broken || ch->cpl.broken || ch->rx.broken || ch->evt.broken) {
 		lu2k_chan_detach(ch, "the kernel half published an impossible ring index");
 		return false;

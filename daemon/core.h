@@ -47,6 +47,8 @@ struct lu2k_chan_stats {
 };
 
 #define CHAN_COOKIE_BUCKETS 1024
+/* Beyond this many received messages waiting for RX ring space, stop reading. */
+#define CHAN_RX_BACKLOG_MAX 1024
 
 struct lu2k_chan {
 	struct lu2kd *d;
@@ -76,6 +78,7 @@ struct lu2k_chan {
 	struct lu2k_list rx_backlog;  /* struct rx_pending */
 	struct lu2k_list evt_backlog; /* struct evt_pending */
 	uint32_t nevt_backlog;
+	uint32_t nrx_backlog;	     /* received, RX ring full: bounded by CHAN_RX_BACKLOG_MAX */
 	struct lu2k_list rx_waiters; /* conns paused for RX space, in order */
 	struct lu2k_chan_stats st;
 };
@@ -144,6 +147,7 @@ struct lu2kd_stats {
 	uint64_t attaches, attach_errors, detaches;
 	uint64_t msgs_ok, msgs_err, msgs_timeout;
 	uint64_t conns_accepted, conns_refused;
+	uint64_t rx_backlogged, rx_waits; /* all channels, ever (channels' own go with them) */
 };
 
 struct lu2kd {

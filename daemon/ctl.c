@@ -191,6 +191,8 @@ static void render_stats(struct lu2kd *d, struct lu2k_json *j)
 	lu2k_json_u64(j, "msgs_timeout", d->st.msgs_timeout);
 	lu2k_json_u64(j, "conns_accepted", d->st.conns_accepted);
 	lu2k_json_u64(j, "conns_refused", d->st.conns_refused);
+	lu2k_json_u64(j, "rx_backlogged", d->st.rx_backlogged);
+	lu2k_json_u64(j, "rx_waits", d->st.rx_waits);
 	lu2k_json_u64(j, "loop_wakeups", d->loop.wakeups);
 	lu2k_json_u64(j, "loop_events", d->loop.events);
 	lu2k_json_obj_end(j);

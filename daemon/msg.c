@@ -191,6 +191,9 @@ static int env_rx_begin(void *ctx, const struct lu2k_nid *target, struct lu2k_be
 		return -EPROTO;
 	if (len > ch->setup.max_msg_size)
 		return -EMSGSIZE;
+	/* The kernel half is behind on the RX ring: keep the rest in the network. */
+	if (ch->nrx_backlog >= CHAN_RX_BACKLOG_MAX)
+		goto wait;
 	/* First come, first served: a big message waiting is not overtaken by small ones. */
 	if (!lu2k_list_empty(&ch->rx_waiters) && !c->rx_waiting)
 		goto wait;

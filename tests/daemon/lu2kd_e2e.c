@@ -16,6 +16,7 @@
  *        [--timeout-ms MS] [--hold H] [--stop PID] [--rx-pool KIB]
  *        [--target NID]   (LNet routing: B is only the next hop)
  *        [--nexthop NID]  (send through another next hop, e.g. an unreachable one)
+ *        [--pause-b MS]   (B processes nothing for MS ms: the daemon's RX ring fills)
  * Prints one summary line; exit 0 when every check held.
  */
 #include <errno.h>
@@ -226,7 +227,8 @@ int main(int argc, char **argv)
 		{ "faults", 0, NULL, 'f' },  { "timeout-ms", 1, NULL, 'T' },
 		{ "hold", 1, NULL, 'H' },    { "stop", 1, NULL, 'S' },
 		{ "rx-pool", 1, NULL, 'R' }, { "target", 1, NULL, 'G' },
-		{ "nexthop", 1, NULL, 'V' }, { NULL, 0, NULL, 0 },
+		{ "nexthop", 1, NULL, 'V' }, { "pause-b", 1, NULL, 'P' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct e2e e = { .count = 1000, .window = 256 };
 	struct lu2k_ni_params pa, pb;
@@ -235,6 +237,7 @@ int main(int argc, char **argv)
 	bool faults = false, ok;
 	pid_t stop_pid = 0;
 	uint64_t rx_pool = 0;
+	unsigned long pause_b_ms = 0; /* --pause-b: B reads nothing at first (its RX ring fills) */
 	uint64_t t0, deadline;
 	int o, rc;
 
@@ -289,6 +292,9 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			e.routed = true;
+			break;
+		case 'P':
+			pause_b_ms = strtoul(optarg, NULL, 0);
 			break;
 		case 'V':
 			if (lu2k_nid_parse(optarg, &e.via)) {
@@ -367,7 +373,8 @@ int main(int argc, char **argv)
 			progressed++;
 		}
 		progressed += lu2k_ni_process(e.a);
-		progressed += lu2k_ni_process(e.b);
+		if (now_ns() - t0 >= (uint64_t)pause_b_ms * 1000000)
+			progressed += lu2k_ni_process(e.b);
 		release_held(&e, false);
 		if (!progressed)
 			poll(pf, 2, 10);

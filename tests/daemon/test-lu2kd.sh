@@ -68,6 +68,11 @@ e2e --count $((N * 20)) --sizes 0,100,4096 --hold 300 --rx-pool 256 --window 512
 	>"$T_DIR/hold2.out" || { cat "$T_DIR/hold2.out"; t_fail "backpressure, small messages"; }
 cat "$T_DIR/hold2.out"
 
+t_log "backpressure: the receiver reads nothing for a while, its daemon's RX ring fills"
+e2e --count $((N * 20)) --sizes 0,64 --window 1024 --pause-b 1500 --timeout 90 || t_fail "RX ring backlog"
+ctl d2 stats | grep -qE '^    rx_backlogged: [1-9]' || t_fail "the RX ring never filled"
+ctl d2 stats | grep -qE '^    rx_waits: [1-9]' || t_fail "the connection was never held back"
+
 t_log "timeouts: the receiving daemon is frozen (SIGSTOP), every message fails with ETIMEDOUT"
 e2e --count 40 --sizes 0,1M,4M --timeout-ms 700 --stop "$d2_pid" --faults --timeout 30 >"$T_DIR/stop.out" ||
 	{ cat "$T_DIR/stop.out"; t_fail "timeouts"; }
