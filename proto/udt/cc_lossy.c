@@ -62,11 +62,13 @@
 #define LOSS_WIN_PKTS  500
 #define LOSS_BACKOFF   0.85
 #define QUEUE_BACKOFF  0.9
-#define INIT_WINDOW    32 /* packets before any rate is known */
+#define INIT_WINDOW    32  /* packets before any rate is known */
+#define INIT_RATE_MIN  500 /* packets/s */
 #define CYCLE_LEN      8
 #define TX_AMBIGUOUS   255
 #define STARTUP_CAP    1.1 /* STARTUP paces at most this much over link_bw */
 #define MAX_RATE       0x3fffffff
+#define LINK_BW_N      15
 
 enum lossy_mode { LOSSY_STARTUP, LOSSY_DRAIN, LOSSY_CRUISE };
 
@@ -104,6 +106,9 @@ struct lossy {
 	double btl_bw;
 	double init_rate;
 	double link_bw; /* the receiver's packet-pair capacity, 0: unknown */
+	int32_t lbw[LINK_BW_N];
+	unsigned int lbw_pos;
+	double ceiling; /* no rate sample above this since a back-off, 0: none */
 
 	/* rounds */
 	uint64_t round_start_us;
@@ -167,7 +172,16 @@ static void lossy_init(struct udt_cc *cc, uint64_t now_us)
 	l->round_start_us = now_us;
 	l->win_start_us = now_us;
 	l->last_ack = udt_seq_inc(cc->snd_curr_seq);
+	/*
+	 * Until the first rate report: INIT_WINDOW per RTT, but at least
+	 * INIT_RATE_MIN (one window per 600 ms is a crawl on a satellite hop)
+	 * and at most one window per 20 ms (a LAN's RTT says nothing of its rate).
+	 */
 	l->init_rate = INIT_WINDOW * 1000000.0 / (cc->rtt_us > 0 ? cc->rtt_us : 100000);
+	if (l->init_rate < INIT_RATE_MIN)
+		l->init_rate = INIT_RATE_MIN;
+	if (l->init_rate > INIT_WINDOW * 1000000.0 / (2 * UDT_SYN_US))
+		l->init_rate = INIT_WINDOW * 1000000.0 / (2 * UDT_SYN_US);
 	/* a deterministic, per-connection start in the cycle desynchronises flows */
 	l->cycle = 2 + (cc->snd_curr_seq * 2654435761u >> 16) % (CYCLE_LEN - 2);
 	cc->ack_period_us = UDT_SYN_US;
@@ -203,13 +217,14 @@ static int64_t queue_margin(const struct udt_cc *cc)
 static void set_outputs(struct udt_cc *cc)
 {
 	struct lossy *l = cc->priv;
-	double bw = l->btl_bw > l->init_rate ? l->btl_bw : l->init_rate;
+	/* in STARTUP, never below the first guess: the first reports can be low */
+	double bw = l->btl_bw > 0 && (l->mode != LOSSY_STARTUP || l->btl_bw > l->init_rate)
+			    ? l->btl_bw
+			    : l->init_rate;
 	double rate = l->pacing_gain * bw;
 	double span_us, w;
 
 	if (l->mode == LOSSY_STARTUP) {
-		if (rate < STARTUP_GAIN * l->init_rate)
-			rate = STARTUP_GAIN * l->init_rate;
 		/* no point in sending faster than the link's capacity: it only queues */
 		if (l->link_bw > 0 && rate > STARTUP_CAP * l->link_bw)
 			rate = STARTUP_CAP * l->link_bw;
@@ -269,6 +284,24 @@ static int64_t ack_sample(struct lossy *l, uint32_t from, uint32_t to, uint64_t 
 	if (latest == 0 || latest > now_us)
 		return -1;
 	return (int64_t)(now_us - latest);
+}
+
+/* link_bw: the median of the last LINK_BW_N capacity reports (one may be wild) */
+static void link_bw_sample(struct lossy *l, int32_t v)
+{
+	int32_t tmp[LINK_BW_N];
+	unsigned int n, i, j;
+
+	l->lbw[l->lbw_pos++ % LINK_BW_N] = v;
+	n = l->lbw_pos < LINK_BW_N ? l->lbw_pos : LINK_BW_N;
+	for (i = 0; i < n; i++) {
+		int32_t x = l->lbw[i];
+
+		for (j = i; j > 0 && tmp[j - 1] > x; j--)
+			tmp[j] = tmp[j - 1];
+		tmp[j] = x;
+	}
+	l->link_bw = tmp[n / 2];
 }
 
 static void rtt_update(struct udt_cc *cc, int64_t rtt, uint64_t now_us)
@@ -399,10 +432,17 @@ static void end_round(struct udt_cc *cc, uint64_t now_us)
 			l->pacing_gain = 0.75;
 			if (++l->queue_rounds >= 2) {
 				bw_clamp(l, l->btl_bw * QUEUE_BACKOFF);
+				l->ceiling = l->btl_bw;
 				l->queue_rounds = 0;
 			}
 		} else {
 			l->queue_rounds = 0;
+		}
+		/* each probe may find up to 25 % more than the last back-off allowed */
+		if (l->cycle == 0 && l->ceiling > 0) {
+			l->ceiling *= cycle_gain[0];
+			if (l->link_bw > 0 && l->ceiling > 2 * l->link_bw)
+				l->ceiling = 0;
 		}
 		break;
 	}
@@ -456,16 +496,25 @@ static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
 		rtt = cc->rtt_us;
 	rtt_update(cc, rtt, now_us);
 
+	if (cc->ack_bandwidth > 0 && cc->ack_bandwidth < MAX_RATE)
+		link_bw_sample(l, cc->ack_bandwidth);
 	/* the ACK's own receiving rate: the engine's average lags when ACKs are sparse */
-	sample = cc->ack_rcv_rate > 0 && cc->ack_rcv_rate < MAX_RATE ? cc->ack_rcv_rate
-								     : cc->rcv_rate;
+	sample = cc->ack_rcv_rate > 0 && cc->ack_rcv_rate < MAX_RATE ? cc->ack_rcv_rate : 0;
+	/*
+	 * The receiving rate is a median of 16 arrival intervals: packets that
+	 * arrive in batches (a forwarder's or a NIC's) make it far too high.
+	 * No rate above the packet-pair capacity (a median of 64 pairs) or the
+	 * ceiling set by the last back-off is believed.
+	 */
+	if (l->link_bw > 0 && sample > l->link_bw)
+		sample = l->link_bw;
+	if (l->ceiling > 0 && sample > l->ceiling)
+		sample = l->ceiling;
 	if (sample > 0 && sample > l->bw_slot[l->slot]) {
 		l->bw_slot[l->slot] = sample;
 		if (sample > l->btl_bw)
 			l->btl_bw = sample;
 	}
-	if (cc->ack_bandwidth > 0 && cc->ack_bandwidth < MAX_RATE)
-		l->link_bw = cc->ack_bandwidth;
 
 	if (loss_check(cc, now_us) && l->rounds > l->last_backoff_round) {
 		/* at most once a round; keep at least what is getting through */
@@ -473,6 +522,7 @@ static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
 
 		l->last_backoff_round = l->rounds;
 		bw_clamp(l, bw);
+		l->ceiling = l->btl_bw;
 		if (l->mode == LOSSY_STARTUP)
 			exit_startup(cc, now_us);
 	}

@@ -349,6 +349,8 @@ int sim_run(const struct sim_scenario *s, struct sim_result *r)
 	}
 	udt_config_default(&w->cfg);
 	w->cfg.cc = s->cc;
+	/* as lu2kd's udt back-end: the first RTT guess from the handshake */
+	w->cfg.rtt_from_handshake = 1;
 	udt_listener_init(&w->lis, key, w->cfg.sock_type, w->cfg.mss, (int32_t)w->cfg.flight_max);
 	w->now = 1000000000ull;
 	w->cl = udt_conn_connect(&w->cfg, &cl_cbs, w, 0x1234567, 0x7ffffff0u - 5000, NULL, w->now);
@@ -363,12 +365,14 @@ int sim_run(const struct sim_scenario *s, struct sim_result *r)
 			udt_conn_get_stats(w->cl, &st);
 			fprintf(stderr,
 				"T %8.3f rtt %7d rate %5d bw %5d period %7.1f cwnd %6.0f "
-				"infl %5u held %5zu deliv %6.1f MB loss %llu qd %llu\n",
+				"infl %5u held %5zu deliv %6.1f MB loss %llu qd %llu exp %llu fw "
+				"%d\n",
 				(double)(w->now - w->t_connected) / 1e9, st.rtt_us, st.rcv_rate_pps,
 				st.bandwidth_pps, st.pkt_snd_period_us, st.cwnd, st.inflight,
 				linkem_dir_held(&w->ab), (double)w->delivered_bytes / 1e6,
 				(unsigned long long)linkem_dir_counters(&w->ab)->lost_pkts,
-				(unsigned long long)linkem_dir_counters(&w->ab)->drop_queue);
+				(unsigned long long)linkem_dir_counters(&w->ab)->drop_queue,
+				(unsigned long long)st.timeouts, st.flow_window);
 			next_trace = w->now + 100000000ull;
 		}
 		if (w->cl_state == UDT_ST_CONNECTED)
@@ -414,10 +418,11 @@ out:
 void sim_print(const struct sim_scenario *s, const struct sim_result *r)
 {
 	printf("%-6s %-26s %5.1f MB %7.2f s  %6.2f Mbit/s = %5.1f %% of %5.2f (2nd half %5.1f %%)"
-	       "  lost %llu qdrop %llu rexmit %llu%s\n",
+	       "  lost %llu qdrop %llu rexmit %llu naks %llu exp %llu%s\n",
 	       s->cc, s->name, (double)s->bytes / 1e6, r->sim_s, r->goodput_mbps, r->pct,
 	       r->capacity_mbps, r->steady_pct, (unsigned long long)r->data_lost,
 	       (unsigned long long)r->data_qdrops, (unsigned long long)r->retrans,
+	       (unsigned long long)r->snd.naks_recv, (unsigned long long)r->snd.timeouts,
 	       r->complete ? "" : "  INCOMPLETE");
 	fflush(stdout);
 }

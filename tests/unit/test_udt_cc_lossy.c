@@ -119,8 +119,8 @@ static void test_initial(void)
 	struct udt_cc cc;
 
 	T_EQ(udt_cc_init(&cc, &udt_cc_lossy, 1500, 16000, 999, 100000, 16, 1, 0), 0);
-	/* 32 packets per (guessed) RTT of 100 ms, times the startup gain */
-	T_ASSERT(fabs(rate_of(&cc) - 2.885 * 320) < 1);
+	/* 32 packets per (guessed) RTT of 100 ms, at least 500/s, times the startup gain */
+	T_ASSERT(fabs(rate_of(&cc) - 2.885 * 500) < 1);
 	T_ASSERT(cc.cwnd > 32 && cc.cwnd <= 16000);
 	udt_cc_fini(&cc);
 }
