@@ -10,19 +10,25 @@
  *
  *   btl_bw   the bottleneck rate: the largest receiving rate the peer
  *            reported (UDT's ACK field, packets/s) in the last BW_ROUNDS
- *            rounds;
- *   min_rtt  the smallest round-trip sample of the last MIN_RTT_WIN_US.
+ *            rounds that had a report, no report believed above the
+ *            packet-pair capacity (the median of the last LINK_BW_N
+ *            reports) nor above the ceiling set by the last back-off,
+ *            which each probe raises by 25 %;
+ *   min_rtt  the smallest round-trip sample of the last 10 s,
  *
- * and sends at pacing_gain * btl_bw. A loss by itself changes nothing: the
+ * and sends at pacing_gain * btl_bw; a round lasts max(min_rtt, 2 SYN) and
+ * goes by time, on ACKs and on sends. A loss by itself changes nothing: the
  * engine retransmits, the model stays. The rate comes down only on signs of
- * congestion: a standing queue (the round's smallest RTT sample stays above
- * min_rtt + a margin) or heavy loss (more than HEAVY_LOSS of the packets
- * sent over a window of at least one round and LOSS_WIN_PKTS packets).
+ * congestion: a standing queue (the round's smallest RTT sample above
+ * min_rtt + max(min_rtt / 4, 2 SYN) for two rounds: -10 %) or heavy loss
+ * (more than HEAVY_LOSS of the packets sent over a window of at least one
+ * round and LOSS_WIN_PKTS packets: -15 %).
  *
  * Modes:
  *   STARTUP  pacing gain 2/ln 2 on the best rate seen, so the rate roughly
- *            triples every round, until the receiving rate stops growing
- *            (less than 25 % in 3 rounds), a queue shows, or loss is heavy;
+ *            triples every round (but at most 1.1 x the packet-pair
+ *            capacity), until the receiving rate stops growing (less than
+ *            25 % in 3 rounds), a queue shows, or loss is heavy;
  *   DRAIN    the inverse gain for as long as the queue that STARTUP built
  *            needs to empty (estimated from the last RTT sample);
  *   CRUISE   a cycle of 8 rounds with gains 5/4 (probe for more), 3/4

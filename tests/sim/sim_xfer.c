@@ -196,6 +196,12 @@ static void link_params(const struct sim_scenario *s, struct linkem_params *p)
 	p->rate_bps = s->rate_bps;
 	p->overhead = SIM_OVERHEAD;
 	p->queue_ns = q * 1000000ull;
+	if (s->outage_ms) {
+		/* the clock starts at 1 s (sim_run), connecting takes about one RTT */
+		p->n_outages = 1;
+		p->outages[0].start_ns = (1000 + s->outage_at_ms) * 1000000ull;
+		p->outages[0].len_ns = s->outage_ms * 1000000ull;
+	}
 	if (s->bursty && s->loss > 0) {
 		/* simple Gilbert: bursts of 1 / r = 8 packets, mean loss s->loss */
 		p->ge.on = true;

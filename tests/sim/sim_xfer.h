@@ -37,6 +37,7 @@ struct sim_scenario {
 	size_t msg_size;   /* bytes per message */
 	uint64_t limit_s;  /* give up after this many simulated seconds */
 	uint64_t seed;
+	uint64_t outage_at_ms, outage_ms; /* the link down both ways (0: never) */
 };
 
 struct sim_result {

@@ -38,11 +38,39 @@ static void test_scenario(void)
 	T_ASSERT(r.steady_pct >= min_pct);
 }
 
+/*
+ * A satellite fade: 10 s with the link down both ways in the middle of the
+ * transfer. Everything still arrives once, and the rate comes back: the
+ * bytes at 80 % of capacity plus the fade plus 10 RTTs.
+ */
+static void test_outage(void)
+{
+	struct sim_scenario s = sc[9]; /* rtt 600 ms, loss 1 % */
+	double bound;
+	struct sim_result r;
+
+	s.name = "rtt 600 ms, 1 %, 10 s fade";
+	s.bytes = 50u << 20;
+	s.outage_at_ms = 4000;
+	s.outage_ms = 10000;
+	bound = sim_bound_s(&s, 80, 10, 10.0);
+	T_EQ(sim_run(&s, &r), 0);
+	sim_print(&s, &r);
+	printf("       bound %.2f s\n", bound);
+	T_ASSERT(r.complete);
+	T_EQ(r.bad, 0);
+	T_EQ(r.dropped, 0);
+	T_EQ(r.delivered, r.msgs);
+	T_ASSERT(r.sim_s <= bound);
+}
+
 int main(void)
 {
 	sim_matrix(sc, "lossy", 100u << 20);
 	for (cur = 0; cur < SIM_MATRIX_N; cur++)
 		if (sim_selected(cur))
 			T_RUN(test_scenario);
+	if (sim_selected(SIM_MATRIX_N))
+		T_RUN(test_outage);
 	return t_done();
 }
