@@ -231,6 +231,7 @@ void lu2k_ni_attach_locked(struct lu2k_ni *ni, struct lu2k_chan *chan)
 	mutex_lock(&ni->lock);
 	ni->chan = chan;
 	ni->stats.attaches++;
+	ni->stats.tx_inflight_max = 0;
 	/* The daemon may sleep at once: ask for kicks on the rings we consume. */
 	lu2k_ring_cons_prepare_sleep(&chan->cpl);
 	lu2k_ring_cons_prepare_sleep(&chan->rx);

@@ -303,8 +303,9 @@ static int st_stats_show(struct seq_file *m, void *v)
 			   ns.tx_timeout);
 		seq_printf(m, " rx %llu rx_bytes %llu bad_cpl %llu bad_rx %llu bad_evt %llu",
 			   ns.rx_msgs, ns.rx_bytes, ns.bad_cpl, ns.bad_rx, ns.bad_evt);
-		seq_printf(m, " bad_ring %llu attaches %llu detaches %llu inflight %u",
-			   ns.bad_ring, ns.attaches, ns.detaches, ns.tx_inflight);
+		seq_printf(m, " bad_ring %llu attaches %llu detaches %llu",
+			   ns.bad_ring, ns.attaches, ns.detaches);
+		seq_printf(m, " inflight %u inflight_max %u", ns.tx_inflight, ns.tx_inflight_max);
 		seq_printf(m, " orphans %u queued %u waited %llu rx_held %u peers %u\n",
 			   ns.tx_orphans, ns.tx_queued, ns.tx_waited, ns.rx_held, ns.peers);
 	}

@@ -231,6 +231,7 @@ int lu2k_send(struct lu2k_ni *ni, const struct lu2k_send_args *a)
 		goto fail;
 	ni->tx_inflight++;
 	peer->inflight++;
+	ni->stats.tx_inflight_max = max(ni->stats.tx_inflight_max, ni->tx_inflight);
 	mutex_unlock(&ni->lock);
 	return 0;
 

@@ -115,6 +115,26 @@ t_loop() {
 	expect tx_ok 48; expect rx_ok 48; expect rx_bad 0; expect queued 0 $NI
 	[ "$(st waited $NI)" -gt "$w0" ] || die "no message had to wait for pool room"
 	say "loop: 48 messages of up to 1 MiB at once through an 8 MiB pool: $(($(st waited $NI) - w0)) waited"
+	# Credits: at most peer_credits in flight to one peer, credits in all
+	# (read when a daemon attaches); lu2k_send() says -EAGAIN beyond, the client waits.
+	stop_loop
+	P=/sys/module/lu2klnd/parameters
+	echo 6 > $P/credits; echo 3 > $P/peer_credits
+	start_loop $NI
+	ctl reset
+	ctl send $NI $NI 60 0 65536 16
+	ctl wait_rx 60 20
+	expect tx_ok 60; expect rx_ok 60; expect inflight_max 3 $NI
+	ctl send $NI 10.9.0.50@lu2k 30 0 4096 16 &
+	S1=$!
+	ctl send $NI 10.9.0.51@lu2k 30 0 4096 16 &
+	S2=$!
+	ctl send $NI 10.9.0.52@lu2k 30 0 4096 16
+	wait $S1; wait $S2
+	ctl wait_rx 150 20
+	expect tx_ok 150; expect inflight_max 6 $NI
+	echo 1024 > $P/credits; echo 256 > $P/peer_credits
+	say "loop: credits hold: 3 in flight to one peer, 6 to three"
 	# The region shows in vmallocinfo while attached (what the final leak check relies on).
 	grep -q '\[lu2klnd\]' /proc/vmallocinfo || die "no lu2klnd region in /proc/vmallocinfo"
 	# A second interface with its own daemon, both busy at once.
@@ -129,7 +149,7 @@ t_loop() {
 	wait $S1 || die "send on $NI"
 	wait $S2 || die "send on $NI2"
 	ctl wait_rx 200 30
-	expect tx_ok 200; expect rx_ok 200; expect rx_bad 0; expect rx $((n + 654)) $NI; expect rx 100 $NI2
+	expect tx_ok 200; expect rx_ok 200; expect rx_bad 0; expect rx $((n + 804)) $NI; expect rx 100 $NI2
 	say "loop: two interfaces, two daemons at once: 2 x 100 verified"
 	stop_loop
 	LOOP=$LOOP1
@@ -138,9 +158,9 @@ t_loop() {
 	ctl send $NI 10.9.7.7@lu2k 10 0 65536 4 via=10.9.0.254@lu2k
 	ctl wait_rx 10 20
 	expect tx_ok 10; expect rx_ok 10
-	expect peers 2 $NI	# itself, and the next hop (not the final target)
+	expect peers 5 $NI	# itself, .50-.52 from the credit test, and the next hop (not the target)
 	stop_loop
-	grep -q "chan-loop: $((n + 664)) messages, 10 routed, 0 to IPv6" "/tmp/loop-$NI.log" ||
+	grep -q "chan-loop: 260 messages, 10 routed, 0 to IPv6" "/tmp/loop-$NI.log" ||
 		die "chan-loop saw: $(tail -n 1 "/tmp/loop-$NI.log")"
 	ctl del $NI
 	ctl del $NI2
