@@ -502,6 +502,13 @@ static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
 		rtt = cc->rtt_us;
 	rtt_update(cc, rtt, now_us);
 
+	/*
+	 * The receiver's capacity estimate is a median of 64 pairs (one per 16
+	 * packets) whose slots start at a made-up 1000 packets/s; until half of
+	 * them are real it reads about that, which holds STARTUP near 1100
+	 * packets/s for its first thousand packets: a gentle first round trip
+	 * or two instead of an overshoot before any capacity is known.
+	 */
 	if (cc->ack_bandwidth > 0 && cc->ack_bandwidth < MAX_RATE)
 		link_bw_sample(l, cc->ack_bandwidth);
 	/* the ACK's own receiving rate: the engine's average lags when ACKs are sparse */
