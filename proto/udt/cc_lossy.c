@@ -114,7 +114,9 @@ struct lossy {
 	double link_bw; /* the receiver's packet-pair capacity, 0: unknown */
 	int32_t lbw[LINK_BW_N];
 	unsigned int lbw_pos;
-	double ceiling; /* no rate sample above this since a back-off, 0: none */
+	double ceiling;	     /* no rate sample above this since a back-off, 0: none */
+	double sent_rate[2]; /* packets/s we sent in the last two rounds */
+	uint64_t round_sent;
 
 	/* rounds */
 	uint64_t round_start_us;
@@ -248,6 +250,7 @@ static void lossy_on_pkt_sent(struct udt_cc *cc, uint32_t seq, uint64_t now_us)
 	uint32_t i = seq & l->mask;
 
 	l->win_sent++;
+	l->round_sent++;
 	if (tick(cc, now_us))
 		set_outputs(cc);
 	if (!l->sent_us)
@@ -412,6 +415,12 @@ static void end_round(struct udt_cc *cc, uint64_t now_us)
 	int queue = queue_seen(cc, rr);
 
 	l->rounds++;
+	/* what we sent in this round, per second: nobody receives faster */
+	if (now_us > l->round_start_us) {
+		l->sent_rate[l->rounds & 1] =
+			(double)l->round_sent * 1000000.0 / (double)(now_us - l->round_start_us);
+		l->round_sent = 0;
+	}
 	l->last_round_min_rtt = rr;
 	l->round_min_rtt = -1;
 	l->round_start_us = now_us;
@@ -492,7 +501,7 @@ static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
 {
 	struct lossy *l = cc->priv;
 	int64_t rtt = ack_sample(l, l->last_ack, ack, now_us);
-	double sample;
+	double sample, sent;
 
 	if (udt_seq_cmp(ack, l->last_ack) > 0)
 		l->last_ack = ack;
@@ -523,6 +532,14 @@ static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
 		sample = l->link_bw;
 	if (l->ceiling > 0 && sample > l->ceiling)
 		sample = l->ceiling;
+	/*
+	 * Nor above what we sent in the last two rounds: packets held up on the
+	 * way (a busy forwarder, a stalled NIC queue) arrive in a burst that
+	 * reads as a rate the path never had.
+	 */
+	sent = l->sent_rate[0] > l->sent_rate[1] ? l->sent_rate[0] : l->sent_rate[1];
+	if (sent > 0 && sample > sent)
+		sample = sent;
 	if (sample > 0 && sample > l->bw_slot[l->slot]) {
 		l->bw_slot[l->slot] = sample;
 		if (sample > l->btl_bw)

@@ -30,6 +30,7 @@ struct path {
 	uint32_t acked; /* next sequence number to ACK */
 	double credit;
 	double avg_pps; /* recent sending rate */
+	int wild_acks;	/* this many ACKs report 10 x the link (a burst) */
 };
 
 static double rate_of(const struct udt_cc *cc)
@@ -103,6 +104,11 @@ static void path_run(struct path *p, uint64_t dur_us)
 				(int32_t)(p->avg_pps < p->link_pps ? p->avg_pps : p->link_pps);
 			p->cc.rcv_rate = p->cc.ack_rcv_rate;
 			p->cc.ack_bandwidth = (int32_t)p->link_pps;
+			if (p->wild_acks > 0) {
+				p->wild_acks--;
+				p->cc.ack_rcv_rate = (int32_t)(10 * p->link_pps);
+				p->cc.ack_bandwidth = (int32_t)(10 * p->link_pps);
+			}
 			p->cc.ops->on_ack(&p->cc, a, p->now);
 		}
 	}
@@ -195,6 +201,28 @@ static void test_queue_brings_rate_down(void)
 }
 
 /*
+ * Packets held up on the way arrive in a burst: for 12 ACKs (120 ms) the
+ * receiver reports 10 x the link's rate and capacity. Not believed: neither
+ * rate is above what we sent (the median of 15 capacity reports is wild too).
+ */
+static void test_burst_not_believed(void)
+{
+	static struct path p;
+	double r;
+	int i;
+
+	path_start(&p, 4167, 200000);
+	path_run(&p, 10000000);
+	p.wild_acks = 12;
+	for (i = 0; i < 40; i++) {
+		path_run(&p, 50000);
+		r = rate_of(&p.cc);
+		T_ASSERT(r < 1.3 * 4167);
+	}
+	udt_cc_fini(&p.cc);
+}
+
+/*
  * RTT samples: ACK of packets sent at t gives now - t; a packet sent a third
  * time, or resent after a timeout, gives none. Seen through the window, which
  * grows with min_rtt (4 min_rtt + 600 ms + 20 ms of the bottleneck rate).
@@ -241,6 +269,7 @@ int main(void)
 	T_RUN(test_random_loss_ignored);
 	T_RUN(test_heavy_loss_backs_off);
 	T_RUN(test_queue_brings_rate_down);
+	T_RUN(test_burst_not_believed);
 	T_RUN(test_rtt_samples);
 	return t_done();
 }
