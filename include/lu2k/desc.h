@@ -81,7 +81,8 @@ static inline int lu2k_rx_desc_check(const struct lu2k_setup *s, const struct lu
 /* Daemon side: a freed RX range from the kernel half. */
 static inline int lu2k_free_desc_check(const struct lu2k_setup *s, const struct lu2k_free_desc *d)
 {
-	if (d->reserved || !lu2k_range_in(d->buf_off, d->alloc_len, s->rx_pool_off, s->rx_pool_size))
+	if (d->reserved ||
+	    !lu2k_range_in(d->buf_off, d->alloc_len, s->rx_pool_off, s->rx_pool_size))
 		return -22;
 	return 0;
 }

@@ -36,10 +36,13 @@
 #include <linux/types.h>
 #include <linux/string.h>
 #include <asm/barrier.h>
+/* acquire: pairs [B] with [A] and [D] with [C] (see above) */
 #define lu2k_load_acquire(p)		smp_load_acquire(p)
+/* release: pairs [A] with [B] and [C] with [D] (see above) */
 #define lu2k_store_release(p, v)	smp_store_release(p, v)
 #define lu2k_load_relaxed(p)		READ_ONCE(*(p))
 #define lu2k_store_relaxed(p, v)	WRITE_ONCE(*(p), v)
+/* full barrier: pairs [E] with [F] for the wake-up flag (see above) */
 #define lu2k_full_barrier()		smp_mb()
 #else
 #include <linux/types.h>

@@ -10,9 +10,9 @@
  * to one daemon. Everything they share lives in one memory region that the
  * kernel half creates and the daemon maps:
  *
- *   +--------------+-----------+-----------+-----------+-----------+-----------+---------+---------+
- *   | region header| TX ring   | CPL ring  | RX ring   | FREE ring | EVT ring  | TX pool | RX pool |
- *   +--------------+-----------+-----------+-----------+-----------+-----------+---------+---------+
+ *   +--------+---------+----------+---------+-----------+----------+---------+---------+
+ *   | header | TX ring | CPL ring | RX ring | FREE ring | EVT ring | TX pool | RX pool |
+ *   +--------+---------+----------+---------+-----------+----------+---------+---------+
  *
  * The layout is not fixed: the setup call returns every offset and size
  * (struct lu2k_setup). All integers are little-endian host order (the two
@@ -133,8 +133,8 @@ struct lu2k_setup {
 	__u32			features;	/* in: known; out: in force */
 	__u32			flags;		/* in: must be 0 */
 	__u32			reserved0;
-	struct lu2k_nid		nid;		/* in: interface to attach (0 = any free);
-						 * out: the interface's NID */
+	/* in: the interface to attach (all zero: any free one); out: its NID */
+	struct lu2k_nid		nid;
 	__u32			reserved1;
 	__u64			region_size;	/* out: bytes to mmap */
 	__u64			tx_pool_off;	/* out */
