@@ -24,7 +24,6 @@
 #include "proto/udt/cc.h"
 
 bool udtb_idle(struct lu2k_idle *h);
-extern const struct udt_cc_ops udtb_cc_lt;
 
 /* 600 ms x 200 Mbit/s = 15 MB in flight: the UDP buffers must hold a burst of it. */
 #define UDTB_SOCKBUF_DEFAULT (16 << 20)
@@ -138,8 +137,6 @@ static int udtb_create(const struct lu2k_be_env *env, const struct lu2k_be_optio
 
 	if (!be)
 		return -ENOMEM;
-	/* our own congestion controls beside the engine's (already there: fine) */
-	udt_cc_register(&udtb_cc_lt);
 	be->env = *env;
 	lu2k_list_init(&be->listeners);
 	lu2k_list_init(&be->conns);

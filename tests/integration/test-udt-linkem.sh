@@ -6,14 +6,14 @@
 #   ns B: [lu2k-perf server] -- lu2kd B (10.77.0.2) --+
 #
 # Verified bulk traffic (1 MiB messages) A -> B over the udt back-end with
-# its loss-tolerant congestion control (cc=lt) must reach a reasonable share
+# the engine's loss-tolerant congestion control (cc=lossy) must reach a reasonable share
 # of the link (> LU2K_MIN_SHARE, default 30 %); udt with UDT4's native CC
 # (which slows down for every loss event, so at 1 % random loss it keeps only
 # a few percent: see doc/udt-backend.md) and tcp are printed for comparison.
 # The link defaults to 20 Mbit/s, 100 ms RTT, 1 % loss each way;
 # LU2K_LINK_RATE, LU2K_LINK_DELAY (one way),
 # LU2K_LINK_LOSS, LU2K_LINK_TIME (per back-end) and LU2K_CONC change it, and
-# LU2K_BACKENDS the runs ("udt-lt udt tcp": udt-lt is udt with cc=lt; tcp
+# LU2K_BACKENDS the runs ("udt-lossy udt tcp": udt-lossy is udt with cc=lossy; tcp
 # uses the kernel's default congestion control) (the
 # figures in doc/udt-backend.md come from this script).
 . "$(dirname "$0")/../lib/common.sh"
@@ -30,8 +30,8 @@ TIME=${LU2K_LINK_TIME:-10s}
 CONC=${LU2K_CONC:-8}
 MSG_TIMEOUT=${LU2K_MSG_TIMEOUT:-15s}	# bounds the tail of a slow run
 MIN_SHARE=${LU2K_MIN_SHARE:-0.30}
-BACKENDS=${LU2K_BACKENDS:-udt-lt udt tcp}
-CHECK=${LU2K_ASSERT:-udt-lt}	# the run whose share is asserted
+BACKENDS=${LU2K_BACKENDS:-udt-lossy udt tcp}
+CHECK=${LU2K_ASSERT:-udt-lossy}	# the run whose share is asserted
 
 # the queue holds one RTT at the link rate at most (a shallow router queue)
 lk_start --delay "$DELAY" --loss "$LOSS" --rate "$RATE" --queue 2MB --die-with-parent --quiet
@@ -41,7 +41,7 @@ rate_bps=$(awk -v r="$RATE" 'BEGIN {
 	n = r + 0; u = tolower(r); sub(/^[0-9.]+/, "", u)
 	m = u == "gbit" ? 1e9 : u == "mbit" ? 1e6 : u == "kbit" ? 1e3 : 1; print n * m }')
 
-run() { # BACKEND[-CC] : prints "BACKEND Mbit/s share"; udt-lt = udt with cc=lt
+run() { # BACKEND[-CC] : prints "BACKEND Mbit/s share"; udt-lossy = udt with cc=lossy
 	local spec=$1 be=${1%%-*} port=$((20000 + RANDOM % 20000)) out=$T_DIR/$1.json share mbit
 	local opt=()
 	[ "$spec" != "$be" ] && opt=(-o "cc=${spec#*-}")

@@ -26,7 +26,6 @@
 
 #define CHUNK (1u << 20)
 
-extern const struct udt_cc_ops udtb_cc_lt; /* backends/udt_cc_lt.c */
 
 struct app {
 	struct ut_conn t;
@@ -334,7 +333,6 @@ int main(int argc, char **argv)
 	uint64_t mb = 100, timeout_s = 600;
 	int o;
 
-	udt_cc_register(&udtb_cc_lt);
 	udt_config_default(&a.t.cfg);
 	a.t.cfg.sock_type = UDT_SOCK_STREAM;
 	a.t.fd = -1;
