@@ -202,8 +202,8 @@ static void test_queue_brings_rate_down(void)
 
 /*
  * Packets held up on the way arrive in a burst: for 12 ACKs (120 ms) the
- * receiver reports 10 x the link's rate and capacity. Not believed: neither
- * rate is above what we sent (the median of 15 capacity reports is wild too).
+ * receiver reports 10 x the link's rate and capacity. Not believed: no rate
+ * above what we sent counts (the median of 15 capacity reports is wild too).
  */
 static void test_burst_not_believed(void)
 {
