@@ -35,13 +35,6 @@ struct sim {
 	uint64_t words[SIM_PKT / 8 + 1];
 };
 
-int sim_full(void)
-{
-	const char *e = getenv("LU2K_FULL");
-
-	return e && *e && strcmp(e, "0") != 0;
-}
-
 int sim_selected(unsigned int i)
 {
 	const char *e = getenv("SIM_ONLY");

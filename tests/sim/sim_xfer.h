@@ -62,9 +62,6 @@ int sim_run(const struct sim_scenario *s, struct sim_result *r);
 /* One line for the test log. */
 void sim_print(const struct sim_scenario *s, const struct sim_result *r);
 
-/* LU2K_FULL=1 in the environment: run the big transfers. */
-int sim_full(void);
-
 /* SIM_ONLY=i in the environment: run only the i-th scenario (debugging). */
 int sim_selected(unsigned int i);
 
