@@ -164,6 +164,14 @@ static int do_send(const char *host, int port, int n)
 		usleep(10000);
 	}
 	printf("sent %d messages, %lld bytes, %d packets unacknowledged\n", n, total, pending);
+	/* the sender's own view, for comparing CC behaviour (bench-udt-cc.sh) */
+	UDT::TRACEINFO ti;
+	if (!UDT::perfmon(s, &ti, false))
+		printf("libudt: packets sent %lld, retransmitted %d; loss reported %d; NAKs %d; "
+		       "RTT %.1f ms; bandwidth %.1f Mbit/s; period %.1f us; cwnd %d\n",
+		       ti.pktSentTotal, ti.pktRetransTotal, ti.pktSndLossTotal,
+		       ti.pktRecvNAKTotal, ti.msRTT, ti.mbpsBandwidth, ti.usPktSndPeriod,
+		       ti.pktCongestionWindow);
 	UDT::close(s);
 	return pending == 0 ? 0 : 1;
 }

@@ -139,13 +139,14 @@ static void report(struct app *a, bool final)
 		rate = dt > 0 ? b * 8 / dt / 1e6 : 0;
 		printf("lu2k-udt: %llu bytes in %.2f s: %.2f Mbit/s; packets sent %llu, "
 		       "retransmitted %llu, received %llu; loss reported %llu/%llu; NAKs "
-		       "%llu/%llu; "
-		       "RTT %.1f ms; %s\n",
+		       "%llu/%llu; timeouts %llu; "
+		       "RTT %.1f ms; bandwidth %d, rate %d pkt/s; %s\n",
 		       (unsigned long long)b, dt, rate, (unsigned long long)st.pkts_sent,
 		       (unsigned long long)st.pkts_retrans, (unsigned long long)st.pkts_recv,
 		       (unsigned long long)st.snd_loss, (unsigned long long)st.rcv_loss,
 		       (unsigned long long)st.naks_recv, (unsigned long long)st.naks_sent,
-		       st.rtt_us / 1000.0, a->failed ? "FAIL" : "ok");
+		       (unsigned long long)st.timeouts, st.rtt_us / 1000.0, st.bandwidth_pps,
+		       st.rcv_rate_pps, a->failed ? "FAIL" : "ok");
 		return;
 	}
 	dt = (now - a->last_report_ns) / 1e9;
