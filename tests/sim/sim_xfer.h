@@ -59,6 +59,14 @@ double sim_capacity_mbps(const struct sim_scenario *s);
 /* Runs one transfer; 0, or a negative error if the set-up failed. */
 int sim_run(const struct sim_scenario *s, struct sim_result *r);
 
+/*
+ * Runs nflows transfers of the same scenario over the same link (flow i
+ * connects gap_ms x i after flow 0), results in r[0..nflows-1].
+ */
+#define SIM_MAX_FLOWS 4
+int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t gap_ms,
+		   struct sim_result *r);
+
 /* One line for the test log. */
 void sim_print(const struct sim_scenario *s, const struct sim_result *r);
 

@@ -89,6 +89,37 @@ static void test_shallow_queue(void)
 	T_ASSERT(r.steady_pct >= 85);
 }
 
+/*
+ * Two lossy flows of 50 MiB start together on the same 200 ms, 1 % link.
+ * Fairness is not asserted (see doc/udt-cc.md: a late-comer is held back),
+ * only that both complete, exactly, and that together they keep the link
+ * busy: all the bytes at 70 % of capacity plus 5 RTTs plus 1 s.
+ */
+static void test_two_flows(void)
+{
+	struct sim_scenario s = sc[5]; /* rtt 200 ms, loss 1 % */
+	struct sim_result r[2];
+	double bound;
+	int i;
+
+	s.name = "rtt 200 ms, 1 %, 2 flows";
+	s.bytes = 50u << 20;
+	/* both flows' bytes at 70 %: the bound of twice the bytes */
+	s.bytes *= 2;
+	bound = sim_bound_s(&s, 70, 5, 1.0);
+	s.bytes /= 2;
+	T_EQ(sim_run_shared(&s, 2, 0, r), 0);
+	for (i = 0; i < 2; i++) {
+		sim_print(&s, &r[i]);
+		T_ASSERT(r[i].complete);
+		T_EQ(r[i].bad, 0);
+		T_EQ(r[i].dropped, 0);
+		T_EQ(r[i].delivered, r[i].msgs);
+		T_ASSERT(r[i].sim_s <= bound);
+	}
+	printf("       bound %.2f s for both\n", bound);
+}
+
 int main(void)
 {
 	sim_matrix(sc, "lossy", 100u << 20);
@@ -99,5 +130,7 @@ int main(void)
 		T_RUN(test_outage);
 	if (sim_selected(SIM_MATRIX_N + 1))
 		T_RUN(test_shallow_queue);
+	if (sim_selected(SIM_MATRIX_N + 2))
+		T_RUN(test_two_flows);
 	return t_done();
 }
