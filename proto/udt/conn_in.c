@@ -194,6 +194,9 @@ static int on_nak(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 		if (k > 0)
 			c->st.snd_loss += (uint64_t)k;
 	}
+	/* as UDT4 reschedules the socket on a NAK: the first resend leaves now, not a period later */
+	if (udt_loss_count(&c->snd_loss) && c->next_send_ns > now_ns)
+		c->next_send_ns = now_ns;
 	free(r);
 	return 0;
 fail:

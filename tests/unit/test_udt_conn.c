@@ -250,6 +250,42 @@ static void test_sender_nak_ack(void)
 	udt_conn_free(c);
 }
 
+/* UDT4 reschedules the sender on a NAK: the resend leaves at once, then pacing resumes. */
+static void test_nak_resends_at_once(void)
+{
+	static uint8_t msg[1456 * 6];
+	struct udt_conn *c = server();
+	struct udt_range lost = { ISN + 1, ISN + 1 };
+	uint8_t buf[2000], p[64];
+	struct udt_hdr h;
+	size_t n, used;
+
+	T_EQ(udt_conn_send_msg(c, msg, sizeof(msg), -1, 1, 0, NULL, NULL, T0), 0);
+	T_EQU(udt_conn_write_pkt(c, buf, sizeof(buf), T0), 1472);
+	T_EQU(udt_conn_write_pkt(c, buf, sizeof(buf), T0 + 1000), 1472);
+	/* the first NAK ends slow start at the receiving rate (16/s: 62.5 ms a packet) */
+	n = udt_nak_encode(p, sizeof(p), 0, ME, &lost, 1, 10, &used);
+	T_EQ(udt_conn_recv_pkt(c, p, n, T0 + 2000), 0);
+	T_EQU(udt_conn_write_pkt(c, buf, sizeof(buf), T0 + 3000), 1472); /* ISN + 1 again */
+	T_EQU(udt_conn_write_pkt(c, buf, sizeof(buf), T0 + 3000), 0);
+	T_EQU(udt_conn_write_pkt(c, buf, sizeof(buf), T0 + 3000 + 62500000), 1472);
+	/* a NAK while the next send is 62.5 ms away: its resend goes now */
+	lost.first = lost.last = ISN + 2;
+	n = udt_nak_encode(p, sizeof(p), 0, ME, &lost, 1, 10, &used);
+	T_EQ(udt_conn_recv_pkt(c, p, n, T0 + 62504000), 0);
+	n = udt_conn_write_pkt(c, buf, sizeof(buf), T0 + 62504000);
+	T_EQU(n, 1472);
+	udt_hdr_decode(buf, n, &h);
+	T_EQU(h.seq, ISN + 2);
+	/* and the next packet a whole (decreased: ceil(62500 * 1.125) us) period later */
+	T_EQU(udt_conn_write_pkt(c, buf, sizeof(buf), T0 + 62504000 + 70312000), 0);
+	n = udt_conn_write_pkt(c, buf, sizeof(buf), T0 + 62504000 + 70313000);
+	T_EQU(n, 1472);
+	udt_hdr_decode(buf, n, &h);
+	T_EQU(h.seq, ISN + 3);
+	udt_conn_free(c);
+}
+
 static void test_bad_packets(void)
 {
 	struct udt_conn *c = server();
@@ -278,6 +314,7 @@ int main(void)
 	T_RUN(test_ack_ack2_rtt);
 	T_RUN(test_light_ack_and_nak);
 	T_RUN(test_sender_nak_ack);
+	T_RUN(test_nak_resends_at_once);
 	T_RUN(test_bad_packets);
 	return t_done();
 }
