@@ -4,6 +4,7 @@
 #
 #   tests/udt-interop/bench-udt-cc.sh [BUILD_DIR]
 #   env: DELAY=100ms RATE=50mbit LOSS=1% QUEUE=2MB R=3 SENDERS="libudt ours"
+#        TRACE_DIR=dir: keep each sender's log there, with its CC state every second
 # Needs root, /dev/net/tun, g++ and libudt-dev. Use a non-sanitizer build.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -50,7 +51,8 @@ for r in $(seq "$R"); do
 		sleep 0.5
 		t0=$(date +%s.%N)
 		if [ "$s" = libudt ]; then
-			UDT_INTEROP_STREAM=1 UDT_INTEROP_TIMEOUT=280 ip netns exec ${tag}a timeout 300 \
+			UDT_INTEROP_STREAM=1 UDT_INTEROP_TIMEOUT=280 \
+				UDT_INTEROP_TRACE=${TRACE_DIR:+1} ip netns exec ${tag}a timeout 300 \
 				"$work/udt4peer" send 10.77.0.2 "$port" "$N" >"$work/tx.log" 2>&1
 			sz=$bytes
 		else
@@ -66,6 +68,7 @@ for r in $(seq "$R"); do
 			printf "round %d %-7s %7.2f s  %6.2f Mbit/s  (exit %s)\n",
 				r, s, b - a, by * 8 / (b - a) / 1e6, rc }'
 		[ "$rc/$rrc" = 0/0 ] || tail -3 "$work/tx.log" "$work/rx.log"
+		[ -n "${TRACE_DIR:-}" ] && cp "$work/tx.log" "$TRACE_DIR/$s-$r.log"
 		grep -h '^lu2k-udt: [0-9]* bytes\|^libudt:' "$work/tx.log" | sed 's/^/    tx: /'
 		grep -h '^lu2k-udt: [0-9]* bytes' "$work/rx.log" | sed 's/^/    rx: /' 
 	done

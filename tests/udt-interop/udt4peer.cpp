@@ -12,6 +12,7 @@
  */
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,22 @@ static int do_recv(int port, int n)
 	return 0;
 }
 
+/* UDT_INTEROP_TRACE=1: the sender's CC state every second on stderr (bench-udt-cc.sh) */
+static void *trace_loop(void *arg)
+{
+	UDTSOCKET s = *(UDTSOCKET *)arg;
+	UDT::TRACEINFO ti;
+
+	for (int t = 1; !UDT::perfmon(s, &ti, true); t++) {
+		fprintf(stderr, "trace %d s: %.2f Mbit/s period %.1f us cwnd %d flow %d "
+			"bw %.1f Mbit/s rtt %.1f ms naks %d retrans %d\n", t - 1, ti.mbpsSendRate,
+			ti.usPktSndPeriod, ti.pktCongestionWindow, ti.pktFlowWindow,
+			ti.mbpsBandwidth, ti.msRTT, ti.pktRecvNAK, ti.pktRetrans);
+		sleep(1);
+	}
+	return NULL;
+}
+
 static int do_send(const char *host, int port, int n)
 {
 	UDTSOCKET s = UDT::socket(AF_INET, stream_mode ? SOCK_STREAM : SOCK_DGRAM, 0);
@@ -126,6 +143,14 @@ static int do_send(const char *host, int port, int n)
 	if (UDT::connect(s, (sockaddr *)&a, sizeof(a))) {
 		fprintf(stderr, "udt4peer: connect: %s\n", UDT::getlasterror().getErrorMessage());
 		return 1;
+	}
+	if (getenv("UDT_INTEROP_TRACE") && atoi(getenv("UDT_INTEROP_TRACE"))) {
+		static UDTSOCKET ts;
+		pthread_t th;
+
+		ts = s;
+		pthread_create(&th, NULL, trace_loop, &ts);
+		pthread_detach(th);
 	}
 	for (k = 0; k < n; k++) {
 		size_t sz = interop_size(k);
@@ -169,7 +194,7 @@ static int do_send(const char *host, int port, int n)
 	if (!UDT::perfmon(s, &ti, false))
 		printf("libudt: packets sent %lld, retransmitted %d; loss reported %d; NAKs %d; "
 		       "RTT %.1f ms; bandwidth %.1f Mbit/s; period %.1f us; cwnd %d\n",
-		       ti.pktSentTotal, ti.pktRetransTotal, ti.pktSndLossTotal,
+		       (long long)ti.pktSentTotal, ti.pktRetransTotal, ti.pktSndLossTotal,
 		       ti.pktRecvNAKTotal, ti.msRTT, ti.mbpsBandwidth, ti.usPktSndPeriod,
 		       ti.pktCongestionWindow);
 	UDT::close(s);
