@@ -122,6 +122,36 @@ static void test_decrease(void)
 	udt_cc_fini(&cc);
 }
 
+/*
+ * A slow-start overflow as UDT4 sees it: the first NAK only sets the rate to
+ * the receiving rate; the next NAK of the burst opens an epoch and, with no
+ * NAK history (AvgNAKNum 0, so DecRandom 1), each further NAK of the burst
+ * decreases again until five decreases: 1.125^5 = 1.8 times the period.
+ */
+static void test_overflow_epoch(void)
+{
+	static const double want[] = { 200, 225, 254, 286, 322, 363, 363, 363 };
+	struct udt_cc cc;
+	uint64_t t = 1000000;
+	struct udt_range r;
+	unsigned int i;
+
+	start(&cc, t);
+	cc.rcv_rate = 5000;
+	cc.snd_curr_seq = 3000;
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		r.first = r.last = 1000 + 10 * i; /* gaps of one overflow, in order */
+		cc.ops->on_loss(&cc, &r, 1, t + i);
+		T_ASSERT(fabs(cc.pkt_snd_period_us - want[i]) < 1e-9);
+	}
+	/* a later loss of a packet sent after the last decrease: a new epoch */
+	cc.snd_curr_seq = 4000;
+	r.first = r.last = 3500;
+	cc.ops->on_loss(&cc, &r, 1, t + 100);
+	T_ASSERT(fabs(cc.pkt_snd_period_us - 409) < 1e-9);
+	udt_cc_fini(&cc);
+}
+
 static void test_timeout(void)
 {
 	struct udt_cc cc;
@@ -140,6 +170,7 @@ int main(void)
 	T_RUN(test_slow_start);
 	T_RUN(test_increase);
 	T_RUN(test_decrease);
+	T_RUN(test_overflow_epoch);
 	T_RUN(test_timeout);
 	return t_done();
 }
