@@ -369,8 +369,11 @@ int perf_client(const struct perf_opts *o)
 		check_timeouts(&c, now);
 		if (perf_stop)
 			c.stop_sending = true;
-		if (progress && now >= next_progress) {
-			cli_progress(&c, now);
+		/* The tick runs without --progress too: it bounds wait_ms(), and a
+		 * deadline left in the past would make every wait a busy poll. */
+		if (now >= next_progress) {
+			if (progress)
+				cli_progress(&c, now);
 			next_progress += 1000000000ULL;
 		}
 	}
