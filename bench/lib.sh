@@ -150,7 +150,8 @@ bl_run_lu2k() {
 	for n in a b; do
 		local ns=$BL_NSA
 		[ $n = b ] && ns=$BL_NSB
-		bl_bg "$ns" "$dir/lu2kd-$n.log" "$bin/lu2kd" -f -l warn -b "$be" \
+		# shellcheck disable=SC2086 # BL_BE_OPTS: "-o cc=ALGO" or nothing
+		bl_bg "$ns" "$dir/lu2kd-$n.log" "$bin/lu2kd" -f -l warn -b "$be" ${BL_BE_OPTS:-} \
 			--channel-socket "$BL_TMP/$n.sock" --ctl-socket "$BL_TMP/$n.ctl"
 	done
 	bl_wait 10 test -S "$BL_TMP/a.sock" && bl_wait 10 test -S "$BL_TMP/b.sock" ||
