@@ -132,9 +132,12 @@ t_loop() {
 	ctl send $NI 10.9.0.52@lu2k 30 0 4096 16
 	wait $S1; wait $S2
 	ctl wait_rx 150 20
-	expect tx_ok 150; expect inflight_max 6 $NI
+	expect tx_ok 150
+	# The total cap holds; how close three senders get to it depends on timing.
+	m=$(st inflight_max $NI)
+	[ "$m" -ge 3 ] && [ "$m" -le 6 ] || die "inflight_max of $NI is '$m', expected 3..6 (credits 6)"
 	echo 1024 > $P/credits; echo 256 > $P/peer_credits
-	say "loop: credits hold: 3 in flight to one peer, 6 to three"
+	say "loop: credits hold: 3 in flight to one peer, $m (at most 6) to three"
 	# The region shows in vmallocinfo while attached (what the final leak check relies on).
 	grep -q '\[lu2klnd\]' /proc/vmallocinfo || die "no lu2klnd region in /proc/vmallocinfo"
 	# A second interface with its own daemon, both busy at once.
