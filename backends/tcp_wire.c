@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "common/nid.h"
 #include "lu2k/desc.h"
 
 static void put16(uint8_t *p, uint16_t v)
@@ -39,28 +40,6 @@ static uint64_t get64(const uint8_t *p)
 	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
 }
 
-/* NID: size, type, num (big-endian, as LNet has it), 16 address bytes. */
-static void put_nid(uint8_t *p, const struct lu2k_nid *n)
-{
-	uint16_t num;
-
-	p[0] = n->size;
-	p[1] = n->type;
-	memcpy(&num, &n->num, 2); /* already big-endian in memory */
-	memcpy(p + 2, &num, 2);
-	memcpy(p + 4, n->addr, 16);
-}
-
-static int get_nid(const uint8_t *p, struct lu2k_nid *n)
-{
-	memset(n, 0, sizeof(*n));
-	n->size = p[0];
-	n->type = p[1];
-	memcpy(&n->num, p + 2, 2);
-	memcpy(n->addr, p + 4, 16);
-	return lu2k_nid_check(n, LU2K_FEAT_IPV6) ? -EPROTO : 0;
-}
-
 void lu2k_tcpw_hello_encode(uint8_t out[LU2K_TCPW_HELLO_LEN], const struct lu2k_tcpw_hello *h)
 {
 	memset(out, 0, LU2K_TCPW_HELLO_LEN);
@@ -70,8 +49,8 @@ void lu2k_tcpw_hello_encode(uint8_t out[LU2K_TCPW_HELLO_LEN], const struct lu2k_
 	put32(out + 8, (uint32_t)h->status);
 	put32(out + 12, 0);
 	memcpy(out + 16, h->backend, strnlen(h->backend, LU2K_TCPW_BACKEND_LEN));
-	put_nid(out + 24, &h->src);
-	put_nid(out + 44, &h->dst);
+	lu2k_nid_wire_put(out + 24, &h->src);
+	lu2k_nid_wire_put(out + 44, &h->dst);
 }
 
 int lu2k_tcpw_hello_decode(const uint8_t *p, size_t avail, struct lu2k_tcpw_hello *h)
@@ -100,7 +79,7 @@ int lu2k_tcpw_hello_decode(const uint8_t *p, size_t avail, struct lu2k_tcpw_hell
 	for (size_t i = nlen; i < LU2K_TCPW_BACKEND_LEN; i++)
 		if (p[16 + i])
 			return -EPROTO;
-	if (get_nid(p + 24, &h->src) || get_nid(p + 44, &h->dst))
+	if (lu2k_nid_wire_get(p + 24, &h->src) || lu2k_nid_wire_get(p + 44, &h->dst))
 		return -EPROTO;
 	return LU2K_TCPW_HELLO_LEN;
 }
@@ -121,7 +100,7 @@ size_t lu2k_tcpw_msg_encode(uint8_t out[LU2K_TCPW_MSG_HLEN], uint64_t seq, uint3
 	put64(out + 8, seq);
 	put32(out + 16, hdr_len);
 	put32(out + 20, payload_len);
-	put_nid(out + 24, target);
+	lu2k_nid_wire_put(out + 24, target);
 	put32(out + 44, 0);
 	return LU2K_TCPW_MSG_HLEN;
 }
@@ -162,7 +141,7 @@ int lu2k_tcpw_frame_decode(const uint8_t *p, size_t avail, uint32_t max_msg,
 			return -EPROTO;
 		if ((uint64_t)f->hdr_len + f->payload_len != f->length - LU2K_TCPW_MSG_HLEN)
 			return -EPROTO;
-		if (get_nid(p + 24, &f->target))
+		if (lu2k_nid_wire_get(p + 24, &f->target))
 			return -EPROTO;
 		return LU2K_TCPW_MSG_HLEN;
 	case LU2K_TCPW_ACK:

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "common/nid.h"
 #include "lu2k/desc.h"
 
 static void put16(uint8_t *p, uint16_t v)
@@ -31,25 +32,6 @@ static uint32_t get32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* NID: size, type, num (big-endian, as LNet has it), 16 address bytes. */
-static void put_nid(uint8_t *p, const struct lu2k_nid *n)
-{
-	p[0] = n->size;
-	p[1] = n->type;
-	memcpy(p + 2, &n->num, 2); /* already big-endian in memory */
-	memcpy(p + 4, n->addr, 16);
-}
-
-static int get_nid(const uint8_t *p, struct lu2k_nid *n)
-{
-	memset(n, 0, sizeof(*n));
-	n->size = p[0];
-	n->type = p[1];
-	memcpy(&n->num, p + 2, 2);
-	memcpy(n->addr, p + 4, 16);
-	return lu2k_nid_check(n, LU2K_FEAT_IPV6) ? -EPROTO : 0;
-}
-
 void lu2k_udtw_hello_encode(uint8_t out[LU2K_UDTW_HELLO_LEN], const struct lu2k_udtw_hello *h)
 {
 	memset(out, 0, LU2K_UDTW_HELLO_LEN);
@@ -57,8 +39,8 @@ void lu2k_udtw_hello_encode(uint8_t out[LU2K_UDTW_HELLO_LEN], const struct lu2k_
 	put16(out + 4, h->version);
 	out[6] = LU2K_UDTW_HELLO;
 	memcpy(out + 8, h->backend, strnlen(h->backend, LU2K_UDTW_BACKEND_LEN));
-	put_nid(out + 16, &h->src);
-	put_nid(out + 36, &h->dst);
+	lu2k_nid_wire_put(out + 16, &h->src);
+	lu2k_nid_wire_put(out + 36, &h->dst);
 }
 
 void lu2k_udtw_msg_encode(uint8_t out[LU2K_UDTW_MSG_HLEN], const struct lu2k_udtw_msg *m)
@@ -67,7 +49,7 @@ void lu2k_udtw_msg_encode(uint8_t out[LU2K_UDTW_MSG_HLEN], const struct lu2k_udt
 	out[0] = LU2K_UDTW_MSG;
 	put32(out + 4, m->hdr_len);
 	put32(out + 8, m->payload_len);
-	put_nid(out + 12, &m->target);
+	lu2k_nid_wire_put(out + 12, &m->target);
 }
 
 int lu2k_udtw_type(const uint8_t *p, size_t total)
@@ -97,7 +79,7 @@ int lu2k_udtw_hello_decode(const uint8_t *p, size_t total, struct lu2k_udtw_hell
 			return -EPROTO;
 	memcpy(h->backend, p + 8, n);
 	h->backend[n] = 0;
-	if (get_nid(p + 16, &h->src) || get_nid(p + 36, &h->dst))
+	if (lu2k_nid_wire_get(p + 16, &h->src) || lu2k_nid_wire_get(p + 36, &h->dst))
 		return -EPROTO;
 	return 0;
 }
@@ -116,7 +98,7 @@ int lu2k_udtw_msg_decode(const uint8_t *p, size_t total, uint32_t max_msg, struc
 		return -EMSGSIZE;
 	if (LU2K_UDTW_MSG_HLEN + len != total)
 		return -EPROTO;
-	if (get_nid(p + 12, &m->target))
+	if (lu2k_nid_wire_get(p + 12, &m->target))
 		return -EPROTO;
 	return 0;
 }

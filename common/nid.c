@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lu2k/desc.h"
+
 #define NET_NAME "lu2k"
 
 /* Parses "lu2k" or "lu2kN" (N < 65536) into *num. */
@@ -147,4 +149,22 @@ int lu2k_nid_from_sockaddr(const struct sockaddr *sa, unsigned int net_num, stru
 bool lu2k_nid_eq(const struct lu2k_nid *a, const struct lu2k_nid *b)
 {
 	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+void lu2k_nid_wire_put(uint8_t *p, const struct lu2k_nid *nid)
+{
+	p[0] = nid->size;
+	p[1] = nid->type;
+	memcpy(p + 2, &nid->num, 2); /* already big-endian in memory */
+	memcpy(p + 4, nid->addr, 16);
+}
+
+int lu2k_nid_wire_get(const uint8_t *p, struct lu2k_nid *nid)
+{
+	memset(nid, 0, sizeof(*nid));
+	nid->size = p[0];
+	nid->type = p[1];
+	memcpy(&nid->num, p + 2, 2);
+	memcpy(nid->addr, p + 4, 16);
+	return lu2k_nid_check(nid, LU2K_FEAT_IPV6) ? -EPROTO : 0;
 }

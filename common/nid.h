@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "uapi/lu2k.h"
@@ -38,5 +39,14 @@ int lu2k_nid_from_sockaddr(const struct sockaddr *sa, unsigned int net_num, stru
 unsigned int lu2k_nid_net(const struct lu2k_nid *nid);
 
 bool lu2k_nid_eq(const struct lu2k_nid *a, const struct lu2k_nid *b);
+
+/*
+ * A NID in lu2k's own wire formats (the back-ends' hellos and frames):
+ * size, type, num (big-endian, as LNet has it), 16 address bytes.
+ */
+#define LU2K_NID_WIRE_LEN 20
+void lu2k_nid_wire_put(uint8_t *p, const struct lu2k_nid *nid);
+/* Reads and checks one (a lu2k NID, IPv4 or IPv6). Returns 0 or -EPROTO. */
+int lu2k_nid_wire_get(const uint8_t *p, struct lu2k_nid *nid);
 
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 
 #include "common/nid.h"
@@ -84,11 +85,33 @@ static void test_sockaddr(void)
 	T_EQ(lu2k_nid_to_sockaddr(&n, 1, &ss), -22);
 }
 
+static void test_wire(void)
+{
+	struct lu2k_nid n, back;
+	uint8_t w[LU2K_NID_WIRE_LEN];
+
+	T_EQ(lu2k_nid_parse("[2001:db8::7]@lu2k9", &n), 0);
+	lu2k_nid_wire_put(w, &n);
+	T_EQ(w[0], 12);
+	T_EQ(w[1], LU2K_LND_TYPE);
+	T_EQ(w[3], 9); /* network number, big-endian */
+	T_EQ(w[19], 7);
+	T_EQ(lu2k_nid_wire_get(w, &back), 0);
+	T_ASSERT(lu2k_nid_eq(&n, &back));
+	w[1] = 2; /* a socklnd NID */
+	T_EQ(lu2k_nid_wire_get(w, &back), -EPROTO);
+	T_EQ(lu2k_nid_parse("10.0.0.1@lu2k", &n), 0);
+	lu2k_nid_wire_put(w, &n);
+	w[10] = 1; /* junk past an IPv4 address */
+	T_EQ(lu2k_nid_wire_get(w, &back), -EPROTO);
+}
+
 int main(void)
 {
 	T_RUN(test_parse_format_roundtrip);
 	T_RUN(test_parse_fields);
 	T_RUN(test_parse_rejects);
 	T_RUN(test_sockaddr);
+	T_RUN(test_wire);
 	return t_done();
 }
