@@ -81,29 +81,41 @@ static double now_s(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: lu2k-bench-peers --socket-a PATH --nid-a NID --socket-b PATH --base NID\n"
-		   "                        --peers N --pid-a PID --pid-b PID [--json]\n"
-		   "Attaches N interfaces (NIDs from --base upwards, IPv4) to daemon B, sends one\n"
-		   "small message from --nid-a (on daemon A) to each, and prints the resident\n"
-		   "size of both daemons before and after.\n");
+	fprintf(f,
+		"usage: lu2k-bench-peers --socket-a PATH --nid-a NID --socket-b PATH --base NID\n"
+		"                        --peers N --pid-a PID --pid-b PID [--json]\n"
+		"Attaches N interfaces (NIDs from --base upwards, IPv4) to daemon B, sends one\n"
+		"small message from --nid-a (on daemon A) to each, and prints the resident\n"
+		"size of both daemons before and after.\n");
 }
 
 static int parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
-		{ "socket-a", required_argument, NULL, 'a' }, { "socket-b", required_argument, NULL, 'b' },
-		{ "nid-a", required_argument, NULL, 'n' },    { "base", required_argument, NULL, 'B' },
-		{ "peers", required_argument, NULL, 'N' },    { "pid-a", required_argument, NULL, 'p' },
-		{ "pid-b", required_argument, NULL, 'q' },    { "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },	      { NULL, 0, NULL, 0 },
+		{ "socket-a", required_argument, NULL, 'a' },
+		{ "socket-b", required_argument, NULL, 'b' },
+		{ "nid-a", required_argument, NULL, 'n' },
+		{ "base", required_argument, NULL, 'B' },
+		{ "peers", required_argument, NULL, 'N' },
+		{ "pid-a", required_argument, NULL, 'p' },
+		{ "pid-b", required_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c, have = 0;
 
 	memset(o, 0, sizeof(*o));
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
-		case 'a': o->sock_a = optarg; have |= 1; break;
-		case 'b': o->sock_b = optarg; have |= 2; break;
+		case 'a':
+			o->sock_a = optarg;
+			have |= 1;
+			break;
+		case 'b':
+			o->sock_b = optarg;
+			have |= 2;
+			break;
 		case 'n':
 			if (lu2k_nid_parse(optarg, &o->nid_a))
 				goto bad;
@@ -114,12 +126,24 @@ static int parse(int argc, char **argv, struct opts *o)
 				goto bad;
 			have |= 8;
 			break;
-		case 'N': o->peers = (unsigned int)strtoul(optarg, NULL, 10); break;
-		case 'p': o->pid_a = atoi(optarg); break;
-		case 'q': o->pid_b = atoi(optarg); break;
-		case 'j': o->json = 1; break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); return -1;
+		case 'N':
+			o->peers = (unsigned int)strtoul(optarg, NULL, 10);
+			break;
+		case 'p':
+			o->pid_a = atoi(optarg);
+			break;
+		case 'q':
+			o->pid_b = atoi(optarg);
+			break;
+		case 'j':
+			o->json = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
 		}
 	}
 	if (have != 15 || !o->peers || o->peers > 60000 || o->pid_a <= 0 || o->pid_b <= 0) {
@@ -179,7 +203,8 @@ int main(int argc, char **argv)
 		small_params(&p, &n, o.sock_b);
 		rc = lu2k_ni_open(&nis[i], &p);
 		if (rc) {
-			fprintf(stderr, "lu2k-bench-peers: attach %u to daemon B: %s\n", i, strerror(-rc));
+			fprintf(stderr, "lu2k-bench-peers: attach %u to daemon B: %s\n", i,
+				strerror(-rc));
 			return 1;
 		}
 	}
@@ -231,7 +256,8 @@ int main(int argc, char **argv)
 		process_all(nis, o.peers, a);
 	a1 = rss_kib(o.pid_a);
 	if (o.json)
-		printf("{\"peers\":%u,\"ok\":%llu,\"errors\":%llu,\"received\":%llu,\"seconds\":%.2f,"
+		printf("{\"peers\":%u,\"ok\":%llu,\"errors\":%llu,\"received\":%llu,\"seconds\":%."
+		       "2f,"
 		       "\"a_rss_kib_start\":%ld,\"a_rss_kib_peers\":%ld,\"b_rss_kib_start\":%ld,"
 		       "\"b_rss_kib_ifaces\":%ld}\n",
 		       o.peers, done_ok, done_err, received, now_s() - t0, a0, a1, b0, b1);

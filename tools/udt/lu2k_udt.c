@@ -26,7 +26,6 @@
 
 #define CHUNK (1u << 20)
 
-
 struct app {
 	struct ut_conn t;
 	bool quiet, check, closed, failed;
@@ -155,8 +154,9 @@ static void report(struct app *a, bool final)
 		"  %7.1f s %10.1f MB %8.2f Mbit/s  rtt %6.1f ms  retrans %llu  naks %llu  "
 		"period %.1f us  cwnd %.0f  flow %d  bw %d  rate %d\n",
 		(now - a->start_ns) / 1e9, b / 1e6, rate, st.rtt_us / 1000.0,
-		(unsigned long long)st.pkts_retrans, (unsigned long long)(st.naks_recv + st.naks_sent),
-		st.pkt_snd_period_us, st.cwnd, st.flow_window, st.bandwidth_pps, st.rcv_rate_pps);
+		(unsigned long long)st.pkts_retrans,
+		(unsigned long long)(st.naks_recv + st.naks_sent), st.pkt_snd_period_us, st.cwnd,
+		st.flow_window, st.bandwidth_pps, st.rcv_rate_pps);
 	a->last_report_ns = now;
 	a->last_report_bytes = b;
 }
