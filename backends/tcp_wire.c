@@ -4,50 +4,18 @@
 #include <errno.h>
 #include <string.h>
 
+#include "common/le.h"
 #include "common/nid.h"
 #include "lu2k/desc.h"
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 void lu2k_tcpw_hello_encode(uint8_t out[LU2K_TCPW_HELLO_LEN], const struct lu2k_tcpw_hello *h)
 {
 	memset(out, 0, LU2K_TCPW_HELLO_LEN);
-	put32(out, LU2K_TCPW_MAGIC);
-	put16(out + 4, h->version);
-	put16(out + 6, LU2K_TCPW_HELLO_LEN);
-	put32(out + 8, (uint32_t)h->status);
-	put32(out + 12, 0);
+	lu2k_put_le32(out, LU2K_TCPW_MAGIC);
+	lu2k_put_le16(out + 4, h->version);
+	lu2k_put_le16(out + 6, LU2K_TCPW_HELLO_LEN);
+	lu2k_put_le32(out + 8, (uint32_t)h->status);
+	lu2k_put_le32(out + 12, 0);
 	memcpy(out + 16, h->backend, strnlen(h->backend, LU2K_TCPW_BACKEND_LEN));
 	lu2k_nid_wire_put(out + 24, &h->src);
 	lu2k_nid_wire_put(out + 44, &h->dst);
@@ -64,11 +32,11 @@ int lu2k_tcpw_hello_decode(const uint8_t *p, size_t avail, struct lu2k_tcpw_hell
 			return -EPROTO;
 	if (avail < LU2K_TCPW_HELLO_LEN)
 		return 0;
-	h->version = get16(p + 4);
-	if (h->version != LU2K_TCPW_VERSION || get16(p + 6) != LU2K_TCPW_HELLO_LEN)
+	h->version = lu2k_get_le16(p + 4);
+	if (h->version != LU2K_TCPW_VERSION || lu2k_get_le16(p + 6) != LU2K_TCPW_HELLO_LEN)
 		return -EPROTO;
-	status = (int32_t)get32(p + 8);
-	if (status > 0 || status < -4095 || get32(p + 12) != 0)
+	status = (int32_t)lu2k_get_le32(p + 8);
+	if (status > 0 || status < -4095 || lu2k_get_le32(p + 12) != 0)
 		return -EPROTO;
 	h->status = status;
 	memcpy(h->backend, p + 16, LU2K_TCPW_BACKEND_LEN);
@@ -88,8 +56,8 @@ static void put_prefix(uint8_t *p, uint8_t type, uint16_t hlen, uint32_t length)
 {
 	p[0] = type;
 	p[1] = 0;
-	put16(p + 2, hlen);
-	put32(p + 4, length);
+	lu2k_put_le16(p + 2, hlen);
+	lu2k_put_le32(p + 4, length);
 }
 
 size_t lu2k_tcpw_msg_encode(uint8_t out[LU2K_TCPW_MSG_HLEN], uint64_t seq, uint32_t hdr_len,
@@ -97,18 +65,18 @@ size_t lu2k_tcpw_msg_encode(uint8_t out[LU2K_TCPW_MSG_HLEN], uint64_t seq, uint3
 {
 	put_prefix(out, LU2K_TCPW_MSG, LU2K_TCPW_MSG_HLEN,
 		   LU2K_TCPW_MSG_HLEN + hdr_len + payload_len);
-	put64(out + 8, seq);
-	put32(out + 16, hdr_len);
-	put32(out + 20, payload_len);
+	lu2k_put_le64(out + 8, seq);
+	lu2k_put_le32(out + 16, hdr_len);
+	lu2k_put_le32(out + 20, payload_len);
 	lu2k_nid_wire_put(out + 24, target);
-	put32(out + 44, 0);
+	lu2k_put_le32(out + 44, 0);
 	return LU2K_TCPW_MSG_HLEN;
 }
 
 size_t lu2k_tcpw_ack_encode(uint8_t out[LU2K_TCPW_ACK_HLEN], uint64_t seq)
 {
 	put_prefix(out, LU2K_TCPW_ACK, LU2K_TCPW_ACK_HLEN, LU2K_TCPW_ACK_HLEN);
-	put64(out + 8, seq);
+	lu2k_put_le64(out + 8, seq);
 	return LU2K_TCPW_ACK_HLEN;
 }
 
@@ -122,8 +90,8 @@ int lu2k_tcpw_frame_decode(const uint8_t *p, size_t avail, uint32_t max_msg,
 		return avail && p[0] != LU2K_TCPW_MSG && p[0] != LU2K_TCPW_ACK ? -EPROTO : 0;
 	memset(f, 0, sizeof(*f));
 	f->type = p[0];
-	hlen = get16(p + 2);
-	f->length = get32(p + 4);
+	hlen = lu2k_get_le16(p + 2);
+	f->length = lu2k_get_le32(p + 4);
 	if (p[1] != 0)
 		return -EPROTO;
 	switch (f->type) {
@@ -134,10 +102,10 @@ int lu2k_tcpw_frame_decode(const uint8_t *p, size_t avail, uint32_t max_msg,
 			return -EMSGSIZE;
 		if (avail < LU2K_TCPW_MSG_HLEN)
 			return 0;
-		f->seq = get64(p + 8);
-		f->hdr_len = get32(p + 16);
-		f->payload_len = get32(p + 20);
-		if (get32(p + 44) != 0 || f->hdr_len > LU2K_HDR_MAX)
+		f->seq = lu2k_get_le64(p + 8);
+		f->hdr_len = lu2k_get_le32(p + 16);
+		f->payload_len = lu2k_get_le32(p + 20);
+		if (lu2k_get_le32(p + 44) != 0 || f->hdr_len > LU2K_HDR_MAX)
 			return -EPROTO;
 		if ((uint64_t)f->hdr_len + f->payload_len != f->length - LU2K_TCPW_MSG_HLEN)
 			return -EPROTO;
@@ -149,7 +117,7 @@ int lu2k_tcpw_frame_decode(const uint8_t *p, size_t avail, uint32_t max_msg,
 			return -EPROTO;
 		if (avail < LU2K_TCPW_ACK_HLEN)
 			return 0;
-		f->seq = get64(p + 8);
+		f->seq = lu2k_get_le64(p + 8);
 		return LU2K_TCPW_ACK_HLEN;
 	default:
 		return -EPROTO;

@@ -7,36 +7,15 @@
 #include <errno.h>
 #include <string.h>
 
+#include "common/le.h"
 #include "common/nid.h"
 #include "lu2k/desc.h"
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 void lu2k_udtw_hello_encode(uint8_t out[LU2K_UDTW_HELLO_LEN], const struct lu2k_udtw_hello *h)
 {
 	memset(out, 0, LU2K_UDTW_HELLO_LEN);
-	put32(out, LU2K_UDTW_MAGIC);
-	put16(out + 4, h->version);
+	lu2k_put_le32(out, LU2K_UDTW_MAGIC);
+	lu2k_put_le16(out + 4, h->version);
 	out[6] = LU2K_UDTW_HELLO;
 	memcpy(out + 8, h->backend, strnlen(h->backend, LU2K_UDTW_BACKEND_LEN));
 	lu2k_nid_wire_put(out + 16, &h->src);
@@ -47,14 +26,15 @@ void lu2k_udtw_msg_encode(uint8_t out[LU2K_UDTW_MSG_HLEN], const struct lu2k_udt
 {
 	memset(out, 0, LU2K_UDTW_MSG_HLEN);
 	out[0] = LU2K_UDTW_MSG;
-	put32(out + 4, m->hdr_len);
-	put32(out + 8, m->payload_len);
+	lu2k_put_le32(out + 4, m->hdr_len);
+	lu2k_put_le32(out + 8, m->payload_len);
 	lu2k_nid_wire_put(out + 12, &m->target);
 }
 
 int lu2k_udtw_type(const uint8_t *p, size_t total)
 {
-	if (total >= LU2K_UDTW_HELLO_LEN && get32(p) == LU2K_UDTW_MAGIC && p[6] == LU2K_UDTW_HELLO)
+	if (total >= LU2K_UDTW_HELLO_LEN && lu2k_get_le32(p) == LU2K_UDTW_MAGIC &&
+	    p[6] == LU2K_UDTW_HELLO)
 		return LU2K_UDTW_HELLO;
 	if (total >= LU2K_UDTW_MSG_HLEN && p[0] == LU2K_UDTW_MSG)
 		return LU2K_UDTW_MSG;
@@ -66,10 +46,10 @@ int lu2k_udtw_hello_decode(const uint8_t *p, size_t total, struct lu2k_udtw_hell
 	size_t n;
 
 	memset(h, 0, sizeof(*h));
-	if (total != LU2K_UDTW_HELLO_LEN || get32(p) != LU2K_UDTW_MAGIC ||
+	if (total != LU2K_UDTW_HELLO_LEN || lu2k_get_le32(p) != LU2K_UDTW_MAGIC ||
 	    p[6] != LU2K_UDTW_HELLO || p[7] != 0)
 		return -EPROTO;
-	h->version = get16(p + 4);
+	h->version = lu2k_get_le16(p + 4);
 	if (h->version != LU2K_UDTW_VERSION)
 		return -EPROTO;
 	/* the name is NUL-padded; nothing after its end */
@@ -91,8 +71,8 @@ int lu2k_udtw_msg_decode(const uint8_t *p, size_t total, uint32_t max_msg, struc
 	memset(m, 0, sizeof(*m));
 	if (total < LU2K_UDTW_MSG_HLEN || p[0] != LU2K_UDTW_MSG || p[1] || p[2] || p[3])
 		return -EPROTO;
-	m->hdr_len = get32(p + 4);
-	m->payload_len = get32(p + 8);
+	m->hdr_len = lu2k_get_le32(p + 4);
+	m->payload_len = lu2k_get_le32(p + 8);
 	len = (uint64_t)m->hdr_len + m->payload_len;
 	if (len > max_msg)
 		return -EMSGSIZE;
