@@ -39,6 +39,16 @@ wait "$r2_pid" || t_fail "perf recv failed: $(cat "$T_DIR/r2.log")"
 grep -q '50000000 bytes' "$T_DIR/r2.log" || t_fail "perf: not 50 MB: $(cat "$T_DIR/r2.log")"
 cat "$T_DIR/perf.out"
 
+t_log "timed: the receiver counts a 2 s window, then closes; the sender stops then"
+p=$(port)
+recv_bg r4 "$p" - --check --time 2
+timeout 60 "$tool" perf 127.0.0.1 "$p" --time 30 -q >"$T_DIR/timed.out" ||
+	t_fail "timed perf failed: $(cat "$T_DIR/timed.out")"
+wait "$r4_pid" || t_fail "timed recv failed: $(cat "$T_DIR/r4.log")"
+grep -Eq '^lu2k-udt: [1-9][0-9]* bytes in 2\.[0-9]+ s: .* ok$' "$T_DIR/r4.log" ||
+	t_fail "timed recv: no 2 s window: $(cat "$T_DIR/r4.log")"
+cat "$T_DIR/r4.log" "$T_DIR/timed.out"
+
 t_log "bad usage and a peer that does not answer"
 "$tool" send 2>/dev/null; [ $? = 2 ] || t_fail "no usage error"
 "$tool" --cc nosuch perf 127.0.0.1 1 2>/dev/null; [ $? = 2 ] || t_fail "unknown cc accepted"

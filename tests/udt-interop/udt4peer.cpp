@@ -8,7 +8,9 @@
  * Message k (0-based) has interop_size(k) bytes of interop_byte(k, i). With
  * UDT_INTEROP_STREAM=1 the socket is a STREAM one and the messages are just
  * the byte stream, concatenated. UDT_INTEROP_BIND=ADDR: listen on ADDR, not
- * 127.0.0.1.
+ * 127.0.0.1. UDT_INTEROP_TIME=S (send): send the NMSGS messages over and over
+ * for S seconds or until the receiver closes, then close without lingering
+ * (scripts/bench-udt measures the goodput at the receiver).
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <udt/udt.h>
 
@@ -128,6 +131,83 @@ static void *trace_loop(void *arg)
 	return NULL;
 }
 
+static double mono_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/*
+ * The sender's own figures, for comparing CC behaviour (bench-udt-cc.sh,
+ * bench-udt); from `last` when the socket is broken (perfmon fails then).
+ */
+static void print_perf(UDTSOCKET s, const UDT::TRACEINFO *last)
+{
+	UDT::TRACEINFO now, *ti = &now;
+
+	if (UDT::perfmon(s, &now, false))
+		ti = (UDT::TRACEINFO *)last;
+	if (ti)
+		printf("libudt: packets sent %lld, retransmitted %d; loss reported %d; NAKs %d; "
+		       "RTT %.1f ms; bandwidth %.1f Mbit/s; period %.1f us; cwnd %d\n",
+		       (long long)ti->pktSentTotal, ti->pktRetransTotal, ti->pktSndLossTotal,
+		       ti->pktRecvNAKTotal, ti->msRTT, ti->mbpsBandwidth, ti->usPktSndPeriod,
+		       ti->pktCongestionWindow);
+}
+
+/*
+ * Timed sending: messages 0..n-1 again and again until `secs` have passed or
+ * the receiver closed (it ends a timed run by closing: not a failure).
+ */
+static int send_timed(UDTSOCKET s, int n, double secs)
+{
+	static char buf[INTEROP_MAXMSG];
+	int tmo = 200, err = 0;
+	double t0 = mono_s(), t = 0, t_perf = 0;
+	UDT::TRACEINFO last;
+	bool have_last = false;
+	long long total = 0;
+	linger lg = { 0, 0 };
+
+	/* wake up now and then to look at the clock while the buffer is full */
+	UDT::setsockopt(s, 0, UDT_SNDTIMEO, &tmo, sizeof(tmo));
+	for (int k = 0; !err && mono_s() - t0 < secs; k = (k + 1) % n) {
+		size_t sz = interop_size(k), done = 0;
+
+		for (size_t i = 0; i < sz; i++)
+			buf[i] = (char)interop_byte(k, i);
+		while (done < sz && mono_s() - t0 < secs) {
+			int r = stream_mode ? UDT::send(s, buf + done, (int)(sz - done), 0)
+					    : UDT::sendmsg(s, buf, (int)sz, -1, true);
+
+			if (r > 0) {
+				done += (size_t)r;
+				total += r;
+			}
+			/* the totals as of a moment ago: the receiver's close breaks the socket */
+			if (mono_s() - t_perf > 0.1 && !UDT::perfmon(s, &last, false))
+				have_last = true, t_perf = mono_s();
+			if (r > 0)
+				continue;
+			if (r < 0 &&
+			    UDT::getlasterror().getErrorCode() != CUDTException::ETIMEOUT) {
+				err = UDT::getlasterror().getErrorCode();
+				break;
+			}
+		}
+	}
+	t = mono_s() - t0;
+	printf("sent %lld bytes in %.2f s (%s)\n", total, t,
+	       err ? UDT::getlasterror().getErrorMessage() : "time is up");
+	print_perf(s, have_last ? &last : NULL);
+	UDT::setsockopt(s, 0, UDT_LINGER, &lg, sizeof(lg));
+	UDT::close(s);
+	/* the receiver closing is how a timed run ends; anything else before is not */
+	return total > 0 && (!err || err == CUDTException::ECONNLOST) ? 0 : 1;
+}
+
 static int do_send(const char *host, int port, int n)
 {
 	UDTSOCKET s = UDT::socket(AF_INET, stream_mode ? SOCK_STREAM : SOCK_DGRAM, 0);
@@ -152,6 +232,8 @@ static int do_send(const char *host, int port, int n)
 		pthread_create(&th, NULL, trace_loop, &ts);
 		pthread_detach(th);
 	}
+	if (getenv("UDT_INTEROP_TIME"))
+		return send_timed(s, n, atof(getenv("UDT_INTEROP_TIME")));
 	for (k = 0; k < n; k++) {
 		size_t sz = interop_size(k);
 
@@ -189,14 +271,7 @@ static int do_send(const char *host, int port, int n)
 		usleep(10000);
 	}
 	printf("sent %d messages, %lld bytes, %d packets unacknowledged\n", n, total, pending);
-	/* the sender's own view, for comparing CC behaviour (bench-udt-cc.sh) */
-	UDT::TRACEINFO ti;
-	if (!UDT::perfmon(s, &ti, false))
-		printf("libudt: packets sent %lld, retransmitted %d; loss reported %d; NAKs %d; "
-		       "RTT %.1f ms; bandwidth %.1f Mbit/s; period %.1f us; cwnd %d\n",
-		       (long long)ti.pktSentTotal, ti.pktRetransTotal, ti.pktSndLossTotal,
-		       ti.pktRecvNAKTotal, ti.msRTT, ti.mbpsBandwidth, ti.usPktSndPeriod,
-		       ti.pktCongestionWindow);
+	print_perf(s, NULL);
 	UDT::close(s);
 	return pending == 0 ? 0 : 1;
 }

@@ -9,6 +9,11 @@
  *   lu2k-udt recv PORT OUTFILE       accept one sender, write its bytes ("-": stdout)
  *   lu2k-udt perf HOST PORT          send --mb MB of a pattern, report Mbit/s
  *   lu2k-udt recv PORT - --check     receive and verify the pattern
+ *
+ * With --time S, perf sends for S seconds (or until the receiver closes) and
+ * recv counts what arrives in the S seconds after it accepted the sender,
+ * reports that and closes: goodput at the receiver over a fixed window, for
+ * flows too slow for a fixed size (scripts/bench-udt).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +37,7 @@ struct app {
 	int out_fd;
 	uint64_t bytes_rx, bytes_acked, bytes_queued, total, check_off;
 	uint64_t start_ns, last_report_ns, last_report_bytes;
+	uint64_t run_ns; /* --time: the window, 0 for none */
 	int err;
 };
 
@@ -106,6 +112,9 @@ static void on_dropped(void *ud, uint32_t msgno, void *cookie, int err)
 {
 	struct app *a = ud;
 
+	/* a timed run ends by closing with data queued: not a failure (a break is) */
+	if (a->run_ns)
+		return;
 	a->failed = true;
 	if (!a->err)
 		a->err = err;
@@ -119,6 +128,8 @@ static void on_state(void *ud, enum udt_state st, int err)
 		a->closed = true;
 		if (err && !a->err && st == UDT_ST_BROKEN)
 			a->err = err;
+		if (st == UDT_ST_BROKEN && a->run_ns)
+			a->failed = true;
 	}
 }
 
@@ -239,6 +250,11 @@ static int do_send(struct app *a, const char *file, const char *host, const char
 			shut = true;
 			break;
 		}
+		if (a->run_ns && ut_now() - a->start_ns >= a->run_ns) {
+			/* time is up: stop without waiting for what is in flight */
+			udt_conn_abort(a->t.u, ut_now());
+			break;
+		}
 		ut_step(&a->t, 100000000);
 		report(a, false);
 		if (ut_now() > deadline) {
@@ -263,6 +279,7 @@ static int do_recv(struct app *a, const char *addr, const char *port, const char
 		   uint64_t timeout_ns)
 {
 	uint64_t deadline = ut_now() + timeout_ns;
+	bool window_end = false;
 	int rc;
 
 	a->out_fd = -1;
@@ -285,8 +302,27 @@ static int do_recv(struct app *a, const char *addr, const char *port, const char
 		ut_step(&a->t, 100000000);
 	a->start_ns = a->last_report_ns = ut_now();
 	while (a->t.u && !a->closed && !interrupted && !a->failed && ut_now() < deadline) {
-		ut_step(&a->t, 100000000);
+		uint64_t step = 100000000, now = ut_now();
+
+		if (a->run_ns) {
+			if (now - a->start_ns >= a->run_ns) {
+				window_end = true;
+				break;
+			}
+			if (a->run_ns - (now - a->start_ns) < step)
+				step = a->run_ns - (now - a->start_ns);
+		}
+		ut_step(&a->t, step);
 		report(a, false);
+	}
+	if (window_end) {
+		/* the figures of the window, then tell the sender to stop */
+		report(a, true);
+		udt_conn_abort(a->t.u, ut_now());
+		ut_step(&a->t, 0);
+		if (a->out_fd > 2)
+			close(a->out_fd);
+		return a->failed ? 1 : 0;
 	}
 	if (!a->t.u || !a->closed) {
 		fprintf(stderr, "lu2k-udt: %s\n", interrupted ? "interrupted" : "timed out");
@@ -313,6 +349,9 @@ static void usage(FILE *f)
 		   "  --mss N         bytes of an IP packet [1500]\n"
 		   "  --window N      flow window and buffers, packets [25600]\n"
 		   "  --mb N          perf: megabytes (10^6) to send [100]\n"
+		   "  --time S        perf: send for S seconds instead (the receiver may close\n"
+		   "                  first); recv: count S seconds from the connection, report,\n"
+		   "                  close\n"
 		   "  --check         recv: verify the bytes are perf's pattern\n"
 		   "  --bind ADDR     recv: listen on ADDR only\n"
 		   "  --timeout S     give up after S seconds [600]\n"
@@ -326,11 +365,17 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = { { "cc", 1, NULL, 'c' },	 { "mss", 1, NULL, 'm' },
-					    { "window", 1, NULL, 'w' },	 { "mb", 1, NULL, 'M' },
-					    { "check", 0, NULL, 'C' },	 { "bind", 1, NULL, 'b' },
-					    { "timeout", 1, NULL, 't' }, { "quiet", 0, NULL, 'q' },
-					    { "help", 0, NULL, 'h' },	 { 0 } };
+	static const struct option lo[] = { { "cc", 1, NULL, 'c' },
+					    { "mss", 1, NULL, 'm' },
+					    { "window", 1, NULL, 'w' },
+					    { "mb", 1, NULL, 'M' },
+					    { "check", 0, NULL, 'C' },
+					    { "bind", 1, NULL, 'b' },
+					    { "timeout", 1, NULL, 't' },
+					    { "quiet", 0, NULL, 'q' },
+					    { "help", 0, NULL, 'h' },
+					    { "time", 1, NULL, 'T' },
+					    { 0 } };
 	struct app a = { .out_fd = -1 };
 	const char *bind_addr = NULL;
 	uint64_t mb = 100, timeout_s = 600;
@@ -387,6 +432,13 @@ int main(int argc, char **argv)
 		case 't':
 			timeout_s = v ? v : 1;
 			break;
+		case 'T':
+			if (v < 1 || v > 86400) {
+				fprintf(stderr, "lu2k-udt: --time wants 1..86400 seconds\n");
+				return 2;
+			}
+			a.run_ns = v * 1000000000ull;
+			break;
 		case 'q':
 			a.quiet = true;
 			break;
@@ -409,9 +461,13 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_sig);
 	signal(SIGPIPE, SIG_IGN);
 	if (argc == 4 && !strcmp(argv[0], "send")) {
+		if (a.run_ns) {
+			fprintf(stderr, "lu2k-udt: --time is for perf and recv\n");
+			return 2;
+		}
 		o = do_send(&a, argv[1], argv[2], argv[3], timeout_s * 1000000000ull);
 	} else if (argc == 3 && !strcmp(argv[0], "perf")) {
-		a.total = mb * 1000000ull;
+		a.total = a.run_ns ? UINT64_MAX : mb * 1000000ull;
 		o = do_send(&a, NULL, argv[1], argv[2], timeout_s * 1000000000ull);
 	} else if (argc == 3 && !strcmp(argv[0], "recv")) {
 		o = do_recv(&a, bind_addr, argv[1], argv[2], timeout_s * 1000000000ull);
