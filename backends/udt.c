@@ -83,6 +83,10 @@ static int set_opt(struct lu2k_be *be, const struct lu2k_be_option *o, char *err
 		if (v > 1)
 			goto bad;
 		u->nak_timer = (int)v;
+	} else if (!strcmp(o->key, "exp_resend_all")) {
+		if (v > 1)
+			goto bad;
+		u->exp_resend_all = (int)v;
 	} else if (!strcmp(o->key, "in_order")) {
 		if (v > 1)
 			goto bad;
@@ -615,9 +619,11 @@ static void udtb_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 	lu2k_json_u64(j, "rcv_loss", st.rcv_loss);
 	lu2k_json_u64(j, "naks_sent", st.naks_sent);
 	lu2k_json_u64(j, "naks_recv", st.naks_recv);
+	lu2k_json_u64(j, "naks_overtaken", st.naks_overtaken);
 	lu2k_json_u64(j, "acks_sent", st.acks_sent);
 	lu2k_json_u64(j, "acks_recv", st.acks_recv);
 	lu2k_json_u64(j, "timeouts", st.timeouts);
+	lu2k_json_u64(j, "probes", st.probes);
 	lu2k_json_u64(j, "pkts_bad", st.pkts_bad);
 	if (c->out) {
 		lu2k_json_u64(j, "queued", c->ntxq);

@@ -123,7 +123,7 @@ struct lossy {
 	uint64_t rounds;
 
 	/* STARTUP: the rate before the last growth */
-	double full_bw;
+	double full_bw, full_link_bw;
 	int full_bw_count;
 	uint64_t drain_until_us;
 
@@ -427,8 +427,16 @@ static void end_round(struct udt_cc *cc, uint64_t now_us)
 
 	switch (l->mode) {
 	case LOSSY_STARTUP:
-		if (l->btl_bw >= l->full_bw * FULL_BW_GROWTH) {
+		/*
+		 * A round without a rate sample (the cumulative ACK held by a
+		 * hole) says nothing about growth: judge only rounds that had one.
+		 */
+		if (l->bw_slot[l->slot] <= 0) {
+		} else if (l->btl_bw >= l->full_bw * FULL_BW_GROWTH ||
+			   l->link_bw >= l->full_link_bw * FULL_BW_GROWTH) {
+			/* STARTUP is capped by the capacity estimate: while that grows, so may we */
 			l->full_bw = l->btl_bw;
+			l->full_link_bw = l->link_bw;
 			l->full_bw_count = 0;
 		} else if (++l->full_bw_count >= FULL_BW_ROUNDS) {
 			exit_startup(cc, now_us);

@@ -314,16 +314,19 @@ static uint64_t exp_deadline(const struct udt_conn *c)
 	return c->last_rsp_ns + us * 1000;
 }
 
-uint64_t udt_conn_nak_interval_ns(const struct udt_conn *c)
+uint64_t udt_conn_nak_wait_ns(const struct udt_conn *c, uint32_t reports, uint64_t ahead_pkts,
+			      int32_t speed)
 {
-	uint64_t us = (uint64_t)(c->rtt_us + 4 * c->rttvar_us);
-	int32_t speed = udt_timewin_rcv_rate(&c->tw);
+	uint64_t k = reports ? reports : 1;
+	uint64_t rtt_ns = k * (uint64_t)(c->rtt_us + 4 * c->rttvar_us) * 1000;
+	uint64_t ns = rtt_ns + (uint64_t)UDT_SYN_US * 1000;
 
-	if (speed > 0)
-		us += udt_loss_count(&c->rcv_loss) * 1000000ull / (uint64_t)speed;
-	if (us < UDT_MIN_NAK_US)
-		us = UDT_MIN_NAK_US;
-	return us * 1000;
+	if (speed > 0) {
+		uint64_t backlog = ahead_pkts * 1000000000ull / (uint64_t)speed;
+
+		ns += backlog < rtt_ns ? backlog : rtt_ns;
+	}
+	return ns < (uint64_t)UDT_MIN_NAK_US * 1000 ? (uint64_t)UDT_MIN_NAK_US * 1000 : ns;
 }
 
 void udt_conn_maybe_finish(struct udt_conn *c, uint64_t now_ns)
@@ -332,6 +335,44 @@ void udt_conn_maybe_finish(struct udt_conn *c, uint64_t now_ns)
 		return;
 	udt_send_ctrl_simple(c, UDT_CT_SHUTDOWN, 0, now_ns);
 	udt_conn_set_state(c, UDT_ST_CLOSED, 0);
+}
+
+/* Resend the head and the tail of what is unacknowledged (see exp_resend_all). */
+static void probe(struct udt_conn *c, uint64_t now_ns)
+{
+	int64_t n = udt_loss_insert(&c->snd_loss, c->snd_last_ack, c->snd_last_ack);
+
+	if (n >= 0) {
+		int64_t m = udt_loss_insert(&c->snd_loss, c->snd_curr_seq, c->snd_curr_seq);
+
+		n = m < 0 ? m : n + m;
+	}
+	if (n > 0)
+		c->st.snd_loss += (uint64_t)n;
+	c->last_probe_ns = now_ns;
+}
+
+static int unacked(const struct udt_conn *c)
+{
+	return !udt_sndbuf_empty(&c->sb) && udt_seq_inc(c->snd_curr_seq) != c->snd_last_ack;
+}
+
+/*
+ * Between EXP timeouts, whose interval grows with each one, a silent peer
+ * still gets a probe every RTT + 4 RTTVar + SYN (at least 300 ms): two
+ * packets, so that a link back from an outage is noticed within that, not at
+ * the next, ever later, EXP. Not with exp_resend_all (UDT4 behaviour).
+ */
+static uint64_t probe_deadline(const struct udt_conn *c)
+{
+	uint64_t us = (uint64_t)(c->rtt_us + 4 * c->rttvar_us) + UDT_SYN_US;
+	uint64_t base = c->last_rsp_ns > c->last_probe_ns ? c->last_rsp_ns : c->last_probe_ns;
+
+	if (c->cfg.exp_resend_all || !unacked(c))
+		return UINT64_MAX;
+	if (us < UDT_MIN_EXP_US)
+		us = UDT_MIN_EXP_US;
+	return base + us * 1000;
 }
 
 static void on_exp(struct udt_conn *c, uint64_t now_ns)
@@ -343,13 +384,17 @@ static void on_exp(struct udt_conn *c, uint64_t now_ns)
 	}
 	c->st.timeouts++;
 	if (!udt_sndbuf_empty(&c->sb)) {
-		/* resend everything unacknowledged, unless losses are pending */
-		if (udt_seq_inc(c->snd_curr_seq) != c->snd_last_ack &&
-		    udt_loss_count(&c->snd_loss) == 0) {
-			int64_t n = udt_loss_insert(&c->snd_loss, c->snd_last_ack, c->snd_curr_seq);
+		/* unless losses are pending: resend everything, or probe */
+		if (unacked(c) && udt_loss_count(&c->snd_loss) == 0) {
+			if (c->cfg.exp_resend_all) {
+				int64_t n = udt_loss_insert(&c->snd_loss, c->snd_last_ack,
+							    c->snd_curr_seq);
 
-			if (n > 0)
-				c->st.snd_loss += (uint64_t)n;
+				if (n > 0)
+					c->st.snd_loss += (uint64_t)n;
+			} else {
+				probe(c, now_ns);
+			}
 		}
 		if (c->cc.ops->on_timeout)
 			c->cc.ops->on_timeout(&c->cc, udt_us(now_ns));
@@ -380,12 +425,14 @@ void udt_conn_handle_timers(struct udt_conn *c, uint64_t now_ns)
 	if (c->state != UDT_ST_CONNECTED && c->state != UDT_ST_CLOSING)
 		return;
 	udt_conn_check_ack(c, now_ns);
-	if (c->cfg.nak_timer && udt_loss_count(&c->rcv_loss) && now_ns >= c->next_nak_ns) {
-		udt_send_nak_list(c, now_ns);
-		c->next_nak_ns = now_ns + udt_conn_nak_interval_ns(c);
-	}
-	if (now_ns > exp_deadline(c))
+	if (c->cfg.nak_timer && udt_loss_count(&c->rcv_loss) && now_ns >= c->next_nak_ns)
+		c->next_nak_ns = udt_send_nak_due(c, now_ns);
+	if (now_ns > exp_deadline(c)) {
 		on_exp(c, now_ns);
+	} else if (now_ns >= probe_deadline(c) && udt_loss_count(&c->snd_loss) == 0) {
+		probe(c, now_ns);
+		c->st.probes++;
+	}
 	udt_conn_maybe_finish(c, now_ns);
 }
 
@@ -405,6 +452,8 @@ uint64_t udt_conn_next_deadline(const struct udt_conn *c)
 		t = c->next_nak_ns;
 	if (exp_deadline(c) + 1 < t)
 		t = exp_deadline(c) + 1;
+	if (probe_deadline(c) < t)
+		t = probe_deadline(c);
 	if (udt_conn_data_ready(c) && c->next_send_ns < t)
 		t = c->next_send_ns;
 	return t;

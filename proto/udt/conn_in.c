@@ -45,21 +45,37 @@ static int on_data(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 	/* holes before this packet: remember and report them at once */
 	if (udt_seq_cmp(seq, next) > 0) {
 		struct udt_range lost = { next, udt_seq_dec(seq) };
-		int64_t n;
+		uint64_t ahead = udt_loss_count(&c->rcv_loss);
+		int64_t n = udt_loss_insert(&c->rcv_loss, lost.first, lost.last);
 
-		/* the NAK timer repeats a report only a NAK interval after it */
-		if (!udt_loss_count(&c->rcv_loss))
-			c->next_nak_ns = now_ns + udt_conn_nak_interval_ns(c);
-		n = udt_loss_insert(&c->rcv_loss, lost.first, lost.last);
+		if (n > 0) {
+			struct udt_lrange *t =
+				&udt_loss_ranges(&c->rcv_loss)[udt_loss_nranges(&c->rcv_loss) - 1];
+			uint64_t due = now_ns + udt_conn_nak_wait_ns(c, 1, ahead,
+								     udt_timewin_rcv_rate(&c->tw));
 
-		if (n > 0)
 			c->st.rcv_loss += (uint64_t)n;
+			/* reported now: the NAK timer repeats it only after its wait */
+			t->reports = 1;
+			t->report_ns = now_ns;
+			if (!ahead || due < c->next_nak_ns)
+				c->next_nak_ns = due;
+		}
 		udt_send_nak_ranges(c, &lost, 1, now_ns);
 	}
-	if (udt_seq_cmp(seq, c->rcv_curr_seq) > 0)
+	if (udt_seq_cmp(seq, c->rcv_curr_seq) > 0) {
 		c->rcv_curr_seq = seq;
-	else
-		udt_loss_remove(&c->rcv_loss, seq);
+	} else {
+		const struct udt_lrange *hole = udt_loss_find(&c->rcv_loss, seq);
+
+		if (hole) {
+			uint64_t asked_ns = hole->report_ns;
+
+			udt_loss_remove(&c->rcv_loss, seq);
+			if (c->cfg.nak_timer)
+				udt_send_nak_overtaken(c, seq, asked_ns, now_ns);
+		}
+	}
 	r = udt_rcvbuf_add(&c->rb, seq, h->info, h->body, h->body_len);
 	if (r == 1)
 		c->st.pkts_dup++;

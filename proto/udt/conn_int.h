@@ -83,7 +83,7 @@ struct udt_conn {
 
 	/* liveness */
 	uint32_t exp_count;
-	uint64_t last_rsp_ns;
+	uint64_t last_rsp_ns, last_probe_ns;
 
 	/* packets of delivered messages the application still holds (backpressure) */
 	uint32_t rcv_hold;
@@ -107,7 +107,8 @@ void udt_ctl_commit(struct udt_conn *c, size_t len);
 void udt_send_ctrl_simple(struct udt_conn *c, uint16_t type, uint32_t info, uint64_t now_ns);
 void udt_send_ack(struct udt_conn *c, int light, uint64_t now_ns);
 void udt_send_nak_ranges(struct udt_conn *c, const struct udt_range *r, size_t n, uint64_t now_ns);
-void udt_send_nak_list(struct udt_conn *c, uint64_t now_ns);
+uint64_t udt_send_nak_due(struct udt_conn *c, uint64_t now_ns);
+void udt_send_nak_overtaken(struct udt_conn *c, uint32_t seq, uint64_t asked_ns, uint64_t now_ns);
 void udt_send_hs(struct udt_conn *c, uint32_t dst, uint64_t now_ns);
 int udt_conn_data_ready(const struct udt_conn *c);
 
@@ -115,7 +116,16 @@ int udt_conn_data_ready(const struct udt_conn *c);
 void udt_conn_set_state(struct udt_conn *c, enum udt_state st, int err);
 void udt_conn_cc_update(struct udt_conn *c);
 void udt_conn_check_ack(struct udt_conn *c, uint64_t now_ns);
-uint64_t udt_conn_nak_interval_ns(const struct udt_conn *c);
+/*
+ * How long after its k-th report a hole is reported again: k round trips
+ * (RTT + 4 RTTVar) plus a SYN plus the time the sender needs to resend the
+ * holes before it at the rate we receive (at most k more round trips: early
+ * on that rate is a guess), never under UDT4's 300 ms. The wait grows with
+ * every report, as in draft-gg-udt's NAK timer, so a long outage is not met
+ * with a NAK storm.
+ */
+uint64_t udt_conn_nak_wait_ns(const struct udt_conn *c, uint32_t reports, uint64_t ahead_pkts,
+			      int32_t speed);
 int udt_conn_establish(struct udt_conn *c, const struct udt_hs *peer, uint64_t now_ns);
 void udt_conn_msg_done(void *ctx, struct udt_smsg *m, int status);
 void udt_conn_deliver(void *ctx, uint32_t msgno, const struct iovec *iov, int iovcnt, size_t len);

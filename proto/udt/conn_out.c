@@ -150,24 +150,70 @@ void udt_send_nak_ranges(struct udt_conn *c, const struct udt_range *r, size_t n
 	}
 }
 
-/* The whole receiver loss list, as much as one packet holds (NAK timer). */
-void udt_send_nak_list(struct udt_conn *c, uint64_t now_ns)
+/*
+ * The NAK timer: report again each hole whose wait since its last report is
+ * over, as many as one packet holds (the rest stay due, so the next call
+ * comes at once). Returns when the next hole falls due.
+ */
+uint64_t udt_send_nak_due(struct udt_conn *c, uint64_t now_ns)
 {
-	size_t n = udt_loss_nranges(&c->rcv_loss), used;
-	uint8_t *b;
-	size_t len;
+	struct udt_lrange *lr = udt_loss_ranges(&c->rcv_loss);
+	size_t n = udt_loss_nranges(&c->rcv_loss), i, k = 0, words = 0;
+	size_t max_words = (ctl_cap(c) - UDT_HDR_LEN) / 4;
+	struct udt_range due[128];
+	int32_t speed = udt_timewin_rcv_rate(&c->tw);
+	uint64_t ahead = 0, next = UINT64_MAX;
 
-	if (!n)
-		return;
-	b = udt_ctl_reserve(c);
-	if (!b)
-		return;
-	len = udt_nak_encode(b, ctl_cap(c), udt_conn_ts(c, now_ns), c->peer_id,
-			     udt_loss_ranges(&c->rcv_loss), n, (ctl_cap(c) - UDT_HDR_LEN) / 4,
-			     &used);
-	udt_ctl_commit(c, len);
-	if (len)
-		c->st.naks_sent++;
+	for (i = 0; i < n; i++) {
+		size_t w = lr[i].first == lr[i].last ? 1 : 2;
+		uint64_t at =
+			lr[i].report_ns + udt_conn_nak_wait_ns(c, lr[i].reports, ahead, speed);
+
+		if (at <= now_ns && k < sizeof(due) / sizeof(due[0]) && words + w <= max_words) {
+			due[k++] = (struct udt_range){ lr[i].first, lr[i].last };
+			words += w;
+			lr[i].reports++;
+			lr[i].report_ns = now_ns;
+			at = now_ns + udt_conn_nak_wait_ns(c, lr[i].reports, ahead, speed);
+		}
+		if (at < next)
+			next = at;
+		ahead += udt_seq_len(lr[i].first, lr[i].last);
+	}
+	if (k)
+		udt_send_nak_ranges(c, due, k, now_ns);
+	return next;
+}
+
+/*
+ * A repair of seq arrived, asked for at asked_ns. Senders resend the lowest
+ * sequence numbers first, so a hole below seq that was asked for no later is
+ * still missing because its resend (or our NAK) was lost: ask again now,
+ * rather than a NAK-timer wait later.
+ */
+void udt_send_nak_overtaken(struct udt_conn *c, uint32_t seq, uint64_t asked_ns, uint64_t now_ns)
+{
+	struct udt_lrange *lr = udt_loss_ranges(&c->rcv_loss);
+	size_t n = udt_loss_nranges(&c->rcv_loss), i, k = 0, words = 0;
+	size_t max_words = (ctl_cap(c) - UDT_HDR_LEN) / 4;
+	struct udt_range again[128];
+
+	for (i = 0; i < n && udt_seq_cmp(lr[i].last, seq) < 0; i++) {
+		size_t w = lr[i].first == lr[i].last ? 1 : 2;
+
+		if (!lr[i].reports || lr[i].report_ns > asked_ns)
+			continue;
+		if (k == sizeof(again) / sizeof(again[0]) || words + w > max_words)
+			break;
+		again[k++] = (struct udt_range){ lr[i].first, lr[i].last };
+		words += w;
+		lr[i].reports++;
+		lr[i].report_ns = now_ns;
+	}
+	if (k) {
+		udt_send_nak_ranges(c, again, k, now_ns);
+		c->st.naks_overtaken++;
+	}
 }
 
 static size_t encode_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint32_t seq,

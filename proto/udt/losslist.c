@@ -30,7 +30,7 @@ void udt_loss_clear(struct udt_losslist *l)
 	l->count = 0;
 }
 
-static inline struct udt_range *at(const struct udt_losslist *l, size_t i)
+static inline struct udt_lrange *at(const struct udt_losslist *l, size_t i)
 {
 	return &l->r[l->head + i];
 }
@@ -61,7 +61,7 @@ static int open_gap(struct udt_losslist *l, size_t i, size_t k)
 			l->head = 0;
 		} else {
 			size_t ncap = l->cap * 2;
-			struct udt_range *nr;
+			struct udt_lrange *nr;
 
 			while (ncap < l->n + k)
 				ncap *= 2;
@@ -112,8 +112,7 @@ int64_t udt_loss_insert(struct udt_losslist *l, uint32_t first, uint32_t last)
 	if (l->n == 0 || udt_seq_cmp(first, udt_seq_inc(at(l, l->n - 1)->last)) > 0) {
 		if (open_gap(l, l->n, 1))
 			return -ENOMEM;
-		at(l, l->n - 1)->first = first;
-		at(l, l->n - 1)->last = last;
+		*at(l, l->n - 1) = (struct udt_lrange){ .first = first, .last = last };
 		added = udt_seq_len(first, last);
 		l->count += added;
 		return (int64_t)added;
@@ -125,6 +124,7 @@ int64_t udt_loss_insert(struct udt_losslist *l, uint32_t first, uint32_t last)
 	if (i == j) {
 		if (open_gap(l, i, 1))
 			return -ENOMEM;
+		*at(l, i) = (struct udt_lrange){ 0 };
 	} else {
 		if (udt_seq_cmp(at(l, i)->first, nf) < 0)
 			nf = at(l, i)->first;
@@ -156,6 +156,7 @@ int64_t udt_loss_remove_range(struct udt_losslist *l, uint32_t first, uint32_t l
 
 		if (open_gap(l, i + 1, 1))
 			return -ENOMEM;
+		*at(l, i + 1) = *at(l, i);
 		at(l, i)->last = udt_seq_dec(first);
 		at(l, i + 1)->first = udt_seq_inc(last);
 		at(l, i + 1)->last = end;
@@ -201,6 +202,13 @@ int udt_loss_contains(const struct udt_losslist *l, uint32_t seq)
 	return i < l->n && udt_seq_cmp(at(l, i)->first, seq) <= 0;
 }
 
+struct udt_lrange *udt_loss_find(const struct udt_losslist *l, uint32_t seq)
+{
+	size_t i = lower(l, seq);
+
+	return i < l->n && udt_seq_cmp(at(l, i)->first, seq) <= 0 ? at(l, i) : NULL;
+}
+
 int udt_loss_first(const struct udt_losslist *l, uint32_t *seq)
 {
 	if (l->n == 0)
@@ -211,7 +219,7 @@ int udt_loss_first(const struct udt_losslist *l, uint32_t *seq)
 
 int udt_loss_pop(struct udt_losslist *l, uint32_t *seq)
 {
-	struct udt_range *r;
+	struct udt_lrange *r;
 
 	if (l->n == 0)
 		return 0;

@@ -21,8 +21,19 @@
 
 #include "codec.h"
 
+/*
+ * A range and, for the receiver's list, its report history: the NAK timer
+ * repeats a range only k round trips after its last report, k growing with
+ * each report (draft-gg-udt's rule), not every range on every expiry.
+ */
+struct udt_lrange {
+	uint32_t first, last; /* inclusive */
+	uint32_t reports;     /* NAKs that carried this range so far */
+	uint64_t report_ns;   /* when the last of them was sent */
+};
+
 struct udt_losslist {
-	struct udt_range *r; /* ranges r[head .. head + n) */
+	struct udt_lrange *r; /* ranges r[head .. head + n) */
 	size_t head, n, cap;
 	uint64_t count; /* sequence numbers in the set */
 };
@@ -31,7 +42,11 @@ int udt_loss_init(struct udt_losslist *l, size_t cap_hint);
 void udt_loss_free(struct udt_losslist *l);
 void udt_loss_clear(struct udt_losslist *l);
 
-/* Adds [first, last]; returns how many numbers were new, or -ENOMEM. */
+/*
+ * Adds [first, last]; returns how many numbers were new, or -ENOMEM. A range
+ * made of new numbers only starts with no reports; a merge keeps the history
+ * of the range it grows.
+ */
 int64_t udt_loss_insert(struct udt_losslist *l, uint32_t first, uint32_t last);
 /* Removes [first, last]; returns how many numbers were removed, or -ENOMEM. */
 int64_t udt_loss_remove_range(struct udt_losslist *l, uint32_t first, uint32_t last);
@@ -40,6 +55,8 @@ int udt_loss_remove(struct udt_losslist *l, uint32_t seq);
 /* Removes every number up to and including seq. */
 int64_t udt_loss_remove_upto(struct udt_losslist *l, uint32_t seq);
 int udt_loss_contains(const struct udt_losslist *l, uint32_t seq);
+/* The range holding seq, NULL if none; valid until the list changes. */
+struct udt_lrange *udt_loss_find(const struct udt_losslist *l, uint32_t seq);
 
 /* The smallest number; 0 if the set is empty. */
 int udt_loss_first(const struct udt_losslist *l, uint32_t *seq);
@@ -56,7 +73,7 @@ static inline size_t udt_loss_nranges(const struct udt_losslist *l)
 	return l->n;
 }
 
-static inline const struct udt_range *udt_loss_ranges(const struct udt_losslist *l)
+static inline struct udt_lrange *udt_loss_ranges(const struct udt_losslist *l)
 {
 	return l->r + l->head;
 }

@@ -43,14 +43,23 @@ enum udt_state {
 };
 
 struct udt_config {
-	int32_t sock_type;	     /* UDT_SOCK_DGRAM (messages) or UDT_SOCK_STREAM */
-	int32_t mss;		     /* bytes of an IP packet: 1500 */
-	uint32_t flight_max;	     /* largest flow window we allow the peer, packets */
-	uint32_t rcv_buf_pkts;	     /* receive window, packets */
-	uint32_t snd_buf_pkts;	     /* most packets in flight */
-	size_t snd_buf_bytes;	     /* most bytes queued by send_msg */
-	const char *cc;		     /* congestion control by name: "udt" */
-	int nak_timer;		     /* repeat NAKs of old holes (UDT4 4.11 does not) */
+	int32_t sock_type;     /* UDT_SOCK_DGRAM (messages) or UDT_SOCK_STREAM */
+	int32_t mss;	       /* bytes of an IP packet: 1500 */
+	uint32_t flight_max;   /* largest flow window we allow the peer, packets */
+	uint32_t rcv_buf_pkts; /* receive window, packets */
+	uint32_t snd_buf_pkts; /* most packets in flight */
+	size_t snd_buf_bytes;  /* most bytes queued by send_msg */
+	const char *cc;	       /* congestion control by name: "udt" */
+	int nak_timer;	       /* repeat NAKs of old holes (UDT4 4.11 does not) */
+	/*
+	 * On an EXP timeout UDT4 resends everything unacknowledged: with a
+	 * long fat path that is megabytes, mostly already received. By default
+	 * we resend only the first unacknowledged packet (the hole that holds
+	 * the cumulative ACK, typically a lost retransmission) and the last one
+	 * sent (its arrival makes the receiver NAK any loss at the tail);
+	 * exp_resend_all = 1 restores UDT4's behaviour.
+	 */
+	int exp_resend_all;
 	uint64_t connect_timeout_ns; /* give up connecting after this: 3 s */
 	uint64_t pacing_burst_ns;    /* how far pacing may catch up after a late call */
 	/*
@@ -78,6 +87,8 @@ struct udt_stats {
 	uint64_t snd_loss, rcv_loss; /* packets reported lost to us / by us */
 	uint64_t acks_sent, acks_recv, light_acks_sent, acks2_sent, acks2_recv;
 	uint64_t naks_sent, naks_recv, keepalives_sent, drops_sent, drops_recv;
+	uint64_t naks_overtaken; /* NAKs for holes whose repair was overtaken by a later one */
+	uint64_t probes;	 /* head and tail resent to a silent peer between EXPs */
 	uint64_t pkts_bad, pkts_out_of_window, ctl_overflow, timeouts;
 	uint64_t msgs_sent, msgs_acked, msgs_dropped, msgs_recv, pkts_rcv_dropped;
 	int32_t rtt_us, rttvar_us, bandwidth_pps, rcv_rate_pps;

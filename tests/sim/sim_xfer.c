@@ -552,6 +552,10 @@ void sim_matrix(struct sim_scenario out[SIM_MATRIX_N], const char *cc, size_t by
 	static const double loss[4] = { 0, 0.01, 0.03, 0.01 };
 	int i;
 
+	/* SIM_SEED=n: another draw of every link's random loss (seed + 100 n) */
+	const char *e = getenv("SIM_SEED");
+	uint64_t seed_base = e ? 100 * strtoull(e, NULL, 10) : 0;
+
 	for (i = 0; i < SIM_MATRIX_N; i++) {
 		struct sim_scenario *s = &out[i];
 
@@ -565,7 +569,7 @@ void sim_matrix(struct sim_scenario out[SIM_MATRIX_N], const char *cc, size_t by
 		s->bytes = bytes;
 		s->msg_size = 1 << 20;
 		s->limit_s = 3600;
-		s->seed = 1 + (uint64_t)i;
+		s->seed = 1 + (uint64_t)i + seed_base;
 	}
 }
 

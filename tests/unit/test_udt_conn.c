@@ -29,7 +29,7 @@ static void on_recv(void *ud, uint32_t msgno, const struct iovec *iov, int n, si
 
 static const struct udt_callbacks cbs = { .msg_acked = on_acked, .msg_recv = on_recv };
 
-static struct udt_conn *server(void)
+static struct udt_conn *server_opts(int exp_resend_all)
 {
 	struct udt_hs hs = { .version = 4,
 			     .sock_type = UDT_SOCK_DGRAM,
@@ -43,12 +43,18 @@ static struct udt_conn *server(void)
 	uint8_t buf[2000];
 
 	udt_config_default(&cfg);
+	cfg.exp_resend_all = exp_resend_all;
 	c = udt_conn_accept(&cfg, &cbs, NULL, ME, &hs, NULL, T0);
 	/* the handshake response */
 	while (c && udt_conn_write_pkt(c, buf, sizeof(buf), T0))
 		;
 	acked = recvd = 0;
 	return c;
+}
+
+static struct udt_conn *server(void)
+{
+	return server_opts(0);
 }
 
 static int feed_data(struct udt_conn *c, uint32_t seq, size_t len, uint64_t t)
@@ -180,6 +186,80 @@ static void test_light_ack_and_nak(void)
 	udt_conn_free(c);
 }
 
+/*
+ * The NAK timer repeats each hole on its own clock, with a wait growing per
+ * report; a repair that overtakes an older one gets that one asked again.
+ */
+static void test_nak_timer_per_hole(void)
+{
+	struct udt_conn *c = server();
+	struct udt_range r[8];
+	struct udt_hdr h;
+	uint8_t buf[2000];
+	size_t n;
+	int i;
+
+	/* 10,000 packets/s: the time to resend a few holes is well under 1 ms */
+	for (i = 0; i < 100; i++)
+		feed_data(c, ISN + (uint32_t)i, 1456, T0 + (uint64_t)i * 100000);
+	feed_data(c, ISN + 102, 1456, T0 + 10000000);
+	T_EQ(next_ctrl(c, T0 + 10000000, UDT_CT_NAK, &h, buf), 0);
+	feed_data(c, ISN + 110, 1456, T0 + 100000000);
+	T_EQ(next_ctrl(c, T0 + 100000000, UDT_CT_NAK, &h, buf), 0);
+	T_EQ(udt_nak_decode(&h, r, 8, &n), 0);
+	T_EQU(n, 1);
+	T_EQU(r[0].first, ISN + 103);
+	/* RTT 100 ms + 4 x 50 ms + SYN: the first hole is due ~310 ms after its NAK */
+	udt_conn_handle_timers(c, T0 + 300000000);
+	T_EQ(next_ctrl(c, T0 + 300000000, UDT_CT_NAK, &h, buf), -1);
+	udt_conn_handle_timers(c, T0 + 330000000);
+	T_EQ(next_ctrl(c, T0 + 330000000, UDT_CT_NAK, &h, buf), 0);
+	T_EQ(udt_nak_decode(&h, r, 8, &n), 0);
+	T_EQU(n, 1); /* not the second hole: it was reported 230 ms ago */
+	T_EQU(r[0].first, ISN + 100);
+	T_EQU(r[0].last, ISN + 101);
+	udt_conn_handle_timers(c, T0 + 405000000);
+	T_EQ(next_ctrl(c, T0 + 405000000, UDT_CT_NAK, &h, buf), -1);
+	udt_conn_handle_timers(c, T0 + 420000000);
+	T_EQ(next_ctrl(c, T0 + 420000000, UDT_CT_NAK, &h, buf), 0);
+	T_EQ(udt_nak_decode(&h, r, 8, &n), 0);
+	T_EQU(n, 1);
+	T_EQU(r[0].first, ISN + 103);
+	T_EQU(r[0].last, ISN + 109);
+	/* the second repeat waits two round trips */
+	udt_conn_handle_timers(c, T0 + 700000000);
+	T_EQ(next_ctrl(c, T0 + 700000000, UDT_CT_NAK, &h, buf), -1);
+	udt_conn_handle_timers(c, T0 + 950000000);
+	T_EQ(next_ctrl(c, T0 + 950000000, UDT_CT_NAK, &h, buf), 0);
+	T_EQ(udt_nak_decode(&h, r, 8, &n), 0);
+	T_EQU(n, 1);
+	T_EQU(r[0].first, ISN + 100);
+	/*
+	 * 105's repair arrives: senders resend lowest first, so 103 and 104,
+	 * asked for in the same NAK, were lost again: asked for at once. The
+	 * rest of that hole keeps its clock (second report at 420 ms: due at
+	 * 420 + 2 x 300 + 10 ms).
+	 */
+	feed_data(c, ISN + 105, 1456, T0 + 960000000);
+	T_EQ(next_ctrl(c, T0 + 960000000, UDT_CT_NAK, &h, buf), 0);
+	T_EQ(udt_nak_decode(&h, r, 8, &n), 0);
+	T_EQU(n, 1);
+	T_EQU(r[0].first, ISN + 103);
+	T_EQU(r[0].last, ISN + 104);
+	udt_conn_handle_timers(c, T0 + 1025000000);
+	T_EQ(next_ctrl(c, T0 + 1025000000, UDT_CT_NAK, &h, buf), -1);
+	udt_conn_handle_timers(c, T0 + 1040000000);
+	T_EQ(next_ctrl(c, T0 + 1040000000, UDT_CT_NAK, &h, buf), 0);
+	T_EQ(udt_nak_decode(&h, r, 8, &n), 0);
+	T_EQU(n, 1);
+	T_EQU(r[0].first, ISN + 106);
+	T_EQU(r[0].last, ISN + 109);
+	/* a repair of 100 overtakes nothing (no hole below it) */
+	feed_data(c, ISN + 100, 1456, T0 + 1050000000);
+	T_EQ(next_ctrl(c, T0 + 1050000000, UDT_CT_NAK, &h, buf), -1);
+	udt_conn_free(c);
+}
+
 static void test_sender_nak_ack(void)
 {
 	static uint8_t msg[1456 * 5];
@@ -286,6 +366,80 @@ static void test_nak_resends_at_once(void)
 	udt_conn_free(c);
 }
 
+/*
+ * Data packets the engine sends from t to t + 100 ms (pacing may space
+ * them): their sequence numbers.
+ */
+static size_t drain_data(struct udt_conn *c, uint64_t t, uint32_t *seqs, size_t max)
+{
+	uint8_t buf[2000];
+	struct udt_hdr h;
+	size_t n, k = 0;
+	uint64_t dt;
+
+	for (dt = 0; dt <= 100000000; dt += 1000000)
+		while ((n = udt_conn_write_pkt(c, buf, sizeof(buf), t + dt)))
+			if (!udt_hdr_decode(buf, n, &h) && !h.ctrl && k < max)
+				seqs[k++] = h.seq;
+	return k;
+}
+
+/*
+ * A peer gone silent (an outage): each EXP resends the head and the tail of
+ * what is unacknowledged, not all of it, and between EXPs, whose interval
+ * grows, the same probe goes every RTT + 4 RTTVar + SYN. UDT4's behaviour,
+ * everything at each EXP, stays available.
+ */
+static void test_silent_peer_probes(void)
+{
+	static uint8_t msg[1456 * 40];
+	struct udt_conn *c = server();
+	struct udt_stats st;
+	uint32_t seqs[64];
+	size_t k;
+
+	T_EQ(udt_conn_send_msg(c, msg, sizeof(msg), -1, 1, 0, NULL, NULL, T0), 0);
+	/* slow start's first window: 16 packets */
+	T_EQU(drain_data(c, T0, seqs, 64), 16);
+	T_EQU(seqs[15], ISN + 15);
+	/* silence: the first EXP, at RTT + 4 RTTVar + SYN = 310 ms */
+	udt_conn_handle_timers(c, T0 + 300000000);
+	T_EQU(drain_data(c, T0 + 300000000, seqs, 64), 0);
+	udt_conn_handle_timers(c, T0 + 311000000);
+	k = drain_data(c, T0 + 311000000, seqs, 64);
+	T_EQU(k, 2);
+	T_EQU(seqs[0], ISN);
+	T_EQU(seqs[1], ISN + 15);
+	/* the next EXP waits twice as long; a probe goes 310 ms after this one */
+	udt_conn_handle_timers(c, T0 + 600000000);
+	T_EQU(drain_data(c, T0 + 600000000, seqs, 64), 0);
+	T_ASSERT(udt_conn_next_deadline(c) <= T0 + 623000000);
+	udt_conn_handle_timers(c, T0 + 623000000);
+	k = drain_data(c, T0 + 623000000, seqs, 64);
+	T_EQU(k, 2);
+	T_EQU(seqs[0], ISN);
+	T_EQU(seqs[1], ISN + 15);
+	udt_conn_get_stats(c, &st);
+	T_EQU(st.timeouts, 1);
+	T_EQU(st.probes, 1);
+	T_EQU(st.pkts_retrans, 4);
+	udt_conn_free(c);
+
+	/* UDT4: everything unacknowledged, at each EXP, and no probes */
+	c = server_opts(1);
+	T_EQ(udt_conn_send_msg(c, msg, sizeof(msg), -1, 1, 0, NULL, NULL, T0), 0);
+	T_EQU(drain_data(c, T0, seqs, 64), 16);
+	udt_conn_handle_timers(c, T0 + 311000000);
+	/* all 16 queued again; slow start's end paces them at the receiving rate */
+	k = drain_data(c, T0 + 311000000, seqs, 64);
+	T_ASSERT(k >= 1);
+	T_EQU(seqs[0], ISN);
+	udt_conn_get_stats(c, &st);
+	T_EQU(st.snd_loss_len + k, 16);
+	T_EQU(st.probes, 0);
+	udt_conn_free(c);
+}
+
 static void test_bad_packets(void)
 {
 	struct udt_conn *c = server();
@@ -313,8 +467,10 @@ int main(void)
 {
 	T_RUN(test_ack_ack2_rtt);
 	T_RUN(test_light_ack_and_nak);
+	T_RUN(test_nak_timer_per_hole);
 	T_RUN(test_sender_nak_ack);
 	T_RUN(test_nak_resends_at_once);
+	T_RUN(test_silent_peer_probes);
 	T_RUN(test_bad_packets);
 	return t_done();
 }
