@@ -155,7 +155,8 @@ static int udtb_create(const struct lu2k_be_env *env, const struct lu2k_be_optio
 	be->ucfg.connect_timeout_ns = 10000000000ull;
 	/* on a 600 ms path UDT's 100 ms first guess makes the first EXP resend everything */
 	be->ucfg.rtt_from_handshake = 1;
-	snprintf(be->cc, sizeof(be->cc), "udt");
+	/* the native CC settles at a few % of a long link with random loss */
+	snprintf(be->cc, sizeof(be->cc), "lossy");
 	be->sock_rcvbuf = be->sock_sndbuf = UDTB_SOCKBUF_DEFAULT;
 	be->hello_timeout_ms = 10000;
 	be->peer_timeout_ms = 5000;

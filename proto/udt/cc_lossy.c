@@ -75,6 +75,13 @@
 #define STARTUP_CAP    1.1 /* STARTUP paces at most this much over link_bw */
 #define MAX_RATE       0x3fffffff
 #define LINK_BW_N      15
+/*
+ * UDT's receiver starts its 64 packet-pair slots at a made-up 1 ms gap; its
+ * capacity estimate (their median) means something once more than half of
+ * them are real pairs. Pairs form only when a 16th packet has a successor
+ * ready to follow it at once: a sender that is short of data sends few.
+ */
+#define LINK_BW_PAIRS  33
 
 enum lossy_mode { LOSSY_STARTUP, LOSSY_DRAIN, LOSSY_CRUISE };
 
@@ -125,6 +132,8 @@ struct lossy {
 	/* STARTUP: the rate before the last growth */
 	double full_bw, full_link_bw;
 	int full_bw_count;
+	int startup_capped; /* STARTUP's rate is held down by the capacity estimate */
+	uint32_t pairs;	    /* packet pairs sent back to back */
 	uint64_t drain_until_us;
 
 	/* CRUISE */
@@ -234,7 +243,8 @@ static void set_outputs(struct udt_cc *cc)
 
 	if (l->mode == LOSSY_STARTUP) {
 		/* no point in sending faster than the link's capacity: it only queues */
-		if (l->link_bw > 0 && rate > STARTUP_CAP * l->link_bw)
+		l->startup_capped = l->link_bw > 0 && rate > STARTUP_CAP * l->link_bw;
+		if (l->startup_capped)
 			rate = STARTUP_CAP * l->link_bw;
 	}
 	cc->pkt_snd_period_us = 1000000.0 / rate * 16.0 / 15.0;
@@ -256,6 +266,9 @@ static void lossy_on_pkt_sent(struct udt_cc *cc, uint32_t seq, uint64_t now_us)
 	if (!l->sent_us)
 		return;
 	if (!l->any_sent || udt_seq_cmp(seq, l->hi_sent) > 0) {
+		if ((seq & 0xf) == 1 && l->any_sent && l->hi_sent == udt_seq_dec(seq) &&
+		    l->sent_us[l->hi_sent & l->mask] == now_us)
+			l->pairs++;
 		l->any_sent = 1;
 		l->hi_sent = seq;
 		l->tx[i] = 1;
@@ -429,9 +442,11 @@ static void end_round(struct udt_cc *cc, uint64_t now_us)
 	case LOSSY_STARTUP:
 		/*
 		 * A round without a rate sample (the cumulative ACK held by a
-		 * hole) says nothing about growth: judge only rounds that had one.
+		 * hole) says nothing about growth, nor one paced at the capacity
+		 * estimate's cap (early on that estimate is UDT's made-up 1000
+		 * packets/s): judge only the others.
 		 */
-		if (l->bw_slot[l->slot] <= 0) {
+		if (l->bw_slot[l->slot] <= 0 || l->startup_capped) {
 		} else if (l->btl_bw >= l->full_bw * FULL_BW_GROWTH ||
 			   l->link_bw >= l->full_link_bw * FULL_BW_GROWTH) {
 			/* STARTUP is capped by the capacity estimate: while that grows, so may we */
@@ -521,13 +536,12 @@ static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
 
 	/*
 	 * The receiver's capacity estimate is a median of 64 pairs (one per 16
-	 * packets) whose slots start at a made-up 1000 packets/s; until half of
-	 * them are real it reads about that, which holds STARTUP near 1100
-	 * packets/s for its first thousand packets: a gentle first round trip
-	 * or two instead of an overshoot before any capacity is known.
+	 * packets) whose slots start at a made-up 1000 packets/s: ignored until
+	 * half of them can be real (LINK_BW_PAIRS).
 	 */
 	if (cc->ack_bandwidth > 0 && cc->ack_bandwidth < MAX_RATE)
-		link_bw_sample(l, cc->ack_bandwidth);
+		if (l->pairs >= LINK_BW_PAIRS)
+			link_bw_sample(l, cc->ack_bandwidth);
 	/* the ACK's own receiving rate: the engine's average lags when ACKs are sparse */
 	sample = cc->ack_rcv_rate > 0 && cc->ack_rcv_rate < MAX_RATE ? cc->ack_rcv_rate : 0;
 	/*

@@ -31,6 +31,7 @@ struct path {
 	double credit;
 	double avg_pps; /* recent sending rate */
 	int wild_acks;	/* this many ACKs report 10 x the link (a burst) */
+	int made_up_acks; /* this many ACKs report UDT's initial 1000 packets/s capacity */
 };
 
 static double rate_of(const struct udt_cc *cc)
@@ -104,6 +105,10 @@ static void path_run(struct path *p, uint64_t dur_us)
 				(int32_t)(p->avg_pps < p->link_pps ? p->avg_pps : p->link_pps);
 			p->cc.rcv_rate = p->cc.ack_rcv_rate;
 			p->cc.ack_bandwidth = (int32_t)p->link_pps;
+			if (p->made_up_acks > 0) {
+				p->made_up_acks--;
+				p->cc.ack_bandwidth = 1000;
+			}
 			if (p->wild_acks > 0) {
 				p->wild_acks--;
 				p->cc.ack_rcv_rate = (int32_t)(10 * p->link_pps);
@@ -129,6 +134,22 @@ static void test_initial(void)
 	T_ASSERT(fabs(rate_of(&cc) - 2.885 * 500) < 1);
 	T_ASSERT(cc.cwnd > 32 && cc.cwnd <= 16000);
 	udt_cc_fini(&cc);
+}
+
+/*
+ * Loopback-like path (200 us, 85,000 packets/s = 1 Gbit/s) whose receiver
+ * reports UDT's made-up capacity of 1000 packets/s for its first 30 ACKs:
+ * STARTUP must not take that for the link (it once ended there, for good).
+ */
+static void test_startup_short_rtt(void)
+{
+	static struct path p;
+
+	path_start(&p, 85000, 200);
+	p.made_up_acks = 30;
+	path_run(&p, 1000000);
+	T_ASSERT(rate_of(&p.cc) > 0.5 * 85000);
+	udt_cc_fini(&p.cc);
 }
 
 /* 600 ms RTT, 4167 packets/s (50 Mbit/s): full rate within a few RTTs. */
@@ -266,6 +287,7 @@ int main(void)
 	T_RUN(test_registered);
 	T_RUN(test_initial);
 	T_RUN(test_startup_reaches_link);
+	T_RUN(test_startup_short_rtt);
 	T_RUN(test_random_loss_ignored);
 	T_RUN(test_heavy_loss_backs_off);
 	T_RUN(test_queue_brings_rate_down);
