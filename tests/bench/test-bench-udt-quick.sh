@@ -4,8 +4,9 @@
 # sender and TCP CUBIC. Asserts that every run ended well (both ends exit 0, a
 # whole window measured at the receiver) with a non-zero goodput and a
 # sender CPU figure, that runs.csv, results.md and the table on stdout have a
-# row for each, and that no namespace is left behind. No throughput
-# assertion: that is the benchmark's job, on a quiet machine. ~30 s.
+# row for each (and timeseries.csv some seconds of each), and that no
+# namespace is left behind. No throughput assertion: that is the benchmark's
+# job, on a quiet machine. ~20-30 s.
 . "$(dirname "$0")/../lib/common.sh"
 
 t_require_root
@@ -42,6 +43,8 @@ for s in "${want[@]}"; do
 	# ok, bytes > 0, goodput > 0, a sender CPU figure, a retransmission count
 	echo "$row" | awk -F, '{ exit !($20 == 1 && $9 > 0 && $11 > 0 && $14 ~ /^[0-9.]+$/ && $16 ~ /^[0-9]+$/) }' ||
 		t_fail "$s: not a good run: $row"
+	[ "$(awk -F, -v s="$s" '$2 == s && $5 > 0' "$out/timeseries.csv" | wc -l)" -ge 2 ] ||
+		t_fail "timeseries.csv: fewer than 2 non-zero seconds for $s"
 	for f in "$T_DIR/table.log" "$out/results.md"; do
 		grep -Eq "^\| ${label[$s]} \| [0-9]*[1-9][0-9]*\.[0-9]+|^\| ${label[$s]} \| 0\.[0-9]*[1-9]" "$f" ||
 			t_fail "$(basename "$f"): no non-zero goodput for $s"
