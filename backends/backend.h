@@ -53,12 +53,16 @@
  *
  * RECEIVING. When a message header arrives, the back-end calls rx_begin()
  * with the lengths and the target NID carried on the wire; the core
- * allocates hdr_len + payload_len bytes in the interface's RX pool and returns
- * the address in buf->data. The back-end reads the bytes straight into it
- * and calls rx_end(0) when the message is whole, then acknowledges it to the
- * sender. rx_begin() may return -EAGAIN: no room now; the back-end stops
- * reading that connection (the transport's flow control pushes back on the
- * sender; nothing accepted is ever dropped) until the core calls rx_resume().
+ * allocates hdr_len + payload_len bytes in the interface's RX pool (and an RX
+ * ring slot) and returns the address in buf->data. The back-end reads the
+ * bytes straight into it and calls rx_end(0) when the message is whole; only
+ * if that returns 0 (the message is on the kernel half's RX ring now) does it
+ * acknowledge the message to the sender, so a sender's success never names a
+ * message that only a daemon's memory held. rx_begin() may return -EAGAIN: no
+ * room now; the back-end stops reading that connection, or refuses the
+ * message and leaves it unacknowledged with its transport (the flow control
+ * pushes back on the sender; nothing accepted is ever dropped), until the
+ * core calls rx_resume().
  * Any other error (-EMSGSIZE...) means the connection cannot continue: close
  * it. A buffer that was begun is always ended, with status < 0 if the
  * connection dies before the message is whole (the core frees it).
@@ -151,7 +155,12 @@ struct lu2k_be_env {
 	void (*writable)(void *ctx);
 	/* Receiving: see RECEIVING above. buf->hdr_len/payload_len are set by the back-end. */
 	int (*rx_begin)(void *ctx, const struct lu2k_nid *target, struct lu2k_be_rxbuf *buf);
-	void (*rx_end)(void *ctx, struct lu2k_be_rxbuf *buf, int status);
+	/*
+	 * 0: the message is the kernel half's now (posted on its RX ring), so
+	 * the back-end may acknowledge it. < 0: it is not (status < 0, or the
+	 * interface is gone): never acknowledge it; the connection cannot go on.
+	 */
+	int (*rx_end)(void *ctx, struct lu2k_be_rxbuf *buf, int status);
 };
 
 struct lu2k_backend_ops {

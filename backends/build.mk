@@ -9,4 +9,4 @@ $(O)/bin/lu2kd: | $(O)/lib/libudt.a
 $(O)/tests/test_peer: | $(O)/lib/libudt.a
 $(eval $(call lu2k_test,test_udt_be_wire,tests/unit/test_udt_be_wire.c backends/udt_wire.c,common))
 $(eval $(call lu2k_test,test_udt_be_demux,tests/unit/test_udt_be_demux.c backends/udt_demux.c,))
-$(eval $(call lu2k_test,test_udt_be_hold,tests/unit/test_udt_be_hold.c,udt))
+$(eval $(call lu2k_test,test_udt_refuse,tests/unit/test_udt_refuse.c,udt))

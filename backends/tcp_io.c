@@ -173,20 +173,32 @@ void tcp_conn_flush(struct lu2k_be_conn *c)
 
 /* ---- reading ---- */
 
+/*
+ * A message is whole: hand it to the core, and acknowledge it only if the
+ * kernel half has it now (rx_end 0: posted on its RX ring). A message the
+ * core could not take must never be acknowledged: the connection fails, and
+ * the sender fails it with every other unacknowledged one.
+ */
 static void rx_complete(struct lu2k_be_conn *c)
 {
 	struct lu2k_be *be = c->be;
 	uint32_t len = c->rx.hdr_len + c->rx.payload_len;
+	int rc;
 
 	c->rx_active = false;
+	rc = be->env.rx_end(c->ctx, &c->rx, 0);
+	if (c->state != TCP_UP)
+		return;
+	if (rc < 0) {
+		tcp_conn_fail(c, rc, true);
+		return;
+	}
 	c->msgs_rx++;
 	c->bytes_rx += len;
 	be->st.msgs_rx++;
 	be->st.bytes_rx += len;
 	c->ack_pending = c->rx_frame.seq;
-	be->env.rx_end(c->ctx, &c->rx, 0);
-	if (c->state == TCP_UP)
-		tcp_conn_mark_dirty(c);
+	tcp_conn_mark_dirty(c);
 }
 
 /* Ask the core for the RX range of the message whose header is in rx_frame. */

@@ -188,7 +188,7 @@ static int udtb_create(const struct lu2k_be_env *env, const struct lu2k_be_optio
 
 void udtb_conn_mark_dirty(struct lu2k_be_conn *c)
 {
-	if (c->state == UDTB_DEAD || c->state == UDTB_DRAIN)
+	if (c->state == UDTB_DEAD)
 		return;
 	if (!lu2k_list_linked(&c->dirty_link))
 		lu2k_list_add_tail(&c->be->dirty, &c->dirty_link);
@@ -226,7 +226,6 @@ static void conn_free(struct lu2k_defer *d)
 	free(buf);
 	/* the engine reports what it still holds: our copies are freed there */
 	udt_conn_free(c->u);
-	udtb_free_held(c);
 	if (s->owner == c) {
 		udtb_sock_close(s);
 		free(s);
@@ -238,10 +237,9 @@ static void conn_free(struct lu2k_defer *d)
 
 /*
  * Tear c down: no more packets reach it, every message the core gave it
- * fails with err, held messages are dropped, and (if upcall) the core hears
- * closed(). An incoming connection whose peer went away while we still hold
- * messages for the core first drains them (UDTB_DRAIN): the sender was told
- * they arrived. Idempotent.
+ * fails with err, and (if upcall) the core hears closed(). Messages the
+ * engine kept because the core had no room go with it: they were never
+ * acknowledged, so their sender fails them. Idempotent.
  */
 void udtb_conn_fail(struct lu2k_be_conn *c, int err, bool upcall)
 {
@@ -255,18 +253,12 @@ void udtb_conn_fail(struct lu2k_be_conn *c, int err, bool upcall)
 	udt_dmx_del(&be->dmx, &c->dmx);
 	lu2k_timer_cancel(loop, &c->timer);
 	lu2k_list_del(&c->dirty_link);
-	if (upcall && c->ctx && !c->out && c->nheld && c->state == UDTB_UP) {
-		c->state = UDTB_DRAIN;
-		udtb_rx_drain(c);
-		return;
-	}
-	if (upcall && (c->state == UDTB_UP || c->state == UDTB_DRAIN))
+	if (upcall && c->state == UDTB_UP)
 		be->st.conns_failed++;
 	c->state = UDTB_DEAD;
 	lu2k_list_del(&c->link);
 	be->nconns--;
 	udtb_fail_msgs(c, err);
-	udtb_free_held(c);
 	if (upcall && c->ctx)
 		be->env.closed(c->ctx, err);
 	c->ctx = NULL;
@@ -317,7 +309,6 @@ static struct lu2k_be_conn *conn_new(struct lu2k_be *be, bool out)
 	lu2k_timer_init(&c->timer, conn_timer);
 	lu2k_list_init(&c->dirty_link);
 	lu2k_list_init(&c->txq);
-	lu2k_list_init(&c->held);
 	c->dmx.local_id = udt_dmx_new_id(&be->dmx);
 	if (udt_dmx_add(&be->dmx, &c->dmx)) {
 		free(c);
@@ -531,11 +522,16 @@ void udtb_conn_established(struct lu2k_be_conn *c)
 
 /* ---- the ops ---- */
 
+/* The core has RX space again: the engine offers what we refused, oldest first. */
 static void udtb_rx_resume(struct lu2k_be_conn *c)
 {
-	if ((c->state != UDTB_UP && c->state != UDTB_DRAIN) || !c->rx_paused)
+	if (c->state != UDTB_UP || !c->rx_paused)
 		return;
-	udtb_rx_drain(c);
+	c->rx_paused = false;
+	c->be->st.rx_resumes++;
+	udt_conn_rx_resume(c->u, udtb_conn_now(c, lu2k_now_ns()));
+	/* the ACK (and a failure the offers met) go out from the loop's idle round */
+	udtb_conn_mark_dirty(c);
 }
 
 static void udtb_close(struct lu2k_be_conn *c)
@@ -565,9 +561,9 @@ static void udtb_destroy(struct lu2k_be *be)
 
 static const char *state_str(enum udtb_state s)
 {
-	static const char *const n[] = { "connecting", "hello", "up", "drain", "dead" };
+	static const char *const n[] = { "connecting", "hello", "up", "dead" };
 
-	return (unsigned int)s < 5 ? n[s] : "?";
+	return (unsigned int)s < 4 ? n[s] : "?";
 }
 
 static void udtb_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
@@ -630,9 +626,8 @@ static void udtb_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 		lu2k_json_u64(j, "queued", c->ntxq);
 		lu2k_json_u64(j, "cancels", c->cancels);
 	} else {
-		lu2k_json_u64(j, "held", c->nheld);
-		lu2k_json_u64(j, "held_bytes", c->held_bytes);
-		lu2k_json_u64(j, "msgs_held", c->msgs_held);
+		/* refusals: offers the core had no room for (the engine keeps them) */
+		lu2k_json_u64(j, "refusals", st.msgs_refused);
 		lu2k_json_bool(j, "rx_paused", c->rx_paused);
 	}
 }
@@ -664,8 +659,8 @@ static void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "msgs_rx", s->msgs_rx);
 	lu2k_json_u64(j, "bytes_tx", s->bytes_tx);
 	lu2k_json_u64(j, "bytes_rx", s->bytes_rx);
-	lu2k_json_u64(j, "msgs_held", s->msgs_held);
 	lu2k_json_u64(j, "rx_pauses", s->rx_pauses);
+	lu2k_json_u64(j, "rx_resumes", s->rx_resumes);
 	lu2k_json_u64(j, "cancels", s->cancels);
 	lu2k_json_u64(j, "enobufs", s->enobufs);
 	lu2k_json_u64(j, "dgrams_rx", s->dgrams_rx);

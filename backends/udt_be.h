@@ -30,7 +30,7 @@
 struct udtb_stats {
 	uint64_t listeners, conns_out, conns_in, handshakes, hs_rejects, refused, connect_errors;
 	uint64_t conns_failed, hello_timeouts, peer_timeouts, malformed, too_many_conns;
-	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, msgs_held, rx_pauses, cancels, enobufs;
+	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, rx_pauses, rx_resumes, cancels, enobufs;
 	uint64_t dgrams_rx, dgrams_tx, recvmmsg_calls, sendmmsg_calls, send_blocked, send_errors;
 	uint64_t unknown_dst, wrong_addr, bad_pkts, truncated;
 };
@@ -90,7 +90,6 @@ enum udtb_state {
 	UDTB_CONNECTING, /* out: UDT handshake */
 	UDTB_HELLO,	 /* in: UDT up, waiting for the lu2k hello */
 	UDTB_UP,	 /* messages flowing */
-	UDTB_DRAIN,	 /* in: the peer is gone, held messages still to hand over */
 	UDTB_DEAD,	 /* closed; memory freed after the loop's batch */
 };
 
@@ -100,14 +99,6 @@ struct udtb_tx {
 	struct lu2k_be_msg *m; /* NULL for the hello, or once cancelled */
 	size_t len;
 	bool hello;
-	uint8_t data[];
-};
-
-/* A received message the core could not take yet (no RX space, or no hello). */
-struct udtb_held {
-	struct lu2k_list link;
-	struct lu2k_udtw_msg hdr;
-	uint32_t pkts;
 	uint8_t data[];
 };
 
@@ -127,18 +118,16 @@ struct lu2k_be_conn {
 	enum udtb_state state;
 	int fail_err;	  /* set inside engine callbacks, acted on after */
 	bool established; /* out: the engine just connected */
-	bool hello_seen, hello_acked, refused, want_writable, rx_paused;
+	bool hello_seen, hello_acked, refused, want_writable;
+	bool rx_paused; /* in: the core has no RX space; the engine keeps what we refuse */
 	uint64_t hello_deadline;
 	uint64_t last_rx_ns; /* the peer was last heard from */
 	uint64_t t_last;     /* latest time given to the engine */
 	struct lu2k_nid local, remote;
 	struct lu2k_list txq; /* udtb_tx in the engine */
 	uint32_t ntxq;
-	struct lu2k_list held; /* udtb_held, oldest first */
-	uint32_t nheld, hold_pkts;
-	uint64_t held_bytes;
 	uint64_t up_ns;
-	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, msgs_held, cancels;
+	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, cancels;
 };
 
 static inline uint64_t udtb_peer_timeout_ns(const struct lu2k_be *be)
@@ -165,12 +154,10 @@ struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockad
 /* udt_conn.c */
 extern const struct udt_callbacks udtb_callbacks;
 void udtb_conn_post(struct lu2k_be_conn *c);
-void udtb_rx_drain(struct lu2k_be_conn *c);
 int udtb_send(struct lu2k_be_conn *c, struct lu2k_be_msg *m);
 void udtb_cancel(struct lu2k_be_conn *c, struct lu2k_be_msg *m, int status);
 int udtb_send_hello(struct lu2k_be_conn *c);
 void udtb_fail_msgs(struct lu2k_be_conn *c, int err);
-void udtb_free_held(struct lu2k_be_conn *c);
 
 /* udt_io.c */
 int udtb_sock_open(struct lu2k_be *be, struct udtb_sock *s, int family, lu2k_io_fn fn);

@@ -9,12 +9,14 @@
  * msg_acked -> sent(0); msg_dropped or a broken connection -> sent(error).
  * The first message of a connection is the hello (udt_wire.h).
  *
- * Receiving: a whole message comes out of the engine as an iovec of packet
+ * Receiving: the engine offers each whole message as an iovec of packet
  * payloads; it is copied straight into the RX pool range the core gives
- * (rx_begin/rx_end). When the core says -EAGAIN, or before the hello, the
- * message is kept here (held) and the engine is told how many packets we
- * hold, so the window it offers the sender shrinks: the sender slows down,
- * nothing accepted is lost. rx_resume hands the held messages over in order.
+ * (rx_begin/rx_end), and taken only once the kernel half has it. When the
+ * core has no room (-EAGAIN), or before the hello, the message is refused:
+ * the engine keeps it in its receive buffer, unacknowledged (the sender does
+ * not complete it), and the window fills up behind it, which slows the
+ * sender. rx_resume asks the engine to offer the refused messages again.
+ * Nothing is kept here, so a daemon that dies loses nothing it acknowledged.
  */
 #include "udt_be.h"
 
@@ -60,50 +62,6 @@ static void protocol_error(struct lu2k_be_conn *c, const char *what, int rc)
 		c->fail_err = -EPROTO;
 }
 
-void udtb_free_held(struct lu2k_be_conn *c)
-{
-	while (!lu2k_list_empty(&c->held)) {
-		struct udtb_held *h = lu2k_list_first(&c->held, struct udtb_held, link);
-
-		lu2k_list_del(&h->link);
-		free(h);
-	}
-	c->nheld = 0;
-	c->hold_pkts = 0;
-	c->held_bytes = 0;
-}
-
-static uint32_t pkts_of(const struct lu2k_be_conn *c, size_t len)
-{
-	size_t payload = (size_t)c->be->ucfg.mss - UDT_UDP_IP_OVERHEAD - UDT_HDR_LEN;
-
-	return (uint32_t)((len + payload - 1) / payload);
-}
-
-static void hold(struct lu2k_be_conn *c, const struct lu2k_udtw_msg *m, const struct iovec *iov,
-		 int iovcnt, size_t total)
-{
-	size_t len = total - LU2K_UDTW_MSG_HLEN;
-	struct udtb_held *h = malloc(sizeof(*h) + len);
-
-	if (!h) {
-		/* the sender was told it arrived: this is a real loss; say so loudly */
-		LOG_ERR("udt: out of memory holding a message of %zu bytes: closing", len);
-		c->fail_err = -ENOMEM;
-		return;
-	}
-	h->hdr = *m;
-	h->pkts = pkts_of(c, total);
-	iov_copy(h->data, iov, iovcnt, LU2K_UDTW_MSG_HLEN, len);
-	lu2k_list_add_tail(&c->held, &h->link);
-	c->nheld++;
-	c->hold_pkts += h->pkts;
-	c->held_bytes += len;
-	c->msgs_held++;
-	c->be->st.msgs_held++;
-	udt_conn_set_rcv_hold(c->u, c->hold_pkts);
-}
-
 static void count_rx(struct lu2k_be_conn *c, uint32_t len)
 {
 	c->msgs_rx++;
@@ -113,72 +71,29 @@ static void count_rx(struct lu2k_be_conn *c, uint32_t len)
 }
 
 /*
- * Hand the held messages to the core, oldest first, while it has room.
- * Called when the hello is accepted and from rx_resume.
+ * A whole MSG frame on an incoming connection. Returns 0 once the core has
+ * it (posted to the kernel half): only then may the engine acknowledge it.
+ * Anything else refuses it, and the engine keeps it unacknowledged: before
+ * the hello (the walker offers it again after the hello), while the core has
+ * no room (rx_paused: the core calls rx_resume, we ask the engine to offer it
+ * again), or when the connection is failing (never acknowledged).
  */
-void udtb_rx_drain(struct lu2k_be_conn *c)
-{
-	struct lu2k_be *be = c->be;
-
-	while (!lu2k_list_empty(&c->held) && (c->state == UDTB_UP || c->state == UDTB_DRAIN)) {
-		struct udtb_held *h = lu2k_list_first(&c->held, struct udtb_held, link);
-		struct lu2k_be_rxbuf rx = { .hdr_len = h->hdr.hdr_len,
-					    .payload_len = h->hdr.payload_len };
-		uint32_t len = h->hdr.hdr_len + h->hdr.payload_len;
-		int rc = be->env.rx_begin(c->ctx, &h->hdr.target, &rx);
-
-		if (rc == -EAGAIN) {
-			if (!c->rx_paused)
-				be->st.rx_pauses++;
-			c->rx_paused = true;
-			break;
-		}
-		if (rc < 0) {
-			udtb_conn_fail(c, rc, true);
-			return;
-		}
-		memcpy(rx.data, h->data, len);
-		lu2k_list_del(&h->link);
-		c->nheld--;
-		c->hold_pkts -= h->pkts;
-		c->held_bytes -= len;
-		free(h);
-		count_rx(c, len);
-		be->env.rx_end(c->ctx, &rx, 0);
-	}
-	if (c->state == UDTB_DEAD)
-		return;
-	if (lu2k_list_empty(&c->held))
-		c->rx_paused = false;
-	if (c->state == UDTB_DRAIN) {
-		if (lu2k_list_empty(&c->held))
-			udtb_conn_fail(c, c->fail_err ? c->fail_err : -ECONNRESET, true);
-		return;
-	}
-	udt_conn_set_rcv_hold(c->u, c->hold_pkts);
-	udtb_conn_mark_dirty(c);
-}
-
-/* A whole MSG frame on an incoming connection with its hello seen. */
-static void rx_msg(struct lu2k_be_conn *c, const struct lu2k_udtw_msg *m, const struct iovec *iov,
-		   int iovcnt, size_t total)
+static int rx_msg(struct lu2k_be_conn *c, const struct lu2k_udtw_msg *m, const struct iovec *iov,
+		  int iovcnt)
 {
 	struct lu2k_be *be = c->be;
 	struct lu2k_be_rxbuf rx = { .hdr_len = m->hdr_len, .payload_len = m->payload_len };
 	uint32_t len = m->hdr_len + m->payload_len;
 	int rc;
 
-	if (!c->hello_seen || !lu2k_list_empty(&c->held)) {
-		hold(c, m, iov, iovcnt, total);
-		return;
-	}
+	if (!c->hello_seen || c->rx_paused)
+		return -EAGAIN;
 	rc = be->env.rx_begin(c->ctx, &m->target, &rx);
 	if (rc == -EAGAIN) {
-		if (!c->rx_paused)
-			be->st.rx_pauses++;
+		/* the core queued us for RX space: it calls rx_resume when there is some */
+		be->st.rx_pauses++;
 		c->rx_paused = true;
-		hold(c, m, iov, iovcnt, total);
-		return;
+		return -EAGAIN;
 	}
 	if (rc < 0) {
 		char nid[LU2K_NID_STRLEN];
@@ -186,11 +101,17 @@ static void rx_msg(struct lu2k_be_conn *c, const struct lu2k_udtw_msg *m, const 
 		LOG_RL(LU2K_LOG_WARN, "udt: message of %u bytes from %s refused: %s", len,
 		       lu2k_nid_format(&c->remote, nid, sizeof(nid)), strerror(-rc));
 		c->fail_err = rc;
-		return;
+		return rc;
 	}
 	iov_copy(rx.data, iov, iovcnt, LU2K_UDTW_MSG_HLEN, len);
+	rc = be->env.rx_end(c->ctx, &rx, 0);
+	if (rc < 0) {
+		if (!c->fail_err)
+			c->fail_err = rc;
+		return rc;
+	}
 	count_rx(c, len);
-	be->env.rx_end(c->ctx, &rx, 0);
+	return 0;
 }
 
 static void rx_hello(struct lu2k_be_conn *c, const struct lu2k_udtw_hello *h)
@@ -224,10 +145,9 @@ static void rx_hello(struct lu2k_be_conn *c, const struct lu2k_udtw_hello *h)
 	be->st.conns_in++;
 	LOG_INFO("udt: incoming connection from %s to %s", lu2k_nid_format(&h->src, a, sizeof(a)),
 		 lu2k_nid_format(&h->dst, b, sizeof(b)));
-	udtb_rx_drain(c);
 }
 
-static void cb_msg_recv(void *ud, uint32_t msgno, const struct iovec *iov, int iovcnt, size_t len)
+static int cb_msg_offer(void *ud, uint32_t msgno, const struct iovec *iov, int iovcnt, size_t len)
 {
 	struct lu2k_be_conn *c = ud;
 	uint8_t p[LU2K_UDTW_PEEK];
@@ -235,33 +155,35 @@ static void cb_msg_recv(void *ud, uint32_t msgno, const struct iovec *iov, int i
 	struct lu2k_udtw_msg m;
 	int type, rc;
 
+	/* a connection going down acknowledges nothing more */
 	if (c->state == UDTB_DEAD || c->fail_err)
-		return;
+		return -ECONNRESET;
 	if (c->out) {
 		protocol_error(c, "a message on an outgoing connection", -EPROTO);
-		return;
+		return -EPROTO;
 	}
 	memset(p, 0, sizeof(p));
 	iov_copy(p, iov, iovcnt, 0, len < sizeof(p) ? len : sizeof(p));
 	type = lu2k_udtw_type(p, len);
 	if (type == LU2K_UDTW_HELLO && !c->hello_seen) {
 		rc = lu2k_udtw_hello_decode(p, len, &h);
-		if (rc)
+		if (rc) {
 			protocol_error(c, "hello", rc);
-		else
-			rx_hello(c, &h);
-		return;
+			return rc;
+		}
+		rx_hello(c, &h);
+		return c->refused ? -ECONNREFUSED : 0;
 	}
 	if (type != LU2K_UDTW_MSG) {
 		protocol_error(c, "frame", -EPROTO);
-		return;
+		return -EPROTO;
 	}
 	rc = lu2k_udtw_msg_decode(p, len, c->be->env.max_msg_size, &m);
 	if (rc) {
 		protocol_error(c, "message header", rc);
-		return;
+		return rc;
 	}
-	rx_msg(c, &m, iov, iovcnt, len);
+	return rx_msg(c, &m, iov, iovcnt);
 }
 
 static void tx_done(struct lu2k_be_conn *c, struct udtb_tx *w, int status)
@@ -321,7 +243,7 @@ static void cb_state(void *ud, enum udt_state st, int err)
 }
 
 const struct udt_callbacks udtb_callbacks = {
-	.msg_recv = cb_msg_recv,
+	.msg_offer = cb_msg_offer,
 	.msg_acked = cb_msg_acked,
 	.msg_dropped = cb_msg_dropped,
 	.state_change = cb_state,

@@ -172,7 +172,7 @@ void udtb_conn_arm(struct lu2k_be_conn *c)
 	struct lu2k_loop *loop = c->be->env.loop;
 	uint64_t t;
 
-	if (c->state == UDTB_DEAD || c->state == UDTB_DRAIN)
+	if (c->state == UDTB_DEAD)
 		return;
 	t = udt_conn_next_deadline(c->u);
 	if (c->state == UDTB_HELLO && c->hello_deadline < t)
@@ -193,7 +193,7 @@ void udtb_conn_flush(struct lu2k_be_conn *c)
 	uint64_t now = lu2k_now_ns();
 	size_t cap = be->slot;
 
-	if (c->state == UDTB_DEAD || c->state == UDTB_DRAIN)
+	if (c->state == UDTB_DEAD)
 		return;
 	if (s->blocked) {
 		if (!lu2k_list_linked(&c->dirty_link))
@@ -353,7 +353,7 @@ static void dispatch(struct udtb_sock *s, const uint8_t *pkt, size_t len, const 
 			return;
 		}
 	}
-	if (c->state == UDTB_DEAD || c->state == UDTB_DRAIN)
+	if (c->state == UDTB_DEAD)
 		return;
 	now = udtb_conn_now(c, now);
 	c->last_rx_ns = now;

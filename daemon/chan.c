@@ -20,11 +20,6 @@
 
 #define EVT_BACKLOG_MAX 4096
 
-struct rx_pending {
-	struct lu2k_list link;
-	struct lu2k_rx_desc d;
-};
-
 struct evt_pending {
 	struct lu2k_list link;
 	struct lu2k_evt_desc d;
@@ -117,29 +112,29 @@ void lu2k_chan_post_cpl(struct lu2k_chan *ch, struct lu2k_msg *m)
 	lu2k_list_add_tail(&ch->cpl_backlog, &copy->link);
 }
 
-void lu2k_chan_post_rx(struct lu2k_chan *ch, const struct lu2k_rx_desc *d)
+/*
+ * Hand a received message to the kernel half. Its ring slot was reserved in
+ * rx_begin, so this cannot wait; -EIO only if the kernel half broke the ring
+ * (the range is freed, the back-end must not acknowledge the message).
+ */
+int lu2k_chan_post_rx(struct lu2k_chan *ch, const struct lu2k_rx_desc *d)
 {
-	struct rx_pending *rp;
-
-	ch->st.rx_msgs++;
-	ch->st.rx_bytes += d->hdr_len + d->payload_len;
-	if (lu2k_list_empty(&ch->rx_backlog) && lu2k_ring_push(&ch->rx, d) == 0) {
-		ch->kick_pending = true;
-		return;
-	}
-	ch->st.rx_backlogged++;
-	ch->d->st.rx_backlogged++;
-	rp = malloc(sizeof(*rp));
-	if (!rp) {
-		/* Cannot even remember it: give the range back rather than leak it. */
-		LOG_RL(LU2K_LOG_ERROR, "channel %u: out of memory, dropping a received message",
+	if (lu2k_ring_push(&ch->rx, d)) {
+		LOG_RL(LU2K_LOG_ERROR, "channel %u: no RX ring slot for a reserved message",
 		       ch->id);
 		lu2k_rxalloc_free(&ch->rxa, d->buf_off, d->alloc_len);
-		return;
+		return -EIO;
 	}
-	rp->d = *d;
-	lu2k_list_add_tail(&ch->rx_backlog, &rp->link);
-	ch->nrx_backlog++;
+	ch->st.rx_msgs++;
+	ch->st.rx_bytes += d->hdr_len + d->payload_len;
+	ch->kick_pending = true;
+	return 0;
+}
+
+/* Is there an RX ring slot no message being received has claimed? */
+bool lu2k_chan_rx_ring_room(struct lu2k_chan *ch)
+{
+	return lu2k_ring_prod_space(&ch->rx) > ch->rx_reserved;
 }
 
 void lu2k_chan_post_evt(struct lu2k_chan *ch, uint32_t type, int status, const struct lu2k_nid *nid)
@@ -181,16 +176,6 @@ static void flush_backlogs(struct lu2k_chan *ch)
 		lu2k_list_del(&m->link);
 		free(m);
 	}
-	while (!lu2k_list_empty(&ch->rx_backlog)) {
-		struct rx_pending *rp = lu2k_list_first(&ch->rx_backlog, struct rx_pending, link);
-
-		if (lu2k_ring_push(&ch->rx, &rp->d))
-			break;
-		ch->kick_pending = true;
-		lu2k_list_del(&rp->link);
-		ch->nrx_backlog--;
-		free(rp);
-	}
 	while (!lu2k_list_empty(&ch->evt_backlog)) {
 		struct evt_pending *ep =
 			lu2k_list_first(&ch->evt_backlog, struct evt_pending, link);
@@ -211,6 +196,11 @@ void lu2k_chan_rx_wait(struct lu2k_chan *ch, struct lu2k_conn *c)
 	if (c->rx_waiting)
 		return;
 	c->rx_waiting = true;
+	/* the one being resumed keeps its place at the head */
+	if (ch->rx_resuming == c) {
+		lu2k_list_add_head(&ch->rx_waiters, &c->wait_link);
+		return;
+	}
 	ch->st.rx_waits++;
 	ch->d->st.rx_waits++;
 	lu2k_list_add_tail(&ch->rx_waiters, &c->wait_link);
@@ -232,8 +222,19 @@ static void resume_waiters(struct lu2k_chan *ch)
 	while (!lu2k_list_empty(&ch->rx_waiters) && !ch->dead) {
 		struct lu2k_conn *c = lu2k_list_first(&ch->rx_waiters, struct lu2k_conn, wait_link);
 
+		/*
+		 * Off the list while it tries: a back-end that finds nothing to
+		 * receive any more (the message it waited with is gone) must not
+		 * stay at the head and hold everyone back. If rx_begin says
+		 * -EAGAIN again, it goes back to the head. c may be freed inside
+		 * (the conn failed): compare pointers only.
+		 */
+		lu2k_chan_rx_unwait(c);
+		ch->rx_resuming = c;
 		d->be_ops->rx_resume(c->bc); /* calls rx_begin again */
-		if (c == lu2k_list_first(&ch->rx_waiters, struct lu2k_conn, wait_link))
+		ch->rx_resuming = NULL;
+		if (!lu2k_list_empty(&ch->rx_waiters) &&
+		    c == lu2k_list_first(&ch->rx_waiters, struct lu2k_conn, wait_link))
 			break; /* still no room for it */
 	}
 }
@@ -349,8 +350,8 @@ static bool chan_idle(struct lu2k_idle *h)
 	if (ch->dead)
 		return false;
 	flush_backlogs(ch);
-	/* Room in the RX ring again: connections held back by its backlog may go on. */
-	if (!nf && !lu2k_list_empty(&ch->rx_waiters) && ch->nrx_backlog < CHAN_RX_BACKLOG_MAX)
+	/* The kernel half took entries off a full RX ring: connections waiting may go on. */
+	if (!nf && !lu2k_list_empty(&ch->rx_waiters) && lu2k_chan_rx_ring_room(ch))
 		resume_waiters(ch);
 	if (ch->tx.broken || ch->free.broken || ch->cpl.broken || ch->rx.broken || ch->evt.broken) {
 		lu2k_chan_detach(ch, "the kernel half published an impossible ring index");
@@ -397,7 +398,6 @@ int lu2k_chan_start(struct lu2kd *d, struct lu2k_chan *ch)
 	ch->attached_ns = d->loop.now;
 	lu2k_list_init(&ch->msgs);
 	lu2k_list_init(&ch->cpl_backlog);
-	lu2k_list_init(&ch->rx_backlog);
 	lu2k_list_init(&ch->evt_backlog);
 	lu2k_list_init(&ch->rx_waiters);
 	lu2k_timer_init(&ch->poll_timer, poll_timer);
@@ -454,12 +454,6 @@ void lu2k_chan_detach(struct lu2k_chan *ch, const char *why)
 
 		lu2k_list_del(&m->link);
 		free(m);
-	}
-	while (!lu2k_list_empty(&ch->rx_backlog)) {
-		struct rx_pending *rp = lu2k_list_first(&ch->rx_backlog, struct rx_pending, link);
-
-		lu2k_list_del(&rp->link);
-		free(rp);
 	}
 	while (!lu2k_list_empty(&ch->evt_backlog)) {
 		struct evt_pending *ep =

@@ -43,12 +43,10 @@ struct lu2k_chan_ops {
 struct lu2k_chan_stats {
 	uint64_t tx_descs, tx_bad, tx_dup_cookie, free_descs, free_bad;
 	uint64_t cpl_ok, cpl_err, rx_msgs, rx_bytes, tx_bytes, evts, evts_dropped;
-	uint64_t kicks_in, kicks_out, cpl_backlogged, rx_backlogged, rx_waits;
+	uint64_t kicks_in, kicks_out, cpl_backlogged, rx_ring_full, rx_waits;
 };
 
 #define CHAN_COOKIE_BUCKETS 1024
-/* Beyond this many received messages waiting for RX ring space, stop reading. */
-#define CHAN_RX_BACKLOG_MAX 1024
 
 struct lu2k_chan {
 	struct lu2kd *d;
@@ -75,11 +73,17 @@ struct lu2k_chan {
 	struct lu2k_list msgs; /* every message not yet completed */
 	uint32_t nmsgs;
 	struct lu2k_list cpl_backlog; /* completed, CPL ring was full */
-	struct lu2k_list rx_backlog;  /* struct rx_pending */
 	struct lu2k_list evt_backlog; /* struct evt_pending */
 	uint32_t nevt_backlog;
-	uint32_t nrx_backlog;	     /* received, RX ring full: bounded by CHAN_RX_BACKLOG_MAX */
+	/*
+	 * RX ring slots promised to messages being received (rx_begin without
+	 * its rx_end yet), so that rx_end always posts at once: a message the
+	 * back-end acknowledges is one the kernel half has, never one waiting
+	 * in the daemon.
+	 */
+	uint32_t rx_reserved;
 	struct lu2k_list rx_waiters; /* conns paused for RX space, in order */
+	struct lu2k_conn *rx_resuming; /* the head of rx_waiters, inside its rx_resume() */
 	struct lu2k_chan_stats st;
 };
 
@@ -147,7 +151,7 @@ struct lu2kd_stats {
 	uint64_t attaches, attach_errors, detaches;
 	uint64_t msgs_ok, msgs_err, msgs_timeout;
 	uint64_t conns_accepted, conns_refused;
-	uint64_t rx_backlogged, rx_waits; /* all channels, ever (channels' own go with them) */
+	uint64_t rx_ring_full, rx_waits; /* all channels, ever (channels' own go with them) */
 };
 
 struct lu2kd {
@@ -192,10 +196,11 @@ void lu2k_core_env(struct lu2kd *d, struct lu2k_be_env *env);
 int lu2k_chan_start(struct lu2kd *d, struct lu2k_chan *ch);
 void lu2k_chan_detach(struct lu2k_chan *ch, const char *why);
 void lu2k_chan_post_cpl(struct lu2k_chan *ch, struct lu2k_msg *m);
-void lu2k_chan_post_rx(struct lu2k_chan *ch, const struct lu2k_rx_desc *d);
+int lu2k_chan_post_rx(struct lu2k_chan *ch, const struct lu2k_rx_desc *d);
 void lu2k_chan_post_evt(struct lu2k_chan *ch, uint32_t type, int status,
 			const struct lu2k_nid *nid);
 void lu2k_chan_rx_wait(struct lu2k_chan *ch, struct lu2k_conn *c);
+bool lu2k_chan_rx_ring_room(struct lu2k_chan *ch);
 void lu2k_chan_rx_unwait(struct lu2k_conn *c);
 struct lu2k_chan *lu2k_chan_by_nid(struct lu2kd *d, const struct lu2k_nid *nid);
 int lu2k_chan_map(struct lu2k_chan *ch, int fd, const struct lu2k_setup *s);

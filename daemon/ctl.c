@@ -191,7 +191,7 @@ static void render_stats(struct lu2kd *d, struct lu2k_json *j)
 	lu2k_json_u64(j, "msgs_timeout", d->st.msgs_timeout);
 	lu2k_json_u64(j, "conns_accepted", d->st.conns_accepted);
 	lu2k_json_u64(j, "conns_refused", d->st.conns_refused);
-	lu2k_json_u64(j, "rx_backlogged", d->st.rx_backlogged);
+	lu2k_json_u64(j, "rx_ring_full", d->st.rx_ring_full);
 	lu2k_json_u64(j, "rx_waits", d->st.rx_waits);
 	lu2k_json_u64(j, "loop_wakeups", d->loop.wakeups);
 	lu2k_json_u64(j, "loop_events", d->loop.events);
@@ -219,7 +219,7 @@ static void render_stats(struct lu2kd *d, struct lu2k_json *j)
 		lu2k_json_u64(j, "kicks_in", s->kicks_in);
 		lu2k_json_u64(j, "kicks_out", s->kicks_out);
 		lu2k_json_u64(j, "cpl_backlogged", s->cpl_backlogged);
-		lu2k_json_u64(j, "rx_backlogged", s->rx_backlogged);
+		lu2k_json_u64(j, "rx_ring_full", s->rx_ring_full);
 		lu2k_json_u64(j, "rx_waits", s->rx_waits);
 		lu2k_json_u64(j, "rx_alloc_fails", ch->rxa.fails);
 		lu2k_json_obj_end(j);

@@ -191,11 +191,21 @@ static int env_rx_begin(void *ctx, const struct lu2k_nid *target, struct lu2k_be
 		return -EPROTO;
 	if (len > ch->setup.max_msg_size)
 		return -EMSGSIZE;
-	/* The kernel half is behind on the RX ring: keep the rest in the network. */
-	if (ch->nrx_backlog >= CHAN_RX_BACKLOG_MAX)
+	/*
+	 * The kernel half is behind on the RX ring: keep the rest in the
+	 * network. A message begun has its slot (rx_reserved), so that once
+	 * whole it is posted at once and nothing acknowledged waits in here.
+	 */
+	if (!lu2k_chan_rx_ring_room(ch)) {
+		ch->st.rx_ring_full++;
+		ch->d->st.rx_ring_full++;
 		goto wait;
-	/* First come, first served: a big message waiting is not overtaken by small ones. */
-	if (!lu2k_list_empty(&ch->rx_waiters) && !c->rx_waiting)
+	}
+	/*
+	 * First come, first served: a big message waiting is not overtaken by
+	 * small ones (the conn being resumed is the head, just off the list).
+	 */
+	if (!lu2k_list_empty(&ch->rx_waiters) && !c->rx_waiting && ch->rx_resuming != c)
 		goto wait;
 	if (c->rx_waiting && lu2k_list_first(&ch->rx_waiters, struct lu2k_conn, wait_link) != c)
 		goto wait;
@@ -205,6 +215,9 @@ static int env_rx_begin(void *ctx, const struct lu2k_nid *target, struct lu2k_be
 	if (rc < 0)
 		return rc;
 	lu2k_chan_rx_unwait(c);
+	if (ch->rx_resuming == c)
+		ch->rx_resuming = NULL; /* its turn is used: the next one waits in line */
+	ch->rx_reserved++;
 	buf->data = (char *)ch->region + off;
 	buf->off = off;
 	buf->alloc_len = alen;
@@ -215,16 +228,17 @@ wait:
 	return -EAGAIN;
 }
 
-static void env_rx_end(void *ctx, struct lu2k_be_rxbuf *buf, int status)
+static int env_rx_end(void *ctx, struct lu2k_be_rxbuf *buf, int status)
 {
 	struct lu2k_conn *c = ctx;
 	struct lu2k_chan *ch = buf->owner;
 	struct lu2k_rx_desc d;
 
+	ch->rx_reserved--;
 	if (status < 0 || ch->dead) {
 		if (!ch->dead)
 			lu2k_rxalloc_free(&ch->rxa, buf->off, buf->alloc_len);
-		return;
+		return status < 0 ? status : -ECONNRESET;
 	}
 	memset(&d, 0, sizeof(d));
 	d.src = c->peer->nid;
@@ -232,11 +246,13 @@ static void env_rx_end(void *ctx, struct lu2k_be_rxbuf *buf, int status)
 	d.hdr_len = buf->hdr_len;
 	d.payload_len = buf->payload_len;
 	d.alloc_len = buf->alloc_len;
+	if (lu2k_chan_post_rx(ch, &d))
+		return -EIO;
 	c->msgs++;
 	c->bytes += buf->hdr_len + buf->payload_len;
 	c->peer->msgs_rx++;
 	c->peer->bytes_rx += buf->hdr_len + buf->payload_len;
-	lu2k_chan_post_rx(ch, &d);
+	return 0;
 }
 
 void lu2k_core_env(struct lu2kd *d, struct lu2k_be_env *env)

@@ -62,13 +62,20 @@ void udt_conn_msg_done(void *ctx, struct udt_smsg *m, int status)
 	}
 }
 
-void udt_conn_deliver(void *ctx, uint32_t msgno, const struct iovec *iov, int iovcnt, size_t len)
+int udt_conn_deliver(void *ctx, uint32_t msgno, const struct iovec *iov, int iovcnt, size_t len)
 {
 	struct udt_conn *c = ctx;
 
-	c->st.msgs_recv++;
-	if (c->cb.msg_recv)
+	if (c->cb.msg_offer) {
+		if (c->cb.msg_offer(c->ud, msgno, iov, iovcnt, len) < 0) {
+			c->st.msgs_refused++;
+			return -EAGAIN;
+		}
+	} else if (c->cb.msg_recv) {
 		c->cb.msg_recv(c->ud, msgno, iov, iovcnt, len);
+	}
+	c->st.msgs_recv++;
+	return 0;
 }
 
 /* Fails every queued message once; the buffers stay usable for nothing else. */
@@ -486,11 +493,6 @@ size_t udt_conn_send_space(const struct udt_conn *c)
 	if (c->state != UDT_ST_CONNECTED)
 		return 0;
 	return udt_sndbuf_space(&c->sb);
-}
-
-void udt_conn_set_rcv_hold(struct udt_conn *c, uint32_t pkts)
-{
-	c->rcv_hold = pkts;
 }
 
 size_t udt_conn_max_msg(const struct udt_conn *c)

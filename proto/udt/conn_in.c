@@ -312,3 +312,15 @@ int udt_conn_recv_pkt(struct udt_conn *c, const uint8_t *buf, size_t len, uint64
 		return 0;
 	}
 }
+
+void udt_conn_rx_resume(struct udt_conn *c, uint64_t now_ns)
+{
+	/* the receive buffer exists once connected; after a close nothing is acknowledged */
+	if (c->state != UDT_ST_CONNECTED && c->state != UDT_ST_CLOSING)
+		return;
+	if (!c->rb.blocked && !c->rb.nrefused)
+		return;
+	udt_rcvbuf_resume(&c->rb);
+	/* the ACK point may have moved: the sender waits for it */
+	c->next_ack_ns = now_ns;
+}

@@ -85,9 +85,6 @@ struct udt_conn {
 	uint32_t exp_count;
 	uint64_t last_rsp_ns, last_probe_ns;
 
-	/* packets of delivered messages the application still holds (backpressure) */
-	uint32_t rcv_hold;
-
 	struct udt_stats st;
 };
 
@@ -128,7 +125,7 @@ uint64_t udt_conn_nak_wait_ns(const struct udt_conn *c, uint32_t reports, uint64
 			      int32_t speed);
 int udt_conn_establish(struct udt_conn *c, const struct udt_hs *peer, uint64_t now_ns);
 void udt_conn_msg_done(void *ctx, struct udt_smsg *m, int status);
-void udt_conn_deliver(void *ctx, uint32_t msgno, const struct iovec *iov, int iovcnt, size_t len);
+int udt_conn_deliver(void *ctx, uint32_t msgno, const struct iovec *iov, int iovcnt, size_t len);
 void udt_conn_maybe_finish(struct udt_conn *c, uint64_t now_ns);
 
 #endif

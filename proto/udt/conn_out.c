@@ -64,21 +64,27 @@ void udt_send_hs(struct udt_conn *c, uint32_t dst, uint64_t now_ns)
 
 static uint32_t ack_point(const struct udt_conn *c)
 {
-	uint32_t first;
+	uint32_t ack, limit;
 
-	if (udt_loss_first(&c->rcv_loss, &first))
-		return first;
-	return udt_seq_inc(c->rcv_curr_seq);
+	if (!udt_loss_first(&c->rcv_loss, &ack))
+		ack = udt_seq_inc(c->rcv_curr_seq);
+	/* never past the end of a message the application refused: its sender would complete it */
+	if (udt_rcvbuf_ack_limit(&c->rb, &limit) && udt_seq_cmp(limit, ack) < 0)
+		ack = limit;
+	return ack;
 }
 
 void udt_send_ack(struct udt_conn *c, int light, uint64_t now_ns)
 {
 	uint32_t ack = ack_point(c);
 	uint64_t now_us = udt_us(now_ns);
+	uint64_t again_ns = (uint64_t)(c->rtt_us + 4 * c->rttvar_us) * 1000;
+	/* a refused message holds the ACK point: keep a full ACK going anyway */
+	int held = c->rb.blocked;
 	struct udt_ack a;
 	uint8_t *b;
 
-	if (ack == c->rcv_last_ack_ack)
+	if (ack == c->rcv_last_ack_ack && (light || !held))
 		return;
 	memset(&a, 0, sizeof(a));
 	a.ack_seq = ack;
@@ -95,13 +101,23 @@ void udt_send_ack(struct udt_conn *c, int light, uint64_t now_ns)
 	if (udt_seq_cmp(ack, c->rcv_last_ack) > 0) {
 		c->rcv_last_ack = ack;
 	} else if (ack == c->rcv_last_ack) {
-		/* the same ACK again only after an RTT (from the last full ACK) */
-		if (now_ns - c->last_ack_ns < (uint64_t)(c->rtt_us + 4 * c->rttvar_us) * 1000)
+		/*
+		 * The same ACK again only after an RTT (from the last full ACK);
+		 * while it is held, every half of that (at least 5 SYN), even if
+		 * ACK2 came back: the sender, whose window is full, hears from us
+		 * before its EXP timer (RTT + 4 RTTVar + SYN) would resend.
+		 */
+		if (held) {
+			again_ns /= 2;
+			if (again_ns < 5ull * UDT_SYN_US * 1000)
+				again_ns = 5ull * UDT_SYN_US * 1000;
+		}
+		if (now_ns - c->last_ack_ns < again_ns)
 			return;
 	} else {
 		return;
 	}
-	if (udt_seq_cmp(c->rcv_last_ack, c->rcv_last_ack_ack) <= 0)
+	if (udt_seq_cmp(c->rcv_last_ack, c->rcv_last_ack_ack) <= 0 && !held)
 		return;
 	c->ackno = udt_ackno_inc(c->ackno);
 	a.ackno = c->ackno;
@@ -109,8 +125,6 @@ void udt_send_ack(struct udt_conn *c, int light, uint64_t now_ns)
 	a.rtt_us = c->rtt_us;
 	a.rttvar_us = c->rttvar_us;
 	a.avail = (int32_t)udt_rcvbuf_avail(&c->rb, c->rcv_last_ack);
-	/* what the application has not taken yet still counts against the window */
-	a.avail -= a.avail > (int32_t)c->rcv_hold ? (int32_t)c->rcv_hold : a.avail;
 	/* at least 2, so that a full buffer cannot deadlock the sender */
 	if (a.avail < 2)
 		a.avail = 2;

@@ -62,6 +62,10 @@ static inline struct udt_rslot *slot_at(struct udt_rcvbuf *rb, uint32_t seq)
 
 static void put_buf(struct udt_rcvbuf *rb, struct udt_rslot *s)
 {
+	if (s->refused) {
+		s->refused = 0;
+		rb->nrefused--;
+	}
 	if (s->data && rb->npool < rb->pool_cap)
 		rb->pool[rb->npool++] = s->data;
 	else
@@ -77,7 +81,10 @@ int udt_rcvbuf_fits(const struct udt_rcvbuf *rb, uint32_t seq)
 	return off >= 0 && (uint32_t)off < rb->cap;
 }
 
-/* Hands [first, last] to the callback, then frees their payloads. */
+/*
+ * Hands [first, last] to the callback, then frees their payloads. -EAGAIN:
+ * the callback refused the message; its packets stay.
+ */
 static int deliver_range(struct udt_rcvbuf *rb, uint32_t first, uint32_t last, uint32_t msgno)
 {
 	uint32_t n = udt_seq_len(first, last), i, seq;
@@ -102,8 +109,15 @@ static int deliver_range(struct udt_rcvbuf *rb, uint32_t first, uint32_t last, u
 		rb->iov[i].iov_len = s->len;
 		total += s->len;
 	}
-	if (rb->deliver)
-		rb->deliver(rb->ctx, msgno, rb->iov, (int)n, total);
+	if (rb->deliver && rb->deliver(rb->ctx, msgno, rb->iov, (int)n, total) < 0) {
+		struct udt_rslot *s = slot_at(rb, first);
+
+		if (!s->refused) {
+			s->refused = 1;
+			rb->nrefused++;
+		}
+		return -EAGAIN;
+	}
 	rb->delivered_msgs++;
 	rb->delivered_bytes += total;
 	for (i = 0, seq = first; i < n; i++, seq = udt_seq_inc(seq))
@@ -156,10 +170,22 @@ static void release(struct udt_rcvbuf *rb)
 	}
 }
 
+/*
+ * The callback refused the message [first, last]: stop in front of it, so
+ * that the next walk (udt_rcvbuf_resume) starts over at its first packet.
+ */
+static void block(struct udt_rcvbuf *rb, uint32_t first, uint32_t last)
+{
+	rb->blocked = 1;
+	rb->block_seq = last;
+	rb->scan_seq = first;
+	rb->in_msg = 0;
+}
+
 /* Walks the contiguous head of the window, delivering in-order messages. */
 static void walk(struct udt_rcvbuf *rb)
 {
-	while (udt_rcvbuf_fits(rb, rb->scan_seq)) {
+	while (!rb->blocked && udt_rcvbuf_fits(rb, rb->scan_seq)) {
 		uint32_t seq = rb->scan_seq;
 		struct udt_rslot *s = slot_at(rb, seq);
 		uint32_t pb = UDT_MSG_BOUNDARY(s->msgword);
@@ -172,7 +198,10 @@ static void walk(struct udt_rcvbuf *rb)
 				drop_range(rb, rb->msg_start, seq);
 			rb->in_msg = 0;
 		} else if (rb->stream) {
-			deliver_range(rb, seq, seq, 0);
+			if (deliver_range(rb, seq, seq, 0) == -EAGAIN) {
+				block(rb, seq, seq);
+				break;
+			}
 		} else {
 			if (pb & UDT_PB_FIRST) {
 				if (rb->in_msg)
@@ -186,13 +215,18 @@ static void walk(struct udt_rcvbuf *rb)
 				put_buf(rb, s);
 			} else if (pb & UDT_PB_LAST) {
 				uint32_t no = UDT_MSG_NO(s->msgword);
+				int r = -EINVAL;
 
-				if (range_complete(rb, rb->msg_start, seq, no) &&
-				    deliver_range(rb, rb->msg_start, seq, no) == 0) {
-					rb->msg[no & rb->mask].valid = 0;
-				} else {
-					drop_range(rb, rb->msg_start, seq);
+				if (range_complete(rb, rb->msg_start, seq, no))
+					r = deliver_range(rb, rb->msg_start, seq, no);
+				if (r == -EAGAIN) {
+					block(rb, rb->msg_start, seq);
+					break;
 				}
+				if (r == 0)
+					rb->msg[no & rb->mask].valid = 0;
+				else
+					drop_range(rb, rb->msg_start, seq);
 				rb->in_msg = 0;
 			}
 		}
@@ -229,6 +263,7 @@ static void count_ooo(struct udt_rcvbuf *rb, uint32_t seq, uint32_t msgword)
 	/* the walker may already have passed the first packet: it is still kept */
 	if (!udt_rcvbuf_fits(rb, m->first_seq))
 		return;
+	/* refused: it stays, and the walker offers it again when it gets there */
 	if (range_complete(rb, m->first_seq, m->last_seq, no))
 		deliver_range(rb, m->first_seq, m->last_seq, no);
 	m->valid = 0;
@@ -302,8 +337,51 @@ uint32_t udt_rcvbuf_drop(struct udt_rcvbuf *rb, uint32_t msgno, uint32_t first, 
 			s->state = UDT_RS_DONE;
 	}
 	rb->msg[msgno & rb->mask].valid = 0;
+	/* the refused message the walker waits at may be the one dropped */
+	if (rb->blocked && slot_at(rb, rb->scan_seq)->state != UDT_RS_DATA)
+		rb->blocked = 0;
 	walk(rb);
 	return last;
+}
+
+int udt_rcvbuf_ack_limit(const struct udt_rcvbuf *rb, uint32_t *seq)
+{
+	if (!rb->blocked)
+		return 0;
+	*seq = rb->block_seq;
+	return 1;
+}
+
+/* Offer the refused messages beyond the walker again, in order. */
+static void offer_refused(struct udt_rcvbuf *rb)
+{
+	uint32_t seq = rb->scan_seq;
+
+	while (rb->nrefused && udt_rcvbuf_fits(rb, seq)) {
+		struct udt_rslot *s = slot_at(rb, seq);
+		uint32_t no = UDT_MSG_NO(s->msgword), last = seq;
+
+		if (s->state != UDT_RS_DATA || !s->refused) {
+			seq = udt_seq_inc(seq);
+			continue;
+		}
+		/* a refused message is whole: its packets follow up to its last */
+		while (!(UDT_MSG_BOUNDARY(slot_at(rb, last)->msgword) & UDT_PB_LAST) &&
+		       udt_rcvbuf_fits(rb, udt_seq_inc(last)))
+			last = udt_seq_inc(last);
+		if (!range_complete(rb, seq, last, no) || deliver_range(rb, seq, last, no) == -EAGAIN)
+			break;
+		seq = udt_seq_inc(last);
+	}
+}
+
+int udt_rcvbuf_resume(struct udt_rcvbuf *rb)
+{
+	rb->blocked = 0;
+	walk(rb);
+	if (!rb->blocked)
+		offer_refused(rb);
+	return (int)rb->nrefused;
 }
 
 uint32_t udt_rcvbuf_avail(const struct udt_rcvbuf *rb, uint32_t ack_seq)

@@ -10,6 +10,14 @@
  *  - an in-order message when everything before it has arrived or was
  *    dropped (a walker follows the contiguous head of the window).
  * In stream mode every packet's payload is handed over in order.
+ *
+ * The callback may refuse a message (return < 0: no room now). Its packets
+ * stay in the window, and the walker stops at it (blocked): nothing after it
+ * is delivered in order, the ACK point must not cover its last packet
+ * (udt_rcvbuf_ack_limit), and the window fills up behind it, which is the
+ * sender's flow control. Out-of-order messages completing meanwhile are still
+ * offered once each. udt_rcvbuf_resume() walks again from the refused message:
+ * it is offered again, exactly once per walk, then what follows it.
  */
 #ifndef LU2K_UDT_RCVBUF_H
 #define LU2K_UDT_RCVBUF_H
@@ -25,6 +33,7 @@ struct udt_rslot {
 	uint32_t msgword;
 	uint16_t len;
 	uint8_t state;
+	uint8_t refused; /* first packet of a message the callback refused */
 };
 
 struct udt_rmsg {
@@ -34,8 +43,9 @@ struct udt_rmsg {
 	uint8_t valid, has_first, has_last;
 };
 
-typedef void (*udt_deliver_fn)(void *ctx, uint32_t msgno, const struct iovec *iov, int iovcnt,
-			       size_t len);
+/* 0: the message was taken; < 0: refused for now (kept; see above). */
+typedef int (*udt_deliver_fn)(void *ctx, uint32_t msgno, const struct iovec *iov, int iovcnt,
+			      size_t len);
 
 struct udt_rcvbuf {
 	struct udt_rslot *slot;
@@ -45,6 +55,9 @@ struct udt_rcvbuf {
 	uint32_t scan_seq;  /* first packet the walker has not passed */
 	uint32_t msg_start; /* walker: first packet of the message it is in */
 	int in_msg;
+	int blocked;	    /* the walker stopped at a refused message ... */
+	uint32_t block_seq; /* ... whose last packet is this */
+	uint32_t nrefused;  /* messages refused and still kept */
 	int stream;
 	size_t payload;
 	struct iovec *iov;
@@ -74,6 +87,18 @@ int udt_rcvbuf_add(struct udt_rcvbuf *rb, uint32_t seq, uint32_t msgword, const 
  * the last sequence number given up on.
  */
 uint32_t udt_rcvbuf_drop(struct udt_rcvbuf *rb, uint32_t msgno, uint32_t first, uint32_t last);
+/*
+ * The walker is blocked at a refused message: 1 and *seq = its last packet,
+ * which the ACK point must not pass (the sender completes a message when all
+ * of it is acknowledged). 0 when nothing is refused in order.
+ */
+int udt_rcvbuf_ack_limit(const struct udt_rcvbuf *rb, uint32_t *seq);
+/*
+ * Offer the refused message the walker waits at again, then walk on; then
+ * the refused out-of-order messages beyond, in order, until one is refused
+ * again. Returns the number of messages still refused.
+ */
+int udt_rcvbuf_resume(struct udt_rcvbuf *rb);
 /* Free packets the window can still take beyond ack_seq. */
 uint32_t udt_rcvbuf_avail(const struct udt_rcvbuf *rb, uint32_t ack_seq);
 

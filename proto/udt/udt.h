@@ -76,6 +76,18 @@ struct udt_config {
 
 struct udt_callbacks {
 	void (*msg_recv)(void *ud, uint32_t msgno, const struct iovec *iov, int iovcnt, size_t len);
+	/*
+	 * Instead of msg_recv, for an application that may have no room: return
+	 * 0 to take the message, < 0 (-EAGAIN) to refuse it for now. A refused
+	 * message stays in the receive buffer and is not acknowledged (so its
+	 * sender does not see it complete); the ACK point stops before its last
+	 * packet, and the window the peer may fill shrinks as packets arrive
+	 * behind it. Messages after it that need no order are still offered as
+	 * they complete (acknowledged only once the refused one is taken).
+	 * udt_conn_rx_resume() offers the refused message again, then what
+	 * follows it in order. Each message is taken at most once.
+	 */
+	int (*msg_offer)(void *ud, uint32_t msgno, const struct iovec *iov, int iovcnt, size_t len);
 	void (*msg_acked)(void *ud, uint32_t msgno, void *cookie);
 	/* err: -ETIMEDOUT (TTL), -ECONNRESET (peer shut down or vanished), -ECONNABORTED */
 	void (*msg_dropped)(void *ud, uint32_t msgno, void *cookie, int err);
@@ -90,7 +102,7 @@ struct udt_stats {
 	uint64_t naks_overtaken; /* NAKs for holes whose repair was overtaken by a later one */
 	uint64_t probes;	 /* head and tail resent to a silent peer between EXPs */
 	uint64_t pkts_bad, pkts_out_of_window, ctl_overflow, timeouts;
-	uint64_t msgs_sent, msgs_acked, msgs_dropped, msgs_recv, pkts_rcv_dropped;
+	uint64_t msgs_sent, msgs_acked, msgs_dropped, msgs_recv, msgs_refused, pkts_rcv_dropped;
 	int32_t rtt_us, rttvar_us, bandwidth_pps, rcv_rate_pps;
 	double pkt_snd_period_us, cwnd;
 	int32_t flow_window;
@@ -135,12 +147,11 @@ size_t udt_conn_send_space(const struct udt_conn *c);
 size_t udt_conn_max_msg(const struct udt_conn *c);
 
 /*
- * Backpressure: pkts packets' worth of delivered messages that the
- * application could not consume yet. The window offered to the peer in ACKs
- * shrinks by as many (down to UDT's floor of 2 packets), so the sender slows
- * down instead of the application's backlog growing.
+ * The application has room again after msg_offer refused a message: offer
+ * it again (from inside this call), and what follows it, until one is
+ * refused again; the ACK point moves on (an ACK is due at once).
  */
-void udt_conn_set_rcv_hold(struct udt_conn *c, uint32_t pkts);
+void udt_conn_rx_resume(struct udt_conn *c, uint64_t now_ns);
 
 /* Graceful: sends a shutdown once everything queued is acknowledged. */
 int udt_conn_shutdown(struct udt_conn *c, uint64_t now_ns);

@@ -17,6 +17,8 @@
  *        [--target NID]   (LNet routing: B is only the next hop)
  *        [--nexthop NID]  (send through another next hop, e.g. an unreachable one)
  *        [--pause-b MS]   (B processes nothing for MS ms: the daemon's RX ring fills)
+ *        [--kill PID]     (at the end of --pause-b, SIGKILL PID, B's daemon: what it
+ *                          acknowledged must have been handed to B before it died)
  * Prints one summary line; exit 0 when every check held.
  */
 #include <errno.h>
@@ -228,6 +230,7 @@ int main(int argc, char **argv)
 		{ "hold", 1, NULL, 'H' },    { "stop", 1, NULL, 'S' },
 		{ "rx-pool", 1, NULL, 'R' }, { "target", 1, NULL, 'G' },
 		{ "nexthop", 1, NULL, 'V' }, { "pause-b", 1, NULL, 'P' },
+		{ "kill", 1, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct e2e e = { .count = 1000, .window = 256 };
@@ -238,6 +241,7 @@ int main(int argc, char **argv)
 	pid_t stop_pid = 0;
 	uint64_t rx_pool = 0;
 	unsigned long pause_b_ms = 0; /* --pause-b: B reads nothing at first (its RX ring fills) */
+	pid_t kill_pid = 0;	      /* --kill: B's daemon dies at the end of the pause */
 	uint64_t t0, deadline;
 	int o, rc;
 
@@ -296,6 +300,9 @@ int main(int argc, char **argv)
 		case 'P':
 			pause_b_ms = strtoul(optarg, NULL, 0);
 			break;
+		case 'K':
+			kill_pid = (pid_t)strtol(optarg, NULL, 0);
+			break;
 		case 'V':
 			if (lu2k_nid_parse(optarg, &e.via)) {
 				fprintf(stderr, "bad --nexthop\n");
@@ -345,7 +352,7 @@ int main(int argc, char **argv)
 	}
 	t0 = now_ns();
 	deadline = t0 + (uint64_t)(timeout_s * 1e9);
-	while (e.completed < e.count || (!faults && e.received < e.count)) {
+	while (e.completed < e.count || (!faults && e.received < e.count) || kill_pid > 0) {
 		struct pollfd pf[2] = { { lu2k_ni_fd(e.a), POLLIN, 0 },
 					{ lu2k_ni_fd(e.b), POLLIN, 0 } };
 		int progressed = 0;
@@ -373,8 +380,21 @@ int main(int argc, char **argv)
 			progressed++;
 		}
 		progressed += lu2k_ni_process(e.a);
-		if (now_ns() - t0 >= (uint64_t)pause_b_ms * 1000000)
+		if (now_ns() - t0 >= (uint64_t)pause_b_ms * 1000000) {
+			if (kill_pid > 0) {
+				/* Its RX ring and pool are full, the sender is held back: now. */
+				printf("killed B's daemon with %" PRIu64 " completed (ok %" PRIu64
+				       ") and %" PRIu64 " received\n",
+				       e.completed, e.cpl_ok, e.received);
+				fflush(stdout);
+				if (kill(kill_pid, SIGKILL)) {
+					perror("kill SIGKILL");
+					return 1;
+				}
+				kill_pid = 0;
+			}
 			progressed += lu2k_ni_process(e.b);
+		}
 		release_held(&e, false);
 		if (!progressed)
 			poll(pf, 2, 10);

@@ -70,7 +70,7 @@ cat "$T_DIR/hold2.out"
 
 t_log "backpressure: the receiver reads nothing for a while, its daemon's RX ring fills"
 e2e --count $((N * 20)) --sizes 0,64 --window 1024 --pause-b 1500 --timeout 90 || t_fail "RX ring backlog"
-ctl d2 stats | grep -qE '^    rx_backlogged: [1-9]' || t_fail "the RX ring never filled"
+ctl d2 stats | grep -qE '^    rx_ring_full: [1-9]' || t_fail "the RX ring never filled"
 ctl d2 stats | grep -qE '^    rx_waits: [1-9]' || t_fail "the connection was never held back"
 
 t_log "timeouts: the receiving daemon is frozen (SIGSTOP), every message fails with ETIMEDOUT"
@@ -158,6 +158,31 @@ t_wait_for 10 sh -c "'$T_BIN/lu2kctl' --socket '$T_DIR/d2.ctl' stats | grep -qE 
 t_alive "$d1_pid" && t_alive "$d2_pid" || t_fail "a daemon died of garbage"
 
 
+
+# B reads nothing for a while: d2's RX ring (1024 entries) or its RX pool
+# fills, then the sender is held back; lu2kd_e2e kills d2 (kill -9) then, and
+# d2 is restarted. A message completed OK must have been handed to B (posted
+# on its RX ring) before the kill; the others fail; none arrives twice.
+kill_full_receiver() { # name, e2e args...
+	local name=$1 out="$T_DIR/full-$1.out"
+	shift
+	t_log "kill -9 of the receiving daemon with its RX space full ($name)"
+	e2e --faults --timeout 60 --pause-b 1500 --kill "$d2_pid" "$@" >"$out" 2>&1 &
+	local e2e_pid=$!
+	t_wait_for 30 grep -q '^killed' "$out" || { cat "$out"; t_fail "$name: lu2kd_e2e did not kill d2"; }
+	wait "$d2_pid" 2>/dev/null
+	rm -f "$T_DIR/d2.pid"
+	start_daemon d2
+	wait $e2e_pid
+	local rc=$?
+	cat "$out"
+	[ $rc = 0 ] || t_fail "kill -9 of a full receiver ($name): a message completed OK was lost, or worse"
+	grep -qE '^killed .* \(ok [1-9]' "$out" || t_fail "$name: nothing was handed over before the kill"
+	grep -qE 'err [1-9]' "$out" || t_fail "$name: the kill hit no waiting message"
+}
+kill_full_receiver ring --count 6000 --sizes 0,64 --window 6000
+kill_full_receiver pool --count 400 --sizes 1M,4096 --window 400 --rx-pool 8192
+e2e --count "$N" --sizes 0,1M --timeout 60 || t_fail "no traffic after the full receiver was killed"
 
 kill9_restart() { # victim
 	local victim=$1 pidvar="${1}_pid"

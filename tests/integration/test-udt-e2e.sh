@@ -8,8 +8,10 @@
 #
 # Checks the tcp back-end's promises hold for udt: messages of 0 B .. 4 MiB
 # arrive once, bit-exact, with exactly one completion each; backpressure (the
-# receiver holds its RX buffers: messages are held by the back-end and the
-# sender is slowed by the engine's flow window, nothing lost); per-message
+# receiver holds its RX buffers: the engine keeps the messages the core has
+# no room for, unacknowledged, and the sender waits, nothing lost); kill -9 of
+# the receiving daemon while its RX ring or pool is full (a message completed
+# OK was handed to the receiver before the kill, the others fail); per-message
 # timeouts with the receiving daemon frozen; garbage datagrams on the port
 # are counted and dropped; kill -9 of either daemon mid-transfer (every
 # message completes exactly once, errors where undelivered, none delivered
@@ -52,7 +54,7 @@ t_log "backpressure: the receiver holds its buffers, the RX pool fills"
 e2e --count $((N * 6)) --sizes 256K --hold 300 --timeout 90 >"$T_DIR/hold.out" ||
 	{ cat "$T_DIR/hold.out"; t_fail "backpressure"; }
 cat "$T_DIR/hold.out"
-"$T_BIN/lu2kctl" --socket "$T_DIR/d2.ctl" stats | grep -qE 'msgs_held: [1-9]' ||
+"$T_BIN/lu2kctl" --socket "$T_DIR/d2.ctl" stats | grep -qE 'rx_pauses: [1-9]' ||
 	{ "$T_BIN/lu2kctl" --socket "$T_DIR/d2.ctl" stats; t_fail "the RX pool never filled: backpressure not exercised"; }
 
 t_log "timeouts: the receiving daemon is frozen (SIGSTOP), every message fails with ETIMEDOUT"
@@ -81,6 +83,31 @@ wait $e2e_pid || { cat "$T_DIR/garbage-e2e.out"; t_fail "traffic during garbage"
 grep -qE '(hs_rejects|unknown_dst|bad_pkts): [1-9]' "$T_DIR/garbage-stats.yaml" ||
 	t_fail "garbage not counted: $(grep -A40 backend "$T_DIR/garbage-stats.yaml")"
 t_alive "$d1_pid" && t_alive "$d2_pid" || t_fail "a daemon died of garbage"
+
+# B reads nothing for a while: d2's RX ring (1024 entries) or its RX pool
+# fills, then the engine keeps what the core cannot take, unacknowledged;
+# lu2kd_e2e kills d2 (kill -9) then, and d2 is restarted. A message completed
+# OK must have been handed to B before the kill; the others fail; none twice.
+kill_full_receiver() { # name, e2e args...
+	local name=$1 out="$T_DIR/full-$1.out"
+	shift
+	t_log "kill -9 of the receiving daemon with its RX space full ($name)"
+	e2e --faults --timeout 60 --pause-b 1500 --kill "$d2_pid" "$@" >"$out" 2>&1 &
+	local e2e_pid=$!
+	t_wait_for 30 grep -q '^killed' "$out" || { cat "$out"; t_fail "$name: lu2kd_e2e did not kill d2"; }
+	wait "$d2_pid" 2>/dev/null
+	rm -f "$T_DIR/d2.pid"
+	start_daemon d2
+	wait $e2e_pid
+	local rc=$?
+	cat "$out"
+	[ $rc = 0 ] || t_fail "kill -9 of a full receiver ($name): a message completed OK was lost, or worse"
+	grep -qE '^killed .* \(ok [1-9]' "$out" || t_fail "$name: nothing was handed over before the kill"
+	grep -qE 'err [1-9]' "$out" || t_fail "$name: the kill hit no waiting message"
+}
+kill_full_receiver ring --count 6000 --sizes 0,64 --window 6000
+kill_full_receiver pool --count 400 --sizes 1M,4096 --window 400 --rx-pool 8192
+e2e --count "$N" --sizes 0,1M --timeout 60 || t_fail "no traffic after the full receiver was killed"
 
 kill9_restart() { # victim
 	local victim=$1 pidvar="${1}_pid"

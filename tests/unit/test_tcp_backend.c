@@ -107,11 +107,11 @@ static int up_rx_begin(void *ctx, const struct lu2k_nid *target, struct lu2k_be_
 	return 0;
 }
 
-static void up_rx_end(void *ctx, struct lu2k_be_rxbuf *b, int status)
+static int up_rx_end(void *ctx, struct lu2k_be_rxbuf *b, int status)
 {
 	if (status) {
 		rx_failed++;
-		return;
+		return status;
 	}
 	rx_ended++;
 	if (nrxlog < 256) {
@@ -119,6 +119,7 @@ static void up_rx_end(void *ctx, struct lu2k_be_rxbuf *b, int status)
 		rxlog[nrxlog].first = b->hdr_len + b->payload_len ? ((uint8_t *)b->data)[0] : 0;
 		nrxlog++;
 	}
+	return 0;
 }
 
 static void reset_counts(void)

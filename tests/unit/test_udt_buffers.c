@@ -115,13 +115,17 @@ static void test_sndbuf_msgno_wrap(void)
 	udt_sndbuf_fini(&sb, NULL, NULL, 0);
 }
 
-static uint32_t got[32], ngot;
+static uint32_t got[32], ngot, offers, refuse;
 static size_t gotlen[32];
 
-static void deliver(void *ctx, uint32_t msgno, const struct iovec *iov, int n, size_t len)
+static int deliver(void *ctx, uint32_t msgno, const struct iovec *iov, int n, size_t len)
 {
+	offers++;
+	if (refuse)
+		return -EAGAIN;
 	got[ngot] = msgno;
 	gotlen[ngot++] = len;
+	return 0;
 }
 
 static void add(struct udt_rcvbuf *rb, uint32_t seq, uint32_t pb, int inorder, uint32_t no)
@@ -201,6 +205,104 @@ static void test_rcvbuf_stream(void)
 	udt_rcvbuf_fini(&rb);
 }
 
+/*
+ * The application refuses a message (no room): it stays, the walker stops at
+ * it and the ACK point may not cover its last packet; a message that needs no
+ * order is still offered; resume offers the refused one again, once, then
+ * walks on in order.
+ */
+static void test_rcvbuf_refuse(void)
+{
+	struct udt_rcvbuf rb;
+	uint32_t lim;
+
+	ngot = offers = 0;
+	refuse = 1;
+	udt_rcvbuf_init(&rb, 32, 100, 0, 10, deliver, NULL);
+	T_EQ(udt_rcvbuf_ack_limit(&rb, &lim), 0);
+	/* msg 1 (10..11, in order) is refused */
+	add(&rb, 10, UDT_PB_FIRST, 1, 1);
+	add(&rb, 11, UDT_PB_LAST, 1, 1);
+	T_EQU(offers, 1);
+	T_EQU(ngot, 0);
+	T_EQ(udt_rcvbuf_ack_limit(&rb, &lim), 1);
+	T_EQU(lim, 11);
+	T_EQU(rb.base_seq, 10); /* its packets stay */
+	T_EQU(rb.nrefused, 1);
+	/* msg 2 (12, out of order) is taken; msg 3 (13, in order) waits behind msg 1 */
+	refuse = 0;
+	add(&rb, 12, UDT_PB_SOLO, 0, 2);
+	add(&rb, 13, UDT_PB_SOLO, 1, 3);
+	T_EQU(offers, 2);
+	T_EQU(ngot, 1);
+	T_EQU(got[0], 2);
+	T_EQ(udt_rcvbuf_ack_limit(&rb, &lim), 1);
+	T_EQU(lim, 11);
+	T_EQ(udt_rcvbuf_add(&rb, 11, UDT_MSG_WORD(UDT_PB_LAST, 1, 1), (uint8_t *)"x", 1), 1);
+	/* still no room: offered once more, kept */
+	refuse = 1;
+	T_EQ(udt_rcvbuf_resume(&rb), 1);
+	T_EQU(offers, 3);
+	T_EQU(ngot, 1);
+	/* room: msg 1 once, then msg 3; nothing is held back any more */
+	refuse = 0;
+	T_EQ(udt_rcvbuf_resume(&rb), 0);
+	T_EQU(offers, 5);
+	T_EQU(ngot, 3);
+	T_EQU(got[1], 1);
+	T_EQU(gotlen[1], 200);
+	T_EQU(got[2], 3);
+	T_EQ(udt_rcvbuf_ack_limit(&rb, &lim), 0);
+	T_EQU(rb.base_seq, 14);
+	T_EQU(rb.nrefused, 0);
+	T_EQ(udt_rcvbuf_resume(&rb), 0);
+	T_EQU(offers, 5);
+
+	/* beyond a hole (14): msg 5 (15, out of order) is refused, the walker is not blocked */
+	refuse = 1;
+	add(&rb, 15, UDT_PB_SOLO, 0, 5);
+	T_EQU(offers, 6);
+	T_EQ(udt_rcvbuf_ack_limit(&rb, &lim), 0);
+	T_EQU(rb.nrefused, 1);
+	refuse = 0;
+	T_EQ(udt_rcvbuf_resume(&rb), 0);
+	T_EQU(offers, 7);
+	T_EQU(ngot, 4);
+	T_EQU(got[3], 5);
+	add(&rb, 14, UDT_PB_SOLO, 0, 4);
+	T_EQU(ngot, 5);
+	T_EQU(got[4], 4);
+	T_EQU(rb.base_seq, 16);
+
+	/* a drop request for the refused message unblocks the walker */
+	refuse = 1;
+	add(&rb, 16, UDT_PB_SOLO, 1, 6);
+	refuse = 0;
+	add(&rb, 17, UDT_PB_SOLO, 1, 7);
+	T_EQU(ngot, 5);
+	udt_rcvbuf_drop(&rb, 6, 16, 16);
+	T_EQ(udt_rcvbuf_ack_limit(&rb, &lim), 0);
+	T_EQU(ngot, 6);
+	T_EQU(got[5], 7);
+	T_EQU(rb.nrefused, 0);
+	T_EQU(rb.base_seq, 18);
+	udt_rcvbuf_fini(&rb);
+
+	/* stream mode: a refused packet holds the ones behind it */
+	ngot = offers = 0;
+	refuse = 1;
+	udt_rcvbuf_init(&rb, 16, 100, 1, 0, deliver, NULL);
+	add(&rb, 0, UDT_PB_FIRST, 0, 5);
+	refuse = 0;
+	add(&rb, 1, UDT_PB_MIDDLE, 0, 5);
+	T_EQU(ngot, 0);
+	T_EQ(udt_rcvbuf_ack_limit(&rb, &lim), 1);
+	T_EQU(lim, 0);
+	T_EQ(udt_rcvbuf_resume(&rb), 0);
+	T_EQU(ngot, 2);
+	udt_rcvbuf_fini(&rb);
+}
+
 int main(void)
 {
 	T_RUN(test_sndbuf_cut_ack);
@@ -209,5 +311,6 @@ int main(void)
 	T_RUN(test_rcvbuf_order);
 	T_RUN(test_rcvbuf_drop);
 	T_RUN(test_rcvbuf_stream);
+	T_RUN(test_rcvbuf_refuse);
 	return t_done();
 }

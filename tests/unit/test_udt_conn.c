@@ -29,7 +29,7 @@ static void on_recv(void *ud, uint32_t msgno, const struct iovec *iov, int n, si
 
 static const struct udt_callbacks cbs = { .msg_acked = on_acked, .msg_recv = on_recv };
 
-static struct udt_conn *server_opts(int exp_resend_all)
+static struct udt_conn *server_cb(int exp_resend_all, const struct udt_callbacks *cb)
 {
 	struct udt_hs hs = { .version = 4,
 			     .sock_type = UDT_SOCK_DGRAM,
@@ -44,12 +44,17 @@ static struct udt_conn *server_opts(int exp_resend_all)
 
 	udt_config_default(&cfg);
 	cfg.exp_resend_all = exp_resend_all;
-	c = udt_conn_accept(&cfg, &cbs, NULL, ME, &hs, NULL, T0);
+	c = udt_conn_accept(&cfg, cb, NULL, ME, &hs, NULL, T0);
 	/* the handshake response */
 	while (c && udt_conn_write_pkt(c, buf, sizeof(buf), T0))
 		;
 	acked = recvd = 0;
 	return c;
+}
+
+static struct udt_conn *server_opts(int exp_resend_all)
+{
+	return server_cb(exp_resend_all, &cbs);
 }
 
 static struct udt_conn *server(void)
@@ -63,6 +68,15 @@ static int feed_data(struct udt_conn *c, uint32_t seq, size_t len, uint64_t t)
 
 	udt_data_encode_hdr(p, sizeof(p), seq, UDT_MSG_WORD(UDT_PB_SOLO, 1, seq - ISN + 1), 0, ME);
 	return udt_conn_recv_pkt(c, p, 16 + len, t);
+}
+
+static int feed_msg(struct udt_conn *c, uint32_t seq, uint32_t pb, int inorder, uint32_t no,
+		    uint64_t t)
+{
+	uint8_t p[1500] = { 0 };
+
+	udt_data_encode_hdr(p, sizeof(p), seq, UDT_MSG_WORD(pb, inorder, no), 0, ME);
+	return udt_conn_recv_pkt(c, p, 16 + 1456, t);
 }
 
 /* The next control packet of the given type the engine sends, decoded. */
@@ -108,21 +122,13 @@ static void test_ack_ack2_rtt(void)
 	udt_conn_get_stats(c, &st);
 	T_EQ(st.rtt_us, (100000 * 7 + 50000) / 8);
 	T_EQ(st.rttvar_us, (50000 * 3 + 50000) / 4);
-	/* messages the application still holds shrink the offered window, to 2 at least */
-	udt_conn_set_rcv_hold(c, 100);
+	/* every message was taken: the whole window is offered */
 	T_EQ(feed_data(c, ISN + 10, 1456, T0 + 61000000), 0);
 	udt_conn_handle_timers(c, T0 + 75000000);
 	T_EQ(next_ctrl(c, T0 + 75000000, UDT_CT_ACK, &h, buf), 0);
 	T_EQ(udt_ack_decode(&h, &a), 0);
 	T_EQU(a.ack_seq, ISN + 11);
-	T_EQ(a.avail, 16384 - 1 - 100); /* all delivered: the whole window is free */
-	udt_conn_set_rcv_hold(c, 1u << 30);
-	T_EQ(feed_data(c, ISN + 11, 1456, T0 + 76000000), 0);
-	udt_conn_handle_timers(c, T0 + 90000000);
-	T_EQ(next_ctrl(c, T0 + 90000000, UDT_CT_ACK, &h, buf), 0);
-	T_EQ(udt_ack_decode(&h, &a), 0);
-	T_EQ(a.avail, 2);
-	udt_conn_set_rcv_hold(c, 0);
+	T_EQ(a.avail, 16384 - 1);
 	/* ACK2 for the last ACK: the sender has it, no more ACKs until new data */
 	udt_ctrl_encode(p, sizeof(p), UDT_CT_ACK2, 0, a.ackno, 0, ME, &pad, 1);
 	T_EQ(udt_conn_recv_pkt(c, p, 20, T0 + 95000000), 0);
@@ -463,9 +469,88 @@ static void test_bad_packets(void)
 	udt_conn_free(c);
 }
 
+static int refuse, offered, taken[8], ntaken;
+
+static int on_offer(void *ud, uint32_t msgno, const struct iovec *iov, int n, size_t len)
+{
+	offered++;
+	if (refuse)
+		return -EAGAIN;
+	taken[ntaken++ & 7] = (int)msgno;
+	return 0;
+}
+
+/* The ACK sent at t, if any (its sequence in *seq). */
+static int ack_at(struct udt_conn *c, uint64_t t, uint32_t *seq)
+{
+	struct udt_hdr h;
+	struct udt_ack a;
+	uint8_t buf[2000];
+
+	udt_conn_handle_timers(c, t);
+	if (next_ctrl(c, t, UDT_CT_ACK, &h, buf) || udt_ack_decode(&h, &a) || a.nfields < 4)
+		return -1;
+	*seq = a.ack_seq;
+	return 0;
+}
+
+/*
+ * The application refuses a message: it is not acknowledged (the ACK stops at
+ * its last packet), a message after it that needs no order is taken but not
+ * acknowledged past it, a full ACK keeps going out while it waits (the sender
+ * must not time out), and after resume it is taken exactly once and the ACK
+ * moves on.
+ */
+static void test_refused_not_acked(void)
+{
+	static const struct udt_callbacks ocb = { .msg_offer = on_offer };
+	struct udt_conn *c = server_cb(0, &ocb);
+	struct udt_stats st;
+	uint32_t seq, pad = 0;
+	uint8_t p[64];
+
+	refuse = 1;
+	offered = ntaken = 0;
+	/* msg 1: ISN..ISN+2, in order, refused; msg 2: ISN+3, out of order; msg 3: ISN+4, in order */
+	feed_msg(c, ISN, UDT_PB_FIRST, 1, 1, T0 + 1000);
+	feed_msg(c, ISN + 1, UDT_PB_MIDDLE, 1, 1, T0 + 1000);
+	feed_msg(c, ISN + 2, UDT_PB_LAST, 1, 1, T0 + 1000);
+	T_EQ(offered, 1);
+	refuse = 0;
+	feed_msg(c, ISN + 3, UDT_PB_SOLO, 0, 2, T0 + 2000);
+	feed_msg(c, ISN + 4, UDT_PB_SOLO, 1, 3, T0 + 2000);
+	T_EQ(offered, 2);
+	T_EQ(ntaken, 1);
+	T_EQ(taken[0], 2);
+	T_EQ(ack_at(c, T0 + 20000000, &seq), 0);
+	T_EQU(seq, ISN + 2); /* msg 1's last packet is not acknowledged */
+	udt_conn_get_stats(c, &st);
+	T_EQU(st.msgs_refused, 1);
+	T_EQU(st.msgs_recv, 1);
+	/* the sender's ACK2 does not silence us while we hold the ACK point */
+	udt_ctrl_encode(p, sizeof(p), UDT_CT_ACK2, 0, 1, 0, ME, &pad, 1);
+	T_EQ(udt_conn_recv_pkt(c, p, 20, T0 + 30000000), 0);
+	T_EQ(ack_at(c, T0 + 100000000, &seq), -1); /* within half of RTT + 4 RTTVar */
+	T_EQ(ack_at(c, T0 + 200000000, &seq), 0);
+	T_EQU(seq, ISN + 2);
+	T_EQ(offered, 2);
+	/* room again: msg 1 once, then msg 3; the ACK moves past both */
+	udt_conn_rx_resume(c, T0 + 210000000);
+	T_EQ(offered, 4);
+	T_EQ(ntaken, 3);
+	T_EQ(taken[1], 1);
+	T_EQ(taken[2], 3);
+	T_EQ(ack_at(c, T0 + 210000000, &seq), 0);
+	T_EQU(seq, ISN + 5);
+	udt_conn_rx_resume(c, T0 + 220000000);
+	T_EQ(offered, 4);
+	udt_conn_free(c);
+}
+
 int main(void)
 {
 	T_RUN(test_ack_ack2_rtt);
+	T_RUN(test_refused_not_acked);
 	T_RUN(test_light_ack_and_nak);
 	T_RUN(test_nak_timer_per_hole);
 	T_RUN(test_sender_nak_ack);

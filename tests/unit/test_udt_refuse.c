@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The udt back-end's backpressure through the engine: while the receiver
- * holds delivered messages it could not hand to the core
- * (udt_conn_set_rcv_hold), the window offered to the sender shrinks to
- * UDT's floor and the transfer slows to a trickle; once released, it
- * finishes. Two engines over the simulated link of tests/unit/udt_sim.h,
- * simulated time only.
+ * Backpressure by refusal, through two engines over the simulated link of
+ * tests/unit/udt_sim.h (simulated time only): the receiving application
+ * refuses the first message (no room) and takes the others. The refused
+ * message stays in the engine, unacknowledged, so the sender never sees it
+ * complete, nor any message after it (the ACK is cumulative), however long
+ * the refusal lasts; the sender is held to the receive window and does not
+ * time out. After udt_conn_rx_resume everything completes, each message taken
+ * exactly once.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,16 +20,26 @@
 
 #define NMSG  100
 #define MSGSZ 100000
+#define WIN   2000 /* packets: room for about 28 messages */
 
 struct side {
 	struct udt_conn *c;
 	uint64_t bytes_rx;
-	int acked;
+	int acked, offers, refuse_first;
+	uint8_t taken[NMSG + 1];
 };
 
-static void on_recv(void *ud, uint32_t msgno, const struct iovec *iov, int n, size_t len)
+static int on_offer(void *ud, uint32_t msgno, const struct iovec *iov, int n, size_t len)
 {
-	((struct side *)ud)->bytes_rx += len;
+	struct side *s = ud;
+
+	s->offers++;
+	if (msgno == 1 && s->refuse_first)
+		return -EAGAIN;
+	if (msgno <= NMSG)
+		s->taken[msgno]++;
+	s->bytes_rx += len;
+	return 0;
 }
 
 static void on_acked(void *ud, uint32_t msgno, void *cookie)
@@ -33,7 +47,7 @@ static void on_acked(void *ud, uint32_t msgno, void *cookie)
 	((struct side *)ud)->acked++;
 }
 
-static const struct udt_callbacks cbs = { .msg_recv = on_recv, .msg_acked = on_acked };
+static const struct udt_callbacks cbs = { .msg_offer = on_offer, .msg_acked = on_acked };
 
 struct world {
 	struct sim_dir ab, ba; /* client -> server, server -> client */
@@ -90,7 +104,7 @@ static void run_for(struct world *w, uint64_t dt)
 	}
 }
 
-static void test_hold_pushes_back(void)
+static void test_refusal_holds_the_ack(void)
 {
 	static uint8_t data[MSGSZ];
 	struct world *w = calloc(1, sizeof(*w));
@@ -102,6 +116,7 @@ static void test_hold_pushes_back(void)
 	T_ASSERT(w);
 	w->now = 1000000000ull;
 	udt_config_default(&w->cfg);
+	w->cfg.rcv_buf_pkts = WIN;
 	sim_dir_init(&w->ab, 5000000, 100000000, 100000);
 	sim_dir_init(&w->ba, 5000000, 100000000, 100000);
 	udt_listener_init(&w->lis, key, w->cfg.sock_type, w->cfg.mss, (int32_t)w->cfg.flight_max);
@@ -109,8 +124,7 @@ static void test_hold_pushes_back(void)
 	run_for(w, 200000000);
 	T_ASSERT(w->sv.c && udt_conn_state(w->cl.c) == UDT_ST_CONNECTED);
 
-	/* the receiver's application holds far more than the window */
-	udt_conn_set_rcv_hold(w->sv.c, 1u << 24);
+	w->sv.refuse_first = 1;
 	for (int i = 0; i < NMSG; i++) {
 		uint32_t msgno;
 
@@ -119,24 +133,34 @@ static void test_hold_pushes_back(void)
 			queued++;
 	}
 	T_EQ(queued, NMSG);
-	run_for(w, 2000000000ull);
+	/* 20 s of refusal: 2 s at 100 Mbit/s would carry all 10 MB */
+	run_for(w, 20000000000ull);
 	held_rx = w->sv.bytes_rx;
+	T_EQ(w->sv.taken[1], 0);
+	T_ASSERT(w->sv.taken[2] == 1);
+	/* messages after the refused one were taken, none acknowledged */
+	T_EQ(w->cl.acked, 0);
+	T_ASSERT(held_rx > 0);
+	/* the window behind the refused message is all the sender gets */
+	T_ASSERT(held_rx <= (uint64_t)WIN * 1456);
+	T_EQ(udt_conn_state(w->cl.c), UDT_ST_CONNECTED);
+	T_EQ(udt_conn_state(w->sv.c), UDT_ST_CONNECTED);
 	udt_conn_get_stats(w->cl.c, &st);
-	/* the sender sees UDT's floor of 2 packets, not the 16384 of the buffer */
-	T_ASSERT(st.flow_window <= 2);
-	/* 2 s at 100 Mbit/s would carry the 10 MB; held back, far less arrives */
-	T_ASSERT(held_rx < (uint64_t)NMSG * MSGSZ / 10);
-	T_ASSERT(w->cl.acked < NMSG);
+	printf("  refused: %llu bytes taken, %d offers, sender EXP timeouts %llu in 20 s\n",
+	       (unsigned long long)held_rx, w->sv.offers, (unsigned long long)st.timeouts);
+	/* the receiver's ACKs keep a waiting sender from timing out */
+	T_EQ(st.timeouts, 0);
 
-	/* released: everything arrives */
-	udt_conn_set_rcv_hold(w->sv.c, 0);
+	/* room again: everything completes, every message taken once */
+	w->sv.refuse_first = 0;
+	udt_conn_rx_resume(w->sv.c, w->now);
+	T_EQ(w->sv.taken[1], 1);
+	T_EQ(w->cl.acked, 0); /* not before the ACK has travelled */
 	run_for(w, 10000000000ull);
 	T_EQ(w->cl.acked, NMSG);
 	T_EQ(w->sv.bytes_rx, (uint64_t)NMSG * MSGSZ);
-	udt_conn_get_stats(w->cl.c, &st);
-	T_ASSERT(st.flow_window > 1000);
-	printf("  held: %llu bytes in 2 s; released: all %d messages\n",
-	       (unsigned long long)held_rx, NMSG);
+	for (int i = 1; i <= NMSG; i++)
+		T_EQ(w->sv.taken[i], 1);
 
 	udt_conn_free(w->cl.c);
 	udt_conn_free(w->sv.c);
@@ -147,6 +171,6 @@ static void test_hold_pushes_back(void)
 
 int main(void)
 {
-	T_RUN(test_hold_pushes_back);
+	T_RUN(test_refusal_holds_the_ack);
 	return t_done();
 }
