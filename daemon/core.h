@@ -82,7 +82,7 @@ struct lu2k_chan {
 	 * in the daemon.
 	 */
 	uint32_t rx_reserved;
-	struct lu2k_list rx_waiters; /* conns paused for RX space, in order */
+	struct lu2k_list rx_waiters;   /* conns paused for RX space, in order */
 	struct lu2k_conn *rx_resuming; /* the head of rx_waiters, inside its rx_resume() */
 	struct lu2k_chan_stats st;
 };

@@ -369,7 +369,8 @@ static void offer_refused(struct udt_rcvbuf *rb)
 		while (!(UDT_MSG_BOUNDARY(slot_at(rb, last)->msgword) & UDT_PB_LAST) &&
 		       udt_rcvbuf_fits(rb, udt_seq_inc(last)))
 			last = udt_seq_inc(last);
-		if (!range_complete(rb, seq, last, no) || deliver_range(rb, seq, last, no) == -EAGAIN)
+		if (!range_complete(rb, seq, last, no) ||
+		    deliver_range(rb, seq, last, no) == -EAGAIN)
 			break;
 		seq = udt_seq_inc(last);
 	}

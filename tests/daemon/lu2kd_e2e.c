@@ -230,8 +230,7 @@ int main(int argc, char **argv)
 		{ "hold", 1, NULL, 'H' },    { "stop", 1, NULL, 'S' },
 		{ "rx-pool", 1, NULL, 'R' }, { "target", 1, NULL, 'G' },
 		{ "nexthop", 1, NULL, 'V' }, { "pause-b", 1, NULL, 'P' },
-		{ "kill", 1, NULL, 'K' },
-		{ NULL, 0, NULL, 0 },
+		{ "kill", 1, NULL, 'K' },    { NULL, 0, NULL, 0 },
 	};
 	struct e2e e = { .count = 1000, .window = 256 };
 	struct lu2k_ni_params pa, pb;
