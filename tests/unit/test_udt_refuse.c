@@ -146,10 +146,14 @@ static void test_refusal_holds_the_ack(void)
 	T_EQ(udt_conn_state(w->cl.c), UDT_ST_CONNECTED);
 	T_EQ(udt_conn_state(w->sv.c), UDT_ST_CONNECTED);
 	udt_conn_get_stats(w->cl.c, &st);
-	printf("  refused: %llu bytes taken, %d offers, sender EXP timeouts %llu in 20 s\n",
-	       (unsigned long long)held_rx, w->sv.offers, (unsigned long long)st.timeouts);
-	/* the receiver's ACKs keep a waiting sender from timing out */
+	printf("  refused: %llu bytes taken, %d offers, sender EXP timeouts %llu, probes %llu, "
+	       "resent %llu in 20 s\n",
+	       (unsigned long long)held_rx, w->sv.offers, (unsigned long long)st.timeouts,
+	       (unsigned long long)st.probes, (unsigned long long)st.pkts_retrans);
+	/* the receiver's ACKs keep a waiting sender from timing out or resending */
 	T_EQ(st.timeouts, 0);
+	T_EQ(st.probes, 0);
+	T_EQ(st.pkts_retrans, 0);
 
 	/* room again: everything completes, every message taken once */
 	w->sv.refuse_first = 0;
