@@ -215,7 +215,7 @@ void lu2k_chan_rx_unwait(struct lu2k_conn *c)
 }
 
 /* FREEs came back: let waiting connections try again, oldest first. */
-static void resume_waiters(struct lu2k_chan *ch)
+void lu2k_chan_rx_resume_waiters(struct lu2k_chan *ch)
 {
 	struct lu2kd *d = ch->d;
 
@@ -345,14 +345,14 @@ static bool chan_idle(struct lu2k_idle *h)
 		return false;
 	nf = drain_free(ch, batch);
 	if (nf)
-		resume_waiters(ch);
+		lu2k_chan_rx_resume_waiters(ch);
 	nt = drain_tx(ch, batch);
 	if (ch->dead)
 		return false;
 	flush_backlogs(ch);
 	/* The kernel half took entries off a full RX ring: connections waiting may go on. */
 	if (!nf && !lu2k_list_empty(&ch->rx_waiters) && lu2k_chan_rx_ring_room(ch))
-		resume_waiters(ch);
+		lu2k_chan_rx_resume_waiters(ch);
 	if (ch->tx.broken || ch->free.broken || ch->cpl.broken || ch->rx.broken || ch->evt.broken) {
 		lu2k_chan_detach(ch, "the kernel half published an impossible ring index");
 		return false;

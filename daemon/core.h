@@ -202,6 +202,8 @@ void lu2k_chan_post_evt(struct lu2k_chan *ch, uint32_t type, int status,
 void lu2k_chan_rx_wait(struct lu2k_chan *ch, struct lu2k_conn *c);
 bool lu2k_chan_rx_ring_room(struct lu2k_chan *ch);
 void lu2k_chan_rx_unwait(struct lu2k_conn *c);
+/* RX space came back: rx_resume() the waiting conns, oldest first, while they get some. */
+void lu2k_chan_rx_resume_waiters(struct lu2k_chan *ch);
 struct lu2k_chan *lu2k_chan_by_nid(struct lu2kd *d, const struct lu2k_nid *nid);
 int lu2k_chan_map(struct lu2k_chan *ch, int fd, const struct lu2k_setup *s);
 
