@@ -345,7 +345,11 @@ static void usage(FILE *f)
 		   "       lu2k-udt [OPTION]... perf HOST PORT        (--mb MB of a pattern)\n"
 		   "Moves bytes over lu2k's UDT engine (UDT4 on the wire, STREAM sockets, so\n"
 		   "libudt programs are peers). recv accepts one sender and ends when it closes.\n"
-		   "  --cc NAME       congestion control [udt]\n"
+		   "  --cc NAME       congestion control [lossy]\n"
+		   "  --udt4          UDT4's timers: first RTT guess 100 ms, an EXP timeout\n"
+		   "                  resends everything unacknowledged, no repeated NAKs\n"
+		   "                  (default: RTT from the handshake, EXP resends head and\n"
+		   "                  tail, NAKs repeated per hole)\n"
 		   "  --mss N         bytes of an IP packet [1500]\n"
 		   "  --window N      flow window and buffers, packets [25600]\n"
 		   "  --mb N          perf: megabytes (10^6) to send [100]\n"
@@ -375,6 +379,7 @@ int main(int argc, char **argv)
 					    { "quiet", 0, NULL, 'q' },
 					    { "help", 0, NULL, 'h' },
 					    { "time", 1, NULL, 'T' },
+					    { "udt4", 0, NULL, 'U' },
 					    { 0 } };
 	struct app a = { .out_fd = -1 };
 	const char *bind_addr = NULL;
@@ -383,6 +388,10 @@ int main(int argc, char **argv)
 
 	udt_config_default(&a.t.cfg);
 	a.t.cfg.sock_type = UDT_SOCK_STREAM;
+	/* as lu2kd: the native CC keeps a few % of a lossy long link */
+	a.t.cfg.cc = "lossy";
+	/* UDT4's 100 ms first guess fires an EXP before a 600 ms path's first ACK */
+	a.t.cfg.rtt_from_handshake = 1;
 	a.t.fd = -1;
 	while ((o = getopt_long(argc, argv, "qh", lo, NULL)) != -1) {
 		char *end;
@@ -422,6 +431,11 @@ int main(int argc, char **argv)
 			break;
 		case 'M':
 			mb = v;
+			break;
+		case 'U':
+			a.t.cfg.rtt_from_handshake = 0;
+			a.t.cfg.exp_resend_all = 1;
+			a.t.cfg.nak_timer = 0;
 			break;
 		case 'C':
 			a.check = true;
