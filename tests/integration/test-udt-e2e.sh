@@ -17,6 +17,7 @@
 # message completes exactly once, errors where undelivered, none delivered
 # twice) and restart. LU2K_FULL=1: more messages.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/daemon-pair.sh"
 
 for b in lu2kd lu2kd_e2e lu2kctl; do
 	[ -x "$T_BIN/$b" ] || t_skip "$T_BIN/$b not built"
@@ -84,51 +85,12 @@ grep -qE '(hs_rejects|unknown_dst|bad_pkts): [1-9]' "$T_DIR/garbage-stats.yaml" 
 	t_fail "garbage not counted: $(grep -A40 backend "$T_DIR/garbage-stats.yaml")"
 t_alive "$d1_pid" && t_alive "$d2_pid" || t_fail "a daemon died of garbage"
 
-# B reads nothing for a while: d2's RX ring (1024 entries) or its RX pool
-# fills, then the engine keeps what the core cannot take, unacknowledged;
-# lu2kd_e2e kills d2 (kill -9) then, and d2 is restarted. A message completed
-# OK must have been handed to B before the kill; the others fail; none twice.
-kill_full_receiver() { # name, e2e args...
-	local name=$1 out="$T_DIR/full-$1.out"
-	shift
-	t_log "kill -9 of the receiving daemon with its RX space full ($name)"
-	e2e --faults --timeout 60 --pause-b 1500 --kill "$d2_pid" "$@" >"$out" 2>&1 &
-	local e2e_pid=$!
-	t_wait_for 30 grep -q '^killed' "$out" || { cat "$out"; t_fail "$name: lu2kd_e2e did not kill d2"; }
-	wait "$d2_pid" 2>/dev/null
-	rm -f "$T_DIR/d2.pid"
-	start_daemon d2
-	wait $e2e_pid
-	local rc=$?
-	cat "$out"
-	[ $rc = 0 ] || t_fail "kill -9 of a full receiver ($name): a message completed OK was lost, or worse"
-	grep -qE '^killed .* \(ok [1-9]' "$out" || t_fail "$name: nothing was handed over before the kill"
-	grep -qE 'err [1-9]' "$out" || t_fail "$name: the kill hit no waiting message"
-}
 kill_full_receiver ring --count 6000 --sizes 0,64 --window 6000
 kill_full_receiver pool --count 400 --sizes 1M,4096 --window 400 --rx-pool 8192
 e2e --count "$N" --sizes 0,1M --timeout 60 || t_fail "no traffic after the full receiver was killed"
 
-kill9_restart() { # victim
-	local victim=$1 pidvar="${1}_pid"
-	t_log "kill -9 $victim mid-transfer, restart"
-	e2e --count $((N * 10)) --sizes 0,1000,1M --window 64 --faults --timeout 90 \
-		>"$T_DIR/kill-$victim.out" 2>&1 &
-	local e2e_pid=$!
-	t_wait_for 10 sh -c "'$T_BIN/lu2kctl' --socket '$T_DIR/d2.ctl' stats | grep -qE 'rx_msgs: [1-9]'" ||
-		t_fail "no traffic before the kill"
-	kill -9 "${!pidvar}"
-	wait "${!pidvar}" 2>/dev/null
-	rm -f "$T_DIR/$victim.pid"
-	start_daemon "$victim"
-	wait $e2e_pid || { cat "$T_DIR/kill-$victim.out"; t_fail "exactly-once after kill -9 $victim"; }
-	cat "$T_DIR/kill-$victim.out"
-	grep -qE 'err [1-9]' "$T_DIR/kill-$victim.out" || t_fail "the kill did not hit a transfer"
-	t_log "traffic resumes after the restart of $victim"
-	e2e --count "$N" --sizes 0,1M --timeout 60 || t_fail "no resume after restart of $victim"
-}
-kill9_restart d2
-kill9_restart d1
+kill9_restart d2 $((N * 10))
+kill9_restart d1 $((N * 10))
 
 grep -qiE 'AddressSanitizer|runtime error' "$T_DIR"/*.log && t_fail "sanitizer report in a daemon log"
 t_log "PASS"
