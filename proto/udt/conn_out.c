@@ -164,6 +164,32 @@ void udt_send_nak_ranges(struct udt_conn *c, const struct udt_range *r, size_t n
 	}
 }
 
+/* Holes asked for again: as many as one NAK packet holds. */
+struct nak_batch {
+	struct udt_range r[128];
+	size_t k, words, max_words;
+};
+
+static void batch_init(struct nak_batch *b, const struct udt_conn *c)
+{
+	b->k = b->words = 0;
+	b->max_words = (ctl_cap(c) - UDT_HDR_LEN) / 4;
+}
+
+/* Adds the hole and counts it as reported now; 0 if the packet is full. */
+static int batch_add(struct nak_batch *b, struct udt_lrange *h, uint64_t now_ns)
+{
+	size_t w = h->first == h->last ? 1 : 2;
+
+	if (b->k == sizeof(b->r) / sizeof(b->r[0]) || b->words + w > b->max_words)
+		return 0;
+	b->r[b->k++] = (struct udt_range){ h->first, h->last };
+	b->words += w;
+	h->reports++;
+	h->report_ns = now_ns;
+	return 1;
+}
+
 /*
  * The NAK timer: report again each hole whose wait since its last report is
  * over, as many as one packet holds (the rest stay due, so the next call
@@ -172,30 +198,24 @@ void udt_send_nak_ranges(struct udt_conn *c, const struct udt_range *r, size_t n
 uint64_t udt_send_nak_due(struct udt_conn *c, uint64_t now_ns)
 {
 	struct udt_lrange *lr = udt_loss_ranges(&c->rcv_loss);
-	size_t n = udt_loss_nranges(&c->rcv_loss), i, k = 0, words = 0;
-	size_t max_words = (ctl_cap(c) - UDT_HDR_LEN) / 4;
-	struct udt_range due[128];
+	size_t n = udt_loss_nranges(&c->rcv_loss), i;
 	int32_t speed = udt_timewin_rcv_rate(&c->tw);
 	uint64_t ahead = 0, next = UINT64_MAX;
+	struct nak_batch b;
 
+	batch_init(&b, c);
 	for (i = 0; i < n; i++) {
-		size_t w = lr[i].first == lr[i].last ? 1 : 2;
 		uint64_t at =
 			lr[i].report_ns + udt_conn_nak_wait_ns(c, lr[i].reports, ahead, speed);
 
-		if (at <= now_ns && k < sizeof(due) / sizeof(due[0]) && words + w <= max_words) {
-			due[k++] = (struct udt_range){ lr[i].first, lr[i].last };
-			words += w;
-			lr[i].reports++;
-			lr[i].report_ns = now_ns;
+		if (at <= now_ns && batch_add(&b, &lr[i], now_ns))
 			at = now_ns + udt_conn_nak_wait_ns(c, lr[i].reports, ahead, speed);
-		}
 		if (at < next)
 			next = at;
 		ahead += udt_seq_len(lr[i].first, lr[i].last);
 	}
-	if (k)
-		udt_send_nak_ranges(c, due, k, now_ns);
+	if (b.k)
+		udt_send_nak_ranges(c, b.r, b.k, now_ns);
 	return next;
 }
 
@@ -208,24 +228,18 @@ uint64_t udt_send_nak_due(struct udt_conn *c, uint64_t now_ns)
 void udt_send_nak_overtaken(struct udt_conn *c, uint32_t seq, uint64_t asked_ns, uint64_t now_ns)
 {
 	struct udt_lrange *lr = udt_loss_ranges(&c->rcv_loss);
-	size_t n = udt_loss_nranges(&c->rcv_loss), i, k = 0, words = 0;
-	size_t max_words = (ctl_cap(c) - UDT_HDR_LEN) / 4;
-	struct udt_range again[128];
+	size_t n = udt_loss_nranges(&c->rcv_loss), i;
+	struct nak_batch b;
 
+	batch_init(&b, c);
 	for (i = 0; i < n && udt_seq_cmp(lr[i].last, seq) < 0; i++) {
-		size_t w = lr[i].first == lr[i].last ? 1 : 2;
-
 		if (!lr[i].reports || lr[i].report_ns > asked_ns)
 			continue;
-		if (k == sizeof(again) / sizeof(again[0]) || words + w > max_words)
+		if (!batch_add(&b, &lr[i], now_ns))
 			break;
-		again[k++] = (struct udt_range){ lr[i].first, lr[i].last };
-		words += w;
-		lr[i].reports++;
-		lr[i].report_ns = now_ns;
 	}
-	if (k) {
-		udt_send_nak_ranges(c, again, k, now_ns);
+	if (b.k) {
+		udt_send_nak_ranges(c, b.r, b.k, now_ns);
 		c->st.naks_overtaken++;
 	}
 }

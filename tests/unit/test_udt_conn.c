@@ -196,49 +196,51 @@ static void test_light_ack_and_nak(void)
  * The NAK timer repeats each hole on its own clock, with a wait growing per
  * report; a repair that overtakes an older one gets that one asked again.
  */
+/* The next NAK sent at t, decoded into r[8]: its number of ranges, -1 if none. */
+static int next_nak(struct udt_conn *c, uint64_t t, struct udt_range *r)
+{
+	uint8_t buf[2000];
+	struct udt_hdr h;
+	size_t n;
+
+	if (next_ctrl(c, t, UDT_CT_NAK, &h, buf) || udt_nak_decode(&h, r, 8, &n))
+		return -1;
+	return (int)n;
+}
+
+/* The NAK timer's work at t: the ranges of the NAK it sends, -1 if none. */
+static int nak_at(struct udt_conn *c, uint64_t t, struct udt_range *r)
+{
+	udt_conn_handle_timers(c, t);
+	return next_nak(c, t, r);
+}
+
 static void test_nak_timer_per_hole(void)
 {
 	struct udt_conn *c = server();
 	struct udt_range r[8];
-	struct udt_hdr h;
-	uint8_t buf[2000];
-	size_t n;
 	int i;
 
 	/* 10,000 packets/s: the time to resend a few holes is well under 1 ms */
 	for (i = 0; i < 100; i++)
 		feed_data(c, ISN + (uint32_t)i, 1456, T0 + (uint64_t)i * 100000);
 	feed_data(c, ISN + 102, 1456, T0 + 10000000);
-	T_EQ(next_ctrl(c, T0 + 10000000, UDT_CT_NAK, &h, buf), 0);
+	T_ASSERT(next_nak(c, T0 + 10000000, r) > 0);
 	feed_data(c, ISN + 110, 1456, T0 + 100000000);
-	T_EQ(next_ctrl(c, T0 + 100000000, UDT_CT_NAK, &h, buf), 0);
-	T_EQ(udt_nak_decode(&h, r, 8, &n), 0);
-	T_EQU(n, 1);
+	T_EQ(next_nak(c, T0 + 100000000, r), 1);
 	T_EQU(r[0].first, ISN + 103);
 	/* RTT 100 ms + 4 x 50 ms + SYN: the first hole is due ~310 ms after its NAK */
-	udt_conn_handle_timers(c, T0 + 300000000);
-	T_EQ(next_ctrl(c, T0 + 300000000, UDT_CT_NAK, &h, buf), -1);
-	udt_conn_handle_timers(c, T0 + 330000000);
-	T_EQ(next_ctrl(c, T0 + 330000000, UDT_CT_NAK, &h, buf), 0);
-	T_EQ(udt_nak_decode(&h, r, 8, &n), 0);
-	T_EQU(n, 1); /* not the second hole: it was reported 230 ms ago */
+	T_EQ(nak_at(c, T0 + 300000000, r), -1);
+	T_EQ(nak_at(c, T0 + 330000000, r), 1); /* not the second hole: it was reported 230 ms ago */
 	T_EQU(r[0].first, ISN + 100);
 	T_EQU(r[0].last, ISN + 101);
-	udt_conn_handle_timers(c, T0 + 405000000);
-	T_EQ(next_ctrl(c, T0 + 405000000, UDT_CT_NAK, &h, buf), -1);
-	udt_conn_handle_timers(c, T0 + 420000000);
-	T_EQ(next_ctrl(c, T0 + 420000000, UDT_CT_NAK, &h, buf), 0);
-	T_EQ(udt_nak_decode(&h, r, 8, &n), 0);
-	T_EQU(n, 1);
+	T_EQ(nak_at(c, T0 + 405000000, r), -1);
+	T_EQ(nak_at(c, T0 + 420000000, r), 1);
 	T_EQU(r[0].first, ISN + 103);
 	T_EQU(r[0].last, ISN + 109);
 	/* the second repeat waits two round trips */
-	udt_conn_handle_timers(c, T0 + 700000000);
-	T_EQ(next_ctrl(c, T0 + 700000000, UDT_CT_NAK, &h, buf), -1);
-	udt_conn_handle_timers(c, T0 + 950000000);
-	T_EQ(next_ctrl(c, T0 + 950000000, UDT_CT_NAK, &h, buf), 0);
-	T_EQ(udt_nak_decode(&h, r, 8, &n), 0);
-	T_EQU(n, 1);
+	T_EQ(nak_at(c, T0 + 700000000, r), -1);
+	T_EQ(nak_at(c, T0 + 950000000, r), 1);
 	T_EQU(r[0].first, ISN + 100);
 	/*
 	 * 105's repair arrives: senders resend lowest first, so 103 and 104,
@@ -247,22 +249,16 @@ static void test_nak_timer_per_hole(void)
 	 * 420 + 2 x 300 + 10 ms).
 	 */
 	feed_data(c, ISN + 105, 1456, T0 + 960000000);
-	T_EQ(next_ctrl(c, T0 + 960000000, UDT_CT_NAK, &h, buf), 0);
-	T_EQ(udt_nak_decode(&h, r, 8, &n), 0);
-	T_EQU(n, 1);
+	T_EQ(next_nak(c, T0 + 960000000, r), 1);
 	T_EQU(r[0].first, ISN + 103);
 	T_EQU(r[0].last, ISN + 104);
-	udt_conn_handle_timers(c, T0 + 1025000000);
-	T_EQ(next_ctrl(c, T0 + 1025000000, UDT_CT_NAK, &h, buf), -1);
-	udt_conn_handle_timers(c, T0 + 1040000000);
-	T_EQ(next_ctrl(c, T0 + 1040000000, UDT_CT_NAK, &h, buf), 0);
-	T_EQ(udt_nak_decode(&h, r, 8, &n), 0);
-	T_EQU(n, 1);
+	T_EQ(nak_at(c, T0 + 1025000000, r), -1);
+	T_EQ(nak_at(c, T0 + 1040000000, r), 1);
 	T_EQU(r[0].first, ISN + 106);
 	T_EQU(r[0].last, ISN + 109);
 	/* a repair of 100 overtakes nothing (no hole below it) */
 	feed_data(c, ISN + 100, 1456, T0 + 1050000000);
-	T_EQ(next_ctrl(c, T0 + 1050000000, UDT_CT_NAK, &h, buf), -1);
+	T_ASSERT(next_nak(c, T0 + 1050000000, r) < 0);
 	udt_conn_free(c);
 }
 
