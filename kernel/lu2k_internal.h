@@ -180,6 +180,15 @@ void lu2k_rx_flush_free_locked(struct lu2k_ni *ni);
 void lu2k_rx_drop_pending_locked(struct lu2k_ni *ni);
 void lu2k_rx_run_batch(struct lu2k_ni *ni, struct lu2k_batch *b);
 
+/* lu2k_lnd.c: the LNet glue, when built against a Lustre tree (make LUSTRE=) */
+#ifdef LU2K_LNET
+int lu2k_lnd_init(void);
+void lu2k_lnd_exit(void);
+#else
+static inline int lu2k_lnd_init(void) { return 0; }
+static inline void lu2k_lnd_exit(void) { }
+#endif
+
 /* lu2k_chan.c */
 void lu2k_region_put(struct lu2k_region *region);
 int lu2k_chan_register(void);

@@ -5,8 +5,10 @@
  * The parameters are read when a daemon attaches, so a change through sysfs
  * applies to the next attachment. Defaults (doc/kernel.md has the reasoning):
  * a 600 ms link at 50 Mbit/s holds 3.75 MB in flight, so 256 messages per
- * peer and 1024 in all keep it busy even with 16 KiB messages; the pools hold
- * 16 messages of 4 MiB each way.
+ * peer and 1024 in all keep it busy even with 16 KiB messages. A message
+ * holds its TX range until the peer daemon has it (one RTT at least): 128 MiB
+ * keeps 1 Gbit/s at 600 ms busy (75 MB in flight); the receiving side only
+ * holds a message until LNet copies it out, 64 MiB.
  */
 #define pr_fmt(fmt) "lu2k: " fmt
 
@@ -21,7 +23,7 @@ struct lu2k_tunables lu2k_tun = {
 	.timeout_ms		= 60000,
 	.timeout_grace_ms	= 5000,
 	.ring_entries		= 1024,
-	.tx_pool_mb		= 64,
+	.tx_pool_mb		= 128,
 	.rx_pool_mb		= 64,
 	.max_msg_size		= (4U << 20) + LU2K_HDR_MAX,
 };
@@ -57,8 +59,13 @@ static int __init lu2k_init(void)
 	rc = lu2k_chan_register();
 	if (rc)
 		goto fail;
+	rc = lu2k_lnd_init();
+	if (rc)
+		goto fail_chan;
 	pr_info("channel ABI %d on /dev/lu2k\n", LU2K_ABI_VERSION);
 	return 0;
+fail_chan:
+	lu2k_chan_unregister();
 fail:
 	kmem_cache_destroy(lu2k_rx_cache);
 	kmem_cache_destroy(lu2k_tx_cache);
@@ -67,6 +74,7 @@ fail:
 
 static void __exit lu2k_exit(void)
 {
+	lu2k_lnd_exit();
 	lu2k_chan_unregister();
 	kmem_cache_destroy(lu2k_rx_cache);
 	kmem_cache_destroy(lu2k_tx_cache);
