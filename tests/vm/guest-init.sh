@@ -1,7 +1,9 @@
 #!/bin/busybox sh
-# /init of the lu2k test VM (packed by tests/vm/run-vm.sh): mounts, loads the
-# network modules, runs /lu2k/guest-tests.sh under a timeout, prints
-# "LU2K-VM: PASS" or "LU2K-VM: FAIL ..." and powers off.
+# /init of the lu2k test VMs (packed by tests/vm/run-vm.sh and run-lnet.sh):
+# mounts, loads the kernel modules of /mod/order, runs /lu2k/main (default
+# guest-tests.sh) with the arguments in /lu2k/tests under a timeout
+# (/lu2k/timeout, default 280 s), prints "LU2K-VM: PASS" or "LU2K-VM: FAIL ..."
+# and powers off.
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin:/usr/sbin:/lu2k
 mount -t proc proc /proc
@@ -16,7 +18,8 @@ for m in $(cat /mod/order); do
 	insmod "/mod/$m" || echo "LU2K-VM: insmod $m failed"
 done
 /usr/sbin/ip link set lo up
-timeout 280 sh /lu2k/guest-tests.sh $(cat /lu2k/tests)
+main=$(cat /lu2k/main 2>/dev/null || echo guest-tests.sh)
+timeout "$(cat /lu2k/timeout 2>/dev/null || echo 280)" sh "/lu2k/$main" $(cat /lu2k/tests)
 rc=$?
 if [ $rc = 0 ]; then
 	echo "LU2K-VM: PASS"

@@ -30,13 +30,8 @@ fi
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
 
 # 2. The kernel version: from the installed headers, never hard-coded.
-if [ -z "${KVER:-}" ]; then
-	KVER=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
-		sed -n 's/.*linux-headers-\([^ ,]*-amd64\).*/\1/p')
-fi
-[ -n "${KVER:-}" ] || KVER=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V |
-	tail -n 1 | sed 's|.*/linux-headers-||')
-[ -n "$KVER" ] && [ -d "/usr/src/linux-headers-$KVER" ] || skip "no linux-headers-*-amd64 installed"
+. "$top/tests/vm/vm-lib.sh"
+vm_kver 2>/dev/null || skip "no linux-headers-*-amd64 installed"
 echo "vm: kernel $KVER"
 
 # 3. The kernel image, extracted once from the Debian package into the cache.
@@ -45,21 +40,7 @@ echo "vm: kernel $KVER"
 mkdir -p "$top/build/vm"
 exec 9>"$top/build/vm/.lock"
 flock -w 900 9 || fail "build/vm/.lock stayed taken"
-cache=$top/build/vm/kernel-$KVER
-if [ ! -f "$cache/boot/vmlinuz-$KVER" ] || [ ! -f "$cache/lib/modules/$KVER/modules.dep" ]; then
-	dl=$(mktemp -d "$top/build/vm-dl.XXXXXX")
-	trap 'rm -rf "$dl"' EXIT
-	( cd "$dl" && timeout 300 apt-get download -q "linux-image-$KVER" >/dev/null 2>&1 ||
-	  timeout 300 apt-get download -q "linux-image-$KVER-unsigned" >/dev/null 2>&1 ) ||
-		skip "cannot download linux-image-$KVER"
-	mkdir -p "$dl/x"
-	dpkg-deb -x "$dl"/linux-image-*.deb "$dl/x"
-	depmod -b "$dl/x" "$KVER"
-	rm -rf "$cache" && mkdir -p "$(dirname "$cache")" && mv "$dl/x" "$cache"
-	rm -rf "$dl"
-	trap - EXIT
-fi
-kmods=$cache/lib/modules/$KVER
+vm_kernel_cache || skip "cannot download linux-image-$KVER"
 
 # 4. Our modules and the user-space programs (a plain build: no ASan in the VM).
 # A private copy of kernel/, so that two runs (or an editor's build) never collide.
@@ -89,48 +70,17 @@ root=$run/root
 mkdir -p "$root"/{bin,sbin,usr/sbin,lib,lib64,proc,sys,dev,tmp,run,etc,lu2k,mod}
 cp /bin/busybox "$root/bin/busybox"
 
-# Shared libraries of a dynamic program, at their own paths.
-copy_with_libs() {
-	local f=$1 dst=$2 lib
-	mkdir -p "$root$(dirname "$dst")"
-	cp "$f" "$root$dst"
-	for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
-		[ -e "$root$lib" ] && continue
-		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
-	done
-}
-copy_with_libs /usr/sbin/ip /usr/sbin/ip
-copy_with_libs /usr/sbin/tc /usr/sbin/tc
+vm_copy_with_libs "$root" /usr/sbin/ip /usr/sbin/ip
+vm_copy_with_libs "$root" /usr/sbin/tc /usr/sbin/tc
 for p in $progs; do
-	copy_with_libs "$ubuild/bin/$p" "/lu2k/$p"
+	vm_copy_with_libs "$root" "$ubuild/bin/$p" "/lu2k/$p"
 done
 flock -u 9
 cp "$run/kernel/lu2klnd.ko" "$run/kernel/lu2k_selftest.ko" "$root/mod/"
 
 # Kernel modules from the image, each after what it depends on (modules.dep order).
 : >"$root/mod/order"
-# Compressed modules (newer Debian kernels) are unpacked: busybox's insmod
-# takes plain .ko files.
-add_mod() {
-	local name=$1 line path dep ko
-	line=$(grep -E "(^|/)$name\.ko(\.[a-z]+)?:" "$kmods/modules.dep") || return 0
-	path=${line%%:*}
-	ko=${path%%.ko*}.ko
-	grep -qx "$ko" "$root/mod/order" && return 0
-	for dep in ${line#*:}; do
-		add_mod "$(basename "${dep%%.ko*}")"
-	done
-	mkdir -p "$root/mod/$(dirname "$path")"
-	case $path in
-	*.ko.xz) xz -dc "$kmods/$path" >"$root/mod/$ko" ;;
-	*.ko.zst) zstd -qdc "$kmods/$path" >"$root/mod/$ko" ;;
-	*.ko.gz) gzip -dc "$kmods/$path" >"$root/mod/$ko" ;;
-	*) cp "$kmods/$path" "$root/mod/$ko" ;;
-	esac
-	echo "$ko" >>"$root/mod/order"
-}
-for m in veth sch_netem; do add_mod "$m"; done
+for m in veth sch_netem; do vm_add_mod "$root" "$m"; done
 
 cp tests/vm/guest-init.sh "$root/init"
 cp tests/vm/guest-tests.sh tests/vm/guest-lu2kd.sh "$root/lu2k/"

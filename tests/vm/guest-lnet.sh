@@ -1,0 +1,261 @@
+#!/bin/sh
+# LNet over lu2k inside one VM of tests/vm/run-lnet.sh (busybox sh). The VM's
+# role comes from the kernel command line (lu2k.role=), the scenario and its
+# settings from /lu2k/env:
+#
+#   pair     a ==== b        a drives: lnetctl, ping, lst brw write/read, kill -9
+#   routed   a ==== r ---- c a (lu2k net) - r (LNet router) - c (tcp net); a drives
+#   bench    a ==== b        a drives: lst brw write over lu2k, then over ksocklnd
+#   (==== the lu2k network, ---- a ksocklnd tcp network; netem on every eth)
+#
+#   LU2K_LNET_SCENARIO   pair | routed | bench
+#   LU2K_LNET_TYPE       LNet type lu2klnd serves (gip)
+#   LU2K_LNET_BACKEND    lu2kd's back-end (udt)
+#   LU2K_LNET_TIME       seconds of each lst run (10)
+#   LU2K_VM_NETEM        netem of every interface ("delay 5ms")
+# The driving VM ends with "lnet: PASS" (guest-init.sh then says LU2K-VM:
+# PASS); the others serve until the host stops them. Every wait is bounded.
+[ -f /lu2k/env ] && . /lu2k/env
+ROLE=$(sed -n 's/.*lu2k\.role=\([a-z]*\).*/\1/p' /proc/cmdline)
+SCEN=${LU2K_LNET_SCENARIO:-pair}
+TYPE=${LU2K_LNET_TYPE:-gip}
+BACKEND=${LU2K_LNET_BACKEND:-udt}
+T=${LU2K_LNET_TIME:-10}
+NETEM=${LU2K_VM_NETEM:-delay 5ms}
+LM=/mod/lustre
+T0=$(date +%s)
+# iproute2's ip and tc, not busybox's
+IP=/usr/sbin/ip
+TC=/usr/sbin/tc
+PATH=$PATH:/usr/sbin
+LU2KD=
+
+say() { echo "lnet-$ROLE[$(($(date +%s) - T0))s]: $*"; }
+die() {
+	say "FAIL: $*"
+	[ -f /tmp/lu2kd.log ] && tail -n 20 /tmp/lu2kd.log | sed 's/^/lu2kd: /'
+	dmesg | grep -i 'lnet\|lu2k\|lustre' | tail -n 20
+	exit 1
+}
+run() { timeout 120 "$@" || die "$* (exit $?)"; }
+
+# Addresses: 10.77.<link>.<host>; eth0 of a and b (or a and r) is link 1.
+case $SCEN-$ROLE in
+pair-a | bench-a | routed-a) ADDR0=10.77.1.1 ;;
+pair-b | bench-b) ADDR0=10.77.1.2 ;;
+routed-r) ADDR0=10.77.1.2 ADDR1=10.77.2.2 ;;
+routed-c) ADDR0=10.77.2.3 ;;
+*) die "unknown scenario/role $SCEN-$ROLE" ;;
+esac
+NID_A=10.77.1.1@$TYPE
+NID_B=10.77.1.2@$TYPE
+NID_C=10.77.2.3@tcp
+
+net_up() { # net_up DEV ADDR
+	$IP addr add "$2/24" dev "$1" || die "address on $1"
+	# netem drops whole GSO bursts unless packets go one by one
+	$IP link set dev "$1" gso_max_segs 1 up || die "link $1"
+	$TC qdisc add dev "$1" root netem $NETEM limit 10000 || die "netem on $1"
+}
+
+lnet_up() {
+	for m in libcfs lnet; do run insmod $LM/$m.ko; done
+	run insmod $LM/lu2klnd.ko lnd_type="$TYPE" tx_pool_mb=32 rx_pool_mb=16
+	for m in ksocklnd lnet_selftest; do run insmod $LM/$m.ko; done
+	run lnetctl lnet configure
+	# Peers are the NIDs named here: no multi-rail mixing of the two nets.
+	run lnetctl set discovery 0
+	# configure may have put tcp on eth0 already; each scenario adds what it wants
+	lnetctl net del --net tcp > /dev/null 2>&1
+}
+
+lu2kd_start() {
+	timeout 3000 /lu2k/lu2kd -f -l info -b "$BACKEND" --device /dev/lu2k \
+		--channel-socket /tmp/lu2kd.sock --ctl-socket /tmp/lu2kd.ctl >> /tmp/lu2kd.log 2>&1 &
+	LU2KD=$!
+	i=0
+	until grep -q "attached via" /tmp/lu2kd.log 2> /dev/null; do
+		kill -0 $LU2KD 2> /dev/null || die "lu2kd exited"
+		i=$((i + 1)); [ $i -gt 100 ] && die "lu2kd did not attach"
+		sleep 0.2
+	done
+}
+
+lu2kd_stop() {
+	[ -n "$LU2KD" ] && kill "$LU2KD" 2> /dev/null && wait "$LU2KD" 2> /dev/null
+	LU2KD=
+}
+
+# lnetctl ping until it answers (the peer boots on its own clock): ping_wait NID SECONDS
+ping_wait() {
+	end=$(($(date +%s) + $2))
+	until timeout 60 lnetctl ping "$1" > /tmp/ping.out 2>&1; do
+		[ "$(date +%s)" -ge $end ] && { cat /tmp/ping.out; die "no LNet ping reply from $1"; }
+		sleep 2
+	done
+}
+
+# LNet's byte counters of this node (lnetctl stats show): stat_bytes send|recv
+stat_bytes() {
+	lnetctl stats show | awk -v k="$1_length:" '$1 == k { print $2; exit }'
+}
+
+# lst brw from this node's NID to another, verified (check=full):
+# lst_brw FROM TO read|write SECONDS -> sets MBIT (this node's LNet bytes / SECONDS)
+lst_brw() {
+	from=$1
+	shift
+	export LST_SESSION=$$
+	run lst new_session --timeout 60 lu2k > /dev/null
+	run lst add_group servers "$1" > /dev/null
+	run lst add_group clients "$from" > /dev/null
+	run lst add_batch b > /dev/null
+	run lst add_test --batch b --concurrency 8 --from clients --to servers brw "$2" \
+		check=full size=1M > /dev/null
+	dir=send; [ "$2" = read ] && dir=recv
+	b0=$(stat_bytes $dir)
+	run lst run b > /dev/null
+	sleep "$3"
+	b1=$(stat_bytes $dir)
+	lst stat --timeout 20 --count 1 --delay 5 servers > /tmp/lst-stat.out 2>&1
+	run lst stop b > /dev/null
+	lst show_error clients servers > /tmp/lst-err.out 2>&1
+	run lst end_session > /dev/null
+	MBIT=$(awk -v a="$b0" -v b="$b1" -v t="$3" 'BEGIN { printf "%.2f", (b - a) * 8 / t / 1e6 }')
+	# "show_error" lists nodes whose RPCs failed or whose data did not check
+	if grep -q "RPC failure\|brw_errors: [1-9]\|errors: [1-9]" /tmp/lst-err.out; then
+		cat /tmp/lst-err.out
+		die "lst brw $2 to $1 had errors"
+	fi
+	awk "BEGIN { exit !($MBIT > 0) }" || die "lst brw $2 to $1 moved nothing"
+}
+
+serve() { # the passive side: up, then wait for the host to stop the VM
+	say "serving"
+	while :; do sleep 60; done
+}
+
+pair_b() {
+	net_up eth0 $ADDR0
+	lnet_up
+	run lnetctl net add --net "$TYPE" --if eth0
+	lu2kd_start
+	run lnetctl net add --net tcp --if eth0
+	say "up: $NID_B and ${ADDR0}@tcp, lu2kd $BACKEND"
+	serve
+}
+
+pair_a() {
+	net_up eth0 $ADDR0
+	lnet_up
+	# An NI without a daemon: it starts, sends fail until lu2kd attaches.
+	run lnetctl net add --net "$TYPE" --if eth0
+	lnetctl net show -v > /tmp/net.out
+	grep -q "nid: $NID_A" /tmp/net.out || { cat /tmp/net.out; die "no $NID_A in net show"; }
+	grep -q "peer_credits: 128" /tmp/net.out || { cat /tmp/net.out; die "peer_credits not 128"; }
+	grep -q "credits: 512" /tmp/net.out || { cat /tmp/net.out; die "credits not 512"; }
+	timeout 60 lnetctl ping "$NID_B" > /dev/null 2>&1 && die "ping worked without lu2kd"
+	say "net add without lu2kd: up, tunables shown, ping fails"
+	lu2kd_start
+	ping_wait "$NID_B" 240
+	say "lnetctl ping $NID_B: answered ($(grep -c 'nid:' /tmp/ping.out) NIDs)"
+	lnetctl peer show > /tmp/peer.out 2>&1
+	grep -q "$NID_B" /tmp/peer.out || { cat /tmp/peer.out; die "peer show lacks $NID_B"; }
+
+	lst_brw "$NID_A" "$NID_B" write "$T"
+	say "lst brw write 1M x8 check=full: $MBIT Mbit/s"
+	lst_brw "$NID_A" "$NID_B" read "$T"
+	say "lst brw read 1M x8 check=full: $MBIT Mbit/s"
+
+	# kill -9 of lu2kd in the middle of an lst run: errors, no hang, recovery
+	export LST_SESSION=$$
+	run lst new_session --timeout 30 kill > /dev/null
+	run lst add_group servers "$NID_B" > /dev/null
+	run lst add_group clients "$NID_A" > /dev/null
+	run lst add_batch b > /dev/null
+	run lst add_test --batch b --concurrency 8 --from clients --to servers brw write \
+		check=full size=1M > /dev/null
+	run lst run b > /dev/null
+	sleep 3
+	kill -9 "$LU2KD"
+	wait "$LU2KD" 2> /dev/null
+	LU2KD=
+	say "lu2kd killed during lst"
+	sleep 3
+	timeout 60 lnetctl ping "$NID_B" > /dev/null 2>&1 && die "ping worked with lu2kd dead"
+	timeout 60 lst stop b > /dev/null 2>&1
+	timeout 60 lst end_session > /dev/null 2>&1
+	lu2kd_start
+	ping_wait "$NID_B" 120
+	lst_brw "$NID_A" "$NID_B" write "$T"
+	say "after a new lu2kd: ping answers, lst brw write $MBIT Mbit/s"
+	lu2kd_stop
+
+	run lnetctl lnet unconfigure
+	for m in lnet_selftest ksocklnd lu2klnd lnet libcfs; do run rmmod $m; done
+	grep -q "lu2k\|lnet" /proc/modules && die "modules still loaded"
+	say "lnet unconfigure and rmmod: clean"
+}
+
+bench_a() {
+	net_up eth0 $ADDR0
+	lnet_up
+	run lnetctl net add --net "$TYPE" --if eth0
+	lu2kd_start
+	ping_wait "$NID_B" 240
+	lst_brw "$NID_A" "$NID_B" write "$T"
+	say "BENCH lu2k-$BACKEND netem '$NETEM': lst brw write $MBIT Mbit/s"
+	run lnetctl net del --net "$TYPE"
+	run lnetctl net add --net tcp --if eth0
+	ping_wait 10.77.1.2@tcp 240
+	lst_brw 10.77.1.1@tcp 10.77.1.2@tcp write "$T"
+	say "BENCH ksocklnd netem '$NETEM': lst brw write $MBIT Mbit/s"
+}
+
+routed_r() {
+	net_up eth0 $ADDR0
+	net_up eth1 $ADDR1
+	lnet_up
+	run lnetctl net add --net "$TYPE" --if eth0
+	lu2kd_start
+	run lnetctl net add --net tcp --if eth1
+	run lnetctl set routing 1
+	say "router: $NID_B and ${ADDR1}@tcp"
+	serve
+}
+
+routed_c() {
+	net_up eth0 $ADDR0
+	lnet_up
+	run lnetctl net add --net tcp --if eth0
+	run lnetctl route add --net "$TYPE" --gateway 10.77.2.2@tcp
+	say "up: $NID_C, route to $TYPE via 10.77.2.2@tcp"
+	serve
+}
+
+routed_a() {
+	net_up eth0 $ADDR0
+	lnet_up
+	run lnetctl net add --net "$TYPE" --if eth0
+	lu2kd_start
+	run lnetctl route add --net tcp --gateway "$NID_B"
+	ping_wait "$NID_B" 240
+	ping_wait "$NID_C" 240
+	say "lnetctl ping $NID_C through the router: answered"
+	lst_brw "$NID_A" "$NID_C" write "$T"
+	say "routed lst brw write 1M x8 check=full: $MBIT Mbit/s"
+	lst_brw "$NID_A" "$NID_C" read "$T"
+	say "routed lst brw read 1M x8 check=full: $MBIT Mbit/s"
+}
+
+say "scenario $SCEN, type $TYPE, back-end $BACKEND, netem '$NETEM'"
+case $SCEN-$ROLE in
+pair-a) pair_a ;;
+pair-b | bench-b) pair_b ;;
+bench-a) bench_a ;;
+routed-a) routed_a ;;
+routed-r) routed_r ;;
+routed-c) routed_c ;;
+esac
+lu2kd_stop
+say "PASS"

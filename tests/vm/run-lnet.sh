@@ -1,0 +1,184 @@
+#!/bin/bash
+# LNet over lu2k in qemu VMs: Debian's kernel, a built Lustre tree's LNet
+# (libcfs, lnet, lnet_selftest, ksocklnd, lnetctl, lst), lu2klnd.ko built with
+# its LNet glue against that tree, and lu2kd. The VMs are joined by qemu socket
+# networks on loopback; each runs tests/vm/guest-lnet.sh in its role:
+#
+#   pair    VM a ==[eth0]== VM b            lnetctl, ping, lst, kill -9 of lu2kd
+#   routed  VM a ==== VM r ---- VM c        r routes between the lu2k net and tcp
+#   bench   VM a ==== VM b                  lst brw write over lu2k, then ksocklnd
+#
+#   tests/vm/run-lnet.sh [SCENARIO]         default: pair
+#
+# Exit 0 pass, 1 fail, 77 skip (no built Lustre tree, qemu or a kernel image).
+# Environment: LUSTRE (the tree; else the newest /usr/src/lustre-* that is built
+# and, for LU2K_LNET_TYPE=lu2k, knows the lu2k type), LU2K_LNET_TYPE (gip),
+# LU2K_LNET_BACKEND (udt), LU2K_LNET_TIME (lst seconds, 10), LU2K_VM_NETEM
+# ("delay 5ms"), LU2K_VM_TIMEOUT (qemu's limit, 600 s), LU2K_VM_MEM (MiB, 768),
+# LU2K_VM_KEEP=1 keeps build/vm/lnet.XXXX (consoles: console-ROLE.log).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+scenario=${1:-pair}
+type=${LU2K_LNET_TYPE:-gip}
+
+skip() { echo "lnet-vm: SKIP: $*"; echo "$*"; exit 77; }
+fail() { echo "lnet-vm: FAIL: $*"; exit 1; }
+
+case $scenario in
+pair | bench) roles="a b" ;;
+routed) roles="a r c" ;;
+*) fail "unknown scenario '$scenario' (pair, routed, bench)" ;;
+esac
+
+# 1. A built Lustre tree (never in the repo: see doc/lnet.md for building one).
+lustre_ok() { # lustre_ok DIR: built, and knows $type
+	[ -f "$1/Module.symvers" ] && [ -f "$1/lnet/lnet/lnet.ko" ] &&
+		[ -x "$1/lnet/utils/.libs/lnetctl" ] && [ -x "$1/lnet/utils/.libs/lst" ] || return 1
+	[ "$type" != lu2k ] || grep -q LU2KLND "$1/lnet/include/uapi/linux/lnet/nidstr.h"
+}
+L=
+if [ -n "${LUSTRE:-}" ]; then
+	lustre_ok "$LUSTRE" || skip "LUSTRE=$LUSTRE is not a built Lustre tree${type:+ with type $type}"
+	L=$(cd "$LUSTRE" && pwd)
+else
+	for d in $(ls -d /usr/src/lustre-* 2>/dev/null | sort -rV); do
+		lustre_ok "$d" && L=$d && break
+	done
+fi
+[ -n "$L" ] || skip "no built Lustre tree (\$LUSTRE, /usr/src/lustre-*)$([ "$type" = lu2k ] &&
+	echo ' with the lu2k type (scripts/lnet-add-lu2k-type)'); see doc/lnet.md"
+echo "lnet-vm: Lustre tree $L, scenario $scenario, type $type"
+
+if ! scripts/install-deps build vm; then
+	skip "missing packages for the VM test (run scripts/install-deps vm as root)"
+fi
+command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
+. "$top/tests/vm/vm-lib.sh"
+vm_kver 2>/dev/null || skip "no linux-headers-*-amd64 installed"
+
+# 2. The kernel image, lu2klnd.ko with the glue, lu2kd (plain builds).
+mkdir -p "$top/build/vm"
+exec 9>"$top/build/vm/.lock"
+flock -w 900 9 || fail "build/vm/.lock stayed taken"
+vm_kernel_cache || skip "cannot download linux-image-$KVER"
+run=$(mktemp -d "$top/build/vm/lnet.XXXXXX")
+pids=
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	for p in $pids; do wait "$p" 2>/dev/null || true; done
+	[ "${LU2K_VM_KEEP:-0}" = 1 ] || rm -rf "$run"
+}
+trap cleanup EXIT
+mkdir -p "$run/kernel"
+cp kernel/Kbuild kernel/Makefile kernel/lnet-probe.sh kernel/*.[ch] "$run/kernel/"
+rm -f "$run"/kernel/*.mod.c
+timeout 600 make -s -C "$run/kernel" KDIR="/usr/src/linux-headers-$KVER" LUSTRE="$L" \
+	LU2K_INCLUDE="$top/include" >"$run/kbuild.log" 2>&1 ||
+	{ cat "$run/kbuild.log"; fail "lu2klnd build against $L"; }
+ubuild=$top/build/vm/user
+timeout 600 make -s -j"$(nproc)" O="$ubuild" "$ubuild/bin/lu2kd" "$ubuild/bin/lu2kctl" \
+	>"$run/ubuild.log" 2>&1 || { cat "$run/ubuild.log"; fail "user-space build (lu2kd)"; }
+
+# 3. One initramfs for every VM.
+root=$run/root
+mkdir -p "$root"/{bin,sbin,usr/sbin,lib,lib64,proc,sys,dev,tmp,run,etc,lu2k,mod/lustre}
+cp /bin/busybox "$root/bin/busybox"
+for p in ip tc; do vm_copy_with_libs "$root" "/usr/sbin/$p" "/usr/sbin/$p"; done
+for p in lu2kd lu2kctl; do vm_copy_with_libs "$root" "$ubuild/bin/$p" "/lu2k/$p"; done
+# libtool leaves the real programs in .libs/, without a path to their library.
+lnetlib=$(ls "$L"/lnet/utils/lnetconfig/.libs/liblnetconfig.so.? | head -n 1)
+vm_copy_with_libs "$root" "$lnetlib" "/lib/x86_64-linux-gnu/$(basename "$lnetlib")"
+for p in lnetctl lst; do
+	LD_LIBRARY_PATH=$(dirname "$lnetlib") vm_copy_with_libs "$root" "$L/lnet/utils/.libs/$p" "/usr/sbin/$p"
+done
+flock -u 9
+# Lustre's modules carry full debug information: not into a RAM disk.
+for m in libcfs/libcfs/libcfs lnet/lnet/lnet lnet/selftest/lnet_selftest \
+	lnet/klnds/socklnd/ksocklnd; do
+	strip --strip-debug -o "$root/mod/lustre/$(basename "$m").ko" "$L/$m.ko"
+done
+cp "$run/kernel/lu2klnd.ko" "$root/mod/lustre/"
+: >"$root/mod/order"
+# What LNet needs of the kernel, and the VM's network.
+for m in $(modinfo -F depends "$L"/lnet/lnet/lnet.ko | tr ',' ' ') virtio_pci virtio_net \
+	sch_netem; do
+	case $m in libcfs) continue ;; esac
+	vm_add_mod "$root" "$m"
+done
+cp tests/vm/guest-init.sh "$root/init"
+cp tests/vm/guest-lnet.sh "$root/lu2k/"
+chmod +x "$root/init"
+echo guest-lnet.sh >"$root/lu2k/main"
+echo $((${LU2K_VM_TIMEOUT:-600} - 20)) >"$root/lu2k/timeout"
+: >"$root/lu2k/tests"
+{
+	echo "export LU2K_LNET_SCENARIO='$scenario' LU2K_LNET_TYPE='$type'"
+	env | grep -E '^(LU2K_LNET_(BACKEND|TIME)|LU2K_VM_NETEM)=' |
+		sed "s/=\(.*\)/='\1'/; s/^/export /" || true
+} >"$root/lu2k/env"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$run/initrd.gz"
+
+# 4. The links: a qemu socket network per link, on free loopback ports.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+p1=$(free_port)
+p2=$(free_port)
+declare -A nics
+case $scenario in
+pair | bench)
+	nics[a]="listen=127.0.0.1:$p1"
+	nics[b]="connect=127.0.0.1:$p1" ;;
+routed)
+	nics[a]="listen=127.0.0.1:$p1"
+	nics[r]="connect=127.0.0.1:$p1 listen=127.0.0.1:$p2"
+	nics[c]="connect=127.0.0.1:$p2" ;;
+esac
+
+# 5. Boot: listeners first. Each VM has one core, as the machine has two.
+boot() { # boot ROLE N
+	local role=$1 n=$2 i=0 args=() nic
+	for nic in ${nics[$role]}; do
+		args+=(-netdev "socket,id=n$i,$nic" -device "virtio-net-pci,netdev=n$i,mac=52:54:00:77:0$n:0$i")
+		i=$((i + 1))
+	done
+	timeout -k 10 "${LU2K_VM_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -machine q35 \
+		-cpu max -smp 1 -m "${LU2K_VM_MEM:-768}" -nographic -no-reboot -nodefaults \
+		-serial stdio -kernel "$cache/boot/vmlinuz-$KVER" -initrd "$run/initrd.gz" \
+		"${args[@]}" \
+		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 quiet loglevel=4 lu2k.role=$role" \
+		</dev/null >"$run/console-$role.log" 2>&1 &
+	pids="$pids $!"
+	eval "pid_$role=$!"
+}
+echo "lnet-vm: booting $roles ($(du -h "$run/initrd.gz" | cut -f1) initramfs)"
+n=1
+for r in $roles; do
+	boot "$r" $n
+	n=$((n + 1))
+	sleep 1
+done
+set +e
+wait "$pid_a"
+qrc=$?
+set -e
+sleep 1
+for r in $roles; do
+	echo "---- VM $r"
+	grep -a "^lnet-\|^LU2K-VM\|lu2klnd\|LNetError\|Lustre\|BUG\|WARNING\|panic" \
+		"$run/console-$r.log" | grep -v "^LU2K-VM: insmod" || true
+done
+for r in $roles; do
+	grep -aq 'Kernel panic\|BUG:\|BUG \|WARNING:\|general protection' "$run/console-$r.log" &&
+		fail "VM $r: kernel panic/oops/warning (console-$r.log)"
+done
+if grep -q '^LU2K-VM: PASS' "$run/console-a.log"; then
+	echo "lnet-vm: PASS ($scenario, $type, ${LU2K_LNET_BACKEND:-udt})"
+	exit 0
+fi
+if ! grep -q '^LU2K-VM: init' "$run/console-a.log" && grep -q '^qemu-system-x86_64: ' "$run/console-a.log"; then
+	skip "qemu cannot run here: $(grep -m1 '^qemu-system-x86_64: ' "$run/console-a.log")"
+fi
+[ "$qrc" = 124 ] && fail "qemu timed out after ${LU2K_VM_TIMEOUT:-600}s"
+fail "$(grep -a '^LU2K-VM: FAIL\|FAIL:' "$run/console-a.log" | tail -n 1)"
