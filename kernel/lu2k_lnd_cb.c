@@ -8,6 +8,12 @@
  * completion (exactly one per accepted send) becomes exactly one
  * lnet_finalize() with msg_health_status saying what happened.
  *
+ * To itself: LNet sends to its own NID over the NI (its local NI recovery
+ * pings, lst's console to its own node). Such a message is handed to
+ * lnet_parse() here, as LNet's loopback driver does, while a daemon is
+ * attached (so that a dead daemon still shows in the NI's health); its
+ * private is tagged (bit 0) to tell it from a struct lu2k_rx.
+ *
  * Receive: a message whose header and lengths agree goes to lnet_parse().
  * When that returns 0, LNet calls lnd_recv exactly once (maybe later, maybe
  * with a NULL msg to drop it or because it was a GET); when it fails, the
@@ -16,6 +22,7 @@
  */
 #define pr_fmt(fmt) "lu2klnd: " fmt
 
+#include <linux/highmem.h>
 #include "lu2k_lnd.h"
 
 /* Both NIDs are 20 bytes of size, type, net number and address, in that order. */
@@ -74,6 +81,67 @@ static enum lnet_msg_hstatus lu2k_lnd_hstatus(int status)
 	}
 }
 
+#define LU2K_LND_LOOP		1UL
+
+static bool lu2k_lnd_is_loop(void *private)
+{
+	return (unsigned long)private & LU2K_LND_LOOP;
+}
+
+static int lu2k_lnd_send_self(struct lnet_ni *lni, struct lnet_msg *msg)
+{
+	struct lnet_hdr hdr = msg->msg_hdr;
+
+	if (!lu2k_ni_attached(lni->ni_data)) {
+		msg->msg_health_status = LNET_MSG_STATUS_LOCAL_ERROR;
+		return -ENOTCONN;
+	}
+	/* >= 0: lnd_recv follows, which finalizes msg; < 0: LNet finalizes it */
+	return min(lnet_parse(lni, &hdr, &lni->ni_nid,
+			      (void *)((unsigned long)msg | LU2K_LND_LOOP), 0), 0);
+}
+
+/* Copy len bytes at offset of a sender's kiov into an iterator. */
+static int lu2k_lnd_copy_kiov(struct iov_iter *to, const struct bio_vec *kiov, unsigned int niov,
+			      unsigned int offset, unsigned int len)
+{
+	unsigned int i, n;
+	size_t done;
+	void *p;
+
+	for (i = 0; i < niov && len; i++) {
+		if (offset >= kiov[i].bv_len) {
+			offset -= kiov[i].bv_len;
+			continue;
+		}
+		n = min(kiov[i].bv_len - offset, len);
+		p = kmap_local_page(kiov[i].bv_page);
+		done = copy_to_iter(p + kiov[i].bv_offset + offset, n, to);
+		kunmap_local(p);
+		if (done != n)
+			return -EFAULT;
+		len -= n;
+		offset = 0;
+	}
+	return len ? -EINVAL : 0;
+}
+
+static int lu2k_lnd_recv_self(struct lnet_msg *tx, struct lnet_msg *msg, struct iov_iter *to,
+			      unsigned int mlen)
+{
+	int rc = 0;
+
+	if (mlen)
+		rc = lu2k_lnd_copy_kiov(to, tx->msg_kiov, tx->msg_niov, tx->msg_offset, mlen);
+	tx->msg_health_status = rc ? LNET_MSG_STATUS_LOCAL_ERROR : LNET_MSG_STATUS_OK;
+	lnet_finalize(tx, rc);
+	if (rc)
+		return rc;
+	if (msg)
+		lnet_finalize(msg, 0);
+	return 0;
+}
+
 int lu2k_lnd_send(struct lnet_ni *lni, void *private, struct lnet_msg *msg)
 {
 	struct lu2k_ni *ni = lni->ni_data;
@@ -93,6 +161,8 @@ int lu2k_lnd_send(struct lnet_ni *lni, void *private, struct lnet_msg *msg)
 	struct iov_iter payload;
 	int rc;
 
+	if (nid_same(&msg->msg_target.nid, &lni->ni_nid))
+		return lu2k_lnd_send_self(lni, msg);
 	lnet_hdr_to_nid16(&msg->msg_hdr, &hdr);
 	/* msg_target is the next hop on this network (a router if routed) */
 	lu2k_lnd_nid_to_chan(&msg->msg_target.nid, &hop);
@@ -140,6 +210,9 @@ int lu2k_lnd_recv_to(struct lnet_ni *lni, void *private, struct lnet_msg *msg,
 	struct lu2k_rx *rx = private;
 	int rc = 0;
 
+	if (lu2k_lnd_is_loop(private))
+		return lu2k_lnd_recv_self((void *)((unsigned long)private & ~LU2K_LND_LOOP), msg,
+					  to, mlen);
 	/* mlen <= rlen == the payload, checked against the header on arrival */
 	if (mlen)
 		rc = lu2k_rx_copy(rx, 0, to, mlen);

@@ -30,11 +30,24 @@ TC=/usr/sbin/tc
 PATH=$PATH:/usr/sbin
 LU2KD=
 
-say() { echo "lnet-$ROLE[$(($(date +%s) - T0))s]: $*"; }
+# fd 3 is the console, also inside functions whose output goes elsewhere
+exec 3>&1
+say() { echo "lnet-$ROLE[$(($(date +%s) - T0))s]: $*" >&3; }
+# What a node knows, for a failure's report (the passive VMs print theirs too
+# every 30 s with LU2K_LNET_DEBUG=1).
+report() {
+	exec 1>&3
+	[ -f /tmp/lu2kd.log ] && tail -n 20 /tmp/lu2kd.log | sed "s/^/lu2kd-$ROLE: /"
+	/lu2k/lu2kctl --socket /tmp/lu2kd.ctl stats 2>&1 | sed "s/^/lu2kctl-$ROLE: /"
+	/lu2k/lu2kctl --socket /tmp/lu2kd.ctl msgs 2>&1 | head -n 40 | sed "s/^/lu2kctl-$ROLE: /"
+	/lu2k/lu2kctl --socket /tmp/lu2kd.ctl peers 2>&1 | head -n 40 | sed "s/^/lu2kctl-$ROLE: /"
+	/lu2k/lu2kctl --socket /tmp/lu2kd.ctl conns 2>&1 | head -n 150 | sed "s/^/lu2kctl-$ROLE: /"
+	lnetctl stats show 2>&1 | sed "s/^/lnet-stats-$ROLE: /"
+	dmesg | grep -i 'lnet\|lu2k\|lustre' | tail -n 20
+}
 die() {
 	say "FAIL: $*"
-	[ -f /tmp/lu2kd.log ] && tail -n 20 /tmp/lu2kd.log | sed 's/^/lu2kd: /'
-	dmesg | grep -i 'lnet\|lu2k\|lustre' | tail -n 20
+	report
 	exit 1
 }
 run() { timeout 120 "$@" || die "$* (exit $?)"; }
@@ -107,7 +120,13 @@ lst_brw() {
 	shift
 	export LST_SESSION=$$
 	run lst new_session --timeout 60 lu2k > /dev/null
-	run lst add_group servers "$1" > /dev/null
+	# a node still in an earlier session (its console lost) is busy until that times out
+	i=0
+	until timeout 120 lst add_group servers "$1" > /tmp/lst-group.out 2>&1; do
+		i=$((i + 1))
+		[ $i -gt 12 ] && { cat /tmp/lst-group.out >&3; die "lst add_group servers $1"; }
+		sleep 5
+	done
 	run lst add_group clients "$from" > /dev/null
 	run lst add_batch b > /dev/null
 	run lst add_test --batch b --concurrency 8 --from clients --to servers brw "$2" \
@@ -117,6 +136,8 @@ lst_brw() {
 	run lst run b > /dev/null
 	sleep "$3"
 	b1=$(stat_bytes $dir)
+	[ "${LU2K_LNET_DEBUG:-0}" = 1 ] &&
+		/lu2k/lu2kctl --socket /tmp/lu2kd.ctl msgs 2>&1 | head -n 40 | sed "s/^/msgs-$ROLE: /"
 	lst stat --timeout 20 --count 1 --delay 5 servers > /tmp/lst-stat.out 2>&1
 	run lst stop b > /dev/null
 	lst show_error clients servers > /tmp/lst-err.out 2>&1
@@ -132,7 +153,10 @@ lst_brw() {
 
 serve() { # the passive side: up, then wait for the host to stop the VM
 	say "serving"
-	while :; do sleep 60; done
+	while :; do
+		sleep 30
+		[ "${LU2K_LNET_DEBUG:-0}" = 1 ] && report
+	done
 }
 
 pair_b() {

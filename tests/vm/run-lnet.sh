@@ -114,7 +114,7 @@ echo $((${LU2K_VM_TIMEOUT:-600} - 20)) >"$root/lu2k/timeout"
 : >"$root/lu2k/tests"
 {
 	echo "export LU2K_LNET_SCENARIO='$scenario' LU2K_LNET_TYPE='$type'"
-	env | grep -E '^(LU2K_LNET_(BACKEND|TIME)|LU2K_VM_NETEM)=' |
+	env | grep -E '^(LU2K_LNET_(BACKEND|TIME|DEBUG)|LU2K_VM_NETEM)=' |
 		sed "s/=\(.*\)/='\1'/; s/^/export /" || true
 } >"$root/lu2k/env"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$run/initrd.gz"
