@@ -26,6 +26,10 @@ struct flow {
 
 	/* sender */
 	uint32_t nmsgs, next, first_msgno;
+	uint32_t nsparse;   /* messages of the sparse prologue, first */
+	uint64_t next_feed; /* the next prologue message is due then (0: none) */
+	uint64_t t_bulk;    /* the first bulk message was queued then */
+	struct udt_stats at_bulk;
 	int have_first;
 	uint8_t *done; /* completions per message */
 	uint64_t acked, dropped, bad;
@@ -109,6 +113,17 @@ static int msg_index(struct flow *w, uint32_t msgno, uint32_t *idx)
 	return 1;
 }
 
+/* Message i: the prologue's first, then the bulk bytes in msg_size pieces. */
+static size_t msg_len(const struct flow *w, uint32_t i)
+{
+	size_t off;
+
+	if (i < w->nsparse)
+		return w->s->sparse_size;
+	off = (size_t)(i - w->nsparse) * w->s->msg_size;
+	return w->s->bytes - off < w->s->msg_size ? w->s->bytes - off : w->s->msg_size;
+}
+
 static void on_recv(void *ud, uint32_t msgno, const struct iovec *iov, int n, size_t len)
 {
 	struct flow *w = ud;
@@ -120,9 +135,7 @@ static void on_recv(void *ud, uint32_t msgno, const struct iovec *iov, int n, si
 		w->bad++;
 		return;
 	}
-	expect = w->s->msg_size;
-	if ((size_t)(i + 1) * w->s->msg_size > w->s->bytes)
-		expect = w->s->bytes - (size_t)i * w->s->msg_size;
+	expect = msg_len(w, i);
 	for (k = 0; k < n; k++) {
 		if (!pat_check(w, i, off, iov[k].iov_base, iov[k].iov_len)) {
 			w->bad++;
@@ -137,7 +150,7 @@ static void on_recv(void *ud, uint32_t msgno, const struct iovec *iov, int n, si
 	w->delivered++;
 	w->delivered_bytes += len;
 	w->t_last_deliv = w->net->now;
-	if (!w->t_half && w->delivered_bytes * 2 >= w->s->bytes)
+	if (!w->t_half && w->delivered_bytes * 2 >= w->s->bytes + w->nsparse * w->s->sparse_size)
 		w->t_half = w->net->now;
 }
 
@@ -302,6 +315,8 @@ static int step(struct net *n)
 	for (i = 0; i < n->n; i++) {
 		struct flow *f = &n->f[i];
 
+		if (f->next_feed > n->now)
+			t = min64(t, f->next_feed);
 		if (f->cl)
 			t = min64(t, udt_conn_next_deadline(f->cl));
 		else
@@ -335,20 +350,30 @@ static int step(struct net *n)
 	return 1;
 }
 
-static size_t msg_len(const struct flow *w, uint32_t i)
-{
-	size_t off = (size_t)i * w->s->msg_size;
-
-	return w->s->bytes - off < w->s->msg_size ? w->s->bytes - off : w->s->msg_size;
-}
-
 static void feed(struct flow *w)
 {
+	uint64_t now = w->net->now;
+
 	while (w->next < w->nmsgs) {
 		size_t len = msg_len(w, w->next);
 		uint32_t msgno;
 		uint8_t *buf;
 
+		w->next_feed = 0;
+		if (w->nsparse && w->next <= w->nsparse) {
+			/* the prologue's pace; the bulk bytes start one interval after the last */
+			uint64_t due =
+				w->t_connected + w->next * w->s->sparse_every_ms * 1000000ull;
+
+			if (now < due) {
+				w->next_feed = due;
+				return;
+			}
+		}
+		if (w->next == w->nsparse && !w->t_bulk) {
+			w->t_bulk = now;
+			udt_conn_get_stats(w->cl, &w->at_bulk);
+		}
 		if (udt_conn_send_space(w->cl) < len)
 			return;
 		buf = malloc(len);
@@ -419,6 +444,15 @@ static void result(struct flow *w, struct sim_result *r)
 			r->steady_pct = 100.0 * ((double)(s->bytes - s->bytes / 2) * 8 / dt / 1e6) /
 					r->capacity_mbps;
 	}
+	if (w->nsparse && w->t_bulk && r->complete) {
+		uint64_t t_end = w->t_last_ack > w->t_last_deliv ? w->t_last_ack : w->t_last_deliv;
+
+		r->bulk_s = (double)(t_end - w->t_bulk) / 1e9;
+		if (r->bulk_s > 0)
+			r->bulk_mbps = (double)s->bytes * 8 / r->bulk_s / 1e6;
+		r->bulk_pct = 100.0 * r->bulk_mbps / r->capacity_mbps;
+	}
+	r->at_bulk = w->at_bulk;
 	r->data_lost = linkem_dir_counters(&n->ab)->lost_pkts;
 	r->data_qdrops = linkem_dir_counters(&n->ab)->drop_queue;
 	if (w->cl)
@@ -446,7 +480,7 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 	struct net *n;
 	int trace, err = -ENOMEM;
 
-	if (!s->bytes || !s->msg_size || nflows == 0 || nflows > SIM_MAX_FLOWS)
+	if ((!s->bytes && !s->sparse_s) || !s->msg_size || nflows == 0 || nflows > SIM_MAX_FLOWS)
 		return -EINVAL;
 	n = calloc(1, sizeof(*n));
 	if (!n)
@@ -477,7 +511,9 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 		f->cl_id = 0x1234567 + i;
 		f->sv_id = 0x2345678 + i;
 		f->start_ns = n->now + i * gap_ms * 1000000ull;
-		f->nmsgs = (uint32_t)((s->bytes + s->msg_size - 1) / s->msg_size);
+		if (s->sparse_s && s->sparse_every_ms && s->sparse_size)
+			f->nsparse = (uint32_t)(s->sparse_s * 1000 / s->sparse_every_ms);
+		f->nmsgs = f->nsparse + (uint32_t)((s->bytes + s->msg_size - 1) / s->msg_size);
 		f->done = calloc(f->nmsgs, 1);
 		f->got = calloc(f->nmsgs, 1);
 		if (!f->done || !f->got)

@@ -38,6 +38,13 @@ struct sim_scenario {
 	uint64_t limit_s;  /* give up after this many simulated seconds */
 	uint64_t seed;
 	uint64_t outage_at_ms, outage_ms; /* the link down both ways (0: never) */
+	/*
+	 * A sparse prologue, as LNet's pings and RPC requests before bulk I/O:
+	 * one message of sparse_size every sparse_every_ms for sparse_s seconds
+	 * after connecting, then `bytes` (0: none).
+	 */
+	uint64_t sparse_s, sparse_every_ms;
+	size_t sparse_size;
 };
 
 struct sim_result {
@@ -51,6 +58,9 @@ struct sim_result {
 	double steady_pct; /* the same over the second half of the bytes */
 	uint64_t data_lost, data_qdrops, retrans;
 	struct udt_stats snd;
+	/* with a sparse prologue: the bulk bytes, first queued to last completion */
+	double bulk_s, bulk_mbps, bulk_pct;
+	struct udt_stats at_bulk; /* the sender's when the bulk bytes were queued */
 };
 
 /* The payload a link can carry, in Mbit/s (see above). */
