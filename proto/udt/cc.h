@@ -53,6 +53,12 @@ struct udt_cc {
 	int32_t bandwidth; /* packets/s, link capacity estimate */
 	/* the last full ACK's receiving rate and link capacity, unsmoothed (0: none) */
 	int32_t ack_rcv_rate, ack_bandwidth;
+	/*
+	 * Set before on_pkt_sent: 1 if that packet left nothing else to send (no
+	 * new data queued, no retransmission due), i.e. the application, not the
+	 * pacing or the window, limits the rate.
+	 */
+	int app_limited;
 };
 
 /* Looks up an algorithm by name; NULL if there is none. */

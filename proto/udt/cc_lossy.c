@@ -24,6 +24,17 @@
  * (more than HEAVY_LOSS of the packets sent over a window of at least one
  * round and LOSS_WIN_PKTS packets: -15 %).
  *
+ * A sender that has nothing to send measures the application, not the path:
+ * LNet exchanges a few small messages for a while before bulk I/O, and a
+ * model that learnt their rate as btl_bw paced the bulk at a few packets/s.
+ * So, as in BBR, a round is application-limited when the engine's send queue
+ * ran dry in it (cc->app_limited on a send) or it sent nothing, and a rate
+ * sample taken in or right after such a round may raise btl_bw but never
+ * lowers it: the round neither moves the max filter to a new slot (which
+ * would age out higher rates) nor counts in STARTUP's full-bandwidth test.
+ * Until a sample from a round that was not application-limited exists,
+ * pacing and back-offs start from at least the initial rate.
+ *
  * Modes:
  *   STARTUP  pacing gain 2/ln 2 on the best rate seen, so the rate roughly
  *            triples every round (but at most 1.1 x the packet-pair
@@ -81,7 +92,7 @@
  * them are real pairs. Pairs form only when a 16th packet has a successor
  * ready to follow it at once: a sender that is short of data sends few.
  */
-#define LINK_BW_PAIRS  33
+#define LINK_BW_PAIRS 33
 
 enum lossy_mode { LOSSY_STARTUP, LOSSY_DRAIN, LOSSY_CRUISE };
 
@@ -124,6 +135,8 @@ struct lossy {
 	double ceiling;	     /* no rate sample above this since a back-off, 0: none */
 	double sent_rate[2]; /* packets/s we sent in the last two rounds */
 	uint64_t round_sent;
+	/* application-limited: this round so far, the last round; a real sample seen */
+	int app_now, app_last, have_bw;
 
 	/* rounds */
 	uint64_t round_start_us;
@@ -231,13 +244,23 @@ static int64_t queue_margin(const struct udt_cc *cc)
 	return m < 2 * UDT_SYN_US ? 2 * UDT_SYN_US : m;
 }
 
+/*
+ * The rate to pace and back off from: btl_bw, but never below the first
+ * guess in STARTUP (the first reports can be low) nor while all we know is
+ * the application's rate.
+ */
+static double model_bw(const struct lossy *l)
+{
+	if (l->btl_bw > 0 && (l->mode != LOSSY_STARTUP || l->btl_bw > l->init_rate) &&
+	    (l->have_bw || l->btl_bw > l->init_rate))
+		return l->btl_bw;
+	return l->init_rate;
+}
+
 static void set_outputs(struct udt_cc *cc)
 {
 	struct lossy *l = cc->priv;
-	/* in STARTUP, never below the first guess: the first reports can be low */
-	double bw = l->btl_bw > 0 && (l->mode != LOSSY_STARTUP || l->btl_bw > l->init_rate)
-			    ? l->btl_bw
-			    : l->init_rate;
+	double bw = model_bw(l);
 	double rate = l->pacing_gain * bw;
 	double span_us, w;
 
@@ -263,6 +286,9 @@ static void lossy_on_pkt_sent(struct udt_cc *cc, uint32_t seq, uint64_t now_us)
 	l->round_sent++;
 	if (tick(cc, now_us))
 		set_outputs(cc);
+	/* after tick: a send that ends a round tells about the next one */
+	if (cc->app_limited)
+		l->app_now = 1;
 	if (!l->sent_us)
 		return;
 	if (!l->any_sent || udt_seq_cmp(seq, l->hi_sent) > 0) {
@@ -426,7 +452,11 @@ static void end_round(struct udt_cc *cc, uint64_t now_us)
 	struct lossy *l = cc->priv;
 	int64_t rr = l->round_min_rtt;
 	int queue = queue_seen(cc, rr);
+	/* this round's samples were judged application-limited, or it sent nothing */
+	int app = l->app_now || l->app_last || l->round_sent == 0;
 
+	l->app_last = l->app_now || l->round_sent == 0;
+	l->app_now = 0;
 	l->rounds++;
 	/* what we sent in this round, per second: nobody receives faster */
 	if (now_us > l->round_start_us) {
@@ -444,9 +474,10 @@ static void end_round(struct udt_cc *cc, uint64_t now_us)
 		 * A round without a rate sample (the cumulative ACK held by a
 		 * hole) says nothing about growth, nor one paced at the capacity
 		 * estimate's cap (early on that estimate is UDT's made-up 1000
-		 * packets/s): judge only the others.
+		 * packets/s), nor one the application held back: judge only the
+		 * others.
 		 */
-		if (l->bw_slot[l->slot] <= 0 || l->startup_capped) {
+		if (l->bw_slot[l->slot] <= 0 || l->startup_capped || app) {
 		} else if (l->btl_bw >= l->full_bw * FULL_BW_GROWTH ||
 			   l->link_bw >= l->full_link_bw * FULL_BW_GROWTH) {
 			/* STARTUP is capped by the capacity estimate: while that grows, so may we */
@@ -469,7 +500,7 @@ static void end_round(struct udt_cc *cc, uint64_t now_us)
 		if (queue && l->cycle >= 2) {
 			l->pacing_gain = 0.75;
 			if (++l->queue_rounds >= 2) {
-				bw_clamp(l, l->btl_bw * QUEUE_BACKOFF);
+				bw_clamp(l, model_bw(l) * QUEUE_BACKOFF);
 				l->ceiling = l->btl_bw;
 				l->queue_rounds = 0;
 			}
@@ -486,10 +517,10 @@ static void end_round(struct udt_cc *cc, uint64_t now_us)
 	}
 	/*
 	 * The slot for the new round, unless this one had no rate sample (no
-	 * ACK while a hole waited for its repair): a silence must not age out
-	 * what the filter knows.
+	 * ACK while a hole waited for its repair) or was application-limited:
+	 * a silence must not age out what the filter knows.
 	 */
-	if (l->bw_slot[l->slot] > 0) {
+	if (l->bw_slot[l->slot] > 0 && !app) {
 		l->slot = (l->slot + 1) % BW_ROUNDS;
 		l->bw_slot[l->slot] = 0;
 		l->btl_bw = bw_max(l);
@@ -562,15 +593,24 @@ static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
 	sent = l->sent_rate[0] > l->sent_rate[1] ? l->sent_rate[0] : l->sent_rate[1];
 	if (sent > 0 && sample > sent)
 		sample = sent;
-	if (sample > 0 && sample > l->bw_slot[l->slot]) {
-		l->bw_slot[l->slot] = sample;
-		if (sample > l->btl_bw)
+	/* an application-limited sample only counts if it raises btl_bw */
+	if (l->app_now || l->app_last) {
+		if (sample > l->btl_bw) {
+			l->bw_slot[l->slot] = sample;
 			l->btl_bw = sample;
+		}
+	} else if (sample > 0) {
+		l->have_bw = 1;
+		if (sample > l->bw_slot[l->slot]) {
+			l->bw_slot[l->slot] = sample;
+			if (sample > l->btl_bw)
+				l->btl_bw = sample;
+		}
 	}
 
 	if (loss_check(cc, now_us) && l->rounds > l->last_backoff_round) {
 		/* at most once a round; keep at least what is getting through */
-		double bw = l->btl_bw * LOSS_BACKOFF;
+		double bw = model_bw(l) * LOSS_BACKOFF;
 
 		l->last_backoff_round = l->rounds;
 		bw_clamp(l, bw);

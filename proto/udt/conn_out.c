@@ -335,6 +335,9 @@ static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t 
 	if (!len)
 		return 0;
 	if (c->cc.ops->on_pkt_sent) {
+		/* the send queue ran dry: what the peer sees now is the application's rate */
+		c->cc.app_limited =
+			udt_loss_count(&c->snd_loss) == 0 && !udt_sndbuf_has_new(&c->sb);
 		c->cc.ops->on_pkt_sent(&c->cc, seq, udt_us(now_ns));
 		udt_conn_cc_update(c); /* a CC may change its pacing on a send */
 	}
