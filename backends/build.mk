@@ -6,9 +6,9 @@ $(eval $(call lu2k_test,test_tcp_wire,tests/unit/test_tcp_wire.c backends/tcp_wi
 lu2kd_LDLIBS += $(O)/lib/libudt.a
 test_peer_LDLIBS += $(O)/lib/libudt.a
 test_core_rx_LDLIBS += $(O)/lib/libudt.a
-$(O)/bin/lu2kd: | $(O)/lib/libudt.a
-$(O)/tests/test_peer: | $(O)/lib/libudt.a
-$(O)/tests/test_core_rx: | $(O)/lib/libudt.a
+$(O)/bin/lu2kd: $(O)/lib/libudt.a
+$(O)/tests/test_peer: $(O)/lib/libudt.a
+$(O)/tests/test_core_rx: $(O)/lib/libudt.a
 $(eval $(call lu2k_test,test_udt_be_wire,tests/unit/test_udt_be_wire.c backends/udt_wire.c,common))
 $(eval $(call lu2k_test,test_udt_be_demux,tests/unit/test_udt_be_demux.c backends/udt_demux.c,))
 $(eval $(call lu2k_test,test_udt_refuse,tests/unit/test_udt_refuse.c,udt))

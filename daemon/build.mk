@@ -13,4 +13,4 @@ $(eval $(call lu2k_test,test_core_rx,tests/unit/test_core_rx.c,lu2kd_backends lu
 # The tcp back-end through the back-end API (the registry also pulls in udt's engine).
 $(eval $(call lu2k_test,test_tcp_backend,tests/unit/test_tcp_backend.c,lu2kd_backends lu2kd common))
 test_tcp_backend_LDLIBS += $(O)/lib/libudt.a
-$(O)/tests/test_tcp_backend: | $(O)/lib/libudt.a
+$(O)/tests/test_tcp_backend: $(O)/lib/libudt.a
