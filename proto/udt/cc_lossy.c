@@ -33,7 +33,10 @@
  * lowers it: the round neither moves the max filter to a new slot (which
  * would age out higher rates) nor counts in STARTUP's full-bandwidth test.
  * Until a sample from a round that was not application-limited exists,
- * pacing and back-offs start from at least the initial rate.
+ * pacing and back-offs start from at least the initial rate. A burst after
+ * a quiet spell is not enough to make its samples real: the receiver's rate
+ * is a median of its last 16 arrival intervals, which span the quiet spell
+ * until 17 packets of one backlogged run have arrived (RCV_WINDOW_PKTS).
  *
  * Modes:
  *   STARTUP  pacing gain 2/ln 2 on the best rate seen, so the rate roughly
@@ -93,6 +96,8 @@
  * ready to follow it at once: a sender that is short of data sends few.
  */
 #define LINK_BW_PAIRS 33
+/* packets of one backlogged run before the receiver's rate reflects only it */
+#define RCV_WINDOW_PKTS 17
 
 enum lossy_mode { LOSSY_STARTUP, LOSSY_DRAIN, LOSSY_CRUISE };
 
@@ -137,6 +142,9 @@ struct lossy {
 	uint64_t round_sent;
 	/* application-limited: this round so far, the last round; a real sample seen */
 	int app_now, app_last, have_bw;
+	/* the current run of sends that each left more to send, from busy_start */
+	int busy;
+	uint32_t busy_start;
 
 	/* rounds */
 	uint64_t round_start_us;
@@ -287,8 +295,14 @@ static void lossy_on_pkt_sent(struct udt_cc *cc, uint32_t seq, uint64_t now_us)
 	if (tick(cc, now_us))
 		set_outputs(cc);
 	/* after tick: a send that ends a round tells about the next one */
-	if (cc->app_limited)
+	/* a run starts with new data: a resend (EXP's, a NAK's) says nothing of the backlog */
+	if (cc->app_limited) {
 		l->app_now = 1;
+		l->busy = 0;
+	} else if (!l->busy && (!l->sent_us || !l->any_sent || udt_seq_cmp(seq, l->hi_sent) > 0)) {
+		l->busy = 1;
+		l->busy_start = seq;
+	}
 	if (!l->sent_us)
 		return;
 	if (!l->any_sent || udt_seq_cmp(seq, l->hi_sent) > 0) {
@@ -496,8 +510,14 @@ static void end_round(struct udt_cc *cc, uint64_t now_us)
 	case LOSSY_CRUISE:
 		l->cycle = (l->cycle + 1) % CYCLE_LEN;
 		l->pacing_gain = cycle_gain[l->cycle];
-		/* a queue that outlives the probe's drain: the model is too high */
-		if (queue && l->cycle >= 2) {
+		/*
+		 * A queue that outlives the probe's drain: the model is too high.
+		 * Not when the application held us back: below the model's rate
+		 * a longer RTT is the peer's (a busy receiver acknowledges late),
+		 * and backing off on it again and again, with no backlogged round
+		 * to probe back up, took the rate down to a few packets/s.
+		 */
+		if (queue && l->cycle >= 2 && !app) {
 			l->pacing_gain = 0.75;
 			if (++l->queue_rounds >= 2) {
 				bw_clamp(l, model_bw(l) * QUEUE_BACKOFF);
@@ -593,7 +613,13 @@ static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
 	sent = l->sent_rate[0] > l->sent_rate[1] ? l->sent_rate[0] : l->sent_rate[1];
 	if (sent > 0 && sample > sent)
 		sample = sent;
-	/* an application-limited sample only counts if it raises btl_bw */
+	/*
+	 * An application-limited sample only counts if it raises btl_bw; so
+	 * does one whose arrival intervals may reach back before the current
+	 * backlogged run (the ACK covers fewer than RCV_WINDOW_PKTS of it).
+	 */
+	if (!l->busy || udt_seq_off(l->busy_start, ack) < RCV_WINDOW_PKTS)
+		l->app_now = 1;
 	if (l->app_now || l->app_last) {
 		if (sample > l->btl_bw) {
 			l->bw_slot[l->slot] = sample;

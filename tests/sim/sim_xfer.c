@@ -362,8 +362,9 @@ static void feed(struct flow *w)
 		w->next_feed = 0;
 		if (w->nsparse && w->next <= w->nsparse) {
 			/* the prologue's pace; the bulk bytes start one interval after the last */
-			uint64_t due =
-				w->t_connected + w->next * w->s->sparse_every_ms * 1000000ull;
+			uint32_t burst = w->s->sparse_burst ? w->s->sparse_burst : 1;
+			uint64_t due = w->t_connected + (uint64_t)(w->next / burst) *
+							  w->s->sparse_every_ms * 1000000ull;
 
 			if (now < due) {
 				w->next_feed = due;
@@ -512,7 +513,8 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 		f->sv_id = 0x2345678 + i;
 		f->start_ns = n->now + i * gap_ms * 1000000ull;
 		if (s->sparse_s && s->sparse_every_ms && s->sparse_size)
-			f->nsparse = (uint32_t)(s->sparse_s * 1000 / s->sparse_every_ms);
+			f->nsparse = (uint32_t)(s->sparse_s * 1000 / s->sparse_every_ms) *
+				     (s->sparse_burst ? s->sparse_burst : 1);
 		f->nmsgs = f->nsparse + (uint32_t)((s->bytes + s->msg_size - 1) / s->msg_size);
 		f->done = calloc(f->nmsgs, 1);
 		f->got = calloc(f->nmsgs, 1);

@@ -41,10 +41,12 @@ struct sim_scenario {
 	/*
 	 * A sparse prologue, as LNet's pings and RPC requests before bulk I/O:
 	 * one message of sparse_size every sparse_every_ms for sparse_s seconds
-	 * after connecting, then `bytes` (0: none).
+	 * after connecting (sparse_burst of them at once, 0 = 1: LNet's
+	 * concurrent GETs), then `bytes` (0: none).
 	 */
 	uint64_t sparse_s, sparse_every_ms;
 	size_t sparse_size;
+	uint32_t sparse_burst;
 };
 
 struct sim_result {
