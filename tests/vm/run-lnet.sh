@@ -42,8 +42,14 @@ if [ -n "${LUSTRE:-}" ]; then
 	lustre_ok "$LUSTRE" || skip "LUSTRE=$LUSTRE is not a built Lustre tree${type:+ with type $type}"
 	L=$(cd "$LUSTRE" && pwd)
 else
+	# for gip, an unmodified tree first (gip is what sites run)
 	for d in $(ls -d /usr/src/lustre-* 2>/dev/null | sort -rV); do
-		lustre_ok "$d" && L=$d && break
+		lustre_ok "$d" || continue
+		[ -z "$L" ] && L=$d
+		if [ "$type" = gip ] && ! grep -q LU2KLND "$d/lnet/include/uapi/linux/lnet/nidstr.h"; then
+			L=$d
+			break
+		fi
 	done
 fi
 [ -n "$L" ] || skip "no built Lustre tree (\$LUSTRE, /usr/src/lustre-*)$([ "$type" = lu2k ] &&
