@@ -118,7 +118,8 @@ static int lu2k_lnd_pick_address(struct lnet_ni *lni)
 		memcpy(lni->ni_nid.nid_addr, ifaces[i].li_ipv6addr, sizeof(struct in6_addr));
 	} else {
 		lni->ni_nid.nid_size = 0;
-		lni->ni_nid.nid_addr[0] = ifaces[i].li_ipaddr;
+		/* LNet keeps the address in network order in a plain u32 */
+		lni->ni_nid.nid_addr[0] = (__force __be32)ifaces[i].li_ipaddr;
 	}
 	lni->ni_dev_cpt = ifaces[i].li_cpt;
 out:
