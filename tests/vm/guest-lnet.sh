@@ -125,42 +125,38 @@ stat_bytes() {
 lst_brw() {
 	from=$1
 	shift
+	# names never reused: a node may still hold an earlier session's batch
+	n=$(date +%s)
+	g=s$n c=c$n bt=b$n
 	export LST_SESSION=$$
 	run lst new_session --force --timeout 60 lu2k
 	# a node still in an earlier session (its console lost) is busy until that times out
 	i=0
-	until timeout 120 lst add_group servers "$1" > /tmp/lst-group.out 2>&1; do
+	until timeout 60 lst add_group $g "$1" > /tmp/lst-group.out 2>&1; do
 		i=$((i + 1))
-		[ $i -gt 12 ] && { cat /tmp/lst-group.out >&3; die "lst add_group servers $1"; }
+		[ $i -gt 12 ] && { cat /tmp/lst-group.out >&3; die "lst add_group $g $1"; }
 		sleep 5
 	done
-	run lst add_group clients "$from"
-	run lst add_batch b
-	# a node still finishing an earlier session's RPCs times this out: try again
-	i=0
-	until timeout 120 lst add_test --batch b --concurrency 8 --from clients --to servers \
-		brw "$2" check=full size=1M > /tmp/lst-test.out 2>&1; do
-		i=$((i + 1))
-		[ $i -gt 6 ] && { cat /tmp/lst-test.out >&3; die "lst add_test brw $2 to $1"; }
-		sleep 5
-	done
+	run lst add_group $c "$from"
+	run lst add_batch $bt
+	run lst add_test --batch $bt --concurrency 8 --from $c --to $g brw "$2" check=full size=1M
 	dir=send; [ "$2" = read ] && dir=recv
 	b0=$(stat_bytes $dir)
-	run lst run b
+	run lst run $bt
 	sleep "$3"
 	b1=$(stat_bytes $dir)
 	say "lnet $dir bytes $b0 -> $b1"
 	[ "${LU2K_LNET_DEBUG:-0}" = 1 ] &&
 		/lu2k/lu2kctl --socket /tmp/lu2kd.ctl msgs 2>&1 | head -n 40 | sed "s/^/msgs-$ROLE: /"
-	lst stat --timeout 20 --count 1 --delay 5 servers > /tmp/lst-stat.out 2>&1
-	run lst stop b
-	lst show_error clients servers > /tmp/lst-err.out 2>&1
+	lst stat --timeout 20 --count 1 --delay 5 $g > /tmp/lst-stat.out 2>&1
+	run lst stop $bt
+	lst show_error $c $g > /tmp/lst-err.out 2>&1
 	run lst end_session
 	MBIT=$(awk -v a="$b0" -v b="$b1" -v t="$3" 'BEGIN { printf "%.2f", (b - a) * 8 / t / 1e6 }')
 	# "show_error" lists nodes whose RPCs failed or whose data did not check
 	if grep -Eq "RPC failure|Session [1-9][0-9]* brw errors|RPC: [1-9][0-9]* errors" \
 		/tmp/lst-err.out; then
-		cat /tmp/lst-err.out
+		cat /tmp/lst-err.out >&3
 		die "lst brw $2 to $1 had errors"
 	fi
 	awk "BEGIN { exit !($MBIT > 0) }" || die "lst brw $2 to $1 moved nothing"
@@ -226,6 +222,7 @@ pair_a() {
 	timeout 60 lst end_session > /dev/null 2>&1
 	lu2kd_start
 	ping_wait "$NID_B" 120
+	sleep 40	# B's RPCs of the killed run expire (2 x transaction_timeout)
 	# B may still be failing the RPCs of the killed run (LNet's transaction
 	# timeout): a fresh session may need a second or third go.
 	i=0
