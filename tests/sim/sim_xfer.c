@@ -364,7 +364,7 @@ static void feed(struct flow *w)
 			/* the prologue's pace; the bulk bytes start one interval after the last */
 			uint32_t burst = w->s->sparse_burst ? w->s->sparse_burst : 1;
 			uint64_t due = w->t_connected + (uint64_t)(w->next / burst) *
-							  w->s->sparse_every_ms * 1000000ull;
+								w->s->sparse_every_ms * 1000000ull;
 
 			if (now < due) {
 				w->next_feed = due;

@@ -29,8 +29,8 @@ struct path {
 	uint64_t t_sent[1 << 16];
 	uint32_t acked; /* next sequence number to ACK */
 	double credit;
-	double avg_pps; /* recent sending rate */
-	int wild_acks;	/* this many ACKs report 10 x the link (a burst) */
+	double avg_pps;	  /* recent sending rate */
+	int wild_acks;	  /* this many ACKs report 10 x the link (a burst) */
 	int made_up_acks; /* this many ACKs report UDT's initial 1000 packets/s capacity */
 };
 

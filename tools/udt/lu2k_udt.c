@@ -369,18 +369,12 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = { { "cc", 1, NULL, 'c' },
-					    { "mss", 1, NULL, 'm' },
-					    { "window", 1, NULL, 'w' },
-					    { "mb", 1, NULL, 'M' },
-					    { "check", 0, NULL, 'C' },
-					    { "bind", 1, NULL, 'b' },
-					    { "timeout", 1, NULL, 't' },
-					    { "quiet", 0, NULL, 'q' },
-					    { "help", 0, NULL, 'h' },
-					    { "time", 1, NULL, 'T' },
-					    { "udt4", 0, NULL, 'U' },
-					    { 0 } };
+	static const struct option lo[] = { { "cc", 1, NULL, 'c' },	 { "mss", 1, NULL, 'm' },
+					    { "window", 1, NULL, 'w' },	 { "mb", 1, NULL, 'M' },
+					    { "check", 0, NULL, 'C' },	 { "bind", 1, NULL, 'b' },
+					    { "timeout", 1, NULL, 't' }, { "quiet", 0, NULL, 'q' },
+					    { "help", 0, NULL, 'h' },	 { "time", 1, NULL, 'T' },
+					    { "udt4", 0, NULL, 'U' },	 { 0 } };
 	struct app a = { .out_fd = -1 };
 	const char *bind_addr = NULL;
 	uint64_t mb = 100, timeout_s = 600;
