@@ -1,8 +1,8 @@
 #!/bin/bash
 # LNet over lu2k in qemu VMs: Debian's kernel, a built Lustre tree's LNet
 # (libcfs, lnet, lnet_selftest, ksocklnd, lnetctl, lst), lu2klnd.ko built with
-# its LNet glue against that tree, and lu2kd. The VMs are joined by qemu socket
-# networks on loopback; each runs tests/vm/guest-lnet.sh in its role:
+# its LNet glue against that tree, and lu2kd. The VMs are joined by qemu UDP
+# socket links on loopback; each runs tests/vm/guest-lnet.sh in its role:
 #
 #   pair    VM a ==[eth0]== VM b            lnetctl, ping, lst, kill -9 of lu2kd
 #   routed  VM a ==== VM r ---- VM c        r routes between the lu2k net and tcp
@@ -125,28 +125,29 @@ echo $((${LU2K_VM_TIMEOUT:-600} - 20)) >"$root/lu2k/timeout"
 } >"$root/lu2k/env"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$run/initrd.gz"
 
-# 4. The links: a qemu socket network per link, on free loopback ports.
+# 4. The links: a qemu UDP socket pair per link, on free loopback ports. (A
+# stream socket lost its framing under load and cut the link for good.)
 free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
-p1=$(free_port)
-p2=$(free_port)
+pa=$(free_port) pb=$(free_port) pc=$(free_port) pd=$(free_port)
 declare -A nics
 case $scenario in
 pair | bench)
-	nics[a]="listen=127.0.0.1:$p1"
-	nics[b]="connect=127.0.0.1:$p1" ;;
+	nics[a]="$pa:$pb"
+	nics[b]="$pb:$pa" ;;
 routed)
-	nics[a]="listen=127.0.0.1:$p1"
-	nics[r]="connect=127.0.0.1:$p1 listen=127.0.0.1:$p2"
-	nics[c]="connect=127.0.0.1:$p2" ;;
+	nics[a]="$pa:$pb"
+	nics[r]="$pb:$pa $pc:$pd"
+	nics[c]="$pd:$pc" ;;
 esac
 
-# 5. Boot: listeners first. Each VM has one core, as the machine has two.
+# 5. Boot. Each VM has one core, as the machine has two.
 boot() { # boot ROLE N
 	local role=$1 n=$2 i=0 args=() nic
 	for nic in ${nics[$role]}; do
-		args+=(-netdev "socket,id=n$i,$nic" -device "virtio-net-pci,netdev=n$i,mac=52:54:00:77:0$n:0$i")
+		args+=(-netdev "socket,id=n$i,localaddr=127.0.0.1:${nic%%:*},udp=127.0.0.1:${nic##*:}"
+			-device "virtio-net-pci,netdev=n$i,mac=52:54:00:77:0$n:0$i")
 		i=$((i + 1))
 	done
 	timeout -k 10 "${LU2K_VM_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -machine q35 \
