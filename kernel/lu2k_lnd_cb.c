@@ -96,9 +96,8 @@ static int lu2k_lnd_send_self(struct lnet_ni *lni, struct lnet_msg *msg)
 		msg->msg_health_status = LNET_MSG_STATUS_LOCAL_ERROR;
 		return -ENOTCONN;
 	}
-	/* >= 0: lnd_recv follows, which finalizes msg; < 0: LNet finalizes it */
-	return min(lnet_parse(lni, &hdr, &lni->ni_nid,
-			      (void *)((unsigned long)msg | LU2K_LND_LOOP), 0), 0);
+	/* 0: lnd_recv follows, which finalizes msg; < 0: LNet finalizes it */
+	return lnet_parse(lni, &hdr, &lni->ni_nid, (void *)((unsigned long)msg | LU2K_LND_LOOP), 0);
 }
 
 /* Copy len bytes at offset of a sender's kiov into an iterator. */
