@@ -7,7 +7,8 @@
 #    ping and a short stream, and an IPv6 client ([::1]@lu2k, nid16 headers):
 #    every payload verified, every run PASS (exit 0).
 # 2. kill -9 of A mid-transfer: the client fails fast (exit 1), reports the
-#    in-flight messages as failed with ECONNRESET, and no corrupt payload.
+#    in-flight messages as failed (ECONNRESET) or lost (no answer), and no
+#    corrupt payload.
 # 3. A restarted: a new client attaches and passes again.
 # 4. kill -9 of the server's daemon B, B restarted: the server re-attaches by
 #    itself and serves a new client; it saw no corrupt payload through it all.
@@ -79,9 +80,12 @@ wait "$cpid" && t_fail "client passed although its daemon was killed"
 cat "$T_DIR/killed.err"
 [ "$(field killed corrupt)" = 0 ] || t_fail "corrupt payloads after kill: $(field killed corrupt)"
 [ "$(field killed detaches)" = 1 ] || t_fail "detaches $(field killed detaches)"
-[ "$(field killed reset_cpls)" -ge 1 ] || t_fail "no message failed with ECONNRESET"
 [ "$(field killed failed)" -ge "$(field killed reset_cpls)" ] || t_fail "resets not counted failed"
 sent=$(field killed sent) ok=$(field killed ok) failed=$(field killed failed) lost=$(field killed lost)
+# What was in flight is reported: messages the daemon still had fail with
+# ECONNRESET; those B already had (completed) but whose answer never came are
+# lost. Which of the two a kill hits depends on timing, not on the code.
+[ $((failed + lost)) -ge 1 ] || t_fail "nothing in flight reported failed or lost"
 [ $((ok + failed + lost)) = "$sent" ] || t_fail "sent $sent != ok $ok + failed $failed + lost $lost"
 t_log "killed: $sent sent, $ok ok, $failed failed ($(field killed reset_cpls) ECONNRESET), $lost lost"
 
