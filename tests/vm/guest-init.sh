@@ -19,8 +19,17 @@ for m in $(cat /mod/order); do
 done
 /usr/sbin/ip link set lo up
 main=$(cat /lu2k/main 2>/dev/null || echo guest-tests.sh)
+# A task stuck in D state for 30 s has its stack on the console (loglevel 7).
+echo 30 >/proc/sys/kernel/hung_task_timeout_secs 2>/dev/null
 timeout "$(cat /lu2k/timeout 2>/dev/null || echo 280)" sh "/lu2k/$main" $(cat /lu2k/tests)
 rc=$?
+if [ $rc = 143 ] || [ $rc = 124 ]; then
+	# Out of time: what every blocked task is waiting for.
+	echo "LU2K-VM: timed out; blocked tasks:"
+	echo 7 >/proc/sys/kernel/printk
+	echo w >/proc/sysrq-trigger
+	ps -o pid,stat,args 2>/dev/null | grep -v ' S ' | head -n 30
+fi
 if [ $rc = 0 ]; then
 	echo "LU2K-VM: PASS"
 else

@@ -154,7 +154,7 @@ boot() { # boot ROLE N
 		-cpu max -smp 1 -m "${LU2K_VM_MEM:-768}" -nographic -no-reboot -nodefaults \
 		-serial stdio -kernel "$cache/boot/vmlinuz-$KVER" -initrd "$run/initrd.gz" \
 		"${args[@]}" \
-		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 quiet loglevel=4 lu2k.role=$role" \
+		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 quiet loglevel=${LU2K_VM_LOGLEVEL:-4} lu2k.role=$role" \
 		</dev/null >"$run/console-$role.log" 2>&1 &
 	pids="$pids $!"
 	eval "pid_$role=$!"
