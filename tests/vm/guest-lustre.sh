@@ -1,0 +1,332 @@
+#!/bin/sh
+# A Lustre file system over lu2k inside one VM of tests/vm/run-lustre.sh
+# (busybox sh). The role comes from the kernel command line (lu2k.role=), the
+# scenario and its settings from /lu2k/env:
+#
+#   fs      c ==== s         c mounts s's file system over lu2k: dd, cp, tar,
+#                            remount, md5sum, lfs df, kill -9 of c's lu2kd
+#   bench   c ==== s         dd write/read and tar over lu2k, then the same
+#                            over ksocklnd on the same link
+#   routed  c ==== r ---- s  c (lu2k) - r (LNet router) - s (tcp): mount,
+#                            dd, tar, remount, md5sum through the router
+#   (==== the lu2k network, ---- ksocklnd tcp; netem on every eth)
+#
+# s runs the MGS+MDT and an OST on osd-wbcfs (memory, no disk). The client
+# drives and ends with "PASS"; the others serve until the host stops them.
+#
+#   LU2K_LUSTRE_SCENARIO   fs | bench | routed
+#   LU2K_LNET_TYPE         the LNet type lu2klnd serves (gip)
+#   LU2K_LNET_BACKEND      lu2kd's back-end (tcp)
+#   LU2K_LU2KD_OPTS        more lu2kd options (e.g. "-o cc=lossy")
+#   LU2K_LUSTRE_SIZES      sizes of the dd and cp files ("1K 64K 1M 16M")
+#   LU2K_LUSTRE_FILES      small files in the tar (200)
+#   LU2K_LUSTRE_KILL_SIZE  the file written while lu2kd is killed (32M)
+#   LU2K_LUSTRE_KILL_WAIT  seconds lu2kd stays dead (10)
+#   LU2K_VM_NETEM          netem of every interface ("delay 5ms")
+# Every wait is bounded; a Lustre call stuck in D state is bounded by the VM.
+[ -f /lu2k/env ] && . /lu2k/env
+ROLE=$(sed -n 's/.*lu2k\.role=\([a-z]*\).*/\1/p' /proc/cmdline)
+TAG=lustre
+SCEN=${LU2K_LUSTRE_SCENARIO:-fs}
+TYPE=${LU2K_LNET_TYPE:-gip}
+BACKEND=${LU2K_LNET_BACKEND:-tcp}
+LU2KD_OPTS=${LU2K_LU2KD_OPTS:-}
+NETEM=${LU2K_VM_NETEM:-delay 5ms}
+SIZES=${LU2K_LUSTRE_SIZES:-1K 64K 1M 16M}
+NFILES=${LU2K_LUSTRE_FILES:-200}
+KILL_SIZE=${LU2K_LUSTRE_KILL_SIZE:-32M}
+KILL_WAIT=${LU2K_LUSTRE_KILL_WAIT:-10}
+FS=lustre
+MNT=/mnt/lustre
+PATH=$PATH:/usr/sbin:/sbin
+# shellcheck source=tests/vm/guest-lib.sh
+. /lu2k/guest-lib.sh
+
+CLIENT_MODS="obdclass ptlrpc fld fid lov osc mdc lmv mgc lustre"
+SERVER_MODS="$CLIENT_MODS lquota osd_wbcfs lfsck mgs mdd mdt lod osp ofd"
+
+# Addresses 10.77.<link>.<host>: link 1 is the lu2k hop, link 2 the tcp side
+# of the router.
+case $SCEN-$ROLE in
+fs-c | bench-c | routed-c) ADDR0=10.77.1.1 ;;
+fs-s | bench-s) ADDR0=10.77.1.2 ;;
+routed-r) ADDR0=10.77.1.2 ADDR1=10.77.2.2 ;;
+routed-s) ADDR0=10.77.2.3 ;;
+*) die "unknown scenario/role $SCEN-$ROLE" ;;
+esac
+case $SCEN in
+routed) MGS=10.77.2.3@tcp ;;
+*) MGS=10.77.1.2@$TYPE ;;
+esac
+# the server's NIDs with 2 GiB may take a larger TX pool
+[ "$ROLE" = s ] && TX_POOL_MB=64
+
+bytes_of() { # 1K 64K 1M 16M 256M -> bytes
+	case $1 in
+	*K) echo $((${1%K} * 1024)) ;;
+	*M) echo $((${1%M} * 1048576)) ;;
+	*G) echo $((${1%G} * 1073741824)) ;;
+	*) echo "$1" ;;
+	esac
+}
+
+lustre_mods() { # lustre_mods MODULE...
+	for m in "$@"; do run insmod $LM/$m.ko; done
+}
+
+serve() {
+	say "serving"
+	while :; do sleep 30; done
+}
+
+# --- the server: MGS+MDT, then an OST, on osd-wbcfs
+wbcfs_mount() { # wbcfs_mount MDT|OST DIR
+	mkdir -p "$2"
+	t0=$(now_cs)
+	if ! OSD_WBC_TGT_TYPE=$1 OSD_WBC_INDEX=0 OSD_WBC_MGS_NID=$MGS OSD_WBC_PRIMARY_MDT=1 \
+		OSD_WBC_FSNAME=$FS timeout 300 mount.lustre -v lustre-wbcfs "$2" > /tmp/mount-$1.out 2>&1; then
+		cat /tmp/mount-$1.out >&3
+		die "mount.lustre $1 on wbcfs"
+	fi
+	say "$1 on wbcfs mounted at $2 ($((($(now_cs) - t0) / 100)) s)"
+}
+
+server() {
+	net_up eth0 $ADDR0
+	lnet_up
+	if [ "$SCEN" = routed ]; then
+		run lnetctl net add --net tcp --if eth0
+		run lnetctl route add --net "$TYPE" --gateway 10.77.2.2@tcp
+	else
+		run lnetctl net add --net "$TYPE" --if eth0
+		# the MGS talks to itself on its own NID: lu2kd before the targets
+		lu2kd_start
+		# ksocklnd on the same link, for the comparison of the bench
+		run lnetctl net add --net tcp --if eth0
+	fi
+	lustre_mods $SERVER_MODS
+	wbcfs_mount MDT /mnt/mdt
+	wbcfs_mount OST /mnt/ost
+	say "up: MGS $MGS, $(lnetctl net show | grep -c 'nid:') NIDs, lu2kd $BACKEND"
+	serve
+}
+
+router() {
+	net_up eth0 $ADDR0
+	net_up eth1 $ADDR1
+	lnet_up
+	run lnetctl net add --net "$TYPE" --if eth0
+	lu2kd_start
+	run lnetctl net add --net tcp --if eth1
+	run lnetctl set routing 1
+	say "router: 10.77.1.2@$TYPE (lu2kd $BACKEND) and 10.77.2.2@tcp"
+	serve
+}
+
+# --- the client
+# lmount NID SECONDS: mount the file system whose MGS is at NID, retried while
+# the server boots; then wait until the OST is in lfs df.
+lmount() {
+	end=$(($(date +%s) + $2))
+	mkdir -p $MNT
+	TRIES=1
+	until timeout 150 mount.lustre "$1:/$FS" $MNT > /tmp/mount.out 2>&1; do
+		[ "$(date +%s)" -ge $end ] && { cat /tmp/mount.out >&3; die "mount $1:/$FS"; }
+		TRIES=$((TRIES + 1))
+		sleep 5
+	done
+	until timeout 60 lfs df $MNT 2> /dev/null | grep -q "OST0000_UUID.*\[OST:0\]"; do
+		[ "$(date +%s)" -ge $end ] && { lfs df $MNT >&3 2>&1; die "no OST in lfs df"; }
+		sleep 3
+	done
+}
+
+lumount() {
+	sync
+	run umount $MNT
+}
+
+# sources in /tmp (tmpfs): random data, one file per size
+make_sources() {
+	for s in $SIZES $KILL_SIZE; do
+		[ -f /tmp/src.$s ] && continue
+		b=$(bytes_of "$s")
+		if [ "$b" -ge 1048576 ]; then
+			dd if=/dev/urandom of=/tmp/src.$s bs=1M count=$((b / 1048576)) 2> /dev/null
+		else
+			dd if=/dev/urandom of=/tmp/src.$s bs="$b" count=1 2> /dev/null
+		fi || die "source $s"
+	done
+	(cd /tmp && md5sum src.*) > /tmp/src.md5
+	mkdir -p /tmp/small
+	i=0
+	while [ $i -lt "$NFILES" ]; do
+		# 100 bytes to 8 KiB, as many small files are
+		dd if=/dev/urandom of=/tmp/small/f$i bs=$((100 + (i * 797) % 8100)) count=1 2> /dev/null
+		i=$((i + 1))
+	done
+	(cd /tmp/small && md5sum f*) > /tmp/small.md5
+}
+
+# timed_dd SRC DST: sets CS (centiseconds) for dd SRC DST with fsync
+timed_dd() {
+	t0=$(now_cs)
+	timeout 900 dd if="$1" of="$2" bs=1M conv=fsync 2> /tmp/dd.out || {
+		cat /tmp/dd.out >&3
+		die "dd $1 -> $2"
+	}
+	CS=$(($(now_cs) - t0))
+}
+
+# write_files DIR: dd and cp every size into DIR, and the tar of small files
+write_files() {
+	mkdir -p "$1" || die "mkdir $1"
+	for s in $SIZES; do
+		timed_dd /tmp/src.$s "$1/dd.$s"
+		b=$(bytes_of "$s")
+		W_MBS=$(mb_s "$b" $CS) W_SIZE=$s
+		say "dd write $s: $((CS / 100)).$((CS % 100 / 10)) s, $W_MBS MB/s"
+		timeout 900 cp /tmp/src.$s "$1/cp.$s" || die "cp $s"
+	done
+	sync
+	t0=$(now_cs)
+	(tar -cf - -C /tmp small | tar -xf - -C "$1") || die "tar of $NFILES files into $1"
+	t1=$(now_cs)
+	sync
+	TAR_CS=$(($(now_cs) - t0))
+	say "tar of $NFILES small files: $((TAR_CS / 100)).$((TAR_CS % 100 / 10)) s ($(((t1 - t0) / 100)) s tar, the rest sync)"
+}
+
+# check_files DIR: after a remount (a cold cache), dd read of the largest
+# file timed, then every checksum against the sources
+check_files() {
+	last=
+	for s in $SIZES; do last=$s; done
+	t0=$(now_cs)
+	timeout 900 dd if="$1/dd.$last" of=/dev/null bs=1M 2> /dev/null || die "dd read $1/dd.$last"
+	CS=$(($(now_cs) - t0))
+	R_MBS=$(mb_s "$(bytes_of "$last")" $CS)
+	say "dd read $last (cold cache): $((CS / 100)).$((CS % 100 / 10)) s, $R_MBS MB/s"
+	for s in $SIZES; do
+		for f in dd cp; do
+			want=$(grep " src.$s\$" /tmp/src.md5 | cut -d' ' -f1)
+			got=$(md5sum < "$1/$f.$s" | cut -d' ' -f1)
+			[ "$want" = "$got" ] || die "md5 of $1/$f.$s: $got, want $want"
+		done
+	done
+	(cd "$1/small" && md5sum -c /tmp/small.md5 > /tmp/md5c.out 2>&1) || {
+		grep -v ': OK$' /tmp/md5c.out | head -n 10 >&3
+		die "md5 of the small files in $1"
+	}
+	say "md5sum of $(echo $SIZES | wc -w) x 2 files and $NFILES small files: all match"
+}
+
+# kill -9 of this node's lu2kd during a write: the write errors or waits;
+# after a new lu2kd attaches the mount works and what completed is intact.
+kill_test() {
+	kf=$MNT/kill.$KILL_SIZE
+	dd if=/tmp/src.$KILL_SIZE of="$kf" bs=1M conv=fsync 2> /tmp/kill-dd.out &
+	ddpid=$!
+	sleep 2
+	kill -0 $ddpid 2> /dev/null || say "note: the write ended before the kill (a fast link)"
+	lu2kd_kill
+	say "lu2kd killed during a $KILL_SIZE write"
+	sleep "$KILL_WAIT"
+	if kill -0 $ddpid 2> /dev/null; then
+		say "with lu2kd dead ${KILL_WAIT} s: the write waits"
+	else
+		wait $ddpid
+		say "with lu2kd dead: the write ended (exit $?: $(tail -n 1 /tmp/kill-dd.out))"
+	fi
+	dmesg | grep -i 'lustre.*\(connection\|lost\|restored\|recover\)' | tail -n 4 |
+		sed "s/^/dmesg-$ROLE: /" >&3
+	t0=$(date +%s)
+	lu2kd_start
+	say "lu2kd restarted"
+	i=0
+	while kill -0 $ddpid 2> /dev/null; do
+		i=$((i + 1))
+		[ $i -gt 120 ] && die "the write did not end 240 s after lu2kd came back"
+		sleep 2
+	done
+	wait $ddpid
+	ddrc=$?
+	say "the write ended $(($(date +%s) - t0)) s after the restart (dd exit $ddrc)"
+	# a new file: the mount works again
+	timed_dd /tmp/src.1M $MNT/after-kill.1M
+	lumount
+	lmount $MGS 300
+	check_files $MNT/fs
+	want=$(grep " src.1M\$" /tmp/src.md5 | cut -d' ' -f1)
+	got=$(md5sum < $MNT/after-kill.1M | cut -d' ' -f1)
+	[ "$want" = "$got" ] || die "md5 of the file written after the restart"
+	if [ $ddrc = 0 ]; then
+		want=$(grep " src.$KILL_SIZE\$" /tmp/src.md5 | cut -d' ' -f1)
+		got=$(md5sum < "$kf" | cut -d' ' -f1)
+		[ "$want" = "$got" ] || die "md5 of the write that lu2kd's death interrupted: $got, want $want"
+		say "the interrupted write completed, and its md5 matches"
+	else
+		say "the interrupted write failed (exit $ddrc), as Lustre may report it"
+	fi
+	dmesg | grep -i 'lustre.*\(connection\|lost\|restored\|evict\)' | tail -n 6 |
+		sed "s/^/dmesg-$ROLE: /" >&3
+}
+
+client_up() {
+	net_up eth0 $ADDR0
+	lnet_up
+	run lnetctl net add --net "$TYPE" --if eth0
+	lu2kd_start
+	[ "$SCEN" = routed ] && run lnetctl route add --net tcp --gateway "10.77.1.2@$TYPE"
+	lustre_mods $CLIENT_MODS
+	make_sources
+	say "sources ready: $SIZES, $KILL_SIZE, $NFILES small files"
+	t0=$(date +%s)
+	ping_wait "$MGS" 300
+	t1=$(date +%s)
+	lmount "$MGS" 400
+	say "mounted $MGS:/$FS over $TYPE ($((t1 - t0)) s to the first LNet ping, $(($(date +%s) - t1)) s to mount, $TRIES tries)"
+}
+
+client_fs() {
+	client_up
+	write_files $MNT/fs
+	lumount
+	lmount "$MGS" 120
+	say "unmounted and mounted again"
+	check_files $MNT/fs
+	timeout 60 lfs df -h $MNT > /tmp/lfsdf.out 2>&1 || die "lfs df"
+	grep -q "MDT0000_UUID" /tmp/lfsdf.out && grep -q "OST0000_UUID" /tmp/lfsdf.out ||
+		{ cat /tmp/lfsdf.out >&3; die "lfs df lacks the MDT or the OST"; }
+	sed "s/^/lfs-df: /" /tmp/lfsdf.out >&3
+	say "RESULT lnd=lu2k-$BACKEND write_MBs=$W_MBS read_MBs=$R_MBS size=$W_SIZE tar_s=$((TAR_CS / 100)).$((TAR_CS % 100 / 10)) files=$NFILES md5=ok"
+	[ "${LU2K_LUSTRE_KILL:-1}" = 1 ] && [ "$SCEN" = fs ] && kill_test
+	lumount
+}
+
+# bench: the same files over lu2k, then over ksocklnd on the same link
+client_bench() {
+	client_fs
+	lnetctl net del --net "$TYPE" > /dev/null 2>&1 || die "net del $TYPE"
+	lu2kd_stop
+	run lnetctl net add --net tcp --if eth0
+	ping_wait 10.77.1.2@tcp 120
+	lmount 10.77.1.2@tcp 300
+	say "mounted 10.77.1.2@tcp:/$FS over ksocklnd"
+	write_files $MNT/tcp
+	lumount
+	lmount 10.77.1.2@tcp 120
+	check_files $MNT/tcp
+	say "RESULT lnd=ksocklnd write_MBs=$W_MBS read_MBs=$R_MBS size=$W_SIZE tar_s=$((TAR_CS / 100)).$((TAR_CS % 100 / 10)) files=$NFILES md5=ok"
+	lumount
+}
+
+say "scenario $SCEN, type $TYPE, back-end $BACKEND $LU2KD_OPTS, netem '$NETEM'"
+case $SCEN-$ROLE in
+*-s) server ;;
+routed-r) router ;;
+fs-c | routed-c) LU2K_LUSTRE_KILL=${LU2K_LUSTRE_KILL:-1} client_fs ;;
+bench-c) LU2K_LUSTRE_KILL=0 client_bench ;;
+esac
+lu2kd_stop
+say "PASS"

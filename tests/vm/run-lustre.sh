@@ -1,0 +1,227 @@
+#!/bin/bash
+# A Lustre file system over lu2k in qemu VMs: Debian's kernel, a built Lustre
+# tree with servers (its LNet, ksocklnd, the client and server modules,
+# osd-wbcfs, mount.lustre, lctl, lfs, lnetctl), lu2klnd.ko built with its LNet
+# glue against that tree, and lu2kd. The VMs are joined by qemu UDP socket
+# links on loopback; each runs tests/vm/guest-lustre.sh in its role:
+#
+#   fs      VM c ==[eth0]== VM s        mount, dd/cp/tar, remount, md5sum,
+#                                       lfs df, kill -9 of the client's lu2kd
+#   bench   VM c ======== VM s          dd and tar over lu2k, then ksocklnd
+#   routed  VM c ==== VM r ---- VM s    c (lu2k) - r (LNet router) - s (tcp)
+#
+# s is the server: MGS+MDT and an OST on osd-wbcfs (memory, no disk), 2 GiB.
+# c is the client (1 GiB) and drives; r routes (768 MiB).
+#
+#   tests/vm/run-lustre.sh [SCENARIO]         default: fs
+#
+# Exit 0 pass, 1 fail, 77 skip (no built Lustre tree with servers, qemu or a
+# kernel image). Environment: LUSTRE (the tree; else the newest built
+# /usr/src/lustre-* with osd_wbcfs.ko), LU2K_LNET_TYPE (gip),
+# LU2K_LNET_BACKEND (tcp), LU2K_LU2KD_OPTS, LU2K_LUSTRE_SIZES ("1K 64K 1M
+# 16M"), LU2K_LUSTRE_FILES (200), LU2K_LUSTRE_KILL (1), LU2K_LUSTRE_KILL_SIZE
+# (32M), LU2K_LUSTRE_KILL_WAIT (10), LU2K_VM_NETEM ("delay 5ms"),
+# LU2K_VM_TIMEOUT (qemu's limit, 900 s), LU2K_VM_KEEP=1 keeps
+# build/vm/lustre.XXXX (consoles: console-ROLE.log). The client's lines
+# "RESULT ..." carry the figures (scripts/demo-lustre reads them).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+scenario=${1:-fs}
+type=${LU2K_LNET_TYPE:-gip}
+vmtime=${LU2K_VM_TIMEOUT:-900}
+
+skip() { echo "lustre-vm: SKIP: $*"; echo "$*"; exit 77; }
+fail() { echo "lustre-vm: FAIL: $*"; exit 1; }
+
+case $scenario in
+fs | bench) roles="s c" ;;
+routed) roles="s r c" ;;
+*) fail "unknown scenario '$scenario' (fs, bench, routed)" ;;
+esac
+
+# 1. A built Lustre tree with servers (never in the repo: doc/lnet.md, doc/lustre.md).
+lustre_ok() { # lustre_ok DIR: built with servers (osd-wbcfs), and knows $type
+	[ -f "$1/Module.symvers" ] && [ -f "$1/lnet/lnet/lnet.ko" ] &&
+		[ -f "$1/lustre/osd-wbcfs/osd_wbcfs.ko" ] && [ -f "$1/lustre/mdt/mdt.ko" ] &&
+		[ -f "$1/lustre/utils/mount_osd_wbcfs.so" ] &&
+		[ -x "$1/lustre/utils/.libs/mount.lustre" ] && [ -x "$1/lustre/utils/.libs/lfs" ] &&
+		[ -x "$1/lnet/utils/.libs/lnetctl" ] || return 1
+	[ "$type" != lu2k ] || grep -q LU2KLND "$1/lnet/include/uapi/linux/lnet/nidstr.h"
+}
+L=
+if [ -n "${LUSTRE:-}" ]; then
+	lustre_ok "$LUSTRE" ||
+		skip "LUSTRE=$LUSTRE is not a built Lustre tree with servers (osd-wbcfs)$([ "$type" = lu2k ] && echo " that knows the lu2k type")"
+	L=$(cd "$LUSTRE" && pwd)
+else
+	# for gip, an unmodified tree first (gip is what sites run)
+	for d in $(ls -d /usr/src/lustre-* 2>/dev/null | sort -rV); do
+		lustre_ok "$d" || continue
+		[ -z "$L" ] && L=$d
+		if [ "$type" = gip ] && ! grep -q LU2KLND "$d/lnet/include/uapi/linux/lnet/nidstr.h"; then
+			L=$d
+			break
+		fi
+	done
+fi
+[ -n "$L" ] || skip "no built Lustre tree with servers (\$LUSTRE, /usr/src/lustre-*: configure --enable-server --disable-ldiskfs --without-zfs, see doc/lustre.md)"
+echo "lustre-vm: Lustre tree $L, scenario $scenario, type $type, back-end ${LU2K_LNET_BACKEND:-tcp}"
+
+if ! scripts/install-deps build vm; then
+	skip "missing packages for the VM test (run scripts/install-deps vm as root)"
+fi
+command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
+. "$top/tests/vm/vm-lib.sh"
+vm_kver 2>/dev/null || skip "no linux-headers-*-amd64 installed"
+
+# 2. The kernel image, lu2klnd.ko with the glue, lu2kd (plain builds), under
+# the lock the other VM harnesses take.
+mkdir -p "$top/build/vm"
+exec 9>"$top/build/vm/.lock"
+flock -w 900 9 || fail "build/vm/.lock stayed taken"
+vm_kernel_cache || skip "cannot download linux-image-$KVER"
+run=$(mktemp -d "$top/build/vm/lustre.XXXXXX")
+pids=
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	for p in $pids; do wait "$p" 2>/dev/null || true; done
+	[ "${LU2K_VM_KEEP:-0}" = 1 ] || rm -rf "$run"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkdir -p "$run/kernel"
+cp kernel/Kbuild kernel/Makefile kernel/lnet-probe.sh kernel/*.[ch] "$run/kernel/"
+rm -f "$run"/kernel/*.mod.c
+timeout 600 make -s -C "$run/kernel" KDIR="/usr/src/linux-headers-$KVER" LUSTRE="$L" \
+	LU2K_INCLUDE="$top/include" >"$run/kbuild.log" 2>&1 ||
+	{ cat "$run/kbuild.log"; fail "lu2klnd build against $L"; }
+ubuild=$top/build/vm/user
+timeout 600 make -s -j"$(nproc)" O="$ubuild" "$ubuild/bin/lu2kd" "$ubuild/bin/lu2kctl" \
+	>"$run/ubuild.log" 2>&1 || { cat "$run/ubuild.log"; fail "user-space build (lu2kd)"; }
+
+# 3. One initramfs for every VM.
+root=$run/root
+mkdir -p "$root"/{bin,sbin,usr/sbin,usr/lib/lustre,lib,lib64,proc,sys,dev,tmp,run,etc,mnt,lu2k,mod/lustre}
+cp /bin/busybox "$root/bin/busybox"
+for p in ip tc; do vm_copy_with_libs "$root" "/usr/sbin/$p" "/usr/sbin/$p"; done
+for p in lu2kd lu2kctl; do vm_copy_with_libs "$root" "$ubuild/bin/$p" "/lu2k/$p"; done
+# libtool leaves the real programs in .libs/, without a path to their libraries.
+lnetlib=$(ls "$L"/lnet/utils/lnetconfig/.libs/liblnetconfig.so.? | head -n 1)
+apilib=$(ls "$L"/lustre/utils/.libs/liblustreapi.so.? | head -n 1)
+for l in "$lnetlib" "$apilib"; do
+	LD_LIBRARY_PATH=$(dirname "$lnetlib"):$(dirname "$apilib") vm_copy_with_libs "$root" "$l" \
+		"/lib/x86_64-linux-gnu/$(basename "$l")"
+done
+libpath=$(dirname "$lnetlib"):$(dirname "$apilib")
+LD_LIBRARY_PATH=$libpath vm_copy_with_libs "$root" "$L/lnet/utils/.libs/lnetctl" /usr/sbin/lnetctl
+for p in lctl lfs mount.lustre; do
+	LD_LIBRARY_PATH=$libpath vm_copy_with_libs "$root" "$L/lustre/utils/.libs/$p" "/usr/sbin/$p"
+done
+ln -s /usr/sbin/mount.lustre "$root/sbin/mount.lustre"
+# mount.lustre dlopen()s its OSD's plugin from $(libdir)/lustre
+vm_copy_with_libs "$root" "$L/lustre/utils/mount_osd_wbcfs.so" /usr/lib/lustre/mount_osd_wbcfs.so
+# else mount.lustre takes a remount for a mount that is still there
+ln -s /proc/mounts "$root/etc/mtab"
+flock -u 9
+# Lustre's modules carry full debug information: not into a RAM disk.
+mods="libcfs/libcfs/libcfs lnet/lnet/lnet lnet/klnds/socklnd/ksocklnd lustre/obdclass/obdclass
+	lustre/ptlrpc/ptlrpc lustre/fld/fld lustre/fid/fid lustre/lov/lov lustre/osc/osc
+	lustre/mdc/mdc lustre/lmv/lmv lustre/mgc/mgc lustre/llite/lustre lustre/quota/lquota
+	lustre/osd-wbcfs/osd_wbcfs lustre/lfsck/lfsck lustre/mgs/mgs lustre/mdd/mdd lustre/mdt/mdt
+	lustre/lod/lod lustre/osp/osp lustre/ofd/ofd"
+lustre_names=" lu2klnd "
+for m in $mods; do
+	strip --strip-debug -o "$root/mod/lustre/$(basename "$m").ko" "$L/$m.ko"
+	lustre_names="$lustre_names$(basename "$m") "
+done
+cp "$run/kernel/lu2klnd.ko" "$root/mod/lustre/"
+: >"$root/mod/order"
+# What Lustre needs of the kernel (sunrpc, crc-t10dif...), and the VM's network.
+for m in $(for k in $mods; do modinfo -F depends "$L/$k.ko"; done | tr ',' '\n' | sort -u) \
+	virtio_pci virtio_net sch_netem; do
+	case $lustre_names in *" $m "*) continue ;; esac
+	vm_add_mod "$root" "$m"
+done
+cp tests/vm/guest-init.sh "$root/init"
+cp tests/vm/guest-lustre.sh tests/vm/guest-lib.sh "$root/lu2k/"
+chmod +x "$root/init"
+echo guest-lustre.sh >"$root/lu2k/main"
+echo $((vmtime - 20)) >"$root/lu2k/timeout"
+: >"$root/lu2k/tests"
+{
+	echo "export LU2K_LUSTRE_SCENARIO='$scenario' LU2K_LNET_TYPE='$type'"
+	env | grep -E '^(LU2K_LNET_BACKEND|LU2K_LU2KD_OPTS|LU2K_LUSTRE_[A-Z_]*|LU2K_VM_NETEM)=' |
+		sed "s/=\(.*\)/='\1'/; s/^/export /" || true
+} >"$root/lu2k/env"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$run/initrd.gz"
+
+# 4. The links: a qemu UDP socket pair per link, on free loopback ports.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+pa=$(free_port) pb=$(free_port) pc=$(free_port) pd=$(free_port)
+declare -A nics mem
+case $scenario in
+fs | bench)
+	nics[c]="$pa:$pb"
+	nics[s]="$pb:$pa" ;;
+routed)
+	nics[c]="$pa:$pb"
+	nics[r]="$pb:$pa $pc:$pd"
+	nics[s]="$pd:$pc" ;;
+esac
+mem[s]=2048 mem[c]=1024 mem[r]=768
+
+# 5. Boot, the server first. Each VM has one core (the machine has two).
+boot() { # boot ROLE N
+	local role=$1 n=$2 i=0 args=() nic
+	for nic in ${nics[$role]}; do
+		args+=(-netdev "socket,id=n$i,localaddr=127.0.0.1:${nic%%:*},udp=127.0.0.1:${nic##*:}"
+			-device "virtio-net-pci,netdev=n$i,mac=52:54:00:78:0$n:0$i")
+		i=$((i + 1))
+	done
+	timeout -k 10 "$vmtime" qemu-system-x86_64 -accel tcg -machine q35 \
+		-cpu max -smp 1 -m "${mem[$role]}" -nographic -no-reboot -nodefaults \
+		-serial stdio -kernel "$cache/boot/vmlinuz-$KVER" -initrd "$run/initrd.gz" \
+		"${args[@]}" \
+		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 quiet loglevel=${LU2K_VM_LOGLEVEL:-4} lu2k.role=$role" \
+		</dev/null >"$run/console-$role.log" 2>&1 &
+	pids="$pids $!"
+	eval "pid_$role=$!"
+}
+echo "lustre-vm: booting $roles ($(du -h "$run/initrd.gz" | cut -f1) initramfs, limit $vmtime s)"
+t0=$SECONDS
+n=1
+for r in $roles; do
+	boot "$r" $n
+	n=$((n + 1))
+	sleep 1
+done
+# The client's progress as it comes (the demo shows it).
+tail --pid="$pid_c" -n +1 -F "$run/console-c.log" 2>/dev/null |
+	grep --line-buffered -a '^lustre-c' &
+set +e
+wait "$pid_c"
+qrc=$?
+set -e
+sleep 1
+for r in $roles; do
+	echo "---- VM $r"
+	grep -a "^lustre-\|^LU2K-VM\|^lfs-df\|^dmesg-\|^lu2kd-\|^lu2kctl-\|^lnet-stats\|^lctl-dl\|lu2klnd\|LNetError\|LustreError\|BUG\|WARNING\|panic" \
+		"$run/console-$r.log" | grep -v "^LU2K-VM: insmod" | tail -n 150 || true
+done
+echo "lustre-vm: $((SECONDS - t0)) s from boot to the client's end"
+for r in $roles; do
+	grep -aq 'Kernel panic\|BUG:\|BUG \|WARNING:\|general protection' "$run/console-$r.log" &&
+		fail "VM $r: kernel panic/oops/warning (console-$r.log)"
+done
+if grep -q '^LU2K-VM: PASS' "$run/console-c.log"; then
+	echo "lustre-vm: PASS ($scenario, $type, ${LU2K_LNET_BACKEND:-tcp})"
+	exit 0
+fi
+if ! grep -q '^LU2K-VM: init' "$run/console-c.log" && grep -q '^qemu-system-x86_64: ' "$run/console-c.log"; then
+	skip "qemu cannot run here: $(grep -m1 '^qemu-system-x86_64: ' "$run/console-c.log")"
+fi
+[ "$qrc" = 124 ] && fail "qemu timed out after $vmtime s"
+fail "$(grep -a 'FAIL' "$run/console-c.log" | tail -n 1)"
