@@ -13,7 +13,8 @@
 # Exit 0 pass, 1 fail, 77 skip (no built Lustre tree, qemu or a kernel image).
 # Environment: LUSTRE (the tree; else the newest /usr/src/lustre-* that is built
 # and, for LU2K_LNET_TYPE=lu2k, knows the lu2k type), LU2K_LNET_TYPE (gip),
-# LU2K_LNET_BACKEND (udt), LU2K_LNET_TIME (lst seconds, 10), LU2K_VM_NETEM
+# LU2K_LNET_BACKEND (udt), LU2K_LNET_TIME (lst seconds, 10), LU2K_LNET_CONCURRENCY (8),
+# LU2K_LNET_BENCH ("lu2k ksocklnd"), LU2K_VM_NETEM
 # ("delay 5ms"), LU2K_VM_TIMEOUT (qemu's limit, 600 s), LU2K_VM_MEM (MiB, 768),
 # LU2K_VM_KEEP=1 keeps build/vm/lnet.XXXX (consoles: console-ROLE.log).
 set -euo pipefail
@@ -120,7 +121,7 @@ echo $((${LU2K_VM_TIMEOUT:-600} - 20)) >"$root/lu2k/timeout"
 : >"$root/lu2k/tests"
 {
 	echo "export LU2K_LNET_SCENARIO='$scenario' LU2K_LNET_TYPE='$type'"
-	env | grep -E '^(LU2K_LNET_(BACKEND|TIME|DEBUG)|LU2K_VM_NETEM)=' |
+	env | grep -E '^(LU2K_LNET_(BACKEND|TIME|DEBUG|CONCURRENCY|BENCH|TXN_TIMEOUT)|LU2K_VM_NETEM)=' |
 		sed "s/=\(.*\)/='\1'/; s/^/export /" || true
 } >"$root/lu2k/env"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$run/initrd.gz"
