@@ -81,7 +81,13 @@ net_up() { # net_up DEV ADDR
 }
 
 lnet_up() {
-	for m in libcfs lnet; do run insmod $LM/$m.ko; done
+	run insmod $LM/libcfs.ko
+	# A router's default 1024 large (1 MiB) buffers do not fit the VM's memory.
+	if [ "$ROLE" = r ]; then
+		run insmod $LM/lnet.ko large_router_buffers=128 small_router_buffers=1024
+	else
+		run insmod $LM/lnet.ko
+	fi
 	run insmod $LM/lu2klnd.ko lnd_type="$TYPE" tx_pool_mb=32 rx_pool_mb=16
 	for m in ksocklnd lnet_selftest; do run insmod $LM/$m.ko; done
 	run lnetctl lnet configure

@@ -22,6 +22,8 @@
 #   LU2K_LUSTRE_FILES      small files in the tar (200)
 #   LU2K_LUSTRE_KILL_SIZE  the file written while lu2kd is killed (32M)
 #   LU2K_LUSTRE_KILL_WAIT  seconds lu2kd stays dead (10)
+#   LU2K_LUSTRE_BENCH_SIZE the file of the bench (32M)
+#   LU2K_LUSTRE_LIMIT      seconds each bench operation may take (120)
 #   LU2K_VM_NETEM          netem of every interface ("delay 5ms")
 # Every wait is bounded; a Lustre call stuck in D state is bounded by the VM.
 [ -f /lu2k/env ] && . /lu2k/env
@@ -36,6 +38,8 @@ SIZES=${LU2K_LUSTRE_SIZES:-1K 64K 1M 16M}
 NFILES=${LU2K_LUSTRE_FILES:-200}
 KILL_SIZE=${LU2K_LUSTRE_KILL_SIZE:-32M}
 KILL_WAIT=${LU2K_LUSTRE_KILL_WAIT:-10}
+BENCH_SIZE=${LU2K_LUSTRE_BENCH_SIZE:-32M}
+LIMIT=${LU2K_LUSTRE_LIMIT:-120}
 FS=lustre
 MNT=/mnt/lustre
 PATH=$PATH:/usr/sbin:/sbin
@@ -280,7 +284,7 @@ client_up() {
 	[ "$SCEN" = routed ] && run lnetctl route add --net tcp --gateway "10.77.1.2@$TYPE"
 	lustre_mods $CLIENT_MODS
 	make_sources
-	say "sources ready: $SIZES, $KILL_SIZE, $NFILES small files"
+	say "sources ready: $SIZES${KILL_SIZE:+ and $KILL_SIZE}, $NFILES small files"
 	t0=$(date +%s)
 	ping_wait "$MGS" 300
 	t1=$(date +%s)
@@ -304,21 +308,119 @@ client_fs() {
 	lumount
 }
 
-# bench: the same files over lu2k, then over ksocklnd on the same link
+# --- bench: over lu2k, then over ksocklnd on the same link. Every operation is
+# bounded (LIMIT s): ksocklnd may not finish at all on a long lossy link, and
+# a Lustre write stuck on a bad link cannot be killed. An unfinished one is
+# measured by what LNet moved meanwhile.
+lnet_bytes() { # lnet_bytes send|recv: this node's LNet payload bytes so far
+	lnetctl stats show | awk -v k="$1_length:" '$1 == k { print $2; exit }'
+}
+
+# bounded send|recv SECONDS CMD...: sets DONE (0: still running after
+# SECONDS), CS, NETB
+bounded() {
+	bdir=$1
+	blim=$2
+	shift 2
+	b0=$(lnet_bytes "$bdir")
+	t0=$(now_cs)
+	"$@" > /tmp/bounded.out 2>&1 &
+	bp=$!
+	bend=$((t0 + blim * 100))
+	while kill -0 $bp 2> /dev/null && [ "$(now_cs)" -lt $bend ]; do sleep 0.1; done
+	CS=$(($(now_cs) - t0))
+	NETB=$(($(lnet_bytes "$bdir") - b0))
+	if kill -0 $bp 2> /dev/null; then
+		DONE=0
+		STUCK=1
+	else
+		wait $bp || { cat /tmp/bounded.out >&3; die "$*"; }
+		DONE=1
+	fi
+}
+
+# result LND OP BYTES: the console line the demo's table is made of
+result() {
+	b=$3
+	[ "$DONE" = 1 ] || b=$NETB
+	secs=$(awk -v t="$CS" 'BEGIN { printf "%.1f", t / 100 }')
+	if [ "$2" = tar ]; then
+		say "RESULT lnd=$1 op=tar files=$NFILES secs=$secs done=$DONE"
+		say "$1: tar of $NFILES small files: $secs s$([ $DONE = 1 ] || echo ' (unfinished)')"
+	else
+		say "RESULT lnd=$1 op=$2 bytes=$b secs=$secs done=$DONE MBs=$(mb_s "$b" "$CS")"
+		say "$1: dd $2 of $3 bytes: $secs s, $(mb_s "$b" "$CS") MB/s$([ $DONE = 1 ] ||
+			echo " (unfinished: $b bytes moved)")"
+	fi
+}
+
+tar_into() { # tar_into DIR: the small files, then sync
+	(tar -cf - -C /tmp small | tar -xf - -C "$1") && sync
+}
+
+check_bench() { # check_bench DIR: md5 of the big file and the small files
+	want=$(grep " src.$BENCH_SIZE\$" /tmp/src.md5 | cut -d' ' -f1)
+	got=$(md5sum < "$1/big" | cut -d' ' -f1)
+	[ "$want" = "$got" ] || die "md5 of $1/big: $got, want $want"
+	(cd "$1/small" && md5sum -c /tmp/small.md5 > /tmp/md5c.out 2>&1) ||
+		die "md5 of the small files in $1"
+	say "RESULT lnd=$2 op=md5 ok=1"
+}
+
 client_bench() {
-	client_fs
+	SIZES=$BENCH_SIZE KILL_SIZE=
+	big=$(bytes_of "$BENCH_SIZE")
+	client_up
+	lnd=lu2k-$BACKEND
+	mkdir -p $MNT/lu2k
+	bounded send "$LIMIT" dd if=/tmp/src.$BENCH_SIZE of=$MNT/lu2k/big bs=1M conv=fsync
+	result $lnd write "$big"
+	[ $DONE = 1 ] || die "over lu2k, the $BENCH_SIZE write did not end in $LIMIT s"
+	# small files cost round trips (create, write, close, chmod, utimes...):
+	# on a 600 ms link seconds each, whatever the LND; lu2k has to finish
+	# (its files are the reference), within 4 x LIMIT
+	bounded send $((LIMIT * 4)) tar_into $MNT/lu2k
+	result $lnd tar
+	[ $DONE = 1 ] || die "over lu2k, the tar did not end in $((LIMIT * 4)) s"
+	lumount
+	lmount "$MGS" 300
+	bounded recv "$LIMIT" dd if=$MNT/lu2k/big of=/dev/null bs=1M
+	result $lnd read "$big"
+	[ $DONE = 1 ] || die "over lu2k, the $BENCH_SIZE read did not end in $LIMIT s"
+	check_bench $MNT/lu2k $lnd
+	lumount
+
 	lnetctl net del --net "$TYPE" > /dev/null 2>&1 || die "net del $TYPE"
 	lu2kd_stop
 	run lnetctl net add --net tcp --if eth0
 	ping_wait 10.77.1.2@tcp 120
-	lmount 10.77.1.2@tcp 300
-	say "mounted 10.77.1.2@tcp:/$FS over ksocklnd"
-	write_files $MNT/tcp
-	lumount
-	lmount 10.77.1.2@tcp 120
-	check_files $MNT/tcp
-	say "RESULT lnd=ksocklnd write_MBs=$W_MBS read_MBs=$R_MBS size=$W_SIZE tar_s=$((TAR_CS / 100)).$((TAR_CS % 100 / 10)) files=$NFILES md5=ok"
-	lumount
+	t0=$(date +%s)
+	lmount 10.77.1.2@tcp 600
+	say "mounted 10.77.1.2@tcp:/$FS over ksocklnd ($(($(date +%s) - t0)) s, $TRIES tries)"
+	# the read first (the file written over lu2k, a cold cache): a write
+	# left unfinished would hold the link
+	STUCK=0
+	bounded recv "$LIMIT" dd if=$MNT/lu2k/big of=/dev/null bs=1M
+	result ksocklnd read "$big"
+	mkdir -p $MNT/tcp
+	bounded send "$LIMIT" dd if=/tmp/src.$BENCH_SIZE of=$MNT/tcp/big bs=1M conv=fsync
+	result ksocklnd write "$big"
+	if [ $STUCK = 0 ]; then
+		bounded send "$LIMIT" tar_into $MNT/tcp
+		result ksocklnd tar
+	fi
+	if [ $STUCK = 0 ]; then
+		lumount
+		lmount 10.77.1.2@tcp 300
+		check_bench $MNT/tcp ksocklnd
+		lumount
+	else
+		say "ksocklnd: operations unfinished after $LIMIT s; the VM is stopped without unmounting"
+		say "PASS"
+		# sync (guest-init's) would wait for the stuck writes for ever
+		echo o > /proc/sysrq-trigger
+		sleep 60
+	fi
 }
 
 say "scenario $SCEN, type $TYPE, back-end $BACKEND $LU2KD_OPTS, netem '$NETEM'"
@@ -326,7 +428,7 @@ case $SCEN-$ROLE in
 *-s) server ;;
 routed-r) router ;;
 fs-c | routed-c) LU2K_LUSTRE_KILL=${LU2K_LUSTRE_KILL:-1} client_fs ;;
-bench-c) LU2K_LUSTRE_KILL=0 client_bench ;;
+bench-c) client_bench ;;
 esac
 lu2kd_stop
 say "PASS"
