@@ -6,9 +6,10 @@
 #   pair     a ==== b        a drives: lnetctl, ping, lst brw write/read, kill -9
 #   routed   a ==== r ---- c a (lu2k net) - r (LNet router) - c (tcp net); a drives
 #   bench    a ==== b        a drives: lst brw write over lu2k, then over ksocklnd
+#   ipv6     a ==== b        IPv6 NIDs (lu2k type, large NIDs): lnetctl ping
 #   (==== the lu2k network, ---- a ksocklnd tcp network; netem on every eth)
 #
-#   LU2K_LNET_SCENARIO   pair | routed | bench
+#   LU2K_LNET_SCENARIO   pair | routed | bench | ipv6
 #   LU2K_LNET_TYPE       LNet type lu2klnd serves (gip)
 #   LU2K_LNET_BACKEND    lu2kd's back-end (udt)
 #   LU2K_LNET_TIME       seconds of each lst run (10)
@@ -67,6 +68,8 @@ pair-a | bench-a | routed-a) ADDR0=10.77.1.1 ;;
 pair-b | bench-b) ADDR0=10.77.1.2 ;;
 routed-r) ADDR0=10.77.1.2 ADDR1=10.77.2.2 ;;
 routed-c) ADDR0=10.77.2.3 ;;
+ipv6-a) ADDR0=fd77:1::1 ;;
+ipv6-b) ADDR0=fd77:1::2 ;;
 *) die "unknown scenario/role $SCEN-$ROLE" ;;
 esac
 NID_A=10.77.1.1@$TYPE
@@ -74,7 +77,10 @@ NID_B=10.77.1.2@$TYPE
 NID_C=10.77.2.3@tcp
 
 net_up() { # net_up DEV ADDR
-	$IP addr add "$2/24" dev "$1" || die "address on $1"
+	case $2 in
+	*:*) $IP addr add "$2/64" dev "$1" nodad || die "address on $1" ;;
+	*) $IP addr add "$2/24" dev "$1" || die "address on $1" ;;
+	esac
 	# netem drops whole GSO bursts unless packets go one by one
 	$IP link set dev "$1" gso_max_segs 1 up || die "link $1"
 	$TC qdisc add dev "$1" root netem $NETEM limit 10000 || die "netem on $1"
@@ -90,7 +96,12 @@ lnet_up() {
 	fi
 	run insmod $LM/lu2klnd.ko lnd_type="$TYPE" tx_pool_mb=32 rx_pool_mb=16
 	for m in ksocklnd lnet_selftest; do run insmod $LM/$m.ko; done
-	run lnetctl lnet configure
+	# IPv6 NIDs are LNet's large NIDs: it must start with them
+	if [ "$SCEN" = ipv6 ]; then
+		run lnetctl lnet configure --large
+	else
+		run lnetctl lnet configure
+	fi
 	# Peers are the NIDs named here: no multi-rail mixing of the two nets.
 	run lnetctl set discovery 0
 	# A GET whose REPLY died with a daemon holds its node's lst until LNet's
@@ -347,6 +358,40 @@ routed_a() {
 	say "routed lst brw read 1M x8 check=full: $MBIT Mbit/s"
 }
 
+# IPv6 NIDs (the lu2k type, LNet's large NIDs): eth0 has only an IPv6
+# address, so the NI takes it; lnetctl ping both ways. (lst of 2.17 does not
+# take large NIDs.)
+ipv6_b() {
+	net_up eth0 $ADDR0
+	lnet_up
+	run lnetctl net add --net "$TYPE" --if eth0
+	lu2kd_start
+	say "up: $(lnetctl net show --net "$TYPE" | sed -n 's/.*nid: //p'), lu2kd $BACKEND"
+	serve
+}
+
+ipv6_a() {
+	[ "$TYPE" = lu2k ] || die "IPv6 NIDs need the lu2k type (LU2K_LNET_TYPE=lu2k)"
+	net_up eth0 $ADDR0
+	lnet_up
+	run lnetctl net add --net "$TYPE" --if eth0
+	lnetctl net show --net "$TYPE" > /tmp/net.out
+	grep -q "nid: $ADDR0@$TYPE" /tmp/net.out || { cat /tmp/net.out; die "no $ADDR0@$TYPE NI"; }
+	lu2kd_start
+	ping_wait "fd77:1::2@$TYPE" 240
+	say "lnetctl ping fd77:1::2@$TYPE: answered ($(grep -c 'nid:' /tmp/ping.out) NIDs)"
+	lnetctl peer show > /tmp/peer.out 2>&1
+	grep -q "fd77:1::2@$TYPE" /tmp/peer.out || { cat /tmp/peer.out; die "peer show lacks it"; }
+	/lu2k/lu2kctl --socket /tmp/lu2kd.ctl peers > /tmp/peers.out 2>&1
+	grep -q "fd77:1::2" /tmp/peers.out || { cat /tmp/peers.out; die "lu2kd has no IPv6 peer"; }
+	say "lu2kd's peer: $(grep -m1 'nid:' /tmp/peers.out | sed 's/.*nid: //')"
+	lu2kd_stop
+	run rmmod lnet_selftest
+	run lnetctl lnet unconfigure
+	for m in ksocklnd lu2klnd lnet libcfs; do run rmmod $m; done
+	say "lnet unconfigure and rmmod: clean"
+}
+
 say "scenario $SCEN, type $TYPE, back-end $BACKEND, netem '$NETEM'"
 case $SCEN-$ROLE in
 pair-a) pair_a ;;
@@ -355,6 +400,8 @@ bench-a) bench_a ;;
 routed-a) routed_a ;;
 routed-r) routed_r ;;
 routed-c) routed_c ;;
+ipv6-a) ipv6_a ;;
+ipv6-b) ipv6_b ;;
 esac
 lu2kd_stop
 say "PASS"

@@ -7,6 +7,7 @@
 #   pair    VM a ==[eth0]== VM b            lnetctl, ping, lst, kill -9 of lu2kd
 #   routed  VM a ==== VM r ---- VM c        r routes between the lu2k net and tcp
 #   bench   VM a ==== VM b                  lst brw write over lu2k, then ksocklnd
+#   ipv6    VM a ==== VM b                  IPv6 NIDs (LU2K_LNET_TYPE=lu2k): ping
 #
 #   tests/vm/run-lnet.sh [SCENARIO]         default: pair
 #
@@ -27,9 +28,9 @@ skip() { echo "lnet-vm: SKIP: $*"; echo "$*"; exit 77; }
 fail() { echo "lnet-vm: FAIL: $*"; exit 1; }
 
 case $scenario in
-pair | bench) roles="a b" ;;
+pair | bench | ipv6) roles="a b" ;;
 routed) roles="a r c" ;;
-*) fail "unknown scenario '$scenario' (pair, routed, bench)" ;;
+*) fail "unknown scenario '$scenario' (pair, routed, bench, ipv6)" ;;
 esac
 
 # 1. A built Lustre tree (never in the repo: see doc/lnet.md for building one).
@@ -134,7 +135,7 @@ free_port() {
 pa=$(free_port) pb=$(free_port) pc=$(free_port) pd=$(free_port)
 declare -A nics
 case $scenario in
-pair | bench)
+pair | bench | ipv6)
 	nics[a]="$pa:$pb"
 	nics[b]="$pb:$pa" ;;
 routed)
