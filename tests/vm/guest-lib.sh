@@ -54,7 +54,9 @@ net_up() { # net_up DEV ADDR
 }
 
 lnet_up() {
-	for m in libcfs lnet; do run insmod $LM/$m.ko; done
+	run insmod $LM/libcfs.ko
+	# shellcheck disable=SC2086 # LNET_PARAMS is a list of module parameters
+	run insmod $LM/lnet.ko ${LNET_PARAMS:-}
 	run insmod $LM/lu2klnd.ko lnd_type="$TYPE" tx_pool_mb="${TX_POOL_MB:-32}" rx_pool_mb=16
 	run insmod $LM/ksocklnd.ko
 	run lnetctl lnet configure

@@ -64,6 +64,9 @@ routed) MGS=10.77.2.3@tcp ;;
 esac
 # the server's NIDs with 2 GiB may take a larger TX pool
 [ "$ROLE" = s ] && TX_POOL_MB=64
+# a router's default pools (1024 x 1 MiB large buffers) do not fit its
+# 768 MiB: 256 large buffers still cover the lu2k side's peer credits (128)
+[ "$ROLE" = r ] && LNET_PARAMS="large_router_buffers=256 small_router_buffers=2048"
 
 bytes_of() { # 1K 64K 1M 16M 256M -> bytes
 	case $1 in
