@@ -25,9 +25,8 @@
 #include "list.h"
 #include "loop.h"
 #include "lu2k/desc.h"
+#include "lu2k/version.h"
 #include "rxalloc.h"
-
-#define LU2K_VERSION_STR "0.1.0"
 
 struct lu2kd;
 struct lu2k_chan;

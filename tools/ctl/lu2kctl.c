@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "jsonv.h"
+#include "lu2k/version.h"
 
 #define DEFAULT_CTL_SOCKET "/run/lu2k/lu2kd.ctl"
 #define TIMEOUT_MS	   5000
@@ -38,7 +39,8 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  -s, --socket PATH  lu2kd's control socket [%s, or $LU2K_CTL_SOCKET]\n"
 		"  -j, --json         print JSON instead of YAML\n"
-		"  -h, --help         this text\n",
+		"  -h, --help         this text\n"
+		"  -V, --version      print the version\n",
 		DEFAULT_CTL_SOCKET);
 }
 
@@ -243,6 +245,7 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const cmds[] = { "status", "peers", "conns", "msgs", "stats" };
@@ -256,7 +259,7 @@ int main(int argc, char **argv)
 
 	if (!path || !*path)
 		path = DEFAULT_CTL_SOCKET;
-	while ((o = getopt_long(argc, argv, "s:jh", lo, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "s:jhV", lo, NULL)) != -1) {
 		switch (o) {
 		case 's':
 			path = optarg;
@@ -266,6 +269,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("lu2kctl %s\n", LU2K_VERSION_STR);
 			return 0;
 		default:
 			usage(stderr);

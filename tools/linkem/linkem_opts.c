@@ -45,6 +45,7 @@ enum opt_id {
 	O_QUIET,
 	O_DIE_WITH_PARENT,
 	O_HELP,
+	O_VERSION,
 };
 
 struct opt {
@@ -84,6 +85,7 @@ static const struct opt opts[] = {
 	{ "quiet", O_QUIET, false, NULL },
 	{ "die-with-parent", O_DIE_WITH_PARENT, false, NULL },
 	{ "help", O_HELP, false, NULL },
+	{ "version", O_VERSION, false, NULL },
 };
 
 void linkem_config_defaults(struct linkem_config *cfg)
@@ -257,6 +259,9 @@ static int apply_global(struct linkem_config *cfg, enum opt_id id, const char *v
 	case O_HELP:
 		cfg->help = true;
 		return 0;
+	case O_VERSION:
+		cfg->version = true;
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -310,6 +315,10 @@ int linkem_opts_parse(struct linkem_config *cfg, int argc, char **argv, char *er
 
 		if (!strcmp(arg, "-h")) {
 			cfg->help = true;
+			continue;
+		}
+		if (!strcmp(arg, "-V")) {
+			cfg->version = true;
 			continue;
 		}
 		if (strncmp(arg, "--", 2) || !arg[2])
@@ -412,6 +421,7 @@ void linkem_opts_usage(FILE *f)
 	      "  --quiet              print counters only to --stats-file\n"
 	      "  --die-with-parent    stop and clean up when the parent process dies\n"
 	      "  -h, --help           this text\n"
+	      "  -V, --version        print the version\n"
 	      "\n"
 	      "Counters, one line per direction (stdout, and the stats file):\n"
 	      "  a2b in=N in_bytes=N lost=N drop_queue=N drop_mtu=N drop_outage=N drop_mem=N\n"

@@ -38,6 +38,7 @@ struct linkem_config {
 	unsigned int rt_prio;	    /* SCHED_FIFO priority (0: normal scheduling) */
 	bool quiet;
 	bool help;
+	bool version;
 	bool queue_set[2]; /* --queue given (else a default with --rate) */
 };
 

@@ -29,6 +29,7 @@
 #include "linkem.h"
 #include "linkem_netns.h"
 #include "linkem_opts.h"
+#include "lu2k/version.h"
 
 #define READ_BATCH 64 /* packets read from one TUN before looking at the other */
 #define PKT_MAX	   65536
@@ -303,6 +304,10 @@ int main(int argc, char **argv)
 	}
 	if (t->cfg.help) {
 		linkem_opts_usage(stdout);
+		return 0;
+	}
+	if (t->cfg.version) {
+		printf("lu2k-linkem %s\n", LU2K_VERSION_STR);
 		return 0;
 	}
 	/* block the signals first: one that comes during setup is handled

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "common/nid.h"
+#include "lu2k/version.h"
 
 void perf_usage(FILE *f)
 {
@@ -50,7 +51,8 @@ void perf_usage(FILE *f)
 		"tty)\n"
 		"  --json              the summary as one JSON object on stdout\n"
 		"  -q, --quiet         no progress, summary only\n"
-		"  -h, --help\n");
+		"  -h, --help\n"
+		"  -V, --version\n");
 }
 
 int perf_parse_size(const char *s, uint64_t *out)
@@ -266,6 +268,10 @@ int perf_parse_args(int argc, char **argv, struct perf_opts *o)
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		perf_usage(stdout);
+		return 1;
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("lu2k-perf %s\n", LU2K_VERSION_STR);
 		return 1;
 	}
 	if (!strcmp(argv[1], "server"))

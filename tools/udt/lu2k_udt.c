@@ -26,6 +26,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "lu2k/version.h"
 #include "proto/udt/cc.h"
 #include "udt_tool.h"
 
@@ -361,6 +362,7 @@ static void usage(FILE *f)
 		   "  --timeout S     give up after S seconds [600]\n"
 		   "  -q, --quiet     no progress lines (the summary is still printed)\n"
 		   "  -h, --help      this text\n"
+		   "  -V, --version   print the version\n"
 		   "Congestion controls:");
 	for (size_t i = 0; udt_cc_get(i); i++)
 		fprintf(f, " %s", udt_cc_get(i)->name);
@@ -369,12 +371,19 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = { { "cc", 1, NULL, 'c' },	 { "mss", 1, NULL, 'm' },
-					    { "window", 1, NULL, 'w' },	 { "mb", 1, NULL, 'M' },
-					    { "check", 0, NULL, 'C' },	 { "bind", 1, NULL, 'b' },
-					    { "timeout", 1, NULL, 't' }, { "quiet", 0, NULL, 'q' },
-					    { "help", 0, NULL, 'h' },	 { "time", 1, NULL, 'T' },
-					    { "udt4", 0, NULL, 'U' },	 { 0 } };
+	static const struct option lo[] = { { "cc", 1, NULL, 'c' },
+					    { "mss", 1, NULL, 'm' },
+					    { "window", 1, NULL, 'w' },
+					    { "mb", 1, NULL, 'M' },
+					    { "check", 0, NULL, 'C' },
+					    { "bind", 1, NULL, 'b' },
+					    { "timeout", 1, NULL, 't' },
+					    { "quiet", 0, NULL, 'q' },
+					    { "help", 0, NULL, 'h' },
+					    { "time", 1, NULL, 'T' },
+					    { "udt4", 0, NULL, 'U' },
+					    { "version", 0, NULL, 'V' },
+					    { 0 } };
 	struct app a = { .out_fd = -1 };
 	const char *bind_addr = NULL;
 	uint64_t mb = 100, timeout_s = 600;
@@ -387,7 +396,7 @@ int main(int argc, char **argv)
 	/* UDT4's 100 ms first guess fires an EXP before a 600 ms path's first ACK */
 	a.t.cfg.rtt_from_handshake = 1;
 	a.t.fd = -1;
-	while ((o = getopt_long(argc, argv, "qh", lo, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "qhV", lo, NULL)) != -1) {
 		char *end;
 		unsigned long long v = 0;
 
@@ -452,6 +461,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("lu2k-udt %s\n", LU2K_VERSION_STR);
 			return 0;
 		default:
 			usage(stderr);
