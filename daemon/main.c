@@ -4,8 +4,9 @@
  *
  * Start-up order: settings (defaults < config file < command line), the
  * back-end, the control socket, the channel socket (liblu2k) and/or the
- * devices (/dev/lu2k); then "ready" is logged, the pid file written, and a
- * daemonizing parent released. SIGTERM/SIGINT: every channel gets
+ * devices (/dev/lu2k); then the pid file is written, "ready" logged, the
+ * service manager told (READY=1, notify.c), and a daemonizing parent
+ * released. SIGTERM/SIGINT: STOPPING=1, then every channel gets
  * LU2K_EVT_DETACH and a kick, then is detached; sockets and the pid file are
  * removed; exit 0.
  */
@@ -22,6 +23,7 @@
 
 #include "core.h"
 #include "log.h"
+#include "notify.h"
 
 static void usage(FILE *f)
 {
@@ -229,6 +231,15 @@ static void sig_event(struct lu2k_io *io, uint32_t revents)
 	}
 }
 
+/* Tell the service manager (if any); a manager that cannot hear us is logged, not fatal. */
+static void notify(const char *state)
+{
+	int rc = lu2k_notify(state);
+
+	if (rc < 0)
+		LOG_WARN("NOTIFY_SOCKET %s: %s", getenv("NOTIFY_SOCKET"), strerror(-rc));
+}
+
 static int write_pid_file(const char *path)
 {
 	char tmp[300], buf[32];
@@ -368,6 +379,13 @@ int main(int argc, char **argv)
 	LOG_INFO("ready: lu2kd %s pid %d, back-end %s port %u, channel socket %s, ctl socket %s",
 		 LU2K_VERSION_STR, (int)getpid(), d.be_ops->name, d.cfg.port, d.cfg.channel_socket,
 		 d.cfg.ctl_socket);
+	{
+		char st[256];
+
+		snprintf(st, sizeof(st), "READY=1\nSTATUS=serving: back-end %s port %u",
+			 d.be_ops->name, d.cfg.port);
+		notify(st);
+	}
 	if (ready_fd >= 0) {
 		if (write(ready_fd, "r", 1) != 1)
 			LOG_WARN("cannot tell the parent we are ready");
@@ -376,6 +394,7 @@ int main(int argc, char **argv)
 	rc = lu2k_loop_run(&d.loop);
 	if (rc)
 		LOG_ERR("event loop: %s", strerror(-rc));
+	notify("STOPPING=1\nSTATUS=shutting down");
 	shutdown_all(&d);
 	lu2k_peers_fini(&d);
 	while (!lu2k_list_empty(&d.msg_cache)) {
@@ -390,6 +409,7 @@ int main(int argc, char **argv)
 	LOG_INFO("exit");
 	return rc ? 1 : 0;
 fail:
+	notify("STATUS=failed to start (see the log)");
 	shutdown_all(&d);
 	lu2k_peers_fini(&d);
 	lu2k_loop_fini(&d.loop);
