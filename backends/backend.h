@@ -170,6 +170,13 @@ struct lu2k_backend_ops {
 	/* Make an instance. Unknown or bad options: -EINVAL and a message in err. */
 	int (*create)(const struct lu2k_be_env *env, const struct lu2k_be_option *opts,
 		      unsigned int nopts, char *err, size_t errlen, struct lu2k_be **out);
+	/*
+	 * Check one option as create() would, without making an instance, so
+	 * that lu2kd can check every back-end's config section whatever
+	 * back-end runs (lu2kd --check-config). 0, or -EINVAL with err.
+	 */
+	int (*check_option)(const struct lu2k_be_env *env, const struct lu2k_be_option *opt,
+			    char *err, size_t errlen);
 	/* Close every connection (sent(-ECANCELED) for held messages); unlisten() first. */
 	void (*destroy)(struct lu2k_be *be);
 

@@ -66,6 +66,21 @@ static bool tcp_idle(struct lu2k_idle *h)
 	return false;
 }
 
+static int tcp_check_option(const struct lu2k_be_env *env, const struct lu2k_be_option *o,
+			    char *err, size_t errlen)
+{
+	/* a scratch instance: set_opt() only writes fields, never starts anything */
+	struct lu2k_be *be = calloc(1, sizeof(*be));
+	int rc;
+
+	if (!be)
+		return -ENOMEM;
+	be->env = *env;
+	rc = set_opt(be, o, err, errlen);
+	free(be);
+	return rc;
+}
+
 static int tcp_create(const struct lu2k_be_env *env, const struct lu2k_be_option *opts,
 		      unsigned int nopts, char *err, size_t errlen, struct lu2k_be **out)
 {
@@ -613,6 +628,7 @@ static void tcp_stats(struct lu2k_be *be, struct lu2k_json *j)
 const struct lu2k_backend_ops lu2k_backend_tcp = {
 	.name = "tcp",
 	.description = "kernel TCP, one connection per direction per peer pair",
+	.check_option = tcp_check_option,
 	.create = tcp_create,
 	.destroy = tcp_destroy,
 	.listen = tcp_listen,

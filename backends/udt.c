@@ -35,8 +35,8 @@ static int set_opt(struct lu2k_be *be, const struct lu2k_be_option *o, char *err
 
 	if (!strcmp(o->key, "cc")) {
 		if (!udt_cc_find(o->value) || strlen(o->value) >= sizeof(be->cc)) {
-			snprintf(err, errlen, "%s: unknown congestion control '%s'", o->where,
-				 o->value);
+			snprintf(err, errlen, "%s: key 'cc': unknown congestion control '%s'",
+				 o->where, o->value);
 			return -EINVAL;
 		}
 		snprintf(be->cc, sizeof(be->cc), "%s", o->value);
@@ -131,6 +131,21 @@ static void rand_bytes(void *p, size_t n)
 		b += r;
 		n -= (size_t)r;
 	}
+}
+
+static int udtb_check_option(const struct lu2k_be_env *env, const struct lu2k_be_option *o,
+			     char *err, size_t errlen)
+{
+	/* a scratch instance: set_opt() only writes fields, never starts anything */
+	struct lu2k_be *be = calloc(1, sizeof(*be));
+	int rc;
+
+	if (!be)
+		return -ENOMEM;
+	be->env = *env;
+	rc = set_opt(be, o, err, errlen);
+	free(be);
+	return rc;
 }
 
 static int udtb_create(const struct lu2k_be_env *env, const struct lu2k_be_option *opts,
@@ -678,6 +693,7 @@ static void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 const struct lu2k_backend_ops lu2k_backend_udt = {
 	.name = "udt",
 	.description = "UDT4 (lu2k's engine) over UDP: rate-based, NAK, for long lossy links",
+	.check_option = udtb_check_option,
 	.create = udtb_create,
 	.destroy = udtb_destroy,
 	.listen = udtb_listen,

@@ -21,6 +21,9 @@
 #define LU2KD_MAX_BE_OPTS 32
 #define LU2KD_PATH_MAX	  108 /* sun_path */
 
+/* Read when no -c/--config is given, if it exists (a missing one is no error). */
+#define LU2KD_DEFAULT_CONFIG "/etc/lu2k/lu2kd.conf"
+
 struct lu2kd_be_opt {
 	char section[32];
 	char key[48];

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config_be.h"
 #include "core.h"
 #include "log.h"
 #include "notify.h"
@@ -32,8 +33,12 @@ static void usage(FILE *f)
 		"The lu2k daemon: carries LNet messages of attached kernel halves (lu2klnd.ko\n"
 		"or liblu2k) to other lu2kd daemons over a back-end transport.\n"
 		"\n"
-		"  -c, --config FILE          read settings from FILE (key = value; see "
-		"doc/lu2kd.md)\n"
+		"  -c, --config FILE          read settings from FILE (key = value, see\n"
+		"                             lu2kd.conf(5)) [" LU2KD_DEFAULT_CONFIG
+		", if it exists]\n"
+		"      --check-config         check the settings (every back-end's section too),\n"
+		"                             print what is wrong, exit 0 (good) or 1; start "
+		"nothing\n"
 		"      --channel-socket PATH  unix socket for liblu2k attaches "
 		"[/run/lu2k/lu2kd.sock]\n"
 		"      --ctl-socket PATH      unix socket for lu2kctl [/run/lu2k/lu2kd.ctl]\n"
@@ -60,6 +65,7 @@ enum {
 	OPT_DEVICE,
 	OPT_SYSLOG,
 	OPT_PID_FILE,
+	OPT_CHECK_CONFIG,
 };
 
 static const struct option long_opts[] = {
@@ -74,6 +80,7 @@ static const struct option long_opts[] = {
 	{ "foreground", no_argument, NULL, 'f' },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "pid-file", required_argument, NULL, OPT_PID_FILE },
+	{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -83,19 +90,23 @@ static const char short_opts[] = "c:p:b:o:l:fhV";
 struct cli {
 	bool foreground;
 	bool syslog_flag;
+	bool check_config;
+	const char *config; /* the file read, or NULL */
 };
 
 static int parse_cli(int argc, char **argv, struct lu2kd_config *cfg, struct cli *cli)
 {
 	char err[512];
 	const char *config = NULL;
-	int o;
+	int o, rc;
 
 	/* Pass 1: the config file, so that the command line can override it. */
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
 		if (o == 'c')
 			config = optarg;
+		else if (o == OPT_CHECK_CONFIG)
+			cli->check_config = true;
 		else if (o == 'h') {
 			usage(stdout);
 			exit(0);
@@ -104,7 +115,11 @@ static int parse_cli(int argc, char **argv, struct lu2kd_config *cfg, struct cli
 			exit(0);
 		}
 	}
-	if (config && lu2kd_config_load(cfg, config, err, sizeof(err))) {
+	/* Without -c the default file is read if it is there; -c FILE must be there. */
+	rc = lu2kd_config_load(cfg, config ? config : LU2KD_DEFAULT_CONFIG, err, sizeof(err));
+	if (rc != -ENOENT || config)
+		cli->config = config ? config : LU2KD_DEFAULT_CONFIG;
+	if (rc && cli->config) {
 		fprintf(stderr, "lu2kd: %s\n", err);
 		return -1;
 	}
@@ -113,10 +128,10 @@ static int parse_cli(int argc, char **argv, struct lu2kd_config *cfg, struct cli
 	while ((o = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
 		const char *key = NULL, *sect = "";
 		char kv[256];
-		int rc;
 
 		switch (o) {
 		case 'c':
+		case OPT_CHECK_CONFIG:
 			continue;
 		case OPT_CHANNEL_SOCKET:
 			key = "channel_socket";
@@ -183,6 +198,31 @@ static int parse_cli(int argc, char **argv, struct lu2kd_config *cfg, struct cli
 		fprintf(stderr, "lu2kd: %s\n", err);
 		return -1;
 	}
+	return 0;
+}
+
+/* Every back-end key, whichever back-end runs; 0 or the number of errors (printed). */
+static unsigned int check_backends(struct lu2kd *d)
+{
+	struct lu2k_be_env env;
+
+	lu2k_core_env(d, &env);
+	return lu2kd_config_check_backends(&d->cfg, &env, stderr);
+}
+
+/* lu2kd --check-config: parse and check, say so, start nothing. */
+static int check_config(struct lu2kd *d, const struct cli *cli, bool parsed)
+{
+	const char *what = cli->config ? cli->config
+				       : "no config file (" LU2KD_DEFAULT_CONFIG
+					 " is absent): the defaults";
+
+	if (!parsed || check_backends(d)) {
+		fprintf(stderr, "lu2kd: %s: the settings have errors\n",
+			cli->config ? cli->config : "the command line");
+		return 1;
+	}
+	printf("lu2kd: %s: OK (back-end %s, port %u)\n", what, d->cfg.backend, d->cfg.port);
 	return 0;
 }
 
@@ -322,7 +362,10 @@ int main(int argc, char **argv)
 	sigset_t mask;
 
 	lu2kd_config_defaults(&d.cfg);
-	if (parse_cli(argc, argv, &d.cfg, &cli))
+	rc = parse_cli(argc, argv, &d.cfg, &cli);
+	if (cli.check_config)
+		return check_config(&d, &cli, rc == 0);
+	if (rc || check_backends(&d))
 		return 2;
 	lu2k_log_level = d.cfg.log_level;
 	if (!cli.foreground) {
