@@ -4,16 +4,20 @@
 #   make SAN=1 O=...  sanitized build (ASan + UBSan), what the tests use
 #   make check        sanitized build + every test (tests/run.sh)
 #   make style        clang-format check of user-space code (checkpatch: make -C kernel style)
+#   make install      the daemon, the tools, man pages, the systemd unit and an
+#                     example config into $(DESTDIR)$(PREFIX) (default /usr/local)
+#   make WERROR=0     warnings stay warnings (for compilers newer than ours)
 #
 # Each directory that builds something has a build.mk that declares its
 # programs, libraries and tests with the macros of mk/rules.mk.
 
 O ?= build
 SAN ?= 0
+WERROR ?= 1
 
 CC ?= cc
 CSTD := -std=gnu11
-WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+WARN := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter -Wformat=2 -Wvla
 CPPFLAGS += -Iinclude -I. -D_GNU_SOURCE
 CFLAGS ?= -O2 -g
@@ -28,7 +32,7 @@ PROGS :=
 LIBS :=
 TESTS :=
 
-.PHONY: all check test style clean
+.PHONY: all check test style clean install
 all:
 
 include mk/rules.mk
@@ -48,5 +52,35 @@ style:
 
 clean:
 	rm -rf build
+
+# Installation. Only what an admin runs: test helpers that sit in $(O)/bin
+# (lu2kd_e2e, lu2kd_evil, chan-loop, chan-evil, udt-interop-peer, bench-udt,
+# lu2k-bench-peers) are never installed. The config example goes to
+# /etc/lu2k whatever the PREFIX, since lu2kd reads /etc/lu2k/lu2kd.conf;
+# an admin's lu2kd.conf is never touched.
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+INSTALL ?= install
+INSTALL_SBIN := lu2kd
+INSTALL_BIN := lu2kctl lu2k-perf lu2k-linkem lu2k-udt
+MANPAGES := $(wildcard man/*.[1-8])
+
+install: $(addprefix $(O)/bin/,$(INSTALL_SBIN) $(INSTALL_BIN))
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/lu2k
+	$(INSTALL) -m 755 $(addprefix $(O)/bin/,$(INSTALL_SBIN)) $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 755 $(addprefix $(O)/bin/,$(INSTALL_BIN)) $(DESTDIR)$(BINDIR)/
+	set -e; for m in $(MANPAGES); do \
+		s=$${m##*.}; $(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$s; \
+		$(INSTALL) -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; \
+	done
+	sed 's|/usr/sbin/lu2kd|$(SBINDIR)/lu2kd|' dist/systemd/lu2kd.service \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/lu2kd.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/lu2kd.service
+	$(INSTALL) -m 644 dist/lu2kd.conf.example $(DESTDIR)$(SYSCONFDIR)/lu2k/lu2kd.conf.example
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
