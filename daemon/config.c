@@ -35,8 +35,12 @@ int lu2kd_parse_u64(const char *s, uint64_t max, uint64_t *out)
 
 	if (!isdigit((unsigned char)*s))
 		return -EINVAL;
+	/*
+	 * Base 10, not 0: in base 0 "port = 010" was 8 and "0x1F" a number, which
+	 * nobody editing a config expects. A leading zero is padding.
+	 */
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, 10);
 	if (errno)
 		return -EINVAL;
 	switch (*end) {

@@ -46,7 +46,7 @@ static void test_good_file(void)
 		       "reconnect_max_ms = 2000\n"
 		       "log = syslog\n"
 		       "[lu2kd]\n"
-		       "batch = 0x40\n"
+		       "batch = 064\n" /* base 10: sixty-four */
 		       "[tcp]\n"
 		       "sndbuf = 4M\n"
 		       "[backend]\n"
@@ -142,6 +142,35 @@ static void test_sizes(void)
 	T_EQ(lu2kd_parse_u64("18446744073709551615K", UINT64_MAX, &v), -EINVAL);
 }
 
+/*
+ * Numbers are decimal, whatever they start with: in base 0 "port = 010" was
+ * 8, and "0x10" was accepted as 16.
+ */
+static void test_base10(void)
+{
+	struct lu2kd_config c;
+	uint64_t v;
+
+	T_EQ(lu2kd_parse_u64("010", UINT64_MAX, &v), 0);
+	T_EQU(v, 10);
+	T_EQ(lu2kd_parse_u64("08", UINT64_MAX, &v), 0); /* not octal: no error either */
+	T_EQU(v, 8);
+	T_EQ(lu2kd_parse_u64("0010K", UINT64_MAX, &v), 0);
+	T_EQU(v, 10240);
+	T_EQ(lu2kd_parse_u64("0", UINT64_MAX, &v), 0);
+	T_EQU(v, 0);
+	T_EQ(lu2kd_parse_u64("0x10", UINT64_MAX, &v), -EINVAL);
+	T_EQ(lu2kd_parse_u64("0X10", UINT64_MAX, &v), -EINVAL);
+	T_EQ(lu2kd_parse_u64("1e3", UINT64_MAX, &v), -EINVAL);
+	T_EQ(parse(&c, "port = 010\n"), 0);
+	T_EQ(c.port, 10);
+	bad("port = 0x1F90\n", "test.conf:1: key 'port': bad value '0x1F90'");
+	/* The command line goes through the same setter. */
+	lu2kd_config_defaults(&c);
+	T_EQ(lu2kd_config_set(&c, "", "port", "07988", "command line", err, sizeof(err)), 0);
+	T_EQ(c.port, 7988);
+}
+
 static void test_load_file(void)
 {
 	struct lu2kd_config c;
@@ -163,6 +192,7 @@ static void test_load_file(void)
 int main(void)
 {
 	T_RUN(test_defaults);
+	T_RUN(test_base10);
 	T_RUN(test_good_file);
 	T_RUN(test_bad_input);
 	T_RUN(test_long_line);
