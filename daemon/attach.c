@@ -120,6 +120,34 @@ static void reply(int fd, int status, const struct lu2k_setup *s)
 		LOG_RL(LU2K_LOG_WARN, "attach: cannot reply: %s", strerror(errno));
 }
 
+/*
+ * A client keeps its own fd to the memfd it hands us. Unless the file is
+ * sealed against shrinking, it could truncate it after we mapped it, and our
+ * next touch of a ring would kill the daemon (SIGBUS) and every interface it
+ * serves. Growing is sealed too, so that the size we checked is the size for
+ * good. F_GET_SEALS also fails on anything but a memfd (a file on disk, a
+ * pipe), which is all we accept. Returns 0 or -EPERM with why filled.
+ */
+static int check_seals(int memfd, char *why, size_t wlen)
+{
+	const int need = F_SEAL_SHRINK | F_SEAL_GROW;
+	int seals = fcntl(memfd, F_GET_SEALS);
+
+	if (seals < 0) {
+		snprintf(why, wlen, "the region's fd is not a sealable memfd (F_GET_SEALS: %s)",
+			 strerror(errno));
+		return -EPERM;
+	}
+	if ((seals & need) != need) {
+		snprintf(why, wlen,
+			 "the region's memfd is not sealed against shrinking and growing "
+			 "(seals 0x%x; the client must add F_SEAL_SHRINK|F_SEAL_GROW)",
+			 (unsigned int)seals);
+		return -EPERM;
+	}
+	return 0;
+}
+
 /* Checks a setup from liblu2k and turns it into a channel. Returns 0 or -errno. */
 static int sock_setup(struct lu2kd *d, int sock, int memfd, struct lu2k_setup *s, char *why,
 		      size_t wlen)
@@ -148,6 +176,9 @@ static int sock_setup(struct lu2kd *d, int sock, int memfd, struct lu2k_setup *s
 		snprintf(why, wlen, "max_channels (%u) reached", d->cfg.max_channels);
 		return -EBUSY;
 	}
+	rc = check_seals(memfd, why, wlen);
+	if (rc)
+		return rc;
 	ch = calloc(1, sizeof(*ch));
 	if (!ch)
 		return -ENOMEM;

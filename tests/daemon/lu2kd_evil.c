@@ -9,9 +9,14 @@
  *   - FREE descriptors for ranges never handed out are ignored;
  *   - an impossible ring index makes the daemon drop the channel (EOF on the
  *     socket), and nothing else.
- * Usage: lu2kd_evil SOCKET   (exit 0 when every check held)
+ * With --unsealed it attaches with a memfd that is not sealed against
+ * shrinking: the daemon must refuse it (-EPERM). A daemon that maps it anyway
+ * gets its region truncated under it and a kick, i.e. SIGBUS (issue 14).
+ * Usage: lu2kd_evil [--unsealed] SOCKET   (exit 0 when every check held)
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <poll.h>
 #include <stdio.h>
@@ -40,9 +45,10 @@ static int fails;
 static struct lu2k_setup s;
 static uint8_t *region;
 static struct lu2k_ring tx, cpl, rx, fr, evt;
-static int sock;
+static int sock, memfd = -1;
 
-static int attach(const char *path)
+/* Attach; returns the daemon's status (0 = accepted), or 1 if no answer. */
+static int attach(const char *path, bool sealed)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct lu2k_layout_params lp = { 64, 1 << 20, 1 << 20 };
@@ -58,7 +64,7 @@ static int attach(const char *path)
 			     .msg_control = cb.buf,
 			     .msg_controllen = sizeof(cb.buf) };
 	struct cmsghdr *cm;
-	int fd;
+	int fd, flags = sealed ? MFD_ALLOW_SEALING : 0;
 
 	memset(&s, 0, sizeof(s));
 	s.version = LU2K_ABI_VERSION;
@@ -70,12 +76,14 @@ static int attach(const char *path)
 	s.timeout_ms = 5000;
 	if (lu2k_layout_compute(&s, &lp))
 		return -1;
-	fd = memfd_create("lu2k-evil", MFD_CLOEXEC);
+	fd = memfd_create("lu2k-evil", MFD_CLOEXEC | flags);
 	if (fd < 0 || ftruncate(fd, (off_t)s.region_size))
-		return -1;
+		return 1;
+	if (sealed && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW))
+		return 1;
 	region = mmap(NULL, s.region_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (region == MAP_FAILED)
-		return -1;
+		return 1;
 	h = (struct lu2k_region_hdr *)region;
 	h->magic = LU2K_REGION_MAGIC;
 	h->version = LU2K_ABI_VERSION;
@@ -88,16 +96,16 @@ static int attach(const char *path)
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (connect(sock, (struct sockaddr *)&sa, sizeof(sa)))
-		return -1;
+		return 1;
 	cm = CMSG_FIRSTHDR(&mh);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
 	if (sendmsg(sock, &mh, 0) != sizeof(s) || recv(sock, &r, sizeof(r), 0) != sizeof(r))
-		return -1;
-	close(fd);
-	return r.magic == LU2K_REGION_MAGIC && r.status == 0 ? 0 : -1;
+		return 1;
+	memfd = fd; /* kept: --unsealed shrinks it */
+	return r.magic == LU2K_REGION_MAGIC ? r.status : 1;
 }
 
 static void kick(void)
@@ -142,13 +150,40 @@ static void collect(int n, int ms)
 	}
 }
 
+/*
+ * An unsealed memfd must be refused. If the daemon takes it, do what an
+ * attacker would: shrink the region to nothing and kick, so that the daemon
+ * touches the rings of a file that no longer has pages.
+ */
+static int unsealed(const char *path)
+{
+	int st = attach(path, false);
+
+	if (st == -EPERM) {
+		printf("PASS: unsealed memfd refused (%s)\n", strerror(-st));
+		return 0;
+	}
+	if (st) {
+		printf("FAIL: unsealed memfd: status %d, want %d (EPERM)\n", st, -EPERM);
+		return 1;
+	}
+	if (ftruncate(memfd, 0))
+		perror("ftruncate");
+	kick();
+	poll(NULL, 0, 500);
+	printf("FAIL: the daemon accepted an unsealed memfd (shrunk it and kicked)\n");
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct lu2k_tx_desc d;
 	struct lu2k_free_desc f;
 	char b;
 
-	if (argc != 2 || attach(argv[1])) {
+	if (argc == 3 && !strcmp(argv[1], "--unsealed"))
+		return unsealed(argv[2]);
+	if (argc != 2 || attach(argv[1], true)) {
 		printf("cannot attach to %s\n", argc > 1 ? argv[1] : "?");
 		return 2;
 	}
