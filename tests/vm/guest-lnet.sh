@@ -299,6 +299,19 @@ pair_a() {
 	say "lnet unconfigure and rmmod: clean"
 }
 
+# What the sending daemon did: its CPU time (a VM's one vCPU under TCG can be
+# the limit) and its outgoing connection's figures.
+bench_daemon_stats() {
+	p=$(pidof lu2kd | cut -d' ' -f1)
+	cpu=$(awk '{ printf "%.1f", ($14 + $15) / 100 }' "/proc/$p/stat" 2> /dev/null)
+	say "lu2kd: ${cpu:-?} s of CPU since its start, $(cut -d' ' -f1-3 /proc/loadavg) load"
+	/lu2k/lu2kctl --socket /tmp/lu2kd.ctl conns 2>&1 |
+		awk '/direction: out/ { out = 1 } /direction: in/ { out = 0 }
+			out && /rtt_us|send_rate_kbps|cwnd|pkts_sent|pkts_retrans|timeouts|naks_recv|bandwidth_pps|rcv_rate_pps/' |
+		tr -s ' ' | tr '\n' ' ' | sed "s/^/lnet-$ROLE: out conn:/" >&3
+	echo >&3
+}
+
 # Measures; only lu2k's run is judged (ksocklnd is expected to time out RPCs
 # on a lossy long link, and its figure is what we compare with).
 bench_a() {
@@ -313,6 +326,7 @@ bench_a() {
 			JUDGE=1
 			lst_brw "$NID_A" "$NID_B" write "$T"
 			say "BENCH lu2k-$BACKEND netem '$NETEM' concurrency $CONC: lst brw write $MBIT Mbit/s"
+			bench_daemon_stats
 			lu2kd_stop
 			run lnetctl net del --net "$TYPE" ;;
 		ksocklnd)
