@@ -25,6 +25,7 @@
 #include "common/nid.h"
 #include "core.h"
 #include "log.h"
+#include "usock.h"
 
 #define ATTACH_TIMEOUT_NS (5ull * 1000000000ull)
 
@@ -316,54 +317,17 @@ static void listener_event(struct lu2k_io *io, uint32_t revents)
 	}
 }
 
-/* Create the directory a socket lives in (e.g. /run/lu2k), one level, if missing. */
-void lu2k_socket_dir(const char *path)
-{
-	char dir[LU2KD_PATH_MAX];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return;
-	*slash = 0;
-	if (mkdir(dir, 0755) == 0)
-		LOG_INFO("created %s", dir);
-}
-
 int lu2k_attach_socket_start(struct lu2kd *d)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const char *path = d->cfg.channel_socket;
-	int fd, rc;
+	struct lu2k_usock_perm perm = { d->cfg.socket_group_set, d->cfg.socket_gid };
+	int fd = lu2k_usock_listen(d->cfg.channel_socket, SOCK_SEQPACKET, 64, &perm);
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	lu2k_socket_dir(path);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
-	/* A stale socket file of a dead daemon: remove it, but never a live one. */
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		close(fd);
-		LOG_ERR("%s: another lu2kd is serving this socket", path);
-		return -EADDRINUSE;
-	}
-	close(fd);
-	unlink(path);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 64)) {
-		rc = -errno;
-		LOG_ERR("%s: cannot listen: %s", path, strerror(-rc));
-		close(fd);
-		return rc;
-	}
+		return fd;
 	sock_listener = calloc(1, sizeof(*sock_listener));
 	if (!sock_listener) {
 		close(fd);
+		unlink(d->cfg.channel_socket);
 		return -ENOMEM;
 	}
 	sock_listener->d = d;

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,21 @@ static int set_str(char *dst, size_t len, const char *v)
 	if (!*v || strlen(v) >= len)
 		return -EINVAL;
 	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+/* The group must exist now: a typo is a config error, not a start-up surprise. */
+static int set_group(struct lu2kd_config *c, const char *v)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+
+	if (set_str(c->socket_group, sizeof(c->socket_group), v))
+		return -EINVAL;
+	if (getgrnam_r(v, &gr, buf, sizeof(buf), &res) || !res)
+		return -ENOENT;
+	c->socket_gid = (uint32_t)gr.gr_gid;
+	c->socket_group_set = true;
 	return 0;
 }
 
@@ -174,6 +190,9 @@ int lu2kd_config_set(struct lu2kd_config *c, const char *section, const char *ke
 	} else if (!strcmp(key, "max_channels")) {
 		rc = set_u32(&c->max_channels, value, 1, 1024);
 		what = "a number 1..1024";
+	} else if (!strcmp(key, "socket_group")) {
+		rc = set_group(c, value);
+		what = "the name of an existing group";
 	} else if (!strcmp(key, "batch")) {
 		rc = set_u32(&c->batch, value, 1, 65536);
 		what = "a number 1..65536";

@@ -46,6 +46,10 @@ struct lu2kd_config {
 	uint32_t connect_timeout_ms;
 	uint32_t max_channels;
 	uint32_t batch; /* descriptors drained per ring per round */
+	/* socket_group: both unix sockets 0660 and owned by this group; unset: 0600 */
+	char socket_group[64];
+	bool socket_group_set;
+	uint32_t socket_gid;
 	struct lu2kd_be_opt be_opts[LU2KD_MAX_BE_OPTS];
 	unsigned int nbe_opts;
 };

@@ -210,7 +210,6 @@ int lu2k_chan_map(struct lu2k_chan *ch, int fd, const struct lu2k_setup *s);
 int lu2k_attach_socket_start(struct lu2kd *d);
 void lu2k_attach_socket_stop(struct lu2kd *d);
 int lu2k_attach_device(struct lu2kd *d, const char *path);
-void lu2k_socket_dir(const char *path);
 
 /* ctl.c */
 int lu2k_ctl_start(struct lu2kd *d);

@@ -20,6 +20,7 @@
 #include "core.h"
 #include "json.h"
 #include "log.h"
+#include "usock.h"
 
 #define CTL_REQ_MAX    256
 #define CTL_TIMEOUT_NS (5ull * 1000000000ull)
@@ -347,34 +348,11 @@ static void ctl_event(struct lu2k_io *io, uint32_t revents)
 
 int lu2k_ctl_start(struct lu2kd *d)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const char *path = d->cfg.ctl_socket;
-	int fd, rc;
+	struct lu2k_usock_perm perm = { d->cfg.socket_group_set, d->cfg.socket_gid };
+	int fd = lu2k_usock_listen(d->cfg.ctl_socket, SOCK_STREAM, 16, &perm);
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	lu2k_socket_dir(path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
-	/* Remove a stale socket file, never one a live daemon answers on. */
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EAGAIN) {
-		close(fd);
-		LOG_ERR("%s: another lu2kd is serving this socket", path);
-		return -EADDRINUSE;
-	}
-	close(fd);
-	unlink(path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 16)) {
-		rc = -errno;
-		LOG_ERR("%s: cannot listen: %s", path, strerror(-rc));
-		close(fd);
-		return rc;
-	}
+		return fd;
 	ctl_d = d;
 	lu2k_io_init(&ctl_io, fd, ctl_event);
 	return lu2k_io_set(&d->loop, &ctl_io, EPOLLIN);

@@ -171,6 +171,22 @@ static void test_base10(void)
 	T_EQ(c.port, 7988);
 }
 
+/* socket_group: a group that exists (root always does), or FILE:LINE. */
+static void test_socket_group(void)
+{
+	struct lu2kd_config c;
+
+	lu2kd_config_defaults(&c);
+	T_ASSERT(!c.socket_group_set);
+	T_EQ(parse(&c, "socket_group = root\n"), 0);
+	T_ASSERT(c.socket_group_set);
+	T_EQ(c.socket_gid, 0);
+	T_STREQ(c.socket_group, "root");
+	bad("\nsocket_group = no-such-group-lu2k\n",
+	    "test.conf:2: key 'socket_group': bad value 'no-such-group-lu2k' (expected the name of "
+	    "an existing group)");
+}
+
 static void test_load_file(void)
 {
 	struct lu2kd_config c;
@@ -193,6 +209,7 @@ int main(void)
 {
 	T_RUN(test_defaults);
 	T_RUN(test_base10);
+	T_RUN(test_socket_group);
 	T_RUN(test_good_file);
 	T_RUN(test_bad_input);
 	T_RUN(test_long_line);
