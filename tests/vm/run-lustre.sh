@@ -49,22 +49,10 @@ lustre_ok() { # lustre_ok DIR: built with servers (osd-wbcfs), and knows $type
 		[ -x "$1/lnet/utils/.libs/lnetctl" ] || return 1
 	[ "$type" != lu2k ] || grep -q LU2KLND "$1/lnet/include/uapi/linux/lnet/nidstr.h"
 }
-L=
-if [ -n "${LUSTRE:-}" ]; then
-	lustre_ok "$LUSTRE" ||
-		skip "LUSTRE=$LUSTRE is not a built Lustre tree with servers (osd-wbcfs)$([ "$type" = lu2k ] && echo " that knows the lu2k type")"
-	L=$(cd "$LUSTRE" && pwd)
-else
-	# for gip, an unmodified tree first (gip is what sites run)
-	for d in $(ls -d /usr/src/lustre-* 2>/dev/null | sort -rV); do
-		lustre_ok "$d" || continue
-		[ -z "$L" ] && L=$d
-		if [ "$type" = gip ] && ! grep -q LU2KLND "$d/lnet/include/uapi/linux/lnet/nidstr.h"; then
-			L=$d
-			break
-		fi
-	done
-fi
+. "$top/tests/vm/vm-lib.sh"
+vm_find_lustre "$type" lustre_ok
+[ -n "$L" ] || [ -z "${LUSTRE:-}" ] ||
+	skip "LUSTRE=$LUSTRE is not a built Lustre tree with servers (osd-wbcfs)$([ "$type" = lu2k ] && echo " that knows the lu2k type")"
 [ -n "$L" ] || skip "no built Lustre tree with servers (\$LUSTRE, /usr/src/lustre-*: configure --enable-server --disable-ldiskfs --without-zfs, see doc/lustre.md)"
 echo "lustre-vm: Lustre tree $L, scenario $scenario, type $type, back-end ${LU2K_LNET_BACKEND:-tcp}"
 
@@ -72,7 +60,6 @@ if ! scripts/install-deps build vm; then
 	skip "missing packages for the VM test (run scripts/install-deps vm as root)"
 fi
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
-. "$top/tests/vm/vm-lib.sh"
 vm_kver 2>/dev/null || skip "no linux-headers-*-amd64 installed"
 
 # 2. The kernel image, lu2klnd.ko with the glue, lu2kd (plain builds), under
@@ -90,15 +77,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-mkdir -p "$run/kernel"
-cp kernel/Kbuild kernel/Makefile kernel/lnet-probe.sh kernel/*.[ch] "$run/kernel/"
-rm -f "$run"/kernel/*.mod.c
-timeout 600 make -s -C "$run/kernel" KDIR="/usr/src/linux-headers-$KVER" LUSTRE="$L" \
-	LU2K_INCLUDE="$top/include" >"$run/kbuild.log" 2>&1 ||
-	{ cat "$run/kbuild.log"; fail "lu2klnd build against $L"; }
-ubuild=$top/build/vm/user
-timeout 600 make -s -j"$(nproc)" O="$ubuild" "$ubuild/bin/lu2kd" "$ubuild/bin/lu2kctl" \
-	>"$run/ubuild.log" 2>&1 || { cat "$run/ubuild.log"; fail "user-space build (lu2kd)"; }
+vm_build "$run" || fail "building lu2klnd or lu2kd (above)"
 
 # 3. One initramfs for every VM.
 root=$run/root

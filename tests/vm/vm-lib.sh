@@ -7,6 +7,9 @@
 #   vm_copy_with_libs R F D copy program F to R/D with its shared libraries
 #   vm_add_mod R NAME       kernel module NAME of the image and what it depends
 #                           on into R/mod/, appended in load order to R/mod/order
+#   vm_find_lustre TYPE OK  sets L: a built Lustre tree ($LUSTRE or /usr/src/lustre-*)
+#   vm_build RUN            lu2klnd.ko against $L into RUN/kernel, lu2kd and lu2kctl
+#                           into $ubuild
 # Each returns non-zero with a message on stderr when it cannot.
 
 vm_kver() {
@@ -69,4 +72,43 @@ vm_add_mod() {
 	*) cp "$kmods/$path" "$root/mod/$ko" ;;
 	esac
 	echo "$ko" >>"$root/mod/order"
+}
+
+# vm_find_lustre TYPE OK_FN: sets L to a built Lustre tree for LNet type TYPE:
+# $LUSTRE if set (empty L when OK_FN refuses it), else the newest
+# /usr/src/lustre-* that OK_FN accepts, for gip an unmodified one first (gip
+# is what sites run; a tree edited by scripts/lnet-add-lu2k-type also has it).
+vm_find_lustre() {
+	local type=$1 ok=$2 d
+	L=
+	if [ -n "${LUSTRE:-}" ]; then
+		"$ok" "$LUSTRE" && L=$(cd "$LUSTRE" && pwd)
+		return 0
+	fi
+	for d in $(ls -d /usr/src/lustre-* 2>/dev/null | sort -rV); do
+		"$ok" "$d" || continue
+		[ -z "$L" ] && L=$d
+		if [ "$type" = gip ] && ! grep -q LU2KLND "$d/lnet/include/uapi/linux/lnet/nidstr.h"; then
+			L=$d
+			break
+		fi
+	done
+}
+
+# vm_build RUN: lu2klnd.ko with its LNet glue against $L into RUN/kernel, and
+# plain builds of lu2kd and lu2kctl into $ubuild (set here). Non-zero with
+# the build's output shown when one fails.
+vm_build() {
+	local run=$1
+	mkdir -p "$run/kernel"
+	cp "$top"/kernel/Kbuild "$top"/kernel/Makefile "$top"/kernel/lnet-probe.sh \
+		"$top"/kernel/*.[ch] "$run/kernel/"
+	rm -f "$run"/kernel/*.mod.c
+	timeout 600 make -s -C "$run/kernel" KDIR="/usr/src/linux-headers-$KVER" LUSTRE="$L" \
+		LU2K_INCLUDE="$top/include" >"$run/kbuild.log" 2>&1 ||
+		{ cat "$run/kbuild.log"; echo "lu2klnd build against $L failed" >&2; return 1; }
+	ubuild=$top/build/vm/user
+	timeout 600 make -s -C "$top" -j"$(nproc)" O="$ubuild" "$ubuild/bin/lu2kd" \
+		"$ubuild/bin/lu2kctl" >"$run/ubuild.log" 2>&1 ||
+		{ cat "$run/ubuild.log"; echo "user-space build (lu2kd) failed" >&2; return 1; }
 }
