@@ -46,25 +46,9 @@ vm_find_lustre "$type" lustre_ok
 	echo ' with the lu2k type (scripts/lnet-add-lu2k-type)'); see doc/lnet.md"
 echo "lnet-vm: Lustre tree $L, scenario $scenario, type $type"
 
-if ! scripts/install-deps build vm; then
-	skip "missing packages for the VM test (run scripts/install-deps vm as root)"
-fi
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
-vm_kver 2>/dev/null || skip "no linux-headers-*-amd64 installed"
-
-# 2. The kernel image, lu2klnd.ko with the glue, lu2kd (plain builds).
-mkdir -p "$top/build/vm"
-exec 9>"$top/build/vm/.lock"
-flock -w 900 9 || fail "build/vm/.lock stayed taken"
-vm_kernel_cache || skip "cannot download linux-image-$KVER"
-run=$(mktemp -d "$top/build/vm/lnet.XXXXXX")
-pids=
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	for p in $pids; do wait "$p" 2>/dev/null || true; done
-	[ "${LU2K_VM_KEEP:-0}" = 1 ] || rm -rf "$run"
-}
-trap cleanup EXIT
+# 2. The kernel image, lu2klnd.ko with the glue, lu2kd (plain builds), under
+# the lock the other VM harnesses take.
+vm_setup lnet
 vm_build "$run" || fail "building lu2klnd or lu2kd (above)"
 
 # 3. One initramfs for every VM.

@@ -112,3 +112,29 @@ vm_build() {
 		"$ubuild/bin/lu2kctl" >"$run/ubuild.log" 2>&1 ||
 		{ cat "$run/ubuild.log"; echo "user-space build (lu2kd) failed" >&2; return 1; }
 }
+
+# vm_setup NAME: what every multi-VM harness needs before it packs an
+# initramfs: the packages, qemu, the kernel image (under build/vm/.lock, left
+# held on fd 9 for the caller's builds), and a run folder build/vm/NAME.XXXXXX
+# in $run that vm_cleanup removes (unless LU2K_VM_KEEP=1) after stopping the
+# qemu processes in $pids. Calls the caller's skip/fail.
+vm_setup() {
+	"$top/scripts/install-deps" build vm ||
+		skip "missing packages for the VM test (run scripts/install-deps vm as root)"
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
+	vm_kver 2>/dev/null || skip "no linux-headers-*-amd64 installed"
+	mkdir -p "$top/build/vm"
+	exec 9>"$top/build/vm/.lock"
+	flock -w 900 9 || fail "build/vm/.lock stayed taken"
+	vm_kernel_cache || skip "cannot download linux-image-$KVER"
+	run=$(mktemp -d "$top/build/vm/$1.XXXXXX")
+	pids=
+	trap vm_cleanup EXIT
+}
+
+vm_cleanup() {
+	local p
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	for p in $pids; do wait "$p" 2>/dev/null || true; done
+	[ "${LU2K_VM_KEEP:-0}" = 1 ] || rm -rf "$run"
+}
