@@ -6,6 +6,7 @@
 #   make style        clang-format check of user-space code (checkpatch: make -C kernel style)
 #   make install      the daemon, the tools, man pages, the systemd unit and an
 #                     example config into $(DESTDIR)$(PREFIX) (default /usr/local)
+#   make deb          Debian packages lu2k and lu2k-dkms into build/deb (scripts/build-deb)
 #   make WERROR=0     warnings stay warnings (for compilers newer than ours)
 #
 # Each directory that builds something has a build.mk that declares its
@@ -32,7 +33,7 @@ PROGS :=
 LIBS :=
 TESTS :=
 
-.PHONY: all check test style clean install
+.PHONY: all check test style clean install deb
 all:
 
 include mk/rules.mk
@@ -52,6 +53,9 @@ style:
 
 clean:
 	rm -rf build
+
+deb:
+	scripts/build-deb
 
 # Installation. Only what an admin runs: test helpers that sit in $(O)/bin
 # (lu2kd_e2e, lu2kd_evil, chan-loop, chan-evil, udt-interop-peer, bench-udt,

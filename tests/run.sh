@@ -47,6 +47,12 @@ for t in "$top"/tests/*/test-*.sh; do
 done
 
 echo
+# A pattern that names no test is a typo, not a pass.
+if [ -n "$pattern" ] && [ $((pass + fail + skip)) = 0 ]; then
+	echo "run.sh: no test matches '$pattern' (tests are named as in the PASS/FAIL lines of a full run)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
 [ ${#failed[@]} -gt 0 ] && echo "failed: ${failed[*]}"
 echo "$skip skipped"
 echo "$pass passed, $fail failed"
