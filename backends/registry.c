@@ -9,10 +9,12 @@
 
 extern const struct lu2k_backend_ops lu2k_backend_tcp;
 extern const struct lu2k_backend_ops lu2k_backend_udt;
+extern const struct lu2k_backend_ops lu2k_backend_rds;
 
 static const struct lu2k_backend_ops *const backends[] = {
 	&lu2k_backend_tcp,
 	&lu2k_backend_udt,
+	&lu2k_backend_rds,
 };
 
 const struct lu2k_backend_ops *lu2k_backend_find(const char *name)

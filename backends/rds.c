@@ -1,0 +1,880 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rds.c - the rds back-end: AF_RDS sockets (rds_tcp, or RDS over InfiniBand),
+ * one per local address, carrying lu2k's unidirectional connections as
+ * (conn id, peer address) pairs. This file: the instance, its options, the
+ * sockets, connection setup and teardown, the timeouts and the ops table.
+ * Frames in and out are in rds_io.c; their format in rds_wire.c.
+ */
+#include "rds.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/rds.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "common/nid.h"
+#include "daemon/config.h"
+#include "daemon/json.h"
+#include "daemon/log.h"
+
+/* ---- the real system calls ---- */
+
+static int sys_socket(void)
+{
+	int fd = socket(AF_RDS, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static int sys_bind(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	return bind(fd, sa, len) ? -errno : 0;
+}
+
+static int sys_setsockopt(int fd, int level, int name, const void *v, socklen_t len)
+{
+	return setsockopt(fd, level, name, v, len) ? -errno : 0;
+}
+
+static int sys_getsockopt(int fd, int level, int name, void *v, socklen_t *len)
+{
+	return getsockopt(fd, level, name, v, len) ? -errno : 0;
+}
+
+static ssize_t sys_sendmsg(int fd, const struct msghdr *m)
+{
+	ssize_t n = sendmsg(fd, m, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t sys_recvmsg(int fd, struct msghdr *m)
+{
+	ssize_t n = recvmsg(fd, m, MSG_DONTWAIT);
+
+	return n < 0 ? -errno : n;
+}
+
+static void sys_close(int fd)
+{
+	close(fd);
+}
+
+static const struct lu2k_rds_sockops sys_ops = {
+	.socket = sys_socket,
+	.bind = sys_bind,
+	.setsockopt = sys_setsockopt,
+	.getsockopt = sys_getsockopt,
+	.sendmsg = sys_sendmsg,
+	.recvmsg = sys_recvmsg,
+	.close = sys_close,
+};
+
+const struct lu2k_rds_sockops *lu2k_rds_sockops = &sys_ops;
+
+/* ---- options ---- */
+
+static int set_opt(struct lu2k_be *be, const struct lu2k_be_option *o, char *err, size_t errlen)
+{
+	uint64_t v;
+
+	if (!strcmp(o->key, "sndbuf") || !strcmp(o->key, "rcvbuf")) {
+		if (lu2kd_parse_u64(o->value, 1u << 30, &v))
+			goto bad;
+		if (o->key[0] == 's')
+			be->sndbuf = (int)v;
+		else
+			be->rcvbuf = (int)v;
+	} else if (!strcmp(o->key, "frag_size")) {
+		if (lu2kd_parse_u64(o->value, LU2K_RDSW_RDS_MAX - LU2K_RDSW_MAX_HLEN, &v) ||
+		    v < 1024)
+			goto bad;
+		be->frag = (uint32_t)v;
+	} else if (!strcmp(o->key, "hello_timeout_ms") || !strcmp(o->key, "ack_timeout_ms")) {
+		if (lu2kd_parse_u64(o->value, 3600000, &v) || v < 200)
+			goto bad;
+		if (o->key[0] == 'h')
+			be->hello_timeout_ms = (uint32_t)v;
+		else
+			be->ack_timeout_ms = (uint32_t)v;
+	} else if (!strcmp(o->key, "cong_retry_ms")) {
+		if (lu2kd_parse_u64(o->value, 60000, &v) || !v)
+			goto bad;
+		be->cong_retry_ms = (uint32_t)v;
+	} else {
+		snprintf(err, errlen, "%s: unknown rds back-end key '%s'", o->where, o->key);
+		return -EINVAL;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "%s: key '%s': bad value '%s'", o->where, o->key, o->value);
+	return -EINVAL;
+}
+
+static int rds_check_option(const struct lu2k_be_env *env, const struct lu2k_be_option *o,
+			    char *err, size_t errlen)
+{
+	struct lu2k_be be = { .env = *env };
+
+	return set_opt(&be, o, err, errlen);
+}
+
+/* ---- connections ---- */
+
+static void conn_free(struct lu2k_defer *d)
+{
+	free(lu2k_container_of(d, struct lu2k_be_conn, defer));
+}
+
+static void sock_free(struct lu2k_defer *d)
+{
+	struct rdsb_sock *s = lu2k_container_of(d, struct rdsb_sock, defer);
+
+	free(s->rbuf);
+	free(s);
+}
+
+static void sock_put(struct rdsb_sock *s)
+{
+	if (--s->refs > 0)
+		return;
+	lu2k_io_set(s->be->env.loop, &s->io, 0);
+	lu2k_rds_sockops->close(s->io.fd);
+	lu2k_list_del(&s->link);
+	s->be->st.sockets--;
+	lu2k_loop_defer(s->be->env.loop, &s->defer, sock_free);
+}
+
+static struct lu2k_be_conn *conn_new(struct lu2k_be *be, struct rdsb_sock *s, bool out)
+{
+	struct lu2k_be_conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->be = be;
+	c->s = s;
+	s->refs++;
+	c->out = out;
+	lu2k_list_init(&c->sendq);
+	lu2k_list_init(&c->ackq);
+	lu2k_list_init(&c->dirty_link);
+	lu2k_list_add_tail(&be->conns, &c->link);
+	c->next_seq = 1;
+	c->expect_seq = 1;
+	c->start_ns = c->last_rx_ns = c->last_tx_ns = be->env.loop->now;
+	c->tick_gen = be->tick_gen;
+	if (!lu2k_timer_armed(&be->tick))
+		lu2k_timer_arm(be->env.loop, &be->tick, (uint64_t)RDSB_TICK_MS * 1000000);
+	return c;
+}
+
+static void fail_list(struct lu2k_be_conn *c, struct lu2k_list *q, int err)
+{
+	while (!lu2k_list_empty(q)) {
+		struct lu2k_be_msg *m = lu2k_list_first(q, struct lu2k_be_msg, be_link);
+
+		lu2k_list_del(&m->be_link);
+		c->be->env.sent(c->ctx, m, err);
+	}
+	c->nsendq = c->nackq = 0;
+}
+
+/* Tell the other end that this connection is gone (best effort). */
+static void tell_peer(struct lu2k_be_conn *c, int err)
+{
+	uint8_t f[LU2K_RDSW_CLOSE_LEN];
+
+	if (c->peer_closed || err == -ETIMEDOUT ||
+	    (c->out && c->state == RDSB_HELLO && c->hello_pending))
+		return;
+	lu2k_rdsw_close_encode(f, c->out ? LU2K_RDSW_CLOSE : LU2K_RDSW_RESET, c->id,
+			       err < 0 && err >= -4095 ? err : -ECONNRESET);
+	if (rdsb_send_ctrl(c->s, &c->peer, c->peerlen, f, sizeof(f)) == 0 && !c->out)
+		c->be->st.resets_tx++;
+}
+
+/*
+ * Tear c down: every held message fails with err, a begun RX buffer is
+ * ended, the peer hears of it, and (if upcall) the core hears closed().
+ */
+void rdsb_conn_fail(struct lu2k_be_conn *c, int err, bool upcall)
+{
+	struct lu2k_be *be = c->be;
+	struct rdsb_sock *s = c->s;
+
+	if (c->state == RDSB_DEAD)
+		return;
+	if (upcall && c->state == RDSB_UP)
+		be->st.conns_failed++;
+	tell_peer(c, err);
+	c->state = RDSB_DEAD;
+	lu2k_list_del(&c->dirty_link);
+	lu2k_list_del(&c->link);
+	if (s->paused && s->paused_conn == c)
+		rdsb_sock_unpause(s); /* its waiting frame goes with it */
+	if (c->ctx) {
+		fail_list(c, &c->sendq, err);
+		fail_list(c, &c->ackq, err);
+		if (c->rx_active) {
+			c->rx_active = false;
+			be->env.rx_end(c->ctx, &c->rx, err);
+		}
+		if (upcall)
+			be->env.closed(c->ctx, err);
+	}
+	c->ctx = NULL;
+	sock_put(s);
+	lu2k_loop_defer(be->env.loop, &c->defer, conn_free);
+}
+
+/* c cannot continue, but we are inside a core call: torn down in the idle hook. */
+void rdsb_conn_break(struct lu2k_be_conn *c, int err)
+{
+	if (c->state == RDSB_DEAD || c->state == RDSB_BROKEN)
+		return;
+	c->state = RDSB_BROKEN;
+	c->broken_err = err;
+	rdsb_conn_mark_dirty(c);
+}
+
+bool rdsb_same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin6_port == y->sin6_port &&
+		       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
+	}
+	return false;
+}
+
+static const char *addr_str(const struct sockaddr_storage *ss, char *buf, size_t len,
+			    unsigned int *port)
+{
+	snprintf(buf, len, "?");
+	*port = 0;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const void *)ss;
+
+		inet_ntop(AF_INET, &s->sin_addr, buf, (socklen_t)len);
+		*port = ntohs(s->sin_port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const void *)ss;
+
+		inet_ntop(AF_INET6, &s->sin6_addr, buf, (socklen_t)len);
+		*port = ntohs(s->sin6_port);
+	}
+	return buf;
+}
+
+/*
+ * The peer at that address is silent past its deadline (or never answered a
+ * hello): RDS would go on trying to deliver what we queued for it, and that
+ * queue holds the socket's send buffer. Drop it all (RDS_CANCEL_SENT_TO), fail
+ * every outgoing connection to that peer (their pieces were dropped with it),
+ * and send the acks of connections from it again (they were dropped too).
+ */
+void rdsb_peer_gone(struct rdsb_sock *s, const struct sockaddr_storage *peer, int err)
+{
+	struct lu2k_be *be = s->be;
+	struct lu2k_list *pos;
+	bool again = true;
+
+	s->refs++; /* s outlives the conns failed below */
+	if (lu2k_rds_sockops->setsockopt(s->io.fd, SOL_RDS, RDS_CANCEL_SENT_TO, peer,
+					 peer->ss_family == AF_INET6
+						 ? sizeof(struct sockaddr_in6)
+						 : sizeof(struct sockaddr_in)) == 0)
+		be->st.cancel_sent_to++;
+	lu2k_list_for_each(pos, &be->conns)
+	{
+		struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
+
+		if (c->s != s || !rdsb_same_addr(&c->peer, peer))
+			continue;
+		if (c->out)
+			c->doomed = true;
+		else if (c->state == RDSB_UP) {
+			c->ack_force = true;
+			rdsb_conn_mark_dirty(c);
+		}
+	}
+	/* Upcalls may close or open other conns: start over after each one. */
+	while (again) {
+		again = false;
+		lu2k_list_for_each(pos, &be->conns)
+		{
+			struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
+
+			if (c->doomed) {
+				c->doomed = false;
+				rdsb_conn_fail(c, err, true);
+				again = true;
+				break;
+			}
+		}
+	}
+	sock_put(s);
+}
+
+static void conn_log(struct lu2k_be_conn *c, const char *what)
+{
+	char a[LU2K_NID_STRLEN], b[LU2K_NID_STRLEN];
+
+	LOG_RL(LU2K_LOG_WARN, "rds: %s -> %s: %s",
+	       lu2k_nid_format(c->out ? &c->local : &c->remote, a, sizeof(a)),
+	       lu2k_nid_format(c->out ? &c->remote : &c->local, b, sizeof(b)), what);
+}
+
+/* Timeouts, keep-alives and congestion retries of one connection. */
+static void tick_conn(struct lu2k_be *be, struct lu2k_be_conn *c, uint64_t now)
+{
+	uint64_t ka = (uint64_t)be->keepalive_ms * 1000000;
+
+	if (c->state == RDSB_BROKEN) {
+		rdsb_conn_fail(c, c->broken_err, true);
+		return;
+	}
+	if (c->congested && now - c->cong_ns >= (uint64_t)be->cong_retry_ms * 1000000) {
+		c->congested = false;
+		rdsb_conn_mark_dirty(c);
+	}
+	if (c->s->paused) {
+		/* We read nothing now, so we cannot judge the peer; tell it we live. */
+		if (!c->out && c->state == RDSB_UP && now - c->last_tx_ns >= ka) {
+			c->ack_force = true;
+			rdsb_conn_mark_dirty(c);
+		}
+		return;
+	}
+	if (c->out && c->state == RDSB_HELLO) {
+		if (now - c->start_ns >= (uint64_t)be->hello_timeout_ms * 1000000) {
+			be->st.hello_timeouts++;
+			conn_log(c, "no answer to the hello, giving up");
+			rdsb_peer_gone(c->s, &c->peer, -ETIMEDOUT);
+		}
+		return;
+	}
+	if (c->state != RDSB_UP)
+		return;
+	if (now - c->last_rx_ns >= (uint64_t)be->ack_timeout_ms * 1000000) {
+		be->st.peer_timeouts++;
+		conn_log(c, "the peer is silent past ack_timeout_ms, failing the connection");
+		if (c->out)
+			rdsb_peer_gone(c->s, &c->peer, -ETIMEDOUT);
+		else
+			rdsb_conn_fail(c, -ETIMEDOUT, true);
+		return;
+	}
+	if (c->out && now - c->last_tx_ns >= ka && now - c->last_rx_ns >= ka) {
+		c->ping_pending = true;
+		rdsb_conn_mark_dirty(c);
+	}
+}
+
+static void tick(struct lu2k_timer *t)
+{
+	struct lu2k_be *be = lu2k_container_of(t, struct lu2k_be, tick);
+	uint64_t now = be->env.loop->now;
+	bool again = true;
+
+	be->tick_gen++;
+	while (again) {
+		struct lu2k_list *pos;
+
+		again = false;
+		lu2k_list_for_each(pos, &be->conns)
+		{
+			struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
+
+			if (c->tick_gen == be->tick_gen)
+				continue;
+			c->tick_gen = be->tick_gen;
+			tick_conn(be, c, now);
+			again = true; /* the list may have changed: start over */
+			break;
+		}
+	}
+	if (!lu2k_list_empty(&be->conns))
+		lu2k_timer_arm(be->env.loop, &be->tick, (uint64_t)RDSB_TICK_MS * 1000000);
+}
+
+static bool rds_idle(struct lu2k_idle *h)
+{
+	struct lu2k_be *be = lu2k_container_of(h, struct lu2k_be, idle);
+	struct lu2k_list more;
+	bool busy = false;
+
+	lu2k_list_init(&more);
+	while (!lu2k_list_empty(&be->dirty)) {
+		struct lu2k_be_conn *c =
+			lu2k_list_first(&be->dirty, struct lu2k_be_conn, dirty_link);
+
+		lu2k_list_del(&c->dirty_link);
+		if (c->state == RDSB_BROKEN) {
+			rdsb_conn_fail(c, c->broken_err, true);
+			continue;
+		}
+		if (rdsb_conn_flush(c) && c->state != RDSB_DEAD &&
+		    !lu2k_list_linked(&c->dirty_link))
+			lu2k_list_add_tail(&more, &c->dirty_link);
+	}
+	/* Connections with more to send go on in the next round. */
+	while (!lu2k_list_empty(&more)) {
+		struct lu2k_list *n = more.next;
+
+		lu2k_list_del(n);
+		lu2k_list_add_tail(&be->dirty, n);
+		busy = true;
+	}
+	return busy;
+}
+
+/* ---- the instance ---- */
+
+static int rds_create(const struct lu2k_be_env *env, const struct lu2k_be_option *opts,
+		      unsigned int nopts, char *err, size_t errlen, struct lu2k_be **out)
+{
+	struct lu2k_be *be = calloc(1, sizeof(*be));
+	int fd;
+
+	if (!be)
+		return -ENOMEM;
+	be->env = *env;
+	lu2k_list_init(&be->socks);
+	lu2k_list_init(&be->conns);
+	lu2k_list_init(&be->dirty);
+	be->sndbuf = 16 << 20;
+	be->rcvbuf = 16 << 20;
+	be->frag = 256 << 10;
+	be->hello_timeout_ms = 10000;
+	be->ack_timeout_ms = 30000;
+	be->cong_retry_ms = 200;
+	for (unsigned int i = 0; i < nopts; i++) {
+		if (set_opt(be, &opts[i], err, errlen)) {
+			free(be);
+			return -EINVAL;
+		}
+	}
+	be->keepalive_ms = be->ack_timeout_ms / 4;
+	/* Is there RDS at all? (The module loads on demand where it exists.) */
+	fd = lu2k_rds_sockops->socket();
+	if (fd < 0) {
+		snprintf(err, errlen,
+			 "this kernel has no RDS sockets (socket(AF_RDS): %s); load RDS over TCP "
+			 "with 'modprobe rds_tcp' (or rds_rdma for InfiniBand), or choose another "
+			 "back-end",
+			 strerror(-fd));
+		free(be);
+		return fd;
+	}
+	lu2k_rds_sockops->close(fd);
+	if (getrandom(&be->next_id, sizeof(be->next_id), 0) != sizeof(be->next_id))
+		be->next_id = lu2k_now_ns() ^ ((uint64_t)getpid() << 32);
+	be->next_id &= ~0xffffull; /* leave room to count up from it */
+	be->next_id |= 1;
+	lu2k_timer_init(&be->tick, tick);
+	lu2k_idle_add(env->loop, &be->idle, rds_idle);
+	*out = be;
+	return 0;
+}
+
+static void rds_close(struct lu2k_be_conn *c);
+
+static void rds_destroy(struct lu2k_be *be)
+{
+	while (!lu2k_list_empty(&be->conns))
+		rds_close(lu2k_list_first(&be->conns, struct lu2k_be_conn, link));
+	lu2k_timer_cancel(be->env.loop, &be->tick);
+	lu2k_idle_del(&be->idle);
+	free(be);
+}
+
+/* ---- sockets ---- */
+
+static void set_buf(int fd, int force, int plain, int bytes)
+{
+	/* FORCE (CAP_NET_ADMIN) passes net.core.[rw]mem_max; else the capped one. */
+	if (bytes && lu2k_rds_sockops->setsockopt(fd, SOL_SOCKET, force, &bytes, sizeof(bytes)))
+		lu2k_rds_sockops->setsockopt(fd, SOL_SOCKET, plain, &bytes, sizeof(bytes));
+}
+
+static struct rdsb_sock *sock_get(struct lu2k_be *be, const struct lu2k_nid *local, uint16_t port,
+				  int *err)
+{
+	struct sockaddr_storage ss;
+	char nid[LU2K_NID_STRLEN];
+	struct lu2k_list *pos;
+	struct rdsb_sock *s;
+	int len, fd, one = 1, sndbuf = 0;
+	socklen_t sl = sizeof(sndbuf);
+
+	len = lu2k_nid_to_sockaddr(local, port, &ss);
+	if (len < 0) {
+		*err = len;
+		return NULL;
+	}
+	lu2k_list_for_each(pos, &be->socks)
+	{
+		s = lu2k_container_of(pos, struct rdsb_sock, link);
+		if (rdsb_same_addr(&s->ss, &ss)) {
+			s->refs++;
+			return s;
+		}
+	}
+	fd = lu2k_rds_sockops->socket();
+	if (fd < 0) {
+		*err = fd;
+		LOG_ERR("rds: socket(AF_RDS): %s (modprobe rds_tcp?)", strerror(-fd));
+		return NULL;
+	}
+	set_buf(fd, SO_SNDBUFFORCE, SO_SNDBUF, be->sndbuf);
+	set_buf(fd, SO_RCVBUFFORCE, SO_RCVBUF, be->rcvbuf);
+	lu2k_rds_sockops->setsockopt(fd, SOL_RDS, RDS_CONG_MONITOR, &one, sizeof(one));
+	*err = lu2k_rds_sockops->bind(fd, (const struct sockaddr *)&ss, (socklen_t)len);
+	if (*err) {
+		LOG_ERR("rds: cannot bind an RDS socket to the address of %s port %u: %s%s",
+			lu2k_nid_format(local, nid, sizeof(nid)), port, strerror(-*err),
+			*err == -EADDRNOTAVAIL
+				? " (no RDS transport takes that address: modprobe rds_tcp)"
+				: "");
+		lu2k_rds_sockops->close(fd);
+		return NULL;
+	}
+	if (lu2k_rds_sockops->getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) || sndbuf <= 0)
+		sndbuf = 212992;
+	s = calloc(1, sizeof(*s));
+	if (s)
+		s->rbuf = malloc(LU2K_RDSW_RDS_MAX);
+	if (!s || !s->rbuf) {
+		free(s);
+		lu2k_rds_sockops->close(fd);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	s->be = be;
+	s->ss = ss;
+	s->sslen = (socklen_t)len;
+	s->port = port;
+	s->refs = 1;
+	/* RDS takes a message of at most 1 MiB and at most half the send buffer. */
+	s->frag =
+		(uint32_t)sndbuf / 2 < LU2K_RDSW_RDS_MAX ? (uint32_t)sndbuf / 2 : LU2K_RDSW_RDS_MAX;
+	s->frag -= LU2K_RDSW_MAX_HLEN;
+	if (s->frag > be->frag)
+		s->frag = be->frag;
+	lu2k_io_init(&s->io, fd, rdsb_sock_event);
+	*err = lu2k_io_set(be->env.loop, &s->io, EPOLLIN);
+	if (*err) {
+		lu2k_rds_sockops->close(fd);
+		free(s->rbuf);
+		free(s);
+		return NULL;
+	}
+	lu2k_list_add_tail(&be->socks, &s->link);
+	be->st.sockets++;
+	LOG_INFO("rds: socket on the address of %s port %u (send buffer %d, pieces of %u bytes)",
+		 lu2k_nid_format(local, nid, sizeof(nid)), port, sndbuf, s->frag);
+	return s;
+}
+
+void rdsb_sock_update_events(struct rdsb_sock *s)
+{
+	uint32_t ev = (s->paused ? 0 : EPOLLIN) | (s->blocked ? EPOLLOUT : 0);
+
+	if (s->io.events != ev)
+		lu2k_io_set(s->be->env.loop, &s->io, ev);
+}
+
+static int rds_listen(struct lu2k_be *be, const struct lu2k_nid *local, uint16_t port,
+		      struct lu2k_be_listener **out)
+{
+	struct lu2k_be_listener *l = calloc(1, sizeof(*l));
+	char nid[LU2K_NID_STRLEN];
+	int rc = 0;
+
+	if (!l)
+		return -ENOMEM;
+	l->s = sock_get(be, local, port, &rc);
+	if (!l->s) {
+		free(l);
+		return rc;
+	}
+	l->s->listeners++;
+	l->nid = *local;
+	LOG_INFO("rds: listening on %s port %u%s", lu2k_nid_format(local, nid, sizeof(nid)), port,
+		 l->s->listeners > 1 ? " (shared socket)" : "");
+	*out = l;
+	return 0;
+}
+
+static void rds_unlisten(struct lu2k_be_listener *l)
+{
+	/* Its incoming connections are the core's: it closes them itself. */
+	l->s->listeners--;
+	sock_put(l->s);
+	free(l);
+}
+
+/* A hello came in on s from the connector at from. */
+void rdsb_hello_in(struct rdsb_sock *s, const struct sockaddr_storage *from, socklen_t fromlen,
+		   const struct lu2k_rdsw_frame *f)
+{
+	struct lu2k_be *be = s->be;
+	char a[LU2K_NID_STRLEN], b[LU2K_NID_STRLEN];
+	uint8_t ans[LU2K_RDSW_HELLO_LEN];
+	struct sockaddr_storage ss;
+	struct lu2k_list *pos;
+	struct lu2k_be_conn *c;
+	bool again = true;
+	int status = 0;
+	void *ctx = NULL;
+
+	lu2k_list_for_each(pos, &be->conns)
+	{
+		c = lu2k_container_of(pos, struct lu2k_be_conn, link);
+		if (!c->out && c->s == s && c->id == f->conn_id && rdsb_same_addr(&c->peer, from))
+			return; /* a repeated hello: RDS delivers once, so only a confused peer */
+	}
+	/* A new hello from the same NID pair: the connector started over. */
+	while (again) {
+		again = false;
+		lu2k_list_for_each(pos, &be->conns)
+		{
+			c = lu2k_container_of(pos, struct lu2k_be_conn, link);
+			if (!c->out && c->s == s && c->state == RDSB_UP &&
+			    lu2k_nid_eq(&c->remote, &f->src) && lu2k_nid_eq(&c->local, &f->dst)) {
+				conn_log(c, "superseded by a new connection");
+				c->peer_closed = true;
+				rdsb_conn_fail(c, -ECONNRESET, true);
+				again = true;
+				break;
+			}
+		}
+	}
+	c = NULL;
+	if (s->listeners == 0 || lu2k_nid_to_sockaddr(&f->dst, s->port, &ss) < 0 ||
+	    !rdsb_same_addr(&ss, &s->ss)) {
+		status = -ENXIO; /* not a NID of this address */
+	} else {
+		c = conn_new(be, s, false);
+		if (!c) {
+			status = -ENOMEM;
+		} else {
+			c->id = f->conn_id;
+			c->peer = *from;
+			c->peerlen = fromlen;
+			c->local = f->dst;
+			c->remote = f->src;
+			c->state = RDSB_UP;
+			ctx = be->env.accepted(be->env.core, c, &f->src, &f->dst, &status);
+			if (c->state == RDSB_DEAD)
+				return;
+		}
+	}
+	if (!ctx) {
+		be->st.refused++;
+		if (!status)
+			status = -ECONNREFUSED;
+		LOG_RL(LU2K_LOG_WARN, "rds: refusing %s -> %s: %s",
+		       lu2k_nid_format(&f->src, a, sizeof(a)),
+		       lu2k_nid_format(&f->dst, b, sizeof(b)), strerror(-status));
+		if (c) {
+			c->peer_closed = true; /* the answer below says it */
+			rdsb_conn_fail(c, status, false);
+		}
+		lu2k_rdsw_hello_encode(ans, LU2K_RDSW_HELLO_ACK, f->conn_id, status, &f->dst,
+				       &f->src);
+		rdsb_send_ctrl(s, from, fromlen, ans, sizeof(ans));
+		return;
+	}
+	c->ctx = ctx;
+	c->hello_pending = true; /* the answer */
+	be->st.conns_in++;
+	LOG_INFO("rds: incoming connection from %s to %s", lu2k_nid_format(&f->src, a, sizeof(a)),
+		 lu2k_nid_format(&f->dst, b, sizeof(b)));
+	rdsb_conn_mark_dirty(c);
+}
+
+/* ---- the ops ---- */
+
+static int rds_connect(struct lu2k_be *be, const struct lu2k_nid *local,
+		       const struct lu2k_nid *remote, uint16_t port, void *ctx,
+		       struct lu2k_be_conn **out)
+{
+	struct sockaddr_storage ss;
+	struct lu2k_be_conn *c;
+	struct rdsb_sock *s;
+	int len, rc = 0;
+
+	len = lu2k_nid_to_sockaddr(remote, port, &ss);
+	if (len < 0)
+		return len;
+	if (lu2k_nid_family(local) != lu2k_nid_family(remote))
+		return -EAFNOSUPPORT;
+	/* RDS sends from a bound socket: the one of our NID's address. */
+	s = sock_get(be, local, port, &rc);
+	if (!s)
+		return rc;
+	c = conn_new(be, s, true);
+	sock_put(s); /* the conn holds its own reference */
+	if (!c)
+		return -ENOMEM;
+	c->ctx = ctx;
+	c->id = be->next_id++;
+	c->peer = ss;
+	c->peerlen = (socklen_t)len;
+	c->peer_port = port;
+	c->local = *local;
+	c->remote = *remote;
+	c->state = RDSB_HELLO;
+	c->hello_pending = true;
+	rdsb_conn_mark_dirty(c);
+	*out = c;
+	return 0;
+}
+
+static int rds_send(struct lu2k_be_conn *c, struct lu2k_be_msg *m)
+{
+	if (!c->out || c->state == RDSB_DEAD || c->state == RDSB_BROKEN)
+		return -ENOTCONN;
+	m->be_seq = c->next_seq++;
+	m->be_off = 0;
+	lu2k_list_add_tail(&c->sendq, &m->be_link);
+	c->nsendq++;
+	if (c->state == RDSB_UP)
+		rdsb_conn_mark_dirty(c);
+	return 0;
+}
+
+static void rds_cancel(struct lu2k_be_conn *c, struct lu2k_be_msg *m, int status)
+{
+	/* be_off: bytes of the message handed to RDS so far */
+	bool partial = m->be_seq > c->written_seq && m->be_off > 0;
+
+	c->be->st.cancels++;
+	if (m->be_seq > c->written_seq)
+		c->nsendq--;
+	else
+		c->nackq--;
+	lu2k_list_del(&m->be_link);
+	c->be->env.sent(c->ctx, m, status);
+	/* Half a message is with the peer: this connection cannot go on. */
+	if (partial)
+		rdsb_conn_break(c, -ECONNRESET);
+}
+
+static void rds_rx_resume(struct lu2k_be_conn *c)
+{
+	if (c->state == RDSB_UP && c->rx_paused)
+		rdsb_rx_resume(c);
+}
+
+static void rds_close(struct lu2k_be_conn *c)
+{
+	rdsb_conn_fail(c, -ECANCELED, false);
+}
+
+static const char *state_str(enum rdsb_state s)
+{
+	static const char *const n[] = { "hello", "up", "broken", "dead" };
+
+	return (unsigned int)s < 4 ? n[s] : "?";
+}
+
+static void rds_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
+{
+	char a[INET6_ADDRSTRLEN + 8];
+	unsigned int port;
+
+	lu2k_json_str(j, "rds_state", state_str(c->state));
+	lu2k_json_str(j, "address", addr_str(&c->peer, a, sizeof(a), &port));
+	lu2k_json_u64(j, "port", port);
+	lu2k_json_u64(j, "conn_id", c->id);
+	lu2k_json_u64(j, "msgs_tx", c->msgs_tx);
+	lu2k_json_u64(j, "msgs_rx", c->msgs_rx);
+	lu2k_json_u64(j, "bytes_tx", c->bytes_tx);
+	lu2k_json_u64(j, "bytes_rx", c->bytes_rx);
+	lu2k_json_bool(j, "congested", c->congested);
+	lu2k_json_u64(j, "idle_ms", (c->be->env.loop->now - c->last_rx_ns) / 1000000);
+	if (c->out) {
+		lu2k_json_u64(j, "queued", c->nsendq);
+		lu2k_json_u64(j, "unacked", c->nackq);
+		lu2k_json_u64(j, "next_seq", c->next_seq);
+		lu2k_json_u64(j, "acked_seq", c->acked_seq);
+	} else {
+		lu2k_json_u64(j, "expect_seq", c->expect_seq);
+		lu2k_json_bool(j, "rx_paused", c->rx_paused);
+	}
+}
+
+static void rds_stats(struct lu2k_be *be, struct lu2k_json *j)
+{
+	const struct rdsb_stats *s = &be->st;
+
+#define S(x) lu2k_json_u64(j, #x, s->x)
+	S(sockets);
+	S(conns_out);
+	S(conns_in);
+	S(refused);
+	S(conns_failed);
+	S(malformed);
+	S(hello_timeouts);
+	S(peer_timeouts);
+	S(resets_rx);
+	S(resets_tx);
+	S(closes_rx);
+	S(unknown_conn);
+	S(msgs_tx);
+	S(msgs_rx);
+	S(bytes_tx);
+	S(bytes_rx);
+	S(pieces_tx);
+	S(pieces_rx);
+	S(acks_tx);
+	S(acks_rx);
+	S(pings_tx);
+	S(send_eagain);
+	S(send_enobufs);
+	S(cong_updates);
+	S(send_errors);
+	S(cancels);
+	S(rx_pauses);
+	S(cancel_sent_to);
+	S(truncated);
+#undef S
+	lu2k_json_u64(j, "frag_size", be->frag);
+	lu2k_json_i64(j, "sndbuf", be->sndbuf);
+	lu2k_json_i64(j, "rcvbuf", be->rcvbuf);
+	lu2k_json_u64(j, "ack_timeout_ms", be->ack_timeout_ms);
+}
+
+const struct lu2k_backend_ops lu2k_backend_rds = {
+	.name = "rds",
+	.description = "AF_RDS sockets (modprobe rds_tcp), one per local address",
+	.check_option = rds_check_option,
+	.create = rds_create,
+	.destroy = rds_destroy,
+	.listen = rds_listen,
+	.unlisten = rds_unlisten,
+	.connect = rds_connect,
+	.send = rds_send,
+	.cancel = rds_cancel,
+	.rx_resume = rds_rx_resume,
+	.close = rds_close,
+	.conn_info = rds_conn_info,
+	.stats = rds_stats,
+};

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rds.h - private to the rds back-end (rds.c: instance, options, sockets,
+ * connection setup and teardown, timers, the ops table; rds_io.c: frames in
+ * and out, pieces of messages, acks, congestion).
+ *
+ * RDS has no connect() and no accept(): one AF_RDS socket per local address
+ * (bound to the NID's address and the lu2k port) carries every connection
+ * from and to that address. A connection is a conn id (random, chosen by the
+ * connector) plus the peer's address and port; its messages go out as DATA
+ * pieces of at most frag bytes (RDS takes at most 1 MiB per message), and the
+ * listener's ACKs come back to the same socket. See doc/rds-backend.md.
+ */
+#ifndef LU2K_BACKENDS_RDS_H
+#define LU2K_BACKENDS_RDS_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "backend.h"
+#include "daemon/loop.h"
+#include "rds_wire.h"
+
+#ifndef AF_RDS
+#define AF_RDS 21
+#endif
+#ifndef SOL_RDS
+#define SOL_RDS 276
+#endif
+
+#define RDSB_PIECES_PER_ROUND 64 /* DATA pieces per connection per loop round */
+#define RDSB_READS_PER_EVENT  64
+#define RDSB_TICK_MS	      100 /* timeouts, keep-alives, congestion retries */
+
+/*
+ * The system calls the back-end makes on its sockets, as a table so that the
+ * unit tests can put an RDS of their own under the back-end on a host that
+ * has none (tests/unit/test_rds_backend.c). Each returns >= 0 or -errno.
+ */
+struct lu2k_rds_sockops {
+	int (*socket)(void);
+	int (*bind)(int fd, const struct sockaddr *sa, socklen_t len);
+	int (*setsockopt)(int fd, int level, int name, const void *v, socklen_t len);
+	int (*getsockopt)(int fd, int level, int name, void *v, socklen_t *len);
+	ssize_t (*sendmsg)(int fd, const struct msghdr *m);
+	ssize_t (*recvmsg)(int fd, struct msghdr *m);
+	void (*close)(int fd);
+};
+
+extern const struct lu2k_rds_sockops *lu2k_rds_sockops;
+
+struct rdsb_stats {
+	uint64_t sockets, conns_out, conns_in, refused, conns_failed, malformed;
+	uint64_t hello_timeouts, peer_timeouts, resets_rx, resets_tx, closes_rx, unknown_conn;
+	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, pieces_tx, pieces_rx, acks_tx, acks_rx;
+	uint64_t pings_tx, send_eagain, send_enobufs, cong_updates, send_errors, cancels;
+	uint64_t rx_pauses, cancel_sent_to, truncated;
+};
+
+struct lu2k_be {
+	struct lu2k_be_env env;
+	struct lu2k_list socks;
+	struct lu2k_list conns;
+	struct lu2k_list dirty;
+	struct lu2k_idle idle;
+	struct lu2k_timer tick;
+	int sndbuf, rcvbuf;
+	uint32_t frag; /* data bytes per DATA piece (before the socket's limit) */
+	uint32_t hello_timeout_ms;
+	uint32_t ack_timeout_ms; /* silence of a peer that holds our messages */
+	uint32_t keepalive_ms;
+	uint32_t cong_retry_ms;
+	uint64_t next_id;
+	uint32_t tick_gen;
+	struct rdsb_stats st;
+};
+
+/* One AF_RDS socket: a local address and port, shared by listeners and conns. */
+struct rdsb_sock {
+	struct lu2k_io io;
+	struct lu2k_be *be;
+	struct lu2k_list link;
+	struct lu2k_defer defer;
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	uint16_t port;
+	int refs; /* listeners + conns */
+	int listeners;
+	uint32_t frag; /* data bytes per piece on this socket */
+	bool blocked;  /* sendmsg said EAGAIN: waiting for EPOLLOUT */
+	bool paused;   /* rx_begin said EAGAIN: the frame waits in rbuf */
+	struct lu2k_be_conn *paused_conn;
+	uint8_t *rbuf;
+	size_t rlen; /* length of the frame waiting in rbuf */
+	struct sockaddr_storage rfrom;
+	socklen_t rfromlen;
+	uint64_t reset_id, reset_ns; /* the last RESET for an unknown conn (rate limit) */
+};
+
+struct lu2k_be_listener {
+	struct rdsb_sock *s;
+	struct lu2k_nid nid;
+};
+
+enum rdsb_state {
+	RDSB_HELLO,  /* out: hello sent or to send, waiting for the answer */
+	RDSB_UP,     /* messages flowing */
+	RDSB_BROKEN, /* cannot continue; torn down from the tick */
+	RDSB_DEAD,   /* closed; freed after the loop's batch */
+};
+
+struct lu2k_be_conn {
+	struct lu2k_be *be;
+	struct rdsb_sock *s;
+	struct lu2k_list link;
+	struct lu2k_list dirty_link;
+	struct lu2k_defer defer;
+	void *ctx;
+	bool out;
+	enum rdsb_state state;
+	int broken_err;
+	uint64_t id;
+	struct lu2k_nid local, remote;
+	struct sockaddr_storage peer; /* the other end's socket */
+	socklen_t peerlen;
+	uint16_t peer_port;
+	uint64_t start_ns, last_rx_ns, last_tx_ns;
+
+	/* Control frames to send (retried after EAGAIN / ENOBUFS). */
+	bool hello_pending; /* out: HELLO; in: HELLO_ACK */
+	bool ack_force;	    /* in: answer a PING (or keep-alive while paused) */
+	bool ping_pending;  /* out: keep-alive */
+	bool congested;	    /* the peer's port is congested (ENOBUFS) */
+	bool doomed;	    /* marked by rdsb_peer_gone() */
+	bool peer_closed;   /* the peer said CLOSE / RESET: no need to tell it */
+	uint32_t tick_gen;
+	uint64_t cong_ns;
+
+	/* Outgoing. */
+	struct lu2k_list sendq; /* not all pieces sent, in seq order */
+	struct lu2k_list ackq;	/* all pieces sent, waiting for the ACK */
+	uint32_t nsendq, nackq;
+	uint64_t next_seq, written_seq, acked_seq;
+
+	/* Incoming. */
+	bool rx_active, rx_paused;
+	struct lu2k_be_rxbuf rx;
+	struct lu2k_nid rx_target;
+	uint64_t rx_seq;
+	uint32_t rx_got;
+	uint64_t expect_seq;
+	uint64_t ack_pending, ack_sent;
+
+	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx;
+};
+
+/* rds.c */
+void rdsb_conn_fail(struct lu2k_be_conn *c, int err, bool upcall);
+void rdsb_conn_break(struct lu2k_be_conn *c, int err);
+void rdsb_peer_gone(struct rdsb_sock *s, const struct sockaddr_storage *peer, int err);
+void rdsb_sock_update_events(struct rdsb_sock *s);
+bool rdsb_same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+void rdsb_hello_in(struct rdsb_sock *s, const struct sockaddr_storage *from, socklen_t fromlen,
+		   const struct lu2k_rdsw_frame *f);
+/* rds_io.c */
+void rdsb_sock_event(struct lu2k_io *io, uint32_t revents);
+void rdsb_conn_mark_dirty(struct lu2k_be_conn *c);
+bool rdsb_conn_flush(struct lu2k_be_conn *c);
+int rdsb_send_ctrl(struct rdsb_sock *s, const struct sockaddr_storage *to, socklen_t tolen,
+		   const uint8_t *frame, size_t len);
+void rdsb_rx_resume(struct lu2k_be_conn *c);
+void rdsb_sock_unpause(struct rdsb_sock *s);
+
+#endif

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rds_wire.h - the wire format of lu2k's rds back-end (drawn in
+ * doc/rds-backend.md). Every frame is one RDS message: a header whose size
+ * depends on its type, then (DATA only) a piece of an lu2k message. Integers
+ * are little-endian except the NIDs' network number and address, which keep
+ * LNet's network byte order (as in tcp_wire.h).
+ *
+ *   0      4    5    6       8                16
+ *   +------+----+----+-------+----------------+------------------------+
+ *   | magic| ver|type| hlen  | conn id (le64) | type-specific fields   |
+ *   +------+----+----+-------+----------------+------------------------+
+ *
+ * The conn id is chosen (at random) by the connecting side; the listening
+ * side knows a connection by (source address, conn id).
+ *
+ * Decoders check every field and length; they return the header length, or
+ * -EPROTO (malformed) / -EMSGSIZE (a message larger than max_msg).
+ */
+#ifndef LU2K_BACKENDS_RDS_WIRE_H
+#define LU2K_BACKENDS_RDS_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "uapi/lu2k.h"
+
+#define LU2K_RDSW_MAGIC	    0x524b324cU /* bytes "L2KR" on the wire */
+#define LU2K_RDSW_VERSION   1
+#define LU2K_RDSW_BASE_LEN  16
+#define LU2K_RDSW_HELLO_LEN 64
+#define LU2K_RDSW_DATA_LEN  64
+#define LU2K_RDSW_ACK_LEN   32
+#define LU2K_RDSW_PING_LEN  16
+#define LU2K_RDSW_CLOSE_LEN 24
+#define LU2K_RDSW_MAX_HLEN  64
+
+/*
+ * RDS refuses a message bigger than RDS_MAX_MSG_SIZE (1 MiB, net/rds/rds.h
+ * of Linux 6.1, checked in rds_sendmsg) or than half the socket's send buffer.
+ */
+#define LU2K_RDSW_RDS_MAX (1u << 20)
+
+enum lu2k_rdsw_type {
+	LU2K_RDSW_HELLO = 1,	 /* connector -> listener: src, dst NIDs */
+	LU2K_RDSW_HELLO_ACK = 2, /* listener -> connector: status, NIDs */
+	LU2K_RDSW_DATA = 3,	 /* connector -> listener: a piece of a message */
+	LU2K_RDSW_ACK = 4,	 /* listener -> connector: messages up to seq delivered */
+	LU2K_RDSW_PING = 5,	 /* connector -> listener: answer with an ACK */
+	LU2K_RDSW_CLOSE = 6,	 /* connector -> listener: the connection is gone */
+	LU2K_RDSW_RESET = 7,	 /* listener -> connector: unknown or failed connection */
+};
+
+struct lu2k_rdsw_frame {
+	uint8_t type;
+	uint16_t hlen;
+	uint64_t conn_id;
+	/* HELLO, HELLO_ACK, CLOSE, RESET: */
+	int32_t status;
+	struct lu2k_nid src, dst; /* HELLO, HELLO_ACK */
+	/* DATA, ACK: */
+	uint64_t seq;
+	/* DATA: */
+	uint32_t offset; /* of this piece in the message (header then payload) */
+	uint32_t hdr_len, payload_len;
+	struct lu2k_nid target;
+	uint32_t data_len; /* bytes after the header in this frame */
+};
+
+/* Each encoder writes the frame's header into out and returns its length. */
+size_t lu2k_rdsw_hello_encode(uint8_t *out, uint8_t type, uint64_t conn_id, int32_t status,
+			      const struct lu2k_nid *src, const struct lu2k_nid *dst);
+size_t lu2k_rdsw_data_encode(uint8_t *out, uint64_t conn_id, uint64_t seq, uint32_t offset,
+			     uint32_t hdr_len, uint32_t payload_len, const struct lu2k_nid *target);
+size_t lu2k_rdsw_ack_encode(uint8_t *out, uint64_t conn_id, uint64_t seq);
+size_t lu2k_rdsw_ping_encode(uint8_t *out, uint64_t conn_id);
+/* type: LU2K_RDSW_CLOSE or LU2K_RDSW_RESET */
+size_t lu2k_rdsw_close_encode(uint8_t *out, uint8_t type, uint64_t conn_id, int32_t status);
+
+/*
+ * Decode one whole RDS message of len bytes. For DATA, f->data_len is set
+ * and checked against the message's lengths (max_msg bounds them).
+ */
+int lu2k_rdsw_decode(const uint8_t *p, size_t len, uint32_t max_msg, struct lu2k_rdsw_frame *f);
+
+/* Bytes of a message carried by the piece at offset, pieces of at most frag. */
+static inline uint32_t lu2k_rdsw_piece(uint64_t total, uint64_t offset, uint32_t frag)
+{
+	return total - offset < frag ? (uint32_t)(total - offset) : frag;
+}
+
+/* The type's name, for logs. */
+const char *lu2k_rdsw_type_str(uint8_t type);
+
+#endif

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests of the rds back-end's frame codec (backends/rds_wire.c): every
+ * type round-trips, every malformed form is refused, the pieces of a message
+ * cover it exactly, and random bytes never crash the decoder.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "backends/rds_wire.h"
+#include "common/nid.h"
+#include "../t.h"
+
+#define MAXMSG ((4u << 20) + 256)
+
+static struct lu2k_nid nid(const char *s)
+{
+	struct lu2k_nid n;
+
+	lu2k_nid_parse(s, &n);
+	return n;
+}
+
+static void test_hello_roundtrip(void)
+{
+	uint8_t b[LU2K_RDSW_MAX_HLEN];
+	struct lu2k_rdsw_frame f;
+	struct lu2k_nid s = nid("192.0.2.1@lu2k"), d = nid("[2001:db8::2]@lu2k7");
+
+	T_EQ(lu2k_rdsw_hello_encode(b, LU2K_RDSW_HELLO, 0x1122334455667788ull, 0, &s, &d),
+	     LU2K_RDSW_HELLO_LEN);
+	T_MEMEQ(b, "L2KR", 4);
+	T_EQ(lu2k_rdsw_decode(b, LU2K_RDSW_HELLO_LEN, MAXMSG, &f), LU2K_RDSW_HELLO_LEN);
+	T_EQ(f.type, LU2K_RDSW_HELLO);
+	T_EQU(f.conn_id, 0x1122334455667788ull);
+	T_ASSERT(lu2k_nid_eq(&f.src, &s));
+	T_ASSERT(lu2k_nid_eq(&f.dst, &d));
+	/* An answer carries a refusal; a hello never does. */
+	lu2k_rdsw_hello_encode(b, LU2K_RDSW_HELLO_ACK, 9, -ENXIO, &d, &s);
+	T_EQ(lu2k_rdsw_decode(b, LU2K_RDSW_HELLO_LEN, MAXMSG, &f), LU2K_RDSW_HELLO_LEN);
+	T_EQ(f.status, -ENXIO);
+	lu2k_rdsw_hello_encode(b, LU2K_RDSW_HELLO, 9, -ENXIO, &d, &s);
+	T_EQ(lu2k_rdsw_decode(b, LU2K_RDSW_HELLO_LEN, MAXMSG, &f), -EPROTO);
+	/* Short or long: a frame is exactly one RDS message. */
+	lu2k_rdsw_hello_encode(b, LU2K_RDSW_HELLO, 9, 0, &d, &s);
+	for (size_t n = 0; n < LU2K_RDSW_HELLO_LEN; n++)
+		T_EQ(lu2k_rdsw_decode(b, n, MAXMSG, &f), -EPROTO);
+}
+
+static void test_small_frames(void)
+{
+	uint8_t b[LU2K_RDSW_MAX_HLEN + 8];
+	struct lu2k_rdsw_frame f;
+	size_t n;
+
+	n = lu2k_rdsw_ack_encode(b, 5, 77);
+	T_EQ(n, LU2K_RDSW_ACK_LEN);
+	T_EQ(lu2k_rdsw_decode(b, n, MAXMSG, &f), (int)n);
+	T_EQ(f.type, LU2K_RDSW_ACK);
+	T_EQU(f.seq, 77);
+	T_EQ(lu2k_rdsw_decode(b, n + 1, MAXMSG, &f), -EPROTO);
+	n = lu2k_rdsw_ping_encode(b, 5);
+	T_EQ(lu2k_rdsw_decode(b, n, MAXMSG, &f), LU2K_RDSW_PING_LEN);
+	T_EQ(f.type, LU2K_RDSW_PING);
+	n = lu2k_rdsw_close_encode(b, LU2K_RDSW_RESET, 5, -ENOTCONN);
+	T_EQ(lu2k_rdsw_decode(b, n, MAXMSG, &f), LU2K_RDSW_CLOSE_LEN);
+	T_EQ(f.type, LU2K_RDSW_RESET);
+	T_EQ(f.status, -ENOTCONN);
+	/* A positive status is nonsense. */
+	n = lu2k_rdsw_close_encode(b, LU2K_RDSW_CLOSE, 5, 3);
+	T_EQ(lu2k_rdsw_decode(b, n, MAXMSG, &f), -EPROTO);
+	/* Conn id 0 is never used. */
+	n = lu2k_rdsw_ping_encode(b, 0);
+	T_EQ(lu2k_rdsw_decode(b, n, MAXMSG, &f), -EPROTO);
+}
+
+static void test_data(void)
+{
+	static uint8_t b[LU2K_RDSW_DATA_LEN + 100];
+	struct lu2k_nid t = nid("10.0.0.9@lu2k3");
+	struct lu2k_rdsw_frame f;
+	size_t n;
+
+	n = lu2k_rdsw_data_encode(b, 3, 12, 100, 96, 1000, &t);
+	T_EQ(n, LU2K_RDSW_DATA_LEN);
+	T_EQ(lu2k_rdsw_decode(b, n + 100, MAXMSG, &f), LU2K_RDSW_DATA_LEN);
+	T_EQU(f.seq, 12);
+	T_EQ(f.offset, 100);
+	T_EQ(f.hdr_len, 96);
+	T_EQ(f.payload_len, 1000);
+	T_EQ(f.data_len, 100);
+	T_ASSERT(lu2k_nid_eq(&f.target, &t));
+	/* A piece past the end of its message. */
+	lu2k_rdsw_data_encode(b, 3, 12, 1000, 96, 1000, &t);
+	T_EQ(lu2k_rdsw_decode(b, n + 100, MAXMSG, &f), -EPROTO);
+	/* An empty piece of a non-empty message. */
+	lu2k_rdsw_data_encode(b, 3, 12, 0, 96, 1000, &t);
+	T_EQ(lu2k_rdsw_decode(b, n, MAXMSG, &f), -EPROTO);
+	/* The one piece of an empty message. */
+	lu2k_rdsw_data_encode(b, 3, 12, 0, 0, 0, &t);
+	T_EQ(lu2k_rdsw_decode(b, n, MAXMSG, &f), LU2K_RDSW_DATA_LEN);
+	T_EQ(f.data_len, 0);
+	/* Too large for the core, and seq 0. */
+	lu2k_rdsw_data_encode(b, 3, 12, 0, 0, MAXMSG + 1, &t);
+	T_EQ(lu2k_rdsw_decode(b, n + 100, MAXMSG, &f), -EMSGSIZE);
+	lu2k_rdsw_data_encode(b, 3, 0, 0, 0, 10, &t);
+	T_EQ(lu2k_rdsw_decode(b, n + 10, MAXMSG, &f), -EPROTO);
+	/* A header longer than LNet's. */
+	lu2k_rdsw_data_encode(b, 3, 1, 0, 100000, 10, &t);
+	T_EQ(lu2k_rdsw_decode(b, n + 10, MAXMSG, &f), -EPROTO);
+}
+
+static void test_every_byte_checked(void)
+{
+	uint8_t b[LU2K_RDSW_MAX_HLEN];
+	struct lu2k_nid t = nid("10.0.0.9@lu2k");
+	struct lu2k_rdsw_frame f;
+	int refused = 0, total = 0;
+
+	/* Reserved bytes, magic, version, type, hlen: a flipped bit is refused. */
+	static const size_t must[] = { 0, 1, 2, 3, 4, 5, 6, 7, 36, 37, 38, 39, 60, 61, 62, 63 };
+
+	for (size_t i = 0; i < sizeof(must) / sizeof(must[0]); i++) {
+		lu2k_rdsw_data_encode(b, 3, 1, 0, 0, 0, &t);
+		b[must[i]] ^= 0x40;
+		total++;
+		if (lu2k_rdsw_decode(b, LU2K_RDSW_DATA_LEN, MAXMSG, &f) < 0)
+			refused++;
+		else
+			T_FAIL_("byte %zu changed, still accepted", must[i]);
+	}
+	T_EQ(refused, total);
+}
+
+static void test_pieces_cover(void)
+{
+	static const uint64_t totals[] = { 0, 1, 4095, 65536, 65537, (4u << 20), (4u << 20) + 96 };
+	static const uint32_t frags[] = { 1024, 65472, 262144, (1u << 20) - 64 };
+
+	for (size_t i = 0; i < sizeof(totals) / sizeof(totals[0]); i++) {
+		for (size_t j = 0; j < sizeof(frags) / sizeof(frags[0]); j++) {
+			uint64_t off = 0, pieces = 0;
+
+			do {
+				uint32_t n = lu2k_rdsw_piece(totals[i], off, frags[j]);
+
+				T_ASSERT(n <= frags[j]);
+				T_ASSERT(n > 0 || totals[i] == 0);
+				off += n;
+				pieces++;
+			} while (off < totals[i]);
+			T_EQU(off, totals[i]);
+			T_EQU(pieces, totals[i] ? (totals[i] + frags[j] - 1) / frags[j] : 1);
+			/* With RDS's own limit, every piece fits in one RDS message. */
+			T_ASSERT(frags[j] + LU2K_RDSW_MAX_HLEN <= LU2K_RDSW_RDS_MAX);
+		}
+	}
+}
+
+static void test_fuzz_no_crash(void)
+{
+	static uint8_t b[256];
+	struct lu2k_rdsw_frame f;
+
+	srand(7);
+	for (int i = 0; i < 200000; i++) {
+		size_t n = (size_t)(rand() % (int)sizeof(b));
+
+		for (size_t k = 0; k < n; k++)
+			b[k] = (uint8_t)rand();
+		if (n >= 8 && rand() % 2) {
+			/* valid prefix, random rest */
+			b[0] = 'L', b[1] = '2', b[2] = 'K', b[3] = 'R', b[4] = 1;
+			b[5] = (uint8_t)(rand() % 9);
+		}
+		(void)lu2k_rdsw_decode(b, n, MAXMSG, &f);
+	}
+	T_ASSERT(1);
+}
+
+int main(void)
+{
+	T_RUN(test_hello_roundtrip);
+	T_RUN(test_small_frames);
+	T_RUN(test_data);
+	T_RUN(test_every_byte_checked);
+	T_RUN(test_pieces_cover);
+	T_RUN(test_fuzz_no_crash);
+	return t_done();
+}
