@@ -15,3 +15,7 @@ $(eval $(call lu2k_test,test_udt_be_demux,tests/unit/test_udt_be_demux.c backend
 $(eval $(call lu2k_test,test_udt_refuse,tests/unit/test_udt_refuse.c,udt))
 
 $(eval $(call lu2k_test,test_rds_wire,tests/unit/test_rds_wire.c backends/rds_wire.c,common))
+# The rds back-end through its API, on a small RDS of the test's own (no AF_RDS needed).
+$(eval $(call lu2k_test,test_rds_backend,tests/unit/test_rds_backend.c,lu2kd_backends lu2kd common))
+test_rds_backend_LDLIBS += $(O)/lib/libudt.a
+$(O)/tests/test_rds_backend: $(O)/lib/libudt.a
