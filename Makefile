@@ -85,6 +85,9 @@ install: $(addprefix $(O)/bin/,$(INSTALL_SBIN) $(INSTALL_BIN))
 	sed 's|/usr/sbin/lu2kd|$(SBINDIR)/lu2kd|' dist/systemd/lu2kd.service \
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/lu2kd.service
 	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/lu2kd.service
+	sed 's|/usr/bin/lu2kctl|$(BINDIR)/lu2kctl|' dist/systemd/lu2k-metrics.service \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/lu2k-metrics.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/lu2k-metrics.service
 	$(INSTALL) -m 644 dist/lu2kd.conf.example $(DESTDIR)$(SYSCONFDIR)/lu2k/lu2kd.conf.example
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -29,6 +29,7 @@ usr/bin/lu2k-linkem
 usr/bin/lu2k-perf
 usr/bin/lu2k-udt
 usr/bin/lu2kctl
+usr/lib/systemd/system/lu2k-metrics.service
 usr/lib/systemd/system/lu2kd.service
 usr/sbin/lu2kd
 usr/share/man/man1/lu2k-udt.1
@@ -120,13 +121,15 @@ notify_run abstract "@lu2k-test-notify-$T_TAG"
 t_log "sd_notify: READY=1 and STOPPING=1 on a path and an abstract socket"
 
 if command -v systemd-analyze >/dev/null; then
-	# verify wants the binary at ExecStart's path: point it into the root
-	sed "s|/usr/sbin/lu2kd|$lu2kd|" "$root/usr/lib/systemd/system/lu2kd.service" \
-		>"$T_DIR/lu2kd.service"
+	# verify wants the binaries at ExecStart's paths: point them into the root
+	for u in lu2kd lu2k-metrics; do
+		sed -e "s|/usr/sbin/lu2kd|$lu2kd|" -e "s|/usr/bin/lu2kctl|$root/usr/bin/lu2kctl|" \
+			"$root/usr/lib/systemd/system/$u.service" >"$T_DIR/$u.service"
+	done
 	man_check=--man=no
 	command -v man >/dev/null && man_check=--man=yes
 	out=$(MANPATH=$root/usr/share/man timeout 60 systemd-analyze verify $man_check \
-		"$T_DIR/lu2kd.service" 2>&1) || t_fail "systemd-analyze verify: $out"
+		"$T_DIR/lu2kd.service" "$T_DIR/lu2k-metrics.service" 2>&1) || t_fail "systemd-analyze verify: $out"
 	[ -z "$out" ] || t_fail "systemd-analyze verify warns: $out"
 	t_log "systemd-analyze verify: clean ($man_check)"
 else

@@ -5,22 +5,16 @@
  * --json. It sends one request line on lu2kd's control socket and renders the
  * JSON answer (see daemon/ctl.c for the protocol).
  */
-#include <errno.h>
 #include <getopt.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "jsonv.h"
 #include "lu2k/version.h"
-
-#define DEFAULT_CTL_SOCKET "/run/lu2k/lu2kd.ctl"
-#define TIMEOUT_MS	   5000
+#include "metrics.h"
+#include "req.h"
 
 static void usage(FILE *f)
 {
@@ -35,80 +29,18 @@ static void usage(FILE *f)
 		"  conns    connections, both directions, with the back-end's view of each\n"
 		"  msgs     messages in flight (up to 10000)\n"
 		"  stats    daemon, channel and back-end counters\n"
+		"  metrics  all of the above as Prometheus text-format metrics\n"
 		"\n"
 		"Options:\n"
-		"  -s, --socket PATH  lu2kd's control socket [%s, or $LU2K_CTL_SOCKET]\n"
-		"  -j, --json         print JSON instead of YAML\n"
-		"  -h, --help         this text\n"
-		"  -V, --version      print the version\n",
-		DEFAULT_CTL_SOCKET);
-}
-
-static char *request(const char *path, const char *cmd)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	size_t len = 0, cap = 65536;
-	char *buf, line[64];
-	int fd, n;
-
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "lu2kctl: socket path too long: %s\n", path);
-		return NULL;
-	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "lu2kctl: cannot reach lu2kd at %s: %s\n", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	n = snprintf(line, sizeof(line), "%s\n", cmd);
-	if (write(fd, line, (size_t)n) != n) {
-		fprintf(stderr, "lu2kctl: %s: write: %s\n", path, strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	buf = malloc(cap);
-	for (;;) {
-		struct pollfd pf = { fd, POLLIN, 0 };
-		ssize_t r;
-
-		if (!buf)
-			break;
-		if (poll(&pf, 1, TIMEOUT_MS) <= 0) {
-			fprintf(stderr, "lu2kctl: no answer from lu2kd within %d ms\n", TIMEOUT_MS);
-			free(buf);
-			buf = NULL;
-			break;
-		}
-		if (len + 1 >= cap) {
-			char *nb = realloc(buf, cap *= 2);
-
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-		}
-		r = read(fd, buf + len, cap - len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			fprintf(stderr, "lu2kctl: read: %s\n", strerror(errno));
-			free(buf);
-			buf = NULL;
-			break;
-		}
-		if (r == 0) {
-			buf[len] = 0;
-			break;
-		}
-		len += (size_t)r;
-	}
-	close(fd);
-	return buf;
+		"  -s, --socket PATH    lu2kd's control socket [%s, or $LU2K_CTL_SOCKET]\n"
+		"  -j, --json           print JSON instead of YAML\n"
+		"  -o, --output FILE    metrics: write FILE atomically (node-exporter's textfile\n"
+		"                       collector), instead of printing them\n"
+		"      --listen ADDR    metrics: serve them at http://ADDR/metrics until killed\n"
+		"                       (HOST:PORT, [V6]:PORT, or PORT on 127.0.0.1)\n"
+		"  -h, --help           this text\n"
+		"  -V, --version        print the version\n",
+		CTL_DEFAULT_SOCKET);
 }
 
 static bool is_scalar(const struct jv *v)
@@ -244,12 +176,16 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "listen", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const cmds[] = { "status", "peers", "conns", "msgs", "stats" };
-	const char *path = getenv("LU2K_CTL_SOCKET");
+	static const char *const cmds[] = {
+		"status", "peers", "conns", "msgs", "stats", "metrics"
+	};
+	const char *path = getenv("LU2K_CTL_SOCKET"), *output = NULL, *listen_addr = NULL;
 	const struct jv *err;
 	bool json = false, known = false;
 	struct jv *v;
@@ -258,14 +194,20 @@ int main(int argc, char **argv)
 	int o;
 
 	if (!path || !*path)
-		path = DEFAULT_CTL_SOCKET;
-	while ((o = getopt_long(argc, argv, "s:jhV", lo, NULL)) != -1) {
+		path = CTL_DEFAULT_SOCKET;
+	while ((o = getopt_long(argc, argv, "s:jo:hV", lo, NULL)) != -1) {
 		switch (o) {
 		case 's':
 			path = optarg;
 			break;
 		case 'j':
 			json = true;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'L':
+			listen_addr = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -286,11 +228,27 @@ int main(int argc, char **argv)
 		known |= !strcmp(argv[optind], cmds[i]);
 	if (!known) {
 		fprintf(stderr,
-			"lu2kctl: unknown command '%s' (status, peers, conns, msgs, stats)\n",
+			"lu2kctl: unknown command '%s' (status, peers, conns, msgs, stats, "
+			"metrics)\n",
 			argv[optind]);
 		return 2;
 	}
-	ans = request(path, argv[optind]);
+	if (strcmp(argv[optind], "metrics")) {
+		if (output || listen_addr) {
+			fprintf(stderr, "lu2kctl: --output and --listen go with 'metrics'\n");
+			return 2;
+		}
+	} else {
+		if (json || (output && listen_addr)) {
+			fprintf(stderr, "lu2kctl: metrics takes one of --output and --listen, "
+					"and no --json\n");
+			return 2;
+		}
+		if (listen_addr)
+			return metrics_serve(path, listen_addr);
+		return output ? metrics_write_file(path, output) : metrics_print(path, stdout);
+	}
+	ans = ctl_request(path, argv[optind]);
 	if (!ans)
 		return 1;
 	v = jv_parse(ans, &off);

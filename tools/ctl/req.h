@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * req.h - one request to lu2kd's control socket (daemon/ctl.c): a command
+ * line out, the JSON answer back, bounded by a timeout.
+ */
+#ifndef LU2K_CTL_REQ_H
+#define LU2K_CTL_REQ_H
+
+#define CTL_DEFAULT_SOCKET "/run/lu2k/lu2kd.ctl"
+#define CTL_TIMEOUT_MS	   5000
+
+/* The answer (malloc'd, NUL-terminated), or NULL after a message on stderr. */
+char *ctl_request(const char *path, const char *cmd);
+
+#endif
