@@ -5,11 +5,15 @@
  * --json. It sends one request line on lu2kd's control socket and renders the
  * JSON answer (see daemon/ctl.c for the protocol).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "jsonv.h"
 #include "lu2k/version.h"
@@ -19,7 +23,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: lu2kctl [--socket PATH] [--json] COMMAND\n"
+		"Usage: lu2kctl [--socket PATH] [--json] [--nid NID] [--watch SECS] COMMAND\n"
 		"Show the state of a running lu2kd.\n"
 		"\n"
 		"Commands:\n"
@@ -34,6 +38,10 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  -s, --socket PATH    lu2kd's control socket [%s, or $LU2K_CTL_SOCKET]\n"
 		"  -j, --json           print JSON instead of YAML\n"
+		"  -n, --nid NID        status, peers, conns, msgs: only the entries that name "
+		"NID\n"
+		"                       (exit 1 if none does)\n"
+		"  -w, --watch SECS     print again every SECS seconds until interrupted\n"
 		"  -o, --output FILE    metrics: write FILE atomically (node-exporter's textfile\n"
 		"                       collector), instead of printing them\n"
 		"      --listen ADDR    metrics: serve them at http://ADDR/metrics until killed\n"
@@ -48,24 +56,42 @@ static bool is_scalar(const struct jv *v)
 	return v->type != JV_OBJ && v->type != JV_ARR;
 }
 
-/* Quote strings YAML would read as something else. */
+/*
+ * Would a YAML reader take this plain scalar for something other than a
+ * string? YAML 1.1 (PyYAML, many tools) reads yes/no/on/off/y/n as booleans,
+ * 1:20 as a base-60 number and 0x1F as hex; 1.2 reads true/false/null and
+ * numbers. Quoting more than needed is harmless; quoting less changes data
+ * (an IPv6 address, a state named "off").
+ */
+static bool yaml_needs_quotes(const char *s)
+{
+	static const char *const words[] = { "y",    "n",     "yes",   "no",   "on",
+					     "off",  "true",  "false", "null", "~",
+					     ".inf", "-.inf", "+.inf", ".nan" };
+	size_t len = strlen(s);
+	bool digit = false, numeric = true;
+
+	if (!len || strchr(" -?:,[]{}#&*!|>'\"%@`", s[0]) || s[len - 1] == ' ' || strchr(s, ':') ||
+	    strstr(s, " #"))
+		return true;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcasecmp(s, words[i]))
+			return true;
+	for (const char *c = s; *c; c++) {
+		if ((unsigned char)*c < 0x20 || *c == '"' || *c == '\\')
+			return true;
+		digit |= *c >= '0' && *c <= '9';
+		if (!strchr("0123456789_.+-eExXoObBabcdefABCDEF", *c))
+			numeric = false;
+	}
+	return digit && numeric;
+}
+
 static void yaml_scalar(const struct jv *v)
 {
 	const char *s = v->text ? v->text : "null";
-	bool quote = false;
 
-	if (v->type != JV_STR) {
-		fputs(s, stdout);
-		return;
-	}
-	if (!*s || strchr(" -?:,[]{}#&*!|>'\"%@`", s[0]) || strstr(s, ": ") || strstr(s, " #") ||
-	    s[strlen(s) - 1] == ' ' || !strcmp(s, "true") || !strcmp(s, "false") ||
-	    !strcmp(s, "null") || strspn(s, "0123456789.-+eE") == strlen(s))
-		quote = true;
-	for (const char *c = s; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == '"' || *c == '\\')
-			quote = true;
-	if (!quote) {
+	if (v->type != JV_STR || !yaml_needs_quotes(s)) {
 		fputs(s, stdout);
 		return;
 	}
@@ -171,11 +197,99 @@ static void json_value(const struct jv *v, int indent)
 	putchar(v->type == JV_OBJ ? '}' : ']');
 }
 
+/* The NID fields of each command's list entries: an entry matches --nid by any. */
+static const char *const nid_fields[][4] = {
+	{ "peers", "nid", "local_nid", NULL },
+	{ "conns", "peer", "local_nid", NULL },
+	{ "msgs", "target", "nexthop", "local_nid" },
+	{ "status", "channels", "nid", NULL },
+};
+
+/*
+ * Keeps the entries of the command's list that name nid; returns how many
+ * are left, or -1 if the command has no list to filter.
+ */
+static int filter_nid(struct jv *v, const char *cmd, const char *nid)
+{
+	for (size_t i = 0; i < sizeof(nid_fields) / sizeof(nid_fields[0]); i++) {
+		const char *const *f = nid_fields[i];
+		const char *list = !strcmp(f[0], "status") ? f[1] : f[0];
+		struct jv *arr, **link;
+		int n = 0;
+
+		if (strcmp(f[0], cmd))
+			continue;
+		arr = (struct jv *)jv_get(v, list);
+		if (!arr || arr->type != JV_ARR)
+			return -1;
+		for (link = &arr->kids; *link;) {
+			struct jv *e = *link;
+			bool match = false;
+
+			for (size_t k = !strcmp(f[0], "status") ? 2 : 1; k < 4 && f[k]; k++) {
+				const struct jv *x = jv_get(e, f[k]);
+
+				match |= x && x->type == JV_STR && !strcmp(x->text, nid);
+			}
+			if (match) {
+				link = &e->next;
+				n++;
+			} else {
+				*link = e->next;
+				e->next = NULL;
+				jv_free(e);
+			}
+		}
+		return n;
+	}
+	return -1;
+}
+
+/* One request, printed. 0, or 1 after a message. */
+static int show(const char *path, const char *cmd, bool json, const char *nid)
+{
+	const struct jv *err;
+	size_t off = 0;
+	struct jv *v;
+	char *ans = ctl_request(path, cmd);
+
+	if (!ans)
+		return 1;
+	v = jv_parse(ans, &off);
+	free(ans);
+	if (!v || v->type != JV_OBJ) {
+		fprintf(stderr, "lu2kctl: malformed answer from lu2kd (at byte %zu)\n", off);
+		jv_free(v);
+		return 1;
+	}
+	err = jv_get(v, "error");
+	if (err && err->type == JV_STR) {
+		fprintf(stderr, "lu2kctl: lu2kd: %s\n", err->text);
+		jv_free(v);
+		return 1;
+	}
+	if (nid && filter_nid(v, cmd, nid) == 0) {
+		fprintf(stderr, "lu2kctl: no %s entry names %s\n", cmd, nid);
+		jv_free(v);
+		return 1;
+	}
+	if (json) {
+		json_value(v, 0);
+		putchar('\n');
+	} else {
+		yaml_value(v, 0);
+	}
+	jv_free(v);
+	return fflush(stdout) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "nid", required_argument, NULL, 'n' },
+		{ "watch", required_argument, NULL, 'w' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "listen", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
@@ -186,22 +300,33 @@ int main(int argc, char **argv)
 		"status", "peers", "conns", "msgs", "stats", "metrics"
 	};
 	const char *path = getenv("LU2K_CTL_SOCKET"), *output = NULL, *listen_addr = NULL;
-	const struct jv *err;
+	const char *nid = NULL, *cmd;
 	bool json = false, known = false;
-	struct jv *v;
-	size_t off = 0;
-	char *ans;
+	unsigned long watch = 0;
+	char *end;
 	int o;
 
 	if (!path || !*path)
 		path = CTL_DEFAULT_SOCKET;
-	while ((o = getopt_long(argc, argv, "s:jo:hV", lo, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "s:jn:w:o:hV", lo, NULL)) != -1) {
 		switch (o) {
 		case 's':
 			path = optarg;
 			break;
 		case 'j':
 			json = true;
+			break;
+		case 'n':
+			nid = optarg;
+			break;
+		case 'w':
+			errno = 0;
+			watch = strtoul(optarg, &end, 10);
+			if (errno || *end || optarg[0] < '1' || optarg[0] > '9' || watch > 86400) {
+				fprintf(stderr, "lu2kctl: --watch '%s': want seconds, 1..86400\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case 'o':
 			output = optarg;
@@ -224,53 +349,48 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	cmd = argv[optind];
 	for (unsigned int i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		known |= !strcmp(argv[optind], cmds[i]);
+		known |= !strcmp(cmd, cmds[i]);
 	if (!known) {
 		fprintf(stderr,
 			"lu2kctl: unknown command '%s' (status, peers, conns, msgs, stats, "
 			"metrics)\n",
-			argv[optind]);
+			cmd);
 		return 2;
 	}
-	if (strcmp(argv[optind], "metrics")) {
-		if (output || listen_addr) {
-			fprintf(stderr, "lu2kctl: --output and --listen go with 'metrics'\n");
-			return 2;
-		}
-	} else {
-		if (json || (output && listen_addr)) {
+	if (!strcmp(cmd, "metrics")) {
+		if (json || nid || watch || (output && listen_addr)) {
 			fprintf(stderr, "lu2kctl: metrics takes one of --output and --listen, "
-					"and no --json\n");
+					"and no --json, --nid or --watch\n");
 			return 2;
 		}
 		if (listen_addr)
 			return metrics_serve(path, listen_addr);
 		return output ? metrics_write_file(path, output) : metrics_print(path, stdout);
 	}
-	ans = ctl_request(path, argv[optind]);
-	if (!ans)
-		return 1;
-	v = jv_parse(ans, &off);
-	if (!v || v->type != JV_OBJ) {
-		fprintf(stderr, "lu2kctl: malformed answer from lu2kd (at byte %zu)\n", off);
-		free(ans);
-		jv_free(v);
-		return 1;
+	if (output || listen_addr) {
+		fprintf(stderr, "lu2kctl: --output and --listen go with 'metrics'\n");
+		return 2;
 	}
-	free(ans);
-	err = jv_get(v, "error");
-	if (err && err->type == JV_STR) {
-		fprintf(stderr, "lu2kctl: lu2kd: %s\n", err->text);
-		jv_free(v);
-		return 1;
+	if (nid && !strcmp(cmd, "stats")) {
+		fprintf(stderr, "lu2kctl: --nid goes with status, peers, conns and msgs\n");
+		return 2;
 	}
-	if (json) {
-		json_value(v, 0);
-		putchar('\n');
-	} else {
-		yaml_value(v, 0);
+	if (!watch)
+		return show(path, cmd, json, nid);
+	/* A live view: the screen redrawn every interval, until interrupted. */
+	for (;;) {
+		char stamp[32];
+		time_t now = time(NULL);
+
+		if (isatty(STDOUT_FILENO))
+			fputs("\033[H\033[2J", stdout);
+		strftime(stamp, sizeof(stamp), "%F %T", localtime(&now));
+		printf("# lu2kctl %s%s%s, every %lu s, %s\n", cmd, nid ? " --nid " : "",
+		       nid ? nid : "", watch, stamp);
+		if (show(path, cmd, json, nid) && !isatty(STDOUT_FILENO))
+			return 1;
+		sleep((unsigned int)watch);
 	}
-	jv_free(v);
-	return 0;
 }
