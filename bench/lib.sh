@@ -23,6 +23,7 @@ BL_SEED=${BL_SEED:-4242}
 BL_RTPRIO=
 "$bin/lu2k-linkem" --help 2>/dev/null | grep -q -- --rt-prio && BL_RTPRIO=10
 bl_pids=()	# processes of the current run, killed by bl_run_end
+BL_CPU_LOAD=${BL_CPU_LOAD:-0}	# busy loops beside each transfer (bl_cpu_load)
 
 bl_log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 
@@ -120,6 +121,20 @@ bl_bg() { # NS LOG CMD... : start CMD in namespace NS; its pid in $BL_BG
 	bl_pids+=("$BL_BG")
 }
 
+# bl_cpu_load DIR : start $BL_CPU_LOAD busy loops (a computing host: every
+# core kept busy by other processes), outside the namespaces, at the default
+# priority, with no system calls; bl_run_end stops them. Their count and the
+# load average go to DIR/cpu_load.
+bl_cpu_load() {
+	local i
+	[ "${BL_CPU_LOAD:-0}" -gt 0 ] || return 0
+	for ((i = 0; i < BL_CPU_LOAD; i++)); do
+		awk 'BEGIN { for (;;) x++ }' </dev/null >/dev/null 2>&1 &
+		bl_pids+=($!)
+	done
+	echo "$BL_CPU_LOAD busy loops; load at start $(cut -d' ' -f1-3 /proc/loadavg)" >"$1/cpu_load"
+}
+
 bl_run_end() {
 	[ ${#bl_pids[@]} -eq 0 ] || bl_stop "${bl_pids[@]}"
 	bl_pids=()
@@ -159,6 +174,7 @@ bl_run_lu2k() {
 	bl_bg "$BL_NSB" "$dir/server.log" "$bin/lu2k-perf" server --nid "$BL_B@lu2k" \
 		--socket "$BL_TMP/b.sock" -q
 	sleep 0.5
+	bl_cpu_load "$dir"
 	pool=$((conc + 16))
 	bl_icmp_start "$dir"
 	echo "$(date +%s.%N) $BL_LINK_T0" | awk '{ printf "%.3f\n", $1 - $2 }' >"$dir/t0"
@@ -188,6 +204,7 @@ bl_run_iperf() {
 	bl_link_up "$dir" "$@" || return 1
 	bl_bg "$BL_NSB" "$dir/iperf.log" iperf3 -s -1 -B "$BL_B" -i 1 -f m --forceflush
 	bl_wait 5 sh -c "ip netns exec $BL_NSB ss -ltn | grep -q ':5201'" || sleep 1
+	bl_cpu_load "$dir"
 	bl_icmp_start "$dir"
 	echo "$(date +%s.%N) $BL_LINK_T0" | awk '{ printf "%.3f\n", $1 - $2 }' >"$dir/t0"
 	ip netns exec "$BL_NSA" timeout $((t + 240)) iperf3 -c "$BL_B" -t "$t" -C "$algo" -f m -i 1 \
