@@ -11,7 +11,9 @@
 #include <string.h>
 
 #define SIM_PKT	     2048
-#define SIM_OVERHEAD 28 /* IPv4 + UDP header bytes per packet on the wire */
+#define SIM_OVERHEAD 28		/* IPv4 + UDP header bytes per packet on the wire */
+#define SIM_QD_BINS  4096	/* queueing delay histogram, 1 ms bins */
+#define SIM_CROSS_ID 0x7ffffffe /* destination socket id of cross traffic: nobody's */
 
 struct net;
 
@@ -50,6 +52,8 @@ struct net {
 	uint64_t now;
 	unsigned int n;
 	struct flow f[SIM_MAX_FLOWS];
+	uint64_t next_cross;	      /* the next cross-traffic packet (0: none) */
+	uint64_t qd[SIM_QD_BINS + 1]; /* our data packets' queueing delay, 1 ms bins */
 };
 
 int sim_selected(unsigned int i)
@@ -206,6 +210,23 @@ double sim_capacity_mbps(const struct sim_scenario *s)
 	return (double)s->rate_bps / 1e6 * (1.0 - s->loss) * payload / 1500.0;
 }
 
+uint64_t sim_stall_end(const struct sim_scenario *s, int side, uint64_t t)
+{
+	const uint64_t t0 = 1000000000ull; /* the clock's start (sim_run_shared) */
+	uint64_t per = s->stall_every_ms * 1000000ull, k, h, len, span, start;
+
+	if (!(side ? s->stall_rcv : s->stall_snd) || !per || !s->stall_max_ms || t < t0)
+		return 0;
+	k = (t - t0) / per;
+	h = mix(s->seed * 0x100000001b3ull ^ (uint64_t)side << 62 ^ k);
+	span = s->stall_max_ms > s->stall_min_ms ? s->stall_max_ms - s->stall_min_ms + 1 : 1;
+	len = (s->stall_min_ms + h % span) * 1000000ull;
+	if (len >= per)
+		len = per - 1;
+	start = t0 + k * per + (h >> 32) % (per - len);
+	return t >= start && t < start + len ? start + len : 0;
+}
+
 static void link_params(const struct sim_scenario *s, struct linkem_params *p)
 {
 	uint64_t q = s->queue_ms ? s->queue_ms : s->rtt_ms > 20 ? s->rtt_ms : 20;
@@ -281,7 +302,7 @@ static void to_server(struct net *n, const uint8_t *pkt, uint32_t len)
 		udt_conn_recv_pkt(f->sv, pkt, len, n->now);
 }
 
-static void flush(struct net *n)
+static void flush(struct net *n, int run_a, int run_b)
 {
 	uint8_t buf[SIM_PKT];
 	unsigned int i;
@@ -290,9 +311,9 @@ static void flush(struct net *n)
 	for (i = 0; i < n->n; i++) {
 		struct flow *f = &n->f[i];
 
-		while (f->cl && (k = udt_conn_write_pkt(f->cl, buf, sizeof(buf), n->now)))
+		while (run_a && f->cl && (k = udt_conn_write_pkt(f->cl, buf, sizeof(buf), n->now)))
 			linkem_dir_push(&n->ab, n->now, buf, k);
-		while (f->sv && (k = udt_conn_write_pkt(f->sv, buf, sizeof(buf), n->now)))
+		while (run_b && f->sv && (k = udt_conn_write_pkt(f->sv, buf, sizeof(buf), n->now)))
 			linkem_dir_push(&n->ba, n->now, buf, k);
 	}
 }
@@ -302,37 +323,81 @@ static uint64_t min64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
+/* An event of side `side` due at t happens when that side runs again. */
+static uint64_t when_runs(const struct net *n, int side, uint64_t t)
+{
+	uint64_t e;
+
+	if (t == UINT64_MAX)
+		return t;
+	e = sim_stall_end(n->s, side, t);
+	return e ? e : t;
+}
+
+/* Is side `side` scheduled now? */
+static int runs(const struct net *n, int side)
+{
+	return !sim_stall_end(n->s, side, n->now);
+}
+
 /* One event; 0 when nothing will ever happen again. */
 static int step(struct net *n)
 {
 	struct linkem_pkt *p;
+	uint64_t ta, tb, t;
 	unsigned int i;
-	uint64_t t;
+	int run_a, run_b;
 
-	flush(n);
-	t = linkem_dir_next_deadline(&n->ab);
-	t = min64(t, linkem_dir_next_deadline(&n->ba));
+	flush(n, runs(n, 0), runs(n, 1));
+	/* side A: the clients (senders) and what reaches them; side B: the servers */
+	ta = linkem_dir_next_deadline(&n->ba);
+	tb = linkem_dir_next_deadline(&n->ab);
 	for (i = 0; i < n->n; i++) {
 		struct flow *f = &n->f[i];
 
 		if (f->next_feed > n->now)
-			t = min64(t, f->next_feed);
+			ta = min64(ta, f->next_feed);
 		if (f->cl)
-			t = min64(t, udt_conn_next_deadline(f->cl));
+			ta = min64(ta, udt_conn_next_deadline(f->cl));
 		else
-			t = min64(t, f->start_ns);
+			ta = min64(ta, f->start_ns);
 		if (f->sv)
-			t = min64(t, udt_conn_next_deadline(f->sv));
+			tb = min64(tb, udt_conn_next_deadline(f->sv));
 	}
+	t = min64(when_runs(n, 0, ta), when_runs(n, 1, tb));
+	if (n->next_cross)
+		t = min64(t, n->next_cross);
 	if (t == UINT64_MAX)
 		return 0;
 	if (t > n->now)
 		n->now = t;
-	while ((p = linkem_dir_pop(&n->ab, n->now))) {
-		to_server(n, p->data, p->len);
+	run_a = runs(n, 0);
+	run_b = runs(n, 1);
+	while (n->next_cross && n->next_cross <= n->now) {
+		uint8_t junk[1500 - SIM_OVERHEAD];
+
+		memset(junk, 0, sizeof(junk));
+		junk[12] = SIM_CROSS_ID >> 24;
+		junk[13] = (SIM_CROSS_ID >> 16) & 0xff;
+		junk[14] = (SIM_CROSS_ID >> 8) & 0xff;
+		junk[15] = SIM_CROSS_ID & 0xff;
+		linkem_dir_push(&n->ab, n->now, junk, sizeof(junk));
+		n->next_cross += 1500ull * 8 * 1000 / n->s->cross_mbps;
+	}
+	while (run_b && (p = linkem_dir_pop(&n->ab, n->now))) {
+		if (n->s->qdelay_from_ms && p->len > 0 && !(p->data[0] & 0x80) &&
+		    p->deliver_ns >= 1000000000ull + n->s->qdelay_from_ms * 1000000ull) {
+			/* time in the link beyond the delay and its own wire time */
+			uint64_t q = p->deliver_ns - p->sent_ns - n->ab.p.delay_ns -
+				     linkem_ser_ns(&n->ab.p, p->len);
+
+			n->qd[q / 1000000 < SIM_QD_BINS ? q / 1000000 : SIM_QD_BINS]++;
+		}
+		if (dst_id(p->data, p->len) != SIM_CROSS_ID)
+			to_server(n, p->data, p->len);
 		linkem_pkt_free(p);
 	}
-	while ((p = linkem_dir_pop(&n->ba, n->now))) {
+	while (run_a && (p = linkem_dir_pop(&n->ba, n->now))) {
 		struct flow *f = flow_by_id(n, dst_id(p->data, p->len), 0);
 
 		if (f && f->cl)
@@ -342,9 +407,9 @@ static int step(struct net *n)
 	for (i = 0; i < n->n; i++) {
 		struct flow *f = &n->f[i];
 
-		if (f->cl && udt_conn_next_deadline(f->cl) <= n->now)
+		if (run_a && f->cl && udt_conn_next_deadline(f->cl) <= n->now)
 			udt_conn_handle_timers(f->cl, n->now);
-		if (f->sv && udt_conn_next_deadline(f->sv) <= n->now)
+		if (run_b && f->sv && udt_conn_next_deadline(f->sv) <= n->now)
 			udt_conn_handle_timers(f->sv, n->now);
 	}
 	return 1;
@@ -461,6 +526,28 @@ static void result(struct flow *w, struct sim_result *r)
 	r->retrans = r->snd.pkts_retrans;
 }
 
+/* Percentiles of the queueing delay histogram (all flows together). */
+static void qdelay_result(const struct net *n, struct sim_result *r)
+{
+	uint64_t tot = 0, acc = 0;
+	int i, have50 = 0;
+
+	for (i = 0; i <= SIM_QD_BINS; i++)
+		tot += n->qd[i];
+	r->qdelay_n = tot;
+	for (i = 0; i <= SIM_QD_BINS && tot; i++) {
+		acc += n->qd[i];
+		if (!have50 && acc * 2 >= tot) {
+			r->qdelay_p50_ms = i;
+			have50 = 1;
+		}
+		if (acc * 100 >= tot * 95) {
+			r->qdelay_p95_ms = i;
+			break;
+		}
+	}
+}
+
 static int all_finished(struct net *n)
 {
 	unsigned int i;
@@ -494,6 +581,7 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 		free(n);
 		return -ENOMEM;
 	}
+	lp.jitter_ns = s->ack_jitter_ms * 1000000ull;
 	if (linkem_dir_init(&n->ba, &lp, s->seed * 2 + 2)) {
 		linkem_dir_destroy(&n->ab);
 		free(n);
@@ -503,6 +591,8 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 	n->cfg.cc = s->cc;
 	/* as lu2kd's udt back-end: the first RTT guess from the handshake */
 	n->cfg.rtt_from_handshake = 1;
+	/* and its pacing catch-up after a late timer */
+	n->cfg.pacing_burst_ns = s->pacing_burst_us ? s->pacing_burst_us * 1000 : 2000000;
 	udt_listener_init(&n->lis, key, n->cfg.sock_type, n->cfg.mss, (int32_t)n->cfg.flight_max);
 	for (i = 0; i < nflows; i++) {
 		struct flow *f = &n->f[i];
@@ -521,6 +611,8 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 		if (!f->done || !f->got)
 			goto out;
 	}
+	if (s->cross_mbps)
+		n->next_cross = n->now + s->cross_at_ms * 1000000ull;
 	end = n->now + s->limit_s * 1000000000ull;
 	trace = getenv("SIM_TRACE") != NULL;
 	while (n->now < end && !all_finished(n)) {
@@ -537,7 +629,7 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 			}
 			if (trace && n->now >= next_trace && f->cl_state == UDT_ST_CONNECTED)
 				trace_line(f);
-			if (f->cl_state == UDT_ST_CONNECTED)
+			if (f->cl_state == UDT_ST_CONNECTED && runs(n, 0))
 				feed(f);
 		}
 		if (trace && n->now >= next_trace && n->f[0].cl_state == UDT_ST_CONNECTED)
@@ -545,8 +637,10 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 		if (!step(n))
 			break;
 	}
-	for (i = 0; i < nflows; i++)
+	for (i = 0; i < nflows; i++) {
 		result(&n->f[i], &r[i]);
+		qdelay_result(n, &r[i]);
+	}
 	err = 0;
 out:
 	for (i = 0; i < nflows; i++) {

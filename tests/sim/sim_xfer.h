@@ -47,6 +47,27 @@ struct sim_scenario {
 	uint64_t sparse_s, sparse_every_ms;
 	size_t sparse_size;
 	uint32_t sparse_burst;
+	/*
+	 * A busy host (sim_stall_end()): the sender's side (stall_snd: its
+	 * engine and its application) and/or the receiver's (stall_rcv) is not
+	 * scheduled for stall_min_ms..stall_max_ms once in every stall_every_ms,
+	 * at a drawn point of each period. Packets that reach a stalled side
+	 * wait and are read together, at the same time, when it runs again; its
+	 * timers fire late; it sends nothing meanwhile. The link is not touched.
+	 */
+	int stall_snd, stall_rcv;
+	uint64_t stall_every_ms, stall_min_ms, stall_max_ms;
+	uint64_t ack_jitter_ms;	  /* delay jitter of the return direction (no reordering) */
+	uint64_t pacing_burst_us; /* the engine's pacing catch-up (0: lu2kd's 2 ms) */
+	/*
+	 * Cross traffic that does not respond to congestion: cross_mbps of
+	 * 1500-byte packets at a constant rate into the data direction from
+	 * cross_at_ms after the start (the link's rate left to us shrinks, so a
+	 * sender that keeps its rate builds a real standing queue).
+	 */
+	uint64_t cross_mbps, cross_at_ms;
+	/* queueing delay of our data packets delivered after this (ms from the start) */
+	uint64_t qdelay_from_ms;
 };
 
 struct sim_result {
@@ -63,6 +84,9 @@ struct sim_result {
 	/* with a sparse prologue: the bulk bytes, first queued to last completion */
 	double bulk_s, bulk_mbps, bulk_pct;
 	struct udt_stats at_bulk; /* the sender's when the bulk bytes were queued */
+	/* from qdelay_from_ms: our data packets' wait in the bottleneck queue, ms */
+	double qdelay_p50_ms, qdelay_p95_ms;
+	uint64_t qdelay_n;
 };
 
 /* The payload a link can carry, in Mbit/s (see above). */
@@ -78,6 +102,12 @@ int sim_run(const struct sim_scenario *s, struct sim_result *r);
 #define SIM_MAX_FLOWS 4
 int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t gap_ms,
 		   struct sim_result *r);
+
+/*
+ * If side 0 (the senders) or 1 (the receivers) is stalled at t (see
+ * stall_snd), when its stall ends; else 0.
+ */
+uint64_t sim_stall_end(const struct sim_scenario *s, int side, uint64_t t);
 
 /* One line for the test log. */
 void sim_print(const struct sim_scenario *s, const struct sim_result *r);
