@@ -43,6 +43,14 @@ struct udt_cc {
 	double cwnd;
 	int32_t ack_period_us; /* 0: the connection's default (SYN) */
 	int32_t ack_interval;  /* packets between ACKs; 0: none */
+	/*
+	 * How far pacing may catch up, in us, after the sender ran late while it
+	 * had packets waiting (a busy host that did not schedule it, a coarse
+	 * timer): those packets then leave back to back. 0: the connection's
+	 * pacing_burst_ns; the larger of the two applies. An idle sender never
+	 * gets more than pacing_burst_ns.
+	 */
+	int64_t pacing_burst_us;
 
 	/* inputs, kept current by the connection */
 	int32_t mss;

@@ -90,6 +90,32 @@
 #define MAX_RATE       0x3fffffff
 #define LINK_BW_N      15
 /*
+ * A busy host is not a congested path. Its scheduling delays (the sender or
+ * the receiver not run for tens of ms) make ACKs late and bunched, and the
+ * sender late: none of it is a queue at the bottleneck.
+ *  - A standing queue must show in the least RTT sample of the rounds that
+ *    ended in the last QUEUE_WIN_US (or one round, if longer): a stall
+ *    inflates the samples taken around it, never all of them for that long.
+ *  - A round in which we sent under SENDER_LIMITED of what we were paced
+ *    at (the host did not run us, or the window was full) is not the path's
+ *    rate: like an application-limited one, it may raise btl_bw but never
+ *    lower it.
+ *  - A round with no RTT sample at all (a hole held the cumulative ACK)
+ *    is no evidence either way: it neither counts towards a back-off nor
+ *    resets the count (a full queue that drops packets makes many).
+ *  - Pacing may catch up what a stall held back while we had data waiting,
+ *    up to a quarter of min_rtt, between BURST_MIN_US and BURST_MAX_US. Not
+ *    more: a stalled receiver reads its packets at once and reports them as
+ *    a receiving rate as high as what we sent, so a sender that always
+ *    catches up hears that it gets all it sends even while a real queue
+ *    builds (in tests/sim/test_sim_busy, 50 ms kept a 600 ms queue full).
+ */
+#define QUEUE_WIN_US   200000
+#define QWIN_ROUNDS    16
+#define SENDER_LIMITED 0.8
+#define BURST_MIN_US   10000
+#define BURST_MAX_US   20000
+/*
  * UDT's receiver starts its 64 packet-pair slots at a made-up 1 ms gap; its
  * capacity estimate (their median) means something once more than half of
  * them are real pairs. Pairs form only when a 16th packet has a successor
@@ -127,6 +153,10 @@ struct lossy {
 	uint64_t rtt_b_start;
 	int64_t round_min_rtt; /* smallest sample this round, -1: none */
 	int64_t last_round_min_rtt;
+	/* the least sample of each of the last rounds and when it ended (-1: none) */
+	int64_t qwin_rtt[QWIN_ROUNDS];
+	uint64_t qwin_end[QWIN_ROUNDS];
+	unsigned int qwin_pos;
 	int64_t last_rtt;
 
 	/* bottleneck rate: per-round maxima */
@@ -142,6 +172,11 @@ struct lossy {
 	uint64_t round_sent;
 	/* application-limited: this round so far, the last round; a real sample seen */
 	int app_now, app_last, have_bw;
+	/* what pacing allowed this round so far (packets), and since when */
+	double round_budget;
+	uint64_t budget_t;
+	/* the last round sent under SENDER_LIMITED of its budget */
+	int slow_last;
 	/* the current run of sends that each left more to send, from busy_start */
 	int busy;
 	uint32_t busy_start;
@@ -203,6 +238,9 @@ static void lossy_init(struct udt_cc *cc, uint64_t now_us)
 	l->min_rtt_us = -1;
 	for (i = 0; i < RTT_BUCKETS; i++)
 		l->rtt_bucket[i] = -1;
+	for (i = 0; i < QWIN_ROUNDS; i++)
+		l->qwin_rtt[i] = -1;
+	l->budget_t = now_us;
 	l->rtt_b_start = now_us;
 	l->round_min_rtt = -1;
 	l->last_round_min_rtt = -1;
@@ -279,10 +317,26 @@ static void set_outputs(struct udt_cc *cc)
 			rate = STARTUP_CAP * l->link_bw;
 	}
 	cc->pkt_snd_period_us = 1000000.0 / rate * 16.0 / 15.0;
+	cc->pacing_burst_us = base_rtt(cc) / 4;
+	if (cc->pacing_burst_us < BURST_MIN_US)
+		cc->pacing_burst_us = BURST_MIN_US;
+	if (cc->pacing_burst_us > BURST_MAX_US)
+		cc->pacing_burst_us = BURST_MAX_US;
 
 	span_us = 4.0 * base_rtt(cc) + 2 * 300000.0 + 2.0 * UDT_SYN_US;
 	w = (l->mode == LOSSY_STARTUP ? rate : bw) * span_us / 1000000.0 + INIT_WINDOW;
 	cc->cwnd = w;
+}
+
+/* Adds what pacing allowed since the last call at the rate in force then. */
+static void budget_add(struct udt_cc *cc, uint64_t now_us)
+{
+	struct lossy *l = cc->priv;
+
+	if (now_us > l->budget_t && cc->pkt_snd_period_us > 0)
+		l->round_budget +=
+			(double)(now_us - l->budget_t) / cc->pkt_snd_period_us * 16.0 / 15.0;
+	l->budget_t = now_us;
 }
 
 static void lossy_on_pkt_sent(struct udt_cc *cc, uint32_t seq, uint64_t now_us)
@@ -292,6 +346,7 @@ static void lossy_on_pkt_sent(struct udt_cc *cc, uint32_t seq, uint64_t now_us)
 
 	l->win_sent++;
 	l->round_sent++;
+	budget_add(cc, now_us);
 	if (tick(cc, now_us))
 		set_outputs(cc);
 	/* after tick: a send that ends a round tells about the next one */
@@ -411,11 +466,34 @@ static void bw_clamp(struct lossy *l, double bw)
 	l->btl_bw = bw_max(l);
 }
 
-static int queue_seen(const struct udt_cc *cc, int64_t round_rtt)
+/*
+ * Records the round's least sample; returns the least one of the rounds that
+ * ended in the last QUEUE_WIN_US (at least this one), -1 if there is none.
+ */
+static int64_t qwin_add(struct lossy *l, int64_t round_rtt, uint64_t now_us)
+{
+	int64_t m = -1;
+	unsigned int i;
+
+	l->qwin_pos = (l->qwin_pos + 1) % QWIN_ROUNDS;
+	l->qwin_rtt[l->qwin_pos] = round_rtt;
+	l->qwin_end[l->qwin_pos] = now_us;
+	for (i = 0; i < QWIN_ROUNDS; i++) {
+		unsigned int k = (l->qwin_pos + QWIN_ROUNDS - i) % QWIN_ROUNDS;
+
+		if (i > 0 && now_us - l->qwin_end[k] >= QUEUE_WIN_US)
+			break;
+		if (l->qwin_rtt[k] > 0 && (m < 0 || l->qwin_rtt[k] < m))
+			m = l->qwin_rtt[k];
+	}
+	return m;
+}
+
+static int queue_seen(const struct udt_cc *cc, int64_t rtt)
 {
 	const struct lossy *l = cc->priv;
 
-	return round_rtt > 0 && l->min_rtt_us > 0 && round_rtt > l->min_rtt_us + queue_margin(cc);
+	return rtt > 0 && l->min_rtt_us > 0 && rtt > l->min_rtt_us + queue_margin(cc);
 }
 
 static void enter_cruise(struct lossy *l, uint64_t now_us)
@@ -465,10 +543,20 @@ static void end_round(struct udt_cc *cc, uint64_t now_us)
 {
 	struct lossy *l = cc->priv;
 	int64_t rr = l->round_min_rtt;
-	int queue = queue_seen(cc, rr);
-	/* this round's samples were judged application-limited, or it sent nothing */
+	/* STARTUP ends on this round's queue; a back-off wants it to persist */
+	int64_t persist = qwin_add(l, rr, now_us);
+	int queue = queue_seen(cc, l->mode == LOSSY_STARTUP ? rr : persist);
+	/*
+	 * This round's samples were judged application-limited, or it sent
+	 * nothing, or they measure a round that we sent slowly.
+	 */
 	int app = l->app_now || l->app_last || l->round_sent == 0;
+	int slow;
 
+	budget_add(cc, now_us);
+	slow = l->round_sent > 0 && !l->app_now &&
+	       (double)l->round_sent < SENDER_LIMITED * l->round_budget;
+	l->round_budget = 0;
 	l->app_last = l->app_now || l->round_sent == 0;
 	l->app_now = 0;
 	l->rounds++;
@@ -524,7 +612,13 @@ static void end_round(struct udt_cc *cc, uint64_t now_us)
 				l->ceiling = l->btl_bw;
 				l->queue_rounds = 0;
 			}
-		} else {
+		} else if (persist > 0 || app) {
+			/*
+			 * Not when the rounds had no RTT sample at all (a hole held
+			 * the cumulative ACK throughout): no evidence either way,
+			 * and a full queue that drops packets makes many such
+			 * rounds, which must not keep resetting the count.
+			 */
 			l->queue_rounds = 0;
 		}
 		/* each probe may find up to 25 % more than the last back-off allowed */
@@ -540,11 +634,12 @@ static void end_round(struct udt_cc *cc, uint64_t now_us)
 	 * ACK while a hole waited for its repair) or was application-limited:
 	 * a silence must not age out what the filter knows.
 	 */
-	if (l->bw_slot[l->slot] > 0 && !app) {
+	if (l->bw_slot[l->slot] > 0 && !app && !(l->slow_last && l->mode == LOSSY_CRUISE)) {
 		l->slot = (l->slot + 1) % BW_ROUNDS;
 		l->bw_slot[l->slot] = 0;
 		l->btl_bw = bw_max(l);
 	}
+	l->slow_last = slow;
 }
 
 /*
@@ -576,6 +671,8 @@ static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
 	struct lossy *l = cc->priv;
 	int64_t rtt = ack_sample(l, l->last_ack, ack, now_us);
 	double sample, sent;
+
+	budget_add(cc, now_us); /* at the pacing in force until now */
 
 	if (udt_seq_cmp(ack, l->last_ack) > 0)
 		l->last_ack = ack;
@@ -620,7 +717,7 @@ static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
 	 */
 	if (!l->busy || udt_seq_off(l->busy_start, ack) < RCV_WINDOW_PKTS)
 		l->app_now = 1;
-	if (l->app_now || l->app_last) {
+	if (l->app_now || l->app_last || (l->slow_last && l->mode == LOSSY_CRUISE)) {
 		if (sample > l->btl_bw) {
 			l->bw_slot[l->slot] = sample;
 			l->btl_bw = sample;

@@ -66,6 +66,7 @@ struct udt_conn {
 	struct udt_cc cc;
 	uint64_t interval_ns;
 	uint64_t next_send_ns;
+	int snd_backlog; /* the last data packet sent left more to send */
 	int closing;
 
 	/* receiving side */

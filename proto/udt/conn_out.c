@@ -321,8 +321,11 @@ static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t 
 	if (p) {
 		c->st.pkts_retrans++;
 	} else {
-		if (!window_open(c))
+		if (!window_open(c)) {
+			/* held by the window, not late: no pacing debt builds meanwhile */
+			c->snd_backlog = 0;
 			return 0;
+		}
 		p = udt_sndbuf_next_new(&c->sb, &seq);
 		if (!p)
 			return 0;
@@ -334,22 +337,31 @@ static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t 
 	len = encode_data(c, buf, cap, seq, p, now_ns);
 	if (!len)
 		return 0;
+	/* the send queue ran dry: what the peer sees now is the application's rate */
+	c->cc.app_limited = udt_loss_count(&c->snd_loss) == 0 && !udt_sndbuf_has_new(&c->sb);
 	if (c->cc.ops->on_pkt_sent) {
-		/* the send queue ran dry: what the peer sees now is the application's rate */
-		c->cc.app_limited =
-			udt_loss_count(&c->snd_loss) == 0 && !udt_sndbuf_has_new(&c->sb);
 		c->cc.ops->on_pkt_sent(&c->cc, seq, udt_us(now_ns));
 		udt_conn_cc_update(c); /* a CC may change its pacing on a send */
 	}
 	c->st.pkts_sent++;
 	c->st.bytes_sent += len;
 	if (!probe) {
-		uint64_t base = c->next_send_ns;
+		uint64_t base = c->next_send_ns, burst = c->cfg.pacing_burst_ns;
 
-		if (base + c->cfg.pacing_burst_ns < now_ns)
-			base = now_ns - c->cfg.pacing_burst_ns;
+		/*
+		 * Late with packets waiting since the last send (the host did not
+		 * run us): the CC may let them catch up further, so that a busy
+		 * host does not lose the rate it was paced at. An idle sender's
+		 * schedule is no debt.
+		 */
+		if (c->snd_backlog && c->cc.pacing_burst_us > 0 &&
+		    (uint64_t)c->cc.pacing_burst_us * 1000 > burst)
+			burst = (uint64_t)c->cc.pacing_burst_us * 1000;
+		if (base + burst < now_ns)
+			base = now_ns - burst;
 		c->next_send_ns = base + c->interval_ns;
 	}
+	c->snd_backlog = !c->cc.app_limited;
 	return len;
 }
 
