@@ -28,6 +28,7 @@ int udt_sndbuf_init(struct udt_sndbuf *sb, uint32_t cap_pkts, size_t payload, si
 	sb->max_bytes = max_bytes;
 	sb->base_seq = base_seq;
 	sb->next_msgno = 1;
+	sb->small_credit = UDT_SNDBUF_SMALL_CREDIT;
 	return 0;
 }
 
@@ -49,10 +50,64 @@ void udt_sndbuf_fini(struct udt_sndbuf *sb, udt_smsg_done_fn done, void *ctx, in
 			done(ctx, m, err);
 		free_msg(sb, m);
 	}
-	sb->q_head = sb->q_tail = sb->q_next = NULL;
+	sb->q_head = sb->q_tail = sb->q_next = sb->q_prev = NULL;
 	free(sb->ring);
 	sb->ring = NULL;
 	sb->inflight = 0;
+}
+
+static uint32_t npkts(const struct udt_sndbuf *sb, size_t len)
+{
+	return (uint32_t)((len + sb->payload - 1) / sb->payload);
+}
+
+/*
+ * Small messages first (sndbuf.h): puts m, if it is small, needs no order
+ * and has the credit, ahead of the first larger message not yet started
+ * (behind the small ones queued before that one). 0 if it was not placed.
+ */
+static int go_ahead(struct udt_sndbuf *sb, struct udt_smsg *m)
+{
+	struct udt_smsg *prev = sb->q_prev, *pos = sb->q_next;
+	uint32_t n = npkts(sb, m->len);
+
+	if (m->in_order || n > UDT_SNDBUF_SMALL_PKTS || n > sb->small_credit)
+		return 0;
+	/* never inside a message: the one being cut finishes first */
+	if (pos && pos->sent_off > 0) {
+		prev = pos;
+		pos = pos->next;
+	}
+	while (pos &&
+	       (pos->ahead || pos->dropped || npkts(sb, pos->len) <= UDT_SNDBUF_SMALL_PKTS)) {
+		prev = pos;
+		pos = pos->next;
+	}
+	if (!pos)
+		return 0; /* nothing larger waits: the tail is as good */
+	m->ahead = 1;
+	m->next = pos;
+	if (prev)
+		prev->next = m;
+	else
+		sb->q_head = m;
+	if (pos == sb->q_next) {
+		sb->q_next = m;
+		sb->q_prev = prev;
+	}
+	sb->small_credit -= n;
+	sb->small_ahead++;
+	return 1;
+}
+
+/* Moves q_next past m to the next message not dropped while it waited. */
+static void advance(struct udt_sndbuf *sb, struct udt_smsg *m)
+{
+	sb->q_prev = m;
+	for (sb->q_next = m->next; sb->q_next && sb->q_next->dropped;) {
+		sb->q_prev = sb->q_next;
+		sb->q_next = sb->q_next->next;
+	}
 }
 
 int udt_sndbuf_add(struct udt_sndbuf *sb, const void *data, size_t len, int copy, int64_t ttl_ns,
@@ -87,13 +142,17 @@ int udt_sndbuf_add(struct udt_sndbuf *sb, const void *data, size_t len, int copy
 	m->in_order = !!in_order;
 	m->msgno = sb->next_msgno;
 	sb->next_msgno = udt_msgno_inc(sb->next_msgno);
-	if (sb->q_tail)
-		sb->q_tail->next = m;
-	else
-		sb->q_head = m;
-	sb->q_tail = m;
-	if (!sb->q_next)
-		sb->q_next = m;
+	if (!go_ahead(sb, m)) {
+		if (!sb->q_next) {
+			sb->q_next = m;
+			sb->q_prev = sb->q_tail;
+		}
+		if (sb->q_tail)
+			sb->q_tail->next = m;
+		else
+			sb->q_head = m;
+		sb->q_tail = m;
+	}
 	sb->bytes += len;
 	sb->nmsgs++;
 	if (msgno)
@@ -130,12 +189,13 @@ struct udt_spkt *udt_sndbuf_next_new(struct udt_sndbuf *sb, uint32_t *seq)
 	m->sent_off += n;
 	m->last_seq = *seq;
 	m->npkts_sent++;
+	/* a packet of a message that waited its turn earns small messages credit */
+	if (!m->ahead && sb->small_credit < UDT_SNDBUF_SMALL_CREDIT)
+		sb->small_credit++;
 	if (m->sent_off == m->len) {
 		pb |= UDT_PB_LAST;
 		m->done_cut = 1;
-		/* the next message not dropped while it waited */
-		for (sb->q_next = m->next; sb->q_next && sb->q_next->dropped;)
-			sb->q_next = sb->q_next->next;
+		advance(sb, m);
 	}
 	p->msgword = UDT_MSG_WORD(pb, m->in_order, m->msgno);
 	sb->inflight++;
@@ -165,6 +225,8 @@ static void reap(struct udt_sndbuf *sb, udt_smsg_done_fn done, void *ctx)
 		sb->q_head = m->next;
 		if (!sb->q_head)
 			sb->q_tail = NULL;
+		if (sb->q_prev == m)
+			sb->q_prev = NULL;
 		if (!m->dropped && done)
 			done(ctx, m, 0);
 		free_msg(sb, m);
@@ -195,8 +257,7 @@ void udt_sndbuf_drop(struct udt_sndbuf *sb, struct udt_smsg *m, udt_smsg_done_fn
 		/* never cut the rest: the message ends with what was sent */
 		m->done_cut = 1;
 		if (sb->q_next == m)
-			for (sb->q_next = m->next; sb->q_next && sb->q_next->dropped;)
-				sb->q_next = sb->q_next->next;
+			advance(sb, m);
 	}
 	if (done)
 		done(ctx, m, err);

@@ -11,6 +11,16 @@
  *
  * A message's bytes are either copied in (UDT_MSG_COPY) or referenced: then
  * the caller keeps them unchanged until the message's completion.
+ *
+ * Small messages first: a message of at most UDT_SNDBUF_SMALL_PKTS packets
+ * that needs no order (an RPC request, an ACK, a reply header) goes ahead
+ * of the larger messages not yet started, behind the small ones that went
+ * ahead before it, so that it does not wait for megabytes of bulk payload.
+ * A message is never split by another (UDT4 receivers want a message's
+ * packets contiguous), so it still waits for the message being cut. Neither
+ * starves: going ahead costs a small message its packets in credit, which
+ * only packets of the other messages earn back (one each), up to
+ * UDT_SNDBUF_SMALL_CREDIT; without credit a small message queues in turn.
  */
 #ifndef LU2K_UDT_SNDBUF_H
 #define LU2K_UDT_SNDBUF_H
@@ -33,6 +43,7 @@ struct udt_smsg {
 	uint8_t in_order;
 	uint8_t dropped;  /* its completion has been reported as dropped */
 	uint8_t done_cut; /* every byte has a sequence number */
+	uint8_t ahead;	  /* went ahead of larger messages (small messages first) */
 };
 
 struct udt_spkt {
@@ -52,11 +63,17 @@ struct udt_sndbuf {
 	uint32_t base_seq;			   /* oldest unacknowledged sequence number */
 	uint32_t inflight;			   /* packets in the ring */
 	struct udt_smsg *q_head, *q_tail, *q_next; /* q_next: next to cut */
+	struct udt_smsg *q_prev;		   /* the message before q_next, NULL: none */
+	uint32_t small_credit;			   /* packets small messages may go ahead */
+	uint64_t small_ahead;			   /* small messages that went ahead (stats) */
 	size_t payload;
 	size_t bytes, max_bytes;
 	uint32_t nmsgs;
 	uint32_t next_msgno;
 };
+
+#define UDT_SNDBUF_SMALL_PKTS	4
+#define UDT_SNDBUF_SMALL_CREDIT 64
 
 int udt_sndbuf_init(struct udt_sndbuf *sb, uint32_t cap_pkts, size_t payload, size_t max_bytes,
 		    uint32_t base_seq);

@@ -508,14 +508,14 @@ static void test_transfer_satellite(void)
 {
 	uint64_t spurious = 0, retrans = 1, probed = 1;
 
-	run_transfer_cfg(300000000, 200000000, 0, 600, 600000000000ull, 1, OPT_RESEND_ALL,
+	run_transfer_cfg(300000000, 200000000, 0, 600, 600000000000ull, 0, OPT_RESEND_ALL,
 			 &spurious);
 	T_ASSERT(spurious > 0);
-	run_transfer_cfg(300000000, 200000000, 0, 600, 600000000000ull, 1,
+	run_transfer_cfg(300000000, 200000000, 0, 600, 600000000000ull, 0,
 			 OPT_HS_RTT | OPT_RESEND_ALL, &retrans);
 	/* what is left are the real losses at the link's queue in slow start */
 	T_ASSERT(retrans * 10 < spurious);
-	run_transfer_cfg(300000000, 200000000, 0, 600, 600000000000ull, 1, 0, &probed);
+	run_transfer_cfg(300000000, 200000000, 0, 600, 600000000000ull, 0, 0, &probed);
 	T_ASSERT(probed * 10 < spurious);
 }
 
