@@ -4,3 +4,4 @@ $(eval $(call lu2k_test,test_sim_lossy,tests/sim/test_sim_lossy.c $(SIM_XFER),ud
 $(eval $(call lu2k_test,test_sim_native,tests/sim/test_sim_native.c $(SIM_XFER),udt linkem))
 $(eval $(call lu2k_test,test_sim_sparse,tests/sim/test_sim_sparse.c $(SIM_XFER),udt linkem))
 $(eval $(call lu2k_test,test_sim_busy,tests/sim/test_sim_busy.c $(SIM_XFER),udt linkem))
+$(eval $(call lu2k_test,test_sim_latency,tests/sim/test_sim_latency.c $(SIM_XFER),udt linkem))

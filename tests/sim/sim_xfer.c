@@ -37,6 +37,14 @@ struct flow {
 	uint64_t acked, dropped, bad;
 	uint64_t t_connected, t_last_ack;
 
+	/* probes (sim_scenario.probe_every_ms) and where each message number went */
+	uint32_t *map; /* by msgno - first_msgno: message index + 1, or PROBE | probe */
+	uint32_t nprobes, probes_acked;
+	uint64_t next_probe;
+	uint64_t probe_t[SIM_MAX_PROBES];
+	double probe_ms[SIM_MAX_PROBES], probe_deliv_ms[SIM_MAX_PROBES];
+	uint8_t probe_got[SIM_MAX_PROBES], probe_done[SIM_MAX_PROBES];
+
 	/* receiver */
 	uint8_t *got;
 	uint64_t delivered, delivered_bytes, t_last_deliv, t_half;
@@ -107,14 +115,17 @@ static int pat_check(struct flow *w, uint32_t i, size_t off, const uint8_t *p, s
 	return 1;
 }
 
+#define PROBE 0x80000000u
+
+/* 1 and the message's index, 2 and the probe's, or 0 for a stranger. */
 static int msg_index(struct flow *w, uint32_t msgno, uint32_t *idx)
 {
-	uint32_t i = msgno - w->first_msgno;
+	uint32_t i = msgno - w->first_msgno, v;
 
-	if (!w->have_first || i >= w->nmsgs)
+	if (!w->have_first || i >= w->nmsgs + SIM_MAX_PROBES || !(v = w->map[i]))
 		return 0;
-	*idx = i;
-	return 1;
+	*idx = (v & ~PROBE) - 1;
+	return v & PROBE ? 2 : 1;
 }
 
 /* Message i: the prologue's first, then the bulk bytes in msg_size pieces. */
@@ -135,7 +146,20 @@ static void on_recv(void *ud, uint32_t msgno, const struct iovec *iov, int n, si
 	uint32_t i;
 	int k;
 
-	if (!msg_index(w, msgno, &i) || w->got[i]++) {
+	switch (msg_index(w, msgno, &i)) {
+	case 2:
+		/* a probe: pattern number PROBE | i */
+		if (w->probe_got[i]++ || len != w->s->probe_size || n != 1 ||
+		    !pat_check(w, PROBE | i, 0, iov[0].iov_base, len))
+			w->bad++;
+		else
+			w->probe_deliv_ms[i] = (double)(w->net->now - w->probe_t[i]) / 1e6;
+		return;
+	case 1:
+		if (!w->got[i]++)
+			break;
+		/* fall through */
+	default:
 		w->bad++;
 		return;
 	}
@@ -163,8 +187,22 @@ static void complete(struct flow *w, uint32_t msgno, void *cookie, int ok)
 	uint32_t i;
 
 	free(cookie);
-	if (!msg_index(w, msgno, &i) || w->done[i]++)
+	switch (msg_index(w, msgno, &i)) {
+	case 2:
+		if (w->probe_done[i]++ || !ok) {
+			w->bad++;
+		} else {
+			w->probe_ms[i] = (double)(w->net->now - w->probe_t[i]) / 1e6;
+			w->probes_acked++;
+		}
+		return;
+	case 1:
+		if (!w->done[i]++)
+			break;
+		/* fall through */
+	default:
 		w->bad++;
+	}
 	if (ok)
 		w->acked++;
 	else
@@ -357,6 +395,8 @@ static int step(struct net *n)
 
 		if (f->next_feed > n->now)
 			ta = min64(ta, f->next_feed);
+		if (f->next_probe > n->now)
+			ta = min64(ta, f->next_probe);
 		if (f->cl)
 			ta = min64(ta, udt_conn_next_deadline(f->cl));
 		else
@@ -415,14 +455,60 @@ static int step(struct net *n)
 	return 1;
 }
 
+/* Queues message i (a probe if probe), with its pattern; 0 or -1. */
+static int queue_one(struct flow *w, uint32_t i, size_t len, int probe)
+{
+	uint32_t msgno, slot;
+	uint8_t *buf;
+
+	/* the bulk bytes leave room for the probes */
+	if (udt_conn_send_space(w->cl) < len + (!probe && w->s->probe_every_ms ? 65536 : 0))
+		return -1;
+	buf = malloc(len);
+	if (!buf)
+		return -1;
+	pat_fill(probe ? PROBE | i : i, buf, len);
+	if (udt_conn_send_msg(w->cl, buf, len, -1, 0, 0, buf, &msgno, w->net->now)) {
+		free(buf);
+		w->bad++;
+		return -1;
+	}
+	if (!w->have_first) {
+		w->first_msgno = msgno;
+		w->have_first = 1;
+	}
+	slot = msgno - w->first_msgno;
+	if (slot >= w->nmsgs + SIM_MAX_PROBES || w->map[slot])
+		w->bad++;
+	else
+		w->map[slot] = (i + 1) | (probe ? PROBE : 0);
+	return 0;
+}
+
+/* A probe every probe_every_ms while bulk bytes are still to be sent. */
+static void feed_probe(struct flow *w)
+{
+	uint64_t now = w->net->now;
+
+	if (!w->s->probe_every_ms || !w->t_bulk || w->nprobes >= SIM_MAX_PROBES ||
+	    w->delivered == w->nmsgs)
+		return;
+	if (!w->next_probe)
+		w->next_probe = w->t_bulk + w->s->probe_every_ms * 1000000ull;
+	if (now < w->next_probe)
+		return;
+	if (queue_one(w, w->nprobes, w->s->probe_size, 1))
+		return;
+	w->probe_t[w->nprobes++] = now;
+	w->next_probe = now + w->s->probe_every_ms * 1000000ull;
+}
+
 static void feed(struct flow *w)
 {
 	uint64_t now = w->net->now;
 
 	while (w->next < w->nmsgs) {
 		size_t len = msg_len(w, w->next);
-		uint32_t msgno;
-		uint8_t *buf;
 
 		w->next_feed = 0;
 		if (w->nsparse && w->next <= w->nsparse) {
@@ -440,23 +526,8 @@ static void feed(struct flow *w)
 			w->t_bulk = now;
 			udt_conn_get_stats(w->cl, &w->at_bulk);
 		}
-		if (udt_conn_send_space(w->cl) < len)
+		if (queue_one(w, w->next, len, 0))
 			return;
-		buf = malloc(len);
-		if (!buf)
-			return;
-		pat_fill(w->next, buf, len);
-		if (udt_conn_send_msg(w->cl, buf, len, -1, 0, 0, buf, &msgno, w->net->now)) {
-			free(buf);
-			w->bad++;
-			return;
-		}
-		if (!w->have_first) {
-			w->first_msgno = msgno;
-			w->have_first = 1;
-		}
-		if (msgno - w->first_msgno != w->next)
-			w->bad++;
 		w->next++;
 	}
 }
@@ -548,6 +619,42 @@ static void qdelay_result(const struct net *n, struct sim_result *r)
 	}
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Completion times of the probes that were acknowledged. */
+static void probe_result(struct flow *w, struct sim_result *r)
+{
+	static double v[SIM_MAX_PROBES];
+	uint32_t i, n = 0;
+
+	for (i = 0; i < w->nprobes; i++)
+		if (w->probe_got[i])
+			v[n++] = w->probe_deliv_ms[i];
+	r->probes_delivered = n;
+	if (n) {
+		qsort(v, n, sizeof(v[0]), cmp_double);
+		r->deliv_p50_ms = v[(n - 1) / 2];
+		r->deliv_p99_ms = v[(n - 1) * 99 / 100];
+	}
+	n = 0;
+	r->probes = w->nprobes;
+	for (i = 0; i < w->nprobes; i++)
+		if (w->probe_done[i])
+			v[n++] = w->probe_ms[i];
+	r->probes_acked = n;
+	if (!n)
+		return;
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	r->probe_p50_ms = v[(n - 1) / 2];
+	r->probe_p99_ms = v[(n - 1) * 99 / 100];
+	r->probe_max_ms = v[n - 1];
+}
+
 static int all_finished(struct net *n)
 {
 	unsigned int i;
@@ -608,7 +715,8 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 		f->nmsgs = f->nsparse + (uint32_t)((s->bytes + s->msg_size - 1) / s->msg_size);
 		f->done = calloc(f->nmsgs, 1);
 		f->got = calloc(f->nmsgs, 1);
-		if (!f->done || !f->got)
+		f->map = calloc(f->nmsgs + SIM_MAX_PROBES, sizeof(*f->map));
+		if (!f->done || !f->got || !f->map)
 			goto out;
 	}
 	if (s->cross_mbps)
@@ -629,8 +737,10 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 			}
 			if (trace && n->now >= next_trace && f->cl_state == UDT_ST_CONNECTED)
 				trace_line(f);
-			if (f->cl_state == UDT_ST_CONNECTED && runs(n, 0))
+			if (f->cl_state == UDT_ST_CONNECTED && runs(n, 0)) {
+				feed_probe(f);
 				feed(f);
+			}
 		}
 		if (trace && n->now >= next_trace && n->f[0].cl_state == UDT_ST_CONNECTED)
 			next_trace = n->now + 100000000ull;
@@ -640,6 +750,7 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 	for (i = 0; i < nflows; i++) {
 		result(&n->f[i], &r[i]);
 		qdelay_result(n, &r[i]);
+		probe_result(&n->f[i], &r[i]);
 	}
 	err = 0;
 out:
@@ -648,6 +759,7 @@ out:
 		udt_conn_free(n->f[i].sv);
 		free(n->f[i].done);
 		free(n->f[i].got);
+		free(n->f[i].map);
 	}
 	linkem_dir_destroy(&n->ab);
 	linkem_dir_destroy(&n->ba);

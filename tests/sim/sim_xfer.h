@@ -68,7 +68,17 @@ struct sim_scenario {
 	uint64_t cross_mbps, cross_at_ms;
 	/* queueing delay of our data packets delivered after this (ms from the start) */
 	uint64_t qdelay_from_ms;
+	/*
+	 * Small messages on the same connection beside the bulk bytes: one of
+	 * probe_size bytes every probe_every_ms once the bulk bytes are queued,
+	 * until they are all sent (at most SIM_MAX_PROBES); each is checked like
+	 * the others and its time from queued to acknowledged is kept.
+	 */
+	uint64_t probe_every_ms;
+	size_t probe_size;
 };
+
+#define SIM_MAX_PROBES 4096
 
 struct sim_result {
 	int complete; /* every message acked and delivered */
@@ -87,6 +97,14 @@ struct sim_result {
 	/* from qdelay_from_ms: our data packets' wait in the bottleneck queue, ms */
 	double qdelay_p50_ms, qdelay_p95_ms;
 	uint64_t qdelay_n;
+	/*
+	 * probes: how many were sent and acknowledged, their times from queued to
+	 * acknowledged (a hole in earlier bulk packets holds UDT's cumulative
+	 * ACK, so usually a round trip more), and to delivered, ms
+	 */
+	uint32_t probes, probes_acked, probes_delivered;
+	double probe_p50_ms, probe_p99_ms, probe_max_ms;
+	double deliv_p50_ms, deliv_p99_ms;
 };
 
 /* The payload a link can carry, in Mbit/s (see above). */

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_sim_latency.c - small messages beside a bulk transfer on the same
+ * connection (sim_xfer.h probes): a 64-byte message every 100 ms while
+ * 100 MB in 1 MiB messages are sent, with the send buffer kept full (32 MiB,
+ * over five seconds of the link) as LNet keeps it. The small messages go
+ * ahead of the bulk payload that waits in the send buffer (sndbuf.h), so
+ * they reach the peer after the one-way delay plus the queue at the
+ * bottleneck plus the rest of the 1 MiB message being cut (at most 170 ms
+ * at 50 Mbit/s), not after the five seconds of bulk queued before them; and
+ * the bulk keeps its rate. (Their acknowledgement takes longer: a hole in
+ * the bulk packets before them holds UDT's cumulative ACK.)
+ */
+#include <stdlib.h>
+
+#include "tests/sim/sim_xfer.h"
+#include "tests/t.h"
+
+static const struct {
+	uint64_t rtt_ms;
+	double loss;
+} cases[] = { { 600, 0.01 }, { 200, 0.01 } };
+static unsigned int cur;
+
+static void test_probes(void)
+{
+	struct sim_scenario s;
+	struct sim_result r;
+	char name[96];
+	double p50_bound, min_pct = 85;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(name, sizeof(name), "rtt %llu ms, %.0f %%, 64 B every 100 ms beside the bulk",
+		 (unsigned long long)cases[cur].rtt_ms, cases[cur].loss * 100);
+	s.name = name;
+	s.cc = getenv("SIM_CC") ? getenv("SIM_CC") : "lossy";
+	s.rtt_ms = cases[cur].rtt_ms;
+	s.rate_bps = 50000000;
+	s.loss = cases[cur].loss;
+	s.bytes = 100u << 20;
+	s.msg_size = 1 << 20;
+	s.limit_s = 600;
+	s.seed = 91 + cur;
+	s.probe_every_ms = 100;
+	s.probe_size = 64;
+	T_EQ(sim_run(&s, &r), 0);
+	sim_print(&s, &r);
+	/* one way, the rest of a 1 MiB message (170 ms) and 100 ms of queue */
+	p50_bound = (double)s.rtt_ms / 2 + 170 + 100;
+	printf("       probes: %u sent; delivered %u, p50 %.0f ms, p99 %.0f ms; acknowledged %u, "
+	       "p50 %.0f ms, p99 %.0f ms; bound: delivered p50 <= %.0f ms, bulk >= %.0f %%\n",
+	       r.probes, r.probes_delivered, r.deliv_p50_ms, r.deliv_p99_ms, r.probes_acked,
+	       r.probe_p50_ms, r.probe_p99_ms, p50_bound, min_pct);
+	T_ASSERT(r.complete);
+	T_EQ(r.bad, 0);
+	T_EQ(r.delivered, r.msgs);
+	T_ASSERT(r.probes > 100);
+	T_ASSERT(r.probes_delivered + 10 >= r.probes); /* the last ones may be in flight */
+	T_ASSERT(r.deliv_p50_ms <= p50_bound);
+	T_ASSERT(r.pct >= min_pct);
+}
+
+int main(void)
+{
+	for (cur = 0; cur < sizeof(cases) / sizeof(cases[0]); cur++)
+		if (sim_selected(cur))
+			T_RUN(test_probes);
+	return t_done();
+}
