@@ -257,6 +257,20 @@ bl_icmp_stats() {
 # bl_jnum FILE KEY : the first number after "KEY": in a JSON file
 bl_jnum() { grep -o "\"$2\":-\?[0-9.e+]*" "$1" 2>/dev/null | head -1 | cut -d: -f2; }
 
+# bl_backends_here LU2KD : those of bl_backends this host can run: rds needs
+# the kernel's RDS (AF_RDS, 21; modprobe rds_tcp), which many hosts lack
+bl_backends_here() {
+	local be
+	for be in $(bl_backends "$1"); do
+		if [ "$be" = rds ] &&
+			! /usr/bin/python3 -c 'import socket; socket.socket(21, socket.SOCK_SEQPACKET)' 2>/dev/null; then
+			echo "bench: no RDS in this kernel (modprobe rds_tcp): lu2k-rds left out" >&2
+			continue
+		fi
+		echo "$be"
+	done
+}
+
 # bl_backends LU2KD : the back-end names that `lu2kd --help` lists, one a line
 # ("Back-ends: tcp (what it is) udt (what (it) is)", possibly wrapped).
 bl_backends() {
