@@ -49,7 +49,8 @@ static int sys_getsockopt(int fd, int level, int name, void *v, socklen_t *len)
 
 static ssize_t sys_sendmsg(int fd, const struct msghdr *m)
 {
-	ssize_t n = sendmsg(fd, m, MSG_DONTWAIT | MSG_NOSIGNAL);
+	/* rds_sendmsg() refuses any flag but DONTWAIT, CMSG_COMPAT and ZEROCOPY. */
+	ssize_t n = sendmsg(fd, m, MSG_DONTWAIT);
 
 	return n < 0 ? -errno : n;
 }
@@ -167,7 +168,7 @@ static struct lu2k_be_conn *conn_new(struct lu2k_be *be, struct rdsb_sock *s, bo
 	lu2k_list_add_tail(&be->conns, &c->link);
 	c->next_seq = 1;
 	c->expect_seq = 1;
-	c->start_ns = c->last_rx_ns = c->last_tx_ns = be->env.loop->now;
+	c->start_ns = c->last_rx_ns = c->last_tx_ns = c->last_data_ns = be->env.loop->now;
 	c->tick_gen = be->tick_gen;
 	if (!lu2k_timer_armed(&be->tick))
 		lu2k_timer_arm(be->env.loop, &be->tick, (uint64_t)RDSB_TICK_MS * 1000000);
@@ -361,7 +362,8 @@ static void tick_conn(struct lu2k_be *be, struct lu2k_be_conn *c, uint64_t now)
 		return;
 	}
 	if (c->out && c->state == RDSB_HELLO) {
-		if (now - c->start_ns >= (uint64_t)be->hello_timeout_ms * 1000000) {
+		/* The answer may wait behind our messages to that peer: silence counts. */
+		if (now - c->last_rx_ns >= (uint64_t)be->hello_timeout_ms * 1000000) {
 			be->st.hello_timeouts++;
 			conn_log(c, "no answer to the hello, giving up");
 			rdsb_peer_gone(c->s, &c->peer, -ETIMEDOUT);
@@ -381,6 +383,15 @@ static void tick_conn(struct lu2k_be *be, struct lu2k_be_conn *c, uint64_t now)
 	}
 	if (c->out && now - c->last_tx_ns >= ka && now - c->last_rx_ns >= ka) {
 		c->ping_pending = true;
+		rdsb_conn_mark_dirty(c);
+	}
+	/*
+	 * A sender's PING waits behind its own messages in RDS's queue to us, so
+	 * while its pieces come in we say that we live, without being asked.
+	 */
+	if (!c->out && now - c->last_tx_ns >= ka &&
+	    now - c->last_data_ns < (uint64_t)be->ack_timeout_ms * 1000000) {
+		c->ack_force = true;
 		rdsb_conn_mark_dirty(c);
 	}
 }

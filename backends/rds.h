@@ -126,6 +126,7 @@ struct lu2k_be_conn {
 	socklen_t peerlen;
 	uint16_t peer_port;
 	uint64_t start_ns, last_rx_ns, last_tx_ns;
+	uint64_t last_data_ns; /* in: the last DATA or PING */
 
 	/* Control frames to send (retried after EAGAIN / ENOBUFS). */
 	bool hello_pending; /* out: HELLO; in: HELLO_ACK */

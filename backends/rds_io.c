@@ -353,6 +353,25 @@ static void hello_ack_in(struct lu2k_be_conn *c, const struct lu2k_rdsw_frame *f
 		rdsb_conn_mark_dirty(c);
 }
 
+/*
+ * Any frame from a peer shows that it lives and that its stream to us moves.
+ * Our acks and hello answers travel behind our own messages to that peer (one
+ * RDS connection per address pair), as the peer's do behind its messages to
+ * us: so a deadline counts silence of the address, not of one connection.
+ */
+static void peer_alive(struct rdsb_sock *s, const struct sockaddr_storage *from)
+{
+	struct lu2k_list *pos;
+
+	lu2k_list_for_each(pos, &s->be->conns)
+	{
+		struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
+
+		if (c->s == s && rdsb_same_addr(&c->peer, from))
+			c->last_rx_ns = s->be->env.loop->now;
+	}
+}
+
 static void frame_in(struct rdsb_sock *s, size_t len)
 {
 	struct lu2k_be *be = s->be;
@@ -377,6 +396,7 @@ static void frame_in(struct rdsb_sock *s, size_t len)
 		}
 		return;
 	}
+	peer_alive(s, &s->rfrom);
 	switch (f.type) {
 	case LU2K_RDSW_HELLO:
 		rdsb_hello_in(s, &s->rfrom, s->rfromlen, &f);
@@ -389,7 +409,6 @@ static void frame_in(struct rdsb_sock *s, size_t len)
 			be->st.unknown_conn++;
 			return; /* a connection we closed: nothing to say */
 		}
-		c->last_rx_ns = be->env.loop->now;
 		if (f.type == LU2K_RDSW_HELLO_ACK) {
 			hello_ack_in(c, &f);
 		} else if (f.type == LU2K_RDSW_ACK) {
@@ -407,7 +426,8 @@ static void frame_in(struct rdsb_sock *s, size_t len)
 				reset_unknown(s, &s->rfrom, s->rfromlen, f.conn_id);
 			return;
 		}
-		c->last_rx_ns = be->env.loop->now;
+		if (f.type != LU2K_RDSW_CLOSE)
+			c->last_data_ns = be->env.loop->now;
 		if (f.type == LU2K_RDSW_PING) {
 			c->ack_force = true;
 			rdsb_conn_mark_dirty(c);
