@@ -1,5 +1,6 @@
 # Sourced by guest-tests.sh (t_lu2kd): two lu2kd over a lossy veth, in the VM.
-# LU2K_VM_BACKENDS (default "tcp udt") are tried in turn.
+# LU2K_VM_BACKENDS (default "tcp udt rds") are tried in turn; rds needs the
+# rds_tcp module (run-vm.sh loads it) and carries 0 B..4 MiB messages.
 #
 #    ns lu2ka                                       ns lu2kb
 #   +---------------------------+                  +---------------------------+
@@ -8,7 +9,10 @@
 #   | a0 10.9.1.1/24  ----------+------------------+---------- b0 10.9.1.2/24   |
 #   +---------------------------+ 20 ms, 0.2 % loss,+---------------------------+
 #                                 50 Mbit/s each way
-# Then kill -9 of the sending lu2kd mid-transfer, and a new one attaching.
+# Then kill -9 of the sending lu2kd mid-transfer, and a new one attaching (tcp,
+# and rds); for rds also kill -9 of the receiving lu2kd mid-transfer (every
+# message completes once, by its ack or by the peer's deadline) and a peer that
+# is not there at all (its messages fail, once each).
 # lu2kd asks for "any free interface", so each interface is created just before
 # its daemon starts. lu2k_selftest then sends verified messages both ways at once
 # through the kernel, the daemons and their back-ends (tcp, then udt if lu2kd has it).
@@ -17,6 +21,8 @@ TC=/usr/sbin/tc
 A=10.9.1.1@lu2k
 B=10.9.1.2@lu2k
 LU2KD_PIDS=
+# The rds back-end's deadlines, short so that a dead peer is seen in seconds.
+RDS_OPTS="-o hello_timeout_ms=8000 -o ack_timeout_ms=8000"
 
 lu2kd_cleanup() {
 	for p in $LU2KD_PIDS; do kill "$p" 2>/dev/null; done
@@ -27,7 +33,9 @@ lu2kd_cleanup() {
 
 # lu2kd_start NS NID BACKEND: 0 attached, 2 back-end unknown to this lu2kd, else die
 lu2kd_start() {
-	timeout 200 $IP netns exec "$1" /lu2k/lu2kd -f -l info -b "$3" --device /dev/lu2k \
+	opts=
+	[ "$3" = rds ] && opts=$RDS_OPTS
+	timeout 200 $IP netns exec "$1" /lu2k/lu2kd -f -l info -b "$3" $opts --device /dev/lu2k \
 		--channel-socket "/tmp/$1.sock" --ctl-socket "/tmp/$1.ctl" > "/tmp/lu2kd-$1.log" 2>&1 &
 	pid=$!
 	LAST_PID=$pid
@@ -78,6 +86,10 @@ lu2kd_net() {
 }
 
 lu2kd_run() { # lu2kd_run BACKEND
+	if [ "$1" = rds ] && [ ! -d /sys/module/rds_tcp ]; then
+		say "lu2kd: no rds_tcp module in this VM, rds skipped"
+		return 0
+	fi
 	ctl add $A
 	lu2kd_start lu2ka $A "$1"
 	if [ $? = 2 ]; then
@@ -92,9 +104,13 @@ lu2kd_run() { # lu2kd_run BACKEND
 	ra=$(st rx $A); rb=$(st rx $B)
 	n=${LU2K_VM_LU2KD_MSGS:-12}
 	[ "${LU2K_FULL:-0}" = 1 ] && n=${LU2K_VM_LU2KD_MSGS:-40}
-	timeout 150 sh -c "echo 'send $A $B $n 0 1048576 8' > $D/ctl" 2> /tmp/send-ab.err &
+	# rds splits what is larger than one RDS message (1 MiB): up to 4 MiB there.
+	max=1048576
+	# rds_tcp under TCG moves a few MB/s: fewer messages, up to 4 MiB.
+	[ "$1" = rds ] && max=4194304 && n=${LU2K_VM_RDS_MSGS:-6}
+	timeout 150 sh -c "echo 'send $A $B $n 0 $max 8' > $D/ctl" 2> /tmp/send-ab.err &
 	AB=$!
-	timeout 150 sh -c "echo 'send $B $A $n 0 1048576 8' > $D/ctl" 2> /tmp/send-ba.err &
+	timeout 150 sh -c "echo 'send $B $A $n 0 $max 8' > $D/ctl" 2> /tmp/send-ba.err &
 	BA=$!
 	wait $AB || die "send A->B failed ($1)"
 	wait $BA || die "send B->A failed ($1)"
@@ -103,7 +119,10 @@ lu2kd_run() { # lu2kd_run BACKEND
 	expect rx_ok $((2 * n)); expect rx_bad 0
 	expect rx $((ra + n)) $A; expect rx $((rb + n)) $B
 	expect bad_cpl 0 $A; expect bad_rx 0 $A; expect bad_cpl 0 $B; expect bad_rx 0 $B
-	say "lu2kd ($1): $n messages 0 B..1 MiB each way, verified ($(st rx_bytes) bytes)"
+	say "lu2kd ($1): $n messages 0 B..$((max >> 20)) MiB each way, verified ($(st rx_bytes) bytes)"
+	[ "$1" = rds ] && /lu2k/lu2kctl --socket /tmp/lu2ka.ctl stats > /tmp/rds-stats-a.txt 2>&1 &&
+		say "lu2kd (rds): A's back-end: $(grep -E 'pieces_tx|send_enobufs|cong_updates' \
+			/tmp/rds-stats-a.txt | tr -s ' \n' ' ')"
 	for p in $LU2KD_PIDS; do kill "$p" 2>/dev/null; done
 	for p in $LU2KD_PIDS; do wait "$p" 2>/dev/null; done
 	LU2KD_PIDS=
@@ -113,13 +132,13 @@ lu2kd_run() { # lu2kd_run BACKEND
 
 # kill -9 of the sending lu2kd in the middle of a transfer: each of its messages
 # completes once (ok or error), none is corrupted, and a new lu2kd takes over.
-lu2kd_kill() {
+lu2kd_kill() { # lu2kd_kill BACKEND
 	ctl add $A
-	lu2kd_start lu2ka $A tcp
+	lu2kd_start lu2ka $A "$1"
 	pid_a=$LAST_PID
 	ctl add $B
-	lu2kd_start lu2kb $B tcp
-	lu2kd_warm tcp
+	lu2kd_start lu2kb $B "$1"
+	lu2kd_warm "$1"
 	ctl reset
 	timeout 150 sh -c "echo 'send $A $B 2000 0 262144 16' > $D/ctl" 2>/dev/null &
 	S=$!
@@ -134,13 +153,71 @@ lu2kd_kill() {
 	[ $((ok + err)) = "$sent" ] || die "sent $sent but ok $ok + err $err"
 	[ "$err" -gt 0 ] || die "no message failed"
 	expect tx_dup 0; expect rx_bad 0; expect inflight 0 $A
-	say "lu2kd: kill -9 of the sender's lu2kd: $sent sent, $ok ok, $err failed, none twice"
-	lu2kd_start lu2ka $A tcp
+	say "lu2kd ($1): kill -9 of the sender's lu2kd: $sent sent, $ok ok, $err failed, none twice"
+	lu2kd_start lu2ka $A "$1"
+	# rds: pieces that left before the kill still arrive (RDS delivers what it
+	# took) and may complete messages the dead sender's kernel half failed, as
+	# a transport may when the sender dies; a message sent now arrives behind
+	# them (one RDS path per socket pair), so once it is through they are too.
+	[ "$1" = rds ] && lu2kd_warm rds
 	ctl reset
 	ctl send $A $B 10 0 262144 4
 	ctl wait_rx 10 30
 	expect tx_ok 10; expect rx_ok 10; expect rx_bad 0
-	say "lu2kd: a new lu2kd attached and carries verified messages"
+	say "lu2kd ($1): a new lu2kd attached and carries verified messages"
+	for p in $LU2KD_PIDS; do kill "$p" 2>/dev/null; done
+	for p in $LU2KD_PIDS; do wait "$p" 2>/dev/null; done
+	LU2KD_PIDS=
+	ctl del $A
+	ctl del $B
+}
+
+# rds: kill -9 of the receiving lu2kd mid-transfer. RDS never says that a
+# socket is gone: the sender's deadline (ack_timeout_ms) fails what was not
+# acknowledged, once; then a peer that is not there at all fails new messages.
+lu2kd_rds_peer_gone() {
+	[ -d /sys/module/rds_tcp ] || return 0
+	# Messages that wait for a peer's next connection are the kernel half's to
+	# time out: shortly here, so that the test does not wait two minutes.
+	# The core keeps messages for a peer that is gone until they time out, a
+	# window (8) at a time: short deadlines everywhere, small messages.
+	echo 6000 > /sys/module/lu2klnd/parameters/timeout_ms
+	opts_keep=$RDS_OPTS
+	RDS_OPTS="-o hello_timeout_ms=3000 -o ack_timeout_ms=3000"
+	ctl add $A
+	lu2kd_start lu2ka $A rds
+	ctl add $B
+	lu2kd_start lu2kb $B rds
+	pid_b=$LAST_PID
+	RDS_OPTS=$opts_keep
+	lu2kd_warm rds
+	ctl reset
+	timeout 150 sh -c "echo 'send $A $B 40 0 65536 8' > $D/ctl" 2>/dev/null &
+	S=$!
+	i=0
+	while [ "$(st tx_ok)" -lt 10 ]; do
+		i=$((i + 1)); [ $i -gt 300 ] && die "no progress before the kill (rds)"; sleep 0.1
+	done
+	kill -9 $pid_b
+	t0=$(date +%s)
+	wait $S && die "send reported success with the receiver killed (rds)"
+	wait $pid_b 2>/dev/null
+	sent=$(st tx_sent); ok=$(st tx_ok); err=$(st tx_err)
+	[ $((ok + err)) = "$sent" ] || die "rds: sent $sent but ok $ok + err $err"
+	[ "$err" -gt 0 ] || die "rds: no message failed"
+	expect tx_dup 0; expect rx_bad 0; expect inflight 0 $A
+	say "lu2kd (rds): kill -9 of the receiver's lu2kd: $sent sent, $ok ok, $err failed once each, in $(($(date +%s) - t0)) s"
+	/lu2k/lu2kctl --socket /tmp/lu2ka.ctl stats > /tmp/rds-gone-stats.log 2>&1
+	grep -q 'peer_timeouts: [1-9]' /tmp/rds-gone-stats.log || die "rds: the sender's deadline did not fire"
+	grep -q 'cancel_sent_to: [1-9]' /tmp/rds-gone-stats.log || die "rds: no RDS_CANCEL_SENT_TO"
+	# Nobody at B now (its kernel drops what comes for the port): messages fail once.
+	ctl reset
+	ctl_may_fail send $A $B 5 0 100000 5 && die "rds: messages to a peer that is not there succeeded"
+	sent=$(st tx_sent); err=$(st tx_err)
+	[ "$sent" = 5 ] && [ "$err" = 5 ] || die "rds: unreachable peer: sent $sent, failed $err"
+	expect tx_ok 0; expect inflight 0 $A
+	say "lu2kd (rds): a peer that is not there: 5 sent, 5 failed once each"
+	echo 120000 > /sys/module/lu2klnd/parameters/timeout_ms
 	for p in $LU2KD_PIDS; do kill "$p" 2>/dev/null; done
 	for p in $LU2KD_PIDS; do wait "$p" 2>/dev/null; done
 	LU2KD_PIDS=
@@ -153,10 +230,17 @@ trap lu2kd_cleanup EXIT
 # more than the 20 s the other tests use (read when a daemon attaches).
 echo 120000 > /sys/module/lu2klnd/parameters/timeout_ms
 lu2kd_net
-for b in ${LU2K_VM_BACKENDS:-tcp udt}; do
+for b in ${LU2K_VM_BACKENDS:-tcp udt rds}; do
 	lu2kd_run "$b"
 done
-lu2kd_kill
+lu2kd_kill tcp
+case " ${LU2K_VM_BACKENDS:-tcp udt rds} " in
+*" rds "*)
+	if [ -d /sys/module/rds_tcp ]; then
+		lu2kd_kill rds
+		lu2kd_rds_peer_gone
+	fi ;;
+esac
 lu2kd_cleanup
 trap - EXIT
 echo 20000 > /sys/module/lu2klnd/parameters/timeout_ms

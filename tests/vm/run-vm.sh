@@ -57,9 +57,10 @@ timeout 600 make -s -j"$(nproc)" O="$ubuild" "$ubuild/bin/chan-loop" "$ubuild/bi
 	>/dev/null || fail "user-space build (chan-loop chan-evil)"
 # lu2kd is another part of the tree: without it the lu2kd test says so and passes.
 if [ -f daemon/build.mk ] && grep -q 'lu2k_prog,lu2kd' daemon/build.mk; then
-	if timeout 600 make -s -j"$(nproc)" O="$ubuild" "$ubuild/bin/lu2kd" >"$ubuild/lu2kd-build.log" 2>&1
+	if timeout 600 make -s -j"$(nproc)" O="$ubuild" "$ubuild/bin/lu2kd" "$ubuild/bin/lu2kctl" \
+		>"$ubuild/lu2kd-build.log" 2>&1
 	then
-		progs="$progs lu2kd"
+		progs="$progs lu2kd lu2kctl"
 	else
 		echo "vm: lu2kd does not build (see $ubuild/lu2kd-build.log); its test is skipped"
 	fi
@@ -80,7 +81,8 @@ cp "$run/kernel/lu2klnd.ko" "$run/kernel/lu2k_selftest.ko" "$root/mod/"
 
 # Kernel modules from the image, each after what it depends on (modules.dep order).
 : >"$root/mod/order"
-for m in veth sch_netem; do vm_add_mod "$root" "$m"; done
+# rds_tcp (and rds) for the rds back-end's test in guest-lu2kd.sh.
+for m in veth sch_netem rds_tcp; do vm_add_mod "$root" "$m"; done
 
 cp tests/vm/guest-init.sh "$root/init"
 cp tests/vm/guest-tests.sh tests/vm/guest-lu2kd.sh "$root/lu2k/"
