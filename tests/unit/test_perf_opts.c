@@ -78,6 +78,17 @@ static void test_lines(void)
 	     0);
 	T_EQ(o.mode, PERF_STREAM);
 	T_EQU(o.rate_bps / 8 / o.fps, 100000);
+	T_EQU(o.warmup_ns, 1000000000ULL); /* the defaults */
+	T_EQU(o.interval_ns, 1000000000ULL);
+	T_EQ(o.late_ok_pct, 0);
+	T_ASSERT(!o.plot);
+	T_EQ(parse(&o, "client --nid 10.0.0.1@lu2k --peer 10.0.0.2@lu2k stream --warmup 0 "
+		       "--late-ok 5 --interval 250ms --plot /tmp/x.png"),
+	     0);
+	T_EQU(o.warmup_ns, 0);
+	T_EQ(o.late_ok_pct, 5);
+	T_EQU(o.interval_ns, 250000000ULL);
+	T_STREQ(o.plot, "/tmp/x.png");
 	T_EQ(parse(&o, "server --nid 10.0.0.2@lu2k --time 3s"), 0);
 	T_ASSERT(o.server);
 	/* refused */
@@ -89,6 +100,12 @@ static void test_lines(void)
 	T_EQ(parse(&o, "client --nid 10.0.0.1@lu2k --peer 10.0.0.2@lu2k bulk --concurrency 0"),
 	     -EINVAL);
 	T_EQ(parse(&o, "server --nid 10.0.0.2@lu2k extra"), -EINVAL);
+	T_EQ(parse(&o, "client --nid 10.0.0.1@lu2k --peer 10.0.0.2@lu2k bulk --interval 5ms"),
+	     -EINVAL);
+	T_EQ(parse(&o, "client --nid 10.0.0.1@lu2k --peer 10.0.0.2@lu2k stream --late-ok 101"),
+	     -EINVAL);
+	T_EQ(parse(&o, "client --nid 10.0.0.1@lu2k --peer 10.0.0.2@lu2k stream --warmup x"),
+	     -EINVAL);
 	T_EQ(parse(&o, "serve --nid 10.0.0.2@lu2k"), -EINVAL);
 	T_EQ(parse(&o, "--help"), 1);
 }

@@ -48,11 +48,21 @@ static void frame_finish_msg(struct cli *c, const struct cli_msg *m, bool ok)
 		c->frames_lost++;
 		return;
 	}
-	perf_hist_add(&c->lat, f->last_answer > f->due ? f->last_answer - f->due : 0);
-	if (f->last_answer > f->due + c->o->deadline_ns)
-		c->frames_late++;
-	else
-		c->frames_ontime++;
+	{
+		uint64_t delay = f->last_answer > f->due ? f->last_answer - f->due : 0;
+
+		perf_hist_add(&c->ilat, delay);
+		/* a stream settles first (connections, windows): judged after --warmup */
+		if (f->due < c->t0 + c->o->warmup_ns) {
+			c->frames_warmup++;
+			return;
+		}
+		perf_hist_add(&c->lat, delay);
+		if (delay > c->o->deadline_ns)
+			c->frames_late++;
+		else
+			c->frames_ontime++;
+	}
 }
 
 /* The message's fate is known: count it and free its slot. */
@@ -72,8 +82,10 @@ static void finish(struct cli *c, struct cli_msg *m, int why)
 		ok = true;
 		c->ok++;
 		c->bytes_ok += m->size;
-		if (c->o->mode != PERF_STREAM)
+		if (c->o->mode != PERF_STREAM) {
 			perf_hist_add(&c->lat, m->t_answer - m->t_send);
+			perf_hist_add(&c->ilat, m->t_answer - m->t_send);
+		}
 	}
 	if (c->o->mode == PERF_STREAM)
 		frame_finish_msg(c, m, ok);
@@ -336,6 +348,7 @@ int perf_client(const struct perf_opts *o)
 	c.o = o;
 	c.seed = o->seed ? o->seed : (perf_now_ns() ^ ((uint64_t)getpid() << 32)) | 1;
 	perf_hist_init(&c.lat);
+	perf_hist_init(&c.ilat);
 	c.slots = calloc(CLI_SLOTS, sizeof(*c.slots));
 	c.frames = calloc(CLI_FRAMES, sizeof(*c.frames));
 	if (!c.slots || !c.frames) {
@@ -358,7 +371,7 @@ int perf_client(const struct perf_opts *o)
 		return 1;
 	}
 	c.t0 = now = perf_now_ns();
-	next_progress = c.t0 + 1000000000ULL;
+	next_progress = c.t0 + o->interval_ns;
 	while (!(c.stop_sending && c.inflight == 0) && perf_stop < 2) {
 		if (o->mode == PERF_STREAM)
 			stream_tick(&c, now);
@@ -372,9 +385,8 @@ int perf_client(const struct perf_opts *o)
 		/* The tick runs without --progress too: it bounds wait_ms(), and a
 		 * deadline left in the past would make every wait a busy poll. */
 		if (now >= next_progress) {
-			if (progress)
-				cli_progress(&c, now);
-			next_progress += 1000000000ULL;
+			cli_interval(&c, now, progress);
+			next_progress += o->interval_ns;
 		}
 	}
 	/* interrupted twice: what is still out counts as lost */
@@ -384,9 +396,15 @@ int perf_client(const struct perf_opts *o)
 		if (m)
 			finish(&c, m, -ETIMEDOUT);
 	}
+	/* the last, partial interval, so that the samples add up to the whole run */
+	now = perf_now_ns();
+	if (c.ok != c.last_ok || c.failed + c.corrupt + c.lost != c.last_errors ||
+	    now >= next_progress - o->interval_ns + o->interval_ns / 10)
+		cli_interval(&c, now, false);
 	rc = cli_report(&c);
 	lu2k_ni_close(c.ni);
 	free(c.slots);
 	free(c.frames);
+	free(c.samples);
 	return rc;
 }

@@ -27,6 +27,16 @@ struct cli_frame {
 	bool busy, failed;
 };
 
+/* One --interval of a run (progress line, --json's "intervals", --plot). */
+struct cli_sample {
+	double t;	    /* seconds since the start, at the end of the interval */
+	uint64_t ok, bytes; /* completed in the interval */
+	uint64_t errors;    /* failed, corrupt or lost in the interval */
+	uint64_t inflight;  /* at the end */
+	uint64_t lat_n;	    /* latencies in the interval, and their percentiles (ns) */
+	uint64_t lat_p50, lat_p99;
+};
+
 struct cli {
 	const struct perf_opts *o;
 	struct lu2k_ni *ni;
@@ -45,11 +55,18 @@ struct cli {
 	uint32_t frame_msgs;
 	uint64_t next_frame, frames_sent, frames_done;
 	uint64_t frames_ontime, frames_late, frames_lost;
-	/* progress */
-	uint64_t last_ok, last_bytes;
+	uint64_t frames_warmup; /* due within --warmup: delivered, not judged late */
+	/* intervals */
+	struct perf_hist ilat; /* this interval's latencies */
+	uint64_t last_ok, last_bytes, last_errors;
+	struct cli_sample *samples;
+	size_t nsamples, cap_samples;
 };
 
-void cli_progress(struct cli *c, uint64_t now);
+/* Closes the interval that ends now (a sample), and prints it if progress. */
+void cli_interval(struct cli *c, uint64_t now, bool progress);
+/* plot.c: the samples drawn into out (PNG, or SVG for *.svg). 0, or 1 after a message. */
+int perf_plot(const struct cli *c, const char *out);
 /* Prints the summary; returns the exit status (0 pass). */
 int cli_report(struct cli *c);
 

@@ -42,14 +42,21 @@ void perf_usage(FILE *f)
 		"  --rate R            stream bit rate: 20mbit, 1gbit, 500kbit (default 20mbit)\n"
 		"  --fps N             stream frames per second (default 25)\n"
 		"  --deadline T        stream: a frame is late after T (default 200ms)\n"
+		"  --warmup T          stream: frames due in the first T are not judged late\n"
+		"                      (default 1s; 0 judges every frame)\n"
+		"  --late-ok PCT       stream: pass with up to PCT %% of frames late (default 0)\n"
 		"  --msg-size N        stream: largest message of a frame (default 1M)\n"
 		"  --timeout T         a message with no answer after T is lost (default 30s)\n"
 		"  --attach-wait T     wait for lu2kd to accept the attach (default 5s)\n"
 		"  --seed N            payload seed (default random)\n"
 		"  --tx-pool MB, --rx-pool MB, --peer-credits N, --credits N   liblu2k sizes\n"
-		"  --progress          a progress line every second (default: when stdout is a "
-		"tty)\n"
-		"  --json              the summary as one JSON object on stdout\n"
+		"  --interval T        progress and sample period (default 1s, at least 10ms)\n"
+		"  --progress          a progress line every --interval (default: when stdout is "
+		"a tty)\n"
+		"  --plot FILE         draw rate and latency over time into FILE (PNG; SVG for\n"
+		"                      *.svg; needs gnuplot)\n"
+		"  --json              the summary as one JSON object on stdout, with a sample\n"
+		"                      per --interval in \"intervals\"\n"
 		"  -q, --quiet         no progress, summary only\n"
 		"  -h, --help\n"
 		"  -V, --version\n");
@@ -178,6 +185,10 @@ enum {
 	O_RXPOOL,
 	O_PCRED,
 	O_CRED,
+	O_INTERVAL,
+	O_WARMUP,
+	O_LATEOK,
+	O_PLOT,
 };
 
 static const struct option longopts[] = {
@@ -202,6 +213,10 @@ static const struct option longopts[] = {
 	{ "rx-pool", 1, NULL, O_RXPOOL },
 	{ "peer-credits", 1, NULL, O_PCRED },
 	{ "credits", 1, NULL, O_CRED },
+	{ "interval", 1, NULL, O_INTERVAL },
+	{ "warmup", 1, NULL, O_WARMUP },
+	{ "late-ok", 1, NULL, O_LATEOK },
+	{ "plot", 1, NULL, O_PLOT },
 	{ "help", 0, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -262,6 +277,8 @@ int perf_parse_args(int argc, char **argv, struct perf_opts *o)
 	o->msg_size = 1 << 20;
 	o->timeout_ns = 30000000000ULL;
 	o->attach_wait_ns = 5000000000ULL;
+	o->interval_ns = 1000000000ULL;
+	o->warmup_ns = 1000000000ULL;
 	if (argc < 2) {
 		perf_usage(stderr);
 		return -EINVAL;
@@ -366,6 +383,24 @@ int perf_parse_args(int argc, char **argv, struct perf_opts *o)
 		case O_PCRED:
 			if (parse_u32(optarg, 1, 65536, &o->peer_credits))
 				return bad(name, optarg);
+			break;
+		case O_INTERVAL:
+			if (perf_parse_time(optarg, &o->interval_ns) ||
+			    o->interval_ns < 10000000ULL)
+				return bad(name, optarg);
+			break;
+		case O_WARMUP:
+			if (perf_parse_time(optarg, &o->warmup_ns))
+				return bad(name, optarg);
+			break;
+		case O_LATEOK:
+			if (parse_u32(optarg, 0, 100, &o->late_ok_pct))
+				return bad(name, optarg);
+			break;
+		case O_PLOT:
+			if (!*optarg)
+				return bad(name, optarg);
+			o->plot = optarg;
 			break;
 		case O_CRED:
 			if (parse_u32(optarg, 1, 65536, &o->credits))

@@ -50,6 +50,10 @@ struct perf_opts {
 	uint64_t timeout_ns; /* no answer after this = lost */
 	uint64_t attach_wait_ns;
 	uint64_t seed;
+	uint64_t interval_ns;	  /* progress and samples */
+	uint64_t warmup_ns;	  /* stream: frames due before this are not judged late */
+	unsigned int late_ok_pct; /* stream: late frames allowed, % of those judged */
+	const char *plot;	  /* --plot FILE.png */
 	bool json, progress, quiet;
 	uint32_t tx_pool_mb, rx_pool_mb, peer_credits, credits;
 };
