@@ -1,3 +1,4 @@
 # libcommon: what the daemon, liblu2k and the tools share (NIDs, ...).
 $(eval $(call lu2k_lib,common,$(wildcard common/*.c)))
 $(eval $(call lu2k_test,test_nid,tests/unit/test_nid.c,common))
+$(eval $(call lu2k_test,test_rate,tests/unit/test_rate.c,common))

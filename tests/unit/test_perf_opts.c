@@ -51,6 +51,12 @@ static void test_units(void)
 	T_EQU(v, 500000);
 	T_EQ(perf_parse_rate("0", &v), -EINVAL);
 	T_EQ(perf_parse_rate("20mbyte", &v), -EINVAL);
+	/* one syntax with lu2k-linkem: a unit of bits, required */
+	T_EQ(perf_parse_rate("1.5gbit/s", &v), 0);
+	T_EQU(v, 1500000000);
+	T_EQ(perf_parse_rate("1000", &v), -EINVAL);
+	T_EQ(perf_parse_rate("30M", &v), -EINVAL);
+	T_EQ(perf_parse_rate("20mbps", &v), -EINVAL);
 }
 
 static void test_lines(void)

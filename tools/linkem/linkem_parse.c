@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/rate.h"
 #include "linkem_parse.h"
 
 struct unit {
@@ -91,20 +92,7 @@ int linkem_parse_time(const char *s, uint64_t *ns)
 
 int linkem_parse_rate(const char *s, uint64_t *bps)
 {
-	static const struct unit units[] = {
-		{ "bit", 1 },	   { "kbit", 1e3 },   { "mbit", 1e6 },
-		{ "gbit", 1e9 },   { "bit/s", 1 },    { "kbit/s", 1e3 },
-		{ "mbit/s", 1e6 }, { "gbit/s", 1e9 }, { NULL, 0 },
-	};
-	double v;
-	uint64_t r;
-
-	if (parse_scaled(s, units, &v) || to_u64(v, &r))
-		return -EINVAL;
-	if (!r || r > 1000000000000ull)
-		return -ERANGE;
-	*bps = r;
-	return 0;
+	return lu2k_parse_rate(s, bps);
 }
 
 int linkem_parse_size(const char *s, uint64_t *bytes)

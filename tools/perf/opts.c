@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "common/nid.h"
+#include "common/rate.h"
 #include "lu2k/version.h"
 
 void perf_usage(FILE *f)
@@ -39,7 +40,7 @@ void perf_usage(FILE *f)
 		"  --concurrency N     messages in flight (default 8; ping 1)\n"
 		"  --count N           messages (frames for stream) to send\n"
 		"  --time T            run for T (10s, 500ms, 2m); default 10s unless --count\n"
-		"  --rate R            stream bit rate: 20mbit, 1gbit, 500kbit (default 20mbit)\n"
+		"  --rate R            stream bit rate: 20mbit, 1.5gbit, 500kbit (default 20mbit)\n"
 		"  --fps N             stream frames per second (default 25)\n"
 		"  --deadline T        stream: a frame is late after T (default 200ms)\n"
 		"  --warmup T          stream: frames due in the first T are not judged late\n"
@@ -139,29 +140,7 @@ int perf_parse_time(const char *s, uint64_t *ns)
 
 int perf_parse_rate(const char *s, uint64_t *bps)
 {
-	char *end;
-	double v, mul;
-
-	if (!*s || *s == '-')
-		return -EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v <= 0)
-		return -EINVAL;
-	if (!*end || !strcasecmp(end, "bit") || !strcasecmp(end, "bps"))
-		mul = 1;
-	else if (!strcasecmp(end, "kbit") || !strcasecmp(end, "k"))
-		mul = 1e3;
-	else if (!strcasecmp(end, "mbit") || !strcasecmp(end, "m"))
-		mul = 1e6;
-	else if (!strcasecmp(end, "gbit") || !strcasecmp(end, "g"))
-		mul = 1e9;
-	else
-		return -EINVAL;
-	if (v * mul > 1e13 || v * mul < 1)
-		return -EINVAL;
-	*bps = (uint64_t)(v * mul + 0.5);
-	return 0;
+	return lu2k_parse_rate(s, bps) ? -EINVAL : 0;
 }
 
 enum {
@@ -338,8 +317,11 @@ int perf_parse_args(int argc, char **argv, struct perf_opts *o)
 				return bad(name, optarg);
 			break;
 		case O_RATE:
-			if (perf_parse_rate(optarg, &o->rate_bps))
-				return bad(name, optarg);
+			if (perf_parse_rate(optarg, &o->rate_bps)) {
+				fprintf(stderr, "lu2k-perf: bad value for --rate: '%s' (%s)\n",
+					optarg, LU2K_RATE_SYNTAX);
+				return -EINVAL;
+			}
 			break;
 		case O_FPS:
 			if (parse_u32(optarg, 1, 10000, &o->fps))
