@@ -47,7 +47,7 @@ void cli_interval(struct cli *c, uint64_t now, bool progress)
 	if (len <= 0)
 		len = 1e-9;
 	f = c->o->json ? stderr : stdout;
-	fprintf(f, "%7.1f s  %llu ok  %s  %.0f msg/s", secs, (unsigned long long)c->ok,
+	fprintf(f, "%6.1fs  %llu ok  %s  %.0f msg/s", secs, (unsigned long long)c->ok,
 		perf_fmt_rate((double)s->bytes * 8 / len, rate, sizeof(rate)), (double)s->ok / len);
 	if (s->lat_n)
 		fprintf(f, "  %s p50 %s", c->o->mode == PERF_STREAM ? "frame delay" : "rtt",
