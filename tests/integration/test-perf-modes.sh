@@ -60,8 +60,9 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 iv = r["intervals"]
 assert r["interval_s"] == 0.25 and 5 <= len(iv) <= 8, len(iv)
-assert sum(i["ok"] for i in iv) == r["ok"], (sum(i["ok"] for i in iv), r["ok"])
-assert sum(i["bytes"] for i in iv) == r["bytes"]
+assert sum(i["msgs_ok"] for i in iv) == r["ok"], (sum(i["msgs_ok"] for i in iv), r["ok"])
+assert sum(i["bytes_ok"] for i in iv) == r["bytes"]
+assert sum(i["msgs_err"] for i in iv) == r["errors"] == 0
 assert all(i["bit_per_s"] > 0 and i["lat_n"] > 0 for i in iv[:5]), iv
 assert all(b["t"] > a["t"] for a, b in zip(iv, iv[1:]))
 PY

@@ -112,8 +112,10 @@ static void json_intervals(const struct cli *c)
 
 		if (len <= 0)
 			len = 1e-9;
-		printf("%s{\"t\":%.3f,\"ok\":%llu,\"bytes\":%llu,\"bit_per_s\":%.0f,"
-		       "\"errors\":%llu,\"in_flight\":%llu,\"lat_n\":%llu,\"lat_p50_us\":%.1f,"
+		/* names of their own, so that a reader looking for the run's "ok" or
+		 * "errors" (grep, jq's first match) never finds an interval's */
+		printf("%s{\"t\":%.3f,\"msgs_ok\":%llu,\"bytes_ok\":%llu,\"bit_per_s\":%.0f,"
+		       "\"msgs_err\":%llu,\"in_flight\":%llu,\"lat_n\":%llu,\"lat_p50_us\":%.1f,"
 		       "\"lat_p99_us\":%.1f}",
 		       i ? "," : "", s->t, (unsigned long long)s->ok, (unsigned long long)s->bytes,
 		       (double)s->bytes * 8 / len, (unsigned long long)s->errors,
