@@ -122,6 +122,7 @@ static void lu2k_ni_detach_locked(struct lu2k_ni *ni, struct lu2k_batch *b, int 
 {
 	struct lu2k_chan *chan = ni->chan;
 
+	lockdep_assert_held(&ni->lock);
 	if (!chan)
 		return;
 	lu2k_tx_fail_all_locked(ni, b, status);
@@ -260,6 +261,7 @@ static void lu2k_ni_evt_locked(struct lu2k_ni *ni, struct lu2k_batch *b,
 {
 	struct lu2k_peer *peer;
 
+	lockdep_assert_held(&ni->lock);
 	switch (d->type) {
 	case LU2K_EVT_PEER_UP:
 	case LU2K_EVT_PEER_DOWN:
@@ -289,6 +291,7 @@ static void lu2k_ni_service_locked(struct lu2k_ni *ni, struct lu2k_batch *b)
 	int round, n;
 	bool full;
 
+	lockdep_assert_held(&ni->lock);
 	if (!chan || ni->dead)
 		return;
 	lu2k_rx_flush_free_locked(ni);

@@ -26,6 +26,7 @@ static bool lu2k_rx_overlaps(struct list_head *list, const struct lu2k_region *r
 
 static void lu2k_rx_free_locked(struct lu2k_rx *rx)
 {
+	lockdep_assert_held(&rx->ni->lock);
 	rx->ni->rx_out--;
 	lu2k_region_put(rx->region);
 	/* Never the last reference: the caller's interface is attached or being destroyed. */
@@ -38,6 +39,7 @@ void lu2k_rx_take_locked(struct lu2k_ni *ni, struct lu2k_batch *b, const struct 
 	struct lu2k_chan *chan = ni->chan;
 	struct lu2k_rx *rx;
 
+	lockdep_assert_held(&ni->lock);
 	/*
 	 * A daemon could post many tiny ranges, each costing the kernel a
 	 * struct lu2k_rx until its user is done: bound how many are out.
@@ -77,6 +79,7 @@ void lu2k_rx_flush_free_locked(struct lu2k_ni *ni)
 	struct lu2k_rx *rx, *tmp;
 	bool pushed = false;
 
+	lockdep_assert_held(&ni->lock);
 	if (!chan)
 		return;
 	list_for_each_entry_safe(rx, tmp, &ni->free_pending, link) {
@@ -99,6 +102,7 @@ void lu2k_rx_drop_pending_locked(struct lu2k_ni *ni)
 {
 	struct lu2k_rx *rx, *tmp;
 
+	lockdep_assert_held(&ni->lock);
 	list_for_each_entry_safe(rx, tmp, &ni->free_pending, link) {
 		list_del(&rx->link);
 		lu2k_rx_free_locked(rx);

@@ -59,6 +59,7 @@ static void lu2k_tx_unlink_locked(struct lu2k_ni *ni, struct lu2k_tx *tx)
 {
 	struct lu2k_chan *chan = ni->chan;
 
+	lockdep_assert_held(&ni->lock);
 	list_del(&tx->link);
 	if (tx->state == LU2K_TX_QUEUED) {
 		ni->stats.tx_queued--;
@@ -76,6 +77,7 @@ static void lu2k_tx_finish_locked(struct lu2k_ni *ni, struct lu2k_batch *b,
 {
 	bool orphan = tx->state == LU2K_TX_ORPHAN;
 
+	lockdep_assert_held(&ni->lock);
 	lu2k_tx_unlink_locked(ni, tx);
 	if (orphan) {
 		/* The caller already had its -ETIMEDOUT. */
@@ -119,6 +121,7 @@ static int lu2k_tx_post_locked(struct lu2k_ni *ni, struct lu2k_tx *tx, struct io
 	u32 nunits, tmo;
 	u8 *buf;
 
+	lockdep_assert_held(&ni->lock);
 	if (!lu2k_ring_prod_space(&chan->tx)) {
 		if (!chan->tx.broken)
 			return -EAGAIN;
@@ -248,6 +251,7 @@ void lu2k_tx_drain_locked(struct lu2k_ni *ni, struct lu2k_batch *b)
 	struct lu2k_tx *tx, *tmp;
 	int rc;
 
+	lockdep_assert_held(&ni->lock);
 	list_for_each_entry_safe(tx, tmp, &ni->tx_queue, link) {
 		if (!ni->chan)
 			return;
@@ -271,6 +275,7 @@ void lu2k_tx_complete_locked(struct lu2k_ni *ni, struct lu2k_batch *b,
 {
 	struct lu2k_tx *tx = lu2k_tx_lookup(ni, d->cookie);
 
+	lockdep_assert_held(&ni->lock);
 	if (!tx) {
 		/* Never issued, or completed already: the second one is dropped. */
 		ni->stats.bad_cpl++;
@@ -286,6 +291,7 @@ void lu2k_tx_fail_all_locked(struct lu2k_ni *ni, struct lu2k_batch *b, int statu
 {
 	struct lu2k_tx *tx, *tmp;
 
+	lockdep_assert_held(&ni->lock);
 	list_for_each_entry_safe(tx, tmp, &ni->tx_queue, link)
 		lu2k_tx_finish_locked(ni, b, tx, status);
 	list_for_each_entry_safe(tx, tmp, &ni->tx_list, link)
@@ -298,6 +304,7 @@ void lu2k_tx_expire_locked(struct lu2k_ni *ni, struct lu2k_batch *b)
 {
 	struct lu2k_tx *tx, *tmp;
 
+	lockdep_assert_held(&ni->lock);
 	/* Still queued past its own timeout: the daemon never saw it. */
 	list_for_each_entry_safe(tx, tmp, &ni->tx_queue, link) {
 		if (!time_after(jiffies, tx->expires))
