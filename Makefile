@@ -70,7 +70,7 @@ SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= /etc
 INSTALL ?= install
 INSTALL_SBIN := lu2kd
-INSTALL_BIN := lu2kctl lu2k-perf lu2k-linkem lu2k-udt
+INSTALL_BIN := lu2kctl lu2k-perf lu2k-linkem lu2k-udt lu2k-keygen
 MANPAGES := $(wildcard man/*.[1-8])
 
 install: $(addprefix $(O)/bin/,$(INSTALL_SBIN) $(INSTALL_BIN))

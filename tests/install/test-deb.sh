@@ -48,7 +48,7 @@ for f in usr/sbin/lu2kd usr/bin/lu2kctl usr/bin/lu2k-perf usr/bin/lu2k-linkem us
 	[ -f "$root/$f" ] || t_fail "not installed: $f"
 done
 (cd "$root" && md5sum --quiet -c var/lib/dpkg/info/lu2k.md5sums) || t_fail "lu2k's md5sums do not match"
-for p in sbin/lu2kd bin/lu2kctl bin/lu2k-perf bin/lu2k-linkem bin/lu2k-udt; do
+for p in sbin/lu2kd bin/lu2kctl bin/lu2k-perf bin/lu2k-linkem bin/lu2k-udt bin/lu2k-keygen; do
 	out=$(timeout 10 "$root/usr/$p" --version 2>&1) || t_fail "installed $p --version failed"
 	[[ $out == "$(basename "$p") $version"* ]] || t_fail "installed $p --version: $out"
 done

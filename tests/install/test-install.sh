@@ -25,6 +25,7 @@ timeout 100 make -s -C "$T_TOP" O="$T_DIR/build" install DESTDIR="$root" PREFIX=
 
 want="etc/lu2k/lu2kd.conf
 etc/lu2k/lu2kd.conf.example
+usr/bin/lu2k-keygen
 usr/bin/lu2k-linkem
 usr/bin/lu2k-perf
 usr/bin/lu2k-udt
@@ -34,6 +35,7 @@ usr/lib/systemd/system/lu2kd.service
 usr/sbin/lu2kd
 usr/share/man/man1/lu2k-udt.1
 usr/share/man/man5/lu2kd.conf.5
+usr/share/man/man8/lu2k-keygen.8
 usr/share/man/man8/lu2k-linkem.8
 usr/share/man/man8/lu2k-perf.8
 usr/share/man/man8/lu2kctl.8
@@ -45,14 +47,14 @@ for p in lu2kd_e2e lu2kd_evil chan-loop chan-evil udt-interop-peer bench-udt lu2
 	[ -z "$(find "$root" -name "$p")" ] || t_fail "test program $p was installed"
 done
 [ "$(cat "$root/etc/lu2k/lu2kd.conf")" = '# mine' ] || t_fail "make install overwrote lu2kd.conf"
-for f in usr/sbin/lu2kd usr/bin/lu2kctl usr/bin/lu2k-perf usr/bin/lu2k-linkem usr/bin/lu2k-udt; do
+for f in usr/sbin/lu2kd usr/bin/lu2kctl usr/bin/lu2k-perf usr/bin/lu2k-linkem usr/bin/lu2k-udt usr/bin/lu2k-keygen; do
 	[ -x "$root/$f" ] || t_fail "$f is not executable"
 done
 grep -qx 'ExecStart=/usr/sbin/lu2kd --foreground --syslog' "$root/usr/lib/systemd/system/lu2kd.service" ||
 	t_fail "the unit does not start /usr/sbin/lu2kd"
 t_log "installed: $(echo "$got" | wc -l) files, no test program"
 
-for p in sbin/lu2kd bin/lu2kctl bin/lu2k-perf bin/lu2k-linkem bin/lu2k-udt; do
+for p in sbin/lu2kd bin/lu2kctl bin/lu2k-perf bin/lu2k-linkem bin/lu2k-udt bin/lu2k-keygen; do
 	n=$(basename "$p")
 	timeout 10 "$root/usr/$p" --help >"$T_DIR/help.out" 2>&1 || t_fail "$n --help failed"
 	grep -qi 'usage' "$T_DIR/help.out" || t_fail "$n --help prints no usage"
