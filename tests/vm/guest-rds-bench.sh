@@ -1,0 +1,80 @@
+# /lu2k/main of tests/vm/run-rds-bench.sh: for each condition (RTT in ms, loss
+# in %) and each back-end given as arguments, lu2k-perf bulk from namespace a
+# to namespace b through two lu2kd, over a veth with netem on both ends.
+#
+#   ns bka: lu2kd + lu2k-perf client  --veth, netem RTT/2 + loss + rate each way--  ns bkb: lu2kd + server
+. /lu2k/env
+IP=/usr/sbin/ip
+TC=/usr/sbin/tc
+A=10.9.2.1
+B=10.9.2.2
+PIDS=
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	for p in $PIDS; do wait "$p" 2>/dev/null; done
+	PIDS=
+	$IP netns del bka 2>/dev/null
+	$IP netns del bkb 2>/dev/null
+}
+trap cleanup EXIT
+
+net() { # net RTT_MS LOSS
+	$IP netns add bka && $IP netns add bkb || return 1
+	$IP link add a0 netns bka type veth peer name b0 netns bkb || return 1
+	for s in "bka a0 $A" "bkb b0 $B"; do
+		set -- $s
+		$IP -n "$1" link set lo up
+		$IP -n "$1" addr add "$3/24" dev "$2"
+		$IP -n "$1" link set dev "$2" gso_max_segs 1 up
+	done
+	for s in "bka a0" "bkb b0"; do
+		set -- $s
+		$IP netns exec "$1" $TC qdisc add dev "$2" root netem delay "$((RTT / 2))ms" \
+			loss "$LOSS%" rate "$RATE" limit 20000 || return 1
+	done
+}
+
+one() { # one BACKEND
+	b=$1
+	opts=
+	[ "$b" = rds ] && opts="-o ack_timeout_ms=60000"
+	for n in a b; do
+		$IP netns exec bk$n /lu2k/lu2kd -f -l warn -b "$b" $opts --channel-socket /tmp/$n.sock \
+			--ctl-socket /tmp/$n.ctl > /tmp/lu2kd-$n.log 2>&1 &
+		PIDS="$PIDS $!"
+	done
+	i=0
+	while [ ! -S /tmp/a.sock ] || [ ! -S /tmp/b.sock ]; do
+		i=$((i + 1)); [ $i -gt 100 ] && { echo "bench: $b: lu2kd did not start"; return 1; }
+		sleep 0.1
+	done
+	$IP netns exec bkb /lu2k/lu2k-perf server --nid $B@lu2k --socket /tmp/b.sock -q \
+		--peer-credits 64 --credits 256 > /tmp/server.log 2>&1 &
+	PIDS="$PIDS $!"
+	sleep 1
+	timeout $((SECS + 120)) $IP netns exec bka /lu2k/lu2k-perf client --nid $A@lu2k \
+		--peer $B@lu2k --socket /tmp/a.sock --peer-credits 64 --credits 256 --json -q \
+		bulk --size 1M --concurrency "$CONC" --time "${SECS}s" --timeout 120s > /tmp/client.json 2>/tmp/client.err
+	rc=$?
+	gbit=$(sed -n 's/.*"gbit_per_s":\([0-9.]*\).*/\1/p' /tmp/client.json)
+	ok=$(sed -n 's/.*"ok":\([0-9]*\).*/\1/p' /tmp/client.json)
+	pass=$(grep -c '"pass":true' /tmp/client.json)
+	mbit=$(awk -v g="${gbit:-0}" 'BEGIN { printf "%.2f", g * 1000 }')
+	echo "bench: $b rtt ${RTT}ms loss ${LOSS}% rate $RATE: $mbit Mbit/s ($ok x 1 MiB verified, exit $rc, pass $pass)"
+	[ "$rc" = 0 ] || tail -n 3 /tmp/client.err /tmp/lu2kd-a.log /tmp/lu2kd-b.log
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	for p in $PIDS; do wait "$p" 2>/dev/null; done
+	PIDS=
+	rm -f /tmp/a.sock /tmp/b.sock /tmp/a.ctl /tmp/b.ctl
+}
+
+for RTT in $RTTS; do
+	for LOSS in $LOSSES; do
+		net || { echo "bench: network setup failed"; exit 1; }
+		for b in "$@"; do
+			one "$b"
+		done
+		cleanup
+	done
+done
+exit 0
