@@ -61,7 +61,7 @@ one() { # one BACKEND
 	pass=$(grep -c '"pass":true' /tmp/client.json)
 	mbit=$(awk -v g="${gbit:-0}" 'BEGIN { printf "%.2f", g * 1000 }')
 	echo "bench: $b rtt ${RTT}ms loss ${LOSS}% rate $RATE: $mbit Mbit/s ($ok x 1 MiB verified, exit $rc, pass $pass)"
-	[ "$rc" = 0 ] || tail -n 3 /tmp/client.err /tmp/lu2kd-a.log /tmp/lu2kd-b.log
+	[ "$rc" = 0 ] || { cat /tmp/client.json; tail -n 3 /tmp/client.err /tmp/lu2kd-a.log /tmp/lu2kd-b.log; }
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	for p in $PIDS; do wait "$p" 2>/dev/null; done
 	PIDS=

@@ -14,7 +14,7 @@
 # Exit 0 pass, 1 fail, 77 skip (no built Lustre tree, qemu or a kernel image).
 # Environment: LUSTRE (the tree; else the newest /usr/src/lustre-* that is built
 # and, for LU2K_LNET_TYPE=lu2k, knows the lu2k type), LU2K_LNET_TYPE (gip),
-# LU2K_LNET_BACKEND (udt), LU2K_LNET_TIME (lst seconds, 10), LU2K_LNET_CONCURRENCY (8),
+# LU2K_LNET_BACKEND (udt; tcp, or rds: rds_tcp is then loaded), LU2K_LNET_TIME (lst seconds, 10), LU2K_LNET_CONCURRENCY (8),
 # LU2K_LNET_BENCH ("lu2k ksocklnd"), LU2K_VM_NETEM
 # ("delay 5ms"), LU2K_VM_TIMEOUT (qemu's limit, 600 s), LU2K_VM_MEM (MiB, 768),
 # LU2K_VM_KEEP=1 keeps build/vm/lnet.XXXX (consoles: console-ROLE.log).
@@ -72,8 +72,10 @@ done
 cp "$run/kernel/lu2klnd.ko" "$root/mod/lustre/"
 : >"$root/mod/order"
 # What LNet needs of the kernel, and the VM's network.
+rdsmod=
+[ "${LU2K_LNET_BACKEND:-udt}" = rds ] && rdsmod=rds_tcp
 for m in $(modinfo -F depends "$L"/lnet/lnet/lnet.ko | tr ',' ' ') virtio_pci virtio_net \
-	sch_netem; do
+	sch_netem $rdsmod; do
 	case $m in libcfs) continue ;; esac
 	vm_add_mod "$root" "$m"
 done
