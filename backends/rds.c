@@ -147,6 +147,10 @@ static void sock_put(struct rdsb_sock *s)
 		return;
 	lu2k_io_set(s->be->env.loop, &s->io, 0);
 	lu2k_rds_sockops->close(s->io.fd);
+	if (s->cio.fd >= 0) {
+		lu2k_io_set(s->be->env.loop, &s->cio, 0);
+		lu2k_rds_sockops->close(s->cio.fd);
+	}
 	lu2k_list_del(&s->link);
 	s->be->st.sockets--;
 	lu2k_loop_defer(s->be->env.loop, &s->defer, sock_free);
@@ -292,14 +296,15 @@ void rdsb_peer_gone(struct rdsb_sock *s, const struct sockaddr_storage *peer, in
 {
 	struct lu2k_be *be = s->be;
 	struct lu2k_list *pos;
+	socklen_t plen = peer->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						     : sizeof(struct sockaddr_in);
 	bool again = true;
 
 	s->refs++; /* s outlives the conns failed below */
-	if (lu2k_rds_sockops->setsockopt(s->io.fd, SOL_RDS, RDS_CANCEL_SENT_TO, peer,
-					 peer->ss_family == AF_INET6
-						 ? sizeof(struct sockaddr_in6)
-						 : sizeof(struct sockaddr_in)) == 0)
+	if (lu2k_rds_sockops->setsockopt(s->io.fd, SOL_RDS, RDS_CANCEL_SENT_TO, peer, plen) == 0)
 		be->st.cancel_sent_to++;
+	if (s->cio.fd >= 0)
+		lu2k_rds_sockops->setsockopt(s->cio.fd, SOL_RDS, RDS_CANCEL_SENT_TO, peer, plen);
 	lu2k_list_for_each(pos, &be->conns)
 	{
 		struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
@@ -523,6 +528,24 @@ static void set_buf(int fd, int force, int plain, int bytes)
 		lu2k_rds_sockops->setsockopt(fd, SOL_SOCKET, plain, &bytes, sizeof(bytes));
 }
 
+/* The control socket of an address: port 0 lets RDS pick one. -1 if none. */
+static int ctrl_open(struct lu2k_be *be, const struct sockaddr_storage *ss, int len)
+{
+	struct sockaddr_storage c = *ss;
+	int fd = lu2k_rds_sockops->socket();
+
+	if (fd < 0)
+		return -1;
+	((struct sockaddr_in *)&c)->sin_port = 0; /* sin6_port is at the same place */
+	set_buf(fd, SO_SNDBUFFORCE, SO_SNDBUF, 1 << 20);
+	if (lu2k_rds_sockops->bind(fd, (const struct sockaddr *)&c, (socklen_t)len)) {
+		lu2k_rds_sockops->close(fd);
+		LOG_WARN("rds: no control socket: acks share the messages' queue");
+		return -1;
+	}
+	return fd;
+}
+
 static struct rdsb_sock *sock_get(struct lu2k_be *be, const struct lu2k_nid *local, uint16_t port,
 				  int *err)
 {
@@ -588,9 +611,12 @@ static struct rdsb_sock *sock_get(struct lu2k_be *be, const struct lu2k_nid *loc
 	if (s->frag > be->frag)
 		s->frag = be->frag;
 	lu2k_io_init(&s->io, fd, rdsb_sock_event);
+	lu2k_io_init(&s->cio, ctrl_open(be, &ss, len), rdsb_ctrl_event);
 	*err = lu2k_io_set(be->env.loop, &s->io, EPOLLIN);
 	if (*err) {
 		lu2k_rds_sockops->close(fd);
+		if (s->cio.fd >= 0)
+			lu2k_rds_sockops->close(s->cio.fd);
 		free(s->rbuf);
 		free(s);
 		return NULL;
@@ -608,6 +634,9 @@ void rdsb_sock_update_events(struct rdsb_sock *s)
 
 	if (s->io.events != ev)
 		lu2k_io_set(s->be->env.loop, &s->io, ev);
+	ev = s->cblocked ? EPOLLOUT : 0;
+	if (s->cio.fd >= 0 && s->cio.events != ev)
+		lu2k_io_set(s->be->env.loop, &s->cio, ev);
 }
 
 static int rds_listen(struct lu2k_be *be, const struct lu2k_nid *local, uint16_t port,

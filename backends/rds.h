@@ -89,7 +89,16 @@ struct rdsb_sock {
 	int listeners;
 	uint32_t frag; /* data bytes per piece on this socket */
 	bool blocked;  /* sendmsg said EAGAIN: waiting for EPOLLOUT */
-	bool paused;   /* rx_begin said EAGAIN: the frame waits in rbuf */
+	/*
+	 * The control socket (same address, a port of RDS's choosing): acks,
+	 * hellos and their answers, pings, closes. RDS keeps a socket's messages
+	 * to a peer in one queue on one TCP path, chosen by its bound port: from
+	 * the socket of the messages, an ack would wait behind megabytes of them.
+	 * -1 if it could not be made (then everything goes through io).
+	 */
+	struct lu2k_io cio;
+	bool cblocked;
+	bool paused; /* rx_begin said EAGAIN: the frame waits in rbuf */
 	struct lu2k_be_conn *paused_conn;
 	uint8_t *rbuf;
 	size_t rlen; /* length of the frame waiting in rbuf */
@@ -166,6 +175,7 @@ void rdsb_hello_in(struct rdsb_sock *s, const struct sockaddr_storage *from, soc
 		   const struct lu2k_rdsw_frame *f);
 /* rds_io.c */
 void rdsb_sock_event(struct lu2k_io *io, uint32_t revents);
+void rdsb_ctrl_event(struct lu2k_io *io, uint32_t revents);
 void rdsb_conn_mark_dirty(struct lu2k_be_conn *c);
 bool rdsb_conn_flush(struct lu2k_be_conn *c);
 int rdsb_send_ctrl(struct rdsb_sock *s, const struct sockaddr_storage *to, socklen_t tolen,

@@ -34,8 +34,8 @@ void rdsb_conn_mark_dirty(struct lu2k_be_conn *c)
 		lu2k_list_add_tail(&c->be->dirty, &c->dirty_link);
 }
 
-static ssize_t do_send(struct rdsb_sock *s, const struct sockaddr_storage *to, socklen_t tolen,
-		       struct iovec *iov, int n)
+static ssize_t do_send(struct rdsb_sock *s, bool ctrl, const struct sockaddr_storage *to,
+		       socklen_t tolen, struct iovec *iov, int n)
 {
 	struct msghdr mh = {
 		.msg_name = (void *)to,
@@ -43,11 +43,15 @@ static ssize_t do_send(struct rdsb_sock *s, const struct sockaddr_storage *to, s
 		.msg_iov = iov,
 		.msg_iovlen = (size_t)n,
 	};
-	ssize_t rc = lu2k_rds_sockops->sendmsg(s->io.fd, &mh);
+	int fd = ctrl && s->cio.fd >= 0 ? s->cio.fd : s->io.fd;
+	ssize_t rc = lu2k_rds_sockops->sendmsg(fd, &mh);
 
 	if (rc == -EAGAIN) {
 		s->be->st.send_eagain++;
-		s->blocked = true;
+		if (fd == s->io.fd)
+			s->blocked = true;
+		else
+			s->cblocked = true;
 		rdsb_sock_update_events(s);
 	} else if (rc == -ENOBUFS) {
 		s->be->st.send_enobufs++;
@@ -61,15 +65,15 @@ int rdsb_send_ctrl(struct rdsb_sock *s, const struct sockaddr_storage *to, sockl
 		   const uint8_t *frame, size_t len)
 {
 	struct iovec iov = { .iov_base = (void *)frame, .iov_len = len };
-	ssize_t rc = do_send(s, to, tolen, &iov, 1);
+	ssize_t rc = do_send(s, true, to, tolen, &iov, 1);
 
 	return rc < 0 ? (int)rc : 0;
 }
 
 /* Send one frame of c. 0, or < 0 and c waits (EAGAIN, ENOBUFS) or is gone. */
-static int conn_send(struct lu2k_be_conn *c, struct iovec *iov, int n)
+static int conn_send(struct lu2k_be_conn *c, bool ctrl, struct iovec *iov, int n)
 {
-	ssize_t rc = do_send(c->s, &c->peer, c->peerlen, iov, n);
+	ssize_t rc = do_send(c->s, ctrl, &c->peer, c->peerlen, iov, n);
 
 	if (rc >= 0) {
 		c->last_tx_ns = c->be->env.loop->now;
@@ -88,11 +92,17 @@ static int conn_send(struct lu2k_be_conn *c, struct iovec *iov, int n)
 	return (int)rc;
 }
 
+/* A control frame of c, through the control socket. */
 static int send_one(struct lu2k_be_conn *c, const uint8_t *frame, size_t len)
 {
 	struct iovec iov = { .iov_base = (void *)frame, .iov_len = len };
 
-	return conn_send(c, &iov, 1);
+	return conn_send(c, true, &iov, 1);
+}
+
+static bool ctrl_blocked(const struct rdsb_sock *s)
+{
+	return s->cio.fd >= 0 ? s->cblocked : s->blocked;
 }
 
 /* Pieces of the queued messages; true if it stopped with more to send. */
@@ -102,6 +112,8 @@ static bool flush_out(struct lu2k_be_conn *c)
 	uint8_t f[LU2K_RDSW_MAX_HLEN];
 	int pieces = 0;
 
+	if (ctrl_blocked(c->s))
+		return false;
 	if (c->hello_pending) {
 		lu2k_rdsw_hello_encode(f, LU2K_RDSW_HELLO, c->id, 0, &c->local, &c->remote);
 		if (send_one(c, f, LU2K_RDSW_HELLO_LEN))
@@ -116,7 +128,7 @@ static bool flush_out(struct lu2k_be_conn *c)
 		c->ping_pending = false;
 		be->st.pings_tx++;
 	}
-	while (!lu2k_list_empty(&c->sendq)) {
+	while (!c->s->blocked && !lu2k_list_empty(&c->sendq)) {
 		struct lu2k_be_msg *m = lu2k_list_first(&c->sendq, struct lu2k_be_msg, be_link);
 		uint64_t total = (uint64_t)m->hdr_len + m->payload_len;
 		uint32_t n = lu2k_rdsw_piece(total, m->be_off, c->s->frag);
@@ -129,7 +141,7 @@ static bool flush_out(struct lu2k_be_conn *c)
 						       m->hdr_len, m->payload_len, &m->target);
 		iov[1].iov_base = (char *)m->buf + m->be_off;
 		iov[1].iov_len = n;
-		if (conn_send(c, iov, n ? 2 : 1))
+		if (conn_send(c, false, iov, n ? 2 : 1))
 			return false;
 		m->be_off += n;
 		be->st.pieces_tx++;
@@ -153,6 +165,8 @@ static void flush_in(struct lu2k_be_conn *c)
 {
 	uint8_t f[LU2K_RDSW_MAX_HLEN];
 
+	if (ctrl_blocked(c->s))
+		return;
 	if (c->hello_pending) {
 		lu2k_rdsw_hello_encode(f, LU2K_RDSW_HELLO_ACK, c->id, 0, &c->local, &c->remote);
 		if (send_one(c, f, LU2K_RDSW_HELLO_LEN))
@@ -171,7 +185,7 @@ static void flush_in(struct lu2k_be_conn *c)
 
 bool rdsb_conn_flush(struct lu2k_be_conn *c)
 {
-	if (c->state == RDSB_DEAD || c->state == RDSB_BROKEN || c->s->blocked || c->congested)
+	if (c->state == RDSB_DEAD || c->state == RDSB_BROKEN || c->congested)
 		return false;
 	if (c->out)
 		return flush_out(c);
@@ -491,6 +505,13 @@ static void do_read(struct rdsb_sock *s)
 			return;
 		}
 		s->rfromlen = mh.msg_namelen;
+		/*
+		 * A peer's frames come from its lu2k port or from its control
+		 * socket's: both mean the daemon at the lu2k port (one port on all
+		 * nodes, as for tcp and udt), where all answers go.
+		 */
+		if (s->rfrom.ss_family == AF_INET || s->rfrom.ss_family == AF_INET6)
+			((struct sockaddr_in *)&s->rfrom)->sin_port = htons(s->port);
 		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
 			if (cm->cmsg_level == SOL_RDS && cm->cmsg_type == RDS_CMSG_CONG_UPDATE &&
 			    cm->cmsg_len >= CMSG_LEN(sizeof(uint64_t))) {
@@ -532,6 +553,25 @@ void rdsb_sock_event(struct lu2k_io *io, uint32_t revents)
 	/* Upcalls may drop s's last reference: its memory stays until the batch ends. */
 	if (revents & (EPOLLIN | EPOLLERR | EPOLLHUP))
 		do_read(s);
+}
+
+/* The control socket has room again (it is never read: nobody sends to it). */
+void rdsb_ctrl_event(struct lu2k_io *io, uint32_t revents)
+{
+	struct rdsb_sock *s = lu2k_container_of(io, struct rdsb_sock, cio);
+	struct lu2k_list *pos;
+
+	if (s->refs <= 0 || !(revents & EPOLLOUT) || !s->cblocked)
+		return;
+	s->cblocked = false;
+	rdsb_sock_update_events(s);
+	lu2k_list_for_each(pos, &s->be->conns)
+	{
+		struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
+
+		if (c->s == s)
+			rdsb_conn_mark_dirty(c);
+	}
 }
 
 /* While we did not read, no peer could reach us: their silence does not count. */

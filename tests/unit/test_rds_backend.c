@@ -69,6 +69,7 @@ static size_t f_rcv_limit = 64u << 20;
 static struct sockaddr_in f_blackhole;
 static struct fmsg *f_limbo;
 static int f_cancels, f_limbo_dropped, f_emsgsize, f_enobufs;
+static int f_data_on_ctrl, f_ctrl_on_data, f_ctrl_frames; /* which socket sent what */
 static size_t f_largest;
 
 static struct fsock *fsock_of(int fd)
@@ -128,6 +129,8 @@ static int f_bind(int fd, const struct sockaddr *sa, socklen_t len)
 		if (fs[i].used && fs[i].bound && same_in(&fs[i].addr, (const void *)sa))
 			return -EADDRINUSE;
 	s->addr = *(const struct sockaddr_in *)sa;
+	if (!s->addr.sin_port) /* RDS picks a port */
+		s->addr.sin_port = htons((uint16_t)(40000 + (s - fs)));
 	s->bound = true;
 	return 0;
 }
@@ -207,6 +210,14 @@ static ssize_t f_sendmsg(int fd, const struct msghdr *mh)
 	}
 	if (total > f_largest)
 		f_largest = total;
+	if (total >= 6) {
+		bool data = m->data[5] == LU2K_RDSW_DATA,
+		     from_main = s->addr.sin_port == htons(PORT);
+
+		f_data_on_ctrl += data && !from_main;
+		f_ctrl_on_data += !data && from_main;
+		f_ctrl_frames += !data && !from_main;
+	}
 	if (f_blackhole.sin_port && same_in(&f_blackhole, to)) {
 		m->next = f_limbo; /* unreachable: RDS keeps it, trying */
 		f_limbo = m;
@@ -558,6 +569,10 @@ static void test_transfer(void)
 	T_EQ(B.rx_ok, n);
 	T_EQ(B.rx_bad, 0);
 	T_EQ(B.order_bad, 0);
+	/* Pieces from the lu2k port's socket; hello, acks... from the control socket's. */
+	T_EQ(f_data_on_ctrl, 0);
+	T_EQ(f_ctrl_on_data, 0);
+	T_ASSERT(f_ctrl_frames >= 2); /* the hello and at least one ack */
 	/* Split: no RDS message above the piece size (plus its header). */
 	T_ASSERT(f_largest <= 65536 + LU2K_RDSW_DATA_LEN);
 	T_EQ(f_emsgsize, 0);
@@ -642,7 +657,8 @@ static void test_peer_killed(void)
 	c = connect_ab();
 	T_ASSERT(c);
 	for (int i = 0; i < NSOCK; i++)
-		if (fs[i].used && fs[i].addr.sin_addr.s_addr == htonl(0x0a000002))
+		if (fs[i].used && fs[i].addr.sin_addr.s_addr == htonl(0x0a000002) &&
+		    fs[i].addr.sin_port == htons(PORT))
 			b_sock = i;
 	T_ASSERT(b_sock >= 0);
 	for (int i = 0; i < n; i++) {
@@ -652,7 +668,9 @@ static void test_peer_killed(void)
 	SPIN_UNTIL(B.rx_ok >= 2, 5000);
 	T_ASSERT(B.rx_ok < n);
 	/* kill -9 of B: its socket goes silent; RDS keeps what A sends to it. */
-	fs[b_sock].dead = true;
+	for (int i = 0; i < NSOCK; i++)
+		if (fs[i].used && fs[i].addr.sin_addr.s_addr == htonl(0x0a000002))
+			fs[i].dead = true; /* its data and control sockets */
 	f_blackhole = fs[b_sock].addr;
 	f_cancels = f_limbo_dropped = 0;
 	SPIN_UNTIL(A.closed, 3000);
