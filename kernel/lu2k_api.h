@@ -49,6 +49,8 @@ struct lu2k_ni_stats {
 	u64	tx_err;
 	u64	tx_timeout;	/* completed by the kernel's own timer */
 	u64	tx_waited;	/* had to wait in the queue */
+	u64	tx_copied_unlocked; /* copied into the pool without the interface's lock */
+	u64	tx_copy_detached; /* the daemon went away during such a copy */
 	u64	rx_msgs;
 	u64	rx_bytes;
 	u64	bad_cpl;

@@ -8,7 +8,9 @@
  *   ni->cb_lock       held while callbacks run, so that lu2k_ni_destroy() can
  *                     wait for them; never taken by lu2k_send()/lu2k_rx_done()
  *   ni->lock          everything else of the interface and of its channel
- *                     (rings, pools, messages, peers, counters)
+ *                     (rings, pools, messages, peers, counters); lu2k_send()
+ *                     copies a message into the TX pool without it, into a
+ *                     range and ring slot it set aside under it (COPYING)
  * Callbacks are collected under ni->lock in a struct lu2k_batch and run after
  * it is dropped, under ni->cb_lock.
  */
@@ -70,6 +72,7 @@ struct lu2k_chan {
 };
 
 enum lu2k_tx_state {
+	LU2K_TX_COPYING,	/* ring slot and pool range held, lu2k_send() copying unlocked */
 	LU2K_TX_QUEUED,		/* waiting for TX ring or pool room (LU2K_SEND_MAY_QUEUE) */
 	LU2K_TX_POSTED,		/* on the TX ring, the caller waits */
 	LU2K_TX_ORPHAN,		/* the caller got -ETIMEDOUT; the daemon still reads the range */
@@ -138,6 +141,8 @@ struct lu2k_ni {
 	struct mutex		lock;		/* the rest of the interface and its channel */
 	bool			dead;		/* destroyed by its user */
 	struct lu2k_chan	*chan;		/* the attached daemon, or NULL */
+	u32			chan_gen;	/* +1 at each attach: is it still that channel? */
+	u32			tx_ring_held;	/* TX ring slots held by copies in progress */
 	u64			next_cookie;
 	DECLARE_HASHTABLE(tx_hash, 10);
 	struct list_head	tx_queue;	/* QUEUED, in lu2k_send() order */

@@ -231,6 +231,8 @@ void lu2k_ni_attach_locked(struct lu2k_ni *ni, struct lu2k_chan *chan)
 	lockdep_assert_held(&lu2k_nis_lock);
 	mutex_lock(&ni->lock);
 	ni->chan = chan;
+	ni->chan_gen++;
+	ni->tx_ring_held = 0;
 	ni->stats.attaches++;
 	ni->stats.tx_inflight_max = 0;
 	/* The daemon may sleep at once: ask for kicks on the rings we consume. */

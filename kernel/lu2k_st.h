@@ -35,6 +35,7 @@ struct st_counters {
 	atomic64_t	rx_ok;
 	atomic64_t	rx_bad;		/* wrong header, length or payload byte */
 	atomic64_t	rx_bytes;
+	atomic64_t	small_send_max_us; /* longest lu2k_send() of a message <= 4 KiB */
 };
 
 extern struct st_counters st_cnt;

@@ -292,9 +292,10 @@ static int st_stats_show(struct seq_file *m, void *v)
 		   atomic64_read(&st_cnt.tx_sent), atomic64_read(&st_cnt.tx_ok),
 		   atomic64_read(&st_cnt.tx_err), atomic64_read(&st_cnt.tx_dup),
 		   atomic64_read(&st_cnt.send_err));
-	seq_printf(m, "rx_ok %lld\nrx_bad %lld\nrx_bytes %lld\nheld %u\n",
+	seq_printf(m, "rx_ok %lld\nrx_bad %lld\nrx_bytes %lld\nheld %u\nsmall_send_max_us %lld\n",
 		   atomic64_read(&st_cnt.rx_ok), atomic64_read(&st_cnt.rx_bad),
-		   atomic64_read(&st_cnt.rx_bytes), st_held_count());
+		   atomic64_read(&st_cnt.rx_bytes), st_held_count(),
+		   atomic64_read(&st_cnt.small_send_max_us));
 	mutex_lock(&st_lock);
 	list_for_each_entry(s, &st_nis, link) {
 		lu2k_ni_get_stats(s->ni, &ns);
@@ -306,8 +307,10 @@ static int st_stats_show(struct seq_file *m, void *v)
 		seq_printf(m, " bad_ring %llu attaches %llu detaches %llu",
 			   ns.bad_ring, ns.attaches, ns.detaches);
 		seq_printf(m, " inflight %u inflight_max %u", ns.tx_inflight, ns.tx_inflight_max);
-		seq_printf(m, " orphans %u queued %u waited %llu rx_held %u peers %u\n",
+		seq_printf(m, " orphans %u queued %u waited %llu rx_held %u peers %u",
 			   ns.tx_orphans, ns.tx_queued, ns.tx_waited, ns.rx_held, ns.peers);
+		seq_printf(m, " copied_unlocked %llu copy_detached %llu\n",
+			   ns.tx_copied_unlocked, ns.tx_copy_detached);
 	}
 	mutex_unlock(&st_lock);
 	return 0;

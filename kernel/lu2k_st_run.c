@@ -10,6 +10,7 @@
 #define pr_fmt(fmt) "lu2k_selftest: " fmt
 
 #include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
@@ -215,6 +216,15 @@ static u32 st_size(u32 i, u32 min, u32 max, u64 *rnd)
 	}
 }
 
+/* *m = max(*m, v), with other senders at it too. */
+static void st_max(atomic64_t *m, s64 v)
+{
+	s64 cur = atomic64_read(m);
+
+	while (v > cur && !atomic64_try_cmpxchg(m, &cur, v))
+		;
+}
+
 /*
  * Send one message, waiting while the interface is out of credits or room
  * (with queue, lu2k_send() waits for room itself: LU2K_SEND_MAY_QUEUE).
@@ -245,10 +255,15 @@ static int st_send_one(struct lu2k_ni *ni, struct st_run *run, const struct st_s
 	for (;;) {
 		int before = atomic_read(&run->inflight);
 
+		ktime_t t0;
+
 		iov_iter_kvec(&it, ITER_SOURCE, &t->kv, 1, size);
 		a.payload = size ? &it : NULL;
 		atomic_inc(&run->inflight);
+		t0 = ktime_get();
 		rc = lu2k_send(ni, &a);
+		if (size <= 4096)
+			st_max(&st_cnt.small_send_max_us, ktime_us_delta(ktime_get(), t0));
 		if (!rc)
 			return 0;
 		atomic_dec(&run->inflight);

@@ -12,6 +12,7 @@
  * ni->tx_queue (credits held, no range yet) and is posted in order as
  * completions make room.
  *
+ *   lu2k_send --(room)--> COPYING --(copied, unlocked)--> POSTED   (or an error from lu2k_send)
  *   lu2k_send --> QUEUED --(room)--> POSTED --(CPL)--> done (tx_done once)
  *                   |                  |--(timeout + grace)--> ORPHAN --(CPL)--> freed
  *                   +--(timeout)--> done        (tx_done -ETIMEDOUT once, at the orphaning)
@@ -108,21 +109,19 @@ static int lu2k_send_check(struct lu2k_ni *ni, const struct lu2k_send_args *a)
 }
 
 /*
- * Copy a message into the TX pool and post its descriptor. -EAGAIN: no ring
- * slot or pool room now (nothing changed); -EFAULT: the payload could not be
- * copied; -ENOTCONN: the daemon broke the TX ring.
+ * Room for a message, set aside for it: a TX ring slot (beyond those held by
+ * copies in progress) and a range of the TX pool. -EAGAIN: no room now
+ * (nothing changed); -ENOTCONN: the daemon broke the TX ring.
  */
-static int lu2k_tx_post_locked(struct lu2k_ni *ni, struct lu2k_tx *tx, struct iov_iter *payload)
+static int lu2k_tx_reserve_locked(struct lu2k_ni *ni, struct lu2k_tx *tx)
 {
 	struct lu2k_chan *chan = ni->chan;
 	u64 len = (u64)tx->hdr_len + tx->payload_len;
-	struct lu2k_tx_desc d;
 	unsigned long unit;
-	u32 nunits, tmo;
-	u8 *buf;
+	u32 nunits;
 
 	lockdep_assert_held(&ni->lock);
-	if (!lu2k_ring_prod_space(&chan->tx)) {
+	if (lu2k_ring_prod_space(&chan->tx) <= ni->tx_ring_held) {
 		if (!chan->tx.broken)
 			return -EAGAIN;
 		/* The daemon scribbled on the consumer index: the tick drops it. */
@@ -133,19 +132,34 @@ static int lu2k_tx_post_locked(struct lu2k_ni *ni, struct lu2k_tx *tx, struct io
 	unit = bitmap_find_next_zero_area(chan->tx_map, chan->tx_units, 0, nunits, 0);
 	if (unit >= chan->tx_units)
 		return -EAGAIN;
-
-	memset(&d, 0, sizeof(d));
-	d.buf_off = chan->setup.tx_pool_off + (u64)unit * LU2K_TX_UNIT;
-	buf = (u8 *)chan->region->mem + d.buf_off;
-	memcpy(buf, tx->hdr, tx->hdr_len);
-	if (tx->payload_len &&
-	    copy_from_iter(buf + tx->hdr_len, tx->payload_len, payload) != tx->payload_len)
-		return -EFAULT;
-
 	bitmap_set(chan->tx_map, unit, nunits);
-	tx->cookie = ni->next_cookie++;
 	tx->unit = unit;
 	tx->nunits = nunits;
+	return 0;
+}
+
+static u64 lu2k_tx_buf_off(const struct lu2k_chan *chan, const struct lu2k_tx *tx)
+{
+	return chan->setup.tx_pool_off + (u64)tx->unit * LU2K_TX_UNIT;
+}
+
+/* Header and payload into the message's range. false: the payload fell short. */
+static bool lu2k_tx_copy(u8 *buf, const struct lu2k_tx *tx, struct iov_iter *payload)
+{
+	memcpy(buf, tx->hdr, tx->hdr_len);
+	return !tx->payload_len ||
+	       copy_from_iter(buf + tx->hdr_len, tx->payload_len, payload) == tx->payload_len;
+}
+
+/* A message copied into its range goes on the TX ring: a cookie, the descriptor, a kick. */
+static void lu2k_tx_submit_locked(struct lu2k_ni *ni, struct lu2k_tx *tx)
+{
+	struct lu2k_chan *chan = ni->chan;
+	struct lu2k_tx_desc d;
+	u32 tmo;
+
+	lockdep_assert_held(&ni->lock);
+	tx->cookie = ni->next_cookie++;
 	tx->state = LU2K_TX_POSTED;
 	hash_add(ni->tx_hash, &tx->hnode, tx->cookie);
 	list_add_tail(&tx->link, &ni->tx_list);
@@ -153,6 +167,8 @@ static int lu2k_tx_post_locked(struct lu2k_ni *ni, struct lu2k_tx *tx, struct io
 
 	/* What is left of the message's own timeout (it may have waited). */
 	tmo = time_after(tx->expires, jiffies) ? jiffies_to_msecs(tx->expires - jiffies) : 0;
+	memset(&d, 0, sizeof(d));
+	d.buf_off = lu2k_tx_buf_off(chan, tx);
 	d.cookie = tx->cookie;
 	d.target = tx->target;
 	d.nexthop = tx->hop;
@@ -163,6 +179,28 @@ static int lu2k_tx_post_locked(struct lu2k_ni *ni, struct lu2k_tx *tx, struct io
 	memcpy(lu2k_ring_prod_slot(&chan->tx, 0), &d, sizeof(d));
 	lu2k_ring_prod_submit(&chan->tx, 1);
 	lu2k_chan_kick_daemon(chan, &chan->tx);
+}
+
+/*
+ * Post a queued message, copy included, under the lock (the queue is drained
+ * by the tick and by completions, not by the senders). -EAGAIN: no room now
+ * (nothing changed); -EFAULT: the payload could not be copied; -ENOTCONN: the
+ * daemon broke the TX ring.
+ */
+static int lu2k_tx_post_locked(struct lu2k_ni *ni, struct lu2k_tx *tx, struct iov_iter *payload)
+{
+	struct lu2k_chan *chan = ni->chan;
+	int rc;
+
+	lockdep_assert_held(&ni->lock);
+	rc = lu2k_tx_reserve_locked(ni, tx);
+	if (rc)
+		return rc;
+	if (!lu2k_tx_copy((u8 *)chan->region->mem + lu2k_tx_buf_off(chan, tx), tx, payload)) {
+		bitmap_clear(chan->tx_map, tx->unit, tx->nunits);
+		return -EFAULT;
+	}
+	lu2k_tx_submit_locked(ni, tx);
 	return 0;
 }
 
@@ -171,10 +209,13 @@ int lu2k_send(struct lu2k_ni *ni, const struct lu2k_send_args *a)
 	const struct lu2k_nid *hop = a->nexthop ? a->nexthop : a->target;
 	bool may_queue = a->flags & LU2K_SEND_MAY_QUEUE;
 	u64 len = (u64)a->hdr_len + a->payload_len;
+	struct lu2k_region *region;
 	struct lu2k_chan *chan;
 	struct lu2k_peer *peer;
 	struct lu2k_tx *tx;
-	u32 tmo;
+	bool copied;
+	u32 tmo, gen;
+	u8 *buf;
 	int rc;
 
 	might_sleep();
@@ -222,21 +263,64 @@ int lu2k_send(struct lu2k_ni *ni, const struct lu2k_send_args *a)
 	tx->deadline = tx->expires + msecs_to_jiffies(READ_ONCE(lu2k_tun.timeout_grace_ms));
 	tx->peer = peer;
 	/* Behind queued messages, or first in line. */
-	rc = list_empty(&ni->tx_queue) ? lu2k_tx_post_locked(ni, tx, a->payload) : -EAGAIN;
+	rc = list_empty(&ni->tx_queue) ? lu2k_tx_reserve_locked(ni, tx) : -EAGAIN;
 	if (rc == -EAGAIN && may_queue) {
 		tx->state = LU2K_TX_QUEUED;
 		list_add_tail(&tx->link, &ni->tx_queue);
 		ni->stats.tx_queued++;
 		ni->stats.tx_waited++;
-		rc = 0;
+		ni->tx_inflight++;
+		peer->inflight++;
+		ni->stats.tx_inflight_max = max(ni->stats.tx_inflight_max, ni->tx_inflight);
+		mutex_unlock(&ni->lock);
+		return 0;
 	}
 	if (rc)
 		goto fail;
+
+	/*
+	 * Room is set aside: copy without the lock (up to 4 MiB), so that other
+	 * senders, completions, received messages and the tick go on meanwhile.
+	 * The region is held; the channel may go, which the generation tells.
+	 */
+	tx->state = LU2K_TX_COPYING;
+	ni->tx_ring_held++;
 	ni->tx_inflight++;
 	peer->inflight++;
 	ni->stats.tx_inflight_max = max(ni->stats.tx_inflight_max, ni->tx_inflight);
+	gen = ni->chan_gen;
+	region = chan->region;
+	kref_get(&region->ref);
+	buf = (u8 *)region->mem + lu2k_tx_buf_off(chan, tx);
 	mutex_unlock(&ni->lock);
-	return 0;
+
+	copied = lu2k_tx_copy(buf, tx, a->payload);
+
+	mutex_lock(&ni->lock);
+	rc = 0;
+	if (ni->chan_gen != gen || !ni->chan) {
+		/* Detached meanwhile: the slot and range went with that channel. */
+		ni->stats.tx_copy_detached++;
+		rc = -ENOTCONN;
+	} else {
+		ni->tx_ring_held--;
+		if (copied) {
+			lu2k_tx_submit_locked(ni, tx);
+			ni->stats.tx_copied_unlocked++;
+		} else {
+			bitmap_clear(ni->chan->tx_map, tx->unit, tx->nunits);
+			rc = -EFAULT;
+		}
+	}
+	if (rc) {
+		ni->tx_inflight--;
+		peer->inflight--;
+	}
+	mutex_unlock(&ni->lock);
+	lu2k_region_put(region);
+	if (rc)
+		kmem_cache_free(lu2k_tx_cache, tx);
+	return rc;
 
 fail:
 	mutex_unlock(&ni->lock);
