@@ -158,7 +158,14 @@ static struct udt_conn *conn_new(const struct udt_config *cfg, const struct udt_
 
 static uint32_t our_flight(const struct udt_conn *c)
 {
-	return c->cfg.rcv_buf_pkts < c->cfg.flight_max ? c->cfg.rcv_buf_pkts : c->cfg.flight_max;
+	uint32_t f =
+		c->cfg.rcv_buf_pkts < c->cfg.flight_max ? c->cfg.rcv_buf_pkts : c->cfg.flight_max;
+	size_t payload = (size_t)(c->cfg.mss - UDT_UDP_IP_OVERHEAD - UDT_HDR_LEN);
+
+	/* grant no more than the receive memory may hold */
+	if (c->cfg.rcv_mem_max && c->cfg.rcv_mem_max / payload < f)
+		f = (uint32_t)(c->cfg.rcv_mem_max / payload);
+	return f < 32 ? 32 : f;
 }
 
 /* Both sides, once the MSS, sequence numbers and the peer's id are known. */
@@ -192,6 +199,11 @@ static int setup_data(struct udt_conn *c, int32_t mss, int32_t peer_flight, uint
 			    c->cfg.sock_type == UDT_SOCK_STREAM, peer_isn, udt_conn_deliver, c) ||
 	    udt_loss_init(&c->snd_loss, 256) || udt_loss_init(&c->rcv_loss, 256))
 		return -ENOMEM;
+	udt_rcvbuf_set_limits(&c->rb, c->cfg.rx_mem, c->cfg.rcv_mem_max,
+			      c->cfg.max_msg_bytes
+				      ? (uint32_t)((c->cfg.max_msg_bytes + (size_t)c->payload - 1) /
+						   (size_t)c->payload)
+				      : 0);
 	if (udt_cc_init(&c->cc, ops, mss, peer_flight, c->snd_curr_seq, c->rtt_us, c->delivery_rate,
 			c->bandwidth, udt_us(now_ns)))
 		return -ENOMEM;
@@ -555,4 +567,6 @@ void udt_conn_get_stats(const struct udt_conn *c, struct udt_stats *st)
 	st->snd_loss_len = (uint32_t)udt_loss_count(&c->snd_loss);
 	st->rcv_loss_len = (uint32_t)udt_loss_count(&c->rcv_loss);
 	st->pkts_rcv_dropped = c->rb.dropped_pkts;
+	st->pkts_no_mem = c->rb.mem_drops;
+	st->rcv_mem = c->rb.held;
 }

@@ -15,6 +15,32 @@ static int bad(struct udt_conn *c)
 	return -EBADMSG;
 }
 
+/*
+ * The window's head moved (a message was delivered), or its ACK point (a long
+ * message still arriving in order), or the peer did send what the head waits
+ * for and we had no memory for it, or nothing waits: not stalled.
+ */
+static void rcv_progress(struct udt_conn *c, uint64_t now_ns)
+{
+	if (c->rb.base_seq != c->rcv_head || c->rcv_last_ack != c->rcv_head_ack ||
+	    c->rb.head_nomem != c->rcv_head_nomem || !c->rb.nheld || c->rb.blocked ||
+	    c->rb.nrefused || !c->rcv_head_ns) {
+		c->rcv_head = c->rb.base_seq;
+		c->rcv_head_ack = c->rcv_last_ack;
+		c->rcv_head_nomem = c->rb.head_nomem;
+		c->rcv_head_ns = now_ns;
+	}
+}
+
+int udt_conn_rcv_stalled(const struct udt_conn *c, uint64_t now_ns, uint64_t limit_ns)
+{
+	if (c->state != UDT_ST_CONNECTED && c->state != UDT_ST_CLOSING)
+		return 0;
+	/* packets held, none refused by the application, neither head nor ACK point moved */
+	return c->rb.nheld && !c->rb.blocked && !c->rb.nrefused && c->rb.base_seq == c->rcv_head &&
+	       c->rcv_last_ack == c->rcv_head_ack && now_ns > c->rcv_head_ns + limit_ns;
+}
+
 static int on_data(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 {
 	uint32_t seq = h->seq, next = udt_seq_inc(c->rcv_curr_seq);
@@ -79,6 +105,28 @@ static int on_data(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 	r = udt_rcvbuf_add(&c->rb, seq, h->info, h->body, h->body_len);
 	if (r == 1)
 		c->st.pkts_dup++;
+	if (r == -ENOBUFS) {
+		/* no memory for it: it is lost, and the NAK timer asks for it again */
+		uint64_t ahead = udt_loss_count(&c->rcv_loss);
+
+		if (udt_loss_insert(&c->rcv_loss, seq, seq) > 0) {
+			struct udt_lrange *t = udt_loss_find(&c->rcv_loss, seq);
+			uint64_t due = now_ns + udt_conn_nak_wait_ns(c, 1, 0, 0);
+
+			if (t && !t->reports) {
+				t->reports = 1;
+				t->report_ns = now_ns;
+			}
+			if (!ahead || due < c->next_nak_ns)
+				c->next_nak_ns = due;
+		}
+	} else if (r == -EMSGSIZE) {
+		/* a message longer than any the application takes: the peer is broken */
+		c->st.pkts_bad++;
+		udt_conn_set_state(c, UDT_ST_BROKEN, -EMSGSIZE);
+		return -EMSGSIZE;
+	}
+	rcv_progress(c, now_ns);
 	/* a short packet usually ends a message: acknowledge it now */
 	if (h->body_len != (size_t)c->payload)
 		c->next_ack_ns = now_ns;
@@ -321,6 +369,10 @@ void udt_conn_rx_resume(struct udt_conn *c, uint64_t now_ns)
 	if (!c->rb.blocked && !c->rb.nrefused)
 		return;
 	udt_rcvbuf_resume(&c->rb);
+	/* a wait for the application is no stall: count from now */
+	c->rcv_head = c->rb.base_seq;
+	c->rcv_head_ack = c->rcv_last_ack;
+	c->rcv_head_ns = now_ns;
 	/* the ACK point may have moved: the sender waits for it */
 	c->next_ack_ns = now_ns;
 }

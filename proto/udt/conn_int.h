@@ -81,6 +81,10 @@ struct udt_conn {
 	uint32_t pkt_count, light_ack_count;
 	struct udt_ackwin ackwin;
 	struct udt_timewin tw;
+	uint32_t rcv_head;	 /* the window's first packet when last seen moving, */
+	uint32_t rcv_head_ack;	 /* the ACK point then, */
+	uint64_t rcv_head_nomem; /* the head's packets refused for memory then, */
+	uint64_t rcv_head_ns;	 /* and when (udt_conn_rcv_stalled) */
 
 	/* liveness */
 	uint32_t exp_count;

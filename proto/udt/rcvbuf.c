@@ -5,6 +5,7 @@
 #include "rcvbuf.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +24,7 @@ int udt_rcvbuf_init(struct udt_rcvbuf *rb, uint32_t cap_pkts, size_t payload, in
 	rb->msg = calloc(cap, sizeof(*rb->msg));
 	rb->iov_cap = 64;
 	rb->iov = malloc(rb->iov_cap * sizeof(*rb->iov));
-	rb->pool_cap = 256;
+	rb->pool_cap = 64;
 	rb->pool = malloc(rb->pool_cap * sizeof(*rb->pool));
 	if (!rb->slot || !rb->msg || !rb->iov || !rb->pool) {
 		udt_rcvbuf_fini(rb);
@@ -39,15 +40,118 @@ int udt_rcvbuf_init(struct udt_rcvbuf *rb, uint32_t cap_pkts, size_t payload, in
 	return 0;
 }
 
+void udt_rcvbuf_set_limits(struct udt_rcvbuf *rb, struct udt_rxmem *mem, size_t held_max,
+			   uint32_t max_msg_pkts)
+{
+	rb->mem = mem;
+	if (mem)
+		mem->users++;
+	rb->held_max = held_max;
+	rb->max_msg_pkts = max_msg_pkts;
+}
+
+/* Every packet buffer is charged to the window and to the shared budget. */
+static void charge(struct udt_rcvbuf *rb, int add)
+{
+	struct udt_rxmem *m = rb->mem;
+
+	if (add) {
+		rb->held += rb->payload;
+		if (m && (m->used += rb->payload) > m->peak)
+			m->peak = m->used;
+	} else {
+		rb->held -= rb->payload;
+		if (m)
+			m->used -= rb->payload;
+	}
+}
+
+static void free_buf(struct udt_rcvbuf *rb, uint8_t *p)
+{
+	free(p);
+	charge(rb, 0);
+}
+
+/* A window's fair share of the budget: half of it split among the windows holding packets. */
+static size_t fair_share(const struct udt_rcvbuf *rb)
+{
+	const struct udt_rxmem *m = rb->mem;
+	size_t n = (size_t)m->active + (rb->nheld ? 0 : 1);
+
+	return m->max / (2 * n);
+}
+
+/* May the window take one more buffer, for seq? See MEMORY in rcvbuf.h. */
+static int admit(const struct udt_rcvbuf *rb, uint32_t seq)
+{
+	const struct udt_rxmem *m = rb->mem;
+	size_t p = rb->payload;
+
+	if (rb->held_max && rb->held + p > rb->held_max)
+		return 0;
+	if (!m)
+		return 1;
+	if (m->used + p > m->max)
+		return 0;
+	if (m->used + p <= m->max / 2 || rb->held + p <= fair_share(rb))
+		return 1;
+	/*
+	 * The hole the window's head waits for: it moves the window on, so a
+	 * window that got more than its share before others came can still
+	 * complete what it holds and give it back.
+	 */
+	return seq == rb->scan_seq && !rb->blocked;
+}
+
+/* Counts the packets a window holds, and the windows that hold any. */
+static void count_held(struct udt_rcvbuf *rb, int add)
+{
+	if (add) {
+		if (!rb->nheld++ && rb->mem)
+			rb->mem->active++;
+	} else if (!--rb->nheld && rb->mem) {
+		rb->mem->active--;
+	}
+}
+
+static uint8_t *get_buf(struct udt_rcvbuf *rb, uint32_t seq)
+{
+	uint8_t *p;
+
+	if (rb->npool) {
+		p = rb->pool[--rb->npool];
+	} else if (!admit(rb, seq)) {
+		/* the packet that would move the window on: we hold it up, not the peer */
+		if (seq == rb->scan_seq)
+			rb->head_nomem++;
+		rb->mem_drops++;
+		if (rb->mem)
+			rb->mem->drops++;
+		return NULL;
+	} else {
+		p = malloc(rb->payload);
+		if (!p)
+			return NULL;
+		charge(rb, 1);
+	}
+	count_held(rb, 1);
+	return p;
+}
+
 void udt_rcvbuf_fini(struct udt_rcvbuf *rb)
 {
 	uint32_t i;
 
 	if (rb->slot)
 		for (i = 0; i < rb->cap; i++)
-			free(rb->slot[i].data);
+			if (rb->slot[i].data) {
+				free_buf(rb, rb->slot[i].data);
+				count_held(rb, 0);
+			}
 	while (rb->npool)
-		free(rb->pool[--rb->npool]);
+		free_buf(rb, rb->pool[--rb->npool]);
+	if (rb->mem)
+		rb->mem->users--;
 	free(rb->slot);
 	free(rb->msg);
 	free(rb->iov);
@@ -66,10 +170,13 @@ static void put_buf(struct udt_rcvbuf *rb, struct udt_rslot *s)
 		s->refused = 0;
 		rb->nrefused--;
 	}
-	if (s->data && rb->npool < rb->pool_cap)
+	if (s->data)
+		count_held(rb, 0);
+	/* keep a few spare buffers, unless the shared budget runs short */
+	if (s->data && rb->npool < rb->pool_cap && (!rb->mem || rb->mem->used <= rb->mem->max / 2))
 		rb->pool[rb->npool++] = s->data;
-	else
-		free(s->data);
+	else if (s->data)
+		free_buf(rb, s->data);
 	s->data = NULL;
 	s->state = UDT_RS_DONE;
 }
@@ -182,6 +289,13 @@ static void block(struct udt_rcvbuf *rb, uint32_t first, uint32_t last)
 	rb->in_msg = 0;
 }
 
+static void too_long(struct udt_rcvbuf *rb)
+{
+	if (!rb->err && rb->mem)
+		rb->mem->too_long++;
+	rb->err = -EMSGSIZE;
+}
+
 /* Walks the contiguous head of the window, delivering in-order messages. */
 static void walk(struct udt_rcvbuf *rb)
 {
@@ -209,7 +323,13 @@ static void walk(struct udt_rcvbuf *rb)
 				rb->msg_start = seq;
 				rb->in_msg = 1;
 			}
-			if (!rb->in_msg) {
+			if (rb->in_msg && rb->max_msg_pkts &&
+			    udt_seq_len(rb->msg_start, seq) > rb->max_msg_pkts) {
+				/* longer than any message may be: nothing of it is kept */
+				too_long(rb);
+				drop_range(rb, rb->msg_start, seq);
+				rb->in_msg = 0;
+			} else if (!rb->in_msg) {
 				/* the rest of a message whose start was dropped */
 				rb->dropped_pkts++;
 				put_buf(rb, s);
@@ -235,17 +355,36 @@ static void walk(struct udt_rcvbuf *rb)
 	release(rb);
 }
 
-/* Counts a packet of an out-of-order message; delivers the message when whole. */
-static void count_ooo(struct udt_rcvbuf *rb, uint32_t seq, uint32_t msgword)
+/*
+ * The counters of message msgword names, seq counted in. -EMSGSIZE when its
+ * packets seen so far span more than a message may.
+ */
+static int track(struct udt_rcvbuf *rb, uint32_t seq, uint32_t msgword, struct udt_rmsg **out)
 {
-	uint32_t no = UDT_MSG_NO(msgword), pb = UDT_MSG_BOUNDARY(msgword);
+	uint32_t no = UDT_MSG_NO(msgword);
 	struct udt_rmsg *m = &rb->msg[no & rb->mask];
 
 	if (!m->valid || m->msgno != no) {
 		memset(m, 0, sizeof(*m));
 		m->valid = 1;
 		m->msgno = no;
+		m->lo = m->hi = seq;
 	}
+	if (udt_seq_cmp(seq, m->lo) < 0)
+		m->lo = seq;
+	if (udt_seq_cmp(seq, m->hi) > 0)
+		m->hi = seq;
+	*out = m;
+	if (rb->max_msg_pkts && udt_seq_len(m->lo, m->hi) > rb->max_msg_pkts)
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* Counts a packet of an out-of-order message; delivers the message when whole. */
+static void count_ooo(struct udt_rcvbuf *rb, struct udt_rmsg *m, uint32_t seq, uint32_t msgword)
+{
+	uint32_t no = UDT_MSG_NO(msgword), pb = UDT_MSG_BOUNDARY(msgword);
+
 	m->have++;
 	if (pb & UDT_PB_FIRST) {
 		m->first_seq = seq;
@@ -272,8 +411,11 @@ static void count_ooo(struct udt_rcvbuf *rb, uint32_t seq, uint32_t msgword)
 int udt_rcvbuf_add(struct udt_rcvbuf *rb, uint32_t seq, uint32_t msgword, const uint8_t *data,
 		   size_t len)
 {
+	struct udt_rmsg *m = NULL;
 	struct udt_rslot *s;
 
+	if (rb->err)
+		return rb->err;
 	if (!udt_rcvbuf_fits(rb, seq))
 		return -ERANGE;
 	if (len == 0 || len > rb->payload)
@@ -281,17 +423,22 @@ int udt_rcvbuf_add(struct udt_rcvbuf *rb, uint32_t seq, uint32_t msgword, const 
 	s = slot_at(rb, seq);
 	if (s->state != UDT_RS_EMPTY || udt_seq_cmp(seq, rb->scan_seq) < 0)
 		return 1;
-	s->data = rb->npool ? rb->pool[--rb->npool] : malloc(rb->payload);
+	if (!rb->stream && track(rb, seq, msgword, &m)) {
+		too_long(rb);
+		udt_rcvbuf_drop(rb, UDT_MSG_NO(msgword), seq, seq);
+		return rb->err;
+	}
+	s->data = get_buf(rb, seq);
 	if (!s->data)
-		return -ENOMEM;
+		return rb->held_max || rb->mem ? -ENOBUFS : -ENOMEM;
 	memcpy(s->data, data, len);
 	s->len = (uint16_t)len;
 	s->msgword = msgword;
 	s->state = UDT_RS_DATA;
-	if (!rb->stream && !UDT_MSG_INORDER(msgword))
-		count_ooo(rb, seq, msgword);
+	if (m && !UDT_MSG_INORDER(msgword))
+		count_ooo(rb, m, seq, msgword);
 	walk(rb);
-	return 0;
+	return rb->err;
 }
 
 uint32_t udt_rcvbuf_drop(struct udt_rcvbuf *rb, uint32_t msgno, uint32_t first, uint32_t last)
@@ -385,13 +532,38 @@ int udt_rcvbuf_resume(struct udt_rcvbuf *rb)
 	return (int)rb->nrefused;
 }
 
+/* Bytes of buffers this window may hold now, by held_max and the shared budget (see admit). */
+static size_t allowed(const struct udt_rcvbuf *rb)
+{
+	const struct udt_rxmem *m = rb->mem;
+	size_t a = rb->held_max ? rb->held_max : SIZE_MAX, b, share;
+
+	if (!m)
+		return a;
+	/* everything free, but past half only up to a fair share */
+	b = rb->held + (m->used < m->max ? m->max - m->used : 0);
+	share = fair_share(rb);
+	if (m->used < m->max / 2 && share < rb->held + m->max / 2 - m->used)
+		share = rb->held + m->max / 2 - m->used;
+	if (b > share)
+		b = share;
+	return a < b ? a : b;
+}
+
 uint32_t udt_rcvbuf_avail(const struct udt_rcvbuf *rb, uint32_t ack_seq)
 {
 	int32_t used = udt_seq_off(rb->base_seq, ack_seq);
+	size_t pkts = allowed(rb) / rb->payload;
+	uint32_t cap = rb->cap, spare = 0;
 
+	/* never grant more than the window may keep: what it holds before ack_seq and spares count */
+	if (pkts < cap) {
+		cap = (uint32_t)pkts;
+		spare = (uint32_t)rb->npool;
+	}
 	if (used < 0)
 		used = 0;
-	if ((uint32_t)used + 1 >= rb->cap)
+	if ((uint32_t)used + spare + 1 >= cap)
 		return 0;
-	return rb->cap - (uint32_t)used - 1;
+	return cap - (uint32_t)used - spare - 1;
 }

@@ -18,6 +18,20 @@
  * sender's flow control. Out-of-order messages completing meanwhile are still
  * offered once each. udt_rcvbuf_resume() walks again from the refused message:
  * it is offered again, exactly once per walk, then what follows it.
+ *
+ * MEMORY (udt_rcvbuf_set_limits). Whatever a peer sends, a window holds at
+ * most held_max bytes of packet buffers (0: only its cap of packets), and all
+ * windows that share a struct udt_rxmem hold at most its max together. Past
+ * half of that budget a window gets a new buffer only while it holds less
+ * than its fair share, max / (2 * the windows holding packets), so greedy
+ * peers cannot take the other half whatever their number, or for the packet
+ * its head waits for (it moves the window on: a window that got more than
+ * its share before others came still completes what it holds); a window
+ * grants its sender no more than it may hold (udt_rcvbuf_avail). A packet
+ * that gets no
+ * buffer is not stored (-ENOBUFS): to the sender it is lost and is sent
+ * again. A message that spans more than max_msg_pkts packets is a protocol
+ * error (-EMSGSIZE): it is dropped and the window's err says so for good.
  */
 #ifndef LU2K_UDT_RCVBUF_H
 #define LU2K_UDT_RCVBUF_H
@@ -40,7 +54,18 @@ struct udt_rmsg {
 	uint32_t msgno;
 	uint32_t have;
 	uint32_t first_seq, last_seq;
+	uint32_t lo, hi; /* lowest and highest packet seen of it */
 	uint8_t valid, has_first, has_last;
+};
+
+/* A receive memory budget shared by windows (no lock: one thread). */
+struct udt_rxmem {
+	size_t max; /* bytes of packet buffers all windows may hold */
+	size_t used, peak;
+	uint32_t users;	   /* windows sharing it */
+	uint32_t active;   /* windows holding packets */
+	uint64_t drops;	   /* packets not stored for want of budget */
+	uint64_t too_long; /* messages longer than allowed */
 };
 
 /* 0: the message was taken; < 0: refused for now (kept; see above). */
@@ -67,17 +92,31 @@ struct udt_rcvbuf {
 	udt_deliver_fn deliver;
 	void *ctx;
 	uint64_t delivered_msgs, delivered_bytes, dropped_pkts;
+	/* memory: see MEMORY above */
+	struct udt_rxmem *mem;
+	size_t held;	       /* bytes of buffers in slots and pool */
+	uint32_t nheld;	       /* packets in slots */
+	size_t held_max;       /* 0: no limit but cap */
+	uint32_t max_msg_pkts; /* 0: no limit */
+	int err;	       /* -EMSGSIZE once a message was too long */
+	uint64_t mem_drops;
+	uint64_t head_nomem; /* of them, the packet the head waited for */
 };
 
 int udt_rcvbuf_init(struct udt_rcvbuf *rb, uint32_t cap_pkts, size_t payload, int stream,
 		    uint32_t first_seq, udt_deliver_fn deliver, void *ctx);
 void udt_rcvbuf_fini(struct udt_rcvbuf *rb);
+/* Memory limits (see MEMORY above); mem may be NULL. Once, after init. */
+void udt_rcvbuf_set_limits(struct udt_rcvbuf *rb, struct udt_rxmem *mem, size_t held_max,
+			   uint32_t max_msg_pkts);
 
 /* Can seq be stored (inside the window)? */
 int udt_rcvbuf_fits(const struct udt_rcvbuf *rb, uint32_t seq);
 /*
  * Stores a packet and delivers what it completes. Returns 0, 1 for a
- * duplicate, -ERANGE outside the window, -EINVAL for a bad length, -ENOMEM.
+ * duplicate, -ERANGE outside the window, -EINVAL for a bad length, -ENOMEM,
+ * -ENOBUFS (over the memory budget: not stored), -EMSGSIZE (a message grew
+ * past max_msg_pkts: rb->err is set and the connection cannot go on).
  */
 int udt_rcvbuf_add(struct udt_rcvbuf *rb, uint32_t seq, uint32_t msgword, const uint8_t *data,
 		   size_t len);
@@ -99,7 +138,7 @@ int udt_rcvbuf_ack_limit(const struct udt_rcvbuf *rb, uint32_t *seq);
  * again. Returns the number of messages still refused.
  */
 int udt_rcvbuf_resume(struct udt_rcvbuf *rb);
-/* Free packets the window can still take beyond ack_seq. */
+/* Free packets the window can still take beyond ack_seq (its cap and held_max). */
 uint32_t udt_rcvbuf_avail(const struct udt_rcvbuf *rb, uint32_t ack_seq);
 
 #endif

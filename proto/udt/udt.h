@@ -72,6 +72,15 @@ struct udt_config {
 	uint32_t init_rtt_us;
 	int rtt_from_handshake;
 	uint64_t max_bw; /* bytes/s the sender may use, as UDT_MAXBW; 0: no limit */
+	/*
+	 * Receive memory (rcvbuf.h, MEMORY): at most rcv_mem_max bytes of packet
+	 * buffers per connection (0: the window only), a budget shared with
+	 * other connections (NULL: none), and the longest message a peer may
+	 * send (0: any); a longer one breaks the connection with -EMSGSIZE.
+	 */
+	size_t rcv_mem_max;
+	struct udt_rxmem *rx_mem;
+	size_t max_msg_bytes;
 };
 
 struct udt_callbacks {
@@ -103,6 +112,8 @@ struct udt_stats {
 	uint64_t probes;	 /* head and tail resent to a silent peer between EXPs */
 	uint64_t pkts_bad, pkts_out_of_window, ctl_overflow, timeouts;
 	uint64_t msgs_sent, msgs_acked, msgs_dropped, msgs_recv, msgs_refused, pkts_rcv_dropped;
+	uint64_t pkts_no_mem; /* not stored: over the receive memory limits */
+	uint64_t rcv_mem;     /* bytes of receive buffers held */
 	int32_t rtt_us, rttvar_us, bandwidth_pps, rcv_rate_pps;
 	double pkt_snd_period_us, cwnd;
 	int32_t flow_window;
@@ -152,6 +163,15 @@ size_t udt_conn_max_msg(const struct udt_conn *c);
  * refused again; the ACK point moves on (an ACK is due at once).
  */
 void udt_conn_rx_resume(struct udt_conn *c, uint64_t now_ns);
+
+/*
+ * Does the receive window hold packets (none refused by the application)
+ * that have not moved it on for more than limit_ns: no message delivered and
+ * the ACK point unmoved (behind a hole the peer leaves unrepaired, or a
+ * message it stopped sending)? An honest sender repairs a hole within a few
+ * round trips; a peer that does not keeps memory for nothing.
+ */
+int udt_conn_rcv_stalled(const struct udt_conn *c, uint64_t now_ns, uint64_t limit_ns);
 
 /* Graceful: sends a shutdown once everything queued is acknowledged. */
 int udt_conn_shutdown(struct udt_conn *c, uint64_t now_ns);

@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The receiver's memory limits (rcvbuf.h, MEMORY): a message never grows
+ * past the longest allowed, a window never holds more than its own limit,
+ * windows that share a budget never hold more than it together and a greedy
+ * one leaves a fair share to the others; through two engines (udt_sim.h,
+ * simulated time) an honest transfer still completes under tight limits and
+ * a message longer than allowed breaks the connection.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/udt/rcvbuf.h"
+#include "proto/udt/seq.h"
+#include "proto/udt/udt.h"
+#include "tests/t.h"
+#include "tests/unit/udt_sim.h"
+
+#define PL 100 /* payload bytes per packet in the rcvbuf tests */
+
+static uint32_t ngot;
+static size_t gotlen;
+
+static int deliver(void *ctx, uint32_t msgno, const struct iovec *iov, int n, size_t len)
+{
+	ngot++;
+	gotlen = len;
+	return 0;
+}
+
+static int add(struct udt_rcvbuf *rb, uint32_t seq, uint32_t pb, int inorder, uint32_t no)
+{
+	static const uint8_t d[PL];
+
+	return udt_rcvbuf_add(rb, seq, UDT_MSG_WORD(pb, inorder, no), d, PL);
+}
+
+/* One message that never ends, in order and out of order: cut at max_msg_pkts. */
+static void test_endless_message(void)
+{
+	for (int inorder = 0; inorder < 2; inorder++) {
+		struct udt_rxmem mem = { .max = 1 << 20 };
+		struct udt_rcvbuf rb;
+		uint32_t seq = 1000;
+		int r = 0, i;
+
+		T_EQ(udt_rcvbuf_init(&rb, 256, PL, 0, seq, deliver, NULL), 0);
+		udt_rcvbuf_set_limits(&rb, &mem, 0, 10);
+		T_EQ(add(&rb, seq, UDT_PB_FIRST, inorder, 7), 0);
+		for (i = 1; i < 100 && r == 0; i++)
+			r = add(&rb, udt_seq_add(seq, i), UDT_PB_MIDDLE, inorder, 7);
+		T_EQ(r, -EMSGSIZE);
+		T_EQ(i, 11); /* the 11th packet is one too many */
+		T_EQ(rb.err, -EMSGSIZE);
+		T_EQU(mem.too_long, 1);
+		/* nothing of it is kept, and the window takes nothing more */
+		T_EQ(add(&rb, udt_seq_add(seq, 20), UDT_PB_SOLO, inorder, 8), -EMSGSIZE);
+		T_EQU(rb.held, rb.npool * PL);
+		udt_rcvbuf_fini(&rb);
+		T_EQU(mem.used, 0);
+		T_EQU(mem.users, 0);
+	}
+}
+
+/* Behind a hole that is never filled: the span of one message number still counts. */
+static void test_endless_message_behind_hole(void)
+{
+	struct udt_rcvbuf rb;
+	uint32_t seq = 5;
+	int r = 0, i;
+
+	T_EQ(udt_rcvbuf_init(&rb, 256, PL, 0, seq, deliver, NULL), 0);
+	udt_rcvbuf_set_limits(&rb, NULL, 0, 10);
+	for (i = 1; i < 100 && r == 0; i++)
+		r = add(&rb, udt_seq_add(seq, i), UDT_PB_MIDDLE, 0, 3);
+	T_EQ(r, -EMSGSIZE);
+	T_EQ(i, 12); /* packets 1..10 span 10, the 11th (i = 11) is too many */
+	udt_rcvbuf_fini(&rb);
+
+	/* a message of exactly max_msg_pkts is fine */
+	ngot = 0;
+	T_EQ(udt_rcvbuf_init(&rb, 256, PL, 0, seq, deliver, NULL), 0);
+	udt_rcvbuf_set_limits(&rb, NULL, 0, 10);
+	for (i = 0; i < 10; i++)
+		T_EQ(add(&rb, udt_seq_add(seq, i),
+			 i == 0	  ? UDT_PB_FIRST
+			 : i == 9 ? UDT_PB_LAST
+				  : UDT_PB_MIDDLE,
+			 0, 3),
+		     0);
+	T_EQU(ngot, 1);
+	T_EQU(gotlen, 10 * PL);
+	udt_rcvbuf_fini(&rb);
+}
+
+/* held_max: a window holds no more, and grants no more, than its own limit. */
+static void test_window_limit(void)
+{
+	struct udt_rcvbuf rb;
+	uint32_t seq = 77;
+	int stored = 0;
+
+	T_EQ(udt_rcvbuf_init(&rb, 256, PL, 0, seq, deliver, NULL), 0);
+	udt_rcvbuf_set_limits(&rb, NULL, 20 * PL, 0);
+	T_EQU(udt_rcvbuf_avail(&rb, seq), 19);
+	/* packets behind a hole at seq, never completed */
+	for (int i = 1; i < 200; i++)
+		if (add(&rb, udt_seq_add(seq, i), UDT_PB_MIDDLE, 0, (uint32_t)i) == 0)
+			stored++;
+	T_EQ(stored, 20);
+	T_EQU(rb.held, 20 * PL);
+	T_EQU(rb.mem_drops, 199 - 20);
+	T_EQ(add(&rb, udt_seq_add(seq, 250), UDT_PB_SOLO, 0, 250), -ENOBUFS);
+	udt_rcvbuf_fini(&rb);
+}
+
+/*
+ * Two windows share a budget of 40 packets. A greedy one behind a hole takes
+ * half the budget and no more (over half, only a window under its fair share
+ * gets a buffer: 40 / 2 split among the windows holding packets); the other
+ * still gets 40 / 2 / 2 = 10 and completes a message of 10 packets.
+ */
+static void test_shared_budget(void)
+{
+	struct udt_rxmem mem = { .max = 40 * PL };
+	struct udt_rcvbuf greedy, honest;
+	uint32_t seq = 0x7ffffff0; /* across the wrap */
+	int stored = 0, i;
+
+	T_EQ(udt_rcvbuf_init(&greedy, 1024, PL, 0, seq, deliver, NULL), 0);
+	T_EQ(udt_rcvbuf_init(&honest, 1024, PL, 0, seq, deliver, NULL), 0);
+	udt_rcvbuf_set_limits(&greedy, &mem, 0, 10);
+	udt_rcvbuf_set_limits(&honest, &mem, 0, 10);
+	T_EQU(mem.users, 2);
+	for (i = 1; i < 500; i++)
+		if (add(&greedy, udt_seq_add(seq, i), UDT_PB_MIDDLE, 0, (uint32_t)i) == 0)
+			stored++;
+	T_EQ(stored, 20);
+	T_EQU(mem.used, 20 * PL);
+	T_ASSERT(mem.drops > 0);
+	ngot = 0;
+	for (i = 0; i < 10; i++)
+		T_EQ(add(&honest, udt_seq_add(seq, i),
+			 i == 0	  ? UDT_PB_FIRST
+			 : i == 9 ? UDT_PB_LAST
+				  : UDT_PB_MIDDLE,
+			 0, 1),
+		     0);
+	T_EQU(ngot, 1);
+	T_ASSERT(mem.peak <= mem.max);
+	udt_rcvbuf_fini(&greedy);
+	/* the greedy one's memory is back: past half the budget the pool is not kept */
+	T_EQU(mem.used, honest.held);
+	udt_rcvbuf_fini(&honest);
+	T_EQU(mem.used, 0);
+}
+
+/*
+ * A window that took more than its share while the budget was free, with a
+ * hole at its head, when a second window comes: the packet for the hole is
+ * still stored (it moves the window on), and the messages complete.
+ */
+static void test_head_hole_over_share(void)
+{
+	struct udt_rxmem mem = { .max = 40 * PL };
+	struct udt_rcvbuf a, b;
+	uint32_t seq = 300;
+	int i;
+
+	T_EQ(udt_rcvbuf_init(&a, 256, PL, 0, seq, deliver, NULL), 0);
+	T_EQ(udt_rcvbuf_init(&b, 256, PL, 0, seq, deliver, NULL), 0);
+	udt_rcvbuf_set_limits(&a, &mem, 0, 0);
+	udt_rcvbuf_set_limits(&b, &mem, 0, 0);
+	/* b: 5 packets behind a hole, never filled */
+	for (i = 1; i <= 5; i++)
+		T_EQ(add(&b, udt_seq_add(seq, i), UDT_PB_MIDDLE, 0, 9), 0);
+	/* a: messages of 4 packets at [4k, 4k + 3], each missing its first: 15 held */
+	for (i = 0; i < 20; i++)
+		if (i % 4)
+			T_EQ(add(&a, udt_seq_add(seq, i), i % 4 == 3 ? UDT_PB_LAST : UDT_PB_MIDDLE,
+				 0, (uint32_t)(i / 4 + 1)),
+			     0);
+	T_EQU(mem.used, 20 * PL);
+	/* over half, a holds 15 > its share 40 / 2 / 2 = 10: only the head's hole is taken */
+	T_EQ(add(&a, udt_seq_add(seq, 20), UDT_PB_FIRST, 0, 6), -ENOBUFS);
+	T_EQ(add(&a, udt_seq_add(seq, 8), UDT_PB_FIRST, 0, 3), -ENOBUFS);
+	ngot = 0;
+	for (i = 0; i < 20; i += 4)
+		T_EQ(add(&a, udt_seq_add(seq, i), UDT_PB_FIRST, 0, (uint32_t)(i / 4 + 1)), 0);
+	T_EQU(ngot, 5);
+	T_EQU(a.nheld, 0);
+	udt_rcvbuf_fini(&a);
+	udt_rcvbuf_fini(&b);
+	T_EQU(mem.used, 0);
+}
+
+/* ---- two engines ---- */
+
+struct side {
+	struct udt_conn *c;
+	uint64_t bytes_rx;
+	int acked, msgs;
+	int state, err;
+};
+
+static int on_offer(void *ud, uint32_t msgno, const struct iovec *iov, int n, size_t len)
+{
+	struct side *s = ud;
+
+	s->msgs++;
+	s->bytes_rx += len;
+	return 0;
+}
+
+static void on_acked(void *ud, uint32_t msgno, void *cookie)
+{
+	((struct side *)ud)->acked++;
+}
+
+static void on_state(void *ud, enum udt_state st, int err)
+{
+	struct side *s = ud;
+
+	s->state = (int)st;
+	s->err = err;
+}
+
+static const struct udt_callbacks cbs = { .msg_offer = on_offer,
+					  .msg_acked = on_acked,
+					  .state_change = on_state };
+
+struct world {
+	struct sim_dir ab, ba;
+	struct side cl, sv;
+	struct udt_listener lis;
+	struct udt_config ccfg, scfg;
+	uint64_t now;
+};
+
+static void run_for(struct world *w, uint64_t dt)
+{
+	uint64_t end = w->now + dt;
+	uint8_t buf[SIM_MAXPKT];
+
+	while (w->now < end) {
+		struct sim_pkt *p;
+		size_t n;
+
+		while ((p = sim_pop(&w->ab, w->now))) {
+			uint32_t dst = 1;
+
+			udt_peek_dst(p->data, p->len, &dst);
+			if (dst == 0 && !w->sv.c) {
+				struct udt_hs hs;
+				uint8_t out[64];
+				size_t olen = 0;
+				int rc = udt_listener_recv(&w->lis, p->data, p->len, "cl", 2,
+							   w->now, out, sizeof(out), &olen, &hs);
+
+				if (rc == UDT_LISTEN_REPLY)
+					sim_send(&w->ba, out, (uint32_t)olen, w->now);
+				else if (rc == UDT_LISTEN_ACCEPT)
+					w->sv.c = udt_conn_accept(&w->scfg, &cbs, &w->sv, 77, &hs,
+								  NULL, w->now);
+			} else if (w->sv.c) {
+				udt_conn_recv_pkt(w->sv.c, p->data, p->len, w->now);
+			}
+		}
+		while ((p = sim_pop(&w->ba, w->now)))
+			udt_conn_recv_pkt(w->cl.c, p->data, p->len, w->now);
+		for (int k = 0; k < 2; k++) {
+			struct udt_conn *c = k ? w->sv.c : w->cl.c;
+			struct sim_dir *d = k ? &w->ba : &w->ab;
+
+			if (!c)
+				continue;
+			if (udt_conn_next_deadline(c) <= w->now)
+				udt_conn_handle_timers(c, w->now);
+			while ((n = udt_conn_write_pkt(c, buf, sizeof(buf), w->now)))
+				sim_send(d, buf, (uint32_t)n, w->now);
+		}
+		w->now += 100000;
+	}
+}
+
+static struct world *world_new(void)
+{
+	static const uint8_t key[16] = "rcvmem-test-key.";
+	struct world *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->now = 1000000000ull;
+	udt_config_default(&w->ccfg);
+	w->scfg = w->ccfg;
+	/* 10 ms each way, 100 Mbit/s: 250 packets in flight */
+	sim_dir_init(&w->ab, 10000000, 100000000, 100000);
+	sim_dir_init(&w->ba, 10000000, 100000000, 100000);
+	udt_listener_init(&w->lis, key, w->scfg.sock_type, w->scfg.mss,
+			  (int32_t)w->scfg.flight_max);
+	return w;
+}
+
+static void world_free(struct world *w)
+{
+	udt_conn_free(w->cl.c);
+	udt_conn_free(w->sv.c);
+	sim_dir_free(&w->ab);
+	sim_dir_free(&w->ba);
+	free(w);
+}
+
+/*
+ * 50 messages of 200 kB (138 packets) through a budget of 400 packets (one
+ * connection may hold half), with losses, so that packets wait behind holes:
+ * all of it arrives, within the budget.
+ */
+static void test_transfer_under_budget(void)
+{
+	static uint8_t data[200000];
+	struct udt_rxmem mem = { .max = 400 * 1456 };
+	struct world *w = world_new();
+	struct udt_stats st;
+
+	T_ASSERT(w);
+	w->scfg.rx_mem = &mem;
+	w->scfg.max_msg_bytes = sizeof(data);
+	/* 50 ms each way (850 packets in flight) and a loss every 200: holes hold packets */
+	w->ab.delay_ns = w->ba.delay_ns = 50000000;
+	w->ab.drop = sim_drop_every;
+	w->ab.drop_arg = (void *)(uintptr_t)200;
+	w->cl.c = udt_conn_connect(&w->ccfg, &cbs, &w->cl, 55, 4242, NULL, w->now);
+	run_for(w, 1000000000);
+	T_ASSERT(w->sv.c && udt_conn_state(w->cl.c) == UDT_ST_CONNECTED);
+	for (int i = 0; i < 50; i++) {
+		uint32_t no;
+
+		T_EQ(udt_conn_send_msg(w->cl.c, data, sizeof(data), -1, 0, 0, NULL, &no, w->now),
+		     0);
+	}
+	run_for(w, 60000000000ull);
+	udt_conn_get_stats(w->sv.c, &st);
+	printf("  budget %zu B: peak %zu B, %llu packets not stored, %d of 50 acked\n", mem.max,
+	       mem.peak, (unsigned long long)st.pkts_no_mem, w->cl.acked);
+	T_EQ(w->cl.acked, 50);
+	T_EQ(w->sv.msgs, 50);
+	T_ASSERT(mem.peak <= mem.max);
+	/* the window it grants follows the budget: an honest sender keeps to it */
+	T_ASSERT(mem.peak <= mem.max / 2 + 64 * 1456);
+	T_EQ(udt_conn_state(w->sv.c), UDT_ST_CONNECTED);
+	world_free(w);
+	T_EQU(mem.used, 0);
+}
+
+/* The per-connection limit is what the receiver grants: the sender keeps to it. */
+static void test_transfer_under_conn_limit(void)
+{
+	static uint8_t data[100000];
+	struct udt_rxmem mem = { .max = 1 << 30 };
+	struct world *w = world_new();
+	struct udt_stats st;
+
+	T_ASSERT(w);
+	w->scfg.rx_mem = &mem;
+	w->scfg.rcv_mem_max = 120 * 1456;
+	w->cl.c = udt_conn_connect(&w->ccfg, &cbs, &w->cl, 56, 99, NULL, w->now);
+	run_for(w, 200000000);
+	T_ASSERT(w->sv.c && udt_conn_state(w->cl.c) == UDT_ST_CONNECTED);
+	for (int i = 0; i < 30; i++) {
+		uint32_t no;
+
+		T_EQ(udt_conn_send_msg(w->cl.c, data, sizeof(data), -1, 0, 0, NULL, &no, w->now),
+		     0);
+	}
+	run_for(w, 30000000000ull);
+	udt_conn_get_stats(w->sv.c, &st);
+	T_EQ(w->cl.acked, 30);
+	T_ASSERT(mem.peak <= w->scfg.rcv_mem_max);
+	printf("  conn limit %zu B: peak %zu B, %llu packets not stored\n", w->scfg.rcv_mem_max,
+	       mem.peak, (unsigned long long)st.pkts_no_mem);
+	world_free(w);
+}
+
+/* A message longer than the receiver's maximum breaks the connection. */
+static void test_too_long_breaks(void)
+{
+	static uint8_t data[100000];
+	struct udt_rxmem mem = { .max = 1 << 30 };
+	struct world *w = world_new();
+	uint32_t no;
+
+	T_ASSERT(w);
+	w->scfg.rx_mem = &mem;
+	w->scfg.max_msg_bytes = 20000;
+	w->cl.c = udt_conn_connect(&w->ccfg, &cbs, &w->cl, 57, 7, NULL, w->now);
+	run_for(w, 200000000);
+	T_ASSERT(w->sv.c);
+	T_EQ(udt_conn_send_msg(w->cl.c, data, 20000, -1, 0, 0, NULL, &no, w->now), 0);
+	T_EQ(udt_conn_send_msg(w->cl.c, data, sizeof(data), -1, 0, 0, NULL, &no, w->now), 0);
+	run_for(w, 2000000000ull);
+	T_EQ(w->sv.msgs, 1);
+	T_EQ(udt_conn_state(w->sv.c), UDT_ST_BROKEN);
+	T_EQ(udt_conn_error(w->sv.c), -EMSGSIZE);
+	T_EQU(mem.too_long, 1);
+	/* what the broken window held is given back when it is freed */
+	udt_conn_free(w->sv.c);
+	w->sv.c = NULL;
+	T_EQU(mem.used, 0);
+	world_free(w);
+}
+
+int main(void)
+{
+	T_RUN(test_endless_message);
+	T_RUN(test_endless_message_behind_hole);
+	T_RUN(test_window_limit);
+	T_RUN(test_shared_budget);
+	T_RUN(test_head_hole_over_share);
+	T_RUN(test_transfer_under_budget);
+	T_RUN(test_transfer_under_conn_limit);
+	T_RUN(test_too_long_breaks);
+	return t_done();
+}
