@@ -10,6 +10,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,12 @@ bool udtb_idle(struct lu2k_idle *h);
 
 /* 600 ms x 200 Mbit/s = 15 MB in flight: the UDP buffers must hold a burst of it. */
 #define UDTB_SOCKBUF_DEFAULT (16 << 20)
+/*
+ * Packet buffers of all connections together (rcvbuf.h, MEMORY): a full
+ * default window (16,384 packets, 24 MB) on ten connections at once, and a
+ * fair share of 12 MiB each for twenty that hold packets past half of it.
+ */
+#define UDTB_RX_MEMORY_DEFAULT (512u << 20)
 
 static int set_opt(struct lu2k_be *be, const struct lu2k_be_option *o, char *err, size_t errlen)
 {
@@ -71,10 +79,26 @@ static int set_opt(struct lu2k_be *be, const struct lu2k_be_option *o, char *err
 		if (v < 100 || v > 3600000)
 			goto bad;
 		be->peer_timeout_ms = (uint32_t)v;
+	} else if (!strcmp(o->key, "rx_stall_timeout_ms")) {
+		if (v < 100 || v > 3600000)
+			goto bad;
+		be->rx_stall_timeout_ms = (uint32_t)v;
 	} else if (!strcmp(o->key, "connect_timeout_ms")) {
 		if (v < 100 || v > 3600000)
 			goto bad;
 		u->connect_timeout_ns = v * 1000000;
+	} else if (!strcmp(o->key, "max_rx_memory")) {
+		/* one connection may use half: room for two whole messages there */
+		if (v < 4 * ((uint64_t)be->env.max_msg_size + LU2K_UDTW_MSG_HLEN) ||
+		    v > (1ull << 40))
+			goto bad;
+		be->rxmem.max = (size_t)v;
+	} else if (!strcmp(o->key, "max_conn_rx_memory")) {
+		/* 0: the window; else room for a whole message and then some */
+		if (v && (v < 2 * ((uint64_t)be->env.max_msg_size + LU2K_UDTW_MSG_HLEN) ||
+			  v > (1ull << 40)))
+			goto bad;
+		u->rcv_mem_max = (size_t)v;
 	} else if (!strcmp(o->key, "max_conns")) {
 		if (!v || v > 1000000)
 			goto bad;
@@ -175,7 +199,9 @@ static int udtb_create(const struct lu2k_be_env *env, const struct lu2k_be_optio
 	be->sock_rcvbuf = be->sock_sndbuf = UDTB_SOCKBUF_DEFAULT;
 	be->hello_timeout_ms = 10000;
 	be->peer_timeout_ms = 5000;
+	be->rx_stall_timeout_ms = 30000;
 	be->max_conns = 4096;
+	be->rxmem.max = UDTB_RX_MEMORY_DEFAULT;
 	for (unsigned int i = 0; i < nopts; i++) {
 		if (set_opt(be, &opts[i], err, errlen)) {
 			free(be);
@@ -183,6 +209,9 @@ static int udtb_create(const struct lu2k_be_env *env, const struct lu2k_be_optio
 		}
 	}
 	be->ucfg.cc = be->cc;
+	/* what a peer may make us hold (rcvbuf.h, MEMORY) */
+	be->ucfg.rx_mem = &be->rxmem;
+	be->ucfg.max_msg_bytes = (size_t)env->max_msg_size + LU2K_UDTW_MSG_HLEN;
 	be->slot = (size_t)be->ucfg.mss;
 	be->rxbuf = malloc(UDTB_BATCH * be->slot);
 	rand_bytes(be->key, sizeof(be->key));
@@ -193,10 +222,11 @@ static int udtb_create(const struct lu2k_be_env *env, const struct lu2k_be_optio
 		return -ENOMEM;
 	}
 	lu2k_idle_add(env->loop, &be->idle, udtb_idle);
-	LOG_INFO(
-		"udt: cc %s, mss %d, window %u packets, send buffer %zu MiB, UDP buffers %d/%d KiB",
-		be->cc, be->ucfg.mss, be->ucfg.flight_max, be->ucfg.snd_buf_bytes >> 20,
-		be->sock_rcvbuf >> 10, be->sock_sndbuf >> 10);
+	LOG_INFO("udt: cc %s, mss %d, window %u packets, send buffer %zu MiB, UDP buffers %d/%d "
+		 "KiB, "
+		 "receive memory %zu MiB",
+		 be->cc, be->ucfg.mss, be->ucfg.flight_max, be->ucfg.snd_buf_bytes >> 20,
+		 be->sock_rcvbuf >> 10, be->sock_sndbuf >> 10, be->rxmem.max >> 20);
 	*out = be;
 	return 0;
 }
@@ -217,12 +247,28 @@ static void listener_put(struct lu2k_be_listener *l)
 	free(l);
 }
 
+/*
+ * Receive buffers are many small blocks: freed, they stay in the heap. After
+ * connections that held megabytes go, hand the free pages back (at most
+ * once a second), so that an attack's peak does not stay as lu2kd's size.
+ */
+static void give_back(struct lu2k_be *be, size_t freed, uint64_t now)
+{
+	be->freed_since_trim += freed;
+	if (be->freed_since_trim < (8u << 20) || now < be->trim_ns + 1000000000ull)
+		return;
+	be->freed_since_trim = 0;
+	be->trim_ns = now;
+	malloc_trim(0);
+}
+
 static void conn_free(struct lu2k_defer *d)
 {
 	struct lu2k_be_conn *c = lu2k_container_of(d, struct lu2k_be_conn, defer);
 	struct udtb_sock *s = c->sock;
 	uint64_t now = udtb_conn_now(c, lu2k_now_ns());
 	uint8_t *buf = malloc(c->be->slot);
+	struct udt_stats st;
 
 	/* tell the peer (a shutdown), unless we refused it: then no ACK may leave */
 	if (c->refused && buf) {
@@ -239,8 +285,10 @@ static void conn_free(struct lu2k_defer *d)
 			udtb_sock_sendto(s, buf, n, (struct sockaddr *)&c->addr, c->addrlen);
 	}
 	free(buf);
+	udt_conn_get_stats(c->u, &st);
 	/* the engine reports what it still holds: our copies are freed there */
 	udt_conn_free(c->u);
+	give_back(c->be, st.rcv_mem, now);
 	if (s->owner == c) {
 		udtb_sock_close(s);
 		free(s);
@@ -302,6 +350,27 @@ static void conn_timer(struct lu2k_timer *t)
 		c->be->st.peer_timeouts++;
 		LOG_RL(LU2K_LOG_WARN, "udt: peer silent for %u ms with messages waiting, closing",
 		       c->be->peer_timeout_ms);
+		udtb_conn_fail(c, -ETIMEDOUT, true);
+		return;
+	}
+	/*
+	 * An incoming connection whose peer leaves a hole unrepaired while we
+	 * hold what came after it: honest senders repair within round trips,
+	 * so it only keeps receive memory from others.
+	 */
+	if (!c->out && c->state != UDTB_CONNECTING &&
+	    udt_conn_rcv_stalled(c->u, udtb_conn_now(c, c->be->env.loop->now),
+				 (uint64_t)c->be->rx_stall_timeout_ms * 1000000)) {
+		char addr[INET6_ADDRSTRLEN + 8];
+		struct udt_stats st;
+
+		udt_conn_get_stats(c->u, &st);
+		c->be->st.rx_stalls++;
+		LOG_RL(LU2K_LOG_WARN,
+		       "udt: %s left a hole unrepaired for %u ms, %" PRIu64
+		       " bytes held behind it: closing that connection",
+		       udtb_addr_str(&c->addr, addr, sizeof(addr)), c->be->rx_stall_timeout_ms,
+		       st.rcv_mem);
 		udtb_conn_fail(c, -ETIMEDOUT, true);
 		return;
 	}
@@ -581,6 +650,27 @@ static const char *state_str(enum udtb_state s)
 	return (unsigned int)s < 4 ? n[s] : "?";
 }
 
+/* "address:port" of a peer, for log lines. */
+const char *udtb_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+	unsigned int port = 0;
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)ss;
+
+		inet_ntop(AF_INET, &s->sin_addr, a, sizeof(a));
+		port = ntohs(s->sin_port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)ss;
+
+		inet_ntop(AF_INET6, &s->sin6_addr, a, sizeof(a));
+		port = ntohs(s->sin6_port);
+	}
+	snprintf(buf, len, ss->ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
+	return buf;
+}
+
 static void udtb_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 {
 	char a[INET6_ADDRSTRLEN] = "?";
@@ -637,6 +727,8 @@ static void udtb_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 	lu2k_json_u64(j, "timeouts", st.timeouts);
 	lu2k_json_u64(j, "probes", st.probes);
 	lu2k_json_u64(j, "pkts_bad", st.pkts_bad);
+	lu2k_json_u64(j, "rx_memory", st.rcv_mem);
+	lu2k_json_u64(j, "pkts_no_mem", st.pkts_no_mem);
 	if (c->out) {
 		lu2k_json_u64(j, "queued", c->ntxq);
 		lu2k_json_u64(j, "cancels", c->cancels);
@@ -670,6 +762,12 @@ static void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "peer_timeouts", s->peer_timeouts);
 	lu2k_json_u64(j, "malformed", s->malformed);
 	lu2k_json_u64(j, "too_many_conns", s->too_many_conns);
+	lu2k_json_u64(j, "rx_memory", be->rxmem.used);
+	lu2k_json_u64(j, "rx_memory_peak", be->rxmem.peak);
+	lu2k_json_u64(j, "max_rx_memory", be->rxmem.max);
+	lu2k_json_u64(j, "rx_memory_drops", be->rxmem.drops);
+	lu2k_json_u64(j, "msgs_too_long", s->msgs_too_long);
+	lu2k_json_u64(j, "rx_stalls", s->rx_stalls);
 	lu2k_json_u64(j, "msgs_tx", s->msgs_tx);
 	lu2k_json_u64(j, "msgs_rx", s->msgs_rx);
 	lu2k_json_u64(j, "bytes_tx", s->bytes_tx);

@@ -20,6 +20,7 @@
 
 #include "backend.h"
 #include "daemon/loop.h"
+#include "proto/udt/rcvbuf.h"
 #include "proto/udt/udt.h"
 #include "udt_demux.h"
 #include "udt_wire.h"
@@ -33,6 +34,8 @@ struct udtb_stats {
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, rx_pauses, rx_resumes, cancels, enobufs;
 	uint64_t dgrams_rx, dgrams_tx, recvmmsg_calls, sendmmsg_calls, send_blocked, send_errors;
 	uint64_t unknown_dst, wrong_addr, bad_pkts, truncated;
+	uint64_t msgs_too_long; /* connections closed for a message over the maximum */
+	uint64_t rx_stalls;	/* ... for a hole left unrepaired (rx_stall_timeout_ms) */
 };
 
 struct udtb_sock {
@@ -66,7 +69,13 @@ struct lu2k_be {
 	int sock_rcvbuf, sock_sndbuf;
 	uint32_t hello_timeout_ms;
 	uint32_t peer_timeout_ms;
+	uint32_t rx_stall_timeout_ms;
 	uint32_t max_conns;
+	struct udt_rxmem rxmem; /* receive memory of all connections (max_rx_memory) */
+	uint64_t rxmem_drops_logged;
+	uint64_t rxmem_warn_ns;
+	size_t freed_since_trim; /* receive memory freed since the last malloc_trim */
+	uint64_t trim_ns;
 	bool in_order;
 	bool warned_rcvbuf, warned_sndbuf;
 	uint32_t nconns;
@@ -148,6 +157,7 @@ static inline uint64_t udtb_conn_now(struct lu2k_be_conn *c, uint64_t now)
 void udtb_conn_fail(struct lu2k_be_conn *c, int err, bool upcall);
 void udtb_conn_mark_dirty(struct lu2k_be_conn *c);
 void udtb_conn_established(struct lu2k_be_conn *c);
+const char *udtb_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len);
 struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockaddr *sa,
 				 socklen_t salen, const struct udt_hs *hs);
 

@@ -19,6 +19,7 @@
 #include "udt_be.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,6 +318,32 @@ static void handshake(struct lu2k_be_listener *l, const uint8_t *pkt, size_t len
 		udtb_conn_mark_dirty(c);
 }
 
+/* A peer sent a message longer than any lu2k message: the engine broke the connection. */
+static void too_long(struct lu2k_be_conn *c)
+{
+	char addr[INET6_ADDRSTRLEN + 8];
+
+	c->be->st.msgs_too_long++;
+	LOG_RL(LU2K_LOG_WARN,
+	       "udt: a message over %zu bytes from %s (sock id %u): closing that connection",
+	       c->be->ucfg.max_msg_bytes, udtb_addr_str(&c->addr, addr, sizeof(addr)),
+	       udt_conn_peer_id(c->u));
+}
+
+/* Packets went unstored for want of receive memory: say so, at most every 10 s. */
+static void rxmem_warn(struct lu2k_be *be, uint64_t now)
+{
+	uint64_t n = be->rxmem.drops - be->rxmem_drops_logged;
+
+	if (be->rxmem_warn_ns && now < be->rxmem_warn_ns + 10000000000ull)
+		return;
+	be->rxmem_warn_ns = now;
+	be->rxmem_drops_logged = be->rxmem.drops;
+	LOG_WARN("udt: receive memory limit reached (%zu of max_rx_memory %zu bytes held, "
+		 "%u connections): %" PRIu64 " packets not stored since the last warning",
+		 be->rxmem.used, be->rxmem.max, be->rxmem.users, n);
+}
+
 /* One datagram from a socket. */
 static void dispatch(struct udtb_sock *s, const uint8_t *pkt, size_t len, const struct sockaddr *sa,
 		     socklen_t salen, uint64_t now)
@@ -326,6 +353,7 @@ static void dispatch(struct udtb_sock *s, const uint8_t *pkt, size_t len, const 
 	struct udt_dmx_node *n;
 	struct udt_dmx_addr a;
 	uint32_t dst;
+	int rc;
 
 	if (udt_peek_dst(pkt, len, &dst)) {
 		be->st.bad_pkts++;
@@ -357,8 +385,13 @@ static void dispatch(struct udtb_sock *s, const uint8_t *pkt, size_t len, const 
 		return;
 	now = udtb_conn_now(c, now);
 	c->last_rx_ns = now;
-	if (udt_conn_recv_pkt(c->u, pkt, len, now) == -EBADMSG)
+	rc = udt_conn_recv_pkt(c->u, pkt, len, now);
+	if (rc == -EBADMSG)
 		be->st.bad_pkts++;
+	else if (rc == -EMSGSIZE)
+		too_long(c);
+	if (be->rxmem.drops != be->rxmem_drops_logged)
+		rxmem_warn(be, now);
 	udtb_conn_post(c);
 	udtb_conn_mark_dirty(c);
 }

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: MIT
+/*
+ * lu2k-hostile - a hostile peer for lu2kd's denial-of-service tests.
+ *
+ * It speaks just enough of lu2kd's wire protocols to get past their first
+ * checks, then misbehaves. Aim it only at a daemon of your own (loopback or a
+ * namespace you made); it is a test tool and never installed.
+ *
+ *   lu2k-hostile MODE --target ADDR:PORT [options]
+ *
+ * udt modes (a UDT4 handshake with the cookie round trip, then the lu2k hello
+ * when --src/--dst are given, then):
+ *   udt-endless  one message that never ends (a first packet, then middle
+ *                packets of the same message, in order, forever); a
+ *                connection the daemon shuts down is made again
+ *   udt-holes    the first data packet is never sent; every later one is the
+ *                middle of its own message: nothing ever completes, and
+ *                everything sits behind the hole
+ *
+ * Options: --conns N (20), --time SECONDS (5), --pkts N per connection and
+ * round (16384), --src NID --dst NID (the hello; none without them).
+ * It prints one summary line: connections made, packets sent, shutdowns seen.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backends/udt_wire.h"
+#include "common/nid.h"
+#include "proto/udt/codec.h"
+
+#define MSS	1500
+#define PAYLOAD (MSS - UDT_UDP_IP_OVERHEAD - UDT_HDR_LEN)
+
+enum mode { UDT_ENDLESS, UDT_HOLES };
+
+enum hstate { HS_IDLE, HS_COOKIE, HS_RESPONSE, HS_UP };
+
+struct hconn {
+	int fd;
+	enum hstate st;
+	uint32_t sock_id, isn, peer_id, cookie;
+	uint32_t next_seq; /* next data packet */
+	uint64_t sent;	   /* data packets sent in this round */
+	uint64_t hs_at;	   /* when the last handshake packet left */
+};
+
+static struct {
+	enum mode mode;
+	struct sockaddr_storage target;
+	socklen_t target_len;
+	unsigned int conns;
+	double time_s;
+	uint64_t pkts;
+	bool hello;
+	struct lu2k_nid src, dst;
+	uint64_t made, data_pkts, shutdowns, hs_timeouts;
+} g = { .conns = 20, .time_s = 5, .pkts = 16384 };
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint32_t rnd31(void)
+{
+	uint32_t v = 0;
+
+	if (getrandom(&v, sizeof(v), 0) != sizeof(v))
+		v = (uint32_t)now_ns();
+	v &= 0x7fffffffu;
+	return v ? v : 1;
+}
+
+static int parse_target(const char *s)
+{
+	char host[128];
+	const char *colon = strrchr(s, ':');
+	struct sockaddr_in *in = (struct sockaddr_in *)&g.target;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&g.target;
+	size_t hl;
+	long port;
+
+	if (!colon || (hl = (size_t)(colon - s)) == 0 || hl >= sizeof(host))
+		return -1;
+	memcpy(host, s, hl);
+	host[hl] = 0;
+	port = strtol(colon + 1, NULL, 10);
+	if (port <= 0 || port > 65535)
+		return -1;
+	if (host[0] == '[' && host[hl - 1] == ']') {
+		host[hl - 1] = 0;
+		if (inet_pton(AF_INET6, host + 1, &in6->sin6_addr) != 1)
+			return -1;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		g.target_len = sizeof(*in6);
+		return 0;
+	}
+	if (inet_pton(AF_INET, host, &in->sin_addr) != 1)
+		return -1;
+	in->sin_family = AF_INET;
+	in->sin_port = htons((uint16_t)port);
+	g.target_len = sizeof(*in);
+	return 0;
+}
+
+static void send_hs(struct hconn *c, int32_t req_type)
+{
+	struct udt_hs hs = {
+		.version = UDT_VERSION,
+		.sock_type = UDT_SOCK_DGRAM,
+		.isn = c->isn,
+		.mss = MSS,
+		.flight = 25600,
+		.req_type = req_type,
+		.sock_id = c->sock_id,
+		.cookie = c->cookie,
+	};
+	uint8_t buf[UDT_HDR_LEN + UDT_HS_LEN];
+	size_t n = udt_hs_encode(buf, sizeof(buf), 0, 0, &hs);
+
+	if (n && send(c->fd, buf, n, 0) < 0 && errno != EAGAIN)
+		perror("send");
+	c->hs_at = now_ns();
+}
+
+static void conn_start(struct hconn *c)
+{
+	if (c->fd < 0) {
+		c->fd = socket(g.target.ss_family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+		if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&g.target, g.target_len)) {
+			perror("socket/connect");
+			exit(1);
+		}
+	}
+	c->sock_id = rnd31();
+	c->isn = rnd31();
+	c->cookie = 0;
+	c->sent = 0;
+	c->st = HS_COOKIE;
+	send_hs(c, UDT_HS_REQ_REGULAR);
+}
+
+static void send_data(struct hconn *c, uint32_t msgword, const void *body, size_t len)
+{
+	uint8_t buf[MSS];
+	size_t n = udt_data_encode_hdr(buf, sizeof(buf), c->next_seq, msgword, 0, c->peer_id);
+
+	memcpy(buf + n, body, len);
+	if (send(c->fd, buf, n + len, 0) >= 0)
+		g.data_pkts++;
+	c->next_seq = (c->next_seq + 1) & 0x7fffffffu;
+	c->sent++;
+}
+
+static void conn_up(struct hconn *c)
+{
+	c->st = HS_UP;
+	c->next_seq = c->isn;
+	g.made++;
+	if (g.hello) {
+		struct lu2k_udtw_hello h = { .version = LU2K_UDTW_VERSION };
+		uint8_t f[LU2K_UDTW_HELLO_LEN];
+
+		snprintf(h.backend, sizeof(h.backend), "udt");
+		h.src = g.src;
+		h.dst = g.dst;
+		lu2k_udtw_hello_encode(f, &h);
+		send_data(c, UDT_MSG_WORD(UDT_PB_SOLO, 0, 1), f, sizeof(f));
+	} else {
+		c->next_seq = (c->next_seq + 1) & 0x7fffffffu;
+	}
+	if (g.mode == UDT_HOLES)
+		c->next_seq = (c->next_seq + 1) & 0x7fffffffu; /* the hole */
+}
+
+/* A burst of the attack's packets on an established connection. */
+static void conn_burst(struct hconn *c, unsigned int n)
+{
+	static uint8_t body[PAYLOAD];
+
+	for (unsigned int i = 0; i < n && c->sent < g.pkts; i++) {
+		uint32_t w;
+
+		if (g.mode == UDT_ENDLESS)
+			w = UDT_MSG_WORD(
+				c->sent == (g.hello ? 1 : 0) ? UDT_PB_FIRST : UDT_PB_MIDDLE, 0, 2);
+		else
+			w = UDT_MSG_WORD(UDT_PB_MIDDLE, 0, 2 + (uint32_t)c->sent);
+		/* a full packet: the daemon keeps a buffer of PAYLOAD bytes for it anyway */
+		memcpy(body, &c->sent, sizeof(c->sent));
+		send_data(c, w, body, sizeof(body));
+	}
+}
+
+static void conn_read(struct hconn *c)
+{
+	uint8_t buf[2048];
+	ssize_t n;
+
+	while ((n = recv(c->fd, buf, sizeof(buf), 0)) > 0) {
+		struct udt_hdr h;
+		struct udt_hs hs;
+
+		if (udt_hdr_decode(buf, (size_t)n, &h) || !h.ctrl)
+			continue;
+		if (h.type == UDT_CT_SHUTDOWN && c->st == HS_UP) {
+			/* the daemon gave up on us: start over */
+			g.shutdowns++;
+			conn_start(c);
+			continue;
+		}
+		if (h.type != UDT_CT_HANDSHAKE || udt_hs_decode(&h, &hs))
+			continue;
+		if (c->st == HS_COOKIE && hs.req_type == UDT_HS_REQ_REGULAR) {
+			c->cookie = hs.cookie;
+			c->st = HS_RESPONSE;
+			send_hs(c, UDT_HS_RSP_REGULAR);
+		} else if (c->st == HS_RESPONSE && hs.req_type == UDT_HS_RSP_REGULAR &&
+			   h.dst == c->sock_id) {
+			c->peer_id = hs.sock_id;
+			conn_up(c);
+		}
+	}
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: lu2k-hostile udt-endless|udt-holes --target ADDR:PORT [--conns N]\n"
+			"       [--time SECONDS] [--pkts N] [--src NID --dst NID]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "target", 1, NULL, 't' }, { "conns", 1, NULL, 'n' }, { "time", 1, NULL, 'T' },
+		{ "pkts", 1, NULL, 'p' },   { "src", 1, NULL, 's' },   { "dst", 1, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool have_target = false, have_src = false, have_dst = false;
+	struct hconn *cs;
+	uint64_t end;
+	int o;
+
+	if (argc < 2)
+		usage();
+	if (!strcmp(argv[1], "udt-endless"))
+		g.mode = UDT_ENDLESS;
+	else if (!strcmp(argv[1], "udt-holes"))
+		g.mode = UDT_HOLES;
+	else
+		usage();
+	optind = 2;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 't':
+			if (parse_target(optarg))
+				usage();
+			have_target = true;
+			break;
+		case 'n':
+			g.conns = (unsigned int)strtoul(optarg, NULL, 10);
+			break;
+		case 'T':
+			g.time_s = strtod(optarg, NULL);
+			break;
+		case 'p':
+			g.pkts = strtoull(optarg, NULL, 10);
+			break;
+		case 's':
+			if (lu2k_nid_parse(optarg, &g.src))
+				usage();
+			have_src = true;
+			break;
+		case 'd':
+			if (lu2k_nid_parse(optarg, &g.dst))
+				usage();
+			have_dst = true;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (!have_target || !g.conns || g.conns > 100000 || have_src != have_dst)
+		usage();
+	g.hello = have_src;
+	cs = calloc(g.conns, sizeof(*cs));
+	if (!cs)
+		return 1;
+	for (unsigned int i = 0; i < g.conns; i++) {
+		cs[i].fd = -1;
+		conn_start(&cs[i]);
+	}
+	end = now_ns() + (uint64_t)(g.time_s * 1e9);
+	while (now_ns() < end) {
+		bool busy = false;
+
+		for (unsigned int i = 0; i < g.conns; i++) {
+			struct hconn *c = &cs[i];
+
+			conn_read(c);
+			if (c->st == HS_UP) {
+				if (c->sent < g.pkts) {
+					conn_burst(c, 64);
+					busy = true;
+				}
+			} else if (now_ns() > c->hs_at + 250000000ull) {
+				/* no answer: ask again, from the start */
+				g.hs_timeouts++;
+				conn_start(c);
+			}
+		}
+		if (!busy)
+			usleep(1000);
+	}
+	printf("lu2k-hostile: %s: %u connections, %llu made, %llu data packets, %llu shutdowns, "
+	       "%llu handshake retries\n",
+	       argv[1], g.conns, (unsigned long long)g.made, (unsigned long long)g.data_pkts,
+	       (unsigned long long)g.shutdowns, (unsigned long long)g.hs_timeouts);
+	for (unsigned int i = 0; i < g.conns; i++)
+		close(cs[i].fd);
+	free(cs);
+	return g.made ? 0 : 1;
+}
