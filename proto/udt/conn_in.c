@@ -109,11 +109,16 @@ static int on_data(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 		/* no memory for it: it is lost, and the NAK timer asks for it again */
 		uint64_t ahead = udt_loss_count(&c->rcv_loss);
 
-		if (udt_loss_insert(&c->rcv_loss, seq, seq) > 0) {
+		if (udt_loss_insert(&c->rcv_loss, seq, seq) >= 0) {
 			struct udt_lrange *t = udt_loss_find(&c->rcv_loss, seq);
 			uint64_t due = now_ns + udt_conn_nak_wait_ns(c, 1, 0, 0);
 
-			if (t && !t->reports) {
+			/*
+			 * Our refusal, not the network's loss: the hole's wait
+			 * starts over (a merged range's history of reports would
+			 * put its next NAK seconds away once memory is back).
+			 */
+			if (t) {
 				t->reports = 1;
 				t->report_ns = now_ns;
 			}

@@ -354,6 +354,60 @@ static void test_transfer_under_budget(void)
 	T_EQU(mem.used, 0);
 }
 
+/*
+ * Greedy windows take most of the budget while a transfer runs, then go:
+ * the transfer completes (no packet it was denied may be acknowledged).
+ */
+static void test_transfer_after_squeeze(void)
+{
+	static uint8_t data[1000000];
+	struct udt_rxmem mem = { .max = 2000 * 1456 };
+	struct udt_rcvbuf greedy[4];
+	struct world *w = world_new();
+	struct udt_stats st;
+	int i, k;
+
+	T_ASSERT(w);
+	w->scfg.rx_mem = &mem;
+	w->scfg.max_msg_bytes = sizeof(data);
+	w->ab.delay_ns = w->ba.delay_ns = 1000000;
+	w->ab.drop = sim_drop_every;
+	w->ab.drop_arg = (void *)(uintptr_t)500;
+	w->ab.rate_bps = w->ba.rate_bps = 2000000000;
+	w->cl.c = udt_conn_connect(&w->ccfg, &cbs, &w->cl, 58, 31337, NULL, w->now);
+	run_for(w, 100000000);
+	T_ASSERT(w->sv.c && udt_conn_state(w->cl.c) == UDT_ST_CONNECTED);
+	for (i = 0; i < 8; i++) {
+		uint32_t no;
+
+		T_EQ(udt_conn_send_msg(w->cl.c, data, sizeof(data), -1, 0, 0, NULL, &no, w->now),
+		     0);
+	}
+	run_for(w, 3000000);
+	/* four greedy windows behind holes take what they can */
+	for (k = 0; k < 4; k++) {
+		T_EQ(udt_rcvbuf_init(&greedy[k], 4096, 1456, 0, 1, deliver, NULL), 0);
+		udt_rcvbuf_set_limits(&greedy[k], &mem, 0, 0);
+	}
+	for (i = 1; i < 4000; i++)
+		for (k = 0; k < 4; k++) {
+			static const uint8_t d[1456];
+
+			udt_rcvbuf_add(&greedy[k], (uint32_t)i + 1,
+				       UDT_MSG_WORD(UDT_PB_MIDDLE, 0, i), d, sizeof(d));
+		}
+	run_for(w, 2000000000ull);
+	for (k = 0; k < 4; k++)
+		udt_rcvbuf_fini(&greedy[k]);
+	run_for(w, 20000000000ull);
+	udt_conn_get_stats(w->sv.c, &st);
+	printf("  squeezed: %d of 8 acked, %llu packets not stored, %llu held\n", w->cl.acked,
+	       (unsigned long long)st.pkts_no_mem, (unsigned long long)st.rcv_mem);
+	T_EQ(w->cl.acked, 8);
+	T_EQ(w->sv.msgs, 8);
+	world_free(w);
+}
+
 /* The per-connection limit is what the receiver grants: the sender keeps to it. */
 static void test_transfer_under_conn_limit(void)
 {
@@ -420,6 +474,7 @@ int main(void)
 	T_RUN(test_head_hole_over_share);
 	T_RUN(test_transfer_under_budget);
 	T_RUN(test_transfer_under_conn_limit);
+	T_RUN(test_transfer_after_squeeze);
 	T_RUN(test_too_long_breaks);
 	return t_done();
 }
