@@ -6,7 +6,7 @@
 #   lu2k-hostile: 20 UDT connections -----------------------^  (cookie round trip, hello,
 #                 then 16,384 full packets each that never make a message whole)
 #
-# Two attacks, each for 4 s while honest bulk traffic flows: 'endless' (one
+# Two attacks, each for 6 s while honest bulk traffic flows: 'endless' (one
 # message that never ends, in order) and 'holes' (every packet behind a hole
 # that is never filled). Without limits each connection made lu2kd keep its
 # whole window (16,384 packets, ~24 MB): 20 of them ~480 MB. Checks: the
@@ -52,13 +52,15 @@ attack() { # mode
 	local mode=$1 base max=0 r client_pid hostile_pid i
 	base=$(rss_anon_kib "$d2_pid")
 	timeout 100 "$T_BIN/lu2k-perf" client --nid "$A" --peer "$B" --socket "$T_DIR/d1.sock" \
-		--timeout 60s --json bulk --size 1M --concurrency 8 --time 5s \
+		--timeout 60s --json bulk --size 1M --concurrency 8 --time 7s \
 		>"$T_DIR/client-$mode.json" 2>"$T_DIR/client-$mode.err" &
 	client_pid=$!
+	# paced: the attack is on memory, not a flood that overflows the shared
+	# UDP socket (the honest connection's packets arrive on it too)
 	timeout 60 "$T_BIN/lu2k-hostile" "udt-$mode" --target "127.0.0.2:$PORT" --conns 20 \
-		--time 4 --src 10.66.0.1@lu2k --dst "$B" >"$T_DIR/hostile-$mode.out" 2>&1 &
+		--time 6 --pps 65000 --src 10.66.0.1@lu2k --dst "$B" >"$T_DIR/hostile-$mode.out" 2>&1 &
 	hostile_pid=$!
-	for ((i = 0; i < 100; i++)); do # sampled for 5 s
+	for ((i = 0; i < 140; i++)); do # sampled for 7 s
 		r=$(rss_anon_kib "$d2_pid")
 		[ "$r" -gt "$max" ] && max=$r
 		sleep 0.05

@@ -18,7 +18,8 @@
  *                everything sits behind the hole
  *
  * Options: --conns N (20), --time SECONDS (5), --pkts N per connection and
- * round (16384), --src NID --dst NID (the hello; none without them).
+ * round (16384), --pps N (data packets a second, all connections together;
+ * 0: as fast as it can), --src NID --dst NID (the hello; none without them).
  * It prints one summary line: connections made, packets sent, shutdowns seen.
  */
 #include <arpa/inet.h>
@@ -63,6 +64,7 @@ static struct {
 	unsigned int conns;
 	double time_s;
 	uint64_t pkts;
+	uint64_t pps;
 	bool hello;
 	struct lu2k_nid src, dst;
 	uint64_t made, data_pkts, shutdowns, hs_timeouts;
@@ -242,7 +244,7 @@ static void conn_read(struct hconn *c)
 static void usage(void)
 {
 	fprintf(stderr, "usage: lu2k-hostile udt-endless|udt-holes --target ADDR:PORT [--conns N]\n"
-			"       [--time SECONDS] [--pkts N] [--src NID --dst NID]\n");
+			"       [--time SECONDS] [--pkts N] [--pps N] [--src NID --dst NID]\n");
 	exit(2);
 }
 
@@ -251,11 +253,11 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "target", 1, NULL, 't' }, { "conns", 1, NULL, 'n' }, { "time", 1, NULL, 'T' },
 		{ "pkts", 1, NULL, 'p' },   { "src", 1, NULL, 's' },   { "dst", 1, NULL, 'd' },
-		{ NULL, 0, NULL, 0 },
+		{ "pps", 1, NULL, 'r' },    { NULL, 0, NULL, 0 },
 	};
 	bool have_target = false, have_src = false, have_dst = false;
 	struct hconn *cs;
-	uint64_t end;
+	uint64_t start, end;
 	int o;
 
 	if (argc < 2)
@@ -283,6 +285,9 @@ int main(int argc, char **argv)
 		case 'p':
 			g.pkts = strtoull(optarg, NULL, 10);
 			break;
+		case 'r':
+			g.pps = strtoull(optarg, NULL, 10);
+			break;
 		case 's':
 			if (lu2k_nid_parse(optarg, &g.src))
 				usage();
@@ -307,17 +312,22 @@ int main(int argc, char **argv)
 		cs[i].fd = -1;
 		conn_start(&cs[i]);
 	}
-	end = now_ns() + (uint64_t)(g.time_s * 1e9);
+	start = now_ns();
+	end = start + (uint64_t)(g.time_s * 1e9);
 	while (now_ns() < end) {
-		bool busy = false;
+		bool busy = false, paced = false;
+
+		/* --pps: no more than that many data packets a second so far */
+		if (g.pps && g.data_pkts >= (now_ns() - start) * g.pps / 1000000000ull)
+			paced = true;
 
 		for (unsigned int i = 0; i < g.conns; i++) {
 			struct hconn *c = &cs[i];
 
 			conn_read(c);
 			if (c->st == HS_UP) {
-				if (c->sent < g.pkts) {
-					conn_burst(c, 64);
+				if (c->sent < g.pkts && !paced) {
+					conn_burst(c, 16);
 					busy = true;
 				}
 			} else if (now_ns() > c->hs_at + 250000000ull) {
@@ -327,7 +337,7 @@ int main(int argc, char **argv)
 			}
 		}
 		if (!busy)
-			usleep(1000);
+			usleep(paced ? 200 : 1000);
 	}
 	printf("lu2k-hostile: %s: %u connections, %llu made, %llu data packets, %llu shutdowns, "
 	       "%llu handshake retries\n",
