@@ -17,6 +17,8 @@
 #   LU2K_FULL=1              longer runs
 #   LU2K_VM_LU2KD_MSGS=N     messages each way in the lu2kd test (12; 40 with LU2K_FULL)
 #   LU2K_VM_NETEM="..."      netem settings of the lu2kd test
+#   LU2K_VM_BACKENDS="..."   back-ends of the lu2kd test ("tcp udt rds")
+#   LU2K_VM_RDS_MSGS=N       messages each way over rds (6, of 0..4 MiB)
 [ -f /lu2k/env ] && . /lu2k/env
 D=/sys/kernel/debug/lu2k_selftest
 NI=10.9.0.1@lu2k
