@@ -777,7 +777,6 @@ static int rds_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 	c->id = be->next_id++;
 	c->peer = ss;
 	c->peerlen = (socklen_t)len;
-	c->peer_port = port;
 	c->local = *local;
 	c->remote = *remote;
 	c->state = RDSB_HELLO;

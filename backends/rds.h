@@ -133,7 +133,6 @@ struct lu2k_be_conn {
 	struct lu2k_nid local, remote;
 	struct sockaddr_storage peer; /* the other end's socket */
 	socklen_t peerlen;
-	uint16_t peer_port;
 	uint64_t start_ns, last_rx_ns, last_tx_ns;
 	uint64_t last_data_ns; /* in: the last DATA or PING */
 
