@@ -34,8 +34,10 @@ net() { # net RTT_MS LOSS
 	done
 }
 
-one() { # one BACKEND
+one() { # one BACKEND [lu2k-perf client MODE ARGS...]: default a bulk run for the table
 	b=$1
+	shift
+	[ $# = 0 ] && set -- bulk --size 1M --concurrency "$CONC" --time "${SECS}s"
 	opts=
 	[ "$b" = rds ] && opts="-o ack_timeout_ms=60000"
 	for n in a b; do
@@ -54,13 +56,13 @@ one() { # one BACKEND
 	sleep 1
 	timeout $((SECS + 120)) $IP netns exec bka /lu2k/lu2k-perf client --nid $A@lu2k \
 		--peer $B@lu2k --socket /tmp/a.sock --peer-credits 64 --credits 256 --json -q \
-		bulk --size 1M --concurrency "$CONC" --time "${SECS}s" --timeout 120s > /tmp/client.json 2>/tmp/client.err
+		"$@" --timeout 120s > /tmp/client.json 2>/tmp/client.err
 	rc=$?
 	gbit=$(sed -n 's/.*"gbit_per_s":\([0-9.]*\).*/\1/p' /tmp/client.json)
 	ok=$(sed -n 's/.*"ok":\([0-9]*\).*/\1/p' /tmp/client.json)
 	pass=$(grep -c '"pass":true' /tmp/client.json)
 	mbit=$(awk -v g="${gbit:-0}" 'BEGIN { printf "%.2f", g * 1000 }')
-	echo "bench: $b rtt ${RTT}ms loss ${LOSS}% rate $RATE: $mbit Mbit/s ($ok x 1 MiB verified, exit $rc, pass $pass)"
+	echo "bench: $b rtt ${RTT}ms loss ${LOSS}% rate $RATE: $mbit Mbit/s ($ok verified, exit $rc, pass $pass): $*"
 	[ "$rc" = 0 ] || { cat /tmp/client.json; tail -n 3 /tmp/client.err /tmp/lu2kd-a.log /tmp/lu2kd-b.log; }
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	for p in $PIDS; do wait "$p" 2>/dev/null; done
@@ -68,6 +70,20 @@ one() { # one BACKEND
 	rm -f /tmp/a.sock /tmp/b.sock /tmp/a.ctl /tmp/b.ctl
 }
 
+# MODES=1: every lu2k-perf mode once per back-end (20 ms, 0.2 %), not the table.
+if [ "${MODES:-0}" = 1 ]; then
+	RTT=20 LOSS=0.2
+	net || { echo "bench: network setup failed"; exit 1; }
+	for b in "$@"; do
+		one "$b" bulk --size 4M --concurrency 4 --count 12
+		one "$b" bulk --size 4096 --concurrency 16 --count 400
+		one "$b" get --size 4M --concurrency 4 --count 12
+		one "$b" ping --count 100
+		one "$b" stream --rate 4mbit --fps 25 --time 10s --deadline 500ms
+	done
+	cleanup
+	exit 0
+fi
 for RTT in $RTTS; do
 	for LOSS in $LOSSES; do
 		net || { echo "bench: network setup failed"; exit 1; }

@@ -10,7 +10,9 @@
 #
 # Environment: LU2K_BENCH_RTTS ("1 200 600", ms), LU2K_BENCH_LOSSES ("0 1", %),
 # LU2K_BENCH_RATE (20mbit), LU2K_BENCH_TIME (20, seconds per run),
-# LU2K_BENCH_CONC (16 messages in flight), LU2K_VM_TIMEOUT (qemu's limit,
+# LU2K_BENCH_CONC (16 messages in flight), LU2K_BENCH_MODES=1 (instead of the
+# table: bulk 4 MiB and 4 KiB, get 4 MiB, ping and stream once per back-end at
+# 20 ms / 0.2 %, each verified), LU2K_VM_TIMEOUT (qemu's limit,
 # default 3000 s), LU2K_VM_KEEP=1 keeps the run folder. Prints one line per
 # run, "bench: BACKEND RTT LOSS MBIT", and the console log's path.
 set -euo pipefail
@@ -47,7 +49,7 @@ echo "$((${LU2K_VM_TIMEOUT:-3000} - 20))" >"$root/lu2k/timeout"
 {
 	echo "export RTTS='${LU2K_BENCH_RTTS:-1 200 600}' LOSSES='${LU2K_BENCH_LOSSES:-0 1}'"
 	echo "export RATE='${LU2K_BENCH_RATE:-20mbit}' SECS='${LU2K_BENCH_TIME:-20}'"
-	echo "export CONC='${LU2K_BENCH_CONC:-16}'"
+	echo "export CONC='${LU2K_BENCH_CONC:-16}' MODES='${LU2K_BENCH_MODES:-0}'"
 } >"$root/lu2k/env"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$run/initrd.gz"
 
