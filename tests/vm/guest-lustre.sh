@@ -4,7 +4,8 @@
 # scenario and its settings from /lu2k/env:
 #
 #   fs      c ==== s         c mounts s's file system over lu2k: dd, cp, tar,
-#                            remount, md5sum, lfs df, kill -9 of c's lu2kd
+#                            remount, md5sum, lfs df, kill -9 of c's lu2kd,
+#                            then of s's
 #   bench   c ==== s         dd write/read and tar over lu2k, then the same
 #                            over ksocklnd on the same link
 #   routed  c ==== r ---- s  c (lu2k) - r (LNet router) - s (tcp): mount,
@@ -20,6 +21,8 @@
 #   LU2K_LU2KD_OPTS        more lu2kd options (e.g. "-o cc=lossy")
 #   LU2K_LUSTRE_SIZES      sizes of the dd and cp files ("1K 64K 1M 16M")
 #   LU2K_LUSTRE_FILES      small files in the tar (200)
+#   LU2K_LUSTRE_KILL       whose lu2kd fs kills during a write: "c s" (default),
+#                          "c", "s" or "" (none)
 #   LU2K_LUSTRE_KILL_SIZE  the file written while lu2kd is killed (32M)
 #   LU2K_LUSTRE_KILL_WAIT  seconds lu2kd stays dead (10)
 #   LU2K_LUSTRE_BENCH_SIZE the file of the bench (32M)
@@ -81,9 +84,27 @@ lustre_mods() { # lustre_mods MODULE...
 	for m in "$@"; do run insmod $LM/$m.ko; done
 }
 
+# Serve until the host stops the VM. In fs, the client may ask over eth0
+# (port 7787, one line "kill SECONDS") for a kill -9 of this node's lu2kd
+# during its write, and a new lu2kd after SECONDS.
 serve() {
 	say "serving"
-	while :; do sleep 30; done
+	while :; do
+		if [ "$SCEN" != fs ] || [ -z "$LU2KD" ]; then
+			sleep 30
+			continue
+		fi
+		cmd=$(timeout 30 nc -l -p 7787 < /dev/null 2> /dev/null)
+		case $cmd in
+		"kill "[0-9]*)
+			lu2kd_kill
+			say "lu2kd killed (kill -9, the client asked)"
+			sleep "${cmd#kill }"
+			lu2kd_start
+			say "lu2kd restarted"
+			;;
+		esac
+	done
 }
 
 # --- the server: MGS+MDT, then an OST, on osd-wbcfs
@@ -228,16 +249,28 @@ check_files() {
 	say "md5sum of $(echo $SIZES | wc -w) x 2 files and $NFILES small files: all match"
 }
 
-# kill -9 of this node's lu2kd during a write: the write errors or waits;
-# after a new lu2kd attaches the mount works and what completed is intact.
-kill_test() {
-	kf=$MNT/kill.$KILL_SIZE
+# kill -9 of a lu2kd during a write, this node's (c) or the server's (s, which
+# the client asks over eth0): the write errors or waits; after a new lu2kd
+# attaches the mount works and what completed is intact.
+kill_test() { # kill_test c|s
+	where=$1
+	kf=$MNT/kill-$where.$KILL_SIZE
 	dd if=/tmp/src.$KILL_SIZE of="$kf" bs=1M conv=fsync 2> /tmp/kill-dd.out &
 	ddpid=$!
 	sleep 2
 	kill -0 $ddpid 2> /dev/null || say "note: the write ended before the kill (a fast link)"
-	lu2kd_kill
-	say "lu2kd killed during a $KILL_SIZE write"
+	if [ "$where" = s ]; then
+		i=0
+		until echo "kill $KILL_WAIT" | timeout 10 nc -w 5 "${MGS%@*}" 7787 2> /dev/null; do
+			i=$((i + 1))
+			[ $i -gt 20 ] && die "the server does not take the kill request"
+			sleep 1
+		done
+		say "the server's lu2kd killed during a $KILL_SIZE write, for $KILL_WAIT s"
+	else
+		lu2kd_kill
+		say "lu2kd killed during a $KILL_SIZE write"
+	fi
 	sleep "$KILL_WAIT"
 	if kill -0 $ddpid 2> /dev/null; then
 		say "with lu2kd dead ${KILL_WAIT} s: the write waits"
@@ -248,8 +281,10 @@ kill_test() {
 	dmesg | grep -i 'lustre.*\(connection\|lost\|restored\|recover\)' | tail -n 4 |
 		sed "s/^/dmesg-$ROLE: /" >&3
 	t0=$(date +%s)
-	lu2kd_start
-	say "lu2kd restarted"
+	if [ "$where" = c ]; then
+		lu2kd_start
+		say "lu2kd restarted"
+	fi
 	i=0
 	while kill -0 $ddpid 2> /dev/null; do
 		i=$((i + 1))
@@ -260,12 +295,12 @@ kill_test() {
 	ddrc=$?
 	say "the write ended $(($(date +%s) - t0)) s after the restart (dd exit $ddrc)"
 	# a new file: the mount works again
-	timed_dd /tmp/src.1M $MNT/after-kill.1M
+	timed_dd /tmp/src.1M $MNT/after-kill-$where.1M
 	lumount
 	lmount $MGS 300
 	check_files $MNT/fs
 	want=$(grep " src.1M\$" /tmp/src.md5 | cut -d' ' -f1)
-	got=$(md5sum < $MNT/after-kill.1M | cut -d' ' -f1)
+	got=$(md5sum < $MNT/after-kill-$where.1M | cut -d' ' -f1)
 	[ "$want" = "$got" ] || die "md5 of the file written after the restart"
 	if [ $ddrc = 0 ]; then
 		want=$(grep " src.$KILL_SIZE\$" /tmp/src.md5 | cut -d' ' -f1)
@@ -307,7 +342,19 @@ client_fs() {
 		{ cat /tmp/lfsdf.out >&3; die "lfs df lacks the MDT or the OST"; }
 	sed "s/^/lfs-df: /" /tmp/lfsdf.out >&3
 	say "RESULT lnd=lu2k-$BACKEND write_MBs=$W_MBS read_MBs=$R_MBS size=$W_SIZE tar_s=$((TAR_CS / 100)).$((TAR_CS % 100 / 10)) files=$NFILES md5=ok"
-	[ "${LU2K_LUSTRE_KILL:-1}" = 1 ] && [ "$SCEN" = fs ] && kill_test
+	kills=${LU2K_LUSTRE_KILL-c s}
+	case $kills in
+	1) kills="c s" ;;
+	0) kills= ;;
+	esac
+	if [ "$SCEN" = fs ]; then
+		for where in $kills; do
+			case $where in
+			c | s) kill_test "$where" ;;
+			*) die "LU2K_LUSTRE_KILL: '$where' is neither c nor s" ;;
+			esac
+		done
+	fi
 	lumount
 }
 
@@ -430,7 +477,7 @@ say "scenario $SCEN, type $TYPE, back-end $BACKEND $LU2KD_OPTS, netem '$NETEM'"
 case $SCEN-$ROLE in
 *-s) server ;;
 routed-r) router ;;
-fs-c | routed-c) LU2K_LUSTRE_KILL=${LU2K_LUSTRE_KILL:-1} client_fs ;;
+fs-c | routed-c) client_fs ;;
 bench-c) client_bench ;;
 esac
 lu2kd_stop

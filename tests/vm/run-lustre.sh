@@ -6,7 +6,8 @@
 # links on loopback; each runs tests/vm/guest-lustre.sh in its role:
 #
 #   fs      VM c ==[eth0]== VM s        mount, dd/cp/tar, remount, md5sum,
-#                                       lfs df, kill -9 of the client's lu2kd
+#                                       lfs df, kill -9 of the client's lu2kd,
+#                                       then of the server's
 #   bench   VM c ======== VM s          dd and tar over lu2k, then ksocklnd
 #   routed  VM c ==== VM r ---- VM s    c (lu2k) - r (LNet router) - s (tcp)
 #
@@ -19,7 +20,8 @@
 # kernel image). Environment: LUSTRE (the tree; else the newest built
 # /usr/src/lustre-* with osd_wbcfs.ko), LU2K_LNET_TYPE (gip),
 # LU2K_LNET_BACKEND (tcp), LU2K_LU2KD_OPTS, LU2K_LUSTRE_SIZES ("1K 64K 1M
-# 16M"), LU2K_LUSTRE_FILES (200), LU2K_LUSTRE_KILL (1), LU2K_LUSTRE_KILL_SIZE
+# 16M"), LU2K_LUSTRE_FILES (200), LU2K_LUSTRE_KILL ("c s": whose lu2kd
+# fs kills; "" none), LU2K_LUSTRE_KILL_SIZE
 # (32M), LU2K_LUSTRE_KILL_WAIT (10), LU2K_VM_NETEM ("delay 5ms"),
 # LU2K_VM_TIMEOUT (qemu's limit, 900 s), LU2K_VM_KEEP=1 keeps
 # build/vm/lustre.XXXX (consoles: console-ROLE.log). The client's lines
