@@ -94,8 +94,12 @@ static void open_(struct lu2k_json *j, const char *key, const char *c)
 
 static void close_(struct lu2k_json *j, const char *c)
 {
-	if (j->depth > 0)
-		j->depth--;
+	/* an end without its begin would write a document that does not parse */
+	if (j->depth == 0) {
+		j->err = true;
+		return;
+	}
+	j->depth--;
 	puts_(j, c);
 }
 
