@@ -90,7 +90,7 @@ t_wait_for 10 eval 'get /metrics "$T_DIR/h.prom" | grep -q ^200' || t_fail "no 2
 $PY "$T_DIR/check.py" "$T_DIR/h.prom" >/dev/null || t_fail "the scraped metrics do not check"
 [ "$(get /other "$T_DIR/x")" = 404 ] || t_fail "/other is not a 404"
 # A client that connects and says nothing holds the endpoint for at most its 2 s timeout.
-inns $PY -c 'import socket,time; s=socket.create_connection(("127.0.0.1",9788)); time.sleep(8)' &
+ip netns exec "$ns" $PY -c 'import socket,time; s=socket.create_connection(("127.0.0.1",9788)); time.sleep(8)' &
 silent=$!
 t_defer kill $silent
 sleep 0.5
