@@ -3,7 +3,8 @@
 # NIDs: every command's YAML read back by a YAML 1.1 reader (PyYAML) agrees
 # with its JSON (same keys, same types, same strings: IPv6 addresses, states
 # and versions stay strings); --nid keeps the entries that name a NID and
-# fails when none does; --watch repeats; usage errors exit 2.
+# fails when none does; --watch repeats, with rates of the counters; usage
+# errors exit 2.
 . "$(dirname "$0")/../lib/common.sh"
 t_require_root
 PY=/usr/bin/python3 # Debian's, which sees python3-yaml
@@ -71,9 +72,12 @@ out=$(ctl -s "$T_DIR/a.ctl" peers --nid 9.9.9.9@lu2k 2>&1)
 [ $? = 1 ] && [[ $out == *"no peers entry names 9.9.9.9@lu2k"* ]] || t_fail "an unknown --nid: $out"
 t_log "--nid: one peer, two conns, exit 1 for a NID no entry names"
 
-timeout 3.5 ip netns exec "$ns" "$T_BIN/lu2kctl" -s "$T_DIR/a.ctl" --watch 1 status >"$T_DIR/watch.out"
-n=$(grep -c '^# lu2kctl status, every 1 s' "$T_DIR/watch.out")
+timeout 3.5 ip netns exec "$ns" "$T_BIN/lu2kctl" -s "$T_DIR/a.ctl" --watch 1 peers >"$T_DIR/watch.out"
+n=$(grep -c '^# lu2kctl peers, every 1 s' "$T_DIR/watch.out")
 [ "$n" -ge 2 ] && [ "$n" -le 5 ] || t_fail "--watch 1 for 3.5 s printed $n times"
+# from the second round, counters have their rates (traffic is still running)
+grep -Eq '^ +msgs_tx_per_s: [1-9]' "$T_DIR/watch.out" || t_fail "--watch shows no msgs_tx_per_s: $(cat "$T_DIR/watch.out")"
+grep -q 'conns_out_per_s' "$T_DIR/watch.out" && t_fail "--watch made a rate of a gauge (a peer's conns_out)"
 
 for bad in "--watch 0 status" "--watch x status" "--nid 1.2.3.4@lu2k stats" "-o f peers" \
 	"--json metrics" "nosuch" ""; do
@@ -82,5 +86,5 @@ for bad in "--watch 0 status" "--watch x status" "--nid 1.2.3.4@lu2k stats" "-o 
 	rc=$?
 	[ $rc = 2 ] || t_fail "lu2kctl $bad: exit $rc, want 2"
 done
-t_log "--watch repeats; usage errors exit 2"
+t_log "--watch repeats, with rates ($(grep -m1 'msgs_tx_per_s' "$T_DIR/watch.out" | tr -s ' ')); usage errors exit 2"
 echo PASS

@@ -18,6 +18,7 @@
 #include "jsonv.h"
 #include "lu2k/version.h"
 #include "metrics.h"
+#include "rates.h"
 #include "req.h"
 
 static void usage(FILE *f)
@@ -41,7 +42,8 @@ static void usage(FILE *f)
 		"  -n, --nid NID        status, peers, conns, msgs: only the entries that name "
 		"NID\n"
 		"                       (exit 1 if none does)\n"
-		"  -w, --watch SECS     print again every SECS seconds until interrupted\n"
+		"  -w, --watch SECS     print again every SECS seconds until interrupted, each\n"
+		"                       counter with its rate (KEY_per_s) from the second round\n"
 		"  -o, --output FILE    metrics: write FILE atomically (node-exporter's textfile\n"
 		"                       collector), instead of printing them\n"
 		"      --listen ADDR    metrics: serve them at http://ADDR/metrics until killed\n"
@@ -245,8 +247,8 @@ static int filter_nid(struct jv *v, const char *cmd, const char *nid)
 	return -1;
 }
 
-/* One request, printed. 0, or 1 after a message. */
-static int show(const char *path, const char *cmd, bool json, const char *nid)
+/* One request, parsed (and filtered by --nid). NULL after a message. */
+static struct jv *fetch(const char *path, const char *cmd, const char *nid)
 {
 	const struct jv *err;
 	size_t off = 0;
@@ -254,33 +256,83 @@ static int show(const char *path, const char *cmd, bool json, const char *nid)
 	char *ans = ctl_request(path, cmd);
 
 	if (!ans)
-		return 1;
+		return NULL;
 	v = jv_parse(ans, &off);
 	free(ans);
 	if (!v || v->type != JV_OBJ) {
 		fprintf(stderr, "lu2kctl: malformed answer from lu2kd (at byte %zu)\n", off);
 		jv_free(v);
-		return 1;
+		return NULL;
 	}
 	err = jv_get(v, "error");
 	if (err && err->type == JV_STR) {
 		fprintf(stderr, "lu2kctl: lu2kd: %s\n", err->text);
 		jv_free(v);
-		return 1;
+		return NULL;
 	}
 	if (nid && filter_nid(v, cmd, nid) == 0) {
 		fprintf(stderr, "lu2kctl: no %s entry names %s\n", cmd, nid);
 		jv_free(v);
-		return 1;
+		return NULL;
 	}
+	return v;
+}
+
+static int print(const struct jv *v, bool json)
+{
 	if (json) {
 		json_value(v, 0);
 		putchar('\n');
 	} else {
 		yaml_value(v, 0);
 	}
-	jv_free(v);
 	return fflush(stdout) ? 1 : 0;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * A live view: the answer again every interval, the screen cleared when it is
+ * a terminal; from the second round each counter has a KEY_per_s beside it.
+ */
+static int watch_loop(const char *path, const char *cmd, bool json, const char *nid,
+		      unsigned long secs)
+{
+	struct jv *prev = NULL;
+	double t_prev = 0;
+
+	for (;;) {
+		double t = mono_s();
+		struct jv *v = fetch(path, cmd, nid);
+		time_t now = time(NULL);
+		char stamp[32];
+
+		if (!v && !isatty(STDOUT_FILENO)) {
+			jv_free(prev);
+			return 1;
+		}
+		if (v && prev && rates_add(v, prev, cmd, t - t_prev) < 0)
+			fprintf(stderr, "lu2kctl: out of memory for the rates\n");
+		if (isatty(STDOUT_FILENO))
+			fputs("\033[H\033[2J", stdout);
+		strftime(stamp, sizeof(stamp), "%F %T", localtime(&now));
+		printf("# lu2kctl %s%s%s, every %lu s, %s%s\n", cmd, nid ? " --nid " : "",
+		       nid ? nid : "", secs, stamp,
+		       prev && v ? " (KEY_per_s: rates since the last round)" : "");
+		if (v) {
+			print(v, json);
+			jv_free(prev);
+			prev = v;
+			t_prev = t;
+		}
+		sleep((unsigned int)secs);
+	}
 }
 
 int main(int argc, char **argv)
@@ -377,20 +429,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lu2kctl: --nid goes with status, peers, conns and msgs\n");
 		return 2;
 	}
-	if (!watch)
-		return show(path, cmd, json, nid);
-	/* A live view: the screen redrawn every interval, until interrupted. */
-	for (;;) {
-		char stamp[32];
-		time_t now = time(NULL);
+	if (watch)
+		return watch_loop(path, cmd, json, nid, watch);
+	{
+		struct jv *v = fetch(path, cmd, nid);
+		int rc;
 
-		if (isatty(STDOUT_FILENO))
-			fputs("\033[H\033[2J", stdout);
-		strftime(stamp, sizeof(stamp), "%F %T", localtime(&now));
-		printf("# lu2kctl %s%s%s, every %lu s, %s\n", cmd, nid ? " --nid " : "",
-		       nid ? nid : "", watch, stamp);
-		if (show(path, cmd, json, nid) && !isatty(STDOUT_FILENO))
+		if (!v)
 			return 1;
-		sleep((unsigned int)watch);
+		rc = print(v, json);
+		jv_free(v);
+		return rc;
 	}
 }

@@ -220,6 +220,13 @@ static const struct prom_key *prom_lookup(const char *section, const char *key)
 	return NULL;
 }
 
+bool prom_is_counter(const char *section, const char *key)
+{
+	const struct prom_key *k = prom_lookup(section, key);
+
+	return k && k->kind == PK_COUNTER;
+}
+
 static struct prom_family *prom_family(struct prom *p, const char *name, enum prom_kind kind,
 				       const char *help)
 {

@@ -10,6 +10,7 @@
 #ifndef LU2K_CTL_PROM_H
 #define LU2K_CTL_PROM_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "jsonv.h"
@@ -23,6 +24,12 @@ void prom_free(struct prom *p);
  * ("status", "stats", "peers" or "conns"). 0, or -1 when out of memory.
  */
 int prom_add(struct prom *p, const char *cmd, const struct jv *answer);
+/*
+ * Is lu2kd's field key in section ("daemon", "channel", "backend", "peer",
+ * "conn") a counter, one that only grows? (lu2kctl --watch turns those into
+ * rates.)
+ */
+bool prom_is_counter(const char *section, const char *key);
 /* Print every family (HELP, TYPE, samples), families in first-seen order. */
 void prom_print(const struct prom *p, FILE *f);
 
