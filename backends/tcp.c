@@ -37,6 +37,10 @@ static int set_opt(struct lu2k_be *be, const struct lu2k_be_option *o, char *err
 		if (lu2kd_parse_u64(o->value, 3600000, &v) || !v)
 			goto bad;
 		be->hello_timeout_ms = (uint32_t)v;
+	} else if (!strcmp(o->key, "body_timeout_ms")) {
+		if (lu2kd_parse_u64(o->value, 3600000, &v) || v < 100)
+			goto bad;
+		be->body_timeout_ms = (uint32_t)v;
 	} else if (!strcmp(o->key, "backlog")) {
 		if (lu2kd_parse_u64(o->value, 65535, &v) || !v)
 			goto bad;
@@ -93,6 +97,7 @@ static int tcp_create(const struct lu2k_be_env *env, const struct lu2k_be_option
 	lu2k_list_init(&be->conns);
 	lu2k_list_init(&be->dirty);
 	be->hello_timeout_ms = 10000;
+	be->body_timeout_ms = 30000;
 	be->backlog = 1024;
 	for (unsigned int i = 0; i < nopts; i++) {
 		if (set_opt(be, &opts[i], err, errlen)) {
@@ -199,25 +204,60 @@ void tcp_conn_break(struct lu2k_be_conn *c, int err)
 	lu2k_timer_arm(c->be->env.loop, &c->timer, 0);
 }
 
+static const char *addr_str(const struct sockaddr_storage *ss, char *a, size_t len)
+{
+	snprintf(a, len, "?");
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, a, (socklen_t)len);
+	else if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, a,
+			  (socklen_t)len);
+	return a;
+}
+
+/*
+ * A message body began (its RX-pool range is taken): it must keep growing.
+ * A peer that sends a header and then nothing would hold that range for as
+ * long as it keeps the connection (17 such 4 MiB messages filled a 64 MiB
+ * pool and stopped every honest sender to the interface).
+ */
+void tcp_conn_body_begun(struct lu2k_be_conn *c)
+{
+	struct lu2k_loop *loop = c->be->env.loop;
+
+	c->rx_last_ns = loop->now;
+	if (lu2k_timer_arm(loop, &c->timer, (uint64_t)c->be->body_timeout_ms * 1000000))
+		tcp_conn_break(c, -ENOMEM); /* no deadline, no connection */
+}
+
 static void conn_timer(struct lu2k_timer *t)
 {
 	struct lu2k_be_conn *c = lu2k_container_of(t, struct lu2k_be_conn, timer);
+	struct lu2k_be *be = c->be;
+	char a[INET6_ADDRSTRLEN + 8];
 
 	if (c->state == TCP_BROKEN) {
 		tcp_conn_fail(c, c->broken_err, true);
 	} else if (c->state == TCP_HELLO) {
-		char a[INET6_ADDRSTRLEN + 8] = "?";
-
-		c->be->st.hello_timeouts++;
-		if (c->addr.ss_family == AF_INET)
-			inet_ntop(AF_INET, &((struct sockaddr_in *)&c->addr)->sin_addr, a,
-				  sizeof(a));
-		else if (c->addr.ss_family == AF_INET6)
-			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&c->addr)->sin6_addr, a,
-				  sizeof(a));
-		LOG_RL(LU2K_LOG_WARN, "tcp: no hello from %s in %u ms, closing", a,
-		       c->be->hello_timeout_ms);
+		be->st.hello_timeouts++;
+		LOG_RL(LU2K_LOG_WARN, "tcp: no hello from %s in %u ms, closing",
+		       addr_str(&c->addr, a, sizeof(a)), be->hello_timeout_ms);
 		tcp_conn_fail(c, -ETIMEDOUT, false);
+	} else if (c->state == TCP_UP && !c->out && c->rx_active) {
+		uint64_t due = c->rx_last_ns + (uint64_t)be->body_timeout_ms * 1000000;
+
+		if (be->env.loop->now < due) {
+			if (lu2k_timer_arm_at(be->env.loop, &c->timer, due))
+				tcp_conn_fail(c, -ENOMEM, true);
+			return;
+		}
+		be->st.body_timeouts++;
+		LOG_RL(LU2K_LOG_WARN,
+		       "tcp: a message from %s stopped after %u of %u bytes for %u ms: closing "
+		       "that connection (body_timeout_ms)",
+		       addr_str(&c->addr, a, sizeof(a)), c->rx_got,
+		       c->rx.hdr_len + c->rx.payload_len, be->body_timeout_ms);
+		tcp_conn_fail(c, -ETIMEDOUT, true);
 	}
 }
 
@@ -611,6 +651,7 @@ static void tcp_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "conns_failed", s->conns_failed);
 	lu2k_json_u64(j, "malformed", s->malformed);
 	lu2k_json_u64(j, "hello_timeouts", s->hello_timeouts);
+	lu2k_json_u64(j, "body_timeouts", s->body_timeouts);
 	lu2k_json_u64(j, "msgs_tx", s->msgs_tx);
 	lu2k_json_u64(j, "msgs_rx", s->msgs_rx);
 	lu2k_json_u64(j, "bytes_tx", s->bytes_tx);

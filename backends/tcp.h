@@ -21,7 +21,7 @@
 
 struct tcp_stats {
 	uint64_t listeners, conns_out, conns_in, accepts, refused, connect_errors;
-	uint64_t malformed, hello_timeouts, conns_failed;
+	uint64_t malformed, hello_timeouts, conns_failed, body_timeouts;
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, acks_tx, acks_rx;
 	uint64_t writev_calls, read_calls, rx_pauses, cancels;
 };
@@ -34,6 +34,7 @@ struct lu2k_be {
 	struct lu2k_idle idle;
 	int sndbuf, rcvbuf;
 	uint32_t hello_timeout_ms;
+	uint32_t body_timeout_ms; /* a begun message body silent this long: closed */
 	int backlog;
 	struct tcp_stats st;
 };
@@ -72,7 +73,7 @@ struct lu2k_be_conn {
 	struct lu2k_list link;
 	struct lu2k_list dirty_link;
 	struct lu2k_defer defer;
-	struct lu2k_timer timer; /* hello timeout (in), deferred teardown */
+	struct lu2k_timer timer; /* hello and body timeouts (in), deferred teardown */
 	void *ctx;
 	bool out;
 	enum tcp_state state;
@@ -102,6 +103,7 @@ struct lu2k_be_conn {
 	struct lu2k_tcpw_frame rx_frame;
 	struct lu2k_be_rxbuf rx;
 	uint32_t rx_got;
+	uint64_t rx_last_ns;		/* in: when the begun body last grew */
 	uint64_t expect_seq;		/* in: seq of the next message */
 	uint64_t ack_pending, ack_sent; /* in: delivered / acknowledged */
 
@@ -118,6 +120,7 @@ void tcp_conn_rx_resume(struct lu2k_be_conn *c);
 /* tcp.c */
 void tcp_conn_fail(struct lu2k_be_conn *c, int err, bool upcall);
 void tcp_conn_break(struct lu2k_be_conn *c, int err);
+void tcp_conn_body_begun(struct lu2k_be_conn *c);
 void tcp_conn_connected(struct lu2k_be_conn *c);
 void tcp_conn_hello_in(struct lu2k_be_conn *c, const struct lu2k_tcpw_hello *h);
 

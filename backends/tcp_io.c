@@ -245,6 +245,8 @@ void tcp_rx_try_begin(struct lu2k_be_conn *c)
 	c->rx_got = k;
 	if (c->rx_got == len)
 		rx_complete(c);
+	else
+		tcp_conn_body_begun(c);
 }
 
 /* Parse what is staged. Returns false if the connection is gone or paused. */
@@ -405,6 +407,7 @@ static void do_read(struct lu2k_be_conn *c)
 				rx_complete(c);
 			} else {
 				c->rx_got += (uint32_t)r;
+				c->rx_last_ns = be->env.loop->now;
 				continue;
 			}
 		} else {

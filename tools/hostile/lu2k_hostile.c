@@ -17,6 +17,12 @@
  *                middle of its own message: nothing ever completes, and
  *                everything sits behind the hole
  *
+ * tcp mode:
+ *   tcp-slowloris  the lu2k hello (--src/--dst needed), then the header of a
+ *                message of --msg-size bytes (4 MiB) and one byte of it, then
+ *                silence for --time seconds: each takes that much of the
+ *                receiving interface's RX pool
+ *
  * Options: --conns N (20), --time SECONDS (5), --pkts N per connection and
  * round (16384), --pps N (data packets a second, all connections together;
  * 0: as fast as it can), --src NID --dst NID (the hello; none without them).
@@ -37,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backends/tcp_wire.h"
 #include "backends/udt_wire.h"
 #include "common/nid.h"
 #include "proto/udt/codec.h"
@@ -44,7 +51,7 @@
 #define MSS	1500
 #define PAYLOAD (MSS - UDT_UDP_IP_OVERHEAD - UDT_HDR_LEN)
 
-enum mode { UDT_ENDLESS, UDT_HOLES };
+enum mode { UDT_ENDLESS, UDT_HOLES, TCP_SLOWLORIS };
 
 enum hstate { HS_IDLE, HS_COOKIE, HS_RESPONSE, HS_UP };
 
@@ -65,10 +72,11 @@ static struct {
 	double time_s;
 	uint64_t pkts;
 	uint64_t pps;
+	uint32_t msg_size;
 	bool hello;
 	struct lu2k_nid src, dst;
 	uint64_t made, data_pkts, shutdowns, hs_timeouts;
-} g = { .conns = 20, .time_s = 5, .pkts = 16384 };
+} g = { .conns = 20, .time_s = 5, .pkts = 16384, .msg_size = 4u << 20 };
 
 static uint64_t now_ns(void)
 {
@@ -241,19 +249,105 @@ static void conn_read(struct hconn *c)
 	}
 }
 
+/* Writes all of buf to a blocking socket; false on an error. */
+static bool write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+/*
+ * tcp-slowloris: each connection says hello, starts a message and stops
+ * after its first byte, then holds the connection open.
+ */
+static int tcp_slowloris(void)
+{
+	int *fds = calloc(g.conns, sizeof(*fds));
+	unsigned int held = 0, closed = 0;
+	uint64_t end;
+
+	if (!fds)
+		return 1;
+	for (unsigned int i = 0; i < g.conns; i++) {
+		struct lu2k_tcpw_hello h = { .version = LU2K_TCPW_VERSION };
+		uint8_t buf[LU2K_TCPW_HELLO_LEN + LU2K_TCPW_MSG_HLEN + 1];
+		uint32_t hdr = 72;
+		size_t n;
+
+		fds[i] = socket(g.target.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fds[i] < 0 || connect(fds[i], (struct sockaddr *)&g.target, g.target_len)) {
+			perror("tcp connect");
+			if (fds[i] >= 0)
+				close(fds[i]);
+			fds[i] = -1;
+			continue;
+		}
+		snprintf(h.backend, sizeof(h.backend), "tcp");
+		h.src = g.src;
+		h.dst = g.dst;
+		lu2k_tcpw_hello_encode(buf, &h);
+		n = LU2K_TCPW_HELLO_LEN;
+		n += lu2k_tcpw_msg_encode(buf + n, 1, hdr, g.msg_size - hdr, &g.dst);
+		buf[n++] = 0x5a;
+		if (!write_all(fds[i], buf, n)) {
+			close(fds[i]);
+			fds[i] = -1;
+			continue;
+		}
+		held++;
+	}
+	g.made = held;
+	/* hold them; count those the daemon closes (EOF or reset after its answer) */
+	end = now_ns() + (uint64_t)(g.time_s * 1e9);
+	while (now_ns() < end) {
+		for (unsigned int i = 0; i < g.conns; i++) {
+			struct pollfd p = { .fd = fds[i], .events = POLLIN };
+			uint8_t junk[4096];
+
+			if (fds[i] < 0 || poll(&p, 1, 0) <= 0)
+				continue;
+			if (read(fds[i], junk, sizeof(junk)) <= 0) {
+				close(fds[i]);
+				fds[i] = -1;
+				closed++;
+			}
+		}
+		usleep(50000);
+	}
+	printf("lu2k-hostile: tcp-slowloris: %u connections, %u held a %u-byte message open, "
+	       "%u closed by the daemon\n",
+	       g.conns, held, g.msg_size, closed);
+	for (unsigned int i = 0; i < g.conns; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+	return held ? 0 : 1;
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: lu2k-hostile udt-endless|udt-holes --target ADDR:PORT [--conns N]\n"
-			"       [--time SECONDS] [--pkts N] [--pps N] [--src NID --dst NID]\n");
+	fprintf(stderr,
+		"usage: lu2k-hostile udt-endless|udt-holes|tcp-slowloris --target ADDR:PORT\n"
+		"       [--conns N] [--time SECONDS] [--pkts N] [--pps N] [--msg-size N]\n"
+		"       [--src NID --dst NID]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "target", 1, NULL, 't' }, { "conns", 1, NULL, 'n' }, { "time", 1, NULL, 'T' },
-		{ "pkts", 1, NULL, 'p' },   { "src", 1, NULL, 's' },   { "dst", 1, NULL, 'd' },
-		{ "pps", 1, NULL, 'r' },    { NULL, 0, NULL, 0 },
+		{ "target", 1, NULL, 't' }, { "conns", 1, NULL, 'n' },	  { "time", 1, NULL, 'T' },
+		{ "pkts", 1, NULL, 'p' },   { "src", 1, NULL, 's' },	  { "dst", 1, NULL, 'd' },
+		{ "pps", 1, NULL, 'r' },    { "msg-size", 1, NULL, 'm' }, { NULL, 0, NULL, 0 },
 	};
 	bool have_target = false, have_src = false, have_dst = false;
 	struct hconn *cs;
@@ -266,6 +360,8 @@ int main(int argc, char **argv)
 		g.mode = UDT_ENDLESS;
 	else if (!strcmp(argv[1], "udt-holes"))
 		g.mode = UDT_HOLES;
+	else if (!strcmp(argv[1], "tcp-slowloris"))
+		g.mode = TCP_SLOWLORIS;
 	else
 		usage();
 	optind = 2;
@@ -288,6 +384,9 @@ int main(int argc, char **argv)
 		case 'r':
 			g.pps = strtoull(optarg, NULL, 10);
 			break;
+		case 'm':
+			g.msg_size = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
 		case 's':
 			if (lu2k_nid_parse(optarg, &g.src))
 				usage();
@@ -305,6 +404,11 @@ int main(int argc, char **argv)
 	if (!have_target || !g.conns || g.conns > 100000 || have_src != have_dst)
 		usage();
 	g.hello = have_src;
+	if (g.mode == TCP_SLOWLORIS) {
+		if (!g.hello || g.msg_size < 1024 || g.msg_size > (16u << 20))
+			usage();
+		return tcp_slowloris();
+	}
 	cs = calloc(g.conns, sizeof(*cs));
 	if (!cs)
 		return 1;
