@@ -1,7 +1,7 @@
 #!/bin/bash
 # lu2kd (udt) under a memory attack from the network, on loopback.
 #
-#   lu2k-perf client (127.0.0.1@lu2k) --- honest bulk, verified ---> lu2k-perf server (127.0.0.2@lu2k)
+#   lu2k-perf client (127.0.0.1@lu2k) --- honest 64 KiB bulk, verified ---> lu2k-perf server (127.0.0.2@lu2k)
 #               lu2kd #1  ========= udt, port P =========>  lu2kd #2 (max_rx_memory 96 MiB)
 #   lu2k-hostile: 20 UDT connections -----------------------^  (cookie round trip, hello,
 #                 then 16,384 full packets each that never make a message whole)
@@ -52,7 +52,7 @@ attack() { # mode
 	local mode=$1 base max=0 r client_pid hostile_pid i
 	base=$(rss_anon_kib "$d2_pid")
 	timeout 100 "$T_BIN/lu2k-perf" client --nid "$A" --peer "$B" --socket "$T_DIR/d1.sock" \
-		--timeout 60s --json bulk --size 1M --concurrency 8 --time 7s \
+		--timeout 60s --json bulk --size 64K --concurrency 4 --time 7s \
 		>"$T_DIR/client-$mode.json" 2>"$T_DIR/client-$mode.err" &
 	client_pid=$!
 	# paced: the attack is on memory, not a flood that overflows the shared
@@ -97,7 +97,7 @@ grep -q 'receive memory limit reached' "$T_DIR/d2.log" || t_fail "the budget's w
 grep -q 'left a hole unrepaired' "$T_DIR/d2.log" || t_fail "the stall's warning is missing"
 
 t_log "one endless message alone: cut at the largest message lu2k carries"
-timeout 60 "$T_BIN/lu2k-hostile" udt-endless --target "127.0.0.2:$PORT" --conns 1 --time 2 \
+timeout 60 "$T_BIN/lu2k-hostile" udt-endless --target "127.0.0.2:$PORT" --conns 1 --time 2 --pps 65000 \
 	--src 10.66.0.2@lu2k --dst "$B" || t_fail "the attack did not run"
 t_wait_for 10 sh -c "'$T_BIN/lu2kctl' --socket '$T_DIR/d2.ctl' stats | grep -qE '^    msgs_too_long: [1-9]'" ||
 	t_fail "the endless message did not close its connection: $(ctl d2 stats | grep -E 'too_long|rx_stalls')"
