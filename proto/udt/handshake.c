@@ -63,16 +63,19 @@ uint64_t udt_siphash(const uint8_t key[16], const void *data, size_t len)
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-uint32_t udt_cookie(const uint8_t key[16], const void *addr, size_t addrlen, uint64_t minute)
+uint32_t udt_cookie(const uint8_t key[16], const void *addr, size_t addrlen, uint32_t sock_id,
+		    uint64_t minute)
 {
-	uint8_t buf[128 + 8];
+	uint8_t buf[128 + 12];
 	size_t n = addrlen > 128 ? 128 : addrlen;
 	int i;
 
 	memcpy(buf, addr, n);
 	for (i = 0; i < 8; i++)
 		buf[n + i] = (uint8_t)(minute >> (8 * i));
-	return (uint32_t)udt_siphash(key, buf, n + 8);
+	for (i = 0; i < 4; i++)
+		buf[n + 8 + i] = (uint8_t)(sock_id >> (8 * i));
+	return (uint32_t)udt_siphash(key, buf, n + 12);
 }
 
 void udt_listener_init(struct udt_listener *l, const uint8_t key[16], int32_t sock_type,
@@ -108,12 +111,14 @@ int udt_listener_recv(struct udt_listener *l, const uint8_t *pkt, size_t len, co
 	if (hs->req_type == UDT_HS_REQ_REGULAR) {
 		struct udt_hs rsp = *hs;
 
-		rsp.cookie = udt_cookie(l->key, addr, addrlen, minute);
+		rsp.cookie = udt_cookie(l->key, addr, addrlen, hs->sock_id, minute);
 		*out_len = udt_hs_encode(out, cap, 0, hs->sock_id, &rsp);
 		return *out_len ? UDT_LISTEN_REPLY : -ENOSPC;
 	}
-	if (hs->cookie != udt_cookie(l->key, addr, addrlen, minute) &&
-	    (minute == 0 || hs->cookie != udt_cookie(l->key, addr, addrlen, minute - 1))) {
+	/* a cookie is good for the address, port and socket id it was given to */
+	if (hs->cookie != udt_cookie(l->key, addr, addrlen, hs->sock_id, minute) &&
+	    (minute == 0 ||
+	     hs->cookie != udt_cookie(l->key, addr, addrlen, hs->sock_id, minute - 1))) {
 		l->bad_cookies++;
 		return -EACCES;
 	}

@@ -5,8 +5,10 @@
  * A client's first request (type 1) gets its handshake back with a cookie;
  * the second request (type -1) must carry that cookie, which proves the
  * client receives at its address. The listener keeps no state between the
- * two: the cookie is a keyed hash of the client's address and the current
- * minute, and the previous minute's cookie is accepted too.
+ * two: the cookie is a keyed hash of the client's address (and port), the
+ * socket id it asked for and the current minute, and the previous minute's
+ * cookie is accepted too. Bound to the socket id, one round trip buys one
+ * connection, not one per socket id the client cares to name.
  */
 #ifndef LU2K_UDT_HANDSHAKE_H
 #define LU2K_UDT_HANDSHAKE_H
@@ -42,7 +44,8 @@ int udt_listener_recv(struct udt_listener *l, const uint8_t *pkt, size_t len, co
 		      size_t addrlen, uint64_t now_ns, uint8_t *out, size_t cap, size_t *out_len,
 		      struct udt_hs *hs);
 
-uint32_t udt_cookie(const uint8_t key[16], const void *addr, size_t addrlen, uint64_t minute);
+uint32_t udt_cookie(const uint8_t key[16], const void *addr, size_t addrlen, uint32_t sock_id,
+		    uint64_t minute);
 uint64_t udt_siphash(const uint8_t key[16], const void *data, size_t len);
 
 /*

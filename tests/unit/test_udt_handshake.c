@@ -69,6 +69,17 @@ static void test_connect_flow(void)
 	     UDT_LISTEN_ACCEPT);
 	T_EQU(hs.sock_id, 1111);
 	T_EQU(hs.isn, 0x7ffffffe);
+	/* the cookie buys socket id 1111 only, not any other id behind it */
+	{
+		struct udt_hs other = hs, hs2;
+		uint8_t o2[128];
+		size_t n2;
+
+		other.sock_id = 1112;
+		n2 = udt_hs_encode(o2, sizeof(o2), 0, 0, &other);
+		T_EQ(udt_listener_recv(&l, o2, n2, addr, 6, t, out, sizeof(out), &olen, &hs2),
+		     -EACCES);
+	}
 	sv = udt_conn_accept(&cfg, NULL, NULL, 2222, &hs, NULL, t);
 	T_ASSERT(sv);
 	n = pop(sv, buf, t);

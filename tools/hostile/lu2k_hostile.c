@@ -17,6 +17,10 @@
  *                middle of its own message: nothing ever completes, and
  *                everything sits behind the hole
  *
+ *   udt-sockids  one cookie round trip, then --conns requests with that cookie
+ *                and a new socket id each (one connection each where the
+ *                cookie is not bound to the socket id); counts the answers
+ *
  * tcp mode:
  *   tcp-slowloris  the lu2k hello (--src/--dst needed), then the header of a
  *                message of --msg-size bytes (4 MiB) and one byte of it, then
@@ -51,7 +55,7 @@
 #define MSS	1500
 #define PAYLOAD (MSS - UDT_UDP_IP_OVERHEAD - UDT_HDR_LEN)
 
-enum mode { UDT_ENDLESS, UDT_HOLES, TCP_SLOWLORIS };
+enum mode { UDT_ENDLESS, UDT_HOLES, UDT_SOCKIDS, TCP_SLOWLORIS };
 
 enum hstate { HS_IDLE, HS_COOKIE, HS_RESPONSE, HS_UP };
 
@@ -333,12 +337,64 @@ static int tcp_slowloris(void)
 	return held ? 0 : 1;
 }
 
+/* udt-sockids: many socket ids behind one cookie. */
+static int udt_sockids(void)
+{
+	struct hconn c = { .fd = -1 };
+	unsigned int answered = 0;
+	uint64_t end;
+	uint8_t buf[2048];
+
+	conn_start(&c);
+	end = now_ns() + 3000000000ull;
+	while (c.st == HS_COOKIE && now_ns() < end) {
+		struct pollfd p = { .fd = c.fd, .events = POLLIN };
+
+		if (poll(&p, 1, 100) > 0)
+			conn_read(&c);
+		else if (now_ns() > c.hs_at + 250000000ull)
+			send_hs(&c, UDT_HS_REQ_REGULAR);
+	}
+	if (c.st == HS_COOKIE) {
+		fprintf(stderr, "lu2k-hostile: no cookie\n");
+		return 1;
+	}
+	/* the cookie of c.sock_id, offered for other ids */
+	for (unsigned int i = 0; i < g.conns; i++) {
+		c.sock_id = rnd31();
+		send_hs(&c, UDT_HS_RSP_REGULAR);
+		if (i % 64 == 63)
+			usleep(1000);
+	}
+	end = now_ns() + (uint64_t)(g.time_s * 1e9);
+	while (now_ns() < end) {
+		struct pollfd p = { .fd = c.fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		while ((n = recv(c.fd, buf, sizeof(buf), 0)) > 0) {
+			struct udt_hdr h;
+			struct udt_hs hs;
+
+			if (!udt_hdr_decode(buf, (size_t)n, &h) && h.ctrl &&
+			    h.type == UDT_CT_HANDSHAKE && !udt_hs_decode(&h, &hs) &&
+			    hs.req_type == UDT_HS_RSP_REGULAR)
+				answered++;
+		}
+	}
+	printf("lu2k-hostile: udt-sockids: %u socket ids behind one cookie, %u answered\n", g.conns,
+	       answered);
+	close(c.fd);
+	return 0;
+}
+
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: lu2k-hostile udt-endless|udt-holes|tcp-slowloris --target ADDR:PORT\n"
-		"       [--conns N] [--time SECONDS] [--pkts N] [--pps N] [--msg-size N]\n"
-		"       [--src NID --dst NID]\n");
+	fprintf(stderr, "usage: lu2k-hostile udt-endless|udt-holes|udt-sockids|tcp-slowloris\n"
+			"       --target ADDR:PORT\n"
+			"       [--conns N] [--time SECONDS] [--pkts N] [--pps N] [--msg-size N]\n"
+			"       [--src NID --dst NID]\n");
 	exit(2);
 }
 
@@ -360,6 +416,8 @@ int main(int argc, char **argv)
 		g.mode = UDT_ENDLESS;
 	else if (!strcmp(argv[1], "udt-holes"))
 		g.mode = UDT_HOLES;
+	else if (!strcmp(argv[1], "udt-sockids"))
+		g.mode = UDT_SOCKIDS;
 	else if (!strcmp(argv[1], "tcp-slowloris"))
 		g.mode = TCP_SLOWLORIS;
 	else
@@ -409,6 +467,8 @@ int main(int argc, char **argv)
 			usage();
 		return tcp_slowloris();
 	}
+	if (g.mode == UDT_SOCKIDS)
+		return udt_sockids();
 	cs = calloc(g.conns, sizeof(*cs));
 	if (!cs)
 		return 1;

@@ -1,0 +1,52 @@
+#!/bin/bash
+# lu2kd (udt): one cookie round trip buys one connection, on loopback.
+#
+#   lu2k-hostile udt-sockids (127.0.0.1) ---- 1 cookie, 500 socket ids ---->  lu2kd (127.0.0.2@lu2k)
+#
+# UDT's cookie proves that a client receives at its address; when it was not
+# bound to the socket id, one round trip let a source open a connection for
+# every socket id it named (4,096 slots in 0.4 s, the table full for honest
+# peers both ways). Checks: of 500 requests that reuse one cookie with new
+# socket ids, none makes a connection (hs_rejects counts them), and an
+# honest connection still comes up and carries messages.
+. "$(dirname "$0")/../lib/common.sh"
+
+for b in lu2kd lu2k-perf lu2kctl lu2k-hostile; do
+	[ -x "$T_BIN/$b" ] || t_skip "$T_BIN/$b not built"
+done
+ip -4 addr show lo 2>/dev/null | grep -q '127.0.0.1/8' || t_skip "no 127.0.0.0/8 on lo"
+
+PORT=$((20000 + RANDOM % 20000))
+A=127.0.0.1@lu2k
+B=127.0.0.2@lu2k
+start_daemon() { # name
+	t_bg "$1" "$T_BIN/lu2kd" --foreground --port "$PORT" --log-level info -b udt \
+		--channel-socket "$T_DIR/$1.sock" --ctl-socket "$T_DIR/$1.ctl" \
+		--pid-file "$T_DIR/$1.pid"
+	t_wait_for 20 test -s "$T_DIR/$1.pid" || t_fail "$1 did not get ready"
+}
+stat() { # daemon key
+	timeout 10 "$T_BIN/lu2kctl" --socket "$T_DIR/$1.ctl" stats |
+		awk -v k="$2:" '$1 == k { print $2; exit }'
+}
+
+start_daemon d1
+start_daemon d2
+t_bg server "$T_BIN/lu2k-perf" server --nid "$B" --socket "$T_DIR/d2.sock"
+t_wait_for 10 grep -q ready "$T_DIR/server.log" || t_fail "the lu2k-perf server did not attach"
+
+t_log "500 socket ids behind one cookie"
+timeout 30 "$T_BIN/lu2k-hostile" udt-sockids --target "127.0.0.2:$PORT" --conns 500 --time 1 ||
+	t_fail "the attack did not run"
+conns=$(stat d2 conns)
+rejects=$(stat d2 hs_rejects)
+t_log "lu2kd #2: $conns connections, $rejects handshakes rejected"
+[ "${conns:-999}" -le 1 ] || t_fail "$conns connections from one cookie"
+[ "${rejects:-0}" -ge 500 ] || t_fail "only ${rejects:-0} requests rejected"
+
+t_log "an honest connection still comes up"
+timeout 60 "$T_BIN/lu2k-perf" client --nid "$A" --peer "$B" --socket "$T_DIR/d1.sock" \
+	--timeout 20s --json bulk --size 64K --count 200 >"$T_DIR/client.json" ||
+	{ cat "$T_DIR/client.json"; t_fail "honest traffic failed"; }
+grep -q '"pass":true' "$T_DIR/client.json" || t_fail "honest traffic did not pass"
+echo "PASS"
