@@ -13,6 +13,7 @@
 #define SIM_PKT	     2048
 #define SIM_OVERHEAD 28		/* IPv4 + UDP header bytes per packet on the wire */
 #define SIM_QD_BINS  4096	/* queueing delay histogram, 1 ms bins */
+#define SIM_RX_BINS  600	/* 60 s of 100 ms bins for the start's figures */
 #define SIM_CROSS_ID 0x7ffffffe /* destination socket id of cross traffic: nobody's */
 
 struct net;
@@ -44,6 +45,10 @@ struct flow {
 	uint64_t probe_t[SIM_MAX_PROBES];
 	double probe_ms[SIM_MAX_PROBES], probe_deliv_ms[SIM_MAX_PROBES];
 	uint8_t probe_got[SIM_MAX_PROBES], probe_done[SIM_MAX_PROBES];
+
+	/* data packets that reached the receiver, per 100 ms since the first data sent */
+	uint64_t t_first_data, t_first_done; /* first bulk message acknowledged */
+	uint32_t rx_bins[SIM_RX_BINS];
 
 	/* receiver */
 	uint8_t *got;
@@ -184,7 +189,7 @@ static void on_recv(void *ud, uint32_t msgno, const struct iovec *iov, int n, si
 
 static void complete(struct flow *w, uint32_t msgno, void *cookie, int ok)
 {
-	uint32_t i;
+	uint32_t i = UINT32_MAX;
 
 	free(cookie);
 	switch (msg_index(w, msgno, &i)) {
@@ -207,6 +212,8 @@ static void complete(struct flow *w, uint32_t msgno, void *cookie, int ok)
 		w->acked++;
 	else
 		w->dropped++;
+	if (ok && i == w->nsparse && !w->t_first_done)
+		w->t_first_done = w->net->now;
 	w->t_last_ack = w->net->now;
 }
 
@@ -335,6 +342,12 @@ static void to_server(struct net *n, const uint8_t *pkt, uint32_t len)
 		}
 	} else {
 		f = flow_by_id(n, dst_id(pkt, len), 1);
+		if (f && f->t_first_data && !(pkt[0] & 0x80)) {
+			uint64_t b = (n->now - f->t_first_data) / 100000000ull;
+
+			if (b < SIM_RX_BINS)
+				f->rx_bins[b]++;
+		}
 	}
 	if (f && f->sv)
 		udt_conn_recv_pkt(f->sv, pkt, len, n->now);
@@ -349,8 +362,12 @@ static void flush(struct net *n, int run_a, int run_b)
 	for (i = 0; i < n->n; i++) {
 		struct flow *f = &n->f[i];
 
-		while (run_a && f->cl && (k = udt_conn_write_pkt(f->cl, buf, sizeof(buf), n->now)))
+		while (run_a && f->cl &&
+		       (k = udt_conn_write_pkt(f->cl, buf, sizeof(buf), n->now))) {
+			if (!f->t_first_data && !(buf[0] & 0x80))
+				f->t_first_data = n->now;
 			linkem_dir_push(&n->ab, n->now, buf, k);
+		}
 		while (run_b && f->sv && (k = udt_conn_write_pkt(f->sv, buf, sizeof(buf), n->now)))
 			linkem_dir_push(&n->ba, n->now, buf, k);
 	}
@@ -626,6 +643,28 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * The start: from the first data packet sent, when the receiver first got
+ * 90 % of the link's packet rate over 300 ms (three bins), and when the first
+ * message (1 MiB) completed at the sender.
+ */
+static void start_result(struct flow *w, struct sim_result *r)
+{
+	const struct sim_scenario *s = w->s;
+	double pps = (double)s->rate_bps / 8 / 1500, need = 0.9 * pps * 0.3;
+	unsigned int b;
+
+	r->t90_s = -1;
+	for (b = 2; b < SIM_RX_BINS && w->t_first_data; b++)
+		if (w->rx_bins[b] + w->rx_bins[b - 1] + w->rx_bins[b - 2] >= need) {
+			r->t90_s = (double)(b + 1) / 10;
+			break;
+		}
+	r->t_first_msg_s = w->t_first_done && w->t_first_data
+				   ? (double)(w->t_first_done - w->t_first_data) / 1e9
+				   : -1;
+}
+
 /* Completion times of the probes that were acknowledged. */
 static void probe_result(struct flow *w, struct sim_result *r)
 {
@@ -751,6 +790,7 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 		result(&n->f[i], &r[i]);
 		qdelay_result(n, &r[i]);
 		probe_result(&n->f[i], &r[i]);
+		start_result(&n->f[i], &r[i]);
 	}
 	err = 0;
 out:
@@ -781,6 +821,11 @@ void sim_print(const struct sim_scenario *s, const struct sim_result *r)
 	       (unsigned long long)r->data_qdrops, (unsigned long long)r->retrans,
 	       (unsigned long long)r->snd.naks_recv, (unsigned long long)r->snd.timeouts,
 	       r->complete ? "" : "  INCOMPLETE");
+	if (r->t90_s > 0)
+		printf("       start: 90 %% of the link (over 300 ms) %.1f s = %.1f RTT after the "
+		       "first data packet, "
+		       "first message acknowledged after %.2f s\n",
+		       r->t90_s, r->t90_s * 1000 / (double)s->rtt_ms, r->t_first_msg_s);
 	fflush(stdout);
 }
 

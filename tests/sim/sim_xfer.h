@@ -105,6 +105,12 @@ struct sim_result {
 	uint32_t probes, probes_acked, probes_delivered;
 	double probe_p50_ms, probe_p99_ms, probe_max_ms;
 	double deliv_p50_ms, deliv_p99_ms;
+	/*
+	 * The start, from the first data packet sent: when the receiver first
+	 * got 90 % of the link's packet rate over 300 ms, and when the first
+	 * bulk message was acknowledged (s; -1: never)
+	 */
+	double t90_s, t_first_msg_s;
 };
 
 /* The payload a link can carry, in Mbit/s (see above). */
