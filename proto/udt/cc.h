@@ -51,6 +51,12 @@ struct udt_cc {
 	 * gets more than pacing_burst_ns.
 	 */
 	int64_t pacing_burst_us;
+	/*
+	 * 1: send the packets of a small message (at most 4 packets) a second
+	 * time at once when nothing follows them: a loss there is not seen until
+	 * an EXP timeout, seconds on a long link. For links that lose packets.
+	 */
+	int dup_tail;
 
 	/* inputs, kept current by the connection */
 	int32_t mss;

@@ -202,6 +202,7 @@ struct lossy {
 	uint64_t win_sent, win_lost;
 	uint64_t win_start_us;
 	double last_loss_frac;
+	int loss_seen; /* a NAK or a timeout has been seen: the path loses packets */
 	uint64_t last_backoff_round;
 };
 
@@ -317,6 +318,8 @@ static void set_outputs(struct udt_cc *cc)
 			rate = STARTUP_CAP * l->link_bw;
 	}
 	cc->pkt_snd_period_us = 1000000.0 / rate * 16.0 / 15.0;
+	/* a lossy path: a small message's last packet lost costs an EXP timeout */
+	cc->dup_tail = l->loss_seen;
 	cc->pacing_burst_us = base_rtt(cc) / 4;
 	if (cc->pacing_burst_us < BURST_MIN_US)
 		cc->pacing_burst_us = BURST_MIN_US;
@@ -751,6 +754,7 @@ static void lossy_on_loss(struct udt_cc *cc, const struct udt_range *r, size_t n
 	struct lossy *l = cc->priv;
 	size_t i;
 
+	l->loss_seen = 1;
 	/* count each lost packet once: NAKs repeat old holes */
 	for (i = 0; i < n; i++) {
 		uint32_t first = r[i].first;
@@ -772,6 +776,8 @@ static void lossy_on_timeout(struct udt_cc *cc, uint64_t now_us)
 
 	/* everything unacknowledged is resent: those copies prove nothing */
 	l->after_timeout = 1;
+	l->loss_seen = 1;
+	set_outputs(cc);
 	l->timeout_hi = cc->snd_curr_seq;
 	(void)now_us;
 }

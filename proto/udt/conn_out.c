@@ -311,13 +311,14 @@ static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t 
 {
 	struct udt_spkt *p;
 	uint32_t seq;
-	int probe = 0;
+	int probe = 0, resend;
 	size_t len;
 
 	/* never take a packet out of the queues that the buffer cannot carry */
 	if (cap < UDT_HDR_LEN + (size_t)c->payload)
 		return 0;
 	p = next_retrans(c, &seq, now_ns);
+	resend = p != NULL;
 	if (p) {
 		c->st.pkts_retrans++;
 	} else {
@@ -362,6 +363,17 @@ static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t 
 		c->next_send_ns = base + c->interval_ns;
 	}
 	c->snd_backlog = !c->cc.app_limited;
+	/*
+	 * The last packet of a small message with nothing behind it: no later
+	 * packet will reveal its loss to the receiver, only our EXP timer would.
+	 * Where the CC saw losses, send the message again now (the receiver
+	 * drops what it already has).
+	 */
+	if (!resend && c->cc.dup_tail && c->cc.app_limited && p->m->done_cut &&
+	    p->m->npkts_sent <= UDT_SNDBUF_SMALL_PKTS && seq == p->m->last_seq) {
+		udt_loss_insert(&c->snd_loss, p->m->first_seq, p->m->last_seq);
+		c->st.dup_tails++;
+	}
 	return len;
 }
 

@@ -40,6 +40,8 @@ struct flow {
 
 	/* probes (sim_scenario.probe_every_ms) and where each message number went */
 	uint32_t *map; /* by msgno - first_msgno: message index + 1, or PROBE | probe */
+	uint64_t *t_q; /* when each message was queued */
+	double *sp_ms; /* each prologue message's time from queued to delivered */
 	uint32_t nprobes, probes_acked;
 	uint64_t next_probe;
 	uint64_t probe_t[SIM_MAX_PROBES];
@@ -180,6 +182,8 @@ static void on_recv(void *ud, uint32_t msgno, const struct iovec *iov, int n, si
 		w->bad++;
 		return;
 	}
+	if (i < w->nsparse)
+		w->sp_ms[i] = (double)(w->net->now - w->t_q[i]) / 1e6;
 	w->delivered++;
 	w->delivered_bytes += len;
 	w->t_last_deliv = w->net->now;
@@ -499,6 +503,8 @@ static int queue_one(struct flow *w, uint32_t i, size_t len, int probe)
 		w->bad++;
 	else
 		w->map[slot] = (i + 1) | (probe ? PROBE : 0);
+	if (!probe)
+		w->t_q[i] = w->net->now;
 	return 0;
 }
 
@@ -680,6 +686,17 @@ static void probe_result(struct flow *w, struct sim_result *r)
 		r->deliv_p50_ms = v[(n - 1) / 2];
 		r->deliv_p99_ms = v[(n - 1) * 99 / 100];
 	}
+	/* the prologue's messages that were delivered */
+	n = 0;
+	for (i = 0; i < w->nsparse && i < SIM_MAX_PROBES; i++)
+		if (w->got[i])
+			v[n++] = w->sp_ms[i];
+	if (n) {
+		qsort(v, n, sizeof(v[0]), cmp_double);
+		r->sparse_p50_ms = v[(n - 1) / 2];
+		r->sparse_p99_ms = v[(n - 1) * 99 / 100];
+		r->sparse_max_ms = v[n - 1];
+	}
 	n = 0;
 	r->probes = w->nprobes;
 	for (i = 0; i < w->nprobes; i++)
@@ -755,7 +772,9 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 		f->done = calloc(f->nmsgs, 1);
 		f->got = calloc(f->nmsgs, 1);
 		f->map = calloc(f->nmsgs + SIM_MAX_PROBES, sizeof(*f->map));
-		if (!f->done || !f->got || !f->map)
+		f->t_q = calloc(f->nmsgs, sizeof(*f->t_q));
+		f->sp_ms = calloc(f->nsparse + 1, sizeof(*f->sp_ms));
+		if (!f->done || !f->got || !f->map || !f->t_q || !f->sp_ms)
 			goto out;
 	}
 	if (s->cross_mbps)
@@ -800,6 +819,8 @@ out:
 		free(n->f[i].done);
 		free(n->f[i].got);
 		free(n->f[i].map);
+		free(n->f[i].t_q);
+		free(n->f[i].sp_ms);
 	}
 	linkem_dir_destroy(&n->ab);
 	linkem_dir_destroy(&n->ba);

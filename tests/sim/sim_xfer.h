@@ -111,6 +111,8 @@ struct sim_result {
 	 * bulk message was acknowledged (s; -1: never)
 	 */
 	double t90_s, t_first_msg_s;
+	/* the prologue's messages (the first SIM_MAX_PROBES): queued to delivered, ms */
+	double sparse_p50_ms, sparse_p99_ms, sparse_max_ms;
 };
 
 /* The payload a link can carry, in Mbit/s (see above). */
