@@ -96,10 +96,6 @@
  *  - A standing queue must show in the least RTT sample of the rounds that
  *    ended in the last QUEUE_WIN_US (or one round, if longer): a stall
  *    inflates the samples taken around it, never all of them for that long.
- *  - A round in which we sent under SENDER_LIMITED of what we were paced
- *    at (the host did not run us, or the window was full) is not the path's
- *    rate: like an application-limited one, it may raise btl_bw but never
- *    lower it.
  *  - A round with no RTT sample at all (a hole held the cumulative ACK)
  *    is no evidence either way: it neither counts towards a back-off nor
  *    resets the count (a full queue that drops packets makes many).
@@ -110,11 +106,10 @@
  *    catches up hears that it gets all it sends even while a real queue
  *    builds (in tests/sim/test_sim_busy, 50 ms kept a 600 ms queue full).
  */
-#define QUEUE_WIN_US   200000
-#define QWIN_ROUNDS    16
-#define SENDER_LIMITED 0.8
-#define BURST_MIN_US   10000
-#define BURST_MAX_US   20000
+#define QUEUE_WIN_US 200000
+#define QWIN_ROUNDS  16
+#define BURST_MIN_US 10000
+#define BURST_MAX_US 20000
 /*
  * UDT's receiver starts its 64 packet-pair slots at a made-up 1 ms gap; its
  * capacity estimate (their median) means something once more than half of
@@ -172,11 +167,6 @@ struct lossy {
 	uint64_t round_sent;
 	/* application-limited: this round so far, the last round; a real sample seen */
 	int app_now, app_last, have_bw;
-	/* what pacing allowed this round so far (packets), and since when */
-	double round_budget;
-	uint64_t budget_t;
-	/* the last round sent under SENDER_LIMITED of its budget */
-	int slow_last;
 	/* the current run of sends that each left more to send, from busy_start */
 	int busy;
 	uint32_t busy_start;
@@ -241,7 +231,6 @@ static void lossy_init(struct udt_cc *cc, uint64_t now_us)
 		l->rtt_bucket[i] = -1;
 	for (i = 0; i < QWIN_ROUNDS; i++)
 		l->qwin_rtt[i] = -1;
-	l->budget_t = now_us;
 	l->rtt_b_start = now_us;
 	l->round_min_rtt = -1;
 	l->last_round_min_rtt = -1;
@@ -331,17 +320,6 @@ static void set_outputs(struct udt_cc *cc)
 	cc->cwnd = w;
 }
 
-/* Adds what pacing allowed since the last call at the rate in force then. */
-static void budget_add(struct udt_cc *cc, uint64_t now_us)
-{
-	struct lossy *l = cc->priv;
-
-	if (now_us > l->budget_t && cc->pkt_snd_period_us > 0)
-		l->round_budget +=
-			(double)(now_us - l->budget_t) / cc->pkt_snd_period_us * 16.0 / 15.0;
-	l->budget_t = now_us;
-}
-
 static void lossy_on_pkt_sent(struct udt_cc *cc, uint32_t seq, uint64_t now_us)
 {
 	struct lossy *l = cc->priv;
@@ -349,7 +327,6 @@ static void lossy_on_pkt_sent(struct udt_cc *cc, uint32_t seq, uint64_t now_us)
 
 	l->win_sent++;
 	l->round_sent++;
-	budget_add(cc, now_us);
 	if (tick(cc, now_us))
 		set_outputs(cc);
 	/* after tick: a send that ends a round tells about the next one */
@@ -549,17 +526,9 @@ static void end_round(struct udt_cc *cc, uint64_t now_us)
 	/* STARTUP ends on this round's queue; a back-off wants it to persist */
 	int64_t persist = qwin_add(l, rr, now_us);
 	int queue = queue_seen(cc, l->mode == LOSSY_STARTUP ? rr : persist);
-	/*
-	 * This round's samples were judged application-limited, or it sent
-	 * nothing, or they measure a round that we sent slowly.
-	 */
+	/* this round's samples were judged application-limited, or it sent nothing */
 	int app = l->app_now || l->app_last || l->round_sent == 0;
-	int slow;
 
-	budget_add(cc, now_us);
-	slow = l->round_sent > 0 && !l->app_now &&
-	       (double)l->round_sent < SENDER_LIMITED * l->round_budget;
-	l->round_budget = 0;
 	l->app_last = l->app_now || l->round_sent == 0;
 	l->app_now = 0;
 	l->rounds++;
@@ -637,12 +606,11 @@ static void end_round(struct udt_cc *cc, uint64_t now_us)
 	 * ACK while a hole waited for its repair) or was application-limited:
 	 * a silence must not age out what the filter knows.
 	 */
-	if (l->bw_slot[l->slot] > 0 && !app && !(l->slow_last && l->mode == LOSSY_CRUISE)) {
+	if (l->bw_slot[l->slot] > 0 && !app) {
 		l->slot = (l->slot + 1) % BW_ROUNDS;
 		l->bw_slot[l->slot] = 0;
 		l->btl_bw = bw_max(l);
 	}
-	l->slow_last = slow;
 }
 
 /*
@@ -674,8 +642,6 @@ static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
 	struct lossy *l = cc->priv;
 	int64_t rtt = ack_sample(l, l->last_ack, ack, now_us);
 	double sample, sent;
-
-	budget_add(cc, now_us); /* at the pacing in force until now */
 
 	if (udt_seq_cmp(ack, l->last_ack) > 0)
 		l->last_ack = ack;
@@ -720,7 +686,7 @@ static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
 	 */
 	if (!l->busy || udt_seq_off(l->busy_start, ack) < RCV_WINDOW_PKTS)
 		l->app_now = 1;
-	if (l->app_now || l->app_last || (l->slow_last && l->mode == LOSSY_CRUISE)) {
+	if (l->app_now || l->app_last) {
 		if (sample > l->btl_bw) {
 			l->bw_slot[l->slot] = sample;
 			l->btl_bw = sample;
