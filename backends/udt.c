@@ -87,6 +87,14 @@ static int set_opt(struct lu2k_be *be, const struct lu2k_be_option *o, char *err
 		if (v < 100 || v > 3600000)
 			goto bad;
 		u->connect_timeout_ns = v * 1000000;
+	} else if (!strcmp(o->key, "max_conns_out")) {
+		if (!v || v > 1000000)
+			goto bad;
+		be->max_conns_out = (uint32_t)v;
+	} else if (!strcmp(o->key, "max_conns_per_source")) {
+		if (!v || v > 1000000)
+			goto bad;
+		be->max_conns_per_source = (uint32_t)v;
 	} else if (!strcmp(o->key, "max_rx_memory")) {
 		/* one connection may use half: room for two whole messages there */
 		if (v < 4 * ((uint64_t)be->env.max_msg_size + LU2K_UDTW_MSG_HLEN) ||
@@ -201,6 +209,8 @@ static int udtb_create(const struct lu2k_be_env *env, const struct lu2k_be_optio
 	be->peer_timeout_ms = 5000;
 	be->rx_stall_timeout_ms = 30000;
 	be->max_conns = 4096;
+	be->max_conns_out = 4096;
+	be->max_conns_per_source = 256;
 	be->rxmem.max = UDTB_RX_MEMORY_DEFAULT;
 	for (unsigned int i = 0; i < nopts; i++) {
 		if (set_opt(be, &opts[i], err, errlen)) {
@@ -245,6 +255,17 @@ static void listener_put(struct lu2k_be_listener *l)
 		return;
 	udtb_sock_close(&l->s);
 	free(l);
+}
+
+static void conn_count(struct lu2k_be_conn *c, int d)
+{
+	struct lu2k_be *be = c->be;
+
+	be->nconns += (uint32_t)d;
+	if (c->out)
+		be->nconns_out += (uint32_t)d;
+	else
+		be->nconns_in += (uint32_t)d;
 }
 
 /*
@@ -320,7 +341,7 @@ void udtb_conn_fail(struct lu2k_be_conn *c, int err, bool upcall)
 		be->st.conns_failed++;
 	c->state = UDTB_DEAD;
 	lu2k_list_del(&c->link);
-	be->nconns--;
+	conn_count(c, -1);
 	udtb_fail_msgs(c, err);
 	if (upcall && c->ctx)
 		be->env.closed(c->ctx, err);
@@ -381,8 +402,12 @@ static struct lu2k_be_conn *conn_new(struct lu2k_be *be, bool out)
 {
 	struct lu2k_be_conn *c;
 
-	if (be->nconns >= be->max_conns) {
+	/* apart, so that peers connecting to us can never stop us reaching ours */
+	if (out ? be->nconns_out >= be->max_conns_out : be->nconns_in >= be->max_conns) {
 		be->st.too_many_conns++;
+		LOG_RL(LU2K_LOG_WARN, "udt: %s connections at their limit (%s %u): refusing one",
+		       out ? "outgoing" : "incoming", out ? "max_conns_out" : "max_conns",
+		       out ? be->max_conns_out : be->max_conns);
 		return NULL;
 	}
 	c = calloc(1, sizeof(*c));
@@ -399,7 +424,7 @@ static struct lu2k_be_conn *conn_new(struct lu2k_be *be, bool out)
 		return NULL;
 	}
 	lu2k_list_add_tail(&be->conns, &c->link);
-	be->nconns++;
+	conn_count(c, 1);
 	return c;
 }
 
@@ -415,14 +440,47 @@ static void hs_ip(const struct sockaddr *sa, uint32_t ip[4])
 
 /* ---- listening ---- */
 
+/* Incoming connections from sa's address, whatever their port. */
+static uint32_t from_source(struct lu2k_be *be, const struct sockaddr *sa)
+{
+	struct udt_dmx_addr a;
+	struct lu2k_list *pos;
+	uint32_t n = 0;
+
+	if (udt_dmx_addr_from(sa, &a))
+		return 0;
+	lu2k_list_for_each(pos, &be->conns)
+	{
+		struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
+
+		if (!c->out && c->dmx.addr.family == a.family &&
+		    !memcmp(c->dmx.addr.ip, a.ip, sizeof(a.ip)))
+			n++;
+	}
+	return n;
+}
+
 struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockaddr *sa,
 				 socklen_t salen, const struct udt_hs *hs)
 {
 	struct lu2k_be *be = l->s.be;
-	struct lu2k_be_conn *c = conn_new(be, false);
+	struct lu2k_be_conn *c;
 	uint64_t now = lu2k_now_ns();
 	uint32_t ip[4];
 
+	if (from_source(be, sa) >= be->max_conns_per_source) {
+		char a[INET6_ADDRSTRLEN + 8];
+		struct sockaddr_storage ss;
+
+		be->st.too_many_from_source++;
+		memset(&ss, 0, sizeof(ss));
+		memcpy(&ss, sa, salen);
+		LOG_RL(LU2K_LOG_WARN,
+		       "udt: %s has %u incoming connections (max_conns_per_source): refusing one",
+		       udtb_addr_str(&ss, a, sizeof(a)), be->max_conns_per_source);
+		return NULL;
+	}
+	c = conn_new(be, false);
 	if (!c)
 		return NULL;
 	hs_ip(sa, ip);
@@ -432,7 +490,7 @@ struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockad
 		be->st.hs_rejects++;
 		udt_dmx_del(&be->dmx, &c->dmx);
 		lu2k_list_del(&c->link);
-		be->nconns--;
+		conn_count(c, -1);
 		free(c);
 		return NULL;
 	}
@@ -575,7 +633,7 @@ static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 			/* nothing to abort: free by hand */
 			udt_dmx_del(&be->dmx, &c->dmx);
 			lu2k_list_del(&c->link);
-			be->nconns--;
+			conn_count(c, -1);
 			udtb_sock_close(s);
 			free(s);
 			free(c);
@@ -750,6 +808,8 @@ static void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_i64(j, "rcvbuf", be->sock_rcvbuf);
 	lu2k_json_i64(j, "sndbuf", be->sock_sndbuf);
 	lu2k_json_u64(j, "conns", be->nconns);
+	lu2k_json_u64(j, "conns_now_in", be->nconns_in);
+	lu2k_json_u64(j, "conns_now_out", be->nconns_out);
 	lu2k_json_u64(j, "listeners", s->listeners);
 	lu2k_json_u64(j, "conns_out", s->conns_out);
 	lu2k_json_u64(j, "conns_in", s->conns_in);
@@ -762,6 +822,7 @@ static void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "peer_timeouts", s->peer_timeouts);
 	lu2k_json_u64(j, "malformed", s->malformed);
 	lu2k_json_u64(j, "too_many_conns", s->too_many_conns);
+	lu2k_json_u64(j, "too_many_from_source", s->too_many_from_source);
 	lu2k_json_u64(j, "rx_memory", be->rxmem.used);
 	lu2k_json_u64(j, "rx_memory_peak", be->rxmem.peak);
 	lu2k_json_u64(j, "max_rx_memory", be->rxmem.max);

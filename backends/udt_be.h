@@ -34,8 +34,9 @@ struct udtb_stats {
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, rx_pauses, rx_resumes, cancels, enobufs;
 	uint64_t dgrams_rx, dgrams_tx, recvmmsg_calls, sendmmsg_calls, send_blocked, send_errors;
 	uint64_t unknown_dst, wrong_addr, bad_pkts, truncated;
-	uint64_t msgs_too_long; /* connections closed for a message over the maximum */
-	uint64_t rx_stalls;	/* ... for a hole left unrepaired (rx_stall_timeout_ms) */
+	uint64_t msgs_too_long;	       /* connections closed for a message over the maximum */
+	uint64_t rx_stalls;	       /* ... for a hole left unrepaired (rx_stall_timeout_ms) */
+	uint64_t too_many_from_source; /* handshakes refused: max_conns_per_source */
 };
 
 struct udtb_sock {
@@ -70,7 +71,10 @@ struct lu2k_be {
 	uint32_t hello_timeout_ms;
 	uint32_t peer_timeout_ms;
 	uint32_t rx_stall_timeout_ms;
-	uint32_t max_conns;
+	uint32_t max_conns;	       /* incoming */
+	uint32_t max_conns_out;	       /* outgoing, counted apart */
+	uint32_t max_conns_per_source; /* incoming from one address */
+	uint32_t nconns_in, nconns_out;
 	struct udt_rxmem rxmem; /* receive memory of all connections (max_rx_memory) */
 	uint64_t rxmem_drops_logged;
 	uint64_t rxmem_warn_ns;

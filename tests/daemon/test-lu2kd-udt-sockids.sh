@@ -1,7 +1,9 @@
 #!/bin/bash
-# lu2kd (udt): one cookie round trip buys one connection, on loopback.
+# lu2kd (udt): the connection table against one source, on loopback.
 #
-#   lu2k-hostile udt-sockids (127.0.0.1) ---- 1 cookie, 500 socket ids ---->  lu2kd (127.0.0.2@lu2k)
+#   lu2k-hostile udt-sockids (127.0.0.1) ---- 1 cookie, 500 socket ids ---->  lu2kd #2 (127.0.0.2@lu2k)
+#   lu2k-hostile (127.0.0.3) ---- 40 handshakes, each with its own cookie -->  (max_conns_per_source 16)
+#   lu2kd #1 (127.0.0.1@lu2k) ---- honest messages ------------------------>
 #
 # UDT's cookie proves that a client receives at its address; when it was not
 # bound to the socket id, one round trip let a source open a connection for
@@ -19,8 +21,9 @@ ip -4 addr show lo 2>/dev/null | grep -q '127.0.0.1/8' || t_skip "no 127.0.0.0/8
 PORT=$((20000 + RANDOM % 20000))
 A=127.0.0.1@lu2k
 B=127.0.0.2@lu2k
+printf '[udt]\nmax_conns_per_source = 16\n' >"$T_DIR/lu2kd.conf"
 start_daemon() { # name
-	t_bg "$1" "$T_BIN/lu2kd" --foreground --port "$PORT" --log-level info -b udt \
+	t_bg "$1" "$T_BIN/lu2kd" -c "$T_DIR/lu2kd.conf" --foreground --port "$PORT" --log-level info -b udt \
 		--channel-socket "$T_DIR/$1.sock" --ctl-socket "$T_DIR/$1.ctl" \
 		--pid-file "$T_DIR/$1.pid"
 	t_wait_for 20 test -s "$T_DIR/$1.pid" || t_fail "$1 did not get ready"
@@ -43,6 +46,18 @@ rejects=$(stat d2 hs_rejects)
 t_log "lu2kd #2: $conns connections, $rejects handshakes rejected"
 [ "${conns:-999}" -le 1 ] || t_fail "$conns connections from one cookie"
 [ "${rejects:-0}" -ge 500 ] || t_fail "only ${rejects:-0} requests rejected"
+
+t_log "40 connections from one source, each with its own cookie"
+ip -4 addr show lo | grep -q '127.0.0.0/8' || ip -4 addr show lo | grep -q '127.0.0.1/8' ||
+	t_skip "no 127.0.0.3 on lo"
+timeout 30 "$T_BIN/lu2k-hostile" udt-endless --target "127.0.0.2:$PORT" --bind 127.0.0.3 \
+	--conns 40 --pkts 1 --time 2 --src 10.66.0.3@lu2k --dst "$B" || true
+conns=$(stat d2 conns_now_in)
+refused=$(stat d2 too_many_from_source)
+t_log "lu2kd #2: $conns incoming connections, $refused handshakes refused for their source"
+[ "${conns:-999}" -le 17 ] || t_fail "$conns incoming connections, over the cap of 16 (+1)"
+[ "${refused:-0}" -ge 1 ] || t_fail "no handshake refused for its source"
+grep -q 'max_conns_per_source' "$T_DIR/d2.log" || t_fail "the warning is missing"
 
 t_log "an honest connection still comes up"
 timeout 60 "$T_BIN/lu2k-perf" client --nid "$A" --peer "$B" --socket "$T_DIR/d1.sock" \

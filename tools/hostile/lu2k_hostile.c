@@ -27,7 +27,7 @@
  *                silence for --time seconds: each takes that much of the
  *                receiving interface's RX pool
  *
- * Options: --conns N (20), --time SECONDS (5), --pkts N per connection and
+ * Options: --bind ADDR (the source address of udt modes), --conns N (20), --time SECONDS (5), --pkts N per connection and
  * round (16384), --pps N (data packets a second, all connections together;
  * 0: as fast as it can), --src NID --dst NID (the hello; none without them).
  * It prints one summary line: connections made, packets sent, shutdowns seen.
@@ -72,6 +72,8 @@ static struct {
 	enum mode mode;
 	struct sockaddr_storage target;
 	socklen_t target_len;
+	struct sockaddr_storage bind_to; /* --bind: the source address */
+	bool bind;
 	unsigned int conns;
 	double time_s;
 	uint64_t pkts;
@@ -157,6 +159,11 @@ static void conn_start(struct hconn *c)
 {
 	if (c->fd < 0) {
 		c->fd = socket(g.target.ss_family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+		if (c->fd >= 0 && g.bind &&
+		    bind(c->fd, (struct sockaddr *)&g.bind_to, g.target_len)) {
+			perror("bind");
+			exit(1);
+		}
 		if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&g.target, g.target_len)) {
 			perror("socket/connect");
 			exit(1);
@@ -394,7 +401,7 @@ static void usage(void)
 	fprintf(stderr, "usage: lu2k-hostile udt-endless|udt-holes|udt-sockids|tcp-slowloris\n"
 			"       --target ADDR:PORT\n"
 			"       [--conns N] [--time SECONDS] [--pkts N] [--pps N] [--msg-size N]\n"
-			"       [--src NID --dst NID]\n");
+			"       [--bind ADDR] [--src NID --dst NID]\n");
 	exit(2);
 }
 
@@ -403,7 +410,8 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "target", 1, NULL, 't' }, { "conns", 1, NULL, 'n' },	  { "time", 1, NULL, 'T' },
 		{ "pkts", 1, NULL, 'p' },   { "src", 1, NULL, 's' },	  { "dst", 1, NULL, 'd' },
-		{ "pps", 1, NULL, 'r' },    { "msg-size", 1, NULL, 'm' }, { NULL, 0, NULL, 0 },
+		{ "pps", 1, NULL, 'r' },    { "msg-size", 1, NULL, 'm' }, { "bind", 1, NULL, 'b' },
+		{ NULL, 0, NULL, 0 },
 	};
 	bool have_target = false, have_src = false, have_dst = false;
 	struct hconn *cs;
@@ -445,6 +453,19 @@ int main(int argc, char **argv)
 		case 'm':
 			g.msg_size = (uint32_t)strtoul(optarg, NULL, 10);
 			break;
+		case 'b': {
+			struct sockaddr_in *in = (struct sockaddr_in *)&g.bind_to;
+			struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&g.bind_to;
+
+			if (inet_pton(AF_INET, optarg, &in->sin_addr) == 1)
+				in->sin_family = AF_INET;
+			else if (inet_pton(AF_INET6, optarg, &in6->sin6_addr) == 1)
+				in6->sin6_family = AF_INET6;
+			else
+				usage();
+			g.bind = true;
+			break;
+		}
 		case 's':
 			if (lu2k_nid_parse(optarg, &g.src))
 				usage();
@@ -459,7 +480,8 @@ int main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (!have_target || !g.conns || g.conns > 100000 || have_src != have_dst)
+	if (!have_target || !g.conns || g.conns > 100000 || have_src != have_dst ||
+	    (g.bind && g.bind_to.ss_family != g.target.ss_family))
 		usage();
 	g.hello = have_src;
 	if (g.mode == TCP_SLOWLORIS) {
