@@ -31,16 +31,23 @@ tree_procs() { # TAG
 }
 
 # A test must end what it starts: its processes and namespaces
-# named with its tag still there a few seconds after it ended fail it (and
+# named with its tag still there 10 s after it ended fail it (and
 # are removed, so that they do not fail the next one too).
 left_behind() { # TAG LOG
 	local i pids ns
-	for i in 1 2 3 4 5 6 7 8 9 10; do
+	for i in $(seq 20); do
 		pids=$(tree_procs "$1")
 		ns=$(ip netns list 2>/dev/null | awk -v t="$1" 'index($1, t) { print $1 }')
 		[ -z "$pids$ns" ] && return 0
 		sleep 0.5
 	done
+	# Only what still runs counts: a process in the middle of exiting (its
+	# command line already gone, or a zombie) has ended.
+	pids=$(for p in $pids; do
+		[ -s "/proc/$p/cmdline" ] && ! grep -q '^State:.*[ZX]' "/proc/$p/status" 2>/dev/null &&
+			echo "$p"
+	done)
+	[ -z "$pids$ns" ] && return 0
 	{
 		echo "LEFT BEHIND by this test:"
 		for p in $pids; do echo "  process $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"; done

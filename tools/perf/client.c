@@ -400,7 +400,7 @@ int perf_client(const struct perf_opts *o)
 	now = perf_now_ns();
 	if (c.ok != c.last_ok || c.failed + c.corrupt + c.lost != c.last_errors ||
 	    now >= next_progress - o->interval_ns + o->interval_ns / 10)
-		cli_interval(&c, now, false);
+		cli_interval_last(&c, now, next_progress - o->interval_ns);
 	rc = cli_report(&c);
 	lu2k_ni_close(c.ni);
 	free(c.slots);

@@ -65,6 +65,12 @@ struct cli {
 
 /* Closes the interval that ends now (a sample), and prints it if progress. */
 void cli_interval(struct cli *c, uint64_t now, bool progress);
+/*
+ * The run's end: what came after the last tick (at last_tick) as one more
+ * sample, or, if that is under a tenth of an interval, added to the last one
+ * (a sample of a few microseconds would claim an absurd rate).
+ */
+void cli_interval_last(struct cli *c, uint64_t now, uint64_t last_tick);
 /* plot.c: the samples drawn into out (PNG, or SVG for *.svg). 0, or 1 after a message. */
 int perf_plot(const struct cli *c, const char *out);
 /* Prints the summary; returns the exit status (0 pass). */

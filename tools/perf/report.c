@@ -62,6 +62,26 @@ void cli_interval(struct cli *c, uint64_t now, bool progress)
 	fflush(f);
 }
 
+void cli_interval_last(struct cli *c, uint64_t now, uint64_t last_tick)
+{
+	uint64_t errors = c->failed + c->corrupt + c->lost;
+	struct cli_sample *s;
+
+	if (!c->nsamples || now - last_tick >= c->o->interval_ns / 10) {
+		cli_interval(c, now, false);
+		return;
+	}
+	s = &c->samples[c->nsamples - 1];
+	s->t = (double)(now - c->t0) / 1e9;
+	s->ok += c->ok - c->last_ok;
+	s->bytes += c->bytes_ok - c->last_bytes;
+	s->errors += errors - c->last_errors;
+	s->inflight = c->inflight;
+	c->last_ok = c->ok;
+	c->last_bytes = c->bytes_ok;
+	c->last_errors = errors;
+}
+
 /* Why a run failed, in words (empty if it passed). */
 static void fail_reason(const struct cli *c, bool late_ok, char *buf, size_t len)
 {
