@@ -275,6 +275,43 @@ static void sock_tune(struct lu2k_be *be, int fd)
 
 /* ---- listening ---- */
 
+#define TCP_PAUSE_MIN_MS 50
+#define TCP_PAUSE_MAX_MS 1000
+
+static void listener_resume(struct lu2k_timer *t)
+{
+	struct tcp_lsock *s = lu2k_container_of(t, struct tcp_lsock, pause);
+
+	if (lu2k_io_set(s->be->env.loop, &s->io, EPOLLIN))
+		/* cannot listen again now: try once more later */
+		lu2k_timer_arm(s->be->env.loop, &s->pause, (uint64_t)s->pause_ms * 1000000);
+}
+
+/*
+ * accept() found no fd (or no memory) for a connection that waits in the
+ * backlog: the listening socket stays readable, so listening on would spin
+ * at full CPU and starve everything else (lu2kctl included). Stop listening
+ * for a while instead, longer while it keeps failing; what frees fds (hello
+ * and body deadlines, peers going) runs meanwhile.
+ */
+static void listener_pause(struct tcp_lsock *s, int err)
+{
+	struct lu2k_be *be = s->be;
+
+	be->st.accept_pauses++;
+	if (!s->pause_ms)
+		s->pause_ms = TCP_PAUSE_MIN_MS;
+	LOG_RL(LU2K_LOG_WARN,
+	       "tcp: accept: %s: not accepting connections for %u ms (raise the fd limit: "
+	       "LimitNOFILE= in the unit, ulimit -n)",
+	       strerror(err), s->pause_ms);
+	lu2k_io_set(be->env.loop, &s->io, 0);
+	if (lu2k_timer_arm(be->env.loop, &s->pause, (uint64_t)s->pause_ms * 1000000))
+		lu2k_io_set(be->env.loop, &s->io,
+			    EPOLLIN); /* no timer: listen on rather than never */
+	s->pause_ms = s->pause_ms * 2 > TCP_PAUSE_MAX_MS ? TCP_PAUSE_MAX_MS : s->pause_ms * 2;
+}
+
 static void listener_event(struct lu2k_io *io, uint32_t revents)
 {
 	struct tcp_lsock *s = lu2k_container_of(io, struct tcp_lsock, io);
@@ -287,10 +324,14 @@ static void listener_event(struct lu2k_io *io, uint32_t revents)
 		int fd = accept4(io->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
+				listener_pause(s, errno);
+			else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 				LOG_RL(LU2K_LOG_WARN, "tcp: accept: %s", strerror(errno));
 			return;
 		}
+		s->pause_ms = 0;
 		c = conn_new(be, fd, false);
 		if (!c) {
 			LOG_RL(LU2K_LOG_WARN, "tcp: out of memory for a connection");
@@ -370,6 +411,7 @@ static struct tcp_lsock *lsock_open(struct lu2k_be *be, const struct lu2k_nid *l
 	s->port = port;
 	s->refs = 1;
 	lu2k_io_init(&s->io, fd, listener_event);
+	lu2k_timer_init(&s->pause, listener_resume);
 	*err = lu2k_io_set(be->env.loop, &s->io, EPOLLIN);
 	if (*err) {
 		close(fd);
@@ -395,6 +437,7 @@ static void lsock_put(struct tcp_lsock *s)
 		if (c->lsock == s)
 			tcp_conn_fail(c, -ECONNABORTED, false);
 	}
+	lu2k_timer_cancel(s->be->env.loop, &s->pause);
 	lu2k_io_set(s->be->env.loop, &s->io, 0);
 	close(s->io.fd);
 	lu2k_list_del(&s->link);
@@ -646,6 +689,7 @@ static void tcp_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "conns_out", s->conns_out);
 	lu2k_json_u64(j, "conns_in", s->conns_in);
 	lu2k_json_u64(j, "accepts", s->accepts);
+	lu2k_json_u64(j, "accept_pauses", s->accept_pauses);
 	lu2k_json_u64(j, "refused", s->refused);
 	lu2k_json_u64(j, "connect_errors", s->connect_errors);
 	lu2k_json_u64(j, "conns_failed", s->conns_failed);

@@ -21,6 +21,7 @@
 
 struct tcp_stats {
 	uint64_t listeners, conns_out, conns_in, accepts, refused, connect_errors;
+	uint64_t accept_pauses; /* accept() found no fd (or memory): listening paused */
 	uint64_t malformed, hello_timeouts, conns_failed, body_timeouts;
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, acks_tx, acks_rx;
 	uint64_t writev_calls, read_calls, rx_pauses, cancels;
@@ -51,6 +52,9 @@ struct tcp_lsock {
 	struct sockaddr_storage ss;
 	uint16_t port;
 	int refs;
+	/* Out of fds (or memory) for accept(): not listened to until it fires. */
+	struct lu2k_timer pause;
+	uint32_t pause_ms; /* the next pause: doubles while accept() keeps failing */
 };
 
 /* One interface's claim on a listening socket (what listen() returns). */

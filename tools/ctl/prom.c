@@ -107,6 +107,7 @@ static const struct prom_key prom_keys[] = {
 	{ NULL, "cpl_backlogged", PK_COUNTER, "completions that waited for ring space" },
 	{ NULL, "rx_alloc_fails", PK_COUNTER, "receive-pool allocations that failed" },
 	{ NULL, "accepts", PK_COUNTER, "connections accepted" },
+	{ NULL, "accept_pauses", PK_COUNTER, "times accept() found no fd and listening paused" },
 	{ NULL, "handshakes", PK_COUNTER, "handshakes completed" },
 	{ NULL, "hs_rejects", PK_COUNTER, "handshakes rejected" },
 	{ NULL, "refused", PK_COUNTER, "connections refused" },
