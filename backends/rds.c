@@ -3,8 +3,9 @@
  * rds.c - the rds back-end: AF_RDS sockets (rds_tcp, or RDS over InfiniBand),
  * one per local address, carrying lu2k's unidirectional connections as
  * (conn id, peer address) pairs. This file: the instance, its options, the
- * sockets, connection setup and teardown, the timeouts and the ops table.
- * Frames in and out are in rds_io.c; their format in rds_wire.c.
+ * sockets, connection setup and the ops table. Connections' teardown and
+ * deadlines are in rds_conn.c, frames in and out in rds_io.c, their format
+ * in rds_wire.c.
  */
 #include "rds.h"
 
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "common/nid.h"
+#include "common/sockaddr.h"
 #include "daemon/config.h"
 #include "daemon/json.h"
 #include "daemon/log.h"
@@ -126,308 +128,6 @@ static int rds_check_option(const struct lu2k_be_env *env, const struct lu2k_be_
 	return set_opt(&be, o, err, errlen);
 }
 
-/* ---- connections ---- */
-
-static void conn_free(struct lu2k_defer *d)
-{
-	free(lu2k_container_of(d, struct lu2k_be_conn, defer));
-}
-
-static void sock_free(struct lu2k_defer *d)
-{
-	struct rdsb_sock *s = lu2k_container_of(d, struct rdsb_sock, defer);
-
-	free(s->rbuf);
-	free(s);
-}
-
-static void sock_put(struct rdsb_sock *s)
-{
-	if (--s->refs > 0)
-		return;
-	lu2k_io_set(s->be->env.loop, &s->io, 0);
-	lu2k_rds_sockops->close(s->io.fd);
-	if (s->cio.fd >= 0) {
-		lu2k_io_set(s->be->env.loop, &s->cio, 0);
-		lu2k_rds_sockops->close(s->cio.fd);
-	}
-	lu2k_list_del(&s->link);
-	s->be->st.sockets--;
-	lu2k_loop_defer(s->be->env.loop, &s->defer, sock_free);
-}
-
-static struct lu2k_be_conn *conn_new(struct lu2k_be *be, struct rdsb_sock *s, bool out)
-{
-	struct lu2k_be_conn *c = calloc(1, sizeof(*c));
-
-	if (!c)
-		return NULL;
-	c->be = be;
-	c->s = s;
-	s->refs++;
-	c->out = out;
-	lu2k_list_init(&c->sendq);
-	lu2k_list_init(&c->ackq);
-	lu2k_list_init(&c->dirty_link);
-	lu2k_list_add_tail(&be->conns, &c->link);
-	c->next_seq = 1;
-	c->expect_seq = 1;
-	c->start_ns = c->last_rx_ns = c->last_tx_ns = c->last_data_ns = be->env.loop->now;
-	c->tick_gen = be->tick_gen;
-	if (!lu2k_timer_armed(&be->tick))
-		lu2k_timer_arm(be->env.loop, &be->tick, (uint64_t)RDSB_TICK_MS * 1000000);
-	return c;
-}
-
-static void fail_list(struct lu2k_be_conn *c, struct lu2k_list *q, int err)
-{
-	while (!lu2k_list_empty(q)) {
-		struct lu2k_be_msg *m = lu2k_list_first(q, struct lu2k_be_msg, be_link);
-
-		lu2k_list_del(&m->be_link);
-		c->be->env.sent(c->ctx, m, err);
-	}
-	c->nsendq = c->nackq = 0;
-}
-
-/* Tell the other end that this connection is gone (best effort). */
-static void tell_peer(struct lu2k_be_conn *c, int err)
-{
-	uint8_t f[LU2K_RDSW_CLOSE_LEN];
-
-	if (c->peer_closed || err == -ETIMEDOUT ||
-	    (c->out && c->state == RDSB_HELLO && c->hello_pending))
-		return;
-	lu2k_rdsw_close_encode(f, c->out ? LU2K_RDSW_CLOSE : LU2K_RDSW_RESET, c->id,
-			       err < 0 && err >= -4095 ? err : -ECONNRESET);
-	if (rdsb_send_ctrl(c->s, &c->peer, c->peerlen, f, sizeof(f)) == 0 && !c->out)
-		c->be->st.resets_tx++;
-}
-
-/*
- * Tear c down: every held message fails with err, a begun RX buffer is
- * ended, the peer hears of it, and (if upcall) the core hears closed().
- */
-void rdsb_conn_fail(struct lu2k_be_conn *c, int err, bool upcall)
-{
-	struct lu2k_be *be = c->be;
-	struct rdsb_sock *s = c->s;
-
-	if (c->state == RDSB_DEAD)
-		return;
-	if (upcall && c->state == RDSB_UP)
-		be->st.conns_failed++;
-	tell_peer(c, err);
-	c->state = RDSB_DEAD;
-	lu2k_list_del(&c->dirty_link);
-	lu2k_list_del(&c->link);
-	if (s->paused && s->paused_conn == c)
-		rdsb_sock_unpause(s); /* its waiting frame goes with it */
-	if (c->ctx) {
-		fail_list(c, &c->sendq, err);
-		fail_list(c, &c->ackq, err);
-		if (c->rx_active) {
-			c->rx_active = false;
-			be->env.rx_end(c->ctx, &c->rx, err);
-		}
-		if (upcall)
-			be->env.closed(c->ctx, err);
-	}
-	c->ctx = NULL;
-	sock_put(s);
-	lu2k_loop_defer(be->env.loop, &c->defer, conn_free);
-}
-
-/* c cannot continue, but we are inside a core call: torn down in the idle hook. */
-void rdsb_conn_break(struct lu2k_be_conn *c, int err)
-{
-	if (c->state == RDSB_DEAD || c->state == RDSB_BROKEN)
-		return;
-	c->state = RDSB_BROKEN;
-	c->broken_err = err;
-	rdsb_conn_mark_dirty(c);
-}
-
-bool rdsb_same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-
-		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	if (a->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-
-		return x->sin6_port == y->sin6_port &&
-		       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
-	}
-	return false;
-}
-
-static const char *addr_str(const struct sockaddr_storage *ss, char *buf, size_t len,
-			    unsigned int *port)
-{
-	snprintf(buf, len, "?");
-	*port = 0;
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *s = (const void *)ss;
-
-		inet_ntop(AF_INET, &s->sin_addr, buf, (socklen_t)len);
-		*port = ntohs(s->sin_port);
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s = (const void *)ss;
-
-		inet_ntop(AF_INET6, &s->sin6_addr, buf, (socklen_t)len);
-		*port = ntohs(s->sin6_port);
-	}
-	return buf;
-}
-
-/*
- * The peer at that address is silent past its deadline (or never answered a
- * hello): RDS would go on trying to deliver what we queued for it, and that
- * queue holds the socket's send buffer. Drop it all (RDS_CANCEL_SENT_TO), fail
- * every outgoing connection to that peer (their pieces were dropped with it),
- * and send the acks of connections from it again (they were dropped too).
- */
-void rdsb_peer_gone(struct rdsb_sock *s, const struct sockaddr_storage *peer, int err)
-{
-	struct lu2k_be *be = s->be;
-	struct lu2k_list *pos;
-	socklen_t plen = peer->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						     : sizeof(struct sockaddr_in);
-	bool again = true;
-
-	s->refs++; /* s outlives the conns failed below */
-	if (lu2k_rds_sockops->setsockopt(s->io.fd, SOL_RDS, RDS_CANCEL_SENT_TO, peer, plen) == 0)
-		be->st.cancel_sent_to++;
-	if (s->cio.fd >= 0)
-		lu2k_rds_sockops->setsockopt(s->cio.fd, SOL_RDS, RDS_CANCEL_SENT_TO, peer, plen);
-	lu2k_list_for_each(pos, &be->conns)
-	{
-		struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
-
-		if (c->s != s || !rdsb_same_addr(&c->peer, peer))
-			continue;
-		if (c->out)
-			c->doomed = true;
-		else if (c->state == RDSB_UP) {
-			c->ack_force = true;
-			rdsb_conn_mark_dirty(c);
-		}
-	}
-	/* Upcalls may close or open other conns: start over after each one. */
-	while (again) {
-		again = false;
-		lu2k_list_for_each(pos, &be->conns)
-		{
-			struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
-
-			if (c->doomed) {
-				c->doomed = false;
-				rdsb_conn_fail(c, err, true);
-				again = true;
-				break;
-			}
-		}
-	}
-	sock_put(s);
-}
-
-static void conn_log(struct lu2k_be_conn *c, const char *what)
-{
-	char a[LU2K_NID_STRLEN], b[LU2K_NID_STRLEN];
-
-	LOG_RL(LU2K_LOG_WARN, "rds: %s -> %s: %s",
-	       lu2k_nid_format(c->out ? &c->local : &c->remote, a, sizeof(a)),
-	       lu2k_nid_format(c->out ? &c->remote : &c->local, b, sizeof(b)), what);
-}
-
-/* Timeouts, keep-alives and congestion retries of one connection. */
-static void tick_conn(struct lu2k_be *be, struct lu2k_be_conn *c, uint64_t now)
-{
-	uint64_t ka = (uint64_t)be->keepalive_ms * 1000000;
-
-	if (c->state == RDSB_BROKEN) {
-		rdsb_conn_fail(c, c->broken_err, true);
-		return;
-	}
-	if (c->congested && now - c->cong_ns >= (uint64_t)be->cong_retry_ms * 1000000) {
-		c->congested = false;
-		rdsb_conn_mark_dirty(c);
-	}
-	if (c->s->paused) {
-		/* We read nothing now, so we cannot judge the peer; tell it we live. */
-		if (!c->out && c->state == RDSB_UP && now - c->last_tx_ns >= ka) {
-			c->ack_force = true;
-			rdsb_conn_mark_dirty(c);
-		}
-		return;
-	}
-	if (c->out && c->state == RDSB_HELLO) {
-		/* The answer may wait behind our messages to that peer: silence counts. */
-		if (now - c->last_rx_ns >= (uint64_t)be->hello_timeout_ms * 1000000) {
-			be->st.hello_timeouts++;
-			conn_log(c, "no answer to the hello, giving up");
-			rdsb_peer_gone(c->s, &c->peer, -ETIMEDOUT);
-		}
-		return;
-	}
-	if (c->state != RDSB_UP)
-		return;
-	if (now - c->last_rx_ns >= (uint64_t)be->ack_timeout_ms * 1000000) {
-		be->st.peer_timeouts++;
-		conn_log(c, "the peer is silent past ack_timeout_ms, failing the connection");
-		if (c->out)
-			rdsb_peer_gone(c->s, &c->peer, -ETIMEDOUT);
-		else
-			rdsb_conn_fail(c, -ETIMEDOUT, true);
-		return;
-	}
-	if (c->out && now - c->last_tx_ns >= ka && now - c->last_rx_ns >= ka) {
-		c->ping_pending = true;
-		rdsb_conn_mark_dirty(c);
-	}
-	/*
-	 * A sender's PING waits behind its own messages in RDS's queue to us, so
-	 * while its pieces come in we say that we live, without being asked.
-	 */
-	if (!c->out && now - c->last_tx_ns >= ka &&
-	    now - c->last_data_ns < (uint64_t)be->ack_timeout_ms * 1000000) {
-		c->ack_force = true;
-		rdsb_conn_mark_dirty(c);
-	}
-}
-
-static void tick(struct lu2k_timer *t)
-{
-	struct lu2k_be *be = lu2k_container_of(t, struct lu2k_be, tick);
-	uint64_t now = be->env.loop->now;
-	bool again = true;
-
-	be->tick_gen++;
-	while (again) {
-		struct lu2k_list *pos;
-
-		again = false;
-		lu2k_list_for_each(pos, &be->conns)
-		{
-			struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
-
-			if (c->tick_gen == be->tick_gen)
-				continue;
-			c->tick_gen = be->tick_gen;
-			tick_conn(be, c, now);
-			again = true; /* the list may have changed: start over */
-			break;
-		}
-	}
-	if (!lu2k_list_empty(&be->conns))
-		lu2k_timer_arm(be->env.loop, &be->tick, (uint64_t)RDSB_TICK_MS * 1000000);
-}
-
 static bool rds_idle(struct lu2k_idle *h)
 {
 	struct lu2k_be *be = lu2k_container_of(h, struct lu2k_be, idle);
@@ -502,7 +202,7 @@ static int rds_create(const struct lu2k_be_env *env, const struct lu2k_be_option
 		be->next_id = lu2k_now_ns() ^ ((uint64_t)getpid() << 32);
 	be->next_id &= ~0xffffull; /* leave room to count up from it */
 	be->next_id |= 1;
-	lu2k_timer_init(&be->tick, tick);
+	lu2k_timer_init(&be->tick, rdsb_tick);
 	lu2k_idle_add(env->loop, &be->idle, rds_idle);
 	*out = be;
 	return 0;
@@ -564,7 +264,7 @@ static struct rdsb_sock *sock_get(struct lu2k_be *be, const struct lu2k_nid *loc
 	lu2k_list_for_each(pos, &be->socks)
 	{
 		s = lu2k_container_of(pos, struct rdsb_sock, link);
-		if (rdsb_same_addr(&s->ss, &ss)) {
+		if (lu2k_sockaddr_equal(&s->ss, &ss)) {
 			s->refs++;
 			return s;
 		}
@@ -665,7 +365,7 @@ static void rds_unlisten(struct lu2k_be_listener *l)
 {
 	/* Its incoming connections are the core's: it closes them itself. */
 	l->s->listeners--;
-	sock_put(l->s);
+	rdsb_sock_put(l->s);
 	free(l);
 }
 
@@ -686,7 +386,8 @@ void rdsb_hello_in(struct rdsb_sock *s, const struct sockaddr_storage *from, soc
 	lu2k_list_for_each(pos, &be->conns)
 	{
 		c = lu2k_container_of(pos, struct lu2k_be_conn, link);
-		if (!c->out && c->s == s && c->id == f->conn_id && rdsb_same_addr(&c->peer, from))
+		if (!c->out && c->s == s && c->id == f->conn_id &&
+		    lu2k_sockaddr_equal(&c->peer, from))
 			return; /* a repeated hello: RDS delivers once, so only a confused peer */
 	}
 	/* A new hello from the same NID pair: the connector started over. */
@@ -697,7 +398,7 @@ void rdsb_hello_in(struct rdsb_sock *s, const struct sockaddr_storage *from, soc
 			c = lu2k_container_of(pos, struct lu2k_be_conn, link);
 			if (!c->out && c->s == s && c->state == RDSB_UP &&
 			    lu2k_nid_eq(&c->remote, &f->src) && lu2k_nid_eq(&c->local, &f->dst)) {
-				conn_log(c, "superseded by a new connection");
+				rdsb_conn_log(c, "superseded by a new connection");
 				c->peer_closed = true;
 				rdsb_conn_fail(c, -ECONNRESET, true);
 				again = true;
@@ -707,10 +408,10 @@ void rdsb_hello_in(struct rdsb_sock *s, const struct sockaddr_storage *from, soc
 	}
 	c = NULL;
 	if (s->listeners == 0 || lu2k_nid_to_sockaddr(&f->dst, s->port, &ss) < 0 ||
-	    !rdsb_same_addr(&ss, &s->ss)) {
+	    !lu2k_sockaddr_equal(&ss, &s->ss)) {
 		status = -ENXIO; /* not a NID of this address */
 	} else {
-		c = conn_new(be, s, false);
+		c = rdsb_conn_new(be, s, false);
 		if (!c) {
 			status = -ENOMEM;
 		} else {
@@ -769,8 +470,8 @@ static int rds_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 	s = sock_get(be, local, port, &rc);
 	if (!s)
 		return rc;
-	c = conn_new(be, s, true);
-	sock_put(s); /* the conn holds its own reference */
+	c = rdsb_conn_new(be, s, true);
+	rdsb_sock_put(s); /* the conn holds its own reference */
 	if (!c)
 		return -ENOMEM;
 	c->ctx = ctx;
@@ -837,11 +538,10 @@ static const char *state_str(enum rdsb_state s)
 static void rds_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 {
 	char a[INET6_ADDRSTRLEN + 8];
-	unsigned int port;
 
 	lu2k_json_str(j, "rds_state", state_str(c->state));
-	lu2k_json_str(j, "address", addr_str(&c->peer, a, sizeof(a), &port));
-	lu2k_json_u64(j, "port", port);
+	lu2k_json_str(j, "address", lu2k_sockaddr_addr(&c->peer, a, sizeof(a)));
+	lu2k_json_u64(j, "port", lu2k_sockaddr_port(&c->peer));
 	lu2k_json_u64(j, "conn_id", c->id);
 	lu2k_json_u64(j, "msgs_tx", c->msgs_tx);
 	lu2k_json_u64(j, "msgs_rx", c->msgs_rx);

@@ -165,13 +165,17 @@ struct lu2k_be_conn {
 };
 
 /* rds.c */
-void rdsb_conn_fail(struct lu2k_be_conn *c, int err, bool upcall);
-void rdsb_conn_break(struct lu2k_be_conn *c, int err);
-void rdsb_peer_gone(struct rdsb_sock *s, const struct sockaddr_storage *peer, int err);
 void rdsb_sock_update_events(struct rdsb_sock *s);
-bool rdsb_same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
 void rdsb_hello_in(struct rdsb_sock *s, const struct sockaddr_storage *from, socklen_t fromlen,
 		   const struct lu2k_rdsw_frame *f);
+/* rds_conn.c */
+struct lu2k_be_conn *rdsb_conn_new(struct lu2k_be *be, struct rdsb_sock *s, bool out);
+void rdsb_conn_fail(struct lu2k_be_conn *c, int err, bool upcall);
+void rdsb_conn_break(struct lu2k_be_conn *c, int err);
+void rdsb_conn_log(struct lu2k_be_conn *c, const char *what);
+void rdsb_sock_put(struct rdsb_sock *s);
+void rdsb_peer_gone(struct rdsb_sock *s, const struct sockaddr_storage *peer, int err);
+void rdsb_tick(struct lu2k_timer *t);
 /* rds_io.c */
 void rdsb_sock_event(struct lu2k_io *io, uint32_t revents);
 void rdsb_ctrl_event(struct lu2k_io *io, uint32_t revents);

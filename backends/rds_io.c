@@ -26,6 +26,7 @@
 #include <sys/uio.h>
 
 #include "common/nid.h"
+#include "common/sockaddr.h"
 #include "daemon/log.h"
 
 void rdsb_conn_mark_dirty(struct lu2k_be_conn *c)
@@ -204,7 +205,8 @@ static struct lu2k_be_conn *find_conn(struct rdsb_sock *s, const struct sockaddr
 	{
 		struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
 
-		if (c->id == id && c->out == out && c->s == s && rdsb_same_addr(&c->peer, from))
+		if (c->id == id && c->out == out && c->s == s &&
+		    lu2k_sockaddr_equal(&c->peer, from))
 			return c;
 	}
 	return NULL;
@@ -381,7 +383,7 @@ static void peer_alive(struct rdsb_sock *s, const struct sockaddr_storage *from)
 	{
 		struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
 
-		if (c->s == s && rdsb_same_addr(&c->peer, from))
+		if (c->s == s && lu2k_sockaddr_equal(&c->peer, from))
 			c->last_rx_ns = s->be->env.loop->now;
 	}
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/nid.h"
+#include "common/sockaddr.h"
 #include "daemon/config.h"
 #include "daemon/json.h"
 #include "daemon/log.h"
@@ -204,17 +205,6 @@ void tcp_conn_break(struct lu2k_be_conn *c, int err)
 	lu2k_timer_arm(c->be->env.loop, &c->timer, 0);
 }
 
-static const char *addr_str(const struct sockaddr_storage *ss, char *a, size_t len)
-{
-	snprintf(a, len, "?");
-	if (ss->ss_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, a, (socklen_t)len);
-	else if (ss->ss_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, a,
-			  (socklen_t)len);
-	return a;
-}
-
 /*
  * A message body began (its RX-pool range is taken): it must keep growing.
  * A peer that sends a header and then nothing would hold that range for as
@@ -241,7 +231,7 @@ static void conn_timer(struct lu2k_timer *t)
 	} else if (c->state == TCP_HELLO) {
 		be->st.hello_timeouts++;
 		LOG_RL(LU2K_LOG_WARN, "tcp: no hello from %s in %u ms, closing",
-		       addr_str(&c->addr, a, sizeof(a)), be->hello_timeout_ms);
+		       lu2k_sockaddr_addr(&c->addr, a, sizeof(a)), be->hello_timeout_ms);
 		tcp_conn_fail(c, -ETIMEDOUT, false);
 	} else if (c->state == TCP_UP && !c->out && c->rx_active) {
 		uint64_t due = c->rx_last_ns + (uint64_t)be->body_timeout_ms * 1000000;
@@ -255,7 +245,7 @@ static void conn_timer(struct lu2k_timer *t)
 		LOG_RL(LU2K_LOG_WARN,
 		       "tcp: a message from %s stopped after %u of %u bytes for %u ms: closing "
 		       "that connection (body_timeout_ms)",
-		       addr_str(&c->addr, a, sizeof(a)), c->rx_got,
+		       lu2k_sockaddr_addr(&c->addr, a, sizeof(a)), c->rx_got,
 		       c->rx.hdr_len + c->rx.payload_len, be->body_timeout_ms);
 		tcp_conn_fail(c, -ETIMEDOUT, true);
 	}
@@ -349,24 +339,6 @@ static void listener_event(struct lu2k_io *io, uint32_t revents)
 	}
 }
 
-static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-
-		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	if (a->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-
-		return x->sin6_port == y->sin6_port &&
-		       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
-	}
-	return false;
-}
-
 static struct tcp_lsock *lsock_open(struct lu2k_be *be, const struct lu2k_nid *local, uint16_t port,
 				    const struct sockaddr_storage *ss, int len, int *err)
 {
@@ -378,7 +350,7 @@ static struct tcp_lsock *lsock_open(struct lu2k_be *be, const struct lu2k_nid *l
 	lu2k_list_for_each(pos, &be->listeners)
 	{
 		s = lu2k_container_of(pos, struct tcp_lsock, link);
-		if (same_addr(&s->ss, ss)) {
+		if (lu2k_sockaddr_equal(&s->ss, ss)) {
 			s->refs++;
 			return s;
 		}
@@ -492,7 +464,7 @@ void tcp_conn_hello_in(struct lu2k_be_conn *c, const struct lu2k_tcpw_hello *h)
 	if (h->status || strcmp(h->backend, "tcp") != 0)
 		status = -EPROTO;
 	else if (!c->lsock || lu2k_nid_to_sockaddr(&h->dst, c->lsock->port, &ss) < 0 ||
-		 !same_addr(&ss, &c->lsock->ss))
+		 !lu2k_sockaddr_equal(&ss, &c->lsock->ss))
 		status = -ENXIO; /* not a NID of the address it reached */
 	else
 		ctx = be->env.accepted(be->env.core, c, &h->src, &h->dst, &status);

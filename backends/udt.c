@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "common/nid.h"
+#include "common/sockaddr.h"
 #include "daemon/config.h"
 #include "daemon/json.h"
 #include "daemon/log.h"
@@ -711,21 +712,11 @@ static const char *state_str(enum udtb_state s)
 /* "address:port" of a peer, for log lines. */
 const char *udtb_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN] = "?";
-	unsigned int port = 0;
+	char a[INET6_ADDRSTRLEN];
 
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *s = (const struct sockaddr_in *)ss;
-
-		inet_ntop(AF_INET, &s->sin_addr, a, sizeof(a));
-		port = ntohs(s->sin_port);
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)ss;
-
-		inet_ntop(AF_INET6, &s->sin6_addr, a, sizeof(a));
-		port = ntohs(s->sin6_port);
-	}
-	snprintf(buf, len, ss->ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
+	lu2k_sockaddr_addr(ss, a, sizeof(a));
+	snprintf(buf, len, ss->ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", a,
+		 lu2k_sockaddr_port(ss));
 	return buf;
 }
 
