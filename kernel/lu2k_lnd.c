@@ -111,6 +111,21 @@ static int lu2k_lnd_pick_address(struct lnet_ni *lni)
 		rc = -ENETDOWN;	/* lnet_inet_select said which */
 		goto out;
 	}
+	/*
+	 * LNet lists IPv6 addresses either way (v6 only puts them first), so an
+	 * interface with no IPv4 address would give an IPv6 NID that a
+	 * borrowed type's tables, or an LNet without large NIDs, cannot carry.
+	 */
+	if (ifaces[i].li_size == sizeof(struct in6_addr) && !v6) {
+		if (strcmp(lnd_type, "lu2k"))
+			pr_err("%s: %s has no IPv4 address, and the borrowed type %s carries IPv4 NIDs only: IPv6 NIDs need the lu2k type (scripts/lnet-add-lu2k-type, lnd_type=lu2k)\n",
+			       lnd_type, ifaces[i].li_name, lnd_type);
+		else
+			pr_err("%s: %s has only IPv6 addresses: start LNet with large NIDs (lnetctl lnet configure --large)\n",
+			       lnd_type, ifaces[i].li_name);
+		rc = -EAFNOSUPPORT;
+		goto out;
+	}
 	if (!lni->ni_interface || !strlen(lni->ni_interface))
 		lnet_ni_add_interface(lni, ifaces[i].li_name);
 	if (ifaces[i].li_size == sizeof(struct in6_addr)) {
