@@ -25,6 +25,8 @@ void lu2kd_config_defaults(struct lu2kd_config *c)
 	c->reconnect_max_ms = 10000;
 	c->connect_timeout_ms = 10000;
 	c->max_channels = 16;
+	c->max_peers = 65536;
+	c->peer_idle_timeout_ms = 600000;
 	c->batch = 256;
 }
 
@@ -190,6 +192,12 @@ int lu2kd_config_set(struct lu2kd_config *c, const char *section, const char *ke
 	} else if (!strcmp(key, "max_channels")) {
 		rc = set_u32(&c->max_channels, value, 1, 1024);
 		what = "a number 1..1024";
+	} else if (!strcmp(key, "max_peers")) {
+		rc = set_u32(&c->max_peers, value, 1, 16777216);
+		what = "a number 1..16777216";
+	} else if (!strcmp(key, "peer_idle_timeout_ms")) {
+		rc = set_u32(&c->peer_idle_timeout_ms, value, 0, 86400000);
+		what = "milliseconds 0..86400000 (0: never)";
 	} else if (!strcmp(key, "socket_group")) {
 		rc = set_group(c, value);
 		what = "the name of an existing group";

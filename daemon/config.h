@@ -45,7 +45,9 @@ struct lu2kd_config {
 	uint32_t reconnect_max_ms;
 	uint32_t connect_timeout_ms;
 	uint32_t max_channels;
-	uint32_t batch; /* descriptors drained per ring per round */
+	uint32_t max_peers;	       /* peers kept (peer_reap.c); idle ones make room */
+	uint32_t peer_idle_timeout_ms; /* an idle peer is forgotten after this; 0: never */
+	uint32_t batch;		       /* descriptors drained per ring per round */
 	/* socket_group: both unix sockets 0660 and owned by this group; unset: 0600 */
 	char socket_group[64];
 	bool socket_group_set;

@@ -123,6 +123,7 @@ struct lu2k_peer {
 	uint32_t backoff_ms;
 	int last_err;
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, errors, connects, connect_fails;
+	uint64_t last_ns; /* last connection closed, message done or lookup (peer_reap.c) */
 };
 
 enum lu2k_msg_state {
@@ -151,6 +152,7 @@ struct lu2kd_stats {
 	uint64_t msgs_ok, msgs_err, msgs_timeout;
 	uint64_t conns_accepted, conns_refused;
 	uint64_t rx_ring_full, rx_waits; /* all channels, ever (channels' own go with them) */
+	uint64_t peers_reaped, peers_evicted, peers_refused;
 };
 
 struct lu2kd {
@@ -165,6 +167,7 @@ struct lu2kd {
 	struct lu2k_peer **peer_hash;
 	uint32_t peer_buckets, npeers;
 	struct lu2k_list peers;
+	struct lu2k_timer peer_sweep;
 	struct lu2k_list msg_cache;
 	uint32_t nmsg_cache;
 	uint64_t start_ns;
@@ -184,6 +187,16 @@ void lu2k_peer_connected(struct lu2k_conn *c);
 void lu2k_peer_conn_closed(struct lu2k_conn *c, int err);
 void lu2k_peer_writable(struct lu2k_conn *c);
 uint32_t lu2k_backoff_next(uint32_t cur, uint32_t min_ms, uint32_t max_ms, uint32_t *rng);
+/* Unhash and free a peer that holds nothing (lu2k_peer_is_idle). */
+void lu2k_peer_forget(struct lu2kd *d, struct lu2k_peer *p);
+
+/* peer_reap.c: idle peers forgotten, at most max_peers. */
+bool lu2k_peer_is_idle(const struct lu2k_peer *p);
+void lu2k_peer_touch(struct lu2kd *d, struct lu2k_peer *p);
+void lu2k_peers_sweep_arm(struct lu2kd *d);
+void lu2k_peers_sweep(struct lu2kd *d);
+/* At max_peers, forget an idle peer; false if none is idle (the table stays full). */
+bool lu2k_peers_make_room(struct lu2kd *d);
 
 /* msg.c: message lifecycle and the back-end's upcalls. */
 struct lu2k_msg *lu2k_msg_alloc(struct lu2kd *d);

@@ -192,6 +192,9 @@ static void render_stats(struct lu2kd *d, struct lu2k_json *j)
 	lu2k_json_u64(j, "msgs_timeout", d->st.msgs_timeout);
 	lu2k_json_u64(j, "conns_accepted", d->st.conns_accepted);
 	lu2k_json_u64(j, "conns_refused", d->st.conns_refused);
+	lu2k_json_u64(j, "peers_reaped", d->st.peers_reaped);
+	lu2k_json_u64(j, "peers_evicted", d->st.peers_evicted);
+	lu2k_json_u64(j, "peers_refused", d->st.peers_refused);
 	lu2k_json_u64(j, "rx_ring_full", d->st.rx_ring_full);
 	lu2k_json_u64(j, "rx_waits", d->st.rx_waits);
 	lu2k_json_u64(j, "loop_wakeups", d->loop.wakeups);

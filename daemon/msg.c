@@ -83,6 +83,7 @@ void lu2k_msg_complete(struct lu2k_msg *m, int status)
 		} else {
 			p->errors++;
 		}
+		lu2k_peer_touch(d, p);
 	}
 	m->state = MSG_DONE;
 	m->status = status;
@@ -137,6 +138,17 @@ static void *env_accepted(void *core, struct lu2k_be_conn *bc, const struct lu2k
 	if (lu2k_nid_check(src, ch->setup.features)) {
 		d->st.conns_refused++;
 		*status = -EAFNOSUPPORT;
+		return NULL;
+	}
+	if (!lu2k_peer_find(d, ch, src) && !lu2k_peers_make_room(d)) {
+		char a[LU2K_NID_STRLEN];
+
+		d->st.conns_refused++;
+		d->st.peers_refused++;
+		LOG_RL(LU2K_LOG_WARN,
+		       "peers: %u peers, none idle (max_peers %u): refusing a connection from %s",
+		       d->npeers, d->cfg.max_peers, lu2k_nid_format(src, a, sizeof(a)));
+		*status = -EUSERS;
 		return NULL;
 	}
 	p = lu2k_peer_get(d, ch, src);

@@ -50,6 +50,7 @@ int lu2k_peers_init(struct lu2kd *d)
 
 void lu2k_peers_fini(struct lu2kd *d)
 {
+	lu2k_timer_cancel(&d->loop, &d->peer_sweep);
 	free(d->peer_hash);
 	d->peer_hash = NULL;
 }
@@ -94,12 +95,16 @@ struct lu2k_peer *lu2k_peer_get(struct lu2kd *d, struct lu2k_chan *ch, const str
 	struct lu2k_peer *p = lu2k_peer_find(d, ch, nid);
 	uint32_t b;
 
-	if (p)
+	if (p) {
+		lu2k_peer_touch(d, p);
 		return p;
+	}
+	lu2k_peers_make_room(d); /* the caller decides what a full table means */
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
 	p->ch = ch;
+	p->last_ns = d->loop.now;
 	p->nid = *nid;
 	p->state = PEER_IDLE;
 	lu2k_list_init(&p->inconns);
@@ -113,6 +118,7 @@ struct lu2k_peer *lu2k_peer_get(struct lu2kd *d, struct lu2k_chan *ch, const str
 	d->peer_hash[b] = p;
 	lu2k_list_add_tail(&d->peers, &p->link);
 	d->npeers++;
+	lu2k_peers_sweep_arm(d);
 	return p;
 }
 
@@ -128,6 +134,13 @@ static void peer_unhash(struct lu2kd *d, struct lu2k_peer *p)
 	}
 	lu2k_list_del(&p->link);
 	d->npeers--;
+}
+
+void lu2k_peer_forget(struct lu2kd *d, struct lu2k_peer *p)
+{
+	lu2k_timer_cancel(&d->loop, &p->timer);
+	peer_unhash(d, p);
+	free(p);
 }
 
 uint32_t lu2k_backoff_next(uint32_t cur, uint32_t min_ms, uint32_t max_ms, uint32_t *rng)
@@ -302,6 +315,7 @@ void lu2k_peer_conn_closed(struct lu2k_conn *c, int err)
 	struct lu2kd *d = c->d;
 	char nid[LU2K_NID_STRLEN];
 
+	lu2k_peer_touch(d, p);
 	if (!c->out) {
 		lu2k_chan_rx_unwait(c);
 		lu2k_list_del(&c->link);
@@ -358,7 +372,6 @@ void lu2k_peer_drop_chan(struct lu2kd *d, struct lu2k_chan *ch)
 			free(c);
 		}
 		fail_queue(p, -ECANCELED);
-		peer_unhash(d, p);
-		free(p);
+		lu2k_peer_forget(d, p);
 	}
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of the peer table and the reconnect backoff (daemon/peer.c). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -101,9 +102,123 @@ static void test_backoff(void)
 	}
 }
 
+/*
+ * Idle peers are forgotten after peer_idle_timeout_ms and the table holds at
+ * most max_peers (issue 14: every hello made a peer that was never freed).
+ */
+static struct lu2k_conn *fake_incoming(struct lu2kd *d, struct lu2k_chan *ch,
+				       const struct lu2k_nid *n, int *status)
+{
+	struct lu2k_be_env env;
+
+	lu2k_core_env(d, &env);
+	return env.accepted(d, NULL, n, &ch->nid, status);
+}
+
+static void fake_close(struct lu2k_be_conn *bc)
+{
+}
+
+static const struct lu2k_backend_ops fake_ops = { .name = "fake", .close = fake_close };
+
+static void test_reap(void)
+{
+	static struct lu2kd d;
+	static struct lu2k_chan ch;
+	struct lu2k_conn *busy[3];
+	struct lu2k_be_env env;
+	int status = 0;
+
+	lu2kd_config_defaults(&d.cfg);
+	d.be_ops = &fake_ops;
+	d.cfg.max_peers = 4;
+	d.cfg.peer_idle_timeout_ms = 10000;
+	T_EQ(lu2k_loop_init(&d.loop), 0);
+	d.loop.now = 1000000000ull;
+	lu2k_list_init(&d.chans);
+	T_EQ(lu2k_peers_init(&d), 0);
+	ch.d = &d;
+	ch.id = 1;
+	lu2k_nid_parse("10.9.9.9@lu2k", &ch.nid);
+	lu2k_list_init(&ch.rx_waiters);
+	lu2k_list_add_tail(&d.chans, &ch.link);
+
+	/* Three hellos from three NIDs: three peers, each with its incoming conn. */
+	for (unsigned int i = 0; i < 3; i++) {
+		struct lu2k_nid n = nid_n(i, false);
+
+		busy[i] = fake_incoming(&d, &ch, &n, &status);
+		T_ASSERT(busy[i] != NULL);
+	}
+	T_EQ(d.npeers, 3);
+	T_ASSERT(lu2k_timer_armed(&d.peer_sweep));
+	/* A peer of the local side with nothing to do: idle at once. */
+	{
+		struct lu2k_nid n = nid_n(100, false);
+		struct lu2k_peer *p = lu2k_peer_get(&d, &ch, &n);
+
+		T_ASSERT(p && lu2k_peer_is_idle(p));
+	}
+	T_EQ(d.npeers, 4);
+	/* Full: a fifth NID's hello takes the idle peer's place. */
+	{
+		struct lu2k_nid n = nid_n(4, false), old = nid_n(100, false);
+
+		busy[0]->peer->msgs_rx = 7;
+		T_ASSERT(fake_incoming(&d, &ch, &n, &status) != NULL);
+		T_EQ(d.npeers, 4);
+		T_EQ(d.st.peers_evicted, 1);
+		T_ASSERT(lu2k_peer_find(&d, &ch, &old) == NULL);
+	}
+	/* Full of busy peers: a new NID's hello is refused, an old NID's is not. */
+	{
+		struct lu2k_nid n = nid_n(5, false), known = nid_n(1, false);
+
+		status = 0;
+		T_ASSERT(fake_incoming(&d, &ch, &n, &status) == NULL);
+		T_EQ(status, -EUSERS);
+		T_EQ(d.st.peers_refused, 1);
+		T_EQ(d.npeers, 4);
+		T_ASSERT(lu2k_peer_find(&d, &ch, &n) == NULL);
+		T_ASSERT(fake_incoming(&d, &ch, &known, &status) != NULL);
+	}
+	/* The local side always gets its peer, over the cap if it must. */
+	{
+		struct lu2k_nid n = nid_n(200, false);
+
+		T_ASSERT(lu2k_peer_get(&d, &ch, &n) != NULL);
+		T_EQ(d.npeers, 5);
+	}
+	/* Busy peers stay however long; idle ones go after the timeout. */
+	lu2k_core_env(&d, &env);
+	d.loop.now += 5000000000ull;
+	env.closed(busy[0], -ECONNRESET); /* peer 0 idle from now */
+	d.loop.now += 6000000000ull;	  /* 11 s after the start, 6 s after the close */
+	lu2k_peers_sweep(&d);
+	T_EQ(d.st.peers_reaped, 1); /* the local one made at the start */
+	T_EQ(d.npeers, 4);
+	{
+		struct lu2k_nid n0 = nid_n(0, false);
+
+		T_ASSERT(lu2k_peer_find(&d, &ch, &n0) != NULL);
+		d.loop.now += 4000000000ull;
+		lu2k_peers_sweep(&d);
+		T_ASSERT(lu2k_peer_find(&d, &ch, &n0) == NULL);
+		T_EQ(d.st.peers_reaped, 2);
+	}
+	T_EQ(d.npeers, 3); /* peers 1, 2 (two conns) and 4 keep their connections */
+	T_ASSERT(lu2k_timer_armed(&d.peer_sweep));
+	lu2k_peer_drop_chan(&d, &ch);
+	T_EQ(d.npeers, 0);
+	lu2k_peers_fini(&d);
+	T_ASSERT(!lu2k_timer_armed(&d.peer_sweep));
+	lu2k_loop_fini(&d.loop);
+}
+
 int main(void)
 {
 	T_RUN(test_table);
+	T_RUN(test_reap);
 	T_RUN(test_backoff);
 	return t_done();
 }
