@@ -1,5 +1,5 @@
 #!/bin/bash
-# Builds the libFuzzer targets with clang (never part of the default build).
+# Builds the libFuzzer targets (UDT, auth) with clang (never part of the default build).
 #   tests/fuzz/build.sh [OUTDIR]      (default: build/fuzz)
 # Exit 77 if clang or its libFuzzer runtime is missing.
 set -eu
@@ -20,3 +20,9 @@ udt_srcs=$(ls "$top"/proto/udt/*.c)
 	-D_GNU_SOURCE -I"$top" -I"$top/include" \
 	"$top/tests/fuzz/fuzz_udt.c" $udt_srcs -o "$out/fuzz_udt" -lm
 echo "$out/fuzz_udt"
+# shellcheck disable=SC2086
+"$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-D_GNU_SOURCE -I"$top" -I"$top/include" \
+	"$top/tests/fuzz/fuzz_auth.c" "$top"/auth/hs.c "$top"/auth/aead.c "$top"/auth/key.c \
+	-o "$out/fuzz_auth" -lsodium
+echo "$out/fuzz_auth"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs each UDT libFuzzer target for a while (LU2K_FUZZ_SECONDS, default 20).
+# Runs each libFuzzer target (UDT, auth) for a while (LU2K_FUZZ_SECONDS, default 20).
 # Skips (77) where clang's libFuzzer is not available.
 set -u
 top=${LU2K_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
