@@ -6,6 +6,7 @@ $(eval $(call lu2k_lib,lu2kd,$(LU2KD_CORE)))
 $(eval $(call lu2k_prog,lu2kd,daemon/main.c daemon/config_be.c,lu2kd_backends lu2kd common))
 
 $(eval $(call lu2k_test,test_heap,tests/unit/test_heap.c daemon/heap.c,))
+$(eval $(call lu2k_test,test_path_sched,tests/unit/test_path_sched.c daemon/path_sched.c,))
 $(eval $(call lu2k_test,test_config,tests/unit/test_config.c,lu2kd))
 $(eval $(call lu2k_test,test_notify,tests/unit/test_notify.c daemon/notify.c,))
 $(eval $(call lu2k_test,test_rxalloc,tests/unit/test_rxalloc.c daemon/rxalloc.c,))

@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * path_sched.c - the path scheduler (see path_sched.h): which path carries a
+ * message, each path's delivery rate, and when a path is dead or back.
+ */
+#include "path_sched.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define NS 1000000000ull
+
+const char *lu2k_ps_state_str(enum lu2k_ps_state s)
+{
+	static const char *const n[] = { "up", "down", "probing" };
+
+	return (unsigned int)s < 3 ? n[s] : "?";
+}
+
+void lu2k_ps_init(struct lu2k_ps *ps, const struct lu2k_ps_cfg *cfg)
+{
+	memset(ps, 0, sizeof(*ps));
+	if (cfg) {
+		ps->cfg = *cfg;
+		return;
+	}
+	ps->cfg.small_max = 64 * 1024;
+	ps->cfg.dead_rtts = 2;
+	ps->cfg.dead_min_ns = 50 * 1000000ull;
+	ps->cfg.probe_ns = NS;
+	ps->cfg.rate_init = 10000000 / 8;
+	ps->cfg.rtt_init_ns = 100 * 1000000ull;
+	ps->cfg.win_min_ns = 100 * 1000000ull;
+}
+
+static void path_fresh(struct lu2k_ps *ps, struct lu2k_ps_path *p, uint64_t now)
+{
+	p->state = LU2K_PS_UP;
+	p->rate_known = false;
+	/* what it did before it died is a better start than nothing, but unsure */
+	p->rate = p->rate / 2 > ps->cfg.rate_init ? p->rate / 2 : ps->cfg.rate_init;
+	p->last_progress_ns = now;
+	p->win_start_ns = now;
+	p->win_bytes = 0;
+	p->win_limited = p->nout == 0;
+}
+
+int lu2k_ps_add(struct lu2k_ps *ps, uint64_t now)
+{
+	struct lu2k_ps_path *p;
+
+	if (ps->n >= LU2K_PS_MAX)
+		return -ENOSPC;
+	p = &ps->p[ps->n];
+	memset(p, 0, sizeof(*p));
+	p->srtt_ns = ps->cfg.rtt_init_ns;
+	path_fresh(ps, p, now);
+	return (int)ps->n++;
+}
+
+static uint64_t mul_div(uint64_t a, uint64_t b, uint64_t c)
+{
+	return c ? (uint64_t)((unsigned __int128)a * b / c) : UINT64_MAX;
+}
+
+/* The rate pick() believes: 5/4 of it for a path that ran dry, to let it grow. */
+static uint64_t judged_rate(const struct lu2k_ps_path *p)
+{
+	uint64_t r = p->rate ? p->rate : 1;
+
+	return p->win_limited || !p->rate_known ? r + r / 4 : r;
+}
+
+uint64_t lu2k_ps_estimate(const struct lu2k_ps *ps, unsigned int i, uint64_t len)
+{
+	const struct lu2k_ps_path *p = &ps->p[i];
+	uint64_t rate = judged_rate(p);
+	uint64_t in_flight = mul_div(p->rate, p->srtt_ns, NS);
+	uint64_t ahead = p->outstanding > in_flight ? p->outstanding - in_flight : 0;
+
+	return mul_div(ahead + len, NS, rate) + p->srtt_ns / 2;
+}
+
+int lu2k_ps_pick(const struct lu2k_ps *ps, uint64_t len, uint64_t now)
+{
+	int best = -ENETUNREACH;
+	uint64_t best_v = UINT64_MAX;
+
+	(void)now;
+	if (len <= ps->cfg.small_max) {
+		for (unsigned int i = 0; i < ps->n; i++) {
+			const struct lu2k_ps_path *p = &ps->p[i];
+
+			if (p->state == LU2K_PS_UP && p->srtt_ns < best_v) {
+				best = (int)i;
+				best_v = p->srtt_ns;
+			}
+		}
+		return best;
+	}
+	/* a path never measured and idle takes this one, so that it gets measured */
+	for (unsigned int i = 0; i < ps->n; i++) {
+		const struct lu2k_ps_path *p = &ps->p[i];
+
+		if (p->state == LU2K_PS_UP && !p->rate_known && !p->nout)
+			return (int)i;
+	}
+	for (unsigned int i = 0; i < ps->n; i++) {
+		uint64_t v;
+
+		if (ps->p[i].state != LU2K_PS_UP)
+			continue;
+		v = lu2k_ps_estimate(ps, i, len);
+		if (v < best_v) {
+			best = (int)i;
+			best_v = v;
+		}
+	}
+	return best;
+}
+
+/* Close the rate window once it spans a few RTTs: a rate sample. */
+static void rate_window(struct lu2k_ps *ps, struct lu2k_ps_path *p, uint64_t now)
+{
+	uint64_t span = now - p->win_start_ns, min = 2 * p->srtt_ns, sample;
+
+	if (min < ps->cfg.win_min_ns)
+		min = ps->cfg.win_min_ns;
+	if (span < min)
+		return;
+	sample = mul_div(p->win_bytes, NS, span);
+	if (!p->rate_known && p->win_bytes) {
+		/* the first measure replaces the guess, unless it ran dry and says less */
+		if (!p->win_limited || sample > p->rate)
+			p->rate = sample;
+		p->rate_known = true;
+	} else if (!p->win_limited) {
+		p->rate = p->rate - p->rate / 4 + sample / 4;
+	} else if (sample > p->rate) {
+		p->rate = sample; /* only an app-limited window that still beat it */
+	}
+	if (!p->rate)
+		p->rate = 1;
+	p->win_start_ns = now;
+	p->win_bytes = 0;
+	p->win_limited = p->nout == 0;
+}
+
+void lu2k_ps_on_send(struct lu2k_ps *ps, unsigned int i, uint64_t len, uint64_t now)
+{
+	struct lu2k_ps_path *p = &ps->p[i];
+
+	if (!p->nout)
+		p->last_progress_ns = now; /* silence counts from the start of work */
+	p->outstanding += len;
+	p->nout++;
+	if (len > p->max_len)
+		p->max_len = len;
+	p->bytes_total += len;
+	p->msgs_total++;
+}
+
+void lu2k_ps_on_done(struct lu2k_ps *ps, unsigned int i, uint64_t len, int status, uint64_t now)
+{
+	struct lu2k_ps_path *p = &ps->p[i];
+
+	p->outstanding = p->outstanding > len ? p->outstanding - len : 0;
+	if (p->nout)
+		p->nout--;
+	if (status < 0) {
+		p->resent++;
+		return;
+	}
+	p->last_progress_ns = now;
+	p->win_bytes += len;
+	p->bytes_done += len;
+	if (!p->nout)
+		p->win_limited = true;
+	rate_window(ps, p, now);
+}
+
+void lu2k_ps_on_progress(struct lu2k_ps *ps, unsigned int i, uint64_t bytes, uint64_t now)
+{
+	struct lu2k_ps_path *p = &ps->p[i];
+
+	p->fine = true;
+	if (bytes)
+		p->last_progress_ns = now;
+}
+
+void lu2k_ps_on_rtt(struct lu2k_ps *ps, unsigned int i, uint64_t rtt_ns, uint64_t now)
+{
+	struct lu2k_ps_path *p = &ps->p[i];
+
+	(void)now;
+	if (!rtt_ns)
+		return;
+	if (!p->rtt_known) {
+		p->srtt_ns = rtt_ns;
+		p->min_rtt_ns = rtt_ns;
+		p->rtt_known = true;
+		return;
+	}
+	p->srtt_ns = p->srtt_ns - p->srtt_ns / 8 + rtt_ns / 8;
+	if (rtt_ns < p->min_rtt_ns)
+		p->min_rtt_ns = rtt_ns;
+}
+
+void lu2k_ps_on_loss(struct lu2k_ps *ps, unsigned int i, uint32_t loss_ppm)
+{
+	ps->p[i].loss_ppm = loss_ppm;
+}
+
+static void path_die(struct lu2k_ps *ps, struct lu2k_ps_path *p, uint64_t now)
+{
+	p->state = LU2K_PS_DOWN;
+	p->deaths++;
+	p->next_probe_ns = now + ps->cfg.probe_ns;
+}
+
+void lu2k_ps_set_down(struct lu2k_ps *ps, unsigned int i, uint64_t now)
+{
+	if (ps->p[i].state == LU2K_PS_UP)
+		path_die(ps, &ps->p[i], now);
+}
+
+void lu2k_ps_on_probe(struct lu2k_ps *ps, unsigned int i, bool ok, uint64_t rtt_ns, uint64_t now)
+{
+	struct lu2k_ps_path *p = &ps->p[i];
+
+	if (p->state != LU2K_PS_PROBING)
+		return; /* a late answer to a probe already given up on */
+	if (!ok) {
+		p->state = LU2K_PS_DOWN;
+		p->next_probe_ns = now + ps->cfg.probe_ns;
+		return;
+	}
+	p->revivals++;
+	path_fresh(ps, p, now);
+	if (rtt_ns) {
+		p->rtt_known = false;
+		lu2k_ps_on_rtt(ps, i, rtt_ns, now);
+	}
+}
+
+/* How long path p may stay silent while it holds work. */
+static uint64_t dead_after(const struct lu2k_ps *ps, const struct lu2k_ps_path *p)
+{
+	uint64_t t = (uint64_t)ps->cfg.dead_rtts * p->srtt_ns;
+
+	if (t < ps->cfg.dead_min_ns)
+		t = ps->cfg.dead_min_ns;
+	/* completions alone come one message apart: wait one more message's time */
+	if (!p->fine)
+		t += mul_div(p->max_len, NS, p->rate ? p->rate : 1);
+	return t;
+}
+
+struct lu2k_ps_events lu2k_ps_tick(struct lu2k_ps *ps, uint64_t now)
+{
+	struct lu2k_ps_events ev = { 0, 0 };
+
+	for (unsigned int i = 0; i < ps->n; i++) {
+		struct lu2k_ps_path *p = &ps->p[i];
+
+		switch (p->state) {
+		case LU2K_PS_UP:
+			if (p->nout && now - p->last_progress_ns >= dead_after(ps, p)) {
+				path_die(ps, p, now);
+				ev.died |= 1u << i;
+			}
+			break;
+		case LU2K_PS_DOWN:
+			if (now >= p->next_probe_ns) {
+				p->state = LU2K_PS_PROBING;
+				/* no answer by then: down, and probed again later */
+				p->next_probe_ns = now + ps->cfg.probe_ns;
+				ev.probe |= 1u << i;
+			}
+			break;
+		case LU2K_PS_PROBING:
+			if (now >= p->next_probe_ns) {
+				p->state = LU2K_PS_DOWN;
+				p->next_probe_ns = now; /* the next tick probes again */
+			}
+			break;
+		}
+	}
+	return ev;
+}
+
+uint64_t lu2k_ps_next_deadline(const struct lu2k_ps *ps)
+{
+	uint64_t next = UINT64_MAX;
+
+	for (unsigned int i = 0; i < ps->n; i++) {
+		const struct lu2k_ps_path *p = &ps->p[i];
+		uint64_t t = UINT64_MAX;
+
+		if (p->state == LU2K_PS_UP && p->nout)
+			t = p->last_progress_ns + dead_after(ps, p);
+		else if (p->state != LU2K_PS_UP)
+			t = p->next_probe_ns;
+		if (t < next)
+			next = t;
+	}
+	return next;
+}
+
+uint32_t lu2k_ps_share_permille(const struct lu2k_ps *ps, unsigned int i)
+{
+	uint64_t all = 0;
+
+	for (unsigned int k = 0; k < ps->n; k++)
+		all += ps->p[k].bytes_total;
+	return all ? (uint32_t)mul_div(ps->p[i].bytes_total, 1000, all) : 0;
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * path_sched.h - which of a peer's paths carries the next message.
+ *
+ * A peer reachable over several paths (local/remote address pairs, each one
+ * unidirectional connection with its own congestion control) keeps one
+ * struct lu2k_ps. The engine has no I/O and no clock: the caller tells it
+ * what happened (a message given to a path, its completion, acknowledged
+ * bytes, an RTT sample, a probe's answer) with the time in nanoseconds, and
+ * asks it which path to use and what to do when time passes.
+ *
+ * CHOICE. A message goes where it is expected to be delivered first:
+ *
+ *   ahead  = max(0, outstanding - rate * srtt)   (bytes not on the wire yet)
+ *   arrive = (ahead + len) / rate + srtt / 2
+ *
+ * rate is the path's measured delivery rate (bytes acknowledged per second
+ * over windows of a few RTTs while the path had work; a window in which the
+ * path ran dry only raises it, and such a path is judged at 5/4 of its rate so
+ * that an under-fed path grows into its link). Messages up to small_max go to
+ * the up path with the lowest RTT. A path not measured yet gets the next
+ * large message when it holds none, so that it is measured.
+ *
+ * DEATH. A path that holds work and has shown no progress (an acknowledged
+ * byte, a completion) for max(dead_rtts * its srtt, dead_min) - plus, when its
+ * back-end reports only whole messages, the time its largest message takes at
+ * its rate - is dead: lu2k_ps_tick() says so once; the caller takes back what
+ * the path held (and sends it elsewhere) and reports each message with
+ * lu2k_ps_on_done(status < 0). A dead path is probed every probe_ns; a probe
+ * answered (lu2k_ps_on_probe) brings it back, measured afresh.
+ */
+#ifndef LU2K_DAEMON_PATH_SCHED_H
+#define LU2K_DAEMON_PATH_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define LU2K_PS_MAX 8
+
+enum lu2k_ps_state {
+	LU2K_PS_UP,	 /* takes messages */
+	LU2K_PS_DOWN,	 /* dead; probed every probe_ns */
+	LU2K_PS_PROBING, /* a probe is out; no answer by next_probe: down again */
+};
+
+const char *lu2k_ps_state_str(enum lu2k_ps_state s);
+
+struct lu2k_ps_cfg {
+	uint32_t small_max;   /* bytes: messages this small go to the lowest RTT */
+	uint32_t dead_rtts;   /* RTTs of silence, with work held, that kill a path */
+	uint64_t dead_min_ns; /* ... but never less than this */
+	uint64_t probe_ns;    /* a dead path is probed this often */
+	uint64_t rate_init;   /* bytes/s assumed of a path not measured yet */
+	uint64_t rtt_init_ns; /* RTT assumed before the first sample */
+	uint64_t win_min_ns;  /* shortest rate-measuring window */
+};
+
+struct lu2k_ps_path {
+	enum lu2k_ps_state state;
+	bool rtt_known, rate_known;
+	bool fine; /* the caller reports acknowledged bytes, not only completions */
+	uint64_t srtt_ns, min_rtt_ns;
+	uint64_t rate;	      /* bytes/s delivered */
+	uint64_t outstanding; /* bytes given and not yet completed */
+	uint32_t nout;	      /* messages given and not yet completed */
+	uint64_t max_len;     /* the largest message it was given */
+	uint64_t last_progress_ns;
+	uint64_t next_probe_ns;
+	/* the rate window */
+	uint64_t win_start_ns, win_bytes;
+	bool win_limited; /* ran dry during the window */
+	/* for lu2kctl */
+	uint32_t loss_ppm;
+	uint64_t bytes_total, msgs_total, bytes_done, deaths, revivals, resent;
+};
+
+struct lu2k_ps {
+	struct lu2k_ps_cfg cfg;
+	struct lu2k_ps_path p[LU2K_PS_MAX];
+	unsigned int n;
+};
+
+struct lu2k_ps_events {
+	uint32_t died;	/* bit i: path i just died; take back what it holds */
+	uint32_t probe; /* bit i: send path i a probe now */
+};
+
+/* cfg NULL: the defaults (64 KiB, 2 RTTs, 50 ms, 1 s, 10 Mbit/s, 100 ms, 100 ms). */
+void lu2k_ps_init(struct lu2k_ps *ps, const struct lu2k_ps_cfg *cfg);
+/* A new path, up and not measured. Its index, or -ENOSPC. */
+int lu2k_ps_add(struct lu2k_ps *ps, uint64_t now);
+
+/* The path for a message of len bytes, or -ENETUNREACH when none is up. */
+int lu2k_ps_pick(const struct lu2k_ps *ps, uint64_t len, uint64_t now);
+/* Its estimated delivery time on path i from now (ns), as pick() judges it. */
+uint64_t lu2k_ps_estimate(const struct lu2k_ps *ps, unsigned int i, uint64_t len);
+
+void lu2k_ps_on_send(struct lu2k_ps *ps, unsigned int i, uint64_t len, uint64_t now);
+/* A message given to path i completed: 0 delivered, < 0 taken back or failed. */
+void lu2k_ps_on_done(struct lu2k_ps *ps, unsigned int i, uint64_t len, int status, uint64_t now);
+/* The transport acknowledged bytes on path i (liveness only; rate comes from on_done). */
+void lu2k_ps_on_progress(struct lu2k_ps *ps, unsigned int i, uint64_t bytes, uint64_t now);
+void lu2k_ps_on_rtt(struct lu2k_ps *ps, unsigned int i, uint64_t rtt_ns, uint64_t now);
+void lu2k_ps_on_loss(struct lu2k_ps *ps, unsigned int i, uint32_t loss_ppm);
+/* The connection of path i is gone: dead now (no event from tick for it). */
+void lu2k_ps_set_down(struct lu2k_ps *ps, unsigned int i, uint64_t now);
+/* The answer to a probe (ok, with the RTT it measured), or its failure. */
+void lu2k_ps_on_probe(struct lu2k_ps *ps, unsigned int i, bool ok, uint64_t rtt_ns, uint64_t now);
+
+/* Time passed: deaths and probes due now. */
+struct lu2k_ps_events lu2k_ps_tick(struct lu2k_ps *ps, uint64_t now);
+/* When tick() next has something to do (UINT64_MAX: nothing). */
+uint64_t lu2k_ps_next_deadline(const struct lu2k_ps *ps);
+/* Share of bytes given to path i, in per mille of all paths'. */
+uint32_t lu2k_ps_share_permille(const struct lu2k_ps *ps, unsigned int i);
+
+#endif

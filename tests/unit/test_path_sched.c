@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests of the path scheduler (daemon/path_sched.c) in simulated time.
+ *
+ * A 1 ms step simulation of a peer with two paths: each path sends its queue
+ * in order at its rate; a message is delivered rtt/2 after its last byte left
+ * and completes (acknowledged) rtt after; acknowledged bytes come back rtt
+ * after they left, with an RTT sample. A client keeps `credits` messages out,
+ * as LNet does, and a receiver counts deliveries per message id, so a message
+ * delivered twice (sent again after its path died with it delivered but not
+ * acknowledged) is seen, as a receiver that deduplicates by id would.
+ *
+ *   client --pick--> path 0: 25 Mbit/s, 30 ms  --+
+ *                    path 1: 25 Mbit/s, 600 ms --+--> receiver (ids)
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "daemon/path_sched.h"
+#include "../t.h"
+
+#define MS	 1000000ull
+#define SIM_MSGS 20000
+#define SIM_Q	 4096
+#define SIM_RING 2048 /* ms of acks ahead: > the longest RTT */
+
+struct sim_msg {
+	uint64_t len;
+	int path;
+	int delivered;
+	bool done;
+	bool small;
+	uint64_t submit_ms, done_ms;
+};
+
+struct sim_ev {
+	int id;
+	uint64_t due;
+};
+
+struct sim_path {
+	uint64_t bytes_per_ms, rtt_ms;
+	bool up;
+	int q[SIM_Q]; /* ids being sent, in order */
+	unsigned int qh, qt;
+	uint64_t head_left;
+	struct sim_ev dl[SIM_Q], cp[SIM_Q]; /* deliveries, completions, in time order */
+	unsigned int dh, dt, ch, ct;
+	uint64_t acks[SIM_RING];
+	uint64_t probe_due; /* 0: none */
+};
+
+struct sim {
+	struct lu2k_ps ps;
+	struct sim_path p[2];
+	struct sim_msg m[SIM_MSGS];
+	int nm;
+	uint64_t t; /* ms */
+	bool fine;  /* report acknowledged bytes (a back-end that can) */
+	uint64_t msg_len;
+	int credits, out;
+	uint64_t delivered_bytes, dups, died_at[2];
+	int small_every_ms;
+};
+
+static void sim_init(struct sim *s, bool fine)
+{
+	memset(s, 0, sizeof(*s));
+	lu2k_ps_init(&s->ps, NULL);
+	s->fine = fine;
+	s->msg_len = 1 << 20;
+	s->credits = 24;
+	/* 25 Mbit/s = 3125 bytes per ms */
+	s->p[0] = (struct sim_path){ .bytes_per_ms = 3125, .rtt_ms = 30, .up = true };
+	s->p[1] = (struct sim_path){ .bytes_per_ms = 3125, .rtt_ms = 600, .up = true };
+	lu2k_ps_add(&s->ps, 0);
+	lu2k_ps_add(&s->ps, 0);
+}
+
+static void sim_send(struct sim *s, int id)
+{
+	int i = lu2k_ps_pick(&s->ps, s->m[id].len, s->t * MS);
+	struct sim_path *p;
+
+	if (i < 0)
+		abort(); /* the tests keep a path up */
+	p = &s->p[i];
+	s->m[id].path = i;
+	p->q[p->qt++ % SIM_Q] = id;
+	if (p->qt - p->qh == 1)
+		p->head_left = s->m[id].len;
+	lu2k_ps_on_send(&s->ps, (unsigned int)i, s->m[id].len, s->t * MS);
+}
+
+static int sim_new(struct sim *s, uint64_t len, bool small)
+{
+	int id = s->nm++;
+
+	if (id >= SIM_MSGS)
+		abort();
+	s->m[id] = (struct sim_msg){ .len = len, .path = -1, .small = small, .submit_ms = s->t };
+	sim_send(s, id);
+	return id;
+}
+
+/* The path died: what it still sends or has not had acknowledged goes elsewhere. */
+static void sim_take_back(struct sim *s, int i)
+{
+	struct sim_path *p = &s->p[i];
+	int ids[2 * SIM_Q], n = 0;
+
+	while (p->ch != p->ct)
+		ids[n++] = p->cp[p->ch++ % SIM_Q].id;
+	while (p->qh != p->qt)
+		ids[n++] = p->q[p->qh++ % SIM_Q];
+	for (int k = 0; k < n; k++)
+		lu2k_ps_on_done(&s->ps, (unsigned int)i, s->m[ids[k]].len, -ECANCELED, s->t * MS);
+	for (int k = 0; k < n; k++)
+		sim_send(s, ids[k]);
+}
+
+static void sim_path_step(struct sim *s, int i)
+{
+	struct sim_path *p = &s->p[i];
+	uint64_t budget = p->bytes_per_ms, slot = s->t % SIM_RING;
+
+	if (p->acks[slot]) {
+		if (s->fine)
+			lu2k_ps_on_progress(&s->ps, (unsigned int)i, p->acks[slot], s->t * MS);
+		if (s->t % 10 == 0)
+			lu2k_ps_on_rtt(&s->ps, (unsigned int)i, p->rtt_ms * MS, s->t * MS);
+		p->acks[slot] = 0;
+	}
+	while (p->dh != p->dt && p->dl[p->dh % SIM_Q].due <= s->t) {
+		struct sim_msg *m = &s->m[p->dl[p->dh++ % SIM_Q].id];
+
+		if (m->delivered++)
+			s->dups++;
+		else
+			s->delivered_bytes += m->len;
+	}
+	while (p->ch != p->ct && p->cp[p->ch % SIM_Q].due <= s->t) {
+		int id = p->cp[p->ch++ % SIM_Q].id;
+		struct sim_msg *m = &s->m[id];
+
+		lu2k_ps_on_done(&s->ps, (unsigned int)i, m->len, 0, s->t * MS);
+		m->done = true;
+		m->done_ms = s->t;
+		if (!m->small) {
+			s->out--;
+		}
+	}
+	if (p->probe_due && p->probe_due <= s->t) {
+		p->probe_due = 0;
+		lu2k_ps_on_probe(&s->ps, (unsigned int)i, true, p->rtt_ms * MS, s->t * MS);
+	}
+	if (!p->up)
+		return;
+	while (budget && p->qh != p->qt) {
+		int id = p->q[p->qh % SIM_Q];
+		uint64_t b = budget < p->head_left ? budget : p->head_left;
+
+		budget -= b;
+		p->head_left -= b;
+		p->acks[(s->t + p->rtt_ms) % SIM_RING] += b;
+		if (p->head_left)
+			break;
+		p->qh++;
+		p->dl[p->dt++ % SIM_Q] = (struct sim_ev){ id, s->t + p->rtt_ms / 2 };
+		p->cp[p->ct++ % SIM_Q] = (struct sim_ev){ id, s->t + p->rtt_ms };
+		if (p->qh != p->qt)
+			p->head_left = s->m[p->q[p->qh % SIM_Q]].len;
+	}
+}
+
+static void sim_cut(struct sim *s, int i)
+{
+	struct sim_path *p = &s->p[i];
+
+	p->up = false;
+	/* both directions: what is on the wire now is lost, data and acks alike */
+	while (p->dh != p->dt && p->dl[(p->dt - 1) % SIM_Q].due > s->t)
+		p->dt--;
+	for (unsigned int k = p->ch; k != p->ct; k++)
+		p->cp[k % SIM_Q].due = UINT64_MAX; /* held by the sender, never acknowledged */
+	memset(p->acks, 0, sizeof(p->acks));
+}
+
+static void sim_restore(struct sim *s, int i)
+{
+	s->p[i].up = true;
+}
+
+static void sim_run(struct sim *s, uint64_t until_ms)
+{
+	for (; s->t < until_ms; s->t++) {
+		struct lu2k_ps_events ev;
+
+		while (s->out < s->credits) {
+			sim_new(s, s->msg_len, false);
+			s->out++;
+		}
+		if (s->small_every_ms && s->t % (uint64_t)s->small_every_ms == 0)
+			sim_new(s, 4096, true);
+		for (int i = 0; i < 2; i++)
+			sim_path_step(s, i);
+		ev = lu2k_ps_tick(&s->ps, s->t * MS);
+		for (int i = 0; i < 2; i++) {
+			if (ev.died & (1u << i)) {
+				s->died_at[i] = s->t;
+				sim_take_back(s, i);
+			}
+			if ((ev.probe & (1u << i)) && s->p[i].up)
+				s->p[i].probe_due = s->t + s->p[i].rtt_ms;
+		}
+	}
+}
+
+static double mbit(uint64_t bytes, uint64_t ms)
+{
+	return (double)bytes * 8 / 1000.0 / (double)ms;
+}
+
+/* Two 25 Mbit/s paths, 30 and 600 ms: one peer gets more than 45 Mbit/s. */
+static void test_bulk_two_paths(void)
+{
+	static struct sim s;
+	uint64_t b0;
+	double r;
+
+	sim_init(&s, true);
+	sim_run(&s, 10000);
+	b0 = s.delivered_bytes;
+	sim_run(&s, 60000);
+	r = mbit(s.delivered_bytes - b0, 50000);
+	printf("  bulk, 2 x 25 Mbit/s (30 ms, 600 ms), 24 x 1 MiB out: %.1f Mbit/s, share %u/%u "
+	       "per mille\n",
+	       r, lu2k_ps_share_permille(&s.ps, 0), lu2k_ps_share_permille(&s.ps, 1));
+	T_ASSERT(r >= 45.0);
+	T_ASSERT(r <= 50.5);
+	T_ASSERT(lu2k_ps_share_permille(&s.ps, 0) >= 350);
+	T_ASSERT(lu2k_ps_share_permille(&s.ps, 1) >= 350);
+	T_EQ(s.dups, 0);
+	T_EQ(s.ps.p[0].deaths + s.ps.p[1].deaths, 0);
+}
+
+/* A lone 1 MiB message goes where it arrives first, not half and half. */
+static void test_one_mib_on_the_short_path(void)
+{
+	static struct sim s;
+	int id;
+
+	sim_init(&s, true);
+	sim_run(&s, 10000); /* both measured */
+	s.credits = 0;
+	sim_run(&s, 20000); /* drained */
+	T_EQ(s.ps.p[0].nout + s.ps.p[1].nout, 0);
+	T_ASSERT(s.ps.p[0].rate_known && s.ps.p[1].rate_known);
+	printf("  1 MiB alone: %llu ms on the 30 ms path, %llu ms on the 600 ms one (rates %llu, "
+	       "%llu B/s)\n",
+	       (unsigned long long)(lu2k_ps_estimate(&s.ps, 0, 1 << 20) / MS),
+	       (unsigned long long)(lu2k_ps_estimate(&s.ps, 1, 1 << 20) / MS),
+	       (unsigned long long)s.ps.p[0].rate, (unsigned long long)s.ps.p[1].rate);
+	/* about 285 ms apart (half the RTT difference) */
+	T_ASSERT(lu2k_ps_estimate(&s.ps, 1, 1 << 20) >
+		 lu2k_ps_estimate(&s.ps, 0, 1 << 20) + 200 * MS);
+	id = sim_new(&s, 1 << 20, true);
+	T_EQ(s.m[id].path, 0);
+	sim_run(&s, 21000);
+	T_ASSERT(s.m[id].done);
+	T_ASSERT(s.m[id].done_ms - s.m[id].submit_ms <= 400);
+}
+
+/* Small messages take the lowest RTT, even while bulk fills both paths. */
+static void test_small_to_lowest_rtt(void)
+{
+	static struct sim s;
+	int small = 0;
+
+	sim_init(&s, true);
+	s.small_every_ms = 100;
+	sim_run(&s, 20000);
+	for (int i = 0; i < s.nm; i++) {
+		if (!s.m[i].small)
+			continue;
+		small++;
+		if (s.m[i].submit_ms >= 1000) /* once the RTTs are known */
+			T_EQ(s.m[i].path, 0);
+	}
+	T_ASSERT(small >= 190);
+}
+
+/* Every message delivered (at least once), none lost; duplicates counted. */
+static void check_all_delivered(struct sim *s)
+{
+	int missing = 0, undone = 0;
+
+	s->credits = 0;
+	sim_run(s, s->t + 5000); /* drain */
+	for (int i = 0; i < s->nm; i++) {
+		missing += !s->m[i].delivered;
+		undone += !s->m[i].done;
+	}
+	T_EQ(missing, 0);
+	T_EQ(undone, 0);
+}
+
+static void cut_and_return(int victim, bool fine, uint64_t bound_ms)
+{
+	static struct sim s;
+	uint64_t before, carried;
+	int other = !victim;
+
+	sim_init(&s, fine);
+	sim_run(&s, 20000);
+	before = s.delivered_bytes;
+	sim_cut(&s, victim);
+	sim_run(&s, 30000);
+	printf("  path %d (%llu ms RTT, %s progress) cut at 20 s: left after %llu ms (bound %llu), "
+	       "%.1f Mbit/s meanwhile, %llu delivered twice (a receiver drops them by id)\n",
+	       victim, (unsigned long long)s.p[victim].rtt_ms, fine ? "byte" : "message",
+	       (unsigned long long)(s.died_at[victim] - 20000), (unsigned long long)bound_ms,
+	       mbit(s.delivered_bytes - before, 10000), (unsigned long long)s.dups);
+	T_ASSERT(s.died_at[victim] >= 20000);
+	T_ASSERT(s.died_at[victim] - 20000 <= bound_ms);
+	T_EQ(s.ps.p[other].deaths, 0);
+	/* the other path went on at its own rate */
+	T_ASSERT(mbit(s.delivered_bytes - before, 10000) >= 20.0);
+	T_EQ(s.ps.p[victim].state == LU2K_PS_UP, 0);
+	sim_restore(&s, victim);
+	carried = s.ps.p[victim].bytes_done;
+	sim_run(&s, 33000);
+	T_EQ(s.ps.p[victim].state, LU2K_PS_UP);
+	T_ASSERT(s.ps.p[victim].revivals >= 1);
+	/* back in use within 3 s: probed every second, then measured afresh */
+	T_ASSERT(s.ps.p[victim].bytes_done > carried);
+	sim_run(&s, 45000);
+	check_all_delivered(&s);
+	T_ASSERT(mbit(s.delivered_bytes - before, 25000) >= 35.0);
+}
+
+static void test_cut_short_path(void)
+{
+	cut_and_return(0, true, 100); /* 2 x 30 ms */
+}
+
+static void test_cut_long_path(void)
+{
+	cut_and_return(1, true, 1300); /* 2 x 600 ms */
+}
+
+/* Completions only (no byte-level acks): one message's time more, no false deaths. */
+static void test_cut_coarse(void)
+{
+	cut_and_return(0, false, 100 + 400);
+}
+
+/* Random calls in any order: counters stay sane, pick() names an up path. */
+static void test_random_ops(void)
+{
+	struct lu2k_ps ps;
+	uint64_t now = 0;
+	uint64_t held[LU2K_PS_MAX] = { 0 };
+
+	srand(7);
+	lu2k_ps_init(&ps, NULL);
+	for (int i = 0; i < 3; i++)
+		T_EQ(lu2k_ps_add(&ps, now), i);
+	for (int k = 0; k < 200000; k++) {
+		unsigned int i = (unsigned int)rand() % ps.n;
+		uint64_t len = (uint64_t)(rand() % (4 << 20));
+		int pick;
+
+		now += (uint64_t)(rand() % 5) * MS;
+		switch (rand() % 8) {
+		case 0:
+			pick = lu2k_ps_pick(&ps, len, now);
+			if (pick >= 0) {
+				T_EQ(ps.p[pick].state, LU2K_PS_UP);
+				lu2k_ps_on_send(&ps, (unsigned int)pick, len, now);
+				held[pick] += len;
+			} else {
+				T_EQ(pick, -ENETUNREACH);
+				for (unsigned int j = 0; j < ps.n; j++)
+					T_ASSERT(ps.p[j].state != LU2K_PS_UP);
+			}
+			break;
+		case 1:
+			if (ps.p[i].nout) {
+				uint64_t l = held[i] / ps.p[i].nout;
+
+				lu2k_ps_on_done(&ps, i, l, rand() % 4 ? 0 : -EIO, now);
+				held[i] -= l;
+			}
+			break;
+		case 2:
+			lu2k_ps_on_rtt(&ps, i, (uint64_t)(rand() % 1000) * MS, now);
+			break;
+		case 3:
+			lu2k_ps_on_progress(&ps, i, (uint64_t)rand(), now);
+			break;
+		case 4: {
+			struct lu2k_ps_events ev = lu2k_ps_tick(&ps, now);
+
+			T_EQ(ev.died >> ps.n, 0);
+			for (unsigned int j = 0; j < ps.n; j++)
+				if (ev.probe & (1u << j))
+					lu2k_ps_on_probe(&ps, j, rand() % 2, 30 * MS,
+							 now + 30 * MS);
+			break;
+		}
+		case 5:
+			if (rand() % 50 == 0)
+				lu2k_ps_set_down(&ps, i, now);
+			break;
+		default:
+			T_ASSERT(lu2k_ps_next_deadline(&ps) >= now || ps.p[i].nout ||
+				 ps.p[i].state != LU2K_PS_UP);
+			break;
+		}
+		T_EQ(ps.p[i].outstanding, held[i]);
+		T_ASSERT(ps.p[i].rate >= 1);
+	}
+	T_ASSERT(lu2k_ps_share_permille(&ps, 0) + lu2k_ps_share_permille(&ps, 1) +
+			 lu2k_ps_share_permille(&ps, 2) <=
+		 1000);
+}
+
+static void test_limits(void)
+{
+	struct lu2k_ps ps;
+
+	lu2k_ps_init(&ps, NULL);
+	T_EQ(lu2k_ps_pick(&ps, 100, 0), -ENETUNREACH);
+	for (int i = 0; i < LU2K_PS_MAX; i++)
+		T_EQ(lu2k_ps_add(&ps, 0), i);
+	T_EQ(lu2k_ps_add(&ps, 0), -ENOSPC);
+	T_EQ(lu2k_ps_next_deadline(&ps), UINT64_MAX);
+	for (unsigned int i = 0; i < LU2K_PS_MAX; i++)
+		lu2k_ps_set_down(&ps, i, 0);
+	T_EQ(lu2k_ps_pick(&ps, 100, 0), -ENETUNREACH);
+	T_EQ(lu2k_ps_pick(&ps, 100 << 20, 0), -ENETUNREACH);
+	T_EQ(lu2k_ps_next_deadline(&ps), 1000 * MS);
+	/* a probe answered after it was given up on changes nothing */
+	lu2k_ps_on_probe(&ps, 0, true, 10 * MS, 5);
+	T_EQ(ps.p[0].state, LU2K_PS_DOWN);
+	T_ASSERT(!strcmp(lu2k_ps_state_str(LU2K_PS_PROBING), "probing"));
+}
+
+int main(void)
+{
+	T_RUN(test_limits);
+	T_RUN(test_one_mib_on_the_short_path);
+	T_RUN(test_small_to_lowest_rtt);
+	T_RUN(test_bulk_two_paths);
+	T_RUN(test_cut_short_path);
+	T_RUN(test_cut_long_path);
+	T_RUN(test_cut_coarse);
+	T_RUN(test_random_ops);
+	return t_done();
+}
