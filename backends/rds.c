@@ -445,8 +445,8 @@ void rdsb_hello_in(struct rdsb_sock *s, const struct sockaddr_storage *from, soc
 	c->ctx = ctx;
 	c->hello_pending = true; /* the answer */
 	be->st.conns_in++;
-	LOG_INFO("rds: incoming connection from %s to %s", lu2k_nid_format(&f->src, a, sizeof(a)),
-		 lu2k_nid_format(&f->dst, b, sizeof(b)));
+	LOG_RL(LU2K_LOG_INFO, "rds: incoming connection from %s to %s",
+	       lu2k_nid_format(&f->src, a, sizeof(a)), lu2k_nid_format(&f->dst, b, sizeof(b)));
 	rdsb_conn_mark_dirty(c);
 }
 

@@ -487,9 +487,9 @@ void tcp_conn_hello_in(struct lu2k_be_conn *c, const struct lu2k_tcpw_hello *h)
 		c->state = TCP_UP;
 		c->up_ns = be->env.loop->now;
 		be->st.conns_in++;
-		LOG_INFO("tcp: incoming connection from %s to %s",
-			 lu2k_nid_format(&h->src, a, sizeof(a)),
-			 lu2k_nid_format(&h->dst, b, sizeof(b)));
+		LOG_RL(LU2K_LOG_INFO, "tcp: incoming connection from %s to %s",
+		       lu2k_nid_format(&h->src, a, sizeof(a)),
+		       lu2k_nid_format(&h->dst, b, sizeof(b)));
 	}
 	lu2k_tcpw_hello_encode(c->ctrl + c->ctrl_len, &r);
 	c->ctrl_len += LU2K_TCPW_HELLO_LEN;

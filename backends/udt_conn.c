@@ -143,8 +143,8 @@ static void rx_hello(struct lu2k_be_conn *c, const struct lu2k_udtw_hello *h)
 	c->state = UDTB_UP;
 	c->up_ns = be->env.loop->now;
 	be->st.conns_in++;
-	LOG_INFO("udt: incoming connection from %s to %s", lu2k_nid_format(&h->src, a, sizeof(a)),
-		 lu2k_nid_format(&h->dst, b, sizeof(b)));
+	LOG_RL(LU2K_LOG_INFO, "udt: incoming connection from %s to %s",
+	       lu2k_nid_format(&h->src, a, sizeof(a)), lu2k_nid_format(&h->dst, b, sizeof(b)));
 }
 
 static int cb_msg_offer(void *ud, uint32_t msgno, const struct iovec *iov, int iovcnt, size_t len)

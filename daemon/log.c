@@ -9,6 +9,7 @@
 #include <time.h>
 
 enum lu2k_log_level lu2k_log_level = LU2K_LOG_INFO;
+uint64_t lu2k_log_suppressed;
 static bool use_syslog;
 
 static const char *const names[] = { "error", "warn", "info", "debug" };
@@ -76,5 +77,6 @@ bool lu2k_log_rl_ok(struct lu2k_log_rl *rl, enum lu2k_log_level l)
 		return true;
 	}
 	rl->dropped++;
+	lu2k_log_suppressed++;
 	return false;
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * log.h - lu2kd's logging: levels error/warn/info/debug, to stderr or syslog.
- * LOG_RL() is for per-packet paths: at most LU2K_LOG_RL_BURST lines per
- * second per call site, then one line saying how many were suppressed.
+ * LOG_RL() is for per-packet paths and for every line a remote peer can
+ * cause (hellos, connections up and down, refusals): at most
+ * LU2K_LOG_RL_BURST lines per second per call site, then one line saying how
+ * many were suppressed, so that a flood cannot fill the journal.
  */
 #ifndef LU2K_DAEMON_LOG_H
 #define LU2K_DAEMON_LOG_H
@@ -20,6 +22,8 @@ enum lu2k_log_level {
 #define LU2K_LOG_RL_BURST 10
 
 extern enum lu2k_log_level lu2k_log_level;
+/* Lines LOG_RL() suppressed since start (lu2kctl stats: log_suppressed). */
+extern uint64_t lu2k_log_suppressed;
 
 /* Parse "error", "warn", "info", "debug". Returns the level or -EINVAL. */
 int lu2k_log_level_parse(const char *s);

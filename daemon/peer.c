@@ -298,7 +298,7 @@ void lu2k_peer_connected(struct lu2k_conn *c)
 	p->backoff_ms = 0;
 	p->last_err = 0;
 	p->blocked = false;
-	LOG_INFO("peer %s: connected", lu2k_nid_format(&p->nid, nid, sizeof(nid)));
+	LOG_RL(LU2K_LOG_INFO, "peer %s: connected", lu2k_nid_format(&p->nid, nid, sizeof(nid)));
 	lu2k_chan_post_evt(p->ch, LU2K_EVT_PEER_UP, 0, &p->nid);
 	flush_queue(p);
 }
@@ -320,8 +320,8 @@ void lu2k_peer_conn_closed(struct lu2k_conn *c, int err)
 		lu2k_chan_rx_unwait(c);
 		lu2k_list_del(&c->link);
 		p->nin--;
-		LOG_INFO("peer %s: incoming connection closed: %s",
-			 lu2k_nid_format(&p->nid, nid, sizeof(nid)), strerror(-err));
+		LOG_RL(LU2K_LOG_INFO, "peer %s: incoming connection closed: %s",
+		       lu2k_nid_format(&p->nid, nid, sizeof(nid)), strerror(-err));
 		free(c);
 		return;
 	}
@@ -334,8 +334,8 @@ void lu2k_peer_conn_closed(struct lu2k_conn *c, int err)
 		return;
 	}
 	/* An established connection died: reconnect at once if there is work. */
-	LOG_WARN("peer %s: connection lost: %s", lu2k_nid_format(&p->nid, nid, sizeof(nid)),
-		 strerror(-err));
+	LOG_RL(LU2K_LOG_WARN, "peer %s: connection lost: %s",
+	       lu2k_nid_format(&p->nid, nid, sizeof(nid)), strerror(-err));
 	p->errors++;
 	p->last_err = err;
 	p->state = PEER_IDLE;

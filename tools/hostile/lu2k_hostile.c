@@ -21,13 +21,17 @@
  *                and a new socket id each (one connection each where the
  *                cookie is not bound to the socket id); counts the answers
  *
- * tcp mode:
+ * tcp modes:
+ *   tcp-hellos     --conns connections one after another, each says hello
+ *                  from another NID (--src's address plus 0, 1, 2...; for
+ *                  IPv4 in its last two bytes), reads the answer and closes;
+ *                  counts hellos accepted and refused
  *   tcp-slowloris  the lu2k hello (--src/--dst needed), then the header of a
  *                message of --msg-size bytes (4 MiB) and one byte of it, then
  *                silence for --time seconds: each takes that much of the
  *                receiving interface's RX pool
  *
- * Options: --bind ADDR (the source address of udt modes), --conns N (20), --time SECONDS (5), --pkts N per connection and
+ * Options: --bind ADDR (the source address of udt modes and tcp-hellos), --conns N (20), --time SECONDS (5), --pkts N per connection and
  * round (16384), --pps N (data packets a second, all connections together;
  * 0: as fast as it can), --src NID --dst NID (the hello; none without them).
  * It prints one summary line: connections made, packets sent, shutdowns seen.
@@ -44,6 +48,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,7 +60,7 @@
 #define MSS	1500
 #define PAYLOAD (MSS - UDT_UDP_IP_OVERHEAD - UDT_HDR_LEN)
 
-enum mode { UDT_ENDLESS, UDT_HOLES, UDT_SOCKIDS, TCP_SLOWLORIS };
+enum mode { UDT_ENDLESS, UDT_HOLES, UDT_SOCKIDS, TCP_SLOWLORIS, TCP_HELLOS };
 
 enum hstate { HS_IDLE, HS_COOKIE, HS_RESPONSE, HS_UP };
 
@@ -344,6 +349,78 @@ static int tcp_slowloris(void)
 	return held ? 0 : 1;
 }
 
+/* The NID of the i-th fake peer: --src's address plus i. */
+static struct lu2k_nid nth_src(unsigned int i)
+{
+	struct lu2k_nid n = g.src;
+	unsigned int last = n.size == 0 ? 3 : 15, carry = i; /* size: bytes past 4 */
+
+	for (int b = (int)last; b >= 0 && carry; b--) {
+		carry += n.addr[b];
+		n.addr[b] = (uint8_t)carry;
+		carry >>= 8;
+	}
+	return n;
+}
+
+/* tcp-hellos: a hello from a new NID on each connection. */
+static int tcp_hellos(void)
+{
+	unsigned int ok = 0, refused = 0, silent = 0;
+	int first_refusal = 0;
+
+	for (unsigned int i = 0; i < g.conns; i++) {
+		struct lu2k_tcpw_hello h = { .version = LU2K_TCPW_VERSION }, r;
+		uint8_t buf[LU2K_TCPW_HELLO_LEN];
+		struct timeval tv = { .tv_sec = 2 };
+		size_t got = 0;
+		int fd = socket(g.target.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (fd < 0 ||
+		    (g.bind &&
+		     bind(fd, (struct sockaddr *)&g.bind_to,
+			  g.bind_to.ss_family == AF_INET ? sizeof(struct sockaddr_in)
+							 : sizeof(struct sockaddr_in6))) ||
+		    connect(fd, (struct sockaddr *)&g.target, g.target_len)) {
+			perror("tcp connect");
+			if (fd >= 0)
+				close(fd);
+			silent++;
+			continue;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		snprintf(h.backend, sizeof(h.backend), "tcp");
+		h.src = nth_src(i);
+		h.dst = g.dst;
+		lu2k_tcpw_hello_encode(buf, &h);
+		if (!write_all(fd, buf, sizeof(buf))) {
+			close(fd);
+			silent++;
+			continue;
+		}
+		while (got < sizeof(buf)) {
+			ssize_t n = read(fd, buf + got, sizeof(buf) - got);
+
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+		}
+		if (got < sizeof(buf) || lu2k_tcpw_hello_decode(buf, got, &r) <= 0) {
+			silent++;
+		} else if (r.status) {
+			refused++;
+			if (!first_refusal)
+				first_refusal = r.status;
+		} else {
+			ok++;
+		}
+		close(fd);
+	}
+	printf("lu2k-hostile: tcp-hellos: %u hellos, %u accepted, %u refused (%s), %u unanswered\n",
+	       g.conns, ok, refused, first_refusal ? strerror(-first_refusal) : "-", silent);
+	return 0;
+}
+
 /* udt-sockids: many socket ids behind one cookie. */
 static int udt_sockids(void)
 {
@@ -398,10 +475,11 @@ static int udt_sockids(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: lu2k-hostile udt-endless|udt-holes|udt-sockids|tcp-slowloris\n"
-			"       --target ADDR:PORT\n"
-			"       [--conns N] [--time SECONDS] [--pkts N] [--pps N] [--msg-size N]\n"
-			"       [--bind ADDR] [--src NID --dst NID]\n");
+	fprintf(stderr,
+		"usage: lu2k-hostile udt-endless|udt-holes|udt-sockids|tcp-slowloris|tcp-hellos\n"
+		"       --target ADDR:PORT\n"
+		"       [--conns N] [--time SECONDS] [--pkts N] [--pps N] [--msg-size N]\n"
+		"       [--bind ADDR] [--src NID --dst NID]\n");
 	exit(2);
 }
 
@@ -428,6 +506,8 @@ int main(int argc, char **argv)
 		g.mode = UDT_SOCKIDS;
 	else if (!strcmp(argv[1], "tcp-slowloris"))
 		g.mode = TCP_SLOWLORIS;
+	else if (!strcmp(argv[1], "tcp-hellos"))
+		g.mode = TCP_HELLOS;
 	else
 		usage();
 	optind = 2;
@@ -491,6 +571,11 @@ int main(int argc, char **argv)
 	}
 	if (g.mode == UDT_SOCKIDS)
 		return udt_sockids();
+	if (g.mode == TCP_HELLOS) {
+		if (!g.hello)
+			usage();
+		return tcp_hellos();
+	}
 	cs = calloc(g.conns, sizeof(*cs));
 	if (!cs)
 		return 1;
