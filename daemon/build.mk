@@ -1,7 +1,7 @@
 # lu2kd: the daemon (core in daemon/, transports in backends/).
 LU2KD_CORE := daemon/log.c daemon/heap.c daemon/loop.c daemon/config.c daemon/rxalloc.c \
-	daemon/json.c daemon/peer.c daemon/peer_reap.c daemon/msg.c daemon/chan.c daemon/attach.c daemon/ctl.c \
-	daemon/notify.c daemon/usock.c
+	daemon/json.c daemon/peer.c daemon/peer_reap.c daemon/msg.c daemon/chan.c daemon/attach.c \
+	daemon/ctl.c daemon/notify.c daemon/usock.c daemon/config_show.c daemon/reload.c
 $(eval $(call lu2k_lib,lu2kd,$(LU2KD_CORE)))
 $(eval $(call lu2k_prog,lu2kd,daemon/main.c daemon/config_be.c,lu2kd_backends lu2kd common))
 

@@ -82,4 +82,26 @@ int lu2kd_parse_u64(const char *s, uint64_t max, uint64_t *out);
 /* Consistency checks after everything is set. 0 or -EINVAL with err. */
 int lu2kd_config_check(const struct lu2kd_config *c, char *err, size_t errlen);
 
+/* config_show.c: the settings as text. */
+#define LU2KD_SHOW_MAX 1100 /* the longest value: 8 device paths */
+
+/*
+ * The i-th daemon key of c: its name, its value as the config file would
+ * write it, and whether a running lu2kd takes a new value on SIGHUP (live).
+ * 0, or -1 past the last key.
+ */
+int lu2kd_config_key_at(const struct lu2kd_config *c, unsigned int i, const char **key,
+			char *v, size_t n, bool *live);
+
+struct lu2kd_config_change {
+	char key[96]; /* "port", or "[udt] mss" for a back-end key */
+	char old[LU2KD_SHOW_MAX];
+	char new[LU2KD_SHOW_MAX]; /* "" when the key was dropped */
+	bool live;
+};
+
+/* What differs from a to b, up to max entries; returns the count (may be > max). */
+unsigned int lu2kd_config_diff(const struct lu2kd_config *a, const struct lu2kd_config *b,
+			       struct lu2kd_config_change *out, unsigned int max);
+
 #endif

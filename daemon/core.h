@@ -173,6 +173,10 @@ struct lu2kd {
 	uint64_t start_ns;
 	uint32_t rng;
 	struct lu2kd_stats st;
+	/* Settings: where they came from, and what SIGHUP did with them (reload.c). */
+	char config_file[256]; /* "" when no file was read */
+	uint64_t reloads, reload_failures;
+	char restart_pending[512]; /* keys changed on disk that need a restart */
 };
 
 /* peer.c: the peer table and outgoing connections. */
@@ -223,6 +227,12 @@ int lu2k_chan_map(struct lu2k_chan *ch, int fd, const struct lu2k_setup *s);
 int lu2k_attach_socket_start(struct lu2kd *d);
 void lu2k_attach_socket_stop(struct lu2kd *d);
 int lu2k_attach_device(struct lu2kd *d, const char *path);
+
+/*
+ * reload.c: SIGHUP's settings nc (read as at start-up) applied: live keys
+ * take effect, others are logged and listed in restart_pending. 0 or -ENOMEM.
+ */
+int lu2kd_reload(struct lu2kd *d, const struct lu2kd_config *nc, const char *source);
 
 /* ctl.c */
 int lu2k_ctl_start(struct lu2kd *d);

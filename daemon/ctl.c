@@ -3,7 +3,7 @@
  * ctl.c - the control socket (unix stream) that lu2kctl talks to.
  *
  * Protocol: the client sends one request line ("status", "peers", "conns",
- * "msgs", "stats"; at most 255 bytes, ending in '\n'); the daemon answers
+ * "msgs", "stats", "config"; at most 255 bytes, ending in '\n'); the daemon answers
  * with one JSON document and closes. Unknown requests get
  * {"error": "..."}. The answer is built at once (a snapshot) and written
  * without blocking the loop.
@@ -236,6 +236,44 @@ static void render_stats(struct lu2kd *d, struct lu2k_json *j)
 	lu2k_json_obj_end(j);
 }
 
+/*
+ * The settings the daemon runs with (not the file's, when a SIGHUP left
+ * some for a restart: restart_pending names those).
+ */
+static void render_config(struct lu2kd *d, struct lu2k_json *j)
+{
+	char v[LU2KD_SHOW_MAX];
+	const char *key;
+	bool live;
+
+	lu2k_json_obj_begin(j, "config");
+	lu2k_json_str(j, "file", d->config_file[0] ? d->config_file : "(none: defaults)");
+	lu2k_json_u64(j, "reloads", d->reloads);
+	lu2k_json_u64(j, "reload_failures", d->reload_failures);
+	lu2k_json_str(j, "restart_pending", d->restart_pending);
+	lu2k_json_obj_begin(j, "settings");
+	for (unsigned int i = 0; !lu2kd_config_key_at(&d->cfg, i, &key, v, sizeof(v), &live); i++)
+		lu2k_json_str(j, key, v);
+	lu2k_json_obj_end(j);
+	lu2k_json_arr_begin(j, "backend_options");
+	for (unsigned int i = 0; i < d->cfg.nbe_opts; i++) {
+		const struct lu2kd_be_opt *o = &d->cfg.be_opts[i];
+
+		lu2k_json_obj_begin(j, NULL);
+		lu2k_json_str(j, "section", o->section);
+		lu2k_json_str(j, "key", o->key);
+		lu2k_json_str(j, "value", o->value);
+		lu2k_json_str(j, "from", o->where);
+		lu2k_json_str(j, "used", !strcmp(o->section, "backend") ||
+						 !strcmp(o->section, d->be_ops->name)
+					 ? "yes"
+					 : "no (another back-end's section)");
+		lu2k_json_obj_end(j);
+	}
+	lu2k_json_arr_end(j);
+	lu2k_json_obj_end(j);
+}
+
 void lu2k_ctl_render(struct lu2kd *d, const char *cmd, struct lu2k_json *j)
 {
 	lu2k_json_obj_begin(j, NULL);
@@ -249,8 +287,11 @@ void lu2k_ctl_render(struct lu2kd *d, const char *cmd, struct lu2k_json *j)
 		render_msgs(d, j);
 	else if (!strcmp(cmd, "stats"))
 		render_stats(d, j);
+	else if (!strcmp(cmd, "config"))
+		render_config(d, j);
 	else
-		lu2k_json_str(j, "error", "unknown request (status, peers, conns, msgs, stats)");
+		lu2k_json_str(j, "error",
+			      "unknown request (status, peers, conns, msgs, stats, config)");
 	lu2k_json_obj_end(j);
 }
 

@@ -8,10 +8,13 @@
  * service manager told (READY=1, notify.c), and a daemonizing parent
  * released. SIGTERM/SIGINT: STOPPING=1, then every channel gets
  * LU2K_EVT_DETACH and a kick, then is detached; sockets and the pid file are
- * removed; exit 0.
+ * removed; exit 0. SIGHUP: the settings are read again exactly as at
+ * start-up (same file, same command line) and handed to reload.c; a file
+ * with errors changes nothing and says why in the log.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -94,6 +97,23 @@ struct cli {
 	const char *config; /* the file read, or NULL */
 };
 
+/* At start-up errors go to the terminal; on SIGHUP to the log. */
+static bool cli_reloading;
+
+static void __attribute__((format(printf, 1, 2))) cli_err(const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (cli_reloading)
+		LOG_ERR("reload: %s", msg);
+	else
+		fprintf(stderr, "lu2kd: %s\n", msg);
+}
+
 static int parse_cli(int argc, char **argv, struct lu2kd_config *cfg, struct cli *cli)
 {
 	char err[512];
@@ -101,6 +121,7 @@ static int parse_cli(int argc, char **argv, struct lu2kd_config *cfg, struct cli
 	int o, rc;
 
 	/* Pass 1: the config file, so that the command line can override it. */
+	optind = 0; /* glibc: start afresh (SIGHUP parses the same argv again) */
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
 		if (o == 'c')
@@ -120,7 +141,7 @@ static int parse_cli(int argc, char **argv, struct lu2kd_config *cfg, struct cli
 	if (rc != -ENOENT || config)
 		cli->config = config ? config : LU2KD_DEFAULT_CONFIG;
 	if (rc && cli->config) {
-		fprintf(stderr, "lu2kd: %s\n", err);
+		cli_err("%s", err);
 		return -1;
 	}
 	optind = 1;
@@ -166,36 +187,34 @@ static int parse_cli(int argc, char **argv, struct lu2kd_config *cfg, struct cli
 			snprintf(kv, sizeof(kv), "%s", optarg);
 			eq = strchr(kv, '=');
 			if (!eq || eq == kv) {
-				fprintf(stderr, "lu2kd: --option wants KEY=VALUE, got '%s'\n",
-					optarg);
+				cli_err("--option wants KEY=VALUE, got '%s'", optarg);
 				return -1;
 			}
 			*eq = 0;
 			rc = lu2kd_config_set(cfg, "backend", kv, eq + 1, "command line", err,
 					      sizeof(err));
 			if (rc) {
-				fprintf(stderr, "lu2kd: %s\n", err);
+				cli_err("%s", err);
 				return -1;
 			}
 			continue;
 		}
 		default:
-			fprintf(stderr, "Try 'lu2kd --help'.\n");
+			cli_err("Try 'lu2kd --help'.");
 			return -1;
 		}
 		rc = lu2kd_config_set(cfg, sect, key, optarg, "command line", err, sizeof(err));
 		if (rc) {
-			fprintf(stderr, "lu2kd: %s\n", err);
+			cli_err("%s", err);
 			return -1;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "lu2kd: unexpected argument '%s'\nTry 'lu2kd --help'.\n",
-			argv[optind]);
+		cli_err("unexpected argument '%s'; try 'lu2kd --help'", argv[optind]);
 		return -1;
 	}
 	if (lu2kd_config_check(cfg, err, sizeof(err))) {
-		fprintf(stderr, "lu2kd: %s\n", err);
+		cli_err("%s", err);
 		return -1;
 	}
 	return 0;
@@ -253,10 +272,76 @@ static int start_backend(struct lu2kd *d)
 	return rc;
 }
 
+/* Tell the service manager (if any); a manager that cannot hear us is logged, not fatal. */
+static void notify(const char *state)
+{
+	int rc = lu2k_notify(state);
+
+	if (rc < 0)
+		LOG_WARN("NOTIFY_SOCKET %s: %s", getenv("NOTIFY_SOCKET"), strerror(-rc));
+}
+
 struct sig_watch {
 	struct lu2k_io io;
 	struct lu2kd *d;
+	int argc;
+	char **argv;
 };
+
+/* SIGHUP: the settings read as at start-up, checked, then handed to reload.c. */
+static void reload(struct sig_watch *s)
+{
+	struct lu2kd *d = s->d;
+	struct lu2kd_config *nc = malloc(sizeof(*nc));
+	struct cli cli = { 0 };
+	struct lu2k_be_env env;
+	char *report = NULL, *line, *save = NULL;
+	size_t len = 0;
+	unsigned int bad = 0;
+	FILE *f;
+	int rc;
+
+	if (!nc) {
+		LOG_ERR("reload: out of memory; nothing changed");
+		d->reload_failures++;
+		return;
+	}
+	notify("RELOADING=1\nSTATUS=reloading the settings");
+	lu2kd_config_defaults(nc);
+	cli_reloading = true;
+	rc = parse_cli(s->argc, s->argv, nc, &cli);
+	cli_reloading = false;
+	if (!rc) {
+		lu2k_core_env(d, &env);
+		f = open_memstream(&report, &len);
+		bad = f ? lu2kd_config_check_backends(nc, &env, f) : 1;
+		if (f)
+			fclose(f);
+		for (line = report ? strtok_r(report, "\n", &save) : NULL; line;
+		     line = strtok_r(NULL, "\n", &save))
+			LOG_ERR("reload: %s", strncmp(line, "lu2kd: ", 7) ? line : line + 7);
+		free(report);
+	}
+	if (rc || bad) {
+		LOG_ERR("reload: %s has errors (above): nothing changed, lu2kd runs on with "
+			"the settings it had",
+			cli.config ? cli.config : "the command line");
+		d->reload_failures++;
+	} else {
+		snprintf(d->config_file, sizeof(d->config_file), "%s",
+			 cli.config ? cli.config : "");
+		lu2kd_reload(d, nc, cli.config ? cli.config : "the command line (no config file)");
+	}
+	free(nc);
+	{
+		char st[256];
+
+		snprintf(st, sizeof(st), "READY=1\nSTATUS=serving: back-end %s port %u%s",
+			 d->be_ops->name, d->cfg.port,
+			 d->restart_pending[0] ? " (changed settings wait for a restart)" : "");
+		notify(st);
+	}
+}
 
 static void sig_event(struct lu2k_io *io, uint32_t revents)
 {
@@ -267,17 +352,11 @@ static void sig_event(struct lu2k_io *io, uint32_t revents)
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
 			LOG_INFO("signal %u: shutting down", si.ssi_signo);
 			lu2k_loop_stop(&s->d->loop);
+		} else if (si.ssi_signo == SIGHUP) {
+			LOG_INFO("SIGHUP: reading the settings again");
+			reload(s);
 		}
 	}
-}
-
-/* Tell the service manager (if any); a manager that cannot hear us is logged, not fatal. */
-static void notify(const char *state)
-{
-	int rc = lu2k_notify(state);
-
-	if (rc < 0)
-		LOG_WARN("NOTIFY_SOCKET %s: %s", getenv("NOTIFY_SOCKET"), strerror(-rc));
 }
 
 static int write_pid_file(const char *path)
@@ -356,7 +435,7 @@ static void shutdown_all(struct lu2kd *d)
 int main(int argc, char **argv)
 {
 	static struct lu2kd d;
-	struct sig_watch sw = { .d = &d };
+	struct sig_watch sw = { .d = &d, .argc = argc, .argv = argv };
 	struct cli cli = { 0 };
 	int ready_fd = -1, rc, sfd;
 	sigset_t mask;
@@ -368,6 +447,7 @@ int main(int argc, char **argv)
 	if (rc || check_backends(&d))
 		return 2;
 	lu2k_log_level = d.cfg.log_level;
+	snprintf(d.config_file, sizeof(d.config_file), "%s", cli.config ? cli.config : "");
 	if (!cli.foreground) {
 		rc = daemonize(&ready_fd);
 		if (rc) {
@@ -381,6 +461,7 @@ int main(int argc, char **argv)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 

@@ -138,3 +138,22 @@ int lu2k_usock_listen(const char *path, int type, int backlog, const struct lu2k
 	}
 	return fd;
 }
+
+int lu2k_usock_set_perm(const char *path, const struct lu2k_usock_perm *perm)
+{
+	uid_t keep = (uid_t)-1;
+
+	/*
+	 * Narrowing first (mode, then group) and widening last (group, then
+	 * mode), so a socket never is open to a group it is leaving or to one
+	 * it has not joined yet.
+	 */
+	if (!perm->group_set) {
+		if (chmod(path, 0600) < 0 || chown(path, keep, getegid()) < 0)
+			return -errno;
+		return 0;
+	}
+	if (chmod(path, 0600) < 0 || chown(path, keep, perm->gid) < 0 || chmod(path, 0660) < 0)
+		return -errno;
+	return 0;
+}

@@ -31,6 +31,12 @@ struct lu2k_usock_perm {
  */
 int lu2k_usock_listen(const char *path, int type, int backlog, const struct lu2k_usock_perm *perm);
 
+/*
+ * Give an existing socket file perm's mode and group (SIGHUP after a change
+ * of socket_group). Connections already made are not affected. 0 or -errno.
+ */
+int lu2k_usock_set_perm(const char *path, const struct lu2k_usock_perm *perm);
+
 /* Create the directory a socket lives in (e.g. /run/lu2k), one level, if missing. */
 void lu2k_socket_dir(const char *path);
 

@@ -52,7 +52,7 @@ def same(a, b, at):
         sys.exit("%s: %r vs %r" % (at, a, b))
 same(y, j, sys.argv[3])
 PY
-for c in status peers conns stats msgs; do
+for c in status peers conns stats msgs config; do
 	ctl -s "$T_DIR/a.ctl" "$c" >"$T_DIR/$c.yaml" || t_fail "lu2kctl $c failed"
 	ctl -s "$T_DIR/a.ctl" --json "$c" >"$T_DIR/$c.json" || t_fail "lu2kctl --json $c failed"
 	out=$($PY "$T_DIR/same.py" "$T_DIR/$c.yaml" "$T_DIR/$c.json" "$c" 2>&1) ||

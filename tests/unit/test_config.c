@@ -205,6 +205,51 @@ static void test_load_file(void)
 	T_ASSERT(strstr(err, "/nonexistent/lu2kd.conf: cannot open") != NULL);
 }
 
+/* SIGHUP's view: what differs, and whether it can change in a running daemon. */
+static void test_diff(void)
+{
+	static struct lu2kd_config a, b;
+	static struct lu2kd_config_change ch[8];
+	const char *key;
+	char v[LU2KD_SHOW_MAX];
+	bool live;
+	unsigned int n, i;
+
+	T_EQ(parse(&a, "port = 9000\nlog_level = info\ndevice = /dev/lu2k\n"
+		       "[udt]\nmss = 1400\ncc = lossy\n"),
+	     0);
+	T_EQ(lu2kd_config_diff(&a, &a, ch, 8), 0);
+	T_EQ(parse(&b, "port = 9001\nlog_level = debug\ndevice = /dev/lu2k\n"
+		       "device = /dev/lu2k1\n[udt]\nmss = 1200\nmax_conns = 10\n"),
+	     0);
+	n = lu2kd_config_diff(&a, &b, ch, 8);
+	T_EQ(n, 6);
+	T_STREQ(ch[0].key, "port");
+	T_STREQ(ch[0].old, "9000");
+	T_STREQ(ch[0].new, "9001");
+	T_ASSERT(!ch[0].live);
+	T_STREQ(ch[1].key, "device");
+	T_STREQ(ch[1].new, "/dev/lu2k /dev/lu2k1");
+	T_ASSERT(!ch[1].live);
+	T_STREQ(ch[2].key, "log_level");
+	T_STREQ(ch[2].new, "debug");
+	T_ASSERT(ch[2].live);
+	T_STREQ(ch[3].key, "[udt] mss"); /* a value changed */
+	T_STREQ(ch[3].old, "1400");
+	T_STREQ(ch[3].new, "1200");
+	T_STREQ(ch[4].key, "[udt] cc"); /* dropped */
+	T_STREQ(ch[4].new, "");
+	T_STREQ(ch[5].key, "[udt] max_conns"); /* added */
+	T_STREQ(ch[5].old, "");
+	T_ASSERT(!ch[3].live && !ch[4].live && !ch[5].live);
+	/* More changes than room: the count is still right. */
+	T_EQ(lu2kd_config_diff(&a, &b, ch, 2), 6);
+	/* Every key has a name and a value, and the list ends. */
+	for (i = 0; !lu2kd_config_key_at(&b, i, &key, v, sizeof(v), &live); i++)
+		T_ASSERT(key && *key);
+	T_EQ(i, 16);
+}
+
 int main(void)
 {
 	T_RUN(test_defaults);
@@ -216,5 +261,6 @@ int main(void)
 	T_RUN(test_check);
 	T_RUN(test_sizes);
 	T_RUN(test_load_file);
+	T_RUN(test_diff);
 	return t_done();
 }

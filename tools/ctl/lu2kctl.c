@@ -35,6 +35,8 @@ static void usage(FILE *f)
 		"  msgs     messages in flight (up to 10000)\n"
 		"  stats    daemon, channel and back-end counters\n"
 		"  metrics  all of the above as Prometheus text-format metrics\n"
+		"  config   the settings lu2kd runs with, where they came from, and those\n"
+		"           changed on disk that wait for a restart (after SIGHUP)\n"
 		"\n"
 		"Options:\n"
 		"  -s, --socket PATH    lu2kd's control socket [%s, or $LU2K_CTL_SOCKET]\n"
@@ -349,7 +351,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const cmds[] = {
-		"status", "peers", "conns", "msgs", "stats", "metrics"
+		"status", "peers", "conns", "msgs", "stats", "metrics", "config"
 	};
 	const char *path = getenv("LU2K_CTL_SOCKET"), *output = NULL, *listen_addr = NULL;
 	const char *nid = NULL, *cmd;
@@ -407,7 +409,7 @@ int main(int argc, char **argv)
 	if (!known) {
 		fprintf(stderr,
 			"lu2kctl: unknown command '%s' (status, peers, conns, msgs, stats, "
-			"metrics)\n",
+			"metrics, config)\n",
 			cmd);
 		return 2;
 	}
@@ -425,7 +427,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lu2kctl: --output and --listen go with 'metrics'\n");
 		return 2;
 	}
-	if (nid && !strcmp(cmd, "stats")) {
+	if (nid && (!strcmp(cmd, "stats") || !strcmp(cmd, "config"))) {
 		fprintf(stderr, "lu2kctl: --nid goes with status, peers, conns and msgs\n");
 		return 2;
 	}
