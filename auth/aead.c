@@ -66,6 +66,22 @@ enum lu2k_aead_age lu2k_aead_tx_age(const struct lu2k_aead_tx *tx,
 	return LU2K_AEAD_FRESH;
 }
 
+/* The next key of a direction; the old one is overwritten. */
+static void key_update(uint8_t key[32])
+{
+	static const char label[] = "lu2k key update";
+	uint8_t next[32];
+
+	crypto_auth_hmacsha256_state st;
+
+	crypto_auth_hmacsha256_init(&st, key, 32);
+	crypto_auth_hmacsha256_update(&st, (const uint8_t *)label, sizeof(label) - 1);
+	crypto_auth_hmacsha256_final(&st, next);
+	memcpy(key, next, 32);
+	sodium_memzero(next, sizeof(next));
+	sodium_memzero(&st, sizeof(st));
+}
+
 static void nonce_of(uint8_t n[12], uint64_t ctr)
 {
 	memset(n, 0, 4);
@@ -81,11 +97,18 @@ ssize_t lu2k_aead_seal(struct lu2k_aead_tx *tx, const struct lu2k_aead_limits *l
 
 	if (cap < LU2K_AEAD_OVERHEAD || len > cap - LU2K_AEAD_OVERHEAD || adlen > 64)
 		return LU2K_AEAD_ESPACE;
-	if (lu2k_aead_tx_age(tx, lim, now_ns) == LU2K_AEAD_EXPIRED)
-		return LU2K_AEAD_EEXPIRED;
+	if (lu2k_aead_tx_age(tx, lim, now_ns) != LU2K_AEAD_FRESH) {
+		key_update(tx->key);
+		tx->phase ^= 1;
+		tx->next = 0;
+		tx->bytes = 0;
+		tx->born_ns = now_ns;
+		tx->updates++;
+	}
 	/* in may sit at out + HDR: the header is written to out only after the ciphertext */
 	memset(adb, 0, LU2K_AEAD_HDR);
 	adb[0] = LU2K_AEAD_TYPE;
+	adb[1] = tx->phase;
 	lu2k_put_le32(adb + 4, tx->peer_index);
 	lu2k_put_le64(adb + 8, tx->next);
 	if (adlen)
@@ -102,7 +125,7 @@ ssize_t lu2k_aead_seal(struct lu2k_aead_tx *tx, const struct lu2k_aead_limits *l
 
 int64_t lu2k_aead_record_index(const uint8_t *in, size_t len)
 {
-	if (len < LU2K_AEAD_OVERHEAD || in[0] != LU2K_AEAD_TYPE || in[1] || in[2] || in[3])
+	if (len < LU2K_AEAD_OVERHEAD || in[0] != LU2K_AEAD_TYPE || in[1] > 1 || in[2] || in[3])
 		return -1;
 	return lu2k_get_le32(in + 4);
 }
@@ -150,6 +173,7 @@ ssize_t lu2k_aead_open(struct lu2k_aead_rx *rx, const struct lu2k_aead_limits *l
 {
 	uint8_t nonce[12], adb[LU2K_AEAD_HDR + 64];
 	int64_t idx = lu2k_aead_record_index(in, len);
+	struct lu2k_aead_rx next, *rx_use = rx;
 	uint64_t ctr;
 	size_t plen;
 	int r;
@@ -161,24 +185,45 @@ ssize_t lu2k_aead_open(struct lu2k_aead_rx *rx, const struct lu2k_aead_limits *l
 	plen = len - LU2K_AEAD_OVERHEAD;
 	if (plen > cap)
 		return LU2K_AEAD_ESPACE;
-	if (expired(rx->born_ns, rx->bytes, lim, now_ns))
-		return LU2K_AEAD_EEXPIRED;
 	ctr = lu2k_get_le64(in + 8);
-	r = win_check(rx, ctr);
+	if (in[1] != rx->phase) {
+		/* the sender updated its key: try the next one, on a new window */
+		memset(&next, 0, sizeof(next));
+		memcpy(next.key, rx->key, 32);
+		key_update(next.key);
+		next.order = rx->order;
+		next.local_index = rx->local_index;
+		next.phase = in[1];
+		next.born_ns = now_ns;
+		next.updates = rx->updates + 1;
+		rx_use = &next;
+	} else if (expired(rx->born_ns, rx->bytes, lim, now_ns)) {
+		return LU2K_AEAD_EEXPIRED;
+	}
+	r = win_check(rx_use, ctr);
 	if (r)
-		return r;
+		goto out;
 	memcpy(adb, in, LU2K_AEAD_HDR);
 	if (adlen)
 		memcpy(adb + LU2K_AEAD_HDR, ad, adlen);
 	nonce_of(nonce, ctr);
+	r = LU2K_AEAD_EAUTH;
 	if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(
 		    out, NULL, in + LU2K_AEAD_HDR, plen, in + LU2K_AEAD_HDR + plen, adb,
-		    LU2K_AEAD_HDR + adlen, nonce, rx->key))
-		return LU2K_AEAD_EAUTH;
-	/* only an authentic record moves the window */
+		    LU2K_AEAD_HDR + adlen, nonce, rx_use->key))
+		goto out;
+	/* only an authentic record moves the window, or changes the key */
+	if (rx_use == &next) {
+		*rx = next;
+		sodium_memzero(&next, sizeof(next));
+	}
 	win_mark(rx, ctr);
 	rx->bytes += plen;
 	return (ssize_t)plen;
+out:
+	if (rx_use == &next)
+		sodium_memzero(&next, sizeof(next));
+	return r;
 }
 
 void lu2k_aead_tx_wipe(struct lu2k_aead_tx *tx)

@@ -7,7 +7,7 @@
  * for its window.
  *
  *   record (LU2K_AEAD_OVERHEAD = 32 bytes more than the plaintext)
- *    0 type 4, 3 bytes 0
+ *    0 type 4, key phase (0 or 1), 2 bytes 0
  *    4 receiver index (u32, LE): which of the receiver's keys
  *    8 counter (u64, LE): the nonce (4 zero bytes then the counter, LE)
  *   16 ciphertext (as long as the plaintext)
@@ -21,9 +21,14 @@
  * (udt, which reorders and loses: a sliding window of LU2K_AEAD_WINDOW
  * counters, each accepted once).
  *
- * Keys age: after rekey_after (time or bytes) the sender should start a new
- * handshake; after reject_after a key seals and opens nothing more, so that
- * a session that could not rekey stops rather than using one key forever.
+ * Keys age: once a sending key is rekey_after old (time or bytes), the next
+ * record goes under the next key, HMAC-SHA256(key, "lu2k key update"), with
+ * the other key phase and counters from 0 again; the old key is erased (so a
+ * key taken from memory later opens nothing sent before the update, as TLS
+ * 1.3's KeyUpdate). The receiver follows when a record with the other phase
+ * opens under the next key. A receiving key older than reject_after opens
+ * nothing more of its own phase: a sender that stopped updating stops.
+ * A new Diffie-Hellman needs a new handshake (a new connection).
  * Keys are wiped (sodium_memzero) by the _wipe calls; the caller calls them on close.
  *
  * I/O-free and clock-free: times are the caller's (ns, monotonic).
@@ -48,7 +53,7 @@ enum lu2k_aead_err {
 	LU2K_AEAD_EMALFORMED = -1, /* too short, wrong type or reserved bytes */
 	LU2K_AEAD_EAUTH = -2,	   /* the tag does not verify: forged, altered, wrong key */
 	LU2K_AEAD_EREPLAY = -3,	   /* counter already accepted, or older than the window */
-	LU2K_AEAD_EEXPIRED = -4,   /* key past reject_after */
+	LU2K_AEAD_EEXPIRED = -4,   /* receiving key past reject_after */
 	LU2K_AEAD_ESPACE = -5,	   /* out too small */
 	LU2K_AEAD_EINDEX = -6,	   /* receiver index is not this key's */
 	LU2K_AEAD_EORDER = -7,	   /* STREAM: not the next counter (a record missing) */
@@ -63,7 +68,7 @@ struct lu2k_aead_limits {
 	uint64_t rekey_after_bytes, reject_after_bytes;
 };
 
-/* 120 s / 180 s (as WireGuard), 2^36 / 2^38 bytes. */
+/* Update after 120 s or 2^36 bytes; a receiving key refused after 180 s or 2^38 bytes. */
 void lu2k_aead_limits_default(struct lu2k_aead_limits *l);
 
 struct lu2k_aead_tx {
@@ -71,6 +76,8 @@ struct lu2k_aead_tx {
 	uint32_t peer_index;
 	uint64_t next; /* counter of the next record */
 	uint64_t bytes, born_ns;
+	uint8_t phase;
+	uint64_t updates;
 };
 
 struct lu2k_aead_rx {
@@ -79,6 +86,8 @@ struct lu2k_aead_rx {
 	enum lu2k_aead_order order;
 	uint64_t top; /* one past the highest counter accepted */
 	uint64_t bytes, born_ns;
+	uint8_t phase;
+	uint64_t updates;
 	uint64_t win[LU2K_AEAD_WINDOW / 64];
 };
 
@@ -88,7 +97,8 @@ void lu2k_aead_from_hs(struct lu2k_aead_tx *tx, struct lu2k_aead_rx *rx, struct 
 
 /*
  * Seals len bytes of in into out (len + LU2K_AEAD_OVERHEAD bytes; in may be
- * out + LU2K_AEAD_HDR). Returns the record's length or a named error.
+ * out + LU2K_AEAD_HDR), first updating the key if it is due. Returns the
+ * record's length or a named error.
  */
 ssize_t lu2k_aead_seal(struct lu2k_aead_tx *tx, const struct lu2k_aead_limits *lim, uint64_t now_ns,
 		       const void *ad, size_t adlen, const void *in, size_t len, uint8_t *out,
@@ -107,6 +117,7 @@ ssize_t lu2k_aead_open(struct lu2k_aead_rx *rx, const struct lu2k_aead_limits *l
 int64_t lu2k_aead_record_index(const uint8_t *in, size_t len);
 
 enum lu2k_aead_age { LU2K_AEAD_FRESH, LU2K_AEAD_REKEY, LU2K_AEAD_EXPIRED };
+/* How old the sending key is (REKEY: the next seal updates it). */
 enum lu2k_aead_age lu2k_aead_tx_age(const struct lu2k_aead_tx *tx,
 				    const struct lu2k_aead_limits *lim, uint64_t now_ns);
 

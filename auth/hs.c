@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/le.h"
+#include "common/nid.h"
 
 static const char hs_name[] = "Noise_IKpsk2_25519_ChaChaPoly_SHA256";
 /* Both ends mix this in first: a handshake of another protocol never matches. */
@@ -153,23 +154,7 @@ static void hs_start(uint8_t ck[32], uint8_t h[32], const struct lu2k_key *resp_
 	mix_hash(h, resp_pub->b, 32);
 }
 
-enum { NID_WIRE = 20, PAYLOAD_LEN = 8 + 2 * NID_WIRE };
-
-static void nid_put(uint8_t *p, const struct lu2k_nid *n)
-{
-	p[0] = n->size;
-	p[1] = n->type;
-	memcpy(p + 2, &n->num, 2); /* already big-endian */
-	memcpy(p + 4, n->addr, 16);
-}
-
-static void nid_get(struct lu2k_nid *n, const uint8_t *p)
-{
-	n->size = p[0];
-	n->type = p[1];
-	memcpy(&n->num, p + 2, 2);
-	memcpy(n->addr, p + 4, 16);
-}
+enum { NID_WIRE = LU2K_NID_WIRE_LEN, PAYLOAD_LEN = 8 + 2 * NID_WIRE };
 
 int lu2k_hs_initiate(struct lu2k_hs *hs, const struct lu2k_hs_local *me,
 		     const struct lu2k_key *peer_pub, const struct lu2k_key *e_priv, uint64_t ts,
@@ -200,8 +185,8 @@ int lu2k_hs_initiate(struct lu2k_hs *hs, const struct lu2k_hs_local *me,
 	if (r)
 		goto fail;
 	lu2k_put_le64(pl, ts);
-	nid_put(pl + 8, src);
-	nid_put(pl + 8 + NID_WIRE, dst);
+	lu2k_nid_wire_put(pl + 8, src);
+	lu2k_nid_wire_put(pl + 8 + NID_WIRE, dst);
 	seal_hash(hs->h, k, out + 88, pl, sizeof(pl));
 	lu2k_hs_mac1(out + 164, peer_pub, out, 164);
 	hs->peer_pub = *peer_pub;
@@ -270,8 +255,11 @@ int lu2k_hs_respond(const struct lu2k_hs_local *me, const uint8_t *in, size_t le
 	if (r)
 		goto out;
 	claim->ts = lu2k_get_le64(pl);
-	nid_get(&claim->src, pl + 8);
-	nid_get(&claim->dst, pl + 8 + NID_WIRE);
+	if (lu2k_nid_wire_get(pl + 8, &claim->src) ||
+	    lu2k_nid_wire_get(pl + 8 + NID_WIRE, &claim->dst)) {
+		r = LU2K_HS_EMALFORMED;
+		goto out;
+	}
 	/* authenticated from here: the initiator holds claim->peer_pub's private key */
 	r = allow(ud, claim, &replay);
 	if (!r && !replay)

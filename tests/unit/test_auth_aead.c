@@ -211,34 +211,66 @@ static void test_index(void)
 	T_EQ(lu2k_aead_open(&rx, &lim, 1, NULL, 0, r, 33, out, 8), LU2K_AEAD_EINDEX);
 }
 
-static void test_ageing(void)
+static void test_key_update(void)
 {
 	const uint64_t s = 1000000000ULL;
 	struct lu2k_aead_tx tx;
 	struct lu2k_aead_rx rx;
-	uint8_t r[64], out[64];
+	uint8_t r0[64], r1[64], r2[64], t[64], out[64], k0[32];
 	ssize_t n;
 
-	pair(&tx, &rx, LU2K_AEAD_DGRAM);
+	pair(&tx, &rx, LU2K_AEAD_STREAM);
+	memcpy(k0, tx.key, 32);
 	T_EQ(lu2k_aead_tx_age(&tx, &lim, 119 * s), LU2K_AEAD_FRESH);
 	T_EQ(lu2k_aead_tx_age(&tx, &lim, 120 * s), LU2K_AEAD_REKEY);
-	n = lu2k_aead_seal(&tx, &lim, 179 * s, NULL, 0, "x", 1, r, sizeof(r));
-	T_EQ(n, 33);
 	T_EQ(lu2k_aead_tx_age(&tx, &lim, 180 * s), LU2K_AEAD_EXPIRED);
-	T_EQ(lu2k_aead_seal(&tx, &lim, 180 * s, NULL, 0, "x", 1, r, sizeof(r)), LU2K_AEAD_EEXPIRED);
-	/* a record sealed in time but arriving after the receiver's key expired */
-	T_EQ(lu2k_aead_open(&rx, &lim, 180 * s, NULL, 0, r, (size_t)n, out, sizeof(out)),
-	     LU2K_AEAD_EEXPIRED);
-	T_EQ(lu2k_aead_open(&rx, &lim, 179 * s, NULL, 0, r, (size_t)n, out, sizeof(out)), 1);
-	/* by volume */
+	T_EQ(lu2k_aead_seal(&tx, &lim, 10 * s, NULL, 0, "x", 1, r0, sizeof(r0)), 33);
+	T_EQ(r0[1], 0);
+	/* past rekey_after: the next record goes under the next key, phase 1, counter 0 */
+	T_EQ(lu2k_aead_seal(&tx, &lim, 130 * s, NULL, 0, "y", 1, r1, sizeof(r1)), 33);
+	T_EQ(r1[1], 1);
+	T_EQU(tx.updates, 1);
+	T_EQU(tx.next, 1);
+	T_ASSERT(memcmp(k0, tx.key, 32) != 0);
+	T_EQ(lu2k_aead_tx_age(&tx, &lim, 130 * s), LU2K_AEAD_FRESH);
+	n = lu2k_aead_seal(&tx, &lim, 131 * s, NULL, 0, "z", 1, r2, sizeof(r2));
+	T_EQ(n, 33);
+	T_EQ(lu2k_aead_open(&rx, &lim, 10 * s, NULL, 0, r0, 33, out, sizeof(out)), 1);
+	/* a forged phase flip opens nothing and leaves the receiver as it was */
+	memcpy(t, r0, 33);
+	t[1] = 1;
+	T_EQ(lu2k_aead_open(&rx, &lim, 130 * s, NULL, 0, t, 33, out, sizeof(out)), LU2K_AEAD_EAUTH);
+	T_EQ(rx.phase, 0);
+	T_EQ(lu2k_aead_open(&rx, &lim, 130 * s, NULL, 0, r1, 33, out, sizeof(out)), 1);
+	T_EQ(out[0], 'y');
+	T_EQ(rx.phase, 1);
+	T_EQU(rx.updates, 1);
+	T_EQ(lu2k_aead_open(&rx, &lim, 131 * s, NULL, 0, r2, 33, out, sizeof(out)), 1);
+	/* the old key is gone: a record of phase 0 opens no more */
+	T_EQ(lu2k_aead_open(&rx, &lim, 131 * s, NULL, 0, r0, 33, out, sizeof(out)),
+	     LU2K_AEAD_EAUTH);
+	/* a record held back until the receiving key is past reject_after */
 	pair(&tx, &rx, LU2K_AEAD_DGRAM);
+	T_EQ(lu2k_aead_seal(&tx, &lim, 1 * s, NULL, 0, "x", 1, r0, sizeof(r0)), 33);
+	T_EQ(lu2k_aead_open(&rx, &lim, 180 * s, NULL, 0, r0, 33, out, sizeof(out)),
+	     LU2K_AEAD_EEXPIRED);
+	T_EQ(lu2k_aead_open(&rx, &lim, 179 * s, NULL, 0, r0, 33, out, sizeof(out)), 1);
+	/* by volume */
+	pair(&tx, &rx, LU2K_AEAD_STREAM);
 	lim.rekey_after_bytes = 10;
-	lim.reject_after_bytes = 20;
-	T_EQ(lu2k_aead_seal(&tx, &lim, 1, NULL, 0, "0123456789", 10, r, sizeof(r)), 42);
+	T_EQ(lu2k_aead_seal(&tx, &lim, 1, NULL, 0, "0123456789", 10, r0, sizeof(r0)), 42);
 	T_EQ(lu2k_aead_tx_age(&tx, &lim, 1), LU2K_AEAD_REKEY);
-	T_EQ(lu2k_aead_seal(&tx, &lim, 1, NULL, 0, "0123456789", 10, r, sizeof(r)), 42);
-	T_EQ(lu2k_aead_tx_age(&tx, &lim, 1), LU2K_AEAD_EXPIRED);
-	T_EQ(lu2k_aead_seal(&tx, &lim, 1, NULL, 0, "0", 1, r, sizeof(r)), LU2K_AEAD_EEXPIRED);
+	T_EQ(lu2k_aead_seal(&tx, &lim, 1, NULL, 0, "0123456789", 10, r1, sizeof(r1)), 42);
+	T_EQ(r1[1], 1);
+	T_EQ(lu2k_aead_open(&rx, &lim, 1, NULL, 0, r0, 42, out, sizeof(out)), 10);
+	T_EQ(lu2k_aead_open(&rx, &lim, 1, NULL, 0, r1, 42, out, sizeof(out)), 10);
+	/* and many updates in a row stay in step */
+	for (int i = 0; i < 50; i++) {
+		n = lu2k_aead_seal(&tx, &lim, 1, NULL, 0, "0123456789", 10, r0, sizeof(r0));
+		T_EQ(lu2k_aead_open(&rx, &lim, 1, NULL, 0, r0, (size_t)n, out, sizeof(out)), 10);
+	}
+	T_EQU(rx.updates, tx.updates);
+	T_ASSERT(tx.updates > 20);
 }
 
 static void test_wipe(void)
@@ -266,7 +298,7 @@ int main(void)
 	T_RUN(test_window_model);
 	T_RUN(test_window_jump);
 	T_RUN(test_index);
-	T_RUN(test_ageing);
+	T_RUN(test_key_update);
 	T_RUN(test_wipe);
 	return t_done();
 }
