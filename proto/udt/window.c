@@ -78,8 +78,11 @@ void udt_timewin_arrival(struct udt_timewin *w, uint32_t seq, uint64_t now_us)
 		w->probe1_valid = 1;
 		return;
 	}
-	if ((seq & 0xf) == 1 && w->probe1_valid && udt_seq_inc(w->probe1_seq) == seq)
+	if ((seq & 0xf) == 1 && w->probe1_valid && udt_seq_inc(w->probe1_seq) == seq) {
 		w->probe[w->probe_pos++ % UDT_TW_PROBE] = clamp_interval(now_us - w->probe1_us);
+		if (w->probe_n < UDT_TW_PROBE)
+			w->probe_n++;
+	}
 	w->probe_pos %= UDT_TW_PROBE;
 	w->probe1_valid = 0;
 }
@@ -120,11 +123,13 @@ int32_t udt_timewin_rcv_rate(const struct udt_timewin *w)
 
 int32_t udt_timewin_bandwidth(const struct udt_timewin *w)
 {
-	int32_t med = median(w->probe, UDT_TW_PROBE);
+	/* the real pairs fill the slots from 0: once there are enough, only they count */
+	int n = w->probe_n >= UDT_TW_PROBE_MIN ? (int)w->probe_n : UDT_TW_PROBE;
+	int32_t med = median(w->probe, n);
 	int64_t upper = (int64_t)med * 8, lower = med / 8, sum = med;
 	int i, count = 1;
 
-	for (i = 0; i < UDT_TW_PROBE; i++) {
+	for (i = 0; i < n; i++) {
 		if (w->probe[i] < upper && w->probe[i] > lower) {
 			count++;
 			sum += w->probe[i];

@@ -29,11 +29,21 @@ int64_t udt_ackwin_ack2(struct udt_ackwin *w, uint32_t ackno, uint64_t now_us, u
 
 #define UDT_TW_ARR   16 /* packet arrival intervals kept */
 #define UDT_TW_PROBE 64 /* packet-pair intervals kept */
+/*
+ * Real pairs before the capacity estimate is theirs alone. UDT4 starts its
+ * 64 slots at a made-up 1 ms gap, so its median says 1000 packets/s until
+ * 33 real pairs have arrived (528 packets: a whole round trip at a
+ * satellite hop's first rate, and a sender that believes it is held near
+ * 1100 packets/s for another). The median of 8 real gaps is already the
+ * bottleneck's; fewer than that, the made-up slots still count.
+ */
+#define UDT_TW_PROBE_MIN 8
 
 struct udt_timewin {
 	int32_t arr[UDT_TW_ARR];
 	int32_t probe[UDT_TW_PROBE];
 	unsigned int arr_pos, probe_pos;
+	unsigned int probe_n; /* real pairs recorded, up to UDT_TW_PROBE */
 	uint64_t last_arr_us, probe1_us;
 	uint32_t probe1_seq;
 	int probe1_valid;

@@ -82,11 +82,35 @@ static void test_packet_pair(void)
 	T_ASSERT(udt_timewin_bandwidth(&w) >= 10000);
 }
 
+/* The first real pairs: the made-up gaps count until UDT_TW_PROBE_MIN, then only the real ones. */
+static void test_packet_pair_early(void)
+{
+	struct udt_timewin w;
+	uint64_t t = 1000;
+	uint32_t k;
+
+	udt_timewin_init(&w, t);
+	for (k = 1; k <= UDT_TW_PROBE_MIN; k++) {
+		T_ASSERT(udt_timewin_bandwidth(&w) < 1200); /* still UDT4's start */
+		t += 5000;
+		udt_timewin_arrival(&w, k * 16, t);
+		t += 250; /* 4000 packets/s */
+		udt_timewin_arrival(&w, k * 16 + 1, t);
+	}
+	T_EQ(udt_timewin_bandwidth(&w), 4000);
+	/* one wild gap among the real ones moves the median little */
+	t += 5000;
+	udt_timewin_arrival(&w, 100 * 16, t);
+	udt_timewin_arrival(&w, 100 * 16 + 1, t + 2);
+	T_ASSERT(udt_timewin_bandwidth(&w) >= 4000 && udt_timewin_bandwidth(&w) < 4500);
+}
+
 int main(void)
 {
 	T_RUN(test_ack2_rtt);
 	T_RUN(test_ack2_overflow);
 	T_RUN(test_rcv_rate);
 	T_RUN(test_packet_pair);
+	T_RUN(test_packet_pair_early);
 	return t_done();
 }
