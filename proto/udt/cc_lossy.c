@@ -87,8 +87,15 @@
 #define CYCLE_LEN      8
 #define TX_AMBIGUOUS   255
 #define STARTUP_CAP    1.1 /* STARTUP paces at most this much over link_bw */
-#define MAX_RATE       0x3fffffff
-#define LINK_BW_N      15
+/*
+ * STARTUP is over once the receiving rate reaches this share of the
+ * packet-pair capacity: nothing more is there to find, and waiting for the
+ * rate to stop growing for FULL_BW_ROUNDS rounds (rounds paced at the cap do
+ * not count) queued 10 % of the link for three round trips at 600 ms.
+ */
+#define STARTUP_FULL 0.9
+#define MAX_RATE     0x3fffffff
+#define LINK_BW_N    15
 /*
  * A busy host is not a congested path. Its scheduling delays (the sender or
  * the receiver not run for tens of ms) make ACKs late and bunched, and the
@@ -107,16 +114,39 @@
  *    builds (in tests/sim/test_sim_busy, 50 ms kept a 600 ms queue full).
  */
 #define QUEUE_WIN_US 200000
-#define QWIN_ROUNDS  16
-#define BURST_MIN_US 10000
-#define BURST_MAX_US 20000
 /*
- * UDT's receiver starts its 64 packet-pair slots at a made-up 1 ms gap; its
- * capacity estimate (their median) means something once more than half of
- * them are real pairs. Pairs form only when a 16th packet has a successor
- * ready to follow it at once: a sender that is short of data sends few.
+ * A queue below the back-off's margin still delays every packet (at 600 ms
+ * STARTUP left ~50 ms of it, and the probe's 1.25 and 0.75 rounds move a
+ * queue, they do not empty one): a cruise round at gain 1 that follows
+ * rounds whose least sample shows more than max(min_rtt / 32, DRAIN_MIN_US)
+ * is paced lower by what that queue is, over one round (at least 0.75), less
+ * what the round before already drained (its samples do not show yet). The
+ * rate model stays: the queue keeps the link busy meanwhile.
  */
-#define LINK_BW_PAIRS 33
+#define DRAIN_MIN_US   20000
+#define DRAIN_GAIN_MIN 0.75
+#define QWIN_ROUNDS    16
+#define BURST_MIN_US   10000
+#define BURST_MAX_US   20000
+/*
+ * UDT's receiver starts its 64 packet-pair slots at a made-up 1 ms gap, and
+ * libudt's capacity estimate (their median) means something once more than
+ * half of them are real pairs; ours uses only the real ones from its 8th
+ * (window.h). So the estimate is believed once LINK_BW_PAIRS pairs sent back
+ * to back have reached the receiver (an ACK covers the last of them): from
+ * ours that is the bottleneck's rate a round trip after they left; from
+ * libudt, a value between its made-up 1000 packets/s and the real one, as
+ * it was before (then believed once 33 pairs were sent). A margin over 8
+ * for pairs lost on the way.
+ */
+#define LINK_BW_PAIRS 12
+/*
+ * STARTUP ends at the capacity (STARTUP_FULL) only once libudt's estimate is
+ * real too (33 of its 64 slots), with a margin for pairs lost on the way:
+ * at a sub-millisecond RTT an early end at its made-up 1000 packets/s held
+ * the rate there, to be found again one probe (25 %) at a time.
+ */
+#define LINK_BW_FULL_PAIRS 40
 /* packets of one backlogged run before the receiver's rate reflects only it */
 #define RCV_WINDOW_PKTS 17
 
@@ -180,11 +210,16 @@ struct lossy {
 	int full_bw_count;
 	int startup_capped; /* STARTUP's rate is held down by the capacity estimate */
 	uint32_t pairs;	    /* packet pairs sent back to back */
+	uint32_t pairs_seq; /* the second packet of the LINK_BW_PAIRS-th of them */
+	int pairs_acked;    /* and an ACK has covered it */
+	uint32_t full_seq;  /* the same for the LINK_BW_FULL_PAIRS-th */
+	int full_acked;
 	uint64_t drain_until_us;
 
 	/* CRUISE */
 	unsigned int cycle;
-	int queue_rounds; /* consecutive rounds with a standing queue */
+	int queue_rounds;   /* consecutive rounds with a standing queue */
+	int64_t drained_us; /* queue (time) the last round's lower gain took away */
 
 	/* loss accounting */
 	uint32_t loss_hi;
@@ -342,8 +377,12 @@ static void lossy_on_pkt_sent(struct udt_cc *cc, uint32_t seq, uint64_t now_us)
 		return;
 	if (!l->any_sent || udt_seq_cmp(seq, l->hi_sent) > 0) {
 		if ((seq & 0xf) == 1 && l->any_sent && l->hi_sent == udt_seq_dec(seq) &&
-		    l->sent_us[l->hi_sent & l->mask] == now_us)
-			l->pairs++;
+		    l->sent_us[l->hi_sent & l->mask] == now_us) {
+			if (++l->pairs == LINK_BW_PAIRS)
+				l->pairs_seq = seq;
+			if (l->pairs == LINK_BW_FULL_PAIRS)
+				l->full_seq = seq;
+		}
 		l->any_sent = 1;
 		l->hi_sent = seq;
 		l->tx[i] = 1;
@@ -519,6 +558,28 @@ static int loss_check(struct udt_cc *cc, uint64_t now_us)
 	return heavy;
 }
 
+/* A gain-1 round: take away the queue the last rounds still show (DRAIN_MIN_US). */
+static void drain_small_queue(struct udt_cc *cc, int64_t persist)
+{
+	struct lossy *l = cc->priv;
+	int64_t round_len = base_rtt(cc), floor = l->min_rtt_us / 32, q;
+	double gain;
+
+	if (floor < DRAIN_MIN_US)
+		floor = DRAIN_MIN_US;
+	if (round_len < 2 * UDT_SYN_US)
+		round_len = 2 * UDT_SYN_US;
+	q = persist > 0 && l->min_rtt_us > 0 ? persist - l->min_rtt_us - l->drained_us : 0;
+	l->drained_us = 0;
+	if (q <= floor)
+		return;
+	gain = 1.0 - (double)q / (double)round_len;
+	if (gain < DRAIN_GAIN_MIN)
+		gain = DRAIN_GAIN_MIN;
+	l->pacing_gain = gain;
+	l->drained_us = (int64_t)((1.0 - gain) * (double)round_len);
+}
+
 static void end_round(struct udt_cc *cc, uint64_t now_us)
 {
 	struct lossy *l = cc->priv;
@@ -570,6 +631,11 @@ static void end_round(struct udt_cc *cc, uint64_t now_us)
 	case LOSSY_CRUISE:
 		l->cycle = (l->cycle + 1) % CYCLE_LEN;
 		l->pacing_gain = cycle_gain[l->cycle];
+		/* from the 4th round: the 3rd's samples are of the probe's drain round */
+		if (l->cycle >= 3 && !app)
+			drain_small_queue(cc, persist);
+		else
+			l->drained_us = 0;
 		/*
 		 * A queue that outlives the probe's drain: the model is too high.
 		 * Not when the application held us back: below the model's rate
@@ -654,11 +720,14 @@ static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
 	/*
 	 * The receiver's capacity estimate is a median of 64 pairs (one per 16
 	 * packets) whose slots start at a made-up 1000 packets/s: ignored until
-	 * half of them can be real (LINK_BW_PAIRS).
+	 * LINK_BW_PAIRS real ones have reached the receiver.
 	 */
-	if (cc->ack_bandwidth > 0 && cc->ack_bandwidth < MAX_RATE)
-		if (l->pairs >= LINK_BW_PAIRS)
-			link_bw_sample(l, cc->ack_bandwidth);
+	if (l->pairs >= LINK_BW_PAIRS && udt_seq_cmp(ack, l->pairs_seq) > 0)
+		l->pairs_acked = 1;
+	if (l->pairs >= LINK_BW_FULL_PAIRS && udt_seq_cmp(ack, l->full_seq) > 0)
+		l->full_acked = 1;
+	if (cc->ack_bandwidth > 0 && cc->ack_bandwidth < MAX_RATE && l->pairs_acked)
+		link_bw_sample(l, cc->ack_bandwidth);
 	/* the ACK's own receiving rate: the engine's average lags when ACKs are sparse */
 	sample = cc->ack_rcv_rate > 0 && cc->ack_rcv_rate < MAX_RATE ? cc->ack_rcv_rate : 0;
 	/*
@@ -699,6 +768,10 @@ static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
 				l->btl_bw = sample;
 		}
 	}
+
+	if (l->mode == LOSSY_STARTUP && l->have_bw && l->full_acked && l->link_bw > 0 &&
+	    l->btl_bw >= STARTUP_FULL * l->link_bw)
+		exit_startup(cc, now_us);
 
 	if (loss_check(cc, now_us) && l->rounds > l->last_backoff_round) {
 		/* at most once a round; keep at least what is getting through */

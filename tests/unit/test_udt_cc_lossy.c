@@ -223,24 +223,33 @@ static void test_queue_brings_rate_down(void)
 
 /*
  * Packets held up on the way arrive in a burst: for 12 ACKs (120 ms) the
- * receiver reports 10 x the link's rate and capacity. Not believed: no rate
- * above what we sent counts (the median of 15 capacity reports is wild too).
+ * receiver reports 10 x the link's rate and capacity. Not believed above
+ * what we sent (the median of 15 capacity reports is wild too): a burst in
+ * a probe round, when we send 1.25 x the model, can raise the model by up
+ * to that much, and the next probe paces 1.25 x above it, never more; the
+ * queue this builds brings it back within a few seconds. At 16 points of
+ * the 8-round gain cycle.
  */
 static void test_burst_not_believed(void)
 {
 	static struct path p;
 	double r;
-	int i;
+	int i, k;
 
-	path_start(&p, 4167, 200000);
-	path_run(&p, 10000000);
-	p.wild_acks = 12;
-	for (i = 0; i < 40; i++) {
-		path_run(&p, 50000);
-		r = rate_of(&p.cc);
-		T_ASSERT(r < 1.3 * 4167);
+	for (k = 0; k < 16; k++) {
+		path_start(&p, 4167, 200000);
+		path_run(&p, 10000000 + (uint64_t)k * 100000);
+		p.wild_acks = 12;
+		for (i = 0; i < 40; i++) {
+			path_run(&p, 50000);
+			r = rate_of(&p.cc);
+			T_ASSERT(r < 1.25 * 1.25 * 1.01 * 4167);
+		}
+		path_run(&p, 4000000);
+		T_ASSERT(rate_of(&p.cc) < 1.3 * 4167);
+		T_ASSERT(p.queue_pkts < 4167 * 0.1);
+		udt_cc_fini(&p.cc);
 	}
-	udt_cc_fini(&p.cc);
 }
 
 /*
