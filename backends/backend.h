@@ -91,6 +91,7 @@
 #ifndef LU2K_BACKENDS_BACKEND_H
 #define LU2K_BACKENDS_BACKEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -99,6 +100,7 @@
 
 struct lu2k_loop;
 struct lu2k_json;
+struct lu2k_auth;
 struct lu2k_be;		 /* one back-end instance, opaque to the core */
 struct lu2k_be_conn;	 /* one connection, opaque to the core */
 struct lu2k_be_listener; /* one listening endpoint, opaque to the core */
@@ -136,6 +138,13 @@ struct lu2k_be_env {
 	struct lu2k_loop *loop;
 	void *core;
 	uint32_t max_msg_size; /* largest hdr + payload the core will take */
+	/*
+	 * Keys ([auth], auth/peers.h): every connection authenticated and
+	 * sealed, never plaintext; NULL: plaintext. The core may change what
+	 * it points to between loop rounds (a reload); a back-end never keeps
+	 * pointers into it beyond one call.
+	 */
+	struct lu2k_auth *auth;
 
 	/*
 	 * An incoming connection said hello: src is the connector's NID, dst the
@@ -166,6 +175,8 @@ struct lu2k_be_env {
 struct lu2k_backend_ops {
 	const char *name;
 	const char *description;
+	/* It seals its connections when env->auth is set; lu2kd refuses keys with one that does not. */
+	bool auth;
 
 	/* Make an instance. Unknown or bad options: -EINVAL and a message in err. */
 	int (*create)(const struct lu2k_be_env *env, const struct lu2k_be_option *opts,

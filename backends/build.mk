@@ -1,5 +1,5 @@
 # The back-ends of lu2kd and their registry.
-$(eval $(call lu2k_lib,lu2kd_backends,backends/registry.c backends/tcp.c backends/tcp_io.c backends/tcp_wire.c \
+$(eval $(call lu2k_lib,lu2kd_backends,backends/registry.c backends/tcp.c backends/tcp_io.c backends/tcp_sec.c backends/tcp_wire.c \
 	backends/udt.c backends/udt_conn.c backends/udt_io.c backends/udt_wire.c backends/udt_demux.c \
 	backends/rds.c backends/rds_conn.c backends/rds_io.c backends/rds_wire.c))
 $(eval $(call lu2k_test,test_tcp_wire,tests/unit/test_tcp_wire.c backends/tcp_wire.c,common))
@@ -19,3 +19,12 @@ $(eval $(call lu2k_test,test_rds_wire,tests/unit/test_rds_wire.c backends/rds_wi
 $(eval $(call lu2k_test,test_rds_backend,tests/unit/test_rds_backend.c,lu2kd_backends lu2kd common))
 test_rds_backend_LDLIBS += $(O)/lib/libudt.a
 $(O)/tests/test_rds_backend: $(O)/lib/libudt.a
+# tcp_sec.c seals with libauth (libsodium): everything that links the back-ends.
+AUTH_LINK := $(O)/lib/libauth.a $(O)/lib/libcommon.a -lsodium
+lu2kd_LDLIBS += $(AUTH_LINK)
+test_peer_LDLIBS += $(AUTH_LINK)
+test_core_rx_LDLIBS += $(AUTH_LINK)
+test_tcp_backend_LDLIBS += $(AUTH_LINK)
+test_rds_backend_LDLIBS += $(AUTH_LINK)
+$(O)/bin/lu2kd $(O)/tests/test_peer $(O)/tests/test_core_rx $(O)/tests/test_tcp_backend \
+	$(O)/tests/test_rds_backend: $(O)/lib/libauth.a

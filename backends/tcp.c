@@ -8,6 +8,8 @@
  */
 #include "tcp.h"
 
+#include "auth/peers.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -117,6 +119,7 @@ static void conn_free(struct lu2k_defer *d)
 
 	if (c->rbuf != c->rsmall)
 		free(c->rbuf);
+	tcp_sec_free(c);
 	free(c);
 }
 
@@ -177,6 +180,7 @@ void tcp_conn_fail(struct lu2k_be_conn *c, int err, bool upcall)
 	c->state = TCP_DEAD;
 	lu2k_io_set(be->env.loop, &c->io, 0);
 	close(c->io.fd);
+	tcp_sec_wipe(c); /* the session keys are gone with the connection */
 	lu2k_timer_cancel(be->env.loop, &c->timer);
 	lu2k_list_del(&c->dirty_link);
 	lu2k_list_del(&c->link);
@@ -332,6 +336,10 @@ static void listener_event(struct lu2k_io *io, uint32_t revents)
 		c->addr = ss;
 		c->lsock = s;
 		c->state = TCP_HELLO;
+		if (be->env.auth && tcp_sec_start_in(c)) {
+			tcp_conn_fail(c, -ENOMEM, false);
+			continue;
+		}
 		sock_tune(be, fd);
 		lu2k_timer_arm(be->env.loop, &c->timer, (uint64_t)be->hello_timeout_ms * 1000000);
 		if (lu2k_io_set(be->env.loop, &c->io, EPOLLIN | EPOLLRDHUP))
@@ -463,6 +471,8 @@ void tcp_conn_hello_in(struct lu2k_be_conn *c, const struct lu2k_tcpw_hello *h)
 	c->local = h->dst;
 	if (h->status || strcmp(h->backend, "tcp") != 0)
 		status = -EPROTO;
+	else if (c->sec && !tcp_sec_hello_ok(c, &h->src, &h->dst))
+		status = -EACCES; /* not the NIDs its key was allowed for */
 	else if (!c->lsock || lu2k_nid_to_sockaddr(&h->dst, c->lsock->port, &ss) < 0 ||
 		 !lu2k_sockaddr_equal(&ss, &c->lsock->ss))
 		status = -ENXIO; /* not a NID of the address it reached */
@@ -509,6 +519,16 @@ static int tcp_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 	len = lu2k_nid_to_sockaddr(remote, port, &ss);
 	if (len < 0)
 		return len;
+	if (be->env.auth && !lu2k_auth_key_for(be->env.auth, remote)) {
+		char n[LU2K_NID_STRLEN];
+
+		be->env.auth->st.no_peer_key++;
+		LOG_RL(LU2K_LOG_WARN,
+		       "tcp: no key listed for %s ([auth] peer lines): not connecting (with keys "
+		       "on, never in plaintext)",
+		       lu2k_nid_format(remote, n, sizeof(n)));
+		return -EACCES;
+	}
 	/* No bind(): the routing table picks the source address and next hop. */
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -540,10 +560,25 @@ static int tcp_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 	return 0;
 }
 
-/* connect() finished well: say hello (messages may follow at once: no round trip). */
+/*
+ * connect() finished well: say hello (messages may follow at once: no round
+ * trip). With keys, the handshake comes first; this runs again once it is done.
+ */
 void tcp_conn_connected(struct lu2k_be_conn *c)
 {
 	struct lu2k_tcpw_hello h = { .version = LU2K_TCPW_VERSION };
+
+	if (c->be->env.auth && !c->sec) {
+		int rc = tcp_sec_start_out(c);
+
+		if (rc) {
+			tcp_conn_fail(c, rc, true);
+			return;
+		}
+		c->state = TCP_SECURING;
+		tcp_conn_update_events(c, false);
+		return;
+	}
 
 	snprintf(h.backend, sizeof(h.backend), "tcp");
 	h.src = c->local;
@@ -614,9 +649,9 @@ static void tcp_destroy(struct lu2k_be *be)
 
 static const char *state_str(enum tcp_state s)
 {
-	static const char *const n[] = { "connecting", "hello", "up", "broken", "dead" };
+	static const char *const n[] = { "connecting", "securing", "hello", "up", "broken", "dead" };
 
-	return (unsigned int)s < 5 ? n[s] : "?";
+	return (unsigned int)s < 6 ? n[s] : "?";
 }
 
 static void tcp_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
@@ -636,6 +671,8 @@ static void tcp_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 		port = ntohs(s->sin6_port);
 	}
 	lu2k_json_str(j, "tcp_state", state_str(c->state));
+	if (c->sec)
+		lu2k_json_str(j, "auth", "sealed");
 	lu2k_json_str(j, "address", a);
 	lu2k_json_u64(j, "port", port);
 	lu2k_json_u64(j, "msgs_tx", c->msgs_tx);
@@ -675,6 +712,10 @@ static void tcp_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "acks_tx", s->acks_tx);
 	lu2k_json_u64(j, "acks_rx", s->acks_rx);
 	lu2k_json_u64(j, "writev_calls", s->writev_calls);
+	lu2k_json_u64(j, "auth_refused", s->auth_refused);
+	lu2k_json_u64(j, "auth_bad_records", s->auth_bad_records);
+	lu2k_json_u64(j, "auth_records_tx", s->auth_records_tx);
+	lu2k_json_u64(j, "auth_records_rx", s->auth_records_rx);
 	lu2k_json_u64(j, "read_calls", s->read_calls);
 	lu2k_json_u64(j, "rx_pauses", s->rx_pauses);
 	lu2k_json_u64(j, "cancels", s->cancels);
@@ -685,6 +726,7 @@ static void tcp_stats(struct lu2k_be *be, struct lu2k_json *j)
 const struct lu2k_backend_ops lu2k_backend_tcp = {
 	.name = "tcp",
 	.description = "kernel TCP, one connection per direction per peer pair",
+	.auth = true,
 	.check_option = tcp_check_option,
 	.create = tcp_create,
 	.destroy = tcp_destroy,

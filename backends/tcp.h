@@ -11,6 +11,7 @@
 
 #include "backend.h"
 #include "daemon/loop.h"
+#include "tcp_sec.h"
 #include "tcp_wire.h"
 
 #define TCP_RBUF_IN	    (16 * 1024) /* staging for frame headers on incoming conns */
@@ -25,6 +26,8 @@ struct tcp_stats {
 	uint64_t malformed, hello_timeouts, conns_failed, body_timeouts;
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, acks_tx, acks_rx;
 	uint64_t writev_calls, read_calls, rx_pauses, cancels;
+	/* with keys (tcp_sec.c) */
+	uint64_t auth_refused, auth_bad_records, auth_records_tx, auth_records_rx;
 };
 
 struct lu2k_be {
@@ -65,6 +68,7 @@ struct lu2k_be_listener {
 
 enum tcp_state {
 	TCP_CONNECTING, /* out: connect() in progress */
+	TCP_SECURING,	/* out: handshake sent, waiting for the answer (keys on) */
 	TCP_HELLO,	/* in: waiting for the connector's hello */
 	TCP_UP,		/* streams flowing */
 	TCP_BROKEN,	/* cannot continue; torn down from a timer */
@@ -112,6 +116,7 @@ struct lu2k_be_conn {
 	uint64_t ack_pending, ack_sent; /* in: delivered / acknowledged */
 
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx;
+	struct tcp_sec *sec; /* keys on: handshake and records (tcp_sec.c); else NULL */
 };
 
 /* tcp_io.c */

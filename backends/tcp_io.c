@@ -140,7 +140,7 @@ void tcp_conn_flush(struct lu2k_be_conn *c)
 				iov[n++].iov_len = data - d;
 			}
 		}
-		if (n == 0) {
+		if (n == 0 && !tcp_sec_out_pending(c)) {
 			if (c->close_after_flush) {
 				tcp_conn_fail(c, -ECONNREFUSED, false);
 				return;
@@ -150,7 +150,7 @@ void tcp_conn_flush(struct lu2k_be_conn *c)
 		}
 		for (int i = 0; i < n; i++)
 			total += iov[i].iov_len;
-		w = writev(c->io.fd, iov, n);
+		w = c->sec ? tcp_sec_writev(c, iov, n) : writev(c->io.fd, iov, n);
 		be->st.writev_calls++;
 		if (w < 0) {
 			if (errno == EINTR)
@@ -163,7 +163,7 @@ void tcp_conn_flush(struct lu2k_be_conn *c)
 			return;
 		}
 		consume(c, (size_t)w);
-		if ((size_t)w < total) {
+		if ((size_t)w < total || tcp_sec_out_pending(c)) {
 			/* The socket buffer is full: wait for EPOLLOUT. */
 			tcp_conn_update_events(c, true);
 			return;
@@ -343,6 +343,8 @@ static bool parse(struct lu2k_be_conn *c)
 	return c->state == TCP_UP || c->state == TCP_HELLO;
 }
 
+static void do_read(struct lu2k_be_conn *c);
+
 /*
  * RX space came back. The staging buffer may hold whole frames behind the
  * message that waited: parse them now, since no new byte may ever arrive to
@@ -353,13 +355,16 @@ void tcp_conn_rx_resume(struct lu2k_be_conn *c)
 	tcp_rx_try_begin(c);
 	if (c->state == TCP_UP && !c->rx_paused && !c->rx_active)
 		parse(c);
+	if (c->state == TCP_UP && !c->rx_paused && tcp_sec_in_pending(c))
+		do_read(c);
 }
 
 static void do_read(struct lu2k_be_conn *c)
 {
 	struct lu2k_be *be = c->be;
 
-	for (int i = 0; i < TCP_READS_PER_EVENT; i++) {
+	/* with keys, what is opened already must be taken: no event would come for it */
+	for (int i = 0; i < TCP_READS_PER_EVENT || tcp_sec_in_pending(c); i++) {
 		struct iovec iov[2];
 		int n = 0;
 		ssize_t r;
@@ -385,7 +390,7 @@ static void do_read(struct lu2k_be_conn *c)
 			iov[n].iov_base = c->rbuf + c->rlen;
 			iov[n++].iov_len = c->rcap - c->rlen;
 		}
-		r = readv(c->io.fd, iov, n);
+		r = c->sec ? tcp_sec_readv(c, iov, n) : readv(c->io.fd, iov, n);
 		be->st.read_calls++;
 		if (r < 0) {
 			if (errno == EINTR)
@@ -418,6 +423,22 @@ static void do_read(struct lu2k_be_conn *c)
 	}
 }
 
+/* Keys on: the handshake's bytes come before any stream (tcp_sec.h). */
+static void secure(struct lu2k_be_conn *c, uint32_t revents)
+{
+	int rc;
+
+	if (!(revents & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)))
+		return;
+	rc = tcp_sec_handshake_read(c);
+	if (rc < 0) {
+		tcp_conn_fail(c, rc, c->out);
+		return;
+	}
+	if (rc > 0 && c->out)
+		tcp_conn_connected(c); /* now the hello, and connected() to the core */
+}
+
 void tcp_conn_event(struct lu2k_io *io, uint32_t revents)
 {
 	struct lu2k_be_conn *c = lu2k_container_of(io, struct lu2k_be_conn, io);
@@ -436,6 +457,10 @@ void tcp_conn_event(struct lu2k_io *io, uint32_t revents)
 		if (!(revents & EPOLLOUT))
 			return;
 		tcp_conn_connected(c);
+		return;
+	}
+	if (c->sec && c->sec->state == TCP_SEC_HS) {
+		secure(c, revents);
 		return;
 	}
 	if ((revents & (EPOLLERR | EPOLLHUP)) && (c->rx_paused || c->close_after_flush)) {

@@ -120,6 +120,25 @@ int lu2kd_config_set(struct lu2kd_config *c, const char *section, const char *ke
 	uint32_t u;
 	int rc = 0;
 
+	if (!strcmp(section, "auth")) {
+		struct lu2kd_auth_opt *o;
+
+		if (c->nauth_opts == LU2KD_MAX_AUTH_OPTS) {
+			snprintf(err, errlen, "%s: too many [auth] keys (at most %d)", where,
+				 LU2KD_MAX_AUTH_OPTS);
+			return -EINVAL;
+		}
+		o = &c->auth_opts[c->nauth_opts];
+		if (strlen(key) >= sizeof(o->key) || strlen(value) >= sizeof(o->value)) {
+			snprintf(err, errlen, "%s: [auth] key '%s': too long", where, key);
+			return -EINVAL;
+		}
+		strcpy(o->key, key);
+		strcpy(o->value, value);
+		snprintf(o->where, sizeof(o->where), "%s", where);
+		c->nauth_opts++;
+		return 0;
+	}
 	if (*section && strcmp(section, "lu2kd") != 0) {
 		struct lu2kd_be_opt *o;
 

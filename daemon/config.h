@@ -8,7 +8,9 @@
  * starts a section. Keys before any section, or in [lu2kd], are the
  * daemon's (doc/lu2kd.md lists them). Keys in [backend] (or in a section
  * named like the back-end, e.g. [tcp]) go to the back-end, which checks them
- * when it starts. Errors name FILE:LINE and the key.
+ * when it starts. Keys in [auth] (node keys and allowed peers) are kept as
+ * they are and checked by daemon/config_auth.c, which reads the key files.
+ * Errors name FILE:LINE and the key.
  */
 #ifndef LU2K_DAEMON_CONFIG_H
 #define LU2K_DAEMON_CONFIG_H
@@ -20,6 +22,7 @@
 #define LU2KD_MAX_DEVICES 8
 #define LU2KD_MAX_BE_OPTS 32
 #define LU2KD_PATH_MAX	  108 /* sun_path */
+#define LU2KD_MAX_AUTH_OPTS 130 /* [auth]: private_key, psk and up to 128 peers */
 
 /* Read when no -c/--config is given, if it exists (a missing one is no error). */
 #define LU2KD_DEFAULT_CONFIG "/etc/lu2k/lu2kd.conf"
@@ -29,6 +32,13 @@ struct lu2kd_be_opt {
 	char key[48];
 	char value[128];
 	char where[160]; /* "FILE:LINE" or "command line" */
+};
+
+/* An [auth] line, checked and loaded by daemon/config_auth.c. */
+struct lu2kd_auth_opt {
+	char key[16];
+	char value[320];
+	char where[160];
 };
 
 struct lu2kd_config {
@@ -54,6 +64,8 @@ struct lu2kd_config {
 	uint32_t socket_gid;
 	struct lu2kd_be_opt be_opts[LU2KD_MAX_BE_OPTS];
 	unsigned int nbe_opts;
+	struct lu2kd_auth_opt auth_opts[LU2KD_MAX_AUTH_OPTS];
+	unsigned int nauth_opts;
 };
 
 void lu2kd_config_defaults(struct lu2kd_config *c);

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "auth/peers.h"
 #include "backends/backend.h"
 #include "config.h"
 #include "list.h"
@@ -161,6 +162,7 @@ struct lu2kd {
 	const struct lu2k_backend_ops *be_ops;
 	struct lu2k_be *be;
 	struct lu2k_be_env env;
+	struct lu2k_auth auth; /* [auth]: keys on if auth.enabled (config_auth.c) */
 	struct lu2k_list chans;
 	unsigned int nchans, next_chan_id;
 	/* Peer table: hash on (channel, NID); grows by doubling. */

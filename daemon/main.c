@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config_auth.h"
 #include "config_be.h"
 #include "core.h"
 #include "log.h"
@@ -236,6 +237,16 @@ static int check_config(struct lu2kd *d, const struct cli *cli, bool parsed)
 				       : "no config file (" LU2KD_DEFAULT_CONFIG
 					 " is absent): the defaults";
 
+	if (parsed) {
+		char err[768];
+
+		d->be_ops = lu2k_backend_find(d->cfg.backend);
+		if (lu2kd_auth_start(d, err, sizeof(err))) {
+			fprintf(stderr, "lu2kd: %s\n", err);
+			parsed = false;
+		}
+		lu2k_auth_free(&d->auth);
+	}
 	if (!parsed || check_backends(d)) {
 		fprintf(stderr, "lu2kd: %s: the settings have errors\n",
 			cli->config ? cli->config : "the command line");
@@ -257,6 +268,14 @@ static int start_backend(struct lu2kd *d)
 		LOG_ERR("unknown back-end '%s' (see lu2kd --help)", d->cfg.backend);
 		return -ENOENT;
 	}
+	rc = lu2kd_auth_start(d, err, sizeof(err));
+	if (rc) {
+		LOG_ERR("%s", err);
+		return rc;
+	}
+	if (d->auth.enabled)
+		LOG_INFO("keys on ([auth], %s): every connection authenticated and sealed",
+			 d->auth.network ? "network mode: one PSK" : "node keys");
 	for (unsigned int i = 0; i < d->cfg.nbe_opts; i++) {
 		const struct lu2kd_be_opt *o = &d->cfg.be_opts[i];
 
@@ -331,6 +350,7 @@ static void reload(struct sig_watch *s)
 		snprintf(d->config_file, sizeof(d->config_file), "%s",
 			 cli.config ? cli.config : "");
 		lu2kd_reload(d, nc, cli.config ? cli.config : "the command line (no config file)");
+		lu2kd_auth_reload(d, nc);
 	}
 	free(nc);
 	{
@@ -521,6 +541,7 @@ int main(int argc, char **argv)
 	notify("STOPPING=1\nSTATUS=shutting down");
 	shutdown_all(&d);
 	lu2k_peers_fini(&d);
+	lu2k_auth_free(&d.auth);
 	while (!lu2k_list_empty(&d.msg_cache)) {
 		struct lu2k_msg *m = lu2k_list_first(&d.msg_cache, struct lu2k_msg, link);
 

@@ -273,6 +273,7 @@ void lu2k_core_env(struct lu2kd *d, struct lu2k_be_env *env)
 	env->loop = &d->loop;
 	env->core = d;
 	env->max_msg_size = 16 * 1024 * 1024 + LU2K_HDR_MAX; /* channels check their own */
+	env->auth = d->auth.enabled ? &d->auth : NULL;
 	env->accepted = env_accepted;
 	env->connected = env_connected;
 	env->closed = env_closed;

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/* config_auth.c - the [auth] section into a policy (see config_auth.h). */
+#include "config_auth.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/key.h"
+#include "core.h"
+#include "log.h"
+
+/* "KEY RANGE[,| ]RANGE..." into p. */
+static int parse_peer(const char *v, struct lu2k_auth_peer *p, char *why, size_t len)
+{
+	char buf[sizeof(((struct lu2kd_auth_opt *)0)->value)];
+	char *save = NULL, *tok;
+
+	memset(p, 0, sizeof(*p));
+	snprintf(buf, sizeof(buf), "%s", v);
+	tok = strtok_r(buf, " \t,", &save);
+	if (!tok || lu2k_key_from_base64(tok, &p->pub)) {
+		snprintf(why, len,
+			 "expected a public key (44 characters of base64, lu2k-keygen "
+			 "pubkey) then the NIDs it may claim");
+		return -EINVAL;
+	}
+	while ((tok = strtok_r(NULL, " \t,", &save))) {
+		if (p->nr == LU2K_AUTH_MAX_RANGES) {
+			snprintf(why, len, "at most %d NID ranges a peer", LU2K_AUTH_MAX_RANGES);
+			return -EINVAL;
+		}
+		if (lu2k_nid_range_parse(tok, &p->r[p->nr])) {
+			snprintf(why, len,
+				 "'%s' is no NID range (192.0.2.7@lu2k, 192.0.2.0/24@lu2k, "
+				 "[2001:db8::]/64@lu2k1, *@lu2k)",
+				 tok);
+			return -EINVAL;
+		}
+		p->nr++;
+	}
+	if (!p->nr) {
+		snprintf(why, len, "no NIDs after the key: a peer that may claim none is no peer");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int fail(struct lu2k_auth *out, char *err, size_t errlen, const char *where, const char *key,
+		const char *why)
+{
+	snprintf(err, errlen, "%s: [auth] key '%s': %s", where, key, why);
+	lu2k_auth_free(out);
+	return -EINVAL;
+}
+
+int lu2kd_auth_load(const struct lu2kd_config *c, struct lu2k_auth *out, char *err, size_t errlen)
+{
+	const struct lu2kd_auth_opt *priv = NULL, *psk = NULL;
+	char why[384];
+
+	memset(out, 0, sizeof(*out));
+	if (!c->nauth_opts)
+		return 0;
+	out->peers = calloc(LU2KD_AUTH_MAX_PEERS, sizeof(*out->peers));
+	if (!out->peers) {
+		snprintf(err, errlen, "[auth]: out of memory");
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < c->nauth_opts; i++) {
+		const struct lu2kd_auth_opt *o = &c->auth_opts[i];
+
+		if (!strcmp(o->key, "private_key") || !strcmp(o->key, "psk")) {
+			const struct lu2kd_auth_opt **slot =
+				o->key[0] == 'p' && o->key[1] == 's' ? &psk : &priv;
+
+			if (*slot) {
+				snprintf(why, sizeof(why), "given twice (first at %s)",
+					 (*slot)->where);
+				return fail(out, err, errlen, o->where, o->key, why);
+			}
+			*slot = o;
+		} else if (!strcmp(o->key, "peer")) {
+			if (out->npeers == LU2KD_AUTH_MAX_PEERS)
+				return fail(out, err, errlen, o->where, o->key,
+					    "too many peers (at most 128)");
+			if (parse_peer(o->value, &out->peers[out->npeers], why, sizeof(why)))
+				return fail(out, err, errlen, o->where, o->key, why);
+			for (unsigned int k = 0; k < out->npeers; k++)
+				if (!memcmp(out->peers[k].pub.b, out->peers[out->npeers].pub.b, 32))
+					return fail(out, err, errlen, o->where, o->key,
+						    "that public key is listed twice (one line a "
+						    "peer, with all its NIDs)");
+			out->npeers++;
+		} else {
+			snprintf(why, sizeof(why),
+				 "unknown key (private_key, psk and peer are known)");
+			return fail(out, err, errlen, o->where, o->key, why);
+		}
+	}
+	if (psk) {
+		char e[512];
+
+		if (lu2k_key_load(psk->value, &out->local.psk, e, sizeof(e)))
+			return fail(out, err, errlen, psk->where, "psk", e);
+		out->local.has_psk = true;
+	}
+	if (priv) {
+		char e[512];
+
+		if (lu2k_key_load(priv->value, &out->local.priv, e, sizeof(e)))
+			return fail(out, err, errlen, priv->where, "private_key", e);
+		if (lu2k_key_public(&out->local.pub, &out->local.priv))
+			return fail(out, err, errlen, priv->where, "private_key",
+				    "not a usable X25519 private key");
+		if (!out->npeers)
+			return fail(out, err, errlen, priv->where, "private_key",
+				    "no 'peer' lines: nobody could connect (list the peers "
+				    "allowed, with the NIDs each may claim)");
+		/* our own key as a peer: a node may list itself (one file for all nodes) */
+	} else if (psk) {
+		if (out->npeers)
+			return fail(out, err, errlen, c->auth_opts[0].where, "peer",
+				    "peers need this node's private_key (with psk alone, "
+				    "every holder of the PSK may claim any NID)");
+		lu2k_auth_network_identity(&out->local, &out->local.psk);
+		out->network = true;
+	} else {
+		return fail(out, err, errlen, c->auth_opts[0].where, c->auth_opts[0].key,
+			    "peers need this node's private_key (or give psk alone for the "
+			    "network mode)");
+	}
+	out->enabled = true;
+	return 0;
+}
+
+int lu2kd_auth_start(struct lu2kd *d, char *err, size_t errlen)
+{
+	int rc = lu2kd_auth_load(&d->cfg, &d->auth, err, errlen);
+
+	if (rc)
+		return rc;
+	if (!d->auth.enabled)
+		return 0;
+	if (d->be_ops && !d->be_ops->auth) {
+		snprintf(err, errlen,
+			 "[auth] keys are configured but back-end %s does not seal its "
+			 "connections yet (tcp does): refusing to start rather than run in "
+			 "plaintext",
+			 d->be_ops->name);
+		lu2k_auth_free(&d->auth);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void lu2kd_auth_reload(struct lu2kd *d, const struct lu2kd_config *nc)
+{
+	struct lu2k_auth next;
+	char err[768];
+
+	if (lu2kd_auth_load(nc, &next, err, sizeof(err))) {
+		LOG_ERR("reload: %s: the keys and peers in use stay", err);
+		d->reload_failures++;
+		return;
+	}
+	if (next.enabled != d->auth.enabled || next.network != d->auth.network) {
+		LOG_WARN("reload: [auth]: keys turned %s needs a restart of lu2kd; it keeps "
+			 "running %s until then",
+			 next.enabled ? (next.network ? "on (network mode)" : "on") : "off",
+			 d->auth.enabled ? "with keys" : "in plaintext");
+		lu2k_auth_free(&next);
+		return;
+	}
+	if (!next.enabled)
+		return;
+	lu2k_auth_replace(&d->auth, &next);
+	memcpy(d->cfg.auth_opts, nc->auth_opts, sizeof(nc->auth_opts));
+	d->cfg.nauth_opts = nc->nauth_opts;
+	LOG_INFO("reload: [auth]: keys and %u peer%s in use for new handshakes (connections "
+		 "made keep their session keys until they close)",
+		 d->auth.npeers, d->auth.npeers == 1 ? "" : "s");
+}
