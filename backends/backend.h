@@ -94,6 +94,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "daemon/list.h"
 #include "uapi/lu2k.h"
@@ -222,6 +223,12 @@ struct lu2k_backend_ops {
 	void (*rx_resume)(struct lu2k_be_conn *c);
 	/* Close now; no upcall for c after this returns (see the rules above). */
 	void (*close)(struct lu2k_be_conn *c);
+
+	/*
+	 * The address an incoming connection comes from (accepted() checks a
+	 * hello's NID against it, daemon/accept.c). 0, or -errno if unknown.
+	 */
+	int (*peer_addr)(struct lu2k_be_conn *c, struct sockaddr_storage *ss);
 
 	/* Describe one connection / the instance as JSON object members. */
 	void (*conn_info)(struct lu2k_be_conn *c, struct lu2k_json *j);

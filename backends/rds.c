@@ -601,6 +601,12 @@ static void rds_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "ack_timeout_ms", be->ack_timeout_ms);
 }
 
+static int rds_peer_addr(struct lu2k_be_conn *c, struct sockaddr_storage *ss)
+{
+	*ss = c->peer;
+	return 0;
+}
+
 const struct lu2k_backend_ops lu2k_backend_rds = {
 	.name = "rds",
 	.description = "AF_RDS sockets (modprobe rds_tcp), one per local address",
@@ -614,6 +620,7 @@ const struct lu2k_backend_ops lu2k_backend_rds = {
 	.cancel = rds_cancel,
 	.rx_resume = rds_rx_resume,
 	.close = rds_close,
+	.peer_addr = rds_peer_addr,
 	.conn_info = rds_conn_info,
 	.stats = rds_stats,
 };

@@ -723,6 +723,12 @@ static void tcp_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_i64(j, "rcvbuf", be->rcvbuf);
 }
 
+static int tcp_peer_addr(struct lu2k_be_conn *c, struct sockaddr_storage *ss)
+{
+	*ss = c->addr;
+	return 0;
+}
+
 const struct lu2k_backend_ops lu2k_backend_tcp = {
 	.name = "tcp",
 	.description = "kernel TCP, one connection per direction per peer pair",
@@ -737,6 +743,7 @@ const struct lu2k_backend_ops lu2k_backend_tcp = {
 	.cancel = tcp_cancel,
 	.rx_resume = tcp_rx_resume,
 	.close = tcp_close,
+	.peer_addr = tcp_peer_addr,
 	.conn_info = tcp_conn_info,
 	.stats = tcp_stats,
 };

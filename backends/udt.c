@@ -840,6 +840,12 @@ static void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "truncated", s->truncated);
 }
 
+static int udtb_peer_addr(struct lu2k_be_conn *c, struct sockaddr_storage *ss)
+{
+	*ss = c->addr;
+	return 0;
+}
+
 const struct lu2k_backend_ops lu2k_backend_udt = {
 	.name = "udt",
 	.description = "UDT4 (lu2k's engine) over UDP: rate-based, NAK, for long lossy links",
@@ -853,6 +859,7 @@ const struct lu2k_backend_ops lu2k_backend_udt = {
 	.cancel = udtb_cancel,
 	.rx_resume = udtb_rx_resume,
 	.close = udtb_close,
+	.peer_addr = udtb_peer_addr,
 	.conn_info = udtb_conn_info,
 	.stats = udtb_stats,
 };

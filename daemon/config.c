@@ -211,6 +211,14 @@ int lu2kd_config_set(struct lu2kd_config *c, const char *section, const char *ke
 	} else if (!strcmp(key, "max_channels")) {
 		rc = set_u32(&c->max_channels, value, 1, 1024);
 		what = "a number 1..1024";
+	} else if (!strcmp(key, "accept")) {
+		if (!strcmp(value, "strict"))
+			c->accept = LU2KD_ACCEPT_STRICT;
+		else if (!strcmp(value, "any"))
+			c->accept = LU2KD_ACCEPT_ANY;
+		else
+			rc = -EINVAL;
+		what = "strict or any";
 	} else if (!strcmp(key, "max_peers")) {
 		rc = set_u32(&c->max_peers, value, 1, 16777216);
 		what = "a number 1..16777216";

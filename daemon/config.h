@@ -41,6 +41,9 @@ struct lu2kd_auth_opt {
 	char where[160];
 };
 
+/* accept: which NIDs a hello may claim (daemon/accept.c) */
+enum { LU2KD_ACCEPT_STRICT, LU2KD_ACCEPT_ANY };
+
 struct lu2kd_config {
 	char channel_socket[LU2KD_PATH_MAX];
 	char ctl_socket[LU2KD_PATH_MAX];
@@ -55,6 +58,7 @@ struct lu2kd_config {
 	uint32_t reconnect_max_ms;
 	uint32_t connect_timeout_ms;
 	uint32_t max_channels;
+	int accept;
 	uint32_t max_peers;	       /* peers kept (peer_reap.c); idle ones make room */
 	uint32_t peer_idle_timeout_ms; /* an idle peer is forgotten after this; 0: never */
 	uint32_t batch;		       /* descriptors drained per ring per round */

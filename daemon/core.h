@@ -153,7 +153,7 @@ struct lu2kd_stats {
 	uint64_t msgs_ok, msgs_err, msgs_timeout;
 	uint64_t conns_accepted, conns_refused;
 	uint64_t rx_ring_full, rx_waits; /* all channels, ever (channels' own go with them) */
-	uint64_t peers_reaped, peers_evicted, peers_refused;
+	uint64_t peers_reaped, peers_evicted, peers_refused, nid_refused;
 };
 
 struct lu2kd {
@@ -195,6 +195,11 @@ void lu2k_peer_writable(struct lu2k_conn *c);
 uint32_t lu2k_backoff_next(uint32_t cur, uint32_t min_ms, uint32_t max_ms, uint32_t *rng);
 /* Unhash and free a peer that holds nothing (lu2k_peer_is_idle). */
 void lu2k_peer_forget(struct lu2kd *d, struct lu2k_peer *p);
+
+/* accept.c: may a hello claim nid from this address (from NULL: unknown)? 0 or -EACCES. */
+struct sockaddr_storage;
+int lu2k_accept_check(int mode, const struct lu2k_nid *nid, const struct sockaddr_storage *from);
+const char *lu2k_accept_str(int mode);
 
 /* peer_reap.c: idle peers forgotten, at most max_peers. */
 bool lu2k_peer_is_idle(const struct lu2k_peer *p);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/nid.h"
+#include "common/sockaddr.h"
 #include "core.h"
 #include "log.h"
 
@@ -122,6 +123,22 @@ static void msg_timer(struct lu2k_timer *t)
 
 /* ---- the back-end's upcalls ---- */
 
+/* The hello's NID against the connection's source address (accept.c). */
+static bool accept_from(struct lu2kd *d, struct lu2k_be_conn *bc, const struct lu2k_nid *src)
+{
+	struct sockaddr_storage from;
+	bool known = d->be_ops->peer_addr && !d->be_ops->peer_addr(bc, &from);
+	char a[LU2K_NID_STRLEN], b[64];
+
+	if (!lu2k_accept_check(d->cfg.accept, src, known ? &from : NULL))
+		return true;
+	LOG_RL(LU2K_LOG_WARN,
+	       "refusing a hello from %s claiming %s: not that NID's address (accept = %s)",
+	       known ? lu2k_sockaddr_addr(&from, b, sizeof(b)) : "an unknown address",
+	       lu2k_nid_format(src, a, sizeof(a)), lu2k_accept_str(d->cfg.accept));
+	return false;
+}
+
 static void *env_accepted(void *core, struct lu2k_be_conn *bc, const struct lu2k_nid *src,
 			  const struct lu2k_nid *dst, int *status)
 {
@@ -138,6 +155,12 @@ static void *env_accepted(void *core, struct lu2k_be_conn *bc, const struct lu2k
 	if (lu2k_nid_check(src, ch->setup.features)) {
 		d->st.conns_refused++;
 		*status = -EAFNOSUPPORT;
+		return NULL;
+	}
+	if (!accept_from(d, bc, src)) {
+		d->st.conns_refused++;
+		d->st.nid_refused++;
+		*status = -EACCES;
 		return NULL;
 	}
 	if (!lu2k_peer_find(d, ch, src) && !lu2k_peers_make_room(d)) {

@@ -24,7 +24,7 @@ PORT=$((20000 + RANDOM % 20000))
 A=127.0.0.1@lu2k
 B=127.0.0.2@lu2k
 
-printf '[tcp]\nbody_timeout_ms = 2000\n' >"$T_DIR/lu2kd.conf"
+printf 'accept = any # the attacker claims 10.66.0.1@lu2k\n[tcp]\nbody_timeout_ms = 2000\n' >"$T_DIR/lu2kd.conf"
 start_daemon() { # name
 	t_bg "$1" "$T_BIN/lu2kd" -c "$T_DIR/lu2kd.conf" --foreground --port "$PORT" \
 		--log-level info -b tcp --channel-socket "$T_DIR/$1.sock" \

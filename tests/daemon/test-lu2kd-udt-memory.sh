@@ -32,7 +32,7 @@ BUDGET_MIB=96
 A=127.0.0.1@lu2k
 B=127.0.0.2@lu2k
 
-printf "[udt]\nmax_rx_memory = %dM\nrx_stall_timeout_ms = 2000\n" "$BUDGET_MIB" >"$T_DIR/lu2kd.conf"
+printf "accept = any # the attackers claim 10.66.0.x@lu2k\n[udt]\nmax_rx_memory = %dM\nrx_stall_timeout_ms = 2000\n" "$BUDGET_MIB" >"$T_DIR/lu2kd.conf"
 start_daemon() { # name
 	t_bg "$1" "$T_BIN/lu2kd" -c "$T_DIR/lu2kd.conf" --foreground --port "$PORT" \
 		--log-level info -b udt --channel-socket "$T_DIR/$1.sock" \

@@ -21,7 +21,7 @@ ip -4 addr show lo 2>/dev/null | grep -q '127.0.0.1/8' || t_skip "no 127.0.0.0/8
 PORT=$((20000 + RANDOM % 20000))
 A=127.0.0.1@lu2k
 B=127.0.0.2@lu2k
-printf '[udt]\nmax_conns_per_source = 16\n' >"$T_DIR/lu2kd.conf"
+printf 'accept = any # the attacker claims 10.66.0.3@lu2k\n[udt]\nmax_conns_per_source = 16\n' >"$T_DIR/lu2kd.conf"
 start_daemon() { # name
 	t_bg "$1" "$T_BIN/lu2kd" -c "$T_DIR/lu2kd.conf" --foreground --port "$PORT" --log-level info -b udt \
 		--channel-socket "$T_DIR/$1.sock" --ctl-socket "$T_DIR/$1.ctl" \

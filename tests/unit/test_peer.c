@@ -131,6 +131,7 @@ static void test_reap(void)
 
 	lu2kd_config_defaults(&d.cfg);
 	d.be_ops = &fake_ops;
+	d.cfg.accept = LU2KD_ACCEPT_ANY; /* fake NIDs without addresses */
 	d.cfg.max_peers = 4;
 	d.cfg.peer_idle_timeout_ms = 10000;
 	T_EQ(lu2k_loop_init(&d.loop), 0);

@@ -89,6 +89,7 @@ static const struct prom_key prom_keys[] = {
 	{ NULL, "peers_reaped", PK_COUNTER, "idle peers forgotten after peer_idle_timeout_ms" },
 	{ NULL, "peers_evicted", PK_COUNTER, "idle peers forgotten to make room at max_peers" },
 	{ NULL, "peers_refused", PK_COUNTER, "hellos refused at max_peers, no peer idle" },
+	{ NULL, "nid_refused", PK_COUNTER, "hellos refused: NID not the source's (accept = strict)" },
 	{ NULL, "log_suppressed", PK_COUNTER, "log lines suppressed by rate limits" },
 	{ NULL, "rx_ring_full", PK_COUNTER, "times the receive ring was full" },
 	{ NULL, "rx_waits", PK_COUNTER, "times receiving waited for receive-pool space" },
