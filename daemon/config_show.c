@@ -8,7 +8,7 @@
  * Which keys a running daemon can take without a restart is decided here,
  * next to the keys, so that the list lu2kctl shows, the reload and the docs
  * cannot disagree: the ones read afresh on each use (log level, reconnect
- * and connect timings, channel and peer caps, idle peers, batch, socket
+ * and connect timings, channel and peer caps, idle peers, accept, batch, socket
  * group). Sockets, port,
  * back-end, devices, syslog and every back-end key were used once at
  * start-up.
@@ -105,6 +105,11 @@ int lu2kd_config_key_at(const struct lu2kd_config *c, unsigned int i, const char
 		*key = "peer_idle_timeout_ms";
 		snprintf(v, n, "%u", c->peer_idle_timeout_ms);
 		*live = true;
+		break;
+	case 16:
+		*key = "accept";
+		snprintf(v, n, "%s", c->accept == LU2KD_ACCEPT_ANY ? "any" : "strict");
+		*live = true; /* read at each hello */
 		break;
 	default:
 		return -1;

@@ -18,7 +18,7 @@
 #include "log.h"
 #include "usock.h"
 
-#define RELOAD_MAX_CHANGES (16 + 2 * LU2KD_MAX_BE_OPTS)
+#define RELOAD_MAX_CHANGES (17 + 2 * LU2KD_MAX_BE_OPTS)
 
 static void apply_sockets(struct lu2kd *d)
 {
@@ -50,6 +50,7 @@ static void apply_live(struct lu2kd *d, const struct lu2kd_config *nc)
 	d->cfg.batch = nc->batch;
 	d->cfg.max_peers = nc->max_peers;
 	d->cfg.peer_idle_timeout_ms = nc->peer_idle_timeout_ms;
+	d->cfg.accept = nc->accept;
 	lu2k_peers_sweep_arm(d); /* idle peers were kept forever (0) until now */
 	memcpy(d->cfg.socket_group, nc->socket_group, sizeof(d->cfg.socket_group));
 	d->cfg.socket_group_set = nc->socket_group_set;
