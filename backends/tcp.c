@@ -175,8 +175,10 @@ void tcp_conn_fail(struct lu2k_be_conn *c, int err, bool upcall)
 
 	if (c->state == TCP_DEAD)
 		return;
-	if (upcall && c->state == TCP_UP)
+	if (upcall && c->state == TCP_UP && err != -ESHUTDOWN)
 		be->st.conns_failed++;
+	else if (upcall && err == -ESHUTDOWN)
+		be->st.conns_closed_by_peer++;
 	c->state = TCP_DEAD;
 	lu2k_io_set(be->env.loop, &c->io, 0);
 	close(c->io.fd);
@@ -633,8 +635,30 @@ static void tcp_rx_resume(struct lu2k_be_conn *c)
 	tcp_conn_rx_resume(c);
 }
 
+/*
+ * Closing on purpose: say goodbye, so the other end logs a peer that left
+ * rather than a failed connection. Only between frames (bytes of a frame
+ * left half-written would turn the goodbye into garbage) and only if the
+ * socket takes it at once: a goodbye is worth no wait.
+ */
+static void say_bye(struct lu2k_be_conn *c)
+{
+	uint8_t b[TCP_CTRL_LEN + LU2K_TCPW_ACK_HLEN];
+	size_t n = 0;
+	struct lu2k_be_msg *m = lu2k_list_first(&c->sendq, struct lu2k_be_msg, be_link);
+
+	if (c->state != TCP_UP || c->ctrl_off || (m && m->be_off))
+		return;
+	memcpy(b, c->ctrl, c->ctrl_len); /* an ack not yet written goes first */
+	n = c->ctrl_len;
+	n += lu2k_tcpw_bye_encode(b + n);
+	if (send(c->io.fd, b, n, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)n)
+		c->be->st.byes_tx++;
+}
+
 static void tcp_close(struct lu2k_be_conn *c)
 {
+	say_bye(c);
 	tcp_conn_fail(c, -ECANCELED, false);
 }
 
@@ -702,6 +726,8 @@ static void tcp_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "refused", s->refused);
 	lu2k_json_u64(j, "connect_errors", s->connect_errors);
 	lu2k_json_u64(j, "conns_failed", s->conns_failed);
+	lu2k_json_u64(j, "conns_closed_by_peer", s->conns_closed_by_peer);
+	lu2k_json_u64(j, "byes_tx", s->byes_tx);
 	lu2k_json_u64(j, "malformed", s->malformed);
 	lu2k_json_u64(j, "hello_timeouts", s->hello_timeouts);
 	lu2k_json_u64(j, "body_timeouts", s->body_timeouts);

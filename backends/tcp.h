@@ -24,6 +24,7 @@ struct tcp_stats {
 	uint64_t listeners, conns_out, conns_in, accepts, refused, connect_errors;
 	uint64_t accept_pauses; /* accept() found no fd (or memory): listening paused */
 	uint64_t malformed, hello_timeouts, conns_failed, body_timeouts;
+	uint64_t conns_closed_by_peer, byes_tx;
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, acks_tx, acks_rx;
 	uint64_t writev_calls, read_calls, rx_pauses, cancels;
 	/* with keys (tcp_sec.c) */
@@ -101,6 +102,7 @@ struct lu2k_be_conn {
 	uint64_t written_seq;	/* out: last seq fully written */
 	uint64_t acked_seq;	/* out: highest seq acknowledged */
 	bool close_after_flush; /* in: refused; close once ctrl is out */
+	bool peer_bye;		/* the other end said it is closing on purpose */
 
 	/* Reading. */
 	uint8_t *rbuf;

@@ -308,6 +308,12 @@ static bool parse(struct lu2k_be_conn *c)
 			malformed(c, "frame", rc);
 			return false;
 		}
+		if (f.type == LU2K_TCPW_BYE) {
+			/* What follows (EOF, a reset) is the peer closing, not a failure. */
+			c->roff += (uint32_t)rc;
+			c->peer_bye = true;
+			continue;
+		}
 		if (c->out) {
 			struct lu2k_be_msg *m;
 
@@ -396,11 +402,11 @@ static void do_read(struct lu2k_be_conn *c)
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN)
-				tcp_conn_fail(c, -errno, true);
+				tcp_conn_fail(c, c->peer_bye ? -ESHUTDOWN : -errno, true);
 			return;
 		}
 		if (r == 0) {
-			tcp_conn_fail(c, -ECONNRESET, true);
+			tcp_conn_fail(c, c->peer_bye ? -ESHUTDOWN : -ECONNRESET, true);
 			return;
 		}
 		if (c->rx_active) {

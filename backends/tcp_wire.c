@@ -80,6 +80,13 @@ size_t lu2k_tcpw_ack_encode(uint8_t out[LU2K_TCPW_ACK_HLEN], uint64_t seq)
 	return LU2K_TCPW_ACK_HLEN;
 }
 
+size_t lu2k_tcpw_bye_encode(uint8_t out[LU2K_TCPW_ACK_HLEN])
+{
+	put_prefix(out, LU2K_TCPW_BYE, LU2K_TCPW_ACK_HLEN, LU2K_TCPW_ACK_HLEN);
+	lu2k_put_le64(out + 8, 0);
+	return LU2K_TCPW_ACK_HLEN;
+}
+
 int lu2k_tcpw_frame_decode(const uint8_t *p, size_t avail, uint32_t max_msg,
 			   struct lu2k_tcpw_frame *f)
 {
@@ -87,7 +94,7 @@ int lu2k_tcpw_frame_decode(const uint8_t *p, size_t avail, uint32_t max_msg,
 
 	/* Check the prefix as soon as it is there, so garbage fails early. */
 	if (avail < LU2K_TCPW_PREFIX_LEN)
-		return avail && p[0] != LU2K_TCPW_MSG && p[0] != LU2K_TCPW_ACK ? -EPROTO : 0;
+		return avail && (p[0] < LU2K_TCPW_MSG || p[0] > LU2K_TCPW_BYE) ? -EPROTO : 0;
 	memset(f, 0, sizeof(*f));
 	f->type = p[0];
 	hlen = lu2k_get_le16(p + 2);
@@ -118,6 +125,14 @@ int lu2k_tcpw_frame_decode(const uint8_t *p, size_t avail, uint32_t max_msg,
 		if (avail < LU2K_TCPW_ACK_HLEN)
 			return 0;
 		f->seq = lu2k_get_le64(p + 8);
+		return LU2K_TCPW_ACK_HLEN;
+	case LU2K_TCPW_BYE:
+		if (hlen != LU2K_TCPW_ACK_HLEN || f->length != LU2K_TCPW_ACK_HLEN)
+			return -EPROTO;
+		if (avail < LU2K_TCPW_ACK_HLEN)
+			return 0;
+		if (lu2k_get_le64(p + 8) != 0)
+			return -EPROTO;
 		return LU2K_TCPW_ACK_HLEN;
 	default:
 		return -EPROTO;

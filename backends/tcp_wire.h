@@ -27,6 +27,7 @@
 enum lu2k_tcpw_type {
 	LU2K_TCPW_MSG = 1,
 	LU2K_TCPW_ACK = 2,
+	LU2K_TCPW_BYE = 3, /* either way: closing on purpose; seq is 0 */
 };
 
 struct lu2k_tcpw_hello {
@@ -55,6 +56,8 @@ size_t lu2k_tcpw_msg_encode(uint8_t out[LU2K_TCPW_MSG_HLEN], uint64_t seq, uint3
 			    uint32_t payload_len, const struct lu2k_nid *target);
 /* Returns LU2K_TCPW_ACK_HLEN. */
 size_t lu2k_tcpw_ack_encode(uint8_t out[LU2K_TCPW_ACK_HLEN], uint64_t seq);
+/* A goodbye, as long as an ack. Returns LU2K_TCPW_ACK_HLEN. */
+size_t lu2k_tcpw_bye_encode(uint8_t out[LU2K_TCPW_ACK_HLEN]);
 
 /*
  * Decode one frame header. max_msg bounds hdr_len + payload_len. On success

@@ -338,8 +338,10 @@ void udtb_conn_fail(struct lu2k_be_conn *c, int err, bool upcall)
 	udt_dmx_del(&be->dmx, &c->dmx);
 	lu2k_timer_cancel(loop, &c->timer);
 	lu2k_list_del(&c->dirty_link);
-	if (upcall && c->state == UDTB_UP)
+	if (upcall && c->state == UDTB_UP && err != -ESHUTDOWN)
 		be->st.conns_failed++;
+	else if (upcall && err == -ESHUTDOWN)
+		be->st.conns_closed_by_peer++;
 	c->state = UDTB_DEAD;
 	lu2k_list_del(&c->link);
 	conn_count(c, -1);
@@ -809,6 +811,7 @@ static void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "refused", s->refused);
 	lu2k_json_u64(j, "connect_errors", s->connect_errors);
 	lu2k_json_u64(j, "conns_failed", s->conns_failed);
+	lu2k_json_u64(j, "conns_closed_by_peer", s->conns_closed_by_peer);
 	lu2k_json_u64(j, "hello_timeouts", s->hello_timeouts);
 	lu2k_json_u64(j, "peer_timeouts", s->peer_timeouts);
 	lu2k_json_u64(j, "malformed", s->malformed);

@@ -237,6 +237,13 @@ static void cb_state(void *ud, enum udt_state st, int err)
 		/* a listener that shuts down before taking our hello refused us */
 		if (c->out && st == UDT_ST_CLOSED && !c->hello_acked)
 			err = -ECONNREFUSED;
+		/*
+		 * Otherwise CLOSED means the peer said SHUTDOWN: its lu2kd stopped
+		 * or closed the connection on purpose. Not a failure of the path;
+		 * held messages still fail (the engine gave them -ECONNRESET).
+		 */
+		else if (st == UDT_ST_CLOSED)
+			err = -ESHUTDOWN;
 		if (!c->fail_err)
 			c->fail_err = err ? err : -ECONNRESET;
 	}

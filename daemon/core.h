@@ -124,6 +124,7 @@ struct lu2k_peer {
 	uint32_t backoff_ms;
 	int last_err;
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, errors, connects, connect_fails;
+	uint64_t closed_by_peer; /* established connections the peer ended on purpose */
 	uint64_t last_ns; /* last connection closed, message done or lookup (peer_reap.c) */
 };
 

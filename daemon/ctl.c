@@ -107,6 +107,7 @@ static void render_peers(struct lu2kd *d, struct lu2k_json *j)
 		lu2k_json_u64(j, "errors", p->errors);
 		lu2k_json_u64(j, "connects", p->connects);
 		lu2k_json_u64(j, "connect_failures", p->connect_fails);
+		lu2k_json_u64(j, "closed_by_peer", p->closed_by_peer);
 		lu2k_json_u64(j, "backoff_ms", p->state == PEER_BACKOFF ? p->backoff_ms : 0);
 		if (p->last_err)
 			lu2k_json_str(j, "last_error", strerror(-p->last_err));

@@ -320,8 +320,10 @@ void lu2k_peer_conn_closed(struct lu2k_conn *c, int err)
 		lu2k_chan_rx_unwait(c);
 		lu2k_list_del(&c->link);
 		p->nin--;
-		LOG_RL(LU2K_LOG_INFO, "peer %s: incoming connection closed: %s",
-		       lu2k_nid_format(&p->nid, nid, sizeof(nid)), strerror(-err));
+		LOG_RL(LU2K_LOG_INFO, "peer %s: incoming connection closed%s%s",
+		       lu2k_nid_format(&p->nid, nid, sizeof(nid)),
+		       err == -ESHUTDOWN ? " by the peer" : ": ",
+		       err == -ESHUTDOWN ? "" : strerror(-err));
 		free(c);
 		return;
 	}
@@ -333,11 +335,22 @@ void lu2k_peer_conn_closed(struct lu2k_conn *c, int err)
 		enter_backoff(p, err);
 		return;
 	}
-	/* An established connection died: reconnect at once if there is work. */
-	LOG_RL(LU2K_LOG_WARN, "peer %s: connection lost: %s",
-	       lu2k_nid_format(&p->nid, nid, sizeof(nid)), strerror(-err));
-	p->errors++;
-	p->last_err = err;
+	/*
+	 * An established connection ended: reconnect at once if there is work.
+	 * -ESHUTDOWN is the peer closing on purpose (its lu2kd stopping or
+	 * restarting): news, not an error, unless messages were lost with it
+	 * (those are counted and reported one by one).
+	 */
+	if (err == -ESHUTDOWN) {
+		LOG_RL(LU2K_LOG_INFO, "peer %s: connection closed by the peer",
+		       lu2k_nid_format(&p->nid, nid, sizeof(nid)));
+		p->closed_by_peer++;
+	} else {
+		LOG_RL(LU2K_LOG_WARN, "peer %s: connection lost: %s",
+		       lu2k_nid_format(&p->nid, nid, sizeof(nid)), strerror(-err));
+		p->errors++;
+		p->last_err = err;
+	}
 	p->state = PEER_IDLE;
 	p->blocked = false;
 	lu2k_chan_post_evt(p->ch, LU2K_EVT_PEER_DOWN, err, &p->nid);

@@ -124,6 +124,25 @@ static void test_ack_roundtrip(void)
 	T_EQ(lu2k_tcpw_frame_decode(b, 15, MAXMSG, &f), 0);
 }
 
+static void test_bye(void)
+{
+	uint8_t b[LU2K_TCPW_ACK_HLEN];
+	struct lu2k_tcpw_frame f;
+
+	T_EQ(lu2k_tcpw_bye_encode(b), 16);
+	T_EQ(lu2k_tcpw_frame_decode(b, sizeof(b), MAXMSG, &f), 16);
+	T_EQ(f.type, LU2K_TCPW_BYE);
+	T_EQ(lu2k_tcpw_frame_decode(b, 15, MAXMSG, &f), 0);
+	T_EQ(lu2k_tcpw_frame_decode(b, 1, MAXMSG, &f), 0); /* a known type: wait for more */
+	b[8] = 1;					   /* seq must be 0 */
+	T_EQ(lu2k_tcpw_frame_decode(b, sizeof(b), MAXMSG, &f), -EPROTO);
+	lu2k_tcpw_bye_encode(b);
+	b[4] = 24; /* a goodbye is exactly 16 bytes */
+	T_EQ(lu2k_tcpw_frame_decode(b, sizeof(b), MAXMSG, &f), -EPROTO);
+	b[0] = 4; /* past the last type: garbage from the first byte */
+	T_EQ(lu2k_tcpw_frame_decode(b, 1, MAXMSG, &f), -EPROTO);
+}
+
 static void put32(uint8_t *p, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
@@ -271,6 +290,7 @@ int main(void)
 	T_RUN(test_hello_malformed);
 	T_RUN(test_msg_roundtrip);
 	T_RUN(test_ack_roundtrip);
+	T_RUN(test_bye);
 	T_RUN(test_msg_malformed);
 	T_RUN(test_too_large_known_early);
 	T_RUN(test_ack_malformed);
