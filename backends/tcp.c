@@ -649,11 +649,20 @@ static void say_bye(struct lu2k_be_conn *c)
 
 	if (c->state != TCP_UP || c->ctrl_off || (m && m->be_off))
 		return;
+	if (c->sec && tcp_sec_out_pending(c)) /* half a sealed record is out */
+		return;
 	memcpy(b, c->ctrl, c->ctrl_len); /* an ack not yet written goes first */
 	n = c->ctrl_len;
 	n += lu2k_tcpw_bye_encode(b + n);
-	if (send(c->io.fd, b, n, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)n)
+	if (c->sec) {
+		struct iovec iov = { b, n };
+
+		/* one sealed record, like any other frame with keys on */
+		if (tcp_sec_writev(c, &iov, 1) == (ssize_t)n && !tcp_sec_out_pending(c))
+			c->be->st.byes_tx++;
+	} else if (send(c->io.fd, b, n, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)n) {
 		c->be->st.byes_tx++;
+	}
 }
 
 static void tcp_close(struct lu2k_be_conn *c)

@@ -4,7 +4,8 @@
 #   lu2k-perf client (127.0.0.1@lu2k) --- ping ---> lu2k-perf server (127.0.0.2@lu2k)
 #              lu2kd a  ===== tcp | udt, port P =====>  lu2kd b (stopped, restarted, killed)
 #
-# For each back-end: lu2kd b gets SIGTERM while pings run. a must log
+# For each back-end (tcp, tcp with keys: the goodbye sealed like any frame,
+# udt): lu2kd b gets SIGTERM while pings run. a must log
 # "connection closed by the peer" (info), count it in closed_by_peer and
 # conns_closed_by_peer, and log no "connection lost" warning and no
 # conns_failed. Then b comes back and the pings flow again. Then b gets
@@ -21,7 +22,7 @@ json_get() { # json_get CTL EXPR: a python expression over the answer j of `lu2k
 		python3 -c "import json,sys; j=json.load(sys.stdin); print($2)"
 }
 start_b() { # start_b BACKEND RUN
-	t_bg "b$2" "$T_BIN/lu2kd" -f -b "$1" -p "$PORT" --channel-socket "$T_DIR/b.sock" \
+	t_bg "b$2" "$T_BIN/lu2kd" -c "$T_DIR/b-$3.conf" -f -b "$1" -p "$PORT" --channel-socket "$T_DIR/b.sock" \
 		--ctl-socket "$T_DIR/b.ctl" --pid-file "$T_DIR/b.pid"
 	t_wait_for 20 test -S "$T_DIR/b.ctl" || t_fail "lu2kd b did not start"
 	t_bg "server$2" "$T_BIN/lu2k-perf" server --nid 127.0.0.2@lu2k --socket "$T_DIR/b.sock" -q
@@ -34,13 +35,33 @@ pings_flow() { # the client's answered pings grow
 	t_wait_for 10 eval '[ "$(json_get a "sum(p[\"msgs_rx\"] for p in j[\"peers\"])")" -gt '"$n0"' ]'
 }
 
-for be in tcp udt; do
-	t_log "== $be"
+# Keys for the sealed case; the plain cases get empty config files.
+keys=false
+if [ -x "$T_BIN/lu2k-keygen" ]; then
+	for k in a b; do
+		"$T_BIN/lu2k-keygen" genkey -o "$T_DIR/$k.key" || t_fail "genkey $k"
+	done
+	pa=$("$T_BIN/lu2k-keygen" pubkey -i "$T_DIR/a.key") pb=$("$T_BIN/lu2k-keygen" pubkey -i "$T_DIR/b.key")
+	printf '[auth]\nprivate_key = %s\npeer = %s 127.0.0.2@lu2k\n' "$T_DIR/a.key" "$pb" >"$T_DIR/a-keys.conf"
+	printf '[auth]\nprivate_key = %s\npeer = %s 127.0.0.1@lu2k\n' "$T_DIR/b.key" "$pa" >"$T_DIR/b-keys.conf"
+	keys=true
+fi
+: >"$T_DIR/a-plain.conf"
+: >"$T_DIR/b-plain.conf"
+
+for run in tcp tcp+keys udt; do
+	be=${run%+keys} conf=plain
+	[ "$run" = tcp+keys ] && conf=keys
+	if [ $conf = keys ] && ! $keys; then
+		t_log "$run: skipped (no lu2k-keygen)"
+		continue
+	fi
+	t_log "== $run"
 	PORT=$((20000 + RANDOM % 20000))
-	t_bg "a_$be" "$T_BIN/lu2kd" -f -b "$be" -p "$PORT" --channel-socket "$T_DIR/a.sock" \
-		--ctl-socket "$T_DIR/a.ctl"
+	t_bg "a_$be" "$T_BIN/lu2kd" -c "$T_DIR/a-$conf.conf" -f -b "$be" -p "$PORT" \
+		--channel-socket "$T_DIR/a.sock" --ctl-socket "$T_DIR/a.ctl"
 	t_wait_for 20 test -S "$T_DIR/a.ctl" || t_fail "lu2kd a did not start"
-	start_b "$be" "1$be"
+	start_b "$be" "1$be" "$conf"
 	# Pings with a short timeout so that those lost with b fail quickly.
 	t_bg "client_$be" "$T_BIN/lu2k-perf" client --nid 127.0.0.1@lu2k --peer 127.0.0.2@lu2k \
 		--socket "$T_DIR/a.sock" -q ping --time 60s --timeout 1s
@@ -63,9 +84,13 @@ for be in tcp udt; do
 
 	t_log "$be: lu2kd b back"
 	kill "$(eval echo \$server1${be}_pid)" 2>/dev/null
-	start_b "$be" "2$be"
+	start_b "$be" "2$be" "$conf"
 	pings_flow || t_fail "$be: pings did not come back with lu2kd b"
 
+	if [ $conf = keys ]; then
+		[ "$(json_get a 'j["backend"]["auth_records_rx"]' stats)" -gt 0 ] ||
+			t_fail "$run: no sealed records: the keys were not used"
+	fi
 	if [ "$be" = tcp ]; then
 		t_log "$be: SIGKILL to lu2kd b"
 		kill -KILL "$(cat "$T_DIR/b.pid")"
