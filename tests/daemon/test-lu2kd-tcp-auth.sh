@@ -23,7 +23,7 @@ ip -4 addr show lo 2>/dev/null | grep -q '127.0.0.1/8' || t_skip "no 127.0.0.0/8
 
 PORT=$((20000 + RANDOM % 20000))
 kg=$T_BIN/lu2k-keygen
-for k in a b d f wrong; do
+for k in a b d f m wrong; do
 	"$kg" genkey -o "$T_DIR/$k.key" || t_fail "genkey $k"
 	eval "pub_$k=\$($kg pubkey -i $T_DIR/$k.key)"
 done
@@ -31,8 +31,8 @@ done
 {
 	printf '[auth]\nprivate_key = %s\npeer = %s 127.0.0.2@lu2k\n' "$T_DIR/a.key" "$pub_b" \
 		>"$T_DIR/a.conf"
-	printf '[auth]\nprivate_key = %s\npeer = %s 127.0.0.1@lu2k\n' "$T_DIR/b.key" "$pub_a" \
-		>"$T_DIR/b.conf"
+	printf '[auth]\nprivate_key = %s\npeer = %s 127.0.0.1@lu2k\npeer = %s 127.0.0.9@lu2k\n' \
+		"$T_DIR/b.key" "$pub_a" "$pub_m" >"$T_DIR/b.conf"
 	: >"$T_DIR/c.conf"
 	printf '[auth]\nprivate_key = %s\npeer = %s 127.0.0.2@lu2k\n' "$T_DIR/d.key" "$pub_b" \
 		>"$T_DIR/d.conf"
@@ -110,6 +110,13 @@ t_defer "kill $beside 2>/dev/null"
 sleep 1
 "$T_BIN/lu2kctl" --socket "$T_DIR/a.ctl" --json conns >"$T_DIR/conns.json" || t_fail "lu2kctl conns"
 grep -q '"auth": *"sealed"' "$T_DIR/conns.json" || t_fail "A's conns are not sealed: $(cat "$T_DIR/conns.json")"
+# An insider: M's key is listed (for 127.0.0.9), it handshakes, then sends bad records.
+timeout 120 "$T_BIN/lu2k-hostile" tcp-auth --target "127.0.0.2:$PORT" --src 127.0.0.9@lu2k \
+	--dst 127.0.0.2@lu2k --key "$T_DIR/m.key" --peer-key "$pub_b" >"$T_DIR/hostile.out" ||
+	t_fail "lu2k-hostile tcp-auth failed: $(cat "$T_DIR/hostile.out")"
+cat "$T_DIR/hostile.out"
+grep -q "7 attacks, 7 connections closed by the target" "$T_DIR/hostile.out" ||
+	t_fail "not every bad record closed its connection"
 i=3
 for n in c d e f; do
 	perf "evil-$n" "$n" "127.0.0.$i@lu2k" 127.0.0.2@lu2k --timeout 3s bulk --size 4K --count 4
@@ -128,21 +135,32 @@ grep -q "handshake with 127.0.0.2@lu2k .*does not authenticate\|not addressed to
 grep -h "refused\|handshake" "$T_DIR/b.log" "$T_DIR/f.log" | sort -k3 | uniq -f2 | head -n 8
 # nothing from the attackers' NIDs reached B's kernel half (the perf server's peers)
 "$T_BIN/lu2kctl" --socket "$T_DIR/b.ctl" --json peers >"$T_DIR/b.peers" || t_fail "lu2kctl peers"
+rx_from() { # NID: messages B took from it (lu2kctl peers), 0 if it is no peer
+	python3 -c 'import json, sys
+print(sum(p["msgs_rx"] for p in json.load(open(sys.argv[1]))["peers"] if p["nid"] == sys.argv[2]))' \
+		"$T_DIR/b.peers" "$1"
+}
+[ "$(rx_from 127.0.0.1@lu2k)" -gt 1000 ] || t_fail "rx_from cannot read lu2kctl peers"
 for i in 3 4 5 6; do
-	grep -o "\"127.0.0.$i@lu2k\"[^}]*" "$T_DIR/b.peers" | grep -Eq '"msgs_rx": ?[1-9]' &&
+	[ "$(rx_from "127.0.0.$i@lu2k")" = 0 ] ||
 		t_fail "B received messages from 127.0.0.$i: $(cat "$T_DIR/b.peers")"
 done
 t_log "C (plaintext), D (unknown key), E (NID not its key's), F (wrong key for B): nothing delivered"
+# of M's records, only the first copy of the replayed one was a message
+m_rx=$(rx_from 127.0.0.9@lu2k)
+[ "$m_rx" = 1 ] || t_fail "B took $m_rx messages from the insider (1 expected): $(cat "$T_DIR/b.peers")"
+t_log "insider M: 7 bad streams closed, 1 message (the replayed one's first copy) delivered"
 
 # Rotation without a restart: A gets a new key, B lists it instead of the old one, SIGHUP.
 "$kg" genkey -o "$T_DIR/a2.key" || t_fail "genkey a2"
 pub_a2=$("$kg" pubkey -i "$T_DIR/a2.key")
 printf '[auth]\nprivate_key = %s\npeer = %s 127.0.0.2@lu2k\n' "$T_DIR/a2.key" "$pub_b" >"$T_DIR/a.conf"
-printf '[auth]\nprivate_key = %s\npeer = %s 127.0.0.1@lu2k\n' "$T_DIR/b.key" "$pub_a2" >"$T_DIR/b.conf"
+printf '[auth]\nprivate_key = %s\npeer = %s 127.0.0.1@lu2k\npeer = %s 127.0.0.9@lu2k\n' \
+	"$T_DIR/b.key" "$pub_a2" "$pub_m" >"$T_DIR/b.conf"
 # shellcheck disable=SC2154
 kill -HUP "$a_pid" "$b_pid"
 t_wait_for 10 grep -q "reload: \[auth\]: keys and 1 peer" "$T_DIR/a.log" || t_fail "A did not reload its keys"
-t_wait_for 10 grep -q "reload: \[auth\]: keys and 1 peer" "$T_DIR/b.log" || t_fail "B did not reload its keys"
+t_wait_for 10 grep -q "reload: \[auth\]: keys and 2 peers" "$T_DIR/b.log" || t_fail "B did not reload its keys"
 honest rotated bulk --size 1M --concurrency 4 --count 16
 n0=$(grep -c "key $pub_a claiming 127.0.0.5" "$T_DIR/b.log")
 perf evil-e-again e 127.0.0.5@lu2k 127.0.0.2@lu2k --timeout 3s bulk --size 4K --count 2

@@ -26,6 +26,10 @@
  *                  from another NID (--src's address plus 0, 1, 2...; for
  *                  IPv4 in its last two bytes), reads the answer and closes;
  *                  counts hellos accepted and refused
+ *   tcp-auth       with keys: --key FILE (a key the target lists for --src),
+ *                  --peer-key KEY (the target's public key), --src/--dst: real
+ *                  handshakes, then forged, replayed, reordered, truncated and
+ *                  other bad records, one connection each (hostile_auth.c)
  *   tcp-slowloris  the lu2k hello (--src/--dst needed), then the header of a
  *                message of --msg-size bytes (4 MiB) and one byte of it, then
  *                silence for --time seconds: each takes that much of the
@@ -55,12 +59,13 @@
 #include "backends/tcp_wire.h"
 #include "backends/udt_wire.h"
 #include "common/nid.h"
+#include "hostile.h"
 #include "proto/udt/codec.h"
 
 #define MSS	1500
 #define PAYLOAD (MSS - UDT_UDP_IP_OVERHEAD - UDT_HDR_LEN)
 
-enum mode { UDT_ENDLESS, UDT_HOLES, UDT_SOCKIDS, TCP_SLOWLORIS, TCP_HELLOS };
+enum mode { UDT_ENDLESS, UDT_HOLES, UDT_SOCKIDS, TCP_SLOWLORIS, TCP_HELLOS, TCP_AUTH };
 
 enum hstate { HS_IDLE, HS_COOKIE, HS_RESPONSE, HS_UP };
 
@@ -475,11 +480,11 @@ static int udt_sockids(void)
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: lu2k-hostile udt-endless|udt-holes|udt-sockids|tcp-slowloris|tcp-hellos\n"
-		"       --target ADDR:PORT\n"
-		"       [--conns N] [--time SECONDS] [--pkts N] [--pps N] [--msg-size N]\n"
-		"       [--bind ADDR] [--src NID --dst NID]\n");
+	fprintf(stderr, "usage: lu2k-hostile "
+			"udt-endless|udt-holes|udt-sockids|tcp-slowloris|tcp-hellos|tcp-auth\n"
+			"       --target ADDR:PORT\n"
+			"       [--conns N] [--time SECONDS] [--pkts N] [--pps N] [--msg-size N]\n"
+			"       [--bind ADDR] [--src NID --dst NID] [--key FILE --peer-key KEY]\n");
 	exit(2);
 }
 
@@ -489,9 +494,11 @@ int main(int argc, char **argv)
 		{ "target", 1, NULL, 't' }, { "conns", 1, NULL, 'n' },	  { "time", 1, NULL, 'T' },
 		{ "pkts", 1, NULL, 'p' },   { "src", 1, NULL, 's' },	  { "dst", 1, NULL, 'd' },
 		{ "pps", 1, NULL, 'r' },    { "msg-size", 1, NULL, 'm' }, { "bind", 1, NULL, 'b' },
-		{ NULL, 0, NULL, 0 },
+		{ "key", 1, NULL, 'k' },    { "peer-key", 1, NULL, 'K' }, { NULL, 0, NULL, 0 },
 	};
-	bool have_target = false, have_src = false, have_dst = false;
+	bool have_target = false, have_src = false, have_dst = false, have_key = false;
+	struct hostile_auth ha = { 0 };
+	char kerr[512];
 	struct hconn *cs;
 	uint64_t start, end;
 	int o;
@@ -508,6 +515,8 @@ int main(int argc, char **argv)
 		g.mode = TCP_SLOWLORIS;
 	else if (!strcmp(argv[1], "tcp-hellos"))
 		g.mode = TCP_HELLOS;
+	else if (!strcmp(argv[1], "tcp-auth"))
+		g.mode = TCP_AUTH;
 	else
 		usage();
 	optind = 2;
@@ -546,6 +555,18 @@ int main(int argc, char **argv)
 			g.bind = true;
 			break;
 		}
+		case 'k':
+			if (lu2k_key_load(optarg, &ha.local.priv, kerr, sizeof(kerr)) ||
+			    lu2k_key_public(&ha.local.pub, &ha.local.priv)) {
+				fprintf(stderr, "lu2k-hostile: %s\n", kerr);
+				return 2;
+			}
+			have_key = true;
+			break;
+		case 'K':
+			if (lu2k_key_from_base64(optarg, &ha.peer))
+				usage();
+			break;
 		case 's':
 			if (lu2k_nid_parse(optarg, &g.src))
 				usage();
@@ -571,6 +592,15 @@ int main(int argc, char **argv)
 	}
 	if (g.mode == UDT_SOCKIDS)
 		return udt_sockids();
+	if (g.mode == TCP_AUTH) {
+		if (!g.hello || !have_key)
+			usage();
+		ha.target = &g.target;
+		ha.target_len = g.target_len;
+		ha.src = g.src;
+		ha.dst = g.dst;
+		return hostile_tcp_auth(&ha);
+	}
 	if (g.mode == TCP_HELLOS) {
 		if (!g.hello)
 			usage();
