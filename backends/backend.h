@@ -230,7 +230,13 @@ struct lu2k_backend_ops {
 	 */
 	int (*peer_addr)(struct lu2k_be_conn *c, struct sockaddr_storage *ss);
 
-	/* Describe one connection / the instance as JSON object members. */
+	/*
+	 * Describe one connection / the instance as JSON object members. An
+	 * outgoing connection whose connected() comes before the far lu2kd has
+	 * answered (tcp: TCP's handshake, then the hello) says so with a
+	 * boolean "peer_answered" (lu2kctl ping waits for it); "rtt_us" where
+	 * the transport measures one.
+	 */
 	void (*conn_info)(struct lu2k_be_conn *c, struct lu2k_json *j);
 	void (*stats)(struct lu2k_be *be, struct lu2k_json *j);
 };

@@ -706,6 +706,16 @@ static void tcp_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 	lu2k_json_str(j, "tcp_state", state_str(c->state));
 	if (c->sec)
 		lu2k_json_str(j, "auth", "sealed");
+	/* connected() comes with TCP's handshake; only the hello answer proves a lu2kd */
+	if (c->out)
+		lu2k_json_bool(j, "peer_answered", c->state == TCP_UP && c->hello_seen);
+	{
+		struct tcp_info ti;
+		socklen_t tl = sizeof(ti);
+
+		if (c->state != TCP_DEAD && !getsockopt(c->io.fd, IPPROTO_TCP, TCP_INFO, &ti, &tl))
+			lu2k_json_u64(j, "rtt_us", ti.tcpi_rtt);
+	}
 	lu2k_json_str(j, "address", a);
 	lu2k_json_u64(j, "port", port);
 	lu2k_json_u64(j, "msgs_tx", c->msgs_tx);

@@ -188,6 +188,8 @@ void lu2k_peers_fini(struct lu2kd *d);
 struct lu2k_peer *lu2k_peer_find(struct lu2kd *d, struct lu2k_chan *ch, const struct lu2k_nid *nid);
 struct lu2k_peer *lu2k_peer_get(struct lu2kd *d, struct lu2k_chan *ch, const struct lu2k_nid *nid);
 void lu2k_peer_submit(struct lu2k_peer *p, struct lu2k_msg *m);
+/* lu2kctl ping: connect now if there is no connection, whatever the backoff. */
+void lu2k_peer_ping(struct lu2k_peer *p);
 void lu2k_peer_drop_chan(struct lu2kd *d, struct lu2k_chan *ch);
 /* The back-end's connection upcalls, routed to the peer (from msg.c). */
 void lu2k_peer_connected(struct lu2k_conn *c);

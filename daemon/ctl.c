@@ -3,7 +3,7 @@
  * ctl.c - the control socket (unix stream) that lu2kctl talks to.
  *
  * Protocol: the client sends one request line ("status", "peers", "conns",
- * "msgs", "stats", "config"; at most 255 bytes, ending in '\n'); the daemon answers
+ * "msgs", "stats", "config", "ping NID"; at most 255 bytes, ending in '\n'); the daemon answers
  * with one JSON document and closes. Unknown requests get
  * {"error": "..."}. The answer is built at once (a snapshot) and written
  * without blocking the loop.
@@ -276,6 +276,60 @@ static void render_config(struct lu2kd *d, struct lu2k_json *j)
 	lu2k_json_obj_end(j);
 }
 
+/*
+ * "ping NID": make sure an outgoing connection to NID exists or is being
+ * made (from the interface on NID's network), and answer with the peer as it
+ * is now. lu2kctl then watches the peer until it is up or the attempt fails;
+ * a request never waits here (the loop never blocks).
+ */
+static void render_ping(struct lu2kd *d, const char *arg, struct lu2k_json *j)
+{
+	struct lu2k_chan *ch = NULL;
+	struct lu2k_peer *p;
+	struct lu2k_list *pos;
+	struct lu2k_nid nid;
+	char b[LU2K_NID_STRLEN];
+
+	if (lu2k_nid_parse(arg, &nid)) {
+		lu2k_json_str(j, "error", "ping: not a NID of a lu2k network (e.g. 192.0.2.1@lu2k)");
+		return;
+	}
+	lu2k_list_for_each(pos, &d->chans)
+	{
+		struct lu2k_chan *c = lu2k_container_of(pos, struct lu2k_chan, link);
+
+		/* the same network; of its interfaces, one of the NID's address family */
+		if (c->dead || c->nid.type != nid.type || c->nid.num != nid.num)
+			continue;
+		if (!ch || lu2k_nid_family(&c->nid) == lu2k_nid_family(&nid))
+			ch = c;
+		if (lu2k_nid_family(&c->nid) == lu2k_nid_family(&nid))
+			break;
+	}
+	if (!ch) {
+		lu2k_json_str(j, "error", "ping: no interface attached to this lu2kd is on that "
+					  "NID's network (lu2kctl status lists them)");
+		return;
+	}
+	if (lu2k_nid_eq(&ch->nid, &nid)) {
+		lu2k_json_str(j, "error", "ping: that is this node's own NID");
+		return;
+	}
+	p = lu2k_peer_get(d, ch, &nid);
+	if (!p) {
+		lu2k_json_str(j, "error", "ping: no room for another peer (max_peers)");
+		return;
+	}
+	lu2k_peer_ping(p);
+	lu2k_json_obj_begin(j, "ping");
+	lu2k_json_str(j, "nid", lu2k_nid_format(&nid, b, sizeof(b)));
+	nidstr(j, "local_nid", &ch->nid);
+	lu2k_json_str(j, "state", lu2k_peer_state_str(p->state));
+	lu2k_json_u64(j, "connects", p->connects);
+	lu2k_json_u64(j, "connect_failures", p->connect_fails);
+	lu2k_json_obj_end(j);
+}
+
 void lu2k_ctl_render(struct lu2kd *d, const char *cmd, struct lu2k_json *j)
 {
 	lu2k_json_obj_begin(j, NULL);
@@ -291,9 +345,11 @@ void lu2k_ctl_render(struct lu2kd *d, const char *cmd, struct lu2k_json *j)
 		render_stats(d, j);
 	else if (!strcmp(cmd, "config"))
 		render_config(d, j);
+	else if (!strncmp(cmd, "ping ", 5))
+		render_ping(d, cmd + 5, j);
 	else
 		lu2k_json_str(j, "error",
-			      "unknown request (status, peers, conns, msgs, stats, config)");
+			      "unknown request (status, peers, conns, msgs, stats, config, ping NID)");
 	lu2k_json_obj_end(j);
 }
 

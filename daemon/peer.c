@@ -303,6 +303,18 @@ void lu2k_peer_connected(struct lu2k_conn *c)
 	flush_queue(p);
 }
 
+void lu2k_peer_ping(struct lu2k_peer *p)
+{
+	struct lu2kd *d = peer_daemon(p);
+
+	if (p->state == PEER_BACKOFF) {
+		lu2k_timer_cancel(&d->loop, &p->timer);
+		p->state = PEER_IDLE;
+	}
+	if (p->state == PEER_IDLE)
+		peer_connect(p);
+}
+
 void lu2k_peer_writable(struct lu2k_conn *c)
 {
 	c->peer->blocked = false;

@@ -79,8 +79,25 @@ n=$(grep -c '^# lu2kctl peers, every 1 s' "$T_DIR/watch.out")
 grep -Eq '^ +msgs_tx_per_s: [1-9]' "$T_DIR/watch.out" || t_fail "--watch shows no msgs_tx_per_s: $(cat "$T_DIR/watch.out")"
 grep -q 'conns_out_per_s' "$T_DIR/watch.out" && t_fail "--watch made a rate of a gauge (a peer's conns_out)"
 
+# ping: the far lu2kd answers (IPv4 and IPv6); nobody at .9; errors are clear, exit 1
+out=$(ctl -s "$T_DIR/a.ctl" ping 127.0.0.2@lu2k) || t_fail "ping 127.0.0.2@lu2k: $out"
+[[ $out == "127.0.0.2@lu2k: reachable from 127.0.0.1@lu2k: the lu2kd there answered"*"; rtt "* ]] ||
+	t_fail "ping said: $out"
+out=$(ctl -s "$T_DIR/a.ctl" ping "[fd00:98::2]@lu2k") || t_fail "ping IPv6: $out"
+ctl -s "$T_DIR/a.ctl" --json ping 127.0.0.2@lu2k >"$T_DIR/ping.json" || t_fail "ping --json"
+$PY -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["reachable"] is True and j["rtt_us"] >= 0, j' \
+	"$T_DIR/ping.json" || t_fail "ping --json: $(cat "$T_DIR/ping.json")"
+out=$(ctl -s "$T_DIR/a.ctl" --timeout 5 ping 127.0.0.9@lu2k)
+[ $? = 1 ] && [[ $out == "127.0.0.9@lu2k: not reachable from 127.0.0.1@lu2k: Connection refused"* ]] ||
+	t_fail "ping of a NID with no lu2kd: $out"
+for bad in "127.0.0.1@lu2k:own NID" "127.0.0.2@lu2k7:no interface" "1.2.3.4@tcp:not a NID"; do
+	out=$(ctl -s "$T_DIR/a.ctl" ping "${bad%%:*}" 2>&1)
+	[ $? = 1 ] && [[ $out == *"${bad#*:}"* ]] || t_fail "ping ${bad%%:*}: $out"
+done
+t_log "ping: reachable (IPv4, IPv6, JSON), refused, and three clear errors"
+
 for bad in "--watch 0 status" "--watch x status" "--nid 1.2.3.4@lu2k stats" "-o f peers" \
-	"--json metrics" "nosuch" ""; do
+	"--json metrics" "nosuch" "" "ping" "--timeout 0 ping 127.0.0.2@lu2k" "ping a b"; do
 	# shellcheck disable=SC2086
 	ctl -s "$T_DIR/a.ctl" $bad >/dev/null 2>&1
 	rc=$?

@@ -19,6 +19,7 @@
 #include "lu2k/version.h"
 #include "metrics.h"
 #include "rates.h"
+#include "ping.h"
 #include "req.h"
 
 static void usage(FILE *f)
@@ -37,6 +38,9 @@ static void usage(FILE *f)
 		"  metrics  all of the above as Prometheus text-format metrics\n"
 		"  config   the settings lu2kd runs with, where they came from, and those\n"
 		"           changed on disk that wait for a restart (after SIGHUP)\n"
+		"  ping NID can this node reach the lu2kd behind NID? Connects now (from the\n"
+		"           interface on NID's network) and waits for the far lu2kd to\n"
+		"           answer; exit 0 if it did within --timeout\n"
 		"\n"
 		"Options:\n"
 		"  -s, --socket PATH    lu2kd's control socket [%s, or $LU2K_CTL_SOCKET]\n"
@@ -50,6 +54,7 @@ static void usage(FILE *f)
 		"                       collector), instead of printing them\n"
 		"      --listen ADDR    metrics: serve them at http://ADDR/metrics until killed\n"
 		"                       (HOST:PORT, [V6]:PORT, or PORT on 127.0.0.1)\n"
+		"  -t, --timeout SECS   ping: how long to wait for an answer [10]\n"
 		"  -h, --help           this text\n"
 		"  -V, --version        print the version\n",
 		CTL_DEFAULT_SOCKET);
@@ -346,6 +351,7 @@ int main(int argc, char **argv)
 		{ "watch", required_argument, NULL, 'w' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "listen", required_argument, NULL, 'L' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -357,12 +363,13 @@ int main(int argc, char **argv)
 	const char *nid = NULL, *cmd;
 	bool json = false, known = false;
 	unsigned long watch = 0;
+	double ping_timeout = 10;
 	char *end;
 	int o;
 
 	if (!path || !*path)
 		path = CTL_DEFAULT_SOCKET;
-	while ((o = getopt_long(argc, argv, "s:jn:w:o:hV", lo, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "s:jn:w:o:t:hV", lo, NULL)) != -1) {
 		switch (o) {
 		case 's':
 			path = optarg;
@@ -385,6 +392,16 @@ int main(int argc, char **argv)
 		case 'o':
 			output = optarg;
 			break;
+		case 't':
+			errno = 0;
+			ping_timeout = strtod(optarg, &end);
+			if (errno || *end || !(ping_timeout >= 0.1 && ping_timeout <= 3600)) {
+				fprintf(stderr,
+					"lu2kctl: --timeout '%s': want seconds, 0.1..3600\n",
+					optarg);
+				return 2;
+			}
+			break;
 		case 'L':
 			listen_addr = optarg;
 			break;
@@ -399,6 +416,14 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (optind < argc && !strcmp(argv[optind], "ping")) {
+		if (optind != argc - 2 || nid || watch || output || listen_addr) {
+			fprintf(stderr, "lu2kctl: usage: lu2kctl [--socket PATH] [--json] "
+					"[--timeout SECS] ping NID\n");
+			return 2;
+		}
+		return ctl_ping(path, argv[optind + 1], ping_timeout, json);
+	}
 	if (optind != argc - 1) {
 		usage(stderr);
 		return 2;
@@ -409,7 +434,7 @@ int main(int argc, char **argv)
 	if (!known) {
 		fprintf(stderr,
 			"lu2kctl: unknown command '%s' (status, peers, conns, msgs, stats, "
-			"metrics, config)\n",
+			"metrics, config, ping)\n",
 			cmd);
 		return 2;
 	}

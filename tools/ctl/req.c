@@ -18,7 +18,7 @@ char *ctl_request(const char *path, const char *cmd)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	size_t len = 0, cap = 65536;
-	char *buf, line[64];
+	char *buf, line[256];
 	int fd, n;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
