@@ -55,6 +55,12 @@ struct lu2k_be_conn *rdsb_conn_new(struct lu2k_be *be, struct rdsb_sock *s, bool
 
 	if (!c)
 		return NULL;
+	/* the tick times out and resends: a connection without it is not made */
+	if (!lu2k_timer_armed(&be->tick) &&
+	    lu2k_timer_arm(be->env.loop, &be->tick, (uint64_t)RDSB_TICK_MS * 1000000)) {
+		free(c);
+		return NULL;
+	}
 	c->be = be;
 	c->s = s;
 	s->refs++;
@@ -67,8 +73,6 @@ struct lu2k_be_conn *rdsb_conn_new(struct lu2k_be *be, struct rdsb_sock *s, bool
 	c->expect_seq = 1;
 	c->start_ns = c->last_rx_ns = c->last_tx_ns = c->last_data_ns = be->env.loop->now;
 	c->tick_gen = be->tick_gen;
-	if (!lu2k_timer_armed(&be->tick))
-		lu2k_timer_arm(be->env.loop, &be->tick, (uint64_t)RDSB_TICK_MS * 1000000);
 	return c;
 }
 
@@ -280,6 +284,12 @@ void rdsb_tick(struct lu2k_timer *t)
 			break;
 		}
 	}
-	if (!lu2k_list_empty(&be->conns))
-		lu2k_timer_arm(be->env.loop, &be->tick, (uint64_t)RDSB_TICK_MS * 1000000);
+	if (!lu2k_list_empty(&be->conns) &&
+	    lu2k_timer_arm(be->env.loop, &be->tick, (uint64_t)RDSB_TICK_MS * 1000000)) {
+		/* nothing would time these out any more: close them rather than hang */
+		LOG_RL(LU2K_LOG_ERROR, "rds: out of memory for the tick: closing every connection");
+		while (!lu2k_list_empty(&be->conns))
+			rdsb_conn_fail(lu2k_list_first(&be->conns, struct lu2k_be_conn, link),
+				       -ENOMEM, true);
+	}
 }

@@ -68,7 +68,10 @@ static bool tcp_idle(struct lu2k_idle *h)
 			lu2k_list_first(&be->dirty, struct lu2k_be_conn, dirty_link);
 
 		lu2k_list_del(&c->dirty_link);
-		tcp_conn_flush(c);
+		if (c->state == TCP_BROKEN)
+			tcp_conn_fail(c, c->broken_err, true);
+		else
+			tcp_conn_flush(c);
 	}
 	return false;
 }
@@ -208,7 +211,8 @@ void tcp_conn_break(struct lu2k_be_conn *c, int err)
 	c->state = TCP_BROKEN;
 	c->broken_err = err;
 	lu2k_io_set(c->be->env.loop, &c->io, 0);
-	lu2k_timer_arm(c->be->env.loop, &c->timer, 0);
+	if (lu2k_timer_arm(c->be->env.loop, &c->timer, 0))
+		tcp_conn_mark_dirty(c); /* no timer: the idle hook tears it down */
 }
 
 /*
@@ -280,7 +284,9 @@ static void listener_resume(struct lu2k_timer *t)
 
 	if (lu2k_io_set(s->be->env.loop, &s->io, EPOLLIN))
 		/* cannot listen again now: try once more later */
-		lu2k_timer_arm(s->be->env.loop, &s->pause, (uint64_t)s->pause_ms * 1000000);
+		if (lu2k_timer_arm(s->be->env.loop, &s->pause, (uint64_t)s->pause_ms * 1000000))
+			LOG_RL(LU2K_LOG_ERROR, "tcp: out of memory: a listening socket stays "
+					       "paused until a restart");
 }
 
 /*
@@ -343,8 +349,9 @@ static void listener_event(struct lu2k_io *io, uint32_t revents)
 			continue;
 		}
 		sock_tune(be, fd);
-		lu2k_timer_arm(be->env.loop, &c->timer, (uint64_t)be->hello_timeout_ms * 1000000);
-		if (lu2k_io_set(be->env.loop, &c->io, EPOLLIN | EPOLLRDHUP))
+		if (lu2k_timer_arm(be->env.loop, &c->timer,
+				   (uint64_t)be->hello_timeout_ms * 1000000) ||
+		    lu2k_io_set(be->env.loop, &c->io, EPOLLIN | EPOLLRDHUP))
 			tcp_conn_fail(c, -ENOMEM, false);
 	}
 }
@@ -682,7 +689,9 @@ static void tcp_destroy(struct lu2k_be *be)
 
 static const char *state_str(enum tcp_state s)
 {
-	static const char *const n[] = { "connecting", "securing", "hello", "up", "broken", "dead" };
+	static const char *const n[] = {
+		"connecting", "securing", "hello", "up", "broken", "dead"
+	};
 
 	return (unsigned int)s < 6 ? n[s] : "?";
 }

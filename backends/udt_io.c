@@ -182,8 +182,8 @@ void udtb_conn_arm(struct lu2k_be_conn *c)
 		t = c->last_rx_ns + udtb_peer_timeout_ns(c->be);
 	if (t == UINT64_MAX)
 		lu2k_timer_cancel(loop, &c->timer);
-	else
-		lu2k_timer_arm_at(loop, &c->timer, t);
+	else if (lu2k_timer_arm_at(loop, &c->timer, t))
+		udtb_conn_fail(c, -ENOMEM, true); /* its engine would never be woken again */
 }
 
 /* Pull every datagram due now out of c's engine and write them. */

@@ -311,7 +311,11 @@ static void listener_event(struct lu2k_io *io, uint32_t revents)
 		pa->d = l->d;
 		lu2k_io_init(&pa->io, fd, pending_event);
 		lu2k_timer_init(&pa->timer, pending_timeout);
-		lu2k_timer_arm(&l->d->loop, &pa->timer, ATTACH_TIMEOUT_NS);
+		if (lu2k_timer_arm(&l->d->loop, &pa->timer, ATTACH_TIMEOUT_NS)) {
+			close(fd); /* no deadline, no pending attach */
+			free(pa);
+			continue;
+		}
 		if (lu2k_io_set(&l->d->loop, &pa->io, EPOLLIN))
 			pending_close(pa);
 	}

@@ -83,7 +83,7 @@ static bool feature(const struct lu2k_chan *ch, uint32_t f)
 
 /* ---- producing ---- */
 
-void lu2k_chan_post_cpl(struct lu2k_chan *ch, struct lu2k_msg *m)
+bool lu2k_chan_post_cpl(struct lu2k_chan *ch, struct lu2k_msg *m)
 {
 	struct lu2k_cpl_desc c = { .cookie = m->cookie, .status = m->status };
 
@@ -93,23 +93,17 @@ void lu2k_chan_post_cpl(struct lu2k_chan *ch, struct lu2k_msg *m)
 		ch->st.cpl_ok++;
 	if (lu2k_list_empty(&ch->cpl_backlog) && lu2k_ring_push(&ch->cpl, &c) == 0) {
 		ch->kick_pending = true;
-		return;
+		return false;
 	}
 	/*
 	 * The CPL ring is full (the kernel half posts no more TX than it has
-	 * credits, so this is rare): keep a copy of the completion.
+	 * credits, so this is rare): the message itself waits for room, in
+	 * order. Nothing is allocated here, so a completion is never lost: a
+	 * lost one held the kernel half's credits (and its cookie) for good.
 	 */
-	struct lu2k_msg *copy = lu2k_msg_alloc(ch->d);
-
 	ch->st.cpl_backlogged++;
-	if (!copy) {
-		LOG_RL(LU2K_LOG_ERROR, "channel %u: out of memory keeping a completion", ch->id);
-		return;
-	}
-	copy->cookie = m->cookie;
-	copy->status = m->status;
-	copy->state = MSG_DONE;
-	lu2k_list_add_tail(&ch->cpl_backlog, &copy->link);
+	lu2k_list_add_tail(&ch->cpl_backlog, &m->link);
+	return true;
 }
 
 /*
@@ -174,7 +168,7 @@ static void flush_backlogs(struct lu2k_chan *ch)
 			break;
 		ch->kick_pending = true;
 		lu2k_list_del(&m->link);
-		free(m);
+		lu2k_msg_free(ch->d, m);
 	}
 	while (!lu2k_list_empty(&ch->evt_backlog)) {
 		struct evt_pending *ep =
@@ -251,10 +245,9 @@ static struct lu2k_msg *cookie_find(struct lu2k_chan *ch, uint64_t cookie)
 	return NULL;
 }
 
-static void take_tx(struct lu2k_chan *ch, const struct lu2k_tx_desc *t)
+static void take_tx(struct lu2k_chan *ch, const struct lu2k_tx_desc *t, struct lu2k_msg *m)
 {
 	struct lu2kd *d = ch->d;
-	struct lu2k_msg *m;
 	struct lu2k_peer *p;
 	int rc;
 
@@ -265,13 +258,7 @@ static void take_tx(struct lu2k_chan *ch, const struct lu2k_tx_desc *t)
 		ch->st.tx_bad++;
 		LOG_RL(LU2K_LOG_WARN, "channel %u: TX cookie %llu already in flight, dropped",
 		       ch->id, (unsigned long long)t->cookie);
-		return;
-	}
-	m = lu2k_msg_alloc(d);
-	if (!m) {
-		struct lu2k_msg tmp = { .cookie = t->cookie, .status = -ENOMEM };
-
-		lu2k_chan_post_cpl(ch, &tmp);
+		lu2k_msg_free(d, m);
 		return;
 	}
 	m->ch = ch;
@@ -299,7 +286,11 @@ static void take_tx(struct lu2k_chan *ch, const struct lu2k_tx_desc *t)
 		return;
 	}
 	m->peer = NULL;
-	lu2k_msg_start_timer(m, t->timeout_ms ? t->timeout_ms : ch->setup.timeout_ms);
+	if (lu2k_msg_start_timer(m, t->timeout_ms ? t->timeout_ms : ch->setup.timeout_ms)) {
+		lu2k_msg_complete(m,
+				  -ENOMEM); /* a message without its deadline could wait forever */
+		return;
+	}
 	lu2k_peer_submit(p, m);
 }
 
@@ -327,9 +318,27 @@ static uint32_t drain_tx(struct lu2k_chan *ch, uint32_t max)
 	struct lu2k_tx_desc t;
 	uint32_t n = 0;
 
-	while (n < max && !ch->dead && lu2k_ring_pop(&ch->tx, &t)) {
+	while (n < max && !ch->dead && lu2k_ring_cons_avail(&ch->tx)) {
+		/*
+		 * The message first, the descriptor after: out of memory, the
+		 * descriptor stays on the ring and is taken on a later round
+		 * (its completion could otherwise need memory we do not have).
+		 */
+		struct lu2k_msg *m = lu2k_msg_alloc(ch->d);
+
+		if (!m) {
+			ch->st.tx_nomem++;
+			LOG_RL(LU2K_LOG_ERROR, "channel %u: out of memory for a message: retrying",
+			       ch->id);
+			ch->tx_retry = true;
+			break;
+		}
+		if (!lu2k_ring_pop(&ch->tx, &t)) {
+			lu2k_msg_free(ch->d, m);
+			break;
+		}
 		n++;
-		take_tx(ch, &t);
+		take_tx(ch, &t, m);
 	}
 	return n;
 }
@@ -357,7 +366,8 @@ static bool chan_idle(struct lu2k_idle *h)
 		lu2k_chan_detach(ch, "the kernel half published an impossible ring index");
 		return false;
 	}
-	busy = nf == batch || nt == batch;
+	busy = nf == batch || nt == batch || ch->tx_retry;
+	ch->tx_retry = false;
 	if (!busy && feature(ch, LU2K_FEAT_NEED_WAKEUP)) {
 		/* About to sleep: ask for kicks, then look once more (ring.h, pair E/F). */
 		if (!lu2k_ring_cons_prepare_sleep(&ch->tx) ||
@@ -385,7 +395,8 @@ static void poll_timer(struct lu2k_timer *t)
 	struct lu2k_chan *ch = lu2k_container_of(t, struct lu2k_chan, poll_timer);
 
 	/* Without NEED_WAKEUP the kernel half may not kick: look every millisecond. */
-	lu2k_timer_arm(&ch->d->loop, &ch->poll_timer, 1000000);
+	if (lu2k_timer_arm(&ch->d->loop, &ch->poll_timer, 1000000))
+		lu2k_chan_detach(ch, "out of memory for its poll timer");
 }
 
 int lu2k_chan_start(struct lu2kd *d, struct lu2k_chan *ch)
@@ -404,11 +415,15 @@ int lu2k_chan_start(struct lu2kd *d, struct lu2k_chan *ch)
 	rc = d->be_ops->listen(d->be, &ch->nid, (uint16_t)d->cfg.port, &ch->listener);
 	if (rc)
 		return rc;
+	if (!feature(ch, LU2K_FEAT_NEED_WAKEUP) &&
+	    lu2k_timer_arm(&d->loop, &ch->poll_timer, 1000000)) {
+		d->be_ops->unlisten(ch->listener);
+		ch->listener = NULL;
+		return -ENOMEM;
+	}
 	lu2k_list_add_tail(&d->chans, &ch->link);
 	d->nchans++;
 	lu2k_idle_add_head(&d->loop, &ch->idle, chan_idle);
-	if (!feature(ch, LU2K_FEAT_NEED_WAKEUP))
-		lu2k_timer_arm(&d->loop, &ch->poll_timer, 1000000);
 	LOG_INFO("channel %u: %s attached via %s (%s), region %llu MiB, version %u features 0x%x",
 		 ch->id, lu2k_nid_format(&ch->nid, nid, sizeof(nid)), ch->ops->name, ch->origin,
 		 (unsigned long long)(ch->region_size >> 20), ch->setup.version,

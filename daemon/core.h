@@ -43,7 +43,7 @@ struct lu2k_chan_ops {
 struct lu2k_chan_stats {
 	uint64_t tx_descs, tx_bad, tx_dup_cookie, free_descs, free_bad;
 	uint64_t cpl_ok, cpl_err, rx_msgs, rx_bytes, tx_bytes, evts, evts_dropped;
-	uint64_t kicks_in, kicks_out, cpl_backlogged, rx_ring_full, rx_waits;
+	uint64_t kicks_in, kicks_out, cpl_backlogged, rx_ring_full, rx_waits, tx_nomem;
 };
 
 #define CHAN_COOKIE_BUCKETS 1024
@@ -67,6 +67,7 @@ struct lu2k_chan {
 	struct lu2k_timer poll_timer; /* without NEED_WAKEUP: poll the rings */
 	bool dead;
 	bool kick_pending;
+	bool tx_retry; /* a TX descriptor waits for memory (drain_tx) */
 	uint64_t attached_ns;
 
 	struct lu2k_msg *cookies[CHAN_COOKIE_BUCKETS];
@@ -214,14 +215,16 @@ bool lu2k_peers_make_room(struct lu2kd *d);
 
 /* msg.c: message lifecycle and the back-end's upcalls. */
 struct lu2k_msg *lu2k_msg_alloc(struct lu2kd *d);
+void lu2k_msg_free(struct lu2kd *d, struct lu2k_msg *m); /* one never submitted, or done */
 void lu2k_msg_complete(struct lu2k_msg *m, int status);
-void lu2k_msg_start_timer(struct lu2k_msg *m, uint32_t timeout_ms);
+int lu2k_msg_start_timer(struct lu2k_msg *m, uint32_t timeout_ms); /* 0 or -ENOMEM */
 void lu2k_core_env(struct lu2kd *d, struct lu2k_be_env *env);
 
 /* chan.c: rings and descriptors. */
 int lu2k_chan_start(struct lu2kd *d, struct lu2k_chan *ch);
 void lu2k_chan_detach(struct lu2k_chan *ch, const char *why);
-void lu2k_chan_post_cpl(struct lu2k_chan *ch, struct lu2k_msg *m);
+/* Post m's CPL; true if the ring was full and m now waits on the channel (not freed). */
+bool lu2k_chan_post_cpl(struct lu2k_chan *ch, struct lu2k_msg *m);
 int lu2k_chan_post_rx(struct lu2k_chan *ch, const struct lu2k_rx_desc *d);
 void lu2k_chan_post_evt(struct lu2k_chan *ch, uint32_t type, int status,
 			const struct lu2k_nid *nid);

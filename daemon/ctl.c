@@ -226,6 +226,7 @@ static void render_stats(struct lu2kd *d, struct lu2k_json *j)
 		lu2k_json_u64(j, "kicks_in", s->kicks_in);
 		lu2k_json_u64(j, "kicks_out", s->kicks_out);
 		lu2k_json_u64(j, "cpl_backlogged", s->cpl_backlogged);
+		lu2k_json_u64(j, "tx_nomem", s->tx_nomem);
 		lu2k_json_u64(j, "rx_ring_full", s->rx_ring_full);
 		lu2k_json_u64(j, "rx_waits", s->rx_waits);
 		lu2k_json_u64(j, "rx_alloc_fails", ch->rxa.fails);
@@ -266,10 +267,10 @@ static void render_config(struct lu2kd *d, struct lu2k_json *j)
 		lu2k_json_str(j, "key", o->key);
 		lu2k_json_str(j, "value", o->value);
 		lu2k_json_str(j, "from", o->where);
-		lu2k_json_str(j, "used", !strcmp(o->section, "backend") ||
-						 !strcmp(o->section, d->be_ops->name)
-					 ? "yes"
-					 : "no (another back-end's section)");
+		lu2k_json_str(j, "used",
+			      !strcmp(o->section, "backend") || !strcmp(o->section, d->be_ops->name)
+				      ? "yes"
+				      : "no (another back-end's section)");
 		lu2k_json_obj_end(j);
 	}
 	lu2k_json_arr_end(j);
@@ -443,7 +444,11 @@ static void ctl_event(struct lu2k_io *io, uint32_t revents)
 		c->d = ctl_d;
 		lu2k_io_init(&c->io, fd, client_event);
 		lu2k_timer_init(&c->timer, client_timeout);
-		lu2k_timer_arm(&ctl_d->loop, &c->timer, CTL_TIMEOUT_NS);
+		if (lu2k_timer_arm(&ctl_d->loop, &c->timer, CTL_TIMEOUT_NS)) {
+			close(fd); /* no deadline, no client */
+			free(c);
+			continue;
+		}
 		if (lu2k_io_set(&ctl_d->loop, &c->io, EPOLLIN))
 			client_close(c);
 	}

@@ -36,7 +36,7 @@ struct lu2k_msg *lu2k_msg_alloc(struct lu2kd *d)
 	return m;
 }
 
-static void msg_free(struct lu2kd *d, struct lu2k_msg *m)
+void lu2k_msg_free(struct lu2kd *d, struct lu2k_msg *m)
 {
 	if (d->nmsg_cache < MSG_CACHE_MAX) {
 		lu2k_list_add_head(&d->msg_cache, &m->link);
@@ -100,14 +100,14 @@ void lu2k_msg_complete(struct lu2k_msg *m, int status)
 		if (status == -ETIMEDOUT)
 			d->st.msgs_timeout++;
 	}
-	if (!ch->dead)
-		lu2k_chan_post_cpl(ch, m); /* copies what it needs */
-	msg_free(d, m);
+	if (!ch->dead && lu2k_chan_post_cpl(ch, m))
+		return; /* kept until the CPL ring has room */
+	lu2k_msg_free(d, m);
 }
 
-void lu2k_msg_start_timer(struct lu2k_msg *m, uint32_t timeout_ms)
+int lu2k_msg_start_timer(struct lu2k_msg *m, uint32_t timeout_ms)
 {
-	lu2k_timer_arm(&m->ch->d->loop, &m->timer, (uint64_t)timeout_ms * 1000000);
+	return lu2k_timer_arm(&m->ch->d->loop, &m->timer, (uint64_t)timeout_ms * 1000000);
 }
 
 static void msg_timer(struct lu2k_timer *t)

@@ -236,7 +236,8 @@ static void enter_backoff(struct lu2k_peer *p, int err)
 	LOG_RL(LU2K_LOG_WARN, "peer %s: connect failed: %s; next attempt in %u ms",
 	       lu2k_nid_format(&p->nid, nid, sizeof(nid)), strerror(-err), p->backoff_ms);
 	lu2k_chan_post_evt(p->ch, LU2K_EVT_PEER_DOWN, err, &p->nid);
-	lu2k_timer_arm(&d->loop, &p->timer, (uint64_t)p->backoff_ms * 1000000);
+	if (lu2k_timer_arm(&d->loop, &p->timer, (uint64_t)p->backoff_ms * 1000000))
+		p->state = PEER_IDLE; /* no timer to end the wait: the next message tries at once */
 	fail_queue(p, err);
 }
 
@@ -266,7 +267,13 @@ static void peer_connect(struct lu2k_peer *p)
 		enter_backoff(p, rc);
 		return;
 	}
-	lu2k_timer_arm(&d->loop, &p->timer, (uint64_t)d->cfg.connect_timeout_ms * 1000000);
+	if (lu2k_timer_arm(&d->loop, &p->timer, (uint64_t)d->cfg.connect_timeout_ms * 1000000)) {
+		/* an attempt without its timeout could hang for good */
+		d->be_ops->close(c->bc);
+		p->out = NULL;
+		free(c);
+		enter_backoff(p, -ENOMEM);
+	}
 }
 
 static void peer_timer(struct lu2k_timer *t)

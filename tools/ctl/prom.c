@@ -109,6 +109,7 @@ static const struct prom_key prom_keys[] = {
 	{ NULL, "evts_dropped", PK_COUNTER, "events dropped (ring full)" },
 	{ NULL, "kicks_in", PK_COUNTER, "wake-ups from the kernel half" },
 	{ NULL, "kicks_out", PK_COUNTER, "wake-ups to the kernel half" },
+	{ NULL, "tx_nomem", PK_COUNTER, "send descriptors left for a later round: no memory" },
 	{ NULL, "cpl_backlogged", PK_COUNTER, "completions that waited for ring space" },
 	{ NULL, "rx_alloc_fails", PK_COUNTER, "receive-pool allocations that failed" },
 	{ NULL, "accepts", PK_COUNTER, "connections accepted" },
