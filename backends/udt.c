@@ -352,6 +352,53 @@ void udtb_conn_fail(struct lu2k_be_conn *c, int err, bool upcall)
 	lu2k_loop_defer(loop, &c->defer, conn_free);
 }
 
+/*
+ * An outgoing connection whose peer still talks (keep-alives, so UDT does
+ * not time it out) but acknowledges none of our data: its receiver gets
+ * none of it. The usual cause is a path that drops packets as large as
+ * ours (a tunnel or modem with an MTU below mss, whose "too big" messages
+ * never arrive: a black hole), which the handshake's small packets cross.
+ * The connection would sit there forever and its messages time out one by
+ * one, so say it once per stall, with the likely cause and the fix. A
+ * receiver out of RX space keeps sending full ACKs (held), so it is not
+ * taken for this.
+ */
+#define UDTB_WATCH_MIN_NS (10ull * 1000000000ull)
+
+static void watch_progress(struct lu2k_be_conn *c, uint64_t now)
+{
+	struct udt_stats st;
+	uint64_t after;
+	char nid[LU2K_NID_STRLEN], addr[INET6_ADDRSTRLEN + 8];
+
+	if (!c->out || c->state != UDTB_UP || !c->ntxq) {
+		c->watch_since_ns = 0;
+		return;
+	}
+	udt_conn_get_stats(c->u, &st);
+	if (!c->watch_since_ns || st.acks_recv != c->watch_acks) {
+		c->watch_acks = st.acks_recv;
+		c->watch_since_ns = now;
+		c->watch_warned = false;
+		return;
+	}
+	after = 8ull * (uint64_t)(st.rtt_us > 0 ? st.rtt_us : 0) * 1000;
+	if (after < UDTB_WATCH_MIN_NS)
+		after = UDTB_WATCH_MIN_NS;
+	if (c->watch_warned || now < c->watch_since_ns + after)
+		return;
+	c->watch_warned = true;
+	c->be->st.no_progress++;
+	LOG_RL(LU2K_LOG_WARN,
+	       "udt: %s (%s): nothing acknowledged for %" PRIu64
+	       " s though the peer answers: our %d-byte packets probably do not fit the path "
+	       "(an MTU black hole: set [udt] mss lower, e.g. 1400 or 1200, at both ends, or fix "
+	       "the path's MTU); or the receiver there is stuck (lu2kctl conns there)",
+	       lu2k_nid_format(&c->remote, nid, sizeof(nid)),
+	       udtb_addr_str(&c->addr, addr, sizeof(addr)),
+	       (uint64_t)((now - c->watch_since_ns) / 1000000000u), c->be->ucfg.mss);
+}
+
 static void conn_timer(struct lu2k_timer *t)
 {
 	struct lu2k_be_conn *c = lu2k_container_of(t, struct lu2k_be_conn, timer);
@@ -377,6 +424,7 @@ static void conn_timer(struct lu2k_timer *t)
 		udtb_conn_fail(c, -ETIMEDOUT, true);
 		return;
 	}
+	watch_progress(c, c->be->env.loop->now);
 	/*
 	 * An incoming connection whose peer leaves a hole unrepaired while we
 	 * hold what came after it: honest senders repair within round trips,
@@ -741,6 +789,8 @@ static void udtb_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 	}
 	udt_conn_get_stats(c->u, &st);
 	lu2k_json_str(j, "udt_state", state_str(c->state));
+	if (c->out && c->watch_since_ns && c->ntxq)
+		lu2k_json_u64(j, "no_ack_ms", (c->be->env.loop->now - c->watch_since_ns) / 1000000);
 	lu2k_json_str(j, "engine_state", udt_state_to_str(udt_conn_state(c->u)));
 	lu2k_json_str(j, "address", a);
 	lu2k_json_u64(j, "port", port);
@@ -812,6 +862,7 @@ static void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "connect_errors", s->connect_errors);
 	lu2k_json_u64(j, "conns_failed", s->conns_failed);
 	lu2k_json_u64(j, "conns_closed_by_peer", s->conns_closed_by_peer);
+	lu2k_json_u64(j, "no_progress", s->no_progress);
 	lu2k_json_u64(j, "hello_timeouts", s->hello_timeouts);
 	lu2k_json_u64(j, "peer_timeouts", s->peer_timeouts);
 	lu2k_json_u64(j, "malformed", s->malformed);

@@ -30,7 +30,7 @@
 
 struct udtb_stats {
 	uint64_t listeners, conns_out, conns_in, handshakes, hs_rejects, refused, connect_errors;
-	uint64_t conns_failed, conns_closed_by_peer, hello_timeouts, peer_timeouts, malformed, too_many_conns;
+	uint64_t conns_failed, conns_closed_by_peer, no_progress, hello_timeouts, peer_timeouts, malformed, too_many_conns;
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, rx_pauses, rx_resumes, cancels, enobufs;
 	uint64_t dgrams_rx, dgrams_tx, recvmmsg_calls, sendmmsg_calls, send_blocked, send_errors;
 	uint64_t unknown_dst, wrong_addr, bad_pkts, truncated;
@@ -141,6 +141,9 @@ struct lu2k_be_conn {
 	uint32_t ntxq;
 	uint64_t up_ns;
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, cancels;
+	/* out: ACKs seen when the progress watch last moved (udt.c, watch_progress) */
+	uint64_t watch_acks, watch_since_ns;
+	bool watch_warned;
 };
 
 static inline uint64_t udtb_peer_timeout_ns(const struct lu2k_be *be)

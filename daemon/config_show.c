@@ -28,8 +28,8 @@ static void show_devices(const struct lu2kd_config *c, char *v, size_t n)
 		off += (size_t)snprintf(v + off, n - off, "%s%s", i ? " " : "", c->devices[i]);
 }
 
-int lu2kd_config_key_at(const struct lu2kd_config *c, unsigned int i, const char **key,
-			char *v, size_t n, bool *live)
+int lu2kd_config_key_at(const struct lu2kd_config *c, unsigned int i, const char **key, char *v,
+			size_t n, bool *live)
 {
 	*live = false;
 	switch (i) {
@@ -129,8 +129,8 @@ static bool be_opt_in(const struct lu2kd_be_opt *o, const struct lu2kd_config *c
 	return false;
 }
 
-static void add(struct lu2kd_config_change *out, unsigned int max, unsigned int *n,
-		const char *key, const char *old, const char *new, bool live)
+static void add(struct lu2kd_config_change *out, unsigned int max, unsigned int *n, const char *key,
+		const char *old, const char *new, bool live)
 {
 	if (*n < max) {
 		struct lu2kd_config_change *ch = &out[*n];

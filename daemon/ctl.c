@@ -292,7 +292,8 @@ static void render_ping(struct lu2kd *d, const char *arg, struct lu2k_json *j)
 	char b[LU2K_NID_STRLEN];
 
 	if (lu2k_nid_parse(arg, &nid)) {
-		lu2k_json_str(j, "error", "ping: not a NID of a lu2k network (e.g. 192.0.2.1@lu2k)");
+		lu2k_json_str(j, "error",
+			      "ping: not a NID of a lu2k network (e.g. 192.0.2.1@lu2k)");
 		return;
 	}
 	lu2k_list_for_each(pos, &d->chans)
@@ -308,8 +309,9 @@ static void render_ping(struct lu2kd *d, const char *arg, struct lu2k_json *j)
 			break;
 	}
 	if (!ch) {
-		lu2k_json_str(j, "error", "ping: no interface attached to this lu2kd is on that "
-					  "NID's network (lu2kctl status lists them)");
+		lu2k_json_str(j, "error",
+			      "ping: no interface attached to this lu2kd is on that "
+			      "NID's network (lu2kctl status lists them)");
 		return;
 	}
 	if (lu2k_nid_eq(&ch->nid, &nid)) {
@@ -349,8 +351,9 @@ void lu2k_ctl_render(struct lu2kd *d, const char *cmd, struct lu2k_json *j)
 	else if (!strncmp(cmd, "ping ", 5))
 		render_ping(d, cmd + 5, j);
 	else
-		lu2k_json_str(j, "error",
-			      "unknown request (status, peers, conns, msgs, stats, config, ping NID)");
+		lu2k_json_str(
+			j, "error",
+			"unknown request (status, peers, conns, msgs, stats, config, ping NID)");
 	lu2k_json_obj_end(j);
 }
 

@@ -124,7 +124,8 @@ int ctl_ping(const char *path, const char *nid_arg, double timeout_s, bool json)
 				double rtt = num(conn, "rtt_us");
 
 				if (json)
-					printf("{\"nid\":\"%s\",\"local_nid\":\"%s\",\"reachable\":true,"
+					printf("{\"nid\":\"%s\",\"local_nid\":\"%s\",\"reachable\":"
+					       "true,"
 					       "\"seconds\":%.3f,\"rtt_us\":%.0f}\n",
 					       nid, local, dt, rtt);
 				else if (rtt >= 0)
