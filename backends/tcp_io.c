@@ -163,7 +163,8 @@ void tcp_conn_flush(struct lu2k_be_conn *c)
 			return;
 		}
 		consume(c, (size_t)w);
-		if ((size_t)w < total || tcp_sec_out_pending(c)) {
+		/* sealed: a record at a time, so less than total is no sign of a full socket */
+		if (c->sec ? tcp_sec_out_pending(c) : (size_t)w < total) {
 			/* The socket buffer is full: wait for EPOLLOUT. */
 			tcp_conn_update_events(c, true);
 			return;

@@ -200,37 +200,50 @@ static int flush_out(struct lu2k_be_conn *c, struct tcp_sec *s)
 ssize_t tcp_sec_writev(struct lu2k_be_conn *c, const struct iovec *iov, int n)
 {
 	struct tcp_sec *s = c->sec;
-	uint8_t *rec = s->out + 4, *plain = s->out + 4 + LU2K_AEAD_HDR;
-	size_t take = 0;
-	ssize_t rl;
+	size_t took = 0, off = 0;
+	int i = 0;
 
 	if (flush_out(c, s))
 		return -1;
-	for (int i = 0; i < n && take < TCP_SEC_REC_MAX; i++) {
-		size_t k = iov[i].iov_len;
+	/* as many records as out holds, then one write */
+	while (s->o_len + TCP_SEC_WIRE_MAX <= sizeof(s->out)) {
+		uint8_t *lenp = s->out + s->o_len, *rec = lenp + 4, *plain = rec + LU2K_AEAD_HDR;
+		size_t take = 0;
+		ssize_t rl;
 
-		if (k > TCP_SEC_REC_MAX - take)
-			k = TCP_SEC_REC_MAX - take;
-		memcpy(plain + take, iov[i].iov_base, k);
-		take += k;
+		while (i < n && take < TCP_SEC_REC_MAX) {
+			size_t k = iov[i].iov_len - off;
+
+			if (k > TCP_SEC_REC_MAX - take)
+				k = TCP_SEC_REC_MAX - take;
+			memcpy(plain + take, (const uint8_t *)iov[i].iov_base + off, k);
+			take += k;
+			off += k;
+			if (off == iov[i].iov_len) {
+				i++;
+				off = 0;
+			}
+		}
+		if (!take)
+			break;
+		lu2k_put_le32(lenp, (uint32_t)(take + LU2K_AEAD_OVERHEAD));
+		/* sealed in place: the plaintext already sits where the ciphertext goes */
+		rl = lu2k_aead_seal(&s->tx, &s->lim, c->be->env.loop->now, lenp, 4, plain, take,
+				    rec, sizeof(s->out) - s->o_len - 4);
+		if (rl < 0) {
+			errno = EIO;
+			return -1;
+		}
+		s->o_len += (uint32_t)(4 + rl);
+		took += take;
+		c->be->st.auth_records_tx++;
 	}
-	if (!take)
+	if (!took)
 		return 0;
-	lu2k_put_le32(s->out, (uint32_t)(take + LU2K_AEAD_OVERHEAD));
-	/* sealed in place: the plaintext already sits where the ciphertext goes */
-	rl = lu2k_aead_seal(&s->tx, &s->lim, c->be->env.loop->now, s->out, 4, plain, take, rec,
-			    sizeof(s->out) - 4);
-	if (rl < 0) {
-		errno = EIO;
-		return -1;
-	}
-	s->o_off = 0;
-	s->o_len = (uint32_t)(4 + rl);
-	c->be->st.auth_records_tx++;
 	/* the plaintext is taken either way; what the socket did not take waits in out */
 	if (flush_out(c, s) && errno != EAGAIN)
 		return -1;
-	return (ssize_t)take;
+	return (ssize_t)took;
 }
 
 static void bad_record(struct lu2k_be_conn *c, const char *why)
@@ -300,11 +313,14 @@ ssize_t tcp_sec_readv(struct lu2k_be_conn *c, const struct iovec *iov, int n)
 			return -1;
 		if (o > 0)
 			continue;
-		if (s->in_off) {
+		/* no whole record staged: make room for one behind what is there */
+		if (s->in_off && sizeof(s->in) - s->in_len < TCP_SEC_WIRE_MAX) {
 			memmove(s->in, s->in + s->in_off, s->in_len - s->in_off);
 			s->in_len -= s->in_off;
 			s->in_off = 0;
 		}
+		if (s->in_off == s->in_len)
+			s->in_off = s->in_len = 0;
 		r = read(c->io.fd, s->in + s->in_len, sizeof(s->in) - s->in_len);
 		if (r < 0) {
 			if (errno == EINTR)

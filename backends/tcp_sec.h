@@ -34,6 +34,14 @@
 
 #define TCP_SEC_REC_MAX	 (16 * 1024)
 #define TCP_SEC_WIRE_MAX (4 + LU2K_AEAD_OVERHEAD + TCP_SEC_REC_MAX)
+/*
+ * Records are read and written TCP_SEC_BUF bytes at a time, several to a
+ * system call: one record a call made every record a wake-up of the other
+ * daemon, and on a busy host each wake-up waits for a CPU.
+ */
+#ifndef TCP_SEC_BUF
+#define TCP_SEC_BUF (64 * 1024)
+#endif
 
 struct lu2k_be_conn;
 
@@ -48,11 +56,11 @@ struct tcp_sec {
 	struct lu2k_aead_limits lim;
 	struct lu2k_aead_tx tx;
 	struct lu2k_aead_rx rx;
-	uint8_t in[TCP_SEC_WIRE_MAX]; /* records read, not yet opened */
+	uint8_t in[TCP_SEC_BUF]; /* records read, not yet opened */
 	uint32_t in_off, in_len;
 	uint8_t plain[TCP_SEC_REC_MAX]; /* opened, not yet taken */
 	uint32_t p_off, p_len;
-	uint8_t out[TCP_SEC_WIRE_MAX]; /* sealed, not yet written */
+	uint8_t out[TCP_SEC_BUF]; /* sealed, not yet written */
 	uint32_t o_off, o_len;
 };
 

@@ -137,7 +137,14 @@ int lu2kd_auth_load(const struct lu2kd_config *c, struct lu2k_auth *out, char *e
 
 int lu2kd_auth_start(struct lu2kd *d, char *err, size_t errlen)
 {
-	int rc = lu2kd_auth_load(&d->cfg, &d->auth, err, errlen);
+	int rc;
+
+	/* libsodium picks its fast (SIMD) ciphers here; without it, the portable ones */
+	if (lu2k_auth_init()) {
+		snprintf(err, errlen, "[auth]: libsodium cannot start (no entropy source?)");
+		return -EINVAL;
+	}
+	rc = lu2kd_auth_load(&d->cfg, &d->auth, err, errlen);
 
 	if (rc)
 		return rc;
