@@ -3,7 +3,7 @@ LU2KD_CORE := daemon/log.c daemon/heap.c daemon/loop.c daemon/config.c daemon/rx
 	daemon/json.c daemon/peer.c daemon/peer_reap.c daemon/accept.c daemon/msg.c daemon/chan.c \
 	daemon/attach.c daemon/ctl.c daemon/notify.c daemon/usock.c daemon/config_show.c daemon/reload.c
 $(eval $(call lu2k_lib,lu2kd,$(LU2KD_CORE)))
-$(eval $(call lu2k_prog,lu2kd,daemon/main.c daemon/config_be.c daemon/config_auth.c,lu2kd_backends lu2kd common))
+$(eval $(call lu2k_prog,lu2kd,daemon/main.c daemon/config_be.c daemon/config_auth.c daemon/auth_apply.c,lu2kd_backends lu2kd common))
 
 $(eval $(call lu2k_test,test_heap,tests/unit/test_heap.c daemon/heap.c,))
 $(eval $(call lu2k_test,test_path_sched,tests/unit/test_path_sched.c daemon/path_sched.c,))
@@ -20,3 +20,5 @@ $(eval $(call lu2k_test,test_core_rx,tests/unit/test_core_rx.c,lu2kd_backends lu
 $(eval $(call lu2k_test,test_tcp_backend,tests/unit/test_tcp_backend.c,lu2kd_backends lu2kd common))
 test_tcp_backend_LDLIBS += $(O)/lib/libudt.a
 $(O)/tests/test_tcp_backend: $(O)/lib/libudt.a
+$(eval $(call lu2k_test,test_config_auth,tests/unit/test_config_auth.c daemon/config_auth.c,lu2kd auth common))
+test_config_auth_LDLIBS += -lsodium
