@@ -146,6 +146,12 @@ for i in 3 4 5 6; do
 		t_fail "B received messages from 127.0.0.$i: $(cat "$T_DIR/b.peers")"
 done
 t_log "C (plaintext), D (unknown key), E (NID not its key's), F (wrong key for B): nothing delivered"
+"$T_BIN/lu2kctl" --socket "$T_DIR/b.ctl" stats >"$T_DIR/b.stats2" || t_fail "lu2kctl stats"
+for k in auth_unknown_key auth_nid_refused auth_bad_records; do
+	v=$(awk -v k="$k:" '$1 == k { print $2 }' "$T_DIR/b.stats2")
+	[ "${v:-0}" -ge 1 ] || t_fail "B's $k is ${v:-missing}: $(cat "$T_DIR/b.stats2")"
+done
+t_log "B counted: $(grep -E 'auth_(handshakes|unknown_key|nid_refused|bad_records|refused):' "$T_DIR/b.stats2" | tr -s ' \n' ' ')"
 # of M's records, only the first copy of the replayed one was a message
 m_rx=$(rx_from 127.0.0.9@lu2k)
 [ "$m_rx" = 1 ] || t_fail "B took $m_rx messages from the insider (1 expected): $(cat "$T_DIR/b.peers")"
