@@ -7,6 +7,7 @@
 #   E 127.0.0.5 (A's key, claiming .5)        ------------> B: refused (NID not owned by the key)
 #   F 127.0.0.6 (key f, lists B with a wrong key) --------> B: refused by F itself (B cannot
 #                                                            prove the key F expects)
+#   A -> C: no peer line gives A a key for 127.0.0.3: A does not connect at all
 #
 # Checks: honest bulk/get/ping from 0 B to 4 MiB, every payload verified, through
 # sealed records (lu2kctl stats: records counted, conns say "sealed"); while a
@@ -156,6 +157,15 @@ t_log "B counted: $(grep -E 'auth_(handshakes|unknown_key|nid_refused|bad_record
 m_rx=$(rx_from 127.0.0.9@lu2k)
 [ "$m_rx" = 1 ] || t_fail "B took $m_rx messages from the insider (1 expected): $(cat "$T_DIR/b.peers")"
 t_log "insider M: 7 bad streams closed, 1 message (the replayed one's first copy) delivered"
+
+# A with keys never connects where no peer line gives it a key (C, plaintext, at .3).
+t_bg server3 "$T_BIN/lu2k-perf" server --nid 127.0.0.3@lu2k --socket "$T_DIR/c.sock"
+t_wait_for 10 grep -q ready "$T_DIR/server3.log" || t_fail "server3 did not attach"
+perf to-plain a 127.0.0.1@lu2k 127.0.0.3@lu2k --timeout 3s bulk --size 4K --count 2
+grep -q '"ok":0,' "$T_DIR/to-plain.json" || t_fail "A sent to a node it has no key for: $(cat "$T_DIR/to-plain.json")"
+grep -q "no key listed for 127.0.0.3@lu2k" "$T_DIR/a.log" || t_fail "A did not say it has no key for .3"
+grep -q "incoming connection from 127.0.0.1@lu2k" "$T_DIR/c.log" && t_fail "C got a connection from A"
+t_log "A refused to connect in plaintext to 127.0.0.3 (no peer line for it)"
 
 # Rotation without a restart: A gets a new key, B lists it instead of the old one, SIGHUP.
 "$kg" genkey -o "$T_DIR/a2.key" || t_fail "genkey a2"
