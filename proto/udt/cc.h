@@ -57,6 +57,12 @@ struct udt_cc {
 	 * an EXP timeout, seconds on a long link. For links that lose packets.
 	 */
 	int dup_tail;
+	/*
+	 * What the algorithm knows of the path, for the caller to remember for
+	 * the next connection to the same peer (0: nothing worth keeping): the
+	 * bottleneck rate in packets/s and the least RTT.
+	 */
+	int32_t path_rate, path_rtt_us;
 
 	/* inputs, kept current by the connection */
 	int32_t mss;
@@ -73,6 +79,12 @@ struct udt_cc {
 	 * pacing or the window, limits the rate.
 	 */
 	int app_limited;
+	/*
+	 * Set before init: packets/s an earlier connection to the same peer
+	 * address measured (udt_cc_init_hint; 0: none). An algorithm may start
+	 * from it instead of from scratch.
+	 */
+	int32_t path_rate_hint;
 };
 
 /* Looks up an algorithm by name; NULL if there is none. */
@@ -85,6 +97,10 @@ const struct udt_cc_ops *udt_cc_get(size_t i);
 int udt_cc_init(struct udt_cc *cc, const struct udt_cc_ops *ops, int32_t mss, double max_cwnd,
 		uint32_t snd_curr_seq, int32_t rtt_us, int32_t rcv_rate, int32_t bandwidth,
 		uint64_t now_us);
+/* The same, with a remembered path rate (packets/s, 0: none) for the algorithm to start from. */
+int udt_cc_init_hint(struct udt_cc *cc, const struct udt_cc_ops *ops, int32_t mss, double max_cwnd,
+		     uint32_t snd_curr_seq, int32_t rtt_us, int32_t rcv_rate, int32_t bandwidth,
+		     int32_t path_rate_hint, uint64_t now_us);
 void udt_cc_fini(struct udt_cc *cc);
 
 extern const struct udt_cc_ops udt_cc_native;

@@ -147,6 +147,20 @@
  * the rate there, to be found again one probe (25 %) at a time.
  */
 #define LINK_BW_FULL_PAIRS 40
+/*
+ * A path remembered from an earlier connection to the same peer address
+ * (cc->path_rate_hint, kept by the caller: lu2kd's udt back-end, for 10
+ * minutes): the first round paces at PATH_MARGIN of that rate instead of
+ * UDT's 32 packets per RTT, at gain 1 until the receiver's capacity estimate
+ * is believed or a rate sample came (a round trip), then STARTUP as usual,
+ * at most the remembered rate until the capacity is known, never below
+ * that start until libudt's estimate is real too (LINK_BW_FULL_PAIRS).
+ * The margin, as in QUIC's careful resume (which jumps to half the saved
+ * window): the path may be shared now, or slower. A wrong memory costs one
+ * round trip: the first ACKs carry the receiving rate and the capacity,
+ * and a queue or heavy loss ends STARTUP as always.
+ */
+#define PATH_MARGIN 0.75
 /* packets of one backlogged run before the receiver's rate reflects only it */
 #define RCV_WINDOW_PKTS 17
 
@@ -209,6 +223,8 @@ struct lossy {
 	double full_bw, full_link_bw;
 	int full_bw_count;
 	int startup_capped; /* STARTUP's rate is held down by the capacity estimate */
+	int hinted;	    /* started from a remembered path rate */
+	double cold_rate;   /* the first rate without it */
 	uint32_t pairs;	    /* packet pairs sent back to back */
 	uint32_t pairs_seq; /* the second packet of the LINK_BW_PAIRS-th of them */
 	int pairs_acked;    /* and an ACK has covered it */
@@ -283,6 +299,11 @@ static void lossy_init(struct udt_cc *cc, uint64_t now_us)
 		l->init_rate = INIT_RATE_MIN;
 	if (l->init_rate > INIT_WINDOW * 1000000.0 / (2 * UDT_SYN_US))
 		l->init_rate = INIT_WINDOW * 1000000.0 / (2 * UDT_SYN_US);
+	l->cold_rate = l->init_rate;
+	if (cc->path_rate_hint > 0 && PATH_MARGIN * cc->path_rate_hint > l->init_rate) {
+		l->init_rate = PATH_MARGIN * cc->path_rate_hint;
+		l->hinted = 1;
+	}
 	/* a deterministic, per-connection start in the cycle desynchronises flows */
 	l->cycle = 2 + (cc->snd_curr_seq * 2654435761u >> 16) % (CYCLE_LEN - 2);
 	cc->ack_period_us = UDT_SYN_US;
@@ -336,10 +357,23 @@ static void set_outputs(struct udt_cc *cc)
 	double span_us, w;
 
 	if (l->mode == LOSSY_STARTUP) {
+		/*
+		 * A remembered rate: 3/4 of it until a rate sample shows the path
+		 * carries something, then no more than it until the capacity is
+		 * known (at 3 % loss holes hold the ACKs that would tell, for
+		 * a round trip or more).
+		 */
+		if (l->hinted && !l->pairs_acked && !l->have_bw)
+			rate = bw;
+		else if (l->hinted && !l->pairs_acked && rate > cc->path_rate_hint)
+			rate = cc->path_rate_hint;
 		/* no point in sending faster than the link's capacity: it only queues */
 		l->startup_capped = l->link_bw > 0 && rate > STARTUP_CAP * l->link_bw;
 		if (l->startup_capped)
 			rate = STARTUP_CAP * l->link_bw;
+		/* (libudt's estimate is its made-up 1000 packets/s for a while) */
+		if (l->hinted && !l->full_acked && rate < l->init_rate)
+			rate = l->init_rate;
 	}
 	cc->pkt_snd_period_us = 1000000.0 / rate * 16.0 / 15.0;
 	/* a lossy path: a small message's last packet lost costs an EXP timeout */
@@ -353,6 +387,9 @@ static void set_outputs(struct udt_cc *cc)
 	span_us = 4.0 * base_rtt(cc) + 2 * 300000.0 + 2.0 * UDT_SYN_US;
 	w = (l->mode == LOSSY_STARTUP ? rate : bw) * span_us / 1000000.0 + INIT_WINDOW;
 	cc->cwnd = w;
+	cc->path_rate = l->have_bw && l->btl_bw < MAX_RATE ? (int32_t)l->btl_bw : 0;
+	cc->path_rtt_us =
+		l->min_rtt_us > 0 && l->min_rtt_us < INT32_MAX ? (int32_t)l->min_rtt_us : 0;
 }
 
 static void lossy_on_pkt_sent(struct udt_cc *cc, uint32_t seq, uint64_t now_us)
@@ -703,6 +740,38 @@ static int tick(struct udt_cc *cc, uint64_t now_us)
 	return changed;
 }
 
+/* Heavy loss over the last window: back off, at most once a round. */
+static void heavy_loss(struct udt_cc *cc, uint64_t now_us)
+{
+	struct lossy *l = cc->priv;
+	double bw;
+
+	if (!loss_check(cc, now_us) || l->rounds <= l->last_backoff_round)
+		return;
+	/*
+	 * A remembered rate that the path does not carry (another route, a
+	 * shared beam): forget it and start as if it had not been there. Its
+	 * holes hold the cumulative ACK, so no rate sample would correct it.
+	 */
+	if (l->hinted && !l->have_bw) {
+		l->hinted = 0;
+		l->init_rate = l->cold_rate;
+		bw_clamp(l, l->cold_rate);
+		l->last_backoff_round = l->rounds;
+		/* the NAKs of what the memory sent are still on their way: not news */
+		l->loss_hi = cc->snd_curr_seq;
+		l->loss_hi_valid = 1;
+		return;
+	}
+	/* keep at least what is getting through */
+	bw = model_bw(l) * LOSS_BACKOFF;
+	l->last_backoff_round = l->rounds;
+	bw_clamp(l, bw);
+	l->ceiling = l->btl_bw;
+	if (l->mode == LOSSY_STARTUP)
+		exit_startup(cc, now_us);
+}
+
 static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
 {
 	struct lossy *l = cc->priv;
@@ -773,17 +842,7 @@ static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
 	    l->btl_bw >= STARTUP_FULL * l->link_bw)
 		exit_startup(cc, now_us);
 
-	if (loss_check(cc, now_us) && l->rounds > l->last_backoff_round) {
-		/* at most once a round; keep at least what is getting through */
-		double bw = model_bw(l) * LOSS_BACKOFF;
-
-		l->last_backoff_round = l->rounds;
-		bw_clamp(l, bw);
-		l->ceiling = l->btl_bw;
-		if (l->mode == LOSSY_STARTUP)
-			exit_startup(cc, now_us);
-	}
-
+	heavy_loss(cc, now_us);
 	tick(cc, now_us);
 	set_outputs(cc);
 }
@@ -806,7 +865,15 @@ static void lossy_on_loss(struct udt_cc *cc, const struct udt_range *r, size_t n
 		l->loss_hi = r[i].last;
 		l->loss_hi_valid = 1;
 	}
-	(void)now_us;
+	/*
+	 * Under a remembered rate, NAKs come while holes hold the ACKs back:
+	 * a wrong memory must not wait for one. (Otherwise the check stays on
+	 * ACKs: on NAKs too it cost a busy host at 3 % loss 6 % of its rate.)
+	 */
+	if (l->hinted) {
+		heavy_loss(cc, now_us);
+		set_outputs(cc);
+	}
 }
 
 static void lossy_on_timeout(struct udt_cc *cc, uint64_t now_us)

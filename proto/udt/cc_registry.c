@@ -44,6 +44,14 @@ int udt_cc_init(struct udt_cc *cc, const struct udt_cc_ops *ops, int32_t mss, do
 		uint32_t snd_curr_seq, int32_t rtt_us, int32_t rcv_rate, int32_t bandwidth,
 		uint64_t now_us)
 {
+	return udt_cc_init_hint(cc, ops, mss, max_cwnd, snd_curr_seq, rtt_us, rcv_rate, bandwidth,
+				0, now_us);
+}
+
+int udt_cc_init_hint(struct udt_cc *cc, const struct udt_cc_ops *ops, int32_t mss, double max_cwnd,
+		     uint32_t snd_curr_seq, int32_t rtt_us, int32_t rcv_rate, int32_t bandwidth,
+		     int32_t path_rate_hint, uint64_t now_us)
+{
 	memset(cc, 0, sizeof(*cc));
 	cc->ops = ops;
 	if (ops->priv_size) {
@@ -59,6 +67,7 @@ int udt_cc_init(struct udt_cc *cc, const struct udt_cc_ops *ops, int32_t mss, do
 	cc->rtt_us = rtt_us;
 	cc->rcv_rate = rcv_rate;
 	cc->bandwidth = bandwidth;
+	cc->path_rate_hint = path_rate_hint > 0 ? path_rate_hint : 0;
 	if (ops->init)
 		ops->init(cc, now_us);
 	return 0;

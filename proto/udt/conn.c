@@ -204,8 +204,9 @@ static int setup_data(struct udt_conn *c, int32_t mss, int32_t peer_flight, uint
 				      ? (uint32_t)((c->cfg.max_msg_bytes + (size_t)c->payload - 1) /
 						   (size_t)c->payload)
 				      : 0);
-	if (udt_cc_init(&c->cc, ops, mss, peer_flight, c->snd_curr_seq, c->rtt_us, c->delivery_rate,
-			c->bandwidth, udt_us(now_ns)))
+	if (udt_cc_init_hint(&c->cc, ops, mss, peer_flight, c->snd_curr_seq, c->rtt_us,
+			     c->delivery_rate, c->bandwidth, (int32_t)c->cfg.init_rate_pps,
+			     udt_us(now_ns)))
 		return -ENOMEM;
 	udt_conn_cc_update(c);
 	c->next_send_ns = now_ns;
@@ -562,6 +563,8 @@ void udt_conn_get_stats(const struct udt_conn *c, struct udt_stats *st)
 	st->rcv_rate_pps = c->delivery_rate;
 	st->pkt_snd_period_us = c->cc.pkt_snd_period_us;
 	st->cwnd = c->cc.cwnd;
+	st->path_rate_pps = c->cc.path_rate;
+	st->path_rtt_us = c->cc.path_rtt_us;
 	st->flow_window = c->flow_window;
 	st->inflight = c->sb.inflight;
 	st->snd_loss_len = (uint32_t)udt_loss_count(&c->snd_loss);

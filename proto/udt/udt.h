@@ -71,6 +71,12 @@ struct udt_config {
 	 */
 	uint32_t init_rtt_us;
 	int rtt_from_handshake;
+	/*
+	 * Packets/s an earlier connection to this peer's address carried
+	 * (udt_stats' path_rate_pps, remembered by the caller; 0: none): the
+	 * congestion control may start near it (lossy does, doc/udt-cc.md).
+	 */
+	uint32_t init_rate_pps;
 	uint64_t max_bw; /* bytes/s the sender may use, as UDT_MAXBW; 0: no limit */
 	/*
 	 * Receive memory (rcvbuf.h, MEMORY): at most rcv_mem_max bytes of packet
@@ -116,6 +122,8 @@ struct udt_stats {
 	uint64_t pkts_no_mem; /* not stored: over the receive memory limits */
 	uint64_t rcv_mem;     /* bytes of receive buffers held */
 	int32_t rtt_us, rttvar_us, bandwidth_pps, rcv_rate_pps;
+	/* the CC's model of the path, to remember for a later connection (0: none) */
+	int32_t path_rate_pps, path_rtt_us;
 	double pkt_snd_period_us, cwnd;
 	int32_t flow_window;
 	uint32_t inflight, snd_loss_len, rcv_loss_len;

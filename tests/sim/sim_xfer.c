@@ -666,6 +666,12 @@ static void start_result(struct flow *w, struct sim_result *r)
 			r->t90_s = (double)(b + 1) / 10;
 			break;
 		}
+	r->t70_s = -1;
+	for (b = 2; b < SIM_RX_BINS && w->t_first_data; b++)
+		if (w->rx_bins[b] + w->rx_bins[b - 1] + w->rx_bins[b - 2] >= need * 7 / 9) {
+			r->t70_s = (double)(b + 1) / 10;
+			break;
+		}
 	r->t_first_msg_s = w->t_first_done && w->t_first_data
 				   ? (double)(w->t_first_done - w->t_first_data) / 1e9
 				   : -1;
@@ -752,6 +758,7 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 	}
 	udt_config_default(&n->cfg);
 	n->cfg.cc = s->cc;
+	n->cfg.init_rate_pps = s->path_rate_pps;
 	/* as lu2kd's udt back-end: the first RTT guess from the handshake */
 	n->cfg.rtt_from_handshake = 1;
 	/* and its pacing catch-up after a late timer */

@@ -76,6 +76,8 @@ struct sim_scenario {
 	 */
 	uint64_t probe_every_ms;
 	size_t probe_size;
+	/* a path remembered from an earlier connection: udt_config's init_rate_pps (0: none) */
+	uint32_t path_rate_pps;
 };
 
 #define SIM_MAX_PROBES 4096
@@ -111,6 +113,7 @@ struct sim_result {
 	 * bulk message was acknowledged (s; -1: never)
 	 */
 	double t90_s, t_first_msg_s;
+	double t70_s; /* the same at 70 % */
 	/* the prologue's messages (the first SIM_MAX_PROBES): queued to delivered, ms */
 	double sparse_p50_ms, sparse_p99_ms, sparse_max_ms;
 };

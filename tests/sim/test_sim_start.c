@@ -60,6 +60,77 @@ static void test_100mb(void)
 	T_ASSERT(r.sim_s <= sim_bound_s(&s, 100, 2, 0));
 }
 
+/*
+ * A path remembered across reconnects: a first connection's model (its
+ * udt_stats path_rate_pps) starts the second one. On the same link the
+ * second gets 70 % of the link (over 300 ms) from its first packets on, one
+ * round trip after its first data packet left (a cold start: 2 round
+ * trips; the first round trip paces at 3/4 of the memory, so 90 % still
+ * takes the capacity estimate's round trip), and, on a clean link,
+ * completes its first 1 MiB message within 1 round trip plus twice its
+ * serialization.
+ */
+static void test_remembered(void)
+{
+	struct sim_scenario s = sc[rows[cur]];
+	double rtt_s = (double)s.rtt_ms / 1000;
+	double ser_s = (double)(1 << 20) * 8 / (sim_capacity_mbps(&s) * 1e6);
+	double pps = (double)s.rate_bps / 8 / 1500;
+	struct sim_result r;
+
+	s.bytes = 32u << 20;
+	T_EQ(sim_run(&s, &r), 0);
+	printf("       first connection: path_rate %d packets/s (link %.0f), path_rtt %d us\n",
+	       r.snd.path_rate_pps, pps, r.snd.path_rtt_us);
+	T_ASSERT(r.snd.path_rate_pps > 0.9 * pps && r.snd.path_rate_pps < 1.1 * pps);
+	T_ASSERT(r.snd.path_rtt_us >= 1000 * (int32_t)s.rtt_ms &&
+		 r.snd.path_rtt_us < 1100 * (int32_t)s.rtt_ms);
+	s.path_rate_pps = (uint32_t)r.snd.path_rate_pps;
+	s.seed += 1000;
+	T_EQ(sim_run(&s, &r), 0);
+	sim_print(&s, &r);
+	printf("       remembered: 70 %% after %.2f s, bound %.2f s; first message within %.2f s "
+	       "(clean)\n",
+	       r.t70_s, rtt_s + 0.05, rtt_s + 2 * ser_s);
+	T_ASSERT(r.complete);
+	T_EQ(r.bad, 0);
+	T_EQ(r.delivered, r.msgs);
+	T_ASSERT(r.t70_s > 0 && r.t70_s <= rtt_s + 0.05);
+	T_ASSERT(r.t90_s > 0 && r.t90_s <= 2 * rtt_s + 0.05);
+	if (s.loss == 0)
+		T_ASSERT(r.t_first_msg_s > 0 && r.t_first_msg_s <= rtt_s + 2 * ser_s);
+}
+
+/*
+ * A wrong memory: the path carried 50 Mbit/s, now it carries 20 (another
+ * route, a shared beam). The start overshoots until the NAKs of the queue's
+ * drops show heavy loss (a round trip for them, one for the loss window),
+ * then forgets the memory and starts cold: the transfer completes with the
+ * second half at >= 90 % of the new link, and no more queue drops than four
+ * round trips of the excess.
+ */
+static void test_remembered_wrong(void)
+{
+	struct sim_scenario s = sc[9];
+	struct sim_result r;
+	double old_pps = (double)s.rate_bps / 8 / 1500, new_pps;
+
+	s.name = "rtt 600 ms, 1 %, 20 Mbit/s, remembered 50";
+	s.rate_bps = 20000000;
+	s.bytes = 32u << 20;
+	s.path_rate_pps = (uint32_t)old_pps;
+	new_pps = (double)s.rate_bps / 8 / 1500;
+	T_EQ(sim_run(&s, &r), 0);
+	sim_print(&s, &r);
+	printf("       bound: second half >= 90 %%, queue drops <= %.0f\n",
+	       (0.75 * old_pps - new_pps) * 4 * 0.6);
+	T_ASSERT(r.complete);
+	T_EQ(r.bad, 0);
+	T_EQ(r.delivered, r.msgs);
+	T_ASSERT(r.steady_pct >= 90);
+	T_ASSERT((double)r.data_qdrops <= (0.75 * old_pps - new_pps) * 4 * 0.6);
+}
+
 int main(void)
 {
 	sim_matrix(sc, "lossy", 0);
@@ -68,5 +139,10 @@ int main(void)
 			T_RUN(test_start);
 	if (sim_selected(3))
 		T_RUN(test_100mb);
+	for (cur = 0; cur < 3; cur++)
+		if (sim_selected(4 + cur))
+			T_RUN(test_remembered);
+	if (sim_selected(7))
+		T_RUN(test_remembered_wrong);
 	return t_done();
 }
