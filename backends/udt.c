@@ -132,6 +132,10 @@ static int set_opt(struct lu2k_be *be, const struct lu2k_be_option *o, char *err
 		if (v > 60000)
 			goto bad;
 		u->init_rtt_us = (uint32_t)v * 1000;
+	} else if (!strcmp(o->key, "path_memory_s")) {
+		if (v > 86400)
+			goto bad;
+		be->paths.ttl_ns = v * 1000000000ull;
 	} else if (!strcmp(o->key, "pacing_burst_us")) {
 		if (v > 1000000)
 			goto bad;
@@ -213,6 +217,8 @@ static int udtb_create(const struct lu2k_be_env *env, const struct lu2k_be_optio
 	be->max_conns_out = 4096;
 	be->max_conns_per_source = 256;
 	be->rxmem.max = UDTB_RX_MEMORY_DEFAULT;
+	/* a path's rate for the next connection there, for 10 minutes (udt_paths.h) */
+	udtb_paths_init(&be->paths, 600ull * 1000000000ull);
 	for (unsigned int i = 0; i < nopts; i++) {
 		if (set_opt(be, &opts[i], err, errlen)) {
 			free(be);
@@ -308,6 +314,10 @@ static void conn_free(struct lu2k_defer *d)
 	}
 	free(buf);
 	udt_conn_get_stats(c->u, &st);
+	/* what this connection learnt of the path starts the next one there */
+	if (c->out && st.path_rate_pps > 0)
+		udtb_paths_put(&c->be->paths, &c->addr, (uint32_t)st.path_rate_pps,
+			       (uint32_t)st.path_rtt_us, lu2k_now_ns());
 	/* the engine reports what it still holds: our copies are freed there */
 	udt_conn_free(c->u);
 	give_back(c->be, st.rcv_mem, now);
@@ -634,7 +644,8 @@ static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 	struct sockaddr_storage ss;
 	struct lu2k_be_conn *c;
 	struct udtb_sock *s;
-	uint32_t ip[4], isn;
+	struct udt_config ucfg;
+	uint32_t ip[4], isn, rtt_us;
 	int len, rc;
 
 	len = lu2k_nid_to_sockaddr(remote, port, &ss);
@@ -666,8 +677,13 @@ static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 	hs_ip((struct sockaddr *)&ss, ip);
 	rand_bytes(&isn, sizeof(isn));
 	c->t_last = lu2k_now_ns();
-	c->u = udt_conn_connect(&be->ucfg, &udtb_callbacks, c, c->dmx.local_id, isn & 0x7fffffffu,
-				ip, c->t_last);
+	ucfg = be->ucfg;
+	if (udtb_paths_get(&be->paths, &ss, c->t_last, &ucfg.init_rate_pps, &rtt_us) &&
+	    !ucfg.init_rtt_us)
+		ucfg.init_rtt_us = rtt_us;
+	c->start_rate_pps = ucfg.init_rate_pps;
+	c->u = udt_conn_connect(&ucfg, &udtb_callbacks, c, c->dmx.local_id, isn & 0x7fffffffu, ip,
+				c->t_last);
 	c->sock = s;
 	s->owner = c;
 	memcpy(&c->addr, &ss, (size_t)len);
@@ -805,6 +821,8 @@ static void udtb_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 	lu2k_json_i64(j, "rttvar_us", st.rttvar_us);
 	lu2k_json_i64(j, "bandwidth_pps", st.bandwidth_pps);
 	lu2k_json_i64(j, "rcv_rate_pps", st.rcv_rate_pps);
+	lu2k_json_u64(j, "start_rate_pps", c->start_rate_pps);
+	lu2k_json_i64(j, "path_rate_pps", st.path_rate_pps);
 	/* the pacing rate the CC allows, in kbit/s of full packets */
 	lu2k_json_u64(j, "send_rate_kbps",
 		      st.pkt_snd_period_us > 0 ? (uint64_t)((double)c->be->ucfg.mss * 8 * 1000 /
@@ -874,6 +892,9 @@ static void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "rx_memory_drops", be->rxmem.drops);
 	lu2k_json_u64(j, "msgs_too_long", s->msgs_too_long);
 	lu2k_json_u64(j, "rx_stalls", s->rx_stalls);
+	lu2k_json_u64(j, "paths_learnt", be->paths.learnt);
+	lu2k_json_u64(j, "paths_used", be->paths.used);
+	lu2k_json_u64(j, "paths_expired", be->paths.expired);
 	lu2k_json_u64(j, "msgs_tx", s->msgs_tx);
 	lu2k_json_u64(j, "msgs_rx", s->msgs_rx);
 	lu2k_json_u64(j, "bytes_tx", s->bytes_tx);

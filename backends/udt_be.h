@@ -23,6 +23,7 @@
 #include "proto/udt/rcvbuf.h"
 #include "proto/udt/udt.h"
 #include "udt_demux.h"
+#include "udt_paths.h"
 #include "udt_wire.h"
 
 #define UDTB_BATCH	  64 /* datagrams per recvmmsg / sendmmsg */
@@ -87,6 +88,7 @@ struct lu2k_be {
 	uint8_t *rxbuf; /* UDTB_BATCH slots, shared by all sockets */
 	uint8_t key[16];
 	struct udtb_stats st;
+	struct udtb_paths paths; /* rates and RTTs of ended outgoing connections */
 };
 
 struct lu2k_be_listener {
@@ -136,6 +138,7 @@ struct lu2k_be_conn {
 	uint64_t hello_deadline;
 	uint64_t last_rx_ns; /* the peer was last heard from */
 	uint64_t t_last;     /* latest time given to the engine */
+	uint32_t start_rate_pps; /* out: the remembered path rate it started from (0: none) */
 	struct lu2k_nid local, remote;
 	struct lu2k_list txq; /* udtb_tx in the engine */
 	uint32_t ntxq;

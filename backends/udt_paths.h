@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * udt_paths.h - what the udt back-end remembers of the paths to its peers
+ * between connections: the congestion control's rate and least RTT when an
+ * outgoing connection ended, by peer address and port, so that the next
+ * connection there starts near that rate (udt_config.init_rate_pps) instead
+ * of at UDT's 32 packets per round trip. A reconnect after a failure, or
+ * after lu2kd's idle close, is common on long links, and a cold start at
+ * 600 ms costs a second or two of the link.
+ *
+ * Entries expire (paths change: another route, a satellite handover, a link
+ * shared with more traffic); a full table forgets its oldest entry. The
+ * engine starts below the remembered rate and drops it on heavy loss
+ * (doc/udt-cc.md), so a stale entry costs a round trip or so.
+ */
+#ifndef LU2K_BACKENDS_UDT_PATHS_H
+#define LU2K_BACKENDS_UDT_PATHS_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define UDTB_PATHS_N 128
+
+struct udtb_path {
+	struct sockaddr_storage addr; /* ss_family 0: a free slot */
+	uint32_t rate_pps, rtt_us;
+	uint64_t t_ns; /* when it was learnt */
+};
+
+struct udtb_paths {
+	struct udtb_path e[UDTB_PATHS_N];
+	uint64_t ttl_ns; /* 0: remember nothing */
+	uint64_t learnt, used, expired;
+};
+
+void udtb_paths_init(struct udtb_paths *p, uint64_t ttl_ns);
+/* Remembers (or refreshes) a path; a rate of 0 forgets it. */
+void udtb_paths_put(struct udtb_paths *p, const struct sockaddr_storage *addr, uint32_t rate_pps,
+		    uint32_t rtt_us, uint64_t now_ns);
+/* 1 and the rate and RTT if the path is known and not expired, else 0. */
+int udtb_paths_get(struct udtb_paths *p, const struct sockaddr_storage *addr, uint64_t now_ns,
+		   uint32_t *rate_pps, uint32_t *rtt_us);
+
+#endif
