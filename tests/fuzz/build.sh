@@ -1,5 +1,6 @@
 #!/bin/bash
-# Builds the libFuzzer targets (UDT, auth) with clang (never part of the default build).
+# Builds the libFuzzer targets (UDT, auth, the tcp back-end's connections) with clang
+# (never part of the default build).
 #   tests/fuzz/build.sh [OUTDIR]      (default: build/fuzz)
 # Exit 77 if clang or its libFuzzer runtime is missing.
 set -eu
@@ -26,3 +27,11 @@ echo "$out/fuzz_udt"
 	"$top/tests/fuzz/fuzz_auth.c" "$top"/auth/hs.c "$top"/auth/aead.c "$top"/auth/key.c "$top"/common/nid.c \
 	-o "$out/fuzz_auth" -lsodium
 echo "$out/fuzz_auth"
+# shellcheck disable=SC2086
+"$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-D_GNU_SOURCE -I"$top" -I"$top/include" \
+	"$top/tests/fuzz/fuzz_tcp_conn.c" "$top"/backends/tcp.c "$top"/backends/tcp_io.c \
+	"$top"/backends/tcp_wire.c "$top"/backends/tcp_sec.c "$top"/auth/*.c "$top"/common/*.c \
+	"$top"/daemon/loop.c "$top"/daemon/heap.c "$top"/daemon/log.c "$top"/daemon/json.c \
+	"$top"/daemon/config.c -o "$out/fuzz_tcp_conn" -lsodium
+echo "$out/fuzz_tcp_conn"

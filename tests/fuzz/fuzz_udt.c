@@ -3,8 +3,13 @@
  * fuzz_udt.c - libFuzzer target for the UDT packet decoders, the listener's
  * handshake path and a connected engine fed hostile packets.
  *
- * Input: byte 0 picks the target. Targets 0-2 take a list of packets, each a
- * 2-byte big-endian length and that many bytes (time advances 1 ms each).
+ * Input: byte 0 picks the target (bits 0-1) and the congestion control of
+ * the connections (bit 2: lossy, the default, or udt). Targets 0-2 take a
+ * list of packets, each a 2-byte big-endian length and that many bytes (time
+ * advances 1 ms each). Target 1 is one listener fed every packet: a request
+ * with the cookie whose own cookie field is even gets the right cookie put
+ * in (the fuzzer knows the key), so that the accept path and the connection
+ * it makes are reached, and the packets after that go to that connection.
  * Target 3 builds well-formed packets of every type from 12-byte records, with
  * sequence numbers near the connection's, to reach deep into the engine.
  */
@@ -33,27 +38,50 @@ static void decoders(const uint8_t *p, size_t n)
 	udt_dropreq_decode(&h, &d);
 }
 
-static void listener(const uint8_t *p, size_t n, uint64_t now)
+static const char *fuzz_cc = "lossy";
+
+static void on_recv(void *ud, uint32_t msgno, const struct iovec *iov, int n, size_t len);
+
+/*
+ * One listener for the whole input. A request carrying a cookie gets the
+ * right one when its own is even (the key is fixed here), so that the accept
+ * path runs; once a connection is made, the packets go to it.
+ */
+static void listener(uint8_t *p, size_t n, uint64_t now, struct udt_listener *l,
+		     struct udt_conn **cp)
 {
 	static const uint8_t key[16] = "fuzz-fuzz-fuzz!";
-	struct udt_listener l;
+	static const struct udt_callbacks cbs = { .msg_recv = on_recv };
 	uint8_t out[2048];
+	struct udt_hdr h;
 	struct udt_hs hs;
 	size_t olen;
 	int r;
 
-	udt_listener_init(&l, key, UDT_SOCK_DGRAM, 1500, 64);
-	r = udt_listener_recv(&l, p, n, "addr", 4, now, out, sizeof(out), &olen, &hs);
+	if (*cp) {
+		udt_conn_recv_pkt(*cp, p, n, now);
+		udt_conn_handle_timers(*cp, now);
+		while (udt_conn_write_pkt(*cp, out, sizeof(out), now))
+			;
+		return;
+	}
+	if (!udt_hdr_decode(p, n, &h) && h.ctrl && h.type == UDT_CT_HANDSHAKE &&
+	    !udt_hs_decode(&h, &hs) && hs.req_type == UDT_HS_RSP_REGULAR && !(hs.cookie & 1)) {
+		hs.cookie = udt_cookie(key, "addr", 4, hs.sock_id, now / 60000000000ull);
+		n = udt_hs_encode(p, 2048, 0, 0, &hs);
+	}
+	if (!l->mss)
+		udt_listener_init(l, key, UDT_SOCK_DGRAM, 1500, 64);
+	r = udt_listener_recv(l, p, n, "addr", 4, now, out, sizeof(out), &olen, &hs);
 	if (r == UDT_LISTEN_ACCEPT) {
 		struct udt_config cfg;
-		struct udt_conn *c;
 
 		udt_config_default(&cfg);
+		cfg.cc = fuzz_cc;
 		cfg.rcv_buf_pkts = cfg.snd_buf_pkts = 64;
-		c = udt_conn_accept(&cfg, NULL, NULL, 7, &hs, NULL, now);
-		while (c && udt_conn_write_pkt(c, out, sizeof(out), now))
+		*cp = udt_conn_accept(&cfg, &cbs, NULL, 7, &hs, NULL, now);
+		while (*cp && udt_conn_write_pkt(*cp, out, sizeof(out), now))
 			;
-		udt_conn_free(c);
 	}
 }
 
@@ -165,6 +193,7 @@ static void structured(const uint8_t *data, size_t size)
 	int i;
 
 	udt_config_default(&cfg);
+	cfg.cc = fuzz_cc;
 	cfg.rcv_buf_pkts = cfg.snd_buf_pkts = 256;
 	c = udt_conn_accept(&cfg, &cbs, NULL, 7, &hs, NULL, now);
 	if (!c)
@@ -191,6 +220,7 @@ static void structured(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct udt_callbacks cbs = { .msg_recv = on_recv };
+	struct udt_listener l = { 0 };
 	struct udt_conn *c = NULL;
 	uint64_t now = 1000000000;
 	uint8_t out[2048], pkt[2048];
@@ -199,6 +229,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	mode = data[0] % 4;
+	fuzz_cc = data[0] & 4 ? "udt" : "lossy";
 	data++, size--;
 	if (mode == 3) {
 		structured(data, size);
@@ -216,6 +247,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				     .sock_id = 9 };
 
 		udt_config_default(&cfg);
+		cfg.cc = fuzz_cc;
 		cfg.rcv_buf_pkts = cfg.snd_buf_pkts = 64;
 		cfg.snd_buf_bytes = 1 << 16;
 		c = udt_conn_accept(&cfg, &cbs, NULL, 7, &hs, NULL, now);
@@ -242,7 +274,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			decoders(pkt, n);
 			break;
 		case 1:
-			listener(pkt, n, now);
+			listener(pkt, n, now, &l, &c);
 			break;
 		case 2:
 			if (n >= 16)

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Runs each libFuzzer target (UDT, auth) for a while (LU2K_FUZZ_SECONDS, default 20).
+# Runs each libFuzzer target (UDT, auth, tcp connections) for a while (LU2K_FUZZ_SECONDS,
+# default 20).
 # Skips (77) where clang's libFuzzer is not available.
 set -u
 top=${LU2K_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -13,6 +14,18 @@ if [ $rc = 77 ]; then
 	exit 77
 fi
 [ $rc = 0 ] || { cat "$work/build.log"; echo "fuzzer build failed"; exit 1; }
+# fuzz_udt's seeds: a listener gets a request with the cookie (fuzz_udt.c puts the
+# right one in), then a data packet, over the lossy CC (byte 0: 1) and the udt one (5).
+mkdir -p "$work/corpus-fuzz_udt"
+hs='\200\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000'
+hs+='\000\000\000\004\000\000\000\002\000\000\003\350\000\000\005\334\000\000\000\100'
+hs+='\377\377\377\377\000\000\000\011\000\000\000\000'
+hs+='\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000'
+data='\000\000\003\350\340\000\000\001\000\000\000\000\000\000\000\007hello-lu2k'
+# shellcheck disable=SC2059
+printf "\\001\\000\\100$hs\\000\\032$data" >"$work/corpus-fuzz_udt/accept-lossy"
+# shellcheck disable=SC2059
+printf "\\005\\000\\100$hs\\000\\032$data" >"$work/corpus-fuzz_udt/accept-udt"
 for f in "$work"/bin/fuzz_*; do
 	mkdir -p "$work/corpus-$(basename "$f")"
 	echo "== $(basename "$f") for ${secs}s"
