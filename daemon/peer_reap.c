@@ -93,6 +93,11 @@ bool lu2k_peers_make_room(struct lu2kd *d)
 		struct lu2k_peer *p = lu2k_list_first(&d->peers, struct lu2k_peer, link);
 
 		if (lu2k_peer_is_idle(p)) {
+			char nid[LU2K_NID_STRLEN];
+
+			LOG_RL(LU2K_LOG_WARN,
+			       "peers: at max_peers (%u): forgetting idle peer %s to make room",
+			       d->cfg.max_peers, lu2k_nid_format(&p->nid, nid, sizeof(nid)));
 			lu2k_peer_forget(d, p);
 			d->st.peers_evicted++;
 			return true;

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Fuzz lu2kd's parsers for a few seconds each run (LU2K_FULL=1: a minute):
 # the tcp back-end's frame and hello decoders, the config parser, lu2kctl's
-# JSON reader and the RX allocator (tests/daemon/fuzz_lu2kd.c). Needs clang
-# with libFuzzer; skipped otherwise.
+# JSON reader, the RX allocator, the udt back-end's frames and demultiplexer
+# and the LNet header codec (tests/daemon/fuzz_lu2kd.c). Needs clang with
+# libFuzzer; skipped otherwise.
 . "$(dirname "$0")/../lib/common.sh"
 
 CLANG=${CLANG:-clang}
