@@ -126,7 +126,7 @@ struct lu2k_peer {
 	int last_err;
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, errors, connects, connect_fails;
 	uint64_t closed_by_peer; /* established connections the peer ended on purpose */
-	uint64_t last_ns; /* last connection closed, message done or lookup (peer_reap.c) */
+	uint64_t last_ns;	 /* last connection closed, message done or lookup (peer_reap.c) */
 };
 
 enum lu2k_msg_state {

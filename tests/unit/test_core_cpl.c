@@ -4,7 +4,8 @@
  * the CPL ring is full and memory is short: every message's completion
  * reaches the kernel half, in order, once there is room (issue 14: with a
  * full ring and no memory for a copy, a completion was dropped, and the
- * kernel half's credits and cookie for it were held for good). malloc is
+ * kernel half's credits and cookie for it were held for good; with that
+ * code this test gets 11 of its 12). malloc is
  * wrapped (-Wl,--wrap=malloc) so that it can fail on demand.
  */
 #include <errno.h>
@@ -126,6 +127,8 @@ static unsigned int kernel_take_cpls(uint64_t *next, unsigned int *bad)
 	unsigned int n = 0;
 
 	while (lu2k_ring_pop(&kcpl, &c)) {
+		if (c.cookie >= 1000)
+			continue; /* the ring's earlier occupants */
 		if (c.cookie != *next || c.status != (c.cookie % 2 ? -ETIMEDOUT : 0))
 			(*bad)++;
 		(*next)++;
@@ -143,7 +146,12 @@ static void test_full_ring_no_memory(void)
 	setup();
 	for (unsigned int i = 0; i < NMSGS; i++)
 		m[i] = msg(i + 1);
-	/* 12 completions into a 4-entry ring, with no memory to be had */
+	/* the ring full of earlier completions, then 12 more with no memory to be had */
+	for (unsigned int i = 0; i < ENTRIES; i++) {
+		struct lu2k_cpl_desc c = { .cookie = 1000 + i };
+
+		T_EQ(lu2k_ring_push(&ch.cpl, &c), 0);
+	}
 	fail_malloc = true;
 	for (unsigned int i = 0; i < NMSGS; i++)
 		lu2k_msg_complete(m[i], i % 2 ? 0 : -ETIMEDOUT); /* cookie i+1 */
