@@ -128,6 +128,14 @@ struct lu2k_be_rxbuf {
 	void *owner;
 };
 
+/* See path_stats() below. Counters only grow. */
+struct lu2k_be_path_stats {
+	uint64_t rtt_ns;       /* the transport's smoothed RTT, 0 if unknown */
+	uint64_t acks;	       /* acknowledgements (or loss reports) received */
+	uint64_t pkts_sent;    /* data packets sent, retransmissions included */
+	uint64_t pkts_retrans; /* of which retransmissions */
+};
+
 /* A back-end option from the config file ([backend] or [<name>] section). */
 struct lu2k_be_option {
 	const char *key;
@@ -229,6 +237,14 @@ struct lu2k_backend_ops {
 	 * hello's NID against it, daemon/accept.c). 0, or -errno if unknown.
 	 */
 	int (*peer_addr)(struct lu2k_be_conn *c, struct sockaddr_storage *ss);
+
+	/*
+	 * Optional: an outgoing connection's transport view, for the core's
+	 * path scheduler (daemon/mpath.c): acknowledgements received tell it
+	 * the path delivers (long before a whole message completes), rtt_ns
+	 * its RTT. 0, or -errno if the back-end has none.
+	 */
+	int (*path_stats)(struct lu2k_be_conn *c, struct lu2k_be_path_stats *st);
 
 	/*
 	 * Describe one connection / the instance as JSON object members. An

@@ -915,6 +915,18 @@ static void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "truncated", s->truncated);
 }
 
+static int udtb_path_stats(struct lu2k_be_conn *c, struct lu2k_be_path_stats *ps)
+{
+	struct udt_stats st;
+
+	udt_conn_get_stats(c->u, &st);
+	ps->rtt_ns = st.rtt_us > 0 ? (uint64_t)st.rtt_us * 1000 : 0;
+	ps->acks = st.acks_recv + st.naks_recv; /* either says the far end hears us */
+	ps->pkts_sent = st.pkts_sent;
+	ps->pkts_retrans = st.pkts_retrans;
+	return 0;
+}
+
 static int udtb_peer_addr(struct lu2k_be_conn *c, struct sockaddr_storage *ss)
 {
 	*ss = c->addr;
@@ -935,6 +947,7 @@ const struct lu2k_backend_ops lu2k_backend_udt = {
 	.rx_resume = udtb_rx_resume,
 	.close = udtb_close,
 	.peer_addr = udtb_peer_addr,
+	.path_stats = udtb_path_stats,
 	.conn_info = udtb_conn_info,
 	.stats = udtb_stats,
 };

@@ -17,6 +17,7 @@
 #include "common/nid.h"
 #include "core.h"
 #include "log.h"
+#include "mpath.h"
 
 #define EVT_BACKLOG_MAX 4096
 
@@ -421,6 +422,7 @@ int lu2k_chan_start(struct lu2kd *d, struct lu2k_chan *ch)
 		ch->listener = NULL;
 		return -ENOMEM;
 	}
+	lu2k_mpath_listen(d, ch);
 	lu2k_list_add_tail(&d->chans, &ch->link);
 	d->nchans++;
 	lu2k_idle_add_head(&d->loop, &ch->idle, chan_idle);
@@ -460,6 +462,7 @@ void lu2k_chan_detach(struct lu2k_chan *ch, const char *why)
 	if (ch->listener)
 		d->be_ops->unlisten(ch->listener);
 	ch->listener = NULL;
+	lu2k_mpath_unlisten(d, ch);
 	lu2k_peer_drop_chan(d, ch);
 	while (!lu2k_list_empty(&ch->msgs))
 		lu2k_msg_complete(lu2k_list_first(&ch->msgs, struct lu2k_msg, chan_link),

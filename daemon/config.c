@@ -228,6 +228,24 @@ int lu2kd_config_set(struct lu2kd_config *c, const char *section, const char *ke
 	} else if (!strcmp(key, "socket_group")) {
 		rc = set_group(c, value);
 		what = "the name of an existing group";
+	} else if (!strcmp(key, "multipath")) {
+		rc = set_bool(&c->multipath, value);
+		what = "on or off";
+	} else if (!strcmp(key, "path")) {
+		char why[128];
+
+		if (c->npaths == LU2KD_MAX_PATHS) {
+			snprintf(err, errlen, "%s: key 'path': too many paths (at most %d)", where,
+				 LU2KD_MAX_PATHS);
+			return -EINVAL;
+		}
+		if (lu2kd_path_parse(value, c->paths, c->npaths, &c->paths[c->npaths], why,
+				     sizeof(why))) {
+			snprintf(err, errlen, "%s: key 'path': bad value '%s': %s", where, value,
+				 why);
+			return -EINVAL;
+		}
+		c->npaths++;
 	} else if (!strcmp(key, "batch")) {
 		rc = set_u32(&c->batch, value, 1, 65536);
 		what = "a number 1..65536";

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config_path.h"
+
 #define LU2KD_MAX_DEVICES 8
 #define LU2KD_MAX_BE_OPTS 32
 #define LU2KD_PATH_MAX	  108 /* sun_path */
@@ -70,6 +72,10 @@ struct lu2kd_config {
 	unsigned int nbe_opts;
 	struct lu2kd_auth_opt auth_opts[LU2KD_MAX_AUTH_OPTS];
 	unsigned int nauth_opts;
+	/* multipath (mpath.c): off by default; path lines say where */
+	bool multipath;
+	struct lu2kd_path_cfg paths[LU2KD_MAX_PATHS];
+	unsigned int npaths;
 };
 
 void lu2kd_config_defaults(struct lu2kd_config *c);

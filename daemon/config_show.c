@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/nid.h"
 #include "config.h"
 #include "log.h"
 
@@ -26,6 +27,19 @@ static void show_devices(const struct lu2kd_config *c, char *v, size_t n)
 	v[0] = 0;
 	for (unsigned int i = 0; i < c->ndevices && off < n; i++)
 		off += (size_t)snprintf(v + off, n - off, "%s%s", i ? " " : "", c->devices[i]);
+}
+
+static void show_paths(const struct lu2kd_config *c, char *v, size_t n)
+{
+	char a[LU2K_NID_STRLEN], b[LU2K_NID_STRLEN], p[LU2K_NID_STRLEN];
+	size_t off = 0;
+
+	v[0] = 0;
+	for (unsigned int i = 0; i < c->npaths && off < n; i++)
+		off += (size_t)snprintf(v + off, n - off, "%s%s %s %s", i ? "; " : "",
+					lu2k_nid_format(&c->paths[i].peer, p, sizeof(p)),
+					lu2k_nid_format(&c->paths[i].local, a, sizeof(a)),
+					lu2k_nid_format(&c->paths[i].remote, b, sizeof(b)));
 }
 
 int lu2kd_config_key_at(const struct lu2kd_config *c, unsigned int i, const char **key, char *v,
@@ -110,6 +124,14 @@ int lu2kd_config_key_at(const struct lu2kd_config *c, unsigned int i, const char
 		*key = "accept";
 		snprintf(v, n, "%s", c->accept == LU2KD_ACCEPT_ANY ? "any" : "strict");
 		*live = true; /* read at each hello */
+		break;
+	case 17:
+		*key = "multipath";
+		snprintf(v, n, "%s", c->multipath ? "on" : "off");
+		break;
+	case 18:
+		*key = "path"; /* every line, "; " between: paths are set up at attach */
+		show_paths(c, v, n);
 		break;
 	default:
 		return -1;

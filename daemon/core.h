@@ -32,6 +32,7 @@
 struct lu2kd;
 struct lu2k_chan;
 struct lu2k_json;
+struct lu2k_mpath;
 
 /* How a channel was attached: a liblu2k socket or /dev/lu2k. */
 struct lu2k_chan_ops {
@@ -85,6 +86,10 @@ struct lu2k_chan {
 	uint32_t rx_reserved;
 	struct lu2k_list rx_waiters;   /* conns paused for RX space, in order */
 	struct lu2k_conn *rx_resuming; /* the head of rx_waiters, inside its rx_resume() */
+	/* multipath: our other addresses that peers' paths reach (mpath.c) */
+	struct lu2k_nid alt_nids[LU2KD_MAX_PATHS];
+	struct lu2k_be_listener *alt_listeners[LU2KD_MAX_PATHS];
+	unsigned int nalt;
 	struct lu2k_chan_stats st;
 };
 
@@ -107,6 +112,8 @@ struct lu2k_conn {
 	struct lu2k_list wait_link; /* channel's rx_waiters */
 	uint64_t start_ns;
 	uint64_t msgs, bytes;
+	struct lu2k_mpath *mp; /* one path of a multipath peer (mpath.c), else NULL */
+	unsigned int path;
 };
 
 struct lu2k_peer {
@@ -118,6 +125,7 @@ struct lu2k_peer {
 	struct lu2k_conn *out;
 	struct lu2k_list inconns;
 	uint32_t nin;
+	struct lu2k_mpath *mp;	/* several paths (mpath.c); NULL: p->out alone */
 	struct lu2k_list queue; /* QUEUED messages */
 	uint32_t nqueued, ninflight;
 	bool blocked;		 /* back-end said -ENOBUFS */
@@ -146,6 +154,8 @@ struct lu2k_msg {
 	struct lu2k_conn *conn;
 	uint64_t cookie;
 	uint64_t start_ns;
+	uint64_t path_sent_ns; /* multipath: given to its path then */
+	bool path_alone;       /* ... with nothing ahead of it there (an RTT sample) */
 	enum lu2k_msg_state state;
 	int status;
 };
@@ -191,6 +201,11 @@ struct lu2k_peer *lu2k_peer_get(struct lu2kd *d, struct lu2k_chan *ch, const str
 void lu2k_peer_submit(struct lu2k_peer *p, struct lu2k_msg *m);
 /* lu2kctl ping: connect now if there is no connection, whatever the backoff. */
 void lu2k_peer_ping(struct lu2k_peer *p);
+/*
+ * Give the first queued message of p to its conn c: 0 (sent() follows),
+ * -ENOBUFS (back at the head of the queue), or another error (completed with it).
+ */
+int lu2k_peer_send_head(struct lu2k_peer *p, struct lu2k_conn *c);
 void lu2k_peer_drop_chan(struct lu2kd *d, struct lu2k_chan *ch);
 /* The back-end's connection upcalls, routed to the peer (from msg.c). */
 void lu2k_peer_connected(struct lu2k_conn *c);

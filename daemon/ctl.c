@@ -20,6 +20,7 @@
 #include "core.h"
 #include "json.h"
 #include "log.h"
+#include "mpath.h"
 #include "usock.h"
 
 #define CTL_REQ_MAX    256
@@ -111,6 +112,7 @@ static void render_peers(struct lu2kd *d, struct lu2k_json *j)
 		lu2k_json_u64(j, "backoff_ms", p->state == PEER_BACKOFF ? p->backoff_ms : 0);
 		if (p->last_err)
 			lu2k_json_str(j, "last_error", strerror(-p->last_err));
+		lu2k_mpath_json(p, j);
 		lu2k_json_obj_end(j);
 	}
 	lu2k_json_arr_end(j);

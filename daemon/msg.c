@@ -11,6 +11,7 @@
 #include "common/sockaddr.h"
 #include "core.h"
 #include "log.h"
+#include "mpath.h"
 
 #define MSG_CACHE_MAX 4096
 
@@ -132,6 +133,8 @@ static bool accept_from(struct lu2kd *d, struct lu2k_be_conn *bc, const struct l
 
 	if (!lu2k_accept_check(d->cfg.accept, src, known ? &from : NULL))
 		return true;
+	if (known && lu2k_mpath_is_peer_addr(d, src, &from))
+		return true; /* one of the NID's other paths, as our path lines say */
 	LOG_RL(LU2K_LOG_WARN,
 	       "refusing a hello from %s claiming %s: not that NID's address (accept = %s)",
 	       known ? lu2k_sockaddr_addr(&from, b, sizeof(b)) : "an unknown address",
@@ -147,6 +150,8 @@ static void *env_accepted(void *core, struct lu2k_be_conn *bc, const struct lu2k
 	struct lu2k_peer *p;
 	struct lu2k_conn *c;
 
+	if (!ch)
+		ch = lu2k_mpath_chan_by_alias(d, dst); /* a peer's other path to us */
 	if (!ch) {
 		d->st.conns_refused++;
 		*status = -ENXIO;
@@ -203,6 +208,10 @@ static void env_closed(void *ctx, int err)
 
 static void env_sent(void *ctx, struct lu2k_be_msg *bm, int status)
 {
+	struct lu2k_conn *c = ctx;
+
+	if (c && c->mp)
+		lu2k_mpath_sent(c, (struct lu2k_msg *)bm, status);
 	lu2k_msg_complete((struct lu2k_msg *)bm, status);
 }
 

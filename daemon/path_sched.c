@@ -26,11 +26,11 @@ void lu2k_ps_init(struct lu2k_ps *ps, const struct lu2k_ps_cfg *cfg)
 	}
 	ps->cfg.small_max = 64 * 1024;
 	ps->cfg.dead_rtts = 2;
-	ps->cfg.dead_min_ns = 50 * 1000000ull;
+	ps->cfg.dead_min_ns = 100 * 1000000ull;
 	ps->cfg.probe_ns = NS;
 	ps->cfg.rate_init = 10000000 / 8;
 	ps->cfg.rtt_init_ns = 100 * 1000000ull;
-	ps->cfg.win_min_ns = 100 * 1000000ull;
+	ps->cfg.win_min_ns = 1000 * 1000000ull;
 }
 
 static void path_fresh(struct lu2k_ps *ps, struct lu2k_ps_path *p, uint64_t now)
@@ -83,6 +83,11 @@ uint64_t lu2k_ps_estimate(const struct lu2k_ps *ps, unsigned int i, uint64_t len
 
 int lu2k_ps_pick(const struct lu2k_ps *ps, uint64_t len, uint64_t now)
 {
+	return lu2k_ps_pick_from(ps, len, now, UINT32_MAX);
+}
+
+int lu2k_ps_pick_from(const struct lu2k_ps *ps, uint64_t len, uint64_t now, uint32_t allowed)
+{
 	int best = -ENETUNREACH;
 	uint64_t best_v = UINT64_MAX;
 
@@ -91,7 +96,7 @@ int lu2k_ps_pick(const struct lu2k_ps *ps, uint64_t len, uint64_t now)
 		for (unsigned int i = 0; i < ps->n; i++) {
 			const struct lu2k_ps_path *p = &ps->p[i];
 
-			if (p->state == LU2K_PS_UP && p->srtt_ns < best_v) {
+			if (p->state == LU2K_PS_UP && (allowed >> i & 1) && p->srtt_ns < best_v) {
 				best = (int)i;
 				best_v = p->srtt_ns;
 			}
@@ -102,13 +107,13 @@ int lu2k_ps_pick(const struct lu2k_ps *ps, uint64_t len, uint64_t now)
 	for (unsigned int i = 0; i < ps->n; i++) {
 		const struct lu2k_ps_path *p = &ps->p[i];
 
-		if (p->state == LU2K_PS_UP && !p->rate_known && !p->nout)
+		if (p->state == LU2K_PS_UP && (allowed >> i & 1) && !p->rate_known && !p->nout)
 			return (int)i;
 	}
 	for (unsigned int i = 0; i < ps->n; i++) {
 		uint64_t v;
 
-		if (ps->p[i].state != LU2K_PS_UP)
+		if (ps->p[i].state != LU2K_PS_UP || !(allowed >> i & 1))
 			continue;
 		v = lu2k_ps_estimate(ps, i, len);
 		if (v < best_v) {
@@ -168,8 +173,13 @@ void lu2k_ps_on_done(struct lu2k_ps *ps, unsigned int i, uint64_t len, int statu
 	if (p->nout)
 		p->nout--;
 	if (status < 0) {
-		p->resent++;
+		p->failed++;
 		return;
+	}
+	if (p->state != LU2K_PS_UP) {
+		/* it delivered after all: back (a caller may keep a dead path's work) */
+		p->revivals++;
+		path_fresh(ps, p, now);
 	}
 	p->last_progress_ns = now;
 	p->win_bytes += len;
@@ -184,8 +194,13 @@ void lu2k_ps_on_progress(struct lu2k_ps *ps, unsigned int i, uint64_t bytes, uin
 	struct lu2k_ps_path *p = &ps->p[i];
 
 	p->fine = true;
-	if (bytes)
-		p->last_progress_ns = now;
+	if (!bytes)
+		return;
+	if (p->state != LU2K_PS_UP) {
+		p->revivals++;
+		path_fresh(ps, p, now);
+	}
+	p->last_progress_ns = now;
 }
 
 void lu2k_ps_on_rtt(struct lu2k_ps *ps, unsigned int i, uint64_t rtt_ns, uint64_t now)
@@ -228,8 +243,8 @@ void lu2k_ps_on_probe(struct lu2k_ps *ps, unsigned int i, bool ok, uint64_t rtt_
 {
 	struct lu2k_ps_path *p = &ps->p[i];
 
-	if (p->state != LU2K_PS_PROBING)
-		return; /* a late answer to a probe already given up on */
+	if (p->state == LU2K_PS_UP)
+		return;
 	if (!ok) {
 		p->state = LU2K_PS_DOWN;
 		p->next_probe_ns = now + ps->cfg.probe_ns;
@@ -241,6 +256,12 @@ void lu2k_ps_on_probe(struct lu2k_ps *ps, unsigned int i, bool ok, uint64_t rtt_
 		p->rtt_known = false;
 		lu2k_ps_on_rtt(ps, i, rtt_ns, now);
 	}
+}
+
+void lu2k_ps_set_probing(struct lu2k_ps *ps, unsigned int i, uint64_t now)
+{
+	ps->p[i].state = LU2K_PS_PROBING;
+	ps->p[i].next_probe_ns = now + ps->cfg.probe_ns;
 }
 
 /* How long path p may stay silent while it holds work. */

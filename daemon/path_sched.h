@@ -24,10 +24,11 @@
  * DEATH. A path that holds work and has shown no progress (an acknowledged
  * byte, a completion) for max(dead_rtts * its srtt, dead_min) - plus, when its
  * back-end reports only whole messages, the time its largest message takes at
- * its rate - is dead: lu2k_ps_tick() says so once; the caller takes back what
- * the path held (and sends it elsewhere) and reports each message with
- * lu2k_ps_on_done(status < 0). A dead path is probed every probe_ns; a probe
- * answered (lu2k_ps_on_probe) brings it back, measured afresh.
+ * its rate - is dead: lu2k_ps_tick() says so once, and pick() leaves it. The
+ * caller either takes back what the path held (reporting each message with
+ * lu2k_ps_on_done(status < 0)) or lets it wait there. A dead path is probed
+ * every probe_ns; a probe answered (lu2k_ps_on_probe), or any delivery on it
+ * (on_done(0), on_progress), brings it back, measured afresh.
  */
 #ifndef LU2K_DAEMON_PATH_SCHED_H
 #define LU2K_DAEMON_PATH_SCHED_H
@@ -71,7 +72,7 @@ struct lu2k_ps_path {
 	bool win_limited; /* ran dry during the window */
 	/* for lu2kctl */
 	uint32_t loss_ppm;
-	uint64_t bytes_total, msgs_total, bytes_done, deaths, revivals, resent;
+	uint64_t bytes_total, msgs_total, bytes_done, deaths, revivals, failed;
 };
 
 struct lu2k_ps {
@@ -85,26 +86,39 @@ struct lu2k_ps_events {
 	uint32_t probe; /* bit i: send path i a probe now */
 };
 
-/* cfg NULL: the defaults (64 KiB, 2 RTTs, 50 ms, 1 s, 10 Mbit/s, 100 ms, 100 ms). */
+/* cfg NULL: the defaults (64 KiB, 2 RTTs, 100 ms, 1 s, 10 Mbit/s, 100 ms, 1 s). */
 void lu2k_ps_init(struct lu2k_ps *ps, const struct lu2k_ps_cfg *cfg);
 /* A new path, up and not measured. Its index, or -ENOSPC. */
 int lu2k_ps_add(struct lu2k_ps *ps, uint64_t now);
 
 /* The path for a message of len bytes, or -ENETUNREACH when none is up. */
 int lu2k_ps_pick(const struct lu2k_ps *ps, uint64_t len, uint64_t now);
+/* The same among the paths whose bit is set in allowed (the others are full...). */
+int lu2k_ps_pick_from(const struct lu2k_ps *ps, uint64_t len, uint64_t now, uint32_t allowed);
 /* Its estimated delivery time on path i from now (ns), as pick() judges it. */
 uint64_t lu2k_ps_estimate(const struct lu2k_ps *ps, unsigned int i, uint64_t len);
 
 void lu2k_ps_on_send(struct lu2k_ps *ps, unsigned int i, uint64_t len, uint64_t now);
 /* A message given to path i completed: 0 delivered, < 0 taken back or failed. */
 void lu2k_ps_on_done(struct lu2k_ps *ps, unsigned int i, uint64_t len, int status, uint64_t now);
-/* The transport acknowledged bytes on path i (liveness only; rate comes from on_done). */
+/*
+ * The transport says path i delivers: acknowledgements or bytes, any count
+ * > 0 (liveness only; the rate comes from on_done). The first call, even
+ * with 0, says such reports will come, so silence is judged without waiting
+ * for whole messages.
+ */
 void lu2k_ps_on_progress(struct lu2k_ps *ps, unsigned int i, uint64_t bytes, uint64_t now);
 void lu2k_ps_on_rtt(struct lu2k_ps *ps, unsigned int i, uint64_t rtt_ns, uint64_t now);
 void lu2k_ps_on_loss(struct lu2k_ps *ps, unsigned int i, uint32_t loss_ppm);
 /* The connection of path i is gone: dead now (no event from tick for it). */
 void lu2k_ps_set_down(struct lu2k_ps *ps, unsigned int i, uint64_t now);
-/* The answer to a probe (ok, with the RTT it measured), or its failure. */
+/* A probe is out now (e.g. the first connection attempt of a new path). */
+void lu2k_ps_set_probing(struct lu2k_ps *ps, unsigned int i, uint64_t now);
+/*
+ * The answer to a probe (ok, with the RTT it measured, 0 if none), or its
+ * failure. A success that comes after the probe was given up on still counts:
+ * the path works.
+ */
 void lu2k_ps_on_probe(struct lu2k_ps *ps, unsigned int i, bool ok, uint64_t rtt_ns, uint64_t now);
 
 /* Time passed: deaths and probes due now. */

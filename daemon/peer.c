@@ -22,6 +22,7 @@
 #include "common/nid.h"
 #include "core.h"
 #include "log.h"
+#include "mpath.h"
 
 const char *lu2k_peer_state_str(enum lu2k_peer_state s)
 {
@@ -177,35 +178,40 @@ static void fail_queue(struct lu2k_peer *p, int err)
 static void peer_connect(struct lu2k_peer *p);
 
 /* Hand queued messages to the back-end while it takes them. */
+int lu2k_peer_send_head(struct lu2k_peer *p, struct lu2k_conn *c)
+{
+	struct lu2k_msg *m = lu2k_list_first(&p->queue, struct lu2k_msg, link);
+	int rc;
+
+	lu2k_list_del(&m->link);
+	p->nqueued--;
+	m->state = MSG_SENDING;
+	m->conn = c;
+	p->ninflight++;
+	rc = peer_daemon(p)->be_ops->send(c->bc, &m->bm);
+	if (rc == -ENOBUFS) {
+		p->ninflight--;
+		m->state = MSG_QUEUED;
+		m->conn = NULL;
+		lu2k_list_add_head(&p->queue, &m->link);
+		p->nqueued++;
+	} else if (rc < 0) {
+		lu2k_msg_complete(m, rc);
+	}
+	return rc;
+}
+
 static void flush_queue(struct lu2k_peer *p)
 {
-	struct lu2kd *d = peer_daemon(p);
-
-	while (p->state == PEER_UP && !p->blocked && !lu2k_list_empty(&p->queue)) {
-		struct lu2k_msg *m = lu2k_list_first(&p->queue, struct lu2k_msg, link);
-		int rc;
-
-		lu2k_list_del(&m->link);
-		p->nqueued--;
-		m->state = MSG_SENDING;
-		m->conn = p->out;
-		p->ninflight++;
-		rc = d->be_ops->send(p->out->bc, &m->bm);
-		if (rc == -ENOBUFS) {
-			p->ninflight--;
-			m->state = MSG_QUEUED;
-			m->conn = NULL;
-			lu2k_list_add_head(&p->queue, &m->link);
-			p->nqueued++;
+	while (p->state == PEER_UP && !p->blocked && !lu2k_list_empty(&p->queue))
+		if (lu2k_peer_send_head(p, p->out) == -ENOBUFS)
 			p->blocked = true;
-		} else if (rc < 0) {
-			lu2k_msg_complete(m, rc);
-		}
-	}
 }
 
 void lu2k_peer_submit(struct lu2k_peer *p, struct lu2k_msg *m)
 {
+	if (lu2k_mpath_submit(p, m))
+		return;
 	m->peer = p;
 	m->state = MSG_QUEUED;
 	lu2k_list_add_tail(&p->queue, &m->link);
@@ -300,6 +306,10 @@ void lu2k_peer_connected(struct lu2k_conn *c)
 	struct lu2kd *d = peer_daemon(p);
 	char nid[LU2K_NID_STRLEN];
 
+	if (c->mp) {
+		lu2k_mpath_connected(c);
+		return;
+	}
 	lu2k_timer_cancel(&d->loop, &p->timer);
 	p->state = PEER_UP;
 	p->backoff_ms = 0;
@@ -314,6 +324,9 @@ void lu2k_peer_ping(struct lu2k_peer *p)
 {
 	struct lu2kd *d = peer_daemon(p);
 
+	if (lu2k_mpath_ping(p))
+		return;
+
 	if (p->state == PEER_BACKOFF) {
 		lu2k_timer_cancel(&d->loop, &p->timer);
 		p->state = PEER_IDLE;
@@ -324,6 +337,10 @@ void lu2k_peer_ping(struct lu2k_peer *p)
 
 void lu2k_peer_writable(struct lu2k_conn *c)
 {
+	if (c->mp) {
+		lu2k_mpath_writable(c);
+		return;
+	}
 	c->peer->blocked = false;
 	flush_queue(c->peer);
 }
@@ -335,6 +352,10 @@ void lu2k_peer_conn_closed(struct lu2k_conn *c, int err)
 	char nid[LU2K_NID_STRLEN];
 
 	lu2k_peer_touch(d, p);
+	if (c->mp) {
+		lu2k_mpath_closed(c, err);
+		return;
+	}
 	if (!c->out) {
 		lu2k_chan_rx_unwait(c);
 		lu2k_list_del(&c->link);
@@ -389,6 +410,7 @@ void lu2k_peer_drop_chan(struct lu2kd *d, struct lu2k_chan *ch)
 		if (p->ch != ch)
 			continue;
 		lu2k_timer_cancel(&d->loop, &p->timer);
+		lu2k_mpath_free(p);
 		if (p->out) {
 			/* The back-end fails what it holds (-ECANCELED) inside close(). */
 			d->be_ops->close(p->out->bc);

@@ -24,7 +24,7 @@
 
 bool lu2k_peer_is_idle(const struct lu2k_peer *p)
 {
-	return p->state == PEER_IDLE && !p->out && lu2k_list_empty(&p->inconns) &&
+	return p->state == PEER_IDLE && !p->out && !p->mp && lu2k_list_empty(&p->inconns) &&
 	       lu2k_list_empty(&p->queue) && !p->ninflight && !lu2k_timer_armed(&p->timer);
 }
 

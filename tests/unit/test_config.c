@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "daemon/config.h"
@@ -247,7 +248,58 @@ static void test_diff(void)
 	/* Every key has a name and a value, and the list ends. */
 	for (i = 0; !lu2kd_config_key_at(&b, i, &key, v, sizeof(v), &live); i++)
 		T_ASSERT(key && *key);
-	T_EQ(i, 17);
+	T_EQ(i, 19);
+}
+
+/* multipath: off by default; path lines checked word by word. */
+static void test_paths(void)
+{
+	struct lu2kd_config c;
+
+	lu2kd_config_defaults(&c);
+	T_EQ(c.multipath, 0);
+	T_EQ(c.npaths, 0);
+	T_EQ(parse(&c, "multipath = on\n"
+		       "path = 10.1.0.2@lu2k 10.2.0.1 10.2.0.2\n"
+		       "path = 10.1.0.2@lu2k 10.3.0.1 10.3.0.2   # a third\n"
+		       "path = [fd00::2]@lu2k3 fd01::1 fd01::2\n"),
+	     0);
+	T_EQ(c.multipath, 1);
+	T_EQ(c.npaths, 3);
+	T_EQ(c.paths[0].remote.addr[1], 2);
+	T_EQ(c.paths[1].local.addr[1], 3);
+	T_EQ(c.paths[2].remote.size, 12);
+	T_EQ(c.paths[2].local.num, c.paths[2].peer.num);
+	T_ASSERT(c.paths[2].peer.num != 0);
+	T_EQ(parse(&c, "path = 10.1.0.2@lu2k 10.2.0.1\n"), -EINVAL);
+	T_ASSERT(strstr(err, "test.conf:1: key 'path'") && strstr(err, "three words"));
+	T_EQ(parse(&c, "path = 10.1.0.2 10.2.0.1 10.2.0.2\n"), -EINVAL);
+	T_ASSERT(strstr(err, "not a NID"));
+	T_EQ(parse(&c, "path = 10.1.0.2@lu2k 10.2.0.1 nowhere\n"), -EINVAL);
+	T_ASSERT(strstr(err, "'nowhere' is not an IPv4 or IPv6 address"));
+	T_EQ(parse(&c, "path = 10.1.0.2@lu2k 10.2.0.1 10.2.0.2@lu2k\n"), -EINVAL);
+	T_EQ(parse(&c, "path = 10.1.0.2@lu2k 10.2.0.1 fd01::2\n"), -EINVAL);
+	T_ASSERT(strstr(err, "different address families"));
+	T_EQ(parse(&c, "path = 10.1.0.2@lu2k 10.2.0.1 10.1.0.2\n"), -EINVAL);
+	T_ASSERT(strstr(err, "first path"));
+	T_EQ(parse(&c, "path = 10.1.0.2@lu2k 10.2.0.1 10.2.0.2\n"
+		       "path = 10.1.0.2@lu2k 10.4.0.1 10.2.0.2\n"),
+	     -EINVAL);
+	T_ASSERT(strstr(err, "test.conf:2:") && strstr(err, "a second path"));
+	T_EQ(parse(&c, "multipath = maybe\n"), -EINVAL);
+	T_ASSERT(strstr(err, "on or off"));
+	/* at most LU2KD_MAX_PATHS */
+	{
+		char text[8192] = "";
+		size_t n = 0;
+
+		for (int i = 0; i <= LU2KD_MAX_PATHS; i++)
+			n += (size_t)snprintf(text + n, sizeof(text) - n,
+					      "path = 10.1.0.2@lu2k 10.9.%d.1 10.9.%d.2\n", i, i);
+		T_EQ(parse(&c, text), -EINVAL);
+		T_ASSERT(strstr(err, "too many paths"));
+		T_EQ(c.npaths, LU2KD_MAX_PATHS);
+	}
 }
 
 int main(void)
@@ -262,5 +314,6 @@ int main(void)
 	T_RUN(test_sizes);
 	T_RUN(test_load_file);
 	T_RUN(test_diff);
+	T_RUN(test_paths);
 	return t_done();
 }

@@ -28,6 +28,7 @@ struct sim_msg {
 	uint64_t len;
 	int path;
 	int delivered;
+	int first_path; /* delivered first over this path */
 	bool done;
 	bool small;
 	uint64_t submit_ms, done_ms;
@@ -61,6 +62,7 @@ struct sim {
 	int credits, out;
 	uint64_t delivered_bytes, dups, died_at[2];
 	int small_every_ms;
+	bool wait; /* a dead path keeps what it holds (lu2kd), else it is sent elsewhere */
 };
 
 static void sim_init(struct sim *s, bool fine)
@@ -134,10 +136,12 @@ static void sim_path_step(struct sim *s, int i)
 	while (p->dh != p->dt && p->dl[p->dh % SIM_Q].due <= s->t) {
 		struct sim_msg *m = &s->m[p->dl[p->dh++ % SIM_Q].id];
 
-		if (m->delivered++)
-			s->dups++;
-		else
+		if (!m->delivered++) {
 			s->delivered_bytes += m->len;
+			m->first_path = i;
+		} else if (m->first_path != i) {
+			s->dups++; /* the same path again is a transport resend: dropped there */
+		}
 	}
 	while (p->ch != p->ct && p->cp[p->ch % SIM_Q].due <= s->t) {
 		int id = p->cp[p->ch++ % SIM_Q].id;
@@ -186,9 +190,22 @@ static void sim_cut(struct sim *s, int i)
 	memset(p->acks, 0, sizeof(p->acks));
 }
 
+/* The link is back: the path sends again what was never acknowledged, first. */
 static void sim_restore(struct sim *s, int i)
 {
-	s->p[i].up = true;
+	struct sim_path *p = &s->p[i];
+	int ids[2 * SIM_Q], n = 0;
+
+	p->up = true;
+	while (p->ch != p->ct)
+		ids[n++] = p->cp[p->ch++ % SIM_Q].id;
+	if (!n)
+		return;
+	while (p->qh != p->qt)
+		ids[n++] = p->q[p->qh++ % SIM_Q];
+	for (int k = 0; k < n; k++)
+		p->q[p->qt++ % SIM_Q] = ids[k];
+	p->head_left = s->m[ids[0]].len;
 }
 
 static void sim_run(struct sim *s, uint64_t until_ms)
@@ -208,7 +225,8 @@ static void sim_run(struct sim *s, uint64_t until_ms)
 		for (int i = 0; i < 2; i++) {
 			if (ev.died & (1u << i)) {
 				s->died_at[i] = s->t;
-				sim_take_back(s, i);
+				if (!s->wait)
+					sim_take_back(s, i);
 			}
 			if ((ev.probe & (1u << i)) && s->p[i].up)
 				s->p[i].probe_due = s->t + s->p[i].rtt_ms;
@@ -339,9 +357,42 @@ static void cut_and_return(int victim, bool fine, uint64_t bound_ms)
 	T_ASSERT(mbit(s.delivered_bytes - before, 25000) >= 35.0);
 }
 
+/*
+ * As lu2kd does it: a dead path keeps what it holds, which is delivered
+ * (once) when the path returns; its first completion brings it back.
+ */
+static void test_cut_and_wait(void)
+{
+	static struct sim s;
+	uint64_t before, back_ms = 0, revivals;
+
+	sim_init(&s, true);
+	s.wait = true;
+	sim_run(&s, 20000);
+	before = s.delivered_bytes;
+	sim_cut(&s, 0);
+	sim_run(&s, 24000);
+	T_ASSERT(s.died_at[0] >= 20000 && s.died_at[0] - 20000 <= 110);
+	T_ASSERT(s.ps.p[0].nout > 0); /* still held there */
+	T_ASSERT(mbit(s.delivered_bytes - before, 4000) >= 20.0);
+	revivals = s.ps.p[0].revivals;
+	sim_restore(&s, 0);
+	while (s.t < 30000 && s.ps.p[0].state != LU2K_PS_UP)
+		sim_run(&s, s.t + 1);
+	back_ms = s.t - 24000;
+	printf("  path 0 cut 20..24 s, its messages kept: back %llu ms after the link, "
+	       "%llu delivered twice\n",
+	       (unsigned long long)back_ms, (unsigned long long)s.dups);
+	T_EQ(s.ps.p[0].state, LU2K_PS_UP);
+	T_ASSERT(s.ps.p[0].revivals > revivals);
+	T_ASSERT(back_ms <= 1100); /* its first completion, or the next probe */
+	check_all_delivered(&s);
+	T_EQ(s.dups, 0);
+}
+
 static void test_cut_short_path(void)
 {
-	cut_and_return(0, true, 100); /* 2 x 30 ms */
+	cut_and_return(0, true, 110); /* 2 x 30 ms, but 100 ms at least */
 }
 
 static void test_cut_long_path(void)
@@ -352,7 +403,7 @@ static void test_cut_long_path(void)
 /* Completions only (no byte-level acks): one message's time more, no false deaths. */
 static void test_cut_coarse(void)
 {
-	cut_and_return(0, false, 100 + 400);
+	cut_and_return(0, false, 110 + 400);
 }
 
 /* Random calls in any order: counters stay sane, pick() names an up path. */
@@ -441,9 +492,32 @@ static void test_limits(void)
 	T_EQ(lu2k_ps_pick(&ps, 100, 0), -ENETUNREACH);
 	T_EQ(lu2k_ps_pick(&ps, 100 << 20, 0), -ENETUNREACH);
 	T_EQ(lu2k_ps_next_deadline(&ps), 1000 * MS);
-	/* a probe answered after it was given up on changes nothing */
-	lu2k_ps_on_probe(&ps, 0, true, 10 * MS, 5);
+	/* a probe failed leaves it down; one answered late still brings it back */
+	lu2k_ps_on_probe(&ps, 0, false, 0, 5);
 	T_EQ(ps.p[0].state, LU2K_PS_DOWN);
+	lu2k_ps_on_probe(&ps, 0, true, 10 * MS, 5);
+	T_EQ(ps.p[0].state, LU2K_PS_UP);
+	T_EQ(ps.p[0].srtt_ns, 10 * MS);
+	T_EQ(lu2k_ps_pick(&ps, 100, 5), 0);
+	/* only the allowed ones */
+	lu2k_ps_on_probe(&ps, 1, true, 5 * MS, 5);
+	T_EQ(lu2k_ps_pick(&ps, 100, 5), 1);
+	T_EQ(lu2k_ps_pick_from(&ps, 100, 5, 1u << 0), 0);
+	T_EQ(lu2k_ps_pick_from(&ps, 100 << 20, 5, 1u << 0), 0);
+	T_EQ(lu2k_ps_pick_from(&ps, 100, 5, 1u << 2), -ENETUNREACH);
+	/* a dead path that delivers what it held is back */
+	lu2k_ps_on_send(&ps, 2, 1000, 5);
+	lu2k_ps_on_progress(&ps, 2, 0, 6);
+	T_EQ(ps.p[2].state, LU2K_PS_DOWN);
+	lu2k_ps_on_done(&ps, 2, 1000, 0, 7);
+	T_EQ(ps.p[2].state, LU2K_PS_UP);
+	T_EQ(ps.p[2].outstanding, 0);
+	lu2k_ps_set_down(&ps, 2, 8);
+	lu2k_ps_on_progress(&ps, 2, 10, 9);
+	T_EQ(ps.p[2].state, LU2K_PS_UP);
+	lu2k_ps_set_probing(&ps, 1, 5);
+	T_EQ(ps.p[1].state, LU2K_PS_PROBING);
+	T_EQ(lu2k_ps_pick(&ps, 100, 5), 0);
 	T_ASSERT(!strcmp(lu2k_ps_state_str(LU2K_PS_PROBING), "probing"));
 }
 
@@ -456,6 +530,7 @@ int main(void)
 	T_RUN(test_cut_short_path);
 	T_RUN(test_cut_long_path);
 	T_RUN(test_cut_coarse);
+	T_RUN(test_cut_and_wait);
 	T_RUN(test_random_ops);
 	return t_done();
 }

@@ -1,0 +1,113 @@
+#!/bin/bash
+# Multipath: one peer over two emulated links between the same two namespaces,
+# the udt back-end, multipath = on (doc/multipath.md):
+#
+#          path 0: 10.77.0.1 -- lu2k-linkem: 25 Mbit/s, 600 ms RTT, 1 % -- 10.77.0.2
+#   ns A <                                                                           > ns B
+#          path 1: 10.78.0.1 -- lu2k-linkem: 25 Mbit/s,  30 ms RTT, 1 % -- 10.78.0.2
+#   lu2k-perf client 10.77.0.1@lu2k  ----- bulk, 1 MiB, verified ----->  server 10.77.0.2@lu2k
+#
+# Quick mode (the suite): path 1 is cut for 4 s in the middle of a 30 s run.
+# Asserted: both paths carry traffic before the cut; the cut path is left
+# (its state is no longer up) while the transfer goes on over path 0; it is
+# used again after the cut; every message completes and checks out (none
+# lost, none failed, none corrupt). LU2K_MP_FULL=1: no cut, 60 s, and the
+# rate must reach LU2K_MP_MIN_MBIT (default 45 Mbit/s; doc/benchmarks.md).
+. "$(dirname "$0")/../lib/common.sh"
+. "$T_TOP/tests/linkem/lib.sh"
+lk_require
+for b in lu2kd lu2k-perf lu2kctl; do
+	[ -x "$T_BIN/$b" ] || t_skip "$T_BIN/$b not built"
+done
+command -v python3 >/dev/null || t_skip "no python3"
+
+FULL=${LU2K_MP_FULL:-0}
+LOSS=${LU2K_MP_LOSS:-1%}
+TIME=30s
+CUT=()
+if [ "$FULL" = 1 ]; then
+	TIME=${LU2K_MP_TIME:-60s}
+else
+	# from the second link's start: about 12 s into the transfer, for 4 s
+	CUT=(--outage 15s+4s)
+fi
+MIN_MBIT=${LU2K_MP_MIN_MBIT:-45}
+
+lk_start --delay 300ms --loss "$LOSS" --rate 25mbit --queue 2MB --no-ipv6 --die-with-parent --quiet
+t_bg lk2 "$LK_BIN" --attach --ns-a "$LK_A" --ns-b "$LK_B" --dev-a lka1 --dev-b lkb1 \
+	--ipv4 10.78.0.0/24 --no-ipv6 --delay 15ms --loss "$LOSS" --rate 25mbit --queue 400KB \
+	--die-with-parent --quiet --ready-file "$T_DIR/lk2.ready" --stats-file "$T_DIR/lk2.stats" \
+	"${CUT[@]}"
+t_wait_for 15 test -f "$T_DIR/lk2.ready" || t_fail "second lu2k-linkem not ready"
+ip netns exec "$LK_A" ping -c 1 -W 5 10.78.0.2 >/dev/null || t_fail "link 2 does not carry ping"
+
+PORT=$((20000 + RANDOM % 20000))
+printf 'multipath = on\npath = 10.77.0.2@lu2k 10.78.0.1 10.78.0.2\n' >"$T_DIR/A.conf"
+printf 'multipath = on\npath = 10.77.0.1@lu2k 10.78.0.2 10.78.0.1\n' >"$T_DIR/B.conf"
+for n in A B; do
+	ns=LK_$n
+	# a dead path's connection outlives a 4 s cut: what it holds is delivered after
+	t_bg "d$n" ip netns exec "${!ns}" "$T_BIN/lu2kd" -f -c "$T_DIR/$n.conf" -b udt \
+		-o cc=lossy -o peer_timeout_ms=20000 -p "$PORT" \
+		--channel-socket "$T_DIR/$n.sock" --ctl-socket "$T_DIR/$n.ctl"
+	t_wait_for 10 test -S "$T_DIR/$n.ctl" || t_fail "lu2kd $n did not start"
+done
+t_bg srv ip netns exec "$LK_B" "$T_BIN/lu2k-perf" server --nid 10.77.0.2@lu2k \
+	--socket "$T_DIR/B.sock" -q
+sleep 0.5
+t_bg cli ip netns exec "$LK_A" "$T_BIN/lu2k-perf" client --socket "$T_DIR/A.sock" \
+	--nid 10.77.0.1@lu2k --peer 10.77.0.2@lu2k --json bulk --size 1M --concurrency 48 \
+	--time "$TIME" --timeout 40s
+
+# paths N: "state bytes" of each of A's paths to B
+paths() {
+	"$T_BIN/lu2kctl" --socket "$T_DIR/A.ctl" --json peers >"$T_DIR/peers.json" 2>&1 || return 1
+	python3 -c '
+import json, sys
+for p in json.load(open(sys.argv[1]))["peers"]:
+    for x in p.get("paths", []):
+        print(x["state"], x["bytes"], x["rtt_us"], x["rate_kbit"], x["share_permille"])
+' "$T_DIR/peers.json"
+}
+
+t_start=$SECONDS
+sleep 10
+paths >"$T_DIR/p1" || t_fail "lu2kctl peers: $(cat "$T_DIR/peers.json")"
+t_log "after 10 s (state bytes rtt_us rate_kbit share): $(tr '\n' '|' <"$T_DIR/p1")"
+[ "$(wc -l <"$T_DIR/p1")" = 2 ] || t_fail "A has not two paths to B: $(cat "$T_DIR/peers.json")"
+read -r s0 b0 _ <<<"$(sed -n 1p "$T_DIR/p1")"
+read -r s1 b1 _ <<<"$(sed -n 2p "$T_DIR/p1")"
+[ "$b0" -gt $((2 << 20)) ] || t_fail "path 0 (600 ms) carried only $b0 bytes"
+[ "$b1" -gt $((2 << 20)) ] || t_fail "path 1 (30 ms) carried only $b1 bytes"
+
+if [ "$FULL" != 1 ]; then
+	sleep 5 # the cut began about 12 s in
+	paths >"$T_DIR/p2"
+	t_log "during the cut: $(tr '\n' '|' <"$T_DIR/p2")"
+	read -r s1 b1cut _ <<<"$(sed -n 2p "$T_DIR/p2")"
+	[ "$s1" != up ] || t_fail "path 1 still up during the cut"
+	sleep 9 # the cut ended about 16 s in
+	paths >"$T_DIR/p3"
+	t_log "after the cut: $(tr '\n' '|' <"$T_DIR/p3")"
+	read -r s1 b1after _ <<<"$(sed -n 2p "$T_DIR/p3")"
+	[ "$b1after" -gt "$b1cut" ] || t_fail "path 1 not used again after the cut ($b1cut -> $b1after bytes)"
+fi
+
+t_wait_for 90 sh -c "! kill -0 $cli_pid 2>/dev/null" || t_fail "lu2k-perf client did not finish"
+wait "$cli_pid"
+rc=$?
+out=$T_DIR/cli.log
+mbit=$(grep -o '"gbit_per_s":[0-9.]*' "$out" | head -1 | cut -d: -f2)
+mbit=$(awk -v g="${mbit:-0}" 'BEGIN { printf "%.1f", g * 1000 }')
+t_log "lu2k-perf: $mbit Mbit/s ($(grep -o '"ok":[0-9]*,"errors":[0-9]*' "$out"), exit $rc, $((SECONDS - t_start)) s)"
+grep -q '"corrupt":0' "$out" || t_fail "corrupt payloads: $(cat "$out")"
+grep -q '"errors":0,' "$out" || t_fail "messages failed or lost: $(cat "$out")"
+grep -q '"pass":true' "$out" || t_fail "not a pass: $(cat "$out")"
+[ $rc = 0 ] || t_fail "lu2k-perf client exit $rc"
+if [ "$FULL" = 1 ]; then
+	awk -v m="$mbit" -v min="$MIN_MBIT" 'BEGIN { exit !(m >= min) }' ||
+		t_fail "$mbit Mbit/s < $MIN_MBIT"
+fi
+t_log "A's paths to B, as lu2kd A logged them:"
+grep -h 'path [0-9]' "$T_DIR/dA.log" | tail -n 12
+t_log "PASS"
