@@ -57,6 +57,8 @@ for be in tcp udt; do
 	# (a daemon forgets a channel's peers when it detaches).
 	t_bg "${be}srv" "$T_BIN/lu2k-perf" server --nid "[fd77:17::2]@lu2k" \
 		--socket "$T_DIR/${be}b.sock" --time 60s
+	t_wait_for 10 sh -c "[ \$(grep -c 'attached via socket' '$T_DIR/${be}b.log') -ge 2 ]" ||
+		t_fail "$be: the lu2k-perf server did not attach"
 	timeout 60 "$T_BIN/lu2k-perf" client --nid "[fd77:17::1]@lu2k" --peer "[fd77:17::2]@lu2k" \
 		--socket "$T_DIR/${be}a.sock" -q bulk --size 256K --count 40 >"$T_DIR/$be-perf.log" 2>&1 ||
 		t_fail "$be: lu2k-perf bulk over IPv6: $(tail -n 5 "$T_DIR/$be-perf.log")"
