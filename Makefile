@@ -30,6 +30,7 @@ ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP
 LDLIBS += -lpthread -lm
 
 PROGS :=
+TESTPROGS :=
 LIBS :=
 TESTS :=
 
@@ -39,7 +40,13 @@ all:
 include mk/rules.mk
 include $(sort $(wildcard */build.mk */*/build.mk))
 
-all: $(PROGS) $(TESTS)
+# The tests' directory: their own programs, and a link to each tool.
+TOOL_LINKS := $(patsubst $(O)/bin/%,$(O)/test-bin/%,$(PROGS))
+$(TOOL_LINKS): $(O)/test-bin/%: $(O)/bin/%
+	@mkdir -p $(dir $@)
+	ln -sfn ../bin/$* $@
+
+all: $(PROGS) $(TESTPROGS) $(TOOL_LINKS) $(TESTS)
 
 check:
 	$(MAKE) SAN=1 O=build/san all

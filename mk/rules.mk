@@ -2,6 +2,7 @@
 #
 #   $(eval $(call lu2k_lib,NAME,SOURCES))            -> $(O)/lib/libNAME.a
 #   $(eval $(call lu2k_prog,NAME,SOURCES,LIBNAMES))  -> $(O)/bin/NAME
+#   $(eval $(call lu2k_testprog,NAME,SOURCES,LIBNAMES)) -> $(O)/test-bin/NAME (tests only)
 #   $(eval $(call lu2k_test,NAME,SOURCES,LIBNAMES))  -> $(O)/tests/NAME (run by tests/run.sh)
 #   $(eval $(call lu2k_tsan_test,NAME,SOURCES))      -> $(O)/tests/NAME, built with
 #        ThreadSanitizer instead of ASan (the two cannot be combined); no libraries.
@@ -28,6 +29,16 @@ endef
 define lu2k_prog
 PROGS += $(O)/bin/$(1)
 $(O)/bin/$(1): $(call lu2k_objs,$(2)) $(call lu2k_libpaths,$(3))
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ALL_CFLAGS) -o $$@ $$^ $$($(1)_LDLIBS) $$(LDLIBS)
+endef
+
+# A program only tests use (chan-evil, lu2kd_evil, lu2k-hostile...): built into
+# $(O)/test-bin, never into $(O)/bin, which holds what is installed and put on
+# PATH. $(O)/test-bin also links to every tool, so tests use one directory.
+define lu2k_testprog
+TESTPROGS += $(O)/test-bin/$(1)
+$(O)/test-bin/$(1): $(call lu2k_objs,$(2)) $(call lu2k_libpaths,$(3))
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(ALL_CFLAGS) -o $$@ $$^ $$($(1)_LDLIBS) $$(LDLIBS)
 endef

@@ -141,7 +141,7 @@ rx_from() { # NID: messages B took from it (lu2kctl peers), 0 if it is no peer
 print(sum(p["msgs_rx"] for p in json.load(open(sys.argv[1]))["peers"] if p["nid"] == sys.argv[2]))' \
 		"$T_DIR/b.peers" "$1"
 }
-[ "$(rx_from 127.0.0.1@lu2k)" -gt 1000 ] || t_fail "rx_from cannot read lu2kctl peers"
+[ "$(rx_from 127.0.0.1@lu2k)" -gt 0 ] || t_fail "rx_from cannot read lu2kctl peers (or A delivered nothing)"
 for i in 3 4 5 6; do
 	[ "$(rx_from "127.0.0.$i@lu2k")" = 0 ] ||
 		t_fail "B received messages from 127.0.0.$i: $(cat "$T_DIR/b.peers")"

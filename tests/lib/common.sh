@@ -9,7 +9,8 @@ set -u
 T_TAG=${T_TAG:-l2k$$$RANDOM}
 T_TAG=${T_TAG:0:11}		# fits IFNAMSIZ with a 4-character prefix
 T_DIR=$(mktemp -d "/tmp/lu2k-test.$T_TAG.XXXXXX")
-T_BIN=${LU2K_BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/san}/bin
+# test-bin: the tools (links into bin) and the programs only tests use
+T_BIN=${LU2K_BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/san}/test-bin
 T_TOP=${LU2K_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 _t_cleanups=()
 

@@ -34,7 +34,7 @@ for _ in $(seq 150); do [ -f "$work/ready" ] && break; sleep 0.1; done
 # CPU seconds (user + system) of each peer
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time"; exit 1; }
 cpu="/usr/bin/time -f %U+%S"
-bin() { [ "$1" = ours ] && echo "$build/bin/udt-interop-peer" || echo "$work/udt4peer"; }
+bin() { [ "$1" = ours ] && echo "$build/test-bin/udt-interop-peer" || echo "$work/udt4peer"; }
 bytes=$(awk -v n="$N" 'BEGIN {
 	t = 0
 	for (k = 0; k < n; k++) {

@@ -11,7 +11,7 @@ set -u
 top=${LU2K_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${LU2K_BUILD:-$top/build/san}
 n=${LU2K_INTEROP_MSGS:-100}
-ours=$build/bin/udt-interop-peer
+ours=$build/test-bin/udt-interop-peer
 work=$(mktemp -d /tmp/lu2k-interop.$$.XXXXXX)
 pids=()
 cleanup() {

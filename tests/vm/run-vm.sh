@@ -53,7 +53,7 @@ timeout 600 make -s -C "$run/kernel" KDIR="/usr/src/linux-headers-$KVER" \
 	LU2K_INCLUDE="$top/include" >"$run/kbuild.log" 2>&1 || { cat "$run/kbuild.log"; fail "kernel module build"; }
 ubuild=$top/build/vm/user
 progs="chan-loop chan-evil"
-timeout 600 make -s -j"$(nproc)" O="$ubuild" "$ubuild/bin/chan-loop" "$ubuild/bin/chan-evil" \
+timeout 600 make -s -j"$(nproc)" O="$ubuild" "$ubuild/test-bin/chan-loop" "$ubuild/test-bin/chan-evil" \
 	>/dev/null || fail "user-space build (chan-loop chan-evil)"
 # lu2kd is another part of the tree: without it the lu2kd test says so and passes.
 if [ -f daemon/build.mk ] && grep -q 'lu2k_prog,lu2kd' daemon/build.mk; then
@@ -74,7 +74,9 @@ cp /bin/busybox "$root/bin/busybox"
 vm_copy_with_libs "$root" /usr/sbin/ip /usr/sbin/ip
 vm_copy_with_libs "$root" /usr/sbin/tc /usr/sbin/tc
 for p in $progs; do
-	vm_copy_with_libs "$root" "$ubuild/bin/$p" "/lu2k/$p"
+	src=$ubuild/bin/$p
+	[ -x "$src" ] || src=$ubuild/test-bin/$p # chan-loop, chan-evil: test programs
+	vm_copy_with_libs "$root" "$src" "/lu2k/$p"
 done
 flock -u 9
 cp "$run/kernel/lu2klnd.ko" "$run/kernel/lu2k_selftest.ko" "$root/mod/"
