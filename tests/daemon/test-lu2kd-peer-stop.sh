@@ -15,18 +15,20 @@
 for b in lu2kd lu2k-perf lu2kctl; do
 	[ -x "$T_BIN/$b" ] || t_skip "$T_BIN/$b not built"
 done
-ip -4 addr show lo 2>/dev/null | grep -q '127.0.0.1/8' || t_skip "no 127.0.0.0/8 on lo"
+t_require_root
+# A namespace of its own: its ports collide with nothing else on the host.
+t_netns "$T_TAG"
 
 json_get() { # json_get CTL EXPR: a python expression over the answer j of `lu2kctl --json`
-	timeout 10 "$T_BIN/lu2kctl" -s "$T_DIR/$1.ctl" --json "${3:-peers}" |
+	timeout 10 ip netns exec "$T_TAG" "$T_BIN/lu2kctl" -s "$T_DIR/$1.ctl" --json "${3:-peers}" |
 		python3 -c "import json,sys; j=json.load(sys.stdin); print($2)"
 }
 start_b() { # start_b BACKEND RUN
-	t_bg "b$2" "$T_BIN/lu2kd" -c "$T_DIR/b-$3.conf" -f -b "$1" -p "$PORT" --channel-socket "$T_DIR/b.sock" \
+	t_bg "b$2" ip netns exec "$T_TAG" "$T_BIN/lu2kd" -c "$T_DIR/b-$3.conf" -f -b "$1" -p "$PORT" --channel-socket "$T_DIR/b.sock" \
 		--ctl-socket "$T_DIR/b.ctl" --pid-file "$T_DIR/b.pid"
 	t_wait_for 20 test -S "$T_DIR/b.ctl" || t_fail "lu2kd b did not start"
-	t_bg "server$2" "$T_BIN/lu2k-perf" server --nid 127.0.0.2@lu2k --socket "$T_DIR/b.sock" -q
-	t_wait_for 10 eval 'timeout 5 "$T_BIN/lu2kctl" -s "$T_DIR/b.ctl" status | grep -q 127.0.0.2@lu2k' ||
+	t_bg "server$2" ip netns exec "$T_TAG" "$T_BIN/lu2k-perf" server --nid 127.0.0.2@lu2k --socket "$T_DIR/b.sock" -q
+	t_wait_for 10 eval 'timeout 5 ip netns exec "$T_TAG" "$T_BIN/lu2kctl" -s "$T_DIR/b.ctl" status | grep -q 127.0.0.2@lu2k' ||
 		t_fail "the server did not attach to lu2kd b"
 }
 pings_flow() { # the client's answered pings grow
@@ -58,12 +60,12 @@ for run in tcp tcp+keys udt; do
 	fi
 	t_log "== $run"
 	PORT=$((20000 + RANDOM % 20000))
-	t_bg "a_$be" "$T_BIN/lu2kd" -c "$T_DIR/a-$conf.conf" -f -b "$be" -p "$PORT" \
+	t_bg "a_$be" ip netns exec "$T_TAG" "$T_BIN/lu2kd" -c "$T_DIR/a-$conf.conf" -f -b "$be" -p "$PORT" \
 		--channel-socket "$T_DIR/a.sock" --ctl-socket "$T_DIR/a.ctl"
 	t_wait_for 20 test -S "$T_DIR/a.ctl" || t_fail "lu2kd a did not start"
 	start_b "$be" "1$be" "$conf"
 	# Pings with a short timeout so that those lost with b fail quickly.
-	t_bg "client_$be" "$T_BIN/lu2k-perf" client --nid 127.0.0.1@lu2k --peer 127.0.0.2@lu2k \
+	t_bg "client_$be" ip netns exec "$T_TAG" "$T_BIN/lu2k-perf" client --nid 127.0.0.1@lu2k --peer 127.0.0.2@lu2k \
 		--socket "$T_DIR/a.sock" -q ping --time 60s --timeout 1s
 	t_wait_for 10 eval '[ "$(json_get a "len(j[\"peers\"])")" -ge 1 ]' || t_fail "$be: no peer on a"
 	pings_flow || t_fail "$be: no pings answered"

@@ -20,12 +20,13 @@ t_require_root
 for b in lu2kd lu2k-perf lu2kctl; do
 	[ -x "$T_BIN/$b" ] || t_skip "$T_BIN/$b not built"
 done
-ip -4 addr show lo 2>/dev/null | grep -q '127.0.0.1/8' || t_skip "no 127.0.0.0/8 on lo"
+# A namespace of its own: its ports collide with nothing else on the host.
+t_netns "$T_TAG"
 getent group adm >/dev/null || t_skip "no group 'adm' to give the sockets to"
 
 PORT=$((20000 + RANDOM % 20000))
 conf=$T_DIR/a.conf
-ctl() { timeout 10 "$T_BIN/lu2kctl" -s "$T_DIR/a.ctl" "$@"; }
+ctl() { timeout 10 ip netns exec "$T_TAG" "$T_BIN/lu2kctl" -s "$T_DIR/a.ctl" "$@"; }
 cfg() { # cfg KEY: from config.settings, or a top-level config field
 	ctl --json config | python3 -c '
 import json, sys
@@ -45,9 +46,9 @@ reconnect_max_ms = 10000
 [tcp]
 body_timeout_ms = 30000
 CONF
-t_bg a "$T_BIN/lu2kd" -c "$conf" -f -b tcp --channel-socket "$T_DIR/a.sock" \
+t_bg a ip netns exec "$T_TAG" "$T_BIN/lu2kd" -c "$conf" -f -b tcp --channel-socket "$T_DIR/a.sock" \
 	--ctl-socket "$T_DIR/a.ctl" --pid-file "$T_DIR/a.pid"
-t_bg b "$T_BIN/lu2kd" -f -b tcp -p "$PORT" --channel-socket "$T_DIR/b.sock" \
+t_bg b ip netns exec "$T_TAG" "$T_BIN/lu2kd" -f -b tcp -p "$PORT" --channel-socket "$T_DIR/b.sock" \
 	--ctl-socket "$T_DIR/b.ctl" --pid-file "$T_DIR/b.pid"
 t_wait_for 20 test -s "$T_DIR/a.pid" || t_fail "lu2kd a did not get ready"
 t_wait_for 20 test -s "$T_DIR/b.pid" || t_fail "lu2kd b did not get ready"
@@ -55,9 +56,9 @@ t_wait_for 20 test -s "$T_DIR/b.pid" || t_fail "lu2kd b did not get ready"
 [ "$(cfg reloads)" = 0 ] || t_fail "reloads before any SIGHUP"
 [ "$(stat -c %a "$T_DIR/a.ctl")" = 600 ] || t_fail "control socket not 0600 at start"
 
-t_bg server "$T_BIN/lu2k-perf" server --nid 127.0.0.2@lu2k --socket "$T_DIR/b.sock" -q
+t_bg server ip netns exec "$T_TAG" "$T_BIN/lu2k-perf" server --nid 127.0.0.2@lu2k --socket "$T_DIR/b.sock" -q
 sleep 0.5
-t_bg client "$T_BIN/lu2k-perf" client --nid 127.0.0.1@lu2k --peer 127.0.0.2@lu2k \
+t_bg client ip netns exec "$T_TAG" "$T_BIN/lu2k-perf" client --nid 127.0.0.1@lu2k --peer 127.0.0.2@lu2k \
 	--socket "$T_DIR/a.sock" --json bulk --size 64K --concurrency 4 --time 8s
 t_wait_for 10 eval 'ctl peers | grep -q 127.0.0.2@lu2k' || t_fail "no traffic from a to b"
 
