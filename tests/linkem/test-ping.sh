@@ -19,19 +19,20 @@ rtt_stats() {
 }
 
 # never early; late only by scheduling. A busy machine can stall any process
-# for tens of ms now and then, so the median is checked, not the mean; the
+# for tens of ms now and then, so the fastest round trip is held to 1 ms and
+# the median (not the mean) to 5 ms, which a loaded machine still meets; the
 # accuracy figures come from bench-linkem.sh.
 out=$(ip netns exec "$LK_A" ping -n -c 20 -i 0.05 -W 2 10.77.0.2) || t_fail "ping v4: $out"
 t_log "$(echo "$out" | tail -2)"
 read -r min med max < <(rtt_stats "$out")
 lk_in_range "$min" 50 51 || t_fail "IPv4 min RTT $min ms, expected 50..51"
-lk_in_range "$med" 50 51 || t_fail "IPv4 median RTT $med ms, expected 50..51"
+lk_in_range "$med" 50 55 || t_fail "IPv4 median RTT $med ms, expected 50..55"
 
 out=$(ip netns exec "$LK_B" ping -6 -n -c 10 -i 0.05 -W 2 fd00:77::1) || t_fail "ping v6: $out"
 t_log "$(echo "$out" | tail -2)"
 read -r min med max < <(rtt_stats "$out")
 lk_in_range "$min" 50 51 || t_fail "IPv6 min RTT $min ms, expected 50..51"
-lk_in_range "$med" 50 51 || t_fail "IPv6 median RTT $med ms, expected 50..51"
+lk_in_range "$med" 50 55 || t_fail "IPv6 median RTT $med ms, expected 50..55"
 
 lk_stats
 cat "$T_DIR/lk.stats"
