@@ -134,6 +134,7 @@ struct lu2k_peer {
 	int last_err;
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, errors, connects, connect_fails;
 	uint64_t closed_by_peer; /* established connections the peer ended on purpose */
+	uint32_t health;	 /* 0..1000, as LNet's health value: lu2k_peer_health() */
 	uint64_t last_ns;	 /* last connection closed, message done or lookup (peer_reap.c) */
 };
 
@@ -199,6 +200,13 @@ void lu2k_peers_fini(struct lu2kd *d);
 struct lu2k_peer *lu2k_peer_find(struct lu2kd *d, struct lu2k_chan *ch, const struct lu2k_nid *nid);
 struct lu2k_peer *lu2k_peer_get(struct lu2kd *d, struct lu2k_chan *ch, const struct lu2k_nid *nid);
 void lu2k_peer_submit(struct lu2k_peer *p, struct lu2k_msg *m);
+/*
+ * A message or connection attempt to p succeeded or failed: its health
+ * (0..1000) goes down by 100 on a failure and up by 10 on a success, as
+ * LNet's peer NI health does (lnet_health_sensitivity 100, recovery by
+ * successes), so a flaky peer shows before it is down.
+ */
+void lu2k_peer_health(struct lu2k_peer *p, bool ok);
 /* lu2kctl ping: connect now if there is no connection, whatever the backoff. */
 void lu2k_peer_ping(struct lu2k_peer *p);
 /*

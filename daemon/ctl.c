@@ -97,6 +97,7 @@ static void render_peers(struct lu2kd *d, struct lu2k_json *j)
 		nidstr(j, "nid", &p->nid);
 		nidstr(j, "local_nid", &p->ch->nid);
 		lu2k_json_str(j, "state", lu2k_peer_state_str(p->state));
+		lu2k_json_u64(j, "health", p->health);
 		lu2k_json_u64(j, "conns_out", p->out ? 1 : 0);
 		lu2k_json_u64(j, "conns_in", p->nin);
 		lu2k_json_u64(j, "msgs_queued", p->nqueued);

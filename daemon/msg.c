@@ -85,6 +85,7 @@ void lu2k_msg_complete(struct lu2k_msg *m, int status)
 		} else {
 			p->errors++;
 		}
+		lu2k_peer_health(p, status == 0);
 		lu2k_peer_touch(d, p);
 	}
 	m->state = MSG_DONE;

@@ -24,6 +24,10 @@
 #include "log.h"
 #include "mpath.h"
 
+#define PEER_HEALTH_MAX	 1000
+#define PEER_HEALTH_FAIL 100
+#define PEER_HEALTH_OK	 10
+
 const char *lu2k_peer_state_str(enum lu2k_peer_state s)
 {
 	static const char *const n[] = { "idle", "connecting", "up", "backoff" };
@@ -108,6 +112,7 @@ struct lu2k_peer *lu2k_peer_get(struct lu2kd *d, struct lu2k_chan *ch, const str
 	p->last_ns = d->loop.now;
 	p->nid = *nid;
 	p->state = PEER_IDLE;
+	p->health = PEER_HEALTH_MAX;
 	lu2k_list_init(&p->inconns);
 	lu2k_list_init(&p->queue);
 	lu2k_timer_init(&p->timer, peer_timer);
@@ -237,6 +242,7 @@ static void enter_backoff(struct lu2k_peer *p, int err)
 	p->state = PEER_BACKOFF;
 	p->last_err = err;
 	p->connect_fails++;
+	lu2k_peer_health(p, false);
 	p->backoff_ms = lu2k_backoff_next(p->backoff_ms, d->cfg.reconnect_min_ms,
 					  d->cfg.reconnect_max_ms, &d->rng);
 	LOG_RL(LU2K_LOG_WARN, "peer %s: connect failed: %s; next attempt in %u ms",
@@ -320,6 +326,15 @@ void lu2k_peer_connected(struct lu2k_conn *c)
 	flush_queue(p);
 }
 
+void lu2k_peer_health(struct lu2k_peer *p, bool ok)
+{
+	if (!ok)
+		p->health = p->health > PEER_HEALTH_FAIL ? p->health - PEER_HEALTH_FAIL : 0;
+	else if (p->health < PEER_HEALTH_MAX)
+		p->health = p->health + PEER_HEALTH_OK < PEER_HEALTH_MAX ? p->health + PEER_HEALTH_OK
+									 : PEER_HEALTH_MAX;
+}
+
 void lu2k_peer_ping(struct lu2k_peer *p)
 {
 	struct lu2kd *d = peer_daemon(p);
@@ -390,6 +405,7 @@ void lu2k_peer_conn_closed(struct lu2k_conn *c, int err)
 		       lu2k_nid_format(&p->nid, nid, sizeof(nid)), strerror(-err));
 		p->errors++;
 		p->last_err = err;
+		lu2k_peer_health(p, false);
 	}
 	p->state = PEER_IDLE;
 	p->blocked = false;

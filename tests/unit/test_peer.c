@@ -70,6 +70,34 @@ static void test_table(void)
 	lu2k_peers_fini(&d);
 }
 
+/* LNet-like health: full when new, -100 per failure down to 0, +10 per success up to 1000. */
+static void test_health(void)
+{
+	static struct lu2kd d;
+	static struct lu2k_chan ch;
+	struct lu2k_nid n = nid_n(1, false);
+	struct lu2k_peer *p;
+
+	T_EQ(lu2k_peers_init(&d), 0);
+	p = lu2k_peer_get(&d, &ch, &n);
+	T_ASSERT(p != NULL);
+	T_EQ(p->health, 1000);
+	lu2k_peer_health(p, true);
+	T_EQ(p->health, 1000);
+	lu2k_peer_health(p, false);
+	lu2k_peer_health(p, false);
+	T_EQ(p->health, 800);
+	lu2k_peer_health(p, true);
+	T_EQ(p->health, 810);
+	for (int i = 0; i < 20; i++)
+		lu2k_peer_health(p, false);
+	T_EQ(p->health, 0);
+	for (int i = 0; i < 150; i++)
+		lu2k_peer_health(p, true);
+	T_EQ(p->health, 1000);
+	lu2k_peers_fini(&d);
+}
+
 static void test_backoff(void)
 {
 	uint32_t rng = 12345, cur = 0, prev_nominal = 0;
@@ -221,5 +249,6 @@ int main(void)
 	T_RUN(test_table);
 	T_RUN(test_reap);
 	T_RUN(test_backoff);
+	T_RUN(test_health);
 	return t_done();
 }

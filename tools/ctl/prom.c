@@ -163,6 +163,7 @@ static const struct prom_key prom_keys[] = {
 	{ NULL, "truncated", PK_COUNTER, "datagrams larger than the buffer" },
 	{ NULL, "errors", PK_COUNTER, "messages failed" },
 	{ NULL, "connects", PK_COUNTER, "connections made" },
+	{ "peer", "health", PK_GAUGE, "health, 0..1000: -100 per failure, +10 per success" },
 	{ NULL, "connect_failures", PK_COUNTER, "connection attempts that failed" },
 	{ NULL, "closed_by_peer", PK_COUNTER, "connections the peer closed on purpose" },
 	{ NULL, "pkts_sent", PK_COUNTER, "data packets sent" },
