@@ -53,7 +53,7 @@ def same(a, b, at):
 same(y, j, sys.argv[3])
 PY
 for c in status peers conns stats msgs config; do
-	ctl -s "$T_DIR/a.ctl" "$c" >"$T_DIR/$c.yaml" || t_fail "lu2kctl $c failed"
+	ctl -s "$T_DIR/a.ctl" -v "$c" >"$T_DIR/$c.yaml" || t_fail "lu2kctl $c failed"
 	ctl -s "$T_DIR/a.ctl" --json "$c" >"$T_DIR/$c.json" || t_fail "lu2kctl --json $c failed"
 	out=$($PY "$T_DIR/same.py" "$T_DIR/$c.yaml" "$T_DIR/$c.json" "$c" 2>&1) ||
 		t_fail "YAML and JSON of $c disagree: $out"
@@ -61,6 +61,24 @@ done
 grep -q '"fd00:98::2"' "$T_DIR/conns.yaml" || t_fail "an IPv6 address is not quoted: $(grep address "$T_DIR/conns.yaml")"
 grep -q 'cookie:' "$T_DIR/msgs.yaml" || t_log "(no message was in flight for msgs)"
 t_log "YAML = JSON for status, peers, conns, stats, msgs"
+
+# -v levels (YAML; JSON is always complete): 0 who and state, 1 (default) more, 2 all
+for c in peers conns; do
+	for lv in 0 1 2; do
+		ctl -s "$T_DIR/a.ctl" --verbose $lv "$c" >"$T_DIR/$c.v$lv" || t_fail "lu2kctl --verbose $lv $c"
+	done
+	ctl -s "$T_DIR/a.ctl" "$c" >"$T_DIR/$c.vdef" || t_fail "lu2kctl $c"
+	keys() { grep -o '^ *[a-z_]*:' "$1" | tr -d ' :' | sort -u; }
+	k0=$(keys "$T_DIR/$c.v0" | wc -l) k1=$(keys "$T_DIR/$c.v1" | wc -l) k2=$(keys "$T_DIR/$c.v2" | wc -l)
+	[ "$k0" -lt "$k1" ] && [ "$k1" -lt "$k2" ] || t_fail "$c: fields at -v 0/1/2: $k0/$k1/$k2"
+	[ "$(keys "$T_DIR/$c.vdef")" = "$(keys "$T_DIR/$c.v1")" ] || t_fail "$c: the default is not level 1"
+	[ -z "$(comm -23 <(keys "$T_DIR/$c.v1") <(keys "$T_DIR/$c.v2"))" ] || t_fail "$c: level 1 not within 2"
+done
+grep -q 'health:' "$T_DIR/peers.v1" && ! grep -q 'health:' "$T_DIR/peers.v0" ||
+	t_fail "peers: health at level 1 only: $(cat "$T_DIR/peers.v0")"
+grep -q 'rtt_us:' "$T_DIR/conns.v1" && grep -q 'writev_calls\|read_calls\|expect_seq' "$T_DIR/conns.v2" &&
+	! grep -q 'expect_seq' "$T_DIR/conns.v1" || t_fail "conns: levels: $(head -30 "$T_DIR/conns.v1")"
+t_log "-v: peers and conns show $(keys "$T_DIR/peers.v0" | wc -l)/$(keys "$T_DIR/peers.v1" | wc -l)/$(keys "$T_DIR/peers.v2" | wc -l) peer fields at levels 0/1/2"
 
 ctl -s "$T_DIR/a.ctl" --json peers --nid "[fd00:98::2]@lu2k" >"$T_DIR/p6.json" || t_fail "peers --nid"
 [ "$(grep -c '"nid":' "$T_DIR/p6.json")" = 1 ] && grep -q '"nid": "\[fd00:98::2\]@lu2k"' "$T_DIR/p6.json" ||
@@ -97,7 +115,8 @@ done
 t_log "ping: reachable (IPv4, IPv6, JSON), refused, and three clear errors"
 
 for bad in "--watch 0 status" "--watch x status" "--nid 1.2.3.4@lu2k stats" "-o f peers" \
-	"--json metrics" "nosuch" "" "ping" "--timeout 0 ping 127.0.0.2@lu2k" "ping a b"; do
+	"--json metrics" "nosuch" "" "ping" "--timeout 0 ping 127.0.0.2@lu2k" "ping a b" \
+	"--verbose 3 peers" "--verbose x peers"; do
 	# shellcheck disable=SC2086
 	ctl -s "$T_DIR/a.ctl" $bad >/dev/null 2>&1
 	rc=$?

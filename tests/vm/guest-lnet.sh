@@ -48,7 +48,7 @@ report() {
 	/lu2k/lu2kctl --socket /tmp/lu2kd.ctl stats 2>&1 | sed "s/^/lu2kctl-$ROLE: /"
 	/lu2k/lu2kctl --socket /tmp/lu2kd.ctl msgs 2>&1 | head -n 40 | sed "s/^/lu2kctl-$ROLE: /"
 	/lu2k/lu2kctl --socket /tmp/lu2kd.ctl peers 2>&1 | head -n 40 | sed "s/^/lu2kctl-$ROLE: /"
-	/lu2k/lu2kctl --socket /tmp/lu2kd.ctl conns 2>&1 | head -n 150 | sed "s/^/lu2kctl-$ROLE: /"
+	/lu2k/lu2kctl --socket /tmp/lu2kd.ctl -v conns 2>&1 | head -n 150 | sed "s/^/lu2kctl-$ROLE: /"
 	lnetctl stats show 2>&1 | sed "s/^/lnet-stats-$ROLE: /"
 	dmesg | grep -i 'lnet\|lu2k\|lustre' | tail -n 20
 }
@@ -316,7 +316,7 @@ bench_daemon_stats() {
 	p=$(pidof lu2kd | cut -d' ' -f1)
 	cpu=$(awk '{ printf "%.1f", ($14 + $15) / 100 }' "/proc/$p/stat" 2> /dev/null)
 	say "lu2kd: ${cpu:-?} s of CPU since its start, $(cut -d' ' -f1-3 /proc/loadavg) load"
-	/lu2k/lu2kctl --socket /tmp/lu2kd.ctl conns 2>&1 |
+	/lu2k/lu2kctl --socket /tmp/lu2kd.ctl -v conns 2>&1 |
 		awk '/direction: out/ { out = 1 } /direction: in/ { out = 0 }
 			out && /rtt_us|send_rate_kbps|cwnd|pkts_sent|pkts_retrans|timeouts|naks_recv|bandwidth_pps|rcv_rate_pps/' |
 		tr -s ' ' | tr '\n' ' ' | sed "s/^/lnet-$ROLE: out conn:/" >&3

@@ -253,6 +253,28 @@ void jv_free(struct jv *v)
 	}
 }
 
+struct jv *jv_dup(const struct jv *v)
+{
+	struct jv *c = calloc(1, sizeof(*c)), **tail;
+
+	if (!c)
+		return NULL;
+	c->type = v->type;
+	if ((v->key && !(c->key = strdup(v->key))) || (v->text && !(c->text = strdup(v->text))))
+		goto fail;
+	tail = &c->kids;
+	for (const struct jv *k = v->kids; k; k = k->next) {
+		*tail = jv_dup(k);
+		if (!*tail)
+			goto fail;
+		tail = &(*tail)->next;
+	}
+	return c;
+fail:
+	jv_free(c);
+	return NULL;
+}
+
 const struct jv *jv_get(const struct jv *obj, const char *key)
 {
 	for (const struct jv *k = obj ? obj->kids : NULL; k; k = k->next)

@@ -22,6 +22,8 @@ struct jv {
 /* Parse text; NULL on error with *err_off set to the offending offset. */
 struct jv *jv_parse(const char *text, size_t *err_off);
 void jv_free(struct jv *v);
+/* A deep copy of v (its members, not its siblings), or NULL without memory. */
+struct jv *jv_dup(const struct jv *v);
 /* The member named key of an object, or NULL. */
 const struct jv *jv_get(const struct jv *obj, const char *key);
 

@@ -21,6 +21,7 @@
 #include "rates.h"
 #include "ping.h"
 #include "req.h"
+#include "verbose.h"
 
 static void usage(FILE *f)
 {
@@ -55,6 +56,10 @@ static void usage(FILE *f)
 		"      --listen ADDR    metrics: serve them at http://ADDR/metrics until killed\n"
 		"                       (HOST:PORT, [V6]:PORT, or PORT on 127.0.0.1)\n"
 		"  -t, --timeout SECS   ping: how long to wait for an answer [10]\n"
+		"  -v                   peers, conns: every field (as --verbose 2)\n"
+		"      --verbose N      peers, conns: 0 who and in which state, 1 (the\n"
+		"                       default) also health, traffic, errors, rtt and\n"
+		"                       rate, 2 everything; --json is always complete\n"
 		"  -h, --help           this text\n"
 		"  -V, --version        print the version\n",
 		CTL_DEFAULT_SOCKET);
@@ -309,7 +314,7 @@ static double mono_s(void)
  * a terminal; from the second round each counter has a KEY_per_s beside it.
  */
 static int watch_loop(const char *path, const char *cmd, bool json, const char *nid,
-		      unsigned long secs)
+		      unsigned long secs, int level)
 {
 	struct jv *prev = NULL;
 	double t_prev = 0;
@@ -333,7 +338,16 @@ static int watch_loop(const char *path, const char *cmd, bool json, const char *
 		       nid ? nid : "", secs, stamp,
 		       prev && v ? " (KEY_per_s: rates since the last round)" : "");
 		if (v) {
-			print(v, json);
+			struct jv *shown = NULL;
+
+			/* the rates need every counter of this round next time: print a cut copy */
+			if (!json && level < VERBOSE_ALL) {
+				shown = jv_dup(v);
+				if (shown)
+					verbose_filter(shown, cmd, level);
+			}
+			print(shown ? shown : v, json);
+			jv_free(shown);
 			jv_free(prev);
 			prev = v;
 			t_prev = t;
@@ -352,6 +366,7 @@ int main(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "listen", required_argument, NULL, 'L' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "verbose", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -364,12 +379,13 @@ int main(int argc, char **argv)
 	bool json = false, known = false;
 	unsigned long watch = 0;
 	double ping_timeout = 10;
+	int level = VERBOSE_DEFAULT;
 	char *end;
 	int o;
 
 	if (!path || !*path)
 		path = CTL_DEFAULT_SOCKET;
-	while ((o = getopt_long(argc, argv, "s:jn:w:o:t:hV", lo, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "s:jn:w:o:t:vhV", lo, NULL)) != -1) {
 		switch (o) {
 		case 's':
 			path = optarg;
@@ -391,6 +407,16 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			output = optarg;
+			break;
+		case 'v':
+			level = VERBOSE_ALL;
+			break;
+		case 'B':
+			if (strlen(optarg) != 1 || optarg[0] < '0' || optarg[0] > '2') {
+				fprintf(stderr, "lu2kctl: --verbose '%s': want 0, 1 or 2\n", optarg);
+				return 2;
+			}
+			level = optarg[0] - '0';
 			break;
 		case 't':
 			errno = 0;
@@ -457,13 +483,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (watch)
-		return watch_loop(path, cmd, json, nid, watch);
+		return watch_loop(path, cmd, json, nid, watch, level);
 	{
 		struct jv *v = fetch(path, cmd, nid);
 		int rc;
 
 		if (!v)
 			return 1;
+		if (!json)
+			verbose_filter(v, cmd, level);
 		rc = print(v, json);
 		jv_free(v);
 		return rc;
