@@ -283,9 +283,52 @@ static bool valid_name(const char *s)
 	return true;
 }
 
+/* Keys that may be given several times: each line adds one. */
+static bool repeatable(const char *key)
+{
+	return !strcmp(key, "device") || !strcmp(key, "peer") || !strcmp(key, "path");
+}
+
+#define SEEN_MAX 256
+
+struct seen {
+	char section[32];
+	char key[48];
+	unsigned int line;
+};
+
+/* A key set again in the same section of one file: the last counts, but say so. */
+static void check_dup(struct lu2kd_config *c, struct seen *seen, unsigned int *nseen,
+		      const char *name, const char *section, const char *key, unsigned int line)
+{
+	if (repeatable(key) || strlen(section) >= sizeof(seen->section) ||
+	    strlen(key) >= sizeof(seen->key))
+		return;
+	for (unsigned int i = 0; i < *nseen; i++) {
+		if (strcmp(seen[i].section, section) || strcmp(seen[i].key, key))
+			continue;
+		if (c->nwarnings < LU2KD_MAX_WARNINGS)
+			snprintf(c->warnings[c->nwarnings], sizeof(c->warnings[0]),
+				 "%s:%u: key '%s'%s%s%s set again (first at line %u): the last one "
+				 "counts",
+				 name, line, key, *section ? " in [" : "", section, *section ? "]" : "",
+				 seen[i].line);
+		c->nwarnings++;
+		seen[i].line = line;
+		return;
+	}
+	if (*nseen < SEEN_MAX) {
+		strcpy(seen[*nseen].section, section);
+		strcpy(seen[*nseen].key, key);
+		seen[(*nseen)++].line = line;
+	}
+}
+
 int lu2kd_config_parse(struct lu2kd_config *c, const char *name, const char *text, char *err,
 		       size_t errlen)
 {
+	static struct seen seen[SEEN_MAX];
+	unsigned int nseen = 0;
 	char section[32] = "";
 	char where[160];
 	char line[512];
@@ -355,6 +398,7 @@ int lu2kd_config_parse(struct lu2kd_config *c, const char *name, const char *tex
 		}
 		if (lu2kd_config_set(c, section, key, val, where, err, errlen))
 			return -EINVAL;
+		check_dup(c, seen, &nseen, name, strcmp(section, "lu2kd") ? section : "", key, lineno);
 	}
 	return 0;
 }

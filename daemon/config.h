@@ -46,7 +46,12 @@ struct lu2kd_auth_opt {
 /* accept: which NIDs a hello may claim (daemon/accept.c) */
 enum { LU2KD_ACCEPT_STRICT, LU2KD_ACCEPT_ANY };
 
+#define LU2KD_MAX_WARNINGS 8
+
 struct lu2kd_config {
+	/* Not errors, but worth a line: a key set twice in one section ("the last counts"). */
+	char warnings[LU2KD_MAX_WARNINGS][200];
+	unsigned int nwarnings; /* may exceed LU2KD_MAX_WARNINGS: the rest were not kept */
 	char channel_socket[LU2KD_PATH_MAX];
 	char ctl_socket[LU2KD_PATH_MAX];
 	char pid_file[256];

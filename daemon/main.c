@@ -230,6 +230,25 @@ static unsigned int check_backends(struct lu2kd *d)
 	return lu2kd_config_check_backends(&d->cfg, &env, stderr);
 }
 
+/* The settings' warnings (keys set twice): on f, or in the log when f is NULL. */
+static void warn_config(const struct lu2kd_config *c, FILE *f, const char *prefix)
+{
+	unsigned int n = c->nwarnings < LU2KD_MAX_WARNINGS ? c->nwarnings : LU2KD_MAX_WARNINGS;
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (f)
+			fprintf(f, "lu2kd: warning: %s\n", c->warnings[i]);
+		else
+			LOG_WARN("%s%s", prefix, c->warnings[i]);
+	}
+	if (c->nwarnings > n) {
+		if (f)
+			fprintf(f, "lu2kd: warning: and %u more\n", c->nwarnings - n);
+		else
+			LOG_WARN("%sand %u more warnings", prefix, c->nwarnings - n);
+	}
+}
+
 /* lu2kd --check-config: parse and check, say so, start nothing. */
 static int check_config(struct lu2kd *d, const struct cli *cli, bool parsed)
 {
@@ -252,6 +271,7 @@ static int check_config(struct lu2kd *d, const struct cli *cli, bool parsed)
 			cli->config ? cli->config : "the command line");
 		return 1;
 	}
+	warn_config(&d->cfg, stderr, "");
 	printf("lu2kd: %s: OK (back-end %s, port %u)\n", what, d->cfg.backend, d->cfg.port);
 	return 0;
 }
@@ -349,6 +369,7 @@ static void reload(struct sig_watch *s)
 	} else {
 		snprintf(d->config_file, sizeof(d->config_file), "%s",
 			 cli.config ? cli.config : "");
+		warn_config(nc, NULL, "reload: ");
 		lu2kd_reload(d, nc, cli.config ? cli.config : "the command line (no config file)");
 		lu2kd_auth_reload(d, nc);
 	}
@@ -476,6 +497,7 @@ int main(int argc, char **argv)
 		}
 	}
 	lu2k_log_use_syslog(cli.syslog_flag || d.cfg.syslog || !cli.foreground);
+	warn_config(&d.cfg, NULL, "");
 
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);

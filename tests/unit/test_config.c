@@ -302,6 +302,26 @@ static void test_paths(void)
 	}
 }
 
+/* A key set twice in one section: a warning naming both lines, the last value kept. */
+static void test_duplicates(void)
+{
+	struct lu2kd_config c;
+
+	T_EQ(parse(&c, "port = 7000\ndevice = /dev/a\ndevice = /dev/b\nport = 7001\n"
+		       "[udt]\nmss = 1400\n[tcp]\nbody_timeout_ms = 9\n[udt]\nmss = 1200\n"
+		       "[lu2kd]\nport = 7002\n"),
+	     0);
+	T_EQ(c.port, 7002);
+	T_EQ(c.ndevices, 2); /* device is repeatable: no warning */
+	T_EQ(c.nwarnings, 3);
+	T_ASSERT(strstr(c.warnings[0], "test.conf:4: key 'port' set again (first at line 1)"));
+	T_ASSERT(strstr(c.warnings[1], "test.conf:10: key 'mss' in [udt] set again (first at line 6)"));
+	/* [lu2kd] is the daemon's section, the same as no section */
+	T_ASSERT(strstr(c.warnings[2], "test.conf:12: key 'port' set again (first at line 4)"));
+	T_EQ(parse(&c, "port = 7000\n"), 0);
+	T_EQ(c.nwarnings, 0);
+}
+
 int main(void)
 {
 	T_RUN(test_defaults);
@@ -314,6 +334,7 @@ int main(void)
 	T_RUN(test_sizes);
 	T_RUN(test_load_file);
 	T_RUN(test_diff);
+	T_RUN(test_duplicates);
 	T_RUN(test_paths);
 	return t_done();
 }
