@@ -607,7 +607,18 @@ static int rds_peer_addr(struct lu2k_be_conn *c, struct sockaddr_storage *ss)
 	return 0;
 }
 
+static const struct lu2k_be_key rds_keys[] = {
+	{ "sndbuf", "16M", "socket send buffer" },
+	{ "rcvbuf", "16M", "socket receive buffer" },
+	{ "frag_size", "256K", "bytes of a message per RDS message" },
+	{ "hello_timeout_ms", "10000", "a hello without an answer fails the connection" },
+	{ "ack_timeout_ms", "30000", "a peer silent this long is gone" },
+	{ "cong_retry_ms", "200", "retry after ENOBUFS if no congestion update came" },
+	{ NULL, NULL, NULL },
+};
+
 const struct lu2k_backend_ops lu2k_backend_rds = {
+	.keys = rds_keys,
 	.name = "rds",
 	.description = "AF_RDS sockets (modprobe rds_tcp), one per local address",
 	.check_option = rds_check_option,

@@ -794,7 +794,17 @@ static int tcp_peer_addr(struct lu2k_be_conn *c, struct sockaddr_storage *ss)
 	return 0;
 }
 
+static const struct lu2k_be_key tcp_keys[] = {
+	{ "sndbuf", "0", "socket send buffer (0: Linux's autotuning)" },
+	{ "rcvbuf", "0", "socket receive buffer (0: Linux's autotuning)" },
+	{ "hello_timeout_ms", "10000", "an accepted connection must say hello by then" },
+	{ "body_timeout_ms", "30000", "a message body that gets no byte this long closes its connection" },
+	{ "backlog", "1024", "listen() backlog" },
+	{ NULL, NULL, NULL },
+};
+
 const struct lu2k_backend_ops lu2k_backend_tcp = {
+	.keys = tcp_keys,
 	.name = "tcp",
 	.description = "kernel TCP, one connection per direction per peer pair",
 	.auth = true,

@@ -933,7 +933,34 @@ static int udtb_peer_addr(struct lu2k_be_conn *c, struct sockaddr_storage *ss)
 	return 0;
 }
 
+static const struct lu2k_be_key udt_keys[] = {
+	{ "cc", "lossy", "congestion control: lossy, udt (UDT4's native)" },
+	{ "mss", "1500", "bytes of an IP packet (the path MTU, if less)" },
+	{ "window", "25600", "flow window and buffers, packets" },
+	{ "send_buffer", "64M", "bytes of messages queued per connection" },
+	{ "sndbuf", "16M", "UDP socket send buffer" },
+	{ "rcvbuf", "16M", "UDP socket receive buffer" },
+	{ "hello_timeout_ms", "10000", "an incoming connection must say hello by then" },
+	{ "connect_timeout_ms", "10000", "the UDT handshake gives up after this" },
+	{ "peer_timeout_ms", "5000", "a silent peer with messages waiting is gone" },
+	{ "rx_stall_timeout_ms", "30000", "an incoming connection that moves nothing is closed" },
+	{ "max_conns", "4096", "incoming connections" },
+	{ "max_conns_out", "4096", "outgoing connections" },
+	{ "max_conns_per_source", "256", "incoming connections from one address" },
+	{ "max_rx_memory", "512M", "packet buffers of all connections" },
+	{ "max_conn_rx_memory", "0", "packet buffers of one connection (0: the window)" },
+	{ "nak_timer", "1", "ask again for holes still missing" },
+	{ "exp_resend_all", "0", "1: resend everything on an EXP timeout, as UDT4" },
+	{ "in_order", "0", "1: deliver messages in order" },
+	{ "rtt_from_handshake", "1", "start the RTT estimate from the handshake" },
+	{ "init_rtt_ms", "0", "starting RTT estimate (0: UDT's 100 ms)" },
+	{ "path_memory_s", "600", "remember a path's rate and RTT this long" },
+	{ "pacing_burst_us", "2000", "how far pacing catches up after a late wake-up" },
+	{ NULL, NULL, NULL },
+};
+
 const struct lu2k_backend_ops lu2k_backend_udt = {
+	.keys = udt_keys,
 	.name = "udt",
 	.description = "UDT4 (lu2k's engine) over UDP: rate-based, NAK, for long lossy links",
 	.check_option = udtb_check_option,

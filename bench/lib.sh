@@ -272,27 +272,10 @@ bl_backends_here() {
 }
 
 # bl_backends LU2KD : the back-end names that `lu2kd --help` lists, one a line
-# ("Back-ends: tcp (what it is) udt (what (it) is)", possibly wrapped).
+# (under "Back-ends and their keys:", each as "  NAME: what it is", its keys
+# indented deeper below it).
 bl_backends() {
-	"$1" --help | awk '/^Back-ends:/ { on = 1; sub(/^Back-ends: */, ""); s = $0; next }
-		on && /^[ \t]/ { s = s " " $0; next }
-		{ on = 0 }
-		END { print s }' | awk '{
-			d = 0; buf = ""
-			for (i = 1; i <= length($0); i++) {
-				ch = substr($0, i, 1)
-				if (ch == "(") {
-					if (d++ == 0) {
-						n = split(buf, w, /[^a-z0-9_]+/)
-						while (n > 0 && w[n] == "") n--
-						if (n > 0) print w[n]
-						buf = ""
-					}
-				} else if (ch == ")") {
-					d--
-				} else if (d == 0) {
-					buf = buf ch
-				}
-			}
-		}'
+	"$1" --help | awk '/^Back-ends and their keys:/ { on = 1; next }
+		on && /^  [a-z0-9_]+: / { n = $1; sub(/:$/, "", n); print n; next }
+		on && !/^    / { on = 0 }'
 }

@@ -57,10 +57,18 @@ static void usage(FILE *f)
 		"  -h, --help                 this text\n"
 		"  -V, --version              print the version\n"
 		"\n"
-		"Back-ends:");
-	for (unsigned int i = 0; lu2k_backend_at(i); i++)
-		fprintf(f, " %s (%s)", lu2k_backend_at(i)->name, lu2k_backend_at(i)->description);
-	fprintf(f, "\nSettings on the command line override the config file.\n");
+		"Back-ends and their keys:");
+	fprintf(f, "\n");
+	for (unsigned int i = 0; lu2k_backend_at(i); i++) {
+		const struct lu2k_backend_ops *b = lu2k_backend_at(i);
+
+		fprintf(f, "  %s: %s\n", b->name, b->description);
+		for (const struct lu2k_be_key *k = b->keys; k && k->key; k++)
+			fprintf(f, "      %-22s %s [%s]\n", k->key, k->help, k->dflt);
+	}
+	fprintf(f, "Back-end keys go in [backend] (the one that runs) or [NAME], or -o KEY=VALUE;\n"
+		   "lu2kd.conf(5) and doc/ explain each. Settings on the command line override\n"
+		   "the config file.\n");
 }
 
 enum {
