@@ -11,6 +11,7 @@
 enum lu2k_log_level lu2k_log_level = LU2K_LOG_INFO;
 uint64_t lu2k_log_suppressed;
 static bool use_syslog;
+static bool echo_stderr; /* daemonizing: errors reach the terminal until ready */
 
 static const char *const names[] = { "error", "warn", "info", "debug" };
 
@@ -27,6 +28,11 @@ int lu2k_log_level_parse(const char *s)
 const char *lu2k_log_level_str(enum lu2k_log_level l)
 {
 	return (unsigned int)l < 4 ? names[l] : "?";
+}
+
+void lu2k_log_echo_stderr(bool on)
+{
+	echo_stderr = on;
 }
 
 void lu2k_log_use_syslog(bool on)
@@ -49,6 +55,8 @@ void lu2k_log(enum lu2k_log_level l, const char *fmt, ...)
 	va_end(ap);
 	if (use_syslog) {
 		syslog(prio[(unsigned int)l < 4 ? l : 3], "%s", msg);
+		if (echo_stderr && l <= LU2K_LOG_WARN)
+			fprintf(stderr, "lu2kd: %s: %s\n", lu2k_log_level_str(l), msg);
 	} else {
 		struct timespec ts;
 		struct tm tm;

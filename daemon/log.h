@@ -31,6 +31,8 @@ const char *lu2k_log_level_str(enum lu2k_log_level l);
 
 /* Switch to syslog (ident "lu2kd") or back to stderr. */
 void lu2k_log_use_syslog(bool on);
+/* With syslog on, also print errors and warnings on stderr (a daemon starting up). */
+void lu2k_log_echo_stderr(bool on);
 
 void lu2k_log(enum lu2k_log_level l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -447,19 +447,37 @@ static int daemonize(int *ready_fd)
 	setsid();
 	if (chdir("/"))
 		return -errno;
+	/*
+	 * stdout and stderr stay the terminal's until lu2kd is ready, so that a
+	 * start that fails says why where it was started (and in the log);
+	 * detach_stdio() lets go of them then.
+	 */
 	{
 		int nul = open("/dev/null", O_RDWR);
 
 		if (nul >= 0) {
 			dup2(nul, 0);
-			dup2(nul, 1);
-			dup2(nul, 2);
 			if (nul > 2)
 				close(nul);
 		}
 	}
+	lu2k_log_echo_stderr(true);
 	*ready_fd = p[1];
 	return 0;
+}
+
+/* Ready: the terminal is no longer ours. */
+static void detach_stdio(void)
+{
+	int nul = open("/dev/null", O_RDWR);
+
+	lu2k_log_echo_stderr(false);
+	if (nul >= 0) {
+		dup2(nul, 1);
+		dup2(nul, 2);
+		if (nul > 2)
+			close(nul);
+	}
 }
 
 static void shutdown_all(struct lu2kd *d)
@@ -564,6 +582,7 @@ int main(int argc, char **argv)
 		if (write(ready_fd, "r", 1) != 1)
 			LOG_WARN("cannot tell the parent we are ready");
 		close(ready_fd);
+		detach_stdio();
 	}
 	rc = lu2k_loop_run(&d.loop);
 	if (rc)
