@@ -33,5 +33,5 @@ echo "$out/fuzz_auth"
 	"$top/tests/fuzz/fuzz_tcp_conn.c" "$top"/backends/tcp.c "$top"/backends/tcp_io.c \
 	"$top"/backends/tcp_wire.c "$top"/backends/tcp_sec.c "$top"/auth/*.c "$top"/common/*.c \
 	"$top"/daemon/loop.c "$top"/daemon/heap.c "$top"/daemon/log.c "$top"/daemon/json.c \
-	"$top"/daemon/config.c -o "$out/fuzz_tcp_conn" -lsodium
+	"$top"/daemon/config.c "$top"/daemon/config_path.c -o "$out/fuzz_tcp_conn" -lsodium
 echo "$out/fuzz_tcp_conn"
