@@ -67,9 +67,14 @@ t_wait_for 20 sh -c "[ \"\$(timeout 10 ip netns exec $LK_A $T_BIN/lu2kctl --sock
 t_bg warm ip netns exec "$LK_A" "$T_BIN/lu2k-perf" client --socket "$T_DIR/A.sock" \
 	--nid 10.77.0.1@lu2k --peer 10.77.0.2@lu2k --json bulk --size 1M --concurrency 8 --time 6s \
 	--timeout 20s
-sleep 3
-start=$(timeout 10 ip netns exec "$LK_A" "$T_BIN/lu2kctl" --socket "$T_DIR/A.ctl" conns |
-	awk '$1 == "start_rate_pps:" && $2 > 0 { print $2; exit }')
+# (polled: on a loaded machine the client may take a while to attach; -v: every field)
+start=
+for _ in $(seq 20); do
+	sleep 0.3
+	start=$(timeout 10 ip netns exec "$LK_A" "$T_BIN/lu2kctl" -v --socket "$T_DIR/A.ctl" conns |
+		awk '$1 == "start_rate_pps:" && $2 > 0 { print $2; exit }')
+	[ -n "$start" ] && break
+done
 t_wait_for 60 sh -c "! kill -0 $warm_pid 2>/dev/null" || t_fail "the second run did not end"
 wait "$warm_pid" || t_fail "warm: lu2k-perf failed: $(cat "$T_DIR/warm.log")"
 grep -q '"corrupt":0' "$T_DIR/warm.log" || t_fail "warm: corrupt payloads"
