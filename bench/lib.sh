@@ -21,7 +21,7 @@ BL_SEED=${BL_SEED:-4242}
 # A busy machine (2 cores shared with builds) delays packets in the emulator
 # unless it runs as a real-time process; use that where lu2k-linkem has it.
 BL_RTPRIO=
-"$bin/lu2k-linkem" --help 2>/dev/null | grep -q -- --rt-prio && BL_RTPRIO=10
+[[ $("$bin/lu2k-linkem" --help 2>/dev/null) == *--rt-prio* ]] && BL_RTPRIO=10
 bl_pids=()	# processes of the current run, killed by bl_run_end
 BL_CPU_LOAD=${BL_CPU_LOAD:-0}	# busy loops beside each transfer (bl_cpu_load)
 
