@@ -314,10 +314,21 @@ static void conn_free(struct lu2k_defer *d)
 	}
 	free(buf);
 	udt_conn_get_stats(c->u, &st);
-	/* what this connection learnt of the path starts the next one there */
-	if (c->out && st.path_rate_pps > 0)
-		udtb_paths_put(&c->be->paths, &c->addr, (uint32_t)st.path_rate_pps,
+	/*
+	 * What this connection learnt of the path starts the next one there,
+	 * if it ended well (closed by us, or by the peer on purpose). One that
+	 * failed (a silent peer, a reset) leaves a model of its last, dying
+	 * seconds: a peer killed and restarted behind the same port then got a
+	 * connection paced near nothing, and its messages sat for minutes. So
+	 * a failure forgets the path, and the next connection starts cold.
+	 */
+	if (c->out) {
+		bool ended_well = !c->fail_err || c->fail_err == -ECANCELED || /* closed by us */
+				  c->fail_err == -ESHUTDOWN;		       /* by the peer */
+
+		udtb_paths_put(&c->be->paths, &c->addr, ended_well ? (uint32_t)st.path_rate_pps : 0,
 			       (uint32_t)st.path_rtt_us, lu2k_now_ns());
+	}
 	/* the engine reports what it still holds: our copies are freed there */
 	udt_conn_free(c->u);
 	give_back(c->be, st.rcv_mem, now);
@@ -678,9 +689,16 @@ static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 	rand_bytes(&isn, sizeof(isn));
 	c->t_last = lu2k_now_ns();
 	ucfg = be->ucfg;
-	if (udtb_paths_get(&be->paths, &ss, c->t_last, &ucfg.init_rate_pps, &rtt_us) &&
-	    !ucfg.init_rtt_us)
-		ucfg.init_rtt_us = rtt_us;
+	if (udtb_paths_get(&be->paths, &ss, c->t_last, &ucfg.init_rate_pps, &rtt_us)) {
+		/*
+		 * A remembered rate below a cold start's (32 packets a round
+		 * trip) can only slow this connection down: start cold instead.
+		 */
+		if (rtt_us && (uint64_t)ucfg.init_rate_pps * rtt_us < 32ull * 1000000)
+			ucfg.init_rate_pps = 0;
+		else if (!ucfg.init_rtt_us)
+			ucfg.init_rtt_us = rtt_us;
+	}
 	c->start_rate_pps = ucfg.init_rate_pps;
 	c->u = udt_conn_connect(&ucfg, &udtb_callbacks, c, c->dmx.local_id, isn & 0x7fffffffu, ip,
 				c->t_last);
