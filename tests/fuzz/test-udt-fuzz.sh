@@ -4,7 +4,7 @@
 # Skips (77) where clang's libFuzzer is not available.
 set -u
 top=${LU2K_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-secs=${LU2K_FUZZ_SECONDS:-20}
+secs=${LU2K_FUZZ_SECONDS:-12}
 work=$(mktemp -d /tmp/lu2k-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 "$top/tests/fuzz/build.sh" "$work/bin" >"$work/build.log" 2>&1
