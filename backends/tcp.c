@@ -798,7 +798,8 @@ static const struct lu2k_be_key tcp_keys[] = {
 	{ "sndbuf", "0", "socket send buffer (0: Linux's autotuning)" },
 	{ "rcvbuf", "0", "socket receive buffer (0: Linux's autotuning)" },
 	{ "hello_timeout_ms", "10000", "an accepted connection must say hello by then" },
-	{ "body_timeout_ms", "30000", "a message body that gets no byte this long closes its connection" },
+	{ "body_timeout_ms", "30000",
+	  "a message body that gets no byte this long closes its connection" },
 	{ "backlog", "1024", "listen() backlog" },
 	{ NULL, NULL, NULL },
 };

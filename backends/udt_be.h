@@ -31,7 +31,8 @@
 
 struct udtb_stats {
 	uint64_t listeners, conns_out, conns_in, handshakes, hs_rejects, refused, connect_errors;
-	uint64_t conns_failed, conns_closed_by_peer, no_progress, hello_timeouts, peer_timeouts, malformed, too_many_conns;
+	uint64_t conns_failed, conns_closed_by_peer, no_progress, hello_timeouts, peer_timeouts,
+		malformed, too_many_conns;
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, rx_pauses, rx_resumes, cancels, enobufs;
 	uint64_t dgrams_rx, dgrams_tx, recvmmsg_calls, sendmmsg_calls, send_blocked, send_errors;
 	uint64_t unknown_dst, wrong_addr, bad_pkts, truncated;
@@ -136,8 +137,8 @@ struct lu2k_be_conn {
 	bool hello_seen, hello_acked, refused, want_writable;
 	bool rx_paused; /* in: the core has no RX space; the engine keeps what we refuse */
 	uint64_t hello_deadline;
-	uint64_t last_rx_ns; /* the peer was last heard from */
-	uint64_t t_last;     /* latest time given to the engine */
+	uint64_t last_rx_ns;	 /* the peer was last heard from */
+	uint64_t t_last;	 /* latest time given to the engine */
 	uint32_t start_rate_pps; /* out: the remembered path rate it started from (0: none) */
 	struct lu2k_nid local, remote;
 	struct lu2k_list txq; /* udtb_tx in the engine */

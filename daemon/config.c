@@ -311,8 +311,8 @@ static void check_dup(struct lu2kd_config *c, struct seen *seen, unsigned int *n
 			snprintf(c->warnings[c->nwarnings], sizeof(c->warnings[0]),
 				 "%s:%u: key '%s'%s%s%s set again (first at line %u): the last one "
 				 "counts",
-				 name, line, key, *section ? " in [" : "", section, *section ? "]" : "",
-				 seen[i].line);
+				 name, line, key, *section ? " in [" : "", section,
+				 *section ? "]" : "", seen[i].line);
 		c->nwarnings++;
 		seen[i].line = line;
 		return;
@@ -398,7 +398,8 @@ int lu2kd_config_parse(struct lu2kd_config *c, const char *name, const char *tex
 		}
 		if (lu2kd_config_set(c, section, key, val, where, err, errlen))
 			return -EINVAL;
-		check_dup(c, seen, &nseen, name, strcmp(section, "lu2kd") ? section : "", key, lineno);
+		check_dup(c, seen, &nseen, name, strcmp(section, "lu2kd") ? section : "", key,
+			  lineno);
 	}
 	return 0;
 }

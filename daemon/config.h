@@ -21,9 +21,9 @@
 
 #include "config_path.h"
 
-#define LU2KD_MAX_DEVICES 8
-#define LU2KD_MAX_BE_OPTS 32
-#define LU2KD_PATH_MAX	  108 /* sun_path */
+#define LU2KD_MAX_DEVICES   8
+#define LU2KD_MAX_BE_OPTS   32
+#define LU2KD_PATH_MAX	    108 /* sun_path */
 #define LU2KD_MAX_AUTH_OPTS 130 /* [auth]: private_key, psk and up to 128 peers */
 
 /* Read when no -c/--config is given, if it exists (a missing one is no error). */
@@ -117,8 +117,8 @@ int lu2kd_config_check(const struct lu2kd_config *c, char *err, size_t errlen);
  * write it, and whether a running lu2kd takes a new value on SIGHUP (live).
  * 0, or -1 past the last key.
  */
-int lu2kd_config_key_at(const struct lu2kd_config *c, unsigned int i, const char **key,
-			char *v, size_t n, bool *live);
+int lu2kd_config_key_at(const struct lu2kd_config *c, unsigned int i, const char **key, char *v,
+			size_t n, bool *live);
 
 struct lu2kd_config_change {
 	char key[96]; /* "port", or "[udt] mss" for a back-end key */

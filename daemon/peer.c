@@ -331,8 +331,9 @@ void lu2k_peer_health(struct lu2k_peer *p, bool ok)
 	if (!ok)
 		p->health = p->health > PEER_HEALTH_FAIL ? p->health - PEER_HEALTH_FAIL : 0;
 	else if (p->health < PEER_HEALTH_MAX)
-		p->health = p->health + PEER_HEALTH_OK < PEER_HEALTH_MAX ? p->health + PEER_HEALTH_OK
-									 : PEER_HEALTH_MAX;
+		p->health = p->health + PEER_HEALTH_OK < PEER_HEALTH_MAX
+				    ? p->health + PEER_HEALTH_OK
+				    : PEER_HEALTH_MAX;
 }
 
 void lu2k_peer_ping(struct lu2k_peer *p)

@@ -164,7 +164,7 @@
 /* packets of one backlogged run before the receiver's rate reflects only it */
 #define RCV_WINDOW_PKTS 17
 /* packets a round carries at least, so that a probe shows in the receiver's rate */
-#define ROUND_MIN_PKTS	   48
+#define ROUND_MIN_PKTS	  48
 #define ROUND_PKTS_MAX_US 2000000 /* below 24 packets/s a probe goes unseen */
 
 enum lossy_mode { LOSSY_STARTUP, LOSSY_DRAIN, LOSSY_CRUISE };
@@ -846,7 +846,8 @@ static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
 	 */
 	if (l->mode == LOSSY_CRUISE && l->pacing_gain > 1 &&
 	    now_us - l->round_start_us >= (uint64_t)base_rtt(cc) && now_us > l->round_start_us) {
-		double cur = (double)l->round_sent * 1000000.0 / (double)(now_us - l->round_start_us);
+		double cur =
+			(double)l->round_sent * 1000000.0 / (double)(now_us - l->round_start_us);
 
 		if (cur > sent)
 			sent = cur;

@@ -315,7 +315,8 @@ static void test_duplicates(void)
 	T_EQ(c.ndevices, 2); /* device is repeatable: no warning */
 	T_EQ(c.nwarnings, 3);
 	T_ASSERT(strstr(c.warnings[0], "test.conf:4: key 'port' set again (first at line 1)"));
-	T_ASSERT(strstr(c.warnings[1], "test.conf:10: key 'mss' in [udt] set again (first at line 6)"));
+	T_ASSERT(strstr(c.warnings[1],
+			"test.conf:10: key 'mss' in [udt] set again (first at line 6)"));
 	/* [lu2kd] is the daemon's section, the same as no section */
 	T_ASSERT(strstr(c.warnings[2], "test.conf:12: key 'port' set again (first at line 4)"));
 	T_EQ(parse(&c, "port = 7000\n"), 0);

@@ -371,9 +371,8 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const cmds[] = {
-		"status", "peers", "conns", "msgs", "stats", "metrics", "config"
-	};
+	static const char *const cmds[] = { "status", "peers",	 "conns", "msgs",
+					    "stats",  "metrics", "config" };
 	const char *path = getenv("LU2K_CTL_SOCKET"), *output = NULL, *listen_addr = NULL;
 	const char *nid = NULL, *cmd;
 	bool json = false, known = false;
@@ -413,7 +412,8 @@ int main(int argc, char **argv)
 			break;
 		case 'B':
 			if (strlen(optarg) != 1 || optarg[0] < '0' || optarg[0] > '2') {
-				fprintf(stderr, "lu2kctl: --verbose '%s': want 0, 1 or 2\n", optarg);
+				fprintf(stderr, "lu2kctl: --verbose '%s': want 0, 1 or 2\n",
+					optarg);
 				return 2;
 			}
 			level = optarg[0] - '0';

@@ -14,17 +14,17 @@
 #include "verbose.h"
 
 static const char *const peers_0[] = { "nid", "local_nid", "state", NULL };
-static const char *const peers_1[] = { "health", "conns_out", "conns_in", "msgs_queued",
-				       "msgs_in_flight", "msgs_tx", "msgs_rx", "bytes_tx",
-				       "bytes_rx", "errors", "last_error", "backoff_ms",
-				       "paths", NULL };
-static const char *const conns_0[] = { "peer",	    "local_nid", "direction", "tcp_state",
-				       "udt_state", "rds_state", "address",   "port",
-				       NULL };
-static const char *const conns_1[] = { "age_s",	      "auth",	     "rtt_us",	    "send_rate_kbps",
-				       "msgs_tx",     "msgs_rx",     "bytes_tx",    "bytes_rx",
-				       "queued",      "unacked",     "no_ack_ms",   "peer_answered",
-				       "rx_paused",   "pkts_retrans", "snd_loss",   "path",
+static const char *const peers_1[] = { "health",	 "conns_out", "conns_in",   "msgs_queued",
+				       "msgs_in_flight", "msgs_tx",   "msgs_rx",    "bytes_tx",
+				       "bytes_rx",	 "errors",    "last_error", "backoff_ms",
+				       "paths",		 NULL };
+static const char *const conns_0[] = { "peer",	    "local_nid", "direction",
+				       "tcp_state", "udt_state", "rds_state",
+				       "address",   "port",	 NULL };
+static const char *const conns_1[] = { "age_s",	    "auth",	    "rtt_us",	 "send_rate_kbps",
+				       "msgs_tx",   "msgs_rx",	    "bytes_tx",	 "bytes_rx",
+				       "queued",    "unacked",	    "no_ack_ms", "peer_answered",
+				       "rx_paused", "pkts_retrans", "snd_loss",	 "path",
 				       NULL };
 
 static bool listed(const char *const *l, const char *key, size_t len)
