@@ -164,11 +164,16 @@ static inline uint64_t udtb_conn_now(struct lu2k_be_conn *c, uint64_t now)
 	return now;
 }
 
+/* udt_info.c: reports for lu2kctl and multipath */
+const char *udtb_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len);
+void udtb_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j);
+void udtb_stats(struct lu2k_be *be, struct lu2k_json *j);
+int udtb_path_stats(struct lu2k_be_conn *c, struct lu2k_be_path_stats *ps);
+
 /* udt.c */
 void udtb_conn_fail(struct lu2k_be_conn *c, int err, bool upcall);
 void udtb_conn_mark_dirty(struct lu2k_be_conn *c);
 void udtb_conn_established(struct lu2k_be_conn *c);
-const char *udtb_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len);
 struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockaddr *sa,
 				 socklen_t salen, const struct udt_hs *hs);
 
