@@ -183,4 +183,3 @@ int udtb_path_stats(struct lu2k_be_conn *c, struct lu2k_be_path_stats *ps)
 	ps->pkts_retrans = st.pkts_retrans;
 	return 0;
 }
-
