@@ -262,26 +262,10 @@ static int filter_nid(struct jv *v, const char *cmd, const char *nid)
 /* One request, parsed (and filtered by --nid). NULL after a message. */
 static struct jv *fetch(const char *path, const char *cmd, const char *nid)
 {
-	const struct jv *err;
-	size_t off = 0;
-	struct jv *v;
-	char *ans = ctl_request(path, cmd);
+	struct jv *v = ctl_ask(path, cmd);
 
-	if (!ans)
+	if (!v)
 		return NULL;
-	v = jv_parse(ans, &off);
-	free(ans);
-	if (!v || v->type != JV_OBJ) {
-		fprintf(stderr, "lu2kctl: malformed answer from lu2kd (at byte %zu)\n", off);
-		jv_free(v);
-		return NULL;
-	}
-	err = jv_get(v, "error");
-	if (err && err->type == JV_STR) {
-		fprintf(stderr, "lu2kctl: lu2kd: %s\n", err->text);
-		jv_free(v);
-		return NULL;
-	}
 	if (nid && filter_nid(v, cmd, nid) == 0) {
 		fprintf(stderr, "lu2kctl: no %s entry names %s\n", cmd, nid);
 		jv_free(v);

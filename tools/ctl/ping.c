@@ -30,31 +30,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static struct jv *ask(const char *path, const char *cmd)
-{
-	size_t off = 0;
-	char *ans = ctl_request(path, cmd);
-	struct jv *v;
-	const struct jv *err;
-
-	if (!ans)
-		return NULL;
-	v = jv_parse(ans, &off);
-	free(ans);
-	if (!v || v->type != JV_OBJ) {
-		fprintf(stderr, "lu2kctl: malformed answer from lu2kd (at byte %zu)\n", off);
-		jv_free(v);
-		return NULL;
-	}
-	err = jv_get(v, "error");
-	if (err && err->type == JV_STR) {
-		fprintf(stderr, "lu2kctl: lu2kd: %s\n", err->text);
-		jv_free(v);
-		return NULL;
-	}
-	return v;
-}
-
 static const char *str(const struct jv *o, const char *key)
 {
 	const struct jv *v = o ? jv_get(o, key) : NULL;
@@ -93,7 +68,7 @@ int ctl_ping(const char *path, const char *nid_arg, double timeout_s, bool json)
 	int rc = 1;
 
 	snprintf(cmd, sizeof(cmd), "ping %s", nid_arg);
-	v = ask(path, cmd);
+	v = ctl_ask(path, cmd);
 	if (!v)
 		return 1;
 	p = jv_get(v, "ping");
@@ -108,7 +83,7 @@ int ctl_ping(const char *path, const char *nid_arg, double timeout_s, bool json)
 	jv_free(v);
 
 	for (;;) {
-		struct jv *pv = ask(path, "peers"), *cv = NULL;
+		struct jv *pv = ctl_ask(path, "peers"), *cv = NULL;
 		const struct jv *peer = pv ? find(pv, "peers", "nid", nid, NULL) : NULL;
 		const struct jv *conn = NULL, *ans;
 		const char *state = str(peer, "state");
@@ -117,7 +92,7 @@ int ctl_ping(const char *path, const char *nid_arg, double timeout_s, bool json)
 		if (!pv)
 			return 1;
 		if (state && !strcmp(state, "up")) {
-			cv = ask(path, "conns");
+			cv = ctl_ask(path, "conns");
 			conn = cv ? find(cv, "conns", "peer", nid, "out") : NULL;
 			ans = conn ? jv_get(conn, "peer_answered") : NULL;
 			if (conn && (!ans || !strcmp(ans->text, "true"))) {

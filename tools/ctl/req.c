@@ -12,7 +12,33 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "jsonv.h"
 #include "req.h"
+
+struct jv *ctl_ask(const char *path, const char *cmd)
+{
+	const struct jv *err;
+	size_t off = 0;
+	struct jv *v;
+	char *ans = ctl_request(path, cmd);
+
+	if (!ans)
+		return NULL;
+	v = jv_parse(ans, &off);
+	free(ans);
+	if (!v || v->type != JV_OBJ) {
+		fprintf(stderr, "lu2kctl: malformed answer from lu2kd (at byte %zu)\n", off);
+		jv_free(v);
+		return NULL;
+	}
+	err = jv_get(v, "error");
+	if (err && err->type == JV_STR) {
+		fprintf(stderr, "lu2kctl: lu2kd: %s\n", err->text);
+		jv_free(v);
+		return NULL;
+	}
+	return v;
+}
 
 char *ctl_request(const char *path, const char *cmd)
 {

@@ -12,4 +12,8 @@
 /* The answer (malloc'd, NUL-terminated), or NULL after a message on stderr. */
 char *ctl_request(const char *path, const char *cmd);
 
+struct jv;
+/* ctl_request() parsed: NULL (after a message on stderr) if it failed or lu2kd said "error". */
+struct jv *ctl_ask(const char *path, const char *cmd);
+
 #endif
