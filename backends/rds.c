@@ -552,6 +552,7 @@ static void rds_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 	if (c->out) {
 		lu2k_json_u64(j, "queued", c->nsendq);
 		lu2k_json_u64(j, "unacked", c->nackq);
+		lu2k_json_u64(j, "bytes_acked", c->bytes_acked);
 		lu2k_json_u64(j, "next_seq", c->next_seq);
 		lu2k_json_u64(j, "acked_seq", c->acked_seq);
 	} else {

@@ -162,6 +162,7 @@ struct lu2k_be_conn {
 	uint64_t ack_pending, ack_sent;
 
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx;
+	uint64_t bytes_acked; /* of whole messages: RDS acknowledges nothing smaller to us */
 };
 
 /* rds.c */

@@ -337,6 +337,7 @@ static void ack_in(struct lu2k_be_conn *c, const struct lu2k_rdsw_frame *f)
 	       m->be_seq <= f->seq) {
 		lu2k_list_del(&m->be_link);
 		c->nackq--;
+		c->bytes_acked += m->hdr_len + m->payload_len;
 		be->env.sent(c->ctx, m, 0);
 		if (c->state != RDSB_UP)
 			return;

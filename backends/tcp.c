@@ -7,6 +7,7 @@
  * in tcp_wire.c (drawn in doc/protocol.txt).
  */
 #include "tcp.h"
+#include "tcp_sockinfo.h"
 
 #include "auth/peers.h"
 
@@ -719,11 +720,13 @@ static void tcp_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 	if (c->out)
 		lu2k_json_bool(j, "peer_answered", c->state == TCP_UP && c->hello_seen);
 	{
-		struct tcp_info ti;
-		socklen_t tl = sizeof(ti);
+		struct lu2k_tcp_sockinfo si;
 
-		if (c->state != TCP_DEAD && !getsockopt(c->io.fd, IPPROTO_TCP, TCP_INFO, &ti, &tl))
-			lu2k_json_u64(j, "rtt_us", ti.tcpi_rtt);
+		if (c->state != TCP_DEAD && !lu2k_tcp_sockinfo(c->io.fd, &si)) {
+			lu2k_json_u64(j, "rtt_us", si.rtt_us);
+			if (c->out)
+				lu2k_json_u64(j, "bytes_acked", si.bytes_acked);
+		}
 	}
 	lu2k_json_str(j, "address", a);
 	lu2k_json_u64(j, "port", port);

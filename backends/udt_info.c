@@ -74,6 +74,7 @@ void udtb_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 	lu2k_json_u64(j, "msgs_rx", c->msgs_rx);
 	lu2k_json_u64(j, "bytes_tx", c->bytes_tx);
 	lu2k_json_u64(j, "bytes_rx", c->bytes_rx);
+	lu2k_json_u64(j, "bytes_acked", st.bytes_acked);
 	lu2k_json_i64(j, "rtt_us", st.rtt_us);
 	lu2k_json_i64(j, "rttvar_us", st.rttvar_us);
 	lu2k_json_i64(j, "bandwidth_pps", st.bandwidth_pps);

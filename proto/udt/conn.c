@@ -572,4 +572,5 @@ void udt_conn_get_stats(const struct udt_conn *c, struct udt_stats *st)
 	st->pkts_rcv_dropped = c->rb.dropped_pkts;
 	st->pkts_no_mem = c->rb.mem_drops;
 	st->rcv_mem = c->rb.held;
+	st->bytes_acked = c->sb.bytes_acked;
 }

@@ -241,6 +241,8 @@ void udt_sndbuf_ack(struct udt_sndbuf *sb, uint32_t ack_seq, udt_smsg_done_fn do
 		return;
 	if ((uint32_t)off > sb->inflight)
 		off = (int32_t)sb->inflight;
+	for (int32_t i = 0; i < off; i++)
+		sb->bytes_acked += sb->ring[(sb->head + (uint32_t)i) & sb->mask].len;
 	sb->head = (sb->head + (uint32_t)off) & sb->mask;
 	sb->base_seq = udt_seq_add(sb->base_seq, off);
 	sb->inflight -= (uint32_t)off;

@@ -66,6 +66,7 @@ struct udt_sndbuf {
 	struct udt_smsg *q_prev;		   /* the message before q_next, NULL: none */
 	uint32_t small_credit;			   /* packets small messages may go ahead */
 	uint64_t small_ahead;			   /* small messages that went ahead (stats) */
+	uint64_t bytes_acked;			   /* payload bytes acknowledged, ever */
 	size_t payload;
 	size_t bytes, max_bytes;
 	uint32_t nmsgs;

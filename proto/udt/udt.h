@@ -121,6 +121,8 @@ struct udt_stats {
 	uint64_t msgs_sent, msgs_acked, msgs_dropped, msgs_recv, msgs_refused, pkts_rcv_dropped;
 	uint64_t pkts_no_mem; /* not stored: over the receive memory limits */
 	uint64_t rcv_mem;     /* bytes of receive buffers held */
+	uint64_t
+		bytes_acked; /* payload bytes the peer has acknowledged (progress within a message) */
 	int32_t rtt_us, rttvar_us, bandwidth_pps, rcv_rate_pps;
 	/* the CC's model of the path, to remember for a later connection (0: none) */
 	int32_t path_rate_pps, path_rtt_us;

@@ -73,6 +73,9 @@ static void test_lines(void)
 	T_EQU(o.time_ns, 0);
 	T_ASSERT(o.json);
 	T_STREQ(o.socket, "/s");
+	T_ASSERT(!o.ctl_socket); /* derived from --socket later */
+	T_EQ(parse(&o, "client --nid 10.0.0.1@lu2k --peer 10.0.0.2@lu2k --ctl-socket /c bulk"), 0);
+	T_STREQ(o.ctl_socket, "/c");
 	T_EQ(parse(&o, "client --nid 10.0.0.1@lu2k --peer 10.0.0.2@lu2k ping"), 0);
 	T_EQU(o.size, 64);
 	T_EQ(o.concurrency, 1);

@@ -55,12 +55,18 @@ static void test_sndbuf_cut_ack(void)
 	/* ACK up to seq 0 (exclusive): message 1 not yet complete */
 	udt_sndbuf_ack(&sb, 0, done, NULL);
 	T_EQU(ndone, 0);
+	/* progress inside the message that has not completed yet */
+	T_EQU(sb.bytes_acked, 2000);
+	udt_sndbuf_ack(&sb, 0, done, NULL); /* a repeated ACK adds nothing */
+	T_EQU(sb.bytes_acked, 2000);
 	udt_sndbuf_ack(&sb, 1, done, NULL);
 	T_EQU(ndone, 1);
+	T_EQU(sb.bytes_acked, 2500);
 	T_EQU(done_no[0], 1);
 	T_EQU(done_st[0], 0);
 	udt_sndbuf_ack(&sb, 2, done, NULL);
 	T_EQU(ndone, 2);
+	T_EQU(sb.bytes_acked, 2500 + 500);
 	T_ASSERT(udt_sndbuf_empty(&sb));
 	T_EQU(udt_sndbuf_space(&sb), 6000);
 	udt_sndbuf_fini(&sb, done, NULL, -ECONNRESET);

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,62 +43,70 @@ struct jv *ctl_ask(const char *path, const char *cmd)
 
 char *ctl_request(const char *path, const char *cmd)
 {
+	char err[256];
+	char *ans = ctl_request_quiet(path, cmd, CTL_TIMEOUT_MS, err, sizeof(err));
+
+	if (!ans)
+		fprintf(stderr, "lu2kctl: %s\n", err);
+	return ans;
+}
+
+__attribute__((format(printf, 5, 6))) static char *fail(char *err, size_t errlen, int fd, char *buf,
+							const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return NULL;
+}
+
+char *ctl_request_quiet(const char *path, const char *cmd, int timeout_ms, char *err, size_t errlen)
+{
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	size_t len = 0, cap = 65536;
 	char *buf, line[256];
 	int fd, n;
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "lu2kctl: socket path too long: %s\n", path);
-		return NULL;
-	}
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return fail(err, errlen, -1, NULL, "socket path too long: %s", path);
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "lu2kctl: cannot reach lu2kd at %s: %s\n", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return fail(err, errlen, fd, NULL, "cannot reach lu2kd at %s: %s", path,
+			    strerror(errno));
 	n = snprintf(line, sizeof(line), "%s\n", cmd);
-	if (write(fd, line, (size_t)n) != n) {
-		fprintf(stderr, "lu2kctl: %s: write: %s\n", path, strerror(errno));
-		close(fd);
-		return NULL;
-	}
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return fail(err, errlen, fd, NULL, "request too long: %s", cmd);
+	if (write(fd, line, (size_t)n) != n)
+		return fail(err, errlen, fd, NULL, "%s: write: %s", path, strerror(errno));
 	buf = malloc(cap);
 	for (;;) {
 		struct pollfd pf = { fd, POLLIN, 0 };
 		ssize_t r;
 
 		if (!buf)
-			break;
-		if (poll(&pf, 1, CTL_TIMEOUT_MS) <= 0) {
-			fprintf(stderr, "lu2kctl: no answer from lu2kd within %d ms\n",
-				CTL_TIMEOUT_MS);
-			free(buf);
-			buf = NULL;
-			break;
+			return fail(err, errlen, fd, NULL, "%s", strerror(ENOMEM));
+		if (poll(&pf, 1, timeout_ms) <= 0) {
+			return fail(err, errlen, fd, buf, "no answer from lu2kd within %d ms",
+				    timeout_ms);
 		}
 		if (len + 1 >= cap) {
 			char *nb = realloc(buf, cap *= 2);
 
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
+			if (!nb)
+				return fail(err, errlen, fd, buf, "%s", strerror(ENOMEM));
 			buf = nb;
 		}
 		r = read(fd, buf + len, cap - len - 1);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0) {
-			fprintf(stderr, "lu2kctl: read: %s\n", strerror(errno));
-			free(buf);
-			buf = NULL;
-			break;
-		}
+		if (r < 0)
+			return fail(err, errlen, fd, buf, "read: %s", strerror(errno));
 		if (r == 0) {
 			buf[len] = 0;
 			break;

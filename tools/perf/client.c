@@ -370,6 +370,11 @@ int perf_client(const struct perf_opts *o)
 		free(c.frames);
 		return 1;
 	}
+	perf_acked_init(
+		&c.acked,
+		perf_acked_path(o->ctl_socket, o->socket, c.acked_path, sizeof(c.acked_path)),
+		&o->peer);
+	perf_acked_poll(&c.acked, progress ? stderr : NULL); /* the base */
 	c.t0 = now = perf_now_ns();
 	next_progress = c.t0 + o->interval_ns;
 	while (!(c.stop_sending && c.inflight == 0) && perf_stop < 2) {

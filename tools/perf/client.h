@@ -3,6 +3,7 @@
 #ifndef LU2K_PERF_CLIENT_H
 #define LU2K_PERF_CLIENT_H
 
+#include "acked.h"
 #include "perf.h"
 
 #define CLI_SLOTS  (1U << 16) /* messages in flight, by id */
@@ -35,6 +36,7 @@ struct cli_sample {
 	uint64_t inflight;  /* at the end */
 	uint64_t lat_n;	    /* latencies in the interval, and their percentiles (ns) */
 	uint64_t lat_p50, lat_p99;
+	int64_t acked; /* bytes the transport had acknowledged in the interval, -1: unknown */
 };
 
 struct cli {
@@ -61,6 +63,8 @@ struct cli {
 	uint64_t last_ok, last_bytes, last_errors;
 	struct cli_sample *samples;
 	size_t nsamples, cap_samples;
+	struct perf_acked acked; /* progress inside messages */
+	char acked_path[256];
 };
 
 /* Closes the interval that ends now (a sample), and prints it if progress. */

@@ -35,6 +35,9 @@ void perf_usage(FILE *f)
 		"  --nid NID           this interface (e.g. 192.0.2.1@lu2k)\n"
 		"  --peer NID          the server's NID (client)\n"
 		"  --socket PATH       lu2kd's channel socket (default " LU2K_DEFAULT_SOCKET ")\n"
+		"  --ctl-socket PATH   lu2kd's control socket, read each --interval for the bytes\n"
+		"                      acknowledged inside messages (default: --socket's path\n"
+		"                      with .sock replaced by .ctl; '' for none)\n"
 		"  --size N            bytes per message: 4096, 64K, 1M, up to 4M (default 1M; "
 		"ping 64)\n"
 		"  --concurrency N     messages in flight (default 8; ping 1)\n"
@@ -168,6 +171,7 @@ enum {
 	O_WARMUP,
 	O_LATEOK,
 	O_PLOT,
+	O_CTL,
 };
 
 static const struct option longopts[] = {
@@ -196,6 +200,7 @@ static const struct option longopts[] = {
 	{ "warmup", 1, NULL, O_WARMUP },
 	{ "late-ok", 1, NULL, O_LATEOK },
 	{ "plot", 1, NULL, O_PLOT },
+	{ "ctl-socket", 1, NULL, O_CTL },
 	{ "help", 0, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -297,6 +302,9 @@ int perf_parse_args(int argc, char **argv, struct perf_opts *o)
 			break;
 		case O_SOCKET:
 			o->socket = optarg;
+			break;
+		case O_CTL:
+			o->ctl_socket = optarg;
 			break;
 		case O_SIZE:
 			if (perf_parse_size(optarg, &o->size) || o->size > LU2K_DEF_MAX_PAYLOAD)

@@ -39,7 +39,8 @@ struct perf_opts {
 	struct lu2k_nid nid, peer;
 	bool have_nid, have_peer;
 	const char *socket;
-	uint64_t size; /* bytes per message (bulk/get/ping) */
+	const char *ctl_socket; /* NULL: derived from socket (acked.h) */
+	uint64_t size;		/* bytes per message (bulk/get/ping) */
 	unsigned int concurrency;
 	uint64_t count;	   /* messages (frames for stream); 0 = by time */
 	uint64_t time_ns;  /* run time; 0 = by count */

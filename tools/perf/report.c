@@ -37,6 +37,7 @@ void cli_interval(struct cli *c, uint64_t now, bool progress)
 	s->lat_n = c->ilat.count;
 	s->lat_p50 = c->ilat.count ? perf_hist_pct(&c->ilat, 50) : 0;
 	s->lat_p99 = c->ilat.count ? perf_hist_pct(&c->ilat, 99) : 0;
+	s->acked = perf_acked_poll(&c->acked, progress ? stderr : NULL);
 	c->last_ok = c->ok;
 	c->last_bytes = c->bytes_ok;
 	c->last_errors = errors;
@@ -49,6 +50,9 @@ void cli_interval(struct cli *c, uint64_t now, bool progress)
 	f = c->o->json ? stderr : stdout;
 	fprintf(f, "%6.1fs  %llu ok  %s  %.0f msg/s", secs, (unsigned long long)c->ok,
 		perf_fmt_rate((double)s->bytes * 8 / len, rate, sizeof(rate)), (double)s->ok / len);
+	if (s->acked >= 0)
+		fprintf(f, "  acked %s",
+			perf_fmt_rate((double)s->acked * 8 / len, rate, sizeof(rate)));
 	if (s->lat_n)
 		fprintf(f, "  %s p50 %s", c->o->mode == PERF_STREAM ? "frame delay" : "rtt",
 			perf_fmt_time((double)s->lat_p50, p50, sizeof(p50)));
@@ -75,6 +79,11 @@ void cli_interval_last(struct cli *c, uint64_t now, uint64_t last_tick)
 	s->t = (double)(now - c->t0) / 1e9;
 	s->ok += c->ok - c->last_ok;
 	s->bytes += c->bytes_ok - c->last_bytes;
+	{
+		int64_t a = perf_acked_poll(&c->acked, NULL);
+
+		s->acked = a < 0 || s->acked < 0 ? -1 : s->acked + a;
+	}
 	s->errors += errors - c->last_errors;
 	s->inflight = c->inflight;
 	c->last_ok = c->ok;
@@ -129,18 +138,21 @@ static void json_intervals(const struct cli *c)
 	for (size_t i = 0; i < c->nsamples; i++) {
 		const struct cli_sample *s = &c->samples[i];
 		double len = s->t - (i ? c->samples[i - 1].t : 0);
+		char acked[24] = "null";
 
 		if (len <= 0)
 			len = 1e-9;
+		if (s->acked >= 0)
+			snprintf(acked, sizeof(acked), "%lld", (long long)s->acked);
 		/* names of their own, so that a reader looking for the run's "ok" or
 		 * "errors" (grep, jq's first match) never finds an interval's */
 		printf("%s{\"t\":%.3f,\"msgs_ok\":%llu,\"bytes_ok\":%llu,\"bit_per_s\":%.0f,"
 		       "\"msgs_err\":%llu,\"in_flight\":%llu,\"lat_n\":%llu,\"lat_p50_us\":%.1f,"
-		       "\"lat_p99_us\":%.1f}",
+		       "\"lat_p99_us\":%.1f,\"bytes_acked\":%s}",
 		       i ? "," : "", s->t, (unsigned long long)s->ok, (unsigned long long)s->bytes,
 		       (double)s->bytes * 8 / len, (unsigned long long)s->errors,
 		       (unsigned long long)s->inflight, (unsigned long long)s->lat_n,
-		       (double)s->lat_p50 / 1e3, (double)s->lat_p99 / 1e3);
+		       (double)s->lat_p50 / 1e3, (double)s->lat_p99 / 1e3, acked);
 	}
 	printf("],");
 }
