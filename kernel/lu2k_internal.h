@@ -23,6 +23,7 @@
 #include <linux/mutex.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <lu2k/policy.h>
 #include "lu2k_api.h"
 
 #define LU2K_TX_UNIT		2048	/* TX pool allocation unit, bytes */

@@ -260,7 +260,8 @@ int lu2k_send(struct lu2k_ni *ni, const struct lu2k_send_args *a)
 
 	tmo = a->timeout_ms ? a->timeout_ms : chan->setup.timeout_ms;
 	tx->expires = jiffies + msecs_to_jiffies(tmo);
-	tx->deadline = tx->expires + msecs_to_jiffies(READ_ONCE(lu2k_tun.timeout_grace_ms));
+	tx->deadline = jiffies + msecs_to_jiffies(min_t(u64, UINT_MAX,
+			lu2k_orphan_after_ms(tmo, READ_ONCE(lu2k_tun.timeout_grace_ms))));
 	tx->peer = peer;
 	/* Behind queued messages, or first in line. */
 	rc = list_empty(&ni->tx_queue) ? lu2k_tx_reserve_locked(ni, tx) : -EAGAIN;

@@ -121,6 +121,7 @@ struct lu2k_ni_params {
 	uint32_t credits;
 	uint32_t timeout_ms;	    /* default message timeout (daemon's) */
 	uint32_t attach_timeout_ms; /* wait for the attach reply (default 2000) */
+	uint32_t timeout_grace_ms;  /* timeout + this: fail what lu2kd never completed (5000) */
 	lu2k_cpl_fn on_cpl;	    /* required */
 	lu2k_rx_fn on_rx;	    /* NULL: received messages are freed */
 	lu2k_evt_fn on_evt;

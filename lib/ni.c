@@ -28,6 +28,7 @@ void lu2k_ni_params_init(struct lu2k_ni_params *p)
 	p->credits = LU2K_DEF_CREDITS;
 	p->timeout_ms = LU2K_DEF_TIMEOUT_MS;
 	p->attach_timeout_ms = 2000;
+	p->timeout_grace_ms = LU2K_DEF_TIMEOUT_GRACE_MS;
 }
 
 static void fill_defaults(struct lu2k_ni_params *p)
@@ -46,6 +47,7 @@ static void fill_defaults(struct lu2k_ni_params *p)
 	DEF(credits);
 	DEF(timeout_ms);
 	DEF(attach_timeout_ms);
+	DEF(timeout_grace_ms);
 #undef DEF
 	if (!p->socket_path)
 		p->socket_path = LU2K_DEFAULT_SOCKET;

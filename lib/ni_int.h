@@ -8,6 +8,7 @@
 #include "credits.h"
 #include "ralloc.h"
 #include "lu2k/desc.h"
+#include "lu2k/policy.h"
 
 /*
  * One shared region (one daemon session). Received buffers handed to the

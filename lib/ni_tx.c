@@ -128,7 +128,8 @@ int lu2k_send_fill(struct lu2k_ni *ni, const struct lu2k_nid *target,
 	ts->expired = false;
 	/* The daemon times messages out after timeout_ms; this is for one that never does. */
 	ts->deadline_ms =
-		lu2k_now_ms() + 2ULL * (timeout_ms ? timeout_ms : ni->p.timeout_ms) + 1000;
+		lu2k_now_ms() + lu2k_orphan_after_ms(timeout_ms ? timeout_ms : ni->p.timeout_ms,
+						     ni->p.timeout_grace_ms);
 
 	buf = (uint8_t *)ni->region->base + ni->setup.tx_pool_off + (uint64_t)off;
 	memcpy(buf, hdr, hdr_len);

@@ -89,9 +89,9 @@ static inline int lu2k_setup_check(const struct lu2k_setup *s, __u32 my_version,
 	int i;
 
 	if (s->version == 0 || s->version > my_version)
-		return -71; /* EPROTO */
+		return -EPROTO;
 	if (s->features & ~my_features)
-		return -95; /* EOPNOTSUPP */
+		return -EOPNOTSUPP;
 	if (s->flags || s->reserved0 || s->reserved1)
 		return -22;
 	for (i = 0; i < 8; i++)

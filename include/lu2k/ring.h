@@ -33,6 +33,7 @@
 #define _LU2K_RING_H
 
 #ifdef __KERNEL__
+#include <linux/errno.h>
 #include <linux/types.h>
 #include <linux/string.h>
 #include <asm/barrier.h>
@@ -45,6 +46,7 @@
 /* full barrier: pairs [E] with [F] for the wake-up flag (see above) */
 #define lu2k_full_barrier()		smp_mb()
 #else
+#include <errno.h>
 #include <linux/types.h>
 #include <stdbool.h>
 #include <string.h>
@@ -56,6 +58,9 @@
 #endif
 
 #include "../uapi/lu2k.h"
+
+/* the largest errno a status may carry (the kernel's MAX_ERRNO) */
+#define LU2K_MAX_ERRNO 4095
 
 /* One side's view of one ring. Not shared. */
 struct lu2k_ring {
@@ -143,7 +148,7 @@ static inline bool lu2k_ring_prod_needs_kick(struct lu2k_ring *r)
 static inline int lu2k_ring_push(struct lu2k_ring *r, const void *entry)
 {
 	if (lu2k_ring_prod_space(r) == 0)
-		return -28; /* ENOSPC */
+		return -ENOSPC;
 	memcpy(lu2k_ring_prod_slot(r, 0), entry, r->entry_size);
 	lu2k_ring_prod_submit(r, 1);
 	return 0;

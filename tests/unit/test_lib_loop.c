@@ -525,7 +525,8 @@ static void test_watchdog(void)
 	memset(&t, 0, sizeof(t));
 	T_EQ(fake_start(&f, sock_path, FAKE_MANUAL), 0);
 	params(&p, &t);
-	p.timeout_ms = 100; /* watchdog at 2 x 100 ms + 1 s */
+	p.timeout_ms = 100;
+	p.timeout_grace_ms = 1000; /* the watchdog at 100 ms + 1 s, as the module's rule */
 	T_EQ(lu2k_ni_open(&ni, &p), 0);
 	fake_wait_attached(&f);
 	d0 = one_tx(ni, &f, &t, 0, 10);
@@ -534,6 +535,7 @@ static void test_watchdog(void)
 	while (!(t.done[0] && t.done[1]) && now() - t0 < 5)
 		lu2k_ni_wait(ni, 5000); /* the timerfd wakes us: no caller timeout needed */
 	T_ASSERT(now() - t0 < 3);
+	T_ASSERT(now() - t0 >= 1.0); /* not before timeout + grace */
 	T_EQ(t.done[0], 1);
 	T_EQ(t.status[0], -ETIMEDOUT);
 	T_EQ(t.done[1], 1);
