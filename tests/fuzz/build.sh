@@ -24,7 +24,7 @@ echo "$out/fuzz_udt"
 # shellcheck disable=SC2086
 "$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-D_GNU_SOURCE -I"$top" -I"$top/include" \
-	"$top/tests/fuzz/fuzz_auth.c" "$top"/auth/hs.c "$top"/auth/aead.c "$top"/auth/key.c "$top"/common/nid.c \
+	"$top/tests/fuzz/fuzz_auth.c" "$top"/auth/hs.c "$top"/auth/aead.c "$top"/auth/dgram.c "$top"/auth/key.c "$top"/common/nid.c \
 	-o "$out/fuzz_auth" -lsodium
 echo "$out/fuzz_auth"
 # shellcheck disable=SC2086

@@ -10,13 +10,21 @@
  *   2  the rest is a list of records (2-byte length each) for a receiver;
  *   3  the rest drives a real sender and receiver: each byte picks which of
  *      the records sealed so far is delivered next; the window must accept
- *      each counter at most once and never one older than the window allows.
+ *      each counter at most once and never one older than the window allows;
+ *   4  the udt back-end's datagrams (auth/dgram.c): the rest is what a
+ *      listener and a connector that is waiting for its answer receive (a
+ *      mac1 recomputed when byte 1 is odd): nothing may give the connector
+ *      keys, and a record under a real SA must not open;
+ *   5  a real datagram SA with a key update every few steps: each pair of
+ *      bytes seals ahead (time moving on) and delivers one sealed record,
+ *      late ones across the update too: each opens at most once.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "auth/aead.h"
+#include "auth/dgram.h"
 #include "auth/hs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -172,12 +180,97 @@ static void window(const uint8_t *p, size_t n)
 	}
 }
 
+static void dgram_in(const uint8_t *p, size_t n, int fix)
+{
+	static const uint8_t secret[32] = { 1 };
+	uint8_t m[LU2K_DG_INITC_LEN + 64], reply[LU2K_DG_COOKIE_LEN];
+	struct lu2k_nid a = { 0 }, b = { 0 };
+	struct lu2k_hs_keys k;
+	struct lu2k_dg_out o;
+	const uint8_t *q;
+	struct lu2k_dg_sa sa;
+
+	if (n > sizeof(m))
+		n = sizeof(m);
+	memcpy(m, p, n);
+	if (fix && n >= LU2K_HS_INIT_LEN)
+		lu2k_hs_mac1(m + 164, &rsp.pub, m, 164);
+	lu2k_dg_classify(m, n);
+	if (lu2k_dg_check_init(secret, &rsp.pub, m, n, "addr", 4, 1, reply) == 0)
+		respond(m, LU2K_HS_INIT_LEN, 0);
+	if (lu2k_dg_out_start(&o, &ini, &rsp.pub, &e1, 1, 7, &a, &b, 0, 1000))
+		abort();
+	if (lu2k_dg_out_poll(&o, 0, &q) != LU2K_HS_INIT_LEN)
+		abort();
+	memcpy(m, p, n);
+	if (fix && n == LU2K_HS_RESP_LEN)
+		lu2k_hs_mac1(m + 60, &ini.pub, m, 60);
+	/* a cookie may be taken (it is not authenticated); keys never */
+	if (lu2k_dg_out_recv(&o, &ini, m, n, 0, &k) == 2)
+		abort();
+	lu2k_dg_out_wipe(&o);
+	memset(&k, 9, sizeof(k));
+	k.local_index = k.peer_index = 5;
+	lu2k_dg_sa_init(&sa, &k, NULL, 0);
+	memcpy(m, p, n);
+	if (lu2k_dg_open(&sa, 1, m, n) >= 0)
+		abort();
+	lu2k_dg_sa_wipe(&sa);
+}
+
+static void dgram_window(const uint8_t *p, size_t n)
+{
+	enum { MAXR = 2000 };
+	static uint8_t recs[MAXR][LU2K_AEAD_OVERHEAD + 8];
+	static uint8_t seen[MAXR];
+	struct lu2k_aead_limits lim;
+	struct lu2k_hs_keys k;
+	struct lu2k_dg_sa tx, rx;
+	uint8_t x[LU2K_AEAD_OVERHEAD + 8];
+	uint64_t now = 0;
+	size_t sealed = 0;
+
+	lu2k_aead_limits_default(&lim);
+	lim.rekey_after_ns = 1000;
+	lim.reject_after_ns = 1000000;
+	memset(&k, 9, sizeof(k));
+	k.local_index = k.peer_index = 5;
+	lu2k_dg_sa_init(&tx, &k, &lim, 0);
+	memset(&k, 9, sizeof(k));
+	k.local_index = k.peer_index = 5;
+	lu2k_dg_sa_init(&rx, &k, &lim, 0);
+	memset(seen, 0, sizeof(seen));
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		size_t ahead = p[i] & 0x0f, back = p[i + 1], c;
+
+		now += (uint64_t)(p[i] >> 4) * 100;
+		while (ahead-- && sealed < MAXR) {
+			memset(recs[sealed] + LU2K_AEAD_HDR, 1, 8);
+			if (lu2k_dg_seal(&tx, now, recs[sealed], 8, sizeof(recs[0])) !=
+			    (ssize_t)sizeof(recs[0]))
+				abort();
+			sealed++;
+		}
+		if (!sealed)
+			continue;
+		c = back >= sealed ? 0 : sealed - 1 - back;
+		memcpy(x, recs[c], sizeof(x));
+		if (lu2k_dg_open(&rx, now, x, sizeof(x)) == 8) {
+			if (seen[c])
+				abort();
+			seen[c] = 1;
+		}
+	}
+	lu2k_dg_sa_wipe(&tx);
+	lu2k_dg_sa_wipe(&rx);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	setup();
 	if (size < 2)
 		return 0;
-	switch (data[0] % 4) {
+	switch (data[0] % 6) {
 	case 0:
 		respond(data + 2, size - 2, data[1] & 1);
 		break;
@@ -189,6 +282,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 3:
 		window(data + 1, size - 1);
+		break;
+	case 4:
+		dgram_in(data + 2, size - 2, data[1] & 1);
+		break;
+	case 5:
+		dgram_window(data + 1, size - 1);
 		break;
 	}
 	return 0;
