@@ -19,6 +19,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "auth/peers.h"
 #include "common/nid.h"
 #include "common/sockaddr.h"
 #include "daemon/config.h"
@@ -230,20 +231,29 @@ static int udtb_create(const struct lu2k_be_env *env, const struct lu2k_be_optio
 	be->ucfg.rx_mem = &be->rxmem;
 	be->ucfg.max_msg_bytes = (size_t)env->max_msg_size + LU2K_UDTW_MSG_HLEN;
 	be->slot = (size_t)be->ucfg.mss;
+	/* keys on: a record around every packet, within the datagram's size (udt_sec.h) */
+	if (env->auth && udtb_sec_create(be)) {
+		free(be);
+		return -ENOMEM;
+	}
+	if (env->auth)
+		be->ucfg.mss -= LU2K_AEAD_OVERHEAD;
 	be->rxbuf = malloc(UDTB_BATCH * be->slot);
 	rand_bytes(be->key, sizeof(be->key));
 	rand_bytes(&seed, sizeof(seed));
 	if (!be->rxbuf || udt_dmx_init(&be->dmx, seed)) {
+		udtb_sec_destroy(be);
 		free(be->rxbuf);
 		free(be);
 		return -ENOMEM;
 	}
 	lu2k_idle_add(env->loop, &be->idle, udtb_idle);
-	LOG_INFO("udt: cc %s, mss %d, window %u packets, send buffer %zu MiB, UDP buffers %d/%d "
+	LOG_INFO("udt: cc %s, mss %d%s, window %u packets, send buffer %zu MiB, UDP buffers %d/%d "
 		 "KiB, "
 		 "receive memory %zu MiB",
-		 be->cc, be->ucfg.mss, be->ucfg.flight_max, be->ucfg.snd_buf_bytes >> 20,
-		 be->sock_rcvbuf >> 10, be->sock_sndbuf >> 10, be->rxmem.max >> 20);
+		 be->cc, be->ucfg.mss, be->sec ? " (sealed: 32 bytes a packet for the record)" : "",
+		 be->ucfg.flight_max, be->ucfg.snd_buf_bytes >> 20, be->sock_rcvbuf >> 10,
+		 be->sock_sndbuf >> 10, be->rxmem.max >> 20);
 	*out = be;
 	return 0;
 }
@@ -304,15 +314,16 @@ static void conn_free(struct lu2k_defer *d)
 		size_t n = udt_ctrl_encode(buf, c->be->slot, UDT_CT_SHUTDOWN, 0, 0, 0,
 					   udt_conn_peer_id(c->u), &pad, 1);
 
-		udtb_sock_sendto(s, buf, n, (struct sockaddr *)&c->addr, c->addrlen);
+		udtb_sec_sendto(s, c->sa, buf, n, (struct sockaddr *)&c->addr, c->addrlen);
 	} else if (buf && s->io.fd >= 0) {
 		size_t n;
 
 		udt_conn_abort(c->u, now);
 		while ((n = udt_conn_write_pkt(c->u, buf, c->be->slot, now)))
-			udtb_sock_sendto(s, buf, n, (struct sockaddr *)&c->addr, c->addrlen);
+			udtb_sec_sendto(s, c->sa, buf, n, (struct sockaddr *)&c->addr, c->addrlen);
 	}
 	free(buf);
+	udtb_sec_conn_free(c); /* keys wiped */
 	udt_conn_get_stats(c->u, &st);
 	/*
 	 * What this connection learnt of the path starts the next one there,
@@ -640,6 +651,7 @@ static void udtb_unlisten(struct lu2k_be_listener *l)
 		if (c->sock == &l->s && !c->ctx)
 			udtb_conn_fail(c, -ECONNABORTED, false);
 	}
+	udtb_sec_unlisten(l);
 	l->gone = true;
 	lu2k_list_del(&l->link);
 	be->st.listeners--;
@@ -662,6 +674,16 @@ static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 	len = lu2k_nid_to_sockaddr(remote, port, &ss);
 	if (len < 0)
 		return len;
+	if (be->sec && !lu2k_auth_key_for(be->env.auth, remote)) {
+		char n[LU2K_NID_STRLEN];
+
+		be->env.auth->st.no_peer_key++;
+		LOG_RL(LU2K_LOG_WARN,
+		       "udt: no key listed for %s ([auth] peer lines): not connecting (with keys "
+		       "on, every peer must be listed)",
+		       lu2k_nid_format(remote, n, sizeof(n)));
+		return -EACCES;
+	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -712,6 +734,8 @@ static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 	c->state = UDTB_CONNECTING;
 	c->last_rx_ns = lu2k_now_ns();
 	rc = c->u ? lu2k_io_set(be->env.loop, &s->io, EPOLLIN) : -ENOMEM;
+	if (!rc && be->sec)
+		rc = udtb_sec_connect(c);
 	if (rc) {
 		c->ctx = NULL;
 		if (!c->u) {
@@ -771,6 +795,7 @@ static void be_free(struct lu2k_defer *d)
 	struct lu2k_be *be = lu2k_container_of(d, struct lu2k_be, defer);
 
 	udt_dmx_fini(&be->dmx);
+	udtb_sec_destroy(be);
 	free(be->rxbuf);
 	free(be);
 }
@@ -836,4 +861,5 @@ const struct lu2k_backend_ops lu2k_backend_udt = {
 	.path_stats = udtb_path_stats,
 	.conn_info = udtb_conn_info,
 	.stats = udtb_stats,
+	.auth = true,
 };

@@ -24,6 +24,7 @@
 #include "proto/udt/udt.h"
 #include "udt_demux.h"
 #include "udt_paths.h"
+#include "udt_sec.h"
 #include "udt_wire.h"
 
 #define UDTB_BATCH	  64 /* datagrams per recvmmsg / sendmmsg */
@@ -90,6 +91,7 @@ struct lu2k_be {
 	uint8_t key[16];
 	struct udtb_stats st;
 	struct udtb_paths paths; /* rates and RTTs of ended outgoing connections */
+	struct udtb_sec *sec;	 /* keys on ([auth]): udt_sec.h */
 };
 
 struct lu2k_be_listener {
@@ -122,6 +124,7 @@ struct lu2k_be_conn {
 	struct lu2k_be *be;
 	struct udt_conn *u;
 	struct udtb_sock *sock; /* where its datagrams go */
+	struct udtb_sa *sa;	/* keys on: its sealed records (udt_sec.h) */
 	struct udt_dmx_node dmx;
 	struct sockaddr_storage addr; /* the other end */
 	socklen_t addrlen;

@@ -127,6 +127,8 @@ static void rx_hello(struct lu2k_be_conn *c, const struct lu2k_udtw_hello *h)
 		status = -EPROTO;
 	else if (!lu2k_nid_eq(&h->dst, &c->local))
 		status = -ENXIO; /* not the NID this listener serves */
+	else if (!udtb_sec_hello_ok(c, &h->src, &h->dst))
+		status = -EACCES; /* keys on: not the NIDs the node handshake proved */
 	else
 		ctx = be->env.accepted(be->env.core, c, &h->src, &h->dst, &status);
 	if (!ctx) {

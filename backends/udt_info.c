@@ -114,6 +114,7 @@ void udtb_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 		lu2k_json_u64(j, "refusals", st.msgs_refused);
 		lu2k_json_bool(j, "rx_paused", c->rx_paused);
 	}
+	udtb_sec_conn_info(c, j);
 }
 
 void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
@@ -171,6 +172,7 @@ void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "wrong_addr", s->wrong_addr);
 	lu2k_json_u64(j, "bad_pkts", s->bad_pkts);
 	lu2k_json_u64(j, "truncated", s->truncated);
+	udtb_sec_stats(be, j);
 }
 
 int udtb_path_stats(struct lu2k_be_conn *c, struct lu2k_be_path_stats *ps)

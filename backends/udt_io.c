@@ -175,7 +175,7 @@ void udtb_conn_arm(struct lu2k_be_conn *c)
 
 	if (c->state == UDTB_DEAD)
 		return;
-	t = udt_conn_next_deadline(c->u);
+	t = udtb_sec_ready(c) ? udt_conn_next_deadline(c->u) : udtb_sec_deadline(c);
 	if (c->state == UDTB_HELLO && c->hello_deadline < t)
 		t = c->hello_deadline;
 	if (c->out && c->ntxq && c->last_rx_ns + udtb_peer_timeout_ns(c->be) < t)
@@ -202,6 +202,12 @@ void udtb_conn_flush(struct lu2k_be_conn *c)
 		return;
 	}
 	now = udtb_conn_now(c, now);
+	if (!udtb_sec_ready(c)) {
+		/* keys on: the node handshake first (udt_sec.h) */
+		udtb_sec_poll(c, now);
+		udtb_conn_arm(c);
+		return;
+	}
 	if (udt_conn_next_deadline(c->u) <= now) {
 		udt_conn_handle_timers(c->u, now);
 		udtb_conn_post(c);
@@ -209,13 +215,19 @@ void udtb_conn_flush(struct lu2k_be_conn *c)
 			return;
 	}
 	for (;;) {
+		/* keys on: each packet is written behind a record's header, then sealed */
+		size_t hr = c->sa ? LU2K_AEAD_HDR : 0, tr = c->sa ? LU2K_AEAD_OVERHEAD : 0;
+		uint8_t *slot;
 		size_t n;
 
 		if (s->ntx == UDTB_BATCH && sock_tx(s) < 0) {
 			lu2k_list_add_tail(&s->waiters, &c->dirty_link);
 			return;
 		}
-		n = udt_conn_write_pkt(c->u, s->txbuf + (size_t)s->ntx * cap, cap, now);
+		slot = s->txbuf + (size_t)s->ntx * cap;
+		n = udt_conn_write_pkt(c->u, slot + hr, cap - tr, now);
+		if (n && c->sa)
+			n = udtb_sec_seal(c, slot, n, cap, now);
 		if (!n)
 			break;
 		s->txlen[s->ntx] = (uint32_t)n;
@@ -279,8 +291,8 @@ static void unblocked(struct udtb_sock *s)
 }
 
 /* A listener's datagram for socket id 0: the stateless handshake. */
-static void handshake(struct lu2k_be_listener *l, const uint8_t *pkt, size_t len,
-		      const struct sockaddr *sa, socklen_t salen, uint64_t now)
+static void handshake(struct lu2k_be_listener *l, uint8_t *pkt, size_t len,
+		      const struct sockaddr *sa, socklen_t salen, uint64_t now, struct udtb_sa *sec)
 {
 	struct lu2k_be *be = l->s.be;
 	struct udt_dmx_addr a;
@@ -293,10 +305,12 @@ static void handshake(struct lu2k_be_listener *l, const uint8_t *pkt, size_t len
 
 	if (udt_dmx_addr_from(sa, &a))
 		return;
+	if (sec)
+		len = udtb_sec_fix_cookie(l, pkt, len, &a, now);
 	rc = udt_listener_recv(&l->hs, pkt, len, &a, sizeof(a), now, out, sizeof(out), &olen, &hs);
 	if (rc == UDT_LISTEN_REPLY) {
 		be->st.handshakes++;
-		udtb_sock_sendto(&l->s, out, olen, sa, salen);
+		udtb_sec_sendto(&l->s, sec, out, olen, sa, salen);
 		return;
 	}
 	if (rc != UDT_LISTEN_ACCEPT) {
@@ -307,13 +321,20 @@ static void handshake(struct lu2k_be_listener *l, const uint8_t *pkt, size_t len
 	if (n) {
 		/* a repeated request: the connection answers it again */
 		c = lu2k_container_of(n, struct lu2k_be_conn, dmx);
+		if (c->sa != sec)
+			return;
 		udt_conn_recv_pkt(c->u, pkt, len, udtb_conn_now(c, now));
 		udtb_conn_mark_dirty(c);
 		return;
 	}
 	if (l->gone)
 		return;
+	/* keys on: one connection per node handshake */
+	if (sec && sec->conn)
+		return;
 	c = udtb_accept(l, sa, salen, &hs);
+	if (c && sec)
+		udtb_sec_bind(c, sec);
 	if (c)
 		udtb_conn_mark_dirty(c);
 }
@@ -345,16 +366,20 @@ static void rxmem_warn(struct lu2k_be *be, uint64_t now)
 }
 
 /* One datagram from a socket. */
-static void dispatch(struct udtb_sock *s, const uint8_t *pkt, size_t len, const struct sockaddr *sa,
+static void dispatch(struct udtb_sock *s, uint8_t *pkt, size_t len, const struct sockaddr *sa,
 		     socklen_t salen, uint64_t now)
 {
 	struct lu2k_be *be = s->be;
+	struct udtb_sa *sec = NULL;
 	struct lu2k_be_conn *c;
 	struct udt_dmx_node *n;
 	struct udt_dmx_addr a;
 	uint32_t dst;
 	int rc;
 
+	/* keys on: nothing but an opened record reaches the UDT header (udt_sec.h) */
+	if (be->sec && !(sec = udtb_sec_recv(s, &pkt, &len, sa, salen, now)))
+		return;
 	if (udt_peek_dst(pkt, len, &dst)) {
 		be->st.bad_pkts++;
 		return;
@@ -366,7 +391,7 @@ static void dispatch(struct udtb_sock *s, const uint8_t *pkt, size_t len, const 
 			return;
 		}
 	} else if (dst == 0) {
-		handshake(s->l, pkt, len, sa, salen, now);
+		handshake(s->l, pkt, len, sa, salen, now, sec);
 		return;
 	} else {
 		n = udt_dmx_find(&be->dmx, dst);
@@ -381,7 +406,7 @@ static void dispatch(struct udtb_sock *s, const uint8_t *pkt, size_t len, const 
 			return;
 		}
 	}
-	if (c->state == UDTB_DEAD)
+	if (c->state == UDTB_DEAD || c->sa != sec)
 		return;
 	now = udtb_conn_now(c, now);
 	c->last_rx_ns = now;

@@ -236,6 +236,15 @@ struct udt_conn *udt_conn_connect(const struct udt_config *cfg, const struct udt
 	return c;
 }
 
+void udt_conn_skip_cookie(struct udt_conn *c, uint64_t now_ns)
+{
+	if (c->state != UDT_ST_CONNECTING)
+		return;
+	c->hs.req_type = UDT_HS_RSP_REGULAR;
+	c->hs_sent_ns = 0;
+	c->hs_next_ns = now_ns;
+}
+
 int udt_conn_establish(struct udt_conn *c, const struct udt_hs *peer, uint64_t now_ns)
 {
 	int32_t mss = peer->mss < c->mss ? peer->mss : c->mss;

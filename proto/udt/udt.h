@@ -142,6 +142,13 @@ void udt_config_default(struct udt_config *cfg);
 struct udt_conn *udt_conn_connect(const struct udt_config *cfg, const struct udt_callbacks *cb,
 				  void *ud, uint32_t sock_id, uint32_t isn,
 				  const uint32_t peer_ip[4], uint64_t now_ns);
+/*
+ * A connector whose path was proven otherwise (the udt back-end's keyed
+ * handshake: its listener takes a sealed request without a cookie): the
+ * next request is the final one, sent at the next timer round, and the RTT
+ * is measured from it.
+ */
+void udt_conn_skip_cookie(struct udt_conn *c, uint64_t now_ns);
 /* Creates the server side for a request a listener accepted; queues the response. */
 struct udt_conn *udt_conn_accept(const struct udt_config *cfg, const struct udt_callbacks *cb,
 				 void *ud, uint32_t sock_id, const struct udt_hs *req,

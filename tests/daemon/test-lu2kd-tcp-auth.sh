@@ -14,7 +14,7 @@
 # bulk run goes on, every one of C..F gets nothing delivered (the perf server
 # counts what it got from each NID: nothing from .3-.6) and B logs why; a
 # network-mode pair (psk only) passes traffic; a node with keys refuses to start
-# the udt back-end (it does not seal yet); A's key file readable by others is refused.
+# the rds back-end (it does not seal yet); A's key file readable by others is refused.
 . "$(dirname "$0")/../lib/common.sh"
 
 for b in lu2kd lu2k-perf lu2kctl lu2k-keygen; do
@@ -73,15 +73,15 @@ out=$("$T_BIN/lu2kd" -c "$T_DIR/a.conf" --check-config 2>&1) && t_fail "a 0644 k
 [[ $out == *"chmod"* ]] || t_fail "a 0644 key: $out"
 chmod 600 "$T_DIR/a.key"
 "$T_BIN/lu2kd" -c "$T_DIR/a.conf" --check-config >/dev/null || t_fail "a.conf refused"
-out=$("$T_BIN/lu2kd" -c "$T_DIR/a.conf" -b udt --check-config 2>&1) && t_fail "keys with udt: $out"
-[[ $out == *"refusing to start rather than run in plaintext"* ]] || t_fail "keys with udt: $out"
+out=$("$T_BIN/lu2kd" -c "$T_DIR/a.conf" -b rds --check-config 2>&1) && t_fail "keys with rds: $out"
+[[ $out == *"refusing to start rather than run in plaintext"* ]] || t_fail "keys with rds: $out"
 printf '[auth]\npeer = %s 127.0.0.1@lu2k\n' "$pub_a" >"$T_DIR/bad.conf"
 out=$("$T_BIN/lu2kd" -c "$T_DIR/bad.conf" --check-config 2>&1) && t_fail "peers without a key: $out"
 printf '[auth]\nprivate_key = %s\npeer = %s 127.0.0.1/8@lu2k\n' "$T_DIR/a.key" "$pub_a" \
 	>"$T_DIR/bad.conf"
 out=$("$T_BIN/lu2kd" -c "$T_DIR/bad.conf" --check-config 2>&1) && t_fail "a bad range: $out"
 [[ $out == *"bad.conf:3"* ]] || t_fail "the error does not name the line: $out"
-t_log "refused at start: a 0644 key, keys with udt, peers without a key, a bad range"
+t_log "refused at start: a 0644 key, keys with rds, peers without a key, a bad range"
 
 start_daemon a
 start_daemon b
