@@ -17,5 +17,7 @@ struct hostile_auth {
 };
 
 int hostile_tcp_auth(const struct hostile_auth *a);
+/* udt-auth (hostile_udt_auth.c): the same insider against the sealed udt back-end. */
+int hostile_udt_auth(const struct hostile_auth *a);
 
 #endif

@@ -30,6 +30,11 @@
  *                  --peer-key KEY (the target's public key), --src/--dst: real
  *                  handshakes, then forged, replayed, reordered, truncated and
  *                  other bad records, one connection each (hostile_auth.c)
+ *   udt-auth       the same against udt with keys: a real node handshake, the
+ *                  sealed UDT handshake and hello, then forged, truncated,
+ *                  replayed, reordered, duplicated packets, another key, another
+ *                  index, plaintext; a NID the key does not own, an unlisted key,
+ *                  a plaintext UDT4 request (hostile_udt_auth.c)
  *   tcp-slowloris  the lu2k hello (--src/--dst needed), then the header of a
  *                message of --msg-size bytes (4 MiB) and one byte of it, then
  *                silence for --time seconds: each takes that much of the
@@ -65,7 +70,7 @@
 #define MSS	1500
 #define PAYLOAD (MSS - UDT_UDP_IP_OVERHEAD - UDT_HDR_LEN)
 
-enum mode { UDT_ENDLESS, UDT_HOLES, UDT_SOCKIDS, TCP_SLOWLORIS, TCP_HELLOS, TCP_AUTH };
+enum mode { UDT_ENDLESS, UDT_HOLES, UDT_SOCKIDS, TCP_SLOWLORIS, TCP_HELLOS, TCP_AUTH, UDT_AUTH };
 
 enum hstate { HS_IDLE, HS_COOKIE, HS_RESPONSE, HS_UP };
 
@@ -480,11 +485,12 @@ static int udt_sockids(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: lu2k-hostile "
-			"udt-endless|udt-holes|udt-sockids|tcp-slowloris|tcp-hellos|tcp-auth\n"
-			"       --target ADDR:PORT\n"
-			"       [--conns N] [--time SECONDS] [--pkts N] [--pps N] [--msg-size N]\n"
-			"       [--bind ADDR] [--src NID --dst NID] [--key FILE --peer-key KEY]\n");
+	fprintf(stderr,
+		"usage: lu2k-hostile "
+		"udt-endless|udt-holes|udt-sockids|udt-auth|tcp-slowloris|tcp-hellos|tcp-auth\n"
+		"       --target ADDR:PORT\n"
+		"       [--conns N] [--time SECONDS] [--pkts N] [--pps N] [--msg-size N]\n"
+		"       [--bind ADDR] [--src NID --dst NID] [--key FILE --peer-key KEY]\n");
 	exit(2);
 }
 
@@ -517,6 +523,8 @@ int main(int argc, char **argv)
 		g.mode = TCP_HELLOS;
 	else if (!strcmp(argv[1], "tcp-auth"))
 		g.mode = TCP_AUTH;
+	else if (!strcmp(argv[1], "udt-auth"))
+		g.mode = UDT_AUTH;
 	else
 		usage();
 	optind = 2;
@@ -592,14 +600,14 @@ int main(int argc, char **argv)
 	}
 	if (g.mode == UDT_SOCKIDS)
 		return udt_sockids();
-	if (g.mode == TCP_AUTH) {
+	if (g.mode == TCP_AUTH || g.mode == UDT_AUTH) {
 		if (!g.hello || !have_key)
 			usage();
 		ha.target = &g.target;
 		ha.target_len = g.target_len;
 		ha.src = g.src;
 		ha.dst = g.dst;
-		return hostile_tcp_auth(&ha);
+		return g.mode == TCP_AUTH ? hostile_tcp_auth(&ha) : hostile_udt_auth(&ha);
 	}
 	if (g.mode == TCP_HELLOS) {
 		if (!g.hello)
