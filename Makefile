@@ -24,6 +24,8 @@ CPPFLAGS += -Iinclude -I. -D_GNU_SOURCE
 CFLAGS ?= -O2 -g
 ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# internal errors (LU2K_BUG_IF, daemon/log.h) abort: the tests see them at once
+CPPFLAGS += -DLU2K_DEBUG
 CFLAGS := -O1 -g
 endif
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP

@@ -201,6 +201,7 @@ static void render_stats(struct lu2kd *d, struct lu2k_json *j)
 	lu2k_json_u64(j, "peers_refused", d->st.peers_refused);
 	lu2k_json_u64(j, "nid_refused", d->st.nid_refused);
 	lu2k_json_u64(j, "log_suppressed", lu2k_log_suppressed);
+	lu2k_json_u64(j, "internal_errors", lu2k_bugs);
 	lu2k_json_u64(j, "rx_ring_full", d->st.rx_ring_full);
 	lu2k_json_u64(j, "rx_waits", d->st.rx_waits);
 	lu2k_json_u64(j, "loop_wakeups", d->loop.wakeups);

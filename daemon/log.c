@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
@@ -87,4 +88,26 @@ bool lu2k_log_rl_ok(struct lu2k_log_rl *rl, enum lu2k_log_level l)
 	rl->dropped++;
 	lu2k_log_suppressed++;
 	return false;
+}
+
+uint64_t lu2k_bugs;
+#ifdef LU2K_DEBUG
+bool lu2k_bug_fatal = true;
+#else
+bool lu2k_bug_fatal;
+#endif
+
+bool lu2k_bug(const char *file, int line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	lu2k_bugs++;
+	lu2k_log(LU2K_LOG_ERROR, "internal error at %s:%d: %s (please report it)", file, line, msg);
+	if (lu2k_bug_fatal)
+		abort();
+	return true;
 }

@@ -55,6 +55,21 @@ bool lu2k_log_rl_ok(struct lu2k_log_rl *rl, enum lu2k_log_level l);
 #define LOG_INFO(...)  LOG(LU2K_LOG_INFO, __VA_ARGS__)
 #define LOG_DEBUG(...) LOG(LU2K_LOG_DEBUG, __VA_ARGS__)
 
+/*
+ * A broken rule of lu2kd's own bookkeeping (a back-end ending a receive
+ * twice, a counter about to wrap): logged as an internal error and counted
+ * (lu2k_bugs, in lu2kctl stats), and fatal where lu2k_bug_fatal is set (the
+ * sanitized builds the tests use, LU2K_DEBUG), so that it is seen at once
+ * instead of wedging a channel silently. Evaluates to cond, so that the
+ * caller can leave the state sane: if (LU2K_BUG_IF(!x, "...")) return ...;
+ */
+extern uint64_t lu2k_bugs;
+extern bool lu2k_bug_fatal;
+bool lu2k_bug(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define LU2K_BUG_IF(cond, ...) \
+	(__builtin_expect(!!(cond), 0) ? lu2k_bug(__FILE__, __LINE__, __VA_ARGS__) : false)
+
 #define LOG_RL(l, ...)                                                  \
 	do {                                                            \
 		static struct lu2k_log_rl rl_;                          \

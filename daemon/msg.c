@@ -279,7 +279,12 @@ static int env_rx_end(void *ctx, struct lu2k_be_rxbuf *buf, int status)
 	struct lu2k_chan *ch = buf->owner;
 	struct lu2k_rx_desc d;
 
-	ch->rx_reserved--;
+	/* a buffer is ended once: the owner goes with the first end */
+	if (LU2K_BUG_IF(!ch, "the back-end ended a receive that was not begun, or ended it twice"))
+		return -EINVAL;
+	buf->owner = NULL;
+	if (!LU2K_BUG_IF(!ch->rx_reserved, "more receives ended than begun on a channel"))
+		ch->rx_reserved--;
 	if (status < 0 || ch->dead) {
 		if (!ch->dead)
 			lu2k_rxalloc_free(&ch->rxa, buf->off, buf->alloc_len);

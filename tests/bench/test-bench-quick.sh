@@ -6,6 +6,7 @@
 # lu2k-perf bulk run verified all its payloads (exit status 0), and that no
 # namespace is left behind. No throughput assertion: that is the benchmark's
 # job, on a quiet machine. About 55 s with four protocols (under ASan too).
+T_NET=private # a network namespace of its own: no port clash with other tests
 . "$(dirname "$0")/../lib/common.sh"
 
 t_require_root

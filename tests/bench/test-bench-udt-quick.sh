@@ -7,6 +7,7 @@
 # row for each (and timeseries.csv some seconds of each), and that no
 # namespace is left behind. No throughput assertion: that is the benchmark's
 # job, on a quiet machine. ~20-30 s.
+T_NET=private # a network namespace of its own: no port clash with other tests
 . "$(dirname "$0")/../lib/common.sh"
 
 t_require_root

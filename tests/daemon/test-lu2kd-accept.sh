@@ -13,6 +13,7 @@
 # round trip); a hello claiming a NID of this host (two daemons on one
 # machine: the kernel picks 127.0.0.1 as the source for 127.0.0.x) is
 # accepted; honest bulk passes both ways over tcp and udt.
+T_NET=private # a network namespace of its own: no port clash with other tests
 . "$(dirname "$0")/../lib/common.sh"
 
 for b in lu2kd lu2k-perf lu2kctl lu2k-hostile; do

@@ -4,6 +4,7 @@
 # JSON reader, the RX allocator, the udt back-end's frames and demultiplexer
 # and the LNet header codec (tests/daemon/fuzz_lu2kd.c). Needs clang with
 # libFuzzer; skipped otherwise.
+T_NET=private # a network namespace of its own: no port clash with other tests
 . "$(dirname "$0")/../lib/common.sh"
 
 CLANG=${CLANG:-clang}

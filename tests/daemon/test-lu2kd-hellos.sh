@@ -11,6 +11,7 @@
 # most max_peers peers during the flood (idle ones made room), none left once
 # idle for peer_idle_timeout_ms; the per-connection lines rate-limited
 # (log_suppressed counts the rest); lu2kctl answers; honest bulk completes.
+T_NET=private # a network namespace of its own: no port clash with other tests
 . "$(dirname "$0")/../lib/common.sh"
 
 for b in lu2kd lu2k-perf lu2kctl lu2k-hostile; do

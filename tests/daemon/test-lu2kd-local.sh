@@ -11,6 +11,7 @@
 # 0600 by default, 0660 with socket_group (an unknown group is a config
 # error naming FILE:LINE); a live daemon's sockets are never taken over, a
 # dead one's are replaced, and a non-socket file at the path is left alone.
+T_NET=private # a network namespace of its own: no port clash with other tests
 . "$(dirname "$0")/../lib/common.sh"
 
 for b in lu2kd lu2kd_e2e lu2kd_evil lu2kctl; do

@@ -15,6 +15,7 @@
 # counts what it got from each NID: nothing from .3-.6) and B logs why; a
 # network-mode pair (psk only) passes traffic; a node with keys refuses to start
 # the rds back-end (it does not seal yet); A's key file readable by others is refused.
+T_NET=private # a network namespace of its own: no port clash with other tests
 . "$(dirname "$0")/../lib/common.sh"
 
 for b in lu2kd lu2k-perf lu2kctl lu2k-keygen; do

@@ -7,6 +7,7 @@
 # a rate-limited warning). Checks: lu2kd's CPU while the flood lasts is a
 # fraction of a core; it counted the pauses; lu2kctl answers; once the
 # connections are gone (hello deadline), an honest bulk completes, verified.
+T_NET=private # a network namespace of its own: no port clash with other tests
 . "$(dirname "$0")/../lib/common.sh"
 
 for b in lu2kd lu2k-perf lu2kctl; do

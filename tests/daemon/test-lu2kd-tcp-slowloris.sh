@@ -13,6 +13,7 @@
 # honest bulk completes, verified, while the attacker still holds its
 # sockets; lu2kd #2 closed the half-sent messages (body_timeouts, the warning
 # in its log); lu2kctl answers.
+T_NET=private # a network namespace of its own: no port clash with other tests
 . "$(dirname "$0")/../lib/common.sh"
 
 for b in lu2kd lu2k-perf lu2kctl lu2k-hostile; do

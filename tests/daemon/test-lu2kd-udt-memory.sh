@@ -16,6 +16,7 @@
 # unrepaired for rx_stall_timeout_ms, 2 s here, or a message longer than
 # lu2k's largest); the warnings are logged; lu2kctl answers; the memory is
 # given back. Last, one endless message alone is cut at the largest size.
+T_NET=private # a network namespace of its own: no port clash with other tests
 . "$(dirname "$0")/../lib/common.sh"
 
 for b in lu2kd lu2k-perf lu2kctl lu2k-hostile; do

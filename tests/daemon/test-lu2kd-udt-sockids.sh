@@ -11,6 +11,7 @@
 # peers both ways). Checks: of 500 requests that reuse one cookie with new
 # socket ids, none makes a connection (hs_rejects counts them), and an
 # honest connection still comes up and carries messages.
+T_NET=private # a network namespace of its own: no port clash with other tests
 . "$(dirname "$0")/../lib/common.sh"
 
 for b in lu2kd lu2k-perf lu2kctl lu2k-hostile; do

@@ -11,6 +11,7 @@
 # of either daemon mid-transfer (every message still completes exactly once,
 # none is delivered twice) and restart (the peer is reconnected, traffic
 # resumes); lu2kctl answers; SIGTERM exits cleanly. LU2K_FULL=1: more messages.
+T_NET=private # a network namespace of its own: no port clash with other tests
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/daemon-pair.sh"
 

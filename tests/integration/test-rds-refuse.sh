@@ -6,6 +6,7 @@
 # FILE:LINE, good keys pass) whatever the kernel has; and the tcp back-end
 # still starts next to it. Where the kernel has RDS, only the config checks run
 # (tests/vm/guest-rds.sh runs rds itself, in the VM).
+T_NET=private # a network namespace of its own: no port clash with other tests
 . "$(dirname "$0")/../lib/common.sh"
 
 [ -x "$T_BIN/lu2kd" ] || t_skip "$T_BIN/lu2kd not built"

@@ -16,6 +16,7 @@
 # are counted and dropped; kill -9 of either daemon mid-transfer (every
 # message completes exactly once, errors where undelivered, none delivered
 # twice) and restart. LU2K_FULL=1: more messages.
+T_NET=private # a network namespace of its own: no port clash with other tests
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/daemon-pair.sh"
 

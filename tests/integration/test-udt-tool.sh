@@ -7,6 +7,7 @@
 #   lu2k-udt send OUT  --stream--> udt4peer (libudt) recv      (ours -> libudt; it checks every byte)
 #
 # The libudt part skips (but the rest runs) without g++ or libudt-dev.
+T_NET=private # a network namespace of its own: no port clash with other tests
 . "$(dirname "$0")/../lib/common.sh"
 [ -x "$T_BIN/lu2k-udt" ] || t_skip "$T_BIN/lu2k-udt not built"
 N=${LU2K_INTEROP_MSGS:-100}

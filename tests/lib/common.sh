@@ -5,7 +5,15 @@
 #  - a cleanup stack (t_defer CMD...) run in reverse order on any exit, so
 #    namespaces, daemons and devices go away even when the test fails;
 #  - bounded waits (t_wait_for SECONDS CMD...).
+#  - with T_NET=private set before sourcing: a network namespace of its own
+#    (only lo, up), so that the ports it takes on 127.0.0.1 cannot clash with
+#    another test's running at the same time; it is anonymous (unshare), so
+#    it goes away with the test's last process.
 set -u
+if [ "${T_NET:-}" = private ] && [ -z "${_T_NET_PRIVATE:-}" ] && [ "$(id -u)" = 0 ]; then
+	export _T_NET_PRIVATE=1
+	exec unshare --net -- /bin/bash -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
+fi
 T_TAG=${T_TAG:-l2k$$$RANDOM}
 T_TAG=${T_TAG:0:11}		# fits IFNAMSIZ with a 4-character prefix
 T_DIR=$(mktemp -d "/tmp/lu2k-test.$T_TAG.XXXXXX")

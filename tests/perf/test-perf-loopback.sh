@@ -13,6 +13,7 @@
 # 4. kill -9 of the server's daemon B, B restarted: the server re-attaches by
 #    itself and serves a new client; it saw no corrupt payload through it all.
 # Quick by default (about 20 s under ASan).
+T_NET=private # a network namespace of its own: no port clash with other tests
 . "$(dirname "$0")/../lib/common.sh"
 
 [ -x "$T_BIN/lu2kd" ] && [ -x "$T_BIN/lu2k-perf" ] || t_skip "lu2kd or lu2k-perf not built in $T_BIN"

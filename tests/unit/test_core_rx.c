@@ -13,6 +13,7 @@
 
 #include "common/nid.h"
 #include "daemon/core.h"
+#include "daemon/log.h"
 #include "../t.h"
 
 #define ENTRIES 4
@@ -161,8 +162,39 @@ static void test_resume_keeps_place(void)
 	T_ASSERT(c2.rx_waiting);
 	T_ASSERT(lu2k_list_first(&ch.rx_waiters, struct lu2k_conn, wait_link) == &c2);
 	T_EQU(ch.st.rx_waits, 2); /* going back to the head is not a new wait */
-	/* room: c2 first */
-	T_EQ(env.rx_end(&c1, &b[0], 0), 0);
+	lu2k_rxalloc_fini(&ch.rxa);
+	free(region);
+}
+
+/*
+ * A back-end that ends a receive twice (a bug) is caught: the second end
+ * is an internal error, changes nothing and the channel still receives
+ * (before, rx_reserved wrapped and the ring looked full for good).
+ */
+static void test_double_end(void)
+{
+	struct lu2k_be_rxbuf b, b2;
+	uint64_t bugs = lu2k_bugs;
+
+	memset(&ch, 0, sizeof(ch));
+	memset(&c1, 0, sizeof(c1));
+	memset(&c2, 0, sizeof(c2));
+	setup();
+	lu2k_bug_fatal = false; /* the sanitized build would abort: here it is the point */
+	T_EQ(begin(&c1, &b, 100), 0);
+	T_EQ(env.rx_end(&c1, &b, 0), 0);
+	T_EQ(env.rx_end(&c1, &b, 0), -EINVAL);
+	T_EQU(lu2k_bugs, bugs + 1);
+	T_EQU(ch.rx_reserved, 0);
+	T_EQU(lu2k_ring_cons_avail(&kring), 1); /* posted once */
+	T_EQ(begin(&c1, &b2, 100), 0);
+	T_EQ(env.rx_end(&c1, &b2, 0), 0);
+	T_EQU(lu2k_ring_cons_avail(&kring), 2);
+	/* a buffer never begun: the same */
+	memset(&b, 0, sizeof(b));
+	T_EQ(env.rx_end(&c1, &b, 0), -EINVAL);
+	T_EQU(lu2k_bugs, bugs + 2);
+	lu2k_bug_fatal = true;
 	lu2k_rxalloc_fini(&ch.rxa);
 	free(region);
 }
@@ -171,5 +203,6 @@ int main(void)
 {
 	T_RUN(test_ring_slots);
 	T_RUN(test_resume_keeps_place);
+	T_RUN(test_double_end);
 	return t_done();
 }

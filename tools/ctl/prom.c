@@ -92,6 +92,8 @@ static const struct prom_key prom_keys[] = {
 	{ NULL, "nid_refused", PK_COUNTER,
 	  "hellos refused: NID not the source's (accept = strict)" },
 	{ NULL, "log_suppressed", PK_COUNTER, "log lines suppressed by rate limits" },
+	{ NULL, "internal_errors", PK_COUNTER,
+	  "broken rules of lu2kd's own bookkeeping (a bug: see the log)" },
 	{ NULL, "rx_ring_full", PK_COUNTER, "times the receive ring was full" },
 	{ NULL, "rx_waits", PK_COUNTER, "times receiving waited for receive-pool space" },
 	{ NULL, "loop_wakeups", PK_COUNTER, "event loop wake-ups" },
