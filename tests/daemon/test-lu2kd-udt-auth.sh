@@ -16,6 +16,7 @@
 # plaintext UDT4) and C..F get nothing delivered (B's peers: nothing from
 # .3-.6, from the insider only its one valid message, once); kill -9 of B and restart: traffic again;
 # SIGHUP key rotation; the network mode (one PSK).
+T_NET=private # a network namespace of its own: no port clash with other tests
 . "$(dirname "$0")/../lib/common.sh"
 
 for b in lu2kd lu2k-perf lu2kctl lu2k-keygen; do
