@@ -1,9 +1,13 @@
 #!/bin/bash
-# What keys cost a new tcp connection on a long link: the time to the first
+# What keys cost a new connection on a long link: the time to the first
 # completed message, with and without [auth] node keys, through lu2k-linkem.
 # A benchmark (figures, no assertion on them); not part of tests/run.sh.
 #
-#   LU2K_BUILD=build tests/linkem/bench-auth-handshake.sh    (root; ~1 min)
+#   LU2K_BUILD=build [LU2K_BACKEND=udt] tests/linkem/bench-auth-handshake.sh    (root; ~1 min)
+#
+# LU2K_BACKEND: tcp (default) or udt. udt without keys: UDT's cookie round trip
+# and its handshake (2 RTT) before the message; with keys the node handshake's
+# cookie and Noise round trips come first and UDT's own cookie is skipped (3 RTT).
 #
 #   ns A: lu2k-perf client -- lu2kd A (10.77.0.1) --+ lu2k-linkem: LU2K_LINK_DELAY each
 #   ns B: lu2k-perf server -- lu2kd B (10.77.0.2) --+ way (300ms: 600 ms RTT), no loss
@@ -21,6 +25,7 @@ for b in lu2kd lu2k-perf lu2k-keygen; do
 	[ -x "$T_BIN/$b" ] || t_skip "$T_BIN/$b not built"
 done
 DELAY=${LU2K_LINK_DELAY:-300ms}
+BACKEND=${LU2K_BACKEND:-tcp}
 ROUNDS=${LU2K_ROUNDS:-3}
 lk_start --delay "$DELAY" --rate 100mbit --quiet --die-with-parent
 ip netns exec "$LK_A" ping -c 1 -W 5 10.77.0.2 >/dev/null || t_fail "the link does not carry ping"
@@ -38,7 +43,7 @@ round() { # MODE N: prints the ms to the first completed PUT
 	local mode=$1 r=$2 port=$((20000 + RANDOM % 20000)) t0 t1
 	for n in A B; do
 		local ns=LK_$n
-		t_bg "d_${mode}_${r}_$n" ip netns exec "${!ns}" "$T_BIN/lu2kd" -f -l warn -b tcp -p "$port" \
+		t_bg "d_${mode}_${r}_$n" ip netns exec "${!ns}" "$T_BIN/lu2kd" -f -l warn -b "$BACKEND" -p "$port" \
 			-c "$T_DIR/$mode-$n.conf" --channel-socket "$T_DIR/$mode$r-$n.sock" \
 			--ctl-socket "$T_DIR/$mode$r-$n.ctl"
 		t_wait_for 10 test -S "$T_DIR/$mode$r-$n.sock" || t_fail "lu2kd $mode $n did not start"
@@ -69,5 +74,5 @@ for mode in plain keys; do
 		t_log "$mode round $r: first PUT completed after $ms ms (lu2k-perf latency)"
 	done
 	printf '%s\n' "${all[@]}" | sort -g | awk -v m="$mode" -v d="$DELAY" \
-		'{ v[NR] = $1 } END { printf "%s: median first-PUT latency %s ms over %d rounds (one-way delay %s)\n", m, v[int((NR + 1) / 2)], NR, d }'
+		-v b="$BACKEND" '{ v[NR] = $1 } END { printf "%s %s: median first-PUT latency %s ms over %d rounds (one-way delay %s)\n", b, m, v[int((NR + 1) / 2)], NR, d }'
 done
