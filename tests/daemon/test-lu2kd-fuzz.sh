@@ -25,7 +25,7 @@ printf '\001multipath = on\npath = 10.1.0.2@lu2k 10.2.0.1 10.2.0.2\npath = [fd00
 printf '\001{"a":[1,"x",true,null,{"b":-2.5e3}]}' >"$T_DIR/corpus/json"
 printf '\000\001\000\060\000\070\000\000\000\001\000\000\000\000\000\000\000\000\000\000\000\010\000\000\000\000\000\000\000\000\024\000\000\177\000\000\001\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000hello-payload' \
 	>"$T_DIR/corpus/msg"
-"$T_DIR/fuzz_lu2kd" -max_total_time="${secs:-15}" -max_len=4096 "$T_DIR/corpus" \
+"$T_DIR/fuzz_lu2kd" -max_total_time="${secs:-10}" -max_len=4096 "$T_DIR/corpus" \
 	>"$T_DIR/fuzz.log" 2>&1 || { tail -40 "$T_DIR/fuzz.log"; t_fail "the fuzzer found a crash"; }
 tail -2 "$T_DIR/fuzz.log"
 t_log "PASS"
