@@ -13,7 +13,8 @@
 # The link defaults to 20 Mbit/s, 100 ms RTT, 1 % loss each way;
 # LU2K_LINK_RATE, LU2K_LINK_DELAY (one way),
 # LU2K_LINK_LOSS, LU2K_LINK_TIME (per back-end) and LU2K_CONC change it, and
-# LU2K_BACKENDS the runs ("udt-lossy udt tcp": udt-lossy is udt with cc=lossy; tcp
+# LU2K_BACKENDS the runs ("udt-lossy udt tcp": udt-lossy is udt with cc=lossy; udt-keys
+# is udt (cc lossy, the default) with [auth] node keys, every packet sealed; tcp
 # uses the kernel's default congestion control) (the
 # figures in doc/udt-backend.md come from this script).
 . "$(dirname "$0")/../lib/common.sh"
@@ -30,12 +31,21 @@ TIME=${LU2K_LINK_TIME:-6s}
 CONC=${LU2K_CONC:-8}
 MSG_TIMEOUT=${LU2K_MSG_TIMEOUT:-15s}	# bounds the tail of a slow run
 MIN_SHARE=${LU2K_MIN_SHARE:-0.30}
-BACKENDS=${LU2K_BACKENDS:-udt-lossy udt tcp}
+BACKENDS=${LU2K_BACKENDS:-udt-lossy udt tcp}	# udt-keys: udt (cc lossy) with [auth] node keys
 CHECK=${LU2K_ASSERT:-udt-lossy}	# the run whose share is asserted
 
 # the queue holds one RTT at the link rate at most (a shallow router queue)
 lk_start --delay "$DELAY" --loss "$LOSS" --rate "$RATE" --queue 2MB --die-with-parent --quiet
 ip netns exec "$LK_A" ping -c 1 -W 5 10.77.0.2 >/dev/null || t_fail "the link does not carry ping"
+
+if [[ " $BACKENDS " == *-keys* ]]; then
+	kg=$T_BIN/lu2k-keygen
+	"$kg" genkey -o "$T_DIR/a.key" && "$kg" genkey -o "$T_DIR/b.key" || t_fail "genkey"
+	printf '[auth]\nprivate_key = %s\npeer = %s 10.77.0.2@lu2k\n' "$T_DIR/a.key" \
+		"$("$kg" pubkey -i "$T_DIR/b.key")" >"$T_DIR/keys-A.conf"
+	printf '[auth]\nprivate_key = %s\npeer = %s 10.77.0.1@lu2k\n' "$T_DIR/b.key" \
+		"$("$kg" pubkey -i "$T_DIR/a.key")" >"$T_DIR/keys-B.conf"
+fi
 
 rate_bps=$(awk -v r="$RATE" 'BEGIN {
 	n = r + 0; u = tolower(r); sub(/^[0-9.]+/, "", u)
@@ -44,9 +54,10 @@ rate_bps=$(awk -v r="$RATE" 'BEGIN {
 run() { # BACKEND[-CC] : prints "BACKEND Mbit/s share"; udt-lossy = udt with cc=lossy
 	local spec=$1 be=${1%%-*} port=$((20000 + RANDOM % 20000)) out=$T_DIR/$1.json share mbit
 	local opt=()
-	[ "$spec" != "$be" ] && opt=(-o "cc=${spec#*-}")
+	[ "$spec" != "$be" ] && [ "${spec#*-}" != keys ] && opt=(-o "cc=${spec#*-}")
 	for n in A B; do
 		local ns=LK_$n
+		[ "${spec#*-}" = keys ] && opt=(-c "$T_DIR/keys-$n.conf")
 		t_bg "d_${be}_$n" ip netns exec "${!ns}" "$T_BIN/lu2kd" -f -l warn -b "$be" "${opt[@]}" -p "$port" \
 			--channel-socket "$T_DIR/$be-$n.sock" --ctl-socket "$T_DIR/$be-$n.ctl"
 		t_wait_for 10 test -S "$T_DIR/$be-$n.sock" || t_fail "lu2kd $be $n did not start"
