@@ -366,15 +366,34 @@ void udt_conn_maybe_finish(struct udt_conn *c, uint64_t now_ns)
 	udt_conn_set_state(c, UDT_ST_CLOSED, 0);
 }
 
-/* Resend the head and the tail of what is unacknowledged (see exp_resend_all). */
+/*
+ * Resend the head and the tail of what is unacknowledged (see
+ * exp_resend_all): whichever arrives shows the receiver what it misses.
+ * While the peer stays silent (an outage: a satellite fade, a route down),
+ * each later probe resends one packet, walking back from the tail, and none
+ * twice: at 600 ms the probes go every RTT / 8, so that the link's return is
+ * noticed within that, and the head and the tail resent every probe went
+ * into the dead link 40 times in a 30 s fade. Once the walk reaches the head
+ * the silence gets no more data (the EXP timeout still ends a dead peer).
+ */
 static void probe(struct udt_conn *c, uint64_t now_ns)
 {
-	int64_t n = udt_loss_insert(&c->snd_loss, c->snd_last_ack, c->snd_last_ack);
+	int64_t n = 0;
 
-	if (n >= 0) {
-		int64_t m = udt_loss_insert(&c->snd_loss, c->snd_curr_seq, c->snd_curr_seq);
+	if (!c->probe_walking || c->probe_heard != c->heard) {
+		c->probe_walking = 1;
+		c->probe_heard = c->heard;
+		c->probe_next = udt_seq_dec(c->snd_curr_seq);
+		n = udt_loss_insert(&c->snd_loss, c->snd_last_ack, c->snd_last_ack);
+		if (n >= 0) {
+			int64_t m = udt_loss_insert(&c->snd_loss, c->snd_curr_seq, c->snd_curr_seq);
 
-		n = m < 0 ? m : n + m;
+			n = m < 0 ? m : n + m;
+		}
+	} else if (udt_seq_cmp(c->probe_next, c->snd_last_ack) > 0 &&
+		   udt_seq_cmp(c->probe_next, c->snd_curr_seq) < 0) {
+		n = udt_loss_insert(&c->snd_loss, c->probe_next, c->probe_next);
+		c->probe_next = udt_seq_dec(c->probe_next);
 	}
 	if (n > 0)
 		c->st.snd_loss += (uint64_t)n;
@@ -397,10 +416,19 @@ static uint64_t probe_deadline(const struct udt_conn *c)
 	uint64_t us = (uint64_t)(c->rtt_us + 4 * c->rttvar_us) + UDT_SYN_US;
 	uint64_t base = c->last_rsp_ns > c->last_probe_ns ? c->last_rsp_ns : c->last_probe_ns;
 
-	if (c->cfg.exp_resend_all || !unacked(c))
+	/* (a probe waits for what is already queued to resend: it goes as pacing allows) */
+	if (c->cfg.exp_resend_all || !unacked(c) || udt_loss_count(&c->snd_loss))
 		return UINT64_MAX;
 	if (us < UDT_MIN_EXP_US)
 		us = UDT_MIN_EXP_US;
+	/* the silence outlasted an EXP after its first probe: one packet every RTT / 8 */
+	if (c->probe_walking && c->probe_heard == c->heard && c->exp_count > 1) {
+		uint64_t walk = (uint64_t)c->rtt_us / 8;
+
+		if (udt_seq_cmp(c->probe_next, c->snd_last_ack) <= 0)
+			return UINT64_MAX;
+		return c->last_probe_ns + (walk < 2 * UDT_SYN_US ? 2 * UDT_SYN_US : walk) * 1000;
+	}
 	return base + us * 1000;
 }
 

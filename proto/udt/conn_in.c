@@ -341,6 +341,7 @@ int udt_conn_recv_pkt(struct udt_conn *c, const uint8_t *buf, size_t len, uint64
 	/* anything from the peer shows it is alive */
 	c->exp_count = 1;
 	c->last_rsp_ns = now_ns;
+	c->heard++;
 	if (!h.ctrl)
 		return on_data(c, &h, now_ns);
 	switch (h.type) {

@@ -89,6 +89,16 @@ struct udt_conn {
 	/* liveness */
 	uint32_t exp_count;
 	uint64_t last_rsp_ns, last_probe_ns;
+	/*
+	 * A silence's probes (conn.c, probe()): the first resends the head and
+	 * the tail, the next ones one packet each, walking back from the tail,
+	 * so that none goes twice into a dead link. heard counts the packets
+	 * from the peer (an EXP also moves last_rsp_ns); probe_heard is heard
+	 * when this silence's first probe left, probe_walking says one did.
+	 */
+	uint32_t probe_next;
+	uint64_t heard, probe_heard;
+	int probe_walking;
 
 	struct udt_stats st;
 };

@@ -6,3 +6,4 @@ $(eval $(call lu2k_test,test_sim_sparse,tests/sim/test_sim_sparse.c $(SIM_XFER),
 $(eval $(call lu2k_test,test_sim_busy,tests/sim/test_sim_busy.c $(SIM_XFER),udt linkem))
 $(eval $(call lu2k_test,test_sim_latency,tests/sim/test_sim_latency.c $(SIM_XFER),udt linkem))
 $(eval $(call lu2k_test,test_sim_start,tests/sim/test_sim_start.c $(SIM_XFER),udt linkem))
+$(eval $(call lu2k_test,test_sim_outage,tests/sim/test_sim_outage.c $(SIM_XFER),udt linkem))

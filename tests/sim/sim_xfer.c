@@ -11,9 +11,10 @@
 #include <string.h>
 
 #define SIM_PKT	     2048
-#define SIM_OVERHEAD 28		/* IPv4 + UDP header bytes per packet on the wire */
-#define SIM_QD_BINS  4096	/* queueing delay histogram, 1 ms bins */
-#define SIM_RX_BINS  600	/* 60 s of 100 ms bins for the start's figures */
+#define SIM_OVERHEAD 28	  /* IPv4 + UDP header bytes per packet on the wire */
+#define SIM_QD_BINS  4096 /* queueing delay histogram, 1 ms bins */
+#define SIM_RX_BINS  600  /* 60 s of 100 ms bins for the start's figures */
+#define SIM_SEQ_MASK ((1u << 20) - 1)
 #define SIM_CROSS_ID 0x7ffffffe /* destination socket id of cross traffic: nobody's */
 
 struct net;
@@ -51,6 +52,10 @@ struct flow {
 	/* data packets that reached the receiver, per 100 ms since the first data sent */
 	uint64_t t_first_data, t_first_done; /* first bulk message acknowledged */
 	uint32_t rx_bins[SIM_RX_BINS];
+	/* data packets sent while the link is down: how often each (by seq & SIM_SEQ_MASK) */
+	uint8_t *outage_count;
+	uint64_t outage_sends;
+	uint32_t outage_max_repeat;
 
 	/* receiver */
 	uint8_t *got;
@@ -357,6 +362,14 @@ static void to_server(struct net *n, const uint8_t *pkt, uint32_t len)
 		udt_conn_recv_pkt(f->sv, pkt, len, n->now);
 }
 
+/* the link is down (sim_scenario's outage; the clock starts at 1 s) */
+static int in_outage(const struct sim_scenario *s, uint64_t now)
+{
+	uint64_t start = (1000 + s->outage_at_ms) * 1000000ull;
+
+	return s->outage_ms && now >= start && now < start + s->outage_ms * 1000000ull;
+}
+
 static void flush(struct net *n, int run_a, int run_b)
 {
 	uint8_t buf[SIM_PKT];
@@ -370,6 +383,17 @@ static void flush(struct net *n, int run_a, int run_b)
 		       (k = udt_conn_write_pkt(f->cl, buf, sizeof(buf), n->now))) {
 			if (!f->t_first_data && !(buf[0] & 0x80))
 				f->t_first_data = n->now;
+			if (f->outage_count && !(buf[0] & 0x80) && in_outage(f->s, n->now)) {
+				uint32_t seq = ((uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
+						(uint32_t)buf[2] << 8 | buf[3]) &
+					       SIM_SEQ_MASK;
+
+				f->outage_sends++;
+				if (f->outage_count[seq] < 255)
+					f->outage_count[seq]++;
+				if (f->outage_count[seq] > f->outage_max_repeat)
+					f->outage_max_repeat = f->outage_count[seq];
+			}
 			linkem_dir_push(&n->ab, n->now, buf, k);
 		}
 		while (run_b && f->sv && (k = udt_conn_write_pkt(f->sv, buf, sizeof(buf), n->now)))
@@ -675,6 +699,21 @@ static void start_result(struct flow *w, struct sim_result *r)
 	r->t_first_msg_s = w->t_first_done && w->t_first_data
 				   ? (double)(w->t_first_done - w->t_first_data) / 1e9
 				   : -1;
+	r->t90_return_s = -1;
+	r->outage_sends = w->outage_sends;
+	r->outage_max_repeat = w->outage_max_repeat;
+	if (s->outage_ms && w->t_first_data) {
+		uint64_t back = (1000 + s->outage_at_ms + s->outage_ms) * 1000000ull;
+		double rel = back > w->t_first_data ? (double)(back - w->t_first_data) / 1e9 : 0;
+
+		/* the first 100 ms at 90 % of the link that the next 200 ms keep up */
+		for (b = (unsigned int)(rel * 10 + 0.999); b + 2 < SIM_RX_BINS; b++)
+			if (w->rx_bins[b] >= need / 3 && w->rx_bins[b + 1] >= need / 3 &&
+			    w->rx_bins[b + 2] >= need / 3) {
+				r->t90_return_s = (double)(b + 1) / 10 - rel;
+				break;
+			}
+	}
 }
 
 /* Completion times of the probes that were acknowledged. */
@@ -783,6 +822,8 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 		f->sp_ms = calloc(f->nsparse + 1, sizeof(*f->sp_ms));
 		if (!f->done || !f->got || !f->map || !f->t_q || !f->sp_ms)
 			goto out;
+		if (s->outage_ms && !(f->outage_count = calloc(SIM_SEQ_MASK + 1, 1)))
+			goto out;
 	}
 	if (s->cross_mbps)
 		n->next_cross = n->now + s->cross_at_ms * 1000000ull;
@@ -828,6 +869,7 @@ out:
 		free(n->f[i].map);
 		free(n->f[i].t_q);
 		free(n->f[i].sp_ms);
+		free(n->f[i].outage_count);
 	}
 	linkem_dir_destroy(&n->ab);
 	linkem_dir_destroy(&n->ba);

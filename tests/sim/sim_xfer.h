@@ -114,6 +114,15 @@ struct sim_result {
 	 */
 	double t90_s, t_first_msg_s;
 	double t70_s; /* the same at 70 % */
+	/*
+	 * With an outage: s from the link's return to the end of the first
+	 * 100 ms in which the receiver got 90 % of the link's packet rate, and
+	 * so in the next 200 ms (-1: never); data packets the sender sent into
+	 * the dead link, and the most times one packet was among them
+	 */
+	double t90_return_s;
+	uint64_t outage_sends;
+	uint32_t outage_max_repeat;
 	/* the prologue's messages (the first SIM_MAX_PROBES): queued to delivered, ms */
 	double sparse_p50_ms, sparse_p99_ms, sparse_max_ms;
 };
