@@ -106,11 +106,26 @@ struct lu2k_be;		 /* one back-end instance, opaque to the core */
 struct lu2k_be_conn;	 /* one connection, opaque to the core */
 struct lu2k_be_listener; /* one listening endpoint, opaque to the core */
 
+/*
+ * A message id (multipath, daemon/mpath.c): lets the receiving daemon drop
+ * a second copy of a message that the sender took back from a dead path and
+ * sent again on another. epoch 0: no id (every message that is not on a
+ * multipath peer). A back-end with ops->msg_ids carries it on the wire
+ * unchanged and hands it to the core with the received message; one
+ * without never gets an id to carry. See daemon/dedup.h for the meaning.
+ */
+struct lu2k_be_msgid {
+	uint32_t epoch; /* the sender's id space (random, never 0) */
+	uint64_t id;	/* 1, 2, 3... in that space */
+	uint64_t low;	/* every id below this one is settled at the sender */
+};
+
 struct lu2k_be_msg {
 	const void *buf; /* header then payload, in the TX pool */
 	uint32_t hdr_len;
 	uint32_t payload_len;
 	struct lu2k_nid target; /* final destination (carried on the wire) */
+	struct lu2k_be_msgid mid;
 	/* Owned by the back-end between send() and sent(): */
 	struct lu2k_list be_link;
 	uint64_t be_seq;
@@ -122,6 +137,7 @@ struct lu2k_be_rxbuf {
 	void *data; /* set by the core in rx_begin() */
 	uint32_t hdr_len;
 	uint32_t payload_len;
+	struct lu2k_be_msgid mid; /* set by the back-end, as the sender gave it */
 	/* The core's bookkeeping: */
 	uint64_t off;
 	uint32_t alloc_len;
@@ -134,6 +150,8 @@ struct lu2k_be_path_stats {
 	uint64_t acks;	       /* acknowledgements (or loss reports) received */
 	uint64_t pkts_sent;    /* data packets sent, retransmissions included */
 	uint64_t pkts_retrans; /* of which retransmissions */
+	/* bytes of messages handed to it and not yet sent once; UINT64_MAX: unknown */
+	uint64_t unsent;
 };
 
 /* A back-end option from the config file ([backend] or [<name>] section). */
@@ -194,6 +212,11 @@ struct lu2k_backend_ops {
 	const struct lu2k_be_key *keys; /* ends with { NULL } */
 	/* It seals its connections when env->auth is set; lu2kd refuses keys with one that does not. */
 	bool auth;
+	/*
+	 * It carries struct lu2k_be_msgid (a message's id, for multipath):
+	 * only then does the core send again elsewhere what a connection held.
+	 */
+	bool msg_ids;
 
 	/* Make an instance. Unknown or bad options: -EINVAL and a message in err. */
 	int (*create)(const struct lu2k_be_env *env, const struct lu2k_be_option *opts,

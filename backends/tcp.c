@@ -612,7 +612,11 @@ static int tcp_send(struct lu2k_be_conn *c, struct lu2k_be_msg *m)
 		return -ENOTCONN;
 	m->be_seq = c->next_seq++;
 	m->be_off = 0;
-	lu2k_tcpw_msg_encode(m->be_priv, m->be_seq, m->hdr_len, m->payload_len, &m->target);
+	if (m->mid.epoch)
+		lu2k_tcpw_msgid_encode(m->be_priv, m->be_seq, m->hdr_len, m->payload_len,
+				       &m->target, m->mid.epoch, m->mid.id, m->mid.low);
+	else
+		lu2k_tcpw_msg_encode(m->be_priv, m->be_seq, m->hdr_len, m->payload_len, &m->target);
 	lu2k_list_add_tail(&c->sendq, &m->be_link);
 	c->nsendq++;
 	if (c->state == TCP_UP)
@@ -812,6 +816,7 @@ const struct lu2k_backend_ops lu2k_backend_tcp = {
 	.name = "tcp",
 	.description = "kernel TCP, one connection per direction per peer pair",
 	.auth = true,
+	.msg_ids = true,
 	.check_option = tcp_check_option,
 	.create = tcp_create,
 	.destroy = tcp_destroy,

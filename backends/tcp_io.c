@@ -4,7 +4,7 @@
  *
  * Writing: one writev per round per connection gathers the control bytes
  * (hello, ack) and as many message frames as fit in TCP_IOV_MAX, each frame
- * being two pieces: its 48-byte header (encoded in the message's be_priv)
+ * being two pieces: its 48- or 64-byte header (encoded in the message's be_priv)
  * and its bytes straight from the TX pool. No payload is copied.
  *
  * Reading on an incoming connection: frame headers are read into a 16 KiB
@@ -56,10 +56,16 @@ static void malformed(struct lu2k_be_conn *c, const char *what, int rc)
 	tcp_conn_fail(c, -EPROTO, true);
 }
 
+/* Header length of a queued message's frame (MSG, or MSG_ID with an id). */
+static uint32_t frame_hlen(const struct lu2k_be_msg *m)
+{
+	return m->mid.epoch ? LU2K_TCPW_MSGID_HLEN : LU2K_TCPW_MSG_HLEN;
+}
+
 /* Frame length of a queued message. */
 static uint64_t frame_len(const struct lu2k_be_msg *m)
 {
-	return LU2K_TCPW_MSG_HLEN + (uint64_t)m->hdr_len + m->payload_len;
+	return frame_hlen(m) + (uint64_t)m->hdr_len + m->payload_len;
 }
 
 /* Bytes written: move past control bytes, then whole or partial frames. */
@@ -126,15 +132,15 @@ void tcp_conn_flush(struct lu2k_be_conn *c)
 
 			if (n + 2 > TCP_IOV_MAX)
 				break;
-			if (m->be_off < LU2K_TCPW_MSG_HLEN) {
+			if (m->be_off < frame_hlen(m)) {
 				iov[n].iov_base = m->be_priv + m->be_off;
-				iov[n++].iov_len = LU2K_TCPW_MSG_HLEN - m->be_off;
+				iov[n++].iov_len = frame_hlen(m) - m->be_off;
 				if (data) {
 					iov[n].iov_base = (void *)m->buf;
 					iov[n++].iov_len = data;
 				}
 			} else {
-				uint64_t d = m->be_off - LU2K_TCPW_MSG_HLEN;
+				uint64_t d = m->be_off - frame_hlen(m);
 
 				iov[n].iov_base = (char *)m->buf + d;
 				iov[n++].iov_len = data - d;
@@ -211,6 +217,9 @@ void tcp_rx_try_begin(struct lu2k_be_conn *c)
 
 	c->rx.hdr_len = c->rx_frame.hdr_len;
 	c->rx.payload_len = c->rx_frame.payload_len;
+	c->rx.mid.epoch = c->rx_frame.epoch;
+	c->rx.mid.id = c->rx_frame.id;
+	c->rx.mid.low = c->rx_frame.low;
 	rc = be->env.rx_begin(c->ctx, &c->rx_frame.target, &c->rx);
 	if (c->state != TCP_UP)
 		return;
@@ -338,7 +347,8 @@ static bool parse(struct lu2k_be_conn *c)
 			continue;
 		}
 		/* Incoming: only messages, seq strictly increasing (cancelled ones leave gaps). */
-		if (f.type != LU2K_TCPW_MSG || f.seq < c->expect_seq) {
+		if ((f.type != LU2K_TCPW_MSG && f.type != LU2K_TCPW_MSG_ID) ||
+		    f.seq < c->expect_seq) {
 			malformed(c, "message frame", -EPROTO);
 			return false;
 		}

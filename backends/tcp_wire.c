@@ -73,6 +73,19 @@ size_t lu2k_tcpw_msg_encode(uint8_t out[LU2K_TCPW_MSG_HLEN], uint64_t seq, uint3
 	return LU2K_TCPW_MSG_HLEN;
 }
 
+size_t lu2k_tcpw_msgid_encode(uint8_t out[LU2K_TCPW_MSGID_HLEN], uint64_t seq, uint32_t hdr_len,
+			      uint32_t payload_len, const struct lu2k_nid *target, uint32_t epoch,
+			      uint64_t id, uint64_t low)
+{
+	lu2k_tcpw_msg_encode(out, seq, hdr_len, payload_len, target);
+	put_prefix(out, LU2K_TCPW_MSG_ID, LU2K_TCPW_MSGID_HLEN,
+		   LU2K_TCPW_MSGID_HLEN + hdr_len + payload_len);
+	lu2k_put_le32(out + 44, epoch);
+	lu2k_put_le64(out + 48, id);
+	lu2k_put_le64(out + 56, low);
+	return LU2K_TCPW_MSGID_HLEN;
+}
+
 size_t lu2k_tcpw_ack_encode(uint8_t out[LU2K_TCPW_ACK_HLEN], uint64_t seq)
 {
 	put_prefix(out, LU2K_TCPW_ACK, LU2K_TCPW_ACK_HLEN, LU2K_TCPW_ACK_HLEN);
@@ -94,7 +107,7 @@ int lu2k_tcpw_frame_decode(const uint8_t *p, size_t avail, uint32_t max_msg,
 
 	/* Check the prefix as soon as it is there, so garbage fails early. */
 	if (avail < LU2K_TCPW_PREFIX_LEN)
-		return avail && (p[0] < LU2K_TCPW_MSG || p[0] > LU2K_TCPW_BYE) ? -EPROTO : 0;
+		return avail && (p[0] < LU2K_TCPW_MSG || p[0] > LU2K_TCPW_MSG_ID) ? -EPROTO : 0;
 	memset(f, 0, sizeof(*f));
 	f->type = p[0];
 	hlen = lu2k_get_le16(p + 2);
@@ -103,22 +116,37 @@ int lu2k_tcpw_frame_decode(const uint8_t *p, size_t avail, uint32_t max_msg,
 		return -EPROTO;
 	switch (f->type) {
 	case LU2K_TCPW_MSG:
-		if (hlen != LU2K_TCPW_MSG_HLEN || f->length < LU2K_TCPW_MSG_HLEN)
+	case LU2K_TCPW_MSG_ID: {
+		uint16_t want =
+			f->type == LU2K_TCPW_MSG ? LU2K_TCPW_MSG_HLEN : LU2K_TCPW_MSGID_HLEN;
+
+		if (hlen != want || f->length < want)
 			return -EPROTO;
-		if (f->length - LU2K_TCPW_MSG_HLEN > max_msg)
+		if (f->length - want > max_msg)
 			return -EMSGSIZE;
-		if (avail < LU2K_TCPW_MSG_HLEN)
+		if (avail < want)
 			return 0;
 		f->seq = lu2k_get_le64(p + 8);
 		f->hdr_len = lu2k_get_le32(p + 16);
 		f->payload_len = lu2k_get_le32(p + 20);
-		if (lu2k_get_le32(p + 44) != 0 || f->hdr_len > LU2K_HDR_MAX)
+		if (f->hdr_len > LU2K_HDR_MAX)
 			return -EPROTO;
-		if ((uint64_t)f->hdr_len + f->payload_len != f->length - LU2K_TCPW_MSG_HLEN)
+		if ((uint64_t)f->hdr_len + f->payload_len != f->length - want)
 			return -EPROTO;
 		if (lu2k_nid_wire_get(p + 24, &f->target))
 			return -EPROTO;
-		return LU2K_TCPW_MSG_HLEN;
+		/* MSG: reserved, 0; MSG_ID: the epoch, never 0 */
+		f->epoch = lu2k_get_le32(p + 44);
+		if ((f->epoch != 0) != (f->type == LU2K_TCPW_MSG_ID))
+			return -EPROTO;
+		if (f->type == LU2K_TCPW_MSG_ID) {
+			f->id = lu2k_get_le64(p + 48);
+			f->low = lu2k_get_le64(p + 56);
+			if (f->low > f->id)
+				return -EPROTO;
+		}
+		return want;
+	}
 	case LU2K_TCPW_ACK:
 		if (hlen != LU2K_TCPW_ACK_HLEN || f->length != LU2K_TCPW_ACK_HLEN)
 			return -EPROTO;

@@ -21,13 +21,15 @@
 #define LU2K_TCPW_NID_LEN     20
 #define LU2K_TCPW_PREFIX_LEN  8
 #define LU2K_TCPW_MSG_HLEN    48
+#define LU2K_TCPW_MSGID_HLEN  64 /* MSG_ID: MSG plus the message's id */
 #define LU2K_TCPW_ACK_HLEN    16
 #define LU2K_TCPW_BACKEND_LEN 8
 
 enum lu2k_tcpw_type {
 	LU2K_TCPW_MSG = 1,
 	LU2K_TCPW_ACK = 2,
-	LU2K_TCPW_BYE = 3, /* either way: closing on purpose; seq is 0 */
+	LU2K_TCPW_BYE = 3,    /* either way: closing on purpose; seq is 0 */
+	LU2K_TCPW_MSG_ID = 4, /* a MSG with a multipath id (revision 2 of version 1) */
 };
 
 struct lu2k_tcpw_hello {
@@ -42,10 +44,13 @@ struct lu2k_tcpw_frame {
 	uint8_t type;
 	uint32_t length; /* whole frame: header + data */
 	uint64_t seq;
-	/* MSG only: */
+	/* MSG and MSG_ID: */
 	uint32_t hdr_len;
 	uint32_t payload_len;
 	struct lu2k_nid target;
+	/* MSG_ID only (epoch != 0): struct lu2k_be_msgid */
+	uint32_t epoch;
+	uint64_t id, low;
 };
 
 void lu2k_tcpw_hello_encode(uint8_t out[LU2K_TCPW_HELLO_LEN], const struct lu2k_tcpw_hello *h);
@@ -54,6 +59,10 @@ int lu2k_tcpw_hello_decode(const uint8_t *p, size_t avail, struct lu2k_tcpw_hell
 /* Returns LU2K_TCPW_MSG_HLEN. */
 size_t lu2k_tcpw_msg_encode(uint8_t out[LU2K_TCPW_MSG_HLEN], uint64_t seq, uint32_t hdr_len,
 			    uint32_t payload_len, const struct lu2k_nid *target);
+/* A MSG_ID frame's header (epoch != 0). Returns LU2K_TCPW_MSGID_HLEN. */
+size_t lu2k_tcpw_msgid_encode(uint8_t out[LU2K_TCPW_MSGID_HLEN], uint64_t seq, uint32_t hdr_len,
+			      uint32_t payload_len, const struct lu2k_nid *target, uint32_t epoch,
+			      uint64_t id, uint64_t low);
 /* Returns LU2K_TCPW_ACK_HLEN. */
 size_t lu2k_tcpw_ack_encode(uint8_t out[LU2K_TCPW_ACK_HLEN], uint64_t seq);
 /* A goodbye, as long as an ack. Returns LU2K_TCPW_ACK_HLEN. */

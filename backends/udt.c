@@ -847,6 +847,7 @@ const struct lu2k_backend_ops lu2k_backend_udt = {
 	.keys = udt_keys,
 	.name = "udt",
 	.description = "UDT4 (lu2k's engine) over UDP: rate-based, NAK, for long lossy links",
+	.msg_ids = true,
 	.check_option = udtb_check_option,
 	.create = udtb_create,
 	.destroy = udtb_destroy,

@@ -82,7 +82,9 @@ static int rx_msg(struct lu2k_be_conn *c, const struct lu2k_udtw_msg *m, const s
 		  int iovcnt)
 {
 	struct lu2k_be *be = c->be;
-	struct lu2k_be_rxbuf rx = { .hdr_len = m->hdr_len, .payload_len = m->payload_len };
+	struct lu2k_be_rxbuf rx = { .hdr_len = m->hdr_len,
+				    .payload_len = m->payload_len,
+				    .mid = { m->epoch, m->id, m->low } };
 	uint32_t len = m->hdr_len + m->payload_len;
 	int rc;
 
@@ -103,7 +105,7 @@ static int rx_msg(struct lu2k_be_conn *c, const struct lu2k_udtw_msg *m, const s
 		c->fail_err = rc;
 		return rc;
 	}
-	iov_copy(rx.data, iov, iovcnt, LU2K_UDTW_MSG_HLEN, len);
+	iov_copy(rx.data, iov, iovcnt, lu2k_udtw_msg_hlen(m), len);
 	rc = be->env.rx_end(c->ctx, &rx, 0);
 	if (rc < 0) {
 		if (!c->fail_err)
@@ -335,8 +337,12 @@ int udtb_send(struct lu2k_be_conn *c, struct lu2k_be_msg *m)
 {
 	struct lu2k_udtw_msg f = { .hdr_len = m->hdr_len,
 				   .payload_len = m->payload_len,
-				   .target = m->target };
-	size_t len = LU2K_UDTW_MSG_HLEN + (size_t)m->hdr_len + m->payload_len;
+				   .target = m->target,
+				   .epoch = m->mid.epoch,
+				   .id = m->mid.id,
+				   .low = m->mid.low };
+	size_t hlen = lu2k_udtw_msg_hlen(&f);
+	size_t len = hlen + (size_t)m->hdr_len + m->payload_len;
 	struct udtb_tx *w;
 	int rc;
 
@@ -353,7 +359,7 @@ int udtb_send(struct lu2k_be_conn *c, struct lu2k_be_msg *m)
 	if (!w)
 		return -ENOMEM;
 	lu2k_udtw_msg_encode(w->data, &f);
-	memcpy(w->data + LU2K_UDTW_MSG_HLEN, m->buf, len - LU2K_UDTW_MSG_HLEN);
+	memcpy(w->data + hlen, m->buf, len - hlen);
 	rc = tx_queue(c, w);
 	if (rc) {
 		free(w);

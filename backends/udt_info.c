@@ -184,5 +184,6 @@ int udtb_path_stats(struct lu2k_be_conn *c, struct lu2k_be_path_stats *ps)
 	ps->acks = st.acks_recv + st.naks_recv; /* either says the far end hears us */
 	ps->pkts_sent = st.pkts_sent;
 	ps->pkts_retrans = st.pkts_retrans;
+	ps->unsent = st.snd_unsent;
 	return 0;
 }

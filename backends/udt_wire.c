@@ -22,13 +22,21 @@ void lu2k_udtw_hello_encode(uint8_t out[LU2K_UDTW_HELLO_LEN], const struct lu2k_
 	lu2k_nid_wire_put(out + 36, &h->dst);
 }
 
-void lu2k_udtw_msg_encode(uint8_t out[LU2K_UDTW_MSG_HLEN], const struct lu2k_udtw_msg *m)
+size_t lu2k_udtw_msg_encode(uint8_t *out, const struct lu2k_udtw_msg *m)
 {
-	memset(out, 0, LU2K_UDTW_MSG_HLEN);
-	out[0] = LU2K_UDTW_MSG;
+	size_t hlen = lu2k_udtw_msg_hlen(m);
+
+	memset(out, 0, hlen);
+	out[0] = m->epoch ? LU2K_UDTW_MSG_ID : LU2K_UDTW_MSG;
 	lu2k_put_le32(out + 4, m->hdr_len);
 	lu2k_put_le32(out + 8, m->payload_len);
 	lu2k_nid_wire_put(out + 12, &m->target);
+	if (m->epoch) {
+		lu2k_put_le32(out + 32, m->epoch);
+		lu2k_put_le64(out + 40, m->id);
+		lu2k_put_le64(out + 48, m->low);
+	}
+	return hlen;
 }
 
 int lu2k_udtw_type(const uint8_t *p, size_t total)
@@ -37,6 +45,8 @@ int lu2k_udtw_type(const uint8_t *p, size_t total)
 	    p[6] == LU2K_UDTW_HELLO)
 		return LU2K_UDTW_HELLO;
 	if (total >= LU2K_UDTW_MSG_HLEN && p[0] == LU2K_UDTW_MSG)
+		return LU2K_UDTW_MSG;
+	if (total >= LU2K_UDTW_MSGID_HLEN && p[0] == LU2K_UDTW_MSG_ID)
 		return LU2K_UDTW_MSG;
 	return -EPROTO;
 }
@@ -66,19 +76,28 @@ int lu2k_udtw_hello_decode(const uint8_t *p, size_t total, struct lu2k_udtw_hell
 
 int lu2k_udtw_msg_decode(const uint8_t *p, size_t total, uint32_t max_msg, struct lu2k_udtw_msg *m)
 {
+	size_t hlen = p[0] == LU2K_UDTW_MSG_ID ? LU2K_UDTW_MSGID_HLEN : LU2K_UDTW_MSG_HLEN;
 	uint64_t len;
 
 	memset(m, 0, sizeof(*m));
-	if (total < LU2K_UDTW_MSG_HLEN || p[0] != LU2K_UDTW_MSG || p[1] || p[2] || p[3])
+	if (total < hlen || (p[0] != LU2K_UDTW_MSG && p[0] != LU2K_UDTW_MSG_ID) || p[1] || p[2] ||
+	    p[3])
 		return -EPROTO;
 	m->hdr_len = lu2k_get_le32(p + 4);
 	m->payload_len = lu2k_get_le32(p + 8);
 	len = (uint64_t)m->hdr_len + m->payload_len;
 	if (len > max_msg)
 		return -EMSGSIZE;
-	if (LU2K_UDTW_MSG_HLEN + len != total)
+	if (hlen + len != total)
 		return -EPROTO;
 	if (lu2k_nid_wire_get(p + 12, &m->target))
 		return -EPROTO;
+	if (p[0] == LU2K_UDTW_MSG_ID) {
+		m->epoch = lu2k_get_le32(p + 32);
+		m->id = lu2k_get_le64(p + 40);
+		m->low = lu2k_get_le64(p + 48);
+		if (!m->epoch || lu2k_get_le32(p + 36) || m->low > m->id)
+			return -EPROTO;
+	}
 	return 0;
 }

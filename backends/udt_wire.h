@@ -23,12 +23,14 @@
 #define LU2K_UDTW_VERSION     1
 #define LU2K_UDTW_HELLO_LEN   56
 #define LU2K_UDTW_MSG_HLEN    32
+#define LU2K_UDTW_MSGID_HLEN  56 /* MSG_ID: MSG plus the message's id */
 #define LU2K_UDTW_BACKEND_LEN 8
 #define LU2K_UDTW_PEEK	      56 /* bytes a receiver needs to tell and decode a frame */
 
 enum lu2k_udtw_type {
 	LU2K_UDTW_HELLO = 1,
 	LU2K_UDTW_MSG = 2,
+	LU2K_UDTW_MSG_ID = 3, /* a MSG with a multipath id (revision 2 of version 1) */
 };
 
 struct lu2k_udtw_hello {
@@ -42,10 +44,20 @@ struct lu2k_udtw_msg {
 	uint32_t hdr_len;
 	uint32_t payload_len;
 	struct lu2k_nid target; /* final destination */
+	/* epoch != 0: a MSG_ID frame (struct lu2k_be_msgid) */
+	uint32_t epoch;
+	uint64_t id, low;
 };
 
+/* The header's length: LU2K_UDTW_MSG_HLEN, or LU2K_UDTW_MSGID_HLEN with an id. */
+static inline size_t lu2k_udtw_msg_hlen(const struct lu2k_udtw_msg *m)
+{
+	return m->epoch ? LU2K_UDTW_MSGID_HLEN : LU2K_UDTW_MSG_HLEN;
+}
+
 void lu2k_udtw_hello_encode(uint8_t out[LU2K_UDTW_HELLO_LEN], const struct lu2k_udtw_hello *h);
-void lu2k_udtw_msg_encode(uint8_t out[LU2K_UDTW_MSG_HLEN], const struct lu2k_udtw_msg *m);
+/* Writes lu2k_udtw_msg_hlen(m) bytes and returns that. */
+size_t lu2k_udtw_msg_encode(uint8_t *out, const struct lu2k_udtw_msg *m);
 
 /*
  * The type of the frame a UDT message of total bytes starts with: p holds

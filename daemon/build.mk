@@ -2,12 +2,13 @@
 LU2KD_CORE := daemon/log.c daemon/heap.c daemon/loop.c daemon/config.c daemon/rxalloc.c \
 	daemon/json.c daemon/peer.c daemon/peer_reap.c daemon/accept.c daemon/msg.c daemon/chan.c \
 	daemon/attach.c daemon/ctl.c daemon/notify.c daemon/usock.c daemon/config_show.c daemon/reload.c \
-	daemon/config_path.c daemon/path_sched.c daemon/mpath.c
+	daemon/config_path.c daemon/path_sched.c daemon/mpath.c daemon/dedup.c
 $(eval $(call lu2k_lib,lu2kd,$(LU2KD_CORE)))
 $(eval $(call lu2k_prog,lu2kd,daemon/main.c daemon/config_be.c daemon/config_auth.c daemon/auth_apply.c,lu2kd_backends lu2kd common))
 
 $(eval $(call lu2k_test,test_heap,tests/unit/test_heap.c daemon/heap.c,))
-$(eval $(call lu2k_test,test_path_sched,tests/unit/test_path_sched.c daemon/path_sched.c,))
+$(eval $(call lu2k_test,test_path_sched,tests/unit/test_path_sched.c daemon/path_sched.c daemon/dedup.c,))
+$(eval $(call lu2k_test,test_dedup,tests/unit/test_dedup.c daemon/dedup.c,))
 $(eval $(call lu2k_test,test_config,tests/unit/test_config.c,lu2kd common))
 $(eval $(call lu2k_test,test_notify,tests/unit/test_notify.c daemon/notify.c,))
 $(eval $(call lu2k_test,test_rxalloc,tests/unit/test_rxalloc.c daemon/rxalloc.c,))

@@ -31,6 +31,7 @@
 
 struct lu2kd;
 struct lu2k_chan;
+struct lu2k_dedup;
 struct lu2k_json;
 struct lu2k_mpath;
 
@@ -125,8 +126,9 @@ struct lu2k_peer {
 	struct lu2k_conn *out;
 	struct lu2k_list inconns;
 	uint32_t nin;
-	struct lu2k_mpath *mp;	/* several paths (mpath.c); NULL: p->out alone */
-	struct lu2k_list queue; /* QUEUED messages */
+	struct lu2k_mpath *mp;	  /* several paths (mpath.c); NULL: p->out alone */
+	struct lu2k_dedup *dedup; /* ids of its multipath messages we delivered (dedup.h) */
+	struct lu2k_list queue;	  /* QUEUED messages */
 	uint32_t nqueued, ninflight;
 	bool blocked;		 /* back-end said -ENOBUFS */
 	struct lu2k_timer timer; /* connect timeout or backoff */
@@ -155,8 +157,11 @@ struct lu2k_msg {
 	struct lu2k_conn *conn;
 	uint64_t cookie;
 	uint64_t start_ns;
-	uint64_t path_sent_ns; /* multipath: given to its path then */
-	bool path_alone;       /* ... with nothing ahead of it there (an RTT sample) */
+	uint64_t path_sent_ns;	  /* multipath: given to its path then */
+	bool path_alone;	  /* ... with nothing ahead of it there (an RTT sample) */
+	struct lu2k_list id_link; /* multipath: the peer's messages with an id, in id order */
+	uint32_t resends;	  /* multipath: taken back from a path and sent again */
+	bool expired;		  /* its own timer ran out: never sent again */
 	enum lu2k_msg_state state;
 	int status;
 };

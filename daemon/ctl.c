@@ -18,6 +18,7 @@
 
 #include "common/nid.h"
 #include "core.h"
+#include "dedup.h"
 #include "json.h"
 #include "log.h"
 #include "mpath.h"
@@ -113,6 +114,8 @@ static void render_peers(struct lu2kd *d, struct lu2k_json *j)
 		lu2k_json_u64(j, "backoff_ms", p->state == PEER_BACKOFF ? p->backoff_ms : 0);
 		if (p->last_err)
 			lu2k_json_str(j, "last_error", strerror(-p->last_err));
+		if (p->dedup) /* copies of its multipath messages that came twice */
+			lu2k_json_u64(j, "msgs_rx_dropped_dup", p->dedup->dups);
 		lu2k_mpath_json(p, j);
 		lu2k_json_obj_end(j);
 	}

@@ -8,21 +8,34 @@
  * the scheduler's rate; a message that was alone on its path gives an RTT
  * sample (its completion time less its transmission time). The scheduler's
  * deadline (a silent path, a probe due) runs in one timer per peer.
+ *
+ * Taking back. With a back-end that carries message ids (ops->msg_ids), each
+ * message gets an id when first given to a path (dedup.h: epoch, id, the
+ * lowest id not settled). When a path dies, or its connection fails, what
+ * it held comes back to the peer's queue and goes on another path with the
+ * same id; the receiving daemon delivers whichever copy comes first and
+ * drops (and acknowledges) the other. A message whose own timer ran out is
+ * never sent again, and when no other path is up a failure fails the
+ * message as on a single connection (LNet decides).
  */
 #include "mpath.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "common/nid.h"
 #include "core.h"
+#include "dedup.h"
 #include "json.h"
 #include "log.h"
 #include "path_sched.h"
 
 /* While a path holds work, its back-end's view is read this often. */
 #define MP_POLL_NS (20 * 1000000ull)
+/* A message is taken back from failing paths at most this often, then fails. */
+#define MP_MAX_RESENDS 8
 
 struct mp_path {
 	struct lu2k_nid local, remote;
@@ -32,6 +45,7 @@ struct mp_path {
 	struct lu2k_be_path_stats last, loss_base;
 	int last_err;
 	uint64_t connects;
+	uint64_t taken_back; /* messages taken back from it, sent again elsewhere */
 };
 
 struct lu2k_mpath {
@@ -41,6 +55,16 @@ struct lu2k_mpath {
 	unsigned int n;
 	struct lu2k_timer timer;
 	bool was_up;
+	bool closing; /* lu2k_mpath_free: what fails now stays failed */
+	/* message ids (dedup.h), when the back-end carries them */
+	uint32_t epoch;
+	uint64_t next_id;
+	struct lu2k_list ids; /* unsettled messages with an id, in id order */
+	/* the last take-back: when, and how long its first message took elsewhere */
+	uint64_t takeback_ns, takeover_ns;
+	bool await_takeover;
+	struct lu2k_idle idle; /* flush_later() */
+	bool idle_on;
 };
 
 static struct lu2kd *mp_daemon(const struct lu2k_mpath *mp)
@@ -135,33 +159,130 @@ static uint32_t usable(const struct lu2k_mpath *mp)
 	return m;
 }
 
+/* The lowest id not settled (the next one when none is out). */
+static uint64_t low_id(const struct lu2k_mpath *mp)
+{
+	const struct lu2k_msg *m = lu2k_list_first(&mp->ids, struct lu2k_msg, id_link);
+
+	return m ? m->bm.mid.id : mp->next_id;
+}
+
+/*
+ * Give m its id, unless it has one (taken back). false: the receiver's
+ * window is full (the oldest unsettled message is a window behind): wait.
+ */
+static bool give_id(struct lu2k_mpath *mp, struct lu2k_msg *m)
+{
+	if (!mp_daemon(mp)->be_ops->msg_ids)
+		return true;
+	if (!m->bm.mid.epoch) {
+		if (mp->next_id - low_id(mp) >= LU2K_DEDUP_WINDOW - 1)
+			return false;
+		m->bm.mid.epoch = mp->epoch;
+		m->bm.mid.id = mp->next_id++;
+		lu2k_list_add_tail(&mp->ids, &m->id_link);
+	}
+	m->bm.mid.low = low_id(mp);
+	return true;
+}
+
+/* What each busy path's transport has not sent yet, now (late binding). */
+static void refresh_unsent(struct lu2k_mpath *mp)
+{
+	struct lu2kd *d = mp_daemon(mp);
+
+	if (!d->be_ops->path_stats || lu2k_list_empty(&mp->peer->queue))
+		return;
+	for (unsigned int i = 0; i < mp->n; i++) {
+		struct lu2k_be_path_stats st;
+
+		st.unsent = UINT64_MAX;
+		if (mp->path[i].up && mp->ps.p[i].nout &&
+		    !d->be_ops->path_stats(mp->path[i].conn->bc, &st) && st.unsent != UINT64_MAX)
+			lu2k_ps_on_unsent(&mp->ps, i, st.unsent);
+	}
+}
+
+/* Give the queued message m to path i. false: the path said -ENOBUFS. */
+static bool give(struct lu2k_mpath *mp, struct lu2k_msg *m, unsigned int i)
+{
+	struct lu2kd *d = mp_daemon(mp);
+	struct lu2k_peer *p = mp->peer;
+	uint64_t len = msg_len(m);
+	int rc;
+
+	if (&m->link != p->queue.next) { /* it overtakes messages that wait */
+		lu2k_list_del(&m->link);
+		lu2k_list_add_head(&p->queue, &m->link);
+	}
+	m->path_sent_ns = d->loop.now;
+	m->path_alone = mp->ps.p[i].nout == 0;
+	rc = lu2k_peer_send_head(p, mp->path[i].conn);
+	if (rc == -ENOBUFS) {
+		mp->path[i].blocked = true;
+		return false;
+	}
+	if (rc == 0)
+		lu2k_ps_on_send(&mp->ps, i, len, d->loop.now);
+	return true; /* sent, or completed with its error */
+}
+
+/*
+ * Late binding (path_sched.h): each queued message, in order, goes now to
+ * the path planned for it if that path has room, else waits here; a
+ * message taken back from a dead path is first in the queue.
+ */
 static void flush(struct lu2k_mpath *mp)
 {
 	struct lu2kd *d = mp_daemon(mp);
 	struct lu2k_peer *p = mp->peer;
+	bool again = true;
 
-	while (!lu2k_list_empty(&p->queue)) {
-		struct lu2k_msg *m = lu2k_list_first(&p->queue, struct lu2k_msg, link);
-		uint64_t len = msg_len(m);
-		int i = lu2k_ps_pick_from(&mp->ps, len, d->loop.now, usable(mp));
-		struct mp_path *pa;
-		int rc;
+	refresh_unsent(mp);
+	while (again) { /* again once a path said -ENOBUFS, without it */
+		struct lu2k_ps_plan plan;
+		struct lu2k_list *pos, *tmp;
 
-		if (i < 0)
-			break; /* wait for a path (the message's own timer bounds it) */
-		pa = &mp->path[i];
-		m->path_sent_ns = d->loop.now;
-		m->path_alone = mp->ps.p[i].nout == 0;
-		rc = lu2k_peer_send_head(p, pa->conn);
-		if (rc == -ENOBUFS) {
-			pa->blocked = true;
-			continue; /* another path may take it */
+		again = false;
+		memset(&plan, 0, sizeof(plan));
+		lu2k_list_for_each_safe(pos, tmp, &p->queue)
+		{
+			struct lu2k_msg *m = lu2k_container_of(pos, struct lu2k_msg, link);
+			int i = lu2k_ps_plan_next(&mp->ps, &plan, msg_len(m), d->loop.now,
+						  usable(mp));
+
+			if (i == -ENETUNREACH)
+				break; /* no path: wait (the message's own timer bounds it) */
+			if (i < 0)
+				continue;
+			if (!give_id(mp, m))
+				break; /* the receiver's window is full: wait for settlements */
+			if (!give(mp, m, (unsigned int)i)) {
+				again = true;
+				break;
+			}
 		}
-		if (rc < 0)
-			continue;
-		lu2k_ps_on_send(&mp->ps, (unsigned int)i, len, d->loop.now);
 	}
 	mp_arm(mp);
+}
+
+/* After completions (room on a path): flush once, at the end of the loop's round. */
+static bool mp_idle(struct lu2k_idle *h)
+{
+	struct lu2k_mpath *mp = lu2k_container_of(h, struct lu2k_mpath, idle);
+
+	lu2k_idle_del(&mp->idle);
+	mp->idle_on = false;
+	flush(mp);
+	return false;
+}
+
+static void flush_later(struct lu2k_mpath *mp)
+{
+	if (mp->idle_on || lu2k_list_empty(&mp->peer->queue))
+		return;
+	mp->idle_on = true;
+	lu2k_idle_add(&mp_daemon(mp)->loop, &mp->idle, mp_idle);
 }
 
 static struct lu2k_mpath *mp_create(struct lu2k_peer *p)
@@ -179,6 +300,12 @@ static struct lu2k_mpath *mp_create(struct lu2k_peer *p)
 	if (!mp)
 		return NULL;
 	mp->peer = p;
+	lu2k_list_init(&mp->ids);
+	if (getrandom(&mp->epoch, sizeof(mp->epoch), GRND_NONBLOCK) != sizeof(mp->epoch))
+		mp->epoch = (uint32_t)d->loop.now ^ (uint32_t)(uintptr_t)mp;
+	if (!mp->epoch)
+		mp->epoch = 1;
+	mp->next_id = 1;
 	lu2k_ps_init(&mp->ps, NULL);
 	lu2k_timer_init(&mp->timer, mp_timer);
 	mp->path[0].local = p->ch->nid;
@@ -284,19 +411,65 @@ void lu2k_mpath_closed(struct lu2k_conn *c, int err)
 	flush(mp);
 }
 
-void lu2k_mpath_sent(struct lu2k_conn *c, struct lu2k_msg *m, int status)
+/* Is a path other than i up (connected, and not left)? */
+static bool other_up(const struct lu2k_mpath *mp, unsigned int i)
+{
+	for (unsigned int k = 0; k < mp->n; k++)
+		if (k != i && mp->path[k].up && mp->ps.p[k].state == LU2K_PS_UP)
+			return true;
+	return false;
+}
+
+/*
+ * m failed on path i (its connection closed or failed, or we took it
+ * back): queue it again, first, for another path, if that is safe.
+ */
+static bool take_back(struct lu2k_mpath *mp, unsigned int i, struct lu2k_msg *m)
+{
+	struct lu2k_peer *p = mp->peer;
+
+	if (!m->bm.mid.epoch || m->expired || mp->closing || m->ch->dead ||
+	    m->resends >= MP_MAX_RESENDS || !other_up(mp, i))
+		return false;
+	m->resends++;
+	mp->path[i].taken_back++;
+	p->ninflight--;
+	m->state = MSG_QUEUED;
+	m->conn = NULL;
+	lu2k_list_add_head(&p->queue, &m->link);
+	p->nqueued++;
+	if (!mp->await_takeover) {
+		mp->await_takeover = true;
+		mp->takeback_ns = mp_daemon(mp)->loop.now;
+	}
+	return true;
+}
+
+bool lu2k_mpath_sent(struct lu2k_conn *c, struct lu2k_msg *m, int status)
 {
 	struct lu2k_mpath *mp = c->mp;
 	struct lu2kd *d = mp_daemon(mp);
 	struct lu2k_ps_path *pp = &mp->ps.p[c->path];
 	uint64_t len = msg_len(m), now = d->loop.now;
+	char a[LU2K_NID_STRLEN];
 
 	bool was_up = pp->state == LU2K_PS_UP;
 
 	lu2k_ps_on_done(&mp->ps, c->path, len, status, now);
+	if (status < 0 && take_back(mp, c->path, m)) {
+		mp_arm(mp);
+		return true; /* the caller's loop (or closed()) flushes it */
+	}
+	if (status == 0 && m->resends && mp->await_takeover) {
+		/* the first message taken back is delivered elsewhere */
+		mp->await_takeover = false;
+		mp->takeover_ns = now - mp->takeback_ns;
+		LOG_RL(LU2K_LOG_INFO,
+		       "peer %s: a message taken back delivered on path %u %llu ms after",
+		       lu2k_nid_format(&mp->peer->nid, a, sizeof(a)), c->path,
+		       (unsigned long long)(mp->takeover_ns / 1000000));
+	}
 	if (!was_up && pp->state == LU2K_PS_UP) {
-		char a[LU2K_NID_STRLEN];
-
 		LOG_RL(LU2K_LOG_INFO, "peer %s: path %u delivers again: back",
 		       lu2k_nid_format(&mp->peer->nid, a, sizeof(a)), c->path);
 	}
@@ -307,27 +480,57 @@ void lu2k_mpath_sent(struct lu2k_conn *c, struct lu2k_msg *m, int status)
 		/* what is left once the message itself went out: about one RTT */
 		lu2k_ps_on_rtt(&mp->ps, c->path, lat - (tx < lat / 2 ? tx : lat / 2), now);
 	}
+	flush_later(mp);
 	mp_arm(mp);
+	return false;
+}
+
+/* The first message that path i's connection c holds, or NULL. */
+static struct lu2k_msg *held_by(struct lu2k_mpath *mp, const struct lu2k_conn *c)
+{
+	struct lu2k_list *pos;
+
+	lu2k_list_for_each(pos, &mp->ids)
+	{
+		struct lu2k_msg *m = lu2k_container_of(pos, struct lu2k_msg, id_link);
+
+		if (m->state == MSG_SENDING && m->conn == c)
+			return m;
+	}
+	return NULL;
 }
 
 /*
- * A path the scheduler calls dead is left: nothing new goes there. What it
- * holds stays with its connection (sending it again elsewhere could deliver
- * it twice: the receiver cannot tell). It completes if the path comes back
- * before the back-end gives the connection up (then it fails, as on any lost
- * connection), and that completion brings the path back.
+ * A path the scheduler calls dead is left: nothing new goes there. With
+ * message ids (and another path up) what it holds is taken back from its
+ * connection (cancel(): it may still arrive, the receiver drops the second
+ * copy) and sent on the others; the connection stays, and a probe or a late
+ * acknowledgement brings the path back. Without ids what it holds waits
+ * there: it completes if the path comes back before the back-end gives the
+ * connection up (then it fails, as on any lost connection).
  */
 static void path_left(struct lu2k_mpath *mp, unsigned int i)
 {
 	struct lu2kd *d = mp_daemon(mp);
+	struct mp_path *pa = &mp->path[i];
+	struct lu2k_conn *c = pa->conn;
 	char a[LU2K_NID_STRLEN], b[LU2K_NID_STRLEN];
+	uint64_t before = pa->taken_back;
+	uint32_t nout = mp->ps.p[i].nout;
+	struct lu2k_msg *m;
 
+	if (d->be_ops->msg_ids && c && other_up(mp, i)) {
+		/* cancel() may fail the connection (tcp, half a frame out): then stop */
+		while (pa->conn == c && (m = held_by(mp, c)) != NULL)
+			d->be_ops->cancel(c->bc, &m->bm, -ENETDOWN);
+	}
 	LOG_RL(LU2K_LOG_WARN,
-	       "peer %s: path %u to %s silent for %llu ms with %u messages out: left",
+	       "peer %s: path %u to %s silent for %llu ms with %u messages out: left, "
+	       "%llu taken back",
 	       lu2k_nid_format(&mp->peer->nid, a, sizeof(a)), i,
-	       lu2k_nid_format(&mp->path[i].remote, b, sizeof(b)),
-	       (unsigned long long)((d->loop.now - mp->ps.p[i].last_progress_ns) / 1000000),
-	       mp->ps.p[i].nout);
+	       lu2k_nid_format(&pa->remote, b, sizeof(b)),
+	       (unsigned long long)((d->loop.now - mp->ps.p[i].last_progress_ns) / 1000000), nout,
+	       (unsigned long long)(pa->taken_back - before));
 }
 
 /* The back-end's acknowledgements, RTT and retransmissions of each busy path. */
@@ -341,8 +544,11 @@ static void mp_poll(struct lu2k_mpath *mp)
 		struct mp_path *pa = &mp->path[i];
 		struct lu2k_be_path_stats st;
 
+		st.unsent = UINT64_MAX; /* a back-end that does not know leaves it */
 		if (!pa->up || d->be_ops->path_stats(pa->conn->bc, &st))
 			continue;
+		if (st.unsent != UINT64_MAX)
+			lu2k_ps_on_unsent(&mp->ps, i, st.unsent);
 		if (st.rtt_ns)
 			lu2k_ps_on_rtt(&mp->ps, i, st.rtt_ns, d->loop.now);
 		if (pa->have_last) {
@@ -408,6 +614,7 @@ void lu2k_mpath_free(struct lu2k_peer *p)
 	if (!mp)
 		return;
 	d = mp_daemon(mp);
+	mp->closing = true;
 	for (unsigned int i = 0; i < mp->n; i++) {
 		struct lu2k_conn *c = mp->path[i].conn;
 
@@ -419,6 +626,10 @@ void lu2k_mpath_free(struct lu2k_peer *p)
 		}
 	}
 	lu2k_timer_cancel(&d->loop, &mp->timer);
+	if (mp->idle_on)
+		lu2k_idle_del(&mp->idle);
+	while (!lu2k_list_empty(&mp->ids)) /* queued ones: the peer fails them */
+		lu2k_list_del(mp->ids.next);
 	p->mp = NULL;
 	free(mp);
 }
@@ -503,6 +714,8 @@ void lu2k_mpath_json(const struct lu2k_peer *p, struct lu2k_json *j)
 
 	if (!mp)
 		return;
+	if (mp->takeback_ns) /* the last take-back: its first message delivered elsewhere after */
+		lu2k_json_u64(j, "takeover_ms", mp->await_takeover ? 0 : mp->takeover_ns / 1000000);
 	lu2k_json_arr_begin(j, "paths");
 	for (unsigned int i = 0; i < mp->n; i++) {
 		const struct mp_path *pa = &mp->path[i];
@@ -524,6 +737,7 @@ void lu2k_mpath_json(const struct lu2k_peer *p, struct lu2k_json *j)
 		lu2k_json_u64(j, "deaths", pp->deaths);
 		lu2k_json_u64(j, "revivals", pp->revivals);
 		lu2k_json_u64(j, "connects", pa->connects);
+		lu2k_json_u64(j, "msgs_taken_back", pa->taken_back);
 		if (pa->last_err)
 			lu2k_json_str(j, "last_error", strerror(-pa->last_err));
 		if (pa->up) {

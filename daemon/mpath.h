@@ -34,8 +34,12 @@ bool lu2k_mpath_ping(struct lu2k_peer *p);
 void lu2k_mpath_connected(struct lu2k_conn *c);
 void lu2k_mpath_writable(struct lu2k_conn *c);
 void lu2k_mpath_closed(struct lu2k_conn *c, int err);
-/* A message's outcome on its path, before it is completed. */
-void lu2k_mpath_sent(struct lu2k_conn *c, struct lu2k_msg *m, int status);
+/*
+ * A message's outcome on its path, before it is completed. true: it was
+ * taken back (a failed path, the back-end carries ids) and waits for
+ * another path; do not complete it.
+ */
+bool lu2k_mpath_sent(struct lu2k_conn *c, struct lu2k_msg *m, int status);
 /* Close p's paths (what they hold fails) and forget them. */
 void lu2k_mpath_free(struct lu2k_peer *p);
 

@@ -10,6 +10,7 @@
 #include "common/nid.h"
 #include "common/sockaddr.h"
 #include "core.h"
+#include "dedup.h"
 #include "log.h"
 #include "mpath.h"
 
@@ -33,6 +34,7 @@ struct lu2k_msg *lu2k_msg_alloc(struct lu2kd *d)
 	lu2k_list_init(&m->link);
 	lu2k_list_init(&m->chan_link);
 	lu2k_list_init(&m->bm.be_link);
+	lu2k_list_init(&m->id_link);
 	lu2k_timer_init(&m->timer, msg_timer);
 	return m;
 }
@@ -90,6 +92,7 @@ void lu2k_msg_complete(struct lu2k_msg *m, int status)
 	}
 	m->state = MSG_DONE;
 	m->status = status;
+	lu2k_list_del(&m->id_link); /* settled: the peer's low id may move on */
 	lu2k_timer_cancel(&d->loop, &m->timer);
 	lu2k_list_del(&m->chan_link);
 	ch->nmsgs--;
@@ -117,6 +120,7 @@ static void msg_timer(struct lu2k_timer *t)
 	struct lu2k_msg *m = lu2k_container_of(t, struct lu2k_msg, timer);
 	struct lu2kd *d = m->ch->d;
 
+	m->expired = true; /* multipath: fail it, never send it again */
 	if (m->state == MSG_SENDING)
 		d->be_ops->cancel(m->conn->bc, &m->bm, -ETIMEDOUT); /* sent() completes it */
 	else
@@ -211,8 +215,8 @@ static void env_sent(void *ctx, struct lu2k_be_msg *bm, int status)
 {
 	struct lu2k_conn *c = ctx;
 
-	if (c && c->mp)
-		lu2k_mpath_sent(c, (struct lu2k_msg *)bm, status);
+	if (c && c->mp && lu2k_mpath_sent(c, (struct lu2k_msg *)bm, status))
+		return; /* taken back: it goes on another path */
 	lu2k_msg_complete((struct lu2k_msg *)bm, status);
 }
 
@@ -273,11 +277,46 @@ wait:
 	return -EAGAIN;
 }
 
+/*
+ * A multipath sender's message id (dedup.h): 0 deliver it, 1 a copy of one
+ * delivered already (drop it), < 0 the connection cannot go on.
+ */
+static int rx_dedup(struct lu2k_conn *c, const struct lu2k_be_rxbuf *buf)
+{
+	struct lu2k_peer *p = c->peer;
+	char a[LU2K_NID_STRLEN];
+
+	if (!buf->mid.epoch)
+		return 0;
+	if (!p->dedup) {
+		p->dedup = malloc(sizeof(*p->dedup));
+		if (!p->dedup)
+			return -ENOMEM;
+		lu2k_dedup_init(p->dedup);
+	}
+	switch (lu2k_dedup_check(p->dedup, &buf->mid)) {
+	case LU2K_DEDUP_NEW:
+		return 0;
+	case LU2K_DEDUP_DUP:
+		LOG_RL(LU2K_LOG_INFO,
+		       "peer %s: message id %llu again (sent on another path): dropped",
+		       lu2k_nid_format(&p->nid, a, sizeof(a)), (unsigned long long)buf->mid.id);
+		return 1;
+	case LU2K_DEDUP_BAD:
+		break;
+	}
+	LOG_RL(LU2K_LOG_WARN, "peer %s: message id %llu outside its window (low %llu): closing",
+	       lu2k_nid_format(&p->nid, a, sizeof(a)), (unsigned long long)buf->mid.id,
+	       (unsigned long long)buf->mid.low);
+	return -EPROTO;
+}
+
 static int env_rx_end(void *ctx, struct lu2k_be_rxbuf *buf, int status)
 {
 	struct lu2k_conn *c = ctx;
 	struct lu2k_chan *ch = buf->owner;
 	struct lu2k_rx_desc d;
+	int rc;
 
 	/* a buffer is ended once: the owner goes with the first end */
 	if (LU2K_BUG_IF(!ch, "the back-end ended a receive that was not begun, or ended it twice"))
@@ -290,6 +329,12 @@ static int env_rx_end(void *ctx, struct lu2k_be_rxbuf *buf, int status)
 			lu2k_rxalloc_free(&ch->rxa, buf->off, buf->alloc_len);
 		return status < 0 ? status : -ECONNRESET;
 	}
+	rc = rx_dedup(c, buf);
+	if (rc) {
+		/* a second copy (acknowledged: the sender may stop), or a bad id */
+		lu2k_rxalloc_free(&ch->rxa, buf->off, buf->alloc_len);
+		return rc > 0 ? 0 : rc;
+	}
 	memset(&d, 0, sizeof(d));
 	d.src = c->peer->nid;
 	d.buf_off = buf->off;
@@ -298,6 +343,8 @@ static int env_rx_end(void *ctx, struct lu2k_be_rxbuf *buf, int status)
 	d.alloc_len = buf->alloc_len;
 	if (lu2k_chan_post_rx(ch, &d))
 		return -EIO;
+	if (buf->mid.epoch)
+		lu2k_dedup_mark(c->peer->dedup, &buf->mid);
 	c->msgs++;
 	c->bytes += buf->hdr_len + buf->payload_len;
 	c->peer->msgs_rx++;

@@ -31,6 +31,8 @@ void lu2k_ps_init(struct lu2k_ps *ps, const struct lu2k_ps_cfg *cfg)
 	ps->cfg.rate_init = 10000000 / 8;
 	ps->cfg.rtt_init_ns = 100 * 1000000ull;
 	ps->cfg.win_min_ns = 1000 * 1000000ull;
+	ps->cfg.horizon_min_ns = 200 * 1000000ull;
+	ps->cfg.unsent_horizon_ns = 50 * 1000000ull;
 }
 
 static void path_fresh(struct lu2k_ps *ps, struct lu2k_ps_path *p, uint64_t now)
@@ -43,6 +45,7 @@ static void path_fresh(struct lu2k_ps *ps, struct lu2k_ps_path *p, uint64_t now)
 	p->win_start_ns = now;
 	p->win_bytes = 0;
 	p->win_limited = p->nout == 0;
+	p->unsent = 0;
 }
 
 int lu2k_ps_add(struct lu2k_ps *ps, uint64_t now)
@@ -71,14 +74,40 @@ static uint64_t judged_rate(const struct lu2k_ps_path *p)
 	return p->win_limited || !p->rate_known ? r + r / 4 : r;
 }
 
-uint64_t lu2k_ps_estimate(const struct lu2k_ps *ps, unsigned int i, uint64_t len)
+/* As lu2k_ps_estimate, with extra bytes queued on it before this message. */
+static uint64_t estimate_x(const struct lu2k_ps *ps, unsigned int i, uint64_t len, uint64_t extra)
 {
 	const struct lu2k_ps_path *p = &ps->p[i];
 	uint64_t rate = judged_rate(p);
 	uint64_t in_flight = mul_div(p->rate, p->srtt_ns, NS);
-	uint64_t ahead = p->outstanding > in_flight ? p->outstanding - in_flight : 0;
+	uint64_t out = p->outstanding + extra;
+	uint64_t ahead = out > in_flight ? out - in_flight : 0;
 
 	return mul_div(ahead + len, NS, rate) + p->srtt_ns / 2;
+}
+
+uint64_t lu2k_ps_estimate(const struct lu2k_ps *ps, unsigned int i, uint64_t len)
+{
+	return estimate_x(ps, i, len, 0);
+}
+
+bool lu2k_ps_has_room(const struct lu2k_ps *ps, unsigned int i, uint64_t len)
+{
+	const struct lu2k_ps_path *p = &ps->p[i];
+	uint64_t horizon = p->srtt_ns / 2;
+
+	if (len <= ps->cfg.small_max || !p->nout)
+		return true;
+	if (p->unsent_known)
+		return p->unsent < mul_div(judged_rate(p), ps->cfg.unsent_horizon_ns, NS);
+	if (horizon < ps->cfg.horizon_min_ns)
+		horizon = ps->cfg.horizon_min_ns;
+	/*
+	 * Twice the pipe the rate says, and the horizon: a path whose rate is
+	 * underestimated (even by half) still keeps its pipe full, so its next
+	 * window measures more; a late-bound path never starves itself.
+	 */
+	return p->outstanding < mul_div(judged_rate(p), 2 * p->srtt_ns + horizon, NS) + p->max_len;
 }
 
 int lu2k_ps_pick(const struct lu2k_ps *ps, uint64_t len, uint64_t now)
@@ -86,12 +115,11 @@ int lu2k_ps_pick(const struct lu2k_ps *ps, uint64_t len, uint64_t now)
 	return lu2k_ps_pick_from(ps, len, now, UINT32_MAX);
 }
 
-int lu2k_ps_pick_from(const struct lu2k_ps *ps, uint64_t len, uint64_t now, uint32_t allowed)
+static int pick_x(const struct lu2k_ps *ps, uint64_t len, uint32_t allowed, const uint64_t *extra)
 {
 	int best = -ENETUNREACH;
 	uint64_t best_v = UINT64_MAX;
 
-	(void)now;
 	if (len <= ps->cfg.small_max) {
 		for (unsigned int i = 0; i < ps->n; i++) {
 			const struct lu2k_ps_path *p = &ps->p[i];
@@ -107,7 +135,8 @@ int lu2k_ps_pick_from(const struct lu2k_ps *ps, uint64_t len, uint64_t now, uint
 	for (unsigned int i = 0; i < ps->n; i++) {
 		const struct lu2k_ps_path *p = &ps->p[i];
 
-		if (p->state == LU2K_PS_UP && (allowed >> i & 1) && !p->rate_known && !p->nout)
+		if (p->state == LU2K_PS_UP && (allowed >> i & 1) && !p->rate_known && !p->nout &&
+		    !(extra && extra[i]))
 			return (int)i;
 	}
 	for (unsigned int i = 0; i < ps->n; i++) {
@@ -115,13 +144,34 @@ int lu2k_ps_pick_from(const struct lu2k_ps *ps, uint64_t len, uint64_t now, uint
 
 		if (ps->p[i].state != LU2K_PS_UP || !(allowed >> i & 1))
 			continue;
-		v = lu2k_ps_estimate(ps, i, len);
+		v = estimate_x(ps, i, len, extra ? extra[i] : 0);
 		if (v < best_v) {
 			best = (int)i;
 			best_v = v;
 		}
 	}
 	return best;
+}
+
+int lu2k_ps_pick_from(const struct lu2k_ps *ps, uint64_t len, uint64_t now, uint32_t allowed)
+{
+	(void)now;
+	return pick_x(ps, len, allowed, NULL);
+}
+
+int lu2k_ps_plan_next(const struct lu2k_ps *ps, struct lu2k_ps_plan *pl, uint64_t len, uint64_t now,
+		      uint32_t allowed)
+{
+	int i = pick_x(ps, len, allowed, pl->extra);
+
+	(void)now;
+	if (i < 0 || len <= ps->cfg.small_max)
+		return i;
+	if (!pl->extra[i] && lu2k_ps_has_room(ps, (unsigned int)i, len))
+		return i;
+	/* it would wait behind what that path holds: it waits here instead */
+	pl->extra[i] += len;
+	return -EAGAIN;
 }
 
 /* Close the rate window once it spans a few RTTs: a rate sample. */
@@ -159,10 +209,17 @@ void lu2k_ps_on_send(struct lu2k_ps *ps, unsigned int i, uint64_t len, uint64_t 
 		p->last_progress_ns = now; /* silence counts from the start of work */
 	p->outstanding += len;
 	p->nout++;
+	p->unsent += len; /* until the transport's next report */
 	if (len > p->max_len)
 		p->max_len = len;
 	p->bytes_total += len;
 	p->msgs_total++;
+}
+
+void lu2k_ps_on_unsent(struct lu2k_ps *ps, unsigned int i, uint64_t unsent)
+{
+	ps->p[i].unsent_known = true;
+	ps->p[i].unsent = unsent;
 }
 
 void lu2k_ps_on_done(struct lu2k_ps *ps, unsigned int i, uint64_t len, int status, uint64_t now)

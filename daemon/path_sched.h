@@ -21,6 +21,20 @@
  * the up path with the lowest RTT. A path not measured yet gets the next
  * large message when it holds none, so that it is measured.
  *
+ * LATE BINDING. A path is given a large message only while its transport
+ * has less than unsent_horizon of its rate queued and not yet sent (the
+ * caller reports that with lu2k_ps_on_unsent, udt and tcp can), or, when
+ * that is unknown, while it holds less than twice its pipe (rate * srtt,
+ * so that an underestimated rate still fills it), horizon = max(srtt / 2,
+ * horizon_min) of its rate, and one message (lu2k_ps_has_room). The rest
+ * waits with the caller, in order,
+ * so that what a dead path held and is sent again goes first, after at
+ * most that horizon and one message on the path that takes it, instead of
+ * behind every message given out before. Which path a waiting message
+ * will take is planned as early binding would (lu2k_ps_plan_next: as if
+ * the waiting messages before it were on their paths already), so the
+ * shares of the paths are those of early binding.
+ *
  * DEATH. A path that holds work and has shown no progress (an acknowledged
  * byte, a completion) for max(dead_rtts * its srtt, dead_min) - plus, when its
  * back-end reports only whole messages, the time its largest message takes at
@@ -47,13 +61,15 @@ enum lu2k_ps_state {
 const char *lu2k_ps_state_str(enum lu2k_ps_state s);
 
 struct lu2k_ps_cfg {
-	uint32_t small_max;   /* bytes: messages this small go to the lowest RTT */
-	uint32_t dead_rtts;   /* RTTs of silence, with work held, that kill a path */
-	uint64_t dead_min_ns; /* ... but never less than this */
-	uint64_t probe_ns;    /* a dead path is probed this often */
-	uint64_t rate_init;   /* bytes/s assumed of a path not measured yet */
-	uint64_t rtt_init_ns; /* RTT assumed before the first sample */
-	uint64_t win_min_ns;  /* shortest rate-measuring window */
+	uint32_t small_max;	    /* bytes: messages this small go to the lowest RTT */
+	uint32_t dead_rtts;	    /* RTTs of silence, with work held, that kill a path */
+	uint64_t dead_min_ns;	    /* ... but never less than this */
+	uint64_t probe_ns;	    /* a dead path is probed this often */
+	uint64_t rate_init;	    /* bytes/s assumed of a path not measured yet */
+	uint64_t rtt_init_ns;	    /* RTT assumed before the first sample */
+	uint64_t win_min_ns;	    /* shortest rate-measuring window */
+	uint64_t horizon_min_ns;    /* a path holds at least this much work beyond its pipe */
+	uint64_t unsent_horizon_ns; /* ... or this much unsent, where that is known */
 };
 
 struct lu2k_ps_path {
@@ -65,6 +81,8 @@ struct lu2k_ps_path {
 	uint64_t outstanding; /* bytes given and not yet completed */
 	uint32_t nout;	      /* messages given and not yet completed */
 	uint64_t max_len;     /* the largest message it was given */
+	bool unsent_known;    /* the transport reports what it has not sent yet */
+	uint64_t unsent;      /* bytes, at the last report, and given since */
 	uint64_t last_progress_ns;
 	uint64_t next_probe_ns;
 	/* the rate window */
@@ -86,7 +104,7 @@ struct lu2k_ps_events {
 	uint32_t probe; /* bit i: send path i a probe now */
 };
 
-/* cfg NULL: the defaults (64 KiB, 2 RTTs, 100 ms, 1 s, 10 Mbit/s, 100 ms, 1 s). */
+/* cfg NULL: the defaults (64 KiB, 2 RTTs, 100 ms, 1 s, 10 Mbit/s, 100 ms, 1 s, 200, 50 ms). */
 void lu2k_ps_init(struct lu2k_ps *ps, const struct lu2k_ps_cfg *cfg);
 /* A new path, up and not measured. Its index, or -ENOSPC. */
 int lu2k_ps_add(struct lu2k_ps *ps, uint64_t now);
@@ -95,6 +113,23 @@ int lu2k_ps_add(struct lu2k_ps *ps, uint64_t now);
 int lu2k_ps_pick(const struct lu2k_ps *ps, uint64_t len, uint64_t now);
 /* The same among the paths whose bit is set in allowed (the others are full...). */
 int lu2k_ps_pick_from(const struct lu2k_ps *ps, uint64_t len, uint64_t now, uint32_t allowed);
+/*
+ * Late binding over the caller's queue: start with pl zeroed, call it for
+ * each queued message in order. The message goes where early binding would
+ * put it, counting the ones before it that wait (pl); a path index: send it
+ * there now; -EAGAIN: it waits (that path has no room, or holds waiting
+ * ones already); -ENETUNREACH: no path is up. Small messages always go.
+ */
+struct lu2k_ps_plan {
+	uint64_t extra[LU2K_PS_MAX]; /* bytes of waiting messages planned for each path */
+};
+int lu2k_ps_plan_next(const struct lu2k_ps *ps, struct lu2k_ps_plan *pl, uint64_t len, uint64_t now,
+		      uint32_t allowed);
+/*
+ * May path i take a message of len bytes now (see LATE BINDING)? Small ones
+ * always may; a large one waits while the best path has no room.
+ */
+bool lu2k_ps_has_room(const struct lu2k_ps *ps, unsigned int i, uint64_t len);
 /* Its estimated delivery time on path i from now (ns), as pick() judges it. */
 uint64_t lu2k_ps_estimate(const struct lu2k_ps *ps, unsigned int i, uint64_t len);
 
@@ -110,6 +145,8 @@ void lu2k_ps_on_done(struct lu2k_ps *ps, unsigned int i, uint64_t len, int statu
 void lu2k_ps_on_progress(struct lu2k_ps *ps, unsigned int i, uint64_t bytes, uint64_t now);
 void lu2k_ps_on_rtt(struct lu2k_ps *ps, unsigned int i, uint64_t rtt_ns, uint64_t now);
 void lu2k_ps_on_loss(struct lu2k_ps *ps, unsigned int i, uint32_t loss_ppm);
+/* Path i's transport holds this many bytes it has not sent yet (late binding). */
+void lu2k_ps_on_unsent(struct lu2k_ps *ps, unsigned int i, uint64_t unsent);
 /* The connection of path i is gone: dead now (no event from tick for it). */
 void lu2k_ps_set_down(struct lu2k_ps *ps, unsigned int i, uint64_t now);
 /* A probe is out now (e.g. the first connection attempt of a new path). */

@@ -146,6 +146,7 @@ void lu2k_peer_forget(struct lu2kd *d, struct lu2k_peer *p)
 {
 	lu2k_timer_cancel(&d->loop, &p->timer);
 	peer_unhash(d, p);
+	free(p->dedup);
 	free(p);
 }
 

@@ -604,6 +604,7 @@ void udt_conn_get_stats(const struct udt_conn *c, struct udt_stats *st)
 	st->path_rtt_us = c->cc.path_rtt_us;
 	st->flow_window = c->flow_window;
 	st->inflight = c->sb.inflight;
+	st->snd_unsent = udt_sndbuf_unsent(&c->sb);
 	st->snd_loss_len = (uint32_t)udt_loss_count(&c->snd_loss);
 	st->rcv_loss_len = (uint32_t)udt_loss_count(&c->rcv_loss);
 	st->pkts_rcv_dropped = c->rb.dropped_pkts;

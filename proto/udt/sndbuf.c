@@ -160,6 +160,16 @@ int udt_sndbuf_add(struct udt_sndbuf *sb, const void *data, size_t len, int copy
 	return 0;
 }
 
+size_t udt_sndbuf_unsent(const struct udt_sndbuf *sb)
+{
+	size_t n = 0;
+
+	for (const struct udt_smsg *m = sb->q_next; m; m = m->next)
+		if (!m->dropped)
+			n += m->len - m->sent_off;
+	return n;
+}
+
 int udt_sndbuf_has_new(const struct udt_sndbuf *sb)
 {
 	return sb->q_next != NULL && sb->inflight < sb->cap;

@@ -84,6 +84,8 @@ void udt_sndbuf_fini(struct udt_sndbuf *sb, udt_smsg_done_fn done, void *ctx, in
 int udt_sndbuf_add(struct udt_sndbuf *sb, const void *data, size_t len, int copy, int64_t ttl_ns,
 		   int in_order, void *cookie, uint64_t now_ns, uint32_t *msgno);
 
+/* Bytes queued and not yet cut into packets (never sent). */
+size_t udt_sndbuf_unsent(const struct udt_sndbuf *sb);
 /* Is there a packet that has never been sent, and room in the ring for it? */
 int udt_sndbuf_has_new(const struct udt_sndbuf *sb);
 /* Cuts the next new packet and gives it sequence number base_seq + inflight. */

@@ -129,6 +129,7 @@ struct udt_stats {
 	double pkt_snd_period_us, cwnd;
 	int32_t flow_window;
 	uint32_t inflight, snd_loss_len, rcv_loss_len;
+	uint64_t snd_unsent; /* bytes queued, never sent yet (multipath's late binding) */
 };
 
 #define UDT_MSG_COPY 1u /* copy the bytes now instead of referencing them */

@@ -126,12 +126,13 @@ static void fuzz_udt_wire(const uint8_t *d, size_t n)
 	}
 	if (lu2k_udtw_msg_decode(p, total, 1u << 20, &m) == 0) {
 		if ((uint64_t)m.hdr_len + m.payload_len > 1u << 20 ||
-		    LU2K_UDTW_MSG_HLEN + (uint64_t)m.hdr_len + m.payload_len != total)
+		    lu2k_udtw_msg_hlen(&m) + (uint64_t)m.hdr_len + m.payload_len != total ||
+		    (m.epoch && m.low > m.id))
 			abort();
 		lu2k_udtw_msg_encode(out, &m);
 		if (lu2k_udtw_msg_decode(out, total, 1u << 20, &m2) || m.hdr_len != m2.hdr_len ||
-		    m.payload_len != m2.payload_len ||
-		    memcmp(&m.target, &m2.target, sizeof(m.target)))
+		    m.payload_len != m2.payload_len || m.epoch != m2.epoch || m.id != m2.id ||
+		    m.low != m2.low || memcmp(&m.target, &m2.target, sizeof(m.target)))
 			abort();
 	}
 }

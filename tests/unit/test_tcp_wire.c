@@ -112,6 +112,42 @@ static void test_msg_roundtrip(void)
 	T_EQ(f.length, 48);
 }
 
+/* MSG_ID: a MSG with a multipath message id; every new field checked. */
+static void test_msgid(void)
+{
+	uint8_t b[LU2K_TCPW_MSGID_HLEN], x[LU2K_TCPW_MSGID_HLEN];
+	struct lu2k_nid t = nid("10.0.0.9@lu2k");
+	struct lu2k_tcpw_frame f;
+
+	T_EQ(lu2k_tcpw_msgid_encode(b, 3, 72, 1000, &t, 0xa1b2c3d4u, 900, 880), 64);
+	T_EQ(b[0], LU2K_TCPW_MSG_ID);
+	T_EQ(lu2k_tcpw_frame_decode(b, sizeof(b), MAXMSG, &f), 64);
+	T_EQ(f.type, LU2K_TCPW_MSG_ID);
+	T_EQ(f.length, 64 + 72 + 1000);
+	T_EQU(f.epoch, 0xa1b2c3d4u);
+	T_EQU(f.id, 900);
+	T_EQU(f.low, 880);
+	T_ASSERT(lu2k_nid_eq(&f.target, &t));
+	for (size_t n = 0; n < sizeof(b); n++)
+		T_EQ(lu2k_tcpw_frame_decode(b, n, MAXMSG, &f), 0);
+	/* epoch 0 is no id: not a MSG_ID */
+	memcpy(x, b, sizeof(b));
+	memset(x + 44, 0, 4);
+	T_EQ(lu2k_tcpw_frame_decode(x, sizeof(x), MAXMSG, &f), -EPROTO);
+	/* low above the id */
+	lu2k_tcpw_msgid_encode(x, 3, 72, 1000, &t, 5, 10, 11);
+	T_EQ(lu2k_tcpw_frame_decode(x, sizeof(x), MAXMSG, &f), -EPROTO);
+	/* a MSG's header length, or a MSG with the reserved field set */
+	memcpy(x, b, sizeof(b));
+	x[2] = 48;
+	T_EQ(lu2k_tcpw_frame_decode(x, sizeof(x), MAXMSG, &f), -EPROTO);
+	memcpy(x, b, sizeof(b));
+	x[0] = LU2K_TCPW_MSG;
+	T_EQ(lu2k_tcpw_frame_decode(x, sizeof(x), MAXMSG, &f), -EPROTO);
+	/* too large, known from the prefix */
+	T_EQ(lu2k_tcpw_frame_decode(b, 8, 1000, &f), -EMSGSIZE);
+}
+
 static void test_ack_roundtrip(void)
 {
 	uint8_t b[LU2K_TCPW_ACK_HLEN];
@@ -139,7 +175,7 @@ static void test_bye(void)
 	lu2k_tcpw_bye_encode(b);
 	b[4] = 24; /* a goodbye is exactly 16 bytes */
 	T_EQ(lu2k_tcpw_frame_decode(b, sizeof(b), MAXMSG, &f), -EPROTO);
-	b[0] = 4; /* past the last type: garbage from the first byte */
+	b[0] = 5; /* past the last type (MSG_ID, 4): garbage from the first byte */
 	T_EQ(lu2k_tcpw_frame_decode(b, 1, MAXMSG, &f), -EPROTO);
 }
 
@@ -289,6 +325,7 @@ int main(void)
 	T_RUN(test_hello_roundtrip);
 	T_RUN(test_hello_malformed);
 	T_RUN(test_msg_roundtrip);
+	T_RUN(test_msgid);
 	T_RUN(test_ack_roundtrip);
 	T_RUN(test_bye);
 	T_RUN(test_msg_malformed);

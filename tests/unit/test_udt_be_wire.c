@@ -113,10 +113,47 @@ static void test_msg(void)
 	T_EQ(lu2k_udtw_type(x, LU2K_UDTW_MSG_HLEN), -EPROTO);
 }
 
+/* MSG_ID: a MSG with a multipath message id. */
+static void test_msgid(void)
+{
+	struct lu2k_udtw_msg m = { .hdr_len = 72,
+				   .payload_len = 100,
+				   .epoch = 77,
+				   .id = 9,
+				   .low = 4 },
+			     g;
+	uint8_t b[LU2K_UDTW_MSGID_HLEN], x[LU2K_UDTW_MSGID_HLEN];
+	size_t total = LU2K_UDTW_MSGID_HLEN + 172;
+
+	m.target = nid("10.0.0.9@lu2k");
+	T_EQ(lu2k_udtw_msg_encode(b, &m), LU2K_UDTW_MSGID_HLEN);
+	T_EQ(b[0], LU2K_UDTW_MSG_ID);
+	T_EQ(lu2k_udtw_type(b, total), LU2K_UDTW_MSG);
+	T_EQ(lu2k_udtw_msg_decode(b, total, 1000, &g), 0);
+	T_EQ(g.epoch, 77);
+	T_EQ(g.id, 9);
+	T_EQ(g.low, 4);
+	T_EQ(lu2k_udtw_msg_hlen(&g), LU2K_UDTW_MSGID_HLEN);
+	T_EQ(lu2k_udtw_msg_decode(b, total - 1, 1000, &g), -EPROTO);
+	T_EQ(lu2k_udtw_msg_decode(b, LU2K_UDTW_MSG_HLEN + 172, 1000, &g), -EPROTO);
+	memcpy(x, b, sizeof(b));
+	memset(x + 32, 0, 4); /* epoch 0 */
+	T_EQ(lu2k_udtw_msg_decode(x, total, 1000, &g), -EPROTO);
+	memcpy(x, b, sizeof(b));
+	x[36] = 1; /* reserved */
+	T_EQ(lu2k_udtw_msg_decode(x, total, 1000, &g), -EPROTO);
+	m.low = 10; /* above the id */
+	lu2k_udtw_msg_encode(x, &m);
+	T_EQ(lu2k_udtw_msg_decode(x, total, 1000, &g), -EPROTO);
+	/* too short to be one */
+	T_EQ(lu2k_udtw_type(b, LU2K_UDTW_MSG_HLEN), -EPROTO);
+}
+
 int main(void)
 {
 	T_RUN(test_hello_roundtrip);
 	T_RUN(test_hello_bad);
 	T_RUN(test_msg);
+	T_RUN(test_msgid);
 	return t_done();
 }
