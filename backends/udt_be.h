@@ -116,6 +116,7 @@ struct udtb_tx {
 	struct lu2k_list link;
 	struct lu2k_be_msg *m; /* NULL for the hello, or once cancelled */
 	size_t len;
+	uint32_t msgno; /* the engine's, for a cancel */
 	bool hello;
 	uint8_t data[];
 };

@@ -4,8 +4,8 @@
  *
  * Sending: each message becomes one UDT message (out of order, no TTL): our
  * 32-byte frame header followed by a copy of its bytes, so that the TX pool
- * range is never read after sent() (a cancelled message may still be in
- * flight). The peer engine's ACK of every packet of it is the completion:
+ * range is never read after sent(). A cancelled message is dropped from the
+ * engine (what of it left is dropped at the receiver too). The peer engine's ACK of every packet of it is the completion:
  * msg_acked -> sent(0); msg_dropped or a broken connection -> sent(error).
  * The first message of a connection is the hello (udt_wire.h).
  *
@@ -305,6 +305,7 @@ static int tx_queue(struct lu2k_be_conn *c, struct udtb_tx *w)
 
 	if (rc)
 		return rc;
+	w->msgno = msgno;
 	/* the peer's silence counts from when we first wait for it */
 	if (!c->ntxq)
 		c->last_rx_ns = lu2k_now_ns();
@@ -379,10 +380,18 @@ void udtb_cancel(struct lu2k_be_conn *c, struct lu2k_be_msg *m, int status)
 	struct udtb_tx *w;
 
 	memcpy(&w, m->be_priv, sizeof(w));
-	/* the copy stays in the engine until it is acknowledged or dropped */
 	w->m = NULL;
 	c->cancels++;
 	c->be->st.cancels++;
+	/*
+	 * Not sent any more, and dropped at the receiver if some of it left:
+	 * a message the core has given up on must not cost the link its bytes,
+	 * nor arrive after the core was told it failed. The engine's
+	 * msg_dropped frees w from inside (no upcall: w->m is NULL).
+	 */
+	if (c->u && c->state != UDTB_DEAD &&
+	    !udt_conn_drop_msg(c->u, w->msgno, status, udtb_conn_now(c, lu2k_now_ns())))
+		udtb_conn_mark_dirty(c); /* the DROP request goes out */
 	c->be->env.sent(c->ctx, m, status);
 }
 

@@ -256,19 +256,37 @@ static size_t encode_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint32_t
 	return h + p->len;
 }
 
-/* Sender gives up on an expired message: tell the receiver, forget its losses. */
-static void drop_expired(struct udt_conn *c, struct udt_smsg *m, uint64_t now_ns)
+/*
+ * Sender gives up on a message (expired, or dropped by the application):
+ * what of it left is dropped at the receiver too (a DROP request), its
+ * losses are forgotten, and the rest of it is never cut.
+ */
+static void drop_msg(struct udt_conn *c, struct udt_smsg *m, int err, uint64_t now_ns)
 {
-	struct udt_dropreq d = { .msgno = m->msgno, .first = m->first_seq, .last = m->last_seq };
-	uint8_t *b = udt_ctl_reserve(c);
+	if (m->npkts_sent) {
+		struct udt_dropreq d = { .msgno = m->msgno,
+					 .first = m->first_seq,
+					 .last = m->last_seq };
+		uint8_t *b = udt_ctl_reserve(c);
 
-	if (b) {
-		udt_ctl_commit(c, udt_dropreq_encode(b, ctl_cap(c), udt_conn_ts(c, now_ns),
-						     c->peer_id, &d));
-		c->st.drops_sent++;
+		if (b) {
+			udt_ctl_commit(c, udt_dropreq_encode(b, ctl_cap(c), udt_conn_ts(c, now_ns),
+							     c->peer_id, &d));
+			c->st.drops_sent++;
+		}
+		udt_loss_remove_range(&c->snd_loss, m->first_seq, m->last_seq);
 	}
-	udt_loss_remove_range(&c->snd_loss, m->first_seq, m->last_seq);
-	udt_sndbuf_drop(&c->sb, m, udt_conn_msg_done, c, -ETIMEDOUT);
+	udt_sndbuf_drop(&c->sb, m, udt_conn_msg_done, c, err);
+}
+
+int udt_conn_drop_msg(struct udt_conn *c, uint32_t msgno, int err, uint64_t now_ns)
+{
+	struct udt_smsg *m = udt_sndbuf_find(&c->sb, msgno);
+
+	if (!m || m->dropped)
+		return -ENOENT;
+	drop_msg(c, m, err, now_ns);
+	return 0;
 }
 
 /* The next retransmission due, or NULL; skips what is acknowledged or dropped. */
@@ -283,7 +301,7 @@ static struct udt_spkt *next_retrans(struct udt_conn *c, uint32_t *seq, uint64_t
 		if (!p || p->m->dropped)
 			continue;
 		if (p->m->ttl_ns >= 0 && now_ns - p->m->origin_ns > (uint64_t)p->m->ttl_ns) {
-			drop_expired(c, p->m, now_ns);
+			drop_msg(c, p->m, -ETIMEDOUT, now_ns);
 			continue;
 		}
 		return p;

@@ -259,6 +259,14 @@ void udt_sndbuf_ack(struct udt_sndbuf *sb, uint32_t ack_seq, udt_smsg_done_fn do
 	reap(sb, done, ctx);
 }
 
+struct udt_smsg *udt_sndbuf_find(const struct udt_sndbuf *sb, uint32_t msgno)
+{
+	for (struct udt_smsg *m = sb->q_head; m; m = m->next)
+		if (m->msgno == msgno)
+			return m;
+	return NULL;
+}
+
 void udt_sndbuf_drop(struct udt_sndbuf *sb, struct udt_smsg *m, udt_smsg_done_fn done, void *ctx,
 		     int err)
 {

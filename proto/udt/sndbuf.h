@@ -95,6 +95,8 @@ struct udt_spkt *udt_sndbuf_get(struct udt_sndbuf *sb, uint32_t seq);
 /* Everything before ack_seq is acknowledged; reports completed messages. */
 void udt_sndbuf_ack(struct udt_sndbuf *sb, uint32_t ack_seq, udt_smsg_done_fn done, void *ctx);
 /* Reports m as dropped now; its packets are never sent again, its rest never cut. */
+/* The queued message with this number, or NULL (acknowledged and freed, or never queued). */
+struct udt_smsg *udt_sndbuf_find(const struct udt_sndbuf *sb, uint32_t msgno);
 void udt_sndbuf_drop(struct udt_sndbuf *sb, struct udt_smsg *m, udt_smsg_done_fn done, void *ctx,
 		     int err);
 

@@ -173,6 +173,14 @@ void udt_conn_handle_timers(struct udt_conn *c, uint64_t now_ns);
 int udt_conn_send_msg(struct udt_conn *c, const void *data, size_t len, int64_t ttl_ms,
 		      int in_order, unsigned int flags, void *cookie, uint32_t *msgno,
 		      uint64_t now_ns);
+/*
+ * The application gives up on a queued message (its own deadline): the
+ * rest of it is not sent, and what of it left is dropped at the receiver (a
+ * DROP request; a message the receiver already took stays taken).
+ * msg_dropped(err) comes from inside this call. 0, or -ENOENT (not queued
+ * any more: acknowledged or dropped before).
+ */
+int udt_conn_drop_msg(struct udt_conn *c, uint32_t msgno, int err, uint64_t now_ns);
 size_t udt_conn_send_space(const struct udt_conn *c);
 size_t udt_conn_max_msg(const struct udt_conn *c);
 

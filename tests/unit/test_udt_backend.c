@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests of the udt back-end through the back-end API (backends/udt*.c),
+ * as test_tcp_backend.c does for tcp: two instances in one event loop, A
+ * (127.0.0.1@lu2k) connecting to B (127.0.0.2@lu2k) over real UDP sockets on
+ * loopback, each with a fake core (the upcalls below) that records what the
+ * API promises:
+ *  - accepted() names both NIDs; connected() comes once;
+ *  - messages of 0 B to 4 MiB arrive whole and unchanged, and each sent()
+ *    comes exactly once, with 0, only after the receiver's rx_end();
+ *  - receive backpressure: rx_begin() -EAGAIN holds the messages in the
+ *    network (none is acknowledged or lost) until rx_resume();
+ *  - cancel() reports sent() before it returns, once; the message is not
+ *    delivered (not sent on, or dropped at the receiver), the rest still go;
+ *  - the receiver closing its connection fails what the sender still has,
+ *    each message once, and the sender hears closed() once;
+ *  - connecting where nobody listens ends in closed() (connect timeout),
+ *    and a refused hello (a NID the core does not serve) ends the same way.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backends/backend.h"
+#include "common/nid.h"
+#include "daemon/loop.h"
+#include "../t.h"
+
+#define MAXMSG ((4u << 20) + 256)
+#define NMSG   32
+
+static struct lu2k_loop L;
+static const struct lu2k_backend_ops *ops;
+static struct lu2k_be *be_a, *be_b;
+static struct lu2k_be_listener *lis_a, *lis_b;
+static struct lu2k_nid nid_a, nid_b, nid_x;
+static uint16_t port;
+
+/* One side of a connection, as the fake core sees it. */
+struct side {
+	struct lu2k_be_conn *conn;
+	int connected, closed, closed_err;
+	int sent_ok, sent_err, sent_last_err;
+	int sent_count[NMSG];
+	int rx_begun, rx_ended, rx_failed, rx_eagain_left, rx_refused;
+	int rx_sizes_ok; /* messages whose bytes checked out */
+	int rx_bad;	 /* messages whose bytes did not */
+	int rx_order[NMSG];
+	int nrx;
+};
+
+static struct side out, in;
+static uint8_t *txmem[NMSG];
+static uint8_t *rxmem;
+static struct lu2k_be_msg msgs[NMSG];
+
+static void *up_accepted(void *core, struct lu2k_be_conn *c, const struct lu2k_nid *src,
+			 const struct lu2k_nid *dst, int *status)
+{
+	if (!lu2k_nid_eq(dst, &nid_b) || !lu2k_nid_eq(src, &nid_a)) {
+		in.rx_refused++;
+		*status = -ENXIO;
+		return NULL;
+	}
+	in.conn = c;
+	return &in;
+}
+
+static void up_connected(void *ctx)
+{
+	((struct side *)ctx)->connected++;
+}
+
+static void up_closed(void *ctx, int err)
+{
+	struct side *s = ctx;
+
+	s->closed++;
+	s->closed_err = err;
+}
+
+/* A message's id is its header length minus 16 (the tests choose it). */
+static int id_of(const struct lu2k_be_msg *m)
+{
+	return (int)m->hdr_len - 16;
+}
+
+static void up_sent(void *ctx, struct lu2k_be_msg *m, int status)
+{
+	struct side *s = ctx;
+
+	s->sent_count[id_of(m)]++;
+	if (status == 0) {
+		s->sent_ok++;
+	} else {
+		s->sent_err++;
+		s->sent_last_err = status;
+	}
+}
+
+static void up_writable(void *ctx)
+{
+}
+
+static int up_rx_begin(void *ctx, const struct lu2k_nid *target, struct lu2k_be_rxbuf *b)
+{
+	struct side *s = ctx;
+
+	if (!lu2k_nid_eq(target, &nid_b))
+		return -ENXIO;
+	if (s->rx_eagain_left > 0) {
+		s->rx_eagain_left--;
+		return -EAGAIN;
+	}
+	if (b->hdr_len + b->payload_len > MAXMSG)
+		return -EMSGSIZE;
+	b->data = rxmem; /* one message at a time is begun and ended (no order option) */
+	s->rx_begun++;
+	return 0;
+}
+
+/* The bytes of message id: a header of its own, a payload pattern of its own. */
+static uint8_t byte_of(int id, size_t i)
+{
+	return (uint8_t)(id * 31 + i * 7 + (i >> 9));
+}
+
+static int up_rx_end(void *ctx, struct lu2k_be_rxbuf *b, int status)
+{
+	struct side *s = ctx;
+	int id = (int)b->hdr_len - 16;
+	size_t len = (size_t)b->hdr_len + b->payload_len;
+	bool ok = id >= 0 && id < NMSG;
+
+	if (status) {
+		s->rx_failed++;
+		return status;
+	}
+	for (size_t i = 0; ok && i < len; i++)
+		ok = ((uint8_t *)b->data)[i] == byte_of(id, i);
+	if (ok) {
+		s->rx_sizes_ok++;
+		if (s->nrx < NMSG)
+			s->rx_order[s->nrx++] = id;
+	} else {
+		s->rx_bad++;
+	}
+	s->rx_ended++;
+	return 0;
+}
+
+/* Run the loop until cond holds or ms pass. */
+#define SPIN_UNTIL(cond, ms)                                               \
+	do {                                                               \
+		uint64_t end_ = lu2k_now_ns() + (uint64_t)(ms)*1000000ull; \
+		while (!(cond) && lu2k_now_ns() < end_)                    \
+			lu2k_loop_once(&L, 1000000);                       \
+	} while (0)
+
+static void spin(int ms)
+{
+	SPIN_UNTIL(0, ms);
+}
+
+static const struct lu2k_be_env env = {
+	.loop = &L,
+	.max_msg_size = MAXMSG,
+	.accepted = up_accepted,
+	.connected = up_connected,
+	.closed = up_closed,
+	.sent = up_sent,
+	.writable = up_writable,
+	.rx_begin = up_rx_begin,
+	.rx_end = up_rx_end,
+};
+
+static int make(struct lu2k_be **be)
+{
+	static const struct lu2k_be_option opts[] = {
+		{ "connect_timeout_ms", "1500", "test" },
+		{ "peer_timeout_ms", "1500", "test" },
+		{ "hello_timeout_ms", "2000", "test" },
+	};
+	char err[256];
+	int rc = ops->create(&env, opts, 3, err, sizeof(err), be);
+
+	if (rc)
+		fprintf(stderr, "create: %s\n", err);
+	return rc;
+}
+
+static void setup(void)
+{
+	T_EQ(lu2k_loop_init(&L), 0);
+	ops = lu2k_backend_find("udt");
+	T_ASSERT(ops != NULL);
+	T_EQ(make(&be_a), 0);
+	T_EQ(make(&be_b), 0);
+	T_EQ(lu2k_nid_parse("127.0.0.1@lu2k", &nid_a), 0);
+	T_EQ(lu2k_nid_parse("127.0.0.2@lu2k", &nid_b), 0);
+	T_EQ(lu2k_nid_parse("127.0.0.2@lu2k7", &nid_x), 0);
+	srand((unsigned int)getpid());
+	for (int i = 0; i < 50 && !lis_b; i++) {
+		port = (uint16_t)(30000 + rand() % 30000);
+		if (ops->listen(be_b, &nid_b, port, &lis_b) == 0 &&
+		    ops->listen(be_a, &nid_a, port, &lis_a) != 0) {
+			ops->unlisten(lis_b);
+			lis_b = NULL;
+		}
+	}
+	T_ASSERT(lis_b && lis_a);
+	rxmem = malloc(MAXMSG);
+	T_ASSERT(rxmem);
+	for (int i = 0; i < NMSG; i++) {
+		txmem[i] = malloc(MAXMSG);
+		T_ASSERT(txmem[i]);
+	}
+}
+
+static void reset(void)
+{
+	memset(&out, 0, sizeof(out));
+	memset(&in, 0, sizeof(in));
+}
+
+/* Message id of hdr 16 + id bytes and payload bytes, filled with its pattern. */
+static struct lu2k_be_msg *msg(int id, uint32_t payload)
+{
+	struct lu2k_be_msg *m = &msgs[id];
+	size_t len = 16 + (size_t)id + payload;
+
+	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < len; i++)
+		txmem[id][i] = byte_of(id, i);
+	m->buf = txmem[id];
+	m->hdr_len = 16 + (uint32_t)id;
+	m->payload_len = payload;
+	m->target = nid_b;
+	return m;
+}
+
+static void connect_a_to_b(void)
+{
+	reset();
+	T_EQ(ops->connect(be_a, &nid_a, &nid_b, port, &out, &out.conn), 0);
+	SPIN_UNTIL(out.connected, 3000);
+	T_EQ(out.connected, 1);
+	T_EQ(out.closed, 0);
+}
+
+/* The hello goes with the first message: the receiver sees the conn then. */
+static void test_sizes(void)
+{
+	static const uint32_t sizes[] = { 0, 1, 1000, 1427, 1428, 1429, 65536, 1 << 20, 4u << 20 };
+	int n = (int)(sizeof(sizes) / sizeof(sizes[0]));
+
+	connect_a_to_b();
+	for (int i = 0; i < n; i++)
+		T_EQ(ops->send(out.conn, msg(i, sizes[i])), 0);
+	SPIN_UNTIL(out.sent_ok + out.sent_err == n, 20000);
+	T_EQ(out.sent_ok, n);
+	T_EQ(out.sent_err, 0);
+	for (int i = 0; i < n; i++)
+		T_EQ(out.sent_count[i], 1);
+	T_EQ(in.rx_ended, n); /* every success names a message the receiver had */
+	T_EQ(in.rx_sizes_ok, n);
+	T_EQ(in.rx_bad, 0);
+	T_EQ(in.rx_failed, 0);
+	spin(100); /* nothing more comes */
+	T_EQ(out.sent_ok, n);
+	for (int i = 0; i < n; i++)
+		T_EQ(out.sent_count[i], 1);
+}
+
+/* The core has no room: the messages stay in the network, then all arrive. */
+static void test_backpressure(void)
+{
+	int sent0 = out.sent_ok, ended0 = in.rx_ended;
+
+	in.rx_eagain_left = 1000000;
+	for (int i = 0; i < 8; i++)
+		T_EQ(ops->send(out.conn, msg(i, 10000 + (uint32_t)i)), 0);
+	spin(300);
+	T_EQ(in.rx_ended, ended0);
+	T_EQ(out.sent_ok, sent0); /* nothing acknowledged that the core did not take */
+	T_EQ(out.sent_err, 0);
+	in.rx_eagain_left = 0;
+	ops->rx_resume(in.conn);
+	SPIN_UNTIL(out.sent_ok == sent0 + 8, 5000);
+	T_EQ(out.sent_ok, sent0 + 8);
+	T_EQ(in.rx_ended, ended0 + 8);
+	T_EQ(in.rx_bad, 0);
+}
+
+/* cancel(): sent() before it returns, once; the others still arrive. */
+static void test_cancel(void)
+{
+	int ok0 = out.sent_ok, ended0 = in.rx_ended;
+	struct lu2k_be_msg *big;
+
+	memset(out.sent_count, 0, sizeof(out.sent_count));
+	big = msg(3, 4u << 20);
+	T_EQ(ops->send(out.conn, msg(1, 4u << 20)), 0);
+	T_EQ(ops->send(out.conn, msg(2, 100)), 0);
+	T_EQ(ops->send(out.conn, big), 0);
+	ops->cancel(out.conn, big, -ETIMEDOUT);
+	T_EQ(out.sent_count[3], 1);
+	T_EQ(out.sent_err, 1);
+	T_EQ(out.sent_last_err, -ETIMEDOUT);
+	SPIN_UNTIL(out.sent_ok == ok0 + 2, 10000);
+	T_EQ(out.sent_ok, ok0 + 2);
+	T_EQ(out.sent_count[1], 1);
+	T_EQ(out.sent_count[2], 1);
+	T_EQ(out.sent_count[3], 1);
+	spin(200);
+	T_EQ(in.rx_ended, ended0 + 2); /* the cancelled one never arrived whole */
+	T_EQ(in.rx_bad, 0);
+
+	/* all of it left and waits at the receiver (no room): the DROP request removes it */
+	in.rx_eagain_left = 1000000;
+	T_EQ(ops->send(out.conn, msg(4, 1 << 20)), 0);
+	spin(300);
+	ops->cancel(out.conn, &msgs[4], -ETIMEDOUT);
+	T_EQ(out.sent_count[4], 1);
+	spin(300);
+	in.rx_eagain_left = 0;
+	ops->rx_resume(in.conn);
+	spin(300);
+	T_EQ(in.rx_ended, ended0 + 2);
+	/* and the connection goes on */
+	T_EQ(ops->send(out.conn, msg(6, 100)), 0);
+	SPIN_UNTIL(out.sent_count[6], 3000);
+	T_EQ(out.sent_count[6], 1);
+	T_EQ(in.rx_ended, ended0 + 3);
+	T_EQ(in.rx_order[in.nrx - 1], 6);
+	T_EQ(out.sent_count[4], 1);
+}
+
+/* The receiving core closes its conn: the sender fails what it has, once each. */
+static void test_receiver_closes(void)
+{
+	memset(out.sent_count, 0, sizeof(out.sent_count));
+	out.sent_err = 0;
+	in.rx_eagain_left = 1000000; /* nothing is taken: all four stay unacknowledged */
+	for (int i = 0; i < 4; i++)
+		T_EQ(ops->send(out.conn, msg(i, 200000)), 0);
+	spin(200);
+	ops->close(in.conn);
+	in.conn = NULL;
+	SPIN_UNTIL(out.closed, 5000);
+	T_EQ(out.closed, 1);
+	T_ASSERT(out.closed_err < 0);
+	T_EQ(out.sent_err, 4);
+	for (int i = 0; i < 4; i++)
+		T_EQ(out.sent_count[i], 1);
+	spin(200);
+	T_EQ(out.closed, 1);
+	T_EQ(out.sent_err, 4);
+}
+
+/* Nobody listens there: the handshake gives up, closed() says so once. */
+static void test_connect_nowhere(void)
+{
+	struct lu2k_nid far;
+
+	reset();
+	T_EQ(lu2k_nid_parse("127.0.0.3@lu2k", &far), 0);
+	T_EQ(ops->connect(be_a, &nid_a, &far, port, &out, &out.conn), 0);
+	SPIN_UNTIL(out.closed, 6000);
+	T_EQ(out.connected, 0);
+	T_EQ(out.closed, 1);
+	T_ASSERT(out.closed_err < 0);
+}
+
+/* A hello for a NID the receiving core does not serve is refused; the sender's message fails. */
+static void test_refused_hello(void)
+{
+	reset();
+	T_EQ(ops->connect(be_a, &nid_a, &nid_x, port, &out, &out.conn), 0);
+	SPIN_UNTIL(out.connected || out.closed, 3000);
+	if (out.connected) {
+		struct lu2k_be_msg *m = msg(5, 10);
+
+		m->target = nid_x;
+		T_EQ(ops->send(out.conn, m), 0);
+	}
+	SPIN_UNTIL(out.closed, 6000);
+	T_EQ(out.closed, 1);
+	T_ASSERT(in.rx_refused <=
+		 1); /* by the core, or already by the back-end: no listener for it */
+	T_EQ(in.rx_ended, 0);
+	T_EQ(out.sent_ok, 0);
+	T_EQ(out.sent_err, out.connected ? 1 : 0);
+}
+
+int main(void)
+{
+	setup();
+	T_RUN(test_sizes);
+	T_RUN(test_backpressure);
+	T_RUN(test_cancel);
+	T_RUN(test_receiver_closes);
+	T_RUN(test_connect_nowhere);
+	T_RUN(test_refused_hello);
+	ops->unlisten(lis_a);
+	ops->unlisten(lis_b);
+	ops->destroy(be_a);
+	ops->destroy(be_b);
+	lu2k_loop_fini(&L);
+	free(rxmem);
+	for (int i = 0; i < NMSG; i++)
+		free(txmem[i]);
+	return t_done();
+}
