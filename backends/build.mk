@@ -27,9 +27,10 @@ test_peer_LDLIBS += $(AUTH_LINK)
 test_core_rx_LDLIBS += $(AUTH_LINK)
 test_tcp_backend_LDLIBS += $(AUTH_LINK)
 test_udt_backend_LDLIBS += $(AUTH_LINK)
+test_ctl_LDLIBS += $(AUTH_LINK)
 test_rds_backend_LDLIBS += $(AUTH_LINK)
 $(O)/bin/lu2kd $(O)/tests/test_peer $(O)/tests/test_core_rx $(O)/tests/test_tcp_backend \
-	$(O)/tests/test_udt_backend $(O)/tests/test_rds_backend: $(O)/lib/libauth.a
+	$(O)/tests/test_udt_backend $(O)/tests/test_ctl $(O)/tests/test_rds_backend: $(O)/lib/libauth.a
 # The keys lu2kd --help lists per back-end are keys each back-end takes.
 $(eval $(call lu2k_test,test_be_keys,tests/unit/test_be_keys.c,lu2kd_backends lu2kd common))
 test_be_keys_LDLIBS += $(O)/lib/libudt.a $(AUTH_LINK)

@@ -22,6 +22,10 @@ $(eval $(call lu2k_test,test_core_rx,tests/unit/test_core_rx.c,lu2kd_backends lu
 $(eval $(call lu2k_test,test_tcp_backend,tests/unit/test_tcp_backend.c,lu2kd_backends lu2kd common))
 test_tcp_backend_LDLIBS += $(O)/lib/libudt.a
 $(O)/tests/test_tcp_backend: $(O)/lib/libudt.a
+# The control socket's answers, read back with lu2kctl's JSON reader.
+$(eval $(call lu2k_test,test_ctl,tests/unit/test_ctl.c tools/ctl/jsonv.c,lu2kd_backends lu2kd common))
+test_ctl_LDLIBS += $(O)/lib/libudt.a
+$(O)/tests/test_ctl: $(O)/lib/libudt.a
 # The udt back-end through the back-end API: two instances over loopback UDP.
 $(eval $(call lu2k_test,test_udt_backend,tests/unit/test_udt_backend.c,lu2kd_backends lu2kd common))
 test_udt_backend_LDLIBS += $(O)/lib/libudt.a
