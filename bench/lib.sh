@@ -27,30 +27,11 @@ BL_CPU_LOAD=${BL_CPU_LOAD:-0}	# busy loops beside each transfer (bl_cpu_load)
 
 bl_log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 
-# bl_wait SECONDS CMD... : poll CMD every 0.1 s until it succeeds.
-bl_wait() {
-	local n=$(($1 * 10))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		n=$((n - 1))
-		[ $n -gt 0 ] || return 1
-		sleep 0.1
-	done
-}
-
-bl_alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
-
-# bl_stop PID... : SIGTERM, up to 5 s, then SIGKILL; reap.
-bl_stop() {
-	local p n
-	for p in "$@"; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in "$@"; do
-		n=50
-		while bl_alive "$p" && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
-		kill -KILL "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-}
+# waits, liveness, stopping and JSON fields: the helpers every script shares
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+bl_wait() { lu2k_wait_for "$@"; }  # SECONDS CMD...
+bl_alive() { lu2k_alive "$1"; }
+bl_stop() { lu2k_stop "$@"; }     # PID...: TERM, up to 5 s, KILL; reap
 
 # bl_link_up DIR LINKEM-ARGS... : start lu2k-linkem with fresh namespaces,
 # raise TCP's buffer limits there (a 200 Mbit/s x 1.2 s path needs 30 MB),
@@ -255,7 +236,7 @@ bl_icmp_stats() {
 }
 
 # bl_jnum FILE KEY : the first number after "KEY": in a JSON file
-bl_jnum() { grep -o "\"$2\":-\?[0-9.e+]*" "$1" 2>/dev/null | head -1 | cut -d: -f2; }
+bl_jnum() { lu2k_jnum "$@"; }
 
 # bl_backends_here LU2KD : those of bl_backends this host can run: rds needs
 # the kernel's RDS (AF_RDS, 21; modprobe rds_tcp), which many hosts lack

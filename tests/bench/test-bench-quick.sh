@@ -48,15 +48,16 @@ png=$(ls "$out"/throughput-*.png 2>/dev/null | head -1)
 
 [ "$(($(wc -l <"$csv") - 1))" = ${#want[@]} ] || t_fail "results.csv: want ${#want[@]} rows: $(cat "$csv")"
 for p in "${want[@]}"; do
-	row=$(awk -F, -v p="$p" '$8 == p' "$csv")
+	row=$(lu2k_csv "$csv" 'c["protocol"] == "'"$p"'"')
 	[ -n "$row" ] || t_fail "results.csv has no row for $p"
 	grep -Eq "^50ms-1%-20M +$p(:[a-z0-9]+)? +[0-9.]+ Mbit/s" "$T_DIR/table.log" ||
 		t_fail "the table has no row for $p"
-	[ "$(awk -F, -v p="$p" '$2 == p' "$out/timeseries.csv" | wc -l)" -ge 3 ] ||
+	[ "$(lu2k_csv "$out/timeseries.csv" 'c["protocol"] == "'"$p"'"' | wc -l)" -ge 3 ] ||
 		t_fail "timeseries.csv: fewer than 3 samples for $p"
 	case $p in
 	lu2k-*)
-		echo "$row" | awk -F, '{ exit !($23 == "PASS" && $24 ~ /^0:/) }' ||
+		lu2k_csv "$csv" 'c["protocol"] == "'"$p"'" && c["verified"] == "PASS" && c["rc"] ~ /^0:/' |
+			grep -q . ||
 			t_fail "$p: lu2k-perf did not verify every payload: $row"
 		grep -q '"corrupt":0,' "$out/runs/50ms-1%-20M/$p/bulk.json" ||
 			t_fail "$p: corrupt payloads"

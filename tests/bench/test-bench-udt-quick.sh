@@ -39,12 +39,14 @@ IFS=, read -ra want <<<"$senders"
 [ "$(($(wc -l <"$csv") - 1))" = ${#want[@]} ] || t_fail "runs.csv: want ${#want[@]} rows: $(cat "$csv")"
 declare -A label=([udt]="lu2k-udt, UDT native CC" [libudt]="libudt 4.11, native CC" [cubic]="TCP CUBIC")
 for s in "${want[@]}"; do
-	row=$(awk -F, -v s="$s" '$7 == s' "$csv")
+	row=$(lu2k_csv "$csv" 'c["sender"] == "'"$s"'"')
 	[ -n "$row" ] || t_fail "runs.csv has no row for $s"
 	# ok, bytes > 0, goodput > 0, a sender CPU figure, a retransmission count
-	echo "$row" | awk -F, '{ exit !($20 == 1 && $9 > 0 && $11 > 0 && $14 ~ /^[0-9.]+$/ && $16 ~ /^[0-9]+$/) }' ||
+	lu2k_csv "$csv" 'c["sender"] == "'"$s"'" && c["ok"] == 1 && c["rx_bytes"] > 0 &&
+		c["goodput_mbit"] > 0 && c["tx_cpu_s"] ~ /^[0-9.]+$/ && c["retrans"] ~ /^[0-9]+$/' |
+		grep -q . ||
 		t_fail "$s: not a good run: $row"
-	[ "$(awk -F, -v s="$s" '$2 == s && $5 > 0' "$out/timeseries.csv" | wc -l)" -ge 2 ] ||
+	[ "$(lu2k_csv "$out/timeseries.csv" 'c["sender"] == "'"$s"'" && c["mbit"] > 0' | wc -l)" -ge 2 ] ||
 		t_fail "timeseries.csv: fewer than 2 non-zero seconds for $s"
 	for f in "$T_DIR/table.log" "$out/results.md"; do
 		grep -Eq "^\| ${label[$s]} \| [0-9]*[1-9][0-9]*\.[0-9]+|^\| ${label[$s]} \| 0\.[0-9]*[1-9]" "$f" ||

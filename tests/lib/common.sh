@@ -14,6 +14,8 @@ if [ "${T_NET:-}" = private ] && [ -z "${_T_NET_PRIVATE:-}" ] && [ "$(id -u)" = 
 	export _T_NET_PRIVATE=1
 	exec unshare --net -- /bin/bash -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
 fi
+# the helpers shared with the scripts (waits, liveness, JSON and CSV fields)
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 T_TAG=${T_TAG:-l2k$$$RANDOM}
 T_TAG=${T_TAG:0:11}		# fits IFNAMSIZ with a 4-character prefix
 T_DIR=$(mktemp -d "/tmp/lu2k-test.$T_TAG.XXXXXX")
@@ -48,15 +50,7 @@ trap 'exit 130' INT TERM
 t_require_root() { [ "$(id -u)" = 0 ] || t_skip "needs root"; }
 
 # t_wait_for SECONDS CMD... : poll CMD every 0.1 s until it succeeds.
-t_wait_for() {
-	local limit=$1 deadline
-	shift
-	deadline=$(($(date +%s%N) + limit * 1000000000))
-	until "$@" >/dev/null 2>&1; do
-		[ "$(date +%s%N)" -lt "$deadline" ] || return 1
-		sleep 0.1
-	done
-}
+t_wait_for() { lu2k_wait_for "$@"; }
 
 # t_netns NAME : create a namespace with lo up, removed at exit.
 t_netns() {
@@ -77,4 +71,4 @@ t_bg() {
 }
 
 # t_alive PID : is the process still there (and not a zombie)?
-t_alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+t_alive() { lu2k_alive "$1"; }
