@@ -12,7 +12,6 @@ $(O)/tests/test_peer: $(O)/lib/libudt.a
 $(O)/tests/test_core_rx: $(O)/lib/libudt.a
 $(eval $(call lu2k_test,test_udt_be_wire,tests/unit/test_udt_be_wire.c backends/udt_wire.c,common))
 $(eval $(call lu2k_test,test_udt_be_demux,tests/unit/test_udt_be_demux.c backends/udt_demux.c,))
-$(eval $(call lu2k_test,test_udt_refuse,tests/unit/test_udt_refuse.c,udt))
 $(eval $(call lu2k_test,test_udt_paths,tests/unit/test_udt_paths.c backends/udt_paths.c,common))
 
 $(eval $(call lu2k_test,test_rds_wire,tests/unit/test_rds_wire.c backends/rds_wire.c,common))
