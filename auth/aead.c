@@ -28,6 +28,11 @@ const char *lu2k_aead_err_str(int err)
 	return err ? "unknown record error" : "ok";
 }
 
+bool lu2k_aead_aes_available(void)
+{
+	return crypto_aead_aes256gcm_is_available() == 1;
+}
+
 void lu2k_aead_limits_default(struct lu2k_aead_limits *l)
 {
 	l->rekey_after_ns = 120ULL * 1000000000ULL;
@@ -114,9 +119,14 @@ ssize_t lu2k_aead_seal(struct lu2k_aead_tx *tx, const struct lu2k_aead_limits *l
 	if (adlen)
 		memcpy(adb + LU2K_AEAD_HDR, ad, adlen);
 	nonce_of(nonce, tx->next);
-	crypto_aead_chacha20poly1305_ietf_encrypt_detached(
-		out + LU2K_AEAD_HDR, out + LU2K_AEAD_HDR + len, NULL, in, len, adb,
-		LU2K_AEAD_HDR + adlen, NULL, nonce, tx->key);
+	if (tx->suite == LU2K_AEAD_AES256GCM)
+		crypto_aead_aes256gcm_encrypt_detached(
+			out + LU2K_AEAD_HDR, out + LU2K_AEAD_HDR + len, NULL, in, len, adb,
+			LU2K_AEAD_HDR + adlen, NULL, nonce, tx->key);
+	else
+		crypto_aead_chacha20poly1305_ietf_encrypt_detached(
+			out + LU2K_AEAD_HDR, out + LU2K_AEAD_HDR + len, NULL, in, len, adb,
+			LU2K_AEAD_HDR + adlen, NULL, nonce, tx->key);
 	memcpy(out, adb, LU2K_AEAD_HDR);
 	tx->next++;
 	tx->bytes += len;
@@ -194,6 +204,7 @@ ssize_t lu2k_aead_open(struct lu2k_aead_rx *rx, const struct lu2k_aead_limits *l
 		next.order = rx->order;
 		next.local_index = rx->local_index;
 		next.phase = in[1];
+		next.suite = rx->suite;
 		next.born_ns = now_ns;
 		next.updates = rx->updates + 1;
 		rx_use = &next;
@@ -208,9 +219,13 @@ ssize_t lu2k_aead_open(struct lu2k_aead_rx *rx, const struct lu2k_aead_limits *l
 		memcpy(adb + LU2K_AEAD_HDR, ad, adlen);
 	nonce_of(nonce, ctr);
 	r = LU2K_AEAD_EAUTH;
-	if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(
-		    out, NULL, in + LU2K_AEAD_HDR, plen, in + LU2K_AEAD_HDR + plen, adb,
-		    LU2K_AEAD_HDR + adlen, nonce, rx_use->key))
+	if (rx_use->suite == LU2K_AEAD_AES256GCM
+		    ? crypto_aead_aes256gcm_decrypt_detached(
+			      out, NULL, in + LU2K_AEAD_HDR, plen, in + LU2K_AEAD_HDR + plen, adb,
+			      LU2K_AEAD_HDR + adlen, nonce, rx_use->key)
+		    : crypto_aead_chacha20poly1305_ietf_decrypt_detached(
+			      out, NULL, in + LU2K_AEAD_HDR, plen, in + LU2K_AEAD_HDR + plen, adb,
+			      LU2K_AEAD_HDR + adlen, nonce, rx_use->key))
 		goto out;
 	/* only an authentic record moves the window, or changes the key */
 	if (rx_use == &next) {

@@ -17,19 +17,30 @@ enum lu2k_dg_kind lu2k_dg_classify(const uint8_t *p, size_t len)
 	if (lu2k_aead_record_index(p, len) >= 0)
 		return LU2K_DG_RECORD;
 	if (!p[1] && !p[2] && !p[3]) {
-		if (p[0] == LU2K_HS_TYPE_INIT && len == LU2K_HS_INIT_LEN)
+		if (p[0] == LU2K_HS_TYPE_INIT && len == LU2K_DG_INIT_LEN)
 			return LU2K_DG_INIT;
 		if (p[0] == LU2K_HS_TYPE_INIT && len == LU2K_DG_INITC_LEN)
 			return LU2K_DG_INIT_COOKIE;
 		if (p[0] == LU2K_DG_TYPE_COOKIE && len == LU2K_DG_COOKIE_LEN)
 			return LU2K_DG_COOKIE;
-		if (p[0] == LU2K_HS_TYPE_RESP && len == LU2K_HS_RESP_LEN)
+		if (p[0] == LU2K_HS_TYPE_RESP && len == LU2K_DG_RESP_LEN)
 			return LU2K_DG_RESP;
 	}
 	/* UDT4: the first bit marks a control packet, whose header is 16 bytes */
 	if ((p[0] & 0x80) && len >= 16)
 		return LU2K_DG_PLAIN_UDT;
 	return LU2K_DG_OTHER;
+}
+
+uint8_t lu2k_dg_caps(void)
+{
+	return lu2k_aead_aes_available() ? LU2K_DG_CAP_AESGCM : 0;
+}
+
+uint8_t lu2k_dg_suite(uint8_t mine, uint8_t theirs)
+{
+	return mine & theirs & LU2K_DG_CAP_AESGCM ? LU2K_AEAD_AES256GCM
+						  : LU2K_AEAD_CHACHA20POLY1305;
 }
 
 static void cookie_of(uint8_t out[16], const uint8_t secret[32], uint64_t minute, const void *addr,
@@ -55,14 +66,14 @@ int lu2k_dg_check_init(const uint8_t secret[32], const struct lu2k_key *me, cons
 	uint64_t minute = now_ns / NS_PER_MINUTE;
 	uint8_t m[16], c[16];
 
-	if ((len != LU2K_HS_INIT_LEN && len != LU2K_DG_INITC_LEN) || p[0] != LU2K_HS_TYPE_INIT)
+	if ((len != LU2K_DG_INIT_LEN && len != LU2K_DG_INITC_LEN) || p[0] != LU2K_HS_TYPE_INIT)
 		return LU2K_HS_EMALFORMED;
 	/* cheap first: one keyed hash tells whether the sender even knows our key */
 	lu2k_hs_mac1(m, me, p, LU2K_HS_INIT_LEN - 16);
 	if (sodium_memcmp(m, mac1, 16))
 		return LU2K_HS_EMAC;
 	if (len == LU2K_DG_INITC_LEN) {
-		const uint8_t *got = p + LU2K_HS_INIT_LEN;
+		const uint8_t *got = p + LU2K_DG_INIT_LEN;
 
 		cookie_of(c, secret, minute, addr, alen, mac1);
 		if (!sodium_memcmp(c, got, 16))
@@ -83,7 +94,7 @@ int lu2k_dg_check_init(const uint8_t secret[32], const struct lu2k_key *me, cons
 int lu2k_dg_out_start(struct lu2k_dg_out *o, const struct lu2k_hs_local *me,
 		      const struct lu2k_key *peer_pub, const struct lu2k_key *e_priv, uint64_t ts,
 		      uint32_t local_index, const struct lu2k_nid *src, const struct lu2k_nid *dst,
-		      uint64_t now_ns, uint64_t timeout_ns)
+		      uint64_t now_ns, uint64_t timeout_ns, uint8_t caps)
 {
 	int r;
 
@@ -91,7 +102,9 @@ int lu2k_dg_out_start(struct lu2k_dg_out *o, const struct lu2k_hs_local *me,
 	r = lu2k_hs_initiate(&o->hs, me, peer_pub, e_priv, ts, local_index, src, dst, o->msg);
 	if (r)
 		return r;
-	o->len = LU2K_HS_INIT_LEN;
+	o->msg[LU2K_HS_INIT_LEN] = caps;
+	o->caps = caps;
+	o->len = LU2K_DG_INIT_LEN;
 	o->next_ns = now_ns;
 	o->retry_ns = LU2K_DG_RETRY_NS;
 	o->deadline_ns = now_ns + timeout_ns;
@@ -133,15 +146,16 @@ int lu2k_dg_out_recv(struct lu2k_dg_out *o, const struct lu2k_hs_local *me, cons
 		if (lu2k_get_le32(p + 4) != o->hs.local_index)
 			return LU2K_HS_EMALFORMED;
 		/* the same initiation, now with the cookie; sent at once */
-		memcpy(o->msg + LU2K_HS_INIT_LEN, p + 8, 16);
+		memcpy(o->msg + LU2K_DG_INIT_LEN, p + 8, 16);
 		o->len = LU2K_DG_INITC_LEN;
 		o->next_ns = now_ns;
 		o->retry_ns = LU2K_DG_RETRY_NS;
 		return 1;
 	case LU2K_DG_RESP:
-		r = lu2k_hs_finish(&o->hs, me, p, len, keys);
+		r = lu2k_hs_finish(&o->hs, me, p, LU2K_HS_RESP_LEN, keys);
 		if (r)
 			return r;
+		o->suite = lu2k_dg_suite(o->caps, p[LU2K_HS_RESP_LEN]);
 		o->done = true;
 		sodium_memzero(o->msg, sizeof(o->msg));
 		return 2;
@@ -156,7 +170,7 @@ void lu2k_dg_out_wipe(struct lu2k_dg_out *o)
 }
 
 void lu2k_dg_sa_init(struct lu2k_dg_sa *sa, struct lu2k_hs_keys *keys,
-		     const struct lu2k_aead_limits *lim, uint64_t now_ns)
+		     const struct lu2k_aead_limits *lim, uint64_t now_ns, uint8_t suite)
 {
 	memset(sa, 0, sizeof(*sa));
 	if (lim)
@@ -164,6 +178,7 @@ void lu2k_dg_sa_init(struct lu2k_dg_sa *sa, struct lu2k_hs_keys *keys,
 	else
 		lu2k_aead_limits_default(&sa->lim);
 	lu2k_aead_from_hs(&sa->tx, &sa->rx, keys, LU2K_AEAD_DGRAM, now_ns);
+	sa->tx.suite = sa->rx.suite = suite;
 }
 
 ssize_t lu2k_dg_seal(struct lu2k_dg_sa *sa, uint64_t now_ns, uint8_t *buf, size_t len, size_t cap)

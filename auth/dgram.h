@@ -8,11 +8,18 @@
  * datagrams, across key updates.
  *
  *   connector                                    listener
- *   INIT (180)                      ---------->  mac1 ok: COOKIE, no state
+ *   INIT (180) + caps (1)           ---------->  mac1 ok: COOKIE, no state
  *                                   <----------  COOKIE (24)
- *   INIT + cookie (196)             ---------->  cookie ok: respond, keep keys
- *                                   <----------  RESP (76)
+ *   INIT + caps + cookie (197)      ---------->  cookie ok: respond, keep keys
+ *                                   <----------  RESP (76) + caps (1)
  *   records (UDT packets inside)    <--------->  records
+ *
+ *   caps: bit 0, this end's CPU runs AES-256-GCM in hardware. Both set: the
+ *   records of both directions are AES-256-GCM, else ChaCha20-Poly1305. The
+ *   byte is not authenticated: an on-path attacker who flips it makes the
+ *   two ends disagree and no record opens (what dropping the packets would
+ *   do too); no key is ever used with both ciphers, as each sender decides
+ *   from what it saw and keeps to it.
  *
  *   COOKIE: 0 type 3, 3 bytes 0; 4 the initiation's sender index (u32);
  *           8 cookie (16)
@@ -44,7 +51,10 @@
 
 #define LU2K_DG_TYPE_COOKIE  3
 #define LU2K_DG_COOKIE_LEN   24
-#define LU2K_DG_INITC_LEN    (LU2K_HS_INIT_LEN + 16)
+#define LU2K_DG_INIT_LEN     (LU2K_HS_INIT_LEN + 1)
+#define LU2K_DG_INITC_LEN    (LU2K_DG_INIT_LEN + 16)
+#define LU2K_DG_RESP_LEN     (LU2K_HS_RESP_LEN + 1)
+#define LU2K_DG_CAP_AESGCM   1
 #define LU2K_DG_RETRY_NS     250000000ull
 #define LU2K_DG_RETRY_MAX_NS 2000000000ull
 #define LU2K_DG_PREV_NS	     3000000000ull
@@ -62,14 +72,21 @@ enum lu2k_dg_kind {
 /* What a datagram is, from its length and first bytes only. */
 enum lu2k_dg_kind lu2k_dg_classify(const uint8_t *p, size_t len);
 
+/* This end's caps (LU2K_DG_CAP_AESGCM where the CPU has it). */
+uint8_t lu2k_dg_caps(void);
+/* The cipher two ends' caps agree on (enum lu2k_aead_suite). */
+uint8_t lu2k_dg_suite(uint8_t mine, uint8_t theirs);
+
 /* ---- listener ---- */
 
 /*
  * An INIT or INIT_COOKIE from addr (alen bytes, any stable encoding of the
  * address and port): 1 and the COOKIE to send back in reply (no cookie, or
  * a stale or wrong one), 0 if the cookie is good (go on with
- * lu2k_hs_respond on the first LU2K_HS_INIT_LEN bytes), or LU2K_HS_EMAC /
- * LU2K_HS_EMALFORMED (drop it: not for this node's key).
+ * lu2k_hs_respond on the first LU2K_HS_INIT_LEN bytes; the connector's caps
+ * are at p[LU2K_HS_INIT_LEN], and the RESP sent back is lu2k_hs_respond's
+ * followed by ours), or LU2K_HS_EMAC / LU2K_HS_EMALFORMED (drop it: not for
+ * this node's key).
  */
 int lu2k_dg_check_init(const uint8_t secret[32], const struct lu2k_key *me, const uint8_t *p,
 		       size_t len, const void *addr, size_t alen, uint64_t now_ns,
@@ -79,8 +96,10 @@ int lu2k_dg_check_init(const uint8_t secret[32], const struct lu2k_key *me, cons
 
 struct lu2k_dg_out {
 	struct lu2k_hs hs;
-	uint8_t msg[LU2K_DG_INITC_LEN]; /* what is resent: INIT, or INIT + cookie */
+	uint8_t msg[LU2K_DG_INITC_LEN]; /* what is resent: INIT + caps [+ cookie] */
 	size_t len;
+	uint8_t caps;  /* ours */
+	uint8_t suite; /* once done: the cipher both ends' caps agree on */
 	uint64_t next_ns, retry_ns, deadline_ns;
 	unsigned int sent;
 	bool done;
@@ -90,7 +109,7 @@ struct lu2k_dg_out {
 int lu2k_dg_out_start(struct lu2k_dg_out *o, const struct lu2k_hs_local *me,
 		      const struct lu2k_key *peer_pub, const struct lu2k_key *e_priv, uint64_t ts,
 		      uint32_t local_index, const struct lu2k_nid *src, const struct lu2k_nid *dst,
-		      uint64_t now_ns, uint64_t timeout_ns);
+		      uint64_t now_ns, uint64_t timeout_ns, uint8_t caps);
 
 /*
  * Due now: the bytes to send (*out points into o), or 0 if nothing is due,
@@ -103,7 +122,7 @@ uint64_t lu2k_dg_out_deadline(const struct lu2k_dg_out *o);
 
 /*
  * A COOKIE or RESP for this connector: 1 (a cookie taken: poll now), 2 (the
- * response opened: *keys set, done), or a named error of hs.h (the datagram
+ * response opened: *keys and o->suite set, done), or a named error of hs.h (the datagram
  * is dropped and the handshake goes on: a forged answer changes nothing).
  */
 int lu2k_dg_out_recv(struct lu2k_dg_out *o, const struct lu2k_hs_local *me, const uint8_t *p,
@@ -122,9 +141,9 @@ struct lu2k_dg_sa {
 	uint64_t opened, refused, prev_opened;
 };
 
-/* From a finished handshake (keys wiped); lim NULL: aead.h's defaults. */
+/* From a finished handshake (keys wiped); lim NULL: aead.h's defaults; suite: lu2k_dg_suite. */
 void lu2k_dg_sa_init(struct lu2k_dg_sa *sa, struct lu2k_hs_keys *keys,
-		     const struct lu2k_aead_limits *lim, uint64_t now_ns);
+		     const struct lu2k_aead_limits *lim, uint64_t now_ns, uint8_t suite);
 
 /*
  * Seals the len bytes at buf + LU2K_AEAD_HDR in place into a record at buf

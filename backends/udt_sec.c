@@ -55,6 +55,9 @@ int udtb_sec_create(struct lu2k_be *be)
 	lu2k_timer_init(&s->timer, sec_timer);
 	s->be = be;
 	be->sec = s;
+	LOG_INFO("udt: keys on: every packet sealed; AES-256-GCM %s here (used with peers that "
+		 "have it too, else ChaCha20-Poly1305)",
+		 lu2k_aead_aes_available() ? "available" : "not available");
 	return 0;
 }
 
@@ -183,7 +186,7 @@ int udtb_sec_connect(struct lu2k_be_conn *c)
 	lu2k_key_generate(&e);
 	rc = lu2k_dg_out_start(sa->out, &a->local, peer, &e,
 			       lu2k_hs_next_ts(&a->last_ts, wall_ns()), sa->index, &c->local,
-			       &c->remote, now, be->ucfg.connect_timeout_ns);
+			       &c->remote, now, be->ucfg.connect_timeout_ns, lu2k_dg_caps());
 	lu2k_key_wipe(&e);
 	if (rc) {
 		sa_free(be->sec, sa);
@@ -252,7 +255,7 @@ static void out_recv(struct lu2k_be_conn *c, const uint8_t *p, size_t len, uint6
 		return;
 	}
 	if (r == 2) {
-		lu2k_dg_sa_init(&sa->k, &keys, NULL, now);
+		lu2k_dg_sa_init(&sa->k, &keys, NULL, now, sa->out->suite);
 		lu2k_dg_out_wipe(sa->out);
 		free(sa->out);
 		sa->out = NULL;
@@ -380,7 +383,10 @@ static void in_init(struct udtb_sock *so, const uint8_t *p, size_t len, const st
 		sa_free(s, sa);
 		return;
 	}
-	lu2k_dg_sa_init(&sa->k, &keys, NULL, now);
+	/* the connector's caps follow its initiation, ours our response */
+	sa->resp[LU2K_HS_RESP_LEN] = lu2k_dg_caps();
+	lu2k_dg_sa_init(&sa->k, &keys, NULL, now,
+			lu2k_dg_suite(sa->resp[LU2K_HS_RESP_LEN], p[LU2K_HS_INIT_LEN]));
 	sa->up = true;
 	sa->l = l;
 	sa->peer = ad;
@@ -624,6 +630,12 @@ void udtb_sec_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "auth_sa_expired", s->st.sa_expired);
 	lu2k_json_u64(j, "auth_sa_limit", s->st.sa_limit);
 	lu2k_json_u64(j, "auth_prev_key_opened", s->st.prev_key_opened);
+	lu2k_json_bool(j, "auth_aes_here", lu2k_aead_aes_available());
+}
+
+const char *udtb_sec_suite_name(uint8_t suite)
+{
+	return suite == LU2K_AEAD_AES256GCM ? "aes256gcm" : "chacha20poly1305";
 }
 
 void udtb_sec_conn_info(const struct lu2k_be_conn *c, struct lu2k_json *j)
@@ -631,6 +643,8 @@ void udtb_sec_conn_info(const struct lu2k_be_conn *c, struct lu2k_json *j)
 	if (!c->sa)
 		return;
 	lu2k_json_str(j, "auth", c->sa->up ? "sealed" : "handshake");
+	if (c->sa->up)
+		lu2k_json_str(j, "cipher", udtb_sec_suite_name(c->sa->k.tx.suite));
 	lu2k_json_u64(j, "key_updates_tx", c->sa->k.tx.updates);
 	lu2k_json_u64(j, "key_updates_rx", c->sa->k.rx.updates);
 	lu2k_json_u64(j, "records_refused", c->sa->k.refused);

@@ -58,7 +58,7 @@ struct udtb_sa {
 	struct lu2k_be_listener *l; /* listener side */
 	/* listener, until its UDT connection comes: a repeated INIT gets resp again */
 	uint8_t mac1[16];
-	uint8_t resp[LU2K_HS_RESP_LEN];
+	uint8_t resp[LU2K_DG_RESP_LEN]; /* the response, then our caps */
 	uint64_t expires_ns;
 	struct lu2k_list link;
 	struct lu2k_dg_out *out; /* connector, while handshaking */
@@ -128,5 +128,6 @@ void udtb_sec_unlisten(struct lu2k_be_listener *l);
 
 void udtb_sec_stats(struct lu2k_be *be, struct lu2k_json *j);
 void udtb_sec_conn_info(const struct lu2k_be_conn *c, struct lu2k_json *j);
+const char *udtb_sec_suite_name(uint8_t suite);
 
 #endif

@@ -108,6 +108,12 @@ t_defer "kill $beside 2>/dev/null"
 sleep 1
 "$T_BIN/lu2kctl" --socket "$T_DIR/a.ctl" --json conns >"$T_DIR/conns.json" || t_fail "lu2kctl conns"
 grep -q '"auth": *"sealed"' "$T_DIR/conns.json" || t_fail "A's conns are not sealed: $(cat "$T_DIR/conns.json")"
+# both ends on this CPU: AES-256-GCM where it has AES-NI, else ChaCha20-Poly1305
+cipher=chacha20poly1305
+grep -q "AES-256-GCM available here" "$T_DIR/a.log" && cipher=aes256gcm
+grep -q "\"cipher\": *\"$cipher\"" "$T_DIR/conns.json" ||
+	t_fail "A's conns do not use $cipher: $(cat "$T_DIR/conns.json")"
+t_log "sealed with $cipher"
 # An insider: M's key is listed (for 127.0.0.9); it handshakes, then attacks.
 timeout 60 "$T_BIN/lu2k-hostile" udt-auth --target "127.0.0.2:$PORT" --src 127.0.0.9@lu2k \
 	--dst 127.0.0.2@lu2k --key "$T_DIR/m.key" --peer-key "$pub_b" >"$T_DIR/hostile.out" ||

@@ -198,12 +198,12 @@ static void dgram_in(const uint8_t *p, size_t n, int fix)
 	lu2k_dg_classify(m, n);
 	if (lu2k_dg_check_init(secret, &rsp.pub, m, n, "addr", 4, 1, reply) == 0)
 		respond(m, LU2K_HS_INIT_LEN, 0);
-	if (lu2k_dg_out_start(&o, &ini, &rsp.pub, &e1, 1, 7, &a, &b, 0, 1000))
+	if (lu2k_dg_out_start(&o, &ini, &rsp.pub, &e1, 1, 7, &a, &b, 0, 1000, n ? p[0] & 1 : 0))
 		abort();
-	if (lu2k_dg_out_poll(&o, 0, &q) != LU2K_HS_INIT_LEN)
+	if (lu2k_dg_out_poll(&o, 0, &q) != LU2K_DG_INIT_LEN)
 		abort();
 	memcpy(m, p, n);
-	if (fix && n == LU2K_HS_RESP_LEN)
+	if (fix && n == LU2K_DG_RESP_LEN)
 		lu2k_hs_mac1(m + 60, &ini.pub, m, 60);
 	/* a cookie may be taken (it is not authenticated); keys never */
 	if (lu2k_dg_out_recv(&o, &ini, m, n, 0, &k) == 2)
@@ -211,7 +211,7 @@ static void dgram_in(const uint8_t *p, size_t n, int fix)
 	lu2k_dg_out_wipe(&o);
 	memset(&k, 9, sizeof(k));
 	k.local_index = k.peer_index = 5;
-	lu2k_dg_sa_init(&sa, &k, NULL, 0);
+	lu2k_dg_sa_init(&sa, &k, NULL, 0, lu2k_dg_suite(lu2k_dg_caps(), n ? p[0] : 0));
 	memcpy(m, p, n);
 	if (lu2k_dg_open(&sa, 1, m, n) >= 0)
 		abort();
@@ -235,10 +235,10 @@ static void dgram_window(const uint8_t *p, size_t n)
 	lim.reject_after_ns = 1000000;
 	memset(&k, 9, sizeof(k));
 	k.local_index = k.peer_index = 5;
-	lu2k_dg_sa_init(&tx, &k, &lim, 0);
+	lu2k_dg_sa_init(&tx, &k, &lim, 0, lu2k_dg_suite(lu2k_dg_caps(), n ? p[0] >> 7 : 0));
 	memset(&k, 9, sizeof(k));
 	k.local_index = k.peer_index = 5;
-	lu2k_dg_sa_init(&rx, &k, &lim, 0);
+	lu2k_dg_sa_init(&rx, &k, &lim, 0, tx.tx.suite);
 	memset(seen, 0, sizeof(seen));
 	for (size_t i = 0; i + 1 < n; i += 2) {
 		size_t ahead = p[i] & 0x0f, back = p[i + 1], c;

@@ -56,17 +56,19 @@ static void setup(void)
 	memset(&replay_i, 0, sizeof(replay_i));
 }
 
+static uint8_t start_caps; /* the connector's */
+
 static int start(struct lu2k_dg_out *o, uint64_t now)
 {
 	struct lu2k_key e;
 
 	key_from(&e, 3);
-	return lu2k_dg_out_start(o, &ini, &rsp.pub, &e, 1000 + now, 77, &nid_i, &nid_r, now,
-				 10 * S);
+	return lu2k_dg_out_start(o, &ini, &rsp.pub, &e, 1000 + now, 77, &nid_i, &nid_r, now, 10 * S,
+				 start_caps);
 }
 
 /* The listener's side of an INIT + cookie that passed: respond. */
-static int respond(const uint8_t *m, uint8_t resp[LU2K_HS_RESP_LEN], struct lu2k_hs_keys *k)
+static int respond(const uint8_t *m, uint8_t resp[LU2K_DG_RESP_LEN], struct lu2k_hs_keys *k)
 {
 	struct lu2k_hs_claim c;
 	struct lu2k_key e;
@@ -75,19 +77,23 @@ static int respond(const uint8_t *m, uint8_t resp[LU2K_HS_RESP_LEN], struct lu2k
 	return lu2k_hs_respond(&rsp, m, LU2K_HS_INIT_LEN, allow, NULL, &e, 99, &c, resp, k);
 }
 
-/* A whole exchange at 1 ms RTT: both ends' SAs, every step checked. */
-static void handshake(struct lu2k_dg_sa *a, struct lu2k_dg_sa *b,
-		      const struct lu2k_aead_limits *lim, uint64_t t)
+/*
+ * A whole exchange at 1 ms RTT: both ends' SAs, every step checked; the
+ * listener's caps are lcaps (the connector's start_caps).
+ */
+static void handshake_caps(struct lu2k_dg_sa *a, struct lu2k_dg_sa *b,
+			   const struct lu2k_aead_limits *lim, uint64_t t, uint8_t lcaps)
 {
 	struct lu2k_dg_out o;
 	struct lu2k_hs_keys ka, kb;
-	uint8_t reply[LU2K_DG_COOKIE_LEN], resp[LU2K_HS_RESP_LEN], m[LU2K_DG_INITC_LEN];
+	uint8_t reply[LU2K_DG_COOKIE_LEN], resp[LU2K_DG_RESP_LEN], m[LU2K_DG_INITC_LEN];
 	const uint8_t *p;
 	ssize_t n;
 
 	T_EQ(start(&o, t), 0);
 	n = lu2k_dg_out_poll(&o, t, &p);
-	T_EQ(n, LU2K_HS_INIT_LEN);
+	T_EQ(n, LU2K_DG_INIT_LEN);
+	T_EQ(p[LU2K_HS_INIT_LEN], start_caps);
 	T_EQ(lu2k_dg_check_init(secret, &rsp.pub, p, (size_t)n, addr_a, sizeof(addr_a), t, reply),
 	     1);
 	T_EQ(lu2k_dg_out_recv(&o, &ini, reply, sizeof(reply), t + MS, &ka), 1);
@@ -98,12 +104,21 @@ static void handshake(struct lu2k_dg_sa *a, struct lu2k_dg_sa *b,
 				reply),
 	     0);
 	T_EQ(respond(m, resp, &kb), 0);
+	resp[LU2K_HS_RESP_LEN] = lcaps;
 	T_EQ(lu2k_dg_out_recv(&o, &ini, resp, sizeof(resp), t + 2 * MS, &ka), 2);
+	T_EQ(o.suite, lu2k_dg_suite(lcaps, m[LU2K_HS_INIT_LEN]));
 	T_EQ(lu2k_dg_out_deadline(&o), UINT64_MAX);
 	T_EQ(lu2k_dg_out_poll(&o, t + 10 * S, &p), 0); /* done: no more sends, no timeout */
-	lu2k_dg_sa_init(a, &ka, lim, t);
-	lu2k_dg_sa_init(b, &kb, lim, t);
+	lu2k_dg_sa_init(a, &ka, lim, t, o.suite);
+	lu2k_dg_sa_init(b, &kb, lim, t, lu2k_dg_suite(lcaps, m[LU2K_HS_INIT_LEN]));
 	lu2k_dg_out_wipe(&o);
+}
+
+static void handshake(struct lu2k_dg_sa *a, struct lu2k_dg_sa *b,
+		      const struct lu2k_aead_limits *lim, uint64_t t)
+{
+	start_caps = 0;
+	handshake_caps(a, b, lim, t, 0);
 }
 
 static void test_classify(void)
@@ -113,11 +128,12 @@ static void test_classify(void)
 	memset(p, 0, sizeof(p));
 	T_EQ(lu2k_dg_classify(p, 3), LU2K_DG_OTHER);
 	p[0] = LU2K_HS_TYPE_INIT;
-	T_EQ(lu2k_dg_classify(p, LU2K_HS_INIT_LEN), LU2K_DG_INIT);
+	T_EQ(lu2k_dg_classify(p, LU2K_DG_INIT_LEN), LU2K_DG_INIT);
 	T_EQ(lu2k_dg_classify(p, LU2K_DG_INITC_LEN), LU2K_DG_INIT_COOKIE);
-	T_EQ(lu2k_dg_classify(p, LU2K_HS_INIT_LEN + 1), LU2K_DG_OTHER); /* truncated or padded */
+	T_EQ(lu2k_dg_classify(p, LU2K_DG_INIT_LEN + 1), LU2K_DG_OTHER); /* truncated or padded */
+	T_EQ(lu2k_dg_classify(p, LU2K_HS_INIT_LEN), LU2K_DG_OTHER);
 	p[0] = LU2K_HS_TYPE_RESP;
-	T_EQ(lu2k_dg_classify(p, LU2K_HS_RESP_LEN), LU2K_DG_RESP);
+	T_EQ(lu2k_dg_classify(p, LU2K_DG_RESP_LEN), LU2K_DG_RESP);
 	p[0] = LU2K_DG_TYPE_COOKIE;
 	T_EQ(lu2k_dg_classify(p, LU2K_DG_COOKIE_LEN), LU2K_DG_COOKIE);
 	p[2] = 1; /* reserved bytes must be 0 */
@@ -237,7 +253,7 @@ static void test_cookie_bound(void)
 	T_EQ(lu2k_dg_check_init(secret, &rsp.pub, m, (size_t)n, addr_a, sizeof(addr_a), t, r2),
 	     LU2K_HS_EMAC);
 	/* not for this key: dropped before anything */
-	T_EQ(lu2k_dg_check_init(secret, &ini.pub, p, LU2K_HS_INIT_LEN, addr_a, sizeof(addr_a), t,
+	T_EQ(lu2k_dg_check_init(secret, &ini.pub, p, LU2K_DG_INIT_LEN, addr_a, sizeof(addr_a), t,
 				r2),
 	     LU2K_HS_EMAC);
 	lu2k_dg_out_wipe(&o);
@@ -247,7 +263,7 @@ static void test_forged_answers(void)
 {
 	struct lu2k_dg_out o;
 	struct lu2k_hs_keys ka, kb;
-	uint8_t reply[LU2K_DG_COOKIE_LEN], resp[LU2K_HS_RESP_LEN], bad[LU2K_HS_RESP_LEN];
+	uint8_t reply[LU2K_DG_COOKIE_LEN], resp[LU2K_DG_RESP_LEN], bad[LU2K_DG_RESP_LEN];
 	uint8_t m[LU2K_DG_INITC_LEN];
 	const uint8_t *p;
 	ssize_t n;
@@ -260,6 +276,7 @@ static void test_forged_answers(void)
 	n = lu2k_dg_out_poll(&o, 0, &p);
 	memcpy(m, p, (size_t)n);
 	T_EQ(respond(m, resp, &kb), 0);
+	resp[LU2K_HS_RESP_LEN] = 0;
 	memcpy(bad, resp, sizeof(bad));
 	bad[20] ^= 1;
 	T_ASSERT(lu2k_dg_out_recv(&o, &ini, bad, sizeof(bad), 0, &ka) < 0);
@@ -364,6 +381,45 @@ static void test_key_update_late_packets(void)
 		T_EQ(((uint8_t *)&b)[i], 0);
 }
 
+/* Both ends with AES: AES-256-GCM both ways; one without: ChaCha20-Poly1305; records open across. */
+static void test_suites(void)
+{
+	static const uint8_t caps[4][2] = { { 0, 0 }, { 1, 0 }, { 0, 1 }, { 1, 1 } };
+	uint8_t buf[LU2K_AEAD_OVERHEAD + 64];
+	struct lu2k_dg_sa a, b;
+	ssize_t n;
+
+	T_EQ(lu2k_dg_suite(1, 1), LU2K_AEAD_AES256GCM);
+	T_EQ(lu2k_dg_suite(1, 0), LU2K_AEAD_CHACHA20POLY1305);
+	T_EQ(lu2k_dg_suite(0, 1), LU2K_AEAD_CHACHA20POLY1305);
+	T_EQ(lu2k_dg_caps() != 0, lu2k_aead_aes_available());
+	for (int i = 0; i < 4; i++) {
+		bool aes = caps[i][0] && caps[i][1];
+
+		if (aes && !lu2k_aead_aes_available())
+			continue; /* this CPU cannot run it */
+		setup();
+		start_caps = caps[i][0];
+		handshake_caps(&a, &b, NULL, 0, caps[i][1]);
+		T_EQ(a.tx.suite, aes ? LU2K_AEAD_AES256GCM : LU2K_AEAD_CHACHA20POLY1305);
+		T_EQ(b.rx.suite, a.tx.suite);
+		memset(buf + LU2K_AEAD_HDR, 'x', 64);
+		n = lu2k_dg_seal(&a, 1, buf, 64, sizeof(buf));
+		T_EQ(lu2k_dg_open(&b, 1, buf, (size_t)n), 64);
+		n = lu2k_dg_seal(&b, 1, buf, 64, sizeof(buf));
+		T_EQ(lu2k_dg_open(&a, 1, buf, (size_t)n), 64);
+		if (aes) {
+			/* the same keys under the other cipher open nothing */
+			b.rx.suite = LU2K_AEAD_CHACHA20POLY1305;
+			n = lu2k_dg_seal(&a, 1, buf, 64, sizeof(buf));
+			T_EQ(lu2k_dg_open(&b, 1, buf, (size_t)n), LU2K_AEAD_EAUTH);
+		}
+		lu2k_dg_sa_wipe(&a);
+		lu2k_dg_sa_wipe(&b);
+	}
+	start_caps = 0;
+}
+
 int main(void)
 {
 	if (lu2k_auth_init())
@@ -375,5 +431,6 @@ int main(void)
 	T_RUN(test_forged_answers);
 	T_RUN(test_reorder_and_damage);
 	T_RUN(test_key_update_late_packets);
+	T_RUN(test_suites);
 	return t_done();
 }

@@ -113,7 +113,7 @@ static int node_hs(int fd, const struct lu2k_hs_local *me, const struct lu2k_key
 
 	lu2k_key_generate(&e);
 	if (lu2k_dg_out_start(&o, me, peer, &e, lu2k_hs_next_ts(&last, wall()), rnd31(), claim, dst,
-			      mono(), timeout_ns))
+			      mono(), timeout_ns, lu2k_dg_caps()))
 		return -1;
 	lu2k_key_wipe(&e);
 	while (mono() < end) {
@@ -126,7 +126,7 @@ static int node_hs(int fd, const struct lu2k_hs_local *me, const struct lu2k_key
 			break;
 		n = recv_ms(fd, buf, sizeof(buf), 50);
 		if (n > 0 && lu2k_dg_out_recv(&o, me, buf, (size_t)n, mono(), &k) == 2) {
-			lu2k_dg_sa_init(sa, &k, NULL, mono());
+			lu2k_dg_sa_init(sa, &k, NULL, mono(), o.suite);
 			r = 0;
 			break;
 		}
