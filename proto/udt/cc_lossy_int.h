@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cc_lossy_int.h - the state of the "lossy" congestion control, shared by
+ * its files (the overview is at the top of cc_lossy.c):
+ *
+ *   cc_lossy.c         the callbacks: what each event changes, in order
+ *   cc_lossy_sample.c  what ACKs tell: RTT samples from our own send times,
+ *                      min_rtt, the packet-pair capacity, rate samples and
+ *                      the bottleneck-rate max filter
+ *   cc_lossy_round.c   rounds and modes: STARTUP, DRAIN, CRUISE's cycle,
+ *                      standing queues, a silence ending
+ *   cc_lossy_loss.c    loss accounting and the heavy-loss back-off
+ *   cc_lossy_out.c     what the sender reads: pacing interval, window, bursts
+ */
+#ifndef LU2K_UDT_CC_LOSSY_INT_H
+#define LU2K_UDT_CC_LOSSY_INT_H
+
+#include <stdint.h>
+
+#include "cc.h"
+
+#define BW_ROUNDS    10	   /* rounds of the bottleneck-rate max filter */
+#define RTT_BUCKETS  4	   /* min_rtt is forgotten after 4 x 2.5 s */
+#define STARTUP_GAIN 2.885 /* 2 / ln 2 */
+#define INIT_WINDOW  32	   /* packets before any rate is known */
+#define CYCLE_LEN    8
+#define MAX_RATE     0x3fffffff
+#define LINK_BW_N    15
+#define QWIN_ROUNDS  16
+
+enum lossy_mode { LOSSY_STARTUP, LOSSY_DRAIN, LOSSY_CRUISE };
+
+struct lossy {
+	enum lossy_mode mode;
+	double pacing_gain;
+
+	/* send time and transmission count of each packet, by seq & mask */
+	uint64_t *sent_us;
+	uint8_t *tx;
+	uint32_t mask;
+	uint32_t hi_sent;
+	int any_sent;
+	uint32_t last_ack;
+
+	/* timeout: resends of packets up to timeout_hi are ambiguous */
+	int after_timeout;
+	int silence; /* an EXP timeout, and no ACK since */
+	uint32_t timeout_hi;
+
+	/* RTT */
+	int64_t min_rtt_us; /* -1: no sample yet */
+	/* min_rtt is the least of RTT_BUCKETS minima, each over RTT_BUCKET_US */
+	int64_t rtt_bucket[RTT_BUCKETS]; /* -1: empty */
+	unsigned int rtt_b;
+	uint64_t rtt_b_start;
+	int64_t round_min_rtt; /* smallest sample this round, -1: none */
+	int64_t last_round_min_rtt;
+	/* the least sample of each of the last rounds and when it ended (-1: none) */
+	int64_t qwin_rtt[QWIN_ROUNDS];
+	uint64_t qwin_end[QWIN_ROUNDS];
+	unsigned int qwin_pos;
+	int64_t last_rtt;
+
+	/* bottleneck rate: per-round maxima */
+	double bw_slot[BW_ROUNDS];
+	unsigned int slot;
+	double btl_bw;
+	double init_rate;
+	double link_bw; /* the receiver's packet-pair capacity, 0: unknown */
+	int32_t lbw[LINK_BW_N];
+	unsigned int lbw_pos;
+	double ceiling;	     /* no rate sample above this since a back-off, 0: none */
+	double sent_rate[2]; /* packets/s we sent in the last two rounds */
+	uint64_t round_sent;
+	/* application-limited: this round so far, the last round; a real sample seen */
+	int app_now, app_last, have_bw;
+	/* the current run of sends that each left more to send, from busy_start */
+	int busy;
+	uint32_t busy_start;
+
+	/* rounds */
+	uint64_t round_start_us;
+	uint64_t rounds;
+
+	/* STARTUP: the rate before the last growth */
+	double full_bw, full_link_bw;
+	int full_bw_count;
+	int startup_capped; /* STARTUP's rate is held down by the capacity estimate */
+	int hinted;	    /* started from a remembered path rate */
+	double cold_rate;   /* the first rate without it */
+	uint32_t pairs;	    /* packet pairs sent back to back */
+	uint32_t pairs_seq; /* the second packet of the LINK_BW_PAIRS-th of them */
+	int pairs_acked;    /* and an ACK has covered it */
+	uint32_t full_seq;  /* the same for the LINK_BW_FULL_PAIRS-th */
+	int full_acked;
+	uint64_t drain_until_us;
+
+	/* CRUISE */
+	unsigned int cycle;
+	int queue_rounds;   /* consecutive rounds with a standing queue */
+	int64_t drained_us; /* queue (time) the last round's lower gain took away */
+
+	/* loss accounting */
+	uint32_t loss_hi;
+	int loss_hi_valid;
+	uint64_t win_sent, win_lost;
+	uint64_t win_start_us;
+	double last_loss_frac;
+	int loss_seen; /* a NAK or a timeout has been seen: the path loses packets */
+	uint64_t last_backoff_round;
+};
+
+/* The RTT to size rounds and windows with: our min, else the engine's. */
+static inline int64_t lossy_base_rtt(const struct udt_cc *cc)
+{
+	const struct lossy *l = cc->priv;
+
+	return l->min_rtt_us > 0 ? l->min_rtt_us : cc->rtt_us;
+}
+
+/*
+ * The rate to pace and back off from: btl_bw, but never below the first
+ * guess in STARTUP (the first reports can be low) nor while all we know is
+ * the application's rate.
+ */
+static inline double lossy_model_bw(const struct lossy *l)
+{
+	if (l->btl_bw > 0 && (l->mode != LOSSY_STARTUP || l->btl_bw > l->init_rate) &&
+	    (l->have_bw || l->btl_bw > l->init_rate))
+		return l->btl_bw;
+	return l->init_rate;
+}
+
+/* cc_lossy_out.c */
+void udt_lossy_set_outputs(struct udt_cc *cc);
+
+/* cc_lossy_sample.c */
+void udt_lossy_ring_sent(struct lossy *l, uint32_t seq, uint64_t now_us);
+int64_t udt_lossy_ack_sample(struct lossy *l, uint32_t from, uint32_t to, uint64_t now_us);
+void udt_lossy_rtt_update(struct udt_cc *cc, int64_t rtt, uint64_t now_us);
+void udt_lossy_rate_sample(struct udt_cc *cc, uint32_t ack, uint64_t now_us);
+double udt_lossy_bw_max(const struct lossy *l);
+void udt_lossy_bw_clamp(struct lossy *l, double bw);
+
+/* cc_lossy_round.c */
+int udt_lossy_tick(struct udt_cc *cc, uint64_t now_us);
+void udt_lossy_exit_startup(struct udt_cc *cc, uint64_t now_us);
+void udt_lossy_startup_full(struct udt_cc *cc, uint64_t now_us);
+void udt_lossy_silence_over(struct lossy *l, uint64_t now_us);
+
+/* cc_lossy_loss.c */
+void udt_lossy_count_losses(struct lossy *l, const struct udt_range *r, size_t n);
+void udt_lossy_heavy_loss(struct udt_cc *cc, uint64_t now_us);
+
+#endif

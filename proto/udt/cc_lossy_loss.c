@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cc_lossy_loss.c - loss accounting of the "lossy" congestion control.
+ *
+ * A loss by itself changes nothing: the engine retransmits, the model stays.
+ * Only heavy loss does, a sign that the rate is above what the path takes:
+ * more than HEAVY_LOSS of the packets sent over a window of at least one
+ * round and LOSS_WIN_PKTS packets lowers the model by 15 %, at most once a
+ * round.
+ */
+#include "cc_lossy_int.h"
+#include "seq.h"
+
+#define HEAVY_LOSS    0.15 /* of the packets sent in the window */
+#define LOSS_WIN_PKTS 500
+#define LOSS_BACKOFF  0.85
+
+/* Counts the packets a NAK reports lost, each once: NAKs repeat old holes. */
+void udt_lossy_count_losses(struct lossy *l, const struct udt_range *r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint32_t first = r[i].first;
+
+		if (l->loss_hi_valid && udt_seq_cmp(r[i].last, l->loss_hi) <= 0)
+			continue;
+		if (l->loss_hi_valid && udt_seq_cmp(first, l->loss_hi) <= 0)
+			first = udt_seq_inc(l->loss_hi);
+		/*
+		 * Packets outstanding at an EXP timeout went into a silence (an
+		 * outage, a fade): their loss says nothing of a queue. Counted
+		 * as heavy loss, the ~8000 that a 600 ms link had sent into a
+		 * 30 s fade cut the rate twice by 15 % as it came back.
+		 */
+		if (l->after_timeout && udt_seq_cmp(first, l->timeout_hi) <= 0)
+			first = udt_seq_cmp(r[i].last, l->timeout_hi) <= 0
+					? udt_seq_inc(r[i].last)
+					: udt_seq_inc(l->timeout_hi);
+		if (udt_seq_cmp(first, r[i].last) <= 0)
+			l->win_lost += udt_seq_len(first, r[i].last);
+		l->loss_hi = r[i].last;
+		l->loss_hi_valid = 1;
+	}
+}
+
+/* Heavy loss over the last window: the rate was above what the path takes. */
+static int loss_check(struct udt_cc *cc, uint64_t now_us)
+{
+	struct lossy *l = cc->priv;
+	int heavy = 0;
+
+	if (l->win_sent < LOSS_WIN_PKTS || now_us - l->win_start_us < (uint64_t)lossy_base_rtt(cc))
+		return 0;
+	l->last_loss_frac = (double)l->win_lost / (double)l->win_sent;
+	heavy = l->last_loss_frac > HEAVY_LOSS;
+	l->win_sent = 0;
+	l->win_lost = 0;
+	l->win_start_us = now_us;
+	return heavy;
+}
+
+/* Heavy loss over the last window: back off, at most once a round. */
+void udt_lossy_heavy_loss(struct udt_cc *cc, uint64_t now_us)
+{
+	struct lossy *l = cc->priv;
+	double bw;
+
+	if (!loss_check(cc, now_us) || l->rounds <= l->last_backoff_round)
+		return;
+	/*
+	 * A remembered rate that the path does not carry (another route, a
+	 * shared beam): forget it and start as if it had not been there. Its
+	 * holes hold the cumulative ACK, so no rate sample would correct it.
+	 */
+	if (l->hinted && !l->have_bw) {
+		l->hinted = 0;
+		l->init_rate = l->cold_rate;
+		udt_lossy_bw_clamp(l, l->cold_rate);
+		l->last_backoff_round = l->rounds;
+		/* the NAKs of what the memory sent are still on their way: not news */
+		l->loss_hi = cc->snd_curr_seq;
+		l->loss_hi_valid = 1;
+		return;
+	}
+	/* keep at least what is getting through */
+	bw = lossy_model_bw(l) * LOSS_BACKOFF;
+	l->last_backoff_round = l->rounds;
+	udt_lossy_bw_clamp(l, bw);
+	l->ceiling = l->btl_bw;
+	if (l->mode == LOSSY_STARTUP)
+		udt_lossy_exit_startup(cc, now_us);
+}

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cc_lossy_out.c - what the "lossy" congestion control gives the sender to
+ * read: the pacing interval, the window and how far pacing may catch up.
+ *
+ * The rate is pacing_gain * btl_bw (in STARTUP, held to the capacity and to
+ * a remembered path's rate; see cc_lossy.c).
+ *
+ * The window is only a safety valve, not the control: UDT's window counts
+ * from the oldest unacknowledged packet, so one hole whose retransmission is
+ * lost again holds it for a NAK interval (at least 300 ms) plus a few RTTs.
+ * The window therefore covers btl_bw * (4 min_rtt + 600 ms + 2 SYN).
+ *
+ * The engine sends every 16th packet back to back with the next (a packet
+ * pair for the capacity estimate) without spending pacing time on it, so 16
+ * packets go out per 15 intervals; the pacing interval is stretched by 16/15
+ * to make the rate what we ask for.
+ *
+ * A busy host's scheduling delays make the sender late. Pacing may catch up
+ * what a stall held back while we had data waiting, up to a quarter of
+ * min_rtt, between BURST_MIN_US and BURST_MAX_US. Not more: a stalled
+ * receiver reads its packets at once and reports them as a receiving rate as
+ * high as what we sent, so a sender that always catches up hears that it
+ * gets all it sends even while a real queue builds (in
+ * tests/sim/test_sim_busy, 50 ms kept a 600 ms queue full).
+ */
+#include "cc_lossy_int.h"
+
+#define STARTUP_CAP  1.1 /* STARTUP paces at most this much over link_bw */
+#define BURST_MIN_US 10000
+#define BURST_MAX_US 20000
+
+void udt_lossy_set_outputs(struct udt_cc *cc)
+{
+	struct lossy *l = cc->priv;
+	double bw = lossy_model_bw(l);
+	double rate = l->pacing_gain * bw;
+	double span_us, w;
+
+	if (l->mode == LOSSY_STARTUP) {
+		/*
+		 * A remembered rate: 3/4 of it until a rate sample shows the path
+		 * carries something, then no more than it until the capacity is
+		 * known (at 3 % loss holes hold the ACKs that would tell, for
+		 * a round trip or more).
+		 */
+		if (l->hinted && !l->pairs_acked && !l->have_bw)
+			rate = bw;
+		else if (l->hinted && !l->pairs_acked && rate > cc->path_rate_hint)
+			rate = cc->path_rate_hint;
+		/* no point in sending faster than the link's capacity: it only queues */
+		l->startup_capped = l->link_bw > 0 && rate > STARTUP_CAP * l->link_bw;
+		if (l->startup_capped)
+			rate = STARTUP_CAP * l->link_bw;
+		/* (libudt's estimate is its made-up 1000 packets/s for a while) */
+		if (l->hinted && !l->full_acked && rate < l->init_rate)
+			rate = l->init_rate;
+	}
+	cc->pkt_snd_period_us = 1000000.0 / rate * 16.0 / 15.0;
+	/* a lossy path: a small message's last packet lost costs an EXP timeout */
+	cc->dup_tail = l->loss_seen;
+	cc->pacing_burst_us = lossy_base_rtt(cc) / 4;
+	if (cc->pacing_burst_us < BURST_MIN_US)
+		cc->pacing_burst_us = BURST_MIN_US;
+	if (cc->pacing_burst_us > BURST_MAX_US)
+		cc->pacing_burst_us = BURST_MAX_US;
+
+	span_us = 4.0 * lossy_base_rtt(cc) + 2 * 300000.0 + 2.0 * UDT_SYN_US;
+	w = (l->mode == LOSSY_STARTUP ? rate : bw) * span_us / 1000000.0 + INIT_WINDOW;
+	cc->cwnd = w;
+	cc->path_rate = l->have_bw && l->btl_bw < MAX_RATE ? (int32_t)l->btl_bw : 0;
+	cc->path_rtt_us =
+		l->min_rtt_us > 0 && l->min_rtt_us < INT32_MAX ? (int32_t)l->min_rtt_us : 0;
+}

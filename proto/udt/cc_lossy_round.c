@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cc_lossy_round.c - the rounds and modes of the "lossy" congestion control.
+ *
+ * A round lasts max(min_rtt, 2 SYN, the time ROUND_MIN_PKTS take) and goes
+ * by time, on ACKs and on sends. At its end the mode decides the next
+ * round's pacing gain:
+ *   STARTUP  pacing gain 2/ln 2 on the best rate seen, so the rate roughly
+ *            triples every round (but at most 1.1 x the packet-pair
+ *            capacity), until the receiving rate stops growing (less than
+ *            25 % in 3 rounds), a queue shows, or loss is heavy;
+ *   DRAIN    the inverse gain for as long as the queue that STARTUP built
+ *            needs to empty (estimated from the last RTT sample);
+ *   CRUISE   a cycle of 8 rounds with gains 5/4 (probe for more), 3/4
+ *            (drain what the probe queued), then 1 for 6 rounds.
+ *
+ * A standing queue (the least RTT sample of the last rounds above min_rtt
+ * + max(min_rtt / 4, 2 SYN)) ends STARTUP; in CRUISE, for two rounds, it
+ * lowers the model by 10 %.
+ */
+#include "cc_lossy_int.h"
+#include "seq.h"
+
+#define FULL_BW_GROWTH 1.25
+#define FULL_BW_ROUNDS 3
+#define QUEUE_BACKOFF  0.9
+/*
+ * STARTUP is over once the receiving rate reaches this share of the
+ * packet-pair capacity: nothing more is there to find, and waiting for the
+ * rate to stop growing for FULL_BW_ROUNDS rounds (rounds paced at the cap do
+ * not count) queued 10 % of the link for three round trips at 600 ms.
+ */
+#define STARTUP_FULL 0.9
+#define MAX_RATE     0x3fffffff
+#define LINK_BW_N    15
+/*
+ * A busy host is not a congested path. Its scheduling delays (the sender or
+ * the receiver not run for tens of ms) make ACKs late and bunched, and the
+ * sender late: none of it is a queue at the bottleneck.
+ *  - A standing queue must show in the least RTT sample of the rounds that
+ *    ended in the last QUEUE_WIN_US (or one round, if longer): a stall
+ *    inflates the samples taken around it, never all of them for that long.
+ *  - A round with no RTT sample at all (a hole held the cumulative ACK)
+ *    is no evidence either way: it neither counts towards a back-off nor
+ *    resets the count (a full queue that drops packets makes many).
+ * (What pacing may catch up after a stall: cc_lossy_out.c.)
+ */
+#define QUEUE_WIN_US 200000
+/*
+ * A queue below the back-off's margin still delays every packet (at 600 ms
+ * STARTUP left ~50 ms of it, and the probe's 1.25 and 0.75 rounds move a
+ * queue, they do not empty one): a cruise round at gain 1 that follows
+ * rounds whose least sample shows more than max(min_rtt / 32, DRAIN_MIN_US)
+ * is paced lower by what that queue is, over one round (at least 0.75), less
+ * what the round before already drained (its samples do not show yet). The
+ * rate model stays: the queue keeps the link busy meanwhile.
+ */
+#define DRAIN_MIN_US   20000
+#define DRAIN_GAIN_MIN 0.75
+/* packets a round carries at least, so that a probe shows in the receiver's rate */
+#define ROUND_MIN_PKTS	  48
+#define ROUND_PKTS_MAX_US 2000000 /* below 24 packets/s a probe goes unseen */
+
+static const double cycle_gain[CYCLE_LEN] = { 1.25, 0.75, 1, 1, 1, 1, 1, 1 };
+
+/* Queue margin over min_rtt: a quarter of it, at least two ACK periods. */
+static int64_t queue_margin(const struct udt_cc *cc)
+{
+	int64_t m = lossy_base_rtt(cc) / 4;
+
+	return m < 2 * UDT_SYN_US ? 2 * UDT_SYN_US : m;
+}
+
+/*
+ * Records the round's least sample; returns the least one of the rounds that
+ * ended in the last QUEUE_WIN_US (at least this one), -1 if there is none.
+ */
+static int64_t qwin_add(struct lossy *l, int64_t round_rtt, uint64_t now_us)
+{
+	int64_t m = -1;
+	unsigned int i;
+
+	l->qwin_pos = (l->qwin_pos + 1) % QWIN_ROUNDS;
+	l->qwin_rtt[l->qwin_pos] = round_rtt;
+	l->qwin_end[l->qwin_pos] = now_us;
+	for (i = 0; i < QWIN_ROUNDS; i++) {
+		unsigned int k = (l->qwin_pos + QWIN_ROUNDS - i) % QWIN_ROUNDS;
+
+		if (i > 0 && now_us - l->qwin_end[k] >= QUEUE_WIN_US)
+			break;
+		if (l->qwin_rtt[k] > 0 && (m < 0 || l->qwin_rtt[k] < m))
+			m = l->qwin_rtt[k];
+	}
+	return m;
+}
+
+static int queue_seen(const struct udt_cc *cc, int64_t rtt)
+{
+	const struct lossy *l = cc->priv;
+
+	return rtt > 0 && l->min_rtt_us > 0 && rtt > l->min_rtt_us + queue_margin(cc);
+}
+
+static void enter_cruise(struct lossy *l, uint64_t now_us)
+{
+	l->mode = LOSSY_CRUISE;
+	l->pacing_gain = cycle_gain[l->cycle];
+	l->queue_rounds = 0;
+	(void)now_us;
+}
+
+void udt_lossy_exit_startup(struct udt_cc *cc, uint64_t now_us)
+{
+	struct lossy *l = cc->priv;
+	int64_t q = l->last_rtt - l->min_rtt_us;
+	double drain_us;
+
+	if (l->btl_bw <= 0 || q <= 0 || l->min_rtt_us <= 0) {
+		enter_cruise(l, now_us);
+		return;
+	}
+	/* the queue, q of time at btl_bw, empties at (1 - 1/gain) of btl_bw */
+	drain_us = (double)q / (1.0 - 1.0 / STARTUP_GAIN);
+	if (drain_us > 2.0 * l->min_rtt_us)
+		drain_us = 2.0 * l->min_rtt_us;
+	l->mode = LOSSY_DRAIN;
+	l->pacing_gain = 1.0 / STARTUP_GAIN;
+	l->drain_until_us = now_us + (uint64_t)drain_us;
+}
+
+/* A gain-1 round: take away the queue the last rounds still show (DRAIN_MIN_US). */
+static void drain_small_queue(struct udt_cc *cc, int64_t persist)
+{
+	struct lossy *l = cc->priv;
+	int64_t round_len = lossy_base_rtt(cc), floor = l->min_rtt_us / 32, q;
+	double gain;
+
+	if (floor < DRAIN_MIN_US)
+		floor = DRAIN_MIN_US;
+	if (round_len < 2 * UDT_SYN_US)
+		round_len = 2 * UDT_SYN_US;
+	q = persist > 0 && l->min_rtt_us > 0 ? persist - l->min_rtt_us - l->drained_us : 0;
+	l->drained_us = 0;
+	if (q <= floor)
+		return;
+	gain = 1.0 - (double)q / (double)round_len;
+	if (gain < DRAIN_GAIN_MIN)
+		gain = DRAIN_GAIN_MIN;
+	l->pacing_gain = gain;
+	l->drained_us = (int64_t)((1.0 - gain) * (double)round_len);
+}
+
+static void end_round(struct udt_cc *cc, uint64_t now_us)
+{
+	struct lossy *l = cc->priv;
+	int64_t rr = l->round_min_rtt;
+	/* STARTUP ends on this round's queue; a back-off wants it to persist */
+	int64_t persist = qwin_add(l, rr, now_us);
+	int queue = queue_seen(cc, l->mode == LOSSY_STARTUP ? rr : persist);
+	/* this round's samples were judged application-limited, or it sent nothing */
+	int app = l->app_now || l->app_last || l->round_sent == 0;
+
+	l->app_last = l->app_now || l->round_sent == 0;
+	l->app_now = 0;
+	l->rounds++;
+	/* what we sent in this round, per second: nobody receives faster */
+	if (now_us > l->round_start_us) {
+		l->sent_rate[l->rounds & 1] =
+			(double)l->round_sent * 1000000.0 / (double)(now_us - l->round_start_us);
+		l->round_sent = 0;
+	}
+	l->last_round_min_rtt = rr;
+	l->round_min_rtt = -1;
+	l->round_start_us = now_us;
+
+	switch (l->mode) {
+	case LOSSY_STARTUP:
+		/*
+		 * A round without a rate sample (the cumulative ACK held by a
+		 * hole) says nothing about growth, nor one paced at the capacity
+		 * estimate's cap (early on that estimate is UDT's made-up 1000
+		 * packets/s), nor one the application held back: judge only the
+		 * others.
+		 */
+		if (l->bw_slot[l->slot] <= 0 || l->startup_capped || app) {
+		} else if (l->btl_bw >= l->full_bw * FULL_BW_GROWTH ||
+			   l->link_bw >= l->full_link_bw * FULL_BW_GROWTH) {
+			/* STARTUP is capped by the capacity estimate: while that grows, so may we */
+			l->full_bw = l->btl_bw;
+			l->full_link_bw = l->link_bw;
+			l->full_bw_count = 0;
+		} else if (++l->full_bw_count >= FULL_BW_ROUNDS) {
+			udt_lossy_exit_startup(cc, now_us);
+			break;
+		}
+		/*
+		 * Not on the queue of a round the application held back: the
+		 * RTT of a few small messages is the receiver's (a busy host
+		 * acknowledges late), and STARTUP would end at the rate of
+		 * the messages that came before the bulk.
+		 */
+		if (queue && !app)
+			udt_lossy_exit_startup(cc, now_us);
+		break;
+	case LOSSY_DRAIN:
+		break;
+	case LOSSY_CRUISE:
+		l->cycle = (l->cycle + 1) % CYCLE_LEN;
+		l->pacing_gain = cycle_gain[l->cycle];
+		/* from the 4th round: the 3rd's samples are of the probe's drain round */
+		if (l->cycle >= 3 && !app)
+			drain_small_queue(cc, persist);
+		else
+			l->drained_us = 0;
+		/*
+		 * A queue that outlives the probe's drain: the model is too high.
+		 * Not when the application held us back: below the model's rate
+		 * a longer RTT is the peer's (a busy receiver acknowledges late),
+		 * and backing off on it again and again, with no backlogged round
+		 * to probe back up, took the rate down to a few packets/s.
+		 */
+		if (queue && l->cycle >= 2 && !app) {
+			l->pacing_gain = 0.75;
+			if (++l->queue_rounds >= 2) {
+				udt_lossy_bw_clamp(l, lossy_model_bw(l) * QUEUE_BACKOFF);
+				l->ceiling = l->btl_bw;
+				l->queue_rounds = 0;
+			}
+		} else if (persist > 0 || app) {
+			/*
+			 * Not when the rounds had no RTT sample at all (a hole held
+			 * the cumulative ACK throughout): no evidence either way,
+			 * and a full queue that drops packets makes many such
+			 * rounds, which must not keep resetting the count.
+			 */
+			l->queue_rounds = 0;
+		}
+		/* each probe may find up to 25 % more than the last back-off allowed */
+		if (l->cycle == 0 && l->ceiling > 0) {
+			l->ceiling *= cycle_gain[0];
+			if (l->link_bw > 0 && l->ceiling > 2 * l->link_bw)
+				l->ceiling = 0;
+		}
+		break;
+	}
+	/*
+	 * The slot for the new round, unless this one had no rate sample (no
+	 * ACK while a hole waited for its repair) or was application-limited:
+	 * a silence must not age out what the filter knows.
+	 */
+	if (l->bw_slot[l->slot] > 0 && !app) {
+		l->slot = (l->slot + 1) % BW_ROUNDS;
+		l->bw_slot[l->slot] = 0;
+		l->btl_bw = udt_lossy_bw_max(l);
+	}
+}
+
+/*
+ * Rounds and phases go by time, on ACKs and on sends alike: ACKs stop while
+ * a hole waits for its repair, and a probing phase must not outlast its
+ * round because of that. Returns 1 if the outputs need recomputing.
+ */
+int udt_lossy_tick(struct udt_cc *cc, uint64_t now_us)
+{
+	struct lossy *l = cc->priv;
+	int64_t round_len = lossy_base_rtt(cc);
+	double pkts_us;
+	int changed = 0;
+
+	if (l->mode == LOSSY_DRAIN && now_us >= l->drain_until_us) {
+		enter_cruise(l, now_us);
+		changed = 1;
+	}
+	/*
+	 * The receiver's rate is a median of 16 arrival intervals: a probe
+	 * round that carries fewer packets never shows in it, and a model
+	 * that can then only keep or lose rate decays to nothing (seen in
+	 * qemu VMs at 5 ms RTT: from 900 to 10 packets/s in a minute, no loss,
+	 * no queue). A round carries at least ROUND_MIN_PKTS packets: a probe
+	 * then shows once an RTT and 16 of them have passed.
+	 */
+	pkts_us = ROUND_MIN_PKTS * 1000000.0 / lossy_model_bw(l);
+	if (pkts_us > ROUND_PKTS_MAX_US)
+		pkts_us = ROUND_PKTS_MAX_US;
+	if (round_len < (int64_t)pkts_us)
+		round_len = (int64_t)pkts_us;
+	if (round_len < 2 * UDT_SYN_US)
+		round_len = 2 * UDT_SYN_US;
+	if (now_us - l->round_start_us >= (uint64_t)round_len) {
+		end_round(cc, now_us);
+		changed = 1;
+	}
+	return changed;
+}
+
+/*
+ * The peer is heard again after a silence (an outage; its first word is
+ * usually a NAK of what went into it): the path is empty, and that is to be
+ * resent. A cruise restarts at its probe round (1.25, then 0.75 while the
+ * queue that built keeps the link busy): landing in a drain round instead
+ * left a quarter of the link idle for a round trip after a 30 s fade.
+ */
+void udt_lossy_silence_over(struct lossy *l, uint64_t now_us)
+{
+	if (!l->silence)
+		return;
+	l->silence = 0;
+	if (l->mode == LOSSY_CRUISE) {
+		l->cycle = 0;
+		l->pacing_gain = cycle_gain[0];
+		l->round_start_us = now_us;
+		l->drained_us = 0;
+	}
+}
+
+/* STARTUP is over once the receiving rate nears the capacity (STARTUP_FULL). */
+void udt_lossy_startup_full(struct udt_cc *cc, uint64_t now_us)
+{
+	struct lossy *l = cc->priv;
+
+	if (l->mode == LOSSY_STARTUP && l->have_bw && l->full_acked && l->link_bw > 0 &&
+	    l->btl_bw >= STARTUP_FULL * l->link_bw)
+		udt_lossy_exit_startup(cc, now_us);
+}

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cc_lossy_sample.c - what the "lossy" congestion control learns from ACKs:
+ * RTT samples, min_rtt, the packet-pair capacity (link_bw) and the
+ * bottleneck rate (btl_bw, a max filter of per-round rate samples).
+ *
+ * RTT samples are our own: UDT's RTT field is a smoothed value of the
+ * receiver's (an average of averages, and it starts from a 100 ms guess), so
+ * we keep the send time of every packet in a ring and, on each ACK, take
+ * now minus the latest send time among the packets it newly acknowledges.
+ * A packet retransmitted after a hole was reported gives an exact sample of
+ * the retransmission; a packet sent a third time, or resent after a timeout
+ * (when the original may still arrive), makes the ACK's sample ambiguous and
+ * it is skipped (Karn's rule).
+ */
+#include <stdlib.h>
+
+#include "cc_lossy_int.h"
+#include "seq.h"
+
+#define RTT_BUCKET_US 2500000
+#define TX_AMBIGUOUS  255
+/*
+ * UDT's receiver starts its 64 packet-pair slots at a made-up 1 ms gap, and
+ * libudt's capacity estimate (their median) means something once more than
+ * half of them are real pairs; ours uses only the real ones from its 8th
+ * (window.h). So the estimate is believed once LINK_BW_PAIRS pairs sent back
+ * to back have reached the receiver (an ACK covers the last of them): from
+ * ours that is the bottleneck's rate a round trip after they left; from
+ * libudt, a value between its made-up 1000 packets/s and the real one, as
+ * it was before (then believed once 33 pairs were sent). A margin over 8
+ * for pairs lost on the way.
+ */
+#define LINK_BW_PAIRS 12
+/*
+ * STARTUP ends at the capacity (STARTUP_FULL) only once libudt's estimate is
+ * real too (33 of its 64 slots), with a margin for pairs lost on the way:
+ * at a sub-millisecond RTT an early end at its made-up 1000 packets/s held
+ * the rate there, to be found again one probe (25 %) at a time.
+ */
+#define LINK_BW_FULL_PAIRS 40
+/* packets of one backlogged run before the receiver's rate reflects only it */
+#define RCV_WINDOW_PKTS 17
+
+/* Records a packet's send time and how often it was sent (the ring). */
+void udt_lossy_ring_sent(struct lossy *l, uint32_t seq, uint64_t now_us)
+{
+	uint32_t i = seq & l->mask;
+
+	if (!l->any_sent || udt_seq_cmp(seq, l->hi_sent) > 0) {
+		if ((seq & 0xf) == 1 && l->any_sent && l->hi_sent == udt_seq_dec(seq) &&
+		    l->sent_us[l->hi_sent & l->mask] == now_us) {
+			if (++l->pairs == LINK_BW_PAIRS)
+				l->pairs_seq = seq;
+			if (l->pairs == LINK_BW_FULL_PAIRS)
+				l->full_seq = seq;
+		}
+		l->any_sent = 1;
+		l->hi_sent = seq;
+		l->tx[i] = 1;
+	} else if (l->after_timeout && udt_seq_cmp(seq, l->timeout_hi) <= 0) {
+		l->tx[i] = TX_AMBIGUOUS;
+	} else if (l->tx[i] < TX_AMBIGUOUS) {
+		l->tx[i]++;
+	}
+	l->sent_us[i] = now_us;
+}
+
+/* RTT sample from the packets [from, to) newly acknowledged, or -1. */
+int64_t udt_lossy_ack_sample(struct lossy *l, uint32_t from, uint32_t to, uint64_t now_us)
+{
+	int32_t n = udt_seq_off(from, to);
+	uint64_t latest = 0;
+	uint32_t s;
+	int32_t k;
+
+	if (!l->sent_us || n <= 0)
+		return -1;
+	/* only the last ring's worth can still be in the ring */
+	if ((uint32_t)n > l->mask + 1) {
+		from = udt_seq_add(to, -(int32_t)(l->mask + 1));
+		n = (int32_t)(l->mask + 1);
+	}
+	for (k = 0, s = from; k < n; k++, s = udt_seq_inc(s)) {
+		uint32_t i = s & l->mask;
+
+		if (l->tx[i] == 0 || l->tx[i] > 2)
+			return -1;
+		if (l->sent_us[i] > latest)
+			latest = l->sent_us[i];
+	}
+	if (latest == 0 || latest > now_us)
+		return -1;
+	return (int64_t)(now_us - latest);
+}
+
+/* link_bw: the median of the last LINK_BW_N capacity reports (one may be wild) */
+static void link_bw_sample(struct lossy *l, int32_t v)
+{
+	int32_t tmp[LINK_BW_N];
+	unsigned int n, i, j;
+
+	l->lbw[l->lbw_pos++ % LINK_BW_N] = v;
+	n = l->lbw_pos < LINK_BW_N ? l->lbw_pos : LINK_BW_N;
+	for (i = 0; i < n; i++) {
+		int32_t x = l->lbw[i];
+
+		for (j = i; j > 0 && tmp[j - 1] > x; j--)
+			tmp[j] = tmp[j - 1];
+		tmp[j] = x;
+	}
+	l->link_bw = tmp[n / 2];
+}
+
+void udt_lossy_rtt_update(struct udt_cc *cc, int64_t rtt, uint64_t now_us)
+{
+	struct lossy *l = cc->priv;
+	int i;
+
+	if (rtt <= 0)
+		return;
+	l->last_rtt = rtt;
+	if (l->round_min_rtt < 0 || rtt < l->round_min_rtt)
+		l->round_min_rtt = rtt;
+	if (now_us - l->rtt_b_start >= RTT_BUCKET_US) {
+		l->rtt_b = (l->rtt_b + 1) % RTT_BUCKETS;
+		l->rtt_bucket[l->rtt_b] = -1;
+		l->rtt_b_start = now_us;
+	}
+	if (l->rtt_bucket[l->rtt_b] < 0 || rtt < l->rtt_bucket[l->rtt_b])
+		l->rtt_bucket[l->rtt_b] = rtt;
+	l->min_rtt_us = -1;
+	for (i = 0; i < RTT_BUCKETS; i++)
+		if (l->rtt_bucket[i] > 0 && (l->min_rtt_us < 0 || l->rtt_bucket[i] < l->min_rtt_us))
+			l->min_rtt_us = l->rtt_bucket[i];
+}
+
+/* The ACK's capacity report and receiving rate, into link_bw and btl_bw. */
+void udt_lossy_rate_sample(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
+{
+	struct lossy *l = cc->priv;
+	double sample, sent;
+
+	/*
+	 * The receiver's capacity estimate is a median of 64 pairs (one per 16
+	 * packets) whose slots start at a made-up 1000 packets/s: ignored until
+	 * LINK_BW_PAIRS real ones have reached the receiver.
+	 */
+	if (l->pairs >= LINK_BW_PAIRS && udt_seq_cmp(ack, l->pairs_seq) > 0)
+		l->pairs_acked = 1;
+	if (l->pairs >= LINK_BW_FULL_PAIRS && udt_seq_cmp(ack, l->full_seq) > 0)
+		l->full_acked = 1;
+	if (cc->ack_bandwidth > 0 && cc->ack_bandwidth < MAX_RATE && l->pairs_acked)
+		link_bw_sample(l, cc->ack_bandwidth);
+	/* the ACK's own receiving rate: the engine's average lags when ACKs are sparse */
+	sample = cc->ack_rcv_rate > 0 && cc->ack_rcv_rate < MAX_RATE ? cc->ack_rcv_rate : 0;
+	/*
+	 * The receiving rate is a median of 16 arrival intervals: packets that
+	 * arrive in batches (a forwarder's or a NIC's) make it far too high.
+	 * No rate above the packet-pair capacity (a median of 64 pairs) or the
+	 * ceiling set by the last back-off is believed.
+	 */
+	if (l->link_bw > 0 && sample > l->link_bw)
+		sample = l->link_bw;
+	if (l->ceiling > 0 && sample > l->ceiling)
+		sample = l->ceiling;
+	/*
+	 * Nor above what we sent in the last two rounds: packets held up on the
+	 * way (a busy forwarder, a stalled NIC queue) arrive in a burst that
+	 * reads as a rate the path never had.
+	 */
+	sent = l->sent_rate[0] > l->sent_rate[1] ? l->sent_rate[0] : l->sent_rate[1];
+	/*
+	 * In a probe round, nor above what it sent so far, once it is an RTT
+	 * old: the probe's packets are reported while it lasts, and a cap at
+	 * the rounds before it left only the few ACKs of the next round's
+	 * first RTT to show it (one or two at a few ms of RTT).
+	 */
+	if (l->mode == LOSSY_CRUISE && l->pacing_gain > 1 &&
+	    now_us - l->round_start_us >= (uint64_t)lossy_base_rtt(cc) &&
+	    now_us > l->round_start_us) {
+		double cur =
+			(double)l->round_sent * 1000000.0 / (double)(now_us - l->round_start_us);
+
+		if (cur > sent)
+			sent = cur;
+	}
+	if (sent > 0 && sample > sent)
+		sample = sent;
+	/*
+	 * An application-limited sample only counts if it raises btl_bw; so
+	 * does one whose arrival intervals may reach back before the current
+	 * backlogged run (the ACK covers fewer than RCV_WINDOW_PKTS of it).
+	 */
+	if (!l->busy || udt_seq_off(l->busy_start, ack) < RCV_WINDOW_PKTS)
+		l->app_now = 1;
+	if (l->app_now || l->app_last) {
+		if (sample > l->btl_bw) {
+			l->bw_slot[l->slot] = sample;
+			l->btl_bw = sample;
+		}
+	} else if (sample > 0) {
+		l->have_bw = 1;
+		if (sample > l->bw_slot[l->slot]) {
+			l->bw_slot[l->slot] = sample;
+			if (sample > l->btl_bw)
+				l->btl_bw = sample;
+		}
+	}
+}
+
+double udt_lossy_bw_max(const struct lossy *l)
+{
+	double m = 0;
+	int i;
+
+	for (i = 0; i < BW_ROUNDS; i++)
+		if (l->bw_slot[i] > m)
+			m = l->bw_slot[i];
+	return m;
+}
+
+/* Lowers every remembered rate to at most bw: the model was too high. */
+void udt_lossy_bw_clamp(struct lossy *l, double bw)
+{
+	int i;
+
+	for (i = 0; i < BW_ROUNDS; i++)
+		if (l->bw_slot[i] > bw)
+			l->bw_slot[i] = bw;
+	l->btl_bw = udt_lossy_bw_max(l);
+}
