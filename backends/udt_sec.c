@@ -144,11 +144,10 @@ static void sec_expire(struct udtb_sec *s, uint64_t now)
 	while (!lu2k_list_empty(&s->pending)) {
 		struct udtb_sa *sa = lu2k_list_first(&s->pending, struct udtb_sa, link);
 
-		if (sa->expires_ns > now) {
-			if (lu2k_timer_arm_at(s->be->env.loop, &s->timer, sa->expires_ns))
-				continue; /* no memory for the timer: expire it now */
+		/* no memory for the timer: the oldest goes now rather than never */
+		if (sa->expires_ns > now &&
+		    !lu2k_timer_arm_at(s->be->env.loop, &s->timer, sa->expires_ns))
 			return;
-		}
 		s->st.sa_expired++;
 		sa_free(s, sa);
 	}
@@ -399,9 +398,10 @@ static void in_init(struct udtb_sock *so, const uint8_t *p, size_t len, const st
 	s->npending++;
 	s->st.hs_in++;
 	a->st.hs_ok++;
-	if (!s->timer.slot)
-		lu2k_timer_arm_at(be->env.loop, &s->timer, sa->expires_ns);
 	udtb_sock_sendto(so, sa->resp, sizeof(sa->resp), from, fromlen);
+	/* last: without memory for the timer it frees sa (and the oldest) at once */
+	if (!s->timer.slot)
+		sec_expire(s, now);
 }
 
 size_t udtb_sec_fix_cookie(struct lu2k_be_listener *l, uint8_t *pkt, size_t len,

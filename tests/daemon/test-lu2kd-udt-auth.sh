@@ -34,7 +34,8 @@ done
 {
 	printf '[auth]\nprivate_key = %s\npeer = %s 127.0.0.2@lu2k\n' "$T_DIR/a.key" "$pub_b" \
 		>"$T_DIR/a.conf"
-	printf '[auth]\nprivate_key = %s\npeer = %s 127.0.0.1@lu2k\npeer = %s 127.0.0.9@lu2k\n' \
+	# hello_timeout_ms: a handshake whose UDT connection never comes is forgotten after 2 s
+	printf '[auth]\nprivate_key = %s\npeer = %s 127.0.0.1@lu2k\npeer = %s 127.0.0.9@lu2k\n[udt]\nhello_timeout_ms = 2000\n' \
 		"$T_DIR/b.key" "$pub_a" "$pub_m" >"$T_DIR/b.conf"
 	: >"$T_DIR/c.conf"
 	printf '[auth]\nprivate_key = %s\npeer = %s 127.0.0.2@lu2k\n' "$T_DIR/d.key" "$pub_b" \
@@ -162,8 +163,10 @@ t_log "C (plaintext UDT4), D (unknown key), E (NID not its key's), F (wrong key 
 m_rx=$(rx_from 127.0.0.9@lu2k)
 [ "$m_rx" = 1 ] || t_fail "B took $m_rx messages from the insider (1 expected): $(cat "$T_DIR/b.peers")"
 t_log "insider M: forged, truncated, other key, other index, plaintext dropped; the valid message once"
+grep -q "udt-auth abandoned: node handshake done" "$T_DIR/hostile.out" ||
+	t_fail "the abandoned handshake did not happen"
 for k in auth_unknown_key auth_nid_refused auth_plain_udt auth_bad_mac auth_cookies \
-	auth_unknown_index auth_other; do
+	auth_unknown_index auth_other auth_sa_expired; do
 	v=$(stat_of b "$k")
 	[ "${v:-0}" -ge 1 ] || t_fail "B's $k is ${v:-missing}"
 done
@@ -202,7 +205,7 @@ honest after-restart bulk --size 1M --concurrency 4 --count 16
 "$kg" genkey -o "$T_DIR/a2.key" || t_fail "genkey a2"
 pub_a2=$("$kg" pubkey -i "$T_DIR/a2.key")
 printf '[auth]\nprivate_key = %s\npeer = %s 127.0.0.2@lu2k\n' "$T_DIR/a2.key" "$pub_b" >"$T_DIR/a.conf"
-printf '[auth]\nprivate_key = %s\npeer = %s 127.0.0.1@lu2k\npeer = %s 127.0.0.9@lu2k\n' \
+printf '[auth]\nprivate_key = %s\npeer = %s 127.0.0.1@lu2k\npeer = %s 127.0.0.9@lu2k\n[udt]\nhello_timeout_ms = 2000\n' \
 	"$T_DIR/b.key" "$pub_a2" "$pub_m" >"$T_DIR/b.conf"
 # shellcheck disable=SC2154
 kill -HUP "$a_pid" "$b_pid"

@@ -18,6 +18,8 @@
  *   nid        an initiation with --key claiming a NID it does not own (--src + 1)
  *   wrongkey   an initiation under a key the target does not list
  *   plainudt   a plaintext UDT4 connection request
+ *   abandoned  a whole node handshake, then silence (the target must forget
+ *              its keys after its hello_timeout_ms)
  *
  * So the target may deliver exactly one message from --src (MSG 6, once);
  * nid and wrongkey must get no answer, plainudt UDT4's reject. Prints one
@@ -378,6 +380,19 @@ int hostile_udt_auth(const struct hostile_auth *a)
 	lu2k_key_wipe(&stranger.priv);
 	passed += (unsigned int)plain_udt(a);
 	n_att += 3;
+	{
+		struct lu2k_dg_sa ab;
+		int fd = usock(a);
+
+		if (fd >= 0 &&
+		    !node_hs(fd, &a->local, &a->peer, &a->src, &a->dst, &ab, 5000000000ull)) {
+			say("abandoned", "node handshake done, then silence");
+			lu2k_dg_sa_wipe(&ab);
+			n_att++;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
 	printf("lu2k-hostile: udt-auth: %u attacks, %u of 3 handshake attacks refused\n", n_att,
 	       passed);
 	close(s.fd);
