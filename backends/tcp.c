@@ -701,6 +701,37 @@ static const char *state_str(enum tcp_state s)
 	return (unsigned int)s < 6 ? n[s] : "?";
 }
 
+/*
+ * Multipath's view of an outgoing connection (backend.h): TCP's smoothed
+ * RTT, bytes its peer acknowledged (progress), segments and retransmissions,
+ * and what was never sent: the socket's unsent bytes and our frames not yet
+ * written to it.
+ */
+static int tcp_path_stats(struct lu2k_be_conn *c, struct lu2k_be_path_stats *ps)
+{
+	struct lu2k_tcp_sockinfo si;
+	struct lu2k_list *pos;
+	uint64_t queued = 0;
+
+	if (!c->out || c->state != TCP_UP || lu2k_tcp_sockinfo(c->io.fd, &si))
+		return -ENOTCONN;
+	ps->rtt_ns = (uint64_t)si.rtt_us * 1000;
+	ps->acks = si.bytes_acked;
+	ps->pkts_sent = si.segs_out;
+	ps->pkts_retrans = si.total_retrans;
+	if (!si.notsent_known || !si.bytes_acked)
+		return 0; /* an old kernel: progress by whole messages, unsent unknown */
+	lu2k_list_for_each(pos, &c->sendq)
+	{
+		const struct lu2k_be_msg *m = lu2k_container_of(pos, struct lu2k_be_msg, be_link);
+		uint64_t hlen = m->mid.epoch ? LU2K_TCPW_MSGID_HLEN : LU2K_TCPW_MSG_HLEN;
+
+		queued += hlen + m->hdr_len + m->payload_len - m->be_off;
+	}
+	ps->unsent = si.notsent_bytes + queued;
+	return 0;
+}
+
 static void tcp_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 {
 	char a[INET6_ADDRSTRLEN] = "?";
@@ -828,6 +859,7 @@ const struct lu2k_backend_ops lu2k_backend_tcp = {
 	.rx_resume = tcp_rx_resume,
 	.close = tcp_close,
 	.peer_addr = tcp_peer_addr,
+	.path_stats = tcp_path_stats,
 	.conn_info = tcp_conn_info,
 	.stats = tcp_stats,
 };

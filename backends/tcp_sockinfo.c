@@ -31,5 +31,12 @@ int lu2k_tcp_sockinfo(int fd, struct lu2k_tcp_sockinfo *si)
 		len >= offsetof(struct tcp_info, tcpi_bytes_acked) + sizeof(ti.tcpi_bytes_acked)
 			? ti.tcpi_bytes_acked
 			: 0;
+	si->total_retrans = ti.tcpi_total_retrans;
+	si->segs_out = len >= offsetof(struct tcp_info, tcpi_segs_out) + sizeof(ti.tcpi_segs_out)
+			       ? ti.tcpi_segs_out
+			       : 0;
+	si->notsent_known = len >= offsetof(struct tcp_info, tcpi_notsent_bytes) +
+					   sizeof(ti.tcpi_notsent_bytes);
+	si->notsent_bytes = si->notsent_known ? ti.tcpi_notsent_bytes : 0;
 	return 0;
 }

@@ -733,6 +733,8 @@ void lu2k_mpath_json(const struct lu2k_peer *p, struct lu2k_json *j)
 		lu2k_json_u64(j, "msgs", pp->msgs_total);
 		lu2k_json_u64(j, "bytes", pp->bytes_total);
 		lu2k_json_u64(j, "bytes_in_flight", pp->outstanding);
+		if (pp->unsent_known) /* the transport's, at its last report */
+			lu2k_json_u64(j, "bytes_unsent", pp->unsent);
 		lu2k_json_u64(j, "msgs_failed", pp->failed);
 		lu2k_json_u64(j, "deaths", pp->deaths);
 		lu2k_json_u64(j, "revivals", pp->revivals);

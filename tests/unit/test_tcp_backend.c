@@ -401,6 +401,8 @@ static void test_outgoing(void)
 		m[i].hdr_len = (uint32_t)i; /* the id, see up_sent */
 		m[i].payload_len = 70000 - (uint32_t)i;
 		m[i].target = peer;
+		if (i == 6) /* a multipath message: a MSG_ID frame */
+			m[i].mid = (struct lu2k_be_msgid){ .epoch = 5, .id = 9, .low = 2 };
 		T_EQ(ops->send(c, &m[i]), 0);
 	}
 	/* Cancel #7 before any byte of it can be written. */
@@ -409,23 +411,27 @@ static void test_outgoing(void)
 	T_EQ(sent_last_err, -ETIMEDOUT);
 	/* Read hello + 7 frames, check them. */
 	fcntl(fd, F_SETFL, O_NONBLOCK);
-	for (int i = 0; i < 4000 && have < 64 + 7 * (48 + 70000); i++) {
+	for (int i = 0; i < 4000 && have < 64 + 7 * (48 + 70000) + 16; i++) {
 		ssize_t r = read(fd, rb + have, sizeof(rb) - have);
 
 		if (r > 0)
 			have += (size_t)r;
 		lu2k_loop_once(&L, 1000000);
 	}
-	T_EQU(have, 64 + 7 * (48 + 70000));
+	T_EQU(have, 64 + 7 * (48 + 70000) + 16);
 	off = 64;
 	for (int i = 0; i < 7; i++) {
 		struct lu2k_tcpw_frame f;
+		int hlen = i == 6 ? 64 : 48;
 
-		T_EQ(lu2k_tcpw_frame_decode(rb + off, have - off, MAXMSG, &f), 48);
+		T_EQ(lu2k_tcpw_frame_decode(rb + off, have - off, MAXMSG, &f), hlen);
 		T_EQU(f.seq, (uint64_t)i + 1);
 		T_EQ(f.hdr_len, i);
 		T_ASSERT(lu2k_nid_eq(&f.target, &peer));
-		T_EQ(rb[off + 48], 'a' + i);
+		T_EQ(rb[off + hlen], 'a' + i);
+		T_EQ(f.epoch, i == 6 ? 5 : 0);
+		T_EQ(f.id, i == 6 ? 9 : 0);
+		T_EQ(f.low, i == 6 ? 2 : 0);
 		off += f.length;
 	}
 	/* Our hello answer, then a cumulative ack of 1..3. */
@@ -441,6 +447,16 @@ static void test_outgoing(void)
 	}
 	SPIN_UNTIL(sent_ok == 3);
 	T_EQ(sent_ok, 3);
+	/* multipath's view: TCP's RTT, every byte acknowledged by TCP, none unsent */
+	{
+		struct lu2k_be_path_stats ps = { .unsent = UINT64_MAX };
+
+		T_EQ(ops->path_stats(c, &ps), 0);
+		T_ASSERT(ps.rtt_ns > 0);
+		T_ASSERT(ps.acks >= 64 + 7 * (48 + 70000) + 16);
+		T_ASSERT(ps.pkts_sent > 0);
+		T_EQU(ps.unsent, 0);
+	}
 	/* The peer dies: 4..7 fail, each once; closed() once. */
 	close(fd);
 	SPIN_UNTIL(closed == 1);
