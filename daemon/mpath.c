@@ -222,8 +222,16 @@ static bool give(struct lu2k_mpath *mp, struct lu2k_msg *m, unsigned int i)
 		mp->path[i].blocked = true;
 		return false;
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		lu2k_ps_on_send(&mp->ps, i, len, d->loop.now);
+		if (m->resends) {
+			char a[LU2K_NID_STRLEN];
+
+			LOG_RL(LU2K_LOG_INFO, "peer %s: message id %llu sent again, on path %u",
+			       lu2k_nid_format(&p->nid, a, sizeof(a)),
+			       (unsigned long long)m->bm.mid.id, i);
+		}
+	}
 	return true; /* sent, or completed with its error */
 }
 
@@ -714,8 +722,8 @@ void lu2k_mpath_json(const struct lu2k_peer *p, struct lu2k_json *j)
 
 	if (!mp)
 		return;
-	if (mp->takeback_ns) /* the last take-back: its first message delivered elsewhere after */
-		lu2k_json_u64(j, "takeover_ms", mp->await_takeover ? 0 : mp->takeover_ns / 1000000);
+	if (mp->takeover_ns) /* the last take-back done: its first message delivered elsewhere after */
+		lu2k_json_u64(j, "takeover_ms", mp->takeover_ns / 1000000);
 	lu2k_json_arr_begin(j, "paths");
 	for (unsigned int i = 0; i < mp->n; i++) {
 		const struct mp_path *pa = &mp->path[i];
