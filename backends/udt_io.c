@@ -406,7 +406,12 @@ static void dispatch(struct udtb_sock *s, uint8_t *pkt, size_t len, const struct
 			return;
 		}
 	}
-	if (c->state == UDTB_DEAD || c->sa != sec)
+	if (c->sa != sec) {
+		/* keys on: opened under another connection's keys */
+		be->sec->st.records_wrong_conn++;
+		return;
+	}
+	if (c->state == UDTB_DEAD)
 		return;
 	now = udtb_conn_now(c, now);
 	c->last_rx_ns = now;

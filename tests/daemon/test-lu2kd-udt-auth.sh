@@ -166,7 +166,7 @@ t_log "insider M: forged, truncated, other key, other index, plaintext dropped; 
 grep -q "udt-auth abandoned: node handshake done" "$T_DIR/hostile.out" ||
 	t_fail "the abandoned handshake did not happen"
 for k in auth_unknown_key auth_nid_refused auth_plain_udt auth_bad_mac auth_cookies \
-	auth_unknown_index auth_other auth_sa_expired; do
+	auth_unknown_index auth_other auth_sa_expired auth_wrong_conn; do
 	v=$(stat_of b "$k")
 	[ "${v:-0}" -ge 1 ] || t_fail "B's $k is ${v:-missing}"
 done

@@ -13,6 +13,8 @@
  *   reordered  MSG 6 in two packets, the last one first (valid: delivered)
  *   replayed   both records of MSG 6 again, as they were
  *   duplicated both packets of MSG 6 sealed again (new counters, same UDT seqs)
+ *   crossconn  a second node handshake from the same socket, whose keys carry
+ *              a message addressed to the first connection's socket id
  *
  * and, each on a socket of its own:
  *   nid        an initiation with --key claiming a NID it does not own (--src + 1)
@@ -368,6 +370,21 @@ int hostile_udt_auth(const struct hostile_auth *a)
 	}
 	say("duplicated", "sent (MSG 7's packets sealed again)");
 	n_att += 3;
+	{
+		struct usess s2 = { .fd = s.fd };
+
+		/* same address and port: only the keys tell the connections apart */
+		if (!node_hs(s2.fd, &a->local, &a->peer, &a->src, &a->dst, &s2.sa, 5000000000ull)) {
+			/* the first connection's socket id and next sequence, under s2's keys */
+			s2.peer_id = s.peer_id;
+			s2.seq = s.seq;
+			n = sealed_msg(&s2, a, 8, x);
+			send(s2.fd, x, n, 0);
+			say("crossconn", "sent (a record under another connection's keys)");
+			n_att++;
+		}
+		lu2k_dg_sa_wipe(&s2.sa);
+	}
 	usleep(300000);
 
 	/* the handshake refusals */

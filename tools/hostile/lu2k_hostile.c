@@ -33,8 +33,9 @@
  *   udt-auth       the same against udt with keys: a real node handshake, the
  *                  sealed UDT handshake and hello, then forged, truncated,
  *                  replayed, reordered, duplicated packets, another key, another
- *                  index, plaintext; a NID the key does not own, an unlisted key,
- *                  a plaintext UDT4 request (hostile_udt_auth.c)
+ *                  index, another connection's keys, plaintext; a NID the key does
+ *                  not own, an unlisted key, a plaintext UDT4 request, an
+ *                  abandoned handshake (hostile_udt_auth.c)
  *   tcp-slowloris  the lu2k hello (--src/--dst needed), then the header of a
  *                message of --msg-size bytes (4 MiB) and one byte of it, then
  *                silence for --time seconds: each takes that much of the
