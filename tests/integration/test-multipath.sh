@@ -47,7 +47,7 @@ t_bg lk2 "$LK_BIN" --attach --ns-a "$LK_A" --ns-b "$LK_B" --dev-a lka1 --dev-b l
 	--die-with-parent --quiet --ready-file "$T_DIR/lk2.ready" --stats-file "$T_DIR/lk2.stats" \
 	"${CUT[@]}"
 t_wait_for 15 test -f "$T_DIR/lk2.ready" || t_fail "second lu2k-linkem not ready"
-ip netns exec "$LK_A" ping -c 1 -W 5 10.78.0.2 >/dev/null || t_fail "link 2 does not carry ping"
+ip netns exec "$LK_A" ping -c 5 -i 0.2 -W 5 10.78.0.2 >/dev/null || t_fail "link 2 does not carry ping"
 
 PORT=$((20000 + RANDOM % 20000))
 printf 'multipath = on\npath = 10.77.0.2@lu2k 10.78.0.1 10.78.0.2\n' >"$T_DIR/A.conf"

@@ -19,7 +19,7 @@ done
 PY=/usr/bin/python3
 
 lk_start --delay 10ms --rate 8mbit --queue 200KB --die-with-parent --quiet
-ip netns exec "$LK_A" ping -c 1 -W 5 10.77.0.2 >/dev/null || t_fail "the link does not carry ping"
+ip netns exec "$LK_A" ping -c 5 -i 0.2 -W 5 10.77.0.2 >/dev/null || t_fail "the link does not carry ping"
 
 for be in udt tcp; do
 	port=$((20000 + RANDOM % 20000))

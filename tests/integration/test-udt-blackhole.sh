@@ -20,7 +20,7 @@ for b in lu2kd lu2k-perf lu2kctl; do
 done
 
 lk_start --delay 5ms --mtu 1200 --dev-mtu 1500 --die-with-parent --quiet
-ip netns exec "$LK_A" ping -c 1 -W 5 10.77.0.2 >/dev/null || t_fail "the link does not carry ping"
+ip netns exec "$LK_A" ping -c 5 -i 0.2 -W 5 10.77.0.2 >/dev/null || t_fail "the link does not carry ping"
 ip netns exec "$LK_A" ping -c 1 -W 2 -s 1400 -M do 10.77.0.2 >/dev/null &&
 	t_fail "the link carries 1428-byte packets: no black hole to test"
 

@@ -36,7 +36,7 @@ CHECK=${LU2K_ASSERT:-udt-lossy}	# the run whose share is asserted
 
 # the queue holds one RTT at the link rate at most (a shallow router queue)
 lk_start --delay "$DELAY" --loss "$LOSS" --rate "$RATE" --queue 2MB --die-with-parent --quiet
-ip netns exec "$LK_A" ping -c 1 -W 5 10.77.0.2 >/dev/null || t_fail "the link does not carry ping"
+ip netns exec "$LK_A" ping -c 5 -i 0.2 -W 5 10.77.0.2 >/dev/null || t_fail "the link does not carry ping"
 
 if [[ " $BACKENDS " == *-keys* ]]; then
 	kg=$T_BIN/lu2k-keygen

@@ -19,7 +19,7 @@ for b in lu2kd lu2k-perf lu2kctl; do
 done
 
 lk_start --delay 150ms --rate 20mbit --queue 400KB --die-with-parent --quiet
-ip netns exec "$LK_A" ping -c 1 -W 5 10.77.0.2 >/dev/null || t_fail "the link does not carry ping"
+ip netns exec "$LK_A" ping -c 5 -i 0.2 -W 5 10.77.0.2 >/dev/null || t_fail "the link does not carry ping"
 port=$((20000 + RANDOM % 20000))
 link_pps=1667 # 20 Mbit/s of 1500-byte packets
 
