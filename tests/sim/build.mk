@@ -7,3 +7,4 @@ $(eval $(call lu2k_test,test_sim_busy,tests/sim/test_sim_busy.c $(SIM_XFER),udt 
 $(eval $(call lu2k_test,test_sim_latency,tests/sim/test_sim_latency.c $(SIM_XFER),udt linkem))
 $(eval $(call lu2k_test,test_sim_start,tests/sim/test_sim_start.c $(SIM_XFER),udt linkem))
 $(eval $(call lu2k_test,test_sim_outage,tests/sim/test_sim_outage.c $(SIM_XFER),udt linkem))
+$(eval $(call lu2k_test,test_sim_fair,tests/sim/test_sim_fair.c $(SIM_XFER),udt linkem))

@@ -71,6 +71,9 @@ struct net {
 	struct udt_config cfg;
 	uint64_t now;
 	unsigned int n;
+	/* share_from_ms: when all flows ran, and each one's bytes delivered then */
+	uint64_t share_t0, share_t1;
+	uint64_t share_b0[SIM_MAX_FLOWS], share_b1[SIM_MAX_FLOWS];
 	struct flow f[SIM_MAX_FLOWS];
 	uint64_t next_cross;	      /* the next cross-traffic packet (0: none) */
 	uint64_t qd[SIM_QD_BINS + 1]; /* our data packets' queueing delay, 1 ms bins */
@@ -766,6 +769,43 @@ static int all_finished(struct net *n)
 	return 1;
 }
 
+/* A flow's payload bytes acknowledged so far (0 before it connects). */
+static uint64_t bytes_acked(const struct flow *w)
+{
+	struct udt_stats st;
+
+	if (!w->cl)
+		return 0;
+	udt_conn_get_stats(w->cl, &st);
+	return st.bytes_acked;
+}
+
+/*
+ * share_from_ms: the bytes each flow had acknowledged when all ran, and when
+ * the first one had all its messages.
+ */
+static void share_watch(struct net *n)
+{
+	unsigned int i, j;
+
+	if (!n->s->share_from_ms || n->share_t1)
+		return;
+	if (!n->share_t0 && n->now >= n->f[n->n - 1].start_ns + n->s->share_from_ms * 1000000ull) {
+		n->share_t0 = n->now;
+		for (i = 0; i < n->n; i++)
+			n->share_b0[i] = bytes_acked(&n->f[i]);
+	}
+	if (!n->share_t0)
+		return;
+	for (i = 0; i < n->n; i++)
+		if (finished(&n->f[i])) {
+			n->share_t1 = n->now;
+			for (j = 0; j < n->n; j++)
+				n->share_b1[j] = bytes_acked(&n->f[j]);
+			return;
+		}
+}
+
 int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t gap_ms,
 		   struct sim_result *r)
 {
@@ -852,12 +892,18 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 			next_trace = n->now + 100000000ull;
 		if (!step(n))
 			break;
+		share_watch(n);
 	}
 	for (i = 0; i < nflows; i++) {
 		result(&n->f[i], &r[i]);
 		qdelay_result(n, &r[i]);
 		probe_result(&n->f[i], &r[i]);
 		start_result(&n->f[i], &r[i]);
+		if (n->share_t1 > n->share_t0 && n->share_t0) {
+			r[i].share_s = (double)(n->share_t1 - n->share_t0) / 1e9;
+			r[i].share_mbps =
+				(double)(n->share_b1[i] - n->share_b0[i]) * 8 / r[i].share_s / 1e6;
+		}
 	}
 	err = 0;
 out:

@@ -78,6 +78,13 @@ struct sim_scenario {
 	size_t probe_size;
 	/* a path remembered from an earlier connection: udt_config's init_rate_pps (0: none) */
 	uint32_t path_rate_pps;
+	/*
+	 * With several flows (sim_run_shared): each one's rate (payload bytes
+	 * acknowledged) from share_from_ms after the last one started until the
+	 * first one has all its messages (sim_result's share_mbps; 0: not
+	 * measured).
+	 */
+	uint64_t share_from_ms;
 };
 
 #define SIM_MAX_PROBES 4096
@@ -125,6 +132,8 @@ struct sim_result {
 	uint32_t outage_max_repeat;
 	/* the prologue's messages (the first SIM_MAX_PROBES): queued to delivered, ms */
 	double sparse_p50_ms, sparse_p99_ms, sparse_max_ms;
+	/* with share_from_ms: Mbit/s acknowledged while all flows ran, over share_s seconds */
+	double share_mbps, share_s;
 };
 
 /* The payload a link can carry, in Mbit/s (see above). */
