@@ -512,6 +512,17 @@ static struct lu2k_be_conn *conn_new(struct lu2k_be *be, bool out)
 }
 
 /* UDT keeps the peer's address in its handshake (nobody acts on it). */
+/*
+ * The engine's mss for one address family: `mss` is the bytes of an IP
+ * packet, and the engine counts 28 for the IPv4 and UDP headers; IPv6's
+ * header is 20 bytes longer (else a 1500-byte mss sends 1520-byte packets
+ * down a 1500-byte path: fragments, or a black hole).
+ */
+static int32_t mss_for(const struct lu2k_be *be, int family)
+{
+	return be->ucfg.mss - (family == AF_INET6 ? 20 : 0);
+}
+
 static void hs_ip(const struct sockaddr *sa, uint32_t ip[4])
 {
 	memset(ip, 0, 16);
@@ -568,7 +579,12 @@ struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockad
 		return NULL;
 	hs_ip(sa, ip);
 	c->t_last = now;
-	c->u = udt_conn_accept(&be->ucfg, &udtb_callbacks, c, c->dmx.local_id, hs, ip, now);
+	{
+		struct udt_config acfg = be->ucfg;
+
+		acfg.mss = mss_for(be, sa->sa_family);
+		c->u = udt_conn_accept(&acfg, &udtb_callbacks, c, c->dmx.local_id, hs, ip, now);
+	}
 	if (!c->u) {
 		be->st.hs_rejects++;
 		udt_dmx_del(&be->dmx, &c->dmx);
@@ -623,7 +639,7 @@ static int udtb_listen(struct lu2k_be *be, const struct lu2k_nid *local, uint16_
 	l->nid = *local;
 	l->port = port;
 	l->refs = 1;
-	udt_listener_init(&l->hs, be->key, UDT_SOCK_DGRAM, be->ucfg.mss,
+	udt_listener_init(&l->hs, be->key, UDT_SOCK_DGRAM, mss_for(be, ss.ss_family),
 			  (int32_t)be->ucfg.flight_max);
 	rc = lu2k_io_set(be->env.loop, &l->s.io, EPOLLIN);
 	if (rc) {
@@ -711,6 +727,7 @@ static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 	rand_bytes(&isn, sizeof(isn));
 	c->t_last = lu2k_now_ns();
 	ucfg = be->ucfg;
+	ucfg.mss = mss_for(be, ss.ss_family);
 	if (udtb_paths_get(&be->paths, &ss, c->t_last, &ucfg.init_rate_pps, &rtt_us)) {
 		/*
 		 * A remembered rate below a cold start's (32 packets a round

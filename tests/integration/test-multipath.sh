@@ -18,6 +18,9 @@
 # rate from 10 s to the end must reach LU2K_MP_MIN_MBIT (default 45 Mbit/s;
 # doc/benchmarks.md). LU2K_MP_BACKEND=tcp runs it over the tcp back-end
 # (TCP's own RTT, acknowledged bytes and unsent bytes as path_stats).
+# LU2K_MP_IPV6=1: both links IPv6 only (lu2k-linkem --no-ipv4: fd77:17::/64
+# and fd78:17::/64, NIDs [fd77:17::1]@lu2k and [fd77:17::2]@lu2k), 20 s
+# without a cut (tests/integration/test-multipath-ipv6.sh).
 . "$(dirname "$0")/../lib/common.sh"
 . "$T_TOP/tests/linkem/lib.sh"
 lk_require
@@ -33,25 +36,39 @@ BEOPTS=(-o cc=lossy)
 LOSS=${LU2K_MP_LOSS:-1%}
 TIME=30s
 CUT=()
+if [ "${LU2K_MP_IPV6:-0}" = 1 ]; then
+	A0=fd77:17::1 B0=fd77:17::2 A1=fd78:17::1 B1=fd78:17::2
+	NA="[$A0]@lu2k" NB="[$B0]@lu2k"
+	LK1=(--no-ipv4 --ipv6 fd77:17::/64)
+	LK2=(--no-ipv4 --ipv6 fd78:17::/64)
+else
+	A0=10.77.0.1 B0=10.77.0.2 A1=10.78.0.1 B1=10.78.0.2
+	NA="$A0@lu2k" NB="$B0@lu2k"
+	LK1=(--no-ipv6)
+	LK2=(--ipv4 10.78.0.0/24 --no-ipv6)
+fi
 if [ "$FULL" = 1 ]; then
 	TIME=${LU2K_MP_TIME:-60s}
+elif [ "${LU2K_MP_IPV6:-0}" = 1 ]; then
+	TIME=20s
 else
 	# from the second link's start: about 12 s into the transfer, for 4 s
 	CUT=(--outage 15s+4s)
 fi
 MIN_MBIT=${LU2K_MP_MIN_MBIT:-45}
 
-lk_start --delay 300ms --loss "$LOSS" --rate 25mbit --queue 2MB --no-ipv6 --die-with-parent --quiet
+lk_start --delay 300ms --loss "$LOSS" --rate 25mbit --queue 2MB "${LK1[@]}" --die-with-parent \
+	--quiet
 t_bg lk2 "$LK_BIN" --attach --ns-a "$LK_A" --ns-b "$LK_B" --dev-a lka1 --dev-b lkb1 \
-	--ipv4 10.78.0.0/24 --no-ipv6 --delay 15ms --loss "$LOSS" --rate 25mbit --queue 400KB \
+	"${LK2[@]}" --delay 15ms --loss "$LOSS" --rate 25mbit --queue 400KB \
 	--die-with-parent --quiet --ready-file "$T_DIR/lk2.ready" --stats-file "$T_DIR/lk2.stats" \
 	"${CUT[@]}"
 t_wait_for 15 test -f "$T_DIR/lk2.ready" || t_fail "second lu2k-linkem not ready"
-ip netns exec "$LK_A" ping -c 5 -i 0.2 -W 5 10.78.0.2 >/dev/null || t_fail "link 2 does not carry ping"
+ip netns exec "$LK_A" ping -c 5 -i 0.2 -W 5 "$B1" >/dev/null || t_fail "link 2 does not carry ping"
 
 PORT=$((20000 + RANDOM % 20000))
-printf 'multipath = on\npath = 10.77.0.2@lu2k 10.78.0.1 10.78.0.2\n' >"$T_DIR/A.conf"
-printf 'multipath = on\npath = 10.77.0.1@lu2k 10.78.0.2 10.78.0.1\n' >"$T_DIR/B.conf"
+printf 'multipath = on\npath = %s %s %s\n' "$NB" "$A1" "$B1" >"$T_DIR/A.conf"
+printf 'multipath = on\npath = %s %s %s\n' "$NA" "$B1" "$A1" >"$T_DIR/B.conf"
 for n in A B; do
 	ns=LK_$n
 	t_bg "d$n" ip netns exec "${!ns}" "$T_BIN/lu2kd" -f -c "$T_DIR/$n.conf" -b "$BE" \
@@ -59,11 +76,11 @@ for n in A B; do
 		--channel-socket "$T_DIR/$n.sock" --ctl-socket "$T_DIR/$n.ctl"
 	t_wait_for 10 test -S "$T_DIR/$n.ctl" || t_fail "lu2kd $n did not start"
 done
-t_bg srv ip netns exec "$LK_B" "$T_BIN/lu2k-perf" server --nid 10.77.0.2@lu2k \
+t_bg srv ip netns exec "$LK_B" "$T_BIN/lu2k-perf" server --nid "$NB" \
 	--socket "$T_DIR/B.sock" -q
 sleep 0.5
 t_bg cli ip netns exec "$LK_A" "$T_BIN/lu2k-perf" client --socket "$T_DIR/A.sock" \
-	--nid 10.77.0.1@lu2k --peer 10.77.0.2@lu2k --json bulk --size 1M --concurrency 48 \
+	--nid "$NA" --peer "$NB" --json bulk --size 1M --concurrency 48 \
 	--time "$TIME" --timeout 40s
 
 # peerval NODE KEY: KEY of NODE's one peer (lu2kctl peers --json)
@@ -98,7 +115,7 @@ read -r s1 b1 _ <<<"$(sed -n 2p "$T_DIR/p1")"
 [ "$b0" -gt $((2 << 20)) ] || t_fail "path 0 (600 ms) carried only $b0 bytes"
 [ "$b1" -gt $((2 << 20)) ] || t_fail "path 1 (30 ms) carried only $b1 bytes"
 
-if [ "$FULL" != 1 ]; then
+if [ ${#CUT[@]} -gt 0 ]; then
 	sleep 5 # the cut began about 12 s in
 	paths >"$T_DIR/p2"
 	t_log "during the cut: $(tr '\n' '|' <"$T_DIR/p2")"

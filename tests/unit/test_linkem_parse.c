@@ -184,6 +184,7 @@ static void test_opts_setup(void)
 			     "sat0",   "--pid-file",  "/tmp/p",
 			     NULL };
 	const char *a2[] = { "--no-ipv6", "--mtu", "576", NULL };
+	const char *a3[] = { "--no-ipv4", "--ipv6", "fd02::/64", NULL };
 
 	T_EQ(parse(&c, err, a1), 0);
 	T_STREQ(inet_ntop(AF_INET, &c.net4, a, sizeof(a)), "10.9.8.0");
@@ -199,6 +200,9 @@ static void test_opts_setup(void)
 	T_STREQ(c.pid_file, "/tmp/p");
 	T_EQ(parse(&c, err, a2), 0);
 	T_EQ(c.dev_mtu, 576);
+	T_ASSERT(c.ipv4 && !c.ipv6);
+	T_EQ(parse(&c, err, a3), 0); /* IPv6 only */
+	T_ASSERT(!c.ipv4 && c.ipv6);
 }
 
 /* Every bad command line fails with a message that names the problem. */
@@ -213,6 +217,7 @@ static void test_opts_errors(void)
 		{ { "--a2b-rate", "50mbps", NULL }, "--a2b-rate" },
 		{ { "--delay", NULL }, "needs a value" },
 		{ { "--bogus", NULL }, "unknown option '--bogus'" },
+		{ { "--no-ipv4", "--no-ipv6", NULL }, "no address" },
 		{ { "--a2b-seed", "3", NULL }, "unknown option" },
 		{ { "--reorder=yes", NULL }, "takes no value" },
 		{ { "stray", NULL }, "unexpected argument 'stray'" },

@@ -110,7 +110,9 @@ static void side_addrs(const struct linkem_config *cfg, int i, struct linkem_sid
 	/* host part is zero (checked by the parser): add 1 for A, 2 for B */
 	a4.s_addr = htonl(ntohl(a4.s_addr) + (uint32_t)i + 1);
 	inet_ntop(AF_INET, &a4, buf, sizeof(buf));
-	snprintf(s->addr4, sizeof(s->addr4), "%s/%u", buf, cfg->plen4);
+	s->addr4[0] = '\0';
+	if (cfg->ipv4)
+		snprintf(s->addr4, sizeof(s->addr4), "%s/%u", buf, cfg->plen4);
 	s->addr6[0] = '\0';
 	if (cfg->ipv6) {
 		a6.s6_addr[15] = (uint8_t)(a6.s6_addr[15] + i + 1);
@@ -158,8 +160,8 @@ static int side_setup(const struct linkem_config *cfg, int i, struct linkem_side
 	s->tun_fd = fd;
 	if (linkem_ip((const char *[]){ "-n", s->ns, "link", "set", "dev", s->dev, "mtu", mtu,
 					"txqueuelen", txq, "up", NULL }) ||
-	    linkem_ip((const char *[]){ "-n", s->ns, "addr", "add", s->addr4, "dev", s->dev,
-					NULL })) {
+	    (s->addr4[0] && linkem_ip((const char *[]){ "-n", s->ns, "addr", "add", s->addr4, "dev",
+							s->dev, NULL }))) {
 		fprintf(stderr, "lu2k-linkem: cannot configure '%s' in '%s'\n", s->dev, s->ns);
 		return -1;
 	}

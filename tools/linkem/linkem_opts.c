@@ -34,6 +34,7 @@ enum opt_id {
 	O_IPV4,
 	O_IPV6,
 	O_NO_IPV6,
+	O_NO_IPV4,
 	O_DEV_MTU,
 	O_TXQ,
 	O_RT_PRIO,
@@ -74,6 +75,7 @@ static const struct opt opts[] = {
 	{ "ipv4", O_IPV4, true, "an IPv4 prefix of length 8..30, e.g. 10.77.0.0/24" },
 	{ "ipv6", O_IPV6, true, "an IPv6 prefix of length 16..126, e.g. fd00:77::/64" },
 	{ "no-ipv6", O_NO_IPV6, false, NULL },
+	{ "no-ipv4", O_NO_IPV4, false, NULL },
 	{ "dev-mtu", O_DEV_MTU, true, "a byte count 68..65535" },
 	{ "txqueuelen", O_TXQ, true, "a packet count 1..1000000" },
 	{ "rt-prio", O_RT_PRIO, true, "a real-time priority 1..99" },
@@ -98,6 +100,7 @@ void linkem_config_defaults(struct linkem_config *cfg)
 	inet_pton(AF_INET, "10.77.0.0", &cfg->net4);
 	cfg->plen4 = 24;
 	cfg->ipv6 = true;
+	cfg->ipv4 = true;
 	inet_pton(AF_INET6, "fd00:77::", &cfg->net6);
 	cfg->plen6 = 64;
 	cfg->txqueuelen = 10000;
@@ -221,6 +224,9 @@ static int apply_global(struct linkem_config *cfg, enum opt_id id, const char *v
 	case O_NO_IPV6:
 		cfg->ipv6 = false;
 		return 0;
+	case O_NO_IPV4:
+		cfg->ipv4 = false;
+		return 0;
 	case O_DEV_MTU:
 		if (linkem_parse_uint(v, 65535, &u) || u < 68)
 			return -EINVAL;
@@ -300,6 +306,8 @@ static int finish(struct linkem_config *cfg, char *err, size_t errlen)
 		if (!cfg->dev_mtu)
 			cfg->dev_mtu = 1500;
 	}
+	if (!cfg->ipv4 && !cfg->ipv6)
+		return fail(err, errlen, "--no-ipv4 and --no-ipv6: the link would have no address");
 	if (cfg->ipv6 && cfg->dev_mtu < 1280)
 		return fail(err, errlen, "IPv6 needs an MTU of at least 1280 (or give --no-ipv6)");
 	return 0;
@@ -406,6 +414,7 @@ void linkem_opts_usage(FILE *f)
 	      "  --ipv4 NET/LEN       A gets .1, B gets .2 (default 10.77.0.0/24)\n"
 	      "  --ipv6 NET/LEN       A gets ::1, B gets ::2 (default fd00:77::/64)\n"
 	      "  --no-ipv6            no IPv6 addresses\n"
+	      "  --no-ipv4            no IPv4 addresses (an IPv6-only link)\n"
 	      "  --dev-mtu N          MTU of the TUN devices (default: the larger --mtu)\n"
 	      "  --txqueuelen N       TUN queue length (default 10000)\n"
 	      "  --rt-prio N          run as SCHED_FIFO priority N (1..99), so that a busy\n"

@@ -26,6 +26,7 @@ struct linkem_config {
 	struct in_addr net4; /* side A gets .1, side B .2 */
 	unsigned int plen4;
 	bool ipv6;
+	bool ipv4;	      /* false: an IPv6-only link (--no-ipv4) */
 	struct in6_addr net6; /* side A gets ::1, side B ::2 */
 	unsigned int plen6;
 	uint32_t dev_mtu; /* MTU set on the TUN devices (0: from --mtu) */
