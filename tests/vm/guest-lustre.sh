@@ -27,6 +27,12 @@
 #   LU2K_LUSTRE_KILL_WAIT  seconds lu2kd stays dead (10)
 #   LU2K_LUSTRE_BENCH_SIZE the file of the bench (32M)
 #   LU2K_LUSTRE_LIMIT      seconds each bench operation may take (120)
+#   LU2K_LUSTRE_TCP_LIMIT  the same for the ksocklnd steps (LU2K_LUSTRE_LIMIT)
+#   LU2K_LUSTRE_TAR_JOBS   tars at once in the bench's small files (1), each
+#                          a share of them
+#   LU2K_LUSTRE_TAR_OPTS   more options of the extracting tar (e.g. "-o -m")
+#   LU2K_LUSTRE_TUNE       lctl set_param arguments applied after every mount
+#                          (e.g. "osc.*.max_rpcs_in_flight=32"; none)
 #   LU2K_VM_NETEM          netem of every interface ("delay 5ms")
 # Every wait is bounded; a Lustre call stuck in D state is bounded by the VM.
 [ -f /lu2k/env ] && . /lu2k/env
@@ -43,6 +49,10 @@ KILL_SIZE=${LU2K_LUSTRE_KILL_SIZE:-32M}
 KILL_WAIT=${LU2K_LUSTRE_KILL_WAIT:-10}
 BENCH_SIZE=${LU2K_LUSTRE_BENCH_SIZE:-32M}
 LIMIT=${LU2K_LUSTRE_LIMIT:-120}
+TCP_LIMIT=${LU2K_LUSTRE_TCP_LIMIT:-$LIMIT}
+TUNE=${LU2K_LUSTRE_TUNE:-}
+TAR_JOBS=${LU2K_LUSTRE_TAR_JOBS:-1}
+TAR_OPTS=${LU2K_LUSTRE_TAR_OPTS:-}
 FS=lustre
 MNT=/mnt/lustre
 PATH=$PATH:/usr/sbin:/sbin
@@ -167,8 +177,17 @@ lmount() {
 		[ "$(date +%s)" -ge $end ] && { lfs df $MNT >&3 2>&1; die "no OST in lfs df"; }
 		sleep 3
 	done
+	# shellcheck disable=SC2086 # TUNE is a list of lctl arguments
+	[ -z "$TUNE" ] || run lctl set_param $TUNE
+	# the client's pipe to the OST and its read-ahead, as this mount has them
+	[ -n "$TUNED_SHOWN" ] || say "client tunables: $(lctl get_param osc.*.max_pages_per_rpc \
+		osc.*.max_rpcs_in_flight osc.*.max_dirty_mb mdc.*.max_rpcs_in_flight \
+		llite.*.max_read_ahead_mb llite.*.max_read_ahead_per_file_mb 2> /dev/null |
+		sed 's/^[a-z]*\.[^.]*\.//' | tr '\n' ' ')"
+	TUNED_SHOWN=1
 }
 
+TUNED_SHOWN=
 lumount() {
 	sync
 	run umount $MNT
@@ -404,8 +423,73 @@ result() {
 	fi
 }
 
-tar_into() { # tar_into DIR: the small files, then sync
-	(tar -cf - -C /tmp small | tar -xf - -C "$1") && sync
+lnet_count() { # lnet_count send|recv: this node's LNet messages so far
+	lnetctl stats show | awk -v k="$1_count:" '$1 == k { print $2; exit }'
+}
+
+# What the small files cost: every RPC the client sent during the tar (the
+# rpctrace debug log), in order, with its start and its wait, and the totals
+# by type; the LNet messages both ways. The first RPCS_SHOWN are listed.
+RPCS_SHOWN=${LU2K_LUSTRE_RPCS_SHOWN:-40}
+rpc_clear() {
+	lctl set_param -n debug=+rpctrace > /dev/null 2>&1
+	lctl clear > /dev/null 2>&1
+	RS0=$(lnet_count send) RR0=$(lnet_count recv)
+}
+rpc_report() { # rpc_report LND
+	s=$(($(lnet_count send) - RS0)) r=$(($(lnet_count recv) - RR0))
+	say "$1: LNet messages during the tar of $NFILES files: $s sent, $r received"
+	lctl dk > /tmp/dk.out 2>&1
+	lctl set_param -n debug=-rpctrace > /dev/null 2>&1
+	awk -v n="$NFILES" -v shown="$RPCS_SHOWN" '
+		BEGIN {
+			k = split("4 OST_WRITE 2 OST_SETATTR 5 OST_CREATE 6 OST_DESTROY 10 OST_PUNCH " \
+				"33 MDS_GETATTR 34 MDS_GETATTR_NAME 35 MDS_CLOSE 36 MDS_REINT " \
+				"37 MDS_READPAGE 41 MDS_GETXATTR 101 LDLM_ENQUEUE 103 LDLM_CANCEL " \
+				"104 LDLM_BL_CALLBACK 400 OBD_PING", a, " ")
+			for (i = 1; i < k; i += 2) name[a[i]] = a[i + 1]
+		}
+		/(Sending|Completed) RPC/ {
+			split($0, h, ":")
+			t = h[4] + 0
+			m = $0
+			sub(/.*:job /, "", m)
+			split(m, f, ":")
+			xid = f[4]
+			op = (f[6] in name) ? name[f[6]] : "opc " f[6]
+			if (t0 == "") t0 = t
+			if ($0 ~ /Sending RPC/) { start[xid] = t; next }
+			if (!(xid in start)) next
+			d = t - start[xid]
+			cnt[op]++; sum[op] += d; tot++; totd += d
+			if (tot <= shown)
+				printf "rpc %3d: at %7.3f s %-16s %s waited %6.3f s\n", tot, start[xid] - t0, op, f[1], d
+			last = t
+		}
+		END {
+			for (op in cnt)
+				printf "%-16s %5d RPCs, %.2f a file, mean wait %.3f s\n", op, cnt[op], cnt[op] / n, sum[op] / cnt[op]
+			if (tot)
+				printf "all: %d RPCs in %.1f s, %.1f a file, waits summed %.1f s (mean %.3f s)\n", tot, last - t0, tot / n, totd, totd / tot
+		}' /tmp/dk.out | sed "s/^/rpcs-$1: /" >&3
+}
+
+# tar_into DIR: the small files, then sync. Each file costs a chain of RPCs
+# one after the other (doc/lustre.md): TAR_JOBS tars, each with its share of
+# the files, run their chains side by side.
+tar_into() {
+	j=0
+	tpids=
+	while [ $j -lt "$TAR_JOBS" ]; do
+		# shellcheck disable=SC2046,SC2086 # member names; TAR_OPTS is a list
+		(tar -cf - -C /tmp $(cd /tmp && ls -d small/* | awk -v j=$j -v n="$TAR_JOBS" \
+			'NR % n == j') | tar -xf - $TAR_OPTS -C "$1") &
+		tpids="$tpids $!"
+		j=$((j + 1))
+	done
+	trc=0
+	for p in $tpids; do wait "$p" || trc=1; done
+	[ $trc = 0 ] && sync
 }
 
 check_bench() { # check_bench DIR: md5 of the big file and the small files
@@ -429,8 +513,11 @@ client_bench() {
 	# small files cost round trips (create, write, close, chmod, utimes...):
 	# on a 600 ms link seconds each, whatever the LND; lu2k has to finish
 	# (its files are the reference), within 4 x LIMIT
+	rpc_clear
 	bounded send $((LIMIT * 4)) tar_into $MNT/lu2k
 	result $lnd tar
+	rpc_report $lnd
+	/lu2k/lu2kctl --socket /tmp/lu2kd.ctl stats 2>&1 | sed "s/^/lu2kctl-$ROLE: /" >&3
 	[ $DONE = 1 ] || die "over lu2k, the tar did not end in $((LIMIT * 4)) s"
 	lumount
 	lmount "$MGS" 300
@@ -450,14 +537,16 @@ client_bench() {
 	# the read first (the file written over lu2k, a cold cache): a write
 	# left unfinished would hold the link
 	STUCK=0
-	bounded recv "$LIMIT" dd if=$MNT/lu2k/big of=/dev/null bs=1M
+	bounded recv "$TCP_LIMIT" dd if=$MNT/lu2k/big of=/dev/null bs=1M
 	result ksocklnd read "$big"
 	mkdir -p $MNT/tcp
-	bounded send "$LIMIT" dd if=/tmp/src.$BENCH_SIZE of=$MNT/tcp/big bs=1M conv=fsync
+	bounded send "$TCP_LIMIT" dd if=/tmp/src.$BENCH_SIZE of=$MNT/tcp/big bs=1M conv=fsync
 	result ksocklnd write "$big"
 	if [ $STUCK = 0 ]; then
-		bounded send "$LIMIT" tar_into $MNT/tcp
+		rpc_clear
+		bounded send $((TCP_LIMIT * 4)) tar_into $MNT/tcp
 		result ksocklnd tar
+		rpc_report ksocklnd
 	fi
 	if [ $STUCK = 0 ]; then
 		lumount
@@ -465,7 +554,7 @@ client_bench() {
 		check_bench $MNT/tcp ksocklnd
 		lumount
 	else
-		say "ksocklnd: operations unfinished after $LIMIT s; the VM is stopped without unmounting"
+		say "ksocklnd: operations unfinished after $TCP_LIMIT s; the VM is stopped without unmounting"
 		say "PASS"
 		# sync (guest-init's) would wait for the stuck writes for ever
 		echo o > /proc/sysrq-trigger
