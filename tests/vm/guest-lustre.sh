@@ -101,7 +101,19 @@ serve() {
 	say "serving"
 	while :; do
 		if [ "$SCEN" != fs ] || [ -z "$LU2KD" ]; then
+			# the bench's server: how busy it is, and lu2kd's receive side
+			cpu_mark
 			sleep 30
+			[ "$SCEN" = bench ] || continue
+			cpu_report server "the last 30 s"
+			[ -n "$LU2KD" ] && /lu2k/lu2kctl --socket /tmp/lu2kd.ctl stats 2>&1 |
+				awk '/rx_(waits|alloc_fails|ring_full|stalls)|msgs_(ok|error)/ { printf "%s ", $0 }
+				END { print "" }' | tr -s ' ' | sed "s/^/lu2kctl-$ROLE: /" >&3
+			# its connection to the client (the bulk of reads): rate, RTT, resends
+			[ -n "$LU2KD" ] && /lu2k/lu2kctl --socket /tmp/lu2kd.ctl conns 2>&1 |
+				awk '/direction:/ { out = ($2 == "out") }
+				out && /(rtt_us|send_rate_kbps|pkts_retrans|bytes_tx|queued):/ { printf "%s ", $0 }
+				END { print "" }' | tr -s ' ' | sed "s/^/lu2kctl-$ROLE: out /" >&3
 			continue
 		fi
 		cmd=$(timeout 30 nc -l -p 7787 < /dev/null 2> /dev/null)
@@ -181,7 +193,7 @@ lmount() {
 	[ -z "$TUNE" ] || run lctl set_param $TUNE
 	# the client's pipe to the OST and its read-ahead, as this mount has them
 	[ -n "$TUNED_SHOWN" ] || say "client tunables: $(lctl get_param osc.*.max_pages_per_rpc \
-		osc.*.max_rpcs_in_flight osc.*.max_dirty_mb mdc.*.max_rpcs_in_flight \
+		osc.*.max_rpcs_in_flight osc.*.max_dirty_mb osc.*.cur_grant_bytes mdc.*.max_rpcs_in_flight \
 		llite.*.max_read_ahead_mb llite.*.max_read_ahead_per_file_mb 2> /dev/null |
 		sed 's/^[a-z]*\.[^.]*\.//' | tr '\n' ' ')"
 	TUNED_SHOWN=1
@@ -392,6 +404,7 @@ bounded() {
 	blim=$2
 	shift 2
 	b0=$(lnet_bytes "$bdir")
+	cpu_mark
 	t0=$(now_cs)
 	"$@" > /tmp/bounded.out 2>&1 &
 	bp=$!
@@ -408,6 +421,34 @@ bounded() {
 	fi
 }
 
+# How busy this VM's one vCPU was during an operation, and lu2kd's share: a
+# vCPU near 100 % busy means the figure is TCG's, not the link's.
+cpu_ticks() { # "busy total lu2kd" in clock ticks so far
+	lt=0
+	[ -n "$LU2KD" ] && [ -r /proc/$LU2KD/stat ] &&
+		lt=$(awk '{ print $14 + $15 }' /proc/$LU2KD/stat)
+	awk -v lt="$lt" '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i;
+		print t - $5 - $6, t, lt; exit }' /proc/stat
+}
+cpu_mark() { CPU0=$(cpu_ticks); }
+cpu_report() { # cpu_report LND OP
+	# shellcheck disable=SC2046,SC2086 # two lists of three numbers
+	set -- "$1" "$2" $CPU0 $(cpu_ticks)
+	[ "$4" -lt "$7" ] || return 0
+	say "$1: $2: vCPU busy $(((${6} - ${3}) * 100 / (${7} - ${4}))) %, lu2kd $(((${8} - ${5}) * 100 / (${7} - ${4}))) %"
+}
+
+# rpc_flight LND: the OSC's bulk RPCs since the last clear, by size and by how
+# many were in flight when each left (Lustre's pipe to the OST)
+rpc_flight() {
+	lctl get_param -n osc.*.rpc_stats 2> /dev/null | awk '
+		/^pages per rpc/ { sec = "pages" } /^rpcs in flight/ { sec = "flight" }
+		/^offset/ { sec = "" }
+		sec != "" && $1 ~ /^[0-9]+:$/ && ($2 + $6) > 0 {
+			printf "%s %s r%d w%d; ", sec, $1, $2, $6 }
+		END { print "" }' | sed "s/^/rpc-stats-$1: /" >&3
+}
+
 # result LND OP BYTES: the console line the demo's table is made of
 result() {
 	b=$3
@@ -421,6 +462,7 @@ result() {
 		say "$1: dd $2 of $3 bytes: $secs s, $(mb_s "$b" "$CS") MB/s$([ $DONE = 1 ] ||
 			echo " (unfinished: $b bytes moved)")"
 	fi
+	cpu_report "$1" "$2"
 }
 
 lnet_count() { # lnet_count send|recv: this node's LNet messages so far
@@ -507,9 +549,13 @@ client_bench() {
 	client_up
 	lnd=lu2k-$BACKEND
 	mkdir -p $MNT/lu2k
+	lctl set_param -n osc.*.rpc_stats=clear > /dev/null 2>&1
 	bounded send "$LIMIT" dd if=/tmp/src.$BENCH_SIZE of=$MNT/lu2k/big bs=1M conv=fsync
 	result $lnd write "$big"
+	rpc_flight $lnd
 	[ $DONE = 1 ] || die "over lu2k, the $BENCH_SIZE write did not end in $LIMIT s"
+	# the sending connection's view: its rate, RTT, losses and repairs
+	/lu2k/lu2kctl --socket /tmp/lu2kd.ctl conns 2>&1 | sed "s/^/lu2kctl-$ROLE: /" >&3
 	# small files cost round trips (create, write, close, chmod, utimes...):
 	# on a 600 ms link seconds each, whatever the LND; lu2k has to finish
 	# (its files are the reference), within 4 x LIMIT
@@ -521,8 +567,10 @@ client_bench() {
 	[ $DONE = 1 ] || die "over lu2k, the tar did not end in $((LIMIT * 4)) s"
 	lumount
 	lmount "$MGS" 300
+	lctl set_param -n osc.*.rpc_stats=clear > /dev/null 2>&1
 	bounded recv "$LIMIT" dd if=$MNT/lu2k/big of=/dev/null bs=1M
 	result $lnd read "$big"
+	rpc_flight $lnd
 	[ $DONE = 1 ] || die "over lu2k, the $BENCH_SIZE read did not end in $LIMIT s"
 	check_bench $MNT/lu2k $lnd
 	lumount

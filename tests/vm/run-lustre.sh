@@ -172,7 +172,7 @@ set -e
 sleep 1
 for r in $roles; do
 	echo "---- VM $r"
-	grep -a "^lustre-\|^LU2K-VM\|^lfs-df\|^dmesg-\|^lu2kd-\|^lu2kctl-\|^rpcs-\|^lnet-stats\|^lctl-dl\|lu2klnd\|LNetError\|LustreError\|BUG\|WARNING\|panic" \
+	grep -a "^lustre-\|^LU2K-VM\|^lfs-df\|^dmesg-\|^lu2kd-\|^lu2kctl-\|^rpcs-\|^rpc-stats-\|^lnet-stats\|^lctl-dl\|lu2klnd\|LNetError\|LustreError\|BUG\|WARNING\|panic" \
 		"$run/console-$r.log" | grep -v "^LU2K-VM: insmod" | tail -n 250 || true
 done
 echo "lustre-vm: $((SECONDS - t0)) s from boot to the client's end"
