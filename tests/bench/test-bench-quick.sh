@@ -61,6 +61,10 @@ for p in "${want[@]}"; do
 			t_fail "$p: lu2k-perf did not verify every payload: $row"
 		grep -q '"corrupt":0,' "$out/runs/50ms-1%-20M/$p/bulk.json" ||
 			t_fail "$p: corrupt payloads"
+		# the 64 B ping beside the bulk: it ran, and got round trips
+		lu2k_csv "$csv" 'c["protocol"] == "'"$p"'" && c["rc"] == "0:0" && c["lat_p50_ms"] > 0' |
+			grep -q . ||
+			t_fail "$p: no ping round trips beside the bulk: $row; $(tail -c 300 "$out/runs/50ms-1%-20M/$p/ping.json")"
 		;;
 	esac
 done
