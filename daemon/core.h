@@ -128,6 +128,7 @@ struct lu2k_peer {
 	uint32_t nin;
 	struct lu2k_mpath *mp;	  /* several paths (mpath.c); NULL: p->out alone */
 	struct lu2k_dedup *dedup; /* ids of its multipath messages we delivered (dedup.h) */
+	bool alias_warned;	  /* LNet sends to a NID our path lines give another peer */
 	struct lu2k_list queue;	  /* QUEUED messages */
 	uint32_t nqueued, ninflight;
 	bool blocked;		 /* back-end said -ENOBUFS */

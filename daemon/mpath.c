@@ -334,14 +334,41 @@ static struct lu2k_mpath *mp_create(struct lu2k_peer *p)
 	return mp;
 }
 
+/*
+ * LNet sends to p's NID, which our path lines name as another peer's path
+ * (LNet multi-rail has that address as one of the peer's NIDs): then two
+ * schedulers share the link and neither sees the other's traffic. Say so
+ * once per peer (doc/multipath.md, "Multipath or LNet multi-rail?").
+ */
+static void warn_alias(struct lu2kd *d, struct lu2k_peer *p)
+{
+	char a[LU2K_NID_STRLEN], b[LU2K_NID_STRLEN];
+
+	if (p->alias_warned)
+		return;
+	for (unsigned int k = 0; k < d->cfg.npaths; k++) {
+		if (!lu2k_nid_eq(&d->cfg.paths[k].remote, &p->nid))
+			continue;
+		p->alias_warned = true;
+		LOG_WARN("peer %s: LNet sends to it directly, and path lines make it a path of "
+			 "%s: LNet multi-rail and lu2kd multipath on one link schedule it twice "
+			 "(give LNet only %s; doc/multipath.md)",
+			 lu2k_nid_format(&p->nid, a, sizeof(a)),
+			 lu2k_nid_format(&d->cfg.paths[k].peer, b, sizeof(b)), b);
+		return;
+	}
+}
+
 bool lu2k_mpath_submit(struct lu2k_peer *p, struct lu2k_msg *m)
 {
 	struct lu2kd *d = p->ch->d;
 
 	if (!d->cfg.multipath || !d->cfg.npaths)
 		return false;
-	if (!p->mp && !mp_create(p))
+	if (!p->mp && !mp_create(p)) {
+		warn_alias(d, p);
 		return false;
+	}
 	m->peer = p;
 	m->state = MSG_QUEUED;
 	lu2k_list_add_tail(&p->queue, &m->link);

@@ -154,6 +154,13 @@ ok=$(grep -o '"ok":[0-9]*' "$out" | head -1 | cut -d: -f2)
 rxb=$(peerval B msgs_rx)
 t_log "A's client completed $ok messages, B received $rxb, B dropped $(peerval B msgs_rx_dropped_dup) second copies"
 [ "$ok" = "$rxb" ] || t_fail "the client completed $ok messages, B received $rxb"
+# LNet multi-rail sending to the peer's other address beside multipath: A
+# says that the link is then scheduled twice (doc/multipath.md)
+ip netns exec "$LK_A" timeout 20 "$T_BIN/lu2k-perf" client --socket "$T_DIR/A.sock" --nid "$NA" \
+	--peer "$(printf '%s@lu2k' "$B1" | sed 's/^\(.*:.*\)@/[\1]@/')" bulk --size 4K \
+	--concurrency 1 --time 1s --timeout 5s >"$T_DIR/alias.log" 2>&1 || true
+t_wait_for 5 grep -q 'schedule it twice' "$T_DIR/dA.log" ||
+	t_fail "no warning when LNet sends to a path's address: $(tail -3 "$T_DIR/alias.log")"
 if [ "$FULL" = 1 ]; then
 	# the steady state: from 10 s (past the connections' start) to the end of --time
 	steady=$(python3 -c '
