@@ -137,6 +137,13 @@ static int set_opt(struct lu2k_be *be, const struct lu2k_be_option *o, char *err
 		if (v > 86400)
 			goto bad;
 		be->paths.ttl_ns = v * 1000000000ull;
+	} else if (!strcmp(o->key, "gso") || !strcmp(o->key, "gro")) {
+		if (v > 1)
+			goto bad;
+		if (o->key[1] == 's')
+			be->gso = v;
+		else
+			be->gro = v;
 	} else if (!strcmp(o->key, "pacing_burst_us")) {
 		if (v > 1000000)
 			goto bad;
@@ -218,6 +225,7 @@ static int udtb_create(const struct lu2k_be_env *env, const struct lu2k_be_optio
 	be->max_conns_out = 4096;
 	be->max_conns_per_source = 256;
 	be->rxmem.max = UDTB_RX_MEMORY_DEFAULT;
+	be->gso = be->gro = true;
 	/* a path's rate for the next connection there, for 10 minutes (udt_paths.h) */
 	udtb_paths_init(&be->paths, 600ull * 1000000000ull);
 	for (unsigned int i = 0; i < nopts; i++) {
@@ -238,12 +246,20 @@ static int udtb_create(const struct lu2k_be_env *env, const struct lu2k_be_optio
 	}
 	if (env->auth)
 		be->ucfg.mss -= LU2K_AEAD_OVERHEAD;
-	be->rxbuf = malloc(UDTB_BATCH * be->slot);
+	/* what the kernel has, asked once (udt_io_batch.h); gso=0, gro=0 force the fallback */
+	be->gso = be->gso && udtb_probe_gso(AF_INET);
+	be->gro = be->gro && udtb_probe_gro(AF_INET);
+	be->rxslot = be->gro ? UDTB_GRO_BUF : be->slot;
+	be->rxn = be->gro ? UDTB_BATCH / 4 : UDTB_BATCH;
+	be->rxbuf = malloc(be->rxn * be->rxslot);
+	be->tx.buf = malloc(UDTB_BATCH * be->slot);
+	be->tx.slot = be->slot;
 	rand_bytes(be->key, sizeof(be->key));
 	rand_bytes(&seed, sizeof(seed));
-	if (!be->rxbuf || udt_dmx_init(&be->dmx, seed)) {
+	if (!be->rxbuf || !be->tx.buf || udt_dmx_init(&be->dmx, seed)) {
 		udtb_sec_destroy(be);
 		free(be->rxbuf);
+		free(be->tx.buf);
 		free(be);
 		return -ENOMEM;
 	}
@@ -254,6 +270,7 @@ static int udtb_create(const struct lu2k_be_env *env, const struct lu2k_be_optio
 		 be->cc, be->ucfg.mss, be->sec ? " (sealed: 32 bytes a packet for the record)" : "",
 		 be->ucfg.flight_max, be->ucfg.snd_buf_bytes >> 20, be->sock_rcvbuf >> 10,
 		 be->sock_sndbuf >> 10, be->rxmem.max >> 20);
+	LOG_INFO("udt: UDP GSO %s, GRO %s", be->gso ? "on" : "off", be->gro ? "on" : "off");
 	*out = be;
 	return 0;
 }
@@ -814,6 +831,7 @@ static void be_free(struct lu2k_defer *d)
 	udt_dmx_fini(&be->dmx);
 	udtb_sec_destroy(be);
 	free(be->rxbuf);
+	free(be->tx.buf);
 	free(be);
 }
 
@@ -857,6 +875,8 @@ static const struct lu2k_be_key udt_keys[] = {
 	{ "init_rtt_ms", "0", "starting RTT estimate (0: UDT's 100 ms)" },
 	{ "path_memory_s", "600", "remember a path's rate and RTT this long" },
 	{ "pacing_burst_us", "2000", "how far pacing catches up after a late wake-up" },
+	{ "gso", "1", "send runs of datagrams as one UDP GSO write (if the kernel can)" },
+	{ "gro", "1", "receive coalesced datagrams with UDP GRO (if the kernel can)" },
 	{ NULL, NULL, NULL },
 };
 

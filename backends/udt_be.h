@@ -3,7 +3,7 @@
  * udt_be.h - private to the udt back-end (udt.c: instance, options,
  * listeners, connection setup, ops table; udt_conn.c: the engine's
  * callbacks, messages in and out; udt_io.c: UDP sockets, batched reads and
- * writes, timers).
+ * writes, timers; udt_io_batch.c: sendmmsg with UDP GSO, GRO's buffers).
  *
  * Sockets: one UDP socket per listening interface, bound to the NID's
  * address and the port, shared by every incoming connection on it; one
@@ -23,12 +23,13 @@
 #include "proto/udt/rcvbuf.h"
 #include "proto/udt/udt.h"
 #include "udt_demux.h"
+#include "udt_io_batch.h"
 #include "udt_paths.h"
 #include "udt_sec.h"
 #include "udt_wire.h"
 
-#define UDTB_BATCH	  64 /* datagrams per recvmmsg / sendmmsg */
-#define UDTB_READS_PER_EV 8  /* recvmmsg calls per readable event */
+#define UDTB_READS_PER_EV     8	   /* recvmmsg calls per readable event */
+#define UDTB_TRAIN_SPACING_NS 1000 /* datagrams stamped together: taken as this far apart */
 
 struct udtb_stats {
 	uint64_t listeners, conns_out, conns_in, handshakes, hs_rejects, refused, connect_errors;
@@ -40,6 +41,10 @@ struct udtb_stats {
 	uint64_t msgs_too_long;	       /* connections closed for a message over the maximum */
 	uint64_t rx_stalls;	       /* ... for a hole left unrepaired (rx_stall_timeout_ms) */
 	uint64_t too_many_from_source; /* handshakes refused: max_conns_per_source */
+	uint64_t gso_msgs;	       /* messages of several datagrams (UDP GSO) */
+	uint64_t gso_refused;	       /* sockets whose route refused GSO */
+	uint64_t gro_bufs;	       /* received buffers of several datagrams (UDP GRO) */
+	uint64_t parked;	       /* datagrams kept for EPOLLOUT (socket buffer full) */
 };
 
 struct udtb_sock {
@@ -48,12 +53,13 @@ struct udtb_sock {
 	struct lu2k_be_listener *l; /* a listener's socket, else NULL */
 	struct lu2k_be_conn *owner; /* an outgoing connection's socket, else NULL */
 	bool connected;		    /* connect()ed: no address per datagram */
-	/* datagrams waiting to be written: [txoff, ntx) */
-	uint8_t *txbuf;
-	uint32_t txlen[UDTB_BATCH];
-	struct sockaddr_storage txaddr[UDTB_BATCH];
-	socklen_t txalen[UDTB_BATCH];
-	unsigned int ntx, txoff;
+	bool gso, gro;		    /* UDP GSO (until refused) and GRO on this socket */
+	uint64_t last_arr_ns;	    /* the arrival time given to its latest datagram */
+	/*
+	 * Datagrams the kernel had no room for (EAGAIN), copied out of the
+	 * instance's batch; NULL but then. A socket costs no buffer of its own.
+	 */
+	struct udtb_txb *park;
 	bool blocked;		  /* the kernel said EAGAIN; waiting for EPOLLOUT */
 	struct lu2k_list waiters; /* conns with packets to write once unblocked */
 	int err;		  /* a connected socket's ICMP error (refused...) */
@@ -86,8 +92,15 @@ struct lu2k_be {
 	bool in_order;
 	bool warned_rcvbuf, warned_sndbuf;
 	uint32_t nconns;
-	size_t slot;	/* bytes per datagram buffer */
-	uint8_t *rxbuf; /* UDTB_BATCH slots, shared by all sockets */
+	size_t slot;	  /* bytes per datagram buffer */
+	bool gso, gro;	  /* the kernel has them and the options allow them */
+	size_t rxslot;	  /* bytes per receive buffer: slot, or UDTB_GRO_BUF with GRO */
+	unsigned int rxn; /* receive buffers */
+	uint8_t *rxbuf;	  /* rxn receive buffers, shared by all sockets */
+	/* datagrams gathered for tx_sock, shared by all sockets (udt_io.c) */
+	struct udtb_txb tx;
+	struct udtb_sock *tx_sock;
+	struct sockaddr_storage txaddr[UDTB_BATCH];
 	uint8_t key[16];
 	struct udtb_stats st;
 	struct udtb_paths paths; /* rates and RTTs of ended outgoing connections */

@@ -4,14 +4,18 @@
  *
  * Reading: recvmmsg into one batch of buffers shared by the instance (each
  * datagram is consumed, copied into its connection's receive window, before
- * the next read); every datagram goes to the connection its destination
- * socket id names, or to the listener's handshake for id 0.
+ * the next read; with UDP GRO a buffer holds several, cut apart here); every
+ * datagram goes to the connection its destination socket id names, or to
+ * the listener's handshake for id 0.
  *
  * Writing: a connection that has something to send is marked dirty; once per
  * loop round (the idle hook) each dirty connection's engine is asked for
- * every datagram due now, which are gathered per socket and written with
- * sendmmsg. If the kernel's socket buffer is full, what was gathered waits
- * for EPOLLOUT and the connection waits on the socket (nothing is dropped).
+ * every datagram due now, which are gathered in one batch shared by the
+ * instance (one socket at a time) and written with sendmmsg, runs of equal
+ * datagrams as one UDP GSO message (udt_io_batch.h). If the kernel's socket
+ * buffer is full, what is left is copied to the socket ("parked") until
+ * EPOLLOUT and the connection waits on the socket (nothing is dropped). So a
+ * socket holds no buffer of its own while it can write.
  *
  * Timers: each connection has one loop timer armed at its engine's next
  * deadline (pacing, ACK, NAK, EXP, handshake retry) or its hello deadline.
@@ -57,11 +61,6 @@ int udtb_sock_open(struct lu2k_be *be, struct udtb_sock *s, int family, lu2k_io_
 	if (fd < 0)
 		return -errno;
 	s->be = be;
-	s->txbuf = malloc(UDTB_BATCH * be->slot);
-	if (!s->txbuf) {
-		close(fd);
-		return -ENOMEM;
-	}
 	lu2k_list_init(&s->waiters);
 	set_buf(be, fd, true, be->sock_rcvbuf);
 	set_buf(be, fd, false, be->sock_sndbuf);
@@ -76,6 +75,9 @@ int udtb_sock_open(struct lu2k_be *be, struct udtb_sock *s, int family, lu2k_io_
 
 		setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	}
+	s->gso = be->gso;
+	/* GRO buffers need the large receive slots: only if the instance has them */
+	s->gro = be->gro && udtb_sock_set_gro(fd) == 0;
 	lu2k_io_init(&s->io, fd, fn);
 	return 0;
 }
@@ -87,8 +89,13 @@ void udtb_sock_close(struct udtb_sock *s)
 	lu2k_io_set(s->be->env.loop, &s->io, 0);
 	close(s->io.fd);
 	s->io.fd = -1;
-	free(s->txbuf);
-	s->txbuf = NULL;
+	/* what was gathered for it cannot go any more */
+	if (s->be->tx_sock == s) {
+		s->be->tx.n = s->be->tx.off = 0;
+		s->be->tx_sock = NULL;
+	}
+	free(s->park);
+	s->park = NULL;
 	while (!lu2k_list_empty(&s->waiters))
 		lu2k_list_del(s->waiters.next);
 }
@@ -101,59 +108,77 @@ static void sock_events(struct udtb_sock *s)
 		lu2k_io_set(s->be->env.loop, &s->io, ev);
 }
 
-/* Write what is gathered. 0 when all is out, -EAGAIN when the socket is full. */
-static int sock_tx(struct udtb_sock *s)
+/* Write a batch to s: 0 when all is out, -EAGAIN when the socket is full. */
+static int sock_write(struct udtb_sock *s, struct udtb_txb *b)
 {
 	struct lu2k_be *be = s->be;
+	struct udtb_txres res = { 0 };
+	int rc = udtb_txb_send(&udtb_sys_real, s->io.fd, b, &s->gso, &res);
 
-	while (s->txoff < s->ntx) {
-		struct mmsghdr mm[UDTB_BATCH];
-		struct iovec iov[UDTB_BATCH];
-		unsigned int n = s->ntx - s->txoff;
-		int r;
-
-		for (unsigned int i = 0; i < n; i++) {
-			unsigned int k = s->txoff + i;
-
-			iov[i].iov_base = s->txbuf + (size_t)k * be->slot;
-			iov[i].iov_len = s->txlen[k];
-			memset(&mm[i].msg_hdr, 0, sizeof(mm[i].msg_hdr));
-			mm[i].msg_hdr.msg_iov = &iov[i];
-			mm[i].msg_hdr.msg_iovlen = 1;
-			if (!s->connected) {
-				mm[i].msg_hdr.msg_name = &s->txaddr[k];
-				mm[i].msg_hdr.msg_namelen = s->txalen[k];
-			}
-		}
-		r = sendmmsg(s->io.fd, mm, n, 0);
-		be->st.sendmmsg_calls++;
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == ENOBUFS) {
-				if (!s->blocked)
-					be->st.send_blocked++;
-				s->blocked = true;
-				sock_events(s);
-				return -EAGAIN;
-			}
-			/* this datagram cannot go (no route, ICMP refused...): lose it */
-			be->st.send_errors++;
-			if (s->connected && (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
-					     errno == ENETUNREACH))
-				s->err = -errno;
-			s->txoff++;
-			continue;
-		}
-		be->st.dgrams_tx += (uint64_t)r;
-		s->txoff += (unsigned int)r;
+	be->st.sendmmsg_calls += res.calls;
+	be->st.dgrams_tx += res.dgrams;
+	be->st.gso_msgs += res.gso_msgs;
+	be->st.send_errors += res.dropped;
+	if (res.gso_refused) {
+		be->st.gso_refused++;
+		LOG_RL(LU2K_LOG_INFO, "udt: the kernel refused UDP GSO on a socket: datagrams go "
+				      "one by one there");
 	}
-	s->ntx = s->txoff = 0;
-	if (s->blocked) {
-		s->blocked = false;
+	/* a connected socket's ICMP error fails its connection (udtb_conn_flush) */
+	if (s->connected &&
+	    (res.err == -ECONNREFUSED || res.err == -EHOSTUNREACH || res.err == -ENETUNREACH))
+		s->err = res.err;
+	return rc;
+}
+
+/*
+ * Keep what the kernel had no room for until EPOLLOUT: a copy of the rest of
+ * the instance's batch (which goes on serving other sockets).
+ */
+static int park(struct udtb_sock *s, const struct udtb_txb *b)
+{
+	unsigned int n = b->n - b->off;
+	size_t hdr = sizeof(struct udtb_txb) + (b->addr ? n * sizeof(struct sockaddr_storage) : 0);
+	uint8_t *mem = malloc(hdr + (size_t)n * b->slot);
+	struct udtb_txb *p = (struct udtb_txb *)mem;
+
+	if (!mem)
+		return -ENOMEM; /* lost: to the engines, as if the network lost them */
+	memset(p, 0, sizeof(*p));
+	p->addr = b->addr ? (struct sockaddr_storage *)(mem + sizeof(*p)) : NULL;
+	p->buf = mem + hdr;
+	p->slot = b->slot;
+	p->n = n;
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned int k = b->off + i;
+
+		memcpy(p->buf + (size_t)i * p->slot, b->buf + (size_t)k * b->slot, b->len[k]);
+		p->len[i] = b->len[k];
+		if (b->addr) {
+			memcpy(&p->addr[i], &b->addr[k], b->alen[k]);
+			p->alen[i] = b->alen[k];
+		}
+	}
+	s->park = p;
+	s->be->st.parked += n;
+	return 0;
+}
+
+/* Write what the instance gathered (all for tx_sock). */
+static void tx_flush(struct lu2k_be *be)
+{
+	struct udtb_sock *s = be->tx_sock;
+
+	if (s && be->tx.n > be->tx.off && sock_write(s, &be->tx) < 0) {
+		if (!s->blocked)
+			be->st.send_blocked++;
+		s->blocked = true;
+		if (park(s, &be->tx))
+			be->st.send_errors += be->tx.n - be->tx.off;
 		sock_events(s);
 	}
-	return 0;
+	be->tx.n = be->tx.off = 0;
+	be->tx_sock = NULL;
 }
 
 void udtb_sock_sendto(struct udtb_sock *s, const void *buf, size_t len, const struct sockaddr *sa,
@@ -218,28 +243,36 @@ void udtb_conn_flush(struct lu2k_be_conn *c)
 		/* keys on: each packet is written behind a record's header, then sealed */
 		size_t hr = c->sa ? LU2K_AEAD_HDR : 0, tr = c->sa ? LU2K_AEAD_OVERHEAD : 0;
 		uint8_t *slot;
+		struct udtb_txb *b = &be->tx;
 		size_t n;
 
-		if (s->ntx == UDTB_BATCH && sock_tx(s) < 0) {
-			lu2k_list_add_tail(&s->waiters, &c->dirty_link);
-			return;
+		/* the instance's batch serves one socket at a time */
+		if (be->tx_sock != s || b->n == UDTB_BATCH) {
+			tx_flush(be);
+			if (s->blocked) {
+				if (!lu2k_list_linked(&c->dirty_link))
+					lu2k_list_add_tail(&s->waiters, &c->dirty_link);
+				return;
+			}
+			be->tx_sock = s;
+			b->addr = s->connected ? NULL : be->txaddr;
 		}
-		slot = s->txbuf + (size_t)s->ntx * cap;
+		slot = b->buf + (size_t)b->n * cap;
 		n = udt_conn_write_pkt(c->u, slot + hr, cap - tr, now);
 		if (n && c->sa)
 			n = udtb_sec_seal(c, slot, n, cap, now);
 		if (!n)
 			break;
-		s->txlen[s->ntx] = (uint32_t)n;
+		b->len[b->n] = (uint32_t)n;
 		if (!s->connected) {
-			memcpy(&s->txaddr[s->ntx], &c->addr, c->addrlen);
-			s->txalen[s->ntx] = c->addrlen;
+			memcpy(&b->addr[b->n], &c->addr, c->addrlen);
+			b->alen[b->n] = c->addrlen;
 		}
-		s->ntx++;
+		b->n++;
 	}
 	/* a connection on a shared socket may leave its datagrams for the next one's batch */
-	if (s->owner || s->ntx >= UDTB_BATCH / 2)
-		sock_tx(s);
+	if (s->owner || be->tx.n >= UDTB_BATCH / 2)
+		tx_flush(be);
 	udtb_conn_post(c);
 	if (s->err && s->owner == c) {
 		int err = s->err;
@@ -256,7 +289,6 @@ bool udtb_idle(struct lu2k_idle *h);
 bool udtb_idle(struct lu2k_idle *h)
 {
 	struct lu2k_be *be = lu2k_container_of(h, struct lu2k_be, idle);
-	struct lu2k_list *pos;
 
 	while (!lu2k_list_empty(&be->dirty)) {
 		struct lu2k_be_conn *c =
@@ -265,20 +297,20 @@ bool udtb_idle(struct lu2k_idle *h)
 		lu2k_list_del(&c->dirty_link);
 		udtb_conn_flush(c);
 	}
-	lu2k_list_for_each(pos, &be->listeners)
-	{
-		struct lu2k_be_listener *l = lu2k_container_of(pos, struct lu2k_be_listener, link);
-
-		if (!l->s.blocked && l->s.ntx)
-			sock_tx(&l->s);
-	}
+	tx_flush(be);
 	return false;
 }
 
 static void unblocked(struct udtb_sock *s)
 {
-	if (sock_tx(s) < 0)
-		return;
+	if (s->park) {
+		if (sock_write(s, s->park) < 0)
+			return;
+		free(s->park);
+		s->park = NULL;
+	}
+	s->blocked = false;
+	sock_events(s);
 	while (!lu2k_list_empty(&s->waiters)) {
 		struct lu2k_be_conn *c =
 			lu2k_list_first(&s->waiters, struct lu2k_be_conn, dirty_link);
@@ -288,6 +320,9 @@ static void unblocked(struct udtb_sock *s)
 		if (s->blocked)
 			return;
 	}
+	/* what the waiters gathered last */
+	if (s->be->tx_sock == s)
+		tx_flush(s->be);
 }
 
 /* A listener's datagram for socket id 0: the stateless handshake. */
@@ -460,6 +495,29 @@ static uint64_t arrival(const struct msghdr *h, uint64_t now, uint64_t real)
 	return now;
 }
 
+/* A buffer GRO coalesced: the datagrams it holds, each of size seg but the last. */
+static void dispatch_segs(struct udtb_sock *s, uint8_t *buf, size_t len, size_t seg,
+			  const struct sockaddr *sa, socklen_t salen, uint64_t t)
+{
+	if (seg < len)
+		s->be->st.gro_bufs++;
+	for (size_t off = 0; off < len && s->io.fd >= 0; off += seg) {
+		/*
+		 * Datagrams the kernel stamped at one instant (a GRO buffer, or a
+		 * GSO train cut at the receiving socket) are taken as 1 us apart:
+		 * UDT's receiving-rate and packet-pair estimates drop intervals of
+		 * 0 (the engine's clock counts us), and a link whose packets all
+		 * arrive together would read as no link at all.
+		 */
+		if (t < s->last_arr_ns + UDTB_TRAIN_SPACING_NS)
+			t = s->last_arr_ns + UDTB_TRAIN_SPACING_NS;
+		s->last_arr_ns = t;
+		if (off)
+			s->be->st.dgrams_rx++;
+		dispatch(s, buf + off, len - off < seg ? len - off : seg, sa, salen, t);
+	}
+}
+
 static void sock_read(struct udtb_sock *s)
 {
 	struct lu2k_be *be = s->be;
@@ -469,15 +527,17 @@ static void sock_read(struct udtb_sock *s)
 		struct mmsghdr mm[UDTB_BATCH];
 		struct iovec iov[UDTB_BATCH];
 		union {
-			char buf[CMSG_SPACE(sizeof(struct timespec))];
+			char buf[CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(int))];
 			struct cmsghdr align;
 		} ctl[UDTB_BATCH];
+		unsigned int nb = be->rxn;
 		uint64_t now, real;
 		int r;
 
-		for (int i = 0; i < UDTB_BATCH; i++) {
-			iov[i].iov_base = be->rxbuf + (size_t)i * be->slot;
-			iov[i].iov_len = be->slot;
+		for (unsigned int i = 0; i < nb; i++) {
+			iov[i].iov_base = be->rxbuf + (size_t)i * be->rxslot;
+			/* a socket without GRO reads datagrams, never more than a slot */
+			iov[i].iov_len = s->gro ? be->rxslot : be->slot;
 			memset(&mm[i].msg_hdr, 0, sizeof(mm[i].msg_hdr));
 			mm[i].msg_hdr.msg_iov = &iov[i];
 			mm[i].msg_hdr.msg_iovlen = 1;
@@ -486,7 +546,7 @@ static void sock_read(struct udtb_sock *s)
 			mm[i].msg_hdr.msg_control = ctl[i].buf;
 			mm[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
 		}
-		r = recvmmsg(s->io.fd, mm, UDTB_BATCH, MSG_DONTWAIT, NULL);
+		r = udtb_sys_real.recvmmsg(s->io.fd, mm, nb, MSG_DONTWAIT, NULL);
 		be->st.recvmmsg_calls++;
 		if (r < 0) {
 			if (errno == EINTR)
@@ -503,17 +563,20 @@ static void sock_read(struct udtb_sock *s)
 		real = real_ns();
 		be->st.dgrams_rx += (uint64_t)r;
 		for (int i = 0; i < r; i++) {
+			size_t len = mm[i].msg_len;
+
 			if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
 				be->st.truncated++;
 				continue;
 			}
-			dispatch(s, be->rxbuf + (size_t)i * be->slot, mm[i].msg_len,
-				 (struct sockaddr *)&ss[i], mm[i].msg_hdr.msg_namelen,
-				 arrival(&mm[i].msg_hdr, now, real));
+			dispatch_segs(s, be->rxbuf + (size_t)i * be->rxslot, len,
+				      s->gro ? udtb_gro_size(&mm[i].msg_hdr, len) : len,
+				      (struct sockaddr *)&ss[i], mm[i].msg_hdr.msg_namelen,
+				      arrival(&mm[i].msg_hdr, now, real));
 			if (s->io.fd < 0)
 				return;
 		}
-		if (r < UDTB_BATCH)
+		if ((unsigned int)r < nb)
 			return;
 	}
 }

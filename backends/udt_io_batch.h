@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * udt_io_batch.h - many UDP datagrams per system call, for the udt back-end.
+ *
+ * Writing: the datagrams gathered for one socket (a batch: equal slots of
+ * one buffer, each with its length and, on an unconnected socket, its
+ * address) leave with one sendmmsg. Where the kernel has UDP GSO
+ * (UDP_SEGMENT, Linux 4.18), each run of datagrams of one size to one
+ * address (the last may be shorter) is one message of the call: the kernel
+ * cuts it into datagrams after routing, once for the run instead of once per
+ * datagram. The payload is gathered from the slots (an iovec per datagram),
+ * never copied here. A kernel or route that refuses GSO (EIO: no checksum
+ * offload on the device; EINVAL, ENOPROTOOPT, EOPNOTSUPP) turns it off for
+ * that socket and the same datagrams go one by one.
+ *
+ * Reading: with UDP GRO (UDP_GRO, Linux 5.0) the kernel hands back datagrams
+ * of one flow that arrived together as one buffer, with their size in a
+ * control message; udtb_gro_size() tells it, and the caller splits the
+ * buffer back into the datagrams (every one of that size but the last).
+ *
+ * Pure socket I/O, no back-end state: the system calls go through a table
+ * (struct udtb_sys) that a unit test replaces to play short writes, EAGAIN
+ * and a kernel without GSO.
+ */
+#ifndef LU2K_BACKENDS_UDT_IO_BATCH_H
+#define LU2K_BACKENDS_UDT_IO_BATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#define UDTB_BATCH	   64	 /* datagrams per sendmmsg / recvmmsg */
+#define UDTB_GSO_MAX_SEGS  64	 /* the kernel's UDP_MAX_SEGMENTS */
+#define UDTB_GSO_MAX_BYTES 65000 /* below an IP datagram's 64 KiB with its headers */
+#define UDTB_GRO_BUF	   65536 /* bytes of a receive buffer with GRO on */
+
+struct udtb_sys {
+	int (*sendmmsg)(int fd, struct mmsghdr *mm, unsigned int n, int flags);
+	int (*recvmmsg)(int fd, struct mmsghdr *mm, unsigned int n, int flags, struct timespec *t);
+};
+
+extern const struct udtb_sys udtb_sys_real;
+
+/* Datagrams [off, n) of a batch are still to be written. */
+struct udtb_txb {
+	uint8_t *buf; /* datagram i at buf + i * slot */
+	size_t slot;
+	unsigned int n, off;
+	uint32_t len[UDTB_BATCH];
+	struct sockaddr_storage *addr; /* NULL: a connected socket */
+	socklen_t alen[UDTB_BATCH];
+};
+
+struct udtb_txres {
+	uint64_t dgrams;   /* datagrams the kernel took */
+	uint64_t calls;	   /* sendmmsg calls */
+	uint64_t gso_msgs; /* messages of more than one datagram */
+	uint64_t dropped;  /* datagrams that cannot go (no route, ICMP error...) */
+	int err;	   /* the last such error (-errno), 0: none */
+	bool gso_refused;  /* the kernel refused GSO here: it is off now */
+};
+
+/*
+ * Writes the batch's datagrams from off on, with GSO while *gso. Returns 0
+ * when all are out (or dropped), -EAGAIN when the socket buffer is full
+ * (off says what is left). Adds to *res.
+ */
+int udtb_txb_send(const struct udtb_sys *sys, int fd, struct udtb_txb *b, bool *gso,
+		  struct udtb_txres *res);
+
+/* Does this kernel have UDP GSO and GRO? (A socket of the family, asked once.) */
+bool udtb_probe_gso(int family);
+bool udtb_probe_gro(int family);
+/* Turns GRO on for a socket: 0, or -errno (then datagrams come one by one). */
+int udtb_sock_set_gro(int fd);
+
+/* The size of the datagrams in a received buffer: GRO's control message, else len. */
+size_t udtb_gro_size(const struct msghdr *h, size_t len);
+
+#endif

@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests of the udt back-end's batched socket I/O (backends/udt_io_batch.c):
+ * GSO runs and their boundaries, GRO buffers split back into datagrams (on real
+ * loopback sockets where the kernel has them), and, through a fake sendmmsg,
+ * short writes, EAGAIN, errors and a kernel that refuses GSO.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backends/udt_io_batch.h"
+#include "tests/t.h"
+
+#define SLOT 1500
+
+static uint8_t bufmem[UDTB_BATCH * SLOT];
+
+/* A batch of n datagrams: datagram i has len[i] bytes, each byte (i * 7 + k) & 0xff. */
+static void fill(struct udtb_txb *b, unsigned int n, const uint32_t *len)
+{
+	memset(b, 0, sizeof(*b));
+	b->buf = bufmem;
+	b->slot = SLOT;
+	b->n = n;
+	for (unsigned int i = 0; i < n; i++) {
+		b->len[i] = len[i];
+		for (uint32_t k = 0; k < len[i]; k++)
+			b->buf[(size_t)i * SLOT + k] = (uint8_t)(i * 7 + k);
+	}
+}
+
+static bool dgram_ok(const uint8_t *p, size_t n, unsigned int i, uint32_t want)
+{
+	if (n != want)
+		return false;
+	for (size_t k = 0; k < n; k++)
+		if (p[k] != (uint8_t)(i * 7 + k))
+			return false;
+	return true;
+}
+
+/* ---- a fake kernel: records what each sendmmsg call carried ---- */
+
+static struct {
+	int calls;
+	int accept_msgs; /* take at most this many messages per call (-1: all) */
+	int fail_errno;	 /* fail the next call with this (0: none) */
+	int fail_times;
+	bool no_gso; /* refuse any message with UDP_SEGMENT (EIO) */
+	unsigned int nmsgs[64];
+	unsigned int segs[64][UDTB_BATCH];  /* datagrams per message of call c */
+	unsigned int segsz[64][UDTB_BATCH]; /* its UDP_SEGMENT (0: none) */
+	unsigned int total_dgrams;
+} fk;
+
+static unsigned int msg_gso(const struct msghdr *h)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(h); cm; cm = CMSG_NXTHDR((struct msghdr *)h, cm)) {
+		if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_SEGMENT) {
+			uint16_t v;
+
+			memcpy(&v, CMSG_DATA(cm), sizeof(v));
+			return v;
+		}
+	}
+	return 0;
+}
+
+static int fake_sendmmsg(int fd, struct mmsghdr *mm, unsigned int n, int flags)
+{
+	int c = fk.calls++;
+	unsigned int take = fk.accept_msgs < 0 ? n : (unsigned int)fk.accept_msgs;
+
+	if (fk.fail_times > 0) {
+		fk.fail_times--;
+		errno = fk.fail_errno;
+		return -1;
+	}
+	if (take > n)
+		take = n;
+	for (unsigned int m = 0; m < take; m++) {
+		unsigned int g = msg_gso(&mm[m].msg_hdr);
+
+		if (g && fk.no_gso) {
+			if (m == 0) {
+				errno = EIO;
+				return -1;
+			}
+			take = m;
+			break;
+		}
+		if (c < 64) {
+			fk.segs[c][m] = (unsigned int)mm[m].msg_hdr.msg_iovlen;
+			fk.segsz[c][m] = g;
+		}
+		fk.total_dgrams += (unsigned int)mm[m].msg_hdr.msg_iovlen;
+	}
+	if (c < 64)
+		fk.nmsgs[c] = take;
+	return (int)take;
+}
+
+static const struct udtb_sys fake = { .sendmmsg = fake_sendmmsg };
+
+static void fake_reset(void)
+{
+	memset(&fk, 0, sizeof(fk));
+	fk.accept_msgs = -1;
+}
+
+/* Runs of one size, a shorter last one, the 64-segment and 64 KB limits. */
+static void test_gso_runs(void)
+{
+	uint32_t len[UDTB_BATCH];
+	struct udtb_txb b;
+	struct udtb_txres res = { 0 };
+	bool gso = true;
+
+	/* 10 x 1400, 1 x 300 (ends the run), 5 x 1400, 1 x 60 (ends it), 1 x 80 (alone) */
+	for (int i = 0; i < 10; i++)
+		len[i] = 1400;
+	len[10] = 300;
+	for (int i = 11; i < 16; i++)
+		len[i] = 1400;
+	len[16] = 60;
+	len[17] = 80;
+	fill(&b, 18, len);
+	fake_reset();
+	T_EQ(udtb_txb_send(&fake, 3, &b, &gso, &res), 0);
+	T_EQ(fk.calls, 1);
+	T_EQ(fk.nmsgs[0], 3u);
+	T_EQ(fk.segs[0][0], 11u); /* the 300-byte one closes the first run */
+	T_EQ(fk.segsz[0][0], 1400u);
+	T_EQ(fk.segs[0][1], 6u);
+	T_EQ(fk.segsz[0][1], 1400u);
+	T_EQ(fk.segs[0][2], 1u);
+	T_EQ(fk.segsz[0][2], 0u); /* alone: no UDP_SEGMENT */
+	T_EQ(res.dgrams, 18u);
+	T_EQ(res.gso_msgs, 2u);
+	T_EQ(b.off, 18u);
+
+	/* 64 x 1000 bytes: 64 KB caps a run at 65 datagrams of 1000, so 64 in one */
+	for (int i = 0; i < UDTB_BATCH; i++)
+		len[i] = 1000;
+	fill(&b, UDTB_BATCH, len);
+	fake_reset();
+	memset(&res, 0, sizeof(res));
+	T_EQ(udtb_txb_send(&fake, 3, &b, &gso, &res), 0);
+	T_EQ(fk.nmsgs[0], 1u);
+	T_EQ(fk.segs[0][0], 64u);
+
+	/* 64 x 1472: 44 fit in 65000 bytes, then 20 */
+	for (int i = 0; i < UDTB_BATCH; i++)
+		len[i] = 1472;
+	fill(&b, UDTB_BATCH, len);
+	fake_reset();
+	memset(&res, 0, sizeof(res));
+	T_EQ(udtb_txb_send(&fake, 3, &b, &gso, &res), 0);
+	T_EQ(fk.nmsgs[0], 2u);
+	T_EQ(fk.segs[0][0], 44u);
+	T_EQ(fk.segs[0][1], 20u);
+	T_EQ(res.dgrams, 64u);
+}
+
+/* An unconnected socket: a run never spans two addresses. */
+static void test_gso_addresses(void)
+{
+	static struct sockaddr_storage addr[UDTB_BATCH];
+	uint32_t len[8] = { 1200, 1200, 1200, 1200, 1200, 1200, 1200, 1200 };
+	struct udtb_txb b;
+	struct udtb_txres res = { 0 };
+	bool gso = true;
+
+	fill(&b, 8, len);
+	b.addr = addr;
+	for (int i = 0; i < 8; i++) {
+		struct sockaddr_in *s = (struct sockaddr_in *)&addr[i];
+
+		memset(&addr[i], 0, sizeof(addr[i]));
+		s->sin_family = AF_INET;
+		s->sin_port = htons(i < 3 ? 1000 : 2000); /* 3 to one, 5 to another */
+		b.alen[i] = sizeof(*s);
+	}
+	fake_reset();
+	T_EQ(udtb_txb_send(&fake, 3, &b, &gso, &res), 0);
+	T_EQ(fk.nmsgs[0], 2u);
+	T_EQ(fk.segs[0][0], 3u);
+	T_EQ(fk.segs[0][1], 5u);
+}
+
+/* Short writes (the kernel takes some messages), EAGAIN, then the rest. */
+static void test_short_and_eagain(void)
+{
+	uint32_t len[UDTB_BATCH];
+	struct udtb_txb b;
+	struct udtb_txres res = { 0 };
+	bool gso = false;
+
+	for (int i = 0; i < 20; i++)
+		len[i] = 100 + (uint32_t)i;
+	fill(&b, 20, len);
+	fake_reset();
+	fk.accept_msgs = 3;
+	T_EQ(udtb_txb_send(&fake, 3, &b, &gso, &res), 0);
+	T_EQ(fk.calls, 7); /* 3 a call: 7 calls for 20 */
+	T_EQ(res.dgrams, 20u);
+	T_EQ(fk.total_dgrams, 20u);
+
+	fill(&b, 20, len);
+	fake_reset();
+	memset(&res, 0, sizeof(res));
+	fk.accept_msgs = 5;
+	T_EQ(udtb_txb_send(&fake, 3, &b, &gso, &res), 0);
+	T_EQ(fk.calls, 4);
+	/* the socket is full after 5: EAGAIN keeps the rest, off says where */
+	fill(&b, 20, len);
+	fake_reset();
+	memset(&res, 0, sizeof(res));
+	fk.accept_msgs = 5;
+	T_EQ(udtb_txb_send(&fake, 3, &b, &gso, &res), 0);
+	b.off = 0;
+	fake_reset();
+	memset(&res, 0, sizeof(res));
+	fk.fail_errno = EAGAIN;
+	fk.fail_times = 1;
+	T_EQ(udtb_txb_send(&fake, 3, &b, &gso, &res), -EAGAIN);
+	T_EQ(b.off, 0u);
+	T_EQ(udtb_txb_send(&fake, 3, &b, &gso, &res), 0);
+	T_EQ(b.off, 20u);
+	T_EQ(res.dgrams, 20u);
+	/* ENOBUFS is a full queue too */
+	b.off = 0;
+	fk.fail_errno = ENOBUFS;
+	fk.fail_times = 1;
+	T_EQ(udtb_txb_send(&fake, 3, &b, &gso, &res), -EAGAIN);
+	/* a datagram that cannot go is lost, counted, and the others still go */
+	b.off = 0;
+	fake_reset();
+	memset(&res, 0, sizeof(res));
+	fk.fail_errno = ECONNREFUSED;
+	fk.fail_times = 1;
+	T_EQ(udtb_txb_send(&fake, 3, &b, &gso, &res), 0);
+	T_EQ(res.dropped, 1u);
+	T_EQ(res.err, -ECONNREFUSED);
+	T_EQ(res.dgrams, 19u);
+}
+
+/* A kernel (or route) that refuses GSO: off for good, the same datagrams one by one. */
+static void test_no_gso(void)
+{
+	uint32_t len[UDTB_BATCH];
+	struct udtb_txb b;
+	struct udtb_txres res = { 0 };
+	bool gso = true;
+
+	for (int i = 0; i < 30; i++)
+		len[i] = 1400;
+	fill(&b, 30, len);
+	fake_reset();
+	fk.no_gso = true;
+	T_EQ(udtb_txb_send(&fake, 3, &b, &gso, &res), 0);
+	T_ASSERT(!gso);
+	T_ASSERT(res.gso_refused);
+	T_EQ(res.dgrams, 30u);
+	T_EQ(res.gso_msgs, 0u);
+	T_EQ(res.dropped, 0u);
+	T_EQ(fk.total_dgrams, 30u);
+	T_EQ(fk.nmsgs[1], 30u); /* the retry: one datagram per message */
+	/* EIO of a single datagram (no UDP_SEGMENT) is not GSO's: it is lost, GSO stays */
+	gso = true;
+	len[0] = 100;
+	len[1] = 2000 > SLOT ? 200 : 2000;
+	fill(&b, 2, len);
+	fake_reset();
+	memset(&res, 0, sizeof(res));
+	fk.fail_errno = EIO;
+	fk.fail_times = 1;
+	T_EQ(udtb_txb_send(&fake, 3, &b, &gso, &res), 0);
+	T_ASSERT(gso);
+	T_EQ(res.dropped, 1u);
+}
+
+/* ---- real loopback sockets ---- */
+
+static int udp_pair(int *tx, int *rx, struct sockaddr_in *to)
+{
+	socklen_t l = sizeof(*to);
+	int big = 4 << 20;
+
+	*rx = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	*tx = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	if (*rx < 0 || *tx < 0)
+		return -1;
+	memset(to, 0, sizeof(*to));
+	to->sin_family = AF_INET;
+	to->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(*rx, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	if (bind(*rx, (struct sockaddr *)to, sizeof(*to)) ||
+	    getsockname(*rx, (struct sockaddr *)to, &l) ||
+	    connect(*tx, (struct sockaddr *)to, sizeof(*to)))
+		return -1;
+	return 0;
+}
+
+/* Reads every datagram (splitting GRO buffers) and checks each against the batch. */
+static unsigned int read_check(int rx, bool gro, const uint32_t *len, unsigned int n,
+			       unsigned int *nbufs)
+{
+	static uint8_t buf[UDTB_GRO_BUF];
+	unsigned int got = 0, bufs = 0;
+
+	while (got < n) {
+		union {
+			char c[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr a;
+		} ctl;
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr h = { .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = ctl.c,
+				    .msg_controllen = sizeof(ctl.c) };
+		struct pollfd p = { rx, POLLIN, 0 };
+		ssize_t r;
+		size_t seg;
+
+		if (poll(&p, 1, 2000) != 1)
+			break;
+		r = recvmsg(rx, &h, 0);
+		if (r < 0)
+			break;
+		bufs++;
+		seg = gro ? udtb_gro_size(&h, (size_t)r) : (size_t)r;
+		for (size_t off = 0; off < (size_t)r; off += seg, got++) {
+			size_t l = (size_t)r - off < seg ? (size_t)r - off : seg;
+
+			if (got >= n || !dgram_ok(buf + off, l, got, len[got])) {
+				fprintf(stderr, "datagram %u: wrong (%zu bytes)\n", got, l);
+				return 0;
+			}
+		}
+	}
+	*nbufs = bufs;
+	return got;
+}
+
+static void test_loopback(bool gro)
+{
+	uint32_t len[UDTB_BATCH];
+	struct sockaddr_in to;
+	struct udtb_txb b;
+	struct udtb_txres res = { 0 };
+	bool gso = udtb_probe_gso(AF_INET);
+	unsigned int nbufs;
+	int tx, rx;
+
+	if (!gso || (gro && !udtb_probe_gro(AF_INET))) {
+		printf("# loopback %s: the kernel lacks UDP GSO/GRO, skipped\n",
+		       gro ? "GRO" : "GSO");
+		return;
+	}
+	T_EQ(udp_pair(&tx, &rx, &to), 0);
+	if (gro)
+		T_EQ(udtb_sock_set_gro(rx), 0);
+	/* two runs of 1472 with a shorter end, a lone 1, a run of 20, a 1000 */
+	for (int i = 0; i < UDTB_BATCH; i++)
+		len[i] = 1472;
+	len[30] = 700;
+	len[31] = 1;
+	len[52] = 1000;
+	fill(&b, 53, len);
+	T_EQ(udtb_txb_send(&udtb_sys_real, tx, &b, &gso, &res), 0);
+	T_ASSERT(gso);
+	T_EQ(res.dgrams, 53u);
+	T_ASSERT(res.gso_msgs >= 2);
+	T_EQ(read_check(rx, gro, len, 53, &nbufs), 53u);
+	if (gro)
+		T_ASSERT(nbufs < 53); /* coalesced, and split back */
+	else
+		T_EQ(nbufs, 53u); /* the kernel cut the runs at the segment size */
+	close(tx);
+	close(rx);
+}
+
+/* gso = false (the option off, or the fallback): the same datagrams arrive. */
+static void test_loopback_fallback(void)
+{
+	uint32_t len[UDTB_BATCH];
+	struct sockaddr_in to;
+	struct udtb_txb b;
+	struct udtb_txres res = { 0 };
+	bool gso = false;
+	unsigned int nbufs;
+	int tx, rx;
+
+	T_EQ(udp_pair(&tx, &rx, &to), 0);
+	for (int i = 0; i < 40; i++)
+		len[i] = 1000 + (uint32_t)i;
+	fill(&b, 40, len);
+	T_EQ(udtb_txb_send(&udtb_sys_real, tx, &b, &gso, &res), 0);
+	T_EQ(res.gso_msgs, 0u);
+	T_EQ(res.calls, 1u);
+	T_EQ(read_check(rx, false, len, 40, &nbufs), 40u);
+	T_EQ(nbufs, 40u);
+	close(tx);
+	close(rx);
+}
+
+/* GRO's size: the control message, never more than the buffer, else the length. */
+static void test_gro_size(void)
+{
+	union {
+		char c[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr a;
+	} ctl;
+	struct msghdr h = { .msg_control = ctl.c, .msg_controllen = sizeof(ctl.c) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&h);
+	int v = 1400;
+
+	memset(&ctl, 0, sizeof(ctl));
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_GRO;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &v, sizeof(v));
+	T_EQ(udtb_gro_size(&h, 5000), 1400u);
+	T_EQ(udtb_gro_size(&h, 1400), 1400u);
+	T_EQ(udtb_gro_size(&h, 900), 900u);
+	v = 0;
+	memcpy(CMSG_DATA(cm), &v, sizeof(v));
+	T_EQ(udtb_gro_size(&h, 5000), 5000u);
+	h.msg_controllen = 0;
+	T_EQ(udtb_gro_size(&h, 5000), 5000u);
+}
+
+static void test_loopback_gso(void)
+{
+	test_loopback(false);
+}
+
+static void test_loopback_gro(void)
+{
+	test_loopback(true);
+}
+
+int main(void)
+{
+	T_RUN(test_gso_runs);
+	T_RUN(test_gso_addresses);
+	T_RUN(test_short_and_eagain);
+	T_RUN(test_no_gso);
+	T_RUN(test_gro_size);
+	T_RUN(test_loopback_gso);
+	T_RUN(test_loopback_gro);
+	T_RUN(test_loopback_fallback);
+	return t_done();
+}
