@@ -50,7 +50,7 @@ fi
 if [ "$FULL" = 1 ]; then
 	TIME=${LU2K_MP_TIME:-60s}
 elif [ "${LU2K_MP_IPV6:-0}" = 1 ]; then
-	TIME=20s
+	TIME=${LU2K_MP_TIME:-10s}
 else
 	# from the second link's start: about 12 s into the transfer, for 4 s
 	CUT=(--outage 15s+4s)
