@@ -67,7 +67,9 @@ lnet_up() {
 }
 
 lu2kd_start() {
-	n0=$(grep -c "attached via" /tmp/lu2kd.log 2> /dev/null)
+	# the log exists before the loop below reads it (lu2kd's shell opens it)
+	: >> /tmp/lu2kd.log
+	n0=$(grep -c "attached via" /tmp/lu2kd.log)
 	# shellcheck disable=SC2086 # LU2KD_OPTS is a list of options
 	/lu2k/lu2kd -f -l info -b "$BACKEND" $LU2KD_OPTS --device /dev/lu2k \
 		--channel-socket /tmp/lu2kd.sock --ctl-socket /tmp/lu2kd.ctl >> /tmp/lu2kd.log 2>&1 &

@@ -33,6 +33,7 @@
 #   LU2K_LUSTRE_TAR_OPTS   more options of the extracting tar (e.g. "-o -m")
 #   LU2K_LUSTRE_TUNE       lctl set_param arguments applied after every mount
 #                          (e.g. "osc.*.max_rpcs_in_flight=32"; none)
+#   LU2K_LUSTRE_RPCS_SHOWN the bench's tar RPCs listed one by one (40)
 #   LU2K_VM_NETEM          netem of every interface ("delay 5ms")
 # Every wait is bounded; a Lustre call stuck in D state is bounded by the VM.
 [ -f /lu2k/env ] && . /lu2k/env
@@ -485,7 +486,7 @@ rpc_report() { # rpc_report LND
 	lctl set_param -n debug=-rpctrace > /dev/null 2>&1
 	awk -v n="$NFILES" -v shown="$RPCS_SHOWN" '
 		BEGIN {
-			k = split("4 OST_WRITE 2 OST_SETATTR 5 OST_CREATE 6 OST_DESTROY 10 OST_PUNCH " \
+			k = split("4 OST_WRITE 2 OST_SETATTR 5 OST_CREATE 6 OST_DESTROY 10 OST_PUNCH 16 OST_SYNC " \
 				"33 MDS_GETATTR 34 MDS_GETATTR_NAME 35 MDS_CLOSE 36 MDS_REINT " \
 				"37 MDS_READPAGE 41 MDS_GETXATTR 101 LDLM_ENQUEUE 103 LDLM_CANCEL " \
 				"104 LDLM_BL_CALLBACK 400 OBD_PING", a, " ")
