@@ -173,6 +173,7 @@ static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
 	udt_lossy_rtt_update(cc, rtt, now_us);
 
 	udt_lossy_rate_sample(cc, ack, now_us);
+	udt_lossy_delivery_sample(cc, now_us);
 	udt_lossy_startup_full(cc, now_us);
 	udt_lossy_heavy_loss(cc, now_us);
 	udt_lossy_tick(cc, now_us);

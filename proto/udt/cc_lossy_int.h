@@ -95,6 +95,11 @@ struct lossy {
 	int full_acked;
 	uint64_t drain_until_us;
 
+	/* delivery: packets acknowledged per second over a window, the best one */
+	uint64_t dv_start_us; /* 0: no window open */
+	uint32_t dv_start_ack;
+	double dv_max;
+
 	/* CRUISE */
 	unsigned int cycle;
 	int queue_rounds;   /* consecutive rounds with a standing queue */
@@ -139,6 +144,7 @@ void udt_lossy_ring_sent(struct lossy *l, uint32_t seq, uint64_t now_us);
 int64_t udt_lossy_ack_sample(struct lossy *l, uint32_t from, uint32_t to, uint64_t now_us);
 void udt_lossy_rtt_update(struct udt_cc *cc, int64_t rtt, uint64_t now_us);
 void udt_lossy_rate_sample(struct udt_cc *cc, uint32_t ack, uint64_t now_us);
+void udt_lossy_delivery_sample(struct udt_cc *cc, uint64_t now_us);
 double udt_lossy_bw_max(const struct lossy *l);
 void udt_lossy_bw_clamp(struct lossy *l, double bw);
 

@@ -68,7 +68,10 @@ void udt_lossy_set_outputs(struct udt_cc *cc)
 	span_us = 4.0 * lossy_base_rtt(cc) + 2 * 300000.0 + 2.0 * UDT_SYN_US;
 	w = (l->mode == LOSSY_STARTUP ? rate : bw) * span_us / 1000000.0 + INIT_WINDOW;
 	cc->cwnd = w;
+	/* what to remember of the path: the model, at most what it carried (dv_max) */
 	cc->path_rate = l->have_bw && l->btl_bw < MAX_RATE ? (int32_t)l->btl_bw : 0;
+	if (cc->path_rate > l->dv_max)
+		cc->path_rate = (int32_t)l->dv_max;
 	cc->path_rtt_us =
 		l->min_rtt_us > 0 && l->min_rtt_us < INT32_MAX ? (int32_t)l->min_rtt_us : 0;
 }

@@ -19,7 +19,14 @@
 #include "seq.h"
 
 #define RTT_BUCKET_US 2500000
-#define TX_AMBIGUOUS  255
+/*
+ * The delivery rate's window: at least a round and DV_MIN_US. Long enough
+ * that a burst of late ACKs (a stalled receiver, a forwarder that releases
+ * packets in batches) or a hole's repair moves the cumulative ACK by a
+ * fraction of the window only.
+ */
+#define DV_MIN_US    1000000
+#define TX_AMBIGUOUS 255
 /*
  * UDT's receiver starts its 64 packet-pair slots at a made-up 1 ms gap, and
  * libudt's capacity estimate (their median) means something once more than
@@ -229,4 +236,35 @@ void udt_lossy_bw_clamp(struct lossy *l, double bw)
 		if (l->bw_slot[i] > bw)
 			l->bw_slot[i] = bw;
 	l->btl_bw = udt_lossy_bw_max(l);
+}
+
+/*
+ * What the path carried: packets acknowledged per second over a window
+ * (DV_MIN_US), the best window so far. Rate samples are the receiver's
+ * arrival intervals, and arrivals bunched by a busy host or a forwarder
+ * read as a rate the path never had: believed in STARTUP, where each round
+ * may triple the rate, they were remembered for the next connection at
+ * twice the link (test-udt-path-memory through lu2k-linkem on a loaded
+ * machine). The path memory (cc->path_rate) is at most this.
+ */
+void udt_lossy_delivery_sample(struct udt_cc *cc, uint64_t now_us)
+{
+	struct lossy *l = cc->priv;
+	int64_t win = lossy_base_rtt(cc);
+	int32_t n;
+
+	if (win < DV_MIN_US)
+		win = DV_MIN_US;
+	if (!l->dv_start_us) {
+		l->dv_start_us = now_us;
+		l->dv_start_ack = l->last_ack;
+		return;
+	}
+	if (now_us - l->dv_start_us < (uint64_t)win)
+		return;
+	n = udt_seq_off(l->dv_start_ack, l->last_ack);
+	if (n > 0 && (double)n * 1000000.0 / (double)(now_us - l->dv_start_us) > l->dv_max)
+		l->dv_max = (double)n * 1000000.0 / (double)(now_us - l->dv_start_us);
+	l->dv_start_us = now_us;
+	l->dv_start_ack = l->last_ack;
 }

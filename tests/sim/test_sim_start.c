@@ -82,7 +82,13 @@ static void test_remembered(void)
 	T_EQ(sim_run(&s, &r), 0);
 	printf("       first connection: path_rate %d packets/s (link %.0f), path_rtt %d us\n",
 	       r.snd.path_rate_pps, pps, r.snd.path_rtt_us);
-	T_ASSERT(r.snd.path_rate_pps > 0.9 * pps && r.snd.path_rate_pps < 1.1 * pps);
+	/*
+	 * Not above the link: the model's btl_bw may be (4219 packets/s for
+	 * 4167 at 600 ms / 0 %, and twice the link once through lu2k-linkem on
+	 * a loaded machine); what is remembered is at most what the path
+	 * carried over a second (cc_lossy_sample.c, delivery).
+	 */
+	T_ASSERT(r.snd.path_rate_pps > 0.9 * pps && r.snd.path_rate_pps <= 1.005 * pps);
 	T_ASSERT(r.snd.path_rtt_us >= 1000 * (int32_t)s.rtt_ms &&
 		 r.snd.path_rtt_us < 1100 * (int32_t)s.rtt_ms);
 	s.path_rate_pps = (uint32_t)r.snd.path_rate_pps;
