@@ -11,7 +11,6 @@
 #include <string.h>
 
 #define SIM_PKT	     2048
-#define SIM_OVERHEAD 28	  /* IPv4 + UDP header bytes per packet on the wire */
 #define SIM_QD_BINS  4096 /* queueing delay histogram, 1 ms bins */
 #define SIM_RX_BINS  600  /* 60 s of 100 ms bins for the start's figures */
 #define SIM_SEQ_MASK ((1u << 20) - 1)
@@ -79,25 +78,10 @@ struct net {
 	uint64_t qd[SIM_QD_BINS + 1]; /* our data packets' queueing delay, 1 ms bins */
 };
 
-int sim_selected(unsigned int i)
-{
-	const char *e = getenv("SIM_ONLY");
-
-	return !e || !*e || strtoul(e, NULL, 10) == i;
-}
-
-static uint64_t mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
-/* The pattern: 64-bit word j of message i is mix(i << 32 | j), little-endian. */
+/* The pattern: 64-bit word j of message i is sim_mix(i << 32 | j), little-endian. */
 static uint8_t pat_byte(uint32_t i, size_t k)
 {
-	return (uint8_t)(mix((uint64_t)i << 32 | (k >> 3)) >> ((k & 7) * 8));
+	return (uint8_t)(sim_mix((uint64_t)i << 32 | (k >> 3)) >> ((k & 7) * 8));
 }
 
 static void pat_fill(uint32_t i, uint8_t *buf, size_t len)
@@ -105,7 +89,7 @@ static void pat_fill(uint32_t i, uint8_t *buf, size_t len)
 	size_t k;
 
 	for (k = 0; k + 8 <= len; k += 8) {
-		uint64_t w = mix((uint64_t)i << 32 | (k >> 3));
+		uint64_t w = sim_mix((uint64_t)i << 32 | (k >> 3));
 
 		memcpy(buf + k, &w, 8); /* x86: little-endian, as pat_byte reads it */
 	}
@@ -121,7 +105,7 @@ static int pat_check(struct flow *w, uint32_t i, size_t off, const uint8_t *p, s
 		size_t n = (len + 7) / 8, j;
 
 		for (j = 0; j < n; j++)
-			w->words[j] = mix((uint64_t)i << 32 | ((off >> 3) + j));
+			w->words[j] = sim_mix((uint64_t)i << 32 | ((off >> 3) + j));
 		return memcmp(w->words, p, len) == 0;
 	}
 	for (k = 0; k < len; k++)
@@ -259,30 +243,6 @@ static const struct udt_callbacks cl_cbs = {
 static const struct udt_callbacks sv_cbs = {
 	.msg_recv = on_recv,
 };
-
-double sim_capacity_mbps(const struct sim_scenario *s)
-{
-	double payload = 1500 - SIM_OVERHEAD - 16 - 0.0; /* mss - IP/UDP - UDT header */
-
-	return (double)s->rate_bps / 1e6 * (1.0 - s->loss) * payload / 1500.0;
-}
-
-uint64_t sim_stall_end(const struct sim_scenario *s, int side, uint64_t t)
-{
-	const uint64_t t0 = 1000000000ull; /* the clock's start (sim_run_shared) */
-	uint64_t per = s->stall_every_ms * 1000000ull, k, h, len, span, start;
-
-	if (!(side ? s->stall_rcv : s->stall_snd) || !per || !s->stall_max_ms || t < t0)
-		return 0;
-	k = (t - t0) / per;
-	h = mix(s->seed * 0x100000001b3ull ^ (uint64_t)side << 62 ^ k);
-	span = s->stall_max_ms > s->stall_min_ms ? s->stall_max_ms - s->stall_min_ms + 1 : 1;
-	len = (s->stall_min_ms + h % span) * 1000000ull;
-	if (len >= per)
-		len = per - 1;
-	start = t0 + k * per + (h >> 32) % (per - len);
-	return t >= start && t < start + len ? start + len : 0;
-}
 
 static void link_params(const struct sim_scenario *s, struct linkem_params *p)
 {
@@ -926,62 +886,4 @@ out:
 int sim_run(const struct sim_scenario *s, struct sim_result *r)
 {
 	return sim_run_shared(s, 1, 0, r);
-}
-
-void sim_print(const struct sim_scenario *s, const struct sim_result *r)
-{
-	printf("%-6s %-26s %5.1f MB %7.2f s  %6.2f Mbit/s = %5.1f %% of %5.2f (2nd half %5.1f %%)"
-	       "  lost %llu qdrop %llu rexmit %llu naks %llu exp %llu%s\n",
-	       s->cc, s->name, (double)s->bytes / 1e6, r->sim_s, r->goodput_mbps, r->pct,
-	       r->capacity_mbps, r->steady_pct, (unsigned long long)r->data_lost,
-	       (unsigned long long)r->data_qdrops, (unsigned long long)r->retrans,
-	       (unsigned long long)r->snd.naks_recv, (unsigned long long)r->snd.timeouts,
-	       r->complete ? "" : "  INCOMPLETE");
-	if (r->t90_s > 0)
-		printf("       start: 90 %% of the link (over 300 ms) %.1f s = %.1f RTT after the "
-		       "first data packet, "
-		       "first message acknowledged after %.2f s\n",
-		       r->t90_s, r->t90_s * 1000 / (double)s->rtt_ms, r->t_first_msg_s);
-	fflush(stdout);
-}
-
-void sim_matrix(struct sim_scenario out[SIM_MATRIX_N], const char *cc, size_t bytes)
-{
-	static const uint64_t rtts[3] = { 1, 200, 600 };
-	static const char *const names[SIM_MATRIX_N] = {
-		"rtt 1 ms, no loss",	"rtt 1 ms, loss 1 %",	  "rtt 1 ms, loss 3 %",
-		"rtt 1 ms, bursty 1 %", "rtt 200 ms, no loss",	  "rtt 200 ms, loss 1 %",
-		"rtt 200 ms, loss 3 %", "rtt 200 ms, bursty 1 %", "rtt 600 ms, no loss",
-		"rtt 600 ms, loss 1 %", "rtt 600 ms, loss 3 %",	  "rtt 600 ms, bursty 1 %",
-	};
-	static const double loss[4] = { 0, 0.01, 0.03, 0.01 };
-	int i;
-
-	/* SIM_SEED=n: another draw of every link's random loss (seed + 100 n) */
-	const char *e = getenv("SIM_SEED");
-	uint64_t seed_base = e ? 100 * strtoull(e, NULL, 10) : 0;
-
-	for (i = 0; i < SIM_MATRIX_N; i++) {
-		struct sim_scenario *s = &out[i];
-
-		memset(s, 0, sizeof(*s));
-		s->name = names[i];
-		s->cc = cc;
-		s->rtt_ms = rtts[i / 4];
-		s->rate_bps = 50000000;
-		s->loss = loss[i % 4];
-		s->bursty = i % 4 == 3;
-		s->bytes = bytes;
-		s->msg_size = 1 << 20;
-		s->limit_s = 3600;
-		s->seed = 1 + (uint64_t)i + seed_base;
-	}
-}
-
-double sim_bound_s(const struct sim_scenario *s, double min_pct, double rtts, double slack_s)
-{
-	double cap = sim_capacity_mbps(s) * 1e6 / 8; /* bytes/s */
-
-	return (double)s->bytes / (cap * min_pct / 100.0) + rtts * (double)s->rtt_ms / 1000.0 +
-	       slack_s;
 }

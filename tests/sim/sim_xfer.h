@@ -87,6 +87,9 @@ struct sim_scenario {
 	uint64_t share_from_ms;
 };
 
+/* IPv4 + UDP header bytes per packet on the wire */
+#define SIM_OVERHEAD 28
+
 #define SIM_MAX_PROBES 4096
 
 struct sim_result {
@@ -155,6 +158,8 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
  * stall_snd), when its stall ends; else 0.
  */
 uint64_t sim_stall_end(const struct sim_scenario *s, int side, uint64_t t);
+/* A 64-bit mixer (splitmix64's): the payload pattern and the stalls' draws. */
+uint64_t sim_mix(uint64_t x);
 
 /* One line for the test log. */
 void sim_print(const struct sim_scenario *s, const struct sim_result *r);
