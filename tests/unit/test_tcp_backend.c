@@ -24,6 +24,7 @@
 #include "backends/tcp_wire.h"
 #include "common/nid.h"
 #include "daemon/loop.h"
+#include "loop_spin.h"
 #include "../t.h"
 
 #define MAXMSG ((4u << 20) + 256)
@@ -130,21 +131,9 @@ static void reset_counts(void)
 	in_conn = NULL;
 }
 
-static void spin(int ms)
-{
-	uint64_t end = lu2k_now_ns() + (uint64_t)ms * 1000000;
-
-	while (lu2k_now_ns() < end)
-		lu2k_loop_once(&L, 1000000);
-}
-
 /* Run the loop until cond holds (or 2 s). */
-#define SPIN_UNTIL(cond)                                       \
-	do {                                                   \
-		uint64_t end_ = lu2k_now_ns() + 2000000000ull; \
-		while (!(cond) && lu2k_now_ns() < end_)        \
-			lu2k_loop_once(&L, 1000000);           \
-	} while (0)
+#define SPIN_UNTIL(cond) T_SPIN_UNTIL(&L, cond, 2000)
+#define spin(ms)	 t_spin(&L, ms)
 
 static int setup(void)
 {

@@ -25,6 +25,7 @@
 #include "backends/backend.h"
 #include "common/nid.h"
 #include "daemon/loop.h"
+#include "loop_spin.h"
 #include "../t.h"
 
 #define MAXMSG ((4u << 20) + 256)
@@ -150,18 +151,8 @@ static int up_rx_end(void *ctx, struct lu2k_be_rxbuf *b, int status)
 	return 0;
 }
 
-/* Run the loop until cond holds or ms pass. */
-#define SPIN_UNTIL(cond, ms)                                               \
-	do {                                                               \
-		uint64_t end_ = lu2k_now_ns() + (uint64_t)(ms)*1000000ull; \
-		while (!(cond) && lu2k_now_ns() < end_)                    \
-			lu2k_loop_once(&L, 1000000);                       \
-	} while (0)
-
-static void spin(int ms)
-{
-	SPIN_UNTIL(0, ms);
-}
+#define SPIN_UNTIL(cond, ms) T_SPIN_UNTIL(&L, cond, ms)
+#define spin(ms)	     t_spin(&L, ms)
 
 static const struct lu2k_be_env env = {
 	.loop = &L,
