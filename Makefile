@@ -24,7 +24,7 @@ CPPFLAGS += -Iinclude -I. -D_GNU_SOURCE
 CFLAGS ?= -O2 -g
 ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-# internal errors (LU2K_BUG_IF, daemon/log.h) abort: the tests see them at once
+# internal errors (LU2K_BUG_IF, common/log.h) abort: the tests see them at once
 CPPFLAGS += -DLU2K_DEBUG
 CFLAGS := -O1 -g
 endif
@@ -40,6 +40,7 @@ TESTS :=
 all:
 
 include mk/rules.mk
+include mk/libs.mk
 include $(sort $(wildcard */build.mk */*/build.mk))
 
 # The tests' directory: their own programs, and a link to each tool.

@@ -2,14 +2,8 @@
 # (Noise IKpsk2) and sealed records (ChaCha20-Poly1305); lu2k-keygen.
 $(eval $(call lu2k_lib,auth,auth/key.c auth/hs.c auth/aead.c auth/peers.c auth/dgram.c))
 $(eval $(call lu2k_prog,lu2k-keygen,tools/keygen/lu2k_keygen.c,auth))
-lu2k-keygen_LDLIBS += -lsodium
 $(eval $(call lu2k_test,test_auth_key,tests/unit/test_auth_key.c,auth))
-test_auth_key_LDLIBS += -lsodium
 $(eval $(call lu2k_test,test_auth_hs,tests/unit/test_auth_hs.c,auth common))
-test_auth_hs_LDLIBS += -lsodium
 $(eval $(call lu2k_test,test_auth_aead,tests/unit/test_auth_aead.c,auth common))
-test_auth_aead_LDLIBS += -lsodium
 $(eval $(call lu2k_test,test_auth_peers,tests/unit/test_auth_peers.c,auth common))
-test_auth_peers_LDLIBS += -lsodium
 $(eval $(call lu2k_test,test_auth_dgram,tests/unit/test_auth_dgram.c,auth common))
-test_auth_dgram_LDLIBS += -lsodium

@@ -29,8 +29,8 @@
  *                                            silence: no further upcall for conn
  *
  * I/O. A back-end owns its file descriptors and timers and registers them
- * with the daemon's loop itself (env->loop, daemon/loop.h: lu2k_io_set for fd
- * interest, lu2k_timer_arm for deadlines, lu2k_idle_add for work to batch at
+ * with the daemon's loop itself (env->loop, common/loop.h: lu2k_loop_io_set for fd
+ * interest, lu2k_loop_timer_arm for deadlines, lu2k_loop_idle_add for work to batch at
  * the end of a round, lu2k_loop_defer to free memory after a batch). So a
  * kernel-socket transport (tcp, rds) registers one fd per connection, and a
  * user-space protocol (udt) registers one UDP socket plus one timer for its
@@ -96,7 +96,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "daemon/list.h"
+#include "common/list.h"
 #include "uapi/lu2k.h"
 
 struct lu2k_loop;

@@ -3,13 +3,6 @@ $(eval $(call lu2k_lib,lu2kd_backends,backends/registry.c backends/tcp.c backend
 	backends/udt.c backends/udt_opts.c backends/udt_info.c backends/udt_conn.c backends/udt_io.c backends/udt_io_batch.c backends/udt_wire.c backends/udt_demux.c backends/udt_paths.c backends/udt_sec.c \
 	backends/rds.c backends/rds_conn.c backends/rds_io.c backends/rds_wire.c))
 $(eval $(call lu2k_test,test_tcp_wire,tests/unit/test_tcp_wire.c backends/tcp_wire.c,common))
-# The udt back-end needs the engine (proto/udt, libudt.a), linked after the back-ends.
-lu2kd_LDLIBS += $(O)/lib/libudt.a
-test_peer_LDLIBS += $(O)/lib/libudt.a
-test_core_rx_LDLIBS += $(O)/lib/libudt.a
-$(O)/bin/lu2kd: $(O)/lib/libudt.a
-$(O)/tests/test_peer: $(O)/lib/libudt.a
-$(O)/tests/test_core_rx: $(O)/lib/libudt.a
 $(eval $(call lu2k_test,test_udt_be_wire,tests/unit/test_udt_be_wire.c backends/udt_wire.c,common))
 $(eval $(call lu2k_test,test_udt_be_demux,tests/unit/test_udt_be_demux.c backends/udt_demux.c,))
 # GSO runs, GRO buffers, short writes, EAGAIN, no GSO: through a fake sendmmsg and on loopback.
@@ -19,20 +12,5 @@ $(eval $(call lu2k_test,test_udt_paths,tests/unit/test_udt_paths.c backends/udt_
 $(eval $(call lu2k_test,test_rds_wire,tests/unit/test_rds_wire.c backends/rds_wire.c,common))
 # The rds back-end through its API, on a small RDS of the test's own (no AF_RDS needed).
 $(eval $(call lu2k_test,test_rds_backend,tests/unit/test_rds_backend.c,lu2kd_backends lu2kd common))
-test_rds_backend_LDLIBS += $(O)/lib/libudt.a
-$(O)/tests/test_rds_backend: $(O)/lib/libudt.a
-# tcp_sec.c seals with libauth (libsodium): everything that links the back-ends.
-AUTH_LINK := $(O)/lib/libauth.a $(O)/lib/libcommon.a -lsodium
-lu2kd_LDLIBS += $(AUTH_LINK)
-test_peer_LDLIBS += $(AUTH_LINK)
-test_core_rx_LDLIBS += $(AUTH_LINK)
-test_tcp_backend_LDLIBS += $(AUTH_LINK)
-test_udt_backend_LDLIBS += $(AUTH_LINK)
-test_ctl_LDLIBS += $(AUTH_LINK)
-test_rds_backend_LDLIBS += $(AUTH_LINK)
-$(O)/bin/lu2kd $(O)/tests/test_peer $(O)/tests/test_core_rx $(O)/tests/test_tcp_backend \
-	$(O)/tests/test_udt_backend $(O)/tests/test_ctl $(O)/tests/test_rds_backend: $(O)/lib/libauth.a
 # The keys lu2kd --help lists per back-end are keys each back-end takes.
 $(eval $(call lu2k_test,test_be_keys,tests/unit/test_be_keys.c,lu2kd_backends lu2kd common))
-test_be_keys_LDLIBS += $(O)/lib/libudt.a $(AUTH_LINK)
-$(O)/tests/test_be_keys: $(O)/lib/libudt.a $(O)/lib/libauth.a

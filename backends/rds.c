@@ -21,9 +21,9 @@
 
 #include "common/nid.h"
 #include "common/sockaddr.h"
-#include "daemon/config.h"
-#include "daemon/json.h"
-#include "daemon/log.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/num.h"
 
 /* ---- the real system calls ---- */
 
@@ -88,26 +88,26 @@ static int set_opt(struct lu2k_be *be, const struct lu2k_be_option *o, char *err
 	uint64_t v;
 
 	if (!strcmp(o->key, "sndbuf") || !strcmp(o->key, "rcvbuf")) {
-		if (lu2kd_parse_u64(o->value, 1u << 30, &v))
+		if (lu2k_num_parse_u64(o->value, 1u << 30, &v))
 			goto bad;
 		if (o->key[0] == 's')
 			be->sndbuf = (int)v;
 		else
 			be->rcvbuf = (int)v;
 	} else if (!strcmp(o->key, "frag_size")) {
-		if (lu2kd_parse_u64(o->value, LU2K_RDSW_RDS_MAX - LU2K_RDSW_MAX_HLEN, &v) ||
+		if (lu2k_num_parse_u64(o->value, LU2K_RDSW_RDS_MAX - LU2K_RDSW_MAX_HLEN, &v) ||
 		    v < 1024)
 			goto bad;
 		be->frag = (uint32_t)v;
 	} else if (!strcmp(o->key, "hello_timeout_ms") || !strcmp(o->key, "ack_timeout_ms")) {
-		if (lu2kd_parse_u64(o->value, 3600000, &v) || v < 200)
+		if (lu2k_num_parse_u64(o->value, 3600000, &v) || v < 200)
 			goto bad;
 		if (o->key[0] == 'h')
 			be->hello_timeout_ms = (uint32_t)v;
 		else
 			be->ack_timeout_ms = (uint32_t)v;
 	} else if (!strcmp(o->key, "cong_retry_ms")) {
-		if (lu2kd_parse_u64(o->value, 60000, &v) || !v)
+		if (lu2k_num_parse_u64(o->value, 60000, &v) || !v)
 			goto bad;
 		be->cong_retry_ms = (uint32_t)v;
 	} else {
@@ -199,11 +199,11 @@ static int rds_create(const struct lu2k_be_env *env, const struct lu2k_be_option
 	}
 	lu2k_rds_sockops->close(fd);
 	if (getrandom(&be->next_id, sizeof(be->next_id), 0) != sizeof(be->next_id))
-		be->next_id = lu2k_now_ns() ^ ((uint64_t)getpid() << 32);
+		be->next_id = lu2k_loop_now_ns() ^ ((uint64_t)getpid() << 32);
 	be->next_id &= ~0xffffull; /* leave room to count up from it */
 	be->next_id |= 1;
-	lu2k_timer_init(&be->tick, rdsb_tick);
-	lu2k_idle_add(env->loop, &be->idle, rds_idle);
+	lu2k_heap_timer_init(&be->tick, rdsb_tick);
+	lu2k_loop_idle_add(env->loop, &be->idle, rds_idle);
 	*out = be;
 	return 0;
 }
@@ -214,8 +214,8 @@ static void rds_destroy(struct lu2k_be *be)
 {
 	while (!lu2k_list_empty(&be->conns))
 		rds_close(lu2k_list_first(&be->conns, struct lu2k_be_conn, link));
-	lu2k_timer_cancel(be->env.loop, &be->tick);
-	lu2k_idle_del(&be->idle);
+	lu2k_loop_timer_cancel(be->env.loop, &be->tick);
+	lu2k_loop_idle_del(&be->idle);
 	free(be);
 }
 
@@ -310,9 +310,9 @@ static struct rdsb_sock *sock_get(struct lu2k_be *be, const struct lu2k_nid *loc
 	s->frag -= LU2K_RDSW_MAX_HLEN;
 	if (s->frag > be->frag)
 		s->frag = be->frag;
-	lu2k_io_init(&s->io, fd, rdsb_sock_event);
-	lu2k_io_init(&s->cio, ctrl_open(be, &ss, len), rdsb_ctrl_event);
-	*err = lu2k_io_set(be->env.loop, &s->io, EPOLLIN);
+	lu2k_loop_io_init(&s->io, fd, rdsb_sock_event);
+	lu2k_loop_io_init(&s->cio, ctrl_open(be, &ss, len), rdsb_ctrl_event);
+	*err = lu2k_loop_io_set(be->env.loop, &s->io, EPOLLIN);
 	if (*err) {
 		lu2k_rds_sockops->close(fd);
 		if (s->cio.fd >= 0)
@@ -333,10 +333,10 @@ void rdsb_sock_update_events(struct rdsb_sock *s)
 	uint32_t ev = (s->paused ? 0 : EPOLLIN) | (s->blocked ? EPOLLOUT : 0);
 
 	if (s->io.events != ev)
-		lu2k_io_set(s->be->env.loop, &s->io, ev);
+		lu2k_loop_io_set(s->be->env.loop, &s->io, ev);
 	ev = s->cblocked ? EPOLLOUT : 0;
 	if (s->cio.fd >= 0 && s->cio.events != ev)
-		lu2k_io_set(s->be->env.loop, &s->cio, ev);
+		lu2k_loop_io_set(s->be->env.loop, &s->cio, ev);
 }
 
 static int rds_listen(struct lu2k_be *be, const struct lu2k_nid *local, uint16_t port,

@@ -19,7 +19,7 @@
 #include <sys/types.h>
 
 #include "backend.h"
-#include "daemon/loop.h"
+#include "common/loop.h"
 #include "rds_wire.h"
 
 #ifndef AF_RDS

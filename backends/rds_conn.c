@@ -17,7 +17,7 @@
 
 #include "common/nid.h"
 #include "common/sockaddr.h"
-#include "daemon/log.h"
+#include "common/log.h"
 
 /* ---- connections ---- */
 
@@ -38,10 +38,10 @@ void rdsb_sock_put(struct rdsb_sock *s)
 {
 	if (--s->refs > 0)
 		return;
-	lu2k_io_set(s->be->env.loop, &s->io, 0);
+	lu2k_loop_io_set(s->be->env.loop, &s->io, 0);
 	lu2k_rds_sockops->close(s->io.fd);
 	if (s->cio.fd >= 0) {
-		lu2k_io_set(s->be->env.loop, &s->cio, 0);
+		lu2k_loop_io_set(s->be->env.loop, &s->cio, 0);
 		lu2k_rds_sockops->close(s->cio.fd);
 	}
 	lu2k_list_del(&s->link);
@@ -56,8 +56,8 @@ struct lu2k_be_conn *rdsb_conn_new(struct lu2k_be *be, struct rdsb_sock *s, bool
 	if (!c)
 		return NULL;
 	/* the tick times out and resends: a connection without it is not made */
-	if (!lu2k_timer_armed(&be->tick) &&
-	    lu2k_timer_arm(be->env.loop, &be->tick, (uint64_t)RDSB_TICK_MS * 1000000)) {
+	if (!lu2k_heap_timer_armed(&be->tick) &&
+	    lu2k_loop_timer_arm(be->env.loop, &be->tick, (uint64_t)RDSB_TICK_MS * 1000000)) {
 		free(c);
 		return NULL;
 	}
@@ -285,7 +285,7 @@ void rdsb_tick(struct lu2k_timer *t)
 		}
 	}
 	if (!lu2k_list_empty(&be->conns) &&
-	    lu2k_timer_arm(be->env.loop, &be->tick, (uint64_t)RDSB_TICK_MS * 1000000)) {
+	    lu2k_loop_timer_arm(be->env.loop, &be->tick, (uint64_t)RDSB_TICK_MS * 1000000)) {
 		/* nothing would time these out any more: close them rather than hang */
 		LOG_RL(LU2K_LOG_ERROR, "rds: out of memory for the tick: closing every connection");
 		while (!lu2k_list_empty(&be->conns))

@@ -27,7 +27,7 @@
 
 #include "common/nid.h"
 #include "common/sockaddr.h"
-#include "daemon/log.h"
+#include "common/log.h"
 
 void rdsb_conn_mark_dirty(struct lu2k_be_conn *c)
 {

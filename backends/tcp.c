@@ -22,31 +22,31 @@
 
 #include "common/nid.h"
 #include "common/sockaddr.h"
-#include "daemon/config.h"
-#include "daemon/json.h"
-#include "daemon/log.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/num.h"
 
 static int set_opt(struct lu2k_be *be, const struct lu2k_be_option *o, char *err, size_t errlen)
 {
 	uint64_t v;
 
 	if (!strcmp(o->key, "sndbuf") || !strcmp(o->key, "rcvbuf")) {
-		if (lu2kd_parse_u64(o->value, 1u << 30, &v))
+		if (lu2k_num_parse_u64(o->value, 1u << 30, &v))
 			goto bad;
 		if (o->key[0] == 's')
 			be->sndbuf = (int)v;
 		else
 			be->rcvbuf = (int)v;
 	} else if (!strcmp(o->key, "hello_timeout_ms")) {
-		if (lu2kd_parse_u64(o->value, 3600000, &v) || !v)
+		if (lu2k_num_parse_u64(o->value, 3600000, &v) || !v)
 			goto bad;
 		be->hello_timeout_ms = (uint32_t)v;
 	} else if (!strcmp(o->key, "body_timeout_ms")) {
-		if (lu2kd_parse_u64(o->value, 3600000, &v) || v < 100)
+		if (lu2k_num_parse_u64(o->value, 3600000, &v) || v < 100)
 			goto bad;
 		be->body_timeout_ms = (uint32_t)v;
 	} else if (!strcmp(o->key, "backlog")) {
-		if (lu2kd_parse_u64(o->value, 65535, &v) || !v)
+		if (lu2k_num_parse_u64(o->value, 65535, &v) || !v)
 			goto bad;
 		be->backlog = (int)v;
 	} else {
@@ -112,7 +112,7 @@ static int tcp_create(const struct lu2k_be_env *env, const struct lu2k_be_option
 			return -EINVAL;
 		}
 	}
-	lu2k_idle_add(env->loop, &be->idle, tcp_idle);
+	lu2k_loop_idle_add(env->loop, &be->idle, tcp_idle);
 	*out = be;
 	return 0;
 }
@@ -148,8 +148,8 @@ static struct lu2k_be_conn *conn_new(struct lu2k_be *be, int fd, bool out)
 	}
 	c->be = be;
 	c->out = out;
-	lu2k_io_init(&c->io, fd, tcp_conn_event);
-	lu2k_timer_init(&c->timer, conn_timer);
+	lu2k_loop_io_init(&c->io, fd, tcp_conn_event);
+	lu2k_heap_timer_init(&c->timer, conn_timer);
 	lu2k_list_init(&c->sendq);
 	lu2k_list_init(&c->ackq);
 	lu2k_list_init(&c->dirty_link);
@@ -184,10 +184,10 @@ void tcp_conn_fail(struct lu2k_be_conn *c, int err, bool upcall)
 	else if (upcall && err == -ESHUTDOWN)
 		be->st.conns_closed_by_peer++;
 	c->state = TCP_DEAD;
-	lu2k_io_set(be->env.loop, &c->io, 0);
+	lu2k_loop_io_set(be->env.loop, &c->io, 0);
 	close(c->io.fd);
 	tcp_sec_wipe(c); /* the session keys are gone with the connection */
-	lu2k_timer_cancel(be->env.loop, &c->timer);
+	lu2k_loop_timer_cancel(be->env.loop, &c->timer);
 	lu2k_list_del(&c->dirty_link);
 	lu2k_list_del(&c->link);
 	if (c->ctx) {
@@ -211,8 +211,8 @@ void tcp_conn_break(struct lu2k_be_conn *c, int err)
 		return;
 	c->state = TCP_BROKEN;
 	c->broken_err = err;
-	lu2k_io_set(c->be->env.loop, &c->io, 0);
-	if (lu2k_timer_arm(c->be->env.loop, &c->timer, 0))
+	lu2k_loop_io_set(c->be->env.loop, &c->io, 0);
+	if (lu2k_loop_timer_arm(c->be->env.loop, &c->timer, 0))
 		tcp_conn_mark_dirty(c); /* no timer: the idle hook tears it down */
 }
 
@@ -227,7 +227,7 @@ void tcp_conn_body_begun(struct lu2k_be_conn *c)
 	struct lu2k_loop *loop = c->be->env.loop;
 
 	c->rx_last_ns = loop->now;
-	if (lu2k_timer_arm(loop, &c->timer, (uint64_t)c->be->body_timeout_ms * 1000000))
+	if (lu2k_loop_timer_arm(loop, &c->timer, (uint64_t)c->be->body_timeout_ms * 1000000))
 		tcp_conn_break(c, -ENOMEM); /* no deadline, no connection */
 }
 
@@ -248,7 +248,7 @@ static void conn_timer(struct lu2k_timer *t)
 		uint64_t due = c->rx_last_ns + (uint64_t)be->body_timeout_ms * 1000000;
 
 		if (be->env.loop->now < due) {
-			if (lu2k_timer_arm_at(be->env.loop, &c->timer, due))
+			if (lu2k_loop_timer_arm_at(be->env.loop, &c->timer, due))
 				tcp_conn_fail(c, -ENOMEM, true);
 			return;
 		}
@@ -283,9 +283,10 @@ static void listener_resume(struct lu2k_timer *t)
 {
 	struct tcp_lsock *s = lu2k_container_of(t, struct tcp_lsock, pause);
 
-	if (lu2k_io_set(s->be->env.loop, &s->io, EPOLLIN))
+	if (lu2k_loop_io_set(s->be->env.loop, &s->io, EPOLLIN))
 		/* cannot listen again now: try once more later */
-		if (lu2k_timer_arm(s->be->env.loop, &s->pause, (uint64_t)s->pause_ms * 1000000))
+		if (lu2k_loop_timer_arm(s->be->env.loop, &s->pause,
+					(uint64_t)s->pause_ms * 1000000))
 			LOG_RL(LU2K_LOG_ERROR, "tcp: out of memory: a listening socket stays "
 					       "paused until a restart");
 }
@@ -308,10 +309,10 @@ static void listener_pause(struct tcp_lsock *s, int err)
 	       "tcp: accept: %s: not accepting connections for %u ms (raise the fd limit: "
 	       "LimitNOFILE= in the unit, ulimit -n)",
 	       strerror(err), s->pause_ms);
-	lu2k_io_set(be->env.loop, &s->io, 0);
-	if (lu2k_timer_arm(be->env.loop, &s->pause, (uint64_t)s->pause_ms * 1000000))
-		lu2k_io_set(be->env.loop, &s->io,
-			    EPOLLIN); /* no timer: listen on rather than never */
+	lu2k_loop_io_set(be->env.loop, &s->io, 0);
+	if (lu2k_loop_timer_arm(be->env.loop, &s->pause, (uint64_t)s->pause_ms * 1000000))
+		lu2k_loop_io_set(be->env.loop, &s->io,
+				 EPOLLIN); /* no timer: listen on rather than never */
 	s->pause_ms = s->pause_ms * 2 > TCP_PAUSE_MAX_MS ? TCP_PAUSE_MAX_MS : s->pause_ms * 2;
 }
 
@@ -350,9 +351,9 @@ static void listener_event(struct lu2k_io *io, uint32_t revents)
 			continue;
 		}
 		sock_tune(be, fd);
-		if (lu2k_timer_arm(be->env.loop, &c->timer,
-				   (uint64_t)be->hello_timeout_ms * 1000000) ||
-		    lu2k_io_set(be->env.loop, &c->io, EPOLLIN | EPOLLRDHUP))
+		if (lu2k_loop_timer_arm(be->env.loop, &c->timer,
+					(uint64_t)be->hello_timeout_ms * 1000000) ||
+		    lu2k_loop_io_set(be->env.loop, &c->io, EPOLLIN | EPOLLRDHUP))
 			tcp_conn_fail(c, -ENOMEM, false);
 	}
 }
@@ -400,9 +401,9 @@ static struct tcp_lsock *lsock_open(struct lu2k_be *be, const struct lu2k_nid *l
 	s->ss = *ss;
 	s->port = port;
 	s->refs = 1;
-	lu2k_io_init(&s->io, fd, listener_event);
-	lu2k_timer_init(&s->pause, listener_resume);
-	*err = lu2k_io_set(be->env.loop, &s->io, EPOLLIN);
+	lu2k_loop_io_init(&s->io, fd, listener_event);
+	lu2k_heap_timer_init(&s->pause, listener_resume);
+	*err = lu2k_loop_io_set(be->env.loop, &s->io, EPOLLIN);
 	if (*err) {
 		close(fd);
 		free(s);
@@ -427,8 +428,8 @@ static void lsock_put(struct tcp_lsock *s)
 		if (c->lsock == s)
 			tcp_conn_fail(c, -ECONNABORTED, false);
 	}
-	lu2k_timer_cancel(s->be->env.loop, &s->pause);
-	lu2k_io_set(s->be->env.loop, &s->io, 0);
+	lu2k_loop_timer_cancel(s->be->env.loop, &s->pause);
+	lu2k_loop_io_set(s->be->env.loop, &s->io, 0);
 	close(s->io.fd);
 	lu2k_list_del(&s->link);
 	s->be->st.listeners--;
@@ -477,7 +478,7 @@ void tcp_conn_hello_in(struct lu2k_be_conn *c, const struct lu2k_tcpw_hello *h)
 	int status = 0;
 	void *ctx = NULL;
 
-	lu2k_timer_cancel(be->env.loop, &c->timer);
+	lu2k_loop_timer_cancel(be->env.loop, &c->timer);
 	c->local = h->dst;
 	if (h->status || strcmp(h->backend, "tcp") != 0)
 		status = -EPROTO;
@@ -560,7 +561,7 @@ static int tcp_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 	c->local = *local;
 	c->remote = *remote;
 	c->state = TCP_CONNECTING;
-	rc = lu2k_io_set(be->env.loop, &c->io, EPOLLOUT);
+	rc = lu2k_loop_io_set(be->env.loop, &c->io, EPOLLOUT);
 	if (rc) {
 		c->ctx = NULL;
 		tcp_conn_fail(c, rc, false);
@@ -688,7 +689,7 @@ static void tcp_destroy(struct lu2k_be *be)
 	while (!lu2k_list_empty(&be->conns))
 		tcp_close(lu2k_list_first(&be->conns, struct lu2k_be_conn, link));
 	/* Listeners belong to the core's interfaces, which unlisten() before this. */
-	lu2k_idle_del(&be->idle);
+	lu2k_loop_idle_del(&be->idle);
 	free(be);
 }
 

@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 
 #include "backend.h"
-#include "daemon/loop.h"
+#include "common/loop.h"
 #include "tcp_sec.h"
 #include "tcp_wire.h"
 

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "common/nid.h"
-#include "daemon/log.h"
+#include "common/log.h"
 
 void tcp_conn_update_events(struct lu2k_be_conn *c, bool want_out)
 {
@@ -35,7 +35,7 @@ void tcp_conn_update_events(struct lu2k_be_conn *c, bool want_out)
 	/* A paused or refused conn must not be woken by data (or hang-up) it will not read. */
 	if (c->state != TCP_CONNECTING && !c->rx_paused && !c->close_after_flush)
 		ev |= EPOLLIN | EPOLLRDHUP;
-	if (lu2k_io_set(c->be->env.loop, &c->io, ev))
+	if (lu2k_loop_io_set(c->be->env.loop, &c->io, ev))
 		tcp_conn_break(c, -ENOMEM);
 }
 

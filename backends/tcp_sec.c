@@ -14,7 +14,7 @@
 #include "common/le.h"
 #include "common/nid.h"
 #include "common/sockaddr.h"
-#include "daemon/log.h"
+#include "common/log.h"
 #include "tcp.h"
 
 static uint64_t wall_ns(void)

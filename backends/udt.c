@@ -22,8 +22,8 @@
 #include "auth/peers.h"
 #include "common/nid.h"
 #include "common/sockaddr.h"
-#include "daemon/json.h"
-#include "daemon/log.h"
+#include "common/json.h"
+#include "common/log.h"
 
 bool udtb_idle(struct lu2k_idle *h);
 
@@ -36,7 +36,7 @@ static void rand_bytes(void *p, size_t n)
 
 		if (r <= 0) {
 			/* no entropy yet: ids need not be secret, only unlikely to collide */
-			uint64_t t = lu2k_now_ns() ^ (uint64_t)getpid() << 32;
+			uint64_t t = lu2k_loop_now_ns() ^ (uint64_t)getpid() << 32;
 
 			for (size_t i = 0; i < n; i++, t = t * 6364136223846793005ull + 1)
 				b[i] = (uint8_t)(t >> 56);
@@ -95,7 +95,7 @@ static int udtb_create(const struct lu2k_be_env *env, const struct lu2k_be_optio
 		free(be);
 		return -ENOMEM;
 	}
-	lu2k_idle_add(env->loop, &be->idle, udtb_idle);
+	lu2k_loop_idle_add(env->loop, &be->idle, udtb_idle);
 	LOG_INFO("udt: cc %s, mss %d%s, window %u packets, send buffer %zu MiB, UDP buffers %d/%d "
 		 "KiB, "
 		 "receive memory %zu MiB",
@@ -153,7 +153,7 @@ static void conn_free(struct lu2k_defer *d)
 {
 	struct lu2k_be_conn *c = lu2k_container_of(d, struct lu2k_be_conn, defer);
 	struct udtb_sock *s = c->sock;
-	uint64_t now = udtb_conn_now(c, lu2k_now_ns());
+	uint64_t now = udtb_conn_now(c, lu2k_loop_now_ns());
 	uint8_t *buf = malloc(c->be->slot);
 	struct udt_stats st;
 
@@ -187,7 +187,7 @@ static void conn_free(struct lu2k_defer *d)
 				  c->fail_err == -ESHUTDOWN;		       /* by the peer */
 
 		udtb_paths_put(&c->be->paths, &c->addr, ended_well ? (uint32_t)st.path_rate_pps : 0,
-			       (uint32_t)st.path_rtt_us, lu2k_now_ns());
+			       (uint32_t)st.path_rtt_us, lu2k_loop_now_ns());
 	}
 	/* the engine reports what it still holds: our copies are freed there */
 	udt_conn_free(c->u);
@@ -217,7 +217,7 @@ void udtb_conn_fail(struct lu2k_be_conn *c, int err, bool upcall)
 	if (!c->fail_err)
 		c->fail_err = err;
 	udt_dmx_del(&be->dmx, &c->dmx);
-	lu2k_timer_cancel(loop, &c->timer);
+	lu2k_loop_timer_cancel(loop, &c->timer);
 	lu2k_list_del(&c->dirty_link);
 	if (upcall && c->state == UDTB_UP && err != -ESHUTDOWN)
 		be->st.conns_failed++;
@@ -347,7 +347,7 @@ static struct lu2k_be_conn *conn_new(struct lu2k_be *be, bool out)
 		return NULL;
 	c->be = be;
 	c->out = out;
-	lu2k_timer_init(&c->timer, conn_timer);
+	lu2k_heap_timer_init(&c->timer, conn_timer);
 	lu2k_list_init(&c->dirty_link);
 	lu2k_list_init(&c->txq);
 	c->dmx.local_id = udt_dmx_new_id(&be->dmx);
@@ -408,7 +408,7 @@ struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockad
 {
 	struct lu2k_be *be = l->s.be;
 	struct lu2k_be_conn *c;
-	uint64_t now = lu2k_now_ns();
+	uint64_t now = lu2k_loop_now_ns();
 	uint32_t ip[4];
 
 	if (from_source(be, sa) >= be->max_conns_per_source) {
@@ -490,7 +490,7 @@ static int udtb_listen(struct lu2k_be *be, const struct lu2k_nid *local, uint16_
 	l->refs = 1;
 	udt_listener_init(&l->hs, be->key, UDT_SOCK_DGRAM, mss_for(be, ss.ss_family),
 			  (int32_t)be->ucfg.flight_max);
-	rc = lu2k_io_set(be->env.loop, &l->s.io, EPOLLIN);
+	rc = lu2k_loop_io_set(be->env.loop, &l->s.io, EPOLLIN);
 	if (rc) {
 		udtb_sock_close(&l->s);
 		free(l);
@@ -574,7 +574,7 @@ static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 	}
 	hs_ip((struct sockaddr *)&ss, ip);
 	rand_bytes(&isn, sizeof(isn));
-	c->t_last = lu2k_now_ns();
+	c->t_last = lu2k_loop_now_ns();
 	ucfg = be->ucfg;
 	ucfg.mss = mss_for(be, ss.ss_family);
 	if (udtb_paths_get(&be->paths, &ss, c->t_last, &ucfg.init_rate_pps, &rtt_us)) {
@@ -598,8 +598,8 @@ static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 	c->local = *local;
 	c->remote = *remote;
 	c->state = UDTB_CONNECTING;
-	c->last_rx_ns = lu2k_now_ns();
-	rc = c->u ? lu2k_io_set(be->env.loop, &s->io, EPOLLIN) : -ENOMEM;
+	c->last_rx_ns = lu2k_loop_now_ns();
+	rc = c->u ? lu2k_loop_io_set(be->env.loop, &s->io, EPOLLIN) : -ENOMEM;
 	if (!rc && be->sec)
 		rc = udtb_sec_connect(c);
 	if (rc) {
@@ -646,7 +646,7 @@ static void udtb_rx_resume(struct lu2k_be_conn *c)
 		return;
 	c->rx_paused = false;
 	c->be->st.rx_resumes++;
-	udt_conn_rx_resume(c->u, udtb_conn_now(c, lu2k_now_ns()));
+	udt_conn_rx_resume(c->u, udtb_conn_now(c, lu2k_loop_now_ns()));
 	/* the ACK (and a failure the offers met) go out from the loop's idle round */
 	udtb_conn_mark_dirty(c);
 }
@@ -673,7 +673,7 @@ static void udtb_destroy(struct lu2k_be *be)
 		udtb_close(lu2k_list_first(&be->conns, struct lu2k_be_conn, link));
 	while (!lu2k_list_empty(&be->listeners))
 		udtb_unlisten(lu2k_list_first(&be->listeners, struct lu2k_be_listener, link));
-	lu2k_idle_del(&be->idle);
+	lu2k_loop_idle_del(&be->idle);
 	/* the connections' deferred frees still use be: free it after them (FIFO) */
 	lu2k_loop_defer(be->env.loop, &be->defer, be_free);
 }

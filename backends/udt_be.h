@@ -19,7 +19,7 @@
 #include <sys/socket.h>
 
 #include "backend.h"
-#include "daemon/loop.h"
+#include "common/loop.h"
 #include "proto/udt/rcvbuf.h"
 #include "proto/udt/udt.h"
 #include "udt_demux.h"

@@ -26,7 +26,7 @@
 #include <string.h>
 
 #include "common/nid.h"
-#include "daemon/log.h"
+#include "common/log.h"
 
 /* Copy len bytes from offset off of an iovec. */
 static void iov_copy(void *dst, const struct iovec *iov, int iovcnt, size_t off, size_t len)
@@ -301,14 +301,14 @@ static int tx_queue(struct lu2k_be_conn *c, struct udtb_tx *w)
 {
 	uint32_t msgno;
 	int rc = udt_conn_send_msg(c->u, w->data, w->len, -1, c->be->in_order, 0, w, &msgno,
-				   udtb_conn_now(c, lu2k_now_ns()));
+				   udtb_conn_now(c, lu2k_loop_now_ns()));
 
 	if (rc)
 		return rc;
 	w->msgno = msgno;
 	/* the peer's silence counts from when we first wait for it */
 	if (!c->ntxq)
-		c->last_rx_ns = lu2k_now_ns();
+		c->last_rx_ns = lu2k_loop_now_ns();
 	lu2k_list_add_tail(&c->txq, &w->link);
 	c->ntxq++;
 	udtb_conn_mark_dirty(c);
@@ -390,7 +390,7 @@ void udtb_cancel(struct lu2k_be_conn *c, struct lu2k_be_msg *m, int status)
 	 * msg_dropped frees w from inside (no upcall: w->m is NULL).
 	 */
 	if (c->u && c->state != UDTB_DEAD &&
-	    !udt_conn_drop_msg(c->u, w->msgno, status, udtb_conn_now(c, lu2k_now_ns())))
+	    !udt_conn_drop_msg(c->u, w->msgno, status, udtb_conn_now(c, lu2k_loop_now_ns())))
 		udtb_conn_mark_dirty(c); /* the DROP request goes out */
 	c->be->env.sent(c->ctx, m, status);
 }

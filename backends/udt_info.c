@@ -20,9 +20,8 @@
 
 #include "common/nid.h"
 #include "common/sockaddr.h"
-#include "daemon/config.h"
-#include "daemon/json.h"
-#include "daemon/log.h"
+#include "common/json.h"
+#include "common/log.h"
 #include "proto/udt/cc.h"
 
 static const char *state_str(enum udtb_state s)

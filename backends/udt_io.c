@@ -30,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon/log.h"
+#include "common/log.h"
 
 /* Ask for n bytes of socket buffer; as root past the sysctl cap; warn once if short. */
 static void set_buf(struct lu2k_be *be, int fd, bool rcv, int n)
@@ -78,7 +78,7 @@ int udtb_sock_open(struct lu2k_be *be, struct udtb_sock *s, int family, lu2k_io_
 	s->gso = be->gso;
 	/* GRO buffers need the large receive slots: only if the instance has them */
 	s->gro = be->gro && udtb_sock_set_gro(fd) == 0;
-	lu2k_io_init(&s->io, fd, fn);
+	lu2k_loop_io_init(&s->io, fd, fn);
 	return 0;
 }
 
@@ -86,7 +86,7 @@ void udtb_sock_close(struct udtb_sock *s)
 {
 	if (s->io.fd < 0)
 		return;
-	lu2k_io_set(s->be->env.loop, &s->io, 0);
+	lu2k_loop_io_set(s->be->env.loop, &s->io, 0);
 	close(s->io.fd);
 	s->io.fd = -1;
 	/* what was gathered for it cannot go any more */
@@ -105,7 +105,7 @@ static void sock_events(struct udtb_sock *s)
 	uint32_t ev = EPOLLIN | (s->blocked ? EPOLLOUT : 0);
 
 	if (s->io.fd >= 0)
-		lu2k_io_set(s->be->env.loop, &s->io, ev);
+		lu2k_loop_io_set(s->be->env.loop, &s->io, ev);
 }
 
 /* Write a batch to s: 0 when all is out, -EAGAIN when the socket is full. */
@@ -206,8 +206,8 @@ void udtb_conn_arm(struct lu2k_be_conn *c)
 	if (c->out && c->ntxq && c->last_rx_ns + udtb_peer_timeout_ns(c->be) < t)
 		t = c->last_rx_ns + udtb_peer_timeout_ns(c->be);
 	if (t == UINT64_MAX)
-		lu2k_timer_cancel(loop, &c->timer);
-	else if (lu2k_timer_arm_at(loop, &c->timer, t))
+		lu2k_loop_timer_cancel(loop, &c->timer);
+	else if (lu2k_loop_timer_arm_at(loop, &c->timer, t))
 		udtb_conn_fail(c, -ENOMEM, true); /* its engine would never be woken again */
 }
 
@@ -216,7 +216,7 @@ void udtb_conn_flush(struct lu2k_be_conn *c)
 {
 	struct lu2k_be *be = c->be;
 	struct udtb_sock *s = c->sock;
-	uint64_t now = lu2k_now_ns();
+	uint64_t now = lu2k_loop_now_ns();
 	size_t cap = be->slot;
 
 	if (c->state == UDTB_DEAD)
@@ -559,7 +559,7 @@ static void sock_read(struct udtb_sock *s)
 			}
 			return;
 		}
-		now = lu2k_now_ns();
+		now = lu2k_loop_now_ns();
 		real = real_ns();
 		be->st.dgrams_rx += (uint64_t)r;
 		for (int i = 0; i < r; i++) {

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/config.h"
 #include "proto/udt/cc.h"
+#include "common/num.h"
 
 /* 600 ms x 200 Mbit/s = 15 MB in flight: the UDP buffers must hold a burst of it. */
 #define UDTB_SOCKBUF_DEFAULT (16 << 20)
@@ -64,7 +64,7 @@ int udtb_set_opt(struct lu2k_be *be, const struct lu2k_be_option *o, char *err, 
 		snprintf(be->cc, sizeof(be->cc), "%s", o->value);
 		return 0;
 	}
-	if (lu2kd_parse_u64(o->value, 1ull << 40, &v))
+	if (lu2k_num_parse_u64(o->value, 1ull << 40, &v))
 		goto bad;
 	if (!strcmp(o->key, "mss")) {
 		if (v < 576 || v > 9000)

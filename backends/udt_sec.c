@@ -11,8 +11,8 @@
 
 #include "auth/peers.h"
 #include "common/nid.h"
-#include "daemon/json.h"
-#include "daemon/log.h"
+#include "common/json.h"
+#include "common/log.h"
 #include "udt_be.h"
 
 #define SLOT_BITS 20 /* the low bits of an index: its slot */
@@ -52,7 +52,7 @@ int udtb_sec_create(struct lu2k_be *be)
 	randombytes_buf(s->secret, sizeof(s->secret));
 	randombytes_buf(&s->gen, sizeof(s->gen));
 	lu2k_list_init(&s->pending);
-	lu2k_timer_init(&s->timer, sec_timer);
+	lu2k_heap_timer_init(&s->timer, sec_timer);
 	s->be = be;
 	be->sec = s;
 	LOG_INFO("udt: keys on: every packet sealed; AES-256-GCM %s here (used with peers that "
@@ -128,7 +128,7 @@ void udtb_sec_destroy(struct lu2k_be *be)
 
 	if (!s)
 		return;
-	lu2k_timer_cancel(be->env.loop, &s->timer);
+	lu2k_loop_timer_cancel(be->env.loop, &s->timer);
 	for (uint32_t i = 0; i < s->nslots; i++)
 		if (s->slots[i])
 			sa_free(s, s->slots[i]);
@@ -146,7 +146,7 @@ static void sec_expire(struct udtb_sec *s, uint64_t now)
 
 		/* no memory for the timer: the oldest goes now rather than never */
 		if (sa->expires_ns > now &&
-		    !lu2k_timer_arm_at(s->be->env.loop, &s->timer, sa->expires_ns))
+		    !lu2k_loop_timer_arm_at(s->be->env.loop, &s->timer, sa->expires_ns))
 			return;
 		s->st.sa_expired++;
 		sa_free(s, sa);
@@ -169,7 +169,7 @@ int udtb_sec_connect(struct lu2k_be_conn *c)
 	const struct lu2k_key *peer = lu2k_auth_key_for(a, &c->remote);
 	struct udtb_sa *sa;
 	struct lu2k_key e;
-	uint64_t now = lu2k_now_ns();
+	uint64_t now = lu2k_loop_now_ns();
 	int rc;
 
 	if (!peer)
@@ -558,7 +558,7 @@ void udtb_sec_sendto(struct udtb_sock *so, struct udtb_sa *sa, const void *pkt, 
 	if (!sa->up || len > sizeof(buf) - LU2K_AEAD_OVERHEAD)
 		return;
 	memcpy(buf + LU2K_AEAD_HDR, pkt, len);
-	r = lu2k_dg_seal(&sa->k, lu2k_now_ns(), buf, len, sizeof(buf));
+	r = lu2k_dg_seal(&sa->k, lu2k_loop_now_ns(), buf, len, sizeof(buf));
 	if (r > 0) {
 		so->be->sec->st.records_tx++;
 		udtb_sock_sendto(so, buf, (size_t)r, to, tolen);

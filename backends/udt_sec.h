@@ -39,7 +39,7 @@
 #include <sys/socket.h>
 
 #include "auth/dgram.h"
-#include "daemon/loop.h"
+#include "common/loop.h"
 #include "udt_demux.h"
 
 struct lu2k_be;

@@ -16,7 +16,7 @@
  * table picks another source address than its NID's).
  *
  * Everything about which NIDs a connection may claim goes through
- * lu2k_accept_check(), so that authentication (a key's NID ranges) fits
+ * lu2kd_accept_check(), so that authentication (a key's NID ranges) fits
  * in beside it.
  */
 #include <errno.h>
@@ -73,12 +73,12 @@ static bool addr_is_local(const struct sockaddr_storage *ss)
 	return local;
 }
 
-const char *lu2k_accept_str(int mode)
+const char *lu2kd_accept_str(int mode)
 {
 	return mode == LU2KD_ACCEPT_ANY ? "any" : "strict";
 }
 
-int lu2k_accept_check(int mode, const struct lu2k_nid *nid, const struct sockaddr_storage *from)
+int lu2kd_accept_check(int mode, const struct lu2k_nid *nid, const struct sockaddr_storage *from)
 {
 	struct sockaddr_storage ns;
 	uint8_t a[16], b[16];

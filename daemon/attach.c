@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * attach.c - the two ways a kernel half reaches lu2kd, behind struct
- * lu2k_chan_ops so that nothing else in the daemon can tell them apart:
+ * lu2kd_chan_ops so that nothing else in the daemon can tell them apart:
  *
  *  - liblu2k: a unix SOCK_SEQPACKET listener. The library sends one struct
  *    lu2k_setup with its region's memfd (SCM_RIGHTS); we check, map, reply
@@ -24,7 +24,7 @@
 
 #include "common/nid.h"
 #include "core.h"
-#include "log.h"
+#include "common/log.h"
 #include "usock.h"
 
 #define ATTACH_TIMEOUT_NS (5ull * 1000000000ull)
@@ -46,7 +46,7 @@ struct pending_attach {
 
 static struct sock_listener *sock_listener;
 
-static void sock_kick(struct lu2k_chan *ch)
+static void sock_kick(struct lu2kd_chan *ch)
 {
 	char b = 'k';
 
@@ -55,14 +55,14 @@ static void sock_kick(struct lu2k_chan *ch)
 		LOG_RL(LU2K_LOG_DEBUG, "channel %u: kick: %s", ch->id, strerror(errno));
 }
 
-static void sock_release(struct lu2k_chan *ch)
+static void sock_release(struct lu2kd_chan *ch)
 {
-	lu2k_io_set(&ch->d->loop, &ch->io, 0);
+	lu2k_loop_io_set(&ch->d->loop, &ch->io, 0);
 	close(ch->io.fd);
 	ch->io.fd = -1;
 }
 
-static const struct lu2k_chan_ops sock_ops = {
+static const struct lu2kd_chan_ops sock_ops = {
 	.name = "socket",
 	.kick = sock_kick,
 	.release = sock_release,
@@ -70,7 +70,7 @@ static const struct lu2k_chan_ops sock_ops = {
 
 static void sock_event(struct lu2k_io *io, uint32_t revents)
 {
-	struct lu2k_chan *ch = lu2k_container_of(io, struct lu2k_chan, io);
+	struct lu2kd_chan *ch = lu2k_container_of(io, struct lu2kd_chan, io);
 	char buf[256];
 
 	for (;;) {
@@ -89,7 +89,7 @@ static void sock_event(struct lu2k_io *io, uint32_t revents)
 		}
 		break; /* 0 = EOF, or a real error */
 	}
-	lu2k_chan_detach(ch, "the kernel half closed its socket");
+	lu2kd_chan_detach(ch, "the kernel half closed its socket");
 }
 
 static void pending_free(struct lu2k_defer *df)
@@ -99,9 +99,9 @@ static void pending_free(struct lu2k_defer *df)
 
 static void pending_close(struct pending_attach *pa)
 {
-	lu2k_timer_cancel(&pa->d->loop, &pa->timer);
+	lu2k_loop_timer_cancel(&pa->d->loop, &pa->timer);
 	if (pa->io.fd >= 0) {
-		lu2k_io_set(&pa->d->loop, &pa->io, 0);
+		lu2k_loop_io_set(&pa->d->loop, &pa->io, 0);
 		close(pa->io.fd);
 		pa->io.fd = -1;
 	}
@@ -153,7 +153,7 @@ static int check_seals(int memfd, char *why, size_t wlen)
 static int sock_setup(struct lu2kd *d, int sock, int memfd, struct lu2k_setup *s, char *why,
 		      size_t wlen)
 {
-	struct lu2k_chan *ch;
+	struct lu2kd_chan *ch;
 	char nid[LU2K_NID_STRLEN];
 	int rc;
 
@@ -168,7 +168,7 @@ static int sock_setup(struct lu2kd *d, int sock, int memfd, struct lu2k_setup *s
 		snprintf(why, wlen, "bad interface NID");
 		return -EINVAL;
 	}
-	if (lu2k_chan_by_nid(d, &s->nid)) {
+	if (lu2kd_chan_by_nid(d, &s->nid)) {
 		snprintf(why, wlen, "%s is already attached",
 			 lu2k_nid_format(&s->nid, nid, sizeof(nid)));
 		return -EADDRINUSE;
@@ -184,7 +184,7 @@ static int sock_setup(struct lu2kd *d, int sock, int memfd, struct lu2k_setup *s
 	if (!ch)
 		return -ENOMEM;
 	ch->ops = &sock_ops;
-	rc = lu2k_chan_map(ch, memfd, s);
+	rc = lu2kd_chan_map(ch, memfd, s);
 	if (rc) {
 		snprintf(why, wlen, "cannot map the region");
 		free(ch);
@@ -199,20 +199,20 @@ static int sock_setup(struct lu2kd *d, int sock, int memfd, struct lu2k_setup *s
 		else
 			snprintf(ch->origin, sizeof(ch->origin), "socket");
 	}
-	lu2k_io_init(&ch->io, sock, sock_event);
+	lu2k_loop_io_init(&ch->io, sock, sock_event);
 	ch->d = d;
-	rc = lu2k_chan_start(d, ch);
+	rc = lu2kd_chan_start(d, ch);
 	if (rc) {
 		snprintf(why, wlen, "cannot listen for peers on %s port %u: %s",
 			 lu2k_nid_format(&s->nid, nid, sizeof(nid)), d->cfg.port, strerror(-rc));
-		lu2k_rxalloc_fini(&ch->rxa);
+		lu2kd_rxalloc_fini(&ch->rxa);
 		munmap(ch->region, ch->region_size);
 		free(ch);
 		return rc;
 	}
 	reply(sock, 0, s);
-	if (lu2k_io_set(&d->loop, &ch->io, EPOLLIN)) {
-		lu2k_chan_detach(ch, "cannot watch its socket");
+	if (lu2k_loop_io_set(&d->loop, &ch->io, EPOLLIN)) {
+		lu2kd_chan_detach(ch, "cannot watch its socket");
 		return 0;
 	}
 	d->st.attaches++;
@@ -242,8 +242,8 @@ static void pending_event(struct lu2k_io *io, uint32_t revents)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	/* Done waiting: the fd leaves the set before a channel may register it again. */
-	lu2k_timer_cancel(&d->loop, &pa->timer);
-	lu2k_io_set(&d->loop, &pa->io, 0);
+	lu2k_loop_timer_cancel(&d->loop, &pa->timer);
+	lu2k_loop_io_set(&d->loop, &pa->io, 0);
 	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
 			int k = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
@@ -309,22 +309,22 @@ static void listener_event(struct lu2k_io *io, uint32_t revents)
 			continue;
 		}
 		pa->d = l->d;
-		lu2k_io_init(&pa->io, fd, pending_event);
-		lu2k_timer_init(&pa->timer, pending_timeout);
-		if (lu2k_timer_arm(&l->d->loop, &pa->timer, ATTACH_TIMEOUT_NS)) {
+		lu2k_loop_io_init(&pa->io, fd, pending_event);
+		lu2k_heap_timer_init(&pa->timer, pending_timeout);
+		if (lu2k_loop_timer_arm(&l->d->loop, &pa->timer, ATTACH_TIMEOUT_NS)) {
 			close(fd); /* no deadline, no pending attach */
 			free(pa);
 			continue;
 		}
-		if (lu2k_io_set(&l->d->loop, &pa->io, EPOLLIN))
+		if (lu2k_loop_io_set(&l->d->loop, &pa->io, EPOLLIN))
 			pending_close(pa);
 	}
 }
 
-int lu2k_attach_socket_start(struct lu2kd *d)
+int lu2kd_attach_socket_start(struct lu2kd *d)
 {
-	struct lu2k_usock_perm perm = { d->cfg.socket_group_set, d->cfg.socket_gid };
-	int fd = lu2k_usock_listen(d->cfg.channel_socket, SOCK_SEQPACKET, 64, &perm);
+	struct lu2kd_usock_perm perm = { d->cfg.socket_group_set, d->cfg.socket_gid };
+	int fd = lu2kd_usock_listen(d->cfg.channel_socket, SOCK_SEQPACKET, 64, &perm);
 
 	if (fd < 0)
 		return fd;
@@ -335,15 +335,15 @@ int lu2k_attach_socket_start(struct lu2kd *d)
 		return -ENOMEM;
 	}
 	sock_listener->d = d;
-	lu2k_io_init(&sock_listener->io, fd, listener_event);
-	return lu2k_io_set(&d->loop, &sock_listener->io, EPOLLIN);
+	lu2k_loop_io_init(&sock_listener->io, fd, listener_event);
+	return lu2k_loop_io_set(&d->loop, &sock_listener->io, EPOLLIN);
 }
 
-void lu2k_attach_socket_stop(struct lu2kd *d)
+void lu2kd_attach_socket_stop(struct lu2kd *d)
 {
 	if (!sock_listener)
 		return;
-	lu2k_io_set(&d->loop, &sock_listener->io, 0);
+	lu2k_loop_io_set(&d->loop, &sock_listener->io, 0);
 	close(sock_listener->io.fd);
 	unlink(d->cfg.channel_socket);
 	free(sock_listener);
@@ -352,20 +352,20 @@ void lu2k_attach_socket_stop(struct lu2kd *d)
 
 /* ---- the kernel module: /dev/lu2k ---- */
 
-static void dev_kick(struct lu2k_chan *ch)
+static void dev_kick(struct lu2kd_chan *ch)
 {
 	if (ioctl(ch->io.fd, LU2K_IOC_KICK) < 0)
 		LOG_RL(LU2K_LOG_WARN, "channel %u: LU2K_IOC_KICK: %s", ch->id, strerror(errno));
 }
 
-static void dev_release(struct lu2k_chan *ch)
+static void dev_release(struct lu2kd_chan *ch)
 {
-	lu2k_io_set(&ch->d->loop, &ch->io, 0);
+	lu2k_loop_io_set(&ch->d->loop, &ch->io, 0);
 	close(ch->io.fd);
 	ch->io.fd = -1;
 }
 
-static const struct lu2k_chan_ops dev_ops = {
+static const struct lu2kd_chan_ops dev_ops = {
 	.name = "device",
 	.kick = dev_kick,
 	.release = dev_release,
@@ -373,19 +373,19 @@ static const struct lu2k_chan_ops dev_ops = {
 
 static void dev_event(struct lu2k_io *io, uint32_t revents)
 {
-	struct lu2k_chan *ch = lu2k_container_of(io, struct lu2k_chan, io);
+	struct lu2kd_chan *ch = lu2k_container_of(io, struct lu2kd_chan, io);
 
 	if (revents & (EPOLLHUP | EPOLLERR)) {
-		lu2k_chan_detach(ch, "the module hung up");
+		lu2kd_chan_detach(ch, "the module hung up");
 		return;
 	}
 	ch->st.kicks_in++; /* the idle hook drains the rings */
 }
 
-int lu2k_attach_device(struct lu2kd *d, const char *path)
+int lu2kd_attach_device(struct lu2kd *d, const char *path)
 {
 	struct lu2k_setup s;
-	struct lu2k_chan *ch;
+	struct lu2kd_chan *ch;
 	int fd, rc;
 
 	fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
@@ -406,7 +406,7 @@ int lu2k_attach_device(struct lu2kd *d, const char *path)
 	rc = lu2k_setup_check(&s, LU2K_ABI_VERSION, LU2K_FEAT_ALL);
 	if (!rc && lu2k_nid_check(&s.nid, s.features))
 		rc = -EINVAL;
-	if (!rc && lu2k_chan_by_nid(d, &s.nid))
+	if (!rc && lu2kd_chan_by_nid(d, &s.nid))
 		rc = -EADDRINUSE;
 	ch = rc ? NULL : calloc(1, sizeof(*ch));
 	if (!rc && !ch)
@@ -414,7 +414,7 @@ int lu2k_attach_device(struct lu2kd *d, const char *path)
 	if (!rc) {
 		ch->ops = &dev_ops;
 		snprintf(ch->origin, sizeof(ch->origin), "%s", path);
-		rc = lu2k_chan_map(ch, fd, &s);
+		rc = lu2kd_chan_map(ch, fd, &s);
 		if (rc)
 			free(ch);
 	}
@@ -423,18 +423,18 @@ int lu2k_attach_device(struct lu2kd *d, const char *path)
 		close(fd);
 		return rc;
 	}
-	lu2k_io_init(&ch->io, fd, dev_event);
+	lu2k_loop_io_init(&ch->io, fd, dev_event);
 	ch->d = d;
-	rc = lu2k_chan_start(d, ch);
+	rc = lu2kd_chan_start(d, ch);
 	if (rc) {
-		lu2k_rxalloc_fini(&ch->rxa);
+		lu2kd_rxalloc_fini(&ch->rxa);
 		munmap(ch->region, ch->region_size);
 		close(fd);
 		free(ch);
 		return rc;
 	}
 	d->st.attaches++;
-	if (lu2k_io_set(&d->loop, &ch->io, EPOLLIN))
-		lu2k_chan_detach(ch, "cannot poll the device");
+	if (lu2k_loop_io_set(&d->loop, &ch->io, EPOLLIN))
+		lu2kd_chan_detach(ch, "cannot poll the device");
 	return 0;
 }

@@ -10,7 +10,7 @@
 
 #include "config_auth.h"
 #include "core.h"
-#include "log.h"
+#include "common/log.h"
 
 int lu2kd_auth_start(struct lu2kd *d, char *err, size_t errlen)
 {

@@ -16,7 +16,7 @@
 
 #include "common/nid.h"
 #include "core.h"
-#include "log.h"
+#include "common/log.h"
 #include "mpath.h"
 
 #define EVT_BACKLOG_MAX 4096
@@ -26,13 +26,13 @@ struct evt_pending {
 	struct lu2k_evt_desc d;
 };
 
-struct lu2k_chan *lu2k_chan_by_nid(struct lu2kd *d, const struct lu2k_nid *nid)
+struct lu2kd_chan *lu2kd_chan_by_nid(struct lu2kd *d, const struct lu2k_nid *nid)
 {
 	struct lu2k_list *pos;
 
 	lu2k_list_for_each(pos, &d->chans)
 	{
-		struct lu2k_chan *ch = lu2k_container_of(pos, struct lu2k_chan, link);
+		struct lu2kd_chan *ch = lu2k_container_of(pos, struct lu2kd_chan, link);
 
 		if (!ch->dead && lu2k_nid_equal(&ch->nid, nid))
 			return ch;
@@ -41,7 +41,7 @@ struct lu2k_chan *lu2k_chan_by_nid(struct lu2kd *d, const struct lu2k_nid *nid)
 }
 
 /* Map the region of fd as described by s (already checked) and bind the rings. */
-int lu2k_chan_map(struct lu2k_chan *ch, int fd, const struct lu2k_setup *s)
+int lu2kd_chan_map(struct lu2kd_chan *ch, int fd, const struct lu2k_setup *s)
 {
 	const struct lu2k_region_hdr *hdr;
 	struct stat stt;
@@ -68,7 +68,7 @@ int lu2k_chan_map(struct lu2k_chan *ch, int fd, const struct lu2k_setup *s)
 	    lu2k_ring_bind(&ch->rx, r, s->region_size, &s->rx, sizeof(struct lu2k_rx_desc)) ||
 	    lu2k_ring_bind(&ch->free, r, s->region_size, &s->free, sizeof(struct lu2k_free_desc)) ||
 	    lu2k_ring_bind(&ch->evt, r, s->region_size, &s->evt, sizeof(struct lu2k_evt_desc)) ||
-	    lu2k_rxalloc_init(&ch->rxa, s->rx_pool_off, s->rx_pool_size)) {
+	    lu2kd_rxalloc_init(&ch->rxa, s->rx_pool_off, s->rx_pool_size)) {
 		munmap(r, s->region_size);
 		ch->region = NULL;
 		return -EINVAL;
@@ -77,14 +77,14 @@ int lu2k_chan_map(struct lu2k_chan *ch, int fd, const struct lu2k_setup *s)
 	return 0;
 }
 
-static bool feature(const struct lu2k_chan *ch, uint32_t f)
+static bool feature(const struct lu2kd_chan *ch, uint32_t f)
 {
 	return ch->setup.features & f;
 }
 
 /* ---- producing ---- */
 
-bool lu2k_chan_post_cpl(struct lu2k_chan *ch, struct lu2k_msg *m)
+bool lu2kd_chan_post_cpl(struct lu2kd_chan *ch, struct lu2kd_msg *m)
 {
 	struct lu2k_cpl_desc c = { .cookie = m->cookie, .status = m->status };
 
@@ -112,12 +112,12 @@ bool lu2k_chan_post_cpl(struct lu2k_chan *ch, struct lu2k_msg *m)
  * rx_begin, so this cannot wait; -EIO only if the kernel half broke the ring
  * (the range is freed, the back-end must not acknowledge the message).
  */
-int lu2k_chan_post_rx(struct lu2k_chan *ch, const struct lu2k_rx_desc *d)
+int lu2kd_chan_post_rx(struct lu2kd_chan *ch, const struct lu2k_rx_desc *d)
 {
 	if (lu2k_ring_push(&ch->rx, d)) {
 		LOG_RL(LU2K_LOG_ERROR, "channel %u: no RX ring slot for a reserved message",
 		       ch->id);
-		lu2k_rxalloc_free(&ch->rxa, d->buf_off, d->alloc_len);
+		lu2kd_rxalloc_free(&ch->rxa, d->buf_off, d->alloc_len);
 		return -EIO;
 	}
 	ch->st.rx_msgs++;
@@ -127,12 +127,13 @@ int lu2k_chan_post_rx(struct lu2k_chan *ch, const struct lu2k_rx_desc *d)
 }
 
 /* Is there an RX ring slot no message being received has claimed? */
-bool lu2k_chan_rx_ring_room(struct lu2k_chan *ch)
+bool lu2kd_chan_rx_ring_room(struct lu2kd_chan *ch)
 {
 	return lu2k_ring_prod_space(&ch->rx) > ch->rx_reserved;
 }
 
-void lu2k_chan_post_evt(struct lu2k_chan *ch, uint32_t type, int status, const struct lu2k_nid *nid)
+void lu2kd_chan_post_evt(struct lu2kd_chan *ch, uint32_t type, int status,
+			 const struct lu2k_nid *nid)
 {
 	struct lu2k_evt_desc e;
 	struct evt_pending *ep;
@@ -159,17 +160,17 @@ void lu2k_chan_post_evt(struct lu2k_chan *ch, uint32_t type, int status, const s
 	ch->nevt_backlog++;
 }
 
-static void flush_backlogs(struct lu2k_chan *ch)
+static void flush_backlogs(struct lu2kd_chan *ch)
 {
 	while (!lu2k_list_empty(&ch->cpl_backlog)) {
-		struct lu2k_msg *m = lu2k_list_first(&ch->cpl_backlog, struct lu2k_msg, link);
+		struct lu2kd_msg *m = lu2k_list_first(&ch->cpl_backlog, struct lu2kd_msg, link);
 		struct lu2k_cpl_desc c = { .cookie = m->cookie, .status = m->status };
 
 		if (lu2k_ring_push(&ch->cpl, &c))
 			break;
 		ch->kick_pending = true;
 		lu2k_list_del(&m->link);
-		lu2k_msg_free(ch->d, m);
+		lu2kd_msg_free(ch->d, m);
 	}
 	while (!lu2k_list_empty(&ch->evt_backlog)) {
 		struct evt_pending *ep =
@@ -186,7 +187,7 @@ static void flush_backlogs(struct lu2k_chan *ch)
 
 /* ---- RX space ---- */
 
-void lu2k_chan_rx_wait(struct lu2k_chan *ch, struct lu2k_conn *c)
+void lu2kd_chan_rx_wait(struct lu2kd_chan *ch, struct lu2kd_conn *c)
 {
 	if (c->rx_waiting)
 		return;
@@ -201,7 +202,7 @@ void lu2k_chan_rx_wait(struct lu2k_chan *ch, struct lu2k_conn *c)
 	lu2k_list_add_tail(&ch->rx_waiters, &c->wait_link);
 }
 
-void lu2k_chan_rx_unwait(struct lu2k_conn *c)
+void lu2kd_chan_rx_unwait(struct lu2kd_conn *c)
 {
 	if (!c->rx_waiting)
 		return;
@@ -210,12 +211,13 @@ void lu2k_chan_rx_unwait(struct lu2k_conn *c)
 }
 
 /* FREEs came back: let waiting connections try again, oldest first. */
-void lu2k_chan_rx_resume_waiters(struct lu2k_chan *ch)
+void lu2kd_chan_rx_resume_waiters(struct lu2kd_chan *ch)
 {
 	struct lu2kd *d = ch->d;
 
 	while (!lu2k_list_empty(&ch->rx_waiters) && !ch->dead) {
-		struct lu2k_conn *c = lu2k_list_first(&ch->rx_waiters, struct lu2k_conn, wait_link);
+		struct lu2kd_conn *c =
+			lu2k_list_first(&ch->rx_waiters, struct lu2kd_conn, wait_link);
 
 		/*
 		 * Off the list while it tries: a back-end that finds nothing to
@@ -224,21 +226,21 @@ void lu2k_chan_rx_resume_waiters(struct lu2k_chan *ch)
 		 * -EAGAIN again, it goes back to the head. c may be freed inside
 		 * (the conn failed): compare pointers only.
 		 */
-		lu2k_chan_rx_unwait(c);
+		lu2kd_chan_rx_unwait(c);
 		ch->rx_resuming = c;
 		d->be_ops->rx_resume(c->bc); /* calls rx_begin again */
 		ch->rx_resuming = NULL;
 		if (!lu2k_list_empty(&ch->rx_waiters) &&
-		    c == lu2k_list_first(&ch->rx_waiters, struct lu2k_conn, wait_link))
+		    c == lu2k_list_first(&ch->rx_waiters, struct lu2kd_conn, wait_link))
 			break; /* still no room for it */
 	}
 }
 
 /* ---- consuming ---- */
 
-static struct lu2k_msg *cookie_find(struct lu2k_chan *ch, uint64_t cookie)
+static struct lu2kd_msg *cookie_find(struct lu2kd_chan *ch, uint64_t cookie)
 {
-	struct lu2k_msg *m = ch->cookies[cookie % CHAN_COOKIE_BUCKETS];
+	struct lu2kd_msg *m = ch->cookies[cookie % CHAN_COOKIE_BUCKETS];
 
 	for (; m; m = m->hnext)
 		if (m->cookie == cookie)
@@ -246,10 +248,10 @@ static struct lu2k_msg *cookie_find(struct lu2k_chan *ch, uint64_t cookie)
 	return NULL;
 }
 
-static void take_tx(struct lu2k_chan *ch, const struct lu2k_tx_desc *t, struct lu2k_msg *m)
+static void take_tx(struct lu2kd_chan *ch, const struct lu2k_tx_desc *t, struct lu2kd_msg *m)
 {
 	struct lu2kd *d = ch->d;
-	struct lu2k_peer *p;
+	struct lu2kd_peer *p;
 	int rc;
 
 	ch->st.tx_descs++;
@@ -259,7 +261,7 @@ static void take_tx(struct lu2k_chan *ch, const struct lu2k_tx_desc *t, struct l
 		ch->st.tx_bad++;
 		LOG_RL(LU2K_LOG_WARN, "channel %u: TX cookie %llu already in flight, dropped",
 		       ch->id, (unsigned long long)t->cookie);
-		lu2k_msg_free(d, m);
+		lu2kd_msg_free(d, m);
 		return;
 	}
 	m->ch = ch;
@@ -274,28 +276,28 @@ static void take_tx(struct lu2k_chan *ch, const struct lu2k_tx_desc *t, struct l
 		ch->st.tx_bad++;
 		LOG_RL(LU2K_LOG_WARN, "channel %u: bad TX descriptor (cookie %llu): %s", ch->id,
 		       (unsigned long long)t->cookie, strerror(-rc));
-		lu2k_msg_complete(m, rc);
+		lu2kd_msg_complete(m, rc);
 		return;
 	}
 	m->bm.buf = (const char *)ch->region + t->buf_off;
 	m->bm.hdr_len = t->hdr_len;
 	m->bm.payload_len = t->payload_len;
 	m->bm.target = t->target;
-	p = lu2k_peer_get(d, ch, &t->nexthop);
+	p = lu2kd_peer_get(d, ch, &t->nexthop);
 	if (!p) {
-		lu2k_msg_complete(m, -ENOMEM);
+		lu2kd_msg_complete(m, -ENOMEM);
 		return;
 	}
 	m->peer = NULL;
-	if (lu2k_msg_start_timer(m, t->timeout_ms ? t->timeout_ms : ch->setup.timeout_ms)) {
-		lu2k_msg_complete(m,
-				  -ENOMEM); /* a message without its deadline could wait forever */
+	if (lu2kd_msg_start_timer(m, t->timeout_ms ? t->timeout_ms : ch->setup.timeout_ms)) {
+		lu2kd_msg_complete(m,
+				   -ENOMEM); /* a message without its deadline could wait forever */
 		return;
 	}
-	lu2k_peer_submit(p, m);
+	lu2kd_peer_submit(p, m);
 }
 
-static uint32_t drain_free(struct lu2k_chan *ch, uint32_t max)
+static uint32_t drain_free(struct lu2kd_chan *ch, uint32_t max)
 {
 	struct lu2k_free_desc f;
 	uint32_t n = 0;
@@ -304,7 +306,7 @@ static uint32_t drain_free(struct lu2k_chan *ch, uint32_t max)
 		n++;
 		ch->st.free_descs++;
 		if (lu2k_free_desc_check(&ch->setup, &f) ||
-		    lu2k_rxalloc_free(&ch->rxa, f.buf_off, f.alloc_len)) {
+		    lu2kd_rxalloc_free(&ch->rxa, f.buf_off, f.alloc_len)) {
 			ch->st.free_bad++;
 			LOG_RL(LU2K_LOG_WARN,
 			       "channel %u: bad FREE descriptor (offset %llu, %u bytes)", ch->id,
@@ -314,7 +316,7 @@ static uint32_t drain_free(struct lu2k_chan *ch, uint32_t max)
 	return n;
 }
 
-static uint32_t drain_tx(struct lu2k_chan *ch, uint32_t max)
+static uint32_t drain_tx(struct lu2kd_chan *ch, uint32_t max)
 {
 	struct lu2k_tx_desc t;
 	uint32_t n = 0;
@@ -325,7 +327,7 @@ static uint32_t drain_tx(struct lu2k_chan *ch, uint32_t max)
 		 * descriptor stays on the ring and is taken on a later round
 		 * (its completion could otherwise need memory we do not have).
 		 */
-		struct lu2k_msg *m = lu2k_msg_alloc(ch->d);
+		struct lu2kd_msg *m = lu2kd_msg_alloc(ch->d);
 
 		if (!m) {
 			ch->st.tx_nomem++;
@@ -335,7 +337,7 @@ static uint32_t drain_tx(struct lu2k_chan *ch, uint32_t max)
 			break;
 		}
 		if (!lu2k_ring_pop(&ch->tx, &t)) {
-			lu2k_msg_free(ch->d, m);
+			lu2kd_msg_free(ch->d, m);
 			break;
 		}
 		n++;
@@ -346,7 +348,7 @@ static uint32_t drain_tx(struct lu2k_chan *ch, uint32_t max)
 
 static bool chan_idle(struct lu2k_idle *h)
 {
-	struct lu2k_chan *ch = lu2k_container_of(h, struct lu2k_chan, idle);
+	struct lu2kd_chan *ch = lu2k_container_of(h, struct lu2kd_chan, idle);
 	uint32_t batch = ch->d->cfg.batch;
 	uint32_t nf, nt;
 	bool busy;
@@ -355,16 +357,16 @@ static bool chan_idle(struct lu2k_idle *h)
 		return false;
 	nf = drain_free(ch, batch);
 	if (nf)
-		lu2k_chan_rx_resume_waiters(ch);
+		lu2kd_chan_rx_resume_waiters(ch);
 	nt = drain_tx(ch, batch);
 	if (ch->dead)
 		return false;
 	flush_backlogs(ch);
 	/* The kernel half took entries off a full RX ring: connections waiting may go on. */
-	if (!nf && !lu2k_list_empty(&ch->rx_waiters) && lu2k_chan_rx_ring_room(ch))
-		lu2k_chan_rx_resume_waiters(ch);
+	if (!nf && !lu2k_list_empty(&ch->rx_waiters) && lu2kd_chan_rx_ring_room(ch))
+		lu2kd_chan_rx_resume_waiters(ch);
 	if (ch->tx.broken || ch->free.broken || ch->cpl.broken || ch->rx.broken || ch->evt.broken) {
-		lu2k_chan_detach(ch, "the kernel half published an impossible ring index");
+		lu2kd_chan_detach(ch, "the kernel half published an impossible ring index");
 		return false;
 	}
 	busy = nf == batch || nt == batch || ch->tx_retry;
@@ -393,14 +395,14 @@ static bool chan_idle(struct lu2k_idle *h)
 
 static void poll_timer(struct lu2k_timer *t)
 {
-	struct lu2k_chan *ch = lu2k_container_of(t, struct lu2k_chan, poll_timer);
+	struct lu2kd_chan *ch = lu2k_container_of(t, struct lu2kd_chan, poll_timer);
 
 	/* Without NEED_WAKEUP the kernel half may not kick: look every millisecond. */
-	if (lu2k_timer_arm(&ch->d->loop, &ch->poll_timer, 1000000))
-		lu2k_chan_detach(ch, "out of memory for its poll timer");
+	if (lu2k_loop_timer_arm(&ch->d->loop, &ch->poll_timer, 1000000))
+		lu2kd_chan_detach(ch, "out of memory for its poll timer");
 }
 
-int lu2k_chan_start(struct lu2kd *d, struct lu2k_chan *ch)
+int lu2kd_chan_start(struct lu2kd *d, struct lu2kd_chan *ch)
 {
 	char nid[LU2K_NID_STRLEN];
 	int rc;
@@ -412,20 +414,20 @@ int lu2k_chan_start(struct lu2kd *d, struct lu2k_chan *ch)
 	lu2k_list_init(&ch->cpl_backlog);
 	lu2k_list_init(&ch->evt_backlog);
 	lu2k_list_init(&ch->rx_waiters);
-	lu2k_timer_init(&ch->poll_timer, poll_timer);
+	lu2k_heap_timer_init(&ch->poll_timer, poll_timer);
 	rc = d->be_ops->listen(d->be, &ch->nid, (uint16_t)d->cfg.port, &ch->listener);
 	if (rc)
 		return rc;
 	if (!feature(ch, LU2K_FEAT_NEED_WAKEUP) &&
-	    lu2k_timer_arm(&d->loop, &ch->poll_timer, 1000000)) {
+	    lu2k_loop_timer_arm(&d->loop, &ch->poll_timer, 1000000)) {
 		d->be_ops->unlisten(ch->listener);
 		ch->listener = NULL;
 		return -ENOMEM;
 	}
-	lu2k_mpath_listen(d, ch);
+	lu2kd_mpath_listen(d, ch);
 	lu2k_list_add_tail(&d->chans, &ch->link);
 	d->nchans++;
-	lu2k_idle_add_head(&d->loop, &ch->idle, chan_idle);
+	lu2k_loop_idle_add_head(&d->loop, &ch->idle, chan_idle);
 	LOG_INFO("channel %u: %s attached via %s (%s), region %llu MiB, version %u features 0x%x",
 		 ch->id, lu2k_nid_format(&ch->nid, nid, sizeof(nid)), ch->ops->name, ch->origin,
 		 (unsigned long long)(ch->region_size >> 20), ch->setup.version,
@@ -435,7 +437,7 @@ int lu2k_chan_start(struct lu2kd *d, struct lu2k_chan *ch)
 
 static void chan_free(struct lu2k_defer *df)
 {
-	struct lu2k_chan *ch = lu2k_container_of(df, struct lu2k_chan, defer);
+	struct lu2kd_chan *ch = lu2k_container_of(df, struct lu2kd_chan, defer);
 
 	free(ch);
 }
@@ -446,7 +448,7 @@ static void chan_free(struct lu2k_defer *df)
  * there is nobody to complete them to (a module that comes back fails them
  * itself, per the ABI).
  */
-void lu2k_chan_detach(struct lu2k_chan *ch, const char *why)
+void lu2kd_chan_detach(struct lu2kd_chan *ch, const char *why)
 {
 	struct lu2kd *d = ch->d;
 	char nid[LU2K_NID_STRLEN];
@@ -457,18 +459,18 @@ void lu2k_chan_detach(struct lu2k_chan *ch, const char *why)
 		 lu2k_nid_format(&ch->nid, nid, sizeof(nid)), why, ch->nmsgs);
 	ch->dead = true;
 	d->st.detaches++;
-	lu2k_idle_del(&ch->idle);
-	lu2k_timer_cancel(&d->loop, &ch->poll_timer);
+	lu2k_loop_idle_del(&ch->idle);
+	lu2k_loop_timer_cancel(&d->loop, &ch->poll_timer);
 	if (ch->listener)
 		d->be_ops->unlisten(ch->listener);
 	ch->listener = NULL;
-	lu2k_mpath_unlisten(d, ch);
-	lu2k_peer_drop_chan(d, ch);
+	lu2kd_mpath_unlisten(d, ch);
+	lu2kd_peer_drop_chan(d, ch);
 	while (!lu2k_list_empty(&ch->msgs))
-		lu2k_msg_complete(lu2k_list_first(&ch->msgs, struct lu2k_msg, chan_link),
-				  -ECANCELED);
+		lu2kd_msg_complete(lu2k_list_first(&ch->msgs, struct lu2kd_msg, chan_link),
+				   -ECANCELED);
 	while (!lu2k_list_empty(&ch->cpl_backlog)) {
-		struct lu2k_msg *m = lu2k_list_first(&ch->cpl_backlog, struct lu2k_msg, link);
+		struct lu2kd_msg *m = lu2k_list_first(&ch->cpl_backlog, struct lu2kd_msg, link);
 
 		lu2k_list_del(&m->link);
 		free(m);
@@ -484,7 +486,7 @@ void lu2k_chan_detach(struct lu2k_chan *ch, const char *why)
 	if (ch->region)
 		munmap(ch->region, ch->region_size);
 	ch->region = NULL;
-	lu2k_rxalloc_fini(&ch->rxa);
+	lu2kd_rxalloc_fini(&ch->rxa);
 	lu2k_list_del(&ch->link);
 	d->nchans--;
 	lu2k_loop_defer(&d->loop, &ch->defer, chan_free);

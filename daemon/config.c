@@ -11,7 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "common/log.h"
+#include "common/num.h"
 
 void lu2kd_config_defaults(struct lu2kd_config *c)
 {
@@ -30,50 +31,11 @@ void lu2kd_config_defaults(struct lu2kd_config *c)
 	c->batch = 256;
 }
 
-int lu2kd_parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	unsigned long long v;
-	uint64_t mul = 1;
-	char *end;
-
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	/*
-	 * Base 10, not 0: in base 0 "port = 010" was 8 and "0x1F" a number, which
-	 * nobody editing a config expects. A leading zero is padding.
-	 */
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -EINVAL;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		mul = 1ull << 10;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		mul = 1ull << 20;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		mul = 1ull << 30;
-		end++;
-		break;
-	}
-	if (*end || (v && mul > UINT64_MAX / v) || v * mul > max)
-		return -EINVAL;
-	*out = v * mul;
-	return 0;
-}
-
 static int set_u32(uint32_t *dst, const char *v, uint64_t lo, uint64_t hi)
 {
 	uint64_t x;
 
-	if (lu2kd_parse_u64(v, hi, &x) || x < lo)
+	if (lu2k_num_parse_u64(v, hi, &x) || x < lo)
 		return -EINVAL;
 	*dst = (uint32_t)x;
 	return 0;

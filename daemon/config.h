@@ -100,12 +100,6 @@ int lu2kd_config_parse(struct lu2kd_config *c, const char *name, const char *tex
 /* Read and parse a file. Returns 0, -errno (cannot read) or -EINVAL. */
 int lu2kd_config_load(struct lu2kd_config *c, const char *path, char *err, size_t errlen);
 
-/*
- * Parse sizes ("4M", "65536", "1G") and plain unsigned integers, always in
- * base 10 ("010" is ten; "0x10" is an error). 0 or -EINVAL.
- */
-int lu2kd_parse_u64(const char *s, uint64_t max, uint64_t *out);
-
 /* Consistency checks after everything is set. 0 or -EINVAL with err. */
 int lu2kd_config_check(const struct lu2kd_config *c, char *err, size_t errlen);
 

@@ -18,7 +18,7 @@
 
 #include "common/nid.h"
 #include "config.h"
-#include "log.h"
+#include "common/log.h"
 
 static void show_devices(const struct lu2kd_config *c, char *v, size_t n)
 {

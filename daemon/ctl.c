@@ -19,8 +19,8 @@
 #include "common/nid.h"
 #include "core.h"
 #include "dedup.h"
-#include "json.h"
-#include "log.h"
+#include "common/json.h"
+#include "common/log.h"
 #include "mpath.h"
 #include "usock.h"
 
@@ -65,7 +65,7 @@ static void render_status(struct lu2kd *d, struct lu2k_json *j)
 	lu2k_json_arr_begin(j, "channels");
 	lu2k_list_for_each(pos, &d->chans)
 	{
-		struct lu2k_chan *ch = lu2k_container_of(pos, struct lu2k_chan, link);
+		struct lu2kd_chan *ch = lu2k_container_of(pos, struct lu2kd_chan, link);
 
 		lu2k_json_obj_begin(j, NULL);
 		lu2k_json_u64(j, "id", ch->id);
@@ -92,12 +92,12 @@ static void render_peers(struct lu2kd *d, struct lu2k_json *j)
 	lu2k_json_arr_begin(j, "peers");
 	lu2k_list_for_each(pos, &d->peers)
 	{
-		struct lu2k_peer *p = lu2k_container_of(pos, struct lu2k_peer, link);
+		struct lu2kd_peer *p = lu2k_container_of(pos, struct lu2kd_peer, link);
 
 		lu2k_json_obj_begin(j, NULL);
 		nidstr(j, "nid", &p->nid);
 		nidstr(j, "local_nid", &p->ch->nid);
-		lu2k_json_str(j, "state", lu2k_peer_state_str(p->state));
+		lu2k_json_str(j, "state", lu2kd_peer_state_str(p->state));
 		lu2k_json_u64(j, "health", p->health);
 		lu2k_json_u64(j, "conns_out", p->out ? 1 : 0);
 		lu2k_json_u64(j, "conns_in", p->nin);
@@ -116,13 +116,14 @@ static void render_peers(struct lu2kd *d, struct lu2k_json *j)
 			lu2k_json_str(j, "last_error", strerror(-p->last_err));
 		if (p->dedup) /* copies of its multipath messages that came twice */
 			lu2k_json_u64(j, "msgs_rx_dropped_dup", p->dedup->dups);
-		lu2k_mpath_json(p, j);
+		lu2kd_mpath_json(p, j);
 		lu2k_json_obj_end(j);
 	}
 	lu2k_json_arr_end(j);
 }
 
-static void conn_obj(struct lu2kd *d, struct lu2k_json *j, struct lu2k_peer *p, struct lu2k_conn *c)
+static void conn_obj(struct lu2kd *d, struct lu2k_json *j, struct lu2kd_peer *p,
+		     struct lu2kd_conn *c)
 {
 	lu2k_json_obj_begin(j, NULL);
 	nidstr(j, "peer", &p->nid);
@@ -140,12 +141,12 @@ static void render_conns(struct lu2kd *d, struct lu2k_json *j)
 	lu2k_json_arr_begin(j, "conns");
 	lu2k_list_for_each(pos, &d->peers)
 	{
-		struct lu2k_peer *p = lu2k_container_of(pos, struct lu2k_peer, link);
+		struct lu2kd_peer *p = lu2k_container_of(pos, struct lu2kd_peer, link);
 
 		if (p->out)
 			conn_obj(d, j, p, p->out);
 		lu2k_list_for_each(cp, &p->inconns)
-			conn_obj(d, j, p, lu2k_container_of(cp, struct lu2k_conn, link));
+			conn_obj(d, j, p, lu2k_container_of(cp, struct lu2kd_conn, link));
 	}
 	lu2k_json_arr_end(j);
 }
@@ -159,11 +160,11 @@ static void render_msgs(struct lu2kd *d, struct lu2k_json *j)
 	lu2k_json_arr_begin(j, "msgs");
 	lu2k_list_for_each(pos, &d->chans)
 	{
-		struct lu2k_chan *ch = lu2k_container_of(pos, struct lu2k_chan, link);
+		struct lu2kd_chan *ch = lu2k_container_of(pos, struct lu2kd_chan, link);
 
 		lu2k_list_for_each(mp, &ch->msgs)
 		{
-			struct lu2k_msg *m = lu2k_container_of(mp, struct lu2k_msg, chan_link);
+			struct lu2kd_msg *m = lu2k_container_of(mp, struct lu2kd_msg, chan_link);
 
 			if (++n > 10000)
 				break; /* enough to see what is stuck */
@@ -204,7 +205,7 @@ static void render_stats(struct lu2kd *d, struct lu2k_json *j)
 	lu2k_json_u64(j, "peers_refused", d->st.peers_refused);
 	lu2k_json_u64(j, "nid_refused", d->st.nid_refused);
 	lu2k_json_u64(j, "log_suppressed", lu2k_log_suppressed);
-	lu2k_json_u64(j, "internal_errors", lu2k_bugs);
+	lu2k_json_u64(j, "internal_errors", lu2k_log_bugs);
 	lu2k_json_u64(j, "rx_ring_full", d->st.rx_ring_full);
 	lu2k_json_u64(j, "rx_waits", d->st.rx_waits);
 	lu2k_json_u64(j, "loop_wakeups", d->loop.wakeups);
@@ -213,8 +214,8 @@ static void render_stats(struct lu2kd *d, struct lu2k_json *j)
 	lu2k_json_arr_begin(j, "channels");
 	lu2k_list_for_each(pos, &d->chans)
 	{
-		struct lu2k_chan *ch = lu2k_container_of(pos, struct lu2k_chan, link);
-		const struct lu2k_chan_stats *s = &ch->st;
+		struct lu2kd_chan *ch = lu2k_container_of(pos, struct lu2kd_chan, link);
+		const struct lu2kd_chan_stats *s = &ch->st;
 
 		lu2k_json_obj_begin(j, NULL);
 		nidstr(j, "nid", &ch->nid);
@@ -292,8 +293,8 @@ static void render_config(struct lu2kd *d, struct lu2k_json *j)
  */
 static void render_ping(struct lu2kd *d, const char *arg, struct lu2k_json *j)
 {
-	struct lu2k_chan *ch = NULL;
-	struct lu2k_peer *p;
+	struct lu2kd_chan *ch = NULL;
+	struct lu2kd_peer *p;
 	struct lu2k_list *pos;
 	struct lu2k_nid nid;
 	char b[LU2K_NID_STRLEN];
@@ -305,7 +306,7 @@ static void render_ping(struct lu2kd *d, const char *arg, struct lu2k_json *j)
 	}
 	lu2k_list_for_each(pos, &d->chans)
 	{
-		struct lu2k_chan *c = lu2k_container_of(pos, struct lu2k_chan, link);
+		struct lu2kd_chan *c = lu2k_container_of(pos, struct lu2kd_chan, link);
 
 		/* the same network; of its interfaces, one of the NID's address family */
 		if (c->dead || c->nid.type != nid.type || c->nid.num != nid.num)
@@ -325,22 +326,22 @@ static void render_ping(struct lu2kd *d, const char *arg, struct lu2k_json *j)
 		lu2k_json_str(j, "error", "ping: that is this node's own NID");
 		return;
 	}
-	p = lu2k_peer_get(d, ch, &nid);
+	p = lu2kd_peer_get(d, ch, &nid);
 	if (!p) {
 		lu2k_json_str(j, "error", "ping: no room for another peer (max_peers)");
 		return;
 	}
-	lu2k_peer_ping(p);
+	lu2kd_peer_ping(p);
 	lu2k_json_obj_begin(j, "ping");
 	lu2k_json_str(j, "nid", lu2k_nid_format(&nid, b, sizeof(b)));
 	nidstr(j, "local_nid", &ch->nid);
-	lu2k_json_str(j, "state", lu2k_peer_state_str(p->state));
+	lu2k_json_str(j, "state", lu2kd_peer_state_str(p->state));
 	lu2k_json_u64(j, "connects", p->connects);
 	lu2k_json_u64(j, "connect_failures", p->connect_fails);
 	lu2k_json_obj_end(j);
 }
 
-void lu2k_ctl_render(struct lu2kd *d, const char *cmd, struct lu2k_json *j)
+void lu2kd_ctl_render(struct lu2kd *d, const char *cmd, struct lu2k_json *j)
 {
 	lu2k_json_obj_begin(j, NULL);
 	if (!strcmp(cmd, "status"))
@@ -374,8 +375,8 @@ static void client_free(struct lu2k_defer *df)
 
 static void client_close(struct ctl_client *c)
 {
-	lu2k_timer_cancel(&c->d->loop, &c->timer);
-	lu2k_io_set(&c->d->loop, &c->io, 0);
+	lu2k_loop_timer_cancel(&c->d->loop, &c->timer);
+	lu2k_loop_io_set(&c->d->loop, &c->io, 0);
 	close(c->io.fd);
 	lu2k_loop_defer(&c->d->loop, &c->defer, client_free);
 }
@@ -407,7 +408,7 @@ static void client_event(struct lu2k_io *io, uint32_t revents)
 		if (nl > c->req && nl[-1] == '\r')
 			nl[-1] = 0;
 		lu2k_json_init(&c->out);
-		lu2k_ctl_render(c->d, c->req, &c->out);
+		lu2kd_ctl_render(c->d, c->req, &c->out);
 		if (c->out.err || !c->out.buf) {
 			client_close(c);
 			return;
@@ -417,7 +418,7 @@ static void client_event(struct lu2k_io *io, uint32_t revents)
 			client_close(c);
 			return;
 		}
-		lu2k_io_set(&c->d->loop, &c->io, EPOLLOUT);
+		lu2k_loop_io_set(&c->d->loop, &c->io, EPOLLOUT);
 	}
 	while (c->woff < c->out.len) {
 		n = send(io->fd, c->out.buf + c->woff, c->out.len - c->woff,
@@ -452,35 +453,35 @@ static void ctl_event(struct lu2k_io *io, uint32_t revents)
 			continue;
 		}
 		c->d = ctl_d;
-		lu2k_io_init(&c->io, fd, client_event);
-		lu2k_timer_init(&c->timer, client_timeout);
-		if (lu2k_timer_arm(&ctl_d->loop, &c->timer, CTL_TIMEOUT_NS)) {
+		lu2k_loop_io_init(&c->io, fd, client_event);
+		lu2k_heap_timer_init(&c->timer, client_timeout);
+		if (lu2k_loop_timer_arm(&ctl_d->loop, &c->timer, CTL_TIMEOUT_NS)) {
 			close(fd); /* no deadline, no client */
 			free(c);
 			continue;
 		}
-		if (lu2k_io_set(&ctl_d->loop, &c->io, EPOLLIN))
+		if (lu2k_loop_io_set(&ctl_d->loop, &c->io, EPOLLIN))
 			client_close(c);
 	}
 }
 
-int lu2k_ctl_start(struct lu2kd *d)
+int lu2kd_ctl_start(struct lu2kd *d)
 {
-	struct lu2k_usock_perm perm = { d->cfg.socket_group_set, d->cfg.socket_gid };
-	int fd = lu2k_usock_listen(d->cfg.ctl_socket, SOCK_STREAM, 16, &perm);
+	struct lu2kd_usock_perm perm = { d->cfg.socket_group_set, d->cfg.socket_gid };
+	int fd = lu2kd_usock_listen(d->cfg.ctl_socket, SOCK_STREAM, 16, &perm);
 
 	if (fd < 0)
 		return fd;
 	ctl_d = d;
-	lu2k_io_init(&ctl_io, fd, ctl_event);
-	return lu2k_io_set(&d->loop, &ctl_io, EPOLLIN);
+	lu2k_loop_io_init(&ctl_io, fd, ctl_event);
+	return lu2k_loop_io_set(&d->loop, &ctl_io, EPOLLIN);
 }
 
-void lu2k_ctl_stop(struct lu2kd *d)
+void lu2kd_ctl_stop(struct lu2kd *d)
 {
 	if (!ctl_d)
 		return;
-	lu2k_io_set(&d->loop, &ctl_io, 0);
+	lu2k_loop_io_set(&d->loop, &ctl_io, 0);
 	close(ctl_io.fd);
 	unlink(d->cfg.ctl_socket);
 	ctl_d = NULL;

@@ -8,18 +8,18 @@
 
 #define W LU2K_DEDUP_WINDOW
 
-void lu2k_dedup_init(struct lu2k_dedup *dd)
+void lu2kd_dedup_init(struct lu2kd_dedup *dd)
 {
 	memset(dd, 0, sizeof(*dd));
 }
 
-static void clear_bit(struct lu2k_dedup *dd, uint64_t id)
+static void clear_bit(struct lu2kd_dedup *dd, uint64_t id)
 {
 	dd->bits[(id % W) / 64] &= ~(1ull << (id % 64));
 }
 
 /* Forget the ids below low: their bits serve ids a window further on. */
-static void advance(struct lu2k_dedup *dd, uint64_t low)
+static void advance(struct lu2kd_dedup *dd, uint64_t low)
 {
 	if (low <= dd->base)
 		return;
@@ -31,7 +31,7 @@ static void advance(struct lu2k_dedup *dd, uint64_t low)
 	dd->base = low;
 }
 
-enum lu2k_dedup_verdict lu2k_dedup_check(struct lu2k_dedup *dd, const struct lu2k_be_msgid *mid)
+enum lu2kd_dedup_verdict lu2kd_dedup_check(struct lu2kd_dedup *dd, const struct lu2k_be_msgid *mid)
 {
 	if (mid->id < mid->low || mid->id - mid->low >= W)
 		return LU2K_DEDUP_BAD;
@@ -53,7 +53,7 @@ enum lu2k_dedup_verdict lu2k_dedup_check(struct lu2k_dedup *dd, const struct lu2
 	return LU2K_DEDUP_NEW;
 }
 
-void lu2k_dedup_mark(struct lu2k_dedup *dd, const struct lu2k_be_msgid *mid)
+void lu2kd_dedup_mark(struct lu2kd_dedup *dd, const struct lu2k_be_msgid *mid)
 {
 	if (mid->epoch == dd->epoch && mid->id >= dd->base && mid->id - dd->base < W)
 		dd->bits[(mid->id % W) / 64] |= 1ull << (mid->id % 64);

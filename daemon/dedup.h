@@ -33,23 +33,23 @@
 
 #define LU2K_DEDUP_WINDOW 4096u
 
-struct lu2k_dedup {
+struct lu2kd_dedup {
 	uint32_t epoch;
 	uint64_t base; /* ids below: settled; bit (id % window) for the others */
 	uint64_t bits[LU2K_DEDUP_WINDOW / 64];
 	uint64_t dups, epochs;
 };
 
-enum lu2k_dedup_verdict {
-	LU2K_DEDUP_NEW, /* deliver it, then lu2k_dedup_mark() */
+enum lu2kd_dedup_verdict {
+	LU2K_DEDUP_NEW, /* deliver it, then lu2kd_dedup_mark() */
 	LU2K_DEDUP_DUP, /* a copy of one delivered or settled: drop it, acknowledge it */
 	LU2K_DEDUP_BAD, /* out of the window (a sender breaking the rules) */
 };
 
-void lu2k_dedup_init(struct lu2k_dedup *dd);
+void lu2kd_dedup_init(struct lu2kd_dedup *dd);
 /* What to do with a copy of mid (epoch != 0); moves the window by mid->low. */
-enum lu2k_dedup_verdict lu2k_dedup_check(struct lu2k_dedup *dd, const struct lu2k_be_msgid *mid);
+enum lu2kd_dedup_verdict lu2kd_dedup_check(struct lu2kd_dedup *dd, const struct lu2k_be_msgid *mid);
 /* mid (checked NEW just before) is delivered. */
-void lu2k_dedup_mark(struct lu2k_dedup *dd, const struct lu2k_be_msgid *mid);
+void lu2kd_dedup_mark(struct lu2kd_dedup *dd, const struct lu2k_be_msgid *mid);
 
 #endif

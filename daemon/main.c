@@ -27,7 +27,7 @@
 #include "config_auth.h"
 #include "config_be.h"
 #include "core.h"
-#include "log.h"
+#include "common/log.h"
 #include "notify.h"
 
 static void usage(FILE *f)
@@ -234,7 +234,7 @@ static unsigned int check_backends(struct lu2kd *d)
 {
 	struct lu2k_be_env env;
 
-	lu2k_core_env(d, &env);
+	lu2kd_core_env(d, &env);
 	return lu2kd_config_check_backends(&d->cfg, &env, stderr);
 }
 
@@ -312,7 +312,7 @@ static int start_backend(struct lu2kd *d)
 			continue;
 		opts[n++] = (struct lu2k_be_option){ o->key, o->value, o->where };
 	}
-	lu2k_core_env(d, &d->env);
+	lu2kd_core_env(d, &d->env);
 	rc = d->be_ops->create(&d->env, opts, n, err, sizeof(err), &d->be);
 	if (rc)
 		LOG_ERR("back-end %s: %s", d->be_ops->name, err[0] ? err : strerror(-rc));
@@ -322,7 +322,7 @@ static int start_backend(struct lu2kd *d)
 /* Tell the service manager (if any); a manager that cannot hear us is logged, not fatal. */
 static void notify(const char *state)
 {
-	int rc = lu2k_notify(state);
+	int rc = lu2kd_notify(state);
 
 	if (rc < 0)
 		LOG_WARN("NOTIFY_SOCKET %s: %s", getenv("NOTIFY_SOCKET"), strerror(-rc));
@@ -359,7 +359,7 @@ static void reload(struct sig_watch *s)
 	rc = parse_cli(s->argc, s->argv, nc, &cli);
 	cli_reloading = false;
 	if (!rc) {
-		lu2k_core_env(d, &env);
+		lu2kd_core_env(d, &env);
 		f = open_memstream(&report, &len);
 		bad = f ? lu2kd_config_check_backends(nc, &env, f) : 1;
 		if (f)
@@ -483,15 +483,15 @@ static void detach_stdio(void)
 static void shutdown_all(struct lu2kd *d)
 {
 	while (!lu2k_list_empty(&d->chans)) {
-		struct lu2k_chan *ch = lu2k_list_first(&d->chans, struct lu2k_chan, link);
+		struct lu2kd_chan *ch = lu2k_list_first(&d->chans, struct lu2kd_chan, link);
 
 		/* Leaving on purpose: say so, so the kernel half fails its messages at once. */
-		lu2k_chan_post_evt(ch, LU2K_EVT_DETACH, 0, NULL);
+		lu2kd_chan_post_evt(ch, LU2K_EVT_DETACH, 0, NULL);
 		ch->ops->kick(ch);
-		lu2k_chan_detach(ch, "the daemon is shutting down");
+		lu2kd_chan_detach(ch, "the daemon is shutting down");
 	}
-	lu2k_ctl_stop(d);
-	lu2k_attach_socket_stop(d);
+	lu2kd_ctl_stop(d);
+	lu2kd_attach_socket_stop(d);
 	if (d->be)
 		d->be_ops->destroy(d->be);
 	d->be = NULL;
@@ -544,25 +544,25 @@ int main(int argc, char **argv)
 		d.rng = 1;
 	lu2k_list_init(&d.chans);
 	lu2k_list_init(&d.msg_cache);
-	lu2k_io_init(&sw.io, sfd, sig_event);
-	if (lu2k_peers_init(&d) || lu2k_io_set(&d.loop, &sw.io, EPOLLIN)) {
+	lu2k_loop_io_init(&sw.io, sfd, sig_event);
+	if (lu2kd_peers_init(&d) || lu2k_loop_io_set(&d.loop, &sw.io, EPOLLIN)) {
 		LOG_ERR("out of memory");
 		return 1;
 	}
 	if (start_backend(&d))
 		goto fail;
-	rc = lu2k_attach_socket_start(&d);
+	rc = lu2kd_attach_socket_start(&d);
 	if (rc) {
 		LOG_ERR("channel socket %s: %s", d.cfg.channel_socket, strerror(-rc));
 		goto fail;
 	}
-	rc = lu2k_ctl_start(&d);
+	rc = lu2kd_ctl_start(&d);
 	if (rc) {
 		LOG_ERR("control socket %s: %s", d.cfg.ctl_socket, strerror(-rc));
 		goto fail;
 	}
 	for (unsigned int i = 0; i < d.cfg.ndevices; i++)
-		if (lu2k_attach_device(&d, d.cfg.devices[i]))
+		if (lu2kd_attach_device(&d, d.cfg.devices[i]))
 			goto fail;
 	if (d.cfg.pid_file[0] && (rc = write_pid_file(d.cfg.pid_file))) {
 		LOG_ERR("pid file %s: %s", d.cfg.pid_file, strerror(-rc));
@@ -589,15 +589,15 @@ int main(int argc, char **argv)
 		LOG_ERR("event loop: %s", strerror(-rc));
 	notify("STOPPING=1\nSTATUS=shutting down");
 	shutdown_all(&d);
-	lu2k_peers_fini(&d);
+	lu2kd_peers_fini(&d);
 	lu2k_auth_free(&d.auth);
 	while (!lu2k_list_empty(&d.msg_cache)) {
-		struct lu2k_msg *m = lu2k_list_first(&d.msg_cache, struct lu2k_msg, link);
+		struct lu2kd_msg *m = lu2k_list_first(&d.msg_cache, struct lu2kd_msg, link);
 
 		lu2k_list_del(&m->link);
 		free(m);
 	}
-	lu2k_io_set(&d.loop, &sw.io, 0);
+	lu2k_loop_io_set(&d.loop, &sw.io, 0);
 	close(sfd);
 	lu2k_loop_fini(&d.loop);
 	LOG_INFO("exit");
@@ -605,7 +605,7 @@ int main(int argc, char **argv)
 fail:
 	notify("STATUS=failed to start (see the log)");
 	shutdown_all(&d);
-	lu2k_peers_fini(&d);
+	lu2kd_peers_fini(&d);
 	lu2k_loop_fini(&d.loop);
 	return 1;
 }

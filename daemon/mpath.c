@@ -2,7 +2,7 @@
 /*
  * mpath.c - a multipath peer's connections, one per path (see mpath.h).
  *
- * Message flow: lu2k_mpath_submit() queues on the peer; flush() gives each
+ * Message flow: lu2kd_mpath_submit() queues on the peer; flush() gives each
  * queued message to the path path_sched.c picks among those connected and
  * not full, at once (LNet's credits bound how much is out). Completions feed
  * the scheduler's rate; a message that was alone on its path gives an RTT
@@ -28,8 +28,8 @@
 #include "common/nid.h"
 #include "core.h"
 #include "dedup.h"
-#include "json.h"
-#include "log.h"
+#include "common/json.h"
+#include "common/log.h"
 #include "path_sched.h"
 
 /* While a path holds work, its back-end's view is read this often. */
@@ -39,7 +39,7 @@
 
 struct mp_path {
 	struct lu2k_nid local, remote;
-	struct lu2k_conn *conn; /* NULL: none; else connecting or up */
+	struct lu2kd_conn *conn; /* NULL: none; else connecting or up */
 	bool up, blocked;
 	bool have_last;
 	struct lu2k_be_path_stats last, loss_base;
@@ -48,14 +48,14 @@ struct mp_path {
 	uint64_t taken_back; /* messages taken back from it, sent again elsewhere */
 };
 
-struct lu2k_mpath {
-	struct lu2k_peer *peer;
-	struct lu2k_ps ps;
+struct lu2kd_mpath {
+	struct lu2kd_peer *peer;
+	struct lu2kd_ps ps;
 	struct mp_path path[LU2K_PS_MAX];
 	unsigned int n;
 	struct lu2k_timer timer;
 	bool was_up;
-	bool closing; /* lu2k_mpath_free: what fails now stays failed */
+	bool closing; /* lu2kd_mpath_free: what fails now stays failed */
 	/* message ids (dedup.h), when the back-end carries them */
 	uint32_t epoch;
 	uint64_t next_id;
@@ -67,22 +67,22 @@ struct lu2k_mpath {
 	bool idle_on;
 };
 
-static struct lu2kd *mp_daemon(const struct lu2k_mpath *mp)
+static struct lu2kd *mp_daemon(const struct lu2kd_mpath *mp)
 {
 	return mp->peer->ch->d;
 }
 
-static uint64_t msg_len(const struct lu2k_msg *m)
+static uint64_t msg_len(const struct lu2kd_msg *m)
 {
 	return (uint64_t)m->bm.hdr_len + m->bm.payload_len;
 }
 
 static void mp_timer(struct lu2k_timer *t);
 
-static void mp_arm(struct lu2k_mpath *mp)
+static void mp_arm(struct lu2kd_mpath *mp)
 {
 	struct lu2kd *d = mp_daemon(mp);
-	uint64_t at = lu2k_ps_next_deadline(&mp->ps);
+	uint64_t at = lu2kd_ps_next_deadline(&mp->ps);
 
 	if (d->be_ops->path_stats) {
 		for (unsigned int i = 0; i < mp->n; i++)
@@ -91,16 +91,16 @@ static void mp_arm(struct lu2k_mpath *mp)
 	}
 
 	if (at == UINT64_MAX) {
-		lu2k_timer_cancel(&d->loop, &mp->timer);
+		lu2k_loop_timer_cancel(&d->loop, &mp->timer);
 		return;
 	}
 	if (at <= d->loop.now)
 		at = d->loop.now + 1000000;
-	lu2k_timer_arm_at(&d->loop, &mp->timer, at);
+	lu2k_loop_timer_arm_at(&d->loop, &mp->timer, at);
 }
 
 /* Post PEER_UP when the first path comes up, PEER_DOWN when the last goes. */
-static void mp_peer_event(struct lu2k_mpath *mp, int err)
+static void mp_peer_event(struct lu2kd_mpath *mp, int err)
 {
 	bool up = false;
 
@@ -110,21 +110,21 @@ static void mp_peer_event(struct lu2k_mpath *mp, int err)
 		return;
 	mp->was_up = up;
 	mp->peer->state = up ? PEER_UP : PEER_IDLE;
-	lu2k_chan_post_evt(mp->peer->ch, up ? LU2K_EVT_PEER_UP : LU2K_EVT_PEER_DOWN, err,
-			   &mp->peer->nid);
+	lu2kd_chan_post_evt(mp->peer->ch, up ? LU2K_EVT_PEER_UP : LU2K_EVT_PEER_DOWN, err,
+			    &mp->peer->nid);
 }
 
-static void path_connect(struct lu2k_mpath *mp, unsigned int i)
+static void path_connect(struct lu2kd_mpath *mp, unsigned int i)
 {
 	struct lu2kd *d = mp_daemon(mp);
-	struct lu2k_peer *p = mp->peer;
+	struct lu2kd_peer *p = mp->peer;
 	struct mp_path *pa = &mp->path[i];
-	struct lu2k_conn *c = calloc(1, sizeof(*c));
+	struct lu2kd_conn *c = calloc(1, sizeof(*c));
 	int rc;
 
-	lu2k_ps_set_probing(&mp->ps, i, d->loop.now);
+	lu2kd_ps_set_probing(&mp->ps, i, d->loop.now);
 	if (!c) {
-		lu2k_ps_on_probe(&mp->ps, i, false, 0, d->loop.now);
+		lu2kd_ps_on_probe(&mp->ps, i, false, 0, d->loop.now);
 		return;
 	}
 	c->d = d;
@@ -144,12 +144,12 @@ static void path_connect(struct lu2k_mpath *mp, unsigned int i)
 		pa->last_err = rc;
 		free(c);
 		p->connect_fails++;
-		lu2k_ps_on_probe(&mp->ps, i, false, 0, d->loop.now);
+		lu2kd_ps_on_probe(&mp->ps, i, false, 0, d->loop.now);
 	}
 }
 
 /* The paths that can take a message now. */
-static uint32_t usable(const struct lu2k_mpath *mp)
+static uint32_t usable(const struct lu2kd_mpath *mp)
 {
 	uint32_t m = 0;
 
@@ -160,9 +160,9 @@ static uint32_t usable(const struct lu2k_mpath *mp)
 }
 
 /* The lowest id not settled (the next one when none is out). */
-static uint64_t low_id(const struct lu2k_mpath *mp)
+static uint64_t low_id(const struct lu2kd_mpath *mp)
 {
-	const struct lu2k_msg *m = lu2k_list_first(&mp->ids, struct lu2k_msg, id_link);
+	const struct lu2kd_msg *m = lu2k_list_first(&mp->ids, struct lu2kd_msg, id_link);
 
 	return m ? m->bm.mid.id : mp->next_id;
 }
@@ -171,7 +171,7 @@ static uint64_t low_id(const struct lu2k_mpath *mp)
  * Give m its id, unless it has one (taken back). false: the receiver's
  * window is full (the oldest unsettled message is a window behind): wait.
  */
-static bool give_id(struct lu2k_mpath *mp, struct lu2k_msg *m)
+static bool give_id(struct lu2kd_mpath *mp, struct lu2kd_msg *m)
 {
 	if (!mp_daemon(mp)->be_ops->msg_ids)
 		return true;
@@ -187,7 +187,7 @@ static bool give_id(struct lu2k_mpath *mp, struct lu2k_msg *m)
 }
 
 /* What each busy path's transport has not sent yet, now (late binding). */
-static void refresh_unsent(struct lu2k_mpath *mp)
+static void refresh_unsent(struct lu2kd_mpath *mp)
 {
 	struct lu2kd *d = mp_daemon(mp);
 
@@ -199,15 +199,15 @@ static void refresh_unsent(struct lu2k_mpath *mp)
 		st.unsent = UINT64_MAX;
 		if (mp->path[i].up && mp->ps.p[i].nout &&
 		    !d->be_ops->path_stats(mp->path[i].conn->bc, &st) && st.unsent != UINT64_MAX)
-			lu2k_ps_on_unsent(&mp->ps, i, st.unsent);
+			lu2kd_ps_on_unsent(&mp->ps, i, st.unsent);
 	}
 }
 
 /* Give the queued message m to path i. false: the path said -ENOBUFS. */
-static bool give(struct lu2k_mpath *mp, struct lu2k_msg *m, unsigned int i)
+static bool give(struct lu2kd_mpath *mp, struct lu2kd_msg *m, unsigned int i)
 {
 	struct lu2kd *d = mp_daemon(mp);
-	struct lu2k_peer *p = mp->peer;
+	struct lu2kd_peer *p = mp->peer;
 	uint64_t len = msg_len(m);
 	int rc;
 
@@ -217,13 +217,13 @@ static bool give(struct lu2k_mpath *mp, struct lu2k_msg *m, unsigned int i)
 	}
 	m->path_sent_ns = d->loop.now;
 	m->path_alone = mp->ps.p[i].nout == 0;
-	rc = lu2k_peer_send_head(p, mp->path[i].conn);
+	rc = lu2kd_peer_send_head(p, mp->path[i].conn);
 	if (rc == -ENOBUFS) {
 		mp->path[i].blocked = true;
 		return false;
 	}
 	if (rc == 0) {
-		lu2k_ps_on_send(&mp->ps, i, len, d->loop.now);
+		lu2kd_ps_on_send(&mp->ps, i, len, d->loop.now);
 		if (m->resends) {
 			char a[LU2K_NID_STRLEN];
 
@@ -240,24 +240,24 @@ static bool give(struct lu2k_mpath *mp, struct lu2k_msg *m, unsigned int i)
  * the path planned for it if that path has room, else waits here; a
  * message taken back from a dead path is first in the queue.
  */
-static void flush(struct lu2k_mpath *mp)
+static void flush(struct lu2kd_mpath *mp)
 {
 	struct lu2kd *d = mp_daemon(mp);
-	struct lu2k_peer *p = mp->peer;
+	struct lu2kd_peer *p = mp->peer;
 	bool again = true;
 
 	refresh_unsent(mp);
 	while (again) { /* again once a path said -ENOBUFS, without it */
-		struct lu2k_ps_plan plan;
+		struct lu2kd_ps_plan plan;
 		struct lu2k_list *pos, *tmp;
 
 		again = false;
 		memset(&plan, 0, sizeof(plan));
 		lu2k_list_for_each_safe(pos, tmp, &p->queue)
 		{
-			struct lu2k_msg *m = lu2k_container_of(pos, struct lu2k_msg, link);
-			int i = lu2k_ps_plan_next(&mp->ps, &plan, msg_len(m), d->loop.now,
-						  usable(mp));
+			struct lu2kd_msg *m = lu2k_container_of(pos, struct lu2kd_msg, link);
+			int i = lu2kd_ps_plan_next(&mp->ps, &plan, msg_len(m), d->loop.now,
+						   usable(mp));
 
 			if (i == -ENETUNREACH)
 				break; /* no path: wait (the message's own timer bounds it) */
@@ -277,26 +277,26 @@ static void flush(struct lu2k_mpath *mp)
 /* After completions (room on a path): flush once, at the end of the loop's round. */
 static bool mp_idle(struct lu2k_idle *h)
 {
-	struct lu2k_mpath *mp = lu2k_container_of(h, struct lu2k_mpath, idle);
+	struct lu2kd_mpath *mp = lu2k_container_of(h, struct lu2kd_mpath, idle);
 
-	lu2k_idle_del(&mp->idle);
+	lu2k_loop_idle_del(&mp->idle);
 	mp->idle_on = false;
 	flush(mp);
 	return false;
 }
 
-static void flush_later(struct lu2k_mpath *mp)
+static void flush_later(struct lu2kd_mpath *mp)
 {
 	if (mp->idle_on || lu2k_list_empty(&mp->peer->queue))
 		return;
 	mp->idle_on = true;
-	lu2k_idle_add(&mp_daemon(mp)->loop, &mp->idle, mp_idle);
+	lu2k_loop_idle_add(&mp_daemon(mp)->loop, &mp->idle, mp_idle);
 }
 
-static struct lu2k_mpath *mp_create(struct lu2k_peer *p)
+static struct lu2kd_mpath *mp_create(struct lu2kd_peer *p)
 {
 	struct lu2kd *d = p->ch->d;
-	struct lu2k_mpath *mp;
+	struct lu2kd_mpath *mp;
 	unsigned int k;
 
 	for (k = 0; k < d->cfg.npaths; k++)
@@ -314,8 +314,8 @@ static struct lu2k_mpath *mp_create(struct lu2k_peer *p)
 	if (!mp->epoch)
 		mp->epoch = 1;
 	mp->next_id = 1;
-	lu2k_ps_init(&mp->ps, NULL);
-	lu2k_timer_init(&mp->timer, mp_timer);
+	lu2kd_ps_init(&mp->ps, NULL);
+	lu2k_heap_timer_init(&mp->timer, mp_timer);
 	mp->path[0].local = p->ch->nid;
 	mp->path[0].remote = p->nid;
 	mp->n = 1;
@@ -327,7 +327,7 @@ static struct lu2k_mpath *mp_create(struct lu2k_peer *p)
 		mp->n++;
 	}
 	for (unsigned int i = 0; i < mp->n; i++)
-		lu2k_ps_add(&mp->ps, d->loop.now);
+		lu2kd_ps_add(&mp->ps, d->loop.now);
 	p->mp = mp;
 	for (unsigned int i = 0; i < mp->n; i++)
 		path_connect(mp, i);
@@ -340,7 +340,7 @@ static struct lu2k_mpath *mp_create(struct lu2k_peer *p)
  * schedulers share the link and neither sees the other's traffic. Say so
  * once per peer (doc/multipath.md, "Multipath or LNet multi-rail?").
  */
-static void warn_alias(struct lu2kd *d, struct lu2k_peer *p)
+static void warn_alias(struct lu2kd *d, struct lu2kd_peer *p)
 {
 	char a[LU2K_NID_STRLEN], b[LU2K_NID_STRLEN];
 
@@ -359,7 +359,7 @@ static void warn_alias(struct lu2kd *d, struct lu2k_peer *p)
 	}
 }
 
-bool lu2k_mpath_submit(struct lu2k_peer *p, struct lu2k_msg *m)
+bool lu2kd_mpath_submit(struct lu2kd_peer *p, struct lu2kd_msg *m)
 {
 	struct lu2kd *d = p->ch->d;
 
@@ -377,7 +377,7 @@ bool lu2k_mpath_submit(struct lu2k_peer *p, struct lu2k_msg *m)
 	return true;
 }
 
-bool lu2k_mpath_ping(struct lu2k_peer *p)
+bool lu2kd_mpath_ping(struct lu2kd_peer *p)
 {
 	struct lu2kd *d = p->ch->d;
 
@@ -392,9 +392,9 @@ bool lu2k_mpath_ping(struct lu2k_peer *p)
 	return true;
 }
 
-void lu2k_mpath_connected(struct lu2k_conn *c)
+void lu2kd_mpath_connected(struct lu2kd_conn *c)
 {
-	struct lu2k_mpath *mp = c->mp;
+	struct lu2kd_mpath *mp = c->mp;
 	struct lu2kd *d = mp_daemon(mp);
 	struct mp_path *pa = &mp->path[c->path];
 	char a[LU2K_NID_STRLEN], b[LU2K_NID_STRLEN];
@@ -406,29 +406,29 @@ void lu2k_mpath_connected(struct lu2k_conn *c)
 	LOG_RL(LU2K_LOG_INFO, "peer %s: path %u to %s up",
 	       lu2k_nid_format(&mp->peer->nid, a, sizeof(a)), c->path,
 	       lu2k_nid_format(&pa->remote, b, sizeof(b)));
-	lu2k_ps_on_probe(&mp->ps, c->path, true, 0, d->loop.now);
+	lu2kd_ps_on_probe(&mp->ps, c->path, true, 0, d->loop.now);
 	mp_peer_event(mp, 0);
 	flush(mp);
 }
 
-void lu2k_mpath_writable(struct lu2k_conn *c)
+void lu2kd_mpath_writable(struct lu2kd_conn *c)
 {
 	c->mp->path[c->path].blocked = false;
 	flush(c->mp);
 }
 
-void lu2k_mpath_closed(struct lu2k_conn *c, int err)
+void lu2kd_mpath_closed(struct lu2kd_conn *c, int err)
 {
-	struct lu2k_mpath *mp = c->mp;
+	struct lu2kd_mpath *mp = c->mp;
 	struct lu2kd *d = mp_daemon(mp);
 	struct mp_path *pa = &mp->path[c->path];
 	unsigned int i = c->path;
 	char a[LU2K_NID_STRLEN], b[LU2K_NID_STRLEN];
 
 	if (pa->up)
-		lu2k_ps_set_down(&mp->ps, i, d->loop.now);
+		lu2kd_ps_set_down(&mp->ps, i, d->loop.now);
 	else
-		lu2k_ps_on_probe(&mp->ps, i, false, 0, d->loop.now);
+		lu2kd_ps_on_probe(&mp->ps, i, false, 0, d->loop.now);
 	if (pa->up || err != -ECONNREFUSED)
 		LOG_RL(LU2K_LOG_WARN, "peer %s: path %u to %s %s: %s",
 		       lu2k_nid_format(&mp->peer->nid, a, sizeof(a)), i,
@@ -447,7 +447,7 @@ void lu2k_mpath_closed(struct lu2k_conn *c, int err)
 }
 
 /* Is a path other than i up (connected, and not left)? */
-static bool other_up(const struct lu2k_mpath *mp, unsigned int i)
+static bool other_up(const struct lu2kd_mpath *mp, unsigned int i)
 {
 	for (unsigned int k = 0; k < mp->n; k++)
 		if (k != i && mp->path[k].up && mp->ps.p[k].state == LU2K_PS_UP)
@@ -459,9 +459,9 @@ static bool other_up(const struct lu2k_mpath *mp, unsigned int i)
  * m failed on path i (its connection closed or failed, or we took it
  * back): queue it again, first, for another path, if that is safe.
  */
-static bool take_back(struct lu2k_mpath *mp, unsigned int i, struct lu2k_msg *m)
+static bool take_back(struct lu2kd_mpath *mp, unsigned int i, struct lu2kd_msg *m)
 {
-	struct lu2k_peer *p = mp->peer;
+	struct lu2kd_peer *p = mp->peer;
 
 	if (!m->bm.mid.epoch || m->expired || mp->closing || m->ch->dead ||
 	    m->resends >= MP_MAX_RESENDS || !other_up(mp, i))
@@ -480,17 +480,17 @@ static bool take_back(struct lu2k_mpath *mp, unsigned int i, struct lu2k_msg *m)
 	return true;
 }
 
-bool lu2k_mpath_sent(struct lu2k_conn *c, struct lu2k_msg *m, int status)
+bool lu2kd_mpath_sent(struct lu2kd_conn *c, struct lu2kd_msg *m, int status)
 {
-	struct lu2k_mpath *mp = c->mp;
+	struct lu2kd_mpath *mp = c->mp;
 	struct lu2kd *d = mp_daemon(mp);
-	struct lu2k_ps_path *pp = &mp->ps.p[c->path];
+	struct lu2kd_ps_path *pp = &mp->ps.p[c->path];
 	uint64_t len = msg_len(m), now = d->loop.now;
 	char a[LU2K_NID_STRLEN];
 
 	bool was_up = pp->state == LU2K_PS_UP;
 
-	lu2k_ps_on_done(&mp->ps, c->path, len, status, now);
+	lu2kd_ps_on_done(&mp->ps, c->path, len, status, now);
 	if (status < 0 && take_back(mp, c->path, m)) {
 		mp_arm(mp);
 		return true; /* the caller's loop (or closed()) flushes it */
@@ -513,7 +513,7 @@ bool lu2k_mpath_sent(struct lu2k_conn *c, struct lu2k_msg *m, int status)
 		uint64_t tx = pp->rate_known ? len * 1000000000ull / pp->rate : 0;
 
 		/* what is left once the message itself went out: about one RTT */
-		lu2k_ps_on_rtt(&mp->ps, c->path, lat - (tx < lat / 2 ? tx : lat / 2), now);
+		lu2kd_ps_on_rtt(&mp->ps, c->path, lat - (tx < lat / 2 ? tx : lat / 2), now);
 	}
 	flush_later(mp);
 	mp_arm(mp);
@@ -521,13 +521,13 @@ bool lu2k_mpath_sent(struct lu2k_conn *c, struct lu2k_msg *m, int status)
 }
 
 /* The first message that path i's connection c holds, or NULL. */
-static struct lu2k_msg *held_by(struct lu2k_mpath *mp, const struct lu2k_conn *c)
+static struct lu2kd_msg *held_by(struct lu2kd_mpath *mp, const struct lu2kd_conn *c)
 {
 	struct lu2k_list *pos;
 
 	lu2k_list_for_each(pos, &mp->ids)
 	{
-		struct lu2k_msg *m = lu2k_container_of(pos, struct lu2k_msg, id_link);
+		struct lu2kd_msg *m = lu2k_container_of(pos, struct lu2kd_msg, id_link);
 
 		if (m->state == MSG_SENDING && m->conn == c)
 			return m;
@@ -544,15 +544,15 @@ static struct lu2k_msg *held_by(struct lu2k_mpath *mp, const struct lu2k_conn *c
  * there: it completes if the path comes back before the back-end gives the
  * connection up (then it fails, as on any lost connection).
  */
-static void path_left(struct lu2k_mpath *mp, unsigned int i)
+static void path_left(struct lu2kd_mpath *mp, unsigned int i)
 {
 	struct lu2kd *d = mp_daemon(mp);
 	struct mp_path *pa = &mp->path[i];
-	struct lu2k_conn *c = pa->conn;
+	struct lu2kd_conn *c = pa->conn;
 	char a[LU2K_NID_STRLEN], b[LU2K_NID_STRLEN];
 	uint64_t before = pa->taken_back;
 	uint32_t nout = mp->ps.p[i].nout;
-	struct lu2k_msg *m;
+	struct lu2kd_msg *m;
 
 	if (d->be_ops->msg_ids && c && other_up(mp, i)) {
 		/* cancel() may fail the connection (tcp, half a frame out): then stop */
@@ -569,7 +569,7 @@ static void path_left(struct lu2k_mpath *mp, unsigned int i)
 }
 
 /* The back-end's acknowledgements, RTT and retransmissions of each busy path. */
-static void mp_poll(struct lu2k_mpath *mp)
+static void mp_poll(struct lu2kd_mpath *mp)
 {
 	struct lu2kd *d = mp_daemon(mp);
 
@@ -583,15 +583,15 @@ static void mp_poll(struct lu2k_mpath *mp)
 		if (!pa->up || d->be_ops->path_stats(pa->conn->bc, &st))
 			continue;
 		if (st.unsent != UINT64_MAX)
-			lu2k_ps_on_unsent(&mp->ps, i, st.unsent);
+			lu2kd_ps_on_unsent(&mp->ps, i, st.unsent);
 		if (st.rtt_ns)
-			lu2k_ps_on_rtt(&mp->ps, i, st.rtt_ns, d->loop.now);
+			lu2kd_ps_on_rtt(&mp->ps, i, st.rtt_ns, d->loop.now);
 		if (pa->have_last) {
 			uint64_t sent = st.pkts_sent - pa->loss_base.pkts_sent;
 
-			lu2k_ps_on_progress(&mp->ps, i, st.acks - pa->last.acks, d->loop.now);
+			lu2kd_ps_on_progress(&mp->ps, i, st.acks - pa->last.acks, d->loop.now);
 			if (sent >= 1000) { /* enough packets to say something */
-				lu2k_ps_on_loss(
+				lu2kd_ps_on_loss(
 					&mp->ps, i,
 					(uint32_t)((st.pkts_retrans - pa->loss_base.pkts_retrans) *
 						   1000000 / sent));
@@ -607,12 +607,12 @@ static void mp_poll(struct lu2k_mpath *mp)
 
 static void mp_timer(struct lu2k_timer *t)
 {
-	struct lu2k_mpath *mp = lu2k_container_of(t, struct lu2k_mpath, timer);
+	struct lu2kd_mpath *mp = lu2k_container_of(t, struct lu2kd_mpath, timer);
 	struct lu2kd *d = mp_daemon(mp);
-	struct lu2k_ps_events ev;
+	struct lu2kd_ps_events ev;
 
 	mp_poll(mp);
-	ev = lu2k_ps_tick(&mp->ps, d->loop.now);
+	ev = lu2kd_ps_tick(&mp->ps, d->loop.now);
 
 	for (unsigned int i = 0; i < mp->n; i++) {
 		if (ev.died & (1u << i))
@@ -641,9 +641,9 @@ static void mp_timer(struct lu2k_timer *t)
 	flush(mp);
 }
 
-void lu2k_mpath_free(struct lu2k_peer *p)
+void lu2kd_mpath_free(struct lu2kd_peer *p)
 {
-	struct lu2k_mpath *mp = p->mp;
+	struct lu2kd_mpath *mp = p->mp;
 	struct lu2kd *d;
 
 	if (!mp)
@@ -651,7 +651,7 @@ void lu2k_mpath_free(struct lu2k_peer *p)
 	d = mp_daemon(mp);
 	mp->closing = true;
 	for (unsigned int i = 0; i < mp->n; i++) {
-		struct lu2k_conn *c = mp->path[i].conn;
+		struct lu2kd_conn *c = mp->path[i].conn;
 
 		mp->path[i].conn = NULL;
 		mp->path[i].up = false;
@@ -660,9 +660,9 @@ void lu2k_mpath_free(struct lu2k_peer *p)
 			free(c);
 		}
 	}
-	lu2k_timer_cancel(&d->loop, &mp->timer);
+	lu2k_loop_timer_cancel(&d->loop, &mp->timer);
 	if (mp->idle_on)
-		lu2k_idle_del(&mp->idle);
+		lu2k_loop_idle_del(&mp->idle);
 	while (!lu2k_list_empty(&mp->ids)) /* queued ones: the peer fails them */
 		lu2k_list_del(mp->ids.next);
 	p->mp = NULL;
@@ -674,7 +674,7 @@ static bool same_net(const struct lu2k_nid *a, const struct lu2k_nid *b)
 	return a->type == b->type && a->num == b->num;
 }
 
-void lu2k_mpath_listen(struct lu2kd *d, struct lu2k_chan *ch)
+void lu2kd_mpath_listen(struct lu2kd *d, struct lu2kd_chan *ch)
 {
 	char nid[LU2K_NID_STRLEN];
 
@@ -702,20 +702,20 @@ void lu2k_mpath_listen(struct lu2kd *d, struct lu2k_chan *ch)
 	}
 }
 
-void lu2k_mpath_unlisten(struct lu2kd *d, struct lu2k_chan *ch)
+void lu2kd_mpath_unlisten(struct lu2kd *d, struct lu2kd_chan *ch)
 {
 	for (unsigned int i = 0; i < ch->nalt; i++)
 		d->be_ops->unlisten(ch->alt_listeners[i]);
 	ch->nalt = 0;
 }
 
-struct lu2k_chan *lu2k_mpath_chan_by_alias(struct lu2kd *d, const struct lu2k_nid *dst)
+struct lu2kd_chan *lu2kd_mpath_chan_by_alias(struct lu2kd *d, const struct lu2k_nid *dst)
 {
 	struct lu2k_list *pos;
 
 	lu2k_list_for_each(pos, &d->chans)
 	{
-		struct lu2k_chan *ch = lu2k_container_of(pos, struct lu2k_chan, link);
+		struct lu2kd_chan *ch = lu2k_container_of(pos, struct lu2kd_chan, link);
 
 		for (unsigned int i = 0; i < ch->nalt; i++)
 			if (!ch->dead && lu2k_nid_eq(&ch->alt_nids[i], dst))
@@ -724,8 +724,8 @@ struct lu2k_chan *lu2k_mpath_chan_by_alias(struct lu2kd *d, const struct lu2k_ni
 	return NULL;
 }
 
-bool lu2k_mpath_is_peer_addr(const struct lu2kd *d, const struct lu2k_nid *nid,
-			     const struct sockaddr_storage *from)
+bool lu2kd_mpath_is_peer_addr(const struct lu2kd *d, const struct lu2k_nid *nid,
+			      const struct sockaddr_storage *from)
 {
 	struct lu2k_nid f;
 
@@ -742,9 +742,9 @@ bool lu2k_mpath_is_peer_addr(const struct lu2kd *d, const struct lu2k_nid *nid,
 	return false;
 }
 
-void lu2k_mpath_json(const struct lu2k_peer *p, struct lu2k_json *j)
+void lu2kd_mpath_json(const struct lu2kd_peer *p, struct lu2k_json *j)
 {
-	const struct lu2k_mpath *mp = p->mp;
+	const struct lu2kd_mpath *mp = p->mp;
 	char nid[LU2K_NID_STRLEN];
 
 	if (!mp)
@@ -754,17 +754,17 @@ void lu2k_mpath_json(const struct lu2k_peer *p, struct lu2k_json *j)
 	lu2k_json_arr_begin(j, "paths");
 	for (unsigned int i = 0; i < mp->n; i++) {
 		const struct mp_path *pa = &mp->path[i];
-		const struct lu2k_ps_path *pp = &mp->ps.p[i];
+		const struct lu2kd_ps_path *pp = &mp->ps.p[i];
 
 		lu2k_json_obj_begin(j, NULL);
 		lu2k_json_str(j, "local", lu2k_nid_format(&pa->local, nid, sizeof(nid)));
 		lu2k_json_str(j, "remote", lu2k_nid_format(&pa->remote, nid, sizeof(nid)));
 		lu2k_json_str(j, "state",
-			      pa->conn && !pa->up ? "connecting" : lu2k_ps_state_str(pp->state));
+			      pa->conn && !pa->up ? "connecting" : lu2kd_ps_state_str(pp->state));
 		lu2k_json_u64(j, "rtt_us", pp->rtt_known ? pp->srtt_ns / 1000 : 0);
 		lu2k_json_u64(j, "rate_kbit", pp->rate_known ? pp->rate * 8 / 1000 : 0);
 		lu2k_json_u64(j, "loss_ppm", pp->loss_ppm); /* retransmitted share, if known */
-		lu2k_json_u64(j, "share_permille", lu2k_ps_share_permille(&mp->ps, i));
+		lu2k_json_u64(j, "share_permille", lu2kd_ps_share_permille(&mp->ps, i));
 		lu2k_json_u64(j, "msgs", pp->msgs_total);
 		lu2k_json_u64(j, "bytes", pp->bytes_total);
 		lu2k_json_u64(j, "bytes_in_flight", pp->outstanding);

@@ -18,42 +18,42 @@
 #include <stdbool.h>
 
 struct lu2kd;
-struct lu2k_chan;
-struct lu2k_conn;
+struct lu2kd_chan;
+struct lu2kd_conn;
 struct lu2k_json;
-struct lu2k_msg;
+struct lu2kd_msg;
 struct lu2k_nid;
-struct lu2k_peer;
+struct lu2kd_peer;
 struct sockaddr_storage;
 
 /* Queue m on p's paths: true if p is a multipath peer (m is then taken care of). */
-bool lu2k_mpath_submit(struct lu2k_peer *p, struct lu2k_msg *m);
+bool lu2kd_mpath_submit(struct lu2kd_peer *p, struct lu2kd_msg *m);
 /* lu2kctl ping: connect p's paths that have no connection now; false if p has none. */
-bool lu2k_mpath_ping(struct lu2k_peer *p);
+bool lu2kd_mpath_ping(struct lu2kd_peer *p);
 /* The back-end's upcalls about a path's connection (c->mp set). */
-void lu2k_mpath_connected(struct lu2k_conn *c);
-void lu2k_mpath_writable(struct lu2k_conn *c);
-void lu2k_mpath_closed(struct lu2k_conn *c, int err);
+void lu2kd_mpath_connected(struct lu2kd_conn *c);
+void lu2kd_mpath_writable(struct lu2kd_conn *c);
+void lu2kd_mpath_closed(struct lu2kd_conn *c, int err);
 /*
  * A message's outcome on its path, before it is completed. true: it was
  * taken back (a failed path, the back-end carries ids) and waits for
  * another path; do not complete it.
  */
-bool lu2k_mpath_sent(struct lu2k_conn *c, struct lu2k_msg *m, int status);
+bool lu2kd_mpath_sent(struct lu2kd_conn *c, struct lu2kd_msg *m, int status);
 /* Close p's paths (what they hold fails) and forget them. */
-void lu2k_mpath_free(struct lu2k_peer *p);
+void lu2kd_mpath_free(struct lu2kd_peer *p);
 
 /* Listen on ch's other addresses named by path lines; unlisten at detach. */
-void lu2k_mpath_listen(struct lu2kd *d, struct lu2k_chan *ch);
-void lu2k_mpath_unlisten(struct lu2kd *d, struct lu2k_chan *ch);
+void lu2kd_mpath_listen(struct lu2kd *d, struct lu2kd_chan *ch);
+void lu2kd_mpath_unlisten(struct lu2kd *d, struct lu2kd_chan *ch);
 /* The channel whose other address dst names, or NULL. */
-struct lu2k_chan *lu2k_mpath_chan_by_alias(struct lu2kd *d, const struct lu2k_nid *dst);
+struct lu2kd_chan *lu2kd_mpath_chan_by_alias(struct lu2kd *d, const struct lu2k_nid *dst);
 
 /* Do our path lines name from's address as one of nid's (accept = strict)? */
-bool lu2k_mpath_is_peer_addr(const struct lu2kd *d, const struct lu2k_nid *nid,
-			     const struct sockaddr_storage *from);
+bool lu2kd_mpath_is_peer_addr(const struct lu2kd *d, const struct lu2k_nid *nid,
+			      const struct sockaddr_storage *from);
 
 /* "paths": [...] of p, for lu2kctl peers. */
-void lu2k_mpath_json(const struct lu2k_peer *p, struct lu2k_json *j);
+void lu2kd_mpath_json(const struct lu2kd_peer *p, struct lu2k_json *j);
 
 #endif

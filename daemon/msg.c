@@ -11,16 +11,16 @@
 #include "common/sockaddr.h"
 #include "core.h"
 #include "dedup.h"
-#include "log.h"
+#include "common/log.h"
 #include "mpath.h"
 
 #define MSG_CACHE_MAX 4096
 
 static void msg_timer(struct lu2k_timer *t);
 
-struct lu2k_msg *lu2k_msg_alloc(struct lu2kd *d)
+struct lu2kd_msg *lu2kd_msg_alloc(struct lu2kd *d)
 {
-	struct lu2k_msg *m = lu2k_list_first(&d->msg_cache, struct lu2k_msg, link);
+	struct lu2kd_msg *m = lu2k_list_first(&d->msg_cache, struct lu2kd_msg, link);
 
 	if (m) {
 		lu2k_list_del(&m->link);
@@ -35,11 +35,11 @@ struct lu2k_msg *lu2k_msg_alloc(struct lu2kd *d)
 	lu2k_list_init(&m->chan_link);
 	lu2k_list_init(&m->bm.be_link);
 	lu2k_list_init(&m->id_link);
-	lu2k_timer_init(&m->timer, msg_timer);
+	lu2k_heap_timer_init(&m->timer, msg_timer);
 	return m;
 }
 
-void lu2k_msg_free(struct lu2kd *d, struct lu2k_msg *m)
+void lu2kd_msg_free(struct lu2kd *d, struct lu2kd_msg *m)
 {
 	if (d->nmsg_cache < MSG_CACHE_MAX) {
 		lu2k_list_add_head(&d->msg_cache, &m->link);
@@ -49,9 +49,9 @@ void lu2k_msg_free(struct lu2kd *d, struct lu2k_msg *m)
 	}
 }
 
-static void cookie_del(struct lu2k_chan *ch, struct lu2k_msg *m)
+static void cookie_del(struct lu2kd_chan *ch, struct lu2kd_msg *m)
 {
-	struct lu2k_msg **pp = &ch->cookies[m->cookie % CHAN_COOKIE_BUCKETS];
+	struct lu2kd_msg **pp = &ch->cookies[m->cookie % CHAN_COOKIE_BUCKETS];
 
 	for (; *pp; pp = &(*pp)->hnext) {
 		if (*pp == m) {
@@ -66,11 +66,11 @@ static void cookie_del(struct lu2k_chan *ch, struct lu2k_msg *m)
  * timeout, detach), the message leaves every queue here, so no second path
  * can complete it again.
  */
-void lu2k_msg_complete(struct lu2k_msg *m, int status)
+void lu2kd_msg_complete(struct lu2kd_msg *m, int status)
 {
-	struct lu2k_chan *ch = m->ch;
+	struct lu2kd_chan *ch = m->ch;
 	struct lu2kd *d = ch->d;
-	struct lu2k_peer *p = m->peer;
+	struct lu2kd_peer *p = m->peer;
 
 	if (m->state == MSG_DONE)
 		return;
@@ -87,13 +87,13 @@ void lu2k_msg_complete(struct lu2k_msg *m, int status)
 		} else {
 			p->errors++;
 		}
-		lu2k_peer_health(p, status == 0);
-		lu2k_peer_touch(d, p);
+		lu2kd_peer_health(p, status == 0);
+		lu2kd_peer_touch(d, p);
 	}
 	m->state = MSG_DONE;
 	m->status = status;
 	lu2k_list_del(&m->id_link); /* settled: the peer's low id may move on */
-	lu2k_timer_cancel(&d->loop, &m->timer);
+	lu2k_loop_timer_cancel(&d->loop, &m->timer);
 	lu2k_list_del(&m->chan_link);
 	ch->nmsgs--;
 	cookie_del(ch, m);
@@ -105,26 +105,26 @@ void lu2k_msg_complete(struct lu2k_msg *m, int status)
 		if (status == -ETIMEDOUT)
 			d->st.msgs_timeout++;
 	}
-	if (!ch->dead && lu2k_chan_post_cpl(ch, m))
+	if (!ch->dead && lu2kd_chan_post_cpl(ch, m))
 		return; /* kept until the CPL ring has room */
-	lu2k_msg_free(d, m);
+	lu2kd_msg_free(d, m);
 }
 
-int lu2k_msg_start_timer(struct lu2k_msg *m, uint32_t timeout_ms)
+int lu2kd_msg_start_timer(struct lu2kd_msg *m, uint32_t timeout_ms)
 {
-	return lu2k_timer_arm(&m->ch->d->loop, &m->timer, (uint64_t)timeout_ms * 1000000);
+	return lu2k_loop_timer_arm(&m->ch->d->loop, &m->timer, (uint64_t)timeout_ms * 1000000);
 }
 
 static void msg_timer(struct lu2k_timer *t)
 {
-	struct lu2k_msg *m = lu2k_container_of(t, struct lu2k_msg, timer);
+	struct lu2kd_msg *m = lu2k_container_of(t, struct lu2kd_msg, timer);
 	struct lu2kd *d = m->ch->d;
 
 	m->expired = true; /* multipath: fail it, never send it again */
 	if (m->state == MSG_SENDING)
 		d->be_ops->cancel(m->conn->bc, &m->bm, -ETIMEDOUT); /* sent() completes it */
 	else
-		lu2k_msg_complete(m, -ETIMEDOUT);
+		lu2kd_msg_complete(m, -ETIMEDOUT);
 }
 
 /* ---- the back-end's upcalls ---- */
@@ -136,14 +136,14 @@ static bool accept_from(struct lu2kd *d, struct lu2k_be_conn *bc, const struct l
 	bool known = d->be_ops->peer_addr && !d->be_ops->peer_addr(bc, &from);
 	char a[LU2K_NID_STRLEN], b[64];
 
-	if (!lu2k_accept_check(d->cfg.accept, src, known ? &from : NULL))
+	if (!lu2kd_accept_check(d->cfg.accept, src, known ? &from : NULL))
 		return true;
-	if (known && lu2k_mpath_is_peer_addr(d, src, &from))
+	if (known && lu2kd_mpath_is_peer_addr(d, src, &from))
 		return true; /* one of the NID's other paths, as our path lines say */
 	LOG_RL(LU2K_LOG_WARN,
 	       "refusing a hello from %s claiming %s: not that NID's address (accept = %s)",
 	       known ? lu2k_sockaddr_addr(&from, b, sizeof(b)) : "an unknown address",
-	       lu2k_nid_format(src, a, sizeof(a)), lu2k_accept_str(d->cfg.accept));
+	       lu2k_nid_format(src, a, sizeof(a)), lu2kd_accept_str(d->cfg.accept));
 	return false;
 }
 
@@ -151,12 +151,12 @@ static void *env_accepted(void *core, struct lu2k_be_conn *bc, const struct lu2k
 			  const struct lu2k_nid *dst, int *status)
 {
 	struct lu2kd *d = core;
-	struct lu2k_chan *ch = lu2k_chan_by_nid(d, dst);
-	struct lu2k_peer *p;
-	struct lu2k_conn *c;
+	struct lu2kd_chan *ch = lu2kd_chan_by_nid(d, dst);
+	struct lu2kd_peer *p;
+	struct lu2kd_conn *c;
 
 	if (!ch)
-		ch = lu2k_mpath_chan_by_alias(d, dst); /* a peer's other path to us */
+		ch = lu2kd_mpath_chan_by_alias(d, dst); /* a peer's other path to us */
 	if (!ch) {
 		d->st.conns_refused++;
 		*status = -ENXIO;
@@ -173,7 +173,7 @@ static void *env_accepted(void *core, struct lu2k_be_conn *bc, const struct lu2k
 		*status = -EACCES;
 		return NULL;
 	}
-	if (!lu2k_peer_find(d, ch, src) && !lu2k_peers_make_room(d)) {
+	if (!lu2kd_peer_find(d, ch, src) && !lu2kd_peers_make_room(d)) {
 		char a[LU2K_NID_STRLEN];
 
 		d->st.conns_refused++;
@@ -184,7 +184,7 @@ static void *env_accepted(void *core, struct lu2k_be_conn *bc, const struct lu2k
 		*status = -EUSERS;
 		return NULL;
 	}
-	p = lu2k_peer_get(d, ch, src);
+	p = lu2kd_peer_get(d, ch, src);
 	c = p ? calloc(1, sizeof(*c)) : NULL;
 	if (!c) {
 		*status = -ENOMEM;
@@ -203,32 +203,32 @@ static void *env_accepted(void *core, struct lu2k_be_conn *bc, const struct lu2k
 
 static void env_connected(void *ctx)
 {
-	lu2k_peer_connected(ctx);
+	lu2kd_peer_connected(ctx);
 }
 
 static void env_closed(void *ctx, int err)
 {
-	lu2k_peer_conn_closed(ctx, err);
+	lu2kd_peer_conn_closed(ctx, err);
 }
 
 static void env_sent(void *ctx, struct lu2k_be_msg *bm, int status)
 {
-	struct lu2k_conn *c = ctx;
+	struct lu2kd_conn *c = ctx;
 
-	if (c && c->mp && lu2k_mpath_sent(c, (struct lu2k_msg *)bm, status))
+	if (c && c->mp && lu2kd_mpath_sent(c, (struct lu2kd_msg *)bm, status))
 		return; /* taken back: it goes on another path */
-	lu2k_msg_complete((struct lu2k_msg *)bm, status);
+	lu2kd_msg_complete((struct lu2kd_msg *)bm, status);
 }
 
 static void env_writable(void *ctx)
 {
-	lu2k_peer_writable(ctx);
+	lu2kd_peer_writable(ctx);
 }
 
 static int env_rx_begin(void *ctx, const struct lu2k_nid *target, struct lu2k_be_rxbuf *buf)
 {
-	struct lu2k_conn *c = ctx;
-	struct lu2k_chan *ch = c->peer->ch;
+	struct lu2kd_conn *c = ctx;
+	struct lu2kd_chan *ch = c->peer->ch;
 	uint64_t len = (uint64_t)buf->hdr_len + buf->payload_len;
 	uint64_t off;
 	uint32_t alen;
@@ -245,7 +245,7 @@ static int env_rx_begin(void *ctx, const struct lu2k_nid *target, struct lu2k_be
 	 * network. A message begun has its slot (rx_reserved), so that once
 	 * whole it is posted at once and nothing acknowledged waits in here.
 	 */
-	if (!lu2k_chan_rx_ring_room(ch)) {
+	if (!lu2kd_chan_rx_ring_room(ch)) {
 		ch->st.rx_ring_full++;
 		ch->d->st.rx_ring_full++;
 		goto wait;
@@ -256,14 +256,14 @@ static int env_rx_begin(void *ctx, const struct lu2k_nid *target, struct lu2k_be
 	 */
 	if (!lu2k_list_empty(&ch->rx_waiters) && !c->rx_waiting && ch->rx_resuming != c)
 		goto wait;
-	if (c->rx_waiting && lu2k_list_first(&ch->rx_waiters, struct lu2k_conn, wait_link) != c)
+	if (c->rx_waiting && lu2k_list_first(&ch->rx_waiters, struct lu2kd_conn, wait_link) != c)
 		goto wait;
-	rc = lu2k_rxalloc_alloc(&ch->rxa, len, &off, &alen);
+	rc = lu2kd_rxalloc_alloc(&ch->rxa, len, &off, &alen);
 	if (rc == -ENOSPC)
 		goto wait;
 	if (rc < 0)
 		return rc;
-	lu2k_chan_rx_unwait(c);
+	lu2kd_chan_rx_unwait(c);
 	if (ch->rx_resuming == c)
 		ch->rx_resuming = NULL; /* its turn is used: the next one waits in line */
 	ch->rx_reserved++;
@@ -273,7 +273,7 @@ static int env_rx_begin(void *ctx, const struct lu2k_nid *target, struct lu2k_be
 	buf->owner = ch;
 	return 0;
 wait:
-	lu2k_chan_rx_wait(ch, c);
+	lu2kd_chan_rx_wait(ch, c);
 	return -EAGAIN;
 }
 
@@ -281,9 +281,9 @@ wait:
  * A multipath sender's message id (dedup.h): 0 deliver it, 1 a copy of one
  * delivered already (drop it), < 0 the connection cannot go on.
  */
-static int rx_dedup(struct lu2k_conn *c, const struct lu2k_be_rxbuf *buf)
+static int rx_dedup(struct lu2kd_conn *c, const struct lu2k_be_rxbuf *buf)
 {
-	struct lu2k_peer *p = c->peer;
+	struct lu2kd_peer *p = c->peer;
 	char a[LU2K_NID_STRLEN];
 
 	if (!buf->mid.epoch)
@@ -292,9 +292,9 @@ static int rx_dedup(struct lu2k_conn *c, const struct lu2k_be_rxbuf *buf)
 		p->dedup = malloc(sizeof(*p->dedup));
 		if (!p->dedup)
 			return -ENOMEM;
-		lu2k_dedup_init(p->dedup);
+		lu2kd_dedup_init(p->dedup);
 	}
-	switch (lu2k_dedup_check(p->dedup, &buf->mid)) {
+	switch (lu2kd_dedup_check(p->dedup, &buf->mid)) {
 	case LU2K_DEDUP_NEW:
 		return 0;
 	case LU2K_DEDUP_DUP:
@@ -313,8 +313,8 @@ static int rx_dedup(struct lu2k_conn *c, const struct lu2k_be_rxbuf *buf)
 
 static int env_rx_end(void *ctx, struct lu2k_be_rxbuf *buf, int status)
 {
-	struct lu2k_conn *c = ctx;
-	struct lu2k_chan *ch = buf->owner;
+	struct lu2kd_conn *c = ctx;
+	struct lu2kd_chan *ch = buf->owner;
 	struct lu2k_rx_desc d;
 	int rc;
 
@@ -326,13 +326,13 @@ static int env_rx_end(void *ctx, struct lu2k_be_rxbuf *buf, int status)
 		ch->rx_reserved--;
 	if (status < 0 || ch->dead) {
 		if (!ch->dead)
-			lu2k_rxalloc_free(&ch->rxa, buf->off, buf->alloc_len);
+			lu2kd_rxalloc_free(&ch->rxa, buf->off, buf->alloc_len);
 		return status < 0 ? status : -ECONNRESET;
 	}
 	rc = rx_dedup(c, buf);
 	if (rc) {
 		/* a second copy (acknowledged: the sender may stop), or a bad id */
-		lu2k_rxalloc_free(&ch->rxa, buf->off, buf->alloc_len);
+		lu2kd_rxalloc_free(&ch->rxa, buf->off, buf->alloc_len);
 		return rc > 0 ? 0 : rc;
 	}
 	memset(&d, 0, sizeof(d));
@@ -341,10 +341,10 @@ static int env_rx_end(void *ctx, struct lu2k_be_rxbuf *buf, int status)
 	d.hdr_len = buf->hdr_len;
 	d.payload_len = buf->payload_len;
 	d.alloc_len = buf->alloc_len;
-	if (lu2k_chan_post_rx(ch, &d))
+	if (lu2kd_chan_post_rx(ch, &d))
 		return -EIO;
 	if (buf->mid.epoch)
-		lu2k_dedup_mark(c->peer->dedup, &buf->mid);
+		lu2kd_dedup_mark(c->peer->dedup, &buf->mid);
 	c->msgs++;
 	c->bytes += buf->hdr_len + buf->payload_len;
 	c->peer->msgs_rx++;
@@ -352,7 +352,7 @@ static int env_rx_end(void *ctx, struct lu2k_be_rxbuf *buf, int status)
 	return 0;
 }
 
-void lu2k_core_env(struct lu2kd *d, struct lu2k_be_env *env)
+void lu2kd_core_env(struct lu2kd *d, struct lu2k_be_env *env)
 {
 	memset(env, 0, sizeof(*env));
 	env->loop = &d->loop;

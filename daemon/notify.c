@@ -10,7 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-int lu2k_notify(const char *state)
+int lu2kd_notify(const char *state)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };

@@ -18,6 +18,6 @@
  * Returns 1 if sent, 0 if there is no $NOTIFY_SOCKET, -EINVAL if it is not
  * a usable address, or -errno from socket()/sendto().
  */
-int lu2k_notify(const char *state);
+int lu2kd_notify(const char *state);
 
 #endif

@@ -10,14 +10,14 @@
 
 #define NS 1000000000ull
 
-const char *lu2k_ps_state_str(enum lu2k_ps_state s)
+const char *lu2kd_ps_state_str(enum lu2kd_ps_state s)
 {
 	static const char *const n[] = { "up", "down", "probing" };
 
 	return (unsigned int)s < 3 ? n[s] : "?";
 }
 
-void lu2k_ps_init(struct lu2k_ps *ps, const struct lu2k_ps_cfg *cfg)
+void lu2kd_ps_init(struct lu2kd_ps *ps, const struct lu2kd_ps_cfg *cfg)
 {
 	memset(ps, 0, sizeof(*ps));
 	if (cfg) {
@@ -35,7 +35,7 @@ void lu2k_ps_init(struct lu2k_ps *ps, const struct lu2k_ps_cfg *cfg)
 	ps->cfg.unsent_horizon_ns = 50 * 1000000ull;
 }
 
-static void path_fresh(struct lu2k_ps *ps, struct lu2k_ps_path *p, uint64_t now)
+static void path_fresh(struct lu2kd_ps *ps, struct lu2kd_ps_path *p, uint64_t now)
 {
 	p->state = LU2K_PS_UP;
 	p->rate_known = false;
@@ -48,9 +48,9 @@ static void path_fresh(struct lu2k_ps *ps, struct lu2k_ps_path *p, uint64_t now)
 	p->unsent = 0;
 }
 
-int lu2k_ps_add(struct lu2k_ps *ps, uint64_t now)
+int lu2kd_ps_add(struct lu2kd_ps *ps, uint64_t now)
 {
-	struct lu2k_ps_path *p;
+	struct lu2kd_ps_path *p;
 
 	if (ps->n >= LU2K_PS_MAX)
 		return -ENOSPC;
@@ -67,17 +67,17 @@ static uint64_t mul_div(uint64_t a, uint64_t b, uint64_t c)
 }
 
 /* The rate pick() believes: 5/4 of it for a path that ran dry, to let it grow. */
-static uint64_t judged_rate(const struct lu2k_ps_path *p)
+static uint64_t judged_rate(const struct lu2kd_ps_path *p)
 {
 	uint64_t r = p->rate ? p->rate : 1;
 
 	return p->win_limited || !p->rate_known ? r + r / 4 : r;
 }
 
-/* As lu2k_ps_estimate, with extra bytes queued on it before this message. */
-static uint64_t estimate_x(const struct lu2k_ps *ps, unsigned int i, uint64_t len, uint64_t extra)
+/* As lu2kd_ps_estimate, with extra bytes queued on it before this message. */
+static uint64_t estimate_x(const struct lu2kd_ps *ps, unsigned int i, uint64_t len, uint64_t extra)
 {
-	const struct lu2k_ps_path *p = &ps->p[i];
+	const struct lu2kd_ps_path *p = &ps->p[i];
 	uint64_t rate = judged_rate(p);
 	uint64_t in_flight = mul_div(p->rate, p->srtt_ns, NS);
 	uint64_t out = p->outstanding + extra;
@@ -86,14 +86,14 @@ static uint64_t estimate_x(const struct lu2k_ps *ps, unsigned int i, uint64_t le
 	return mul_div(ahead + len, NS, rate) + p->srtt_ns / 2;
 }
 
-uint64_t lu2k_ps_estimate(const struct lu2k_ps *ps, unsigned int i, uint64_t len)
+uint64_t lu2kd_ps_estimate(const struct lu2kd_ps *ps, unsigned int i, uint64_t len)
 {
 	return estimate_x(ps, i, len, 0);
 }
 
-bool lu2k_ps_has_room(const struct lu2k_ps *ps, unsigned int i, uint64_t len)
+bool lu2kd_ps_has_room(const struct lu2kd_ps *ps, unsigned int i, uint64_t len)
 {
-	const struct lu2k_ps_path *p = &ps->p[i];
+	const struct lu2kd_ps_path *p = &ps->p[i];
 	uint64_t horizon = p->srtt_ns / 2;
 
 	if (len <= ps->cfg.small_max || !p->nout)
@@ -110,19 +110,19 @@ bool lu2k_ps_has_room(const struct lu2k_ps *ps, unsigned int i, uint64_t len)
 	return p->outstanding < mul_div(judged_rate(p), 2 * p->srtt_ns + horizon, NS) + p->max_len;
 }
 
-int lu2k_ps_pick(const struct lu2k_ps *ps, uint64_t len, uint64_t now)
+int lu2kd_ps_pick(const struct lu2kd_ps *ps, uint64_t len, uint64_t now)
 {
-	return lu2k_ps_pick_from(ps, len, now, UINT32_MAX);
+	return lu2kd_ps_pick_from(ps, len, now, UINT32_MAX);
 }
 
-static int pick_x(const struct lu2k_ps *ps, uint64_t len, uint32_t allowed, const uint64_t *extra)
+static int pick_x(const struct lu2kd_ps *ps, uint64_t len, uint32_t allowed, const uint64_t *extra)
 {
 	int best = -ENETUNREACH;
 	uint64_t best_v = UINT64_MAX;
 
 	if (len <= ps->cfg.small_max) {
 		for (unsigned int i = 0; i < ps->n; i++) {
-			const struct lu2k_ps_path *p = &ps->p[i];
+			const struct lu2kd_ps_path *p = &ps->p[i];
 
 			if (p->state == LU2K_PS_UP && (allowed >> i & 1) && p->srtt_ns < best_v) {
 				best = (int)i;
@@ -133,7 +133,7 @@ static int pick_x(const struct lu2k_ps *ps, uint64_t len, uint32_t allowed, cons
 	}
 	/* a path never measured and idle takes this one, so that it gets measured */
 	for (unsigned int i = 0; i < ps->n; i++) {
-		const struct lu2k_ps_path *p = &ps->p[i];
+		const struct lu2kd_ps_path *p = &ps->p[i];
 
 		if (p->state == LU2K_PS_UP && (allowed >> i & 1) && !p->rate_known && !p->nout &&
 		    !(extra && extra[i]))
@@ -153,21 +153,21 @@ static int pick_x(const struct lu2k_ps *ps, uint64_t len, uint32_t allowed, cons
 	return best;
 }
 
-int lu2k_ps_pick_from(const struct lu2k_ps *ps, uint64_t len, uint64_t now, uint32_t allowed)
+int lu2kd_ps_pick_from(const struct lu2kd_ps *ps, uint64_t len, uint64_t now, uint32_t allowed)
 {
 	(void)now;
 	return pick_x(ps, len, allowed, NULL);
 }
 
-int lu2k_ps_plan_next(const struct lu2k_ps *ps, struct lu2k_ps_plan *pl, uint64_t len, uint64_t now,
-		      uint32_t allowed)
+int lu2kd_ps_plan_next(const struct lu2kd_ps *ps, struct lu2kd_ps_plan *pl, uint64_t len,
+		       uint64_t now, uint32_t allowed)
 {
 	int i = pick_x(ps, len, allowed, pl->extra);
 
 	(void)now;
 	if (i < 0 || len <= ps->cfg.small_max)
 		return i;
-	if (!pl->extra[i] && lu2k_ps_has_room(ps, (unsigned int)i, len))
+	if (!pl->extra[i] && lu2kd_ps_has_room(ps, (unsigned int)i, len))
 		return i;
 	/* it would wait behind what that path holds: it waits here instead */
 	pl->extra[i] += len;
@@ -175,7 +175,7 @@ int lu2k_ps_plan_next(const struct lu2k_ps *ps, struct lu2k_ps_plan *pl, uint64_
 }
 
 /* Close the rate window once it spans a few RTTs: a rate sample. */
-static void rate_window(struct lu2k_ps *ps, struct lu2k_ps_path *p, uint64_t now)
+static void rate_window(struct lu2kd_ps *ps, struct lu2kd_ps_path *p, uint64_t now)
 {
 	uint64_t span = now - p->win_start_ns, min = 2 * p->srtt_ns, sample;
 
@@ -201,9 +201,9 @@ static void rate_window(struct lu2k_ps *ps, struct lu2k_ps_path *p, uint64_t now
 	p->win_limited = p->nout == 0;
 }
 
-void lu2k_ps_on_send(struct lu2k_ps *ps, unsigned int i, uint64_t len, uint64_t now)
+void lu2kd_ps_on_send(struct lu2kd_ps *ps, unsigned int i, uint64_t len, uint64_t now)
 {
-	struct lu2k_ps_path *p = &ps->p[i];
+	struct lu2kd_ps_path *p = &ps->p[i];
 
 	if (!p->nout)
 		p->last_progress_ns = now; /* silence counts from the start of work */
@@ -216,15 +216,15 @@ void lu2k_ps_on_send(struct lu2k_ps *ps, unsigned int i, uint64_t len, uint64_t 
 	p->msgs_total++;
 }
 
-void lu2k_ps_on_unsent(struct lu2k_ps *ps, unsigned int i, uint64_t unsent)
+void lu2kd_ps_on_unsent(struct lu2kd_ps *ps, unsigned int i, uint64_t unsent)
 {
 	ps->p[i].unsent_known = true;
 	ps->p[i].unsent = unsent;
 }
 
-void lu2k_ps_on_done(struct lu2k_ps *ps, unsigned int i, uint64_t len, int status, uint64_t now)
+void lu2kd_ps_on_done(struct lu2kd_ps *ps, unsigned int i, uint64_t len, int status, uint64_t now)
 {
-	struct lu2k_ps_path *p = &ps->p[i];
+	struct lu2kd_ps_path *p = &ps->p[i];
 
 	p->outstanding = p->outstanding > len ? p->outstanding - len : 0;
 	if (p->nout)
@@ -246,9 +246,9 @@ void lu2k_ps_on_done(struct lu2k_ps *ps, unsigned int i, uint64_t len, int statu
 	rate_window(ps, p, now);
 }
 
-void lu2k_ps_on_progress(struct lu2k_ps *ps, unsigned int i, uint64_t bytes, uint64_t now)
+void lu2kd_ps_on_progress(struct lu2kd_ps *ps, unsigned int i, uint64_t bytes, uint64_t now)
 {
-	struct lu2k_ps_path *p = &ps->p[i];
+	struct lu2kd_ps_path *p = &ps->p[i];
 
 	p->fine = true;
 	if (!bytes)
@@ -260,9 +260,9 @@ void lu2k_ps_on_progress(struct lu2k_ps *ps, unsigned int i, uint64_t bytes, uin
 	p->last_progress_ns = now;
 }
 
-void lu2k_ps_on_rtt(struct lu2k_ps *ps, unsigned int i, uint64_t rtt_ns, uint64_t now)
+void lu2kd_ps_on_rtt(struct lu2kd_ps *ps, unsigned int i, uint64_t rtt_ns, uint64_t now)
 {
-	struct lu2k_ps_path *p = &ps->p[i];
+	struct lu2kd_ps_path *p = &ps->p[i];
 
 	(void)now;
 	if (!rtt_ns)
@@ -278,27 +278,27 @@ void lu2k_ps_on_rtt(struct lu2k_ps *ps, unsigned int i, uint64_t rtt_ns, uint64_
 		p->min_rtt_ns = rtt_ns;
 }
 
-void lu2k_ps_on_loss(struct lu2k_ps *ps, unsigned int i, uint32_t loss_ppm)
+void lu2kd_ps_on_loss(struct lu2kd_ps *ps, unsigned int i, uint32_t loss_ppm)
 {
 	ps->p[i].loss_ppm = loss_ppm;
 }
 
-static void path_die(struct lu2k_ps *ps, struct lu2k_ps_path *p, uint64_t now)
+static void path_die(struct lu2kd_ps *ps, struct lu2kd_ps_path *p, uint64_t now)
 {
 	p->state = LU2K_PS_DOWN;
 	p->deaths++;
 	p->next_probe_ns = now + ps->cfg.probe_ns;
 }
 
-void lu2k_ps_set_down(struct lu2k_ps *ps, unsigned int i, uint64_t now)
+void lu2kd_ps_set_down(struct lu2kd_ps *ps, unsigned int i, uint64_t now)
 {
 	if (ps->p[i].state == LU2K_PS_UP)
 		path_die(ps, &ps->p[i], now);
 }
 
-void lu2k_ps_on_probe(struct lu2k_ps *ps, unsigned int i, bool ok, uint64_t rtt_ns, uint64_t now)
+void lu2kd_ps_on_probe(struct lu2kd_ps *ps, unsigned int i, bool ok, uint64_t rtt_ns, uint64_t now)
 {
-	struct lu2k_ps_path *p = &ps->p[i];
+	struct lu2kd_ps_path *p = &ps->p[i];
 
 	if (p->state == LU2K_PS_UP)
 		return;
@@ -311,18 +311,18 @@ void lu2k_ps_on_probe(struct lu2k_ps *ps, unsigned int i, bool ok, uint64_t rtt_
 	path_fresh(ps, p, now);
 	if (rtt_ns) {
 		p->rtt_known = false;
-		lu2k_ps_on_rtt(ps, i, rtt_ns, now);
+		lu2kd_ps_on_rtt(ps, i, rtt_ns, now);
 	}
 }
 
-void lu2k_ps_set_probing(struct lu2k_ps *ps, unsigned int i, uint64_t now)
+void lu2kd_ps_set_probing(struct lu2kd_ps *ps, unsigned int i, uint64_t now)
 {
 	ps->p[i].state = LU2K_PS_PROBING;
 	ps->p[i].next_probe_ns = now + ps->cfg.probe_ns;
 }
 
 /* How long path p may stay silent while it holds work. */
-static uint64_t dead_after(const struct lu2k_ps *ps, const struct lu2k_ps_path *p)
+static uint64_t dead_after(const struct lu2kd_ps *ps, const struct lu2kd_ps_path *p)
 {
 	uint64_t t = (uint64_t)ps->cfg.dead_rtts * p->srtt_ns;
 
@@ -334,12 +334,12 @@ static uint64_t dead_after(const struct lu2k_ps *ps, const struct lu2k_ps_path *
 	return t;
 }
 
-struct lu2k_ps_events lu2k_ps_tick(struct lu2k_ps *ps, uint64_t now)
+struct lu2kd_ps_events lu2kd_ps_tick(struct lu2kd_ps *ps, uint64_t now)
 {
-	struct lu2k_ps_events ev = { 0, 0 };
+	struct lu2kd_ps_events ev = { 0, 0 };
 
 	for (unsigned int i = 0; i < ps->n; i++) {
-		struct lu2k_ps_path *p = &ps->p[i];
+		struct lu2kd_ps_path *p = &ps->p[i];
 
 		switch (p->state) {
 		case LU2K_PS_UP:
@@ -367,12 +367,12 @@ struct lu2k_ps_events lu2k_ps_tick(struct lu2k_ps *ps, uint64_t now)
 	return ev;
 }
 
-uint64_t lu2k_ps_next_deadline(const struct lu2k_ps *ps)
+uint64_t lu2kd_ps_next_deadline(const struct lu2kd_ps *ps)
 {
 	uint64_t next = UINT64_MAX;
 
 	for (unsigned int i = 0; i < ps->n; i++) {
-		const struct lu2k_ps_path *p = &ps->p[i];
+		const struct lu2kd_ps_path *p = &ps->p[i];
 		uint64_t t = UINT64_MAX;
 
 		if (p->state == LU2K_PS_UP && p->nout)
@@ -385,7 +385,7 @@ uint64_t lu2k_ps_next_deadline(const struct lu2k_ps *ps)
 	return next;
 }
 
-uint32_t lu2k_ps_share_permille(const struct lu2k_ps *ps, unsigned int i)
+uint32_t lu2kd_ps_share_permille(const struct lu2kd_ps *ps, unsigned int i)
 {
 	uint64_t all = 0;
 

@@ -21,21 +21,21 @@
 
 #include "common/nid.h"
 #include "core.h"
-#include "log.h"
+#include "common/log.h"
 #include "mpath.h"
 
 #define PEER_HEALTH_MAX	 1000
 #define PEER_HEALTH_FAIL 100
 #define PEER_HEALTH_OK	 10
 
-const char *lu2k_peer_state_str(enum lu2k_peer_state s)
+const char *lu2kd_peer_state_str(enum lu2kd_peer_state s)
 {
 	static const char *const n[] = { "idle", "connecting", "up", "backoff" };
 
 	return (unsigned int)s < 4 ? n[s] : "?";
 }
 
-static uint32_t hash_key(const struct lu2k_chan *ch, const struct lu2k_nid *nid)
+static uint32_t hash_key(const struct lu2kd_chan *ch, const struct lu2k_nid *nid)
 {
 	const uint8_t *p = (const uint8_t *)nid;
 	uint32_t h = 2166136261u ^ ch->id;
@@ -45,7 +45,7 @@ static uint32_t hash_key(const struct lu2k_chan *ch, const struct lu2k_nid *nid)
 	return h;
 }
 
-int lu2k_peers_init(struct lu2kd *d)
+int lu2kd_peers_init(struct lu2kd *d)
 {
 	d->peer_buckets = 256;
 	d->peer_hash = calloc(d->peer_buckets, sizeof(*d->peer_hash));
@@ -53,16 +53,17 @@ int lu2k_peers_init(struct lu2kd *d)
 	return d->peer_hash ? 0 : -ENOMEM;
 }
 
-void lu2k_peers_fini(struct lu2kd *d)
+void lu2kd_peers_fini(struct lu2kd *d)
 {
-	lu2k_timer_cancel(&d->loop, &d->peer_sweep);
+	lu2k_loop_timer_cancel(&d->loop, &d->peer_sweep);
 	free(d->peer_hash);
 	d->peer_hash = NULL;
 }
 
-struct lu2k_peer *lu2k_peer_find(struct lu2kd *d, struct lu2k_chan *ch, const struct lu2k_nid *nid)
+struct lu2kd_peer *lu2kd_peer_find(struct lu2kd *d, struct lu2kd_chan *ch,
+				   const struct lu2k_nid *nid)
 {
-	struct lu2k_peer *p = d->peer_hash[hash_key(ch, nid) & (d->peer_buckets - 1)];
+	struct lu2kd_peer *p = d->peer_hash[hash_key(ch, nid) & (d->peer_buckets - 1)];
 
 	for (; p; p = p->hnext)
 		if (p->ch == ch && lu2k_nid_equal(&p->nid, nid))
@@ -73,12 +74,12 @@ struct lu2k_peer *lu2k_peer_find(struct lu2kd *d, struct lu2k_chan *ch, const st
 static void rehash(struct lu2kd *d)
 {
 	uint32_t nb = d->peer_buckets * 2;
-	struct lu2k_peer **nh = calloc(nb, sizeof(*nh));
+	struct lu2kd_peer **nh = calloc(nb, sizeof(*nh));
 
 	if (!nh)
 		return; /* keep the old table: longer chains, still correct */
 	for (uint32_t i = 0; i < d->peer_buckets; i++) {
-		struct lu2k_peer *p = d->peer_hash[i], *next;
+		struct lu2kd_peer *p = d->peer_hash[i], *next;
 
 		for (; p; p = next) {
 			uint32_t b = hash_key(p->ch, &p->nid) & (nb - 1);
@@ -95,16 +96,17 @@ static void rehash(struct lu2kd *d)
 
 static void peer_timer(struct lu2k_timer *t);
 
-struct lu2k_peer *lu2k_peer_get(struct lu2kd *d, struct lu2k_chan *ch, const struct lu2k_nid *nid)
+struct lu2kd_peer *lu2kd_peer_get(struct lu2kd *d, struct lu2kd_chan *ch,
+				  const struct lu2k_nid *nid)
 {
-	struct lu2k_peer *p = lu2k_peer_find(d, ch, nid);
+	struct lu2kd_peer *p = lu2kd_peer_find(d, ch, nid);
 	uint32_t b;
 
 	if (p) {
-		lu2k_peer_touch(d, p);
+		lu2kd_peer_touch(d, p);
 		return p;
 	}
-	lu2k_peers_make_room(d); /* the caller decides what a full table means */
+	lu2kd_peers_make_room(d); /* the caller decides what a full table means */
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
@@ -115,7 +117,7 @@ struct lu2k_peer *lu2k_peer_get(struct lu2kd *d, struct lu2k_chan *ch, const str
 	p->health = PEER_HEALTH_MAX;
 	lu2k_list_init(&p->inconns);
 	lu2k_list_init(&p->queue);
-	lu2k_timer_init(&p->timer, peer_timer);
+	lu2k_heap_timer_init(&p->timer, peer_timer);
 	p->backoff_ms = 0;
 	if (d->npeers >= d->peer_buckets)
 		rehash(d);
@@ -124,13 +126,13 @@ struct lu2k_peer *lu2k_peer_get(struct lu2kd *d, struct lu2k_chan *ch, const str
 	d->peer_hash[b] = p;
 	lu2k_list_add_tail(&d->peers, &p->link);
 	d->npeers++;
-	lu2k_peers_sweep_arm(d);
+	lu2kd_peers_sweep_arm(d);
 	return p;
 }
 
-static void peer_unhash(struct lu2kd *d, struct lu2k_peer *p)
+static void peer_unhash(struct lu2kd *d, struct lu2kd_peer *p)
 {
-	struct lu2k_peer **pp = &d->peer_hash[hash_key(p->ch, &p->nid) & (d->peer_buckets - 1)];
+	struct lu2kd_peer **pp = &d->peer_hash[hash_key(p->ch, &p->nid) & (d->peer_buckets - 1)];
 
 	for (; *pp; pp = &(*pp)->hnext) {
 		if (*pp == p) {
@@ -142,15 +144,15 @@ static void peer_unhash(struct lu2kd *d, struct lu2k_peer *p)
 	d->npeers--;
 }
 
-void lu2k_peer_forget(struct lu2kd *d, struct lu2k_peer *p)
+void lu2kd_peer_forget(struct lu2kd *d, struct lu2kd_peer *p)
 {
-	lu2k_timer_cancel(&d->loop, &p->timer);
+	lu2k_loop_timer_cancel(&d->loop, &p->timer);
 	peer_unhash(d, p);
 	free(p->dedup);
 	free(p);
 }
 
-uint32_t lu2k_backoff_next(uint32_t cur, uint32_t min_ms, uint32_t max_ms, uint32_t *rng)
+uint32_t lu2kd_backoff_next(uint32_t cur, uint32_t min_ms, uint32_t max_ms, uint32_t *rng)
 {
 	uint64_t next = cur ? (uint64_t)cur * 2 : min_ms;
 	uint32_t jitter;
@@ -167,26 +169,26 @@ uint32_t lu2k_backoff_next(uint32_t cur, uint32_t min_ms, uint32_t max_ms, uint3
 	return next ? (uint32_t)next : 1;
 }
 
-static struct lu2kd *peer_daemon(struct lu2k_peer *p)
+static struct lu2kd *peer_daemon(struct lu2kd_peer *p)
 {
 	return p->ch->d;
 }
 
-static void fail_queue(struct lu2k_peer *p, int err)
+static void fail_queue(struct lu2kd_peer *p, int err)
 {
 	while (!lu2k_list_empty(&p->queue)) {
-		struct lu2k_msg *m = lu2k_list_first(&p->queue, struct lu2k_msg, link);
+		struct lu2kd_msg *m = lu2k_list_first(&p->queue, struct lu2kd_msg, link);
 
-		lu2k_msg_complete(m, err);
+		lu2kd_msg_complete(m, err);
 	}
 }
 
-static void peer_connect(struct lu2k_peer *p);
+static void peer_connect(struct lu2kd_peer *p);
 
 /* Hand queued messages to the back-end while it takes them. */
-int lu2k_peer_send_head(struct lu2k_peer *p, struct lu2k_conn *c)
+int lu2kd_peer_send_head(struct lu2kd_peer *p, struct lu2kd_conn *c)
 {
-	struct lu2k_msg *m = lu2k_list_first(&p->queue, struct lu2k_msg, link);
+	struct lu2kd_msg *m = lu2k_list_first(&p->queue, struct lu2kd_msg, link);
 	int rc;
 
 	lu2k_list_del(&m->link);
@@ -202,21 +204,21 @@ int lu2k_peer_send_head(struct lu2k_peer *p, struct lu2k_conn *c)
 		lu2k_list_add_head(&p->queue, &m->link);
 		p->nqueued++;
 	} else if (rc < 0) {
-		lu2k_msg_complete(m, rc);
+		lu2kd_msg_complete(m, rc);
 	}
 	return rc;
 }
 
-static void flush_queue(struct lu2k_peer *p)
+static void flush_queue(struct lu2kd_peer *p)
 {
 	while (p->state == PEER_UP && !p->blocked && !lu2k_list_empty(&p->queue))
-		if (lu2k_peer_send_head(p, p->out) == -ENOBUFS)
+		if (lu2kd_peer_send_head(p, p->out) == -ENOBUFS)
 			p->blocked = true;
 }
 
-void lu2k_peer_submit(struct lu2k_peer *p, struct lu2k_msg *m)
+void lu2kd_peer_submit(struct lu2kd_peer *p, struct lu2kd_msg *m)
 {
-	if (lu2k_mpath_submit(p, m))
+	if (lu2kd_mpath_submit(p, m))
 		return;
 	m->peer = p;
 	m->state = MSG_QUEUED;
@@ -235,7 +237,7 @@ void lu2k_peer_submit(struct lu2k_peer *p, struct lu2k_msg *m)
 	}
 }
 
-static void enter_backoff(struct lu2k_peer *p, int err)
+static void enter_backoff(struct lu2kd_peer *p, int err)
 {
 	struct lu2kd *d = peer_daemon(p);
 	char nid[LU2K_NID_STRLEN];
@@ -243,21 +245,21 @@ static void enter_backoff(struct lu2k_peer *p, int err)
 	p->state = PEER_BACKOFF;
 	p->last_err = err;
 	p->connect_fails++;
-	lu2k_peer_health(p, false);
-	p->backoff_ms = lu2k_backoff_next(p->backoff_ms, d->cfg.reconnect_min_ms,
-					  d->cfg.reconnect_max_ms, &d->rng);
+	lu2kd_peer_health(p, false);
+	p->backoff_ms = lu2kd_backoff_next(p->backoff_ms, d->cfg.reconnect_min_ms,
+					   d->cfg.reconnect_max_ms, &d->rng);
 	LOG_RL(LU2K_LOG_WARN, "peer %s: connect failed: %s; next attempt in %u ms",
 	       lu2k_nid_format(&p->nid, nid, sizeof(nid)), strerror(-err), p->backoff_ms);
-	lu2k_chan_post_evt(p->ch, LU2K_EVT_PEER_DOWN, err, &p->nid);
-	if (lu2k_timer_arm(&d->loop, &p->timer, (uint64_t)p->backoff_ms * 1000000))
+	lu2kd_chan_post_evt(p->ch, LU2K_EVT_PEER_DOWN, err, &p->nid);
+	if (lu2k_loop_timer_arm(&d->loop, &p->timer, (uint64_t)p->backoff_ms * 1000000))
 		p->state = PEER_IDLE; /* no timer to end the wait: the next message tries at once */
 	fail_queue(p, err);
 }
 
-static void peer_connect(struct lu2k_peer *p)
+static void peer_connect(struct lu2kd_peer *p)
 {
 	struct lu2kd *d = peer_daemon(p);
-	struct lu2k_conn *c = calloc(1, sizeof(*c));
+	struct lu2kd_conn *c = calloc(1, sizeof(*c));
 	int rc;
 
 	if (!c) {
@@ -280,7 +282,8 @@ static void peer_connect(struct lu2k_peer *p)
 		enter_backoff(p, rc);
 		return;
 	}
-	if (lu2k_timer_arm(&d->loop, &p->timer, (uint64_t)d->cfg.connect_timeout_ms * 1000000)) {
+	if (lu2k_loop_timer_arm(&d->loop, &p->timer,
+				(uint64_t)d->cfg.connect_timeout_ms * 1000000)) {
 		/* an attempt without its timeout could hang for good */
 		d->be_ops->close(c->bc);
 		p->out = NULL;
@@ -291,7 +294,7 @@ static void peer_connect(struct lu2k_peer *p)
 
 static void peer_timer(struct lu2k_timer *t)
 {
-	struct lu2k_peer *p = lu2k_container_of(t, struct lu2k_peer, timer);
+	struct lu2kd_peer *p = lu2k_container_of(t, struct lu2kd_peer, timer);
 	struct lu2kd *d = peer_daemon(p);
 
 	if (p->state == PEER_CONNECTING) {
@@ -307,27 +310,27 @@ static void peer_timer(struct lu2k_timer *t)
 	}
 }
 
-void lu2k_peer_connected(struct lu2k_conn *c)
+void lu2kd_peer_connected(struct lu2kd_conn *c)
 {
-	struct lu2k_peer *p = c->peer;
+	struct lu2kd_peer *p = c->peer;
 	struct lu2kd *d = peer_daemon(p);
 	char nid[LU2K_NID_STRLEN];
 
 	if (c->mp) {
-		lu2k_mpath_connected(c);
+		lu2kd_mpath_connected(c);
 		return;
 	}
-	lu2k_timer_cancel(&d->loop, &p->timer);
+	lu2k_loop_timer_cancel(&d->loop, &p->timer);
 	p->state = PEER_UP;
 	p->backoff_ms = 0;
 	p->last_err = 0;
 	p->blocked = false;
 	LOG_RL(LU2K_LOG_INFO, "peer %s: connected", lu2k_nid_format(&p->nid, nid, sizeof(nid)));
-	lu2k_chan_post_evt(p->ch, LU2K_EVT_PEER_UP, 0, &p->nid);
+	lu2kd_chan_post_evt(p->ch, LU2K_EVT_PEER_UP, 0, &p->nid);
 	flush_queue(p);
 }
 
-void lu2k_peer_health(struct lu2k_peer *p, bool ok)
+void lu2kd_peer_health(struct lu2kd_peer *p, bool ok)
 {
 	if (!ok)
 		p->health = p->health > PEER_HEALTH_FAIL ? p->health - PEER_HEALTH_FAIL : 0;
@@ -337,44 +340,44 @@ void lu2k_peer_health(struct lu2k_peer *p, bool ok)
 				    : PEER_HEALTH_MAX;
 }
 
-void lu2k_peer_ping(struct lu2k_peer *p)
+void lu2kd_peer_ping(struct lu2kd_peer *p)
 {
 	struct lu2kd *d = peer_daemon(p);
 
-	if (lu2k_mpath_ping(p))
+	if (lu2kd_mpath_ping(p))
 		return;
 
 	if (p->state == PEER_BACKOFF) {
-		lu2k_timer_cancel(&d->loop, &p->timer);
+		lu2k_loop_timer_cancel(&d->loop, &p->timer);
 		p->state = PEER_IDLE;
 	}
 	if (p->state == PEER_IDLE)
 		peer_connect(p);
 }
 
-void lu2k_peer_writable(struct lu2k_conn *c)
+void lu2kd_peer_writable(struct lu2kd_conn *c)
 {
 	if (c->mp) {
-		lu2k_mpath_writable(c);
+		lu2kd_mpath_writable(c);
 		return;
 	}
 	c->peer->blocked = false;
 	flush_queue(c->peer);
 }
 
-void lu2k_peer_conn_closed(struct lu2k_conn *c, int err)
+void lu2kd_peer_conn_closed(struct lu2kd_conn *c, int err)
 {
-	struct lu2k_peer *p = c->peer;
+	struct lu2kd_peer *p = c->peer;
 	struct lu2kd *d = c->d;
 	char nid[LU2K_NID_STRLEN];
 
-	lu2k_peer_touch(d, p);
+	lu2kd_peer_touch(d, p);
 	if (c->mp) {
-		lu2k_mpath_closed(c, err);
+		lu2kd_mpath_closed(c, err);
 		return;
 	}
 	if (!c->out) {
-		lu2k_chan_rx_unwait(c);
+		lu2kd_chan_rx_unwait(c);
 		lu2k_list_del(&c->link);
 		p->nin--;
 		LOG_RL(LU2K_LOG_INFO, "peer %s: incoming connection closed%s%s",
@@ -388,7 +391,7 @@ void lu2k_peer_conn_closed(struct lu2k_conn *c, int err)
 	free(c);
 	/* A refused hello is a failed attempt too: back off rather than retry at once. */
 	if (p->state == PEER_CONNECTING || err == -ECONNREFUSED) {
-		lu2k_timer_cancel(&d->loop, &p->timer);
+		lu2k_loop_timer_cancel(&d->loop, &p->timer);
 		enter_backoff(p, err);
 		return;
 	}
@@ -407,28 +410,28 @@ void lu2k_peer_conn_closed(struct lu2k_conn *c, int err)
 		       lu2k_nid_format(&p->nid, nid, sizeof(nid)), strerror(-err));
 		p->errors++;
 		p->last_err = err;
-		lu2k_peer_health(p, false);
+		lu2kd_peer_health(p, false);
 	}
 	p->state = PEER_IDLE;
 	p->blocked = false;
-	lu2k_chan_post_evt(p->ch, LU2K_EVT_PEER_DOWN, err, &p->nid);
+	lu2kd_chan_post_evt(p->ch, LU2K_EVT_PEER_DOWN, err, &p->nid);
 	if (!lu2k_list_empty(&p->queue))
 		peer_connect(p);
 }
 
 /* The channel is going away: close everything of its peers and forget them. */
-void lu2k_peer_drop_chan(struct lu2kd *d, struct lu2k_chan *ch)
+void lu2kd_peer_drop_chan(struct lu2kd *d, struct lu2kd_chan *ch)
 {
 	struct lu2k_list *pos, *tmp;
 
 	lu2k_list_for_each_safe(pos, tmp, &d->peers)
 	{
-		struct lu2k_peer *p = lu2k_container_of(pos, struct lu2k_peer, link);
+		struct lu2kd_peer *p = lu2k_container_of(pos, struct lu2kd_peer, link);
 
 		if (p->ch != ch)
 			continue;
-		lu2k_timer_cancel(&d->loop, &p->timer);
-		lu2k_mpath_free(p);
+		lu2k_loop_timer_cancel(&d->loop, &p->timer);
+		lu2kd_mpath_free(p);
 		if (p->out) {
 			/* The back-end fails what it holds (-ECANCELED) inside close(). */
 			d->be_ops->close(p->out->bc);
@@ -436,14 +439,15 @@ void lu2k_peer_drop_chan(struct lu2kd *d, struct lu2k_chan *ch)
 			p->out = NULL;
 		}
 		while (!lu2k_list_empty(&p->inconns)) {
-			struct lu2k_conn *c = lu2k_list_first(&p->inconns, struct lu2k_conn, link);
+			struct lu2kd_conn *c =
+				lu2k_list_first(&p->inconns, struct lu2kd_conn, link);
 
-			lu2k_chan_rx_unwait(c);
+			lu2kd_chan_rx_unwait(c);
 			lu2k_list_del(&c->link);
 			d->be_ops->close(c->bc);
 			free(c);
 		}
 		fail_queue(p, -ECANCELED);
-		lu2k_peer_forget(d, p);
+		lu2kd_peer_forget(d, p);
 	}
 }

@@ -17,18 +17,18 @@
 
 #include "common/nid.h"
 #include "core.h"
-#include "log.h"
+#include "common/log.h"
 
 /* The oldest peers looked at to find an idle one when the table is full. */
 #define REAP_SCAN_MAX 1024
 
-bool lu2k_peer_is_idle(const struct lu2k_peer *p)
+bool lu2kd_peer_is_idle(const struct lu2kd_peer *p)
 {
 	return p->state == PEER_IDLE && !p->out && !p->mp && lu2k_list_empty(&p->inconns) &&
-	       lu2k_list_empty(&p->queue) && !p->ninflight && !lu2k_timer_armed(&p->timer);
+	       lu2k_list_empty(&p->queue) && !p->ninflight && !lu2k_heap_timer_armed(&p->timer);
 }
 
-void lu2k_peer_touch(struct lu2kd *d, struct lu2k_peer *p)
+void lu2kd_peer_touch(struct lu2kd *d, struct lu2kd_peer *p)
 {
 	p->last_ns = d->loop.now;
 }
@@ -48,38 +48,38 @@ static void sweep_timer(struct lu2k_timer *t)
 {
 	struct lu2kd *d = lu2k_container_of(t, struct lu2kd, peer_sweep);
 
-	lu2k_peers_sweep(d);
+	lu2kd_peers_sweep(d);
 }
 
-void lu2k_peers_sweep_arm(struct lu2kd *d)
+void lu2kd_peers_sweep_arm(struct lu2kd *d)
 {
-	if (!d->cfg.peer_idle_timeout_ms || lu2k_timer_armed(&d->peer_sweep))
+	if (!d->cfg.peer_idle_timeout_ms || lu2k_heap_timer_armed(&d->peer_sweep))
 		return;
 	d->peer_sweep.fn = sweep_timer;
 	/* Without memory for the timer the next new peer tries again. */
-	if (lu2k_timer_arm(&d->loop, &d->peer_sweep, sweep_every_ns(d)))
+	if (lu2k_loop_timer_arm(&d->loop, &d->peer_sweep, sweep_every_ns(d)))
 		LOG_RL(LU2K_LOG_WARN, "peers: out of memory arming the idle sweep");
 }
 
-void lu2k_peers_sweep(struct lu2kd *d)
+void lu2kd_peers_sweep(struct lu2kd *d)
 {
 	uint64_t idle_ns = (uint64_t)d->cfg.peer_idle_timeout_ms * 1000000;
 	struct lu2k_list *pos, *tmp;
 
 	lu2k_list_for_each_safe(pos, tmp, &d->peers)
 	{
-		struct lu2k_peer *p = lu2k_container_of(pos, struct lu2k_peer, link);
+		struct lu2kd_peer *p = lu2k_container_of(pos, struct lu2kd_peer, link);
 
-		if (lu2k_peer_is_idle(p) && d->loop.now - p->last_ns >= idle_ns) {
-			lu2k_peer_forget(d, p);
+		if (lu2kd_peer_is_idle(p) && d->loop.now - p->last_ns >= idle_ns) {
+			lu2kd_peer_forget(d, p);
 			d->st.peers_reaped++;
 		}
 	}
 	if (d->npeers)
-		lu2k_peers_sweep_arm(d);
+		lu2kd_peers_sweep_arm(d);
 }
 
-bool lu2k_peers_make_room(struct lu2kd *d)
+bool lu2kd_peers_make_room(struct lu2kd *d)
 {
 	unsigned int scanned = 0;
 
@@ -90,15 +90,15 @@ bool lu2k_peers_make_room(struct lu2kd *d)
 	 * back, so a table full of busy peers is not scanned again and again.
 	 */
 	while (!lu2k_list_empty(&d->peers) && scanned++ < REAP_SCAN_MAX && scanned <= d->npeers) {
-		struct lu2k_peer *p = lu2k_list_first(&d->peers, struct lu2k_peer, link);
+		struct lu2kd_peer *p = lu2k_list_first(&d->peers, struct lu2kd_peer, link);
 
-		if (lu2k_peer_is_idle(p)) {
+		if (lu2kd_peer_is_idle(p)) {
 			char nid[LU2K_NID_STRLEN];
 
 			LOG_RL(LU2K_LOG_WARN,
 			       "peers: at max_peers (%u): forgetting idle peer %s to make room",
 			       d->cfg.max_peers, lu2k_nid_format(&p->nid, nid, sizeof(nid)));
-			lu2k_peer_forget(d, p);
+			lu2kd_peer_forget(d, p);
 			d->st.peers_evicted++;
 			return true;
 		}

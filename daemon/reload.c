@@ -15,18 +15,18 @@
 #include <string.h>
 
 #include "core.h"
-#include "log.h"
+#include "common/log.h"
 #include "usock.h"
 
 #define RELOAD_MAX_CHANGES (17 + 2 * LU2KD_MAX_BE_OPTS)
 
 static void apply_sockets(struct lu2kd *d)
 {
-	struct lu2k_usock_perm perm = { d->cfg.socket_group_set, d->cfg.socket_gid };
+	struct lu2kd_usock_perm perm = { d->cfg.socket_group_set, d->cfg.socket_gid };
 	const char *paths[] = { d->cfg.ctl_socket, d->cfg.channel_socket };
 
 	for (unsigned int i = 0; i < 2; i++) {
-		int rc = lu2k_usock_set_perm(paths[i], &perm);
+		int rc = lu2kd_usock_set_perm(paths[i], &perm);
 
 		if (rc && rc != -ENOENT)
 			LOG_ERR("reload: %s: cannot set mode %s and group %s: %s", paths[i],
@@ -51,7 +51,7 @@ static void apply_live(struct lu2kd *d, const struct lu2kd_config *nc)
 	d->cfg.max_peers = nc->max_peers;
 	d->cfg.peer_idle_timeout_ms = nc->peer_idle_timeout_ms;
 	d->cfg.accept = nc->accept;
-	lu2k_peers_sweep_arm(d); /* idle peers were kept forever (0) until now */
+	lu2kd_peers_sweep_arm(d); /* idle peers were kept forever (0) until now */
 	memcpy(d->cfg.socket_group, nc->socket_group, sizeof(d->cfg.socket_group));
 	d->cfg.socket_group_set = nc->socket_group_set;
 	d->cfg.socket_gid = nc->socket_gid;

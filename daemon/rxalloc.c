@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int grow(struct lu2k_extent **arr, uint32_t *cap, uint32_t n)
+static int grow(struct lu2kd_extent **arr, uint32_t *cap, uint32_t n)
 {
-	struct lu2k_extent *na;
+	struct lu2kd_extent *na;
 	uint32_t ncap;
 
 	if (n < *cap)
@@ -23,7 +23,7 @@ static int grow(struct lu2k_extent **arr, uint32_t *cap, uint32_t n)
 }
 
 /* Index of the first extent with off >= key. */
-static uint32_t lower_bound(const struct lu2k_extent *arr, uint32_t n, uint64_t key)
+static uint32_t lower_bound(const struct lu2kd_extent *arr, uint32_t n, uint64_t key)
 {
 	uint32_t lo = 0, hi = n;
 
@@ -38,20 +38,20 @@ static uint32_t lower_bound(const struct lu2k_extent *arr, uint32_t n, uint64_t 
 	return lo;
 }
 
-static void arr_insert(struct lu2k_extent *arr, uint32_t *n, uint32_t i, struct lu2k_extent e)
+static void arr_insert(struct lu2kd_extent *arr, uint32_t *n, uint32_t i, struct lu2kd_extent e)
 {
 	memmove(&arr[i + 1], &arr[i], (*n - i) * sizeof(*arr));
 	arr[i] = e;
 	(*n)++;
 }
 
-static void arr_remove(struct lu2k_extent *arr, uint32_t *n, uint32_t i)
+static void arr_remove(struct lu2kd_extent *arr, uint32_t *n, uint32_t i)
 {
 	memmove(&arr[i], &arr[i + 1], (*n - i - 1) * sizeof(*arr));
 	(*n)--;
 }
 
-int lu2k_rxalloc_init(struct lu2k_rxalloc *a, uint64_t base, uint64_t size)
+int lu2kd_rxalloc_init(struct lu2kd_rxalloc *a, uint64_t base, uint64_t size)
 {
 	memset(a, 0, sizeof(*a));
 	if (!size || base % LU2K_RXALLOC_ALIGN || size % LU2K_RXALLOC_ALIGN)
@@ -59,16 +59,16 @@ int lu2k_rxalloc_init(struct lu2k_rxalloc *a, uint64_t base, uint64_t size)
 	a->base = base;
 	a->size = size;
 	if (grow(&a->free, &a->free_cap, 0) || grow(&a->used, &a->used_cap, 0)) {
-		lu2k_rxalloc_fini(a);
+		lu2kd_rxalloc_fini(a);
 		return -ENOMEM;
 	}
-	a->free[0] = (struct lu2k_extent){ base, size };
+	a->free[0] = (struct lu2kd_extent){ base, size };
 	a->nfree = 1;
 	a->free_bytes = size;
 	return 0;
 }
 
-void lu2k_rxalloc_fini(struct lu2k_rxalloc *a)
+void lu2kd_rxalloc_fini(struct lu2kd_rxalloc *a)
 {
 	free(a->free);
 	free(a->used);
@@ -76,7 +76,7 @@ void lu2k_rxalloc_fini(struct lu2k_rxalloc *a)
 	a->nfree = a->nused = a->free_cap = a->used_cap = 0;
 }
 
-int lu2k_rxalloc_alloc(struct lu2k_rxalloc *a, uint64_t len, uint64_t *off, uint32_t *alloc_len)
+int lu2kd_rxalloc_alloc(struct lu2kd_rxalloc *a, uint64_t len, uint64_t *off, uint32_t *alloc_len)
 {
 	uint64_t need = len ? (len + LU2K_RXALLOC_ALIGN - 1) & ~(uint64_t)(LU2K_RXALLOC_ALIGN - 1)
 			    : LU2K_RXALLOC_ALIGN;
@@ -100,16 +100,16 @@ int lu2k_rxalloc_alloc(struct lu2k_rxalloc *a, uint64_t len, uint64_t *off, uint
 	if (!a->free[i].len)
 		arr_remove(a->free, &a->nfree, i);
 	u = lower_bound(a->used, a->nused, *off);
-	arr_insert(a->used, &a->nused, u, (struct lu2k_extent){ *off, need });
+	arr_insert(a->used, &a->nused, u, (struct lu2kd_extent){ *off, need });
 	a->free_bytes -= need;
 	a->allocs++;
 	return 0;
 }
 
-int lu2k_rxalloc_free(struct lu2k_rxalloc *a, uint64_t off, uint64_t alloc_len)
+int lu2kd_rxalloc_free(struct lu2kd_rxalloc *a, uint64_t off, uint64_t alloc_len)
 {
 	uint32_t u = lower_bound(a->used, a->nused, off), i;
-	struct lu2k_extent e;
+	struct lu2kd_extent e;
 	bool merged = false;
 
 	if (u == a->nused || a->used[u].off != off || a->used[u].len != alloc_len) {
@@ -141,7 +141,7 @@ int lu2k_rxalloc_free(struct lu2k_rxalloc *a, uint64_t off, uint64_t alloc_len)
 	return 0;
 }
 
-uint64_t lu2k_rxalloc_largest(const struct lu2k_rxalloc *a)
+uint64_t lu2kd_rxalloc_largest(const struct lu2kd_rxalloc *a)
 {
 	uint64_t m = 0;
 

@@ -17,36 +17,36 @@
 
 #define LU2K_RXALLOC_ALIGN 64
 
-struct lu2k_extent {
+struct lu2kd_extent {
 	uint64_t off;
 	uint64_t len;
 };
 
-struct lu2k_rxalloc {
+struct lu2kd_rxalloc {
 	uint64_t base, size; /* the pool: [base, base + size) in region offsets */
-	struct lu2k_extent *free;
+	struct lu2kd_extent *free;
 	uint32_t nfree, free_cap;
-	struct lu2k_extent *used;
+	struct lu2kd_extent *used;
 	uint32_t nused, used_cap;
 	uint64_t free_bytes;
 	uint64_t allocs, frees, fails, bad_frees;
 };
 
 /* base and size must be multiples of LU2K_RXALLOC_ALIGN. 0 or -EINVAL/-ENOMEM. */
-int lu2k_rxalloc_init(struct lu2k_rxalloc *a, uint64_t base, uint64_t size);
-void lu2k_rxalloc_fini(struct lu2k_rxalloc *a);
+int lu2kd_rxalloc_init(struct lu2kd_rxalloc *a, uint64_t base, uint64_t size);
+void lu2kd_rxalloc_fini(struct lu2kd_rxalloc *a);
 
 /*
  * Allocate len bytes (0 is allowed and takes one granule). Returns 0 with
  * *off and *alloc_len set, -ENOSPC when no free extent is large enough now
  * (wait for FREEs), -EMSGSIZE when len can never fit, -ENOMEM.
  */
-int lu2k_rxalloc_alloc(struct lu2k_rxalloc *a, uint64_t len, uint64_t *off, uint32_t *alloc_len);
+int lu2kd_rxalloc_alloc(struct lu2kd_rxalloc *a, uint64_t len, uint64_t *off, uint32_t *alloc_len);
 
 /* Return a block. 0, or -EINVAL if (off, alloc_len) is not a block that is out. */
-int lu2k_rxalloc_free(struct lu2k_rxalloc *a, uint64_t off, uint64_t alloc_len);
+int lu2kd_rxalloc_free(struct lu2kd_rxalloc *a, uint64_t off, uint64_t alloc_len);
 
 /* Largest single allocation possible right now. */
-uint64_t lu2k_rxalloc_largest(const struct lu2k_rxalloc *a);
+uint64_t lu2kd_rxalloc_largest(const struct lu2kd_rxalloc *a);
 
 #endif

@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "log.h"
+#include "common/log.h"
 
-void lu2k_socket_dir(const char *path)
+void lu2kd_socket_dir(const char *path)
 {
 	char dir[LU2KD_PATH_MAX];
 	char *slash;
@@ -85,7 +85,7 @@ static int claim_path(const struct sockaddr_un *sa, int type)
  * bind() under umask 0177: the file is 0600 from the moment it exists, so
  * there is no window in which others may connect; a group only widens it.
  */
-static int bind_private(int fd, const struct sockaddr_un *sa, const struct lu2k_usock_perm *perm)
+static int bind_private(int fd, const struct sockaddr_un *sa, const struct lu2kd_usock_perm *perm)
 {
 	mode_t old = umask(0177);
 	int rc = bind(fd, (const struct sockaddr *)sa, sizeof(*sa));
@@ -109,7 +109,7 @@ static int bind_private(int fd, const struct sockaddr_un *sa, const struct lu2k_
 	return 0;
 }
 
-int lu2k_usock_listen(const char *path, int type, int backlog, const struct lu2k_usock_perm *perm)
+int lu2kd_usock_listen(const char *path, int type, int backlog, const struct lu2kd_usock_perm *perm)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd, rc;
@@ -117,7 +117,7 @@ int lu2k_usock_listen(const char *path, int type, int backlog, const struct lu2k
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
-	lu2k_socket_dir(path);
+	lu2kd_socket_dir(path);
 	rc = claim_path(&sa, type);
 	if (rc)
 		return rc;
@@ -139,7 +139,7 @@ int lu2k_usock_listen(const char *path, int type, int backlog, const struct lu2k
 	return fd;
 }
 
-int lu2k_usock_set_perm(const char *path, const struct lu2k_usock_perm *perm)
+int lu2kd_usock_set_perm(const char *path, const struct lu2kd_usock_perm *perm)
 {
 	uid_t keep = (uid_t)-1;
 

@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-struct lu2k_usock_perm {
+struct lu2kd_usock_perm {
 	bool group_set; /* false: 0600, owner only */
 	gid_t gid;	/* group of the socket file when group_set (mode 0660) */
 };
@@ -29,15 +29,16 @@ struct lu2k_usock_perm {
  * logged with what to do. Returns the fd, or -errno (-EADDRINUSE: a live
  * socket answers there; -EEXIST: path is not a socket).
  */
-int lu2k_usock_listen(const char *path, int type, int backlog, const struct lu2k_usock_perm *perm);
+int lu2kd_usock_listen(const char *path, int type, int backlog,
+		       const struct lu2kd_usock_perm *perm);
 
 /*
  * Give an existing socket file perm's mode and group (SIGHUP after a change
  * of socket_group). Connections already made are not affected. 0 or -errno.
  */
-int lu2k_usock_set_perm(const char *path, const struct lu2k_usock_perm *perm);
+int lu2kd_usock_set_perm(const char *path, const struct lu2kd_usock_perm *perm);
 
 /* Create the directory a socket lives in (e.g. /run/lu2k), one level, if missing. */
-void lu2k_socket_dir(const char *path);
+void lu2kd_socket_dir(const char *path);
 
 #endif

@@ -17,7 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-int lu2k_region_create(struct lu2k_ni *ni, struct lu2k_region **rp)
+int lu2k_ni_region_create(struct lu2k_ni *ni, struct lu2k_ni_region **rp)
 {
 	struct lu2k_layout_params lp = {
 		.ring_entries = ni->p.ring_entries,
@@ -26,7 +26,7 @@ int lu2k_region_create(struct lu2k_ni *ni, struct lu2k_region **rp)
 	};
 	struct lu2k_setup *s = &ni->setup;
 	struct lu2k_region_hdr *h;
-	struct lu2k_region *r;
+	struct lu2k_ni_region *r;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
@@ -78,7 +78,7 @@ fail:
 	return rc;
 }
 
-void lu2k_region_put(struct lu2k_region *r)
+void lu2k_ni_region_put(struct lu2k_ni_region *r)
 {
 	if (!r || --r->refs)
 		return;
@@ -146,7 +146,7 @@ static int check_reply(struct lu2k_ni *ni, const struct lu2k_attach_reply *rep)
 	return 0;
 }
 
-static int bind_rings(struct lu2k_ni *ni, struct lu2k_region *r)
+static int bind_rings(struct lu2k_ni *ni, struct lu2k_ni_region *r)
 {
 	const struct lu2k_setup *s = &ni->setup;
 
@@ -167,7 +167,7 @@ void lu2k_attach_abort(struct lu2k_ni *ni)
 	epoll_ctl(ni->epfd, EPOLL_CTL_DEL, ni->pend_fd, NULL);
 	close(ni->pend_fd);
 	ni->pend_fd = -1;
-	lu2k_region_put(ni->pend_region);
+	lu2k_ni_region_put(ni->pend_region);
 	ni->pend_region = NULL;
 }
 
@@ -179,13 +179,13 @@ int lu2k_attach_start(struct lu2k_ni *ni)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct lu2k_region *r;
+	struct lu2k_ni_region *r;
 	int fd, rc;
 
 	if (strlen(ni->path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, ni->path);
-	rc = lu2k_region_create(ni, &r);
+	rc = lu2k_ni_region_create(ni, &r);
 	if (rc)
 		return rc;
 	/* Non-blocking: a daemon whose backlog is full must not stall us. */
@@ -212,7 +212,7 @@ int lu2k_attach_start(struct lu2k_ni *ni)
 fail:
 	if (fd >= 0)
 		close(fd);
-	lu2k_region_put(r);
+	lu2k_ni_region_put(r);
 	return rc;
 }
 

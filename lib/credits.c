@@ -80,7 +80,7 @@ int lu2k_credits_peer(struct lu2k_credits *c, const struct lu2k_nid *nid)
 	}
 	if (c->nr_peers == c->peers_cap) {
 		uint32_t cap = c->peers_cap ? c->peers_cap * 2 : 16;
-		struct lu2k_peer *np = realloc(c->peers, cap * sizeof(*np));
+		struct lu2k_credit_peer *np = realloc(c->peers, cap * sizeof(*np));
 
 		if (!np)
 			return -ENOMEM;
@@ -95,7 +95,7 @@ int lu2k_credits_peer(struct lu2k_credits *c, const struct lu2k_nid *nid)
 
 int lu2k_credits_take(struct lu2k_credits *c, uint32_t peer)
 {
-	struct lu2k_peer *p = &c->peers[peer];
+	struct lu2k_credit_peer *p = &c->peers[peer];
 
 	if (c->inflight >= c->credits || p->inflight >= c->peer_credits)
 		return -EAGAIN;

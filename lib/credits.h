@@ -15,7 +15,7 @@
 
 #include "uapi/lu2k.h"
 
-struct lu2k_peer {
+struct lu2k_credit_peer {
 	struct lu2k_nid nid;
 	uint32_t inflight;
 	uint64_t sent; /* messages accepted for this peer */
@@ -25,7 +25,7 @@ struct lu2k_credits {
 	uint32_t peer_credits;
 	uint32_t credits;
 	uint32_t inflight;
-	struct lu2k_peer *peers;
+	struct lu2k_credit_peer *peers;
 	uint32_t nr_peers, peers_cap;
 	uint32_t *hash;	   /* peer index + 1, 0 = empty */
 	uint32_t hash_cap; /* power of two */

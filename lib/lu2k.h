@@ -37,7 +37,7 @@
  * -ENOTCONN: nothing is queued.
  *
  * A daemon that never completes a message: the caller still gets -ETIMEDOUT
- * once, at 2 x timeout + 1 s (the watchdog; see doc/liblu2k.md).
+ * once, at timeout + grace (include/lu2k/policy.h; the watchdog, doc/liblu2k.md).
  *
  * Every descriptor from the daemon is checked (include/lu2k/desc.h), and
  * against our tables: completions only for cookies issued and not yet

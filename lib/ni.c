@@ -99,7 +99,7 @@ static void detach(struct lu2k_ni *ni, int status, int fail_status, bool notify)
 	ni->sock = -1;
 	lu2k_tx_fail_all(ni, fail_status);
 	lu2k_rx_reset(ni);
-	lu2k_region_put(ni->region);
+	lu2k_ni_region_put(ni->region);
 	ni->region = NULL;
 	ni->wd_armed = false; /* the timer is the backoff's again */
 	ni->kick_pending = false;

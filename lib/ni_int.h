@@ -15,7 +15,7 @@
  * caller keep it mapped after the session ends (refs), so a dead daemon
  * never pulls memory from under a reader, and a new daemon gets a fresh one.
  */
-struct lu2k_region {
+struct lu2k_ni_region {
 	void *base;
 	uint64_t size;
 	int memfd;
@@ -39,12 +39,12 @@ struct lu2k_held {
 struct lu2k_ni {
 	struct lu2k_ni_params p;
 	char *path;
-	struct lu2k_setup setup;    /* as sent; version/features in force */
-	struct lu2k_region *region; /* NULL while detached */
-	int sock;		    /* -1 while detached */
+	struct lu2k_setup setup;       /* as sent; version/features in force */
+	struct lu2k_ni_region *region; /* NULL while detached */
+	int sock;		       /* -1 while detached */
 	int epfd, timerfd;
 	int pend_fd; /* attach under way: socket, region */
-	struct lu2k_region *pend_region;
+	struct lu2k_ni_region *pend_region;
 	bool dead; /* the daemon is gone: detach at next process */
 	int dead_status;
 	bool in_process;
@@ -66,8 +66,8 @@ struct lu2k_ni {
 };
 
 /* attach.c */
-int lu2k_region_create(struct lu2k_ni *ni, struct lu2k_region **rp);
-void lu2k_region_put(struct lu2k_region *r);
+int lu2k_ni_region_create(struct lu2k_ni *ni, struct lu2k_ni_region **rp);
+void lu2k_ni_region_put(struct lu2k_ni_region *r);
 int lu2k_attach(struct lu2k_ni *ni);
 int lu2k_attach_start(struct lu2k_ni *ni);
 int lu2k_attach_poll(struct lu2k_ni *ni);

@@ -99,14 +99,14 @@ void lu2k_rx_flush_free(struct lu2k_ni *ni)
 
 void lu2k_rx_done(struct lu2k_ni *ni, const struct lu2k_rx_msg *msg)
 {
-	struct lu2k_region *r = msg->region_;
+	struct lu2k_ni_region *r = msg->region_;
 
 	if (r == ni->region) {
 		held_del(ni, msg->buf_off_);
 		post_free(ni, msg->buf_off_, msg->alloc_len_);
 	}
 	/* else: a buffer of a daemon session that is over: nobody to give it to. */
-	lu2k_region_put(r);
+	lu2k_ni_region_put(r);
 }
 
 /* A new session: the old daemon's buffers are not its to take back. */

@@ -67,35 +67,35 @@ static void fuzz_text(const uint8_t *d, size_t n)
 
 static void fuzz_rxalloc(const uint8_t *d, size_t n)
 {
-	struct lu2k_rxalloc a;
+	struct lu2kd_rxalloc a;
 	uint64_t off[16];
 	uint32_t len[16] = { 0 };
 
-	if (lu2k_rxalloc_init(&a, 4096, 1 << 20))
+	if (lu2kd_rxalloc_init(&a, 4096, 1 << 20))
 		return;
 	for (size_t i = 0; i + 2 < n; i += 3) {
 		unsigned int slot = d[i] & 15;
 		uint64_t want = ((uint64_t)d[i + 1] << 8 | d[i + 2]) * (d[i] & 16 ? 64 : 1);
 
 		if (len[slot]) {
-			if (lu2k_rxalloc_free(&a, off[slot], len[slot]))
+			if (lu2kd_rxalloc_free(&a, off[slot], len[slot]))
 				abort();
 			len[slot] = 0;
-		} else if (lu2k_rxalloc_alloc(&a, want, &off[slot], &len[slot])) {
+		} else if (lu2kd_rxalloc_alloc(&a, want, &off[slot], &len[slot])) {
 			len[slot] = 0;
 		} else if (off[slot] < 4096 || off[slot] + len[slot] > 4096 + (1 << 20)) {
 			abort();
 		}
 		/* A wrong free must be refused and change nothing. */
-		if (lu2k_rxalloc_free(&a, 4096 + (uint64_t)d[i + 1] * 64 + 1, 64) == 0)
+		if (lu2kd_rxalloc_free(&a, 4096 + (uint64_t)d[i + 1] * 64 + 1, 64) == 0)
 			abort();
 	}
 	for (unsigned int s = 0; s < 16; s++)
-		if (len[s] && lu2k_rxalloc_free(&a, off[s], len[s]))
+		if (len[s] && lu2kd_rxalloc_free(&a, off[s], len[s]))
 			abort();
 	if (a.free_bytes != 1 << 20 || a.nfree != 1)
 		abort();
-	lu2k_rxalloc_fini(&a);
+	lu2kd_rxalloc_fini(&a);
 }
 
 /*

@@ -28,8 +28,8 @@
 #include "backends/backend.h"
 #include "backends/tcp_wire.h"
 #include "common/nid.h"
-#include "daemon/log.h"
-#include "daemon/loop.h"
+#include "common/log.h"
+#include "common/loop.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -195,7 +195,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	flags = data[0];
 	data++, size--;
 	size0 = size;
-	t0 = lu2k_now_ns();
+	t0 = lu2k_loop_now_ns();
 	memset(&st, 0, sizeof(st));
 	st.eagain_left = flags & 2 ? 1 + (flags >> 4) : 0;
 	st.refuse = flags & 4;
@@ -268,7 +268,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr,
 			"flags %x size %zu accepted %d closed %d begun %d ended %d: %llu us\n",
 			flags, size0, st.accepted, st.closed, st.begun, st.ended,
-			(unsigned long long)(lu2k_now_ns() - t0) / 1000);
+			(unsigned long long)(lu2k_loop_now_ns() - t0) / 1000);
 	if (st.begun != st.ended)
 		abort();
 	lu2k_loop_once(&L, 0); /* the deferred frees */

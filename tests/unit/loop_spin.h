@@ -9,13 +9,13 @@
 
 #include <stdint.h>
 
-#include "daemon/loop.h"
+#include "common/loop.h"
 
-#define T_SPIN_UNTIL(loop, cond, ms)                                       \
-	do {                                                               \
-		uint64_t end_ = lu2k_now_ns() + (uint64_t)(ms)*1000000ull; \
-		while (!(cond) && lu2k_now_ns() < end_)                    \
-			lu2k_loop_once((loop), 1000000);                   \
+#define T_SPIN_UNTIL(loop, cond, ms)                                            \
+	do {                                                                    \
+		uint64_t end_ = lu2k_loop_now_ns() + (uint64_t)(ms)*1000000ull; \
+		while (!(cond) && lu2k_loop_now_ns() < end_)                    \
+			lu2k_loop_once((loop), 1000000);                        \
 	} while (0)
 
 static inline void t_spin(struct lu2k_loop *loop, int ms)

@@ -22,7 +22,7 @@ static int check(int mode, const char *nid, const char *from)
 	if (lu2k_nid_parse(nid, &n))
 		return -99;
 	if (!from)
-		return lu2k_accept_check(mode, &n, NULL);
+		return lu2kd_accept_check(mode, &n, NULL);
 	memset(&ss, 0, sizeof(ss));
 	if (strchr(from, ':')) {
 		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
@@ -39,7 +39,7 @@ static int check(int mode, const char *nid, const char *from)
 		if (inet_pton(AF_INET, from, &a->sin_addr) != 1)
 			return -99;
 	}
-	return lu2k_accept_check(mode, &n, &ss);
+	return lu2kd_accept_check(mode, &n, &ss);
 }
 
 static void test_strict(void)

@@ -7,8 +7,9 @@
 #include <unistd.h>
 
 #include "daemon/config.h"
-#include "daemon/log.h"
+#include "common/log.h"
 #include "../t.h"
+#include "common/num.h"
 
 static char err[512];
 
@@ -132,15 +133,15 @@ static void test_sizes(void)
 {
 	uint64_t v;
 
-	T_EQ(lu2kd_parse_u64("4K", UINT64_MAX, &v), 0);
+	T_EQ(lu2k_num_parse_u64("4K", UINT64_MAX, &v), 0);
 	T_EQU(v, 4096);
-	T_EQ(lu2kd_parse_u64("2g", UINT64_MAX, &v), 0);
+	T_EQ(lu2k_num_parse_u64("2g", UINT64_MAX, &v), 0);
 	T_EQU(v, 2ull << 30);
-	T_EQ(lu2kd_parse_u64("1M", 1000, &v), -EINVAL);
-	T_EQ(lu2kd_parse_u64("", 1000, &v), -EINVAL);
-	T_EQ(lu2kd_parse_u64(" 1", 1000, &v), -EINVAL);
-	T_EQ(lu2kd_parse_u64("1KB", 100000, &v), -EINVAL);
-	T_EQ(lu2kd_parse_u64("18446744073709551615K", UINT64_MAX, &v), -EINVAL);
+	T_EQ(lu2k_num_parse_u64("1M", 1000, &v), -EINVAL);
+	T_EQ(lu2k_num_parse_u64("", 1000, &v), -EINVAL);
+	T_EQ(lu2k_num_parse_u64(" 1", 1000, &v), -EINVAL);
+	T_EQ(lu2k_num_parse_u64("1KB", 100000, &v), -EINVAL);
+	T_EQ(lu2k_num_parse_u64("18446744073709551615K", UINT64_MAX, &v), -EINVAL);
 }
 
 /*
@@ -152,17 +153,17 @@ static void test_base10(void)
 	struct lu2kd_config c;
 	uint64_t v;
 
-	T_EQ(lu2kd_parse_u64("010", UINT64_MAX, &v), 0);
+	T_EQ(lu2k_num_parse_u64("010", UINT64_MAX, &v), 0);
 	T_EQU(v, 10);
-	T_EQ(lu2kd_parse_u64("08", UINT64_MAX, &v), 0); /* not octal: no error either */
+	T_EQ(lu2k_num_parse_u64("08", UINT64_MAX, &v), 0); /* not octal: no error either */
 	T_EQU(v, 8);
-	T_EQ(lu2kd_parse_u64("0010K", UINT64_MAX, &v), 0);
+	T_EQ(lu2k_num_parse_u64("0010K", UINT64_MAX, &v), 0);
 	T_EQU(v, 10240);
-	T_EQ(lu2kd_parse_u64("0", UINT64_MAX, &v), 0);
+	T_EQ(lu2k_num_parse_u64("0", UINT64_MAX, &v), 0);
 	T_EQU(v, 0);
-	T_EQ(lu2kd_parse_u64("0x10", UINT64_MAX, &v), -EINVAL);
-	T_EQ(lu2kd_parse_u64("0X10", UINT64_MAX, &v), -EINVAL);
-	T_EQ(lu2kd_parse_u64("1e3", UINT64_MAX, &v), -EINVAL);
+	T_EQ(lu2k_num_parse_u64("0x10", UINT64_MAX, &v), -EINVAL);
+	T_EQ(lu2k_num_parse_u64("0X10", UINT64_MAX, &v), -EINVAL);
+	T_EQ(lu2k_num_parse_u64("1e3", UINT64_MAX, &v), -EINVAL);
 	T_EQ(parse(&c, "port = 010\n"), 0);
 	T_EQ(c.port, 10);
 	bad("port = 0x1F90\n", "test.conf:1: key 'port': bad value '0x1F90'");

@@ -35,7 +35,7 @@ void *__wrap_malloc(size_t n)
 }
 
 static struct lu2kd d;
-static struct lu2k_chan ch;
+static struct lu2kd_chan ch;
 static struct lu2k_ring kcpl, ktx; /* the kernel half's views */
 static void *region;
 
@@ -50,20 +50,20 @@ static void fake_unlisten(struct lu2k_be_listener *l)
 {
 }
 
-static void fake_kick(struct lu2k_chan *c)
+static void fake_kick(struct lu2kd_chan *c)
 {
 }
 
 static const struct lu2k_backend_ops fake_ops = { .name = "fake",
 						  .listen = fake_listen,
 						  .unlisten = fake_unlisten };
-static void fake_release(struct lu2k_chan *c)
+static void fake_release(struct lu2kd_chan *c)
 {
 }
 
-static const struct lu2k_chan_ops fake_chan_ops = { .name = "test",
-						    .kick = fake_kick,
-						    .release = fake_release };
+static const struct lu2kd_chan_ops fake_chan_ops = { .name = "test",
+						     .kick = fake_kick,
+						     .release = fake_release };
 
 static void bind_ring(struct lu2k_ring *r, uint64_t base, uint32_t esize)
 {
@@ -88,26 +88,26 @@ static void setup(void)
 	bind_ring(&ch.rx, 8192, sizeof(struct lu2k_rx_desc));
 	bind_ring(&ch.free, 12288, sizeof(struct lu2k_free_desc));
 	bind_ring(&ch.evt, 16384, sizeof(struct lu2k_evt_desc));
-	T_EQ(lu2k_rxalloc_init(&ch.rxa, 65536, 65536), 0);
+	T_EQ(lu2kd_rxalloc_init(&ch.rxa, 65536, 65536), 0);
 	T_EQ(lu2k_loop_init(&d.loop), 0);
 	lu2kd_config_defaults(&d.cfg);
 	d.be_ops = &fake_ops;
 	lu2k_list_init(&d.chans);
 	lu2k_list_init(&d.msg_cache);
-	T_EQ(lu2k_peers_init(&d), 0);
+	T_EQ(lu2kd_peers_init(&d), 0);
 	ch.ops = &fake_chan_ops;
 	ch.region = region;
 	ch.region_size = 1 << 20;
 	ch.setup.features = LU2K_FEAT_NEED_WAKEUP;
 	ch.setup.max_msg_size = 65536;
 	lu2k_nid_parse("10.0.0.1@lu2k", &ch.nid);
-	T_EQ(lu2k_chan_start(&d, &ch), 0);
+	T_EQ(lu2kd_chan_start(&d, &ch), 0);
 }
 
 /* A message the kernel half handed over (as take_tx makes one). */
-static struct lu2k_msg *msg(uint64_t cookie)
+static struct lu2kd_msg *msg(uint64_t cookie)
 {
-	struct lu2k_msg *m = lu2k_msg_alloc(&d);
+	struct lu2kd_msg *m = lu2kd_msg_alloc(&d);
 
 	if (!m)
 		abort();
@@ -139,7 +139,7 @@ static unsigned int kernel_take_cpls(uint64_t *next, unsigned int *bad)
 
 static void test_full_ring_no_memory(void)
 {
-	struct lu2k_msg *m[NMSGS];
+	struct lu2kd_msg *m[NMSGS];
 	uint64_t next = 1;
 	unsigned int got = 0, bad = 0;
 
@@ -154,7 +154,7 @@ static void test_full_ring_no_memory(void)
 	}
 	fail_malloc = true;
 	for (unsigned int i = 0; i < NMSGS; i++)
-		lu2k_msg_complete(m[i], i % 2 ? 0 : -ETIMEDOUT); /* cookie i+1 */
+		lu2kd_msg_complete(m[i], i % 2 ? 0 : -ETIMEDOUT); /* cookie i+1 */
 	fail_malloc = false;
 	T_EQ(ch.nmsgs, 0);
 	/* the kernel half takes what is there; the daemon refills on its rounds */
@@ -176,7 +176,7 @@ static void test_tx_no_memory(void)
 
 	/* an empty message cache: the next allocation calls malloc */
 	while (!lu2k_list_empty(&d.msg_cache)) {
-		struct lu2k_msg *x = lu2k_list_first(&d.msg_cache, struct lu2k_msg, link);
+		struct lu2kd_msg *x = lu2k_list_first(&d.msg_cache, struct lu2kd_msg, link);
 
 		lu2k_list_del(&x->link);
 		d.nmsg_cache--;

@@ -13,15 +13,15 @@
 
 #include "common/nid.h"
 #include "daemon/core.h"
-#include "daemon/log.h"
+#include "common/log.h"
 #include "../t.h"
 
 #define ENTRIES 4
 
 static struct lu2kd d;
-static struct lu2k_chan ch;
-static struct lu2k_peer peer;
-static struct lu2k_conn c1, c2;
+static struct lu2kd_chan ch;
+static struct lu2kd_peer peer;
+static struct lu2kd_conn c1, c2;
 static struct lu2k_ring kring; /* the kernel half's view of the RX ring */
 static struct lu2k_be_env env;
 static void *region;
@@ -33,7 +33,7 @@ static struct lu2k_be_rxbuf rb2;
 
 static void fake_rx_resume(struct lu2k_be_conn *bc)
 {
-	struct lu2k_conn *c = (struct lu2k_conn *)bc;
+	struct lu2kd_conn *c = (struct lu2kd_conn *)bc;
 
 	if (c == &c1) {
 		resumed1++;
@@ -61,14 +61,14 @@ static void setup(void)
 	T_ASSERT(region);
 	T_EQ(lu2k_ring_bind(&ch.rx, region, 1 << 20, &o, sizeof(struct lu2k_rx_desc)), 0);
 	T_EQ(lu2k_ring_bind(&kring, region, 1 << 20, &o, sizeof(struct lu2k_rx_desc)), 0);
-	T_EQ(lu2k_rxalloc_init(&ch.rxa, 4096, 64 * 1024), 0);
+	T_EQ(lu2kd_rxalloc_init(&ch.rxa, 4096, 64 * 1024), 0);
 	ch.d = &d;
 	ch.region = region;
 	ch.region_size = 1 << 20;
 	ch.setup.max_msg_size = 64 * 1024;
 	lu2k_list_init(&ch.rx_waiters);
 	d.be_ops = &fake_ops;
-	lu2k_core_env(&d, &env);
+	lu2kd_core_env(&d, &env);
 	peer.ch = &ch;
 	lu2k_nid_parse("10.0.0.1@lu2k", &peer.nid);
 	c1.peer = c2.peer = &peer;
@@ -78,7 +78,7 @@ static void setup(void)
 	lu2k_list_init(&c2.wait_link);
 }
 
-static int begin(struct lu2k_conn *c, struct lu2k_be_rxbuf *b, uint32_t payload)
+static int begin(struct lu2kd_conn *c, struct lu2k_be_rxbuf *b, uint32_t payload)
 {
 	memset(b, 0, sizeof(*b));
 	b->hdr_len = 72;
@@ -114,7 +114,7 @@ static void test_ring_slots(void)
 	T_EQ(begin(&c1, &b[0], 100), -EAGAIN);
 	resumed1 = resumed2 = 0;
 	want2 = 100;
-	lu2k_chan_rx_resume_waiters(&ch);
+	lu2kd_chan_rx_resume_waiters(&ch);
 	T_EQ(resumed2, 1);
 	T_EQ(rc2, 0);
 	T_ASSERT(!c2.rx_waiting);
@@ -133,7 +133,7 @@ static void test_ring_slots(void)
 	T_EQ(env.rx_end(&c1, &b[0], 0), -ECONNRESET);
 	ch.dead = false;
 	T_EQU(lu2k_ring_cons_avail(&kring), ENTRIES - 1);
-	lu2k_rxalloc_fini(&ch.rxa);
+	lu2kd_rxalloc_fini(&ch.rxa);
 	free(region);
 }
 
@@ -155,14 +155,14 @@ static void test_resume_keeps_place(void)
 	/* a resume with no room yet: c2 asks again, gets -EAGAIN, keeps the head */
 	resumed1 = resumed2 = 0;
 	want2 = 60000;
-	lu2k_chan_rx_resume_waiters(&ch);
+	lu2kd_chan_rx_resume_waiters(&ch);
 	T_EQ(resumed2, 1);
 	T_EQ(rc2, -EAGAIN);
 	T_EQ(resumed1, 0);
 	T_ASSERT(c2.rx_waiting);
-	T_ASSERT(lu2k_list_first(&ch.rx_waiters, struct lu2k_conn, wait_link) == &c2);
+	T_ASSERT(lu2k_list_first(&ch.rx_waiters, struct lu2kd_conn, wait_link) == &c2);
 	T_EQU(ch.st.rx_waits, 2); /* going back to the head is not a new wait */
-	lu2k_rxalloc_fini(&ch.rxa);
+	lu2kd_rxalloc_fini(&ch.rxa);
 	free(region);
 }
 
@@ -174,17 +174,17 @@ static void test_resume_keeps_place(void)
 static void test_double_end(void)
 {
 	struct lu2k_be_rxbuf b, b2;
-	uint64_t bugs = lu2k_bugs;
+	uint64_t bugs = lu2k_log_bugs;
 
 	memset(&ch, 0, sizeof(ch));
 	memset(&c1, 0, sizeof(c1));
 	memset(&c2, 0, sizeof(c2));
 	setup();
-	lu2k_bug_fatal = false; /* the sanitized build would abort: here it is the point */
+	lu2k_log_bug_fatal = false; /* the sanitized build would abort: here it is the point */
 	T_EQ(begin(&c1, &b, 100), 0);
 	T_EQ(env.rx_end(&c1, &b, 0), 0);
 	T_EQ(env.rx_end(&c1, &b, 0), -EINVAL);
-	T_EQU(lu2k_bugs, bugs + 1);
+	T_EQU(lu2k_log_bugs, bugs + 1);
 	T_EQU(ch.rx_reserved, 0);
 	T_EQU(lu2k_ring_cons_avail(&kring), 1); /* posted once */
 	T_EQ(begin(&c1, &b2, 100), 0);
@@ -193,9 +193,9 @@ static void test_double_end(void)
 	/* a buffer never begun: the same */
 	memset(&b, 0, sizeof(b));
 	T_EQ(env.rx_end(&c1, &b, 0), -EINVAL);
-	T_EQU(lu2k_bugs, bugs + 2);
-	lu2k_bug_fatal = true;
-	lu2k_rxalloc_fini(&ch.rxa);
+	T_EQU(lu2k_log_bugs, bugs + 2);
+	lu2k_log_bug_fatal = true;
+	lu2kd_rxalloc_fini(&ch.rxa);
 	free(region);
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of lu2kd's control-socket answers (daemon/ctl.c
- * lu2k_ctl_render), read back with lu2kctl's own JSON reader: a daemon with
+ * lu2kd_ctl_render), read back with lu2kctl's own JSON reader: a daemon with
  * one interface, two peers (one with an outgoing connection) and a fake
  * back-end. Every answer parses; each request says what it should and
  * nothing of another's; bad requests get an "error" that says what is
@@ -14,14 +14,14 @@
 #include "backends/backend.h"
 #include "common/nid.h"
 #include "daemon/core.h"
-#include "daemon/json.h"
-#include "daemon/log.h"
+#include "common/json.h"
+#include "common/log.h"
 #include "tools/ctl/jsonv.h"
 #include "../t.h"
 
 static struct lu2kd d;
-static struct lu2k_chan ch;
-static struct lu2k_conn out_conn;
+static struct lu2kd_chan ch;
+static struct lu2kd_conn out_conn;
 
 static void fake_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 {
@@ -39,17 +39,17 @@ static const struct lu2k_backend_ops fake_ops = {
 	.conn_info = fake_conn_info,
 	.stats = fake_stats,
 };
-static const struct lu2k_chan_ops chan_ops = { .name = "socket" };
+static const struct lu2kd_chan_ops chan_ops = { .name = "socket" };
 
 static void setup(void)
 {
 	struct lu2k_nid n;
-	struct lu2k_peer *p;
+	struct lu2kd_peer *p;
 
 	T_EQ(lu2k_loop_init(&d.loop), 0);
 	lu2kd_config_defaults(&d.cfg);
 	lu2k_list_init(&d.chans);
-	T_EQ(lu2k_peers_init(&d), 0);
+	T_EQ(lu2kd_peers_init(&d), 0);
 	d.be_ops = &fake_ops;
 	ch.d = &d;
 	ch.id = 1;
@@ -60,7 +60,7 @@ static void setup(void)
 	d.nchans = 1;
 
 	T_EQ(lu2k_nid_parse("192.0.2.2@lu2k", &n), 0);
-	p = lu2k_peer_get(&d, &ch, &n);
+	p = lu2kd_peer_get(&d, &ch, &n);
 	T_ASSERT(p != NULL);
 	p->state = PEER_UP;
 	p->msgs_tx = 5;
@@ -71,7 +71,7 @@ static void setup(void)
 	out_conn.start_ns = d.loop.now;
 	p->out = &out_conn;
 	T_EQ(lu2k_nid_parse("[2001:db8::3]@lu2k", &n), 0);
-	T_ASSERT(lu2k_peer_get(&d, &ch, &n) != NULL);
+	T_ASSERT(lu2kd_peer_get(&d, &ch, &n) != NULL);
 }
 
 /* The answer to cmd, parsed (the test fails if it does not parse). */
@@ -82,7 +82,7 @@ static struct jv *ask(const char *cmd)
 	size_t off = 0;
 
 	lu2k_json_init(&j);
-	lu2k_ctl_render(&d, cmd, &j);
+	lu2kd_ctl_render(&d, cmd, &j);
 	v = !j.err && j.buf ? jv_parse(j.buf, &off) : NULL;
 	if (!v || v->type != JV_OBJ) {
 		/* every later check would read garbage: stop here */

@@ -16,21 +16,21 @@ static struct lu2k_be_msgid mid(uint32_t epoch, uint64_t id, uint64_t low)
 }
 
 /* check, and mark it delivered if new (as env_rx_end does) */
-static enum lu2k_dedup_verdict rx(struct lu2k_dedup *dd, uint32_t e, uint64_t id, uint64_t low)
+static enum lu2kd_dedup_verdict rx(struct lu2kd_dedup *dd, uint32_t e, uint64_t id, uint64_t low)
 {
 	struct lu2k_be_msgid m = mid(e, id, low);
-	enum lu2k_dedup_verdict v = lu2k_dedup_check(dd, &m);
+	enum lu2kd_dedup_verdict v = lu2kd_dedup_check(dd, &m);
 
 	if (v == LU2K_DEDUP_NEW)
-		lu2k_dedup_mark(dd, &m);
+		lu2kd_dedup_mark(dd, &m);
 	return v;
 }
 
 static void test_copies(void)
 {
-	static struct lu2k_dedup dd;
+	static struct lu2kd_dedup dd;
 
-	lu2k_dedup_init(&dd);
+	lu2kd_dedup_init(&dd);
 	T_EQ(rx(&dd, 7, 1, 1), LU2K_DEDUP_NEW);
 	T_EQ(rx(&dd, 7, 3, 1), LU2K_DEDUP_NEW); /* out of order */
 	T_EQ(rx(&dd, 7, 2, 1), LU2K_DEDUP_NEW);
@@ -41,7 +41,7 @@ static void test_copies(void)
 	{
 		struct lu2k_be_msgid m = mid(7, 4, 1);
 
-		T_EQ(lu2k_dedup_check(&dd, &m), LU2K_DEDUP_NEW);
+		T_EQ(lu2kd_dedup_check(&dd, &m), LU2K_DEDUP_NEW);
 	}
 	T_EQ(rx(&dd, 7, 4, 1), LU2K_DEDUP_NEW);
 	T_EQ(rx(&dd, 7, 4, 2), LU2K_DEDUP_DUP);
@@ -49,10 +49,10 @@ static void test_copies(void)
 
 static void test_window_moves(void)
 {
-	static struct lu2k_dedup dd;
+	static struct lu2kd_dedup dd;
 	uint64_t w = LU2K_DEDUP_WINDOW;
 
-	lu2k_dedup_init(&dd);
+	lu2kd_dedup_init(&dd);
 	T_EQ(rx(&dd, 1, 5, 5), LU2K_DEDUP_NEW);
 	/* the sender settled everything below 100: 5's bit is forgotten, 5 stays a dup */
 	T_EQ(rx(&dd, 1, 100, 100), LU2K_DEDUP_NEW);
@@ -71,10 +71,10 @@ static void test_window_moves(void)
 
 static void test_bad_and_epochs(void)
 {
-	static struct lu2k_dedup dd;
+	static struct lu2kd_dedup dd;
 	uint64_t w = LU2K_DEDUP_WINDOW;
 
-	lu2k_dedup_init(&dd);
+	lu2kd_dedup_init(&dd);
 	T_EQ(rx(&dd, 1, 10, 11), LU2K_DEDUP_BAD);     /* low above its id */
 	T_EQ(rx(&dd, 1, 10 + w, 10), LU2K_DEDUP_BAD); /* a window ahead of its own low */
 	T_EQ(rx(&dd, 1, 10, 10), LU2K_DEDUP_NEW);
@@ -106,14 +106,14 @@ struct copy {
 
 static void test_random_model(void)
 {
-	static struct lu2k_dedup dd;
+	static struct lu2kd_dedup dd;
 	static uint8_t delivered[NMSG + 1], settled[NMSG + 1], copies_left[NMSG + 1];
 	static struct copy pool[NPOOL];
 	unsigned int npool = 0;
 	uint64_t next = 1, low = 1, maxlow = 1, ndeliv = 0, ndup = 0;
 	uint32_t seed = 12345;
 
-	lu2k_dedup_init(&dd);
+	lu2kd_dedup_init(&dd);
 	memset(delivered, 0, sizeof(delivered));
 	memset(settled, 0, sizeof(settled));
 	memset(copies_left, 0, sizeof(copies_left));
@@ -141,18 +141,18 @@ static void test_random_model(void)
 			unsigned int k = r % npool;
 			struct copy c = pool[k];
 			struct lu2k_be_msgid m = mid(9, c.id, c.low);
-			enum lu2k_dedup_verdict v;
+			enum lu2kd_dedup_verdict v;
 			bool want_dup;
 
 			pool[k] = pool[--npool];
 			if (c.low > maxlow)
 				maxlow = c.low;
 			want_dup = delivered[c.id] || c.id < maxlow;
-			v = lu2k_dedup_check(&dd, &m);
+			v = lu2kd_dedup_check(&dd, &m);
 			T_ASSERT(v != LU2K_DEDUP_BAD);
 			T_EQ(v == LU2K_DEDUP_DUP, want_dup);
 			if (v == LU2K_DEDUP_NEW) {
-				lu2k_dedup_mark(&dd, &m);
+				lu2kd_dedup_mark(&dd, &m);
 				delivered[c.id] = 1;
 				ndeliv++;
 				settled[c.id] = 1; /* its ack */

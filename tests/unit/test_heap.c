@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests of the timer heap (daemon/heap.c). */
+/* Unit tests of the timer heap (common/heap.c). */
 #include <stdlib.h>
 
-#include "daemon/heap.h"
+#include "common/heap.h"
 #include "../t.h"
 
 static int fired;
@@ -34,13 +34,13 @@ static void test_order(void)
 
 	srand(1);
 	for (int i = 0; i < 100; i++) {
-		lu2k_timer_init(&t[i], fire);
+		lu2k_heap_timer_init(&t[i], fire);
 		T_EQ(lu2k_heap_add(&h, &t[i], (uint64_t)(rand() % 1000)), 0);
 	}
 	T_ASSERT(heap_ok(&h));
 	while ((x = lu2k_heap_pop_expired(&h, UINT64_MAX))) {
 		T_ASSERT(x->deadline >= last);
-		T_ASSERT(!lu2k_timer_armed(x));
+		T_ASSERT(!lu2k_heap_timer_armed(x));
 		last = x->deadline;
 		n++;
 	}
@@ -53,8 +53,8 @@ static void test_expiry_boundary(void)
 	struct lu2k_heap h = { 0 };
 	struct lu2k_timer a, b;
 
-	lu2k_timer_init(&a, fire);
-	lu2k_timer_init(&b, fire);
+	lu2k_heap_timer_init(&a, fire);
+	lu2k_heap_timer_init(&b, fire);
 	lu2k_heap_add(&h, &a, 100);
 	lu2k_heap_add(&h, &b, 200);
 	T_ASSERT(lu2k_heap_pop_expired(&h, 99) == NULL);
@@ -62,7 +62,7 @@ static void test_expiry_boundary(void)
 	T_ASSERT(lu2k_heap_pop_expired(&h, 199) == NULL);
 	T_ASSERT(lu2k_heap_top(&h) == &b);
 	lu2k_heap_free(&h);
-	T_ASSERT(!lu2k_timer_armed(&b));
+	T_ASSERT(!lu2k_heap_timer_armed(&b));
 }
 
 static void test_cancel_and_rearm(void)
@@ -74,7 +74,7 @@ static void test_cancel_and_rearm(void)
 
 	srand(7);
 	for (int i = 0; i < N; i++) {
-		lu2k_timer_init(&t[i], fire);
+		lu2k_heap_timer_init(&t[i], fire);
 		lu2k_heap_add(&h, &t[i], (uint64_t)rand());
 	}
 	/* Random cancels, re-arms (earlier and later) and double cancels. */
@@ -83,18 +83,18 @@ static void test_cancel_and_rearm(void)
 
 		switch (rand() % 3) {
 		case 0:
-			if (lu2k_timer_armed(x))
+			if (lu2k_heap_timer_armed(x))
 				alive--;
 			lu2k_heap_del(&h, x);
 			lu2k_heap_del(&h, x);
 			break;
 		case 1:
-			if (!lu2k_timer_armed(x))
+			if (!lu2k_heap_timer_armed(x))
 				alive++;
 			lu2k_heap_add(&h, x, x->deadline / 2);
 			break;
 		default:
-			if (!lu2k_timer_armed(x))
+			if (!lu2k_heap_timer_armed(x))
 				alive++;
 			lu2k_heap_add(&h, x, x->deadline + (uint64_t)rand());
 		}
@@ -125,7 +125,7 @@ static void test_equal_deadlines(void)
 	int n = 0;
 
 	for (int i = 0; i < 10; i++) {
-		lu2k_timer_init(&t[i], fire);
+		lu2k_heap_timer_init(&t[i], fire);
 		lu2k_heap_add(&h, &t[i], 5);
 	}
 	lu2k_heap_del(&h, &t[3]);

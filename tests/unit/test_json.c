@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The daemon's JSON writer (daemon/json.c), read back by lu2kctl's reader
+ * The daemon's JSON writer (common/json.c), read back by lu2kctl's reader
  * (tools/ctl/jsonv.c): commas, nesting, escapes, the integer extremes, and
  * errors that stick.
  */
-#include "daemon/json.h"
+#include "common/json.h"
 #include "tools/ctl/jsonv.h"
 #include "../t.h"
 

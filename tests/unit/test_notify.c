@@ -45,9 +45,9 @@ static void expect_datagram(int fd, const char *want)
 static void test_no_socket(void)
 {
 	unsetenv("NOTIFY_SOCKET");
-	T_EQ(lu2k_notify("READY=1"), 0);
+	T_EQ(lu2kd_notify("READY=1"), 0);
 	setenv("NOTIFY_SOCKET", "", 1);
-	T_EQ(lu2k_notify("READY=1"), 0);
+	T_EQ(lu2kd_notify("READY=1"), 0);
 }
 
 static void test_abstract(void)
@@ -59,7 +59,7 @@ static void test_abstract(void)
 	fd = listener(name);
 	T_ASSERT(fd >= 0);
 	setenv("NOTIFY_SOCKET", name, 1);
-	T_EQ(lu2k_notify("READY=1\nSTATUS=serving"), 1);
+	T_EQ(lu2kd_notify("READY=1\nSTATUS=serving"), 1);
 	expect_datagram(fd, "READY=1\nSTATUS=serving");
 	close(fd);
 }
@@ -74,7 +74,7 @@ static void test_path(void)
 	fd = listener(path);
 	T_ASSERT(fd >= 0);
 	setenv("NOTIFY_SOCKET", path, 1);
-	T_EQ(lu2k_notify("STOPPING=1"), 1);
+	T_EQ(lu2kd_notify("STOPPING=1"), 1);
 	unlink(path);
 	expect_datagram(fd, "STOPPING=1");
 	close(fd);
@@ -85,17 +85,17 @@ static void test_bad_address(void)
 	char longname[200];
 
 	setenv("NOTIFY_SOCKET", "relative/path", 1);
-	T_EQ(lu2k_notify("READY=1"), -EINVAL);
+	T_EQ(lu2kd_notify("READY=1"), -EINVAL);
 	setenv("NOTIFY_SOCKET", "@", 1);
-	T_EQ(lu2k_notify("READY=1"), -EINVAL);
+	T_EQ(lu2kd_notify("READY=1"), -EINVAL);
 	memset(longname, 'x', sizeof(longname) - 1);
 	longname[0] = '/';
 	longname[sizeof(longname) - 1] = 0;
 	setenv("NOTIFY_SOCKET", longname, 1);
-	T_EQ(lu2k_notify("READY=1"), -EINVAL);
+	T_EQ(lu2kd_notify("READY=1"), -EINVAL);
 	/* a well-formed address nobody listens on: sendto's error, not a crash */
 	setenv("NOTIFY_SOCKET", "/nonexistent/lu2k-notify.sock", 1);
-	T_EQ(lu2k_notify("READY=1"), -ENOENT);
+	T_EQ(lu2kd_notify("READY=1"), -ENOENT);
 }
 
 int main(void)

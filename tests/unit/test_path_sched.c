@@ -58,7 +58,7 @@ struct sim_path {
 };
 
 struct sim {
-	struct lu2k_ps ps;
+	struct lu2kd_ps ps;
 	struct sim_path p[2];
 	struct sim_msg m[SIM_MSGS];
 	int nm;
@@ -67,10 +67,10 @@ struct sim {
 	uint64_t msg_len;
 	int credits, out;
 	uint64_t delivered_bytes, dups, died_at[2];
-	struct lu2k_dedup dd; /* the receiving lu2kd */
-	int low;	      /* the first message not completed (ids are index + 1) */
-	uint64_t takeover_ms; /* the first taken-back message completed elsewhere */
-	int wq[SIM_Q];	      /* the sender's queue (late binding), taken-back ones first */
+	struct lu2kd_dedup dd; /* the receiving lu2kd */
+	int low;	       /* the first message not completed (ids are index + 1) */
+	uint64_t takeover_ms;  /* the first taken-back message completed elsewhere */
+	int wq[SIM_Q];	       /* the sender's queue (late binding), taken-back ones first */
 	unsigned int wh, wt;
 	int small_every_ms;
 	bool wait; /* a dead path keeps what it holds (lu2kd), else it is sent elsewhere */
@@ -79,16 +79,16 @@ struct sim {
 static void sim_init(struct sim *s, bool fine)
 {
 	memset(s, 0, sizeof(*s));
-	lu2k_ps_init(&s->ps, NULL);
-	lu2k_dedup_init(&s->dd);
+	lu2kd_ps_init(&s->ps, NULL);
+	lu2kd_dedup_init(&s->dd);
 	s->fine = fine;
 	s->msg_len = 1 << 20;
 	s->credits = 24;
 	/* 25 Mbit/s = 3125 bytes per ms */
 	s->p[0] = (struct sim_path){ .bytes_per_ms = 3125, .rtt_ms = 30, .up = true };
 	s->p[1] = (struct sim_path){ .bytes_per_ms = 3125, .rtt_ms = 600, .up = true };
-	lu2k_ps_add(&s->ps, 0);
-	lu2k_ps_add(&s->ps, 0);
+	lu2kd_ps_add(&s->ps, 0);
+	lu2kd_ps_add(&s->ps, 0);
 }
 
 /* Give path i message id. */
@@ -101,19 +101,19 @@ static void sim_give(struct sim *s, int i, int id)
 	p->q[p->qt++ % SIM_Q] = id;
 	if (p->qt - p->qh == 1)
 		p->head_left = s->m[id].len;
-	lu2k_ps_on_send(&s->ps, (unsigned int)i, s->m[id].len, s->t * MS);
+	lu2kd_ps_on_send(&s->ps, (unsigned int)i, s->m[id].len, s->t * MS);
 }
 
 /* As lu2kd's flush(): each waiting message, in order, to its planned path if it has room. */
 static void sim_flush(struct sim *s)
 {
-	struct lu2k_ps_plan plan;
+	struct lu2kd_ps_plan plan;
 	unsigned int keep = s->wh;
 
 	memset(&plan, 0, sizeof(plan));
 	for (unsigned int k = s->wh; k != s->wt; k++) {
 		int id = s->wq[k % SIM_Q];
-		int i = lu2k_ps_plan_next(&s->ps, &plan, s->m[id].len, s->t * MS, UINT32_MAX);
+		int i = lu2kd_ps_plan_next(&s->ps, &plan, s->m[id].len, s->t * MS, UINT32_MAX);
 
 		if (i == -ENETUNREACH)
 			abort(); /* the tests keep a path up */
@@ -153,7 +153,7 @@ static void sim_take_back(struct sim *s, int i)
 	while (p->qh != p->qt)
 		ids[n++] = p->q[p->qh++ % SIM_Q];
 	for (int k = 0; k < n; k++)
-		lu2k_ps_on_done(&s->ps, (unsigned int)i, s->m[ids[k]].len, -ECANCELED, s->t * MS);
+		lu2kd_ps_on_done(&s->ps, (unsigned int)i, s->m[ids[k]].len, -ECANCELED, s->t * MS);
 	for (int k = n - 1; k >= 0; k--) { /* first in the queue, in their order */
 		s->m[ids[k]].taken = true;
 		s->wq[--s->wh % SIM_Q] = ids[k];
@@ -172,13 +172,13 @@ static void sim_path_step(struct sim *s, int i)
 
 		for (unsigned int k = p->qh + 1; k != p->qt && p->qh != p->qt; k++)
 			unsent += s->m[p->q[k % SIM_Q]].len;
-		lu2k_ps_on_unsent(&s->ps, (unsigned int)i, unsent);
+		lu2kd_ps_on_unsent(&s->ps, (unsigned int)i, unsent);
 	}
 	if (p->acks[slot]) {
 		if (s->fine)
-			lu2k_ps_on_progress(&s->ps, (unsigned int)i, p->acks[slot], s->t * MS);
+			lu2kd_ps_on_progress(&s->ps, (unsigned int)i, p->acks[slot], s->t * MS);
 		if (s->t % 10 == 0)
-			lu2k_ps_on_rtt(&s->ps, (unsigned int)i, p->rtt_ms * MS, s->t * MS);
+			lu2kd_ps_on_rtt(&s->ps, (unsigned int)i, p->rtt_ms * MS, s->t * MS);
 		p->acks[slot] = 0;
 	}
 	while (p->dh != p->dt && p->dl[p->dh % SIM_Q].due <= s->t) {
@@ -186,8 +186,8 @@ static void sim_path_step(struct sim *s, int i)
 		struct sim_msg *m = &s->m[ev->id];
 		struct lu2k_be_msgid mid = { 1, (uint64_t)ev->id + 1, ev->low };
 
-		if (lu2k_dedup_check(&s->dd, &mid) == LU2K_DEDUP_NEW) {
-			lu2k_dedup_mark(&s->dd, &mid);
+		if (lu2kd_dedup_check(&s->dd, &mid) == LU2K_DEDUP_NEW) {
+			lu2kd_dedup_mark(&s->dd, &mid);
 			m->rx++;
 		}
 		if (!m->delivered++) {
@@ -201,7 +201,7 @@ static void sim_path_step(struct sim *s, int i)
 		int id = p->cp[p->ch++ % SIM_Q].id;
 		struct sim_msg *m = &s->m[id];
 
-		lu2k_ps_on_done(&s->ps, (unsigned int)i, m->len, 0, s->t * MS);
+		lu2kd_ps_on_done(&s->ps, (unsigned int)i, m->len, 0, s->t * MS);
 		m->done = true;
 		m->done_ms = s->t;
 		if (m->taken && !s->takeover_ms)
@@ -214,7 +214,7 @@ static void sim_path_step(struct sim *s, int i)
 	}
 	if (p->probe_due && p->probe_due <= s->t) {
 		p->probe_due = 0;
-		lu2k_ps_on_probe(&s->ps, (unsigned int)i, true, p->rtt_ms * MS, s->t * MS);
+		lu2kd_ps_on_probe(&s->ps, (unsigned int)i, true, p->rtt_ms * MS, s->t * MS);
 	}
 	if (!p->up)
 		return;
@@ -270,7 +270,7 @@ static void sim_restore(struct sim *s, int i)
 static void sim_run(struct sim *s, uint64_t until_ms)
 {
 	for (; s->t < until_ms; s->t++) {
-		struct lu2k_ps_events ev;
+		struct lu2kd_ps_events ev;
 
 		while (s->out < s->credits) {
 			sim_new(s, s->msg_len, false);
@@ -281,7 +281,7 @@ static void sim_run(struct sim *s, uint64_t until_ms)
 		for (int i = 0; i < 2; i++)
 			sim_path_step(s, i);
 		sim_flush(s);
-		ev = lu2k_ps_tick(&s->ps, s->t * MS);
+		ev = lu2kd_ps_tick(&s->ps, s->t * MS);
 		for (int i = 0; i < 2; i++) {
 			if (ev.died & (1u << i)) {
 				s->died_at[i] = s->t;
@@ -313,11 +313,11 @@ static void test_bulk_two_paths(void)
 	r = mbit(s.delivered_bytes - b0, 50000);
 	printf("  bulk, 2 x 25 Mbit/s (30 ms, 600 ms), 24 x 1 MiB out: %.1f Mbit/s, share %u/%u "
 	       "per mille\n",
-	       r, lu2k_ps_share_permille(&s.ps, 0), lu2k_ps_share_permille(&s.ps, 1));
+	       r, lu2kd_ps_share_permille(&s.ps, 0), lu2kd_ps_share_permille(&s.ps, 1));
 	T_ASSERT(r >= 45.0);
 	T_ASSERT(r <= 50.5);
-	T_ASSERT(lu2k_ps_share_permille(&s.ps, 0) >= 350);
-	T_ASSERT(lu2k_ps_share_permille(&s.ps, 1) >= 350);
+	T_ASSERT(lu2kd_ps_share_permille(&s.ps, 0) >= 350);
+	T_ASSERT(lu2kd_ps_share_permille(&s.ps, 1) >= 350);
 	T_EQ(s.dups, 0);
 	T_EQ(s.ps.p[0].deaths + s.ps.p[1].deaths, 0);
 }
@@ -336,12 +336,12 @@ static void test_one_mib_on_the_short_path(void)
 	T_ASSERT(s.ps.p[0].rate_known && s.ps.p[1].rate_known);
 	printf("  1 MiB alone: %llu ms on the 30 ms path, %llu ms on the 600 ms one (rates %llu, "
 	       "%llu B/s)\n",
-	       (unsigned long long)(lu2k_ps_estimate(&s.ps, 0, 1 << 20) / MS),
-	       (unsigned long long)(lu2k_ps_estimate(&s.ps, 1, 1 << 20) / MS),
+	       (unsigned long long)(lu2kd_ps_estimate(&s.ps, 0, 1 << 20) / MS),
+	       (unsigned long long)(lu2kd_ps_estimate(&s.ps, 1, 1 << 20) / MS),
 	       (unsigned long long)s.ps.p[0].rate, (unsigned long long)s.ps.p[1].rate);
 	/* about 285 ms apart (half the RTT difference) */
-	T_ASSERT(lu2k_ps_estimate(&s.ps, 1, 1 << 20) >
-		 lu2k_ps_estimate(&s.ps, 0, 1 << 20) + 200 * MS);
+	T_ASSERT(lu2kd_ps_estimate(&s.ps, 1, 1 << 20) >
+		 lu2kd_ps_estimate(&s.ps, 0, 1 << 20) + 200 * MS);
 	id = sim_new(&s, 1 << 20, true);
 	T_EQ(s.m[id].path, 0);
 	sim_run(&s, 21000);
@@ -494,14 +494,14 @@ static void test_cut_coarse(void)
 /* Random calls in any order: counters stay sane, pick() names an up path. */
 static void test_random_ops(void)
 {
-	struct lu2k_ps ps;
+	struct lu2kd_ps ps;
 	uint64_t now = 0;
 	uint64_t held[LU2K_PS_MAX] = { 0 };
 
 	srand(7);
-	lu2k_ps_init(&ps, NULL);
+	lu2kd_ps_init(&ps, NULL);
 	for (int i = 0; i < 3; i++)
-		T_EQ(lu2k_ps_add(&ps, now), i);
+		T_EQ(lu2kd_ps_add(&ps, now), i);
 	for (int k = 0; k < 200000; k++) {
 		unsigned int i = (unsigned int)rand() % ps.n;
 		uint64_t len = (uint64_t)(rand() % (4 << 20));
@@ -510,10 +510,10 @@ static void test_random_ops(void)
 		now += (uint64_t)(rand() % 5) * MS;
 		switch (rand() % 8) {
 		case 0:
-			pick = lu2k_ps_pick(&ps, len, now);
+			pick = lu2kd_ps_pick(&ps, len, now);
 			if (pick >= 0) {
 				T_EQ(ps.p[pick].state, LU2K_PS_UP);
-				lu2k_ps_on_send(&ps, (unsigned int)pick, len, now);
+				lu2kd_ps_on_send(&ps, (unsigned int)pick, len, now);
 				held[pick] += len;
 			} else {
 				T_EQ(pick, -ENETUNREACH);
@@ -525,85 +525,85 @@ static void test_random_ops(void)
 			if (ps.p[i].nout) {
 				uint64_t l = held[i] / ps.p[i].nout;
 
-				lu2k_ps_on_done(&ps, i, l, rand() % 4 ? 0 : -EIO, now);
+				lu2kd_ps_on_done(&ps, i, l, rand() % 4 ? 0 : -EIO, now);
 				held[i] -= l;
 			}
 			break;
 		case 2:
-			lu2k_ps_on_rtt(&ps, i, (uint64_t)(rand() % 1000) * MS, now);
+			lu2kd_ps_on_rtt(&ps, i, (uint64_t)(rand() % 1000) * MS, now);
 			break;
 		case 3:
-			lu2k_ps_on_progress(&ps, i, (uint64_t)rand(), now);
+			lu2kd_ps_on_progress(&ps, i, (uint64_t)rand(), now);
 			break;
 		case 4: {
-			struct lu2k_ps_events ev = lu2k_ps_tick(&ps, now);
+			struct lu2kd_ps_events ev = lu2kd_ps_tick(&ps, now);
 
 			T_EQ(ev.died >> ps.n, 0);
 			for (unsigned int j = 0; j < ps.n; j++)
 				if (ev.probe & (1u << j))
-					lu2k_ps_on_probe(&ps, j, rand() % 2, 30 * MS,
-							 now + 30 * MS);
+					lu2kd_ps_on_probe(&ps, j, rand() % 2, 30 * MS,
+							  now + 30 * MS);
 			break;
 		}
 		case 5:
 			if (rand() % 50 == 0)
-				lu2k_ps_set_down(&ps, i, now);
+				lu2kd_ps_set_down(&ps, i, now);
 			break;
 		default:
-			T_ASSERT(lu2k_ps_next_deadline(&ps) >= now || ps.p[i].nout ||
+			T_ASSERT(lu2kd_ps_next_deadline(&ps) >= now || ps.p[i].nout ||
 				 ps.p[i].state != LU2K_PS_UP);
 			break;
 		}
 		T_EQ(ps.p[i].outstanding, held[i]);
 		T_ASSERT(ps.p[i].rate >= 1);
 	}
-	T_ASSERT(lu2k_ps_share_permille(&ps, 0) + lu2k_ps_share_permille(&ps, 1) +
-			 lu2k_ps_share_permille(&ps, 2) <=
+	T_ASSERT(lu2kd_ps_share_permille(&ps, 0) + lu2kd_ps_share_permille(&ps, 1) +
+			 lu2kd_ps_share_permille(&ps, 2) <=
 		 1000);
 }
 
 static void test_limits(void)
 {
-	struct lu2k_ps ps;
+	struct lu2kd_ps ps;
 
-	lu2k_ps_init(&ps, NULL);
-	T_EQ(lu2k_ps_pick(&ps, 100, 0), -ENETUNREACH);
+	lu2kd_ps_init(&ps, NULL);
+	T_EQ(lu2kd_ps_pick(&ps, 100, 0), -ENETUNREACH);
 	for (int i = 0; i < LU2K_PS_MAX; i++)
-		T_EQ(lu2k_ps_add(&ps, 0), i);
-	T_EQ(lu2k_ps_add(&ps, 0), -ENOSPC);
-	T_EQ(lu2k_ps_next_deadline(&ps), UINT64_MAX);
+		T_EQ(lu2kd_ps_add(&ps, 0), i);
+	T_EQ(lu2kd_ps_add(&ps, 0), -ENOSPC);
+	T_EQ(lu2kd_ps_next_deadline(&ps), UINT64_MAX);
 	for (unsigned int i = 0; i < LU2K_PS_MAX; i++)
-		lu2k_ps_set_down(&ps, i, 0);
-	T_EQ(lu2k_ps_pick(&ps, 100, 0), -ENETUNREACH);
-	T_EQ(lu2k_ps_pick(&ps, 100 << 20, 0), -ENETUNREACH);
-	T_EQ(lu2k_ps_next_deadline(&ps), 1000 * MS);
+		lu2kd_ps_set_down(&ps, i, 0);
+	T_EQ(lu2kd_ps_pick(&ps, 100, 0), -ENETUNREACH);
+	T_EQ(lu2kd_ps_pick(&ps, 100 << 20, 0), -ENETUNREACH);
+	T_EQ(lu2kd_ps_next_deadline(&ps), 1000 * MS);
 	/* a probe failed leaves it down; one answered late still brings it back */
-	lu2k_ps_on_probe(&ps, 0, false, 0, 5);
+	lu2kd_ps_on_probe(&ps, 0, false, 0, 5);
 	T_EQ(ps.p[0].state, LU2K_PS_DOWN);
-	lu2k_ps_on_probe(&ps, 0, true, 10 * MS, 5);
+	lu2kd_ps_on_probe(&ps, 0, true, 10 * MS, 5);
 	T_EQ(ps.p[0].state, LU2K_PS_UP);
 	T_EQ(ps.p[0].srtt_ns, 10 * MS);
-	T_EQ(lu2k_ps_pick(&ps, 100, 5), 0);
+	T_EQ(lu2kd_ps_pick(&ps, 100, 5), 0);
 	/* only the allowed ones */
-	lu2k_ps_on_probe(&ps, 1, true, 5 * MS, 5);
-	T_EQ(lu2k_ps_pick(&ps, 100, 5), 1);
-	T_EQ(lu2k_ps_pick_from(&ps, 100, 5, 1u << 0), 0);
-	T_EQ(lu2k_ps_pick_from(&ps, 100 << 20, 5, 1u << 0), 0);
-	T_EQ(lu2k_ps_pick_from(&ps, 100, 5, 1u << 2), -ENETUNREACH);
+	lu2kd_ps_on_probe(&ps, 1, true, 5 * MS, 5);
+	T_EQ(lu2kd_ps_pick(&ps, 100, 5), 1);
+	T_EQ(lu2kd_ps_pick_from(&ps, 100, 5, 1u << 0), 0);
+	T_EQ(lu2kd_ps_pick_from(&ps, 100 << 20, 5, 1u << 0), 0);
+	T_EQ(lu2kd_ps_pick_from(&ps, 100, 5, 1u << 2), -ENETUNREACH);
 	/* a dead path that delivers what it held is back */
-	lu2k_ps_on_send(&ps, 2, 1000, 5);
-	lu2k_ps_on_progress(&ps, 2, 0, 6);
+	lu2kd_ps_on_send(&ps, 2, 1000, 5);
+	lu2kd_ps_on_progress(&ps, 2, 0, 6);
 	T_EQ(ps.p[2].state, LU2K_PS_DOWN);
-	lu2k_ps_on_done(&ps, 2, 1000, 0, 7);
+	lu2kd_ps_on_done(&ps, 2, 1000, 0, 7);
 	T_EQ(ps.p[2].state, LU2K_PS_UP);
 	T_EQ(ps.p[2].outstanding, 0);
-	lu2k_ps_set_down(&ps, 2, 8);
-	lu2k_ps_on_progress(&ps, 2, 10, 9);
+	lu2kd_ps_set_down(&ps, 2, 8);
+	lu2kd_ps_on_progress(&ps, 2, 10, 9);
 	T_EQ(ps.p[2].state, LU2K_PS_UP);
-	lu2k_ps_set_probing(&ps, 1, 5);
+	lu2kd_ps_set_probing(&ps, 1, 5);
 	T_EQ(ps.p[1].state, LU2K_PS_PROBING);
-	T_EQ(lu2k_ps_pick(&ps, 100, 5), 0);
-	T_ASSERT(!strcmp(lu2k_ps_state_str(LU2K_PS_PROBING), "probing"));
+	T_EQ(lu2kd_ps_pick(&ps, 100, 5), 0);
+	T_ASSERT(!strcmp(lu2kd_ps_state_str(LU2K_PS_PROBING), "probing"));
 }
 
 int main(void)

@@ -25,18 +25,18 @@ static struct lu2k_nid nid_n(unsigned int i, bool v6)
 static void test_table(void)
 {
 	static struct lu2kd d;
-	static struct lu2k_chan ch1, ch2;
+	static struct lu2kd_chan ch1, ch2;
 	enum { N = 5000 };
 
 	ch1.id = 1;
 	ch2.id = 2;
-	T_EQ(lu2k_peers_init(&d), 0);
+	T_EQ(lu2kd_peers_init(&d), 0);
 	for (unsigned int i = 0; i < N; i++) {
 		struct lu2k_nid n = nid_n(i, i % 3 == 0);
-		struct lu2k_peer *p = lu2k_peer_get(&d, &ch1, &n);
+		struct lu2kd_peer *p = lu2kd_peer_get(&d, &ch1, &n);
 
 		T_ASSERT(p != NULL);
-		T_ASSERT(lu2k_peer_get(&d, &ch1, &n) == p); /* no duplicate */
+		T_ASSERT(lu2kd_peer_get(&d, &ch1, &n) == p); /* no duplicate */
 		T_EQ(p->state, PEER_IDLE);
 	}
 	T_EQ(d.npeers, N);
@@ -44,58 +44,58 @@ static void test_table(void)
 	/* Same NID on another interface is another peer. */
 	{
 		struct lu2k_nid n = nid_n(7, false);
-		struct lu2k_peer *a = lu2k_peer_find(&d, &ch1, &n);
-		struct lu2k_peer *b = lu2k_peer_get(&d, &ch2, &n);
+		struct lu2kd_peer *a = lu2kd_peer_find(&d, &ch1, &n);
+		struct lu2kd_peer *b = lu2kd_peer_get(&d, &ch2, &n);
 
 		T_ASSERT(a && b && a != b);
-		T_ASSERT(lu2k_peer_find(&d, &ch2, &n) == b);
+		T_ASSERT(lu2kd_peer_find(&d, &ch2, &n) == b);
 	}
 	for (unsigned int i = 0; i < N; i++) {
 		struct lu2k_nid n = nid_n(i, i % 3 == 0);
-		struct lu2k_peer *p = lu2k_peer_find(&d, &ch1, &n);
+		struct lu2kd_peer *p = lu2kd_peer_find(&d, &ch1, &n);
 
 		T_ASSERT(p && lu2k_nid_eq(&p->nid, &n) && p->ch == &ch1);
 	}
 	{
 		struct lu2k_nid n = nid_n(N + 1, false);
 
-		T_ASSERT(lu2k_peer_find(&d, &ch1, &n) == NULL);
+		T_ASSERT(lu2kd_peer_find(&d, &ch1, &n) == NULL);
 	}
 	while (!lu2k_list_empty(&d.peers)) {
-		struct lu2k_peer *p = lu2k_list_first(&d.peers, struct lu2k_peer, link);
+		struct lu2kd_peer *p = lu2k_list_first(&d.peers, struct lu2kd_peer, link);
 
 		lu2k_list_del(&p->link);
 		free(p);
 	}
-	lu2k_peers_fini(&d);
+	lu2kd_peers_fini(&d);
 }
 
 /* LNet-like health: full when new, -100 per failure down to 0, +10 per success up to 1000. */
 static void test_health(void)
 {
 	static struct lu2kd d;
-	static struct lu2k_chan ch;
+	static struct lu2kd_chan ch;
 	struct lu2k_nid n = nid_n(1, false);
-	struct lu2k_peer *p;
+	struct lu2kd_peer *p;
 
-	T_EQ(lu2k_peers_init(&d), 0);
-	p = lu2k_peer_get(&d, &ch, &n);
+	T_EQ(lu2kd_peers_init(&d), 0);
+	p = lu2kd_peer_get(&d, &ch, &n);
 	T_ASSERT(p != NULL);
 	T_EQ(p->health, 1000);
-	lu2k_peer_health(p, true);
+	lu2kd_peer_health(p, true);
 	T_EQ(p->health, 1000);
-	lu2k_peer_health(p, false);
-	lu2k_peer_health(p, false);
+	lu2kd_peer_health(p, false);
+	lu2kd_peer_health(p, false);
 	T_EQ(p->health, 800);
-	lu2k_peer_health(p, true);
+	lu2kd_peer_health(p, true);
 	T_EQ(p->health, 810);
 	for (int i = 0; i < 20; i++)
-		lu2k_peer_health(p, false);
+		lu2kd_peer_health(p, false);
 	T_EQ(p->health, 0);
 	for (int i = 0; i < 150; i++)
-		lu2k_peer_health(p, true);
+		lu2kd_peer_health(p, true);
 	T_EQ(p->health, 1000);
-	lu2k_peers_fini(&d);
+	lu2kd_peers_fini(&d);
 }
 
 static void test_backoff(void)
@@ -108,24 +108,24 @@ static void test_backoff(void)
 
 		if (nominal > 10000)
 			nominal = 10000;
-		cur = lu2k_backoff_next(nominal == 100 ? 0 : nominal / 2, 100, 10000, &rng);
+		cur = lu2kd_backoff_next(nominal == 100 ? 0 : nominal / 2, 100, 10000, &rng);
 		T_ASSERT(cur >= nominal - nominal / 4 && cur <= nominal + nominal / 4);
 		prev_nominal = nominal;
 	}
 	T_EQ(prev_nominal, 10000);
 	/* Jitter really varies. */
 	{
-		uint32_t a = lu2k_backoff_next(800, 100, 10000, &rng);
+		uint32_t a = lu2kd_backoff_next(800, 100, 10000, &rng);
 		int differ = 0;
 
 		for (int i = 0; i < 20; i++)
-			differ += lu2k_backoff_next(800, 100, 10000, &rng) != a;
+			differ += lu2kd_backoff_next(800, 100, 10000, &rng) != a;
 		T_ASSERT(differ > 10);
 	}
 	/* Chained on its own output it still stays within the bounds. */
 	cur = 0;
 	for (int i = 0; i < 100; i++) {
-		cur = lu2k_backoff_next(cur, 100, 10000, &rng);
+		cur = lu2kd_backoff_next(cur, 100, 10000, &rng);
 		T_ASSERT(cur >= 75 && cur <= 12500);
 	}
 }
@@ -134,12 +134,12 @@ static void test_backoff(void)
  * Idle peers are forgotten after peer_idle_timeout_ms and the table holds at
  * most max_peers (issue 14: every hello made a peer that was never freed).
  */
-static struct lu2k_conn *fake_incoming(struct lu2kd *d, struct lu2k_chan *ch,
-				       const struct lu2k_nid *n, int *status)
+static struct lu2kd_conn *fake_incoming(struct lu2kd *d, struct lu2kd_chan *ch,
+					const struct lu2k_nid *n, int *status)
 {
 	struct lu2k_be_env env;
 
-	lu2k_core_env(d, &env);
+	lu2kd_core_env(d, &env);
 	return env.accepted(d, NULL, n, &ch->nid, status);
 }
 
@@ -152,8 +152,8 @@ static const struct lu2k_backend_ops fake_ops = { .name = "fake", .close = fake_
 static void test_reap(void)
 {
 	static struct lu2kd d;
-	static struct lu2k_chan ch;
-	struct lu2k_conn *busy[3];
+	static struct lu2kd_chan ch;
+	struct lu2kd_conn *busy[3];
 	struct lu2k_be_env env;
 	int status = 0;
 
@@ -165,7 +165,7 @@ static void test_reap(void)
 	T_EQ(lu2k_loop_init(&d.loop), 0);
 	d.loop.now = 1000000000ull;
 	lu2k_list_init(&d.chans);
-	T_EQ(lu2k_peers_init(&d), 0);
+	T_EQ(lu2kd_peers_init(&d), 0);
 	ch.d = &d;
 	ch.id = 1;
 	lu2k_nid_parse("10.9.9.9@lu2k", &ch.nid);
@@ -180,13 +180,13 @@ static void test_reap(void)
 		T_ASSERT(busy[i] != NULL);
 	}
 	T_EQ(d.npeers, 3);
-	T_ASSERT(lu2k_timer_armed(&d.peer_sweep));
+	T_ASSERT(lu2k_heap_timer_armed(&d.peer_sweep));
 	/* A peer of the local side with nothing to do: idle at once. */
 	{
 		struct lu2k_nid n = nid_n(100, false);
-		struct lu2k_peer *p = lu2k_peer_get(&d, &ch, &n);
+		struct lu2kd_peer *p = lu2kd_peer_get(&d, &ch, &n);
 
-		T_ASSERT(p && lu2k_peer_is_idle(p));
+		T_ASSERT(p && lu2kd_peer_is_idle(p));
 	}
 	T_EQ(d.npeers, 4);
 	/* Full: a fifth NID's hello takes the idle peer's place. */
@@ -197,7 +197,7 @@ static void test_reap(void)
 		T_ASSERT(fake_incoming(&d, &ch, &n, &status) != NULL);
 		T_EQ(d.npeers, 4);
 		T_EQ(d.st.peers_evicted, 1);
-		T_ASSERT(lu2k_peer_find(&d, &ch, &old) == NULL);
+		T_ASSERT(lu2kd_peer_find(&d, &ch, &old) == NULL);
 	}
 	/* Full of busy peers: a new NID's hello is refused, an old NID's is not. */
 	{
@@ -208,39 +208,39 @@ static void test_reap(void)
 		T_EQ(status, -EUSERS);
 		T_EQ(d.st.peers_refused, 1);
 		T_EQ(d.npeers, 4);
-		T_ASSERT(lu2k_peer_find(&d, &ch, &n) == NULL);
+		T_ASSERT(lu2kd_peer_find(&d, &ch, &n) == NULL);
 		T_ASSERT(fake_incoming(&d, &ch, &known, &status) != NULL);
 	}
 	/* The local side always gets its peer, over the cap if it must. */
 	{
 		struct lu2k_nid n = nid_n(200, false);
 
-		T_ASSERT(lu2k_peer_get(&d, &ch, &n) != NULL);
+		T_ASSERT(lu2kd_peer_get(&d, &ch, &n) != NULL);
 		T_EQ(d.npeers, 5);
 	}
 	/* Busy peers stay however long; idle ones go after the timeout. */
-	lu2k_core_env(&d, &env);
+	lu2kd_core_env(&d, &env);
 	d.loop.now += 5000000000ull;
 	env.closed(busy[0], -ECONNRESET); /* peer 0 idle from now */
 	d.loop.now += 6000000000ull;	  /* 11 s after the start, 6 s after the close */
-	lu2k_peers_sweep(&d);
+	lu2kd_peers_sweep(&d);
 	T_EQ(d.st.peers_reaped, 1); /* the local one made at the start */
 	T_EQ(d.npeers, 4);
 	{
 		struct lu2k_nid n0 = nid_n(0, false);
 
-		T_ASSERT(lu2k_peer_find(&d, &ch, &n0) != NULL);
+		T_ASSERT(lu2kd_peer_find(&d, &ch, &n0) != NULL);
 		d.loop.now += 4000000000ull;
-		lu2k_peers_sweep(&d);
-		T_ASSERT(lu2k_peer_find(&d, &ch, &n0) == NULL);
+		lu2kd_peers_sweep(&d);
+		T_ASSERT(lu2kd_peer_find(&d, &ch, &n0) == NULL);
 		T_EQ(d.st.peers_reaped, 2);
 	}
 	T_EQ(d.npeers, 3); /* peers 1, 2 (two conns) and 4 keep their connections */
-	T_ASSERT(lu2k_timer_armed(&d.peer_sweep));
-	lu2k_peer_drop_chan(&d, &ch);
+	T_ASSERT(lu2k_heap_timer_armed(&d.peer_sweep));
+	lu2kd_peer_drop_chan(&d, &ch);
 	T_EQ(d.npeers, 0);
-	lu2k_peers_fini(&d);
-	T_ASSERT(!lu2k_timer_armed(&d.peer_sweep));
+	lu2kd_peers_fini(&d);
+	T_ASSERT(!lu2k_heap_timer_armed(&d.peer_sweep));
 	lu2k_loop_fini(&d.loop);
 }
 

@@ -33,7 +33,7 @@
 #include "backends/backend.h"
 #include "backends/rds.h"
 #include "common/nid.h"
-#include "daemon/loop.h"
+#include "common/loop.h"
 #include "loop_spin.h"
 #include "../t.h"
 

@@ -10,7 +10,7 @@
 #define SIZE (64ull << 20)
 
 /* Free extents sorted, disjoint, not touching (coalesced), and the books balance. */
-static int consistent(const struct lu2k_rxalloc *a)
+static int consistent(const struct lu2kd_rxalloc *a)
 {
 	uint64_t sum = 0, used = 0;
 
@@ -29,91 +29,91 @@ static int consistent(const struct lu2k_rxalloc *a)
 
 static void test_sizes(void)
 {
-	struct lu2k_rxalloc a;
+	struct lu2kd_rxalloc a;
 	uint64_t off;
 	uint32_t len;
 
-	T_EQ(lu2k_rxalloc_init(&a, BASE, SIZE), 0);
-	T_EQ(lu2k_rxalloc_alloc(&a, 0, &off, &len), 0);
+	T_EQ(lu2kd_rxalloc_init(&a, BASE, SIZE), 0);
+	T_EQ(lu2kd_rxalloc_alloc(&a, 0, &off, &len), 0);
 	T_EQU(off, BASE);
 	T_EQ(len, 64);
-	T_EQ(lu2k_rxalloc_alloc(&a, 1, &off, &len), 0);
+	T_EQ(lu2kd_rxalloc_alloc(&a, 1, &off, &len), 0);
 	T_EQ(len, 64);
 	T_EQU(off, BASE + 64);
-	T_EQ(lu2k_rxalloc_alloc(&a, 72, &off, &len), 0);
+	T_EQ(lu2kd_rxalloc_alloc(&a, 72, &off, &len), 0);
 	T_EQ(len, 128);
-	T_EQ(lu2k_rxalloc_alloc(&a, (4u << 20) + 256, &off, &len), 0);
+	T_EQ(lu2kd_rxalloc_alloc(&a, (4u << 20) + 256, &off, &len), 0);
 	T_EQ(len, (4u << 20) + 256);
-	T_EQ(lu2k_rxalloc_alloc(&a, SIZE + 1, &off, &len), -EMSGSIZE);
+	T_EQ(lu2kd_rxalloc_alloc(&a, SIZE + 1, &off, &len), -EMSGSIZE);
 	T_ASSERT(consistent(&a));
-	lu2k_rxalloc_fini(&a);
-	T_EQ(lu2k_rxalloc_init(&a, 3, SIZE), -EINVAL);
-	T_EQ(lu2k_rxalloc_init(&a, BASE, 0), -EINVAL);
+	lu2kd_rxalloc_fini(&a);
+	T_EQ(lu2kd_rxalloc_init(&a, 3, SIZE), -EINVAL);
+	T_EQ(lu2kd_rxalloc_init(&a, BASE, 0), -EINVAL);
 }
 
 static void test_full_then_free(void)
 {
-	struct lu2k_rxalloc a;
+	struct lu2kd_rxalloc a;
 	uint64_t offs[16], off;
 	uint32_t len;
 
-	lu2k_rxalloc_init(&a, BASE, SIZE);
+	lu2kd_rxalloc_init(&a, BASE, SIZE);
 	for (int i = 0; i < 16; i++)
-		T_EQ(lu2k_rxalloc_alloc(&a, 4u << 20, &offs[i], &len), 0);
+		T_EQ(lu2kd_rxalloc_alloc(&a, 4u << 20, &offs[i], &len), 0);
 	/* Full: backpressure, not failure. */
-	T_EQ(lu2k_rxalloc_alloc(&a, 0, &off, &len), -ENOSPC);
+	T_EQ(lu2kd_rxalloc_alloc(&a, 0, &off, &len), -ENOSPC);
 	T_EQ(a.free_bytes, 0);
 	/* Free two neighbours: they coalesce into room for 8 MiB. */
-	T_EQ(lu2k_rxalloc_free(&a, offs[5], 4u << 20), 0);
-	T_EQ(lu2k_rxalloc_free(&a, offs[6], 4u << 20), 0);
+	T_EQ(lu2kd_rxalloc_free(&a, offs[5], 4u << 20), 0);
+	T_EQ(lu2kd_rxalloc_free(&a, offs[6], 4u << 20), 0);
 	T_EQ(a.nfree, 1);
-	T_EQ(lu2k_rxalloc_alloc(&a, 8u << 20, &off, &len), 0);
+	T_EQ(lu2kd_rxalloc_alloc(&a, 8u << 20, &off, &len), 0);
 	T_EQU(off, offs[5]);
 	T_ASSERT(consistent(&a));
-	lu2k_rxalloc_fini(&a);
+	lu2kd_rxalloc_fini(&a);
 }
 
 static void test_bad_frees(void)
 {
-	struct lu2k_rxalloc a;
+	struct lu2kd_rxalloc a;
 	uint64_t off;
 	uint32_t len;
 
-	lu2k_rxalloc_init(&a, BASE, SIZE);
-	T_EQ(lu2k_rxalloc_alloc(&a, 1000, &off, &len), 0);
-	T_EQ(lu2k_rxalloc_free(&a, off + 64, len - 64), -EINVAL); /* inside a block */
-	T_EQ(lu2k_rxalloc_free(&a, off, len + 64), -EINVAL);	  /* wrong length */
-	T_EQ(lu2k_rxalloc_free(&a, BASE + SIZE, 64), -EINVAL);	  /* never handed out */
-	T_EQ(lu2k_rxalloc_free(&a, off, len), 0);
-	T_EQ(lu2k_rxalloc_free(&a, off, len), -EINVAL); /* twice */
+	lu2kd_rxalloc_init(&a, BASE, SIZE);
+	T_EQ(lu2kd_rxalloc_alloc(&a, 1000, &off, &len), 0);
+	T_EQ(lu2kd_rxalloc_free(&a, off + 64, len - 64), -EINVAL); /* inside a block */
+	T_EQ(lu2kd_rxalloc_free(&a, off, len + 64), -EINVAL);	   /* wrong length */
+	T_EQ(lu2kd_rxalloc_free(&a, BASE + SIZE, 64), -EINVAL);	   /* never handed out */
+	T_EQ(lu2kd_rxalloc_free(&a, off, len), 0);
+	T_EQ(lu2kd_rxalloc_free(&a, off, len), -EINVAL); /* twice */
 	T_EQ(a.bad_frees, 4);
 	T_EQ(a.nfree, 1);
 	T_EQU(a.free_bytes, SIZE);
 	T_ASSERT(consistent(&a));
-	lu2k_rxalloc_fini(&a);
+	lu2kd_rxalloc_fini(&a);
 }
 
 static void test_random(void)
 {
 	enum { SLOTS = 512 };
-	struct lu2k_rxalloc a;
+	struct lu2kd_rxalloc a;
 	uint64_t off[SLOTS];
 	uint32_t len[SLOTS];
 
 	srand(3);
 	memset(len, 0, sizeof(len));
-	lu2k_rxalloc_init(&a, BASE, SIZE);
+	lu2kd_rxalloc_init(&a, BASE, SIZE);
 	for (int k = 0; k < 200000; k++) {
 		int i = rand() % SLOTS;
 
 		if (len[i]) {
-			T_EQ(lu2k_rxalloc_free(&a, off[i], len[i]), 0);
+			T_EQ(lu2kd_rxalloc_free(&a, off[i], len[i]), 0);
 			len[i] = 0;
 		} else {
 			/* Mostly small, sometimes up to 4 MiB. */
 			uint64_t want = rand() % 8 ? (uint64_t)(rand() % 9000)
 						   : (uint64_t)(rand() % (4 << 20));
-			int rc = lu2k_rxalloc_alloc(&a, want, &off[i], &len[i]);
+			int rc = lu2kd_rxalloc_alloc(&a, want, &off[i], &len[i]);
 
 			if (rc == -ENOSPC) {
 				len[i] = 0;
@@ -132,11 +132,11 @@ static void test_random(void)
 				T_ASSERT(off[i] + len[i] <= off[j] || off[j] + len[j] <= off[i]);
 	for (int i = 0; i < SLOTS; i++)
 		if (len[i])
-			T_EQ(lu2k_rxalloc_free(&a, off[i], len[i]), 0);
+			T_EQ(lu2kd_rxalloc_free(&a, off[i], len[i]), 0);
 	T_EQ(a.nfree, 1);
 	T_EQU(a.free_bytes, SIZE);
 	T_EQ(a.nused, 0);
-	lu2k_rxalloc_fini(&a);
+	lu2kd_rxalloc_fini(&a);
 }
 
 int main(void)

@@ -23,7 +23,7 @@
 #include "backends/backend.h"
 #include "backends/tcp_wire.h"
 #include "common/nid.h"
-#include "daemon/loop.h"
+#include "common/loop.h"
 #include "loop_spin.h"
 #include "../t.h"
 

@@ -1,4 +1,3 @@
 # Benchmark helpers (run by scripts/bench-*), test programs: never installed.
 $(eval $(call lu2k_testprog,lu2k-bench-peers,tools/bench/bench_peers.c,lu2k common))
 $(eval $(call lu2k_testprog,lu2k-bench-auth,tools/bench/bench_auth.c,auth common))
-lu2k-bench-auth_LDLIBS += -lsodium

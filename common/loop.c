@@ -7,7 +7,7 @@
 
 #define LOOP_MAX_EVENTS 256
 
-uint64_t lu2k_now_ns(void)
+uint64_t lu2k_loop_now_ns(void)
 {
 	struct timespec ts;
 
@@ -25,7 +25,7 @@ int lu2k_loop_init(struct lu2k_loop *l)
 		return -errno;
 	lu2k_list_init(&l->idle);
 	lu2k_list_init(&l->deferred);
-	l->now = lu2k_now_ns();
+	l->now = lu2k_loop_now_ns();
 	return 0;
 }
 
@@ -38,14 +38,14 @@ void lu2k_loop_fini(struct lu2k_loop *l)
 	lu2k_heap_free(&l->timers);
 }
 
-void lu2k_io_init(struct lu2k_io *io, int fd, lu2k_io_fn fn)
+void lu2k_loop_io_init(struct lu2k_io *io, int fd, lu2k_io_fn fn)
 {
 	io->fd = fd;
 	io->events = 0;
 	io->fn = fn;
 }
 
-int lu2k_io_set(struct lu2k_loop *l, struct lu2k_io *io, uint32_t events)
+int lu2k_loop_io_set(struct lu2k_loop *l, struct lu2k_io *io, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = io };
 	int op, rc;
@@ -65,34 +65,34 @@ int lu2k_io_set(struct lu2k_loop *l, struct lu2k_io *io, uint32_t events)
 	return 0;
 }
 
-int lu2k_timer_arm_at(struct lu2k_loop *l, struct lu2k_timer *t, uint64_t deadline)
+int lu2k_loop_timer_arm_at(struct lu2k_loop *l, struct lu2k_timer *t, uint64_t deadline)
 {
 	return lu2k_heap_add(&l->timers, t, deadline);
 }
 
-int lu2k_timer_arm(struct lu2k_loop *l, struct lu2k_timer *t, uint64_t delay_ns)
+int lu2k_loop_timer_arm(struct lu2k_loop *l, struct lu2k_timer *t, uint64_t delay_ns)
 {
 	return lu2k_heap_add(&l->timers, t, l->now + delay_ns);
 }
 
-void lu2k_timer_cancel(struct lu2k_loop *l, struct lu2k_timer *t)
+void lu2k_loop_timer_cancel(struct lu2k_loop *l, struct lu2k_timer *t)
 {
 	lu2k_heap_del(&l->timers, t);
 }
 
-void lu2k_idle_add(struct lu2k_loop *l, struct lu2k_idle *h, lu2k_idle_fn fn)
+void lu2k_loop_idle_add(struct lu2k_loop *l, struct lu2k_idle *h, lu2k_idle_fn fn)
 {
 	h->fn = fn;
 	lu2k_list_add_tail(&l->idle, &h->link);
 }
 
-void lu2k_idle_add_head(struct lu2k_loop *l, struct lu2k_idle *h, lu2k_idle_fn fn)
+void lu2k_loop_idle_add_head(struct lu2k_loop *l, struct lu2k_idle *h, lu2k_idle_fn fn)
 {
 	h->fn = fn;
 	lu2k_list_add_head(&l->idle, &h->link);
 }
 
-void lu2k_idle_del(struct lu2k_idle *h)
+void lu2k_loop_idle_del(struct lu2k_idle *h)
 {
 	lu2k_list_del(&h->link);
 }
@@ -139,7 +139,7 @@ int lu2k_loop_once(struct lu2k_loop *l, int64_t max_wait_ns)
 		wait = 0;
 	t = lu2k_heap_top(&l->timers);
 	if (t) {
-		uint64_t now = lu2k_now_ns();
+		uint64_t now = lu2k_loop_now_ns();
 		int64_t d = t->deadline > now ? (int64_t)(t->deadline - now) : 0;
 
 		if (wait < 0 || d < wait)
@@ -150,7 +150,7 @@ int lu2k_loop_once(struct lu2k_loop *l, int64_t max_wait_ns)
 	n = epoll_wait(l->epfd, evs, LOOP_MAX_EVENTS, timeout_ms);
 	if (n < 0 && errno != EINTR)
 		return -errno;
-	l->now = lu2k_now_ns();
+	l->now = lu2k_loop_now_ns();
 	l->wakeups++;
 	for (int i = 0; i < n; i++) {
 		struct lu2k_io *io = evs[i].data.ptr;

@@ -90,14 +90,14 @@ bool lu2k_log_rl_ok(struct lu2k_log_rl *rl, enum lu2k_log_level l)
 	return false;
 }
 
-uint64_t lu2k_bugs;
+uint64_t lu2k_log_bugs;
 #ifdef LU2K_DEBUG
-bool lu2k_bug_fatal = true;
+bool lu2k_log_bug_fatal = true;
 #else
-bool lu2k_bug_fatal;
+bool lu2k_log_bug_fatal;
 #endif
 
-bool lu2k_bug(const char *file, int line, const char *fmt, ...)
+bool lu2k_log_bug(const char *file, int line, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -105,9 +105,9 @@ bool lu2k_bug(const char *file, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	lu2k_bugs++;
+	lu2k_log_bugs++;
 	lu2k_log(LU2K_LOG_ERROR, "internal error at %s:%d: %s (please report it)", file, line, msg);
-	if (lu2k_bug_fatal)
+	if (lu2k_log_bug_fatal)
 		abort();
 	return true;
 }

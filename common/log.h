@@ -6,8 +6,8 @@
  * LU2K_LOG_RL_BURST lines per second per call site, then one line saying how
  * many were suppressed, so that a flood cannot fill the journal.
  */
-#ifndef LU2K_DAEMON_LOG_H
-#define LU2K_DAEMON_LOG_H
+#ifndef LU2K_COMMON_LOG_H
+#define LU2K_COMMON_LOG_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -58,17 +58,17 @@ bool lu2k_log_rl_ok(struct lu2k_log_rl *rl, enum lu2k_log_level l);
 /*
  * A broken rule of lu2kd's own bookkeeping (a back-end ending a receive
  * twice, a counter about to wrap): logged as an internal error and counted
- * (lu2k_bugs, in lu2kctl stats), and fatal where lu2k_bug_fatal is set (the
+ * (lu2k_log_bugs, in lu2kctl stats), and fatal where lu2k_log_bug_fatal is set (the
  * sanitized builds the tests use, LU2K_DEBUG), so that it is seen at once
  * instead of wedging a channel silently. Evaluates to cond, so that the
  * caller can leave the state sane: if (LU2K_BUG_IF(!x, "...")) return ...;
  */
-extern uint64_t lu2k_bugs;
-extern bool lu2k_bug_fatal;
-bool lu2k_bug(const char *file, int line, const char *fmt, ...)
+extern uint64_t lu2k_log_bugs;
+extern bool lu2k_log_bug_fatal;
+bool lu2k_log_bug(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 #define LU2K_BUG_IF(cond, ...) \
-	(__builtin_expect(!!(cond), 0) ? lu2k_bug(__FILE__, __LINE__, __VA_ARGS__) : false)
+	(__builtin_expect(!!(cond), 0) ? lu2k_log_bug(__FILE__, __LINE__, __VA_ARGS__) : false)
 
 #define LOG_RL(l, ...)                                                  \
 	do {                                                            \

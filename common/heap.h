@@ -5,8 +5,8 @@
  * O(log n) without a search. Timers are embedded in their owners; the heap
  * only holds pointers (it grows its array by doubling).
  */
-#ifndef LU2K_DAEMON_HEAP_H
-#define LU2K_DAEMON_HEAP_H
+#ifndef LU2K_COMMON_HEAP_H
+#define LU2K_COMMON_HEAP_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -25,9 +25,9 @@ struct lu2k_heap {
 	uint32_t n, cap;
 };
 
-void lu2k_timer_init(struct lu2k_timer *t, lu2k_timer_fn fn);
+void lu2k_heap_timer_init(struct lu2k_timer *t, lu2k_timer_fn fn);
 
-static inline bool lu2k_timer_armed(const struct lu2k_timer *t)
+static inline bool lu2k_heap_timer_armed(const struct lu2k_timer *t)
 {
 	return t->slot != 0;
 }

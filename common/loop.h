@@ -10,8 +10,8 @@
  * ring draining is batched: one pass per round, no starvation of sockets).
  * The back-ends use the same API, so all fds of the daemon are in one set.
  */
-#ifndef LU2K_DAEMON_LOOP_H
-#define LU2K_DAEMON_LOOP_H
+#ifndef LU2K_COMMON_LOOP_H
+#define LU2K_COMMON_LOOP_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -60,24 +60,24 @@ struct lu2k_loop {
 	uint64_t wakeups, events;
 };
 
-uint64_t lu2k_now_ns(void);
+uint64_t lu2k_loop_now_ns(void);
 
 int lu2k_loop_init(struct lu2k_loop *l);
 void lu2k_loop_fini(struct lu2k_loop *l);
 
-void lu2k_io_init(struct lu2k_io *io, int fd, lu2k_io_fn fn);
+void lu2k_loop_io_init(struct lu2k_io *io, int fd, lu2k_io_fn fn);
 /* Watch io->fd for events (0 = stop watching). Returns 0 or -errno. */
-int lu2k_io_set(struct lu2k_loop *l, struct lu2k_io *io, uint32_t events);
+int lu2k_loop_io_set(struct lu2k_loop *l, struct lu2k_io *io, uint32_t events);
 
 /* Arm t to fire in delay_ns (from the cached now). */
-int lu2k_timer_arm(struct lu2k_loop *l, struct lu2k_timer *t, uint64_t delay_ns);
-int lu2k_timer_arm_at(struct lu2k_loop *l, struct lu2k_timer *t, uint64_t deadline);
-void lu2k_timer_cancel(struct lu2k_loop *l, struct lu2k_timer *t);
+int lu2k_loop_timer_arm(struct lu2k_loop *l, struct lu2k_timer *t, uint64_t delay_ns);
+int lu2k_loop_timer_arm_at(struct lu2k_loop *l, struct lu2k_timer *t, uint64_t deadline);
+void lu2k_loop_timer_cancel(struct lu2k_loop *l, struct lu2k_timer *t);
 
-void lu2k_idle_add(struct lu2k_loop *l, struct lu2k_idle *h, lu2k_idle_fn fn);
-/* As lu2k_idle_add, but run before the hooks already there. */
-void lu2k_idle_add_head(struct lu2k_loop *l, struct lu2k_idle *h, lu2k_idle_fn fn);
-void lu2k_idle_del(struct lu2k_idle *h);
+void lu2k_loop_idle_add(struct lu2k_loop *l, struct lu2k_idle *h, lu2k_idle_fn fn);
+/* As lu2k_loop_idle_add, but run before the hooks already there. */
+void lu2k_loop_idle_add_head(struct lu2k_loop *l, struct lu2k_idle *h, lu2k_idle_fn fn);
+void lu2k_loop_idle_del(struct lu2k_idle *h);
 
 /* Call fn(d) after the current batch of events. */
 void lu2k_loop_defer(struct lu2k_loop *l, struct lu2k_defer *d, lu2k_defer_fn fn);

@@ -3,8 +3,8 @@
  * list.h - an intrusive doubly-linked list (circular, with a head node), the
  * one container the daemon uses for queues of messages and connections.
  */
-#ifndef LU2K_DAEMON_LIST_H
-#define LU2K_DAEMON_LIST_H
+#ifndef LU2K_COMMON_LIST_H
+#define LU2K_COMMON_LIST_H
 
 #include <stdbool.h>
 #include <stddef.h>

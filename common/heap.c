@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-void lu2k_timer_init(struct lu2k_timer *t, lu2k_timer_fn fn)
+void lu2k_heap_timer_init(struct lu2k_timer *t, lu2k_timer_fn fn)
 {
 	t->deadline = 0;
 	t->slot = 0;

@@ -4,8 +4,8 @@
  * strings (escaped), integers, booleans. Commas are placed automatically.
  * Errors (out of memory, nesting too deep) are sticky and reported at the end.
  */
-#ifndef LU2K_DAEMON_JSON_H
-#define LU2K_DAEMON_JSON_H
+#ifndef LU2K_COMMON_JSON_H
+#define LU2K_COMMON_JSON_H
 
 #include <stdbool.h>
 #include <stddef.h>
