@@ -32,6 +32,5 @@ echo "$out/fuzz_auth"
 	-D_GNU_SOURCE -I"$top" -I"$top/include" \
 	"$top/tests/fuzz/fuzz_tcp_conn.c" "$top"/backends/tcp.c "$top"/backends/tcp_io.c \
 	"$top"/backends/tcp_wire.c "$top"/backends/tcp_sec.c "$top"/backends/tcp_sockinfo.c "$top"/auth/*.c "$top"/common/*.c \
-	"$top"/common/loop.c "$top"/common/heap.c "$top"/common/log.c "$top"/common/json.c \
-	"$top"/daemon/config.c "$top"/daemon/config_path.c -o "$out/fuzz_tcp_conn" -lsodium
+	-o "$out/fuzz_tcp_conn" -lsodium
 echo "$out/fuzz_tcp_conn"
