@@ -2,3 +2,4 @@
 $(eval $(call lu2k_lib,common,$(wildcard common/*.c)))
 $(eval $(call lu2k_test,test_nid,tests/unit/test_nid.c,common))
 $(eval $(call lu2k_test,test_rate,tests/unit/test_rate.c,common))
+$(eval $(call lu2k_test,test_opt,tests/unit/test_opt.c,common))

@@ -1,5 +1,5 @@
 # lu2kd: the daemon (core in daemon/, transports in backends/).
-LU2KD_CORE := daemon/config.c daemon/rxalloc.c \
+LU2KD_CORE := daemon/config.c daemon/config_keys.c daemon/rxalloc.c \
 	daemon/peer.c daemon/peer_reap.c daemon/accept.c daemon/msg.c daemon/chan.c \
 	daemon/attach.c daemon/ctl.c daemon/notify.c daemon/usock.c daemon/config_show.c daemon/reload.c \
 	daemon/config_path.c daemon/path_sched.c daemon/mpath.c daemon/dedup.c

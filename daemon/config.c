@@ -4,7 +4,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +11,6 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "common/num.h"
 
 void lu2kd_config_defaults(struct lu2kd_config *c)
 {
@@ -31,57 +29,9 @@ void lu2kd_config_defaults(struct lu2kd_config *c)
 	c->batch = 256;
 }
 
-static int set_u32(uint32_t *dst, const char *v, uint64_t lo, uint64_t hi)
-{
-	uint64_t x;
-
-	if (lu2k_num_parse_u64(v, hi, &x) || x < lo)
-		return -EINVAL;
-	*dst = (uint32_t)x;
-	return 0;
-}
-
-static int set_str(char *dst, size_t len, const char *v)
-{
-	if (!*v || strlen(v) >= len)
-		return -EINVAL;
-	memcpy(dst, v, strlen(v) + 1);
-	return 0;
-}
-
-/* The group must exist now: a typo is a config error, not a start-up surprise. */
-static int set_group(struct lu2kd_config *c, const char *v)
-{
-	struct group gr, *res = NULL;
-	char buf[4096];
-
-	if (set_str(c->socket_group, sizeof(c->socket_group), v))
-		return -EINVAL;
-	if (getgrnam_r(v, &gr, buf, sizeof(buf), &res) || !res)
-		return -ENOENT;
-	c->socket_gid = (uint32_t)gr.gr_gid;
-	c->socket_group_set = true;
-	return 0;
-}
-
-static int set_bool(bool *dst, const char *v)
-{
-	if (!strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on"))
-		*dst = true;
-	else if (!strcmp(v, "0") || !strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off"))
-		*dst = false;
-	else
-		return -EINVAL;
-	return 0;
-}
-
 int lu2kd_config_set(struct lu2kd_config *c, const char *section, const char *key,
 		     const char *value, const char *where, char *err, size_t errlen)
 {
-	const char *what = NULL;
-	uint32_t u;
-	int rc = 0;
-
 	if (!strcmp(section, "auth")) {
 		struct lu2kd_auth_opt *o;
 
@@ -122,105 +72,7 @@ int lu2kd_config_set(struct lu2kd_config *c, const char *section, const char *ke
 		c->nbe_opts++;
 		return 0;
 	}
-	if (!strcmp(key, "channel_socket")) {
-		rc = set_str(c->channel_socket, sizeof(c->channel_socket), value);
-		what = "a path shorter than 108 bytes";
-	} else if (!strcmp(key, "ctl_socket")) {
-		rc = set_str(c->ctl_socket, sizeof(c->ctl_socket), value);
-		what = "a path shorter than 108 bytes";
-	} else if (!strcmp(key, "pid_file")) {
-		rc = set_str(c->pid_file, sizeof(c->pid_file), value);
-		what = "a path";
-	} else if (!strcmp(key, "backend")) {
-		rc = set_str(c->backend, sizeof(c->backend), value);
-		what = "a back-end name";
-	} else if (!strcmp(key, "device")) {
-		what = "a device path (at most 8 devices)";
-		if (c->ndevices == LU2KD_MAX_DEVICES)
-			rc = -EINVAL;
-		else if (!(rc = set_str(c->devices[c->ndevices], sizeof(c->devices[0]), value)))
-			c->ndevices++;
-	} else if (!strcmp(key, "port")) {
-		rc = set_u32(&u, value, 1, 65535);
-		if (!rc)
-			c->port = u;
-		what = "a port number 1..65535";
-	} else if (!strcmp(key, "log_level")) {
-		rc = lu2k_log_level_parse(value);
-		if (rc >= 0)
-			c->log_level = rc;
-		what = "one of error, warn, info, debug";
-	} else if (!strcmp(key, "log")) {
-		what = "stderr or syslog";
-		if (!strcmp(value, "stderr"))
-			c->syslog = false;
-		else if (!strcmp(value, "syslog"))
-			c->syslog = true;
-		else
-			rc = -EINVAL;
-	} else if (!strcmp(key, "syslog")) {
-		rc = set_bool(&c->syslog, value);
-		what = "yes or no";
-	} else if (!strcmp(key, "reconnect_min_ms")) {
-		rc = set_u32(&c->reconnect_min_ms, value, 1, 3600000);
-		what = "milliseconds 1..3600000";
-	} else if (!strcmp(key, "reconnect_max_ms")) {
-		rc = set_u32(&c->reconnect_max_ms, value, 1, 3600000);
-		what = "milliseconds 1..3600000";
-	} else if (!strcmp(key, "connect_timeout_ms")) {
-		rc = set_u32(&c->connect_timeout_ms, value, 1, 3600000);
-		what = "milliseconds 1..3600000";
-	} else if (!strcmp(key, "max_channels")) {
-		rc = set_u32(&c->max_channels, value, 1, 1024);
-		what = "a number 1..1024";
-	} else if (!strcmp(key, "accept")) {
-		if (!strcmp(value, "strict"))
-			c->accept = LU2KD_ACCEPT_STRICT;
-		else if (!strcmp(value, "any"))
-			c->accept = LU2KD_ACCEPT_ANY;
-		else
-			rc = -EINVAL;
-		what = "strict or any";
-	} else if (!strcmp(key, "max_peers")) {
-		rc = set_u32(&c->max_peers, value, 1, 16777216);
-		what = "a number 1..16777216";
-	} else if (!strcmp(key, "peer_idle_timeout_ms")) {
-		rc = set_u32(&c->peer_idle_timeout_ms, value, 0, 86400000);
-		what = "milliseconds 0..86400000 (0: never)";
-	} else if (!strcmp(key, "socket_group")) {
-		rc = set_group(c, value);
-		what = "the name of an existing group";
-	} else if (!strcmp(key, "multipath")) {
-		rc = set_bool(&c->multipath, value);
-		what = "on or off";
-	} else if (!strcmp(key, "path")) {
-		char why[128];
-
-		if (c->npaths == LU2KD_MAX_PATHS) {
-			snprintf(err, errlen, "%s: key 'path': too many paths (at most %d)", where,
-				 LU2KD_MAX_PATHS);
-			return -EINVAL;
-		}
-		if (lu2kd_path_parse(value, c->paths, c->npaths, &c->paths[c->npaths], why,
-				     sizeof(why))) {
-			snprintf(err, errlen, "%s: key 'path': bad value '%s': %s", where, value,
-				 why);
-			return -EINVAL;
-		}
-		c->npaths++;
-	} else if (!strcmp(key, "batch")) {
-		rc = set_u32(&c->batch, value, 1, 65536);
-		what = "a number 1..65536";
-	} else {
-		snprintf(err, errlen, "%s: unknown key '%s'", where, key);
-		return -ENOENT;
-	}
-	if (rc < 0) {
-		snprintf(err, errlen, "%s: key '%s': bad value '%s' (expected %s)", where, key,
-			 value, what);
-		return -EINVAL;
-	}
-	return 0;
+	return lu2k_opt_set_key(lu2kd_config_opts, NULL, c, key, value, where, err, errlen);
 }
 
 static char *trim(char *s)
@@ -246,9 +98,12 @@ static bool valid_name(const char *s)
 }
 
 /* Keys that may be given several times: each line adds one. */
-static bool repeatable(const char *key)
+static bool repeatable(const char *section, const char *key)
 {
-	return !strcmp(key, "device") || !strcmp(key, "peer") || !strcmp(key, "path");
+	const struct lu2k_opt *o = *section ? NULL : lu2k_opt_find(lu2kd_config_opts, key);
+
+	return (o && (o->flags & LU2K_OPT_F_REPEAT)) ||
+	       (!strcmp(section, "auth") && !strcmp(key, "peer"));
 }
 
 #define SEEN_MAX 256
@@ -263,7 +118,7 @@ struct seen {
 static void check_dup(struct lu2kd_config *c, struct seen *seen, unsigned int *nseen,
 		      const char *name, const char *section, const char *key, unsigned int line)
 {
-	if (repeatable(key) || strlen(section) >= sizeof(seen->section) ||
+	if (repeatable(section, key) || strlen(section) >= sizeof(seen->section) ||
 	    strlen(key) >= sizeof(seen->key))
 		return;
 	for (unsigned int i = 0; i < *nseen; i++) {

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/opt.h"
 #include "config_path.h"
 
 #define LU2KD_MAX_DEVICES   8
@@ -84,6 +85,11 @@ struct lu2kd_config {
 };
 
 void lu2kd_config_defaults(struct lu2kd_config *c);
+
+/* config_keys.c: the daemon's keys, in the order lu2kctl config shows them. */
+extern const struct lu2k_opt lu2kd_config_opts[];
+/* a running daemon takes a new value on SIGHUP */
+#define LU2KD_OPT_LIVE LU2K_OPT_F_USER
 
 /*
  * Set one key. section is "" or "lu2kd" for the daemon's keys; anything else

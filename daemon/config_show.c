@@ -5,138 +5,28 @@
  * and for SIGHUP, which compares the settings it runs with to the ones it
  * has just read.
  *
- * Which keys a running daemon can take without a restart is decided here,
- * next to the keys, so that the list lu2kctl shows, the reload and the docs
- * cannot disagree: the ones read afresh on each use (log level, reconnect
- * and connect timings, channel and peer caps, idle peers, accept, batch, socket
- * group). Sockets, port,
- * back-end, devices, syslog and every back-end key were used once at
- * start-up.
+ * The keys, their order and which of them a running daemon takes without a
+ * restart (LU2KD_OPT_LIVE) are config_keys.c's table, so that the list
+ * lu2kctl shows, the reload and the docs cannot disagree; every back-end key
+ * was used once at start-up.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "common/nid.h"
 #include "config.h"
-#include "common/log.h"
-
-static void show_devices(const struct lu2kd_config *c, char *v, size_t n)
-{
-	size_t off = 0;
-
-	v[0] = 0;
-	for (unsigned int i = 0; i < c->ndevices && off < n; i++)
-		off += (size_t)snprintf(v + off, n - off, "%s%s", i ? " " : "", c->devices[i]);
-}
-
-static void show_paths(const struct lu2kd_config *c, char *v, size_t n)
-{
-	char a[LU2K_NID_STRLEN], b[LU2K_NID_STRLEN], p[LU2K_NID_STRLEN];
-	size_t off = 0;
-
-	v[0] = 0;
-	for (unsigned int i = 0; i < c->npaths && off < n; i++)
-		off += (size_t)snprintf(v + off, n - off, "%s%s %s %s", i ? "; " : "",
-					lu2k_nid_format(&c->paths[i].peer, p, sizeof(p)),
-					lu2k_nid_format(&c->paths[i].local, a, sizeof(a)),
-					lu2k_nid_format(&c->paths[i].remote, b, sizeof(b)));
-}
 
 int lu2kd_config_key_at(const struct lu2kd_config *c, unsigned int i, const char **key, char *v,
 			size_t n, bool *live)
 {
-	*live = false;
-	switch (i) {
-	case 0:
-		*key = "backend";
-		snprintf(v, n, "%s", c->backend);
-		break;
-	case 1:
-		*key = "port";
-		snprintf(v, n, "%u", c->port);
-		break;
-	case 2:
-		*key = "channel_socket";
-		snprintf(v, n, "%s", c->channel_socket);
-		break;
-	case 3:
-		*key = "ctl_socket";
-		snprintf(v, n, "%s", c->ctl_socket);
-		break;
-	case 4:
-		*key = "pid_file";
-		snprintf(v, n, "%s", c->pid_file);
-		break;
-	case 5:
-		*key = "device";
-		show_devices(c, v, n);
-		break;
-	case 6:
-		*key = "log_level";
-		snprintf(v, n, "%s", lu2k_log_level_str((enum lu2k_log_level)c->log_level));
-		*live = true;
-		break;
-	case 7:
-		*key = "syslog";
-		snprintf(v, n, "%s", c->syslog ? "yes" : "no");
-		break;
-	case 8:
-		*key = "reconnect_min_ms";
-		snprintf(v, n, "%u", c->reconnect_min_ms);
-		*live = true;
-		break;
-	case 9:
-		*key = "reconnect_max_ms";
-		snprintf(v, n, "%u", c->reconnect_max_ms);
-		*live = true;
-		break;
-	case 10:
-		*key = "connect_timeout_ms";
-		snprintf(v, n, "%u", c->connect_timeout_ms);
-		*live = true;
-		break;
-	case 11:
-		*key = "max_channels";
-		snprintf(v, n, "%u", c->max_channels);
-		*live = true;
-		break;
-	case 12:
-		*key = "batch";
-		snprintf(v, n, "%u", c->batch);
-		*live = true;
-		break;
-	case 13:
-		*key = "socket_group";
-		snprintf(v, n, "%s", c->socket_group_set ? c->socket_group : "");
-		*live = true;
-		break;
-	case 14:
-		*key = "max_peers";
-		snprintf(v, n, "%u", c->max_peers);
-		*live = true;
-		break;
-	case 15:
-		*key = "peer_idle_timeout_ms";
-		snprintf(v, n, "%u", c->peer_idle_timeout_ms);
-		*live = true;
-		break;
-	case 16:
-		*key = "accept";
-		snprintf(v, n, "%s", c->accept == LU2KD_ACCEPT_ANY ? "any" : "strict");
-		*live = true; /* read at each hello */
-		break;
-	case 17:
-		*key = "multipath";
-		snprintf(v, n, "%s", c->multipath ? "on" : "off");
-		break;
-	case 18:
-		*key = "path"; /* every line, "; " between: paths are set up at attach */
-		show_paths(c, v, n);
-		break;
-	default:
-		return -1;
+	for (const struct lu2k_opt *o = lu2kd_config_opts; !lu2k_opt_is_end(o); o++) {
+		if (!o->key || (o->flags & LU2K_OPT_F_NOSHOW) || i--)
+			continue;
+		*key = o->key;
+		*live = o->flags & LU2KD_OPT_LIVE;
+		lu2k_opt_show(o, c, v, n);
+		return 0;
 	}
-	return 0;
+	return -1;
 }
 
 static bool be_opt_in(const struct lu2kd_be_opt *o, const struct lu2kd_config *c)

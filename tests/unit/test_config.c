@@ -82,7 +82,13 @@ static void bad(const char *text, const char *want)
 
 static void test_bad_input(void)
 {
-	bad("port = 0\n", "test.conf:1: key 'port': bad value '0'");
+	bad("port = 0\n", "test.conf:1: key 'port': bad value '0': out of range; expected a port "
+			  "number 1..65535");
+	bad("port = 1K\n", "bad value '1K': not a number; expected a port number 1..65535");
+	bad("reconnect_max_ms = 2h\n", "out of range; expected milliseconds 1..3600000");
+	bad("peer_idle_timeout_ms = 5x\n", "not a duration; expected milliseconds 0..86400000 "
+					   "(0: never)");
+	bad("accept = some\n", "key 'accept': bad value 'some': expected one of strict, any");
 	bad("\nport = 65536\n", "test.conf:2: key 'port'");
 	bad("port = 12ab\n", "key 'port'");
 	bad("port = -1\n", "key 'port'");
@@ -127,6 +133,56 @@ static void test_check(void)
 	T_EQ(parse(&c, "reconnect_min_ms = 5000\nreconnect_max_ms = 100\n"), 0);
 	T_ASSERT(lu2kd_config_check(&c, err, sizeof(err)) < 0);
 	T_ASSERT(strstr(err, "reconnect_min_ms") != NULL);
+}
+
+/* What lu2kctl config prints for the defaults: its keys, order, values and live flags. */
+static void test_show_defaults(void)
+{
+	static const char *const want[] = {
+		"backend=tcp",
+		"port=7988",
+		"channel_socket=/run/lu2k/lu2kd.sock",
+		"ctl_socket=/run/lu2k/lu2kd.ctl",
+		"pid_file=",
+		"device=",
+		"log_level=info live",
+		"syslog=no",
+		"reconnect_min_ms=100 live",
+		"reconnect_max_ms=10000 live",
+		"connect_timeout_ms=10000 live",
+		"max_channels=16 live",
+		"batch=256 live",
+		"socket_group= live",
+		"max_peers=65536 live",
+		"peer_idle_timeout_ms=600000 live",
+		"accept=strict live",
+		"multipath=off",
+		"path=",
+	};
+	struct lu2kd_config c;
+	char v[LU2KD_SHOW_MAX], line[LU2KD_SHOW_MAX + 64];
+	const char *key;
+	unsigned int i;
+	bool live;
+
+	lu2kd_config_defaults(&c);
+	for (i = 0; !lu2kd_config_key_at(&c, i, &key, v, sizeof(v), &live); i++) {
+		snprintf(line, sizeof(line), "%s=%s%s", key, v, live ? " live" : "");
+		T_ASSERT(i < sizeof(want) / sizeof(want[0]));
+		T_STREQ(line, want[i]);
+	}
+	T_EQ(i, sizeof(want) / sizeof(want[0]));
+	/* durations may carry a unit; they are shown in the key's */
+	T_EQ(parse(&c, "reconnect_max_ms = 30s\npeer_idle_timeout_ms = 10m\nsyslog = on\n"
+		       "accept = any\nmultipath = yes\n"),
+	     0);
+	T_EQ(c.reconnect_max_ms, 30000);
+	T_EQ(c.peer_idle_timeout_ms, 600000);
+	T_ASSERT(c.syslog && c.multipath);
+	T_EQ(c.accept, LU2KD_ACCEPT_ANY);
+	T_EQ(lu2kd_config_key_at(&c, 9, &key, v, sizeof(v), &live), 0);
+	T_STREQ(key, "reconnect_max_ms");
+	T_STREQ(v, "30000");
 }
 
 static void test_sizes(void)
@@ -185,8 +241,8 @@ static void test_socket_group(void)
 	T_EQ(c.socket_gid, 0);
 	T_STREQ(c.socket_group, "root");
 	bad("\nsocket_group = no-such-group-lu2k\n",
-	    "test.conf:2: key 'socket_group': bad value 'no-such-group-lu2k' (expected the name of "
-	    "an existing group)");
+	    "test.conf:2: key 'socket_group': bad value 'no-such-group-lu2k': no such group; "
+	    "expected the name of an existing group");
 }
 
 static void test_load_file(void)
@@ -333,6 +389,7 @@ int main(void)
 	T_RUN(test_bad_input);
 	T_RUN(test_long_line);
 	T_RUN(test_check);
+	T_RUN(test_show_defaults);
 	T_RUN(test_sizes);
 	T_RUN(test_load_file);
 	T_RUN(test_diff);
