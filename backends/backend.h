@@ -96,6 +96,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "common/opt.h"
 #include "common/list.h"
 #include "uapi/lu2k.h"
 
@@ -199,17 +200,14 @@ struct lu2k_be_env {
 	int (*rx_end)(void *ctx, struct lu2k_be_rxbuf *buf, int status);
 };
 
-/* One config key a back-end takes, for lu2kd --help (a test checks each is accepted). */
-struct lu2k_be_key {
-	const char *key;
-	const char *dflt; /* as written in the config file */
-	const char *help;
-};
-
 struct lu2k_backend_ops {
 	const char *name;
 	const char *description;
-	const struct lu2k_be_key *keys; /* ends with { NULL } */
+	/*
+	 * The keys it takes (common/opt.h), each with its default as written
+	 * (dflt), for lu2kd --help and the docs; a test checks each is accepted.
+	 */
+	const struct lu2k_opt *keys;
 	/* It seals its connections when env->auth is set; lu2kd refuses keys with one that does not. */
 	bool auth;
 	/*

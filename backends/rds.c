@@ -83,41 +83,53 @@ const struct lu2k_rds_sockops *lu2k_rds_sockops = &sys_ops;
 
 /* ---- options ---- */
 
+#define B		  struct lu2k_be
+#define RDS_MS(f, lo, hi) .type = LU2K_OPT_MS, LU2K_OPT_AT(B, f), .min = (lo), .max = (hi)
+
+static const struct lu2k_opt rds_keys[] = {
+	{ .key = "sndbuf",
+	  .type = LU2K_OPT_UINT,
+	  LU2K_OPT_AT(B, sndbuf),
+	  .max = 1u << 30,
+	  .flags = LU2K_OPT_F_SIZE,
+	  .dflt = "16M",
+	  .help = "socket send buffer" },
+	{ .key = "rcvbuf",
+	  .type = LU2K_OPT_UINT,
+	  LU2K_OPT_AT(B, rcvbuf),
+	  .max = 1u << 30,
+	  .flags = LU2K_OPT_F_SIZE,
+	  .dflt = "16M",
+	  .help = "socket receive buffer" },
+	{ .key = "frag_size",
+	  .type = LU2K_OPT_UINT,
+	  LU2K_OPT_AT(B, frag),
+	  .min = 1024,
+	  .max = LU2K_RDSW_RDS_MAX - LU2K_RDSW_MAX_HLEN,
+	  .flags = LU2K_OPT_F_SIZE,
+	  .dflt = "256K",
+	  .help = "bytes of a message per RDS message" },
+	{ .key = "hello_timeout_ms",
+	  RDS_MS(hello_timeout_ms, 200, 3600000),
+	  .dflt = "10000",
+	  .help = "a hello without an answer fails the connection" },
+	{ .key = "ack_timeout_ms",
+	  RDS_MS(ack_timeout_ms, 200, 3600000),
+	  .dflt = "30000",
+	  .help = "a peer silent this long is gone" },
+	{ .key = "cong_retry_ms",
+	  RDS_MS(cong_retry_ms, 1, 60000),
+	  .dflt = "200",
+	  .help = "retry after ENOBUFS if no congestion update came" },
+	LU2K_OPT_END,
+};
+
 static int set_opt(struct lu2k_be *be, const struct lu2k_be_option *o, char *err, size_t errlen)
 {
-	uint64_t v;
-
-	if (!strcmp(o->key, "sndbuf") || !strcmp(o->key, "rcvbuf")) {
-		if (lu2k_num_parse_u64(o->value, 1u << 30, &v))
-			goto bad;
-		if (o->key[0] == 's')
-			be->sndbuf = (int)v;
-		else
-			be->rcvbuf = (int)v;
-	} else if (!strcmp(o->key, "frag_size")) {
-		if (lu2k_num_parse_u64(o->value, LU2K_RDSW_RDS_MAX - LU2K_RDSW_MAX_HLEN, &v) ||
-		    v < 1024)
-			goto bad;
-		be->frag = (uint32_t)v;
-	} else if (!strcmp(o->key, "hello_timeout_ms") || !strcmp(o->key, "ack_timeout_ms")) {
-		if (lu2k_num_parse_u64(o->value, 3600000, &v) || v < 200)
-			goto bad;
-		if (o->key[0] == 'h')
-			be->hello_timeout_ms = (uint32_t)v;
-		else
-			be->ack_timeout_ms = (uint32_t)v;
-	} else if (!strcmp(o->key, "cong_retry_ms")) {
-		if (lu2k_num_parse_u64(o->value, 60000, &v) || !v)
-			goto bad;
-		be->cong_retry_ms = (uint32_t)v;
-	} else {
-		snprintf(err, errlen, "%s: unknown rds back-end key '%s'", o->where, o->key);
-		return -EINVAL;
-	}
-	return 0;
-bad:
-	snprintf(err, errlen, "%s: key '%s': bad value '%s'", o->where, o->key, o->value);
-	return -EINVAL;
+	return lu2k_opt_set_key(rds_keys, "rds back-end", be, o->key, o->value, o->where, err,
+				errlen)
+		       ? -EINVAL
+		       : 0;
 }
 
 static int rds_check_option(const struct lu2k_be_env *env, const struct lu2k_be_option *o,
@@ -607,16 +619,6 @@ static int rds_peer_addr(struct lu2k_be_conn *c, struct sockaddr_storage *ss)
 	*ss = c->peer;
 	return 0;
 }
-
-static const struct lu2k_be_key rds_keys[] = {
-	{ "sndbuf", "16M", "socket send buffer" },
-	{ "rcvbuf", "16M", "socket receive buffer" },
-	{ "frag_size", "256K", "bytes of a message per RDS message" },
-	{ "hello_timeout_ms", "10000", "a hello without an answer fails the connection" },
-	{ "ack_timeout_ms", "30000", "a peer silent this long is gone" },
-	{ "cong_retry_ms", "200", "retry after ENOBUFS if no congestion update came" },
-	{ NULL, NULL, NULL },
-};
 
 const struct lu2k_backend_ops lu2k_backend_rds = {
 	.keys = rds_keys,

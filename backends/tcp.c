@@ -24,39 +24,54 @@
 #include "common/sockaddr.h"
 #include "common/json.h"
 #include "common/log.h"
-#include "common/num.h"
+
+#define B struct lu2k_be
+
+static const struct lu2k_opt tcp_keys[] = {
+	{ .key = "sndbuf",
+	  .type = LU2K_OPT_UINT,
+	  LU2K_OPT_AT(B, sndbuf),
+	  .max = 1u << 30,
+	  .flags = LU2K_OPT_F_SIZE,
+	  .dflt = "0",
+	  .help = "socket send buffer (0: Linux's autotuning)" },
+	{ .key = "rcvbuf",
+	  .type = LU2K_OPT_UINT,
+	  LU2K_OPT_AT(B, rcvbuf),
+	  .max = 1u << 30,
+	  .flags = LU2K_OPT_F_SIZE,
+	  .dflt = "0",
+	  .help = "socket receive buffer (0: Linux's autotuning)" },
+	{ .key = "hello_timeout_ms",
+	  .type = LU2K_OPT_MS,
+	  LU2K_OPT_AT(B, hello_timeout_ms),
+	  .min = 1,
+	  .max = 3600000,
+	  .dflt = "10000",
+	  .help = "an accepted connection must say hello by then" },
+	{ .key = "body_timeout_ms",
+	  .type = LU2K_OPT_MS,
+	  LU2K_OPT_AT(B, body_timeout_ms),
+	  .min = 100,
+	  .max = 3600000,
+	  .dflt = "30000",
+	  .help = "a message body that gets no byte this long closes its connection" },
+	{ .key = "backlog",
+	  .type = LU2K_OPT_UINT,
+	  LU2K_OPT_AT(B, backlog),
+	  .min = 1,
+	  .max = 65535,
+	  .dflt = "1024",
+	  .help = "listen() backlog" },
+	LU2K_OPT_END,
+};
 
 static int set_opt(struct lu2k_be *be, const struct lu2k_be_option *o, char *err, size_t errlen)
 {
-	uint64_t v;
-
-	if (!strcmp(o->key, "sndbuf") || !strcmp(o->key, "rcvbuf")) {
-		if (lu2k_num_parse_u64(o->value, 1u << 30, &v))
-			goto bad;
-		if (o->key[0] == 's')
-			be->sndbuf = (int)v;
-		else
-			be->rcvbuf = (int)v;
-	} else if (!strcmp(o->key, "hello_timeout_ms")) {
-		if (lu2k_num_parse_u64(o->value, 3600000, &v) || !v)
-			goto bad;
-		be->hello_timeout_ms = (uint32_t)v;
-	} else if (!strcmp(o->key, "body_timeout_ms")) {
-		if (lu2k_num_parse_u64(o->value, 3600000, &v) || v < 100)
-			goto bad;
-		be->body_timeout_ms = (uint32_t)v;
-	} else if (!strcmp(o->key, "backlog")) {
-		if (lu2k_num_parse_u64(o->value, 65535, &v) || !v)
-			goto bad;
-		be->backlog = (int)v;
-	} else {
-		snprintf(err, errlen, "%s: unknown tcp back-end key '%s'", o->where, o->key);
-		return -EINVAL;
-	}
-	return 0;
-bad:
-	snprintf(err, errlen, "%s: key '%s': bad value '%s'", o->where, o->key, o->value);
-	return -EINVAL;
+	return lu2k_opt_set_key(tcp_keys, "tcp back-end", be, o->key, o->value, o->where, err,
+				errlen)
+		       ? -EINVAL
+		       : 0;
 }
 
 static bool tcp_idle(struct lu2k_idle *h)
@@ -832,16 +847,6 @@ static int tcp_peer_addr(struct lu2k_be_conn *c, struct sockaddr_storage *ss)
 	*ss = c->addr;
 	return 0;
 }
-
-static const struct lu2k_be_key tcp_keys[] = {
-	{ "sndbuf", "0", "socket send buffer (0: Linux's autotuning)" },
-	{ "rcvbuf", "0", "socket receive buffer (0: Linux's autotuning)" },
-	{ "hello_timeout_ms", "10000", "an accepted connection must say hello by then" },
-	{ "body_timeout_ms", "30000",
-	  "a message body that gets no byte this long closes its connection" },
-	{ "backlog", "1024", "listen() backlog" },
-	{ NULL, NULL, NULL },
-};
 
 const struct lu2k_backend_ops lu2k_backend_tcp = {
 	.keys = tcp_keys,

@@ -216,6 +216,6 @@ void udtb_defaults(struct lu2k_be *be);
 int udtb_set_opt(struct lu2k_be *be, const struct lu2k_be_option *o, char *err, size_t errlen);
 int udtb_check_option(const struct lu2k_be_env *env, const struct lu2k_be_option *o, char *err,
 		      size_t errlen);
-extern const struct lu2k_be_key udtb_keys[];
+extern const struct lu2k_opt udtb_keys[];
 
 #endif

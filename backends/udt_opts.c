@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * udt_opts.c - the udt back-end's options: their defaults, how the config's
- * keys set them, and the key table lu2kd --help lists (a test checks that
- * every key listed is one udtb_set_opt() takes).
+ * keys set them: one table (common/opt.h), which lu2kd --help lists too.
  */
 #include "udt_be.h"
 
@@ -12,7 +11,6 @@
 #include <string.h>
 
 #include "proto/udt/cc.h"
-#include "common/num.h"
 
 /* 600 ms x 200 Mbit/s = 15 MB in flight: the UDP buffers must hold a burst of it. */
 #define UDTB_SOCKBUF_DEFAULT (16 << 20)
@@ -50,124 +48,203 @@ void udtb_defaults(struct lu2k_be *be)
 	udtb_paths_init(&be->paths, 600ull * 1000000000ull);
 }
 
-int udtb_set_opt(struct lu2k_be *be, const struct lu2k_be_option *o, char *err, size_t errlen)
-{
-	struct udt_config *u = &be->ucfg;
-	uint64_t v;
+#define B struct lu2k_be
 
-	if (!strcmp(o->key, "cc")) {
-		if (!udt_cc_find(o->value) || strlen(o->value) >= sizeof(be->cc)) {
-			snprintf(err, errlen, "%s: key 'cc': unknown congestion control '%s'",
-				 o->where, o->value);
-			return -EINVAL;
-		}
-		snprintf(be->cc, sizeof(be->cc), "%s", o->value);
+static int parse_cc(void *obj, const char *v, char *why, size_t n)
+{
+	B *be = obj;
+	size_t off = 0;
+
+	if (udt_cc_find(v) && strlen(v) < sizeof(be->cc)) {
+		snprintf(be->cc, sizeof(be->cc), "%s", v);
 		return 0;
 	}
-	if (lu2k_num_parse_u64(o->value, 1ull << 40, &v))
-		goto bad;
-	if (!strcmp(o->key, "mss")) {
-		if (v < 576 || v > 9000)
-			goto bad;
-		u->mss = (int32_t)v;
-	} else if (!strcmp(o->key, "window")) {
-		if (v < 64 || v > (1u << 22))
-			goto bad;
-		u->flight_max = u->rcv_buf_pkts = u->snd_buf_pkts = (uint32_t)v;
-	} else if (!strcmp(o->key, "send_buffer")) {
-		if (v < (uint64_t)be->env.max_msg_size + LU2K_UDTW_MSG_HLEN || v > (4ull << 30))
-			goto bad;
-		u->snd_buf_bytes = (size_t)v;
-	} else if (!strcmp(o->key, "rcvbuf") || !strcmp(o->key, "sndbuf")) {
-		if (v > (1u << 30))
-			goto bad;
-		if (o->key[0] == 'r')
-			be->sock_rcvbuf = (int)v;
-		else
-			be->sock_sndbuf = (int)v;
-	} else if (!strcmp(o->key, "hello_timeout_ms")) {
-		if (!v || v > 3600000)
-			goto bad;
-		be->hello_timeout_ms = (uint32_t)v;
-	} else if (!strcmp(o->key, "peer_timeout_ms")) {
-		if (v < 100 || v > 3600000)
-			goto bad;
-		be->peer_timeout_ms = (uint32_t)v;
-	} else if (!strcmp(o->key, "rx_stall_timeout_ms")) {
-		if (v < 100 || v > 3600000)
-			goto bad;
-		be->rx_stall_timeout_ms = (uint32_t)v;
-	} else if (!strcmp(o->key, "connect_timeout_ms")) {
-		if (v < 100 || v > 3600000)
-			goto bad;
-		u->connect_timeout_ns = v * 1000000;
-	} else if (!strcmp(o->key, "max_conns_out")) {
-		if (!v || v > 1000000)
-			goto bad;
-		be->max_conns_out = (uint32_t)v;
-	} else if (!strcmp(o->key, "max_conns_per_source")) {
-		if (!v || v > 1000000)
-			goto bad;
-		be->max_conns_per_source = (uint32_t)v;
-	} else if (!strcmp(o->key, "max_rx_memory")) {
-		/* one connection may use half: room for two whole messages there */
-		if (v < 4 * ((uint64_t)be->env.max_msg_size + LU2K_UDTW_MSG_HLEN) ||
-		    v > (1ull << 40))
-			goto bad;
-		be->rxmem.max = (size_t)v;
-	} else if (!strcmp(o->key, "max_conn_rx_memory")) {
-		/* 0: the window; else room for a whole message and then some */
-		if (v && (v < 2 * ((uint64_t)be->env.max_msg_size + LU2K_UDTW_MSG_HLEN) ||
-			  v > (1ull << 40)))
-			goto bad;
-		u->rcv_mem_max = (size_t)v;
-	} else if (!strcmp(o->key, "max_conns")) {
-		if (!v || v > 1000000)
-			goto bad;
-		be->max_conns = (uint32_t)v;
-	} else if (!strcmp(o->key, "nak_timer")) {
-		if (v > 1)
-			goto bad;
-		u->nak_timer = (int)v;
-	} else if (!strcmp(o->key, "exp_resend_all")) {
-		if (v > 1)
-			goto bad;
-		u->exp_resend_all = (int)v;
-	} else if (!strcmp(o->key, "in_order")) {
-		if (v > 1)
-			goto bad;
-		be->in_order = v;
-	} else if (!strcmp(o->key, "rtt_from_handshake")) {
-		if (v > 1)
-			goto bad;
-		u->rtt_from_handshake = (int)v;
-	} else if (!strcmp(o->key, "init_rtt_ms")) {
-		if (v > 60000)
-			goto bad;
-		u->init_rtt_us = (uint32_t)v * 1000;
-	} else if (!strcmp(o->key, "path_memory_s")) {
-		if (v > 86400)
-			goto bad;
-		be->paths.ttl_ns = v * 1000000000ull;
-	} else if (!strcmp(o->key, "gso") || !strcmp(o->key, "gro")) {
-		if (v > 1)
-			goto bad;
-		if (o->key[1] == 's')
-			be->gso = v;
-		else
-			be->gro = v;
-	} else if (!strcmp(o->key, "pacing_burst_us")) {
-		if (v > 1000000)
-			goto bad;
-		u->pacing_burst_ns = v * 1000;
-	} else {
-		snprintf(err, errlen, "%s: unknown udt back-end key '%s'", o->where, o->key);
+	off = (size_t)snprintf(why, n, "unknown congestion control (built in:");
+	for (size_t i = 0; udt_cc_get(i) && off < n; i++)
+		off += (size_t)snprintf(why + off, n - off, " %s", udt_cc_get(i)->name);
+	if (off < n)
+		snprintf(why + off, n - off, ")");
+	return -EINVAL;
+}
+
+static void show_cc(const void *obj, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s", ((const B *)obj)->cc);
+}
+
+/* the flow window, and the buffers that hold it */
+static int parse_window(void *obj, const char *v, char *why, size_t n)
+{
+	struct udt_config *u = &((B *)obj)->ucfg;
+	const char *w;
+	uint64_t x;
+
+	if (lu2k_opt_parse_u64(v, 64, 1u << 22, true, &x, &w)) {
+		snprintf(why, n, "%s", w);
 		return -EINVAL;
 	}
+	u->flight_max = u->rcv_buf_pkts = u->snd_buf_pkts = (uint32_t)x;
 	return 0;
-bad:
-	snprintf(err, errlen, "%s: key '%s': bad value '%s'", o->where, o->key, o->value);
-	return -EINVAL;
+}
+
+static void show_window(const void *obj, char *buf, size_t n)
+{
+	snprintf(buf, n, "%u", ((const B *)obj)->ucfg.flight_max);
+}
+
+static uint64_t msg_max(const void *obj)
+{
+	return (uint64_t)((const B *)obj)->env.max_msg_size + LU2K_UDTW_MSG_HLEN;
+}
+
+/* a whole message must fit */
+static void send_buffer_range(const void *obj, uint64_t *lo, uint64_t *hi)
+{
+	(void)hi;
+	*lo = msg_max(obj);
+}
+
+/* one connection may use half: room for two whole messages there */
+static void rx_memory_range(const void *obj, uint64_t *lo, uint64_t *hi)
+{
+	(void)hi;
+	*lo = 4 * msg_max(obj);
+}
+
+/* room for a whole message and then some */
+static void conn_rx_memory_range(const void *obj, uint64_t *lo, uint64_t *hi)
+{
+	(void)hi;
+	*lo = 2 * msg_max(obj);
+}
+
+#define SIZE(f, hi)	 .type = LU2K_OPT_UINT, LU2K_OPT_AT(B, f), .max = (hi), .flags = LU2K_OPT_F_SIZE
+#define COUNT(f, lo, hi) .type = LU2K_OPT_UINT, LU2K_OPT_AT(B, f), .min = (lo), .max = (hi)
+#define MS(f, lo, hi)	 .type = LU2K_OPT_MS, LU2K_OPT_AT(B, f), .min = (lo), .max = (hi)
+#define ONOFF(f)	 .type = LU2K_OPT_BOOL, LU2K_OPT_AT(B, f), .names = lu2k_opt_zero_one
+
+const struct lu2k_opt udtb_keys[] = {
+	{ .key = "cc",
+	  .type = LU2K_OPT_FUNC,
+	  .parse = parse_cc,
+	  .show = show_cc,
+	  .what = "a congestion control's name",
+	  .dflt = "lossy",
+	  .help = "congestion control: lossy, udt (UDT4's native)" },
+	{ .key = "mss",
+	  COUNT(ucfg.mss, 576, 9000),
+	  .what = "bytes",
+	  .dflt = "1500",
+	  .help = "bytes of an IP packet (the path MTU, if less)" },
+	{ .key = "window",
+	  .type = LU2K_OPT_FUNC,
+	  .parse = parse_window,
+	  .show = show_window,
+	  .what = "packets 64..4M",
+	  .dflt = "25600",
+	  .help = "flow window and buffers, packets" },
+	{ .key = "send_buffer",
+	  SIZE(ucfg.snd_buf_bytes, 4ull << 30),
+	  .range = send_buffer_range,
+	  .dflt = "64M",
+	  .help = "bytes of messages queued per connection" },
+	{ .key = "sndbuf",
+	  SIZE(sock_sndbuf, 1u << 30),
+	  .dflt = "16M",
+	  .help = "UDP socket send buffer" },
+	{ .key = "rcvbuf",
+	  SIZE(sock_rcvbuf, 1u << 30),
+	  .dflt = "16M",
+	  .help = "UDP socket receive buffer" },
+	{ .key = "hello_timeout_ms",
+	  MS(hello_timeout_ms, 1, 3600000),
+	  .dflt = "10000",
+	  .help = "an incoming connection must say hello by then" },
+	{ .key = "connect_timeout_ms",
+	  MS(ucfg.connect_timeout_ns, 100, 3600000),
+	  .scale = 1000000,
+	  .dflt = "10000",
+	  .help = "the UDT handshake gives up after this" },
+	{ .key = "peer_timeout_ms",
+	  MS(peer_timeout_ms, 100, 3600000),
+	  .dflt = "5000",
+	  .help = "a silent peer with messages waiting is gone" },
+	{ .key = "rx_stall_timeout_ms",
+	  MS(rx_stall_timeout_ms, 100, 3600000),
+	  .dflt = "30000",
+	  .help = "an incoming connection that moves nothing is closed" },
+	{ .key = "max_conns",
+	  COUNT(max_conns, 1, 1000000),
+	  .dflt = "4096",
+	  .help = "incoming connections" },
+	{ .key = "max_conns_out",
+	  COUNT(max_conns_out, 1, 1000000),
+	  .dflt = "4096",
+	  .help = "outgoing connections" },
+	{ .key = "max_conns_per_source",
+	  COUNT(max_conns_per_source, 1, 1000000),
+	  .dflt = "256",
+	  .help = "incoming connections from one address" },
+	{ .key = "max_rx_memory",
+	  SIZE(rxmem.max, 1ull << 40),
+	  .range = rx_memory_range,
+	  .dflt = "512M",
+	  .help = "packet buffers of all connections" },
+	{ .key = "max_conn_rx_memory",
+	  SIZE(ucfg.rcv_mem_max, 1ull << 40),
+	  .range = conn_rx_memory_range,
+	  .zero = "the window",
+	  .dflt = "0",
+	  .help = "packet buffers of one connection (0: the window)" },
+	{ .key = "nak_timer",
+	  ONOFF(ucfg.nak_timer),
+	  .dflt = "1",
+	  .help = "ask again for holes still missing" },
+	{ .key = "exp_resend_all",
+	  ONOFF(ucfg.exp_resend_all),
+	  .dflt = "0",
+	  .help = "1: resend everything on an EXP timeout, as UDT4" },
+	{ .key = "in_order", ONOFF(in_order), .dflt = "0", .help = "1: deliver messages in order" },
+	{ .key = "rtt_from_handshake",
+	  ONOFF(ucfg.rtt_from_handshake),
+	  .dflt = "1",
+	  .help = "start the RTT estimate from the handshake" },
+	{ .key = "init_rtt_ms",
+	  MS(ucfg.init_rtt_us, 0, 60000),
+	  .scale = 1000,
+	  .zero = "UDT's 100 ms",
+	  .dflt = "0",
+	  .help = "starting RTT estimate (0: UDT's 100 ms)" },
+	{ .key = "path_memory_s",
+	  COUNT(paths.ttl_ns, 0, 86400),
+	  .scale = 1000000000,
+	  .what = "seconds",
+	  .zero = "never",
+	  .dflt = "600",
+	  .help = "remember a path's rate and RTT this long" },
+	{ .key = "pacing_burst_us",
+	  COUNT(ucfg.pacing_burst_ns, 0, 1000000),
+	  .scale = 1000,
+	  .what = "microseconds",
+	  .dflt = "2000",
+	  .help = "how far pacing catches up after a late wake-up" },
+	{ .key = "gso",
+	  ONOFF(gso),
+	  .dflt = "1",
+	  .help = "send runs of datagrams as one UDP GSO write (if the kernel can)" },
+	{ .key = "gro",
+	  ONOFF(gro),
+	  .dflt = "1",
+	  .help = "receive coalesced datagrams with UDP GRO (if the kernel can)" },
+	LU2K_OPT_END,
+};
+
+int udtb_set_opt(struct lu2k_be *be, const struct lu2k_be_option *o, char *err, size_t errlen)
+{
+	return lu2k_opt_set_key(udtb_keys, "udt back-end", be, o->key, o->value, o->where, err,
+				errlen)
+		       ? -EINVAL
+		       : 0;
 }
 
 int udtb_check_option(const struct lu2k_be_env *env, const struct lu2k_be_option *o, char *err,
@@ -184,31 +261,3 @@ int udtb_check_option(const struct lu2k_be_env *env, const struct lu2k_be_option
 	free(be);
 	return rc;
 }
-
-const struct lu2k_be_key udtb_keys[] = {
-	{ "cc", "lossy", "congestion control: lossy, udt (UDT4's native)" },
-	{ "mss", "1500", "bytes of an IP packet (the path MTU, if less)" },
-	{ "window", "25600", "flow window and buffers, packets" },
-	{ "send_buffer", "64M", "bytes of messages queued per connection" },
-	{ "sndbuf", "16M", "UDP socket send buffer" },
-	{ "rcvbuf", "16M", "UDP socket receive buffer" },
-	{ "hello_timeout_ms", "10000", "an incoming connection must say hello by then" },
-	{ "connect_timeout_ms", "10000", "the UDT handshake gives up after this" },
-	{ "peer_timeout_ms", "5000", "a silent peer with messages waiting is gone" },
-	{ "rx_stall_timeout_ms", "30000", "an incoming connection that moves nothing is closed" },
-	{ "max_conns", "4096", "incoming connections" },
-	{ "max_conns_out", "4096", "outgoing connections" },
-	{ "max_conns_per_source", "256", "incoming connections from one address" },
-	{ "max_rx_memory", "512M", "packet buffers of all connections" },
-	{ "max_conn_rx_memory", "0", "packet buffers of one connection (0: the window)" },
-	{ "nak_timer", "1", "ask again for holes still missing" },
-	{ "exp_resend_all", "0", "1: resend everything on an EXP timeout, as UDT4" },
-	{ "in_order", "0", "1: deliver messages in order" },
-	{ "rtt_from_handshake", "1", "start the RTT estimate from the handshake" },
-	{ "init_rtt_ms", "0", "starting RTT estimate (0: UDT's 100 ms)" },
-	{ "path_memory_s", "600", "remember a path's rate and RTT this long" },
-	{ "pacing_burst_us", "2000", "how far pacing catches up after a late wake-up" },
-	{ "gso", "1", "send runs of datagrams as one UDP GSO write (if the kernel can)" },
-	{ "gro", "1", "receive coalesced datagrams with UDP GRO (if the kernel can)" },
-	{ NULL, NULL, NULL },
-};

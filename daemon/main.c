@@ -63,7 +63,7 @@ static void usage(FILE *f)
 		const struct lu2k_backend_ops *b = lu2k_backend_at(i);
 
 		fprintf(f, "  %s: %s\n", b->name, b->description);
-		for (const struct lu2k_be_key *k = b->keys; k && k->key; k++)
+		for (const struct lu2k_opt *k = b->keys; k && k->key; k++)
 			fprintf(f, "      %-22s %s [%s]\n", k->key, k->help, k->dflt);
 	}
 	fprintf(f, "Back-end keys go in [backend] (the one that runs) or [NAME], or -o KEY=VALUE;\n"

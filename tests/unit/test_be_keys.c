@@ -24,7 +24,7 @@ static void test_listed_keys_are_taken(void)
 
 		nbe++;
 		T_ASSERT(b->keys != NULL);
-		for (const struct lu2k_be_key *k = b->keys; k->key; k++) {
+		for (const struct lu2k_opt *k = b->keys; k->key; k++) {
 			struct lu2k_be_option o = { k->key, k->dflt, "help:1" };
 
 			err[0] = 0;
@@ -32,6 +32,12 @@ static void test_listed_keys_are_taken(void)
 				T_FAIL_("%s: listed key %s = %s refused: %s", b->name, k->key,
 					k->dflt, err);
 			T_ASSERT(k->help && *k->help);
+			/* a bad value is refused in the one style, saying what is expected */
+			o.value = "x y";
+			T_EQ(b->check_option(&env, &o, err, sizeof(err)), -EINVAL);
+			if (!strstr(err, "help:1: key '") || !strstr(err, "': bad value 'x y'") ||
+			    !strstr(err, "expected "))
+				T_FAIL_("%s: %s: %s", b->name, k->key, err);
 			nkeys++;
 		}
 		/* and check_option does refuse what is not a key */
