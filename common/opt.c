@@ -347,9 +347,39 @@ void lu2k_opt_default(const struct lu2k_opt *o, const void *defaults, char *buf,
 		lu2k_opt_show(o, defaults, buf, len);
 }
 
+/* text from column col, wrapped at spaces before column 80 */
+static void put_wrapped(FILE *f, const char *text, int col)
+{
+	const int width = 80 - col > 30 ? 80 - col : 30;
+
+	while ((int)strlen(text) > width) {
+		int cut = width;
+
+		while (cut > 0 && text[cut] != ' ')
+			cut--;
+		if (!cut) /* one long word: as it is */
+			cut = (int)strcspn(text, " ");
+		fprintf(f, "%.*s\n%*s", cut, text, col, "");
+		text += cut;
+		while (*text == ' ')
+			text++;
+	}
+	fprintf(f, "%s\n", text);
+}
+
+/* "help [default]" */
+static void help_text(const struct lu2k_opt *t, const void *defaults, char *buf, size_t len)
+{
+	char d[128] = "";
+
+	if (t->type != LU2K_OPT_FLAG)
+		lu2k_opt_default(t, defaults, d, sizeof(d));
+	snprintf(buf, len, "%s%s%s%s", t->help, *d ? " [" : "", d, *d ? "]" : "");
+}
+
 void lu2k_opt_help(FILE *f, const struct lu2k_opt *t, const void *defaults)
 {
-	char opt[64], d[128];
+	char opt[64], text[512];
 
 	for (; !lu2k_opt_is_end(t); t++) {
 		if (!t->lopt)
@@ -357,22 +387,22 @@ void lu2k_opt_help(FILE *f, const struct lu2k_opt *t, const void *defaults)
 		snprintf(opt, sizeof(opt), "%c%c%c --%s%s%s", t->sopt ? '-' : ' ',
 			 t->sopt ? t->sopt : ' ', t->sopt ? ',' : ' ', t->lopt, t->arg ? " " : "",
 			 t->arg ? t->arg : "");
-		d[0] = 0;
-		if (t->type != LU2K_OPT_FLAG)
-			lu2k_opt_default(t, defaults, d, sizeof(d));
-		fprintf(f, "  %-26s %s%s%s%s\n", opt, t->help, *d ? " [" : "", d, *d ? "]" : "");
+		help_text(t, defaults, text, sizeof(text));
+		fprintf(f, "  %-26s ", opt);
+		put_wrapped(f, text, 29);
 	}
 }
 
 void lu2k_opt_help_keys(FILE *f, const struct lu2k_opt *t, const void *defaults, const char *indent)
 {
-	char d[128];
+	char text[512];
 
 	for (; !lu2k_opt_is_end(t); t++) {
 		if (!t->key)
 			continue;
-		lu2k_opt_default(t, defaults, d, sizeof(d));
-		fprintf(f, "%s%-22s %s [%s]\n", indent, t->key, t->help, d);
+		help_text(t, defaults, text, sizeof(text));
+		fprintf(f, "%s%-22s ", indent, t->key);
+		put_wrapped(f, text, (int)strlen(indent) + 23);
 	}
 }
 

@@ -25,3 +25,4 @@ $(eval $(call lu2k_test,test_ctl,tests/unit/test_ctl.c tools/ctl/jsonv.c,lu2kd_b
 # The udt back-end through the back-end API: two instances over loopback UDP.
 $(eval $(call lu2k_test,test_udt_backend,tests/unit/test_udt_backend.c,lu2kd_backends lu2kd common))
 $(eval $(call lu2k_test,test_config_auth,tests/unit/test_config_auth.c daemon/config_auth.c,lu2kd auth common))
+$(eval $(call lu2k_test,test_doc_keys,tests/unit/test_doc_keys.c,lu2kd_backends lu2kd common))

@@ -30,74 +30,69 @@
 #include "common/log.h"
 #include "notify.h"
 
+/* The command line's own options; the others are config_keys.c's keys. */
+enum { CLI_CONFIG, CLI_CHECK, CLI_FIRST_N };
+enum { CLI_OPTION, CLI_FOREGROUND, CLI_SYSLOG, CLI_HELP, CLI_VERSION, CLI_REST_N };
+
+static const struct lu2k_opt cli_first[] = {
+	[CLI_CONFIG] = { .lopt = "config",
+			 .sopt = 'c',
+			 .arg = "FILE",
+			 .type = LU2K_OPT_FUNC,
+			 .dflt = LU2KD_DEFAULT_CONFIG ", if it exists",
+			 .help = "read settings from FILE (key = value, see lu2kd.conf(5))" },
+	[CLI_CHECK] = { .lopt = "check-config",
+			.type = LU2K_OPT_FLAG,
+			.help = "check the settings (every back-end's section too), print what "
+				"is wrong, exit 0 (good) or 1; start nothing" },
+	[CLI_FIRST_N] = LU2K_OPT_END,
+};
+
+static const struct lu2k_opt cli_rest[] = {
+	[CLI_OPTION] = { .lopt = "option",
+			 .sopt = 'o',
+			 .arg = "KEY=VALUE",
+			 .type = LU2K_OPT_FUNC,
+			 .help = "back-end option (as in the [backend] section)" },
+	[CLI_FOREGROUND] = { .lopt = "foreground",
+			     .sopt = 'f',
+			     .type = LU2K_OPT_FLAG,
+			     .help = "stay in the foreground, log to stderr" },
+	[CLI_SYSLOG] = { .lopt = "syslog",
+			 .type = LU2K_OPT_FLAG,
+			 .help = "log to syslog (the default when daemonized)" },
+	[CLI_HELP] = { .lopt = "help", .sopt = 'h', .type = LU2K_OPT_FLAG, .help = "this text" },
+	[CLI_VERSION] = { .lopt = "version",
+			  .sopt = 'V',
+			  .type = LU2K_OPT_FLAG,
+			  .help = "print the version" },
+	[CLI_REST_N] = LU2K_OPT_END,
+};
+
+static const struct lu2k_opt *const cli_tables[] = { cli_first, lu2kd_config_opts, cli_rest, NULL };
+
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: lu2kd [OPTION]...\n"
-		"The lu2k daemon: carries LNet messages of attached kernel halves (lu2klnd.ko\n"
-		"or liblu2k) to other lu2kd daemons over a back-end transport.\n"
-		"\n"
-		"  -c, --config FILE          read settings from FILE (key = value, see\n"
-		"                             lu2kd.conf(5)) [" LU2KD_DEFAULT_CONFIG
-		", if it exists]\n"
-		"      --check-config         check the settings (every back-end's section too),\n"
-		"                             print what is wrong, exit 0 (good) or 1; start "
-		"nothing\n"
-		"      --channel-socket PATH  unix socket for liblu2k attaches "
-		"[/run/lu2k/lu2kd.sock]\n"
-		"      --ctl-socket PATH      unix socket for lu2kctl [/run/lu2k/lu2kd.ctl]\n"
-		"  -p, --port N               back-end port, for listening and connecting [7988]\n"
-		"  -b, --backend NAME         transport back-end [tcp]\n"
-		"  -o, --option KEY=VALUE     back-end option (as in the [backend] section)\n"
-		"      --device PATH          attach to the kernel module's device (repeatable)\n"
-		"  -l, --log-level LEVEL      error, warn, info or debug [info]\n"
-		"  -f, --foreground           stay in the foreground, log to stderr\n"
-		"      --syslog               log to syslog (the default when daemonized)\n"
-		"      --pid-file PATH        write the pid there once ready\n"
-		"  -h, --help                 this text\n"
-		"  -V, --version              print the version\n"
-		"\n"
-		"Back-ends and their keys:");
-	fprintf(f, "\n");
+	struct lu2kd_config d;
+
+	lu2kd_config_defaults(&d);
+	fprintf(f, "Usage: lu2kd [OPTION]...\n"
+		   "The lu2k daemon: carries LNet messages of attached kernel halves (lu2klnd.ko\n"
+		   "or liblu2k) to other lu2kd daemons over a back-end transport.\n"
+		   "\n");
+	for (unsigned int i = 0; cli_tables[i]; i++)
+		lu2k_opt_help(f, cli_tables[i], &d);
+	fprintf(f, "\nBack-ends and their keys:\n");
 	for (unsigned int i = 0; lu2k_backend_at(i); i++) {
 		const struct lu2k_backend_ops *b = lu2k_backend_at(i);
 
 		fprintf(f, "  %s: %s\n", b->name, b->description);
-		for (const struct lu2k_opt *k = b->keys; k && k->key; k++)
-			fprintf(f, "      %-22s %s [%s]\n", k->key, k->help, k->dflt);
+		lu2k_opt_help_keys(f, b->keys, NULL, "      ");
 	}
 	fprintf(f, "Back-end keys go in [backend] (the one that runs) or [NAME], or -o KEY=VALUE;\n"
 		   "lu2kd.conf(5) and doc/ explain each. Settings on the command line override\n"
 		   "the config file.\n");
 }
-
-enum {
-	OPT_CHANNEL_SOCKET = 256,
-	OPT_CTL_SOCKET,
-	OPT_DEVICE,
-	OPT_SYSLOG,
-	OPT_PID_FILE,
-	OPT_CHECK_CONFIG,
-};
-
-static const struct option long_opts[] = {
-	{ "config", required_argument, NULL, 'c' },
-	{ "channel-socket", required_argument, NULL, OPT_CHANNEL_SOCKET },
-	{ "ctl-socket", required_argument, NULL, OPT_CTL_SOCKET },
-	{ "port", required_argument, NULL, 'p' },
-	{ "backend", required_argument, NULL, 'b' },
-	{ "option", required_argument, NULL, 'o' },
-	{ "device", required_argument, NULL, OPT_DEVICE },
-	{ "log-level", required_argument, NULL, 'l' },
-	{ "foreground", no_argument, NULL, 'f' },
-	{ "syslog", no_argument, NULL, OPT_SYSLOG },
-	{ "pid-file", required_argument, NULL, OPT_PID_FILE },
-	{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
-};
-static const char short_opts[] = "c:p:b:o:l:fhV";
 
 struct cli {
 	bool foreground;
@@ -123,24 +118,51 @@ static void __attribute__((format(printf, 1, 2))) cli_err(const char *fmt, ...)
 		fprintf(stderr, "lu2kd: %s\n", msg);
 }
 
+/* -o KEY=VALUE: a [backend] key */
+static int cli_be_option(struct lu2kd_config *cfg, const char *arg)
+{
+	char kv[256], err[512];
+	char *eq;
+
+	snprintf(kv, sizeof(kv), "%s", arg);
+	eq = strchr(kv, '=');
+	if (!eq || eq == kv) {
+		cli_err("--option wants KEY=VALUE, got '%s'", arg);
+		return -1;
+	}
+	*eq = 0;
+	if (lu2kd_config_set(cfg, "backend", kv, eq + 1, "--option", err, sizeof(err))) {
+		cli_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_cli(int argc, char **argv, struct lu2kd_config *cfg, struct cli *cli)
 {
-	char err[512];
+	struct option long_opts[32];
+	char short_opts[32], err[512], where[64];
 	const char *config = NULL;
+	const struct lu2k_opt *e;
 	int o, rc;
 
+	if (lu2k_opt_getopt(cli_tables, long_opts, 32, short_opts, sizeof(short_opts))) {
+		cli_err("too many options for getopt's arrays"); /* a programming error */
+		return -1;
+	}
 	/* Pass 1: the config file, so that the command line can override it. */
 	optind = 0; /* glibc: start afresh (SIGHUP parses the same argv again) */
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
-		if (o == 'c')
+		e = lu2k_opt_by_val(cli_tables, o);
+		if (e == &cli_first[CLI_CONFIG])
 			config = optarg;
-		else if (o == OPT_CHECK_CONFIG)
+		else if (e == &cli_first[CLI_CHECK])
 			cli->check_config = true;
-		else if (o == 'h') {
+		else if (e == &cli_rest[CLI_HELP]) {
 			usage(stdout);
 			exit(0);
-		} else if (o == 'V') {
+		} else if (e == &cli_rest[CLI_VERSION]) {
 			printf("lu2kd %s (channel ABI %d)\n", LU2K_VERSION_STR, LU2K_ABI_VERSION);
 			exit(0);
 		}
@@ -156,66 +178,24 @@ static int parse_cli(int argc, char **argv, struct lu2kd_config *cfg, struct cli
 	optind = 1;
 	opterr = 1;
 	while ((o = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
-		const char *key = NULL, *sect = "";
-		char kv[256];
-
-		switch (o) {
-		case 'c':
-		case OPT_CHECK_CONFIG:
-			continue;
-		case OPT_CHANNEL_SOCKET:
-			key = "channel_socket";
-			break;
-		case OPT_CTL_SOCKET:
-			key = "ctl_socket";
-			break;
-		case 'p':
-			key = "port";
-			break;
-		case 'b':
-			key = "backend";
-			break;
-		case OPT_DEVICE:
-			key = "device";
-			break;
-		case 'l':
-			key = "log_level";
-			break;
-		case OPT_PID_FILE:
-			key = "pid_file";
-			break;
-		case 'f':
-			cli->foreground = true;
-			continue;
-		case OPT_SYSLOG:
-			cli->syslog_flag = true;
-			continue;
-		case 'o': {
-			char *eq;
-
-			snprintf(kv, sizeof(kv), "%s", optarg);
-			eq = strchr(kv, '=');
-			if (!eq || eq == kv) {
-				cli_err("--option wants KEY=VALUE, got '%s'", optarg);
-				return -1;
-			}
-			*eq = 0;
-			rc = lu2kd_config_set(cfg, "backend", kv, eq + 1, "command line", err,
-					      sizeof(err));
-			if (rc) {
-				cli_err("%s", err);
-				return -1;
-			}
-			continue;
-		}
-		default:
+		e = lu2k_opt_by_val(cli_tables, o);
+		if (!e) {
 			cli_err("Try 'lu2kd --help'.");
 			return -1;
 		}
-		rc = lu2kd_config_set(cfg, sect, key, optarg, "command line", err, sizeof(err));
-		if (rc) {
-			cli_err("%s", err);
-			return -1;
+		if (e->key) { /* a daemon key: the same setter as the file's */
+			snprintf(where, sizeof(where), "--%s", e->lopt);
+			if (lu2kd_config_set(cfg, "", e->key, optarg, where, err, sizeof(err))) {
+				cli_err("%s", err);
+				return -1;
+			}
+		} else if (e == &cli_rest[CLI_OPTION]) {
+			if (cli_be_option(cfg, optarg))
+				return -1;
+		} else if (e == &cli_rest[CLI_FOREGROUND]) {
+			cli->foreground = true;
+		} else if (e == &cli_rest[CLI_SYSLOG]) {
+			cli->syslog_flag = true;
 		}
 	}
 	if (optind < argc) {

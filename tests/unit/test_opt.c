@@ -112,6 +112,12 @@ static const struct lu2k_opt tbl[] = {
 	  .show = show_func,
 	  .what = "ok",
 	  .help = "special" },
+	{ .key = "long",
+	  .lopt = "long",
+	  .type = LU2K_OPT_FLAG,
+	  LU2K_OPT_AT(S, flag),
+	  .help = "a help text long enough that it has to be wrapped at a space to stay within "
+		  "eighty columns of a terminal" },
 	LU2K_OPT_END,
 };
 
@@ -244,6 +250,13 @@ static void test_help(void)
 	T_ASSERT(!strstr(buf, "  flag ")); /* not a config key */
 	T_ASSERT(strstr(buf, "| `port` | 7988 | the port (a port number 1..65535) |\n"));
 	T_ASSERT(strstr(buf, "| `mode` | fast | the mode (one of fast, slow) |\n"));
+	/* --help wraps at 80 columns, under the text's column */
+	T_ASSERT(strstr(buf,
+			"      --long                 a help text long enough that it has to be "
+			"wrapped\n                             at a space to stay within eighty "
+			"columns of a\n                             terminal\n"));
+	for (char *l = strtok(buf, "\n"); l && l[0] != '|'; l = strtok(NULL, "\n"))
+		T_ASSERT(strlen(l) <= 80);
 	free(buf);
 }
 
