@@ -1,5 +1,5 @@
 #!/bin/bash
-# Builds the libFuzzer targets (UDT, auth, the tcp back-end's connections) with clang
+# Builds the libFuzzer targets (UDT, auth, the tcp back-end's connections, sealed udt) with clang
 # (never part of the default build).
 #   tests/fuzz/build.sh [OUTDIR]      (default: build/fuzz)
 # Exit 77 if clang or its libFuzzer runtime is missing.
@@ -34,3 +34,11 @@ echo "$out/fuzz_auth"
 	"$top"/backends/tcp_wire.c "$top"/backends/tcp_sec.c "$top"/backends/tcp_sockinfo.c "$top"/auth/*.c "$top"/common/*.c \
 	-o "$out/fuzz_tcp_conn" -lsodium
 echo "$out/fuzz_tcp_conn"
+# sealed udt: the whole udt back-end with keys on (its sources but the other back-ends')
+udtb_srcs=$(ls "$top"/backends/udt*.c)
+# shellcheck disable=SC2086
+"$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-D_GNU_SOURCE -I"$top" -I"$top/include" \
+	"$top/tests/fuzz/fuzz_udt_sec.c" $udtb_srcs $udt_srcs "$top"/auth/*.c "$top"/common/*.c \
+	-o "$out/fuzz_udt_sec" -lsodium -lm
+echo "$out/fuzz_udt_sec"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs each libFuzzer target (UDT, auth, tcp connections) for a while (LU2K_FUZZ_SECONDS,
+# Runs each libFuzzer target (UDT, auth, tcp connections, sealed udt) for a while (LU2K_FUZZ_SECONDS,
 # default 8 in the suite; the long runs are in doc/security.md).
 # Skips (77) where clang's libFuzzer is not available.
 set -u
@@ -26,6 +26,16 @@ data='\000\000\003\350\340\000\000\001\000\000\000\000\000\000\000\007hello-lu2k
 printf "\\001\\000\\100$hs\\000\\032$data" >"$work/corpus-fuzz_udt/accept-lossy"
 # shellcheck disable=SC2059
 printf "\\005\\000\\100$hs\\000\\032$data" >"$work/corpus-fuzz_udt/accept-udt"
+# fuzz_udt_sec's seeds (fuzz_udt_sec.c says what the bytes mean): an honest peer with a
+# listed key connects and says hello, then sends one sealed message; the back-end connects
+# out to an honest responder; a handshake and a plaintext datagram.
+mkdir -p "$work/corpus-fuzz_udt_sec"
+msg='\002\000\000\000\020\000\000\000\010\000\000\000\000\024\000\000\177\000\000\001'
+msg+='\000\000\000\000\000\000\000\000\000\000\000\000lnet-hdr-16bytespayload!'
+# shellcheck disable=SC2059
+printf "\\016u8$msg" >"$work/corpus-fuzz_udt_sec/listen-msg"
+printf '\007' >"$work/corpus-fuzz_udt_sec/connect-out"
+printf '\002\000\003abc' >"$work/corpus-fuzz_udt_sec/keys-plain"
 for f in "$work"/bin/fuzz_*; do
 	mkdir -p "$work/corpus-$(basename "$f")"
 	echo "== $(basename "$f") for ${secs}s"
