@@ -403,6 +403,47 @@ static uint32_t from_source(struct lu2k_be *be, const struct sockaddr *sa)
 	return n;
 }
 
+/*
+ * Many addresses of one site or one provider's customer (a /64 holds more
+ * than anyone could count) must not fill max_conns with connections that
+ * prove nothing beyond their address: incoming ones before their hello, and
+ * with keys node handshakes waiting for their UDT connection (which then
+ * takes the place its handshake held: checked once, in udt_sec.c).
+ */
+bool udtb_prefix_full(struct lu2k_be *be, const struct sockaddr *sa)
+{
+	char as[INET6_ADDRSTRLEN + 8];
+	struct sockaddr_storage ss;
+	struct udt_dmx_addr a;
+	struct lu2k_list *pos;
+	uint32_t n = 0;
+	int bits;
+
+	if (udt_dmx_addr_from(sa, &a))
+		return false;
+	bits = a.family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)a.ip) ? 64
+											    : 24;
+	lu2k_list_for_each(pos, &be->conns)
+	{
+		struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
+
+		n += !c->out && c->state == UDTB_HELLO && udt_dmx_addr_same_net(&c->dmx.addr, &a);
+	}
+	n += udtb_sec_pending_in_net(be, &a);
+	if (n < be->max_halfopen_per_prefix)
+		return false;
+	be->st.too_many_from_prefix++;
+	memset(&ss, 0, sizeof(ss));
+	memcpy(&ss, sa,
+	       sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+					 : sizeof(struct sockaddr_in));
+	LOG_RL(LU2K_LOG_WARN,
+	       "udt: the /%d of %s has %u incoming connections that have not said hello yet "
+	       "(max_halfopen_per_prefix): refusing one",
+	       bits, udtb_addr_str(&ss, as, sizeof(as)), n);
+	return true;
+}
+
 struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockaddr *sa,
 				 socklen_t salen, const struct udt_hs *hs)
 {
@@ -423,6 +464,9 @@ struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockad
 		       udtb_addr_str(&ss, a, sizeof(a)), be->max_conns_per_source);
 		return NULL;
 	}
+	/* keys on: its node handshake was counted (udt_sec.c), and it takes that place */
+	if (!be->sec && udtb_prefix_full(be, sa))
+		return NULL;
 	c = conn_new(be, false);
 	if (!c)
 		return NULL;

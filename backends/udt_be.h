@@ -41,6 +41,7 @@ struct udtb_stats {
 	uint64_t msgs_too_long;	       /* connections closed for a message over the maximum */
 	uint64_t rx_stalls;	       /* ... for a hole left unrepaired (rx_stall_timeout_ms) */
 	uint64_t too_many_from_source; /* handshakes refused: max_conns_per_source */
+	uint64_t too_many_from_prefix; /* ... max_halfopen_per_prefix */
 	uint64_t gso_msgs;	       /* messages of several datagrams (UDP GSO) */
 	uint64_t gso_refused;	       /* sockets whose route refused GSO */
 	uint64_t gro_bufs;	       /* received buffers of several datagrams (UDP GRO) */
@@ -83,6 +84,8 @@ struct lu2k_be {
 	uint32_t max_conns;	       /* incoming */
 	uint32_t max_conns_out;	       /* outgoing, counted apart */
 	uint32_t max_conns_per_source; /* incoming from one address */
+	/* incoming before their hello (and node handshakes before their UDT one), per /24 or /64 */
+	uint32_t max_halfopen_per_prefix;
 	uint32_t nconns_in, nconns_out;
 	struct udt_rxmem rxmem; /* receive memory of all connections (max_rx_memory) */
 	uint64_t rxmem_drops_logged;
@@ -193,6 +196,8 @@ void udtb_conn_mark_dirty(struct lu2k_be_conn *c);
 void udtb_conn_established(struct lu2k_be_conn *c);
 struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockaddr *sa,
 				 socklen_t salen, const struct udt_hs *hs);
+/* sa's /24 or /64 holds max_halfopen_per_prefix unproven connections: counted and logged. */
+bool udtb_prefix_full(struct lu2k_be *be, const struct sockaddr *sa);
 
 /* udt_conn.c */
 extern const struct udt_callbacks udtb_callbacks;

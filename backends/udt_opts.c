@@ -42,6 +42,7 @@ void udtb_defaults(struct lu2k_be *be)
 	be->max_conns = 4096;
 	be->max_conns_out = 4096;
 	be->max_conns_per_source = 256;
+	be->max_halfopen_per_prefix = 256;
 	be->rxmem.max = UDTB_RX_MEMORY_DEFAULT;
 	be->gso = be->gro = true;
 	/* a path's rate for the next connection there, for 10 minutes (udt_paths.h) */
@@ -185,6 +186,11 @@ const struct lu2k_opt udtb_keys[] = {
 	  COUNT(max_conns_per_source, 1, 1000000),
 	  .dflt = "256",
 	  .help = "incoming connections from one address" },
+	{ .key = "max_halfopen_per_prefix",
+	  COUNT(max_halfopen_per_prefix, 1, 1000000),
+	  .dflt = "256",
+	  .help = "incoming connections without their hello yet from one /24 (IPv4) or /64 "
+		  "(IPv6)" },
 	{ .key = "max_rx_memory",
 	  SIZE(rxmem.max, 1ull << 40),
 	  .range = rx_memory_range,

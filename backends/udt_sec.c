@@ -283,6 +283,22 @@ static uint32_t pending_from(const struct udtb_sec *s, const struct udt_dmx_addr
 	return n;
 }
 
+uint32_t udtb_sec_pending_in_net(const struct lu2k_be *be, const struct udt_dmx_addr *a)
+{
+	const struct lu2k_list *pos;
+	uint32_t n = 0;
+
+	if (!be->sec)
+		return 0;
+	lu2k_list_for_each(pos, &be->sec->pending)
+	{
+		const struct udtb_sa *sa = lu2k_container_of(pos, struct udtb_sa, link);
+
+		n += udt_dmx_addr_same_net(&sa->peer, a);
+	}
+	return n;
+}
+
 static struct udtb_sa *pending_repeat(const struct udtb_sec *s, const struct lu2k_be_listener *l,
 				      const struct udt_dmx_addr *a, const uint8_t mac1[16])
 {
@@ -351,6 +367,11 @@ static void in_init(struct udtb_sock *so, const uint8_t *p, size_t len, const st
 		s->st.sa_limit++;
 		in_refused(s, as,
 			   "too many handshakes in progress (max_conns, max_conns_per_source)", "");
+		return;
+	}
+	if (udtb_prefix_full(be, from)) { /* which logs it */
+		s->st.sa_limit++;
+		s->st.hs_refused++;
 		return;
 	}
 	sa = sa_new(s);

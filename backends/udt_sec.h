@@ -121,6 +121,9 @@ void udtb_sec_sendto(struct udtb_sock *s, struct udtb_sa *sa, const void *pkt, s
 bool udtb_sec_hello_ok(const struct lu2k_be_conn *c, const struct lu2k_nid *src,
 		       const struct lu2k_nid *dst);
 
+/* Listener SAs waiting for their UDT connection from a's /24 or /64 (0 with keys off). */
+uint32_t udtb_sec_pending_in_net(const struct lu2k_be *be, const struct udt_dmx_addr *a);
+
 /* The connection goes: its keys are wiped. */
 void udtb_sec_conn_free(struct lu2k_be_conn *c);
 /* A listener goes: the SAs waiting for a connection on it too. */

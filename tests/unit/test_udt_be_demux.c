@@ -109,10 +109,43 @@ static void test_addr(void)
 	T_ASSERT(!udt_dmx_addr_eq(&a, &b));
 }
 
+static struct udt_dmx_addr v6(const char *ip)
+{
+	struct sockaddr_in6 s = { .sin6_family = AF_INET6, .sin6_port = htons(7988) };
+	struct udt_dmx_addr a;
+
+	inet_pton(AF_INET6, ip, &s.sin6_addr);
+	udt_dmx_addr_from((struct sockaddr *)&s, &a);
+	return a;
+}
+
+/* max_halfopen_per_prefix's unit: a /24, a /64, mapped IPv4 by its /24 */
+static void test_same_net(void)
+{
+	struct udt_dmx_addr a = v4("10.1.2.3", 7988), b = v4("10.1.2.250", 1),
+			    c = v4("10.1.3.3", 7988);
+
+	T_ASSERT(udt_dmx_addr_same_net(&a, &b));
+	T_ASSERT(!udt_dmx_addr_same_net(&a, &c));
+	a = v6("2001:db8:1:2::1");
+	b = v6("2001:db8:1:2:ffff:ffff:ffff:ffff");
+	c = v6("2001:db8:1:3::1");
+	T_ASSERT(udt_dmx_addr_same_net(&a, &b));
+	T_ASSERT(!udt_dmx_addr_same_net(&a, &c));
+	a = v6("::ffff:10.1.2.3");
+	b = v6("::ffff:10.1.2.99");
+	c = v6("::ffff:10.1.9.3");
+	T_ASSERT(udt_dmx_addr_same_net(&a, &b));
+	T_ASSERT(!udt_dmx_addr_same_net(&a, &c));
+	b = v4("10.1.2.3", 7988);
+	T_ASSERT(!udt_dmx_addr_same_net(&a, &b)); /* families apart */
+}
+
 int main(void)
 {
 	T_RUN(test_ids);
 	T_RUN(test_many);
 	T_RUN(test_addr);
+	T_RUN(test_same_net);
 	return t_done();
 }

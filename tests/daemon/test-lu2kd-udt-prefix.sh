@@ -1,0 +1,70 @@
+#!/bin/bash
+# lu2kd (udt): connections that have not said hello, capped per /24 (max_halfopen_per_prefix).
+#
+#   lu2k-hostile (127.0.5.3) --- 6 UDT handshakes, no hello ---\
+#   lu2k-hostile (127.0.5.4) --- 6 more, same /24 -------------->  lu2kd #2 (127.0.0.2@lu2k)
+#   lu2k-hostile (127.0.6.3) --- 6 from another /24 ------------/   max_halfopen_per_prefix 8
+#   lu2kd #1 (127.0.0.1@lu2k) --- honest messages -------------->
+#
+# max_conns_per_source caps one address; a site or a provider's customer has
+# many (a /64 of IPv6 more than anyone could count), and connections that
+# prove nothing beyond their address could fill max_conns from them. Checks:
+# of 12 half-open connections from two addresses of one /24 only 8 are kept
+# (the rest refused, with a warning and too_many_from_prefix); another /24 is
+# not affected; an honest connection still comes up and carries messages.
+T_NET=private # a network namespace of its own: 127.0.0.0/8 on lo, no port clash
+. "$(dirname "$0")/../lib/common.sh"
+
+for b in lu2kd lu2k-perf lu2kctl lu2k-hostile; do
+	[ -x "$T_BIN/$b" ] || t_skip "$T_BIN/$b not built"
+done
+ip -4 addr show lo 2>/dev/null | grep -q '127.0.0.1/8' || t_skip "no 127.0.0.0/8 on lo"
+
+PORT=$((20000 + RANDOM % 20000))
+A=127.0.0.1@lu2k
+B=127.0.0.2@lu2k
+# half-open connections stay for the whole test (hello_timeout_ms), and one address may hold 16
+printf '[udt]\nmax_halfopen_per_prefix = 8\nmax_conns_per_source = 16\nhello_timeout_ms = 60000\n' \
+	>"$T_DIR/lu2kd.conf"
+start_daemon() { # name
+	t_bg "$1" "$T_BIN/lu2kd" -c "$T_DIR/lu2kd.conf" --foreground --port "$PORT" --log-level info -b udt \
+		--channel-socket "$T_DIR/$1.sock" --ctl-socket "$T_DIR/$1.ctl" \
+		--pid-file "$T_DIR/$1.pid"
+	t_wait_for 20 test -s "$T_DIR/$1.pid" || t_fail "$1 did not get ready"
+}
+stat() { # daemon key
+	timeout 10 "$T_BIN/lu2kctl" --socket "$T_DIR/$1.ctl" stats |
+		awk -v k="$2:" '$1 == k { print $2; exit }'
+}
+halfopen() { # from ADDR, N connections (no --src: no hello)
+	timeout 30 "$T_BIN/lu2k-hostile" udt-endless --target "127.0.0.2:$PORT" --bind "$1" \
+		--conns "$2" --pkts 0 --time 2 || true
+}
+
+start_daemon d1
+start_daemon d2
+t_bg server "$T_BIN/lu2k-perf" server --nid "$B" --socket "$T_DIR/d2.sock"
+t_wait_for 10 grep -q ready "$T_DIR/server.log" || t_fail "the lu2k-perf server did not attach"
+
+t_log "6 + 6 half-open connections from two addresses of 127.0.5.0/24"
+halfopen 127.0.5.3 6
+halfopen 127.0.5.4 6
+conns=$(stat d2 conns_now_in)
+refused=$(stat d2 too_many_from_prefix)
+t_log "lu2kd #2: $conns incoming connections, $refused handshakes refused for their /24"
+[ "${conns:-999}" -eq 8 ] || t_fail "$conns incoming connections from one /24, not the cap of 8"
+[ "${refused:-0}" -ge 1 ] || t_fail "no handshake refused for its /24"
+grep -q 'max_halfopen_per_prefix' "$T_DIR/d2.log" || t_fail "the warning is missing"
+
+t_log "6 from 127.0.6.3: another /24, not affected"
+halfopen 127.0.6.3 6
+conns=$(stat d2 conns_now_in)
+t_log "lu2kd #2: $conns incoming connections"
+[ "${conns:-0}" -eq 14 ] || t_fail "$conns incoming connections, not 8 + 6"
+
+t_log "an honest connection still comes up (from 127.0.0.1)"
+timeout 60 "$T_BIN/lu2k-perf" client --nid "$A" --peer "$B" --socket "$T_DIR/d1.sock" \
+	--timeout 20s --json bulk --size 64K --count 200 >"$T_DIR/client.json" ||
+	{ cat "$T_DIR/client.json"; t_fail "honest traffic failed"; }
+grep -q '"pass":true' "$T_DIR/client.json" || t_fail "honest traffic did not pass"
+echo "PASS"
