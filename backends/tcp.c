@@ -63,6 +63,14 @@ static const struct lu2k_opt tcp_keys[] = {
 	  .max = 65535,
 	  .dflt = "1024",
 	  .help = "listen() backlog" },
+	{ .key = "max_halfopen_per_prefix",
+	  .type = LU2K_OPT_UINT,
+	  LU2K_OPT_AT(B, max_halfopen_per_prefix),
+	  .min = 1,
+	  .max = 1000000,
+	  .dflt = "256",
+	  .help = "accepted connections without their hello yet from one /24 (IPv4) or /64 "
+		  "(IPv6)" },
 	LU2K_OPT_END,
 };
 
@@ -121,6 +129,7 @@ static int tcp_create(const struct lu2k_be_env *env, const struct lu2k_be_option
 	be->hello_timeout_ms = 10000;
 	be->body_timeout_ms = 30000;
 	be->backlog = 1024;
+	be->max_halfopen_per_prefix = 256;
 	for (unsigned int i = 0; i < nopts; i++) {
 		if (set_opt(be, &opts[i], err, errlen)) {
 			free(be);
@@ -331,6 +340,37 @@ static void listener_pause(struct tcp_lsock *s, int err)
 	s->pause_ms = s->pause_ms * 2 > TCP_PAUSE_MAX_MS ? TCP_PAUSE_MAX_MS : s->pause_ms * 2;
 }
 
+/*
+ * Many addresses of one site or one provider's customer (a /64 holds more
+ * than anyone could count) must not hold the fds and buffers of connections
+ * that prove nothing beyond their address: those before their hello are
+ * capped per /24 or /64. The new one is closed at once (its peer sees a reset
+ * or EOF and may try again once the others have said hello or timed out).
+ */
+static bool prefix_full(struct lu2k_be *be, const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in6 *s6 = (const void *)ss;
+	char a[INET6_ADDRSTRLEN];
+	struct lu2k_list *pos;
+	uint32_t n = 0;
+
+	lu2k_list_for_each(pos, &be->conns)
+	{
+		struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
+
+		n += !c->out && c->state == TCP_HELLO && lu2k_sockaddr_same_net(&c->addr, ss);
+	}
+	if (n < be->max_halfopen_per_prefix)
+		return false;
+	be->st.too_many_from_prefix++;
+	LOG_RL(LU2K_LOG_WARN,
+	       "tcp: the /%d of %s has %u connections that have not said hello yet "
+	       "(max_halfopen_per_prefix): closing a new one",
+	       ss->ss_family == AF_INET6 ? lu2k_ip_net_bits(AF_INET6, s6->sin6_addr.s6_addr) : 24,
+	       lu2k_sockaddr_addr(ss, a, sizeof(a)), n);
+	return true;
+}
+
 static void listener_event(struct lu2k_io *io, uint32_t revents)
 {
 	struct tcp_lsock *s = lu2k_container_of(io, struct tcp_lsock, io);
@@ -351,6 +391,10 @@ static void listener_event(struct lu2k_io *io, uint32_t revents)
 			return;
 		}
 		s->pause_ms = 0;
+		if (prefix_full(be, &ss)) {
+			close(fd);
+			continue;
+		}
 		c = conn_new(be, fd, false);
 		if (!c) {
 			LOG_RL(LU2K_LOG_WARN, "tcp: out of memory for a connection");
@@ -805,6 +849,7 @@ static void tcp_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "conns_in", s->conns_in);
 	lu2k_json_u64(j, "accepts", s->accepts);
 	lu2k_json_u64(j, "accept_pauses", s->accept_pauses);
+	lu2k_json_u64(j, "too_many_from_prefix", s->too_many_from_prefix);
 	lu2k_json_u64(j, "refused", s->refused);
 	lu2k_json_u64(j, "connect_errors", s->connect_errors);
 	lu2k_json_u64(j, "conns_failed", s->conns_failed);

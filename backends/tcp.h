@@ -22,7 +22,8 @@
 
 struct tcp_stats {
 	uint64_t listeners, conns_out, conns_in, accepts, refused, connect_errors;
-	uint64_t accept_pauses; /* accept() found no fd (or memory): listening paused */
+	uint64_t accept_pauses;	       /* accept() found no fd (or memory): listening paused */
+	uint64_t too_many_from_prefix; /* closed at accept: max_halfopen_per_prefix */
 	uint64_t malformed, hello_timeouts, conns_failed, body_timeouts;
 	uint64_t conns_closed_by_peer, byes_tx;
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, acks_tx, acks_rx;
@@ -41,6 +42,7 @@ struct lu2k_be {
 	uint32_t hello_timeout_ms;
 	uint32_t body_timeout_ms; /* a begun message body silent this long: closed */
 	int backlog;
+	uint32_t max_halfopen_per_prefix; /* in, before the hello, per /24 or /64 */
 	struct tcp_stats st;
 };
 

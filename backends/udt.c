@@ -421,8 +421,7 @@ bool udtb_prefix_full(struct lu2k_be *be, const struct sockaddr *sa)
 
 	if (udt_dmx_addr_from(sa, &a))
 		return false;
-	bits = a.family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)a.ip) ? 64
-											    : 24;
+	bits = lu2k_ip_net_bits(a.family, a.ip);
 	lu2k_list_for_each(pos, &be->conns)
 	{
 		struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);

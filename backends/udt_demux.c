@@ -212,6 +212,7 @@ bool udt_dmx_addr_eq(const struct udt_dmx_addr *a, const struct udt_dmx_addr *b)
 	return memcmp(a, b, sizeof(*a)) == 0;
 }
 
+/* as lu2k_sockaddr_same_net (common/), which this file does without (its fuzz and unit builds) */
 bool udt_dmx_addr_same_net(const struct udt_dmx_addr *a, const struct udt_dmx_addr *b)
 {
 	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
@@ -220,7 +221,6 @@ bool udt_dmx_addr_same_net(const struct udt_dmx_addr *a, const struct udt_dmx_ad
 		return false;
 	if (a->family == AF_INET)
 		return !memcmp(a->ip, b->ip, 3);
-	/* a dual-stack socket's IPv4 peers are all in ::ffff:0:0/96: their /24 counts */
 	if (!memcmp(a->ip, mapped, 12) && !memcmp(b->ip, mapped, 12))
 		return !memcmp(a->ip + 12, b->ip + 12, 3);
 	return !memcmp(a->ip, b->ip, 8);

@@ -59,10 +59,7 @@ struct udt_dmx_node *udt_dmx_find_peer(const struct udt_dmx *d, const void *sock
 /* From a sockaddr: 0, or -EAFNOSUPPORT. */
 int udt_dmx_addr_from(const struct sockaddr *sa, struct udt_dmx_addr *a);
 bool udt_dmx_addr_eq(const struct udt_dmx_addr *a, const struct udt_dmx_addr *b);
-/*
- * In the same /24 (IPv4, or IPv4-mapped IPv6) or /64 (IPv6) as b, whatever
- * the port: what one site or one customer of a provider usually holds.
- */
+/* In the same /24 or /64 as b, whatever the port (common/sockaddr.h, lu2k_ip_net_bits). */
 bool udt_dmx_addr_same_net(const struct udt_dmx_addr *a, const struct udt_dmx_addr *b);
 
 #endif

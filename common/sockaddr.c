@@ -25,6 +25,37 @@ bool lu2k_sockaddr_equal(const struct sockaddr_storage *a, const struct sockaddr
 	return false;
 }
 
+static const unsigned char v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+int lu2k_ip_net_bits(int family, const unsigned char *ip)
+{
+	return family == AF_INET6 && memcmp(ip, v4mapped, 12) ? 64 : 24;
+}
+
+static bool ip_same_net(int family, const unsigned char *a, const unsigned char *b)
+{
+	if (family == AF_INET)
+		return !memcmp(a, b, 3);
+	if (!memcmp(a, v4mapped, 12) && !memcmp(b, v4mapped, 12))
+		return !memcmp(a + 12, b + 12, 3);
+	return !memcmp(a, b, 8);
+}
+
+bool lu2k_sockaddr_same_net(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ip_same_net(AF_INET,
+				   (const void *)&((const struct sockaddr_in *)a)->sin_addr,
+				   (const void *)&((const struct sockaddr_in *)b)->sin_addr);
+	if (a->ss_family == AF_INET6)
+		return ip_same_net(AF_INET6,
+				   (const void *)&((const struct sockaddr_in6 *)a)->sin6_addr,
+				   (const void *)&((const struct sockaddr_in6 *)b)->sin6_addr);
+	return false;
+}
+
 const char *lu2k_sockaddr_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
 	snprintf(buf, len, "?");

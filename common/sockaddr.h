@@ -17,4 +17,13 @@ const char *lu2k_sockaddr_addr(const struct sockaddr_storage *ss, char *buf, siz
 /* The port, host order (0 for another family). */
 unsigned int lu2k_sockaddr_port(const struct sockaddr_storage *ss);
 
+/*
+ * One network for caps on connections: a /24 for IPv4 (and IPv4-mapped IPv6,
+ * what a dual-stack socket sees of IPv4 peers), a /64 for IPv6, what one site
+ * or one customer of a provider usually holds. ip: 4 bytes (AF_INET) or 16.
+ */
+int lu2k_ip_net_bits(int family, const unsigned char *ip);
+/* In one such network, whatever the ports (other families: false). */
+bool lu2k_sockaddr_same_net(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+
 #endif

@@ -1,0 +1,83 @@
+#!/bin/bash
+# lu2kd (tcp): connections that have not said hello, capped per /24 (max_halfopen_per_prefix).
+#
+#   silent connections (127.0.5.3, 127.0.5.4): 6 + 6, one /24 --\
+#   silent connections (127.0.6.3): 6, another /24 ------------->  lu2kd #2 (127.0.0.2@lu2k)
+#   lu2kd #1 (127.0.0.1@lu2k) --- honest messages ------------->   max_halfopen_per_prefix 8
+#
+# Many addresses of one site or one provider's customer (a /64 of IPv6) must
+# not hold lu2kd's descriptors with connections that prove nothing beyond
+# their address. Checks: of 12 silent connections from two addresses of one
+# /24, lu2kd closes 4 at once (too_many_from_prefix, a warning) and keeps 8;
+# another /24's 6 are all kept; an honest bulk from 127.0.0.1 passes.
+T_NET=private # a network namespace of its own: 127.0.0.0/8 on lo, no port clash
+. "$(dirname "$0")/../lib/common.sh"
+
+for b in lu2kd lu2k-perf lu2kctl; do
+	[ -x "$T_BIN/$b" ] || t_skip "$T_BIN/$b not built"
+done
+command -v python3 >/dev/null || t_skip "no python3"
+ip -4 addr show lo 2>/dev/null | grep -q '127.0.0.1/8' || t_skip "no 127.0.0.0/8 on lo"
+
+PORT=$((20000 + RANDOM % 20000))
+A=127.0.0.1@lu2k
+B=127.0.0.2@lu2k
+printf '[tcp]\nmax_halfopen_per_prefix = 8\nhello_timeout_ms = 60000\n' >"$T_DIR/lu2kd.conf"
+start_daemon() { # name
+	t_bg "$1" "$T_BIN/lu2kd" -c "$T_DIR/lu2kd.conf" --foreground --port "$PORT" --log-level info -b tcp \
+		--channel-socket "$T_DIR/$1.sock" --ctl-socket "$T_DIR/$1.ctl" \
+		--pid-file "$T_DIR/$1.pid"
+	t_wait_for 20 test -s "$T_DIR/$1.pid" || t_fail "$1 did not get ready"
+}
+stat() { # daemon key
+	timeout 10 "$T_BIN/lu2kctl" --socket "$T_DIR/$1.ctl" stats |
+		awk -v k="$2:" '$1 == k { print $2; exit }'
+}
+
+start_daemon d1
+start_daemon d2
+t_bg server "$T_BIN/lu2k-perf" server --nid "$B" --socket "$T_DIR/d2.sock"
+t_wait_for 10 grep -q ready "$T_DIR/server.log" || t_fail "the lu2k-perf server did not attach"
+
+# Silent connections from each source in turn; after each group, how many lu2kd closed.
+timeout 30 python3 -c '
+import socket, sys, time
+port = int(sys.argv[1])
+held = []
+for group in sys.argv[2:]:
+    closed = 0
+    for src in group.split(","):
+        for i in range(6):
+            c = socket.socket()
+            c.settimeout(2)
+            c.bind((src, 0))
+            c.connect(("127.0.0.2", port))
+            c.setblocking(False)
+            held.append(c)
+    time.sleep(1)
+    for c in held[-6 * len(group.split(",")):]:
+        try:
+            closed += c.recv(1, socket.MSG_PEEK) == b""
+        except BlockingIOError:
+            pass
+        except OSError:
+            closed += 1
+    print("group", group, "closed", closed, flush=True)
+' "$PORT" 127.0.5.3,127.0.5.4 127.0.6.3 >"$T_DIR/silent.log" 2>&1 ||
+	{ cat "$T_DIR/silent.log"; t_fail "the silent connections did not run"; }
+cat "$T_DIR/silent.log"
+same=$(awk '$2 == "127.0.5.3,127.0.5.4" { print $4 }' "$T_DIR/silent.log")
+other=$(awk '$2 == "127.0.6.3" { print $4 }' "$T_DIR/silent.log")
+refused=$(stat d2 too_many_from_prefix)
+t_log "one /24: ${same:-?} of 12 closed; another: ${other:-?} of 6; too_many_from_prefix ${refused:-?}"
+[ "${same:-0}" = 4 ] || t_fail "${same:-?} of 12 closed from one /24, not the 4 over the cap of 8"
+[ "${other:-9}" = 0 ] || t_fail "${other:-?} closed from another /24"
+[ "${refused:-0}" = 4 ] || t_fail "too_many_from_prefix is ${refused:-?}, not 4"
+grep -q 'max_halfopen_per_prefix' "$T_DIR/d2.log" || t_fail "the warning is missing"
+
+t_log "an honest connection still comes up (from 127.0.0.1)"
+timeout 60 "$T_BIN/lu2k-perf" client --nid "$A" --peer "$B" --socket "$T_DIR/d1.sock" \
+	--timeout 20s --json bulk --size 64K --count 200 >"$T_DIR/client.json" ||
+	{ cat "$T_DIR/client.json"; t_fail "honest traffic failed"; }
+grep -q '"pass":true' "$T_DIR/client.json" || t_fail "honest traffic did not pass"
+echo "PASS"
