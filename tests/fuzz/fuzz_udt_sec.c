@@ -91,6 +91,7 @@ static struct {
 	size_t hlen[HIST];
 	unsigned int nhist;
 	int accepted, connected, closed, begun, ended, out_closed;
+	int hs_ok, hs_failed; /* the harness's node handshakes as connector */
 } st;
 
 static uint64_t mono(void)
@@ -264,6 +265,10 @@ static int node_hs_out(int which)
 		}
 	}
 	lu2k_dg_out_wipe(&o);
+	if (r)
+		st.hs_failed++;
+	else
+		st.hs_ok++;
 	return r;
 }
 
@@ -468,6 +473,7 @@ static void begin(bool outside)
 		{ "gro", "0", "fuzz" },
 		{ "max_conns", "8", "fuzz" },
 		{ "max_conns_per_source", "4", "fuzz" },
+		{ "max_halfopen_per_prefix", "3", "fuzz" },
 		{ "max_rx_memory", "4194304", "fuzz" },
 		{ "hello_timeout_ms", "1000", "fuzz" },
 	};
@@ -510,9 +516,9 @@ static void end(void)
 	if (getenv("FUZZ_UDT_SEC_DEBUG"))
 		fprintf(stderr,
 			"outside %d keyed %d peer_id %u accepted %d connected %d closed %d/%d "
-			"begun %d ended %d history %u\n",
+			"begun %d ended %d history %u node handshakes %d ok %d failed\n",
 			st.outside, st.keyed, st.peer_id, st.accepted, st.connected, st.closed,
-			st.out_closed, st.begun, st.ended, st.nhist);
+			st.out_closed, st.begun, st.ended, st.nhist, st.hs_ok, st.hs_failed);
 	lu2k_backend_udt.destroy(st.be);
 	rounds(2); /* the deferred frees */
 	close(st.fd[0]);
