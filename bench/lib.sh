@@ -159,7 +159,8 @@ bl_run_lu2k() {
 		{ bl_log "lu2kd ($be) did not start; see $dir/lu2kd-*.log"; return 1; }
 	bl_bg "$BL_NSB" "$dir/server.log" "$bin/lu2k-perf" server --nid "$BL_B@lu2k" \
 		--socket "$BL_TMP/b.sock" -q
-	sleep 0.5
+	LU2KCTL=$bin/lu2kctl lu2k_wait_attached 10 "$BL_TMP/b.ctl" "$BL_B@lu2k" ||
+		{ bl_log "the lu2k-perf server did not attach; see $dir/server.log"; return 1; }
 	bl_cpu_load "$dir"
 	pool=$((conc + 16))
 	bl_icmp_start "$dir"

@@ -5,6 +5,10 @@
 #
 #   lu2k_wait_for SECONDS CMD...  run CMD (quietly) every 0.1 s until it succeeds;
 #                                 1 if it has not after SECONDS
+#   lu2k_wait_attached SECONDS CTL NID
+#                                 until an interface with NID is attached to the
+#                                 lu2kd whose control socket is CTL ($LU2KCTL,
+#                                 else lu2kctl on PATH); 1 if not after SECONDS
 #   lu2k_alive PID                the process is there and not a zombie
 #   lu2k_stop PID...              SIGTERM, up to 5 s each, then SIGKILL; reaps children
 #   lu2k_jnum FILE KEY            the first number after "KEY": in a JSON file
@@ -22,6 +26,10 @@ lu2k_wait_for() {
 		sleep 0.1
 	done
 }
+
+lu2k_attached_() { "${LU2KCTL:-lu2kctl}" --socket "$1" status 2>/dev/null | grep -qF -- "$2"; }
+
+lu2k_wait_attached() { lu2k_wait_for "$1" lu2k_attached_ "$2" "$3"; }
 
 lu2k_alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 

@@ -57,7 +57,7 @@ t_wait_for 20 test -s "$T_DIR/b.pid" || t_fail "lu2kd b did not get ready"
 [ "$(stat -c %a "$T_DIR/a.ctl")" = 600 ] || t_fail "control socket not 0600 at start"
 
 t_bg server ip netns exec "$T_TAG" "$T_BIN/lu2k-perf" server --nid 127.0.0.2@lu2k --socket "$T_DIR/b.sock" -q
-sleep 0.5
+t_wait_attached "$T_DIR/b.ctl" 127.0.0.2@lu2k
 t_bg client ip netns exec "$T_TAG" "$T_BIN/lu2k-perf" client --nid 127.0.0.1@lu2k --peer 127.0.0.2@lu2k \
 	--socket "$T_DIR/a.sock" --json bulk --size 64K --concurrency 4 --time 8s
 t_wait_for 10 eval 'ctl peers | grep -q 127.0.0.2@lu2k' || t_fail "no traffic from a to b"

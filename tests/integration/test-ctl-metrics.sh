@@ -22,7 +22,7 @@ done
 t_wait_for 10 test -S "$T_DIR/a.ctl" || t_fail "lu2kd a did not start"
 t_wait_for 10 test -S "$T_DIR/b.ctl" || t_fail "lu2kd b did not start"
 t_bg server ip netns exec "$ns" "$T_BIN/lu2k-perf" server --nid 127.0.0.2@lu2k --socket "$T_DIR/b.sock" -q
-sleep 0.5
+t_wait_attached "$T_DIR/b.ctl" 127.0.0.2@lu2k
 t_bg client ip netns exec "$ns" "$T_BIN/lu2k-perf" client --nid 127.0.0.1@lu2k --peer 127.0.0.2@lu2k \
 	--socket "$T_DIR/a.sock" bulk --size 256K --concurrency 4 --time 20s
 t_wait_for 10 eval 'ctl -s "$T_DIR/a.ctl" conns | grep -q "direction: out"' ||

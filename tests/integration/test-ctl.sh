@@ -24,7 +24,8 @@ t_wait_for 10 test -S "$T_DIR/b.ctl" || t_fail "lu2kd b did not start"
 t_bg server ip netns exec "$ns" "$T_BIN/lu2k-perf" server --nid 127.0.0.2@lu2k --socket "$T_DIR/b.sock" -q
 t_bg server6 ip netns exec "$ns" "$T_BIN/lu2k-perf" server --nid "[fd00:98::2]@lu2k" \
 	--socket "$T_DIR/b.sock" -q
-sleep 0.5
+t_wait_attached "$T_DIR/b.ctl" 127.0.0.2@lu2k
+t_wait_attached "$T_DIR/b.ctl" "[fd00:98::2]@lu2k"
 t_bg client ip netns exec "$ns" "$T_BIN/lu2k-perf" client --nid 127.0.0.1@lu2k --peer 127.0.0.2@lu2k \
 	--socket "$T_DIR/a.sock" bulk --size 64K --concurrency 2 --time 30s
 t_bg client6 ip netns exec "$ns" "$T_BIN/lu2k-perf" client --nid "[fd00:98::1]@lu2k" \

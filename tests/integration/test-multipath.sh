@@ -78,7 +78,7 @@ for n in A B; do
 done
 t_bg srv ip netns exec "$LK_B" "$T_BIN/lu2k-perf" server --nid "$NB" \
 	--socket "$T_DIR/B.sock" -q
-sleep 0.5
+t_wait_attached "$T_DIR/B.ctl" "$NB"
 t_bg cli ip netns exec "$LK_A" "$T_BIN/lu2k-perf" client --socket "$T_DIR/A.sock" \
 	--nid "$NA" --peer "$NB" --json bulk --size 1M --concurrency 48 \
 	--time "$TIME" --timeout 40s

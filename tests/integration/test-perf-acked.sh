@@ -31,7 +31,7 @@ for be in udt tcp; do
 	done
 	t_bg "srv$be" ip netns exec "$LK_B" "$T_BIN/lu2k-perf" server --nid 10.77.0.2@lu2k \
 		--socket "$T_DIR/${be}B.sock" -q
-	sleep 0.5
+	t_wait_attached "$T_DIR/${be}B.ctl" 10.77.0.2@lu2k
 	out=$T_DIR/$be.json
 	# --progress with --json: the progress lines go to stderr
 	timeout 60 ip netns exec "$LK_A" "$T_BIN/lu2k-perf" client --socket "$T_DIR/${be}A.sock" \

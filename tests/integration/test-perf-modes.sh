@@ -23,7 +23,8 @@ t_wait_for 10 test -S "$T_DIR/b.sock" || t_fail "lu2kd b did not start"
 t_bg server ip netns exec "$ns" "$T_BIN/lu2k-perf" server --nid 127.0.0.2@lu2k --socket "$T_DIR/b.sock" -q
 t_bg server6 ip netns exec "$ns" "$T_BIN/lu2k-perf" server --nid "[fd00:99::2]@lu2k" \
 	--socket "$T_DIR/b.sock" -q
-sleep 0.5
+t_wait_attached "$T_DIR/b.ctl" 127.0.0.2@lu2k
+t_wait_attached "$T_DIR/b.ctl" "[fd00:99::2]@lu2k"
 
 run() { # NAME ARGS... : one client run; must pass and report ok > 0 and no errors
 	local name=$1 out

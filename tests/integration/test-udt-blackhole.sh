@@ -34,7 +34,7 @@ start() { # start RUN MSS
 	done
 	t_bg "srv$1" ip netns exec "$LK_B" "$T_BIN/lu2k-perf" server --nid 10.77.0.2@lu2k \
 		--socket "$T_DIR/${1}B.sock" -q
-	sleep 0.5
+	t_wait_attached "$T_DIR/${1}B.ctl" 10.77.0.2@lu2k
 }
 
 t_log "mss 1500 over a path that drops what is above 1200"

@@ -64,7 +64,7 @@ run() { # BACKEND[-CC] : prints "BACKEND Mbit/s share"; udt-lossy = udt with cc=
 	done
 	t_bg "srv_$be" ip netns exec "$LK_B" "$T_BIN/lu2k-perf" server --nid 10.77.0.2@lu2k \
 		--socket "$T_DIR/$be-B.sock" -q
-	sleep 0.5
+	t_wait_attached "$T_DIR/$be-B.ctl" 10.77.0.2@lu2k
 	if ! timeout 90 ip netns exec "$LK_A" "$T_BIN/lu2k-perf" client --socket "$T_DIR/$be-A.sock" \
 		--nid 10.77.0.1@lu2k --peer 10.77.0.2@lu2k --json bulk --size 1M \
 		--concurrency "$CONC" --time "$TIME" --timeout "$MSG_TIMEOUT" >"$out" 2>"$T_DIR/$be.err"; then

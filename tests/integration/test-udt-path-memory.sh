@@ -55,7 +55,7 @@ bulk() { # NAME
 start_daemon A
 start_daemon B
 t_bg srv ip netns exec "$LK_B" "$T_BIN/lu2k-perf" server --nid 10.77.0.2@lu2k --socket "$T_DIR/B.sock" -q
-sleep 0.5
+t_wait_attached "$T_DIR/B.ctl" 10.77.0.2@lu2k
 bulk cold
 [ "$(stat paths_used)" = 0 ] || t_fail "a path was used before any was learnt"
 # the client's detach ended A's connection to B: its path is remembered

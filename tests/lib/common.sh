@@ -51,6 +51,12 @@ t_require_root() { [ "$(id -u)" = 0 ] || t_skip "needs root"; }
 
 # t_wait_for SECONDS CMD... : poll CMD every 0.1 s until it succeeds.
 t_wait_for() { lu2k_wait_for "$@"; }
+# t_wait_attached CTL NID : a client with NID attached to the lu2kd at CTL
+# (10 s); a readiness wait, instead of sleeping and hoping.
+t_wait_attached() {
+	LU2KCTL=$T_BIN/lu2kctl lu2k_wait_attached 10 "$1" "$2" ||
+		t_fail "$2 did not attach to the lu2kd at $1"
+}
 
 # t_netns NAME : create a namespace with lo up, removed at exit.
 t_netns() {
