@@ -6,8 +6,8 @@
  * sequence number) and calls the hooks on events; a hook writes the outputs,
  * pkt_snd_period_us (the pacing interval) and cwnd (packets), which the
  * connection reads after every call. Hooks that an algorithm does not need
- * may be NULL. Algorithms are registered by name; "udt" (UDT4's native
- * algorithm) is always there.
+ * may be NULL. The built-in algorithms sit in a const table (cc_table.c) and
+ * a connection picks one by name: "udt" (UDT4's native algorithm) and "lossy".
  */
 #ifndef LU2K_UDT_CC_H
 #define LU2K_UDT_CC_H
@@ -87,11 +87,9 @@ struct udt_cc {
 	int32_t path_rate_hint;
 };
 
-/* Looks up an algorithm by name; NULL if there is none. */
+/* Looks up a built-in algorithm by name; NULL if there is none. */
 const struct udt_cc_ops *udt_cc_find(const char *name);
-/* Registers another algorithm (at most 16); -EEXIST, -ENOSPC. */
-int udt_cc_register(const struct udt_cc_ops *ops);
-/* The i-th registered algorithm, NULL past the end. */
+/* The i-th built-in algorithm, NULL past the end. */
 const struct udt_cc_ops *udt_cc_get(size_t i);
 
 int udt_cc_init(struct udt_cc *cc, const struct udt_cc_ops *ops, int32_t mss, double max_cwnd,

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * cc_registry.c - congestion control algorithms by name.
+ * cc_table.c - the built-in congestion control algorithms, by name.
+ *
+ * A const table, not a registry: a connection names its algorithm in its
+ * config (udt_conn_cfg.cc) and gets the ops from here, so nothing
+ * process-wide changes at run time.
  */
 #include "cc.h"
 
@@ -8,10 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define UDT_CC_MAX 16
+static const struct udt_cc_ops *const udt_cc_table[] = { &udt_cc_native, &udt_cc_lossy };
 
-static const struct udt_cc_ops *registry[UDT_CC_MAX] = { &udt_cc_native, &udt_cc_lossy };
-static size_t nregistered = 2;
+#define UDT_CC_N (sizeof(udt_cc_table) / sizeof(udt_cc_table[0]))
 
 const struct udt_cc_ops *udt_cc_find(const char *name)
 {
@@ -19,25 +22,15 @@ const struct udt_cc_ops *udt_cc_find(const char *name)
 
 	if (!name)
 		return NULL;
-	for (i = 0; i < nregistered; i++)
-		if (strcmp(registry[i]->name, name) == 0)
-			return registry[i];
+	for (i = 0; i < UDT_CC_N; i++)
+		if (strcmp(udt_cc_table[i]->name, name) == 0)
+			return udt_cc_table[i];
 	return NULL;
-}
-
-int udt_cc_register(const struct udt_cc_ops *ops)
-{
-	if (udt_cc_find(ops->name))
-		return -EEXIST;
-	if (nregistered >= UDT_CC_MAX)
-		return -ENOSPC;
-	registry[nregistered++] = ops;
-	return 0;
 }
 
 const struct udt_cc_ops *udt_cc_get(size_t i)
 {
-	return i < nregistered ? registry[i] : NULL;
+	return i < UDT_CC_N ? udt_cc_table[i] : NULL;
 }
 
 int udt_cc_init(struct udt_cc *cc, const struct udt_cc_ops *ops, int32_t mss, double max_cwnd,
