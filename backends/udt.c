@@ -142,7 +142,7 @@ static void conn_count(struct lu2k_be_conn *c, int d)
 static void give_back(struct lu2k_be *be, size_t freed, uint64_t now)
 {
 	be->freed_since_trim += freed;
-	if (be->freed_since_trim < (8u << 20) || now < be->trim_ns + 1000000000ull)
+	if (be->freed_since_trim < (8u << 20) || now < be->trim_ns + LU2K_NS_PER_S)
 		return;
 	be->freed_since_trim = 0;
 	be->trim_ns = now;
@@ -244,7 +244,7 @@ void udtb_conn_fail(struct lu2k_be_conn *c, int err, bool upcall)
  * receiver out of RX space keeps sending full ACKs (held), so it is not
  * taken for this.
  */
-#define UDTB_WATCH_MIN_NS (10ull * 1000000000ull)
+#define UDTB_WATCH_MIN_NS (10 * LU2K_NS_PER_S)
 
 static void watch_progress(struct lu2k_be_conn *c, uint64_t now)
 {
@@ -263,8 +263,8 @@ static void watch_progress(struct lu2k_be_conn *c, uint64_t now)
 		c->watch_warned = false;
 		return;
 	}
-	after = 8ull * (uint64_t)(st.rtt_us > 0 ? st.rtt_us : 0) * 1000;
-	if (after < UDTB_WATCH_MIN_NS)
+	after = 8 * lu2k_us_to_ns((uint64_t)(st.rtt_us > 0 ? st.rtt_us : 0));
+	if (after < (uint64_t)UDTB_WATCH_MIN_NS)
 		after = UDTB_WATCH_MIN_NS;
 	if (c->watch_warned || now < c->watch_since_ns + after)
 		return;
@@ -277,7 +277,7 @@ static void watch_progress(struct lu2k_be_conn *c, uint64_t now)
 	       "the path's MTU); or the receiver there is stuck (lu2kctl conns there)",
 	       lu2k_nid_format(&c->remote, nid, sizeof(nid)),
 	       udtb_addr_str(&c->addr, addr, sizeof(addr)),
-	       (uint64_t)((now - c->watch_since_ns) / 1000000000u), c->be->ucfg.mss);
+	       (uint64_t)((now - c->watch_since_ns) / LU2K_NS_PER_S), c->be->ucfg.mss);
 }
 
 static void conn_timer(struct lu2k_timer *t)
@@ -313,7 +313,7 @@ static void conn_timer(struct lu2k_timer *t)
 	 */
 	if (!c->out && c->state != UDTB_CONNECTING &&
 	    udt_conn_rcv_stalled(c->u, udtb_conn_now(c, c->be->env.loop->now),
-				 (uint64_t)c->be->rx_stall_timeout_ms * 1000000)) {
+				 lu2k_ms_to_ns(c->be->rx_stall_timeout_ms))) {
 		char addr[INET6_ADDRSTRLEN + 8];
 		struct udt_stats st;
 
@@ -495,7 +495,7 @@ struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockad
 	udt_dmx_add_peer(&be->dmx, &c->dmx);
 	c->local = l->nid;
 	c->state = UDTB_HELLO;
-	c->hello_deadline = now + (uint64_t)be->hello_timeout_ms * 1000000;
+	c->hello_deadline = now + lu2k_ms_to_ns(be->hello_timeout_ms);
 	be->st.handshakes++;
 	return c;
 }
@@ -625,10 +625,11 @@ static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 		 * A remembered rate below a cold start's (32 packets a round
 		 * trip) can only slow this connection down: start cold instead.
 		 */
-		if (rtt_us && (uint64_t)ucfg.init_rate_pps * rtt_us < 32ull * 1000000)
+		if (rtt_us &&
+		    (uint64_t)ucfg.init_rate_pps * rtt_us < 32ull * 1000000) /* 32 per RTT, in us */
 			ucfg.init_rate_pps = 0;
-		else if (!ucfg.init_rtt_us)
-			ucfg.init_rtt_us = rtt_us;
+		else if (!ucfg.init_rtt_ns)
+			ucfg.init_rtt_ns = lu2k_us_to_ns(rtt_us);
 	}
 	c->start_rate_pps = ucfg.init_rate_pps;
 	c->u = udt_conn_connect(&ucfg, &udtb_callbacks, c, c->dmx.local_id, isn & 0x7fffffffu, ip,

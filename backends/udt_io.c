@@ -391,7 +391,7 @@ static void rxmem_warn(struct lu2k_be *be, uint64_t now)
 {
 	uint64_t n = be->rxmem.drops - be->rxmem_drops_logged;
 
-	if (be->rxmem_warn_ns && now < be->rxmem_warn_ns + 10000000000ull)
+	if (be->rxmem_warn_ns && now < be->rxmem_warn_ns + 10 * LU2K_NS_PER_S)
 		return;
 	be->rxmem_warn_ns = now;
 	be->rxmem_drops_logged = be->rxmem.drops;
@@ -466,7 +466,7 @@ static uint64_t real_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return lu2k_timespec_to_ns(&ts);
 }
 
 /*
@@ -486,10 +486,10 @@ static uint64_t arrival(const struct msghdr *h, uint64_t now, uint64_t real)
 			uint64_t t, age;
 
 			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-			t = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+			t = lu2k_timespec_to_ns(&ts);
 			age = real > t ? real - t : 0;
 			/* a clock step makes nonsense: then it is now */
-			return age < now && age < 10000000000ull ? now - age : now;
+			return age < now && age < (uint64_t)(10 * LU2K_NS_PER_S) ? now - age : now;
 		}
 	}
 	return now;

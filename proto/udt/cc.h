@@ -4,8 +4,9 @@
  *
  * The connection fills in the inputs (mss, max_cwnd, rtt, rates, current
  * sequence number) and calls the hooks on events; a hook writes the outputs,
- * pkt_snd_period_us (the pacing interval) and cwnd (packets), which the
- * connection reads after every call. Hooks that an algorithm does not need
+ * pkt_snd_period_ns (the pacing interval) and cwnd (packets), which the
+ * connection reads after every call. Times are nanoseconds (common/time.h),
+ * rates packets per second. Hooks that an algorithm does not need
  * may be NULL. The built-in algorithms sit in a const table (cc_table.c) and
  * a connection picks one by name: "udt" (UDT4's native algorithm) and "lossy".
  */
@@ -16,21 +17,22 @@
 #include <stdint.h>
 
 #include "codec.h"
+#include "common/time.h"
 
-#define UDT_SYN_US 10000 /* UDT's fixed rate-control and ACK interval */
+#define UDT_SYN_NS (10 * LU2K_NS_PER_MS) /* UDT's fixed rate-control and ACK interval */
 
 struct udt_cc;
 
 struct udt_cc_ops {
 	const char *name;
 	size_t priv_size; /* bytes of per-connection state at cc->priv */
-	void (*init)(struct udt_cc *cc, uint64_t now_us);
-	void (*on_ack)(struct udt_cc *cc, uint32_t ack_seq, uint64_t now_us);
+	void (*init)(struct udt_cc *cc, uint64_t now_ns);
+	void (*on_ack)(struct udt_cc *cc, uint32_t ack_seq, uint64_t now_ns);
 	/* losses reported by one NAK, as ranges */
-	void (*on_loss)(struct udt_cc *cc, const struct udt_range *r, size_t n, uint64_t now_us);
-	void (*on_timeout)(struct udt_cc *cc, uint64_t now_us);
-	void (*on_pkt_sent)(struct udt_cc *cc, uint32_t seq, uint64_t now_us);
-	void (*on_pkt_recv)(struct udt_cc *cc, uint32_t seq, uint64_t now_us);
+	void (*on_loss)(struct udt_cc *cc, const struct udt_range *r, size_t n, uint64_t now_ns);
+	void (*on_timeout)(struct udt_cc *cc, uint64_t now_ns);
+	void (*on_pkt_sent)(struct udt_cc *cc, uint32_t seq, uint64_t now_ns);
+	void (*on_pkt_recv)(struct udt_cc *cc, uint32_t seq, uint64_t now_ns);
 	void (*close)(struct udt_cc *cc);
 };
 
@@ -39,18 +41,18 @@ struct udt_cc {
 	void *priv;
 
 	/* outputs */
-	double pkt_snd_period_us;
+	double pkt_snd_period_ns;
 	double cwnd;
-	int32_t ack_period_us; /* 0: the connection's default (SYN) */
+	int64_t ack_period_ns; /* 0: the connection's default (SYN) */
 	int32_t ack_interval;  /* packets between ACKs; 0: none */
 	/*
-	 * How far pacing may catch up, in us, after the sender ran late while it
+	 * How far pacing may catch up, in ns, after the sender ran late while it
 	 * had packets waiting (a busy host that did not schedule it, a coarse
 	 * timer): those packets then leave back to back. 0: the connection's
 	 * pacing_burst_ns; the larger of the two applies. An idle sender never
 	 * gets more than pacing_burst_ns.
 	 */
-	int64_t pacing_burst_us;
+	int64_t pacing_burst_ns;
 	/*
 	 * 1: send the packets of a small message (at most 4 packets) a second
 	 * time at once when nothing follows them: a loss there is not seen until
@@ -62,14 +64,15 @@ struct udt_cc {
 	 * the next connection to the same peer (0: nothing worth keeping): the
 	 * bottleneck rate in packets/s and the least RTT.
 	 */
-	int32_t path_rate, path_rtt_us;
+	int32_t path_rate;
+	int64_t path_rtt_ns;
 
 	/* inputs, kept current by the connection */
 	int32_t mss;
 	double max_cwnd;
 	uint32_t snd_curr_seq;
 	int32_t rcv_rate; /* packets/s, from the peer's ACKs */
-	int32_t rtt_us;
+	int64_t rtt_ns;
 	int32_t bandwidth; /* packets/s, link capacity estimate */
 	/* the last full ACK's receiving rate and link capacity, unsmoothed (0: none) */
 	int32_t ack_rcv_rate, ack_bandwidth;
@@ -93,12 +96,12 @@ const struct udt_cc_ops *udt_cc_find(const char *name);
 const struct udt_cc_ops *udt_cc_get(size_t i);
 
 int udt_cc_init(struct udt_cc *cc, const struct udt_cc_ops *ops, int32_t mss, double max_cwnd,
-		uint32_t snd_curr_seq, int32_t rtt_us, int32_t rcv_rate, int32_t bandwidth,
-		uint64_t now_us);
+		uint32_t snd_curr_seq, int64_t rtt_ns, int32_t rcv_rate, int32_t bandwidth,
+		uint64_t now_ns);
 /* The same, with a remembered path rate (packets/s, 0: none) for the algorithm to start from. */
 int udt_cc_init_hint(struct udt_cc *cc, const struct udt_cc_ops *ops, int32_t mss, double max_cwnd,
-		     uint32_t snd_curr_seq, int32_t rtt_us, int32_t rcv_rate, int32_t bandwidth,
-		     int32_t path_rate_hint, uint64_t now_us);
+		     uint32_t snd_curr_seq, int64_t rtt_ns, int32_t rcv_rate, int32_t bandwidth,
+		     int32_t path_rate_hint, uint64_t now_ns);
 void udt_cc_fini(struct udt_cc *cc);
 
 extern const struct udt_cc_ops udt_cc_native;

@@ -75,46 +75,47 @@ static uint32_t ring_size(double max_cwnd)
 	return n;
 }
 
-static void lossy_init(struct udt_cc *cc, uint64_t now_us)
+static void lossy_init(struct udt_cc *cc, uint64_t now_ns)
 {
 	struct lossy *l = cc->priv;
 	uint32_t n = ring_size(cc->max_cwnd);
 	int i;
 
-	l->sent_us = calloc(n, sizeof(*l->sent_us));
+	l->sent_ns = calloc(n, sizeof(*l->sent_ns));
 	l->tx = calloc(n, sizeof(*l->tx));
-	if (!l->sent_us || !l->tx) {
+	if (!l->sent_ns || !l->tx) {
 		/* no own samples: fall back to the engine's smoothed RTT */
-		free(l->sent_us);
+		free(l->sent_ns);
 		free(l->tx);
-		l->sent_us = NULL;
+		l->sent_ns = NULL;
 		l->tx = NULL;
 	}
 	l->mask = n - 1;
 	l->mode = LOSSY_STARTUP;
 	l->pacing_gain = STARTUP_GAIN;
-	l->min_rtt_us = -1;
+	l->min_rtt_ns = -1;
 	for (i = 0; i < RTT_BUCKETS; i++)
 		l->rtt_bucket[i] = -1;
 	for (i = 0; i < QWIN_ROUNDS; i++)
 		l->qwin_rtt[i] = -1;
-	l->rtt_b_start = now_us;
+	l->rtt_b_start = now_ns;
 	l->round_min_rtt = -1;
 	l->last_round_min_rtt = -1;
 	l->last_rtt = -1;
-	l->round_start_us = now_us;
-	l->win_start_us = now_us;
+	l->round_start_ns = now_ns;
+	l->win_start_ns = now_ns;
 	l->last_ack = udt_seq_inc(cc->snd_curr_seq);
 	/*
 	 * Until the first rate report: INIT_WINDOW per RTT, but at least
 	 * INIT_RATE_MIN (one window per 600 ms is a crawl on a satellite hop)
 	 * and at most one window per 20 ms (a LAN's RTT says nothing of its rate).
 	 */
-	l->init_rate = INIT_WINDOW * 1000000.0 / (cc->rtt_us > 0 ? cc->rtt_us : 100000);
+	l->init_rate = INIT_WINDOW * (double)LU2K_NS_PER_S /
+		       (double)(cc->rtt_ns > 0 ? cc->rtt_ns : 100 * LU2K_NS_PER_MS);
 	if (l->init_rate < INIT_RATE_MIN)
 		l->init_rate = INIT_RATE_MIN;
-	if (l->init_rate > INIT_WINDOW * 1000000.0 / (2 * UDT_SYN_US))
-		l->init_rate = INIT_WINDOW * 1000000.0 / (2 * UDT_SYN_US);
+	if (l->init_rate > INIT_WINDOW * (double)LU2K_NS_PER_S / (2 * UDT_SYN_NS))
+		l->init_rate = INIT_WINDOW * (double)LU2K_NS_PER_S / (2 * UDT_SYN_NS);
 	l->cold_rate = l->init_rate;
 	if (cc->path_rate_hint > 0 && PATH_MARGIN * cc->path_rate_hint > l->init_rate) {
 		l->init_rate = PATH_MARGIN * cc->path_rate_hint;
@@ -122,7 +123,7 @@ static void lossy_init(struct udt_cc *cc, uint64_t now_us)
 	}
 	/* a deterministic, per-connection start in the cycle desynchronises flows */
 	l->cycle = 2 + (cc->snd_curr_seq * 2654435761u >> 16) % (CYCLE_LEN - 2);
-	cc->ack_period_us = UDT_SYN_US;
+	cc->ack_period_ns = UDT_SYN_NS;
 	udt_lossy_set_outputs(cc);
 }
 
@@ -130,62 +131,62 @@ static void lossy_close(struct udt_cc *cc)
 {
 	struct lossy *l = cc->priv;
 
-	free(l->sent_us);
+	free(l->sent_ns);
 	free(l->tx);
-	l->sent_us = NULL;
+	l->sent_ns = NULL;
 	l->tx = NULL;
 }
 
-static void lossy_on_pkt_sent(struct udt_cc *cc, uint32_t seq, uint64_t now_us)
+static void lossy_on_pkt_sent(struct udt_cc *cc, uint32_t seq, uint64_t now_ns)
 {
 	struct lossy *l = cc->priv;
 
 	l->win_sent++;
 	l->round_sent++;
-	if (udt_lossy_tick(cc, now_us))
+	if (udt_lossy_tick(cc, now_ns))
 		udt_lossy_set_outputs(cc);
 	/* after tick: a send that ends a round tells about the next one */
 	/* a run starts with new data: a resend (EXP's, a NAK's) says nothing of the backlog */
 	if (cc->app_limited) {
 		l->app_now = 1;
 		l->busy = 0;
-	} else if (!l->busy && (!l->sent_us || !l->any_sent || udt_seq_cmp(seq, l->hi_sent) > 0)) {
+	} else if (!l->busy && (!l->sent_ns || !l->any_sent || udt_seq_cmp(seq, l->hi_sent) > 0)) {
 		l->busy = 1;
 		l->busy_start = seq;
 	}
-	if (!l->sent_us)
+	if (!l->sent_ns)
 		return;
-	udt_lossy_ring_sent(l, seq, now_us);
+	udt_lossy_ring_sent(l, seq, now_ns);
 }
 
-static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
+static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_ns)
 {
 	struct lossy *l = cc->priv;
-	int64_t rtt = udt_lossy_ack_sample(l, l->last_ack, ack, now_us);
+	int64_t rtt = udt_lossy_ack_sample(l, l->last_ack, ack, now_ns);
 
 	if (udt_seq_cmp(ack, l->last_ack) > 0)
 		l->last_ack = ack;
-	udt_lossy_silence_over(l, now_us);
+	udt_lossy_silence_over(l, now_ns);
 	if (l->after_timeout && udt_seq_cmp(ack, l->timeout_hi) > 0)
 		l->after_timeout = 0;
-	if (!l->sent_us)
-		rtt = cc->rtt_us;
-	udt_lossy_rtt_update(cc, rtt, now_us);
+	if (!l->sent_ns)
+		rtt = cc->rtt_ns;
+	udt_lossy_rtt_update(cc, rtt, now_ns);
 
-	udt_lossy_rate_sample(cc, ack, now_us);
-	udt_lossy_delivery_sample(cc, now_us);
-	udt_lossy_startup_full(cc, now_us);
-	udt_lossy_heavy_loss(cc, now_us);
-	udt_lossy_tick(cc, now_us);
+	udt_lossy_rate_sample(cc, ack, now_ns);
+	udt_lossy_delivery_sample(cc, now_ns);
+	udt_lossy_startup_full(cc, now_ns);
+	udt_lossy_heavy_loss(cc, now_ns);
+	udt_lossy_tick(cc, now_ns);
 	udt_lossy_set_outputs(cc);
 }
 
-static void lossy_on_loss(struct udt_cc *cc, const struct udt_range *r, size_t n, uint64_t now_us)
+static void lossy_on_loss(struct udt_cc *cc, const struct udt_range *r, size_t n, uint64_t now_ns)
 {
 	struct lossy *l = cc->priv;
 
 	l->loss_seen = 1;
-	udt_lossy_silence_over(l, now_us);
+	udt_lossy_silence_over(l, now_ns);
 	udt_lossy_count_losses(l, r, n);
 	/*
 	 * Under a remembered rate, NAKs come while holes hold the ACKs back:
@@ -193,11 +194,11 @@ static void lossy_on_loss(struct udt_cc *cc, const struct udt_range *r, size_t n
 	 * ACKs: on NAKs too it cost a busy host at 3 % loss 6 % of its rate.)
 	 */
 	if (l->hinted)
-		udt_lossy_heavy_loss(cc, now_us);
+		udt_lossy_heavy_loss(cc, now_ns);
 	udt_lossy_set_outputs(cc);
 }
 
-static void lossy_on_timeout(struct udt_cc *cc, uint64_t now_us)
+static void lossy_on_timeout(struct udt_cc *cc, uint64_t now_ns)
 {
 	struct lossy *l = cc->priv;
 
@@ -207,7 +208,7 @@ static void lossy_on_timeout(struct udt_cc *cc, uint64_t now_us)
 	l->loss_seen = 1;
 	udt_lossy_set_outputs(cc);
 	l->timeout_hi = cc->snd_curr_seq;
-	(void)now_us;
+	(void)now_ns;
 }
 
 const struct udt_cc_ops udt_cc_lossy = {

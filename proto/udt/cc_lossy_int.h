@@ -35,7 +35,7 @@ struct lossy {
 	double pacing_gain;
 
 	/* send time and transmission count of each packet, by seq & mask */
-	uint64_t *sent_us;
+	uint64_t *sent_ns;
 	uint8_t *tx;
 	uint32_t mask;
 	uint32_t hi_sent;
@@ -48,8 +48,8 @@ struct lossy {
 	uint32_t timeout_hi;
 
 	/* RTT */
-	int64_t min_rtt_us; /* -1: no sample yet */
-	/* min_rtt is the least of RTT_BUCKETS minima, each over RTT_BUCKET_US */
+	int64_t min_rtt_ns; /* -1: no sample yet */
+	/* min_rtt is the least of RTT_BUCKETS minima, each over RTT_BUCKET_NS */
 	int64_t rtt_bucket[RTT_BUCKETS]; /* -1: empty */
 	unsigned int rtt_b;
 	uint64_t rtt_b_start;
@@ -79,7 +79,7 @@ struct lossy {
 	uint32_t busy_start;
 
 	/* rounds */
-	uint64_t round_start_us;
+	uint64_t round_start_ns;
 	uint64_t rounds;
 
 	/* STARTUP: the rate before the last growth */
@@ -93,34 +93,38 @@ struct lossy {
 	int pairs_acked;    /* and an ACK has covered it */
 	uint32_t full_seq;  /* the same for the LINK_BW_FULL_PAIRS-th */
 	int full_acked;
-	uint64_t drain_until_us;
+	uint64_t drain_until_ns;
 
 	/* delivery: packets acknowledged per second over a window, the best one */
-	uint64_t dv_start_us; /* 0: no window open */
+	uint64_t dv_start_ns; /* 0: no window open */
 	uint32_t dv_start_ack;
 	double dv_max;
 
 	/* CRUISE */
 	unsigned int cycle;
 	int queue_rounds;   /* consecutive rounds with a standing queue */
-	int64_t drained_us; /* queue (time) the last round's lower gain took away */
+	int64_t drained_ns; /* queue (time) the last round's lower gain took away */
 
 	/* loss accounting */
 	uint32_t loss_hi;
 	int loss_hi_valid;
 	uint64_t win_sent, win_lost;
-	uint64_t win_start_us;
+	uint64_t win_start_ns;
 	double last_loss_frac;
 	int loss_seen; /* a NAK or a timeout has been seen: the path loses packets */
 	uint64_t last_backoff_round;
 };
 
-/* The RTT to size rounds and windows with: our min, else the engine's. */
+/*
+ * The RTT to size rounds and windows with: our min, else the engine's. The
+ * times here are ns at the engine's us resolution (conn_int.h, udt_tick), and
+ * the divisions of them round down to a whole us, as they did in us.
+ */
 static inline int64_t lossy_base_rtt(const struct udt_cc *cc)
 {
 	const struct lossy *l = cc->priv;
 
-	return l->min_rtt_us > 0 ? l->min_rtt_us : cc->rtt_us;
+	return l->min_rtt_ns > 0 ? l->min_rtt_ns : cc->rtt_ns;
 }
 
 /*
@@ -140,22 +144,22 @@ static inline double lossy_model_bw(const struct lossy *l)
 void udt_lossy_set_outputs(struct udt_cc *cc);
 
 /* cc_lossy_sample.c */
-void udt_lossy_ring_sent(struct lossy *l, uint32_t seq, uint64_t now_us);
-int64_t udt_lossy_ack_sample(struct lossy *l, uint32_t from, uint32_t to, uint64_t now_us);
-void udt_lossy_rtt_update(struct udt_cc *cc, int64_t rtt, uint64_t now_us);
-void udt_lossy_rate_sample(struct udt_cc *cc, uint32_t ack, uint64_t now_us);
-void udt_lossy_delivery_sample(struct udt_cc *cc, uint64_t now_us);
+void udt_lossy_ring_sent(struct lossy *l, uint32_t seq, uint64_t now_ns);
+int64_t udt_lossy_ack_sample(struct lossy *l, uint32_t from, uint32_t to, uint64_t now_ns);
+void udt_lossy_rtt_update(struct udt_cc *cc, int64_t rtt, uint64_t now_ns);
+void udt_lossy_rate_sample(struct udt_cc *cc, uint32_t ack, uint64_t now_ns);
+void udt_lossy_delivery_sample(struct udt_cc *cc, uint64_t now_ns);
 double udt_lossy_bw_max(const struct lossy *l);
 void udt_lossy_bw_clamp(struct lossy *l, double bw);
 
 /* cc_lossy_round.c */
-int udt_lossy_tick(struct udt_cc *cc, uint64_t now_us);
-void udt_lossy_exit_startup(struct udt_cc *cc, uint64_t now_us);
-void udt_lossy_startup_full(struct udt_cc *cc, uint64_t now_us);
-void udt_lossy_silence_over(struct lossy *l, uint64_t now_us);
+int udt_lossy_tick(struct udt_cc *cc, uint64_t now_ns);
+void udt_lossy_exit_startup(struct udt_cc *cc, uint64_t now_ns);
+void udt_lossy_startup_full(struct udt_cc *cc, uint64_t now_ns);
+void udt_lossy_silence_over(struct lossy *l, uint64_t now_ns);
 
 /* cc_lossy_loss.c */
 void udt_lossy_count_losses(struct lossy *l, const struct udt_range *r, size_t n);
-void udt_lossy_heavy_loss(struct udt_cc *cc, uint64_t now_us);
+void udt_lossy_heavy_loss(struct udt_cc *cc, uint64_t now_ns);
 
 #endif

@@ -45,28 +45,28 @@ void udt_lossy_count_losses(struct lossy *l, const struct udt_range *r, size_t n
 }
 
 /* Heavy loss over the last window: the rate was above what the path takes. */
-static int loss_check(struct udt_cc *cc, uint64_t now_us)
+static int loss_check(struct udt_cc *cc, uint64_t now_ns)
 {
 	struct lossy *l = cc->priv;
 	int heavy = 0;
 
-	if (l->win_sent < LOSS_WIN_PKTS || now_us - l->win_start_us < (uint64_t)lossy_base_rtt(cc))
+	if (l->win_sent < LOSS_WIN_PKTS || now_ns - l->win_start_ns < (uint64_t)lossy_base_rtt(cc))
 		return 0;
 	l->last_loss_frac = (double)l->win_lost / (double)l->win_sent;
 	heavy = l->last_loss_frac > HEAVY_LOSS;
 	l->win_sent = 0;
 	l->win_lost = 0;
-	l->win_start_us = now_us;
+	l->win_start_ns = now_ns;
 	return heavy;
 }
 
 /* Heavy loss over the last window: back off, at most once a round. */
-void udt_lossy_heavy_loss(struct udt_cc *cc, uint64_t now_us)
+void udt_lossy_heavy_loss(struct udt_cc *cc, uint64_t now_ns)
 {
 	struct lossy *l = cc->priv;
 	double bw;
 
-	if (!loss_check(cc, now_us) || l->rounds <= l->last_backoff_round)
+	if (!loss_check(cc, now_ns) || l->rounds <= l->last_backoff_round)
 		return;
 	/*
 	 * A remembered rate that the path does not carry (another route, a
@@ -89,5 +89,5 @@ void udt_lossy_heavy_loss(struct udt_cc *cc, uint64_t now_us)
 	udt_lossy_bw_clamp(l, bw);
 	l->ceiling = l->btl_bw;
 	if (l->mode == LOSSY_STARTUP)
-		udt_lossy_exit_startup(cc, now_us);
+		udt_lossy_exit_startup(cc, now_ns);
 }

@@ -18,7 +18,7 @@
  *
  * A busy host's scheduling delays make the sender late. Pacing may catch up
  * what a stall held back while we had data waiting, up to a quarter of
- * min_rtt, between BURST_MIN_US and BURST_MAX_US. Not more: a stalled
+ * min_rtt, between BURST_MIN_NS and BURST_MAX_NS. Not more: a stalled
  * receiver reads its packets at once and reports them as a receiving rate as
  * high as what we sent, so a sender that always catches up hears that it
  * gets all it sends even while a real queue builds (in
@@ -27,15 +27,15 @@
 #include "cc_lossy_int.h"
 
 #define STARTUP_CAP  1.1 /* STARTUP paces at most this much over link_bw */
-#define BURST_MIN_US 10000
-#define BURST_MAX_US 20000
+#define BURST_MIN_NS (10 * LU2K_NS_PER_MS)
+#define BURST_MAX_NS (20 * LU2K_NS_PER_MS)
 
 void udt_lossy_set_outputs(struct udt_cc *cc)
 {
 	struct lossy *l = cc->priv;
 	double bw = lossy_model_bw(l);
 	double rate = l->pacing_gain * bw;
-	double span_us, w;
+	double span_ns, w;
 
 	if (l->mode == LOSSY_STARTUP) {
 		/*
@@ -56,22 +56,21 @@ void udt_lossy_set_outputs(struct udt_cc *cc)
 		if (l->hinted && !l->full_acked && rate < l->init_rate)
 			rate = l->init_rate;
 	}
-	cc->pkt_snd_period_us = 1000000.0 / rate * 16.0 / 15.0;
+	cc->pkt_snd_period_ns = lu2k_interval_ns(rate) * 16.0 / 15.0;
 	/* a lossy path: a small message's last packet lost costs an EXP timeout */
 	cc->dup_tail = l->loss_seen;
-	cc->pacing_burst_us = lossy_base_rtt(cc) / 4;
-	if (cc->pacing_burst_us < BURST_MIN_US)
-		cc->pacing_burst_us = BURST_MIN_US;
-	if (cc->pacing_burst_us > BURST_MAX_US)
-		cc->pacing_burst_us = BURST_MAX_US;
+	cc->pacing_burst_ns = lu2k_ns_floor_us(lossy_base_rtt(cc) / 4);
+	if (cc->pacing_burst_ns < BURST_MIN_NS)
+		cc->pacing_burst_ns = BURST_MIN_NS;
+	if (cc->pacing_burst_ns > BURST_MAX_NS)
+		cc->pacing_burst_ns = BURST_MAX_NS;
 
-	span_us = 4.0 * lossy_base_rtt(cc) + 2 * 300000.0 + 2.0 * UDT_SYN_US;
-	w = (l->mode == LOSSY_STARTUP ? rate : bw) * span_us / 1000000.0 + INIT_WINDOW;
+	span_ns = 4.0 * lossy_base_rtt(cc) + 2.0 * 300 * LU2K_NS_PER_MS + 2.0 * UDT_SYN_NS;
+	w = (l->mode == LOSSY_STARTUP ? rate : bw) * span_ns / LU2K_NS_PER_S + INIT_WINDOW;
 	cc->cwnd = w;
 	/* what to remember of the path: the model, at most what it carried (dv_max) */
 	cc->path_rate = l->have_bw && l->btl_bw < MAX_RATE ? (int32_t)l->btl_bw : 0;
 	if (cc->path_rate > l->dv_max)
 		cc->path_rate = (int32_t)l->dv_max;
-	cc->path_rtt_us =
-		l->min_rtt_us > 0 && l->min_rtt_us < INT32_MAX ? (int32_t)l->min_rtt_us : 0;
+	cc->path_rtt_ns = l->min_rtt_ns > 0 ? l->min_rtt_ns : 0;
 }

@@ -38,55 +38,55 @@
  * the receiver not run for tens of ms) make ACKs late and bunched, and the
  * sender late: none of it is a queue at the bottleneck.
  *  - A standing queue must show in the least RTT sample of the rounds that
- *    ended in the last QUEUE_WIN_US (or one round, if longer): a stall
+ *    ended in the last QUEUE_WIN_NS (or one round, if longer): a stall
  *    inflates the samples taken around it, never all of them for that long.
  *  - A round with no RTT sample at all (a hole held the cumulative ACK)
  *    is no evidence either way: it neither counts towards a back-off nor
  *    resets the count (a full queue that drops packets makes many).
  * (What pacing may catch up after a stall: cc_lossy_out.c.)
  */
-#define QUEUE_WIN_US 200000
+#define QUEUE_WIN_NS (200 * LU2K_NS_PER_MS)
 /*
  * A queue below the back-off's margin still delays every packet (at 600 ms
  * STARTUP left ~50 ms of it, and the probe's 1.25 and 0.75 rounds move a
  * queue, they do not empty one): a cruise round at gain 1 that follows
- * rounds whose least sample shows more than max(min_rtt / 32, DRAIN_MIN_US)
+ * rounds whose least sample shows more than max(min_rtt / 32, DRAIN_MIN_NS)
  * is paced lower by what that queue is, over one round (at least 0.75), less
  * what the round before already drained (its samples do not show yet). The
  * rate model stays: the queue keeps the link busy meanwhile.
  */
-#define DRAIN_MIN_US   20000
+#define DRAIN_MIN_NS   (20 * LU2K_NS_PER_MS)
 #define DRAIN_GAIN_MIN 0.75
 /* packets a round carries at least, so that a probe shows in the receiver's rate */
 #define ROUND_MIN_PKTS	  48
-#define ROUND_PKTS_MAX_US 2000000 /* below 24 packets/s a probe goes unseen */
+#define ROUND_PKTS_MAX_NS (2 * LU2K_NS_PER_S) /* below 24 packets/s a probe goes unseen */
 
 static const double cycle_gain[CYCLE_LEN] = { 1.25, 0.75, 1, 1, 1, 1, 1, 1 };
 
 /* Queue margin over min_rtt: a quarter of it, at least two ACK periods. */
 static int64_t queue_margin(const struct udt_cc *cc)
 {
-	int64_t m = lossy_base_rtt(cc) / 4;
+	int64_t m = lu2k_ns_floor_us(lossy_base_rtt(cc) / 4);
 
-	return m < 2 * UDT_SYN_US ? 2 * UDT_SYN_US : m;
+	return m < 2 * UDT_SYN_NS ? 2 * UDT_SYN_NS : m;
 }
 
 /*
  * Records the round's least sample; returns the least one of the rounds that
- * ended in the last QUEUE_WIN_US (at least this one), -1 if there is none.
+ * ended in the last QUEUE_WIN_NS (at least this one), -1 if there is none.
  */
-static int64_t qwin_add(struct lossy *l, int64_t round_rtt, uint64_t now_us)
+static int64_t qwin_add(struct lossy *l, int64_t round_rtt, uint64_t now_ns)
 {
 	int64_t m = -1;
 	unsigned int i;
 
 	l->qwin_pos = (l->qwin_pos + 1) % QWIN_ROUNDS;
 	l->qwin_rtt[l->qwin_pos] = round_rtt;
-	l->qwin_end[l->qwin_pos] = now_us;
+	l->qwin_end[l->qwin_pos] = now_ns;
 	for (i = 0; i < QWIN_ROUNDS; i++) {
 		unsigned int k = (l->qwin_pos + QWIN_ROUNDS - i) % QWIN_ROUNDS;
 
-		if (i > 0 && now_us - l->qwin_end[k] >= QUEUE_WIN_US)
+		if (i > 0 && now_ns - l->qwin_end[k] >= (uint64_t)QUEUE_WIN_NS)
 			break;
 		if (l->qwin_rtt[k] > 0 && (m < 0 || l->qwin_rtt[k] < m))
 			m = l->qwin_rtt[k];
@@ -98,64 +98,64 @@ static int queue_seen(const struct udt_cc *cc, int64_t rtt)
 {
 	const struct lossy *l = cc->priv;
 
-	return rtt > 0 && l->min_rtt_us > 0 && rtt > l->min_rtt_us + queue_margin(cc);
+	return rtt > 0 && l->min_rtt_ns > 0 && rtt > l->min_rtt_ns + queue_margin(cc);
 }
 
-static void enter_cruise(struct lossy *l, uint64_t now_us)
+static void enter_cruise(struct lossy *l, uint64_t now_ns)
 {
 	l->mode = LOSSY_CRUISE;
 	l->pacing_gain = cycle_gain[l->cycle];
 	l->queue_rounds = 0;
-	(void)now_us;
+	(void)now_ns;
 }
 
-void udt_lossy_exit_startup(struct udt_cc *cc, uint64_t now_us)
+void udt_lossy_exit_startup(struct udt_cc *cc, uint64_t now_ns)
 {
 	struct lossy *l = cc->priv;
-	int64_t q = l->last_rtt - l->min_rtt_us;
-	double drain_us;
+	int64_t q = l->last_rtt - l->min_rtt_ns;
+	double drain_ns;
 
-	if (l->btl_bw <= 0 || q <= 0 || l->min_rtt_us <= 0) {
-		enter_cruise(l, now_us);
+	if (l->btl_bw <= 0 || q <= 0 || l->min_rtt_ns <= 0) {
+		enter_cruise(l, now_ns);
 		return;
 	}
 	/* the queue, q of time at btl_bw, empties at (1 - 1/gain) of btl_bw */
-	drain_us = (double)q / (1.0 - 1.0 / STARTUP_GAIN);
-	if (drain_us > 2.0 * l->min_rtt_us)
-		drain_us = 2.0 * l->min_rtt_us;
+	drain_ns = (double)q / (1.0 - 1.0 / STARTUP_GAIN);
+	if (drain_ns > 2.0 * l->min_rtt_ns)
+		drain_ns = 2.0 * l->min_rtt_ns;
 	l->mode = LOSSY_DRAIN;
 	l->pacing_gain = 1.0 / STARTUP_GAIN;
-	l->drain_until_us = now_us + (uint64_t)drain_us;
+	l->drain_until_ns = now_ns + (uint64_t)lu2k_ns_floor_us((int64_t)drain_ns);
 }
 
-/* A gain-1 round: take away the queue the last rounds still show (DRAIN_MIN_US). */
+/* A gain-1 round: take away the queue the last rounds still show (DRAIN_MIN_NS). */
 static void drain_small_queue(struct udt_cc *cc, int64_t persist)
 {
 	struct lossy *l = cc->priv;
-	int64_t round_len = lossy_base_rtt(cc), floor = l->min_rtt_us / 32, q;
+	int64_t round_len = lossy_base_rtt(cc), floor = lu2k_ns_floor_us(l->min_rtt_ns / 32), q;
 	double gain;
 
-	if (floor < DRAIN_MIN_US)
-		floor = DRAIN_MIN_US;
-	if (round_len < 2 * UDT_SYN_US)
-		round_len = 2 * UDT_SYN_US;
-	q = persist > 0 && l->min_rtt_us > 0 ? persist - l->min_rtt_us - l->drained_us : 0;
-	l->drained_us = 0;
+	if (floor < DRAIN_MIN_NS)
+		floor = DRAIN_MIN_NS;
+	if (round_len < 2 * UDT_SYN_NS)
+		round_len = 2 * UDT_SYN_NS;
+	q = persist > 0 && l->min_rtt_ns > 0 ? persist - l->min_rtt_ns - l->drained_ns : 0;
+	l->drained_ns = 0;
 	if (q <= floor)
 		return;
 	gain = 1.0 - (double)q / (double)round_len;
 	if (gain < DRAIN_GAIN_MIN)
 		gain = DRAIN_GAIN_MIN;
 	l->pacing_gain = gain;
-	l->drained_us = (int64_t)((1.0 - gain) * (double)round_len);
+	l->drained_ns = lu2k_ns_floor_us((int64_t)((1.0 - gain) * (double)round_len));
 }
 
-static void end_round(struct udt_cc *cc, uint64_t now_us)
+static void end_round(struct udt_cc *cc, uint64_t now_ns)
 {
 	struct lossy *l = cc->priv;
 	int64_t rr = l->round_min_rtt;
 	/* STARTUP ends on this round's queue; a back-off wants it to persist */
-	int64_t persist = qwin_add(l, rr, now_us);
+	int64_t persist = qwin_add(l, rr, now_ns);
 	int queue = queue_seen(cc, l->mode == LOSSY_STARTUP ? rr : persist);
 	/* this round's samples were judged application-limited, or it sent nothing */
 	int app = l->app_now || l->app_last || l->round_sent == 0;
@@ -164,14 +164,14 @@ static void end_round(struct udt_cc *cc, uint64_t now_us)
 	l->app_now = 0;
 	l->rounds++;
 	/* what we sent in this round, per second: nobody receives faster */
-	if (now_us > l->round_start_us) {
-		l->sent_rate[l->rounds & 1] =
-			(double)l->round_sent * 1000000.0 / (double)(now_us - l->round_start_us);
+	if (now_ns > l->round_start_ns) {
+		l->sent_rate[l->rounds & 1] = (double)l->round_sent * LU2K_NS_PER_S /
+					      (double)(now_ns - l->round_start_ns);
 		l->round_sent = 0;
 	}
 	l->last_round_min_rtt = rr;
 	l->round_min_rtt = -1;
-	l->round_start_us = now_us;
+	l->round_start_ns = now_ns;
 
 	switch (l->mode) {
 	case LOSSY_STARTUP:
@@ -190,7 +190,7 @@ static void end_round(struct udt_cc *cc, uint64_t now_us)
 			l->full_link_bw = l->link_bw;
 			l->full_bw_count = 0;
 		} else if (++l->full_bw_count >= FULL_BW_ROUNDS) {
-			udt_lossy_exit_startup(cc, now_us);
+			udt_lossy_exit_startup(cc, now_ns);
 			break;
 		}
 		/*
@@ -200,7 +200,7 @@ static void end_round(struct udt_cc *cc, uint64_t now_us)
 		 * the messages that came before the bulk.
 		 */
 		if (queue && !app)
-			udt_lossy_exit_startup(cc, now_us);
+			udt_lossy_exit_startup(cc, now_ns);
 		break;
 	case LOSSY_DRAIN:
 		break;
@@ -211,7 +211,7 @@ static void end_round(struct udt_cc *cc, uint64_t now_us)
 		if (l->cycle >= 3 && !app)
 			drain_small_queue(cc, persist);
 		else
-			l->drained_us = 0;
+			l->drained_ns = 0;
 		/*
 		 * A queue that outlives the probe's drain: the model is too high.
 		 * Not when the application held us back: below the model's rate
@@ -260,15 +260,15 @@ static void end_round(struct udt_cc *cc, uint64_t now_us)
  * a hole waits for its repair, and a probing phase must not outlast its
  * round because of that. Returns 1 if the outputs need recomputing.
  */
-int udt_lossy_tick(struct udt_cc *cc, uint64_t now_us)
+int udt_lossy_tick(struct udt_cc *cc, uint64_t now_ns)
 {
 	struct lossy *l = cc->priv;
 	int64_t round_len = lossy_base_rtt(cc);
-	double pkts_us;
+	double pkts_ns;
 	int changed = 0;
 
-	if (l->mode == LOSSY_DRAIN && now_us >= l->drain_until_us) {
-		enter_cruise(l, now_us);
+	if (l->mode == LOSSY_DRAIN && now_ns >= l->drain_until_ns) {
+		enter_cruise(l, now_ns);
 		changed = 1;
 	}
 	/*
@@ -279,15 +279,15 @@ int udt_lossy_tick(struct udt_cc *cc, uint64_t now_us)
 	 * no queue). A round carries at least ROUND_MIN_PKTS packets: a probe
 	 * then shows once an RTT and 16 of them have passed.
 	 */
-	pkts_us = ROUND_MIN_PKTS * 1000000.0 / lossy_model_bw(l);
-	if (pkts_us > ROUND_PKTS_MAX_US)
-		pkts_us = ROUND_PKTS_MAX_US;
-	if (round_len < (int64_t)pkts_us)
-		round_len = (int64_t)pkts_us;
-	if (round_len < 2 * UDT_SYN_US)
-		round_len = 2 * UDT_SYN_US;
-	if (now_us - l->round_start_us >= (uint64_t)round_len) {
-		end_round(cc, now_us);
+	pkts_ns = ROUND_MIN_PKTS * (double)LU2K_NS_PER_S / lossy_model_bw(l);
+	if (pkts_ns > ROUND_PKTS_MAX_NS)
+		pkts_ns = ROUND_PKTS_MAX_NS;
+	if (round_len < lu2k_ns_floor_us((int64_t)pkts_ns))
+		round_len = lu2k_ns_floor_us((int64_t)pkts_ns);
+	if (round_len < 2 * UDT_SYN_NS)
+		round_len = 2 * UDT_SYN_NS;
+	if (now_ns - l->round_start_ns >= (uint64_t)round_len) {
+		end_round(cc, now_ns);
 		changed = 1;
 	}
 	return changed;
@@ -300,7 +300,7 @@ int udt_lossy_tick(struct udt_cc *cc, uint64_t now_us)
  * queue that built keeps the link busy): landing in a drain round instead
  * left a quarter of the link idle for a round trip after a 30 s fade.
  */
-void udt_lossy_silence_over(struct lossy *l, uint64_t now_us)
+void udt_lossy_silence_over(struct lossy *l, uint64_t now_ns)
 {
 	if (!l->silence)
 		return;
@@ -308,17 +308,17 @@ void udt_lossy_silence_over(struct lossy *l, uint64_t now_us)
 	if (l->mode == LOSSY_CRUISE) {
 		l->cycle = 0;
 		l->pacing_gain = cycle_gain[0];
-		l->round_start_us = now_us;
-		l->drained_us = 0;
+		l->round_start_ns = now_ns;
+		l->drained_ns = 0;
 	}
 }
 
 /* STARTUP is over once the receiving rate nears the capacity (STARTUP_FULL). */
-void udt_lossy_startup_full(struct udt_cc *cc, uint64_t now_us)
+void udt_lossy_startup_full(struct udt_cc *cc, uint64_t now_ns)
 {
 	struct lossy *l = cc->priv;
 
 	if (l->mode == LOSSY_STARTUP && l->have_bw && l->full_acked && l->link_bw > 0 &&
 	    l->btl_bw >= STARTUP_FULL * l->link_bw)
-		udt_lossy_exit_startup(cc, now_us);
+		udt_lossy_exit_startup(cc, now_ns);
 }

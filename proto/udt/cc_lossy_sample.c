@@ -18,14 +18,14 @@
 #include "cc_lossy_int.h"
 #include "seq.h"
 
-#define RTT_BUCKET_US 2500000
+#define RTT_BUCKET_NS (2500 * LU2K_NS_PER_MS)
 /*
- * The delivery rate's window: at least a round and DV_MIN_US. Long enough
+ * The delivery rate's window: at least a round and DV_MIN_NS. Long enough
  * that a burst of late ACKs (a stalled receiver, a forwarder that releases
  * packets in batches) or a hole's repair moves the cumulative ACK by a
  * fraction of the window only.
  */
-#define DV_MIN_US    1000000
+#define DV_MIN_NS    LU2K_NS_PER_S
 #define TX_AMBIGUOUS 255
 /*
  * UDT's receiver starts its 64 packet-pair slots at a made-up 1 ms gap, and
@@ -50,13 +50,13 @@
 #define RCV_WINDOW_PKTS 17
 
 /* Records a packet's send time and how often it was sent (the ring). */
-void udt_lossy_ring_sent(struct lossy *l, uint32_t seq, uint64_t now_us)
+void udt_lossy_ring_sent(struct lossy *l, uint32_t seq, uint64_t now_ns)
 {
 	uint32_t i = seq & l->mask;
 
 	if (!l->any_sent || udt_seq_cmp(seq, l->hi_sent) > 0) {
 		if ((seq & 0xf) == 1 && l->any_sent && l->hi_sent == udt_seq_dec(seq) &&
-		    l->sent_us[l->hi_sent & l->mask] == now_us) {
+		    l->sent_ns[l->hi_sent & l->mask] == now_ns) {
 			if (++l->pairs == LINK_BW_PAIRS)
 				l->pairs_seq = seq;
 			if (l->pairs == LINK_BW_FULL_PAIRS)
@@ -70,18 +70,18 @@ void udt_lossy_ring_sent(struct lossy *l, uint32_t seq, uint64_t now_us)
 	} else if (l->tx[i] < TX_AMBIGUOUS) {
 		l->tx[i]++;
 	}
-	l->sent_us[i] = now_us;
+	l->sent_ns[i] = now_ns;
 }
 
 /* RTT sample from the packets [from, to) newly acknowledged, or -1. */
-int64_t udt_lossy_ack_sample(struct lossy *l, uint32_t from, uint32_t to, uint64_t now_us)
+int64_t udt_lossy_ack_sample(struct lossy *l, uint32_t from, uint32_t to, uint64_t now_ns)
 {
 	int32_t n = udt_seq_off(from, to);
 	uint64_t latest = 0;
 	uint32_t s;
 	int32_t k;
 
-	if (!l->sent_us || n <= 0)
+	if (!l->sent_ns || n <= 0)
 		return -1;
 	/* only the last ring's worth can still be in the ring */
 	if ((uint32_t)n > l->mask + 1) {
@@ -93,12 +93,12 @@ int64_t udt_lossy_ack_sample(struct lossy *l, uint32_t from, uint32_t to, uint64
 
 		if (l->tx[i] == 0 || l->tx[i] > 2)
 			return -1;
-		if (l->sent_us[i] > latest)
-			latest = l->sent_us[i];
+		if (l->sent_ns[i] > latest)
+			latest = l->sent_ns[i];
 	}
-	if (latest == 0 || latest > now_us)
+	if (latest == 0 || latest > now_ns)
 		return -1;
-	return (int64_t)(now_us - latest);
+	return (int64_t)(now_ns - latest);
 }
 
 /* link_bw: the median of the last LINK_BW_N capacity reports (one may be wild) */
@@ -119,7 +119,7 @@ static void link_bw_sample(struct lossy *l, int32_t v)
 	l->link_bw = tmp[n / 2];
 }
 
-void udt_lossy_rtt_update(struct udt_cc *cc, int64_t rtt, uint64_t now_us)
+void udt_lossy_rtt_update(struct udt_cc *cc, int64_t rtt, uint64_t now_ns)
 {
 	struct lossy *l = cc->priv;
 	int i;
@@ -129,21 +129,21 @@ void udt_lossy_rtt_update(struct udt_cc *cc, int64_t rtt, uint64_t now_us)
 	l->last_rtt = rtt;
 	if (l->round_min_rtt < 0 || rtt < l->round_min_rtt)
 		l->round_min_rtt = rtt;
-	if (now_us - l->rtt_b_start >= RTT_BUCKET_US) {
+	if (now_ns - l->rtt_b_start >= (uint64_t)RTT_BUCKET_NS) {
 		l->rtt_b = (l->rtt_b + 1) % RTT_BUCKETS;
 		l->rtt_bucket[l->rtt_b] = -1;
-		l->rtt_b_start = now_us;
+		l->rtt_b_start = now_ns;
 	}
 	if (l->rtt_bucket[l->rtt_b] < 0 || rtt < l->rtt_bucket[l->rtt_b])
 		l->rtt_bucket[l->rtt_b] = rtt;
-	l->min_rtt_us = -1;
+	l->min_rtt_ns = -1;
 	for (i = 0; i < RTT_BUCKETS; i++)
-		if (l->rtt_bucket[i] > 0 && (l->min_rtt_us < 0 || l->rtt_bucket[i] < l->min_rtt_us))
-			l->min_rtt_us = l->rtt_bucket[i];
+		if (l->rtt_bucket[i] > 0 && (l->min_rtt_ns < 0 || l->rtt_bucket[i] < l->min_rtt_ns))
+			l->min_rtt_ns = l->rtt_bucket[i];
 }
 
 /* The ACK's capacity report and receiving rate, into link_bw and btl_bw. */
-void udt_lossy_rate_sample(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
+void udt_lossy_rate_sample(struct udt_cc *cc, uint32_t ack, uint64_t now_ns)
 {
 	struct lossy *l = cc->priv;
 	double sample, sent;
@@ -184,10 +184,10 @@ void udt_lossy_rate_sample(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
 	 * first RTT to show it (one or two at a few ms of RTT).
 	 */
 	if (l->mode == LOSSY_CRUISE && l->pacing_gain > 1 &&
-	    now_us - l->round_start_us >= (uint64_t)lossy_base_rtt(cc) &&
-	    now_us > l->round_start_us) {
-		double cur =
-			(double)l->round_sent * 1000000.0 / (double)(now_us - l->round_start_us);
+	    now_ns - l->round_start_ns >= (uint64_t)lossy_base_rtt(cc) &&
+	    now_ns > l->round_start_ns) {
+		double cur = (double)l->round_sent * LU2K_NS_PER_S /
+			     (double)(now_ns - l->round_start_ns);
 
 		if (cur > sent)
 			sent = cur;
@@ -240,31 +240,31 @@ void udt_lossy_bw_clamp(struct lossy *l, double bw)
 
 /*
  * What the path carried: packets acknowledged per second over a window
- * (DV_MIN_US), the best window so far. Rate samples are the receiver's
+ * (DV_MIN_NS), the best window so far. Rate samples are the receiver's
  * arrival intervals, and arrivals bunched by a busy host or a forwarder
  * read as a rate the path never had: believed in STARTUP, where each round
  * may triple the rate, they were remembered for the next connection at
  * twice the link (test-udt-path-memory through lu2k-linkem on a loaded
  * machine). The path memory (cc->path_rate) is at most this.
  */
-void udt_lossy_delivery_sample(struct udt_cc *cc, uint64_t now_us)
+void udt_lossy_delivery_sample(struct udt_cc *cc, uint64_t now_ns)
 {
 	struct lossy *l = cc->priv;
 	int64_t win = lossy_base_rtt(cc);
 	int32_t n;
 
-	if (win < DV_MIN_US)
-		win = DV_MIN_US;
-	if (!l->dv_start_us) {
-		l->dv_start_us = now_us;
+	if (win < DV_MIN_NS)
+		win = DV_MIN_NS;
+	if (!l->dv_start_ns) {
+		l->dv_start_ns = now_ns;
 		l->dv_start_ack = l->last_ack;
 		return;
 	}
-	if (now_us - l->dv_start_us < (uint64_t)win)
+	if (now_ns - l->dv_start_ns < (uint64_t)win)
 		return;
 	n = udt_seq_off(l->dv_start_ack, l->last_ack);
-	if (n > 0 && (double)n * 1000000.0 / (double)(now_us - l->dv_start_us) > l->dv_max)
-		l->dv_max = (double)n * 1000000.0 / (double)(now_us - l->dv_start_us);
-	l->dv_start_us = now_us;
+	if (n > 0 && (double)n * LU2K_NS_PER_S / (double)(now_ns - l->dv_start_ns) > l->dv_max)
+		l->dv_max = (double)n * LU2K_NS_PER_S / (double)(now_ns - l->dv_start_ns);
+	l->dv_start_ns = now_ns;
 	l->dv_start_ack = l->last_ack;
 }

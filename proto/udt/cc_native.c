@@ -2,7 +2,7 @@
 /*
  * cc_native.c - UDT4's native congestion control (CUDTCC), event by event.
  *
- * Rate based: the sender paces one packet every pkt_snd_period_us. Slow
+ * Rate based: the sender paces one packet every pkt_snd_period_ns. Slow
  * start grows the window by the newly acknowledged packets until it passes
  * the flow window (or the first loss), then switches to rate control: every
  * SYN (10 ms) the rate grows by an amount set by the gap between the link
@@ -18,6 +18,13 @@
  * purpose because they are what UDT4 does: the minimum increase of 0.01
  * packets per SYN (UDT 4.11), and, when the first loss ends slow start with
  * no receiving rate known, a period of cwnd / (RTT + SYN).
+ *
+ * The hooks get ns, as every CC's do; but UDT4's algorithm is defined on a
+ * period in microseconds (m_dPktSndPeriod), with steps that depend on that
+ * unit: the quirk above (packets per us taken for us) and the 1/8 decrease
+ * rounded up to a whole us. So it keeps its period in us, as UDT4 does
+ * (period_us below, bit for bit what it was), and gives the connection
+ * pkt_snd_period_ns = period_us x 1000 after every event.
  */
 #include <math.h>
 #include <stdint.h>
@@ -26,24 +33,38 @@
 #include "seq.h"
 
 struct native {
-	uint64_t last_rc_us;
+	double period_us; /* UDT4's m_dPktSndPeriod */
+	uint64_t last_rc_ns;
 	int slow_start;
 	uint32_t last_ack;
 	int loss;
 	uint32_t last_dec_seq;
-	double last_dec_period;
+	double last_dec_period; /* us */
 	int nak_count;
 	int dec_random;
 	int avg_nak_num;
 	int dec_count;
 };
 
-static void native_init(struct udt_cc *cc, uint64_t now_us)
+/* the time in UDT4's unit */
+static double us(int64_t ns)
+{
+	return (double)(ns / LU2K_NS_PER_US);
+}
+
+static void publish(struct udt_cc *cc)
+{
+	const struct native *n = cc->priv;
+
+	cc->pkt_snd_period_ns = n->period_us * LU2K_NS_PER_US;
+}
+
+static void native_init(struct udt_cc *cc, uint64_t now_ns)
 {
 	struct native *n = cc->priv;
 
-	n->last_rc_us = now_us;
-	cc->ack_period_us = UDT_SYN_US;
+	n->last_rc_ns = now_ns;
+	cc->ack_period_ns = UDT_SYN_NS;
 	n->slow_start = 1;
 	n->last_ack = cc->snd_curr_seq;
 	n->loss = 0;
@@ -54,7 +75,8 @@ static void native_init(struct udt_cc *cc, uint64_t now_us)
 	n->dec_random = 1;
 	n->dec_count = 0;
 	cc->cwnd = 16;
-	cc->pkt_snd_period_us = 1;
+	n->period_us = 1;
+	publish(cc);
 }
 
 static void leave_slow_start(struct udt_cc *cc)
@@ -63,21 +85,21 @@ static void leave_slow_start(struct udt_cc *cc)
 
 	n->slow_start = 0;
 	if (cc->rcv_rate > 0)
-		cc->pkt_snd_period_us = 1000000.0 / cc->rcv_rate;
+		n->period_us = 1000000.0 / cc->rcv_rate;
 	else
-		cc->pkt_snd_period_us = (cc->rtt_us + UDT_SYN_US) / cc->cwnd;
+		n->period_us = us(cc->rtt_ns + UDT_SYN_NS) / cc->cwnd;
 }
 
-static void native_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
+static void native_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_ns)
 {
 	struct native *n = cc->priv;
 	const double min_inc = 0.01;
 	double inc;
 	int64_t b;
 
-	if (now_us - n->last_rc_us < UDT_SYN_US)
+	if (now_ns - n->last_rc_ns < (uint64_t)UDT_SYN_NS)
 		return;
-	n->last_rc_us = now_us;
+	n->last_rc_ns = now_ns;
 
 	if (n->slow_start) {
 		int32_t d = udt_seq_off(n->last_ack, ack);
@@ -92,16 +114,17 @@ static void native_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
 		else
 			return; /* no rate increase during slow start */
 	} else {
-		cc->cwnd = cc->rcv_rate / 1000000.0 * (cc->rtt_us + UDT_SYN_US) + 16;
+		cc->cwnd = cc->rcv_rate / 1000000.0 * us(cc->rtt_ns + UDT_SYN_NS) + 16;
 	}
 
 	if (n->loss) {
 		n->loss = 0;
+		publish(cc);
 		return;
 	}
 
-	b = (int64_t)(cc->bandwidth - 1000000.0 / cc->pkt_snd_period_us);
-	if (cc->pkt_snd_period_us > n->last_dec_period && cc->bandwidth / 9 < b)
+	b = (int64_t)(cc->bandwidth - 1000000.0 / n->period_us);
+	if (n->period_us > n->last_dec_period && cc->bandwidth / 9 < b)
 		b = cc->bandwidth / 9;
 	if (b <= 0) {
 		inc = min_inc;
@@ -111,8 +134,8 @@ static void native_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_us)
 		if (inc < min_inc)
 			inc = min_inc;
 	}
-	cc->pkt_snd_period_us =
-		(cc->pkt_snd_period_us * UDT_SYN_US) / (cc->pkt_snd_period_us * inc + UDT_SYN_US);
+	n->period_us = (n->period_us * us(UDT_SYN_NS)) / (n->period_us * inc + us(UDT_SYN_NS));
+	publish(cc);
 }
 
 /* A deterministic stand-in for UDT4's srand(seed); rand() / RAND_MAX. */
@@ -126,7 +149,7 @@ static double seeded_uniform(uint32_t seed)
 	return (double)(x >> 11) / (double)(1ull << 53);
 }
 
-static void native_on_loss(struct udt_cc *cc, const struct udt_range *r, size_t nr, uint64_t now_us)
+static void native_on_loss(struct udt_cc *cc, const struct udt_range *r, size_t nr, uint64_t now_ns)
 {
 	struct native *n = cc->priv;
 
@@ -135,18 +158,19 @@ static void native_on_loss(struct udt_cc *cc, const struct udt_range *r, size_t 
 	if (n->slow_start) {
 		n->slow_start = 0;
 		if (cc->rcv_rate > 0) {
-			cc->pkt_snd_period_us = 1000000.0 / cc->rcv_rate;
+			n->period_us = 1000000.0 / cc->rcv_rate;
+			publish(cc);
 			return;
 		}
 		/* UDT4's formula, dimensionally odd but faithful */
-		cc->pkt_snd_period_us = cc->cwnd / (cc->rtt_us + UDT_SYN_US);
+		n->period_us = cc->cwnd / us(cc->rtt_ns + UDT_SYN_NS);
 	}
 
 	n->loss = 1;
 
 	if (udt_seq_cmp(r[0].first, n->last_dec_seq) > 0) {
-		n->last_dec_period = cc->pkt_snd_period_us;
-		cc->pkt_snd_period_us = ceil(cc->pkt_snd_period_us * 1.125);
+		n->last_dec_period = n->period_us;
+		n->period_us = ceil(n->period_us * 1.125);
 		n->avg_nak_num = (int)ceil(n->avg_nak_num * 0.875 + n->nak_count * 0.125);
 		n->nak_count = 1;
 		n->dec_count = 1;
@@ -156,12 +180,13 @@ static void native_on_loss(struct udt_cc *cc, const struct udt_range *r, size_t 
 			n->dec_random = 1;
 	} else if (n->dec_count++ < 5 && ++n->nak_count % n->dec_random == 0) {
 		/* 0.875^5 = 0.51: at most halve the rate within one epoch */
-		cc->pkt_snd_period_us = ceil(cc->pkt_snd_period_us * 1.125);
+		n->period_us = ceil(n->period_us * 1.125);
 		n->last_dec_seq = cc->snd_curr_seq;
 	}
+	publish(cc);
 }
 
-static void native_on_timeout(struct udt_cc *cc, uint64_t now_us)
+static void native_on_timeout(struct udt_cc *cc, uint64_t now_ns)
 {
 	struct native *n = cc->priv;
 
@@ -169,9 +194,10 @@ static void native_on_timeout(struct udt_cc *cc, uint64_t now_us)
 		return;
 	n->slow_start = 0;
 	if (cc->rcv_rate > 0)
-		cc->pkt_snd_period_us = 1000000.0 / cc->rcv_rate;
+		n->period_us = 1000000.0 / cc->rcv_rate;
 	else
-		cc->pkt_snd_period_us = cc->cwnd / (cc->rtt_us + UDT_SYN_US);
+		n->period_us = cc->cwnd / us(cc->rtt_ns + UDT_SYN_NS);
+	publish(cc);
 }
 
 const struct udt_cc_ops udt_cc_native = {

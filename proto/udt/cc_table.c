@@ -34,16 +34,16 @@ const struct udt_cc_ops *udt_cc_get(size_t i)
 }
 
 int udt_cc_init(struct udt_cc *cc, const struct udt_cc_ops *ops, int32_t mss, double max_cwnd,
-		uint32_t snd_curr_seq, int32_t rtt_us, int32_t rcv_rate, int32_t bandwidth,
-		uint64_t now_us)
+		uint32_t snd_curr_seq, int64_t rtt_ns, int32_t rcv_rate, int32_t bandwidth,
+		uint64_t now_ns)
 {
-	return udt_cc_init_hint(cc, ops, mss, max_cwnd, snd_curr_seq, rtt_us, rcv_rate, bandwidth,
-				0, now_us);
+	return udt_cc_init_hint(cc, ops, mss, max_cwnd, snd_curr_seq, rtt_ns, rcv_rate, bandwidth,
+				0, now_ns);
 }
 
 int udt_cc_init_hint(struct udt_cc *cc, const struct udt_cc_ops *ops, int32_t mss, double max_cwnd,
-		     uint32_t snd_curr_seq, int32_t rtt_us, int32_t rcv_rate, int32_t bandwidth,
-		     int32_t path_rate_hint, uint64_t now_us)
+		     uint32_t snd_curr_seq, int64_t rtt_ns, int32_t rcv_rate, int32_t bandwidth,
+		     int32_t path_rate_hint, uint64_t now_ns)
 {
 	memset(cc, 0, sizeof(*cc));
 	cc->ops = ops;
@@ -52,17 +52,17 @@ int udt_cc_init_hint(struct udt_cc *cc, const struct udt_cc_ops *ops, int32_t ms
 		if (!cc->priv)
 			return -ENOMEM;
 	}
-	cc->pkt_snd_period_us = 1.0;
+	cc->pkt_snd_period_ns = (double)LU2K_NS_PER_US;
 	cc->cwnd = 16.0;
 	cc->mss = mss;
 	cc->max_cwnd = max_cwnd;
 	cc->snd_curr_seq = snd_curr_seq;
-	cc->rtt_us = rtt_us;
+	cc->rtt_ns = rtt_ns;
 	cc->rcv_rate = rcv_rate;
 	cc->bandwidth = bandwidth;
 	cc->path_rate_hint = path_rate_hint > 0 ? path_rate_hint : 0;
 	if (ops->init)
-		ops->init(cc, now_us);
+		ops->init(cc, now_ns);
 	return 0;
 }
 

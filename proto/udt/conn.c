@@ -105,18 +105,18 @@ void udt_conn_set_state(struct udt_conn *c, enum udt_state st, int err)
 
 void udt_conn_cc_update(struct udt_conn *c)
 {
-	double p = c->cc.pkt_snd_period_us;
+	double p = c->cc.pkt_snd_period_ns;
 
 	/* UDT4's CCUpdate: never faster than the configured maximum bandwidth */
 	if (c->cfg.max_bw) {
-		double min_p = 1000000.0 / ((double)c->cfg.max_bw / c->mss);
+		double min_p = lu2k_interval_ns((double)c->cfg.max_bw / c->mss);
 
 		if (p < min_p)
 			p = min_p;
 	}
-	if (p < 0.001)
-		p = 0.001;
-	c->interval_ns = (uint64_t)(p * 1000.0);
+	if (p < 1.0)
+		p = 1.0;
+	c->interval_ns = (uint64_t)p;
 }
 
 static struct udt_conn *conn_new(const struct udt_config *cfg, const struct udt_callbacks *cb,
@@ -142,17 +142,17 @@ static struct udt_conn *conn_new(const struct udt_config *cfg, const struct udt_
 	c->mss = cfg->mss;
 	if (peer_ip)
 		memcpy(c->peer_ip, peer_ip, sizeof(c->peer_ip));
-	c->rtt_us = cfg->init_rtt_us > UDT_MAX_RTT_US ? UDT_MAX_RTT_US
-		    : cfg->init_rtt_us		      ? (int32_t)cfg->init_rtt_us
-						      : 10 * UDT_SYN_US;
-	c->rttvar_us = c->rtt_us >> 1;
+	c->rtt_ns = cfg->init_rtt_ns > (uint64_t)UDT_MAX_RTT_NS ? UDT_MAX_RTT_NS
+		    : cfg->init_rtt_ns				? (int64_t)cfg->init_rtt_ns
+								: 10 * UDT_SYN_NS;
+	c->rttvar_ns = lu2k_ns_floor_us(c->rtt_ns >> 1);
 	c->bandwidth = 1;
 	c->delivery_rate = 16;
 	c->exp_count = 1;
 	c->last_rsp_ns = now_ns;
 	c->light_ack_count = 1;
 	udt_ackwin_init(&c->ackwin);
-	udt_timewin_init(&c->tw, udt_us(now_ns));
+	udt_timewin_init(&c->tw, udt_tick(now_ns));
 	return c;
 }
 
@@ -190,8 +190,8 @@ static int setup_data(struct udt_conn *c, int32_t mss, int32_t peer_flight, uint
 	c->peer_isn = peer_isn;
 	c->rcv_last_ack = c->rcv_last_ack_ack = peer_isn;
 	c->rcv_curr_seq = udt_seq_dec(peer_isn);
-	c->next_ack_ns = now_ns + (uint64_t)UDT_SYN_US * 1000;
-	c->next_nak_ns = now_ns + (uint64_t)UDT_MIN_NAK_US * 1000;
+	c->next_ack_ns = now_ns + UDT_SYN_NS;
+	c->next_nak_ns = now_ns + UDT_MIN_NAK_NS;
 	if (win > c->cfg.snd_buf_pkts)
 		win = c->cfg.snd_buf_pkts;
 	if (udt_sndbuf_init(&c->sb, win, (size_t)c->payload, c->cfg.snd_buf_bytes, isn) ||
@@ -204,9 +204,9 @@ static int setup_data(struct udt_conn *c, int32_t mss, int32_t peer_flight, uint
 				      ? (uint32_t)((c->cfg.max_msg_bytes + (size_t)c->payload - 1) /
 						   (size_t)c->payload)
 				      : 0);
-	if (udt_cc_init_hint(&c->cc, ops, mss, peer_flight, c->snd_curr_seq, c->rtt_us,
+	if (udt_cc_init_hint(&c->cc, ops, mss, peer_flight, c->snd_curr_seq, c->rtt_ns,
 			     c->delivery_rate, c->bandwidth, (int32_t)c->cfg.init_rate_pps,
-			     udt_us(now_ns)))
+			     udt_tick(now_ns)))
 		return -ENOMEM;
 	udt_conn_cc_update(c);
 	c->next_send_ns = now_ns;
@@ -252,10 +252,10 @@ int udt_conn_establish(struct udt_conn *c, const struct udt_hs *peer, uint64_t n
 	c->peer_id = peer->sock_id;
 	/* one round trip measured: cookie request to response (a retry may answer) */
 	if (c->cfg.rtt_from_handshake && c->hs_sent_ns && now_ns > c->hs_sent_ns) {
-		uint64_t rtt = udt_us(now_ns - c->hs_sent_ns);
+		uint64_t rtt = udt_tick(now_ns) - udt_tick(c->hs_sent_ns);
 
-		c->rtt_us = rtt > UDT_MAX_RTT_US ? UDT_MAX_RTT_US : (int32_t)rtt;
-		c->rttvar_us = c->rtt_us / 2;
+		c->rtt_ns = rtt > (uint64_t)UDT_MAX_RTT_NS ? UDT_MAX_RTT_NS : (int64_t)rtt;
+		c->rttvar_ns = lu2k_ns_floor_us(c->rtt_ns / 2);
 	}
 	if (setup_data(c, mss, peer->flight, c->isn, peer->isn, now_ns)) {
 		udt_conn_set_state(c, UDT_ST_BROKEN, -ENOMEM);
@@ -321,10 +321,10 @@ void udt_conn_check_ack(struct udt_conn *c, uint64_t now_ns)
 {
 	if (now_ns >= c->next_ack_ns ||
 	    (c->cc.ack_interval > 0 && (uint32_t)c->cc.ack_interval <= c->pkt_count)) {
-		int32_t period = c->cc.ack_period_us > 0 ? c->cc.ack_period_us : UDT_SYN_US;
+		int64_t period = c->cc.ack_period_ns > 0 ? c->cc.ack_period_ns : UDT_SYN_NS;
 
 		udt_send_ack(c, 0, now_ns);
-		c->next_ack_ns = now_ns + (uint64_t)period * 1000;
+		c->next_ack_ns = now_ns + (uint64_t)period;
 		c->pkt_count = 0;
 		c->light_ack_count = 1;
 	} else if (UDT_LIGHT_ACK_PKTS * c->light_ack_count <= c->pkt_count) {
@@ -335,27 +335,27 @@ void udt_conn_check_ack(struct udt_conn *c, uint64_t now_ns)
 
 static uint64_t exp_deadline(const struct udt_conn *c)
 {
-	uint64_t us =
-		(uint64_t)c->exp_count * (uint64_t)(c->rtt_us + 4 * c->rttvar_us) + UDT_SYN_US;
+	uint64_t ns =
+		(uint64_t)c->exp_count * (uint64_t)(c->rtt_ns + 4 * c->rttvar_ns) + UDT_SYN_NS;
 
-	if (us < (uint64_t)c->exp_count * UDT_MIN_EXP_US)
-		us = (uint64_t)c->exp_count * UDT_MIN_EXP_US;
-	return c->last_rsp_ns + us * 1000;
+	if (ns < (uint64_t)c->exp_count * UDT_MIN_EXP_NS)
+		ns = (uint64_t)c->exp_count * UDT_MIN_EXP_NS;
+	return c->last_rsp_ns + ns;
 }
 
 uint64_t udt_conn_nak_wait_ns(const struct udt_conn *c, uint32_t reports, uint64_t ahead_pkts,
 			      int32_t speed)
 {
 	uint64_t k = reports ? reports : 1;
-	uint64_t rtt_ns = k * (uint64_t)(c->rtt_us + 4 * c->rttvar_us) * 1000;
-	uint64_t ns = rtt_ns + (uint64_t)UDT_SYN_US * 1000;
+	uint64_t rtt_ns = k * (uint64_t)(c->rtt_ns + 4 * c->rttvar_ns);
+	uint64_t ns = rtt_ns + UDT_SYN_NS;
 
 	if (speed > 0) {
-		uint64_t backlog = ahead_pkts * 1000000000ull / (uint64_t)speed;
+		uint64_t backlog = ahead_pkts * LU2K_NS_PER_S / (uint64_t)speed;
 
 		ns += backlog < rtt_ns ? backlog : rtt_ns;
 	}
-	return ns < (uint64_t)UDT_MIN_NAK_US * 1000 ? (uint64_t)UDT_MIN_NAK_US * 1000 : ns;
+	return ns < (uint64_t)UDT_MIN_NAK_NS ? (uint64_t)UDT_MIN_NAK_NS : ns;
 }
 
 void udt_conn_maybe_finish(struct udt_conn *c, uint64_t now_ns)
@@ -413,29 +413,29 @@ static int unacked(const struct udt_conn *c)
  */
 static uint64_t probe_deadline(const struct udt_conn *c)
 {
-	uint64_t us = (uint64_t)(c->rtt_us + 4 * c->rttvar_us) + UDT_SYN_US;
+	uint64_t ns = (uint64_t)(c->rtt_ns + 4 * c->rttvar_ns) + UDT_SYN_NS;
 	uint64_t base = c->last_rsp_ns > c->last_probe_ns ? c->last_rsp_ns : c->last_probe_ns;
 
 	/* (a probe waits for what is already queued to resend: it goes as pacing allows) */
 	if (c->cfg.exp_resend_all || !unacked(c) || udt_loss_count(&c->snd_loss))
 		return UINT64_MAX;
-	if (us < UDT_MIN_EXP_US)
-		us = UDT_MIN_EXP_US;
+	if (ns < (uint64_t)UDT_MIN_EXP_NS)
+		ns = UDT_MIN_EXP_NS;
 	/* the silence outlasted an EXP after its first probe: one packet every RTT / 8 */
 	if (c->probe_walking && c->probe_heard == c->heard && c->exp_count > 1) {
-		uint64_t walk = (uint64_t)c->rtt_us / 8;
+		uint64_t walk = (uint64_t)lu2k_ns_floor_us(c->rtt_ns / 8);
 
 		if (udt_seq_cmp(c->probe_next, c->snd_last_ack) <= 0)
 			return UINT64_MAX;
-		return c->last_probe_ns + (walk < 2 * UDT_SYN_US ? 2 * UDT_SYN_US : walk) * 1000;
+		return c->last_probe_ns + (walk < 2 * UDT_SYN_NS ? 2 * UDT_SYN_NS : walk);
 	}
-	return base + us * 1000;
+	return base + ns;
 }
 
 static void on_exp(struct udt_conn *c, uint64_t now_ns)
 {
 	if (c->exp_count > UDT_EXP_MAX_COUNT &&
-	    now_ns - c->last_rsp_ns > UDT_EXP_MIN_SILENCE_US * 1000) {
+	    now_ns - c->last_rsp_ns > (uint64_t)UDT_EXP_MIN_SILENCE_NS) {
 		udt_conn_set_state(c, UDT_ST_BROKEN, -ECONNRESET);
 		return;
 	}
@@ -454,7 +454,7 @@ static void on_exp(struct udt_conn *c, uint64_t now_ns)
 			}
 		}
 		if (c->cc.ops->on_timeout)
-			c->cc.ops->on_timeout(&c->cc, udt_us(now_ns));
+			c->cc.ops->on_timeout(&c->cc, udt_tick(now_ns));
 		udt_conn_cc_update(c);
 	} else {
 		udt_send_ctrl_simple(c, UDT_CT_KEEPALIVE, 0, now_ns);
@@ -532,7 +532,8 @@ int udt_conn_send_msg(struct udt_conn *c, const void *data, size_t len, int64_t 
 	if (udt_sndbuf_empty(&c->sb))
 		c->last_rsp_ns = now_ns;
 	err = udt_sndbuf_add(&c->sb, data, len, flags & UDT_MSG_COPY,
-			     ttl_ms < 0 ? -1 : ttl_ms * 1000000, in_order, cookie, now_ns, msgno);
+			     ttl_ms < 0 ? -1 : ttl_ms * LU2K_NS_PER_MS, in_order, cookie, now_ns,
+			     msgno);
 	if (!err)
 		c->st.msgs_sent++;
 	return err;
@@ -594,14 +595,15 @@ uint32_t udt_conn_peer_id(const struct udt_conn *c)
 void udt_conn_get_stats(const struct udt_conn *c, struct udt_stats *st)
 {
 	*st = c->st;
-	st->rtt_us = c->rtt_us;
-	st->rttvar_us = c->rttvar_us;
+	/* the statistics keep their us (lu2kctl and JSON print them) */
+	st->rtt_us = (int32_t)(c->rtt_ns / LU2K_NS_PER_US);
+	st->rttvar_us = (int32_t)(c->rttvar_ns / LU2K_NS_PER_US);
 	st->bandwidth_pps = c->bandwidth;
 	st->rcv_rate_pps = c->delivery_rate;
-	st->pkt_snd_period_us = c->cc.pkt_snd_period_us;
+	st->pkt_snd_period_us = c->cc.pkt_snd_period_ns / LU2K_NS_PER_US;
 	st->cwnd = c->cc.cwnd;
 	st->path_rate_pps = c->cc.path_rate;
-	st->path_rtt_us = c->cc.path_rtt_us;
+	st->path_rtt_us = (int32_t)(c->cc.path_rtt_ns / LU2K_NS_PER_US);
 	st->flow_window = c->flow_window;
 	st->inflight = c->sb.inflight;
 	st->snd_unsent = udt_sndbuf_unsent(&c->sb);

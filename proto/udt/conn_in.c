@@ -49,9 +49,9 @@ static int on_data(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 	if (h->body_len > (size_t)c->payload)
 		return bad(c);
 	if (c->cc.ops->on_pkt_recv)
-		c->cc.ops->on_pkt_recv(&c->cc, seq, udt_us(now_ns));
+		c->cc.ops->on_pkt_recv(&c->cc, seq, udt_tick(now_ns));
 	c->pkt_count++;
-	udt_timewin_arrival(&c->tw, seq, udt_us(now_ns));
+	udt_timewin_arrival(&c->tw, seq, udt_tick(now_ns));
 	c->st.pkts_recv++;
 	c->st.bytes_recv += h->body_len + UDT_HDR_LEN;
 
@@ -148,16 +148,22 @@ static int32_t ewma(int32_t avg, int64_t sample, int keep, int shift)
 	return v > UDT_MAX_RATE ? UDT_MAX_RATE : (int32_t)v;
 }
 
-static void rtt_sample(struct udt_conn *c, int64_t rtt)
+/* at a whole us (udt_tick); samples are at most 30 s, so this cannot overflow */
+static int64_t ewma_ns(int64_t avg, int64_t sample, int keep, int shift)
+{
+	return lu2k_ns_floor_us((avg * keep + sample) >> shift);
+}
+
+static void rtt_sample(struct udt_conn *c, int64_t rtt_ns)
 {
 	int64_t d;
 
-	if (rtt > UDT_MAX_RTT_US)
-		rtt = UDT_MAX_RTT_US;
-	d = rtt - c->rtt_us;
-	c->rttvar_us = ewma(c->rttvar_us, d < 0 ? -d : d, 3, 2);
-	c->rtt_us = ewma(c->rtt_us, rtt, 7, 3);
-	c->cc.rtt_us = c->rtt_us;
+	if (rtt_ns > UDT_MAX_RTT_NS)
+		rtt_ns = UDT_MAX_RTT_NS;
+	d = rtt_ns - c->rtt_ns;
+	c->rttvar_ns = ewma_ns(c->rttvar_ns, d < 0 ? -d : d, 3, 2);
+	c->rtt_ns = ewma_ns(c->rtt_ns, rtt_ns, 7, 3);
+	c->cc.rtt_ns = c->rtt_ns;
 }
 
 static int on_ack(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
@@ -179,7 +185,7 @@ static int on_ack(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 	}
 	c->st.acks_recv++;
 	/* ACK2 at most once per SYN, and for a repeated ACK */
-	if (now_ns - c->last_ack2_ns > (uint64_t)UDT_SYN_US * 1000 || a.ackno == c->last_ack2_no) {
+	if (now_ns - c->last_ack2_ns > (uint64_t)UDT_SYN_NS || a.ackno == c->last_ack2_no) {
 		udt_send_ctrl_simple(c, UDT_CT_ACK2, a.ackno, now_ns);
 		c->st.acks2_sent++;
 		c->last_ack2_no = a.ackno;
@@ -196,7 +202,7 @@ static int on_ack(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 	udt_loss_remove_upto(&c->snd_loss, udt_seq_dec(a.ack_seq));
 	udt_sndbuf_ack(&c->sb, a.ack_seq, udt_conn_msg_done, c);
 
-	rtt_sample(c, a.rtt_us);
+	rtt_sample(c, (int64_t)a.rtt_us * LU2K_NS_PER_US); /* the wire's us */
 	if (a.nfields == 6) {
 		if (a.rcv_rate > 0)
 			c->delivery_rate = ewma(c->delivery_rate, a.rcv_rate, 7, 3);
@@ -208,7 +214,7 @@ static int on_ack(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 		c->cc.ack_bandwidth = a.bandwidth;
 	}
 	if (c->cc.ops->on_ack)
-		c->cc.ops->on_ack(&c->cc, a.ack_seq, udt_us(now_ns));
+		c->cc.ops->on_ack(&c->cc, a.ack_seq, udt_tick(now_ns));
 	udt_conn_cc_update(c);
 	udt_conn_maybe_finish(c, now_ns);
 	return 0;
@@ -222,7 +228,7 @@ static int on_ack2(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 	if (h->info & ~UDT_ACKNO_MAX)
 		return bad(c);
 	c->st.acks2_recv++;
-	rtt = udt_ackwin_ack2(&c->ackwin, h->info, udt_us(now_ns), &ack);
+	rtt = udt_ackwin_ack2(&c->ackwin, h->info, udt_tick(now_ns), &ack);
 	if (rtt <= 0)
 		return 0;
 	rtt_sample(c, rtt);
@@ -249,7 +255,7 @@ static int on_nak(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 			goto fail;
 	c->st.naks_recv++;
 	if (c->cc.ops->on_loss)
-		c->cc.ops->on_loss(&c->cc, r, n, udt_us(now_ns));
+		c->cc.ops->on_loss(&c->cc, r, n, udt_tick(now_ns));
 	udt_conn_cc_update(c);
 	for (i = 0; i < n; i++) {
 		uint32_t first = r[i].first;

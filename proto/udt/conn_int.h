@@ -17,14 +17,14 @@
 
 /* control packets waiting to leave: a batch of datagrams can each raise a NAK */
 #define UDT_CTLQ	       256
-#define UDT_HS_RETRY_NS	       250000000ull /* UDT4 repeats a request every 250 ms */
-#define UDT_MIN_EXP_US	       300000	    /* shortest EXP interval (UDT4: 300 ms) */
-#define UDT_MIN_NAK_US	       300000
-#define UDT_EXP_MAX_COUNT      16	  /* broken after more expiries than this */
-#define UDT_EXP_MIN_SILENCE_US 5000000ull /* ... and at least 5 s of silence */
-#define UDT_LIGHT_ACK_PKTS     64	  /* a light ACK every 64 packets */
-#define UDT_MAX_RTT_US	       30000000	  /* RTT samples are clamped to 30 s */
-#define UDT_MAX_RATE	       0x3fffffff /* rates and RTTs kept far from overflow */
+#define UDT_HS_RETRY_NS	       (250 * LU2K_NS_PER_MS) /* UDT4 repeats a request every 250 ms */
+#define UDT_MIN_EXP_NS	       (300 * LU2K_NS_PER_MS) /* shortest EXP interval (UDT4: 300 ms) */
+#define UDT_MIN_NAK_NS	       (300 * LU2K_NS_PER_MS)
+#define UDT_EXP_MAX_COUNT      16		    /* broken after more expiries than this */
+#define UDT_EXP_MIN_SILENCE_NS (5 * LU2K_NS_PER_S)  /* ... and at least 5 s of silence */
+#define UDT_LIGHT_ACK_PKTS     64		    /* a light ACK every 64 packets */
+#define UDT_MAX_RTT_NS	       (30 * LU2K_NS_PER_S) /* RTT samples are clamped to 30 s */
+#define UDT_MAX_RATE	       0x3fffffff	    /* rates and RTTs kept far from overflow */
 
 struct udt_ctl {
 	uint32_t len;
@@ -61,7 +61,7 @@ struct udt_conn {
 	size_t max_msg; /* the peer's window must hold a whole message */
 	uint32_t last_ack2_no;
 	uint64_t last_ack2_ns;
-	int32_t rtt_us, rttvar_us;
+	int64_t rtt_ns, rttvar_ns;
 	int32_t delivery_rate, bandwidth;
 	struct udt_cc cc;
 	uint64_t interval_ns;
@@ -103,14 +103,26 @@ struct udt_conn {
 	struct udt_stats st;
 };
 
-static inline uint64_t udt_us(uint64_t ns)
+/*
+ * UDT4 runs its congestion control and its RTT and rate estimators on a
+ * clock that ticks in microseconds. They take ns here, but at that
+ * resolution, so that they behave as UDT4's (and as this engine's did when
+ * it counted in us): udt_tick() is the time they are given, and the few
+ * integer divisions of their times round down to a whole us too.
+ */
+static inline uint64_t udt_tick(uint64_t now_ns)
 {
-	return ns / 1000;
+	return (uint64_t)lu2k_ns_floor_us((int64_t)now_ns);
 }
 
+/*
+ * UDT4's wire speaks microseconds: the packet timestamp (below) and the RTT
+ * and RTT variance an ACK carries (conn_in.c on_ack, conn_out.c
+ * udt_send_ack) are converted here and there only; inside, all is ns.
+ */
 static inline uint32_t udt_conn_ts(const struct udt_conn *c, uint64_t now_ns)
 {
-	return (uint32_t)((now_ns - c->start_ns) / 1000);
+	return (uint32_t)lu2k_ns_to_us(now_ns - c->start_ns);
 }
 
 /* conn_out.c */

@@ -77,8 +77,7 @@ static uint32_t ack_point(const struct udt_conn *c)
 void udt_send_ack(struct udt_conn *c, int light, uint64_t now_ns)
 {
 	uint32_t ack = ack_point(c);
-	uint64_t now_us = udt_us(now_ns);
-	uint64_t again_ns = (uint64_t)(c->rtt_us + 4 * c->rttvar_us) * 1000;
+	uint64_t again_ns = (uint64_t)(c->rtt_ns + 4 * c->rttvar_ns);
 	/* a refused message holds the ACK point: keep a full ACK going anyway */
 	int held = c->rb.blocked;
 	struct udt_ack a;
@@ -109,8 +108,8 @@ void udt_send_ack(struct udt_conn *c, int light, uint64_t now_ns)
 		 */
 		if (held) {
 			again_ns /= 2;
-			if (again_ns < 5ull * UDT_SYN_US * 1000)
-				again_ns = 5ull * UDT_SYN_US * 1000;
+			if (again_ns < 5ull * UDT_SYN_NS)
+				again_ns = 5ull * UDT_SYN_NS;
 		}
 		if (now_ns - c->last_ack_ns < again_ns)
 			return;
@@ -122,14 +121,15 @@ void udt_send_ack(struct udt_conn *c, int light, uint64_t now_ns)
 	c->ackno = udt_ackno_inc(c->ackno);
 	a.ackno = c->ackno;
 	a.ack_seq = c->rcv_last_ack;
-	a.rtt_us = c->rtt_us;
-	a.rttvar_us = c->rttvar_us;
+	/* the wire's us */
+	a.rtt_us = (int32_t)(c->rtt_ns / LU2K_NS_PER_US);
+	a.rttvar_us = (int32_t)(c->rttvar_ns / LU2K_NS_PER_US);
 	a.avail = (int32_t)udt_rcvbuf_avail(&c->rb, c->rcv_last_ack);
 	/* at least 2, so that a full buffer cannot deadlock the sender */
 	if (a.avail < 2)
 		a.avail = 2;
 	a.nfields = 4;
-	if (now_ns - c->last_ack_ns > (uint64_t)UDT_SYN_US * 1000) {
+	if (now_ns - c->last_ack_ns > (uint64_t)UDT_SYN_NS) {
 		a.rcv_rate = udt_timewin_rcv_rate(&c->tw);
 		a.bandwidth = udt_timewin_bandwidth(&c->tw);
 		a.nfields = 6;
@@ -139,7 +139,7 @@ void udt_send_ack(struct udt_conn *c, int light, uint64_t now_ns)
 	if (!b)
 		return;
 	udt_ctl_commit(c, udt_ack_encode(b, ctl_cap(c), udt_conn_ts(c, now_ns), c->peer_id, &a));
-	udt_ackwin_store(&c->ackwin, a.ackno, a.ack_seq, now_us);
+	udt_ackwin_store(&c->ackwin, a.ackno, a.ack_seq, udt_tick(now_ns));
 	c->st.acks_sent++;
 }
 
@@ -359,7 +359,7 @@ static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t 
 	/* the send queue ran dry: what the peer sees now is the application's rate */
 	c->cc.app_limited = udt_loss_count(&c->snd_loss) == 0 && !udt_sndbuf_has_new(&c->sb);
 	if (c->cc.ops->on_pkt_sent) {
-		c->cc.ops->on_pkt_sent(&c->cc, seq, udt_us(now_ns));
+		c->cc.ops->on_pkt_sent(&c->cc, seq, udt_tick(now_ns));
 		udt_conn_cc_update(c); /* a CC may change its pacing on a send */
 	}
 	c->st.pkts_sent++;
@@ -373,9 +373,9 @@ static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t 
 		 * host does not lose the rate it was paced at. An idle sender's
 		 * schedule is no debt.
 		 */
-		if (c->snd_backlog && c->cc.pacing_burst_us > 0 &&
-		    (uint64_t)c->cc.pacing_burst_us * 1000 > burst)
-			burst = (uint64_t)c->cc.pacing_burst_us * 1000;
+		if (c->snd_backlog && c->cc.pacing_burst_ns > 0 &&
+		    (uint64_t)c->cc.pacing_burst_ns > burst)
+			burst = (uint64_t)c->cc.pacing_burst_ns;
 		if (base + burst < now_ns)
 			base = now_ns - burst;
 		c->next_send_ns = base + c->interval_ns;

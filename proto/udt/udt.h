@@ -3,7 +3,7 @@
  * udt.h - lu2k's UDT engine: UDT4 on the wire, no I/O and no clock inside.
  *
  * The caller owns the socket and the clock. Time is a 64-bit count of
- * nanoseconds on any monotonic clock. The loop around a connection:
+ * nanoseconds on any monotonic clock (common/time.h names the conversions). The loop around a connection:
  *
  *	on a datagram:  udt_conn_recv_pkt(c, buf, len, now)
  *	on a deadline:  udt_conn_handle_timers(c, now)
@@ -30,6 +30,7 @@
 #include <sys/uio.h>
 
 #include "codec.h"
+#include "common/time.h"
 #include "handshake.h"
 
 struct udt_conn;
@@ -69,7 +70,7 @@ struct udt_config {
 	 * took to be answered instead, so that on long paths the first EXP does
 	 * not resend what is merely still in flight (not UDT4 behaviour: off).
 	 */
-	uint32_t init_rtt_us;
+	uint64_t init_rtt_ns;
 	int rtt_from_handshake;
 	/*
 	 * Packets/s an earlier connection to this peer's address carried

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/time.h"
 #include "seq.h"
 
 void udt_ackwin_init(struct udt_ackwin *w)
@@ -15,18 +16,18 @@ void udt_ackwin_init(struct udt_ackwin *w)
 	memset(w, 0, sizeof(*w));
 }
 
-void udt_ackwin_store(struct udt_ackwin *w, uint32_t ackno, uint32_t ack_seq, uint64_t now_us)
+void udt_ackwin_store(struct udt_ackwin *w, uint32_t ackno, uint32_t ack_seq, uint64_t now_ns)
 {
 	w->ackno[w->head] = ackno;
 	w->ack_seq[w->head] = ack_seq;
-	w->t_us[w->head] = now_us;
+	w->t_ns[w->head] = now_ns;
 	w->head = (w->head + 1) % UDT_ACKWIN_SIZE;
 	/* full: the oldest ACK will not be acknowledged any more */
 	if (w->head == w->tail)
 		w->tail = (w->tail + 1) % UDT_ACKWIN_SIZE;
 }
 
-int64_t udt_ackwin_ack2(struct udt_ackwin *w, uint32_t ackno, uint64_t now_us, uint32_t *ack_seq)
+int64_t udt_ackwin_ack2(struct udt_ackwin *w, uint32_t ackno, uint64_t now_ns, uint32_t *ack_seq)
 {
 	unsigned int i;
 
@@ -35,36 +36,39 @@ int64_t udt_ackwin_ack2(struct udt_ackwin *w, uint32_t ackno, uint64_t now_us, u
 			continue;
 		*ack_seq = w->ack_seq[i];
 		w->tail = (i + 1) % UDT_ACKWIN_SIZE;
-		if (now_us < w->t_us[i])
+		if (now_ns < w->t_ns[i])
 			return -1;
-		return (int64_t)(now_us - w->t_us[i]);
+		return (int64_t)(now_ns - w->t_ns[i]);
 	}
 	return -1;
 }
 
-void udt_timewin_init(struct udt_timewin *w, uint64_t now_us)
+void udt_timewin_init(struct udt_timewin *w, uint64_t now_ns)
 {
 	int i;
 
 	memset(w, 0, sizeof(*w));
 	/* start pessimistic: 1 packet/s and 1000 packets/s, as UDT4 does */
 	for (i = 0; i < UDT_TW_ARR; i++)
-		w->arr[i] = 1000000;
+		w->arr[i] = LU2K_NS_PER_S;
 	for (i = 0; i < UDT_TW_PROBE; i++)
-		w->probe[i] = 1000;
-	w->last_arr_us = now_us;
+		w->probe[i] = LU2K_NS_PER_MS;
+	w->last_arr_ns = now_ns;
 }
 
-static int32_t clamp_interval(uint64_t d)
+/* at most 2^31 us (UDT4's int32 of us), so that sums of 64 cannot overflow */
+static int64_t clamp_interval(uint64_t d)
 {
-	return d > 0x7fffffff ? 0x7fffffff : (int32_t)d;
+	const int64_t max = (int64_t)INT32_MAX * LU2K_NS_PER_US;
+
+	return d > (uint64_t)max ? max : (int64_t)d;
 }
 
-void udt_timewin_arrival(struct udt_timewin *w, uint32_t seq, uint64_t now_us)
+void udt_timewin_arrival(struct udt_timewin *w, uint32_t seq, uint64_t now_ns)
 {
-	w->arr[w->arr_pos] = clamp_interval(now_us - w->last_arr_us);
+	w->arr[w->arr_pos] = clamp_interval(now_ns - w->last_arr_ns);
 	w->arr_pos = (w->arr_pos + 1) % UDT_TW_ARR;
-	w->last_arr_us = now_us;
+	w->last_arr_ns = now_ns;
 
 	/*
 	 * The sender sends every packet whose number is a multiple of 16 back to
@@ -73,13 +77,13 @@ void udt_timewin_arrival(struct udt_timewin *w, uint32_t seq, uint64_t now_us)
 	 * other, so that a lost first packet does not produce a bogus gap.
 	 */
 	if ((seq & 0xf) == 0) {
-		w->probe1_us = now_us;
+		w->probe1_ns = now_ns;
 		w->probe1_seq = seq;
 		w->probe1_valid = 1;
 		return;
 	}
 	if ((seq & 0xf) == 1 && w->probe1_valid && udt_seq_inc(w->probe1_seq) == seq) {
-		w->probe[w->probe_pos++ % UDT_TW_PROBE] = clamp_interval(now_us - w->probe1_us);
+		w->probe[w->probe_pos++ % UDT_TW_PROBE] = clamp_interval(now_ns - w->probe1_ns);
 		if (w->probe_n < UDT_TW_PROBE)
 			w->probe_n++;
 	}
@@ -87,26 +91,26 @@ void udt_timewin_arrival(struct udt_timewin *w, uint32_t seq, uint64_t now_us)
 	w->probe1_valid = 0;
 }
 
-static int cmp_i32(const void *a, const void *b)
+static int cmp_i64(const void *a, const void *b)
 {
-	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 
 	return (x > y) - (x < y);
 }
 
-static int32_t median(const int32_t *v, int n)
+static int64_t median(const int64_t *v, int n)
 {
-	int32_t tmp[UDT_TW_PROBE];
+	int64_t tmp[UDT_TW_PROBE];
 
 	memcpy(tmp, v, (size_t)n * sizeof(*v));
-	qsort(tmp, (size_t)n, sizeof(*tmp), cmp_i32);
+	qsort(tmp, (size_t)n, sizeof(*tmp), cmp_i64);
 	return tmp[n / 2];
 }
 
 int32_t udt_timewin_rcv_rate(const struct udt_timewin *w)
 {
-	int32_t med = median(w->arr, UDT_TW_ARR);
-	int64_t upper = (int64_t)med * 8, lower = med / 8, sum = 0;
+	int64_t med = median(w->arr, UDT_TW_ARR);
+	int64_t upper = med * 8, lower = med / 8, sum = 0;
 	int i, count = 0;
 
 	/* keep the intervals within a factor of 8 of the median */
@@ -116,17 +120,18 @@ int32_t udt_timewin_rcv_rate(const struct udt_timewin *w)
 			sum += w->arr[i];
 		}
 	}
-	if (count <= UDT_TW_ARR / 2 || sum / count == 0)
+	/* the mean interval at a whole us, as UDT4 has it */
+	if (count <= UDT_TW_ARR / 2 || lu2k_ns_floor_us(sum / count) == 0)
 		return 0;
-	return (int32_t)ceil(1000000.0 / (double)(sum / count));
+	return (int32_t)ceil(lu2k_per_s((double)lu2k_ns_floor_us(sum / count)));
 }
 
 int32_t udt_timewin_bandwidth(const struct udt_timewin *w)
 {
 	/* the real pairs fill the slots from 0: once there are enough, only they count */
 	int n = w->probe_n >= UDT_TW_PROBE_MIN ? (int)w->probe_n : UDT_TW_PROBE;
-	int32_t med = median(w->probe, n);
-	int64_t upper = (int64_t)med * 8, lower = med / 8, sum = med;
+	int64_t med = median(w->probe, n);
+	int64_t upper = med * 8, lower = med / 8, sum = med;
 	int i, count = 1;
 
 	for (i = 0; i < n; i++) {
@@ -137,5 +142,5 @@ int32_t udt_timewin_bandwidth(const struct udt_timewin *w)
 	}
 	if (sum <= 0)
 		return 0;
-	return (int32_t)ceil(1000000.0 / ((double)sum / count));
+	return (int32_t)ceil(lu2k_per_s((double)sum / count));
 }

@@ -18,14 +18,14 @@
 struct udt_ackwin {
 	uint32_t ackno[UDT_ACKWIN_SIZE];
 	uint32_t ack_seq[UDT_ACKWIN_SIZE];
-	uint64_t t_us[UDT_ACKWIN_SIZE];
+	uint64_t t_ns[UDT_ACKWIN_SIZE];
 	unsigned int head, tail; /* entries [tail, head) */
 };
 
 void udt_ackwin_init(struct udt_ackwin *w);
-void udt_ackwin_store(struct udt_ackwin *w, uint32_t ackno, uint32_t ack_seq, uint64_t now_us);
-/* RTT sample in microseconds and the ACKed sequence number, or -1 if unknown. */
-int64_t udt_ackwin_ack2(struct udt_ackwin *w, uint32_t ackno, uint64_t now_us, uint32_t *ack_seq);
+void udt_ackwin_store(struct udt_ackwin *w, uint32_t ackno, uint32_t ack_seq, uint64_t now_ns);
+/* RTT sample in ns and the ACKed sequence number, or -1 if unknown. */
+int64_t udt_ackwin_ack2(struct udt_ackwin *w, uint32_t ackno, uint64_t now_ns, uint32_t *ack_seq);
 
 #define UDT_TW_ARR   16 /* packet arrival intervals kept */
 #define UDT_TW_PROBE 64 /* packet-pair intervals kept */
@@ -40,18 +40,18 @@ int64_t udt_ackwin_ack2(struct udt_ackwin *w, uint32_t ackno, uint64_t now_us, u
 #define UDT_TW_PROBE_MIN 8
 
 struct udt_timewin {
-	int32_t arr[UDT_TW_ARR];
-	int32_t probe[UDT_TW_PROBE];
+	int64_t arr[UDT_TW_ARR];     /* ns */
+	int64_t probe[UDT_TW_PROBE]; /* ns */
 	unsigned int arr_pos, probe_pos;
 	unsigned int probe_n; /* real pairs recorded, up to UDT_TW_PROBE */
-	uint64_t last_arr_us, probe1_us;
+	uint64_t last_arr_ns, probe1_ns;
 	uint32_t probe1_seq;
 	int probe1_valid;
 };
 
-void udt_timewin_init(struct udt_timewin *w, uint64_t now_us);
-/* Records the arrival of data packet seq at now_us. */
-void udt_timewin_arrival(struct udt_timewin *w, uint32_t seq, uint64_t now_us);
+void udt_timewin_init(struct udt_timewin *w, uint64_t now_ns);
+/* Records the arrival of data packet seq at now_ns. */
+void udt_timewin_arrival(struct udt_timewin *w, uint32_t seq, uint64_t now_ns);
 /* Receiving rate in packets/s from the median-filtered intervals; 0 if too noisy. */
 int32_t udt_timewin_rcv_rate(const struct udt_timewin *w);
 /* Link capacity in packets/s from the median-filtered packet-pair gaps. */

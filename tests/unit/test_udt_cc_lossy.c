@@ -36,7 +36,7 @@ struct path {
 
 static double rate_of(const struct udt_cc *cc)
 {
-	return 1e6 / cc->pkt_snd_period_us * 16.0 / 15.0;
+	return lu2k_per_s(cc->pkt_snd_period_ns) * 16.0 / 15.0;
 }
 
 static void path_start(struct path *p, double link_pps, uint64_t rtt_us)
@@ -47,7 +47,9 @@ static void path_start(struct path *p, double link_pps, uint64_t rtt_us)
 	p->acked = 1000;
 	p->link_pps = link_pps;
 	p->base_rtt = rtt_us;
-	T_EQ(udt_cc_init(&p->cc, udt_cc_find("lossy"), 1500, 16000, 999, 100000, 16, 1, p->now), 0);
+	T_EQ(udt_cc_init(&p->cc, udt_cc_find("lossy"), 1500, 16000, 999, lu2k_ms_to_ns(100), 16, 1,
+			 lu2k_us_to_ns(p->now)),
+	     0);
 }
 
 /* Runs the fluid model for dur_us in 1 ms steps. */
@@ -65,7 +67,7 @@ static void path_run(struct path *p, uint64_t dur_us)
 		       p->next_seq - p->acked < (1 << 15)) {
 			p->t_sent[p->next_seq & 0xffff] = p->now;
 			p->cc.snd_curr_seq = p->next_seq;
-			p->cc.ops->on_pkt_sent(&p->cc, p->next_seq, p->now);
+			p->cc.ops->on_pkt_sent(&p->cc, p->next_seq, lu2k_us_to_ns(p->now));
 			p->next_seq++;
 			p->credit -= 1;
 			p->sent++;
@@ -97,7 +99,7 @@ static void path_run(struct path *p, uint64_t dur_us)
 					struct udt_range r = { p->acked + i * (uint32_t)(1 / f),
 							       p->acked + i * (uint32_t)(1 / f) };
 
-					p->cc.ops->on_loss(&p->cc, &r, 1, p->now);
+					p->cc.ops->on_loss(&p->cc, &r, 1, lu2k_us_to_ns(p->now));
 				}
 			}
 			p->acked = a;
@@ -114,7 +116,7 @@ static void path_run(struct path *p, uint64_t dur_us)
 				p->cc.ack_rcv_rate = (int32_t)(10 * p->link_pps);
 				p->cc.ack_bandwidth = (int32_t)(10 * p->link_pps);
 			}
-			p->cc.ops->on_ack(&p->cc, a, p->now);
+			p->cc.ops->on_ack(&p->cc, a, lu2k_us_to_ns(p->now));
 		}
 	}
 }
@@ -129,7 +131,7 @@ static void test_initial(void)
 {
 	struct udt_cc cc;
 
-	T_EQ(udt_cc_init(&cc, &udt_cc_lossy, 1500, 16000, 999, 100000, 16, 1, 0), 0);
+	T_EQ(udt_cc_init(&cc, &udt_cc_lossy, 1500, 16000, 999, lu2k_ms_to_ns(100), 16, 1, 0), 0);
 	/* 32 packets per (guessed) RTT of 100 ms, at least 500/s, times the startup gain */
 	T_ASSERT(fabs(rate_of(&cc) - 2.885 * 500) < 1);
 	T_ASSERT(cc.cwnd > 32 && cc.cwnd <= 16000);
@@ -260,33 +262,33 @@ static void test_burst_not_believed(void)
 static void test_rtt_samples(void)
 {
 	struct udt_cc cc;
-	uint64_t t = 1000000;
+	uint64_t t = lu2k_s_to_ns(1);
 	uint32_t s;
 	double w1, w2;
 
-	T_EQ(udt_cc_init(&cc, &udt_cc_lossy, 1500, 16000, 99, 100000, 16, 1, t), 0);
+	T_EQ(udt_cc_init(&cc, &udt_cc_lossy, 1500, 16000, 99, lu2k_ms_to_ns(100), 16, 1, t), 0);
 	for (s = 100; s < 200; s++)
 		cc.ops->on_pkt_sent(&cc, s, t);
 	cc.ack_rcv_rate = 1000;
-	cc.ops->on_ack(&cc, 150, t + 500000);
+	cc.ops->on_ack(&cc, 150, t + lu2k_ms_to_ns(500));
 	/* min_rtt 500 ms: window = 1000 * 2.62 s (x gain in startup) + 32 */
 	w1 = cc.cwnd;
 	T_ASSERT(fabs(w1 - (2.885 * 1000 * 2.62 + 32)) < 2);
 	/* 150 resent twice more: ambiguous, no sample (else min_rtt = 100 ms) */
-	cc.ops->on_pkt_sent(&cc, 150, t + 500000);
-	cc.ops->on_pkt_sent(&cc, 150, t + 500000);
-	cc.ops->on_ack(&cc, 160, t + 600000);
+	cc.ops->on_pkt_sent(&cc, 150, t + lu2k_ms_to_ns(500));
+	cc.ops->on_pkt_sent(&cc, 150, t + lu2k_ms_to_ns(500));
+	cc.ops->on_ack(&cc, 160, t + lu2k_ms_to_ns(600));
 	T_ASSERT(fabs(cc.cwnd - w1) < 2);
 	/* a plain retransmission after a NAK is a good sample: 100 ms */
-	cc.ops->on_pkt_sent(&cc, 165, t + 650000);
-	cc.ops->on_ack(&cc, 170, t + 750000);
+	cc.ops->on_pkt_sent(&cc, 165, t + lu2k_ms_to_ns(650));
+	cc.ops->on_ack(&cc, 170, t + lu2k_ms_to_ns(750));
 	w2 = cc.cwnd;
 	T_ASSERT(fabs(w2 - (2.885 * 1000 * 1.02 + 32)) < 2);
 	/* a timeout: every resend of what was sent before it is ambiguous */
 	cc.snd_curr_seq = 199;
-	cc.ops->on_timeout(&cc, t + 800000);
-	cc.ops->on_pkt_sent(&cc, 175, t + 800000);
-	cc.ops->on_ack(&cc, 180, t + 850000); /* else a 50 ms sample */
+	cc.ops->on_timeout(&cc, t + lu2k_ms_to_ns(800));
+	cc.ops->on_pkt_sent(&cc, 175, t + lu2k_ms_to_ns(800));
+	cc.ops->on_ack(&cc, 180, t + lu2k_ms_to_ns(850)); /* else a 50 ms sample */
 	T_ASSERT(fabs(cc.cwnd - w2) < 2);
 	udt_cc_fini(&cc);
 }

@@ -291,7 +291,7 @@ static void run_transfer_cfg(uint64_t delay_ns, uint64_t rate, uintptr_t loss_ev
 		udt_conn_free(w->cl.c);
 		/* both ends start from the path's RTT, as UDT4's cache would have it */
 		if (opts & OPT_HS_RTT)
-			w->cfg.init_rtt_us = (uint32_t)(2 * delay_ns / 1000);
+			w->cfg.init_rtt_ns = 2 * delay_ns;
 		w->cfg.exp_resend_all = !!(opts & OPT_RESEND_ALL);
 		w->cl.c = udt_conn_connect(&w->cfg, &cbs, &w->cl, 0x1234567, 0x7ffffff0u - 5000,
 					   NULL, w->now);
