@@ -51,11 +51,12 @@ void udtb_defaults(struct lu2k_be *be)
 
 #define B struct lu2k_be
 
-static int parse_cc(void *obj, const char *v, char *why, size_t n)
+static int parse_cc(const struct lu2k_opt *o, void *obj, const char *v, char *why, size_t n)
 {
 	B *be = obj;
 	size_t off = 0;
 
+	(void)o;
 	if (udt_cc_find(v) && strlen(v) < sizeof(be->cc)) {
 		snprintf(be->cc, sizeof(be->cc), "%s", v);
 		return 0;
@@ -68,18 +69,20 @@ static int parse_cc(void *obj, const char *v, char *why, size_t n)
 	return -EINVAL;
 }
 
-static void show_cc(const void *obj, char *buf, size_t n)
+static void show_cc(const struct lu2k_opt *o, const void *obj, char *buf, size_t n)
 {
+	(void)o;
 	snprintf(buf, n, "%s", ((const B *)obj)->cc);
 }
 
 /* the flow window, and the buffers that hold it */
-static int parse_window(void *obj, const char *v, char *why, size_t n)
+static int parse_window(const struct lu2k_opt *o, void *obj, const char *v, char *why, size_t n)
 {
 	struct udt_config *u = &((B *)obj)->ucfg;
 	const char *w;
 	uint64_t x;
 
+	(void)o;
 	if (lu2k_opt_parse_u64(v, 64, 1u << 22, true, &x, &w)) {
 		snprintf(why, n, "%s", w);
 		return -EINVAL;
@@ -88,8 +91,9 @@ static int parse_window(void *obj, const char *v, char *why, size_t n)
 	return 0;
 }
 
-static void show_window(const void *obj, char *buf, size_t n)
+static void show_window(const struct lu2k_opt *o, const void *obj, char *buf, size_t n)
 {
+	(void)o;
 	snprintf(buf, n, "%u", ((const B *)obj)->ucfg.flight_max);
 }
 

@@ -208,6 +208,12 @@ void lu2k_opt_expect(const struct lu2k_opt *o, const void *obj, char *buf, size_
 		snprintf(buf, len, "one of %s", names);
 		break;
 	}
+	case LU2K_OPT_PTR:
+		snprintf(buf, len, "%s",
+			 o->what  ? o->what
+			 : o->min ? "a non-empty string"
+				  : "a string");
+		break;
 	case LU2K_OPT_FUNC:
 		snprintf(buf, len, "%s", o->what ? o->what : "a valid value");
 		break;
@@ -264,9 +270,16 @@ static int set_value(const struct lu2k_opt *o, void *obj, const char *v, char *w
 			}
 		}
 		break;
+	case LU2K_OPT_PTR:
+		if (o->min && !*v) {
+			w = "empty";
+			break;
+		}
+		memcpy(field, &v, sizeof(v));
+		return 0;
 	case LU2K_OPT_FUNC:
 		why[0] = 0;
-		return o->parse(obj, v, why, whylen) ? -EINVAL : 0;
+		return o->parse(o, obj, v, why, whylen) ? -EINVAL : 0;
 	}
 	snprintf(why, whylen, "%s", w);
 	return -EINVAL;
@@ -281,8 +294,13 @@ int lu2k_opt_set(const struct lu2k_opt *o, void *obj, const char *value, const c
 	if (!set_value(o, obj, value, why, sizeof(why)))
 		return 0;
 	lu2k_opt_expect(o, obj, expect, sizeof(expect));
-	snprintf(err, errlen, "%s: key '%s': bad value '%s': %s%sexpected %s", where, name, value,
-		 why, *why ? "; " : "", expect);
+	if (!where && o->lopt)
+		snprintf(err, errlen, "--%s: bad value '%s': %s%sexpected %s", o->lopt, value, why,
+			 *why ? "; " : "", expect);
+	else
+		snprintf(err, errlen, "%s: key '%s': bad value '%s': %s%sexpected %s",
+			 where ? where : "command line", name, value, why, *why ? "; " : "",
+			 expect);
 	return -EINVAL;
 }
 
@@ -331,9 +349,16 @@ void lu2k_opt_show(const struct lu2k_opt *o, const void *obj, char *buf, size_t 
 		snprintf(buf, len, "%s", x < n ? o->names[x] : "?");
 		break;
 	}
+	case LU2K_OPT_PTR: {
+		const char *p;
+
+		memcpy(&p, field, sizeof(p));
+		snprintf(buf, len, "%s", p ? p : "");
+		break;
+	}
 	case LU2K_OPT_FUNC:
 		if (o->show)
-			o->show(obj, buf, len);
+			o->show(o, obj, buf, len);
 		break;
 	}
 }

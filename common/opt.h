@@ -26,6 +26,7 @@ enum lu2k_opt_type {
 	LU2K_OPT_MS,   /* milliseconds: "250", "250ms", "10s", "5m", "1h"; min..max in ms */
 	LU2K_OPT_STR,  /* non-empty, shorter than the field */
 	LU2K_OPT_ENUM, /* one of names (NULL-terminated); the index is stored */
+	LU2K_OPT_PTR,  /* command line only: a const char * to the argument; min 1: not "" */
 	LU2K_OPT_FUNC, /* parse() and show() do it: the rare special case */
 };
 
@@ -58,10 +59,14 @@ struct lu2k_opt {
 	 * instead of min and max.
 	 */
 	void (*range)(const void *obj, uint64_t *min, uint64_t *max);
-	/* FUNC: 0, or -EINVAL with why (may be ""); what says what is expected */
-	int (*parse)(void *obj, const char *value, char *why, size_t whylen);
+	/*
+	 * FUNC: 0, or -EINVAL with why (may be ""); what says what is expected.
+	 * o is the entry: one callback may serve several fields (o->off, min...).
+	 */
+	int (*parse)(const struct lu2k_opt *o, void *obj, const char *value, char *why,
+		     size_t whylen);
 	/* FUNC: the value as a config file would write it */
-	void (*show)(const void *obj, char *buf, size_t len);
+	void (*show)(const struct lu2k_opt *o, const void *obj, char *buf, size_t len);
 };
 
 /* Table helpers: the field of struct type T. */
@@ -87,8 +92,9 @@ const struct lu2k_opt *lu2k_opt_find(const struct lu2k_opt *t, const char *key);
 
 /*
  * Parse value into obj's field. where names the origin for messages
- * ("FILE:LINE", "command line"). 0, or -EINVAL with the error in err; obj is
- * unchanged then.
+ * ("FILE:LINE"), or is NULL for the command line: the error then names the
+ * option, "--port: bad value '0': ...". 0, or -EINVAL with the error in err;
+ * obj is unchanged then.
  */
 int lu2k_opt_set(const struct lu2k_opt *o, void *obj, const char *value, const char *where,
 		 char *err, size_t errlen);

@@ -22,10 +22,11 @@
 
 #define C struct lu2kd_config
 
-static int parse_device(void *obj, const char *v, char *why, size_t n)
+static int parse_device(const struct lu2k_opt *o, void *obj, const char *v, char *why, size_t n)
 {
 	C *c = obj;
 
+	(void)o;
 	if (c->ndevices == LU2KD_MAX_DEVICES) {
 		snprintf(why, n, "too many devices (at most %d)", LU2KD_MAX_DEVICES);
 		return -EINVAL;
@@ -38,20 +39,22 @@ static int parse_device(void *obj, const char *v, char *why, size_t n)
 	return 0;
 }
 
-static void show_devices(const void *obj, char *v, size_t n)
+static void show_devices(const struct lu2k_opt *o, const void *obj, char *v, size_t n)
 {
 	const C *c = obj;
 	size_t off = 0;
 
+	(void)o;
 	v[0] = 0;
 	for (unsigned int i = 0; i < c->ndevices && off < n; i++)
 		off += (size_t)snprintf(v + off, n - off, "%s%s", i ? " " : "", c->devices[i]);
 }
 
-static int parse_log_level(void *obj, const char *v, char *why, size_t n)
+static int parse_log_level(const struct lu2k_opt *o, void *obj, const char *v, char *why, size_t n)
 {
 	int l = lu2k_log_level_parse(v);
 
+	(void)o;
 	(void)why;
 	(void)n;
 	if (l < 0)
@@ -60,14 +63,16 @@ static int parse_log_level(void *obj, const char *v, char *why, size_t n)
 	return 0;
 }
 
-static void show_log_level(const void *obj, char *v, size_t n)
+static void show_log_level(const struct lu2k_opt *o, const void *obj, char *v, size_t n)
 {
+	(void)o;
 	snprintf(v, n, "%s", lu2k_log_level_str((enum lu2k_log_level)((const C *)obj)->log_level));
 }
 
 /* "log = syslog" is "syslog = yes": the syslog key shows it */
-static int parse_log(void *obj, const char *v, char *why, size_t n)
+static int parse_log(const struct lu2k_opt *o, void *obj, const char *v, char *why, size_t n)
 {
+	(void)o;
 	(void)why;
 	(void)n;
 	if (strcmp(v, "stderr") && strcmp(v, "syslog"))
@@ -77,12 +82,13 @@ static int parse_log(void *obj, const char *v, char *why, size_t n)
 }
 
 /* The group must exist now: a typo is a config error, not a start-up surprise. */
-static int parse_group(void *obj, const char *v, char *why, size_t n)
+static int parse_group(const struct lu2k_opt *o, void *obj, const char *v, char *why, size_t n)
 {
 	C *c = obj;
 	struct group gr, *res = NULL;
 	char buf[4096];
 
+	(void)o;
 	if (strlen(v) >= sizeof(c->socket_group)) {
 		snprintf(why, n, "too long");
 		return -EINVAL;
@@ -97,17 +103,19 @@ static int parse_group(void *obj, const char *v, char *why, size_t n)
 	return 0;
 }
 
-static void show_group(const void *obj, char *v, size_t n)
+static void show_group(const struct lu2k_opt *o, const void *obj, char *v, size_t n)
 {
 	const C *c = obj;
 
+	(void)o;
 	snprintf(v, n, "%s", c->socket_group_set ? c->socket_group : "");
 }
 
-static int parse_path(void *obj, const char *v, char *why, size_t n)
+static int parse_path(const struct lu2k_opt *o, void *obj, const char *v, char *why, size_t n)
 {
 	C *c = obj;
 
+	(void)o;
 	if (c->npaths == LU2KD_MAX_PATHS) {
 		snprintf(why, n, "too many paths (at most %d)", LU2KD_MAX_PATHS);
 		return -EINVAL;
@@ -119,12 +127,13 @@ static int parse_path(void *obj, const char *v, char *why, size_t n)
 }
 
 /* every line, "; " between */
-static void show_paths(const void *obj, char *v, size_t n)
+static void show_paths(const struct lu2k_opt *o, const void *obj, char *v, size_t n)
 {
 	const C *c = obj;
 	char a[LU2K_NID_STRLEN], b[LU2K_NID_STRLEN], p[LU2K_NID_STRLEN];
 	size_t off = 0;
 
+	(void)o;
 	v[0] = 0;
 	for (unsigned int i = 0; i < c->npaths && off < n; i++)
 		off += (size_t)snprintf(v + off, n - off, "%s%s %s %s", i ? "; " : "",

@@ -141,7 +141,7 @@ static int cli_be_option(struct lu2kd_config *cfg, const char *arg)
 static int parse_cli(int argc, char **argv, struct lu2kd_config *cfg, struct cli *cli)
 {
 	struct option long_opts[32];
-	char short_opts[32], err[512], where[64];
+	char short_opts[32], err[512];
 	const char *config = NULL;
 	const struct lu2k_opt *e;
 	int o, rc;
@@ -183,9 +183,8 @@ static int parse_cli(int argc, char **argv, struct lu2kd_config *cfg, struct cli
 			cli_err("Try 'lu2kd --help'.");
 			return -1;
 		}
-		if (e->key) { /* a daemon key: the same setter as the file's */
-			snprintf(where, sizeof(where), "--%s", e->lopt);
-			if (lu2kd_config_set(cfg, "", e->key, optarg, where, err, sizeof(err))) {
+		if (e->key) { /* a daemon key: the same entry as the file's */
+			if (lu2k_opt_set(e, cfg, optarg, NULL, err, sizeof(err))) {
 				cli_err("%s", err);
 				return -1;
 			}

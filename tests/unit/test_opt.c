@@ -29,8 +29,9 @@ static void dep_range(const void *obj, uint64_t *lo, uint64_t *hi)
 	*lo = ((const struct s *)obj)->lo_dep;
 }
 
-static int parse_func(void *obj, const char *v, char *why, size_t n)
+static int parse_func(const struct lu2k_opt *o, void *obj, const char *v, char *why, size_t n)
 {
+	(void)o;
 	if (strcmp(v, "ok")) {
 		snprintf(why, n, "not ok");
 		return -EINVAL;
@@ -39,8 +40,9 @@ static int parse_func(void *obj, const char *v, char *why, size_t n)
 	return 0;
 }
 
-static void show_func(const void *obj, char *buf, size_t n)
+static void show_func(const struct lu2k_opt *o, const void *obj, char *buf, size_t n)
 {
+	(void)o;
 	snprintf(buf, n, "ok x%u", ((const struct s *)obj)->nfunc);
 }
 

@@ -4,66 +4,355 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "common/nid.h"
+#include "common/opt.h"
 #include "common/rate.h"
 #include "lu2k/version.h"
 
+/* Options that --size, --time... share a parser: the entry says where and what range. */
+static int opt_nid(const struct lu2k_opt *e, void *obj, const char *v, char *why, size_t n)
+{
+	struct perf_opts *o = obj;
+	bool peer = !strcmp(e->lopt, "peer");
+
+	(void)why;
+	(void)n;
+	if (lu2k_nid_parse(v, peer ? &o->peer : &o->nid))
+		return -EINVAL;
+	*(peer ? &o->have_peer : &o->have_nid) = true;
+	return 0;
+}
+
+static int opt_size(const struct lu2k_opt *e, void *obj, const char *v, char *why, size_t n)
+{
+	uint64_t x;
+
+	if (perf_parse_size(v, &x)) {
+		snprintf(why, n, "not a size");
+		return -EINVAL;
+	}
+	if (x < e->min || (e->max && x > e->max)) {
+		snprintf(why, n, "out of range");
+		return -EINVAL;
+	}
+	memcpy((char *)obj + e->off, &x, sizeof(x));
+	return 0;
+}
+
+/* 10s, 200ms, 50us, 0 */
+static void fmt_ns(uint64_t ns, char *buf, size_t n)
+{
+	if (!ns)
+		snprintf(buf, n, "0");
+	else if (ns % 1000000000ull == 0)
+		snprintf(buf, n, "%" PRIu64 "s", ns / UINT64_C(1000000000));
+	else if (ns % 1000000ull == 0)
+		snprintf(buf, n, "%" PRIu64 "ms", ns / UINT64_C(1000000));
+	else
+		snprintf(buf, n, "%" PRIu64 "us", ns / UINT64_C(1000));
+}
+
+static int opt_time(const struct lu2k_opt *e, void *obj, const char *v, char *why, size_t n)
+{
+	uint64_t ns;
+
+	if (perf_parse_time(v, &ns)) {
+		snprintf(why, n, "not a time");
+		return -EINVAL;
+	}
+	if (ns < e->min) {
+		char least[32];
+
+		fmt_ns(e->min, least, sizeof(least));
+		if (e->min == 1)
+			snprintf(why, n, "zero");
+		else
+			snprintf(why, n, "shorter than %s", least);
+		return -EINVAL;
+	}
+	memcpy((char *)obj + e->off, &ns, sizeof(ns));
+	return 0;
+}
+
+static int opt_rate(const struct lu2k_opt *e, void *obj, const char *v, char *why, size_t n)
+{
+	(void)e;
+	(void)why;
+	(void)n;
+	return perf_parse_rate(v, &((struct perf_opts *)obj)->rate_bps);
+}
+
+static void show_u64(const struct lu2k_opt *e, const void *obj, uint64_t *x)
+{
+	memcpy(x, (const char *)obj + e->off, sizeof(*x));
+}
+
+/* 1M, 64K, 4096 */
+static void show_size(const struct lu2k_opt *e, const void *obj, char *buf, size_t n)
+{
+	static const char sfx[] = " KMG";
+	uint64_t x;
+	int i = 0;
+
+	show_u64(e, obj, &x);
+	while (x && x % 1024 == 0 && i < 3) {
+		x /= 1024;
+		i++;
+	}
+	snprintf(buf, n, "%" PRIu64 "%.*s", x, i ? 1 : 0, &sfx[i]);
+}
+
+/* 10s, 200ms, 0 */
+static void show_time(const struct lu2k_opt *e, const void *obj, char *buf, size_t n)
+{
+	uint64_t ns;
+
+	show_u64(e, obj, &ns);
+	fmt_ns(ns, buf, n);
+}
+
+static void show_rate(const struct lu2k_opt *e, const void *obj, char *buf, size_t n)
+{
+	uint64_t bps = ((const struct perf_opts *)obj)->rate_bps;
+
+	(void)e;
+	if (bps % 1000000 == 0)
+		snprintf(buf, n, "%" PRIu64 "mbit", bps / 1000000);
+	else
+		snprintf(buf, n, "%" PRIu64 "bit", bps);
+}
+
+#define P struct perf_opts
+#define SIZE(f, lo, hi)                                                                 \
+	.type = LU2K_OPT_FUNC, .parse = opt_size, .show = show_size, LU2K_OPT_AT(P, f), \
+	.min = (lo), .max = (hi)
+#define TIME(f, lo)                                                                     \
+	.type = LU2K_OPT_FUNC, .parse = opt_time, .show = show_time, LU2K_OPT_AT(P, f), \
+	.min = (lo), .what = "a time: 10s, 500ms, 2m, 1.5s, 50us"
+#define U32(f, lo, hi) .type = LU2K_OPT_UINT, LU2K_OPT_AT(P, f), .min = (lo), .max = (hi)
+
+enum {
+	P_NID,
+	P_PEER,
+	P_SOCKET,
+	P_CTL,
+	P_SIZE,
+	P_CONC,
+	P_COUNT,
+	P_TIME,
+	P_RATE,
+	P_FPS,
+	P_DEADLINE,
+	P_WARMUP,
+	P_LATEOK,
+	P_MSGSIZE,
+	P_TIMEOUT,
+	P_ATTACH,
+	P_SEED,
+	P_TXPOOL,
+	P_RXPOOL,
+	P_PCRED,
+	P_CRED,
+	P_INTERVAL,
+	P_PROGRESS,
+	P_PLOT,
+	P_JSON,
+	P_QUIET,
+	P_HELP,
+	P_VERSION,
+	P_N
+};
+
+static const struct lu2k_opt perf_opts_tbl[] = {
+	[P_NID] = { .lopt = "nid",
+		    .arg = "NID",
+		    .type = LU2K_OPT_FUNC,
+		    .parse = opt_nid,
+		    .what = "a NID like 192.0.2.1@lu2k",
+		    .help = "this interface (e.g. 192.0.2.1@lu2k)" },
+	[P_PEER] = { .lopt = "peer",
+		     .arg = "NID",
+		     .type = LU2K_OPT_FUNC,
+		     .parse = opt_nid,
+		     .what = "a NID like 192.0.2.2@lu2k",
+		     .help = "the server's NID (client)" },
+	[P_SOCKET] = { .lopt = "socket",
+		       .arg = "PATH",
+		       .type = LU2K_OPT_PTR,
+		       LU2K_OPT_AT(P, socket),
+		       .help = "lu2kd's channel socket" },
+	[P_CTL] = { .lopt = "ctl-socket",
+		    .arg = "PATH",
+		    .type = LU2K_OPT_PTR,
+		    LU2K_OPT_AT(P, ctl_socket),
+		    .dflt = "--socket's path with .sock replaced by .ctl; '' for none",
+		    .help = "lu2kd's control socket, read each --interval for the bytes "
+			    "acknowledged inside messages" },
+	[P_SIZE] = { .lopt = "size",
+		     .arg = "N",
+		     SIZE(size, 0, LU2K_DEF_MAX_PAYLOAD),
+		     .what = "a size: 4096, 64K, 1M, up to 4M",
+		     .dflt = "1M; ping 64",
+		     .help = "bytes per message" },
+	[P_CONC] = { .lopt = "concurrency",
+		     .arg = "N",
+		     U32(concurrency, 1, 16384),
+		     .dflt = "8; ping 1",
+		     .help = "messages in flight" },
+	[P_COUNT] = { .lopt = "count",
+		      .arg = "N",
+		      SIZE(count, 1, 0),
+		      .dflt = "",
+		      .what = "a count of at least 1",
+		      .help = "messages (frames for stream) to send" },
+	[P_TIME] = { .lopt = "time",
+		     .arg = "T",
+		     TIME(time_ns, 1),
+		     .dflt = "10s unless --count",
+		     .help = "run for T (10s, 500ms, 2m)" },
+	[P_RATE] = { .lopt = "rate",
+		     .arg = "R",
+		     .type = LU2K_OPT_FUNC,
+		     .parse = opt_rate,
+		     .show = show_rate,
+		     .what = LU2K_RATE_SYNTAX,
+		     .help = "stream bit rate: 20mbit, 1.5gbit, 500kbit" },
+	[P_FPS] = { .lopt = "fps",
+		    .arg = "N",
+		    U32(fps, 1, 10000),
+		    .help = "stream frames per second" },
+	[P_DEADLINE] = { .lopt = "deadline",
+			 .arg = "T",
+			 TIME(deadline_ns, 1),
+			 .help = "stream: a frame is late after T" },
+	[P_WARMUP] = { .lopt = "warmup",
+		       .arg = "T",
+		       TIME(warmup_ns, 0),
+		       .help = "stream: frames due in the first T are not judged late (0 judges "
+			       "every frame)" },
+	[P_LATEOK] = { .lopt = "late-ok",
+		       .arg = "PCT",
+		       U32(late_ok_pct, 0, 100),
+		       .what = "a percentage",
+		       .help = "stream: pass with up to PCT % of frames late" },
+	[P_MSGSIZE] = { .lopt = "msg-size",
+			.arg = "N",
+			SIZE(msg_size, 1, LU2K_DEF_MAX_PAYLOAD),
+			.what = "a size 1..4M",
+			.help = "stream: largest message of a frame" },
+	[P_TIMEOUT] = { .lopt = "timeout",
+			.arg = "T",
+			TIME(timeout_ns, 1),
+			.help = "a message with no answer after T is lost" },
+	[P_ATTACH] = { .lopt = "attach-wait",
+		       .arg = "T",
+		       TIME(attach_wait_ns, 0),
+		       .help = "wait for lu2kd to accept the attach" },
+	[P_SEED] = { .lopt = "seed",
+		     .arg = "N",
+		     SIZE(seed, 0, 0),
+		     .what = "a number",
+		     .dflt = "random",
+		     .help = "payload seed" },
+	[P_TXPOOL] = { .lopt = "tx-pool",
+		       .arg = "MB",
+		       U32(tx_pool_mb, 8, 4096),
+		       .dflt = "liblu2k's",
+		       .help = "liblu2k's send pool, MiB" },
+	[P_RXPOOL] = { .lopt = "rx-pool",
+		       .arg = "MB",
+		       U32(rx_pool_mb, 8, 4096),
+		       .dflt = "liblu2k's",
+		       .help = "liblu2k's receive pool, MiB" },
+	[P_PCRED] = { .lopt = "peer-credits",
+		      .arg = "N",
+		      U32(peer_credits, 1, 65536),
+		      .dflt = "liblu2k's",
+		      .help = "liblu2k's credits per peer" },
+	[P_CRED] = { .lopt = "credits",
+		     .arg = "N",
+		     U32(credits, 1, 65536),
+		     .dflt = "liblu2k's",
+		     .help = "liblu2k's credits of the interface" },
+	[P_INTERVAL] = { .lopt = "interval",
+			 .arg = "T",
+			 TIME(interval_ns, 10000000),
+			 .help = "progress and sample period (at least 10ms)" },
+	[P_PROGRESS] = { .lopt = "progress",
+			 .type = LU2K_OPT_FLAG,
+			 LU2K_OPT_AT(P, progress),
+			 .help = "a progress line every --interval (default: when stdout is a "
+				 "tty)" },
+	[P_PLOT] = { .lopt = "plot",
+		     .arg = "FILE",
+		     .type = LU2K_OPT_PTR,
+		     LU2K_OPT_AT(P, plot),
+		     .min = 1,
+		     .what = "a file name",
+		     .help = "draw rate and latency over time into FILE (PNG; SVG for *.svg; needs "
+			     "gnuplot)" },
+	[P_JSON] = { .lopt = "json",
+		     .type = LU2K_OPT_FLAG,
+		     LU2K_OPT_AT(P, json),
+		     .help = "the summary as one JSON object on stdout, with a sample per "
+			     "--interval in \"intervals\"" },
+	[P_QUIET] = { .lopt = "quiet",
+		      .sopt = 'q',
+		      .type = LU2K_OPT_FLAG,
+		      LU2K_OPT_AT(P, quiet),
+		      .help = "no progress, summary only" },
+	[P_HELP] = { .lopt = "help", .sopt = 'h', .type = LU2K_OPT_FLAG, .help = "this text" },
+	[P_VERSION] = { .lopt = "version",
+			.sopt = 'V',
+			.type = LU2K_OPT_FLAG,
+			.help = "print the version" },
+	[P_N] = LU2K_OPT_END,
+};
+
+static void perf_defaults(struct perf_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->socket = LU2K_DEFAULT_SOCKET;
+	o->size = 1 << 20;
+	o->concurrency = 8;
+	o->rate_bps = 20000000;
+	o->fps = 25;
+	o->deadline_ns = 200000000ULL;
+	o->msg_size = 1 << 20;
+	o->timeout_ns = 30000000000ULL;
+	o->attach_wait_ns = 5000000000ULL;
+	o->interval_ns = 1000000000ULL;
+	o->warmup_ns = 1000000000ULL;
+}
+
 void perf_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: lu2k-perf server --nid NID [--socket PATH] [--time T] [--json]\n"
-		"       lu2k-perf client --nid NID --peer NID [--socket PATH] MODE [options]\n"
-		"\n"
-		"The LNet-selftest of lu2k: a client and a server over liblu2k, each attached\n"
-		"to its own lu2kd. Every payload is verified; exit status 0 only if every\n"
-		"message completed and checked out.\n"
-		"\n"
-		"modes:\n"
-		"  bulk     PUT of --size bytes, --concurrency in flight; the server checks and "
-		"ACKs\n"
-		"  get      GET/REPLY of --size bytes; the client checks\n"
-		"  ping     small GET/REPLY round trips (default 64 B, concurrency 1): latency\n"
-		"  stream   constant bit rate in frames (--rate, --fps), each due within "
-		"--deadline\n"
-		"\n"
-		"options:\n"
-		"  --nid NID           this interface (e.g. 192.0.2.1@lu2k)\n"
-		"  --peer NID          the server's NID (client)\n"
-		"  --socket PATH       lu2kd's channel socket (default " LU2K_DEFAULT_SOCKET ")\n"
-		"  --ctl-socket PATH   lu2kd's control socket, read each --interval for the bytes\n"
-		"                      acknowledged inside messages (default: --socket's path\n"
-		"                      with .sock replaced by .ctl; '' for none)\n"
-		"  --size N            bytes per message: 4096, 64K, 1M, up to 4M (default 1M; "
-		"ping 64)\n"
-		"  --concurrency N     messages in flight (default 8; ping 1)\n"
-		"  --count N           messages (frames for stream) to send\n"
-		"  --time T            run for T (10s, 500ms, 2m); default 10s unless --count\n"
-		"  --rate R            stream bit rate: 20mbit, 1.5gbit, 500kbit (default 20mbit)\n"
-		"  --fps N             stream frames per second (default 25)\n"
-		"  --deadline T        stream: a frame is late after T (default 200ms)\n"
-		"  --warmup T          stream: frames due in the first T are not judged late\n"
-		"                      (default 1s; 0 judges every frame)\n"
-		"  --late-ok PCT       stream: pass with up to PCT %% of frames late (default 0)\n"
-		"  --msg-size N        stream: largest message of a frame (default 1M)\n"
-		"  --timeout T         a message with no answer after T is lost (default 30s)\n"
-		"  --attach-wait T     wait for lu2kd to accept the attach (default 5s)\n"
-		"  --seed N            payload seed (default random)\n"
-		"  --tx-pool MB, --rx-pool MB, --peer-credits N, --credits N   liblu2k sizes\n"
-		"  --interval T        progress and sample period (default 1s, at least 10ms)\n"
-		"  --progress          a progress line every --interval (default: when stdout is "
-		"a tty)\n"
-		"  --plot FILE         draw rate and latency over time into FILE (PNG; SVG for\n"
-		"                      *.svg; needs gnuplot)\n"
-		"  --json              the summary as one JSON object on stdout, with a sample\n"
-		"                      per --interval in \"intervals\"\n"
-		"  -q, --quiet         no progress, summary only\n"
-		"  -h, --help\n"
-		"  -V, --version\n");
+	struct perf_opts d;
+
+	perf_defaults(&d);
+	fprintf(f, "usage: lu2k-perf server --nid NID [--socket PATH] [--time T] [--json]\n"
+		   "       lu2k-perf client --nid NID --peer NID [--socket PATH] MODE [options]\n"
+		   "\n"
+		   "The LNet-selftest of lu2k: a client and a server over liblu2k, each attached\n"
+		   "to its own lu2kd. Every payload is verified; exit status 0 only if every\n"
+		   "message completed and checked out.\n"
+		   "\n"
+		   "modes:\n"
+		   "  bulk     PUT of --size bytes, --concurrency in flight; the server checks and "
+		   "ACKs\n"
+		   "  get      GET/REPLY of --size bytes; the client checks\n"
+		   "  ping     small GET/REPLY round trips (default 64 B, concurrency 1): latency\n"
+		   "  stream   constant bit rate in frames (--rate, --fps), each due within "
+		   "--deadline\n"
+		   "\n"
+		   "options:\n");
+	lu2k_opt_help(f, perf_opts_tbl, &d);
 }
 
 int perf_parse_size(const char *s, uint64_t *out)
@@ -146,94 +435,6 @@ int perf_parse_rate(const char *s, uint64_t *bps)
 	return lu2k_parse_rate(s, bps) ? -EINVAL : 0;
 }
 
-enum {
-	O_NID = 256,
-	O_PEER,
-	O_SOCKET,
-	O_SIZE,
-	O_CONC,
-	O_COUNT,
-	O_TIME,
-	O_RATE,
-	O_FPS,
-	O_DEADLINE,
-	O_MSGSIZE,
-	O_TIMEOUT,
-	O_ATTACH,
-	O_SEED,
-	O_JSON,
-	O_PROGRESS,
-	O_TXPOOL,
-	O_RXPOOL,
-	O_PCRED,
-	O_CRED,
-	O_INTERVAL,
-	O_WARMUP,
-	O_LATEOK,
-	O_PLOT,
-	O_CTL,
-};
-
-static const struct option longopts[] = {
-	{ "nid", 1, NULL, O_NID },
-	{ "peer", 1, NULL, O_PEER },
-	{ "socket", 1, NULL, O_SOCKET },
-	{ "size", 1, NULL, O_SIZE },
-	{ "concurrency", 1, NULL, O_CONC },
-	{ "count", 1, NULL, O_COUNT },
-	{ "time", 1, NULL, O_TIME },
-	{ "rate", 1, NULL, O_RATE },
-	{ "fps", 1, NULL, O_FPS },
-	{ "deadline", 1, NULL, O_DEADLINE },
-	{ "msg-size", 1, NULL, O_MSGSIZE },
-	{ "timeout", 1, NULL, O_TIMEOUT },
-	{ "attach-wait", 1, NULL, O_ATTACH },
-	{ "seed", 1, NULL, O_SEED },
-	{ "json", 0, NULL, O_JSON },
-	{ "progress", 0, NULL, O_PROGRESS },
-	{ "quiet", 0, NULL, 'q' },
-	{ "tx-pool", 1, NULL, O_TXPOOL },
-	{ "rx-pool", 1, NULL, O_RXPOOL },
-	{ "peer-credits", 1, NULL, O_PCRED },
-	{ "credits", 1, NULL, O_CRED },
-	{ "interval", 1, NULL, O_INTERVAL },
-	{ "warmup", 1, NULL, O_WARMUP },
-	{ "late-ok", 1, NULL, O_LATEOK },
-	{ "plot", 1, NULL, O_PLOT },
-	{ "ctl-socket", 1, NULL, O_CTL },
-	{ "help", 0, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
-static int bad(const char *opt, const char *val)
-{
-	fprintf(stderr, "lu2k-perf: bad value for --%s: '%s' (see --help)\n", opt, val);
-	return -EINVAL;
-}
-
-static const char *opt_name(int c)
-{
-	for (const struct option *l = longopts; l->name; l++)
-		if (l->val == c)
-			return l->name;
-	return "?";
-}
-
-static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (!*s || *s == '-')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
-		return -EINVAL;
-	*out = (uint32_t)v;
-	return 0;
-}
-
 static int mode_of(const char *s, enum perf_mode *m)
 {
 	static const char *const names[] = { "bulk", "get", "ping", "stream" };
@@ -248,21 +449,15 @@ static int mode_of(const char *s, enum perf_mode *m)
 
 int perf_parse_args(int argc, char **argv, struct perf_opts *o)
 {
+	const struct lu2k_opt *const tables[] = { perf_opts_tbl, NULL };
 	bool have_size = false, have_conc = false, have_mode = false;
+	struct option longopts[P_N + 1];
+	char shortopts[16], err[512];
 	int c;
 
-	memset(o, 0, sizeof(*o));
-	o->socket = LU2K_DEFAULT_SOCKET;
-	o->size = 1 << 20;
-	o->concurrency = 8;
-	o->rate_bps = 20000000;
-	o->fps = 25;
-	o->deadline_ns = 200000000ULL;
-	o->msg_size = 1 << 20;
-	o->timeout_ns = 30000000000ULL;
-	o->attach_wait_ns = 5000000000ULL;
-	o->interval_ns = 1000000000ULL;
-	o->warmup_ns = 1000000000ULL;
+	perf_defaults(o);
+	if (lu2k_opt_getopt(tables, longopts, P_N + 1, shortopts, sizeof(shortopts)))
+		return -EINVAL; /* cannot happen: the arrays are the table's size */
 	if (argc < 2) {
 		perf_usage(stderr);
 		return -EINVAL;
@@ -286,125 +481,25 @@ int perf_parse_args(int argc, char **argv, struct perf_opts *o)
 	argc--;
 	argv++;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-		const char *name = opt_name(c);
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		const struct lu2k_opt *e = lu2k_opt_by_val(tables, c);
 
-		switch (c) {
-		case O_NID:
-			if (lu2k_nid_parse(optarg, &o->nid))
-				return bad(name, optarg);
-			o->have_nid = true;
-			break;
-		case O_PEER:
-			if (lu2k_nid_parse(optarg, &o->peer))
-				return bad(name, optarg);
-			o->have_peer = true;
-			break;
-		case O_SOCKET:
-			o->socket = optarg;
-			break;
-		case O_CTL:
-			o->ctl_socket = optarg;
-			break;
-		case O_SIZE:
-			if (perf_parse_size(optarg, &o->size) || o->size > LU2K_DEF_MAX_PAYLOAD)
-				return bad(name, optarg);
-			have_size = true;
-			break;
-		case O_CONC:
-			if (parse_u32(optarg, 1, 16384, &o->concurrency))
-				return bad(name, optarg);
-			have_conc = true;
-			break;
-		case O_COUNT:
-			if (perf_parse_size(optarg, &o->count) || !o->count)
-				return bad(name, optarg);
-			break;
-		case O_TIME:
-			if (perf_parse_time(optarg, &o->time_ns) || !o->time_ns)
-				return bad(name, optarg);
-			break;
-		case O_RATE:
-			if (perf_parse_rate(optarg, &o->rate_bps)) {
-				fprintf(stderr, "lu2k-perf: bad value for --rate: '%s' (%s)\n",
-					optarg, LU2K_RATE_SYNTAX);
-				return -EINVAL;
-			}
-			break;
-		case O_FPS:
-			if (parse_u32(optarg, 1, 10000, &o->fps))
-				return bad(name, optarg);
-			break;
-		case O_DEADLINE:
-			if (perf_parse_time(optarg, &o->deadline_ns) || !o->deadline_ns)
-				return bad(name, optarg);
-			break;
-		case O_MSGSIZE:
-			if (perf_parse_size(optarg, &o->msg_size) || !o->msg_size ||
-			    o->msg_size > LU2K_DEF_MAX_PAYLOAD)
-				return bad(name, optarg);
-			break;
-		case O_TIMEOUT:
-			if (perf_parse_time(optarg, &o->timeout_ns) || !o->timeout_ns)
-				return bad(name, optarg);
-			break;
-		case O_ATTACH:
-			if (perf_parse_time(optarg, &o->attach_wait_ns))
-				return bad(name, optarg);
-			break;
-		case O_SEED:
-			if (perf_parse_size(optarg, &o->seed))
-				return bad(name, optarg);
-			break;
-		case O_JSON:
-			o->json = true;
-			break;
-		case O_PROGRESS:
-			o->progress = true;
-			break;
-		case O_TXPOOL:
-			if (parse_u32(optarg, 8, 4096, &o->tx_pool_mb))
-				return bad(name, optarg);
-			break;
-		case O_RXPOOL:
-			if (parse_u32(optarg, 8, 4096, &o->rx_pool_mb))
-				return bad(name, optarg);
-			break;
-		case O_PCRED:
-			if (parse_u32(optarg, 1, 65536, &o->peer_credits))
-				return bad(name, optarg);
-			break;
-		case O_INTERVAL:
-			if (perf_parse_time(optarg, &o->interval_ns) ||
-			    o->interval_ns < 10000000ULL)
-				return bad(name, optarg);
-			break;
-		case O_WARMUP:
-			if (perf_parse_time(optarg, &o->warmup_ns))
-				return bad(name, optarg);
-			break;
-		case O_LATEOK:
-			if (parse_u32(optarg, 0, 100, &o->late_ok_pct))
-				return bad(name, optarg);
-			break;
-		case O_PLOT:
-			if (!*optarg)
-				return bad(name, optarg);
-			o->plot = optarg;
-			break;
-		case O_CRED:
-			if (parse_u32(optarg, 1, 65536, &o->credits))
-				return bad(name, optarg);
-			break;
-		case 'q':
-			o->quiet = true;
-			break;
-		case 'h':
+		if (!e)
+			return -EINVAL; /* getopt said why */
+		if (e == &perf_opts_tbl[P_HELP]) {
 			perf_usage(stdout);
 			return 1;
-		default:
-			return -EINVAL; /* getopt said why */
 		}
+		if (e == &perf_opts_tbl[P_VERSION]) {
+			printf("lu2k-perf %s\n", LU2K_VERSION_STR);
+			return 1;
+		}
+		if (lu2k_opt_set(e, o, optarg ? optarg : "", NULL, err, sizeof(err))) {
+			fprintf(stderr, "lu2k-perf: %s\n", err);
+			return -EINVAL;
+		}
+		have_size |= e == &perf_opts_tbl[P_SIZE];
+		have_conc |= e == &perf_opts_tbl[P_CONC];
 	}
 	if (!o->have_nid) {
 		fprintf(stderr, "lu2k-perf: --nid is required\n");
