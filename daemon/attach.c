@@ -31,11 +31,6 @@
 
 /* ---- liblu2k over a unix socket ---- */
 
-struct sock_listener {
-	struct lu2k_io io;
-	struct lu2kd *d;
-};
-
 /* An accepted socket that has not sent its setup yet. */
 struct pending_attach {
 	struct lu2k_io io;
@@ -43,8 +38,6 @@ struct pending_attach {
 	struct lu2k_defer defer;
 	struct lu2kd *d;
 };
-
-static struct sock_listener *sock_listener;
 
 static void sock_kick(struct lu2kd_chan *ch)
 {
@@ -295,7 +288,7 @@ static void pending_timeout(struct lu2k_timer *t)
 
 static void listener_event(struct lu2k_io *io, uint32_t revents)
 {
-	struct sock_listener *l = lu2k_container_of(io, struct sock_listener, io);
+	struct lu2kd_listener *l = lu2k_container_of(io, struct lu2kd_listener, io);
 
 	for (;;) {
 		int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -328,26 +321,20 @@ int lu2kd_attach_socket_start(struct lu2kd *d)
 
 	if (fd < 0)
 		return fd;
-	sock_listener = calloc(1, sizeof(*sock_listener));
-	if (!sock_listener) {
-		close(fd);
-		unlink(d->cfg.channel_socket);
-		return -ENOMEM;
-	}
-	sock_listener->d = d;
-	lu2k_loop_io_init(&sock_listener->io, fd, listener_event);
-	return lu2k_loop_io_set(&d->loop, &sock_listener->io, EPOLLIN);
+	d->chan_listen.d = d;
+	d->chan_listen.open = true;
+	lu2k_loop_io_init(&d->chan_listen.io, fd, listener_event);
+	return lu2k_loop_io_set(&d->loop, &d->chan_listen.io, EPOLLIN);
 }
 
 void lu2kd_attach_socket_stop(struct lu2kd *d)
 {
-	if (!sock_listener)
+	if (!d->chan_listen.open)
 		return;
-	lu2k_loop_io_set(&d->loop, &sock_listener->io, 0);
-	close(sock_listener->io.fd);
+	lu2k_loop_io_set(&d->loop, &d->chan_listen.io, 0);
+	close(d->chan_listen.io.fd);
 	unlink(d->cfg.channel_socket);
-	free(sock_listener);
-	sock_listener = NULL;
+	d->chan_listen.open = false;
 }
 
 /* ---- the kernel module: /dev/lu2k ---- */

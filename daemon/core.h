@@ -175,6 +175,17 @@ struct lu2kd_stats {
 	uint64_t peers_reaped, peers_evicted, peers_refused, nid_refused;
 };
 
+/*
+ * A unix socket the daemon listens on: the control socket (ctl.c) and
+ * liblu2k's channel socket (attach.c). Part of struct lu2kd, so that two
+ * daemons in one process (the tests) do not share one.
+ */
+struct lu2kd_listener {
+	struct lu2k_io io;
+	struct lu2kd *d;
+	bool open; /* listening: stop() closes and unlinks */
+};
+
 struct lu2kd {
 	struct lu2k_loop loop;
 	struct lu2kd_config cfg;
@@ -194,6 +205,8 @@ struct lu2kd {
 	uint64_t start_ns;
 	uint32_t rng;
 	struct lu2kd_stats st;
+	struct lu2kd_listener ctl;	   /* lu2kctl's socket (ctl.c) */
+	struct lu2kd_listener chan_listen; /* liblu2k's channel socket (attach.c) */
 	/* Settings: where they came from, and what SIGHUP did with them (reload.c). */
 	char config_file[256]; /* "" when no file was read */
 	uint64_t reloads, reload_failures;

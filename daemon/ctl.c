@@ -38,9 +38,6 @@ struct ctl_client {
 	size_t woff;
 };
 
-static struct lu2k_io ctl_io;
-static struct lu2kd *ctl_d;
-
 static void nidstr(struct lu2k_json *j, const char *key, const struct lu2k_nid *n)
 {
 	char b[LU2K_NID_STRLEN];
@@ -441,6 +438,8 @@ static void client_timeout(struct lu2k_timer *t)
 
 static void ctl_event(struct lu2k_io *io, uint32_t revents)
 {
+	struct lu2kd *d = lu2k_container_of(io, struct lu2kd_listener, io)->d;
+
 	for (;;) {
 		int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct ctl_client *c;
@@ -452,15 +451,15 @@ static void ctl_event(struct lu2k_io *io, uint32_t revents)
 			close(fd);
 			continue;
 		}
-		c->d = ctl_d;
+		c->d = d;
 		lu2k_loop_io_init(&c->io, fd, client_event);
 		lu2k_heap_timer_init(&c->timer, client_timeout);
-		if (lu2k_loop_timer_arm(&ctl_d->loop, &c->timer, CTL_TIMEOUT_NS)) {
+		if (lu2k_loop_timer_arm(&d->loop, &c->timer, CTL_TIMEOUT_NS)) {
 			close(fd); /* no deadline, no client */
 			free(c);
 			continue;
 		}
-		if (lu2k_loop_io_set(&ctl_d->loop, &c->io, EPOLLIN))
+		if (lu2k_loop_io_set(&d->loop, &c->io, EPOLLIN))
 			client_close(c);
 	}
 }
@@ -472,17 +471,18 @@ int lu2kd_ctl_start(struct lu2kd *d)
 
 	if (fd < 0)
 		return fd;
-	ctl_d = d;
-	lu2k_loop_io_init(&ctl_io, fd, ctl_event);
-	return lu2k_loop_io_set(&d->loop, &ctl_io, EPOLLIN);
+	d->ctl.d = d;
+	d->ctl.open = true;
+	lu2k_loop_io_init(&d->ctl.io, fd, ctl_event);
+	return lu2k_loop_io_set(&d->loop, &d->ctl.io, EPOLLIN);
 }
 
 void lu2kd_ctl_stop(struct lu2kd *d)
 {
-	if (!ctl_d)
+	if (!d->ctl.open)
 		return;
-	lu2k_loop_io_set(&d->loop, &ctl_io, 0);
-	close(ctl_io.fd);
+	lu2k_loop_io_set(&d->loop, &d->ctl.io, 0);
+	close(d->ctl.io.fd);
 	unlink(d->cfg.ctl_socket);
-	ctl_d = NULL;
+	d->ctl.open = false;
 }
