@@ -279,6 +279,7 @@ static __poll_t lu2k_chan_poll(struct file *file, poll_table *pt)
 /* Called under ni->lock after producing on r (TX or FREE). */
 void lu2k_chan_kick_daemon(struct lu2k_chan *chan, struct lu2k_ring *r)
 {
+	lockdep_assert_held(&chan->ni->lock);
 	if ((chan->setup.features & LU2K_FEAT_NEED_WAKEUP) && !lu2k_ring_prod_needs_kick(r))
 		return;
 	atomic_set(&chan->kick, 1);

@@ -47,6 +47,9 @@ static void lu2k_batch_run(struct lu2k_ni *ni, struct lu2k_batch *b)
 {
 	struct lu2k_evt *e, *tmp;
 
+	/* Callbacks may send: ni->lock must be free, cb_lock keeps destroy out. */
+	lockdep_assert_held(&ni->cb_lock);
+	lockdep_assert_not_held(&ni->lock);
 	lu2k_tx_run_batch(ni, b);
 	lu2k_rx_run_batch(ni, b);
 	list_for_each_entry_safe(e, tmp, &b->evt, link) {

@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include "lu2k_internal.h"
 
+/* Under ni->lock: list is ni->rx_held or ni->free_pending. */
 static bool lu2k_rx_overlaps(struct list_head *list, const struct lu2k_region *region,
 			     const struct lu2k_rx_desc *d)
 {
@@ -113,6 +114,7 @@ void lu2k_rx_run_batch(struct lu2k_ni *ni, struct lu2k_batch *b)
 {
 	struct lu2k_rx *rx, *tmp;
 
+	lockdep_assert_held(&ni->cb_lock);
 	list_for_each_entry_safe(rx, tmp, &b->rx, blink) {
 		list_del_init(&rx->blink);
 		ni->ops->rx(ni, rx);

@@ -31,6 +31,7 @@ struct lu2k_peer *lu2k_peer_find(struct lu2k_ni *ni, const struct lu2k_nid *nid,
 	u32 key = jhash(nid, sizeof(*nid), 0);
 	struct lu2k_peer *p;
 
+	lockdep_assert_held(&ni->lock);
 	hash_for_each_possible(ni->peer_hash, p, hnode, key)
 		if (lu2k_nid_equal(&p->nid, nid))
 			return p;
@@ -49,6 +50,7 @@ static struct lu2k_tx *lu2k_tx_lookup(struct lu2k_ni *ni, u64 cookie)
 {
 	struct lu2k_tx *tx;
 
+	lockdep_assert_held(&ni->lock);
 	hash_for_each_possible(ni->tx_hash, tx, hnode, cookie)
 		if (tx->cookie == cookie)
 			return tx;
@@ -422,6 +424,7 @@ void lu2k_tx_run_batch(struct lu2k_ni *ni, struct lu2k_batch *b)
 {
 	struct lu2k_tx *tx, *tmp;
 
+	lockdep_assert_held(&ni->cb_lock);
 	list_for_each_entry_safe(tx, tmp, &b->tx, link) {
 		list_del(&tx->link);
 		ni->ops->tx_done(ni, tx->priv, tx->status);
