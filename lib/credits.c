@@ -20,8 +20,8 @@ int lu2k_credits_init(struct lu2k_credits *c, uint32_t peer_credits, uint32_t cr
 	memset(c, 0, sizeof(*c));
 	if (!peer_credits || !credits)
 		return -EINVAL;
-	c->peer_credits = peer_credits;
-	c->credits = credits;
+	c->cr.peer_credits = peer_credits;
+	c->cr.credits = credits;
 	c->hash_cap = 64;
 	c->hash = calloc(c->hash_cap, sizeof(uint32_t));
 	return c->hash ? 0 : -ENOMEM;
@@ -96,21 +96,17 @@ int lu2k_credits_peer(struct lu2k_credits *c, const struct lu2k_nid *nid)
 int lu2k_credits_take(struct lu2k_credits *c, uint32_t peer)
 {
 	struct lu2k_credit_peer *p = &c->peers[peer];
+	int rc = lu2k_credit_take(&c->cr, &p->inflight);
 
-	if (c->inflight >= c->credits || p->inflight >= c->peer_credits)
-		return -EAGAIN;
-	c->inflight++;
-	p->inflight++;
-	p->sent++;
-	return 0;
+	if (!rc)
+		p->sent++;
+	return rc;
 }
 
 void lu2k_credits_give(struct lu2k_credits *c, uint32_t peer)
 {
-	if (peer < c->nr_peers && c->peers[peer].inflight) {
-		c->peers[peer].inflight--;
-		c->inflight--;
-	}
+	if (peer < c->nr_peers)
+		lu2k_credit_give(&c->cr, &c->peers[peer].inflight);
 }
 
 uint32_t lu2k_credits_inflight(const struct lu2k_credits *c, const struct lu2k_nid *nid)

@@ -1,18 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * credits.h - send credits, as LNet counts them: a message holds one credit
- * of its peer (the next hop) and one of the interface from the moment it is
- * handed to the daemon until its completion. peer_credits bounds what one
- * peer can have in flight, credits what the interface has in all; a send
- * past either bound gets -EAGAIN and the caller retries after completions.
- * Peers are found by NID in an open-addressing hash; a peer's index is stable
- * for the life of the table (messages in flight keep it).
+ * credits.h - liblu2k's peers and their send credits. The rules (what a
+ * message holds, when it comes back, the bounds) are include/lu2k/credit.h,
+ * the module's too; this adds the peer table: peers found by NID in an
+ * open-addressing hash, a peer's index stable for the life of the table
+ * (messages in flight keep it).
  */
 #ifndef LU2K_LIB_CREDITS_H
 #define LU2K_LIB_CREDITS_H
 
 #include <stdint.h>
 
+#include "lu2k/credit.h"
 #include "uapi/lu2k.h"
 
 struct lu2k_credit_peer {
@@ -22,15 +21,14 @@ struct lu2k_credit_peer {
 };
 
 struct lu2k_credits {
-	uint32_t peer_credits;
-	uint32_t credits;
-	uint32_t inflight;
+	struct lu2k_credit cr; /* the interface's */
 	struct lu2k_credit_peer *peers;
 	uint32_t nr_peers, peers_cap;
 	uint32_t *hash;	   /* peer index + 1, 0 = empty */
 	uint32_t hash_cap; /* power of two */
 };
 
+/* Bounds as lu2k_credit_limits() gives them; -EINVAL for 0. */
 int lu2k_credits_init(struct lu2k_credits *c, uint32_t peer_credits, uint32_t credits);
 void lu2k_credits_fini(struct lu2k_credits *c);
 

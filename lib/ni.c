@@ -125,18 +125,21 @@ int lu2k_ni_open(struct lu2k_ni **nip, const struct lu2k_ni_params *p)
 	fill_defaults(&ni->p);
 	ni->sock = ni->epfd = ni->timerfd = ni->pend_fd = -1;
 	ni->backoff_ms = BACKOFF_MIN_MS;
+	/* The module's bounds (include/lu2k/credit.h), before anything is sized by them. */
+	lu2k_credit_limits(&ni->p.credits, &ni->p.peer_credits, ni->p.ring_entries);
 	rc = -EINVAL;
 	if (ni->p.max_payload > (1U << 30) ||
 	    ni->p.tx_pool_size < (uint64_t)ni->p.max_payload + LU2K_HDR_MAX)
 		goto fail;
 	ni->path = strdup(ni->p.socket_path);
 	ni->slots = calloc(ni->p.credits, sizeof(*ni->slots));
+	ni->cookies = calloc(1, lu2k_cookie_tab_bytes(ni->p.credits));
 	rc = -ENOMEM;
-	if (!ni->path || !ni->slots)
+	if (!ni->path || !ni->slots || !ni->cookies)
 		goto fail;
 	rc = lu2k_ralloc_init(&ni->txa, ni->p.tx_pool_size, TX_UNIT_SHIFT);
 	if (!rc)
-		rc = lu2k_cookies_init(&ni->cookies, ni->p.credits);
+		rc = lu2k_cookie_tab_init(ni->cookies, ni->p.credits);
 	if (!rc)
 		rc = lu2k_credits_init(&ni->cr, ni->p.peer_credits, ni->p.credits);
 	if (rc)
@@ -165,12 +168,12 @@ int lu2k_ni_open(struct lu2k_ni **nip, const struct lu2k_ni_params *p)
 	return 0;
 fail:
 	lu2k_ralloc_fini(&ni->txa);
-	lu2k_cookies_fini(&ni->cookies);
 	lu2k_credits_fini(&ni->cr);
 	if (ni->epfd >= 0)
 		close(ni->epfd);
 	if (ni->timerfd >= 0)
 		close(ni->timerfd);
+	free(ni->cookies);
 	free(ni->slots);
 	free(ni->path);
 	free(ni);
@@ -184,12 +187,12 @@ void lu2k_ni_close(struct lu2k_ni *ni)
 	detach(ni, -ECANCELED, -ECANCELED, false);
 	lu2k_attach_abort(ni);
 	lu2k_ralloc_fini(&ni->txa);
-	lu2k_cookies_fini(&ni->cookies);
 	lu2k_credits_fini(&ni->cr);
 	close(ni->epfd);
 	close(ni->timerfd);
 	free(ni->held);
 	free(ni->pfree);
+	free(ni->cookies);
 	free(ni->slots);
 	free(ni->path);
 	free(ni);
@@ -223,7 +226,7 @@ uint32_t lu2k_ni_features(const struct lu2k_ni *ni)
 void lu2k_ni_stats(const struct lu2k_ni *ni, struct lu2k_ni_stats *st)
 {
 	*st = ni->st;
-	st->inflight = ni->cookies.used;
+	st->inflight = ni->cookies->used;
 	st->tx_pool_used = ni->txa.used;
 }
 
@@ -300,7 +303,7 @@ static int process(struct lu2k_ni *ni, bool drain)
 		uint64_t exp;
 
 		/* a tick: clear it; stop ticking once nothing is out */
-		if (read(ni->timerfd, &exp, sizeof(exp)) == sizeof(exp) && !ni->cookies.used) {
+		if (read(ni->timerfd, &exp, sizeof(exp)) == sizeof(exp) && !ni->cookies->used) {
 			arm_timer(ni, 0);
 			ni->wd_armed = false;
 		}
@@ -309,7 +312,7 @@ static int process(struct lu2k_ni *ni, bool drain)
 		ni->dead = true;
 		ni->dead_status = -ECONNRESET;
 	}
-	if (ni->cookies.used) {
+	if (ni->cookies->used) {
 		uint64_t now = lu2k_now_ms();
 
 		if (now >= ni->next_watchdog_ms) {
@@ -347,7 +350,7 @@ static int process(struct lu2k_ni *ni, bool drain)
 		 * a 500 ms tick, stopped lazily (at a tick with nothing out) so
 		 * that one message at a time costs no timer syscalls.
 		 */
-		if (ni->cookies.used && !ni->wd_armed) {
+		if (ni->cookies->used && !ni->wd_armed) {
 			struct itimerspec its = { { 0, 500000000L }, { 0, 500000000L } };
 
 			timerfd_settime(ni->timerfd, 0, &its, NULL);

@@ -4,9 +4,9 @@
 #define LU2K_LIB_NI_INT_H
 
 #include "lu2k.h"
-#include "cookie.h"
 #include "credits.h"
 #include "ralloc.h"
+#include "lu2k/cookie.h"
 #include "lu2k/desc.h"
 #include "lu2k/policy.h"
 
@@ -52,8 +52,8 @@ struct lu2k_ni {
 	unsigned int backoff_ms;
 	struct lu2k_ring tx, cpl, rx, free, evt;
 	struct lu2k_ralloc txa;
-	struct lu2k_cookies cookies;
-	struct lu2k_txslot *slots;
+	struct lu2k_cookie_tab *cookies; /* credits slots; kept across daemons */
+	struct lu2k_txslot *slots;	 /* by cookie slot */
 	struct lu2k_credits cr;
 	struct lu2k_held *held; /* RX ranges we hold, sorted by off */
 	uint32_t nr_held, held_cap;

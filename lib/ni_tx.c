@@ -84,7 +84,7 @@ int lu2k_send_fill(struct lu2k_ni *ni, const struct lu2k_nid *target,
 {
 	struct lu2k_tx_desc *d;
 	struct lu2k_txslot *ts;
-	uint64_t cookie;
+	__u64 cookie;
 	int64_t off;
 	uint8_t *buf;
 	int peer, slot, rc;
@@ -114,8 +114,8 @@ int lu2k_send_fill(struct lu2k_ni *ni, const struct lu2k_nid *target,
 		rc = -EAGAIN;
 		goto out_credits;
 	}
-	slot = lu2k_cookies_get(&ni->cookies, &cookie);
-	if (slot < 0) { /* cannot happen: cookies = credits */
+	slot = lu2k_cookie_get(ni->cookies, &cookie);
+	if (slot < 0) { /* cannot happen: a cookie per credit */
 		lu2k_ralloc_free(&ni->txa, (uint64_t)off);
 		rc = -EAGAIN;
 		goto out_credits;
@@ -164,7 +164,7 @@ static void complete(struct lu2k_ni *ni, uint32_t slot, int status, bool from_da
 
 	lu2k_ralloc_free(&ni->txa, ts->pool_off);
 	lu2k_credits_give(&ni->cr, ts->peer);
-	lu2k_cookies_put(&ni->cookies, slot);
+	lu2k_cookie_put(ni->cookies, slot);
 	ts->expired = false;
 	if (expired) {
 		/* the watchdog gave the caller its completion already */
@@ -188,10 +188,10 @@ static void complete(struct lu2k_ni *ni, uint32_t slot, int status, bool from_da
  */
 void lu2k_tx_watchdog(struct lu2k_ni *ni, uint64_t now_ms)
 {
-	for (uint32_t s = 0; s < ni->cookies.cap; s++) {
+	for (uint32_t s = 0; s < ni->cookies->cap; s++) {
 		struct lu2k_txslot *ts = &ni->slots[s];
 
-		if (!lu2k_cookies_busy(&ni->cookies, s) || ts->expired || ts->deadline_ms > now_ms)
+		if (!lu2k_cookie_busy(ni->cookies, s) || ts->expired || ts->deadline_ms > now_ms)
 			continue;
 		ts->expired = true;
 		ni->st.watchdog_cpls++;
@@ -211,7 +211,7 @@ int lu2k_tx_process_cpl(struct lu2k_ni *ni)
 			ni->st.bad_cpl++;
 			continue;
 		}
-		slot = lu2k_cookies_lookup(&ni->cookies, c.cookie);
+		slot = lu2k_cookie_lookup(ni->cookies, c.cookie);
 		if (slot == -EALREADY) {
 			ni->st.bad_cookie_dup++;
 			continue;
@@ -228,8 +228,8 @@ int lu2k_tx_process_cpl(struct lu2k_ni *ni)
 /* Every message still out gets status (the daemon is gone). */
 void lu2k_tx_fail_all(struct lu2k_ni *ni, int status)
 {
-	for (uint32_t s = 0; s < ni->cookies.cap; s++) {
-		if (!lu2k_cookies_busy(&ni->cookies, s))
+	for (uint32_t s = 0; s < ni->cookies->cap; s++) {
+		if (!lu2k_cookie_busy(ni->cookies, s))
 			continue;
 		if (status == -ECONNRESET && !ni->slots[s].expired)
 			ni->st.reset_cpls++;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Credits per peer and per interface, and the peer table. */
+/* liblu2k's peer table and its credits (the rules: include/lu2k/credit.h, test_credit.c). */
 #include <errno.h>
 #include <stdio.h>
 
@@ -33,7 +33,7 @@ static void test_peer_and_total(void)
 	lu2k_credits_give(&c, (uint32_t)pb);
 	lu2k_credits_give(&c, (uint32_t)pb); /* one too many: ignored */
 	lu2k_credits_give(&c, 99);	     /* no such peer: ignored */
-	T_EQ(c.inflight, 1);
+	T_EQ(c.cr.inflight, 1);
 	lu2k_credits_fini(&c);
 }
 
