@@ -68,6 +68,17 @@ static int lu2k_chan_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/* What lu2k_chan_layout() allocated besides the region. */
+static void lu2k_chan_free_tables(struct lu2k_chan *chan)
+{
+	bitmap_free(chan->tx_map);
+	chan->tx_map = NULL;
+	kvfree(chan->cookies);
+	chan->cookies = NULL;
+	kvfree(chan->tx_by_slot);
+	chan->tx_by_slot = NULL;
+}
+
 static int lu2k_chan_release(struct inode *inode, struct file *file)
 {
 	struct lu2k_chan *chan = file->private_data;
@@ -79,7 +90,7 @@ static int lu2k_chan_release(struct inode *inode, struct file *file)
 	}
 	if (chan->region)
 		lu2k_region_put(chan->region);
-	bitmap_free(chan->tx_map);
+	lu2k_chan_free_tables(chan);
 	kfree(chan);
 	return 0;
 }
@@ -119,8 +130,9 @@ static int lu2k_chan_layout(struct lu2k_chan *chan, struct lu2k_setup *s)
 		return rc;
 	s->max_msg_size = clamp_t(u64, t.max_msg_size, LU2K_HDR_MAX,
 				  min(p.tx_pool_size, p.rx_pool_size));
-	s->credits = clamp(t.credits, 1U, entries);
-	s->peer_credits = clamp(t.peer_credits, 1U, s->credits);
+	s->credits = t.credits;
+	s->peer_credits = t.peer_credits;
+	lu2k_credit_limits(&s->credits, &s->peer_credits, entries);
 	s->timeout_ms = max(t.timeout_ms, 100U);
 
 	chan->region = lu2k_region_alloc(s->region_size);
@@ -128,8 +140,12 @@ static int lu2k_chan_layout(struct lu2k_chan *chan, struct lu2k_setup *s)
 		return -ENOMEM;
 	chan->tx_units = s->tx_pool_size / LU2K_TX_UNIT;
 	chan->tx_map = bitmap_zalloc(chan->tx_units, GFP_KERNEL);
-	if (!chan->tx_map)
+	/* A cookie per credit: a message holds both while the daemon has it. */
+	chan->cookies = kvzalloc(lu2k_cookie_tab_bytes(s->credits), GFP_KERNEL);
+	chan->tx_by_slot = kvcalloc(s->credits, sizeof(*chan->tx_by_slot), GFP_KERNEL);
+	if (!chan->tx_map || !chan->cookies || !chan->tx_by_slot)
 		return -ENOMEM;
+	lu2k_cookie_tab_init(chan->cookies, s->credits);
 	/* The layout is ours, so binding cannot fail; check anyway. */
 	if (lu2k_ring_bind(&chan->tx, chan->region->mem, s->region_size, &s->tx,
 			   sizeof(struct lu2k_tx_desc)) ||
@@ -193,8 +209,7 @@ out_free:
 	if (chan->region)
 		lu2k_region_put(chan->region);
 	chan->region = NULL;
-	bitmap_free(chan->tx_map);
-	chan->tx_map = NULL;
+	lu2k_chan_free_tables(chan);
 out:
 	mutex_unlock(&chan->setup_lock);
 	return rc;

@@ -23,6 +23,8 @@
 #include <linux/mutex.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <lu2k/cookie.h>
+#include <lu2k/credit.h>
 #include <lu2k/policy.h>
 #include "lu2k_api.h"
 
@@ -67,6 +69,8 @@ struct lu2k_chan {
 	struct lu2k_ring	tx, cpl, rx, free, evt;
 	unsigned long		*tx_map;	/* one bit per LU2K_TX_UNIT of the TX pool */
 	u32			tx_units;
+	struct lu2k_cookie_tab	*cookies;	/* setup.credits slots (include/lu2k/cookie.h) */
+	struct lu2k_tx		**tx_by_slot;	/* POSTED and ORPHAN messages by cookie slot */
 	bool			dead;		/* dropped: poll reports POLLHUP */
 	atomic_t		kick;		/* the kernel kicked; poll reports POLLIN once */
 	wait_queue_head_t	wq;
@@ -87,10 +91,9 @@ struct lu2k_peer {
 };
 
 struct lu2k_tx {
-	struct hlist_node	hnode;		/* ni->tx_hash by cookie, once posted */
 	struct list_head	link;		/* ni->tx_queue or ni->tx_list, then a batch */
 	struct lu2k_peer	*peer;
-	u64			cookie;
+	u64			cookie;		/* the channel's, once room is set aside */
 	u32			unit;
 	u32			nunits;
 	unsigned long		expires;	/* jiffies: the message's own timeout */
@@ -144,11 +147,9 @@ struct lu2k_ni {
 	struct lu2k_chan	*chan;		/* the attached daemon, or NULL */
 	u32			chan_gen;	/* +1 at each attach: is it still that channel? */
 	u32			tx_ring_held;	/* TX ring slots held by copies in progress */
-	u64			next_cookie;
-	DECLARE_HASHTABLE(tx_hash, 10);
 	struct list_head	tx_queue;	/* QUEUED, in lu2k_send() order */
 	struct list_head	tx_list;	/* POSTED and ORPHAN, in posting order */
-	u32			tx_inflight;
+	struct lu2k_credit	cr;		/* bounds from the channel's setup */
 	DECLARE_HASHTABLE(peer_hash, 8);	/* next hops, by NID; freed with the interface */
 	u32			npeers;
 	struct list_head	rx_held;	/* handed to the user, not yet done */

@@ -77,14 +77,12 @@ struct lu2k_ni *lu2k_ni_create(const struct lu2k_nid *nid, const struct lu2k_ni_
 	ni->priv = priv;
 	mutex_init(&ni->cb_lock);
 	mutex_init(&ni->lock);
-	hash_init(ni->tx_hash);
 	INIT_LIST_HEAD(&ni->tx_queue);
 	INIT_LIST_HEAD(&ni->tx_list);
 	hash_init(ni->peer_hash);
 	INIT_LIST_HEAD(&ni->rx_held);
 	INIT_LIST_HEAD(&ni->free_pending);
 	INIT_DELAYED_WORK(&ni->work, lu2k_ni_work);
-	ni->next_cookie = 1;
 
 	mutex_lock(&lu2k_nis_lock);
 	list_for_each_entry(other, &lu2k_nis, link)
@@ -189,7 +187,8 @@ void lu2k_ni_get_stats(struct lu2k_ni *ni, struct lu2k_ni_stats *st)
 {
 	mutex_lock(&ni->lock);
 	*st = ni->stats;
-	st->tx_inflight = ni->tx_inflight;
+	st->tx_inflight = ni->cr.inflight;
+	st->tx_inflight_max = ni->cr.inflight_max;
 	st->rx_held = ni->rx_out;
 	st->peers = ni->npeers;
 	mutex_unlock(&ni->lock);
@@ -237,7 +236,10 @@ void lu2k_ni_attach_locked(struct lu2k_ni *ni, struct lu2k_chan *chan)
 	ni->chan_gen++;
 	ni->tx_ring_held = 0;
 	ni->stats.attaches++;
-	ni->stats.tx_inflight_max = 0;
+	/* Messages still being copied for the last channel hold credits until they fail. */
+	ni->cr.credits = chan->setup.credits;
+	ni->cr.peer_credits = chan->setup.peer_credits;
+	ni->cr.inflight_max = 0;
 	/* The daemon may sleep at once: ask for kicks on the rings we consume. */
 	lu2k_ring_cons_prepare_sleep(&chan->cpl);
 	lu2k_ring_cons_prepare_sleep(&chan->rx);

@@ -3,9 +3,11 @@
  * lu2k_tx.c - outgoing messages: peers and credits, the TX pool, cookies,
  * completions from the daemon and the kernel's own timeouts.
  *
- * A message holds a credit of its interface and of its next hop, and a range
- * of the TX pool, from lu2k_send() until the daemon completes its cookie (or
- * the channel goes away). If the daemon is late past timeout + grace, the
+ * A message holds a credit of its interface and of its next hop
+ * (include/lu2k/credit.h), and a range of the TX pool and a cookie of the
+ * channel's table (include/lu2k/cookie.h), from lu2k_send() until the daemon
+ * completes its cookie (or the channel goes away). liblu2k follows the same
+ * rules with the same headers. If the daemon is late past timeout + grace, the
  * caller gets -ETIMEDOUT but the range and credits stay held (an orphan)
  * because the daemon may still be reading it. A message sent with
  * LU2K_SEND_MAY_QUEUE that finds no ring slot or pool room waits on
@@ -46,15 +48,31 @@ struct lu2k_peer *lu2k_peer_find(struct lu2k_ni *ni, const struct lu2k_nid *nid,
 	return p;
 }
 
+/*
+ * The posted message a completion names, or NULL: never issued, completed
+ * already, or still being copied (its cookie is out, the daemon cannot know
+ * it yet).
+ */
 static struct lu2k_tx *lu2k_tx_lookup(struct lu2k_ni *ni, u64 cookie)
 {
-	struct lu2k_tx *tx;
+	struct lu2k_chan *chan = ni->chan;
+	int slot;
 
 	lockdep_assert_held(&ni->lock);
-	hash_for_each_possible(ni->tx_hash, tx, hnode, cookie)
-		if (tx->cookie == cookie)
-			return tx;
-	return NULL;
+	slot = lu2k_cookie_lookup(chan->cookies, cookie);
+	return slot < 0 ? NULL : chan->tx_by_slot[slot];
+}
+
+/* Give back the pool range and the cookie lu2k_tx_reserve_locked() set aside. */
+static void lu2k_tx_unreserve_locked(struct lu2k_ni *ni, struct lu2k_chan *chan,
+				     struct lu2k_tx *tx)
+{
+	u32 slot = lu2k_cookie_slot_of(tx->cookie);
+
+	lockdep_assert_held(&ni->lock);
+	bitmap_clear(chan->tx_map, tx->unit, tx->nunits);
+	chan->tx_by_slot[slot] = NULL;
+	lu2k_cookie_put(chan->cookies, slot);
 }
 
 /* Give back what a message holds; it is then only on the caller's list. */
@@ -64,15 +82,11 @@ static void lu2k_tx_unlink_locked(struct lu2k_ni *ni, struct lu2k_tx *tx)
 
 	lockdep_assert_held(&ni->lock);
 	list_del(&tx->link);
-	if (tx->state == LU2K_TX_QUEUED) {
+	if (tx->state == LU2K_TX_QUEUED)
 		ni->stats.tx_queued--;
-	} else {
-		hash_del(&tx->hnode);
-		if (chan)
-			bitmap_clear(chan->tx_map, tx->unit, tx->nunits);
-	}
-	ni->tx_inflight--;
-	tx->peer->inflight--;
+	else if (chan)
+		lu2k_tx_unreserve_locked(ni, chan, tx);
+	lu2k_credit_give(&ni->cr, &tx->peer->inflight);
 }
 
 static void lu2k_tx_finish_locked(struct lu2k_ni *ni, struct lu2k_batch *b,
@@ -112,8 +126,8 @@ static int lu2k_send_check(struct lu2k_ni *ni, const struct lu2k_send_args *a)
 
 /*
  * Room for a message, set aside for it: a TX ring slot (beyond those held by
- * copies in progress) and a range of the TX pool. -EAGAIN: no room now
- * (nothing changed); -ENOTCONN: the daemon broke the TX ring.
+ * copies in progress), a range of the TX pool and a cookie. -EAGAIN: no room
+ * now (nothing changed); -ENOTCONN: the daemon broke the TX ring.
  */
 static int lu2k_tx_reserve_locked(struct lu2k_ni *ni, struct lu2k_tx *tx)
 {
@@ -134,6 +148,9 @@ static int lu2k_tx_reserve_locked(struct lu2k_ni *ni, struct lu2k_tx *tx)
 	unit = bitmap_find_next_zero_area(chan->tx_map, chan->tx_units, 0, nunits, 0);
 	if (unit >= chan->tx_units)
 		return -EAGAIN;
+	/* Never short: the table has a slot per credit, and this message holds one. */
+	if (WARN_ON_ONCE(lu2k_cookie_get(chan->cookies, &tx->cookie) < 0))
+		return -EAGAIN;
 	bitmap_set(chan->tx_map, unit, nunits);
 	tx->unit = unit;
 	tx->nunits = nunits;
@@ -153,7 +170,7 @@ static bool lu2k_tx_copy(u8 *buf, const struct lu2k_tx *tx, struct iov_iter *pay
 	       copy_from_iter(buf + tx->hdr_len, tx->payload_len, payload) == tx->payload_len;
 }
 
-/* A message copied into its range goes on the TX ring: a cookie, the descriptor, a kick. */
+/* A message copied into its range goes on the TX ring: the descriptor, a kick. */
 static void lu2k_tx_submit_locked(struct lu2k_ni *ni, struct lu2k_tx *tx)
 {
 	struct lu2k_chan *chan = ni->chan;
@@ -161,9 +178,8 @@ static void lu2k_tx_submit_locked(struct lu2k_ni *ni, struct lu2k_tx *tx)
 	u32 tmo;
 
 	lockdep_assert_held(&ni->lock);
-	tx->cookie = ni->next_cookie++;
 	tx->state = LU2K_TX_POSTED;
-	hash_add(ni->tx_hash, &tx->hnode, tx->cookie);
+	chan->tx_by_slot[lu2k_cookie_slot_of(tx->cookie)] = tx;
 	list_add_tail(&tx->link, &ni->tx_list);
 	ni->stats.tx_posted++;
 
@@ -199,7 +215,7 @@ static int lu2k_tx_post_locked(struct lu2k_ni *ni, struct lu2k_tx *tx, struct io
 	if (rc)
 		return rc;
 	if (!lu2k_tx_copy((u8 *)chan->region->mem + lu2k_tx_buf_off(chan, tx), tx, payload)) {
-		bitmap_clear(chan->tx_map, tx->unit, tx->nunits);
+		lu2k_tx_unreserve_locked(ni, chan, tx);
 		return -EFAULT;
 	}
 	lu2k_tx_submit_locked(ni, tx);
@@ -249,15 +265,12 @@ int lu2k_send(struct lu2k_ni *ni, const struct lu2k_send_args *a)
 	rc = -EMSGSIZE;
 	if (len > chan->setup.max_msg_size)
 		goto fail;
-	rc = -EAGAIN;
-	if (ni->tx_inflight >= chan->setup.credits)
-		goto fail;
 	rc = -ENOMEM;
 	peer = lu2k_peer_find(ni, hop, true);
 	if (!peer)
 		goto fail;
-	rc = -EAGAIN;
-	if (peer->inflight >= chan->setup.peer_credits)
+	rc = lu2k_credit_take(&ni->cr, &peer->inflight);
+	if (rc)
 		goto fail;
 
 	tmo = a->timeout_ms ? a->timeout_ms : chan->setup.timeout_ms;
@@ -272,14 +285,11 @@ int lu2k_send(struct lu2k_ni *ni, const struct lu2k_send_args *a)
 		list_add_tail(&tx->link, &ni->tx_queue);
 		ni->stats.tx_queued++;
 		ni->stats.tx_waited++;
-		ni->tx_inflight++;
-		peer->inflight++;
-		ni->stats.tx_inflight_max = max(ni->stats.tx_inflight_max, ni->tx_inflight);
 		mutex_unlock(&ni->lock);
 		return 0;
 	}
 	if (rc)
-		goto fail;
+		goto fail_credit;
 
 	/*
 	 * Room is set aside: copy without the lock (up to 4 MiB), so that other
@@ -288,9 +298,6 @@ int lu2k_send(struct lu2k_ni *ni, const struct lu2k_send_args *a)
 	 */
 	tx->state = LU2K_TX_COPYING;
 	ni->tx_ring_held++;
-	ni->tx_inflight++;
-	peer->inflight++;
-	ni->stats.tx_inflight_max = max(ni->stats.tx_inflight_max, ni->tx_inflight);
 	gen = ni->chan_gen;
 	region = chan->region;
 	kref_get(&region->ref);
@@ -302,7 +309,7 @@ int lu2k_send(struct lu2k_ni *ni, const struct lu2k_send_args *a)
 	mutex_lock(&ni->lock);
 	rc = 0;
 	if (ni->chan_gen != gen || !ni->chan) {
-		/* Detached meanwhile: the slot and range went with that channel. */
+		/* Detached meanwhile: the slot, range and cookie went with that channel. */
 		ni->stats.tx_copy_detached++;
 		rc = -ENOTCONN;
 	} else {
@@ -311,20 +318,20 @@ int lu2k_send(struct lu2k_ni *ni, const struct lu2k_send_args *a)
 			lu2k_tx_submit_locked(ni, tx);
 			ni->stats.tx_copied_unlocked++;
 		} else {
-			bitmap_clear(ni->chan->tx_map, tx->unit, tx->nunits);
+			lu2k_tx_unreserve_locked(ni, ni->chan, tx);
 			rc = -EFAULT;
 		}
 	}
-	if (rc) {
-		ni->tx_inflight--;
-		peer->inflight--;
-	}
+	if (rc)
+		lu2k_credit_give(&ni->cr, &peer->inflight);
 	mutex_unlock(&ni->lock);
 	lu2k_region_put(region);
 	if (rc)
 		kmem_cache_free(lu2k_tx_cache, tx);
 	return rc;
 
+fail_credit:
+	lu2k_credit_give(&ni->cr, &peer->inflight);
 fail:
 	mutex_unlock(&ni->lock);
 	kmem_cache_free(lu2k_tx_cache, tx);
