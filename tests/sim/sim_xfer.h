@@ -5,8 +5,9 @@
  *   client (sender)  --- linkem_dir ab (delay, rate, queue, loss) -->  server (receiver)
  *                    <-- linkem_dir ba (the same, other direction) ---
  *
- * Two engines, two directions of the link emulator's core, one clock that
- * jumps from event to event: no sockets, no sleeps, the same result on any
+ * Two engines, two directions of the link emulator's core (the one
+ * simulated link: the engine's unit tests use it too, through sim_link.h),
+ * one clock that jumps from event to event: no sockets, no sleeps, the same result on any
  * machine. The client sends `bytes` as messages of `msg_size` (message mode,
  * out of order allowed, each filled with a pattern of its number); the
  * receiver checks every byte of every message; every message must get

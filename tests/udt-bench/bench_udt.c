@@ -14,7 +14,7 @@
 #include "proto/udt/losslist.h"
 #include "proto/udt/seq.h"
 #include "proto/udt/udt.h"
-#include "tests/unit/udt_sim.h"
+#include "tests/sim/sim_link.h"
 
 static double cpu_now(void)
 {
@@ -78,7 +78,7 @@ static void bench_engines(uint32_t nmsgs)
 	uint64_t now = 1000000000ull;
 	uint32_t queued = 0;
 	uint8_t buf[SIM_MAXPKT], out[SIM_MAXPKT];
-	struct sim_pkt *p;
+	struct linkem_pkt *p;
 	double t0, t1;
 	size_t n;
 

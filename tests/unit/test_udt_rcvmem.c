@@ -3,7 +3,7 @@
  * The receiver's memory limits (rcvbuf.h, MEMORY): a message never grows
  * past the longest allowed, a window never holds more than its own limit,
  * windows that share a budget never hold more than it together and a greedy
- * one leaves a fair share to the others; through two engines (udt_sim.h,
+ * one leaves a fair share to the others; through two engines (sim_link.h,
  * simulated time) an honest transfer still completes under tight limits and
  * a message longer than allowed breaks the connection.
  */
@@ -16,7 +16,7 @@
 #include "proto/udt/seq.h"
 #include "proto/udt/udt.h"
 #include "tests/t.h"
-#include "tests/unit/udt_sim.h"
+#include "tests/sim/sim_link.h"
 
 #define PL 100 /* payload bytes per packet in the rcvbuf tests */
 
@@ -245,7 +245,7 @@ static void run_for(struct world *w, uint64_t dt)
 	uint8_t buf[SIM_MAXPKT];
 
 	while (w->now < end) {
-		struct sim_pkt *p;
+		struct linkem_pkt *p;
 		size_t n;
 
 		while ((p = sim_pop(&w->ab, w->now))) {
@@ -303,6 +303,15 @@ static struct world *world_new(void)
 	return w;
 }
 
+/* Another link, before anything was sent over the one world_new() made. */
+static void world_link(struct world *w, uint64_t delay_ns, uint64_t rate_bps)
+{
+	sim_dir_free(&w->ab);
+	sim_dir_free(&w->ba);
+	sim_dir_init(&w->ab, delay_ns, rate_bps, 100000);
+	sim_dir_init(&w->ba, delay_ns, rate_bps, 100000);
+}
+
 static void world_free(struct world *w)
 {
 	udt_conn_free(w->cl.c);
@@ -328,7 +337,7 @@ static void test_transfer_under_budget(void)
 	w->scfg.rx_mem = &mem;
 	w->scfg.max_msg_bytes = sizeof(data);
 	/* 50 ms each way (850 packets in flight) and a loss every 200: holes hold packets */
-	w->ab.delay_ns = w->ba.delay_ns = 50000000;
+	world_link(w, 50000000, 100000000);
 	w->ab.drop = sim_drop_every;
 	w->ab.drop_arg = (void *)(uintptr_t)200;
 	w->cl.c = udt_conn_connect(&w->ccfg, &cbs, &w->cl, 55, 4242, NULL, w->now);
@@ -370,10 +379,9 @@ static void test_transfer_after_squeeze(void)
 	T_ASSERT(w);
 	w->scfg.rx_mem = &mem;
 	w->scfg.max_msg_bytes = sizeof(data);
-	w->ab.delay_ns = w->ba.delay_ns = 1000000;
+	world_link(w, 1000000, 2000000000);
 	w->ab.drop = sim_drop_every;
 	w->ab.drop_arg = (void *)(uintptr_t)500;
-	w->ab.rate_bps = w->ba.rate_bps = 2000000000;
 	w->cl.c = udt_conn_connect(&w->ccfg, &cbs, &w->cl, 58, 31337, NULL, w->now);
 	run_for(w, 100000000);
 	T_ASSERT(w->sv.c && udt_conn_state(w->cl.c) == UDT_ST_CONNECTED);

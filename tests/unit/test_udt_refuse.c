@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Backpressure by refusal, through two engines over the simulated link of
- * tests/unit/udt_sim.h (simulated time only): the receiving application
+ * tests/sim/sim_link.h (simulated time only): the receiving application
  * refuses the first message (no room) and takes the others. The refused
  * message stays in the engine, unacknowledged, so the sender never sees it
  * complete, nor any message after it (the ACK is cumulative), however long
@@ -16,7 +16,7 @@
 
 #include "proto/udt/udt.h"
 #include "tests/t.h"
-#include "tests/unit/udt_sim.h"
+#include "tests/sim/sim_link.h"
 
 #define NMSG  100
 #define MSGSZ 100000
@@ -64,7 +64,7 @@ static void run_for(struct world *w, uint64_t dt)
 	uint8_t buf[SIM_MAXPKT];
 
 	while (w->now < end) {
-		struct sim_pkt *p;
+		struct linkem_pkt *p;
 		size_t n;
 
 		while ((p = sim_pop(&w->ab, w->now))) {

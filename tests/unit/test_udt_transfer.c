@@ -10,7 +10,8 @@
 #include <string.h>
 
 #include "tests/t.h"
-#include "tests/unit/udt_sim.h"
+#include "proto/udt/udt.h"
+#include "tests/sim/sim_link.h"
 
 #define MAXMSG 4096
 
@@ -172,7 +173,7 @@ static void flush(struct world *w)
 static int step(struct world *w)
 {
 	uint64_t t = UINT64_MAX;
-	struct sim_pkt *p;
+	struct linkem_pkt *p;
 
 	flush(w);
 	if (w->cl.c)
@@ -513,7 +514,7 @@ static void test_transfer_satellite(void)
 	T_ASSERT(spurious > 0);
 	run_transfer_cfg(300000000, 200000000, 0, 600, 600000000000ull, 0,
 			 OPT_HS_RTT | OPT_RESEND_ALL, &retrans);
-	/* what is left are the real losses at the link's queue in slow start */
+	/* what is left, if anything, are real losses at the link's queue in slow start */
 	T_ASSERT(retrans * 10 < spurious);
 	run_transfer_cfg(300000000, 200000000, 0, 600, 600000000000ull, 0, 0, &probed);
 	T_ASSERT(probed * 10 < spurious);
