@@ -59,7 +59,7 @@ struct sim_scenario {
 	int stall_snd, stall_rcv;
 	uint64_t stall_every_ms, stall_min_ms, stall_max_ms;
 	uint64_t ack_jitter_ms;	  /* delay jitter of the return direction (no reordering) */
-	uint64_t pacing_burst_us; /* the engine's pacing catch-up (0: lu2kd's 2 ms) */
+	uint64_t pacing_burst_ns; /* the engine's pacing catch-up (0: lu2kd's 2 ms) */
 	/*
 	 * Cross traffic that does not respond to congestion: cross_mbps of
 	 * 1500-byte packets at a constant rate into the data direction from

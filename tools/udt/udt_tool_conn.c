@@ -20,7 +20,7 @@ uint64_t ut_now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return lu2k_timespec_to_ns(&ts);
 }
 
 static uint64_t tnow(struct ut_conn *t)
@@ -184,8 +184,8 @@ void ut_step(struct ut_conn *t, uint64_t max_ns)
 	if (dl > end)
 		dl = end;
 	wait = dl > now ? dl - now : 0;
-	ts.tv_sec = (time_t)(wait / 1000000000ull);
-	ts.tv_nsec = (long)(wait % 1000000000ull);
+	ts.tv_sec = (time_t)(wait / LU2K_NS_PER_S);
+	ts.tv_nsec = (long)(wait % LU2K_NS_PER_S);
 	if (ppoll(&p, 1, &ts, NULL) > 0) {
 		for (int i = 0; i < 256; i++) {
 			struct sockaddr_storage from;
