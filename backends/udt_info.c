@@ -86,7 +86,7 @@ void udtb_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 		      st.pkt_snd_period_us > 0 ? (uint64_t)((double)c->be->ucfg.mss * 8 * 1000 /
 							    st.pkt_snd_period_us)
 					       : 0);
-	lu2k_json_u64(j, "pkt_snd_period_ns", (uint64_t)(st.pkt_snd_period_us * 1000));
+	lu2k_json_u64(j, "pkt_snd_period_ns", (uint64_t)(st.pkt_snd_period_us * LU2K_NS_PER_US));
 	lu2k_json_u64(j, "cwnd", (uint64_t)st.cwnd);
 	lu2k_json_i64(j, "flow_window", st.flow_window);
 	lu2k_json_u64(j, "inflight", st.inflight);

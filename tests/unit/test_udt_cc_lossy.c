@@ -17,10 +17,10 @@
 
 struct path {
 	struct udt_cc cc;
-	uint64_t now;	   /* us */
+	uint64_t now;	   /* ns */
 	uint32_t next_seq; /* next new packet */
 	double link_pps;
-	uint64_t base_rtt;
+	uint64_t base_rtt; /* ns */
 	double queue_pkts; /* packets waiting at the bottleneck */
 	double loss_every; /* report every n-th packet lost (0: none) */
 	double heavy;	   /* fraction lost when > 0 */
@@ -39,35 +39,35 @@ static double rate_of(const struct udt_cc *cc)
 	return lu2k_per_s(cc->pkt_snd_period_ns) * 16.0 / 15.0;
 }
 
-static void path_start(struct path *p, double link_pps, uint64_t rtt_us)
+static void path_start(struct path *p, double link_pps, uint64_t rtt_ns)
 {
 	memset(p, 0, sizeof(*p));
-	p->now = 1000000;
+	p->now = lu2k_s_to_ns(1);
 	p->next_seq = 1000;
 	p->acked = 1000;
 	p->link_pps = link_pps;
-	p->base_rtt = rtt_us;
+	p->base_rtt = rtt_ns;
 	T_EQ(udt_cc_init(&p->cc, udt_cc_find("lossy"), 1500, 16000, 999, lu2k_ms_to_ns(100), 16, 1,
-			 lu2k_us_to_ns(p->now)),
+			 p->now),
 	     0);
 }
 
-/* Runs the fluid model for dur_us in 1 ms steps. */
-static void path_run(struct path *p, uint64_t dur_us)
+/* Runs the fluid model for dur_ns in 1 ms steps. */
+static void path_run(struct path *p, uint64_t dur_ns)
 {
-	uint64_t end = p->now + dur_us, next_ack = p->now + 10000;
+	uint64_t end = p->now + dur_ns, next_ack = p->now + lu2k_ms_to_ns(10);
 
 	while (p->now < end) {
 		double rate = rate_of(&p->cc);
 		uint64_t s0 = p->sent;
-		double sent_pps, qdelay;
+		double sent_pps, qdelay_us;
 
 		p->credit += rate / 1000.0;
 		while (p->credit >= 1 && p->next_seq - p->acked < (uint32_t)p->cc.cwnd &&
 		       p->next_seq - p->acked < (1 << 15)) {
 			p->t_sent[p->next_seq & 0xffff] = p->now;
 			p->cc.snd_curr_seq = p->next_seq;
-			p->cc.ops->on_pkt_sent(&p->cc, p->next_seq, lu2k_us_to_ns(p->now));
+			p->cc.ops->on_pkt_sent(&p->cc, p->next_seq, p->now);
 			p->next_seq++;
 			p->credit -= 1;
 			p->sent++;
@@ -80,14 +80,16 @@ static void path_run(struct path *p, uint64_t dur_us)
 		p->queue_pkts += (sent_pps - p->link_pps) / 1000.0;
 		if (p->queue_pkts < 0)
 			p->queue_pkts = 0;
-		qdelay = p->queue_pkts / p->link_pps * 1e6;
-		p->now += 1000;
+		qdelay_us = p->queue_pkts / p->link_pps * 1e6;
+		p->now += lu2k_ms_to_ns(1);
 		if (p->now >= next_ack) {
 			uint32_t a = p->acked;
 
-			next_ack += 10000;
+			next_ack += lu2k_ms_to_ns(10);
 			while (a < p->next_seq &&
-			       p->t_sent[a & 0xffff] + p->base_rtt + (uint64_t)qdelay <= p->now)
+			       p->t_sent[a & 0xffff] + p->base_rtt +
+					       lu2k_us_to_ns((uint64_t)qdelay_us) <=
+				       p->now)
 				a++;
 			if (a == p->acked)
 				continue;
@@ -99,7 +101,7 @@ static void path_run(struct path *p, uint64_t dur_us)
 					struct udt_range r = { p->acked + i * (uint32_t)(1 / f),
 							       p->acked + i * (uint32_t)(1 / f) };
 
-					p->cc.ops->on_loss(&p->cc, &r, 1, lu2k_us_to_ns(p->now));
+					p->cc.ops->on_loss(&p->cc, &r, 1, p->now);
 				}
 			}
 			p->acked = a;
@@ -116,12 +118,12 @@ static void path_run(struct path *p, uint64_t dur_us)
 				p->cc.ack_rcv_rate = (int32_t)(10 * p->link_pps);
 				p->cc.ack_bandwidth = (int32_t)(10 * p->link_pps);
 			}
-			p->cc.ops->on_ack(&p->cc, a, lu2k_us_to_ns(p->now));
+			p->cc.ops->on_ack(&p->cc, a, p->now);
 		}
 	}
 }
 
-static void test_registered(void)
+static void test_in_table(void)
 {
 	T_ASSERT(udt_cc_find("lossy") == &udt_cc_lossy);
 	T_ASSERT(udt_cc_find("udt") == &udt_cc_native);
@@ -147,9 +149,9 @@ static void test_startup_short_rtt(void)
 {
 	static struct path p;
 
-	path_start(&p, 85000, 200);
+	path_start(&p, 85000, lu2k_us_to_ns(200));
 	p.made_up_acks = 30;
-	path_run(&p, 1000000);
+	path_run(&p, lu2k_s_to_ns(1));
 	T_ASSERT(rate_of(&p.cc) > 0.5 * 85000);
 	udt_cc_fini(&p.cc);
 }
@@ -159,12 +161,12 @@ static void test_startup_reaches_link(void)
 {
 	static struct path p;
 
-	path_start(&p, 4167, 600000);
-	path_run(&p, 600000 * 4);
+	path_start(&p, 4167, lu2k_ms_to_ns(600));
+	path_run(&p, lu2k_ms_to_ns(600 * 4));
 	T_ASSERT(rate_of(&p.cc) > 0.9 * 4167);
 	/* STARTUP never paces far over the packet-pair capacity */
 	T_ASSERT(rate_of(&p.cc) < 1.11 * 4167);
-	path_run(&p, 600000 * 20);
+	path_run(&p, lu2k_ms_to_ns(600 * 20));
 	/* cruising: within the gain cycle around the link rate, queue small */
 	T_ASSERT(rate_of(&p.cc) > 0.7 * 4167 && rate_of(&p.cc) < 1.3 * 4167);
 	T_ASSERT(p.queue_pkts < 0.5 * 4167 * 0.6);
@@ -180,13 +182,13 @@ static void test_random_loss_ignored(void)
 	double before;
 	uint64_t s0;
 
-	path_start(&p, 4167, 200000);
-	path_run(&p, 10000000);
+	path_start(&p, 4167, lu2k_ms_to_ns(200));
+	path_run(&p, lu2k_s_to_ns(10));
 	before = rate_of(&p.cc);
 	T_ASSERT(before > 0.7 * 4167);
 	p.loss_every = 33;
 	s0 = p.sent;
-	path_run(&p, 10000000);
+	path_run(&p, lu2k_s_to_ns(10));
 	/* over 10 s it kept sending at about the link rate */
 	T_ASSERT((double)(p.sent - s0) > 0.9 * 4167 * 10);
 	T_ASSERT(rate_of(&p.cc) > 0.7 * 4167);
@@ -199,11 +201,11 @@ static void test_heavy_loss_backs_off(void)
 	static struct path p;
 	uint64_t s0;
 
-	path_start(&p, 4167, 200000);
-	path_run(&p, 10000000);
+	path_start(&p, 4167, lu2k_ms_to_ns(200));
+	path_run(&p, lu2k_s_to_ns(10));
 	p.heavy = 0.3;
 	s0 = p.sent;
-	path_run(&p, 3000000);
+	path_run(&p, lu2k_s_to_ns(3));
 	T_ASSERT((double)(p.sent - s0) < 0.8 * 4167 * 3);
 	T_ASSERT(rate_of(&p.cc) < 0.8 * 4167);
 	udt_cc_fini(&p.cc);
@@ -214,10 +216,10 @@ static void test_queue_brings_rate_down(void)
 {
 	static struct path p;
 
-	path_start(&p, 4167, 200000);
-	path_run(&p, 10000000);
+	path_start(&p, 4167, lu2k_ms_to_ns(200));
+	path_run(&p, lu2k_s_to_ns(10));
 	p.link_pps = 2000;
-	path_run(&p, 10000000);
+	path_run(&p, lu2k_s_to_ns(10));
 	T_ASSERT(rate_of(&p.cc) < 1.3 * 2000);
 	T_ASSERT(p.queue_pkts < 2000 * 0.2);
 	udt_cc_fini(&p.cc);
@@ -239,15 +241,15 @@ static void test_burst_not_believed(void)
 	int i, k;
 
 	for (k = 0; k < 16; k++) {
-		path_start(&p, 4167, 200000);
-		path_run(&p, 10000000 + (uint64_t)k * 100000);
+		path_start(&p, 4167, lu2k_ms_to_ns(200));
+		path_run(&p, lu2k_s_to_ns(10) + lu2k_ms_to_ns(100 * (uint64_t)k));
 		p.wild_acks = 12;
 		for (i = 0; i < 40; i++) {
-			path_run(&p, 50000);
+			path_run(&p, lu2k_ms_to_ns(50));
 			r = rate_of(&p.cc);
 			T_ASSERT(r < 1.25 * 1.25 * 1.01 * 4167);
 		}
-		path_run(&p, 4000000);
+		path_run(&p, lu2k_s_to_ns(4));
 		T_ASSERT(rate_of(&p.cc) < 1.3 * 4167);
 		T_ASSERT(p.queue_pkts < 4167 * 0.1);
 		udt_cc_fini(&p.cc);
@@ -295,7 +297,7 @@ static void test_rtt_samples(void)
 
 int main(void)
 {
-	T_RUN(test_registered);
+	T_RUN(test_in_table);
 	T_RUN(test_initial);
 	T_RUN(test_startup_reaches_link);
 	T_RUN(test_startup_short_rtt);
