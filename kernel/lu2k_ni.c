@@ -118,7 +118,12 @@ void lu2k_ni_put(struct lu2k_ni *ni)
 	kref_put(&ni->ref, lu2k_ni_free);
 }
 
-/* Cut the channel off: fail every message once, forget the daemon's pools. */
+/*
+ * Cut the channel off: fail every message once, forget the daemon's pools.
+ * status is why (the DETACHED event's); the messages get -ECONNRESET unless
+ * the interface itself is going (-ESHUTDOWN), as liblu2k's do (doc/abi.md):
+ * a daemon that broke a ring is our trouble, not the peers'.
+ */
 static void lu2k_ni_detach_locked(struct lu2k_ni *ni, struct lu2k_batch *b, int status)
 {
 	struct lu2k_chan *chan = ni->chan;
@@ -126,7 +131,7 @@ static void lu2k_ni_detach_locked(struct lu2k_ni *ni, struct lu2k_batch *b, int 
 	lockdep_assert_held(&ni->lock);
 	if (!chan)
 		return;
-	lu2k_tx_fail_all_locked(ni, b, status);
+	lu2k_tx_fail_all_locked(ni, b, status == -ESHUTDOWN ? status : -ECONNRESET);
 	lu2k_rx_drop_pending_locked(ni);
 	ni->chan = NULL;
 	ni->stats.detaches++;
