@@ -30,6 +30,7 @@ struct st_counters {
 	atomic64_t	tx_sent;	/* lu2k_send() accepted */
 	atomic64_t	tx_ok;
 	atomic64_t	tx_err;
+	atomic64_t	tx_reset;	/* of tx_err: -ECONNRESET, the daemon went */
 	atomic64_t	tx_dup;		/* a second completion of one message: a bug */
 	atomic64_t	send_err;	/* lu2k_send() refused (not -EAGAIN) */
 	atomic64_t	rx_ok;

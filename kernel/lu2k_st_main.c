@@ -288,10 +288,11 @@ static int st_stats_show(struct seq_file *m, void *v)
 	struct lu2k_ni_stats ns;
 	struct st_ni *s;
 
-	seq_printf(m, "tx_sent %lld\ntx_ok %lld\ntx_err %lld\ntx_dup %lld\nsend_err %lld\n",
+	seq_printf(m, "tx_sent %lld\ntx_ok %lld\ntx_err %lld\ntx_reset %lld\ntx_dup %lld\n",
 		   atomic64_read(&st_cnt.tx_sent), atomic64_read(&st_cnt.tx_ok),
-		   atomic64_read(&st_cnt.tx_err), atomic64_read(&st_cnt.tx_dup),
-		   atomic64_read(&st_cnt.send_err));
+		   atomic64_read(&st_cnt.tx_err), atomic64_read(&st_cnt.tx_reset),
+		   atomic64_read(&st_cnt.tx_dup));
+	seq_printf(m, "send_err %lld\n", atomic64_read(&st_cnt.send_err));
 	seq_printf(m, "rx_ok %lld\nrx_bad %lld\nrx_bytes %lld\nheld %u\nsmall_send_max_us %lld\n",
 		   atomic64_read(&st_cnt.rx_ok), atomic64_read(&st_cnt.rx_bad),
 		   atomic64_read(&st_cnt.rx_bytes), st_held_count(),

@@ -194,6 +194,8 @@ void st_tx_done(struct lu2k_ni *ni, void *priv, int status)
 	}
 	if (status) {
 		atomic64_inc(&st_cnt.tx_err);
+		if (status == -ECONNRESET)
+			atomic64_inc(&st_cnt.tx_reset);
 		atomic_inc(&run->errors);
 	} else {
 		atomic64_inc(&st_cnt.tx_ok);

@@ -193,6 +193,8 @@ static int scripted(struct chan *c, uint32_t msgs)
 	CHECK(ioctl(c->fd, LU2K_IOC_KICK) < 0 && errno == EPIPE, "KICK after the drop");
 
 	printf("expect tx_ok 1\nexpect tx_err %u\nexpect bad_cpl 5\nexpect bad_rx 6\n", msgs - 1);
+	/* tx[1] failed with the daemon's -ECONNREFUSED; the rest as the channel went. */
+	printf("expect tx_reset %u\n", msgs - 2);
 	printf("expect bad_evt 3\nexpect bad_ring 1\nexpect rx_ok 1\n");
 	return failures ? 1 : 0;
 }

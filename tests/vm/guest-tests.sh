@@ -232,7 +232,7 @@ t_kill() {
 	kill -9 "$LOOP"
 	wait "$SEND" && die "send reported success with a dead daemon"
 	wait "$LOOP" 2>/dev/null
-	expect tx_sent 32; expect tx_ok 0; expect tx_err 32; expect tx_dup 0
+	expect tx_sent 32; expect tx_ok 0; expect tx_err 32; expect tx_reset 32; expect tx_dup 0
 	expect inflight 0 $NI; expect detaches 1 $NI
 	expect queued 0 $NI
 	say "kill (a): 32 in flight (some queued), 32 failed once each"
@@ -319,7 +319,7 @@ t_evil() {
 	wait "$SEND"
 	grep '^expect ' /tmp/evil.log | while read -r _ k v; do
 		case $k in
-		tx_ok|tx_err|rx_ok) expect "$k" "$v" ;;
+		tx_ok|tx_err|tx_reset|rx_ok) expect "$k" "$v" ;;
 		*) expect "$k" "$v" $NI ;;
 		esac
 	done || exit 1
