@@ -58,8 +58,8 @@ static void test_issue_complete(void)
 	T_EQ(t->used, 4);
 	lu2k_cookie_put(t, (__u32)s[1]);
 	T_EQ(lu2k_cookie_lookup(t, c[1]), -EALREADY); /* duplicate completion */
-	lu2k_cookie_put(t, (__u32)s[1]);	       /* harmless */
-	lu2k_cookie_put(t, 99);			       /* no such slot: harmless */
+	lu2k_cookie_put(t, (__u32)s[1]);	      /* harmless */
+	lu2k_cookie_put(t, 99);			      /* no such slot: harmless */
 	T_EQ(t->used, 3);
 	/* the slot comes back with a new cookie; the old one stays dead */
 	T_EQ(lu2k_cookie_get(t, &again), s[1]);
@@ -83,7 +83,7 @@ static void test_forged(void)
 
 	T_ASSERT(t);
 	s = lu2k_cookie_get(t, &c);
-	T_EQ(lu2k_cookie_lookup(t, c + (1ULL << 32)), -ENOENT);	/* wrong generation */
+	T_EQ(lu2k_cookie_lookup(t, c + (1ULL << 32)), -ENOENT);		/* wrong generation */
 	T_EQ(lu2k_cookie_lookup(t, (c & ~0xffffffffULL) | 8), -ENOENT); /* slot past cap */
 	T_EQ(lu2k_cookie_lookup(t, (__u64)(s + 1)), -ENOENT);		/* generation 0 */
 	T_EQ(lu2k_cookie_lookup(t, lu2k_cookie_make(1, 1)), -ENOENT);	/* slot never used */

@@ -36,7 +36,7 @@ static void test_take_give(void)
 	T_EQ(lu2k_credit_take(&cr, &a), 0);
 	T_EQ(lu2k_credit_take(&cr, &a), -EAGAIN); /* peer_credits */
 	T_EQU(a, 2);
-	T_EQU(cr.inflight, 2);			  /* a refused take takes nothing */
+	T_EQU(cr.inflight, 2); /* a refused take takes nothing */
 	T_EQ(lu2k_credit_take(&cr, &b), 0);
 	T_EQ(lu2k_credit_take(&cr, &b), -EAGAIN); /* credits */
 	T_EQU(b, 1);

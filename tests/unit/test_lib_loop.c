@@ -455,6 +455,44 @@ static struct lu2k_tx_desc one_tx(struct lu2k_ni *ni, struct fake *f, struct tct
 	return d;
 }
 
+/*
+ * The module's bounds (include/lu2k/credit.h): asked for more credits than
+ * the ring has entries, the setup offers ring_entries, a peer at most that;
+ * the send past them is refused for credits, not for ring space.
+ */
+static void test_credit_bounds(void)
+{
+	static struct tctx t;
+	struct lu2k_ni_params p;
+	struct lu2k_ni_stats st;
+	struct lu2k_ni *ni;
+	struct fake f = { 0 };
+
+	memset(&t, 0, sizeof(t));
+	T_EQ(fake_start(&f, sock_path, FAKE_MANUAL), 0);
+	params(&p, &t);
+	p.credits = 1000;
+	p.peer_credits = 2000;
+	T_EQ(lu2k_ni_open(&ni, &p), 0);
+	fake_wait_attached(&f);
+	T_EQU(f.s.credits, 64);
+	T_EQU(f.s.peer_credits, 64);
+	for (unsigned int i = 0; i < 64; i++)
+		T_EQ(send_put(ni, lu2k_ni_nid(ni), i, 10), 0);
+	T_EQ(send_put(ni, lu2k_ni_nid(ni), 64, 10), -EAGAIN);
+	lu2k_ni_stats(ni, &st);
+	T_EQU(st.eagain_credits, 1);
+	T_EQU(st.eagain_ring, 0);
+	T_EQU(st.inflight, 64);
+	lu2k_ni_close(ni);
+	for (unsigned int i = 0; i < 64; i++) { /* each failed once at close */
+		T_EQ(t.done[i], 1);
+		T_EQ(t.status[i], -ECANCELED);
+	}
+	T_EQ(t.done[64], 0);
+	fake_stop(&f);
+}
+
 /* Random bytes in every ring the daemon writes: all refused, nothing else disturbed. */
 static void test_garbage(void)
 {
@@ -675,6 +713,7 @@ int main(void)
 	T_RUN(test_kept_buffer_outlives_daemon);
 	T_RUN(test_hostile);
 	T_RUN(test_watchdog);
+	T_RUN(test_credit_bounds);
 	T_RUN(test_garbage);
 	unlink(sock_path);
 	return t_done();
