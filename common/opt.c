@@ -229,7 +229,8 @@ static int set_value(const struct lu2k_opt *o, void *obj, const char *v, char *w
 
 	switch (o->type) {
 	case LU2K_OPT_FLAG:
-		store_uint(field, o->size, 1);
+		if (o->size)
+			store_uint(field, o->size, !(o->flags & LU2K_OPT_F_CLEAR));
 		return 0;
 	case LU2K_OPT_BOOL:
 		if (!strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on"))
@@ -294,7 +295,10 @@ int lu2k_opt_set(const struct lu2k_opt *o, void *obj, const char *value, const c
 	if (!set_value(o, obj, value, why, sizeof(why)))
 		return 0;
 	lu2k_opt_expect(o, obj, expect, sizeof(expect));
-	if (!where && o->lopt)
+	if (where && !strncmp(where, "--", 2))
+		snprintf(err, errlen, "%s: bad value '%s': %s%sexpected %s", where, value, why,
+			 *why ? "; " : "", expect);
+	else if (!where && o->lopt)
 		snprintf(err, errlen, "--%s: bad value '%s': %s%sexpected %s", o->lopt, value, why,
 			 *why ? "; " : "", expect);
 	else

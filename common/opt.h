@@ -36,6 +36,8 @@ enum lu2k_opt_type {
 #define LU2K_OPT_F_REPEAT (1u << 1)
 /* not listed by lu2k_opt_at (another key shows its value) */
 #define LU2K_OPT_F_NOSHOW (1u << 2)
+/* FLAG: stores false (--no-ipv6) */
+#define LU2K_OPT_F_CLEAR (1u << 3)
 /* bits from here on are the caller's */
 #define LU2K_OPT_F_USER (1u << 16)
 
@@ -92,9 +94,9 @@ const struct lu2k_opt *lu2k_opt_find(const struct lu2k_opt *t, const char *key);
 
 /*
  * Parse value into obj's field. where names the origin for messages
- * ("FILE:LINE"), or is NULL for the command line: the error then names the
- * option, "--port: bad value '0': ...". 0, or -EINVAL with the error in err;
- * obj is unchanged then.
+ * ("FILE:LINE"), or is the option as given ("--b2a-loss"), or NULL for
+ * "--LOPT": on the command line the error names the option, "--port: bad
+ * value '0': ...". 0, or -EINVAL with the error in err; obj is unchanged then.
  */
 int lu2k_opt_set(const struct lu2k_opt *o, void *obj, const char *value, const char *where,
 		 char *err, size_t errlen);

@@ -22,7 +22,7 @@ grep -q -- "--a2b-" "$T_DIR/help.txt" && grep -q "Gilbert-Elliott" "$T_DIR/help.
 
 expect_fail 2 "expected a time with a unit" --ns-a "$LK_A" --ns-b "$LK_B" --delay 300
 expect_fail 2 "unknown option '--bogus'" --ns-a "$LK_A" --ns-b "$LK_B" --bogus
-expect_fail 2 "bad value '120%' for --b2a-loss" --ns-a "$LK_A" --ns-b "$LK_B" --b2a-loss 120%
+expect_fail 2 "--b2a-loss: bad value '120%'" --ns-a "$LK_A" --ns-b "$LK_B" --b2a-loss 120%
 expect_fail 2 "--attach needs" --attach
 lk_ns_gone "$LK_A" && lk_ns_gone "$LK_B" || t_fail "a failed start left a namespace"
 

@@ -46,7 +46,8 @@ static void show_func(const struct lu2k_opt *o, const void *obj, char *buf, size
 	snprintf(buf, n, "ok x%u", ((const struct s *)obj)->nfunc);
 }
 
-#define S struct s
+#define S	   struct s
+#define LU2K_NO_ON 11 /* tbl's --no-on */
 static const struct lu2k_opt tbl[] = {
 	{ .key = "port",
 	  .lopt = "port",
@@ -120,6 +121,11 @@ static const struct lu2k_opt tbl[] = {
 	  LU2K_OPT_AT(S, flag),
 	  .help = "a help text long enough that it has to be wrapped at a space to stay within "
 		  "eighty columns of a terminal" },
+	{ .lopt = "no-on",
+	  .type = LU2K_OPT_FLAG,
+	  LU2K_OPT_AT(S, on),
+	  .flags = LU2K_OPT_F_CLEAR,
+	  .help = "switch off" },
 	LU2K_OPT_END,
 };
 
@@ -170,6 +176,9 @@ static void test_values(void)
 	T_ASSERT(o.on);
 	show(&o, "on", "on");
 	T_EQ(set(&o, "on", "0"), 0);
+	T_ASSERT(!o.on);
+	o.on = true;
+	T_EQ(lu2k_opt_set(&tbl[LU2K_NO_ON], &o, "", NULL, err, sizeof(err)), 0);
 	T_ASSERT(!o.on);
 	T_EQ(set(&o, "name", "abcdefg"), 0);
 	T_STREQ(o.name, "abcdefg");
@@ -226,6 +235,12 @@ static void test_errors(void)
 	    "f.conf:3: key 'dep': bad value '9': out of range; expected a number "
 	    "10..100");
 	bad(&o, "func", "no", "f.conf:3: key 'func': bad value 'no': not ok; expected ok");
+	/* on the command line: the option as given, or --LOPT */
+	T_EQ(lu2k_opt_set(lu2k_opt_find(tbl, "port"), &o, "0", "--a2b-port", err, sizeof(err)),
+	     -EINVAL);
+	T_STREQ(err, "--a2b-port: bad value '0': out of range; expected a port number 1..65535");
+	T_EQ(lu2k_opt_set(lu2k_opt_find(tbl, "port"), &o, "x", NULL, err, sizeof(err)), -EINVAL);
+	T_STREQ(err, "--port: bad value 'x': not a number; expected a port number 1..65535");
 	T_EQ(set(&o, "nope", "1"), -ENOENT);
 	T_STREQ(err, "f.conf:3: unknown test key 'nope'");
 	T_EQ(set(&o, "flag", "1"), -ENOENT); /* command line only */

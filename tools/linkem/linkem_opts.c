@@ -11,84 +11,9 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "common/opt.h"
 #include "linkem_opts.h"
 #include "linkem_parse.h"
-
-enum opt_id {
-	O_DELAY,
-	O_JITTER,
-	O_REORDER,
-	O_LOSS,
-	O_GE,
-	O_RATE,
-	O_QUEUE,
-	O_OVERHEAD,
-	O_MTU,
-	O_OUTAGE,
-	/* global options from here on */
-	O_NS_A,
-	O_NS_B,
-	O_ATTACH,
-	O_DEV_A,
-	O_DEV_B,
-	O_IPV4,
-	O_IPV6,
-	O_NO_IPV6,
-	O_NO_IPV4,
-	O_DEV_MTU,
-	O_TXQ,
-	O_RT_PRIO,
-	O_SEED,
-	O_PID_FILE,
-	O_READY_FILE,
-	O_STATS_FILE,
-	O_STATS_INTERVAL,
-	O_QUIET,
-	O_DIE_WITH_PARENT,
-	O_HELP,
-	O_VERSION,
-};
-
-struct opt {
-	const char *name;
-	enum opt_id id;
-	bool has_arg;
-	const char *hint; /* what a good value looks like */
-};
-
-static const struct opt opts[] = {
-	{ "delay", O_DELAY, true, "a time with a unit, e.g. 300ms" },
-	{ "jitter", O_JITTER, true, "a time with a unit, e.g. 5ms" },
-	{ "reorder", O_REORDER, false, NULL },
-	{ "loss", O_LOSS, true, "a percentage like 1% or a probability like 0.01" },
-	{ "ge", O_GE, true, "p,r[,loss_bad[,loss_good]], e.g. 1%,25%,100%,0%" },
-	{ "rate", O_RATE, true, "a rate like 50mbit, 800kbit, 1gbit" },
-	{ "queue", O_QUEUE, true, "a time like 500ms or a size like 1MB, 64KiB, 15000" },
-	{ "overhead", O_OVERHEAD, true, "a byte count 0..65536" },
-	{ "mtu", O_MTU, true, "a byte count 68..65535" },
-	{ "outage", O_OUTAGE, true, "START+LEN[/PERIOD[:COUNT]], e.g. 60s+30s or 10s+2s/20s:3" },
-	{ "ns-a", O_NS_A, true, "a name of letters, digits, '-', '_' or '.' (at most 39)" },
-	{ "ns-b", O_NS_B, true, "a name of letters, digits, '-', '_' or '.' (at most 39)" },
-	{ "attach", O_ATTACH, false, NULL },
-	{ "dev-a", O_DEV_A, true, "an interface name of at most 15 characters" },
-	{ "dev-b", O_DEV_B, true, "an interface name of at most 15 characters" },
-	{ "ipv4", O_IPV4, true, "an IPv4 prefix of length 8..30, e.g. 10.77.0.0/24" },
-	{ "ipv6", O_IPV6, true, "an IPv6 prefix of length 16..126, e.g. fd00:77::/64" },
-	{ "no-ipv6", O_NO_IPV6, false, NULL },
-	{ "no-ipv4", O_NO_IPV4, false, NULL },
-	{ "dev-mtu", O_DEV_MTU, true, "a byte count 68..65535" },
-	{ "txqueuelen", O_TXQ, true, "a packet count 1..1000000" },
-	{ "rt-prio", O_RT_PRIO, true, "a real-time priority 1..99" },
-	{ "seed", O_SEED, true, "an unsigned decimal integer" },
-	{ "pid-file", O_PID_FILE, true, "a path" },
-	{ "ready-file", O_READY_FILE, true, "a path" },
-	{ "stats-file", O_STATS_FILE, true, "a path" },
-	{ "stats-interval", O_STATS_INTERVAL, true, "a time with a unit, e.g. 1s" },
-	{ "quiet", O_QUIET, false, NULL },
-	{ "die-with-parent", O_DIE_WITH_PARENT, false, NULL },
-	{ "help", O_HELP, false, NULL },
-	{ "version", O_VERSION, false, NULL },
-};
 
 void linkem_config_defaults(struct linkem_config *cfg)
 {
@@ -155,129 +80,336 @@ static int parse_prefix(const char *s, int af, void *addr, unsigned int *plen)
 	return 0;
 }
 
-static int apply_link(struct linkem_config *cfg, struct linkem_params *p, int dir, enum opt_id id,
-		      const char *v)
-{
-	uint64_t u;
+#define LP struct linkem_params
+#define LC struct linkem_config
 
-	switch (id) {
-	case O_DELAY:
-		return linkem_parse_time(v, &p->delay_ns);
-	case O_JITTER:
-		return linkem_parse_time(v, &p->jitter_ns);
-	case O_REORDER:
-		p->reorder = true;
-		return 0;
-	case O_LOSS:
-		return linkem_parse_prob(v, &p->loss);
-	case O_GE:
-		return linkem_parse_ge(v, &p->ge);
-	case O_RATE:
-		return linkem_parse_rate(v, &p->rate_bps);
-	case O_QUEUE:
-		cfg->queue_set[dir] = true;
-		return linkem_parse_queue(v, &p->queue_bytes, &p->queue_ns);
-	case O_OVERHEAD:
-		if (linkem_parse_uint(v, 65536, &u))
-			return -EINVAL;
-		p->overhead = (uint32_t)u;
-		return 0;
-	case O_MTU:
-		if (linkem_parse_uint(v, 65535, &u) || u < 68)
-			return -EINVAL;
-		p->mtu = (uint32_t)u;
-		return 0;
-	case O_OUTAGE:
-		if (p->n_outages == LINKEM_MAX_OUTAGES)
-			return -ERANGE;
-		return linkem_parse_outage(v, &p->outages[p->n_outages++]);
-	default:
-		return -EINVAL;
-	}
+/* One parser per kind of value; the entry says where it goes (o->off). */
+static int opt_time(const struct lu2k_opt *o, void *obj, const char *v, char *why, size_t n)
+{
+	(void)why;
+	(void)n;
+	return linkem_parse_time(v, (uint64_t *)((char *)obj + o->off));
 }
 
-static int apply_global(struct linkem_config *cfg, enum opt_id id, const char *v)
+static int opt_rate(const struct lu2k_opt *o, void *obj, const char *v, char *why, size_t n)
 {
-	uint64_t u;
-
-	switch (id) {
-	case O_NS_A:
-	case O_NS_B:
-		if (!name_ok(v, LINKEM_NS_NAME_MAX))
-			return -EINVAL;
-		strcpy(cfg->ns[id == O_NS_B], v);
-		return 0;
-	case O_DEV_A:
-	case O_DEV_B:
-		if (!name_ok(v, LINKEM_DEV_NAME_MAX))
-			return -EINVAL;
-		strcpy(cfg->dev[id == O_DEV_B], v);
-		return 0;
-	case O_ATTACH:
-		cfg->attach = true;
-		return 0;
-	case O_IPV4:
-		return parse_prefix(v, AF_INET, &cfg->net4, &cfg->plen4);
-	case O_IPV6:
-		cfg->ipv6 = true;
-		return parse_prefix(v, AF_INET6, &cfg->net6, &cfg->plen6);
-	case O_NO_IPV6:
-		cfg->ipv6 = false;
-		return 0;
-	case O_NO_IPV4:
-		cfg->ipv4 = false;
-		return 0;
-	case O_DEV_MTU:
-		if (linkem_parse_uint(v, 65535, &u) || u < 68)
-			return -EINVAL;
-		cfg->dev_mtu = (uint32_t)u;
-		return 0;
-	case O_TXQ:
-		if (linkem_parse_uint(v, 1000000, &u) || !u)
-			return -EINVAL;
-		cfg->txqueuelen = (uint32_t)u;
-		return 0;
-	case O_RT_PRIO:
-		if (linkem_parse_uint(v, 99, &u) || !u)
-			return -EINVAL;
-		cfg->rt_prio = (unsigned int)u;
-		return 0;
-	case O_SEED:
-		cfg->seed_set = true;
-		return linkem_parse_uint(v, UINT64_MAX, &cfg->seed);
-	case O_PID_FILE:
-		cfg->pid_file = v;
-		return *v ? 0 : -EINVAL;
-	case O_READY_FILE:
-		cfg->ready_file = v;
-		return *v ? 0 : -EINVAL;
-	case O_STATS_FILE:
-		cfg->stats_file = v;
-		return *v ? 0 : -EINVAL;
-	case O_STATS_INTERVAL:
-		return linkem_parse_time(v, &cfg->stats_interval_ns);
-	case O_QUIET:
-		cfg->quiet = true;
-		return 0;
-	case O_DIE_WITH_PARENT:
-		cfg->die_with_parent = true;
-		return 0;
-	case O_HELP:
-		cfg->help = true;
-		return 0;
-	case O_VERSION:
-		cfg->version = true;
-		return 0;
-	default:
-		return -EINVAL;
-	}
+	(void)why;
+	(void)n;
+	return linkem_parse_rate(v, (uint64_t *)((char *)obj + o->off));
 }
 
-static const struct opt *find_opt(const char *name, size_t n)
+static int opt_loss(const struct lu2k_opt *o, void *obj, const char *v, char *why, size_t n)
 {
-	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
-		if (strlen(opts[i].name) == n && !strncmp(opts[i].name, name, n))
-			return &opts[i];
+	(void)o;
+	(void)why;
+	(void)n;
+	return linkem_parse_prob(v, &((LP *)obj)->loss);
+}
+
+static int opt_ge(const struct lu2k_opt *o, void *obj, const char *v, char *why, size_t n)
+{
+	(void)o;
+	(void)why;
+	(void)n;
+	return linkem_parse_ge(v, &((LP *)obj)->ge);
+}
+
+static int opt_queue(const struct lu2k_opt *o, void *obj, const char *v, char *why, size_t n)
+{
+	LP *p = obj;
+
+	(void)o;
+	(void)why;
+	(void)n;
+	return linkem_parse_queue(v, &p->queue_bytes, &p->queue_ns);
+}
+
+static int opt_outage(const struct lu2k_opt *o, void *obj, const char *v, char *why, size_t n)
+{
+	LP *p = obj;
+	int rc;
+
+	(void)o;
+	rc = p->n_outages == LINKEM_MAX_OUTAGES ? -ERANGE
+						: linkem_parse_outage(v, &p->outages[p->n_outages]);
+	if (rc == -ERANGE)
+		snprintf(why, n, "at most %d outages, each with a period longer than the outage",
+			 LINKEM_MAX_OUTAGES);
+	if (rc)
+		return -EINVAL;
+	p->n_outages++;
+	return 0;
+}
+
+/* --ns-a, --dev-b...: a name into the field */
+static int opt_name(const struct lu2k_opt *o, void *obj, const char *v, char *why, size_t n)
+{
+	(void)why;
+	(void)n;
+	if (!name_ok(v, o->size))
+		return -EINVAL;
+	strcpy((char *)obj + o->off, v);
+	return 0;
+}
+
+static int opt_ipv4(const struct lu2k_opt *o, void *obj, const char *v, char *why, size_t n)
+{
+	LC *cfg = obj;
+
+	(void)o;
+	(void)why;
+	(void)n;
+	return parse_prefix(v, AF_INET, &cfg->net4, &cfg->plen4);
+}
+
+static int opt_ipv6(const struct lu2k_opt *o, void *obj, const char *v, char *why, size_t n)
+{
+	LC *cfg = obj;
+
+	(void)o;
+	(void)why;
+	(void)n;
+	if (parse_prefix(v, AF_INET6, &cfg->net6, &cfg->plen6))
+		return -EINVAL;
+	cfg->ipv6 = true;
+	return 0;
+}
+
+static int opt_seed(const struct lu2k_opt *o, void *obj, const char *v, char *why, size_t n)
+{
+	LC *cfg = obj;
+
+	(void)o;
+	(void)why;
+	(void)n;
+	if (linkem_parse_uint(v, UINT64_MAX, &cfg->seed))
+		return -EINVAL;
+	cfg->seed_set = true;
+	return 0;
+}
+
+#define TIME_WHAT "a time with a unit, e.g. 300ms"
+#define FUNC(fn)  .type = LU2K_OPT_FUNC, .parse = (fn)
+
+enum { L_QUEUE = 6 }; /* its index below: --queue also says it was given */
+
+/* Link options: into one direction's struct linkem_params, or both. */
+static const struct lu2k_opt link_opts[] = {
+	{ .lopt = "delay",
+	  .arg = "T",
+	  FUNC(opt_time),
+	  LU2K_OPT_AT(LP, delay_ns),
+	  .what = TIME_WHAT,
+	  .help = "one-way delay (300ms, 1.5s, 250us)" },
+	{ .lopt = "jitter",
+	  .arg = "T",
+	  FUNC(opt_time),
+	  LU2K_OPT_AT(LP, jitter_ns),
+	  .what = "a time with a unit, e.g. 5ms",
+	  .help = "delay drawn uniformly in delay +- T" },
+	{ .lopt = "reorder",
+	  .type = LU2K_OPT_FLAG,
+	  LU2K_OPT_AT(LP, reorder),
+	  .help = "let jitter reorder packets (default: keep order)" },
+	{ .lopt = "loss",
+	  .arg = "P",
+	  FUNC(opt_loss),
+	  .what = "a percentage like 1% or a probability like 0.01",
+	  .help = "random loss (1%, 0.5%, or 0.01 as a probability)" },
+	{ .lopt = "ge",
+	  .arg = "p,r[,lb[,lg]]",
+	  FUNC(opt_ge),
+	  .what = "p,r[,loss_bad[,loss_good]], e.g. 1%,25%,100%,0%",
+	  .help = "Gilbert-Elliott loss: p = P(good->bad), r = P(bad->good) per packet; lb, lg "
+		  "= loss in bad (default 100%) and good (default 0%) state; netem's p r 1-h "
+		  "1-k" },
+	{ .lopt = "rate",
+	  .arg = "R",
+	  FUNC(opt_rate),
+	  LU2K_OPT_AT(LP, rate_bps),
+	  .what = "a rate like 50mbit, 800kbit, 1gbit",
+	  .help = "serialization rate (50mbit, 800kbit, 1gbit)" },
+	[L_QUEUE] = { .lopt = "queue",
+		      .arg = "T|SIZE",
+		      FUNC(opt_queue),
+		      .what = "a time like 500ms or a size like 1MB, 64KiB, 15000",
+		      .dflt = "100ms with --rate",
+		      .help = "drop-tail queue before the wire: longest wait (500ms) or bytes "
+			      "waiting (1MB, 64KiB)" },
+	{ .lopt = "overhead",
+	  .arg = "N",
+	  .type = LU2K_OPT_UINT,
+	  LU2K_OPT_AT(LP, overhead),
+	  .max = 65536,
+	  .what = "a byte count",
+	  .help = "bytes added to each packet's wire time" },
+	{ .lopt = "mtu",
+	  .arg = "N",
+	  .type = LU2K_OPT_UINT,
+	  LU2K_OPT_AT(LP, mtu),
+	  .min = 68,
+	  .max = 65535,
+	  .what = "a byte count",
+	  .help = "drop larger packets" },
+	{ .lopt = "outage",
+	  .arg = "S+L[/P[:N]]",
+	  FUNC(opt_outage),
+	  .what = "START+LEN[/PERIOD[:COUNT]], e.g. 60s+30s or 10s+2s/20s:3",
+	  .help = "link down for L from time S, every P, N times (60s+30s, 10s+2s/20s:3); times "
+		  "count from start-up; repeatable" },
+	LU2K_OPT_END,
+};
+
+#define NS_WHAT	 "a name of letters, digits, '-', '_' or '.' (at most 39)"
+#define DEV_WHAT "an interface name of at most 15 characters"
+
+static const struct lu2k_opt setup_opts[] = {
+	{ .lopt = "ns-a",
+	  .arg = "NAME",
+	  FUNC(opt_name),
+	  LU2K_OPT_AT(LC, ns[0]),
+	  .what = NS_WHAT,
+	  .dflt = "lk<pid>a",
+	  .help = "namespace of side A" },
+	{ .lopt = "ns-b",
+	  .arg = "NAME",
+	  FUNC(opt_name),
+	  LU2K_OPT_AT(LC, ns[1]),
+	  .what = NS_WHAT,
+	  .dflt = "lk<pid>b",
+	  .help = "namespace of side B" },
+	{ .lopt = "attach",
+	  .type = LU2K_OPT_FLAG,
+	  LU2K_OPT_AT(LC, attach),
+	  .help = "use existing namespaces (keep them at exit)" },
+	{ .lopt = "dev-a",
+	  .arg = "D",
+	  FUNC(opt_name),
+	  LU2K_OPT_AT(LC, dev[0]),
+	  .what = DEV_WHAT,
+	  .dflt = "lka0",
+	  .help = "TUN device of side A" },
+	{ .lopt = "dev-b",
+	  .arg = "D",
+	  FUNC(opt_name),
+	  LU2K_OPT_AT(LC, dev[1]),
+	  .what = DEV_WHAT,
+	  .dflt = "lkb0",
+	  .help = "TUN device of side B" },
+	{ .lopt = "ipv4",
+	  .arg = "NET/LEN",
+	  FUNC(opt_ipv4),
+	  .what = "an IPv4 prefix of length 8..30, e.g. 10.77.0.0/24",
+	  .dflt = "10.77.0.0/24",
+	  .help = "A gets .1, B gets .2" },
+	{ .lopt = "ipv6",
+	  .arg = "NET/LEN",
+	  FUNC(opt_ipv6),
+	  .what = "an IPv6 prefix of length 16..126, e.g. fd00:77::/64",
+	  .dflt = "fd00:77::/64",
+	  .help = "A gets ::1, B gets ::2" },
+	{ .lopt = "no-ipv6",
+	  .type = LU2K_OPT_FLAG,
+	  LU2K_OPT_AT(LC, ipv6),
+	  .flags = LU2K_OPT_F_CLEAR,
+	  .help = "no IPv6 addresses" },
+	{ .lopt = "no-ipv4",
+	  .type = LU2K_OPT_FLAG,
+	  LU2K_OPT_AT(LC, ipv4),
+	  .flags = LU2K_OPT_F_CLEAR,
+	  .help = "no IPv4 addresses (an IPv6-only link)" },
+	{ .lopt = "dev-mtu",
+	  .arg = "N",
+	  .type = LU2K_OPT_UINT,
+	  LU2K_OPT_AT(LC, dev_mtu),
+	  .min = 68,
+	  .max = 65535,
+	  .what = "a byte count",
+	  .dflt = "the larger --mtu",
+	  .help = "MTU of the TUN devices" },
+	{ .lopt = "txqueuelen",
+	  .arg = "N",
+	  .type = LU2K_OPT_UINT,
+	  LU2K_OPT_AT(LC, txqueuelen),
+	  .min = 1,
+	  .max = 1000000,
+	  .what = "a packet count",
+	  .help = "TUN queue length" },
+	{ .lopt = "rt-prio",
+	  .arg = "N",
+	  .type = LU2K_OPT_UINT,
+	  LU2K_OPT_AT(LC, rt_prio),
+	  .min = 1,
+	  .max = 99,
+	  .what = "a real-time priority",
+	  .dflt = "",
+	  .help = "run as SCHED_FIFO priority N, so that a busy machine does not delay packets" },
+	{ .lopt = "seed",
+	  .arg = "N",
+	  FUNC(opt_seed),
+	  .what = "an unsigned decimal integer",
+	  .dflt = "random, printed at start-up",
+	  .help = "seed of the loss and jitter draws" },
+	LU2K_OPT_END,
+};
+
+enum { S_HELP = 6, S_VERSION };
+
+static const struct lu2k_opt script_opts[] = {
+	{ .lopt = "pid-file",
+	  .arg = "F",
+	  .type = LU2K_OPT_PTR,
+	  LU2K_OPT_AT(LC, pid_file),
+	  .min = 1,
+	  .what = "a path",
+	  .help = "write the pid here" },
+	{ .lopt = "ready-file",
+	  .arg = "F",
+	  .type = LU2K_OPT_PTR,
+	  LU2K_OPT_AT(LC, ready_file),
+	  .min = 1,
+	  .what = "a path",
+	  .help = "create F once the link carries traffic (removed at exit)" },
+	{ .lopt = "stats-file",
+	  .arg = "F",
+	  .type = LU2K_OPT_PTR,
+	  LU2K_OPT_AT(LC, stats_file),
+	  .min = 1,
+	  .what = "a path",
+	  .help = "write counters here on exit, SIGUSR1 and each interval" },
+	{ .lopt = "stats-interval",
+	  .arg = "T",
+	  FUNC(opt_time),
+	  LU2K_OPT_AT(LC, stats_interval_ns),
+	  .what = "a time with a unit, e.g. 1s",
+	  .help = "also print counters every T" },
+	{ .lopt = "quiet",
+	  .type = LU2K_OPT_FLAG,
+	  LU2K_OPT_AT(LC, quiet),
+	  .help = "print counters only to --stats-file" },
+	{ .lopt = "die-with-parent",
+	  .type = LU2K_OPT_FLAG,
+	  LU2K_OPT_AT(LC, die_with_parent),
+	  .help = "stop and clean up when the parent process dies" },
+	[S_HELP] = { .lopt = "help",
+		     .sopt = 'h',
+		     .type = LU2K_OPT_FLAG,
+		     LU2K_OPT_AT(LC, help),
+		     .help = "this text" },
+	[S_VERSION] = { .lopt = "version",
+			.sopt = 'V',
+			.type = LU2K_OPT_FLAG,
+			LU2K_OPT_AT(LC, version),
+			.help = "print the version" },
+	LU2K_OPT_END,
+};
+
+/* --NAME[=VALUE] in one of the tables, or NULL */
+static const struct lu2k_opt *find_opt(const struct lu2k_opt *t, const char *name, size_t n)
+{
+	for (; !lu2k_opt_is_end(t); t++)
+		if (strlen(t->lopt) == n && !strncmp(t->lopt, name, n))
+			return t;
 	return NULL;
 }
 
@@ -317,16 +449,13 @@ int linkem_opts_parse(struct linkem_config *cfg, int argc, char **argv, char *er
 {
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i], *name, *eq, *val = NULL;
-		const struct opt *o;
-		int dir = -1, rc;
+		const struct lu2k_opt *o, *g;
+		char shown[48];
+		int dir = -1;
 		size_t n;
 
-		if (!strcmp(arg, "-h")) {
-			cfg->help = true;
-			continue;
-		}
-		if (!strcmp(arg, "-V")) {
-			cfg->version = true;
+		if (!strcmp(arg, "-h") || !strcmp(arg, "-V")) {
+			*(arg[1] == 'h' ? &cfg->help : &cfg->version) = true;
 			continue;
 		}
 		if (strncmp(arg, "--", 2) || !arg[2])
@@ -338,43 +467,36 @@ int linkem_opts_parse(struct linkem_config *cfg, int argc, char **argv, char *er
 		}
 		eq = strchr(name, '=');
 		n = eq ? (size_t)(eq - name) : strlen(name);
-		o = find_opt(name, n);
-		if (!o || (dir >= 0 && o->id > O_OUTAGE))
+		o = find_opt(link_opts, name, n);
+		g = o || dir >= 0 ? NULL : find_opt(setup_opts, name, n);
+		if (!o && !g && dir < 0)
+			g = find_opt(script_opts, name, n);
+		if (!o && !g)
 			return fail(err, errlen, "unknown option '%s' (see --help)", arg);
-		if (o->has_arg) {
+		if ((o ? o : g)->type != LU2K_OPT_FLAG) {
 			if (eq)
 				val = eq + 1;
 			else if (i + 1 < argc)
 				val = argv[++i];
 			else
-				return fail(err, errlen, "--%s needs a value: %s", o->name,
-					    o->hint);
+				return fail(err, errlen, "%.*s needs a value: %s",
+					    (int)(name - arg + n), arg, (o ? o : g)->what);
 		} else if (eq) {
-			return fail(err, errlen, "--%s takes no value", o->name);
+			return fail(err, errlen, "%.*s takes no value", (int)(name - arg + n), arg);
 		}
-		if (o->id <= O_OUTAGE) {
-			rc = 0;
-			for (int d = 0; d < 2 && !rc; d++)
-				if (dir < 0 || dir == d)
-					rc = apply_link(cfg, &cfg->dir[d], d, o->id, val);
-		} else {
-			rc = apply_global(cfg, o->id, val);
+		snprintf(shown, sizeof(shown), "%.*s", (int)(name - arg + n), arg);
+		if (g) {
+			if (lu2k_opt_set(g, cfg, val ? val : "", shown, err, errlen))
+				return -EINVAL;
+			continue;
 		}
-		if (rc) {
-			char shown[48];
-
-			snprintf(shown, sizeof(shown), "--%s%s",
-				 dir < 0	     ? ""
-				 : dir == LINKEM_A2B ? "a2b-"
-						     : "b2a-",
-				 o->name);
-			if (rc == -ERANGE && o->id == O_OUTAGE)
-				return fail(err, errlen,
-					    "%s '%s': at most %d outages, each with a "
-					    "period longer than the outage",
-					    shown, val, LINKEM_MAX_OUTAGES);
-			return fail(err, errlen, "bad value '%s' for %s: expected %s", val, shown,
-				    o->hint);
+		for (int d = 0; d < 2; d++) {
+			if (dir >= 0 && dir != d)
+				continue;
+			if (lu2k_opt_set(o, &cfg->dir[d], val ? val : "", shown, err, errlen))
+				return -EINVAL;
+			if (o == &link_opts[L_QUEUE])
+				cfg->queue_set[d] = true;
 		}
 	}
 	if (cfg->help)
@@ -384,54 +506,23 @@ int linkem_opts_parse(struct linkem_config *cfg, int argc, char **argv, char *er
 
 void linkem_opts_usage(FILE *f)
 {
+	struct linkem_config d;
+
+	linkem_config_defaults(&d);
 	fputs("usage: lu2k-linkem [OPTION]...\n"
 	      "Joins two network namespaces A and B by a TUN device in each and forwards IP\n"
 	      "packets between them through an emulated link. Runs until SIGINT, SIGTERM or\n"
 	      "SIGHUP, then prints its counters and removes what it created.\n"
 	      "\n"
 	      "Link options apply to both directions; prefix a2b- or b2a- for one direction\n"
-	      "(--a2b-delay 300ms). They apply in the order given (later wins).\n"
-	      "  --delay T            one-way delay (300ms, 1.5s, 250us)\n"
-	      "  --jitter T           delay drawn uniformly in delay +- T\n"
-	      "  --reorder            let jitter reorder packets (default: keep order)\n"
-	      "  --loss P             random loss (1%, 0.5%, or 0.01 as a probability)\n"
-	      "  --ge p,r[,lb[,lg]]   Gilbert-Elliott loss: p = P(good->bad), r = P(bad->good)\n"
-	      "                       per packet; lb, lg = loss in bad (default 100%) and\n"
-	      "                       good (default 0%) state; netem's p r 1-h 1-k\n"
-	      "  --rate R             serialization rate (50mbit, 800kbit, 1gbit)\n"
-	      "  --queue T|SIZE       drop-tail queue before the wire: longest wait (500ms) or\n"
-	      "                       bytes waiting (1MB, 64KiB); default 100ms with --rate\n"
-	      "  --overhead N         bytes added to each packet's wire time (default 0)\n"
-	      "  --mtu N              drop larger packets (default 1500)\n"
-	      "  --outage S+L[/P[:N]] link down for L from time S, every P, N times\n"
-	      "                       (60s+30s, 10s+2s/20s:3); times count from start-up;\n"
-	      "                       repeatable\n"
-	      "\n"
-	      "Setup:\n"
-	      "  --ns-a NAME, --ns-b NAME  namespace names (default lk<pid>a, lk<pid>b)\n"
-	      "  --attach             use existing namespaces (keep them at exit)\n"
-	      "  --dev-a D, --dev-b D TUN device names (default lka0, lkb0)\n"
-	      "  --ipv4 NET/LEN       A gets .1, B gets .2 (default 10.77.0.0/24)\n"
-	      "  --ipv6 NET/LEN       A gets ::1, B gets ::2 (default fd00:77::/64)\n"
-	      "  --no-ipv6            no IPv6 addresses\n"
-	      "  --no-ipv4            no IPv4 addresses (an IPv6-only link)\n"
-	      "  --dev-mtu N          MTU of the TUN devices (default: the larger --mtu)\n"
-	      "  --txqueuelen N       TUN queue length (default 10000)\n"
-	      "  --rt-prio N          run as SCHED_FIFO priority N (1..99), so that a busy\n"
-	      "                       machine does not delay packets\n"
-	      "  --seed N             seed of the loss and jitter draws (default: random,\n"
-	      "                       printed at start-up)\n"
-	      "\n"
-	      "Scripting:\n"
-	      "  --pid-file F         write the pid here\n"
-	      "  --ready-file F       create F once the link carries traffic (removed at exit)\n"
-	      "  --stats-file F       write counters here on exit, SIGUSR1 and each interval\n"
-	      "  --stats-interval T   also print counters every T\n"
-	      "  --quiet              print counters only to --stats-file\n"
-	      "  --die-with-parent    stop and clean up when the parent process dies\n"
-	      "  -h, --help           this text\n"
-	      "  -V, --version        print the version\n"
-	      "\n"
+	      "(--a2b-delay 300ms). They apply in the order given (later wins).\n",
+	      f);
+	lu2k_opt_help(f, link_opts, &d.dir[0]);
+	fputs("\nSetup:\n", f);
+	lu2k_opt_help(f, setup_opts, &d);
+	fputs("\nScripting:\n", f);
+	lu2k_opt_help(f, script_opts, &d);
+	fputs("\n"
 	      "Counters, one line per direction (stdout, and the stats file):\n"
 	      "  a2b in=N in_bytes=N lost=N drop_queue=N drop_mtu=N drop_outage=N drop_mem=N\n"
 	      "      delivered=N delivered_bytes=N held=N max_wait_us=N write_err=N\n"
