@@ -131,7 +131,7 @@ static int cli_be_option(struct lu2kd_config *cfg, const char *arg)
 		return -1;
 	}
 	*eq = 0;
-	if (lu2kd_config_set(cfg, "backend", kv, eq + 1, "--option", err, sizeof(err))) {
+	if (lu2kd_config_set(cfg, "backend", kv, eq + 1, "-o", err, sizeof(err))) {
 		cli_err("%s", err);
 		return -1;
 	}

@@ -241,6 +241,10 @@ static void test_errors(void)
 	T_STREQ(err, "--a2b-port: bad value '0': out of range; expected a port number 1..65535");
 	T_EQ(lu2k_opt_set(lu2k_opt_find(tbl, "port"), &o, "x", NULL, err, sizeof(err)), -EINVAL);
 	T_STREQ(err, "--port: bad value 'x': not a number; expected a port number 1..65535");
+	/* a key given through an option (lu2kd -o KEY=VALUE) keeps its name */
+	T_EQ(lu2k_opt_set(lu2k_opt_find(tbl, "port"), &o, "0", "-o", err, sizeof(err)), -EINVAL);
+	T_STREQ(err,
+		"-o: key 'port': bad value '0': out of range; expected a port number 1..65535");
 	T_EQ(set(&o, "nope", "1"), -ENOENT);
 	T_STREQ(err, "f.conf:3: unknown test key 'nope'");
 	T_EQ(set(&o, "flag", "1"), -ENOENT); /* command line only */
