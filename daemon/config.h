@@ -23,7 +23,7 @@
 #include "config_path.h"
 
 #define LU2KD_MAX_DEVICES   8
-#define LU2KD_MAX_BE_OPTS   32
+#define LU2KD_MAX_BE_OPTS   64	/* every key of every back-end, with room */
 #define LU2KD_PATH_MAX	    108 /* sun_path */
 #define LU2KD_MAX_AUTH_OPTS 130 /* [auth]: private_key, psk and up to 128 peers */
 

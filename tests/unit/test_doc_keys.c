@@ -2,8 +2,9 @@
 /*
  * The docs list exactly the keys of the tables that parse them: the daemon's
  * (daemon/config_keys.c) and each back-end's, in doc/lu2kd.md,
- * doc/udt-backend.md and lu2kd.conf(5); and where the man page gives a
- * default, "key (default)", it is the table's. A key added, renamed or
+ * doc/udt-backend.md, lu2kd.conf(5) and dist/lu2kd.conf.example; and where
+ * the man page or the example gives a default ("key (default)", "#key =
+ * default"), it is the table's. A key added, renamed or
  * dropped in a table without its docs fails here. The tree is $LU2K_TOP
  * (tests/run.sh sets it), else the current directory.
  */
@@ -147,6 +148,34 @@ static void man_keys(char *text, struct keys *s)
 	}
 }
 
+/*
+ * dist/lu2kd.conf.example: the "#key = value" lines of section sect ("" for
+ * the daemon's, before any section); "# [auth]" starts a section too.
+ */
+static void example_keys(char *text, const char *sect, struct keys *s)
+{
+	char cur[32] = "";
+
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		char *p = line + strspn(line, "# "), *eq, *end;
+		size_t len;
+
+		if (*p == '[') {
+			snprintf(cur, sizeof(cur), "%.*s", (int)strcspn(p + 1, "]"), p + 1);
+			continue;
+		}
+		len = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_");
+		if (!len || strncmp(p + len, " = ", 3) || strcmp(cur, sect))
+			continue;
+		eq = p + len + 3;
+		end = eq + strcspn(eq, "#");
+		while (end > eq && end[-1] == ' ')
+			end--;
+		*end = 0;
+		add(s, p, len, eq);
+	}
+}
+
 /* The doc's keys are the table's, and the man page's defaults its defaults. */
 static void same(const char *doc, const struct keys *s, const struct lu2k_opt *t,
 		 const void *defaults)
@@ -244,10 +273,32 @@ static void test_man(void)
 	}
 }
 
+/* The example file has every key, at its default where it has one. */
+static void test_example(void)
+{
+	static const char *const sects[] = { "", "tcp", "udt", "rds" };
+	struct lu2kd_config d;
+
+	lu2kd_config_defaults(&d);
+	for (unsigned int i = 0; i < sizeof(sects) / sizeof(sects[0]); i++) {
+		struct keys s = { .n = 0 };
+		char *ex = slurp("dist/lu2kd.conf.example"), name[64];
+
+		example_keys(ex, sects[i], &s);
+		snprintf(name, sizeof(name), "dist/lu2kd.conf.example [%s]", sects[i]);
+		if (*sects[i])
+			same(name, &s, be_keys(sects[i]), NULL);
+		else
+			same(name, &s, lu2kd_config_opts, &d);
+		free(ex);
+	}
+}
+
 int main(void)
 {
 	T_RUN(test_lu2kd_md);
 	T_RUN(test_udt_md);
 	T_RUN(test_man);
+	T_RUN(test_example);
 	return t_done();
 }
