@@ -28,7 +28,8 @@ printf "\\001\\000\\100$hs\\000\\032$data" >"$work/corpus-fuzz_udt/accept-lossy"
 printf "\\005\\000\\100$hs\\000\\032$data" >"$work/corpus-fuzz_udt/accept-udt"
 # fuzz_udt_sec's seeds (fuzz_udt_sec.c says what the bytes mean): an honest peer with a
 # listed key connects and says hello, then sends one sealed message; the back-end connects
-# out to an honest responder; a handshake and a plaintext datagram.
+# out to an honest responder; a handshake and a plaintext datagram; the back-end's own
+# initiation turned into a forged response to it (type 2, cut to a response's length).
 mkdir -p "$work/corpus-fuzz_udt_sec"
 msg='\002\000\000\000\020\000\000\000\010\000\000\000\000\024\000\000\177\000\000\001'
 msg+='\000\000\000\000\000\000\000\000\000\000\000\000lnet-hdr-16bytespayload!'
@@ -36,6 +37,7 @@ msg+='\000\000\000\000\000\000\000\000\000\000\000\000lnet-hdr-16bytespayload!'
 printf "\\016u8$msg" >"$work/corpus-fuzz_udt_sec/listen-msg"
 printf '\007' >"$work/corpus-fuzz_udt_sec/connect-out"
 printf '\002\000\003abc' >"$work/corpus-fuzz_udt_sec/keys-plain"
+printf '\001\003\005\000\000\000\003\150' >"$work/corpus-fuzz_udt_sec/forged-resp"
 for f in "$work"/bin/fuzz_*; do
 	mkdir -p "$work/corpus-$(basename "$f")"
 	echo "== $(basename "$f") for ${secs}s"
