@@ -263,7 +263,7 @@ static void watch_progress(struct lu2k_be_conn *c, uint64_t now)
 		c->watch_warned = false;
 		return;
 	}
-	after = 8 * lu2k_us_to_ns((uint64_t)(st.rtt_us > 0 ? st.rtt_us : 0));
+	after = 8 * lu2k_time_us_to_ns((uint64_t)(st.rtt_us > 0 ? st.rtt_us : 0));
 	if (after < (uint64_t)UDTB_WATCH_MIN_NS)
 		after = UDTB_WATCH_MIN_NS;
 	if (c->watch_warned || now < c->watch_since_ns + after)
@@ -313,7 +313,7 @@ static void conn_timer(struct lu2k_timer *t)
 	 */
 	if (!c->out && c->state != UDTB_CONNECTING &&
 	    udt_conn_rcv_stalled(c->u, udtb_conn_now(c, c->be->env.loop->now),
-				 lu2k_ms_to_ns(c->be->rx_stall_timeout_ms))) {
+				 lu2k_time_ms_to_ns(c->be->rx_stall_timeout_ms))) {
 		char addr[INET6_ADDRSTRLEN + 8];
 		struct udt_stats st;
 
@@ -495,7 +495,7 @@ struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockad
 	udt_dmx_add_peer(&be->dmx, &c->dmx);
 	c->local = l->nid;
 	c->state = UDTB_HELLO;
-	c->hello_deadline = now + lu2k_ms_to_ns(be->hello_timeout_ms);
+	c->hello_deadline = now + lu2k_time_ms_to_ns(be->hello_timeout_ms);
 	be->st.handshakes++;
 	return c;
 }
@@ -629,7 +629,7 @@ static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 		    (uint64_t)ucfg.init_rate_pps * rtt_us < 32ull * 1000000) /* 32 per RTT, in us */
 			ucfg.init_rate_pps = 0;
 		else if (!ucfg.init_rtt_ns)
-			ucfg.init_rtt_ns = lu2k_us_to_ns(rtt_us);
+			ucfg.init_rtt_ns = lu2k_time_us_to_ns(rtt_us);
 	}
 	c->start_rate_pps = ucfg.init_rate_pps;
 	c->u = udt_conn_connect(&ucfg, &udtb_callbacks, c, c->dmx.local_id, isn & 0x7fffffffu, ip,

@@ -63,7 +63,7 @@ void udtb_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 	lu2k_json_str(j, "udt_state", state_str(c->state));
 	if (c->out && c->watch_since_ns && c->ntxq)
 		lu2k_json_u64(j, "no_ack_ms",
-			      lu2k_ns_to_ms(c->be->env.loop->now - c->watch_since_ns));
+			      lu2k_time_ns_to_ms(c->be->env.loop->now - c->watch_since_ns));
 	lu2k_json_str(j, "engine_state", udt_state_to_str(udt_conn_state(c->u)));
 	lu2k_json_str(j, "address", a);
 	lu2k_json_u64(j, "port", port);
@@ -185,7 +185,7 @@ int udtb_path_stats(struct lu2k_be_conn *c, struct lu2k_be_path_stats *ps)
 	struct udt_stats st;
 
 	udt_conn_get_stats(c->u, &st);
-	ps->rtt_ns = st.rtt_us > 0 ? lu2k_us_to_ns((uint64_t)st.rtt_us) : 0;
+	ps->rtt_ns = st.rtt_us > 0 ? lu2k_time_us_to_ns((uint64_t)st.rtt_us) : 0;
 	ps->acks = st.acks_recv + st.naks_recv; /* either says the far end hears us */
 	ps->pkts_sent = st.pkts_sent;
 	ps->pkts_retrans = st.pkts_retrans;

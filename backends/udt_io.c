@@ -466,7 +466,7 @@ static uint64_t real_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return lu2k_timespec_to_ns(&ts);
+	return lu2k_time_timespec_to_ns(&ts);
 }
 
 /*
@@ -486,7 +486,7 @@ static uint64_t arrival(const struct msghdr *h, uint64_t now, uint64_t real)
 			uint64_t t, age;
 
 			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-			t = lu2k_timespec_to_ns(&ts);
+			t = lu2k_time_timespec_to_ns(&ts);
 			age = real > t ? real - t : 0;
 			/* a clock step makes nonsense: then it is now */
 			return age < now && age < (uint64_t)(10 * LU2K_NS_PER_S) ? now - age : now;

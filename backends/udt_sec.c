@@ -23,7 +23,7 @@ static uint64_t wall_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return lu2k_timespec_to_ns(&ts);
+	return lu2k_time_timespec_to_ns(&ts);
 }
 
 static const char *sa_str(const struct sockaddr *sa, socklen_t salen, char *buf, size_t len)
@@ -414,7 +414,7 @@ static void in_init(struct udtb_sock *so, const uint8_t *p, size_t len, const st
 	sa->dst = claim.dst;
 	memcpy(sa->mac1, p + LU2K_HS_INIT_LEN - 16, 16);
 	/* the UDT handshake must follow within the hello's time, or the keys go */
-	sa->expires_ns = now + lu2k_ms_to_ns(be->hello_timeout_ms);
+	sa->expires_ns = now + lu2k_time_ms_to_ns(be->hello_timeout_ms);
 	lu2k_list_add_tail(&s->pending, &sa->link);
 	s->npending++;
 	s->st.hs_in++;

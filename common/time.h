@@ -19,13 +19,13 @@
 #define LU2K_NS_PER_MS 1000000LL
 #define LU2K_NS_PER_S  1000000000LL
 
-static inline uint64_t lu2k_us_to_ns(uint64_t us)
+static inline uint64_t lu2k_time_us_to_ns(uint64_t us)
 {
 	return us * LU2K_NS_PER_US;
 }
 
 /* truncates, as a clock read in microseconds would */
-static inline uint64_t lu2k_ns_to_us(uint64_t ns)
+static inline uint64_t lu2k_time_ns_to_us(uint64_t ns)
 {
 	return ns / LU2K_NS_PER_US;
 }
@@ -34,40 +34,40 @@ static inline uint64_t lu2k_ns_to_us(uint64_t ns)
  * ns rounded down to a whole us (toward minus infinity): for code that keeps
  * a microsecond clock's resolution, as UDT4's estimators do (proto/udt).
  */
-static inline int64_t lu2k_ns_floor_us(int64_t ns)
+static inline int64_t lu2k_time_ns_floor_us(int64_t ns)
 {
 	int64_t r = ns % LU2K_NS_PER_US;
 
 	return r < 0 ? ns - r - LU2K_NS_PER_US : ns - r;
 }
 
-static inline uint64_t lu2k_ms_to_ns(uint64_t ms)
+static inline uint64_t lu2k_time_ms_to_ns(uint64_t ms)
 {
 	return ms * LU2K_NS_PER_MS;
 }
 
-static inline uint64_t lu2k_ns_to_ms(uint64_t ns)
+static inline uint64_t lu2k_time_ns_to_ms(uint64_t ns)
 {
 	return ns / LU2K_NS_PER_MS;
 }
 
-static inline uint64_t lu2k_s_to_ns(uint64_t s)
+static inline uint64_t lu2k_time_s_to_ns(uint64_t s)
 {
 	return s * LU2K_NS_PER_S;
 }
 
-static inline uint64_t lu2k_timespec_to_ns(const struct timespec *ts)
+static inline uint64_t lu2k_time_timespec_to_ns(const struct timespec *ts)
 {
 	return (uint64_t)ts->tv_sec * LU2K_NS_PER_S + (uint64_t)ts->tv_nsec;
 }
 
 /* a rate in events per second from the time between two events, and back */
-static inline double lu2k_per_s(double interval_ns)
+static inline double lu2k_time_per_s(double interval_ns)
 {
 	return (double)LU2K_NS_PER_S / interval_ns;
 }
 
-static inline double lu2k_interval_ns(double per_s)
+static inline double lu2k_time_interval_ns(double per_s)
 {
 	return (double)LU2K_NS_PER_S / per_s;
 }

@@ -56,10 +56,10 @@ void udt_lossy_set_outputs(struct udt_cc *cc)
 		if (l->hinted && !l->full_acked && rate < l->init_rate)
 			rate = l->init_rate;
 	}
-	cc->pkt_snd_period_ns = lu2k_interval_ns(rate) * 16.0 / 15.0;
+	cc->pkt_snd_period_ns = lu2k_time_interval_ns(rate) * 16.0 / 15.0;
 	/* a lossy path: a small message's last packet lost costs an EXP timeout */
 	cc->dup_tail = l->loss_seen;
-	cc->pacing_burst_ns = lu2k_ns_floor_us(lossy_base_rtt(cc) / 4);
+	cc->pacing_burst_ns = lu2k_time_ns_floor_us(lossy_base_rtt(cc) / 4);
 	if (cc->pacing_burst_ns < BURST_MIN_NS)
 		cc->pacing_burst_ns = BURST_MIN_NS;
 	if (cc->pacing_burst_ns > BURST_MAX_NS)

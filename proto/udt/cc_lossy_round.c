@@ -66,7 +66,7 @@ static const double cycle_gain[CYCLE_LEN] = { 1.25, 0.75, 1, 1, 1, 1, 1, 1 };
 /* Queue margin over min_rtt: a quarter of it, at least two ACK periods. */
 static int64_t queue_margin(const struct udt_cc *cc)
 {
-	int64_t m = lu2k_ns_floor_us(lossy_base_rtt(cc) / 4);
+	int64_t m = lu2k_time_ns_floor_us(lossy_base_rtt(cc) / 4);
 
 	return m < 2 * UDT_SYN_NS ? 2 * UDT_SYN_NS : m;
 }
@@ -125,14 +125,15 @@ void udt_lossy_exit_startup(struct udt_cc *cc, uint64_t now_ns)
 		drain_ns = 2.0 * l->min_rtt_ns;
 	l->mode = LOSSY_DRAIN;
 	l->pacing_gain = 1.0 / STARTUP_GAIN;
-	l->drain_until_ns = now_ns + (uint64_t)lu2k_ns_floor_us((int64_t)drain_ns);
+	l->drain_until_ns = now_ns + (uint64_t)lu2k_time_ns_floor_us((int64_t)drain_ns);
 }
 
 /* A gain-1 round: take away the queue the last rounds still show (DRAIN_MIN_NS). */
 static void drain_small_queue(struct udt_cc *cc, int64_t persist)
 {
 	struct lossy *l = cc->priv;
-	int64_t round_len = lossy_base_rtt(cc), floor = lu2k_ns_floor_us(l->min_rtt_ns / 32), q;
+	int64_t round_len = lossy_base_rtt(cc), floor = lu2k_time_ns_floor_us(l->min_rtt_ns / 32),
+		q;
 	double gain;
 
 	if (floor < DRAIN_MIN_NS)
@@ -147,7 +148,7 @@ static void drain_small_queue(struct udt_cc *cc, int64_t persist)
 	if (gain < DRAIN_GAIN_MIN)
 		gain = DRAIN_GAIN_MIN;
 	l->pacing_gain = gain;
-	l->drained_ns = lu2k_ns_floor_us((int64_t)((1.0 - gain) * (double)round_len));
+	l->drained_ns = lu2k_time_ns_floor_us((int64_t)((1.0 - gain) * (double)round_len));
 }
 
 static void end_round(struct udt_cc *cc, uint64_t now_ns)
@@ -282,8 +283,8 @@ int udt_lossy_tick(struct udt_cc *cc, uint64_t now_ns)
 	pkts_ns = ROUND_MIN_PKTS * (double)LU2K_NS_PER_S / lossy_model_bw(l);
 	if (pkts_ns > ROUND_PKTS_MAX_NS)
 		pkts_ns = ROUND_PKTS_MAX_NS;
-	if (round_len < lu2k_ns_floor_us((int64_t)pkts_ns))
-		round_len = lu2k_ns_floor_us((int64_t)pkts_ns);
+	if (round_len < lu2k_time_ns_floor_us((int64_t)pkts_ns))
+		round_len = lu2k_time_ns_floor_us((int64_t)pkts_ns);
 	if (round_len < 2 * UDT_SYN_NS)
 		round_len = 2 * UDT_SYN_NS;
 	if (now_ns - l->round_start_ns >= (uint64_t)round_len) {

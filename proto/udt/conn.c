@@ -109,7 +109,7 @@ void udt_conn_cc_update(struct udt_conn *c)
 
 	/* UDT4's CCUpdate: never faster than the configured maximum bandwidth */
 	if (c->cfg.max_bw) {
-		double min_p = lu2k_interval_ns((double)c->cfg.max_bw / c->mss);
+		double min_p = lu2k_time_interval_ns((double)c->cfg.max_bw / c->mss);
 
 		if (p < min_p)
 			p = min_p;
@@ -145,7 +145,7 @@ static struct udt_conn *conn_new(const struct udt_config *cfg, const struct udt_
 	c->rtt_ns = cfg->init_rtt_ns > (uint64_t)UDT_MAX_RTT_NS ? UDT_MAX_RTT_NS
 		    : cfg->init_rtt_ns				? (int64_t)cfg->init_rtt_ns
 								: 10 * UDT_SYN_NS;
-	c->rttvar_ns = lu2k_ns_floor_us(c->rtt_ns >> 1);
+	c->rttvar_ns = lu2k_time_ns_floor_us(c->rtt_ns >> 1);
 	c->bandwidth = 1;
 	c->delivery_rate = 16;
 	c->exp_count = 1;
@@ -255,7 +255,7 @@ int udt_conn_establish(struct udt_conn *c, const struct udt_hs *peer, uint64_t n
 		uint64_t rtt = udt_tick(now_ns) - udt_tick(c->hs_sent_ns);
 
 		c->rtt_ns = rtt > (uint64_t)UDT_MAX_RTT_NS ? UDT_MAX_RTT_NS : (int64_t)rtt;
-		c->rttvar_ns = lu2k_ns_floor_us(c->rtt_ns / 2);
+		c->rttvar_ns = lu2k_time_ns_floor_us(c->rtt_ns / 2);
 	}
 	if (setup_data(c, mss, peer->flight, c->isn, peer->isn, now_ns)) {
 		udt_conn_set_state(c, UDT_ST_BROKEN, -ENOMEM);
@@ -423,7 +423,7 @@ static uint64_t probe_deadline(const struct udt_conn *c)
 		ns = UDT_MIN_EXP_NS;
 	/* the silence outlasted an EXP after its first probe: one packet every RTT / 8 */
 	if (c->probe_walking && c->probe_heard == c->heard && c->exp_count > 1) {
-		uint64_t walk = (uint64_t)lu2k_ns_floor_us(c->rtt_ns / 8);
+		uint64_t walk = (uint64_t)lu2k_time_ns_floor_us(c->rtt_ns / 8);
 
 		if (udt_seq_cmp(c->probe_next, c->snd_last_ack) <= 0)
 			return UINT64_MAX;

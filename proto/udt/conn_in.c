@@ -151,7 +151,7 @@ static int32_t ewma(int32_t avg, int64_t sample, int keep, int shift)
 /* at a whole us (udt_tick); samples are at most 30 s, so this cannot overflow */
 static int64_t ewma_ns(int64_t avg, int64_t sample, int keep, int shift)
 {
-	return lu2k_ns_floor_us((avg * keep + sample) >> shift);
+	return lu2k_time_ns_floor_us((avg * keep + sample) >> shift);
 }
 
 static void rtt_sample(struct udt_conn *c, int64_t rtt_ns)

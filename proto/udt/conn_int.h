@@ -112,7 +112,7 @@ struct udt_conn {
  */
 static inline uint64_t udt_tick(uint64_t now_ns)
 {
-	return (uint64_t)lu2k_ns_floor_us((int64_t)now_ns);
+	return (uint64_t)lu2k_time_ns_floor_us((int64_t)now_ns);
 }
 
 /*
@@ -122,7 +122,7 @@ static inline uint64_t udt_tick(uint64_t now_ns)
  */
 static inline uint32_t udt_conn_ts(const struct udt_conn *c, uint64_t now_ns)
 {
-	return (uint32_t)lu2k_ns_to_us(now_ns - c->start_ns);
+	return (uint32_t)lu2k_time_ns_to_us(now_ns - c->start_ns);
 }
 
 /* conn_out.c */

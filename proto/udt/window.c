@@ -121,9 +121,9 @@ int32_t udt_timewin_rcv_rate(const struct udt_timewin *w)
 		}
 	}
 	/* the mean interval at a whole us, as UDT4 has it */
-	if (count <= UDT_TW_ARR / 2 || lu2k_ns_floor_us(sum / count) == 0)
+	if (count <= UDT_TW_ARR / 2 || lu2k_time_ns_floor_us(sum / count) == 0)
 		return 0;
-	return (int32_t)ceil(lu2k_per_s((double)lu2k_ns_floor_us(sum / count)));
+	return (int32_t)ceil(lu2k_time_per_s((double)lu2k_time_ns_floor_us(sum / count)));
 }
 
 int32_t udt_timewin_bandwidth(const struct udt_timewin *w)
@@ -142,5 +142,5 @@ int32_t udt_timewin_bandwidth(const struct udt_timewin *w)
 	}
 	if (sum <= 0)
 		return 0;
-	return (int32_t)ceil(lu2k_per_s((double)sum / count));
+	return (int32_t)ceil(lu2k_time_per_s((double)sum / count));
 }

@@ -21,14 +21,14 @@ uint64_t sim_mix(uint64_t x)
 uint64_t sim_stall_end(const struct sim_scenario *s, int side, uint64_t t)
 {
 	const uint64_t t0 = LU2K_NS_PER_S; /* the clock's start (sim_run_shared) */
-	uint64_t per = lu2k_ms_to_ns(s->stall_every_ms), k, h, len, span, start;
+	uint64_t per = lu2k_time_ms_to_ns(s->stall_every_ms), k, h, len, span, start;
 
 	if (!(side ? s->stall_rcv : s->stall_snd) || !per || !s->stall_max_ms || t < t0)
 		return 0;
 	k = (t - t0) / per;
 	h = sim_mix(s->seed * 0x100000001b3ull ^ (uint64_t)side << 62 ^ k);
 	span = s->stall_max_ms > s->stall_min_ms ? s->stall_max_ms - s->stall_min_ms + 1 : 1;
-	len = lu2k_ms_to_ns(s->stall_min_ms + h % span);
+	len = lu2k_time_ms_to_ns(s->stall_min_ms + h % span);
 	if (len >= per)
 		len = per - 1;
 	start = t0 + k * per + (h >> 32) % (per - len);

@@ -249,15 +249,15 @@ static void link_params(const struct sim_scenario *s, struct linkem_params *p)
 	uint64_t q = s->queue_ms ? s->queue_ms : s->rtt_ms > 20 ? s->rtt_ms : 20;
 
 	memset(p, 0, sizeof(*p));
-	p->delay_ns = lu2k_ms_to_ns(s->rtt_ms) / 2;
+	p->delay_ns = lu2k_time_ms_to_ns(s->rtt_ms) / 2;
 	p->rate_bps = s->rate_bps;
 	p->overhead = SIM_OVERHEAD;
-	p->queue_ns = lu2k_ms_to_ns(q);
+	p->queue_ns = lu2k_time_ms_to_ns(q);
 	if (s->outage_ms) {
 		/* the clock starts at 1 s (sim_run), connecting takes about one RTT */
 		p->n_outages = 1;
-		p->outages[0].start_ns = lu2k_ms_to_ns(1000 + s->outage_at_ms);
-		p->outages[0].len_ns = lu2k_ms_to_ns(s->outage_ms);
+		p->outages[0].start_ns = lu2k_time_ms_to_ns(1000 + s->outage_at_ms);
+		p->outages[0].len_ns = lu2k_time_ms_to_ns(s->outage_ms);
 	}
 	if (s->bursty && s->loss > 0) {
 		/* simple Gilbert: bursts of 1 / r = 8 packets, mean loss s->loss */
@@ -315,7 +315,7 @@ static void to_server(struct net *n, const uint8_t *pkt, uint32_t len)
 	} else {
 		f = flow_by_id(n, dst_id(pkt, len), 1);
 		if (f && f->t_first_data && !(pkt[0] & 0x80)) {
-			uint64_t b = (n->now - f->t_first_data) / lu2k_ms_to_ns(100);
+			uint64_t b = (n->now - f->t_first_data) / lu2k_time_ms_to_ns(100);
 
 			if (b < SIM_RX_BINS)
 				f->rx_bins[b]++;
@@ -328,9 +328,9 @@ static void to_server(struct net *n, const uint8_t *pkt, uint32_t len)
 /* the link is down (sim_scenario's outage; the clock starts at 1 s) */
 static int in_outage(const struct sim_scenario *s, uint64_t now)
 {
-	uint64_t start = lu2k_ms_to_ns(1000 + s->outage_at_ms);
+	uint64_t start = lu2k_time_ms_to_ns(1000 + s->outage_at_ms);
 
-	return s->outage_ms && now >= start && now < start + lu2k_ms_to_ns(s->outage_ms);
+	return s->outage_ms && now >= start && now < start + lu2k_time_ms_to_ns(s->outage_ms);
 }
 
 static void flush(struct net *n, int run_a, int run_b)
@@ -434,12 +434,13 @@ static int step(struct net *n)
 	}
 	while (run_b && (p = linkem_dir_pop(&n->ab, n->now))) {
 		if (n->s->qdelay_from_ms && p->len > 0 && !(p->data[0] & 0x80) &&
-		    p->deliver_ns >= LU2K_NS_PER_S + lu2k_ms_to_ns(n->s->qdelay_from_ms)) {
+		    p->deliver_ns >= LU2K_NS_PER_S + lu2k_time_ms_to_ns(n->s->qdelay_from_ms)) {
 			/* time in the link beyond the delay and its own wire time */
 			uint64_t q = p->deliver_ns - p->sent_ns - n->ab.p.delay_ns -
 				     linkem_ser_ns(&n->ab.p, p->len);
 
-			n->qd[lu2k_ns_to_ms(q) < SIM_QD_BINS ? lu2k_ns_to_ms(q) : SIM_QD_BINS]++;
+			n->qd[lu2k_time_ns_to_ms(q) < SIM_QD_BINS ? lu2k_time_ns_to_ms(q)
+								  : SIM_QD_BINS]++;
 		}
 		if (dst_id(p->data, p->len) != SIM_CROSS_ID)
 			to_server(n, p->data, p->len);
@@ -504,13 +505,13 @@ static void feed_probe(struct flow *w)
 	    w->delivered == w->nmsgs)
 		return;
 	if (!w->next_probe)
-		w->next_probe = w->t_bulk + lu2k_ms_to_ns(w->s->probe_every_ms);
+		w->next_probe = w->t_bulk + lu2k_time_ms_to_ns(w->s->probe_every_ms);
 	if (now < w->next_probe)
 		return;
 	if (queue_one(w, w->nprobes, w->s->probe_size, 1))
 		return;
 	w->probe_t[w->nprobes++] = now;
-	w->next_probe = now + lu2k_ms_to_ns(w->s->probe_every_ms);
+	w->next_probe = now + lu2k_time_ms_to_ns(w->s->probe_every_ms);
 }
 
 static void feed(struct flow *w)
@@ -525,8 +526,8 @@ static void feed(struct flow *w)
 			/* the prologue's pace; the bulk bytes start one interval after the last */
 			uint32_t burst = w->s->sparse_burst ? w->s->sparse_burst : 1;
 			uint64_t due =
-				w->t_connected +
-				(uint64_t)(w->next / burst) * lu2k_ms_to_ns(w->s->sparse_every_ms);
+				w->t_connected + (uint64_t)(w->next / burst) *
+							 lu2k_time_ms_to_ns(w->s->sparse_every_ms);
 
 			if (now < due) {
 				w->next_feed = due;
@@ -667,7 +668,7 @@ static void start_result(struct flow *w, struct sim_result *r)
 	r->outage_sends = w->outage_sends;
 	r->outage_max_repeat = w->outage_max_repeat;
 	if (s->outage_ms && w->t_first_data) {
-		uint64_t back = lu2k_ms_to_ns(1000 + s->outage_at_ms + s->outage_ms);
+		uint64_t back = lu2k_time_ms_to_ns(1000 + s->outage_at_ms + s->outage_ms);
 		double rel = back > w->t_first_data ? (double)(back - w->t_first_data) / 1e9 : 0;
 
 		/* the first 100 ms at 90 % of the link that the next 200 ms keep up */
@@ -752,7 +753,7 @@ static void share_watch(struct net *n)
 	if (!n->s->share_from_ms || n->share_t1)
 		return;
 	if (!n->share_t0 &&
-	    n->now >= n->f[n->n - 1].start_ns + lu2k_ms_to_ns(n->s->share_from_ms)) {
+	    n->now >= n->f[n->n - 1].start_ns + lu2k_time_ms_to_ns(n->s->share_from_ms)) {
 		n->share_t0 = n->now;
 		for (i = 0; i < n->n; i++)
 			n->share_b0[i] = bytes_acked(&n->f[i]);
@@ -791,7 +792,7 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 		free(n);
 		return -ENOMEM;
 	}
-	lp.jitter_ns = lu2k_ms_to_ns(s->ack_jitter_ms);
+	lp.jitter_ns = lu2k_time_ms_to_ns(s->ack_jitter_ms);
 	if (linkem_dir_init(&n->ba, &lp, s->seed * 2 + 2)) {
 		linkem_dir_destroy(&n->ab);
 		free(n);
@@ -803,7 +804,7 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 	/* as lu2kd's udt back-end: the first RTT guess from the handshake */
 	n->cfg.rtt_from_handshake = 1;
 	/* and its pacing catch-up after a late timer */
-	n->cfg.pacing_burst_ns = s->pacing_burst_ns ? s->pacing_burst_ns : lu2k_ms_to_ns(2);
+	n->cfg.pacing_burst_ns = s->pacing_burst_ns ? s->pacing_burst_ns : lu2k_time_ms_to_ns(2);
 	udt_listener_init(&n->lis, key, n->cfg.sock_type, n->cfg.mss, (int32_t)n->cfg.flight_max);
 	for (i = 0; i < nflows; i++) {
 		struct flow *f = &n->f[i];
@@ -812,7 +813,7 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 		f->s = s;
 		f->cl_id = 0x1234567 + i;
 		f->sv_id = 0x2345678 + i;
-		f->start_ns = n->now + i * lu2k_ms_to_ns(gap_ms);
+		f->start_ns = n->now + i * lu2k_time_ms_to_ns(gap_ms);
 		if (s->sparse_s && s->sparse_every_ms && s->sparse_size)
 			f->nsparse = (uint32_t)(s->sparse_s * 1000 / s->sparse_every_ms) *
 				     (s->sparse_burst ? s->sparse_burst : 1);
@@ -828,8 +829,8 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 			goto out;
 	}
 	if (s->cross_mbps)
-		n->next_cross = n->now + lu2k_ms_to_ns(s->cross_at_ms);
-	end = n->now + lu2k_s_to_ns(s->limit_s);
+		n->next_cross = n->now + lu2k_time_ms_to_ns(s->cross_at_ms);
+	end = n->now + lu2k_time_s_to_ns(s->limit_s);
 	trace = getenv("SIM_TRACE") != NULL;
 	while (n->now < end && !all_finished(n)) {
 		for (i = 0; i < nflows; i++) {
@@ -851,7 +852,7 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 			}
 		}
 		if (trace && n->now >= next_trace && n->f[0].cl_state == UDT_ST_CONNECTED)
-			next_trace = n->now + lu2k_ms_to_ns(100);
+			next_trace = n->now + lu2k_time_ms_to_ns(100);
 		if (!step(n))
 			break;
 		share_watch(n);

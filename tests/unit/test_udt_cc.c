@@ -8,7 +8,8 @@
 
 static void start(struct udt_cc *cc, uint64_t now)
 {
-	T_EQ(udt_cc_init(cc, udt_cc_find("udt"), 1500, 1000, 99, lu2k_ms_to_ns(100), 16, 1, now),
+	T_EQ(udt_cc_init(cc, udt_cc_find("udt"), 1500, 1000, 99, lu2k_time_ms_to_ns(100), 16, 1,
+			 now),
 	     0);
 }
 
@@ -36,20 +37,20 @@ static void test_table(void)
 static void test_slow_start(void)
 {
 	struct udt_cc cc;
-	uint64_t t = lu2k_s_to_ns(1);
+	uint64_t t = lu2k_time_s_to_ns(1);
 
 	start(&cc, t);
 	T_ASSERT(cc.cwnd == 16 && period_us(&cc) == 1);
 	/* within one SYN nothing happens */
-	cc.ops->on_ack(&cc, 150, t + lu2k_us_to_ns(5000));
+	cc.ops->on_ack(&cc, 150, t + lu2k_time_us_to_ns(5000));
 	T_ASSERT(cc.cwnd == 16);
 	/* ACK of 100..149 after a SYN: window grows by seqlen(99, 150) = 52 */
-	cc.ops->on_ack(&cc, 150, t + lu2k_us_to_ns(10000));
+	cc.ops->on_ack(&cc, 150, t + lu2k_time_us_to_ns(10000));
 	T_ASSERT(cc.cwnd == 68);
 	T_ASSERT(period_us(&cc) == 1);
 	/* past the maximum window: leave slow start at the receiving rate */
 	cc.rcv_rate = 5000;
-	cc.ops->on_ack(&cc, 1200, t + lu2k_us_to_ns(20000));
+	cc.ops->on_ack(&cc, 1200, t + lu2k_time_us_to_ns(20000));
 	T_ASSERT(cc.cwnd > 1000);
 	/* 200 us, then (as UDT4 does in the same call) the minimum increase */
 	T_ASSERT(fabs(period_us(&cc) - 200.0 * 10000 / (200.0 * 0.01 + 10000)) < 1e-9);
@@ -59,7 +60,7 @@ static void test_slow_start(void)
 static void test_increase(void)
 {
 	struct udt_cc cc;
-	uint64_t t = lu2k_s_to_ns(1);
+	uint64_t t = lu2k_time_s_to_ns(1);
 	double p0, inc;
 
 	start(&cc, t);
@@ -70,7 +71,7 @@ static void test_increase(void)
 	cc.snd_curr_seq = 200;
 	cc.ops->on_loss(&cc, &(struct udt_range){ 150, 150 }, 1, t);
 	T_ASSERT(fabs(period_us(&cc) - 1125.0) < 1e-9);
-	cc.ops->on_ack(&cc, 60, t + lu2k_us_to_ns(10000));
+	cc.ops->on_ack(&cc, 60, t + lu2k_time_us_to_ns(10000));
 	T_ASSERT(fabs(period_us(&cc) - 1125.0) < 1e-9);
 	/*
 	 * B = 10000 - 889 pkt/s, capped at bandwidth / 9 = 1111 since the period is
@@ -78,9 +79,9 @@ static void test_increase(void)
 	 * 8)) * 1.5e-6 / 1500 = 0.1
 	 */
 	cc.bandwidth = 10000;
-	cc.rtt_ns = lu2k_ms_to_ns(100);
+	cc.rtt_ns = lu2k_time_ms_to_ns(100);
 	p0 = period_us(&cc);
-	cc.ops->on_ack(&cc, 70, t + lu2k_us_to_ns(20000));
+	cc.ops->on_ack(&cc, 70, t + lu2k_time_us_to_ns(20000));
 	inc = pow(10.0, ceil(log10(1111.0 * 1500 * 8))) * 0.0000015 / 1500;
 	T_ASSERT(fabs(inc - 0.1) < 1e-12);
 	T_ASSERT(fabs(period_us(&cc) - p0 * 10000 / (p0 * inc + 10000)) < 1e-9);
@@ -89,7 +90,7 @@ static void test_increase(void)
 	/* no bandwidth headroom: the minimum increase of 0.01 */
 	cc.bandwidth = 1;
 	p0 = period_us(&cc);
-	cc.ops->on_ack(&cc, 80, t + lu2k_us_to_ns(30000));
+	cc.ops->on_ack(&cc, 80, t + lu2k_time_us_to_ns(30000));
 	T_ASSERT(fabs(period_us(&cc) - p0 * 10000 / (p0 * 0.01 + 10000)) < 1e-9);
 	udt_cc_fini(&cc);
 }
@@ -97,7 +98,7 @@ static void test_increase(void)
 static void test_decrease(void)
 {
 	struct udt_cc cc;
-	uint64_t t = lu2k_s_to_ns(1);
+	uint64_t t = lu2k_time_s_to_ns(1);
 	struct udt_range r;
 	int i, decs = 0;
 	double p;
@@ -141,7 +142,7 @@ static void test_overflow_epoch(void)
 {
 	static const double want[] = { 200, 225, 254, 286, 322, 363, 363, 363 };
 	struct udt_cc cc;
-	uint64_t t = lu2k_s_to_ns(1);
+	uint64_t t = lu2k_time_s_to_ns(1);
 	struct udt_range r;
 	unsigned int i;
 

@@ -36,26 +36,26 @@ struct path {
 
 static double rate_of(const struct udt_cc *cc)
 {
-	return lu2k_per_s(cc->pkt_snd_period_ns) * 16.0 / 15.0;
+	return lu2k_time_per_s(cc->pkt_snd_period_ns) * 16.0 / 15.0;
 }
 
 static void path_start(struct path *p, double link_pps, uint64_t rtt_ns)
 {
 	memset(p, 0, sizeof(*p));
-	p->now = lu2k_s_to_ns(1);
+	p->now = lu2k_time_s_to_ns(1);
 	p->next_seq = 1000;
 	p->acked = 1000;
 	p->link_pps = link_pps;
 	p->base_rtt = rtt_ns;
-	T_EQ(udt_cc_init(&p->cc, udt_cc_find("lossy"), 1500, 16000, 999, lu2k_ms_to_ns(100), 16, 1,
-			 p->now),
+	T_EQ(udt_cc_init(&p->cc, udt_cc_find("lossy"), 1500, 16000, 999, lu2k_time_ms_to_ns(100),
+			 16, 1, p->now),
 	     0);
 }
 
 /* Runs the fluid model for dur_ns in 1 ms steps. */
 static void path_run(struct path *p, uint64_t dur_ns)
 {
-	uint64_t end = p->now + dur_ns, next_ack = p->now + lu2k_ms_to_ns(10);
+	uint64_t end = p->now + dur_ns, next_ack = p->now + lu2k_time_ms_to_ns(10);
 
 	while (p->now < end) {
 		double rate = rate_of(&p->cc);
@@ -81,14 +81,14 @@ static void path_run(struct path *p, uint64_t dur_ns)
 		if (p->queue_pkts < 0)
 			p->queue_pkts = 0;
 		qdelay_us = p->queue_pkts / p->link_pps * 1e6;
-		p->now += lu2k_ms_to_ns(1);
+		p->now += lu2k_time_ms_to_ns(1);
 		if (p->now >= next_ack) {
 			uint32_t a = p->acked;
 
-			next_ack += lu2k_ms_to_ns(10);
+			next_ack += lu2k_time_ms_to_ns(10);
 			while (a < p->next_seq &&
 			       p->t_sent[a & 0xffff] + p->base_rtt +
-					       lu2k_us_to_ns((uint64_t)qdelay_us) <=
+					       lu2k_time_us_to_ns((uint64_t)qdelay_us) <=
 				       p->now)
 				a++;
 			if (a == p->acked)
@@ -133,7 +133,8 @@ static void test_initial(void)
 {
 	struct udt_cc cc;
 
-	T_EQ(udt_cc_init(&cc, &udt_cc_lossy, 1500, 16000, 999, lu2k_ms_to_ns(100), 16, 1, 0), 0);
+	T_EQ(udt_cc_init(&cc, &udt_cc_lossy, 1500, 16000, 999, lu2k_time_ms_to_ns(100), 16, 1, 0),
+	     0);
 	/* 32 packets per (guessed) RTT of 100 ms, at least 500/s, times the startup gain */
 	T_ASSERT(fabs(rate_of(&cc) - 2.885 * 500) < 1);
 	T_ASSERT(cc.cwnd > 32 && cc.cwnd <= 16000);
@@ -149,9 +150,9 @@ static void test_startup_short_rtt(void)
 {
 	static struct path p;
 
-	path_start(&p, 85000, lu2k_us_to_ns(200));
+	path_start(&p, 85000, lu2k_time_us_to_ns(200));
 	p.made_up_acks = 30;
-	path_run(&p, lu2k_s_to_ns(1));
+	path_run(&p, lu2k_time_s_to_ns(1));
 	T_ASSERT(rate_of(&p.cc) > 0.5 * 85000);
 	udt_cc_fini(&p.cc);
 }
@@ -161,12 +162,12 @@ static void test_startup_reaches_link(void)
 {
 	static struct path p;
 
-	path_start(&p, 4167, lu2k_ms_to_ns(600));
-	path_run(&p, lu2k_ms_to_ns(600 * 4));
+	path_start(&p, 4167, lu2k_time_ms_to_ns(600));
+	path_run(&p, lu2k_time_ms_to_ns(600 * 4));
 	T_ASSERT(rate_of(&p.cc) > 0.9 * 4167);
 	/* STARTUP never paces far over the packet-pair capacity */
 	T_ASSERT(rate_of(&p.cc) < 1.11 * 4167);
-	path_run(&p, lu2k_ms_to_ns(600 * 20));
+	path_run(&p, lu2k_time_ms_to_ns(600 * 20));
 	/* cruising: within the gain cycle around the link rate, queue small */
 	T_ASSERT(rate_of(&p.cc) > 0.7 * 4167 && rate_of(&p.cc) < 1.3 * 4167);
 	T_ASSERT(p.queue_pkts < 0.5 * 4167 * 0.6);
@@ -182,13 +183,13 @@ static void test_random_loss_ignored(void)
 	double before;
 	uint64_t s0;
 
-	path_start(&p, 4167, lu2k_ms_to_ns(200));
-	path_run(&p, lu2k_s_to_ns(10));
+	path_start(&p, 4167, lu2k_time_ms_to_ns(200));
+	path_run(&p, lu2k_time_s_to_ns(10));
 	before = rate_of(&p.cc);
 	T_ASSERT(before > 0.7 * 4167);
 	p.loss_every = 33;
 	s0 = p.sent;
-	path_run(&p, lu2k_s_to_ns(10));
+	path_run(&p, lu2k_time_s_to_ns(10));
 	/* over 10 s it kept sending at about the link rate */
 	T_ASSERT((double)(p.sent - s0) > 0.9 * 4167 * 10);
 	T_ASSERT(rate_of(&p.cc) > 0.7 * 4167);
@@ -201,11 +202,11 @@ static void test_heavy_loss_backs_off(void)
 	static struct path p;
 	uint64_t s0;
 
-	path_start(&p, 4167, lu2k_ms_to_ns(200));
-	path_run(&p, lu2k_s_to_ns(10));
+	path_start(&p, 4167, lu2k_time_ms_to_ns(200));
+	path_run(&p, lu2k_time_s_to_ns(10));
 	p.heavy = 0.3;
 	s0 = p.sent;
-	path_run(&p, lu2k_s_to_ns(3));
+	path_run(&p, lu2k_time_s_to_ns(3));
 	T_ASSERT((double)(p.sent - s0) < 0.8 * 4167 * 3);
 	T_ASSERT(rate_of(&p.cc) < 0.8 * 4167);
 	udt_cc_fini(&p.cc);
@@ -216,10 +217,10 @@ static void test_queue_brings_rate_down(void)
 {
 	static struct path p;
 
-	path_start(&p, 4167, lu2k_ms_to_ns(200));
-	path_run(&p, lu2k_s_to_ns(10));
+	path_start(&p, 4167, lu2k_time_ms_to_ns(200));
+	path_run(&p, lu2k_time_s_to_ns(10));
 	p.link_pps = 2000;
-	path_run(&p, lu2k_s_to_ns(10));
+	path_run(&p, lu2k_time_s_to_ns(10));
 	T_ASSERT(rate_of(&p.cc) < 1.3 * 2000);
 	T_ASSERT(p.queue_pkts < 2000 * 0.2);
 	udt_cc_fini(&p.cc);
@@ -241,15 +242,15 @@ static void test_burst_not_believed(void)
 	int i, k;
 
 	for (k = 0; k < 16; k++) {
-		path_start(&p, 4167, lu2k_ms_to_ns(200));
-		path_run(&p, lu2k_s_to_ns(10) + lu2k_ms_to_ns(100 * (uint64_t)k));
+		path_start(&p, 4167, lu2k_time_ms_to_ns(200));
+		path_run(&p, lu2k_time_s_to_ns(10) + lu2k_time_ms_to_ns(100 * (uint64_t)k));
 		p.wild_acks = 12;
 		for (i = 0; i < 40; i++) {
-			path_run(&p, lu2k_ms_to_ns(50));
+			path_run(&p, lu2k_time_ms_to_ns(50));
 			r = rate_of(&p.cc);
 			T_ASSERT(r < 1.25 * 1.25 * 1.01 * 4167);
 		}
-		path_run(&p, lu2k_s_to_ns(4));
+		path_run(&p, lu2k_time_s_to_ns(4));
 		T_ASSERT(rate_of(&p.cc) < 1.3 * 4167);
 		T_ASSERT(p.queue_pkts < 4167 * 0.1);
 		udt_cc_fini(&p.cc);
@@ -264,33 +265,34 @@ static void test_burst_not_believed(void)
 static void test_rtt_samples(void)
 {
 	struct udt_cc cc;
-	uint64_t t = lu2k_s_to_ns(1);
+	uint64_t t = lu2k_time_s_to_ns(1);
 	uint32_t s;
 	double w1, w2;
 
-	T_EQ(udt_cc_init(&cc, &udt_cc_lossy, 1500, 16000, 99, lu2k_ms_to_ns(100), 16, 1, t), 0);
+	T_EQ(udt_cc_init(&cc, &udt_cc_lossy, 1500, 16000, 99, lu2k_time_ms_to_ns(100), 16, 1, t),
+	     0);
 	for (s = 100; s < 200; s++)
 		cc.ops->on_pkt_sent(&cc, s, t);
 	cc.ack_rcv_rate = 1000;
-	cc.ops->on_ack(&cc, 150, t + lu2k_ms_to_ns(500));
+	cc.ops->on_ack(&cc, 150, t + lu2k_time_ms_to_ns(500));
 	/* min_rtt 500 ms: window = 1000 * 2.62 s (x gain in startup) + 32 */
 	w1 = cc.cwnd;
 	T_ASSERT(fabs(w1 - (2.885 * 1000 * 2.62 + 32)) < 2);
 	/* 150 resent twice more: ambiguous, no sample (else min_rtt = 100 ms) */
-	cc.ops->on_pkt_sent(&cc, 150, t + lu2k_ms_to_ns(500));
-	cc.ops->on_pkt_sent(&cc, 150, t + lu2k_ms_to_ns(500));
-	cc.ops->on_ack(&cc, 160, t + lu2k_ms_to_ns(600));
+	cc.ops->on_pkt_sent(&cc, 150, t + lu2k_time_ms_to_ns(500));
+	cc.ops->on_pkt_sent(&cc, 150, t + lu2k_time_ms_to_ns(500));
+	cc.ops->on_ack(&cc, 160, t + lu2k_time_ms_to_ns(600));
 	T_ASSERT(fabs(cc.cwnd - w1) < 2);
 	/* a plain retransmission after a NAK is a good sample: 100 ms */
-	cc.ops->on_pkt_sent(&cc, 165, t + lu2k_ms_to_ns(650));
-	cc.ops->on_ack(&cc, 170, t + lu2k_ms_to_ns(750));
+	cc.ops->on_pkt_sent(&cc, 165, t + lu2k_time_ms_to_ns(650));
+	cc.ops->on_ack(&cc, 170, t + lu2k_time_ms_to_ns(750));
 	w2 = cc.cwnd;
 	T_ASSERT(fabs(w2 - (2.885 * 1000 * 1.02 + 32)) < 2);
 	/* a timeout: every resend of what was sent before it is ambiguous */
 	cc.snd_curr_seq = 199;
-	cc.ops->on_timeout(&cc, t + lu2k_ms_to_ns(800));
-	cc.ops->on_pkt_sent(&cc, 175, t + lu2k_ms_to_ns(800));
-	cc.ops->on_ack(&cc, 180, t + lu2k_ms_to_ns(850)); /* else a 50 ms sample */
+	cc.ops->on_timeout(&cc, t + lu2k_time_ms_to_ns(800));
+	cc.ops->on_pkt_sent(&cc, 175, t + lu2k_time_ms_to_ns(800));
+	cc.ops->on_ack(&cc, 180, t + lu2k_time_ms_to_ns(850)); /* else a 50 ms sample */
 	T_ASSERT(fabs(cc.cwnd - w2) < 2);
 	udt_cc_fini(&cc);
 }

@@ -10,17 +10,17 @@ static void test_ack2_rtt(void)
 	uint32_t ack = 0;
 
 	udt_ackwin_init(&w);
-	udt_ackwin_store(&w, 1, 100, lu2k_us_to_ns(1000));
-	udt_ackwin_store(&w, 2, 200, lu2k_us_to_ns(2000));
-	udt_ackwin_store(&w, 3, 300, lu2k_us_to_ns(3000));
+	udt_ackwin_store(&w, 1, 100, lu2k_time_us_to_ns(1000));
+	udt_ackwin_store(&w, 2, 200, lu2k_time_us_to_ns(2000));
+	udt_ackwin_store(&w, 3, 300, lu2k_time_us_to_ns(3000));
 	/* ACK2 for #2: RTT from its send time; #1 is forgotten */
-	T_EQ(udt_ackwin_ack2(&w, 2, lu2k_us_to_ns(52000), &ack), lu2k_us_to_ns(50000));
+	T_EQ(udt_ackwin_ack2(&w, 2, lu2k_time_us_to_ns(52000), &ack), lu2k_time_us_to_ns(50000));
 	T_EQU(ack, 200);
-	T_EQ(udt_ackwin_ack2(&w, 1, lu2k_us_to_ns(53000), &ack), -1);
-	T_EQ(udt_ackwin_ack2(&w, 3, lu2k_us_to_ns(63000), &ack), lu2k_us_to_ns(60000));
+	T_EQ(udt_ackwin_ack2(&w, 1, lu2k_time_us_to_ns(53000), &ack), -1);
+	T_EQ(udt_ackwin_ack2(&w, 3, lu2k_time_us_to_ns(63000), &ack), lu2k_time_us_to_ns(60000));
 	T_EQU(ack, 300);
-	T_EQ(udt_ackwin_ack2(&w, 3, lu2k_us_to_ns(64000), &ack), -1); /* already used */
-	T_EQ(udt_ackwin_ack2(&w, 99, lu2k_us_to_ns(64000), &ack), -1);
+	T_EQ(udt_ackwin_ack2(&w, 3, lu2k_time_us_to_ns(64000), &ack), -1); /* already used */
+	T_EQ(udt_ackwin_ack2(&w, 99, lu2k_time_us_to_ns(64000), &ack), -1);
 }
 
 static void test_ack2_overflow(void)
@@ -30,30 +30,31 @@ static void test_ack2_overflow(void)
 
 	udt_ackwin_init(&w);
 	for (i = 1; i <= UDT_ACKWIN_SIZE + 10; i++)
-		udt_ackwin_store(&w, i, i * 10, lu2k_us_to_ns(i));
+		udt_ackwin_store(&w, i, i * 10, lu2k_time_us_to_ns(i));
 	/* the oldest were overwritten */
-	T_EQ(udt_ackwin_ack2(&w, 5, lu2k_us_to_ns(100000), &ack), -1);
-	T_EQ(udt_ackwin_ack2(&w, UDT_ACKWIN_SIZE + 10, lu2k_us_to_ns(UDT_ACKWIN_SIZE + 110), &ack),
-	     lu2k_us_to_ns(100));
+	T_EQ(udt_ackwin_ack2(&w, 5, lu2k_time_us_to_ns(100000), &ack), -1);
+	T_EQ(udt_ackwin_ack2(&w, UDT_ACKWIN_SIZE + 10, lu2k_time_us_to_ns(UDT_ACKWIN_SIZE + 110),
+			     &ack),
+	     lu2k_time_us_to_ns(100));
 	T_EQU(ack, (UDT_ACKWIN_SIZE + 10) * 10);
 }
 
 static void test_rcv_rate(void)
 {
 	struct udt_timewin w;
-	uint64_t t = lu2k_s_to_ns(1);
+	uint64_t t = lu2k_time_s_to_ns(1);
 	uint32_t s;
 
 	udt_timewin_init(&w, t);
 	/* the initial 1 s intervals say 1 packet/s */
 	T_EQ(udt_timewin_rcv_rate(&w), 1);
 	for (s = 1; s <= 16; s++) {
-		t += lu2k_us_to_ns(250);	   /* 4000 packets/s */
+		t += lu2k_time_us_to_ns(250);	   /* 4000 packets/s */
 		udt_timewin_arrival(&w, s * 3, t); /* never a probe pair */
 	}
 	T_EQ(udt_timewin_rcv_rate(&w), 4000);
 	/* a few outliers (a pause) are filtered out by the median */
-	t += lu2k_s_to_ns(1);
+	t += lu2k_time_s_to_ns(1);
 	udt_timewin_arrival(&w, 100, t);
 	T_EQ(udt_timewin_rcv_rate(&w), 4000);
 }
@@ -61,26 +62,26 @@ static void test_rcv_rate(void)
 static void test_packet_pair(void)
 {
 	struct udt_timewin w;
-	uint64_t t = lu2k_ms_to_ns(1);
+	uint64_t t = lu2k_time_ms_to_ns(1);
 	uint32_t k;
 
 	udt_timewin_init(&w, t);
 	/* default probe gaps of 1000 us: 1000 packets/s */
 	T_EQ(udt_timewin_bandwidth(&w), 1000);
 	for (k = 1; k <= 64; k++) {
-		t += lu2k_us_to_ns(5000);
+		t += lu2k_time_us_to_ns(5000);
 		udt_timewin_arrival(&w, k * 16, t);
-		t += lu2k_us_to_ns(100); /* pair gap: 10000 packets/s */
+		t += lu2k_time_us_to_ns(100); /* pair gap: 10000 packets/s */
 		udt_timewin_arrival(&w, k * 16 + 1, t);
 	}
 	T_EQ(udt_timewin_bandwidth(&w), 10000);
 	/* a second packet whose first was lost gives no sample */
-	t += lu2k_us_to_ns(3000);
+	t += lu2k_time_us_to_ns(3000);
 	udt_timewin_arrival(&w, 65 * 16 + 1, t);
 	T_EQ(udt_timewin_bandwidth(&w), 10000);
 	/* across the sequence wrap */
-	udt_timewin_arrival(&w, 0x7ffffff0, t + lu2k_us_to_ns(10));
-	udt_timewin_arrival(&w, 0x7ffffff1, t + lu2k_us_to_ns(60));
+	udt_timewin_arrival(&w, 0x7ffffff0, t + lu2k_time_us_to_ns(10));
+	udt_timewin_arrival(&w, 0x7ffffff1, t + lu2k_time_us_to_ns(60));
 	T_ASSERT(udt_timewin_bandwidth(&w) >= 10000);
 }
 
@@ -88,22 +89,22 @@ static void test_packet_pair(void)
 static void test_packet_pair_early(void)
 {
 	struct udt_timewin w;
-	uint64_t t = lu2k_ms_to_ns(1);
+	uint64_t t = lu2k_time_ms_to_ns(1);
 	uint32_t k;
 
 	udt_timewin_init(&w, t);
 	for (k = 1; k <= UDT_TW_PROBE_MIN; k++) {
 		T_ASSERT(udt_timewin_bandwidth(&w) < 1200); /* still UDT4's start */
-		t += lu2k_us_to_ns(5000);
+		t += lu2k_time_us_to_ns(5000);
 		udt_timewin_arrival(&w, k * 16, t);
-		t += lu2k_us_to_ns(250); /* 4000 packets/s */
+		t += lu2k_time_us_to_ns(250); /* 4000 packets/s */
 		udt_timewin_arrival(&w, k * 16 + 1, t);
 	}
 	T_EQ(udt_timewin_bandwidth(&w), 4000);
 	/* one wild gap among the real ones moves the median little */
-	t += lu2k_us_to_ns(5000);
+	t += lu2k_time_us_to_ns(5000);
 	udt_timewin_arrival(&w, 100 * 16, t);
-	udt_timewin_arrival(&w, 100 * 16 + 1, t + lu2k_us_to_ns(2));
+	udt_timewin_arrival(&w, 100 * 16 + 1, t + lu2k_time_us_to_ns(2));
 	T_ASSERT(udt_timewin_bandwidth(&w) >= 4000 && udt_timewin_bandwidth(&w) < 4500);
 }
 

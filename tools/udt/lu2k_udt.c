@@ -231,7 +231,7 @@ static int do_send(struct app *a, const char *file, const char *host, const char
 	}
 	deadline = ut_now() + timeout_ns;
 	while (udt_conn_state(a->t.u) == UDT_ST_CONNECTING && !interrupted && ut_now() < deadline)
-		ut_step(&a->t, lu2k_ms_to_ns(100));
+		ut_step(&a->t, lu2k_time_ms_to_ns(100));
 	if (udt_conn_state(a->t.u) != UDT_ST_CONNECTED) {
 		fprintf(stderr, "lu2k-udt: cannot connect to %s port %s: %s\n", host, port,
 			strerror(-(udt_conn_error(a->t.u) ? udt_conn_error(a->t.u) : ETIMEDOUT)));
@@ -256,7 +256,7 @@ static int do_send(struct app *a, const char *file, const char *host, const char
 			udt_conn_abort(a->t.u, ut_now());
 			break;
 		}
-		ut_step(&a->t, lu2k_ms_to_ns(100));
+		ut_step(&a->t, lu2k_time_ms_to_ns(100));
 		report(a, false);
 		if (ut_now() > deadline) {
 			fprintf(stderr, "lu2k-udt: timed out\n");
@@ -269,7 +269,7 @@ static int do_send(struct app *a, const char *file, const char *host, const char
 		a->failed = true;
 	/* let the shutdown and the last ACK2s leave */
 	for (int i = 0; i < 5; i++)
-		ut_step(&a->t, lu2k_ms_to_ns(10));
+		ut_step(&a->t, lu2k_time_ms_to_ns(10));
 	report(a, true);
 	if (fd >= 0)
 		close(fd);
@@ -300,10 +300,10 @@ static int do_recv(struct app *a, const char *addr, const char *port, const char
 	}
 	fprintf(stderr, "lu2k-udt: listening on port %s\n", port);
 	while (!a->t.u && !interrupted && ut_now() < deadline)
-		ut_step(&a->t, lu2k_ms_to_ns(100));
+		ut_step(&a->t, lu2k_time_ms_to_ns(100));
 	a->start_ns = a->last_report_ns = ut_now();
 	while (a->t.u && !a->closed && !interrupted && !a->failed && ut_now() < deadline) {
-		uint64_t step = lu2k_ms_to_ns(100), now = ut_now();
+		uint64_t step = lu2k_time_ms_to_ns(100), now = ut_now();
 
 		if (a->run_ns) {
 			if (now - a->start_ns >= a->run_ns) {
@@ -454,7 +454,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, "lu2k-udt: --time wants 1..86400 seconds\n");
 				return 2;
 			}
-			a.run_ns = lu2k_s_to_ns(v);
+			a.run_ns = lu2k_time_s_to_ns(v);
 			break;
 		case 'q':
 			a.quiet = true;
@@ -485,12 +485,12 @@ int main(int argc, char **argv)
 			fprintf(stderr, "lu2k-udt: --time is for perf and recv\n");
 			return 2;
 		}
-		o = do_send(&a, argv[1], argv[2], argv[3], lu2k_s_to_ns(timeout_s));
+		o = do_send(&a, argv[1], argv[2], argv[3], lu2k_time_s_to_ns(timeout_s));
 	} else if (argc == 3 && !strcmp(argv[0], "perf")) {
 		a.total = a.run_ns ? UINT64_MAX : mb * 1000000ull;
-		o = do_send(&a, NULL, argv[1], argv[2], lu2k_s_to_ns(timeout_s));
+		o = do_send(&a, NULL, argv[1], argv[2], lu2k_time_s_to_ns(timeout_s));
 	} else if (argc == 3 && !strcmp(argv[0], "recv")) {
-		o = do_recv(&a, bind_addr, argv[1], argv[2], lu2k_s_to_ns(timeout_s));
+		o = do_recv(&a, bind_addr, argv[1], argv[2], lu2k_time_s_to_ns(timeout_s));
 	} else {
 		usage(stderr);
 		return 2;

@@ -20,7 +20,7 @@ uint64_t ut_now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return lu2k_timespec_to_ns(&ts);
+	return lu2k_time_timespec_to_ns(&ts);
 }
 
 static uint64_t tnow(struct ut_conn *t)
