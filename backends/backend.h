@@ -204,10 +204,14 @@ struct lu2k_backend_ops {
 	const char *name;
 	const char *description;
 	/*
-	 * The keys it takes (common/opt.h), each with its default as written
-	 * (dflt), for lu2kd --help and the docs; a test checks each is accepted.
+	 * The keys it takes (common/opt.h), into its struct lu2k_be; with
+	 * size and defaults (an instance's size; env and its options' defaults
+	 * into a zeroed one), each key's default is shown from such an instance
+	 * (lu2k_backend_defaults) for lu2kd --help and checked against the docs.
 	 */
 	const struct lu2k_opt *keys;
+	size_t size;
+	void (*defaults)(struct lu2k_be *be, const struct lu2k_be_env *env);
 	/* It seals its connections when env->auth is set; lu2kd refuses keys with one that does not. */
 	bool auth;
 	/*
@@ -290,5 +294,11 @@ struct lu2k_backend_ops {
 const struct lu2k_backend_ops *lu2k_backend_find(const char *name);
 /* i-th registered back-end, NULL past the end (for --help). */
 const struct lu2k_backend_ops *lu2k_backend_at(unsigned int i);
+/*
+ * A scratch instance of b with env and its options' defaults, only for
+ * reading them (lu2k_opt_show of b->keys); free() it. NULL: no memory.
+ */
+struct lu2k_be *lu2k_backend_defaults(const struct lu2k_backend_ops *b,
+				      const struct lu2k_be_env *env);
 
 #endif

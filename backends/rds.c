@@ -92,14 +92,12 @@ static const struct lu2k_opt rds_keys[] = {
 	  LU2K_OPT_AT(B, sndbuf),
 	  .max = 1u << 30,
 	  .flags = LU2K_OPT_F_SIZE,
-	  .dflt = "16M",
 	  .help = "socket send buffer" },
 	{ .key = "rcvbuf",
 	  .type = LU2K_OPT_UINT,
 	  LU2K_OPT_AT(B, rcvbuf),
 	  .max = 1u << 30,
 	  .flags = LU2K_OPT_F_SIZE,
-	  .dflt = "16M",
 	  .help = "socket receive buffer" },
 	{ .key = "frag_size",
 	  .type = LU2K_OPT_UINT,
@@ -107,19 +105,15 @@ static const struct lu2k_opt rds_keys[] = {
 	  .min = 1024,
 	  .max = LU2K_RDSW_RDS_MAX - LU2K_RDSW_MAX_HLEN,
 	  .flags = LU2K_OPT_F_SIZE,
-	  .dflt = "256K",
 	  .help = "bytes of a message per RDS message" },
 	{ .key = "hello_timeout_ms",
 	  RDS_MS(hello_timeout_ms, 200, 3600000),
-	  .dflt = "10000",
 	  .help = "a hello without an answer fails the connection" },
 	{ .key = "ack_timeout_ms",
 	  RDS_MS(ack_timeout_ms, 200, 3600000),
-	  .dflt = "30000",
 	  .help = "a peer silent this long is gone" },
 	{ .key = "cong_retry_ms",
 	  RDS_MS(cong_retry_ms, 1, 60000),
-	  .dflt = "200",
 	  .help = "retry after ENOBUFS if no congestion update came" },
 	LU2K_OPT_END,
 };
@@ -173,6 +167,17 @@ static bool rds_idle(struct lu2k_idle *h)
 
 /* ---- the instance ---- */
 
+static void rds_defaults(struct lu2k_be *be, const struct lu2k_be_env *env)
+{
+	be->env = *env;
+	be->sndbuf = 16 << 20;
+	be->rcvbuf = 16 << 20;
+	be->frag = 256 << 10;
+	be->hello_timeout_ms = 10000;
+	be->ack_timeout_ms = 30000;
+	be->cong_retry_ms = 200;
+}
+
 static int rds_create(const struct lu2k_be_env *env, const struct lu2k_be_option *opts,
 		      unsigned int nopts, char *err, size_t errlen, struct lu2k_be **out)
 {
@@ -185,12 +190,7 @@ static int rds_create(const struct lu2k_be_env *env, const struct lu2k_be_option
 	lu2k_list_init(&be->socks);
 	lu2k_list_init(&be->conns);
 	lu2k_list_init(&be->dirty);
-	be->sndbuf = 16 << 20;
-	be->rcvbuf = 16 << 20;
-	be->frag = 256 << 10;
-	be->hello_timeout_ms = 10000;
-	be->ack_timeout_ms = 30000;
-	be->cong_retry_ms = 200;
+	rds_defaults(be, env);
 	for (unsigned int i = 0; i < nopts; i++) {
 		if (set_opt(be, &opts[i], err, errlen)) {
 			free(be);
@@ -622,6 +622,8 @@ static int rds_peer_addr(struct lu2k_be_conn *c, struct sockaddr_storage *ss)
 
 const struct lu2k_backend_ops lu2k_backend_rds = {
 	.keys = rds_keys,
+	.size = sizeof(struct lu2k_be),
+	.defaults = rds_defaults,
 	.name = "rds",
 	.description = "AF_RDS sockets (modprobe rds_tcp), one per local address",
 	.check_option = rds_check_option,

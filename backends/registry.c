@@ -3,6 +3,7 @@
  * registry.c - the back-ends lu2kd knows, by name. The one place that lists
  * them; the daemon's core looks them up here and nowhere else.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "backend.h"
@@ -28,4 +29,14 @@ const struct lu2k_backend_ops *lu2k_backend_find(const char *name)
 const struct lu2k_backend_ops *lu2k_backend_at(unsigned int i)
 {
 	return i < sizeof(backends) / sizeof(backends[0]) ? backends[i] : NULL;
+}
+
+struct lu2k_be *lu2k_backend_defaults(const struct lu2k_backend_ops *b,
+				      const struct lu2k_be_env *env)
+{
+	struct lu2k_be *be = calloc(1, b->size);
+
+	if (be)
+		b->defaults(be, env);
+	return be;
 }

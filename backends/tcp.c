@@ -33,42 +33,36 @@ static const struct lu2k_opt tcp_keys[] = {
 	  LU2K_OPT_AT(B, sndbuf),
 	  .max = 1u << 30,
 	  .flags = LU2K_OPT_F_SIZE,
-	  .dflt = "0",
 	  .help = "socket send buffer (0: Linux's autotuning)" },
 	{ .key = "rcvbuf",
 	  .type = LU2K_OPT_UINT,
 	  LU2K_OPT_AT(B, rcvbuf),
 	  .max = 1u << 30,
 	  .flags = LU2K_OPT_F_SIZE,
-	  .dflt = "0",
 	  .help = "socket receive buffer (0: Linux's autotuning)" },
 	{ .key = "hello_timeout_ms",
 	  .type = LU2K_OPT_MS,
 	  LU2K_OPT_AT(B, hello_timeout_ms),
 	  .min = 1,
 	  .max = 3600000,
-	  .dflt = "10000",
 	  .help = "an accepted connection must say hello by then" },
 	{ .key = "body_timeout_ms",
 	  .type = LU2K_OPT_MS,
 	  LU2K_OPT_AT(B, body_timeout_ms),
 	  .min = 100,
 	  .max = 3600000,
-	  .dflt = "30000",
 	  .help = "a message body that gets no byte this long closes its connection" },
 	{ .key = "backlog",
 	  .type = LU2K_OPT_UINT,
 	  LU2K_OPT_AT(B, backlog),
 	  .min = 1,
 	  .max = 65535,
-	  .dflt = "1024",
 	  .help = "listen() backlog" },
 	{ .key = "max_halfopen_per_prefix",
 	  .type = LU2K_OPT_UINT,
 	  LU2K_OPT_AT(B, max_halfopen_per_prefix),
 	  .min = 1,
 	  .max = 1000000,
-	  .dflt = "256",
 	  .help = "accepted connections without their hello yet from one /24 (IPv4) or /64 "
 		  "(IPv6)" },
 	LU2K_OPT_END,
@@ -115,6 +109,16 @@ static int tcp_check_option(const struct lu2k_be_env *env, const struct lu2k_be_
 	return rc;
 }
 
+/* the options' defaults (sndbuf, rcvbuf 0: the kernel's autotuning) */
+static void tcp_defaults(struct lu2k_be *be, const struct lu2k_be_env *env)
+{
+	be->env = *env;
+	be->hello_timeout_ms = 10000;
+	be->body_timeout_ms = 30000;
+	be->backlog = 1024;
+	be->max_halfopen_per_prefix = 256;
+}
+
 static int tcp_create(const struct lu2k_be_env *env, const struct lu2k_be_option *opts,
 		      unsigned int nopts, char *err, size_t errlen, struct lu2k_be **out)
 {
@@ -126,10 +130,7 @@ static int tcp_create(const struct lu2k_be_env *env, const struct lu2k_be_option
 	lu2k_list_init(&be->listeners);
 	lu2k_list_init(&be->conns);
 	lu2k_list_init(&be->dirty);
-	be->hello_timeout_ms = 10000;
-	be->body_timeout_ms = 30000;
-	be->backlog = 1024;
-	be->max_halfopen_per_prefix = 256;
+	tcp_defaults(be, env);
 	for (unsigned int i = 0; i < nopts; i++) {
 		if (set_opt(be, &opts[i], err, errlen)) {
 			free(be);
@@ -895,6 +896,8 @@ static int tcp_peer_addr(struct lu2k_be_conn *c, struct sockaddr_storage *ss)
 
 const struct lu2k_backend_ops lu2k_backend_tcp = {
 	.keys = tcp_keys,
+	.size = sizeof(struct lu2k_be),
+	.defaults = tcp_defaults,
 	.name = "tcp",
 	.description = "kernel TCP, one connection per direction per peer pair",
 	.auth = true,

@@ -59,7 +59,7 @@ static int udtb_create(const struct lu2k_be_env *env, const struct lu2k_be_optio
 	lu2k_list_init(&be->listeners);
 	lu2k_list_init(&be->conns);
 	lu2k_list_init(&be->dirty);
-	udtb_defaults(be);
+	udtb_defaults(be, env);
 	for (unsigned int i = 0; i < nopts; i++) {
 		if (udtb_set_opt(be, &opts[i], err, errlen)) {
 			free(be);
@@ -730,6 +730,8 @@ static int udtb_peer_addr(struct lu2k_be_conn *c, struct sockaddr_storage *ss)
 
 const struct lu2k_backend_ops lu2k_backend_udt = {
 	.keys = udtb_keys,
+	.size = sizeof(struct lu2k_be),
+	.defaults = udtb_defaults,
 	.name = "udt",
 	.description = "UDT4 (lu2k's engine) over UDP: rate-based, NAK, for long lossy links",
 	.msg_ids = true,

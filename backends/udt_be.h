@@ -217,7 +217,7 @@ void udtb_sock_sendto(struct udtb_sock *s, const void *buf, size_t len, const st
 void udtb_conn_arm(struct lu2k_be_conn *c);
 
 /* udt_opts.c: the options */
-void udtb_defaults(struct lu2k_be *be);
+void udtb_defaults(struct lu2k_be *be, const struct lu2k_be_env *env);
 int udtb_set_opt(struct lu2k_be *be, const struct lu2k_be_option *o, char *err, size_t errlen);
 int udtb_check_option(const struct lu2k_be_env *env, const struct lu2k_be_option *o, char *err,
 		      size_t errlen);

@@ -85,9 +85,12 @@ static void usage(FILE *f)
 	fprintf(f, "\nBack-ends and their keys:\n");
 	for (unsigned int i = 0; lu2k_backend_at(i); i++) {
 		const struct lu2k_backend_ops *b = lu2k_backend_at(i);
+		const struct lu2k_be_env env = { .loop = NULL }; /* no default needs more */
+		struct lu2k_be *be = lu2k_backend_defaults(b, &env);
 
 		fprintf(f, "  %s: %s\n", b->name, b->description);
-		lu2k_opt_help_keys(f, b->keys, NULL, "      ");
+		lu2k_opt_help_keys(f, b->keys, be, "      ");
+		free(be);
 	}
 	fprintf(f, "Back-end keys go in [backend] (the one that runs) or [NAME], or -o KEY=VALUE;\n"
 		   "lu2kd.conf(5) and doc/ explain each. Settings on the command line override\n"

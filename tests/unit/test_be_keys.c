@@ -7,6 +7,7 @@
  * reading, not here.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "backends/backend.h"
@@ -22,15 +23,24 @@ static void test_listed_keys_are_taken(void)
 		const struct lu2k_backend_ops *b = lu2k_backend_at(i);
 		struct lu2k_be_option bogus = { "no_such_key", "1", "help:0" };
 
+		struct lu2k_be *dflt;
+		char v[128];
+
 		nbe++;
-		T_ASSERT(b->keys != NULL);
+		T_ASSERT(b->keys != NULL && b->size && b->defaults);
+		dflt = lu2k_backend_defaults(b, &env);
+		T_ASSERT(dflt != NULL);
 		for (const struct lu2k_opt *k = b->keys; k->key; k++) {
-			struct lu2k_be_option o = { k->key, k->dflt, "help:1" };
+			struct lu2k_be_option o = { k->key, v, "help:1" };
+
+			/* the default as --help shows it is a value the key takes */
+			lu2k_opt_default(k, dflt, v, sizeof(v));
+			T_ASSERT(v[0]);
 
 			err[0] = 0;
 			if (b->check_option(&env, &o, err, sizeof(err)))
-				T_FAIL_("%s: listed key %s = %s refused: %s", b->name, k->key,
-					k->dflt, err);
+				T_FAIL_("%s: listed key %s = %s refused: %s", b->name, k->key, v,
+					err);
 			T_ASSERT(k->help && *k->help);
 			/* a bad value is refused in the one style, saying what is expected */
 			o.value = "x y";
@@ -40,6 +50,7 @@ static void test_listed_keys_are_taken(void)
 				T_FAIL_("%s: %s: %s", b->name, k->key, err);
 			nkeys++;
 		}
+		free(dflt);
 		/* and check_option does refuse what is not a key */
 		T_EQ(b->check_option(&env, &bogus, err, sizeof(err)), -EINVAL);
 	}

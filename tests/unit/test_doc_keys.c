@@ -217,6 +217,17 @@ static const struct lu2k_opt *be_keys(const char *name)
 	return b->keys;
 }
 
+/* doc's keys against back-end name's, with the defaults of an instance */
+static void same_be(const char *doc, const struct keys *s, const char *name)
+{
+	const struct lu2k_be_env env = { .max_msg_size = (4u << 20) + 256 };
+	struct lu2k_be *be = lu2k_backend_defaults(lu2k_backend_find(name), &env);
+
+	T_ASSERT(be != NULL);
+	same(doc, s, be_keys(name), be);
+	free(be);
+}
+
 static void test_lu2kd_md(void)
 {
 	struct lu2kd_config d;
@@ -230,7 +241,7 @@ static void test_lu2kd_md(void)
 	same("doc/lu2kd.md (daemon keys)", &s, lu2kd_config_opts, &d);
 	s.n = 0;
 	md_keys(between(tcp, "tcp back-end keys:", "\n## "), 0, &s);
-	same("doc/lu2kd.md (tcp back-end keys)", &s, be_keys("tcp"), NULL);
+	same_be("doc/lu2kd.md (tcp back-end keys)", &s, "tcp");
 	free(md);
 	free(tcp);
 	free(mid);
@@ -242,7 +253,7 @@ static void test_udt_md(void)
 	char *md = slurp("doc/udt-backend.md");
 
 	md_keys(between(md, "| key | default | meaning |", "\n\n"), 0, &s);
-	same("doc/udt-backend.md", &s, be_keys("udt"), NULL);
+	same_be("doc/udt-backend.md", &s, "udt");
 	free(md);
 }
 
@@ -266,7 +277,7 @@ static void test_man(void)
 		man_keys(between(man, parts[i].sect, "\n.SH "), &s);
 		snprintf(name, sizeof(name), "lu2kd.conf(5) %s", parts[i].sect + 4);
 		if (parts[i].be)
-			same(name, &s, be_keys(parts[i].be), NULL);
+			same_be(name, &s, parts[i].be);
 		else
 			same(name, &s, lu2kd_config_opts, &d);
 		free(man);
@@ -287,7 +298,7 @@ static void test_example(void)
 		example_keys(ex, sects[i], &s);
 		snprintf(name, sizeof(name), "dist/lu2kd.conf.example [%s]", sects[i]);
 		if (*sects[i])
-			same(name, &s, be_keys(sects[i]), NULL);
+			same_be(name, &s, sects[i]);
 		else
 			same(name, &s, lu2kd_config_opts, &d);
 		free(ex);
