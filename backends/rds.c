@@ -24,6 +24,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/num.h"
+#include "common/time.h"
 
 /* ---- the real system calls ---- */
 
@@ -560,7 +561,7 @@ static void rds_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 	lu2k_json_u64(j, "bytes_tx", c->bytes_tx);
 	lu2k_json_u64(j, "bytes_rx", c->bytes_rx);
 	lu2k_json_bool(j, "congested", c->congested);
-	lu2k_json_u64(j, "idle_ms", (c->be->env.loop->now - c->last_rx_ns) / 1000000);
+	lu2k_json_u64(j, "idle_ms", lu2k_time_ns_to_ms(c->be->env.loop->now - c->last_rx_ns));
 	if (c->out) {
 		lu2k_json_u64(j, "queued", c->nsendq);
 		lu2k_json_u64(j, "unacked", c->nackq);

@@ -18,6 +18,7 @@
 #include "common/nid.h"
 #include "common/sockaddr.h"
 #include "common/log.h"
+#include "common/time.h"
 
 /* ---- connections ---- */
 
@@ -57,7 +58,7 @@ struct lu2k_be_conn *rdsb_conn_new(struct lu2k_be *be, struct rdsb_sock *s, bool
 		return NULL;
 	/* the tick times out and resends: a connection without it is not made */
 	if (!lu2k_heap_timer_armed(&be->tick) &&
-	    lu2k_loop_timer_arm(be->env.loop, &be->tick, (uint64_t)RDSB_TICK_MS * 1000000)) {
+	    lu2k_loop_timer_arm(be->env.loop, &be->tick, lu2k_time_ms_to_ns(RDSB_TICK_MS))) {
 		free(c);
 		return NULL;
 	}
@@ -208,13 +209,13 @@ void rdsb_conn_log(struct lu2k_be_conn *c, const char *what)
 /* Timeouts, keep-alives and congestion retries of one connection. */
 static void tick_conn(struct lu2k_be *be, struct lu2k_be_conn *c, uint64_t now)
 {
-	uint64_t ka = (uint64_t)be->keepalive_ms * 1000000;
+	uint64_t ka = lu2k_time_ms_to_ns(be->keepalive_ms);
 
 	if (c->state == RDSB_BROKEN) {
 		rdsb_conn_fail(c, c->broken_err, true);
 		return;
 	}
-	if (c->congested && now - c->cong_ns >= (uint64_t)be->cong_retry_ms * 1000000) {
+	if (c->congested && now - c->cong_ns >= lu2k_time_ms_to_ns(be->cong_retry_ms)) {
 		c->congested = false;
 		rdsb_conn_mark_dirty(c);
 	}
@@ -228,7 +229,7 @@ static void tick_conn(struct lu2k_be *be, struct lu2k_be_conn *c, uint64_t now)
 	}
 	if (c->out && c->state == RDSB_HELLO) {
 		/* The answer may wait behind our messages to that peer: silence counts. */
-		if (now - c->last_rx_ns >= (uint64_t)be->hello_timeout_ms * 1000000) {
+		if (now - c->last_rx_ns >= lu2k_time_ms_to_ns(be->hello_timeout_ms)) {
 			be->st.hello_timeouts++;
 			rdsb_conn_log(c, "no answer to the hello, giving up");
 			rdsb_peer_gone(c->s, &c->peer, -ETIMEDOUT);
@@ -237,7 +238,7 @@ static void tick_conn(struct lu2k_be *be, struct lu2k_be_conn *c, uint64_t now)
 	}
 	if (c->state != RDSB_UP)
 		return;
-	if (now - c->last_rx_ns >= (uint64_t)be->ack_timeout_ms * 1000000) {
+	if (now - c->last_rx_ns >= lu2k_time_ms_to_ns(be->ack_timeout_ms)) {
 		be->st.peer_timeouts++;
 		rdsb_conn_log(c, "the peer is silent past ack_timeout_ms, failing the connection");
 		if (c->out)
@@ -255,7 +256,7 @@ static void tick_conn(struct lu2k_be *be, struct lu2k_be_conn *c, uint64_t now)
 	 * while its pieces come in we say that we live, without being asked.
 	 */
 	if (!c->out && now - c->last_tx_ns >= ka &&
-	    now - c->last_data_ns < (uint64_t)be->ack_timeout_ms * 1000000) {
+	    now - c->last_data_ns < lu2k_time_ms_to_ns(be->ack_timeout_ms)) {
 		c->ack_force = true;
 		rdsb_conn_mark_dirty(c);
 	}
@@ -285,7 +286,7 @@ void rdsb_tick(struct lu2k_timer *t)
 		}
 	}
 	if (!lu2k_list_empty(&be->conns) &&
-	    lu2k_loop_timer_arm(be->env.loop, &be->tick, (uint64_t)RDSB_TICK_MS * 1000000)) {
+	    lu2k_loop_timer_arm(be->env.loop, &be->tick, lu2k_time_ms_to_ns(RDSB_TICK_MS))) {
 		/* nothing would time these out any more: close them rather than hang */
 		LOG_RL(LU2K_LOG_ERROR, "rds: out of memory for the tick: closing every connection");
 		while (!lu2k_list_empty(&be->conns))

@@ -24,6 +24,7 @@
 #include "common/sockaddr.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/time.h"
 
 #define B struct lu2k_be
 
@@ -252,7 +253,7 @@ void tcp_conn_body_begun(struct lu2k_be_conn *c)
 	struct lu2k_loop *loop = c->be->env.loop;
 
 	c->rx_last_ns = loop->now;
-	if (lu2k_loop_timer_arm(loop, &c->timer, (uint64_t)c->be->body_timeout_ms * 1000000))
+	if (lu2k_loop_timer_arm(loop, &c->timer, lu2k_time_ms_to_ns(c->be->body_timeout_ms)))
 		tcp_conn_break(c, -ENOMEM); /* no deadline, no connection */
 }
 
@@ -270,7 +271,7 @@ static void conn_timer(struct lu2k_timer *t)
 		       lu2k_sockaddr_addr(&c->addr, a, sizeof(a)), be->hello_timeout_ms);
 		tcp_conn_fail(c, -ETIMEDOUT, false);
 	} else if (c->state == TCP_UP && !c->out && c->rx_active) {
-		uint64_t due = c->rx_last_ns + (uint64_t)be->body_timeout_ms * 1000000;
+		uint64_t due = c->rx_last_ns + lu2k_time_ms_to_ns(be->body_timeout_ms);
 
 		if (be->env.loop->now < due) {
 			if (lu2k_loop_timer_arm_at(be->env.loop, &c->timer, due))
@@ -311,7 +312,7 @@ static void listener_resume(struct lu2k_timer *t)
 	if (lu2k_loop_io_set(s->be->env.loop, &s->io, EPOLLIN))
 		/* cannot listen again now: try once more later */
 		if (lu2k_loop_timer_arm(s->be->env.loop, &s->pause,
-					(uint64_t)s->pause_ms * 1000000))
+					lu2k_time_ms_to_ns(s->pause_ms)))
 			LOG_RL(LU2K_LOG_ERROR, "tcp: out of memory: a listening socket stays "
 					       "paused until a restart");
 }
@@ -335,7 +336,7 @@ static void listener_pause(struct tcp_lsock *s, int err)
 	       "LimitNOFILE= in the unit, ulimit -n)",
 	       strerror(err), s->pause_ms);
 	lu2k_loop_io_set(be->env.loop, &s->io, 0);
-	if (lu2k_loop_timer_arm(be->env.loop, &s->pause, (uint64_t)s->pause_ms * 1000000))
+	if (lu2k_loop_timer_arm(be->env.loop, &s->pause, lu2k_time_ms_to_ns(s->pause_ms)))
 		lu2k_loop_io_set(be->env.loop, &s->io,
 				 EPOLLIN); /* no timer: listen on rather than never */
 	s->pause_ms = s->pause_ms * 2 > TCP_PAUSE_MAX_MS ? TCP_PAUSE_MAX_MS : s->pause_ms * 2;
@@ -412,7 +413,7 @@ static void listener_event(struct lu2k_io *io, uint32_t revents)
 		}
 		sock_tune(be, fd);
 		if (lu2k_loop_timer_arm(be->env.loop, &c->timer,
-					(uint64_t)be->hello_timeout_ms * 1000000) ||
+					lu2k_time_ms_to_ns(be->hello_timeout_ms)) ||
 		    lu2k_loop_io_set(be->env.loop, &c->io, EPOLLIN | EPOLLRDHUP))
 			tcp_conn_fail(c, -ENOMEM, false);
 	}
@@ -776,7 +777,7 @@ static int tcp_path_stats(struct lu2k_be_conn *c, struct lu2k_be_path_stats *ps)
 
 	if (!c->out || c->state != TCP_UP || lu2k_tcp_sockinfo(c->io.fd, &si))
 		return -ENOTCONN;
-	ps->rtt_ns = (uint64_t)si.rtt_us * 1000;
+	ps->rtt_ns = lu2k_time_us_to_ns(si.rtt_us);
 	ps->acks = si.bytes_acked;
 	ps->pkts_sent = si.segs_out;
 	ps->pkts_retrans = si.total_retrans;

@@ -16,13 +16,14 @@
 #include "common/sockaddr.h"
 #include "common/log.h"
 #include "tcp.h"
+#include "common/time.h"
 
 static uint64_t wall_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	return lu2k_time_s_to_ns(ts.tv_sec) + (uint64_t)ts.tv_nsec;
 }
 
 static const char *addr_of(const struct lu2k_be_conn *c, char *buf, size_t len)

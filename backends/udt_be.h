@@ -27,6 +27,7 @@
 #include "udt_paths.h"
 #include "udt_sec.h"
 #include "udt_wire.h"
+#include "common/time.h"
 
 #define UDTB_READS_PER_EV     8	   /* recvmmsg calls per readable event */
 #define UDTB_TRAIN_SPACING_NS 1000 /* datagrams stamped together: taken as this far apart */
@@ -172,7 +173,7 @@ struct lu2k_be_conn {
 
 static inline uint64_t udtb_peer_timeout_ns(const struct lu2k_be *be)
 {
-	return (uint64_t)be->peer_timeout_ms * 1000000;
+	return lu2k_time_ms_to_ns(be->peer_timeout_ms);
 }
 
 /* Now for c's engine: its clock never goes back, even for a packet read late. */

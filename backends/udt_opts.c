@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "proto/udt/cc.h"
+#include "common/time.h"
 
 /* 600 ms x 200 Mbit/s = 15 MB in flight: the UDP buffers must hold a burst of it. */
 #define UDTB_SOCKBUF_DEFAULT (16 << 20)
@@ -47,7 +48,7 @@ void udtb_defaults(struct lu2k_be *be, const struct lu2k_be_env *env)
 	be->rxmem.max = UDTB_RX_MEMORY_DEFAULT;
 	be->gso = be->gro = true;
 	/* a path's rate for the next connection there, for 10 minutes (udt_paths.h) */
-	udtb_paths_init(&be->paths, 600ull * 1000000000ull);
+	udtb_paths_init(&be->paths, 600 * LU2K_NS_PER_S);
 }
 
 #define B struct lu2k_be

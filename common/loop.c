@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "loop.h"
+#include "common/time.h"
 
 #include <errno.h>
 #include <time.h>
@@ -12,7 +13,7 @@ uint64_t lu2k_loop_now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return lu2k_time_s_to_ns(ts.tv_sec) + (uint64_t)ts.tv_nsec;
 }
 
 static void run_deferred(struct lu2k_loop *l);
@@ -146,7 +147,7 @@ int lu2k_loop_once(struct lu2k_loop *l, int64_t max_wait_ns)
 			wait = d;
 	}
 	/* Round up so a timer is never polled for repeatedly just before it is due. */
-	timeout_ms = wait < 0 ? -1 : (int)((wait + 999999) / 1000000);
+	timeout_ms = wait < 0 ? -1 : (int)(lu2k_time_ns_to_ms(wait + 999999));
 	n = epoll_wait(l->epfd, evs, LOOP_MAX_EVENTS, timeout_ms);
 	if (n < 0 && errno != EINTR)
 		return -errno;

@@ -56,6 +56,11 @@ static inline uint64_t lu2k_time_s_to_ns(uint64_t s)
 	return s * LU2K_NS_PER_S;
 }
 
+static inline uint64_t lu2k_time_ns_to_s(uint64_t ns)
+{
+	return ns / LU2K_NS_PER_S;
+}
+
 static inline uint64_t lu2k_time_timespec_to_ns(const struct timespec *ts)
 {
 	return (uint64_t)ts->tv_sec * LU2K_NS_PER_S + (uint64_t)ts->tv_nsec;

@@ -26,8 +26,9 @@
 #include "core.h"
 #include "common/log.h"
 #include "usock.h"
+#include "common/time.h"
 
-#define ATTACH_TIMEOUT_NS (5ull * 1000000000ull)
+#define ATTACH_TIMEOUT_NS (5 * LU2K_NS_PER_S)
 
 /* ---- liblu2k over a unix socket ---- */
 

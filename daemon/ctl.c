@@ -23,9 +23,10 @@
 #include "common/log.h"
 #include "mpath.h"
 #include "usock.h"
+#include "common/time.h"
 
 #define CTL_REQ_MAX    256
-#define CTL_TIMEOUT_NS (5ull * 1000000000ull)
+#define CTL_TIMEOUT_NS (5 * LU2K_NS_PER_S)
 
 struct ctl_client {
 	struct lu2k_io io;
@@ -52,7 +53,7 @@ static void render_status(struct lu2kd *d, struct lu2k_json *j)
 	lu2k_json_obj_begin(j, "daemon");
 	lu2k_json_str(j, "version", LU2K_VERSION_STR);
 	lu2k_json_i64(j, "pid", getpid());
-	lu2k_json_u64(j, "uptime_s", (d->loop.now - d->start_ns) / 1000000000ull);
+	lu2k_json_u64(j, "uptime_s", lu2k_time_ns_to_s(d->loop.now - d->start_ns));
 	lu2k_json_str(j, "backend", d->be_ops->name);
 	lu2k_json_u64(j, "port", d->cfg.port);
 	lu2k_json_str(j, "channel_socket", d->cfg.channel_socket);
@@ -126,7 +127,7 @@ static void conn_obj(struct lu2kd *d, struct lu2k_json *j, struct lu2kd_peer *p,
 	nidstr(j, "peer", &p->nid);
 	nidstr(j, "local_nid", &p->ch->nid);
 	lu2k_json_str(j, "direction", c->out ? "out" : "in");
-	lu2k_json_u64(j, "age_s", (d->loop.now - c->start_ns) / 1000000000ull);
+	lu2k_json_u64(j, "age_s", lu2k_time_ns_to_s(d->loop.now - c->start_ns));
 	d->be_ops->conn_info(c->bc, j);
 	lu2k_json_obj_end(j);
 }
@@ -173,10 +174,10 @@ static void render_msgs(struct lu2kd *d, struct lu2k_json *j)
 				nidstr(j, "nexthop", &m->peer->nid);
 			lu2k_json_str(j, "state", st[m->state]);
 			lu2k_json_u64(j, "bytes", m->bm.hdr_len + m->bm.payload_len);
-			lu2k_json_u64(j, "age_ms", (d->loop.now - m->start_ns) / 1000000);
+			lu2k_json_u64(j, "age_ms", lu2k_time_ns_to_ms(d->loop.now - m->start_ns));
 			lu2k_json_u64(j, "deadline_ms",
 				      m->timer.deadline > d->loop.now
-					      ? (m->timer.deadline - d->loop.now) / 1000000
+					      ? lu2k_time_ns_to_ms(m->timer.deadline - d->loop.now)
 					      : 0);
 			lu2k_json_obj_end(j);
 		}

@@ -31,9 +31,10 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "path_sched.h"
+#include "common/time.h"
 
 /* While a path holds work, its back-end's view is read this often. */
-#define MP_POLL_NS (20 * 1000000ull)
+#define MP_POLL_NS (20 * LU2K_NS_PER_MS)
 /* A message is taken back from failing paths at most this often, then fails. */
 #define MP_MAX_RESENDS 8
 
@@ -564,8 +565,8 @@ static void path_left(struct lu2kd_mpath *mp, unsigned int i)
 	       "%llu taken back",
 	       lu2k_nid_format(&mp->peer->nid, a, sizeof(a)), i,
 	       lu2k_nid_format(&pa->remote, b, sizeof(b)),
-	       (unsigned long long)((d->loop.now - mp->ps.p[i].last_progress_ns) / 1000000), nout,
-	       (unsigned long long)(pa->taken_back - before));
+	       (unsigned long long)(lu2k_time_ns_to_ms(d->loop.now - mp->ps.p[i].last_progress_ns)),
+	       nout, (unsigned long long)(pa->taken_back - before));
 }
 
 /* The back-end's acknowledgements, RTT and retransmissions of each busy path. */
@@ -621,7 +622,7 @@ static void mp_timer(struct lu2k_timer *t)
 			continue;
 		if (mp->path[i].conn && !mp->path[i].up &&
 		    d->loop.now - mp->path[i].conn->start_ns >=
-			    (uint64_t)d->cfg.connect_timeout_ms * 1000000) {
+			    lu2k_time_ms_to_ns(d->cfg.connect_timeout_ms)) {
 			/* the back-end never answered: give this attempt up */
 			d->be_ops->close(mp->path[i].conn->bc);
 			free(mp->path[i].conn);

@@ -13,6 +13,7 @@
 #include "dedup.h"
 #include "common/log.h"
 #include "mpath.h"
+#include "common/time.h"
 
 #define MSG_CACHE_MAX 4096
 
@@ -112,7 +113,7 @@ void lu2kd_msg_complete(struct lu2kd_msg *m, int status)
 
 int lu2kd_msg_start_timer(struct lu2kd_msg *m, uint32_t timeout_ms)
 {
-	return lu2k_loop_timer_arm(&m->ch->d->loop, &m->timer, (uint64_t)timeout_ms * 1000000);
+	return lu2k_loop_timer_arm(&m->ch->d->loop, &m->timer, lu2k_time_ms_to_ns(timeout_ms));
 }
 
 static void msg_timer(struct lu2k_timer *t)

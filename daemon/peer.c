@@ -23,6 +23,7 @@
 #include "core.h"
 #include "common/log.h"
 #include "mpath.h"
+#include "common/time.h"
 
 #define PEER_HEALTH_MAX	 1000
 #define PEER_HEALTH_FAIL 100
@@ -251,7 +252,7 @@ static void enter_backoff(struct lu2kd_peer *p, int err)
 	LOG_RL(LU2K_LOG_WARN, "peer %s: connect failed: %s; next attempt in %u ms",
 	       lu2k_nid_format(&p->nid, nid, sizeof(nid)), strerror(-err), p->backoff_ms);
 	lu2kd_chan_post_evt(p->ch, LU2K_EVT_PEER_DOWN, err, &p->nid);
-	if (lu2k_loop_timer_arm(&d->loop, &p->timer, (uint64_t)p->backoff_ms * 1000000))
+	if (lu2k_loop_timer_arm(&d->loop, &p->timer, lu2k_time_ms_to_ns(p->backoff_ms)))
 		p->state = PEER_IDLE; /* no timer to end the wait: the next message tries at once */
 	fail_queue(p, err);
 }
@@ -283,7 +284,7 @@ static void peer_connect(struct lu2kd_peer *p)
 		return;
 	}
 	if (lu2k_loop_timer_arm(&d->loop, &p->timer,
-				(uint64_t)d->cfg.connect_timeout_ms * 1000000)) {
+				lu2k_time_ms_to_ns(d->cfg.connect_timeout_ms))) {
 		/* an attempt without its timeout could hang for good */
 		d->be_ops->close(c->bc);
 		p->out = NULL;

@@ -18,6 +18,7 @@
 #include "common/nid.h"
 #include "core.h"
 #include "common/log.h"
+#include "common/time.h"
 
 /* The oldest peers looked at to find an idle one when the table is full. */
 #define REAP_SCAN_MAX 1024
@@ -63,7 +64,7 @@ void lu2kd_peers_sweep_arm(struct lu2kd *d)
 
 void lu2kd_peers_sweep(struct lu2kd *d)
 {
-	uint64_t idle_ns = (uint64_t)d->cfg.peer_idle_timeout_ms * 1000000;
+	uint64_t idle_ns = lu2k_time_ms_to_ns(d->cfg.peer_idle_timeout_ms);
 	struct lu2k_list *pos, *tmp;
 
 	lu2k_list_for_each_safe(pos, tmp, &d->peers)

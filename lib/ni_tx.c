@@ -4,6 +4,7 @@
  * completions, each accepted once for a cookie we issued.
  */
 #include "ni_int.h"
+#include "common/time.h"
 
 #include <errno.h>
 #include <string.h>
@@ -14,7 +15,7 @@ uint64_t lu2k_now_ms(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return lu2k_time_ns_to_ms(lu2k_time_timespec_to_ns(&ts));
 }
 
 struct iov_fill {
