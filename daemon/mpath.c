@@ -503,7 +503,7 @@ bool lu2kd_mpath_sent(struct lu2kd_conn *c, struct lu2kd_msg *m, int status)
 		LOG_RL(LU2K_LOG_INFO,
 		       "peer %s: a message taken back delivered on path %u %llu ms after",
 		       lu2k_nid_format(&mp->peer->nid, a, sizeof(a)), c->path,
-		       (unsigned long long)(mp->takeover_ns / 1000000));
+		       (unsigned long long)lu2k_time_ns_to_ms(mp->takeover_ns));
 	}
 	if (!was_up && pp->state == LU2K_PS_UP) {
 		LOG_RL(LU2K_LOG_INFO, "peer %s: path %u delivers again: back",
@@ -511,7 +511,7 @@ bool lu2kd_mpath_sent(struct lu2kd_conn *c, struct lu2kd_msg *m, int status)
 	}
 	if (status == 0 && m->path_alone && now > m->path_sent_ns && !d->be_ops->path_stats) {
 		uint64_t lat = now - m->path_sent_ns;
-		uint64_t tx = pp->rate_known ? len * 1000000000ull / pp->rate : 0;
+		uint64_t tx = pp->rate_known ? len * LU2K_NS_PER_S / pp->rate : 0;
 
 		/* what is left once the message itself went out: about one RTT */
 		lu2kd_ps_on_rtt(&mp->ps, c->path, lat - (tx < lat / 2 ? tx : lat / 2), now);
@@ -751,7 +751,7 @@ void lu2kd_mpath_json(const struct lu2kd_peer *p, struct lu2k_json *j)
 	if (!mp)
 		return;
 	if (mp->takeover_ns) /* the last take-back done: its first message delivered elsewhere after */
-		lu2k_json_u64(j, "takeover_ms", mp->takeover_ns / 1000000);
+		lu2k_json_u64(j, "takeover_ms", lu2k_time_ns_to_ms(mp->takeover_ns));
 	lu2k_json_arr_begin(j, "paths");
 	for (unsigned int i = 0; i < mp->n; i++) {
 		const struct mp_path *pa = &mp->path[i];
@@ -762,7 +762,7 @@ void lu2kd_mpath_json(const struct lu2kd_peer *p, struct lu2k_json *j)
 		lu2k_json_str(j, "remote", lu2k_nid_format(&pa->remote, nid, sizeof(nid)));
 		lu2k_json_str(j, "state",
 			      pa->conn && !pa->up ? "connecting" : lu2kd_ps_state_str(pp->state));
-		lu2k_json_u64(j, "rtt_us", pp->rtt_known ? pp->srtt_ns / 1000 : 0);
+		lu2k_json_u64(j, "rtt_us", pp->rtt_known ? lu2k_time_ns_to_us(pp->srtt_ns) : 0);
 		lu2k_json_u64(j, "rate_kbit", pp->rate_known ? pp->rate * 8 / 1000 : 0);
 		lu2k_json_u64(j, "loss_ppm", pp->loss_ppm); /* retransmitted share, if known */
 		lu2k_json_u64(j, "share_permille", lu2kd_ps_share_permille(&mp->ps, i));

@@ -4,6 +4,7 @@
  * message, each path's delivery rate, and when a path is dead or back.
  */
 #include "path_sched.h"
+#include "common/time.h"
 
 #include <errno.h>
 #include <string.h>
@@ -26,13 +27,13 @@ void lu2kd_ps_init(struct lu2kd_ps *ps, const struct lu2kd_ps_cfg *cfg)
 	}
 	ps->cfg.small_max = 64 * 1024;
 	ps->cfg.dead_rtts = 2;
-	ps->cfg.dead_min_ns = 100 * 1000000ull;
+	ps->cfg.dead_min_ns = 100 * LU2K_NS_PER_MS;
 	ps->cfg.probe_ns = NS;
 	ps->cfg.rate_init = 10000000 / 8;
-	ps->cfg.rtt_init_ns = 100 * 1000000ull;
-	ps->cfg.win_min_ns = 1000 * 1000000ull;
-	ps->cfg.horizon_min_ns = 200 * 1000000ull;
-	ps->cfg.unsent_horizon_ns = 50 * 1000000ull;
+	ps->cfg.rtt_init_ns = 100 * LU2K_NS_PER_MS;
+	ps->cfg.win_min_ns = 1000 * LU2K_NS_PER_MS;
+	ps->cfg.horizon_min_ns = 200 * LU2K_NS_PER_MS;
+	ps->cfg.unsent_horizon_ns = 50 * LU2K_NS_PER_MS;
 }
 
 static void path_fresh(struct lu2kd_ps *ps, struct lu2kd_ps_path *p, uint64_t now)

@@ -42,7 +42,7 @@ static uint64_t sweep_every_ns(const struct lu2kd *d)
 		ms = 1000;
 	if (ms > 60000)
 		ms = 60000;
-	return ms * 1000000;
+	return lu2k_time_ms_to_ns(ms);
 }
 
 static void sweep_timer(struct lu2k_timer *t)

@@ -18,7 +18,15 @@
 #include "common/log.h"
 #include "usock.h"
 
-#define RELOAD_MAX_CHANGES (17 + 2 * LU2KD_MAX_BE_OPTS)
+/* Every daemon key, and each back-end key dropped or added. */
+static unsigned int reload_max_changes(void)
+{
+	unsigned int n = 2 * LU2KD_MAX_BE_OPTS;
+
+	for (const struct lu2k_opt *o = lu2kd_config_opts; !lu2k_opt_is_end(o); o++)
+		n++;
+	return n;
+}
 
 static void apply_sockets(struct lu2kd *d)
 {
@@ -61,7 +69,8 @@ static void apply_live(struct lu2kd *d, const struct lu2kd_config *nc)
 
 int lu2kd_reload(struct lu2kd *d, const struct lu2kd_config *nc, const char *source)
 {
-	struct lu2kd_config_change *ch = calloc(RELOAD_MAX_CHANGES, sizeof(*ch));
+	unsigned int max = reload_max_changes();
+	struct lu2kd_config_change *ch = calloc(max, sizeof(*ch));
 	unsigned int n, shown, applied = 0;
 	size_t off = 0;
 
@@ -70,8 +79,8 @@ int lu2kd_reload(struct lu2kd *d, const struct lu2kd_config *nc, const char *sou
 		d->reload_failures++;
 		return -ENOMEM;
 	}
-	n = lu2kd_config_diff(&d->cfg, nc, ch, RELOAD_MAX_CHANGES);
-	shown = n < RELOAD_MAX_CHANGES ? n : RELOAD_MAX_CHANGES;
+	n = lu2kd_config_diff(&d->cfg, nc, ch, max);
+	shown = n < max ? n : max;
 	d->restart_pending[0] = 0;
 	for (unsigned int i = 0; i < shown; i++) {
 		const struct lu2kd_config_change *c = &ch[i];
