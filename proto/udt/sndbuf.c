@@ -19,6 +19,10 @@ int udt_sndbuf_init(struct udt_sndbuf *sb, uint32_t cap_pkts, size_t payload, si
 	memset(sb, 0, sizeof(*sb));
 	while (cap < cap_pkts && cap < (1u << 24))
 		cap <<= 1;
+	sb->max_cap = cap;
+	/* the ring grows with the messages queued (grow()): an idle connection holds a small one */
+	if (cap > UDT_SNDBUF_INIT_PKTS)
+		cap = UDT_SNDBUF_INIT_PKTS;
 	sb->ring = calloc(cap, sizeof(*sb->ring));
 	if (!sb->ring)
 		return -ENOMEM;
@@ -32,8 +36,45 @@ int udt_sndbuf_init(struct udt_sndbuf *sb, uint32_t cap_pkts, size_t payload, si
 	return 0;
 }
 
+static uint32_t npkts(const struct udt_sndbuf *sb, size_t len)
+{
+	return (uint32_t)((len + sb->payload - 1) / sb->payload);
+}
+
+/*
+ * Makes the ring hold want packets (at most max_cap). The ring is never
+ * smaller than the packets of the queued messages (or max_cap), so a packet
+ * the window lets out always has its slot: growing happens when a message
+ * is queued, where a failure refuses that message (-ENOMEM), never later.
+ */
+static int grow(struct udt_sndbuf *sb, uint64_t want)
+{
+	uint32_t ncap = sb->cap, i;
+	struct udt_spkt *nr;
+
+	if (want > sb->max_cap)
+		want = sb->max_cap;
+	if (want <= sb->cap)
+		return 0;
+	while (ncap < want)
+		ncap <<= 1;
+	nr = calloc(ncap, sizeof(*nr));
+	if (!nr)
+		return -ENOMEM;
+	/* the packets in flight move to the start, in order */
+	for (i = 0; i < sb->inflight; i++)
+		nr[i] = sb->ring[(sb->head + i) & sb->mask];
+	free(sb->ring);
+	sb->ring = nr;
+	sb->cap = ncap;
+	sb->mask = ncap - 1;
+	sb->head = 0;
+	return 0;
+}
+
 static void free_msg(struct udt_sndbuf *sb, struct udt_smsg *m)
 {
+	sb->qpkts -= npkts(sb, m->len);
 	sb->bytes -= m->len;
 	sb->nmsgs--;
 	free(m->owned);
@@ -54,11 +95,6 @@ void udt_sndbuf_fini(struct udt_sndbuf *sb, udt_smsg_done_fn done, void *ctx, in
 	free(sb->ring);
 	sb->ring = NULL;
 	sb->inflight = 0;
-}
-
-static uint32_t npkts(const struct udt_sndbuf *sb, size_t len)
-{
-	return (uint32_t)((len + sb->payload - 1) / sb->payload);
 }
 
 /*
@@ -121,6 +157,8 @@ int udt_sndbuf_add(struct udt_sndbuf *sb, const void *data, size_t len, int copy
 		return -EMSGSIZE;
 	if (len > udt_sndbuf_space(sb))
 		return -EAGAIN;
+	if (grow(sb, (uint64_t)sb->qpkts + npkts(sb, len)))
+		return -ENOMEM;
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
@@ -154,6 +192,7 @@ int udt_sndbuf_add(struct udt_sndbuf *sb, const void *data, size_t len, int copy
 		sb->q_tail = m;
 	}
 	sb->bytes += len;
+	sb->qpkts += npkts(sb, len);
 	sb->nmsgs++;
 	if (msgno)
 		*msgno = m->msgno;

@@ -58,7 +58,9 @@ typedef void (*udt_smsg_done_fn)(void *ctx, struct udt_smsg *m, int status);
 
 struct udt_sndbuf {
 	struct udt_spkt *ring;
-	uint32_t cap, mask;
+	uint32_t cap, mask;			   /* slots allocated (grows up to max_cap) */
+	uint32_t max_cap;			   /* the window: most packets in flight */
+	uint64_t qpkts;				   /* packets of the queued messages */
 	uint32_t head;				   /* ring slot of base_seq */
 	uint32_t base_seq;			   /* oldest unacknowledged sequence number */
 	uint32_t inflight;			   /* packets in the ring */
@@ -75,6 +77,8 @@ struct udt_sndbuf {
 
 #define UDT_SNDBUF_SMALL_PKTS	4
 #define UDT_SNDBUF_SMALL_CREDIT 64
+/* ring slots a connection starts with; it doubles up to the window as messages queue */
+#define UDT_SNDBUF_INIT_PKTS 64
 
 int udt_sndbuf_init(struct udt_sndbuf *sb, uint32_t cap_pkts, size_t payload, size_t max_bytes,
 		    uint32_t base_seq);
