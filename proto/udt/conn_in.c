@@ -60,7 +60,7 @@ static int on_data(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 		goto out;
 	}
 	/* a packet from far beyond what we have sent ACKs for is not believable */
-	if (udt_seq_off(c->rcv_last_ack, seq) > (int32_t)(2 * c->rb.cap) + 1) {
+	if (udt_seq_off(c->rcv_last_ack, seq) > (int32_t)(2 * c->rb.win) + 1) {
 		c->st.pkts_out_of_window++;
 		return -ERANGE;
 	}
@@ -286,7 +286,7 @@ static int on_dropreq(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_
 	if (udt_dropreq_decode(h, &d))
 		return bad(c);
 	/* nothing beyond what the sender has sent can be dropped */
-	if (udt_seq_off(c->rcv_last_ack, d.last) > (int32_t)(2 * c->rb.cap))
+	if (udt_seq_off(c->rcv_last_ack, d.last) > (int32_t)(2 * c->rb.win))
 		return bad(c);
 	c->st.drops_recv++;
 	d.last = udt_rcvbuf_drop(&c->rb, d.msgno, d.first, d.last);

@@ -20,6 +20,10 @@ int udt_rcvbuf_init(struct udt_rcvbuf *rb, uint32_t cap_pkts, size_t payload, in
 	memset(rb, 0, sizeof(*rb));
 	while (cap < cap_pkts && cap < (1u << 24))
 		cap <<= 1;
+	rb->win = cap;
+	/* both tables grow on demand (grow_slots(), grow_msgs()): an idle window holds small ones */
+	if (cap > UDT_RCVBUF_INIT_PKTS)
+		cap = UDT_RCVBUF_INIT_PKTS;
 	rb->slot = calloc(cap, sizeof(*rb->slot));
 	rb->msg = calloc(cap, sizeof(*rb->msg));
 	rb->iov_cap = 64;
@@ -30,8 +34,8 @@ int udt_rcvbuf_init(struct udt_rcvbuf *rb, uint32_t cap_pkts, size_t payload, in
 		udt_rcvbuf_fini(rb);
 		return -ENOMEM;
 	}
-	rb->cap = cap;
-	rb->mask = cap - 1;
+	rb->cap = rb->mcap = cap;
+	rb->mask = rb->mmask = cap - 1;
 	rb->base_seq = rb->scan_seq = first_seq;
 	rb->payload = payload;
 	rb->stream = stream;
@@ -159,9 +163,81 @@ void udt_rcvbuf_fini(struct udt_rcvbuf *rb)
 	memset(rb, 0, sizeof(*rb));
 }
 
+/*
+ * The slot of seq. Past the slots allocated so far (but inside the window)
+ * nothing was ever stored: an empty slot stands in, to read, never to keep
+ * (what writes to a slot grows the table first).
+ */
 static inline struct udt_rslot *slot_at(struct udt_rcvbuf *rb, uint32_t seq)
 {
-	return &rb->slot[(rb->base_idx + (uint32_t)udt_seq_off(rb->base_seq, seq)) & rb->mask];
+	uint32_t off = (uint32_t)udt_seq_off(rb->base_seq, seq);
+
+	if (off >= rb->cap) {
+		memset(&rb->beyond, 0, sizeof(rb->beyond));
+		return &rb->beyond;
+	}
+	return &rb->slot[(rb->base_idx + off) & rb->mask];
+}
+
+/* Makes the slots cover want packets from the window's base (at most the window). */
+static int grow_slots(struct udt_rcvbuf *rb, uint32_t want)
+{
+	uint32_t ncap = rb->cap, i;
+	struct udt_rslot *ns;
+
+	if (want > rb->win)
+		want = rb->win;
+	if (want <= rb->cap)
+		return 0;
+	while (ncap < want)
+		ncap <<= 1;
+	ns = calloc(ncap, sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	/* the window's base moves to slot 0, the rest follows in order */
+	for (i = 0; i < rb->cap; i++)
+		ns[i] = rb->slot[(rb->base_idx + i) & rb->mask];
+	free(rb->slot);
+	rb->slot = ns;
+	rb->cap = ncap;
+	rb->mask = ncap - 1;
+	rb->base_idx = 0;
+	return 0;
+}
+
+/*
+ * Doubles the message table. Two messages that had different places keep
+ * different places (numbers apart modulo n are apart modulo 2n), so nothing
+ * is lost, and the table holds the messages a table of the whole window
+ * would hold: it grows where that one would not collide (track()).
+ */
+static int grow_msgs(struct udt_rcvbuf *rb)
+{
+	uint32_t ncap = rb->mcap << 1, i;
+	struct udt_rmsg *nm = calloc(ncap, sizeof(*nm));
+
+	if (!nm)
+		return -ENOMEM;
+	for (i = 0; i < rb->mcap; i++)
+		if (rb->msg[i].valid)
+			nm[rb->msg[i].msgno & (ncap - 1)] = rb->msg[i];
+	free(rb->msg);
+	rb->msg = nm;
+	rb->mcap = ncap;
+	rb->mmask = ncap - 1;
+	return 0;
+}
+
+/*
+ * Message no is done with. Only its own entry, or one a table of the whole
+ * window would put at its place, is forgotten, as there.
+ */
+static void msg_forget(struct udt_rcvbuf *rb, uint32_t no)
+{
+	struct udt_rmsg *m = &rb->msg[no & rb->mmask];
+
+	if (((m->msgno ^ no) & (rb->win - 1)) == 0)
+		m->valid = 0;
 }
 
 static void put_buf(struct udt_rcvbuf *rb, struct udt_rslot *s)
@@ -185,7 +261,7 @@ int udt_rcvbuf_fits(const struct udt_rcvbuf *rb, uint32_t seq)
 {
 	int32_t off = udt_seq_off(rb->base_seq, seq);
 
-	return off >= 0 && (uint32_t)off < rb->cap;
+	return off >= 0 && (uint32_t)off < rb->win;
 }
 
 /*
@@ -344,7 +420,7 @@ static void walk(struct udt_rcvbuf *rb)
 					break;
 				}
 				if (r == 0)
-					rb->msg[no & rb->mask].valid = 0;
+					msg_forget(rb, no);
 				else
 					drop_range(rb, rb->msg_start, seq);
 				rb->in_msg = 0;
@@ -362,8 +438,16 @@ static void walk(struct udt_rcvbuf *rb)
 static int track(struct udt_rcvbuf *rb, uint32_t seq, uint32_t msgword, struct udt_rmsg **out)
 {
 	uint32_t no = UDT_MSG_NO(msgword);
-	struct udt_rmsg *m = &rb->msg[no & rb->mask];
+	struct udt_rmsg *m = &rb->msg[no & rb->mmask];
 
+	/*
+	 * Another message has the place: a smaller table than the window's
+	 * grows, until they part or it is the window's size (there, as
+	 * always, the newer one takes the place). Without memory it is taken
+	 * over at once: that message is then delivered in order only.
+	 */
+	while (m->valid && m->msgno != no && rb->mcap < rb->win && !grow_msgs(rb))
+		m = &rb->msg[no & rb->mmask];
 	if (!m->valid || m->msgno != no) {
 		memset(m, 0, sizeof(*m));
 		m->valid = 1;
@@ -420,8 +504,17 @@ int udt_rcvbuf_add(struct udt_rcvbuf *rb, uint32_t seq, uint32_t msgword, const 
 		return -ERANGE;
 	if (len == 0 || len > rb->payload)
 		return -EINVAL;
+	if (udt_seq_cmp(seq, rb->scan_seq) < 0)
+		return 1;
+	if (grow_slots(rb, (uint32_t)udt_seq_off(rb->base_seq, seq) + 1)) {
+		/* no slot for it: refused as for want of memory (the sender repeats it) */
+		rb->mem_drops++;
+		if (rb->mem)
+			rb->mem->drops++;
+		return -ENOBUFS;
+	}
 	s = slot_at(rb, seq);
-	if (s->state != UDT_RS_EMPTY || udt_seq_cmp(seq, rb->scan_seq) < 0)
+	if (s->state != UDT_RS_EMPTY)
 		return 1;
 	if (!rb->stream && track(rb, seq, msgword, &m)) {
 		too_long(rb);
@@ -466,7 +559,7 @@ uint32_t udt_rcvbuf_drop(struct udt_rcvbuf *rb, uint32_t msgno, uint32_t first, 
 		}
 	}
 	/* packets of the message anywhere in the window */
-	end = udt_seq_add(rb->base_seq, (int32_t)rb->cap);
+	end = udt_seq_add(rb->base_seq, (int32_t)rb->cap); /* none stored beyond */
 	for (seq = rb->base_seq; seq != end; seq = udt_seq_inc(seq)) {
 		struct udt_rslot *s = slot_at(rb, seq);
 
@@ -475,7 +568,9 @@ uint32_t udt_rcvbuf_drop(struct udt_rcvbuf *rb, uint32_t msgno, uint32_t first, 
 			put_buf(rb, s);
 		}
 	}
-	/* holes in [first, last] will never be filled */
+	/* holes in [first, last] will never be filled: they need slots (without, they stay holes) */
+	if (udt_seq_cmp(first, last) <= 0 && udt_seq_off(rb->base_seq, last) >= 0)
+		(void)grow_slots(rb, (uint32_t)udt_seq_off(rb->base_seq, last) + 1);
 	for (seq = udt_seq_cmp(first, rb->base_seq) < 0 ? rb->base_seq : first;
 	     udt_rcvbuf_fits(rb, seq) && udt_seq_cmp(seq, last) <= 0; seq = udt_seq_inc(seq)) {
 		struct udt_rslot *s = slot_at(rb, seq);
@@ -483,7 +578,7 @@ uint32_t udt_rcvbuf_drop(struct udt_rcvbuf *rb, uint32_t msgno, uint32_t first, 
 		if (s->state == UDT_RS_EMPTY)
 			s->state = UDT_RS_DONE;
 	}
-	rb->msg[msgno & rb->mask].valid = 0;
+	msg_forget(rb, msgno);
 	/* the refused message the walker waits at may be the one dropped */
 	if (rb->blocked && slot_at(rb, rb->scan_seq)->state != UDT_RS_DATA)
 		rb->blocked = 0;
@@ -554,7 +649,7 @@ uint32_t udt_rcvbuf_avail(const struct udt_rcvbuf *rb, uint32_t ack_seq)
 {
 	int32_t used = udt_seq_off(rb->base_seq, ack_seq);
 	size_t pkts = allowed(rb) / rb->payload;
-	uint32_t cap = rb->cap, spare = 0;
+	uint32_t cap = rb->win, spare = 0;
 
 	/* never grant more than the window may keep: what it holds before ack_seq and spares count */
 	if (pkts < cap) {

@@ -42,6 +42,9 @@
 
 enum { UDT_RS_EMPTY = 0, UDT_RS_DATA = 1, UDT_RS_DONE = 2 };
 
+/* slots and message counters a window starts with; they double up to the window on demand */
+#define UDT_RCVBUF_INIT_PKTS 64
+
 struct udt_rslot {
 	uint8_t *data;
 	uint32_t msgword;
@@ -74,8 +77,11 @@ typedef int (*udt_deliver_fn)(void *ctx, uint32_t msgno, const struct iovec *iov
 
 struct udt_rcvbuf {
 	struct udt_rslot *slot;
-	struct udt_rmsg *msg; /* per-message counters, indexed by msgno & mask */
-	uint32_t cap, mask;
+	struct udt_rmsg *msg;	 /* per-message counters, indexed by msgno & mmask */
+	uint32_t win;		 /* the window: packets from base_seq it may hold */
+	uint32_t cap, mask;	 /* slots allocated, from base_idx (grows up to win) */
+	uint32_t mcap, mmask;	 /* message counters allocated (grows up to win) */
+	struct udt_rslot beyond; /* stands in for the slots past cap (slot_at()) */
 	uint32_t base_seq, base_idx;
 	uint32_t scan_seq;  /* first packet the walker has not passed */
 	uint32_t msg_start; /* walker: first packet of the message it is in */
