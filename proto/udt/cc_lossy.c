@@ -81,6 +81,11 @@ static void lossy_init(struct udt_cc *cc, uint64_t now_ns)
 	uint32_t n = ring_size(cc->max_cwnd);
 	int i;
 
+	/* it grows with the packets sent (udt_lossy_ring_sent()): an idle connection holds a small one */
+	l->ring_max = n;
+	l->ring_from = udt_seq_inc(cc->snd_curr_seq);
+	if (n > LOSSY_RING_INIT)
+		n = LOSSY_RING_INIT;
 	l->sent_ns = calloc(n, sizeof(*l->sent_ns));
 	l->tx = calloc(n, sizeof(*l->tx));
 	if (!l->sent_ns || !l->tx) {

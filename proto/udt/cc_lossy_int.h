@@ -19,14 +19,16 @@
 
 #include "cc.h"
 
-#define BW_ROUNDS    10	   /* rounds of the bottleneck-rate max filter */
-#define RTT_BUCKETS  4	   /* min_rtt is forgotten after 4 x 2.5 s */
-#define STARTUP_GAIN 2.885 /* 2 / ln 2 */
-#define INIT_WINDOW  32	   /* packets before any rate is known */
-#define CYCLE_LEN    8
-#define MAX_RATE     0x3fffffff
-#define LINK_BW_N    15
-#define QWIN_ROUNDS  16
+/* send-time ring slots a connection starts with; it doubles as packets are sent */
+#define LOSSY_RING_INIT 64
+#define BW_ROUNDS	10    /* rounds of the bottleneck-rate max filter */
+#define RTT_BUCKETS	4     /* min_rtt is forgotten after 4 x 2.5 s */
+#define STARTUP_GAIN	2.885 /* 2 / ln 2 */
+#define INIT_WINDOW	32    /* packets before any rate is known */
+#define CYCLE_LEN	8
+#define MAX_RATE	0x3fffffff
+#define LINK_BW_N	15
+#define QWIN_ROUNDS	16
 
 enum lossy_mode { LOSSY_STARTUP, LOSSY_DRAIN, LOSSY_CRUISE };
 
@@ -38,6 +40,8 @@ struct lossy {
 	uint64_t *sent_ns;
 	uint8_t *tx;
 	uint32_t mask;
+	uint32_t ring_max;  /* the ring's full size (2 windows); it grows up to it */
+	uint32_t ring_from; /* the first sequence number sent (the ring grows from it) */
 	uint32_t hi_sent;
 	int any_sent;
 	uint32_t last_ack;

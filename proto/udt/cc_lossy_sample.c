@@ -13,6 +13,7 @@
  * (when the original may still arrive), makes the ACK's sample ambiguous and
  * it is skipped (Karn's rule).
  */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "cc_lossy_int.h"
@@ -49,10 +50,58 @@
 /* packets of one backlogged run before the receiver's rate reflects only it */
 #define RCV_WINDOW_PKTS 17
 
+/*
+ * Until it is full-sized the ring holds every packet sent since ring_from
+ * (where each has its own place, as in the full ring, so the samples are
+ * the same); it doubles when a packet would not fit. Without memory the CC
+ * goes on without its own samples, as when lossy_init() gets none.
+ */
+static int ring_grow(struct lossy *l, uint32_t seq)
+{
+	int32_t off = udt_seq_off(l->ring_from, seq);
+	uint32_t cap = l->mask + 1, ncap = cap, s;
+	uint64_t *ns;
+	uint8_t *tx;
+
+	if (cap >= l->ring_max || off < 0 || (uint32_t)off < cap)
+		return 0;
+	while (ncap <= (uint32_t)off && ncap < l->ring_max)
+		ncap <<= 1;
+	ns = calloc(ncap, sizeof(*ns));
+	tx = calloc(ncap, sizeof(*tx));
+	if (!ns || !tx) {
+		free(ns);
+		free(tx);
+		return -ENOMEM;
+	}
+	if (l->any_sent)
+		for (s = l->ring_from;; s = udt_seq_inc(s)) {
+			ns[s & (ncap - 1)] = l->sent_ns[s & l->mask];
+			tx[s & (ncap - 1)] = l->tx[s & l->mask];
+			if (s == l->hi_sent)
+				break;
+		}
+	free(l->sent_ns);
+	free(l->tx);
+	l->sent_ns = ns;
+	l->tx = tx;
+	l->mask = ncap - 1;
+	return 0;
+}
+
 /* Records a packet's send time and how often it was sent (the ring). */
 void udt_lossy_ring_sent(struct lossy *l, uint32_t seq, uint64_t now_ns)
 {
-	uint32_t i = seq & l->mask;
+	uint32_t i;
+
+	if (ring_grow(l, seq)) {
+		free(l->sent_ns);
+		free(l->tx);
+		l->sent_ns = NULL;
+		l->tx = NULL;
+		return;
+	}
+	i = seq & l->mask;
 
 	if (!l->any_sent || udt_seq_cmp(seq, l->hi_sent) > 0) {
 		if ((seq & 0xf) == 1 && l->any_sent && l->hi_sent == udt_seq_dec(seq) &&
@@ -90,7 +139,11 @@ int64_t udt_lossy_ack_sample(struct lossy *l, uint32_t from, uint32_t to, uint64
 	}
 	for (k = 0, s = from; k < n; k++, s = udt_seq_inc(s)) {
 		uint32_t i = s & l->mask;
+		int32_t off = udt_seq_off(l->ring_from, s);
 
+		/* a ring not yet full-sized holds every packet sent: beyond it, none was */
+		if (l->mask + 1 < l->ring_max && (off < 0 || (uint32_t)off > l->mask))
+			return -1;
 		if (l->tx[i] == 0 || l->tx[i] > 2)
 			return -1;
 		if (l->sent_ns[i] > latest)
