@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_udt_grow.c - the engine's per-connection tables start small and grow
+ * on demand: the send ring, the receive slots and message counters, the
+ * lossy CC's send-time ring. What they hold survives growth in order, they
+ * never grow past the window, and a failed growth refuses (no crash, nothing
+ * lost). calloc is wrapped (-Wl,--wrap=calloc) so that it can fail on demand.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/time.h"
+#include "proto/udt/cc.h"
+#include "proto/udt/cc_lossy_int.h"
+#include "proto/udt/codec.h"
+#include "proto/udt/rcvbuf.h"
+#include "proto/udt/seq.h"
+#include "proto/udt/sndbuf.h"
+#include "tests/t.h"
+
+void *__real_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+
+static bool fail_calloc;
+static unsigned int calloc_failed;
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+	if (fail_calloc) {
+		calloc_failed++;
+		return NULL;
+	}
+	return __real_calloc(n, size);
+}
+
+/* Byte k of message no: what each packet must still carry after growth. */
+static uint8_t pat(uint32_t no, size_t k)
+{
+	return (uint8_t)(no * 131u + k * 7u + 1u);
+}
+
+static void test_sndbuf_grow(void)
+{
+	static uint8_t data[4][30000];
+	struct udt_sndbuf sb;
+	struct udt_spkt *p;
+	uint32_t seq, want = 0x7fffffc0, no, i, m;
+	size_t off;
+
+	for (m = 0; m < 4; m++)
+		for (off = 0; off < sizeof(data[m]); off++)
+			data[m][off] = pat(m, off);
+	/* a window of 1000 packets of 100 bytes: the ring starts at 64 */
+	T_EQ(udt_sndbuf_init(&sb, 1000, 100, 1u << 20, want), 0);
+	T_EQU(sb.cap, UDT_SNDBUF_INIT_PKTS);
+	T_EQU(sb.max_cap, 1024);
+	/* 30 packets, 20 sent, 10 acknowledged: the head is inside the ring */
+	T_EQ(udt_sndbuf_add(&sb, data[0], 3000, 0, -1, 1, NULL, 0, &no), 0);
+	for (i = 0; i < 20; i++) {
+		T_ASSERT(udt_sndbuf_next_new(&sb, &seq) != NULL);
+		T_EQU(seq, want);
+		want = udt_seq_inc(want);
+	}
+	udt_sndbuf_ack(&sb, udt_seq_add(0x7fffffc0, 10), NULL, NULL);
+	T_EQU(sb.cap, UDT_SNDBUF_INIT_PKTS);
+	/* 200 more packets: the ring doubles to 256, in flight kept in order */
+	T_EQ(udt_sndbuf_add(&sb, data[1], 20000, 0, -1, 1, NULL, 0, &no), 0);
+	T_EQU(sb.cap, 256);
+	for (i = 0; i < 10; i++) {
+		p = udt_sndbuf_get(&sb, udt_seq_add(0x7fffffc0, (int32_t)(10 + i)));
+		T_ASSERT(p && p->m->data == data[0] && p->off == (10 + i) * 100 && p->len == 100);
+	}
+	/* everything still to cut comes out in order, with its bytes */
+	for (i = 20; i < 230; i++) {
+		p = udt_sndbuf_next_new(&sb, &seq);
+		T_ASSERT(p != NULL);
+		if (!p)
+			break;
+		T_EQU(seq, want);
+		want = udt_seq_inc(want);
+		m = i < 30 ? 0 : 1;
+		off = i < 30 ? i * 100 : (i - 30) * 100;
+		T_ASSERT(p->m->data == data[m] && p->off == off && p->len == 100);
+		T_EQU(p->m->data[p->off + 99], pat(m, off + 99));
+	}
+	T_ASSERT(!udt_sndbuf_has_new(&sb));
+	T_EQU(sb.inflight, 220);
+
+	/* no memory to grow: that message is refused, nothing else changes */
+	fail_calloc = true;
+	calloc_failed = 0;
+	T_EQ(udt_sndbuf_add(&sb, data[2], 30000, 0, -1, 1, NULL, 0, &no), -ENOMEM);
+	fail_calloc = false;
+	T_ASSERT(calloc_failed > 0);
+	T_EQU(sb.cap, 256);
+	T_EQU(sb.nmsgs, 2);
+	T_EQU(sb.bytes, 23000);
+	/* with memory it goes; and growth stops at the window (1024) */
+	T_EQ(udt_sndbuf_add(&sb, data[2], 30000, 0, -1, 1, NULL, 0, &no), 0);
+	T_EQU(sb.cap, 1024);
+	T_EQ(udt_sndbuf_add(&sb, data[3], 30000, 0, -1, 1, NULL, 0, &no), 0);
+	T_EQU(sb.cap, 1024);
+	T_EQ(udt_sndbuf_add(&sb, data[0], 30000, 0, -1, 1, NULL, 0, &no), 0);
+	T_EQU(sb.cap, 1024);
+	/* the window, not the ring, holds packets back: 1024 in flight at most */
+	for (i = 0; udt_sndbuf_next_new(&sb, &seq); i++)
+		;
+	T_EQU(i, 1024 - 220);
+	T_EQU(sb.inflight, 1024);
+	/* everything acknowledged: the rest of the 1130 packets queued goes */
+	udt_sndbuf_ack(&sb, udt_seq_inc(seq), NULL, NULL);
+	T_EQU(sb.inflight, 0);
+	for (i = 0; udt_sndbuf_next_new(&sb, &seq); i++)
+		;
+	T_EQU(i, 1130 - 230 - (1024 - 220));
+	udt_sndbuf_fini(&sb, NULL, NULL, 0);
+}
+
+static uint32_t got_no[400], ngot;
+static uint8_t got_bad;
+
+static int deliver(void *ctx, uint32_t msgno, const struct iovec *iov, int iovcnt, size_t len)
+{
+	size_t k = 0;
+
+	(void)ctx;
+	(void)len;
+	for (int i = 0; i < iovcnt; i++)
+		for (size_t j = 0; j < iov[i].iov_len; j++, k++)
+			if (((const uint8_t *)iov[i].iov_base)[j] != pat(msgno, k))
+				got_bad = 1;
+	if (ngot < sizeof(got_no) / sizeof(got_no[0]))
+		got_no[ngot] = msgno;
+	ngot++;
+	return 0;
+}
+
+/* Packet k (of npk) of message no, in order or not, at seq. */
+static int put(struct udt_rcvbuf *rb, uint32_t seq, uint32_t no, uint32_t k, uint32_t npk,
+	       int in_order)
+{
+	uint8_t d[100];
+	uint32_t pb = (k == 0 ? UDT_PB_FIRST : 0) | (k == npk - 1 ? UDT_PB_LAST : 0);
+
+	for (size_t j = 0; j < sizeof(d); j++)
+		d[j] = pat(no, k * 100 + j);
+	return udt_rcvbuf_add(rb, seq, UDT_MSG_WORD(pb, in_order, no), d, sizeof(d));
+}
+
+static void test_rcvbuf_grow_in_order(void)
+{
+	struct udt_rcvbuf rb;
+	uint32_t b = 0x7fffff00, i;
+
+	ngot = 0;
+	got_bad = 0;
+	T_EQ(udt_rcvbuf_init(&rb, 1000, 100, 0, b, deliver, NULL), 0);
+	T_EQU(rb.cap, UDT_RCVBUF_INIT_PKTS);
+	T_EQU(rb.win, 1024);
+	/* the window is the limit, as before: not the slots allocated */
+	T_ASSERT(udt_rcvbuf_fits(&rb, udt_seq_add(b, 1023)));
+	T_ASSERT(!udt_rcvbuf_fits(&rb, udt_seq_add(b, 1024)));
+	/* move the base inside the first slots: 5 messages of one packet */
+	for (i = 0; i < 5; i++)
+		T_EQ(put(&rb, udt_seq_add(b, (int32_t)i), 1 + i, 0, 1, 1), 0);
+	T_EQU(ngot, 5);
+	b = udt_seq_add(b, 5);
+	/* 30 messages of 10 packets without their head: the first 50 packets held in the 64 slots... */
+	for (i = 1; i <= 50; i++)
+		T_EQ(put(&rb, udt_seq_add(b, (int32_t)i), 6 + i / 10, i % 10, 10, 1), 0);
+	T_EQU(rb.cap, UDT_RCVBUF_INIT_PKTS);
+	/* ...move when the rest comes, last packet first; nothing goes until the head */
+	for (i = 300; i-- > 51;)
+		T_EQ(put(&rb, udt_seq_add(b, (int32_t)i), 6 + i / 10, i % 10, 10, 1), 0);
+	T_EQU(ngot, 5);
+	T_EQU(rb.cap, 512);
+	T_EQ(put(&rb, b, 6, 0, 10, 1), 0);
+	T_EQU(ngot, 35);
+	for (i = 0; i < 35; i++)
+		T_EQU(got_no[i], 1 + i);
+	T_EQU(got_bad, 0);
+	/* past the window: refused as always, and no growth past it */
+	b = udt_seq_add(b, 300);
+	T_EQ(put(&rb, udt_seq_add(b, 1024), 40, 0, 1, 1), -ERANGE);
+	T_EQ(put(&rb, udt_seq_add(b, 1023), 40, 0, 1, 1), 0);
+	T_EQU(rb.cap, 1024);
+	udt_rcvbuf_fini(&rb);
+}
+
+static void test_rcvbuf_grow_out_of_order(void)
+{
+	struct udt_rcvbuf rb;
+	uint32_t b = 1000, i, seq;
+
+	ngot = 0;
+	got_bad = 0;
+	T_EQ(udt_rcvbuf_init(&rb, 1000, 100, 0, b, deliver, NULL), 0);
+	/* a hole at the head; then the first halves of 150 messages of 2 packets */
+	for (i = 0; i < 150; i++)
+		T_EQ(put(&rb, udt_seq_add(b, (int32_t)(1 + 2 * i)), 2 + i, 0, 2, 0), 0);
+	/* 150 messages in progress: the counters grew, one place each */
+	T_ASSERT(rb.mcap >= 256 && rb.mcap <= rb.win);
+	T_EQU(ngot, 0);
+	/* no memory for more slots: refused (the sender repeats it), nothing lost */
+	seq = udt_seq_add(b, 1 + 2 * 300);
+	fail_calloc = true;
+	calloc_failed = 0;
+	T_EQ(put(&rb, seq, 500, 0, 1, 0), -ENOBUFS);
+	fail_calloc = false;
+	T_ASSERT(calloc_failed > 0);
+	T_EQU(rb.mem_drops, 1);
+	T_EQ(put(&rb, seq, 500, 0, 1, 0), 0);
+	T_EQU(ngot, 1);
+	/* the second halves, last message first: each is delivered when whole */
+	for (i = 150; i-- > 0;)
+		T_EQ(put(&rb, udt_seq_add(b, (int32_t)(2 + 2 * i)), 2 + i, 1, 2, 0), 0);
+	T_EQU(ngot, 151);
+	for (i = 0; i < 150; i++)
+		T_EQU(got_no[1 + i], 2 + 149 - i);
+	T_EQU(got_bad, 0);
+	udt_rcvbuf_fini(&rb);
+}
+
+static void test_lossy_ring_grow(void)
+{
+	struct udt_cc cc;
+	struct lossy *l;
+	uint64_t t0 = lu2k_time_s_to_ns(1);
+	uint32_t i;
+
+	/* a window of 16,000 packets: the full ring would be 32,768 */
+	T_EQ(udt_cc_init(&cc, udt_cc_find("lossy"), 1500, 16000, 999, lu2k_time_ms_to_ns(100), 16,
+			 1, t0),
+	     0);
+	l = cc.priv;
+	T_EQU(l->mask + 1, LOSSY_RING_INIT);
+	T_EQU(l->ring_max, 32768);
+	for (i = 0; i < 3000; i++)
+		cc.ops->on_pkt_sent(&cc, 1000 + i, t0 + i * 1000);
+	T_EQU(l->mask + 1, 4096);
+	/* every send time kept in its place */
+	for (i = 0; i < 3000; i++)
+		T_EQU(l->sent_ns[(1000 + i) & l->mask], t0 + i * 1000);
+	/* an ACK's sample is from the latest packet it covers, as with the full ring */
+	T_EQ(udt_lossy_ack_sample(l, 1000, 1000 + 2000, t0 + 5000000),
+	     (int64_t)(5000000 - 1999 * 1000));
+	/* no memory to grow: the CC goes on without its own samples */
+	fail_calloc = true;
+	cc.ops->on_pkt_sent(&cc, 1000 + 5000, t0 + 5000 * 1000);
+	fail_calloc = false;
+	T_ASSERT(l->sent_ns == NULL);
+	T_EQ(udt_lossy_ack_sample(l, 1000, 1000 + 2000, t0 + 5000000), -1);
+	udt_cc_fini(&cc);
+}
+
+int main(void)
+{
+	T_RUN(test_sndbuf_grow);
+	T_RUN(test_rcvbuf_grow_in_order);
+	T_RUN(test_rcvbuf_grow_out_of_order);
+	T_RUN(test_lossy_ring_grow);
+	return t_done();
+}
