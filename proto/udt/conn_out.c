@@ -405,7 +405,14 @@ size_t udt_conn_write_pkt(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t
 			return 0;
 		memcpy(buf, e->buf, len);
 		c->ctl_head = (c->ctl_head + 1) % UDT_CTLQ;
-		c->ctl_n--;
+		/*
+		 * Empty: start over at the first entry, so that a connection
+		 * reuses the buffers of its deepest queue so far instead of
+		 * giving each of the UDT_CTLQ entries one in turn (an idle one
+		 * sending a keep-alive now and then would end with all 256).
+		 */
+		if (!--c->ctl_n)
+			c->ctl_head = 0;
 		return len;
 	}
 	if (c->state != UDT_ST_CONNECTED && c->state != UDT_ST_CLOSING)

@@ -4,7 +4,8 @@
  * on demand: the send ring, the receive slots and message counters, the
  * lossy CC's send-time ring. What they hold survives growth in order, they
  * never grow past the window, and a failed growth refuses (no crash, nothing
- * lost). calloc is wrapped (-Wl,--wrap=calloc) so that it can fail on demand.
+ * lost). A connection that queues one control packet at a time keeps
+ * one buffer for it, not one per queue entry. calloc is wrapped (-Wl,--wrap=calloc) so that it can fail on demand.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -15,6 +16,7 @@
 #include "proto/udt/cc.h"
 #include "proto/udt/cc_lossy_int.h"
 #include "proto/udt/codec.h"
+#include "proto/udt/conn_int.h"
 #include "proto/udt/rcvbuf.h"
 #include "proto/udt/seq.h"
 #include "proto/udt/sndbuf.h"
@@ -255,11 +257,54 @@ static void test_lossy_ring_grow(void)
 	udt_cc_fini(&cc);
 }
 
+/* A connection's control queue reuses the buffers of its deepest queue so far. */
+static void test_ctl_buffers_reused(void)
+{
+	struct udt_hs hs = { .version = 4,
+			     .sock_type = UDT_SOCK_DGRAM,
+			     .isn = 1000,
+			     .mss = 1500,
+			     .flight = 1000,
+			     .req_type = -1,
+			     .sock_id = 9 };
+	struct udt_config cfg;
+	struct udt_conn *c;
+	struct udt_stats st;
+	uint64_t t = lu2k_time_s_to_ns(1);
+	uint8_t buf[2000];
+	int i, nbuf = 0;
+
+	udt_config_default(&cfg);
+	c = udt_conn_accept(&cfg, NULL, NULL, 7, &hs, NULL, t);
+	T_ASSERT(c != NULL);
+	if (!c)
+		return;
+	/* a packet now and then, each ACKed on its own: 300 control packets, one at a time */
+	for (i = 0; i < 300; i++) {
+		uint8_t p[116] = { 0 };
+
+		udt_data_encode_hdr(p, sizeof(p), 1000 + (uint32_t)i,
+				    UDT_MSG_WORD(UDT_PB_SOLO, 1, (uint32_t)i + 1), 0, 7);
+		T_EQ(udt_conn_recv_pkt(c, p, sizeof(p), t), 0);
+		t += lu2k_time_ms_to_ns(20);
+		udt_conn_handle_timers(c, t);
+		while (udt_conn_write_pkt(c, buf, sizeof(buf), t))
+			;
+	}
+	udt_conn_get_stats(c, &st);
+	T_ASSERT(st.acks_sent >= 300);
+	for (i = 0; i < UDT_CTLQ; i++)
+		nbuf += c->ctl[i].buf != NULL;
+	T_ASSERT(nbuf <= 2);
+	udt_conn_free(c);
+}
+
 int main(void)
 {
 	T_RUN(test_sndbuf_grow);
 	T_RUN(test_rcvbuf_grow_in_order);
 	T_RUN(test_rcvbuf_grow_out_of_order);
 	T_RUN(test_lossy_ring_grow);
+	T_RUN(test_ctl_buffers_reused);
 	return t_done();
 }
