@@ -307,6 +307,7 @@ void udt_conn_free(struct udt_conn *c)
 	if (c->sb.ring)
 		udt_sndbuf_fini(&c->sb, udt_conn_msg_done, c, -ECONNABORTED);
 	udt_rcvbuf_fini(&c->rb);
+	udt_ackwin_fini(&c->ackwin);
 	udt_loss_free(&c->snd_loss);
 	udt_loss_free(&c->rcv_loss);
 	if (c->cc.ops)

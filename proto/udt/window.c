@@ -16,29 +16,55 @@ void udt_ackwin_init(struct udt_ackwin *w)
 	memset(w, 0, sizeof(*w));
 }
 
+void udt_ackwin_fini(struct udt_ackwin *w)
+{
+	free(w->e);
+	memset(w, 0, sizeof(*w));
+}
+
+/* Doubles the ring (the entries move to its start, in order). */
+static int ackwin_grow(struct udt_ackwin *w)
+{
+	unsigned int ncap = w->cap ? 2 * w->cap : UDT_ACKWIN_INIT, n = 0, i;
+	struct udt_ackent *ne = calloc(ncap, sizeof(*ne));
+
+	if (!ne)
+		return -1;
+	for (i = w->tail; i != w->head; i = (i + 1) % w->cap)
+		ne[n++] = w->e[i];
+	free(w->e);
+	w->e = ne;
+	w->cap = ncap;
+	w->tail = 0;
+	w->head = n;
+	return 0;
+}
+
 void udt_ackwin_store(struct udt_ackwin *w, uint32_t ackno, uint32_t ack_seq, uint64_t now_ns)
 {
-	w->ackno[w->head] = ackno;
-	w->ack_seq[w->head] = ack_seq;
-	w->t_ns[w->head] = now_ns;
-	w->head = (w->head + 1) % UDT_ACKWIN_SIZE;
+	/* about to forget one: grow first, up to the full size */
+	if ((!w->cap || (w->head + 1) % w->cap == w->tail) && w->cap < UDT_ACKWIN_SIZE &&
+	    ackwin_grow(w) && !w->cap)
+		return; /* no memory for even one: this ACK gives no RTT sample */
+	w->e[w->head] = (struct udt_ackent){ ackno, ack_seq, now_ns };
+	w->head = (w->head + 1) % w->cap;
 	/* full: the oldest ACK will not be acknowledged any more */
 	if (w->head == w->tail)
-		w->tail = (w->tail + 1) % UDT_ACKWIN_SIZE;
+		w->tail = (w->tail + 1) % w->cap;
 }
 
 int64_t udt_ackwin_ack2(struct udt_ackwin *w, uint32_t ackno, uint64_t now_ns, uint32_t *ack_seq)
 {
 	unsigned int i;
 
-	for (i = w->tail; i != w->head; i = (i + 1) % UDT_ACKWIN_SIZE) {
-		if (w->ackno[i] != ackno)
+	for (i = w->tail; i != w->head; i = (i + 1) % w->cap) {
+		if (w->e[i].ackno != ackno)
 			continue;
-		*ack_seq = w->ack_seq[i];
-		w->tail = (i + 1) % UDT_ACKWIN_SIZE;
-		if (now_ns < w->t_ns[i])
+		*ack_seq = w->e[i].ack_seq;
+		w->tail = (i + 1) % w->cap;
+		if (now_ns < w->e[i].t_ns)
 			return -1;
-		return (int64_t)(now_ns - w->t_ns[i]);
+		return (int64_t)(now_ns - w->e[i].t_ns);
 	}
 	return -1;
 }

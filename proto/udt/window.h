@@ -9,20 +9,30 @@
 #include <stdint.h>
 
 #define UDT_ACKWIN_SIZE 1024
+/* entries allocated at the first ACK; the ring doubles up to UDT_ACKWIN_SIZE */
+#define UDT_ACKWIN_INIT 16
 
 /*
  * Every full ACK the receiver sends is remembered with its send time; the
  * ACK2 that echoes its ACK number gives one RTT sample. Older entries than the
- * one acknowledged are forgotten (their ACK2s were lost or overtaken).
+ * one acknowledged are forgotten (their ACK2s were lost or overtaken). The
+ * ring grows before it would forget one, so it forgets what a ring of
+ * UDT_ACKWIN_SIZE would (without memory it forgets earlier; no crash).
  */
+struct udt_ackent {
+	uint32_t ackno;
+	uint32_t ack_seq;
+	uint64_t t_ns;
+};
+
 struct udt_ackwin {
-	uint32_t ackno[UDT_ACKWIN_SIZE];
-	uint32_t ack_seq[UDT_ACKWIN_SIZE];
-	uint64_t t_ns[UDT_ACKWIN_SIZE];
+	struct udt_ackent *e;
+	unsigned int cap;	 /* entries allocated (0 until the first ACK) */
 	unsigned int head, tail; /* entries [tail, head) */
 };
 
 void udt_ackwin_init(struct udt_ackwin *w);
+void udt_ackwin_fini(struct udt_ackwin *w);
 void udt_ackwin_store(struct udt_ackwin *w, uint32_t ackno, uint32_t ack_seq, uint64_t now_ns);
 /* RTT sample in ns and the ACKed sequence number, or -1 if unknown. */
 int64_t udt_ackwin_ack2(struct udt_ackwin *w, uint32_t ackno, uint64_t now_ns, uint32_t *ack_seq);

@@ -2,10 +2,11 @@
 /*
  * test_udt_grow.c - the engine's per-connection tables start small and grow
  * on demand: the send ring, the receive slots and message counters, the
- * lossy CC's send-time ring. What they hold survives growth in order, they
- * never grow past the window, and a failed growth refuses (no crash, nothing
- * lost). A connection that queues one control packet at a time keeps
- * one buffer for it, not one per queue entry. calloc is wrapped (-Wl,--wrap=calloc) so that it can fail on demand.
+ * lossy CC's send-time ring, the ACK history. What they hold survives growth
+ * in order, they never grow past the window, and a failed growth refuses
+ * (no crash, nothing lost). A connection that queues one control packet at
+ * a time keeps one buffer for it, not one per queue entry. calloc is
+ * wrapped (-Wl,--wrap=calloc) so that it can fail on demand.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -20,6 +21,7 @@
 #include "proto/udt/rcvbuf.h"
 #include "proto/udt/seq.h"
 #include "proto/udt/sndbuf.h"
+#include "proto/udt/window.h"
 #include "tests/t.h"
 
 void *__real_calloc(size_t n, size_t size);
@@ -299,6 +301,38 @@ static void test_ctl_buffers_reused(void)
 	udt_conn_free(c);
 }
 
+/* The ACK history grows, keeps its order, and forgets only what a full one would. */
+static void test_ackwin_grow(void)
+{
+	struct udt_ackwin w;
+	uint32_t ack = 0, i;
+
+	udt_ackwin_init(&w);
+	/* no memory at the first ACK: no sample from it, nothing else */
+	fail_calloc = true;
+	udt_ackwin_store(&w, 1, 100, 1000);
+	fail_calloc = false;
+	T_EQU(w.cap, 0);
+	T_EQ(udt_ackwin_ack2(&w, 1, 5000, &ack), -1);
+	for (i = 1; i <= 600; i++)
+		udt_ackwin_store(&w, i, 100 + i, 1000ull * i);
+	T_EQU(w.cap, 1024);
+	/* the oldest is still there, after growing from 16 */
+	T_EQ(udt_ackwin_ack2(&w, 1, 1000000, &ack), 1000000 - 1000);
+	T_EQU(ack, 101);
+	T_EQ(udt_ackwin_ack2(&w, 300, 1000000, &ack), 1000000 - 300000);
+	T_EQU(ack, 400);
+	/* 2000 more: the ring keeps the last 1023, as UDT_ACKWIN_SIZE always did */
+	for (i = 601; i <= 2600; i++)
+		udt_ackwin_store(&w, i, 100 + i, 1000ull * i);
+	T_EQU(w.cap, 1024);
+	T_EQ(udt_ackwin_ack2(&w, 2600 - 1023, 3000000, &ack), -1);
+	T_EQ(udt_ackwin_ack2(&w, 2600 - 1022, 3000000, &ack), 3000000 - 1000 * (2600 - 1022));
+	T_EQ(udt_ackwin_ack2(&w, 2600, 3000000, &ack), 3000000 - 2600000);
+	T_EQU(ack, 2700);
+	udt_ackwin_fini(&w);
+}
+
 int main(void)
 {
 	T_RUN(test_sndbuf_grow);
@@ -306,5 +340,6 @@ int main(void)
 	T_RUN(test_rcvbuf_grow_out_of_order);
 	T_RUN(test_lossy_ring_grow);
 	T_RUN(test_ctl_buffers_reused);
+	T_RUN(test_ackwin_grow);
 	return t_done();
 }

@@ -21,6 +21,7 @@ static void test_ack2_rtt(void)
 	T_EQU(ack, 300);
 	T_EQ(udt_ackwin_ack2(&w, 3, lu2k_time_us_to_ns(64000), &ack), -1); /* already used */
 	T_EQ(udt_ackwin_ack2(&w, 99, lu2k_time_us_to_ns(64000), &ack), -1);
+	udt_ackwin_fini(&w);
 }
 
 static void test_ack2_overflow(void)
