@@ -194,10 +194,11 @@ static int setup_data(struct udt_conn *c, int32_t mss, int32_t peer_flight, uint
 	c->next_nak_ns = now_ns + UDT_MIN_NAK_NS;
 	if (win > c->cfg.snd_buf_pkts)
 		win = c->cfg.snd_buf_pkts;
+	/* every table starts small and grows with use (an idle connection stays small) */
 	if (udt_sndbuf_init(&c->sb, win, (size_t)c->payload, c->cfg.snd_buf_bytes, isn) ||
 	    udt_rcvbuf_init(&c->rb, c->cfg.rcv_buf_pkts, (size_t)c->payload,
 			    c->cfg.sock_type == UDT_SOCK_STREAM, peer_isn, udt_conn_deliver, c) ||
-	    udt_loss_init(&c->snd_loss, 256) || udt_loss_init(&c->rcv_loss, 256))
+	    udt_loss_init(&c->snd_loss, 16) || udt_loss_init(&c->rcv_loss, 16))
 		return -ENOMEM;
 	udt_rcvbuf_set_limits(&c->rb, c->cfg.rx_mem, c->cfg.rcv_mem_max,
 			      c->cfg.max_msg_bytes
