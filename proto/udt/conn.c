@@ -313,8 +313,9 @@ void udt_conn_free(struct udt_conn *c)
 	udt_loss_free(&c->rcv_loss);
 	if (c->cc.ops)
 		udt_cc_fini(&c->cc);
-	for (i = 0; i < UDT_CTLQ; i++)
+	for (i = 0; i < c->ctl_cap; i++)
 		free(c->ctl[i].buf);
+	free(c->ctl);
 	free(c);
 }
 

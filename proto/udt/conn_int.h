@@ -47,8 +47,8 @@ struct udt_conn {
 	uint64_t hs_sent_ns; /* when the request with the cookie first left */
 
 	/* control packets queued, in order */
-	struct udt_ctl ctl[UDT_CTLQ];
-	unsigned int ctl_head, ctl_n;
+	struct udt_ctl *ctl; /* a ring of ctl_cap entries, doubling up to UDT_CTLQ */
+	unsigned int ctl_cap, ctl_head, ctl_n;
 
 	/* sending side */
 	struct udt_sndbuf sb;

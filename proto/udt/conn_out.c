@@ -12,6 +12,23 @@
 #include "conn_int.h"
 #include "seq.h"
 
+/* Doubles the control queue (its entries move to the start, in order). */
+static int ctl_grow(struct udt_conn *c)
+{
+	unsigned int ncap = c->ctl_cap ? 2 * c->ctl_cap : 4, i;
+	struct udt_ctl *ne = calloc(ncap, sizeof(*ne));
+
+	if (!ne)
+		return -ENOMEM;
+	for (i = 0; i < c->ctl_cap; i++)
+		ne[i] = c->ctl[(c->ctl_head + i) % c->ctl_cap];
+	free(c->ctl);
+	c->ctl = ne;
+	c->ctl_cap = ncap;
+	c->ctl_head = 0;
+	return 0;
+}
+
 uint8_t *udt_ctl_reserve(struct udt_conn *c)
 {
 	struct udt_ctl *e;
@@ -20,7 +37,12 @@ uint8_t *udt_ctl_reserve(struct udt_conn *c)
 		c->st.ctl_overflow++;
 		return NULL;
 	}
-	e = &c->ctl[(c->ctl_head + c->ctl_n) % UDT_CTLQ];
+	/* full below UDT_CTLQ: grow (without memory this packet is not sent, as on overflow) */
+	if (c->ctl_n == c->ctl_cap && ctl_grow(c)) {
+		c->st.ctl_overflow++;
+		return NULL;
+	}
+	e = &c->ctl[(c->ctl_head + c->ctl_n) % c->ctl_cap];
 	if (!e->buf) {
 		e->buf = malloc((size_t)c->mss);
 		if (!e->buf)
@@ -33,7 +55,7 @@ void udt_ctl_commit(struct udt_conn *c, size_t len)
 {
 	if (!len)
 		return;
-	c->ctl[(c->ctl_head + c->ctl_n) % UDT_CTLQ].len = (uint32_t)len;
+	c->ctl[(c->ctl_head + c->ctl_n) % c->ctl_cap].len = (uint32_t)len;
 	c->ctl_n++;
 }
 
@@ -404,11 +426,11 @@ size_t udt_conn_write_pkt(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t
 		if (cap < len)
 			return 0;
 		memcpy(buf, e->buf, len);
-		c->ctl_head = (c->ctl_head + 1) % UDT_CTLQ;
+		c->ctl_head = (c->ctl_head + 1) % c->ctl_cap;
 		/*
 		 * Empty: start over at the first entry, so that a connection
 		 * reuses the buffers of its deepest queue so far instead of
-		 * giving each of the UDT_CTLQ entries one in turn (an idle one
+		 * giving each of its entries one in turn (an idle one
 		 * sending a keep-alive now and then would end with all 256).
 		 */
 		if (!--c->ctl_n)
