@@ -137,4 +137,12 @@ void tcp_conn_body_begun(struct lu2k_be_conn *c);
 void tcp_conn_connected(struct lu2k_be_conn *c);
 void tcp_conn_hello_in(struct lu2k_be_conn *c, const struct lu2k_tcpw_hello *h);
 
+/* tcp.c, for tcp_listen.c */
+struct lu2k_be_conn *tcp_conn_new(struct lu2k_be *be, int fd, bool out);
+void tcp_sock_tune(struct lu2k_be *be, int fd);
+/* tcp_listen.c */
+int tcp_listen(struct lu2k_be *be, const struct lu2k_nid *local, uint16_t port,
+	       struct lu2k_be_listener **out);
+void tcp_unlisten(struct lu2k_be_listener *l);
+
 #endif

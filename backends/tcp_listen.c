@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tcp_listen.c - the tcp back-end's listening sockets: shared per address and
+ * port, accept() with a pause at the fd limit, the cap on connections per
+ * prefix that have not said hello.
+ */
+#include "tcp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/nid.h"
+#include "common/sockaddr.h"
+#include "common/time.h"
+
+#define TCP_PAUSE_MIN_MS 50
+#define TCP_PAUSE_MAX_MS 1000
+
+static void listener_resume(struct lu2k_timer *t)
+{
+	struct tcp_lsock *s = lu2k_container_of(t, struct tcp_lsock, pause);
+
+	if (lu2k_loop_io_set(s->be->env.loop, &s->io, EPOLLIN))
+		/* cannot listen again now: try once more later */
+		if (lu2k_loop_timer_arm(s->be->env.loop, &s->pause,
+					lu2k_time_ms_to_ns(s->pause_ms)))
+			LOG_RL(LU2K_LOG_ERROR, "tcp: out of memory: a listening socket stays "
+					       "paused until a restart");
+}
+
+/*
+ * accept() found no fd (or no memory) for a connection that waits in the
+ * backlog: the listening socket stays readable, so listening on would spin
+ * at full CPU and starve everything else (lu2kctl included). Stop listening
+ * for a while instead, longer while it keeps failing; what frees fds (hello
+ * and body deadlines, peers going) runs meanwhile.
+ */
+static void listener_pause(struct tcp_lsock *s, int err)
+{
+	struct lu2k_be *be = s->be;
+
+	be->st.accept_pauses++;
+	if (!s->pause_ms)
+		s->pause_ms = TCP_PAUSE_MIN_MS;
+	LOG_RL(LU2K_LOG_WARN,
+	       "tcp: accept: %s: not accepting connections for %u ms (raise the fd limit: "
+	       "LimitNOFILE= in the unit, ulimit -n)",
+	       strerror(err), s->pause_ms);
+	lu2k_loop_io_set(be->env.loop, &s->io, 0);
+	if (lu2k_loop_timer_arm(be->env.loop, &s->pause, lu2k_time_ms_to_ns(s->pause_ms)))
+		lu2k_loop_io_set(be->env.loop, &s->io,
+				 EPOLLIN); /* no timer: listen on rather than never */
+	s->pause_ms = s->pause_ms * 2 > TCP_PAUSE_MAX_MS ? TCP_PAUSE_MAX_MS : s->pause_ms * 2;
+}
+
+/*
+ * Many addresses of one site or one provider's customer (a /64 holds more
+ * than anyone could count) must not hold the fds and buffers of connections
+ * that prove nothing beyond their address: those before their hello are
+ * capped per /24 or /64. The new one is closed at once (its peer sees a reset
+ * or EOF and may try again once the others have said hello or timed out).
+ */
+static bool prefix_full(struct lu2k_be *be, const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in6 *s6 = (const void *)ss;
+	char a[INET6_ADDRSTRLEN];
+	struct lu2k_list *pos;
+	uint32_t n = 0;
+
+	lu2k_list_for_each(pos, &be->conns)
+	{
+		struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
+
+		n += !c->out && c->state == TCP_HELLO && lu2k_sockaddr_same_net(&c->addr, ss);
+	}
+	if (n < be->max_halfopen_per_prefix)
+		return false;
+	be->st.too_many_from_prefix++;
+	LOG_RL(LU2K_LOG_WARN,
+	       "tcp: the /%d of %s has %u connections that have not said hello yet "
+	       "(max_halfopen_per_prefix): closing a new one",
+	       ss->ss_family == AF_INET6 ? lu2k_ip_net_bits(AF_INET6, s6->sin6_addr.s6_addr) : 24,
+	       lu2k_sockaddr_addr(ss, a, sizeof(a)), n);
+	return true;
+}
+
+static void listener_event(struct lu2k_io *io, uint32_t revents)
+{
+	struct tcp_lsock *s = lu2k_container_of(io, struct tcp_lsock, io);
+	struct lu2k_be *be = s->be;
+
+	for (int i = 0; i < 64; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		struct lu2k_be_conn *c;
+		int fd = accept4(io->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
+				listener_pause(s, errno);
+			else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				LOG_RL(LU2K_LOG_WARN, "tcp: accept: %s", strerror(errno));
+			return;
+		}
+		s->pause_ms = 0;
+		if (prefix_full(be, &ss)) {
+			close(fd);
+			continue;
+		}
+		c = tcp_conn_new(be, fd, false);
+		if (!c) {
+			LOG_RL(LU2K_LOG_WARN, "tcp: out of memory for a connection");
+			close(fd);
+			continue;
+		}
+		be->st.accepts++;
+		c->addr = ss;
+		c->lsock = s;
+		c->state = TCP_HELLO;
+		if (be->env.auth && tcp_sec_start_in(c)) {
+			tcp_conn_fail(c, -ENOMEM, false);
+			continue;
+		}
+		tcp_sock_tune(be, fd);
+		if (lu2k_loop_timer_arm(be->env.loop, &c->timer,
+					lu2k_time_ms_to_ns(be->hello_timeout_ms)) ||
+		    lu2k_loop_io_set(be->env.loop, &c->io, EPOLLIN | EPOLLRDHUP))
+			tcp_conn_fail(c, -ENOMEM, false);
+	}
+}
+
+static struct tcp_lsock *lsock_open(struct lu2k_be *be, const struct lu2k_nid *local, uint16_t port,
+				    const struct sockaddr_storage *ss, int len, int *err)
+{
+	struct tcp_lsock *s;
+	char nid[LU2K_NID_STRLEN];
+	struct lu2k_list *pos;
+	int one = 1, fd;
+
+	lu2k_list_for_each(pos, &be->listeners)
+	{
+		s = lu2k_container_of(pos, struct tcp_lsock, link);
+		if (lu2k_sockaddr_equal(&s->ss, ss)) {
+			s->refs++;
+			return s;
+		}
+	}
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		*err = -errno;
+		return NULL;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss->ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	/* Buffers set on the listener are inherited by accepted sockets before the handshake. */
+	tcp_sock_tune(be, fd);
+	if (bind(fd, (const struct sockaddr *)ss, (socklen_t)len) || listen(fd, be->backlog)) {
+		*err = -errno;
+		LOG_ERR("tcp: cannot listen on the address of %s: %s",
+			lu2k_nid_format(local, nid, sizeof(nid)), strerror(-*err));
+		close(fd);
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		close(fd);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	s->be = be;
+	s->ss = *ss;
+	s->port = port;
+	s->refs = 1;
+	lu2k_loop_io_init(&s->io, fd, listener_event);
+	lu2k_heap_timer_init(&s->pause, listener_resume);
+	*err = lu2k_loop_io_set(be->env.loop, &s->io, EPOLLIN);
+	if (*err) {
+		close(fd);
+		free(s);
+		return NULL;
+	}
+	lu2k_list_add_tail(&be->listeners, &s->link);
+	be->st.listeners++;
+	return s;
+}
+
+static void lsock_put(struct tcp_lsock *s)
+{
+	struct lu2k_list *pos, *tmp;
+
+	if (--s->refs > 0)
+		return;
+	/* Connections still waiting for their hello on it lose their listener. */
+	lu2k_list_for_each_safe(pos, tmp, &s->be->conns)
+	{
+		struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
+
+		if (c->lsock == s)
+			tcp_conn_fail(c, -ECONNABORTED, false);
+	}
+	lu2k_loop_timer_cancel(s->be->env.loop, &s->pause);
+	lu2k_loop_io_set(s->be->env.loop, &s->io, 0);
+	close(s->io.fd);
+	lu2k_list_del(&s->link);
+	s->be->st.listeners--;
+	free(s);
+}
+
+int tcp_listen(struct lu2k_be *be, const struct lu2k_nid *local, uint16_t port,
+	       struct lu2k_be_listener **out)
+{
+	struct sockaddr_storage ss;
+	struct lu2k_be_listener *l;
+	char nid[LU2K_NID_STRLEN];
+	int len, rc = 0;
+
+	len = lu2k_nid_to_sockaddr(local, port, &ss);
+	if (len < 0)
+		return len;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->s = lsock_open(be, local, port, &ss, len, &rc);
+	if (!l->s) {
+		free(l);
+		return rc;
+	}
+	l->nid = *local;
+	LOG_INFO("tcp: listening on %s port %u%s", lu2k_nid_format(local, nid, sizeof(nid)), port,
+		 l->s->refs > 1 ? " (shared socket)" : "");
+	*out = l;
+	return 0;
+}
+
+void tcp_unlisten(struct lu2k_be_listener *l)
+{
+	lsock_put(l->s);
+	free(l);
+}
