@@ -205,6 +205,7 @@ static int setup_data(struct udt_conn *c, int32_t mss, int32_t peer_flight, uint
 				      ? (uint32_t)((c->cfg.max_msg_bytes + (size_t)c->payload - 1) /
 						   (size_t)c->payload)
 				      : 0);
+	udt_conn_set_nest(c, c->cfg.nest_small);
 	if (udt_cc_init_hint(&c->cc, ops, mss, peer_flight, c->snd_curr_seq, c->rtt_ns,
 			     c->delivery_rate, c->bandwidth, (int32_t)c->cfg.init_rate_pps,
 			     udt_tick(now_ns)))
@@ -593,6 +594,13 @@ uint32_t udt_conn_sock_id(const struct udt_conn *c)
 uint32_t udt_conn_peer_id(const struct udt_conn *c)
 {
 	return c->peer_id;
+}
+
+void udt_conn_set_nest(struct udt_conn *c, int on)
+{
+	c->cfg.nest_small = !!on;
+	c->sb.nest = !!on;
+	udt_rcvbuf_set_nest(&c->rb, on);
 }
 
 void udt_conn_get_stats(const struct udt_conn *c, struct udt_stats *st)

@@ -283,20 +283,50 @@ static size_t encode_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint32_t
  * what of it left is dropped at the receiver too (a DROP request), its
  * losses are forgotten, and the rest of it is never cut.
  */
+static void drop_range(struct udt_conn *c, struct udt_smsg *m, uint32_t first, uint32_t last,
+		       uint64_t now_ns)
+{
+	struct udt_dropreq d = { .msgno = m->msgno, .first = first, .last = last };
+	uint8_t *b = udt_ctl_reserve(c);
+
+	if (b) {
+		udt_ctl_commit(c, udt_dropreq_encode(b, ctl_cap(c), udt_conn_ts(c, now_ns),
+						     c->peer_id, &d));
+		c->st.drops_sent++;
+	}
+	udt_loss_remove_range(&c->snd_loss, first, last);
+}
+
 static void drop_msg(struct udt_conn *c, struct udt_smsg *m, int err, uint64_t now_ns)
 {
-	if (m->npkts_sent) {
-		struct udt_dropreq d = { .msgno = m->msgno,
-					 .first = m->first_seq,
-					 .last = m->last_seq };
-		uint8_t *b = udt_ctl_reserve(c);
+	if (m->npkts_sent && !m->nested) {
+		drop_range(c, m, m->first_seq, m->last_seq, now_ns);
+	} else if (m->npkts_sent) {
+		/*
+		 * Small messages went into it (sndbuf.h): one request per run
+		 * of its own packets still unacknowledged, so that neither the
+		 * receiver nor our repairs give up on theirs.
+		 */
+		uint32_t seq = m->first_seq, run = 0;
+		int in_run = 0;
 
-		if (b) {
-			udt_ctl_commit(c, udt_dropreq_encode(b, ctl_cap(c), udt_conn_ts(c, now_ns),
-							     c->peer_id, &d));
-			c->st.drops_sent++;
+		if (udt_seq_cmp(seq, c->sb.base_seq) < 0)
+			seq = c->sb.base_seq;
+		for (; udt_seq_cmp(seq, m->last_seq) <= 0; seq = udt_seq_inc(seq)) {
+			const struct udt_spkt *p = udt_sndbuf_get(&c->sb, seq);
+			int mine = p && p->m == m;
+
+			if (mine && !in_run)
+				run = seq;
+			if (!mine && in_run)
+				drop_range(c, m, run, udt_seq_dec(seq), now_ns);
+			in_run = mine;
+			if (seq == m->last_seq || !p) {
+				if (in_run)
+					drop_range(c, m, run, seq, now_ns);
+				break;
+			}
 		}
-		udt_loss_remove_range(&c->snd_loss, m->first_seq, m->last_seq);
 	}
 	udt_sndbuf_drop(&c->sb, m, udt_conn_msg_done, c, err);
 }
@@ -407,9 +437,11 @@ static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t 
 	 * The last packet of a small message with nothing behind it: no later
 	 * packet will reveal its loss to the receiver, only our EXP timer would.
 	 * Where the CC saw losses, send the message again now (the receiver
-	 * drops what it already has).
+	 * drops what it already has). So too a small message that went ahead of
+	 * bulk payload (an RPC request, a reply): the bulk behind it shows a loss
+	 * at once, but its repair costs a round trip, which the copy saves.
 	 */
-	if (!resend && c->cc.dup_tail && c->cc.app_limited && p->m->done_cut &&
+	if (!resend && c->cc.dup_tail && (c->cc.app_limited || p->m->ahead) && p->m->done_cut &&
 	    p->m->npkts_sent <= UDT_SNDBUF_SMALL_PKTS && seq == p->m->last_seq) {
 		udt_loss_insert(&c->snd_loss, p->m->first_seq, p->m->last_seq);
 		c->st.dup_tails++;

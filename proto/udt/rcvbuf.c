@@ -257,6 +257,23 @@ static void put_buf(struct udt_rcvbuf *rb, struct udt_rslot *s)
 	s->state = UDT_RS_DONE;
 }
 
+void udt_rcvbuf_set_nest(struct udt_rcvbuf *rb, int on)
+{
+	rb->nest = !!on;
+}
+
+/* Packets a message may span: nested ones come on top (NESTED MESSAGES). */
+static uint32_t max_span(const struct udt_rcvbuf *rb)
+{
+	return rb->max_msg_pkts + (rb->nest ? UDT_RCVBUF_NEST_PKTS : 0);
+}
+
+/* Does the slot belong to another message than msgno (a nested one)? */
+static int foreign(const struct udt_rcvbuf *rb, const struct udt_rslot *s, uint32_t msgno)
+{
+	return rb->nest && !rb->stream && UDT_MSG_NO(s->msgword) != msgno;
+}
+
 int udt_rcvbuf_fits(const struct udt_rcvbuf *rb, uint32_t seq)
 {
 	int32_t off = udt_seq_off(rb->base_seq, seq);
@@ -270,7 +287,7 @@ int udt_rcvbuf_fits(const struct udt_rcvbuf *rb, uint32_t seq)
  */
 static int deliver_range(struct udt_rcvbuf *rb, uint32_t first, uint32_t last, uint32_t msgno)
 {
-	uint32_t n = udt_seq_len(first, last), i, seq;
+	uint32_t n = udt_seq_len(first, last), i, k, seq;
 	size_t total = 0;
 
 	if (n > rb->iov_cap) {
@@ -285,14 +302,17 @@ static int deliver_range(struct udt_rcvbuf *rb, uint32_t first, uint32_t last, u
 		rb->iov = niov;
 		rb->iov_cap = ncap;
 	}
-	for (i = 0, seq = first; i < n; i++, seq = udt_seq_inc(seq)) {
+	for (i = k = 0, seq = first; i < n; i++, seq = udt_seq_inc(seq)) {
 		struct udt_rslot *s = slot_at(rb, seq);
 
-		rb->iov[i].iov_base = s->data;
-		rb->iov[i].iov_len = s->len;
+		if (foreign(rb, s, msgno))
+			continue; /* a nested message: not ours */
+		rb->iov[k].iov_base = s->data;
+		rb->iov[k].iov_len = s->len;
 		total += s->len;
+		k++;
 	}
-	if (rb->deliver && rb->deliver(rb->ctx, msgno, rb->iov, (int)n, total) < 0) {
+	if (rb->deliver && rb->deliver(rb->ctx, msgno, rb->iov, (int)k, total) < 0) {
 		struct udt_rslot *s = slot_at(rb, first);
 
 		if (!s->refused) {
@@ -304,11 +324,16 @@ static int deliver_range(struct udt_rcvbuf *rb, uint32_t first, uint32_t last, u
 	rb->delivered_msgs++;
 	rb->delivered_bytes += total;
 	for (i = 0, seq = first; i < n; i++, seq = udt_seq_inc(seq))
-		put_buf(rb, slot_at(rb, seq));
+		if (!foreign(rb, slot_at(rb, seq), msgno))
+			put_buf(rb, slot_at(rb, seq));
 	return 0;
 }
 
-/* Are [first, last] all present and of message msgno? */
+/*
+ * Are [first, last] all present and of message msgno? With nested messages,
+ * a packet of another message may stand among them, held or already taken
+ * (a hole given up on by a drop request has no message: msgno 0).
+ */
 static int range_complete(struct udt_rcvbuf *rb, uint32_t first, uint32_t last, uint32_t msgno)
 {
 	uint32_t seq;
@@ -316,6 +341,10 @@ static int range_complete(struct udt_rcvbuf *rb, uint32_t first, uint32_t last, 
 	for (seq = first;; seq = udt_seq_inc(seq)) {
 		struct udt_rslot *s = slot_at(rb, seq);
 
+		if (foreign(rb, s, msgno) && seq != first && seq != last &&
+		    (s->state == UDT_RS_DATA ||
+		     (s->state == UDT_RS_DONE && UDT_MSG_NO(s->msgword) != 0)))
+			continue;
 		if (s->state != UDT_RS_DATA || UDT_MSG_NO(s->msgword) != msgno)
 			return 0;
 		if (seq == last)
@@ -372,6 +401,60 @@ static void too_long(struct udt_rcvbuf *rb)
 	rb->err = -EMSGSIZE;
 }
 
+/* The number of the message the walker is in (rb->in_msg). */
+static uint32_t cur_no(struct udt_rcvbuf *rb)
+{
+	return UDT_MSG_NO(slot_at(rb, rb->msg_start)->msgword);
+}
+
+/* Is the message that starts at seq, number no, still held (not taken, not dropped)? */
+static int held(struct udt_rcvbuf *rb, uint32_t seq, uint32_t no)
+{
+	struct udt_rslot *s = slot_at(rb, seq);
+
+	return udt_rcvbuf_fits(rb, seq) && s->state == UDT_RS_DATA && UDT_MSG_NO(s->msgword) == no;
+}
+
+/*
+ * The walker leaves the message it is in: back into the one around it if
+ * that was a nested one and the outer one is still held (NESTED MESSAGES).
+ */
+static void leave_msg(struct udt_rcvbuf *rb)
+{
+	rb->in_msg = 0;
+	if (rb->outer && held(rb, rb->outer_start, rb->outer_no)) {
+		rb->msg_start = rb->outer_start;
+		rb->in_msg = 1;
+	}
+	rb->outer = 0;
+}
+
+/*
+ * A packet of another message (no) where the walker is in a message: with
+ * nested messages, a nested one's first packet steps into it; a packet of
+ * the outer message ends a nested one cut short. 1 if handled so.
+ */
+static int nest_step(struct udt_rcvbuf *rb, uint32_t seq, uint32_t no, uint32_t pb)
+{
+	uint32_t cur = cur_no(rb);
+
+	if (!rb->nest || rb->stream || no == cur)
+		return 0;
+	if (!rb->outer && (pb & UDT_PB_FIRST) && held(rb, rb->msg_start, cur)) {
+		rb->outer = 1;
+		rb->outer_start = rb->msg_start;
+		rb->outer_no = cur;
+		rb->msg_start = seq;
+		return 1;
+	}
+	if (rb->outer && no == rb->outer_no) {
+		drop_range(rb, rb->msg_start, udt_seq_dec(seq));
+		leave_msg(rb);
+		return rb->in_msg;
+	}
+	return 0;
+}
+
 /* Walks the contiguous head of the window, delivering in-order messages. */
 static void walk(struct udt_rcvbuf *rb)
 {
@@ -383,28 +466,38 @@ static void walk(struct udt_rcvbuf *rb)
 		if (s->state == UDT_RS_EMPTY)
 			break;
 		if (s->state == UDT_RS_DONE) {
-			/* a message cut short by a drop request */
-			if (rb->in_msg)
-				drop_range(rb, rb->msg_start, seq);
-			rb->in_msg = 0;
+			uint32_t no = UDT_MSG_NO(s->msgword);
+
+			if (rb->in_msg && rb->nest && !rb->stream && !rb->outer && no &&
+			    no != cur_no(rb) && held(rb, rb->msg_start, cur_no(rb))) {
+				/* a nested message already taken: the outer one goes on */
+			} else {
+				/* a message cut short by a drop request, or taken already */
+				if (rb->in_msg)
+					drop_range(rb, rb->msg_start, seq);
+				leave_msg(rb);
+			}
 		} else if (rb->stream) {
 			if (deliver_range(rb, seq, seq, 0) == -EAGAIN) {
 				block(rb, seq, seq);
 				break;
 			}
 		} else {
-			if (pb & UDT_PB_FIRST) {
+			if (rb->in_msg && nest_step(rb, seq, UDT_MSG_NO(s->msgword), pb)) {
+				/* into a nested message, or back out of one cut short */
+			} else if (pb & UDT_PB_FIRST) {
 				if (rb->in_msg)
 					drop_range(rb, rb->msg_start, udt_seq_dec(seq));
 				rb->msg_start = seq;
 				rb->in_msg = 1;
 			}
 			if (rb->in_msg && rb->max_msg_pkts &&
-			    udt_seq_len(rb->msg_start, seq) > rb->max_msg_pkts) {
+			    udt_seq_len(rb->msg_start, seq) > max_span(rb)) {
 				/* longer than any message may be: nothing of it is kept */
 				too_long(rb);
 				drop_range(rb, rb->msg_start, seq);
 				rb->in_msg = 0;
+				rb->outer = 0;
 			} else if (!rb->in_msg) {
 				/* the rest of a message whose start was dropped */
 				rb->dropped_pkts++;
@@ -423,7 +516,7 @@ static void walk(struct udt_rcvbuf *rb)
 					msg_forget(rb, no);
 				else
 					drop_range(rb, rb->msg_start, seq);
-				rb->in_msg = 0;
+				leave_msg(rb);
 			}
 		}
 		rb->scan_seq = udt_seq_inc(seq);
@@ -459,7 +552,7 @@ static int track(struct udt_rcvbuf *rb, uint32_t seq, uint32_t msgword, struct u
 	if (udt_seq_cmp(seq, m->hi) > 0)
 		m->hi = seq;
 	*out = m;
-	if (rb->max_msg_pkts && udt_seq_len(m->lo, m->hi) > rb->max_msg_pkts)
+	if (rb->max_msg_pkts && udt_seq_len(m->lo, m->hi) > max_span(rb))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -480,9 +573,22 @@ static void count_ooo(struct udt_rcvbuf *rb, struct udt_rmsg *m, uint32_t seq, u
 	}
 	if (!m->has_first || !m->has_last)
 		return;
-	if (udt_seq_cmp(m->first_seq, m->last_seq) > 0 ||
-	    m->have != udt_seq_len(m->first_seq, m->last_seq))
+	if (udt_seq_cmp(m->first_seq, m->last_seq) > 0)
 		return;
+	if (m->have != udt_seq_len(m->first_seq, m->last_seq)) {
+		/*
+		 * Fewer than its span: nested messages may fill the rest. Checked
+		 * again at each of its own packets (those after its first and
+		 * last are repairs); else the walker takes it.
+		 */
+		if (!rb->nest || m->have > udt_seq_len(m->first_seq, m->last_seq) ||
+		    !udt_rcvbuf_fits(rb, m->first_seq) ||
+		    !range_complete(rb, m->first_seq, m->last_seq, no))
+			return;
+		deliver_range(rb, m->first_seq, m->last_seq, no);
+		m->valid = 0;
+		return;
+	}
 	/* the walker may already have passed the first packet: it is still kept */
 	if (!udt_rcvbuf_fits(rb, m->first_seq))
 		return;
@@ -575,8 +681,10 @@ uint32_t udt_rcvbuf_drop(struct udt_rcvbuf *rb, uint32_t msgno, uint32_t first, 
 	     udt_rcvbuf_fits(rb, seq) && udt_seq_cmp(seq, last) <= 0; seq = udt_seq_inc(seq)) {
 		struct udt_rslot *s = slot_at(rb, seq);
 
-		if (s->state == UDT_RS_EMPTY)
+		if (s->state == UDT_RS_EMPTY) {
 			s->state = UDT_RS_DONE;
+			s->msgword = 0; /* no message's: not taken for a nested one */
+		}
 	}
 	msg_forget(rb, msgno);
 	/* the refused message the walker waits at may be the one dropped */
@@ -607,8 +715,9 @@ static void offer_refused(struct udt_rcvbuf *rb)
 			seq = udt_seq_inc(seq);
 			continue;
 		}
-		/* a refused message is whole: its packets follow up to its last */
-		while (!(UDT_MSG_BOUNDARY(slot_at(rb, last)->msgword) & UDT_PB_LAST) &&
+		/* a refused message is whole: its packets follow up to its last (nested ones among) */
+		while ((!(UDT_MSG_BOUNDARY(slot_at(rb, last)->msgword) & UDT_PB_LAST) ||
+			UDT_MSG_NO(slot_at(rb, last)->msgword) != no) &&
 		       udt_rcvbuf_fits(rb, udt_seq_inc(last)))
 			last = udt_seq_inc(last);
 		if (!range_complete(rb, seq, last, no) ||

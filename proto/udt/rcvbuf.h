@@ -32,6 +32,15 @@
  * buffer is not stored (-ENOBUFS): to the sender it is lost and is sent
  * again. A message that spans more than max_msg_pkts packets is a protocol
  * error (-EMSGSIZE): it is dropped and the window's err says so for good.
+ *
+ * NESTED MESSAGES (udt_rcvbuf_set_nest; not UDT4, both ends must agree): a
+ * sender may put whole small messages between the packets of an
+ * out-of-order message it is cutting (at most UDT_RCVBUF_NEST_PKTS packets
+ * in one), one level deep. The large message is then whole when every
+ * packet from its first to its last is in, its own and the nested ones',
+ * and is handed over without the nested ones; the walker steps into a
+ * nested message and back out. Its span may exceed max_msg_pkts by the
+ * nested packets.
  */
 #ifndef LU2K_UDT_RCVBUF_H
 #define LU2K_UDT_RCVBUF_H
@@ -41,6 +50,9 @@
 #include <sys/uio.h>
 
 enum { UDT_RS_EMPTY = 0, UDT_RS_DATA = 1, UDT_RS_DONE = 2 };
+
+/* packets of small messages that may be nested in one message (the sender's UDT_SNDBUF_NEST_PKTS) */
+#define UDT_RCVBUF_NEST_PKTS 16
 
 /* slots and message counters a window starts with; they double up to the window on demand */
 #define UDT_RCVBUF_INIT_PKTS 64
@@ -86,9 +98,13 @@ struct udt_rcvbuf {
 	uint32_t scan_seq;  /* first packet the walker has not passed */
 	uint32_t msg_start; /* walker: first packet of the message it is in */
 	int in_msg;
-	int blocked;	    /* the walker stopped at a refused message ... */
-	uint32_t block_seq; /* ... whose last packet is this */
-	uint32_t nrefused;  /* messages refused and still kept */
+	int nest;	      /* nested messages are taken (see above) */
+	int outer;	      /* walker: in a nested message, inside ... */
+	uint32_t outer_start; /* ... the message that starts here ... */
+	uint32_t outer_no;    /* ... and has this number */
+	int blocked;	      /* the walker stopped at a refused message ... */
+	uint32_t block_seq;   /* ... whose last packet is this */
+	uint32_t nrefused;    /* messages refused and still kept */
 	int stream;
 	size_t payload;
 	struct iovec *iov;
@@ -115,6 +131,9 @@ void udt_rcvbuf_fini(struct udt_rcvbuf *rb);
 /* Memory limits (see MEMORY above); mem may be NULL. Once, after init. */
 void udt_rcvbuf_set_limits(struct udt_rcvbuf *rb, struct udt_rxmem *mem, size_t held_max,
 			   uint32_t max_msg_pkts);
+
+/* Takes nested messages (see NESTED MESSAGES above) from now on, or not. */
+void udt_rcvbuf_set_nest(struct udt_rcvbuf *rb, int on);
 
 /* Can seq be stored (inside the window)? */
 int udt_rcvbuf_fits(const struct udt_rcvbuf *rb, uint32_t seq);

@@ -109,13 +109,20 @@ static int go_ahead(struct udt_sndbuf *sb, struct udt_smsg *m)
 
 	if (m->in_order || n > UDT_SNDBUF_SMALL_PKTS || n > sb->small_credit)
 		return 0;
-	/* never inside a message: the one being cut finishes first */
-	if (pos && pos->sent_off > 0) {
-		prev = pos;
-		pos = pos->next;
-	}
-	while (pos &&
-	       (pos->ahead || pos->dropped || npkts(sb, pos->len) <= UDT_SNDBUF_SMALL_PKTS)) {
+	/*
+	 * Past the small ones that went ahead; into the large one being cut
+	 * only where it may be nested (sndbuf.h), else it finishes first.
+	 */
+	while (pos) {
+		int small = npkts(sb, pos->len) <= UDT_SNDBUF_SMALL_PKTS;
+
+		if (pos->sent_off > 0 && !pos->dropped && !small && sb->nest && !pos->in_order &&
+		    pos->ttl_ns < 0 && pos->nested + n <= UDT_SNDBUF_NEST_PKTS) {
+			pos->nested += n;
+			break;
+		}
+		if (!pos->ahead && !pos->dropped && !small && pos->sent_off == 0)
+			break;
 		prev = pos;
 		pos = pos->next;
 	}

@@ -21,6 +21,13 @@
  * starves: going ahead costs a small message its packets in credit, which
  * only packets of the other messages earn back (one each), up to
  * UDT_SNDBUF_SMALL_CREDIT; without credit a small message queues in turn.
+ *
+ * Nested (sb->nest, udt_config's nest_small: only towards a receiver that
+ * takes them, rcvbuf.h NESTED MESSAGES): a small message going ahead may
+ * also go into the large message being cut, between two of its packets,
+ * when that one needs no order and has no TTL (its drop would cover the
+ * nested packets), up to UDT_SNDBUF_NEST_PKTS packets in one message; so
+ * it waits for neither.
  */
 #ifndef LU2K_UDT_SNDBUF_H
 #define LU2K_UDT_SNDBUF_H
@@ -44,6 +51,7 @@ struct udt_smsg {
 	uint8_t dropped;  /* its completion has been reported as dropped */
 	uint8_t done_cut; /* every byte has a sequence number */
 	uint8_t ahead;	  /* went ahead of larger messages (small messages first) */
+	uint8_t nested;	  /* packets of small messages that went into this one */
 };
 
 struct udt_spkt {
@@ -67,6 +75,7 @@ struct udt_sndbuf {
 	struct udt_smsg *q_head, *q_tail, *q_next; /* q_next: next to cut */
 	struct udt_smsg *q_prev;		   /* the message before q_next, NULL: none */
 	uint32_t small_credit;			   /* packets small messages may go ahead */
+	int nest;				   /* small messages may go into large ones */
 	uint64_t small_ahead;			   /* small messages that went ahead (stats) */
 	uint64_t bytes_acked;			   /* payload bytes acknowledged, ever */
 	size_t payload;
@@ -77,6 +86,7 @@ struct udt_sndbuf {
 
 #define UDT_SNDBUF_SMALL_PKTS	4
 #define UDT_SNDBUF_SMALL_CREDIT 64
+#define UDT_SNDBUF_NEST_PKTS	16
 /* ring slots a connection starts with; it doubles up to the window as messages queue */
 #define UDT_SNDBUF_INIT_PKTS 64
 

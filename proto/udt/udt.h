@@ -88,6 +88,14 @@ struct udt_config {
 	size_t rcv_mem_max;
 	struct udt_rxmem *rx_mem;
 	size_t max_msg_bytes;
+	/*
+	 * Small messages into large ones (not UDT4: both ends must be lu2k's
+	 * engine with nest_small set; a UDT4 receiver loses the large message).
+	 * The sender may put a small message (sndbuf.h) between the packets of
+	 * a large one being cut instead of after its end, and the receiver
+	 * takes such a message and the large one around it whole. 0: off.
+	 */
+	int nest_small;
 };
 
 struct udt_callbacks {
@@ -166,6 +174,11 @@ size_t udt_conn_write_pkt(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t
 uint64_t udt_conn_next_deadline(const struct udt_conn *c);
 void udt_conn_handle_timers(struct udt_conn *c, uint64_t now_ns);
 
+/*
+ * udt_config's nest_small from now on (a caller that learns after connecting
+ * that its peer takes nested messages; both ends must have it).
+ */
+void udt_conn_set_nest(struct udt_conn *c, int on);
 /*
  * Queues a message. ttl_ms < 0: never dropped. Returns 0 and *msgno, or
  * -EAGAIN (buffer full; see udt_conn_send_space), -EMSGSIZE (larger than the
