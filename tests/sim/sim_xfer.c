@@ -47,6 +47,10 @@ struct flow {
 	uint64_t probe_t[SIM_MAX_PROBES];
 	double probe_ms[SIM_MAX_PROBES], probe_deliv_ms[SIM_MAX_PROBES];
 	uint8_t probe_got[SIM_MAX_PROBES], probe_done[SIM_MAX_PROBES];
+	/* probe_echo: each probe's answer, delivered to the sender after this (ms) */
+	double answer_ms[SIM_MAX_PROBES];
+	uint8_t answer_got[SIM_MAX_PROBES];
+	uint32_t answers;
 
 	/* data packets that reached the receiver, per 100 ms since the first data sent */
 	uint64_t t_first_data, t_first_done; /* first bulk message acknowledged */
@@ -114,7 +118,46 @@ static int pat_check(struct flow *w, uint32_t i, size_t off, const uint8_t *p, s
 	return 1;
 }
 
-#define PROBE 0x80000000u
+#define PROBE  0x80000000u
+#define ANSWER 0x40000000u /* the pattern of probe i's answer: ANSWER | i, after i itself */
+
+/* probe_echo: the receiver answers probe i with its number and the pattern ANSWER | i */
+static void answer(struct flow *w, uint32_t i)
+{
+	uint8_t buf[SIM_PKT];
+	size_t len = w->s->probe_size;
+	uint32_t no;
+
+	if (len < 8 || len > sizeof(buf)) {
+		w->bad++;
+		return;
+	}
+	pat_fill(ANSWER | i, buf, len);
+	memcpy(buf, &i, sizeof(i));
+	if (udt_conn_send_msg(w->sv, buf, len, -1, 0, UDT_MSG_COPY, NULL, &no, w->net->now))
+		w->bad++;
+}
+
+/* The sender gets an answer (probe_echo). */
+static void on_answer(void *ud, uint32_t msgno, const struct iovec *iov, int n, size_t len)
+{
+	struct flow *w = ud;
+	const uint8_t *p = iov[0].iov_base;
+	uint32_t i;
+
+	(void)msgno;
+	if (n != 1 || len != w->s->probe_size || len < 8) {
+		w->bad++;
+		return;
+	}
+	memcpy(&i, p, sizeof(i));
+	if (i >= w->nprobes || w->answer_got[i]++ || !pat_check(w, ANSWER | i, 4, p + 4, len - 4)) {
+		w->bad++;
+		return;
+	}
+	w->answer_ms[i] = (double)(w->net->now - w->probe_t[i]) / 1e6;
+	w->answers++;
+}
 
 /* 1 and the message's index, 2 and the probe's, or 0 for a stranger. */
 static int msg_index(struct flow *w, uint32_t msgno, uint32_t *idx)
@@ -153,6 +196,8 @@ static void on_recv(void *ud, uint32_t msgno, const struct iovec *iov, int n, si
 			w->bad++;
 		else
 			w->probe_deliv_ms[i] = (double)(w->net->now - w->probe_t[i]) / 1e6;
+		if (w->s->probe_echo)
+			answer(w, i);
 		return;
 	case 1:
 		if (!w->got[i]++)
@@ -235,6 +280,7 @@ static void on_state_cl(void *ud, enum udt_state st, int err)
 }
 
 static const struct udt_callbacks cl_cbs = {
+	.msg_recv = on_answer,
 	.msg_acked = on_acked,
 	.msg_dropped = on_dropped,
 	.state_change = on_state_cl,
@@ -546,7 +592,9 @@ static void feed(struct flow *w)
 
 static int finished(const struct flow *w)
 {
-	return w->acked + w->dropped == w->nmsgs && w->delivered == w->nmsgs;
+	/* with probe_echo, every probe's answer too: the last ones are not left out of the figures */
+	return w->acked + w->dropped == w->nmsgs && w->delivered == w->nmsgs &&
+	       (!w->s->probe_echo || w->answers == w->nprobes);
 }
 
 static void trace_line(struct flow *w)
@@ -719,6 +767,18 @@ static void probe_result(struct flow *w, struct sim_result *r)
 	r->probe_p50_ms = v[(n - 1) / 2];
 	r->probe_p99_ms = v[(n - 1) * 99 / 100];
 	r->probe_max_ms = v[n - 1];
+	n = 0;
+	for (i = 0; i < w->nprobes; i++)
+		if (w->answer_got[i])
+			v[n++] = w->answer_ms[i];
+	r->answers = n;
+	if (!n)
+		return;
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	r->rt_p50_ms = v[(n - 1) / 2];
+	r->rt_p90_ms = v[(n - 1) * 90 / 100];
+	r->rt_p99_ms = v[(n - 1) * 99 / 100];
+	r->rt_max_ms = v[n - 1];
 }
 
 static int all_finished(struct net *n)
@@ -801,6 +861,7 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 	udt_config_default(&n->cfg);
 	n->cfg.cc = s->cc;
 	n->cfg.init_rate_pps = s->path_rate_pps;
+	n->cfg.nest_small = s->nest_small;
 	/* as lu2kd's udt back-end: the first RTT guess from the handshake */
 	n->cfg.rtt_from_handshake = 1;
 	/* and its pacing catch-up after a late timer */

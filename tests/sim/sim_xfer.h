@@ -77,6 +77,14 @@ struct sim_scenario {
 	 */
 	uint64_t probe_every_ms;
 	size_t probe_size;
+	/*
+	 * probe_echo: the receiver answers each probe at once with a message of
+	 * probe_size bytes on the same connection (a ping's round trip, LNet's
+	 * request and reply), and its time from the probe queued to the answer
+	 * delivered to the sender is kept. nest_small: udt_config's nest_small
+	 * on both sides (small messages may go into a message being cut).
+	 */
+	int probe_echo, nest_small;
 	/* a path remembered from an earlier connection: udt_config's init_rate_pps (0: none) */
 	uint32_t path_rate_pps;
 	/*
@@ -118,6 +126,9 @@ struct sim_result {
 	uint32_t probes, probes_acked, probes_delivered;
 	double probe_p50_ms, probe_p99_ms, probe_max_ms;
 	double deliv_p50_ms, deliv_p99_ms;
+	/* with probe_echo: answers delivered to the sender, round trips in ms */
+	uint32_t answers;
+	double rt_p50_ms, rt_p90_ms, rt_p99_ms, rt_max_ms;
 	/*
 	 * The start, from the first data packet sent: when the receiver first
 	 * got 90 % of the link's packet rate over 300 ms, and when the first
