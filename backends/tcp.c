@@ -66,6 +66,30 @@ static const struct lu2k_opt tcp_keys[] = {
 	  .max = 1000000,
 	  .help = "accepted connections without their hello yet from one /24 (IPv4) or /64 "
 		  "(IPv6)" },
+	{ .key = "max_halfopen",
+	  .type = LU2K_OPT_UINT,
+	  LU2K_OPT_AT(B, max_halfopen),
+	  .max = 1000000,
+	  .help = "accepted connections without their hello yet, in all; below max_conns (0: a "
+		  "quarter of it)" },
+	{ .key = "max_conns",
+	  .type = LU2K_OPT_UINT,
+	  LU2K_OPT_AT(B, max_conns),
+	  .min = 1,
+	  .max = 1000000,
+	  .help = "incoming connections" },
+	{ .key = "max_conns_out",
+	  .type = LU2K_OPT_UINT,
+	  LU2K_OPT_AT(B, max_conns_out),
+	  .min = 1,
+	  .max = 1000000,
+	  .help = "outgoing connections" },
+	{ .key = "max_conns_per_source",
+	  .type = LU2K_OPT_UINT,
+	  LU2K_OPT_AT(B, max_conns_per_source),
+	  .min = 1,
+	  .max = 1000000,
+	  .help = "incoming connections from one address" },
 	LU2K_OPT_END,
 };
 
@@ -118,6 +142,9 @@ static void tcp_defaults(struct lu2k_be *be, const struct lu2k_be_env *env)
 	be->body_timeout_ms = 30000;
 	be->backlog = 1024;
 	be->max_halfopen_per_prefix = 256;
+	be->max_conns = 4096;
+	be->max_conns_out = 4096;
+	be->max_conns_per_source = 256;
 }
 
 static int tcp_create(const struct lu2k_be_env *env, const struct lu2k_be_option *opts,
@@ -138,6 +165,16 @@ static int tcp_create(const struct lu2k_be_env *env, const struct lu2k_be_option
 			return -EINVAL;
 		}
 	}
+	/* unproven connections must leave room for those that said hello */
+	if (be->max_halfopen >= be->max_conns) {
+		snprintf(err, errlen,
+			 "tcp back-end: max_halfopen (%u) must be below max_conns (%u), so that "
+			 "connections that said hello keep room",
+			 be->max_halfopen, be->max_conns);
+		free(be);
+		return -EINVAL;
+	}
+	tcp_fd_reserve_init(be);
 	lu2k_loop_idle_add(env->loop, &be->idle, tcp_idle);
 	*out = be;
 	return 0;
@@ -174,6 +211,10 @@ struct lu2k_be_conn *tcp_conn_new(struct lu2k_be *be, int fd, bool out)
 	}
 	c->be = be;
 	c->out = out;
+	if (out)
+		be->nconns_out++;
+	else
+		be->nconns_in++;
 	lu2k_loop_io_init(&c->io, fd, tcp_conn_event);
 	lu2k_heap_timer_init(&c->timer, conn_timer);
 	lu2k_list_init(&c->sendq);
@@ -210,6 +251,10 @@ void tcp_conn_fail(struct lu2k_be_conn *c, int err, bool upcall)
 	else if (upcall && err == -ESHUTDOWN)
 		be->st.conns_closed_by_peer++;
 	c->state = TCP_DEAD;
+	if (c->out)
+		be->nconns_out--;
+	else
+		be->nconns_in--;
 	lu2k_loop_io_set(be->env.loop, &c->io, 0);
 	close(c->io.fd);
 	tcp_sec_wipe(c); /* the session keys are gone with the connection */
@@ -371,6 +416,14 @@ static int tcp_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 		       "on, never in plaintext)",
 		       lu2k_nid_format(remote, n, sizeof(n)));
 		return -EACCES;
+	}
+	/* apart from incoming ones, so that peers connecting to us never stop us reaching ours */
+	if (be->nconns_out >= be->max_conns_out) {
+		be->st.too_many_conns++;
+		LOG_RL(LU2K_LOG_WARN,
+		       "tcp: outgoing connections at their limit (max_conns_out %u): not connecting",
+		       be->max_conns_out);
+		return -EMFILE;
 	}
 	/* No bind(): the routing table picks the source address and next hop. */
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -623,6 +676,13 @@ static void tcp_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "accepts", s->accepts);
 	lu2k_json_u64(j, "accept_pauses", s->accept_pauses);
 	lu2k_json_u64(j, "too_many_from_prefix", s->too_many_from_prefix);
+	lu2k_json_u64(j, "conns_now_in", be->nconns_in);
+	lu2k_json_u64(j, "conns_now_out", be->nconns_out);
+	lu2k_json_u64(j, "too_many_conns", s->too_many_conns);
+	lu2k_json_u64(j, "too_many_from_source", s->too_many_from_source);
+	lu2k_json_u64(j, "too_many_halfopen", s->too_many_halfopen);
+	lu2k_json_u64(j, "halfopen_evicted", s->halfopen_evicted);
+	lu2k_json_u64(j, "fd_reserve_pauses", s->fd_reserve_pauses);
 	lu2k_json_u64(j, "refused", s->refused);
 	lu2k_json_u64(j, "connect_errors", s->connect_errors);
 	lu2k_json_u64(j, "conns_failed", s->conns_failed);

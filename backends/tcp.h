@@ -24,6 +24,11 @@ struct tcp_stats {
 	uint64_t listeners, conns_out, conns_in, accepts, refused, connect_errors;
 	uint64_t accept_pauses;	       /* accept() found no fd (or memory): listening paused */
 	uint64_t too_many_from_prefix; /* closed at accept: max_halfopen_per_prefix */
+	uint64_t too_many_conns;       /* refused: max_conns (in), max_conns_out (out) */
+	uint64_t too_many_from_source; /* closed at accept: max_conns_per_source */
+	uint64_t too_many_halfopen;    /* closed at accept: max_halfopen, its prefix holds the most */
+	uint64_t halfopen_evicted;     /* closed to make room under max_halfopen */
+	uint64_t fd_reserve_pauses;    /* listening paused: the fds left are kept for outgoing */
 	uint64_t malformed, hello_timeouts, conns_failed, body_timeouts;
 	uint64_t conns_closed_by_peer, byes_tx;
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, acks_tx, acks_rx;
@@ -43,6 +48,12 @@ struct lu2k_be {
 	uint32_t body_timeout_ms; /* a begun message body silent this long: closed */
 	int backlog;
 	uint32_t max_halfopen_per_prefix; /* in, before the hello, per /24 or /64 */
+	uint32_t max_halfopen;		  /* in, before the hello, in all; 0: max_conns / 4 */
+	uint32_t max_conns;		  /* in, hello or not */
+	uint32_t max_conns_out;		  /* out, counted apart */
+	uint32_t max_conns_per_source;	  /* in, from one address */
+	uint32_t nconns_in, nconns_out;
+	int fd_in_max; /* an accepted fd at or past it: the fds left are for outgoing */
 	struct tcp_stats st;
 };
 
@@ -141,6 +152,7 @@ void tcp_conn_hello_in(struct lu2k_be_conn *c, const struct lu2k_tcpw_hello *h);
 struct lu2k_be_conn *tcp_conn_new(struct lu2k_be *be, int fd, bool out);
 void tcp_sock_tune(struct lu2k_be *be, int fd);
 /* tcp_listen.c */
+void tcp_fd_reserve_init(struct lu2k_be *be);
 int tcp_listen(struct lu2k_be *be, const struct lu2k_nid *local, uint16_t port,
 	       struct lu2k_be_listener **out);
 void tcp_unlisten(struct lu2k_be_listener *l);

@@ -1,18 +1,23 @@
 // SPDX-License-Identifier: MIT
 /*
  * tcp_listen.c - the tcp back-end's listening sockets: shared per address and
- * port, accept() with a pause at the fd limit, the cap on connections per
- * prefix that have not said hello.
+ * port, accept() with a pause at the fd limit (and before the fds kept for
+ * outgoing connections), the caps on incoming connections (in all, per
+ * address, and before their hello per prefix and in all).
  */
 #include "tcp.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include "halfopen.h"
 
 #include "common/log.h"
 #include "common/nid.h"
@@ -41,7 +46,7 @@ static void listener_resume(struct lu2k_timer *t)
  * for a while instead, longer while it keeps failing; what frees fds (hello
  * and body deadlines, peers going) runs meanwhile.
  */
-static void listener_pause(struct tcp_lsock *s, int err)
+static void listener_pause(struct tcp_lsock *s, const char *why)
 {
 	struct lu2k_be *be = s->be;
 
@@ -51,7 +56,7 @@ static void listener_pause(struct tcp_lsock *s, int err)
 	LOG_RL(LU2K_LOG_WARN,
 	       "tcp: accept: %s: not accepting connections for %u ms (raise the fd limit: "
 	       "LimitNOFILE= in the unit, ulimit -n)",
-	       strerror(err), s->pause_ms);
+	       why, s->pause_ms);
 	lu2k_loop_io_set(be->env.loop, &s->io, 0);
 	if (lu2k_loop_timer_arm(be->env.loop, &s->pause, lu2k_time_ms_to_ns(s->pause_ms)))
 		lu2k_loop_io_set(be->env.loop, &s->io,
@@ -60,33 +65,157 @@ static void listener_pause(struct tcp_lsock *s, int err)
 }
 
 /*
- * Many addresses of one site or one provider's customer (a /64 holds more
- * than anyone could count) must not hold the fds and buffers of connections
- * that prove nothing beyond their address: those before their hello are
- * capped per /24 or /64. The new one is closed at once (its peer sees a reset
- * or EOF and may try again once the others have said hello or timed out).
+ * The fd table is what incoming and outgoing connections share: incoming
+ * ones may not take the last eighth of it (8 .. 1024 fds), so that silent
+ * connections never stop lu2kd reaching its own peers or its local clients
+ * attaching. fds are handed out lowest first, so an accepted fd's number is
+ * how many are in use below it.
  */
-static bool prefix_full(struct lu2k_be *be, const struct sockaddr_storage *ss)
+void tcp_fd_reserve_init(struct lu2k_be *be)
+{
+	struct rlimit rl;
+	rlim_t cur, reserve;
+
+	be->fd_in_max = INT_MAX;
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		return;
+	cur = rl.rlim_cur > INT_MAX ? INT_MAX : rl.rlim_cur;
+	reserve = cur / 8 < 8 ? 8 : cur / 8 > 1024 ? 1024 : cur / 8;
+	be->fd_in_max = cur > reserve ? (int)(cur - reserve) : 0;
+	if ((uint64_t)be->max_conns + be->max_conns_out + reserve > cur)
+		LOG_WARN("tcp: the fd limit (%llu) is below max_conns + max_conns_out (%u + %u): "
+			 "incoming connections may take fds up to %d, the rest is kept for outgoing "
+			 "ones (raise it: LimitNOFILE= in the unit, ulimit -n)",
+			 (unsigned long long)cur, be->max_conns, be->max_conns_out, be->fd_in_max);
+}
+
+static void prefix_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
 	const struct sockaddr_in6 *s6 = (const void *)ss;
 	char a[INET6_ADDRSTRLEN];
+
+	snprintf(buf, len, "/%d of %s",
+		 ss->ss_family == AF_INET6 ? lu2k_ip_net_bits(AF_INET6, s6->sin6_addr.s6_addr)
+					   : 24,
+		 lu2k_sockaddr_addr(ss, a, sizeof(a)));
+}
+
+static void halfopen_key(const struct sockaddr_storage *ss, struct lu2k_halfopen_key *k)
+{
+	if (ss->ss_family == AF_INET6)
+		lu2k_halfopen_key(k, AF_INET6, ((const struct sockaddr_in6 *)(const void *)ss)
+						       ->sin6_addr.s6_addr);
+	else
+		lu2k_halfopen_key(k, AF_INET,
+				  (const uint8_t *)&((const struct sockaddr_in *)(const void *)ss)
+					  ->sin_addr);
+}
+
+/*
+ * Every connection before its hello is at max_halfopen: the oldest of the
+ * prefix that holds the most makes room, unless the new one's prefix is that
+ * one. So attackers on many prefixes, each under max_halfopen_per_prefix,
+ * cannot lock out an honest connector from a prefix of its own.
+ */
+static bool halfopen_room(struct lu2k_be *be, const struct sockaddr_storage *ss, uint32_t n)
+{
+	struct lu2k_halfopen_key *keys = calloc(n, sizeof(*keys)), nk;
+	struct lu2k_be_conn **cs = calloc(n, sizeof(*cs)), *victim = NULL;
+	char p[INET6_ADDRSTRLEN + 8];
 	struct lu2k_list *pos;
-	uint32_t n = 0;
+	uint32_t i = 0;
+	int32_t v = -1;
+
+	if (keys && cs) {
+		lu2k_list_for_each(pos, &be->conns)
+		{
+			struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
+
+			if (!c->out && c->state == TCP_HELLO && i < n) {
+				halfopen_key(&c->addr, &keys[i]);
+				cs[i++] = c;
+			}
+		}
+		halfopen_key(ss, &nk);
+		v = lu2k_halfopen_victim(keys, i, &nk);
+		if (v >= 0)
+			victim = cs[v];
+	}
+	free(keys);
+	free(cs);
+	if (!victim) {
+		be->st.too_many_halfopen++;
+		prefix_str(ss, p, sizeof(p));
+		LOG_RL(LU2K_LOG_WARN,
+		       "tcp: %u connections have not said hello yet (max_halfopen), the most of "
+		       "them from the %s: closing a new one from there",
+		       n, p);
+		return false;
+	}
+	be->st.halfopen_evicted++;
+	prefix_str(&victim->addr, p, sizeof(p));
+	LOG_RL(LU2K_LOG_WARN,
+	       "tcp: %u connections have not said hello yet (max_halfopen): closing the oldest "
+	       "from the %s, which holds the most",
+	       n, p);
+	tcp_conn_fail(victim, -ECONNABORTED, false);
+	return true;
+}
+
+/*
+ * Whether a connection just accepted from ss may stay. Caps: incoming
+ * connections (max_conns; outgoing ones are counted apart), those from one
+ * address (max_conns_per_source), and those that prove nothing beyond their
+ * address yet (no hello): per /24 or /64, since many addresses of one site
+ * or one provider's customer (a /64 holds more than anyone could count) must
+ * not hold lu2kd's fds and buffers, and in all (max_halfopen, below
+ * max_conns), since many prefixes must not either. A refused one is closed
+ * at once (its peer sees a reset or EOF and may try again later).
+ */
+static bool admit(struct lu2k_be *be, const struct sockaddr_storage *ss)
+{
+	uint32_t from = 0, in_net = 0, halfopen = 0;
+	char a[INET6_ADDRSTRLEN + 8];
+	struct lu2k_list *pos;
 
 	lu2k_list_for_each(pos, &be->conns)
 	{
 		struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
 
-		n += !c->out && c->state == TCP_HELLO && lu2k_sockaddr_same_net(&c->addr, ss);
+		if (c->out)
+			continue;
+		from += lu2k_sockaddr_same_addr(&c->addr, ss);
+		if (c->state != TCP_HELLO)
+			continue;
+		halfopen++;
+		in_net += lu2k_sockaddr_same_net(&c->addr, ss);
 	}
-	if (n < be->max_halfopen_per_prefix)
+	if (be->nconns_in >= be->max_conns) {
+		be->st.too_many_conns++;
+		LOG_RL(LU2K_LOG_WARN,
+		       "tcp: incoming connections at their limit (max_conns %u): closing a new one",
+		       be->max_conns);
 		return false;
-	be->st.too_many_from_prefix++;
-	LOG_RL(LU2K_LOG_WARN,
-	       "tcp: the /%d of %s has %u connections that have not said hello yet "
-	       "(max_halfopen_per_prefix): closing a new one",
-	       ss->ss_family == AF_INET6 ? lu2k_ip_net_bits(AF_INET6, s6->sin6_addr.s6_addr) : 24,
-	       lu2k_sockaddr_addr(ss, a, sizeof(a)), n);
+	}
+	if (from >= be->max_conns_per_source) {
+		be->st.too_many_from_source++;
+		LOG_RL(LU2K_LOG_WARN,
+		       "tcp: %s has %u incoming connections (max_conns_per_source): closing a new "
+		       "one",
+		       lu2k_sockaddr_addr(ss, a, sizeof(a)), from);
+		return false;
+	}
+	if (in_net >= be->max_halfopen_per_prefix) {
+		be->st.too_many_from_prefix++;
+		prefix_str(ss, a, sizeof(a));
+		LOG_RL(LU2K_LOG_WARN,
+		       "tcp: the %s has %u connections that have not said hello yet "
+		       "(max_halfopen_per_prefix): closing a new one",
+		       a, in_net);
+		return false;
+	}
+	if (halfopen >= lu2k_halfopen_cap(be->max_halfopen, be->max_conns))
+		return halfopen_room(be, ss, halfopen);
 	return true;
 }
 
@@ -104,13 +233,20 @@ static void listener_event(struct lu2k_io *io, uint32_t revents)
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 			    errno == ENOMEM)
-				listener_pause(s, errno);
+				listener_pause(s, strerror(errno));
 			else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 				LOG_RL(LU2K_LOG_WARN, "tcp: accept: %s", strerror(errno));
 			return;
 		}
 		s->pause_ms = 0;
-		if (prefix_full(be, &ss)) {
+		if (fd >= be->fd_in_max) {
+			/* what is left is for outgoing connections: the rest waits in the backlog */
+			close(fd);
+			be->st.fd_reserve_pauses++;
+			listener_pause(s, "the fds left are kept for outgoing connections");
+			return;
+		}
+		if (!admit(be, &ss)) {
 			close(fd);
 			continue;
 		}

@@ -66,6 +66,15 @@ static int udtb_create(const struct lu2k_be_env *env, const struct lu2k_be_optio
 			return -EINVAL;
 		}
 	}
+	/* unproven connections must leave room for those that said hello */
+	if (be->max_halfopen >= be->max_conns) {
+		snprintf(err, errlen,
+			 "udt back-end: max_halfopen (%u) must be below max_conns (%u), so that "
+			 "connections that said hello keep room",
+			 be->max_halfopen, be->max_conns);
+		free(be);
+		return -EINVAL;
+	}
 	be->ucfg.cc = be->cc;
 	/* what a peer may make us hold (rcvbuf.h, MEMORY) */
 	be->ucfg.rx_mem = &be->rxmem;
@@ -383,66 +392,6 @@ static void hs_ip(const struct sockaddr *sa, uint32_t ip[4])
 
 /* ---- listening ---- */
 
-/* Incoming connections from sa's address, whatever their port. */
-static uint32_t from_source(struct lu2k_be *be, const struct sockaddr *sa)
-{
-	struct udt_dmx_addr a;
-	struct lu2k_list *pos;
-	uint32_t n = 0;
-
-	if (udt_dmx_addr_from(sa, &a))
-		return 0;
-	lu2k_list_for_each(pos, &be->conns)
-	{
-		struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
-
-		if (!c->out && c->dmx.addr.family == a.family &&
-		    !memcmp(c->dmx.addr.ip, a.ip, sizeof(a.ip)))
-			n++;
-	}
-	return n;
-}
-
-/*
- * Many addresses of one site or one provider's customer (a /64 holds more
- * than anyone could count) must not fill max_conns with connections that
- * prove nothing beyond their address: incoming ones before their hello, and
- * with keys node handshakes waiting for their UDT connection (which then
- * takes the place its handshake held: checked once, in udt_sec.c).
- */
-bool udtb_prefix_full(struct lu2k_be *be, const struct sockaddr *sa)
-{
-	char as[INET6_ADDRSTRLEN + 8];
-	struct sockaddr_storage ss;
-	struct udt_dmx_addr a;
-	struct lu2k_list *pos;
-	uint32_t n = 0;
-	int bits;
-
-	if (udt_dmx_addr_from(sa, &a))
-		return false;
-	bits = lu2k_ip_net_bits(a.family, a.ip);
-	lu2k_list_for_each(pos, &be->conns)
-	{
-		struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
-
-		n += !c->out && c->state == UDTB_HELLO && udt_dmx_addr_same_net(&c->dmx.addr, &a);
-	}
-	n += udtb_sec_pending_in_net(be, &a);
-	if (n < be->max_halfopen_per_prefix)
-		return false;
-	be->st.too_many_from_prefix++;
-	memset(&ss, 0, sizeof(ss));
-	memcpy(&ss, sa,
-	       sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-					 : sizeof(struct sockaddr_in));
-	LOG_RL(LU2K_LOG_WARN,
-	       "udt: the /%d of %s has %u incoming connections that have not said hello yet "
-	       "(max_halfopen_per_prefix): refusing one",
-	       bits, udtb_addr_str(&ss, as, sizeof(as)), n);
-	return true;
-}
-
 struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockaddr *sa,
 				 socklen_t salen, const struct udt_hs *hs)
 {
@@ -451,7 +400,7 @@ struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockad
 	uint64_t now = lu2k_loop_now_ns();
 	uint32_t ip[4];
 
-	if (from_source(be, sa) >= be->max_conns_per_source) {
+	if (udtb_from_source(be, sa) >= be->max_conns_per_source) {
 		char a[INET6_ADDRSTRLEN + 8];
 		struct sockaddr_storage ss;
 

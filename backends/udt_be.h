@@ -43,6 +43,8 @@ struct udtb_stats {
 	uint64_t rx_stalls;	       /* ... for a hole left unrepaired (rx_stall_timeout_ms) */
 	uint64_t too_many_from_source; /* handshakes refused: max_conns_per_source */
 	uint64_t too_many_from_prefix; /* ... max_halfopen_per_prefix */
+	uint64_t too_many_halfopen;    /* ... max_halfopen, its prefix holds the most */
+	uint64_t halfopen_evicted;     /* closed before their hello to make room (max_halfopen) */
 	uint64_t gso_msgs;	       /* messages of several datagrams (UDP GSO) */
 	uint64_t gso_refused;	       /* sockets whose route refused GSO */
 	uint64_t gro_bufs;	       /* received buffers of several datagrams (UDP GRO) */
@@ -87,6 +89,7 @@ struct lu2k_be {
 	uint32_t max_conns_per_source; /* incoming from one address */
 	/* incoming before their hello (and node handshakes before their UDT one), per /24 or /64 */
 	uint32_t max_halfopen_per_prefix;
+	uint32_t max_halfopen; /* the same in all, below max_conns; 0: max_conns / 4 */
 	uint32_t nconns_in, nconns_out;
 	struct udt_rxmem rxmem; /* receive memory of all connections (max_rx_memory) */
 	uint64_t rxmem_drops_logged;
@@ -197,7 +200,12 @@ void udtb_conn_mark_dirty(struct lu2k_be_conn *c);
 void udtb_conn_established(struct lu2k_be_conn *c);
 struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockaddr *sa,
 				 socklen_t salen, const struct udt_hs *hs);
-/* sa's /24 or /64 holds max_halfopen_per_prefix unproven connections: counted and logged. */
+/* udt_admit.c */
+uint32_t udtb_from_source(struct lu2k_be *be, const struct sockaddr *sa);
+/*
+ * An unproven connection from sa may not come in: its /24 or /64, or all of
+ * them, at their cap (counted and logged). May close an older one to make room.
+ */
 bool udtb_prefix_full(struct lu2k_be *be, const struct sockaddr *sa);
 
 /* udt_conn.c */

@@ -146,6 +146,8 @@ void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "too_many_conns", s->too_many_conns);
 	lu2k_json_u64(j, "too_many_from_source", s->too_many_from_source);
 	lu2k_json_u64(j, "too_many_from_prefix", s->too_many_from_prefix);
+	lu2k_json_u64(j, "too_many_halfopen", s->too_many_halfopen);
+	lu2k_json_u64(j, "halfopen_evicted", s->halfopen_evicted);
 	lu2k_json_u64(j, "rx_memory", be->rxmem.used);
 	lu2k_json_u64(j, "rx_memory_peak", be->rxmem.peak);
 	lu2k_json_u64(j, "max_rx_memory", be->rxmem.max);

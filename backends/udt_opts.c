@@ -177,6 +177,10 @@ const struct lu2k_opt udtb_keys[] = {
 	  COUNT(max_halfopen_per_prefix, 1, 1000000),
 	  .help = "incoming connections without their hello yet from one /24 (IPv4) or /64 "
 		  "(IPv6)" },
+	{ .key = "max_halfopen",
+	  COUNT(max_halfopen, 0, 1000000),
+	  .help = "incoming connections without their hello yet, in all; below max_conns (0: a "
+		  "quarter of it)" },
 	{ .key = "max_rx_memory",
 	  SIZE(rxmem.max, 1ull << 40),
 	  .range = rx_memory_range,

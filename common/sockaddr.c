@@ -25,6 +25,20 @@ bool lu2k_sockaddr_equal(const struct sockaddr_storage *a, const struct sockaddr
 	return false;
 }
 
+bool lu2k_sockaddr_same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)(const void *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)(const void *)b)->sin_addr.s_addr;
+	if (a->ss_family == AF_INET6)
+		return !memcmp(&((const struct sockaddr_in6 *)(const void *)a)->sin6_addr,
+			       &((const struct sockaddr_in6 *)(const void *)b)->sin6_addr,
+			       sizeof(struct in6_addr));
+	return false;
+}
+
 static const unsigned char v4mapped[12] = { [10] = 0xff, [11] = 0xff };
 
 int lu2k_ip_net_bits(int family, const unsigned char *ip)

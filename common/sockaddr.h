@@ -12,6 +12,8 @@
 
 /* Same family, address and port (other families are never equal). */
 bool lu2k_sockaddr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+/* The same address, whatever the port. */
+bool lu2k_sockaddr_same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
 /* The address alone ("192.0.2.1", "2001:db8::1"), or "?" for another family. */
 const char *lu2k_sockaddr_addr(const struct sockaddr_storage *ss, char *buf, size_t len);
 /* The port, host order (0 for another family). */

@@ -78,3 +78,40 @@ t_bg() {
 
 # t_alive PID : is the process still there (and not a zombie)?
 t_alive() { lu2k_alive "$1"; }
+
+# t_lu2kd NAME BACKEND [WRAPPER...] : a lu2kd on port $PORT with the config
+# $T_DIR/lu2kd.conf, run as t_bg NAME (through WRAPPER, e.g. prlimit ...),
+# its sockets $T_DIR/NAME.sock and NAME.ctl; returns once it is ready.
+t_lu2kd() {
+	local n=$1 be=$2
+	shift 2
+	t_bg "$n" "$@" "$T_BIN/lu2kd" -c "$T_DIR/lu2kd.conf" --foreground --port "$PORT" \
+		--log-level info -b "$be" --channel-socket "$T_DIR/$n.sock" \
+		--ctl-socket "$T_DIR/$n.ctl" --pid-file "$T_DIR/$n.pid"
+	t_wait_for 20 test -s "$T_DIR/$n.pid" || t_fail "$n did not get ready"
+}
+
+# t_lu2kd_stat NAME KEY : one figure of `lu2kctl stats` from the lu2kd NAME
+# (empty if it has none).
+t_lu2kd_stat() {
+	timeout 10 "$T_BIN/lu2kctl" --socket "$T_DIR/$1.ctl" stats |
+		awk -v k="$2:" '$1 == k { print $2; exit }'
+}
+
+# t_perf_bulk NAME NID PEER LU2KD : honest bulk (200 x 64 KiB) from NID,
+# attached to the lu2kd named LU2KD, to PEER (whose server is attached
+# elsewhere); fails the test unless every payload arrived, verified. Its
+# summary is $T_DIR/NAME.json.
+t_perf_bulk() {
+	timeout 60 "$T_BIN/lu2k-perf" client --nid "$2" --peer "$3" --socket "$T_DIR/$4.sock" \
+		--timeout 20s --json bulk --size 64K --count 200 >"$T_DIR/$1.json" ||
+		{ cat "$T_DIR/$1.json"; t_fail "$1: honest traffic from $2 to $3 failed"; }
+	grep -q '"pass":true' "$T_DIR/$1.json" || t_fail "$1: honest traffic from $2 to $3 did not pass"
+}
+
+# t_perf_server NAME NID LU2KD : a lu2k-perf server with NID attached to the
+# lu2kd named LU2KD, run as t_bg NAME; returns once it is attached.
+t_perf_server() {
+	t_bg "$1" "$T_BIN/lu2k-perf" server --nid "$2" --socket "$T_DIR/$3.sock"
+	t_wait_for 10 grep -q ready "$T_DIR/$1.log" || t_fail "$1: the lu2k-perf server did not attach"
+}

@@ -92,6 +92,7 @@ static struct {
 	bool bind;
 	unsigned int conns;
 	double time_s;
+	double hold_s; /* tcp-hellos: keep accepted connections open this long */
 	uint64_t pkts;
 	uint64_t pps;
 	uint32_t msg_size;
@@ -374,11 +375,19 @@ static struct lu2k_nid nth_src(unsigned int i)
 	return n;
 }
 
-/* tcp-hellos: a hello from a new NID on each connection. */
+/*
+ * tcp-hellos: a hello from a new NID on each connection. --hold: keep the
+ * accepted ones open that long once all are made (connections past their
+ * hello, for the caps on them), else close each at once.
+ */
 static int tcp_hellos(void)
 {
 	unsigned int ok = 0, refused = 0, silent = 0;
 	int first_refusal = 0;
+	int *held = g.hold_s > 0 ? calloc(g.conns, sizeof(*held)) : NULL;
+
+	if (g.hold_s > 0 && !held)
+		return 1;
 
 	for (unsigned int i = 0; i < g.conns; i++) {
 		struct lu2k_tcpw_hello h = { .version = LU2K_TCPW_VERSION }, r;
@@ -423,12 +432,35 @@ static int tcp_hellos(void)
 			if (!first_refusal)
 				first_refusal = r.status;
 		} else {
+			if (held) {
+				held[ok++] = fd;
+				continue;
+			}
 			ok++;
 		}
 		close(fd);
 	}
 	printf("lu2k-hostile: tcp-hellos: %u hellos, %u accepted, %u refused (%s), %u unanswered\n",
 	       g.conns, ok, refused, first_refusal ? strerror(-first_refusal) : "-", silent);
+	fflush(stdout);
+	if (held) {
+		unsigned int still = 0;
+		uint64_t end = now_ns() + (uint64_t)(g.hold_s * 1e9);
+
+		while (now_ns() < end)
+			usleep(10000);
+		/* what lu2kd closed meanwhile reads as EOF */
+		for (unsigned int i = 0; i < ok; i++) {
+			char b;
+			ssize_t n = recv(held[i], &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+			still += n > 0 || (n < 0 && errno == EAGAIN);
+			close(held[i]);
+		}
+		printf("lu2k-hostile: tcp-hellos: %u of %u still open after %.1f s\n", still, ok,
+		       g.hold_s);
+		free(held);
+	}
 	return 0;
 }
 
@@ -491,7 +523,8 @@ static void usage(void)
 		"udt-endless|udt-holes|udt-sockids|udt-auth|tcp-slowloris|tcp-hellos|tcp-auth\n"
 		"       --target ADDR:PORT\n"
 		"       [--conns N] [--time SECONDS] [--pkts N] [--pps N] [--msg-size N]\n"
-		"       [--bind ADDR] [--src NID --dst NID] [--key FILE --peer-key KEY]\n");
+		"       [--bind ADDR] [--src NID --dst NID] [--key FILE --peer-key KEY]\n"
+		"       [--hold SECONDS] (tcp-hellos: keep the accepted connections open)\n");
 	exit(2);
 }
 
@@ -501,7 +534,8 @@ int main(int argc, char **argv)
 		{ "target", 1, NULL, 't' }, { "conns", 1, NULL, 'n' },	  { "time", 1, NULL, 'T' },
 		{ "pkts", 1, NULL, 'p' },   { "src", 1, NULL, 's' },	  { "dst", 1, NULL, 'd' },
 		{ "pps", 1, NULL, 'r' },    { "msg-size", 1, NULL, 'm' }, { "bind", 1, NULL, 'b' },
-		{ "key", 1, NULL, 'k' },    { "peer-key", 1, NULL, 'K' }, { NULL, 0, NULL, 0 },
+		{ "key", 1, NULL, 'k' },    { "peer-key", 1, NULL, 'K' }, { "hold", 1, NULL, 'H' },
+		{ NULL, 0, NULL, 0 },
 	};
 	bool have_target = false, have_src = false, have_dst = false, have_key = false;
 	struct hostile_auth ha = { 0 };
@@ -541,6 +575,9 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			g.time_s = strtod(optarg, NULL);
+			break;
+		case 'H':
+			g.hold_s = strtod(optarg, NULL);
 			break;
 		case 'p':
 			g.pkts = strtoull(optarg, NULL, 10);

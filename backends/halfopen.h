@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * halfopen.h - which unproven connection (accepted, no hello yet) makes room
+ * for a new one when all of them together are at their cap (max_halfopen):
+ * the oldest of the /24 (IPv4) or /64 (IPv6) that holds the most, so that
+ * many prefixes of attackers never lock out a prefix that holds few. Shared
+ * by the tcp and udt back-ends; no I/O, no clock.
+ */
+#ifndef LU2K_BACKENDS_HALFOPEN_H
+#define LU2K_BACKENDS_HALFOPEN_H
+
+#include <stdint.h>
+
+/* A prefix: the family, then the /24's 3 bytes or the /64's 8 (IPv4-mapped IPv6: its /24). */
+struct lu2k_halfopen_key {
+	uint8_t b[9];
+};
+
+/* ip: 4 bytes (AF_INET) or 16 (AF_INET6). */
+void lu2k_halfopen_key(struct lu2k_halfopen_key *k, int family, const uint8_t *ip);
+
+/*
+ * keys[0..n): the unproven connections, oldest first. Returns the index of
+ * the one to close so that one from nk's prefix may come in: the oldest of
+ * the prefix with the most (the oldest such prefix on a tie), if it holds
+ * more than nk's prefix does. -1: nk's prefix is among those that hold the
+ * most (or no memory to tell): refuse the new one instead.
+ */
+int32_t lu2k_halfopen_victim(const struct lu2k_halfopen_key *keys, uint32_t n,
+			     const struct lu2k_halfopen_key *nk);
+
+/* The cap in force: max_halfopen, or a quarter of max_conns where it is 0. */
+static inline uint32_t lu2k_halfopen_cap(uint32_t max_halfopen, uint32_t max_conns)
+{
+	if (max_halfopen)
+		return max_halfopen;
+	return max_conns / 4 ? max_conns / 4 : 1;
+}
+
+#endif
