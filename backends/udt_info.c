@@ -103,6 +103,11 @@ void udtb_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 	lu2k_json_u64(j, "acks_recv", st.acks_recv);
 	lu2k_json_u64(j, "timeouts", st.timeouts);
 	lu2k_json_u64(j, "probes", st.probes);
+	/* small messages first (doc/udt-cc.md): sent twice, ahead of bulk, into a bulk message */
+	lu2k_json_u64(j, "dup_tails", st.dup_tails);
+	lu2k_json_u64(j, "small_ahead", st.small_ahead);
+	lu2k_json_u64(j, "small_nested", st.small_nested);
+	lu2k_json_bool(j, "nest", st.nest != 0);
 	lu2k_json_u64(j, "pkts_bad", st.pkts_bad);
 	lu2k_json_u64(j, "rx_memory", st.rcv_mem);
 	lu2k_json_u64(j, "pkts_no_mem", st.pkts_no_mem);

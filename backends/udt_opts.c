@@ -35,6 +35,8 @@ void udtb_defaults(struct lu2k_be *be, const struct lu2k_be_env *env)
 	be->ucfg.connect_timeout_ns = 10000000000ull;
 	/* on a 600 ms path UDT's 100 ms first guess makes the first EXP resend everything */
 	be->ucfg.rtt_from_handshake = 1;
+	/* small messages into bulk being cut, where the peer offers it too (doc/udt-cc.md) */
+	be->ucfg.nest_small = 1;
 	/* the native CC settles at a few % of a long link with random loss */
 	snprintf(be->cc, sizeof(be->cc), "lossy");
 	be->sock_rcvbuf = be->sock_sndbuf = UDTB_SOCKBUF_DEFAULT;
@@ -198,6 +200,9 @@ const struct lu2k_opt udtb_keys[] = {
 	{ .key = "rtt_from_handshake",
 	  ONOFF(ucfg.rtt_from_handshake),
 	  .help = "start the RTT estimate from the handshake" },
+	{ .key = "nest_small",
+	  ONOFF(ucfg.nest_small),
+	  .help = "offer small messages nested into large ones (used where the peer offers too)" },
 	{ .key = "init_rtt_ms",
 	  MS(ucfg.init_rtt_ns, 0, 60000),
 	  .scale = 1000000,

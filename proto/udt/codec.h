@@ -97,7 +97,15 @@ struct udt_hs {
 	uint32_t sock_id;
 	uint32_t cookie;
 	uint32_t peer_ip[4];
+	/*
+	 * The header's additional info word, which UDT4 leaves 0 in a
+	 * handshake and never reads: lu2k's engine offers what it takes beyond
+	 * UDT4 there (UDT_HS_INFO_NEST: nested small messages, sndbuf.h).
+	 */
+	uint32_t info;
 };
+
+#define UDT_HS_INFO_NEST 0x4c324e01u /* "L2N" 1: takes and sends nested small messages */
 
 struct udt_dropreq {
 	uint32_t msgno;

@@ -205,7 +205,6 @@ static int setup_data(struct udt_conn *c, int32_t mss, int32_t peer_flight, uint
 				      ? (uint32_t)((c->cfg.max_msg_bytes + (size_t)c->payload - 1) /
 						   (size_t)c->payload)
 				      : 0);
-	udt_conn_set_nest(c, c->cfg.nest_small);
 	if (udt_cc_init_hint(&c->cc, ops, mss, peer_flight, c->snd_curr_seq, c->rtt_ns,
 			     c->delivery_rate, c->bandwidth, (int32_t)c->cfg.init_rate_pps,
 			     udt_tick(now_ns)))
@@ -233,6 +232,7 @@ struct udt_conn *udt_conn_connect(const struct udt_config *cfg, const struct udt
 	c->hs.req_type = UDT_HS_REQ_REGULAR;
 	c->hs.sock_id = sock_id;
 	memcpy(c->hs.peer_ip, c->peer_ip, sizeof(c->hs.peer_ip));
+	c->hs.info = cfg->nest_small ? UDT_HS_INFO_NEST : 0;
 	c->hs_next_ns = now_ns;
 	c->connect_deadline_ns = now_ns + cfg->connect_timeout_ns;
 	return c;
@@ -263,6 +263,8 @@ int udt_conn_establish(struct udt_conn *c, const struct udt_hs *peer, uint64_t n
 		udt_conn_set_state(c, UDT_ST_BROKEN, -ENOMEM);
 		return -ENOMEM;
 	}
+	/* nested small messages where both ends offered them (a UDT4 peer answers 0) */
+	udt_conn_set_nest(c, c->cfg.nest_small && peer->info == UDT_HS_INFO_NEST);
 	c->exp_count = 1;
 	c->last_rsp_ns = now_ns;
 	udt_conn_set_state(c, UDT_ST_CONNECTED, 0);
@@ -289,7 +291,9 @@ struct udt_conn *udt_conn_accept(const struct udt_config *cfg, const struct udt_
 		udt_conn_free(c);
 		return NULL;
 	}
+	udt_conn_set_nest(c, cfg->nest_small && req->info == UDT_HS_INFO_NEST);
 	c->hs = *req;
+	c->hs.info = cfg->nest_small ? UDT_HS_INFO_NEST : 0;
 	c->hs.mss = mss;
 	c->hs.flight = (int32_t)our_flight(c);
 	c->hs.req_type = UDT_HS_RSP_REGULAR;
@@ -598,7 +602,6 @@ uint32_t udt_conn_peer_id(const struct udt_conn *c)
 
 void udt_conn_set_nest(struct udt_conn *c, int on)
 {
-	c->cfg.nest_small = !!on;
 	c->sb.nest = !!on;
 	udt_rcvbuf_set_nest(&c->rb, on);
 }
@@ -624,4 +627,7 @@ void udt_conn_get_stats(const struct udt_conn *c, struct udt_stats *st)
 	st->pkts_no_mem = c->rb.mem_drops;
 	st->rcv_mem = c->rb.held;
 	st->bytes_acked = c->sb.bytes_acked;
+	st->small_ahead = c->sb.small_ahead;
+	st->small_nested = c->sb.small_nested;
+	st->nest = c->sb.nest;
 }

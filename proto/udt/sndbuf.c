@@ -119,6 +119,7 @@ static int go_ahead(struct udt_sndbuf *sb, struct udt_smsg *m)
 		if (pos->sent_off > 0 && !pos->dropped && !small && sb->nest && !pos->in_order &&
 		    pos->ttl_ns < 0 && pos->nested + n <= UDT_SNDBUF_NEST_PKTS) {
 			pos->nested += n;
+			sb->small_nested++;
 			break;
 		}
 		if (!pos->ahead && !pos->dropped && !small && pos->sent_off == 0)

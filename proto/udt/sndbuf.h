@@ -77,6 +77,7 @@ struct udt_sndbuf {
 	uint32_t small_credit;			   /* packets small messages may go ahead */
 	int nest;				   /* small messages may go into large ones */
 	uint64_t small_ahead;			   /* small messages that went ahead (stats) */
+	uint64_t small_nested;			   /* of them, into a message being cut */
 	uint64_t bytes_acked;			   /* payload bytes acknowledged, ever */
 	size_t payload;
 	size_t bytes, max_bytes;

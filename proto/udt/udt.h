@@ -89,11 +89,13 @@ struct udt_config {
 	struct udt_rxmem *rx_mem;
 	size_t max_msg_bytes;
 	/*
-	 * Small messages into large ones (not UDT4: both ends must be lu2k's
-	 * engine with nest_small set; a UDT4 receiver loses the large message).
-	 * The sender may put a small message (sndbuf.h) between the packets of
-	 * a large one being cut instead of after its end, and the receiver
-	 * takes such a message and the large one around it whole. 0: off.
+	 * Small messages into large ones (not UDT4): the sender may put a
+	 * small message (sndbuf.h) between the packets of a large one being
+	 * cut instead of after its end, and the receiver takes such a message
+	 * and the large one around it whole. A UDT4 receiver would lose the
+	 * large one, so 1 only offers it in the handshake (UDT_HS_INFO_NEST in
+	 * a word UDT4 leaves 0 and never reads); it is used where both ends
+	 * offered it (udt_stats' nest). 0: not offered.
 	 */
 	int nest_small;
 };
@@ -139,6 +141,9 @@ struct udt_stats {
 	int32_t flow_window;
 	uint32_t inflight, snd_loss_len, rcv_loss_len;
 	uint64_t snd_unsent; /* bytes queued, never sent yet (multipath's late binding) */
+	/* small messages first (sndbuf.h): sent ahead of larger ones, and of those into one */
+	uint64_t small_ahead, small_nested;
+	int32_t nest; /* nested small messages on (both ends offered them) */
 };
 
 #define UDT_MSG_COPY 1u /* copy the bytes now instead of referencing them */
@@ -175,8 +180,8 @@ uint64_t udt_conn_next_deadline(const struct udt_conn *c);
 void udt_conn_handle_timers(struct udt_conn *c, uint64_t now_ns);
 
 /*
- * udt_config's nest_small from now on (a caller that learns after connecting
- * that its peer takes nested messages; both ends must have it).
+ * Nested small messages on or off from now on, whatever the handshake said
+ * (tests; a caller that knows its peer otherwise: both ends must have it).
  */
 void udt_conn_set_nest(struct udt_conn *c, int on);
 /*

@@ -61,6 +61,8 @@ for k in rtt_us send_rate_kbps cwnd flow_window pkts_retrans naks_recv snd_loss;
 	grep -q "\"$k\"" "$T_DIR/conns.json" || t_fail "lu2kctl conns has no $k: $(cat "$T_DIR/conns.json")"
 done
 grep -Eq '"pkts_sent": ?[1-9]' "$T_DIR/conns.json" || t_fail "no packets counted on A's connections"
+# both lu2kd offer nested small messages in the UDT handshake (nest_small = 1): on
+grep -Eq '"nest": ?true' "$T_DIR/conns.json" || t_fail "nesting not on between two lu2kd: $(cat "$T_DIR/conns.json")"
 ip netns exec "$ns" "$T_BIN/lu2kctl" --socket "$T_DIR/b.ctl" stats >"$T_DIR/stats.yaml" ||
 	t_fail "lu2kctl stats failed"
 grep -q "cc: udt" "$T_DIR/stats.yaml" || t_fail "lu2kctl stats: no udt back-end: $(cat "$T_DIR/stats.yaml")"

@@ -149,9 +149,10 @@ static void test_round_trips(void)
 	       r.probes, r.answers, r.rt_p50_ms, r.rt_p90_ms, r.rt_p99_ms, r.rt_max_ms, p50_bound,
 	       p99_bound, min_pct, min_steady);
 	printf("       requests delivered: p50 %.0f ms, p99 %.0f ms; bottleneck queue from 5 s: "
-	       "p50 %.0f ms, p95 %.0f ms; sent twice %llu\n",
+	       "p50 %.0f ms, p95 %.0f ms; sent twice %llu; ahead %llu, of them nested %llu\n",
 	       r.deliv_p50_ms, r.deliv_p99_ms, r.qdelay_p50_ms, r.qdelay_p95_ms,
-	       (unsigned long long)r.snd.dup_tails);
+	       (unsigned long long)r.snd.dup_tails, (unsigned long long)r.snd.small_ahead,
+	       (unsigned long long)r.snd.small_nested);
 	T_ASSERT(r.complete);
 	T_EQ(r.bad, 0);
 	T_EQ(r.delivered, r.msgs);
@@ -161,6 +162,9 @@ static void test_round_trips(void)
 	T_ASSERT(r.rt_p99_ms <= p99_bound);
 	T_ASSERT(r.pct >= min_pct);
 	T_ASSERT(r.steady_pct >= min_steady);
+	/* the handshake turned nesting on, and pings went into bulk messages */
+	T_EQ(r.snd.nest, s.nest_small);
+	T_ASSERT(!s.nest_small || r.snd.small_nested > 100);
 }
 
 int main(void)

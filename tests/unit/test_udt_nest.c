@@ -6,7 +6,8 @@
  * UDT_SNDBUF_NEST_PKTS packets in one, never into one that needs order or
  * has a TTL; the receiver takes the small one at once and the large one
  * whole, without the nested packets, whatever order the packets arrive in,
- * and a drop of the large one by runs of its own packets keeps the nested.
+ * and a drop of the large one by runs of its own packets keeps the nested;
+ * the handshake turns nesting on only where both ends offered it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "proto/udt/rcvbuf.h"
 #include "proto/udt/seq.h"
 #include "proto/udt/sndbuf.h"
+#include "proto/udt/udt.h"
 #include "tests/t.h"
 
 #define PAY 100
@@ -224,11 +226,82 @@ static void test_drop(void)
 	udt_rcvbuf_fini(&rb);
 }
 
+/* Connects a client offering nesting or not to a server offering it or not: is it on at each? */
+static void handshake(int cl_offer, int sv_offer, int *cl_on, int *sv_on)
+{
+	static const uint8_t key[16] = "nest-test-key-01";
+	struct udt_config ccfg, scfg;
+	struct udt_listener l;
+	struct udt_conn *cl, *sv = NULL;
+	struct udt_stats st;
+	struct udt_hs hs;
+	uint8_t buf[2000], out[2000];
+	size_t n, olen;
+	uint64_t t = 1000000000ull;
+	int i;
+
+	udt_config_default(&ccfg);
+	udt_config_default(&scfg);
+	ccfg.nest_small = cl_offer;
+	scfg.nest_small = sv_offer;
+	udt_listener_init(&l, key, UDT_SOCK_DGRAM, 1500, 25600);
+	cl = udt_conn_connect(&ccfg, NULL, NULL, 1111, 12345, NULL, t);
+	T_ASSERT(cl);
+	/* request, cookie, request with the cookie, accept, response */
+	for (i = 0; i < 4 && udt_conn_state(cl) == UDT_ST_CONNECTING; i++, t += 1000) {
+		udt_conn_handle_timers(cl, t);
+		n = udt_conn_write_pkt(cl, buf, sizeof(buf), t);
+		if (!n)
+			continue;
+		if (!sv) {
+			int r = udt_listener_recv(&l, buf, n, "addr01", 6, t, out, sizeof(out),
+						  &olen, &hs);
+
+			if (r == UDT_LISTEN_REPLY) {
+				T_EQ(udt_conn_recv_pkt(cl, out, olen, t), 0);
+				continue;
+			}
+			T_EQ(r, UDT_LISTEN_ACCEPT);
+			sv = udt_conn_accept(&scfg, NULL, NULL, 2222, &hs, NULL, t);
+			T_ASSERT(sv);
+		}
+		n = udt_conn_write_pkt(sv, out, sizeof(out), t);
+		T_ASSERT(n > 0);
+		T_EQ(udt_conn_recv_pkt(cl, out, n, t), 0);
+	}
+	T_EQ(udt_conn_state(cl), UDT_ST_CONNECTED);
+	udt_conn_get_stats(cl, &st);
+	*cl_on = st.nest;
+	udt_conn_get_stats(sv, &st);
+	*sv_on = st.nest;
+	udt_conn_free(cl);
+	udt_conn_free(sv);
+}
+
+static void test_handshake(void)
+{
+	int c, s;
+
+	handshake(1, 1, &c, &s);
+	T_EQ(c, 1);
+	T_EQ(s, 1);
+	handshake(1, 0, &c, &s); /* e.g. a UDT4 listener, or lu2k's before nesting */
+	T_EQ(c, 0);
+	T_EQ(s, 0);
+	handshake(0, 1, &c, &s);
+	T_EQ(c, 0);
+	T_EQ(s, 0);
+	handshake(0, 0, &c, &s);
+	T_EQ(c, 0);
+	T_EQ(s, 0);
+}
+
 int main(void)
 {
 	T_RUN(test_sender);
 	T_RUN(test_receiver);
 	T_RUN(test_receiver_off);
 	T_RUN(test_drop);
+	T_RUN(test_handshake);
 	return t_done();
 }
