@@ -51,7 +51,9 @@ static int on_data(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 	if (c->cc.ops->on_pkt_recv)
 		c->cc.ops->on_pkt_recv(&c->cc, seq, udt_tick(now_ns));
 	c->pkt_count++;
-	udt_timewin_arrival(&c->tw, seq, udt_tick(now_ns));
+	udt_timewin_arrival(&c->tw, seq, udt_tick(now_ns),
+			    (uint32_t)(h->body_len + (size_t)(c->mss - c->payload)),
+			    (uint32_t)c->mss);
 	c->st.pkts_recv++;
 	c->st.bytes_recv += h->body_len + UDT_HDR_LEN;
 

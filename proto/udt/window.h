@@ -60,11 +60,16 @@ struct udt_timewin {
 };
 
 void udt_timewin_init(struct udt_timewin *w, uint64_t now_ns);
-/* Records the arrival of data packet seq at now_ns. */
-void udt_timewin_arrival(struct udt_timewin *w, uint32_t seq, uint64_t now_ns);
+/*
+ * Records the arrival of data packet seq at now_ns: bytes is its size on the
+ * wire, full_bytes a full packet's (the MSS), so that a pair of small packets
+ * measures the capacity in full packets too (0, 0: taken as full).
+ */
+void udt_timewin_arrival(struct udt_timewin *w, uint32_t seq, uint64_t now_ns, uint32_t bytes,
+			 uint32_t full_bytes);
 /* Receiving rate in packets/s from the median-filtered intervals; 0 if too noisy. */
 int32_t udt_timewin_rcv_rate(const struct udt_timewin *w);
-/* Link capacity in packets/s from the median-filtered packet-pair gaps. */
+/* Link capacity in full packets/s from the median-filtered packet-pair gaps. */
 int32_t udt_timewin_bandwidth(const struct udt_timewin *w);
 
 #endif

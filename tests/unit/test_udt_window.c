@@ -50,13 +50,13 @@ static void test_rcv_rate(void)
 	/* the initial 1 s intervals say 1 packet/s */
 	T_EQ(udt_timewin_rcv_rate(&w), 1);
 	for (s = 1; s <= 16; s++) {
-		t += lu2k_time_us_to_ns(250);	   /* 4000 packets/s */
-		udt_timewin_arrival(&w, s * 3, t); /* never a probe pair */
+		t += lu2k_time_us_to_ns(250);		 /* 4000 packets/s */
+		udt_timewin_arrival(&w, s * 3, t, 0, 0); /* never a probe pair */
 	}
 	T_EQ(udt_timewin_rcv_rate(&w), 4000);
 	/* a few outliers (a pause) are filtered out by the median */
 	t += lu2k_time_s_to_ns(1);
-	udt_timewin_arrival(&w, 100, t);
+	udt_timewin_arrival(&w, 100, t, 0, 0);
 	T_EQ(udt_timewin_rcv_rate(&w), 4000);
 }
 
@@ -71,18 +71,18 @@ static void test_packet_pair(void)
 	T_EQ(udt_timewin_bandwidth(&w), 1000);
 	for (k = 1; k <= 64; k++) {
 		t += lu2k_time_us_to_ns(5000);
-		udt_timewin_arrival(&w, k * 16, t);
+		udt_timewin_arrival(&w, k * 16, t, 0, 0);
 		t += lu2k_time_us_to_ns(100); /* pair gap: 10000 packets/s */
-		udt_timewin_arrival(&w, k * 16 + 1, t);
+		udt_timewin_arrival(&w, k * 16 + 1, t, 0, 0);
 	}
 	T_EQ(udt_timewin_bandwidth(&w), 10000);
 	/* a second packet whose first was lost gives no sample */
 	t += lu2k_time_us_to_ns(3000);
-	udt_timewin_arrival(&w, 65 * 16 + 1, t);
+	udt_timewin_arrival(&w, 65 * 16 + 1, t, 0, 0);
 	T_EQ(udt_timewin_bandwidth(&w), 10000);
 	/* across the sequence wrap */
-	udt_timewin_arrival(&w, 0x7ffffff0, t + lu2k_time_us_to_ns(10));
-	udt_timewin_arrival(&w, 0x7ffffff1, t + lu2k_time_us_to_ns(60));
+	udt_timewin_arrival(&w, 0x7ffffff0, t + lu2k_time_us_to_ns(10), 0, 0);
+	udt_timewin_arrival(&w, 0x7ffffff1, t + lu2k_time_us_to_ns(60), 0, 0);
 	T_ASSERT(udt_timewin_bandwidth(&w) >= 10000);
 }
 
@@ -97,21 +97,58 @@ static void test_packet_pair_early(void)
 	for (k = 1; k <= UDT_TW_PROBE_MIN; k++) {
 		T_ASSERT(udt_timewin_bandwidth(&w) < 1200); /* still UDT4's start */
 		t += lu2k_time_us_to_ns(5000);
-		udt_timewin_arrival(&w, k * 16, t);
+		udt_timewin_arrival(&w, k * 16, t, 0, 0);
 		t += lu2k_time_us_to_ns(250); /* 4000 packets/s */
-		udt_timewin_arrival(&w, k * 16 + 1, t);
+		udt_timewin_arrival(&w, k * 16 + 1, t, 0, 0);
 	}
 	T_EQ(udt_timewin_bandwidth(&w), 4000);
 	/* one wild gap among the real ones moves the median little */
 	t += lu2k_time_us_to_ns(5000);
-	udt_timewin_arrival(&w, 100 * 16, t);
-	udt_timewin_arrival(&w, 100 * 16 + 1, t + lu2k_time_us_to_ns(2));
+	udt_timewin_arrival(&w, 100 * 16, t, 0, 0);
+	udt_timewin_arrival(&w, 100 * 16 + 1, t + lu2k_time_us_to_ns(2), 0, 0);
 	T_ASSERT(udt_timewin_bandwidth(&w) >= 4000 && udt_timewin_bandwidth(&w) < 4500);
+}
+
+/*
+ * Pairs of small packets (LNet's RPCs) measure the link in full packets: a
+ * 250-byte packet through a link of 4000 full (1500-byte) packets/s takes
+ * 41.67 us; a 100-byte one (under an eighth of 1500) gives no sample.
+ */
+static void test_packet_pair_small(void)
+{
+	struct udt_timewin w;
+	uint64_t t = lu2k_time_ms_to_ns(1);
+	uint32_t k;
+
+	udt_timewin_init(&w, t);
+	for (k = 1; k <= 32; k++) {
+		t += lu2k_time_us_to_ns(5000);
+		udt_timewin_arrival(&w, k * 16, t, 250, 1500);
+		udt_timewin_arrival(&w, k * 16 + 1, t + 41667, 250, 1500);
+	}
+	T_ASSERT(udt_timewin_bandwidth(&w) >= 3990 && udt_timewin_bandwidth(&w) <= 4010);
+	/* taken as full packets they would say 24,000 packets/s */
+	T_EQ(w.probe_n, 32);
+	for (k = 33; k <= 96; k++) {
+		t += lu2k_time_us_to_ns(5000);
+		udt_timewin_arrival(&w, k * 16, t, 100, 1500);
+		udt_timewin_arrival(&w, k * 16 + 1, t + 16667, 100, 1500);
+	}
+	T_EQ(w.probe_n, 32);
+	T_ASSERT(udt_timewin_bandwidth(&w) >= 3990 && udt_timewin_bandwidth(&w) <= 4010);
+	/* full-sized and larger-than-full are taken as they are */
+	for (k = 97; k <= 160; k++) {
+		t += lu2k_time_us_to_ns(5000);
+		udt_timewin_arrival(&w, k * 16, t, 1500, 1500);
+		udt_timewin_arrival(&w, k * 16 + 1, t + lu2k_time_us_to_ns(200), 1500, 1500);
+	}
+	T_EQ(udt_timewin_bandwidth(&w), 5000);
 }
 
 int main(void)
 {
 	T_RUN(test_ack2_rtt);
+	T_RUN(test_packet_pair_small);
 	T_RUN(test_ack2_overflow);
 	T_RUN(test_rcv_rate);
 	T_RUN(test_packet_pair);
