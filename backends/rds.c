@@ -8,6 +8,7 @@
  * in rds_wire.c.
  */
 #include "rds.h"
+#include "rds_sec.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,6 +22,7 @@
 
 #include "common/nid.h"
 #include "common/sockaddr.h"
+#include "auth/peers.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/num.h"
@@ -211,6 +213,13 @@ static int rds_create(const struct lu2k_be_env *env, const struct lu2k_be_option
 		return fd;
 	}
 	lu2k_rds_sockops->close(fd);
+	if (env->auth) {
+		be->sbuf = malloc(LU2K_RDSW_RDS_MAX);
+		if (!be->sbuf) {
+			free(be);
+			return -ENOMEM;
+		}
+	}
 	if (getrandom(&be->next_id, sizeof(be->next_id), 0) != sizeof(be->next_id))
 		be->next_id = lu2k_loop_now_ns() ^ ((uint64_t)getpid() << 32);
 	be->next_id &= ~0xffffull; /* leave room to count up from it */
@@ -229,6 +238,7 @@ static void rds_destroy(struct lu2k_be *be)
 		rds_close(lu2k_list_first(&be->conns, struct lu2k_be_conn, link));
 	lu2k_loop_timer_cancel(be->env.loop, &be->tick);
 	lu2k_loop_idle_del(&be->idle);
+	free(be->sbuf);
 	free(be);
 }
 
@@ -320,7 +330,7 @@ static struct rdsb_sock *sock_get(struct lu2k_be *be, const struct lu2k_nid *loc
 	/* RDS takes a message of at most 1 MiB and at most half the send buffer. */
 	s->frag =
 		(uint32_t)sndbuf / 2 < LU2K_RDSW_RDS_MAX ? (uint32_t)sndbuf / 2 : LU2K_RDSW_RDS_MAX;
-	s->frag -= LU2K_RDSW_MAX_HLEN;
+	s->frag -= LU2K_RDSW_MAX_HLEN + (be->env.auth ? LU2K_RDSW_SEAL_OVERHEAD : 0);
 	if (s->frag > be->frag)
 		s->frag = be->frag;
 	lu2k_loop_io_init(&s->io, fd, rdsb_sock_event);
@@ -382,26 +392,43 @@ static void rds_unlisten(struct lu2k_be_listener *l)
 	free(l);
 }
 
-/* A hello came in on s from the connector at from. */
+/* Refuse a hello: plaintext HELLO_ACK, or with keys a RESET (the connector has no session). */
+static void hello_refuse(struct rdsb_sock *s, const struct sockaddr_storage *from,
+			 socklen_t fromlen, uint64_t conn_id, const struct lu2k_nid *src,
+			 const struct lu2k_nid *dst, bool keyed, int status)
+{
+	uint8_t ans[LU2K_RDSW_HELLO_LEN];
+
+	if (keyed)
+		lu2k_rdsw_close_encode(ans, LU2K_RDSW_RESET, conn_id, status);
+	else
+		lu2k_rdsw_hello_encode(ans, LU2K_RDSW_HELLO_ACK, conn_id, status, dst, src);
+	rdsb_send_ctrl(s, from, fromlen, ans,
+		       keyed ? LU2K_RDSW_CLOSE_LEN : LU2K_RDSW_HELLO_LEN);
+}
+
+/* A hello (or, with keys, a handshake's initiation) came in on s from the connector at from. */
 void rdsb_hello_in(struct rdsb_sock *s, const struct sockaddr_storage *from, socklen_t fromlen,
-		   const struct lu2k_rdsw_frame *f)
+		   uint64_t conn_id, const struct lu2k_nid *src, const struct lu2k_nid *dst,
+		   struct rdsb_sec *sec)
 {
 	struct lu2k_be *be = s->be;
 	char a[LU2K_NID_STRLEN], b[LU2K_NID_STRLEN];
-	uint8_t ans[LU2K_RDSW_HELLO_LEN];
 	struct sockaddr_storage ss;
 	struct lu2k_list *pos;
 	struct lu2k_be_conn *c;
-	bool again = true;
+	bool again = true, keyed = sec != NULL;
 	int status = 0;
 	void *ctx = NULL;
 
 	lu2k_list_for_each(pos, &be->conns)
 	{
 		c = lu2k_container_of(pos, struct lu2k_be_conn, link);
-		if (!c->out && c->s == s && c->id == f->conn_id &&
-		    lu2k_sockaddr_equal(&c->peer, from))
+		if (!c->out && c->s == s && c->id == conn_id &&
+		    lu2k_sockaddr_equal(&c->peer, from)) {
+			rdsb_sec_destroy(sec);
 			return; /* a repeated hello: RDS delivers once, so only a confused peer */
+		}
 	}
 	/* A new hello from the same NID pair: the connector started over. */
 	while (again) {
@@ -410,7 +437,7 @@ void rdsb_hello_in(struct rdsb_sock *s, const struct sockaddr_storage *from, soc
 		{
 			c = lu2k_container_of(pos, struct lu2k_be_conn, link);
 			if (!c->out && c->s == s && c->state == RDSB_UP &&
-			    lu2k_nid_eq(&c->remote, &f->src) && lu2k_nid_eq(&c->local, &f->dst)) {
+			    lu2k_nid_eq(&c->remote, src) && lu2k_nid_eq(&c->local, dst)) {
 				rdsb_conn_log(c, "superseded by a new connection");
 				c->peer_closed = true;
 				rdsb_conn_fail(c, -ECONNRESET, true);
@@ -420,7 +447,7 @@ void rdsb_hello_in(struct rdsb_sock *s, const struct sockaddr_storage *from, soc
 		}
 	}
 	c = NULL;
-	if (s->listeners == 0 || lu2k_nid_to_sockaddr(&f->dst, s->port, &ss) < 0 ||
+	if (s->listeners == 0 || lu2k_nid_to_sockaddr(dst, s->port, &ss) < 0 ||
 	    !lu2k_sockaddr_equal(&ss, &s->ss)) {
 		status = -ENXIO; /* not a NID of this address */
 	} else {
@@ -428,38 +455,39 @@ void rdsb_hello_in(struct rdsb_sock *s, const struct sockaddr_storage *from, soc
 		if (!c) {
 			status = -ENOMEM;
 		} else {
-			c->id = f->conn_id;
+			c->id = conn_id;
 			c->peer = *from;
 			c->peerlen = fromlen;
-			c->local = f->dst;
-			c->remote = f->src;
+			c->local = *dst;
+			c->remote = *src;
 			c->state = RDSB_UP;
-			ctx = be->env.accepted(be->env.core, c, &f->src, &f->dst, &status);
+			c->sec = sec; /* from here the conn's: wiped when it fails */
+			sec = NULL;
+			ctx = be->env.accepted(be->env.core, c, src, dst, &status);
 			if (c->state == RDSB_DEAD)
 				return;
 		}
 	}
+	rdsb_sec_destroy(sec);
 	if (!ctx) {
 		be->st.refused++;
 		if (!status)
 			status = -ECONNREFUSED;
-		LOG_RL(LU2K_LOG_WARN, "rds: refusing %s -> %s: %s",
-		       lu2k_nid_format(&f->src, a, sizeof(a)),
-		       lu2k_nid_format(&f->dst, b, sizeof(b)), strerror(-status));
+		LOG_RL(LU2K_LOG_WARN, "rds: refusing %s -> %s: %s", lu2k_nid_format(src, a, sizeof(a)),
+		       lu2k_nid_format(dst, b, sizeof(b)), strerror(-status));
 		if (c) {
 			c->peer_closed = true; /* the answer below says it */
 			rdsb_conn_fail(c, status, false);
 		}
-		lu2k_rdsw_hello_encode(ans, LU2K_RDSW_HELLO_ACK, f->conn_id, status, &f->dst,
-				       &f->src);
-		rdsb_send_ctrl(s, from, fromlen, ans, sizeof(ans));
+		hello_refuse(s, from, fromlen, conn_id, src, dst, keyed, status);
 		return;
 	}
 	c->ctx = ctx;
-	c->hello_pending = true; /* the answer */
+	c->hello_pending = true; /* the answer (with keys: the response, then it sealed) */
 	be->st.conns_in++;
-	LOG_RL(LU2K_LOG_INFO, "rds: incoming connection from %s to %s",
-	       lu2k_nid_format(&f->src, a, sizeof(a)), lu2k_nid_format(&f->dst, b, sizeof(b)));
+	LOG_RL(LU2K_LOG_INFO, "rds: incoming connection from %s to %s%s",
+	       lu2k_nid_format(src, a, sizeof(a)), lu2k_nid_format(dst, b, sizeof(b)),
+	       keyed ? " (sealed)" : "");
 	rdsb_conn_mark_dirty(c);
 }
 
@@ -470,6 +498,7 @@ static int rds_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 		       struct lu2k_be_conn **out)
 {
 	struct sockaddr_storage ss;
+	struct rdsb_sec *sec = NULL;
 	struct lu2k_be_conn *c;
 	struct rdsb_sock *s;
 	int len, rc = 0;
@@ -479,14 +508,22 @@ static int rds_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 		return len;
 	if (lu2k_nid_family(local) != lu2k_nid_family(remote))
 		return -EAFNOSUPPORT;
+	/* With keys: the initiation is made first (no key listed for remote: no conn at all). */
+	if (be->env.auth && !(sec = rdsb_sec_new_out(be, local, remote, &rc)))
+		return rc;
 	/* RDS sends from a bound socket: the one of our NID's address. */
 	s = sock_get(be, local, port, &rc);
-	if (!s)
+	if (!s) {
+		rdsb_sec_destroy(sec);
 		return rc;
+	}
 	c = rdsb_conn_new(be, s, true);
 	rdsb_sock_put(s); /* the conn holds its own reference */
-	if (!c)
+	if (!c) {
+		rdsb_sec_destroy(sec);
 		return -ENOMEM;
+	}
+	c->sec = sec;
 	c->ctx = ctx;
 	c->id = be->next_id++;
 	c->peer = ss;
@@ -556,6 +593,8 @@ static void rds_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 	lu2k_json_str(j, "address", lu2k_sockaddr_addr(&c->peer, a, sizeof(a)));
 	lu2k_json_u64(j, "port", lu2k_sockaddr_port(&c->peer));
 	lu2k_json_u64(j, "conn_id", c->id);
+	if (c->sec)
+		lu2k_json_str(j, "auth", c->sec->up ? "sealed" : "handshake");
 	lu2k_json_u64(j, "msgs_tx", c->msgs_tx);
 	lu2k_json_u64(j, "msgs_rx", c->msgs_rx);
 	lu2k_json_u64(j, "bytes_tx", c->bytes_tx);
@@ -608,7 +647,26 @@ static void rds_stats(struct lu2k_be *be, struct lu2k_json *j)
 	S(rx_pauses);
 	S(cancel_sent_to);
 	S(truncated);
+	S(auth_refused);
+	S(auth_bad_records);
+	S(auth_unknown_index);
+	S(auth_wrong_conn);
+	S(auth_plaintext);
+	S(auth_resets_doubted);
+	S(auth_records_tx);
+	S(auth_records_rx);
 #undef S
+	if (be->env.auth) {
+		const struct lu2k_auth_stats *a = &be->env.auth->st;
+
+		/* the handshakes' outcomes, as the policy counted them (kept across reloads) */
+		lu2k_json_u64(j, "auth_handshakes", a->hs_ok);
+		lu2k_json_u64(j, "auth_unknown_key", a->hs_unknown_key);
+		lu2k_json_u64(j, "auth_nid_refused", a->hs_nid_refused);
+		lu2k_json_u64(j, "auth_replays", a->hs_replay);
+		lu2k_json_u64(j, "auth_bad_handshakes", a->hs_bad);
+		lu2k_json_u64(j, "auth_no_peer_key", a->no_peer_key);
+	}
 	lu2k_json_u64(j, "frag_size", be->frag);
 	lu2k_json_i64(j, "sndbuf", be->sndbuf);
 	lu2k_json_i64(j, "rcvbuf", be->rcvbuf);
@@ -640,4 +698,5 @@ const struct lu2k_backend_ops lu2k_backend_rds = {
 	.peer_addr = rds_peer_addr,
 	.conn_info = rds_conn_info,
 	.stats = rds_stats,
+	.auth = true,
 };

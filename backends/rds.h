@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "backend.h"
 #include "common/loop.h"
@@ -56,7 +57,12 @@ struct rdsb_stats {
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, pieces_tx, pieces_rx, acks_tx, acks_rx;
 	uint64_t pings_tx, send_eagain, send_enobufs, cong_updates, send_errors, cancels;
 	uint64_t rx_pauses, cancel_sent_to, truncated;
+	/* with keys (rds_sec.c) */
+	uint64_t auth_refused, auth_bad_records, auth_unknown_index, auth_wrong_conn;
+	uint64_t auth_plaintext, auth_records_tx, auth_records_rx, auth_resets_doubted;
 };
+
+struct rdsb_sec;
 
 struct lu2k_be {
 	struct lu2k_be_env env;
@@ -73,6 +79,7 @@ struct lu2k_be {
 	uint32_t cong_retry_ms;
 	uint64_t next_id;
 	uint32_t tick_gen;
+	uint8_t *sbuf; /* with keys: where a frame is sealed before sendmsg (LU2K_RDSW_RDS_MAX) */
 	struct rdsb_stats st;
 };
 
@@ -102,6 +109,7 @@ struct rdsb_sock {
 	struct lu2k_be_conn *paused_conn;
 	uint8_t *rbuf;
 	size_t rlen; /* length of the frame waiting in rbuf */
+	size_t roff; /* where it starts in rbuf (after a record's headers, with keys) */
 	struct sockaddr_storage rfrom;
 	socklen_t rfromlen;
 	uint64_t reset_id, reset_ns; /* the last RESET for an unknown conn (rate limit) */
@@ -163,12 +171,16 @@ struct lu2k_be_conn {
 
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx;
 	uint64_t bytes_acked; /* of whole messages: RDS acknowledges nothing smaller to us */
+
+	struct rdsb_sec *sec; /* with keys: the handshake, then the session (rds_sec.h) */
 };
 
 /* rds.c */
 void rdsb_sock_update_events(struct rdsb_sock *s);
+/* sec: with keys, the session the handshake made (taken by the conn, else freed). */
 void rdsb_hello_in(struct rdsb_sock *s, const struct sockaddr_storage *from, socklen_t fromlen,
-		   const struct lu2k_rdsw_frame *f);
+		   uint64_t conn_id, const struct lu2k_nid *src, const struct lu2k_nid *dst,
+		   struct rdsb_sec *sec);
 /* rds_conn.c */
 struct lu2k_be_conn *rdsb_conn_new(struct lu2k_be *be, struct rdsb_sock *s, bool out);
 void rdsb_conn_fail(struct lu2k_be_conn *c, int err, bool upcall);
@@ -178,6 +190,15 @@ void rdsb_sock_put(struct rdsb_sock *s);
 void rdsb_peer_gone(struct rdsb_sock *s, const struct sockaddr_storage *peer, int err);
 void rdsb_tick(struct lu2k_timer *t);
 /* rds_io.c */
+ssize_t rdsb_do_send(struct rdsb_sock *s, bool ctrl, const struct sockaddr_storage *to,
+		     socklen_t tolen, struct iovec *iov, int n);
+/* A plaintext frame at p (in s->rbuf); with keys, want is the conn whose record held it. */
+void rdsb_frame_in(struct rdsb_sock *s, const uint8_t *p, size_t len, struct lu2k_be_conn *want);
+void rdsb_reset_unknown(struct rdsb_sock *s, const struct sockaddr_storage *from,
+			socklen_t fromlen, uint64_t id);
+struct lu2k_be_conn *rdsb_find_conn(struct rdsb_sock *s, const struct sockaddr_storage *from,
+				    uint64_t id, bool out);
+void rdsb_peer_alive(struct rdsb_sock *s, const struct sockaddr_storage *from);
 void rdsb_sock_event(struct lu2k_io *io, uint32_t revents);
 void rdsb_ctrl_event(struct lu2k_io *io, uint32_t revents);
 void rdsb_conn_mark_dirty(struct lu2k_be_conn *c);

@@ -6,6 +6,7 @@
  * keep-alives and congestion retries.
  */
 #include "rds.h"
+#include "rds_sec.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -92,13 +93,20 @@ static void fail_list(struct lu2k_be_conn *c, struct lu2k_list *q, int err)
 static void tell_peer(struct lu2k_be_conn *c, int err)
 {
 	uint8_t f[LU2K_RDSW_CLOSE_LEN];
+	struct iovec iov = { .iov_base = f, .iov_len = sizeof(f) };
+	int rc;
 
 	if (c->peer_closed || err == -ETIMEDOUT ||
 	    (c->out && c->state == RDSB_HELLO && c->hello_pending))
 		return;
+	/* with keys, sealed; before the session's keys there is no one to tell */
+	if (c->sec && !c->sec->up)
+		return;
 	lu2k_rdsw_close_encode(f, c->out ? LU2K_RDSW_CLOSE : LU2K_RDSW_RESET, c->id,
 			       err < 0 && err >= -4095 ? err : -ECONNRESET);
-	if (rdsb_send_ctrl(c->s, &c->peer, c->peerlen, f, sizeof(f)) == 0 && !c->out)
+	rc = c->sec ? (int)rdsb_sec_send(c, true, &iov, 1)
+		    : rdsb_send_ctrl(c->s, &c->peer, c->peerlen, f, sizeof(f));
+	if (rc >= 0 && !c->out)
 		c->be->st.resets_tx++;
 }
 
@@ -116,6 +124,7 @@ void rdsb_conn_fail(struct lu2k_be_conn *c, int err, bool upcall)
 	if (upcall && c->state == RDSB_UP)
 		be->st.conns_failed++;
 	tell_peer(c, err);
+	rdsb_sec_free(c); /* the session's keys go with the connection */
 	c->state = RDSB_DEAD;
 	lu2k_list_del(&c->dirty_link);
 	lu2k_list_del(&c->link);
@@ -231,12 +240,14 @@ static void tick_conn(struct lu2k_be *be, struct lu2k_be_conn *c, uint64_t now)
 		/* The answer may wait behind our messages to that peer: silence counts. */
 		if (now - c->last_rx_ns >= lu2k_time_ms_to_ns(be->hello_timeout_ms)) {
 			be->st.hello_timeouts++;
-			rdsb_conn_log(c, "no answer to the hello, giving up");
+			rdsb_conn_log(c, c->sec ? "no answer to the handshake, giving up (does the "
+						  "peer run with keys, and list ours?)"
+						: "no answer to the hello, giving up");
 			rdsb_peer_gone(c->s, &c->peer, -ETIMEDOUT);
 		}
 		return;
 	}
-	if (c->state != RDSB_UP)
+	if (c->state != RDSB_UP || rdsb_sec_tick(c, now))
 		return;
 	if (now - c->last_rx_ns >= lu2k_time_ms_to_ns(be->ack_timeout_ms)) {
 		be->st.peer_timeouts++;

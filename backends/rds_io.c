@@ -18,6 +18,7 @@
  * our port congested and the senders get ENOBUFS (RDS's own flow control).
  */
 #include "rds.h"
+#include "rds_sec.h"
 
 #include <errno.h>
 #include <linux/rds.h>
@@ -35,8 +36,8 @@ void rdsb_conn_mark_dirty(struct lu2k_be_conn *c)
 		lu2k_list_add_tail(&c->be->dirty, &c->dirty_link);
 }
 
-static ssize_t do_send(struct rdsb_sock *s, bool ctrl, const struct sockaddr_storage *to,
-		       socklen_t tolen, struct iovec *iov, int n)
+ssize_t rdsb_do_send(struct rdsb_sock *s, bool ctrl, const struct sockaddr_storage *to,
+		     socklen_t tolen, struct iovec *iov, int n)
 {
 	struct msghdr mh = {
 		.msg_name = (void *)to,
@@ -66,15 +67,20 @@ int rdsb_send_ctrl(struct rdsb_sock *s, const struct sockaddr_storage *to, sockl
 		   const uint8_t *frame, size_t len)
 {
 	struct iovec iov = { .iov_base = (void *)frame, .iov_len = len };
-	ssize_t rc = do_send(s, true, to, tolen, &iov, 1);
+	ssize_t rc = rdsb_do_send(s, true, to, tolen, &iov, 1);
 
 	return rc < 0 ? (int)rc : 0;
 }
 
-/* Send one frame of c. 0, or < 0 and c waits (EAGAIN, ENOBUFS) or is gone. */
-static int conn_send(struct lu2k_be_conn *c, bool ctrl, struct iovec *iov, int n)
+/*
+ * Send one frame of c (with keys: sealed; hs: the handshake's own frame
+ * instead). 0, or < 0 and c waits (EAGAIN, ENOBUFS) or is gone.
+ */
+static int conn_send_as(struct lu2k_be_conn *c, bool ctrl, struct iovec *iov, int n, bool hs)
 {
-	ssize_t rc = do_send(c->s, ctrl, &c->peer, c->peerlen, iov, n);
+	ssize_t rc = hs	       ? rdsb_sec_send_hs(c)
+		     : c->sec ? rdsb_sec_send(c, ctrl, iov, n)
+			      : rdsb_do_send(c->s, ctrl, &c->peer, c->peerlen, iov, n);
 
 	if (rc >= 0) {
 		c->last_tx_ns = c->be->env.loop->now;
@@ -91,6 +97,11 @@ static int conn_send(struct lu2k_be_conn *c, bool ctrl, struct iovec *iov, int n
 		rdsb_conn_fail(c, (int)rc, true);
 	}
 	return (int)rc;
+}
+
+static int conn_send(struct lu2k_be_conn *c, bool ctrl, struct iovec *iov, int n)
+{
+	return conn_send_as(c, ctrl, iov, n, false);
 }
 
 /* A control frame of c, through the control socket. */
@@ -116,8 +127,9 @@ static bool flush_out(struct lu2k_be_conn *c)
 	if (ctrl_blocked(c->s))
 		return false;
 	if (c->hello_pending) {
+		/* with keys, the initiation names both NIDs: it is the hello */
 		lu2k_rdsw_hello_encode(f, LU2K_RDSW_HELLO, c->id, 0, &c->local, &c->remote);
-		if (send_one(c, f, LU2K_RDSW_HELLO_LEN))
+		if (c->sec ? conn_send_as(c, true, NULL, 0, true) : send_one(c, f, LU2K_RDSW_HELLO_LEN))
 			return false;
 		c->hello_pending = false;
 	}
@@ -168,6 +180,11 @@ static void flush_in(struct lu2k_be_conn *c)
 
 	if (ctrl_blocked(c->s))
 		return;
+	if (c->sec && c->sec->resp_pending) {
+		if (conn_send_as(c, true, NULL, 0, true))
+			return;
+		c->sec->resp_pending = false;
+	}
 	if (c->hello_pending) {
 		lu2k_rdsw_hello_encode(f, LU2K_RDSW_HELLO_ACK, c->id, 0, &c->local, &c->remote);
 		if (send_one(c, f, LU2K_RDSW_HELLO_LEN))
@@ -196,8 +213,8 @@ bool rdsb_conn_flush(struct lu2k_be_conn *c)
 
 /* ---- receiving ---- */
 
-static struct lu2k_be_conn *find_conn(struct rdsb_sock *s, const struct sockaddr_storage *from,
-				      uint64_t id, bool out)
+struct lu2k_be_conn *rdsb_find_conn(struct rdsb_sock *s, const struct sockaddr_storage *from,
+				    uint64_t id, bool out)
 {
 	struct lu2k_list *pos;
 
@@ -304,8 +321,8 @@ static void rx_piece(struct lu2k_be_conn *c, const struct lu2k_rdsw_frame *f, co
 		rx_complete(c);
 }
 
-static void reset_unknown(struct rdsb_sock *s, const struct sockaddr_storage *from,
-			  socklen_t fromlen, uint64_t id)
+void rdsb_reset_unknown(struct rdsb_sock *s, const struct sockaddr_storage *from,
+			socklen_t fromlen, uint64_t id)
 {
 	struct lu2k_be *be = s->be;
 	uint8_t f[LU2K_RDSW_CLOSE_LEN];
@@ -376,7 +393,7 @@ static void hello_ack_in(struct lu2k_be_conn *c, const struct lu2k_rdsw_frame *f
  * RDS connection per address pair), as the peer's do behind its messages to
  * us: so a deadline counts silence of the address, not of one connection.
  */
-static void peer_alive(struct rdsb_sock *s, const struct sockaddr_storage *from)
+void rdsb_peer_alive(struct rdsb_sock *s, const struct sockaddr_storage *from)
 {
 	struct lu2k_list *pos;
 
@@ -389,39 +406,66 @@ static void peer_alive(struct rdsb_sock *s, const struct sockaddr_storage *from)
 	}
 }
 
-static void frame_in(struct rdsb_sock *s, size_t len)
+/* Is f a frame that the sealed connection want may receive? */
+static bool fits(const struct lu2k_be_conn *want, const struct lu2k_rdsw_frame *f)
+{
+	bool to_connector = f->type == LU2K_RDSW_HELLO_ACK || f->type == LU2K_RDSW_ACK ||
+			    f->type == LU2K_RDSW_RESET;
+	bool to_listener = f->type == LU2K_RDSW_DATA || f->type == LU2K_RDSW_PING ||
+			   f->type == LU2K_RDSW_CLOSE;
+
+	return f->conn_id == want->id && (want->out ? to_connector : to_listener);
+}
+
+void rdsb_frame_in(struct rdsb_sock *s, const uint8_t *p, size_t len, struct lu2k_be_conn *want)
 {
 	struct lu2k_be *be = s->be;
 	struct lu2k_rdsw_frame f;
 	struct lu2k_be_conn *c;
 	int rc;
 
-	rc = lu2k_rdsw_decode(s->rbuf, len, be->env.max_msg_size, &f);
+	s->roff = (size_t)(p - s->rbuf);
+	rc = lu2k_rdsw_decode(p, len, be->env.max_msg_size, &f);
 	if (rc < 0) {
 		be->st.malformed++;
 		LOG_RL(LU2K_LOG_WARN, "rds: malformed frame of %zu bytes (%s), dropped", len,
 		       strerror(-rc));
 		/* A broken piece of a known connection: that connection cannot go on. */
-		if (len >= LU2K_RDSW_BASE_LEN && s->rbuf[5] == LU2K_RDSW_DATA) {
-			f.conn_id = (uint64_t)s->rbuf[8] | (uint64_t)s->rbuf[9] << 8 |
-				    (uint64_t)s->rbuf[10] << 16 | (uint64_t)s->rbuf[11] << 24 |
-				    (uint64_t)s->rbuf[12] << 32 | (uint64_t)s->rbuf[13] << 40 |
-				    (uint64_t)s->rbuf[14] << 48 | (uint64_t)s->rbuf[15] << 56;
-			c = find_conn(s, &s->rfrom, f.conn_id, false);
+		if (want) {
+			rdsb_conn_fail(want, rc, true);
+		} else if (len >= LU2K_RDSW_BASE_LEN && p[5] == LU2K_RDSW_DATA) {
+			f.conn_id = (uint64_t)p[8] | (uint64_t)p[9] << 8 | (uint64_t)p[10] << 16 |
+				    (uint64_t)p[11] << 24 | (uint64_t)p[12] << 32 |
+				    (uint64_t)p[13] << 40 | (uint64_t)p[14] << 48 |
+				    (uint64_t)p[15] << 56;
+			c = rdsb_find_conn(s, &s->rfrom, f.conn_id, false);
 			if (c)
 				rdsb_conn_fail(c, rc, true);
 		}
 		return;
 	}
-	peer_alive(s, &s->rfrom);
+	if (want && !fits(want, &f)) {
+		/* sealed by the right peer, but not a frame of that connection */
+		be->st.auth_wrong_conn++;
+		return;
+	}
+	if (!want && f.type >= LU2K_RDSW_HS_INIT) {
+		/* without keys: a keyed connector asks, or a keyed peer's frame */
+		if (f.type == LU2K_RDSW_HS_INIT)
+			rdsb_sec_refuse_keyed(s, f.conn_id);
+		else
+			be->st.malformed++;
+		return;
+	}
+	rdsb_peer_alive(s, &s->rfrom);
 	switch (f.type) {
 	case LU2K_RDSW_HELLO:
-		rdsb_hello_in(s, &s->rfrom, s->rfromlen, &f);
+		rdsb_hello_in(s, &s->rfrom, s->rfromlen, f.conn_id, &f.src, &f.dst, NULL);
 		return;
 	case LU2K_RDSW_HELLO_ACK:
 	case LU2K_RDSW_ACK:
 	case LU2K_RDSW_RESET:
-		c = find_conn(s, &s->rfrom, f.conn_id, true);
+		c = want ? want : rdsb_find_conn(s, &s->rfrom, f.conn_id, true);
 		if (!c) {
 			be->st.unknown_conn++;
 			return; /* a connection we closed: nothing to say */
@@ -437,10 +481,10 @@ static void frame_in(struct rdsb_sock *s, size_t len)
 		}
 		return;
 	default: /* DATA, PING, CLOSE */
-		c = find_conn(s, &s->rfrom, f.conn_id, false);
+		c = want ? want : rdsb_find_conn(s, &s->rfrom, f.conn_id, false);
 		if (!c || c->state != RDSB_UP) {
 			if (f.type != LU2K_RDSW_CLOSE)
-				reset_unknown(s, &s->rfrom, s->rfromlen, f.conn_id);
+				rdsb_reset_unknown(s, &s->rfrom, s->rfromlen, f.conn_id);
 			return;
 		}
 		if (f.type != LU2K_RDSW_CLOSE)
@@ -453,7 +497,7 @@ static void frame_in(struct rdsb_sock *s, size_t len)
 			c->peer_closed = true;
 			rdsb_conn_fail(c, -ECONNRESET, true);
 		} else {
-			rx_piece(c, &f, s->rbuf + f.hlen, len);
+			rx_piece(c, &f, p + f.hlen, len);
 		}
 		return;
 	}
@@ -531,7 +575,10 @@ static void do_read(struct rdsb_sock *s)
 			s->be->st.truncated++;
 			continue;
 		}
-		frame_in(s, (size_t)r);
+		if (s->be->env.auth)
+			rdsb_sec_frame_in(s, (size_t)r);
+		else
+			rdsb_frame_in(s, s->rbuf, (size_t)r, NULL);
 	}
 }
 
@@ -613,10 +660,10 @@ void rdsb_rx_resume(struct lu2k_be_conn *c)
 	}
 	s->paused = false;
 	s->paused_conn = NULL;
-	if (lu2k_rdsw_decode(s->rbuf, s->rlen, c->be->env.max_msg_size, &f) < 0) {
+	if (lu2k_rdsw_decode(s->rbuf + s->roff, s->rlen, c->be->env.max_msg_size, &f) < 0) {
 		malformed(c, "staged piece");
 	} else {
-		rx_piece(c, &f, s->rbuf + f.hlen, s->rlen);
+		rx_piece(c, &f, s->rbuf + s->roff + f.hlen, s->rlen);
 	}
 	if (!s->paused) {
 		sock_touch(s);

@@ -64,9 +64,19 @@ size_t lu2k_rdsw_close_encode(uint8_t *out, uint8_t type, uint64_t conn_id, int3
 	return LU2K_RDSW_CLOSE_LEN;
 }
 
+size_t lu2k_rdsw_env_encode(uint8_t *out, uint8_t type, uint64_t conn_id)
+{
+	put_base(out, type, LU2K_RDSW_BASE_LEN, conn_id);
+	return LU2K_RDSW_BASE_LEN;
+}
+
 static uint16_t type_hlen(uint8_t type)
 {
 	switch (type) {
+	case LU2K_RDSW_HS_INIT:
+	case LU2K_RDSW_HS_RESP:
+	case LU2K_RDSW_SEALED:
+		return LU2K_RDSW_BASE_LEN;
 	case LU2K_RDSW_HELLO:
 	case LU2K_RDSW_HELLO_ACK:
 		return LU2K_RDSW_HELLO_LEN;
@@ -115,9 +125,20 @@ int lu2k_rdsw_decode(const uint8_t *p, size_t len, uint32_t max_msg, struct lu2k
 	f->conn_id = lu2k_get_le64(p + 8);
 	if (!type_hlen(f->type) || f->hlen != type_hlen(f->type) || len < f->hlen || !f->conn_id)
 		return -EPROTO;
-	if (f->type != LU2K_RDSW_DATA && len != f->hlen)
+	if (f->type != LU2K_RDSW_DATA && f->type < LU2K_RDSW_HS_INIT && len != f->hlen)
 		return -EPROTO;
 	switch (f->type) {
+	case LU2K_RDSW_HS_INIT:
+	case LU2K_RDSW_HS_RESP:
+	case LU2K_RDSW_SEALED:
+		f->data_len = (uint32_t)(len - f->hlen);
+		if (f->type == LU2K_RDSW_HS_INIT && f->data_len != LU2K_RDSW_HS_INIT_BODY)
+			return -EPROTO;
+		if (f->type == LU2K_RDSW_HS_RESP && f->data_len != LU2K_RDSW_HS_RESP_BODY)
+			return -EPROTO;
+		if (f->type == LU2K_RDSW_SEALED && f->data_len < LU2K_RDSW_SEAL_MIN)
+			return -EPROTO;
+		break;
 	case LU2K_RDSW_HELLO:
 	case LU2K_RDSW_HELLO_ACK:
 		if (get_status(p + 16, &f->status) || zero(p + 20, 4))
@@ -162,8 +183,8 @@ int lu2k_rdsw_decode(const uint8_t *p, size_t len, uint32_t max_msg, struct lu2k
 
 const char *lu2k_rdsw_type_str(uint8_t type)
 {
-	static const char *const n[] = { "?",	"hello", "hello-ack", "data",
-					 "ack", "ping",	 "close",     "reset" };
+	static const char *const n[] = { "?",	 "hello", "hello-ack", "data",	  "ack",   "ping",
+					 "close", "reset", "hs-init",	"hs-resp", "sealed" };
 
 	return type < sizeof(n) / sizeof(n[0]) ? n[type] : "?";
 }

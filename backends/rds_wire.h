@@ -49,7 +49,23 @@ enum lu2k_rdsw_type {
 	LU2K_RDSW_PING = 5,	 /* connector -> listener: answer with an ACK */
 	LU2K_RDSW_CLOSE = 6,	 /* connector -> listener: the connection is gone */
 	LU2K_RDSW_RESET = 7,	 /* listener -> connector: unknown or failed connection */
+	/* With keys ([auth], rds_sec.h): the node handshake, then every frame sealed. */
+	LU2K_RDSW_HS_INIT = 8, /* connector -> listener: the handshake's initiation */
+	LU2K_RDSW_HS_RESP = 9, /* listener -> connector: its response */
+	LU2K_RDSW_SEALED = 10, /* either way: one record holding one frame of types 2..7 */
 };
+
+/*
+ * The handshake's frames carry its messages (auth/hs.h) after the 16-byte
+ * base header, whose conn id names the connection they make; a SEALED frame
+ * carries one record (auth/aead.h), whose plaintext is a whole frame of the
+ * table above. f->data_len is the length of what follows the base header.
+ */
+#define LU2K_RDSW_HS_INIT_BODY 180 /* LU2K_HS_INIT_LEN */
+#define LU2K_RDSW_HS_RESP_BODY 76  /* LU2K_HS_RESP_LEN */
+#define LU2K_RDSW_SEAL_MIN     (32 + LU2K_RDSW_PING_LEN) /* the record of the smallest frame */
+/* What sealing adds to a frame: the base header and the record's header and tag. */
+#define LU2K_RDSW_SEAL_OVERHEAD (LU2K_RDSW_BASE_LEN + 32)
 
 struct lu2k_rdsw_frame {
 	uint8_t type;
@@ -76,6 +92,8 @@ size_t lu2k_rdsw_ack_encode(uint8_t *out, uint64_t conn_id, uint64_t seq);
 size_t lu2k_rdsw_ping_encode(uint8_t *out, uint64_t conn_id);
 /* type: LU2K_RDSW_CLOSE or LU2K_RDSW_RESET */
 size_t lu2k_rdsw_close_encode(uint8_t *out, uint8_t type, uint64_t conn_id, int32_t status);
+/* The base header of an HS_INIT, HS_RESP or SEALED frame (what follows is the caller's). */
+size_t lu2k_rdsw_env_encode(uint8_t *out, uint8_t type, uint64_t conn_id);
 
 /*
  * Decode one whole RDS message of len bytes. For DATA, f->data_len is set
