@@ -13,6 +13,9 @@
 # and rds); for rds also kill -9 of the receiving lu2kd mid-transfer (every
 # message completes once, by its ack or by the peer's deadline) and a peer that
 # is not there at all (its messages fail, once each).
+# With keys (rds): both daemons with [auth] (keys made in the VM by lu2k-keygen),
+# verified messages both ways through sealed frames only; then a daemon without
+# keys on either side is refused, each saying why in its log.
 # lu2kd asks for "any free interface", so each interface is created just before
 # its daemon starts. lu2k_selftest then sends verified messages both ways at once
 # through the kernel, the daemons and their back-ends (tcp, then udt if lu2kd has it).
@@ -35,6 +38,8 @@ lu2kd_cleanup() {
 lu2kd_start() {
 	opts=
 	[ "$3" = rds ] && opts=$RDS_OPTS
+	# LU2KD_KEYS="lu2ka lu2kb": those daemons run with /tmp/NS.conf's [auth]
+	case " ${LU2KD_KEYS:-} " in *" $1 "*) opts="$opts -c /tmp/$1.conf" ;; esac
 	timeout 200 $IP netns exec "$1" /lu2k/lu2kd -f -l info -b "$3" $opts --device /dev/lu2k \
 		--channel-socket "/tmp/$1.sock" --ctl-socket "/tmp/$1.ctl" > "/tmp/lu2kd-$1.log" 2>&1 &
 	pid=$!
@@ -225,6 +230,79 @@ lu2kd_rds_peer_gone() {
 	ctl del $B
 }
 
+# rds with keys: the node handshake, then every frame sealed.
+lu2kd_rds_keys() {
+	[ -d /sys/module/rds_tcp ] || return 0
+	[ -x /lu2k/lu2k-keygen ] || { say "lu2kd (rds, keys): no lu2k-keygen here, skipped"; return 0; }
+	rm -f /tmp/lu2ka.key /tmp/lu2kb.key
+	/lu2k/lu2k-keygen genkey -o /tmp/lu2ka.key || die "lu2k-keygen genkey"
+	/lu2k/lu2k-keygen genkey -o /tmp/lu2kb.key || die "lu2k-keygen genkey"
+	pa=$(/lu2k/lu2k-keygen pubkey -i /tmp/lu2ka.key) || die "lu2k-keygen pubkey"
+	pb=$(/lu2k/lu2k-keygen pubkey -i /tmp/lu2kb.key) || die "lu2k-keygen pubkey"
+	printf '[auth]\nprivate_key = /tmp/lu2ka.key\npeer = %s 10.9.1.2@lu2k\n' "$pb" > /tmp/lu2ka.conf
+	printf '[auth]\nprivate_key = /tmp/lu2kb.key\npeer = %s 10.9.1.1@lu2k\n' "$pa" > /tmp/lu2kb.conf
+	LU2KD_KEYS="lu2ka lu2kb"
+	ctl add $A
+	lu2kd_start lu2ka $A rds
+	ctl add $B
+	lu2kd_start lu2kb $B rds
+	grep -q "keys on" /tmp/lu2kd-lu2kb.log || die "rds: B does not say keys are on"
+	lu2kd_warm "rds, keys"
+	ctl reset
+	ra=$(st rx $A); rb=$(st rx $B)
+	n=${LU2K_VM_RDS_MSGS:-6}
+	max=4194304
+	timeout 150 sh -c "echo 'send $A $B $n 0 $max 8' > $D/ctl" 2> /tmp/send-ab.err &
+	AB=$!
+	timeout 150 sh -c "echo 'send $B $A $n 0 $max 8' > $D/ctl" 2> /tmp/send-ba.err &
+	BA=$!
+	wait $AB || die "send A->B failed (rds, keys)"
+	wait $BA || die "send B->A failed (rds, keys)"
+	ctl wait_rx $((2 * n)) 60
+	expect tx_ok $((2 * n)); expect tx_err 0; expect tx_dup 0
+	expect rx_ok $((2 * n)); expect rx_bad 0
+	expect rx $((ra + n)) $A; expect rx $((rb + n)) $B
+	for x in a b; do
+		/lu2k/lu2kctl --socket /tmp/lu2k$x.ctl stats > /tmp/rds-keys-$x.txt 2>&1 || die "lu2kctl stats"
+		/lu2k/lu2kctl --socket /tmp/lu2k$x.ctl conns > /tmp/rds-keys-conns-$x.txt 2>&1 || die "lu2kctl conns"
+		grep -q 'auth_records_rx: [1-9]' /tmp/rds-keys-$x.txt || die "rds: $x opened no record"
+		for c in auth_plaintext auth_bad_records auth_wrong_conn malformed; do
+			grep -q "$c: 0\$" /tmp/rds-keys-$x.txt || die "rds: $x: $(grep "$c:" /tmp/rds-keys-$x.txt)"
+		done
+		grep -q 'sealed' /tmp/rds-keys-conns-$x.txt || die "rds: $x's conns are not sealed"
+	done
+	say "lu2kd (rds, keys): $n messages 0 B..4 MiB each way, verified, sealed ($(grep -E 'auth_records_(tx|rx)|auth_handshakes' \
+		/tmp/rds-keys-a.txt | tr -s ' \n' ' '))"
+	for p in $LU2KD_PIDS; do kill "$p" 2>/dev/null; done
+	for p in $LU2KD_PIDS; do wait "$p" 2>/dev/null; done
+	LU2KD_PIDS=
+	ctl del $B
+	# B without keys: A's handshake is refused, and both say why. The kernel
+	# half fails what no connection takes after timeout_ms: short here.
+	echo 6000 > /sys/module/lu2klnd/parameters/timeout_ms
+	LU2KD_KEYS="lu2ka"
+	ctl add $B
+	lu2kd_start lu2kb $B rds
+	ctl reset
+	ctl_may_fail send $A $B 1 0 0 1 && die "rds: A (keys) delivered to B (no keys)"
+	grep -q "refused our handshake" /tmp/lu2kd-lu2ka.log || die "rds: A does not say B refused"
+	grep -q "a node handshake from 10.9.1.1 refused: no keys here" /tmp/lu2kd-lu2kb.log ||
+		die "rds: B does not say why it refused"
+	# and the other way: B's plaintext hello to A is refused
+	ctl_may_fail send $B $A 1 0 0 1 && die "rds: B (no keys) delivered to A (keys)"
+	grep -q "plaintext hello from 10.9.1.2 .* refused: keys are on here" /tmp/lu2kd-lu2ka.log ||
+		die "rds: A does not say it refused a plaintext hello"
+	expect rx_ok 0
+	say "lu2kd (rds, keys): a peer without keys refused both ways: $(grep -m1 -o 'rds: 10.9.1.2@lu2k refused our handshake.*' /tmp/lu2kd-lu2ka.log)"
+	LU2KD_KEYS=
+	echo 120000 > /sys/module/lu2klnd/parameters/timeout_ms
+	for p in $LU2KD_PIDS; do kill "$p" 2>/dev/null; done
+	for p in $LU2KD_PIDS; do wait "$p" 2>/dev/null; done
+	LU2KD_PIDS=
+	ctl del $A
+	ctl del $B
+}
+
 trap lu2kd_cleanup EXIT
 # Messages queue behind each other on a slow emulated link under TCG: give them
 # more than the 20 s the other tests use (read when a daemon attaches).
@@ -239,6 +317,7 @@ case " ${LU2K_VM_BACKENDS:-tcp udt rds} " in
 	if [ -d /sys/module/rds_tcp ]; then
 		lu2kd_kill rds
 		lu2kd_rds_peer_gone
+		lu2kd_rds_keys
 	fi ;;
 esac
 lu2kd_cleanup

@@ -58,9 +58,9 @@ timeout 600 make -s -j"$(nproc)" O="$ubuild" "$ubuild/test-bin/chan-loop" "$ubui
 # lu2kd is another part of the tree: without it the lu2kd test says so and passes.
 if [ -f daemon/build.mk ] && grep -q 'lu2k_prog,lu2kd' daemon/build.mk; then
 	if timeout 600 make -s -j"$(nproc)" O="$ubuild" "$ubuild/bin/lu2kd" "$ubuild/bin/lu2kctl" \
-		>"$ubuild/lu2kd-build.log" 2>&1
+		"$ubuild/bin/lu2k-keygen" >"$ubuild/lu2kd-build.log" 2>&1
 	then
-		progs="$progs lu2kd lu2kctl"
+		progs="$progs lu2kd lu2kctl lu2k-keygen"
 	else
 		echo "vm: lu2kd does not build (see $ubuild/lu2kd-build.log); its test is skipped"
 	fi
