@@ -132,6 +132,42 @@ static void test_every_byte_checked(void)
 	T_EQ(refused, total);
 }
 
+/* With keys: the handshake's frames and sealed frames carry a body of their own size. */
+static void test_keyed_frames(void)
+{
+	uint8_t b[LU2K_RDSW_BASE_LEN + 300] = { 0 };
+	struct lu2k_rdsw_frame f;
+
+	T_EQ(lu2k_rdsw_env_encode(b, LU2K_RDSW_HS_INIT, 42), LU2K_RDSW_BASE_LEN);
+	T_MEMEQ(b, "L2KR", 4);
+	T_EQ(lu2k_rdsw_decode(b, 16 + 180, MAXMSG, &f), LU2K_RDSW_BASE_LEN);
+	T_EQ(f.type, LU2K_RDSW_HS_INIT);
+	T_EQU(f.conn_id, 42);
+	T_EQU(f.data_len, 180);
+	T_EQ(lu2k_rdsw_decode(b, 16 + 179, MAXMSG, &f), -EPROTO);
+	T_EQ(lu2k_rdsw_decode(b, 16 + 181, MAXMSG, &f), -EPROTO);
+	lu2k_rdsw_env_encode(b, LU2K_RDSW_HS_RESP, 42);
+	T_EQ(lu2k_rdsw_decode(b, 16 + 76, MAXMSG, &f), LU2K_RDSW_BASE_LEN);
+	T_EQ(lu2k_rdsw_decode(b, 16 + 75, MAXMSG, &f), -EPROTO);
+	T_EQ(lu2k_rdsw_decode(b, 16 + 180, MAXMSG, &f), -EPROTO);
+	lu2k_rdsw_env_encode(b, LU2K_RDSW_SEALED, 42);
+	T_EQ(lu2k_rdsw_decode(b, 16 + LU2K_RDSW_SEAL_MIN, MAXMSG, &f), LU2K_RDSW_BASE_LEN);
+	T_EQU(f.data_len, LU2K_RDSW_SEAL_MIN);
+	T_EQ(lu2k_rdsw_decode(b, 16 + 300, MAXMSG, &f), LU2K_RDSW_BASE_LEN);
+	T_EQ(lu2k_rdsw_decode(b, 16 + LU2K_RDSW_SEAL_MIN - 1, MAXMSG, &f), -EPROTO);
+	/* the conn id is never 0, and the header length is the base's */
+	lu2k_rdsw_env_encode(b, LU2K_RDSW_SEALED, 0);
+	T_EQ(lu2k_rdsw_decode(b, 16 + 100, MAXMSG, &f), -EPROTO);
+	lu2k_rdsw_env_encode(b, LU2K_RDSW_SEALED, 1);
+	b[6] = 20;
+	T_EQ(lu2k_rdsw_decode(b, 16 + 100, MAXMSG, &f), -EPROTO);
+	b[6] = 16;
+	b[5] = 11; /* no such type */
+	T_EQ(lu2k_rdsw_decode(b, 16 + 100, MAXMSG, &f), -EPROTO);
+	T_STREQ(lu2k_rdsw_type_str(LU2K_RDSW_SEALED), "sealed");
+	T_STREQ(lu2k_rdsw_type_str(11), "?");
+}
+
 static void test_pieces_cover(void)
 {
 	static const uint64_t totals[] = { 0, 1, 4095, 65536, 65537, (4u << 20), (4u << 20) + 96 };
@@ -184,6 +220,7 @@ int main(void)
 	T_RUN(test_small_frames);
 	T_RUN(test_data);
 	T_RUN(test_every_byte_checked);
+	T_RUN(test_keyed_frames);
 	T_RUN(test_pieces_cover);
 	T_RUN(test_fuzz_no_crash);
 	return t_done();
