@@ -450,9 +450,14 @@ void rdsb_frame_in(struct rdsb_sock *s, const uint8_t *p, size_t len, struct lu2
 		return;
 	}
 	if (!want && f.type >= LU2K_RDSW_HS_INIT) {
-		/* without keys: a keyed connector asks, or a keyed peer's frame */
+		/*
+		 * without keys: a keyed connector asks, or a keyed peer's record for
+		 * a session we do not have (as for pieces of an unknown conn)
+		 */
 		if (f.type == LU2K_RDSW_HS_INIT)
 			rdsb_sec_refuse_keyed(s, f.conn_id);
+		else if (f.type == LU2K_RDSW_SEALED)
+			rdsb_reset_unknown(s, &s->rfrom, s->rfromlen, f.conn_id);
 		else
 			be->st.malformed++;
 		return;

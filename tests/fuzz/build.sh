@@ -1,5 +1,5 @@
 #!/bin/bash
-# Builds the libFuzzer targets (UDT, auth, the tcp back-end's connections, sealed udt) with clang
+# Builds the libFuzzer targets (UDT, auth, the tcp back-end's connections, sealed udt and rds) with clang
 # (never part of the default build).
 #   tests/fuzz/build.sh [OUTDIR]      (default: build/fuzz)
 # Exit 77 if clang or its libFuzzer runtime is missing.
@@ -42,3 +42,10 @@ udtb_srcs="$(ls "$top"/backends/udt*.c) $top/backends/halfopen.c"
 	"$top/tests/fuzz/fuzz_udt_sec.c" $udtb_srcs $udt_srcs "$top"/auth/*.c "$top"/common/*.c \
 	-o "$out/fuzz_udt_sec" -lsodium -lm
 echo "$out/fuzz_udt_sec"
+# sealed rds: the whole rds back-end with keys on, over the harness's own RDS
+# shellcheck disable=SC2086
+"$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-D_GNU_SOURCE -I"$top" -I"$top/include" \
+	"$top/tests/fuzz/fuzz_rds_sec.c" "$top"/backends/rds*.c "$top"/auth/*.c "$top"/common/*.c \
+	-o "$out/fuzz_rds_sec" -lsodium -lm
+echo "$out/fuzz_rds_sec"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs each libFuzzer target (UDT, auth, tcp connections, sealed udt) for a while (LU2K_FUZZ_SECONDS,
+# Runs each libFuzzer target (UDT, auth, tcp connections, sealed udt and rds) for a while (LU2K_FUZZ_SECONDS,
 # default 8 in the suite; the long runs are in doc/security.md).
 # Skips (77) where clang's libFuzzer is not available.
 set -u
@@ -38,6 +38,13 @@ printf "\\016u8$msg" >"$work/corpus-fuzz_udt_sec/listen-msg"
 printf '\007' >"$work/corpus-fuzz_udt_sec/connect-out"
 printf '\002\000\003abc' >"$work/corpus-fuzz_udt_sec/keys-plain"
 printf '\001\003\005\000\000\000\003\150' >"$work/corpus-fuzz_udt_sec/forged-resp"
+# fuzz_rds_sec's seeds (fuzz_rds_sec.c): both sessions, then a sealed piece that ends a
+# message and a replay of it changed; the harness's session alone and a plaintext hello.
+mkdir -p "$work/corpus-fuzz_rds_sec"
+printf '\003\005\011\001hello-lu2k\003\005\001\040\000\004\000' >"$work/corpus-fuzz_rds_sec/both"
+hello='L2KR\001\001\100\000\001\000\000\000\000\000\000\000'
+# shellcheck disable=SC2059
+printf "\001\000\020$hello" >"$work/corpus-fuzz_rds_sec/plain-hello"
 for f in "$work"/bin/fuzz_*; do
 	mkdir -p "$work/corpus-$(basename "$f")"
 	echo "== $(basename "$f") for ${secs}s"

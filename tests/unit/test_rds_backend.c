@@ -44,6 +44,7 @@
 #include "auth/peers.h"
 #include "backends/backend.h"
 #include "backends/rds.h"
+#include "backends/rds_sec.h"
 #include "common/nid.h"
 #include "common/loop.h"
 #include "loop_spin.h"
@@ -522,6 +523,12 @@ static int make_side(struct side *s, const char *nid, const char *const *kv, int
 
 static const char *const fast[] = { "ack_timeout_ms", "400",   "hello_timeout_ms", "400",
 				    "frag_size",      "65536", "cong_retry_ms",	   "5000" };
+/*
+ * For tests that need no deadline to fire soon: on a loaded machine (and
+ * under the sanitizers) the process may not run for some 400 ms at a time.
+ */
+static const char *const calm[] = { "ack_timeout_ms", "3000",  "hello_timeout_ms", "3000",
+				    "frag_size",      "65536", "cong_retry_ms",	   "5000" };
 
 static void drop_side(struct side *s)
 {
@@ -608,8 +615,8 @@ static void test_transfer(void)
 	const int n = (int)(sizeof(sizes) / sizeof(sizes[0]));
 	struct lu2k_be_conn *c;
 
-	T_EQ(make_side(&A, "10.0.0.1@lu2k", fast, 4), 0);
-	T_EQ(make_side(&B, "10.0.0.2@lu2k", fast, 4), 0);
+	T_EQ(make_side(&A, "10.0.0.1@lu2k", calm, 4), 0);
+	T_EQ(make_side(&B, "10.0.0.2@lu2k", calm, 4), 0);
 	c = connect_ab();
 	T_ASSERT(c);
 	T_EQ(B.accepted, 1);
@@ -757,8 +764,8 @@ static void test_peer_restarted(void)
 {
 	struct lu2k_be_conn *c;
 
-	T_EQ(make_side(&A, "10.0.0.1@lu2k", fast, 4), 0);
-	T_EQ(make_side(&B, "10.0.0.2@lu2k", fast, 4), 0);
+	T_EQ(make_side(&A, "10.0.0.1@lu2k", calm, 4), 0);
+	T_EQ(make_side(&B, "10.0.0.2@lu2k", calm, 4), 0);
 	c = connect_ab();
 	T_ASSERT(c);
 	/* B's daemon is replaced (no goodbye) by one that never heard of A's conn. */
@@ -766,7 +773,7 @@ static void test_peer_restarted(void)
 		if (fs[i].used && fs[i].addr.sin_addr.s_addr == htonl(0x0a000002))
 			fs[i].dead = true;
 	drop_side(&B);
-	T_EQ(make_side(&B, "10.0.0.2@lu2k", fast, 4), 0);
+	T_EQ(make_side(&B, "10.0.0.2@lu2k", calm, 4), 0);
 	msg_init(&msgs[0], 0, 5000);
 	T_EQ(ops->send(c, &msgs[0]), 0);
 	SPIN_UNTIL(A.closed, 2000);
@@ -791,8 +798,8 @@ static void test_cancel(void)
 {
 	struct lu2k_be_conn *c;
 
-	T_EQ(make_side(&A, "10.0.0.1@lu2k", fast, 4), 0);
-	T_EQ(make_side(&B, "10.0.0.2@lu2k", fast, 4), 0);
+	T_EQ(make_side(&A, "10.0.0.1@lu2k", calm, 4), 0);
+	T_EQ(make_side(&B, "10.0.0.2@lu2k", calm, 4), 0);
 	c = connect_ab();
 	T_ASSERT(c);
 	/* Not a piece sent yet: the conn goes on. */
@@ -875,9 +882,9 @@ static void auth_make(struct lu2k_auth *a, const struct lu2k_key *priv,
 static void make_pair(struct lu2k_auth *a, struct lu2k_auth *b)
 {
 	next_auth = a;
-	T_EQ(make_side(&A, "10.0.0.1@lu2k", fast, 4), 0);
+	T_EQ(make_side(&A, "10.0.0.1@lu2k", calm, 4), 0);
 	next_auth = b;
-	T_EQ(make_side(&B, "10.0.0.2@lu2k", fast, 4), 0);
+	T_EQ(make_side(&B, "10.0.0.2@lu2k", calm, 4), 0);
 	next_auth = NULL;
 }
 
@@ -1148,8 +1155,11 @@ static void test_sealed_restart(void)
 	/* a forged RESET for a live conn: A pings, B answers sealed, nothing closes */
 	lu2k_rdsw_close_encode(f, LU2K_RDSW_RESET, c->id, -ENOTCONN);
 	f_inject(0x0a000002, PORT, 0x0a000001, f, sizeof(f));
-	spin(500);
+	SPIN_UNTIL(A.be->st.auth_resets_doubted == 1, 1000);
+	/* past the doubt's deadline (two keep-alives, 1.5 s): B's sealed answer cleared it */
+	spin(2000);
 	T_EQU(A.be->st.auth_resets_doubted, 1);
+	T_ASSERT(!c->sec->doubted);
 	T_EQ(A.closed + B.closed, 0);
 	msg_init(&msgs[0], 0, 5000);
 	T_EQ(ops->send(c, &msgs[0]), 0);
@@ -1161,11 +1171,11 @@ static void test_sealed_restart(void)
 			fs[i].dead = true;
 	drop_side(&B);
 	next_auth = &authB;
-	T_EQ(make_side(&B, "10.0.0.2@lu2k", fast, 4), 0);
+	T_EQ(make_side(&B, "10.0.0.2@lu2k", calm, 4), 0);
 	next_auth = NULL;
 	msg_init(&msgs[1], 1, 5000);
 	T_EQ(ops->send(c, &msgs[1]), 0);
-	SPIN_UNTIL(A.closed, 3000);
+	SPIN_UNTIL(A.closed, 6000);
 	T_EQ(A.closed, 1);
 	T_EQ(A.closed_err, -ECONNRESET);
 	T_EQ(A.sent_err, 1);

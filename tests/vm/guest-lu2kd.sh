@@ -276,11 +276,14 @@ lu2kd_rds_keys() {
 	for p in $LU2KD_PIDS; do kill "$p" 2>/dev/null; done
 	for p in $LU2KD_PIDS; do wait "$p" 2>/dev/null; done
 	LU2KD_PIDS=
+	ctl del $A
 	ctl del $B
 	# B without keys: A's handshake is refused, and both say why. The kernel
 	# half fails what no connection takes after timeout_ms: short here.
 	echo 6000 > /sys/module/lu2klnd/parameters/timeout_ms
 	LU2KD_KEYS="lu2ka"
+	ctl add $A
+	lu2kd_start lu2ka $A rds
 	ctl add $B
 	lu2kd_start lu2kb $B rds
 	ctl reset
