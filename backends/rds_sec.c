@@ -253,6 +253,7 @@ static void sealed_in(struct rdsb_sock *s, const struct lu2k_rdsw_frame *f, size
 	char n[LU2K_NID_STRLEN], ad[INET6_ADDRSTRLEN + 8];
 	int64_t idx = lu2k_aead_record_index(rec, rlen);
 	struct lu2k_be_conn *c;
+	uint64_t upd;
 	ssize_t r;
 
 	if (idx < 0) {
@@ -273,7 +274,10 @@ static void sealed_in(struct rdsb_sock *s, const struct lu2k_rdsw_frame *f, size
 		       addr_str(&s->rfrom, ad, sizeof(ad)));
 		return;
 	}
+	upd = c->sec->sa.rx.updates;
 	r = lu2k_dg_open(&c->sec->sa, be->env.loop->now, rec, rlen);
+	if (r >= 0 && c->sec->sa.rx.updates != upd)
+		c->sec->sa.prev_until = be->env.loop->now + RDSB_SEC_PREV_NS;
 	if (r < 0) {
 		be->st.auth_bad_records++;
 		LOG_RL(LU2K_LOG_WARN, "rds: a sealed frame from %s (%s) does not open: %s; dropped",

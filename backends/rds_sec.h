@@ -48,6 +48,15 @@
 #include "auth/hs.h"
 #include "rds.h"
 
+/*
+ * After the peer's key update the previous receiving key opens late records
+ * this long (dgram.h keeps it 3 s): a ping under the new key may overtake,
+ * on the control socket's path, pieces sealed before the update that wait
+ * behind megabytes in the data socket's queue (8 MiB at 2 Mbit/s: 32 s).
+ * Less than the 120 s between updates, so that one previous key is enough.
+ */
+#define RDSB_SEC_PREV_NS (60 * 1000000000ull)
+
 struct rdsb_sec {
 	bool up;	   /* the session's keys are set */
 	bool resp_pending; /* listener: the response is still to send */

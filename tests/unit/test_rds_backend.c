@@ -91,6 +91,8 @@ static uint8_t *f_cap[NCAP]; /* sealed frames sent to f_cap_to, in order */
 static size_t f_cap_len[NCAP];
 static int f_ncap;
 static struct sockaddr_in f_cap_to;
+static bool f_hold; /* what A's lu2k port sends waits in f_held (a slow data path) */
+static struct fmsg *f_held, **f_held_tail = &f_held;
 
 static struct fsock *fsock_of(int fd)
 {
@@ -246,6 +248,12 @@ static ssize_t f_sendmsg(int fd, const struct msghdr *mh)
 		f_ctrl_on_data += !data && from_main;
 		f_ctrl_frames += !data && !from_main;
 	}
+	if (f_hold && s->addr.sin_addr.s_addr == htonl(0x0a000001) &&
+	    s->addr.sin_port == htons(PORT)) {
+		*f_held_tail = m;
+		f_held_tail = &m->next;
+		return (ssize_t)total;
+	}
 	if (f_blackhole.sin_port && same_in(&f_blackhole, to)) {
 		m->next = f_limbo; /* unreachable: RDS keeps it, trying */
 		f_limbo = m;
@@ -356,6 +364,34 @@ static void f_inject(uint32_t from_ip, uint16_t from_port, uint32_t to_ip, const
 	d->tail = m;
 	d->qbytes += len;
 	f_signal(d);
+}
+
+/* The held messages go on, in order, to where they were sent. */
+static void f_release(void)
+{
+	f_hold = false;
+	while (f_held) {
+		struct fmsg *m = f_held;
+		struct fsock *d = NULL;
+
+		f_held = m->next;
+		m->next = NULL;
+		for (int i = 0; i < NSOCK; i++)
+			if (fs[i].used && fs[i].bound && same_in(&fs[i].addr, &m->to))
+				d = &fs[i];
+		if (!d) {
+			free(m);
+			continue;
+		}
+		if (d->tail)
+			d->tail->next = m;
+		else
+			d->head = m;
+		d->tail = m;
+		d->qbytes += m->len;
+		f_signal(d);
+	}
+	f_held_tail = &f_held;
 }
 
 static void cap_free(void)
@@ -1192,6 +1228,48 @@ static void test_sealed_restart(void)
 	drop_pair();
 }
 
+static void test_sealed_key_update(void)
+{
+	const int n = 4;
+	struct lu2k_be_conn *c;
+	uint64_t keep;
+
+	auth_make(&authA, &kA, &kB, "10.0.0.2@lu2k");
+	auth_make(&authB, &kB, &kA, "10.0.0.1@lu2k");
+	make_pair(&authA, &authB);
+	c = connect_ab();
+	T_ASSERT(c && B.in);
+	/* pieces sealed under the first key wait in the data path... */
+	f_hold = true;
+	for (int i = 0; i < n; i++) {
+		msg_init(&msgs[i], (uint64_t)i, 100000);
+		T_EQ(ops->send(c, &msgs[i]), 0);
+	}
+	spin(50);
+	T_ASSERT(f_held != NULL);
+	T_EQU(c->sec->sa.tx.updates, 0);
+	/* ...while A's key update is due: its next frame, a ping, overtakes them */
+	keep = c->sec->sa.lim.rekey_after_ns;
+	c->sec->sa.lim.rekey_after_ns = 1;
+	SPIN_UNTIL(c->sec->sa.tx.updates == 1, 3000);
+	c->sec->sa.lim.rekey_after_ns = keep;
+	SPIN_UNTIL(B.in->sec->sa.rx.updates == 1, 2000);
+	T_EQU(B.in->sec->sa.rx.updates, 1);
+	/* longer than auth/dgram.c's 3 s for late datagrams */
+	spin(3500);
+	T_EQ(B.rx_ok, 0);
+	f_release();
+	SPIN_UNTIL(A.sent_ok == n, 5000);
+	T_EQ(A.sent_ok, n);
+	T_EQ(B.rx_ok, n);
+	T_EQ(B.rx_bad + B.order_bad, 0);
+	T_EQU(B.be->st.auth_bad_records, 0);
+	T_ASSERT(B.in->sec->sa.prev_opened >= 2 * (uint64_t)n);
+	T_EQ(A.closed + B.closed, 0);
+	msgs_free(n);
+	drop_pair();
+}
+
 static void test_no_socket_left(void)
 {
 	for (int i = 0; i < NSOCK; i++)
@@ -1226,6 +1304,7 @@ int main(void)
 	T_RUN(test_sealed_hostile);
 	T_RUN(test_sealed_refusals);
 	T_RUN(test_sealed_restart);
+	T_RUN(test_sealed_key_update);
 	T_RUN(test_no_socket_left);
 	lu2k_loop_fini(&L);
 	return t_done();
