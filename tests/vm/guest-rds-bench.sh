@@ -34,14 +34,29 @@ net() { # net RTT_MS LOSS
 	done
 }
 
+# NAME+keys: both daemons with node keys listing each other (made once).
+keys() {
+	[ -f /tmp/b.conf ] && return 0
+	/lu2k/lu2k-keygen genkey -o /tmp/a.key && /lu2k/lu2k-keygen genkey -o /tmp/b.key || return 1
+	pa=$(/lu2k/lu2k-keygen pubkey -i /tmp/a.key) && pb=$(/lu2k/lu2k-keygen pubkey -i /tmp/b.key) ||
+		return 1
+	printf '[auth]\nprivate_key = /tmp/a.key\npeer = %s %s@lu2k\n' "$pb" $B > /tmp/a.conf
+	printf '[auth]\nprivate_key = /tmp/b.key\npeer = %s %s@lu2k\n' "$pa" $A > /tmp/b.conf
+}
+
 one() { # one BACKEND [lu2k-perf client MODE ARGS...]: default a bulk run for the table
 	b=$1
 	shift
+	label=$b
+	conf=n
+	case $b in *+keys) b=${b%+keys}; conf=y; keys || { echo "bench: lu2k-keygen failed"; return 1; } ;; esac
 	[ $# = 0 ] && set -- bulk --size 1M --concurrency "$CONC" --time "${SECS}s"
 	opts=
 	[ "$b" = rds ] && opts="-o ack_timeout_ms=60000"
 	for n in a b; do
-		$IP netns exec bk$n /lu2k/lu2kd -f -l warn -b "$b" $opts --channel-socket /tmp/$n.sock \
+		c=
+		[ $conf = y ] && c="-c /tmp/$n.conf"
+		$IP netns exec bk$n /lu2k/lu2kd -f -l warn -b "$b" $opts $c --channel-socket /tmp/$n.sock \
 			--ctl-socket /tmp/$n.ctl > /tmp/lu2kd-$n.log 2>&1 &
 		PIDS="$PIDS $!"
 	done
@@ -62,7 +77,12 @@ one() { # one BACKEND [lu2k-perf client MODE ARGS...]: default a bulk run for th
 	ok=$(sed -n 's/.*"ok":\([0-9]*\).*/\1/p' /tmp/client.json)
 	pass=$(grep -c '"pass":true' /tmp/client.json)
 	mbit=$(awk -v g="${gbit:-0}" 'BEGIN { printf "%.2f", g * 1000 }')
-	echo "bench: $b rtt ${RTT}ms loss ${LOSS}% rate $RATE: $mbit Mbit/s ($ok verified, exit $rc, pass $pass): $*"
+	if [ $conf = y ] && ! /lu2k/lu2kctl --socket /tmp/b.ctl stats 2>/dev/null |
+		grep -q 'auth_records_rx: [1-9]'; then
+		echo "bench: $label: no sealed records"
+		rc=1
+	fi
+	echo "bench: $label rtt ${RTT}ms loss ${LOSS}% rate $RATE: $mbit Mbit/s ($ok verified, exit $rc, pass $pass): $*"
 	[ "$rc" = 0 ] || { cat /tmp/client.json; tail -n 3 /tmp/client.err /tmp/lu2kd-a.log /tmp/lu2kd-b.log; }
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	for p in $PIDS; do wait "$p" 2>/dev/null; done

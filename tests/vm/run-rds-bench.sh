@@ -8,6 +8,9 @@
 #
 #   tests/vm/run-rds-bench.sh [BACKENDS]         default: "tcp udt rds"
 #
+# A back-end named NAME+keys runs NAME with node keys ([auth], made in the VM
+# by lu2k-keygen): "rds rds+keys" compares sealed rds with plaintext rds.
+#
 # Environment: LU2K_BENCH_RTTS ("1 200 600", ms), LU2K_BENCH_LOSSES ("0 1", %),
 # LU2K_BENCH_RATE (20mbit), LU2K_BENCH_TIME (20, seconds per run),
 # LU2K_BENCH_CONC (16 messages in flight), LU2K_BENCH_MODES=1 (instead of the
@@ -27,14 +30,15 @@ fail() { echo "bench: FAIL: $*"; exit 1; }
 vm_setup rds-bench
 ubuild=$top/build/vm/user
 timeout 600 make -s -j"$(nproc)" O="$ubuild" "$ubuild/bin/lu2kd" "$ubuild/bin/lu2kctl" \
-	"$ubuild/bin/lu2k-perf" >"$run/ubuild.log" 2>&1 || { cat "$run/ubuild.log"; fail "build"; }
+	"$ubuild/bin/lu2k-perf" "$ubuild/bin/lu2k-keygen" >"$run/ubuild.log" 2>&1 ||
+	{ cat "$run/ubuild.log"; fail "build"; }
 
 root=$run/root
 mkdir -p "$root"/{bin,sbin,usr/sbin,lib,lib64,proc,sys,dev,tmp,run,etc,lu2k,mod}
 cp /bin/busybox "$root/bin/busybox"
 vm_copy_with_libs "$root" /usr/sbin/ip /usr/sbin/ip
 vm_copy_with_libs "$root" /usr/sbin/tc /usr/sbin/tc
-for p in lu2kd lu2kctl lu2k-perf; do
+for p in lu2kd lu2kctl lu2k-perf lu2k-keygen; do
 	vm_copy_with_libs "$root" "$ubuild/bin/$p" "/lu2k/$p"
 done
 : >"$root/mod/order"
