@@ -31,6 +31,8 @@
 
 #define UDTB_READS_PER_EV     8	   /* recvmmsg calls per readable event */
 #define UDTB_TRAIN_SPACING_NS 1000 /* datagrams stamped together: taken as this far apart */
+/* a socket unread this long is read before its connection's timers run (one SYN) */
+#define UDTB_READ_STALE_NS (10 * LU2K_NS_PER_MS)
 
 struct udtb_stats {
 	uint64_t listeners, conns_out, conns_in, handshakes, hs_rejects, refused, connect_errors;
@@ -49,6 +51,7 @@ struct udtb_stats {
 	uint64_t gso_refused;	       /* sockets whose route refused GSO */
 	uint64_t gro_bufs;	       /* received buffers of several datagrams (UDP GRO) */
 	uint64_t parked;	       /* datagrams kept for EPOLLOUT (socket buffer full) */
+	uint64_t sock_rx_drops;	       /* datagrams the kernel dropped: a socket's buffer was full */
 };
 
 struct udtb_sock {
@@ -59,6 +62,8 @@ struct udtb_sock {
 	bool connected;		    /* connect()ed: no address per datagram */
 	bool gso, gro;		    /* UDP GSO (until refused) and GRO on this socket */
 	uint64_t last_arr_ns;	    /* the arrival time given to its latest datagram */
+	uint64_t read_ns;	    /* when it was last read */
+	uint32_t rx_ovfl;	    /* the kernel's drop count (SO_RXQ_OVFL) last seen */
 	/*
 	 * Datagrams the kernel had no room for (EAGAIN), copied out of the
 	 * instance's batch; NULL but then. A socket costs no buffer of its own.

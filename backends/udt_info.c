@@ -178,6 +178,7 @@ void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "gso_msgs", s->gso_msgs);
 	lu2k_json_u64(j, "gso_refused", s->gso_refused);
 	lu2k_json_u64(j, "gro_bufs", s->gro_bufs);
+	lu2k_json_u64(j, "sock_rx_drops", s->sock_rx_drops);
 	lu2k_json_u64(j, "parked", s->parked);
 	lu2k_json_u64(j, "send_errors", s->send_errors);
 	lu2k_json_u64(j, "unknown_dst", s->unknown_dst);

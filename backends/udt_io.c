@@ -75,6 +75,8 @@ int udtb_sock_open(struct lu2k_be *be, struct udtb_sock *s, int family, lu2k_io_
 
 		setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	}
+	/* the kernel's count of datagrams it dropped for a full receive buffer */
+	udtb_sock_set_rxq_ovfl(fd);
 	s->gso = be->gso;
 	/* GRO buffers need the large receive slots: only if the instance has them */
 	s->gro = be->gro && udtb_sock_set_gro(fd) == 0;
@@ -211,6 +213,8 @@ void udtb_conn_arm(struct lu2k_be_conn *c)
 		udtb_conn_fail(c, -ENOMEM, true); /* its engine would never be woken again */
 }
 
+static void sock_read(struct udtb_sock *s);
+
 /* Pull every datagram due now out of c's engine and write them. */
 void udtb_conn_flush(struct lu2k_be_conn *c)
 {
@@ -232,6 +236,19 @@ void udtb_conn_flush(struct lu2k_be_conn *c)
 		udtb_sec_poll(c, now);
 		udtb_conn_arm(c);
 		return;
+	}
+	/*
+	 * A loop that did not run us for a while (a loaded host) finds timers
+	 * due: read what the peer sent meanwhile first, so that the EXP timer
+	 * does not take our own absence for the peer's silence (a spurious
+	 * timeout resends what the peer already has).
+	 */
+	if (s->owner == c && now >= s->read_ns + UDTB_READ_STALE_NS &&
+	    udt_conn_next_deadline(c->u) <= now) {
+		sock_read(s);
+		if (c->state == UDTB_DEAD)
+			return;
+		now = udtb_conn_now(c, lu2k_loop_now_ns());
 	}
 	if (udt_conn_next_deadline(c->u) <= now) {
 		udt_conn_handle_timers(c->u, now);
@@ -527,7 +544,8 @@ static void sock_read(struct udtb_sock *s)
 		struct mmsghdr mm[UDTB_BATCH];
 		struct iovec iov[UDTB_BATCH];
 		union {
-			char buf[CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(int))];
+			char buf[CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(int)) +
+				 CMSG_SPACE(sizeof(uint32_t))];
 			struct cmsghdr align;
 		} ctl[UDTB_BATCH];
 		unsigned int nb = be->rxn;
@@ -548,6 +566,7 @@ static void sock_read(struct udtb_sock *s)
 		}
 		r = udtb_sys_real.recvmmsg(s->io.fd, mm, nb, MSG_DONTWAIT, NULL);
 		be->st.recvmmsg_calls++;
+		s->read_ns = lu2k_loop_now_ns();
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -564,7 +583,12 @@ static void sock_read(struct udtb_sock *s)
 		be->st.dgrams_rx += (uint64_t)r;
 		for (int i = 0; i < r; i++) {
 			size_t len = mm[i].msg_len;
+			uint32_t ovfl;
 
+			if (udtb_rxq_ovfl(&mm[i].msg_hdr, &ovfl) && ovfl != s->rx_ovfl) {
+				be->st.sock_rx_drops += (uint32_t)(ovfl - s->rx_ovfl);
+				s->rx_ovfl = ovfl;
+			}
 			if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
 				be->st.truncated++;
 				continue;

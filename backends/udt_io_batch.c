@@ -187,3 +187,25 @@ size_t udtb_gro_size(const struct msghdr *h, size_t len)
 	}
 	return len;
 }
+
+int udtb_sock_set_rxq_ovfl(int fd)
+{
+	int one = 1;
+
+	return setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)) ? -errno : 0;
+}
+
+bool udtb_rxq_ovfl(const struct msghdr *h, uint32_t *count)
+{
+	const struct cmsghdr *cm;
+
+	for (cm = CMSG_FIRSTHDR(h); cm;
+	     cm = CMSG_NXTHDR((struct msghdr *)h, (struct cmsghdr *)cm)) {
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_RXQ_OVFL &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(uint32_t))) {
+			memcpy(count, CMSG_DATA(cm), sizeof(*count));
+			return true;
+		}
+	}
+	return false;
+}

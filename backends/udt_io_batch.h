@@ -79,4 +79,13 @@ int udtb_sock_set_gro(int fd);
 /* The size of the datagrams in a received buffer: GRO's control message, else len. */
 size_t udtb_gro_size(const struct msghdr *h, size_t len);
 
+/*
+ * Datagrams the kernel dropped at a socket because its receive buffer was
+ * full: SO_RXQ_OVFL puts the socket's running count beside each datagram
+ * read. udtb_sock_set_rxq_ovfl() turns it on (0, or -errno); udtb_rxq_ovfl()
+ * reads it from a received message's control data (false: none there).
+ */
+int udtb_sock_set_rxq_ovfl(int fd);
+bool udtb_rxq_ovfl(const struct msghdr *h, uint32_t *count);
+
 #endif

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "backends/backend.h"
+#include "backends/udt_be.h"
 #include "common/nid.h"
 #include "common/loop.h"
 #include "loop_spin.h"
@@ -284,6 +285,30 @@ static void test_backpressure(void)
 	T_EQ(in.rx_bad, 0);
 }
 
+/*
+ * The sender's loop does not deliver its socket's events (as when a loaded
+ * host does not run the daemon while the ACKs come): the connection reads
+ * its socket before its timers run, so the message completes and no EXP
+ * timeout takes the unread ACKs for the peer's silence (nothing resent).
+ */
+static void test_stale_socket(void)
+{
+	struct lu2k_be_conn *c = out.conn;
+	int ok0 = out.sent_ok;
+	struct udt_stats st0, st;
+
+	udt_conn_get_stats(c->u, &st0);
+	lu2k_loop_io_set(&L, &c->sock->io, 0);
+	T_EQ(ops->send(out.conn, msg(5, 1000)), 0);
+	spin(700); /* past the EXP timer's 300 ms */
+	udt_conn_get_stats(c->u, &st);
+	lu2k_loop_io_set(&L, &c->sock->io, EPOLLIN);
+	T_EQ(out.sent_ok, ok0 + 1);
+	/* (an EXP may still send a keep-alive once all is acknowledged) */
+	T_EQ(st.pkts_retrans, st0.pkts_retrans);
+	T_EQ(st.probes, st0.probes);
+}
+
 /* cancel(): sent() before it returns, once; the others still arrive. */
 static void test_cancel(void)
 {
@@ -390,6 +415,7 @@ int main(void)
 	setup();
 	T_RUN(test_sizes);
 	T_RUN(test_backpressure);
+	T_RUN(test_stale_socket);
 	T_RUN(test_cancel);
 	T_RUN(test_receiver_closes);
 	T_RUN(test_connect_nowhere);

@@ -448,6 +448,60 @@ static void test_loopback_gro(void)
 	test_loopback(true);
 }
 
+/*
+ * A receive buffer that overflows: the kernel's drop count comes beside the
+ * datagrams queued after the drops (SO_RXQ_OVFL; none before them), and it
+ * counts exactly what was sent and never read.
+ */
+static void test_rxq_ovfl(void)
+{
+	static uint8_t buf[2048];
+	struct sockaddr_in to;
+	int tx, rx, small = 4096;
+	unsigned int sent = 0, got = 0;
+	uint32_t drops = 0;
+	bool seen = false;
+
+	T_EQ(udp_pair(&tx, &rx, &to), 0);
+	setsockopt(rx, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	T_EQ(udtb_sock_set_rxq_ovfl(rx), 0);
+	memset(buf, 0x5a, sizeof(buf));
+	for (int i = 0; i < 200; i++)
+		if (send(tx, buf, 1000, 0) == 1000)
+			sent++;
+	for (int round = 0; round < 2; round++) {
+		/* the second round: one more datagram, queued after the drops */
+		if (round && send(tx, buf, 1000, 0) == 1000)
+			sent++;
+		for (;;) {
+			union {
+				char c[CMSG_SPACE(sizeof(uint32_t))];
+				struct cmsghdr a;
+			} ctl;
+			struct iovec iov = { buf, sizeof(buf) };
+			struct msghdr h = { .msg_iov = &iov,
+					    .msg_iovlen = 1,
+					    .msg_control = ctl.c,
+					    .msg_controllen = sizeof(ctl.c) };
+			uint32_t n;
+
+			if (recvmsg(rx, &h, MSG_DONTWAIT) < 0)
+				break;
+			got++;
+			if (udtb_rxq_ovfl(&h, &n)) {
+				T_EQ(round, 1); /* nothing read before the drops carries a count */
+				seen = true;
+				drops = n;
+			}
+		}
+	}
+	T_ASSERT(got > 1 && got < sent);
+	T_ASSERT(seen);
+	T_EQ(drops, sent - got);
+	close(tx);
+	close(rx);
+}
+
 int main(void)
 {
 	T_RUN(test_gso_runs);
@@ -458,5 +512,6 @@ int main(void)
 	T_RUN(test_loopback_gso);
 	T_RUN(test_loopback_gro);
 	T_RUN(test_loopback_fallback);
+	T_RUN(test_rxq_ovfl);
 	return t_done();
 }
