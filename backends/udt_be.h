@@ -136,7 +136,11 @@ enum udtb_state {
 	UDTB_DEAD,	 /* closed; memory freed after the loop's batch */
 };
 
-/* One message in the engine: our frame header then the message's bytes. */
+/*
+ * One message in the engine: our frame header (data); the message's bytes
+ * stay in the TX region, the engine's second piece (UDT_MSG_PARTS). The
+ * hello is all in data.
+ */
 struct udtb_tx {
 	struct lu2k_list link;
 	struct lu2k_be_msg *m; /* NULL for the hello, or once cancelled */

@@ -3,9 +3,14 @@
  * udt_conn.c - lu2k messages over a UDT connection.
  *
  * Sending: each message becomes one UDT message (out of order, no TTL): our
- * 32-byte frame header followed by a copy of its bytes, so that the TX pool
- * range is never read after sent(). A cancelled message is dropped from the
- * engine (what of it left is dropped at the receiver too). The peer engine's ACK of every packet of it is the completion:
+ * 32-byte frame header followed by its bytes where the core has them (the
+ * TX region), given to the engine as two referenced pieces (UDT_MSG_PARTS):
+ * no copy of the payload, and no allocation of its size. The engine reads
+ * them until the message completes; sent() is called only then, or once the
+ * engine dropped it (cancel) or the connection died (its engine sends no
+ * more data), so the TX range is never read after sent(). A cancelled
+ * message is dropped from the engine (what of it left is dropped at the
+ * receiver too). The peer engine's ACK of every packet of it is the completion:
  * msg_acked -> sent(0); msg_dropped or a broken connection -> sent(error).
  * The first message of a connection is the hello (udt_wire.h).
  *
@@ -297,10 +302,13 @@ static struct udtb_tx *tx_new(struct lu2k_be_conn *c, size_t len)
 	return w;
 }
 
-static int tx_queue(struct lu2k_be_conn *c, struct udtb_tx *w)
+/* w's bytes, or (body) w's bytes as the head of a message of len bytes. */
+static int tx_queue(struct lu2k_be_conn *c, struct udtb_tx *w, const void *body, size_t len)
 {
+	struct udt_msg_parts parts = { .head = w->data, .head_len = w->len, .body = body };
 	uint32_t msgno;
-	int rc = udt_conn_send_msg(c->u, w->data, w->len, -1, c->be->in_order, 0, w, &msgno,
+	int rc = udt_conn_send_msg(c->u, body ? (const void *)&parts : w->data, body ? len : w->len,
+				   -1, c->be->in_order, body ? UDT_MSG_PARTS : 0, w, &msgno,
 				   udtb_conn_now(c, lu2k_loop_now_ns()));
 
 	if (rc)
@@ -328,7 +336,7 @@ int udtb_send_hello(struct lu2k_be_conn *c)
 	h.src = c->local;
 	h.dst = c->remote;
 	lu2k_udtw_hello_encode(w->data, &h);
-	rc = tx_queue(c, w);
+	rc = tx_queue(c, w, NULL, 0);
 	if (rc)
 		free(w);
 	return rc;
@@ -356,12 +364,11 @@ int udtb_send(struct lu2k_be_conn *c, struct lu2k_be_msg *m)
 		c->be->st.enobufs++;
 		return -ENOBUFS;
 	}
-	w = tx_new(c, len);
+	w = tx_new(c, hlen);
 	if (!w)
 		return -ENOMEM;
 	lu2k_udtw_msg_encode(w->data, &f);
-	memcpy(w->data + hlen, m->buf, len - hlen);
-	rc = tx_queue(c, w);
+	rc = tx_queue(c, w, m->buf, len);
 	if (rc) {
 		free(w);
 		if (rc == -EAGAIN) {
@@ -395,7 +402,11 @@ void udtb_cancel(struct lu2k_be_conn *c, struct lu2k_be_msg *m, int status)
 	c->be->env.sent(c->ctx, m, status);
 }
 
-/* Every message the core gave us fails with err (the engine's copies stay until freed). */
+/*
+ * Every message the core gave us fails with err. The connection is dead: its
+ * engine sends no data any more (conn_free aborts it before its last control
+ * packets), so the TX ranges are not read after these sent().
+ */
 void udtb_fail_msgs(struct lu2k_be_conn *c, int err)
 {
 	struct lu2k_list *pos;

@@ -12,10 +12,14 @@
  * loop round (the idle hook) each dirty connection's engine is asked for
  * every datagram due now, which are gathered in one batch shared by the
  * instance (one socket at a time) and written with sendmmsg, runs of equal
- * datagrams as one UDP GSO message (udt_io_batch.h). If the kernel's socket
- * buffer is full, what is left is copied to the socket ("parked") until
- * EPOLLOUT and the connection waits on the socket (nothing is dropped). So a
- * socket holds no buffer of its own while it can write.
+ * datagrams as one UDP GSO message (udt_io_batch.h). A data packet's
+ * payload is not copied: the batch holds its header and points at the
+ * message's memory (the TX region, through the engine's pieces), so such a
+ * batch is written before the connection's flush returns, while the engine
+ * still holds the message. If the kernel's socket buffer is full, what is
+ * left is copied to the socket ("parked") until EPOLLOUT and the connection
+ * waits on the socket (nothing is dropped). So a socket holds no buffer of
+ * its own while it can write.
  *
  * Timers: each connection has one loop timer armed at its engine's next
  * deadline (pacing, ACK, NAK, EXP, handshake retry) or its hello deadline.
@@ -31,6 +35,8 @@
 #include <unistd.h>
 
 #include "common/log.h"
+
+_Static_assert(UDTB_PIECES == UDT_PKT_PIECES, "a packet's pieces fit the batch");
 
 /* Ask for n bytes of socket buffer; as root past the sysctl cap; warn once if short. */
 static void set_buf(struct lu2k_be *be, int fd, bool rcv, int n)
@@ -153,8 +159,19 @@ static int park(struct udtb_sock *s, const struct udtb_txb *b)
 	p->n = n;
 	for (unsigned int i = 0; i < n; i++) {
 		unsigned int k = b->off + i;
+		uint8_t *d = p->buf + (size_t)i * p->slot;
 
-		memcpy(p->buf + (size_t)i * p->slot, b->buf + (size_t)k * b->slot, b->len[k]);
+		/* the pieces too: the message's memory may go once we return */
+		if (b->npieces[k]) {
+			memcpy(d, b->buf + (size_t)k * b->slot, b->hlen[k]);
+			d += b->hlen[k];
+			for (unsigned int j = 0; j < b->npieces[k]; j++) {
+				memcpy(d, b->piece[k][j].iov_base, b->piece[k][j].iov_len);
+				d += b->piece[k][j].iov_len;
+			}
+		} else {
+			memcpy(d, b->buf + (size_t)k * b->slot, b->len[k]);
+		}
 		p->len[i] = b->len[k];
 		if (b->addr) {
 			memcpy(&p->addr[i], &b->addr[k], b->alen[k]);
@@ -222,6 +239,7 @@ void udtb_conn_flush(struct lu2k_be_conn *c)
 	struct udtb_sock *s = c->sock;
 	uint64_t now = lu2k_loop_now_ns();
 	size_t cap = be->slot;
+	bool refs = false;
 
 	if (c->state == UDTB_DEAD)
 		return;
@@ -275,9 +293,26 @@ void udtb_conn_flush(struct lu2k_be_conn *c)
 			b->addr = s->connected ? NULL : be->txaddr;
 		}
 		slot = b->buf + (size_t)b->n * cap;
-		n = udt_conn_write_pkt(c->u, slot + hr, cap - tr, now);
-		if (n && c->sa)
-			n = udtb_sec_seal(c, slot, n, cap, now);
+		b->npieces[b->n] = 0;
+		if (c->sa) {
+			/* sealed: the payload is encrypted into the slot */
+			n = udt_conn_write_pkt(c->u, slot + hr, cap - tr, now);
+			if (n)
+				n = udtb_sec_seal(c, slot, n, cap, now);
+		} else {
+			int np = 0;
+
+			n = udt_conn_write_pkt_ref(c->u, slot, cap, now, b->piece[b->n], &np);
+			if (n && np) {
+				size_t pl = 0;
+
+				for (int j = 0; j < np; j++)
+					pl += b->piece[b->n][j].iov_len;
+				b->npieces[b->n] = (uint8_t)np;
+				b->hlen[b->n] = (uint32_t)(n - pl);
+				refs = true;
+			}
+		}
 		if (!n)
 			break;
 		b->len[b->n] = (uint32_t)n;
@@ -287,8 +322,11 @@ void udtb_conn_flush(struct lu2k_be_conn *c)
 		}
 		b->n++;
 	}
-	/* a connection on a shared socket may leave its datagrams for the next one's batch */
-	if (s->owner || be->tx.n >= UDTB_BATCH / 2)
+	/*
+	 * A connection on a shared socket may leave its control packets for the
+	 * next one's batch; payload pieces go now, while their message exists.
+	 */
+	if (s->owner || refs || be->tx.n >= UDTB_BATCH / 2)
 		tx_flush(be);
 	udtb_conn_post(c);
 	if (s->err && s->owner == c) {

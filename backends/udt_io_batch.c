@@ -71,10 +71,10 @@ int udtb_txb_send(const struct udtb_sys *sys, int fd, struct udtb_txb *b, bool *
 {
 	while (b->off < b->n) {
 		struct mmsghdr mm[UDTB_BATCH];
-		struct iovec iov[UDTB_BATCH];
+		struct iovec iov[UDTB_BATCH * (1 + UDTB_PIECES)];
 		union gso_ctl ctl[UDTB_BATCH];
 		unsigned int cnt[UDTB_BATCH];
-		unsigned int nm = 0, i = b->off;
+		unsigned int nm = 0, i = b->off, nv = 0;
 		int r;
 
 		while (i < b->n) {
@@ -82,12 +82,14 @@ int udtb_txb_send(const struct udtb_sys *sys, int fd, struct udtb_txb *b, bool *
 			struct msghdr *h = &mm[nm].msg_hdr;
 
 			memset(h, 0, sizeof(*h));
-			for (unsigned int j = 0; j < k; j++) {
-				iov[i + j].iov_base = b->buf + (size_t)(i + j) * b->slot;
-				iov[i + j].iov_len = b->len[i + j];
+			h->msg_iov = &iov[nv];
+			for (unsigned int j = i; j < i + k; j++) {
+				iov[nv].iov_base = b->buf + (size_t)j * b->slot;
+				iov[nv++].iov_len = b->npieces[j] ? b->hlen[j] : b->len[j];
+				for (unsigned int p = 0; p < b->npieces[j]; p++)
+					iov[nv++] = b->piece[j][p];
 			}
-			h->msg_iov = &iov[i];
-			h->msg_iovlen = k;
+			h->msg_iovlen = (size_t)(&iov[nv] - h->msg_iov);
 			if (b->addr) {
 				h->msg_name = &b->addr[i];
 				h->msg_namelen = b->alen[i];

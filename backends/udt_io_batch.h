@@ -4,12 +4,15 @@
  *
  * Writing: the datagrams gathered for one socket (a batch: equal slots of
  * one buffer, each with its length and, on an unconnected socket, its
- * address) leave with one sendmmsg. Where the kernel has UDP GSO
+ * address) leave with one sendmmsg. A datagram is its slot, or the first
+ * bytes of it in its slot (its header) and the rest in up to UDTB_PIECES
+ * pieces elsewhere (the message's own memory: no copy of the payload). Where the kernel has UDP GSO
  * (UDP_SEGMENT, Linux 4.18), each run of datagrams of one size to one
  * address (the last may be shorter) is one message of the call: the kernel
  * cuts it into datagrams after routing, once for the run instead of once per
- * datagram. The payload is gathered from the slots (an iovec per datagram),
- * never copied here. A kernel or route that refuses GSO (EIO: no checksum
+ * datagram. The payload is gathered from the slots and the pieces (iovecs),
+ * never copied here; the kernel cuts the run at the segment size whatever
+ * the iovecs' boundaries. A kernel or route that refuses GSO (EIO: no checksum
  * offload on the device; EINVAL, ENOPROTOOPT, EOPNOTSUPP) turns it off for
  * that socket and the same datagrams go one by one.
  *
@@ -29,12 +32,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #define UDTB_BATCH	   64	 /* datagrams per sendmmsg / recvmmsg */
 #define UDTB_GSO_MAX_SEGS  64	 /* the kernel's UDP_MAX_SEGMENTS */
 #define UDTB_GSO_MAX_BYTES 65000 /* below an IP datagram's 64 KiB with its headers */
 #define UDTB_GRO_BUF	   65536 /* bytes of a receive buffer with GRO on */
+#define UDTB_PIECES	   2	 /* pieces of a datagram outside its slot */
 
 struct udtb_sys {
 	int (*sendmmsg)(int fd, struct mmsghdr *mm, unsigned int n, int flags);
@@ -48,7 +53,11 @@ struct udtb_txb {
 	uint8_t *buf; /* datagram i at buf + i * slot */
 	size_t slot;
 	unsigned int n, off;
-	uint32_t len[UDTB_BATCH];
+	uint32_t len[UDTB_BATCH]; /* the datagram's bytes */
+	/* npieces[i] > 0: datagram i is hlen[i] bytes of its slot, then its pieces */
+	uint32_t hlen[UDTB_BATCH];
+	uint8_t npieces[UDTB_BATCH];
+	struct iovec piece[UDTB_BATCH][UDTB_PIECES];
 	struct sockaddr_storage *addr; /* NULL: a connected socket */
 	socklen_t alen[UDTB_BATCH];
 };

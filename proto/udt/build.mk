@@ -20,3 +20,4 @@ test_udt_grow_LDLIBS += -Wl,--wrap=calloc
 $(eval $(call lu2k_test,test_udt_refuse,tests/unit/test_udt_refuse.c,udt linkem))
 $(eval $(call lu2k_test,test_udt_rcvmem,tests/unit/test_udt_rcvmem.c,udt linkem))
 $(eval $(call lu2k_test,test_udt_conn,tests/unit/test_udt_conn.c,udt))
+$(eval $(call lu2k_test,test_udt_parts,tests/unit/test_udt_parts.c,udt))

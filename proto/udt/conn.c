@@ -532,14 +532,17 @@ int udt_conn_send_msg(struct udt_conn *c, const void *data, size_t len, int64_t 
 
 	if (c->state != UDT_ST_CONNECTED)
 		return c->state == UDT_ST_CONNECTING ? -EAGAIN : -ENOTCONN;
-	if (flags & ~UDT_MSG_COPY)
+	if ((flags & ~(UDT_MSG_COPY | UDT_MSG_PARTS)) ||
+	    (flags & (UDT_MSG_COPY | UDT_MSG_PARTS)) == (UDT_MSG_COPY | UDT_MSG_PARTS))
 		return -EINVAL;
 	if (len > c->max_msg)
 		return -EMSGSIZE;
 	/* an idle sender: do not let the EXP timer count the idle time as silence */
 	if (udt_sndbuf_empty(&c->sb))
 		c->last_rsp_ns = now_ns;
-	err = udt_sndbuf_add(&c->sb, data, len, flags & UDT_MSG_COPY,
+	err = udt_sndbuf_add(&c->sb, data, len,
+			     ((flags & UDT_MSG_COPY) ? UDT_SNDBUF_COPY : 0) |
+				     ((flags & UDT_MSG_PARTS) ? UDT_SNDBUF_PARTS : 0),
 			     ttl_ms < 0 ? -1 : ttl_ms * LU2K_NS_PER_MS, in_order, cookie, now_ns,
 			     msgno);
 	if (!err)

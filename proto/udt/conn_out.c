@@ -266,16 +266,36 @@ void udt_send_nak_overtaken(struct udt_conn *c, uint32_t seq, uint64_t asked_ns,
 	}
 }
 
+/*
+ * The packet's header into buf, and its payload copied behind it, or (ref)
+ * only said where it is: ref->piece[0..ref->n).
+ */
+struct pkt_ref {
+	struct iovec *piece;
+	int n;
+};
+
 static size_t encode_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint32_t seq,
-			  const struct udt_spkt *p, uint64_t now_ns)
+			  const struct udt_spkt *p, uint64_t now_ns, struct pkt_ref *ref)
 {
-	size_t h;
+	struct iovec pc[2];
+	size_t h, at;
+	int n;
 
 	if (cap < UDT_HDR_LEN + p->len)
 		return 0;
 	h = udt_data_encode_hdr(buf, cap, seq, p->msgword, udt_conn_ts(c, now_ns), c->peer_id);
-	memcpy(buf + h, p->m->data + p->off, p->len);
-	return h + p->len;
+	n = udt_smsg_pieces(p->m, p->off, p->len, ref ? ref->piece : pc);
+	if (ref) {
+		ref->n = n;
+		return h + p->len;
+	}
+	at = h;
+	for (int i = 0; i < n; i++) {
+		memcpy(buf + at, pc[i].iov_base, pc[i].iov_len);
+		at += pc[i].iov_len;
+	}
+	return at;
 }
 
 /*
@@ -377,7 +397,8 @@ int udt_conn_data_ready(const struct udt_conn *c)
 	return udt_loss_count(&c->snd_loss) > 0 || window_open(c);
 }
 
-static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t now_ns)
+static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t now_ns,
+			 struct pkt_ref *ref)
 {
 	struct udt_spkt *p;
 	uint32_t seq;
@@ -405,7 +426,7 @@ static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t 
 		/* every 16th packet leaves with the next one as a probing pair */
 		probe = (seq & 0xf) == 0;
 	}
-	len = encode_data(c, buf, cap, seq, p, now_ns);
+	len = encode_data(c, buf, cap, seq, p, now_ns, ref);
 	if (!len)
 		return 0;
 	/* the send queue ran dry: what the peer sees now is the application's rate */
@@ -449,7 +470,8 @@ static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t 
 	return len;
 }
 
-size_t udt_conn_write_pkt(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t now_ns)
+static size_t write_pkt(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t now_ns,
+			struct pkt_ref *ref)
 {
 	if (c->ctl_n) {
 		struct udt_ctl *e = &c->ctl[c->ctl_head];
@@ -473,5 +495,20 @@ size_t udt_conn_write_pkt(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t
 		return 0;
 	if (now_ns < c->next_send_ns)
 		return 0;
-	return write_data(c, buf, cap, now_ns);
+	return write_data(c, buf, cap, now_ns, ref);
+}
+
+size_t udt_conn_write_pkt(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t now_ns)
+{
+	return write_pkt(c, buf, cap, now_ns, NULL);
+}
+
+size_t udt_conn_write_pkt_ref(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t now_ns,
+			      struct iovec piece[UDT_PKT_PIECES], int *npieces)
+{
+	struct pkt_ref ref = { .piece = piece, .n = 0 };
+	size_t len = write_pkt(c, buf, cap, now_ns, &ref);
+
+	*npieces = len ? ref.n : 0;
+	return len;
 }

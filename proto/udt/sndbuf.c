@@ -3,6 +3,7 @@
  * sndbuf.c - sender message queue and in-flight packet ring.
  */
 #include "sndbuf.h"
+#include "udt.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -154,7 +155,7 @@ static void advance(struct udt_sndbuf *sb, struct udt_smsg *m)
 	}
 }
 
-int udt_sndbuf_add(struct udt_sndbuf *sb, const void *data, size_t len, int copy, int64_t ttl_ns,
+int udt_sndbuf_add(struct udt_sndbuf *sb, const void *data, size_t len, int flags, int64_t ttl_ns,
 		   int in_order, void *cookie, uint64_t now_ns, uint32_t *msgno)
 {
 	struct udt_smsg *m;
@@ -170,7 +171,13 @@ int udt_sndbuf_add(struct udt_sndbuf *sb, const void *data, size_t len, int copy
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	if (copy) {
+	if (flags & UDT_SNDBUF_PARTS) {
+		const struct udt_msg_parts *p = data;
+
+		m->data = p->head;
+		m->head_len = p->head_len < len ? p->head_len : len;
+		m->body = p->body;
+	} else if (flags & UDT_SNDBUF_COPY) {
 		m->owned = malloc(len);
 		if (!m->owned) {
 			free(m);
@@ -205,6 +212,30 @@ int udt_sndbuf_add(struct udt_sndbuf *sb, const void *data, size_t len, int copy
 	if (msgno)
 		*msgno = m->msgno;
 	return 0;
+}
+
+int udt_smsg_pieces(const struct udt_smsg *m, size_t off, size_t len, struct iovec piece[2])
+{
+	int n = 0;
+
+	if (!m->body) {
+		piece[0].iov_base = (void *)(m->data + off);
+		piece[0].iov_len = len;
+		return 1;
+	}
+	if (off < m->head_len) {
+		size_t l = m->head_len - off < len ? m->head_len - off : len;
+
+		piece[n].iov_base = (void *)(m->data + off);
+		piece[n++].iov_len = l;
+		off += l;
+		len -= l;
+	}
+	if (len) {
+		piece[n].iov_base = (void *)(m->body + (off - m->head_len));
+		piece[n++].iov_len = len;
+	}
+	return n;
 }
 
 size_t udt_sndbuf_unsent(const struct udt_sndbuf *sb)

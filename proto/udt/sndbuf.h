@@ -9,8 +9,10 @@
  * number from the oldest unacknowledged one, that says for each packet in
  * flight which message and which bytes it carries.
  *
- * A message's bytes are either copied in (UDT_MSG_COPY) or referenced: then
- * the caller keeps them unchanged until the message's completion.
+ * A message's bytes are either copied in (UDT_SNDBUF_COPY) or referenced: then
+ * the caller keeps them unchanged until the message's completion; a
+ * referenced message may be in two pieces (UDT_SNDBUF_PARTS: a head, then a
+ * body elsewhere), which udt_smsg_pieces() gives back per packet.
  *
  * Small messages first: a message of at most UDT_SNDBUF_SMALL_PKTS packets
  * that needs no order (an RPC request, an ACK, a reply header) goes ahead
@@ -34,11 +36,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 struct udt_smsg {
 	struct udt_smsg *next;
 	const uint8_t *data;
 	uint8_t *owned;
+	const uint8_t *body; /* UDT_SNDBUF_PARTS: bytes from head_len on; NULL: all in data */
+	size_t head_len;
 	size_t len;
 	size_t sent_off; /* bytes already cut into packets */
 	void *cookie;
@@ -96,8 +101,14 @@ int udt_sndbuf_init(struct udt_sndbuf *sb, uint32_t cap_pkts, size_t payload, si
 /* Fails every message still queued with status err, then frees everything. */
 void udt_sndbuf_fini(struct udt_sndbuf *sb, udt_smsg_done_fn done, void *ctx, int err);
 
-int udt_sndbuf_add(struct udt_sndbuf *sb, const void *data, size_t len, int copy, int64_t ttl_ns,
+#define UDT_SNDBUF_COPY	 1 /* flags of udt_sndbuf_add: copy data in */
+#define UDT_SNDBUF_PARTS 2 /* data is a struct udt_msg_parts (udt.h), referenced */
+
+int udt_sndbuf_add(struct udt_sndbuf *sb, const void *data, size_t len, int flags, int64_t ttl_ns,
 		   int in_order, void *cookie, uint64_t now_ns, uint32_t *msgno);
+
+/* Where bytes [off, off + len) of m are: 1 or 2 pieces, written to piece[]. */
+int udt_smsg_pieces(const struct udt_smsg *m, size_t off, size_t len, struct iovec piece[2]);
 
 /* Bytes queued and not yet cut into packets (never sent). */
 size_t udt_sndbuf_unsent(const struct udt_sndbuf *sb);

@@ -146,7 +146,23 @@ struct udt_stats {
 	int32_t nest; /* nested small messages on (both ends offered them) */
 };
 
-#define UDT_MSG_COPY 1u /* copy the bytes now instead of referencing them */
+#define UDT_MSG_COPY  1u /* copy the bytes now instead of referencing them */
+#define UDT_MSG_PARTS 2u /* data is a struct udt_msg_parts: two referenced pieces */
+
+/*
+ * A message in two pieces, both referenced (kept unchanged by the caller
+ * until the message's completion): a head (a framing header of the caller's)
+ * then a body (the payload where it already is), len bytes in all. The
+ * struct itself is read only during the call.
+ */
+struct udt_msg_parts {
+	const void *head;
+	size_t head_len;
+	const void *body;
+};
+
+/* Pieces of payload a data packet may be given in (udt_conn_write_pkt_ref). */
+#define UDT_PKT_PIECES 2
 
 void udt_config_default(struct udt_config *cfg);
 
@@ -175,6 +191,16 @@ void udt_conn_free(struct udt_conn *c);
 int udt_conn_recv_pkt(struct udt_conn *c, const uint8_t *buf, size_t len, uint64_t now_ns);
 /* Bytes of the next datagram due now, 0 if nothing is due. cap >= mss - 28. */
 size_t udt_conn_write_pkt(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t now_ns);
+/*
+ * The same datagram without a copy of its payload: a data packet's header
+ * goes into buf and piece[0..*npieces) say where the rest is, in the
+ * message's own memory (valid until a call that can complete or drop the
+ * message: recv_pkt, handle_timers, drop_msg, abort, free); a control
+ * packet goes whole into buf (*npieces = 0). Returns the datagram's length
+ * (buf's bytes plus the pieces'), 0 if nothing is due.
+ */
+size_t udt_conn_write_pkt_ref(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t now_ns,
+			      struct iovec piece[UDT_PKT_PIECES], int *npieces);
 /* Earliest time anything is due; UINT64_MAX if nothing ever will be. */
 uint64_t udt_conn_next_deadline(const struct udt_conn *c);
 void udt_conn_handle_timers(struct udt_conn *c, uint64_t now_ns);

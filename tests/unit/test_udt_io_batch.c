@@ -58,7 +58,24 @@ static struct {
 	unsigned int segs[64][UDTB_BATCH];  /* datagrams per message of call c */
 	unsigned int segsz[64][UDTB_BATCH]; /* its UDP_SEGMENT (0: none) */
 	unsigned int total_dgrams;
+	const uint32_t *want_len; /* non-NULL: check each datagram's bytes (fill's pattern) */
+	unsigned int next_dgram;  /* datagrams the fake took so far */
+	unsigned int bad;	  /* datagrams whose bytes were wrong */
 } fk;
+
+/* A message's bytes, gathered from its iovecs as the kernel does. */
+static size_t gather(const struct msghdr *h, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < h->msg_iovlen; i++) {
+		if (n + h->msg_iov[i].iov_len > cap)
+			return SIZE_MAX;
+		memcpy(out + n, h->msg_iov[i].iov_base, h->msg_iov[i].iov_len);
+		n += h->msg_iov[i].iov_len;
+	}
+	return n;
+}
 
 static unsigned int msg_gso(const struct msghdr *h)
 {
@@ -96,11 +113,30 @@ static int fake_sendmmsg(int fd, struct mmsghdr *mm, unsigned int n, int flags)
 			take = m;
 			break;
 		}
-		if (c < 64) {
-			fk.segs[c][m] = (unsigned int)mm[m].msg_hdr.msg_iovlen;
-			fk.segsz[c][m] = g;
+		{
+			static uint8_t all[UDTB_BATCH * SLOT];
+			size_t bytes = gather(&mm[m].msg_hdr, all, sizeof(all));
+			/* the kernel cuts a GSO message at g bytes, whatever its iovecs */
+			unsigned int nd = g ? (unsigned int)((bytes + g - 1) / g) : 1;
+
+			if (bytes == SIZE_MAX)
+				fk.bad++;
+			for (unsigned int d = 0; fk.want_len && bytes != SIZE_MAX && d < nd; d++) {
+				size_t off = (size_t)d * g, l = g ? bytes - off : bytes;
+
+				if (g && l > g)
+					l = g;
+				if (!dgram_ok(all + off, l, fk.next_dgram + d,
+					      fk.want_len[fk.next_dgram + d]))
+					fk.bad++;
+			}
+			fk.next_dgram += nd;
+			if (c < 64) {
+				fk.segs[c][m] = nd;
+				fk.segsz[c][m] = g;
+			}
+			fk.total_dgrams += nd;
 		}
-		fk.total_dgrams += (unsigned int)mm[m].msg_hdr.msg_iovlen;
 	}
 	if (c < 64)
 		fk.nmsgs[c] = take;
@@ -113,6 +149,113 @@ static void fake_reset(void)
 {
 	memset(&fk, 0, sizeof(fk));
 	fk.accept_msgs = -1;
+}
+
+/*
+ * As fill(), but each datagram longer than HDR keeps only its first HDR bytes
+ * in its slot (a packet header), the rest in ext[] (a message's memory) as
+ * one piece, or two cut at split[i] bytes into it.
+ */
+#define HDR 16
+static uint8_t ext[UDTB_BATCH * SLOT];
+
+static void fill_pieces(struct udtb_txb *b, unsigned int n, const uint32_t *len,
+			const uint32_t *split)
+{
+	fill(b, n, len);
+	for (unsigned int i = 0; i < n; i++) {
+		uint8_t *e = ext + (size_t)i * SLOT;
+		uint32_t rest = len[i] > HDR ? len[i] - HDR : 0;
+
+		if (!rest)
+			continue;
+		memcpy(e, b->buf + (size_t)i * SLOT + HDR, rest);
+		memset(b->buf + (size_t)i * SLOT + HDR, 0xee, rest); /* never sent from here */
+		b->hlen[i] = HDR;
+		b->piece[i][0].iov_base = e;
+		if (split[i] && split[i] < rest) {
+			b->piece[i][0].iov_len = split[i];
+			b->piece[i][1].iov_base = e + split[i];
+			b->piece[i][1].iov_len = rest - split[i];
+			b->npieces[i] = 2;
+		} else {
+			b->piece[i][0].iov_len = rest;
+			b->npieces[i] = 1;
+		}
+	}
+}
+
+/*
+ * Datagrams in pieces (a header in the slot, the payload elsewhere): runs
+ * of one size go as one GSO message whatever the pieces' boundaries, and
+ * every datagram the kernel cuts from it has exactly its own bytes; then
+ * short writes, EAGAIN, and a kernel without GSO over the same batch.
+ */
+/* The 44 datagrams of test_pieces afresh, and a fresh fake that checks them. */
+static void again(struct udtb_txb *b, const uint32_t *len, const uint32_t *split,
+		  struct udtb_txres *res)
+{
+	fill_pieces(b, 44, len, split);
+	fake_reset();
+	fk.want_len = len;
+	memset(res, 0, sizeof(*res));
+}
+
+static void test_pieces(void)
+{
+	uint32_t len[UDTB_BATCH], split[UDTB_BATCH];
+	struct udtb_txb b;
+	struct udtb_txres res = { 0 };
+	bool gso = true;
+
+	/* 30 x 1472 (pieces cut anywhere, even inside the first bytes), 1 x 700, 10 B, 12 x 1000 */
+	for (int i = 0; i < 44; i++) {
+		len[i] = i < 30 ? 1472 : i == 30 ? 700 : i == 31 ? 10 : 1000;
+		split[i] = (uint32_t)(i * 97) % 1400;
+	}
+	again(&b, len, split, &res);
+	T_EQ(b.npieces[31], 0); /* 10 bytes: all in its slot */
+	T_EQ(udtb_txb_send(&fake, 3, &b, &gso, &res), 0);
+	T_EQ(fk.calls, 1);
+	T_EQ(fk.nmsgs[0], 3u);
+	T_EQ(fk.segs[0][0], 31u); /* the 700-byte one ends the run */
+	T_EQ(fk.segsz[0][0], 1472u);
+	T_EQ(fk.segs[0][1], 1u);
+	T_EQ(fk.segs[0][2], 12u);
+	T_EQ(fk.segsz[0][2], 1000u);
+	T_EQ(fk.bad, 0u);
+	T_EQ(fk.next_dgram, 44u);
+	T_EQ(res.dgrams, 44u);
+
+	/* short writes (one message a call), and EAGAIN before any: all go, in order */
+	again(&b, len, split, &res);
+	fk.accept_msgs = 1;
+	T_EQ(udtb_txb_send(&fake, 3, &b, &gso, &res), 0);
+	T_EQ(fk.calls, 3);
+	T_EQ(fk.bad, 0u);
+	T_EQ(fk.next_dgram, 44u);
+	again(&b, len, split, &res);
+	fk.accept_msgs = 1;
+	fk.fail_errno = EAGAIN;
+	fk.fail_times = 1;
+	T_EQ(udtb_txb_send(&fake, 3, &b, &gso, &res), -EAGAIN);
+	T_EQ(b.off, 0u);
+	T_EQ(udtb_txb_send(&fake, 3, &b, &gso, &res), 0);
+	T_EQ(b.off, 44u);
+	T_EQ(fk.bad, 0u);
+	T_EQ(fk.next_dgram, 44u);
+
+	/* a kernel without GSO: it refuses the first run, then all go one by one */
+	again(&b, len, split, &res);
+	fk.no_gso = true;
+	gso = true;
+	T_EQ(udtb_txb_send(&fake, 3, &b, &gso, &res), 0);
+	T_ASSERT(!gso);
+	T_ASSERT(res.gso_refused);
+	T_EQ(res.gso_msgs, 0u);
+	T_EQ(fk.bad, 0u);
+	T_EQ(fk.next_dgram, 44u);
+	T_EQ(res.dgrams, 44u);
 }
 
 /* Runs of one size, a shorter last one, the 64-segment and 64 KB limits. */
@@ -388,6 +531,33 @@ static void test_loopback(bool gro)
 	close(rx);
 }
 
+/* Datagrams in pieces through the real kernel, with GSO or one by one: each arrives whole. */
+static void test_loopback_pieces(void)
+{
+	uint32_t len[UDTB_BATCH], split[UDTB_BATCH];
+	struct sockaddr_in to;
+	struct udtb_txb b;
+	unsigned int nbufs;
+	int tx, rx;
+
+	for (int i = 0; i < UDTB_BATCH; i++) {
+		len[i] = i < 40 ? 1472 : i == 40 ? 333 : 1200;
+		split[i] = (uint32_t)(i * 211) % 1456;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		struct udtb_txres res = { 0 };
+		bool gso = pass == 0 && udtb_probe_gso(AF_INET);
+
+		T_EQ(udp_pair(&tx, &rx, &to), 0);
+		fill_pieces(&b, UDTB_BATCH, len, split);
+		T_EQ(udtb_txb_send(&udtb_sys_real, tx, &b, &gso, &res), 0);
+		T_EQ(res.dgrams, (uint64_t)UDTB_BATCH);
+		T_EQ(read_check(rx, false, len, UDTB_BATCH, &nbufs), (unsigned int)UDTB_BATCH);
+		close(tx);
+		close(rx);
+	}
+}
+
 /* gso = false (the option off, or the fallback): the same datagrams arrive. */
 static void test_loopback_fallback(void)
 {
@@ -513,5 +683,7 @@ int main(void)
 	T_RUN(test_loopback_gro);
 	T_RUN(test_loopback_fallback);
 	T_RUN(test_rxq_ovfl);
+	T_RUN(test_pieces);
+	T_RUN(test_loopback_pieces);
 	return t_done();
 }
