@@ -38,32 +38,33 @@ static int by_key(const void *a, const void *b)
 int32_t lu2k_halfopen_victim(const struct lu2k_halfopen_key *keys, uint32_t n,
 			     const struct lu2k_halfopen_key *nk)
 {
-	uint32_t best = 0, best_n = 0, nk_n = 0;
+	uint32_t best = 0, best_n = 0;
 	struct entry *e;
 
-	if (!n || n > INT32_MAX)
+	if (!n || n > INT32_MAX - 1)
 		return -1;
-	e = malloc(n * sizeof(*e));
+	e = malloc((n + 1) * sizeof(*e));
 	if (!e)
 		return -1;
 	for (uint32_t i = 0; i < n; i++) {
 		e[i].k = keys[i];
 		e[i].i = i;
 	}
-	qsort(e, n, sizeof(*e), by_key);
-	for (uint32_t r = 0; r < n;) {
+	/* the newcomer counts in its prefix, as the youngest: never its own victim */
+	e[n].k = *nk;
+	e[n].i = n;
+	qsort(e, n + 1, sizeof(*e), by_key);
+	for (uint32_t r = 0; r <= n;) {
 		uint32_t end = r + 1;
 
-		while (end < n && !memcmp(e[end].k.b, e[r].k.b, sizeof(e->k.b)))
+		while (end <= n && !memcmp(e[end].k.b, e[r].k.b, sizeof(e->k.b)))
 			end++;
 		if (end - r > best_n || (end - r == best_n && e[r].i < best)) {
 			best_n = end - r;
 			best = e[r].i;
 		}
-		if (!memcmp(e[r].k.b, nk->b, sizeof(nk->b)))
-			nk_n = end - r;
 		r = end;
 	}
 	free(e);
-	return best_n > nk_n ? (int32_t)best : -1;
+	return best < n ? (int32_t)best : -1; /* the newcomer is never the oldest of a run */
 }

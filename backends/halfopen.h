@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * halfopen.h - which unproven connection (accepted, no hello yet) makes room
- * for a new one when all of them together are at their cap (max_halfopen):
- * the oldest of the /24 (IPv4) or /64 (IPv6) that holds the most, so that
- * many prefixes of attackers never lock out a prefix that holds few. Shared
+ * for a new one when all of them together are at their cap (max_halfopen),
+ * or the fds run short: the oldest of the /24 (IPv4) or /64 (IPv6) that
+ * holds the most, so that many prefixes of attackers never lock out a prefix
+ * that holds few, nor one attacker its own prefix's honest peers. Shared
  * by the tcp and udt back-ends; no I/O, no clock.
  */
 #ifndef LU2K_BACKENDS_HALFOPEN_H
@@ -20,11 +21,14 @@ struct lu2k_halfopen_key {
 void lu2k_halfopen_key(struct lu2k_halfopen_key *k, int family, const uint8_t *ip);
 
 /*
- * keys[0..n): the unproven connections, oldest first. Returns the index of
- * the one to close so that one from nk's prefix may come in: the oldest of
- * the prefix with the most (the oldest such prefix on a tie), if it holds
- * more than nk's prefix does. -1: nk's prefix is among those that hold the
- * most (or no memory to tell): refuse the new one instead.
+ * keys[0..n): the unproven connections, oldest first; nk: a new one's
+ * prefix. Returns the index of the one to close so that the new one may
+ * come in: the oldest of the prefix that holds the most once the new one is
+ * counted in its own (the oldest such prefix on a tie). A prefix that holds
+ * the most thus renews itself (an honest connector there still gets in, and
+ * has until its prefix opens as many more to say hello), and one that holds
+ * few takes from it. -1: none (n is 0), or no memory to tell: refuse the
+ * new one instead.
  */
 int32_t lu2k_halfopen_victim(const struct lu2k_halfopen_key *keys, uint32_t n,
 			     const struct lu2k_halfopen_key *nk);

@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -112,12 +113,15 @@ static void halfopen_key(const struct sockaddr_storage *ss, struct lu2k_halfopen
 }
 
 /*
- * Every connection before its hello is at max_halfopen: the oldest of the
- * prefix that holds the most makes room, unless the new one's prefix is that
- * one. So attackers on many prefixes, each under max_halfopen_per_prefix,
- * cannot lock out an honest connector from a prefix of its own.
+ * n connections before their hello are at max_halfopen (why), or the fds for
+ * incoming ones ran out: the oldest of the prefix that holds the most makes
+ * room (halfopen.h). So attackers on many prefixes, each under
+ * max_halfopen_per_prefix, cannot lock out an honest connector from a prefix
+ * of its own, nor one attacker the honest peers of its prefix. Returns the
+ * fd number it freed, or -1 (none could make room: the new one goes).
  */
-static bool halfopen_room(struct lu2k_be *be, const struct sockaddr_storage *ss, uint32_t n)
+static int halfopen_room(struct lu2k_be *be, const struct sockaddr_storage *ss, uint32_t n,
+			 const char *why)
 {
 	struct lu2k_halfopen_key *keys = calloc(n, sizeof(*keys)), nk;
 	struct lu2k_be_conn **cs = calloc(n, sizeof(*cs)), *victim = NULL;
@@ -125,6 +129,7 @@ static bool halfopen_room(struct lu2k_be *be, const struct sockaddr_storage *ss,
 	struct lu2k_list *pos;
 	uint32_t i = 0;
 	int32_t v = -1;
+	int vfd;
 
 	if (keys && cs) {
 		lu2k_list_for_each(pos, &be->conns)
@@ -147,19 +152,20 @@ static bool halfopen_room(struct lu2k_be *be, const struct sockaddr_storage *ss,
 		be->st.too_many_halfopen++;
 		prefix_str(ss, p, sizeof(p));
 		LOG_RL(LU2K_LOG_WARN,
-		       "tcp: %u connections have not said hello yet (max_halfopen), the most of "
-		       "them from the %s: closing a new one from there",
-		       n, p);
-		return false;
+		       "tcp: %u connections have not said hello yet (%s), and none can make room: "
+		       "closing a new one from the %s",
+		       n, why, p);
+		return -1;
 	}
 	be->st.halfopen_evicted++;
 	prefix_str(&victim->addr, p, sizeof(p));
 	LOG_RL(LU2K_LOG_WARN,
-	       "tcp: %u connections have not said hello yet (max_halfopen): closing the oldest "
-	       "from the %s, which holds the most",
-	       n, p);
+	       "tcp: %u connections have not said hello yet (%s): closing the oldest from the "
+	       "%s, which holds the most",
+	       n, why, p);
+	vfd = victim->io.fd;
 	tcp_conn_fail(victim, -ECONNABORTED, false);
-	return true;
+	return vfd;
 }
 
 /*
@@ -172,7 +178,9 @@ static bool halfopen_room(struct lu2k_be *be, const struct sockaddr_storage *ss,
  * max_conns), since many prefixes must not either. A refused one is closed
  * at once (its peer sees a reset or EOF and may try again later).
  */
-static bool admit(struct lu2k_be *be, const struct sockaddr_storage *ss)
+enum admit { ADMIT_NO, ADMIT_YES, ADMIT_ROOM /* yes, and an unproven one went for it */ };
+
+static enum admit admit(struct lu2k_be *be, const struct sockaddr_storage *ss)
 {
 	uint32_t from = 0, in_net = 0, halfopen = 0;
 	char a[INET6_ADDRSTRLEN + 8];
@@ -195,7 +203,7 @@ static bool admit(struct lu2k_be *be, const struct sockaddr_storage *ss)
 		LOG_RL(LU2K_LOG_WARN,
 		       "tcp: incoming connections at their limit (max_conns %u): closing a new one",
 		       be->max_conns);
-		return false;
+		return ADMIT_NO;
 	}
 	if (from >= be->max_conns_per_source) {
 		be->st.too_many_from_source++;
@@ -203,7 +211,7 @@ static bool admit(struct lu2k_be *be, const struct sockaddr_storage *ss)
 		       "tcp: %s has %u incoming connections (max_conns_per_source): closing a new "
 		       "one",
 		       lu2k_sockaddr_addr(ss, a, sizeof(a)), from);
-		return false;
+		return ADMIT_NO;
 	}
 	if (in_net >= be->max_halfopen_per_prefix) {
 		be->st.too_many_from_prefix++;
@@ -212,10 +220,41 @@ static bool admit(struct lu2k_be *be, const struct sockaddr_storage *ss)
 		       "tcp: the %s has %u connections that have not said hello yet "
 		       "(max_halfopen_per_prefix): closing a new one",
 		       a, in_net);
-		return false;
+		return ADMIT_NO;
 	}
 	if (halfopen >= lu2k_halfopen_cap(be->max_halfopen, be->max_conns))
-		return halfopen_room(be, ss, halfopen);
+		return halfopen_room(be, ss, halfopen, "max_halfopen") >= 0 ? ADMIT_ROOM : ADMIT_NO;
+	return ADMIT_YES;
+}
+
+/*
+ * *fd is past what incoming connections may take: one of them that has not
+ * said hello makes room, as at max_halfopen, and the new one takes its fd
+ * number (else the hole it left below would let the next accept() in, and
+ * incoming connections would creep into the fds kept for others). With
+ * none (every fd for incoming ones holds a connection that said hello), no.
+ */
+static bool fd_room(struct lu2k_be *be, const struct sockaddr_storage *ss, int *fd)
+{
+	struct lu2k_list *pos;
+	uint32_t n = 0;
+	int vfd;
+
+	lu2k_list_for_each(pos, &be->conns)
+	{
+		struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
+
+		n += !c->out && c->state == TCP_HELLO;
+	}
+	if (!n)
+		return false;
+	vfd = halfopen_room(be, ss, n, "the fds left are kept for outgoing connections");
+	if (vfd < 0)
+		return false;
+	if (dup3(*fd, vfd, O_CLOEXEC) == vfd) {
+		close(*fd);
+		*fd = vfd;
+	}
 	return true;
 }
 
@@ -228,6 +267,7 @@ static void listener_event(struct lu2k_io *io, uint32_t revents)
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
 		struct lu2k_be_conn *c;
+		enum admit ok;
 		int fd = accept4(io->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
@@ -238,18 +278,20 @@ static void listener_event(struct lu2k_io *io, uint32_t revents)
 				LOG_RL(LU2K_LOG_WARN, "tcp: accept: %s", strerror(errno));
 			return;
 		}
-		s->pause_ms = 0;
-		if (fd >= be->fd_in_max) {
+		ok = admit(be, &ss);
+		if (ok == ADMIT_NO) {
+			close(fd);
+			s->pause_ms = 0;
+			continue;
+		}
+		if (fd >= be->fd_in_max && ok != ADMIT_ROOM && !fd_room(be, &ss, &fd)) {
 			/* what is left is for outgoing connections: the rest waits in the backlog */
 			close(fd);
 			be->st.fd_reserve_pauses++;
 			listener_pause(s, "the fds left are kept for outgoing connections");
 			return;
 		}
-		if (!admit(be, &ss)) {
-			close(fd);
-			continue;
-		}
+		s->pause_ms = 0;
 		c = tcp_conn_new(be, fd, false);
 		if (!c) {
 			LOG_RL(LU2K_LOG_WARN, "tcp: out of memory for a connection");

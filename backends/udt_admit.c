@@ -55,11 +55,12 @@ static void prefix_str(const struct udt_dmx_addr *a, char *buf, size_t len)
 
 /*
  * Every unproven connection together is at max_halfopen: the oldest of the
- * prefix that holds the most makes room, unless the new one's prefix is that
- * one. So attackers on many prefixes, each under max_halfopen_per_prefix,
- * cannot lock out an honest connector from a prefix of its own. Only
- * connections waiting for their hello are closed for it; node handshakes
- * (keys on) count, and expire at hello_timeout_ms.
+ * prefix that holds the most makes room (halfopen.h). So attackers on many
+ * prefixes, each under max_halfopen_per_prefix, cannot lock out an honest
+ * connector from a prefix of its own, nor one attacker the honest peers of
+ * its prefix. Only connections waiting for their hello are closed for it
+ * (none: refused); node handshakes (keys on) count, and expire at
+ * hello_timeout_ms.
  */
 static bool halfopen_room(struct lu2k_be *be, const struct udt_dmx_addr *a, uint32_t n)
 {
@@ -91,8 +92,8 @@ static bool halfopen_room(struct lu2k_be *be, const struct udt_dmx_addr *a, uint
 		be->st.too_many_halfopen++;
 		prefix_str(a, p, sizeof(p));
 		LOG_RL(LU2K_LOG_WARN,
-		       "udt: %u incoming connections have not said hello yet (max_halfopen), the "
-		       "most of them from the %s: refusing a new one from there",
+		       "udt: %u incoming connections have not said hello yet (max_halfopen), and "
+		       "none can make room: refusing a new one from the %s",
 		       n, p);
 		return false;
 	}

@@ -26,22 +26,15 @@ N=600
 
 # accept = any: the fake NIDs are not the address they come from
 printf 'max_peers = 64\npeer_idle_timeout_ms = 2000\naccept = any\n' >"$T_DIR/lu2kd.conf"
-start_daemon() { # name
-	t_bg "$1" "$T_BIN/lu2kd" -c "$T_DIR/lu2kd.conf" --foreground --port "$PORT" \
-		--log-level info -b tcp --channel-socket "$T_DIR/$1.sock" \
-		--ctl-socket "$T_DIR/$1.ctl" --pid-file "$T_DIR/$1.pid"
-	t_wait_for 20 test -s "$T_DIR/$1.pid" || t_fail "$1 did not get ready"
-}
 stat_of() { # daemon key
 	timeout 10 "$T_BIN/lu2kctl" --socket "$T_DIR/$1.ctl" "$3" >"$T_DIR/$1.$3.yaml" ||
 		t_fail "lu2kctl did not answer"
 	awk -v k="$2:" '$1 == k { print $2; exit }' "$T_DIR/$1.$3.yaml"
 }
 
-start_daemon d1
-start_daemon d2
-t_bg server "$T_BIN/lu2k-perf" server --nid "$B" --socket "$T_DIR/d2.sock"
-t_wait_for 10 grep -q ready "$T_DIR/server.log" || t_fail "the lu2k-perf server did not attach"
+t_lu2kd d1 tcp
+t_lu2kd d2 tcp
+t_perf_server server "$B" d2
 
 t_log "$N hellos from $N NIDs"
 timeout 120 "$T_BIN/lu2k-hostile" tcp-hellos --target "127.0.0.2:$PORT" --conns $N \

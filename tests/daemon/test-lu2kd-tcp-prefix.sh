@@ -23,21 +23,10 @@ PORT=$((20000 + RANDOM % 20000))
 A=127.0.0.1@lu2k
 B=127.0.0.2@lu2k
 printf '[tcp]\nmax_halfopen_per_prefix = 8\nhello_timeout_ms = 60000\n' >"$T_DIR/lu2kd.conf"
-start_daemon() { # name
-	t_bg "$1" "$T_BIN/lu2kd" -c "$T_DIR/lu2kd.conf" --foreground --port "$PORT" --log-level info -b tcp \
-		--channel-socket "$T_DIR/$1.sock" --ctl-socket "$T_DIR/$1.ctl" \
-		--pid-file "$T_DIR/$1.pid"
-	t_wait_for 20 test -s "$T_DIR/$1.pid" || t_fail "$1 did not get ready"
-}
-stat() { # daemon key
-	timeout 10 "$T_BIN/lu2kctl" --socket "$T_DIR/$1.ctl" stats |
-		awk -v k="$2:" '$1 == k { print $2; exit }'
-}
 
-start_daemon d1
-start_daemon d2
-t_bg server "$T_BIN/lu2k-perf" server --nid "$B" --socket "$T_DIR/d2.sock"
-t_wait_for 10 grep -q ready "$T_DIR/server.log" || t_fail "the lu2k-perf server did not attach"
+t_lu2kd d1 tcp
+t_lu2kd d2 tcp
+t_perf_server server "$B" d2
 
 # Silent connections from each source in turn; after each group, how many lu2kd closed.
 timeout 30 python3 -c '
@@ -68,7 +57,7 @@ for group in sys.argv[2:]:
 cat "$T_DIR/silent.log"
 same=$(awk '$2 == "127.0.5.3,127.0.5.4" { print $4 }' "$T_DIR/silent.log")
 other=$(awk '$2 == "127.0.6.3" { print $4 }' "$T_DIR/silent.log")
-refused=$(stat d2 too_many_from_prefix)
+refused=$(t_lu2kd_stat d2 too_many_from_prefix)
 t_log "one /24: ${same:-?} of 12 closed; another: ${other:-?} of 6; too_many_from_prefix ${refused:-?}"
 [ "${same:-0}" = 4 ] || t_fail "${same:-?} of 12 closed from one /24, not the 4 over the cap of 8"
 [ "${other:-9}" = 0 ] || t_fail "${other:-?} closed from another /24"
@@ -76,8 +65,5 @@ t_log "one /24: ${same:-?} of 12 closed; another: ${other:-?} of 6; too_many_fro
 grep -q 'max_halfopen_per_prefix' "$T_DIR/d2.log" || t_fail "the warning is missing"
 
 t_log "an honest connection still comes up (from 127.0.0.1)"
-timeout 60 "$T_BIN/lu2k-perf" client --nid "$A" --peer "$B" --socket "$T_DIR/d1.sock" \
-	--timeout 20s --json bulk --size 64K --count 200 >"$T_DIR/client.json" ||
-	{ cat "$T_DIR/client.json"; t_fail "honest traffic failed"; }
-grep -q '"pass":true' "$T_DIR/client.json" || t_fail "honest traffic did not pass"
+t_perf_bulk client "$A" "$B" d1
 echo "PASS"

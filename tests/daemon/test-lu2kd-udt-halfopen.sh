@@ -10,9 +10,8 @@
 # max_halfopen_per_prefix caps one site; 20 prefixes under it (80 half-open
 # connections) filled max_conns, and honest new connections to lu2kd #2
 # failed until the fakes' hello_timeout_ms. Checks: at most 8 incoming
-# connections are held; a new prefix's handshake takes the place of the
-# oldest of a prefix that holds more (halfopen_evicted), a prefix's second
-# is refused (too_many_halfopen), both with a warning; then honest bulk
+# connections are held; a new handshake takes the place of the oldest of the
+# prefix that holds the most (halfopen_evicted), with a warning; then honest bulk
 # from #1 to #2 (its connection into #2, #2's acks out) and from #2 to #1
 # passes, every payload verified.
 T_NET=private # a network namespace of its own: 127.0.0.0/8 on lo, no port clash
@@ -40,11 +39,9 @@ for i in $(seq 10 29); do
 done
 conns=$(t_lu2kd_stat d2 conns_now_in)
 evicted=$(t_lu2kd_stat d2 halfopen_evicted)
-full=$(t_lu2kd_stat d2 too_many_halfopen)
-t_log "lu2kd #2: $conns incoming connections; $evicted closed to make room, $full refused"
+t_log "lu2kd #2: $conns incoming connections; $evicted closed to make room"
 [ "${conns:-999}" -le 8 ] || t_fail "$conns incoming connections before their hello, over the cap of 8"
 [ "${evicted:-0}" -ge 1 ] || t_fail "no connection made room for another prefix's"
-[ "${full:-0}" -ge 1 ] || t_fail "no handshake refused at the cap"
 grep -q 'max_halfopen)' "$T_DIR/d2.log" || t_fail "the warning is missing"
 
 t_log "honest traffic into lu2kd #2 (from 127.0.0.1)"

@@ -26,31 +26,20 @@ B=127.0.0.2@lu2k
 # half-open connections stay for the whole test (hello_timeout_ms), and one address may hold 16
 printf '[udt]\nmax_halfopen_per_prefix = 8\nmax_conns_per_source = 16\nhello_timeout_ms = 60000\n' \
 	>"$T_DIR/lu2kd.conf"
-start_daemon() { # name
-	t_bg "$1" "$T_BIN/lu2kd" -c "$T_DIR/lu2kd.conf" --foreground --port "$PORT" --log-level info -b udt \
-		--channel-socket "$T_DIR/$1.sock" --ctl-socket "$T_DIR/$1.ctl" \
-		--pid-file "$T_DIR/$1.pid"
-	t_wait_for 20 test -s "$T_DIR/$1.pid" || t_fail "$1 did not get ready"
-}
-stat() { # daemon key
-	timeout 10 "$T_BIN/lu2kctl" --socket "$T_DIR/$1.ctl" stats |
-		awk -v k="$2:" '$1 == k { print $2; exit }'
-}
 halfopen() { # from ADDR, N connections (no --src: no hello)
 	timeout 30 "$T_BIN/lu2k-hostile" udt-endless --target "127.0.0.2:$PORT" --bind "$1" \
 		--conns "$2" --pkts 0 --time 2 || true
 }
 
-start_daemon d1
-start_daemon d2
-t_bg server "$T_BIN/lu2k-perf" server --nid "$B" --socket "$T_DIR/d2.sock"
-t_wait_for 10 grep -q ready "$T_DIR/server.log" || t_fail "the lu2k-perf server did not attach"
+t_lu2kd d1 udt
+t_lu2kd d2 udt
+t_perf_server server "$B" d2
 
 t_log "6 + 6 half-open connections from two addresses of 127.0.5.0/24"
 halfopen 127.0.5.3 6
 halfopen 127.0.5.4 6
-conns=$(stat d2 conns_now_in)
-refused=$(stat d2 too_many_from_prefix)
+conns=$(t_lu2kd_stat d2 conns_now_in)
+refused=$(t_lu2kd_stat d2 too_many_from_prefix)
 t_log "lu2kd #2: $conns incoming connections, $refused handshakes refused for their /24"
 [ "${conns:-999}" -eq 8 ] || t_fail "$conns incoming connections from one /24, not the cap of 8"
 [ "${refused:-0}" -ge 1 ] || t_fail "no handshake refused for its /24"
@@ -58,13 +47,10 @@ grep -q 'max_halfopen_per_prefix' "$T_DIR/d2.log" || t_fail "the warning is miss
 
 t_log "6 from 127.0.6.3: another /24, not affected"
 halfopen 127.0.6.3 6
-conns=$(stat d2 conns_now_in)
+conns=$(t_lu2kd_stat d2 conns_now_in)
 t_log "lu2kd #2: $conns incoming connections"
 [ "${conns:-0}" -eq 14 ] || t_fail "$conns incoming connections, not 8 + 6"
 
 t_log "an honest connection still comes up (from 127.0.0.1)"
-timeout 60 "$T_BIN/lu2k-perf" client --nid "$A" --peer "$B" --socket "$T_DIR/d1.sock" \
-	--timeout 20s --json bulk --size 64K --count 200 >"$T_DIR/client.json" ||
-	{ cat "$T_DIR/client.json"; t_fail "honest traffic failed"; }
-grep -q '"pass":true' "$T_DIR/client.json" || t_fail "honest traffic did not pass"
+t_perf_bulk client "$A" "$B" d1
 echo "PASS"

@@ -23,27 +23,16 @@ PORT=$((20000 + RANDOM % 20000))
 A=127.0.0.1@lu2k
 B=127.0.0.2@lu2k
 printf 'accept = any # the attacker claims 10.66.0.3@lu2k\n[udt]\nmax_conns_per_source = 16\n' >"$T_DIR/lu2kd.conf"
-start_daemon() { # name
-	t_bg "$1" "$T_BIN/lu2kd" -c "$T_DIR/lu2kd.conf" --foreground --port "$PORT" --log-level info -b udt \
-		--channel-socket "$T_DIR/$1.sock" --ctl-socket "$T_DIR/$1.ctl" \
-		--pid-file "$T_DIR/$1.pid"
-	t_wait_for 20 test -s "$T_DIR/$1.pid" || t_fail "$1 did not get ready"
-}
-stat() { # daemon key
-	timeout 10 "$T_BIN/lu2kctl" --socket "$T_DIR/$1.ctl" stats |
-		awk -v k="$2:" '$1 == k { print $2; exit }'
-}
 
-start_daemon d1
-start_daemon d2
-t_bg server "$T_BIN/lu2k-perf" server --nid "$B" --socket "$T_DIR/d2.sock"
-t_wait_for 10 grep -q ready "$T_DIR/server.log" || t_fail "the lu2k-perf server did not attach"
+t_lu2kd d1 udt
+t_lu2kd d2 udt
+t_perf_server server "$B" d2
 
 t_log "500 socket ids behind one cookie"
 timeout 30 "$T_BIN/lu2k-hostile" udt-sockids --target "127.0.0.2:$PORT" --conns 500 --time 1 ||
 	t_fail "the attack did not run"
-conns=$(stat d2 conns)
-rejects=$(stat d2 hs_rejects)
+conns=$(t_lu2kd_stat d2 conns)
+rejects=$(t_lu2kd_stat d2 hs_rejects)
 t_log "lu2kd #2: $conns connections, $rejects handshakes rejected"
 [ "${conns:-999}" -le 1 ] || t_fail "$conns connections from one cookie"
 [ "${rejects:-0}" -ge 500 ] || t_fail "only ${rejects:-0} requests rejected"
@@ -53,16 +42,13 @@ ip -4 addr show lo | grep -q '127.0.0.0/8' || ip -4 addr show lo | grep -q '127.
 	t_skip "no 127.0.0.3 on lo"
 timeout 30 "$T_BIN/lu2k-hostile" udt-endless --target "127.0.0.2:$PORT" --bind 127.0.0.3 \
 	--conns 40 --pkts 1 --time 2 --src 10.66.0.3@lu2k --dst "$B" || true
-conns=$(stat d2 conns_now_in)
-refused=$(stat d2 too_many_from_source)
+conns=$(t_lu2kd_stat d2 conns_now_in)
+refused=$(t_lu2kd_stat d2 too_many_from_source)
 t_log "lu2kd #2: $conns incoming connections, $refused handshakes refused for their source"
 [ "${conns:-999}" -le 17 ] || t_fail "$conns incoming connections, over the cap of 16 (+1)"
 [ "${refused:-0}" -ge 1 ] || t_fail "no handshake refused for its source"
 grep -q 'max_conns_per_source' "$T_DIR/d2.log" || t_fail "the warning is missing"
 
 t_log "an honest connection still comes up"
-timeout 60 "$T_BIN/lu2k-perf" client --nid "$A" --peer "$B" --socket "$T_DIR/d1.sock" \
-	--timeout 20s --json bulk --size 64K --count 200 >"$T_DIR/client.json" ||
-	{ cat "$T_DIR/client.json"; t_fail "honest traffic failed"; }
-grep -q '"pass":true' "$T_DIR/client.json" || t_fail "honest traffic did not pass"
+t_perf_bulk client "$A" "$B" d1
 echo "PASS"

@@ -42,7 +42,7 @@ static void test_keys(void)
 	T_ASSERT(!same("10.0.0.1", "::a00:1"));
 }
 
-/* The oldest of the prefix that holds the most, only if it holds more than the newcomer's. */
+/* The oldest of the prefix that holds the most, the newcomer counted in its own. */
 static void test_victim(void)
 {
 	struct lu2k_halfopen_key k[8], nk;
@@ -54,21 +54,41 @@ static void test_victim(void)
 	k[4] = key("10.0.2.3");
 	nk = key("192.0.2.1"); /* holds none: 10.0.2's oldest goes */
 	T_EQ(lu2k_halfopen_victim(k, 5, &nk), 1);
-	nk = key("10.0.1.9"); /* holds 2 of 10.0.2's 3 */
+	nk = key("10.0.1.9"); /* 3 against 10.0.2's 3: the older prefix, 10.0.1, renews */
+	T_EQ(lu2k_halfopen_victim(k, 5, &nk), 0);
+	nk = key("10.0.2.9"); /* the newcomer's prefix holds the most: its own oldest goes */
 	T_EQ(lu2k_halfopen_victim(k, 5, &nk), 1);
-	nk = key("10.0.2.9"); /* the newcomer's prefix holds the most: refused */
-	T_EQ(lu2k_halfopen_victim(k, 5, &nk), -1);
-	/* a tie: the prefix whose oldest is older */
-	nk = key("192.0.2.1");
+	nk = key("192.0.2.1"); /* 2 and 2: the prefix whose oldest is older */
 	T_EQ(lu2k_halfopen_victim(k, 4, &nk), 0);
-	nk = key("10.0.1.7"); /* 2 against 2: refused */
-	T_EQ(lu2k_halfopen_victim(k, 4, &nk), -1);
+	nk = key("10.0.2.7"); /* 3 against 2 */
+	T_EQ(lu2k_halfopen_victim(k, 4, &nk), 1);
 	T_EQ(lu2k_halfopen_victim(k, 0, &nk), -1);
 	k[0] = key("2001:db8::1");
 	nk = key("2001:db8::2");
-	T_EQ(lu2k_halfopen_victim(k, 1, &nk), -1);
-	nk = key("2001:db8:0:1::2");
 	T_EQ(lu2k_halfopen_victim(k, 1, &nk), 0);
+	nk = key("2001:db8:0:1::2"); /* every prefix holds one: the oldest goes */
+	T_EQ(lu2k_halfopen_victim(k, 1, &nk), 0);
+}
+
+/*
+ * One attacker's prefix holds them all, and an honest peer of the same
+ * prefix connects: it stays until its prefix opens as many more.
+ */
+static void test_same_prefix(void)
+{
+	struct lu2k_halfopen_key k[16], nk = key("10.9.9.1");
+	uint32_t honest = 15;
+
+	for (int i = 0; i < 16; i++)
+		k[i] = nk; /* the honest one is k[15], the newest */
+	for (int round = 0; round < 15; round++) {
+		int32_t v = lu2k_halfopen_victim(k, 16, &nk);
+
+		T_EQ(v, 0);
+		memmove(&k[0], &k[1], 15 * sizeof(k[0]));
+		honest--;
+	}
+	T_EQ(honest, 0); /* the 16th newer one would close it */
 }
 
 /* 20 prefixes hold 8 each: a prefix that holds one never loses it, whatever comes after. */
@@ -105,6 +125,7 @@ int main(void)
 {
 	T_RUN(test_keys);
 	T_RUN(test_victim);
+	T_RUN(test_same_prefix);
 	T_RUN(test_many_prefixes);
 	return t_done();
 }
