@@ -3,8 +3,9 @@
  * fuzz_udt.c - libFuzzer target for the UDT packet decoders, the listener's
  * handshake path and a connected engine fed hostile packets.
  *
- * Input: byte 0 picks the target (bits 0-1) and the congestion control of
- * the connections (bit 2: lossy, the default, or udt). Targets 0-2 take a
+ * Input: byte 0 picks the target (bits 0-1), the congestion control of
+ * the connections (bit 2: lossy, the default, or udt) and, for targets 2
+ * and 3, nested small messages on (bit 3: udt_conn_set_nest). Targets 0-2 take a
  * list of packets, each a 2-byte big-endian length and that many bytes (time
  * advances 1 ms each). Target 1 is one listener fed every packet: a request
  * with the cookie whose own cookie field is even gets the right cookie put
@@ -39,6 +40,7 @@ static void decoders(const uint8_t *p, size_t n)
 }
 
 static const char *fuzz_cc = "lossy";
+static int fuzz_nest;
 
 static void on_recv(void *ud, uint32_t msgno, const struct iovec *iov, int n, size_t len);
 
@@ -198,6 +200,7 @@ static void structured(const uint8_t *data, size_t size)
 	c = udt_conn_accept(&cfg, &cbs, NULL, 7, &hs, NULL, now);
 	if (!c)
 		return;
+	udt_conn_set_nest(c, fuzz_nest);
 	/* something to send, some of it with a short TTL */
 	for (i = 0; i < 8; i++)
 		udt_conn_send_msg(c, msg, 1000 + (size_t)i * 9000, i & 1 ? 50 : -1, i & 2, 0, NULL,
@@ -230,6 +233,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	mode = data[0] % 4;
 	fuzz_cc = data[0] & 4 ? "udt" : "lossy";
+	fuzz_nest = !!(data[0] & 8);
 	data++, size--;
 	if (mode == 3) {
 		structured(data, size);
@@ -253,6 +257,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		c = udt_conn_accept(&cfg, &cbs, NULL, 7, &hs, NULL, now);
 		if (!c)
 			return 0;
+		udt_conn_set_nest(c, fuzz_nest);
 		static uint8_t msg[5000];
 
 		memset(msg, 0xab, sizeof(msg));
