@@ -521,6 +521,14 @@ uint64_t udt_conn_next_deadline(const struct udt_conn *c)
 		t = probe_deadline(c);
 	if (udt_conn_data_ready(c) && c->next_send_ns < t)
 		t = c->next_send_ns;
+	/* a small message's copy (conn_out.c), at its time but not before the pacing's */
+	if (c->ndups) {
+		uint64_t d =
+			c->dups[0].due_ns > c->next_send_ns ? c->dups[0].due_ns : c->next_send_ns;
+
+		if (d < t)
+			t = d;
+	}
 	return t;
 }
 

@@ -25,6 +25,18 @@
 #define UDT_LIGHT_ACK_PKTS     64		    /* a light ACK every 64 packets */
 #define UDT_MAX_RTT_NS	       (30 * LU2K_NS_PER_S) /* RTT samples are clamped to 30 s */
 #define UDT_MAX_RATE	       0x3fffffff	    /* rates and RTTs kept far from overflow */
+/*
+ * A small message's second copy (dup_tail) leaves this long after the first,
+ * not right behind it, where a burst of losses (a radio fade, a queue that
+ * overflows: Gilbert bursts of 8 packets are 2 ms at 50 Mbit/s) would take both.
+ */
+#define UDT_DUP_DELAY_NS (10 * LU2K_NS_PER_MS)
+#define UDT_DUPS	 8 /* copies waiting for their time; more go at once */
+
+struct udt_dup {
+	uint32_t first, last;
+	uint64_t due_ns;
+};
 
 struct udt_ctl {
 	uint32_t len;
@@ -66,7 +78,9 @@ struct udt_conn {
 	struct udt_cc cc;
 	uint64_t interval_ns;
 	uint64_t next_send_ns;
-	int snd_backlog; /* the last data packet sent left more to send */
+	int snd_backlog;	       /* the last data packet sent left more to send */
+	struct udt_dup dups[UDT_DUPS]; /* copies to send, oldest first */
+	uint32_t ndups;
 	int closing;
 
 	/* receiving side */

@@ -361,6 +361,19 @@ int udt_conn_drop_msg(struct udt_conn *c, uint32_t msgno, int err, uint64_t now_
 	return 0;
 }
 
+/* Copies of small messages whose time has come join the resends (next_retrans skips the acked). */
+static void release_dups(struct udt_conn *c, uint64_t now_ns)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < c->ndups; i++)
+		if (c->dups[i].due_ns <= now_ns)
+			udt_loss_insert(&c->snd_loss, c->dups[i].first, c->dups[i].last);
+		else
+			c->dups[n++] = c->dups[i];
+	c->ndups = n;
+}
+
 /* The next retransmission due, or NULL; skips what is acknowledged or dropped. */
 static struct udt_spkt *next_retrans(struct udt_conn *c, uint32_t *seq, uint64_t now_ns)
 {
@@ -408,6 +421,7 @@ static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t 
 	/* never take a packet out of the queues that the buffer cannot carry */
 	if (cap < UDT_HDR_LEN + (size_t)c->payload)
 		return 0;
+	release_dups(c, now_ns);
 	p = next_retrans(c, &seq, now_ns);
 	resend = p != NULL;
 	if (p) {
@@ -464,7 +478,13 @@ static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t 
 	 */
 	if (!resend && c->cc.dup_tail && (c->cc.app_limited || p->m->ahead) && p->m->done_cut &&
 	    p->m->npkts_sent <= UDT_SNDBUF_SMALL_PKTS && seq == p->m->last_seq) {
-		udt_loss_insert(&c->snd_loss, p->m->first_seq, p->m->last_seq);
+		if (c->ndups < UDT_DUPS)
+			c->dups[c->ndups++] =
+				(struct udt_dup){ .first = p->m->first_seq,
+						  .last = p->m->last_seq,
+						  .due_ns = now_ns + UDT_DUP_DELAY_NS };
+		else
+			udt_loss_insert(&c->snd_loss, p->m->first_seq, p->m->last_seq);
 		c->st.dup_tails++;
 	}
 	return len;

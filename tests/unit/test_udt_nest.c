@@ -7,7 +7,8 @@
  * has a TTL; the receiver takes the small one at once and the large one
  * whole, without the nested packets, whatever order the packets arrive in,
  * and a drop of the large one by runs of its own packets keeps the nested;
- * the handshake turns nesting on only where both ends offered it.
+ * the handshake turns nesting on only where both ends offered it; and a
+ * small message's second copy leaves 10 ms after the first.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -226,26 +227,21 @@ static void test_drop(void)
 	udt_rcvbuf_fini(&rb);
 }
 
-/* Connects a client offering nesting or not to a server offering it or not: is it on at each? */
-static void handshake(int cl_offer, int sv_offer, int *cl_on, int *sv_on)
+/* A connected pair: the listener's cookie, the accept, the response (time t moves on). */
+static void pair(const struct udt_config *ccfg, const struct udt_config *scfg,
+		 struct udt_conn **clp, struct udt_conn **svp, uint64_t *tp)
 {
 	static const uint8_t key[16] = "nest-test-key-01";
-	struct udt_config ccfg, scfg;
 	struct udt_listener l;
 	struct udt_conn *cl, *sv = NULL;
-	struct udt_stats st;
 	struct udt_hs hs;
 	uint8_t buf[2000], out[2000];
 	size_t n, olen;
-	uint64_t t = 1000000000ull;
+	uint64_t t = *tp;
 	int i;
 
-	udt_config_default(&ccfg);
-	udt_config_default(&scfg);
-	ccfg.nest_small = cl_offer;
-	scfg.nest_small = sv_offer;
 	udt_listener_init(&l, key, UDT_SOCK_DGRAM, 1500, 25600);
-	cl = udt_conn_connect(&ccfg, NULL, NULL, 1111, 12345, NULL, t);
+	cl = udt_conn_connect(ccfg, NULL, NULL, 1111, 12345, NULL, t);
 	T_ASSERT(cl);
 	/* request, cookie, request with the cookie, accept, response */
 	for (i = 0; i < 4 && udt_conn_state(cl) == UDT_ST_CONNECTING; i++, t += 1000) {
@@ -262,7 +258,7 @@ static void handshake(int cl_offer, int sv_offer, int *cl_on, int *sv_on)
 				continue;
 			}
 			T_EQ(r, UDT_LISTEN_ACCEPT);
-			sv = udt_conn_accept(&scfg, NULL, NULL, 2222, &hs, NULL, t);
+			sv = udt_conn_accept(scfg, NULL, NULL, 2222, &hs, NULL, t);
 			T_ASSERT(sv);
 		}
 		n = udt_conn_write_pkt(sv, out, sizeof(out), t);
@@ -270,10 +266,103 @@ static void handshake(int cl_offer, int sv_offer, int *cl_on, int *sv_on)
 		T_EQ(udt_conn_recv_pkt(cl, out, n, t), 0);
 	}
 	T_EQ(udt_conn_state(cl), UDT_ST_CONNECTED);
+	*clp = cl;
+	*svp = sv;
+	*tp = t;
+}
+
+/* Connects a client offering nesting or not to a server offering it or not: is it on at each? */
+static void handshake(int cl_offer, int sv_offer, int *cl_on, int *sv_on)
+{
+	struct udt_config ccfg, scfg;
+	struct udt_conn *cl, *sv;
+	struct udt_stats st;
+	uint64_t t = 1000000000ull;
+
+	udt_config_default(&ccfg);
+	udt_config_default(&scfg);
+	ccfg.nest_small = cl_offer;
+	scfg.nest_small = sv_offer;
+	pair(&ccfg, &scfg, &cl, &sv, &t);
 	udt_conn_get_stats(cl, &st);
 	*cl_on = st.nest;
 	udt_conn_get_stats(sv, &st);
 	*sv_on = st.nest;
+	udt_conn_free(cl);
+	udt_conn_free(sv);
+}
+
+/* The sequence number of a data packet, or -1 for a control packet. */
+static int64_t data_seq(const uint8_t *p, size_t n)
+{
+	if (n < 16 || (p[0] & 0x80))
+		return -1;
+	return (int64_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+}
+
+/*
+ * Once lossy has seen a loss, a small message alone is sent twice: the copy
+ * leaves 10 ms after the first (UDT_DUP_DELAY_NS), not right behind it,
+ * where a burst of losses would take both.
+ */
+static void test_copy_later(void)
+{
+	struct udt_config cfg;
+	struct udt_conn *cl, *sv;
+	struct udt_stats st;
+	uint8_t out[3][2000], buf[2000], msg[64];
+	size_t len[3], n;
+	uint64_t t = 1000000000ull, t0;
+	int64_t seq, first = -1;
+	int i, k, copies = 0;
+
+	udt_config_default(&cfg);
+	cfg.cc = "lossy";
+	pair(&cfg, &cfg, &cl, &sv, &t);
+	memset(msg, 7, sizeof(msg));
+	/* three one-packet messages; the middle one is lost: the server's NAK shows lossy a loss */
+	for (i = 0; i < 3; i++)
+		T_EQ(udt_conn_send_msg(cl, msg, sizeof(msg), -1, 0, UDT_MSG_COPY, NULL, NULL, t),
+		     0);
+	for (i = 0; i < 3; t += 1000000) {
+		udt_conn_handle_timers(cl, t);
+		while (i < 3 && (len[i] = udt_conn_write_pkt(cl, out[i], sizeof(out[i]), t)))
+			if (data_seq(out[i], len[i]) >= 0)
+				i++;
+	}
+	udt_conn_recv_pkt(sv, out[0], len[0], t);
+	udt_conn_recv_pkt(sv, out[2], len[2], t);
+	while ((n = udt_conn_write_pkt(sv, buf, sizeof(buf), t)))
+		udt_conn_recv_pkt(cl, buf, n, t);
+	udt_conn_get_stats(cl, &st);
+	T_ASSERT(st.naks_recv >= 1);
+	/* the repair goes out; then a small message alone, at t0 */
+	for (k = 0; k < 50; k++, t += 1000000)
+		while ((n = udt_conn_write_pkt(cl, buf, sizeof(buf), t)))
+			;
+	t0 = t;
+	T_EQ(udt_conn_send_msg(cl, msg, sizeof(msg), -1, 0, UDT_MSG_COPY, NULL, NULL, t0), 0);
+	for (t = t0; t < t0 + 30000000; t += 500000) {
+		if (udt_conn_next_deadline(cl) <= t)
+			udt_conn_handle_timers(cl, t);
+		while ((n = udt_conn_write_pkt(cl, buf, sizeof(buf), t))) {
+			seq = data_seq(buf, n);
+			if (seq < 0)
+				continue;
+			if (first < 0) {
+				first = seq;
+				T_EQU(t, t0);
+				continue;
+			}
+			/* the copy: the same packet, 10 ms later */
+			T_EQ(seq, first);
+			T_EQU(t, t0 + 10000000);
+			copies++;
+		}
+	}
+	T_EQ(copies, 1);
+	udt_conn_get_stats(cl, &st);
+	T_EQU(st.dup_tails, 1);
 	udt_conn_free(cl);
 	udt_conn_free(sv);
 }
@@ -303,5 +392,6 @@ int main(void)
 	T_RUN(test_receiver_off);
 	T_RUN(test_drop);
 	T_RUN(test_handshake);
+	T_RUN(test_copy_later);
 	return t_done();
 }
