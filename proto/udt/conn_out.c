@@ -471,10 +471,11 @@ static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t 
 	/*
 	 * The last packet of a small message with nothing behind it: no later
 	 * packet will reveal its loss to the receiver, only our EXP timer would.
-	 * Where the CC saw losses, send the message again now (the receiver
-	 * drops what it already has). So too a small message that went ahead of
-	 * bulk payload (an RPC request, a reply): the bulk behind it shows a loss
-	 * at once, but its repair costs a round trip, which the copy saves.
+	 * Where the CC saw losses, send the message again UDT_DUP_DELAY_NS later
+	 * (the receiver drops what it already has). So too a small message that
+	 * went ahead of bulk payload (an RPC request, a reply): the bulk behind
+	 * it shows a loss at once, but its repair costs a round trip, which the
+	 * copy saves.
 	 */
 	if (!resend && c->cc.dup_tail && (c->cc.app_limited || p->m->ahead) && p->m->done_cut &&
 	    p->m->npkts_sent <= UDT_SNDBUF_SMALL_PKTS && seq == p->m->last_seq) {
