@@ -20,19 +20,30 @@ rtt_stats() {
 
 # never early; late only by scheduling. A busy machine can stall any process
 # for tens of ms now and then, so the fastest round trip is held to 1 ms and
-# the median (not the mean) to 5 ms, which a loaded machine still meets; the
+# the median (not the mean) to 5 ms, both plus what lu2k-linkem itself says it was
+# late on average each way (its late_avg_us: on a machine at load 10 it was
+# 2-3 ms a direction, and a median of 55.9 ms failed a sound emulator); the
 # accuracy figures come from bench-linkem.sh.
+late_ms() { # the emulator's mean lateness, both ways added, ms
+	lk_stats
+	awk -v a="$(lk_get a2b late_avg_us)" -v b="$(lk_get b2a late_avg_us)" \
+		'BEGIN { printf "%.1f", (a + b) / 1000 }'
+}
 out=$(ip netns exec "$LK_A" ping -n -c 20 -i 0.05 -W 2 10.77.0.2) || t_fail "ping v4: $out"
 t_log "$(echo "$out" | tail -2)"
 read -r min med max < <(rtt_stats "$out")
-lk_in_range "$min" 50 51 || t_fail "IPv4 min RTT $min ms, expected 50..51"
-lk_in_range "$med" 50 55 || t_fail "IPv4 median RTT $med ms, expected 50..55"
+late=$(late_ms)
+lo=$(awk -v l="$late" 'BEGIN { print 51 + l }') hi=$(awk -v l="$late" 'BEGIN { print 55 + l }')
+lk_in_range "$min" 50 "$lo" || t_fail "IPv4 min RTT $min ms, expected 50..$lo (emulator late $late ms)"
+lk_in_range "$med" 50 "$hi" || t_fail "IPv4 median RTT $med ms, expected 50..$hi (emulator late $late ms)"
 
 out=$(ip netns exec "$LK_B" ping -6 -n -c 10 -i 0.05 -W 2 fd00:77::1) || t_fail "ping v6: $out"
 t_log "$(echo "$out" | tail -2)"
 read -r min med max < <(rtt_stats "$out")
-lk_in_range "$min" 50 51 || t_fail "IPv6 min RTT $min ms, expected 50..51"
-lk_in_range "$med" 50 55 || t_fail "IPv6 median RTT $med ms, expected 50..55"
+late=$(late_ms)
+lo=$(awk -v l="$late" 'BEGIN { print 51 + l }') hi=$(awk -v l="$late" 'BEGIN { print 55 + l }')
+lk_in_range "$min" 50 "$lo" || t_fail "IPv6 min RTT $min ms, expected 50..$lo (emulator late $late ms)"
+lk_in_range "$med" 50 "$hi" || t_fail "IPv6 median RTT $med ms, expected 50..$hi (emulator late $late ms)"
 
 lk_stats
 cat "$T_DIR/lk.stats"
