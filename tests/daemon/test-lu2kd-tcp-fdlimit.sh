@@ -13,11 +13,14 @@
 # fraction of a core; it says why it closes connections; lu2kctl answers at
 # once; while the flood lasts, a local client attaches and an honest bulk
 # goes out of lu2kd and its acks come in (a new incoming connection, from
-# the flood's own /24); after the flood, an honest bulk in, verified.
+# the flood's own /24); after the flood, an honest bulk in, verified. Then
+# connections that said hello (accept = any: lu2k-hostile tcp-hellos, held)
+# fill every fd for incoming ones: none can make room, so listening pauses
+# (fd_reserve_pauses, the warning) and lu2kctl still answers.
 T_NET=private # a network namespace of its own: no port clash with other tests
 . "$(dirname "$0")/../lib/common.sh"
 
-for b in lu2kd lu2k-perf lu2kctl; do
+for b in lu2kd lu2k-perf lu2kctl lu2k-hostile; do
 	[ -x "$T_BIN/$b" ] || t_skip "$T_BIN/$b not built"
 done
 command -v prlimit >/dev/null || t_skip "no prlimit (util-linux)"
@@ -26,7 +29,8 @@ ip -4 addr show lo 2>/dev/null | grep -q '127.0.0.1/8' || t_skip "no 127.0.0.0/8
 PORT=$((20000 + RANDOM % 20000))
 A=127.0.0.1@lu2k
 B=127.0.0.2@lu2k
-printf '[tcp]\nhello_timeout_ms = 15000\n' >"$T_DIR/lu2kd.conf"
+# accept = any: the hellos at the end name NIDs of their own
+printf 'accept = any\n[tcp]\nhello_timeout_ms = 10000\n' >"$T_DIR/lu2kd.conf"
 t_lu2kd d1 tcp
 t_lu2kd d2 tcp prlimit --nofile=64:64
 pid2=$(cat "$T_DIR/d2.pid")
@@ -35,7 +39,7 @@ t_perf_server server "$B" d2
 # the other network's server, for lu2kd #2's own connection out during the flood
 t_perf_server srv1 127.0.0.1@lu2k1 d1
 
-# 120 silent connections, held 18 s (lu2kd closes the accepted ones at 15 s)
+# 120 silent connections, held 12 s (lu2kd closes the accepted ones at 10 s)
 t_bg flood python3 -c '
 import socket, sys, time
 s = []
@@ -48,7 +52,7 @@ for i in range(120):
         pass
     s.append(c)
 print("held", len(s), flush=True)
-time.sleep(18)
+time.sleep(12)
 ' "$PORT"
 t_wait_for 10 grep -q held "$T_DIR/flood.log" || t_fail "the flood did not connect"
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -83,4 +87,18 @@ timeout 60 "$T_BIN/lu2k-perf" client --nid "$A" --peer "$B" --socket "$T_DIR/d1.
 	t_fail "honest bulk after the flood: $(cat "$T_DIR/bulk.json" "$T_DIR/bulk.err")"
 t_alive "$pid2" || t_fail "lu2kd #2 died"
 t_log "after the flood: $(grep -o '"ok":[0-9]*' "$T_DIR/bulk.json") verified"
+
+t_log "60 connections that said hello, held: more than the fds for incoming ones"
+t_bg hellos "$T_BIN/lu2k-hostile" tcp-hellos --target "127.0.0.2:$PORT" --bind 127.0.0.3 \
+	--conns 60 --src 10.66.3.1@lu2k --dst "$B" --hold 30
+t_wait_for 60 grep -q 'hellos,' "$T_DIR/hellos.log" || t_fail "the hellos did not finish"
+cat "$T_DIR/hellos.log"
+pauses=$(t_lu2kd_stat d2 fd_reserve_pauses)
+t_log "fd_reserve_pauses $pauses"
+[ "${pauses:-0}" -ge 1 ] || t_fail "listening did not pause with every fd for incoming ones held"
+grep -q 'not accepting connections for' "$T_DIR/d2.log" || t_fail "no warning about the pause"
+grep -Eq "60 hellos, [1-9][0-9]* accepted" "$T_DIR/hellos.log" || t_fail "no hello was accepted"
+t_wait_for 5 eval '"$T_BIN/lu2kctl" --socket "$T_DIR/d2.ctl" stats >/dev/null 2>&1' ||
+	t_fail "lu2kctl got no answer while the fds for incoming connections are held"
+t_alive "$pid2" || t_fail "lu2kd #2 died"
 echo PASS
