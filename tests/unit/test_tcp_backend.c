@@ -22,6 +22,7 @@
 
 #include "backends/backend.h"
 #include "backends/tcp_wire.h"
+#include "common/json.h"
 #include "common/nid.h"
 #include "common/loop.h"
 #include "loop_spin.h"
@@ -135,9 +136,11 @@ static void reset_counts(void)
 #define SPIN_UNTIL(cond) T_SPIN_UNTIL(&L, cond, 2000)
 #define spin(ms)	 t_spin(&L, ms)
 
+static struct lu2k_be_env env;
+
 static int setup(void)
 {
-	struct lu2k_be_env env = {
+	env = (struct lu2k_be_env){
 		.loop = &L,
 		.core = NULL,
 		.max_msg_size = MAXMSG,
@@ -472,6 +475,55 @@ static void test_connect_refused(void)
 	T_EQ(closed_err, -ECONNREFUSED);
 }
 
+/*
+ * Outgoing connections have a cap of their own (max_conns_out), and
+ * max_halfopen must leave room under max_conns.
+ */
+static void test_caps(void)
+{
+	static const struct lu2k_be_option bad[] = { { "max_conns", "8", "t:1" },
+						     { "max_halfopen", "8", "t:2" } };
+	static const struct lu2k_be_option one[] = { { "max_conns_out", "1", "t:1" } };
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct lu2k_be_conn *c1, *c2;
+	socklen_t sl = sizeof(sa);
+	struct lu2k_be *b2 = NULL;
+	struct lu2k_json j;
+	struct lu2k_nid peer;
+	int lfd, one_ = 1;
+	char err[256] = "";
+	uint16_t pport;
+
+	reset_counts();
+	T_EQ(ops->create(&env, bad, 2, err, sizeof(err), &b2), -EINVAL);
+	T_ASSERT(strstr(err, "max_halfopen (8) must be below max_conns (8)") != NULL);
+	T_EQ(ops->create(&env, one, 1, err, sizeof(err), &b2), 0);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one_, sizeof(one_));
+	sa.sin_addr.s_addr = htonl(0x7f000002);
+	T_EQ(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	T_EQ(listen(lfd, 4), 0);
+	getsockname(lfd, (struct sockaddr *)&sa, &sl);
+	pport = ntohs(sa.sin_port);
+	lu2k_nid_parse("127.0.0.2@lu2k", &peer);
+	T_EQ(ops->connect(b2, &me, &peer, pport, &connected, &c1), 0);
+	T_EQ(ops->connect(b2, &me, &peer, pport, &connected, &c2), -EMFILE);
+	ops->close(c1); /* its place is free again */
+	T_EQ(ops->connect(b2, &me, &peer, pport, &connected, &c2), 0);
+	lu2k_json_init(&j);
+	lu2k_json_obj_begin(&j, NULL);
+	ops->stats(b2, &j);
+	lu2k_json_obj_end(&j);
+	lu2k_json_raw(&j, "");
+	T_ASSERT(!j.err && j.buf);
+	T_ASSERT(strstr(j.buf, "\"too_many_conns\":1") || strstr(j.buf, "\"too_many_conns\": 1"));
+	T_ASSERT(strstr(j.buf, "\"conns_now_out\":1") || strstr(j.buf, "\"conns_now_out\": 1"));
+	lu2k_json_free(&j);
+	ops->close(c2);
+	ops->destroy(b2);
+	close(lfd);
+}
+
 int main(void)
 {
 	if (setup()) {
@@ -483,6 +535,7 @@ int main(void)
 	T_RUN(test_incoming_garbage_and_wrong_nid);
 	T_RUN(test_outgoing);
 	T_RUN(test_connect_refused);
+	T_RUN(test_caps);
 	ops->unlisten(listener);
 	ops->destroy(be);
 	spin(1);
