@@ -46,6 +46,7 @@ void lu2k_aead_from_hs(struct lu2k_aead_tx *tx, struct lu2k_aead_rx *rx, struct 
 {
 	memset(tx, 0, sizeof(*tx));
 	memset(rx, 0, sizeof(*rx));
+	tx->suite = rx->suite = keys->suite;
 	memcpy(tx->key, keys->send, 32);
 	tx->peer_index = keys->peer_index;
 	tx->born_ns = now_ns;

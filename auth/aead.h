@@ -65,8 +65,9 @@ enum lu2k_aead_order { LU2K_AEAD_STREAM, LU2K_AEAD_DGRAM };
 
 /*
  * The cipher: ChaCha20-Poly1305 everywhere (the default), or AES-256-GCM
- * where both ends' CPUs do AES in hardware (udt negotiates it, dgram.h):
- * ~1.8 times less CPU a packet there. One key is only ever used with one.
+ * where both ends' CPUs do AES in hardware (the handshake negotiates it and
+ * authenticates the offer, hs.h; lu2k_hs_keys.suite): ~1.8 times less CPU a
+ * udt packet there. One key is only ever used with one.
  */
 enum lu2k_aead_suite { LU2K_AEAD_CHACHA20POLY1305 = 0, LU2K_AEAD_AES256GCM = 1 };
 
@@ -103,7 +104,7 @@ struct lu2k_aead_rx {
 	uint64_t win[LU2K_AEAD_WINDOW / 64];
 };
 
-/* Both directions from a finished handshake (the handshake's keys are then wiped). */
+/* Both directions from a finished handshake, its suite too (its keys are then wiped). */
 void lu2k_aead_from_hs(struct lu2k_aead_tx *tx, struct lu2k_aead_rx *rx, struct lu2k_hs_keys *keys,
 		       enum lu2k_aead_order order, uint64_t now_ns);
 

@@ -16,16 +16,23 @@ enum lu2k_dg_kind lu2k_dg_classify(const uint8_t *p, size_t len)
 		return LU2K_DG_OTHER;
 	if (lu2k_aead_record_index(p, len) >= 0)
 		return LU2K_DG_RECORD;
-	if (!p[1] && !p[2] && !p[3]) {
+	if (p[1] == LU2K_HS_VERSION && !p[3]) {
+		/* p[2]: the sender's caps in INIT and RESP, 0 in COOKIE */
 		if (p[0] == LU2K_HS_TYPE_INIT && len == LU2K_DG_INIT_LEN)
 			return LU2K_DG_INIT;
 		if (p[0] == LU2K_HS_TYPE_INIT && len == LU2K_DG_INITC_LEN)
 			return LU2K_DG_INIT_COOKIE;
-		if (p[0] == LU2K_DG_TYPE_COOKIE && len == LU2K_DG_COOKIE_LEN)
+		if (p[0] == LU2K_DG_TYPE_COOKIE && !p[2] && len == LU2K_DG_COOKIE_LEN)
 			return LU2K_DG_COOKIE;
 		if (p[0] == LU2K_HS_TYPE_RESP && len == LU2K_DG_RESP_LEN)
 			return LU2K_DG_RESP;
 	}
+	/* the first version: 3 zero bytes, then a caps byte after INIT and RESP */
+	if (!p[1] && !p[2] && !p[3] &&
+	    ((p[0] == LU2K_HS_TYPE_INIT && (len == 181 || len == 197)) ||
+	     (p[0] == LU2K_DG_TYPE_COOKIE && len == 24) ||
+	     (p[0] == LU2K_HS_TYPE_RESP && len == 77)))
+		return LU2K_DG_OLD;
 	/* UDT4: the first bit marks a control packet, whose header is 16 bytes */
 	if ((p[0] & 0x80) && len >= 16)
 		return LU2K_DG_PLAIN_UDT;
@@ -34,13 +41,35 @@ enum lu2k_dg_kind lu2k_dg_classify(const uint8_t *p, size_t len)
 
 uint8_t lu2k_dg_caps(void)
 {
-	return lu2k_aead_aes_available() ? LU2K_DG_CAP_AESGCM : 0;
+	return lu2k_hs_caps_here();
 }
 
 uint8_t lu2k_dg_suite(uint8_t mine, uint8_t theirs)
 {
-	return mine & theirs & LU2K_DG_CAP_AESGCM ? LU2K_AEAD_AES256GCM
-						  : LU2K_AEAD_CHACHA20POLY1305;
+	return lu2k_hs_suite(mine, theirs);
+}
+
+/* The cookie reply's sealing key: from what the connector addressed (the listener's key, the PSK). */
+static void reply_key(uint8_t k[32], const struct lu2k_key *listener,
+		      const struct lu2k_hs_local *me)
+{
+	static const char label[] = "lu2k cookie reply";
+	static const uint8_t nopsk[32];
+	crypto_hash_sha256_state st;
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const uint8_t *)label, sizeof(label) - 1);
+	crypto_hash_sha256_update(&st, listener->b, 32);
+	crypto_hash_sha256_update(&st, me->has_psk ? me->psk.b : nopsk, 32);
+	crypto_hash_sha256_final(&st, k);
+	sodium_memzero(&st, sizeof(st));
+}
+
+/* The associated data of a cookie reply: its header, and the initiation's mac1. */
+static void reply_ad(uint8_t ad[24], const uint8_t *reply, const uint8_t mac1[16])
+{
+	memcpy(ad, reply, 8);
+	memcpy(ad + 8, mac1, 16);
 }
 
 static void cookie_of(uint8_t out[16], const uint8_t secret[32], uint64_t minute, const void *addr,
@@ -58,18 +87,20 @@ static void cookie_of(uint8_t out[16], const uint8_t secret[32], uint64_t minute
 	sodium_memzero(&st, sizeof(st));
 }
 
-int lu2k_dg_check_init(const uint8_t secret[32], const struct lu2k_key *me, const uint8_t *p,
+int lu2k_dg_check_init(const uint8_t secret[32], const struct lu2k_hs_local *me, const uint8_t *p,
 		       size_t len, const void *addr, size_t alen, uint64_t now_ns,
-		       uint8_t reply[LU2K_DG_COOKIE_LEN])
+		       const uint8_t nonce[LU2K_DG_NONCE_LEN], uint8_t reply[LU2K_DG_COOKIE_LEN])
 {
 	const uint8_t *mac1 = p + LU2K_HS_INIT_LEN - 16;
 	uint64_t minute = now_ns / NS_PER_MINUTE;
-	uint8_t m[16], c[16];
+	uint8_t m[16], c[16], k[32], ad[24];
 
 	if ((len != LU2K_DG_INIT_LEN && len != LU2K_DG_INITC_LEN) || p[0] != LU2K_HS_TYPE_INIT)
 		return LU2K_HS_EMALFORMED;
+	if (p[1] != LU2K_HS_VERSION)
+		return LU2K_HS_EVERSION;
 	/* cheap first: one keyed hash tells whether the sender even knows our key */
-	lu2k_hs_mac1(m, me, p, LU2K_HS_INIT_LEN - 16);
+	lu2k_hs_mac1(m, &me->pub, p, LU2K_HS_INIT_LEN - 16);
 	if (sodium_memcmp(m, mac1, 16))
 		return LU2K_HS_EMAC;
 	if (len == LU2K_DG_INITC_LEN) {
@@ -86,8 +117,17 @@ int lu2k_dg_check_init(const uint8_t secret[32], const struct lu2k_key *me, cons
 	}
 	memset(reply, 0, LU2K_DG_COOKIE_LEN);
 	reply[0] = LU2K_DG_TYPE_COOKIE;
+	reply[1] = LU2K_HS_VERSION;
 	memcpy(reply + 4, p + 4, 4); /* the initiator's index: which of its handshakes */
-	cookie_of(reply + 8, secret, minute, addr, alen, mac1);
+	memcpy(reply + 8, nonce, LU2K_DG_NONCE_LEN);
+	cookie_of(c, secret, minute, addr, alen, mac1);
+	/* sealed for the connector: a cookie it takes says it reached the node it addressed */
+	reply_key(k, &me->pub, me);
+	reply_ad(ad, reply, mac1);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(reply + 32, NULL, c, 16, ad, sizeof(ad), NULL,
+						   nonce, k);
+	sodium_memzero(k, sizeof(k));
+	sodium_memzero(c, sizeof(c));
 	return 1;
 }
 
@@ -99,10 +139,10 @@ int lu2k_dg_out_start(struct lu2k_dg_out *o, const struct lu2k_hs_local *me,
 	int r;
 
 	memset(o, 0, sizeof(*o));
-	r = lu2k_hs_initiate(&o->hs, me, peer_pub, e_priv, ts, local_index, src, dst, o->msg);
+	r = lu2k_hs_initiate_caps(&o->hs, me, caps, peer_pub, e_priv, ts, local_index, src, dst,
+				  o->msg);
 	if (r)
 		return r;
-	o->msg[LU2K_HS_INIT_LEN] = caps;
 	o->caps = caps;
 	o->len = LU2K_DG_INIT_LEN;
 	o->next_ns = now_ns;
@@ -137,6 +177,7 @@ uint64_t lu2k_dg_out_deadline(const struct lu2k_dg_out *o)
 int lu2k_dg_out_recv(struct lu2k_dg_out *o, const struct lu2k_hs_local *me, const uint8_t *p,
 		     size_t len, uint64_t now_ns, struct lu2k_hs_keys *keys)
 {
+	uint8_t k[32], ad[24], c[16];
 	int r;
 
 	if (o->done)
@@ -145,17 +186,29 @@ int lu2k_dg_out_recv(struct lu2k_dg_out *o, const struct lu2k_hs_local *me, cons
 	case LU2K_DG_COOKIE:
 		if (lu2k_get_le32(p + 4) != o->hs.local_index)
 			return LU2K_HS_EMALFORMED;
+		reply_key(k, &o->hs.peer_pub, me);
+		reply_ad(ad, p, o->msg + LU2K_HS_INIT_LEN - 16);
+		r = crypto_aead_xchacha20poly1305_ietf_decrypt(c, NULL, NULL, p + 32, 32, ad,
+							       sizeof(ad), p + 8, k);
+		sodium_memzero(k, sizeof(k));
+		if (r) {
+			o->cookies_bad++;
+			return LU2K_HS_ECOOKIE;
+		}
 		/* the same initiation, now with the cookie; sent at once */
-		memcpy(o->msg + LU2K_DG_INIT_LEN, p + 8, 16);
+		memcpy(o->msg + LU2K_DG_INIT_LEN, c, 16);
+		sodium_memzero(c, sizeof(c));
 		o->len = LU2K_DG_INITC_LEN;
 		o->next_ns = now_ns;
 		o->retry_ns = LU2K_DG_RETRY_NS;
 		return 1;
+	case LU2K_DG_OLD:
+		return LU2K_HS_EVERSION;
 	case LU2K_DG_RESP:
 		r = lu2k_hs_finish(&o->hs, me, p, LU2K_HS_RESP_LEN, keys);
 		if (r)
 			return r;
-		o->suite = lu2k_dg_suite(o->caps, p[LU2K_HS_RESP_LEN]);
+		o->suite = keys->suite;
 		o->done = true;
 		sodium_memzero(o->msg, sizeof(o->msg));
 		return 2;

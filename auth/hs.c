@@ -40,6 +40,10 @@ const char *lu2k_hs_err_str(int err)
 		return "handshake step out of order";
 	case LU2K_HS_EDH:
 		return "peer key is a low-order point";
+	case LU2K_HS_EVERSION:
+		return "another lu2k handshake version (keyed peers need the same lu2k version)";
+	case LU2K_HS_ECOOKIE:
+		return "cookie reply does not authenticate (forged, or not from the expected node)";
 	}
 	return "unknown handshake error";
 }
@@ -156,10 +160,29 @@ static void hs_start(uint8_t ck[32], uint8_t h[32], const struct lu2k_key *resp_
 
 enum { NID_WIRE = LU2K_NID_WIRE_LEN, PAYLOAD_LEN = 8 + 2 * NID_WIRE };
 
+uint8_t lu2k_hs_caps_here(void)
+{
+	return crypto_aead_aes256gcm_is_available() == 1 ? LU2K_HS_CAP_AESGCM : 0;
+}
+
+uint8_t lu2k_hs_suite(uint8_t a, uint8_t b)
+{
+	return a & b & LU2K_HS_CAP_AESGCM ? 1 : 0;
+}
+
 int lu2k_hs_initiate(struct lu2k_hs *hs, const struct lu2k_hs_local *me,
 		     const struct lu2k_key *peer_pub, const struct lu2k_key *e_priv, uint64_t ts,
 		     uint32_t local_index, const struct lu2k_nid *src, const struct lu2k_nid *dst,
 		     uint8_t out[LU2K_HS_INIT_LEN])
+{
+	return lu2k_hs_initiate_caps(hs, me, me->caps, peer_pub, e_priv, ts, local_index, src, dst,
+				     out);
+}
+
+int lu2k_hs_initiate_caps(struct lu2k_hs *hs, const struct lu2k_hs_local *me, uint8_t caps,
+			  const struct lu2k_key *peer_pub, const struct lu2k_key *e_priv,
+			  uint64_t ts, uint32_t local_index, const struct lu2k_nid *src,
+			  const struct lu2k_nid *dst, uint8_t out[LU2K_HS_INIT_LEN])
 {
 	uint8_t k[32], pl[PAYLOAD_LEN];
 	int r;
@@ -167,9 +190,11 @@ int lu2k_hs_initiate(struct lu2k_hs *hs, const struct lu2k_hs_local *me,
 	memset(hs, 0, sizeof(*hs));
 	memset(out, 0, LU2K_HS_INIT_LEN);
 	out[0] = LU2K_HS_TYPE_INIT;
+	out[1] = LU2K_HS_VERSION;
+	out[2] = caps;
 	lu2k_put_le32(out + 4, local_index);
 	hs_start(hs->ck, hs->h, peer_pub);
-	/* the indices are in the transcript: not altered on the way unseen */
+	/* the version, the caps and the index are in the transcript: not altered on the way unseen */
 	mix_hash(hs->h, out, 8);
 	hs->e_priv = *e_priv;
 	if (lu2k_key_public(&hs->e_pub, e_priv))
@@ -191,6 +216,7 @@ int lu2k_hs_initiate(struct lu2k_hs *hs, const struct lu2k_hs_local *me,
 	lu2k_hs_mac1(out + 164, peer_pub, out, 164);
 	hs->peer_pub = *peer_pub;
 	hs->local_index = local_index;
+	hs->caps = caps;
 	hs->state = LU2K_HS_SENT_INIT;
 	sodium_memzero(k, sizeof(k));
 	return 0;
@@ -232,14 +258,17 @@ int lu2k_hs_respond(const struct lu2k_hs_local *me, const uint8_t *in, size_t le
 	int r = LU2K_HS_EMALFORMED;
 
 	memset(claim, 0, sizeof(*claim));
-	if (len != LU2K_HS_INIT_LEN || in[0] != LU2K_HS_TYPE_INIT || in[1] || in[2] || in[3])
+	if (len != LU2K_HS_INIT_LEN || in[0] != LU2K_HS_TYPE_INIT || in[3])
 		return LU2K_HS_EMALFORMED;
+	if (in[1] != LU2K_HS_VERSION)
+		return LU2K_HS_EVERSION;
 	for (int i = 152; i < 164; i++)
 		if (in[i])
 			return LU2K_HS_EMALFORMED;
 	if (!mac1_ok(&me->pub, in, len))
 		return LU2K_HS_EMAC;
 	claim->peer_index = lu2k_get_le32(in + 4);
+	claim->caps = in[2];
 	hs_start(ck, h, &me->pub);
 	mix_hash(h, in, 8);
 	memcpy(ei.b, in + 8, 32);
@@ -271,6 +300,8 @@ int lu2k_hs_respond(const struct lu2k_hs_local *me, const uint8_t *in, size_t le
 
 	memset(out, 0, LU2K_HS_RESP_LEN);
 	out[0] = LU2K_HS_TYPE_RESP;
+	out[1] = LU2K_HS_VERSION;
+	out[2] = me->caps;
 	lu2k_put_le32(out + 4, local_index);
 	lu2k_put_le32(out + 8, claim->peer_index);
 	r = lu2k_key_public(&er_pub, e_priv) ? LU2K_HS_EDH : 0;
@@ -292,6 +323,7 @@ int lu2k_hs_respond(const struct lu2k_hs_local *me, const uint8_t *in, size_t le
 	memcpy(keys->recv, k, 32);
 	keys->local_index = local_index;
 	keys->peer_index = claim->peer_index;
+	keys->suite = lu2k_hs_suite(me->caps, claim->caps);
 	lu2k_hs_replay_record(replay, claim->ts);
 out:
 	sodium_memzero(ck, sizeof(ck));
@@ -309,8 +341,10 @@ int lu2k_hs_finish(struct lu2k_hs *hs, const struct lu2k_hs_local *me, const uin
 
 	if (hs->state != LU2K_HS_SENT_INIT)
 		return LU2K_HS_ESTATE;
-	if (len != LU2K_HS_RESP_LEN || in[0] != LU2K_HS_TYPE_RESP || in[1] || in[2] || in[3])
+	if (len != LU2K_HS_RESP_LEN || in[0] != LU2K_HS_TYPE_RESP || in[3])
 		return LU2K_HS_EMALFORMED;
+	if (in[1] != LU2K_HS_VERSION)
+		return LU2K_HS_EVERSION;
 	if (lu2k_get_le32(in + 8) != hs->local_index)
 		return LU2K_HS_EMALFORMED;
 	if (!mac1_ok(&me->pub, in, len))
@@ -329,6 +363,8 @@ int lu2k_hs_finish(struct lu2k_hs *hs, const struct lu2k_hs_local *me, const uin
 		kdf(ck, keys->send, keys->recv, NULL, 0);
 		keys->local_index = hs->local_index;
 		keys->peer_index = lu2k_get_le32(in + 4);
+		/* in[2] is authenticated: it was in the transcript the payload opened under */
+		keys->suite = lu2k_hs_suite(hs->caps, in[2]);
 		lu2k_hs_wipe(hs);
 		hs->state = LU2K_HS_DONE;
 	}

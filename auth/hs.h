@@ -28,7 +28,10 @@
  * that tests are deterministic. Messages (little-endian, sizes fixed):
  *
  *   initiation (LU2K_HS_INIT_LEN = 180)       response (LU2K_HS_RESP_LEN = 76)
- *    0 type 1, 3 bytes 0                       0 type 2, 3 bytes 0
+ *    0 type 1                                  0 type 2
+ *    1 version (LU2K_HS_VERSION)               1 version
+ *    2 caps of the initiator                   2 caps of the responder
+ *    3 0                                       3 0
  *    4 sender index (u32)                      4 sender index (u32)
  *    8 ephemeral public key (32)               8 receiver index (u32)
  *   40 static public key, sealed (32 + 16)    12 ephemeral public key (32)
@@ -40,6 +43,15 @@
  * mac1 is a keyed BLAKE2b of the message before it, keyed with a hash of the
  * receiver's public key: a packet from someone who does not even know that
  * key is dropped before any X25519 work.
+ *
+ * The header (bytes 0-7 of the initiation, 0-11 of the response) is in the
+ * transcript hash, so the version and the caps are authenticated: a changed
+ * byte makes the next sealed part fail to open (LU2K_HS_EDECRYPT). caps bit 0
+ * (LU2K_HS_CAP_AESGCM): this end's CPU runs AES-256-GCM in hardware; both
+ * set, the session's records are AES-256-GCM, else ChaCha20-Poly1305
+ * (lu2k_hs_keys.suite). A message of another version (version 1, before
+ * there was a version byte, had 0 there) is refused as LU2K_HS_EVERSION
+ * before any other check: keyed peers need the same handshake version.
  */
 #ifndef LU2K_AUTH_HS_H
 #define LU2K_AUTH_HS_H
@@ -51,11 +63,13 @@
 #include "auth/key.h"
 #include "uapi/lu2k.h"
 
-#define LU2K_HS_INIT_LEN  180
-#define LU2K_HS_RESP_LEN  76
-#define LU2K_HS_TYPE_INIT 1
-#define LU2K_HS_TYPE_RESP 2
-#define LU2K_HS_TS_SET	  32
+#define LU2K_HS_INIT_LEN   180
+#define LU2K_HS_RESP_LEN   76
+#define LU2K_HS_TYPE_INIT  1
+#define LU2K_HS_TYPE_RESP  2
+#define LU2K_HS_TS_SET	   32
+#define LU2K_HS_VERSION	   2
+#define LU2K_HS_CAP_AESGCM 1
 
 /* Named errors (negative). */
 enum lu2k_hs_err {
@@ -67,15 +81,18 @@ enum lu2k_hs_err {
 	LU2K_HS_EREPLAY = -6,	 /* timestamp seen before, or too old */
 	LU2K_HS_ESTATE = -7,	 /* call out of order */
 	LU2K_HS_EDH = -8,	 /* a DH gave the all-zero value (low-order point) */
+	LU2K_HS_EVERSION = -9,	 /* another handshake version: keyed peers need the same */
+	LU2K_HS_ECOOKIE = -10,	 /* a cookie reply that does not authenticate (dgram.h) */
 };
 
 const char *lu2k_hs_err_str(int err);
 
-/* This node: its static key pair and the network's PSK (or none). */
+/* This node: its static key pair, the network's PSK (or none), its caps. */
 struct lu2k_hs_local {
 	struct lu2k_key priv, pub;
 	struct lu2k_key psk;
 	bool has_psk;
+	uint8_t caps; /* LU2K_HS_CAP_*: what this node offers (lu2k_hs_caps_here) */
 };
 
 /* Per initiator, on the responder's side: the timestamps it accepted. */
@@ -90,6 +107,7 @@ struct lu2k_hs_claim {
 	struct lu2k_nid src, dst;
 	uint64_t ts;
 	uint32_t peer_index;
+	uint8_t caps; /* the initiator's */
 };
 
 /*
@@ -104,6 +122,7 @@ typedef int (*lu2k_hs_allow_fn)(void *ud, const struct lu2k_hs_claim *c,
 struct lu2k_hs_keys {
 	uint8_t send[32], recv[32];
 	uint32_t local_index, peer_index;
+	uint8_t suite; /* the cipher both ends' caps agree on (enum lu2k_aead_suite) */
 };
 
 enum lu2k_hs_state { LU2K_HS_NONE, LU2K_HS_SENT_INIT, LU2K_HS_DONE };
@@ -114,6 +133,7 @@ struct lu2k_hs {
 	struct lu2k_key e_priv, e_pub;
 	struct lu2k_key peer_pub;
 	uint32_t local_index;
+	uint8_t caps; /* what the initiation offered */
 };
 
 /*
@@ -135,6 +155,17 @@ int lu2k_hs_respond(const struct lu2k_hs_local *me, const uint8_t *in, size_t le
 		    lu2k_hs_allow_fn allow, void *ud, const struct lu2k_key *e_priv,
 		    uint32_t local_index, struct lu2k_hs_claim *claim,
 		    uint8_t out[LU2K_HS_RESP_LEN], struct lu2k_hs_keys *keys);
+
+/* lu2k_hs_initiate offering caps instead of me->caps. */
+int lu2k_hs_initiate_caps(struct lu2k_hs *hs, const struct lu2k_hs_local *me, uint8_t caps,
+			  const struct lu2k_key *peer_pub, const struct lu2k_key *e_priv,
+			  uint64_t ts, uint32_t local_index, const struct lu2k_nid *src,
+			  const struct lu2k_nid *dst, uint8_t out[LU2K_HS_INIT_LEN]);
+
+/* This CPU's caps (LU2K_HS_CAP_AESGCM where it runs AES-256-GCM in hardware). */
+uint8_t lu2k_hs_caps_here(void);
+/* The cipher two ends' caps agree on (enum lu2k_aead_suite: 1 AES-256-GCM, 0 ChaCha20-Poly1305). */
+uint8_t lu2k_hs_suite(uint8_t a, uint8_t b);
 
 /* Initiator: reads the response; 0 and the keys, or a named error (hs unchanged). */
 int lu2k_hs_finish(struct lu2k_hs *hs, const struct lu2k_hs_local *me, const uint8_t *in,

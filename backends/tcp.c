@@ -636,7 +636,7 @@ static void tcp_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 	}
 	lu2k_json_str(j, "tcp_state", state_str(c->state));
 	if (c->sec)
-		lu2k_json_str(j, "auth", "sealed");
+		tcp_sec_conn_info(c, j);
 	/* connected() comes with TCP's handshake; only the hello answer proves a lu2kd */
 	if (c->out)
 		lu2k_json_bool(j, "peer_answered", c->state == TCP_UP && c->hello_seen);

@@ -12,6 +12,7 @@
 
 #include "auth/peers.h"
 #include "common/le.h"
+#include "common/json.h"
 #include "common/nid.h"
 #include "common/sockaddr.h"
 #include "common/log.h"
@@ -350,6 +351,15 @@ bool tcp_sec_in_pending(const struct lu2k_be_conn *c)
 		return true;
 	have = s->in_len - s->in_off;
 	return have >= 4 && have >= 4 + (uint64_t)lu2k_get_le32(s->in + s->in_off);
+}
+
+void tcp_sec_conn_info(const struct lu2k_be_conn *c, struct lu2k_json *j)
+{
+	lu2k_json_str(j, "auth", "sealed");
+	if (c->sec->state == TCP_SEC_UP)
+		lu2k_json_str(j, "cipher",
+			      c->sec->tx.suite == LU2K_AEAD_AES256GCM ? "aes256gcm"
+								      : "chacha20poly1305");
 }
 
 bool tcp_sec_hello_ok(const struct lu2k_be_conn *c, const struct lu2k_nid *src,

@@ -17,6 +17,12 @@
  * its initiation until the response has come (1 RTT more than without
  * keys), and the core hears connected() only then.
  *
+ * The cipher of the records: AES-256-GCM where both ends' CPUs run it in
+ * hardware, else ChaCha20-Poly1305; each end offers its caps in its
+ * handshake message, where the transcript authenticates them (hs.h), so a
+ * changed offer fails the handshake, logged, instead of a record that never
+ * opens.
+ *
  * The hooks here stand in for writev/readv in tcp_io.c, so that the framing,
  * the acks and the RX-pool reads above them are the same with and without
  * keys. A record that does not open, a length out of bounds or a handshake
@@ -85,6 +91,10 @@ bool tcp_sec_out_pending(const struct lu2k_be_conn *c);
 bool tcp_sec_in_pending(const struct lu2k_be_conn *c);
 
 /* The hello inside names what the handshake proved (listener side). */
+struct lu2k_json;
+/* lu2kctl conns: "auth", and once sealed the cipher. */
+void tcp_sec_conn_info(const struct lu2k_be_conn *c, struct lu2k_json *j);
+
 bool tcp_sec_hello_ok(const struct lu2k_be_conn *c, const struct lu2k_nid *src,
 		      const struct lu2k_nid *dst);
 

@@ -250,6 +250,8 @@ static void out_recv(struct lu2k_be_conn *c, const uint8_t *p, size_t len, uint6
 	r = lu2k_dg_out_recv(sa->out, &c->be->env.auth->local, p, len, now, &keys);
 	if (r < 0) {
 		/* a forged or stale answer changes nothing: the real one may still come */
+		c->be->sec->st.cookies_bad += r == LU2K_HS_ECOOKIE;
+		c->be->sec->st.old_version += r == LU2K_HS_EVERSION;
 		out_failed(c, lu2k_hs_err_str(r), ", still waiting");
 		return;
 	}
@@ -328,7 +330,7 @@ static void in_init(struct udtb_sock *so, const uint8_t *p, size_t len, const st
 	struct udtb_sec *s = be->sec;
 	struct lu2k_be_listener *l = so->l;
 	struct lu2k_auth *a = be->env.auth;
-	uint8_t reply[LU2K_DG_COOKIE_LEN];
+	uint8_t reply[LU2K_DG_COOKIE_LEN], nonce[LU2K_DG_NONCE_LEN];
 	char as[INET6_ADDRSTRLEN + 8], detail[200] = "", nid[LU2K_NID_STRLEN];
 	char key[LU2K_KEY_B64_LEN + 1];
 	struct lu2k_hs_claim claim;
@@ -340,9 +342,11 @@ static void in_init(struct udtb_sock *so, const uint8_t *p, size_t len, const st
 
 	if (udt_dmx_addr_from(from, &ad) || l->gone)
 		return;
-	rc = lu2k_dg_check_init(s->secret, &a->local.pub, p, len, &ad, sizeof(ad), now, reply);
+	randombytes_buf(nonce, sizeof(nonce));
+	rc = lu2k_dg_check_init(s->secret, &a->local, p, len, &ad, sizeof(ad), now, nonce, reply);
 	if (rc < 0) {
-		s->st.hs_bad_mac++;
+		s->st.hs_bad_mac += rc != LU2K_HS_EVERSION;
+		s->st.old_version += rc == LU2K_HS_EVERSION;
 		a->st.hs_bad++;
 		LOG_RL(LU2K_LOG_WARN, "udt: handshake from %s dropped: %s",
 		       sa_str(from, fromlen, as, sizeof(as)), lu2k_hs_err_str(rc));
@@ -403,10 +407,8 @@ static void in_init(struct udtb_sock *so, const uint8_t *p, size_t len, const st
 		sa_free(s, sa);
 		return;
 	}
-	/* the connector's caps follow its initiation, ours our response */
-	sa->resp[LU2K_HS_RESP_LEN] = lu2k_dg_caps();
-	lu2k_dg_sa_init(&sa->k, &keys, NULL, now,
-			lu2k_dg_suite(sa->resp[LU2K_HS_RESP_LEN], p[LU2K_HS_INIT_LEN]));
+	/* the cipher both offers agree on, each offer authenticated by the handshake */
+	lu2k_dg_sa_init(&sa->k, &keys, NULL, now, keys.suite);
 	sa->up = true;
 	sa->l = l;
 	sa->peer = ad;
@@ -486,6 +488,19 @@ static void plain_udt(struct udtb_sock *so, const uint8_t *p, size_t len,
 	}
 }
 
+/* A handshake message of lu2k's first version: said plainly, since nothing else would say why. */
+static void old_version(struct udtb_sec *s, const struct sockaddr *from, socklen_t fromlen)
+{
+	char as[INET6_ADDRSTRLEN + 8];
+
+	s->st.old_version++;
+	LOG_RL(LU2K_LOG_WARN,
+	       "udt: handshake from %s dropped: %s (it runs an lu2kd older than the handshake "
+	       "version %d)",
+	       sa_str(from, fromlen, as, sizeof(as)), lu2k_hs_err_str(LU2K_HS_EVERSION),
+	       LU2K_HS_VERSION);
+}
+
 static void bad_record(struct udtb_sec *s, const struct sockaddr *from, socklen_t fromlen,
 		       const char *why)
 {
@@ -545,6 +560,9 @@ struct udtb_sa *udtb_sec_recv(struct udtb_sock *so, uint8_t **pkt, size_t *len,
 		return NULL;
 	case LU2K_DG_PLAIN_UDT:
 		plain_udt(so, p, *len, from, fromlen);
+		return NULL;
+	case LU2K_DG_OLD:
+		old_version(s, from, fromlen);
 		return NULL;
 	default:
 		s->st.other++;
@@ -631,6 +649,8 @@ void udtb_sec_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "auth_handshakes_in", s->st.hs_in);
 	lu2k_json_u64(j, "auth_handshakes_out", s->st.hs_out);
 	lu2k_json_u64(j, "auth_cookies", s->st.cookies);
+	lu2k_json_u64(j, "auth_bad_cookies", s->st.cookies_bad);
+	lu2k_json_u64(j, "auth_old_version", s->st.old_version);
 	lu2k_json_u64(j, "auth_repeats", s->st.hs_repeats);
 	lu2k_json_u64(j, "auth_refused", s->st.hs_refused);
 	lu2k_json_u64(j, "auth_unknown_key", a->hs_unknown_key);

@@ -8,7 +8,7 @@
  *
  *   connector                                      listener
  *   INIT                          ---------------> mac1 ok: COOKIE, no state
- *                                 <---------------
+ *                                 <--------------- COOKIE (sealed for the connector)
  *   INIT + cookie                 ---------------> allow-list: key, NID; keys kept
  *                                 <--------------- RESP
  *   [UDT handshake request]       ---------------> taken without UDT's cookie
@@ -58,7 +58,7 @@ struct udtb_sa {
 	struct lu2k_be_listener *l; /* listener side */
 	/* listener, until its UDT connection comes: a repeated INIT gets resp again */
 	uint8_t mac1[16];
-	uint8_t resp[LU2K_DG_RESP_LEN]; /* the response, then our caps */
+	uint8_t resp[LU2K_DG_RESP_LEN]; /* the response (our caps in it) */
 	uint64_t expires_ns;
 	struct lu2k_list link;
 	struct lu2k_dg_out *out; /* connector, while handshaking */
@@ -68,6 +68,7 @@ struct udtb_sec_stats {
 	uint64_t cookies, hs_in, hs_out, hs_repeats, hs_refused, hs_bad_mac, hs_failed_out;
 	uint64_t records_rx, records_tx, records_bad, records_unknown, records_wrong_conn;
 	uint64_t plain_udt, other, sa_expired, sa_limit, prev_key_opened;
+	uint64_t cookies_bad, old_version;
 };
 
 struct udtb_sec {

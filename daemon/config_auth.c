@@ -129,6 +129,8 @@ int lu2kd_auth_load(const struct lu2kd_config *c, struct lu2k_auth *out, char *e
 			    "peers need this node's private_key (or give psk alone for the "
 			    "network mode)");
 	}
+	/* offered in every handshake: AES-256-GCM where both ends run it in hardware */
+	out->local.caps = lu2k_hs_caps_here();
 	out->enabled = true;
 	return 0;
 }

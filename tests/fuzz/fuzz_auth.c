@@ -68,6 +68,7 @@ static void respond(const uint8_t *p, size_t n, int fix)
 
 	if (fix && n == LU2K_HS_INIT_LEN) {
 		memcpy(m, p, n);
+		m[1] = LU2K_HS_VERSION;
 		lu2k_hs_mac1(m + 164, &rsp.pub, m, 164);
 		p = m;
 	}
@@ -87,6 +88,7 @@ static void finish(const uint8_t *p, size_t n, int fix)
 		abort();
 	if (fix && n == LU2K_HS_RESP_LEN) {
 		memcpy(m, p, n);
+		m[1] = LU2K_HS_VERSION;
 		lu2k_hs_mac1(m + 60, &ini.pub, m, 60);
 		p = m;
 	}
@@ -183,8 +185,9 @@ static void window(const uint8_t *p, size_t n)
 static void dgram_in(const uint8_t *p, size_t n, int fix)
 {
 	static const uint8_t secret[32] = { 1 };
-	uint8_t m[LU2K_DG_INITC_LEN + 64], reply[LU2K_DG_COOKIE_LEN];
+	uint8_t m[LU2K_DG_INITC_LEN + 64], reply[LU2K_DG_COOKIE_LEN], nonce[LU2K_DG_NONCE_LEN];
 	struct lu2k_nid a = { 0 }, b = { 0 };
+	int r;
 	struct lu2k_hs_keys k;
 	struct lu2k_dg_out o;
 	const uint8_t *q;
@@ -193,20 +196,33 @@ static void dgram_in(const uint8_t *p, size_t n, int fix)
 	if (n > sizeof(m))
 		n = sizeof(m);
 	memcpy(m, p, n);
-	if (fix && n >= LU2K_HS_INIT_LEN)
+	if (fix && n >= LU2K_HS_INIT_LEN) {
+		m[1] = LU2K_HS_VERSION;
 		lu2k_hs_mac1(m + 164, &rsp.pub, m, 164);
+	}
 	lu2k_dg_classify(m, n);
-	if (lu2k_dg_check_init(secret, &rsp.pub, m, n, "addr", 4, 1, reply) == 0)
+	memset(nonce, n ? p[0] : 0, sizeof(nonce));
+	if (lu2k_dg_check_init(secret, &rsp, m, n, "addr", 4, 1, nonce, reply) == 0)
 		respond(m, LU2K_HS_INIT_LEN, 0);
 	if (lu2k_dg_out_start(&o, &ini, &rsp.pub, &e1, 1, 7, &a, &b, 0, 1000, n ? p[0] & 1 : 0))
 		abort();
 	if (lu2k_dg_out_poll(&o, 0, &q) != LU2K_DG_INIT_LEN)
 		abort();
 	memcpy(m, p, n);
-	if (fix && n == LU2K_DG_RESP_LEN)
+	if (fix && n == LU2K_DG_RESP_LEN) {
+		m[1] = LU2K_HS_VERSION;
 		lu2k_hs_mac1(m + 60, &ini.pub, m, 60);
-	/* a cookie may be taken (it is not authenticated); keys never */
-	if (lu2k_dg_out_recv(&o, &ini, m, n, 0, &k) == 2)
+	}
+	/* only rsp seals a cookie reply for this initiation; only rsp's key opens the answer */
+	r = lu2k_dg_out_recv(&o, &ini, m, n, 0, &k);
+	if (r == 1 || r == 2)
+		abort();
+	/* rsp's real cookie reply is taken, and the cookie passes rsp's check */
+	if (lu2k_dg_check_init(secret, &rsp, q, LU2K_DG_INIT_LEN, "addr", 4, 1, nonce, reply) !=
+		    1 ||
+	    lu2k_dg_out_recv(&o, &ini, reply, sizeof(reply), 0, &k) != 1 ||
+	    lu2k_dg_out_poll(&o, 0, &q) != LU2K_DG_INITC_LEN ||
+	    lu2k_dg_check_init(secret, &rsp, q, LU2K_DG_INITC_LEN, "addr", 4, 1, nonce, reply) != 0)
 		abort();
 	lu2k_dg_out_wipe(&o);
 	memset(&k, 9, sizeof(k));

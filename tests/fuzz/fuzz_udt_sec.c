@@ -280,6 +280,36 @@ static int allow_backend(void *ud, const struct lu2k_hs_claim *c, struct lu2k_hs
 	return 0;
 }
 
+/*
+ * Listener: the back-end's newest initiation without a cookie gets a forged
+ * cookie reply (one byte changed: the connector drops it) and then a real
+ * one, sealed under the harness's key, so that the connector's cookie path
+ * runs and its next initiation carries the cookie.
+ */
+static void cookie_in(void)
+{
+	static const uint8_t hsecret[32] = { 0x33 };
+	uint8_t reply[LU2K_DG_COOKIE_LEN], bad[LU2K_DG_COOKIE_LEN], nonce[LU2K_DG_NONCE_LEN];
+
+	for (unsigned int j = 0; j < HIST && j < st.nhist; j++) {
+		unsigned int i = (st.nhist - 1 - j) % HIST;
+
+		if (lu2k_dg_classify(st.hist[i], st.hlen[i]) != LU2K_DG_INIT)
+			continue;
+		randombytes_buf(nonce, sizeof(nonce));
+		if (lu2k_dg_check_init(hsecret, &peer, st.hist[i], st.hlen[i], "fuzz", 4, mono(),
+				       nonce, reply) != 1)
+			return;
+		memcpy(bad, reply, sizeof(bad));
+		bad[40] ^= 1;
+		send_dg(0, bad, sizeof(bad));
+		send_dg(0, reply, sizeof(reply));
+		rounds(2);
+		drain();
+		return;
+	}
+}
+
 /* Responder: the back-end's initiation (the newest INIT in the history) answered. */
 static int node_hs_in(void)
 {
@@ -293,6 +323,7 @@ static int node_hs_in(void)
 		rounds(1);
 		drain();
 	}
+	cookie_in();
 	for (unsigned int j = 0; j < HIST && j < st.nhist && rc; j++) {
 		unsigned int i = (st.nhist - 1 - j) % HIST;
 		enum lu2k_dg_kind kind = lu2k_dg_classify(st.hist[i], st.hlen[i]);
@@ -305,8 +336,7 @@ static int node_hs_in(void)
 		lu2k_key_wipe(&e);
 		if (rc)
 			return rc;
-		resp[LU2K_HS_RESP_LEN] = lu2k_dg_caps();
-		sa_set(&k, lu2k_dg_suite(resp[LU2K_HS_RESP_LEN], st.hist[i][LU2K_HS_INIT_LEN]));
+		sa_set(&k, k.suite);
 		send_dg(0, resp, sizeof(resp));
 		rounds(2);
 		drain();
@@ -602,6 +632,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(peer.priv.b, 8, 32);
 		lu2k_key_public(&auth.local.pub, &auth.local.priv);
 		lu2k_key_public(&peer.pub, &peer.priv);
+		/* both with this CPU's caps: the cipher the daemons would agree on */
+		auth.local.caps = peer.caps = lu2k_hs_caps_here();
 		if (lu2k_nid_range_parse("*@lu2k", &any))
 			abort();
 		auth.enabled = true;

@@ -3,7 +3,9 @@
  * The handshake and records over datagrams (auth/dgram.c), in simulated time:
  * what each datagram is taken for; a whole exchange (INIT, COOKIE, INIT +
  * cookie, RESP) with its resends and backoff; cookies bound to the address,
- * the initiation and the minute; forged answers change nothing; the timeout;
+ * the initiation and the minute; cookie replies sealed for the connector (a
+ * forged, altered or misdirected one is dropped and counted); forged answers
+ * change nothing; the version byte; the timeout;
  * records reordered, duplicated, truncated, altered, too old; a key update
  * with packets of the old key arriving after the new one, within the grace
  * and after it.
@@ -58,6 +60,17 @@ static void setup(void)
 
 static uint8_t start_caps; /* the connector's */
 
+/* The listener's check, with a fresh nonce each time (the caller's random bytes). */
+static int check_init(const uint8_t sec[32], const struct lu2k_hs_local *me, const uint8_t *p,
+		      size_t len, const void *addr, size_t alen, uint64_t now,
+		      uint8_t reply[LU2K_DG_COOKIE_LEN])
+{
+	static uint8_t nonce[LU2K_DG_NONCE_LEN];
+
+	nonce[0]++;
+	return lu2k_dg_check_init(sec, me, p, len, addr, alen, now, nonce, reply);
+}
+
 static int start(struct lu2k_dg_out *o, uint64_t now)
 {
 	struct lu2k_key e;
@@ -90,27 +103,27 @@ static void handshake_caps(struct lu2k_dg_sa *a, struct lu2k_dg_sa *b,
 	const uint8_t *p;
 	ssize_t n;
 
+	rsp.caps = lcaps;
 	T_EQ(start(&o, t), 0);
 	n = lu2k_dg_out_poll(&o, t, &p);
 	T_EQ(n, LU2K_DG_INIT_LEN);
-	T_EQ(p[LU2K_HS_INIT_LEN], start_caps);
-	T_EQ(lu2k_dg_check_init(secret, &rsp.pub, p, (size_t)n, addr_a, sizeof(addr_a), t, reply),
-	     1);
+	T_EQ(p[1], LU2K_HS_VERSION);
+	T_EQ(p[2], start_caps);
+	T_EQ(check_init(secret, &rsp, p, (size_t)n, addr_a, sizeof(addr_a), t, reply), 1);
 	T_EQ(lu2k_dg_out_recv(&o, &ini, reply, sizeof(reply), t + MS, &ka), 1);
 	n = lu2k_dg_out_poll(&o, t + MS, &p);
 	T_EQ(n, LU2K_DG_INITC_LEN);
 	memcpy(m, p, (size_t)n);
-	T_EQ(lu2k_dg_check_init(secret, &rsp.pub, m, (size_t)n, addr_a, sizeof(addr_a), t + MS,
-				reply),
-	     0);
+	T_EQ(check_init(secret, &rsp, m, (size_t)n, addr_a, sizeof(addr_a), t + MS, reply), 0);
 	T_EQ(respond(m, resp, &kb), 0);
-	resp[LU2K_HS_RESP_LEN] = lcaps;
+	T_EQ(resp[2], lcaps);
+	T_EQ(kb.suite, lu2k_dg_suite(lcaps, start_caps));
 	T_EQ(lu2k_dg_out_recv(&o, &ini, resp, sizeof(resp), t + 2 * MS, &ka), 2);
-	T_EQ(o.suite, lu2k_dg_suite(lcaps, m[LU2K_HS_INIT_LEN]));
+	T_EQ(o.suite, lu2k_dg_suite(lcaps, start_caps));
 	T_EQ(lu2k_dg_out_deadline(&o), UINT64_MAX);
 	T_EQ(lu2k_dg_out_poll(&o, t + 10 * S, &p), 0); /* done: no more sends, no timeout */
 	lu2k_dg_sa_init(a, &ka, lim, t, o.suite);
-	lu2k_dg_sa_init(b, &kb, lim, t, lu2k_dg_suite(lcaps, m[LU2K_HS_INIT_LEN]));
+	lu2k_dg_sa_init(b, &kb, lim, t, kb.suite);
 	lu2k_dg_out_wipe(&o);
 }
 
@@ -128,10 +141,23 @@ static void test_classify(void)
 	memset(p, 0, sizeof(p));
 	T_EQ(lu2k_dg_classify(p, 3), LU2K_DG_OTHER);
 	p[0] = LU2K_HS_TYPE_INIT;
+	/* the first version: no version byte, a caps byte after INIT and RESP */
+	T_EQ(lu2k_dg_classify(p, 181), LU2K_DG_OLD);
+	T_EQ(lu2k_dg_classify(p, 197), LU2K_DG_OLD);
+	T_EQ(lu2k_dg_classify(p, LU2K_DG_INIT_LEN), LU2K_DG_OTHER);
+	p[0] = LU2K_HS_TYPE_RESP;
+	T_EQ(lu2k_dg_classify(p, 77), LU2K_DG_OLD);
+	p[0] = LU2K_DG_TYPE_COOKIE;
+	T_EQ(lu2k_dg_classify(p, 24), LU2K_DG_OLD);
+	p[0] = LU2K_HS_TYPE_INIT;
+	p[1] = LU2K_HS_VERSION;
 	T_EQ(lu2k_dg_classify(p, LU2K_DG_INIT_LEN), LU2K_DG_INIT);
+	p[2] = LU2K_HS_CAP_AESGCM; /* the caps */
+	T_EQ(lu2k_dg_classify(p, LU2K_DG_INIT_LEN), LU2K_DG_INIT);
+	p[2] = 0;
 	T_EQ(lu2k_dg_classify(p, LU2K_DG_INITC_LEN), LU2K_DG_INIT_COOKIE);
 	T_EQ(lu2k_dg_classify(p, LU2K_DG_INIT_LEN + 1), LU2K_DG_OTHER); /* truncated or padded */
-	T_EQ(lu2k_dg_classify(p, LU2K_HS_INIT_LEN), LU2K_DG_OTHER);
+	T_EQ(lu2k_dg_classify(p, LU2K_DG_INIT_LEN - 1), LU2K_DG_OTHER);
 	p[0] = LU2K_HS_TYPE_RESP;
 	T_EQ(lu2k_dg_classify(p, LU2K_DG_RESP_LEN), LU2K_DG_RESP);
 	p[0] = LU2K_DG_TYPE_COOKIE;
@@ -139,6 +165,9 @@ static void test_classify(void)
 	p[2] = 1; /* reserved bytes must be 0 */
 	T_EQ(lu2k_dg_classify(p, LU2K_DG_COOKIE_LEN), LU2K_DG_OTHER);
 	p[2] = 0;
+	p[1] = 3; /* a later version */
+	T_EQ(lu2k_dg_classify(p, LU2K_DG_COOKIE_LEN), LU2K_DG_OTHER);
+	p[1] = 0;
 	p[0] = LU2K_AEAD_TYPE;
 	T_EQ(lu2k_dg_classify(p, LU2K_AEAD_OVERHEAD), LU2K_DG_RECORD);
 	T_EQ(lu2k_dg_classify(p, LU2K_AEAD_OVERHEAD - 1), LU2K_DG_OTHER);
@@ -221,8 +250,7 @@ static void test_cookie_bound(void)
 	setup();
 	T_EQ(start(&o, t), 0);
 	n = lu2k_dg_out_poll(&o, t, &p);
-	T_EQ(lu2k_dg_check_init(secret, &rsp.pub, p, (size_t)n, addr_a, sizeof(addr_a), t, reply),
-	     1);
+	T_EQ(check_init(secret, &rsp, p, (size_t)n, addr_a, sizeof(addr_a), t, reply), 1);
 	/* a cookie for another initiator index is not taken */
 	memcpy(r2, reply, sizeof(r2));
 	r2[4] ^= 1;
@@ -231,30 +259,22 @@ static void test_cookie_bound(void)
 	n = lu2k_dg_out_poll(&o, t, &p);
 	memcpy(m, p, (size_t)n);
 	/* from another port: a new cookie, not state */
-	T_EQ(lu2k_dg_check_init(secret, &rsp.pub, m, (size_t)n, addr_b, sizeof(addr_b), t, r2), 1);
+	T_EQ(check_init(secret, &rsp, m, (size_t)n, addr_b, sizeof(addr_b), t, r2), 1);
 	/* this minute and the next are good, not the one after */
-	T_EQ(lu2k_dg_check_init(secret, &rsp.pub, m, (size_t)n, addr_a, sizeof(addr_a), t, r2), 0);
-	T_EQ(lu2k_dg_check_init(secret, &rsp.pub, m, (size_t)n, addr_a, sizeof(addr_a), t + 60 * S,
-				r2),
-	     0);
-	T_EQ(lu2k_dg_check_init(secret, &rsp.pub, m, (size_t)n, addr_a, sizeof(addr_a), t + 120 * S,
-				r2),
-	     1);
+	T_EQ(check_init(secret, &rsp, m, (size_t)n, addr_a, sizeof(addr_a), t, r2), 0);
+	T_EQ(check_init(secret, &rsp, m, (size_t)n, addr_a, sizeof(addr_a), t + 60 * S, r2), 0);
+	T_EQ(check_init(secret, &rsp, m, (size_t)n, addr_a, sizeof(addr_a), t + 120 * S, r2), 1);
 	/* a cookie under another secret (a restarted listener) is no good */
 	{
 		static const uint8_t other[32] = { 8 };
 
-		T_EQ(lu2k_dg_check_init(other, &rsp.pub, m, (size_t)n, addr_a, sizeof(addr_a), t,
-					r2),
-		     1);
+		T_EQ(check_init(other, &rsp, m, (size_t)n, addr_a, sizeof(addr_a), t, r2), 1);
 	}
 	/* the cookie of another initiation (its mac1) does not fit this one */
 	m[100] ^= 1;
-	T_EQ(lu2k_dg_check_init(secret, &rsp.pub, m, (size_t)n, addr_a, sizeof(addr_a), t, r2),
-	     LU2K_HS_EMAC);
+	T_EQ(check_init(secret, &rsp, m, (size_t)n, addr_a, sizeof(addr_a), t, r2), LU2K_HS_EMAC);
 	/* not for this key: dropped before anything */
-	T_EQ(lu2k_dg_check_init(secret, &ini.pub, p, LU2K_DG_INIT_LEN, addr_a, sizeof(addr_a), t,
-				r2),
+	T_EQ(check_init(secret, &ini, p, LU2K_DG_INIT_LEN, addr_a, sizeof(addr_a), t, r2),
 	     LU2K_HS_EMAC);
 	lu2k_dg_out_wipe(&o);
 }
@@ -271,12 +291,11 @@ static void test_forged_answers(void)
 	setup();
 	T_EQ(start(&o, 0), 0);
 	n = lu2k_dg_out_poll(&o, 0, &p);
-	lu2k_dg_check_init(secret, &rsp.pub, p, (size_t)n, addr_a, sizeof(addr_a), 0, reply);
+	check_init(secret, &rsp, p, (size_t)n, addr_a, sizeof(addr_a), 0, reply);
 	T_EQ(lu2k_dg_out_recv(&o, &ini, reply, sizeof(reply), 0, &ka), 1);
 	n = lu2k_dg_out_poll(&o, 0, &p);
 	memcpy(m, p, (size_t)n);
 	T_EQ(respond(m, resp, &kb), 0);
-	resp[LU2K_HS_RESP_LEN] = 0;
 	memcpy(bad, resp, sizeof(bad));
 	bad[20] ^= 1;
 	T_ASSERT(lu2k_dg_out_recv(&o, &ini, bad, sizeof(bad), 0, &ka) < 0);
@@ -420,6 +439,152 @@ static void test_suites(void)
 	start_caps = 0;
 }
 
+/*
+ * Cookie replies: only the listener the connector addressed (who knows its
+ * public key) and, with a PSK, a PSK holder makes one the connector takes,
+ * and only for the initiation it sent; anything else is dropped, counted,
+ * and the connector still resends its plain initiation and takes the real
+ * reply after.
+ */
+static void test_cookie_reply_sealed(void)
+{
+	struct lu2k_dg_out o, o2;
+	struct lu2k_hs_local other;
+	struct lu2k_hs_keys k;
+	struct lu2k_key e;
+	uint8_t reply[LU2K_DG_COOKIE_LEN], bad[LU2K_DG_COOKIE_LEN], init[LU2K_DG_INIT_LEN];
+	const uint8_t *p;
+	ssize_t n;
+
+	setup();
+	T_EQ(start(&o, 0), 0);
+	n = lu2k_dg_out_poll(&o, 0, &p);
+	memcpy(init, p, sizeof(init));
+	T_EQ(check_init(secret, &rsp, init, sizeof(init), addr_a, sizeof(addr_a), 0, reply), 1);
+	T_EQ(reply[1], LU2K_HS_VERSION);
+	/* the cookie is not in clear: what an on-path reader sees does not fit */
+	{
+		uint8_t m2[LU2K_DG_INITC_LEN];
+
+		memcpy(m2, init, sizeof(init));
+		memcpy(m2 + LU2K_DG_INIT_LEN, reply + 32, 16);
+		T_EQ(check_init(secret, &rsp, m2, sizeof(m2), addr_a, sizeof(addr_a), 0, bad), 1);
+	}
+	/* a byte changed anywhere: the nonce, the sealed cookie, its tag */
+	for (size_t i = 8; i < LU2K_DG_COOKIE_LEN; i += 11) {
+		memcpy(bad, reply, sizeof(bad));
+		bad[i] ^= 0x10;
+		T_EQ(lu2k_dg_out_recv(&o, &ini, bad, sizeof(bad), 0, &k), LU2K_HS_ECOOKIE);
+	}
+	/* a made-up cookie in the right form (what any on-path attacker could send before) */
+	memset(bad + 8, 0x5a, LU2K_DG_COOKIE_LEN - 8);
+	T_EQ(lu2k_dg_out_recv(&o, &ini, bad, sizeof(bad), 0, &k), LU2K_HS_ECOOKIE);
+	/* sealed by a node with another key (it cannot know the one we addressed) */
+	memcpy(&other, &rsp, sizeof(other));
+	key_from(&other.priv, 9);
+	lu2k_key_public(&other.pub, &other.priv);
+	{
+		uint8_t fake[LU2K_DG_INIT_LEN];
+
+		/* an initiation as the other node would have checked it: same bytes, its mac1 */
+		memcpy(fake, init, sizeof(fake));
+		lu2k_hs_mac1(fake + LU2K_HS_INIT_LEN - 16, &other.pub, fake, LU2K_HS_INIT_LEN - 16);
+		T_EQ(check_init(secret, &other, fake, sizeof(fake), addr_a, sizeof(addr_a), 0, bad),
+		     1);
+		T_EQ(lu2k_dg_out_recv(&o, &ini, bad, sizeof(bad), 0, &k), LU2K_HS_ECOOKIE);
+	}
+	/* the listener's genuine reply to another initiation with the same index */
+	key_from(&e, 5);
+	T_EQ(lu2k_dg_out_start(&o2, &ini, &rsp.pub, &e, 5000, 77, &nid_i, &nid_r, 0, 10 * S, 0), 0);
+	n = lu2k_dg_out_poll(&o2, 0, &p);
+	T_EQ(check_init(secret, &rsp, p, (size_t)n, addr_a, sizeof(addr_a), 0, bad), 1);
+	T_EQ(lu2k_dg_out_recv(&o, &ini, bad, sizeof(bad), 0, &k), LU2K_HS_ECOOKIE);
+	lu2k_dg_out_wipe(&o2);
+	/* the first version's 24-byte reply: another version, not taken */
+	memset(bad, 0, 24);
+	bad[0] = LU2K_DG_TYPE_COOKIE;
+	memcpy(bad + 4, init + 4, 4);
+	T_EQ(lu2k_dg_out_recv(&o, &ini, bad, 24, 0, &k), LU2K_HS_EVERSION);
+	T_EQU(o.cookies_bad, 9);
+	/* none was taken: the next send is the plain initiation still */
+	T_EQ(lu2k_dg_out_poll(&o, 300 * MS, &p), LU2K_DG_INIT_LEN);
+	T_MEMEQ(p, init, sizeof(init));
+	/* the real one is taken after all that */
+	T_EQ(lu2k_dg_out_recv(&o, &ini, reply, sizeof(reply), 300 * MS, &k), 1);
+	T_EQ(lu2k_dg_out_poll(&o, 300 * MS, &p), LU2K_DG_INITC_LEN);
+	T_EQ(check_init(secret, &rsp, p, LU2K_DG_INITC_LEN, addr_a, sizeof(addr_a), 300 * MS, bad),
+	     0);
+	lu2k_dg_out_wipe(&o);
+
+	/* with a PSK, knowing the listener's public key is not enough: the PSK is in the key */
+	setup();
+	key_from(&ini.psk, 11);
+	ini.has_psk = true;
+	rsp.psk = ini.psk;
+	rsp.has_psk = true;
+	T_EQ(start(&o, 0), 0);
+	n = lu2k_dg_out_poll(&o, 0, &p);
+	memcpy(&other, &rsp, sizeof(other));
+	other.has_psk = false;
+	T_EQ(check_init(secret, &other, p, (size_t)n, addr_a, sizeof(addr_a), 0, bad), 1);
+	T_EQ(lu2k_dg_out_recv(&o, &ini, bad, sizeof(bad), 0, &k), LU2K_HS_ECOOKIE);
+	key_from(&other.psk, 12);
+	other.has_psk = true;
+	T_EQ(check_init(secret, &other, p, (size_t)n, addr_a, sizeof(addr_a), 0, bad), 1);
+	T_EQ(lu2k_dg_out_recv(&o, &ini, bad, sizeof(bad), 0, &k), LU2K_HS_ECOOKIE);
+	T_EQ(check_init(secret, &rsp, p, (size_t)n, addr_a, sizeof(addr_a), 0, reply), 1);
+	T_EQ(lu2k_dg_out_recv(&o, &ini, reply, sizeof(reply), 0, &k), 1);
+	T_EQU(o.cookies_bad, 2);
+	lu2k_dg_out_wipe(&o);
+	memset(&other, 0, sizeof(other));
+}
+
+/*
+ * The cipher offer rides in the handshake's transcript: a caps byte changed
+ * on the way fails the handshake at the end that reads it (a named error,
+ * which the back-ends log and count), never a pair of ends that disagree.
+ */
+static void test_caps_bound(void)
+{
+	struct lu2k_dg_out o;
+	struct lu2k_hs_keys ka, kb;
+	uint8_t reply[LU2K_DG_COOKIE_LEN], resp[LU2K_DG_RESP_LEN], m[LU2K_DG_INITC_LEN];
+	struct lu2k_key e;
+	const uint8_t *p;
+	ssize_t n;
+
+	setup();
+	rsp.caps = LU2K_HS_CAP_AESGCM;
+	key_from(&e, 6);
+	T_EQ(lu2k_dg_out_start(&o, &ini, &rsp.pub, &e, 1, 77, &nid_i, &nid_r, 0, 10 * S,
+			       LU2K_HS_CAP_AESGCM),
+	     0);
+	n = lu2k_dg_out_poll(&o, 0, &p);
+	T_EQ(check_init(secret, &rsp, p, (size_t)n, addr_a, sizeof(addr_a), 0, reply), 1);
+	T_EQ(lu2k_dg_out_recv(&o, &ini, reply, sizeof(reply), 0, &ka), 1);
+	n = lu2k_dg_out_poll(&o, 0, &p);
+	memcpy(m, p, (size_t)n);
+	/* the connector's offer flipped on the way (mac1 made again: it is no secret's) */
+	m[2] ^= LU2K_HS_CAP_AESGCM;
+	lu2k_hs_mac1(m + LU2K_HS_INIT_LEN - 16, &rsp.pub, m, LU2K_HS_INIT_LEN - 16);
+	T_EQ(respond(m, resp, &kb), LU2K_HS_EDECRYPT);
+	memcpy(m, p, (size_t)n);
+	T_EQ(respond(m, resp, &kb), 0);
+	T_EQ(kb.suite, LU2K_AEAD_AES256GCM);
+	/* the listener's offer flipped on the way back */
+	resp[2] ^= LU2K_HS_CAP_AESGCM;
+	lu2k_hs_mac1(resp + LU2K_HS_RESP_LEN - 16, &ini.pub, resp, LU2K_HS_RESP_LEN - 16);
+	T_EQ(lu2k_dg_out_recv(&o, &ini, resp, sizeof(resp), 0, &ka), LU2K_HS_EDECRYPT);
+	resp[2] ^= LU2K_HS_CAP_AESGCM;
+	lu2k_hs_mac1(resp + LU2K_HS_RESP_LEN - 16, &ini.pub, resp, LU2K_HS_RESP_LEN - 16);
+	T_EQ(lu2k_dg_out_recv(&o, &ini, resp, sizeof(resp), 0, &ka), 2);
+	T_EQ(o.suite, LU2K_AEAD_AES256GCM);
+	T_EQ(ka.suite, kb.suite);
+	lu2k_hs_keys_wipe(&ka);
+	lu2k_hs_keys_wipe(&kb);
+	lu2k_dg_out_wipe(&o);
+}
+
 int main(void)
 {
 	if (lu2k_auth_init())
@@ -432,5 +597,7 @@ int main(void)
 	T_RUN(test_reorder_and_damage);
 	T_RUN(test_key_update_late_packets);
 	T_RUN(test_suites);
+	T_RUN(test_cookie_reply_sealed);
+	T_RUN(test_caps_bound);
 	return t_done();
 }

@@ -277,9 +277,70 @@ static void test_low_order_ephemeral(void)
 	T_EQ(lu2k_hs_respond(&rsp, m1, sizeof(m1), allow, NULL, &e2, 2, &c, m2, &kr), LU2K_HS_EDH);
 }
 
+/*
+ * Each end offers its caps in its message's header, which the transcript
+ * covers: the suite follows both offers, and an offer changed on the way is
+ * a failed handshake (EDECRYPT), not two ends that pick different ciphers.
+ * Another version is named as such.
+ */
+static void test_caps_and_version(void)
+{
+	static const uint8_t caps[4][2] = { { 0, 0 }, { 1, 0 }, { 0, 1 }, { 1, 1 } };
+	uint8_t m1[LU2K_HS_INIT_LEN], m2[LU2K_HS_RESP_LEN], t[LU2K_HS_RESP_LEN];
+	struct lu2k_hs_keys ki, kr;
+	struct lu2k_hs_claim c;
+	struct lu2k_hs hs;
+	uint64_t ts = 1;
+
+	setup();
+	for (int i = 0; i < 4; i++) {
+		ini.caps = caps[i][0];
+		rsp.caps = caps[i][1];
+		T_EQ(lu2k_hs_initiate(&hs, &ini, &rsp.pub, &e1, ts++, 1, &nid_i, &nid_r, m1), 0);
+		T_EQ(m1[1], LU2K_HS_VERSION);
+		T_EQ(m1[2], caps[i][0]);
+		T_EQ(lu2k_hs_respond(&rsp, m1, sizeof(m1), allow, NULL, &e2, 2, &c, m2, &kr), 0);
+		T_EQ(c.caps, caps[i][0]);
+		T_EQ(m2[1], LU2K_HS_VERSION);
+		T_EQ(m2[2], caps[i][1]);
+		T_EQ(lu2k_hs_finish(&hs, &ini, m2, sizeof(m2), &ki), 0);
+		T_EQ(ki.suite, caps[i][0] && caps[i][1] ? 1 : 0);
+		T_EQ(kr.suite, ki.suite);
+	}
+	/* offers changed on the way; mac1 made again, since anyone can */
+	ini.caps = rsp.caps = LU2K_HS_CAP_AESGCM;
+	T_EQ(lu2k_hs_initiate(&hs, &ini, &rsp.pub, &e1, ts++, 1, &nid_i, &nid_r, m1), 0);
+	m1[2] = 0;
+	lu2k_hs_mac1(m1 + 164, &rsp.pub, m1, 164);
+	T_EQ(lu2k_hs_respond(&rsp, m1, sizeof(m1), allow, NULL, &e2, 2, &c, m2, &kr),
+	     LU2K_HS_EDECRYPT);
+	T_EQ(lu2k_hs_initiate(&hs, &ini, &rsp.pub, &e1, ts++, 1, &nid_i, &nid_r, m1), 0);
+	T_EQ(lu2k_hs_respond(&rsp, m1, sizeof(m1), allow, NULL, &e2, 2, &c, m2, &kr), 0);
+	memcpy(t, m2, sizeof(t));
+	t[2] = 0;
+	lu2k_hs_mac1(t + 60, &ini.pub, t, 60);
+	T_EQ(lu2k_hs_finish(&hs, &ini, t, sizeof(t), &ki), LU2K_HS_EDECRYPT);
+	T_EQ(lu2k_hs_finish(&hs, &ini, m2, sizeof(m2), &ki), 0);
+	T_EQ(ki.suite, 1);
+	/* the first version had 0 in byte 1: named, before anything else */
+	T_EQ(lu2k_hs_initiate(&hs, &ini, &rsp.pub, &e1, ts++, 1, &nid_i, &nid_r, m1), 0);
+	m1[1] = 0;
+	lu2k_hs_mac1(m1 + 164, &rsp.pub, m1, 164);
+	T_EQ(lu2k_hs_respond(&rsp, m1, sizeof(m1), allow, NULL, &e2, 2, &c, m2, &kr),
+	     LU2K_HS_EVERSION);
+	m1[1] = LU2K_HS_VERSION;
+	lu2k_hs_mac1(m1 + 164, &rsp.pub, m1, 164);
+	T_EQ(lu2k_hs_respond(&rsp, m1, sizeof(m1), allow, NULL, &e2, 2, &c, m2, &kr), 0);
+	m2[1] = 0;
+	T_EQ(lu2k_hs_finish(&hs, &ini, m2, sizeof(m2), &ki), LU2K_HS_EVERSION);
+	T_STREQ(lu2k_hs_err_str(LU2K_HS_EVERSION),
+		"another lu2k handshake version (keyed peers need the same lu2k version)");
+	ini.caps = rsp.caps = 0;
+}
+
 static void test_errstr(void)
 {
-	for (int e = 0; e >= LU2K_HS_EDH; e--)
+	for (int e = 0; e >= LU2K_HS_ECOOKIE; e--)
 		T_ASSERT(strcmp(lu2k_hs_err_str(e), "unknown handshake error") != 0);
 	T_STREQ(lu2k_hs_err_str(-100), "unknown handshake error");
 }
@@ -298,6 +359,7 @@ int main(void)
 	T_RUN(test_replay_set);
 	T_RUN(test_tamper);
 	T_RUN(test_low_order_ephemeral);
+	T_RUN(test_caps_and_version);
 	T_RUN(test_errstr);
 	return t_done();
 }
