@@ -119,7 +119,12 @@ int main(int argc, char **argv)
 	       "responder together; %.0f a second a core\n",
 	       (unsigned long long)n, t, c, c / (double)n * 1e6, (double)n / c);
 
-	if (records(secs, 16384, LU2K_AEAD_CHACHA20POLY1305, "records of 16 KiB (tcp)"))
+	if (records(secs, 16384, LU2K_AEAD_CHACHA20POLY1305,
+		    "records of 16 KiB (tcp), ChaCha20-Poly1305"))
+		return 1;
+	if (lu2k_aead_aes_available() &&
+	    records(secs, 16384, LU2K_AEAD_AES256GCM,
+		    "records of 16 KiB (tcp), AES-256-GCM (both ends with AES-NI)"))
 		return 1;
 	/* udt: one record a packet, in place, in the datagram window (auth/dgram.h) */
 	if (records(secs, 1440, LU2K_AEAD_CHACHA20POLY1305,
