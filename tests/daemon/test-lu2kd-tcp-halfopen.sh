@@ -59,14 +59,6 @@ t_log "lu2kd #2: $conns incoming connections; $evicted closed to make room"
 [ "${evicted:-0}" -ge 1 ] || t_fail "no connection made room for another prefix's"
 grep -q 'max_halfopen)' "$T_DIR/d2.log" || t_fail "the warning is missing"
 
-t_log "honest traffic into lu2kd #2 (from 127.0.0.1)"
-t_perf_bulk in "$A" "$B" d1
-
-t_log "honest traffic out of lu2kd #2"
-kill "$srv2_pid" # its NID is the client's now
-t_wait_for 10 eval '! t_alive $srv2_pid' || t_fail "the lu2k-perf server on #2 did not stop"
-t_perf_server srv1 "$A" d1
-t_perf_bulk out "$B" "$A" d2
+t_perf_both_ways srv2
 t_alive "$flood_pid" || t_fail "the silent connections were not held for the whole test"
-t_log "both ways: $(grep -o '"ok":[0-9]*' "$T_DIR/in.json") / $(grep -o '"ok":[0-9]*' "$T_DIR/out.json") verified"
 echo "PASS"

@@ -115,3 +115,22 @@ t_perf_server() {
 	t_bg "$1" "$T_BIN/lu2k-perf" server --nid "$2" --socket "$T_DIR/$3.sock"
 	t_wait_for 10 grep -q ready "$T_DIR/$1.log" || t_fail "$1: the lu2k-perf server did not attach"
 }
+
+# t_perf_both_ways SRV : honest bulk both ways between the lu2kd d1 (NID $A)
+# and d2 ($B): $A to $B (the lu2k-perf server for $B runs as t_bg SRV: the
+# connection into d2, d2's acks out), then $B to $A (that server stops, its
+# NID being the client's, and one for $A starts on d1 as srv1). Summaries:
+# $T_DIR/in.json and out.json.
+t_perf_both_ways() {
+	local pid
+	pid=$(eval echo "\$${1}_pid")
+	t_log "honest traffic from $A into $B"
+	t_perf_bulk in "$A" "$B" d1
+	t_log "honest traffic from $B out to $A"
+	kill "$pid"
+	t_wait_for 10 eval "! t_alive $pid" || t_fail "the lu2k-perf server for $B did not stop"
+	t_perf_server srv1 "$A" d1
+	t_perf_bulk out "$B" "$A" d2
+	t_log "both ways: $(grep -o '"ok":[0-9]*' "$T_DIR/in.json") /" \
+		"$(grep -o '"ok":[0-9]*' "$T_DIR/out.json") verified"
+}
