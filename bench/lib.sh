@@ -171,9 +171,10 @@ bl_run_lu2k() {
 		--peer "$BL_B@lu2k" --socket "$BL_TMP/a.sock" ping --time "${t}s" --timeout 150s --progress \
 		--json >"$dir/ping.json" 2>"$dir/ping.err" &
 	ping=$!
+	# shellcheck disable=SC2086 # BL_BULK_OPTS: "--ping-every T" (bench-link --ping-same) or nothing
 	ip netns exec "$BL_NSA" timeout $((t + 240)) "$bin/lu2k-perf" client --nid "$BL_A@lu2k" \
 		--peer "$BL_B@lu2k" --socket "$BL_TMP/a.sock" bulk --size 1M --concurrency "$conc" \
-		--tx-pool "$pool" --time "${t}s" --timeout 150s --progress --json \
+		--tx-pool "$pool" --time "${t}s" --timeout 150s --progress --json ${BL_BULK_OPTS:-} \
 		>"$dir/bulk.json" 2>"$dir/bulk.progress" &
 	bulk=$!
 	wait $bulk && rc_bulk=0 || rc_bulk=$?

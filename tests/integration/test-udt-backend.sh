@@ -48,6 +48,13 @@ for size in 0 1 72 1400 4095 65536 1000000 4M; do
 done
 run ping "${v4[@]}" ping --count 200
 run bulk-ipv6 --nid "[fd00:99::1]@lu2k" --peer "[fd00:99::2]@lu2k" bulk --size 1M --count 16
+# 64 B GETs beside 1 MiB PUTs from the same NID: the same connection, small messages
+# ahead of (or nested into) the bulk; every ping answered and checked
+run bulk-pings "${v4[@]}" bulk --size 1M --concurrency 16 --time 3s --ping-every 20ms
+grep -Eq '"ping_latency_us":\{"every_ms":20.0,"sent":([0-9]+),"ok":\1,' "$T_DIR/bulk-pings.json" ||
+	t_fail "bulk-pings: pings lost or missing: $(cat "$T_DIR/bulk-pings.json")"
+grep -Eq '"ping_latency_us":\{"every_ms":20.0,"sent":[1-9]' "$T_DIR/bulk-pings.json" ||
+	t_fail "bulk-pings: no pings sent: $(cat "$T_DIR/bulk-pings.json")"
 
 # lu2kctl shows the udt connections' statistics while traffic flows.
 timeout 60 ip netns exec "$ns" "$T_BIN/lu2k-perf" client --socket "$T_DIR/a.sock" "${v4[@]}" \

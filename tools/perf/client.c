@@ -78,6 +78,11 @@ static void finish(struct cli *c, struct cli_msg *m, int why)
 		c->lost++; /* delivered, but the answer never came */
 	} else if (m->corrupt) {
 		c->corrupt++;
+	} else if (m->ping) {
+		c->pings_ok++;
+		/* those sent in the --warmup (the connections' set-up) are checked, not timed */
+		if (m->t_send >= c->t0 + c->o->warmup_ns)
+			perf_hist_add(&c->plat, m->t_answer - m->t_send);
 	} else {
 		ok = true;
 		c->ok++;
@@ -89,6 +94,8 @@ static void finish(struct cli *c, struct cli_msg *m, int why)
 	}
 	if (c->o->mode == PERF_STREAM)
 		frame_finish_msg(c, m, ok);
+	if (m->ping)
+		c->pings_inflight--;
 	m->busy = false;
 	c->inflight--;
 	c->t_last = perf_now_ns();
@@ -116,16 +123,20 @@ static int on_rx(struct lu2k_ni *ni, const struct lu2k_rx_msg *rx, void *arg)
 	const struct lu2k_lnet_wh *wh;
 	struct cli_msg *m;
 	bool want_ack = c->o->mode == PERF_BULK || c->o->mode == PERF_STREAM;
+	bool pings = c->o->mode == PERF_BULK && c->o->ping_every_ns;
 
 	if (h->type == LU2K_LNET_MSG_ACK && want_ack)
 		wh = &h->msg.ack.dst_wmd;
-	else if (h->type == LU2K_LNET_MSG_REPLY && !want_ack)
+	else if (h->type == LU2K_LNET_MSG_REPLY && (!want_ack || pings))
 		wh = &h->msg.reply.dst_wmd;
 	else {
 		c->stray++;
 		return 0;
 	}
 	m = wh->interface_cookie == c->seed ? slot_of(c, wh->object_cookie) : NULL;
+	/* a bulk PUT is answered by an ACK, a GET (ping) by a REPLY */
+	if (m && pings && m->ping != (h->type == LU2K_LNET_MSG_REPLY))
+		m = NULL;
 	if (!m || m->answered) {
 		c->stray++;
 		return 0;
@@ -172,8 +183,11 @@ static void on_state(struct lu2k_ni *ni, bool up, int status, void *arg)
 			(unsigned long long)st.reset_cpls, (unsigned long long)orphans);
 }
 
-/* Send message id of size bytes (belonging to frame). 0, -EAGAIN or a fatal -errno. */
-static int send_one(struct cli *c, uint32_t size, uint32_t frame)
+/*
+ * Send message id of size bytes (belonging to frame; a GET if ping). 0,
+ * -EAGAIN or a fatal -errno.
+ */
+static int send_one(struct cli *c, uint32_t size, uint32_t frame, bool ping)
 {
 	const struct perf_opts *o = c->o;
 	uint64_t id = c->next_id;
@@ -186,7 +200,7 @@ static int send_one(struct cli *c, uint32_t size, uint32_t frame)
 	if (m->busy)
 		return -EAGAIN; /* a very old message still holds the slot */
 	memset(&h, 0, sizeof(h));
-	if (o->mode == PERF_BULK || o->mode == PERF_STREAM) {
+	if ((o->mode == PERF_BULK || o->mode == PERF_STREAM) && !ping) {
 		h.type = LU2K_LNET_MSG_PUT;
 		h.payload_length = size;
 		h.msg.put.ack_wmd.interface_cookie = c->seed;
@@ -217,9 +231,15 @@ static int send_one(struct cli *c, uint32_t size, uint32_t frame)
 	m->busy = true;
 	m->cpl_done = m->answered = m->corrupt = false;
 	m->cpl_status = 0;
+	m->ping = ping;
 	c->next_id++;
-	c->sent++;
 	c->inflight++;
+	if (ping) {
+		c->pings_sent++;
+		c->pings_inflight++;
+	} else {
+		c->sent++;
+	}
 	return 0;
 }
 
@@ -232,14 +252,28 @@ static void fill_window(struct cli *c, uint64_t now)
 {
 	const struct perf_opts *o = c->o;
 
-	while (!c->stop_sending && c->inflight < o->concurrency) {
+	/* --ping-every: a GET when due, beside the window of PUTs */
+	if (o->mode == PERF_BULK && o->ping_every_ns && !c->stop_sending && now >= c->next_ping) {
+		int rc = send_one(c, 64, 0, true);
+
+		if (rc && rc != -EAGAIN) {
+			c->fatal = rc;
+			c->stop_sending = true;
+			return;
+		}
+		if (!rc)
+			c->next_ping = c->next_ping + o->ping_every_ns > now
+					       ? c->next_ping + o->ping_every_ns
+					       : now + o->ping_every_ns;
+	}
+	while (!c->stop_sending && c->inflight - c->pings_inflight < o->concurrency) {
 		int rc;
 
 		if ((o->count && c->sent >= o->count) || time_up(c, now) || perf_stop) {
 			c->stop_sending = true;
 			return;
 		}
-		rc = send_one(c, (uint32_t)o->size, 0);
+		rc = send_one(c, (uint32_t)o->size, 0, false);
 		if (rc == -EAGAIN)
 			return;
 		if (rc) {
@@ -264,7 +298,7 @@ static void stream_tick(struct cli *c, uint64_t now)
 			uint64_t sent_bytes = (uint64_t)(c->frame_msgs - f->unsent) * o->msg_size;
 			uint64_t left = c->frame_bytes - sent_bytes;
 			uint32_t size = (uint32_t)(left < o->msg_size ? left : o->msg_size);
-			int rc = send_one(c, size, (uint32_t)fno);
+			int rc = send_one(c, size, (uint32_t)fno, false);
 
 			if (rc == -EAGAIN)
 				return;
@@ -330,6 +364,9 @@ static int wait_ms(const struct cli *c, uint64_t now, uint64_t next_progress)
 		if (due < until)
 			until = due;
 	}
+	if (c->o->mode == PERF_BULK && c->o->ping_every_ns && !c->stop_sending &&
+	    c->next_ping < until)
+		until = c->next_ping;
 	if (until <= now)
 		return 0;
 	until = (until - now + 999999) / 1000000;
@@ -349,6 +386,7 @@ int perf_client(const struct perf_opts *o)
 	c.seed = o->seed ? o->seed : (perf_now_ns() ^ ((uint64_t)getpid() << 32)) | 1;
 	perf_hist_init(&c.lat);
 	perf_hist_init(&c.ilat);
+	perf_hist_init(&c.plat);
 	c.slots = calloc(CLI_SLOTS, sizeof(*c.slots));
 	c.frames = calloc(CLI_FRAMES, sizeof(*c.frames));
 	if (!c.slots || !c.frames) {
@@ -376,6 +414,7 @@ int perf_client(const struct perf_opts *o)
 		&o->peer);
 	perf_acked_poll(&c.acked, progress ? stderr : NULL); /* the base */
 	c.t0 = now = perf_now_ns();
+	c.next_ping = c.t0 + o->ping_every_ns;
 	next_progress = c.t0 + o->interval_ns;
 	while (!(c.stop_sending && c.inflight == 0) && perf_stop < 2) {
 		if (o->mode == PERF_STREAM)

@@ -18,6 +18,7 @@ struct cli_msg {
 	bool busy, cpl_done, answered;
 	int cpl_status;
 	bool corrupt;
+	bool ping; /* a --ping-every GET beside the bulk */
 };
 
 struct cli_frame {
@@ -63,6 +64,9 @@ struct cli {
 	uint64_t last_ok, last_bytes, last_errors;
 	struct cli_sample *samples;
 	size_t nsamples, cap_samples;
+	/* --ping-every: GETs beside the bulk, counted apart (errors count as the run's) */
+	struct perf_hist plat;
+	uint64_t next_ping, pings_sent, pings_ok, pings_inflight;
 	struct perf_acked acked; /* progress inside messages */
 	char acked_path[256];
 };

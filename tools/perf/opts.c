@@ -153,6 +153,7 @@ enum {
 	P_LATEOK,
 	P_MSGSIZE,
 	P_TIMEOUT,
+	P_PINGEVERY,
 	P_ATTACH,
 	P_SEED,
 	P_TXPOOL,
@@ -235,7 +236,8 @@ static const struct lu2k_opt perf_opts_tbl[] = {
 		       .arg = "T",
 		       TIME(warmup_ns, 0),
 		       .help = "stream: frames due in the first T are not judged late (0 judges "
-			       "every frame)" },
+			       "every frame); bulk: --ping-every's pings sent in it are not "
+			       "timed" },
 	[P_LATEOK] = { .lopt = "late-ok",
 		       .arg = "PCT",
 		       U32(late_ok_pct, 0, 100),
@@ -250,6 +252,13 @@ static const struct lu2k_opt perf_opts_tbl[] = {
 			.arg = "T",
 			TIME(timeout_ns, 1),
 			.help = "a message with no answer after T is lost" },
+	[P_PINGEVERY] = { .lopt = "ping-every",
+			  .arg = "T",
+			  TIME(ping_every_ns, 0),
+			  .dflt = "",
+			  .help = "bulk: also a 64 B GET round trip every T, from the same NID, so "
+				  "on the same connection (ping_latency_us; those sent in the "
+				  "--warmup checked, not timed)" },
 	[P_ATTACH] = { .lopt = "attach-wait",
 		       .arg = "T",
 		       TIME(attach_wait_ns, 0),

@@ -49,6 +49,8 @@ struct perf_opts {
 	uint64_t deadline_ns;
 	uint64_t msg_size;   /* stream: largest message of a frame */
 	uint64_t timeout_ns; /* no answer after this = lost */
+	/* bulk: a 64 B GET every this beside the PUTs, from the same NID (same connection) */
+	uint64_t ping_every_ns;
 	uint64_t attach_wait_ns;
 	uint64_t seed;
 	uint64_t interval_ns;	  /* progress and samples */

@@ -215,6 +215,18 @@ int cli_report(struct cli *c)
 			       (unsigned long long)c->frames_lost,
 			       (unsigned long long)c->frames_warmup, (double)o->warmup_ns / 1e6,
 			       o->late_ok_pct);
+		if (o->ping_every_ns && o->mode == PERF_BULK) {
+			const struct perf_hist *p = &c->plat;
+
+			printf("\"ping_latency_us\":{\"every_ms\":%.1f,\"sent\":%llu,\"ok\":%llu,"
+			       "\"warmup_ms\":%.1f,\"count\":%llu,\"min\":%.1f,\"p50\":%.1f,"
+			       "\"p90\":%.1f,\"p99\":%.1f,\"max\":%.1f},",
+			       (double)o->ping_every_ns / 1e6, (unsigned long long)c->pings_sent,
+			       (unsigned long long)c->pings_ok, (double)o->warmup_ns / 1e6,
+			       (unsigned long long)p->count, p->count ? us(p->min) : 0.0,
+			       us(perf_hist_pct(p, 50)), us(perf_hist_pct(p, 90)),
+			       us(perf_hist_pct(p, 99)), us(p->max));
+		}
 		json_intervals(c);
 		printf("\"lib\":{\"eagain_credits\":%llu,\"eagain_pool\":%llu,\"eagain_ring\":%llu,"
 		       "\"bad_cpl\":%llu,\"bad_cookie\":%llu,\"bad_rx\":%llu,\"bad_hdr\":%llu,"
@@ -254,6 +266,16 @@ int cli_report(struct cli *c)
 		       perf_fmt_time((double)h->max, t[4], sizeof(t[4])),
 		       perf_fmt_time(perf_hist_mean(h), r1, sizeof(r1)),
 		       o->mode == PERF_STREAM ? ", frame delivery after the warm-up" : "");
+	if (o->ping_every_ns && o->mode == PERF_BULK && c->plat.count)
+		printf("  pings     %llu sent, %llu ok, %llu after the warm-up: p50 %s, p90 %s, "
+		       "p99 "
+		       "%s, max %s (64 B GETs beside the bulk)\n",
+		       (unsigned long long)c->pings_sent, (unsigned long long)c->pings_ok,
+		       (unsigned long long)c->plat.count,
+		       perf_fmt_time((double)perf_hist_pct(&c->plat, 50), t[0], sizeof(t[0])),
+		       perf_fmt_time((double)perf_hist_pct(&c->plat, 90), t[1], sizeof(t[1])),
+		       perf_fmt_time((double)perf_hist_pct(&c->plat, 99), t[2], sizeof(t[2])),
+		       perf_fmt_time((double)c->plat.max, t[3], sizeof(t[3])));
 	if (o->mode == PERF_STREAM)
 		printf("  frames    %llu: %llu in the warm-up (%s), then %llu on time, "
 		       "%llu late (> %s), %llu lost\n",
