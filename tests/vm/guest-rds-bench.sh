@@ -83,7 +83,18 @@ one() { # one BACKEND [lu2k-perf client MODE ARGS...]: default a bulk run for th
 		rc=1
 	fi
 	echo "bench: $label rtt ${RTT}ms loss ${LOSS}% rate $RATE: $mbit Mbit/s ($ok verified, exit $rc, pass $pass): $*"
-	[ "$rc" = 0 ] || { cat /tmp/client.json; tail -n 3 /tmp/client.err /tmp/lu2kd-a.log /tmp/lu2kd-b.log; }
+	if [ "$rc" != 0 ]; then
+		cat /tmp/client.json
+		tail -n 20 /tmp/client.err /tmp/lu2kd-a.log /tmp/lu2kd-b.log
+		# what each daemon's back-end counted, and its connections, for the why
+		for n in a b; do
+			echo "== $n: stats (non-zero), conns"
+			/lu2k/lu2kctl --socket /tmp/$n.ctl stats 2>&1 | grep -v ': 0$' | tr -s ' \n' ' '
+			echo
+			/lu2k/lu2kctl --socket /tmp/$n.ctl conns 2>&1 | tr -s ' \n' ' '
+			echo
+		done
+	fi
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	for p in $PIDS; do wait "$p" 2>/dev/null; done
 	PIDS=
