@@ -29,7 +29,10 @@
  *  - refusals with a clear reason: a key B does not list, a NID the key
  *    does not own, a peer without keys either way, no key for the NID;
  *  - a restarted B (the session lost) fails A's conn after a sealed ping
- *    goes unanswered; a forged RESET on a live conn changes nothing.
+ *    goes unanswered; a forged RESET on a live conn changes nothing;
+ *  - a key update whose ping overtakes pieces sealed before it (held 3.5 s
+ *    in the data path): they still open;
+ *  - the network mode (one PSK): its holders connect, another PSK does not.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1270,6 +1273,45 @@ static void test_sealed_key_update(void)
 	drop_pair();
 }
 
+/* The network mode (one PSK for all): any holder claims any NID, and only holders get in. */
+static void test_sealed_network_mode(void)
+{
+	struct lu2k_key psk, other;
+	struct lu2k_be_conn *c;
+
+	memset(psk.b, 0x42, 32);
+	memset(other.b, 0x43, 32);
+	memset(&authA, 0, sizeof(authA));
+	memset(&authB, 0, sizeof(authB));
+	lu2k_auth_network_identity(&authA.local, &psk);
+	lu2k_auth_network_identity(&authB.local, &psk);
+	authA.enabled = authB.enabled = authA.network = authB.network = true;
+	make_pair(&authA, &authB);
+	c = connect_ab();
+	T_ASSERT(c);
+	msg_init(&msgs[0], 0, 300000);
+	T_EQ(ops->send(c, &msgs[0]), 0);
+	SPIN_UNTIL(A.sent_ok == 1, 5000);
+	T_EQ(B.rx_ok, 1);
+	T_ASSERT(B.be->st.auth_records_rx > 0);
+	msgs_free(1);
+	drop_pair();
+	/* another network's PSK: refused, nothing delivered */
+	memset(&authA, 0, sizeof(authA));
+	memset(&authB, 0, sizeof(authB));
+	lu2k_auth_network_identity(&authA.local, &other);
+	lu2k_auth_network_identity(&authB.local, &psk);
+	authA.enabled = authB.enabled = authA.network = authB.network = true;
+	make_pair(&authA, &authB);
+	c = NULL;
+	T_EQ(ops->connect(A.be, &A.nid, &B.nid, PORT, &A, &c), 0);
+	spin(300);
+	T_EQ(A.connected + B.accepted, 0);
+	T_ASSERT(B.be->st.auth_refused >= 1);
+	ops->close(c);
+	drop_pair();
+}
+
 static void test_no_socket_left(void)
 {
 	for (int i = 0; i < NSOCK; i++)
@@ -1305,6 +1347,7 @@ int main(void)
 	T_RUN(test_sealed_refusals);
 	T_RUN(test_sealed_restart);
 	T_RUN(test_sealed_key_update);
+	T_RUN(test_sealed_network_mode);
 	T_RUN(test_no_socket_left);
 	lu2k_loop_fini(&L);
 	return t_done();
