@@ -336,6 +336,15 @@ static void conn_timer(struct lu2k_timer *t)
 		udtb_conn_fail(c, -ETIMEDOUT, true);
 		return;
 	}
+	/*
+	 * Quiet for a while after being busy: the engine gives back the tables
+	 * it grew (1,000 peers that each had a burst keep no window's worth).
+	 */
+	if (!c->trimmed && c->state == UDTB_UP && (!c->out || !c->ntxq) &&
+	    c->be->env.loop->now >= c->busy_ns + UDTB_TRIM_IDLE_NS) {
+		c->trimmed = true;
+		give_back(c->be, udt_conn_trim(c->u), c->be->env.loop->now);
+	}
 	udtb_conn_mark_dirty(c);
 }
 

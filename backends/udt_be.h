@@ -31,6 +31,8 @@
 
 #define UDTB_READS_PER_EV     8	   /* recvmmsg calls per readable event */
 #define UDTB_TRAIN_SPACING_NS 1000 /* datagrams stamped together: taken as this far apart */
+/* a connection without messages for this long gives back its engine's grown tables */
+#define UDTB_TRIM_IDLE_NS (2 * LU2K_NS_PER_S)
 /* a socket unread this long is read before its connection's timers run (one SYN) */
 #define UDTB_READ_STALE_NS (10 * LU2K_NS_PER_MS)
 
@@ -181,6 +183,8 @@ struct lu2k_be_conn {
 	/* out: ACKs seen when the progress watch last moved (udt.c, watch_progress) */
 	uint64_t watch_acks, watch_since_ns;
 	bool watch_warned;
+	uint64_t busy_ns; /* its last message, sent or received */
+	bool trimmed;	  /* its engine gave back its tables since (udt_conn_trim) */
 };
 
 static inline uint64_t udtb_peer_timeout_ns(const struct lu2k_be *be)

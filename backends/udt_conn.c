@@ -69,6 +69,8 @@ static void protocol_error(struct lu2k_be_conn *c, const char *what, int rc)
 
 static void count_rx(struct lu2k_be_conn *c, uint32_t len)
 {
+	c->busy_ns = c->be->env.loop->now;
+	c->trimmed = false;
 	c->msgs_rx++;
 	c->bytes_rx += len;
 	c->be->st.msgs_rx++;
@@ -379,6 +381,8 @@ int udtb_send(struct lu2k_be_conn *c, struct lu2k_be_msg *m)
 	}
 	w->m = m;
 	memcpy(m->be_priv, &w, sizeof(w));
+	c->busy_ns = c->be->env.loop->now;
+	c->trimmed = false;
 	return 0;
 }
 

@@ -583,6 +583,13 @@ int udt_conn_shutdown(struct udt_conn *c, uint64_t now_ns)
 	return 0;
 }
 
+size_t udt_conn_trim(struct udt_conn *c)
+{
+	if (c->state != UDT_ST_CONNECTED && c->state != UDT_ST_CLOSING)
+		return 0;
+	return udt_sndbuf_trim(&c->sb) + udt_rcvbuf_trim(&c->rb);
+}
+
 void udt_conn_abort(struct udt_conn *c, uint64_t now_ns)
 {
 	if (c->state == UDT_ST_CONNECTED || c->state == UDT_ST_CLOSING)

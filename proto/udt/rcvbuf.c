@@ -5,6 +5,7 @@
 #include "rcvbuf.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,54 @@ static uint8_t *get_buf(struct udt_rcvbuf *rb, uint32_t seq)
 	}
 	count_held(rb, 1);
 	return p;
+}
+
+/* Every slot empty, every message forgotten: the tables can start over. */
+static bool all_empty(const struct udt_rcvbuf *rb)
+{
+	uint32_t i;
+
+	if (rb->nheld || rb->nrefused || rb->in_msg || rb->outer || rb->blocked)
+		return false;
+	for (i = 0; i < rb->cap; i++)
+		if (rb->slot[i].state != UDT_RS_EMPTY || rb->slot[i].data || rb->slot[i].refused)
+			return false;
+	for (i = 0; i < rb->mcap; i++)
+		if (rb->msg[i].valid)
+			return false;
+	return true;
+}
+
+size_t udt_rcvbuf_trim(struct udt_rcvbuf *rb)
+{
+	size_t freed = 0;
+
+	while (rb->npool) {
+		free_buf(rb, rb->pool[--rb->npool]);
+		freed += rb->payload;
+	}
+	if ((rb->cap > UDT_RCVBUF_INIT_PKTS || rb->mcap > UDT_RCVBUF_INIT_PKTS) && all_empty(rb)) {
+		uint32_t n = UDT_RCVBUF_INIT_PKTS;
+		struct udt_rslot *ns = rb->cap > n ? calloc(n, sizeof(*ns)) : NULL;
+		struct udt_rmsg *nm = rb->mcap > n ? calloc(n, sizeof(*nm)) : NULL;
+
+		if (ns) {
+			freed += (size_t)(rb->cap - n) * sizeof(*ns);
+			free(rb->slot);
+			rb->slot = ns;
+			rb->cap = n;
+			rb->mask = n - 1;
+			rb->base_idx = 0;
+		}
+		if (nm) {
+			freed += (size_t)(rb->mcap - n) * sizeof(*nm);
+			free(rb->msg);
+			rb->msg = nm;
+			rb->mcap = n;
+			rb->mmask = n - 1;
+		}
+	}
+	return freed;
 }
 
 void udt_rcvbuf_fini(struct udt_rcvbuf *rb)

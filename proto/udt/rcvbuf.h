@@ -128,6 +128,13 @@ struct udt_rcvbuf {
 int udt_rcvbuf_init(struct udt_rcvbuf *rb, uint32_t cap_pkts, size_t payload, int stream,
 		    uint32_t first_seq, udt_deliver_fn deliver, void *ctx);
 void udt_rcvbuf_fini(struct udt_rcvbuf *rb);
+/*
+ * A busy window gone idle gives back what it grew: the spare payload
+ * buffers, and, when no slot holds anything and no message is tracked, the
+ * slots and message counters go back to their first size. Returns the
+ * bytes freed.
+ */
+size_t udt_rcvbuf_trim(struct udt_rcvbuf *rb);
 /* Memory limits (see MEMORY above); mem may be NULL. Once, after init. */
 void udt_rcvbuf_set_limits(struct udt_rcvbuf *rb, struct udt_rxmem *mem, size_t held_max,
 			   uint32_t max_msg_pkts);

@@ -73,6 +73,24 @@ static int grow(struct udt_sndbuf *sb, uint64_t want)
 	return 0;
 }
 
+size_t udt_sndbuf_trim(struct udt_sndbuf *sb)
+{
+	size_t freed = (size_t)(sb->cap - UDT_SNDBUF_INIT_PKTS) * sizeof(*sb->ring);
+	struct udt_spkt *nr;
+
+	if (sb->inflight || sb->q_head || sb->cap <= UDT_SNDBUF_INIT_PKTS)
+		return 0;
+	nr = calloc(UDT_SNDBUF_INIT_PKTS, sizeof(*nr));
+	if (!nr)
+		return 0; /* keep the large one */
+	free(sb->ring);
+	sb->ring = nr;
+	sb->cap = UDT_SNDBUF_INIT_PKTS;
+	sb->mask = UDT_SNDBUF_INIT_PKTS - 1;
+	sb->head = 0;
+	return freed;
+}
+
 static void free_msg(struct udt_sndbuf *sb, struct udt_smsg *m)
 {
 	sb->qpkts -= npkts(sb, m->len);

@@ -110,6 +110,13 @@ int udt_sndbuf_add(struct udt_sndbuf *sb, const void *data, size_t len, int flag
 /* Where bytes [off, off + len) of m are: 1 or 2 pieces, written to piece[]. */
 int udt_smsg_pieces(const struct udt_smsg *m, size_t off, size_t len, struct iovec piece[2]);
 
+/*
+ * Nothing queued and nothing in flight: the ring goes back to its first
+ * size (a busy connection gone idle keeps no ring of its window). Returns
+ * the bytes freed.
+ */
+size_t udt_sndbuf_trim(struct udt_sndbuf *sb);
+
 /* Bytes queued and not yet cut into packets (never sent). */
 size_t udt_sndbuf_unsent(const struct udt_sndbuf *sb);
 /* Is there a packet that has never been sent, and room in the ring for it? */

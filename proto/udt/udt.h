@@ -184,6 +184,13 @@ void udt_conn_skip_cookie(struct udt_conn *c, uint64_t now_ns);
 struct udt_conn *udt_conn_accept(const struct udt_config *cfg, const struct udt_callbacks *cb,
 				 void *ud, uint32_t sock_id, const struct udt_hs *req,
 				 const uint32_t peer_ip[4], uint64_t now_ns);
+/*
+ * A connection the caller found idle gives back the tables it grew while
+ * busy (the send ring when nothing is queued or in flight; the receive
+ * window's spare buffers, and its tables when it holds nothing). Nothing
+ * it holds is lost; they grow again on demand. Returns the bytes freed.
+ */
+size_t udt_conn_trim(struct udt_conn *c);
 /* Frees; messages still queued are reported dropped with -ECONNABORTED. */
 void udt_conn_free(struct udt_conn *c);
 

@@ -309,6 +309,30 @@ static void test_stale_socket(void)
 	T_EQ(st.probes, st0.probes);
 }
 
+/*
+ * A connection quiet for 2 s after a burst gives back what its engine grew:
+ * the receiver's spare packet buffers (rx_memory back to 0), and it still
+ * carries the next message.
+ */
+static void test_idle_trim(void)
+{
+	int ok0 = out.sent_ok;
+	struct udt_stats st;
+
+	T_EQ(ops->send(out.conn, msg(6, 1 << 20)), 0);
+	SPIN_UNTIL(out.sent_ok == ok0 + 1, 5000);
+	T_EQ(out.sent_ok, ok0 + 1);
+	udt_conn_get_stats(in.conn->u, &st);
+	T_ASSERT(st.rcv_mem > 0); /* spare buffers kept while busy */
+	spin(2600);
+	udt_conn_get_stats(in.conn->u, &st);
+	T_EQ(st.rcv_mem, 0u);
+	T_EQ(ops->send(out.conn, msg(7, 300000)), 0);
+	SPIN_UNTIL(out.sent_ok == ok0 + 2, 5000);
+	T_EQ(out.sent_ok, ok0 + 2);
+	T_EQ(in.rx_bad, 0);
+}
+
 /* cancel(): sent() before it returns, once; the others still arrive. */
 static void test_cancel(void)
 {
@@ -416,6 +440,7 @@ int main(void)
 	T_RUN(test_sizes);
 	T_RUN(test_backpressure);
 	T_RUN(test_stale_socket);
+	T_RUN(test_idle_trim);
 	T_RUN(test_cancel);
 	T_RUN(test_receiver_closes);
 	T_RUN(test_connect_nowhere);

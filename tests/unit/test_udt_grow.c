@@ -5,7 +5,9 @@
  * lossy CC's send-time ring, the ACK history. What they hold survives growth
  * in order, they never grow past the window, and a failed growth refuses
  * (no crash, nothing lost). A connection that queues one control packet at
- * a time keeps one buffer for it, not one per queue entry. calloc is
+ * a time keeps one buffer for it, not one per queue entry. Once idle, the
+ * send ring and the receive tables go back to their first size (trim), and
+ * grow again, nothing lost. calloc is
  * wrapped (-Wl,--wrap=calloc) so that it can fail on demand.
  */
 #include <errno.h>
@@ -334,6 +336,85 @@ static void test_ackwin_grow(void)
 	udt_ackwin_fini(&w);
 }
 
+/* The send ring shrinks only when nothing is queued or in flight, and grows again. */
+static void test_sndbuf_trim(void)
+{
+	static uint8_t data[30000];
+	struct udt_sndbuf sb;
+	struct udt_spkt *p;
+	uint32_t seq = 0, first = 5000, no, i;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = pat(1, i);
+	T_EQ(udt_sndbuf_init(&sb, 1000, 100, 1u << 20, first), 0);
+	T_EQ(udt_sndbuf_add(&sb, data, 30000, 0, -1, 1, NULL, 0, &no), 0);
+	T_EQU(sb.cap, 512);
+	T_EQU(udt_sndbuf_trim(&sb), 0); /* queued: kept */
+	for (i = 0; i < 300; i++)
+		T_ASSERT(udt_sndbuf_next_new(&sb, &seq) != NULL);
+	udt_sndbuf_ack(&sb, udt_seq_add(first, 299), NULL, NULL);
+	T_EQU(udt_sndbuf_trim(&sb), 0); /* one packet in flight: kept */
+	T_EQU(sb.cap, 512);
+	udt_sndbuf_ack(&sb, udt_seq_add(first, 300), NULL, NULL);
+	T_EQU(sb.inflight, 0);
+	T_EQU(sb.nmsgs, 0);
+	T_EQU(udt_sndbuf_trim(&sb), (512 - UDT_SNDBUF_INIT_PKTS) * sizeof(struct udt_spkt));
+	T_EQU(sb.cap, UDT_SNDBUF_INIT_PKTS);
+	T_EQU(udt_sndbuf_trim(&sb), 0);
+	/* and the next burst grows it again, numbering on */
+	T_EQ(udt_sndbuf_add(&sb, data, 20000, 0, -1, 1, NULL, 0, &no), 0);
+	T_EQU(sb.cap, 256);
+	for (i = 0; i < 200; i++) {
+		p = udt_sndbuf_next_new(&sb, &seq);
+		T_ASSERT(p && p->off == i * 100 && p->m->data[p->off + 5] == pat(1, i * 100 + 5));
+		if (!p)
+			break;
+		T_EQU(seq, udt_seq_add(first, (int32_t)(300 + i)));
+	}
+	udt_sndbuf_fini(&sb, NULL, NULL, 0);
+}
+
+/* The receive window gives back its spare buffers and, once it holds nothing, its tables. */
+static void test_rcvbuf_trim(void)
+{
+	struct udt_rcvbuf rb;
+	uint32_t b = 0x7ffffff0, i;
+
+	ngot = 0;
+	got_bad = 0;
+	T_EQ(udt_rcvbuf_init(&rb, 1000, 100, 0, b, deliver, NULL), 0);
+	/* 100 messages of 3 packets, all but the very first packet: held, both tables grow */
+	for (i = 1; i < 300; i++)
+		T_EQ(put(&rb, udt_seq_add(b, (int32_t)i), 1 + i / 3, i % 3, 3, 1), 0);
+	T_EQU(rb.cap, 512);
+	T_ASSERT(rb.mcap > UDT_RCVBUF_INIT_PKTS);
+	udt_rcvbuf_trim(&rb); /* holding packets: the tables stay */
+	T_EQU(rb.cap, 512);
+	T_EQU(rb.nheld, 299);
+	T_EQ(put(&rb, b, 1, 0, 3, 1), 0);
+	T_EQU(ngot, 100);
+	T_EQU(got_bad, 0);
+	T_EQU(rb.nheld, 0);
+	T_ASSERT(rb.npool > 0); /* spare buffers kept for the next packets */
+	T_ASSERT(udt_rcvbuf_trim(&rb) > 0);
+	T_EQU(rb.npool, 0);
+	T_EQU(rb.held, 0);
+	T_EQU(rb.cap, UDT_RCVBUF_INIT_PKTS);
+	T_EQU(rb.mcap, UDT_RCVBUF_INIT_PKTS);
+	T_EQU(udt_rcvbuf_trim(&rb), 0);
+	/* the next burst, last packet first: grows again, every message whole and in order */
+	b = udt_seq_add(b, 300);
+	for (i = 300; i-- > 1;)
+		T_EQ(put(&rb, udt_seq_add(b, (int32_t)i), 101 + i / 3, i % 3, 3, 1), 0);
+	T_EQU(rb.cap, 512);
+	T_EQ(put(&rb, b, 101, 0, 3, 1), 0);
+	T_EQU(ngot, 200);
+	for (i = 0; i < 200; i++)
+		T_EQU(got_no[i], 1 + i);
+	T_EQU(got_bad, 0);
+	udt_rcvbuf_fini(&rb);
+}
+
 int main(void)
 {
 	T_RUN(test_sndbuf_grow);
@@ -342,5 +423,7 @@ int main(void)
 	T_RUN(test_lossy_ring_grow);
 	T_RUN(test_ctl_buffers_reused);
 	T_RUN(test_ackwin_grow);
+	T_RUN(test_sndbuf_trim);
+	T_RUN(test_rcvbuf_trim);
 	return t_done();
 }
