@@ -241,6 +241,18 @@ static void connect_a_to_b(void)
 	T_EQ(out.closed, 0);
 }
 
+/*
+ * The tests after test_sizes go on over its connection. If it closed (a test
+ * before failed: at load 10 a peer was once silent past peer_timeout_ms),
+ * its conn is freed: fail here, not in ASan on the freed conn.
+ */
+#define NEED_CONN()                                      \
+	do {                                             \
+		T_ASSERT(out.conn &&out.connected == 1); \
+		T_EQ(out.closed, 0);                     \
+		T_ASSERT(in.conn != NULL);               \
+	} while (0)
+
 /* The hello goes with the first message: the receiver sees the conn then. */
 static void test_sizes(void)
 {
@@ -270,6 +282,7 @@ static void test_backpressure(void)
 {
 	int sent0 = out.sent_ok, ended0 = in.rx_ended;
 
+	NEED_CONN();
 	in.rx_eagain_left = 1000000;
 	for (int i = 0; i < 8; i++)
 		T_EQ(ops->send(out.conn, msg(i, 10000 + (uint32_t)i)), 0);
@@ -297,6 +310,7 @@ static void test_stale_socket(void)
 	int ok0 = out.sent_ok;
 	struct udt_stats st0, st;
 
+	NEED_CONN();
 	udt_conn_get_stats(c->u, &st0);
 	lu2k_loop_io_set(&L, &c->sock->io, 0);
 	T_EQ(ops->send(out.conn, msg(5, 1000)), 0);
@@ -319,6 +333,7 @@ static void test_idle_trim(void)
 	int ok0 = out.sent_ok;
 	struct udt_stats st;
 
+	NEED_CONN();
 	T_EQ(ops->send(out.conn, msg(6, 1 << 20)), 0);
 	SPIN_UNTIL(out.sent_ok == ok0 + 1, 5000);
 	T_EQ(out.sent_ok, ok0 + 1);
@@ -339,6 +354,7 @@ static void test_cancel(void)
 	int ok0 = out.sent_ok, ended0 = in.rx_ended;
 	struct lu2k_be_msg *big;
 
+	NEED_CONN();
 	memset(out.sent_count, 0, sizeof(out.sent_count));
 	big = msg(3, 4u << 20);
 	T_EQ(ops->send(out.conn, msg(1, 4u << 20)), 0);
@@ -380,6 +396,7 @@ static void test_cancel(void)
 /* The receiving core closes its conn: the sender fails what it has, once each. */
 static void test_receiver_closes(void)
 {
+	NEED_CONN();
 	memset(out.sent_count, 0, sizeof(out.sent_count));
 	out.sent_err = 0;
 	in.rx_eagain_left = 1000000; /* nothing is taken: all four stay unacknowledged */
