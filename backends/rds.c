@@ -593,8 +593,13 @@ static void rds_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 	lu2k_json_str(j, "address", lu2k_sockaddr_addr(&c->peer, a, sizeof(a)));
 	lu2k_json_u64(j, "port", lu2k_sockaddr_port(&c->peer));
 	lu2k_json_u64(j, "conn_id", c->id);
-	if (c->sec)
+	if (c->sec) {
 		lu2k_json_str(j, "auth", c->sec->up ? "sealed" : "handshake");
+		if (c->sec->up)
+			lu2k_json_str(j, "cipher",
+				      c->sec->sa.tx.suite == LU2K_AEAD_AES256GCM ? "aes256gcm"
+										 : "chacha20poly1305");
+	}
 	lu2k_json_u64(j, "msgs_tx", c->msgs_tx);
 	lu2k_json_u64(j, "msgs_rx", c->msgs_rx);
 	lu2k_json_u64(j, "bytes_tx", c->bytes_tx);

@@ -191,7 +191,7 @@ static void init_in(struct rdsb_sock *s, const struct lu2k_rdsw_frame *f, const 
 		return;
 	}
 	a->st.hs_ok++;
-	lu2k_dg_sa_init(&sec->sa, &k, NULL, be->env.loop->now, LU2K_AEAD_CHACHA20POLY1305);
+	lu2k_dg_sa_init(&sec->sa, &k, NULL, be->env.loop->now, k.suite);
 	sec->up = true;
 	sec->resp_pending = true;
 	rdsb_peer_alive(s, &s->rfrom);
@@ -223,7 +223,7 @@ static void resp_in(struct rdsb_sock *s, const struct lu2k_rdsw_frame *f, const 
 		       addr_str(&s->rfrom, ad, sizeof(ad)), lu2k_hs_err_str(rc));
 		return;
 	}
-	lu2k_dg_sa_init(&c->sec->sa, &k, NULL, be->env.loop->now, LU2K_AEAD_CHACHA20POLY1305);
+	lu2k_dg_sa_init(&c->sec->sa, &k, NULL, be->env.loop->now, k.suite);
 	lu2k_hs_wipe(&c->sec->hs);
 	c->sec->up = true;
 	be->env.auth->st.hs_ok++;

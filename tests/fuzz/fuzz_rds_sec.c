@@ -417,7 +417,7 @@ static void hs_in(void)
 			if (lu2k_hs_finish(&hs, &peer, in + LU2K_RDSW_BASE_LEN, LU2K_HS_RESP_LEN, &k))
 				abort(); /* an honest peer must get its keys */
 			lu2k_dg_sa_wipe(&st.sa[0]);
-			lu2k_dg_sa_init(&st.sa[0], &k, NULL, L.now, LU2K_AEAD_CHACHA20POLY1305);
+			lu2k_dg_sa_init(&st.sa[0], &k, NULL, L.now, k.suite);
 			st.up[0] = true;
 			st.seq = 1;
 			st.off = 0;
@@ -460,7 +460,7 @@ static void hs_out(struct lu2k_be *be)
 				    &e, 99, &claim, f + LU2K_RDSW_BASE_LEN, &k))
 			abort();
 		lu2k_key_wipe(&e);
-		lu2k_dg_sa_init(&st.sa[1], &k, NULL, L.now, LU2K_AEAD_CHACHA20POLY1305);
+		lu2k_dg_sa_init(&st.sa[1], &k, NULL, L.now, k.suite);
 		st.up[1] = true;
 		inject(f, sizeof(f), 0);
 		lu2k_rdsw_hello_encode(ack, LU2K_RDSW_HELLO_ACK, st.id[1], 0, &hnid, &bnid);

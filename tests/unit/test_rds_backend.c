@@ -909,6 +909,7 @@ static void auth_make(struct lu2k_auth *a, const struct lu2k_key *priv,
 	memset(a, 0, sizeof(*a));
 	a->enabled = true;
 	a->local.priv = *priv;
+	a->local.caps = lu2k_hs_caps_here(); /* AES-256-GCM where this CPU has it, as lu2kd */
 	lu2k_key_public(&a->local.pub, priv);
 	a->peers = calloc(1, sizeof(*a->peers));
 	a->npeers = 1;
@@ -975,6 +976,9 @@ static void test_sealed_transfer(void)
 	T_EQU(B.be->st.auth_bad_records + B.be->st.auth_plaintext, 0);
 	T_EQU(authA.st.hs_ok, 1);
 	T_EQU(authB.st.hs_ok, 1);
+	/* the cipher the handshake agreed on, the same both ways */
+	T_EQ(c->sec->sa.tx.suite, B.in->sec->sa.rx.suite);
+	T_EQ(c->sec->sa.tx.suite, lu2k_hs_suite(lu2k_hs_caps_here(), lu2k_hs_caps_here()));
 	/* pieces at the largest size RDS takes still fit once sealed */
 	msgs_free(n);
 	drop_pair();
