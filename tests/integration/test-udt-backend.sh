@@ -14,7 +14,7 @@ ip -n "$ns" addr add fd00:99::1/64 dev lo nodad
 ip -n "$ns" addr add fd00:99::2/64 dev lo nodad
 
 for n in a b; do
-	t_bg "lu2kd_$n" ip netns exec "$ns" "$T_BIN/lu2kd" -f -l info -b udt -o cc=udt \
+	t_bg "lu2kd_$n" ip netns exec "$ns" "$T_BIN/lu2kd" -f -l info -b udt -o cc=udt -o nest_small=1 \
 		--channel-socket "$T_DIR/$n.sock" --ctl-socket "$T_DIR/$n.ctl"
 done
 t_wait_for 10 test -S "$T_DIR/a.sock" || t_fail "lu2kd a did not start"
@@ -68,7 +68,7 @@ for k in rtt_us send_rate_kbps cwnd flow_window pkts_retrans naks_recv snd_loss;
 	grep -q "\"$k\"" "$T_DIR/conns.json" || t_fail "lu2kctl conns has no $k: $(cat "$T_DIR/conns.json")"
 done
 grep -Eq '"pkts_sent": ?[1-9]' "$T_DIR/conns.json" || t_fail "no packets counted on A's connections"
-# both lu2kd offer nested small messages in the UDT handshake (nest_small = 1): on
+# both lu2kd offer nested small messages in the UDT handshake (-o nest_small=1): on
 grep -Eq '"nest": ?true' "$T_DIR/conns.json" || t_fail "nesting not on between two lu2kd: $(cat "$T_DIR/conns.json")"
 ip netns exec "$ns" "$T_BIN/lu2kctl" --socket "$T_DIR/b.ctl" stats >"$T_DIR/stats.yaml" ||
 	t_fail "lu2kctl stats failed"
