@@ -35,13 +35,8 @@ void udtb_defaults(struct lu2k_be *be, const struct lu2k_be_env *env)
 	be->ucfg.connect_timeout_ns = 10000000000ull;
 	/* on a 600 ms path UDT's 100 ms first guess makes the first EXP resend everything */
 	be->ucfg.rtt_from_handshake = 1;
-	/*
-	 * Nested small messages (doc/udt-cc.md) are not offered by default:
-	 * with them the qemu VMs' LNet test saw no lst error within 30 s of a
-	 * kill -9 of lu2kd (three runs of three; without, it did), likely as
-	 * no RPC request was left queued in lu2kd to fail at once; not proven.
-	 */
-	be->ucfg.nest_small = 0;
+	/* small messages into bulk being cut, where the peer offers it too (doc/udt-cc.md) */
+	be->ucfg.nest_small = 1;
 	/* the native CC settles at a few % of a long link with random loss */
 	snprintf(be->cc, sizeof(be->cc), "lossy");
 	be->sock_rcvbuf = be->sock_sndbuf = UDTB_SOCKBUF_DEFAULT;
