@@ -30,7 +30,7 @@ int lu2kd_auth_start(struct lu2kd *d, char *err, size_t errlen)
 	if (d->be_ops && !d->be_ops->auth) {
 		snprintf(err, errlen,
 			 "[auth] keys are configured but back-end %s does not seal its "
-			 "connections yet (tcp and udt do): refusing to start rather than run in "
+			 "connections (tcp, udt and rds do): refusing to start rather than run in "
 			 "plaintext",
 			 d->be_ops->name);
 		lu2k_auth_free(&d->auth);
