@@ -3,84 +3,12 @@
  * sim_xfer.c - two UDT engines joined by two directions of the link
  * emulator's core, in simulated time (see sim_xfer.h).
  */
-#include "sim_xfer.h"
+#include "sim_int.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define SIM_PKT	     2048
-#define SIM_QD_BINS  4096 /* queueing delay histogram, 1 ms bins */
-#define SIM_RX_BINS  600  /* 60 s of 100 ms bins for the start's figures */
-#define SIM_SEQ_MASK ((1u << 20) - 1)
-#define SIM_CROSS_ID 0x7ffffffe /* destination socket id of cross traffic: nobody's */
-
-struct net;
-
-/* One connection: a sender (client) and its receiver (server). */
-struct flow {
-	struct net *net;
-	const struct sim_scenario *s;
-	struct udt_conn *cl, *sv;
-	uint32_t cl_id, sv_id;
-	uint64_t start_ns;
-	int cl_state;
-
-	/* sender */
-	uint32_t nmsgs, next, first_msgno;
-	uint32_t nsparse;   /* messages of the sparse prologue, first */
-	uint64_t next_feed; /* the next prologue message is due then (0: none) */
-	uint64_t t_bulk;    /* the first bulk message was queued then */
-	struct udt_stats at_bulk;
-	int have_first;
-	uint8_t *done; /* completions per message */
-	uint64_t acked, dropped, bad;
-	uint64_t t_connected, t_last_ack;
-
-	/* probes (sim_scenario.probe_every_ms) and where each message number went */
-	uint32_t *map; /* by msgno - first_msgno: message index + 1, or PROBE | probe */
-	uint64_t *t_q; /* when each message was queued */
-	double *sp_ms; /* each prologue message's time from queued to delivered */
-	uint32_t nprobes, probes_acked;
-	uint64_t next_probe;
-	uint64_t probe_t[SIM_MAX_PROBES];
-	double probe_ms[SIM_MAX_PROBES], probe_deliv_ms[SIM_MAX_PROBES];
-	uint8_t probe_got[SIM_MAX_PROBES], probe_done[SIM_MAX_PROBES];
-	/* probe_echo: each probe's answer, delivered to the sender after this (ms) */
-	double answer_ms[SIM_MAX_PROBES];
-	uint8_t answer_got[SIM_MAX_PROBES];
-	uint32_t answers;
-
-	/* data packets that reached the receiver, per 100 ms since the first data sent */
-	uint64_t t_first_data, t_first_done; /* first bulk message acknowledged */
-	uint32_t rx_bins[SIM_RX_BINS];
-	/* data packets sent while the link is down: how often each (by seq & SIM_SEQ_MASK) */
-	uint8_t *outage_count;
-	uint64_t outage_sends;
-	uint32_t outage_max_repeat;
-
-	/* receiver */
-	uint8_t *got;
-	uint64_t delivered, delivered_bytes, t_last_deliv, t_half;
-	uint64_t words[SIM_PKT / 8 + 1];
-};
-
-/* The link, the clock and the flows that share them. */
-struct net {
-	const struct sim_scenario *s;
-	struct linkem_dir ab, ba; /* clients -> servers, servers -> clients */
-	struct udt_listener lis;
-	struct udt_config cfg;
-	uint64_t now;
-	unsigned int n;
-	/* share_from_ms: when all flows ran, and each one's bytes delivered then */
-	uint64_t share_t0, share_t1;
-	uint64_t share_b0[SIM_MAX_FLOWS], share_b1[SIM_MAX_FLOWS];
-	struct flow f[SIM_MAX_FLOWS];
-	uint64_t next_cross;	      /* the next cross-traffic packet (0: none) */
-	uint64_t qd[SIM_QD_BINS + 1]; /* our data packets' queueing delay, 1 ms bins */
-};
 
 /* The pattern: 64-bit word j of message i is sim_mix(i << 32 | j), little-endian. */
 static uint8_t pat_byte(uint32_t i, size_t k)
@@ -590,13 +518,6 @@ static void feed(struct flow *w)
 	}
 }
 
-static int finished(const struct flow *w)
-{
-	/* with probe_echo, every probe's answer too: the last ones are not left out of the figures */
-	return w->acked + w->dropped == w->nmsgs && w->delivered == w->nmsgs &&
-	       (!w->s->probe_echo || w->answers == w->nprobes);
-}
-
 static void trace_line(struct flow *w)
 {
 	struct net *n = w->net;
@@ -614,179 +535,12 @@ static void trace_line(struct flow *w)
 		(unsigned long long)st.timeouts, st.flow_window);
 }
 
-static void result(struct flow *w, struct sim_result *r)
-{
-	const struct sim_scenario *s = w->s;
-	struct net *n = w->net;
-	double dt;
-
-	memset(r, 0, sizeof(*r));
-	r->complete = finished(w) && w->acked == w->nmsgs;
-	r->bad = w->bad;
-	r->msgs = w->nmsgs;
-	r->acked = w->acked;
-	r->dropped = w->dropped;
-	r->delivered = w->delivered;
-	r->capacity_mbps = sim_capacity_mbps(s);
-	if (w->t_connected) {
-		uint64_t t_end = w->t_last_ack > w->t_last_deliv ? w->t_last_ack : w->t_last_deliv;
-
-		r->sim_s = (double)((r->complete ? t_end : n->now) - w->t_connected) / 1e9;
-		dt = (double)(w->t_last_deliv - w->t_connected) / 1e9;
-		if (dt > 0)
-			r->goodput_mbps = (double)w->delivered_bytes * 8 / dt / 1e6;
-		r->pct = 100.0 * r->goodput_mbps / r->capacity_mbps;
-		dt = (double)(w->t_last_deliv - w->t_half) / 1e9;
-		if (w->t_half && dt > 0)
-			r->steady_pct = 100.0 * ((double)(s->bytes - s->bytes / 2) * 8 / dt / 1e6) /
-					r->capacity_mbps;
-	}
-	if (w->nsparse && w->t_bulk && r->complete) {
-		uint64_t t_end = w->t_last_ack > w->t_last_deliv ? w->t_last_ack : w->t_last_deliv;
-
-		r->bulk_s = (double)(t_end - w->t_bulk) / 1e9;
-		if (r->bulk_s > 0)
-			r->bulk_mbps = (double)s->bytes * 8 / r->bulk_s / 1e6;
-		r->bulk_pct = 100.0 * r->bulk_mbps / r->capacity_mbps;
-	}
-	r->at_bulk = w->at_bulk;
-	r->data_lost = linkem_dir_counters(&n->ab)->lost_pkts;
-	r->data_qdrops = linkem_dir_counters(&n->ab)->drop_queue;
-	if (w->cl)
-		udt_conn_get_stats(w->cl, &r->snd);
-	r->retrans = r->snd.pkts_retrans;
-}
-
-/* Percentiles of the queueing delay histogram (all flows together). */
-static void qdelay_result(const struct net *n, struct sim_result *r)
-{
-	uint64_t tot = 0, acc = 0;
-	int i, have50 = 0;
-
-	for (i = 0; i <= SIM_QD_BINS; i++)
-		tot += n->qd[i];
-	r->qdelay_n = tot;
-	for (i = 0; i <= SIM_QD_BINS && tot; i++) {
-		acc += n->qd[i];
-		if (!have50 && acc * 2 >= tot) {
-			r->qdelay_p50_ms = i;
-			have50 = 1;
-		}
-		if (acc * 100 >= tot * 95) {
-			r->qdelay_p95_ms = i;
-			break;
-		}
-	}
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/*
- * The start: from the first data packet sent, when the receiver first got
- * 90 % of the link's packet rate over 300 ms (three bins), and when the first
- * message (1 MiB) completed at the sender.
- */
-static void start_result(struct flow *w, struct sim_result *r)
-{
-	const struct sim_scenario *s = w->s;
-	double pps = (double)s->rate_bps / 8 / 1500, need = 0.9 * pps * 0.3;
-	unsigned int b;
-
-	r->t90_s = -1;
-	for (b = 2; b < SIM_RX_BINS && w->t_first_data; b++)
-		if (w->rx_bins[b] + w->rx_bins[b - 1] + w->rx_bins[b - 2] >= need) {
-			r->t90_s = (double)(b + 1) / 10;
-			break;
-		}
-	r->t70_s = -1;
-	for (b = 2; b < SIM_RX_BINS && w->t_first_data; b++)
-		if (w->rx_bins[b] + w->rx_bins[b - 1] + w->rx_bins[b - 2] >= need * 7 / 9) {
-			r->t70_s = (double)(b + 1) / 10;
-			break;
-		}
-	r->t_first_msg_s = w->t_first_done && w->t_first_data
-				   ? (double)(w->t_first_done - w->t_first_data) / 1e9
-				   : -1;
-	r->t90_return_s = -1;
-	r->outage_sends = w->outage_sends;
-	r->outage_max_repeat = w->outage_max_repeat;
-	if (s->outage_ms && w->t_first_data) {
-		uint64_t back = lu2k_time_ms_to_ns(1000 + s->outage_at_ms + s->outage_ms);
-		double rel = back > w->t_first_data ? (double)(back - w->t_first_data) / 1e9 : 0;
-
-		/* the first 100 ms at 90 % of the link that the next 200 ms keep up */
-		for (b = (unsigned int)(rel * 10 + 0.999); b + 2 < SIM_RX_BINS; b++)
-			if (w->rx_bins[b] >= need / 3 && w->rx_bins[b + 1] >= need / 3 &&
-			    w->rx_bins[b + 2] >= need / 3) {
-				r->t90_return_s = (double)(b + 1) / 10 - rel;
-				break;
-			}
-	}
-}
-
-/* Completion times of the probes that were acknowledged. */
-static void probe_result(struct flow *w, struct sim_result *r)
-{
-	static double v[SIM_MAX_PROBES];
-	uint32_t i, n = 0;
-
-	for (i = 0; i < w->nprobes; i++)
-		if (w->probe_got[i])
-			v[n++] = w->probe_deliv_ms[i];
-	r->probes_delivered = n;
-	if (n) {
-		qsort(v, n, sizeof(v[0]), cmp_double);
-		r->deliv_p50_ms = v[(n - 1) / 2];
-		r->deliv_p99_ms = v[(n - 1) * 99 / 100];
-	}
-	/* the prologue's messages that were delivered */
-	n = 0;
-	for (i = 0; i < w->nsparse && i < SIM_MAX_PROBES; i++)
-		if (w->got[i])
-			v[n++] = w->sp_ms[i];
-	if (n) {
-		qsort(v, n, sizeof(v[0]), cmp_double);
-		r->sparse_p50_ms = v[(n - 1) / 2];
-		r->sparse_p99_ms = v[(n - 1) * 99 / 100];
-		r->sparse_max_ms = v[n - 1];
-	}
-	n = 0;
-	r->probes = w->nprobes;
-	for (i = 0; i < w->nprobes; i++)
-		if (w->probe_done[i])
-			v[n++] = w->probe_ms[i];
-	r->probes_acked = n;
-	if (!n)
-		return;
-	qsort(v, n, sizeof(v[0]), cmp_double);
-	r->probe_p50_ms = v[(n - 1) / 2];
-	r->probe_p99_ms = v[(n - 1) * 99 / 100];
-	r->probe_max_ms = v[n - 1];
-	n = 0;
-	for (i = 0; i < w->nprobes; i++)
-		if (w->answer_got[i])
-			v[n++] = w->answer_ms[i];
-	r->answers = n;
-	if (!n)
-		return;
-	qsort(v, n, sizeof(v[0]), cmp_double);
-	r->rt_p50_ms = v[(n - 1) / 2];
-	r->rt_p90_ms = v[(n - 1) * 90 / 100];
-	r->rt_p99_ms = v[(n - 1) * 99 / 100];
-	r->rt_max_ms = v[n - 1];
-}
-
 static int all_finished(struct net *n)
 {
 	unsigned int i;
 
 	for (i = 0; i < n->n; i++)
-		if (!finished(&n->f[i]))
+		if (!sim_flow_finished(&n->f[i]))
 			return 0;
 	return 1;
 }
@@ -821,7 +575,7 @@ static void share_watch(struct net *n)
 	if (!n->share_t0)
 		return;
 	for (i = 0; i < n->n; i++)
-		if (finished(&n->f[i])) {
+		if (sim_flow_finished(&n->f[i])) {
 			n->share_t1 = n->now;
 			for (j = 0; j < n->n; j++)
 				n->share_b1[j] = bytes_acked(&n->f[j]);
@@ -919,10 +673,10 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 		share_watch(n);
 	}
 	for (i = 0; i < nflows; i++) {
-		result(&n->f[i], &r[i]);
-		qdelay_result(n, &r[i]);
-		probe_result(&n->f[i], &r[i]);
-		start_result(&n->f[i], &r[i]);
+		sim_fig_result(&n->f[i], &r[i]);
+		sim_fig_qdelay(n, &r[i]);
+		sim_fig_probes(&n->f[i], &r[i]);
+		sim_fig_start(&n->f[i], &r[i]);
 		if (n->share_t1 > n->share_t0 && n->share_t0) {
 			r[i].share_s = (double)(n->share_t1 - n->share_t0) / 1e9;
 			r[i].share_mbps =
