@@ -403,8 +403,7 @@ static void hello_refuse(struct rdsb_sock *s, const struct sockaddr_storage *fro
 		lu2k_rdsw_close_encode(ans, LU2K_RDSW_RESET, conn_id, status);
 	else
 		lu2k_rdsw_hello_encode(ans, LU2K_RDSW_HELLO_ACK, conn_id, status, dst, src);
-	rdsb_send_ctrl(s, from, fromlen, ans,
-		       keyed ? LU2K_RDSW_CLOSE_LEN : LU2K_RDSW_HELLO_LEN);
+	rdsb_send_ctrl(s, from, fromlen, ans, keyed ? LU2K_RDSW_CLOSE_LEN : LU2K_RDSW_HELLO_LEN);
 }
 
 /* A hello (or, with keys, a handshake's initiation) came in on s from the connector at from. */
@@ -473,8 +472,9 @@ void rdsb_hello_in(struct rdsb_sock *s, const struct sockaddr_storage *from, soc
 		be->st.refused++;
 		if (!status)
 			status = -ECONNREFUSED;
-		LOG_RL(LU2K_LOG_WARN, "rds: refusing %s -> %s: %s", lu2k_nid_format(src, a, sizeof(a)),
-		       lu2k_nid_format(dst, b, sizeof(b)), strerror(-status));
+		LOG_RL(LU2K_LOG_WARN, "rds: refusing %s -> %s: %s",
+		       lu2k_nid_format(src, a, sizeof(a)), lu2k_nid_format(dst, b, sizeof(b)),
+		       strerror(-status));
 		if (c) {
 			c->peer_closed = true; /* the answer below says it */
 			rdsb_conn_fail(c, status, false);
@@ -597,8 +597,9 @@ static void rds_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 		lu2k_json_str(j, "auth", c->sec->up ? "sealed" : "handshake");
 		if (c->sec->up)
 			lu2k_json_str(j, "cipher",
-				      c->sec->sa.tx.suite == LU2K_AEAD_AES256GCM ? "aes256gcm"
-										 : "chacha20poly1305");
+				      c->sec->sa.tx.suite == LU2K_AEAD_AES256GCM
+					      ? "aes256gcm"
+					      : "chacha20poly1305");
 	}
 	lu2k_json_u64(j, "msgs_tx", c->msgs_tx);
 	lu2k_json_u64(j, "msgs_rx", c->msgs_rx);

@@ -194,8 +194,8 @@ ssize_t rdsb_do_send(struct rdsb_sock *s, bool ctrl, const struct sockaddr_stora
 		     socklen_t tolen, struct iovec *iov, int n);
 /* A plaintext frame at p (in s->rbuf); with keys, want is the conn whose record held it. */
 void rdsb_frame_in(struct rdsb_sock *s, const uint8_t *p, size_t len, struct lu2k_be_conn *want);
-void rdsb_reset_unknown(struct rdsb_sock *s, const struct sockaddr_storage *from,
-			socklen_t fromlen, uint64_t id);
+void rdsb_reset_unknown(struct rdsb_sock *s, const struct sockaddr_storage *from, socklen_t fromlen,
+			uint64_t id);
 struct lu2k_be_conn *rdsb_find_conn(struct rdsb_sock *s, const struct sockaddr_storage *from,
 				    uint64_t id, bool out);
 void rdsb_peer_alive(struct rdsb_sock *s, const struct sockaddr_storage *from);

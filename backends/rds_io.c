@@ -78,7 +78,7 @@ int rdsb_send_ctrl(struct rdsb_sock *s, const struct sockaddr_storage *to, sockl
  */
 static int conn_send_as(struct lu2k_be_conn *c, bool ctrl, struct iovec *iov, int n, bool hs)
 {
-	ssize_t rc = hs	       ? rdsb_sec_send_hs(c)
+	ssize_t rc = hs	      ? rdsb_sec_send_hs(c)
 		     : c->sec ? rdsb_sec_send(c, ctrl, iov, n)
 			      : rdsb_do_send(c->s, ctrl, &c->peer, c->peerlen, iov, n);
 
@@ -129,7 +129,8 @@ static bool flush_out(struct lu2k_be_conn *c)
 	if (c->hello_pending) {
 		/* with keys, the initiation names both NIDs: it is the hello */
 		lu2k_rdsw_hello_encode(f, LU2K_RDSW_HELLO, c->id, 0, &c->local, &c->remote);
-		if (c->sec ? conn_send_as(c, true, NULL, 0, true) : send_one(c, f, LU2K_RDSW_HELLO_LEN))
+		if (c->sec ? conn_send_as(c, true, NULL, 0, true)
+			   : send_one(c, f, LU2K_RDSW_HELLO_LEN))
 			return false;
 		c->hello_pending = false;
 	}
@@ -321,8 +322,8 @@ static void rx_piece(struct lu2k_be_conn *c, const struct lu2k_rdsw_frame *f, co
 		rx_complete(c);
 }
 
-void rdsb_reset_unknown(struct rdsb_sock *s, const struct sockaddr_storage *from,
-			socklen_t fromlen, uint64_t id)
+void rdsb_reset_unknown(struct rdsb_sock *s, const struct sockaddr_storage *from, socklen_t fromlen,
+			uint64_t id)
 {
 	struct lu2k_be *be = s->be;
 	uint8_t f[LU2K_RDSW_CLOSE_LEN];

@@ -93,8 +93,8 @@ ssize_t rdsb_sec_send_hs(struct lu2k_be_conn *c)
 	struct iovec iov[2];
 
 	iov[0].iov_base = h;
-	iov[0].iov_len = lu2k_rdsw_env_encode(h, c->out ? LU2K_RDSW_HS_INIT : LU2K_RDSW_HS_RESP,
-					      c->id);
+	iov[0].iov_len =
+		lu2k_rdsw_env_encode(h, c->out ? LU2K_RDSW_HS_INIT : LU2K_RDSW_HS_RESP, c->id);
 	iov[1].iov_base = c->sec->msg;
 	iov[1].iov_len = c->out ? LU2K_HS_INIT_LEN : LU2K_HS_RESP_LEN;
 	return rdsb_do_send(c->s, true, &c->peer, c->peerlen, iov, 2);
@@ -181,7 +181,8 @@ static void init_in(struct rdsb_sock *s, const struct lu2k_rdsw_frame *f, const 
 		a->st.hs_unknown_key += rc == LU2K_HS_EUNKNOWN;
 		a->st.hs_nid_refused += rc == LU2K_HS_ENID;
 		a->st.hs_replay += rc == LU2K_HS_EREPLAY;
-		a->st.hs_bad += rc != LU2K_HS_EUNKNOWN && rc != LU2K_HS_ENID && rc != LU2K_HS_EREPLAY;
+		a->st.hs_bad +=
+			rc != LU2K_HS_EUNKNOWN && rc != LU2K_HS_ENID && rc != LU2K_HS_EREPLAY;
 		be->st.auth_refused++;
 		LOG_RL(LU2K_LOG_WARN, "rds: handshake from %s refused: %s%s",
 		       addr_str(&s->rfrom, ad, sizeof(ad)), lu2k_hs_err_str(rc), detail);
@@ -359,7 +360,8 @@ void rdsb_sec_frame_in(struct rdsb_sock *s, size_t len)
 		       "(lu2kd.conf [auth]: this node takes keyed peers only)",
 		       addr_str(&s->rfrom, a, sizeof(a)), lu2k_nid_format(&f.src, x, sizeof(x)),
 		       lu2k_nid_format(&f.dst, y, sizeof(y)));
-		lu2k_rdsw_hello_encode(ans, LU2K_RDSW_HELLO_ACK, f.conn_id, -EACCES, &f.dst, &f.src);
+		lu2k_rdsw_hello_encode(ans, LU2K_RDSW_HELLO_ACK, f.conn_id, -EACCES, &f.dst,
+				       &f.src);
 		rdsb_send_ctrl(s, &s->rfrom, s->rfromlen, ans, sizeof(ans));
 		return;
 	default:

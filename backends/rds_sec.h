@@ -62,7 +62,7 @@ struct rdsb_sec {
 	bool resp_pending; /* listener: the response is still to send */
 	bool doubted;	   /* out: a plaintext RESET named it; a sealed frame clears it */
 	uint64_t doubted_ns;
-	struct lu2k_hs hs;		/* connector, until the response */
+	struct lu2k_hs hs;	       /* connector, until the response */
 	uint8_t msg[LU2K_HS_INIT_LEN]; /* connector: its initiation; listener: its response */
 	struct lu2k_dg_sa sa;
 };

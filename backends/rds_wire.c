@@ -183,7 +183,7 @@ int lu2k_rdsw_decode(const uint8_t *p, size_t len, uint32_t max_msg, struct lu2k
 
 const char *lu2k_rdsw_type_str(uint8_t type)
 {
-	static const char *const n[] = { "?",	 "hello", "hello-ack", "data",	  "ack",   "ping",
+	static const char *const n[] = { "?",	  "hello", "hello-ack", "data",	   "ack",   "ping",
 					 "close", "reset", "hs-init",	"hs-resp", "sealed" };
 
 	return type < sizeof(n) / sizeof(n[0]) ? n[type] : "?";

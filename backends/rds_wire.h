@@ -61,8 +61,8 @@ enum lu2k_rdsw_type {
  * carries one record (auth/aead.h), whose plaintext is a whole frame of the
  * table above. f->data_len is the length of what follows the base header.
  */
-#define LU2K_RDSW_HS_INIT_BODY 180 /* LU2K_HS_INIT_LEN */
-#define LU2K_RDSW_HS_RESP_BODY 76  /* LU2K_HS_RESP_LEN */
+#define LU2K_RDSW_HS_INIT_BODY 180			 /* LU2K_HS_INIT_LEN */
+#define LU2K_RDSW_HS_RESP_BODY 76			 /* LU2K_HS_RESP_LEN */
 #define LU2K_RDSW_SEAL_MIN     (32 + LU2K_RDSW_PING_LEN) /* the record of the smallest frame */
 /* What sealing adds to a frame: the base header and the record's header and tag. */
 #define LU2K_RDSW_SEAL_OVERHEAD (LU2K_RDSW_BASE_LEN + 32)

@@ -421,7 +421,8 @@ static int tcp_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 	if (be->nconns_out >= be->max_conns_out) {
 		be->st.too_many_conns++;
 		LOG_RL(LU2K_LOG_WARN,
-		       "tcp: outgoing connections at their limit (max_conns_out %u): not connecting",
+		       "tcp: outgoing connections at their limit (max_conns_out %u): not "
+		       "connecting",
 		       be->max_conns_out);
 		return -EMFILE;
 	}

@@ -26,9 +26,9 @@ struct tcp_stats {
 	uint64_t too_many_from_prefix; /* closed at accept: max_halfopen_per_prefix */
 	uint64_t too_many_conns;       /* refused: max_conns (in), max_conns_out (out) */
 	uint64_t too_many_from_source; /* closed at accept: max_conns_per_source */
-	uint64_t too_many_halfopen;    /* closed at accept: max_halfopen, its prefix holds the most */
-	uint64_t halfopen_evicted;     /* closed to make room under max_halfopen */
-	uint64_t fd_reserve_pauses;    /* listening paused: the fds left are kept for outgoing */
+	uint64_t too_many_halfopen; /* closed at accept: max_halfopen, its prefix holds the most */
+	uint64_t halfopen_evicted;  /* closed to make room under max_halfopen */
+	uint64_t fd_reserve_pauses; /* listening paused: the fds left are kept for outgoing */
 	uint64_t malformed, hello_timeouts, conns_failed, body_timeouts;
 	uint64_t conns_closed_by_peer, byes_tx;
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, acks_tx, acks_rx;

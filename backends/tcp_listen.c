@@ -84,10 +84,11 @@ void tcp_fd_reserve_init(struct lu2k_be *be)
 	reserve = cur / 8 < 8 ? 8 : cur / 8 > 1024 ? 1024 : cur / 8;
 	be->fd_in_max = cur > reserve ? (int)(cur - reserve) : 0;
 	if ((uint64_t)be->max_conns + be->max_conns_out + reserve > cur)
-		LOG_WARN("tcp: the fd limit (%llu) is below max_conns + max_conns_out (%u + %u): "
-			 "incoming connections may take fds up to %d, the rest is kept for outgoing "
-			 "ones (raise it: LimitNOFILE= in the unit, ulimit -n)",
-			 (unsigned long long)cur, be->max_conns, be->max_conns_out, be->fd_in_max);
+		LOG_WARN(
+			"tcp: the fd limit (%llu) is below max_conns + max_conns_out (%u + %u): "
+			"incoming connections may take fds up to %d, the rest is kept for outgoing "
+			"ones (raise it: LimitNOFILE= in the unit, ulimit -n)",
+			(unsigned long long)cur, be->max_conns, be->max_conns_out, be->fd_in_max);
 }
 
 static void prefix_str(const struct sockaddr_storage *ss, char *buf, size_t len)
@@ -96,20 +97,20 @@ static void prefix_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 	char a[INET6_ADDRSTRLEN];
 
 	snprintf(buf, len, "/%d of %s",
-		 ss->ss_family == AF_INET6 ? lu2k_ip_net_bits(AF_INET6, s6->sin6_addr.s6_addr)
-					   : 24,
+		 ss->ss_family == AF_INET6 ? lu2k_ip_net_bits(AF_INET6, s6->sin6_addr.s6_addr) : 24,
 		 lu2k_sockaddr_addr(ss, a, sizeof(a)));
 }
 
 static void halfopen_key(const struct sockaddr_storage *ss, struct lu2k_halfopen_key *k)
 {
 	if (ss->ss_family == AF_INET6)
-		lu2k_halfopen_key(k, AF_INET6, ((const struct sockaddr_in6 *)(const void *)ss)
-						       ->sin6_addr.s6_addr);
+		lu2k_halfopen_key(
+			k, AF_INET6,
+			((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr.s6_addr);
 	else
-		lu2k_halfopen_key(k, AF_INET,
-				  (const uint8_t *)&((const struct sockaddr_in *)(const void *)ss)
-					  ->sin_addr);
+		lu2k_halfopen_key(
+			k, AF_INET,
+			(const uint8_t *)&((const struct sockaddr_in *)(const void *)ss)->sin_addr);
 }
 
 /*

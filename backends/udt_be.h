@@ -53,7 +53,7 @@ struct udtb_stats {
 	uint64_t gso_refused;	       /* sockets whose route refused GSO */
 	uint64_t gro_bufs;	       /* received buffers of several datagrams (UDP GRO) */
 	uint64_t parked;	       /* datagrams kept for EPOLLOUT (socket buffer full) */
-	uint64_t sock_rx_drops;	       /* datagrams the kernel dropped: a socket's buffer was full */
+	uint64_t sock_rx_drops; /* datagrams the kernel dropped: a socket's buffer was full */
 };
 
 struct udtb_sock {

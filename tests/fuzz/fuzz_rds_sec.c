@@ -62,7 +62,7 @@ extern const struct lu2k_backend_ops lu2k_backend_rds;
 #define BADDR	 0x0a000002u /* the back-end */
 
 static struct lu2k_loop L;
-static struct lu2k_auth auth;	 /* the back-end's keys: it lists the harness's */
+static struct lu2k_auth auth;	  /* the back-end's keys: it lists the harness's */
 static struct lu2k_hs_local peer; /* the harness's key */
 static struct lu2k_hs_replay rrep;
 static struct lu2k_nid hnid, bnid;
@@ -414,7 +414,8 @@ static void hs_in(void)
 	while ((n = take(in, sizeof(in)))) {
 		if (n == LU2K_RDSW_BASE_LEN + LU2K_HS_RESP_LEN && in[5] == LU2K_RDSW_HS_RESP &&
 		    lu2k_get_le64(in + 8) == st.id[0]) {
-			if (lu2k_hs_finish(&hs, &peer, in + LU2K_RDSW_BASE_LEN, LU2K_HS_RESP_LEN, &k))
+			if (lu2k_hs_finish(&hs, &peer, in + LU2K_RDSW_BASE_LEN, LU2K_HS_RESP_LEN,
+					   &k))
 				abort(); /* an honest peer must get its keys */
 			lu2k_dg_sa_wipe(&st.sa[0]);
 			lu2k_dg_sa_init(&st.sa[0], &k, NULL, L.now, k.suite);
@@ -456,8 +457,8 @@ static void hs_out(struct lu2k_be *be)
 		lu2k_key_generate(&e);
 		st.id[1] = lu2k_get_le64(in + 8);
 		lu2k_rdsw_env_encode(f, LU2K_RDSW_HS_RESP, st.id[1]);
-		if (lu2k_hs_respond(&peer, in + LU2K_RDSW_BASE_LEN, LU2K_HS_INIT_LEN, allow_any, NULL,
-				    &e, 99, &claim, f + LU2K_RDSW_BASE_LEN, &k))
+		if (lu2k_hs_respond(&peer, in + LU2K_RDSW_BASE_LEN, LU2K_HS_INIT_LEN, allow_any,
+				    NULL, &e, 99, &claim, f + LU2K_RDSW_BASE_LEN, &k))
 			abort();
 		lu2k_key_wipe(&e);
 		lu2k_dg_sa_init(&st.sa[1], &k, NULL, L.now, k.suite);

@@ -88,7 +88,7 @@ static struct fmsg *f_limbo;
 static int f_cancels, f_limbo_dropped, f_emsgsize, f_enobufs;
 static int f_data_on_ctrl, f_ctrl_on_data, f_ctrl_frames; /* which socket sent what */
 static size_t f_largest;
-static int f_types[16];	 /* frames sent, by the type byte */
+static int f_types[16]; /* frames sent, by the type byte */
 #define NCAP 16
 static uint8_t *f_cap[NCAP]; /* sealed frames sent to f_cap_to, in order */
 static size_t f_cap_len[NCAP];
@@ -896,7 +896,6 @@ static void test_refused_and_unanswered(void)
 	drop_side(&B);
 }
 
-
 /* ---- with keys ---- */
 
 static struct lu2k_key kA, kB, kC; /* private keys: A, B, and one nobody lists */
@@ -938,7 +937,9 @@ static void drop_pair(void)
 
 static void test_sealed_transfer(void)
 {
-	static const uint32_t sizes[] = { 0, 1, 65536 - 8, 65536, 777777, (4u << 20) - 8, 4u << 20 };
+	static const uint32_t sizes[] = {
+		0, 1, 65536 - 8, 65536, 777777, (4u << 20) - 8, 4u << 20
+	};
 	const int n = (int)(sizeof(sizes) / sizeof(sizes[0]));
 	struct lu2k_be_conn *c;
 	uint64_t t0;

@@ -130,8 +130,8 @@ static void test_same_datagrams(void)
 			/* the peer asks for packets 1 and 3 again (a NAK) */
 			uint32_t loss[2] = { ISN + 1, ISN + 3 };
 			uint8_t nak[64];
-			size_t n = udt_ctrl_encode(nak, sizeof(nak), UDT_CT_NAK, 0, 0, 0, ME,
-						   loss, 2);
+			size_t n =
+				udt_ctrl_encode(nak, sizeof(nak), UDT_CT_NAK, 0, 0, 0, ME, loss, 2);
 
 			T_EQ(udt_conn_recv_pkt(a, nak, n, t), 0);
 			T_EQ(udt_conn_recv_pkt(b, nak, n, t), 0);
@@ -140,7 +140,8 @@ static void test_same_datagrams(void)
 			for (;;) {
 				struct iovec pc[UDT_PKT_PIECES];
 				int np = -1;
-				size_t na = udt_conn_write_pkt_ref(a, ba, sizeof(ba), t + dt, pc, &np);
+				size_t na =
+					udt_conn_write_pkt_ref(a, ba, sizeof(ba), t + dt, pc, &np);
 				size_t nb = udt_conn_write_pkt(b, bb, sizeof(bb), t + dt);
 				struct udt_hdr h;
 
@@ -156,7 +157,8 @@ static void test_same_datagrams(void)
 					ctl_pkts++;
 				} else {
 					T_ASSERT(np >= 1);
-					T_EQ(na - (size_t)(pc[0].iov_len + (np > 1 ? pc[1].iov_len : 0)),
+					T_EQ(na - (size_t)(pc[0].iov_len +
+							   (np > 1 ? pc[1].iov_len : 0)),
 					     (size_t)UDT_HDR_LEN);
 					data_pkts++;
 					two_pieces += np == 2;
