@@ -12,7 +12,9 @@ $(eval $(call lu2k_test,test_udt_io_batch,tests/unit/test_udt_io_batch.c backend
 $(eval $(call lu2k_test,test_udt_paths,tests/unit/test_udt_paths.c backends/udt_paths.c,common))
 
 $(eval $(call lu2k_test,test_rds_wire,tests/unit/test_rds_wire.c backends/rds_wire.c,common))
-# The rds back-end through its API, on a small RDS of the test's own (no AF_RDS needed).
-$(eval $(call lu2k_test,test_rds_backend,tests/unit/test_rds_backend.c,lu2kd_backends lu2kd common))
+# The rds back-end through its API, plain and with keys, on a small RDS of the
+# tests' own (no AF_RDS needed).
+$(eval $(call lu2k_test,test_rds_backend,tests/unit/test_rds_backend.c tests/unit/rds_fake.c tests/unit/rds_sides.c,lu2kd_backends lu2kd common))
+$(eval $(call lu2k_test,test_rds_sec,tests/unit/test_rds_sec.c tests/unit/rds_fake.c tests/unit/rds_sides.c,lu2kd_backends lu2kd common))
 # The keys lu2kd --help lists per back-end are keys each back-end takes.
 $(eval $(call lu2k_test,test_be_keys,tests/unit/test_be_keys.c,lu2kd_backends lu2kd common))
