@@ -587,7 +587,9 @@ size_t udt_conn_trim(struct udt_conn *c)
 {
 	if (c->state != UDT_ST_CONNECTED && c->state != UDT_ST_CLOSING)
 		return 0;
-	return udt_sndbuf_trim(&c->sb) + udt_rcvbuf_trim(&c->rb);
+	/* the loss lists keep what they hold: a hole or a loss still open is not forgotten */
+	return udt_sndbuf_trim(&c->sb) + udt_rcvbuf_trim(&c->rb) + udt_loss_trim(&c->snd_loss) +
+	       udt_loss_trim(&c->rcv_loss) + udt_ackwin_trim(&c->ackwin);
 }
 
 void udt_conn_abort(struct udt_conn *c, uint64_t now_ns)

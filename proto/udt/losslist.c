@@ -14,6 +14,7 @@ int udt_loss_init(struct udt_losslist *l, size_t cap_hint)
 {
 	memset(l, 0, sizeof(*l));
 	l->cap = cap_hint ? cap_hint : 64;
+	l->cap0 = l->cap;
 	l->r = malloc(l->cap * sizeof(*l->r));
 	return l->r ? 0 : -ENOMEM;
 }
@@ -28,6 +29,28 @@ void udt_loss_clear(struct udt_losslist *l)
 {
 	l->head = l->n = 0;
 	l->count = 0;
+}
+
+size_t udt_loss_trim(struct udt_losslist *l)
+{
+	size_t ncap = l->cap0;
+	struct udt_lrange *nr;
+
+	while (ncap < 2 * l->n)
+		ncap *= 2;
+	if (ncap >= l->cap)
+		return 0;
+	nr = malloc(ncap * sizeof(*nr));
+	if (!nr)
+		return 0;
+	if (l->n)
+		memcpy(nr, l->r + l->head, l->n * sizeof(*nr));
+	free(l->r);
+	l->r = nr;
+	l->head = 0;
+	ncap = l->cap - ncap;
+	l->cap -= ncap;
+	return ncap * sizeof(*nr);
 }
 
 static inline struct udt_lrange *at(const struct udt_losslist *l, size_t i)

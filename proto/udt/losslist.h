@@ -35,12 +35,20 @@ struct udt_lrange {
 struct udt_losslist {
 	struct udt_lrange *r; /* ranges r[head .. head + n) */
 	size_t head, n, cap;
+	size_t cap0;	/* the size it starts with, and shrinks back to */
 	uint64_t count; /* sequence numbers in the set */
 };
 
 int udt_loss_init(struct udt_losslist *l, size_t cap_hint);
 void udt_loss_free(struct udt_losslist *l);
 void udt_loss_clear(struct udt_losslist *l);
+/*
+ * Gives back the array a burst of losses grew, keeping the ranges: down to
+ * the starting size, or the least power-of-two multiple of it that is at
+ * most half full. Returns the bytes freed (0: nothing to give back, or no
+ * memory for the smaller array, and the list is as it was).
+ */
+size_t udt_loss_trim(struct udt_losslist *l);
 
 /*
  * Adds [first, last]; returns how many numbers were new, or -ENOMEM. A range

@@ -187,8 +187,9 @@ struct udt_conn *udt_conn_accept(const struct udt_config *cfg, const struct udt_
 /*
  * A connection the caller found idle gives back the tables it grew while
  * busy (the send ring when nothing is queued or in flight; the receive
- * window's spare buffers, and its tables when it holds nothing). Nothing
- * it holds is lost; they grow again on demand. Returns the bytes freed.
+ * window's spare buffers, and its tables when it holds nothing; the loss
+ * lists and the ACK history down to their starting size). Nothing it holds
+ * is lost; they grow again on demand. Returns the bytes freed.
  */
 size_t udt_conn_trim(struct udt_conn *c);
 /* Frees; messages still queued are reported dropped with -ECONNABORTED. */

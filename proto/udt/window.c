@@ -40,6 +40,31 @@ static int ackwin_grow(struct udt_ackwin *w)
 	return 0;
 }
 
+size_t udt_ackwin_trim(struct udt_ackwin *w)
+{
+	unsigned int n, skip, i, k = 0;
+	struct udt_ackent *ne;
+	size_t freed;
+
+	if (w->cap <= UDT_ACKWIN_INIT)
+		return 0;
+	n = (w->head + w->cap - w->tail) % w->cap;
+	ne = calloc(UDT_ACKWIN_INIT, sizeof(*ne));
+	if (!ne)
+		return 0;
+	/* the ring holds at most cap - 1: keep the newest UDT_ACKWIN_INIT - 1 */
+	skip = n > UDT_ACKWIN_INIT - 1 ? n - (UDT_ACKWIN_INIT - 1) : 0;
+	for (i = (w->tail + skip) % w->cap; i != w->head; i = (i + 1) % w->cap)
+		ne[k++] = w->e[i];
+	freed = (size_t)(w->cap - UDT_ACKWIN_INIT) * sizeof(*ne);
+	free(w->e);
+	w->e = ne;
+	w->cap = UDT_ACKWIN_INIT;
+	w->tail = 0;
+	w->head = k;
+	return freed;
+}
+
 void udt_ackwin_store(struct udt_ackwin *w, uint32_t ackno, uint32_t ack_seq, uint64_t now_ns)
 {
 	/* about to forget one: grow first, up to the full size */

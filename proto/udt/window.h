@@ -6,6 +6,7 @@
 #ifndef LU2K_UDT_WINDOW_H
 #define LU2K_UDT_WINDOW_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define UDT_ACKWIN_SIZE 1024
@@ -34,6 +35,13 @@ struct udt_ackwin {
 void udt_ackwin_init(struct udt_ackwin *w);
 void udt_ackwin_fini(struct udt_ackwin *w);
 void udt_ackwin_store(struct udt_ackwin *w, uint32_t ackno, uint32_t ack_seq, uint64_t now_ns);
+/*
+ * Idle: back to UDT_ACKWIN_INIT entries, keeping the newest ACKs that fit
+ * (an ACK2 still on its way for an older one gives no sample, as if the ring
+ * had overwritten it). Returns the bytes freed; 0 if the ring is small
+ * already or there is no memory for the small one.
+ */
+size_t udt_ackwin_trim(struct udt_ackwin *w);
 /* RTT sample in ns and the ACKed sequence number, or -1 if unknown. */
 int64_t udt_ackwin_ack2(struct udt_ackwin *w, uint32_t ackno, uint64_t now_ns, uint32_t *ack_seq);
 

@@ -6,8 +6,8 @@
  * in order, they never grow past the window, and a failed growth refuses
  * (no crash, nothing lost). A connection that queues one control packet at
  * a time keeps one buffer for it, not one per queue entry. Once idle, the
- * send ring and the receive tables go back to their first size (trim), and
- * grow again, nothing lost. calloc is
+ * send ring, the receive tables and the ACK history go back to their first
+ * size (trim), and grow again, nothing lost. calloc is
  * wrapped (-Wl,--wrap=calloc) so that it can fail on demand.
  */
 #include <errno.h>
@@ -336,6 +336,49 @@ static void test_ackwin_grow(void)
 	udt_ackwin_fini(&w);
 }
 
+/* The ACK history goes back to its first size, keeping its newest ACKs, and grows again. */
+static void test_ackwin_trim(void)
+{
+	struct udt_ackwin w;
+	uint32_t ack = 0, i;
+
+	udt_ackwin_init(&w);
+	T_EQU(udt_ackwin_trim(&w), 0); /* nothing allocated yet */
+	for (i = 1; i <= 16; i++)
+		udt_ackwin_store(&w, i, 100 + i, 1000ull * i);
+	T_EQU(w.cap, 32);
+	/* no memory for the small ring: the large one stays, whole */
+	fail_calloc = true;
+	T_EQU(udt_ackwin_trim(&w), 0);
+	fail_calloc = false;
+	T_EQU(w.cap, 32);
+	for (i = 17; i <= 700; i++)
+		udt_ackwin_store(&w, i, 100 + i, 1000ull * i);
+	T_EQU(w.cap, 1024);
+	T_EQU(udt_ackwin_trim(&w), (1024 - UDT_ACKWIN_INIT) * sizeof(struct udt_ackent));
+	T_EQU(w.cap, UDT_ACKWIN_INIT);
+	T_EQU(udt_ackwin_trim(&w), 0);
+	/* the newest UDT_ACKWIN_INIT - 1 are kept: an ACK2 for them still measures */
+	T_EQ(udt_ackwin_ack2(&w, 700 - UDT_ACKWIN_INIT + 1, 2000000, &ack), -1);
+	T_EQ(udt_ackwin_ack2(&w, 700 - UDT_ACKWIN_INIT + 2, 2000000, &ack),
+	     2000000 - 1000 * (700 - UDT_ACKWIN_INIT + 2));
+	T_EQU(ack, 100 + 700 - UDT_ACKWIN_INIT + 2);
+	T_EQ(udt_ackwin_ack2(&w, 700, 2000000, &ack), 2000000 - 700000);
+	T_EQU(ack, 800);
+	/* empty now; a long silence of ACK2s grows it again, oldest first */
+	for (i = 701; i <= 1300; i++)
+		udt_ackwin_store(&w, i, 100 + i, 1000ull * i);
+	T_EQU(w.cap, 1024);
+	T_EQ(udt_ackwin_ack2(&w, 701, 3000000, &ack), 3000000 - 701000);
+	T_EQU(ack, 801);
+	T_EQ(udt_ackwin_ack2(&w, 1300, 3000000, &ack), 3000000 - 1300000);
+	T_EQU(udt_ackwin_trim(&w), (1024 - UDT_ACKWIN_INIT) * sizeof(struct udt_ackent));
+	T_EQU(w.head, w.tail); /* it held nothing */
+	udt_ackwin_store(&w, 1301, 1401, 1301000);
+	T_EQ(udt_ackwin_ack2(&w, 1301, 1400000, &ack), 1400000 - 1301000);
+	udt_ackwin_fini(&w);
+}
+
 /* The send ring shrinks only when nothing is queued or in flight, and grows again. */
 static void test_sndbuf_trim(void)
 {
@@ -423,6 +466,7 @@ int main(void)
 	T_RUN(test_lossy_ring_grow);
 	T_RUN(test_ctl_buffers_reused);
 	T_RUN(test_ackwin_grow);
+	T_RUN(test_ackwin_trim);
 	T_RUN(test_sndbuf_trim);
 	T_RUN(test_rcvbuf_trim);
 	return t_done();

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* test_udt_losslist.c - range sets: merge, split, pop, wrap, and a model check. */
+/*
+ * test_udt_losslist.c - range sets: merge, split, pop, wrap, a model check,
+ * and the trim that gives back what a burst of losses grew.
+ */
 #include <stdlib.h>
 
 #include "proto/udt/losslist.h"
@@ -130,11 +133,64 @@ static void test_model(void)
 	udt_loss_free(&l);
 }
 
+/* Many holes grow the array; trimmed it shrinks to what it holds, then to its start, and grows again. */
+static void test_trim(void)
+{
+	struct udt_losslist l;
+	uint32_t s, i;
+
+	T_EQ(udt_loss_init(&l, 16), 0);
+	T_EQU(udt_loss_trim(&l), 0); /* at its starting size already */
+	/* 1000 one-number holes, every other number, across the wrap */
+	for (i = 0; i < 1000; i++)
+		T_EQ(udt_loss_insert(&l, udt_seq_add(0x7fffff00, (int32_t)(2 * i)),
+				     udt_seq_add(0x7fffff00, (int32_t)(2 * i))),
+		     1);
+	T_EQU(l.cap, 1024);
+	/* take 900 of them (as retransmissions would): 100 left, trim keeps every one */
+	for (i = 0; i < 900; i++)
+		T_EQ(udt_loss_pop(&l, &s), 1);
+	T_EQU(udt_loss_trim(&l), (1024 - 256) * sizeof(struct udt_lrange));
+	T_EQU(l.cap, 256); /* 16 x 2^4: the least at most half full */
+	T_EQU(udt_loss_count(&l), 100);
+	T_EQU(udt_loss_nranges(&l), 100);
+	for (i = 900; i < 1000; i++)
+		T_ASSERT(udt_loss_contains(&l, udt_seq_add(0x7fffff00, (int32_t)(2 * i))));
+	T_ASSERT(!udt_loss_contains(&l, udt_seq_add(0x7fffff00, 2 * 900 + 1)));
+	/* and it works on: a range in the middle merges two, the first comes out first */
+	T_EQ(udt_loss_insert(&l, udt_seq_add(0x7fffff00, 2 * 950 + 1),
+			     udt_seq_add(0x7fffff00, 2 * 950 + 1)),
+	     1);
+	T_EQU(udt_loss_nranges(&l), 99);
+	T_EQ(udt_loss_pop(&l, &s), 1);
+	T_EQU(s, udt_seq_add(0x7fffff00, 2 * 900));
+	/* empty: back to the start */
+	while (udt_loss_pop(&l, &s))
+		;
+	T_EQU(udt_loss_trim(&l), (256 - 16) * sizeof(struct udt_lrange));
+	T_EQU(l.cap, 16);
+	T_EQU(udt_loss_trim(&l), 0);
+	/* the next burst grows it again, nothing lost */
+	for (i = 0; i < 100; i++)
+		T_EQ(udt_loss_insert(&l, 3 * i, 3 * i + 1), 2);
+	T_EQU(l.cap, 128);
+	T_EQU(udt_loss_count(&l), 200);
+	for (i = 0; i < 100; i++) {
+		T_EQ(udt_loss_pop(&l, &s), 1);
+		T_EQU(s, 3 * i);
+		T_EQ(udt_loss_pop(&l, &s), 1);
+		T_EQU(s, 3 * i + 1);
+	}
+	T_EQ(udt_loss_pop(&l, &s), 0);
+	udt_loss_free(&l);
+}
+
 int main(void)
 {
 	T_RUN(test_insert_merge);
 	T_RUN(test_remove_split);
 	T_RUN(test_wrap);
 	T_RUN(test_model);
+	T_RUN(test_trim);
 	return t_done();
 }

@@ -2,14 +2,15 @@
 /*
  * test_udt_transfer.c - two UDT engines over a simulated link: whole
  * transfers with delay, rate limit and loss, checked byte for byte, with
- * one completion per message; and out-of-order messages not held back by a
- * loss in another message.
+ * one completion per message; out-of-order messages not held back by a
+ * loss in another message; and no message lost when the tables are trimmed.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tests/t.h"
+#include "proto/udt/conn_int.h"
 #include "proto/udt/udt.h"
 #include "tests/sim/sim_link.h"
 
@@ -609,6 +610,86 @@ static void test_max_bw(void)
 	free(w);
 }
 
+/* Every other data packet of the first 80 in every 400: 40 holes open at once. */
+static int drop_alternate(struct sim_dir *d, const uint8_t *pkt, uint32_t len, void *arg)
+{
+	if (pkt[0] & 0x80)
+		return 0;
+	return d->data_count % 400 < 80 && (d->data_count & 1);
+}
+
+static void run_idle(struct world *w, uint64_t ns)
+{
+	uint64_t end = w->now + ns;
+
+	while (w->now < end && step(w))
+		;
+}
+
+/*
+ * Trims lose nothing: a transfer with bursts of 40 holes, trimmed at
+ * every step (lu2kd trims only after 2 s idle: this is the worst case), then
+ * idle: the loss lists, the ACK history and the buffers are back at their
+ * first size; the next burst grows them again, and every message arrives
+ * once, whole.
+ */
+static void test_trim_under_loss(void)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	size_t snd_loss_max = 0, rcv_loss_max = 0;
+	uint32_t k = 0, round, upto;
+	uint64_t end;
+
+	world_init(w, 30000000, 50000000);
+	T_ASSERT(run_until_connected(w));
+	w->ab.drop = drop_alternate;
+	for (round = 0; round < 2; round++) {
+		upto = 100 * (round + 1);
+		end = w->now + 300000000000ull;
+		while (w->now < end && w->cl.acked + w->cl.dropped < upto) {
+			while (k < upto && queue_msg(w, msg_size(k), (int)(k & 1)) == 0)
+				k++;
+			if (!step(w))
+				break;
+			if (w->sv.c->rcv_loss.cap > rcv_loss_max)
+				rcv_loss_max = w->sv.c->rcv_loss.cap;
+			if (w->cl.c->snd_loss.cap > snd_loss_max)
+				snd_loss_max = w->cl.c->snd_loss.cap;
+			if (round == 0) {
+				udt_conn_trim(w->cl.c);
+				udt_conn_trim(w->sv.c);
+			}
+		}
+		T_EQ(w->cl.acked, upto);
+		T_EQ(w->sv.recvd, upto);
+		T_EQ(w->cl.bad, 0);
+		T_EQ(w->sv.bad, 0);
+		check_all_delivered(w, upto);
+		/*
+		 * the receiver's list grew past its 16 ranges (40 holes at once;
+		 * the sender's grows less: it resends as fast as NAKs come)
+		 */
+		T_ASSERT(rcv_loss_max > 16);
+		run_idle(w, 3000000000ull);
+		if (round == 1)
+			T_ASSERT(udt_conn_trim(w->cl.c) + udt_conn_trim(w->sv.c) > 0);
+		udt_conn_trim(w->cl.c);
+		udt_conn_trim(w->sv.c);
+		T_EQU(w->cl.c->snd_loss.cap, 16);
+		T_EQU(w->sv.c->rcv_loss.cap, 16);
+		T_ASSERT(w->sv.c->ackwin.cap <= UDT_ACKWIN_INIT);
+		T_ASSERT(w->cl.c->ackwin.cap <= UDT_ACKWIN_INIT);
+		T_EQU(w->cl.c->sb.cap, UDT_SNDBUF_INIT_PKTS);
+		T_EQU(w->sv.c->rb.cap, UDT_RCVBUF_INIT_PKTS);
+		printf("  round %u (%s): %u msgs, loss lists up to %zu / %zu ranges, back to 16\n",
+		       round, round ? "trimmed once idle" : "trimmed every step", upto,
+		       snd_loss_max, rcv_loss_max);
+		snd_loss_max = rcv_loss_max = 0;
+	}
+	world_free(w);
+	free(w);
+}
+
 int main(void)
 {
 	T_RUN(test_no_head_of_line_blocking);
@@ -617,6 +698,7 @@ int main(void)
 	T_RUN(test_idle_keepalive);
 	T_RUN(test_max_bw);
 	T_RUN(test_transfer_bursty);
+	T_RUN(test_trim_under_loss);
 	T_RUN(test_connect);
 	T_RUN(test_transfer_clean);
 	T_RUN(test_transfer_loss50);
