@@ -68,3 +68,28 @@ int32_t lu2k_halfopen_victim(const struct lu2k_halfopen_key *keys, uint32_t n,
 	free(e);
 	return best < n ? (int32_t)best : -1; /* the newcomer is never the oldest of a run */
 }
+
+struct lu2k_list *lu2k_halfopen_pick(struct lu2k_list *conns, uint32_t n,
+				     bool (*key_of)(struct lu2k_list *node,
+						    struct lu2k_halfopen_key *k),
+				     const struct lu2k_halfopen_key *nk)
+{
+	struct lu2k_halfopen_key *keys = calloc(n ? n : 1, sizeof(*keys));
+	struct lu2k_list **nodes = calloc(n ? n : 1, sizeof(*nodes)), *pos, *victim = NULL;
+	uint32_t i = 0;
+	int32_t v;
+
+	if (keys && nodes) {
+		lu2k_list_for_each(pos, conns)
+		{
+			if (i < n && key_of(pos, &keys[i]))
+				nodes[i++] = pos;
+		}
+		v = lu2k_halfopen_victim(keys, i, nk);
+		if (v >= 0)
+			victim = nodes[v];
+	}
+	free(keys);
+	free(nodes);
+	return victim;
+}

@@ -10,7 +10,10 @@
 #ifndef LU2K_BACKENDS_HALFOPEN_H
 #define LU2K_BACKENDS_HALFOPEN_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include "common/list.h"
 
 /* A prefix: the family, then the /24's 3 bytes or the /64's 8 (IPv4-mapped IPv6: its /24). */
 struct lu2k_halfopen_key {
@@ -32,6 +35,17 @@ void lu2k_halfopen_key(struct lu2k_halfopen_key *k, int family, const uint8_t *i
  */
 int32_t lu2k_halfopen_victim(const struct lu2k_halfopen_key *keys, uint32_t n,
 			     const struct lu2k_halfopen_key *nk);
+
+/*
+ * The same over a back-end's list of connections: key_of() says whether the
+ * connection at a list node is unproven (and gives its prefix); at most n
+ * of them are looked at, in list order (oldest first). Returns the node of
+ * the one to close, or NULL (none, or no memory: refuse the new one).
+ */
+struct lu2k_list *lu2k_halfopen_pick(struct lu2k_list *conns, uint32_t n,
+				     bool (*key_of)(struct lu2k_list *node,
+						    struct lu2k_halfopen_key *k),
+				     const struct lu2k_halfopen_key *nk);
 
 /* The cap in force: max_halfopen, or a quarter of max_conns where it is 0. */
 static inline uint32_t lu2k_halfopen_cap(uint32_t max_halfopen, uint32_t max_conns)

@@ -113,6 +113,17 @@ static void halfopen_key(const struct sockaddr_storage *ss, struct lu2k_halfopen
 			(const uint8_t *)&((const struct sockaddr_in *)(const void *)ss)->sin_addr);
 }
 
+/* A connection that has not said hello yet, and its prefix. */
+static bool halfopen_of(struct lu2k_list *node, struct lu2k_halfopen_key *k)
+{
+	struct lu2k_be_conn *c = lu2k_container_of(node, struct lu2k_be_conn, link);
+
+	if (c->out || c->state != TCP_HELLO)
+		return false;
+	halfopen_key(&c->addr, k);
+	return true;
+}
+
 /*
  * n connections before their hello are at max_halfopen (why), or the fds for
  * incoming ones ran out: the oldest of the prefix that holds the most makes
@@ -124,31 +135,16 @@ static void halfopen_key(const struct sockaddr_storage *ss, struct lu2k_halfopen
 static int halfopen_room(struct lu2k_be *be, const struct sockaddr_storage *ss, uint32_t n,
 			 const char *why)
 {
-	struct lu2k_halfopen_key *keys = calloc(n, sizeof(*keys)), nk;
-	struct lu2k_be_conn **cs = calloc(n, sizeof(*cs)), *victim = NULL;
+	struct lu2k_halfopen_key nk;
+	struct lu2k_be_conn *victim = NULL;
+	struct lu2k_list *node;
 	char p[INET6_ADDRSTRLEN + 8];
-	struct lu2k_list *pos;
-	uint32_t i = 0;
-	int32_t v = -1;
 	int vfd;
 
-	if (keys && cs) {
-		lu2k_list_for_each(pos, &be->conns)
-		{
-			struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
-
-			if (!c->out && c->state == TCP_HELLO && i < n) {
-				halfopen_key(&c->addr, &keys[i]);
-				cs[i++] = c;
-			}
-		}
-		halfopen_key(ss, &nk);
-		v = lu2k_halfopen_victim(keys, i, &nk);
-		if (v >= 0)
-			victim = cs[v];
-	}
-	free(keys);
-	free(cs);
+	halfopen_key(ss, &nk);
+	node = lu2k_halfopen_pick(&be->conns, n, halfopen_of, &nk);
+	if (node)
+		victim = lu2k_container_of(node, struct lu2k_be_conn, link);
 	if (!victim) {
 		be->st.too_many_halfopen++;
 		prefix_str(ss, p, sizeof(p));

@@ -53,6 +53,17 @@ static void prefix_str(const struct udt_dmx_addr *a, char *buf, size_t len)
 		 lu2k_sockaddr_addr(&ss, as, sizeof(as)));
 }
 
+/* An incoming connection that has not said hello yet, and its prefix. */
+static bool halfopen_of(struct lu2k_list *node, struct lu2k_halfopen_key *k)
+{
+	struct lu2k_be_conn *c = lu2k_container_of(node, struct lu2k_be_conn, link);
+
+	if (c->out || c->state != UDTB_HELLO)
+		return false;
+	lu2k_halfopen_key(k, c->dmx.addr.family, c->dmx.addr.ip);
+	return true;
+}
+
 /*
  * Every unproven connection together is at max_halfopen: the oldest of the
  * prefix that holds the most makes room (halfopen.h). So attackers on many
@@ -64,30 +75,15 @@ static void prefix_str(const struct udt_dmx_addr *a, char *buf, size_t len)
  */
 static bool halfopen_room(struct lu2k_be *be, const struct udt_dmx_addr *a, uint32_t n)
 {
-	struct lu2k_halfopen_key *keys = calloc(n, sizeof(*keys)), nk;
-	struct lu2k_be_conn **cs = calloc(n, sizeof(*cs)), *victim = NULL;
+	struct lu2k_halfopen_key nk;
+	struct lu2k_be_conn *victim = NULL;
+	struct lu2k_list *node;
 	char p[INET6_ADDRSTRLEN + 16];
-	struct lu2k_list *pos;
-	uint32_t i = 0;
-	int32_t v;
 
-	if (keys && cs) {
-		lu2k_list_for_each(pos, &be->conns)
-		{
-			struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
-
-			if (!c->out && c->state == UDTB_HELLO && i < n) {
-				lu2k_halfopen_key(&keys[i], c->dmx.addr.family, c->dmx.addr.ip);
-				cs[i++] = c;
-			}
-		}
-		lu2k_halfopen_key(&nk, a->family, a->ip);
-		v = lu2k_halfopen_victim(keys, i, &nk);
-		if (v >= 0)
-			victim = cs[v];
-	}
-	free(keys);
-	free(cs);
+	lu2k_halfopen_key(&nk, a->family, a->ip);
+	node = lu2k_halfopen_pick(&be->conns, n, halfopen_of, &nk);
+	if (node)
+		victim = lu2k_container_of(node, struct lu2k_be_conn, link);
 	if (!victim) {
 		be->st.too_many_halfopen++;
 		prefix_str(a, p, sizeof(p));

@@ -25,7 +25,7 @@ struct fmsg *f_limbo;
 int f_cancels, f_limbo_dropped, f_emsgsize, f_enobufs;
 int f_data_on_ctrl, f_ctrl_on_data, f_ctrl_frames; /* which socket sent what */
 size_t f_largest;
-int f_types[16]; /* frames sent, by the type byte */
+int f_types[16];      /* frames sent, by the type byte */
 uint8_t *f_cap[NCAP]; /* sealed frames sent to f_cap_to, in order */
 size_t f_cap_len[NCAP];
 int f_ncap;
@@ -277,8 +277,7 @@ static void f_close(int fd)
 }
 
 /* A message from anyone (an address and port of the test's choosing) to the socket at to. */
-void f_inject(uint32_t from_ip, uint16_t from_port, uint32_t to_ip, const uint8_t *p,
-	      size_t len)
+void f_inject(uint32_t from_ip, uint16_t from_port, uint32_t to_ip, const uint8_t *p, size_t len)
 {
 	struct fsock *d = NULL;
 	struct fmsg *m = malloc(sizeof(*m) + len);

@@ -52,8 +52,8 @@ extern const struct lu2k_rds_sockops f_sockops;
 
 /* what to fake */
 extern bool f_no_rds, f_no_transport;
-extern int f_eagain_every;	      /* every Nth send fails -EAGAIN (0: none) */
-extern size_t f_rcv_limit;	      /* a receiver's queue in bytes before -ENOBUFS */
+extern int f_eagain_every;	       /* every Nth send fails -EAGAIN (0: none) */
+extern size_t f_rcv_limit;	       /* a receiver's queue in bytes before -ENOBUFS */
 extern struct sockaddr_in f_blackhole; /* sends there wait in f_limbo */
 extern bool f_hold; /* what A's lu2k port sends waits in f_held (a slow data path) */
 extern struct sockaddr_in f_cap_to; /* sealed frames sent there are copied to f_cap */

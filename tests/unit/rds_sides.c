@@ -14,7 +14,6 @@
 struct lu2k_loop L;
 const struct lu2k_backend_ops *ops;
 
-
 struct side A, B;
 
 static void *up_accepted(void *core, struct lu2k_be_conn *c, const struct lu2k_nid *src,
@@ -140,14 +139,14 @@ int make_side(struct side *s, const char *nid, const char *const *kv, int nkv)
 	return ops->listen(s->be, &s->nid, PORT, &s->l);
 }
 
-const char *const fast[] = { "ack_timeout_ms", "400",   "hello_timeout_ms", "400",
-				    "frag_size",      "65536", "cong_retry_ms",	   "5000" };
+const char *const fast[] = { "ack_timeout_ms", "400",	"hello_timeout_ms", "400",
+			     "frag_size",      "65536", "cong_retry_ms",    "5000" };
 /*
  * For tests that need no deadline to fire soon: on a loaded machine (and
  * under the sanitizers) the process may not run for some 400 ms at a time.
  */
-const char *const calm[] = { "ack_timeout_ms", "3000",  "hello_timeout_ms", "3000",
-				    "frag_size",      "65536", "cong_retry_ms",	   "5000" };
+const char *const calm[] = { "ack_timeout_ms", "3000",	"hello_timeout_ms", "3000",
+			     "frag_size",      "65536", "cong_retry_ms",    "5000" };
 
 void drop_side(struct side *s)
 {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "backends/halfopen.h"
+#include "common/list.h"
 #include "tests/t.h"
 
 static struct lu2k_halfopen_key key(const char *ip)
@@ -121,11 +122,53 @@ static void test_many_prefixes(void)
 	T_FAIL_("the honest prefix's connection was closed");
 }
 
+struct tconn {
+	struct lu2k_list link;
+	bool proven; /* said hello: never a candidate */
+	const char *ip;
+};
+
+static bool tconn_key(struct lu2k_list *node, struct lu2k_halfopen_key *k)
+{
+	struct tconn *c = lu2k_container_of(node, struct tconn, link);
+
+	if (c->proven)
+		return false;
+	*k = key(c->ip);
+	return true;
+}
+
+/* Over a list: proven connections are skipped, at most n looked at, oldest first. */
+static void test_pick(void)
+{
+	struct tconn cs[] = {
+		{ .ip = "10.0.1.1", .proven = true },
+		{ .ip = "10.0.2.1" },
+		{ .ip = "10.0.1.2" },
+		{ .ip = "10.0.1.3" },
+		{ .ip = "10.0.2.2" },
+		{ .ip = "10.0.1.4" },
+	};
+	struct lu2k_halfopen_key nk = key("10.0.3.1");
+	struct lu2k_list head;
+
+	lu2k_list_init(&head);
+	T_ASSERT(lu2k_halfopen_pick(&head, 4, tconn_key, &nk) == NULL);
+	for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++)
+		lu2k_list_add_tail(&head, &cs[i].link);
+	/* 10.0.1/24 holds 3 unproven (the proven one does not count): its oldest goes */
+	T_ASSERT(lu2k_halfopen_pick(&head, 5, tconn_key, &nk) == &cs[2].link);
+	/* looking at the first 2 only: 10.0.2.1 and 10.0.1.2, one each: the oldest prefix's */
+	T_ASSERT(lu2k_halfopen_pick(&head, 2, tconn_key, &nk) == &cs[1].link);
+	T_ASSERT(lu2k_halfopen_pick(&head, 0, tconn_key, &nk) == NULL);
+}
+
 int main(void)
 {
 	T_RUN(test_keys);
 	T_RUN(test_victim);
 	T_RUN(test_same_prefix);
 	T_RUN(test_many_prefixes);
+	T_RUN(test_pick);
 	return t_done();
 }
