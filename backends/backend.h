@@ -16,7 +16,7 @@
  *   create(env, options)           ------->  owns its sockets / engine state
  *   listen(local NID, port)        ------->  (a listener per interface)
  *                                  <-------  accepted(conn, src, dst): hello read
- *   connect(local, remote, port)   ------->  nonblocking
+ *   connect(local, src, remote, port) ---->  nonblocking
  *                                  <-------  connected(ctx) / closed(ctx, err)
  *   send(conn, msg)                ------->  keeps msg, reads its bytes in place
  *                                  <-------  sent(ctx, msg, status)  (exactly once)
@@ -243,12 +243,14 @@ struct lu2k_backend_ops {
 	void (*unlisten)(struct lu2k_be_listener *l);
 
 	/*
-	 * Start an outgoing connection from local (named in the hello; the source
-	 * address is left to the routing table) to remote's address. ctx comes
-	 * back in every upcall. Returns 0 (then connected() or closed() later)
-	 * or -errno at once (nothing to close).
+	 * Start an outgoing connection from local (named in the hello) to
+	 * remote's address. src: the source address to send from (its address
+	 * only; a multipath path's own, doc/multipath.md), of remote's family;
+	 * NULL: the routing table picks it. ctx comes back in every upcall.
+	 * Returns 0 (then connected() or closed() later) or -errno at once
+	 * (nothing to close; -EADDRNOTAVAIL: src is not an address of this host).
 	 */
-	int (*connect)(struct lu2k_be *be, const struct lu2k_nid *local,
+	int (*connect)(struct lu2k_be *be, const struct lu2k_nid *local, const struct lu2k_nid *src,
 		       const struct lu2k_nid *remote, uint16_t port, void *ctx,
 		       struct lu2k_be_conn **out);
 

@@ -493,7 +493,7 @@ void rdsb_hello_in(struct rdsb_sock *s, const struct sockaddr_storage *from, soc
 
 /* ---- the ops ---- */
 
-static int rds_connect(struct lu2k_be *be, const struct lu2k_nid *local,
+static int rds_connect(struct lu2k_be *be, const struct lu2k_nid *local, const struct lu2k_nid *src,
 		       const struct lu2k_nid *remote, uint16_t port, void *ctx,
 		       struct lu2k_be_conn **out)
 {
@@ -506,13 +506,14 @@ static int rds_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 	len = lu2k_nid_to_sockaddr(remote, port, &ss);
 	if (len < 0)
 		return len;
-	if (lu2k_nid_family(local) != lu2k_nid_family(remote))
+	if (lu2k_nid_family(local) != lu2k_nid_family(remote) ||
+	    (src && lu2k_nid_family(src) != lu2k_nid_family(remote)))
 		return -EAFNOSUPPORT;
 	/* With keys: the initiation is made first (no key listed for remote: no conn at all). */
 	if (be->env.auth && !(sec = rdsb_sec_new_out(be, local, remote, &rc)))
 		return rc;
-	/* RDS sends from a bound socket: the one of our NID's address. */
-	s = sock_get(be, local, port, &rc);
+	/* RDS sends from a bound socket: the one of src's address, else our NID's. */
+	s = sock_get(be, src ? src : local, port, &rc);
 	if (!s) {
 		rdsb_sec_destroy(sec);
 		return rc;

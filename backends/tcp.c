@@ -7,6 +7,7 @@
  * in tcp_wire.c (drawn in doc/protocol.txt).
  */
 #include "tcp.h"
+#include "be_src.h"
 #include "tcp_sockinfo.h"
 
 #include "auth/peers.h"
@@ -396,7 +397,7 @@ void tcp_conn_hello_in(struct lu2k_be_conn *c, const struct lu2k_tcpw_hello *h)
 
 /* ---- connecting ---- */
 
-static int tcp_connect(struct lu2k_be *be, const struct lu2k_nid *local,
+static int tcp_connect(struct lu2k_be *be, const struct lu2k_nid *local, const struct lu2k_nid *src,
 		       const struct lu2k_nid *remote, uint16_t port, void *ctx,
 		       struct lu2k_be_conn **out)
 {
@@ -426,11 +427,17 @@ static int tcp_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 		       be->max_conns_out);
 		return -EMFILE;
 	}
-	/* No bind(): the routing table picks the source address and next hop. */
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	tcp_sock_tune(be, fd);
+	/* Without src the routing table picks the source address and next hop. */
+	rc = src ? lu2k_be_bind_src(fd, src, ss.ss_family) : 0;
+	if (rc) {
+		be->st.connect_errors++;
+		close(fd);
+		return rc;
+	}
 	if (connect(fd, (struct sockaddr *)&ss, (socklen_t)len) < 0 && errno != EINPROGRESS) {
 		rc = -errno;
 		be->st.connect_errors++;

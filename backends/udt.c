@@ -7,6 +7,7 @@
  * in doc/udt-backend.md.
  */
 #include "udt_be.h"
+#include "be_src.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -527,8 +528,8 @@ static void udtb_unlisten(struct lu2k_be_listener *l)
 /* ---- connecting ---- */
 
 static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
-			const struct lu2k_nid *remote, uint16_t port, void *ctx,
-			struct lu2k_be_conn **out)
+			const struct lu2k_nid *src, const struct lu2k_nid *remote, uint16_t port,
+			void *ctx, struct lu2k_be_conn **out)
 {
 	struct sockaddr_storage ss;
 	struct lu2k_be_conn *c;
@@ -558,9 +559,14 @@ static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 		free(s);
 		return rc;
 	}
-	/* No bind(): the routing table picks the source address and next hop. */
-	if (connect(s->io.fd, (struct sockaddr *)&ss, (socklen_t)len)) {
-		rc = -errno;
+	/*
+	 * The socket is this connection's own, so src is a bind() (no
+	 * IP_PKTINFO on the listeners' shared sockets, doc/multipath.md); without
+	 * src the routing table picks the source address and next hop.
+	 */
+	rc = src ? lu2k_be_bind_src(s->io.fd, src, ss.ss_family) : 0;
+	if (rc || connect(s->io.fd, (struct sockaddr *)&ss, (socklen_t)len)) {
+		rc = rc ? rc : -errno;
 		be->st.connect_errors++;
 		udtb_sock_close(s);
 		free(s);

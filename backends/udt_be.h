@@ -7,8 +7,9 @@
  *
  * Sockets: one UDP socket per listening interface, bound to the NID's
  * address and the port, shared by every incoming connection on it; one
- * connect()ed UDP socket per outgoing connection (no bind: the routing table
- * picks the source address, as for tcp). Datagrams are demultiplexed by the
+ * connect()ed UDP socket per outgoing connection (bound to connect()'s src
+ * when it has one, a multipath path's; else the routing table picks the
+ * source address, as for tcp). Datagrams are demultiplexed by the
  * destination socket id of the UDT header (udt_demux.h); requests for id 0
  * go to the listener's stateless cookie handshake.
  */

@@ -139,7 +139,13 @@ static void path_connect(struct lu2kd_mpath *mp, unsigned int i)
 	pa->conn = c;
 	pa->connects++;
 	p->connects++;
-	rc = d->be_ops->connect(d->be, &p->ch->nid, &pa->remote, (uint16_t)d->cfg.port, c, &c->bc);
+	/*
+	 * Path 0 goes as every connection does (the routing table picks its
+	 * source); another sends from its own LOCAL address, which is what the
+	 * peer's accept = strict expects of it and what puts it on its link.
+	 */
+	rc = d->be_ops->connect(d->be, &p->ch->nid, i ? &pa->local : NULL, &pa->remote,
+				(uint16_t)d->cfg.port, c, &c->bc);
 	if (rc < 0) {
 		pa->conn = NULL;
 		pa->last_err = rc;

@@ -276,7 +276,8 @@ static void peer_connect(struct lu2kd_peer *p)
 	p->out = c;
 	p->state = PEER_CONNECTING;
 	p->connects++;
-	rc = d->be_ops->connect(d->be, &p->ch->nid, &p->nid, (uint16_t)d->cfg.port, c, &c->bc);
+	rc = d->be_ops->connect(d->be, &p->ch->nid, NULL, &p->nid, (uint16_t)d->cfg.port, c,
+				&c->bc);
 	if (rc < 0) {
 		p->out = NULL;
 		free(c);

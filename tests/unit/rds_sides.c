@@ -194,7 +194,7 @@ struct lu2k_be_conn *connect_ab(void)
 	struct lu2k_be_conn *c = NULL;
 
 	A.connected = A.closed = 0;
-	if (ops->connect(A.be, &A.nid, &B.nid, PORT, &A, &c))
+	if (ops->connect(A.be, &A.nid, NULL, &B.nid, PORT, &A, &c))
 		return NULL;
 	SPIN_UNTIL(A.connected || A.closed, 2000);
 	return A.connected ? c : NULL;

@@ -280,7 +280,7 @@ static void test_refused_and_unanswered(void)
 	T_EQ(make_side(&B, "10.0.0.2@lu2k", fast, 4), 0);
 	/* B's address, another network: B's core refuses it. */
 	lu2k_nid_parse("10.0.0.2@lu2k5", &other);
-	T_EQ(ops->connect(A.be, &A.nid, &other, PORT, &A, &c), 0);
+	T_EQ(ops->connect(A.be, &A.nid, NULL, &other, PORT, &A, &c), 0);
 	SPIN_UNTIL(A.closed, 2000);
 	T_EQ(A.closed_err, -ECONNREFUSED);
 	T_EQ(A.connected, 0);
@@ -288,7 +288,7 @@ static void test_refused_and_unanswered(void)
 	/* Nobody at that address: the hello times out. */
 	A.closed = 0;
 	lu2k_nid_parse("10.0.0.3@lu2k", &other);
-	T_EQ(ops->connect(A.be, &A.nid, &other, PORT, &A, &c), 0);
+	T_EQ(ops->connect(A.be, &A.nid, NULL, &other, PORT, &A, &c), 0);
 	SPIN_UNTIL(A.closed, 3000);
 	T_EQ(A.closed, 1);
 	T_EQ(A.closed_err, -ETIMEDOUT);

@@ -274,7 +274,7 @@ static void test_sealed_refusals(void)
 	auth_make(&authA, &kA, &kB, "10.0.0.2@lu2k");
 	auth_make(&authB, &kB, &kC, "10.0.0.1@lu2k");
 	make_pair(&authA, &authB);
-	T_EQ(ops->connect(A.be, &A.nid, &B.nid, PORT, &A, &c), 0);
+	T_EQ(ops->connect(A.be, &A.nid, NULL, &B.nid, PORT, &A, &c), 0);
 	SPIN_UNTIL(A.closed, 2000);
 	T_EQ(A.closed_err, -ECONNREFUSED);
 	T_EQ(A.connected + B.accepted, 0);
@@ -286,21 +286,21 @@ static void test_sealed_refusals(void)
 	auth_make(&authA, &kA, &kB, "10.0.0.2@lu2k");
 	auth_make(&authB, &kB, &kA, "10.0.0.7@lu2k");
 	make_pair(&authA, &authB);
-	T_EQ(ops->connect(A.be, &A.nid, &B.nid, PORT, &A, &c), 0);
+	T_EQ(ops->connect(A.be, &A.nid, NULL, &B.nid, PORT, &A, &c), 0);
 	SPIN_UNTIL(A.closed, 2000);
 	T_EQ(A.closed_err, -ECONNREFUSED);
 	T_EQ(B.accepted, 0);
 	T_EQU(authB.st.hs_nid_refused, 1);
 	/* A lists no key for that NID: no conn at all, nothing sent */
 	lu2k_nid_parse("10.0.0.3@lu2k", &other);
-	T_EQ(ops->connect(A.be, &A.nid, &other, PORT, &A, &c), -EACCES);
+	T_EQ(ops->connect(A.be, &A.nid, NULL, &other, PORT, &A, &c), -EACCES);
 	T_EQU(authA.st.no_peer_key, 1);
 	drop_pair();
 
 	/* A with keys, B without: B says no, A hears it at once */
 	auth_make(&authA, &kA, &kB, "10.0.0.2@lu2k");
 	make_pair(&authA, NULL);
-	T_EQ(ops->connect(A.be, &A.nid, &B.nid, PORT, &A, &c), 0);
+	T_EQ(ops->connect(A.be, &A.nid, NULL, &B.nid, PORT, &A, &c), 0);
 	SPIN_UNTIL(A.closed, 2000);
 	T_EQ(A.closed_err, -ECONNREFUSED);
 	T_EQ(B.accepted, 0);
@@ -310,7 +310,7 @@ static void test_sealed_refusals(void)
 	/* A without keys, B with: the plaintext hello is refused, nothing made */
 	auth_make(&authB, &kB, &kA, "10.0.0.1@lu2k");
 	make_pair(NULL, &authB);
-	T_EQ(ops->connect(A.be, &A.nid, &B.nid, PORT, &A, &c), 0);
+	T_EQ(ops->connect(A.be, &A.nid, NULL, &B.nid, PORT, &A, &c), 0);
 	SPIN_UNTIL(A.closed, 2000);
 	T_EQ(A.closed_err, -ECONNREFUSED);
 	T_EQ(B.accepted, 0);
@@ -441,7 +441,7 @@ static void test_sealed_network_mode(void)
 	authA.enabled = authB.enabled = authA.network = authB.network = true;
 	make_pair(&authA, &authB);
 	c = NULL;
-	T_EQ(ops->connect(A.be, &A.nid, &B.nid, PORT, &A, &c), 0);
+	T_EQ(ops->connect(A.be, &A.nid, NULL, &B.nid, PORT, &A, &c), 0);
 	spin(300);
 	T_EQ(A.connected + B.accepted, 0);
 	T_ASSERT(B.be->st.auth_refused >= 1);

@@ -381,7 +381,7 @@ static void test_outgoing(void)
 	getsockname(lfd, (struct sockaddr *)&sa, &sl);
 	pport = ntohs(sa.sin_port);
 	lu2k_nid_parse("127.0.0.2@lu2k", &peer);
-	T_EQ(ops->connect(be, &me, &peer, pport, &connected, &c), 0);
+	T_EQ(ops->connect(be, &me, NULL, &peer, pport, &connected, &c), 0);
 	SPIN_UNTIL(connected == 1);
 	T_EQ(connected, 1);
 	fd = accept(lfd, NULL, NULL);
@@ -468,7 +468,7 @@ static void test_connect_refused(void)
 	reset_counts();
 	lu2k_nid_parse("127.0.0.3@lu2k", &peer);
 	/* Nothing listens on 127.0.0.3:port. */
-	T_EQ(ops->connect(be, &me, &peer, port, &connected, &c), 0);
+	T_EQ(ops->connect(be, &me, NULL, &peer, port, &connected, &c), 0);
 	SPIN_UNTIL(closed == 1);
 	T_EQ(connected, 0);
 	T_EQ(closed, 1);
@@ -506,10 +506,10 @@ static void test_caps(void)
 	getsockname(lfd, (struct sockaddr *)&sa, &sl);
 	pport = ntohs(sa.sin_port);
 	lu2k_nid_parse("127.0.0.2@lu2k", &peer);
-	T_EQ(ops->connect(b2, &me, &peer, pport, &connected, &c1), 0);
-	T_EQ(ops->connect(b2, &me, &peer, pport, &connected, &c2), -EMFILE);
+	T_EQ(ops->connect(b2, &me, NULL, &peer, pport, &connected, &c1), 0);
+	T_EQ(ops->connect(b2, &me, NULL, &peer, pport, &connected, &c2), -EMFILE);
 	ops->close(c1); /* its place is free again */
-	T_EQ(ops->connect(b2, &me, &peer, pport, &connected, &c2), 0);
+	T_EQ(ops->connect(b2, &me, NULL, &peer, pport, &connected, &c2), 0);
 	lu2k_json_init(&j);
 	lu2k_json_obj_begin(&j, NULL);
 	ops->stats(b2, &j);
@@ -524,6 +524,45 @@ static void test_caps(void)
 	close(lfd);
 }
 
+/*
+ * A connection with a source address (a multipath path's LOCAL) leaves from
+ * it, whatever the routing table would pick (127.0.0.1 here); one from an
+ * address this host does not have is refused at once.
+ */
+static void test_connect_src(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET }, from;
+	socklen_t sl = sizeof(sa), fl = sizeof(from);
+	struct lu2k_nid peer, src, far, src6;
+	struct lu2k_be_conn *c;
+	int lfd, fd, one = 1;
+	uint16_t pport;
+
+	reset_counts();
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sa.sin_addr.s_addr = htonl(0x7f000002);
+	T_EQ(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	T_EQ(listen(lfd, 4), 0);
+	getsockname(lfd, (struct sockaddr *)&sa, &sl);
+	pport = ntohs(sa.sin_port);
+	lu2k_nid_parse("127.0.0.2@lu2k", &peer);
+	lu2k_nid_parse("127.0.0.77@lu2k", &src);
+	lu2k_nid_parse("192.0.2.77@lu2k", &far);
+	lu2k_nid_parse("[::1]@lu2k", &src6);
+	T_EQ(ops->connect(be, &me, &far, &peer, pport, &connected, &c), -EADDRNOTAVAIL);
+	T_EQ(ops->connect(be, &me, &src6, &peer, pport, &connected, &c), -EAFNOSUPPORT);
+	T_EQ(ops->connect(be, &me, &src, &peer, pport, &connected, &c), 0);
+	SPIN_UNTIL(connected == 1);
+	T_EQ(connected, 1);
+	fd = accept(lfd, (struct sockaddr *)&from, &fl);
+	T_ASSERT(fd >= 0);
+	T_EQU(ntohl(from.sin_addr.s_addr), 0x7f00004dU);
+	ops->close(c);
+	close(fd);
+	close(lfd);
+}
+
 int main(void)
 {
 	if (setup()) {
@@ -535,6 +574,7 @@ int main(void)
 	T_RUN(test_incoming_garbage_and_wrong_nid);
 	T_RUN(test_outgoing);
 	T_RUN(test_connect_refused);
+	T_RUN(test_connect_src);
 	T_RUN(test_caps);
 	ops->unlisten(listener);
 	ops->destroy(be);

@@ -17,6 +17,7 @@
  *  - connecting where nobody listens ends in closed() (connect timeout),
  *    and a refused hello (a NID the core does not serve) ends the same way.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,7 +236,7 @@ static struct lu2k_be_msg *msg(int id, uint32_t payload)
 static void connect_a_to_b(void)
 {
 	reset();
-	T_EQ(ops->connect(be_a, &nid_a, &nid_b, port, &out, &out.conn), 0);
+	T_EQ(ops->connect(be_a, &nid_a, NULL, &nid_b, port, &out, &out.conn), 0);
 	SPIN_UNTIL(out.connected, 3000);
 	T_EQ(out.connected, 1);
 	T_EQ(out.closed, 0);
@@ -423,7 +424,7 @@ static void test_connect_nowhere(void)
 
 	reset();
 	T_EQ(lu2k_nid_parse("127.0.0.3@lu2k", &far), 0);
-	T_EQ(ops->connect(be_a, &nid_a, &far, port, &out, &out.conn), 0);
+	T_EQ(ops->connect(be_a, &nid_a, NULL, &far, port, &out, &out.conn), 0);
 	SPIN_UNTIL(out.closed, 6000);
 	T_EQ(out.connected, 0);
 	T_EQ(out.closed, 1);
@@ -434,7 +435,7 @@ static void test_connect_nowhere(void)
 static void test_refused_hello(void)
 {
 	reset();
-	T_EQ(ops->connect(be_a, &nid_a, &nid_x, port, &out, &out.conn), 0);
+	T_EQ(ops->connect(be_a, &nid_a, NULL, &nid_x, port, &out, &out.conn), 0);
 	SPIN_UNTIL(out.connected || out.closed, 3000);
 	if (out.connected) {
 		struct lu2k_be_msg *m = msg(5, 10);
@@ -451,6 +452,32 @@ static void test_refused_hello(void)
 	T_EQ(out.sent_err, out.connected ? 1 : 0);
 }
 
+/*
+ * A connection with a source address (a multipath path's LOCAL) sends from
+ * it, though the routing table would pick 127.0.0.1: the receiving
+ * back-end sees its hello come from 127.0.0.77.
+ */
+static void test_connect_src(void)
+{
+	struct sockaddr_storage ss;
+	struct lu2k_nid src;
+
+	reset();
+	T_EQ(lu2k_nid_parse("127.0.0.77@lu2k", &src), 0);
+	T_EQ(ops->connect(be_a, &nid_a, &src, &nid_b, port, &out, &out.conn), 0);
+	SPIN_UNTIL(out.connected, 3000);
+	T_EQ(out.connected, 1);
+	T_EQ(ops->send(out.conn, msg(1, 10)), 0);
+	SPIN_UNTIL(out.sent_ok == 1, 5000);
+	T_EQ(out.sent_ok, 1);
+	T_ASSERT(in.conn != NULL);
+	T_EQ(ops->peer_addr(in.conn, &ss), 0);
+	T_EQ(ss.ss_family, AF_INET);
+	T_EQU(ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr), 0x7f00004dU);
+	ops->close(out.conn);
+	out.conn = NULL;
+}
+
 int main(void)
 {
 	setup();
@@ -462,6 +489,7 @@ int main(void)
 	T_RUN(test_receiver_closes);
 	T_RUN(test_connect_nowhere);
 	T_RUN(test_refused_hello);
+	T_RUN(test_connect_src);
 	ops->unlisten(lis_a);
 	ops->unlisten(lis_b);
 	ops->destroy(be_a);
