@@ -110,6 +110,7 @@ static void lossy_init(struct udt_cc *cc, uint64_t now_ns)
 	l->round_start_ns = now_ns;
 	l->win_start_ns = now_ns;
 	l->last_ack = udt_seq_inc(cc->snd_curr_seq);
+	l->rcv_front = l->last_ack;
 	/*
 	 * Until the first rate report: INIT_WINDOW per RTT, but at least
 	 * INIT_RATE_MIN (one window per 600 ms is a crawl on a satellite hop)
@@ -159,6 +160,13 @@ static void lossy_on_pkt_sent(struct udt_cc *cc, uint32_t seq, uint64_t now_ns)
 		l->busy = 1;
 		l->busy_start = seq;
 	}
+	/* a resend of a packet sent before the delivery window opened (cc_lossy_sample.c) */
+	if (l->dv_start_ns && udt_seq_cmp(seq, l->dv_start_seq) < 0)
+		l->dv_resent++;
+	if (!l->sent_new || udt_seq_cmp(seq, l->hi_seq) > 0) {
+		l->hi_seq = seq;
+		l->sent_new++;
+	}
 	if (!l->sent_ns)
 		return;
 	udt_lossy_ring_sent(l, seq, now_ns);
@@ -193,6 +201,7 @@ static void lossy_on_loss(struct udt_cc *cc, const struct udt_range *r, size_t n
 	l->loss_seen = 1;
 	udt_lossy_silence_over(l, now_ns);
 	udt_lossy_count_losses(l, r, n);
+	udt_lossy_front_nak(cc, r, n);
 	/*
 	 * Under a remembered rate, NAKs come while holes hold the ACKs back:
 	 * a wrong memory must not wait for one. (Otherwise the check stays on

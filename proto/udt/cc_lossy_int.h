@@ -99,9 +99,15 @@ struct lossy {
 	int full_acked;
 	uint64_t drain_until_ns;
 
-	/* delivery: packets acknowledged per second over a window, the best one */
-	uint64_t dv_start_ns; /* 0: no window open */
-	uint32_t dv_start_ack;
+	/* delivery: packets sent after a window opened and received in it, per second, the best */
+	uint64_t dv_start_ns;	/* 0: no window open */
+	uint32_t dv_start_seq;	/* the first packet sent after it opened */
+	uint32_t rcv_front;	/* the receiver has all before it but the holes NAKs reported */
+	uint32_t dv_lost_from;	/* holes reported from dv_start_seq up to it */
+	uint32_t dv_lost;
+	uint32_t dv_resent; /* resends since it opened of what was sent before */
+	uint64_t sent_new, lost_all; /* new packets sent, of them reported lost (each once) */
+	uint32_t hi_seq;
 	double dv_max;
 
 	/* CRUISE */
@@ -153,6 +159,7 @@ int64_t udt_lossy_ack_sample(struct lossy *l, uint32_t from, uint32_t to, uint64
 void udt_lossy_rtt_update(struct udt_cc *cc, int64_t rtt, uint64_t now_ns);
 void udt_lossy_rate_sample(struct udt_cc *cc, uint32_t ack, uint64_t now_ns);
 void udt_lossy_delivery_sample(struct udt_cc *cc, uint64_t now_ns);
+void udt_lossy_front_nak(struct udt_cc *cc, const struct udt_range *r, size_t n);
 double udt_lossy_bw_max(const struct lossy *l);
 void udt_lossy_bw_clamp(struct lossy *l, double bw);
 

@@ -37,8 +37,10 @@ void udt_lossy_count_losses(struct lossy *l, const struct udt_range *r, size_t n
 			first = udt_seq_cmp(r[i].last, l->timeout_hi) <= 0
 					? udt_seq_inc(r[i].last)
 					: udt_seq_inc(l->timeout_hi);
-		if (udt_seq_cmp(first, r[i].last) <= 0)
+		if (udt_seq_cmp(first, r[i].last) <= 0) {
 			l->win_lost += udt_seq_len(first, r[i].last);
+			l->lost_all += udt_seq_len(first, r[i].last);
+		}
 		l->loss_hi = r[i].last;
 		l->loss_hi_valid = 1;
 	}

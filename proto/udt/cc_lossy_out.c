@@ -35,7 +35,7 @@ void udt_lossy_set_outputs(struct udt_cc *cc)
 	struct lossy *l = cc->priv;
 	double bw = lossy_model_bw(l);
 	double rate = l->pacing_gain * bw;
-	double span_ns, w;
+	double span_ns, w, carried;
 
 	if (l->mode == LOSSY_STARTUP) {
 		/*
@@ -68,9 +68,18 @@ void udt_lossy_set_outputs(struct udt_cc *cc)
 	span_ns = 4.0 * lossy_base_rtt(cc) + 2.0 * 300 * LU2K_NS_PER_MS + 2.0 * UDT_SYN_NS;
 	w = (l->mode == LOSSY_STARTUP ? rate : bw) * span_ns / LU2K_NS_PER_S + INIT_WINDOW;
 	cc->cwnd = w;
-	/* what to remember of the path: the model, at most what it carried (dv_max) */
+	/*
+	 * What to remember of the path: the model, at most what it carried
+	 * (dv_max), as a sending rate: what reached the receiver, over the
+	 * share of our new packets that did (random loss is no limit of the
+	 * path's; the holes of a queue that overflowed are a few % of a
+	 * connection's packets).
+	 */
 	cc->path_rate = l->have_bw && l->btl_bw < MAX_RATE ? (int32_t)l->btl_bw : 0;
-	if (cc->path_rate > l->dv_max)
-		cc->path_rate = (int32_t)l->dv_max;
+	carried = l->dv_max;
+	if (l->sent_new > 0 && l->lost_all < l->sent_new / 2)
+		carried /= 1.0 - (double)l->lost_all / (double)l->sent_new;
+	if (cc->path_rate > carried)
+		cc->path_rate = (int32_t)carried;
 	cc->path_rtt_ns = l->min_rtt_ns > 0 ? l->min_rtt_ns : 0;
 }

@@ -2,7 +2,8 @@
 /*
  * test_udt_cc_lossy.c - the "lossy" congestion control's reactions to fake
  * inputs: startup growth and its cap, random loss ignored, heavy loss and a
- * standing queue acted on, RTT samples (Karn's rule), the window.
+ * standing queue acted on, RTT samples (Karn's rule), the window, what the
+ * path is remembered to carry.
  *
  * A tiny fluid model stands in for the path: the sender paces at the CC's
  * rate, a bottleneck of link_pps packets/s queues the excess, and every
@@ -12,6 +13,7 @@
 #include <math.h>
 
 #include "proto/udt/cc.h"
+#include "proto/udt/cc_lossy_int.h"
 #include "proto/udt/seq.h"
 #include "tests/t.h"
 
@@ -297,6 +299,63 @@ static void test_rtt_samples(void)
 	udt_cc_fini(&cc);
 }
 
+/*
+ * What the path carried (dv_max, the path memory's bound): 1000 packets/s
+ * sent over a 100 ms path that delivers them all, one ACK per 10 ms. Two
+ * things that made the cumulative ACK lag behind the deliveries once read
+ * as more than the path carries: a hole whose repairs are lost twice holds
+ * the ACK for 1.5 s (then it jumps), and later the ACKs of 400 ms are read
+ * at once (a stalled sender). Neither may read above the 1000 sent
+ * (counted from one cumulative ACK to another, as before: 1,701/s), nor
+ * far below.
+ */
+static void test_delivery_not_above_path(void)
+{
+	struct udt_cc cc;
+	const struct lossy *l;
+	uint64_t t0 = lu2k_time_s_to_ns(1), now = t0;
+	const uint32_t first = 100, hole = first + 1300;
+	uint32_t pending[64], npend = 0, i;
+	int ms;
+
+	T_EQ(udt_cc_init(&cc, &udt_cc_lossy, 1500, 16000, first - 1, lu2k_time_ms_to_ns(100), 16,
+			 1, t0),
+	     0);
+	l = cc.priv;
+	for (ms = 0; ms < 6000; ms++) {
+		uint32_t ack;
+
+		now = t0 + lu2k_time_ms_to_ns((uint64_t)ms);
+		cc.snd_curr_seq = first + (uint32_t)ms;
+		cc.ops->on_pkt_sent(&cc, cc.snd_curr_seq, now);
+		/* the hole's NAKs come a round trip after each send of it, its resends are lost */
+		if (ms == 1400 || ms == 2000 || ms == 2600) {
+			struct udt_range r = { hole, hole };
+
+			cc.ops->on_loss(&cc, &r, 1, now);
+			if (ms < 2600)
+				cc.ops->on_pkt_sent(&cc, hole, now);
+		}
+		if (ms % 10 || ms < 100)
+			continue;
+		/* everything sent 100 ms ago has arrived, but the hole until its third resend */
+		ack = first + (uint32_t)ms - 100 + 1;
+		if (ms < 2800 && ack > hole)
+			ack = hole;
+		if (ms >= 4000 && ms < 4400) {
+			pending[npend++] = ack;
+			continue;
+		}
+		for (i = 0; i < npend; i++)
+			cc.ops->on_ack(&cc, pending[i], now);
+		npend = 0;
+		cc.ops->on_ack(&cc, ack, now);
+	}
+	T_ASSERT(l->dv_max <= 1010);
+	T_ASSERT(l->dv_max >= 800);
+	udt_cc_fini(&cc);
+}
+
 int main(void)
 {
 	T_RUN(test_in_table);
@@ -308,5 +367,6 @@ int main(void)
 	T_RUN(test_queue_brings_rate_down);
 	T_RUN(test_burst_not_believed);
 	T_RUN(test_rtt_samples);
+	T_RUN(test_delivery_not_above_path);
 	return t_done();
 }
