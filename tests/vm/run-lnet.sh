@@ -90,14 +90,10 @@ echo $((${LU2K_VM_TIMEOUT:-600} - 20)) >"$root/lu2k/timeout"
 	env | grep -E '^(LU2K_LNET_(BACKEND|TIME|DEBUG|CONCURRENCY|BENCH|TXN_TIMEOUT)|LU2K_VM_NETEM)=' |
 		sed "s/=\(.*\)/='\1'/; s/^/export /" || true
 } >"$root/lu2k/env"
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$run/initrd.gz"
+vm_pack "$root"
 
-# 4. The links: a qemu UDP socket pair per link, on free loopback ports. (A
-# stream socket lost its framing under load and cut the link for good.)
-free_port() {
-	python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-pa=$(free_port) pb=$(free_port) pc=$(free_port) pd=$(free_port)
+# 4. The links: a qemu UDP socket pair per link, on free loopback ports.
+pa=$(vm_free_port) pb=$(vm_free_port) pc=$(vm_free_port) pd=$(vm_free_port)
 declare -A nics
 case $scenario in
 pair | bench | ipv6)
@@ -109,27 +105,11 @@ routed)
 	nics[c]="$pd:$pc" ;;
 esac
 
-# 5. Boot. Each VM has one core, as the machine has two.
-boot() { # boot ROLE N
-	local role=$1 n=$2 i=0 args=() nic
-	for nic in ${nics[$role]}; do
-		args+=(-netdev "socket,id=n$i,localaddr=127.0.0.1:${nic%%:*},udp=127.0.0.1:${nic##*:}"
-			-device "virtio-net-pci,netdev=n$i,mac=52:54:00:77:0$n:0$i")
-		i=$((i + 1))
-	done
-	timeout -k 10 "${LU2K_VM_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -machine q35 \
-		-cpu max -smp 1 -m "${LU2K_VM_MEM:-768}" -nographic -no-reboot -nodefaults \
-		-serial stdio -kernel "$cache/boot/vmlinuz-$KVER" -initrd "$run/initrd.gz" \
-		"${args[@]}" \
-		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 quiet loglevel=${LU2K_VM_LOGLEVEL:-4} lu2k.role=$role" \
-		</dev/null >"$run/console-$role.log" 2>&1 &
-	pids="$pids $!"
-	eval "pid_$role=$!"
-}
+# 5. Boot.
 echo "lnet-vm: booting $roles ($(du -h "$run/initrd.gz" | cut -f1) initramfs)"
 n=1
 for r in $roles; do
-	boot "$r" $n
+	vm_boot "$r" $n "${LU2K_VM_MEM:-768}" "${LU2K_VM_TIMEOUT:-600}" 77
 	n=$((n + 1))
 	sleep 1
 done
@@ -144,15 +124,13 @@ for r in $roles; do
 		"$run/console-$r.log" | grep -v "^LU2K-VM: insmod" || true
 done
 for r in $roles; do
-	grep -aq 'Kernel panic\|BUG:\|BUG \|WARNING:\|general protection' "$run/console-$r.log" &&
+	vm_oopsed "$run/console-$r.log" &&
 		fail "VM $r: kernel panic/oops/warning (console-$r.log)"
 done
 if grep -q '^LU2K-VM: PASS' "$run/console-a.log"; then
 	echo "lnet-vm: PASS ($scenario, $type, ${LU2K_LNET_BACKEND:-udt})"
 	exit 0
 fi
-if ! grep -q '^LU2K-VM: init' "$run/console-a.log" && grep -q '^qemu-system-x86_64: ' "$run/console-a.log"; then
-	skip "qemu cannot run here: $(grep -m1 '^qemu-system-x86_64: ' "$run/console-a.log")"
-fi
+noqemu=$(vm_no_qemu "$run/console-a.log") && skip "qemu cannot run here: $noqemu"
 [ "$qrc" = 124 ] && fail "qemu timed out after ${LU2K_VM_TIMEOUT:-600}s"
 fail "$(grep -a '^LU2K-VM: FAIL\|FAIL:' "$run/console-a.log" | tail -n 1)"

@@ -118,13 +118,10 @@ echo $((vmtime - 20)) >"$root/lu2k/timeout"
 	env | grep -E '^(LU2K_LNET_BACKEND|LU2K_LU2KD_OPTS|LU2K_LUSTRE_[A-Z_]*|LU2K_VM_NETEM)=' |
 		sed "s/=\(.*\)/='\1'/; s/^/export /" || true
 } >"$root/lu2k/env"
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$run/initrd.gz"
+vm_pack "$root"
 
 # 4. The links: a qemu UDP socket pair per link, on free loopback ports.
-free_port() {
-	python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-pa=$(free_port) pb=$(free_port) pc=$(free_port) pd=$(free_port)
+pa=$(vm_free_port) pb=$(vm_free_port) pc=$(vm_free_port) pd=$(vm_free_port)
 declare -A nics mem
 case $scenario in
 fs | bench)
@@ -137,28 +134,12 @@ routed)
 esac
 mem[s]=2048 mem[c]=1024 mem[r]=768
 
-# 5. Boot, the server first. Each VM has one core (the machine has two).
-boot() { # boot ROLE N
-	local role=$1 n=$2 i=0 args=() nic
-	for nic in ${nics[$role]}; do
-		args+=(-netdev "socket,id=n$i,localaddr=127.0.0.1:${nic%%:*},udp=127.0.0.1:${nic##*:}"
-			-device "virtio-net-pci,netdev=n$i,mac=52:54:00:78:0$n:0$i")
-		i=$((i + 1))
-	done
-	timeout -k 10 "$vmtime" qemu-system-x86_64 -accel tcg -machine q35 \
-		-cpu max -smp 1 -m "${mem[$role]}" -nographic -no-reboot -nodefaults \
-		-serial stdio -kernel "$cache/boot/vmlinuz-$KVER" -initrd "$run/initrd.gz" \
-		"${args[@]}" \
-		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 quiet loglevel=${LU2K_VM_LOGLEVEL:-4} lu2k.role=$role" \
-		</dev/null >"$run/console-$role.log" 2>&1 &
-	pids="$pids $!"
-	eval "pid_$role=$!"
-}
+# 5. Boot, the server first.
 echo "lustre-vm: booting $roles ($(du -h "$run/initrd.gz" | cut -f1) initramfs, limit $vmtime s)"
 t0=$SECONDS
 n=1
 for r in $roles; do
-	boot "$r" $n
+	vm_boot "$r" $n "${mem[$r]}" "$vmtime" 78
 	n=$((n + 1))
 	sleep 1
 done
@@ -177,7 +158,7 @@ for r in $roles; do
 done
 echo "lustre-vm: $((SECONDS - t0)) s from boot to the client's end"
 for r in $roles; do
-	grep -aq 'Kernel panic\|BUG:\|BUG \|WARNING:\|general protection' "$run/console-$r.log" &&
+	vm_oopsed "$run/console-$r.log" &&
 		fail "VM $r: kernel panic/oops/warning (console-$r.log)"
 done
 # The client's own PASS counts too: the bench powers its VM off at once when
@@ -187,8 +168,6 @@ if grep -q '^LU2K-VM: PASS' "$run/console-c.log" ||
 	echo "lustre-vm: PASS ($scenario, $type, ${LU2K_LNET_BACKEND:-tcp})"
 	exit 0
 fi
-if ! grep -q '^LU2K-VM: init' "$run/console-c.log" && grep -q '^qemu-system-x86_64: ' "$run/console-c.log"; then
-	skip "qemu cannot run here: $(grep -m1 '^qemu-system-x86_64: ' "$run/console-c.log")"
-fi
+noqemu=$(vm_no_qemu "$run/console-c.log") && skip "qemu cannot run here: $noqemu"
 [ "$qrc" = 124 ] && fail "qemu timed out after $vmtime s"
 fail "$(grep -a 'FAIL' "$run/console-c.log" | tail -n 1)"

@@ -55,7 +55,7 @@ echo "$((${LU2K_VM_TIMEOUT:-3000} - 20))" >"$root/lu2k/timeout"
 	echo "export RATE='${LU2K_BENCH_RATE:-20mbit}' SECS='${LU2K_BENCH_TIME:-20}'"
 	echo "export CONC='${LU2K_BENCH_CONC:-16}' MODES='${LU2K_BENCH_MODES:-0}'"
 } >"$root/lu2k/env"
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$run/initrd.gz"
+vm_pack "$root"
 
 log=$run/console.log
 echo "bench: booting (backends: $backends; log $log)"

@@ -93,7 +93,7 @@ echo "$tests" >"$root/lu2k/tests"
 # Settings for the guest: LU2K_FULL and LU2K_VM_* variables (see guest-tests.sh).
 env | grep -E '^(LU2K_FULL|LU2K_VM_[A-Z0-9_]+)=' | sed "s/=\(.*\)/='\1'/; s/^/export /" \
 	>"$root/lu2k/env" || true
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$run/initrd.gz"
+vm_pack "$root"
 
 # 6. Boot. The guest powers off when done; panics (oops=panic, panic_on_warn) end
 # qemu at once (-no-reboot with panic=-1).
@@ -109,16 +109,13 @@ timeout -k 10 "${LU2K_VM_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg -machine q
 	</dev/null 2>&1 | tee "$log"
 qrc=${PIPESTATUS[0]}
 set -e
-# Slab debugging reports ("BUG kmalloc-64 ...") do not panic: look for them too.
-grep -aq 'Kernel panic\|BUG:\|BUG \|WARNING:\|general protection' "$log" &&
+vm_oopsed "$log" &&
 	fail "guest kernel panic/oops/warning or slab corruption (see above)"
 if grep -q '^LU2K-VM: PASS' "$log"; then
 	echo "vm: PASS ($tests)"
 	exit 0
 fi
-if ! grep -q '^LU2K-VM: init' "$log" && grep -q '^qemu-system-x86_64: ' "$log"; then
-	skip "qemu cannot run here: $(grep -m1 '^qemu-system-x86_64: ' "$log")"
-fi
+noqemu=$(vm_no_qemu "$log") && skip "qemu cannot run here: $noqemu"
 [ "$qrc" = 124 ] && fail "qemu timed out after ${LU2K_VM_TIMEOUT:-300}s"
 grep -q '^LU2K-VM: FAIL' "$log" && fail "$(grep '^LU2K-VM: FAIL' "$log" | tail -n 1)"
 fail "no result from the guest (qemu exit $qrc)"

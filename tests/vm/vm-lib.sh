@@ -10,6 +10,11 @@
 #   vm_find_lustre TYPE OK  sets L: a built Lustre tree ($LUSTRE or /usr/src/lustre-*)
 #   vm_build RUN            lu2klnd.ko against $L into RUN/kernel, lu2kd and lu2kctl
 #                           into $ubuild
+#   vm_pack ROOT            ROOT packed into $run/initrd.gz
+#   vm_free_port            a free UDP port on loopback, for a qemu socket link
+#   vm_boot ROLE N MEM SECS MAC  one VM of several (their links in ${nics[ROLE]})
+#   vm_oopsed LOG           whether a console shows a panic, an oops or a warning
+#   vm_no_qemu LOG          whether qemu could not start at all (the reason on stdout)
 # Each returns non-zero with a message on stderr when it cannot.
 
 vm_kver() {
@@ -137,4 +142,45 @@ vm_cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
 	for p in $pids; do wait "$p" 2>/dev/null || true; done
 	[ "${LU2K_VM_KEEP:-0}" = 1 ] || rm -rf "$run"
+}
+
+vm_pack() {
+	(cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) >"$run/initrd.gz"
+}
+
+vm_free_port() {
+	python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# vm_boot ROLE N MEM SECS MAC: a VM of one core (the machine has two) in the
+# background, from $run/initrd.gz, with MEM MiB, killed after SECS; its
+# console in $run/console-ROLE.log. Its links are ${nics[ROLE]}, each
+# "LOCALPORT:PEERPORT" of a qemu UDP socket pair on loopback (a stream socket
+# lost its framing under load and cut the link for good); MAC (two hex digits)
+# and N tell the harnesses' and the VMs' MAC addresses apart. Adds its pid to
+# $pids (vm_cleanup stops them) and sets pid_ROLE.
+vm_boot() {
+	local role=$1 n=$2 mem=$3 secs=$4 mac=$5 i=0 args=() nic
+	for nic in ${nics[$role]}; do
+		args+=(-netdev "socket,id=n$i,localaddr=127.0.0.1:${nic%%:*},udp=127.0.0.1:${nic##*:}"
+			-device "virtio-net-pci,netdev=n$i,mac=52:54:00:$mac:0$n:0$i")
+		i=$((i + 1))
+	done
+	timeout -k 10 "$secs" qemu-system-x86_64 -accel tcg -machine q35 \
+		-cpu max -smp 1 -m "$mem" -nographic -no-reboot -nodefaults \
+		-serial stdio -kernel "$cache/boot/vmlinuz-$KVER" -initrd "$run/initrd.gz" \
+		"${args[@]}" \
+		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 quiet loglevel=${LU2K_VM_LOGLEVEL:-4} lu2k.role=$role" \
+		</dev/null >"$run/console-$role.log" 2>&1 &
+	pids="$pids $!"
+	eval "pid_$role=$!"
+}
+
+# Slab debugging reports ("BUG kmalloc-64 ...") do not panic: they count too.
+vm_oopsed() {
+	grep -aq 'Kernel panic\|BUG:\|BUG \|WARNING:\|general protection' "$1"
+}
+
+vm_no_qemu() {
+	! grep -q '^LU2K-VM: init' "$1" && grep -m1 '^qemu-system-x86_64: ' "$1"
 }
