@@ -780,6 +780,12 @@ void lu2kd_mpath_json(const struct lu2kd_peer *p, struct lu2k_json *j)
 		lu2k_json_u64(j, "msgs_failed", pp->failed);
 		lu2k_json_u64(j, "deaths", pp->deaths);
 		lu2k_json_u64(j, "revivals", pp->revivals);
+		/* how long it was left, its deaths together (the one now included) */
+		lu2k_json_u64(j, "down_ms",
+			      lu2k_time_ns_to_ms(pp->down_ns + (pp->down_since_ns
+								    ? mp_daemon(mp)->loop.now -
+									      pp->down_since_ns
+								    : 0)));
 		lu2k_json_u64(j, "connects", pa->connects);
 		lu2k_json_u64(j, "msgs_taken_back", pa->taken_back);
 		if (pa->last_err)

@@ -38,6 +38,9 @@ void lu2kd_ps_init(struct lu2kd_ps *ps, const struct lu2kd_ps_cfg *cfg)
 
 static void path_fresh(struct lu2kd_ps *ps, struct lu2kd_ps_path *p, uint64_t now)
 {
+	if (p->down_since_ns && now > p->down_since_ns)
+		p->down_ns += now - p->down_since_ns;
+	p->down_since_ns = 0;
 	p->state = LU2K_PS_UP;
 	p->rate_known = false;
 	/* what it did before it died is a better start than nothing, but unsure */
@@ -288,6 +291,7 @@ static void path_die(struct lu2kd_ps *ps, struct lu2kd_ps_path *p, uint64_t now)
 {
 	p->state = LU2K_PS_DOWN;
 	p->deaths++;
+	p->down_since_ns = now;
 	p->next_probe_ns = now + ps->cfg.probe_ns;
 }
 

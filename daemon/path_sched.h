@@ -91,6 +91,8 @@ struct lu2kd_ps_path {
 	/* for lu2kctl */
 	uint32_t loss_ppm;
 	uint64_t bytes_total, msgs_total, bytes_done, deaths, revivals, failed;
+	uint64_t down_since_ns; /* when it last died, 0 while up (or never died) */
+	uint64_t down_ns;	/* time spent left after deaths, up to its last revival */
 };
 
 struct lu2kd_ps {

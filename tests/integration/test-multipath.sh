@@ -105,6 +105,17 @@ for p in json.load(open(sys.argv[1]))["peers"]:
 ' "$T_DIR/peers.json"
 }
 
+# costs: "deaths revivals down_ms msgs_taken_back" of each of A's paths to B
+costs() {
+	"$T_BIN/lu2kctl" --socket "$T_DIR/A.ctl" --json peers >"$T_DIR/costs.json" 2>&1 || return 1
+	python3 -c '
+import json, sys
+for p in json.load(open(sys.argv[1]))["peers"]:
+    for x in p.get("paths", []):
+        print(x["deaths"], x["revivals"], x.get("down_ms", 0), x["msgs_taken_back"])
+' "$T_DIR/costs.json"
+}
+
 t_start=$SECONDS
 sleep 10
 paths >"$T_DIR/p1" || t_fail "lu2kctl peers: $(cat "$T_DIR/peers.json")"
@@ -136,6 +147,14 @@ if [ ${#CUT[@]} -gt 0 ]; then
 		t_fail "nothing taken back was sent again over path 0"
 fi
 
+if [ "$FULL" = 1 ]; then
+	# No cut: every death of a path is a false one (a slow path taken for a
+	# dead one): what they cost, read just before the client ends (A forgets
+	# the peer when its client detaches). doc/multipath.md, "A false death".
+	sleep $((${TIME%s} - 12))
+	costs >"$T_DIR/c1" || t_fail "lu2kctl peers: $(cat "$T_DIR/costs.json")"
+	t_log "false deaths, per path (deaths revivals down_ms msgs_taken_back): $(tr '\n' '|' <"$T_DIR/c1")"
+fi
 t_wait_for 90 sh -c "! kill -0 $cli_pid 2>/dev/null" || t_fail "lu2k-perf client did not finish"
 wait "$cli_pid"
 rc=$?

@@ -600,6 +600,12 @@ static void test_limits(void)
 	lu2kd_ps_set_down(&ps, 2, 8);
 	lu2kd_ps_on_progress(&ps, 2, 10, 9);
 	T_EQ(ps.p[2].state, LU2K_PS_UP);
+	/* the time it was left, its deaths together (the first from 0: not known) */
+	T_EQ(ps.p[2].down_ns, 1);
+	T_EQ(ps.p[2].down_since_ns, 0);
+	lu2kd_ps_set_down(&ps, 2, 20);
+	lu2kd_ps_on_probe(&ps, 2, true, 0, 50);
+	T_EQ(ps.p[2].down_ns, 31);
 	lu2kd_ps_set_probing(&ps, 1, 5);
 	T_EQ(ps.p[1].state, LU2K_PS_PROBING);
 	T_EQ(lu2kd_ps_pick(&ps, 100, 5), 0);
