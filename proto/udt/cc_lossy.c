@@ -129,6 +129,7 @@ static void lossy_init(struct udt_cc *cc, uint64_t now_ns)
 	}
 	/* a deterministic, per-connection start in the cycle desynchronises flows */
 	l->cycle = 2 + (cc->snd_curr_seq * 2654435761u >> 16) % (CYCLE_LEN - 2);
+	l->probe_frac = 1;
 	cc->ack_period_ns = UDT_SYN_NS;
 	udt_lossy_set_outputs(cc);
 }
@@ -166,6 +167,7 @@ static void lossy_on_pkt_sent(struct udt_cc *cc, uint32_t seq, uint64_t now_ns)
 	if (!l->sent_new || udt_seq_cmp(seq, l->hi_seq) > 0) {
 		l->hi_seq = seq;
 		l->sent_new++;
+		udt_lossy_probe_sent(l);
 	}
 	if (!l->sent_ns)
 		return;

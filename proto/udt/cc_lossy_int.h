@@ -11,6 +11,7 @@
  *                      standing queues, a silence ending
  *   cc_lossy_loss.c    loss accounting and the heavy-loss back-off
  *   cc_lossy_out.c     what the sender reads: pacing interval, window, bursts
+ *   cc_lossy_probe.c   how long a probe lasts: a shallow queue
  */
 #ifndef LU2K_UDT_CC_LOSSY_INT_H
 #define LU2K_UDT_CC_LOSSY_INT_H
@@ -100,18 +101,23 @@ struct lossy {
 	uint64_t drain_until_ns;
 
 	/* delivery: packets sent after a window opened and received in it, per second, the best */
-	uint64_t dv_start_ns;	/* 0: no window open */
-	uint32_t dv_start_seq;	/* the first packet sent after it opened */
-	uint32_t rcv_front;	/* the receiver has all before it but the holes NAKs reported */
-	uint32_t dv_lost_from;	/* holes reported from dv_start_seq up to it */
+	uint64_t dv_start_ns;  /* 0: no window open */
+	uint32_t dv_start_seq; /* the first packet sent after it opened */
+	uint32_t rcv_front;    /* the receiver has all before it but the holes NAKs reported */
+	uint32_t dv_lost_from; /* holes reported from dv_start_seq up to it */
 	uint32_t dv_lost;
-	uint32_t dv_resent; /* resends since it opened of what was sent before */
+	uint32_t dv_resent;	     /* resends since it opened of what was sent before */
 	uint64_t sent_new, lost_all; /* new packets sent, of them reported lost (each once) */
 	uint32_t hi_seq;
 	double dv_max;
 
 	/* CRUISE */
 	unsigned int cycle;
+	/* the probe (cc_lossy_probe.c): its share of a round, its packets and their losses */
+	double probe_frac, probe_peak;
+	int probe_on, probe_valid;
+	uint32_t probe_first, probe_last;
+	uint64_t probe_pkts, probe_lost, other_pkts, other_lost;
 	int queue_rounds;   /* consecutive rounds with a standing queue */
 	int64_t drained_ns; /* queue (time) the last round's lower gain took away */
 
@@ -168,6 +174,14 @@ int udt_lossy_tick(struct udt_cc *cc, uint64_t now_ns);
 void udt_lossy_exit_startup(struct udt_cc *cc, uint64_t now_ns);
 void udt_lossy_startup_full(struct udt_cc *cc, uint64_t now_ns);
 void udt_lossy_silence_over(struct lossy *l, uint64_t now_ns);
+
+/* cc_lossy_probe.c */
+void udt_lossy_probe_start(struct udt_cc *cc, uint64_t now_ns);
+void udt_lossy_probe_round(struct udt_cc *cc, uint64_t now_ns);
+int udt_lossy_probe_tick(struct udt_cc *cc, uint64_t now_ns, int64_t round_len);
+void udt_lossy_probe_sent(struct lossy *l);
+void udt_lossy_probe_lost(struct lossy *l, uint32_t first, uint32_t last);
+void udt_lossy_probe_judge(struct udt_cc *cc);
 
 /* cc_lossy_loss.c */
 void udt_lossy_count_losses(struct lossy *l, const struct udt_range *r, size_t n);

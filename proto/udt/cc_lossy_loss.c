@@ -40,6 +40,7 @@ void udt_lossy_count_losses(struct lossy *l, const struct udt_range *r, size_t n
 		if (udt_seq_cmp(first, r[i].last) <= 0) {
 			l->win_lost += udt_seq_len(first, r[i].last);
 			l->lost_all += udt_seq_len(first, r[i].last);
+			udt_lossy_probe_lost(l, first, r[i].last);
 		}
 		l->loss_hi = r[i].last;
 		l->loss_hi_valid = 1;

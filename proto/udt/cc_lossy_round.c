@@ -12,7 +12,8 @@
  *   DRAIN    the inverse gain for as long as the queue that STARTUP built
  *            needs to empty (estimated from the last RTT sample);
  *   CRUISE   a cycle of 8 rounds with gains 5/4 (probe for more), 3/4
- *            (drain what the probe queued), then 1 for 6 rounds.
+ *            (drain what the probe queued), then 1 for 6 rounds; a probe
+ *            that overflowed a shallow queue is shortened (cc_lossy_probe.c).
  *
  * A standing queue (the least RTT sample of the last rounds above min_rtt
  * + max(min_rtt / 4, 2 SYN)) ends STARTUP; in CRUISE, for two rounds, it
@@ -206,8 +207,13 @@ static void end_round(struct udt_cc *cc, uint64_t now_ns)
 	case LOSSY_DRAIN:
 		break;
 	case LOSSY_CRUISE:
+		udt_lossy_probe_round(cc, now_ns);
 		l->cycle = (l->cycle + 1) % CYCLE_LEN;
 		l->pacing_gain = cycle_gain[l->cycle];
+		if (l->cycle == 0)
+			udt_lossy_probe_start(cc, now_ns);
+		else if (l->cycle == 3)
+			udt_lossy_probe_judge(cc);
 		/* from the 4th round: the 3rd's samples are of the probe's drain round */
 		if (l->cycle >= 3 && !app)
 			drain_small_queue(cc, persist);
@@ -290,6 +296,8 @@ int udt_lossy_tick(struct udt_cc *cc, uint64_t now_ns)
 	if (now_ns - l->round_start_ns >= (uint64_t)round_len) {
 		end_round(cc, now_ns);
 		changed = 1;
+	} else if (udt_lossy_probe_tick(cc, now_ns, round_len)) {
+		changed = 1;
 	}
 	return changed;
 }
@@ -311,6 +319,10 @@ void udt_lossy_silence_over(struct lossy *l, uint64_t now_ns)
 		l->pacing_gain = cycle_gain[0];
 		l->round_start_ns = now_ns;
 		l->drained_ns = 0;
+		/* a whole round of it (the path is empty); not judged (the losses are the outage's) */
+		l->probe_on = 0;
+		l->probe_valid = 0;
+		l->probe_peak = 0;
 	}
 }
 

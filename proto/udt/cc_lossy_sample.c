@@ -245,6 +245,9 @@ void udt_lossy_rate_sample(struct udt_cc *cc, uint32_t ack, uint64_t now_ns)
 		if (cur > sent)
 			sent = cur;
 	}
+	/* the two rounds after a probe: up to what the probe was paced at (cc_lossy_probe.c) */
+	if (l->mode == LOSSY_CRUISE && (l->cycle == 1 || l->cycle == 2) && l->probe_peak > sent)
+		sent = l->probe_peak;
 	if (sent > 0 && sample > sent)
 		sample = sent;
 	/*
@@ -345,7 +348,8 @@ void udt_lossy_delivery_sample(struct udt_cc *cc, uint64_t now_ns)
 	}
 	if (base <= 0 || now_ns - l->dv_start_ns < (uint64_t)(win + base))
 		return;
-	n = udt_seq_off(l->dv_start_seq, l->rcv_front) - (int32_t)l->dv_lost + (int32_t)l->dv_resent;
+	n = udt_seq_off(l->dv_start_seq, l->rcv_front) - (int32_t)l->dv_lost +
+	    (int32_t)l->dv_resent;
 	span = (double)(now_ns - l->dv_start_ns - (uint64_t)base);
 	if (n > 0 && (double)n * LU2K_NS_PER_S / span > l->dv_max)
 		l->dv_max = (double)n * LU2K_NS_PER_S / span;

@@ -65,9 +65,12 @@ static void test_outage(void)
 }
 
 /*
- * A shallow router: a 20 ms queue on a 600 ms path. Each probe (1.25 x for a
- * round) overflows it, so this costs some retransmissions; the rate must
- * still hold: the second half at >= 85 %, the whole at 80 % + 5 RTT + 1 s.
+ * A shallow router: a 20 ms queue on a 600 ms path, 300 MiB (about a
+ * minute, as the benchmark runs). Issue 12's goal: >= 90 % of the link.
+ * A whole-round probe (1.25 x) overflows such a queue; lossy tells its own
+ * queue's drops from random loss by the probe's packets losing more than
+ * the others, and shortens its probes (cc_lossy_probe.c): 1,619 queue drops
+ * here, 5,436 with whole-round probes (93.6 and 93.3 % of the link).
  */
 static void test_shallow_queue(void)
 {
@@ -77,16 +80,21 @@ static void test_shallow_queue(void)
 
 	s.name = "rtt 600 ms, 1 %, 20 ms queue";
 	s.queue_ms = 20;
+	s.bytes = 300u << 20;
 	bound = sim_bound_s(&s, 80, 5, 1.0);
 	T_EQ(sim_run(&s, &r), 0);
 	sim_print(&s, &r);
-	printf("       bound %.2f s, second half >= 85 %%\n", bound);
+	printf("       bounds %.2f s, overall >= 90 %%, second half >= 85 %%, queue drops <= "
+	       "3000\n",
+	       bound);
 	T_ASSERT(r.complete);
 	T_EQ(r.bad, 0);
 	T_EQ(r.dropped, 0);
 	T_EQ(r.delivered, r.msgs);
 	T_ASSERT(r.sim_s <= bound);
+	T_ASSERT(r.pct >= 90);
 	T_ASSERT(r.steady_pct >= 85);
+	T_ASSERT(r.data_qdrops <= 3000);
 }
 
 /*

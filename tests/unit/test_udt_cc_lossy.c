@@ -318,8 +318,8 @@ static void test_delivery_not_above_path(void)
 	uint32_t pending[64], npend = 0, i;
 	int ms;
 
-	T_EQ(udt_cc_init(&cc, &udt_cc_lossy, 1500, 16000, first - 1, lu2k_time_ms_to_ns(100), 16,
-			 1, t0),
+	T_EQ(udt_cc_init(&cc, &udt_cc_lossy, 1500, 16000, first - 1, lu2k_time_ms_to_ns(100), 16, 1,
+			 t0),
 	     0);
 	l = cc.priv;
 	for (ms = 0; ms < 6000; ms++) {
