@@ -46,6 +46,6 @@ echo "$out/fuzz_udt_sec"
 # shellcheck disable=SC2086
 "$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-D_GNU_SOURCE -I"$top" -I"$top/include" \
-	"$top/tests/fuzz/fuzz_rds_sec.c" "$top"/backends/rds*.c "$top"/auth/*.c "$top"/common/*.c \
+	"$top/tests/fuzz/fuzz_rds_sec.c" "$top"/backends/rds*.c "$top"/backends/halfopen.c "$top"/auth/*.c "$top"/common/*.c \
 	-o "$out/fuzz_rds_sec" -lsodium -lm
 echo "$out/fuzz_rds_sec"

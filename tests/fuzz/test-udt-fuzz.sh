@@ -39,9 +39,11 @@ printf '\007' >"$work/corpus-fuzz_udt_sec/connect-out"
 printf '\002\000\003abc' >"$work/corpus-fuzz_udt_sec/keys-plain"
 printf '\001\003\005\000\000\000\003\150' >"$work/corpus-fuzz_udt_sec/forged-resp"
 # fuzz_rds_sec's seeds (fuzz_rds_sec.c): both sessions, then a sealed piece that ends a
-# message and a replay of it changed; the harness's session alone and a plaintext hello.
+# message and a replay of it changed (keys put in place, and by the real handshakes); the
+# harness's session alone and a plaintext hello.
 mkdir -p "$work/corpus-fuzz_rds_sec"
 printf '\003\005\011\001hello-lu2k\003\005\001\040\000\004\000' >"$work/corpus-fuzz_rds_sec/both"
+printf '\017\005\011\001hello-lu2k\003\005\001\040\000\004\000' >"$work/corpus-fuzz_rds_sec/both-hs"
 hello='L2KR\001\001\100\000\001\000\000\000\000\000\000\000'
 # shellcheck disable=SC2059
 printf "\001\000\020$hello" >"$work/corpus-fuzz_rds_sec/plain-hello"
