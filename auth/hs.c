@@ -247,6 +247,20 @@ static int hs_second_half(uint8_t ck[32], uint8_t h[32], uint8_t k[32],
 	return 0;
 }
 
+int lu2k_hs_precheck(const struct lu2k_hs_local *me, const uint8_t *in, size_t len)
+{
+	if (len != LU2K_HS_INIT_LEN || in[0] != LU2K_HS_TYPE_INIT || in[3])
+		return LU2K_HS_EMALFORMED;
+	if (in[1] != LU2K_HS_VERSION)
+		return LU2K_HS_EVERSION;
+	for (int i = 152; i < 164; i++)
+		if (in[i])
+			return LU2K_HS_EMALFORMED;
+	if (!mac1_ok(&me->pub, in, len))
+		return LU2K_HS_EMAC;
+	return 0;
+}
+
 int lu2k_hs_respond(const struct lu2k_hs_local *me, const uint8_t *in, size_t len,
 		    lu2k_hs_allow_fn allow, void *ud, const struct lu2k_key *e_priv,
 		    uint32_t local_index, struct lu2k_hs_claim *claim,
@@ -258,15 +272,10 @@ int lu2k_hs_respond(const struct lu2k_hs_local *me, const uint8_t *in, size_t le
 	int r = LU2K_HS_EMALFORMED;
 
 	memset(claim, 0, sizeof(*claim));
-	if (len != LU2K_HS_INIT_LEN || in[0] != LU2K_HS_TYPE_INIT || in[3])
-		return LU2K_HS_EMALFORMED;
-	if (in[1] != LU2K_HS_VERSION)
-		return LU2K_HS_EVERSION;
-	for (int i = 152; i < 164; i++)
-		if (in[i])
-			return LU2K_HS_EMALFORMED;
-	if (!mac1_ok(&me->pub, in, len))
-		return LU2K_HS_EMAC;
+	r = lu2k_hs_precheck(me, in, len);
+	if (r)
+		return r;
+	r = LU2K_HS_EMALFORMED;
 	claim->peer_index = lu2k_get_le32(in + 4);
 	claim->caps = in[2];
 	hs_start(ck, h, &me->pub);

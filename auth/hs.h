@@ -156,6 +156,14 @@ int lu2k_hs_respond(const struct lu2k_hs_local *me, const uint8_t *in, size_t le
 		    uint32_t local_index, struct lu2k_hs_claim *claim,
 		    uint8_t out[LU2K_HS_RESP_LEN], struct lu2k_hs_keys *keys);
 
+/*
+ * The responder's cheap checks of an initiation (length, type, version,
+ * reserved bytes, mac1), before any X25519: 0, or the error lu2k_hs_respond
+ * would return. A caller that rate-limits handshakes (hsrate.h) counts only
+ * those that pass.
+ */
+int lu2k_hs_precheck(const struct lu2k_hs_local *me, const uint8_t *in, size_t len);
+
 /* lu2k_hs_initiate offering caps instead of me->caps. */
 int lu2k_hs_initiate_caps(struct lu2k_hs *hs, const struct lu2k_hs_local *me, uint8_t caps,
 			  const struct lu2k_key *peer_pub, const struct lu2k_key *e_priv,

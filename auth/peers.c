@@ -216,10 +216,20 @@ void lu2k_auth_replace(struct lu2k_auth *cur, struct lu2k_auth *next)
 	uint64_t seq = cur->replay_seq, ts = cur->last_ts;
 	uint32_t idx = cur->next_index;
 	struct lu2k_auth_stats st = cur->st;
+	struct lu2k_hsrate *rate = cur->rate; /* the load goes on across a reload */
 
+	cur->rate = NULL;
 	lu2k_auth_free(cur);
 	*cur = *next;
 	free(next->replay);
+	/* the new limits, on the old buckets */
+	if (rate && next->rate) {
+		rate->cfg = next->rate->cfg;
+		free(next->rate);
+	} else if (next->rate) {
+		rate = next->rate;
+	}
+	cur->rate = rate;
 	cur->replay = keep;
 	cur->nreplay = n;
 	cur->replay_seq = seq;
@@ -229,8 +239,36 @@ void lu2k_auth_replace(struct lu2k_auth *cur, struct lu2k_auth *next)
 	memset(next, 0, sizeof(*next));
 }
 
+int lu2k_auth_hs_rate_set(struct lu2k_auth *a, const struct lu2k_hsrate_cfg *cfg)
+{
+	uint64_t seed;
+
+	if (!a->rate)
+		a->rate = malloc(sizeof(*a->rate));
+	if (!a->rate)
+		return -ENOMEM;
+	randombytes_buf(&seed, sizeof(seed));
+	lu2k_hsrate_init(a->rate, cfg, seed);
+	return 0;
+}
+
+enum lu2k_hsrate_verdict lu2k_auth_hs_rate(struct lu2k_auth *a, const uint8_t *prefix, size_t len,
+					   uint64_t now_ns)
+{
+	enum lu2k_hsrate_verdict v;
+
+	/* no memory for the table: the connection caps still bound the work */
+	if (!a->rate && lu2k_auth_hs_rate_set(a, NULL))
+		return LU2K_HSRATE_OK;
+	v = lu2k_hsrate_take(a->rate, prefix, len, now_ns);
+	a->st.hs_rate_prefix += v == LU2K_HSRATE_PREFIX;
+	a->st.hs_rate_global += v == LU2K_HSRATE_GLOBAL;
+	return v;
+}
+
 void lu2k_auth_free(struct lu2k_auth *a)
 {
+	free(a->rate);
 	if (a->peers)
 		sodium_memzero(a->peers, a->npeers * sizeof(*a->peers));
 	free(a->peers);

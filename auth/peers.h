@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "auth/hs.h"
+#include "auth/hsrate.h"
 
 #define LU2K_AUTH_MAX_RANGES  8
 #define LU2K_AUTH_REPLAY_MAX  4096 /* initiator identities remembered */
@@ -51,6 +52,8 @@ struct lu2k_auth_replay_ent {
 
 struct lu2k_auth_stats {
 	uint64_t hs_ok, hs_unknown_key, hs_nid_refused, hs_replay, hs_bad, no_peer_key;
+	/* handshakes not taken on (hsrate.h): their prefix's share under load, or over the rate */
+	uint64_t hs_rate_prefix, hs_rate_global;
 };
 
 struct lu2k_auth {
@@ -66,6 +69,8 @@ struct lu2k_auth {
 	uint64_t last_ts;    /* our own initiations' timestamps */
 	uint32_t next_index; /* session indices handed out */
 	struct lu2k_auth_stats st;
+	/* responder handshakes a second (hsrate.h), shared by the back-ends; kept across reloads */
+	struct lu2k_hsrate *rate;
 };
 
 /* 0, or -EINVAL for text that is not a NID range. */
@@ -91,6 +96,18 @@ const struct lu2k_key *lu2k_auth_key_for(const struct lu2k_auth *a, const struct
  * are not affected (their sessions run on).
  */
 void lu2k_auth_replace(struct lu2k_auth *cur, struct lu2k_auth *next);
+
+/*
+ * A handshake that passed the cheap checks (lu2k_hs_precheck; udt: its
+ * cookie too), from the /24 or /64 prefix (lu2k_halfopen_key's bytes), may
+ * go on to the X25519 work: LU2K_HSRATE_OK, or why not (counted in st; the
+ * caller drops it or closes its connection, and logs). The limiter is made
+ * with hsrate.h's defaults at the first call.
+ */
+enum lu2k_hsrate_verdict lu2k_auth_hs_rate(struct lu2k_auth *a, const uint8_t *prefix, size_t len,
+					   uint64_t now_ns);
+/* Other limits than the defaults (tests; rate 0: none). 0 or -ENOMEM. */
+int lu2k_auth_hs_rate_set(struct lu2k_auth *a, const struct lu2k_hsrate_cfg *cfg);
 
 /* Wipe every key and free. */
 void lu2k_auth_free(struct lu2k_auth *a);

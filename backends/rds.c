@@ -662,6 +662,8 @@ static void rds_stats(struct lu2k_be *be, struct lu2k_json *j)
 	S(auth_resets_doubted);
 	S(auth_records_tx);
 	S(auth_records_rx);
+	S(auth_rate_limited);
+	S(auth_peer_restarts);
 #undef S
 	if (be->env.auth) {
 		const struct lu2k_auth_stats *a = &be->env.auth->st;
@@ -673,6 +675,8 @@ static void rds_stats(struct lu2k_be *be, struct lu2k_json *j)
 		lu2k_json_u64(j, "auth_replays", a->hs_replay);
 		lu2k_json_u64(j, "auth_bad_handshakes", a->hs_bad);
 		lu2k_json_u64(j, "auth_no_peer_key", a->no_peer_key);
+		lu2k_json_u64(j, "auth_rate_limited_prefix", a->hs_rate_prefix);
+		lu2k_json_u64(j, "auth_rate_limited_global", a->hs_rate_global);
 	}
 	lu2k_json_u64(j, "frag_size", be->frag);
 	lu2k_json_i64(j, "sndbuf", be->sndbuf);

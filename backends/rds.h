@@ -60,6 +60,7 @@ struct rdsb_stats {
 	/* with keys (rds_sec.c) */
 	uint64_t auth_refused, auth_bad_records, auth_unknown_index, auth_wrong_conn;
 	uint64_t auth_plaintext, auth_records_tx, auth_records_rx, auth_resets_doubted;
+	uint64_t auth_rate_limited, auth_peer_restarts;
 };
 
 struct rdsb_sec;

@@ -15,6 +15,7 @@
 #include "common/nid.h"
 #include "common/sockaddr.h"
 #include "common/time.h"
+#include "halfopen.h"
 
 _Static_assert(LU2K_RDSW_HS_INIT_BODY == LU2K_HS_INIT_LEN, "rds carries hs.h's initiation");
 _Static_assert(LU2K_RDSW_HS_RESP_BODY == LU2K_HS_RESP_LEN, "rds carries hs.h's response");
@@ -148,6 +149,86 @@ void rdsb_sec_refuse_keyed(struct rdsb_sock *s, uint64_t conn_id)
 	send_reset(s, conn_id, -EACCES);
 }
 
+/*
+ * An initiation that passed the cheap checks takes a token (auth/hsrate.h)
+ * before the X25519 work: the same limit as udt's and tcp's, per /24 or /64
+ * of the sender under load (anyone on a host can open an RDS socket there).
+ * Without one it is dropped unanswered: the connector's hello timeout
+ * fails it, and the next one tries again.
+ */
+static bool rate_ok(struct rdsb_sock *s, const uint8_t *body)
+{
+	struct lu2k_auth *a = s->be->env.auth;
+	const struct sockaddr_storage *ss = &s->rfrom;
+	char ad[INET6_ADDRSTRLEN + 8];
+	struct lu2k_halfopen_key pk;
+	enum lu2k_hsrate_verdict v;
+
+	if (lu2k_hs_precheck(&a->local, body, LU2K_HS_INIT_LEN))
+		return true; /* lu2k_hs_respond says why, at no cost */
+	if (ss->ss_family == AF_INET6)
+		lu2k_halfopen_key(
+			&pk, AF_INET6,
+			((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr.s6_addr);
+	else
+		lu2k_halfopen_key(
+			&pk, AF_INET,
+			(const uint8_t *)&((const struct sockaddr_in *)(const void *)ss)->sin_addr);
+	v = lu2k_auth_hs_rate(a, pk.b, sizeof(pk.b), s->be->env.loop->now);
+	if (v == LU2K_HSRATE_OK)
+		return true;
+	s->be->st.auth_refused++;
+	s->be->st.auth_rate_limited++;
+	LOG_RL(LU2K_LOG_WARN,
+	       "rds: handshake from %s dropped: %s (handshake rate limit, under load)",
+	       addr_str(ss, ad, sizeof(ad)), lu2k_hsrate_verdict_str(v));
+	return false;
+}
+
+/* Fails c, whose peer lost its session (restarted): it said RESET, and made a new handshake. */
+static void peer_restarted(struct lu2k_be_conn *c)
+{
+	c->be->st.auth_peer_restarts++;
+	rdsb_conn_log(c, "the peer reset this connection and made a new handshake since its last "
+			 "sealed frame: it lost the session (restarted), failing the connection");
+	c->peer_closed = true;
+	rdsb_conn_fail(c, -ECONNRESET, true);
+}
+
+/*
+ * The peer at s->rfrom proved its key in a new handshake to us: our
+ * connections to it that a RESET put in doubt fail now (rds_sec.h); the
+ * others ping, and remember it for a RESET that comes later.
+ */
+static void peer_new_session(struct rdsb_sock *s, const struct lu2k_hs_claim *claim)
+{
+	uint64_t now = s->be->env.loop->now;
+	struct lu2k_list *pos;
+	bool again = true;
+
+	while (again) {
+		again = false;
+		lu2k_list_for_each(pos, &s->be->conns)
+		{
+			struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
+
+			if (!c->out || !c->sec || c->state != RDSB_UP ||
+			    !lu2k_nid_eq(&c->remote, &claim->src) ||
+			    !lu2k_nid_eq(&c->local, &claim->dst) ||
+			    !lu2k_sockaddr_equal(&c->peer, &s->rfrom) || c->sec->peer_new_ns == now)
+				continue;
+			if (c->sec->doubted) {
+				peer_restarted(c);
+				again = true; /* the list changed */
+				break;
+			}
+			c->sec->peer_new_ns = now;
+			c->ping_pending = true;
+			rdsb_conn_mark_dirty(c);
+		}
+	}
+}
+
 /* Listener: an initiation. */
 static void init_in(struct rdsb_sock *s, const struct lu2k_rdsw_frame *f, const uint8_t *body)
 {
@@ -163,6 +244,8 @@ static void init_in(struct rdsb_sock *s, const struct lu2k_rdsw_frame *f, const 
 
 	if (rdsb_find_conn(s, &s->rfrom, f->conn_id, false))
 		return; /* RDS delivers once: only a confused or replaying peer repeats */
+	if (!rate_ok(s, body))
+		return;
 	sec = calloc(1, sizeof(*sec));
 	if (!sec)
 		return; /* the connector's hello timeout says it */
@@ -196,6 +279,7 @@ static void init_in(struct rdsb_sock *s, const struct lu2k_rdsw_frame *f, const 
 	sec->up = true;
 	sec->resp_pending = true;
 	rdsb_peer_alive(s, &s->rfrom);
+	peer_new_session(s, &claim);
 	/* the initiation named both NIDs: it is the hello, and the conn takes sec */
 	rdsb_hello_in(s, &s->rfrom, s->rfromlen, f->conn_id, &claim.src, &claim.dst, sec);
 }
@@ -288,6 +372,7 @@ static void sealed_in(struct rdsb_sock *s, const struct lu2k_rdsw_frame *f, size
 	}
 	be->st.auth_records_rx++;
 	c->sec->doubted = false;
+	c->sec->sealed_rx_ns = be->env.loop->now;
 	rdsb_frame_in(s, rec + LU2K_AEAD_HDR, (size_t)r, c);
 }
 
@@ -318,6 +403,10 @@ static void reset_in(struct rdsb_sock *s, const struct lu2k_rdsw_frame *f)
 	}
 	if (c->state != RDSB_UP || c->sec->doubted)
 		return;
+	if (c->sec->peer_new_ns > c->sec->sealed_rx_ns) {
+		peer_restarted(c);
+		return;
+	}
 	be->st.auth_resets_doubted++;
 	c->sec->doubted = true;
 	c->sec->doubted_ns = be->env.loop->now;

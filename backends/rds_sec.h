@@ -34,7 +34,13 @@
  * dropped and counted. A plaintext RESET (a restarted peer that lost the
  * session, or a forgery) does not close at once either: the connection
  * pings, and fails only if no sealed frame comes back within two
- * keep-alive periods.
+ * keep-alive periods. Unless the peer has also made a new handshake to us
+ * since its last sealed frame on that connection (the initiation proves
+ * its key, and a restarted peer that talks to us makes one): then the
+ * RESET is believed at once, and the connection fails (a forged RESET
+ * while the peer happens to reconnect costs a reconnection, no more). A new
+ * handshake from the peer also makes our connections to it ping, so that a
+ * restarted peer says RESET soon.
  */
 #ifndef LU2K_BACKENDS_RDS_SEC_H
 #define LU2K_BACKENDS_RDS_SEC_H
@@ -62,7 +68,9 @@ struct rdsb_sec {
 	bool resp_pending; /* listener: the response is still to send */
 	bool doubted;	   /* out: a plaintext RESET named it; a sealed frame clears it */
 	uint64_t doubted_ns;
-	struct lu2k_hs hs;	       /* connector, until the response */
+	uint64_t sealed_rx_ns; /* the last sealed frame that opened */
+	uint64_t peer_new_ns;  /* out: the peer made a new handshake to us then (restarted?) */
+	struct lu2k_hs hs;     /* connector, until the response */
 	uint8_t msg[LU2K_HS_INIT_LEN]; /* connector: its initiation; listener: its response */
 	struct lu2k_dg_sa sa;
 };

@@ -720,6 +720,8 @@ static void tcp_stats(struct lu2k_be *be, struct lu2k_json *j)
 		lu2k_json_u64(j, "auth_replays", a->hs_replay);
 		lu2k_json_u64(j, "auth_bad_handshakes", a->hs_bad);
 		lu2k_json_u64(j, "auth_no_peer_key", a->no_peer_key);
+		lu2k_json_u64(j, "auth_rate_limited_prefix", a->hs_rate_prefix);
+		lu2k_json_u64(j, "auth_rate_limited_global", a->hs_rate_global);
 	}
 	lu2k_json_u64(j, "read_calls", s->read_calls);
 	lu2k_json_u64(j, "rx_pauses", s->rx_pauses);

@@ -16,6 +16,7 @@
 #include "common/nid.h"
 #include "common/sockaddr.h"
 #include "common/log.h"
+#include "halfopen.h"
 #include "tcp.h"
 #include "common/time.h"
 
@@ -98,6 +99,35 @@ static void refuse_log(struct lu2k_be_conn *c, const char *what, const char *det
 		       addr_of(c, a, sizeof(a)), what, detail);
 }
 
+/*
+ * An initiation that passed the cheap checks takes a token (auth/hsrate.h)
+ * before the X25519 work: 0, or -EBUSY (logged; the connection closes,
+ * and the connector tries again later).
+ */
+static int rate_ok(struct lu2k_be_conn *c, const struct tcp_sec *s)
+{
+	struct lu2k_auth *a = c->be->env.auth;
+	const struct sockaddr_storage *ss = &c->addr;
+	struct lu2k_halfopen_key pk;
+	enum lu2k_hsrate_verdict v;
+
+	if (lu2k_hs_precheck(&a->local, s->hsbuf, LU2K_HS_INIT_LEN))
+		return 0; /* lu2k_hs_respond says why, at no cost */
+	if (ss->ss_family == AF_INET6)
+		lu2k_halfopen_key(
+			&pk, AF_INET6,
+			((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr.s6_addr);
+	else
+		lu2k_halfopen_key(
+			&pk, AF_INET,
+			(const uint8_t *)&((const struct sockaddr_in *)(const void *)ss)->sin_addr);
+	v = lu2k_auth_hs_rate(a, pk.b, sizeof(pk.b), c->be->env.loop->now);
+	if (v == LU2K_HSRATE_OK)
+		return 0;
+	refuse_log(c, lu2k_hsrate_verdict_str(v), " (handshake rate limit, under load)");
+	return -EBUSY;
+}
+
 static int respond(struct lu2k_be_conn *c, struct tcp_sec *s)
 {
 	struct lu2k_auth *a = c->be->env.auth;
@@ -108,6 +138,9 @@ static int respond(struct lu2k_be_conn *c, struct tcp_sec *s)
 	char detail[200] = "", nid[LU2K_NID_STRLEN], key[LU2K_KEY_B64_LEN + 1];
 	int rc;
 
+	rc = rate_ok(c, s);
+	if (rc)
+		return rc;
 	lu2k_key_generate(&e);
 	rc = lu2k_hs_respond(&a->local, s->hsbuf, LU2K_HS_INIT_LEN, lu2k_auth_allow, a, &e,
 			     a->next_index++, &claim, m, &k);

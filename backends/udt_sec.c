@@ -13,6 +13,7 @@
 #include "common/nid.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "halfopen.h"
 #include "udt_be.h"
 
 #define SLOT_BITS 20 /* the low bits of an index: its slot */
@@ -322,6 +323,26 @@ static void in_refused(struct udtb_sec *s, const char *addr, const char *what, c
 	LOG_RL(LU2K_LOG_WARN, "udt: handshake from %s refused: %s%s", addr, what, detail);
 }
 
+/*
+ * An initiation with a good cookie (its sender receives at its address)
+ * takes a token (auth/hsrate.h) before the X25519 work; without one it is
+ * dropped, and the connector resends it (every 0.25-2 s).
+ */
+static bool rate_ok(struct udtb_sec *s, struct lu2k_auth *a, const struct udt_dmx_addr *ad,
+		    const char *as, uint64_t now)
+{
+	struct lu2k_halfopen_key pk;
+	enum lu2k_hsrate_verdict v;
+
+	lu2k_halfopen_key(&pk, ad->family, ad->ip);
+	v = lu2k_auth_hs_rate(a, pk.b, sizeof(pk.b), now);
+	if (v == LU2K_HSRATE_OK)
+		return true;
+	s->st.hs_rate_limited++;
+	in_refused(s, as, lu2k_hsrate_verdict_str(v), " (handshake rate limit, under load)");
+	return false;
+}
+
 /* An initiation, with or without its cookie, on a listener's socket. */
 static void in_init(struct udtb_sock *so, const uint8_t *p, size_t len, const struct sockaddr *from,
 		    socklen_t fromlen, uint64_t now)
@@ -373,6 +394,8 @@ static void in_init(struct udtb_sock *so, const uint8_t *p, size_t len, const st
 			   "too many handshakes in progress (max_conns, max_conns_per_source)", "");
 		return;
 	}
+	if (!rate_ok(s, a, &ad, as, now))
+		return;
 	if (udtb_prefix_full(be, from)) { /* which logs it */
 		s->st.sa_limit++;
 		s->st.hs_refused++;
@@ -670,6 +693,9 @@ void udtb_sec_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "auth_sa_pending", s->npending);
 	lu2k_json_u64(j, "auth_sa_expired", s->st.sa_expired);
 	lu2k_json_u64(j, "auth_sa_limit", s->st.sa_limit);
+	lu2k_json_u64(j, "auth_rate_limited", s->st.hs_rate_limited);
+	lu2k_json_u64(j, "auth_rate_limited_prefix", a->hs_rate_prefix);
+	lu2k_json_u64(j, "auth_rate_limited_global", a->hs_rate_global);
 	lu2k_json_u64(j, "auth_prev_key_opened", s->st.prev_key_opened);
 	lu2k_json_bool(j, "auth_aes_here", lu2k_aead_aes_available());
 }

@@ -68,7 +68,7 @@ struct udtb_sec_stats {
 	uint64_t cookies, hs_in, hs_out, hs_repeats, hs_refused, hs_bad_mac, hs_failed_out;
 	uint64_t records_rx, records_tx, records_bad, records_unknown, records_wrong_conn;
 	uint64_t plain_udt, other, sa_expired, sa_limit, prev_key_opened;
-	uint64_t cookies_bad, old_version;
+	uint64_t cookies_bad, old_version, hs_rate_limited;
 };
 
 struct udtb_sec {

@@ -53,9 +53,29 @@ static int fail(struct lu2k_auth *out, char *err, size_t errlen, const char *whe
 	return -EINVAL;
 }
 
+/* hs_rate, hs_rate_prefix: a count a second, 0 (no limit) to 1,000,000. */
+static int parse_rate(const char *v, uint32_t *out)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || end == v || *end || *v == '-' || n > 1000000)
+		return -EINVAL;
+	*out = (uint32_t)n;
+	return 0;
+}
+
 int lu2kd_auth_load(const struct lu2kd_config *c, struct lu2k_auth *out, char *err, size_t errlen)
 {
 	const struct lu2kd_auth_opt *priv = NULL, *psk = NULL;
+	struct lu2k_hsrate_cfg rate = {
+		.rate = LU2K_HSRATE_RATE,
+		.burst = LU2K_HSRATE_BURST,
+		.prefix_rate = LU2K_HSRATE_PREFIX_RATE,
+		.prefix_burst = LU2K_HSRATE_PREFIX_BURST,
+	};
 	char why[384];
 
 	memset(out, 0, sizeof(*out));
@@ -91,9 +111,22 @@ int lu2kd_auth_load(const struct lu2kd_config *c, struct lu2k_auth *out, char *e
 						    "that public key is listed twice (one line a "
 						    "peer, with all its NIDs)");
 			out->npeers++;
+		} else if (!strcmp(o->key, "hs_rate")) {
+			if (parse_rate(o->value, &rate.rate))
+				return fail(out, err, errlen, o->where, o->key,
+					    "not a number of handshakes a second (0 to 1000000; "
+					    "0: no limit)");
+			rate.burst = rate.rate;
+		} else if (!strcmp(o->key, "hs_rate_prefix")) {
+			if (parse_rate(o->value, &rate.prefix_rate))
+				return fail(out, err, errlen, o->where, o->key,
+					    "not a number of handshakes a second (0 to 1000000; "
+					    "0: no limit per /24 or /64)");
+			rate.prefix_burst = 2 * rate.prefix_rate;
 		} else {
 			snprintf(why, sizeof(why),
-				 "unknown key (private_key, psk and peer are known)");
+				 "unknown key (private_key, psk, peer, hs_rate and "
+				 "hs_rate_prefix are known)");
 			return fail(out, err, errlen, o->where, o->key, why);
 		}
 	}
@@ -128,6 +161,11 @@ int lu2kd_auth_load(const struct lu2kd_config *c, struct lu2k_auth *out, char *e
 		return fail(out, err, errlen, c->auth_opts[0].where, c->auth_opts[0].key,
 			    "peers need this node's private_key (or give psk alone for the "
 			    "network mode)");
+	}
+	if (lu2k_auth_hs_rate_set(out, &rate)) {
+		snprintf(err, errlen, "[auth]: out of memory");
+		lu2k_auth_free(out);
+		return -ENOMEM;
 	}
 	/* offered in every handshake: AES-256-GCM where both ends run it in hardware */
 	out->local.caps = lu2k_hs_caps_here();

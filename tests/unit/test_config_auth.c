@@ -85,6 +85,20 @@ static void test_keys(void)
 		 node_key, pub1);
 	T_EQ(load(text, &a, err, sizeof(err)), 0);
 	T_ASSERT(a.local.has_psk && !a.network);
+	/* the handshake rate's defaults (auth/hsrate.h) */
+	T_ASSERT(a.rate);
+	T_EQU(a.rate->cfg.rate, LU2K_HSRATE_RATE);
+	T_EQU(a.rate->cfg.prefix_rate, LU2K_HSRATE_PREFIX_RATE);
+	lu2k_auth_free(&a);
+	/* and set: hs_rate (its burst the same), hs_rate_prefix (twice at once), 0 for none */
+	snprintf(text, sizeof(text),
+		 "[auth]\nprivate_key = %s\npeer = %s 192.0.2.7@lu2k\nhs_rate = 40\n"
+		 "hs_rate_prefix = 0\n",
+		 node_key, pub1);
+	T_EQ(load(text, &a, err, sizeof(err)), 0);
+	T_EQU(a.rate->cfg.rate, 40);
+	T_EQU(a.rate->cfg.burst, 40);
+	T_EQU(a.rate->cfg.prefix_rate, 0);
 	lu2k_auth_free(&a);
 }
 
@@ -148,6 +162,13 @@ static void test_refusals(void)
 	snprintf(t, sizeof(t), "[auth]\npsk = %s\npeer = %s 1.1.1.1@lu2k\n", psk_key, pub1);
 	refused(t, "every holder of the PSK", NULL);
 	refused("[auth]\nsecret = x\n", "unknown key", "t.conf:2");
+	snprintf(t, sizeof(t), "[auth]\nprivate_key = %s\npeer = %s 1.1.1.1@lu2k\nhs_rate = -5\n",
+		 node_key, pub1);
+	refused(t, "not a number of handshakes a second", "t.conf:4");
+	snprintf(t, sizeof(t),
+		 "[auth]\nprivate_key = %s\npeer = %s 1.1.1.1@lu2k\nhs_rate_prefix = 10x\n",
+		 node_key, pub1);
+	refused(t, "not a number of handshakes a second", "t.conf:4");
 	snprintf(many, sizeof(many), "[auth]\nprivate_key = %s\npeer = %s", node_key, pub1);
 	for (int i = 0; i < 9; i++)
 		snprintf(many + strlen(many), sizeof(many) - strlen(many), " 10.0.0.%d@lu2k", i);

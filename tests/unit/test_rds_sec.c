@@ -11,7 +11,10 @@
  *  - refusals with a clear reason: a key B does not list, a NID the key
  *    does not own, a peer without keys either way, no key for the NID;
  *  - a restarted B (the session lost) fails A's conn after a sealed ping
- *    goes unanswered; a forged RESET on a live conn changes nothing;
+ *    goes unanswered, at once if B made a new handshake to A first; a
+ *    forged RESET on a live conn changes nothing;
+ *  - a flood of valid-looking initiations from 40 prefixes: A still gets
+ *    in, the flood held near the handshake rate, counted;
  *  - a key update whose ping overtakes pieces sealed before it (held 3.5 s
  *    in the data path): they still open;
  *  - the network mode (one PSK): its holders connect, another PSK does not.
@@ -368,6 +371,105 @@ static void test_sealed_restart(void)
 	drop_pair();
 }
 
+/*
+ * A restarted B that connects to A first (a new handshake: its key proved),
+ * then answers A's old conn with a RESET: A believes it at once, without
+ * the two keep-alive periods of a RESET alone (issue 15).
+ */
+static void test_sealed_restart_reconnects(void)
+{
+	struct lu2k_be_conn *c, *cb = NULL;
+
+	auth_make(&authA, &kA, &kB, "10.0.0.2@lu2k");
+	auth_make(&authB, &kB, &kA, "10.0.0.1@lu2k");
+	make_pair(&authA, &authB);
+	c = connect_ab();
+	T_ASSERT(c);
+	msg_init(&msgs[0], 0, 5000);
+	T_EQ(ops->send(c, &msgs[0]), 0);
+	SPIN_UNTIL(A.sent_ok == 1, 2000);
+	T_EQ(B.rx_ok, 1);
+	/* B's daemon replaced by one that has no session for A's conn */
+	for (int i = 0; i < NSOCK; i++)
+		if (fs[i].used && fs[i].addr.sin_addr.s_addr == htonl(0x0a000002))
+			fs[i].dead = true;
+	drop_side(&B);
+	next_auth = &authB;
+	T_EQ(make_side(&B, "10.0.0.2@lu2k", calm, 4), 0);
+	next_auth = NULL;
+	/* the new B connects to A: A's old conn to B pings at that, and B says RESET */
+	T_EQ(ops->connect(B.be, &B.nid, &A.nid, PORT, &B, &cb), 0);
+	SPIN_UNTIL(B.connected || B.closed, 2000);
+	T_EQ(B.connected, 1);
+	SPIN_UNTIL(A.closed, 1000);
+	T_EQ(A.closed, 1);
+	T_EQ(A.closed_err, -ECONNRESET);
+	T_EQU(A.be->st.auth_peer_restarts, 1);
+	T_EQU(A.be->st.auth_resets_doubted, 0);
+	/* B's new conn carries a message to A */
+	msg_init(&msgs[1], 1, 5000);
+	T_EQ(ops->send(cb, &msgs[1]), 0);
+	SPIN_UNTIL(B.sent_ok == 1, 2000);
+	T_EQ(A.rx_ok, 1);
+	msgs_free(2);
+	drop_pair();
+}
+
+/*
+ * A flood of valid-looking initiations (mac1 right, from a key B does not
+ * list) from 40 /24s, 4,000 a second, while A connects: A gets in (its
+ * prefix was quiet), the flood is held near B's rate (auth/hsrate.h),
+ * every one held counted (issue 15).
+ */
+static void test_sealed_hs_flood(void)
+{
+	struct lu2k_hsrate_cfg cfg = { 50, 50, 2, 4 };
+	uint8_t f[LU2K_RDSW_BASE_LEN + LU2K_HS_INIT_LEN];
+	struct lu2k_hs_local x = { .priv = kC };
+	struct lu2k_be_conn *c = NULL;
+	uint64_t ts = 0, t0, secs;
+	struct lu2k_nid src;
+	struct lu2k_hs hs;
+	struct lu2k_key e;
+
+	auth_make(&authA, &kA, &kB, "10.0.0.2@lu2k");
+	auth_make(&authB, &kB, &kA, "10.0.0.1@lu2k");
+	T_EQ(lu2k_auth_hs_rate_set(&authB, &cfg), 0);
+	make_pair(&authA, &authB);
+	lu2k_key_public(&x.pub, &kC);
+	T_EQ(lu2k_nid_parse("10.1.0.1@lu2k", &src), 0);
+	lu2k_key_generate(&e);
+	lu2k_rdsw_env_encode(f, LU2K_RDSW_HS_INIT, 4242);
+	T_EQ(lu2k_hs_initiate(&hs, &x, &authB.local.pub, &e, lu2k_hs_next_ts(&ts, 1), 9, &src,
+			      &B.nid, f + LU2K_RDSW_BASE_LEN),
+	     0);
+	lu2k_hs_wipe(&hs);
+	t0 = lu2k_loop_now_ns();
+	for (int round = 0; round < 200; round++) {
+		for (uint32_t p = 0; p < 40; p++)
+			f_inject(0x0a010001 + (p << 8), PORT, 0x0a000002, f, sizeof(f));
+		if (round == 100)
+			T_EQ(ops->connect(A.be, &A.nid, &B.nid, PORT, &A, &c), 0);
+		spin(10);
+	}
+	secs = (lu2k_loop_now_ns() - t0) / 1000000000ull + 1;
+	SPIN_UNTIL(A.connected || A.closed, 2000);
+	T_EQ(A.connected, 1);
+	T_EQ(B.accepted, 1);
+	T_ASSERT(authB.st.hs_rate_prefix > 0);
+	T_ASSERT(authB.st.hs_rate_prefix + authB.st.hs_rate_global > 4000);
+	T_EQU(B.be->st.auth_rate_limited, authB.st.hs_rate_prefix + authB.st.hs_rate_global);
+	/* what reached the X25519 work: the burst, the prefixes' bursts, the rate */
+	T_ASSERT(authB.st.hs_unknown_key >= 50);
+	T_ASSERT(authB.st.hs_unknown_key <= 50 + 40 * 4 + 50 * secs);
+	msg_init(&msgs[0], 0, 5000);
+	T_EQ(ops->send(c, &msgs[0]), 0);
+	SPIN_UNTIL(A.sent_ok == 1, 2000);
+	T_EQ(B.rx_ok, 1);
+	msgs_free(1);
+	drop_pair();
+}
+
 static void test_sealed_key_update(void)
 {
 	const int n = 4;
@@ -473,6 +575,8 @@ int main(void)
 	T_RUN(test_sealed_hostile);
 	T_RUN(test_sealed_refusals);
 	T_RUN(test_sealed_restart);
+	T_RUN(test_sealed_restart_reconnects);
+	T_RUN(test_sealed_hs_flood);
 	T_RUN(test_sealed_key_update);
 	T_RUN(test_sealed_network_mode);
 	T_RUN(test_no_socket_left);

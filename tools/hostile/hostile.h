@@ -3,6 +3,8 @@
 #ifndef LU2K_TOOLS_HOSTILE_H
 #define LU2K_TOOLS_HOSTILE_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "auth/hs.h"
@@ -19,5 +21,11 @@ struct hostile_auth {
 int hostile_tcp_auth(const struct hostile_auth *a);
 /* udt-auth (hostile_udt_auth.c): the same insider against the sealed udt back-end. */
 int hostile_udt_auth(const struct hostile_auth *a);
+/*
+ * udt-hsflood, tcp-hsflood (hostile_hsflood.c): valid-looking initiations
+ * from sources addresses, each its own /24, pps a second for secs.
+ */
+int hostile_hsflood(const struct hostile_auth *a, bool udt, unsigned int sources, double secs,
+		    uint64_t pps);
 
 #endif

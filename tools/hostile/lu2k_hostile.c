@@ -71,7 +71,17 @@
 #define MSS	1500
 #define PAYLOAD (MSS - UDT_UDP_IP_OVERHEAD - UDT_HDR_LEN)
 
-enum mode { UDT_ENDLESS, UDT_HOLES, UDT_SOCKIDS, TCP_SLOWLORIS, TCP_HELLOS, TCP_AUTH, UDT_AUTH };
+enum mode {
+	UDT_ENDLESS,
+	UDT_HOLES,
+	UDT_SOCKIDS,
+	TCP_SLOWLORIS,
+	TCP_HELLOS,
+	TCP_AUTH,
+	UDT_AUTH,
+	TCP_HSFLOOD,
+	UDT_HSFLOOD,
+};
 
 enum hstate { HS_IDLE, HS_COOKIE, HS_RESPONSE, HS_UP };
 
@@ -520,7 +530,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: lu2k-hostile "
-		"udt-endless|udt-holes|udt-sockids|udt-auth|tcp-slowloris|tcp-hellos|tcp-auth\n"
+		"udt-endless|udt-holes|udt-sockids|udt-auth|udt-hsflood|tcp-slowloris|tcp-hellos|\n"
+		"       tcp-auth|tcp-hsflood\n"
 		"       --target ADDR:PORT\n"
 		"       [--conns N] [--time SECONDS] [--pkts N] [--pps N] [--msg-size N]\n"
 		"       [--bind ADDR] [--src NID --dst NID] [--key FILE --peer-key KEY]\n"
@@ -560,6 +571,10 @@ int main(int argc, char **argv)
 		g.mode = TCP_AUTH;
 	else if (!strcmp(argv[1], "udt-auth"))
 		g.mode = UDT_AUTH;
+	else if (!strcmp(argv[1], "tcp-hsflood"))
+		g.mode = TCP_HSFLOOD;
+	else if (!strcmp(argv[1], "udt-hsflood"))
+		g.mode = UDT_HSFLOOD;
 	else
 		usage();
 	optind = 2;
@@ -638,13 +653,17 @@ int main(int argc, char **argv)
 	}
 	if (g.mode == UDT_SOCKIDS)
 		return udt_sockids();
-	if (g.mode == TCP_AUTH || g.mode == UDT_AUTH) {
+	if (g.mode == TCP_AUTH || g.mode == UDT_AUTH || g.mode == TCP_HSFLOOD ||
+	    g.mode == UDT_HSFLOOD) {
 		if (!g.hello || !have_key)
 			usage();
 		ha.target = &g.target;
 		ha.target_len = g.target_len;
 		ha.src = g.src;
 		ha.dst = g.dst;
+		if (g.mode == TCP_HSFLOOD || g.mode == UDT_HSFLOOD)
+			return hostile_hsflood(&ha, g.mode == UDT_HSFLOOD, g.conns, g.time_s,
+					       g.pps);
 		return g.mode == TCP_AUTH ? hostile_tcp_auth(&ha) : hostile_udt_auth(&ha);
 	}
 	if (g.mode == TCP_HELLOS) {
