@@ -458,7 +458,7 @@ static void hs_out(struct lu2k_be *be)
 	struct lu2k_key e;
 	size_t n;
 
-	if (lu2k_backend_rds.connect(be, &bnid, &hnid, PORT, NULL, &c))
+	if (lu2k_backend_rds.connect(be, &bnid, NULL, &hnid, PORT, NULL, &c))
 		abort();
 	c->ctx = c; /* the core's context: the conn itself, for the checks */
 	track(c);
@@ -534,7 +534,7 @@ static void fast_out(struct lu2k_be *be)
 	uint8_t in[4096], ack[LU2K_RDSW_HELLO_LEN];
 	struct lu2k_be_conn *c = NULL;
 
-	if (lu2k_backend_rds.connect(be, &bnid, &hnid, PORT, NULL, &c))
+	if (lu2k_backend_rds.connect(be, &bnid, NULL, &hnid, PORT, NULL, &c))
 		abort();
 	c->ctx = c;
 	track(c);

@@ -548,7 +548,7 @@ static void begin(bool outside)
 	st.my_id = (st.my_id & 0x7fffffffu) | 1;
 	st.isn &= 0x7fffffffu;
 	if (outside) {
-		if (lu2k_backend_udt.connect(st.be, &me, &me, st.hport, &st.out_closed, &c))
+		if (lu2k_backend_udt.connect(st.be, &me, NULL, &me, st.hport, &st.out_closed, &c))
 			abort();
 		return;
 	}

@@ -398,7 +398,7 @@ static void test_sealed_restart_reconnects(void)
 	T_EQ(make_side(&B, "10.0.0.2@lu2k", calm, 4), 0);
 	next_auth = NULL;
 	/* the new B connects to A: A's old conn to B pings at that, and B says RESET */
-	T_EQ(ops->connect(B.be, &B.nid, &A.nid, PORT, &B, &cb), 0);
+	T_EQ(ops->connect(B.be, &B.nid, NULL, &A.nid, PORT, &B, &cb), 0);
 	SPIN_UNTIL(B.connected || B.closed, 2000);
 	T_EQ(B.connected, 1);
 	SPIN_UNTIL(A.closed, 1000);
@@ -449,7 +449,7 @@ static void test_sealed_hs_flood(void)
 		for (uint32_t p = 0; p < 40; p++)
 			f_inject(0x0a010001 + (p << 8), PORT, 0x0a000002, f, sizeof(f));
 		if (round == 100)
-			T_EQ(ops->connect(A.be, &A.nid, &B.nid, PORT, &A, &c), 0);
+			T_EQ(ops->connect(A.be, &A.nid, NULL, &B.nid, PORT, &A, &c), 0);
 		spin(10);
 	}
 	secs = (lu2k_loop_now_ns() - t0) / 1000000000ull + 1;
