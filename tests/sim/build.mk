@@ -8,3 +8,4 @@ $(eval $(call lu2k_test,test_sim_latency,tests/sim/test_sim_latency.c $(SIM_XFER
 $(eval $(call lu2k_test,test_sim_start,tests/sim/test_sim_start.c $(SIM_XFER),udt linkem))
 $(eval $(call lu2k_test,test_sim_outage,tests/sim/test_sim_outage.c $(SIM_XFER),udt linkem))
 $(eval $(call lu2k_test,test_sim_fair,tests/sim/test_sim_fair.c $(SIM_XFER),udt linkem))
+$(eval $(call lu2k_test,test_sim_goals,tests/sim/test_sim_goals.c $(SIM_XFER),udt linkem))

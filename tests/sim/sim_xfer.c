@@ -234,9 +234,9 @@ static void link_params(const struct sim_scenario *s, struct linkem_params *p)
 		p->outages[0].len_ns = lu2k_time_ms_to_ns(s->outage_ms);
 	}
 	if (s->bursty && s->loss > 0) {
-		/* simple Gilbert: bursts of 1 / r = 8 packets, mean loss s->loss */
+		/* simple Gilbert: bursts of 1 / r = 8 packets (or burst_pkts), mean loss s->loss */
 		p->ge.on = true;
-		p->ge.r = 1.0 / 8;
+		p->ge.r = 1.0 / (s->burst_pkts ? s->burst_pkts : 8);
 		p->ge.p = s->loss * p->ge.r / (1.0 - s->loss);
 		p->ge.loss_bad = 1.0;
 		p->ge.loss_good = 0.0;

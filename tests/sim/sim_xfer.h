@@ -33,6 +33,7 @@ struct sim_scenario {
 	uint64_t rate_bps; /* each direction */
 	double loss;	   /* Bernoulli loss, each direction */
 	int bursty;	   /* Gilbert-Elliott instead, mean loss `loss`, bursts of ~8 */
+	uint32_t burst_pkts; /* with bursty: the mean burst instead of 8 packets */
 	uint64_t queue_ms; /* drop-tail queue limit in time (0: max(RTT, 20 ms)) */
 	size_t bytes;	   /* total to transfer */
 	size_t msg_size;   /* bytes per message */
