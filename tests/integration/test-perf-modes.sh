@@ -10,36 +10,8 @@ t_require_root
 PY=/usr/bin/python3
 ns=$T_TAG
 t_netns "$ns"
-ip -n "$ns" addr add fd00:99::1/64 dev lo nodad
-ip -n "$ns" addr add fd00:99::2/64 dev lo nodad
-
-for n in a b; do
-	t_bg "lu2kd_$n" ip netns exec "$ns" "$T_BIN/lu2kd" -f -l info \
-		--channel-socket "$T_DIR/$n.sock" --ctl-socket "$T_DIR/$n.ctl"
-done
-t_wait_for 10 test -S "$T_DIR/a.sock" || t_fail "lu2kd a did not start"
-t_wait_for 10 test -S "$T_DIR/b.sock" || t_fail "lu2kd b did not start"
-
-t_bg server ip netns exec "$ns" "$T_BIN/lu2k-perf" server --nid 127.0.0.2@lu2k --socket "$T_DIR/b.sock" -q
-t_bg server6 ip netns exec "$ns" "$T_BIN/lu2k-perf" server --nid "[fd00:99::2]@lu2k" \
-	--socket "$T_DIR/b.sock" -q
-t_wait_attached "$T_DIR/b.ctl" 127.0.0.2@lu2k
-t_wait_attached "$T_DIR/b.ctl" "[fd00:99::2]@lu2k"
-
-run() { # NAME ARGS... : one client run; must pass and report ok > 0 and no errors
-	local name=$1 out
-	shift
-	out=$T_DIR/$name.json
-	if ! timeout 120 ip netns exec "$ns" "$T_BIN/lu2k-perf" client --socket "$T_DIR/a.sock" \
-		--json "$@" >"$out" 2>"$T_DIR/$name.err"; then
-		cat "$out" "$T_DIR/$name.err"
-		t_fail "$name: lu2k-perf failed"
-	fi
-	grep -q '"pass":true' "$out" || t_fail "$name: not a pass: $(cat "$out")"
-	grep -q '"errors":0,' "$out" || t_fail "$name: errors: $(cat "$out")"
-	grep -q '"ok":0,' "$out" && t_fail "$name: nothing completed: $(cat "$out")"
-	t_log "$name: $(grep -o '"ok":[0-9]*' "$out"), $(grep -o '"gbit_per_s":[0-9.]*' "$out")"
-}
+t_perf_pair "$ns"
+run() { t_perf_run "$ns" 120 "$@"; } # NAME ARGS...
 
 v4=(--nid 127.0.0.1@lu2k --peer 127.0.0.2@lu2k)
 for size in 0 1 72 4095 4096 65536 1000000 1M 4M; do

@@ -116,6 +116,46 @@ t_perf_server() {
 	t_wait_for 10 grep -q ready "$T_DIR/$1.log" || t_fail "$1: the lu2k-perf server did not attach"
 }
 
+# t_perf_pair NS [LU2KD OPTION...] : in the namespace NS (fd00:99::1 and ::2
+# added to its lo), lu2kd a and b with those options (sockets $T_DIR/a.sock,
+# a.ctl, b.sock, b.ctl; pids $lu2kd_a_pid, $lu2kd_b_pid), and lu2k-perf servers
+# for 127.0.0.2@lu2k and [fd00:99::2]@lu2k attached to b.
+t_perf_pair() {
+	local ns=$1 n
+	shift
+	ip -n "$ns" addr add fd00:99::1/64 dev lo nodad
+	ip -n "$ns" addr add fd00:99::2/64 dev lo nodad
+	for n in a b; do
+		t_bg "lu2kd_$n" ip netns exec "$ns" "$T_BIN/lu2kd" -f -l info "$@" \
+			--channel-socket "$T_DIR/$n.sock" --ctl-socket "$T_DIR/$n.ctl"
+	done
+	t_wait_for 10 test -S "$T_DIR/a.sock" || t_fail "lu2kd a did not start"
+	t_wait_for 10 test -S "$T_DIR/b.sock" || t_fail "lu2kd b did not start"
+	t_bg server ip netns exec "$ns" "$T_BIN/lu2k-perf" server --nid 127.0.0.2@lu2k \
+		--socket "$T_DIR/b.sock" -q
+	t_bg server6 ip netns exec "$ns" "$T_BIN/lu2k-perf" server --nid "[fd00:99::2]@lu2k" \
+		--socket "$T_DIR/b.sock" -q
+	t_wait_attached "$T_DIR/b.ctl" 127.0.0.2@lu2k
+	t_wait_attached "$T_DIR/b.ctl" "[fd00:99::2]@lu2k"
+}
+
+# t_perf_run NS SECS NAME ARGS... : one lu2k-perf client run through lu2kd a
+# of t_perf_pair (at most SECS); it must pass, complete something and count
+# no error. Its summary is $T_DIR/NAME.json.
+t_perf_run() {
+	local ns=$1 secs=$2 name=$3 out=$T_DIR/$3.json
+	shift 3
+	if ! timeout "$secs" ip netns exec "$ns" "$T_BIN/lu2k-perf" client --socket "$T_DIR/a.sock" \
+		--json "$@" >"$out" 2>"$T_DIR/$name.err"; then
+		cat "$out" "$T_DIR/$name.err"
+		t_fail "$name: lu2k-perf failed"
+	fi
+	grep -q '"pass":true' "$out" || t_fail "$name: not a pass: $(cat "$out")"
+	grep -q '"errors":0,' "$out" || t_fail "$name: errors: $(cat "$out")"
+	grep -q '"ok":0,' "$out" && t_fail "$name: nothing completed: $(cat "$out")"
+	t_log "$name: $(grep -o '"ok":[0-9]*' "$out"), $(grep -o '"gbit_per_s":[0-9.]*' "$out")"
+}
+
 # t_perf_both_ways SRV : honest bulk both ways between the lu2kd d1 (NID $A)
 # and d2 ($B): $A to $B (the lu2k-perf server for $B runs as t_bg SRV: the
 # connection into d2, d2's acks out), then $B to $A (that server stops, its
