@@ -24,11 +24,9 @@
 T_NET=private # a network namespace of its own: no port clash with other tests
 . "$(dirname "$0")/../lib/common.sh"
 
-for b in lu2kd lu2k-perf lu2kctl lu2k-keygen; do
-	[ -x "$T_BIN/$b" ] || t_skip "$T_BIN/$b not built"
-done
+t_need_bins lu2kd lu2k-perf lu2kctl lu2k-keygen
 command -v python3 >/dev/null || t_skip "no python3"
-ip -4 addr show lo 2>/dev/null | grep -q '127.0.0.1/8' || t_skip "no 127.0.0.0/8 on lo"
+t_need_lo8
 
 PA=$((20000 + RANDOM % 20000))
 PB=$((PA + 1))

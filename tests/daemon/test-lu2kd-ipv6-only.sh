@@ -12,9 +12,7 @@
 
 t_require_root
 command -v ip >/dev/null || t_skip "no ip(8)"
-for b in lu2kd lu2kd_e2e lu2kctl; do
-	[ -x "$T_BIN/$b" ] || t_skip "$T_BIN/$b not built"
-done
+t_need_bins lu2kd lu2kd_e2e lu2kctl
 NA=l6a$T_TAG
 NB=l6b$T_TAG
 ip netns add "$NA" 2>/dev/null || t_skip "cannot create a network namespace"

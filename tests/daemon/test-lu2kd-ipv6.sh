@@ -8,9 +8,7 @@
 
 t_require_root
 command -v ip >/dev/null || t_skip "no ip(8)"
-for b in lu2kd lu2kd_e2e; do
-	[ -x "$T_BIN/$b" ] || t_skip "$T_BIN/$b not built"
-done
+t_need_bins lu2kd lu2kd_e2e
 NS=l2k6$T_TAG
 ip netns add "$NS" 2>/dev/null || t_skip "cannot create a network namespace"
 t_defer ip netns del "$NS"

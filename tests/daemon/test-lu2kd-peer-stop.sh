@@ -12,9 +12,7 @@
 # SIGKILL (no goodbye): with tcp a logs "connection lost" (a failure); udt
 # finds out only by its peer timeout, not waited for here.
 . "$(dirname "$0")/../lib/common.sh"
-for b in lu2kd lu2k-perf lu2kctl; do
-	[ -x "$T_BIN/$b" ] || t_skip "$T_BIN/$b not built"
-done
+t_need_bins lu2kd lu2k-perf lu2kctl
 t_require_root
 # A namespace of its own: its ports collide with nothing else on the host.
 t_netns "$T_TAG"

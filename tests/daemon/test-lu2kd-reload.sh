@@ -17,9 +17,7 @@
 #  - the bulk across all of it completes without a failed message.
 . "$(dirname "$0")/../lib/common.sh"
 t_require_root
-for b in lu2kd lu2k-perf lu2kctl; do
-	[ -x "$T_BIN/$b" ] || t_skip "$T_BIN/$b not built"
-done
+t_need_bins lu2kd lu2k-perf lu2kctl
 # A namespace of its own: its ports collide with nothing else on the host.
 t_netns "$T_TAG"
 getent group adm >/dev/null || t_skip "no group 'adm' to give the sockets to"

@@ -14,10 +14,8 @@
 T_NET=private # a network namespace of its own: no port clash with other tests
 . "$(dirname "$0")/../lib/common.sh"
 
-for b in lu2kd lu2k-perf lu2kctl lu2k-hostile; do
-	[ -x "$T_BIN/$b" ] || t_skip "$T_BIN/$b not built"
-done
-ip -4 addr show lo 2>/dev/null | grep -q '127.0.0.1/8' || t_skip "no 127.0.0.0/8 on lo"
+t_need_bins lu2kd lu2k-perf lu2kctl lu2k-hostile
+t_need_lo8
 
 PORT=$((20000 + RANDOM % 20000))
 A=127.0.0.1@lu2k

@@ -13,9 +13,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$T_TOP/tests/linkem/lib.sh"
 lk_require
-for b in lu2kd lu2k-perf; do
-	[ -x "$T_BIN/$b" ] || t_skip "$T_BIN/$b not built"
-done
+t_need_bins lu2kd lu2k-perf
 PY=/usr/bin/python3
 
 lk_start --delay 10ms --rate 8mbit --queue 200KB --die-with-parent --quiet

@@ -20,9 +20,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$T_TOP/tests/linkem/lib.sh"
 lk_require
-for b in lu2kd lu2k-perf; do
-	[ -x "$T_BIN/$b" ] || t_skip "$T_BIN/$b not built"
-done
+t_need_bins lu2kd lu2k-perf
 
 RATE=${LU2K_LINK_RATE:-20mbit}
 DELAY=${LU2K_LINK_DELAY:-50ms}

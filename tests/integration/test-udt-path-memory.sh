@@ -14,9 +14,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$T_TOP/tests/linkem/lib.sh"
 lk_require
-for b in lu2kd lu2k-perf lu2kctl; do
-	[ -x "$T_BIN/$b" ] || t_skip "$T_BIN/$b not built"
-done
+t_need_bins lu2kd lu2k-perf lu2kctl
 
 lk_start --delay 150ms --rate 20mbit --queue 400KB --die-with-parent --quiet
 ip netns exec "$LK_A" ping -c 5 -i 0.2 -W 5 10.77.0.2 >/dev/null || t_fail "the link does not carry ping"

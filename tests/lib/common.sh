@@ -49,6 +49,18 @@ trap 'exit 130' INT TERM
 
 t_require_root() { [ "$(id -u)" = 0 ] || t_skip "needs root"; }
 
+# t_need_bins NAME... : skip unless each program is built in $T_BIN.
+t_need_bins() {
+	local b
+	for b in "$@"; do
+		[ -x "$T_BIN/$b" ] || t_skip "$T_BIN/$b not built"
+	done
+}
+# t_need_lo8 : skip unless lo holds 127.0.0.0/8 (the tests use 127.0.0.2 and on).
+t_need_lo8() {
+	ip -4 addr show lo 2>/dev/null | grep -q '127.0.0.1/8' || t_skip "no 127.0.0.0/8 on lo"
+}
+
 # t_wait_for SECONDS CMD... : poll CMD every 0.1 s until it succeeds.
 t_wait_for() { lu2k_wait_for "$@"; }
 # t_wait_attached CTL NID : a client with NID attached to the lu2kd at CTL

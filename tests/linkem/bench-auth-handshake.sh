@@ -21,9 +21,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$T_TOP/tests/linkem/lib.sh"
 lk_require
-for b in lu2kd lu2k-perf lu2k-keygen; do
-	[ -x "$T_BIN/$b" ] || t_skip "$T_BIN/$b not built"
-done
+t_need_bins lu2kd lu2k-perf lu2k-keygen
 DELAY=${LU2K_LINK_DELAY:-300ms}
 BACKEND=${LU2K_BACKEND:-tcp}
 ROUNDS=${LU2K_ROUNDS:-3}
