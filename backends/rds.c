@@ -664,6 +664,7 @@ static void rds_stats(struct lu2k_be *be, struct lu2k_json *j)
 	S(auth_records_rx);
 	S(auth_rate_limited);
 	S(auth_peer_restarts);
+	S(hello_answers_again);
 #undef S
 	if (be->env.auth) {
 		const struct lu2k_auth_stats *a = &be->env.auth->st;

@@ -61,6 +61,7 @@ struct rdsb_stats {
 	uint64_t auth_refused, auth_bad_records, auth_unknown_index, auth_wrong_conn;
 	uint64_t auth_plaintext, auth_records_tx, auth_records_rx, auth_resets_doubted;
 	uint64_t auth_rate_limited, auth_peer_restarts;
+	uint64_t hello_answers_again; /* cancelled with a dead peer's queue: sent again */
 };
 
 struct rdsb_sec;

@@ -181,10 +181,23 @@ void rdsb_peer_gone(struct rdsb_sock *s, const struct sockaddr_storage *peer, in
 
 		if (c->s != s || !lu2k_sockaddr_equal(&c->peer, peer))
 			continue;
-		if (c->out)
+		if (c->out) {
 			c->doomed = true;
-		else if (c->state == RDSB_UP) {
+		} else if (c->state == RDSB_UP) {
 			c->ack_force = true;
+			/*
+			 * The answer to its hello (with keys: HS_RESP and the
+			 * sealed HELLO_ACK) may have waited in that queue too:
+			 * once more, unless the connector has spoken since (it
+			 * got it). Else the connector would wait out its hello
+			 * timeout for an answer that is gone (issue 15).
+			 */
+			if (c->last_data_ns == c->start_ns) {
+				c->hello_pending = true;
+				if (c->sec)
+					c->sec->resp_pending = true;
+				be->st.hello_answers_again++;
+			}
 			rdsb_conn_mark_dirty(c);
 		}
 	}

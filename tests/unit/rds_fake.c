@@ -333,6 +333,30 @@ void f_release(void)
 	f_held_tail = &f_held;
 }
 
+void f_heal(void)
+{
+	struct fmsg *rev = NULL;
+
+	memset(&f_blackhole, 0, sizeof(f_blackhole));
+	/* f_limbo is newest first */
+	while (f_limbo) {
+		struct fmsg *m = f_limbo;
+
+		f_limbo = m->next;
+		m->next = rev;
+		rev = m;
+	}
+	while (rev) {
+		struct fmsg *m = rev;
+
+		rev = m->next;
+		m->next = NULL;
+		*f_held_tail = m;
+		f_held_tail = &m->next;
+	}
+	f_release();
+}
+
 void cap_free(void)
 {
 	for (int i = 0; i < f_ncap; i++)

@@ -73,6 +73,8 @@ extern int f_ncap;
 void f_inject(uint32_t from_ip, uint16_t from_port, uint32_t to_ip, const uint8_t *p, size_t len);
 /* The held messages go on, in order, to where they were sent. */
 void f_release(void);
+/* The blackhole is gone: what waited in f_limbo goes on, in order (RDS reconnected). */
+void f_heal(void);
 void cap_free(void);
 /* The first socket still open, or -1. */
 int f_first_open(void);

@@ -15,6 +15,8 @@
  *    forged RESET on a live conn changes nothing;
  *  - a flood of valid-looking initiations from 40 prefixes: A still gets
  *    in, the flood held near the handshake rate, counted;
+ *  - B's answer to A's handshake cancelled with B's queue to A (its own
+ *    hello to A timed out): B answers again, A connects once the path is back;
  *  - a key update whose ping overtakes pieces sealed before it (held 3.5 s
  *    in the data path): they still open;
  *  - the network mode (one PSK): its holders connect, another PSK does not.
@@ -470,6 +472,55 @@ static void test_sealed_hs_flood(void)
 	drop_pair();
 }
 
+/*
+ * B's answer to A's handshake waits in RDS (the path from B to A is down),
+ * and B's own connection to A gives up on its hello meanwhile: B cancels
+ * what it queued for A (RDS_CANCEL_SENT_TO), that answer too. Once the path
+ * is back, A's connection must still come up: B answers again (issue 15: a
+ * keyed rds bench run whose first handshake went unanswered).
+ */
+static void test_sealed_answer_cancelled(void)
+{
+	/* B gives up on its own hello soon, but waits for A's messages as long as A waits */
+	static const char *const quick_hello[] = { "ack_timeout_ms",   "3000",
+						   "hello_timeout_ms", "400",
+						   "frag_size",	       "65536",
+						   "cong_retry_ms",    "5000" };
+	struct lu2k_be_conn *c = NULL, *cb = NULL;
+
+	auth_make(&authA, &kA, &kB, "10.0.0.2@lu2k");
+	auth_make(&authB, &kB, &kA, "10.0.0.1@lu2k");
+	next_auth = &authA;
+	T_EQ(make_side(&A, "10.0.0.1@lu2k", calm, 4), 0);
+	next_auth = &authB;
+	T_EQ(make_side(&B, "10.0.0.2@lu2k", quick_hello, 4), 0);
+	next_auth = NULL;
+	memset(&f_blackhole, 0, sizeof(f_blackhole));
+	f_blackhole.sin_family = AF_INET;
+	f_blackhole.sin_addr.s_addr = htonl(0x0a000001);
+	f_blackhole.sin_port = htons(PORT);
+	f_cancels = f_limbo_dropped = 0;
+	T_EQ(ops->connect(A.be, &A.nid, NULL, &B.nid, PORT, &A, &c), 0);
+	SPIN_UNTIL(B.accepted == 1, 1000);
+	T_EQ(B.accepted, 1);
+	T_EQ(ops->connect(B.be, &B.nid, NULL, &A.nid, PORT, &B, &cb), 0);
+	SPIN_UNTIL(B.closed, 2000);
+	T_EQ(B.closed_err, -ETIMEDOUT);
+	/* B's initiation, and its answer to A's: HS_RESP and the sealed HELLO_ACK */
+	T_ASSERT(f_limbo_dropped >= 3);
+	T_EQU(B.be->st.hello_answers_again, 1);
+	T_EQ(A.connected, 0);
+	f_heal();
+	SPIN_UNTIL(A.connected || A.closed, 2000);
+	T_EQ(A.connected, 1);
+	msg_init(&msgs[0], 0, 5000);
+	T_EQ(ops->send(c, &msgs[0]), 0);
+	SPIN_UNTIL(A.sent_ok == 1, 2000);
+	T_EQ(B.rx_ok, 1);
+	msgs_free(1);
+	drop_pair();
+}
+
 static void test_sealed_key_update(void)
 {
 	const int n = 4;
@@ -577,6 +628,7 @@ int main(void)
 	T_RUN(test_sealed_restart);
 	T_RUN(test_sealed_restart_reconnects);
 	T_RUN(test_sealed_hs_flood);
+	T_RUN(test_sealed_answer_cancelled);
 	T_RUN(test_sealed_key_update);
 	T_RUN(test_sealed_network_mode);
 	T_RUN(test_no_socket_left);
