@@ -15,6 +15,7 @@ $(eval $(call lu2k_test,test_udt_handshake,tests/unit/test_udt_handshake.c,udt))
 $(eval $(call lu2k_test,test_udt_buffers,tests/unit/test_udt_buffers.c,udt))
 $(eval $(call lu2k_test,test_udt_sndbuf_small,tests/unit/test_udt_sndbuf_small.c,udt))
 $(eval $(call lu2k_test,test_udt_nest,tests/unit/test_udt_nest.c,udt))
+$(eval $(call lu2k_test,test_udt_place,tests/unit/test_udt_place.c,udt))
 $(eval $(call lu2k_test,test_udt_grow,tests/unit/test_udt_grow.c,udt))
 test_udt_grow_LDLIBS += -Wl,--wrap=calloc
 $(eval $(call lu2k_test,test_udt_refuse,tests/unit/test_udt_refuse.c,udt linkem))

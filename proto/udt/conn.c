@@ -78,6 +78,27 @@ int udt_conn_deliver(void *ctx, uint32_t msgno, const struct iovec *iov, int iov
 	return 0;
 }
 
+static int conn_place(void *ctx, uint32_t msgno, const uint8_t *head, size_t len, uint8_t **at,
+		      size_t *from, size_t *to)
+{
+	struct udt_conn *c = ctx;
+
+	return c->cb.msg_place(c->ud, msgno, head, len, at, from, to);
+}
+
+static void conn_unplace(void *ctx, uint32_t msgno)
+{
+	struct udt_conn *c = ctx;
+
+	if (c->cb.msg_unplace)
+		c->cb.msg_unplace(c->ud, msgno);
+}
+
+void udt_conn_rx_unplace(struct udt_conn *c)
+{
+	udt_rcvbuf_unplace(&c->rb);
+}
+
 /* Fails every queued message once; the buffers stay usable for nothing else. */
 static void fail_all(struct udt_conn *c, int err)
 {
@@ -200,6 +221,8 @@ static int setup_data(struct udt_conn *c, int32_t mss, int32_t peer_flight, uint
 			    c->cfg.sock_type == UDT_SOCK_STREAM, peer_isn, udt_conn_deliver, c) ||
 	    udt_loss_init(&c->snd_loss, 16) || udt_loss_init(&c->rcv_loss, 16))
 		return -ENOMEM;
+	if (c->cb.msg_place)
+		udt_rcvbuf_set_place(&c->rb, conn_place, conn_unplace);
 	udt_rcvbuf_set_limits(&c->rb, c->cfg.rx_mem, c->cfg.rcv_mem_max,
 			      c->cfg.max_msg_bytes
 				      ? (uint32_t)((c->cfg.max_msg_bytes + (size_t)c->payload - 1) /
@@ -645,6 +668,8 @@ void udt_conn_get_stats(const struct udt_conn *c, struct udt_stats *st)
 	st->rcv_loss_len = (uint32_t)udt_loss_count(&c->rcv_loss);
 	st->pkts_rcv_dropped = c->rb.dropped_pkts;
 	st->pkts_no_mem = c->rb.mem_drops;
+	st->pkts_placed = c->rb.pl.pkts;
+	st->msgs_placed = c->rb.pl.msgs;
 	st->rcv_mem = c->rb.held;
 	st->bytes_acked = c->sb.bytes_acked;
 	st->small_ahead = c->sb.small_ahead;

@@ -148,10 +148,10 @@ static bool all_empty(const struct udt_rcvbuf *rb)
 {
 	uint32_t i;
 
-	if (rb->nheld || rb->nrefused || rb->in_msg || rb->outer || rb->blocked)
+	if (rb->nheld || rb->nrefused || rb->in_msg || rb->outer || rb->blocked || rb->pl.on)
 		return false;
 	for (i = 0; i < rb->cap; i++)
-		if (rb->slot[i].state != UDT_RS_EMPTY || rb->slot[i].data || rb->slot[i].refused)
+		if (rb->slot[i].state != UDT_RS_EMPTY || rb->slot[i].data || rb->slot[i].flags)
 			return false;
 	for (i = 0; i < rb->mcap; i++)
 		if (rb->msg[i].valid)
@@ -195,9 +195,10 @@ void udt_rcvbuf_fini(struct udt_rcvbuf *rb)
 {
 	uint32_t i;
 
+	/* a placed message's memory is the application's, which ends it (PLACEMENT) */
 	if (rb->slot)
 		for (i = 0; i < rb->cap; i++)
-			if (rb->slot[i].data) {
+			if (rb->slot[i].data && !(rb->slot[i].flags & UDT_RS_PLACED)) {
 				free_buf(rb, rb->slot[i].data);
 				count_held(rb, 0);
 			}
@@ -289,19 +290,38 @@ static void msg_forget(struct udt_rcvbuf *rb, uint32_t no)
 		m->valid = 0;
 }
 
+/* The placed message ends: taken (delivered), or given up on (the application is told). */
+static void place_end(struct udt_rcvbuf *rb, int taken)
+{
+	uint32_t no = rb->pl.msgno;
+
+	rb->pl.on = 0;
+	if (!taken && rb->unplace)
+		rb->unplace(rb->ctx, no);
+}
+
+/*
+ * The slot's packet is taken or given up on. Giving up on a packet of the
+ * placed message gives up on the message (a taken one ended before).
+ */
 static void put_buf(struct udt_rcvbuf *rb, struct udt_rslot *s)
 {
-	if (s->refused) {
-		s->refused = 0;
+	if (s->flags & UDT_RS_REFUSED)
 		rb->nrefused--;
-	}
+	if (rb->pl.on && s->state == UDT_RS_DATA && UDT_MSG_NO(s->msgword) == rb->pl.msgno &&
+	    !rb->stream)
+		place_end(rb, 0);
 	if (s->data)
 		count_held(rb, 0);
 	/* keep a few spare buffers, unless the shared budget runs short */
-	if (s->data && rb->npool < rb->pool_cap && (!rb->mem || rb->mem->used <= rb->mem->max / 2))
+	if (s->flags & UDT_RS_PLACED)
+		; /* the application's memory */
+	else if (s->data && rb->npool < rb->pool_cap &&
+		 (!rb->mem || rb->mem->used <= rb->mem->max / 2))
 		rb->pool[rb->npool++] = s->data;
 	else if (s->data)
 		free_buf(rb, s->data);
+	s->flags = 0;
 	s->data = NULL;
 	s->state = UDT_RS_DONE;
 }
@@ -328,6 +348,78 @@ int udt_rcvbuf_fits(const struct udt_rcvbuf *rb, uint32_t seq)
 	int32_t off = udt_seq_off(rb->base_seq, seq);
 
 	return off >= 0 && (uint32_t)off < rb->win;
+}
+
+void udt_rcvbuf_set_place(struct udt_rcvbuf *rb, udt_place_fn place, udt_unplace_fn unplace)
+{
+	rb->place = place;
+	rb->unplace = unplace;
+}
+
+void udt_rcvbuf_unplace(struct udt_rcvbuf *rb)
+{
+	rb->pl.on = 0;
+}
+
+/*
+ * Moves the placed message's known run on over the packets already in: its
+ * own add their bytes, nested ones are stepped over. Anything else (a hole
+ * given up on, another message where none may nest, its last packet) ends
+ * the run: nothing more of it is placed (PLACEMENT).
+ */
+static void place_advance(struct udt_rcvbuf *rb)
+{
+	struct udt_rplace *pl = &rb->pl;
+
+	while (pl->on && !pl->stuck && udt_rcvbuf_fits(rb, pl->next_seq)) {
+		struct udt_rslot *s = slot_at(rb, pl->next_seq);
+		uint32_t no = UDT_MSG_NO(s->msgword), pb = UDT_MSG_BOUNDARY(s->msgword);
+
+		if (s->state == UDT_RS_EMPTY)
+			return;
+		if (s->state == UDT_RS_DATA && no == pl->msgno && !(pb & UDT_PB_FIRST)) {
+			pl->next_off += s->len;
+			if (pb & UDT_PB_LAST)
+				pl->stuck = 1;
+		} else if (no == pl->msgno || !no || !foreign(rb, s, pl->msgno)) {
+			pl->stuck = 1;
+		}
+		pl->next_seq = udt_seq_inc(pl->next_seq);
+	}
+}
+
+/* Where a packet of the placed message goes, if its offset is known and inside the range. */
+static uint8_t *place_at(const struct udt_rcvbuf *rb, uint32_t seq, uint32_t msgword, size_t len)
+{
+	const struct udt_rplace *pl = &rb->pl;
+
+	if (!pl->on || pl->stuck || seq != pl->next_seq || UDT_MSG_NO(msgword) != pl->msgno ||
+	    (UDT_MSG_BOUNDARY(msgword) & UDT_PB_FIRST) || pl->next_off < pl->from ||
+	    pl->next_off + len > pl->to)
+		return NULL;
+	return pl->at + (pl->next_off - pl->from);
+}
+
+/* The first packet of a message of several, in slot s: may it be placed? */
+static void place_begin(struct udt_rcvbuf *rb, uint32_t seq, const struct udt_rslot *s)
+{
+	struct udt_rplace *pl = &rb->pl;
+	uint8_t *at = NULL;
+	size_t from = 0, to = 0;
+
+	if (rb->place(rb->ctx, UDT_MSG_NO(s->msgword), s->data, s->len, &at, &from, &to) < 0)
+		return;
+	pl->on = 1;
+	pl->stuck = 0;
+	pl->msgno = UDT_MSG_NO(s->msgword);
+	pl->next_seq = udt_seq_inc(seq);
+	pl->next_off = s->len;
+	pl->at = at;
+	pl->from = from;
+	pl->to = to;
+	pl->msgs++;
+	/* packets ahead of it that came first: their offsets are known now */
+	place_advance(rb);
 }
 
 /*
@@ -364,12 +456,14 @@ static int deliver_range(struct udt_rcvbuf *rb, uint32_t first, uint32_t last, u
 	if (rb->deliver && rb->deliver(rb->ctx, msgno, rb->iov, (int)k, total) < 0) {
 		struct udt_rslot *s = slot_at(rb, first);
 
-		if (!s->refused) {
-			s->refused = 1;
+		if (!(s->flags & UDT_RS_REFUSED)) {
+			s->flags |= UDT_RS_REFUSED;
 			rb->nrefused++;
 		}
 		return -EAGAIN;
 	}
+	if (rb->pl.on && msgno == rb->pl.msgno && !rb->stream)
+		place_end(rb, 1);
 	rb->delivered_msgs++;
 	rb->delivered_bytes += total;
 	for (i = 0, seq = first; i < n; i++, seq = udt_seq_inc(seq))
@@ -676,13 +770,26 @@ int udt_rcvbuf_add(struct udt_rcvbuf *rb, uint32_t seq, uint32_t msgword, const 
 		udt_rcvbuf_drop(rb, UDT_MSG_NO(msgword), seq, seq);
 		return rb->err;
 	}
-	s->data = get_buf(rb, seq);
-	if (!s->data)
-		return rb->held_max || rb->mem ? -ENOBUFS : -ENOMEM;
+	s->data = rb->stream ? NULL : place_at(rb, seq, msgword, len);
+	if (s->data) {
+		/* straight into the placed message's memory: no buffer of ours */
+		s->flags = UDT_RS_PLACED;
+		count_held(rb, 1);
+		rb->pl.pkts++;
+	} else {
+		s->data = get_buf(rb, seq);
+		if (!s->data)
+			return rb->held_max || rb->mem ? -ENOBUFS : -ENOMEM;
+	}
 	memcpy(s->data, data, len);
 	s->len = (uint16_t)len;
 	s->msgword = msgword;
 	s->state = UDT_RS_DATA;
+	if (rb->pl.on)
+		place_advance(rb);
+	else if (rb->place && !rb->stream &&
+		 (UDT_MSG_BOUNDARY(msgword) & (UDT_PB_FIRST | UDT_PB_LAST)) == UDT_PB_FIRST)
+		place_begin(rb, seq, s);
 	if (m && !UDT_MSG_INORDER(msgword))
 		count_ooo(rb, m, seq, msgword);
 	walk(rb);
@@ -760,7 +867,7 @@ static void offer_refused(struct udt_rcvbuf *rb)
 		struct udt_rslot *s = slot_at(rb, seq);
 		uint32_t no = UDT_MSG_NO(s->msgword), last = seq;
 
-		if (s->state != UDT_RS_DATA || !s->refused) {
+		if (s->state != UDT_RS_DATA || !(s->flags & UDT_RS_REFUSED)) {
 			seq = udt_seq_inc(seq);
 			continue;
 		}

@@ -41,6 +41,22 @@
  * and is handed over without the nested ones; the walker steps into a
  * nested message and back out. Its span may exceed max_msg_pkts by the
  * nested packets.
+ *
+ * PLACEMENT (udt_rcvbuf_set_place; no wire change). When the first packet
+ * of a message of several packets arrives, the place callback may give the
+ * memory the message's bytes end up in (an application's receive buffer):
+ * message bytes [from, to) go to at + (offset - from). From then on each
+ * packet of that message whose offset is known (every packet before it, from
+ * the first, is in: the packets that arrive in order) and falls inside
+ * [from, to) is copied there at once instead of into a packet buffer of the
+ * window; the others (ahead of a hole, or outside the range) still get
+ * buffers. The message is offered as always, its iovec pointing at each
+ * packet's bytes wherever they are: an entry whose base is its place in the
+ * range needs no copy. One message at a time is placed. Its end is the
+ * callback's business: taken (offered and accepted), or, if the window
+ * gives up on it (a drop request, a message cut short), unplace says so,
+ * once, and nothing is written there any more; udt_rcvbuf_unplace() and fini
+ * forget it without a call (the application ends it itself).
  */
 #ifndef LU2K_UDT_RCVBUF_H
 #define LU2K_UDT_RCVBUF_H
@@ -57,12 +73,16 @@ enum { UDT_RS_EMPTY = 0, UDT_RS_DATA = 1, UDT_RS_DONE = 2 };
 /* slots and message counters a window starts with; they double up to the window on demand */
 #define UDT_RCVBUF_INIT_PKTS 64
 
+/* udt_rslot.flags */
+#define UDT_RS_REFUSED 1 /* first packet of a message the callback refused */
+#define UDT_RS_PLACED  2 /* data is in the placed message's memory, not a packet buffer */
+
 struct udt_rslot {
 	uint8_t *data;
 	uint32_t msgword;
 	uint16_t len;
 	uint8_t state;
-	uint8_t refused; /* first packet of a message the callback refused */
+	uint8_t flags; /* UDT_RS_* */
 };
 
 struct udt_rmsg {
@@ -86,6 +106,29 @@ struct udt_rxmem {
 /* 0: the message was taken; < 0: refused for now (kept; see above). */
 typedef int (*udt_deliver_fn)(void *ctx, uint32_t msgno, const struct iovec *iov, int iovcnt,
 			      size_t len);
+
+/*
+ * A message of several packets starts (its first packet: head, len bytes):
+ * 0 and *at, *from, *to to place its bytes [from, to) at at (PLACEMENT
+ * above), *tag for the application; < 0: reassemble it in packet buffers.
+ */
+typedef int (*udt_place_fn)(void *ctx, uint32_t msgno, const uint8_t *head, size_t len,
+			    uint8_t **at, size_t *from, size_t *to);
+/* The window gave up on the placed message msgno: nothing more is written there. */
+typedef void (*udt_unplace_fn)(void *ctx, uint32_t msgno);
+
+/* The message being placed (PLACEMENT above). */
+struct udt_rplace {
+	int on;
+	uint32_t msgno;
+	uint32_t next_seq; /* the first packet whose offset is not known yet */
+	size_t next_off;   /* ... its offset in the message */
+	int stuck;	   /* the run from the first packet broke: nothing more is placed */
+	uint8_t *at;
+	size_t from, to;
+	uint64_t pkts; /* packets copied straight into placed memory */
+	uint64_t msgs; /* messages placed */
+};
 
 struct udt_rcvbuf {
 	struct udt_rslot *slot;
@@ -123,6 +166,9 @@ struct udt_rcvbuf {
 	int err;	       /* -EMSGSIZE once a message was too long */
 	uint64_t mem_drops;
 	uint64_t head_nomem; /* of them, the packet the head waited for */
+	udt_place_fn place;
+	udt_unplace_fn unplace;
+	struct udt_rplace pl;
 };
 
 int udt_rcvbuf_init(struct udt_rcvbuf *rb, uint32_t cap_pkts, size_t payload, int stream,
@@ -141,6 +187,15 @@ void udt_rcvbuf_set_limits(struct udt_rcvbuf *rb, struct udt_rxmem *mem, size_t 
 
 /* Takes nested messages (see NESTED MESSAGES above) from now on, or not. */
 void udt_rcvbuf_set_nest(struct udt_rcvbuf *rb, int on);
+
+/* Places messages from now on (see PLACEMENT above); NULL: never. */
+void udt_rcvbuf_set_place(struct udt_rcvbuf *rb, udt_place_fn place, udt_unplace_fn unplace);
+/*
+ * Forgets the placed message without a call (the application took its
+ * memory back): nothing more is written there; its packets placed so far
+ * are gone from the window's view (the connection must not go on).
+ */
+void udt_rcvbuf_unplace(struct udt_rcvbuf *rb);
 
 /* Can seq be stored (inside the window)? */
 int udt_rcvbuf_fits(const struct udt_rcvbuf *rb, uint32_t seq);

@@ -114,6 +114,20 @@ struct udt_callbacks {
 	 * follows it in order. Each message is taken at most once.
 	 */
 	int (*msg_offer)(void *ud, uint32_t msgno, const struct iovec *iov, int iovcnt, size_t len);
+	/*
+	 * Optional, with msg_offer: the first packet of a message of several
+	 * came (head, len bytes). Return 0 with *at, *from, *to to have the
+	 * message's bytes [from, to) written to at + (offset - from) as its
+	 * packets arrive in order (no packet buffer for them), < 0 for the
+	 * usual reassembly (rcvbuf.h, PLACEMENT; one message at a time). The
+	 * message is then offered as any other, its iovec pointing into the
+	 * placed memory where a packet is already there. msg_unplace: the
+	 * receiver gave up on it (a drop request); nothing more is written
+	 * there. After udt_conn_rx_unplace(), neither is called for it.
+	 */
+	int (*msg_place)(void *ud, uint32_t msgno, const uint8_t *head, size_t len, uint8_t **at,
+			 size_t *from, size_t *to);
+	void (*msg_unplace)(void *ud, uint32_t msgno);
 	void (*msg_acked)(void *ud, uint32_t msgno, void *cookie);
 	/* err: -ETIMEDOUT (TTL), -ECONNRESET (peer shut down or vanished), -ECONNABORTED */
 	void (*msg_dropped)(void *ud, uint32_t msgno, void *cookie, int err);
@@ -131,6 +145,7 @@ struct udt_stats {
 	uint64_t pkts_bad, pkts_out_of_window, ctl_overflow, timeouts;
 	uint64_t msgs_sent, msgs_acked, msgs_dropped, msgs_recv, msgs_refused, pkts_rcv_dropped;
 	uint64_t pkts_no_mem; /* not stored: over the receive memory limits */
+	uint64_t pkts_placed, msgs_placed; /* straight into the application's memory (msg_place) */
 	uint64_t rcv_mem;     /* bytes of receive buffers held */
 	uint64_t
 		bytes_acked; /* payload bytes the peer has acknowledged (progress within a message) */
@@ -243,6 +258,13 @@ size_t udt_conn_max_msg(const struct udt_conn *c);
  * refused again; the ACK point moves on (an ACK is due at once).
  */
 void udt_conn_rx_resume(struct udt_conn *c, uint64_t now_ns);
+
+/*
+ * The application took back the memory of the message being placed
+ * (msg_place): nothing more is written there, and no call comes for it. Only
+ * for a connection that does not go on (its placed packets are lost).
+ */
+void udt_conn_rx_unplace(struct udt_conn *c);
 
 /*
  * Does the receive window hold packets (none refused by the application)
