@@ -134,11 +134,23 @@ struct lu2k_be_msg {
 	uint8_t be_priv[64];
 };
 
+/*
+ * lu2k_be_rxbuf.flags, set by the back-end. EARLY: the message's bytes are
+ * to come in over a while (a datagram back-end placing packets as they
+ * arrive, before it knows the message will be whole): the core gives a
+ * buffer only from spare room (at most half the RX pool and a quarter of
+ * the RX ring for such buffers, and none while connections wait for room),
+ * and says -ENOBUFS instead of -EAGAIN, without queueing the connection (no
+ * rx_resume follows): the back-end receives the message the usual way.
+ */
+#define LU2K_BE_RX_EARLY 1u
+
 struct lu2k_be_rxbuf {
 	void *data; /* set by the core in rx_begin() */
 	uint32_t hdr_len;
 	uint32_t payload_len;
 	struct lu2k_be_msgid mid; /* set by the back-end, as the sender gave it */
+	uint32_t flags;		  /* LU2K_BE_RX_*, set by the back-end */
 	/* The core's bookkeeping: */
 	uint64_t off;
 	uint32_t alloc_len;

@@ -236,6 +236,8 @@ void udtb_conn_fail(struct lu2k_be_conn *c, int err, bool upcall)
 	c->state = UDTB_DEAD;
 	lu2k_list_del(&c->link);
 	conn_count(c, -1);
+	/* a range begun for a placed message goes back before closed() */
+	udtb_rx_unplace(c, err);
 	udtb_fail_msgs(c, err);
 	if (upcall && c->ctx)
 		be->env.closed(c->ctx, err);

@@ -54,7 +54,9 @@ struct udtb_stats {
 	uint64_t gso_refused;	       /* sockets whose route refused GSO */
 	uint64_t gro_bufs;	       /* received buffers of several datagrams (UDP GRO) */
 	uint64_t parked;	       /* datagrams kept for EPOLLOUT (socket buffer full) */
-	uint64_t sock_rx_drops; /* datagrams the kernel dropped: a socket's buffer was full */
+	uint64_t sock_rx_drops;	    /* datagrams the kernel dropped: a socket's buffer was full */
+	uint64_t rx_placed;	    /* messages whose packets went straight into the RX pool */
+	uint64_t rx_place_declined; /* ... that the core had no spare room for */
 };
 
 struct udtb_sock {
@@ -105,6 +107,7 @@ struct lu2k_be {
 	size_t freed_since_trim; /* receive memory freed since the last malloc_trim */
 	uint64_t trim_ns;
 	bool in_order;
+	bool place; /* place incoming messages in the RX pool as they arrive (udt_conn.c) */
 	bool warned_rcvbuf, warned_sndbuf;
 	uint32_t nconns;
 	size_t slot;	  /* bytes per datagram buffer */
@@ -172,6 +175,10 @@ struct lu2k_be_conn {
 	bool established; /* out: the engine just connected */
 	bool hello_seen, hello_acked, refused, want_writable;
 	bool rx_paused; /* in: the core has no RX space; the engine keeps what we refuse */
+	/* in: the message whose packets the engine places in the RX pool (msg_place) */
+	bool rxp_on;
+	uint32_t rxp_msgno;
+	struct lu2k_be_rxbuf rxp;
 	uint64_t hello_deadline;
 	uint64_t last_rx_ns;	 /* the peer was last heard from */
 	uint64_t t_last;	 /* latest time given to the engine */
@@ -229,6 +236,7 @@ int udtb_send(struct lu2k_be_conn *c, struct lu2k_be_msg *m);
 void udtb_cancel(struct lu2k_be_conn *c, struct lu2k_be_msg *m, int status);
 int udtb_send_hello(struct lu2k_be_conn *c);
 void udtb_fail_msgs(struct lu2k_be_conn *c, int err);
+void udtb_rx_unplace(struct lu2k_be_conn *c, int err);
 
 /* udt_io.c */
 int udtb_sock_open(struct lu2k_be *be, struct udtb_sock *s, int family, lu2k_io_fn fn);

@@ -16,7 +16,13 @@
  *
  * Receiving: the engine offers each whole message as an iovec of packet
  * payloads; it is copied straight into the RX pool range the core gives
- * (rx_begin/rx_end), and taken only once the kernel half has it. When the
+ * (rx_begin/rx_end), and taken only once the kernel half has it. Placement
+ * (rx_place = 1): when the first packet of a message of several arrives,
+ * its frame header names the lengths, so its RX range is begun at once
+ * (LU2K_BE_RX_EARLY: spare room only) and the engine copies the packets
+ * that follow in order straight there from the socket's buffer: one copy
+ * in the daemon instead of two (rcvbuf.h, PLACEMENT); only the first
+ * packet and those that came out of order are copied at the offer. When the
  * core has no room (-EAGAIN), or before the hello, the message is refused:
  * the engine keeps it in its receive buffer, unacknowledged (the sender does
  * not complete it), and the window fills up behind it, which slows the
@@ -30,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/le.h"
 #include "common/nid.h"
 #include "common/log.h"
 
@@ -78,6 +85,86 @@ static void count_rx(struct lu2k_be_conn *c, uint32_t len)
 }
 
 /*
+ * Copy len bytes from offset off of an iovec to dst, but for the entries
+ * already at their place there (the engine placed them).
+ */
+static void iov_place(uint8_t *dst, const struct iovec *iov, int iovcnt, size_t off, size_t len)
+{
+	size_t pos = 0; /* the message offset of iov[i] */
+
+	for (int i = 0; i < iovcnt && pos < off + len; pos += iov[i].iov_len, i++) {
+		size_t a = pos > off ? pos : off, b = pos + iov[i].iov_len;
+
+		if (b > off + len)
+			b = off + len;
+		if (a >= b || (pos >= off && iov[i].iov_base == dst + (pos - off)))
+			continue;
+		memcpy(dst + (a - off), (const uint8_t *)iov[i].iov_base + (a - pos), b - a);
+	}
+}
+
+/*
+ * The engine: the first packet of a message of several came. Begin its RX
+ * range now if the core has spare room, so that the packets after it are
+ * copied there as they arrive. Anything amiss declines: the offer meets it.
+ */
+static int cb_msg_place(void *ud, uint32_t msgno, const uint8_t *head, size_t len, uint8_t **at,
+			size_t *from, size_t *to)
+{
+	struct lu2k_be_conn *c = ud;
+	struct lu2k_be *be = c->be;
+	struct lu2k_udtw_msg m;
+	uint64_t total;
+	size_t hlen;
+	int rc;
+
+	if (!be->place || c->out || c->state != UDTB_UP || c->rx_paused || c->fail_err ||
+	    c->rxp_on || len < LU2K_UDTW_PEEK || lu2k_udtw_type(head, len) != LU2K_UDTW_MSG)
+		return -EAGAIN;
+	hlen = head[0] == LU2K_UDTW_MSG_ID ? LU2K_UDTW_MSGID_HLEN : LU2K_UDTW_MSG_HLEN;
+	total = hlen + (uint64_t)lu2k_get_le32(head + 4) + lu2k_get_le32(head + 8);
+	if (total > SIZE_MAX || lu2k_udtw_msg_decode(head, (size_t)total, be->env.max_msg_size, &m))
+		return -EPROTO;
+	memset(&c->rxp, 0, sizeof(c->rxp));
+	c->rxp.hdr_len = m.hdr_len;
+	c->rxp.payload_len = m.payload_len;
+	c->rxp.flags = LU2K_BE_RX_EARLY;
+	rc = be->env.rx_begin(c->ctx, &m.target, &c->rxp);
+	if (rc) {
+		be->st.rx_place_declined++;
+		return rc;
+	}
+	c->rxp_on = true;
+	c->rxp_msgno = msgno;
+	be->st.rx_placed++;
+	*at = c->rxp.data;
+	*from = hlen;
+	*to = (size_t)total;
+	return 0;
+}
+
+/* The engine gave up on the placed message (a drop request): its range goes back. */
+static void cb_msg_unplace(void *ud, uint32_t msgno)
+{
+	struct lu2k_be_conn *c = ud;
+
+	if (c->rxp_on && c->rxp_msgno == msgno) {
+		c->rxp_on = false;
+		c->be->env.rx_end(c->ctx, &c->rxp, -ECANCELED);
+	}
+}
+
+void udtb_rx_unplace(struct lu2k_be_conn *c, int err)
+{
+	if (!c->rxp_on)
+		return;
+	c->rxp_on = false;
+	/* nothing more is written to the range, which goes back now */
+	udt_conn_rx_unplace(c->u);
+	c->be->env.rx_end(c->ctx, &c->rxp, err < 0 ? err : -ECONNRESET);
+}
+
+/*
  * A whole MSG frame on an incoming connection. Returns 0 once the core has
  * it (posted to the kernel half): only then may the engine acknowledge it.
  * Anything else refuses it, and the engine keeps it unacknowledged: before
@@ -85,8 +172,8 @@ static void count_rx(struct lu2k_be_conn *c, uint32_t len)
  * no room (rx_paused: the core calls rx_resume, we ask the engine to offer it
  * again), or when the connection is failing (never acknowledged).
  */
-static int rx_msg(struct lu2k_be_conn *c, const struct lu2k_udtw_msg *m, const struct iovec *iov,
-		  int iovcnt)
+static int rx_msg(struct lu2k_be_conn *c, uint32_t msgno, const struct lu2k_udtw_msg *m,
+		  const struct iovec *iov, int iovcnt)
 {
 	struct lu2k_be *be = c->be;
 	struct lu2k_be_rxbuf rx = { .hdr_len = m->hdr_len,
@@ -95,6 +182,17 @@ static int rx_msg(struct lu2k_be_conn *c, const struct lu2k_udtw_msg *m, const s
 	uint32_t len = m->hdr_len + m->payload_len;
 	int rc;
 
+	if (c->rxp_on && c->rxp_msgno == msgno) {
+		/* placed: its range was begun with its first packet, and is its own */
+		rx = c->rxp;
+		rx.mid = (struct lu2k_be_msgid){ m->epoch, m->id, m->low };
+		c->rxp_on = false;
+		if (rx.hdr_len != m->hdr_len || rx.payload_len != m->payload_len) {
+			be->env.rx_end(c->ctx, &rx, -EPROTO);
+			return -EPROTO;
+		}
+		goto copy;
+	}
 	if (!c->hello_seen || c->rx_paused)
 		return -EAGAIN;
 	rc = be->env.rx_begin(c->ctx, &m->target, &rx);
@@ -112,7 +210,8 @@ static int rx_msg(struct lu2k_be_conn *c, const struct lu2k_udtw_msg *m, const s
 		c->fail_err = rc;
 		return rc;
 	}
-	iov_copy(rx.data, iov, iovcnt, lu2k_udtw_msg_hlen(m), len);
+copy:
+	iov_place(rx.data, iov, iovcnt, lu2k_udtw_msg_hlen(m), len);
 	rc = be->env.rx_end(c->ctx, &rx, 0);
 	if (rc < 0) {
 		if (!c->fail_err)
@@ -194,7 +293,7 @@ static int cb_msg_offer(void *ud, uint32_t msgno, const struct iovec *iov, int i
 		protocol_error(c, "message header", rc);
 		return rc;
 	}
-	return rx_msg(c, &m, iov, iovcnt);
+	return rx_msg(c, msgno, &m, iov, iovcnt);
 }
 
 static void tx_done(struct lu2k_be_conn *c, struct udtb_tx *w, int status)
@@ -262,6 +361,8 @@ static void cb_state(void *ud, enum udt_state st, int err)
 
 const struct udt_callbacks udtb_callbacks = {
 	.msg_offer = cb_msg_offer,
+	.msg_place = cb_msg_place,
+	.msg_unplace = cb_msg_unplace,
 	.msg_acked = cb_msg_acked,
 	.msg_dropped = cb_msg_dropped,
 	.state_change = cb_state,

@@ -111,6 +111,8 @@ void udtb_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 	lu2k_json_u64(j, "pkts_bad", st.pkts_bad);
 	lu2k_json_u64(j, "rx_memory", st.rcv_mem);
 	lu2k_json_u64(j, "pkts_no_mem", st.pkts_no_mem);
+	lu2k_json_u64(j, "msgs_placed", st.msgs_placed);
+	lu2k_json_u64(j, "pkts_placed", st.pkts_placed);
 	if (c->out) {
 		lu2k_json_u64(j, "queued", c->ntxq);
 		lu2k_json_u64(j, "cancels", c->cancels);
@@ -179,6 +181,8 @@ void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "gso_refused", s->gso_refused);
 	lu2k_json_u64(j, "gro_bufs", s->gro_bufs);
 	lu2k_json_u64(j, "sock_rx_drops", s->sock_rx_drops);
+	lu2k_json_u64(j, "rx_placed", s->rx_placed);
+	lu2k_json_u64(j, "rx_place_declined", s->rx_place_declined);
 	lu2k_json_u64(j, "parked", s->parked);
 	lu2k_json_u64(j, "send_errors", s->send_errors);
 	lu2k_json_u64(j, "unknown_dst", s->unknown_dst);

@@ -3,8 +3,10 @@
  * udt_io.c - the udt back-end's UDP sockets.
  *
  * Reading: recvmmsg into one batch of buffers shared by the instance (each
- * datagram is consumed, copied into its connection's receive window, before
- * the next read; with UDP GRO a buffer holds several, cut apart here); every
+ * datagram is consumed before the next read: its payload copied into its
+ * connection's receive window, or, for a message being placed, straight
+ * into its RX pool range; with UDP GRO a buffer holds several, cut apart
+ * here); every
  * datagram goes to the connection its destination socket id names, or to
  * the listener's handshake for id 0.
  *

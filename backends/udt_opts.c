@@ -49,6 +49,7 @@ void udtb_defaults(struct lu2k_be *be, const struct lu2k_be_env *env)
 	be->max_halfopen_per_prefix = 256;
 	be->rxmem.max = UDTB_RX_MEMORY_DEFAULT;
 	be->gso = be->gro = true;
+	be->place = true;
 	/* a path's rate for the next connection there, for 10 minutes (udt_paths.h) */
 	udtb_paths_init(&be->paths, 600 * LU2K_NS_PER_S);
 }
@@ -225,6 +226,9 @@ const struct lu2k_opt udtb_keys[] = {
 	{ .key = "gro",
 	  ONOFF(gro),
 	  .help = "receive coalesced datagrams with UDP GRO (if the kernel can)" },
+	{ .key = "rx_place",
+	  ONOFF(place),
+	  .help = "copy a message's packets straight into the RX pool as they arrive" },
 	LU2K_OPT_END,
 };
 

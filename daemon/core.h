@@ -85,6 +85,9 @@ struct lu2kd_chan {
 	 * in the daemon.
 	 */
 	uint32_t rx_reserved;
+	/* of them, begun early (LU2K_BE_RX_EARLY), and their bytes */
+	uint32_t rx_early;
+	uint64_t rx_early_bytes;
 	struct lu2k_list rx_waiters;	/* conns paused for RX space, in order */
 	struct lu2kd_conn *rx_resuming; /* the head of rx_waiters, inside its rx_resume() */
 	/* multipath: our other addresses that peers' paths reach (mpath.c) */

@@ -241,6 +241,23 @@ static int env_rx_begin(void *ctx, const struct lu2k_nid *target, struct lu2k_be
 		return -EPROTO;
 	if (len > ch->setup.max_msg_size)
 		return -EMSGSIZE;
+	if (buf->flags & LU2K_BE_RX_EARLY) {
+		/*
+		 * Spare room only: what early buffers hold waits on packets
+		 * still to come, so it must leave room for the messages that
+		 * are whole, and never take a place in the queue.
+		 */
+		if (!lu2k_list_empty(&ch->rx_waiters) || !lu2kd_chan_rx_ring_room(ch) ||
+		    ch->rx_early >= (ch->rx.mask + 1) / 4 ||
+		    ch->rx_early_bytes + len > ch->rxa.size / 2)
+			return -ENOBUFS;
+		rc = lu2kd_rxalloc_alloc(&ch->rxa, len, &off, &alen);
+		if (rc < 0)
+			return rc == -ENOSPC ? -ENOBUFS : rc;
+		ch->rx_early++;
+		ch->rx_early_bytes += alen;
+		goto got;
+	}
 	/*
 	 * The kernel half is behind on the RX ring: keep the rest in the
 	 * network. A message begun has its slot (rx_reserved), so that once
@@ -267,6 +284,7 @@ static int env_rx_begin(void *ctx, const struct lu2k_nid *target, struct lu2k_be
 	lu2kd_chan_rx_unwait(c);
 	if (ch->rx_resuming == c)
 		ch->rx_resuming = NULL; /* its turn is used: the next one waits in line */
+got:
 	ch->rx_reserved++;
 	buf->data = (char *)ch->region + off;
 	buf->off = off;
@@ -325,6 +343,10 @@ static int env_rx_end(void *ctx, struct lu2k_be_rxbuf *buf, int status)
 	buf->owner = NULL;
 	if (!LU2K_BUG_IF(!ch->rx_reserved, "more receives ended than begun on a channel"))
 		ch->rx_reserved--;
+	if ((buf->flags & LU2K_BE_RX_EARLY) && ch->rx_early) {
+		ch->rx_early--;
+		ch->rx_early_bytes -= buf->alloc_len;
+	}
 	if (status < 0 || ch->dead) {
 		if (!ch->dead)
 			lu2kd_rxalloc_free(&ch->rxa, buf->off, buf->alloc_len);

@@ -144,9 +144,9 @@ struct udt_stats {
 	uint64_t dup_tails;	 /* small messages sent twice (the CC's dup_tail) */
 	uint64_t pkts_bad, pkts_out_of_window, ctl_overflow, timeouts;
 	uint64_t msgs_sent, msgs_acked, msgs_dropped, msgs_recv, msgs_refused, pkts_rcv_dropped;
-	uint64_t pkts_no_mem; /* not stored: over the receive memory limits */
+	uint64_t pkts_no_mem;		   /* not stored: over the receive memory limits */
 	uint64_t pkts_placed, msgs_placed; /* straight into the application's memory (msg_place) */
-	uint64_t rcv_mem;     /* bytes of receive buffers held */
+	uint64_t rcv_mem;		   /* bytes of receive buffers held */
 	uint64_t
 		bytes_acked; /* payload bytes the peer has acknowledged (progress within a message) */
 	int32_t rtt_us, rttvar_us, bandwidth_pps, rcv_rate_pps;

@@ -5,7 +5,10 @@
  * a fake back-end: every message begun holds a ring slot, so rx_end always
  * posts at once (a back-end acknowledges only what the kernel half has);
  * with no slot or no pool space the conn waits, first come first served;
- * a conn resumed that finds nothing to take leaves the head of the queue.
+ * a conn resumed that finds nothing to take leaves the head of the queue;
+ * a buffer begun early (LU2K_BE_RX_EARLY) comes from spare room only (half
+ * the pool, a quarter of the ring, nobody waiting) and a refusal is
+ * -ENOBUFS, with no place in the queue.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -166,6 +169,53 @@ static void test_resume_keeps_place(void)
 	free(region);
 }
 
+static int begin_early(struct lu2kd_conn *c, struct lu2k_be_rxbuf *b, uint32_t payload)
+{
+	memset(b, 0, sizeof(*b));
+	b->hdr_len = 72;
+	b->payload_len = payload;
+	b->flags = LU2K_BE_RX_EARLY;
+	return env.rx_begin(c, &peer.nid, b);
+}
+
+static void test_early(void)
+{
+	struct lu2k_be_rxbuf e, e2, b[2];
+
+	memset(&ch, 0, sizeof(ch));
+	memset(&c1, 0, sizeof(c1));
+	memset(&c2, 0, sizeof(c2));
+	setup();
+	/* a quarter of the 4-entry ring: one early buffer at a time */
+	T_EQ(begin_early(&c1, &e, 1000), 0);
+	T_EQU(ch.rx_reserved, 1);
+	T_EQU(ch.rx_early, 1);
+	T_EQ(begin_early(&c2, &e2, 1000), -ENOBUFS);
+	T_ASSERT(!c2.rx_waiting); /* no place in the queue, no rx_resume to come */
+	T_EQU(ch.st.rx_waits, 0);
+	/* it ends as any other: posted at once */
+	T_EQ(env.rx_end(&c1, &e, 0), 0);
+	T_EQU(lu2k_ring_cons_avail(&kring), 1);
+	T_EQU(ch.rx_early, 0);
+	T_EQU(ch.rx_early_bytes, 0);
+	T_EQU(ch.rx_reserved, 0);
+	/* at most half of the 64 KiB pool */
+	T_EQ(begin_early(&c1, &e, 40000), -ENOBUFS);
+	T_EQ(begin_early(&c1, &e, 30000), 0);
+	T_EQ(env.rx_end(&c1, &e, -ECANCELED), -ECANCELED); /* given up on: freed */
+	T_EQU(ch.rx_early_bytes, 0);
+	T_EQU(ch.rx_reserved, 0);
+	/* while a conn waits for room, none: it would take what the waiting one needs */
+	T_EQ(begin(&c1, &b[0], 30000), 0);
+	T_EQ(begin(&c2, &b[1], 60000), -EAGAIN);
+	T_ASSERT(c2.rx_waiting);
+	T_EQ(begin_early(&c1, &e, 100), -ENOBUFS);
+	T_ASSERT(!c1.rx_waiting);
+	T_EQ(env.rx_end(&c1, &b[0], 0), 0);
+	lu2kd_rxalloc_fini(&ch.rxa);
+	free(region);
+}
+
 /*
  * A back-end that ends a receive twice (a bug) is caught: the second end
  * is an internal error, changes nothing and the channel still receives
@@ -203,6 +253,7 @@ int main(void)
 {
 	T_RUN(test_ring_slots);
 	T_RUN(test_resume_keeps_place);
+	T_RUN(test_early);
 	T_RUN(test_double_end);
 	return t_done();
 }

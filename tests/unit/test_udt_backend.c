@@ -15,7 +15,12 @@
  *  - the receiver closing its connection fails what the sender still has,
  *    each message once, and the sender hears closed() once;
  *  - connecting where nobody listens ends in closed() (connect timeout),
- *    and a refused hello (a NID the core does not serve) ends the same way.
+ *    and a refused hello (a NID the core does not serve) ends the same way;
+ *  - placement: a message of several packets is begun early
+ *    (LU2K_BE_RX_EARLY) with its first packet and most of its packets go
+ *    straight into that range; a core without spare room (-ENOBUFS) gets
+ *    it the usual way; a connection closed mid-message ends the early
+ *    range (rx_end < 0), once.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -47,6 +52,7 @@ struct side {
 	int sent_ok, sent_err, sent_last_err;
 	int sent_count[NMSG];
 	int rx_begun, rx_ended, rx_failed, rx_eagain_left, rx_refused;
+	int early_begun, early_out, early_refuse, early_twice;
 	int rx_sizes_ok; /* messages whose bytes checked out */
 	int rx_bad;	 /* messages whose bytes did not */
 	int rx_order[NMSG];
@@ -55,7 +61,7 @@ struct side {
 
 static struct side out, in;
 static uint8_t *txmem[NMSG];
-static uint8_t *rxmem;
+static uint8_t *rxmem, *rxmem_early;
 static struct lu2k_be_msg msgs[NMSG];
 
 static void *up_accepted(void *core, struct lu2k_be_conn *c, const struct lu2k_nid *src,
@@ -112,6 +118,20 @@ static int up_rx_begin(void *ctx, const struct lu2k_nid *target, struct lu2k_be_
 
 	if (!lu2k_nid_eq(target, &nid_b))
 		return -ENXIO;
+	if (b->flags & LU2K_BE_RX_EARLY) {
+		/* as the core: spare room only, never a wait; one at a time per conn */
+		if (s->early_refuse || s->rx_eagain_left > 0)
+			return -ENOBUFS;
+		if (b->hdr_len + b->payload_len > MAXMSG)
+			return -EMSGSIZE;
+		if (s->early_out)
+			s->early_twice++;
+		s->early_out = 1;
+		s->early_begun++;
+		b->data = rxmem_early;
+		s->rx_begun++;
+		return 0;
+	}
 	if (s->rx_eagain_left > 0) {
 		s->rx_eagain_left--;
 		return -EAGAIN;
@@ -136,6 +156,8 @@ static int up_rx_end(void *ctx, struct lu2k_be_rxbuf *b, int status)
 	size_t len = (size_t)b->hdr_len + b->payload_len;
 	bool ok = id >= 0 && id < NMSG;
 
+	if (b->flags & LU2K_BE_RX_EARLY)
+		s->early_out = 0;
 	if (status) {
 		s->rx_failed++;
 		return status;
@@ -204,7 +226,8 @@ static void setup(void)
 	}
 	T_ASSERT(lis_b && lis_a);
 	rxmem = malloc(MAXMSG);
-	T_ASSERT(rxmem);
+	rxmem_early = malloc(MAXMSG);
+	T_ASSERT(rxmem && rxmem_early);
 	for (int i = 0; i < NMSG; i++) {
 		txmem[i] = malloc(MAXMSG);
 		T_ASSERT(txmem[i]);
@@ -276,6 +299,40 @@ static void test_sizes(void)
 	T_EQ(out.sent_ok, n);
 	for (int i = 0; i < n; i++)
 		T_EQ(out.sent_count[i], 1);
+}
+
+/*
+ * test_sizes' messages of several packets went into early ranges, most of
+ * their packets straight there; none left begun. Then a core without spare
+ * room: the usual way, whole.
+ */
+static void test_placed(void)
+{
+	struct udt_stats st;
+	uint64_t placed0 = be_b->st.rx_placed, declined0 = be_b->st.rx_place_declined;
+	int ok0 = out.sent_ok, early0 = in.early_begun;
+
+	NEED_CONN();
+	udt_conn_get_stats(in.conn->u, &st);
+	/* 1428 and up span several packets: 1429, 65536, 1 MiB, 4 MiB at least */
+	T_ASSERT(in.early_begun >= 4);
+	T_EQU(be_b->st.rx_placed, (uint64_t)in.early_begun);
+	T_EQU(st.msgs_placed, (uint64_t)in.early_begun);
+	/* most packets of 5 MiB went straight to their place (~3,600 packets) */
+	T_ASSERT(st.pkts_placed > 3000);
+	T_EQ(in.early_out, 0);
+	T_EQ(in.early_twice, 0);
+	T_EQ(in.rx_failed, 0);
+
+	in.early_refuse = 1;
+	T_EQ(ops->send(out.conn, msg(9, 1 << 20)), 0);
+	SPIN_UNTIL(out.sent_ok == ok0 + 1, 5000);
+	T_EQ(out.sent_ok, ok0 + 1);
+	T_EQ(in.early_begun, early0);
+	T_EQU(be_b->st.rx_placed, placed0);
+	T_ASSERT(be_b->st.rx_place_declined > declined0);
+	T_EQ(in.rx_bad, 0);
+	in.early_refuse = 0;
 }
 
 /* The core has no room: the messages stay in the network, then all arrive. */
@@ -417,6 +474,26 @@ static void test_receiver_closes(void)
 	T_EQ(out.sent_err, 4);
 }
 
+/* The receiving core closes its conn mid-message: the early range is ended (< 0), once. */
+static void test_place_closed(void)
+{
+	connect_a_to_b();
+	T_EQ(ops->send(out.conn, msg(8, 4u << 20)), 0);
+	SPIN_UNTIL(in.early_out || in.rx_ended, 5000);
+	T_EQ(in.early_out, 1); /* its first packet came, not all of it */
+	T_EQ(in.rx_ended, 0);
+	ops->close(in.conn);
+	in.conn = NULL;
+	T_EQ(in.early_out, 0);
+	T_EQ(in.rx_failed, 1);
+	T_EQ(in.closed, 0); /* closed by the core: no closed() */
+	SPIN_UNTIL(out.closed, 5000);
+	T_EQ(out.closed, 1);
+	T_EQ(out.sent_ok, 0);
+	T_EQ(in.rx_failed, 1);
+	T_EQ(in.early_twice, 0);
+}
+
 /* Nobody listens there: the handshake gives up, closed() says so once. */
 static void test_connect_nowhere(void)
 {
@@ -482,11 +559,13 @@ int main(void)
 {
 	setup();
 	T_RUN(test_sizes);
+	T_RUN(test_placed);
 	T_RUN(test_backpressure);
 	T_RUN(test_stale_socket);
 	T_RUN(test_idle_trim);
 	T_RUN(test_cancel);
 	T_RUN(test_receiver_closes);
+	T_RUN(test_place_closed);
 	T_RUN(test_connect_nowhere);
 	T_RUN(test_refused_hello);
 	T_RUN(test_connect_src);
@@ -496,6 +575,7 @@ int main(void)
 	ops->destroy(be_b);
 	lu2k_loop_fini(&L);
 	free(rxmem);
+	free(rxmem_early);
 	for (int i = 0; i < NMSG; i++)
 		free(txmem[i]);
 	return t_done();
