@@ -48,6 +48,8 @@ static void rand_bytes(void *p, size_t n)
 	}
 }
 
+static void be_trim_timer(struct lu2k_timer *t);
+
 static int udtb_create(const struct lu2k_be_env *env, const struct lu2k_be_option *opts,
 		       unsigned int nopts, char *err, size_t errlen, struct lu2k_be **out)
 {
@@ -106,6 +108,7 @@ static int udtb_create(const struct lu2k_be_env *env, const struct lu2k_be_optio
 		return -ENOMEM;
 	}
 	lu2k_loop_idle_add(env->loop, &be->idle, udtb_idle);
+	lu2k_heap_timer_init(&be->trim_timer, be_trim_timer);
 	LOG_INFO("udt: cc %s, mss %d%s, window %u packets, send buffer %zu MiB, UDP buffers %d/%d "
 		 "KiB, "
 		 "receive memory %zu MiB",
@@ -148,15 +151,35 @@ static void conn_count(struct lu2k_be_conn *c, int d)
  * Receive buffers are many small blocks: freed, they stay in the heap. After
  * connections that held megabytes go, hand the free pages back (at most
  * once a second), so that an attack's peak does not stay as lu2kd's size.
+ * The same once a connection that was busy goes idle or away (went_idle):
+ * the buffers its burst held were freed one by one as messages left,
+ * uncounted, and 1,000 peers after a burst of 64 KiB messages kept ~70 MiB
+ * of free heap (70 KiB a peer) without it. What comes within the second
+ * after a malloc_trim waits for the back-end's timer.
  */
-static void give_back(struct lu2k_be *be, size_t freed, uint64_t now)
+static void give_back(struct lu2k_be *be, size_t freed, bool went_idle, uint64_t now)
 {
 	be->freed_since_trim += freed;
-	if (be->freed_since_trim < (8u << 20) || now < be->trim_ns + LU2K_NS_PER_S)
+	be->idle_since_trim |= went_idle;
+	if (be->freed_since_trim < (8u << 20) && !be->idle_since_trim)
 		return;
+	if (now < be->trim_ns + LU2K_NS_PER_S) {
+		if (!lu2k_heap_timer_armed(&be->trim_timer))
+			lu2k_loop_timer_arm_at(be->env.loop, &be->trim_timer,
+					       be->trim_ns + LU2K_NS_PER_S);
+		return; /* no memory for the timer: the next call does it */
+	}
 	be->freed_since_trim = 0;
+	be->idle_since_trim = false;
 	be->trim_ns = now;
 	malloc_trim(0);
+}
+
+static void be_trim_timer(struct lu2k_timer *t)
+{
+	struct lu2k_be *be = lu2k_container_of(t, struct lu2k_be, trim_timer);
+
+	give_back(be, 0, false, be->env.loop->now);
 }
 
 static void conn_free(struct lu2k_defer *d)
@@ -201,7 +224,7 @@ static void conn_free(struct lu2k_defer *d)
 	}
 	/* the engine reports what it still holds: our copies are freed there */
 	udt_conn_free(c->u);
-	give_back(c->be, st.rcv_mem, now);
+	give_back(c->be, st.rcv_mem, !c->trimmed, now);
 	if (s->owner == c) {
 		udtb_sock_close(s);
 		free(s);
@@ -346,7 +369,7 @@ static void conn_timer(struct lu2k_timer *t)
 	if (!c->trimmed && c->state == UDTB_UP && (!c->out || !c->ntxq) &&
 	    c->be->env.loop->now >= c->busy_ns + UDTB_TRIM_IDLE_NS) {
 		c->trimmed = true;
-		give_back(c->be, udt_conn_trim(c->u), c->be->env.loop->now);
+		give_back(c->be, udt_conn_trim(c->u), true, c->be->env.loop->now);
 	}
 	udtb_conn_mark_dirty(c);
 }
@@ -670,6 +693,8 @@ static void be_free(struct lu2k_defer *d)
 {
 	struct lu2k_be *be = lu2k_container_of(d, struct lu2k_be, defer);
 
+	/* the connections' frees (before us) may have armed it again */
+	lu2k_loop_timer_cancel(be->env.loop, &be->trim_timer);
 	udt_dmx_fini(&be->dmx);
 	udtb_sec_destroy(be);
 	free(be->rxbuf);

@@ -104,7 +104,9 @@ struct lu2k_be {
 	struct udt_rxmem rxmem; /* receive memory of all connections (max_rx_memory) */
 	uint64_t rxmem_drops_logged;
 	uint64_t rxmem_warn_ns;
-	size_t freed_since_trim; /* receive memory freed since the last malloc_trim */
+	size_t freed_since_trim;      /* receive memory freed since the last malloc_trim */
+	bool idle_since_trim;	      /* a busy connection went idle (or away) since then */
+	struct lu2k_timer trim_timer; /* the malloc_trim a second after the last one */
 	uint64_t trim_ns;
 	bool in_order;
 	bool place; /* place incoming messages in the RX pool as they arrive (udt_conn.c) */

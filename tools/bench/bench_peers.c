@@ -203,6 +203,16 @@ static long rss_b(const struct bp_opts *o)
 	return sum;
 }
 
+/* the B daemons' own memory, without the channels' shared regions */
+static long anon_b(const struct bp_opts *o)
+{
+	long sum = 0;
+
+	for (unsigned int i = 0; i < o->npid_b; i++)
+		sum += bp_rss_kib(o->pid_b[i]) - bp_rss_shmem_kib(o->pid_b[i]);
+	return sum;
+}
+
 static int open_a(const struct bp_opts *o, struct a_state *s, struct lu2k_ni **a)
 {
 	struct lu2k_ni_params p;
@@ -226,18 +236,20 @@ static int open_a(const struct bp_opts *o, struct a_state *s, struct lu2k_ni **a
 	return rc;
 }
 
-/* Runs A's interface for secs, keeping the largest resident size seen. */
-static void run_a(const struct bp_opts *o, struct lu2k_ni *a, double secs, long *peak)
+/* Runs A's interface for secs, keeping the largest resident sizes seen (A; B's own). */
+static void run_a(const struct bp_opts *o, struct lu2k_ni *a, double secs, long *peak, long *peak_b)
 {
 	double end = bp_now() + secs, next = 0;
 
 	while (bp_now() < end) {
 		lu2k_ni_wait(a, 10);
 		if (peak && bp_now() >= next) {
-			long r = bp_rss_kib(o->pid_a);
+			long r = bp_rss_kib(o->pid_a), rb = anon_b(o);
 
 			if (r > *peak)
 				*peak = r;
+			if (rb > *peak_b)
+				*peak_b = rb;
 			next = bp_now() + 0.2;
 		}
 	}
@@ -299,7 +311,7 @@ static int run_idle(const struct bp_opts *o, struct a_state *s, struct lu2k_ni *
 	}
 	t = bp_now() - t0;
 	a1 = bp_rss_kib(o->pid_a);
-	run_a(o, a, o->idle_s, NULL);
+	run_a(o, a, o->idle_s, NULL, NULL);
 	a2 = bp_rss_kib(o->pid_a);
 	if (collect(o, w, a, res))
 		return -1;
@@ -339,18 +351,18 @@ static int run_busy(const struct bp_opts *o, struct a_state *s, struct lu2k_ni *
 	uint64_t missing = 0, b0, b1;
 	unsigned int i;
 	double t0, th, t1, fair;
-	long peak = a0, a2;
+	long peak = a0, a2, bs = anon_b(o), peak_b = bs, b2;
 	int good = 1;
 
 	if (!w0)
 		return -1;
 	t0 = bp_now();
-	run_a(o, a, o->busy_s / 2.0, &peak);
+	run_a(o, a, o->busy_s / 2.0, &peak, &peak_b);
 	/* the second half: every peer connected long ago, each one's share counts */
 	th = bp_now();
 	memcpy(w0, s->n, o->peers * sizeof(*w0));
 	b0 = s->bytes;
-	run_a(o, a, o->busy_s / 2.0, &peak);
+	run_a(o, a, o->busy_s / 2.0, &peak, &peak_b);
 	t1 = bp_now();
 	b1 = s->bytes;
 	for (i = 0; i < o->peers; i++) {
@@ -378,8 +390,9 @@ static int run_busy(const struct bp_opts *o, struct a_state *s, struct lu2k_ni *
 		    s->seq_max[i] != res[i].ok)
 			good = 0;
 	}
-	run_a(o, a, o->idle_s, NULL);
+	run_a(o, a, o->idle_s, NULL, NULL);
 	a2 = bp_rss_kib(o->pid_a);
+	b2 = anon_b(o);
 	qsort(w0, o->peers, sizeof(*w0), cmp_u64);
 	fair = (double)wsum / o->peers;
 	printf("busy peers %u, %u-byte messages, %u in flight each, %u s: %llu sent, %llu "
@@ -399,6 +412,10 @@ static int run_busy(const struct bp_opts *o, struct a_state *s, struct lu2k_ni *
 	       "(run %.1f s)\n",
 	       a0, peak, peak / 1024.0, a2, a2 / 1024.0, o->idle_s, bp_rss_shmem_kib(o->pid_a),
 	       t1 - t0);
+	printf("daemons B (the senders, %u): own RSS (without the channels' regions) %ld KiB "
+	       "attached, peak %ld KiB while busy, %ld KiB after %u s idle: %.1f KiB per peer "
+	       "kept\n",
+	       o->npid_b, bs, peak_b, b2, o->idle_s, (double)(b2 - bs) / o->peers);
 	if (o->json)
 		printf("{\"peers\":%u,\"size\":%u,\"sent\":%llu,\"ok\":%llu,\"errors\":%llu,"
 		       "\"received\":%llu,\"bad\":%llu,\"verified\":%s,\"gbit_per_s\":%.3f,"

@@ -4,8 +4,9 @@
  * peers. Each attaches its share of the interfaces to one B daemon, then
  * either receives what A sends (idle peers) or sends messages to A, each
  * interface keeping its credits' worth in flight (busy peers), until the
- * parent closes its stop pipe; it then drains what is in flight and writes
- * one struct bp_peer_res per peer back.
+ * parent closes its stop pipe; it then drains what is in flight, writes
+ * one struct bp_peer_res per peer back, and keeps its peers attached (idle)
+ * until the parent ends it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -200,9 +201,16 @@ static void worker(const struct bp_opts *o, const char *sock, unsigned int first
 	}
 	for (i = 0; i < n; i++)
 		write_all(res_fd, &p[i].r, sizeof(p[i].r));
-	for (i = 0; i < n; i++)
-		lu2k_ni_close(p[i].ni);
-	_exit(0);
+	/*
+	 * The peers stay (the parent measures A with them idle) until the
+	 * parent's SIGTERM ends us: their daemon then sees them detach.
+	 */
+	for (;;) {
+		nev = epoll_wait(ep, evs, 256, 1000);
+		for (k = 0; k < nev; k++)
+			while (lu2k_ni_process(p[evs[k].data.u32].ni) > 0)
+				;
+	}
 }
 
 int bp_workers_start(const struct bp_opts *o, struct bp_worker *w, void (*tick)(void *), void *arg)
@@ -294,8 +302,7 @@ void bp_workers_reap(const struct bp_opts *o, struct bp_worker *w)
 	for (unsigned int b = 0; b < o->nb; b++) {
 		if (w[b].pid <= 0)
 			continue;
-		if (w[b].got < (size_t)w[b].n * sizeof(struct bp_peer_res))
-			kill(w[b].pid, SIGKILL);
+		kill(w[b].pid, SIGTERM);
 		waitpid(w[b].pid, NULL, 0);
 		close(w[b].res_fd);
 		w[b].pid = -1;
