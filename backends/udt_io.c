@@ -552,27 +552,34 @@ static uint64_t arrival(const struct msghdr *h, uint64_t now, uint64_t real)
 	return now;
 }
 
-/* A buffer GRO coalesced: the datagrams it holds, each of size seg but the last. */
-static void dispatch_segs(struct udtb_sock *s, uint8_t *buf, size_t len, size_t seg,
-			  const struct sockaddr *sa, socklen_t salen, uint64_t t)
+/* One datagram of a received buffer (udtb_rxb_each), with what it came with. */
+struct rx_ctx {
+	struct udtb_sock *s;
+	const struct sockaddr *sa;
+	socklen_t salen;
+	uint64_t t;
+	unsigned int k; /* datagrams of this buffer so far */
+};
+
+static bool rx_dgram(void *ctx, uint8_t *p, size_t len)
 {
-	if (seg < len)
-		s->be->st.gro_bufs++;
-	for (size_t off = 0; off < len && s->io.fd >= 0; off += seg) {
-		/*
-		 * Datagrams the kernel stamped at one instant (a GRO buffer, or a
-		 * GSO train cut at the receiving socket) are taken as 1 us apart:
-		 * UDT's receiving-rate and packet-pair estimates drop intervals of
-		 * 0 (the engine's clock counts us), and a link whose packets all
-		 * arrive together would read as no link at all.
-		 */
-		if (t < s->last_arr_ns + UDTB_TRAIN_SPACING_NS)
-			t = s->last_arr_ns + UDTB_TRAIN_SPACING_NS;
-		s->last_arr_ns = t;
-		if (off)
-			s->be->st.dgrams_rx++;
-		dispatch(s, buf + off, len - off < seg ? len - off : seg, sa, salen, t);
-	}
+	struct rx_ctx *x = ctx;
+	struct udtb_sock *s = x->s;
+
+	/*
+	 * Datagrams the kernel stamped at one instant (a GRO buffer, or a GSO
+	 * train cut at the receiving socket) are taken as 1 us apart: UDT's
+	 * receiving-rate and packet-pair estimates drop intervals of 0 (the
+	 * engine's clock counts us), and a link whose packets all arrive
+	 * together would read as no link at all.
+	 */
+	if (x->t < s->last_arr_ns + UDTB_TRAIN_SPACING_NS)
+		x->t = s->last_arr_ns + UDTB_TRAIN_SPACING_NS;
+	s->last_arr_ns = x->t;
+	if (x->k++)
+		s->be->st.dgrams_rx++;
+	dispatch(s, p, len, x->sa, x->salen, x->t);
+	return s->io.fd >= 0;
 }
 
 static void sock_read(struct udtb_sock *s)
@@ -580,41 +587,23 @@ static void sock_read(struct udtb_sock *s)
 	struct lu2k_be *be = s->be;
 
 	for (int round = 0; round < UDTB_READS_PER_EV && s->io.fd >= 0; round++) {
-		struct sockaddr_storage ss[UDTB_BATCH];
-		struct mmsghdr mm[UDTB_BATCH];
-		struct iovec iov[UDTB_BATCH];
-		union {
-			char buf[CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(int)) +
-				 CMSG_SPACE(sizeof(uint32_t))];
-			struct cmsghdr align;
-		} ctl[UDTB_BATCH];
-		unsigned int nb = be->rxn;
+		struct udtb_rxb b; /* ~17 KiB: filled by the read, not cleared each round */
 		uint64_t now, real;
 		int r;
 
-		for (unsigned int i = 0; i < nb; i++) {
-			iov[i].iov_base = be->rxbuf + (size_t)i * be->rxslot;
-			/* a socket without GRO reads datagrams, never more than a slot */
-			iov[i].iov_len = s->gro ? be->rxslot : be->slot;
-			memset(&mm[i].msg_hdr, 0, sizeof(mm[i].msg_hdr));
-			mm[i].msg_hdr.msg_iov = &iov[i];
-			mm[i].msg_hdr.msg_iovlen = 1;
-			mm[i].msg_hdr.msg_name = &ss[i];
-			mm[i].msg_hdr.msg_namelen = sizeof(ss[i]);
-			mm[i].msg_hdr.msg_control = ctl[i].buf;
-			mm[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
-		}
-		r = udtb_sys_real.recvmmsg(s->io.fd, mm, nb, MSG_DONTWAIT, NULL);
+		b.buf = be->rxbuf;
+		b.slot = be->rxslot;
+		/* a socket without GRO reads datagrams, never more than a slot */
+		b.want = s->gro ? be->rxslot : be->slot;
+		b.n = be->rxn;
+		r = udtb_rxb_read(&udtb_sys_real, s->io.fd, &b);
+
 		be->st.recvmmsg_calls++;
 		s->read_ns = lu2k_loop_now_ns();
 		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && s->owner && s->connected) {
+			if (r != -EAGAIN && s->owner && s->connected) {
 				/* ICMP: nobody listens there (or no route) */
-				udtb_conn_fail(s->owner,
-					       errno == ECONNREFUSED ? -ECONNREFUSED : -errno,
-					       true);
+				udtb_conn_fail(s->owner, r, true);
 			}
 			return;
 		}
@@ -622,25 +611,26 @@ static void sock_read(struct udtb_sock *s)
 		real = real_ns();
 		be->st.dgrams_rx += (uint64_t)r;
 		for (int i = 0; i < r; i++) {
-			size_t len = mm[i].msg_len;
+			const struct msghdr *h = &b.mm[i].msg_hdr;
+			struct rx_ctx x = { s, (const struct sockaddr *)&b.ss[i], h->msg_namelen,
+					    arrival(h, now, real), 0 };
 			uint32_t ovfl;
 
-			if (udtb_rxq_ovfl(&mm[i].msg_hdr, &ovfl) && ovfl != s->rx_ovfl) {
+			if (udtb_rxq_ovfl(h, &ovfl) && ovfl != s->rx_ovfl) {
 				be->st.sock_rx_drops += (uint32_t)(ovfl - s->rx_ovfl);
 				s->rx_ovfl = ovfl;
 			}
-			if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			if (h->msg_flags & MSG_TRUNC) {
 				be->st.truncated++;
 				continue;
 			}
-			dispatch_segs(s, be->rxbuf + (size_t)i * be->rxslot, len,
-				      s->gro ? udtb_gro_size(&mm[i].msg_hdr, len) : len,
-				      (struct sockaddr *)&ss[i], mm[i].msg_hdr.msg_namelen,
-				      arrival(&mm[i].msg_hdr, now, real));
+			if (s->gro && b.mm[i].msg_len > udtb_gro_size(h, b.mm[i].msg_len))
+				be->st.gro_bufs++;
+			udtb_rxb_each(&b, (unsigned int)i, s->gro, rx_dgram, &x);
 			if (s->io.fd < 0)
 				return;
 		}
-		if ((unsigned int)r < nb)
+		if ((unsigned int)r < b.n)
 			return;
 	}
 }

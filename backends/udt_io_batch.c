@@ -141,6 +141,51 @@ int udtb_txb_send(const struct udtb_sys *sys, int fd, struct udtb_txb *b, bool *
 	return 0;
 }
 
+int udtb_rxb_read(const struct udtb_sys *sys, int fd, struct udtb_rxb *b)
+{
+	for (;;) {
+		int r;
+
+		for (unsigned int i = 0; i < b->n; i++) {
+			struct msghdr *h = &b->mm[i].msg_hdr;
+
+			b->iov[i].iov_base = b->buf + (size_t)i * b->slot;
+			b->iov[i].iov_len = b->want;
+			memset(h, 0, sizeof(*h));
+			h->msg_iov = &b->iov[i];
+			h->msg_iovlen = 1;
+			h->msg_name = &b->ss[i];
+			h->msg_namelen = sizeof(b->ss[i]);
+			h->msg_control = b->ctl[i].buf;
+			h->msg_controllen = sizeof(b->ctl[i].buf);
+		}
+		r = sys->recvmmsg(fd, b->mm, b->n, MSG_DONTWAIT, NULL);
+		if (r >= 0)
+			return r;
+		if (errno != EINTR)
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	}
+}
+
+unsigned int udtb_rxb_each(struct udtb_rxb *b, unsigned int i, bool gro, udtb_dgram_fn fn,
+			   void *ctx)
+{
+	const struct msghdr *h = &b->mm[i].msg_hdr;
+	uint8_t *p = b->buf + (size_t)i * b->slot;
+	size_t len = b->mm[i].msg_len, seg;
+	unsigned int n = 0;
+
+	if ((h->msg_flags & MSG_TRUNC) || len > b->want)
+		return 0;
+	seg = gro ? udtb_gro_size(h, len) : len;
+	for (size_t off = 0; off < len; off += seg) {
+		n++;
+		if (!fn(ctx, p + off, len - off < seg ? len - off : seg))
+			break;
+	}
+	return n;
+}
+
 bool udtb_probe_gso(int family)
 {
 	int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0), v = 0;

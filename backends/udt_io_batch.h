@@ -16,10 +16,13 @@
  * offload on the device; EINVAL, ENOPROTOOPT, EOPNOTSUPP) turns it off for
  * that socket and the same datagrams go one by one.
  *
- * Reading: with UDP GRO (UDP_GRO, Linux 5.0) the kernel hands back datagrams
- * of one flow that arrived together as one buffer, with their size in a
- * control message; udtb_gro_size() tells it, and the caller splits the
- * buffer back into the datagrams (every one of that size but the last).
+ * Reading: one recvmmsg fills a batch of buffers (udtb_rxb_read). With UDP
+ * GRO (UDP_GRO, Linux 5.0) the kernel hands back datagrams of one flow that
+ * arrived together as one buffer, with their size in a control message;
+ * udtb_rxb_each() cuts such a buffer back into its datagrams (every one of
+ * that size but the last) and hands each to the caller, in place (no copy).
+ * Without GRO (the kernel lacks it, or the option is off) a buffer is one
+ * datagram, read into at most a datagram's bytes.
  *
  * Pure socket I/O, no back-end state: the system calls go through a table
  * (struct udtb_sys) that a unit test replaces to play short writes, EAGAIN
@@ -78,6 +81,41 @@ struct udtb_txres {
  */
 int udtb_txb_send(const struct udtb_sys *sys, int fd, struct udtb_txb *b, bool *gso,
 		  struct udtb_txres *res);
+
+union udtb_rx_ctl {
+	char buf[CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(int)) +
+		 CMSG_SPACE(sizeof(uint32_t))];
+	struct cmsghdr align;
+};
+
+/* A batch of n receive buffers of slot bytes at buf, each read up to want bytes. */
+struct udtb_rxb {
+	uint8_t *buf;
+	size_t slot, want;
+	unsigned int n; /* at most UDTB_BATCH */
+	struct mmsghdr mm[UDTB_BATCH];
+	struct iovec iov[UDTB_BATCH];
+	struct sockaddr_storage ss[UDTB_BATCH];
+	union udtb_rx_ctl ctl[UDTB_BATCH];
+};
+
+/*
+ * One recvmmsg into the batch (EINTR is tried again): the number of buffers
+ * filled (fewer than n: the socket is empty), -EAGAIN when nothing waits, or
+ * another -errno (a connected socket's ICMP error: -ECONNREFUSED...).
+ */
+int udtb_rxb_read(const struct udtb_sys *sys, int fd, struct udtb_rxb *b);
+
+/* A datagram of a received buffer; false stops the walk. */
+typedef bool (*udtb_dgram_fn)(void *ctx, uint8_t *p, size_t len);
+/*
+ * Hands each datagram of filled buffer i to fn, in order: the buffer whole,
+ * or with gro, cut at GRO's segment size. Returns how many were handed
+ * over: 0 for an empty one, and for one the kernel truncated (MSG_TRUNC:
+ * more than want bytes came, none of it is a datagram we can trust).
+ */
+unsigned int udtb_rxb_each(struct udtb_rxb *b, unsigned int i, bool gro, udtb_dgram_fn fn,
+			   void *ctx);
 
 /* Does this kernel have UDP GSO and GRO? (A socket of the family, asked once.) */
 bool udtb_probe_gso(int family);

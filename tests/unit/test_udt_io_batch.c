@@ -2,8 +2,12 @@
 /*
  * Unit tests of the udt back-end's batched socket I/O (backends/udt_io_batch.c):
  * GSO runs and their boundaries, GRO buffers split back into datagrams (on real
- * loopback sockets where the kernel has them), and, through a fake sendmmsg,
- * short writes, EAGAIN, errors and a kernel that refuses GSO.
+ * loopback sockets where the kernel has them, read by the daemon's own
+ * udtb_rxb_read/udtb_rxb_each), and, through a fake sendmmsg, short writes,
+ * EAGAIN, errors and a kernel that refuses GSO; through a fake recvmmsg, the
+ * reading side: GRO buffers cut back into their datagrams in place, short
+ * reads, EAGAIN and EINTR, a truncated buffer, ICMP errors, and a socket
+ * without GRO (one datagram a buffer, read into at most its slot).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -452,45 +456,58 @@ static int udp_pair(int *tx, int *rx, struct sockaddr_in *to)
 	return 0;
 }
 
-/* Reads every datagram (splitting GRO buffers) and checks each against the batch. */
+/* What read_check's walk saw. */
+struct rc_ctx {
+	const uint32_t *len;
+	unsigned int n, got;
+	bool bad;
+};
+
+static bool rc_dgram(void *ctx, uint8_t *p, size_t l)
+{
+	struct rc_ctx *x = ctx;
+
+	if (x->got >= x->n || !dgram_ok(p, l, x->got, x->len[x->got])) {
+		fprintf(stderr, "datagram %u: wrong (%zu bytes)\n", x->got, l);
+		x->bad = true;
+		return false;
+	}
+	x->got++;
+	return true;
+}
+
+/*
+ * Reads every datagram as the daemon does (udtb_rxb_read, GRO buffers cut
+ * by udtb_rxb_each) and checks each against the batch.
+ */
 static unsigned int read_check(int rx, bool gro, const uint32_t *len, unsigned int n,
 			       unsigned int *nbufs)
 {
-	static uint8_t buf[UDTB_GRO_BUF];
-	unsigned int got = 0, bufs = 0;
+	static uint8_t buf[4 * UDTB_GRO_BUF];
+	static struct udtb_rxb b;
+	struct rc_ctx x = { len, n, 0, false };
+	unsigned int bufs = 0;
 
-	while (got < n) {
-		union {
-			char c[CMSG_SPACE(sizeof(int))];
-			struct cmsghdr a;
-		} ctl;
-		struct iovec iov = { buf, sizeof(buf) };
-		struct msghdr h = { .msg_iov = &iov,
-				    .msg_iovlen = 1,
-				    .msg_control = ctl.c,
-				    .msg_controllen = sizeof(ctl.c) };
+	while (x.got < n && !x.bad) {
 		struct pollfd p = { rx, POLLIN, 0 };
-		ssize_t r;
-		size_t seg;
+		int r;
 
 		if (poll(&p, 1, 2000) != 1)
 			break;
-		r = recvmsg(rx, &h, 0);
-		if (r < 0)
+		b.buf = buf;
+		b.slot = UDTB_GRO_BUF;
+		b.want = gro ? UDTB_GRO_BUF : SLOT;
+		b.n = 4;
+		r = udtb_rxb_read(&udtb_sys_real, rx, &b);
+		if (r <= 0)
 			break;
-		bufs++;
-		seg = gro ? udtb_gro_size(&h, (size_t)r) : (size_t)r;
-		for (size_t off = 0; off < (size_t)r; off += seg, got++) {
-			size_t l = (size_t)r - off < seg ? (size_t)r - off : seg;
-
-			if (got >= n || !dgram_ok(buf + off, l, got, len[got])) {
-				fprintf(stderr, "datagram %u: wrong (%zu bytes)\n", got, l);
-				return 0;
-			}
+		for (int i = 0; i < r && !x.bad; i++) {
+			bufs++;
+			udtb_rxb_each(&b, (unsigned int)i, gro, rc_dgram, &x);
 		}
 	}
 	*nbufs = bufs;
-	return got;
+	return x.bad ? 0 : x.got;
 }
 
 static void test_loopback(bool gro)
@@ -608,6 +625,183 @@ static void test_gro_size(void)
 	T_EQ(udtb_gro_size(&h, 5000), 5000u);
 }
 
+/* ---- a fake kernel for the reading side ---- */
+
+struct fake_buf {
+	size_t len;  /* bytes it fills */
+	int gro_seg; /* UDP_GRO's control message (0: none) */
+	bool trunc;  /* MSG_TRUNC */
+};
+
+static struct {
+	int calls;
+	int fail_errno, fail_times; /* the next calls fail with this */
+	unsigned int nbufs;	    /* buffers it fills (fewer than asked: a short read) */
+	struct fake_buf bufs[UDTB_BATCH];
+	size_t iov_len_seen;
+	unsigned int n_seen;
+	int flags_seen;
+} fr;
+
+static int fake_recvmmsg(int fd, struct mmsghdr *mm, unsigned int n, int flags, struct timespec *t)
+{
+	(void)fd;
+	(void)t;
+	fr.calls++;
+	fr.flags_seen = flags;
+	if (fr.fail_times > 0) {
+		fr.fail_times--;
+		errno = fr.fail_errno;
+		return -1;
+	}
+	fr.n_seen = n;
+	fr.iov_len_seen = mm[0].msg_hdr.msg_iov[0].iov_len;
+	if (!fr.nbufs) {
+		errno = EAGAIN;
+		return -1;
+	}
+	for (unsigned int i = 0; i < fr.nbufs && i < n; i++) {
+		struct msghdr *h = &mm[i].msg_hdr;
+		uint8_t *p = h->msg_iov[0].iov_base;
+
+		/* datagram-like bytes: byte k of buffer i is (i * 7 + k) */
+		for (size_t k = 0; k < fr.bufs[i].len && k < h->msg_iov[0].iov_len; k++)
+			p[k] = (uint8_t)(i * 7 + k);
+		mm[i].msg_len = (unsigned int)fr.bufs[i].len;
+		h->msg_flags = fr.bufs[i].trunc ? MSG_TRUNC : 0;
+		if (fr.bufs[i].gro_seg) {
+			struct cmsghdr *cm = CMSG_FIRSTHDR(h);
+
+			cm->cmsg_level = SOL_UDP;
+			cm->cmsg_type = UDP_GRO;
+			cm->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(cm), &fr.bufs[i].gro_seg, sizeof(int));
+			h->msg_controllen = CMSG_SPACE(sizeof(int));
+		} else {
+			h->msg_controllen = 0;
+		}
+	}
+	return (int)(fr.nbufs < n ? fr.nbufs : n);
+}
+
+static const struct udtb_sys fake_rx = { .recvmmsg = fake_recvmmsg };
+
+/* What a walk over one buffer saw. */
+struct walk {
+	unsigned int n, stop_after;
+	const uint8_t *p[64];
+	size_t len[64];
+};
+
+static bool walk_dgram(void *ctx, uint8_t *p, size_t len)
+{
+	struct walk *w = ctx;
+
+	if (w->n < 64) {
+		w->p[w->n] = p;
+		w->len[w->n] = len;
+	}
+	w->n++;
+	return !w->stop_after || w->n < w->stop_after;
+}
+
+static uint8_t rxmem[UDTB_BATCH / 4 * UDTB_GRO_BUF];
+static struct udtb_rxb rxb;
+
+static void rxb_init(size_t want)
+{
+	rxb.buf = rxmem;
+	rxb.slot = UDTB_GRO_BUF;
+	rxb.want = want;
+	rxb.n = UDTB_BATCH / 4;
+	memset(&fr, 0, sizeof(fr));
+}
+
+/*
+ * A short read of four buffers: a GRO buffer of three 1400-byte datagrams
+ * and a 700-byte end, cut back in place; a lone datagram; a truncated one
+ * (skipped); a GRO size above the length (one datagram).
+ */
+static void test_rx_split(void)
+{
+	struct walk w;
+
+	rxb_init(UDTB_GRO_BUF);
+	fr.nbufs = 4;
+	fr.bufs[0] = (struct fake_buf){ 4900, 1400, false };
+	fr.bufs[1] = (struct fake_buf){ 900, 0, false };
+	fr.bufs[2] = (struct fake_buf){ 3000, 1000, true };
+	fr.bufs[3] = (struct fake_buf){ 500, 1400, false };
+	T_EQ(udtb_rxb_read(&fake_rx, 3, &rxb), 4);
+	T_EQU(fr.n_seen, (unsigned int)UDTB_BATCH / 4);
+	T_ASSERT(fr.flags_seen & MSG_DONTWAIT); /* never blocks the loop */
+	T_EQU(fr.iov_len_seen, (size_t)UDTB_GRO_BUF);
+	memset(&w, 0, sizeof(w));
+	T_EQ(udtb_rxb_each(&rxb, 0, true, walk_dgram, &w), 4u);
+	T_EQ(w.n, 4u);
+	for (unsigned int k = 0; k < 4; k++) {
+		/* in place: datagram k starts k * 1400 bytes into the buffer */
+		T_ASSERT(w.p[k] == rxmem + k * 1400);
+		T_EQU(w.len[k], k < 3 ? 1400u : 700u);
+		T_EQU(w.p[k][0], (uint8_t)(k * 1400));
+	}
+	memset(&w, 0, sizeof(w));
+	T_EQ(udtb_rxb_each(&rxb, 1, true, walk_dgram, &w), 1u);
+	T_ASSERT(w.p[0] == rxmem + UDTB_GRO_BUF);
+	T_EQU(w.len[0], 900u);
+	T_EQU(w.p[0][5], (uint8_t)(7 + 5));
+	memset(&w, 0, sizeof(w));
+	T_EQ(udtb_rxb_each(&rxb, 2, true, walk_dgram, &w), 0u);
+	T_EQ(w.n, 0u);
+	memset(&w, 0, sizeof(w));
+	T_EQ(udtb_rxb_each(&rxb, 3, true, walk_dgram, &w), 1u);
+	T_EQU(w.len[0], 500u);
+	/* the callback stops the walk (its socket closed under it) */
+	memset(&w, 0, sizeof(w));
+	w.stop_after = 2;
+	T_EQ(udtb_rxb_each(&rxb, 0, true, walk_dgram, &w), 2u);
+	T_EQ(w.n, 2u);
+}
+
+/* EAGAIN: nothing; EINTR: asked again; an ICMP error: said as it is. */
+static void test_rx_errors(void)
+{
+	rxb_init(UDTB_GRO_BUF);
+	T_EQ(udtb_rxb_read(&fake_rx, 3, &rxb), -EAGAIN);
+	T_EQ(fr.calls, 1);
+	fr.fail_errno = EINTR;
+	fr.fail_times = 2;
+	fr.nbufs = 1;
+	fr.bufs[0] = (struct fake_buf){ 100, 0, false };
+	T_EQ(udtb_rxb_read(&fake_rx, 3, &rxb), 1);
+	T_EQ(fr.calls, 4);
+	fr.fail_errno = ECONNREFUSED;
+	fr.fail_times = 1;
+	T_EQ(udtb_rxb_read(&fake_rx, 3, &rxb), -ECONNREFUSED);
+}
+
+/*
+ * A socket without GRO (the kernel lacks it, or gro = 0): each buffer is
+ * read into at most a datagram's slot and is one datagram, whatever a
+ * control message would say; more than the slot is truncated, not split.
+ */
+static void test_rx_no_gro(void)
+{
+	struct walk w;
+
+	rxb_init(SLOT);
+	fr.nbufs = 2;
+	fr.bufs[0] = (struct fake_buf){ 1400, 700, false };
+	fr.bufs[1] = (struct fake_buf){ SLOT + 1, 0, false };
+	T_EQ(udtb_rxb_read(&fake_rx, 3, &rxb), 2);
+	T_EQU(fr.iov_len_seen, (size_t)SLOT);
+	memset(&w, 0, sizeof(w));
+	T_EQ(udtb_rxb_each(&rxb, 0, false, walk_dgram, &w), 1u);
+	T_EQU(w.len[0], 1400u);
+	memset(&w, 0, sizeof(w));
+	T_EQ(udtb_rxb_each(&rxb, 1, false, walk_dgram, &w), 0u);
+}
+
 static void test_loopback_gso(void)
 {
 	test_loopback(false);
@@ -679,6 +873,9 @@ int main(void)
 	T_RUN(test_short_and_eagain);
 	T_RUN(test_no_gso);
 	T_RUN(test_gro_size);
+	T_RUN(test_rx_split);
+	T_RUN(test_rx_errors);
+	T_RUN(test_rx_no_gro);
 	T_RUN(test_loopback_gso);
 	T_RUN(test_loopback_gro);
 	T_RUN(test_loopback_fallback);
