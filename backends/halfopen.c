@@ -3,6 +3,7 @@
 #include "halfopen.h"
 
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,18 @@ void lu2k_halfopen_key(struct lu2k_halfopen_key *k, int family, const uint8_t *i
 	/* as lu2k_sockaddr_same_net: a mapped address is not its IPv4 one */
 	k->b[0] = family == AF_INET6 ? 5 : 4;
 	memcpy(k->b + 1, family == AF_INET6 ? ip + 12 : ip, 3);
+}
+
+void lu2k_halfopen_key_ss(struct lu2k_halfopen_key *k, const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET6)
+		lu2k_halfopen_key(
+			k, AF_INET6,
+			((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr.s6_addr);
+	else
+		lu2k_halfopen_key(
+			k, AF_INET,
+			(const uint8_t *)&((const struct sockaddr_in *)(const void *)ss)->sin_addr);
 }
 
 struct entry {

@@ -22,6 +22,9 @@ struct lu2k_halfopen_key {
 
 /* ip: 4 bytes (AF_INET) or 16 (AF_INET6). */
 void lu2k_halfopen_key(struct lu2k_halfopen_key *k, int family, const uint8_t *ip);
+/* The same from a socket address (AF_INET or AF_INET6). */
+struct sockaddr_storage;
+void lu2k_halfopen_key_ss(struct lu2k_halfopen_key *k, const struct sockaddr_storage *ss);
 
 /*
  * keys[0..n): the unproven connections, oldest first; nk: a new one's

@@ -101,18 +101,6 @@ static void prefix_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 		 lu2k_sockaddr_addr(ss, a, sizeof(a)));
 }
 
-static void halfopen_key(const struct sockaddr_storage *ss, struct lu2k_halfopen_key *k)
-{
-	if (ss->ss_family == AF_INET6)
-		lu2k_halfopen_key(
-			k, AF_INET6,
-			((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr.s6_addr);
-	else
-		lu2k_halfopen_key(
-			k, AF_INET,
-			(const uint8_t *)&((const struct sockaddr_in *)(const void *)ss)->sin_addr);
-}
-
 /* A connection that has not said hello yet, and its prefix. */
 static bool halfopen_of(struct lu2k_list *node, struct lu2k_halfopen_key *k)
 {
@@ -120,7 +108,7 @@ static bool halfopen_of(struct lu2k_list *node, struct lu2k_halfopen_key *k)
 
 	if (c->out || c->state != TCP_HELLO)
 		return false;
-	halfopen_key(&c->addr, k);
+	lu2k_halfopen_key_ss(k, &c->addr);
 	return true;
 }
 
@@ -141,7 +129,7 @@ static int halfopen_room(struct lu2k_be *be, const struct sockaddr_storage *ss, 
 	char p[INET6_ADDRSTRLEN + 8];
 	int vfd;
 
-	halfopen_key(ss, &nk);
+	lu2k_halfopen_key_ss(&nk, ss);
 	node = lu2k_halfopen_pick(&be->conns, n, halfopen_of, &nk);
 	if (node)
 		victim = lu2k_container_of(node, struct lu2k_be_conn, link);

@@ -113,14 +113,7 @@ static int rate_ok(struct lu2k_be_conn *c, const struct tcp_sec *s)
 
 	if (lu2k_hs_precheck(&a->local, s->hsbuf, LU2K_HS_INIT_LEN))
 		return 0; /* lu2k_hs_respond says why, at no cost */
-	if (ss->ss_family == AF_INET6)
-		lu2k_halfopen_key(
-			&pk, AF_INET6,
-			((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr.s6_addr);
-	else
-		lu2k_halfopen_key(
-			&pk, AF_INET,
-			(const uint8_t *)&((const struct sockaddr_in *)(const void *)ss)->sin_addr);
+	lu2k_halfopen_key_ss(&pk, ss);
 	v = lu2k_auth_hs_rate(a, pk.b, sizeof(pk.b), c->be->env.loop->now);
 	if (v == LU2K_HSRATE_OK)
 		return 0;

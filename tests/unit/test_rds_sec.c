@@ -72,6 +72,21 @@ static void drop_pair(void)
 	lu2k_auth_free(&authB);
 }
 
+/* B's daemon replaced by one with the same keys and no session: make_side's return. */
+static int restart_b(void)
+{
+	int rc;
+
+	for (int i = 0; i < NSOCK; i++)
+		if (fs[i].used && fs[i].addr.sin_addr.s_addr == htonl(0x0a000002))
+			fs[i].dead = true;
+	drop_side(&B);
+	next_auth = &authB;
+	rc = make_side(&B, "10.0.0.2@lu2k", calm, 4);
+	next_auth = NULL;
+	return rc;
+}
+
 static void test_sealed_transfer(void)
 {
 	static const uint32_t sizes[] = {
@@ -347,13 +362,7 @@ static void test_sealed_restart(void)
 	SPIN_UNTIL(A.sent_ok == 1, 2000);
 	T_EQ(B.rx_ok, 1);
 	/* B's daemon replaced by one that has no session for A's conn */
-	for (int i = 0; i < NSOCK; i++)
-		if (fs[i].used && fs[i].addr.sin_addr.s_addr == htonl(0x0a000002))
-			fs[i].dead = true;
-	drop_side(&B);
-	next_auth = &authB;
-	T_EQ(make_side(&B, "10.0.0.2@lu2k", calm, 4), 0);
-	next_auth = NULL;
+	T_EQ(restart_b(), 0);
 	msg_init(&msgs[1], 1, 5000);
 	T_EQ(ops->send(c, &msgs[1]), 0);
 	SPIN_UNTIL(A.closed, 6000);
@@ -392,13 +401,7 @@ static void test_sealed_restart_reconnects(void)
 	SPIN_UNTIL(A.sent_ok == 1, 2000);
 	T_EQ(B.rx_ok, 1);
 	/* B's daemon replaced by one that has no session for A's conn */
-	for (int i = 0; i < NSOCK; i++)
-		if (fs[i].used && fs[i].addr.sin_addr.s_addr == htonl(0x0a000002))
-			fs[i].dead = true;
-	drop_side(&B);
-	next_auth = &authB;
-	T_EQ(make_side(&B, "10.0.0.2@lu2k", calm, 4), 0);
-	next_auth = NULL;
+	T_EQ(restart_b(), 0);
 	/* the new B connects to A: A's old conn to B pings at that, and B says RESET */
 	T_EQ(ops->connect(B.be, &B.nid, NULL, &A.nid, PORT, &B, &cb), 0);
 	SPIN_UNTIL(B.connected || B.closed, 2000);

@@ -24,15 +24,8 @@
 #include <unistd.h>
 
 #include "auth/dgram.h"
+#include "common/loop.h"
 #include "hostile.h"
-
-static uint64_t mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static uint64_t wall(void)
 {
@@ -73,18 +66,18 @@ static int udt_prepare(const struct hostile_auth *a, int fd, uint8_t *initc)
 	struct lu2k_hs_keys k;
 	struct lu2k_key e;
 	uint8_t buf[2048];
-	uint64_t end = mono() + 1000000000ull;
+	uint64_t end = lu2k_loop_now_ns() + 1000000000ull;
 	int r = -1;
 
 	lu2k_key_generate(&e);
 	if (lu2k_dg_out_start(&o, &a->local, &a->peer, &e, lu2k_hs_next_ts(&last, wall()), 7,
-			      &a->src, &a->dst, mono(), 2000000000ull, lu2k_dg_caps()))
+			      &a->src, &a->dst, lu2k_loop_now_ns(), 2000000000ull, lu2k_dg_caps()))
 		return -1;
 	lu2k_key_wipe(&e);
-	while (r && mono() < end) {
+	while (r && lu2k_loop_now_ns() < end) {
 		struct pollfd pf = { .fd = fd, .events = POLLIN };
 		const uint8_t *m;
-		ssize_t n = lu2k_dg_out_poll(&o, mono(), &m);
+		ssize_t n = lu2k_dg_out_poll(&o, lu2k_loop_now_ns(), &m);
 
 		if (n < 0)
 			break;
@@ -98,7 +91,8 @@ static int udt_prepare(const struct hostile_auth *a, int fd, uint8_t *initc)
 		if (poll(&pf, 1, 50) > 0) {
 			n = recv(fd, buf, sizeof(buf), 0);
 			if (n > 0)
-				lu2k_dg_out_recv(&o, &a->local, buf, (size_t)n, mono(), &k);
+				lu2k_dg_out_recv(&o, &a->local, buf, (size_t)n, lu2k_loop_now_ns(),
+						 &k);
 		}
 	}
 	lu2k_dg_out_wipe(&o);
@@ -141,12 +135,12 @@ int hostile_hsflood(const struct hostile_auth *a, bool udt, unsigned int sources
 	}
 	printf("lu2k-hostile: %s-hsflood: %u of %u sources ready\n", udt ? "udt" : "tcp", ready,
 	       sources);
-	start = mono();
+	start = lu2k_loop_now_ns();
 	end = start + (uint64_t)(secs * 1e9);
-	while (ready && mono() < end) {
+	while (ready && lu2k_loop_now_ns() < end) {
 		int fd;
 
-		if (sent >= (mono() - start) * pps / 1000000000ull) {
+		if (sent >= (lu2k_loop_now_ns() - start) * pps / 1000000000ull) {
 			usleep(200);
 			continue;
 		}
@@ -168,7 +162,8 @@ int hostile_hsflood(const struct hostile_auth *a, bool udt, unsigned int sources
 		close(fd);
 	}
 	printf("lu2k-hostile: %s-hsflood: %llu initiations from %u sources in %.1f s\n",
-	       udt ? "udt" : "tcp", (unsigned long long)sent, ready, (mono() - start) / 1e9);
+	       udt ? "udt" : "tcp", (unsigned long long)sent, ready,
+	       (lu2k_loop_now_ns() - start) / 1e9);
 	for (unsigned int s = 0; udt && s < sources; s++)
 		if (fds[s] >= 0)
 			close(fds[s]);
