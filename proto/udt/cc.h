@@ -33,6 +33,12 @@ struct udt_cc_ops {
 	void (*on_timeout)(struct udt_cc *cc, uint64_t now_ns);
 	void (*on_pkt_sent)(struct udt_cc *cc, uint32_t seq, uint64_t now_ns);
 	void (*on_pkt_recv)(struct udt_cc *cc, uint32_t seq, uint64_t now_ns);
+	/*
+	 * Optional: the connection went idle with nothing in flight
+	 * (udt_conn_trim): give back what grew while busy (per-packet rings),
+	 * to grow again with the next packets sent. Returns the bytes freed.
+	 */
+	size_t (*trim)(struct udt_cc *cc);
 	void (*close)(struct udt_cc *cc);
 };
 

@@ -608,11 +608,16 @@ int udt_conn_shutdown(struct udt_conn *c, uint64_t now_ns)
 
 size_t udt_conn_trim(struct udt_conn *c)
 {
+	size_t freed;
+
 	if (c->state != UDT_ST_CONNECTED && c->state != UDT_ST_CLOSING)
 		return 0;
 	/* the loss lists keep what they hold: a hole or a loss still open is not forgotten */
-	return udt_sndbuf_trim(&c->sb) + udt_rcvbuf_trim(&c->rb) + udt_loss_trim(&c->snd_loss) +
-	       udt_loss_trim(&c->rcv_loss) + udt_ackwin_trim(&c->ackwin);
+	freed = udt_sndbuf_trim(&c->sb) + udt_rcvbuf_trim(&c->rb) + udt_loss_trim(&c->snd_loss) +
+		udt_loss_trim(&c->rcv_loss) + udt_ackwin_trim(&c->ackwin);
+	if (c->cc.ops && c->cc.ops->trim && !c->sb.inflight)
+		freed += c->cc.ops->trim(&c->cc);
+	return freed;
 }
 
 void udt_conn_abort(struct udt_conn *c, uint64_t now_ns)

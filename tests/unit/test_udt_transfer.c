@@ -618,6 +618,18 @@ static int drop_alternate(struct sim_dir *d, const uint8_t *pkt, uint32_t len, v
 	return d->data_count % 400 < 80 && (d->data_count & 1);
 }
 
+/* A CC trim hook that checks it is called only with nothing in flight. */
+static struct udt_cc_ops trim_ops;
+static struct udt_conn *trim_conn;
+static unsigned int trim_calls, trim_busy;
+
+static size_t count_trim(struct udt_cc *cc)
+{
+	trim_calls++;
+	trim_busy += trim_conn->sb.inflight != 0;
+	return 0;
+}
+
 static void run_idle(struct world *w, uint64_t ns)
 {
 	uint64_t end = w->now + ns;
@@ -630,7 +642,8 @@ static void run_idle(struct world *w, uint64_t ns)
  * Trims lose nothing: a transfer with bursts of 40 holes, trimmed at
  * every step (lu2kd trims only after 2 s idle: this is the worst case), then
  * idle: the loss lists, the ACK history and the buffers are back at their
- * first size; the next burst grows them again, and every message arrives
+ * first size, the CC's trim hook was called (never with packets in
+ * flight); the next burst grows them again, and every message arrives
  * once, whole.
  */
 static void test_trim_under_loss(void)
@@ -642,6 +655,11 @@ static void test_trim_under_loss(void)
 
 	world_init(w, 30000000, 50000000);
 	T_ASSERT(run_until_connected(w));
+	/* the sender's CC, with a trim hook */
+	trim_ops = *w->cl.c->cc.ops;
+	trim_ops.trim = count_trim;
+	w->cl.c->cc.ops = &trim_ops;
+	trim_conn = w->cl.c;
 	w->ab.drop = drop_alternate;
 	for (round = 0; round < 2; round++) {
 		upto = 100 * (round + 1);
@@ -681,6 +699,9 @@ static void test_trim_under_loss(void)
 		T_ASSERT(w->cl.c->ackwin.cap <= UDT_ACKWIN_INIT);
 		T_EQU(w->cl.c->sb.cap, UDT_SNDBUF_INIT_PKTS);
 		T_EQU(w->sv.c->rb.cap, UDT_RCVBUF_INIT_PKTS);
+		/* the CC was asked too, never with packets in flight */
+		T_ASSERT(trim_calls > 0);
+		T_EQU(trim_busy, 0);
 		printf("  round %u (%s): %u msgs, loss lists up to %zu / %zu ranges, back to 16\n",
 		       round, round ? "trimmed once idle" : "trimmed every step", upto,
 		       snd_loss_max, rcv_loss_max);

@@ -98,7 +98,8 @@ static int attach(const struct bp_opts *o, const char *sock, struct wpeer *p)
 	pr.nid = n;
 	pr.socket_path = sock;
 	pr.ring_entries = 16;
-	pr.rx_pool_size = 64 << 10;
+	/* a pool holds at least one message of max_payload */
+	pr.rx_pool_size = o->busy_s ? (uint64_t)o->size + (64 << 10) : 64 << 10;
 	pr.max_payload = o->busy_s ? o->size : 4096;
 	pr.tx_pool_size = o->busy_s ? (uint64_t)o->credits * (o->size + 4096) : 64 << 10;
 	pr.peer_credits = o->busy_s ? o->credits : 8;
