@@ -121,6 +121,18 @@ struct lu2k_be_msgid {
 	uint64_t low;	/* every id below this one is settled at the sender */
 };
 
+/*
+ * A daemon's other addresses (multipath discovery, doc/multipath.md), as
+ * NIDs on the network of the hello that carries them: a connector may name
+ * them in its hello (ops->hello_addrs), the listener's core gets them
+ * (env->peer_addrs).
+ */
+#define LU2K_BE_MAX_ADDRS 8
+struct lu2k_be_addrs {
+	unsigned int n;
+	struct lu2k_nid nid[LU2K_BE_MAX_ADDRS];
+};
+
 struct lu2k_be_msg {
 	const void *buf; /* header then payload, in the TX pool */
 	uint32_t hdr_len;
@@ -210,6 +222,12 @@ struct lu2k_be_env {
 	 * interface is gone): never acknowledge it; the connection cannot go on.
 	 */
 	int (*rx_end)(void *ctx, struct lu2k_be_rxbuf *buf, int status);
+	/*
+	 * Optional (NULL: not wanted): the hello of an incoming connection
+	 * named the connector's other addresses; called right after
+	 * accepted() took it (ctx is what accepted() returned).
+	 */
+	void (*peer_addrs)(void *ctx, const struct lu2k_be_addrs *a);
 };
 
 struct lu2k_backend_ops {
@@ -265,6 +283,14 @@ struct lu2k_backend_ops {
 	int (*connect)(struct lu2k_be *be, const struct lu2k_nid *local, const struct lu2k_nid *src,
 		       const struct lu2k_nid *remote, uint16_t port, void *ctx,
 		       struct lu2k_be_conn **out);
+
+	/*
+	 * Optional: name this daemon's other addresses in the hello of c, an
+	 * outgoing connection just made by connect() (before its hello goes:
+	 * call it right after connect() returned). 0, or -errno (not carried).
+	 * A listener older than the list refuses such a hello (doc/protocol.txt).
+	 */
+	int (*hello_addrs)(struct lu2k_be_conn *c, const struct lu2k_be_addrs *a);
 
 	/*
 	 * Queue a message on an outgoing connection. 0: sent() will follow.

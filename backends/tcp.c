@@ -188,6 +188,7 @@ static void conn_free(struct lu2k_defer *d)
 	if (c->rbuf != c->rsmall)
 		free(c->rbuf);
 	tcp_sec_free(c);
+	free(c->hello_addrs);
 	free(c);
 }
 
@@ -386,9 +387,18 @@ void tcp_conn_hello_in(struct lu2k_be_conn *c, const struct lu2k_tcpw_hello *h)
 		c->state = TCP_UP;
 		c->up_ns = be->env.loop->now;
 		be->st.conns_in++;
-		LOG_RL(LU2K_LOG_INFO, "tcp: incoming connection from %s to %s",
+		LOG_RL(LU2K_LOG_INFO, "tcp: incoming connection from %s to %s%s",
 		       lu2k_nid_format(&h->src, a, sizeof(a)),
-		       lu2k_nid_format(&h->dst, b, sizeof(b)));
+		       lu2k_nid_format(&h->dst, b, sizeof(b)),
+		       h->naddrs ? " (with its other addresses)" : "");
+		if (h->naddrs && be->env.peer_addrs) {
+			struct lu2k_be_addrs l = { .n = h->naddrs };
+
+			memcpy(l.nid, h->addrs, h->naddrs * sizeof(l.nid[0]));
+			be->env.peer_addrs(ctx, &l);
+			if (c->state == TCP_DEAD)
+				return;
+		}
 	}
 	lu2k_tcpw_hello_encode(c->ctrl + c->ctrl_len, &r);
 	c->ctrl_len += LU2K_TCPW_HELLO_LEN;
@@ -396,6 +406,16 @@ void tcp_conn_hello_in(struct lu2k_be_conn *c, const struct lu2k_tcpw_hello *h)
 }
 
 /* ---- connecting ---- */
+
+static int tcp_hello_addrs(struct lu2k_be_conn *c, const struct lu2k_be_addrs *a)
+{
+	if (!c->out || c->state != TCP_CONNECTING || !a->n || a->n > LU2K_TCPW_MAX_ADDRS)
+		return -EINVAL;
+	if (!c->hello_addrs && !(c->hello_addrs = malloc(sizeof(*c->hello_addrs))))
+		return -ENOMEM;
+	*c->hello_addrs = *a;
+	return 0;
+}
 
 static int tcp_connect(struct lu2k_be *be, const struct lu2k_nid *local, const struct lu2k_nid *src,
 		       const struct lu2k_nid *remote, uint16_t port, void *ctx,
@@ -487,8 +507,14 @@ void tcp_conn_connected(struct lu2k_be_conn *c)
 	snprintf(h.backend, sizeof(h.backend), "tcp");
 	h.src = c->local;
 	h.dst = c->remote;
+	if (c->hello_addrs) {
+		h.naddrs = c->hello_addrs->n;
+		memcpy(h.addrs, c->hello_addrs->nid, h.naddrs * sizeof(h.addrs[0]));
+		free(c->hello_addrs);
+		c->hello_addrs = NULL;
+	}
 	lu2k_tcpw_hello_encode(c->ctrl, &h);
-	c->ctrl_len = LU2K_TCPW_HELLO_LEN;
+	c->ctrl_len = (uint32_t)lu2k_tcpw_hello_len(&h);
 	c->state = TCP_UP;
 	c->up_ns = c->be->env.loop->now;
 	c->be->st.conns_out++;
@@ -750,6 +776,7 @@ const struct lu2k_backend_ops lu2k_backend_tcp = {
 	.listen = tcp_listen,
 	.unlisten = tcp_unlisten,
 	.connect = tcp_connect,
+	.hello_addrs = tcp_hello_addrs,
 	.send = tcp_send,
 	.cancel = tcp_cancel,
 	.rx_resume = tcp_rx_resume,

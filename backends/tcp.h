@@ -16,7 +16,7 @@
 
 #define TCP_RBUF_IN	    (16 * 1024) /* staging for frame headers on incoming conns */
 #define TCP_RBUF_OUT	    256		/* hello answer and acks on outgoing conns */
-#define TCP_CTRL_LEN	    128
+#define TCP_CTRL_LEN	    256		/* a hello with its addresses (228) and an ack */
 #define TCP_IOV_MAX	    128
 #define TCP_READS_PER_EVENT 16
 
@@ -101,8 +101,9 @@ struct lu2k_be_conn {
 	enum tcp_state state;
 	int broken_err;
 	struct lu2k_nid local, remote;
-	struct sockaddr_storage addr; /* the other end */
-	struct tcp_lsock *lsock;      /* in: the socket it came on, until the hello */
+	struct lu2k_be_addrs *hello_addrs; /* out: named in our hello (then freed) */
+	struct sockaddr_storage addr;	   /* the other end */
+	struct tcp_lsock *lsock;	   /* in: the socket it came on, until the hello */
 	uint64_t up_ns;
 
 	/* Writing: control bytes (hello, acks) go first, then message frames. */

@@ -397,7 +397,8 @@ static void do_read(struct lu2k_be_conn *c)
 
 			iov[n].iov_base = (char *)c->rx.data + c->rx_got;
 			iov[n++].iov_len = len - c->rx_got;
-		} else if (c->roff > 0 && c->rcap - c->rlen < LU2K_TCPW_HELLO_LEN) {
+		} else if (c->roff > 0 && c->rcap - c->rlen < (c->out ? LU2K_TCPW_HELLO_LEN
+								      : LU2K_TCPW_HELLO_MAX)) {
 			/* Make room for at least one whole header. */
 			memmove(c->rbuf, c->rbuf + c->roff, c->rlen - c->roff);
 			c->rlen -= c->roff;

@@ -8,21 +8,36 @@
 #include "common/nid.h"
 #include "lu2k/desc.h"
 
-void lu2k_tcpw_hello_encode(uint8_t out[LU2K_TCPW_HELLO_LEN], const struct lu2k_tcpw_hello *h)
+size_t lu2k_tcpw_hello_len(const struct lu2k_tcpw_hello *h)
 {
-	memset(out, 0, LU2K_TCPW_HELLO_LEN);
+	unsigned int n = h->naddrs < LU2K_TCPW_MAX_ADDRS ? h->naddrs : LU2K_TCPW_MAX_ADDRS;
+
+	return n ? LU2K_TCPW_HELLO_LEN + 4 + (size_t)n * LU2K_TCPW_NID_LEN : LU2K_TCPW_HELLO_LEN;
+}
+
+void lu2k_tcpw_hello_encode(uint8_t *out, const struct lu2k_tcpw_hello *h)
+{
+	size_t len = lu2k_tcpw_hello_len(h);
+
+	memset(out, 0, len);
 	lu2k_put_le32(out, LU2K_TCPW_MAGIC);
 	lu2k_put_le16(out + 4, h->version);
-	lu2k_put_le16(out + 6, LU2K_TCPW_HELLO_LEN);
+	lu2k_put_le16(out + 6, (uint16_t)len);
 	lu2k_put_le32(out + 8, (uint32_t)h->status);
-	lu2k_put_le32(out + 12, 0);
+	lu2k_put_le32(out + 12, len > LU2K_TCPW_HELLO_LEN ? LU2K_TCPW_HELLO_ADDRS : 0);
 	memcpy(out + 16, h->backend, strnlen(h->backend, LU2K_TCPW_BACKEND_LEN));
 	lu2k_nid_wire_put(out + 24, &h->src);
 	lu2k_nid_wire_put(out + 44, &h->dst);
+	if (len == LU2K_TCPW_HELLO_LEN)
+		return;
+	out[64] = (uint8_t)((len - LU2K_TCPW_HELLO_LEN - 4) / LU2K_TCPW_NID_LEN);
+	for (unsigned int i = 0; i < out[64]; i++)
+		lu2k_nid_wire_put(out + 68 + i * LU2K_TCPW_NID_LEN, &h->addrs[i]);
 }
 
 int lu2k_tcpw_hello_decode(const uint8_t *p, size_t avail, struct lu2k_tcpw_hello *h)
 {
+	uint32_t flags, len;
 	int32_t status;
 	size_t nlen;
 
@@ -33,10 +48,20 @@ int lu2k_tcpw_hello_decode(const uint8_t *p, size_t avail, struct lu2k_tcpw_hell
 	if (avail < LU2K_TCPW_HELLO_LEN)
 		return 0;
 	h->version = lu2k_get_le16(p + 4);
-	if (h->version != LU2K_TCPW_VERSION || lu2k_get_le16(p + 6) != LU2K_TCPW_HELLO_LEN)
+	flags = lu2k_get_le32(p + 12);
+	len = lu2k_get_le16(p + 6);
+	/*
+	 * Flag ADDRS (an address list after the 64 bytes) or none; a lu2kd
+	 * older than the list refuses the flag, see doc/protocol.txt.
+	 */
+	if (h->version != LU2K_TCPW_VERSION || (flags & ~(uint32_t)LU2K_TCPW_HELLO_ADDRS) ||
+	    (!flags && len != LU2K_TCPW_HELLO_LEN) ||
+	    (flags &&
+	     (len < LU2K_TCPW_HELLO_LEN + 4 + LU2K_TCPW_NID_LEN || len > LU2K_TCPW_HELLO_MAX ||
+	      (len - LU2K_TCPW_HELLO_LEN - 4) % LU2K_TCPW_NID_LEN)))
 		return -EPROTO;
 	status = (int32_t)lu2k_get_le32(p + 8);
-	if (status > 0 || status < -4095 || lu2k_get_le32(p + 12) != 0)
+	if (status > 0 || status < -4095)
 		return -EPROTO;
 	h->status = status;
 	memcpy(h->backend, p + 16, LU2K_TCPW_BACKEND_LEN);
@@ -49,7 +74,18 @@ int lu2k_tcpw_hello_decode(const uint8_t *p, size_t avail, struct lu2k_tcpw_hell
 			return -EPROTO;
 	if (lu2k_nid_wire_get(p + 24, &h->src) || lu2k_nid_wire_get(p + 44, &h->dst))
 		return -EPROTO;
-	return LU2K_TCPW_HELLO_LEN;
+	h->naddrs = 0;
+	if (!flags)
+		return LU2K_TCPW_HELLO_LEN;
+	if (avail < len)
+		return 0;
+	h->naddrs = (len - LU2K_TCPW_HELLO_LEN - 4) / LU2K_TCPW_NID_LEN;
+	if (p[64] != h->naddrs || p[65] || p[66] || p[67])
+		return -EPROTO;
+	for (unsigned int i = 0; i < h->naddrs; i++)
+		if (lu2k_nid_wire_get(p + 68 + i * LU2K_TCPW_NID_LEN, &h->addrs[i]))
+			return -EPROTO;
+	return (int)len;
 }
 
 static void put_prefix(uint8_t *p, uint8_t type, uint16_t hlen, uint32_t length)

@@ -15,9 +15,13 @@
 
 #include "uapi/lu2k.h"
 
-#define LU2K_TCPW_MAGIC	      0x4b32554cU /* bytes "LU2K" on the wire */
-#define LU2K_TCPW_VERSION     1
-#define LU2K_TCPW_HELLO_LEN   64
+#define LU2K_TCPW_MAGIC	    0x4b32554cU /* bytes "LU2K" on the wire */
+#define LU2K_TCPW_VERSION   1
+#define LU2K_TCPW_HELLO_LEN 64
+/* a hello with flag ADDRS: the count (u8, 1..8), 3 zero bytes, that many NIDs */
+#define LU2K_TCPW_HELLO_ADDRS 0x1
+#define LU2K_TCPW_MAX_ADDRS   8
+#define LU2K_TCPW_HELLO_MAX   (LU2K_TCPW_HELLO_LEN + 4 + LU2K_TCPW_MAX_ADDRS * 20)
 #define LU2K_TCPW_NID_LEN     20
 #define LU2K_TCPW_PREFIX_LEN  8
 #define LU2K_TCPW_MSG_HLEN    48
@@ -38,6 +42,9 @@ struct lu2k_tcpw_hello {
 	char backend[LU2K_TCPW_BACKEND_LEN + 1];
 	struct lu2k_nid src; /* the sender of this hello */
 	struct lu2k_nid dst; /* the NID it addresses */
+	/* the sender's other addresses, as NIDs (multipath discovery); 0: none */
+	unsigned int naddrs;
+	struct lu2k_nid addrs[LU2K_TCPW_MAX_ADDRS];
 };
 
 struct lu2k_tcpw_frame {
@@ -53,7 +60,10 @@ struct lu2k_tcpw_frame {
 	uint64_t id, low;
 };
 
-void lu2k_tcpw_hello_encode(uint8_t out[LU2K_TCPW_HELLO_LEN], const struct lu2k_tcpw_hello *h);
+/* Its length on the wire: LU2K_TCPW_HELLO_LEN, more with addresses (at most _MAX). */
+size_t lu2k_tcpw_hello_len(const struct lu2k_tcpw_hello *h);
+/* Writes lu2k_tcpw_hello_len(h) bytes (h->naddrs at most LU2K_TCPW_MAX_ADDRS). */
+void lu2k_tcpw_hello_encode(uint8_t *out, const struct lu2k_tcpw_hello *h);
 int lu2k_tcpw_hello_decode(const uint8_t *p, size_t avail, struct lu2k_tcpw_hello *h);
 
 /* Returns LU2K_TCPW_MSG_HLEN. */

@@ -27,6 +27,7 @@ void lu2kd_config_defaults(struct lu2kd_config *c)
 	c->max_peers = 65536;
 	c->peer_idle_timeout_ms = 600000;
 	c->batch = 256;
+	c->mp_discover = true;
 }
 
 int lu2kd_config_set(struct lu2kd_config *c, const char *section, const char *key,

@@ -82,6 +82,10 @@ struct lu2kd_config {
 	bool multipath;
 	struct lu2kd_path_cfg paths[LU2KD_MAX_PATHS];
 	unsigned int npaths;
+	/* discovery: our other addresses, told to peers in the hello (config_path.h) */
+	struct sockaddr_storage mp_addrs[LU2KD_MAX_MP_ADDRS];
+	unsigned int nmp_addrs;
+	bool mp_discover; /* make paths to the addresses peers tell (on) */
 };
 
 void lu2kd_config_defaults(struct lu2kd_config *c);

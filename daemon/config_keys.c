@@ -18,6 +18,7 @@
 
 #include "common/log.h"
 #include "common/nid.h"
+#include "common/sockaddr.h"
 #include "config.h"
 
 #define C struct lu2kd_config
@@ -140,6 +141,31 @@ static void show_paths(const struct lu2k_opt *o, const void *obj, char *v, size_
 					lu2k_nid_format(&c->paths[i].peer, p, sizeof(p)),
 					lu2k_nid_format(&c->paths[i].local, a, sizeof(a)),
 					lu2k_nid_format(&c->paths[i].remote, b, sizeof(b)));
+}
+
+static int parse_mp_addr(const struct lu2k_opt *o, void *obj, const char *v, char *why, size_t n)
+{
+	C *c = obj;
+
+	(void)o;
+	if (lu2kd_mp_addr_parse(v, c->mp_addrs, c->nmp_addrs, &c->mp_addrs[c->nmp_addrs], why, n))
+		return -EINVAL;
+	c->nmp_addrs++;
+	return 0;
+}
+
+/* every address, " " between */
+static void show_mp_addrs(const struct lu2k_opt *o, const void *obj, char *v, size_t n)
+{
+	const C *c = obj;
+	char a[64];
+	size_t off = 0;
+
+	(void)o;
+	v[0] = 0;
+	for (unsigned int i = 0; i < c->nmp_addrs && off < n; i++)
+		off += (size_t)snprintf(v + off, n - off, "%s%s", i ? " " : "",
+					lu2k_sockaddr_addr(&c->mp_addrs[i], a, sizeof(a)));
 }
 
 static const char *const accept_names[] = {
@@ -287,5 +313,17 @@ const struct lu2k_opt lu2kd_config_opts[] = {
 	  .what = "PEER_NID LOCAL REMOTE",
 	  .flags = LU2K_OPT_F_REPEAT,
 	  .help = "another path to a peer (repeatable)" },
+	{ .key = "multipath_addr",
+	  .type = LU2K_OPT_FUNC,
+	  .parse = parse_mp_addr,
+	  .show = show_mp_addrs,
+	  .what = "ADDRESS",
+	  .flags = LU2K_OPT_F_REPEAT,
+	  .help = "another address of ours, told to peers in the hello (repeatable)" },
+	{ .key = "multipath_discover",
+	  .type = LU2K_OPT_BOOL,
+	  LU2K_OPT_AT(C, mp_discover),
+	  .names = lu2k_opt_off_on,
+	  .help = "make paths to the addresses a peer tells in its hello" },
 	LU2K_OPT_END,
 };

@@ -2,7 +2,9 @@
 /* config_path.c - "path = PEER_NID LOCAL REMOTE" lines (see config_path.h). */
 #include "config_path.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,6 +62,34 @@ int lu2kd_path_parse(const char *value, const struct lu2kd_path_cfg *have, unsig
 		if (lu2k_nid_eq(&have[i].peer, &out->peer) &&
 		    lu2k_nid_eq(&have[i].remote, &out->remote)) {
 			snprintf(why, whylen, "a second path to %s for this NID", remote);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int lu2kd_mp_addr_parse(const char *value, const struct sockaddr_storage *have, unsigned int n,
+			struct sockaddr_storage *out, char *why, size_t whylen)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)out;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)out;
+
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, value, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+	} else if (inet_pton(AF_INET6, value, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+	} else {
+		snprintf(why, whylen, "'%s' is not an IPv4 or IPv6 address", value);
+		return -EINVAL;
+	}
+	if (n >= LU2KD_MAX_MP_ADDRS) {
+		snprintf(why, whylen, "too many addresses (at most %d)", LU2KD_MAX_MP_ADDRS);
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		if (!memcmp(&have[i], out, sizeof(*out))) {
+			snprintf(why, whylen, "'%s' is named twice", value);
 			return -EINVAL;
 		}
 	}

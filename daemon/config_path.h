@@ -14,10 +14,12 @@
 #define LU2K_DAEMON_CONFIG_PATH_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "uapi/lu2k.h"
 
-#define LU2KD_MAX_PATHS 32
+#define LU2KD_MAX_PATHS	   32
+#define LU2KD_MAX_MP_ADDRS 8 /* multipath_addr lines (backend.h: LU2K_BE_MAX_ADDRS) */
 
 struct lu2kd_path_cfg {
 	struct lu2k_nid peer;	/* the peer's NID */
@@ -31,5 +33,13 @@ struct lu2kd_path_cfg {
  */
 int lu2kd_path_parse(const char *value, const struct lu2kd_path_cfg *have, unsigned int n,
 		     struct lu2kd_path_cfg *out, char *why, size_t whylen);
+
+/*
+ * "multipath_addr = ADDRESS": one of this daemon's other addresses, told to
+ * multipath peers in the hello (discovery, doc/multipath.md). Parsed into
+ * out (port 0) against the n already set; 0, or -EINVAL with why.
+ */
+int lu2kd_mp_addr_parse(const char *value, const struct sockaddr_storage *have, unsigned int n,
+			struct sockaddr_storage *out, char *why, size_t whylen);
 
 #endif

@@ -129,10 +129,11 @@ struct lu2kd_peer {
 	struct lu2kd_conn *out;
 	struct lu2k_list inconns;
 	uint32_t nin;
-	struct lu2kd_mpath *mp;	   /* several paths (mpath.c); NULL: p->out alone */
-	struct lu2kd_dedup *dedup; /* ids of its multipath messages we delivered (dedup.h) */
-	bool alias_warned;	   /* LNet sends to a NID our path lines give another peer */
-	struct lu2k_list queue;	   /* QUEUED messages */
+	struct lu2kd_mpath *mp;	    /* several paths (mpath.c); NULL: p->out alone */
+	struct lu2kd_dedup *dedup;  /* ids of its multipath messages we delivered (dedup.h) */
+	struct lu2k_be_addrs *told; /* the other addresses its hello told (mpath.c), or NULL */
+	bool alias_warned;	    /* LNet sends to a NID our path lines give another peer */
+	struct lu2k_list queue;	    /* QUEUED messages */
 	uint32_t nqueued, ninflight;
 	bool blocked;		 /* back-end said -ENOBUFS */
 	struct lu2k_timer timer; /* connect timeout or backoff */

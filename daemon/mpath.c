@@ -30,6 +30,7 @@
 #include "dedup.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "mpath_disc.h"
 #include "path_sched.h"
 #include "common/time.h"
 
@@ -47,6 +48,8 @@ struct mp_path {
 	int last_err;
 	uint64_t connects;
 	uint64_t taken_back; /* messages taken back from it, sent again elsewhere */
+	bool told;	     /* its connection's hello told our addresses (discovery) */
+	bool delivered;	     /* ... and the peer took a message on it since */
 };
 
 struct lu2kd_mpath {
@@ -66,6 +69,8 @@ struct lu2kd_mpath {
 	bool await_takeover;
 	struct lu2k_idle idle; /* flush_later() */
 	bool idle_on;
+	bool lines;   /* path lines name its paths; else discovery does (mpath_disc.c) */
+	bool no_tell; /* its lu2kd closed a hello with our addresses: an older one */
 };
 
 static struct lu2kd *mp_daemon(const struct lu2kd_mpath *mp)
@@ -146,6 +151,15 @@ static void path_connect(struct lu2kd_mpath *mp, unsigned int i)
 	 */
 	rc = d->be_ops->connect(d->be, &p->ch->nid, i ? &pa->local : NULL, &pa->remote,
 				(uint16_t)d->cfg.port, c, &c->bc);
+	pa->told = false;
+	pa->delivered = false;
+	if (rc == 0 && i == 0 && !mp->lines && !mp->no_tell && d->be_ops->hello_addrs) {
+		struct lu2k_be_addrs ours;
+
+		/* discovery: path 0's hello tells the peer our other addresses */
+		if (lu2kd_disc_ours(d, p->ch, &ours))
+			pa->told = !d->be_ops->hello_addrs(c->bc, &ours);
+	}
 	if (rc < 0) {
 		pa->conn = NULL;
 		pa->last_err = rc;
@@ -180,7 +194,8 @@ static uint64_t low_id(const struct lu2kd_mpath *mp)
  */
 static bool give_id(struct lu2kd_mpath *mp, struct lu2kd_msg *m)
 {
-	if (!mp_daemon(mp)->be_ops->msg_ids)
+	/* one path (discovery, none told yet): as a plain peer, nothing to take back */
+	if (!mp_daemon(mp)->be_ops->msg_ids || mp->n < 2)
 		return true;
 	if (!m->bm.mid.epoch) {
 		if (mp->next_id - low_id(mp) >= LU2K_DEDUP_WINDOW - 1)
@@ -300,16 +315,83 @@ static void flush_later(struct lu2kd_mpath *mp)
 	lu2k_loop_idle_add(&mp_daemon(mp)->loop, &mp->idle, mp_idle);
 }
 
+/* Discovery: a path to each address p's hello told that has none yet. */
+static void add_told(struct lu2kd_mpath *mp)
+{
+	struct lu2kd *d = mp_daemon(mp);
+	struct lu2kd_peer *p = mp->peer;
+	char a[LU2K_NID_STRLEN], b[LU2K_NID_STRLEN], e[LU2K_NID_STRLEN];
+
+	for (unsigned int t = 0; p->told && t < p->told->n && mp->n < LU2K_PS_MAX; t++) {
+		const struct lu2k_nid *r = &p->told->nid[t];
+		struct lu2k_nid l;
+		bool have = false;
+
+		for (unsigned int i = 0; i < mp->n && !have; i++)
+			have = lu2k_nid_eq(&mp->path[i].remote, r);
+		if (have)
+			continue;
+		if (lu2kd_disc_local_for(d, p->ch, r, &l)) {
+			LOG_RL(LU2K_LOG_WARN,
+			       "peer %s: no address of ours reaches its %s (multipath_addr lines, "
+			       "routes): no path there",
+			       lu2k_nid_format(&p->nid, a, sizeof(a)),
+			       lu2k_nid_format(r, b, sizeof(b)));
+			continue;
+		}
+		mp->path[mp->n].local = l;
+		mp->path[mp->n].remote = *r;
+		lu2kd_ps_add(&mp->ps, d->loop.now);
+		LOG_RL(LU2K_LOG_INFO, "peer %s: path %u from %s to %s (discovered)",
+		       lu2k_nid_format(&p->nid, a, sizeof(a)), mp->n,
+		       lu2k_nid_format(&l, b, sizeof(b)), lu2k_nid_format(r, e, sizeof(e)));
+		mp->n++;
+		if (p->mp == mp)
+			path_connect(mp, mp->n - 1);
+	}
+}
+
+void lu2kd_mpath_grow(struct lu2kd_peer *p)
+{
+	if (!p->mp || p->mp->lines)
+		return;
+	add_told(p->mp);
+	mp_arm(p->mp);
+}
+
+/*
+ * Discovery makes a plain peer multipath: only while its connection is
+ * idle (what it holds would else go without ids); its queue is the paths'.
+ */
+static bool plain_idle(struct lu2kd *d, struct lu2kd_peer *p)
+{
+	if (p->out && (p->state != PEER_UP || p->ninflight || p->nqueued))
+		return false;
+	if (p->out) {
+		d->be_ops->close(p->out->bc);
+		free(p->out);
+		p->out = NULL;
+	}
+	lu2k_loop_timer_cancel(&d->loop, &p->timer);
+	p->state = PEER_IDLE;
+	return true;
+}
+
 static struct lu2kd_mpath *mp_create(struct lu2kd_peer *p)
 {
 	struct lu2kd *d = p->ch->d;
+	struct lu2k_be_addrs ours;
 	struct lu2kd_mpath *mp;
 	unsigned int k;
+	bool disc;
 
 	for (k = 0; k < d->cfg.npaths; k++)
 		if (lu2k_nid_eq(&d->cfg.paths[k].peer, &p->nid))
 			break;
-	if (k == d->cfg.npaths)
+	/* no path lines for it: discovery, if it told addresses or we have some to tell */
+	disc = k == d->cfg.npaths && lu2kd_disc_active(d) &&
+	       (p->told || lu2kd_disc_ours(d, p->ch, &ours));
+	if (k == d->cfg.npaths && (!disc || !plain_idle(d, p)))
 		return NULL;
 	mp = calloc(1, sizeof(*mp));
 	if (!mp)
@@ -326,6 +408,7 @@ static struct lu2kd_mpath *mp_create(struct lu2kd_peer *p)
 	mp->path[0].local = p->ch->nid;
 	mp->path[0].remote = p->nid;
 	mp->n = 1;
+	mp->lines = !disc;
 	for (; k < d->cfg.npaths && mp->n < LU2K_PS_MAX; k++) {
 		if (!lu2k_nid_eq(&d->cfg.paths[k].peer, &p->nid))
 			continue;
@@ -335,6 +418,8 @@ static struct lu2kd_mpath *mp_create(struct lu2kd_peer *p)
 	}
 	for (unsigned int i = 0; i < mp->n; i++)
 		lu2kd_ps_add(&mp->ps, d->loop.now);
+	if (disc)
+		add_told(mp); /* p->mp is not set yet: they connect below */
 	p->mp = mp;
 	for (unsigned int i = 0; i < mp->n; i++)
 		path_connect(mp, i);
@@ -370,7 +455,7 @@ bool lu2kd_mpath_submit(struct lu2kd_peer *p, struct lu2kd_msg *m)
 {
 	struct lu2kd *d = p->ch->d;
 
-	if (!d->cfg.multipath || !d->cfg.npaths)
+	if (!d->cfg.multipath || (!d->cfg.npaths && !lu2kd_disc_active(d)))
 		return false;
 	if (!p->mp && !mp_create(p)) {
 		warn_alias(d, p);
@@ -388,7 +473,7 @@ bool lu2kd_mpath_ping(struct lu2kd_peer *p)
 {
 	struct lu2kd *d = p->ch->d;
 
-	if (!d->cfg.multipath || !d->cfg.npaths)
+	if (!d->cfg.multipath || (!d->cfg.npaths && !lu2kd_disc_active(d)))
 		return false;
 	if (!p->mp)
 		return mp_create(p) != NULL; /* connects every path */
@@ -443,6 +528,18 @@ void lu2kd_mpath_closed(struct lu2kd_conn *c, int err)
 		       strerror(-err));
 	if (!pa->up)
 		mp->peer->connect_fails++;
+	if (pa->told && pa->up && !pa->delivered && err != -ETIMEDOUT) {
+		/*
+		 * Closed after a hello that told our addresses and before the
+		 * peer took anything: a lu2kd older than discovery refuses such
+		 * a hello. Say hello without them from now on (doc/multipath.md).
+		 */
+		mp->no_tell = true;
+		LOG_RL(LU2K_LOG_WARN,
+		       "peer %s: closed our hello that told our other addresses: an older lu2kd? "
+		       "not telling it any more",
+		       lu2k_nid_format(&mp->peer->nid, a, sizeof(a)));
+	}
 	pa->up = false;
 	pa->blocked = false;
 	pa->conn = NULL;
@@ -498,6 +595,8 @@ bool lu2kd_mpath_sent(struct lu2kd_conn *c, struct lu2kd_msg *m, int status)
 	bool was_up = pp->state == LU2K_PS_UP;
 
 	lu2kd_ps_on_done(&mp->ps, c->path, len, status, now);
+	if (status == 0)
+		mp->path[c->path].delivered = true;
 	if (status < 0 && take_back(mp, c->path, m)) {
 		mp_arm(mp);
 		return true; /* the caller's loop (or closed()) flushes it */
@@ -684,11 +783,15 @@ static bool same_net(const struct lu2k_nid *a, const struct lu2k_nid *b)
 void lu2kd_mpath_listen(struct lu2kd *d, struct lu2kd_chan *ch)
 {
 	char nid[LU2K_NID_STRLEN];
+	struct lu2k_be_addrs ours;
 
 	if (!d->cfg.multipath)
 		return;
-	for (unsigned int k = 0; k < d->cfg.npaths; k++) {
-		const struct lu2k_nid *l = &d->cfg.paths[k].local;
+	/* the LOCAL addresses of path lines, then the ones we tell (discovery) */
+	lu2kd_disc_ours(d, ch, &ours);
+	for (unsigned int k = 0; k < d->cfg.npaths + ours.n; k++) {
+		const struct lu2k_nid *l =
+			k < d->cfg.npaths ? &d->cfg.paths[k].local : &ours.nid[k - d->cfg.npaths];
 		bool have = lu2k_nid_eq(l, &ch->nid);
 		int rc;
 
@@ -731,7 +834,7 @@ struct lu2kd_chan *lu2kd_mpath_chan_by_alias(struct lu2kd *d, const struct lu2k_
 	return NULL;
 }
 
-bool lu2kd_mpath_is_peer_addr(const struct lu2kd *d, const struct lu2k_nid *nid,
+bool lu2kd_mpath_is_peer_addr(struct lu2kd *d, struct lu2kd_chan *ch, const struct lu2k_nid *nid,
 			      const struct sockaddr_storage *from)
 {
 	struct lu2k_nid f;
@@ -739,6 +842,9 @@ bool lu2kd_mpath_is_peer_addr(const struct lu2kd *d, const struct lu2k_nid *nid,
 	if (!d->cfg.multipath ||
 	    lu2k_nid_from_sockaddr((const struct sockaddr *)from, lu2k_nid_net(nid), &f))
 		return false;
+	/* told by the NID's hello on a connection from its own address (discovery) */
+	if (lu2kd_disc_active(d) && lu2kd_disc_told(lu2kd_peer_find(d, ch, nid), &f))
+		return true;
 	for (unsigned int k = 0; k < d->cfg.npaths; k++) {
 		const struct lu2kd_path_cfg *pc = &d->cfg.paths[k];
 
@@ -783,9 +889,9 @@ void lu2kd_mpath_json(const struct lu2kd_peer *p, struct lu2k_json *j)
 		/* how long it was left, its deaths together (the one now included) */
 		lu2k_json_u64(j, "down_ms",
 			      lu2k_time_ns_to_ms(pp->down_ns + (pp->down_since_ns
-								    ? mp_daemon(mp)->loop.now -
-									      pp->down_since_ns
-								    : 0)));
+									? mp_daemon(mp)->loop.now -
+										  pp->down_since_ns
+									: 0)));
 		lu2k_json_u64(j, "connects", pa->connects);
 		lu2k_json_u64(j, "msgs_taken_back", pa->taken_back);
 		if (pa->last_err)

@@ -49,9 +49,18 @@ void lu2kd_mpath_unlisten(struct lu2kd *d, struct lu2kd_chan *ch);
 /* The channel whose other address dst names, or NULL. */
 struct lu2kd_chan *lu2kd_mpath_chan_by_alias(struct lu2kd *d, const struct lu2k_nid *dst);
 
-/* Do our path lines name from's address as one of nid's (accept = strict)? */
-bool lu2kd_mpath_is_peer_addr(const struct lu2kd *d, const struct lu2k_nid *nid,
+/*
+ * Do our path lines name from's address as one of nid's, or did nid's hello
+ * on ch tell it (accept = strict)?
+ */
+bool lu2kd_mpath_is_peer_addr(struct lu2kd *d, struct lu2kd_chan *ch, const struct lu2k_nid *nid,
 			      const struct sockaddr_storage *from);
+/*
+ * The back-end's peer_addrs upcall: the hello of the incoming connection ctx
+ * told its sender's other addresses (discovery, doc/multipath.md).
+ */
+struct lu2k_be_addrs;
+void lu2kd_mpath_peer_addrs(void *ctx, const struct lu2k_be_addrs *a);
 
 /* "paths": [...] of p, for lu2kctl peers. */
 void lu2kd_mpath_json(const struct lu2kd_peer *p, struct lu2k_json *j);

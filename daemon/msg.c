@@ -131,7 +131,8 @@ static void msg_timer(struct lu2k_timer *t)
 /* ---- the back-end's upcalls ---- */
 
 /* The hello's NID against the connection's source address (accept.c). */
-static bool accept_from(struct lu2kd *d, struct lu2k_be_conn *bc, const struct lu2k_nid *src)
+static bool accept_from(struct lu2kd *d, struct lu2kd_chan *ch, struct lu2k_be_conn *bc,
+			const struct lu2k_nid *src)
 {
 	struct sockaddr_storage from;
 	bool known = d->be_ops->peer_addr && !d->be_ops->peer_addr(bc, &from);
@@ -139,7 +140,7 @@ static bool accept_from(struct lu2kd *d, struct lu2k_be_conn *bc, const struct l
 
 	if (!lu2kd_accept_check(d->cfg.accept, src, known ? &from : NULL))
 		return true;
-	if (known && lu2kd_mpath_is_peer_addr(d, src, &from))
+	if (known && lu2kd_mpath_is_peer_addr(d, ch, src, &from))
 		return true; /* one of the NID's other paths, as our path lines say */
 	LOG_RL(LU2K_LOG_WARN,
 	       "refusing a hello from %s claiming %s: not that NID's address (accept = %s)",
@@ -168,7 +169,7 @@ static void *env_accepted(void *core, struct lu2k_be_conn *bc, const struct lu2k
 		*status = -EAFNOSUPPORT;
 		return NULL;
 	}
-	if (!accept_from(d, bc, src)) {
+	if (!accept_from(d, ch, bc, src)) {
 		d->st.conns_refused++;
 		d->st.nid_refused++;
 		*status = -EACCES;
@@ -389,4 +390,5 @@ void lu2kd_core_env(struct lu2kd *d, struct lu2k_be_env *env)
 	env->writable = env_writable;
 	env->rx_begin = env_rx_begin;
 	env->rx_end = env_rx_end;
+	env->peer_addrs = lu2kd_mpath_peer_addrs;
 }

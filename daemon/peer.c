@@ -150,6 +150,7 @@ void lu2kd_peer_forget(struct lu2kd *d, struct lu2kd_peer *p)
 	lu2k_loop_timer_cancel(&d->loop, &p->timer);
 	peer_unhash(d, p);
 	free(p->dedup);
+	free(p->told);
 	free(p);
 }
 

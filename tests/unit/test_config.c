@@ -158,6 +158,8 @@ static void test_show_defaults(void)
 		"accept=strict live",
 		"multipath=off",
 		"path=",
+		"multipath_addr=",
+		"multipath_discover=on",
 	};
 	struct lu2kd_config c;
 	char v[LU2KD_SHOW_MAX], line[LU2KD_SHOW_MAX + 64];
@@ -305,7 +307,7 @@ static void test_diff(void)
 	/* Every key has a name and a value, and the list ends. */
 	for (i = 0; !lu2kd_config_key_at(&b, i, &key, v, sizeof(v), &live); i++)
 		T_ASSERT(key && *key);
-	T_EQ(i, 19);
+	T_EQ(i, 21);
 }
 
 /* multipath: off by default; path lines checked word by word. */
@@ -380,6 +382,27 @@ static void test_duplicates(void)
 	T_EQ(c.nwarnings, 0);
 }
 
+/* multipath discovery: our other addresses, each once; off turns it off */
+static void test_mp_addrs(void)
+{
+	struct lu2kd_config c;
+	char v[LU2KD_SHOW_MAX];
+	const char *key;
+	bool live;
+
+	T_EQ(parse(&c, "multipath_addr = 10.78.0.1\nmultipath_addr = fd78:17::1\n"
+		       "multipath_discover = off\n"),
+	     0);
+	T_EQ(c.nmp_addrs, 2);
+	T_ASSERT(!c.mp_discover);
+	T_EQ(lu2kd_config_key_at(&c, 19, &key, v, sizeof(v), &live), 0);
+	T_STREQ(key, "multipath_addr");
+	T_STREQ(v, "10.78.0.1 fd78:17::1");
+	T_ASSERT(parse(&c, "multipath_addr = 10.78.0.1\nmultipath_addr = 10.78.0.1\n") !=
+		 0);						    /* twice */
+	T_ASSERT(parse(&c, "multipath_addr = 10.78.0.300\n") != 0); /* not an address */
+}
+
 int main(void)
 {
 	T_RUN(test_defaults);
@@ -395,5 +418,6 @@ int main(void)
 	T_RUN(test_diff);
 	T_RUN(test_duplicates);
 	T_RUN(test_paths);
+	T_RUN(test_mp_addrs);
 	return t_done();
 }

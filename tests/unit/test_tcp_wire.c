@@ -46,6 +46,54 @@ static void test_hello_roundtrip(void)
 		T_EQ(lu2k_tcpw_hello_decode(b, n, &h), 0);
 }
 
+/*
+ * A hello with the sender's other addresses (multipath discovery): flag 1,
+ * length 68 + 20 per address; any other flag, count or length is refused,
+ * and a hello without the flag is exactly what it always was.
+ */
+static void test_hello_addrs(void)
+{
+	uint8_t b[LU2K_TCPW_HELLO_MAX + 8];
+	struct lu2k_tcpw_hello h = { .version = LU2K_TCPW_VERSION, .backend = "tcp" }, g;
+	size_t len;
+
+	h.src = nid("192.0.2.1@lu2k");
+	h.dst = nid("192.0.2.2@lu2k");
+	h.naddrs = 2;
+	h.addrs[0] = nid("198.51.100.1@lu2k");
+	h.addrs[1] = nid("203.0.113.1@lu2k");
+	len = lu2k_tcpw_hello_len(&h);
+	T_EQU(len, 64 + 4 + 40);
+	lu2k_tcpw_hello_encode(b, &h);
+	T_EQ(b[6], 108);
+	T_EQ(b[12], 1);
+	T_EQ(lu2k_tcpw_hello_decode(b, len, &g), (int)len);
+	T_EQU(g.naddrs, 2);
+	T_ASSERT(lu2k_nid_eq(&g.addrs[1], &h.addrs[1]));
+	for (size_t n = 4; n < len; n++) /* short: need more */
+		T_EQ(lu2k_tcpw_hello_decode(b, n, &g), 0);
+	b[64] = 3; /* count against length */
+	T_EQ(lu2k_tcpw_hello_decode(b, len, &g), -EPROTO);
+	b[64] = 2;
+	b[66] = 1; /* reserved */
+	T_EQ(lu2k_tcpw_hello_decode(b, len, &g), -EPROTO);
+	b[66] = 0;
+	b[12] = 3; /* an unknown flag */
+	T_EQ(lu2k_tcpw_hello_decode(b, len, &g), -EPROTO);
+	b[12] = 0; /* no flag, yet a length of 108 */
+	T_EQ(lu2k_tcpw_hello_decode(b, len, &g), -EPROTO);
+	b[12] = 1;
+	b[6] = 64 + 4 + 10; /* not a whole NID */
+	T_EQ(lu2k_tcpw_hello_decode(b, len, &g), -EPROTO);
+	b[6] = 64 + 4 + 9 * 20; /* nine: too many */
+	T_EQ(lu2k_tcpw_hello_decode(b, sizeof(b), &g), -EPROTO);
+	b[6] = 108;
+	b[69] = 99; /* a bad NID in the list (its type) */
+	T_EQ(lu2k_tcpw_hello_decode(b, len, &g), -EPROTO);
+	h.naddrs = 0;
+	T_EQU(lu2k_tcpw_hello_len(&h), LU2K_TCPW_HELLO_LEN);
+}
+
 static void hello_bad_at(size_t off, uint8_t val)
 {
 	uint8_t b[LU2K_TCPW_HELLO_LEN];
@@ -324,6 +372,7 @@ int main(void)
 {
 	T_RUN(test_hello_roundtrip);
 	T_RUN(test_hello_malformed);
+	T_RUN(test_hello_addrs);
 	T_RUN(test_msg_roundtrip);
 	T_RUN(test_msgid);
 	T_RUN(test_ack_roundtrip);
