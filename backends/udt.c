@@ -206,6 +206,7 @@ static void conn_free(struct lu2k_defer *d)
 	}
 	free(buf);
 	udtb_sec_conn_free(c); /* keys wiped */
+	free(c->hello_addrs);
 	udt_conn_get_stats(c->u, &st);
 	/*
 	 * What this connection learnt of the path starts the next one there,
@@ -552,6 +553,16 @@ static void udtb_unlisten(struct lu2k_be_listener *l)
 
 /* ---- connecting ---- */
 
+static int udtb_hello_addrs(struct lu2k_be_conn *c, const struct lu2k_be_addrs *a)
+{
+	if (!c->out || c->state != UDTB_CONNECTING || !a->n || a->n > LU2K_UDTW_MAX_ADDRS)
+		return -EINVAL;
+	if (!c->hello_addrs && !(c->hello_addrs = malloc(sizeof(*c->hello_addrs))))
+		return -ENOMEM;
+	*c->hello_addrs = *a;
+	return 0;
+}
+
 static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 			const struct lu2k_nid *src, const struct lu2k_nid *remote, uint16_t port,
 			void *ctx, struct lu2k_be_conn **out)
@@ -732,6 +743,7 @@ const struct lu2k_backend_ops lu2k_backend_udt = {
 	.listen = udtb_listen,
 	.unlisten = udtb_unlisten,
 	.connect = udtb_connect,
+	.hello_addrs = udtb_hello_addrs,
 	.send = udtb_send,
 	.cancel = udtb_cancel,
 	.rx_resume = udtb_rx_resume,

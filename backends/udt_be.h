@@ -186,7 +186,8 @@ struct lu2k_be_conn {
 	uint64_t t_last;	 /* latest time given to the engine */
 	uint32_t start_rate_pps; /* out: the remembered path rate it started from (0: none) */
 	struct lu2k_nid local, remote;
-	struct lu2k_list txq; /* udtb_tx in the engine */
+	struct lu2k_be_addrs *hello_addrs; /* out: named in our hello (then freed) */
+	struct lu2k_list txq;		   /* udtb_tx in the engine */
 	uint32_t ntxq;
 	uint64_t up_ns;
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, cancels;

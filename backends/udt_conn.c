@@ -253,8 +253,15 @@ static void rx_hello(struct lu2k_be_conn *c, const struct lu2k_udtw_hello *h)
 	c->state = UDTB_UP;
 	c->up_ns = be->env.loop->now;
 	be->st.conns_in++;
-	LOG_RL(LU2K_LOG_INFO, "udt: incoming connection from %s to %s",
-	       lu2k_nid_format(&h->src, a, sizeof(a)), lu2k_nid_format(&h->dst, b, sizeof(b)));
+	LOG_RL(LU2K_LOG_INFO, "udt: incoming connection from %s to %s%s",
+	       lu2k_nid_format(&h->src, a, sizeof(a)), lu2k_nid_format(&h->dst, b, sizeof(b)),
+	       h->naddrs ? " (with its other addresses)" : "");
+	if (h->naddrs && be->env.peer_addrs) {
+		struct lu2k_be_addrs l = { .n = h->naddrs };
+
+		memcpy(l.nid, h->addrs, h->naddrs * sizeof(l.nid[0]));
+		be->env.peer_addrs(ctx, &l); /* cb_msg_offer re-checks the conn's state */
+	}
 }
 
 static int cb_msg_offer(void *ud, uint32_t msgno, const struct iovec *iov, int iovcnt, size_t len)
@@ -276,12 +283,21 @@ static int cb_msg_offer(void *ud, uint32_t msgno, const struct iovec *iov, int i
 	iov_copy(p, iov, iovcnt, 0, len < sizeof(p) ? len : sizeof(p));
 	type = lu2k_udtw_type(p, len);
 	if (type == LU2K_UDTW_HELLO && !c->hello_seen) {
-		rc = lu2k_udtw_hello_decode(p, len, &h);
+		uint8_t hb[LU2K_UDTW_HELLO_MAX];
+
+		if (len > sizeof(hb)) {
+			protocol_error(c, "hello", -EPROTO);
+			return -EPROTO;
+		}
+		iov_copy(hb, iov, iovcnt, 0, len);
+		rc = lu2k_udtw_hello_decode(hb, len, &h);
 		if (rc) {
 			protocol_error(c, "hello", rc);
 			return rc;
 		}
 		rx_hello(c, &h);
+		if (c->state == UDTB_DEAD)
+			return -ECONNRESET;
 		return c->refused ? -ECONNREFUSED : 0;
 	}
 	if (type != LU2K_UDTW_MSG) {
@@ -429,9 +445,16 @@ static int tx_queue(struct lu2k_be_conn *c, struct udtb_tx *w, const void *body,
 int udtb_send_hello(struct lu2k_be_conn *c)
 {
 	struct lu2k_udtw_hello h = { .version = LU2K_UDTW_VERSION };
-	struct udtb_tx *w = tx_new(c, LU2K_UDTW_HELLO_LEN);
+	struct udtb_tx *w;
 	int rc;
 
+	if (c->hello_addrs) {
+		h.naddrs = c->hello_addrs->n;
+		memcpy(h.addrs, c->hello_addrs->nid, h.naddrs * sizeof(h.addrs[0]));
+		free(c->hello_addrs);
+		c->hello_addrs = NULL;
+	}
+	w = tx_new(c, lu2k_udtw_hello_len(&h));
 	if (!w)
 		return -ENOMEM;
 	w->hello = true;

@@ -11,15 +11,30 @@
 #include "common/nid.h"
 #include "lu2k/desc.h"
 
-void lu2k_udtw_hello_encode(uint8_t out[LU2K_UDTW_HELLO_LEN], const struct lu2k_udtw_hello *h)
+size_t lu2k_udtw_hello_len(const struct lu2k_udtw_hello *h)
 {
-	memset(out, 0, LU2K_UDTW_HELLO_LEN);
+	unsigned int n = h->naddrs < LU2K_UDTW_MAX_ADDRS ? h->naddrs : LU2K_UDTW_MAX_ADDRS;
+
+	return n ? LU2K_UDTW_HELLO_LEN + 4 + (size_t)n * 20 : LU2K_UDTW_HELLO_LEN;
+}
+
+void lu2k_udtw_hello_encode(uint8_t *out, const struct lu2k_udtw_hello *h)
+{
+	size_t len = lu2k_udtw_hello_len(h);
+
+	memset(out, 0, len);
 	lu2k_put_le32(out, LU2K_UDTW_MAGIC);
 	lu2k_put_le16(out + 4, h->version);
 	out[6] = LU2K_UDTW_HELLO;
 	memcpy(out + 8, h->backend, strnlen(h->backend, LU2K_UDTW_BACKEND_LEN));
 	lu2k_nid_wire_put(out + 16, &h->src);
 	lu2k_nid_wire_put(out + 36, &h->dst);
+	if (len == LU2K_UDTW_HELLO_LEN)
+		return;
+	out[7] = LU2K_UDTW_HELLO_ADDRS;
+	out[56] = (uint8_t)((len - LU2K_UDTW_HELLO_LEN - 4) / 20);
+	for (unsigned int i = 0; i < out[56]; i++)
+		lu2k_nid_wire_put(out + 60 + i * 20, &h->addrs[i]);
 }
 
 size_t lu2k_udtw_msg_encode(uint8_t *out, const struct lu2k_udtw_msg *m)
@@ -56,8 +71,11 @@ int lu2k_udtw_hello_decode(const uint8_t *p, size_t total, struct lu2k_udtw_hell
 	size_t n;
 
 	memset(h, 0, sizeof(*h));
-	if (total != LU2K_UDTW_HELLO_LEN || lu2k_get_le32(p) != LU2K_UDTW_MAGIC ||
-	    p[6] != LU2K_UDTW_HELLO || p[7] != 0)
+	/* flag ADDRS (an address list after the 56 bytes) or none: an older lu2kd refuses it */
+	if (lu2k_get_le32(p) != LU2K_UDTW_MAGIC || p[6] != LU2K_UDTW_HELLO ||
+	    (p[7] & ~LU2K_UDTW_HELLO_ADDRS) || (!p[7] && total != LU2K_UDTW_HELLO_LEN) ||
+	    (p[7] && (total < LU2K_UDTW_HELLO_LEN + 4 + 20 || total > LU2K_UDTW_HELLO_MAX ||
+		      (total - LU2K_UDTW_HELLO_LEN - 4) % 20)))
 		return -EPROTO;
 	h->version = lu2k_get_le16(p + 4);
 	if (h->version != LU2K_UDTW_VERSION)
@@ -71,6 +89,14 @@ int lu2k_udtw_hello_decode(const uint8_t *p, size_t total, struct lu2k_udtw_hell
 	h->backend[n] = 0;
 	if (lu2k_nid_wire_get(p + 16, &h->src) || lu2k_nid_wire_get(p + 36, &h->dst))
 		return -EPROTO;
+	if (!p[7])
+		return 0;
+	h->naddrs = (unsigned int)((total - LU2K_UDTW_HELLO_LEN - 4) / 20);
+	if (p[56] != h->naddrs || p[57] || p[58] || p[59])
+		return -EPROTO;
+	for (unsigned int i = 0; i < h->naddrs; i++)
+		if (lu2k_nid_wire_get(p + 60 + i * 20, &h->addrs[i]))
+			return -EPROTO;
 	return 0;
 }
 

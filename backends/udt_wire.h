@@ -26,6 +26,10 @@
 #define LU2K_UDTW_MSGID_HLEN  56 /* MSG_ID: MSG plus the message's id */
 #define LU2K_UDTW_BACKEND_LEN 8
 #define LU2K_UDTW_PEEK	      56 /* bytes a receiver needs to tell and decode a frame */
+/* a hello with flag ADDRS (byte 7): the count (u8, 1..8), 3 zero bytes, that many NIDs */
+#define LU2K_UDTW_HELLO_ADDRS 0x1
+#define LU2K_UDTW_MAX_ADDRS   8
+#define LU2K_UDTW_HELLO_MAX   (LU2K_UDTW_HELLO_LEN + 4 + LU2K_UDTW_MAX_ADDRS * 20)
 
 enum lu2k_udtw_type {
 	LU2K_UDTW_HELLO = 1,
@@ -38,6 +42,9 @@ struct lu2k_udtw_hello {
 	char backend[LU2K_UDTW_BACKEND_LEN + 1];
 	struct lu2k_nid src; /* the connector */
 	struct lu2k_nid dst; /* the NID it wants to reach */
+	/* the connector's other addresses, as NIDs (multipath discovery); 0: none */
+	unsigned int naddrs;
+	struct lu2k_nid addrs[LU2K_UDTW_MAX_ADDRS];
 };
 
 struct lu2k_udtw_msg {
@@ -55,7 +62,10 @@ static inline size_t lu2k_udtw_msg_hlen(const struct lu2k_udtw_msg *m)
 	return m->epoch ? LU2K_UDTW_MSGID_HLEN : LU2K_UDTW_MSG_HLEN;
 }
 
-void lu2k_udtw_hello_encode(uint8_t out[LU2K_UDTW_HELLO_LEN], const struct lu2k_udtw_hello *h);
+/* Its length: LU2K_UDTW_HELLO_LEN, more with addresses (at most _MAX). */
+size_t lu2k_udtw_hello_len(const struct lu2k_udtw_hello *h);
+/* Writes lu2k_udtw_hello_len(h) bytes. */
+void lu2k_udtw_hello_encode(uint8_t *out, const struct lu2k_udtw_hello *h);
 /* Writes lu2k_udtw_msg_hlen(m) bytes and returns that. */
 size_t lu2k_udtw_msg_encode(uint8_t *out, const struct lu2k_udtw_msg *m);
 
@@ -65,6 +75,7 @@ size_t lu2k_udtw_msg_encode(uint8_t *out, const struct lu2k_udtw_msg *m);
  * LU2K_UDTW_MSG or -EPROTO.
  */
 int lu2k_udtw_type(const uint8_t *p, size_t total);
+/* p holds all total bytes (at most LU2K_UDTW_HELLO_MAX are a hello). */
 int lu2k_udtw_hello_decode(const uint8_t *p, size_t total, struct lu2k_udtw_hello *h);
 /* max_msg bounds hdr_len + payload_len. */
 int lu2k_udtw_msg_decode(const uint8_t *p, size_t total, uint32_t max_msg, struct lu2k_udtw_msg *m);

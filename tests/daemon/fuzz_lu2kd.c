@@ -29,7 +29,7 @@ static void fuzz_wire(const uint8_t *d, size_t n)
 	struct lu2k_tcpw_hello h;
 	size_t off = 0;
 
-	for (size_t k = 0; k <= n && k <= 80; k++) {
+	for (size_t k = 0; k <= n && k <= LU2K_TCPW_HELLO_MAX + 8; k++) {
 		lu2k_tcpw_hello_decode(d, k, &h);
 		lu2k_tcpw_frame_decode(d, k, 1u << 20, &f);
 	}
@@ -100,12 +100,12 @@ static void fuzz_rxalloc(const uint8_t *d, size_t n)
 
 /*
  * The udt back-end's frames: the first 4 bytes are the UDT message's length,
- * the rest its first bytes (a receiver peeks at LU2K_UDTW_PEEK); what
- * decodes re-encodes the same.
+ * the rest its first bytes (a receiver peeks at LU2K_UDTW_PEEK, and reads a
+ * hello whole: at most LU2K_UDTW_HELLO_MAX); what decodes re-encodes the same.
  */
 static void fuzz_udt_wire(const uint8_t *d, size_t n)
 {
-	uint8_t p[LU2K_UDTW_PEEK] = { 0 }, out[LU2K_UDTW_PEEK];
+	uint8_t p[LU2K_UDTW_HELLO_MAX] = { 0 }, out[LU2K_UDTW_HELLO_MAX];
 	struct lu2k_udtw_hello h, h2;
 	struct lu2k_udtw_msg m, m2;
 	size_t total;
@@ -115,11 +115,13 @@ static void fuzz_udt_wire(const uint8_t *d, size_t n)
 	total = (size_t)d[0] | (size_t)d[1] << 8 | (size_t)d[2] << 16 | (size_t)(d[3] & 1) << 24;
 	memcpy(p, d + 4, n - 4 < sizeof(p) ? n - 4 : sizeof(p));
 	lu2k_udtw_type(p, total);
-	if (lu2k_udtw_hello_decode(p, total, &h) == 0) {
-		if (total < LU2K_UDTW_HELLO_LEN || memchr(h.backend, 0, sizeof(h.backend)) == NULL)
+	if (total <= sizeof(p) && lu2k_udtw_hello_decode(p, total, &h) == 0) {
+		if (total < LU2K_UDTW_HELLO_LEN || memchr(h.backend, 0, sizeof(h.backend)) == NULL ||
+		    lu2k_udtw_hello_len(&h) != total)
 			abort();
 		lu2k_udtw_hello_encode(out, &h);
-		if (lu2k_udtw_hello_decode(out, total, &h2) ||
+		if (lu2k_udtw_hello_decode(out, total, &h2) || h2.naddrs != h.naddrs ||
+		    memcmp(h.addrs, h2.addrs, sizeof(h.addrs)) ||
 		    memcmp(&h.src, &h2.src, sizeof(h.src)) ||
 		    memcmp(&h.dst, &h2.dst, sizeof(h.dst)) || strcmp(h.backend, h2.backend))
 			abort();

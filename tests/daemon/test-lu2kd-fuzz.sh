@@ -15,7 +15,7 @@ echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { retu
 	-D_GNU_SOURCE -I"$T_TOP" -I"$T_TOP/include" \
 	"$T_TOP/tests/daemon/fuzz_lu2kd.c" "$T_TOP/backends/tcp_wire.c" "$T_TOP/common/nid.c" "$T_TOP/daemon/config.c" "$T_TOP/daemon/config_keys.c" "$T_TOP/common/opt.c" "$T_TOP/daemon/config_path.c" \
 	"$T_TOP/backends/udt_wire.c" "$T_TOP/backends/udt_demux.c" "$T_TOP/lib/lnet_hdr.c" \
-	"$T_TOP/common/log.c" "$T_TOP/common/num.c" "$T_TOP/daemon/rxalloc.c" "$T_TOP/tools/ctl/jsonv.c" \
+	"$T_TOP/common/log.c" "$T_TOP/common/sockaddr.c" "$T_TOP/common/num.c" "$T_TOP/daemon/rxalloc.c" "$T_TOP/tools/ctl/jsonv.c" \
 	-o "$T_DIR/fuzz_lu2kd" || t_fail "build"
 secs=${LU2K_FULL:+60}
 mkdir -p "$T_DIR/corpus"

@@ -3,6 +3,6 @@
 # lines; each lu2kd names its second address (multipath_addr) and tells it
 # in the hello of its connections, and the other makes a path to it from its
 # own address on that link: both paths up, used, each from its address.
-# tcp (udt and rds do not carry the address list yet, doc/multipath.md).
-LU2K_MP_DISCOVER=1 LU2K_MP_BACKENDS=${LU2K_MP_BACKENDS:-tcp} \
+# tcp and udt (rds does not carry the address list yet, doc/multipath.md).
+LU2K_MP_DISCOVER=1 LU2K_MP_BACKENDS=${LU2K_MP_BACKENDS:-tcp udt} \
 	exec "$(dirname "$0")/test-multipath-src.sh" "$@"

@@ -101,7 +101,7 @@ for be in ${LU2K_MP_BACKENDS:-tcp udt}; do
 		ns=N$n
 		t_bg "$be$mode" ip netns exec "$NA" timeout 60 "$T_BIN/lu2k-perf" client --socket \
 			"$T_DIR/${be}A.sock" --nid "$A" --peer "$B" --json $mode --size 256K \
-			--concurrency 16 --time 5s --timeout 20s
+			--concurrency 16 --time 9s --timeout 20s
 		sleep 3
 		paths "$be$n" >"$T_DIR/$be-paths$n" || t_fail "$be: lu2kctl peers at $n"
 		t_log "$be $mode: $n's paths (state bytes local remote): $(tr '\n' '|' <"$T_DIR/$be-paths$n")"
@@ -118,7 +118,7 @@ for be in ${LU2K_MP_BACKENDS:-tcp udt}; do
 				sleep 0.3
 			done
 			t_log "$be: $n's socket to $dst is bound to ${got:-nothing}"
-			[ "$got" = "$src" ] || t_fail "$be: $n's path to $dst leaves from '$got', not $src"
+			[ "$got" = "$src" ] || t_fail "$be: $n's path to $dst leaves from '$got', not $src: $(ip netns exec "${!ns}" ss -Hna $proto)"
 		done <"$T_DIR/$be-paths$n"
 		# no socket of lu2kd's in either namespace uses link m1's first addresses
 		for x in "$NA:10.80.0.1" "$NB:10.80.0.2"; do

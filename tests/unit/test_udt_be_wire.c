@@ -149,10 +149,48 @@ static void test_msgid(void)
 	T_EQ(lu2k_udtw_type(b, LU2K_UDTW_MSG_HLEN), -EPROTO);
 }
 
+/* A hello with the connector's other addresses (multipath discovery): flag 1 in byte 7. */
+static void test_hello_addrs(void)
+{
+	struct lu2k_udtw_hello h = { .version = LU2K_UDTW_VERSION }, g;
+	uint8_t b[LU2K_UDTW_HELLO_MAX + 20];
+	size_t len;
+
+	strcpy(h.backend, "udt");
+	h.src = nid("192.0.2.1@lu2k");
+	h.dst = nid("192.0.2.2@lu2k");
+	h.naddrs = 1;
+	h.addrs[0] = nid("198.51.100.1@lu2k");
+	len = lu2k_udtw_hello_len(&h);
+	T_EQU(len, 56 + 4 + 20);
+	lu2k_udtw_hello_encode(b, &h);
+	T_EQ(b[7], 1);
+	T_EQ(lu2k_udtw_type(b, len), LU2K_UDTW_HELLO);
+	T_EQ(lu2k_udtw_hello_decode(b, len, &g), 0);
+	T_EQU(g.naddrs, 1);
+	T_ASSERT(lu2k_nid_eq(&g.addrs[0], &h.addrs[0]));
+	T_EQ(lu2k_udtw_hello_decode(b, len - 1, &g), -EPROTO);	/* not whole NIDs */
+	T_EQ(lu2k_udtw_hello_decode(b, len + 20, &g), -EPROTO); /* the count says 1 */
+	b[7] = 2;						/* an unknown flag */
+	T_EQ(lu2k_udtw_hello_decode(b, len, &g), -EPROTO);
+	b[7] = 0; /* no flag and 80 bytes */
+	T_EQ(lu2k_udtw_hello_decode(b, len, &g), -EPROTO);
+	b[7] = 1;
+	b[58] = 1; /* reserved */
+	T_EQ(lu2k_udtw_hello_decode(b, len, &g), -EPROTO);
+	b[58] = 0;
+	b[61] = 99; /* the NID's type */
+	T_EQ(lu2k_udtw_hello_decode(b, len, &g), -EPROTO);
+	memset(b + 56, 0, 24);
+	b[56] = 9; /* nine: too many */
+	T_EQ(lu2k_udtw_hello_decode(b, 56 + 4 + 9 * 20, &g), -EPROTO);
+}
+
 int main(void)
 {
 	T_RUN(test_hello_roundtrip);
 	T_RUN(test_hello_bad);
+	T_RUN(test_hello_addrs);
 	T_RUN(test_msg);
 	T_RUN(test_msgid);
 	return t_done();
