@@ -106,7 +106,8 @@ static const struct lu2k_opt rds_keys[] = {
 	  .type = LU2K_OPT_UINT,
 	  LU2K_OPT_AT(B, frag),
 	  .min = 1024,
-	  .max = LU2K_RDSW_RDS_MAX - LU2K_RDSW_MAX_HLEN,
+	  /* pieces are cut to fit with the longest header (a multipath id's) anyway */
+	  .max = LU2K_RDSW_RDS_MAX - LU2K_RDSW_DATA_LEN,
 	  .flags = LU2K_OPT_F_SIZE,
 	  .help = "bytes of a message per RDS message" },
 	{ .key = "hello_timeout_ms",
@@ -711,4 +712,5 @@ const struct lu2k_backend_ops lu2k_backend_rds = {
 	.conn_info = rds_conn_info,
 	.stats = rds_stats,
 	.auth = true,
+	.msg_ids = true,
 };

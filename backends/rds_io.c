@@ -151,8 +151,14 @@ static bool flush_out(struct lu2k_be_conn *c)
 		if (pieces++ >= RDSB_PIECES_PER_ROUND)
 			return true;
 		iov[0].iov_base = f;
-		iov[0].iov_len = lu2k_rdsw_data_encode(f, c->id, m->be_seq, (uint32_t)m->be_off,
-						       m->hdr_len, m->payload_len, &m->target);
+		/* a multipath message carries its id in every piece (doc/rds-backend.md) */
+		iov[0].iov_len =
+			m->mid.epoch
+				? lu2k_rdsw_data_id_encode(f, c->id, m->be_seq, (uint32_t)m->be_off,
+							   m->hdr_len, m->payload_len, &m->target,
+							   m->mid.epoch, m->mid.id, m->mid.low)
+				: lu2k_rdsw_data_encode(f, c->id, m->be_seq, (uint32_t)m->be_off,
+							m->hdr_len, m->payload_len, &m->target);
 		iov[1].iov_base = (char *)m->buf + m->be_off;
 		iov[1].iov_len = n;
 		if (conn_send(c, false, iov, n ? 2 : 1))
@@ -280,6 +286,7 @@ static void rx_piece(struct lu2k_be_conn *c, const struct lu2k_rdsw_frame *f, co
 		}
 		c->rx.hdr_len = f->hdr_len;
 		c->rx.payload_len = f->payload_len;
+		c->rx.mid = (struct lu2k_be_msgid){ .epoch = f->epoch, .id = f->id, .low = f->low };
 		c->rx_target = f->target;
 		c->rx_seq = f->seq;
 		rc = be->env.rx_begin(c->ctx, &f->target, &c->rx);

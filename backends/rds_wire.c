@@ -44,6 +44,23 @@ size_t lu2k_rdsw_data_encode(uint8_t *out, uint64_t conn_id, uint64_t seq, uint3
 	return LU2K_RDSW_DATA_LEN;
 }
 
+size_t lu2k_rdsw_data_id_encode(uint8_t *out, uint64_t conn_id, uint64_t seq, uint32_t offset,
+				uint32_t hdr_len, uint32_t payload_len,
+				const struct lu2k_nid *target, uint32_t epoch, uint64_t id,
+				uint64_t low)
+{
+	put_base(out, LU2K_RDSW_DATA, LU2K_RDSW_DATA_ID_LEN, conn_id);
+	lu2k_put_le64(out + 16, seq);
+	lu2k_put_le32(out + 24, offset);
+	lu2k_put_le32(out + 28, hdr_len);
+	lu2k_put_le32(out + 32, payload_len);
+	lu2k_nid_wire_put(out + 40, target);
+	lu2k_put_le32(out + 64, epoch);
+	lu2k_put_le64(out + 72, id);
+	lu2k_put_le64(out + 80, low);
+	return LU2K_RDSW_DATA_ID_LEN;
+}
+
 size_t lu2k_rdsw_ack_encode(uint8_t *out, uint64_t conn_id, uint64_t seq)
 {
 	put_base(out, LU2K_RDSW_ACK, LU2K_RDSW_ACK_LEN, conn_id);
@@ -123,7 +140,11 @@ int lu2k_rdsw_decode(const uint8_t *p, size_t len, uint32_t max_msg, struct lu2k
 	f->type = p[5];
 	f->hlen = lu2k_get_le16(p + 6);
 	f->conn_id = lu2k_get_le64(p + 8);
-	if (!type_hlen(f->type) || f->hlen != type_hlen(f->type) || len < f->hlen || !f->conn_id)
+	/* DATA's header is 64 bytes, or 88 with a multipath id */
+	if (!type_hlen(f->type) ||
+	    (f->hlen != type_hlen(f->type) &&
+	     (f->type != LU2K_RDSW_DATA || f->hlen != LU2K_RDSW_DATA_ID_LEN)) ||
+	    len < f->hlen || !f->conn_id)
 		return -EPROTO;
 	if (f->type != LU2K_RDSW_DATA && f->type < LU2K_RDSW_HS_INIT && len != f->hlen)
 		return -EPROTO;
@@ -158,6 +179,14 @@ int lu2k_rdsw_decode(const uint8_t *p, size_t len, uint32_t max_msg, struct lu2k
 			return -EPROTO;
 		if (lu2k_nid_wire_get(p + 40, &f->target))
 			return -EPROTO;
+		f->epoch = 0;
+		if (f->hlen == LU2K_RDSW_DATA_ID_LEN) {
+			f->epoch = lu2k_get_le32(p + 64);
+			f->id = lu2k_get_le64(p + 72);
+			f->low = lu2k_get_le64(p + 80);
+			if (!f->epoch || zero(p + 68, 4) || f->low > f->id)
+				return -EPROTO;
+		}
 		total = (uint64_t)f->hdr_len + f->payload_len;
 		if (total > max_msg)
 			return -EMSGSIZE;

@@ -30,10 +30,12 @@
 #define LU2K_RDSW_BASE_LEN  16
 #define LU2K_RDSW_HELLO_LEN 64
 #define LU2K_RDSW_DATA_LEN  64
-#define LU2K_RDSW_ACK_LEN   32
-#define LU2K_RDSW_PING_LEN  16
-#define LU2K_RDSW_CLOSE_LEN 24
-#define LU2K_RDSW_MAX_HLEN  64
+/* DATA of a multipath message: header length 88, its id after the 64 bytes (revision 2) */
+#define LU2K_RDSW_DATA_ID_LEN 88
+#define LU2K_RDSW_ACK_LEN     32
+#define LU2K_RDSW_PING_LEN    16
+#define LU2K_RDSW_CLOSE_LEN   24
+#define LU2K_RDSW_MAX_HLEN    LU2K_RDSW_DATA_ID_LEN
 
 /*
  * RDS refuses a message bigger than RDS_MAX_MSG_SIZE (1 MiB, net/rds/rds.h
@@ -81,6 +83,9 @@ struct lu2k_rdsw_frame {
 	uint32_t hdr_len, payload_len;
 	struct lu2k_nid target;
 	uint32_t data_len; /* bytes after the header in this frame */
+	/* DATA with header length 88 (epoch != 0): struct lu2k_be_msgid */
+	uint32_t epoch;
+	uint64_t id, low;
 };
 
 /* Each encoder writes the frame's header into out and returns its length. */
@@ -88,6 +93,11 @@ size_t lu2k_rdsw_hello_encode(uint8_t *out, uint8_t type, uint64_t conn_id, int3
 			      const struct lu2k_nid *src, const struct lu2k_nid *dst);
 size_t lu2k_rdsw_data_encode(uint8_t *out, uint64_t conn_id, uint64_t seq, uint32_t offset,
 			     uint32_t hdr_len, uint32_t payload_len, const struct lu2k_nid *target);
+/* The same with a multipath id (epoch != 0): LU2K_RDSW_DATA_ID_LEN bytes. */
+size_t lu2k_rdsw_data_id_encode(uint8_t *out, uint64_t conn_id, uint64_t seq, uint32_t offset,
+				uint32_t hdr_len, uint32_t payload_len,
+				const struct lu2k_nid *target, uint32_t epoch, uint64_t id,
+				uint64_t low);
 size_t lu2k_rdsw_ack_encode(uint8_t *out, uint64_t conn_id, uint64_t seq);
 size_t lu2k_rdsw_ping_encode(uint8_t *out, uint64_t conn_id);
 /* type: LU2K_RDSW_CLOSE or LU2K_RDSW_RESET */

@@ -97,6 +97,10 @@ static int up_rx_end(void *ctx, struct lu2k_be_rxbuf *b, int status)
 		return status;
 	}
 	memcpy(&id, p, sizeof(id));
+	if (b->mid.epoch) {
+		s->rx_mids++;
+		s->rx_mid_sum += b->mid.epoch + b->mid.id + b->mid.low;
+	}
 	for (uint64_t i = 0; good && i < b->payload_len; i++)
 		good = p[8 + i] == pat(id, i);
 	if (good)

@@ -25,6 +25,8 @@ struct side {
 	int accepted, connected, closed, closed_err, refused;
 	int rx_ok, rx_bad, rx_failed, rx_begun, eagain_left, order_bad;
 	uint64_t last_id;
+	int rx_mids;	     /* messages received with a multipath id */
+	uint64_t rx_mid_sum; /* epoch + id + low of each, summed */
 	int sent_ok, sent_err, last_err;
 	int sent_count[NMSG];
 	struct lu2k_be_conn *in;

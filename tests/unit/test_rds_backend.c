@@ -62,6 +62,9 @@ static void test_transfer(void)
 	f_largest = 0;
 	for (int i = 0; i < n; i++) {
 		msg_init(&msgs[i], (uint64_t)i, sizes[i]);
+		if (i & 1) /* a multipath message: its id rides in every piece */
+			msgs[i].mid =
+				(struct lu2k_be_msgid){ .epoch = 9, .id = 100 + i, .low = 99 };
 		T_EQ(ops->send(c, &msgs[i]), 0);
 	}
 	SPIN_UNTIL(A.sent_ok == n, 20000);
@@ -71,12 +74,15 @@ static void test_transfer(void)
 	T_EQ(B.rx_ok, n);
 	T_EQ(B.rx_bad, 0);
 	T_EQ(B.order_bad, 0);
+	/* the ids of the six odd ones, as sent: 6 x (9 + 99) + 6 x 100 + (1 + 3 + ... + 11) */
+	T_EQ(B.rx_mids, n / 2);
+	T_EQU(B.rx_mid_sum, 6 * (9 + 99) + 6 * 100 + 36);
 	/* Pieces from the lu2k port's socket; hello, acks... from the control socket's. */
 	T_EQ(f_data_on_ctrl, 0);
 	T_EQ(f_ctrl_on_data, 0);
 	T_ASSERT(f_ctrl_frames >= 2); /* the hello and at least one ack */
 	/* Split: no RDS message above the piece size (plus its header). */
-	T_ASSERT(f_largest <= 65536 + LU2K_RDSW_DATA_LEN);
+	T_ASSERT(f_largest <= 65536 + LU2K_RDSW_DATA_ID_LEN);
 	T_EQ(f_emsgsize, 0);
 	/* Nothing twice, and the conns stay up. */
 	spin(50);

@@ -110,6 +110,38 @@ static void test_data(void)
 	T_EQ(lu2k_rdsw_decode(b, n + 10, MAXMSG, &f), -EPROTO);
 }
 
+/* DATA of a multipath message: header length 88, its id after the 64 bytes. */
+static void test_data_id(void)
+{
+	static uint8_t b[LU2K_RDSW_DATA_ID_LEN + 100];
+	struct lu2k_nid t = nid("10.0.0.9@lu2k3");
+	struct lu2k_rdsw_frame f;
+	size_t n;
+
+	n = lu2k_rdsw_data_id_encode(b, 3, 12, 0, 96, 4, &t, 7, 41, 40);
+	T_EQU(n, LU2K_RDSW_DATA_ID_LEN);
+	T_EQ(lu2k_rdsw_decode(b, n + 100, MAXMSG, &f), LU2K_RDSW_DATA_ID_LEN);
+	T_EQU(f.epoch, 7);
+	T_EQU(f.id, 41);
+	T_EQU(f.low, 40);
+	T_EQ(f.data_len, 100);
+	/* a plain DATA says epoch 0 */
+	n = lu2k_rdsw_data_encode(b, 3, 12, 0, 96, 4, &t);
+	T_EQ(lu2k_rdsw_decode(b, n + 100, MAXMSG, &f), LU2K_RDSW_DATA_LEN);
+	T_EQU(f.epoch, 0);
+	/* epoch 0, low above id, reserved bytes, another header length: refused */
+	n = lu2k_rdsw_data_id_encode(b, 3, 12, 0, 96, 4, &t, 0, 41, 40);
+	T_EQ(lu2k_rdsw_decode(b, n + 100, MAXMSG, &f), -EPROTO);
+	n = lu2k_rdsw_data_id_encode(b, 3, 12, 0, 96, 4, &t, 7, 41, 42);
+	T_EQ(lu2k_rdsw_decode(b, n + 100, MAXMSG, &f), -EPROTO);
+	n = lu2k_rdsw_data_id_encode(b, 3, 12, 0, 96, 4, &t, 7, 41, 40);
+	b[69] = 1;
+	T_EQ(lu2k_rdsw_decode(b, n + 100, MAXMSG, &f), -EPROTO);
+	b[69] = 0;
+	b[6] = 80;
+	T_EQ(lu2k_rdsw_decode(b, n + 100, MAXMSG, &f), -EPROTO);
+}
+
 static void test_every_byte_checked(void)
 {
 	uint8_t b[LU2K_RDSW_MAX_HLEN];
@@ -171,7 +203,7 @@ static void test_keyed_frames(void)
 static void test_pieces_cover(void)
 {
 	static const uint64_t totals[] = { 0, 1, 4095, 65536, 65537, (4u << 20), (4u << 20) + 96 };
-	static const uint32_t frags[] = { 1024, 65472, 262144, (1u << 20) - 64 };
+	static const uint32_t frags[] = { 1024, 65472, 262144, (1u << 20) - LU2K_RDSW_MAX_HLEN };
 
 	for (size_t i = 0; i < sizeof(totals) / sizeof(totals[0]); i++) {
 		for (size_t j = 0; j < sizeof(frags) / sizeof(frags[0]); j++) {
@@ -219,6 +251,7 @@ int main(void)
 	T_RUN(test_hello_roundtrip);
 	T_RUN(test_small_frames);
 	T_RUN(test_data);
+	T_RUN(test_data_id);
 	T_RUN(test_every_byte_checked);
 	T_RUN(test_keyed_frames);
 	T_RUN(test_pieces_cover);
