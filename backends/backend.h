@@ -171,8 +171,9 @@ struct lu2k_be_rxbuf {
 
 /* See path_stats() below. Counters only grow. */
 struct lu2k_be_path_stats {
-	uint64_t rtt_ns;       /* the transport's smoothed RTT, 0 if unknown */
-	uint64_t acks;	       /* acknowledgements (or loss reports) received */
+	uint64_t rtt_ns; /* the transport's smoothed RTT, 0 if unknown */
+	/* acknowledgements (or loss reports) received; UINT64_MAX: only whole messages are */
+	uint64_t acks;
 	uint64_t pkts_sent;    /* data packets sent, retransmissions included */
 	uint64_t pkts_retrans; /* of which retransmissions */
 	/* bytes of messages handed to it and not yet sent once; UINT64_MAX: unknown */

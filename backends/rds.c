@@ -587,6 +587,29 @@ static const char *state_str(enum rdsb_state s)
 	return (unsigned int)s < 4 ? n[s] : "?";
 }
 
+/*
+ * For multipath's late binding: what it holds and has not handed to RDS
+ * yet. RDS acknowledges only whole messages to us (our ACK frames), and
+ * measures no RTT we can read: those stay unknown.
+ */
+static int rds_path_stats(struct lu2k_be_conn *c, struct lu2k_be_path_stats *st)
+{
+	struct lu2k_list *pos;
+
+	if (!c->out)
+		return -EINVAL;
+	memset(st, 0, sizeof(*st));
+	st->acks = UINT64_MAX;
+	st->pkts_sent = c->be->st.pieces_tx;
+	lu2k_list_for_each(pos, &c->sendq)
+	{
+		const struct lu2k_be_msg *m = lu2k_container_of(pos, struct lu2k_be_msg, be_link);
+
+		st->unsent += (uint64_t)m->hdr_len + m->payload_len - m->be_off;
+	}
+	return 0;
+}
+
 static void rds_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 {
 	char a[INET6_ADDRSTRLEN + 8];
@@ -709,6 +732,7 @@ const struct lu2k_backend_ops lu2k_backend_rds = {
 	.rx_resume = rds_rx_resume,
 	.close = rds_close,
 	.peer_addr = rds_peer_addr,
+	.path_stats = rds_path_stats,
 	.conn_info = rds_conn_info,
 	.stats = rds_stats,
 	.auth = true,

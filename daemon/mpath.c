@@ -48,6 +48,7 @@ struct mp_path {
 	int last_err;
 	uint64_t connects;
 	uint64_t taken_back; /* messages taken back from it, sent again elsewhere */
+	bool be_rtt;	     /* the back-end measures its RTT (path_stats) */
 	bool told;	     /* its connection's hello told our addresses (discovery) */
 	bool delivered;	     /* ... and the peer took a message on it since */
 };
@@ -614,7 +615,7 @@ bool lu2kd_mpath_sent(struct lu2kd_conn *c, struct lu2kd_msg *m, int status)
 		LOG_RL(LU2K_LOG_INFO, "peer %s: path %u delivers again: back",
 		       lu2k_nid_format(&mp->peer->nid, a, sizeof(a)), c->path);
 	}
-	if (status == 0 && m->path_alone && now > m->path_sent_ns && !d->be_ops->path_stats) {
+	if (status == 0 && m->path_alone && now > m->path_sent_ns && !mp->path[c->path].be_rtt) {
 		uint64_t lat = now - m->path_sent_ns;
 		uint64_t tx = pp->rate_known ? len * LU2K_NS_PER_S / pp->rate : 0;
 
@@ -692,7 +693,9 @@ static void mp_poll(struct lu2kd_mpath *mp)
 			lu2kd_ps_on_unsent(&mp->ps, i, st.unsent);
 		if (st.rtt_ns)
 			lu2kd_ps_on_rtt(&mp->ps, i, st.rtt_ns, d->loop.now);
-		if (pa->have_last) {
+		pa->be_rtt |= st.rtt_ns != 0;
+		/* a transport that acknowledges only whole messages (rds): judged by completions */
+		if (pa->have_last && st.acks != UINT64_MAX) {
 			uint64_t sent = st.pkts_sent - pa->loss_base.pkts_sent;
 
 			lu2kd_ps_on_progress(&mp->ps, i, st.acks - pa->last.acks, d->loop.now);

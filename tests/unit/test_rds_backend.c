@@ -52,7 +52,9 @@ static void test_transfer(void)
 					  65536, 200000, 1u << 20,  (4u << 20) - 8, 4u << 20,
 					  3,	 777777 };
 	const int n = (int)(sizeof(sizes) / sizeof(sizes[0]));
+	struct lu2k_be_path_stats ps;
 	struct lu2k_be_conn *c;
+	uint64_t want = 0;
 
 	T_EQ(make_side(&A, "10.0.0.1@lu2k", calm, 4), 0);
 	T_EQ(make_side(&B, "10.0.0.2@lu2k", calm, 4), 0);
@@ -66,9 +68,16 @@ static void test_transfer(void)
 			msgs[i].mid =
 				(struct lu2k_be_msgid){ .epoch = 9, .id = 100 + i, .low = 99 };
 		T_EQ(ops->send(c, &msgs[i]), 0);
+		want += 8 + sizes[i];
 	}
+	/* path_stats (multipath's late binding): nothing handed to RDS before the loop runs */
+	T_EQ(ops->path_stats(c, &ps), 0);
+	T_EQU(ps.unsent, want);
+	T_EQU(ps.acks, UINT64_MAX); /* RDS acknowledges only whole messages */
 	SPIN_UNTIL(A.sent_ok == n, 20000);
 	T_EQ(A.sent_ok, n);
+	T_EQ(ops->path_stats(c, &ps), 0);
+	T_EQU(ps.unsent, 0);
 	T_EQ(A.sent_err, 0);
 	T_ASSERT(sent_once(&A, n));
 	T_EQ(B.rx_ok, n);
