@@ -61,6 +61,7 @@ struct lu2k_ni_stats {
 	u64	detaches;
 	u32	tx_inflight;	/* holding a credit (includes orphans, below) */
 	u32	tx_inflight_max; /* the most at once, since the daemon attached */
+	u32	tx_copying_max;	/* the most copies without the lock at once, likewise */
 	u32	tx_orphans;	/* timed out, pool range still with the daemon */
 	u32	tx_queued;	/* waiting for ring or pool room */
 	u32	rx_held;	/* received, not yet given back to the daemon */

@@ -245,6 +245,7 @@ void lu2k_ni_attach_locked(struct lu2k_ni *ni, struct lu2k_chan *chan)
 	ni->cr.credits = chan->setup.credits;
 	ni->cr.peer_credits = chan->setup.peer_credits;
 	ni->cr.inflight_max = 0;
+	ni->stats.tx_copying_max = 0;
 	/* The daemon may sleep at once: ask for kicks on the rings we consume. */
 	lu2k_ring_cons_prepare_sleep(&chan->cpl);
 	lu2k_ring_cons_prepare_sleep(&chan->rx);

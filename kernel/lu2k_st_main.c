@@ -310,8 +310,8 @@ static int st_stats_show(struct seq_file *m, void *v)
 		seq_printf(m, " inflight %u inflight_max %u", ns.tx_inflight, ns.tx_inflight_max);
 		seq_printf(m, " orphans %u queued %u waited %llu rx_held %u peers %u",
 			   ns.tx_orphans, ns.tx_queued, ns.tx_waited, ns.rx_held, ns.peers);
-		seq_printf(m, " copied_unlocked %llu copy_detached %llu\n",
-			   ns.tx_copied_unlocked, ns.tx_copy_detached);
+		seq_printf(m, " copied_unlocked %llu copy_detached %llu copying_max %u\n",
+			   ns.tx_copied_unlocked, ns.tx_copy_detached, ns.tx_copying_max);
 	}
 	mutex_unlock(&st_lock);
 	return 0;

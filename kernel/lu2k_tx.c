@@ -298,6 +298,9 @@ int lu2k_send(struct lu2k_ni *ni, const struct lu2k_send_args *a)
 	 */
 	tx->state = LU2K_TX_COPYING;
 	ni->tx_ring_held++;
+	/* Senders that copy at the same time: what the unlocked copy is for. */
+	if (ni->tx_ring_held > ni->stats.tx_copying_max)
+		ni->stats.tx_copying_max = ni->tx_ring_held;
 	gen = ni->chan_gen;
 	region = chan->region;
 	kref_get(&region->ref);
