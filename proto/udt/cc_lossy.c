@@ -105,6 +105,7 @@ static void lossy_init(struct udt_cc *cc, uint64_t now_ns)
 		l->qwin_rtt[i] = -1;
 	l->rtt_b_start = now_ns;
 	l->round_min_rtt = -1;
+	l->round_nak_rtt = -1;
 	l->last_round_min_rtt = -1;
 	l->last_rtt = -1;
 	l->round_start_ns = now_ns;
@@ -199,9 +200,14 @@ static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_ns)
 static void lossy_on_loss(struct udt_cc *cc, const struct udt_range *r, size_t n, uint64_t now_ns)
 {
 	struct lossy *l = cc->priv;
+	int64_t rtt;
 
 	l->loss_seen = 1;
 	udt_lossy_silence_over(l, now_ns);
+	/* before the count: it needs the highest hole reported before this NAK */
+	rtt = udt_lossy_nak_sample(l, r, n, now_ns);
+	if (rtt > 0 && (l->round_nak_rtt < 0 || rtt < l->round_nak_rtt))
+		l->round_nak_rtt = rtt;
 	udt_lossy_count_losses(l, r, n);
 	udt_lossy_front_nak(cc, r, n);
 	/*

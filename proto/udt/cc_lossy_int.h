@@ -59,6 +59,7 @@ struct lossy {
 	unsigned int rtt_b;
 	uint64_t rtt_b_start;
 	int64_t round_min_rtt; /* smallest sample this round, -1: none */
+	int64_t round_nak_rtt; /* smallest NAK sample this round (udt_lossy_nak_sample), -1: none */
 	int64_t last_round_min_rtt;
 	/* the least sample of each of the last rounds and when it ended (-1: none) */
 	int64_t qwin_rtt[QWIN_ROUNDS];
@@ -162,6 +163,8 @@ void udt_lossy_set_outputs(struct udt_cc *cc);
 /* cc_lossy_sample.c */
 void udt_lossy_ring_sent(struct lossy *l, uint32_t seq, uint64_t now_ns);
 int64_t udt_lossy_ack_sample(struct lossy *l, uint32_t from, uint32_t to, uint64_t now_ns);
+int64_t udt_lossy_nak_sample(const struct lossy *l, const struct udt_range *r, size_t n,
+			     uint64_t now_ns);
 void udt_lossy_rtt_update(struct udt_cc *cc, int64_t rtt, uint64_t now_ns);
 void udt_lossy_rate_sample(struct udt_cc *cc, uint32_t ack, uint64_t now_ns);
 void udt_lossy_delivery_sample(struct udt_cc *cc, uint64_t now_ns);

@@ -155,7 +155,8 @@ static void drain_small_queue(struct udt_cc *cc, int64_t persist)
 static void end_round(struct udt_cc *cc, uint64_t now_ns)
 {
 	struct lossy *l = cc->priv;
-	int64_t rr = l->round_min_rtt;
+	/* a round without an ACK sample takes its NAKs' (udt_lossy_nak_sample()) */
+	int64_t rr = l->round_min_rtt >= 0 ? l->round_min_rtt : l->round_nak_rtt;
 	/* STARTUP ends on this round's queue; a back-off wants it to persist */
 	int64_t persist = qwin_add(l, rr, now_ns);
 	int queue = queue_seen(cc, l->mode == LOSSY_STARTUP ? rr : persist);
@@ -173,6 +174,7 @@ static void end_round(struct udt_cc *cc, uint64_t now_ns)
 	}
 	l->last_round_min_rtt = rr;
 	l->round_min_rtt = -1;
+	l->round_nak_rtt = -1;
 	l->round_start_ns = now_ns;
 
 	switch (l->mode) {

@@ -154,6 +154,46 @@ int64_t udt_lossy_ack_sample(struct lossy *l, uint32_t from, uint32_t to, uint64
 	return (int64_t)(now_ns - latest);
 }
 
+/*
+ * RTT sample from a NAK, or -1. The receiver reports a hole [first, last] at
+ * once when the packet after it (last + 1) arrives, so the NAK's arrival
+ * minus that packet's send time is a round trip, through the bottleneck
+ * queue as it stood. Only a hole beyond every one reported before (loss_hi):
+ * NAKs repeat old holes (the NAK timer, a resend overtaken), and their send
+ * times are long past. A packet sent more than once makes it ambiguous.
+ *
+ * Why: where a queue overflows, holes hold UDT's cumulative ACK all the time
+ * and each ACK, when it moves, covers a packet sent a third time or resent
+ * after a timeout: no ACK gives a sample (Karn's rule) for seconds, the
+ * rounds have none, and a standing queue that drops packets goes unseen
+ * (doc/udt-cc.md, "Two flows"). Used only for a round without an ACK
+ * sample (cc_lossy_round.c): an ACK's sample is later by up to an ACK
+ * period, and at 1 ms RTT a 20 ms queue showed as one only through that
+ * (taken in every round, these kept STARTUP on for a second: 15,000 drops).
+ */
+int64_t udt_lossy_nak_sample(const struct lossy *l, const struct udt_range *r, size_t n,
+			     uint64_t now_ns)
+{
+	uint32_t s, i;
+	int32_t off;
+
+	if (!l->sent_ns || !l->any_sent || n == 0)
+		return -1;
+	if (l->loss_hi_valid && udt_seq_cmp(r[n - 1].last, l->loss_hi) <= 0)
+		return -1;
+	s = udt_seq_inc(r[n - 1].last);
+	/* sent, and still in the ring (a ring not yet full-sized holds all since ring_from) */
+	if (udt_seq_cmp(s, l->hi_sent) > 0 || udt_seq_off(s, l->hi_sent) > (int32_t)l->mask)
+		return -1;
+	off = udt_seq_off(l->ring_from, s);
+	if (l->mask + 1 < l->ring_max && (off < 0 || (uint32_t)off > l->mask))
+		return -1;
+	i = s & l->mask;
+	if (l->tx[i] != 1 || l->sent_ns[i] == 0 || l->sent_ns[i] > now_ns)
+		return -1;
+	return (int64_t)(now_ns - l->sent_ns[i]);
+}
+
 /* link_bw: the median of the last LINK_BW_N capacity reports (one may be wild) */
 static void link_bw_sample(struct lossy *l, int32_t v)
 {
