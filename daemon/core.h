@@ -190,8 +190,16 @@ struct lu2kd_listener {
 	bool open; /* listening: stop() closes and unlinks */
 };
 
+/* NIDs whose lu2kd closed a hello with our addresses: an older one (mpath_disc.c) */
+#define LU2KD_DISC_OLD_MAX 32
+struct lu2kd_disc_old {
+	struct lu2k_nid nid[LU2KD_DISC_OLD_MAX];
+	unsigned int n, next;
+};
+
 struct lu2kd {
 	struct lu2k_loop loop;
+	struct lu2kd_disc_old disc_old;
 	struct lu2kd_config cfg;
 	const struct lu2k_backend_ops *be_ops;
 	struct lu2k_be *be;

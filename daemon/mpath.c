@@ -72,6 +72,7 @@ struct lu2kd_mpath {
 	bool idle_on;
 	bool lines;   /* path lines name its paths; else discovery does (mpath_disc.c) */
 	bool no_tell; /* its lu2kd closed a hello with our addresses: an older one */
+	bool retell;  /* ... just now: connect path 0 again at once, plain */
 };
 
 static struct lu2kd *mp_daemon(const struct lu2kd_mpath *mp)
@@ -410,6 +411,7 @@ static struct lu2kd_mpath *mp_create(struct lu2kd_peer *p)
 	mp->path[0].remote = p->nid;
 	mp->n = 1;
 	mp->lines = !disc;
+	mp->no_tell = lu2kd_disc_old(d, &p->nid); /* an older lu2kd, seen before */
 	for (; k < d->cfg.npaths && mp->n < LU2K_PS_MAX; k++) {
 		if (!lu2k_nid_eq(&d->cfg.paths[k].peer, &p->nid))
 			continue;
@@ -536,6 +538,8 @@ void lu2kd_mpath_closed(struct lu2kd_conn *c, int err)
 		 * a hello. Say hello without them from now on (doc/multipath.md).
 		 */
 		mp->no_tell = true;
+		mp->retell = true;
+		lu2kd_disc_old_add(d, &mp->peer->nid);
 		LOG_RL(LU2K_LOG_WARN,
 		       "peer %s: closed our hello that told our other addresses: an older lu2kd? "
 		       "not telling it any more",
@@ -547,6 +551,11 @@ void lu2kd_mpath_closed(struct lu2kd_conn *c, int err)
 	pa->last_err = err;
 	mp->peer->last_err = err;
 	free(c);
+	if (mp->retell && !mp->closing) {
+		/* the older lu2kd refused only the list: say hello again now, without it */
+		mp->retell = false;
+		path_connect(mp, i);
+	}
 	mp_peer_event(mp, err);
 	flush(mp);
 }

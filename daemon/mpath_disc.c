@@ -192,3 +192,23 @@ bool lu2kd_disc_told(const struct lu2kd_peer *p, const struct lu2k_nid *from)
 			return true;
 	return false;
 }
+
+void lu2kd_disc_old_add(struct lu2kd *d, const struct lu2k_nid *nid)
+{
+	struct lu2kd_disc_old *o = &d->disc_old;
+
+	if (lu2kd_disc_old(d, nid))
+		return;
+	o->nid[o->next] = *nid;
+	o->next = (o->next + 1) % LU2KD_DISC_OLD_MAX;
+	if (o->n < LU2KD_DISC_OLD_MAX)
+		o->n++;
+}
+
+bool lu2kd_disc_old(const struct lu2kd *d, const struct lu2k_nid *nid)
+{
+	for (unsigned int i = 0; i < d->disc_old.n; i++)
+		if (lu2k_nid_eq(&d->disc_old.nid[i], nid))
+			return true;
+	return false;
+}

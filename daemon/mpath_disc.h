@@ -32,6 +32,14 @@ int lu2kd_disc_local_for(const struct lu2kd *d, const struct lu2kd_chan *ch,
 /* Did p's hello tell from's address (accept = strict)? */
 bool lu2kd_disc_told(const struct lu2kd_peer *p, const struct lu2k_nid *from);
 
+/*
+ * nid's lu2kd closed a hello with our addresses (an older one): remember
+ * it, so that this daemon says plain hellos to it from now on (the last
+ * LU2KD_DISC_OLD_MAX such NIDs); and is nid one of them?
+ */
+void lu2kd_disc_old_add(struct lu2kd *d, const struct lu2k_nid *nid);
+bool lu2kd_disc_old(const struct lu2kd *d, const struct lu2k_nid *nid);
+
 /* mpath.c: p's hello told new addresses: make paths to them if p is multipath. */
 void lu2kd_mpath_grow(struct lu2kd_peer *p);
 
