@@ -14,7 +14,9 @@
 
 t_require_root
 OLD=${LU2K_OLD_LU2KD:-}
-[ -n "$OLD" ] && [ -x "$OLD" ] || t_skip "LU2K_OLD_LU2KD: no older lu2kd given"
+if [ -z "$OLD" ] || [ ! -x "$OLD" ]; then
+	t_skip "LU2K_OLD_LU2KD: no older lu2kd given"
+fi
 for b in lu2kd lu2k-perf lu2kctl; do
 	[ -x "$T_BIN/$b" ] || t_skip "$T_BIN/$b not built"
 done

@@ -132,10 +132,8 @@ for be in ${LU2K_MP_BACKENDS:-tcp}; do
 		grep -q '"pass":true' "$T_DIR/$be$mode.log" ||
 			t_fail "$be: $mode did not pass: $(tail -c 600 "$T_DIR/$be$mode.log")"
 	done
-	for x in srvB; do
-		pid=$be${x}_pid
-		kill "${!pid}" 2>/dev/null
-	done
+	pid=${be}srvB_pid
+	kill "${!pid}" 2>/dev/null
 	kill "$(cat "$T_DIR/${be}A.pid")" "$(cat "$T_DIR/${be}B.pid")"
 done
 t_log "PASS"
