@@ -233,6 +233,41 @@ static void lossy_on_timeout(struct udt_cc *cc, uint64_t now_ns)
 	(void)now_ns;
 }
 
+/*
+ * Idle with nothing in flight (udt_conn_trim): the send-time ring goes back
+ * to LOSSY_RING_INIT slots and holds the packets sent from the next one on,
+ * as a new connection's does; it grows again with them. It grew with every
+ * packet sent (up to 2 windows: 576 KiB at the default window), not with
+ * the window in use, and an idle peer kept it all. Nothing is in flight, so
+ * no ACK or NAK will ask for the send time of a packet before ring_from
+ * (and one that does finds it outside the ring: no sample).
+ */
+static size_t lossy_trim(struct udt_cc *cc)
+{
+	struct lossy *l = cc->priv;
+	uint32_t cap = l->mask + 1;
+	uint64_t *ns;
+	uint8_t *tx;
+
+	if (!l->sent_ns || cap <= LOSSY_RING_INIT)
+		return 0;
+	ns = calloc(LOSSY_RING_INIT, sizeof(*ns));
+	tx = calloc(LOSSY_RING_INIT, sizeof(*tx));
+	if (!ns || !tx) {
+		free(ns);
+		free(tx);
+		return 0; /* the large ring stays */
+	}
+	free(l->sent_ns);
+	free(l->tx);
+	l->sent_ns = ns;
+	l->tx = tx;
+	l->mask = LOSSY_RING_INIT - 1;
+	if (l->any_sent)
+		l->ring_from = udt_seq_inc(l->hi_sent);
+	return (size_t)(cap - LOSSY_RING_INIT) * (sizeof(*ns) + sizeof(*tx));
+}
+
 const struct udt_cc_ops udt_cc_lossy = {
 	.name = "lossy",
 	.priv_size = sizeof(struct lossy),
@@ -241,5 +276,6 @@ const struct udt_cc_ops udt_cc_lossy = {
 	.on_loss = lossy_on_loss,
 	.on_timeout = lossy_on_timeout,
 	.on_pkt_sent = lossy_on_pkt_sent,
+	.trim = lossy_trim,
 	.close = lossy_close,
 };

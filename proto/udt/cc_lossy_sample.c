@@ -74,7 +74,8 @@ static int ring_grow(struct lossy *l, uint32_t seq)
 		free(tx);
 		return -ENOMEM;
 	}
-	if (l->any_sent)
+	/* after a trim (lossy_trim) none may have been sent since ring_from */
+	if (l->any_sent && udt_seq_cmp(l->hi_sent, l->ring_from) >= 0)
 		for (s = l->ring_from;; s = udt_seq_inc(s)) {
 			ns[s & (ncap - 1)] = l->sent_ns[s & l->mask];
 			tx[s & (ncap - 1)] = l->tx[s & l->mask];

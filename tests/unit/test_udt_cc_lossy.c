@@ -309,6 +309,53 @@ static void test_rtt_samples(void)
  * (counted from one cumulative ACK to another, as before: 1,701/s), nor
  * far below.
  */
+/*
+ * Idle with nothing in flight: the send-time ring goes back to its first
+ * size (lossy_trim), and grows again from the next packet sent, whose RTT
+ * samples are taken as before; an ACK or NAK of a packet sent before the
+ * trim finds none.
+ */
+static void test_trim(void)
+{
+	struct udt_cc cc;
+	struct lossy *l;
+	uint64_t t = lu2k_time_s_to_ns(1);
+	uint32_t s;
+	double w;
+
+	T_EQ(udt_cc_init(&cc, &udt_cc_lossy, 1500, 16000, 99, lu2k_time_ms_to_ns(100), 16, 1, t),
+	     0);
+	l = cc.priv;
+	T_EQ(cc.ops->trim(&cc), 0); /* small already */
+	for (s = 100; s < 5100; s++) {
+		cc.snd_curr_seq = s;
+		cc.ops->on_pkt_sent(&cc, s, t);
+	}
+	T_ASSERT(l->mask + 1 >= 5000);
+	cc.ack_rcv_rate = 1000;
+	cc.ops->on_ack(&cc, 5100, t + lu2k_time_ms_to_ns(500));
+	w = cc.cwnd;
+	T_EQ(cc.ops->trim(&cc), (size_t)(8192 - LOSSY_RING_INIT) * 9);
+	T_EQ(l->mask + 1, LOSSY_RING_INIT);
+	T_EQ(cc.ops->trim(&cc), 0);
+	/* a late NAK of a packet sent before the trim: no sample, nothing read out of the ring */
+	{
+		struct udt_range r = { 5000, 5000 };
+
+		cc.ops->on_loss(&cc, &r, 1, t + lu2k_time_ms_to_ns(600));
+	}
+	/* sent again from 5100 on: the ring grows past its first size, samples as before */
+	for (s = 5100; s < 5400; s++) {
+		cc.snd_curr_seq = s;
+		cc.ops->on_pkt_sent(&cc, s, t + lu2k_time_ms_to_ns(1000));
+	}
+	T_ASSERT(l->mask + 1 >= 300 && l->mask + 1 < 1024);
+	/* a 100 ms sample: min_rtt falls from 500 ms, and the window with it */
+	cc.ops->on_ack(&cc, 5300, t + lu2k_time_ms_to_ns(1100));
+	T_ASSERT(cc.cwnd < w / 2);
+	udt_cc_fini(&cc);
+}
+
 static void test_delivery_not_above_path(void)
 {
 	struct udt_cc cc;
@@ -368,5 +415,6 @@ int main(void)
 	T_RUN(test_burst_not_believed);
 	T_RUN(test_rtt_samples);
 	T_RUN(test_delivery_not_above_path);
+	T_RUN(test_trim);
 	return t_done();
 }
