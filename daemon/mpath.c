@@ -801,6 +801,7 @@ void lu2kd_mpath_listen(struct lu2kd *d, struct lu2kd_chan *ch)
 		return;
 	/* the LOCAL addresses of path lines, then the ones we tell (discovery) */
 	lu2kd_disc_ours(d, ch, &ours);
+	lu2kd_disc_warn_family(d, ch);
 	for (unsigned int k = 0; k < d->cfg.npaths + ours.n; k++) {
 		const struct lu2k_nid *l =
 			k < d->cfg.npaths ? &d->cfg.paths[k].local : &ours.nid[k - d->cfg.npaths];

@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "common/nid.h"
+#include "common/sockaddr.h"
 #include "core.h"
 #include "mpath.h"
 
@@ -53,6 +54,26 @@ unsigned int lu2kd_disc_ours(const struct lu2kd *d, const struct lu2kd_chan *ch,
 		out->nid[out->n++] = n;
 	}
 	return out->n;
+}
+
+void lu2kd_disc_warn_family(const struct lu2kd *d, const struct lu2kd_chan *ch)
+{
+	char a[LU2K_NID_STRLEN], nid[LU2K_NID_STRLEN];
+
+	if (!lu2kd_disc_active(d))
+		return;
+	for (unsigned int i = 0; i < d->cfg.nmp_addrs; i++) {
+		struct lu2k_nid n;
+
+		if (lu2k_nid_from_sockaddr((const struct sockaddr *)&d->cfg.mp_addrs[i],
+					   lu2k_nid_net(&ch->nid), &n) ||
+		    n.size == ch->nid.size)
+			continue;
+		LOG_WARN("channel %u: multipath_addr %s is not of %s's family: not told to its "
+			 "peers in the hello, nor listened on (a path line may use it)",
+			 ch->id, lu2k_sockaddr_addr(&d->cfg.mp_addrs[i], a, sizeof(a)),
+			 lu2k_nid_format(&ch->nid, nid, sizeof(nid)));
+	}
 }
 
 /* Is r's address inside the prefix of ifa's (a NID's size: 0 IPv4, 12 IPv6)? */

@@ -23,6 +23,11 @@ bool lu2kd_disc_active(const struct lu2kd *d);
 unsigned int lu2kd_disc_ours(const struct lu2kd *d, const struct lu2kd_chan *ch,
 			     struct lu2k_be_addrs *out);
 /*
+ * A warning for each multipath_addr that ch's NID cannot tell (another
+ * address family: an IPv6 address beside an IPv4 NID, or the reverse).
+ */
+void lu2kd_disc_warn_family(const struct lu2kd *d, const struct lu2kd_chan *ch);
+/*
  * Which of our addresses (ch's NID's or a multipath_addr) reaches remote:
  * the one whose interface's prefix holds it, else the routing table's
  * source towards it if that is one of ours. 0, or -ENETUNREACH.

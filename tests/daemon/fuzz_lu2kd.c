@@ -116,7 +116,8 @@ static void fuzz_udt_wire(const uint8_t *d, size_t n)
 	memcpy(p, d + 4, n - 4 < sizeof(p) ? n - 4 : sizeof(p));
 	lu2k_udtw_type(p, total);
 	if (total <= sizeof(p) && lu2k_udtw_hello_decode(p, total, &h) == 0) {
-		if (total < LU2K_UDTW_HELLO_LEN || memchr(h.backend, 0, sizeof(h.backend)) == NULL ||
+		if (total < LU2K_UDTW_HELLO_LEN ||
+		    memchr(h.backend, 0, sizeof(h.backend)) == NULL ||
 		    lu2k_udtw_hello_len(&h) != total)
 			abort();
 		lu2k_udtw_hello_encode(out, &h);

@@ -19,7 +19,9 @@
 # second address in a multipath_addr line and tells it in its hello; the
 # paths must be the same (test-multipath-discover.sh). The suite runs tcp
 # here and udt in test-multipath-discover (its paths are bound the same way);
-# LU2K_MP_BACKENDS="tcp udt" runs both.
+# LU2K_MP_BACKENDS="tcp udt" runs both. LU2K_MP_V6=1: link m1 is IPv6
+# (fd80::1 and ::11, fd80::2 and ::12; the NIDs stay IPv4): a dual-stack
+# peer's second path over IPv6.
 . "$(dirname "$0")/../lib/common.sh"
 
 t_require_root
@@ -43,24 +45,40 @@ for l in 0 1; do
 done
 ip -n "$NA" addr add 10.79.0.1/24 dev "m0a$T_TAG"
 ip -n "$NB" addr add 10.79.0.2/24 dev "m0b$T_TAG"
-ip -n "$NA" addr add 10.80.0.1/24 dev "m1a$T_TAG"
-ip -n "$NA" addr add 10.80.0.11/24 dev "m1a$T_TAG"
-ip -n "$NB" addr add 10.80.0.2/24 dev "m1b$T_TAG"
-ip -n "$NB" addr add 10.80.0.12/24 dev "m1b$T_TAG"
-t_wait_for 10 ip netns exec "$NA" ping -c1 -W1 10.80.0.12 >/dev/null || t_fail "no ping over m1"
+if [ "${LU2K_MP_V6:-0}" = 1 ]; then
+	[ "${LU2K_MP_DISCOVER:-0}" = 1 ] &&
+		t_skip "discovery tells only addresses of the NID's family (IPv4 here; lu2kd warns)"
+	a1=fd80::1 a11=fd80::11 b1=fd80::2 b12=fd80::12 plen=64
+else
+	a1=10.80.0.1 a11=10.80.0.11 b1=10.80.0.2 b12=10.80.0.12 plen=24
+fi
+# the routing table picks a1 (b1): for IPv4 the first address added on the
+# link, for IPv6 the last
+if [ "${LU2K_MP_V6:-0}" = 1 ]; then
+	ip -n "$NA" addr add $a11/$plen dev "m1a$T_TAG" nodad
+	ip -n "$NA" addr add $a1/$plen dev "m1a$T_TAG" nodad
+	ip -n "$NB" addr add $b12/$plen dev "m1b$T_TAG" nodad
+	ip -n "$NB" addr add $b1/$plen dev "m1b$T_TAG" nodad
+else
+	ip -n "$NA" addr add $a1/$plen dev "m1a$T_TAG"
+	ip -n "$NA" addr add $a11/$plen dev "m1a$T_TAG"
+	ip -n "$NB" addr add $b1/$plen dev "m1b$T_TAG"
+	ip -n "$NB" addr add $b12/$plen dev "m1b$T_TAG"
+fi
+t_wait_for 10 ip netns exec "$NA" ping -c1 -W1 $b12 >/dev/null || t_fail "no ping over m1"
 # the routing table's own choice towards B's path address is not the path's
-ip -n "$NA" route get 10.80.0.12 | grep -q 'src 10.80.0.1 ' ||
-	t_skip "the routing table picks $(ip -n "$NA" route get 10.80.0.12): nothing to show"
+ip -n "$NA" route get $b12 | grep -q "src $a1 " ||
+	t_skip "the routing table picks $(ip -n "$NA" route get $b12): nothing to show"
 
 A=10.79.0.1@lu2k
 B=10.79.0.2@lu2k
 if [ "${LU2K_MP_DISCOVER:-0}" = 1 ]; then
 	# no path lines: each tells its other address in its hello (discovery)
-	printf 'multipath = on\nmultipath_addr = 10.80.0.11\n' >"$T_DIR/A.conf"
-	printf 'multipath = on\nmultipath_addr = 10.80.0.12\n' >"$T_DIR/B.conf"
+	printf 'multipath = on\nmultipath_addr = %s\n' $a11 >"$T_DIR/A.conf"
+	printf 'multipath = on\nmultipath_addr = %s\n' $b12 >"$T_DIR/B.conf"
 else
-	printf 'multipath = on\npath = %s 10.80.0.11 10.80.0.12\n' "$B" >"$T_DIR/A.conf"
-	printf 'multipath = on\npath = %s 10.80.0.12 10.80.0.11\n' "$A" >"$T_DIR/B.conf"
+	printf 'multipath = on\npath = %s %s %s\n' "$B" $a11 $b12 >"$T_DIR/A.conf"
+	printf 'multipath = on\npath = %s %s %s\n' "$A" $b12 $a11 >"$T_DIR/B.conf"
 fi
 
 # paths NAME: of the lu2kd NAME, "state bytes local remote" of each of NODE's paths
@@ -76,8 +94,11 @@ for p in json.load(open(sys.argv[1]))["peers"]:
 
 # bound NS PROTO DST: the local address of NS's lu2kd socket connected to DST
 bound() {
-	ip netns exec "$1" ss -Hn "$2" state established dst "$3" 2>/dev/null |
-		awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9.]+:[0-9]+$/) { sub(/:[0-9]+$/, "", $i); print $i; exit } }'
+	local d=$3
+	case $d in *:*) d="[$d]" ;; esac # ss's filter takes an IPv6 address in brackets
+	ip netns exec "$1" ss -Hn "$2" state established dst "$d" 2>/dev/null |
+		awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^([0-9.]+|\[[0-9a-f:]+\]):[0-9]+$/) {
+			sub(/:[0-9]+$/, "", $i); gsub(/[][]/, "", $i); print $i; exit } }'
 }
 
 PORT=$((20000 + RANDOM % 20000))
@@ -112,6 +133,7 @@ for be in ${LU2K_MP_BACKENDS:-tcp}; do
 			[ "$st" = up ] || t_fail "$be: $n's path $lo -> $re is $st"
 			[ "$by" -gt 0 ] || t_fail "$be: $n's path $lo -> $re carried nothing"
 			src=${lo%@*} dst=${re%@*}
+			src=${src#[} src=${src%]} dst=${dst#[} dst=${dst%]}
 			# path 0's local is the NID (the routing table's source: the same here)
 			# (a path reconnecting just now has no socket for a moment: look again)
 			for _ in 1 2 3 4 5 6 7 8 9 10; do
@@ -123,9 +145,11 @@ for be in ${LU2K_MP_BACKENDS:-tcp}; do
 			[ "$got" = "$src" ] || t_fail "$be: $n's path to $dst leaves from '$got', not $src: $(ip netns exec "${!ns}" ss -Hna $proto)"
 		done <"$T_DIR/$be-paths$n"
 		# no socket of lu2kd's in either namespace uses link m1's first addresses
-		for x in "$NA:10.80.0.1" "$NB:10.80.0.2"; do
-			got=$(ip netns exec "${x%:*}" ss -Hn $proto -a src "${x#*:}")
-			[ -z "$got" ] || t_fail "$be: a socket uses ${x#*:}: $got"
+		for x in "$NA $a1" "$NB $b1"; do
+			a=${x#* }
+			case $a in *:*) a="[$a]" ;; esac
+			got=$(ip netns exec "${x% *}" ss -Hn $proto -a src "$a")
+			[ -z "$got" ] || t_fail "$be: a socket uses ${x#* }: $got"
 		done
 		pid=$be${mode}_pid
 		t_wait_for 30 sh -c "! kill -0 ${!pid} 2>/dev/null" || t_fail "$be: $mode did not finish"

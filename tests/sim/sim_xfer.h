@@ -28,16 +28,16 @@
 
 struct sim_scenario {
 	const char *name;
-	const char *cc;	   /* congestion control by name */
-	uint64_t rtt_ms;   /* both directions together */
-	uint64_t rate_bps; /* each direction */
-	double loss;	   /* Bernoulli loss, each direction */
-	int bursty;	   /* Gilbert-Elliott instead, mean loss `loss`, bursts of ~8 */
+	const char *cc;	     /* congestion control by name */
+	uint64_t rtt_ms;     /* both directions together */
+	uint64_t rate_bps;   /* each direction */
+	double loss;	     /* Bernoulli loss, each direction */
+	int bursty;	     /* Gilbert-Elliott instead, mean loss `loss`, bursts of ~8 */
 	uint32_t burst_pkts; /* with bursty: the mean burst instead of 8 packets */
-	uint64_t queue_ms; /* drop-tail queue limit in time (0: max(RTT, 20 ms)) */
-	size_t bytes;	   /* total to transfer */
-	size_t msg_size;   /* bytes per message */
-	uint64_t limit_s;  /* give up after this many simulated seconds */
+	uint64_t queue_ms;   /* drop-tail queue limit in time (0: max(RTT, 20 ms)) */
+	size_t bytes;	     /* total to transfer */
+	size_t msg_size;     /* bytes per message */
+	uint64_t limit_s;    /* give up after this many simulated seconds */
 	uint64_t seed;
 	uint64_t outage_at_ms, outage_ms; /* the link down both ways (0: never) */
 	/*
