@@ -356,6 +356,50 @@ static void test_trim(void)
 	udt_cc_fini(&cc);
 }
 
+/*
+ * A NAK's RTT sample (udt_lossy_nak_sample): the packet after the newest
+ * hole arrived one round trip after it was sent, if it was sent once and
+ * is past every hole reported before; else none.
+ */
+static void test_nak_sample(void)
+{
+	struct udt_cc cc;
+	struct lossy *l;
+	uint64_t t = lu2k_time_s_to_ns(1), at = t + lu2k_time_ms_to_ns(300);
+	uint32_t s;
+
+	T_EQ(udt_cc_init(&cc, &udt_cc_lossy, 1500, 16000, 99, lu2k_time_ms_to_ns(100), 16, 1, t),
+	     0);
+	l = cc.priv;
+	{
+		struct udt_range r = { 120, 120 };
+
+		T_EQ(udt_lossy_nak_sample(l, &r, 1, at), -1); /* nothing sent yet */
+	}
+	for (s = 100; s < 200; s++) {
+		cc.snd_curr_seq = s;
+		cc.ops->on_pkt_sent(&cc, s, t + (s - 100) * 1000);
+	}
+	cc.ops->on_pkt_sent(&cc, 150, t + lu2k_time_ms_to_ns(100)); /* 150 resent */
+	{
+		struct udt_range r[2] = { { 110, 110 }, { 120, 121 } };
+		struct udt_range past = { 199, 199 }, resent = { 149, 149 };
+
+		/* the last range's next packet (122), sent at t + 22 us */
+		T_EQ(udt_lossy_nak_sample(l, r, 2, at), (int64_t)(at - (t + 22 * 1000)));
+		T_EQ(udt_lossy_nak_sample(l, &past, 1, at), -1);   /* 200 was never sent */
+		T_EQ(udt_lossy_nak_sample(l, &resent, 1, at), -1); /* 150 sent twice */
+		cc.ops->on_loss(&cc, r, 2, at);			   /* holes up to 121 reported */
+		T_EQ(udt_lossy_nak_sample(l, r, 2, at), -1);	   /* a repeat: long past */
+	}
+	{
+		struct udt_range r = { 130, 131 };
+
+		T_EQ(udt_lossy_nak_sample(l, &r, 1, at), (int64_t)(at - (t + 32 * 1000)));
+	}
+	udt_cc_fini(&cc);
+}
+
 static void test_delivery_not_above_path(void)
 {
 	struct udt_cc cc;
@@ -416,5 +460,6 @@ int main(void)
 	T_RUN(test_rtt_samples);
 	T_RUN(test_delivery_not_above_path);
 	T_RUN(test_trim);
+	T_RUN(test_nak_sample);
 	return t_done();
 }
