@@ -2,7 +2,7 @@
 LU2KD_CORE := daemon/config.c daemon/config_keys.c daemon/rxalloc.c \
 	daemon/peer.c daemon/peer_reap.c daemon/accept.c daemon/msg.c daemon/chan.c \
 	daemon/attach.c daemon/ctl.c daemon/notify.c daemon/usock.c daemon/config_show.c daemon/reload.c \
-	daemon/config_path.c daemon/path_sched.c daemon/mpath.c daemon/mpath_disc.c daemon/dedup.c
+	daemon/config_path.c daemon/path_sched.c daemon/mpath.c daemon/mpath_addr.c daemon/mpath_disc.c daemon/dedup.c
 $(eval $(call lu2k_lib,lu2kd,$(LU2KD_CORE)))
 $(eval $(call lu2k_prog,lu2kd,daemon/main.c daemon/config_be.c daemon/config_auth.c daemon/auth_apply.c,lu2kd_backends lu2kd common))
 
