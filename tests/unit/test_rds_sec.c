@@ -87,6 +87,15 @@ static int restart_b(void)
 	return rc;
 }
 
+/* The first message on A's conn c: sent, completed at A, received whole at B. */
+static void first_msg_through(struct lu2k_be_conn *c)
+{
+	msg_init(&msgs[0], 0, 5000);
+	T_EQ(ops->send(c, &msgs[0]), 0);
+	SPIN_UNTIL(A.sent_ok == 1, 2000);
+	T_EQ(B.rx_ok, 1);
+}
+
 static void test_sealed_transfer(void)
 {
 	static const uint32_t sizes[] = {
@@ -357,10 +366,7 @@ static void test_sealed_restart(void)
 	T_EQU(A.be->st.auth_resets_doubted, 1);
 	T_ASSERT(!c->sec->doubted);
 	T_EQ(A.closed + B.closed, 0);
-	msg_init(&msgs[0], 0, 5000);
-	T_EQ(ops->send(c, &msgs[0]), 0);
-	SPIN_UNTIL(A.sent_ok == 1, 2000);
-	T_EQ(B.rx_ok, 1);
+	first_msg_through(c);
 	/* B's daemon replaced by one that has no session for A's conn */
 	T_EQ(restart_b(), 0);
 	msg_init(&msgs[1], 1, 5000);
@@ -396,10 +402,7 @@ static void test_sealed_restart_reconnects(void)
 	make_pair(&authA, &authB);
 	c = connect_ab();
 	T_ASSERT(c);
-	msg_init(&msgs[0], 0, 5000);
-	T_EQ(ops->send(c, &msgs[0]), 0);
-	SPIN_UNTIL(A.sent_ok == 1, 2000);
-	T_EQ(B.rx_ok, 1);
+	first_msg_through(c);
 	/* B's daemon replaced by one that has no session for A's conn */
 	T_EQ(restart_b(), 0);
 	/* the new B connects to A: A's old conn to B pings at that, and B says RESET */
@@ -467,10 +470,7 @@ static void test_sealed_hs_flood(void)
 	/* what reached the X25519 work: the burst, the prefixes' bursts, the rate */
 	T_ASSERT(authB.st.hs_unknown_key >= 50);
 	T_ASSERT(authB.st.hs_unknown_key <= 50 + 40 * 4 + 50 * secs);
-	msg_init(&msgs[0], 0, 5000);
-	T_EQ(ops->send(c, &msgs[0]), 0);
-	SPIN_UNTIL(A.sent_ok == 1, 2000);
-	T_EQ(B.rx_ok, 1);
+	first_msg_through(c);
 	msgs_free(1);
 	drop_pair();
 }
@@ -516,10 +516,7 @@ static void test_sealed_answer_cancelled(void)
 	f_heal();
 	SPIN_UNTIL(A.connected || A.closed, 2000);
 	T_EQ(A.connected, 1);
-	msg_init(&msgs[0], 0, 5000);
-	T_EQ(ops->send(c, &msgs[0]), 0);
-	SPIN_UNTIL(A.sent_ok == 1, 2000);
-	T_EQ(B.rx_ok, 1);
+	first_msg_through(c);
 	msgs_free(1);
 	drop_pair();
 }
