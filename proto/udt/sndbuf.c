@@ -91,8 +91,15 @@ size_t udt_sndbuf_trim(struct udt_sndbuf *sb)
 	return freed;
 }
 
+static int is_small(const struct udt_sndbuf *sb, size_t len)
+{
+	return npkts(sb, len) <= UDT_SNDBUF_SMALL_PKTS;
+}
+
 static void free_msg(struct udt_sndbuf *sb, struct udt_smsg *m)
 {
+	if (!is_small(sb, m->len))
+		sb->nlarge--;
 	sb->qpkts -= npkts(sb, m->len);
 	sb->bytes -= m->len;
 	sb->nmsgs--;
@@ -129,11 +136,19 @@ static int go_ahead(struct udt_sndbuf *sb, struct udt_smsg *m)
 	if (m->in_order || n > UDT_SNDBUF_SMALL_PKTS || n > sb->small_credit)
 		return 0;
 	/*
+	 * Only a larger message stops the walk below: without one it would
+	 * visit every unsent small message to end at the tail, which made a
+	 * stream of small messages cost O(queue) each (a fifth of lu2kd's time
+	 * at 200,000 64-byte messages/s).
+	 */
+	if (!sb->nlarge)
+		return 0;
+	/*
 	 * Past the small ones that went ahead; into the large one being cut
 	 * only where it may be nested (sndbuf.h), else it finishes first.
 	 */
 	while (pos) {
-		int small = npkts(sb, pos->len) <= UDT_SNDBUF_SMALL_PKTS;
+		int small = is_small(sb, pos->len);
 
 		if (pos->sent_off > 0 && !pos->dropped && !small && sb->nest && !pos->in_order &&
 		    pos->ttl_ns < 0 && pos->nested + n <= UDT_SNDBUF_NEST_PKTS) {
@@ -227,6 +242,8 @@ int udt_sndbuf_add(struct udt_sndbuf *sb, const void *data, size_t len, int flag
 	sb->bytes += len;
 	sb->qpkts += npkts(sb, len);
 	sb->nmsgs++;
+	if (!is_small(sb, len))
+		sb->nlarge++;
 	if (msgno)
 		*msgno = m->msgno;
 	return 0;

@@ -87,6 +87,7 @@ struct udt_sndbuf {
 	size_t payload;
 	size_t bytes, max_bytes;
 	uint32_t nmsgs;
+	uint32_t nlarge; /* of them, messages of more than UDT_SNDBUF_SMALL_PKTS packets */
 	uint32_t next_msgno;
 };
 

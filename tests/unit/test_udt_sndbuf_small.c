@@ -151,9 +151,61 @@ static void test_no_starvation(void)
 	udt_sndbuf_fini(&sb, done, NULL, -ECONNABORTED);
 }
 
+/*
+ * Small messages only (the 64-byte stream): they keep their order with no
+ * larger message to go ahead of, and nlarge, which lets go_ahead() skip its
+ * walk, counts the larger ones from their queueing to their freeing
+ * (acknowledged or failed), dropped or not.
+ */
+static void test_small_only_count(void)
+{
+	struct udt_sndbuf sb;
+	uint32_t s[300], big, big2, late, no[400];
+	unsigned int i;
+
+	ndone = 0;
+	T_EQ(udt_sndbuf_init(&sb, 1024, PAY, 1 << 20, 5), 0);
+	for (i = 0; i < 300; i++) {
+		s[i] = add(&sb, 64, 0);
+		T_ASSERT(s[i] != 0);
+	}
+	T_EQU(sb.nlarge, 0);
+	T_EQU(sb.small_ahead, 0);
+	cut(&sb, no, 10);
+	for (i = 0; i < 10; i++)
+		T_EQU(no[i], s[i]);
+	/* a larger message: counted; the small one after it goes ahead, as before */
+	big = add(&sb, 5 * PAY, 0);
+	T_EQU(sb.nlarge, 1);
+	late = add(&sb, 64, 0);
+	T_EQU(sb.small_ahead, 1);
+	cut(&sb, no, 400);
+	for (i = 0; i < 290; i++)
+		T_EQU(no[i], s[10 + i]);
+	T_EQU(no[290], late);
+	for (i = 0; i < 5; i++)
+		T_EQU(no[291 + i], big);
+	T_EQU(no[296], 0);
+	/* acknowledged and freed: no larger message left */
+	udt_sndbuf_ack(&sb, udt_seq_add(5, 306), done, NULL);
+	T_ASSERT(udt_sndbuf_empty(&sb));
+	T_EQU(sb.nlarge, 0);
+	/* a dropped one counts until it is freed; fini frees the rest */
+	big2 = add(&sb, 6 * PAY, 0);
+	T_EQU(sb.nlarge, 1);
+	udt_sndbuf_drop(&sb, udt_sndbuf_find(&sb, big2), done, NULL, -ETIMEDOUT);
+	T_EQU(sb.nlarge, 0);
+	big2 = add(&sb, 6 * PAY, 0);
+	T_ASSERT(big2 != 0);
+	T_EQU(sb.nlarge, 1);
+	udt_sndbuf_fini(&sb, done, NULL, -ECONNABORTED);
+	T_EQU(sb.nlarge, 0);
+}
+
 int main(void)
 {
 	T_RUN(test_small_go_ahead);
 	T_RUN(test_no_starvation);
+	T_RUN(test_small_only_count);
 	return t_done();
 }
