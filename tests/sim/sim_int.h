@@ -5,6 +5,7 @@
  */
 #ifndef LU2K_TESTS_SIM_INT_H
 #define LU2K_TESTS_SIM_INT_H
+#include "sim_tcp.h"
 #include "sim_xfer.h"
 
 #define SIM_PKT	     2048
@@ -75,6 +76,11 @@ struct net {
 	uint64_t share_t0, share_t1;
 	uint64_t share_b0[SIM_MAX_FLOWS], share_b1[SIM_MAX_FLOWS];
 	struct flow f[SIM_MAX_FLOWS];
+	/* TCP flows beside them (sim_scenario.tcp_flows), their bytes acked at share_t0 and t1 */
+	struct sim_tcp *tcp[SIM_MAX_TCP];
+	unsigned int ntcp;
+	uint64_t tcp_start[SIM_MAX_TCP];
+	uint64_t share_tb0[SIM_MAX_TCP], share_tb1[SIM_MAX_TCP];
 	uint64_t next_cross;	      /* the next cross-traffic packet (0: none) */
 	uint64_t qd[SIM_QD_BINS + 1]; /* our data packets' queueing delay, 1 ms bins */
 };

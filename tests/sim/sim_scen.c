@@ -66,6 +66,19 @@ void sim_print(const struct sim_scenario *s, const struct sim_result *r)
 	fflush(stdout);
 }
 
+void sim_tcp_print(const struct sim_scenario *s, unsigned int i, const struct sim_tcp_result *r)
+{
+	printf("%-6s %-26s %5.1f MB %7.2f s  %6.2f Mbit/s  (TCP flow %u)  rexmit %llu "
+	       "recoveries %llu rto %llu, cwnd %.0f, srtt %.0f ms (min %.0f)%s%s\n",
+	       s->tcp_cc ? s->tcp_cc : "cubic", s->name,
+	       (double)(s->tcp_bytes ? s->tcp_bytes : s->bytes) / 1e6, r->sim_s, r->goodput_mbps, i,
+	       (unsigned long long)r->retrans, (unsigned long long)r->recoveries,
+	       (unsigned long long)r->rtos, r->cwnd, r->srtt_ms, r->min_rtt_ms,
+	       r->hystart_exit ? ", left slow start on HyStart" : "",
+	       r->complete ? "" : "  INCOMPLETE");
+	fflush(stdout);
+}
+
 void sim_matrix(struct sim_scenario out[SIM_MATRIX_N], const char *cc, size_t bytes)
 {
 	static const uint64_t rtts[3] = { 1, 200, 600 };

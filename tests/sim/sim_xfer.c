@@ -336,6 +336,16 @@ static void flush(struct net *n, int run_a, int run_b)
 		while (run_b && f->sv && (k = udt_conn_write_pkt(f->sv, buf, sizeof(buf), n->now)))
 			linkem_dir_push(&n->ba, n->now, buf, k);
 	}
+	for (i = 0; run_a && i < n->ntcp; i++)
+		sim_tcp_run(n->tcp[i], n->now);
+}
+
+/* sim_tcp's packets into the link */
+static void tcp_push(void *arg, int dir, const uint8_t *pkt, uint32_t len)
+{
+	struct net *n = arg;
+
+	linkem_dir_push(dir ? &n->ba : &n->ab, n->now, pkt, len);
 }
 
 static uint64_t min64(uint64_t a, uint64_t b)
@@ -366,7 +376,7 @@ static int step(struct net *n)
 	struct linkem_pkt *p;
 	uint64_t ta, tb, t;
 	unsigned int i;
-	int run_a, run_b;
+	int run_a, run_b, k;
 
 	flush(n, runs(n, 0), runs(n, 1));
 	/* side A: the clients (senders) and what reaches them; side B: the servers */
@@ -386,6 +396,8 @@ static int step(struct net *n)
 		if (f->sv)
 			tb = min64(tb, udt_conn_next_deadline(f->sv));
 	}
+	for (i = 0; i < n->ntcp; i++)
+		ta = min64(ta, sim_tcp_next_deadline(n->tcp[i]));
 	t = min64(when_runs(n, 0, ta), when_runs(n, 1, tb));
 	if (n->next_cross)
 		t = min64(t, n->next_cross);
@@ -416,14 +428,20 @@ static int step(struct net *n)
 			n->qd[lu2k_time_ns_to_ms(q) < SIM_QD_BINS ? lu2k_time_ns_to_ms(q)
 								  : SIM_QD_BINS]++;
 		}
-		if (dst_id(p->data, p->len) != SIM_CROSS_ID)
+		if ((k = sim_tcp_dst(p->data, p->len)) >= 0) {
+			if ((unsigned int)k < n->ntcp)
+				sim_tcp_recv(n->tcp[k], p->data, p->len, n->now);
+		} else if (dst_id(p->data, p->len) != SIM_CROSS_ID) {
 			to_server(n, p->data, p->len);
+		}
 		linkem_pkt_free(p);
 	}
 	while (run_a && (p = linkem_dir_pop(&n->ba, n->now))) {
 		struct flow *f = flow_by_id(n, dst_id(p->data, p->len), 0);
 
-		if (f && f->cl)
+		if ((k = sim_tcp_dst(p->data, p->len)) >= 0 && (unsigned int)k < n->ntcp)
+			sim_tcp_recv(n->tcp[k], p->data, p->len, n->now);
+		else if (f && f->cl)
 			udt_conn_recv_pkt(f->cl, p->data, p->len, n->now);
 		linkem_pkt_free(p);
 	}
@@ -542,10 +560,21 @@ static int all_finished(struct net *n)
 	for (i = 0; i < n->n; i++)
 		if (!sim_flow_finished(&n->f[i]))
 			return 0;
+	for (i = 0; i < n->ntcp; i++)
+		if (!sim_tcp_done(n->tcp[i]))
+			return 0;
 	return 1;
 }
 
 /* A flow's payload bytes acknowledged so far (0 before it connects). */
+static uint64_t tcp_acked(const struct sim_tcp *t)
+{
+	struct sim_tcp_stats st;
+
+	sim_tcp_get_stats(t, &st);
+	return st.bytes_acked;
+}
+
 static uint64_t bytes_acked(const struct flow *w)
 {
 	struct udt_stats st;
@@ -562,29 +591,63 @@ static uint64_t bytes_acked(const struct flow *w)
  */
 static void share_watch(struct net *n)
 {
-	unsigned int i, j;
+	uint64_t last = n->n ? n->f[n->n - 1].start_ns : 0;
+	unsigned int i, j, done = 0;
 
 	if (!n->s->share_from_ms || n->share_t1)
 		return;
-	if (!n->share_t0 &&
-	    n->now >= n->f[n->n - 1].start_ns + lu2k_time_ms_to_ns(n->s->share_from_ms)) {
+	for (i = 0; i < n->ntcp; i++)
+		if (n->tcp_start[i] > last)
+			last = n->tcp_start[i];
+	if (!n->share_t0 && n->now >= last + lu2k_time_ms_to_ns(n->s->share_from_ms)) {
 		n->share_t0 = n->now;
 		for (i = 0; i < n->n; i++)
 			n->share_b0[i] = bytes_acked(&n->f[i]);
+		for (i = 0; i < n->ntcp; i++)
+			n->share_tb0[i] = tcp_acked(n->tcp[i]);
 	}
 	if (!n->share_t0)
 		return;
 	for (i = 0; i < n->n; i++)
-		if (sim_flow_finished(&n->f[i])) {
-			n->share_t1 = n->now;
-			for (j = 0; j < n->n; j++)
-				n->share_b1[j] = bytes_acked(&n->f[j]);
-			return;
-		}
+		done |= sim_flow_finished(&n->f[i]);
+	for (i = 0; i < n->ntcp; i++)
+		done |= sim_tcp_done(n->tcp[i]);
+	if (!done)
+		return;
+	n->share_t1 = n->now;
+	for (j = 0; j < n->n; j++)
+		n->share_b1[j] = bytes_acked(&n->f[j]);
+	for (j = 0; j < n->ntcp; j++)
+		n->share_tb1[j] = tcp_acked(n->tcp[j]);
 }
 
-int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t gap_ms,
-		   struct sim_result *r)
+static void tcp_result(struct net *n, unsigned int i, struct sim_tcp_result *r)
+{
+	struct sim_tcp_stats st;
+	uint64_t end;
+
+	sim_tcp_get_stats(n->tcp[i], &st);
+	memset(r, 0, sizeof(*r));
+	r->complete = sim_tcp_done(n->tcp[i]);
+	end = st.t_done ? st.t_done : n->now;
+	r->sim_s = end > n->tcp_start[i] ? (double)(end - n->tcp_start[i]) / 1e9 : 0;
+	if (r->sim_s > 0)
+		r->goodput_mbps = (double)st.bytes_acked * 8 / r->sim_s / 1e6;
+	r->retrans = st.retrans;
+	r->rtos = st.rtos;
+	r->recoveries = st.recoveries;
+	r->cwnd = st.cwnd;
+	r->srtt_ms = st.srtt_ms;
+	r->min_rtt_ms = st.min_rtt_ms;
+	r->hystart_exit = st.hystart_exit;
+	if (n->share_t1 > n->share_t0 && n->share_t0) {
+		r->share_s = (double)(n->share_t1 - n->share_t0) / 1e9;
+		r->share_mbps = (double)(n->share_tb1[i] - n->share_tb0[i]) * 8 / r->share_s / 1e6;
+	}
+}
+
+int sim_run_mixed(const struct sim_scenario *s, unsigned int nflows, uint64_t gap_ms,
+		  struct sim_result *r, struct sim_tcp_result *tr)
 {
 	static const uint8_t key[16] = "lu2k-sim-key-001";
 	uint64_t end, next_trace = 0;
@@ -593,7 +656,9 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 	struct net *n;
 	int trace, err = -ENOMEM;
 
-	if ((!s->bytes && !s->sparse_s) || !s->msg_size || nflows == 0 || nflows > SIM_MAX_FLOWS)
+	if ((!s->bytes && !s->sparse_s) || !s->msg_size || (nflows == 0 && !s->tcp_flows) ||
+	    nflows > SIM_MAX_FLOWS || s->tcp_flows > SIM_MAX_TCP || (s->tcp_flows && !tr) ||
+	    sim_tcp_cc_by_name(s->tcp_cc) < 0)
 		return -EINVAL;
 	n = calloc(1, sizeof(*n));
 	if (!n)
@@ -643,6 +708,15 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 		if (s->outage_ms && !(f->outage_count = calloc(SIM_SEQ_MASK + 1, 1)))
 			goto out;
 	}
+	for (i = 0; i < s->tcp_flows; i++) {
+		n->tcp_start[i] = n->now + lu2k_time_ms_to_ns(s->tcp_at_ms + i * gap_ms);
+		n->tcp[i] = sim_tcp_new(i, (enum sim_tcp_cc)sim_tcp_cc_by_name(s->tcp_cc),
+					s->tcp_bytes ? s->tcp_bytes : s->bytes, n->tcp_start[i],
+					tcp_push, n);
+		if (!n->tcp[i])
+			goto out;
+		n->ntcp++;
+	}
 	if (s->cross_mbps)
 		n->next_cross = n->now + lu2k_time_ms_to_ns(s->cross_at_ms);
 	end = n->now + lu2k_time_s_to_ns(s->limit_s);
@@ -683,6 +757,8 @@ int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t g
 				(double)(n->share_b1[i] - n->share_b0[i]) * 8 / r[i].share_s / 1e6;
 		}
 	}
+	for (i = 0; i < n->ntcp; i++)
+		tcp_result(n, i, &tr[i]);
 	err = 0;
 out:
 	for (i = 0; i < nflows; i++) {
@@ -695,10 +771,18 @@ out:
 		free(n->f[i].sp_ms);
 		free(n->f[i].outage_count);
 	}
+	for (i = 0; i < n->ntcp; i++)
+		sim_tcp_free(n->tcp[i]);
 	linkem_dir_destroy(&n->ab);
 	linkem_dir_destroy(&n->ba);
 	free(n);
 	return err;
+}
+
+int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t gap_ms,
+		   struct sim_result *r)
+{
+	return sim_run_mixed(s, nflows, gap_ms, r, NULL);
 }
 
 int sim_run(const struct sim_scenario *s, struct sim_result *r)

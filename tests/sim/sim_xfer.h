@@ -95,6 +95,16 @@ struct sim_scenario {
 	 * measured).
 	 */
 	uint64_t share_from_ms;
+	/*
+	 * TCP bulk flows beside the UDT ones, on the same link (sim_tcp.h):
+	 * how many, "cubic" or "reno" (NULL: cubic), when the first starts
+	 * (ms after the first UDT flow; each next one gap_ms later), and the
+	 * bytes each sends (0: `bytes`). sim_run_mixed() has their figures.
+	 */
+	unsigned int tcp_flows;
+	const char *tcp_cc;
+	uint64_t tcp_at_ms;
+	size_t tcp_bytes;
 };
 
 /* IPv4 + UDP header bytes per packet on the wire */
@@ -165,6 +175,28 @@ int sim_run(const struct sim_scenario *s, struct sim_result *r);
 #define SIM_MAX_FLOWS 4
 int sim_run_shared(const struct sim_scenario *s, unsigned int nflows, uint64_t gap_ms,
 		   struct sim_result *r);
+
+/* What a TCP flow of sim_scenario.tcp_flows did. */
+#define SIM_MAX_TCP 4
+struct sim_tcp_result {
+	int complete;
+	double sim_s;	     /* its start to its last segment acknowledged (or the run's end) */
+	double goodput_mbps; /* payload acknowledged over sim_s */
+	double share_mbps, share_s; /* with share_from_ms: as sim_result's */
+	uint64_t retrans, rtos, recoveries;
+	double cwnd, srtt_ms, min_rtt_ms;
+	int hystart_exit;
+};
+
+/*
+ * sim_run_shared with s->tcp_flows TCP flows beside the nflows UDT ones,
+ * their figures in tr[0..tcp_flows-1]. The share window then ends when the
+ * first flow of either kind is done.
+ */
+int sim_run_mixed(const struct sim_scenario *s, unsigned int nflows, uint64_t gap_ms,
+		  struct sim_result *r, struct sim_tcp_result *tr);
+/* One line for the test log. */
+void sim_tcp_print(const struct sim_scenario *s, unsigned int i, const struct sim_tcp_result *r);
 
 /*
  * If side 0 (the senders) or 1 (the receivers) is stalled at t (see

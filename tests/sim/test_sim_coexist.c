@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_sim_coexist.c - a lu2k flow beside TCP on one bottleneck (issue 12's
+ * goal: beside one TCP CUBIC flow on a clean 200 ms link, lu2k takes at most
+ * 60 %). One lossy connection and one TCP flow (tests/sim/sim_tcp.h: CUBIC
+ * with HyStart and SACK recovery) send 100 MB each over one 50 Mbit/s link
+ * with a drop-tail queue of one RTT; from 5 s after both started until the
+ * first is done, each one's rate (payload acknowledged) is compared with
+ * what the two got together.
+ *
+ * The TCP model is checked first on its own: one CUBIC flow fills a clean
+ * 200 ms link (>= 75 % over 100 MB, its start included), two CUBIC flows
+ * started together share it (40-60 % each), and at
+ * 1 % random loss one gets a small share of the link, as CUBIC does.
+ *
+ * Asserted: the clean 200 ms link, started together and TCP joining 5 s
+ * after lu2k. Printed only: 600 ms, and 1 % loss (where lu2k is meant to
+ * take more than CUBIC, which collapses on random loss). SIM_CC runs
+ * another UDT algorithm, SIM_TCP_CC another TCP ("reno").
+ */
+#include <stdlib.h>
+
+#include "tests/sim/sim_xfer.h"
+#include "tests/t.h"
+
+static const struct {
+	const char *name;
+	uint64_t rtt_ms;
+	double loss;
+	unsigned int udt_flows, tcp_flows;
+	uint64_t tcp_at_ms, gap_ms; /* the first TCP flow's start; the second's after it */
+	int goal; /* 1: lu2k's share <= 60 %; 2: TCP alone >= 75 %; 3: TCP flows 40-60 % */
+} cases[] = {
+	{ "rtt 200 ms, cubic alone", 200, 0, 0, 1, 0, 0, 2 },
+	{ "rtt 200 ms, 2 cubic", 200, 0, 0, 2, 0, 0, 3 },
+	{ "rtt 200 ms, 2 cubic, 5 s apart", 200, 0, 0, 2, 0, 5000, 0 },
+	{ "rtt 200 ms, 1 %, cubic alone", 200, 0.01, 0, 1, 0, 0, 0 },
+	{ "rtt 200 ms, lossy + cubic", 200, 0, 1, 1, 0, 0, 1 },
+	{ "rtt 200 ms, cubic 5 s later", 200, 0, 1, 1, 5000, 0, 1 },
+	{ "rtt 600 ms, lossy + cubic", 600, 0, 1, 1, 0, 0, 0 },
+	{ "rtt 200 ms, 1 %, lossy + cubic", 200, 0.01, 1, 1, 0, 0, 0 },
+	{ "rtt 600 ms, 1 %, lossy + cubic", 600, 0.01, 1, 1, 0, 0, 0 },
+};
+static unsigned int cur;
+
+static void test_coexist(void)
+{
+	struct sim_scenario s;
+	struct sim_result r[1];
+	struct sim_tcp_result tr[2];
+	double total = 0, cap, udt = 0;
+	unsigned int i, nu = cases[cur].udt_flows, nt = cases[cur].tcp_flows;
+
+	memset(&s, 0, sizeof(s));
+	memset(r, 0, sizeof(r));
+	s.name = cases[cur].name;
+	s.cc = getenv("SIM_CC") ? getenv("SIM_CC") : "lossy";
+	s.tcp_cc = getenv("SIM_TCP_CC") ? getenv("SIM_TCP_CC") : "cubic";
+	s.rtt_ms = cases[cur].rtt_ms;
+	s.rate_bps = 50000000;
+	s.loss = cases[cur].loss;
+	s.bytes = 100u << 20;
+	s.msg_size = 1 << 20;
+	s.limit_s = 600;
+	s.seed = 171 + cur;
+	s.share_from_ms = 5000;
+	s.tcp_flows = nt;
+	s.tcp_at_ms = cases[cur].tcp_at_ms;
+	s.qdelay_from_ms = cases[cur].tcp_at_ms + 5000;
+	if (cases[cur].loss > 0)
+		s.tcp_bytes = 20u << 20; /* alone, or on random loss: a share, not the bytes */
+	if (getenv("SIM_COEXIST_MB"))	 /* experiments: longer runs */
+		s.bytes = strtoull(getenv("SIM_COEXIST_MB"), NULL, 10) << 20;
+	if (getenv("SIM_COEXIST_SEED"))
+		s.seed = strtoull(getenv("SIM_COEXIST_SEED"), NULL, 10);
+	T_EQ(sim_run_mixed(&s, nu, cases[cur].gap_ms, r, tr), 0);
+	cap = sim_capacity_mbps(&s);
+	for (i = 0; i < nu; i++) {
+		sim_print(&s, &r[i]);
+		udt += r[i].share_mbps;
+		total += r[i].share_mbps;
+	}
+	for (i = 0; i < nt; i++) {
+		sim_tcp_print(&s, i, &tr[i]);
+		total += tr[i].share_mbps;
+	}
+	if (nu)
+		printf("       bottleneck queue from 5 s after both started: p50 %.0f ms, p95 %.0f "
+		       "ms\n",
+		       r[0].qdelay_p50_ms, r[0].qdelay_p95_ms);
+	if (nu + nt > 1)
+		printf("       both running, over %.1f s: %s %.2f + tcp %.2f Mbit/s = %.0f %% + "
+		       "%.0f %%, "
+		       "together %.0f %% of %.2f; bound: %s\n",
+		       tr[0].share_s, nu ? s.cc : "tcp", nu ? udt : tr[0].share_mbps,
+		       nu ? tr[0].share_mbps : tr[1].share_mbps,
+		       100 * (nu ? udt : tr[0].share_mbps) / total,
+		       100 * (nu ? tr[0].share_mbps : tr[1].share_mbps) / total, 100 * total / cap,
+		       cap,
+		       cases[cur].goal == 1   ? "lu2k <= 60 %"
+		       : cases[cur].goal == 3 ? "40-60 % each"
+					      : "none (printed)");
+	for (i = 0; i < nu; i++) {
+		T_ASSERT(r[i].complete);
+		T_EQ(r[i].bad, 0);
+	}
+	for (i = 0; i < nt; i++)
+		T_ASSERT(tr[i].complete);
+	switch (cases[cur].goal) {
+	case 1:
+		T_ASSERT(udt <= 0.6 * total);
+		T_ASSERT(total >= 0.85 * cap);
+		break;
+	case 2:
+		T_ASSERT(tr[0].goodput_mbps >= 0.75 * cap);
+		break;
+	case 3:
+		for (i = 0; i < 2; i++)
+			T_ASSERT(tr[i].share_mbps >= 0.4 * total &&
+				 tr[i].share_mbps <= 0.6 * total);
+		break;
+	}
+}
+
+int main(void)
+{
+	for (cur = 0; cur < sizeof(cases) / sizeof(cases[0]); cur++)
+		if (sim_selected(cur))
+			T_RUN(test_coexist);
+	return t_done();
+}
