@@ -41,6 +41,35 @@ static void test_detects(void)
 	T_EQ(perf_pattern_check(buf, 1000, 7, 5), -1);
 }
 
+/* The documented definition (pattern.h), word by word, against the blocked fill and check. */
+static uint64_t ref_mix(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void test_definition(void)
+{
+	static uint8_t buf[3 + 5000];
+	const uint64_t golden = 0x9e3779b97f4a7c15ULL;
+
+	/* unaligned, and lengths around the 256-byte blocks */
+	for (size_t len = 250; len < 5000; len += 251) {
+		uint64_t key = ref_mix(9 ^ ref_mix(len + golden));
+
+		perf_pattern_fill(buf + 3, len, 9, len);
+		for (size_t i = 0; i < len; i++) {
+			uint64_t w = ref_mix(key + (i / 8) * golden);
+
+			T_EQ(buf[3 + i], (uint8_t)(w >> (8 * (i % 8))));
+		}
+		T_EQ(perf_pattern_check(buf + 3, len, 9, len), -1);
+		buf[3 + len - 1] ^= 0x80; /* the last byte, after the last whole block */
+		T_EQ(perf_pattern_check(buf + 3, len, 9, len), (long)len - 1);
+	}
+}
+
 static void test_not_constant(void)
 {
 	static uint8_t buf[1 << 16];
@@ -57,6 +86,7 @@ int main(void)
 {
 	T_RUN(test_roundtrip_lengths);
 	T_RUN(test_detects);
+	T_RUN(test_definition);
 	T_RUN(test_not_constant);
 	return t_done();
 }

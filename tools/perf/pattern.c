@@ -30,13 +30,64 @@ static inline uint64_t to_le(uint64_t v)
 	return v;
 }
 
+/*
+ * Blocks of a fixed number of words: a loop whose trip count is a constant
+ * multiple of the vector width is vectorized at -O2, and on x86-64 the
+ * AVX-512 and AVX2 clones multiply 64-bit lanes (in the loopback bench, fill
+ * and check were 86 % of lu2k-perf's CPU: as much as both lu2kd together).
+ */
+#define BLOCK_WORDS 32
+
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones) && !defined(__SANITIZE_ADDRESS__)
+#define VEC_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#endif
+#endif
+#ifndef VEC_CLONES
+#define VEC_CLONES
+#endif
+
+VEC_CLONES
+static void fill_blocks(uint8_t *p, size_t nblocks, uint64_t key)
+{
+	for (size_t b = 0; b < nblocks; b++) {
+		uint64_t base = b * BLOCK_WORDS;
+
+		for (size_t w = 0; w < BLOCK_WORDS; w++) {
+			uint64_t v = to_le(word(key, base + w));
+
+			memcpy(p + (base + w) * 8, &v, 8);
+		}
+	}
+}
+
+/* The first block that differs, or nblocks. */
+VEC_CLONES
+static size_t check_blocks(const uint8_t *p, size_t nblocks, uint64_t key)
+{
+	for (size_t b = 0; b < nblocks; b++) {
+		uint64_t base = b * BLOCK_WORDS, diff = 0;
+
+		for (size_t w = 0; w < BLOCK_WORDS; w++) {
+			uint64_t got;
+
+			memcpy(&got, p + (base + w) * 8, 8);
+			diff |= got ^ to_le(word(key, base + w));
+		}
+		if (diff)
+			return b;
+	}
+	return nblocks;
+}
+
 void perf_pattern_fill(void *dst, size_t len, uint64_t seed, uint64_t id)
 {
 	uint64_t key = key_of(seed, id), v;
 	uint8_t *p = dst;
-	size_t w, nw = len / 8;
+	size_t nw = len / 8, w = nw / BLOCK_WORDS * BLOCK_WORDS;
 
-	for (w = 0; w < nw; w++) {
+	fill_blocks(p, nw / BLOCK_WORDS, key);
+	for (; w < nw; w++) {
 		v = to_le(word(key, w));
 		memcpy(p + w * 8, &v, 8);
 	}
@@ -50,9 +101,11 @@ long perf_pattern_check(const void *buf, size_t len, uint64_t seed, uint64_t id)
 {
 	uint64_t key = key_of(seed, id), v, got;
 	const uint8_t *p = buf;
-	size_t w, nw = len / 8;
+	size_t nw = len / 8, nb = nw / BLOCK_WORDS;
+	size_t w = check_blocks(p, nb, key) * BLOCK_WORDS;
 
-	for (w = 0; w < nw; w++) {
+	/* from the block that differs (if one does) word by word, to find the byte */
+	for (; w < nw; w++) {
 		memcpy(&got, p + w * 8, 8);
 		if (got != to_le(word(key, w)))
 			goto find;
