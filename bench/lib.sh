@@ -140,9 +140,45 @@ bl_icmp_stop() {
 # second interface beside it. Leaves bulk.json, bulk.progress, ping.json,
 # icmp.log, rc (bulk's exit status, ping's), t0 (protocol start - link start).
 bl_run_lu2k() {
-	local dir=$1 be=$2 t=$3 conc=$4 n pool bulk ping rc_bulk rc_ping
+	local dir=$1 be=$2 t=$3 conc=$4 pool bulk ping rc_bulk rc_ping
 	shift 4
 	bl_link_up "$dir" "$@" || return 1
+	bl_lu2k_up "$dir" "$be" || return 1
+	bl_cpu_load "$dir"
+	pool=$((conc + 16))
+	bl_icmp_start "$dir"
+	echo "$(date +%s.%N) $BL_LINK_T0" | awk '{ printf "%.3f\n", $1 - $2 }' >"$dir/t0"
+	# --progress also for ping: without it the client (as of 7469fbe) polls
+	# with a zero timeout after its first second and takes a whole core.
+	ip netns exec "$BL_NSA" timeout $((t + 240)) "$bin/lu2k-perf" client --nid "$BL_A2@lu2k" \
+		--peer "$BL_B@lu2k" --socket "$BL_TMP/a.sock" ping --time "${t}s" --timeout 150s --progress \
+		--json >"$dir/ping.json" 2>"$dir/ping.err" &
+	ping=$!
+	bl_bulk_start "$dir" "$t" "$conc"
+	bulk=$BL_BG
+	wait $bulk && rc_bulk=0 || rc_bulk=$?
+	wait $ping && rc_ping=0 || rc_ping=$?
+	bl_icmp_stop "$dir"
+	echo "$rc_bulk $rc_ping" >"$dir/rc"
+	bl_run_end
+}
+
+# bl_bulk_start DIR TIME CONC : lu2k-perf bulk of 1 MiB PUTs from A to B for
+# TIME s with CONC in flight (bulk.json, bulk.progress); its pid in $BL_BG.
+bl_bulk_start() {
+	local dir=$1 t=$2 conc=$3
+	# shellcheck disable=SC2086 # BL_BULK_OPTS: "--ping-every T" (bench-link --ping-same) or nothing
+	ip netns exec "$BL_NSA" timeout $((t + 240)) "$bin/lu2k-perf" client --nid "$BL_A@lu2k" \
+		--peer "$BL_B@lu2k" --socket "$BL_TMP/a.sock" bulk --size 1M --concurrency "$conc" \
+		--tx-pool "$((conc + 16))" --time "${t}s" --timeout 150s --progress --json ${BL_BULK_OPTS:-} \
+		>"$dir/bulk.json" 2>"$dir/bulk.progress" &
+	BL_BG=$!
+}
+
+# bl_lu2k_up DIR BACKEND : lu2kd with BACKEND in both namespaces of the link
+# that is up, and the lu2k-perf server on B, attached.
+bl_lu2k_up() {
+	local dir=$1 be=$2 n
 	# accept = any: the ping client's NID is A's second address, but its
 	# connection leaves from A's first (the route's source), which lu2kd's
 	# default (strict) refuses; every ping failed so (EACCES) since 15ed042
@@ -161,26 +197,32 @@ bl_run_lu2k() {
 		--socket "$BL_TMP/b.sock" -q
 	LU2KCTL=$bin/lu2kctl lu2k_wait_attached 10 "$BL_TMP/b.ctl" "$BL_B@lu2k" ||
 		{ bl_log "the lu2k-perf server did not attach; see $dir/server.log"; return 1; }
+}
+
+# bl_run_pair DIR BACKEND ALGO TIME CONC LINKEM-ARGS... : lu2k-perf bulk over
+# BACKEND and iperf3 -C ALGO at the same time on one link, both for TIME s
+# (the two share the emulator's one bottleneck queue). Leaves bulk.json,
+# bulk.progress, iperf.log, icmp.log, rc ("lu2k-rc iperf-rc"), t0.
+bl_run_pair() {
+	local dir=$1 be=$2 algo=$3 t=$4 conc=$5 bulk iperf rc_bulk rc_iperf
+	shift 5
+	bl_link_up "$dir" "$@" || return 1
+	bl_lu2k_up "$dir" "$be" || return 1
+	bl_bg "$BL_NSB" "$dir/iperf.log" iperf3 -s -1 -B "$BL_B" -i 1 -f m --forceflush
+	bl_wait 5 sh -c "ip netns exec $BL_NSB ss -ltn | grep -q ':5201'" || sleep 1
 	bl_cpu_load "$dir"
-	pool=$((conc + 16))
 	bl_icmp_start "$dir"
 	echo "$(date +%s.%N) $BL_LINK_T0" | awk '{ printf "%.3f\n", $1 - $2 }' >"$dir/t0"
-	# --progress also for ping: without it the client (as of 7469fbe) polls
-	# with a zero timeout after its first second and takes a whole core.
-	ip netns exec "$BL_NSA" timeout $((t + 240)) "$bin/lu2k-perf" client --nid "$BL_A2@lu2k" \
-		--peer "$BL_B@lu2k" --socket "$BL_TMP/a.sock" ping --time "${t}s" --timeout 150s --progress \
-		--json >"$dir/ping.json" 2>"$dir/ping.err" &
-	ping=$!
-	# shellcheck disable=SC2086 # BL_BULK_OPTS: "--ping-every T" (bench-link --ping-same) or nothing
-	ip netns exec "$BL_NSA" timeout $((t + 240)) "$bin/lu2k-perf" client --nid "$BL_A@lu2k" \
-		--peer "$BL_B@lu2k" --socket "$BL_TMP/a.sock" bulk --size 1M --concurrency "$conc" \
-		--tx-pool "$pool" --time "${t}s" --timeout 150s --progress --json ${BL_BULK_OPTS:-} \
-		>"$dir/bulk.json" 2>"$dir/bulk.progress" &
-	bulk=$!
+	ip netns exec "$BL_NSA" timeout $((t + 240)) iperf3 -c "$BL_B" -t "$t" -C "$algo" -f m -i 1 \
+		>"$dir/iperf-client.log" 2>&1 &
+	iperf=$!
+	bl_bulk_start "$dir" "$t" "$conc"
+	bulk=$BL_BG
 	wait $bulk && rc_bulk=0 || rc_bulk=$?
-	wait $ping && rc_ping=0 || rc_ping=$?
+	wait $iperf && rc_iperf=0 || rc_iperf=$?
+	bl_wait 10 grep -q receiver "$dir/iperf.log" || true
 	bl_icmp_stop "$dir"
-	echo "$rc_bulk $rc_ping" >"$dir/rc"
+	echo "$rc_bulk $rc_iperf" >"$dir/rc"
 	bl_run_end
 }
 
