@@ -134,9 +134,17 @@ static int on_data(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 		return -EMSGSIZE;
 	}
 	rcv_progress(c, now_ns);
-	/* a short packet usually ends a message: acknowledge it now */
-	if (h->body_len != (size_t)c->payload)
+	/*
+	 * A short packet usually ends a message: acknowledge it now, that is,
+	 * make the ACK timer due. The timers run (udt_conn_handle_timers) once
+	 * the datagrams read with this one are in, so one ACK covers them all:
+	 * an ACK each made a stream of 64-byte messages cost a control packet
+	 * per message both ways (sent, read, the sender's ACK and CC work).
+	 */
+	if (h->body_len != (size_t)c->payload) {
 		c->next_ack_ns = now_ns;
+		return 0;
+	}
 out:
 	udt_conn_check_ack(c, now_ns);
 	return 0;

@@ -193,6 +193,44 @@ static void test_light_ack_and_nak(void)
 }
 
 /*
+ * Short packets (small messages) are acknowledged at once, but once per
+ * read batch: each makes the ACK timer due now, and the timers, run after
+ * the batch, send one ACK that covers every packet of it.
+ */
+static void test_short_pkts_one_ack(void)
+{
+	struct udt_conn *c = server();
+	struct udt_stats st;
+	struct udt_hdr h;
+	struct udt_ack a;
+	uint8_t buf[2000];
+	int i;
+
+	for (i = 0; i < 20; i++)
+		T_EQ(feed_data(c, ISN + (uint32_t)i, 64, T0 + 1000), 0);
+	T_EQ(recvd, 20);
+	udt_conn_get_stats(c, &st);
+	T_EQU(st.acks_sent, 0);
+	T_ASSERT(udt_conn_next_deadline(c) <= T0 + 1000);
+	udt_conn_handle_timers(c, T0 + 1000);
+	T_EQ(next_ctrl(c, T0 + 1000, UDT_CT_ACK, &h, buf), 0);
+	T_EQ(udt_ack_decode(&h, &a), 0);
+	T_EQ(a.nfields, 6);
+	T_EQU(a.ack_seq, ISN + 20);
+	T_EQ(next_ctrl(c, T0 + 1000, UDT_CT_ACK, &h, buf), -1);
+	udt_conn_get_stats(c, &st);
+	T_EQU(st.acks_sent, 1);
+	/* one more, alone, later: its own ACK, due at its arrival */
+	T_EQ(feed_data(c, ISN + 20, 64, T0 + 5000), 0);
+	T_ASSERT(udt_conn_next_deadline(c) <= T0 + 5000);
+	udt_conn_handle_timers(c, T0 + 5000);
+	T_EQ(next_ctrl(c, T0 + 5000, UDT_CT_ACK, &h, buf), 0);
+	T_EQ(udt_ack_decode(&h, &a), 0);
+	T_EQU(a.ack_seq, ISN + 21);
+	udt_conn_free(c);
+}
+
+/*
  * The NAK timer repeats each hole on its own clock, with a wait growing per
  * report; a repair that overtakes an older one gets that one asked again.
  */
@@ -566,6 +604,7 @@ int main(void)
 	T_RUN(test_ack_ack2_rtt);
 	T_RUN(test_refused_not_acked);
 	T_RUN(test_light_ack_and_nak);
+	T_RUN(test_short_pkts_one_ack);
 	T_RUN(test_nak_timer_per_hole);
 	T_RUN(test_sender_nak_ack);
 	T_RUN(test_nak_resends_at_once);
