@@ -18,6 +18,7 @@ $(eval $(call lu2k_test,test_accept,tests/unit/test_accept.c,lu2kd common))
 $(eval $(call lu2k_test,test_core_cpl,tests/unit/test_core_cpl.c,lu2kd_backends lu2kd common))
 test_core_cpl_LDLIBS += -Wl,--wrap=malloc
 $(eval $(call lu2k_test,test_core_rx,tests/unit/test_core_rx.c,lu2kd_backends lu2kd common))
+$(eval $(call lu2k_test,test_chan_kick,tests/unit/test_chan_kick.c,lu2kd_backends lu2kd common))
 # The tcp back-end through the back-end API (the registry also pulls in udt's engine).
 $(eval $(call lu2k_test,test_tcp_backend,tests/unit/test_tcp_backend.c,lu2kd_backends lu2kd common))
 # The control socket's answers, read back with lu2kctl's JSON reader.

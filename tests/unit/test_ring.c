@@ -128,6 +128,71 @@ static void test_need_wakeup_protocol(void)
 	free(f.region);
 }
 
+/*
+ * No lost wake-up, in every order of the two sides' steps. The producer:
+ * publish (store prod, [A]), then lu2k_ring_prod_needs_kick (barrier [F],
+ * load the flag). The consumer, inside lu2k_ring_cons_prepare_sleep: store
+ * the flag, barrier [E], look at prod. Each side's steps keep their order;
+ * the six interleavings (the consumer's store of the flag landing exactly
+ * between the producer's publish and its check among them) must each end
+ * with a kick, or with a consumer that saw the entry and stayed awake. The
+ * last part runs the real functions in the three orders they can take.
+ */
+static void test_need_wakeup_interleavings(void)
+{
+	/* 1 = a producer step, 0 = a consumer step; two of each */
+	static const int orders[6][4] = { { 1, 1, 0, 0 }, { 1, 0, 1, 0 }, { 1, 0, 0, 1 },
+					  { 0, 1, 1, 0 }, { 0, 1, 0, 1 }, { 0, 0, 1, 1 } };
+	struct lu2k_cpl_desc d = { .cookie = 7 }, out;
+	struct fixture f;
+
+	for (int o = 0; o < 6; o++) {
+		int ps = 0, cs = 0;
+		bool kicked = false, slept = false;
+
+		T_ASSERT(fixture_init(&f, 8) == 0);
+		for (int i = 0; i < 4; i++) {
+			if (orders[o][i] && ps++ == 0) {
+				memcpy(lu2k_ring_prod_slot(&f.prod, 0), &d, sizeof(d));
+				lu2k_ring_prod_submit(&f.prod, 1);
+			} else if (orders[o][i]) {
+				kicked = lu2k_ring_prod_needs_kick(&f.prod);
+			} else if (cs++ == 0) {
+				lu2k_store_relaxed(f.cons.flags, LU2K_RING_NEED_WAKEUP);
+			} else {
+				lu2k_full_barrier();
+				slept = lu2k_ring_cons_avail(&f.cons) == 0;
+			}
+		}
+		if (!kicked && slept)
+			T_FAIL_("order %d: the consumer sleeps on an entry and nobody kicks", o);
+		/* whoever woke, the entry is there, once */
+		T_EQ(lu2k_ring_pop(&f.cons, &out), 1);
+		T_EQU(out.cookie, 7);
+		T_EQ(lu2k_ring_pop(&f.cons, &out), 0);
+		free(f.region);
+	}
+	for (int o = 0; o < 3; o++) {
+		bool kicked = false, slept = false;
+
+		T_ASSERT(fixture_init(&f, 8) == 0);
+		if (o == 0)
+			slept = lu2k_ring_cons_prepare_sleep(&f.cons);
+		T_EQ(lu2k_ring_push(&f.prod, &d), 0);
+		if (o == 1)
+			slept = lu2k_ring_cons_prepare_sleep(&f.cons);
+		kicked = lu2k_ring_prod_needs_kick(&f.prod);
+		if (o == 2)
+			slept = lu2k_ring_cons_prepare_sleep(&f.cons);
+		T_ASSERT(kicked || !slept);
+		/* asleep before the push: the kick is owed; after it: no sleep, flag clear */
+		T_EQ(kicked, o == 0);
+		T_EQ(slept, o == 0);
+		T_EQU(*f.cons.flags, o == 0 ? LU2K_RING_NEED_WAKEUP : 0);
+		free(f.region);
+	}
+}
+
 static void test_bind_rejects_bad_layouts(void)
 {
 	struct fixture f;
@@ -157,6 +222,7 @@ int main(void)
 	T_RUN(test_full_ring_refuses);
 	T_RUN(test_hostile_indices_are_detected);
 	T_RUN(test_need_wakeup_protocol);
+	T_RUN(test_need_wakeup_interleavings);
 	T_RUN(test_bind_rejects_bad_layouts);
 	return t_done();
 }

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests of the channel's kicks (daemon/chan.c): in a loop round the
+ * kick comes last, after the back-end's hook has written the round's
+ * packets (a kick wakes the kernel half's process, which on a busy host
+ * takes our CPU at once); at most one per round however many completions
+ * the round posted; none when the kernel half did not ask for one
+ * (LU2K_RING_NEED_WAKEUP clear); every round without NEED_WAKEUP in force
+ * (an old kernel half); none from a dead channel.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/nid.h"
+#include "daemon/core.h"
+#include "../t.h"
+
+#define ENTRIES 64
+
+static struct lu2kd d;
+static struct lu2kd_chan ch;
+static struct lu2k_ring kcpl; /* the kernel half's view of CPL */
+static void *region;
+static unsigned int kicks, kicks_at_be_hook, be_hook_runs;
+static struct lu2k_idle be_idle;
+
+static int fake_listen(struct lu2k_be *be, const struct lu2k_nid *local, uint16_t port,
+		       struct lu2k_be_listener **out)
+{
+	*out = NULL;
+	return 0;
+}
+
+static void fake_unlisten(struct lu2k_be_listener *l)
+{
+}
+
+static void fake_kick(struct lu2kd_chan *c)
+{
+	kicks++;
+}
+
+static void fake_release(struct lu2kd_chan *c)
+{
+}
+
+static const struct lu2k_backend_ops fake_ops = { .name = "fake",
+						  .listen = fake_listen,
+						  .unlisten = fake_unlisten };
+static const struct lu2kd_chan_ops fake_chan_ops = { .name = "test",
+						     .kick = fake_kick,
+						     .release = fake_release };
+
+/* The back-end's idle hook (its flush): what has the kernel half been told by now? */
+static bool be_hook(struct lu2k_idle *h)
+{
+	be_hook_runs++;
+	kicks_at_be_hook = kicks;
+	return false;
+}
+
+static void bind_ring(struct lu2k_ring *r, uint64_t base, uint32_t esize)
+{
+	struct lu2k_ring_off o = { .prod = base,
+				   .cons = base + 4,
+				   .flags = base + 8,
+				   .desc = base + 64,
+				   .entries = ENTRIES,
+				   .entry_size = esize };
+
+	T_EQ(lu2k_ring_bind(r, region, 1 << 20, &o, esize), 0);
+}
+
+static void setup(uint32_t features)
+{
+	memset(&d, 0, sizeof(d));
+	memset(&ch, 0, sizeof(ch));
+	region = calloc(1, 1 << 20);
+	T_ASSERT(region);
+	bind_ring(&ch.tx, 0, sizeof(struct lu2k_tx_desc));
+	bind_ring(&ch.cpl, 8192, sizeof(struct lu2k_cpl_desc));
+	bind_ring(&kcpl, 8192, sizeof(struct lu2k_cpl_desc));
+	bind_ring(&ch.rx, 16384, sizeof(struct lu2k_rx_desc));
+	bind_ring(&ch.free, 24576, sizeof(struct lu2k_free_desc));
+	bind_ring(&ch.evt, 32768, sizeof(struct lu2k_evt_desc));
+	T_EQ(lu2kd_rxalloc_init(&ch.rxa, 65536, 65536), 0);
+	T_EQ(lu2k_loop_init(&d.loop), 0);
+	lu2kd_config_defaults(&d.cfg);
+	d.be_ops = &fake_ops;
+	lu2k_list_init(&d.chans);
+	lu2k_list_init(&d.msg_cache);
+	T_EQ(lu2kd_peers_init(&d), 0);
+	/* as in lu2kd: the back-end's hook is there before any channel attaches */
+	lu2k_loop_idle_add(&d.loop, &be_idle, be_hook);
+	ch.ops = &fake_chan_ops;
+	ch.region = region;
+	ch.region_size = 1 << 20;
+	ch.setup.features = features;
+	ch.setup.max_msg_size = 65536;
+	lu2k_nid_parse("10.0.0.1@lu2k", &ch.nid);
+	T_EQ(lu2kd_chan_start(&d, &ch), 0);
+	kicks = kicks_at_be_hook = be_hook_runs = 0;
+}
+
+/* Back to nothing, without lu2kd_chan_detach (chan_free would free our static channel). */
+static void teardown(void)
+{
+	lu2k_loop_idle_del(&ch.idle);
+	lu2k_loop_idle_del(&ch.kick_idle);
+	lu2k_loop_idle_del(&be_idle);
+	while (!lu2k_list_empty(&d.msg_cache)) {
+		struct lu2kd_msg *m = lu2k_list_first(&d.msg_cache, struct lu2kd_msg, link);
+
+		lu2k_list_del(&m->link);
+		free(m);
+	}
+	lu2kd_peers_fini(&d);
+	lu2kd_rxalloc_fini(&ch.rxa);
+	lu2k_loop_fini(&d.loop);
+	free(region);
+}
+
+/* A message the kernel half handed over (as take_tx makes one). */
+static struct lu2kd_msg *msg(uint64_t cookie)
+{
+	struct lu2kd_msg *m = lu2kd_msg_alloc(&d);
+
+	if (!m)
+		abort();
+	m->ch = &ch;
+	m->cookie = cookie;
+	m->hnext = ch.cookies[cookie % CHAN_COOKIE_BUCKETS];
+	ch.cookies[cookie % CHAN_COOKIE_BUCKETS] = m;
+	lu2k_list_add_tail(&ch.msgs, &m->chan_link);
+	ch.nmsgs++;
+	return m;
+}
+
+/* Completes n messages (as the back-end's receive path does), then runs one loop round. */
+static void round_with_cpls(unsigned int n, uint64_t *cookie)
+{
+	for (unsigned int i = 0; i < n; i++)
+		lu2kd_msg_complete(msg((*cookie)++), 0);
+	T_EQ(lu2k_loop_once(&d.loop, 0), 0);
+}
+
+static unsigned int kernel_take_cpls(void)
+{
+	struct lu2k_cpl_desc c;
+	unsigned int n = 0;
+
+	while (lu2k_ring_pop(&kcpl, &c))
+		n++;
+	return n;
+}
+
+static void test_kick_after_backend_hook(void)
+{
+	uint64_t cookie = 1;
+
+	setup(LU2K_FEAT_NEED_WAKEUP);
+	/* the kernel half sleeps: it asked for a kick */
+	T_ASSERT(lu2k_ring_cons_prepare_sleep(&kcpl));
+	round_with_cpls(10, &cookie);
+	T_EQ(be_hook_runs, 1);
+	T_EQ(kicks_at_be_hook, 0); /* not before the back-end's flush */
+	T_EQ(kicks, 1);		   /* one for ten completions */
+	T_EQ(ch.st.kicks_out, 1);
+	T_EQ(kernel_take_cpls(), 10);
+	/* awake (flag clear): completions, no kick */
+	lu2k_ring_cons_awake(&kcpl);
+	round_with_cpls(5, &cookie);
+	T_EQ(kicks, 1);
+	T_EQ(kernel_take_cpls(), 5);
+	/* a round with nothing posted kicks nobody, asleep or not */
+	T_ASSERT(lu2k_ring_cons_prepare_sleep(&kcpl));
+	T_EQ(lu2k_loop_once(&d.loop, 0), 0);
+	T_EQ(kicks, 1);
+	/* asleep again: the next completion kicks, once */
+	round_with_cpls(1, &cookie);
+	T_EQ(kicks, 2);
+	T_EQ(lu2k_loop_once(&d.loop, 0), 0);
+	T_EQ(kicks, 2);
+	/* a dead channel's hook stays until its memory goes, and kicks nobody */
+	lu2kd_msg_complete(msg(cookie++), 0);
+	ch.dead = true;
+	T_ASSERT(!ch.kick_idle.fn(&ch.kick_idle));
+	T_EQ(kicks, 2);
+	ch.dead = false;
+	T_EQ(lu2k_loop_once(&d.loop, 0), 0);
+	T_EQ(kicks, 3);
+	teardown();
+}
+
+/* An old kernel half without NEED_WAKEUP: it may sleep any time, so each round with news kicks. */
+static void test_kick_without_need_wakeup(void)
+{
+	uint64_t cookie = 1;
+
+	setup(0);
+	round_with_cpls(3, &cookie);
+	T_EQ(kicks, 1);
+	T_EQ(kicks_at_be_hook, 0);
+	round_with_cpls(1, &cookie);
+	T_EQ(kicks, 2);
+	T_EQ(lu2k_loop_once(&d.loop, 0), 0);
+	T_EQ(kicks, 2);
+	T_EQ(kernel_take_cpls(), 4);
+	teardown();
+}
+
+int main(void)
+{
+	T_RUN(test_kick_after_backend_hook);
+	T_RUN(test_kick_without_need_wakeup);
+	return t_done();
+}
