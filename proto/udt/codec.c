@@ -24,7 +24,7 @@ static inline void put32(uint8_t *p, uint32_t v)
 
 static int ctrl_type_known(unsigned int t)
 {
-	return t <= UDT_CT_PEERERR || t == UDT_CT_USER;
+	return t <= UDT_CT_PEERERR || t == UDT_CT_FEC || t == UDT_CT_USER;
 }
 
 int udt_hdr_decode(const uint8_t *buf, size_t len, struct udt_hdr *h)
@@ -52,8 +52,8 @@ int udt_hdr_decode(const uint8_t *buf, size_t len, struct udt_hdr *h)
 	h->ext = (uint16_t)(w0 & 0xffff);
 	if (!ctrl_type_known(h->type))
 		return -EBADMSG;
-	/* control information is a whole number of 32-bit words */
-	if (h->body_len % 4)
+	/* control information is a whole number of 32-bit words (a parity: any bytes, fec.h) */
+	if (h->body_len % 4 && h->type != UDT_CT_FEC)
 		return -EBADMSG;
 	return 0;
 }
@@ -308,5 +308,5 @@ const char *udt_ctrl_type_to_str(unsigned int type)
 
 	if (type < sizeof(names) / sizeof(names[0]))
 		return names[type];
-	return type == UDT_CT_USER ? "user" : "unknown";
+	return type == UDT_CT_USER ? "user" : type == UDT_CT_FEC ? "fec" : "unknown";
 }

@@ -33,6 +33,8 @@ enum udt_ctrl_type {
 	UDT_CT_ACK2 = 6,
 	UDT_CT_DROPREQ = 7,
 	UDT_CT_PEERERR = 8,
+	/* lu2k's parity for small messages and its report (fec.h): not UDT4, negotiated */
+	UDT_CT_FEC = 0x4c46,
 	UDT_CT_USER = 0x7fff,
 };
 

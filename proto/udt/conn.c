@@ -177,6 +177,19 @@ static struct udt_conn *conn_new(const struct udt_config *cfg, const struct udt_
 	return c;
 }
 
+/* What this end offers beyond UDT4 (handshake.h): FEC only for messages. */
+static unsigned int offered(const struct udt_config *cfg)
+{
+	return (cfg->nest_small ? UDT_HS_OFFER_NEST : 0) |
+	       (cfg->fec && cfg->sock_type == UDT_SOCK_DGRAM ? UDT_HS_OFFER_FEC : 0);
+}
+
+static void set_extensions(struct udt_conn *c, unsigned int on)
+{
+	udt_conn_set_nest(c, !!(on & UDT_HS_OFFER_NEST));
+	c->fec_on = !!(on & UDT_HS_OFFER_FEC);
+}
+
 static uint32_t our_flight(const struct udt_conn *c)
 {
 	uint32_t f =
@@ -255,7 +268,7 @@ struct udt_conn *udt_conn_connect(const struct udt_config *cfg, const struct udt
 	c->hs.req_type = UDT_HS_REQ_REGULAR;
 	c->hs.sock_id = sock_id;
 	memcpy(c->hs.peer_ip, c->peer_ip, sizeof(c->hs.peer_ip));
-	c->hs.info = cfg->nest_small ? UDT_HS_INFO_NEST : 0;
+	c->hs.info = udt_hs_info_offer(offered(cfg));
 	c->hs_next_ns = now_ns;
 	c->connect_deadline_ns = now_ns + cfg->connect_timeout_ns;
 	return c;
@@ -286,8 +299,8 @@ int udt_conn_establish(struct udt_conn *c, const struct udt_hs *peer, uint64_t n
 		udt_conn_set_state(c, UDT_ST_BROKEN, -ENOMEM);
 		return -ENOMEM;
 	}
-	/* nested small messages where both ends offered them (a UDT4 peer answers 0) */
-	udt_conn_set_nest(c, c->cfg.nest_small && peer->info == UDT_HS_INFO_NEST);
+	/* nested small messages, FEC, where both ends offered them (a UDT4 peer answers 0) */
+	set_extensions(c, udt_hs_info_agreed(offered(&c->cfg), peer->info));
 	c->exp_count = 1;
 	c->last_rsp_ns = now_ns;
 	udt_conn_set_state(c, UDT_ST_CONNECTED, 0);
@@ -314,9 +327,8 @@ struct udt_conn *udt_conn_accept(const struct udt_config *cfg, const struct udt_
 		udt_conn_free(c);
 		return NULL;
 	}
-	udt_conn_set_nest(c, cfg->nest_small && req->info == UDT_HS_INFO_NEST);
 	c->hs = *req;
-	c->hs.info = cfg->nest_small ? UDT_HS_INFO_NEST : 0;
+	set_extensions(c, udt_hs_info_accept(req->info, offered(cfg), &c->hs.info));
 	c->hs.mss = mss;
 	c->hs.flight = (int32_t)our_flight(c);
 	c->hs.req_type = UDT_HS_RSP_REGULAR;
@@ -344,6 +356,8 @@ void udt_conn_free(struct udt_conn *c)
 	for (i = 0; i < c->ctl_cap; i++)
 		free(c->ctl[i].buf);
 	free(c->ctl);
+	free(c->fec_buf);
+	free(c->fec_acc);
 	free(c);
 }
 
@@ -515,6 +529,7 @@ void udt_conn_handle_timers(struct udt_conn *c, uint64_t now_ns)
 	udt_conn_check_ack(c, now_ns);
 	if (c->cfg.nak_timer && udt_loss_count(&c->rcv_loss) && now_ns >= c->next_nak_ns)
 		c->next_nak_ns = udt_send_nak_due(c, now_ns);
+	udt_fec_timers(c, now_ns);
 	if (now_ns > exp_deadline(c)) {
 		on_exp(c, now_ns);
 	} else if (now_ns >= probe_deadline(c) && udt_loss_count(&c->snd_loss) == 0) {
@@ -542,6 +557,8 @@ uint64_t udt_conn_next_deadline(const struct udt_conn *c)
 		t = exp_deadline(c) + 1;
 	if (probe_deadline(c) < t)
 		t = probe_deadline(c);
+	if (udt_fec_deadline(c) < t)
+		t = udt_fec_deadline(c);
 	if (udt_conn_data_ready(c) && c->next_send_ns < t)
 		t = c->next_send_ns;
 	/* a small message's copy (conn_out.c), at its time but not before the pacing's */
@@ -680,4 +697,7 @@ void udt_conn_get_stats(const struct udt_conn *c, struct udt_stats *st)
 	st->small_ahead = c->sb.small_ahead;
 	st->small_nested = c->sb.small_nested;
 	st->nest = c->sb.nest;
+	st->fec = c->fec_on;
+	st->fec_active = c->fec_on && udt_fec_tx_active(&c->fec_tx);
+	st->fec_loss_ppm = udt_fec_tx_ppm(&c->fec_tx);
 }

@@ -41,25 +41,15 @@ int udt_conn_rcv_stalled(const struct udt_conn *c, uint64_t now_ns, uint64_t lim
 	       c->rcv_last_ack == c->rcv_head_ack && now_ns > c->rcv_head_ns + limit_ns;
 }
 
-static int on_data(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
+int udt_conn_store(struct udt_conn *c, uint32_t seq, uint32_t msgword, const uint8_t *body,
+		   size_t len, int recovered, uint64_t now_ns)
 {
-	uint32_t seq = h->seq, next = udt_seq_inc(c->rcv_curr_seq);
+	uint32_t next = udt_seq_inc(c->rcv_curr_seq);
 	int r;
-
-	if (h->body_len > (size_t)c->payload)
-		return bad(c);
-	if (c->cc.ops->on_pkt_recv)
-		c->cc.ops->on_pkt_recv(&c->cc, seq, udt_tick(now_ns));
-	c->pkt_count++;
-	udt_timewin_arrival(&c->tw, seq, udt_tick(now_ns),
-			    (uint32_t)(h->body_len + (size_t)(c->mss - c->payload)),
-			    (uint32_t)c->mss);
-	c->st.pkts_recv++;
-	c->st.bytes_recv += h->body_len + UDT_HDR_LEN;
 
 	if (udt_seq_cmp(seq, c->rcv_last_ack) < 0) {
 		c->st.pkts_dup++;
-		goto out;
+		return 0;
 	}
 	/* a packet from far beyond what we have sent ACKs for is not believable */
 	if (udt_seq_off(c->rcv_last_ack, seq) > (int32_t)(2 * c->rb.win) + 1) {
@@ -68,9 +58,9 @@ static int on_data(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 	}
 	if (!udt_rcvbuf_fits(&c->rb, seq)) {
 		c->st.pkts_out_of_window++;
-		goto out;
+		return 0;
 	}
-	/* holes before this packet: remember and report them at once */
+	/* holes before this packet: remember and report them at once (or when no parity fills them) */
 	if (udt_seq_cmp(seq, next) > 0) {
 		struct udt_range lost = { next, udt_seq_dec(seq) };
 		uint64_t ahead = udt_loss_count(&c->rcv_loss);
@@ -89,7 +79,8 @@ static int on_data(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 			if (!ahead || due < c->next_nak_ns)
 				c->next_nak_ns = due;
 		}
-		udt_send_nak_ranges(c, &lost, 1, now_ns);
+		if (!udt_fec_hold_nak(c, &lost, now_ns))
+			udt_send_nak_ranges(c, &lost, 1, now_ns);
 	}
 	if (udt_seq_cmp(seq, c->rcv_curr_seq) > 0) {
 		c->rcv_curr_seq = seq;
@@ -100,11 +91,12 @@ static int on_data(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 			uint64_t asked_ns = hole->report_ns;
 
 			udt_loss_remove(&c->rcv_loss, seq);
-			if (c->cfg.nak_timer)
+			/* a rebuilt packet is no resend: it says nothing of the holes before it */
+			if (c->cfg.nak_timer && !recovered)
 				udt_send_nak_overtaken(c, seq, asked_ns, now_ns);
 		}
 	}
-	r = udt_rcvbuf_add(&c->rb, seq, h->info, h->body, h->body_len);
+	r = udt_rcvbuf_add(&c->rb, seq, msgword, body, len);
 	if (r == 1)
 		c->st.pkts_dup++;
 	if (r == -ENOBUFS) {
@@ -141,12 +133,35 @@ static int on_data(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 	 * an ACK each made a stream of 64-byte messages cost a control packet
 	 * per message both ways (sent, read, the sender's ACK and CC work).
 	 */
-	if (h->body_len != (size_t)c->payload) {
+	if (len != (size_t)c->payload) {
 		c->next_ack_ns = now_ns;
-		return 0;
+		return 1;
 	}
-out:
-	udt_conn_check_ack(c, now_ns);
+	return 0;
+}
+
+static int on_data(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
+{
+	uint32_t seq = h->seq;
+	int r;
+
+	if (h->body_len > (size_t)c->payload)
+		return bad(c);
+	if (c->cc.ops->on_pkt_recv)
+		c->cc.ops->on_pkt_recv(&c->cc, seq, udt_tick(now_ns));
+	c->pkt_count++;
+	udt_timewin_arrival(&c->tw, seq, udt_tick(now_ns),
+			    (uint32_t)(h->body_len + (size_t)(c->mss - c->payload)),
+			    (uint32_t)c->mss);
+	c->st.pkts_recv++;
+	c->st.bytes_recv += h->body_len + UDT_HDR_LEN;
+	r = udt_conn_store(c, seq, h->info, h->body, h->body_len, 0, now_ns);
+	if (r < 0)
+		return r;
+	/* a group's parity leaves before the data after it: holes it could fill are settled */
+	udt_fec_data_came(c, seq, now_ns);
+	if (r == 0)
+		udt_conn_check_ack(c, now_ns);
 	return 0;
 }
 
@@ -276,8 +291,11 @@ static int on_nak(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 		if (udt_seq_cmp(first, c->snd_last_ack) < 0)
 			first = c->snd_last_ack;
 		k = udt_loss_insert(&c->snd_loss, first, r[i].last);
-		if (k > 0)
+		if (k > 0) {
 			c->st.snd_loss += (uint64_t)k;
+			if (c->fec_on)
+				udt_fec_tx_lost(&c->fec_tx, (uint32_t)k);
+		}
 	}
 	/* as UDT4 reschedules the socket on a NAK: the first resend leaves now, not a period later */
 	if (udt_loss_count(&c->snd_loss) && c->next_send_ns > now_ns)
@@ -371,6 +389,8 @@ int udt_conn_recv_pkt(struct udt_conn *c, const uint8_t *buf, size_t len, uint64
 		return on_dropreq(c, &h, now_ns);
 	case UDT_CT_HANDSHAKE:
 		return on_handshake(c, &h, now_ns);
+	case UDT_CT_FEC:
+		return udt_fec_on_pkt(c, &h, now_ns);
 	case UDT_CT_SHUTDOWN:
 		udt_conn_set_state(c, UDT_ST_CLOSED, -ECONNRESET);
 		return 0;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "cc.h"
+#include "fec.h"
 #include "losslist.h"
 #include "rcvbuf.h"
 #include "sndbuf.h"
@@ -114,6 +115,17 @@ struct udt_conn {
 	uint64_t heard, probe_heard;
 	int probe_walking;
 
+	/* FEC (fec.h, fec_conn.c): negotiated; the sender's loss measure; held NAKs */
+	int fec_on;
+	struct udt_fec_tx fec_tx;
+	uint64_t fec_seen_ns; /* a parity last came (0: never) */
+	struct udt_fec_hold fec_hold[UDT_FEC_HOLDS];
+	uint32_t fec_nholds;
+	uint8_t *fec_buf; /* a rebuilt payload */
+	uint8_t *fec_acc; /* the parity of the message being sent, ... */
+	int fec_acc_on;	  /* ... if it is one ... */
+	uint32_t fec_acc_no, fec_acc_first, fec_acc_next; /* its number, first and next packet */
+
 	struct udt_stats st;
 };
 
@@ -149,6 +161,23 @@ uint64_t udt_send_nak_due(struct udt_conn *c, uint64_t now_ns);
 void udt_send_nak_overtaken(struct udt_conn *c, uint32_t seq, uint64_t asked_ns, uint64_t now_ns);
 void udt_send_hs(struct udt_conn *c, uint32_t dst, uint64_t now_ns);
 int udt_conn_data_ready(const struct udt_conn *c);
+
+/*
+ * conn_in.c: a packet into the receive window (recovered: rebuilt from a
+ * parity). 0, 1 when it made the ACK due (a short packet: the timers send
+ * it), or -ERANGE, -EMSGSIZE.
+ */
+int udt_conn_store(struct udt_conn *c, uint32_t seq, uint32_t msgword, const uint8_t *body,
+		   size_t len, int recovered, uint64_t now_ns);
+
+/* fec_conn.c */
+int udt_fec_on_pkt(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns);
+int udt_fec_sent(struct udt_conn *c, const struct udt_spkt *p, uint32_t seq, int want,
+		 uint64_t now_ns);
+int udt_fec_hold_nak(struct udt_conn *c, const struct udt_range *hole, uint64_t now_ns);
+void udt_fec_data_came(struct udt_conn *c, uint32_t seq, uint64_t now_ns);
+void udt_fec_timers(struct udt_conn *c, uint64_t now_ns);
+uint64_t udt_fec_deadline(const struct udt_conn *c);
 
 /* conn.c */
 void udt_conn_set_state(struct udt_conn *c, enum udt_state st, int err);

@@ -477,6 +477,9 @@ static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t 
 	 * it shows a loss at once, but its repair costs a round trip, which the
 	 * copy saves.
 	 */
+	/* FEC (fec.h) for the same messages, where both ends speak it: a parity instead */
+	if (!resend && udt_fec_sent(c, p, seq, c->cc.app_limited || p->m->ahead, now_ns))
+		return len;
 	if (!resend && c->cc.dup_tail && (c->cc.app_limited || p->m->ahead) && p->m->done_cut &&
 	    p->m->npkts_sent <= UDT_SNDBUF_SMALL_PKTS && seq == p->m->last_seq) {
 		if (c->ndups < UDT_DUPS)

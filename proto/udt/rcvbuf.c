@@ -31,6 +31,15 @@ static inline struct udt_rslot *slot_at(struct udt_rcvbuf *rb, uint32_t seq)
 	return &rb->slot[(rb->base_idx + off) & rb->mask];
 }
 
+const struct udt_rslot *udt_rcvbuf_peek(const struct udt_rcvbuf *rb, uint32_t seq)
+{
+	int32_t off = udt_seq_off(rb->base_seq, seq);
+
+	if (off < 0 || (uint32_t)off >= rb->cap)
+		return NULL;
+	return &rb->slot[(rb->base_idx + (uint32_t)off) & rb->mask];
+}
+
 /* Makes the slots cover want packets from the window's base (at most the window). */
 static int grow_slots(struct udt_rcvbuf *rb, uint32_t want)
 {

@@ -225,6 +225,11 @@ int udt_rcvbuf_ack_limit(const struct udt_rcvbuf *rb, uint32_t *seq);
  * again. Returns the number of messages still refused.
  */
 int udt_rcvbuf_resume(struct udt_rcvbuf *rb);
+/*
+ * The slot of seq, to read (a parity's rebuild, fec.h), or NULL beyond the
+ * slots or before the window.
+ */
+const struct udt_rslot *udt_rcvbuf_peek(const struct udt_rcvbuf *rb, uint32_t seq);
 /* Free packets the window can still take beyond ack_seq (its cap and held_max). */
 uint32_t udt_rcvbuf_avail(const struct udt_rcvbuf *rb, uint32_t ack_seq);
 

@@ -98,6 +98,15 @@ struct udt_config {
 	 * offered it (udt_stats' nest). 0: not offered.
 	 */
 	int nest_small;
+	/*
+	 * Parity for small messages (fec.h, doc/udt-fec.md; not UDT4): 1 offers
+	 * it in the handshake, beside nest_small (a UDT4 peer, or an older lu2k
+	 * one, does not take it: it stays off, and so does nesting with an
+	 * older lu2k). Where both ends offered it (udt_stats' fec), a sender
+	 * that measures loss follows each small message with a parity packet,
+	 * and a receiver rebuilds a packet lost from one. 0: not offered.
+	 */
+	int fec;
 };
 
 struct udt_callbacks {
@@ -159,6 +168,19 @@ struct udt_stats {
 	/* small messages first (sndbuf.h): sent ahead of larger ones, and of those into one */
 	uint64_t small_ahead, small_nested;
 	int32_t nest; /* nested small messages on (both ends offered them) */
+	/*
+	 * FEC (fec.h): fec is on (both ends offered it); fec_active: the
+	 * sender sends parity now (the loss it measures, fec_loss_ppm, is high
+	 * enough); parities and one-packet messages sent twice for it; on the
+	 * receiving side parities that came, packets rebuilt from one, holes
+	 * of more than one packet in a group (repaired by NAK), parities that
+	 * found nothing missing, parities that did not fit what came, NAKs held
+	 * for a parity and never sent; reports of rebuilt packets received.
+	 */
+	int32_t fec, fec_active;
+	uint32_t fec_loss_ppm;
+	uint64_t fec_parity_sent, fec_dups, fec_parity_recv, fec_recovered, fec_lost2;
+	uint64_t fec_unneeded, fec_bad, fec_naks_saved, fec_reports_recv;
 };
 
 #define UDT_MSG_COPY  1u /* copy the bytes now instead of referencing them */

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Builds the libFuzzer targets (UDT, auth, the tcp back-end's connections, sealed udt and rds) with clang
+# Builds the libFuzzer targets (UDT, UDT's FEC, auth, the tcp back-end's connections, sealed udt and rds) with clang
 # (never part of the default build).
 #   tests/fuzz/build.sh [OUTDIR]      (default: build/fuzz)
 # Exit 77 if clang or its libFuzzer runtime is missing.
@@ -21,6 +21,11 @@ udt_srcs=$(ls "$top"/proto/udt/*.c)
 	-D_GNU_SOURCE -I"$top" -I"$top/include" \
 	"$top/tests/fuzz/fuzz_udt.c" $udt_srcs -o "$out/fuzz_udt" -lm
 echo "$out/fuzz_udt"
+# shellcheck disable=SC2086
+"$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-D_GNU_SOURCE -I"$top" -I"$top/include" \
+	"$top/tests/fuzz/fuzz_udt_fec.c" $udt_srcs -o "$out/fuzz_udt_fec" -lm
+echo "$out/fuzz_udt_fec"
 # shellcheck disable=SC2086
 "$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-D_GNU_SOURCE -I"$top" -I"$top/include" \

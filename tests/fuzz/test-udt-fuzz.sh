@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs each libFuzzer target (UDT, auth, tcp connections, sealed udt and rds) for a while (LU2K_FUZZ_SECONDS,
+# Runs each libFuzzer target (UDT, UDT's FEC, auth, tcp connections, sealed udt and rds) for a while (LU2K_FUZZ_SECONDS,
 # default 8 in the suite; the long runs are in doc/security.md).
 # Skips (77) where clang's libFuzzer is not available.
 set -u
@@ -26,6 +26,18 @@ data='\000\000\003\350\340\000\000\001\000\000\000\000\000\000\000\007hello-lu2k
 printf "\\001\\000\\100$hs\\000\\032$data" >"$work/corpus-fuzz_udt/accept-lossy"
 # shellcheck disable=SC2059
 printf "\\005\\000\\100$hs\\000\\032$data" >"$work/corpus-fuzz_udt/accept-udt"
+# fuzz_udt_fec's seeds (fuzz_udt_fec.c): a parity of 3 packets of which the window has the
+# first and the last (rebuilt), and a connection given a NAK, data, a parity and a report.
+mkdir -p "$work/corpus-fuzz_udt_fec"
+par='\314\106\001\003\000\000\000\144\000\000\000\004\000\000\000\007abcdefgh'
+# shellcheck disable=SC2059
+printf "\\000\\030$par\\005\\010\\010\\004" >"$work/corpus-fuzz_udt_fec/rebuild"
+rec='\003\000\000\000\001\000\000\000\001\000\000\201'
+rec+='\000\000\000\000\020\000\000\000\000\001\000\001'
+rec+='\001\000\000\000\020\000\000\000\000\001\001\001'
+rec+='\002\000\000\000\001\000\000\000\000\000\000\001'
+# shellcheck disable=SC2059
+printf "\\001$rec" >"$work/corpus-fuzz_udt_fec/connected"
 # fuzz_udt_sec's seeds (fuzz_udt_sec.c says what the bytes mean): an honest peer with a
 # listed key connects and says hello, then sends one sealed message; the back-end connects
 # out to an honest responder; a handshake and a plaintext datagram; the back-end's own

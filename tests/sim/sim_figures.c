@@ -49,6 +49,8 @@ void sim_fig_result(struct flow *w, struct sim_result *r)
 	r->data_qdrops = linkem_dir_counters(&n->ab)->drop_queue;
 	if (w->cl)
 		udt_conn_get_stats(w->cl, &r->snd);
+	if (w->sv)
+		udt_conn_get_stats(w->sv, &r->rcv);
 	r->retrans = r->snd.pkts_retrans;
 }
 

@@ -681,6 +681,7 @@ int sim_run_mixed(const struct sim_scenario *s, unsigned int nflows, uint64_t ga
 	n->cfg.cc = s->cc;
 	n->cfg.init_rate_pps = s->path_rate_pps;
 	n->cfg.nest_small = s->nest_small;
+	n->cfg.fec = s->fec;
 	/* as lu2kd's udt back-end: the first RTT guess from the handshake */
 	n->cfg.rtt_from_handshake = 1;
 	/* and its pacing catch-up after a late timer */

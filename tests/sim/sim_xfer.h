@@ -86,6 +86,7 @@ struct sim_scenario {
 	 * on both sides (small messages may go into a message being cut).
 	 */
 	int probe_echo, nest_small;
+	int fec; /* udt_config's fec on both sides (parity for small messages, fec.h) */
 	/* a path remembered from an earlier connection: udt_config's init_rate_pps (0: none) */
 	uint32_t path_rate_pps;
 	/*
@@ -123,6 +124,7 @@ struct sim_result {
 	double steady_pct; /* the same over the second half of the bytes */
 	uint64_t data_lost, data_qdrops, retrans;
 	struct udt_stats snd;
+	struct udt_stats rcv; /* the receiver's (FEC's rebuilds are counted there) */
 	/* with a sparse prologue: the bulk bytes, first queued to last completion */
 	double bulk_s, bulk_mbps, bulk_pct;
 	struct udt_stats at_bulk; /* the sender's when the bulk bytes were queued */
