@@ -20,7 +20,8 @@
  * goes by time, on ACKs and on sends. A loss by itself changes nothing: the
  * engine retransmits, the model stays. The rate comes down only on signs of
  * congestion: a standing queue (the round's smallest RTT sample above
- * min_rtt + max(min_rtt / 4, 2 SYN) for two rounds: -10 %) or heavy loss
+ * min_rtt + max(min_rtt / 4, 2 SYN) for two rounds: -10 %, or 5-15 % by
+ * the flow's share of the capacity beside other flows) or heavy loss
  * (more than HEAVY_LOSS of the packets sent over a window of at least one
  * round and LOSS_WIN_PKTS packets: -15 %).
  *
@@ -130,6 +131,7 @@ static void lossy_init(struct udt_cc *cc, uint64_t now_ns)
 	}
 	/* a deterministic, per-connection start in the cycle desynchronises flows */
 	l->cycle = 2 + (cc->snd_curr_seq * 2654435761u >> 16) % (CYCLE_LEN - 2);
+	l->rng = cc->snd_curr_seq * 2654435761u | 1;
 	l->probe_frac = 1;
 	cc->ack_period_ns = UDT_SYN_NS;
 	udt_lossy_set_outputs(cc);

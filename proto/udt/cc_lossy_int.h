@@ -114,6 +114,9 @@ struct lossy {
 
 	/* CRUISE */
 	unsigned int cycle;
+	unsigned int probe_wait; /* gain-1 rounds still to add before the next probe */
+	uint32_t rng;		 /* xorshift32: how many (cc_lossy_round.c) */
+	double probe_bw;	 /* btl_bw when the last probe began */
 	/* the probe (cc_lossy_probe.c): its share of a round, its packets and their losses */
 	double probe_frac, probe_peak;
 	int probe_on, probe_valid;
