@@ -39,7 +39,7 @@ static inline uint64_t to_le(uint64_t v)
 #define BLOCK_WORDS 32
 
 #if defined(__x86_64__) && defined(__has_attribute)
-#if __has_attribute(target_clones) && !defined(__SANITIZE_ADDRESS__)
+#if __has_attribute(target_clones)
 #define VEC_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #endif
 #endif
