@@ -132,9 +132,12 @@ int udt_conn_store(struct udt_conn *c, uint32_t seq, uint32_t msgword, const uin
 	 * the datagrams read with this one are in, so one ACK covers them all:
 	 * an ACK each made a stream of 64-byte messages cost a control packet
 	 * per message both ways (sent, read, the sender's ACK and CC work).
+	 * Due at 0, not at now_ns: an arrival time may be ahead of the clock
+	 * the timers are run with (lu2kd spreads a GRO buffer's datagrams 1 us
+	 * apart), and the ACK would then wait for the loop's next timer tick.
 	 */
 	if (len != (size_t)c->payload) {
-		c->next_ack_ns = now_ns;
+		c->next_ack_ns = 0;
 		return 1;
 	}
 	return 0;

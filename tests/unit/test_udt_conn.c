@@ -227,6 +227,13 @@ static void test_short_pkts_one_ack(void)
 	T_EQ(next_ctrl(c, T0 + 5000, UDT_CT_ACK, &h, buf), 0);
 	T_EQ(udt_ack_decode(&h, &a), 0);
 	T_EQU(a.ack_seq, ISN + 21);
+	/* an arrival stamped ahead of the timers' clock (a GRO buffer spread out) is due too */
+	T_EQ(feed_data(c, ISN + 21, 64, T0 + 9000), 0);
+	T_ASSERT(udt_conn_next_deadline(c) <= T0 + 8000);
+	udt_conn_handle_timers(c, T0 + 8000);
+	T_EQ(next_ctrl(c, T0 + 8000, UDT_CT_ACK, &h, buf), 0);
+	T_EQ(udt_ack_decode(&h, &a), 0);
+	T_EQU(a.ack_seq, ISN + 22);
 	udt_conn_free(c);
 }
 
