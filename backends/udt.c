@@ -120,6 +120,27 @@ static int udtb_create(const struct lu2k_be_env *env, const struct lu2k_be_optio
 	return 0;
 }
 
+/*
+ * What a listener's socket holds, in packets, shared by the windows of the
+ * connections on it (rcvbuf.h, FLOW SHARE): what the kernel granted (it
+ * reports twice that, its own overhead counted), over a packet. With
+ * several listeners, the smallest.
+ */
+static void flow_share_init(struct lu2k_be *be, int fd)
+{
+	int got = 0;
+	socklen_t l = sizeof(got);
+	uint32_t pkts;
+
+	if (!be->flow_share || getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &l) || got <= 0)
+		return;
+	pkts = (uint32_t)((uint64_t)got / 2 / (uint64_t)be->ucfg.mss);
+	if (pkts < UDT_RXMEM_FLOW_MIN)
+		pkts = UDT_RXMEM_FLOW_MIN;
+	if (!be->rxmem.flow_sock || pkts < be->rxmem.flow_sock)
+		udt_rxmem_flow_init(&be->rxmem, pkts);
+}
+
 void udtb_conn_mark_dirty(struct lu2k_be_conn *c)
 {
 	if (c->state == UDTB_DEAD)
@@ -516,6 +537,7 @@ static int udtb_listen(struct lu2k_be *be, const struct lu2k_nid *local, uint16_
 	l->nid = *local;
 	l->port = port;
 	l->refs = 1;
+	flow_share_init(be, l->s.io.fd);
 	udt_listener_init(&l->hs, be->key, UDT_SOCK_DGRAM, mss_for(be, ss.ss_family),
 			  (int32_t)be->ucfg.flight_max);
 	rc = lu2k_loop_io_set(be->env.loop, &l->s.io, EPOLLIN);

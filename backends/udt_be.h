@@ -69,6 +69,7 @@ struct udtb_sock {
 	uint64_t last_arr_ns;	    /* the arrival time given to its latest datagram */
 	uint64_t read_ns;	    /* when it was last read */
 	uint32_t rx_ovfl;	    /* the kernel's drop count (SO_RXQ_OVFL) last seen */
+	uint32_t fill_ovfl;	    /* ... at the last measure for the flow share */
 	/*
 	 * Datagrams the kernel had no room for (EAGAIN), copied out of the
 	 * instance's batch; NULL but then. A socket costs no buffer of its own.
@@ -109,7 +110,8 @@ struct lu2k_be {
 	struct lu2k_timer trim_timer; /* the malloc_trim a second after the last one */
 	uint64_t trim_ns;
 	bool in_order;
-	bool place; /* place incoming messages in the RX pool as they arrive (udt_conn.c) */
+	bool place;	 /* place incoming messages in the RX pool as they arrive (udt_conn.c) */
+	bool flow_share; /* incoming windows share the listener's buffer (rcvbuf.h, FLOW SHARE) */
 	bool warned_rcvbuf, warned_sndbuf;
 	uint32_t nconns;
 	size_t slot;	  /* bytes per datagram buffer */
@@ -194,8 +196,9 @@ struct lu2k_be_conn {
 	/* out: ACKs seen when the progress watch last moved (udt.c, watch_progress) */
 	uint64_t watch_acks, watch_since_ns;
 	bool watch_warned;
-	uint64_t busy_ns; /* its last message, sent or received */
-	bool trimmed;	  /* its engine gave back its tables since (udt_conn_trim) */
+	uint64_t busy_ns;   /* its last message, sent or received */
+	bool trimmed;	    /* its engine gave back its tables since (udt_conn_trim) */
+	uint32_t flow_seen; /* in: the flow-share epoch it was last counted in */
 };
 
 static inline uint64_t udtb_peer_timeout_ns(const struct lu2k_be *be)

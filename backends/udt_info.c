@@ -159,6 +159,13 @@ void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "rx_memory_peak", be->rxmem.peak);
 	lu2k_json_u64(j, "max_rx_memory", be->rxmem.max);
 	lu2k_json_u64(j, "rx_memory_drops", be->rxmem.drops);
+	lu2k_json_u64(j, "flow_sock_pkts", be->rxmem.flow_sock);
+	lu2k_json_u64(j, "flow_pkts",
+		      be->rxmem.flow_pkts == UDT_RXMEM_FLOW_OFF ? 0 : be->rxmem.flow_pkts);
+	lu2k_json_u64(j, "flows", be->rxmem.flows);
+	lu2k_json_u64(j, "flow_share", udt_rxmem_flow_share(&be->rxmem));
+	lu2k_json_u64(j, "flow_cuts", be->rxmem.flow_cuts);
+	lu2k_json_u64(j, "flow_downs", be->rxmem.flow_downs);
 	lu2k_json_u64(j, "msgs_too_long", s->msgs_too_long);
 	lu2k_json_u64(j, "rx_stalls", s->rx_stalls);
 	lu2k_json_u64(j, "paths_learnt", be->paths.learnt);

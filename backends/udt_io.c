@@ -507,6 +507,8 @@ static void dispatch(struct udtb_sock *s, uint8_t *pkt, size_t len, const struct
 		return;
 	now = udtb_conn_now(c, now);
 	c->last_rx_ns = now;
+	if (s->l)
+		udt_rxmem_flow_seen(&be->rxmem, &c->flow_seen, now);
 	rc = udt_conn_recv_pkt(c->u, pkt, len, now);
 	if (rc == -EBADMSG)
 		be->st.bad_pkts++;
@@ -582,9 +584,29 @@ static bool rx_dgram(void *ctx, uint8_t *p, size_t len)
 	return s->io.fd >= 0;
 }
 
+/*
+ * A listener's socket, before it is read: how full it is, for the windows
+ * that share it (rcvbuf.h, FLOW SHARE). A kernel without SO_MEMINFO: its
+ * drops alone say so.
+ */
+static void flow_fill(struct udtb_sock *s)
+{
+	struct lu2k_be *be = s->be;
+	uint64_t now = lu2k_loop_now_ns(), used = 0, cap = 1;
+
+	if (!s->l || !udt_rxmem_flow_due(&be->rxmem, now))
+		return;
+	if (udtb_sock_rmem(s->io.fd, &used, &cap))
+		used = 0, cap = 1;
+	udt_rxmem_flow_fill(&be->rxmem, used, cap, s->rx_ovfl != s->fill_ovfl, now);
+	s->fill_ovfl = s->rx_ovfl;
+}
+
 static void sock_read(struct udtb_sock *s)
 {
 	struct lu2k_be *be = s->be;
+
+	flow_fill(s);
 
 	for (int round = 0; round < UDTB_READS_PER_EV && s->io.fd >= 0; round++) {
 		struct udtb_rxb b; /* ~17 KiB: filled by the read, not cleared each round */

@@ -9,6 +9,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#ifndef SO_MEMINFO
+#define SO_MEMINFO 55
+#endif
+
 #ifndef SOL_UDP
 #define SOL_UDP 17
 #endif
@@ -240,6 +244,21 @@ int udtb_sock_set_rxq_ovfl(int fd)
 	int one = 1;
 
 	return setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)) ? -errno : 0;
+}
+
+int udtb_sock_rmem(int fd, uint64_t *used, uint64_t *cap)
+{
+	/* SK_MEMINFO_RMEM_ALLOC and SK_MEMINFO_RCVBUF, the first two (linux/sock_diag.h) */
+	uint32_t mi[9] = { 0 };
+	socklen_t l = sizeof(mi);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mi, &l))
+		return -errno;
+	if (l < 2 * sizeof(mi[0]))
+		return -EINVAL;
+	*used = mi[0];
+	*cap = mi[1];
+	return 0;
 }
 
 bool udtb_rxq_ovfl(const struct msghdr *h, uint32_t *count)

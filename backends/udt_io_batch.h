@@ -135,4 +135,10 @@ size_t udtb_gro_size(const struct msghdr *h, size_t len);
 int udtb_sock_set_rxq_ovfl(int fd);
 bool udtb_rxq_ovfl(const struct msghdr *h, uint32_t *count);
 
+/*
+ * How full a socket's receive buffer is, in the kernel's count (SO_MEMINFO,
+ * Linux 4.12: each datagram's true size): 0, or -errno.
+ */
+int udtb_sock_rmem(int fd, uint64_t *used, uint64_t *cap);
+
 #endif

@@ -50,6 +50,7 @@ void udtb_defaults(struct lu2k_be *be, const struct lu2k_be_env *env)
 	be->rxmem.max = UDTB_RX_MEMORY_DEFAULT;
 	be->gso = be->gro = true;
 	be->place = true;
+	be->flow_share = true;
 	/* a path's rate for the next connection there, for 10 minutes (udt_paths.h) */
 	udtb_paths_init(&be->paths, 600 * LU2K_NS_PER_S);
 }
@@ -229,6 +230,10 @@ const struct lu2k_opt udtb_keys[] = {
 	{ .key = "rx_place",
 	  ONOFF(place),
 	  .help = "copy a message's packets straight into the RX pool as they arrive" },
+	{ .key = "flow_share",
+	  ONOFF(flow_share),
+	  .help = "incoming connections' windows share what the listening socket's buffer holds "
+		  "while it fills" },
 	LU2K_OPT_END,
 };
 

@@ -20,6 +20,7 @@ $(eval $(call lu2k_test,test_udt_grow,tests/unit/test_udt_grow.c,udt))
 test_udt_grow_LDLIBS += -Wl,--wrap=calloc
 $(eval $(call lu2k_test,test_udt_refuse,tests/unit/test_udt_refuse.c,udt linkem))
 $(eval $(call lu2k_test,test_udt_rcvmem,tests/unit/test_udt_rcvmem.c,udt linkem))
+$(eval $(call lu2k_test,test_udt_flowshare,tests/unit/test_udt_flowshare.c,udt))
 $(eval $(call lu2k_test,test_udt_conn,tests/unit/test_udt_conn.c,udt))
 $(eval $(call lu2k_test,test_udt_parts,tests/unit/test_udt_parts.c,udt))
 $(eval $(call lu2k_test,test_udt_fec,tests/unit/test_udt_fec.c,udt))

@@ -85,7 +85,9 @@ struct udt_cc {
 	/*
 	 * Set before on_pkt_sent: 1 if that packet left nothing else to send (no
 	 * new data queued, no retransmission due), i.e. the application, not the
-	 * pacing or the window, limits the rate.
+	 * pacing or the window, limits the rate; or if it filled the peer's flow
+	 * window while that is below cwnd: the receiver limits the rate (its
+	 * share of a busy socket, rcvbuf.h FLOW SHARE), not the path.
 	 */
 	int app_limited;
 	/*

@@ -403,6 +403,14 @@ static int window_open(const struct udt_conn *c)
 	return win >= used && udt_sndbuf_has_new(&c->sb);
 }
 
+/* The peer's flow window, not cwnd, keeps the next new packet back. */
+static int flow_full(const struct udt_conn *c)
+{
+	int64_t used = (int64_t)udt_seq_len(c->snd_last_ack, udt_seq_inc(c->snd_curr_seq));
+
+	return c->flow_window < (int64_t)c->cc.cwnd && c->flow_window < used;
+}
+
 int udt_conn_data_ready(const struct udt_conn *c)
 {
 	if (c->state != UDT_ST_CONNECTED && c->state != UDT_ST_CLOSING)
@@ -415,7 +423,7 @@ static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t 
 {
 	struct udt_spkt *p;
 	uint32_t seq;
-	int probe = 0, resend;
+	int probe = 0, resend, dry;
 	size_t len;
 
 	/* never take a packet out of the queues that the buffer cannot carry */
@@ -444,7 +452,9 @@ static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t 
 	if (!len)
 		return 0;
 	/* the send queue ran dry: what the peer sees now is the application's rate */
-	c->cc.app_limited = udt_loss_count(&c->snd_loss) == 0 && !udt_sndbuf_has_new(&c->sb);
+	dry = udt_loss_count(&c->snd_loss) == 0 && !udt_sndbuf_has_new(&c->sb);
+	/* or the receiver's: its flow window (rcvbuf.h, FLOW SHARE), below cwnd, is full */
+	c->cc.app_limited = dry || flow_full(c);
 	if (c->cc.ops->on_pkt_sent) {
 		c->cc.ops->on_pkt_sent(&c->cc, seq, udt_tick(now_ns));
 		udt_conn_cc_update(c); /* a CC may change its pacing on a send */
@@ -478,9 +488,9 @@ static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t 
 	 * copy saves.
 	 */
 	/* FEC (fec.h) for the same messages, where both ends speak it: a parity instead */
-	if (!resend && udt_fec_sent(c, p, seq, c->cc.app_limited || p->m->ahead, now_ns))
+	if (!resend && udt_fec_sent(c, p, seq, dry || p->m->ahead, now_ns))
 		return len;
-	if (!resend && c->cc.dup_tail && (c->cc.app_limited || p->m->ahead) && p->m->done_cut &&
+	if (!resend && c->cc.dup_tail && (dry || p->m->ahead) && p->m->done_cut &&
 	    p->m->npkts_sent <= UDT_SNDBUF_SMALL_PKTS && seq == p->m->last_seq) {
 		if (c->ndups < UDT_DUPS)
 			c->dups[c->ndups++] =

@@ -33,6 +33,29 @@
  * again. A message that spans more than max_msg_pkts packets is a protocol
  * error (-EMSGSIZE): it is dropped and the window's err says so for good.
  *
+ * FLOW SHARE (udt_rxmem_flow_*; the caller measures, the window obeys).
+ * Windows whose packets come through one socket share its buffer: what all
+ * their senders have in flight may be in it at once (on a fast path the
+ * network holds none of it), and a datagram the kernel has no room for is
+ * lost to every sender alike, which slows all of them and starves some.
+ * So a window grants its sender no more than max(UDT_RXMEM_FLOW_MIN,
+ * flow_pkts / flows) packets beyond the ACK point, where flows counts the
+ * windows that received a packet in the last one or two epochs of
+ * UDT_RXMEM_FLOW_EPOCH_NS (udt_rxmem_flow_seen), and flow_pkts, the
+ * packets all of them may have in flight together, follows how full the
+ * socket is (udt_rxmem_flow_fill), from what it holds (flow_sock): down by a
+ * quarter, to no less than flow_sock, while it is over half full or dropped
+ * datagrams, and after a drop not above that level for
+ * UDT_RXMEM_FLOW_DROP_NS; up by a quarter at most every
+ * UDT_RXMEM_FLOW_UP_NS while it is under a quarter full and the share cut
+ * some window since the last step (what is in flight
+ * is elsewhere too: in the network of a long path, in the queues of busy
+ * senders); not limited at all (UDT_RXMEM_FLOW_OFF) past
+ * UDT_RXMEM_FLOW_CEIL times flow_sock, so a long path keeps its window
+ * while the socket keeps up. flow_sock 0: no sharing. A sender that such a
+ * window holds back is not congested: its engine tells its CC so, as when
+ * the application holds it back (cc.h, app_limited).
+ *
  * NESTED MESSAGES (udt_rcvbuf_set_nest; not UDT4, both ends must agree): a
  * sender may put whole small messages between the packets of an
  * out-of-order message it is cutting (at most UDT_RCVBUF_NEST_PKTS packets
@@ -101,7 +124,30 @@ struct udt_rxmem {
 	uint32_t active;   /* windows holding packets */
 	uint64_t drops;	   /* packets not stored for want of budget */
 	uint64_t too_long; /* messages longer than allowed */
+	/* FLOW SHARE above */
+	uint32_t flow_sock;	 /* packets the shared socket holds (0: no sharing) */
+	uint32_t flow_pkts;	 /* packets all senders may have in flight; FLOW_OFF: any */
+	uint32_t flows;		 /* windows that received lately */
+	uint32_t flows_now;	 /* ... in this epoch */
+	uint32_t flows_prev;	 /* ... in the one before */
+	uint32_t flow_epoch;	 /* this epoch's number (never 0) */
+	uint64_t flow_epoch_end; /* ... and when it ends, ns */
+	uint64_t flow_fill_next; /* the next udt_rxmem_flow_fill due, ns */
+	uint64_t flow_up_ns;	 /* flow_pkts last went up */
+	uint64_t flow_drop_ns;	 /* the socket last dropped datagrams (0: never) ... */
+	uint32_t flow_drop_pkts; /* ... and flow_pkts went down to this */
+	uint64_t flow_cuts;	 /* windows granted less for the share */
+	uint64_t flow_cuts_up;	 /* ... when flow_pkts last went up */
+	uint64_t flow_downs;	 /* flow_pkts lowered for a full socket */
 };
+
+#define UDT_RXMEM_FLOW_MIN	8	       /* packets a window grants at least */
+#define UDT_RXMEM_FLOW_OFF	UINT32_MAX     /* flow_pkts: not limited */
+#define UDT_RXMEM_FLOW_CEIL	64	       /* flow_pkts past this many flow_sock: off */
+#define UDT_RXMEM_FLOW_EPOCH_NS 500000000ull   /* flows counted per 500 ms */
+#define UDT_RXMEM_FLOW_FILL_NS	10000000ull    /* the socket is measured every 10 ms */
+#define UDT_RXMEM_FLOW_UP_NS	50000000ull    /* flow_pkts goes up at most every 50 ms */
+#define UDT_RXMEM_FLOW_DROP_NS	10000000000ull /* ... and not past a drop's for 10 s */
 
 /* 0: the message was taken; < 0: refused for now (kept; see above). */
 typedef int (*udt_deliver_fn)(void *ctx, uint32_t msgno, const struct iovec *iov, int iovcnt,
@@ -230,7 +276,31 @@ int udt_rcvbuf_resume(struct udt_rcvbuf *rb);
  * slots or before the window.
  */
 const struct udt_rslot *udt_rcvbuf_peek(const struct udt_rcvbuf *rb, uint32_t seq);
-/* Free packets the window can still take beyond ack_seq (its cap and held_max). */
-uint32_t udt_rcvbuf_avail(const struct udt_rcvbuf *rb, uint32_t ack_seq);
+/*
+ * Free packets the window can still take beyond ack_seq (its cap and
+ * held_max), no more than its flow share (FLOW SHARE above).
+ */
+uint32_t udt_rcvbuf_avail(struct udt_rcvbuf *rb, uint32_t ack_seq);
+
+/*
+ * FLOW SHARE: the socket holds sock_pkts packets (0: no sharing), which is
+ * what all windows may have in flight together to start with.
+ */
+void udt_rxmem_flow_init(struct udt_rxmem *m, uint32_t sock_pkts);
+/*
+ * A window received a packet at now_ns; *seen is its own, starting at 0,
+ * the epoch it was last counted in.
+ */
+void udt_rxmem_flow_seen(struct udt_rxmem *m, uint32_t *seen, uint64_t now_ns);
+/* Is a measure of the socket due (udt_rxmem_flow_fill)? */
+int udt_rxmem_flow_due(const struct udt_rxmem *m, uint64_t now_ns);
+/*
+ * How full the socket is: used of cap bytes (the kernel's count), and
+ * whether it dropped datagrams since the last call. Moves flow_pkts.
+ */
+void udt_rxmem_flow_fill(struct udt_rxmem *m, uint64_t used, uint64_t cap, int dropped,
+			 uint64_t now_ns);
+/* The packets one window may grant beyond its ACK point now: 0 if any. */
+uint32_t udt_rxmem_flow_share(const struct udt_rxmem *m);
 
 #endif

@@ -233,11 +233,12 @@ static size_t allowed(const struct udt_rcvbuf *rb)
 	return a < b ? a : b;
 }
 
-uint32_t udt_rcvbuf_avail(const struct udt_rcvbuf *rb, uint32_t ack_seq)
+uint32_t udt_rcvbuf_avail(struct udt_rcvbuf *rb, uint32_t ack_seq)
 {
 	int32_t used = udt_seq_off(rb->base_seq, ack_seq);
 	size_t pkts = allowed(rb) / rb->payload;
-	uint32_t cap = rb->win, spare = 0;
+	uint32_t cap = rb->win, spare = 0, share = rb->mem ? udt_rxmem_flow_share(rb->mem) : 0;
+	uint32_t avail;
 
 	/* never grant more than the window may keep: what it holds before ack_seq and spares count */
 	if (pkts < cap) {
@@ -248,5 +249,98 @@ uint32_t udt_rcvbuf_avail(const struct udt_rcvbuf *rb, uint32_t ack_seq)
 		used = 0;
 	if ((uint32_t)used + spare + 1 >= cap)
 		return 0;
-	return cap - (uint32_t)used - spare - 1;
+	avail = cap - (uint32_t)used - spare - 1;
+	/* what is beyond the ACK point may be in the shared socket at once */
+	if (share && avail > share) {
+		avail = share;
+		rb->mem->flow_cuts++;
+	}
+	return avail;
+}
+
+void udt_rxmem_flow_init(struct udt_rxmem *m, uint32_t sock_pkts)
+{
+	m->flow_sock = sock_pkts;
+	m->flow_pkts = sock_pkts;
+	m->flow_epoch = 1;
+}
+
+void udt_rxmem_flow_seen(struct udt_rxmem *m, uint32_t *seen, uint64_t now_ns)
+{
+	if (!m->flow_sock)
+		return;
+	if (now_ns >= m->flow_epoch_end) {
+		/* an epoch without a packet between: nobody from it is still sending */
+		m->flows_prev =
+			now_ns < m->flow_epoch_end + UDT_RXMEM_FLOW_EPOCH_NS ? m->flows_now : 0;
+		m->flows_now = 0;
+		if (++m->flow_epoch == 0)
+			m->flow_epoch = 1;
+		m->flow_epoch_end = now_ns + UDT_RXMEM_FLOW_EPOCH_NS;
+	}
+	if (*seen != m->flow_epoch) {
+		*seen = m->flow_epoch;
+		m->flows_now++;
+	}
+	m->flows = m->flows_now > m->flows_prev ? m->flows_now : m->flows_prev;
+}
+
+int udt_rxmem_flow_due(const struct udt_rxmem *m, uint64_t now_ns)
+{
+	return m->flow_sock && now_ns >= m->flow_fill_next;
+}
+
+void udt_rxmem_flow_fill(struct udt_rxmem *m, uint64_t used, uint64_t cap, int dropped,
+			 uint64_t now_ns)
+{
+	uint64_t t = m->flow_pkts, lo = m->flow_sock;
+	/* after a drop, not back to where it was for a while */
+	uint64_t hi = m->flow_drop_ns && now_ns < m->flow_drop_ns + UDT_RXMEM_FLOW_DROP_NS
+			      ? m->flow_drop_pkts
+			      : UINT64_MAX;
+
+	if (!m->flow_sock)
+		return;
+	m->flow_fill_next = now_ns + UDT_RXMEM_FLOW_FILL_NS;
+	if (dropped || 2 * used > cap) {
+		/* from unlimited: what the socket holds, twice, as a start */
+		t = t == UDT_RXMEM_FLOW_OFF ? 2 * lo : t - t / 4;
+		if (t < lo)
+			t = lo;
+		m->flow_downs++;
+		if (dropped) {
+			m->flow_drop_ns = now_ns;
+			m->flow_drop_pkts = (uint32_t)t;
+		}
+	} else if (4 * used < cap && t != UDT_RXMEM_FLOW_OFF && t < hi &&
+		   m->flow_cuts != m->flow_cuts_up &&
+		   now_ns >= m->flow_up_ns + UDT_RXMEM_FLOW_UP_NS) {
+		/*
+		 * Room to spare, and the share held a window back since the last
+		 * step up: what is in flight is elsewhere too (on a long path,
+		 * in the network; on a busy host, in the senders' queues and
+		 * their loops), and a receiver that runs dry waits a round trip
+		 * for the next packets. (Windows that want less than their
+		 * share ask for nothing more: a total that grew meanwhile would
+		 * let them all overflow the socket once more of them send.)
+		 */
+		m->flow_cuts_up = m->flow_cuts;
+		t += t / 4;
+		if (t > hi)
+			t = hi;
+		if (t > (uint64_t)UDT_RXMEM_FLOW_CEIL * lo)
+			t = UDT_RXMEM_FLOW_OFF;
+		m->flow_up_ns = now_ns;
+	}
+	m->flow_pkts = t > UDT_RXMEM_FLOW_OFF ? UDT_RXMEM_FLOW_OFF : (uint32_t)t;
+}
+
+uint32_t udt_rxmem_flow_share(const struct udt_rxmem *m)
+{
+	uint32_t n = m->flows ? m->flows : 1, s;
+
+	if (!m->flow_sock || m->flow_pkts == UDT_RXMEM_FLOW_OFF)
+		return 0;
+	s = m->flow_pkts / n;
+	return s < UDT_RXMEM_FLOW_MIN ? UDT_RXMEM_FLOW_MIN : s;
 }
