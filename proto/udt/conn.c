@@ -634,6 +634,17 @@ size_t udt_conn_trim(struct udt_conn *c)
 		udt_loss_trim(&c->rcv_loss) + udt_ackwin_trim(&c->ackwin);
 	if (c->cc.ops && c->cc.ops->trim && !c->sb.inflight)
 		freed += c->cc.ops->trim(&c->cc);
+	/* FEC's buffers come back with the next parity */
+	if (c->fec_buf) {
+		free(c->fec_buf);
+		c->fec_buf = NULL;
+		freed += (size_t)c->payload;
+	}
+	if (c->fec_acc && !c->fec_acc_on) {
+		free(c->fec_acc);
+		c->fec_acc = NULL;
+		freed += (size_t)c->payload;
+	}
 	return freed;
 }
 

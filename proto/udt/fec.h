@@ -24,8 +24,9 @@
  * sends parity only while the loss it measured (NAKed or reported) over
  * the last few thousand packets is at least UDT_FEC_ON_PPM, and only for a
  * message that leaves the send queue empty or went ahead of larger ones (as
- * dup_tail, conn_out.c): at most one packet per such message, never on a
- * clean link.
+ * dup_tail, conn_out.c), or with at most UDT_FEC_QUEUE_PKTS packets queued
+ * behind it (a burst of RPCs, not a queue that keeps the link busy): at most
+ * one packet per such message, never on a clean link.
  *
  * Wire (UDT4's 16-byte header, then the parity):
  *   word 0: 1 | type UDT_CT_FEC (15) | kind (8) | k (8)
@@ -53,6 +54,8 @@
 #define UDT_FEC_ON_PPM 1000
 /* the loss measure halves its counts every this many packets sent */
 #define UDT_FEC_WINDOW_PKTS 4096
+/* sender: parity too for a message with at most this many packets queued behind it */
+#define UDT_FEC_QUEUE_PKTS 64
 /* receiver: holes whose NAK waits for a parity, at most */
 #define UDT_FEC_HOLDS 16
 /* receiver: holds NAKs only while parity came this recently */

@@ -31,6 +31,27 @@ static void xor_pkt(uint8_t *acc, const struct udt_spkt *p)
 }
 
 /*
+ * Little waits to be cut behind the packet just sent: at most
+ * UDT_FEC_QUEUE_PKTS packets' worth in at most as many messages (a burst of
+ * RPCs, not a queue that keeps the link full, where parity would take
+ * what the payload needs).
+ */
+static int queue_short(const struct udt_conn *c)
+{
+	size_t bytes = 0, max = UDT_FEC_QUEUE_PKTS * (size_t)c->payload;
+	unsigned int n = 0;
+
+	for (const struct udt_smsg *m = c->sb.q_next; m; m = m->next) {
+		if (m->dropped)
+			continue;
+		bytes += m->len - m->sent_off;
+		if (bytes > max || ++n > UDT_FEC_QUEUE_PKTS)
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * A new data packet p (seq) left. While the loss measure says so, the
  * packets of a message of 2..UDT_FEC_MAX_PKTS are summed into its parity as
  * they leave (a short round trip may have them acknowledged and gone from
@@ -38,8 +59,9 @@ static void xor_pkt(uint8_t *acc, const struct udt_spkt *p)
  * goes into the control queue: it leaves before the next data packet, so
  * the receiver knows by then whether it had one. A message of one packet is
  * instead sent again at the next pacing slot. Only where want (the message
- * leaves the send queue empty or went ahead of larger ones, as dup_tail's).
- * 1 if so: dup_tail need not copy it.
+ * leaves the send queue empty or went ahead of larger ones, as dup_tail's)
+ * or little waits behind it (queue_short). 1 if so: dup_tail need not copy
+ * it.
  */
 int udt_fec_sent(struct udt_conn *c, const struct udt_spkt *p, uint32_t seq, int want,
 		 uint64_t now_ns)
@@ -75,7 +97,7 @@ int udt_fec_sent(struct udt_conn *c, const struct udt_spkt *p, uint32_t seq, int
 			c->fec_acc_next = udt_seq_inc(seq);
 		}
 	}
-	if (p->off + p->len < m->len || !want)
+	if (p->off + p->len < m->len || !(want || queue_short(c)))
 		return 0;
 	if (p->off == 0) {
 		/* one packet: sent twice */
@@ -187,8 +209,9 @@ static void release_if(struct udt_conn *c, enum release_why why, uint32_t a, uin
  * A fresh hole's NAK waits while parity comes: for the rest of its group
  * and the parity behind it (data after the group settles it, see
  * udt_fec_data_came), at most 10 ms plus UDT_FEC_MAX_PKTS packets at the
- * rate we receive, and no more than a quarter of a round trip. Holes of more
- * than two packets are no single loss of one or two groups: asked for now.
+ * rate we receive, and no more than a quarter of a round trip (or 10 ms).
+ * Holes of more than two packets are no single loss of one or two groups:
+ * asked for now.
  */
 int udt_fec_hold_nak(struct udt_conn *c, const struct udt_range *hole, uint64_t now_ns)
 {
@@ -201,7 +224,9 @@ int udt_fec_hold_nak(struct udt_conn *c, const struct udt_range *hole, uint64_t 
 		return 0;
 	if (rate > 0)
 		ns += UDT_FEC_MAX_PKTS * LU2K_NS_PER_S / (uint64_t)rate;
-	if (ns > cap && cap >= 10 * LU2K_NS_PER_MS)
+	if (cap < 10 * LU2K_NS_PER_MS)
+		cap = 10 * LU2K_NS_PER_MS;
+	if (ns > cap)
 		ns = cap;
 	c->fec_hold[c->fec_nholds++] = (struct udt_fec_hold){ .first = hole->first,
 							      .last = hole->last,

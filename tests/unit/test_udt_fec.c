@@ -509,6 +509,9 @@ static void test_single_loss(void)
 		T_ASSERT(a.pkts_dup > f.sv0.pkts_dup);
 		udt_conn_get_stats(f.cl, &a);
 		T_EQU(a.pkts_retrans, f.cl0.pkts_retrans); /* nothing was resent */
+		/* an idle connection gives back the rebuild's buffer (and again nothing after) */
+		T_ASSERT(udt_conn_trim(f.sv) >= PAY);
+		T_ASSERT(udt_conn_trim(f.sv) < PAY);
 		fix_down(&f);
 	}
 }
@@ -610,6 +613,48 @@ static void test_one_packet(void)
 	fix_down(&f);
 }
 
+/*
+ * A burst of small messages (RPCs), queued at once: each gets its parity,
+ * though only the last leaves the queue empty; behind a long queue none.
+ */
+static void test_burst(void)
+{
+	struct fix f;
+	struct udt_stats a;
+	struct pkt p;
+	size_t data = 0, par = 0, step;
+	int i;
+
+	fix_up(&f, 4096);
+	run(f.cl, f.sv, &f.t, 1000000000ull);
+	udt_conn_get_stats(f.cl, &f.cl0);
+	for (i = 0; i < 4; i++)
+		queue(f.cl, 4096, f.t);
+	for (step = 0; step < 2000 && (data < 12 || par < 4); step++, f.t += 1000000) {
+		if (udt_conn_next_deadline(f.cl) <= f.t)
+			udt_conn_handle_timers(f.cl, f.t);
+		while ((p.n = udt_conn_write_pkt(f.cl, p.b, sizeof(p.b), f.t))) {
+			data += is_data(&p);
+			par += !is_data(&p) && ctl_type(&p) == UDT_CT_FEC;
+			udt_conn_recv_pkt(f.sv, p.b, p.n, f.t);
+		}
+		while ((p.n = udt_conn_write_pkt(f.sv, p.b, sizeof(p.b), f.t)))
+			udt_conn_recv_pkt(f.cl, p.b, p.n, f.t);
+	}
+	T_EQU(par, 4);
+	udt_conn_get_stats(f.cl, &a);
+	T_EQU(a.fec_parity_sent - f.cl0.fec_parity_sent, 4);
+	/* 60 messages of 4 KiB at once: 180 packets; the first ones wait behind too many */
+	for (i = 0; i < 60; i++)
+		queue(f.cl, 4096, f.t);
+	run(f.cl, f.sv, &f.t, 3000000000ull);
+	T_EQU(got, 3 + 4 + 60);
+	udt_conn_get_stats(f.cl, &a);
+	T_ASSERT(a.fec_parity_sent - f.cl0.fec_parity_sent < 4 + 60);
+	T_ASSERT(a.fec_parity_sent - f.cl0.fec_parity_sent > 4 + 10);
+	fix_down(&f);
+}
+
 /* No loss: no parity, however many small messages; and FEC only where both offered it. */
 static void test_clean_and_offer(void)
 {
@@ -676,6 +721,7 @@ int main(void)
 	T_RUN(test_reordered);
 	T_RUN(test_parity_lost);
 	T_RUN(test_one_packet);
+	T_RUN(test_burst);
 	T_RUN(test_clean_and_offer);
 	T_RUN(test_not_offered);
 	return t_done();
