@@ -97,11 +97,14 @@ int udt_fec_sent(struct udt_conn *c, const struct udt_spkt *p, uint32_t seq, int
 			c->fec_acc_next = udt_seq_inc(seq);
 		}
 	}
-	if (p->off + p->len < m->len || !(want || queue_short(c)))
+	/* (the queue's walk last: only for a small message, while parity goes) */
+	if (p->off + p->len < m->len || m->len > UDT_FEC_MAX_PKTS * payload ||
+	    !(p->off == 0 ? udt_fec_tx_active(&c->fec_tx) : c->fec_acc_on) ||
+	    !(want || queue_short(c)))
 		return 0;
 	if (p->off == 0) {
 		/* one packet: sent twice */
-		if (!udt_fec_tx_active(&c->fec_tx) || udt_loss_insert(&c->snd_loss, seq, seq) < 0)
+		if (udt_loss_insert(&c->snd_loss, seq, seq) < 0)
 			return 0;
 		c->st.fec_dups++;
 		return 1;
