@@ -2,8 +2,8 @@
 /*
  * chan.c - one channel: the daemon's side of the rings of an attached kernel
  * half. Drains TX and FREE in batches, posts CPL, RX and EVT, kicks the
- * kernel half at most once per loop round, at its end (after the back-end
- * has sent), and only when it asked for it (LU2K_RING_NEED_WAKEUP). Every descriptor is copied out and checked
+ * kernel half at most once per loop round and only when it asked for it
+ * (LU2K_RING_NEED_WAKEUP). Every descriptor is copied out and checked
  * (include/lu2k/desc.h + our tables) before use; bad ones are counted and
  * answered or dropped without touching anything else.
  */
@@ -381,31 +381,16 @@ static bool chan_idle(struct lu2k_idle *h)
 		lu2k_ring_cons_awake(&ch->tx);
 		lu2k_ring_cons_awake(&ch->free);
 	}
+	if (ch->kick_pending) {
+		ch->kick_pending = false;
+		if (!feature(ch, LU2K_FEAT_NEED_WAKEUP) || lu2k_ring_prod_needs_kick(&ch->cpl) ||
+		    lu2k_ring_prod_needs_kick(&ch->rx) || lu2k_ring_prod_needs_kick(&ch->evt)) {
+			ch->st.kicks_out++;
+			ch->ops->kick(ch);
+		}
+	}
 	/* Sent messages are flushed by the back-end's hook, which runs after this one. */
 	return busy || nt > 0;
-}
-
-/*
- * The last hook of a loop round: at most one kick, once the back-end's hook
- * has written this round's packets. A kick wakes the kernel half's process,
- * which on a busy host takes our CPU at once: kicked before the flush, the
- * packets (data, and the ACKs that release the peer's completions) waited
- * for us to run again.
- */
-static bool chan_kick_idle(struct lu2k_idle *h)
-{
-	struct lu2kd_chan *ch = lu2k_container_of(h, struct lu2kd_chan, kick_idle);
-
-	if (ch->dead || !ch->kick_pending)
-		return false;
-	ch->kick_pending = false;
-	/* the kernel half asked for it ([F] in ring.h pairs with its [E]) */
-	if (!feature(ch, LU2K_FEAT_NEED_WAKEUP) || lu2k_ring_prod_needs_kick(&ch->cpl) ||
-	    lu2k_ring_prod_needs_kick(&ch->rx) || lu2k_ring_prod_needs_kick(&ch->evt)) {
-		ch->st.kicks_out++;
-		ch->ops->kick(ch);
-	}
-	return false;
 }
 
 static void poll_timer(struct lu2k_timer *t)
@@ -443,8 +428,6 @@ int lu2kd_chan_start(struct lu2kd *d, struct lu2kd_chan *ch)
 	lu2k_list_add_tail(&d->chans, &ch->link);
 	d->nchans++;
 	lu2k_loop_idle_add_head(&d->loop, &ch->idle, chan_idle);
-	/* at the tail: after the back-ends' hooks, added when the daemon started */
-	lu2k_loop_idle_add(&d->loop, &ch->kick_idle, chan_kick_idle);
 	LOG_INFO("channel %u: %s attached via %s (%s), region %llu MiB, version %u features 0x%x",
 		 ch->id, lu2k_nid_format(&ch->nid, nid, sizeof(nid)), ch->ops->name, ch->origin,
 		 (unsigned long long)(ch->region_size >> 20), ch->setup.version,
@@ -456,12 +439,6 @@ static void chan_free(struct lu2k_defer *df)
 {
 	struct lu2kd_chan *ch = lu2k_container_of(df, struct lu2kd_chan, defer);
 
-	/*
-	 * Unhooked here, out of the idle hooks' walk: a detach inside the hook
-	 * just before it (the walk's next) would leave the walk on a node that
-	 * points to itself. Until then it finds the channel dead and does nothing.
-	 */
-	lu2k_loop_idle_del(&ch->kick_idle);
 	free(ch);
 }
 

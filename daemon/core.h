@@ -65,7 +65,6 @@ struct lu2kd_chan {
 	struct lu2k_nid nid;
 	struct lu2k_be_listener *listener;
 	struct lu2k_idle idle;
-	struct lu2k_idle kick_idle; /* the round's kick, after the back-end's sends */
 	struct lu2k_defer defer;
 	struct lu2k_timer poll_timer; /* without NEED_WAKEUP: poll the rings */
 	bool dead;
