@@ -534,6 +534,7 @@ static int rds_connect(struct lu2k_be *be, const struct lu2k_nid *local, const s
 	c->remote = *remote;
 	c->state = RDSB_HELLO;
 	c->hello_pending = true;
+	c->hello_flags_pending = !sec; /* with keys, the initiation's caps ask for progress */
 	rdsb_conn_mark_dirty(c);
 	*out = c;
 	return 0;
@@ -631,6 +632,7 @@ static void rds_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 	lu2k_json_u64(j, "bytes_tx", c->bytes_tx);
 	lu2k_json_u64(j, "bytes_rx", c->bytes_rx);
 	lu2k_json_bool(j, "congested", c->congested);
+	lu2k_json_bool(j, "progress", c->progress);
 	lu2k_json_u64(j, "idle_ms", lu2k_time_ns_to_ms(c->be->env.loop->now - c->last_rx_ns));
 	if (c->out) {
 		lu2k_json_u64(j, "queued", c->nsendq);
@@ -689,6 +691,7 @@ static void rds_stats(struct lu2k_be *be, struct lu2k_json *j)
 	S(auth_rate_limited);
 	S(auth_peer_restarts);
 	S(hello_answers_again);
+	S(progress_timeouts);
 #undef S
 	if (be->env.auth) {
 		const struct lu2k_auth_stats *a = &be->env.auth->st;

@@ -62,6 +62,7 @@ struct rdsb_stats {
 	uint64_t auth_plaintext, auth_records_tx, auth_records_rx, auth_resets_doubted;
 	uint64_t auth_rate_limited, auth_peer_restarts;
 	uint64_t hello_answers_again; /* cancelled with a dead peer's queue: sent again */
+	uint64_t progress_timeouts;   /* the peer answered but took no piece of ours */
 };
 
 struct rdsb_sec;
@@ -153,6 +154,15 @@ struct lu2k_be_conn {
 	bool congested;	    /* the peer's port is congested (ENOBUFS) */
 	bool doomed;	    /* marked by rdsb_peer_gone() */
 	bool peer_closed;   /* the peer said CLOSE / RESET: no need to tell it */
+	/*
+	 * Piece progress (doc/rds-backend.md): in, the connector asked for it
+	 * (our ACKs carry rx_pieces); out, the listener's ACKs carry it, and a
+	 * peer that answers but takes no piece of ours for ack_timeout_ms has
+	 * lost one (RDS handed it over and dropped it): the conn fails.
+	 */
+	bool progress;
+	bool hello_flags_pending; /* out, without keys: the second HELLO, asking for progress */
+	bool stalled;		  /* out: failed for want of progress (the peer is told) */
 	uint32_t tick_gen;
 	uint64_t cong_ns;
 
@@ -161,6 +171,8 @@ struct lu2k_be_conn {
 	struct lu2k_list ackq;	/* all pieces sent, waiting for the ACK */
 	uint32_t nsendq, nackq;
 	uint64_t next_seq, written_seq, acked_seq;
+	uint32_t pieces_tx, peer_pieces; /* handed to RDS; the listener's last count (mod 2^32) */
+	uint64_t progress_ns;		 /* pieces outstanding since, or the last progress */
 
 	/* Incoming. */
 	bool rx_active, rx_paused;
@@ -170,6 +182,7 @@ struct lu2k_be_conn {
 	uint32_t rx_got;
 	uint64_t expect_seq;
 	uint64_t ack_pending, ack_sent;
+	uint32_t rx_pieces; /* pieces taken (ACK progress) */
 
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx;
 	uint64_t bytes_acked; /* of whole messages: RDS acknowledges nothing smaller to us */

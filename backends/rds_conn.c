@@ -96,7 +96,8 @@ static void tell_peer(struct lu2k_be_conn *c, int err)
 	struct iovec iov = { .iov_base = f, .iov_len = sizeof(f) };
 	int rc;
 
-	if (c->peer_closed || err == -ETIMEDOUT ||
+	/* a silent peer is not told; one that answers but lost a piece is */
+	if (c->peer_closed || (err == -ETIMEDOUT && !c->stalled) ||
 	    (c->out && c->state == RDSB_HELLO && c->hello_pending))
 		return;
 	/* with keys, sealed; before the session's keys there is no one to tell */
@@ -269,6 +270,22 @@ static void tick_conn(struct lu2k_be *be, struct lu2k_be_conn *c, uint64_t now)
 			rdsb_peer_gone(c->s, &c->peer, -ETIMEDOUT);
 		else
 			rdsb_conn_fail(c, -ETIMEDOUT, true);
+		return;
+	}
+	if (c->out && c->progress && c->pieces_tx != c->peer_pieces &&
+	    now - c->progress_ns >= lu2k_time_ms_to_ns(be->ack_timeout_ms)) {
+		/*
+		 * The peer answers (its acks and keep-alives come) but has taken
+		 * no piece of ours for a whole deadline: RDS handed one over and
+		 * lost it, and the listener waits for it for good. Fail the
+		 * conn's messages back (LNet sends them again); the CLOSE ends
+		 * the listener's half-built message, and the core connects anew.
+		 */
+		be->st.progress_timeouts++;
+		rdsb_conn_log(c, "the peer answers but took no piece of ours for ack_timeout_ms "
+				 "(one was lost), failing the connection");
+		c->stalled = true;
+		rdsb_conn_fail(c, -ETIMEDOUT, true);
 		return;
 	}
 	if (c->out && now - c->last_tx_ns >= ka && now - c->last_rx_ns >= ka) {

@@ -136,6 +136,19 @@ static bool flush_out(struct lu2k_be_conn *c)
 	}
 	if (c->state != RDSB_UP)
 		return false;
+	if (c->hello_flags_pending) {
+		/*
+		 * Once the plain one is answered (not to a listener that refused
+		 * it): a listener that knows flags makes its ACKs carry piece
+		 * progress; an older one drops this as malformed, and nothing else
+		 * changes.
+		 */
+		lu2k_rdsw_hello_flags_encode(f, c->id, &c->local, &c->remote,
+					     LU2K_RDSW_HELLO_PROGRESS);
+		if (send_one(c, f, LU2K_RDSW_HELLO_LEN))
+			return false;
+		c->hello_flags_pending = false;
+	}
 	if (c->ping_pending) {
 		if (send_one(c, f, lu2k_rdsw_ping_encode(f, c->id)))
 			return false;
@@ -165,6 +178,9 @@ static bool flush_out(struct lu2k_be_conn *c)
 			return false;
 		m->be_off += n;
 		be->st.pieces_tx++;
+		/* the progress deadline runs from the first piece the listener has not counted */
+		if (c->pieces_tx++ == c->peer_pieces)
+			c->progress_ns = be->env.loop->now;
 		if (m->be_off < total)
 			continue;
 		lu2k_list_del(&m->be_link);
@@ -200,7 +216,13 @@ static void flush_in(struct lu2k_be_conn *c)
 	}
 	if (c->ack_pending > c->ack_sent || c->ack_force) {
 		/* Cumulative: one ACK names every message delivered so far. */
-		if (send_one(c, f, lu2k_rdsw_ack_encode(f, c->id, c->ack_pending)))
+		size_t n = c->progress ? lu2k_rdsw_ack_progress_encode(
+						 f, c->id, c->ack_pending, c->rx_pieces,
+						 LU2K_RDSW_ACK_PROGRESS |
+							 (c->s->paused ? LU2K_RDSW_ACK_PAUSED : 0))
+				       : lu2k_rdsw_ack_encode(f, c->id, c->ack_pending);
+
+		if (send_one(c, f, n))
 			return;
 		c->ack_sent = c->ack_pending;
 		c->ack_force = false;
@@ -324,6 +346,7 @@ static void rx_piece(struct lu2k_be_conn *c, const struct lu2k_rdsw_frame *f, co
 	total = c->rx.hdr_len + c->rx.payload_len;
 	memcpy((uint8_t *)c->rx.data + f->offset, data, f->data_len);
 	c->rx_got += f->data_len;
+	c->rx_pieces++;
 	be->st.pieces_rx++;
 	if (c->rx_got == total)
 		rx_complete(c);
@@ -346,6 +369,24 @@ void rdsb_reset_unknown(struct rdsb_sock *s, const struct sockaddr_storage *from
 		be->st.resets_tx++;
 }
 
+/*
+ * The conns of one socket to one peer address share RDS's queue: a piece of
+ * one may wait behind the others' (a slow link), so any of them moving counts
+ * for all.
+ */
+static void progress_seen(struct lu2k_be_conn *c)
+{
+	struct lu2k_list *pos;
+
+	lu2k_list_for_each(pos, &c->be->conns)
+	{
+		struct lu2k_be_conn *o = lu2k_container_of(pos, struct lu2k_be_conn, link);
+
+		if (o->out && o->s == c->s && lu2k_sockaddr_equal(&o->peer, &c->peer))
+			o->progress_ns = c->be->env.loop->now;
+	}
+}
+
 static void ack_in(struct lu2k_be_conn *c, const struct lu2k_rdsw_frame *f)
 {
 	struct lu2k_be *be = c->be;
@@ -357,6 +398,18 @@ static void ack_in(struct lu2k_be_conn *c, const struct lu2k_rdsw_frame *f)
 		return;
 	}
 	be->st.acks_rx++;
+	if (f->flags & LU2K_RDSW_ACK_PROGRESS) {
+		/*
+		 * Pieces taken, a message acknowledged, or a listener that reads
+		 * nothing for now (its RX pool is full: its queue, not a loss):
+		 * progress, for every conn whose pieces share that RDS queue.
+		 */
+		c->progress = true;
+		if (f->pieces != c->peer_pieces || f->seq != c->acked_seq ||
+		    (f->flags & LU2K_RDSW_ACK_PAUSED))
+			progress_seen(c);
+		c->peer_pieces = f->pieces;
+	}
 	c->acked_seq = f->seq;
 	while ((m = lu2k_list_first(&c->ackq, struct lu2k_be_msg, be_link)) &&
 	       m->be_seq <= f->seq) {
@@ -473,6 +526,20 @@ void rdsb_frame_in(struct rdsb_sock *s, const uint8_t *p, size_t len, struct lu2
 	rdsb_peer_alive(s, &s->rfrom);
 	switch (f.type) {
 	case LU2K_RDSW_HELLO:
+		if (f.flags) {
+			/* the second hello of a conn made by the plain one: what it asks */
+			c = rdsb_find_conn(s, &s->rfrom, f.conn_id, false);
+			if (!c || c->state != RDSB_UP) {
+				be->st.unknown_conn++;
+				return;
+			}
+			if (f.flags & LU2K_RDSW_HELLO_PROGRESS) {
+				c->progress = true;
+				c->ack_force = true; /* the connector learns it at once */
+				rdsb_conn_mark_dirty(c);
+			}
+			return;
+		}
 		rdsb_hello_in(s, &s->rfrom, s->rfromlen, f.conn_id, &f.src, &f.dst, NULL);
 		return;
 	case LU2K_RDSW_HELLO_ACK:

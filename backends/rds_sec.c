@@ -76,9 +76,10 @@ struct rdsb_sec *rdsb_sec_new_out(struct lu2k_be *be, const struct lu2k_nid *loc
 		return NULL;
 	}
 	lu2k_key_generate(&e);
-	rc = lu2k_hs_initiate(&sec->hs, &a->local, peer, &e,
-			      lu2k_hs_next_ts(&a->last_ts, wall_ns()), a->next_index++, local,
-			      remote, sec->msg);
+	/* the rds back-end's own caps bit asks for ACKs with piece progress (rds_wire.h) */
+	rc = lu2k_hs_initiate_caps(&sec->hs, &a->local, a->local.caps | LU2K_RDSW_CAP_PROGRESS,
+				   peer, &e, lu2k_hs_next_ts(&a->last_ts, wall_ns()),
+				   a->next_index++, local, remote, sec->msg);
 	lu2k_key_wipe(&e);
 	if (rc) {
 		rdsb_sec_destroy(sec);
@@ -275,6 +276,12 @@ static void init_in(struct rdsb_sock *s, const struct lu2k_rdsw_frame *f, const 
 	peer_new_session(s, &claim);
 	/* the initiation named both NIDs: it is the hello, and the conn takes sec */
 	rdsb_hello_in(s, &s->rfrom, s->rfromlen, f->conn_id, &claim.src, &claim.dst, sec);
+	if (claim.caps & LU2K_RDSW_CAP_PROGRESS) {
+		struct lu2k_be_conn *c = rdsb_find_conn(s, &s->rfrom, f->conn_id, false);
+
+		if (c)
+			c->progress = true;
+	}
 }
 
 /* Connector: the listener's response. */

@@ -68,6 +68,23 @@ size_t lu2k_rdsw_ack_encode(uint8_t *out, uint64_t conn_id, uint64_t seq)
 	return LU2K_RDSW_ACK_LEN;
 }
 
+size_t lu2k_rdsw_ack_progress_encode(uint8_t *out, uint64_t conn_id, uint64_t seq, uint32_t pieces,
+				     uint32_t flags)
+{
+	lu2k_rdsw_ack_encode(out, conn_id, seq);
+	lu2k_put_le32(out + 24, pieces);
+	lu2k_put_le32(out + 28, flags);
+	return LU2K_RDSW_ACK_LEN;
+}
+
+size_t lu2k_rdsw_hello_flags_encode(uint8_t *out, uint64_t conn_id, const struct lu2k_nid *src,
+				    const struct lu2k_nid *dst, uint32_t flags)
+{
+	lu2k_rdsw_hello_encode(out, LU2K_RDSW_HELLO, conn_id, 0, src, dst);
+	lu2k_put_le32(out + 20, flags);
+	return LU2K_RDSW_HELLO_LEN;
+}
+
 size_t lu2k_rdsw_ping_encode(uint8_t *out, uint64_t conn_id)
 {
 	put_base(out, LU2K_RDSW_PING, LU2K_RDSW_PING_LEN, conn_id);
@@ -162,7 +179,11 @@ int lu2k_rdsw_decode(const uint8_t *p, size_t len, uint32_t max_msg, struct lu2k
 		break;
 	case LU2K_RDSW_HELLO:
 	case LU2K_RDSW_HELLO_ACK:
-		if (get_status(p + 16, &f->status) || zero(p + 20, 4))
+		if (get_status(p + 16, &f->status))
+			return -EPROTO;
+		/* a connector's HELLO may carry flags; the answer has none */
+		f->flags = lu2k_get_le32(p + 20);
+		if (f->type == LU2K_RDSW_HELLO_ACK && f->flags)
 			return -EPROTO;
 		if (f->type == LU2K_RDSW_HELLO && f->status)
 			return -EPROTO;
@@ -196,7 +217,10 @@ int lu2k_rdsw_decode(const uint8_t *p, size_t len, uint32_t max_msg, struct lu2k
 		break;
 	case LU2K_RDSW_ACK:
 		f->seq = lu2k_get_le64(p + 16);
-		if (zero(p + 24, 8))
+		f->pieces = lu2k_get_le32(p + 24);
+		f->flags = lu2k_get_le32(p + 28);
+		/* without progress, the 8 bytes are 0 as before */
+		if (!(f->flags & LU2K_RDSW_ACK_PROGRESS) && zero(p + 24, 8))
 			return -EPROTO;
 		break;
 	case LU2K_RDSW_PING:

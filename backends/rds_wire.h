@@ -38,6 +38,19 @@
 #define LU2K_RDSW_MAX_HLEN    LU2K_RDSW_DATA_ID_LEN
 
 /*
+ * Piece progress (doc/rds-backend.md, "Piece progress"). A connector that
+ * reads it says so: without keys, a second HELLO with flags bit 0 right after
+ * its plain one (an older listener drops it as malformed, and answers the
+ * plain one); with keys, caps bit 7 of its handshake initiation (older lu2kd
+ * ignore caps bits they do not know). The listener's ACKs to it then carry
+ * the count of pieces it took and whether it reads at all.
+ */
+#define LU2K_RDSW_HELLO_PROGRESS 1u    /* HELLO flags: send me ACKs with progress */
+#define LU2K_RDSW_ACK_PROGRESS	 1u    /* ACK flags: pieces is set */
+#define LU2K_RDSW_ACK_PAUSED	 2u    /* ACK flags: the listener reads nothing now (RX full) */
+#define LU2K_RDSW_CAP_PROGRESS	 0x80u /* handshake caps: the rds back-end's own bit */
+
+/*
  * RDS refuses a message bigger than RDS_MAX_MSG_SIZE (1 MiB, net/rds/rds.h
  * of Linux 6.1, checked in rds_sendmsg) or than half the socket's send buffer.
  */
@@ -75,6 +88,9 @@ struct lu2k_rdsw_frame {
 	uint64_t conn_id;
 	/* HELLO, HELLO_ACK, CLOSE, RESET: */
 	int32_t status;
+	/* HELLO (LU2K_RDSW_HELLO_*), ACK (LU2K_RDSW_ACK_*); unknown bits are ignored */
+	uint32_t flags;
+	uint32_t pieces;	  /* ACK with LU2K_RDSW_ACK_PROGRESS: pieces taken (mod 2^32) */
 	struct lu2k_nid src, dst; /* HELLO, HELLO_ACK */
 	/* DATA, ACK: */
 	uint64_t seq;
@@ -99,6 +115,12 @@ size_t lu2k_rdsw_data_id_encode(uint8_t *out, uint64_t conn_id, uint64_t seq, ui
 				const struct lu2k_nid *target, uint32_t epoch, uint64_t id,
 				uint64_t low);
 size_t lu2k_rdsw_ack_encode(uint8_t *out, uint64_t conn_id, uint64_t seq);
+/* An ACK with progress (flags has LU2K_RDSW_ACK_PROGRESS): only to a connector that asked. */
+size_t lu2k_rdsw_ack_progress_encode(uint8_t *out, uint64_t conn_id, uint64_t seq, uint32_t pieces,
+				     uint32_t flags);
+/* The connector's second HELLO, asking for progress (flags != 0). */
+size_t lu2k_rdsw_hello_flags_encode(uint8_t *out, uint64_t conn_id, const struct lu2k_nid *src,
+				    const struct lu2k_nid *dst, uint32_t flags);
 size_t lu2k_rdsw_ping_encode(uint8_t *out, uint64_t conn_id);
 /* type: LU2K_RDSW_CLOSE or LU2K_RDSW_RESET */
 size_t lu2k_rdsw_close_encode(uint8_t *out, uint8_t type, uint64_t conn_id, int32_t status);

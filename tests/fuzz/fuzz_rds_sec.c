@@ -38,6 +38,8 @@
  *               p[0] bit 0 the last piece, the rest its bytes
  *            6  loop rounds, the clock p[0] * 10 ms further
  *   op bit 5: from another port of 10.0.0.1; bit 6: from 10.0.0.9
+ * The harness asks for piece progress (caps, or as init_in leaves it), so the
+ * back-end's ACKs carry it; its own sealed ACKs (ops 1-3) may carry any.
  * Checked: nothing accepted, connected or received on a connection without
  * its session's keys, every receive buffer begun is ended, closed() at most
  * once per connection; with the back-end destroyed, no leak.
@@ -418,8 +420,10 @@ static void hs_in(void)
 	lu2k_key_generate(&e);
 	st.id[0] = ++st.next_id;
 	lu2k_rdsw_env_encode(f, LU2K_RDSW_HS_INIT, st.id[0]);
-	if (lu2k_hs_initiate(&hs, &peer, &auth.local.pub, &e, lu2k_hs_next_ts(&last_ts, 1), 77,
-			     &hnid, &bnid, f + LU2K_RDSW_BASE_LEN))
+	/* asking for piece progress, as a connector of this version does */
+	if (lu2k_hs_initiate_caps(&hs, &peer, peer.caps | LU2K_RDSW_CAP_PROGRESS, &auth.local.pub,
+				  &e, lu2k_hs_next_ts(&last_ts, 1), 77, &hnid, &bnid,
+				  f + LU2K_RDSW_BASE_LEN))
 		abort();
 	lu2k_key_wipe(&e);
 	inject(f, sizeof(f), 0);
@@ -520,6 +524,13 @@ static void fast_in(struct lu2k_be_listener *l)
 	sec->up = true;
 	sec->resp_pending = true;
 	rdsb_hello_in(l->s, &ss, sizeof(*from), st.id[0], &hnid, &bnid, sec);
+	{
+		/* as init_in leaves it for a connector that asked for piece progress */
+		struct lu2k_be_conn *c = rdsb_find_conn(l->s, &ss, st.id[0], false);
+
+		if (c)
+			c->progress = true;
+	}
 	st.up[0] = true;
 	st.seq = 1;
 	st.off = 0;

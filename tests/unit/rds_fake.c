@@ -33,6 +33,9 @@ struct sockaddr_in f_cap_to;
 bool f_hold; /* what A's lu2k port sends waits in f_held (a slow data path) */
 struct fmsg *f_held;
 static struct fmsg **f_held_tail = &f_held;
+int f_drop_nth, f_dropped, f_acks_plain, f_acks_progress;
+static int f_from_a; /* frames A's lu2k port sent since f_drop_nth was last seen */
+bool f_old_hello;
 
 static struct fsock *fsock_of(int fd)
 {
@@ -188,6 +191,28 @@ static ssize_t f_sendmsg(int fd, const struct msghdr *mh)
 		f_ctrl_on_data += !data && from_main;
 		f_ctrl_frames += !data && !from_main;
 	}
+	if (total == LU2K_RDSW_ACK_LEN && m->data[5] == LU2K_RDSW_ACK) {
+		bool progress = m->data[28] | m->data[29] | m->data[30] | m->data[31];
+
+		f_acks_plain += !progress;
+		f_acks_progress += progress;
+	}
+	if (f_old_hello && total == LU2K_RDSW_HELLO_LEN && m->data[5] == LU2K_RDSW_HELLO &&
+	    (m->data[20] | m->data[21] | m->data[22] | m->data[23])) {
+		free(m);
+		return (ssize_t)total;
+	}
+	if (s->addr.sin_addr.s_addr == htonl(0x0a000001) && s->addr.sin_port == htons(PORT)) {
+		if (!f_drop_nth)
+			f_from_a = 0;
+		else if (++f_from_a == f_drop_nth) {
+			/* RDS took it, and it never arrives */
+			f_drop_nth = 0;
+			f_dropped++;
+			free(m);
+			return (ssize_t)total;
+		}
+	}
 	if (f_hold && s->addr.sin_addr.s_addr == htonl(0x0a000001) &&
 	    s->addr.sin_port == htons(PORT)) {
 		*f_held_tail = m;
@@ -305,32 +330,40 @@ void f_inject(uint32_t from_ip, uint16_t from_port, uint32_t to_ip, const uint8_
 	f_signal(d);
 }
 
+bool f_release_one(void)
+{
+	struct fmsg *m = f_held;
+	struct fsock *d = NULL;
+
+	if (!m)
+		return false;
+	f_held = m->next;
+	if (!f_held)
+		f_held_tail = &f_held;
+	m->next = NULL;
+	for (int i = 0; i < NSOCK; i++)
+		if (fs[i].used && fs[i].bound && same_in(&fs[i].addr, &m->to))
+			d = &fs[i];
+	if (!d) {
+		free(m);
+		return true;
+	}
+	if (d->tail)
+		d->tail->next = m;
+	else
+		d->head = m;
+	d->tail = m;
+	d->qbytes += m->len;
+	f_signal(d);
+	return true;
+}
+
 /* The held messages go on, in order, to where they were sent. */
 void f_release(void)
 {
 	f_hold = false;
-	while (f_held) {
-		struct fmsg *m = f_held;
-		struct fsock *d = NULL;
-
-		f_held = m->next;
-		m->next = NULL;
-		for (int i = 0; i < NSOCK; i++)
-			if (fs[i].used && fs[i].bound && same_in(&fs[i].addr, &m->to))
-				d = &fs[i];
-		if (!d) {
-			free(m);
-			continue;
-		}
-		if (d->tail)
-			d->tail->next = m;
-		else
-			d->head = m;
-		d->tail = m;
-		d->qbytes += m->len;
-		f_signal(d);
-	}
-	f_held_tail = &f_held;
+	while (f_release_one())
+		;
 }
 
 void f_heal(void)

@@ -57,6 +57,9 @@ extern size_t f_rcv_limit;	       /* a receiver's queue in bytes before -ENOBUFS
 extern struct sockaddr_in f_blackhole; /* sends there wait in f_limbo */
 extern bool f_hold; /* what A's lu2k port sends waits in f_held (a slow data path) */
 extern struct sockaddr_in f_cap_to; /* sealed frames sent there are copied to f_cap */
+/* the f_drop_nth-th frame A's lu2k port sends from now on (1: the next) is taken and lost */
+extern int f_drop_nth;
+extern bool f_old_hello; /* HELLOs with flags vanish (an older listener drops them) */
 
 /* what happened */
 extern int f_nsend;
@@ -68,11 +71,15 @@ extern int f_types[16]; /* frames sent, by the type byte */
 extern uint8_t *f_cap[NCAP];
 extern size_t f_cap_len[NCAP];
 extern int f_ncap;
+extern int f_dropped;			  /* frames lost by f_drop_nth */
+extern int f_acks_plain, f_acks_progress; /* plaintext ACKs sent, without and with progress */
 
 /* A message from anyone (an address and port of the test's choosing) to the socket at to_ip. */
 void f_inject(uint32_t from_ip, uint16_t from_port, uint32_t to_ip, const uint8_t *p, size_t len);
 /* The held messages go on, in order, to where they were sent. */
 void f_release(void);
+/* The oldest held message goes on; false if none was held. */
+bool f_release_one(void);
 /* The blackhole is gone: what waited in f_limbo goes on, in order (RDS reconnected). */
 void f_heal(void);
 void cap_free(void);

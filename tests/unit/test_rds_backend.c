@@ -12,7 +12,10 @@
  *  - B killed (silent): A fails every held message once (-ETIMEDOUT) and
  *    drops what RDS still holds for B; B restarted: A's old conn is reset;
  *  - cancel before / in the middle of a message; a refused hello; a hello
- *    nobody answers.
+ *    nobody answers;
+ *  - piece progress: a piece RDS took and lost fails its message promptly
+ *    (-ETIMEDOUT) instead of never; an older listener (no flags) keeps the
+ *    old behaviour; pieces that trickle in slowly fail nothing.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -311,6 +314,139 @@ static void test_refused_and_unanswered(void)
 	drop_side(&B);
 }
 
+/*
+ * Deadlines for the progress tests: 1 s, keep-alives every 250 ms; a loaded
+ * machine does not stop this process that long.
+ */
+static const char *const mid[] = { "ack_timeout_ms", "1000",  "hello_timeout_ms", "3000",
+				   "frag_size",	     "65536", "cong_retry_ms",	  "5000" };
+
+/* A's conn to B with piece progress asked for and answered (or not, old). */
+static struct lu2k_be_conn *connect_progress(bool old)
+{
+	struct lu2k_be_conn *c;
+
+	f_acks_plain = f_acks_progress = f_dropped = 0;
+	f_old_hello = old;
+	if (make_side(&A, "10.0.0.1@lu2k", mid, 4) || make_side(&B, "10.0.0.2@lu2k", mid, 4))
+		return NULL;
+	c = connect_ab();
+	if (!c || !B.in)
+		return NULL;
+	if (!old)
+		SPIN_UNTIL(c->progress, 2000);
+	return c;
+}
+
+/*
+ * RDS takes the last piece of a message and loses it: B waits for it while
+ * both ends answer each other. A fails the message back (-ETIMEDOUT, counted)
+ * one deadline after its last progress instead of waiting for the client's
+ * timeout, B's half-built message ends with the CLOSE, and a new conn works.
+ */
+static void test_lost_piece(void)
+{
+	struct lu2k_be_conn *c = connect_progress(false);
+
+	T_ASSERT(c && c->progress && B.in->progress);
+	/* 200008 bytes: pieces 1..4 of 64 KiB; the fourth is lost */
+	msg_init(&msgs[0], 0, 200000);
+	f_drop_nth = 4;
+	T_EQ(ops->send(c, &msgs[0]), 0);
+	SPIN_UNTIL(f_dropped == 1, 2000);
+	T_EQ(f_dropped, 1);
+	SPIN_UNTIL(A.closed, 10000);
+	T_EQ(A.closed, 1);
+	T_EQ(A.closed_err, -ETIMEDOUT);
+	T_EQ(A.sent_err, 1);
+	T_EQ(A.last_err, -ETIMEDOUT);
+	T_EQ(A.sent_ok, 0);
+	T_EQU(A.be->st.progress_timeouts, 1);
+	T_EQU(A.be->st.peer_timeouts, 0); /* B never went silent */
+	/* B's half-built message ends with the CLOSE, nothing delivered */
+	SPIN_UNTIL(B.rx_failed == 1, 2000);
+	T_EQ(B.rx_failed, 1);
+	T_EQ(B.rx_ok, 0);
+	T_ASSERT(f_acks_progress > 0);
+	T_EQ(f_acks_plain, 0);
+	/* the core connects again and the message (LNet's resend) goes through */
+	c = connect_ab();
+	T_ASSERT(c);
+	msg_init(&msgs[1], 1, 200000);
+	T_EQ(ops->send(c, &msgs[1]), 0);
+	SPIN_UNTIL(A.sent_ok == 1, 5000);
+	T_EQ(A.sent_ok, 1);
+	T_EQ(B.rx_ok, 1);
+	T_EQ(B.rx_bad, 0);
+	msgs_free(2);
+	drop_side(&A);
+	drop_side(&B);
+}
+
+/*
+ * An older listener drops the HELLO with flags and sends ACKs without
+ * progress: A keeps the old behaviour (a lost piece waits; no progress
+ * deadline), and nothing else changes.
+ */
+static void test_lost_piece_old_peer(void)
+{
+	struct lu2k_be_conn *c = connect_progress(true);
+
+	T_ASSERT(c);
+	msg_init(&msgs[0], 0, 1000);
+	T_EQ(ops->send(c, &msgs[0]), 0);
+	SPIN_UNTIL(A.sent_ok == 1, 2000);
+	T_EQ(A.sent_ok, 1);
+	T_ASSERT(!c->progress && !B.in->progress);
+	msg_init(&msgs[1], 1, 200000);
+	f_drop_nth = 4;
+	T_EQ(ops->send(c, &msgs[1]), 0);
+	/* two and a half deadlines: the peer keeps answering, the conn stays */
+	spin(2500);
+	T_EQ(f_dropped, 1);
+	T_EQ(A.closed + B.closed, 0);
+	T_EQ(A.sent_err, 0);
+	T_EQU(A.be->st.progress_timeouts, 0);
+	T_ASSERT(f_acks_plain > 0);
+	T_EQ(f_acks_progress, 0);
+	f_old_hello = false;
+	/* the stuck message fails as the sides go (drop_side), before its memory does */
+	drop_side(&A);
+	drop_side(&B);
+	T_EQ(A.sent_err, 1);
+	msgs_free(2);
+}
+
+/*
+ * A slow link: the pieces of one message arrive one every 0.5 deadline, the
+ * message takes 3 deadlines. Progress is counted by the piece: nothing fails.
+ */
+static void test_slow_pieces(void)
+{
+	struct lu2k_be_conn *c = connect_progress(false);
+	int released = 0;
+
+	T_ASSERT(c && c->progress);
+	f_hold = true;
+	msg_init(&msgs[0], 0, 6 * 65536 - 8); /* 6 pieces */
+	T_EQ(ops->send(c, &msgs[0]), 0);
+	spin(50);
+	while (released < 6 && !A.closed) {
+		spin(500);
+		released += f_release_one();
+	}
+	f_release();
+	SPIN_UNTIL(A.sent_ok == 1 || A.closed, 3000);
+	T_EQ(released, 6);
+	T_EQ(A.sent_ok, 1);
+	T_EQ(B.rx_ok, 1);
+	T_EQ(A.closed + B.closed, 0);
+	T_EQU(A.be->st.progress_timeouts, 0);
+	msgs_free(1);
+	drop_side(&A);
+	drop_side(&B);
+}
+
 static void test_no_socket_left(void)
 {
 	int i = f_first_open();
@@ -335,6 +471,9 @@ int main(void)
 	T_RUN(test_peer_restarted);
 	T_RUN(test_cancel);
 	T_RUN(test_refused_and_unanswered);
+	T_RUN(test_lost_piece);
+	T_RUN(test_lost_piece_old_peer);
+	T_RUN(test_slow_pieces);
 	T_RUN(test_no_socket_left);
 	lu2k_loop_fini(&L);
 	return t_done();

@@ -54,14 +54,19 @@ static void auth_make(struct lu2k_auth *a, const struct lu2k_key *priv,
 	a->peers[0].nr = 1;
 }
 
-/* A and B, each with keys (or NULL: plaintext) */
-static void make_pair(struct lu2k_auth *a, struct lu2k_auth *b)
+/* A and B, each with keys (or NULL: plaintext), with 4 option pairs kv */
+static void make_pair_kv(struct lu2k_auth *a, struct lu2k_auth *b, const char *const *kv)
 {
 	next_auth = a;
-	T_EQ(make_side(&A, "10.0.0.1@lu2k", calm, 4), 0);
+	T_EQ(make_side(&A, "10.0.0.1@lu2k", kv, 4), 0);
 	next_auth = b;
-	T_EQ(make_side(&B, "10.0.0.2@lu2k", calm, 4), 0);
+	T_EQ(make_side(&B, "10.0.0.2@lu2k", kv, 4), 0);
 	next_auth = NULL;
+}
+
+static void make_pair(struct lu2k_auth *a, struct lu2k_auth *b)
+{
+	make_pair_kv(a, b, calm);
 }
 
 static void drop_pair(void)
@@ -527,9 +532,17 @@ static void test_sealed_key_update(void)
 	struct lu2k_be_conn *c;
 	uint64_t keep;
 
+	/*
+	 * The data path is held for 3.5 s while pings are answered: within
+	 * calm's 3 s deadline that is a lost piece (the progress deadline).
+	 */
+	static const char *const patient[] = { "ack_timeout_ms", "10000",     "hello_timeout_ms",
+					       "3000",		 "frag_size", "65536",
+					       "cong_retry_ms",	 "5000" };
+
 	auth_make(&authA, &kA, &kB, "10.0.0.2@lu2k");
 	auth_make(&authB, &kB, &kA, "10.0.0.1@lu2k");
-	make_pair(&authA, &authB);
+	make_pair_kv(&authA, &authB, patient);
 	c = connect_ab();
 	T_ASSERT(c && B.in);
 	/* pieces sealed under the first key wait in the data path... */
@@ -560,6 +573,45 @@ static void test_sealed_key_update(void)
 	T_ASSERT(B.in->sec->sa.prev_opened >= 2 * (uint64_t)n);
 	T_EQ(A.closed + B.closed, 0);
 	msgs_free(n);
+	drop_pair();
+}
+
+/*
+ * Sealed, a piece RDS took and lost: the initiation's caps asked for piece
+ * progress, B's sealed ACKs carry it, and A fails the stuck message
+ * (-ETIMEDOUT, progress_timeouts) one deadline after its last progress.
+ */
+static void test_sealed_lost_piece(void)
+{
+	static const char *const mid[] = { "ack_timeout_ms", "1000",  "hello_timeout_ms", "3000",
+					   "frag_size",	     "65536", "cong_retry_ms",	  "5000" };
+	struct lu2k_be_conn *c;
+
+	auth_make(&authA, &kA, &kB, "10.0.0.2@lu2k");
+	auth_make(&authB, &kB, &kA, "10.0.0.1@lu2k");
+	make_pair_kv(&authA, &authB, mid);
+	f_dropped = 0;
+	memset(f_types, 0, sizeof(f_types));
+	c = connect_ab();
+	T_ASSERT(c && B.in && B.in->progress);
+	first_msg_through(c);
+	T_ASSERT(c->progress);	       /* B's ACK said so */
+	msg_init(&msgs[1], 1, 200000); /* 4 pieces: the last is lost */
+	f_drop_nth = 4;
+	T_EQ(ops->send(c, &msgs[1]), 0);
+	SPIN_UNTIL(A.closed, 10000);
+	T_EQ(f_dropped, 1);
+	T_EQ(A.closed_err, -ETIMEDOUT);
+	T_EQ(A.sent_err, 1);
+	T_EQ(A.last_err, -ETIMEDOUT);
+	T_EQU(A.be->st.progress_timeouts, 1);
+	T_EQU(A.be->st.peer_timeouts, 0);
+	SPIN_UNTIL(B.rx_failed == 1, 2000); /* the sealed CLOSE ended it */
+	T_EQ(B.rx_failed, 1);
+	T_EQ(B.rx_ok, 1);
+	T_EQU(B.be->st.auth_bad_records + A.be->st.auth_bad_records, 0);
+	T_EQ(f_types[LU2K_RDSW_ACK] + f_types[LU2K_RDSW_HELLO] + f_types[LU2K_RDSW_DATA], 0);
+	msgs_free(2);
 	drop_pair();
 }
 
@@ -631,6 +683,7 @@ int main(void)
 	T_RUN(test_sealed_answer_cancelled);
 	T_RUN(test_sealed_key_update);
 	T_RUN(test_sealed_network_mode);
+	T_RUN(test_sealed_lost_piece);
 	T_RUN(test_no_socket_left);
 	lu2k_loop_fini(&L);
 	return t_done();

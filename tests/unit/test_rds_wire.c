@@ -142,6 +142,61 @@ static void test_data_id(void)
 	T_EQ(lu2k_rdsw_decode(b, n + 100, MAXMSG, &f), -EPROTO);
 }
 
+/*
+ * Piece progress: a HELLO with flags (the connector asks), never an answer
+ * with them; an ACK with progress (pieces, flags), and without the flag the
+ * 8 bytes stay 0 as an older lu2kd sends and checks them.
+ */
+static void test_progress(void)
+{
+	uint8_t b[LU2K_RDSW_MAX_HLEN];
+	struct lu2k_rdsw_frame f;
+	struct lu2k_nid s = nid("192.0.2.1@lu2k"), d = nid("192.0.2.2@lu2k");
+	size_t n;
+
+	n = lu2k_rdsw_hello_flags_encode(b, 9, &s, &d, LU2K_RDSW_HELLO_PROGRESS);
+	T_EQ(n, LU2K_RDSW_HELLO_LEN);
+	T_EQ(b[20], 1);
+	T_EQ(lu2k_rdsw_decode(b, n, MAXMSG, &f), LU2K_RDSW_HELLO_LEN);
+	T_EQ(f.type, LU2K_RDSW_HELLO);
+	T_EQU(f.flags, LU2K_RDSW_HELLO_PROGRESS);
+	T_ASSERT(lu2k_nid_eq(&f.src, &s) && lu2k_nid_eq(&f.dst, &d));
+	/* bits this version does not know are left for later ones */
+	n = lu2k_rdsw_hello_flags_encode(b, 9, &s, &d, 0x80000000u);
+	T_EQ(lu2k_rdsw_decode(b, n, MAXMSG, &f), LU2K_RDSW_HELLO_LEN);
+	T_EQU(f.flags, 0x80000000u);
+	/* the plain hello says no flags */
+	n = lu2k_rdsw_hello_encode(b, LU2K_RDSW_HELLO, 9, 0, &s, &d);
+	T_EQ(lu2k_rdsw_decode(b, n, MAXMSG, &f), LU2K_RDSW_HELLO_LEN);
+	T_EQU(f.flags, 0);
+	/* an answer never has flags */
+	n = lu2k_rdsw_hello_encode(b, LU2K_RDSW_HELLO_ACK, 9, 0, &s, &d);
+	b[20] = 1;
+	T_EQ(lu2k_rdsw_decode(b, n, MAXMSG, &f), -EPROTO);
+
+	n = lu2k_rdsw_ack_progress_encode(b, 5, 77, 0xfffffffeu,
+					  LU2K_RDSW_ACK_PROGRESS | LU2K_RDSW_ACK_PAUSED);
+	T_EQ(n, LU2K_RDSW_ACK_LEN);
+	T_EQ(lu2k_rdsw_decode(b, n, MAXMSG, &f), LU2K_RDSW_ACK_LEN);
+	T_EQU(f.seq, 77);
+	T_EQU(f.pieces, 0xfffffffeu);
+	T_EQU(f.flags, LU2K_RDSW_ACK_PROGRESS | LU2K_RDSW_ACK_PAUSED);
+	/* zero pieces is a count like any other */
+	n = lu2k_rdsw_ack_progress_encode(b, 5, 0, 0, LU2K_RDSW_ACK_PROGRESS);
+	T_EQ(lu2k_rdsw_decode(b, n, MAXMSG, &f), LU2K_RDSW_ACK_LEN);
+	T_EQU(f.pieces, 0);
+	T_EQU(f.flags, LU2K_RDSW_ACK_PROGRESS);
+	/* a plain ACK: flags 0, and a count without the flag is refused */
+	n = lu2k_rdsw_ack_encode(b, 5, 77);
+	T_EQ(lu2k_rdsw_decode(b, n, MAXMSG, &f), LU2K_RDSW_ACK_LEN);
+	T_EQU(f.flags, 0);
+	T_EQU(f.pieces, 0);
+	n = lu2k_rdsw_ack_progress_encode(b, 5, 77, 3, LU2K_RDSW_ACK_PAUSED);
+	T_EQ(lu2k_rdsw_decode(b, n, MAXMSG, &f), -EPROTO);
+	n = lu2k_rdsw_ack_progress_encode(b, 5, 77, 3, 0);
+	T_EQ(lu2k_rdsw_decode(b, n, MAXMSG, &f), -EPROTO);
+}
+
 static void test_every_byte_checked(void)
 {
 	uint8_t b[LU2K_RDSW_MAX_HLEN];
@@ -252,6 +307,7 @@ int main(void)
 	T_RUN(test_small_frames);
 	T_RUN(test_data);
 	T_RUN(test_data_id);
+	T_RUN(test_progress);
 	T_RUN(test_every_byte_checked);
 	T_RUN(test_keyed_frames);
 	T_RUN(test_pieces_cover);
