@@ -71,6 +71,8 @@ static void test_coexist(void)
 		s.tcp_bytes = 20u << 20; /* alone, or on random loss: a share, not the bytes */
 	if (getenv("SIM_COEXIST_MB"))	 /* experiments: longer runs */
 		s.bytes = strtoull(getenv("SIM_COEXIST_MB"), NULL, 10) << 20;
+	if (getenv("SIM_COEXIST_TCP_AT")) /* experiments: TCP starts this many ms later */
+		s.tcp_at_ms = strtoull(getenv("SIM_COEXIST_TCP_AT"), NULL, 10);
 	if (getenv("SIM_COEXIST_SEED"))
 		s.seed = strtoull(getenv("SIM_COEXIST_SEED"), NULL, 10);
 	T_EQ(sim_run_mixed(&s, nu, cases[cur].gap_ms, r, tr), 0);
