@@ -533,7 +533,7 @@ static void test_sealed_key_update(void)
 	uint64_t keep;
 
 	/*
-	 * The data path is held for 3.5 s while pings are answered: within
+	 * The data path is held for some 6 s while pings are answered: within
 	 * calm's 3 s deadline that is a lost piece (the progress deadline).
 	 */
 	static const char *const patient[] = { "ack_timeout_ms", "10000",     "hello_timeout_ms",
@@ -559,7 +559,8 @@ static void test_sealed_key_update(void)
 	c->sec->sa.lim.rekey_after_ns = 1;
 	SPIN_UNTIL(c->sec->sa.tx.updates == 1, 3000);
 	c->sec->sa.lim.rekey_after_ns = keep;
-	SPIN_UNTIL(B.in->sec->sa.rx.updates == 1, 2000);
+	/* the ping comes after a keep-alive period (2.5 s) of silence */
+	SPIN_UNTIL(B.in->sec->sa.rx.updates == 1, 5000);
 	T_EQU(B.in->sec->sa.rx.updates, 1);
 	/* longer than auth/dgram.c's 3 s for late datagrams */
 	spin(3500);
@@ -583,7 +584,7 @@ static void test_sealed_key_update(void)
  */
 static void test_sealed_lost_piece(void)
 {
-	static const char *const mid[] = { "ack_timeout_ms", "1000",  "hello_timeout_ms", "3000",
+	static const char *const mid[] = { "ack_timeout_ms", "2000",  "hello_timeout_ms", "3000",
 					   "frag_size",	     "65536", "cong_retry_ms",	  "5000" };
 	struct lu2k_be_conn *c;
 
