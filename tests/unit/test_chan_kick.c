@@ -12,8 +12,7 @@
 #include <string.h>
 
 #include "common/nid.h"
-#include "daemon/core.h"
-#include "../t.h"
+#include "chan_fake.h"
 
 #define ENTRIES 64
 
@@ -24,29 +23,11 @@ static void *region;
 static unsigned int kicks, kicks_at_be_hook, be_hook_runs;
 static struct lu2k_idle be_idle;
 
-static int fake_listen(struct lu2k_be *be, const struct lu2k_nid *local, uint16_t port,
-		       struct lu2k_be_listener **out)
-{
-	*out = NULL;
-	return 0;
-}
-
-static void fake_unlisten(struct lu2k_be_listener *l)
-{
-}
-
 static void fake_kick(struct lu2kd_chan *c)
 {
 	kicks++;
 }
 
-static void fake_release(struct lu2kd_chan *c)
-{
-}
-
-static const struct lu2k_backend_ops fake_ops = { .name = "fake",
-						  .listen = fake_listen,
-						  .unlisten = fake_unlisten };
 static const struct lu2kd_chan_ops fake_chan_ops = { .name = "test",
 						     .kick = fake_kick,
 						     .release = fake_release };
@@ -61,14 +42,7 @@ static bool be_hook(struct lu2k_idle *h)
 
 static void bind_ring(struct lu2k_ring *r, uint64_t base, uint32_t esize)
 {
-	struct lu2k_ring_off o = { .prod = base,
-				   .cons = base + 4,
-				   .flags = base + 8,
-				   .desc = base + 64,
-				   .entries = ENTRIES,
-				   .entry_size = esize };
-
-	T_EQ(lu2k_ring_bind(r, region, 1 << 20, &o, esize), 0);
+	fake_bind_ring(region, r, base, esize, ENTRIES);
 }
 
 static void setup(uint32_t features)
@@ -83,22 +57,10 @@ static void setup(uint32_t features)
 	bind_ring(&ch.rx, 16384, sizeof(struct lu2k_rx_desc));
 	bind_ring(&ch.free, 24576, sizeof(struct lu2k_free_desc));
 	bind_ring(&ch.evt, 32768, sizeof(struct lu2k_evt_desc));
-	T_EQ(lu2kd_rxalloc_init(&ch.rxa, 65536, 65536), 0);
-	T_EQ(lu2k_loop_init(&d.loop), 0);
-	lu2kd_config_defaults(&d.cfg);
-	d.be_ops = &fake_ops;
-	lu2k_list_init(&d.chans);
-	lu2k_list_init(&d.msg_cache);
-	T_EQ(lu2kd_peers_init(&d), 0);
+	fake_daemon_init(&d);
 	/* as in lu2kd: the back-end's hook is there before any channel attaches */
 	lu2k_loop_idle_add(&d.loop, &be_idle, be_hook);
-	ch.ops = &fake_chan_ops;
-	ch.region = region;
-	ch.region_size = 1 << 20;
-	ch.setup.features = features;
-	ch.setup.max_msg_size = 65536;
-	lu2k_nid_parse("10.0.0.1@lu2k", &ch.nid);
-	T_EQ(lu2kd_chan_start(&d, &ch), 0);
+	fake_chan_start(&d, &ch, region, &fake_chan_ops, features);
 	kicks = kicks_at_be_hook = be_hook_runs = 0;
 }
 
@@ -119,20 +81,9 @@ static void teardown(void)
 	free(region);
 }
 
-/* A message the kernel half handed over (as take_tx makes one). */
 static struct lu2kd_msg *msg(uint64_t cookie)
 {
-	struct lu2kd_msg *m = lu2kd_msg_alloc(&d);
-
-	if (!m)
-		abort();
-	m->ch = &ch;
-	m->cookie = cookie;
-	m->hnext = ch.cookies[cookie % CHAN_COOKIE_BUCKETS];
-	ch.cookies[cookie % CHAN_COOKIE_BUCKETS] = m;
-	lu2k_list_add_tail(&ch.msgs, &m->chan_link);
-	ch.nmsgs++;
-	return m;
+	return fake_msg(&d, &ch, cookie);
 }
 
 /* Completes n messages (as the back-end's receive path does), then runs one loop round. */

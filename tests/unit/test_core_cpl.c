@@ -13,8 +13,7 @@
 #include <string.h>
 
 #include "common/nid.h"
-#include "daemon/core.h"
-#include "../t.h"
+#include "chan_fake.h"
 
 #define ENTRIES 4
 #define NMSGS	12
@@ -39,25 +38,7 @@ static struct lu2kd_chan ch;
 static struct lu2k_ring kcpl, ktx; /* the kernel half's views */
 static void *region;
 
-static int fake_listen(struct lu2k_be *be, const struct lu2k_nid *local, uint16_t port,
-		       struct lu2k_be_listener **out)
-{
-	*out = NULL;
-	return 0;
-}
-
-static void fake_unlisten(struct lu2k_be_listener *l)
-{
-}
-
 static void fake_kick(struct lu2kd_chan *c)
-{
-}
-
-static const struct lu2k_backend_ops fake_ops = { .name = "fake",
-						  .listen = fake_listen,
-						  .unlisten = fake_unlisten };
-static void fake_release(struct lu2kd_chan *c)
 {
 }
 
@@ -67,14 +48,7 @@ static const struct lu2kd_chan_ops fake_chan_ops = { .name = "test",
 
 static void bind_ring(struct lu2k_ring *r, uint64_t base, uint32_t esize)
 {
-	struct lu2k_ring_off o = { .prod = base,
-				   .cons = base + 4,
-				   .flags = base + 8,
-				   .desc = base + 64,
-				   .entries = ENTRIES,
-				   .entry_size = esize };
-
-	T_EQ(lu2k_ring_bind(r, region, 1 << 20, &o, esize), 0);
+	fake_bind_ring(region, r, base, esize, ENTRIES);
 }
 
 static void setup(void)
@@ -88,36 +62,13 @@ static void setup(void)
 	bind_ring(&ch.rx, 8192, sizeof(struct lu2k_rx_desc));
 	bind_ring(&ch.free, 12288, sizeof(struct lu2k_free_desc));
 	bind_ring(&ch.evt, 16384, sizeof(struct lu2k_evt_desc));
-	T_EQ(lu2kd_rxalloc_init(&ch.rxa, 65536, 65536), 0);
-	T_EQ(lu2k_loop_init(&d.loop), 0);
-	lu2kd_config_defaults(&d.cfg);
-	d.be_ops = &fake_ops;
-	lu2k_list_init(&d.chans);
-	lu2k_list_init(&d.msg_cache);
-	T_EQ(lu2kd_peers_init(&d), 0);
-	ch.ops = &fake_chan_ops;
-	ch.region = region;
-	ch.region_size = 1 << 20;
-	ch.setup.features = LU2K_FEAT_NEED_WAKEUP;
-	ch.setup.max_msg_size = 65536;
-	lu2k_nid_parse("10.0.0.1@lu2k", &ch.nid);
-	T_EQ(lu2kd_chan_start(&d, &ch), 0);
+	fake_daemon_init(&d);
+	fake_chan_start(&d, &ch, region, &fake_chan_ops, LU2K_FEAT_NEED_WAKEUP);
 }
 
-/* A message the kernel half handed over (as take_tx makes one). */
 static struct lu2kd_msg *msg(uint64_t cookie)
 {
-	struct lu2kd_msg *m = lu2kd_msg_alloc(&d);
-
-	if (!m)
-		abort();
-	m->ch = &ch;
-	m->cookie = cookie;
-	m->hnext = ch.cookies[cookie % CHAN_COOKIE_BUCKETS];
-	ch.cookies[cookie % CHAN_COOKIE_BUCKETS] = m;
-	lu2k_list_add_tail(&ch.msgs, &m->chan_link);
-	ch.nmsgs++;
-	return m;
+	return fake_msg(&d, &ch, cookie);
 }
 
 /* CPLs in order, each with its message's status; bad ones counted in *bad. */
