@@ -141,11 +141,17 @@ static bool flush_out(struct lu2k_be_conn *c)
 		 * Once the plain one is answered (not to a listener that refused
 		 * it): a listener that knows flags makes its ACKs carry piece
 		 * progress; an older one drops this as malformed, and nothing else
-		 * changes.
+		 * changes. From the socket of the pieces, before the first: it
+		 * arrives wherever they do, even when the control socket's path
+		 * is the one that stalled (seen at 200 ms / 1 %).
 		 */
+		struct iovec iov = { .iov_base = f, .iov_len = LU2K_RDSW_HELLO_LEN };
+
+		if (c->s->blocked)
+			return false;
 		lu2k_rdsw_hello_flags_encode(f, c->id, &c->local, &c->remote,
 					     LU2K_RDSW_HELLO_PROGRESS);
-		if (send_one(c, f, LU2K_RDSW_HELLO_LEN))
+		if (conn_send(c, false, &iov, 1))
 			return false;
 		c->hello_flags_pending = false;
 	}

@@ -33,7 +33,7 @@ struct sockaddr_in f_cap_to;
 bool f_hold; /* what A's lu2k port sends waits in f_held (a slow data path) */
 struct fmsg *f_held;
 static struct fmsg **f_held_tail = &f_held;
-int f_drop_nth, f_dropped, f_acks_plain, f_acks_progress;
+int f_drop_nth, f_dropped, f_acks_plain, f_acks_progress, f_asks;
 static int f_from_a; /* frames A's lu2k port sent since f_drop_nth was last seen */
 bool f_old_hello;
 
@@ -184,7 +184,10 @@ static ssize_t f_sendmsg(int fd, const struct msghdr *mh)
 		f_cap_len[f_ncap++] = total;
 	}
 	if (total >= 6) {
-		bool data = m->data[5] == LU2K_RDSW_DATA,
+		/* the ask for piece progress (a HELLO with flags) goes with the pieces */
+		bool ask = total == LU2K_RDSW_HELLO_LEN && m->data[5] == LU2K_RDSW_HELLO &&
+			   (m->data[20] | m->data[21] | m->data[22] | m->data[23]);
+		bool data = m->data[5] == LU2K_RDSW_DATA || ask,
 		     from_main = s->addr.sin_port == htons(PORT);
 
 		f_data_on_ctrl += data && !from_main;
@@ -197,10 +200,13 @@ static ssize_t f_sendmsg(int fd, const struct msghdr *mh)
 		f_acks_plain += !progress;
 		f_acks_progress += progress;
 	}
-	if (f_old_hello && total == LU2K_RDSW_HELLO_LEN && m->data[5] == LU2K_RDSW_HELLO &&
+	if (total == LU2K_RDSW_HELLO_LEN && m->data[5] == LU2K_RDSW_HELLO &&
 	    (m->data[20] | m->data[21] | m->data[22] | m->data[23])) {
-		free(m);
-		return (ssize_t)total;
+		f_asks++;
+		if (f_old_hello) {
+			free(m);
+			return (ssize_t)total;
+		}
 	}
 	if (s->addr.sin_addr.s_addr == htonl(0x0a000001) && s->addr.sin_port == htons(PORT)) {
 		if (!f_drop_nth)

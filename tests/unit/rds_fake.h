@@ -73,6 +73,7 @@ extern size_t f_cap_len[NCAP];
 extern int f_ncap;
 extern int f_dropped;			  /* frames lost by f_drop_nth */
 extern int f_acks_plain, f_acks_progress; /* plaintext ACKs sent, without and with progress */
+extern int f_asks;			  /* HELLOs with flags sent (asks for piece progress) */
 
 /* A message from anyone (an address and port of the test's choosing) to the socket at to_ip. */
 void f_inject(uint32_t from_ip, uint16_t from_port, uint32_t to_ip, const uint8_t *p, size_t len);

@@ -89,7 +89,11 @@ static void test_transfer(void)
 	/* the ids of the six odd ones, as sent: 6 x (9 + 99) + 6 x 100 + (1 + 3 + ... + 11) */
 	T_EQ(B.rx_mids, n / 2);
 	T_EQU(B.rx_mid_sum, 6 * (9 + 99) + 6 * 100 + 36);
-	/* Pieces from the lu2k port's socket; hello, acks... from the control socket's. */
+	/*
+	 * Pieces (and before them the ask for piece progress) from the lu2k
+	 * port's socket; hello, acks... from the control socket's.
+	 */
+	T_EQ(f_asks, 1);
 	T_EQ(f_data_on_ctrl, 0);
 	T_EQ(f_ctrl_on_data, 0);
 	T_ASSERT(f_ctrl_frames >= 2); /* the hello and at least one ack */
