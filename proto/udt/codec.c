@@ -220,6 +220,7 @@ int udt_hs_decode(const struct udt_hdr *h, struct udt_hs *hs)
 	if (!h->ctrl || h->type != UDT_CT_HANDSHAKE || h->body_len != UDT_HS_LEN)
 		return -EBADMSG;
 	hs->info = h->info;
+	hs->ext = h->ext;
 	hs->version = (int32_t)get32(b);
 	hs->sock_type = (int32_t)get32(b + 4);
 	hs->isn = get32(b + 8);
@@ -264,7 +265,7 @@ size_t udt_hs_encode(uint8_t *buf, size_t cap, uint32_t ts, uint32_t dst, const 
 		hs->peer_ip[0],	       hs->peer_ip[1],		hs->peer_ip[2], hs->peer_ip[3]
 	};
 
-	return udt_ctrl_encode(buf, cap, UDT_CT_HANDSHAKE, 0, hs->info, ts, dst, w, 12);
+	return udt_ctrl_encode(buf, cap, UDT_CT_HANDSHAKE, hs->ext, hs->info, ts, dst, w, 12);
 }
 
 int udt_dropreq_decode(const struct udt_hdr *h, struct udt_dropreq *d)

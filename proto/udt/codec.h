@@ -105,9 +105,16 @@ struct udt_hs {
 	 * UDT4 there (UDT_HS_INFO_NEST: nested small messages, sndbuf.h).
 	 */
 	uint32_t info;
+	/*
+	 * The header's extended type, which UDT4 leaves 0 in a handshake and
+	 * never reads, nor did our engine before FEC: UDT_HS_EXT_FEC offers
+	 * (request) or agrees to (response) parity for small messages (fec.h).
+	 */
+	uint16_t ext;
 };
 
 #define UDT_HS_INFO_NEST 0x4c324e01u /* "L2N" 1: takes and sends nested small messages */
+#define UDT_HS_EXT_FEC	 0x4c46u     /* "LF": takes and sends parity (fec.h) */
 
 struct udt_dropreq {
 	uint32_t msgno;

@@ -177,17 +177,10 @@ static struct udt_conn *conn_new(const struct udt_config *cfg, const struct udt_
 	return c;
 }
 
-/* What this end offers beyond UDT4 (handshake.h): FEC only for messages. */
-static unsigned int offered(const struct udt_config *cfg)
+/* This end offers FEC (fec.h): only for messages. */
+static int fec_offered(const struct udt_config *cfg)
 {
-	return (cfg->nest_small ? UDT_HS_OFFER_NEST : 0) |
-	       (cfg->fec && cfg->sock_type == UDT_SOCK_DGRAM ? UDT_HS_OFFER_FEC : 0);
-}
-
-static void set_extensions(struct udt_conn *c, unsigned int on)
-{
-	udt_conn_set_nest(c, !!(on & UDT_HS_OFFER_NEST));
-	c->fec_on = !!(on & UDT_HS_OFFER_FEC);
+	return cfg->fec && cfg->sock_type == UDT_SOCK_DGRAM;
 }
 
 static uint32_t our_flight(const struct udt_conn *c)
@@ -268,7 +261,8 @@ struct udt_conn *udt_conn_connect(const struct udt_config *cfg, const struct udt
 	c->hs.req_type = UDT_HS_REQ_REGULAR;
 	c->hs.sock_id = sock_id;
 	memcpy(c->hs.peer_ip, c->peer_ip, sizeof(c->hs.peer_ip));
-	c->hs.info = udt_hs_info_offer(offered(cfg));
+	c->hs.info = cfg->nest_small ? UDT_HS_INFO_NEST : 0;
+	c->hs.ext = fec_offered(cfg) ? UDT_HS_EXT_FEC : 0;
 	c->hs_next_ns = now_ns;
 	c->connect_deadline_ns = now_ns + cfg->connect_timeout_ns;
 	return c;
@@ -300,7 +294,8 @@ int udt_conn_establish(struct udt_conn *c, const struct udt_hs *peer, uint64_t n
 		return -ENOMEM;
 	}
 	/* nested small messages, FEC, where both ends offered them (a UDT4 peer answers 0) */
-	set_extensions(c, udt_hs_info_agreed(offered(&c->cfg), peer->info));
+	udt_conn_set_nest(c, c->cfg.nest_small && peer->info == UDT_HS_INFO_NEST);
+	c->fec_on = fec_offered(&c->cfg) && peer->ext == UDT_HS_EXT_FEC;
 	c->exp_count = 1;
 	c->last_rsp_ns = now_ns;
 	udt_conn_set_state(c, UDT_ST_CONNECTED, 0);
@@ -327,8 +322,12 @@ struct udt_conn *udt_conn_accept(const struct udt_config *cfg, const struct udt_
 		udt_conn_free(c);
 		return NULL;
 	}
+	udt_conn_set_nest(c, cfg->nest_small && req->info == UDT_HS_INFO_NEST);
+	c->fec_on = fec_offered(cfg) && req->ext == UDT_HS_EXT_FEC;
 	c->hs = *req;
-	set_extensions(c, udt_hs_info_accept(req->info, offered(cfg), &c->hs.info));
+	c->hs.info = cfg->nest_small ? UDT_HS_INFO_NEST : 0;
+	/* the response says what is agreed: a connector that offered FEC takes it on from this */
+	c->hs.ext = c->fec_on ? UDT_HS_EXT_FEC : 0;
 	c->hs.mss = mss;
 	c->hs.flight = (int32_t)our_flight(c);
 	c->hs.req_type = UDT_HS_RSP_REGULAR;

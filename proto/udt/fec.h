@@ -20,7 +20,7 @@
  * that the sender's loss measure still sees the losses FEC hides.
  *
  * Both ends must speak it: udt_config's fec offers it in the handshake
- * (handshake.h, udt_hs_info_*), and it is on where both offered. The sender
+ * (UDT_HS_EXT_FEC, codec.h), and it is on where both offered. The sender
  * sends parity only while the loss it measured (NAKed or reported) over
  * the last few thousand packets is at least UDT_FEC_ON_PPM, and only for a
  * message that leaves the send queue empty or went ahead of larger ones (as

@@ -150,35 +150,3 @@ void udt_hs_ip_from_v6(uint32_t ip[4], const uint8_t addr[16])
 		ip[i] = (uint32_t)addr[4 * i] | (uint32_t)addr[4 * i + 1] << 8 |
 			(uint32_t)addr[4 * i + 2] << 16 | (uint32_t)addr[4 * i + 3] << 24;
 }
-
-uint32_t udt_hs_info_offer(unsigned int offer)
-{
-	if (offer & UDT_HS_OFFER_FEC)
-		return UDT_HS_INFO_EXT | (offer & UDT_HS_INFO_BITS);
-	return (offer & UDT_HS_OFFER_NEST) ? UDT_HS_INFO_NEST : 0;
-}
-
-unsigned int udt_hs_info_accept(uint32_t req, unsigned int offer, uint32_t *rsp)
-{
-	unsigned int on;
-
-	if ((req & ~UDT_HS_INFO_BITS) == UDT_HS_INFO_EXT) {
-		on = req & offer & (UDT_HS_OFFER_NEST | UDT_HS_OFFER_FEC);
-		*rsp = UDT_HS_INFO_EXT | on;
-		return on;
-	}
-	/* a connector from before FEC (or UDT4): answered as it expects */
-	*rsp = (offer & UDT_HS_OFFER_NEST) ? UDT_HS_INFO_NEST : 0;
-	return req == UDT_HS_INFO_NEST ? offer & UDT_HS_OFFER_NEST : 0;
-}
-
-unsigned int udt_hs_info_agreed(unsigned int offer, uint32_t rsp)
-{
-	if (offer & UDT_HS_OFFER_FEC) {
-		/* any other answer is a listener that did not understand: it nests nothing */
-		if ((rsp & ~UDT_HS_INFO_BITS) != UDT_HS_INFO_EXT)
-			return 0;
-		return rsp & offer & (UDT_HS_OFFER_NEST | UDT_HS_OFFER_FEC);
-	}
-	return rsp == UDT_HS_INFO_NEST ? offer & UDT_HS_OFFER_NEST : 0;
-}

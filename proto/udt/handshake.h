@@ -53,27 +53,6 @@ uint64_t udt_siphash(const uint8_t key[16], const void *data, size_t len);
  * host-order value of the in_addr bytes (little-endian on x86), an IPv6
  * address as four words, each the little-endian value of 4 address bytes.
  */
-/*
- * What lu2k's engine offers beyond UDT4, in the handshake's additional-info
- * word (UDT4 leaves it 0 and never reads it). Nested small messages alone
- * are offered as before, UDT_HS_INFO_NEST exactly, which engines before FEC
- * compare the word with. With FEC the word is UDT_HS_INFO_EXT plus a bit
- * per feature: such an engine sees no NEST there and nests nothing, so an
- * answer that is not of that form means neither is on. The listener
- * answers a word of that form with the features both have, and an old
- * word as before.
- */
-#define UDT_HS_INFO_EXT	  0x4c324600u /* "L2F" + the bits below */
-#define UDT_HS_INFO_BITS  0x000000ffu
-#define UDT_HS_OFFER_NEST 1u
-#define UDT_HS_OFFER_FEC  2u
-/* the connector's word for what it offers (UDT_HS_OFFER_*) */
-uint32_t udt_hs_info_offer(unsigned int offer);
-/* the listener: what is on, given the request's word and what it offers; *rsp: its answer */
-unsigned int udt_hs_info_accept(uint32_t req, unsigned int offer, uint32_t *rsp);
-/* the connector: what is on, given its offer and the answer's word */
-unsigned int udt_hs_info_agreed(unsigned int offer, uint32_t rsp);
-
 void udt_hs_ip_from_v4(uint32_t ip[4], const uint8_t addr[4]);
 void udt_hs_ip_from_v6(uint32_t ip[4], const uint8_t addr[16]);
 

@@ -100,9 +100,9 @@ struct udt_config {
 	int nest_small;
 	/*
 	 * Parity for small messages (fec.h, doc/udt-fec.md; not UDT4): 1 offers
-	 * it in the handshake, beside nest_small (a UDT4 peer, or an older lu2k
-	 * one, does not take it: it stays off, and so does nesting with an
-	 * older lu2k). Where both ends offered it (udt_stats' fec), a sender
+	 * it in the handshake (UDT_HS_EXT_FEC in the header's extended type,
+	 * which UDT4 and older lu2k engines leave 0 and never read: with them
+	 * it stays off). Where both ends offered it (udt_stats' fec), a sender
 	 * that measures loss follows each small message with a parity packet,
 	 * and a receiver rebuilds a packet lost from one. 0: not offered.
 	 */

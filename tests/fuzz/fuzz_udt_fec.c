@@ -149,7 +149,7 @@ static void connected(const uint8_t *data, size_t size)
 			     .flight = 256,
 			     .req_type = -1,
 			     .sock_id = 9,
-			     .info = UDT_HS_INFO_EXT | UDT_HS_OFFER_FEC };
+			     .ext = UDT_HS_EXT_FEC };
 	uint8_t pkt[2048], out[2048];
 	uint64_t now = 1000000000;
 	struct udt_conn *c;

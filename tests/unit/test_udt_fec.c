@@ -3,7 +3,7 @@
  * test_udt_fec.c - parity for small messages (fec.h): the packet's codec;
  * the rebuild of every single missing position of groups of 2..8 packets,
  * none when two are missing, a parity that does not fit; the handshake's
- * offer between new and old engines; and through two connections: a lost
+ * offer (and nesting beside it) between ends with and without FEC; and through two connections: a lost
  * packet of a small message rebuilt with no NAK and reported to the
  * sender, two lost in one message resent after a NAK, a parity or a packet
  * that comes twice, the real packet coming late after its rebuild or
@@ -198,38 +198,32 @@ static void test_measure(void)
 	T_EQU(udt_fec_tx_ppm(&t), 1000000);
 }
 
-/* The offer in the handshake, between engines with and without FEC. */
-static void test_offer(void)
+/* The offer in the handshake's extended type: carried by the codec, beside the info word. */
+static void test_offer_codec(void)
 {
-	const unsigned int NEST = UDT_HS_OFFER_NEST, FEC = UDT_HS_OFFER_FEC;
-	uint32_t rsp;
-	unsigned int on;
+	struct udt_hs hs = { .version = UDT_VERSION,
+			     .sock_type = UDT_SOCK_DGRAM,
+			     .isn = 5,
+			     .mss = 1500,
+			     .flight = 64,
+			     .req_type = UDT_HS_RSP_REGULAR,
+			     .sock_id = 9,
+			     .info = UDT_HS_INFO_NEST,
+			     .ext = UDT_HS_EXT_FEC },
+		      got;
+	struct udt_hdr h;
+	uint8_t b[128];
+	size_t n;
 
-	/* both new: what both offer */
-	on = udt_hs_info_accept(udt_hs_info_offer(NEST | FEC), NEST | FEC, &rsp);
-	T_EQU(on, NEST | FEC);
-	T_EQU(udt_hs_info_agreed(NEST | FEC, rsp), NEST | FEC);
-	on = udt_hs_info_accept(udt_hs_info_offer(NEST | FEC), NEST, &rsp);
-	T_EQU(on, NEST);
-	T_EQU(udt_hs_info_agreed(NEST | FEC, rsp), NEST);
-	on = udt_hs_info_accept(udt_hs_info_offer(FEC), NEST | FEC, &rsp);
-	T_EQU(on, FEC);
-	T_EQU(udt_hs_info_agreed(FEC, rsp), FEC);
-	/* without FEC the words are those of before */
-	T_EQU(udt_hs_info_offer(NEST), UDT_HS_INFO_NEST);
-	T_EQU(udt_hs_info_offer(0), 0);
-	on = udt_hs_info_accept(UDT_HS_INFO_NEST, NEST | FEC, &rsp);
-	T_EQU(on, NEST);
-	T_EQU(rsp, UDT_HS_INFO_NEST);
-	on = udt_hs_info_accept(0, NEST | FEC, &rsp); /* UDT4 */
-	T_EQU(on, 0);
-	/*
-	 * An older listener compares the word with UDT_HS_INFO_NEST: it nests
-	 * nothing, yet answers UDT_HS_INFO_NEST; UDT4 answers 0. Neither is on.
-	 */
-	T_EQU(udt_hs_info_agreed(NEST | FEC, UDT_HS_INFO_NEST), 0);
-	T_EQU(udt_hs_info_agreed(NEST | FEC, 0), 0);
-	T_EQU(udt_hs_info_agreed(NEST, UDT_HS_INFO_NEST), NEST);
+	n = udt_hs_encode(b, sizeof(b), 0, 0, &hs);
+	T_EQ(udt_hdr_decode(b, n, &h), 0);
+	T_EQ(udt_hs_decode(&h, &got), 0);
+	T_EQU(got.ext, UDT_HS_EXT_FEC);
+	T_EQU(got.info, UDT_HS_INFO_NEST);
+	/* UDT4's handshake (and ours without FEC): 0 there */
+	hs.ext = 0;
+	n = udt_hs_encode(b, sizeof(b), 0, 0, &hs);
+	T_EQ(b[2] | b[3], 0);
 }
 
 /* ---- two connections ---- */
@@ -255,6 +249,8 @@ static void on_recv(void *ud, uint32_t msgno, const struct iovec *iov, int iovcn
 				got_bad++;
 }
 
+static int pair_nest; /* nest_small on both ends */
+
 static void pair(int cl_fec, int sv_fec, struct udt_conn **clp, struct udt_conn **svp, uint64_t *tp)
 {
 	static const uint8_t key[16] = "fec-test-key-001";
@@ -272,6 +268,7 @@ static void pair(int cl_fec, int sv_fec, struct udt_conn **clp, struct udt_conn 
 	udt_config_default(&scfg);
 	ccfg.fec = cl_fec;
 	scfg.fec = sv_fec;
+	ccfg.nest_small = scfg.nest_small = pair_nest;
 	udt_listener_init(&l, key, UDT_SOCK_DGRAM, 1500, 25600);
 	cl = udt_conn_connect(&ccfg, NULL, NULL, 1111, 12345, NULL, t);
 	T_ASSERT(cl);
@@ -680,15 +677,24 @@ static void test_clean_and_offer(void)
 	udt_conn_free(cl);
 	udt_conn_free(sv);
 
-	for (i = 0; i < 3; i++) {
-		pair(i != 1, i != 0, &cl, &sv, &t);
-		udt_conn_get_stats(cl, &a);
-		udt_conn_get_stats(sv, &b);
-		T_EQ(a.fec, i == 2);
-		T_EQ(b.fec, i == 2);
-		udt_conn_free(cl);
-		udt_conn_free(sv);
-	}
+	/*
+	 * One end without FEC (an engine before it ignores the extended type
+	 * and answers 0 there, as one with fec = 0): FEC off at both ends,
+	 * nesting as it was.
+	 */
+	for (pair_nest = 0; pair_nest < 2; pair_nest++)
+		for (i = 0; i < 3; i++) {
+			pair(i != 1, i != 0, &cl, &sv, &t);
+			udt_conn_get_stats(cl, &a);
+			udt_conn_get_stats(sv, &b);
+			T_EQ(a.fec, i == 2);
+			T_EQ(b.fec, i == 2);
+			T_EQ(a.nest, pair_nest);
+			T_EQ(b.nest, pair_nest);
+			udt_conn_free(cl);
+			udt_conn_free(sv);
+		}
+	pair_nest = 0;
 }
 
 /* A parity from a peer that did not offer FEC is a bad packet. */
@@ -715,7 +721,7 @@ int main(void)
 	T_RUN(test_codec);
 	T_RUN(test_recover);
 	T_RUN(test_measure);
-	T_RUN(test_offer);
+	T_RUN(test_offer_codec);
 	T_RUN(test_single_loss);
 	T_RUN(test_two_losses);
 	T_RUN(test_reordered);
