@@ -274,6 +274,8 @@ static void malformed(struct lu2k_be_conn *c, const char *what)
 	rdsb_conn_fail(c, -EPROTO, true);
 }
 
+static void progress_seen(struct lu2k_be_conn *c);
+
 /* The message is whole: hand it over, and acknowledge it only if the kernel half has it. */
 static void rx_complete(struct lu2k_be_conn *c)
 {
@@ -354,6 +356,13 @@ static void rx_piece(struct lu2k_be_conn *c, const struct lu2k_rdsw_frame *f, co
 	c->rx_got += f->data_len;
 	c->rx_pieces++;
 	be->st.pieces_rx++;
+	/*
+	 * The peer's acks to us travel behind its pieces to us (rds_tcp may
+	 * carry all of an address pair on one path): while they come, its
+	 * progress on ours cannot be judged (the lu2kd VM test, both ways at
+	 * once under TCG, waited 8 s and more for them).
+	 */
+	progress_seen(c);
 	if (c->rx_got == total)
 		rx_complete(c);
 }
@@ -378,7 +387,7 @@ void rdsb_reset_unknown(struct rdsb_sock *s, const struct sockaddr_storage *from
 /*
  * The conns of one socket to one peer address share RDS's queue: a piece of
  * one may wait behind the others' (a slow link), so any of them moving counts
- * for all.
+ * for all (c: any conn with that peer, in or out).
  */
 static void progress_seen(struct lu2k_be_conn *c)
 {

@@ -388,6 +388,43 @@ static void test_lost_piece(void)
 }
 
 /*
+ * The same loss while B sends to A: B's acks travel behind its pieces (one
+ * rds_tcp path may carry all of an address pair), so A does not judge while
+ * they come; once B is quiet, the deadline runs and fires.
+ */
+static void test_lost_piece_busy_peer(void)
+{
+	struct lu2k_be_conn *c = connect_progress(false), *cb = NULL;
+	const int n = 16;
+
+	T_ASSERT(c && c->progress);
+	T_EQ(ops->connect(B.be, &B.nid, NULL, &A.nid, PORT, &B, &cb), 0);
+	SPIN_UNTIL(B.connected, 2000);
+	T_EQ(B.connected, 1);
+	msg_init(&msgs[0], 0, 200000);
+	f_drop_nth = 4;
+	T_EQ(ops->send(c, &msgs[0]), 0);
+	SPIN_UNTIL(f_dropped == 1, 2000);
+	/* two deadlines of B's pieces, one every 1/8 deadline */
+	for (int i = 1; i <= n && !A.closed; i++) {
+		msg_init(&msgs[i], (uint64_t)i, 1000);
+		T_EQ(ops->send(cb, &msgs[i]), 0);
+		spin(250);
+	}
+	T_EQ(A.closed, 0);
+	T_EQU(A.be->st.progress_timeouts, 0);
+	SPIN_UNTIL(A.rx_ok == n, 2000);
+	T_EQ(A.rx_ok, n);
+	SPIN_UNTIL(A.closed, 10000);
+	T_EQ(A.closed_err, -ETIMEDOUT);
+	T_EQ(A.sent_err, 1);
+	T_EQU(A.be->st.progress_timeouts, 1);
+	drop_side(&A);
+	drop_side(&B);
+	msgs_free(n + 1);
+}
+
+/*
  * An older listener drops the HELLO with flags and sends ACKs without
  * progress: A keeps the old behaviour (a lost piece waits; no progress
  * deadline), and nothing else changes.
@@ -476,6 +513,7 @@ int main(void)
 	T_RUN(test_cancel);
 	T_RUN(test_refused_and_unanswered);
 	T_RUN(test_lost_piece);
+	T_RUN(test_lost_piece_busy_peer);
 	T_RUN(test_lost_piece_old_peer);
 	T_RUN(test_slow_pieces);
 	T_RUN(test_no_socket_left);
