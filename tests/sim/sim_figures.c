@@ -6,6 +6,7 @@
  */
 #include "sim_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,4 +177,35 @@ void sim_fig_probes(struct flow *w, struct sim_result *r)
 	r->rt_p90_ms = v[(n - 1) * 90 / 100];
 	r->rt_p99_ms = v[(n - 1) * 99 / 100];
 	r->rt_max_ms = v[n - 1];
+}
+
+/*
+ * SIM_BINS=1 (experiments): the data packets that reached the receiver in
+ * each second, as % of what the link carries at most, to stderr; where a
+ * run loses time to the link (a start, a probe, a repair at the end).
+ */
+void sim_fig_bins(const struct flow *w)
+{
+	double per_s = (double)w->s->rate_bps / 8 / 1500;
+	uint64_t end = w->t_last_deliv > w->t_first_data ? w->t_last_deliv - w->t_first_data : 0;
+	unsigned int b, nb = (unsigned int)(end / lu2k_time_ms_to_ns(100)) + 1;
+
+	if (!w->t_first_data)
+		return;
+	if (nb > SIM_RX_BINS)
+		nb = SIM_RX_BINS;
+	fprintf(stderr,
+		"B%u from connected to the first data %.3f s, to the last delivery %.3f s\n",
+		(unsigned int)(w - w->net->f), (double)(w->t_first_data - w->t_connected) / 1e9,
+		(double)(w->t_last_deliv - w->t_connected) / 1e9);
+	for (b = 0; b < nb; b += 10) {
+		unsigned int k, sum = 0;
+
+		fprintf(stderr, "B%u %3u s", (unsigned int)(w - w->net->f), b / 10);
+		for (k = b; k < b + 10 && k < nb; k++) {
+			fprintf(stderr, " %3.0f", 100.0 * w->rx_bins[k] / (per_s / 10));
+			sum += w->rx_bins[k];
+		}
+		fprintf(stderr, " | %5.1f %%\n", 100.0 * sum / (per_s * (k - b) / 10));
+	}
 }

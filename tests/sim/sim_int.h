@@ -97,5 +97,6 @@ void sim_fig_result(struct flow *w, struct sim_result *r);
 void sim_fig_qdelay(const struct net *n, struct sim_result *r);
 void sim_fig_probes(struct flow *w, struct sim_result *r);
 void sim_fig_start(struct flow *w, struct sim_result *r);
+void sim_fig_bins(const struct flow *w);
 
 #endif

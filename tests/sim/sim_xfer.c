@@ -747,6 +747,9 @@ int sim_run_mixed(const struct sim_scenario *s, unsigned int nflows, uint64_t ga
 			break;
 		share_watch(n);
 	}
+	if (getenv("SIM_BINS"))
+		for (i = 0; i < nflows; i++)
+			sim_fig_bins(&n->f[i]);
 	for (i = 0; i < nflows; i++) {
 		sim_fig_result(&n->f[i], &r[i]);
 		sim_fig_qdelay(n, &r[i]);

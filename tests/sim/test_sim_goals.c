@@ -13,7 +13,8 @@
  *   light loss: >= 47.5 at 600 ms / 0 %, >= 46.5 at 600 ms / 1 %.
  *
  * Every byte checked, one completion per message. The 600 ms / 1 % goal is
- * printed, not asserted: 45.9-46.4 over three seeds (open; doc/udt-cc.md).
+ * printed, not asserted: 45.4-46.6 over five draws (SIM_SEED=0..4), 1 of
+ * them met (open; doc/udt-cc.md, "Where the minute goes at 600 ms").
  */
 #include <stdlib.h>
 
@@ -53,7 +54,8 @@ static void test_goal(void)
 	s.bytes = 300u << 20;
 	s.msg_size = 1 << 20;
 	s.limit_s = 600;
-	s.seed = 21 + cur;
+	/* SIM_SEED=n (experiments): another draw of the loss (seed + 100 n) */
+	s.seed = 21 + cur + (getenv("SIM_SEED") ? 100 * strtoull(getenv("SIM_SEED"), NULL, 10) : 0);
 	T_EQ(sim_run(&s, &r), 0);
 	sim_print(&s, &r);
 	printf("       goal >= %.1f Mbit/s: %s\n", cases[cur].goal,
