@@ -37,6 +37,8 @@ void udtb_defaults(struct lu2k_be *be, const struct lu2k_be_env *env)
 	be->ucfg.rtt_from_handshake = 1;
 	/* small messages into bulk being cut, where the peer offers it too (doc/udt-cc.md) */
 	be->ucfg.nest_small = 1;
+	/* parity for small messages under loss, where the peer offers it too (doc/udt-fec.md) */
+	be->ucfg.fec = 1;
 	/* the native CC settles at a few % of a long link with random loss */
 	snprintf(be->cc, sizeof(be->cc), "lossy");
 	be->sock_rcvbuf = be->sock_sndbuf = UDTB_SOCKBUF_DEFAULT;
