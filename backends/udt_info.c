@@ -108,6 +108,18 @@ void udtb_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 	lu2k_json_u64(j, "small_ahead", st.small_ahead);
 	lu2k_json_u64(j, "small_nested", st.small_nested);
 	lu2k_json_bool(j, "nest", st.nest != 0);
+	/* parity for small messages (doc/udt-fec.md): negotiated, then on while loss is seen */
+	lu2k_json_bool(j, "fec", st.fec != 0);
+	lu2k_json_bool(j, "fec_active", st.fec_active != 0);
+	lu2k_json_u64(j, "fec_loss_ppm", st.fec_loss_ppm);
+	lu2k_json_u64(j, "fec_parity_sent", st.fec_parity_sent);
+	lu2k_json_u64(j, "fec_dups", st.fec_dups);
+	lu2k_json_u64(j, "fec_parity_recv", st.fec_parity_recv);
+	lu2k_json_u64(j, "fec_recovered", st.fec_recovered);
+	lu2k_json_u64(j, "fec_lost2", st.fec_lost2);
+	lu2k_json_u64(j, "fec_unneeded", st.fec_unneeded);
+	lu2k_json_u64(j, "fec_bad", st.fec_bad);
+	lu2k_json_u64(j, "fec_naks_saved", st.fec_naks_saved);
 	lu2k_json_u64(j, "pkts_bad", st.pkts_bad);
 	lu2k_json_u64(j, "rx_memory", st.rcv_mem);
 	lu2k_json_u64(j, "pkts_no_mem", st.pkts_no_mem);
@@ -165,6 +177,7 @@ void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "flows", be->rxmem.flows);
 	lu2k_json_u64(j, "flow_share", udt_rxmem_flow_share(&be->rxmem));
 	lu2k_json_u64(j, "flow_cuts", be->rxmem.flow_cuts);
+	lu2k_json_u64(j, "flow_held", be->rxmem.flow_held);
 	lu2k_json_u64(j, "flow_downs", be->rxmem.flow_downs);
 	lu2k_json_u64(j, "msgs_too_long", s->msgs_too_long);
 	lu2k_json_u64(j, "rx_stalls", s->rx_stalls);

@@ -63,6 +63,13 @@ run() { # BACKEND[-CC] : prints "BACKEND Mbit/s share"; udt-lossy = udt with cc=
 	t_bg "srv_$be" ip netns exec "$LK_B" "$T_BIN/lu2k-perf" server --nid 10.77.0.2@lu2k \
 		--socket "$T_DIR/$be-B.sock" -q
 	t_wait_attached "$T_DIR/$be-B.ctl" 10.77.0.2@lu2k
+	# A's connections while the bulk runs (its client's detach closes them)
+	local snap_pid=
+	if [ "$be" = udt ]; then
+		(sleep 3; timeout 10 ip netns exec "$LK_A" "$T_BIN/lu2kctl" --socket "$T_DIR/$be-A.ctl" \
+			--json conns >"$T_DIR/$spec-conns.json" 2>&1) &
+		snap_pid=$!
+	fi
 	if ! timeout 90 ip netns exec "$LK_A" "$T_BIN/lu2k-perf" client --socket "$T_DIR/$be-A.sock" \
 		--nid 10.77.0.1@lu2k --peer 10.77.0.2@lu2k --json bulk --size 1M \
 		--concurrency "$CONC" --time "$TIME" --timeout "$MSG_TIMEOUT" >"$out" 2>"$T_DIR/$be.err"; then
@@ -74,8 +81,7 @@ run() { # BACKEND[-CC] : prints "BACKEND Mbit/s share"; udt-lossy = udt with cc=
 		grep -q '"pass":true' "$out" || t_fail "$spec: not a pass: $(cat "$out")"
 		grep -q '"errors":0,' "$out" || t_fail "$spec: errors: $(cat "$out")"
 	fi
-	[ "$be" = udt ] && ip netns exec "$LK_A" "$T_BIN/lu2kctl" --socket "$T_DIR/$be-A.ctl" conns \
-		>"$T_DIR/$spec-conns.yaml" 2>&1
+	[ -z "$snap_pid" ] || wait "$snap_pid"
 	mbit=$(grep -o '"gbit_per_s":[0-9.]*' "$out" | head -1 | cut -d: -f2)
 	mbit=$(awk -v g="${mbit:-0}" 'BEGIN { printf "%.2f", g * 1000 }')
 	share=$(awk -v m="$mbit" -v r="$rate_bps" 'BEGIN { printf "%.2f", m * 1e6 / r }')
@@ -95,7 +101,12 @@ done
 lk_stats
 t_log "link counters: $(tr '\n' ' ' <"$T_DIR/lk.stats")"
 if [[ " $BACKENDS " == *" $CHECK "* ]]; then
-	grep -E 'rtt_us|send_rate_kbps|pkts_retrans|naks_recv' "$T_DIR/$CHECK-conns.yaml" 2>/dev/null | head -8
+	grep -Eo '"(rtt_us|send_rate_kbps|pkts_retrans|naks_recv|fec[a-z_0-9]*)": *[a-z0-9]*' \
+		"$T_DIR/$CHECK-conns.json" 2>/dev/null | tr '\n' ' '
+	echo
+	# both lu2kd offer parity for small messages by default (fec = 1): negotiated
+	[[ $CHECK != udt* ]] || grep -Eq '"fec": *true' "$T_DIR/$CHECK-conns.json" ||
+		t_fail "$CHECK: FEC not negotiated between two lu2kd: $(cat "$T_DIR/$CHECK-conns.json")"
 	share=share_${CHECK//-/_}
 	awk -v s="${!share}" -v m="$MIN_SHARE" 'BEGIN { exit !(s > m) }' ||
 		t_fail "$CHECK reached only ${!share} of the link (want > $MIN_SHARE)"

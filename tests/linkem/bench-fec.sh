@@ -57,7 +57,7 @@ run() { # FEC ROUND
 		printf "%s (%s): %d round trips, p50 %.0f p90 %.0f p99 %.0f max %.0f ms\n", t, cc,
 			v["count"], v["p50"] / 1000, v["p90"] / 1000, v["p99"] / 1000, v["max"] / 1000 }'
 	for n in A B; do
-		grep -o '"\(pkts_sent\|pkts_retrans\|dup_tails\|naks_recv\)": *[0-9]*' \
+		grep -o '"\(pkts_sent\|pkts_retrans\|dup_tails\|naks_recv\|fec_parity_sent\|fec_dups\|fec_recovered\|fec_lost2\|fec_naks_saved\)": *[0-9]*' \
 			"$T_DIR/$tag-$n-conns.yaml" | tr '\n' ' ' | sed "s/^/    $n: /"
 		echo
 	done
