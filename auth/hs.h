@@ -49,7 +49,9 @@
  * byte makes the next sealed part fail to open (LU2K_HS_EDECRYPT). caps bit 0
  * (LU2K_HS_CAP_AESGCM): this end's CPU runs AES-256-GCM in hardware; both
  * set, the session's records are AES-256-GCM, else ChaCha20-Poly1305
- * (lu2k_hs_keys.suite). A message of another version (version 1, before
+ * (lu2k_hs_keys.suite). Bits 1-6 are free; bit 7 is the rds back-end's
+ * own (LU2K_RDSW_CAP_PROGRESS, backends/rds_wire.h: its connector asks for
+ * piece progress; lu2k_hs_initiate_caps). A message of another version (version 1, before
  * there was a version byte, had 0 there) is refused as LU2K_HS_EVERSION
  * before any other check: keyed peers need the same handshake version.
  */
