@@ -123,6 +123,7 @@ struct lossy {
 	uint32_t probe_first, probe_last;
 	uint64_t probe_pkts, probe_lost, other_pkts, other_lost;
 	int queue_rounds;   /* consecutive rounds with a standing queue */
+	int queue_last;	    /* the last round ended with one (or with no sample) */
 	int64_t drained_ns; /* queue (time) the last round's lower gain took away */
 
 	/* loss accounting */
@@ -186,7 +187,7 @@ void udt_lossy_probe_start(struct udt_cc *cc, uint64_t now_ns);
 void udt_lossy_probe_round(struct udt_cc *cc, uint64_t now_ns);
 int udt_lossy_probe_tick(struct udt_cc *cc, uint64_t now_ns, int64_t round_len);
 void udt_lossy_probe_sent(struct lossy *l);
-void udt_lossy_probe_lost(struct lossy *l, uint32_t first, uint32_t last);
+uint32_t udt_lossy_probe_lost(struct lossy *l, uint32_t first, uint32_t last);
 void udt_lossy_probe_judge(struct udt_cc *cc);
 
 /* cc_lossy_loss.c */

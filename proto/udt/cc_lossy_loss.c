@@ -38,9 +38,22 @@ void udt_lossy_count_losses(struct lossy *l, const struct udt_range *r, size_t n
 					? udt_seq_inc(r[i].last)
 					: udt_seq_inc(l->timeout_hi);
 		if (udt_seq_cmp(first, r[i].last) <= 0) {
-			l->win_lost += udt_seq_len(first, r[i].last);
-			l->lost_all += udt_seq_len(first, r[i].last);
-			udt_lossy_probe_lost(l, first, r[i].last);
+			uint32_t lost = (uint32_t)udt_seq_len(first, r[i].last);
+			uint32_t in_probe = udt_lossy_probe_lost(l, first, r[i].last);
+
+			l->lost_all += lost;
+			/*
+			 * Where no standing queue shows, a probe's losses are its own
+			 * overflow of a short router queue: they shorten the next
+			 * probe (cc_lossy_probe.c), they cut nothing. At 600 ms / 1 %
+			 * with a 20 ms queue the first whole probe lost over 15 % of
+			 * its window, a heavy-loss cut of 15 %, and 10 s at 84-91 %
+			 * of the link while short probes found the rest. Beside a
+			 * queue (another flow's start filling a deep buffer) they count:
+			 * without it, the late joiner of test_sim_fair at 600 ms / 1 %
+			 * got less than 40 % in 4 draws of 22, 1 before.
+			 */
+			l->win_lost += l->queue_last ? lost : lost - in_probe;
 		}
 		l->loss_hi = r[i].last;
 		l->loss_hi_valid = 1;

@@ -104,8 +104,8 @@ void udt_lossy_probe_sent(struct lossy *l)
 		l->other_pkts++;
 }
 
-/* Packets [first, last] newly reported lost (each once). */
-void udt_lossy_probe_lost(struct lossy *l, uint32_t first, uint32_t last)
+/* Packets [first, last] newly reported lost (each once); returns how many were the probe's. */
+uint32_t udt_lossy_probe_lost(struct lossy *l, uint32_t first, uint32_t last)
 {
 	uint32_t n = (uint32_t)udt_seq_len(first, last), in = 0;
 	uint32_t a = first, b = last;
@@ -122,6 +122,7 @@ void udt_lossy_probe_lost(struct lossy *l, uint32_t first, uint32_t last)
 	}
 	l->probe_lost += in;
 	l->other_lost += n - in;
+	return in;
 }
 
 /*

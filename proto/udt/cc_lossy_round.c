@@ -215,6 +215,8 @@ static void end_round(struct udt_cc *cc, uint64_t now_ns)
 	/* this round's samples were judged application-limited, or it sent nothing */
 	int app = l->app_now || l->app_last || l->round_sent == 0;
 
+	/* no sample is no proof of a short queue (cc_lossy_loss.c) */
+	l->queue_last = queue || persist <= 0;
 	l->app_last = l->app_now || l->round_sent == 0;
 	l->app_now = 0;
 	l->rounds++;
