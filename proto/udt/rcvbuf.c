@@ -566,8 +566,6 @@ int udt_rcvbuf_add(struct udt_rcvbuf *rb, uint32_t seq, uint32_t msgword, const 
 		return -EINVAL;
 	if (udt_seq_cmp(seq, rb->scan_seq) < 0)
 		return 1;
-	if (udt_seq_cmp(seq, rb->flow_top) >= 0)
-		rb->flow_top = udt_seq_inc(seq);
 	if (grow_slots(rb, (uint32_t)udt_seq_off(rb->base_seq, seq) + 1)) {
 		/* no slot for it: refused as for want of memory (the sender repeats it) */
 		rb->mem_drops++;

@@ -47,26 +47,14 @@
  * quarter, to no less than flow_sock, while it is over half full or dropped
  * datagrams, and after a drop not above that level for
  * UDT_RXMEM_FLOW_DROP_NS; up by a quarter at most every
- * UDT_RXMEM_FLOW_UP_NS if it stayed under a quarter full all that time
- * (a busy receiver's stall fills it at once), the sender of some
- * window the share cut had used all of that grant since the last step
- * (flow_held: a window whose sender wants no more asks for none), and no
- * window came that was not counted an epoch ago (flow_new_ns: new senders
- * send their first flights into what the others hold; 1,000 connections
- * arriving over a second let it climb to unlimited before they all sent),
- * for what is in flight is elsewhere too: in the network of a long path, in
- * the queues of busy senders; not limited at all (UDT_RXMEM_FLOW_OFF) past
+ * UDT_RXMEM_FLOW_UP_NS while it is under a quarter full and the share cut
+ * some window since the last step (what is in flight
+ * is elsewhere too: in the network of a long path, in the queues of busy
+ * senders); not limited at all (UDT_RXMEM_FLOW_OFF) past
  * UDT_RXMEM_FLOW_CEIL times flow_sock, so a long path keeps its window
  * while the socket keeps up. flow_sock 0: no sharing. A sender that such a
  * window holds back is not congested: its engine tells its CC so, as when
  * the application holds it back (cc.h, app_limited).
- * A new connection counts as a flow from its handshake, and its first
- * window is its share then (udt_rcvbuf_first_window): the listener's engine
- * sends it in an ACK of nothing (the peer's ISN) behind its handshake
- * answer, which a UDT4 sender takes as its flow window until the next ACK.
- * Without it the sender's first flight is bounded only by the handshake's
- * window (the whole receive window), and 1,000 connections arriving at once
- * overflow the socket before any ACK could carry their shares.
  *
  * NESTED MESSAGES (udt_rcvbuf_set_nest; not UDT4, both ends must agree): a
  * sender may put whole small messages between the packets of an
@@ -145,14 +133,11 @@ struct udt_rxmem {
 	uint32_t flow_epoch;	 /* this epoch's number (never 0) */
 	uint64_t flow_epoch_end; /* ... and when it ends, ns */
 	uint64_t flow_fill_next; /* the next udt_rxmem_flow_fill due, ns */
-	uint64_t flow_up_ns;	 /* flow_pkts last went up or was last looked at for it */
-	uint64_t flow_fill_peak; /* the socket's fullest since, bytes */
+	uint64_t flow_up_ns;	 /* flow_pkts last went up */
 	uint64_t flow_drop_ns;	 /* the socket last dropped datagrams (0: never) ... */
 	uint32_t flow_drop_pkts; /* ... and flow_pkts went down to this */
 	uint64_t flow_cuts;	 /* windows granted less for the share */
-	uint64_t flow_held;	 /* ... whose senders had used all of the last cut grant */
-	uint64_t flow_held_up;	 /* ... when flow_pkts last went up */
-	uint64_t flow_new_ns;	 /* a window was last counted that was not in the last epoch */
+	uint64_t flow_cuts_up;	 /* ... when flow_pkts last went up */
 	uint64_t flow_downs;	 /* flow_pkts lowered for a full socket */
 };
 
@@ -161,7 +146,7 @@ struct udt_rxmem {
 #define UDT_RXMEM_FLOW_CEIL	64	       /* flow_pkts past this many flow_sock: off */
 #define UDT_RXMEM_FLOW_EPOCH_NS 500000000ull   /* flows counted per 500 ms */
 #define UDT_RXMEM_FLOW_FILL_NS	10000000ull    /* the socket is measured every 10 ms */
-#define UDT_RXMEM_FLOW_UP_NS	500000000ull   /* flow_pkts goes up at most every 500 ms */
+#define UDT_RXMEM_FLOW_UP_NS	50000000ull    /* flow_pkts goes up at most every 50 ms */
 #define UDT_RXMEM_FLOW_DROP_NS	10000000000ull /* ... and not past a drop's for 10 s */
 
 /* 0: the message was taken; < 0: refused for now (kept; see above). */
@@ -230,9 +215,6 @@ struct udt_rcvbuf {
 	udt_place_fn place;
 	udt_unplace_fn unplace;
 	struct udt_rplace pl;
-	uint32_t flow_top;  /* one past the highest packet received (FLOW SHARE) */
-	uint32_t flow_edge; /* the sender's limit at the last grant the share cut ... */
-	int flow_edge_on;   /* ... if the last grant was cut */
 };
 
 int udt_rcvbuf_init(struct udt_rcvbuf *rb, uint32_t cap_pkts, size_t payload, int stream,
@@ -299,13 +281,6 @@ const struct udt_rslot *udt_rcvbuf_peek(const struct udt_rcvbuf *rb, uint32_t se
  * held_max), no more than its flow share (FLOW SHARE above).
  */
 uint32_t udt_rcvbuf_avail(struct udt_rcvbuf *rb, uint32_t ack_seq);
-/*
- * A new window's first grant while the flow share binds it (else 0): what
- * udt_rcvbuf_avail would grant at its start. The handshake's window is the
- * whole receive window (a sender takes it for its largest message too), so
- * the share goes to the sender in an ACK right behind it (FLOW SHARE).
- */
-uint32_t udt_rcvbuf_first_window(struct udt_rcvbuf *rb);
 
 /*
  * FLOW SHARE: the socket holds sock_pkts packets (0: no sharing), which is

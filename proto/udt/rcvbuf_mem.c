@@ -39,7 +39,7 @@ int udt_rcvbuf_init(struct udt_rcvbuf *rb, uint32_t cap_pkts, size_t payload, in
 	}
 	rb->cap = rb->mcap = cap;
 	rb->mask = rb->mmask = cap - 1;
-	rb->base_seq = rb->scan_seq = rb->flow_top = first_seq;
+	rb->base_seq = rb->scan_seq = first_seq;
 	rb->payload = payload;
 	rb->stream = stream;
 	rb->deliver = deliver;
@@ -252,24 +252,10 @@ uint32_t udt_rcvbuf_avail(struct udt_rcvbuf *rb, uint32_t ack_seq)
 	avail = cap - (uint32_t)used - spare - 1;
 	/* what is beyond the ACK point may be in the shared socket at once */
 	if (share && avail > share) {
-		/* its sender used the whole of the last cut grant: the share holds it back */
-		if (rb->flow_edge_on && udt_seq_cmp(rb->flow_top, rb->flow_edge) >= 0)
-			rb->mem->flow_held++;
 		avail = share;
 		rb->mem->flow_cuts++;
-		rb->flow_edge = udt_seq_add(ack_seq, avail);
-		rb->flow_edge_on = 1;
-	} else {
-		rb->flow_edge_on = 0;
 	}
 	return avail;
-}
-
-uint32_t udt_rcvbuf_first_window(struct udt_rcvbuf *rb)
-{
-	if (!rb->mem || !udt_rxmem_flow_share(rb->mem))
-		return 0;
-	return udt_rcvbuf_avail(rb, rb->base_seq);
 }
 
 void udt_rxmem_flow_init(struct udt_rxmem *m, uint32_t sock_pkts)
@@ -293,8 +279,6 @@ void udt_rxmem_flow_seen(struct udt_rxmem *m, uint32_t *seen, uint64_t now_ns)
 		m->flow_epoch_end = now_ns + UDT_RXMEM_FLOW_EPOCH_NS;
 	}
 	if (*seen != m->flow_epoch) {
-		if (!*seen || *seen + 1 != m->flow_epoch)
-			m->flow_new_ns = now_ns;
 		*seen = m->flow_epoch;
 		m->flows_now++;
 	}
@@ -328,38 +312,26 @@ void udt_rxmem_flow_fill(struct udt_rxmem *m, uint64_t used, uint64_t cap, int d
 			m->flow_drop_ns = now_ns;
 			m->flow_drop_pkts = (uint32_t)t;
 		}
-		m->flow_up_ns = now_ns;
-		m->flow_fill_peak = 0;
-	} else {
-		if (used > m->flow_fill_peak)
-			m->flow_fill_peak = used;
-		if (now_ns < m->flow_up_ns + UDT_RXMEM_FLOW_UP_NS)
-			goto out;
+	} else if (4 * used < cap && t != UDT_RXMEM_FLOW_OFF && t < hi &&
+		   m->flow_cuts != m->flow_cuts_up &&
+		   now_ns >= m->flow_up_ns + UDT_RXMEM_FLOW_UP_NS) {
 		/*
-		 * Room to spare all along, a sender used all that its share
-		 * granted it since the last step up, and no sender came lately:
-		 * what is in flight is elsewhere too (on a long path, in the
-		 * network; on a busy host, in the senders' queues and their
-		 * loops), and a receiver that runs dry waits a round trip for
-		 * the next packets. (Windows that want less than their
+		 * Room to spare, and the share held a window back since the last
+		 * step up: what is in flight is elsewhere too (on a long path,
+		 * in the network; on a busy host, in the senders' queues and
+		 * their loops), and a receiver that runs dry waits a round trip
+		 * for the next packets. (Windows that want less than their
 		 * share ask for nothing more: a total that grew meanwhile would
 		 * let them all overflow the socket once more of them send.)
 		 */
-		if (4 * m->flow_fill_peak < cap && t != UDT_RXMEM_FLOW_OFF && t < hi &&
-		    m->flow_held != m->flow_held_up &&
-		    now_ns >= m->flow_new_ns + UDT_RXMEM_FLOW_EPOCH_NS) {
-			m->flow_held_up = m->flow_held;
-			t += t / 4;
-			if (t > hi)
-				t = hi;
-			if (t > (uint64_t)UDT_RXMEM_FLOW_CEIL * lo)
-				t = UDT_RXMEM_FLOW_OFF;
-		}
-		/* the next step looks at the socket's fullest over the next UDT_RXMEM_FLOW_UP_NS */
+		m->flow_cuts_up = m->flow_cuts;
+		t += t / 4;
+		if (t > hi)
+			t = hi;
+		if (t > (uint64_t)UDT_RXMEM_FLOW_CEIL * lo)
+			t = UDT_RXMEM_FLOW_OFF;
 		m->flow_up_ns = now_ns;
-		m->flow_fill_peak = 0;
 	}
-out:
 	m->flow_pkts = t > UDT_RXMEM_FLOW_OFF ? UDT_RXMEM_FLOW_OFF : (uint32_t)t;
 }
 
