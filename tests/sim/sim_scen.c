@@ -42,6 +42,20 @@ int sim_selected(unsigned int i)
 	return !e || !*e || strtoul(e, NULL, 10) == i;
 }
 
+void sim_bulk(struct sim_scenario *s, const char *name, uint64_t rtt_ms, double loss, uint64_t seed)
+{
+	memset(s, 0, sizeof(*s));
+	s->name = name;
+	s->cc = getenv("SIM_CC") ? getenv("SIM_CC") : "lossy";
+	s->rtt_ms = rtt_ms;
+	s->rate_bps = 50000000;
+	s->loss = loss;
+	s->bytes = 100u << 20;
+	s->msg_size = 1 << 20;
+	s->limit_s = 600;
+	s->seed = seed;
+}
+
 double sim_capacity_mbps(const struct sim_scenario *s)
 {
 	double payload = 1500 - SIM_OVERHEAD - 16 - 0.0; /* mss - IP/UDP - UDT header */

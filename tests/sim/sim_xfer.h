@@ -208,6 +208,14 @@ uint64_t sim_stall_end(const struct sim_scenario *s, int side, uint64_t t);
 /* A 64-bit mixer (splitmix64's): the payload pattern and the stalls' draws. */
 uint64_t sim_mix(uint64_t x);
 
+/*
+ * The bulk every scenario test starts from: zeroed, then name, the CC
+ * (SIM_CC in the environment, else lossy), 50 Mbit/s each way, rtt_ms and
+ * loss, 100 MiB in 1 MiB messages, 600 s at most, seed.
+ */
+void sim_bulk(struct sim_scenario *s, const char *name, uint64_t rtt_ms, double loss,
+	      uint64_t seed);
+
 /* One line for the test log. */
 void sim_print(const struct sim_scenario *s, const struct sim_result *r);
 

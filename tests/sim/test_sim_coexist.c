@@ -51,18 +51,9 @@ static void test_coexist(void)
 	double total = 0, cap, udt = 0;
 	unsigned int i, nu = cases[cur].udt_flows, nt = cases[cur].tcp_flows;
 
-	memset(&s, 0, sizeof(s));
 	memset(r, 0, sizeof(r));
-	s.name = cases[cur].name;
-	s.cc = getenv("SIM_CC") ? getenv("SIM_CC") : "lossy";
+	sim_bulk(&s, cases[cur].name, cases[cur].rtt_ms, cases[cur].loss, 171 + cur);
 	s.tcp_cc = getenv("SIM_TCP_CC") ? getenv("SIM_TCP_CC") : "cubic";
-	s.rtt_ms = cases[cur].rtt_ms;
-	s.rate_bps = 50000000;
-	s.loss = cases[cur].loss;
-	s.bytes = 100u << 20;
-	s.msg_size = 1 << 20;
-	s.limit_s = 600;
-	s.seed = 171 + cur;
 	s.share_from_ms = 5000;
 	s.tcp_flows = nt;
 	s.tcp_at_ms = cases[cur].tcp_at_ms;

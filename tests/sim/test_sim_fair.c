@@ -54,16 +54,7 @@ static void test_share(void)
 	double total, cap;
 	int i;
 
-	memset(&s, 0, sizeof(s));
-	s.name = cases[cur].name;
-	s.cc = getenv("SIM_CC") ? getenv("SIM_CC") : "lossy";
-	s.rtt_ms = cases[cur].rtt_ms;
-	s.rate_bps = 50000000;
-	s.loss = cases[cur].loss;
-	s.bytes = 100u << 20;
-	s.msg_size = 1 << 20;
-	s.limit_s = 600;
-	s.seed = 151 + cur;
+	sim_bulk(&s, cases[cur].name, cases[cur].rtt_ms, cases[cur].loss, 151 + cur);
 	s.share_from_ms = 5000;
 	s.qdelay_from_ms = cases[cur].gap_ms + 5000;
 	/* experiments: another link or draw for every case (not in the suite) */

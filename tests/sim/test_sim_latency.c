@@ -29,18 +29,9 @@ static void test_probes(void)
 	char name[96];
 	double p50_bound, min_pct = 85;
 
-	memset(&s, 0, sizeof(s));
 	snprintf(name, sizeof(name), "rtt %llu ms, %.0f %%, 64 B every 100 ms beside the bulk",
 		 (unsigned long long)cases[cur].rtt_ms, cases[cur].loss * 100);
-	s.name = name;
-	s.cc = getenv("SIM_CC") ? getenv("SIM_CC") : "lossy";
-	s.rtt_ms = cases[cur].rtt_ms;
-	s.rate_bps = 50000000;
-	s.loss = cases[cur].loss;
-	s.bytes = 100u << 20;
-	s.msg_size = 1 << 20;
-	s.limit_s = 600;
-	s.seed = 91 + cur;
+	sim_bulk(&s, name, cases[cur].rtt_ms, cases[cur].loss, 91 + cur);
 	s.probe_every_ms = 100;
 	s.probe_size = 64;
 	s.qdelay_from_ms = 5000;
