@@ -19,6 +19,7 @@
 #include "proto/udt/seq.h"
 #include "proto/udt/udt.h"
 #include "tests/t.h"
+#include "tests/unit/udt_pair.h"
 
 #define PAY 1456 /* a 1500-byte MSS's payload */
 
@@ -253,50 +254,15 @@ static int pair_nest; /* nest_small on both ends */
 
 static void pair(int cl_fec, int sv_fec, struct udt_conn **clp, struct udt_conn **svp, uint64_t *tp)
 {
-	static const uint8_t key[16] = "fec-test-key-001";
 	static const struct udt_callbacks cb = { .msg_recv = on_recv };
 	struct udt_config ccfg, scfg;
-	struct udt_listener l;
-	struct udt_conn *cl, *sv = NULL;
-	struct udt_hs hs;
-	uint8_t buf[2000], out[2000];
-	size_t n, olen;
-	uint64_t t = *tp;
-	int i;
 
 	udt_config_default(&ccfg);
 	udt_config_default(&scfg);
 	ccfg.fec = cl_fec;
 	scfg.fec = sv_fec;
 	ccfg.nest_small = scfg.nest_small = pair_nest;
-	udt_listener_init(&l, key, UDT_SOCK_DGRAM, 1500, 25600);
-	cl = udt_conn_connect(&ccfg, NULL, NULL, 1111, 12345, NULL, t);
-	T_ASSERT(cl);
-	for (i = 0; i < 4 && udt_conn_state(cl) == UDT_ST_CONNECTING; i++, t += 1000) {
-		udt_conn_handle_timers(cl, t);
-		n = udt_conn_write_pkt(cl, buf, sizeof(buf), t);
-		if (!n)
-			continue;
-		if (!sv) {
-			int r = udt_listener_recv(&l, buf, n, "addr01", 6, t, out, sizeof(out),
-						  &olen, &hs);
-
-			if (r == UDT_LISTEN_REPLY) {
-				T_EQ(udt_conn_recv_pkt(cl, out, olen, t), 0);
-				continue;
-			}
-			T_EQ(r, UDT_LISTEN_ACCEPT);
-			sv = udt_conn_accept(&scfg, &cb, NULL, 2222, &hs, NULL, t);
-			T_ASSERT(sv);
-		}
-		n = udt_conn_write_pkt(sv, out, sizeof(out), t);
-		T_ASSERT(n > 0);
-		T_EQ(udt_conn_recv_pkt(cl, out, n, t), 0);
-	}
-	T_EQ(udt_conn_state(cl), UDT_ST_CONNECTED);
-	*clp = cl;
-	*svp = sv;
-	*tp = t;
+	udt_test_pair(&ccfg, &scfg, &cb, NULL, clp, svp, tp);
 }
 
 static int is_data(const struct pkt *p)

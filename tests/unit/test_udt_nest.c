@@ -20,6 +20,7 @@
 #include "proto/udt/sndbuf.h"
 #include "proto/udt/udt.h"
 #include "tests/t.h"
+#include "tests/unit/udt_pair.h"
 
 #define PAY 100
 
@@ -227,50 +228,6 @@ static void test_drop(void)
 	udt_rcvbuf_fini(&rb);
 }
 
-/* A connected pair: the listener's cookie, the accept, the response (time t moves on). */
-static void pair(const struct udt_config *ccfg, const struct udt_config *scfg,
-		 struct udt_conn **clp, struct udt_conn **svp, uint64_t *tp)
-{
-	static const uint8_t key[16] = "nest-test-key-01";
-	struct udt_listener l;
-	struct udt_conn *cl, *sv = NULL;
-	struct udt_hs hs;
-	uint8_t buf[2000], out[2000];
-	size_t n, olen;
-	uint64_t t = *tp;
-	int i;
-
-	udt_listener_init(&l, key, UDT_SOCK_DGRAM, 1500, 25600);
-	cl = udt_conn_connect(ccfg, NULL, NULL, 1111, 12345, NULL, t);
-	T_ASSERT(cl);
-	/* request, cookie, request with the cookie, accept, response */
-	for (i = 0; i < 4 && udt_conn_state(cl) == UDT_ST_CONNECTING; i++, t += 1000) {
-		udt_conn_handle_timers(cl, t);
-		n = udt_conn_write_pkt(cl, buf, sizeof(buf), t);
-		if (!n)
-			continue;
-		if (!sv) {
-			int r = udt_listener_recv(&l, buf, n, "addr01", 6, t, out, sizeof(out),
-						  &olen, &hs);
-
-			if (r == UDT_LISTEN_REPLY) {
-				T_EQ(udt_conn_recv_pkt(cl, out, olen, t), 0);
-				continue;
-			}
-			T_EQ(r, UDT_LISTEN_ACCEPT);
-			sv = udt_conn_accept(scfg, NULL, NULL, 2222, &hs, NULL, t);
-			T_ASSERT(sv);
-		}
-		n = udt_conn_write_pkt(sv, out, sizeof(out), t);
-		T_ASSERT(n > 0);
-		T_EQ(udt_conn_recv_pkt(cl, out, n, t), 0);
-	}
-	T_EQ(udt_conn_state(cl), UDT_ST_CONNECTED);
-	*clp = cl;
-	*svp = sv;
-	*tp = t;
-}
-
 /* Connects a client offering nesting or not to a server offering it or not: is it on at each? */
 static void handshake(int cl_offer, int sv_offer, int *cl_on, int *sv_on)
 {
@@ -283,7 +240,7 @@ static void handshake(int cl_offer, int sv_offer, int *cl_on, int *sv_on)
 	udt_config_default(&scfg);
 	ccfg.nest_small = cl_offer;
 	scfg.nest_small = sv_offer;
-	pair(&ccfg, &scfg, &cl, &sv, &t);
+	udt_test_pair(&ccfg, &scfg, NULL, NULL, &cl, &sv, &t);
 	udt_conn_get_stats(cl, &st);
 	*cl_on = st.nest;
 	udt_conn_get_stats(sv, &st);
@@ -318,7 +275,7 @@ static void test_copy_later(void)
 
 	udt_config_default(&cfg);
 	cfg.cc = "lossy";
-	pair(&cfg, &cfg, &cl, &sv, &t);
+	udt_test_pair(&cfg, &cfg, NULL, NULL, &cl, &sv, &t);
 	memset(msg, 7, sizeof(msg));
 	/* three one-packet messages; the middle one is lost: the server's NAK shows lossy a loss */
 	for (i = 0; i < 3; i++)

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * udt_pair.h - two UDT engines connected through a listener, for unit tests
+ * that want a connected client and server and do not test the handshake
+ * itself (test_udt_handshake steps through it packet by packet). Static in
+ * the header, as its checks fail the including file's current test (t.h).
+ */
+#ifndef LU2K_TESTS_UDT_PAIR_H
+#define LU2K_TESTS_UDT_PAIR_H
+
+#include <stdint.h>
+
+#include "proto/udt/handshake.h"
+#include "proto/udt/udt.h"
+#include "tests/t.h"
+
+/*
+ * Connects a client made with ccfg to a server accepted with scfg, scb and
+ * sctx: request, cookie, request with the cookie, accept, response, one
+ * millisecond apart from *tp on. Fails the test unless the client ends
+ * connected; *tp is left at the time the handshake ended.
+ */
+static void udt_test_pair(const struct udt_config *ccfg, const struct udt_config *scfg,
+			  const struct udt_callbacks *scb, void *sctx, struct udt_conn **clp,
+			  struct udt_conn **svp, uint64_t *tp)
+{
+	static const uint8_t key[16] = "udt-pair-key-001";
+	struct udt_listener l;
+	struct udt_conn *cl, *sv = NULL;
+	struct udt_hs hs;
+	uint8_t buf[2000], out[2000];
+	size_t n, olen;
+	uint64_t t = *tp;
+	int i;
+
+	udt_listener_init(&l, key, UDT_SOCK_DGRAM, 1500, 25600);
+	cl = udt_conn_connect(ccfg, NULL, NULL, 1111, 12345, NULL, t);
+	T_ASSERT(cl);
+	for (i = 0; i < 4 && udt_conn_state(cl) == UDT_ST_CONNECTING; i++, t += 1000) {
+		udt_conn_handle_timers(cl, t);
+		n = udt_conn_write_pkt(cl, buf, sizeof(buf), t);
+		if (!n)
+			continue;
+		if (!sv) {
+			int r = udt_listener_recv(&l, buf, n, "addr01", 6, t, out, sizeof(out),
+						  &olen, &hs);
+
+			if (r == UDT_LISTEN_REPLY) {
+				T_EQ(udt_conn_recv_pkt(cl, out, olen, t), 0);
+				continue;
+			}
+			T_EQ(r, UDT_LISTEN_ACCEPT);
+			sv = udt_conn_accept(scfg, scb, sctx, 2222, &hs, NULL, t);
+			T_ASSERT(sv);
+		}
+		n = udt_conn_write_pkt(sv, out, sizeof(out), t);
+		T_ASSERT(n > 0);
+		T_EQ(udt_conn_recv_pkt(cl, out, n, t), 0);
+	}
+	T_EQ(udt_conn_state(cl), UDT_ST_CONNECTED);
+	*clp = cl;
+	*svp = sv;
+	*tp = t;
+}
+
+#endif
