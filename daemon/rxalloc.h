@@ -4,11 +4,13 @@
  *
  * First fit over a list of free extents kept sorted by offset, with
  * coalescing on free; sizes round up to 64 bytes (a cache line, so two
- * messages never share one). Allocated blocks are kept in a second sorted
- * array, so a FREE descriptor from the kernel half is accepted only if it
- * names exactly a block that is out (offset and length), once. Both arrays
- * hold at most one entry per outstanding message, so the O(n) inserts are a
- * few hundred bytes of memmove in practice; no pointer lives in the pool.
+ * messages never share one). Allocated blocks are kept in a hash table by
+ * offset, so a FREE descriptor from the kernel half is accepted only if it
+ * names exactly a block that is out (offset and length), once. (A sorted
+ * array did that before: blocks are freed oldest first, so every FREE
+ * shifted the whole array, 4 KiB with 256 small messages out.) The free
+ * list holds at most one entry per outstanding message, and a few in
+ * practice; no pointer lives in the pool.
  */
 #ifndef LU2K_DAEMON_RXALLOC_H
 #define LU2K_DAEMON_RXALLOC_H
@@ -26,8 +28,9 @@ struct lu2kd_rxalloc {
 	uint64_t base, size; /* the pool: [base, base + size) in region offsets */
 	struct lu2kd_extent *free;
 	uint32_t nfree, free_cap;
+	/* blocks that are out: open addressing by offset, len 0 = empty slot */
 	struct lu2kd_extent *used;
-	uint32_t nused, used_cap;
+	uint32_t nused, used_mask; /* used_mask + 1 slots, a power of two */
 	uint64_t free_bytes;
 	uint64_t allocs, frees, fails, bad_frees;
 };

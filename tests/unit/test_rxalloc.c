@@ -22,8 +22,13 @@ static int consistent(const struct lu2kd_rxalloc *a)
 			return 0;
 		sum += a->free[i].len;
 	}
-	for (uint32_t i = 0; i < a->nused; i++)
+	for (uint32_t i = 0, n = 0; i <= a->used_mask; i++) {
+		if (!a->used[i].len)
+			continue;
 		used += a->used[i].len;
+		if (++n > a->nused)
+			return 0;
+	}
 	return sum == a->free_bytes && sum + used == a->size;
 }
 
@@ -139,11 +144,52 @@ static void test_random(void)
 	lu2kd_rxalloc_fini(&a);
 }
 
+/*
+ * Small messages freed oldest first, the pool's usual order: thousands out
+ * at once (the block table grows past its first 64 slots), each freed once;
+ * a second free, a wrong length and an offset inside a block refused while
+ * the table's probe chains are shortened under them.
+ */
+static void test_fifo(void)
+{
+	enum { OUT = 3000, ROUNDS = 5 };
+	static uint64_t offs[OUT];
+	struct lu2kd_rxalloc a;
+	uint32_t len;
+
+	lu2kd_rxalloc_init(&a, BASE, SIZE);
+	for (int r = 0; r < ROUNDS; r++) {
+		for (int i = 0; i < OUT; i++) {
+			T_EQ(lu2kd_rxalloc_alloc(&a, 64 + (uint64_t)(i % 3) * 64, &offs[i], &len),
+			     0);
+			T_EQ(len, 64 + (i % 3) * 64);
+		}
+		T_EQ(a.nused, OUT);
+		T_ASSERT(a.used_mask + 1 >= 2 * OUT);
+		T_ASSERT(consistent(&a));
+		for (int i = 0; i < OUT; i++) {
+			uint32_t l = 64 + (uint32_t)(i % 3) * 64;
+
+			/* inside this block, or the next one's start with a wrong length */
+			T_EQ(lu2kd_rxalloc_free(&a, offs[i] + 64, 64), -EINVAL);
+			T_EQ(lu2kd_rxalloc_free(&a, offs[i], l + 64), -EINVAL);
+			T_EQ(lu2kd_rxalloc_free(&a, offs[i], l), 0);
+			T_EQ(lu2kd_rxalloc_free(&a, offs[i], l), -EINVAL);
+		}
+		T_EQ(a.nused, 0);
+		T_EQ(a.nfree, 1);
+		T_EQU(a.free_bytes, SIZE);
+		T_ASSERT(consistent(&a));
+	}
+	lu2kd_rxalloc_fini(&a);
+}
+
 int main(void)
 {
 	T_RUN(test_sizes);
 	T_RUN(test_full_then_free);
 	T_RUN(test_bad_frees);
 	T_RUN(test_random);
+	T_RUN(test_fifo);
 	return t_done();
 }
