@@ -36,14 +36,29 @@ const char *lu2kd_peer_state_str(enum lu2kd_peer_state s)
 	return (unsigned int)s < 4 ? n[s] : "?";
 }
 
+/*
+ * Every message looks its peer up: the NID's 20 bytes are taken as three
+ * words and mixed once (murmur3's finaliser), where a byte at a time
+ * (FNV-1a) was a chain of 20 multiplies, 2-2.5 % of lu2kd's samples with
+ * 64-byte messages.
+ */
 static uint32_t hash_key(const struct lu2kd_chan *ch, const struct lu2k_nid *nid)
 {
-	const uint8_t *p = (const uint8_t *)nid;
-	uint32_t h = 2166136261u ^ ch->id;
+	_Static_assert(sizeof(*nid) == 20, "a NID is 20 bytes");
+	uint64_t w0, w1, h;
+	uint32_t w2;
 
-	for (size_t i = 0; i < sizeof(*nid); i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
+	memcpy(&w0, nid, 8);
+	memcpy(&w1, (const uint8_t *)nid + 8, 8);
+	memcpy(&w2, (const uint8_t *)nid + 16, 4);
+	h = w0 * 0x9e3779b97f4a7c15ull ^ (w1 + ch->id) * 0xc2b2ae3d27d4eb4full ^
+	    ((uint64_t)w2 << 32 | w2) * 0x165667b19e3779f9ull;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return (uint32_t)h;
 }
 
 int lu2kd_peers_init(struct lu2kd *d)

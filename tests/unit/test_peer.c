@@ -41,6 +41,21 @@ static void test_table(void)
 	}
 	T_EQ(d.npeers, N);
 	T_ASSERT(d.peer_buckets >= N); /* grew as it filled */
+	/* NIDs a counter apart spread over the buckets: no long chain */
+	{
+		uint32_t longest = 0, used = 0;
+
+		for (uint32_t b = 0; b < d.peer_buckets; b++) {
+			uint32_t k = 0;
+
+			for (struct lu2kd_peer *p = d.peer_hash[b]; p; p = p->hnext)
+				k++;
+			longest = k > longest ? k : longest;
+			used += k > 0;
+		}
+		T_ASSERT(longest <= 10);
+		T_ASSERT(used >= N / 2);
+	}
 	/* Same NID on another interface is another peer. */
 	{
 		struct lu2k_nid n = nid_n(7, false);
