@@ -425,17 +425,24 @@ static struct udtb_tx *tx_new(struct lu2k_be_conn *c, size_t len)
 static int tx_queue(struct lu2k_be_conn *c, struct udtb_tx *w, const void *body, size_t len)
 {
 	struct udt_msg_parts parts = { .head = w->data, .head_len = w->len, .body = body };
+	/*
+	 * The engine takes the time of a message queued behind others only as
+	 * its age for a TTL, and we give none: the loop's time will do, and
+	 * saves a clock read per message (3-5 % of lu2kd with 64-byte ones).
+	 * The first message after idle starts the peer's silence: read it then.
+	 */
+	uint64_t now = c->ntxq ? c->be->env.loop->now : lu2k_loop_now_ns();
 	uint32_t msgno;
 	int rc = udt_conn_send_msg(c->u, body ? (const void *)&parts : w->data, body ? len : w->len,
 				   -1, c->be->in_order, body ? UDT_MSG_PARTS : 0, w, &msgno,
-				   udtb_conn_now(c, lu2k_loop_now_ns()));
+				   udtb_conn_now(c, now));
 
 	if (rc)
 		return rc;
 	w->msgno = msgno;
 	/* the peer's silence counts from when we first wait for it */
 	if (!c->ntxq)
-		c->last_rx_ns = lu2k_loop_now_ns();
+		c->last_rx_ns = now;
 	lu2k_list_add_tail(&c->txq, &w->link);
 	c->ntxq++;
 	udtb_conn_mark_dirty(c);
