@@ -8,7 +8,12 @@
 # path of BUILD_DIR) in its environment. Exit status 0 = pass, 77 = skipped
 # (the reason on its last output line), anything else = fail. Every test runs
 # under a timeout (LU2K_TEST_TIMEOUT, default 600 s); its output is kept in
-# BUILD_DIR/test-logs/ and the tail is shown when it fails. A test that leaves
+# BUILD_DIR/test-logs/ and the tail is shown when it fails. The unit-test
+# programs, and the daemon and integration scripts (each in network
+# namespaces of its own, with names from its tag), run LU2K_TEST_JOBS at a
+# time (default: the number of CPUs, at most 4; 1 runs one after the other):
+# most of them wait on timers and peers, not on a CPU. The rest (benchmarks,
+# fuzzers, emulated links, VMs) run alone. A test that leaves
 # a process (one with its LU2K_TEST_RUN in the environment) or a network
 # namespace named with its tag (T_TAG, given to it) behind fails, and what it
 # left is listed in its log and removed.
@@ -20,7 +25,12 @@ export LU2K_BUILD=$build LU2K_TOP=$top
 : "${LU2K_TEST_TIMEOUT:=600}"
 logs=$build/test-logs
 mkdir -p "$logs"
-pass=0 fail=0 skip=0 failed=()
+jobs_max=${LU2K_TEST_JOBS:-$(nproc)}
+[[ $jobs_max =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: LU2K_TEST_JOBS wants a whole number > 0" >&2; exit 2; }
+[ -n "${LU2K_TEST_JOBS:-}" ] || [ "$jobs_max" -le 4 ] || jobs_max=4
+# one line "EXIT-STATUS NAME" per test, appended by each (in parallel)
+results=$(mktemp "$logs/.results.XXXXXX")
+trap 'rm -f "$results" "$results.lock"' EXIT
 
 # A test's processes carry LU2K_TEST_RUN=<its tag> in their environment
 # (inherited through ip netns exec, timeout, qemu...): after the test, any
@@ -70,25 +80,49 @@ run_one() {
 	if ! left_behind "$tag" "$log" && { [ $rc = 0 ] || [ $rc = 77 ]; }; then
 		rc=1
 	fi
-	local dt=$((SECONDS - t0))
+	local dt=$((SECONDS - t0)) out
 	case $rc in
-	0) pass=$((pass + 1)); printf 'PASS  %-40s %4ds\n' "$name" "$dt" ;;
-	77) skip=$((skip + 1)); printf 'SKIP  %-40s %4ds  %s\n' "$name" "$dt" "$(tail -n 1 "$log")" ;;
-	*) fail=$((fail + 1)); failed+=("$name")
-	   [ $rc = 124 ] && echo "(timed out after ${LU2K_TEST_TIMEOUT}s)" >>"$log"
-	   printf 'FAIL  %-40s %4ds  (exit %d, log %s)\n' "$name" "$dt" "$rc" "$log"
-	   tail -n 25 "$log" | sed 's/^/      | /' ;;
+	0) out=$(printf 'PASS  %-40s %4ds' "$name" "$dt") ;;
+	77) out=$(printf 'SKIP  %-40s %4ds  %s' "$name" "$dt" "$(tail -n 1 "$log")") ;;
+	*) [ $rc = 124 ] && echo "(timed out after ${LU2K_TEST_TIMEOUT}s)" >>"$log"
+	   out=$(printf 'FAIL  %-40s %4ds  (exit %d, log %s)\n' "$name" "$dt" "$rc" "$log"
+		 tail -n 25 "$log" | sed 's/^/      | /') ;;
 	esac
+	# whole blocks, one test's at a time, when tests run side by side
+	{
+		flock 9
+		printf '%s\n' "$out"
+		echo "$rc $name" >>"$results"
+	} 9>"$results.lock"
+}
+
+# run_side NAME CMD...: run_one in the background, at most jobs_max at once.
+run_side() {
+	[ -n "$pattern" ] && [[ $1 != *$pattern* ]] && return
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do
+		wait -n
+	done
+	run_one "$@" &
 }
 
 for t in "$build"/tests/*; do
 	[ -x "$t" ] && [ -f "$t" ] || continue
-	run_one "$(basename "$t")" "$t"
+	run_side "$(basename "$t")" "$t"
 done
+for t in "$top"/tests/{daemon,integration}/test-*.sh; do
+	[ -x "$t" ] || continue
+	run_side "$(basename "$(dirname "$t")")/$(basename "$t" .sh)" "$t"
+done
+wait
 for t in "$top"/tests/*/test-*.sh; do
 	[ -x "$t" ] || continue
+	case $t in */tests/daemon/* | */tests/integration/*) continue ;; esac
 	run_one "$(basename "$(dirname "$t")")/$(basename "$t" .sh)" "$t"
 done
+pass=$(grep -c '^0 ' "$results")
+skip=$(grep -c '^77 ' "$results")
+fail=$(grep -vc '^\(0\|77\) ' "$results")
+mapfile -t failed < <(grep -v '^\(0\|77\) ' "$results" | cut -d' ' -f2-)
 
 echo
 # A pattern that names no test is a typo, not a pass.
