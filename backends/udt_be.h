@@ -30,8 +30,7 @@
 #include "udt_wire.h"
 #include "common/time.h"
 
-#define UDTB_READS_PER_EV     8	   /* recvmmsg calls per readable event */
-#define UDTB_TRAIN_SPACING_NS 1000 /* datagrams stamped together: taken as this far apart */
+#define UDTB_READS_PER_EV 8 /* recvmmsg calls per readable event */
 /* a connection without messages for this long gives back its engine's grown tables */
 #define UDTB_TRIM_IDLE_NS (2 * LU2K_NS_PER_S)
 /* a socket unread this long is read before its connection's timers run (one SYN) */

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "udt_rxts.h"
 
 _Static_assert(UDTB_PIECES == UDT_PKT_PIECES, "a packet's pieces fit the batch");
 
@@ -77,12 +78,8 @@ int udtb_sock_open(struct lu2k_be *be, struct udtb_sock *s, int family, lu2k_io_
 
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	}
-	{
-		/* arrival times for the receiver's rate and packet-pair estimates */
-		int one = 1;
-
-		setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
-	}
+	/* arrival times for RTT, receiving-rate and packet-pair samples (udt_rxts.h) */
+	udtb_rxts_enable(fd);
 	/* the kernel's count of datagrams it dropped for a full receive buffer */
 	udtb_sock_set_rxq_ovfl(fd);
 	s->gso = be->gso;
@@ -457,9 +454,9 @@ static void rxmem_warn(struct lu2k_be *be, uint64_t now)
 		 be->rxmem.used, be->rxmem.max, be->rxmem.users, n);
 }
 
-/* One datagram from a socket. */
+/* One datagram from a socket, which came at arr and is read at now. */
 static void dispatch(struct udtb_sock *s, uint8_t *pkt, size_t len, const struct sockaddr *sa,
-		     socklen_t salen, uint64_t now)
+		     socklen_t salen, uint64_t now, uint64_t arr)
 {
 	struct lu2k_be *be = s->be;
 	struct udtb_sa *sec = NULL;
@@ -509,7 +506,7 @@ static void dispatch(struct udtb_sock *s, uint8_t *pkt, size_t len, const struct
 	c->last_rx_ns = now;
 	if (s->l)
 		udt_rxmem_flow_seen(&be->rxmem, &c->flow_seen, now);
-	rc = udt_conn_recv_pkt(c->u, pkt, len, now);
+	rc = udt_conn_recv_pkt_at(c->u, pkt, len, now, arr);
 	if (rc == -EBADMSG)
 		be->st.bad_pkts++;
 	else if (rc == -EMSGSIZE)
@@ -528,39 +525,13 @@ static uint64_t real_ns(void)
 	return lu2k_time_timespec_to_ns(&ts);
 }
 
-/*
- * When the kernel received a datagram, on the monotonic clock: its
- * timestamp is on the real-time clock, so take its age from that clock.
- * A batch read at once then still shows the packets' real spacing, which
- * UDT's receiving-rate and packet-pair (link capacity) estimates measure.
- */
-static uint64_t arrival(const struct msghdr *h, uint64_t now, uint64_t real)
-{
-	const struct cmsghdr *cm;
-
-	for (cm = CMSG_FIRSTHDR(h); cm;
-	     cm = CMSG_NXTHDR((struct msghdr *)h, (struct cmsghdr *)cm)) {
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
-			struct timespec ts;
-			uint64_t t, age;
-
-			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-			t = lu2k_time_timespec_to_ns(&ts);
-			age = real > t ? real - t : 0;
-			/* a clock step makes nonsense: then it is now */
-			return age < now && age < (uint64_t)(10 * LU2K_NS_PER_S) ? now - age : now;
-		}
-	}
-	return now;
-}
-
 /* One datagram of a received buffer (udtb_rxb_each), with what it came with. */
 struct rx_ctx {
 	struct udtb_sock *s;
 	const struct sockaddr *sa;
 	socklen_t salen;
-	uint64_t t;
-	unsigned int k; /* datagrams of this buffer so far */
+	uint64_t now, t; /* read at now; the buffer came at t */
+	unsigned int k;	 /* datagrams of this buffer so far */
 };
 
 static bool rx_dgram(void *ctx, uint8_t *p, size_t len)
@@ -568,19 +539,12 @@ static bool rx_dgram(void *ctx, uint8_t *p, size_t len)
 	struct rx_ctx *x = ctx;
 	struct udtb_sock *s = x->s;
 
-	/*
-	 * Datagrams the kernel stamped at one instant (a GRO buffer, or a GSO
-	 * train cut at the receiving socket) are taken as 1 us apart: UDT's
-	 * receiving-rate and packet-pair estimates drop intervals of 0 (the
-	 * engine's clock counts us), and a link whose packets all arrive
-	 * together would read as no link at all.
-	 */
-	if (x->t < s->last_arr_ns + UDTB_TRAIN_SPACING_NS)
-		x->t = s->last_arr_ns + UDTB_TRAIN_SPACING_NS;
-	s->last_arr_ns = x->t;
+	/* a GRO buffer's datagrams share one stamp: 1 us apart (udt_rxts.h) */
+	uint64_t t = udtb_rxts_spread(&s->last_arr_ns, x->t);
+
 	if (x->k++)
 		s->be->st.dgrams_rx++;
-	dispatch(s, p, len, x->sa, x->salen, x->t);
+	dispatch(s, p, len, x->sa, x->salen, x->now, t);
 	return s->io.fd >= 0;
 }
 
@@ -634,8 +598,11 @@ static void sock_read(struct udtb_sock *s)
 		be->st.dgrams_rx += (uint64_t)r;
 		for (int i = 0; i < r; i++) {
 			const struct msghdr *h = &b.mm[i].msg_hdr;
-			struct rx_ctx x = { s, (const struct sockaddr *)&b.ss[i], h->msg_namelen,
-					    arrival(h, now, real), 0 };
+			struct rx_ctx x = { .s = s,
+					    .sa = (const struct sockaddr *)&b.ss[i],
+					    .salen = h->msg_namelen,
+					    .now = now,
+					    .t = udtb_rxts_arrival(h, now, real) };
 			uint32_t ovfl;
 
 			if (udtb_rxq_ovfl(h, &ovfl) && ovfl != s->rx_ovfl) {

@@ -83,6 +83,14 @@ struct udt_cc {
 	/* the last full ACK's receiving rate and link capacity, unsmoothed (0: none) */
 	int32_t ack_rcv_rate, ack_bandwidth;
 	/*
+	 * Set before on_ack and on_loss: when the ACK or NAK being handled
+	 * reached this host (at udt_tick's us; udt_conn_recv_pkt_at), at or
+	 * before their now_ns; 0 outside them. RTT samples measure to it, so
+	 * that a caller that read the packet late (a busy host) does not take
+	 * its own delay for a queue on the path. udt_cc_arrival() reads it.
+	 */
+	uint64_t arr_ns;
+	/*
 	 * Set before on_pkt_sent: 1 if that packet left nothing else to send (no
 	 * new data queued, no retransmission due), i.e. the application, not the
 	 * pacing or the window, limits the rate; or if it filled the peer's flow
@@ -97,6 +105,12 @@ struct udt_cc {
 	 */
 	int32_t path_rate_hint;
 };
+
+/* When the packet being handled came: cc->arr_ns if set, else now_ns. */
+static inline uint64_t udt_cc_arrival(const struct udt_cc *cc, uint64_t now_ns)
+{
+	return cc->arr_ns && cc->arr_ns <= now_ns ? cc->arr_ns : now_ns;
+}
 
 /* Looks up a built-in algorithm by name; NULL if there is none. */
 const struct udt_cc_ops *udt_cc_find(const char *name);

@@ -180,7 +180,7 @@ static void lossy_on_pkt_sent(struct udt_cc *cc, uint32_t seq, uint64_t now_ns)
 static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_ns)
 {
 	struct lossy *l = cc->priv;
-	int64_t rtt = udt_lossy_ack_sample(l, l->last_ack, ack, now_ns);
+	int64_t rtt = udt_lossy_ack_sample(l, l->last_ack, ack, udt_cc_arrival(cc, now_ns));
 
 	if (udt_seq_cmp(ack, l->last_ack) > 0)
 		l->last_ack = ack;
@@ -207,7 +207,7 @@ static void lossy_on_loss(struct udt_cc *cc, const struct udt_range *r, size_t n
 	l->loss_seen = 1;
 	udt_lossy_silence_over(l, now_ns);
 	/* before the count: it needs the highest hole reported before this NAK */
-	rtt = udt_lossy_nak_sample(l, r, n, now_ns);
+	rtt = udt_lossy_nak_sample(l, r, n, udt_cc_arrival(cc, now_ns));
 	if (rtt > 0 && (l->round_nak_rtt < 0 || rtt < l->round_nak_rtt))
 		l->round_nak_rtt = rtt;
 	udt_lossy_count_losses(l, r, n);

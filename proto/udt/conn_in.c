@@ -151,9 +151,10 @@ static int on_data(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 	if (h->body_len > (size_t)c->payload)
 		return bad(c);
 	if (c->cc.ops->on_pkt_recv)
-		c->cc.ops->on_pkt_recv(&c->cc, seq, udt_tick(now_ns));
+		c->cc.ops->on_pkt_recv(&c->cc, seq, c->cc.arr_ns);
 	c->pkt_count++;
-	udt_timewin_arrival(&c->tw, seq, udt_tick(now_ns),
+	/* the receiving rate and packet pairs: the time it came, not when it was read */
+	udt_timewin_arrival(&c->tw, seq, c->cc.arr_ns,
 			    (uint32_t)(h->body_len + (size_t)(c->mss - c->payload)),
 			    (uint32_t)c->mss);
 	c->st.pkts_recv++;
@@ -256,7 +257,7 @@ static int on_ack2(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 	if (h->info & ~UDT_ACKNO_MAX)
 		return bad(c);
 	c->st.acks2_recv++;
-	rtt = udt_ackwin_ack2(&c->ackwin, h->info, udt_tick(now_ns), &ack);
+	rtt = udt_ackwin_ack2(&c->ackwin, h->info, c->cc.arr_ns, &ack);
 	if (rtt <= 0)
 		return 0;
 	rtt_sample(c, rtt);
@@ -360,7 +361,7 @@ static int on_handshake(struct udt_conn *c, const struct udt_hdr *h, uint64_t no
 	return 0;
 }
 
-int udt_conn_recv_pkt(struct udt_conn *c, const uint8_t *buf, size_t len, uint64_t now_ns)
+static int recv_one(struct udt_conn *c, const uint8_t *buf, size_t len, uint64_t now_ns)
 {
 	struct udt_hdr h;
 
@@ -404,6 +405,22 @@ int udt_conn_recv_pkt(struct udt_conn *c, const uint8_t *buf, size_t len, uint64
 	default:
 		return 0;
 	}
+}
+
+int udt_conn_recv_pkt_at(struct udt_conn *c, const uint8_t *buf, size_t len, uint64_t now_ns,
+			 uint64_t arr_ns)
+{
+	int rc;
+
+	c->cc.arr_ns = udt_tick(arr_ns < now_ns ? arr_ns : now_ns);
+	rc = recv_one(c, buf, len, now_ns);
+	c->cc.arr_ns = 0;
+	return rc;
+}
+
+int udt_conn_recv_pkt(struct udt_conn *c, const uint8_t *buf, size_t len, uint64_t now_ns)
+{
+	return udt_conn_recv_pkt_at(c, buf, len, now_ns, now_ns);
 }
 
 void udt_conn_rx_resume(struct udt_conn *c, uint64_t now_ns)

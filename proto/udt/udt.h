@@ -234,6 +234,16 @@ void udt_conn_free(struct udt_conn *c);
 
 /* 0, or a negative error for a packet that was counted and dropped. */
 int udt_conn_recv_pkt(struct udt_conn *c, const uint8_t *buf, size_t len, uint64_t now_ns);
+/*
+ * The same for a packet that reached the host at arr_ns, before now_ns (a
+ * kernel receive timestamp; the caller read it late): RTT samples (ACK2,
+ * and the congestion control's from ACKs and NAKs) and the receiving-rate
+ * and packet-pair estimates take arr_ns, timers take now_ns. now_ns must
+ * not go back between calls; arr_ns of one socket's packets should not
+ * either. recv_pkt is recv_pkt_at with arr_ns = now_ns.
+ */
+int udt_conn_recv_pkt_at(struct udt_conn *c, const uint8_t *buf, size_t len, uint64_t now_ns,
+			 uint64_t arr_ns);
 /* Bytes of the next datagram due now, 0 if nothing is due. cap >= mss - 28. */
 size_t udt_conn_write_pkt(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t now_ns);
 /*
