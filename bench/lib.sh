@@ -24,6 +24,7 @@ BL_RTPRIO=
 [[ $("$bin/lu2k-linkem" --help 2>/dev/null) == *--rt-prio* ]] && BL_RTPRIO=10
 bl_pids=()	# processes of the current run, killed by bl_run_end
 BL_CPU_LOAD=${BL_CPU_LOAD:-0}	# busy loops beside each transfer (bl_cpu_load)
+BL_CPU_KIND=${BL_CPU_KIND:-spin}	# what they do: spin, syscall, build
 
 bl_log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 
@@ -104,16 +105,50 @@ bl_bg() { # NS LOG CMD... : start CMD in namespace NS; its pid in $BL_BG
 
 # bl_cpu_load DIR : start $BL_CPU_LOAD busy loops (a computing host: every
 # core kept busy by other processes), outside the namespaces, at the default
-# priority, with no system calls; bl_run_end stops them. Their count and the
-# load average go to DIR/cpu_load.
+# priority; bl_run_end stops them. What each loop does ($BL_CPU_KIND):
+#   spin     awk counting: no system calls, never sleeps
+#   syscall  dd copying 64-byte blocks from /dev/zero to /dev/null: two
+#            system calls a block, much of the time in the kernel
+#   build    a C compiler at -O2 on a generated 1,200-line file, over and
+#            over: fork, exec, page faults, cache and memory traffic, short
+#            processes coming and going (make -jN on a client)
+# Their count, kind and the load average go to DIR/cpu_load.
 bl_cpu_load() {
-	local i
+	local i src=$1/cpu_load.c cc
 	[ "${BL_CPU_LOAD:-0}" -gt 0 ] || return 0
+	case ${BL_CPU_KIND:-spin} in
+	build)
+		cc=$(command -v cc || command -v gcc || command -v clang) || {
+			bl_log "--cpu-kind build: no C compiler"
+			return 1
+		}
+		awk 'BEGIN { for (i = 0; i < 150; i++) {
+			printf "double f%d(double *a, int n) {\n\tdouble s = %d;\n", i, i
+			printf "\tfor (int k = 0; k < n; k++)\n\t\ts += a[k] * (k %% %d) / (1 + a[(k * 7) %% n]);\n", i + 3
+			printf "\tfor (int k = n - 1; k > 0; k--)\n\t\ta[k] = a[k - 1] + s / (k + %d);\n\treturn s;\n}\n", i
+		} }' >"$src"
+		;;
+	spin | syscall) ;;
+	*)
+		bl_log "unknown --cpu-kind '${BL_CPU_KIND}' (spin, syscall, build)"
+		return 1
+		;;
+	esac
 	for ((i = 0; i < BL_CPU_LOAD; i++)); do
-		awk 'BEGIN { for (;;) x++ }' </dev/null >/dev/null 2>&1 &
+		case ${BL_CPU_KIND:-spin} in
+		spin) awk 'BEGIN { for (;;) x++ }' </dev/null >/dev/null 2>&1 & ;;
+		syscall) dd if=/dev/zero of=/dev/null bs=64 </dev/null >/dev/null 2>&1 & ;;
+		build)
+			# the compiler in the background of a wait: TERM ends the loop at
+			# once, and the compiler proper (cc1, the driver's child) with it
+			bash -c 'trap "pkill -TERM -P \$c; kill \$c 2>/dev/null; exit 0" TERM
+				while :; do "$0" -O2 -c "$1" -o /dev/null & c=$!; wait $c; done' \
+				"$cc" "$src" </dev/null >/dev/null 2>&1 &
+			;;
+		esac
 		bl_pids+=($!)
 	done
-	echo "$BL_CPU_LOAD busy loops; load at start $(cut -d' ' -f1-3 /proc/loadavg)" >"$1/cpu_load"
+	echo "$BL_CPU_LOAD busy loops (${BL_CPU_KIND:-spin}); load at start $(cut -d' ' -f1-3 /proc/loadavg)" >"$1/cpu_load"
 }
 
 bl_run_end() {
