@@ -730,6 +730,7 @@ static void be_free(struct lu2k_defer *d)
 	lu2k_loop_timer_cancel(be->env.loop, &be->trim_timer);
 	udt_dmx_fini(&be->dmx);
 	udtb_sec_destroy(be);
+	udtb_tx_cache_fini(be);
 	free(be->rxbuf);
 	free(be->tx.buf);
 	free(be);

@@ -124,8 +124,10 @@ struct lu2k_be {
 	struct sockaddr_storage txaddr[UDTB_BATCH];
 	uint8_t key[16];
 	struct udtb_stats st;
-	struct udtb_paths paths; /* rates and RTTs of ended outgoing connections */
-	struct udtb_sec *sec;	 /* keys on ([auth]): udt_sec.h */
+	struct udtb_paths paths;  /* rates and RTTs of ended outgoing connections */
+	struct udtb_sec *sec;	  /* keys on ([auth]): udt_sec.h */
+	struct udtb_tx *tx_cache; /* freed frame headers of LU2K_UDTW_MSGID_HLEN bytes */
+	uint32_t ntx_cache;
 };
 
 struct lu2k_be_listener {
@@ -156,8 +158,12 @@ struct udtb_tx {
 	size_t len;
 	uint32_t msgno; /* the engine's, for a cancel */
 	bool hello;
+	struct udtb_tx *cache_next; /* in lu2k_be's tx_cache */
 	uint8_t data[];
 };
+
+/* frame headers kept for reuse (udt_conn.c, tx_new): a malloc and free per message less */
+#define UDTB_TX_CACHE_MAX 1024
 
 struct lu2k_be_conn {
 	struct lu2k_be *be;
@@ -241,6 +247,7 @@ int udtb_send(struct lu2k_be_conn *c, struct lu2k_be_msg *m);
 void udtb_cancel(struct lu2k_be_conn *c, struct lu2k_be_msg *m, int status);
 int udtb_send_hello(struct lu2k_be_conn *c);
 void udtb_fail_msgs(struct lu2k_be_conn *c, int err);
+void udtb_tx_cache_fini(struct lu2k_be *be);
 void udtb_rx_unplace(struct lu2k_be_conn *c, int err);
 
 /* udt_io.c */

@@ -312,13 +312,60 @@ static int cb_msg_offer(void *ud, uint32_t msgno, const struct iovec *iov, int i
 	return rx_msg(c, msgno, &m, iov, iovcnt);
 }
 
+/*
+ * A message's frame header. With many small messages a malloc and a free
+ * each were 2-3 % of lu2kd (glibc's per-thread cache holds 7 of a size, and
+ * hundreds are in flight), so the back-end keeps up to UDTB_TX_CACHE_MAX.
+ */
+static struct udtb_tx *tx_new(struct lu2k_be_conn *c, size_t len)
+{
+	struct lu2k_be *be = c->be;
+	struct udtb_tx *w;
+
+	if (len <= LU2K_UDTW_MSGID_HLEN && be->tx_cache) {
+		w = be->tx_cache;
+		be->tx_cache = w->cache_next;
+		be->ntx_cache--;
+	} else {
+		w = malloc(sizeof(*w) + (len > LU2K_UDTW_MSGID_HLEN ? len : LU2K_UDTW_MSGID_HLEN));
+		if (!w)
+			return NULL;
+	}
+	w->m = NULL;
+	w->len = len;
+	w->hello = false;
+	return w;
+}
+
+static void tx_free(struct lu2k_be *be, struct udtb_tx *w)
+{
+	if (w->len > LU2K_UDTW_MSGID_HLEN || be->ntx_cache >= UDTB_TX_CACHE_MAX) {
+		free(w);
+		return;
+	}
+	w->cache_next = be->tx_cache;
+	be->tx_cache = w;
+	be->ntx_cache++;
+}
+
+void udtb_tx_cache_fini(struct lu2k_be *be)
+{
+	while (be->tx_cache) {
+		struct udtb_tx *w = be->tx_cache;
+
+		be->tx_cache = w->cache_next;
+		free(w);
+	}
+	be->ntx_cache = 0;
+}
+
 static void tx_done(struct lu2k_be_conn *c, struct udtb_tx *w, int status)
 {
 	struct lu2k_be_msg *m = w->m;
 
 	lu2k_list_del(&w->link);
 	c->ntxq--;
-	free(w);
+	tx_free(c->be, w);
 	if (m && c->ctx) {
 		if (status == 0) {
 			c->msgs_tx++;
@@ -409,18 +456,6 @@ void udtb_conn_post(struct lu2k_be_conn *c)
 	}
 }
 
-static struct udtb_tx *tx_new(struct lu2k_be_conn *c, size_t len)
-{
-	struct udtb_tx *w = malloc(sizeof(*w) + len);
-
-	if (w) {
-		w->m = NULL;
-		w->len = len;
-		w->hello = false;
-	}
-	return w;
-}
-
 /* w's bytes, or (body) w's bytes as the head of a message of len bytes. */
 static int tx_queue(struct lu2k_be_conn *c, struct udtb_tx *w, const void *body, size_t len)
 {
@@ -471,7 +506,7 @@ int udtb_send_hello(struct lu2k_be_conn *c)
 	lu2k_udtw_hello_encode(w->data, &h);
 	rc = tx_queue(c, w, NULL, 0);
 	if (rc)
-		free(w);
+		tx_free(c->be, w);
 	return rc;
 }
 
@@ -503,7 +538,7 @@ int udtb_send(struct lu2k_be_conn *c, struct lu2k_be_msg *m)
 	lu2k_udtw_msg_encode(w->data, &f);
 	rc = tx_queue(c, w, m->buf, len);
 	if (rc) {
-		free(w);
+		tx_free(c->be, w);
 		if (rc == -EAGAIN) {
 			c->want_writable = true;
 			return -ENOBUFS;

@@ -73,13 +73,28 @@ static int grow(struct udt_sndbuf *sb, uint64_t want)
 	return 0;
 }
 
+static size_t free_spare(struct udt_sndbuf *sb)
+{
+	size_t freed = (size_t)sb->nspare * sizeof(struct udt_smsg);
+
+	while (sb->spare) {
+		struct udt_smsg *m = sb->spare;
+
+		sb->spare = m->next;
+		free(m);
+	}
+	sb->nspare = 0;
+	return freed;
+}
+
 size_t udt_sndbuf_trim(struct udt_sndbuf *sb)
 {
 	size_t freed = (size_t)(sb->cap - UDT_SNDBUF_INIT_PKTS) * sizeof(*sb->ring);
+	size_t spare = free_spare(sb);
 	struct udt_spkt *nr;
 
 	if (sb->inflight || sb->q_head || sb->cap <= UDT_SNDBUF_INIT_PKTS)
-		return 0;
+		return spare;
 	nr = calloc(UDT_SNDBUF_INIT_PKTS, sizeof(*nr));
 	if (!nr)
 		return 0; /* keep the large one */
@@ -88,7 +103,7 @@ size_t udt_sndbuf_trim(struct udt_sndbuf *sb)
 	sb->cap = UDT_SNDBUF_INIT_PKTS;
 	sb->mask = UDT_SNDBUF_INIT_PKTS - 1;
 	sb->head = 0;
-	return freed;
+	return freed + spare;
 }
 
 static int is_small(const struct udt_sndbuf *sb, size_t len)
@@ -104,7 +119,13 @@ static void free_msg(struct udt_sndbuf *sb, struct udt_smsg *m)
 	sb->bytes -= m->len;
 	sb->nmsgs--;
 	free(m->owned);
-	free(m);
+	if (sb->nspare >= UDT_SNDBUF_SPARE_MAX) {
+		free(m);
+		return;
+	}
+	m->next = sb->spare;
+	sb->spare = m;
+	sb->nspare++;
 }
 
 void udt_sndbuf_fini(struct udt_sndbuf *sb, udt_smsg_done_fn done, void *ctx, int err)
@@ -118,6 +139,7 @@ void udt_sndbuf_fini(struct udt_sndbuf *sb, udt_smsg_done_fn done, void *ctx, in
 		free_msg(sb, m);
 	}
 	sb->q_head = sb->q_tail = sb->q_next = sb->q_prev = NULL;
+	free_spare(sb);
 	free(sb->ring);
 	sb->ring = NULL;
 	sb->inflight = 0;
@@ -201,9 +223,16 @@ int udt_sndbuf_add(struct udt_sndbuf *sb, const void *data, size_t len, int flag
 		return -EAGAIN;
 	if (grow(sb, (uint64_t)sb->qpkts + npkts(sb, len)))
 		return -ENOMEM;
-	m = calloc(1, sizeof(*m));
-	if (!m)
-		return -ENOMEM;
+	if (sb->spare) {
+		m = sb->spare;
+		sb->spare = m->next;
+		sb->nspare--;
+		memset(m, 0, sizeof(*m));
+	} else {
+		m = calloc(1, sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+	}
 	if (flags & UDT_SNDBUF_PARTS) {
 		const struct udt_msg_parts *p = data;
 
@@ -213,7 +242,9 @@ int udt_sndbuf_add(struct udt_sndbuf *sb, const void *data, size_t len, int flag
 	} else if (flags & UDT_SNDBUF_COPY) {
 		m->owned = malloc(len);
 		if (!m->owned) {
-			free(m);
+			m->next = sb->spare;
+			sb->spare = m;
+			sb->nspare++;
 			return -ENOMEM;
 		}
 		memcpy(m->owned, data, len);

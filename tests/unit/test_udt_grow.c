@@ -401,7 +401,11 @@ static void test_sndbuf_trim(void)
 	udt_sndbuf_ack(&sb, udt_seq_add(first, 300), NULL, NULL);
 	T_EQU(sb.inflight, 0);
 	T_EQU(sb.nmsgs, 0);
-	T_EQU(udt_sndbuf_trim(&sb), (512 - UDT_SNDBUF_INIT_PKTS) * sizeof(struct udt_spkt));
+	/* the ring, and the acknowledged message's struct that was kept for reuse */
+	T_EQU(sb.nspare, 1);
+	T_EQU(udt_sndbuf_trim(&sb),
+	      (512 - UDT_SNDBUF_INIT_PKTS) * sizeof(struct udt_spkt) + sizeof(struct udt_smsg));
+	T_EQU(sb.nspare, 0);
 	T_EQU(sb.cap, UDT_SNDBUF_INIT_PKTS);
 	T_EQU(udt_sndbuf_trim(&sb), 0);
 	/* and the next burst grows it again, numbering on */
