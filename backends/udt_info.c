@@ -105,6 +105,7 @@ void udtb_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 	lu2k_json_u64(j, "probes", st.probes);
 	/* small messages first (doc/udt-cc.md): sent twice, ahead of bulk, into a bulk message */
 	lu2k_json_u64(j, "dup_tails", st.dup_tails);
+	lu2k_json_u64(j, "tail_probes", st.tail_probes);
 	lu2k_json_u64(j, "small_ahead", st.small_ahead);
 	lu2k_json_u64(j, "small_nested", st.small_nested);
 	lu2k_json_bool(j, "nest", st.nest != 0);

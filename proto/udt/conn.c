@@ -425,11 +425,16 @@ static void probe(struct udt_conn *c, uint64_t now_ns)
 	int64_t n = 0;
 
 	if (!c->probe_walking || c->probe_heard != c->heard) {
+		/* the tail-loss probe sent the tail into this silence already */
+		int tail_sent =
+			c->tlp_sent && c->tlp_seq == c->snd_curr_seq && c->tlp_heard == c->heard;
+
 		c->probe_walking = 1;
 		c->probe_heard = c->heard;
 		c->probe_next = udt_seq_dec(c->snd_curr_seq);
-		n = udt_loss_insert(&c->snd_loss, c->snd_last_ack, c->snd_last_ack);
-		if (n >= 0) {
+		if (!tail_sent || c->snd_last_ack != c->snd_curr_seq)
+			n = udt_loss_insert(&c->snd_loss, c->snd_last_ack, c->snd_last_ack);
+		if (n >= 0 && !tail_sent) {
 			int64_t m = udt_loss_insert(&c->snd_loss, c->snd_curr_seq, c->snd_curr_seq);
 
 			n = m < 0 ? m : n + m;
@@ -474,6 +479,60 @@ static uint64_t probe_deadline(const struct udt_conn *c)
 		return c->last_probe_ns + (walk < 2 * UDT_SYN_NS ? 2 * UDT_SYN_NS : walk);
 	}
 	return base + ns;
+}
+
+/*
+ * The tail-loss probe. A lost packet with later ones behind it is NAKed by
+ * the receiver as soon as a later one arrives; the last packet of a burst
+ * (the end of a transfer, an isolated message) has none behind it, and its
+ * loss was noticed only by the silence's probe or the EXP, a round trip or
+ * more later than a NAK would have (RTT + 4 RTTVar + SYN from the last ACK,
+ * which itself comes a round trip after the tail left). So when the newest
+ * packet has been out for a round trip plus a margin (the ACK's own wait
+ * of up to a SYN, the RTT's jitter: max(2 RTTVar, RTT / 16) + 2 SYN) with
+ * no ACK for it, no new packet after it, nothing queued to resend, and at
+ * most UDT_TLP_MAX_PKTS unacknowledged, it is resent, once: its arrival
+ * makes the receiver ACK it or NAK the holes before it. Once per packet, so
+ * a dead link gets it once (and the silence's first probe then skips it).
+ * Not with exp_resend_all (UDT4 behaviour).
+ */
+/*
+ * At most this many packets unacknowledged at the tail: the last ones of a
+ * burst lost together. With more, a hole further back (whose NAK was lost)
+ * is likely what holds the ACK, and a resend would be spurious, and the
+ * CC's round-trip sample (from the latest send of what an ACK covers) too
+ * short.
+ */
+#define UDT_TLP_MAX_PKTS 4
+
+static int tlp_tail_only(const struct udt_conn *c)
+{
+	int32_t n = udt_seq_off(c->snd_last_ack, c->snd_curr_seq);
+	return n >= 0 && n < UDT_TLP_MAX_PKTS;
+}
+
+static uint64_t tlp_deadline(const struct udt_conn *c)
+{
+	uint64_t margin = (uint64_t)(2 * c->rttvar_ns);
+
+	if (c->cfg.exp_resend_all || udt_sndbuf_empty(&c->sb) || !tlp_tail_only(c) ||
+	    udt_loss_count(&c->snd_loss) || (c->tlp_sent && c->tlp_seq == c->snd_curr_seq))
+		return UINT64_MAX;
+	/* a silence already being probed has had the tail resent */
+	if (c->probe_walking && c->probe_heard == c->heard)
+		return UINT64_MAX;
+	if (margin < (uint64_t)c->rtt_ns / 16)
+		margin = (uint64_t)c->rtt_ns / 16;
+	return c->tail_sent_ns + (uint64_t)c->rtt_ns + margin + 2 * UDT_SYN_NS;
+}
+
+static void tail_probe(struct udt_conn *c)
+{
+	c->tlp_sent = 1;
+	c->tlp_seq = c->snd_curr_seq;
+	c->tlp_heard = c->heard;
+	if (udt_loss_insert(&c->snd_loss, c->snd_curr_seq, c->snd_curr_seq) > 0)
+		c->st.tail_probes++;
 }
 
 static void on_exp(struct udt_conn *c, uint64_t now_ns)
@@ -534,6 +593,8 @@ void udt_conn_handle_timers(struct udt_conn *c, uint64_t now_ns)
 	} else if (now_ns >= probe_deadline(c) && udt_loss_count(&c->snd_loss) == 0) {
 		probe(c, now_ns);
 		c->st.probes++;
+	} else if (now_ns >= tlp_deadline(c)) {
+		tail_probe(c);
 	}
 	udt_conn_maybe_finish(c, now_ns);
 }
@@ -556,6 +617,8 @@ uint64_t udt_conn_next_deadline(const struct udt_conn *c)
 		t = exp_deadline(c) + 1;
 	if (probe_deadline(c) < t)
 		t = probe_deadline(c);
+	if (tlp_deadline(c) < t)
+		t = tlp_deadline(c);
 	if (udt_fec_deadline(c) < t)
 		t = udt_fec_deadline(c);
 	if (udt_conn_data_ready(c) && c->next_send_ns < t)

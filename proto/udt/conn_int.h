@@ -114,6 +114,16 @@ struct udt_conn {
 	uint32_t probe_next;
 	uint64_t heard, probe_heard;
 	int probe_walking;
+	/*
+	 * The tail-loss probe (conn.c, tail_probe()): when the last new packet
+	 * (snd_curr_seq, first sent at tail_sent_ns) left and no ACK covered it
+	 * a round trip later, it is resent once; tlp_seq is the packet, and
+	 * tlp_heard the peer's count then (a silence's first probe does not
+	 * send it again into a link that said nothing since).
+	 */
+	uint64_t tail_sent_ns, tlp_heard;
+	uint32_t tlp_seq;
+	int tlp_sent;
 
 	/* FEC (fec.h, fec_conn.c): negotiated; the sender's loss measure; held NAKs */
 	int fec_on;

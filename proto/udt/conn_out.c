@@ -445,6 +445,7 @@ static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t 
 			return 0;
 		c->snd_curr_seq = seq;
 		c->cc.snd_curr_seq = seq;
+		c->tail_sent_ns = now_ns;
 		/* every 16th packet leaves with the next one as a probing pair */
 		probe = (seq & 0xf) == 0;
 	}

@@ -151,6 +151,7 @@ struct udt_stats {
 	uint64_t naks_overtaken; /* NAKs for holes whose repair was overtaken by a later one */
 	uint64_t probes;	 /* head and tail resent to a silent peer between EXPs */
 	uint64_t dup_tails;	 /* small messages sent twice (the CC's dup_tail) */
+	uint64_t tail_probes;	 /* the last packet resent when no ACK came for it (conn.c) */
 	uint64_t pkts_bad, pkts_out_of_window, ctl_overflow, timeouts;
 	uint64_t msgs_sent, msgs_acked, msgs_dropped, msgs_recv, msgs_refused, pkts_rcv_dropped;
 	uint64_t pkts_no_mem;		   /* not stored: over the receive memory limits */

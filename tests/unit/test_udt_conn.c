@@ -2,7 +2,7 @@
 /*
  * test_udt_conn.c - one engine driven with hand-made packets and fake time:
  * ACK/ACK2 bookkeeping, light ACKs, immediate NAKs, retransmission on NAK,
- * and rejection of ACKs and NAKs for packets never sent.
+ * the probes of a silence and the tail-loss probe, and rejection of ACKs and NAKs for packets never sent.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -513,6 +513,71 @@ static void test_silent_peer_probes(void)
 	udt_conn_free(c);
 }
 
+/* The data packets the engine sends, timers run at each deadline, until `until`. */
+static size_t run_until(struct udt_conn *c, uint64_t from, uint64_t until, uint32_t *seqs,
+			uint64_t *when, size_t max)
+{
+	uint64_t t = from;
+	size_t k = 0;
+
+	while (t < until) {
+		uint8_t buf[2000];
+		struct udt_hdr h;
+		size_t n;
+
+		udt_conn_handle_timers(c, t);
+		while ((n = udt_conn_write_pkt(c, buf, sizeof(buf), t)))
+			if (!udt_hdr_decode(buf, n, &h) && !h.ctrl && k < max) {
+				when[k] = t;
+				seqs[k++] = h.seq;
+			}
+		t = udt_conn_next_deadline(c);
+		if (t <= from)
+			t = from + 1;
+		from = t;
+	}
+	return k;
+}
+
+/*
+ * The tail-loss probe: a message of 3 packets, no word from the peer. The
+ * tail (nothing behind it to reveal its loss) is resent once a round trip
+ * plus a margin after it left (initial RTT 100 ms, RTTVar 50 ms: 100 + 100
+ * + 2 SYN), before the silence's first probe (310 ms); that probe then
+ * resends the head only, and the EXP's walks back from the tail's
+ * predecessor: the tail went into this silence twice already.
+ */
+static void test_tail_loss_probe(void)
+{
+	static uint8_t msg[1456 * 3];
+	struct udt_conn *c = server();
+	struct udt_stats st;
+	uint32_t seqs[16];
+	uint64_t when[16];
+	size_t k;
+
+	T_EQ(udt_conn_send_msg(c, msg, sizeof(msg), -1, 1, 0, NULL, NULL, T0), 0);
+	k = run_until(c, T0, T0 + 5000000, seqs, when, 16);
+	T_EQU(k, 3);
+	T_EQU(seqs[2], ISN + 2);
+	k = run_until(c, T0 + 5000000, T0 + 300000000, seqs, when, 16);
+	T_EQU(k, 1);
+	T_EQU(seqs[0], ISN + 2);
+	T_ASSERT(when[0] >= T0 + 220000000 && when[0] < T0 + 230000000);
+	udt_conn_get_stats(c, &st);
+	T_EQU(st.tail_probes, 1);
+	T_EQU(st.timeouts, 0);
+	/* the silence's first probe: the head, not the tail again; the EXP's walks back */
+	k = run_until(c, T0 + 300000000, T0 + 320000000, seqs, when, 16);
+	T_EQU(k, 2);
+	T_EQU(seqs[0], ISN);
+	T_EQU(seqs[1], ISN + 1);
+	udt_conn_get_stats(c, &st);
+	T_EQU(st.tail_probes, 1);
+	T_EQU(st.timeouts, 1);
+	udt_conn_free(c);
+}
+
 static void test_bad_packets(void)
 {
 	struct udt_conn *c = server();
@@ -624,6 +689,7 @@ int main(void)
 	T_RUN(test_sender_nak_ack);
 	T_RUN(test_nak_resends_at_once);
 	T_RUN(test_silent_peer_probes);
+	T_RUN(test_tail_loss_probe);
 	T_RUN(test_bad_packets);
 	return t_done();
 }
