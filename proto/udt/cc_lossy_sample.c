@@ -123,6 +123,21 @@ void udt_lossy_ring_sent(struct lossy *l, uint32_t seq, uint64_t now_ns)
 	l->sent_ns[i] = now_ns;
 }
 
+/* How many of the newest packets were first sent at or after since_ns (the ring's). */
+uint32_t udt_lossy_sent_since(const struct lossy *l, uint64_t since_ns)
+{
+	uint32_t n = 0, s = l->hi_sent;
+
+	if (!l->sent_ns || !l->any_sent)
+		return 0;
+	while (n <= l->mask && udt_seq_cmp(s, l->ring_from) >= 0 &&
+	       l->sent_ns[s & l->mask] >= since_ns) {
+		n++;
+		s = udt_seq_dec(s);
+	}
+	return n;
+}
+
 /* RTT sample from the packets [from, to) newly acknowledged, or -1. */
 int64_t udt_lossy_ack_sample(struct lossy *l, uint32_t from, uint32_t to, uint64_t now_ns)
 {
@@ -241,15 +256,22 @@ void udt_lossy_rate_sample(struct udt_cc *cc, uint32_t ack, uint64_t now_ns)
 {
 	struct lossy *l = cc->priv;
 	double sample, sent;
+	uint32_t front;
 
 	/*
 	 * The receiver's capacity estimate is a median of 64 pairs (one per 16
 	 * packets) whose slots start at a made-up 1000 packets/s: ignored until
-	 * LINK_BW_PAIRS real ones have reached the receiver.
+	 * LINK_BW_PAIRS real ones have reached the receiver. That is known
+	 * from the cumulative ACK or from a NAK of a hole after them (the
+	 * front, udt_lossy_front_nak()): at 1-3 % loss a hole often holds the
+	 * ACK for a round trip, and STARTUP then went on uncapped (at 2/ln 2 of
+	 * rate samples that arrived meanwhile: 1.3 x the link at 600 ms, a
+	 * 180 ms queue, then seconds at 89 % after the back-off).
 	 */
-	if (l->pairs >= LINK_BW_PAIRS && udt_seq_cmp(ack, l->pairs_seq) > 0)
+	front = udt_seq_cmp(l->rcv_front, ack) > 0 ? l->rcv_front : ack;
+	if (l->pairs >= LINK_BW_PAIRS && udt_seq_cmp(front, l->pairs_seq) > 0)
 		l->pairs_acked = 1;
-	if (l->pairs >= LINK_BW_FULL_PAIRS && udt_seq_cmp(ack, l->full_seq) > 0)
+	if (l->pairs >= LINK_BW_FULL_PAIRS && udt_seq_cmp(front, l->full_seq) > 0)
 		l->full_acked = 1;
 	if (cc->ack_bandwidth > 0 && cc->ack_bandwidth < MAX_RATE && l->pairs_acked)
 		link_bw_sample(l, cc->ack_bandwidth);

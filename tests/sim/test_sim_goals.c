@@ -12,9 +12,11 @@
  *     / 5 %, >= 44 at 600 ms with 1 % in Gilbert-Elliott bursts of 5;
  *   light loss: >= 47.5 at 600 ms / 0 %, >= 46.5 at 600 ms / 1 %.
  *
- * Every byte checked, one completion per message. The 600 ms / 1 % goal is
- * printed, not asserted: 45.4-46.6 over five draws (SIM_SEED=0..4), 1 of
- * them met (open; doc/udt-cc.md, "Where the minute goes at 600 ms").
+ * Every byte checked, one completion per message. The 600 ms / 1 % goal
+ * holds on 6 of 8 draws (SIM_SEED=0..7: 46.36-46.76; 1 of 5 before the
+ * capacity was believed from NAKs and STARTUP's last round trip drained,
+ * doc/udt-cc.md, "Where the minute goes at 600 ms"), the test's among them;
+ * 600 ms / 3 % on 7 of 8 (43.89-45.41).
  */
 #include <stdlib.h>
 
@@ -34,7 +36,7 @@ static const struct {
 	{ "rtt 600 ms, loss 5 %", 600, 0.05, 0, 42, 1 },
 	{ "rtt 600 ms, 1 % in bursts of 5", 600, 0.01, 5, 44, 1 },
 	{ "rtt 600 ms, no loss", 600, 0, 0, 47.5, 1 },
-	{ "rtt 600 ms, loss 1 %", 600, 0.01, 0, 46.5, 0 },
+	{ "rtt 600 ms, loss 1 %", 600, 0.01, 0, 46.5, 1 },
 };
 static unsigned int cur;
 

@@ -101,7 +101,16 @@ static void test_remembered(void)
 	T_ASSERT(r.complete);
 	T_EQ(r.bad, 0);
 	T_EQ(r.delivered, r.msgs);
-	T_ASSERT(r.t70_s > 0 && r.t70_s <= rtt_s + 0.05);
+	/*
+	 * 70 % is of the raw link (sim_figures.c): 3/4 of a memory of at most
+	 * what the path carried delivers 0.75 x (1 - loss) x memory / link,
+	 * 73 % at 1 % loss but 69.6-70.5 % at 3 % (memories of 3984-3997
+	 * packets/s), so there it is a coin flip on the draw (1.60 s with
+	 * SIM_SEED=1 at abf7add; 1.00 s with the test's draw once the memory
+	 * read 3985 instead of 3997, the bins within 1 %): printed only.
+	 */
+	if (s.loss < 0.02)
+		T_ASSERT(r.t70_s > 0 && r.t70_s <= rtt_s + 0.05);
 	T_ASSERT(r.t90_s > 0 && r.t90_s <= 2 * rtt_s + 0.05);
 	if (s.loss == 0)
 		T_ASSERT(r.t_first_msg_s > 0 && r.t_first_msg_s <= rtt_s + 2 * ser_s);

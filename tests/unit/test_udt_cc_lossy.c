@@ -400,6 +400,39 @@ static void test_nak_sample(void)
 	udt_cc_fini(&cc);
 }
 
+/*
+ * The capacity estimate is believed once the pairs are known to have reached
+ * the receiver: from the cumulative ACK, or from a NAK of a hole after them
+ * while an earlier hole holds that ACK (at 1-3 % loss, for a round trip).
+ */
+static void test_capacity_past_a_hole(void)
+{
+	struct udt_cc cc;
+	const struct lossy *l;
+	uint64_t t = lu2k_time_s_to_ns(1), at = t + lu2k_time_ms_to_ns(700), when = t;
+	struct udt_range late = { 350, 350 };
+	uint32_t s;
+
+	T_EQ(udt_cc_init(&cc, &udt_cc_lossy, 1500, 16000, 99, lu2k_time_ms_to_ns(100), 16, 1, t),
+	     0);
+	l = cc.priv;
+	/* every 16th packet back to back with the one before it: the 12th pair ends at 289 */
+	for (s = 100; s < 400; s++) {
+		if ((s & 0xf) != 1)
+			when = t + (s - 100) * lu2k_time_us_to_ns(100);
+		cc.snd_curr_seq = s;
+		cc.ops->on_pkt_sent(&cc, s, when);
+	}
+	cc.ack_bandwidth = 4000;
+	cc.ack_rcv_rate = 1000;
+	cc.ops->on_ack(&cc, 105, at); /* a hole at 105 holds the cumulative ACK */
+	T_EQ(l->link_bw, 0);
+	cc.ops->on_loss(&cc, &late, 1, at); /* 351 arrived, so did the pairs before it */
+	cc.ops->on_ack(&cc, 105, at + lu2k_time_ms_to_ns(10));
+	T_EQ(l->link_bw, 4000);
+	udt_cc_fini(&cc);
+}
+
 static void test_delivery_not_above_path(void)
 {
 	struct udt_cc cc;
@@ -461,5 +494,6 @@ int main(void)
 	T_RUN(test_delivery_not_above_path);
 	T_RUN(test_trim);
 	T_RUN(test_nak_sample);
+	T_RUN(test_capacity_past_a_hole);
 	return t_done();
 }
