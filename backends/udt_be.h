@@ -53,8 +53,10 @@ struct udtb_stats {
 	uint64_t gso_refused;	       /* sockets whose route refused GSO */
 	uint64_t gro_bufs;	       /* received buffers of several datagrams (UDP GRO) */
 	uint64_t parked;	       /* datagrams kept for EPOLLOUT (socket buffer full) */
-	uint64_t sock_rx_drops;	    /* datagrams the kernel dropped: a socket's buffer was full */
-	uint64_t rx_placed;	    /* messages whose packets went straight into the RX pool */
+	uint64_t sock_rx_drops; /* datagrams the kernel dropped: a socket's buffer was full */
+	uint64_t rx_late_1ms;	/* datagrams read >= 1 ms after the kernel's stamp (udt_rxts.h) */
+	uint64_t rx_late_16ms;	/* ... >= 16 ms after it */
+	uint64_t rx_placed;	/* messages whose packets went straight into the RX pool */
 	uint64_t rx_place_declined; /* ... that the core had no spare room for */
 };
 

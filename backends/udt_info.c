@@ -201,6 +201,8 @@ void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "gso_refused", s->gso_refused);
 	lu2k_json_u64(j, "gro_bufs", s->gro_bufs);
 	lu2k_json_u64(j, "sock_rx_drops", s->sock_rx_drops);
+	lu2k_json_u64(j, "rx_late_1ms", s->rx_late_1ms);
+	lu2k_json_u64(j, "rx_late_16ms", s->rx_late_16ms);
 	lu2k_json_u64(j, "rx_placed", s->rx_placed);
 	lu2k_json_u64(j, "rx_place_declined", s->rx_place_declined);
 	lu2k_json_u64(j, "parked", s->parked);

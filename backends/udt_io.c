@@ -542,6 +542,12 @@ static bool rx_dgram(void *ctx, uint8_t *p, size_t len)
 	/* a GRO buffer's datagrams share one stamp: 1 us apart (udt_rxts.h) */
 	uint64_t t = udtb_rxts_spread(&s->last_arr_ns, x->t);
 
+	/* how busy the host keeps us: what the samples no longer count (udt_rxts.h) */
+	if (x->now >= t + LU2K_NS_PER_MS) {
+		s->be->st.rx_late_1ms++;
+		if (x->now >= t + 16 * LU2K_NS_PER_MS)
+			s->be->st.rx_late_16ms++;
+	}
 	if (x->k++)
 		s->be->st.dgrams_rx++;
 	dispatch(s, p, len, x->sa, x->salen, x->now, t);
