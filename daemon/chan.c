@@ -297,12 +297,54 @@ static void take_tx(struct lu2kd_chan *ch, const struct lu2k_tx_desc *t, struct 
 	lu2kd_peer_submit(p, m);
 }
 
+/*
+ * A consumer ring read a batch at a time: the producer's index is read once
+ * for all the entries it shows, and they are given back at once at the end.
+ * Read and given back one by one (lu2k_ring_pop), each descriptor cost two
+ * more cache lines taken from the client's core: the producer's index and
+ * ours, which it reads. Each entry is still copied out before it is checked.
+ */
+struct ring_batch {
+	struct lu2k_ring *r;
+	uint32_t avail; /* entries the producer's index showed */
+	uint32_t k;	/* of them, taken and not yet given back */
+};
+
+/* Gives back what was taken; then whether there is more. */
+static bool batch_more(struct ring_batch *b)
+{
+	if (b->k < b->avail)
+		return true;
+	if (b->k)
+		lu2k_ring_cons_release(b->r, b->k);
+	b->k = 0;
+	b->avail = lu2k_ring_cons_avail(b->r);
+	return b->avail > 0;
+}
+
+/* Takes the next entry (batch_more said there is one). */
+static void batch_take(struct ring_batch *b, void *entry)
+{
+	memcpy(entry, lu2k_ring_cons_slot(b->r, b->k), b->r->entry_size);
+	b->k++;
+}
+
+/* Gives back what was taken (not after a detach: the ring is unmapped then). */
+static void batch_end(struct ring_batch *b, const struct lu2kd_chan *ch)
+{
+	if (b->k && !ch->dead)
+		lu2k_ring_cons_release(b->r, b->k);
+	b->k = b->avail = 0;
+}
+
 static uint32_t drain_free(struct lu2kd_chan *ch, uint32_t max)
 {
+	struct ring_batch b = { &ch->free, 0, 0 };
 	struct lu2k_free_desc f;
 	uint32_t n = 0;
 
-	while (n < max && lu2k_ring_pop(&ch->free, &f)) {
+	while (n < max && batch_more(&b)) {
+		batch_take(&b, &f);
 		n++;
 		ch->st.free_descs++;
 		if (lu2k_free_desc_check(&ch->setup, &f) ||
@@ -313,15 +355,17 @@ static uint32_t drain_free(struct lu2kd_chan *ch, uint32_t max)
 			       (unsigned long long)f.buf_off, f.alloc_len);
 		}
 	}
+	batch_end(&b, ch);
 	return n;
 }
 
 static uint32_t drain_tx(struct lu2kd_chan *ch, uint32_t max)
 {
+	struct ring_batch b = { &ch->tx, 0, 0 };
 	struct lu2k_tx_desc t;
 	uint32_t n = 0;
 
-	while (n < max && !ch->dead && lu2k_ring_cons_avail(&ch->tx)) {
+	while (n < max && !ch->dead && batch_more(&b)) {
 		/*
 		 * The message first, the descriptor after: out of memory, the
 		 * descriptor stays on the ring and is taken on a later round
@@ -336,13 +380,11 @@ static uint32_t drain_tx(struct lu2kd_chan *ch, uint32_t max)
 			ch->tx_retry = true;
 			break;
 		}
-		if (!lu2k_ring_pop(&ch->tx, &t)) {
-			lu2kd_msg_free(ch->d, m);
-			break;
-		}
+		batch_take(&b, &t);
 		n++;
 		take_tx(ch, &t, m);
 	}
+	batch_end(&b, ch);
 	return n;
 }
 
