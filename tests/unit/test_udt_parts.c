@@ -19,6 +19,7 @@
 #include "proto/udt/sndbuf.h"
 #include "proto/udt/udt.h"
 #include "tests/t.h"
+#include "tests/unit/udt_pair.h"
 
 #define ME   7
 #define PEER 9
@@ -34,23 +35,10 @@ static const struct udt_callbacks cbs = { 0 };
 
 static struct udt_conn *server(void)
 {
-	struct udt_hs hs = { .version = 4,
-			     .sock_type = UDT_SOCK_DGRAM,
-			     .isn = ISN,
-			     .mss = 1500,
-			     .flight = 1000,
-			     .req_type = -1,
-			     .sock_id = PEER };
 	struct udt_config cfg;
-	struct udt_conn *c;
-	uint8_t buf[2000];
 
 	udt_config_default(&cfg);
-	c = udt_conn_accept(&cfg, &cbs, NULL, ME, &hs, NULL, T0);
-	/* the handshake response */
-	while (c && udt_conn_write_pkt(c, buf, sizeof(buf), T0))
-		;
-	return c;
+	return udt_test_accepted(&cfg, &cbs, ME, PEER, ISN, T0);
 }
 
 static bool inside(const void *p, size_t len, const uint8_t *mem, size_t memlen)

@@ -22,6 +22,7 @@
 #include "proto/udt/cc_lossy_int.h"
 #include "proto/udt/udt.h"
 #include "tests/t.h"
+#include "tests/unit/udt_pair.h"
 
 #define MS (1000ull * 1000)
 #define S  (1000ull * MS)
@@ -196,22 +197,10 @@ static const struct udt_callbacks cbs = { .msg_recv = nop_recv };
 
 static struct udt_conn *server(void)
 {
-	struct udt_hs hs = { .version = 4,
-			     .sock_type = UDT_SOCK_DGRAM,
-			     .isn = ISN,
-			     .mss = 1500,
-			     .flight = 1000,
-			     .req_type = -1,
-			     .sock_id = PEER };
 	struct udt_config cfg;
-	struct udt_conn *c;
-	uint8_t buf[2000];
 
 	udt_config_default(&cfg);
-	c = udt_conn_accept(&cfg, &cbs, NULL, ME, &hs, NULL, T0);
-	while (c && udt_conn_write_pkt(c, buf, sizeof(buf), T0))
-		;
-	return c;
+	return udt_test_accepted(&cfg, &cbs, ME, PEER, ISN, T0);
 }
 
 static int feed_data(struct udt_conn *c, uint32_t seq, uint64_t now, uint64_t arr)

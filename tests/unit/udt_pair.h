@@ -2,7 +2,8 @@
 /*
  * udt_pair.h - two UDT engines connected through a listener, for unit tests
  * that want a connected client and server and do not test the handshake
- * itself (test_udt_handshake steps through it packet by packet). Static in
+ * itself (test_udt_handshake steps through it packet by packet), and one
+ * accepted server for tests that play its peer. Static inline in
  * the header, as its checks fail the including file's current test (t.h).
  */
 #ifndef LU2K_TESTS_UDT_PAIR_H
@@ -20,9 +21,9 @@
  * millisecond apart from *tp on. Fails the test unless the client ends
  * connected; *tp is left at the time the handshake ended.
  */
-static void udt_test_pair(const struct udt_config *ccfg, const struct udt_config *scfg,
-			  const struct udt_callbacks *scb, void *sctx, struct udt_conn **clp,
-			  struct udt_conn **svp, uint64_t *tp)
+static inline void udt_test_pair(const struct udt_config *ccfg, const struct udt_config *scfg,
+				 const struct udt_callbacks *scb, void *sctx, struct udt_conn **clp,
+				 struct udt_conn **svp, uint64_t *tp)
 {
 	static const uint8_t key[16] = "udt-pair-key-001";
 	struct udt_listener l;
@@ -61,6 +62,31 @@ static void udt_test_pair(const struct udt_config *ccfg, const struct udt_config
 	*clp = cl;
 	*svp = sv;
 	*tp = t;
+}
+
+/*
+ * A server accepted at t0 from a handshake a peer (socket id peer, first
+ * sequence number isn, MSS 1500, flight 1000) sent, with its handshake
+ * response already written out: a connection to feed packets into, for
+ * tests that play the peer themselves.
+ */
+static inline struct udt_conn *udt_test_accepted(const struct udt_config *cfg,
+						 const struct udt_callbacks *cb, int32_t me,
+						 int32_t peer, uint32_t isn, uint64_t t0)
+{
+	struct udt_hs hs = { .version = 4,
+			     .sock_type = UDT_SOCK_DGRAM,
+			     .isn = isn,
+			     .mss = 1500,
+			     .flight = 1000,
+			     .req_type = -1,
+			     .sock_id = peer };
+	struct udt_conn *c = udt_conn_accept(cfg, cb, NULL, me, &hs, NULL, t0);
+	uint8_t buf[2000];
+
+	while (c && udt_conn_write_pkt(c, buf, sizeof(buf), t0))
+		;
+	return c;
 }
 
 #endif
