@@ -6,7 +6,7 @@
 #   tests/vm/run-vm.sh [TEST...]      tests: load loop kill timeout evil lu2kd (default: all)
 #
 # Exit 0 pass, 1 fail, 77 skip (qemu or the kernel image unavailable).
-# Environment: LU2K_VM_TIMEOUT (qemu's limit, default 300 s), LU2K_VM_KEEP=1 keeps the
+# Environment: LU2K_VM_TIMEOUT (qemu's limit, default 480 s), LU2K_VM_KEEP=1 keeps the
 # staging directory, LU2K_VM_MEM (MiB, default 1024), KVER (default: the installed
 # linux-headers-amd64's version); LU2K_FULL=1 and the other LU2K_VM_* variables are
 # passed to the guest (guest-tests.sh lists them).
@@ -102,7 +102,7 @@ log=$run/console.log
 debug="slub_debug=FZPU init_on_free=1"
 echo "vm: booting ($(du -h "$run/initrd.gz" | cut -f1) initramfs, tests: $tests)"
 set +e
-timeout -k 10 "${LU2K_VM_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg -machine q35 \
+timeout -k 10 "${LU2K_VM_TIMEOUT:-480}" qemu-system-x86_64 -accel tcg -machine q35 \
 	-cpu max -smp 2 -m "${LU2K_VM_MEM:-1024}" -nographic -no-reboot -nodefaults \
 	-serial stdio -kernel "$cache/boot/vmlinuz-$KVER" -initrd "$run/initrd.gz" \
 	-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 quiet loglevel=4 $debug" \
@@ -116,6 +116,6 @@ if grep -q '^LU2K-VM: PASS' "$log"; then
 	exit 0
 fi
 noqemu=$(vm_no_qemu "$log") && skip "qemu cannot run here: $noqemu"
-[ "$qrc" = 124 ] && fail "qemu timed out after ${LU2K_VM_TIMEOUT:-300}s"
+[ "$qrc" = 124 ] && fail "qemu timed out after ${LU2K_VM_TIMEOUT:-480}s"
 grep -q '^LU2K-VM: FAIL' "$log" && fail "$(grep '^LU2K-VM: FAIL' "$log" | tail -n 1)"
 fail "no result from the guest (qemu exit $qrc)"

@@ -181,6 +181,9 @@ vm_oopsed() {
 	grep -aq 'Kernel panic\|BUG:\|BUG \|WARNING:\|general protection' "$1"
 }
 
+# qemu's own complaint when the guest never reached its init (the console's
+# escape codes may come first on that line): a VM that ran and then failed
+# or ran out of time is not a machine without qemu
 vm_no_qemu() {
-	! grep -q '^LU2K-VM: init' "$1" && grep -m1 '^qemu-system-x86_64: ' "$1"
+	! grep -aq 'LU2K-VM: init' "$1" && grep -m1 '^qemu-system-x86_64: ' "$1"
 }
