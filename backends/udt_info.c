@@ -178,6 +178,8 @@ void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "flows", be->rxmem.flows);
 	lu2k_json_u64(j, "flow_share", udt_rxmem_flow_share(&be->rxmem));
 	lu2k_json_u64(j, "flow_cuts", be->rxmem.flow_cuts);
+	lu2k_json_u64(j, "flow_held", be->rxmem.flow_held);
+	lu2k_json_u64(j, "flow_ups", be->rxmem.flow_ups);
 	lu2k_json_u64(j, "flow_downs", be->rxmem.flow_downs);
 	lu2k_json_u64(j, "msgs_too_long", s->msgs_too_long);
 	lu2k_json_u64(j, "rx_stalls", s->rx_stalls);

@@ -146,7 +146,8 @@ void udt_send_ack(struct udt_conn *c, int light, uint64_t now_ns)
 	/* the wire's us */
 	a.rtt_us = (int32_t)(c->rtt_ns / LU2K_NS_PER_US);
 	a.rttvar_us = (int32_t)(c->rttvar_ns / LU2K_NS_PER_US);
-	a.avail = (int32_t)udt_rcvbuf_avail(&c->rb, c->rcv_last_ack);
+	a.avail = (int32_t)udt_rcvbuf_grant(&c->rb, c->rcv_last_ack, udt_seq_inc(c->rcv_curr_seq),
+					    (uint64_t)c->rtt_ns, now_ns);
 	/* at least 2, so that a full buffer cannot deadlock the sender */
 	if (a.avail < 2)
 		a.avail = 2;

@@ -39,22 +39,41 @@
  * network holds none of it), and a datagram the kernel has no room for is
  * lost to every sender alike, which slows all of them and starves some.
  * So a window grants its sender no more than max(UDT_RXMEM_FLOW_MIN,
- * flow_pkts / flows) packets beyond the ACK point, where flows counts the
- * windows that received a packet in the last one or two epochs of
- * UDT_RXMEM_FLOW_EPOCH_NS (udt_rxmem_flow_seen), and flow_pkts, the
+ * flow_pkts / flows) packets beyond the highest packet received (what it
+ * received past a hole is out of the socket, in the window: a hole that
+ * stalls the ACK point for round trips does not stall a long flow at the
+ * share; udt_rcvbuf_avail, which knows no highest, counts from the ACK
+ * point), where flows counts the
+ * windows that received packets in the last one or two epochs of
+ * UDT_RXMEM_FLOW_EPOCH_NS (udt_rxmem_flow_seen), at least a 64th of what
+ * the busiest window received in the epoch before, up to
+ * UDT_RXMEM_FLOW_BUSY (a window that gets a ping now and then does not halve
+ * the share of a long flow beside it; what it may send is the share too),
+ * and flow_pkts, the
  * packets all of them may have in flight together, follows how full the
  * socket is (udt_rxmem_flow_fill), from what it holds (flow_sock): down by a
  * quarter, to no less than flow_sock, while it is over half full or dropped
  * datagrams, and after a drop not above that level for
  * UDT_RXMEM_FLOW_DROP_NS; up by a quarter at most every
- * UDT_RXMEM_FLOW_UP_NS while it is under a quarter full and the share cut
- * some window since the last step (what is in flight
- * is elsewhere too: in the network of a long path, in the queues of busy
- * senders); not limited at all (UDT_RXMEM_FLOW_OFF) past
+ * UDT_RXMEM_FLOW_UP_NS if it stayed under a quarter full all that time (a
+ * busy receiver's stall fills it at once), a sender used all that its share
+ * granted since the last step (flow_held, below), and no window came for
+ * the first time in the last epoch (flow_new_ns: 1,000 connections arriving
+ * over a second would let it climb before they all sent); for what is in
+ * flight is elsewhere too: in the network of a long path, in the queues of
+ * busy senders. Not limited at all (UDT_RXMEM_FLOW_OFF) past
  * UDT_RXMEM_FLOW_CEIL times flow_sock, so a long path keeps its window
  * while the socket keeps up. flow_sock 0: no sharing. A sender that such a
  * window holds back is not congested: its engine tells its CC so, as when
  * the application holds it back (cc.h, app_limited).
+ * A sender used its share (flow_held) when the highest packet received
+ * reached the edge (ACK point + grant) of any grant the share cut in the
+ * round trip (up to a third more) before the last one (udt_rcvbuf_grant):
+ * the edge an ACK gives can only be reached a round trip later, after many
+ * newer ACKs moved it (60 on a 600 ms path); and a hole that stalls the ACK
+ * point stops the ACKs, so the round trip is the one before the last grant,
+ * not before now (the sender waits at the edge that grant gave). A sender
+ * that has less than about 3/4 of its share in flight reaches none of them.
  *
  * NESTED MESSAGES (udt_rcvbuf_set_nest; not UDT4, both ends must agree): a
  * sender may put whole small messages between the packets of an
@@ -131,23 +150,33 @@ struct udt_rxmem {
 	uint32_t flows_now;	 /* ... in this epoch */
 	uint32_t flows_prev;	 /* ... in the one before */
 	uint32_t flow_epoch;	 /* this epoch's number (never 0) */
+	uint32_t flow_busy;	 /* packets in it that make a window count */
+	uint32_t flow_most;	 /* the most a window received in it */
 	uint64_t flow_epoch_end; /* ... and when it ends, ns */
 	uint64_t flow_fill_next; /* the next udt_rxmem_flow_fill due, ns */
-	uint64_t flow_up_ns;	 /* flow_pkts last went up */
+	uint64_t flow_up_ns;	 /* flow_pkts last went up or was last looked at for it */
+	uint64_t flow_fill_peak; /* the socket's fullest since, bytes */
 	uint64_t flow_drop_ns;	 /* the socket last dropped datagrams (0: never) ... */
 	uint32_t flow_drop_pkts; /* ... and flow_pkts went down to this */
+	uint64_t flow_new_ns;	 /* a window was last counted for the first time */
 	uint64_t flow_cuts;	 /* windows granted less for the share */
-	uint64_t flow_cuts_up;	 /* ... when flow_pkts last went up */
+	uint64_t flow_held;	 /* ... whose senders had used a recent cut grant */
+	uint64_t flow_held_up;	 /* ... when flow_pkts last went up */
+	uint64_t flow_ups;	 /* flow_pkts raised ... */
+	uint64_t flow_step_ns;	 /* ... last at */
 	uint64_t flow_downs;	 /* flow_pkts lowered for a full socket */
 };
 
-#define UDT_RXMEM_FLOW_MIN	8	       /* packets a window grants at least */
-#define UDT_RXMEM_FLOW_OFF	UINT32_MAX     /* flow_pkts: not limited */
-#define UDT_RXMEM_FLOW_CEIL	64	       /* flow_pkts past this many flow_sock: off */
-#define UDT_RXMEM_FLOW_EPOCH_NS 500000000ull   /* flows counted per 500 ms */
-#define UDT_RXMEM_FLOW_FILL_NS	10000000ull    /* the socket is measured every 10 ms */
-#define UDT_RXMEM_FLOW_UP_NS	50000000ull    /* flow_pkts goes up at most every 50 ms */
-#define UDT_RXMEM_FLOW_DROP_NS	10000000000ull /* ... and not past a drop's for 10 s */
+#define UDT_RXMEM_FLOW_MIN	 8  /* packets a window grants at least */
+#define UDT_RXMEM_FLOW_BUSY	 8  /* packets in an epoch that make a window count, at most */
+#define UDT_RXMEM_FLOW_SEEN_BITS 12 /* udt_rxmem_flow_seen's *seen: epoch << 12 | packets */
+#define UDT_RXMEM_FLOW_OFF	 UINT32_MAX	/* flow_pkts: not limited */
+#define UDT_RXMEM_FLOW_CEIL	 64		/* flow_pkts past this many flow_sock: off */
+#define UDT_RXMEM_FLOW_EPOCH_NS	 500000000ull	/* flows counted per 500 ms */
+#define UDT_RXMEM_FLOW_FILL_NS	 10000000ull	/* the socket is measured every 10 ms */
+#define UDT_RXMEM_FLOW_UP_NS	 500000000ull	/* flow_pkts goes up at most every 500 ms */
+#define UDT_RXMEM_FLOW_DROP_NS	 10000000000ull /* ... and not past a drop's for 10 s */
+#define UDT_RCVBUF_FLOW_BUCKETS	 4 /* a window's edges: a round trip in thirds, and one */
 
 /* 0: the message was taken; < 0: refused for now (kept; see above). */
 typedef int (*udt_deliver_fn)(void *ctx, uint32_t msgno, const struct iovec *iov, int iovcnt,
@@ -215,6 +244,15 @@ struct udt_rcvbuf {
 	udt_place_fn place;
 	udt_unplace_fn unplace;
 	struct udt_rplace pl;
+	/*
+	 * FLOW SHARE: the cut grants of the last round trip or so, in
+	 * UDT_RCVBUF_FLOW_BUCKETS thirds of one: the lowest edge granted in
+	 * each and when it began (flow_edges: bit i, bucket i holds one)
+	 */
+	uint32_t flow_edge[UDT_RCVBUF_FLOW_BUCKETS];
+	uint64_t flow_edge_ns[UDT_RCVBUF_FLOW_BUCKETS];
+	uint32_t flow_edges, flow_bucket; /* ... and which is the newest */
+	uint64_t flow_grant_ns;		  /* the last grant the share cut */
 };
 
 int udt_rcvbuf_init(struct udt_rcvbuf *rb, uint32_t cap_pkts, size_t payload, int stream,
@@ -281,6 +319,13 @@ const struct udt_rslot *udt_rcvbuf_peek(const struct udt_rcvbuf *rb, uint32_t se
  * held_max), no more than its flow share (FLOW SHARE above).
  */
 uint32_t udt_rcvbuf_avail(struct udt_rcvbuf *rb, uint32_t ack_seq);
+/*
+ * The same, for an ACK sent at now_ns, where top is one past the highest
+ * packet received and rtt_ns the connection's round trip: what the flow
+ * share learns from it (whether the sender used its share, flow_held).
+ */
+uint32_t udt_rcvbuf_grant(struct udt_rcvbuf *rb, uint32_t ack_seq, uint32_t top, uint64_t rtt_ns,
+			  uint64_t now_ns);
 
 /*
  * FLOW SHARE: the socket holds sock_pkts packets (0: no sharing), which is
@@ -288,8 +333,9 @@ uint32_t udt_rcvbuf_avail(struct udt_rcvbuf *rb, uint32_t ack_seq);
  */
 void udt_rxmem_flow_init(struct udt_rxmem *m, uint32_t sock_pkts);
 /*
- * A window received a packet at now_ns; *seen is its own, starting at 0,
- * the epoch it was last counted in.
+ * A window received a packet at now_ns; *seen is its own, starting at 0:
+ * the epoch it last received in and its packets then (it counts in flows
+ * once they are flow_busy).
  */
 void udt_rxmem_flow_seen(struct udt_rxmem *m, uint32_t *seen, uint64_t now_ns);
 /* Is a measure of the socket due (udt_rxmem_flow_fill)? */
@@ -300,7 +346,7 @@ int udt_rxmem_flow_due(const struct udt_rxmem *m, uint64_t now_ns);
  */
 void udt_rxmem_flow_fill(struct udt_rxmem *m, uint64_t used, uint64_t cap, int dropped,
 			 uint64_t now_ns);
-/* The packets one window may grant beyond its ACK point now: 0 if any. */
+/* The packets one window may grant beyond what it received now: 0 if any. */
 uint32_t udt_rxmem_flow_share(const struct udt_rxmem *m);
 
 #endif

@@ -233,7 +233,11 @@ static size_t allowed(const struct udt_rcvbuf *rb)
 	return a < b ? a : b;
 }
 
-uint32_t udt_rcvbuf_avail(struct udt_rcvbuf *rb, uint32_t ack_seq)
+/*
+ * udt_rcvbuf_avail, where ahead packets past ack_seq are in already; *cut:
+ * the flow share made it less than the window would grant
+ */
+static uint32_t window_grant(struct udt_rcvbuf *rb, uint32_t ack_seq, uint32_t ahead, int *cut)
 {
 	int32_t used = udt_seq_off(rb->base_seq, ack_seq);
 	size_t pkts = allowed(rb) / rb->payload;
@@ -247,14 +251,77 @@ uint32_t udt_rcvbuf_avail(struct udt_rcvbuf *rb, uint32_t ack_seq)
 	}
 	if (used < 0)
 		used = 0;
+	*cut = 0;
 	if ((uint32_t)used + spare + 1 >= cap)
 		return 0;
 	avail = cap - (uint32_t)used - spare - 1;
-	/* what is beyond the ACK point may be in the shared socket at once */
-	if (share && avail > share) {
-		avail = share;
+	/*
+	 * what the sender may still send may be in the shared socket at once;
+	 * what came past a hole is in the window already (its memory counts
+	 * above), and a hole that stalls the ACK point for round trips must
+	 * not stall a long flow at the share
+	 */
+	if (share && avail > ahead && avail - ahead > share) {
+		avail = share + ahead;
 		rb->mem->flow_cuts++;
+		*cut = 1;
 	}
+	return avail;
+}
+
+uint32_t udt_rcvbuf_avail(struct udt_rcvbuf *rb, uint32_t ack_seq)
+{
+	int cut;
+
+	return window_grant(rb, ack_seq, 0, &cut);
+}
+
+uint32_t udt_rcvbuf_grant(struct udt_rcvbuf *rb, uint32_t ack_seq, uint32_t top, uint64_t rtt_ns,
+			  uint64_t now_ns)
+{
+	int32_t ahead = udt_seq_off(ack_seq, top);
+	int cut;
+	uint32_t avail = window_grant(rb, ack_seq, ahead > 0 ? (uint32_t)ahead : 0, &cut);
+	uint32_t edge = udt_seq_add(ack_seq, avail);
+	uint64_t third;
+	uint32_t i;
+
+	if (!cut) {
+		/* the window, not the share, limits the sender: what it reaches says nothing */
+		rb->flow_edges = 0;
+		return avail;
+	}
+	/* an ACK goes every 10 ms at most: a shorter round trip changes nothing */
+	if (rtt_ns < UDT_RXMEM_FLOW_FILL_NS)
+		rtt_ns = UDT_RXMEM_FLOW_FILL_NS;
+	third = rtt_ns / 3 + 1;
+	/*
+	 * Edges of the round trip before the last cut grant, not before now,
+	 * and granted since the total last went up (a sender that waited at
+	 * an edge of the smaller total does not need more of the larger):
+	 * a hole that stalled the ACK point for several round trips sent no
+	 * grant meanwhile, and the edge its sender waited at is the last one
+	 * granted before it.
+	 */
+	for (i = 0; i < UDT_RCVBUF_FLOW_BUCKETS; i++)
+		if ((rb->flow_edges & (1u << i)) &&
+		    rb->flow_edge_ns[i] + 4 * third >= rb->flow_grant_ns &&
+		    rb->flow_edge_ns[i] >= rb->mem->flow_step_ns &&
+		    udt_seq_cmp(top, rb->flow_edge[i]) >= 0) {
+			rb->mem->flow_held++;
+			break;
+		}
+	i = rb->flow_bucket;
+	if (!(rb->flow_edges & (1u << i)) || now_ns >= rb->flow_edge_ns[i] + third) {
+		i = (i + 1) % UDT_RCVBUF_FLOW_BUCKETS;
+		rb->flow_bucket = i;
+		rb->flow_edges |= 1u << i;
+		rb->flow_edge[i] = edge;
+		rb->flow_edge_ns[i] = now_ns;
+	} else if (udt_seq_cmp(edge, rb->flow_edge[i]) < 0) {
+		rb->flow_edge[i] = edge;
+	}
+	rb->flow_grant_ns = now_ns;
 	return avail;
 }
 
@@ -267,21 +334,47 @@ void udt_rxmem_flow_init(struct udt_rxmem *m, uint32_t sock_pkts)
 
 void udt_rxmem_flow_seen(struct udt_rxmem *m, uint32_t *seen, uint64_t now_ns)
 {
+	const uint32_t most = (1u << UDT_RXMEM_FLOW_SEEN_BITS) - 1;
+	uint32_t epoch, n;
+
 	if (!m->flow_sock)
 		return;
 	if (now_ns >= m->flow_epoch_end) {
 		/* an epoch without a packet between: nobody from it is still sending */
-		m->flows_prev =
-			now_ns < m->flow_epoch_end + UDT_RXMEM_FLOW_EPOCH_NS ? m->flows_now : 0;
+		int next = now_ns < m->flow_epoch_end + UDT_RXMEM_FLOW_EPOCH_NS;
+
+		m->flows_prev = next ? m->flows_now : 0;
+		/*
+		 * A window counts once it received a 64th of what the busiest
+		 * received in the last epoch (up to UDT_RXMEM_FLOW_BUSY): a ping
+		 * beside a long flow does not halve the long flow's share, and
+		 * 1,000 senders that a loaded receiver slowed to a few packets
+		 * each still count, all of them.
+		 */
+		m->flow_busy = next ? m->flow_most / 64 : 0;
+		if (m->flow_busy < 1)
+			m->flow_busy = 1;
+		if (m->flow_busy > UDT_RXMEM_FLOW_BUSY)
+			m->flow_busy = UDT_RXMEM_FLOW_BUSY;
 		m->flows_now = 0;
-		if (++m->flow_epoch == 0)
+		m->flow_most = 0;
+		if (++m->flow_epoch >> (32 - UDT_RXMEM_FLOW_SEEN_BITS))
 			m->flow_epoch = 1;
 		m->flow_epoch_end = now_ns + UDT_RXMEM_FLOW_EPOCH_NS;
 	}
-	if (*seen != m->flow_epoch) {
-		*seen = m->flow_epoch;
-		m->flows_now++;
+	if (!*seen)
+		m->flow_new_ns = now_ns;
+	epoch = *seen >> UDT_RXMEM_FLOW_SEEN_BITS;
+	n = *seen & most;
+	if (epoch != m->flow_epoch) {
+		epoch = m->flow_epoch;
+		n = 0;
 	}
+	if (n < most && ++n == (m->flow_busy ? m->flow_busy : 1))
+		m->flows_now++;
+	if (n > m->flow_most)
+		m->flow_most = n;
+	*seen = epoch << UDT_RXMEM_FLOW_SEEN_BITS | n;
 	m->flows = m->flows_now > m->flows_prev ? m->flows_now : m->flows_prev;
 }
 
@@ -312,26 +405,40 @@ void udt_rxmem_flow_fill(struct udt_rxmem *m, uint64_t used, uint64_t cap, int d
 			m->flow_drop_ns = now_ns;
 			m->flow_drop_pkts = (uint32_t)t;
 		}
-	} else if (4 * used < cap && t != UDT_RXMEM_FLOW_OFF && t < hi &&
-		   m->flow_cuts != m->flow_cuts_up &&
-		   now_ns >= m->flow_up_ns + UDT_RXMEM_FLOW_UP_NS) {
-		/*
-		 * Room to spare, and the share held a window back since the last
-		 * step up: what is in flight is elsewhere too (on a long path,
-		 * in the network; on a busy host, in the senders' queues and
-		 * their loops), and a receiver that runs dry waits a round trip
-		 * for the next packets. (Windows that want less than their
-		 * share ask for nothing more: a total that grew meanwhile would
-		 * let them all overflow the socket once more of them send.)
-		 */
-		m->flow_cuts_up = m->flow_cuts;
-		t += t / 4;
-		if (t > hi)
-			t = hi;
-		if (t > (uint64_t)UDT_RXMEM_FLOW_CEIL * lo)
-			t = UDT_RXMEM_FLOW_OFF;
 		m->flow_up_ns = now_ns;
+		m->flow_fill_peak = 0;
+	} else {
+		if (used > m->flow_fill_peak)
+			m->flow_fill_peak = used;
+		if (now_ns < m->flow_up_ns + UDT_RXMEM_FLOW_UP_NS)
+			goto out;
+		/*
+		 * Room to spare all along, a sender used all that its share
+		 * granted it since the last step up, and no sender came lately:
+		 * what is in flight is elsewhere too (on a long path, in the
+		 * network; on a busy host, in the senders' queues and their
+		 * loops), and a receiver that runs dry waits a round trip for
+		 * the next packets. (Windows that want less than their share ask
+		 * for nothing more: a total that grew meanwhile would let them
+		 * all overflow the socket once more of them send.)
+		 */
+		if (4 * m->flow_fill_peak < cap && t != UDT_RXMEM_FLOW_OFF && t < hi &&
+		    m->flow_held != m->flow_held_up &&
+		    now_ns >= m->flow_new_ns + UDT_RXMEM_FLOW_EPOCH_NS) {
+			m->flow_held_up = m->flow_held;
+			t += t / 4;
+			if (t > hi)
+				t = hi;
+			if (t > (uint64_t)UDT_RXMEM_FLOW_CEIL * lo)
+				t = UDT_RXMEM_FLOW_OFF;
+			m->flow_ups++;
+			m->flow_step_ns = now_ns;
+		}
+		/* the next step looks at the socket's fullest over the next UDT_RXMEM_FLOW_UP_NS */
+		m->flow_up_ns = now_ns;
+		m->flow_fill_peak = 0;
 	}
+out:
 	m->flow_pkts = t > UDT_RXMEM_FLOW_OFF ? UDT_RXMEM_FLOW_OFF : (uint32_t)t;
 }
 
