@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <malloc.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -540,6 +541,7 @@ static int udtb_listen(struct lu2k_be *be, const struct lu2k_nid *local, uint16_
 	flow_share_init(be, l->s.io.fd);
 	udt_listener_init(&l->hs, be->key, UDT_SOCK_DGRAM, mss_for(be, ss.ss_family),
 			  (int32_t)be->ucfg.flight_max);
+	udt_listener_tokens(&l->hs, offsetof(struct udt_dmx_addr, port), sizeof(uint16_t));
 	rc = lu2k_loop_io_set(be->env.loop, &l->s.io, EPOLLIN);
 	if (rc) {
 		udtb_sock_close(&l->s);
@@ -593,7 +595,7 @@ static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 	struct lu2k_be_conn *c;
 	struct udtb_sock *s;
 	struct udt_config ucfg;
-	uint32_t ip[4], isn, rtt_us;
+	uint32_t ip[4], isn, rtt_us, token;
 	int len, rc;
 
 	len = lu2k_nid_to_sockaddr(remote, port, &ss);
@@ -656,6 +658,9 @@ static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 	c->start_rate_pps = ucfg.init_rate_pps;
 	c->u = udt_conn_connect(&ucfg, &udtb_callbacks, c, c->dmx.local_id, isn & 0x7fffffffu, ip,
 				c->t_last);
+	/* a token from this listener: connect in one round trip (keys on: no cookie at all) */
+	if (c->u && !be->sec && udtb_tokens_get(&be->tokens, &ss, s->io.fd, c->t_last, &token))
+		udt_conn_use_token(c->u, token, c->t_last);
 	c->sock = s;
 	s->owner = c;
 	memcpy(&c->addr, &ss, (size_t)len);

@@ -26,6 +26,7 @@
 #include "udt_demux.h"
 #include "udt_io_batch.h"
 #include "udt_paths.h"
+#include "udt_tokens.h"
 #include "udt_sec.h"
 #include "udt_wire.h"
 #include "common/time.h"
@@ -126,9 +127,10 @@ struct lu2k_be {
 	struct sockaddr_storage txaddr[UDTB_BATCH];
 	uint8_t key[16];
 	struct udtb_stats st;
-	struct udtb_paths paths;  /* rates and RTTs of ended outgoing connections */
-	struct udtb_sec *sec;	  /* keys on ([auth]): udt_sec.h */
-	struct udtb_tx *tx_cache; /* freed frame headers of LU2K_UDTW_MSGID_HLEN bytes */
+	struct udtb_paths paths;   /* rates and RTTs of ended outgoing connections */
+	struct udtb_tokens tokens; /* listeners' address tokens (udt_tokens.h) */
+	struct udtb_sec *sec;	   /* keys on ([auth]): udt_sec.h */
+	struct udtb_tx *tx_cache;  /* freed frame headers of LU2K_UDTW_MSGID_HLEN bytes */
 	uint32_t ntx_cache;
 };
 

@@ -404,9 +404,15 @@ static void cb_state(void *ud, enum udt_state st, int err)
 
 	if (c->state == UDTB_DEAD)
 		return;
-	if (st == UDT_ST_CONNECTED && c->state == UDTB_CONNECTING)
+	if (st == UDT_ST_CONNECTED && c->state == UDTB_CONNECTING) {
+		uint32_t token;
+
 		c->established = true;
-	else if (st == UDT_ST_CLOSED || st == UDT_ST_BROKEN) {
+		/* the listener's address token: the next connection there takes one round trip */
+		if (c->out && c->sock && udt_conn_token(c->u, &token))
+			udtb_tokens_put(&c->be->tokens, &c->addr, c->sock->io.fd, token,
+					lu2k_loop_now_ns());
+	} else if (st == UDT_ST_CLOSED || st == UDT_ST_BROKEN) {
 		/* a listener that shuts down before taking our hello refused us */
 		if (c->out && st == UDT_ST_CLOSED && !c->hello_acked)
 			err = -ECONNREFUSED;

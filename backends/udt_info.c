@@ -186,6 +186,8 @@ void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "paths_learnt", be->paths.learnt);
 	lu2k_json_u64(j, "paths_used", be->paths.used);
 	lu2k_json_u64(j, "paths_expired", be->paths.expired);
+	lu2k_json_u64(j, "tokens_learnt", be->tokens.learnt);
+	lu2k_json_u64(j, "tokens_used", be->tokens.used);
 	lu2k_json_u64(j, "msgs_tx", s->msgs_tx);
 	lu2k_json_u64(j, "msgs_rx", s->msgs_rx);
 	lu2k_json_u64(j, "bytes_tx", s->bytes_tx);

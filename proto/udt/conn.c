@@ -277,11 +277,37 @@ void udt_conn_skip_cookie(struct udt_conn *c, uint64_t now_ns)
 	c->hs_next_ns = now_ns;
 }
 
+void udt_conn_use_token(struct udt_conn *c, uint32_t token, uint64_t now_ns)
+{
+	if (c->state != UDT_ST_CONNECTING || c->hs.req_type != UDT_HS_REQ_REGULAR)
+		return;
+	c->hs.req_type = UDT_HS_RSP_REGULAR;
+	c->hs.cookie = token;
+	c->hs_sent_ns = 0;
+	c->hs_next_ns = now_ns;
+	c->token_sent = 1;
+	c->token_val = token;
+	c->token_since_ns = now_ns;
+}
+
+int udt_conn_token(const struct udt_conn *c, uint32_t *token)
+{
+	if (!c->token_got)
+		return 0;
+	*token = c->token_rsp;
+	return 1;
+}
+
 int udt_conn_establish(struct udt_conn *c, const struct udt_hs *peer, uint64_t now_ns)
 {
 	int32_t mss = peer->mss < c->mss ? peer->mss : c->mss;
 
 	c->peer_id = peer->sock_id;
+	/* UDT4 listeners echo our cookie; lu2k's put the address token there */
+	if (!c->is_server && peer->cookie != c->hs.cookie) {
+		c->token_got = 1;
+		c->token_rsp = peer->cookie;
+	}
 	/* one round trip measured: cookie request to response (a retry may answer) */
 	if (c->cfg.rtt_from_handshake && c->hs_sent_ns && now_ns > c->hs_sent_ns) {
 		uint64_t rtt = udt_tick(now_ns) - udt_tick(c->hs_sent_ns);
@@ -573,6 +599,18 @@ void udt_conn_handle_timers(struct udt_conn *c, uint64_t now_ns)
 		if (now_ns >= c->connect_deadline_ns) {
 			udt_conn_set_state(c, UDT_ST_BROKEN, -ETIMEDOUT);
 			return;
+		}
+		if (c->token_sent && c->hs.cookie != c->token_val) {
+			/* the listener answered the token with a fresh cookie: time from now */
+			c->token_sent = 0;
+			c->hs_sent_ns = 0;
+		} else if (c->token_sent && now_ns >= c->token_since_ns + UDT_TOKEN_WAIT_NS) {
+			/* a token met with silence (a listener that ignores it): UDT4's first request */
+			c->token_sent = 0;
+			c->hs.req_type = UDT_HS_REQ_REGULAR;
+			c->hs.cookie = 0;
+			c->hs_sent_ns = 0;
+			c->hs_next_ns = now_ns;
 		}
 		if (now_ns >= c->hs_next_ns) {
 			if (c->hs.req_type == UDT_HS_RSP_REGULAR && !c->hs_sent_ns)

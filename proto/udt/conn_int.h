@@ -19,6 +19,7 @@
 /* control packets waiting to leave: a batch of datagrams can each raise a NAK */
 #define UDT_CTLQ	       256
 #define UDT_HS_RETRY_NS	       (250 * LU2K_NS_PER_MS) /* UDT4 repeats a request every 250 ms */
+#define UDT_TOKEN_WAIT_NS      (LU2K_NS_PER_S)	      /* a token unanswered this long: UDT4's way */
 #define UDT_MIN_EXP_NS	       (300 * LU2K_NS_PER_MS) /* shortest EXP interval (UDT4: 300 ms) */
 #define UDT_MIN_NAK_NS	       (300 * LU2K_NS_PER_MS)
 #define UDT_EXP_MAX_COUNT      16		    /* broken after more expiries than this */
@@ -58,6 +59,10 @@ struct udt_conn {
 	struct udt_hs hs; /* client: our request; server: our response */
 	uint64_t hs_next_ns, connect_deadline_ns;
 	uint64_t hs_sent_ns; /* when the request with the cookie first left */
+	/* address tokens (udt_conn_use_token): the one sent, since when; the listener's */
+	int token_sent, token_got;
+	uint64_t token_since_ns;
+	uint32_t token_val, token_rsp;
 
 	/* control packets queued, in order */
 	struct udt_ctl *ctl; /* a ring of ctl_cap entries, doubling up to UDT_CTLQ */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #define NS_PER_MINUTE 60000000000ull
+#define NS_PER_TOKEN  (10 * NS_PER_MINUTE)
 
 static inline uint64_t rotl(uint64_t x, int b)
 {
@@ -78,6 +79,25 @@ uint32_t udt_cookie(const uint8_t key[16], const void *addr, size_t addrlen, uin
 	return (uint32_t)udt_siphash(key, buf, n + 12);
 }
 
+uint32_t udt_token(const struct udt_listener *l, const void *addr, size_t addrlen, uint64_t period)
+{
+	uint8_t host[128];
+	size_t n = addrlen > sizeof(host) ? sizeof(host) : addrlen;
+
+	memcpy(host, addr, n);
+	if ((size_t)l->port_off + l->port_len <= n)
+		memset(host + l->port_off, 0, l->port_len);
+	/* socket id 0 is no client's (udt_hs_decode): a token is never a request's cookie */
+	return udt_cookie(l->key, host, n, 0, period);
+}
+
+void udt_listener_tokens(struct udt_listener *l, size_t port_off, size_t port_len)
+{
+	l->tokens = 1;
+	l->port_off = (uint8_t)port_off;
+	l->port_len = (uint8_t)port_len;
+}
+
 void udt_listener_init(struct udt_listener *l, const uint8_t key[16], int32_t sock_type,
 		       int32_t mss, int32_t flight)
 {
@@ -108,19 +128,28 @@ int udt_listener_recv(struct udt_listener *l, const uint8_t *pkt, size_t len, co
 		l->bad_pkts++;
 		return err;
 	}
+	/* a cookie is good for the address, port and socket id it was given to */
+	if (hs->req_type == UDT_HS_RSP_REGULAR &&
+	    hs->cookie != udt_cookie(l->key, addr, addrlen, hs->sock_id, minute) &&
+	    (minute == 0 ||
+	     hs->cookie != udt_cookie(l->key, addr, addrlen, hs->sock_id, minute - 1))) {
+		uint64_t period = now_ns / NS_PER_TOKEN;
+
+		/* a token is good for the host for its 10 minutes and the next 10 */
+		if (!l->tokens ||
+		    (hs->cookie != udt_token(l, addr, addrlen, period) &&
+		     (!period || hs->cookie != udt_token(l, addr, addrlen, period - 1)))) {
+			l->bad_cookies++;
+			return -EACCES;
+		}
+		l->tokens_used++;
+	}
 	if (hs->req_type == UDT_HS_REQ_REGULAR) {
 		struct udt_hs rsp = *hs;
 
 		rsp.cookie = udt_cookie(l->key, addr, addrlen, hs->sock_id, minute);
 		*out_len = udt_hs_encode(out, cap, 0, hs->sock_id, &rsp);
 		return *out_len ? UDT_LISTEN_REPLY : -ENOSPC;
-	}
-	/* a cookie is good for the address, port and socket id it was given to */
-	if (hs->cookie != udt_cookie(l->key, addr, addrlen, hs->sock_id, minute) &&
-	    (minute == 0 ||
-	     hs->cookie != udt_cookie(l->key, addr, addrlen, hs->sock_id, minute - 1))) {
-		l->bad_cookies++;
-		return -EACCES;
 	}
 	if (hs->sock_type != l->sock_type) {
 		struct udt_hs rsp = *hs;
@@ -131,6 +160,9 @@ int udt_listener_recv(struct udt_listener *l, const uint8_t *pkt, size_t len, co
 		*out_len = udt_hs_encode(out, cap, 0, hs->sock_id, &rsp);
 		return *out_len ? UDT_LISTEN_REPLY : -ENOSPC;
 	}
+	/* the response (the connection's, udt_conn_accept) carries the client's token */
+	if (l->tokens)
+		hs->cookie = udt_token(l, addr, addrlen, now_ns / NS_PER_TOKEN);
 	return UDT_LISTEN_ACCEPT;
 }
 

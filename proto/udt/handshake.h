@@ -9,6 +9,19 @@
  * socket id it asked for and the current minute, and the previous minute's
  * cookie is accepted too. Bound to the socket id, one round trip buys one
  * connection, not one per socket id the client cares to name.
+ *
+ * Address tokens (udt_listener_tokens): the response that accepts a
+ * connection carries in its cookie field, which UDT4 connectors ignore
+ * there, a token: a keyed hash of the client's host address (not its port:
+ * each lu2k connection has a socket of its own) and the current 10-minute
+ * period. A connector that knows one may send its second request at once,
+ * with the token as its cookie (udt_conn_use_token): the address proved it
+ * receives there within the last 10-20 minutes, and a round trip is saved
+ * (2 round trips to connect become 1). A request whose cookie is wrong (a
+ * token gone stale, a listener restarted with another key) gets no answer,
+ * as before: the connector falls back to UDT4's first request after a
+ * second (udt_conn_use_token). Connectors keep a token 10 minutes
+ * (backends/udt_tokens.h), so only a listener's restart costs that second.
  */
 #ifndef LU2K_UDT_HANDSHAKE_H
 #define LU2K_UDT_HANDSHAKE_H
@@ -23,7 +36,10 @@ struct udt_listener {
 	int32_t sock_type;
 	int32_t mss;
 	int32_t flight;
-	uint64_t bad_pkts, bad_cookies, rejects;
+	/* tokens: where the client's port is in the address bytes (left out) */
+	int tokens;
+	uint8_t port_off, port_len;
+	uint64_t bad_pkts, bad_cookies, rejects, tokens_used;
 };
 
 enum udt_listen_result {
@@ -34,11 +50,17 @@ enum udt_listen_result {
 void udt_listener_init(struct udt_listener *l, const uint8_t key[16], int32_t sock_type,
 		       int32_t mss, int32_t flight);
 /*
+ * Issue and accept address tokens (above); the address bytes given to
+ * udt_listener_recv hold the client's port at [port_off, port_off + port_len).
+ */
+void udt_listener_tokens(struct udt_listener *l, size_t port_off, size_t port_len);
+/*
  * Handles a packet sent to socket id 0. addr/addrlen identify the client
  * (any stable encoding of its address and port). Returns UDT_LISTEN_REPLY,
  * UDT_LISTEN_ACCEPT (then find the connection for (address, hs->sock_id) and
- * give it the packet, or create one with udt_conn_accept), -EBADMSG for a
- * malformed packet, -EACCES for a wrong cookie.
+ * give it the packet, or create one with udt_conn_accept: with tokens on,
+ * hs->cookie is then the client's token, which the response carries),
+ * -EBADMSG for a malformed packet, -EACCES for a wrong cookie.
  */
 int udt_listener_recv(struct udt_listener *l, const uint8_t *pkt, size_t len, const void *addr,
 		      size_t addrlen, uint64_t now_ns, uint8_t *out, size_t cap, size_t *out_len,
@@ -47,6 +69,8 @@ int udt_listener_recv(struct udt_listener *l, const uint8_t *pkt, size_t len, co
 uint32_t udt_cookie(const uint8_t key[16], const void *addr, size_t addrlen, uint32_t sock_id,
 		    uint64_t minute);
 uint64_t udt_siphash(const uint8_t key[16], const void *data, size_t len);
+/* The address token of addr (its port left out) for the 10-minute period `period`. */
+uint32_t udt_token(const struct udt_listener *l, const void *addr, size_t addrlen, uint64_t period);
 
 /*
  * The peer address field as UDT4 fills it: an IPv4 address in word 0 as the

@@ -218,6 +218,19 @@ struct udt_conn *udt_conn_connect(const struct udt_config *cfg, const struct udt
  * is measured from it.
  */
 void udt_conn_skip_cookie(struct udt_conn *c, uint64_t now_ns);
+/*
+ * A connector that holds its listener's address token (handshake.h, from
+ * udt_conn_token of an earlier connection to it): the first request is the
+ * final one, with the token as its cookie; one round trip to connect, not
+ * two. A listener that does not take it stays silent: after a second the
+ * connector sends UDT4's first request instead.
+ */
+void udt_conn_use_token(struct udt_conn *c, uint32_t token, uint64_t now_ns);
+/*
+ * Connected: 1 and *token if the listener's response carried an address
+ * token (a cookie other than the one this end sent: UDT4 listeners echo it).
+ */
+int udt_conn_token(const struct udt_conn *c, uint32_t *token);
 /* Creates the server side for a request a listener accepted; queues the response. */
 struct udt_conn *udt_conn_accept(const struct udt_config *cfg, const struct udt_callbacks *cb,
 				 void *ud, uint32_t sock_id, const struct udt_hs *req,

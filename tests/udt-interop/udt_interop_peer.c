@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +191,8 @@ int main(int argc, char **argv)
 	if (stream_mode)
 		cfg.sock_type = UDT_SOCK_STREAM;
 	udt_listener_init(&lis, key, cfg.sock_type, cfg.mss, (int32_t)cfg.flight_max);
+	/* as lu2kd's: the response carries an address token where libudt ignores it */
+	udt_listener_tokens(&lis, offsetof(struct sockaddr_in, sin_port), sizeof(in_port_t));
 	if (sending) {
 		uint32_t ip[4];
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* test_udt_handshake.c - listener cookies, connect, rejection, retries. */
+/* test_udt_handshake.c - listener cookies, address tokens, connect, rejection, retries. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -98,6 +98,124 @@ static void test_connect_flow(void)
 	T_EQU(udt_conn_max_msg(cl), 16383ull * 1456);
 	T_EQ(udt_conn_send_msg(cl, buf, udt_conn_max_msg(cl) + 1, -1, 1, 0, NULL, NULL, t),
 	     -EMSGSIZE);
+	udt_conn_free(cl);
+	udt_conn_free(sv);
+}
+
+/*
+ * Connects cl to l (the client at address a, 6 bytes) over a path of rtt ns
+ * each round trip, from *t; a request the listener does not answer costs
+ * the time to the client's next one. Returns the requests the client sent
+ * until connected (-1: not within 20). *svp gets the server side.
+ */
+static int requests(struct udt_listener *l, struct udt_conn *cl, const uint8_t *a, uint32_t sv_id,
+		    uint64_t *t, uint64_t rtt, struct udt_conn **svp)
+{
+	struct udt_config cfg;
+	uint8_t buf[2000], out[2000];
+	struct udt_hs hs;
+	size_t n, olen;
+	int k;
+
+	udt_config_default(&cfg);
+	*svp = NULL;
+	for (k = 1; k <= 20; k++) {
+		int r;
+
+		*t = udt_conn_next_deadline(cl) > *t ? udt_conn_next_deadline(cl) : *t;
+		udt_conn_handle_timers(cl, *t);
+		n = pop(cl, buf, *t);
+		if (!n)
+			return -1;
+		r = udt_listener_recv(l, buf, n, a, 6, *t + rtt / 2, out, sizeof(out), &olen, &hs);
+		if (r == UDT_LISTEN_ACCEPT) {
+			if (!*svp)
+				*svp = udt_conn_accept(&cfg, NULL, NULL, sv_id, &hs, NULL, *t);
+			else
+				udt_conn_recv_pkt(*svp, buf, n, *t);
+			olen = *svp ? pop(*svp, out, *t) : 0;
+		}
+		if (r != UDT_LISTEN_ACCEPT && r != UDT_LISTEN_REPLY)
+			continue; /* no answer: the client asks again at its next deadline */
+		*t += rtt;
+		udt_conn_recv_pkt(cl, out, olen, *t);
+		if (udt_conn_state(cl) == UDT_ST_CONNECTED)
+			return k;
+	}
+	return -1;
+}
+
+/*
+ * Address tokens: a first connection takes UDT4's two requests (two round
+ * trips) and gets the listener's token; the next one from the same host
+ * (another port, as each lu2k connection has its own socket) sends its
+ * final request at once and connects in one round trip. Another host's
+ * token, or a stale one (25 minutes later), gets no answer: after a second
+ * the connector falls back to UDT4's two requests.
+ */
+static void test_address_token(void)
+{
+	static const uint8_t a1[6] = { 192, 0, 2, 1, 0x23, 0x28 };
+	static const uint8_t a2[6] = { 192, 0, 2, 1, 0x99, 0x01 };
+	static const uint8_t b1[6] = { 192, 0, 2, 7, 0x23, 0x28 };
+	const uint64_t rtt = 600000000, s = 1000000000;
+	struct udt_listener l;
+	struct udt_config cfg;
+	struct udt_conn *cl, *sv;
+	uint64_t t = 7 * 60 * s, t0;
+	uint32_t token, tok2;
+
+	udt_config_default(&cfg);
+	udt_listener_init(&l, key, UDT_SOCK_DGRAM, 1500, 25600);
+	udt_listener_tokens(&l, 4, 2);
+	t0 = t;
+	cl = udt_conn_connect(&cfg, NULL, NULL, 1111, 100, NULL, t);
+	T_EQ(requests(&l, cl, a1, 2001, &t, rtt, &sv), 2);
+	T_EQU(t - t0, 2 * rtt);
+	T_ASSERT(udt_conn_token(cl, &token));
+	T_EQU(token, udt_token(&l, a2, 6, t / (600 * s)));
+	T_ASSERT(token != udt_token(&l, b1, 6, t / (600 * s)));
+	udt_conn_free(cl);
+	udt_conn_free(sv);
+
+	/* the same host, another port: one request, one round trip */
+	t += 60 * s;
+	t0 = t;
+	cl = udt_conn_connect(&cfg, NULL, NULL, 1112, 200, NULL, t);
+	udt_conn_use_token(cl, token, t);
+	T_EQ(requests(&l, cl, a2, 2002, &t, rtt, &sv), 1);
+	T_EQU(t - t0, rtt);
+	T_EQU(l.tokens_used, 1);
+	/* the same period's token came back: nothing new to keep */
+	T_ASSERT(!udt_conn_token(cl, &tok2));
+	udt_conn_free(cl);
+	udt_conn_free(sv);
+
+	/* another host with that token: no answer; after 1 s, UDT4's way */
+	t0 = t;
+	cl = udt_conn_connect(&cfg, NULL, NULL, 1113, 300, NULL, t);
+	udt_conn_use_token(cl, token, t);
+	T_ASSERT(requests(&l, cl, b1, 2003, &t, rtt, &sv) >= 3);
+	T_ASSERT(t - t0 >= s + 2 * rtt && t - t0 <= s + 2 * rtt + 250000000);
+	T_EQU(l.tokens_used, 1);
+	T_ASSERT(l.bad_cookies >= 1);
+	udt_conn_free(cl);
+	udt_conn_free(sv);
+
+	/* 25 minutes on: stale, the same; the connection then has a new token */
+	t += 25 * 60 * s;
+	cl = udt_conn_connect(&cfg, NULL, NULL, 1114, 400, NULL, t);
+	udt_conn_use_token(cl, token, t);
+	T_ASSERT(requests(&l, cl, a2, 2004, &t, rtt, &sv) >= 3);
+	T_ASSERT(udt_conn_token(cl, &tok2) && tok2 != token);
+	udt_conn_free(cl);
+	udt_conn_free(sv);
+
+	/* a listener without tokens echoes the cookie: nothing learnt */
+	udt_listener_init(&l, key, UDT_SOCK_DGRAM, 1500, 25600);
+	cl = udt_conn_connect(&cfg, NULL, NULL, 1116, 600, NULL, t);
+	T_EQ(requests(&l, cl, a1, 2005, &t, rtt, &sv), 2);
+	T_ASSERT(!udt_conn_token(cl, &tok2));
 	udt_conn_free(cl);
 	udt_conn_free(sv);
 }
@@ -217,6 +335,7 @@ int main(void)
 {
 	T_RUN(test_siphash);
 	T_RUN(test_connect_flow);
+	T_RUN(test_address_token);
 	T_RUN(test_reject_and_timeout);
 	T_RUN(test_rtt_from_handshake);
 	T_RUN(test_peer_ip);
