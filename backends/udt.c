@@ -478,6 +478,8 @@ struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockad
 		return NULL;
 	hs_ip(sa, ip);
 	c->t_last = now;
+	/* a flow from its handshake on: its first window is its share (rcvbuf.h, FLOW SHARE) */
+	udt_rxmem_flow_new(&be->rxmem, &c->flow_seen, now);
 	{
 		struct udt_config acfg = be->ucfg;
 

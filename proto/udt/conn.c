@@ -361,6 +361,7 @@ struct udt_conn *udt_conn_accept(const struct udt_config *cfg, const struct udt_
 	memcpy(c->hs.peer_ip, c->peer_ip, sizeof(c->hs.peer_ip));
 	c->state = UDT_ST_CONNECTED;
 	udt_send_hs(c, c->peer_id, now_ns);
+	udt_send_first_window(c, now_ns);
 	return c;
 }
 

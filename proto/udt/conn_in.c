@@ -356,8 +356,10 @@ static int on_handshake(struct udt_conn *c, const struct udt_hdr *h, uint64_t no
 	}
 	/* a server whose response was lost: the client keeps asking */
 	if (c->is_server && hs.sock_id == c->peer_id &&
-	    (hs.req_type == UDT_HS_REQ_REGULAR || hs.req_type == UDT_HS_RSP_REGULAR))
+	    (hs.req_type == UDT_HS_REQ_REGULAR || hs.req_type == UDT_HS_RSP_REGULAR)) {
 		udt_send_hs(c, c->peer_id, now_ns);
+		udt_send_first_window(c, now_ns);
+	}
 	return 0;
 }
 

@@ -171,6 +171,8 @@ uint8_t *udt_ctl_reserve(struct udt_conn *c);
 void udt_ctl_commit(struct udt_conn *c, size_t len);
 void udt_send_ctrl_simple(struct udt_conn *c, uint16_t type, uint32_t info, uint64_t now_ns);
 void udt_send_ack(struct udt_conn *c, int light, uint64_t now_ns);
+/* A listener's first grant under the flow share, behind its handshake answer (rcvbuf.h) */
+void udt_send_first_window(struct udt_conn *c, uint64_t now_ns);
 void udt_send_nak_ranges(struct udt_conn *c, const struct udt_range *r, size_t n, uint64_t now_ns);
 uint64_t udt_send_nak_due(struct udt_conn *c, uint64_t now_ns);
 void udt_send_nak_overtaken(struct udt_conn *c, uint32_t seq, uint64_t asked_ns, uint64_t now_ns);

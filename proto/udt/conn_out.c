@@ -166,6 +166,32 @@ void udt_send_ack(struct udt_conn *c, int light, uint64_t now_ns)
 	c->st.acks_sent++;
 }
 
+void udt_send_first_window(struct udt_conn *c, uint64_t now_ns)
+{
+	uint32_t w = udt_rcvbuf_first_window(&c->rb);
+	struct udt_ack a;
+	uint8_t *b;
+
+	/* only before the first data packet, and only a grant below the handshake's */
+	if (!c->is_server || !w || (int64_t)w >= (int64_t)c->hs.flight ||
+	    c->rcv_curr_seq != udt_seq_dec(c->peer_isn))
+		return;
+	b = udt_ctl_reserve(c);
+	if (!b)
+		return;
+	memset(&a, 0, sizeof(a));
+	c->ackno = udt_ackno_inc(c->ackno);
+	a.ackno = c->ackno;
+	a.ack_seq = c->rcv_last_ack;
+	a.rtt_us = (int32_t)(c->rtt_ns / LU2K_NS_PER_US);
+	a.rttvar_us = (int32_t)(c->rttvar_ns / LU2K_NS_PER_US);
+	a.avail = (int32_t)(w < 2 ? 2 : w);
+	a.nfields = 4;
+	udt_ctl_commit(c, udt_ack_encode(b, ctl_cap(c), udt_conn_ts(c, now_ns), c->peer_id, &a));
+	udt_ackwin_store(&c->ackwin, a.ackno, a.ack_seq, udt_tick(now_ns));
+	c->st.acks_sent++;
+}
+
 void udt_send_nak_ranges(struct udt_conn *c, const struct udt_range *r, size_t n, uint64_t now_ns)
 {
 	size_t used = 0;

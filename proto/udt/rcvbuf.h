@@ -45,7 +45,7 @@
  * share; udt_rcvbuf_avail, which knows no highest, counts from the ACK
  * point), where flows counts the
  * windows that received packets in the last one or two epochs of
- * UDT_RXMEM_FLOW_EPOCH_NS (udt_rxmem_flow_seen), at least a 64th of what
+ * UDT_RXMEM_FLOW_EPOCH_NS (udt_rxmem_flow_seen), at least a 256th of what
  * the busiest window received in the epoch before, up to
  * UDT_RXMEM_FLOW_BUSY (a window that gets a ping now and then does not halve
  * the share of a long flow beside it; what it may send is the share too),
@@ -320,6 +320,13 @@ const struct udt_rslot *udt_rcvbuf_peek(const struct udt_rcvbuf *rb, uint32_t se
  */
 uint32_t udt_rcvbuf_avail(struct udt_rcvbuf *rb, uint32_t ack_seq);
 /*
+ * A new window's first grant while the flow share cuts it (else 0): what
+ * udt_rcvbuf_avail grants at its start. The handshake's window is the whole
+ * receive window (a sender takes it for its largest message too), so the
+ * share goes to the sender in an ACK right behind it (FLOW SHARE).
+ */
+uint32_t udt_rcvbuf_first_window(struct udt_rcvbuf *rb);
+/*
  * The same, for an ACK sent at now_ns, where top is one past the highest
  * packet received and rtt_ns the connection's round trip: what the flow
  * share learns from it (whether the sender used its share, flow_held).
@@ -338,6 +345,11 @@ void udt_rxmem_flow_init(struct udt_rxmem *m, uint32_t sock_pkts);
  * once they are flow_busy).
  */
 void udt_rxmem_flow_seen(struct udt_rxmem *m, uint32_t *seen, uint64_t now_ns);
+/*
+ * A new connection's window counts from its handshake, as busy: its first
+ * flight comes at once, and its first window is its share.
+ */
+void udt_rxmem_flow_new(struct udt_rxmem *m, uint32_t *seen, uint64_t now_ns);
 /* Is a measure of the socket due (udt_rxmem_flow_fill)? */
 int udt_rxmem_flow_due(const struct udt_rxmem *m, uint64_t now_ns);
 /*

@@ -276,6 +276,17 @@ uint32_t udt_rcvbuf_avail(struct udt_rcvbuf *rb, uint32_t ack_seq)
 	return window_grant(rb, ack_seq, 0, &cut);
 }
 
+uint32_t udt_rcvbuf_first_window(struct udt_rcvbuf *rb)
+{
+	int cut;
+	uint32_t avail;
+
+	if (!rb->mem || !udt_rxmem_flow_share(rb->mem))
+		return 0;
+	avail = window_grant(rb, rb->base_seq, 0, &cut);
+	return cut ? avail : 0;
+}
+
 uint32_t udt_rcvbuf_grant(struct udt_rcvbuf *rb, uint32_t ack_seq, uint32_t top, uint64_t rtt_ns,
 			  uint64_t now_ns)
 {
@@ -345,13 +356,13 @@ void udt_rxmem_flow_seen(struct udt_rxmem *m, uint32_t *seen, uint64_t now_ns)
 
 		m->flows_prev = next ? m->flows_now : 0;
 		/*
-		 * A window counts once it received a 64th of what the busiest
+		 * A window counts once it received a 256th of what the busiest
 		 * received in the last epoch (up to UDT_RXMEM_FLOW_BUSY): a ping
 		 * beside a long flow does not halve the long flow's share, and
 		 * 1,000 senders that a loaded receiver slowed to a few packets
 		 * each still count, all of them.
 		 */
-		m->flow_busy = next ? m->flow_most / 64 : 0;
+		m->flow_busy = next ? m->flow_most / 256 : 0;
 		if (m->flow_busy < 1)
 			m->flow_busy = 1;
 		if (m->flow_busy > UDT_RXMEM_FLOW_BUSY)
@@ -376,6 +387,12 @@ void udt_rxmem_flow_seen(struct udt_rxmem *m, uint32_t *seen, uint64_t now_ns)
 		m->flow_most = n;
 	*seen = epoch << UDT_RXMEM_FLOW_SEEN_BITS | n;
 	m->flows = m->flows_now > m->flows_prev ? m->flows_now : m->flows_prev;
+}
+
+void udt_rxmem_flow_new(struct udt_rxmem *m, uint32_t *seen, uint64_t now_ns)
+{
+	for (int i = 0; i < UDT_RXMEM_FLOW_BUSY; i++)
+		udt_rxmem_flow_seen(m, seen, now_ns);
 }
 
 int udt_rxmem_flow_due(const struct udt_rxmem *m, uint64_t now_ns)

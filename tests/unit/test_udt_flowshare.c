@@ -90,10 +90,10 @@ static void test_off(void)
 }
 
 /*
- * A window counts once it received a 64th of what the busiest received in
+ * A window counts once it received a 256th of what the busiest received in
  * the epoch before (at most UDT_RXMEM_FLOW_BUSY packets): a ping beside a
- * long flow (bench-link's, on its own connection: a packet or two a round
- * trip) takes no half of the long flow's share; 100 senders slowed to 3
+ * long flow of 4,000 packets an epoch (bench-link's, on its own connection:
+ * a packet or two a round trip) takes no half of the long flow's share; 100 senders slowed to 3
  * packets an epoch each all count.
  */
 static void test_busy(void)
@@ -106,7 +106,7 @@ static void test_busy(void)
 
 	udt_rxmem_flow_init(&m, 11184);
 	for (e = 0; e < 4; e++) {
-		for (k = 0; k < 2000; k++)
+		for (k = 0; k < 4000; k++)
 			udt_rxmem_flow_seen(&m, &bulk, 10 * SEC + e * E + MS);
 		for (k = 0; k < UDT_RXMEM_FLOW_BUSY - 1; k++)
 			udt_rxmem_flow_seen(&m, &ping, 10 * SEC + e * E + 2 * MS);
@@ -122,6 +122,39 @@ static void test_busy(void)
 			for (k = 0; k < 3; k++)
 				udt_rxmem_flow_seen(&m, &seen[i], 20 * SEC + e * E + MS);
 	T_EQU(m.flows, 100);
+}
+
+/*
+ * A new window's first grant (what its listener sends behind the handshake):
+ * 0 without a share, its share counting itself from its handshake, the
+ * floor among many; 0 where the window itself is less than the share (the
+ * handshake said that much already).
+ */
+static void test_first_window(void)
+{
+	static uint32_t seen[2000];
+	struct udt_rxmem m = { .max = 1u << 30 };
+	struct udt_rcvbuf rb, small;
+
+	T_EQ(udt_rcvbuf_init(&rb, 4096, PL, 0, 5, deliver, NULL), 0);
+	T_EQ(udt_rcvbuf_init(&small, 32, PL, 0, 9, deliver, NULL), 0);
+	udt_rcvbuf_set_limits(&rb, &m, 0, 0);
+	udt_rcvbuf_set_limits(&small, &m, 0, 0);
+	T_EQU(udt_rcvbuf_first_window(&rb), 0);
+	udt_rxmem_flow_init(&m, 1000);
+	seen_all(&m, seen, 3, SEC);
+	/* the new one counts from its handshake: 1,000 over 4 */
+	udt_rxmem_flow_new(&m, &seen[3], SEC + MS);
+	T_EQU(m.flows, 4);
+	T_EQU(udt_rcvbuf_first_window(&rb), 250);
+	T_EQU(udt_rcvbuf_first_window(&small), 0);
+	seen_all(&m, seen, 2000, SEC + 2 * MS);
+	T_EQU(udt_rcvbuf_first_window(&rb), UDT_RXMEM_FLOW_MIN);
+	/* a socket that keeps up, and the share lifted: nothing to send */
+	m.flow_pkts = UDT_RXMEM_FLOW_OFF;
+	T_EQU(udt_rcvbuf_first_window(&rb), 0);
+	udt_rcvbuf_fini(&rb);
+	udt_rcvbuf_fini(&small);
 }
 
 /*
@@ -393,6 +426,7 @@ int main(void)
 	T_RUN(test_split);
 	T_RUN(test_floor);
 	T_RUN(test_off);
+	T_RUN(test_first_window);
 	T_RUN(test_epochs);
 	T_RUN(test_busy);
 	T_RUN(test_fill);

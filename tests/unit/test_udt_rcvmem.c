@@ -498,6 +498,81 @@ static void test_transfer_flow_share(void)
 	world_free(w);
 }
 
+/*
+ * A new connection's first flight under the flow share (rcvbuf.h, FLOW
+ * SHARE): the handshake's window is the whole receive window, and the ACK of
+ * nothing behind it carries the share (80 packets for eight windows: 10).
+ * The sender, with messages queued the moment it is connected, has no more
+ * than that in flight before the first ACK of its data can come (a round
+ * trip of 20 ms; the CC alone would send 16 or more then). Without the share the
+ * handshake's window stands, as before.
+ */
+static void first_flight(const char *cc, int share_on, int32_t *window, int64_t *most)
+{
+	static uint8_t data[100000];
+	struct udt_rxmem mem = { .max = 1 << 30 };
+	struct world *w = world_new();
+	struct udt_stats st;
+	uint64_t t0;
+
+	*most = 0;
+	T_ASSERT(w);
+	if (share_on) {
+		udt_rxmem_flow_init(&mem, 80);
+		mem.flows = 8;
+	}
+	w->scfg.rx_mem = &mem;
+	w->ccfg.cc = w->scfg.cc = cc;
+	world_link(w, 10000000, 1000000000);
+	w->cl.c = udt_conn_connect(&w->ccfg, &cbs, &w->cl, 60, 808, NULL, w->now);
+	t0 = w->now;
+	while (udt_conn_state(w->cl.c) != UDT_ST_CONNECTED && w->now < t0 + 1000000000ull)
+		run_for(w, 100000);
+	T_ASSERT(w->sv.c && udt_conn_state(w->cl.c) == UDT_ST_CONNECTED);
+	if (t_cur_failed)
+		return;
+	udt_conn_get_stats(w->cl.c, &st);
+	*window = st.flow_window;
+	for (int i = 0; i < 4; i++) {
+		uint32_t no;
+
+		T_EQ(udt_conn_send_msg(w->cl.c, data, sizeof(data), -1, 0, 0, NULL, &no, w->now),
+		     0);
+	}
+	/* one round trip and a SYN: no ACK of data yet */
+	for (t0 = w->now; w->now < t0 + 25000000;) {
+		run_for(w, 100000);
+		udt_conn_get_stats(w->cl.c, &st);
+		if (st.inflight > *most)
+			*most = st.inflight;
+	}
+	run_for(w, 20000000000ull);
+	T_EQ(w->cl.acked, 4);
+	world_free(w);
+}
+
+static void test_first_window(void)
+{
+	static const char *const ccs[] = { "udt", "lossy" };
+	struct udt_config cfg;
+
+	udt_config_default(&cfg);
+	for (int k = 0; k < 2; k++) {
+		int32_t win_on = 0, win_off = 0;
+		int64_t most_on, most_off;
+
+		first_flight(ccs[k], 1, &win_on, &most_on);
+		first_flight(ccs[k], 0, &win_off, &most_off);
+		printf("  %s: first window %d with the share (at most %lld in flight in the first "
+		       "RTT), %d without (%lld)\n",
+		       ccs[k], win_on, (long long)most_on, win_off, (long long)most_off);
+		T_EQ(win_on, 10);
+		T_ASSERT(most_on > 0 && most_on <= 10);
+		T_ASSERT(win_off >= 32 && (uint32_t)win_off <= cfg.flight_max);
+		T_ASSERT(most_off > 10);
+	}
+}
+
 /* A message longer than the receiver's maximum breaks the connection. */
 static void test_too_long_breaks(void)
 {
@@ -538,5 +613,6 @@ int main(void)
 	T_RUN(test_transfer_after_squeeze);
 	T_RUN(test_too_long_breaks);
 	T_RUN(test_transfer_flow_share);
+	T_RUN(test_first_window);
 	return t_done();
 }
