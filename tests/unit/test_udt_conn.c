@@ -9,6 +9,7 @@
 
 #include "proto/udt/udt.h"
 #include "tests/t.h"
+#include "tests/unit/udt_pair.h"
 
 #define ME   7
 #define PEER 9
@@ -31,23 +32,12 @@ static const struct udt_callbacks cbs = { .msg_acked = on_acked, .msg_recv = on_
 
 static struct udt_conn *server_cb(int exp_resend_all, const struct udt_callbacks *cb)
 {
-	struct udt_hs hs = { .version = 4,
-			     .sock_type = UDT_SOCK_DGRAM,
-			     .isn = ISN,
-			     .mss = 1500,
-			     .flight = 1000,
-			     .req_type = -1,
-			     .sock_id = PEER };
 	struct udt_config cfg;
 	struct udt_conn *c;
-	uint8_t buf[2000];
 
 	udt_config_default(&cfg);
 	cfg.exp_resend_all = exp_resend_all;
-	c = udt_conn_accept(&cfg, cb, NULL, ME, &hs, NULL, T0);
-	/* the handshake response */
-	while (c && udt_conn_write_pkt(c, buf, sizeof(buf), T0))
-		;
+	c = udt_test_accepted(&cfg, cb, ME, PEER, ISN, T0);
 	acked = recvd = 0;
 	return c;
 }
