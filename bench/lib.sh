@@ -187,7 +187,7 @@ bl_run_lu2k() {
 	# with a zero timeout after its first second and takes a whole core.
 	ip netns exec "$BL_NSA" timeout $((t + 240)) "$bin/lu2k-perf" client --nid "$BL_A2@lu2k" \
 		--peer "$BL_B@lu2k" --socket "$BL_TMP/a.sock" ping --time "${t}s" --timeout 150s --progress \
-		--json >"$dir/ping.json" 2>"$dir/ping.err" &
+		--warmup 5s --json >"$dir/ping.json" 2>"$dir/ping.err" &
 	ping=$!
 	bl_bulk_start "$dir" "$t" "$conc"
 	bulk=$BL_BG

@@ -60,6 +60,10 @@ pass_run bulk4m bulk --size 4M --count 20 --concurrency 4
 pass_run get1m get --size 1M --count 100 --concurrency 8
 pass_run get4m get --size 4M --count 10 --concurrency 4
 pass_run ping ping --count 200
+# ping's settled latency: without a warm-up every round trip is in it
+pass_run ping0 ping --count 50 --warmup 0
+grep -q '"settled_latency_us":{"warmup_ms":0.0,"count":50,' "$T_DIR/ping0.json" ||
+	t_fail "ping --warmup 0: settled_latency_us does not hold the 50 round trips: $(cat "$T_DIR/ping0.json")"
 pass_run stream stream --rate 50mbit --fps 25 --deadline 1s --time 2s
 [ "$(field bulk4m bytes)" = $((20 * 4194304)) ] || t_fail "bulk4m bytes $(field bulk4m bytes)"
 # an IPv6 client: its headers are LNet's 96-byte nid16 form, answers go back over IPv6

@@ -91,6 +91,9 @@ static void finish(struct cli *c, struct cli_msg *m, int why)
 			perf_hist_add(&c->lat, m->t_answer - m->t_send);
 			perf_hist_add(&c->ilat, m->t_answer - m->t_send);
 		}
+		/* ping: the round trips after the --warmup, the connections' set-up left out */
+		if (c->o->mode == PERF_PING && m->t_send >= c->t0 + c->o->warmup_ns)
+			perf_hist_add(&c->plat, m->t_answer - m->t_send);
 	}
 	if (c->o->mode == PERF_STREAM)
 		frame_finish_msg(c, m, ok);

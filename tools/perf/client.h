@@ -64,7 +64,8 @@ struct cli {
 	uint64_t last_ok, last_bytes, last_errors;
 	struct cli_sample *samples;
 	size_t nsamples, cap_samples;
-	/* --ping-every: GETs beside the bulk, counted apart (errors count as the run's) */
+	/* --ping-every: GETs beside the bulk, counted apart (errors count as the run's);
+	 * ping mode: its round trips after --warmup (settled_latency_us) */
 	struct perf_hist plat;
 	uint64_t next_ping, pings_sent, pings_ok, pings_inflight;
 	struct perf_acked acked; /* progress inside messages */

@@ -237,7 +237,8 @@ static const struct lu2k_opt perf_opts_tbl[] = {
 		       TIME(warmup_ns, 0),
 		       .help = "stream: frames due in the first T are not judged late (0 judges "
 			       "every frame); bulk: --ping-every's pings sent in it are not "
-			       "timed" },
+			       "timed; ping: round trips sent in it are left out of "
+			       "settled_latency_us (latency_us has them all)" },
 	[P_LATEOK] = { .lopt = "late-ok",
 		       .arg = "PCT",
 		       U32(late_ok_pct, 0, 100),

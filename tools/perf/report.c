@@ -227,6 +227,15 @@ int cli_report(struct cli *c)
 			       us(perf_hist_pct(p, 50)), us(perf_hist_pct(p, 90)),
 			       us(perf_hist_pct(p, 99)), us(p->max));
 		}
+		if (o->mode == PERF_PING) {
+			const struct perf_hist *p = &c->plat;
+
+			printf("\"settled_latency_us\":{\"warmup_ms\":%.1f,\"count\":%llu,"
+			       "\"min\":%.1f,\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"max\":%.1f},",
+			       (double)o->warmup_ns / 1e6, (unsigned long long)p->count,
+			       p->count ? us(p->min) : 0.0, us(perf_hist_pct(p, 50)),
+			       us(perf_hist_pct(p, 90)), us(perf_hist_pct(p, 99)), us(p->max));
+		}
 		json_intervals(c);
 		printf("\"lib\":{\"eagain_credits\":%llu,\"eagain_pool\":%llu,\"eagain_ring\":%llu,"
 		       "\"bad_cpl\":%llu,\"bad_cookie\":%llu,\"bad_rx\":%llu,\"bad_hdr\":%llu,"
