@@ -1,5 +1,5 @@
 # tests/sim: whole UDT transfers over the link emulator's core in simulated time.
-SIM_XFER := tests/sim/sim_xfer.c tests/sim/sim_figures.c tests/sim/sim_scen.c tests/sim/sim_tcp.c
+SIM_XFER := tests/sim/sim_xfer.c tests/sim/sim_figures.c tests/sim/sim_scen.c tests/sim/sim_tcp.c tests/sim/sim_bbr.c
 $(eval $(call lu2k_test,test_sim_lossy,tests/sim/test_sim_lossy.c $(SIM_XFER),udt linkem))
 $(eval $(call lu2k_test,test_sim_native,tests/sim/test_sim_native.c $(SIM_XFER),udt linkem))
 $(eval $(call lu2k_test,test_sim_sparse,tests/sim/test_sim_sparse.c $(SIM_XFER),udt linkem))

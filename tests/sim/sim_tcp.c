@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * sim_tcp.c - a CUBIC or Reno bulk sender with SACK recovery and its
- * receiver, in simulated time (what it models and leaves out: sim_tcp.h).
+ * sim_tcp.c - a CUBIC, Reno or BBR bulk sender with SACK recovery and its
+ * receiver, in simulated time (what it models and leaves out: sim_tcp.h;
+ * BBR's: sim_bbr.c).
  */
 #include "sim_tcp.h"
 
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "common/time.h"
+#include "sim_bbr.h"
 
 #define INIT_CWND     10 /* RFC 6928 */
 #define DUPTHRESH     3	 /* SACKed segments beyond a hole before RACK may call it lost */
@@ -65,6 +67,15 @@ struct sim_tcp {
 	uint32_t hs_round_end;
 	uint64_t hs_round_min;
 	int hs_samples, hs_done;
+	/* delivery-rate samples (Linux's tcp_rate.c), per segment as it left */
+	uint64_t *tx_dlv, *tx_dlv_ns, *tx_first_ns;
+	uint64_t delivered, delivered_ns, first_tx_ns, lost_total;
+	/* BBR: its state and when pacing lets the next segment go */
+	struct sim_bbr bbr;
+	uint64_t next_send_ns;
+	/* RTT above the minimum from 5 s after the start */
+	double qd_sum;
+	uint64_t qd_n;
 	struct sim_tcp_stats stats;
 
 	/* receiver */
@@ -104,6 +115,8 @@ int sim_tcp_cc_by_name(const char *name)
 		return SIM_TCP_CUBIC;
 	if (!strcmp(name, "reno"))
 		return SIM_TCP_RENO;
+	if (!strcmp(name, "bbr"))
+		return SIM_TCP_BBR;
 	return -1;
 }
 
@@ -135,16 +148,22 @@ struct sim_tcp *sim_tcp_new(unsigned int idx, enum sim_tcp_cc cc, size_t bytes, 
 	t->xmit_ns = calloc(t->nseg, sizeof(*t->xmit_ns));
 	t->xmit_no = calloc(t->nseg, sizeof(*t->xmit_no));
 	t->got = calloc(t->nseg, 1);
+	t->tx_dlv = calloc(t->nseg, sizeof(*t->tx_dlv));
+	t->tx_dlv_ns = calloc(t->nseg, sizeof(*t->tx_dlv_ns));
+	t->tx_first_ns = calloc(t->nseg, sizeof(*t->tx_first_ns));
 	t->rtx_cap = 1024;
 	t->rtx_fifo = malloc(t->rtx_cap * sizeof(*t->rtx_fifo));
 	t->rg_cap = 64;
 	t->rg = malloc(t->rg_cap * sizeof(*t->rg));
-	if (!t->st || !t->xmit_ns || !t->xmit_no || !t->got || !t->rtx_fifo || !t->rg)
+	if (!t->st || !t->xmit_ns || !t->xmit_no || !t->got || !t->rtx_fifo || !t->rg ||
+	    !t->tx_dlv || !t->tx_dlv_ns || !t->tx_first_ns)
 		goto fail;
 	t->cwnd = INIT_CWND;
 	t->ssthresh = 1e9;
 	t->rto = RTO_INIT_NS;
 	t->stats.segs = t->nseg;
+	if (cc == SIM_TCP_BBR)
+		sim_bbr_init(&t->bbr, idx, INIT_CWND);
 	return t;
 fail:
 	sim_tcp_free(t);
@@ -161,6 +180,9 @@ void sim_tcp_free(struct sim_tcp *t)
 	free(t->got);
 	free(t->rtx_fifo);
 	free(t->rg);
+	free(t->tx_dlv);
+	free(t->tx_dlv_ns);
+	free(t->tx_first_ns);
 	free(t);
 }
 
@@ -371,7 +393,8 @@ static void rtt_sample(struct sim_tcp *t, uint64_t rtt)
 	/* as Linux: the variance term is at least TCP_RTO_MIN */
 	rto = t->srtt + (4 * t->rttvar > RTO_MIN_NS ? 4 * t->rttvar : RTO_MIN_NS);
 	t->rto = rto > RTO_MAX_NS ? RTO_MAX_NS : (uint64_t)rto;
-	hystart(t, rtt);
+	if (t->cc != SIM_TCP_BBR)
+		hystart(t, rtt);
 }
 
 /* ---- the sender's scoreboard ---- */
@@ -400,6 +423,7 @@ static void mark_lost(struct sim_tcp *t, uint32_t s)
 	t->st[s] = SEG_LOST;
 	t->pipe--;
 	t->nlost++;
+	t->lost_total++;
 	if (s < t->lost_first)
 		t->lost_first = s;
 }
@@ -443,13 +467,48 @@ static int detect_losses(struct sim_tcp *t)
 	return found;
 }
 
+/* BBR on an ACK: the rate sample of segment rs_seg (UINT32_MAX: none), as tcp_rate.c. */
+static void bbr_ack(struct sim_tcp *t, uint32_t acked, uint32_t rs_seg, uint64_t losses,
+		    uint64_t rtt, uint64_t now)
+{
+	struct sim_bbr_ack a;
+
+	memset(&a, 0, sizeof(a));
+	a.now = now;
+	a.acked = acked;
+	a.losses = (uint32_t)losses;
+	a.inflight = t->pipe;
+	a.delivered = t->delivered;
+	a.rtt = rtt;
+	a.srtt = t->srtt;
+	a.recovery = t->recovery;
+	if (rs_seg != UINT32_MAX) {
+		uint64_t snd = t->xmit_ns[rs_seg] - t->tx_first_ns[rs_seg];
+		uint64_t ack = now - t->tx_dlv_ns[rs_seg];
+
+		t->first_tx_ns = t->xmit_ns[rs_seg];
+		a.rs_prior_delivered = t->tx_dlv[rs_seg];
+		a.rs_delivered = t->delivered - t->tx_dlv[rs_seg];
+		a.rs_interval = snd > ack ? snd : ack;
+		/* shorter than the path's RTT: a burst's ACKs, not the bottleneck's rate */
+		if (a.rs_interval < t->min_rtt)
+			a.rs_interval = 0;
+	}
+	sim_bbr_on_ack(&t->bbr, &a);
+	t->cwnd = t->bbr.cwnd;
+}
+
 static void recv_ack(struct sim_tcp *t, const uint8_t *pkt, uint32_t len, uint64_t now)
 {
 	uint32_t cum = get32(pkt + 4), nb = pkt[1], s, i, acked = 0, old_una = t->una;
-	uint64_t echo_ns = get64(pkt + 16), echo_no = get64(pkt + 24);
+	uint32_t rs_seg = get32(pkt + 8);
+	uint64_t echo_ns = get64(pkt + 16), echo_no = get64(pkt + 24), lost0 = t->lost_total;
+	int rs_fresh;
 
 	if (len < SIM_TCP_ACK_LEN || nb > MAX_SACK || cum > t->nxt)
 		return;
+	/* the rate sample's segment: the one that triggered this ACK, if news */
+	rs_fresh = rs_seg < t->nxt && t->st[rs_seg] != SEG_DONE && t->xmit_no[rs_seg] == echo_no;
 	for (s = t->una; s < cum; s++) {
 		if (t->st[s] == SEG_DONE)
 			t->sacked_above--;
@@ -471,21 +530,36 @@ static void recv_ack(struct sim_tcp *t, const uint8_t *pkt, uint32_t len, uint64
 				t->sacked_above++;
 			}
 	}
-	if (echo_ns && echo_ns <= now)
+	if (acked) {
+		t->delivered += acked;
+		t->delivered_ns = now;
+	}
+	if (echo_ns && echo_ns <= now) {
 		rtt_sample(t, now - echo_ns);
+		if (now >= t->start_ns + 5 * LU2K_NS_PER_S) {
+			t->qd_sum += (double)(now - echo_ns - t->min_rtt);
+			t->qd_n++;
+		}
+	}
 	if (echo_no > t->rack_no)
 		t->rack_no = echo_no;
 	if (t->recovery && t->una >= t->recover)
 		t->recovery = 0;
 	if (detect_losses(t) && !t->recovery) {
 		/* fast recovery (RFC 6675): one reduction per window of data */
-		congestion_event(t);
-		t->cwnd = t->ssthresh;
+		if (t->cc != SIM_TCP_BBR) {
+			congestion_event(t);
+			t->cwnd = t->ssthresh;
+		}
 		t->recovery = 1;
 		t->recover = t->nxt;
 		t->stats.recoveries++;
 	}
-	grow(t, acked, now);
+	if (t->cc == SIM_TCP_BBR)
+		bbr_ack(t, acked, rs_fresh ? rs_seg : UINT32_MAX, t->lost_total - lost0,
+			echo_ns && echo_ns <= now ? now - echo_ns : 0, now);
+	else
+		grow(t, acked, now);
 	if (t->una > old_una) {
 		/* RFC 6298 5.3: restart the timer on new data acknowledged */
 		t->rto_at = t->una < t->nxt ? now + t->rto : 0;
@@ -502,7 +576,10 @@ static void on_rto(struct sim_tcp *t, uint64_t now)
 	uint32_t s;
 
 	t->stats.rtos++;
-	congestion_event(t);
+	if (t->cc == SIM_TCP_BBR)
+		sim_bbr_on_rto(&t->bbr);
+	else
+		congestion_event(t);
 	t->cwnd = 1;
 	for (s = t->una; s < t->nxt; s++)
 		if (t->st[s] == SEG_OUT || t->st[s] == SEG_RTX)
@@ -529,6 +606,14 @@ static void send_seg(struct sim_tcp *t, uint32_t s, uint64_t now)
 	put64(pkt + 16, now);
 	put64(pkt + 24, t->xmit_no[s]);
 	memset(pkt + 32, 0, sizeof(pkt) - 32);
+	if (!t->pipe)
+		t->first_tx_ns = t->delivered_ns = now; /* tcp_rate.c: a new flight */
+	t->tx_dlv[s] = t->delivered;
+	t->tx_dlv_ns[s] = t->delivered_ns;
+	t->tx_first_ns[s] = t->first_tx_ns;
+	if (t->cc == SIM_TCP_BBR)
+		t->next_send_ns = (t->next_send_ns > now ? t->next_send_ns : now) +
+				  (uint64_t)(1e9 / t->bbr.pacing_rate);
 	t->pipe++;
 	t->stats.segs_sent++;
 	if (!t->rto_at)
@@ -571,6 +656,8 @@ void sim_tcp_run(struct sim_tcp *t, uint64_t now)
 	if (t->rto_at && now >= t->rto_at && t->una < t->nxt)
 		on_rto(t, now);
 	while (t->pipe < (uint32_t)t->cwnd) {
+		if (t->cc == SIM_TCP_BBR && now < t->next_send_ns)
+			break;
 		if (t->nlost) {
 			while (t->st[t->lost_first] != SEG_LOST)
 				t->lost_first++;
@@ -595,9 +682,16 @@ void sim_tcp_recv(struct sim_tcp *t, const uint8_t *pkt, uint32_t len, uint64_t 
 
 uint64_t sim_tcp_next_deadline(const struct sim_tcp *t)
 {
+	uint64_t rto;
+
 	if (!t->started)
 		return t->start_ns;
-	return t->rto_at && t->una < t->nxt ? t->rto_at : UINT64_MAX;
+	rto = t->rto_at && t->una < t->nxt ? t->rto_at : UINT64_MAX;
+	/* BBR held back by pacing alone */
+	if (t->cc == SIM_TCP_BBR && t->pipe < (uint32_t)t->cwnd && (t->nlost || t->nxt < t->nseg) &&
+	    t->next_send_ns < rto)
+		return t->next_send_ns;
+	return rto;
 }
 
 int sim_tcp_done(const struct sim_tcp *t)
@@ -612,4 +706,5 @@ void sim_tcp_get_stats(const struct sim_tcp *t, struct sim_tcp_stats *st)
 	st->ssthresh = t->ssthresh;
 	st->srtt_ms = t->srtt / 1e6;
 	st->min_rtt_ms = (double)t->min_rtt / 1e6;
+	st->qdelay_mean_ms = t->qd_n ? t->qd_sum / (double)t->qd_n / 1e6 : 0;
 }

@@ -11,7 +11,9 @@
  * RTT samples show a queue (its delay test: min_rtt + min_rtt / 8, clamped
  * to 4-16 ms). Congestion avoidance is CUBIC (RFC 9438: C = 0.4, beta 0.7,
  * fast convergence, the Reno-friendly estimate) or Reno (RFC 5681: one
- * segment per round, beta 0.5).
+ * segment per round, beta 0.5). The third, BBR v1 (sim_bbr.c), replaces
+ * both the window's growth and its reduction on loss, skips HyStart and
+ * paces its segments at its own rate.
  *
  * The receiver acknowledges every segment at once, with the cumulative ACK,
  * the send time of the segment that triggered it (as TCP's timestamp echo)
@@ -44,7 +46,7 @@
 #define SIM_TCP_ACK_LEN 56
 #define SIM_TCP_ID	0x7fff0000u /* + the flow's index: the destination of its packets */
 
-enum sim_tcp_cc { SIM_TCP_CUBIC, SIM_TCP_RENO };
+enum sim_tcp_cc { SIM_TCP_CUBIC, SIM_TCP_RENO, SIM_TCP_BBR };
 
 struct sim_tcp;
 
@@ -55,11 +57,12 @@ struct sim_tcp_stats {
 	uint64_t segs, segs_sent, retrans, rtos, recoveries;
 	uint64_t bytes_acked, bytes_delivered; /* payload, cumulatively acknowledged / in order */
 	double cwnd, ssthresh, srtt_ms, min_rtt_ms;
-	uint64_t t_done;  /* when the last segment was acknowledged (0: not yet) */
-	int hystart_exit; /* slow start ended on HyStart's delay test */
+	uint64_t t_done;       /* when the last segment was acknowledged (0: not yet) */
+	int hystart_exit;      /* slow start ended on HyStart's delay test */
+	double qdelay_mean_ms; /* mean RTT above the minimum from 5 s after the start */
 };
 
-/* "cubic" or "reno"; -1 for another name. */
+/* "cubic", "reno" or "bbr"; -1 for another name. */
 int sim_tcp_cc_by_name(const char *name);
 
 /* A flow of `bytes` (whole segments), index idx (0-255), that starts sending at start_ns. */

@@ -640,6 +640,7 @@ static void tcp_result(struct net *n, unsigned int i, struct sim_tcp_result *r)
 	r->srtt_ms = st.srtt_ms;
 	r->min_rtt_ms = st.min_rtt_ms;
 	r->hystart_exit = st.hystart_exit;
+	r->qdelay_mean_ms = st.qdelay_mean_ms;
 	if (n->share_t1 > n->share_t0 && n->share_t0) {
 		r->share_s = (double)(n->share_t1 - n->share_t0) / 1e9;
 		r->share_mbps = (double)(n->share_tb1[i] - n->share_tb0[i]) * 8 / r->share_s / 1e6;

@@ -188,6 +188,7 @@ struct sim_tcp_result {
 	uint64_t retrans, rtos, recoveries;
 	double cwnd, srtt_ms, min_rtt_ms;
 	int hystart_exit;
+	double qdelay_mean_ms; /* RTT above its minimum from 5 s after its start */
 };
 
 /*

@@ -16,7 +16,15 @@
  * Asserted: the clean 200 ms link, started together and TCP joining 5 s
  * after lu2k. Printed only: 600 ms, and 1 % loss (where lu2k is meant to
  * take more than CUBIC, which collapses on random loss). SIM_CC runs
- * another UDT algorithm, SIM_TCP_CC another TCP ("reno").
+ * another UDT algorithm, SIM_TCP_CC another TCP ("reno", "bbr") in the
+ * cases written for CUBIC.
+ *
+ * The goal's other half, beside BBR (sim_bbr.c, BBR v1): the model alone
+ * fills >= 90 % of the clean 200 ms link from 5 s after its start (STARTUP
+ * and DRAIN over) with a mean RTT at most 50 ms above the minimum; beside it lu2k takes at
+ * most 60 % (asserted: 200 ms, together and BBR 5 s later, and 600 ms).
+ * lu2k's share there is small (doc/udt-cc.md, coexistence): an open item,
+ * printed, not asserted from below.
  */
 #include <stdlib.h>
 
@@ -29,17 +37,23 @@ static const struct {
 	double loss;
 	unsigned int udt_flows, tcp_flows;
 	uint64_t tcp_at_ms, gap_ms; /* the first TCP flow's start; the second's after it */
-	int goal; /* 1: lu2k's share <= 60 %; 2: TCP alone >= 75 %; 3: TCP flows 40-60 % */
+	int goal;	    /* 1: lu2k's share <= 60 %; 2: TCP alone >= 75 %; 3: TCP flows 40-60 %;
+		     4: TCP alone >= 90 % from 5 s, its mean queue <= 50 ms */
+	const char *tcp_cc; /* NULL: SIM_TCP_CC or cubic */
 } cases[] = {
-	{ "rtt 200 ms, cubic alone", 200, 0, 0, 1, 0, 0, 2 },
-	{ "rtt 200 ms, 2 cubic", 200, 0, 0, 2, 0, 0, 3 },
-	{ "rtt 200 ms, 2 cubic, 5 s apart", 200, 0, 0, 2, 0, 5000, 0 },
-	{ "rtt 200 ms, 1 %, cubic alone", 200, 0.01, 0, 1, 0, 0, 0 },
-	{ "rtt 200 ms, lossy + cubic", 200, 0, 1, 1, 0, 0, 1 },
-	{ "rtt 200 ms, cubic 5 s later", 200, 0, 1, 1, 5000, 0, 1 },
-	{ "rtt 600 ms, lossy + cubic", 600, 0, 1, 1, 0, 0, 0 },
-	{ "rtt 200 ms, 1 %, lossy + cubic", 200, 0.01, 1, 1, 0, 0, 0 },
-	{ "rtt 600 ms, 1 %, lossy + cubic", 600, 0.01, 1, 1, 0, 0, 0 },
+	{ "rtt 200 ms, cubic alone", 200, 0, 0, 1, 0, 0, 2, NULL },
+	{ "rtt 200 ms, 2 cubic", 200, 0, 0, 2, 0, 0, 3, NULL },
+	{ "rtt 200 ms, 2 cubic, 5 s apart", 200, 0, 0, 2, 0, 5000, 0, NULL },
+	{ "rtt 200 ms, 1 %, cubic alone", 200, 0.01, 0, 1, 0, 0, 0, NULL },
+	{ "rtt 200 ms, lossy + cubic", 200, 0, 1, 1, 0, 0, 1, NULL },
+	{ "rtt 200 ms, cubic 5 s later", 200, 0, 1, 1, 5000, 0, 1, NULL },
+	{ "rtt 600 ms, lossy + cubic", 600, 0, 1, 1, 0, 0, 0, NULL },
+	{ "rtt 200 ms, 1 %, lossy + cubic", 200, 0.01, 1, 1, 0, 0, 0, NULL },
+	{ "rtt 600 ms, 1 %, lossy + cubic", 600, 0.01, 1, 1, 0, 0, 0, NULL },
+	{ "rtt 200 ms, bbr alone", 200, 0, 0, 1, 0, 0, 4, "bbr" },
+	{ "rtt 200 ms, lossy + bbr", 200, 0, 1, 1, 0, 0, 1, "bbr" },
+	{ "rtt 200 ms, bbr 5 s later", 200, 0, 1, 1, 5000, 0, 1, "bbr" },
+	{ "rtt 600 ms, lossy + bbr", 600, 0, 1, 1, 0, 0, 1, "bbr" },
 };
 static unsigned int cur;
 
@@ -53,7 +67,9 @@ static void test_coexist(void)
 
 	memset(r, 0, sizeof(r));
 	sim_bulk(&s, cases[cur].name, cases[cur].rtt_ms, cases[cur].loss, 171 + cur);
-	s.tcp_cc = getenv("SIM_TCP_CC") ? getenv("SIM_TCP_CC") : "cubic";
+	s.tcp_cc = cases[cur].tcp_cc	  ? cases[cur].tcp_cc
+		   : getenv("SIM_TCP_CC") ? getenv("SIM_TCP_CC")
+					  : "cubic";
 	s.share_from_ms = 5000;
 	s.tcp_flows = nt;
 	s.tcp_at_ms = cases[cur].tcp_at_ms;
@@ -76,6 +92,13 @@ static void test_coexist(void)
 	for (i = 0; i < nt; i++) {
 		sim_tcp_print(&s, i, &tr[i]);
 		total += tr[i].share_mbps;
+		if (cases[cur].tcp_cc)
+			printf("       %s flow %u: %.1f %% of the link over its transfer, %.1f %% "
+			       "from 5 s after the last start; mean RTT %.1f ms above its "
+			       "minimum from 5 s after its start\n",
+			       s.tcp_cc, i, 100 * tr[i].goodput_mbps / sim_capacity_mbps(&s),
+			       100 * tr[i].share_mbps / sim_capacity_mbps(&s),
+			       tr[i].qdelay_mean_ms);
 	}
 	if (nu)
 		printf("       bottleneck queue from 5 s after both started: p50 %.0f ms, p95 %.0f "
@@ -106,6 +129,10 @@ static void test_coexist(void)
 		break;
 	case 2:
 		T_ASSERT(tr[0].goodput_mbps >= 0.75 * cap);
+		break;
+	case 4:
+		T_ASSERT(tr[0].share_mbps >= 0.9 * cap);
+		T_ASSERT(tr[0].qdelay_mean_ms <= 50);
 		break;
 	case 3:
 		for (i = 0; i < 2; i++)
