@@ -589,6 +589,32 @@ static int udtb_hello_addrs(struct lu2k_be_conn *c, const struct lu2k_be_addrs *
 	return 0;
 }
 
+/*
+ * The highest loss this lu2kd's other outgoing connections to the same host
+ * measure now (their FEC measure): a new connection there (another NID pair,
+ * a ping beside a bulk) starts from it, so that its small messages are
+ * covered before it has lost one of its own (doc/udt-fec.md).
+ */
+static uint32_t host_loss_ppm(struct lu2k_be *be, const struct sockaddr_storage *ss)
+{
+	struct lu2k_list *pos;
+	uint32_t ppm = 0;
+
+	lu2k_list_for_each(pos, &be->conns)
+	{
+		struct lu2k_be_conn *o = lu2k_container_of(pos, struct lu2k_be_conn, link);
+		struct udt_stats st;
+
+		if (!o->out || !o->u || o->state != UDTB_UP ||
+		    !lu2k_sockaddr_same_addr(&o->addr, ss))
+			continue;
+		udt_conn_get_stats(o->u, &st);
+		if (st.fec_loss_ppm > ppm)
+			ppm = st.fec_loss_ppm;
+	}
+	return ppm;
+}
+
 static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 			const struct lu2k_nid *src, const struct lu2k_nid *remote, uint16_t port,
 			void *ctx, struct lu2k_be_conn **out)
@@ -660,6 +686,8 @@ static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 	c->start_rate_pps = ucfg.init_rate_pps;
 	c->u = udt_conn_connect(&ucfg, &udtb_callbacks, c, c->dmx.local_id, isn & 0x7fffffffu, ip,
 				c->t_last);
+	if (c->u)
+		udt_conn_fec_seed(c->u, host_loss_ppm(be, &ss));
 	/* a token from this listener: connect in one round trip (keys on: no cookie at all) */
 	if (c->u && !be->sec && udtb_tokens_get(&be->tokens, &ss, s->io.fd, c->t_last, &token))
 		udt_conn_use_token(c->u, token, c->t_last);

@@ -181,3 +181,15 @@ int udt_fec_tx_active(const struct udt_fec_tx *t)
 {
 	return t->lost && udt_fec_tx_ppm(t) >= UDT_FEC_ON_PPM;
 }
+
+void udt_fec_tx_seed(struct udt_fec_tx *t, uint32_t ppm)
+{
+	if (!ppm)
+		return;
+	if (ppm > 1000000)
+		ppm = 1000000;
+	t->sent = (uint64_t)UDT_FEC_SEED_PKTS * FEC_UNIT;
+	t->lost = t->sent * ppm / 1000000;
+	if (!t->lost)
+		t->lost = 1;
+}

@@ -54,6 +54,7 @@
 #define UDT_FEC_ON_PPM 1000
 /* the loss measure halves its counts every this many packets sent */
 #define UDT_FEC_WINDOW_PKTS 4096
+#define UDT_FEC_SEED_PKTS   1024
 /* sender: parity too for a message with at most this many packets queued behind it */
 #define UDT_FEC_QUEUE_PKTS 64
 /* receiver: holes whose NAK waits for a parity, at most */
@@ -108,6 +109,12 @@ struct udt_fec_tx {
 void udt_fec_tx_sent(struct udt_fec_tx *t, uint32_t n);
 void udt_fec_tx_lost(struct udt_fec_tx *t, uint32_t n);
 int udt_fec_tx_active(const struct udt_fec_tx *t);
+/*
+ * Starts the measure at ppm as if UDT_FEC_SEED_PKTS packets had been sent:
+ * what other connections on the same path measured, so that a sparse one
+ * does not learn the path's loss by losing a message first (0: no change).
+ */
+void udt_fec_tx_seed(struct udt_fec_tx *t, uint32_t ppm);
 /* the measure in parts per million */
 uint32_t udt_fec_tx_ppm(const struct udt_fec_tx *t);
 

@@ -348,3 +348,8 @@ int udt_fec_on_pkt(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 		return on_report(c, h);
 	return on_parity(c, h, now_ns);
 }
+
+void udt_conn_fec_seed(struct udt_conn *c, uint32_t loss_ppm)
+{
+	udt_fec_tx_seed(&c->fec_tx, loss_ppm);
+}

@@ -227,6 +227,13 @@ void udt_conn_skip_cookie(struct udt_conn *c, uint64_t now_ns);
  */
 void udt_conn_use_token(struct udt_conn *c, uint32_t token, uint64_t now_ns);
 /*
+ * The loss (parts per million) other connections to the same peer measure
+ * now (udt_stats' fec_loss_ppm): this one's FEC measure starts there
+ * (fec.h udt_fec_tx_seed), so a sparse connection's small messages are
+ * covered before it has lost one of its own.
+ */
+void udt_conn_fec_seed(struct udt_conn *c, uint32_t loss_ppm);
+/*
  * Connected: 1 and *token if the listener's response carried an address
  * token (a cookie other than the one this end sent: UDT4 listeners echo it).
  */

@@ -197,6 +197,18 @@ static void test_measure(void)
 	udt_fec_tx_sent(&t, 10);
 	udt_fec_tx_lost(&t, 1000);
 	T_EQU(udt_fec_tx_ppm(&t), 1000000);
+	/* a seed from the path's other connections: on at once, off as this one sends clean */
+	memset(&t, 0, sizeof(t));
+	udt_fec_tx_seed(&t, 0);
+	T_ASSERT(!udt_fec_tx_active(&t));
+	udt_fec_tx_seed(&t, 10000);
+	T_ASSERT(udt_fec_tx_active(&t));
+	T_ASSERT(udt_fec_tx_ppm(&t) >= 9990 && udt_fec_tx_ppm(&t) <= 10000);
+	for (i = 0; i < 8 * UDT_FEC_WINDOW_PKTS / 100; i++)
+		udt_fec_tx_sent(&t, 100);
+	T_ASSERT(!udt_fec_tx_active(&t));
+	udt_fec_tx_seed(&t, 5000000); /* more than all: all */
+	T_EQU(udt_fec_tx_ppm(&t), 1000000);
 }
 
 /* The offer in the handshake's extended type: carried by the codec, beside the info word. */
@@ -663,6 +675,34 @@ static void test_clean_and_offer(void)
 	pair_nest = 0;
 }
 
+/*
+ * A new connection seeded with its path's loss (udt_conn_fec_seed): its
+ * first one-packet message already goes twice as FEC's copy; unseeded, FEC
+ * has measured nothing (a copy may still come from the tail-loss probe).
+ */
+static void test_seeded(void)
+{
+	for (int seed = 0; seed < 2; seed++) {
+		struct udt_conn *cl, *sv;
+		struct udt_stats a;
+		struct pkt data[8], parity[2];
+		size_t nd;
+		uint64_t t = 1000000000ull;
+
+		got = 0;
+		pair(1, 1, &cl, &sv, &t);
+		if (seed)
+			udt_conn_fec_seed(cl, 10000);
+		udt_conn_get_stats(cl, &a);
+		T_EQ(a.fec_active, seed);
+		T_EQU(send_group(cl, &t, 64, data, &nd, parity), 0);
+		udt_conn_get_stats(cl, &a);
+		T_EQU(a.fec_dups, seed);
+		udt_conn_free(cl);
+		udt_conn_free(sv);
+	}
+}
+
 /* A parity from a peer that did not offer FEC is a bad packet. */
 static void test_not_offered(void)
 {
@@ -696,5 +736,6 @@ int main(void)
 	T_RUN(test_burst);
 	T_RUN(test_clean_and_offer);
 	T_RUN(test_not_offered);
+	T_RUN(test_seeded);
 	return t_done();
 }
