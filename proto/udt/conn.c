@@ -724,6 +724,29 @@ int udt_conn_shutdown(struct udt_conn *c, uint64_t now_ns)
 	return 0;
 }
 
+/*
+ * The control queue keeps a buffer (one MSS) for each entry of its deepest
+ * queue so far (udt_ctl_reserve): a burst of ACKs and NAKs left an idle
+ * connection several. The first free entry keeps its own, for the next
+ * keep-alive or ACK; the ring itself stays (ctl_cap entries of 16 bytes).
+ */
+static size_t ctl_trim(struct udt_conn *c)
+{
+	unsigned int i, kept = 0;
+	size_t freed = 0;
+
+	for (i = c->ctl_n; i < c->ctl_cap; i++) {
+		struct udt_ctl *e = &c->ctl[(c->ctl_head + i) % c->ctl_cap];
+
+		if (!e->buf || !kept++)
+			continue;
+		free(e->buf);
+		e->buf = NULL;
+		freed += (size_t)c->mss;
+	}
+	return freed;
+}
+
 size_t udt_conn_trim(struct udt_conn *c)
 {
 	size_t freed;
@@ -735,6 +758,7 @@ size_t udt_conn_trim(struct udt_conn *c)
 		udt_loss_trim(&c->rcv_loss) + udt_ackwin_trim(&c->ackwin);
 	if (c->cc.ops && c->cc.ops->trim && !c->sb.inflight)
 		freed += c->cc.ops->trim(&c->cc);
+	freed += ctl_trim(c);
 	/* FEC's buffers come back with the next parity */
 	if (c->fec_buf) {
 		free(c->fec_buf);

@@ -114,6 +114,8 @@ enum { UDT_RS_EMPTY = 0, UDT_RS_DATA = 1, UDT_RS_DONE = 2 };
 
 /* slots and message counters a window starts with; they double up to the window on demand */
 #define UDT_RCVBUF_INIT_PKTS 64
+/* the delivery's iovec array to start with, and after a trim */
+#define UDT_RCVBUF_IOV_INIT 64
 
 /* udt_rslot.flags */
 #define UDT_RS_REFUSED 1 /* first packet of a message the callback refused */

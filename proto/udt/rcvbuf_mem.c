@@ -29,7 +29,7 @@ int udt_rcvbuf_init(struct udt_rcvbuf *rb, uint32_t cap_pkts, size_t payload, in
 		cap = UDT_RCVBUF_INIT_PKTS;
 	rb->slot = calloc(cap, sizeof(*rb->slot));
 	rb->msg = calloc(cap, sizeof(*rb->msg));
-	rb->iov_cap = 64;
+	rb->iov_cap = UDT_RCVBUF_IOV_INIT;
 	rb->iov = malloc(rb->iov_cap * sizeof(*rb->iov));
 	rb->pool_cap = 64;
 	rb->pool = malloc(rb->pool_cap * sizeof(*rb->pool));
@@ -168,6 +168,20 @@ size_t udt_rcvbuf_trim(struct udt_rcvbuf *rb)
 	while (rb->npool) {
 		udt_rb_free_buf(rb, rb->pool[--rb->npool]);
 		freed += rb->payload;
+	}
+	/*
+	 * The delivery's iovec array grew to the largest message's packets
+	 * (rcvbuf.c, deliver_range): 16 KiB kept after one 1 MiB message.
+	 */
+	if (rb->iov_cap > UDT_RCVBUF_IOV_INIT && all_empty(rb)) {
+		struct iovec *niov = malloc(UDT_RCVBUF_IOV_INIT * sizeof(*niov));
+
+		if (niov) {
+			freed += (rb->iov_cap - UDT_RCVBUF_IOV_INIT) * sizeof(*niov);
+			free(rb->iov);
+			rb->iov = niov;
+			rb->iov_cap = UDT_RCVBUF_IOV_INIT;
+		}
 	}
 	if ((rb->cap > UDT_RCVBUF_INIT_PKTS || rb->mcap > UDT_RCVBUF_INIT_PKTS) && all_empty(rb)) {
 		uint32_t n = UDT_RCVBUF_INIT_PKTS;
