@@ -191,6 +191,13 @@ static void give_back(struct lu2k_be *be, size_t freed, bool went_idle, uint64_t
 					       be->trim_ns + LU2K_NS_PER_S);
 		return; /* no memory for the timer: the next call does it */
 	}
+	/*
+	 * The frame headers kept for reuse (udt_conn.c, tx_new: up to 1,024 of
+	 * ~112 bytes, 112 KiB) came from a burst; busy peers refill the cache
+	 * at one malloc a message, and this runs at most once a second.
+	 */
+	if (be->idle_since_trim)
+		udtb_tx_cache_fini(be);
 	be->freed_since_trim = 0;
 	be->idle_since_trim = false;
 	be->trim_ns = now;
