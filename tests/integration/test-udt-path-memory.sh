@@ -21,13 +21,7 @@ ip netns exec "$LK_A" ping -c 5 -i 0.2 -W 5 10.77.0.2 >/dev/null || t_fail "the 
 port=$((20000 + RANDOM % 20000))
 link_pps=1667 # 20 Mbit/s of 1500-byte packets
 
-start_daemon() { # A|B
-	local ns=LK_$1
-	rm -f "$T_DIR/$1.sock" "$T_DIR/$1.ctl"
-	t_bg "d_$1" ip netns exec "${!ns}" "$T_BIN/lu2kd" -f -l warn -b udt -p "$port" \
-		--channel-socket "$T_DIR/$1.sock" --ctl-socket "$T_DIR/$1.ctl"
-	t_wait_for 10 test -S "$T_DIR/$1.sock" || t_fail "lu2kd $1 did not start"
-}
+start_daemon() { lk_start_lu2kd "$1" "$port"; } # A|B
 
 stop() { # NAME: a process started with t_bg
 	local pv="${1}_pid"

@@ -20,13 +20,7 @@ lk_start --delay 150ms --rate 20mbit --die-with-parent --quiet
 ip netns exec "$LK_A" ping -c 3 -i 0.2 -W 5 10.77.0.2 >/dev/null || t_fail "the link does not carry ping"
 port=$((20000 + RANDOM % 20000))
 
-start_daemon() { # A|B
-	local ns=LK_$1
-	rm -f "$T_DIR/$1.sock" "$T_DIR/$1.ctl"
-	t_bg "d_$1" ip netns exec "${!ns}" "$T_BIN/lu2kd" -f -l warn -b udt -p "$port" \
-		--channel-socket "$T_DIR/$1.sock" --ctl-socket "$T_DIR/$1.ctl"
-	t_wait_for 10 test -S "$T_DIR/$1.sock" || t_fail "lu2kd $1 did not start"
-}
+start_daemon() { lk_start_lu2kd "$1" "$port"; } # A|B
 
 stat() { # A|B key: a back-end statistic
 	local ns=LK_$1

@@ -74,3 +74,13 @@ lk_dev_drops() {
 		sed -n 's/.*(dropped \([0-9]*\),.*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
 	echo $((tx + rx + q))
 }
+
+# lk_start_lu2kd A|B PORT: a udt lu2kd in LK_A's or LK_B's namespace on PORT,
+# its channel and control sockets $T_DIR/A.sock, A.ctl (or B's); after it is up.
+lk_start_lu2kd() {
+	local ns=LK_$1
+	rm -f "$T_DIR/$1.sock" "$T_DIR/$1.ctl"
+	t_bg "d_$1" ip netns exec "${!ns}" "$T_BIN/lu2kd" -f -l warn -b udt -p "$2" \
+		--channel-socket "$T_DIR/$1.sock" --ctl-socket "$T_DIR/$1.ctl"
+	t_wait_for 10 test -S "$T_DIR/$1.sock" || t_fail "lu2kd $1 did not start"
+}
