@@ -9,6 +9,7 @@
  */
 #include "rds.h"
 #include "rds_sec.h"
+#include "be_auth.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -693,19 +694,8 @@ static void rds_stats(struct lu2k_be *be, struct lu2k_json *j)
 	S(hello_answers_again);
 	S(progress_timeouts);
 #undef S
-	if (be->env.auth) {
-		const struct lu2k_auth_stats *a = &be->env.auth->st;
-
-		/* the handshakes' outcomes, as the policy counted them (kept across reloads) */
-		lu2k_json_u64(j, "auth_handshakes", a->hs_ok);
-		lu2k_json_u64(j, "auth_unknown_key", a->hs_unknown_key);
-		lu2k_json_u64(j, "auth_nid_refused", a->hs_nid_refused);
-		lu2k_json_u64(j, "auth_replays", a->hs_replay);
-		lu2k_json_u64(j, "auth_bad_handshakes", a->hs_bad);
-		lu2k_json_u64(j, "auth_no_peer_key", a->no_peer_key);
-		lu2k_json_u64(j, "auth_rate_limited_prefix", a->hs_rate_prefix);
-		lu2k_json_u64(j, "auth_rate_limited_global", a->hs_rate_global);
-	}
+	if (be->env.auth)
+		lu2k_be_auth_stats_json(&be->env.auth->st, j);
 	lu2k_json_u64(j, "frag_size", be->frag);
 	lu2k_json_i64(j, "sndbuf", be->sndbuf);
 	lu2k_json_i64(j, "rcvbuf", be->rcvbuf);

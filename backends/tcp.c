@@ -8,6 +8,7 @@
  */
 #include "tcp.h"
 #include "be_src.h"
+#include "be_auth.h"
 #include "tcp_sockinfo.h"
 
 #include "auth/peers.h"
@@ -736,19 +737,8 @@ static void tcp_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "auth_bad_records", s->auth_bad_records);
 	lu2k_json_u64(j, "auth_records_tx", s->auth_records_tx);
 	lu2k_json_u64(j, "auth_records_rx", s->auth_records_rx);
-	if (be->env.auth) {
-		const struct lu2k_auth_stats *a = &be->env.auth->st;
-
-		/* the handshakes' outcomes, as the policy counted them (kept across reloads) */
-		lu2k_json_u64(j, "auth_handshakes", a->hs_ok);
-		lu2k_json_u64(j, "auth_unknown_key", a->hs_unknown_key);
-		lu2k_json_u64(j, "auth_nid_refused", a->hs_nid_refused);
-		lu2k_json_u64(j, "auth_replays", a->hs_replay);
-		lu2k_json_u64(j, "auth_bad_handshakes", a->hs_bad);
-		lu2k_json_u64(j, "auth_no_peer_key", a->no_peer_key);
-		lu2k_json_u64(j, "auth_rate_limited_prefix", a->hs_rate_prefix);
-		lu2k_json_u64(j, "auth_rate_limited_global", a->hs_rate_global);
-	}
+	if (be->env.auth)
+		lu2k_be_auth_stats_json(&be->env.auth->st, j);
 	lu2k_json_u64(j, "read_calls", s->read_calls);
 	lu2k_json_u64(j, "rx_pauses", s->rx_pauses);
 	lu2k_json_u64(j, "cancels", s->cancels);

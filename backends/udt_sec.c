@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* udt_sec.c - the udt back-end's node handshake and sealed packets (see udt_sec.h). */
 #include "udt_sec.h"
+#include "be_auth.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -662,13 +663,11 @@ void udtb_sec_unlisten(struct lu2k_be_listener *l)
 void udtb_sec_stats(struct lu2k_be *be, struct lu2k_json *j)
 {
 	const struct udtb_sec *s = be->sec;
-	const struct lu2k_auth_stats *a;
 
 	if (!s)
 		return;
-	a = &be->env.auth->st;
 	lu2k_json_str(j, "auth", be->env.auth->network ? "network" : "keys");
-	lu2k_json_u64(j, "auth_handshakes", a->hs_ok);
+	lu2k_be_auth_stats_json(&be->env.auth->st, j);
 	lu2k_json_u64(j, "auth_handshakes_in", s->st.hs_in);
 	lu2k_json_u64(j, "auth_handshakes_out", s->st.hs_out);
 	lu2k_json_u64(j, "auth_cookies", s->st.cookies);
@@ -676,13 +675,8 @@ void udtb_sec_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "auth_old_version", s->st.old_version);
 	lu2k_json_u64(j, "auth_repeats", s->st.hs_repeats);
 	lu2k_json_u64(j, "auth_refused", s->st.hs_refused);
-	lu2k_json_u64(j, "auth_unknown_key", a->hs_unknown_key);
-	lu2k_json_u64(j, "auth_nid_refused", a->hs_nid_refused);
-	lu2k_json_u64(j, "auth_replays", a->hs_replay);
-	lu2k_json_u64(j, "auth_bad_handshakes", a->hs_bad);
 	lu2k_json_u64(j, "auth_bad_mac", s->st.hs_bad_mac);
 	lu2k_json_u64(j, "auth_failed_out", s->st.hs_failed_out);
-	lu2k_json_u64(j, "auth_no_peer_key", a->no_peer_key);
 	lu2k_json_u64(j, "auth_records_tx", s->st.records_tx);
 	lu2k_json_u64(j, "auth_records_rx", s->st.records_rx);
 	lu2k_json_u64(j, "auth_bad_records", s->st.records_bad);
@@ -694,8 +688,6 @@ void udtb_sec_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "auth_sa_expired", s->st.sa_expired);
 	lu2k_json_u64(j, "auth_sa_limit", s->st.sa_limit);
 	lu2k_json_u64(j, "auth_rate_limited", s->st.hs_rate_limited);
-	lu2k_json_u64(j, "auth_rate_limited_prefix", a->hs_rate_prefix);
-	lu2k_json_u64(j, "auth_rate_limited_global", a->hs_rate_global);
 	lu2k_json_u64(j, "auth_prev_key_opened", s->st.prev_key_opened);
 	lu2k_json_bool(j, "auth_aes_here", lu2k_aead_aes_available());
 }
