@@ -234,6 +234,7 @@ static void conn_free(struct lu2k_defer *d)
 			udtb_sec_sendto(s, c->sa, buf, n, (struct sockaddr *)&c->addr, c->addrlen);
 	}
 	free(buf);
+	udtb_proved(c);	       /* it ends: no slot held */
 	udtb_sec_conn_free(c); /* keys wiped */
 	free(c->hello_addrs);
 	udt_conn_get_stats(c->u, &st);
@@ -457,12 +458,19 @@ static void hs_ip(const struct sockaddr *sa, uint32_t ip[4])
 
 /* ---- listening ---- */
 
-struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockaddr *sa,
-				 socklen_t salen, const struct udt_hs *hs)
+/*
+ * Connections a listener takes without a cookie before their hello
+ * (handshake.h, udt_listener_unproved): a spoofer's reach, each sending its
+ * response and a few keep-alives to an address that did not ask; an honest
+ * connector beyond them goes the cookie way, one round trip more.
+ */
+#define UDTB_UNPROVED_MAX 16
+
+static struct lu2k_be_conn *accept_conn(struct lu2k_be_listener *l, const struct sockaddr *sa,
+					socklen_t salen, const struct udt_hs *hs, uint64_t now)
 {
 	struct lu2k_be *be = l->s.be;
 	struct lu2k_be_conn *c;
-	uint64_t now = lu2k_loop_now_ns();
 	uint32_t ip[4];
 
 	if (udtb_from_source(be, sa) >= be->max_conns_per_source) {
@@ -516,6 +524,27 @@ struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockad
 	return c;
 }
 
+struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockaddr *sa,
+				 socklen_t salen, const struct udt_hs *hs)
+{
+	struct lu2k_be *be = l->s.be;
+	struct lu2k_be_conn *c;
+	uint64_t now = lu2k_loop_now_ns();
+
+	c = accept_conn(l, sa, salen, hs, now);
+	if (c) {
+		c->unproved = l->hs.took_unproved;
+		be->st.hs_unproved += c->unproved;
+	} else if (l->hs.took_unproved) {
+		struct udt_dmx_addr a;
+
+		/* the listener's slot for it back */
+		if (!udt_dmx_addr_from(sa, &a))
+			udt_listener_proved(&l->hs, &a, sizeof(a), hs->sock_id);
+	}
+	return c;
+}
+
 static int udtb_listen(struct lu2k_be *be, const struct lu2k_nid *local, uint16_t port,
 		       struct lu2k_be_listener **out)
 {
@@ -551,6 +580,10 @@ static int udtb_listen(struct lu2k_be *be, const struct lu2k_nid *local, uint16_
 	udt_listener_init(&l->hs, be->key, UDT_SOCK_DGRAM, mss_for(be, ss.ss_family),
 			  (int32_t)be->ucfg.flight_max);
 	udt_listener_tokens(&l->hs, offsetof(struct udt_dmx_addr, port), sizeof(uint16_t));
+	/* keys on: the node handshake proves the address (udt_sec.h), no cookie to skip */
+	if (!be->sec)
+		udt_listener_unproved(&l->hs, UDTB_UNPROVED_MAX,
+				      lu2k_time_ms_to_ns(be->hello_timeout_ms));
 	rc = lu2k_loop_io_set(be->env.loop, &l->s.io, EPOLLIN);
 	if (rc) {
 		udtb_sock_close(&l->s);
@@ -695,9 +728,16 @@ static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 				c->t_last);
 	if (c->u)
 		udt_conn_fec_seed(c->u, host_loss_ppm(be, &ss));
-	/* a token from this listener: connect in one round trip (keys on: no cookie at all) */
+	/*
+	 * A token from this listener: connect in one round trip (keys on: no
+	 * cookie at all). Else (or if it is not taken) a final request without
+	 * a cookie beside each first one: one round trip too, if the listener
+	 * is lu2k's and has a slot free (handshake.h).
+	 */
 	if (c->u && !be->sec && udtb_tokens_get(&be->tokens, &ss, s->io.fd, c->t_last, &token))
 		udt_conn_use_token(c->u, token, c->t_last);
+	if (c->u && !be->sec)
+		udt_conn_no_cookie(c->u);
 	c->sock = s;
 	s->owner = c;
 	memcpy(&c->addr, &ss, (size_t)len);

@@ -145,3 +145,17 @@ bool udtb_prefix_full(struct lu2k_be *be, const struct sockaddr *sa)
 		return !halfopen_room(be, &a, all);
 	return false;
 }
+
+/*
+ * The listener held a slot for a connection it took without a cookie
+ * (proto/udt/handshake.h): its hello proves the client receives at its
+ * address (it names our random socket id, which only the response told), and
+ * a connection that ends needs no slot.
+ */
+void udtb_proved(struct lu2k_be_conn *c)
+{
+	if (!c->unproved)
+		return;
+	c->unproved = false;
+	udt_listener_proved(&c->sock->l->hs, &c->dmx.addr, sizeof(c->dmx.addr), c->dmx.peer_id);
+}

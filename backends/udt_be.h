@@ -50,6 +50,7 @@ struct udtb_stats {
 	uint64_t too_many_from_prefix; /* ... max_halfopen_per_prefix */
 	uint64_t too_many_halfopen;    /* ... max_halfopen, its prefix holds the most */
 	uint64_t halfopen_evicted;     /* closed before their hello to make room (max_halfopen) */
+	uint64_t hs_unproved;	       /* accepted without a cookie (handshake.h) */
 	uint64_t gso_msgs;	       /* messages of several datagrams (UDP GSO) */
 	uint64_t gso_refused;	       /* sockets whose route refused GSO */
 	uint64_t gro_bufs;	       /* received buffers of several datagrams (UDP GRO) */
@@ -208,6 +209,7 @@ struct lu2k_be_conn {
 	uint64_t busy_ns;   /* its last message, sent or received */
 	bool trimmed;	    /* its engine gave back its tables since (udt_conn_trim) */
 	uint32_t flow_seen; /* in: the flow-share epoch it was last counted in */
+	bool unproved;	    /* in: accepted without a cookie, no hello yet (udtb_proved) */
 };
 
 static inline uint64_t udtb_peer_timeout_ns(const struct lu2k_be *be)
@@ -243,6 +245,8 @@ uint32_t udtb_from_source(struct lu2k_be *be, const struct sockaddr *sa);
  * them, at their cap (counted and logged). May close an older one to make room.
  */
 bool udtb_prefix_full(struct lu2k_be *be, const struct sockaddr *sa);
+/* An incoming connection accepted without a cookie said hello, or ends: its listener's slot back. */
+void udtb_proved(struct lu2k_be_conn *c);
 
 /* udt_conn.c */
 extern const struct udt_callbacks udtb_callbacks;

@@ -230,6 +230,7 @@ static void rx_hello(struct lu2k_be_conn *c, const struct lu2k_udtw_hello *h)
 	void *ctx = NULL;
 
 	c->hello_seen = true;
+	udtb_proved(c); /* its client receives at its address */
 	c->remote = h->src;
 	if (strcmp(h->backend, "udt") != 0)
 		status = -EPROTO;

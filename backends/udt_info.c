@@ -140,7 +140,14 @@ void udtb_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 {
 	const struct udtb_stats *s = &be->st;
+	uint64_t unproved_full = 0;
+	struct lu2k_list *pos;
 
+	lu2k_list_for_each(pos, &be->listeners)
+	{
+		unproved_full +=
+			lu2k_container_of(pos, struct lu2k_be_listener, link)->hs.unproved_full;
+	}
 	lu2k_json_str(j, "cc", be->cc);
 	lu2k_json_i64(j, "mss", be->ucfg.mss);
 	lu2k_json_u64(j, "window", be->ucfg.flight_max);
@@ -188,6 +195,8 @@ void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "paths_expired", be->paths.expired);
 	lu2k_json_u64(j, "tokens_learnt", be->tokens.learnt);
 	lu2k_json_u64(j, "tokens_used", be->tokens.used);
+	lu2k_json_u64(j, "hs_unproved", s->hs_unproved);
+	lu2k_json_u64(j, "hs_unproved_full", unproved_full);
 	lu2k_json_u64(j, "msgs_tx", s->msgs_tx);
 	lu2k_json_u64(j, "msgs_rx", s->msgs_rx);
 	lu2k_json_u64(j, "bytes_tx", s->bytes_tx);

@@ -403,7 +403,7 @@ static void handshake(struct lu2k_be_listener *l, uint8_t *pkt, size_t len,
 		return;
 	}
 	if (rc != UDT_LISTEN_ACCEPT) {
-		be->st.hs_rejects++;
+		be->st.hs_rejects += rc != -EALREADY; /* the connection's response answers that */
 		return;
 	}
 	n = udt_dmx_find_peer(&be->dmx, &l->s, &a, hs.sock_id);

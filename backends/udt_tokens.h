@@ -6,7 +6,9 @@
  * once and connects in one round trip instead of two. At 600 ms that is
  * 0.6 s off every new peer pair's first message, and the reply's connection
  * the other way saves as much when that end holds a token for ours. A
- * first contact has none: it takes UDT4's two round trips.
+ * first contact has none: its final request without a cookie
+ * (udt_conn_no_cookie) connects in one round trip too, while the listener
+ * has few connections not proved yet; else UDT4's two round trips.
  *
  * A listener takes a token for 10 to 20 minutes after it gave it; one is
  * kept here for 10. A full table forgets its oldest entry.

@@ -290,6 +290,30 @@ void udt_conn_use_token(struct udt_conn *c, uint32_t token, uint64_t now_ns)
 	c->token_since_ns = now_ns;
 }
 
+void udt_conn_no_cookie(struct udt_conn *c)
+{
+	c->no_cookie = 1;
+}
+
+/*
+ * Before each first request, the final one without a cookie
+ * (udt_conn_no_cookie): a lu2k listener that takes it then leaves the first
+ * one unanswered (handshake.h).
+ */
+static void send_no_cookie(struct udt_conn *c, uint64_t now_ns)
+{
+	struct udt_hs first = c->hs;
+
+	if (!c->no_cookie || c->hs.req_type != UDT_HS_REQ_REGULAR)
+		return;
+	if (!c->no_cookie_sent_ns)
+		c->no_cookie_sent_ns = now_ns;
+	c->hs.req_type = UDT_HS_RSP_REGULAR;
+	c->hs.cookie = UDT_HS_NO_COOKIE;
+	udt_send_hs(c, 0, now_ns);
+	c->hs = first;
+}
+
 int udt_conn_token(const struct udt_conn *c, uint32_t *token)
 {
 	if (!c->token_got)
@@ -301,6 +325,7 @@ int udt_conn_token(const struct udt_conn *c, uint32_t *token)
 int udt_conn_establish(struct udt_conn *c, const struct udt_hs *peer, uint64_t now_ns)
 {
 	int32_t mss = peer->mss < c->mss ? peer->mss : c->mss;
+	uint64_t sent_ns = c->hs_sent_ns;
 
 	c->peer_id = peer->sock_id;
 	/* UDT4 listeners echo our cookie; lu2k's put the address token there */
@@ -308,9 +333,21 @@ int udt_conn_establish(struct udt_conn *c, const struct udt_hs *peer, uint64_t n
 		c->token_got = 1;
 		c->token_rsp = peer->cookie;
 	}
-	/* one round trip measured: cookie request to response (a retry may answer) */
-	if (c->cfg.rtt_from_handshake && c->hs_sent_ns && now_ns > c->hs_sent_ns) {
-		uint64_t rtt = udt_tick(now_ns) - udt_tick(c->hs_sent_ns);
+	/*
+	 * One round trip measured: from the request that was answered (a retry
+	 * may answer) to its response. Which one was, the response does not
+	 * say: the final request without a cookie, if the one with the cookie
+	 * (sent when the cookie came, a round trip after the first) left less
+	 * than half a round trip ago; a listener taking that one answers the
+	 * first request too, and the final request often follows the cookie.
+	 */
+	if (c->no_cookie_sent_ns &&
+	    (!c->hs_sent_ns ||
+	     (c->hs_sent_ns > c->no_cookie_sent_ns &&
+	      now_ns - c->hs_sent_ns < (c->hs_sent_ns - c->no_cookie_sent_ns) / 2)))
+		sent_ns = c->no_cookie_sent_ns;
+	if (c->cfg.rtt_from_handshake && sent_ns && now_ns > sent_ns) {
+		uint64_t rtt = udt_tick(now_ns) - udt_tick(sent_ns);
 
 		c->rtt_ns = rtt > (uint64_t)UDT_MAX_RTT_NS ? UDT_MAX_RTT_NS : (int64_t)rtt;
 		c->rttvar_ns = lu2k_time_ns_floor_us(c->rtt_ns / 2);
@@ -616,6 +653,7 @@ void udt_conn_handle_timers(struct udt_conn *c, uint64_t now_ns)
 		if (now_ns >= c->hs_next_ns) {
 			if (c->hs.req_type == UDT_HS_RSP_REGULAR && !c->hs_sent_ns)
 				c->hs_sent_ns = now_ns;
+			send_no_cookie(c, now_ns);
 			udt_send_hs(c, 0, now_ns);
 			c->hs_next_ns = now_ns + UDT_HS_RETRY_NS;
 		}

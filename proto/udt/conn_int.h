@@ -63,6 +63,9 @@ struct udt_conn {
 	int token_sent, token_got;
 	uint64_t token_since_ns;
 	uint32_t token_val, token_rsp;
+	/* udt_conn_no_cookie: a final request without a cookie goes with each first one */
+	int no_cookie;
+	uint64_t no_cookie_sent_ns; /* when the first such left */
 
 	/* control packets queued, in order */
 	struct udt_ctl *ctl; /* a ring of ctl_cap entries, doubling up to UDT_CTLQ */

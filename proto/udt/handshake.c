@@ -108,15 +108,113 @@ void udt_listener_init(struct udt_listener *l, const uint8_t key[16], int32_t so
 	l->flight = flight;
 }
 
+void udt_listener_unproved(struct udt_listener *l, uint32_t max, uint64_t life_ns)
+{
+	l->unproved_max = max > UDT_UNPROVED_SLOTS ? UDT_UNPROVED_SLOTS : max;
+	l->unproved_life_ns = life_ns;
+	memset(l->unproved, 0, sizeof(l->unproved));
+}
+
+static uint64_t unproved_hash(const struct udt_listener *l, const void *addr, size_t addrlen)
+{
+	uint64_t h = udt_siphash(l->key, addr, addrlen);
+
+	return h ? h : 1; /* 0 marks a free slot */
+}
+
+static struct udt_unproved *unproved_find(struct udt_listener *l, uint64_t h, uint32_t sock_id)
+{
+	uint32_t i;
+
+	for (i = 0; i < l->unproved_max; i++)
+		if (l->unproved[i].addr_hash == h && l->unproved[i].sock_id == sock_id)
+			return &l->unproved[i];
+	return NULL;
+}
+
+void udt_listener_proved(struct udt_listener *l, const void *addr, size_t addrlen, uint32_t sock_id)
+{
+	struct udt_unproved *u;
+
+	if (!l->unproved_max)
+		return;
+	u = unproved_find(l, unproved_hash(l, addr, addrlen), sock_id);
+	if (u)
+		memset(u, 0, sizeof(*u));
+}
+
+/*
+ * A first request whose final one without a cookie was taken: its
+ * connection's response answers both (a cookie too would be one packet more
+ * to an address not proved, and one more request back).
+ */
+static int unproved_held(struct udt_listener *l, const struct udt_hs *hs, const void *addr,
+			 size_t addrlen, uint64_t now_ns)
+{
+	struct udt_unproved *u;
+
+	if (!l->unproved_max)
+		return 0;
+	u = unproved_find(l, unproved_hash(l, addr, addrlen), hs->sock_id);
+	return u && now_ns - u->since_ns < l->unproved_life_ns;
+}
+
+/*
+ * A final request without a cookie: 0 if it may be taken (a repeat of one
+ * held, or a slot was free), else -EACCES.
+ */
+static int take_unproved(struct udt_listener *l, const void *addr, size_t addrlen, uint32_t sock_id,
+			 uint64_t now_ns)
+{
+	uint64_t h = unproved_hash(l, addr, addrlen);
+	struct udt_unproved *u = unproved_find(l, h, sock_id);
+	uint32_t i;
+
+	if (u && now_ns - u->since_ns < l->unproved_life_ns)
+		return 0;
+	for (i = 0; !u && i < l->unproved_max; i++)
+		if (!l->unproved[i].addr_hash ||
+		    now_ns - l->unproved[i].since_ns >= l->unproved_life_ns)
+			u = &l->unproved[i];
+	if (!u) {
+		l->unproved_full++;
+		return -EACCES;
+	}
+	u->addr_hash = h;
+	u->sock_id = sock_id;
+	u->since_ns = now_ns;
+	l->unproved_taken++;
+	return 0;
+}
+
+/* The final request's cookie: this minute's or the last, or (tokens on) the host's token. */
+static int cookie_ok(struct udt_listener *l, const struct udt_hs *hs, const void *addr,
+		     size_t addrlen, uint64_t now_ns)
+{
+	uint64_t minute = now_ns / NS_PER_MINUTE, period = now_ns / NS_PER_TOKEN;
+
+	/* a cookie is good for the address, port and socket id it was given to */
+	if (hs->cookie == udt_cookie(l->key, addr, addrlen, hs->sock_id, minute) ||
+	    (minute && hs->cookie == udt_cookie(l->key, addr, addrlen, hs->sock_id, minute - 1)))
+		return 1;
+	/* a token is good for the host for its 10 minutes and the next 10 */
+	if (l->tokens && (hs->cookie == udt_token(l, addr, addrlen, period) ||
+			  (period && hs->cookie == udt_token(l, addr, addrlen, period - 1)))) {
+		l->tokens_used++;
+		return 1;
+	}
+	return 0;
+}
+
 int udt_listener_recv(struct udt_listener *l, const uint8_t *pkt, size_t len, const void *addr,
 		      size_t addrlen, uint64_t now_ns, uint8_t *out, size_t cap, size_t *out_len,
 		      struct udt_hs *hs)
 {
-	uint64_t minute = now_ns / NS_PER_MINUTE;
 	struct udt_hdr h;
-	int err;
+	int err, unproved = 0;
 
 	*out_len = 0;
+	l->took_unproved = 0;
 	err = udt_hdr_decode(pkt, len, &h);
 	if (!err && (!h.ctrl || h.type != UDT_CT_HANDSHAKE || h.dst != 0))
 		err = -EBADMSG;
@@ -128,26 +226,21 @@ int udt_listener_recv(struct udt_listener *l, const uint8_t *pkt, size_t len, co
 		l->bad_pkts++;
 		return err;
 	}
-	/* a cookie is good for the address, port and socket id it was given to */
-	if (hs->req_type == UDT_HS_RSP_REGULAR &&
-	    hs->cookie != udt_cookie(l->key, addr, addrlen, hs->sock_id, minute) &&
-	    (minute == 0 ||
-	     hs->cookie != udt_cookie(l->key, addr, addrlen, hs->sock_id, minute - 1))) {
-		uint64_t period = now_ns / NS_PER_TOKEN;
-
-		/* a token is good for the host for its 10 minutes and the next 10 */
-		if (!l->tokens ||
-		    (hs->cookie != udt_token(l, addr, addrlen, period) &&
-		     (!period || hs->cookie != udt_token(l, addr, addrlen, period - 1)))) {
+	if (hs->req_type == UDT_HS_RSP_REGULAR && !cookie_ok(l, hs, addr, addrlen, now_ns)) {
+		if (hs->cookie != UDT_HS_NO_COOKIE || !l->unproved_max) {
 			l->bad_cookies++;
 			return -EACCES;
 		}
-		l->tokens_used++;
+		unproved = 1;
+	}
+	if (hs->req_type == UDT_HS_REQ_REGULAR && unproved_held(l, hs, addr, addrlen, now_ns)) {
+		l->unproved_quiet++;
+		return -EALREADY;
 	}
 	if (hs->req_type == UDT_HS_REQ_REGULAR) {
 		struct udt_hs rsp = *hs;
 
-		rsp.cookie = udt_cookie(l->key, addr, addrlen, hs->sock_id, minute);
+		rsp.cookie = udt_cookie(l->key, addr, addrlen, hs->sock_id, now_ns / NS_PER_MINUTE);
 		*out_len = udt_hs_encode(out, cap, 0, hs->sock_id, &rsp);
 		return *out_len ? UDT_LISTEN_REPLY : -ENOSPC;
 	}
@@ -160,6 +253,10 @@ int udt_listener_recv(struct udt_listener *l, const uint8_t *pkt, size_t len, co
 		*out_len = udt_hs_encode(out, cap, 0, hs->sock_id, &rsp);
 		return *out_len ? UDT_LISTEN_REPLY : -ENOSPC;
 	}
+	/* a slot only for a request that makes a connection */
+	if (unproved && take_unproved(l, addr, addrlen, hs->sock_id, now_ns))
+		return -EACCES;
+	l->took_unproved = unproved;
 	/* the response (the connection's, udt_conn_accept) carries the client's token */
 	if (l->tokens)
 		hs->cookie = udt_token(l, addr, addrlen, now_ns / NS_PER_TOKEN);

@@ -22,6 +22,23 @@
  * as before: the connector falls back to UDT4's first request after a
  * second (udt_conn_use_token). Connectors keep a token 10 minutes
  * (backends/udt_tokens.h), so only a listener's restart costs that second.
+ *
+ * Requests without a cookie (udt_listener_unproved): a lu2k connector sends
+ * with each UDT4 first request a final one whose cookie is
+ * UDT_HS_NO_COOKIE (udt_conn_no_cookie). The listener may take it while
+ * few connections it so made have not proved their address yet: at most
+ * `max`, each held in a slot (a hash of the client's address, its socket id)
+ * until the caller says its client's first packet on it came
+ * (udt_listener_proved: it names our random socket id, which only the
+ * response told) or it ended, or `life_ns` passed. A repeat of a held
+ * request is taken again without a new slot; the first request sent with it
+ * gets no cookie (-EALREADY): the connection's response answers both, and
+ * an address not proved gets one packet for each it sent. With no slot free the request
+ * gets no answer, as UDT4 gives a wrong cookie; the first request beside it
+ * gets its cookie as always, so the connector goes on the cookie way at
+ * once. UDT4 listeners never take such a request. So a sender who gives
+ * another's address makes at most `max` connections at a time, each sending
+ * the response and a few keep-alives to that address until its life ends.
  */
 #ifndef LU2K_UDT_HANDSHAKE_H
 #define LU2K_UDT_HANDSHAKE_H
@@ -30,6 +47,10 @@
 #include <stdint.h>
 
 #include "codec.h"
+
+/* The cookie of a lu2k connector's final request sent without one (below): "L2N0" */
+#define UDT_HS_NO_COOKIE   0x4c324e30u
+#define UDT_UNPROVED_SLOTS 16
 
 struct udt_listener {
 	uint8_t key[16];
@@ -40,6 +61,20 @@ struct udt_listener {
 	int tokens;
 	uint8_t port_off, port_len;
 	uint64_t bad_pkts, bad_cookies, rejects, tokens_used;
+	/*
+	 * Requests without a cookie (above): taken, refused for want of a
+	 * slot; first requests left unanswered for one taken
+	 */
+	uint64_t unproved_taken, unproved_full, unproved_quiet;
+	uint32_t unproved_max;
+	uint64_t unproved_life_ns;
+	/* set with each UDT_LISTEN_ACCEPT: the request had no cookie (hold the slot) */
+	int took_unproved;
+	struct udt_unproved {
+		uint64_t addr_hash; /* 0: free */
+		uint32_t sock_id;
+		uint64_t since_ns;
+	} unproved[UDT_UNPROVED_SLOTS];
 };
 
 enum udt_listen_result {
@@ -55,12 +90,24 @@ void udt_listener_init(struct udt_listener *l, const uint8_t key[16], int32_t so
  */
 void udt_listener_tokens(struct udt_listener *l, size_t port_off, size_t port_len);
 /*
+ * Take final requests without a cookie (above): at most max (up to
+ * UDT_UNPROVED_SLOTS) connections at a time before their client proves its
+ * address, each for life_ns at most.
+ */
+void udt_listener_unproved(struct udt_listener *l, uint32_t max, uint64_t life_ns);
+/* The connection made for (addr, sock_id) without a cookie proved its address, or ended. */
+void udt_listener_proved(struct udt_listener *l, const void *addr, size_t addrlen,
+			 uint32_t sock_id);
+/*
  * Handles a packet sent to socket id 0. addr/addrlen identify the client
  * (any stable encoding of its address and port). Returns UDT_LISTEN_REPLY,
  * UDT_LISTEN_ACCEPT (then find the connection for (address, hs->sock_id) and
  * give it the packet, or create one with udt_conn_accept: with tokens on,
- * hs->cookie is then the client's token, which the response carries),
- * -EBADMSG for a malformed packet, -EACCES for a wrong cookie.
+ * hs->cookie is then the client's token, which the response carries;
+ * l->took_unproved says whether it came without a cookie), -EBADMSG for a
+ * malformed packet, -EACCES for a wrong cookie (or none, and no slot),
+ * -EALREADY for a first request whose final one without a cookie was taken
+ * (no answer, not a rejection).
  */
 int udt_listener_recv(struct udt_listener *l, const uint8_t *pkt, size_t len, const void *addr,
 		      size_t addrlen, uint64_t now_ns, uint8_t *out, size_t cap, size_t *out_len,

@@ -227,6 +227,15 @@ void udt_conn_skip_cookie(struct udt_conn *c, uint64_t now_ns);
  */
 void udt_conn_use_token(struct udt_conn *c, uint32_t token, uint64_t now_ns);
 /*
+ * A connector to a lu2k listener that may take a final request without a
+ * cookie (handshake.h, udt_listener_unproved): each UDT4 first request goes
+ * with such a final request (cookie UDT_HS_NO_COOKIE), until a cookie comes.
+ * One round trip to connect when the listener takes it; when it does not (a
+ * UDT4 listener, or one with no slot free) it stays silent, and the cookie
+ * the first request brings goes on UDT4's way with no delay.
+ */
+void udt_conn_no_cookie(struct udt_conn *c);
+/*
  * The loss (parts per million) other connections to the same peer measure
  * now (udt_stats' fec_loss_ppm): this one's FEC measure starts there
  * (fec.h udt_fec_tx_seed), so a sparse connection's small messages are

@@ -6,11 +6,16 @@
 #   ns B: [lu2k-perf server] -- lu2kd B (10.77.0.2) --+
 #
 # A first ping sets up two connections one after the other (A's to B for the
-# GET, B's to A for the REPLY), each UDT4's two round trips: ~5 RTTs. Its
-# client's detach ends them; the next run's first ping finds tokens on both
-# sides (tokens_learnt), and each connection takes one round trip: ~3 RTTs.
-# Checked: tokens used on both sides, the second first ping faster by at
-# least one RTT. The figures are printed.
+# GET, B's to A for the REPLY). A first contact: each listener takes the
+# final request sent without a cookie beside UDT4's first one
+# (proto/udt/handshake.h, hs_unproved), so each connection takes one round
+# trip: ~3 RTTs (5 before, UDT4's two round trips each: 1508 ms). Its client's
+# detach ends them; the next run's first ping finds tokens on both sides
+# (tokens_learnt), and each connection takes one round trip with its token:
+# ~3 RTTs again. Checked: connections without cookies on both sides the first
+# time, tokens used on both sides the second, each first round trip under 4
+# RTTs (a round trip of margin for a loaded machine; 3 expected). The
+# figures are printed.
 . "$(dirname "$0")/../lib/common.sh"
 . "$T_TOP/tests/linkem/lib.sh"
 lk_require
@@ -43,6 +48,8 @@ t_bg srv ip netns exec "$LK_B" "$T_BIN/lu2k-perf" server --nid 10.77.0.2@lu2k --
 t_wait_attached "$T_DIR/B.ctl" 10.77.0.2@lu2k
 cold=$(ping1 cold)
 [ "$(stat A tokens_used)" = 0 ] || t_fail "a token was used before any was learnt"
+[ "$(stat B hs_unproved)" -ge 1 ] || t_fail "B took A's connection with a cookie (hs_unproved 0)"
+[ "$(stat A hs_unproved)" -ge 1 ] || t_fail "A took B's connection with a cookie (hs_unproved 0)"
 [ "$(stat A tokens_learnt)" -ge 1 ] || t_fail "A learnt no token from B's listener"
 [ "$(stat B tokens_learnt)" -ge 1 ] || t_fail "B learnt no token from A's listener"
 # the detach ends A's connection; B's ends when it finds the peer gone
@@ -50,9 +57,11 @@ t_wait_for 30 sh -c "[ \"\$(timeout 10 ip netns exec $LK_A $T_BIN/lu2kctl --sock
 	t_log "A's connection to B still listed"
 warm=$(ping1 warm)
 t_log "first round trip: cold $((cold / 1000)) ms, with tokens $((warm / 1000)) ms (RTT 300 ms);" \
-	"tokens used A $(stat A tokens_used), B $(stat B tokens_used)"
+	"tokens used A $(stat A tokens_used), B $(stat B tokens_used); taken without a cookie" \
+	"A $(stat A hs_unproved), B $(stat B hs_unproved)"
 [ "$(stat A tokens_used)" -ge 1 ] || t_fail "A's new connection did not use its token"
-[ "$warm" -le $((cold - 250000)) ] || t_fail "no round trip saved: cold $cold us, warm $warm us"
+[ "$cold" -lt 1200000 ] || t_fail "a first contact's round trip took $cold us (4 RTTs or more)"
+[ "$warm" -lt 1200000 ] || t_fail "a round trip with tokens took $warm us (4 RTTs or more)"
 kill "$srv_pid" 2>/dev/null
 wait "$srv_pid" 2>/dev/null
 echo "PASS"
