@@ -78,6 +78,7 @@ void udtb_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 	lu2k_json_i64(j, "rtt_us", st.rtt_us);
 	lu2k_json_i64(j, "rttvar_us", st.rttvar_us);
 	lu2k_json_i64(j, "bandwidth_pps", st.bandwidth_pps);
+	lu2k_json_u64(j, "pairs_apart", st.pairs_apart);
 	lu2k_json_i64(j, "rcv_rate_pps", st.rcv_rate_pps);
 	lu2k_json_u64(j, "start_rate_pps", c->start_rate_pps);
 	lu2k_json_i64(j, "path_rate_pps", st.path_rate_pps);

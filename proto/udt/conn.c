@@ -852,6 +852,7 @@ void udt_conn_get_stats(const struct udt_conn *c, struct udt_stats *st)
 	st->rtt_us = (int32_t)(c->rtt_ns / LU2K_NS_PER_US);
 	st->rttvar_us = (int32_t)(c->rttvar_ns / LU2K_NS_PER_US);
 	st->bandwidth_pps = c->bandwidth;
+	st->pairs_apart = c->tw.pairs_apart;
 	st->rcv_rate_pps = c->delivery_rate;
 	st->pkt_snd_period_us = c->cc.pkt_snd_period_ns / LU2K_NS_PER_US;
 	st->cwnd = c->cc.cwnd;

@@ -156,7 +156,7 @@ static int on_data(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 	/* the receiving rate and packet pairs: the time it came, not when it was read */
 	udt_timewin_arrival(&c->tw, seq, c->cc.arr_ns,
 			    (uint32_t)(h->body_len + (size_t)(c->mss - c->payload)),
-			    (uint32_t)c->mss);
+			    (uint32_t)c->mss, h->ts);
 	c->st.pkts_recv++;
 	c->st.bytes_recv += h->body_len + UDT_HDR_LEN;
 	r = udt_conn_store(c, seq, h->info, h->body, h->body_len, 0, now_ns);

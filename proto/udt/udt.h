@@ -160,6 +160,8 @@ struct udt_stats {
 	uint64_t
 		bytes_acked; /* payload bytes the peer has acknowledged (progress within a message) */
 	int32_t rtt_us, rttvar_us, bandwidth_pps, rcv_rate_pps;
+	/* packet pairs received that did not leave together: no capacity sample (window.h) */
+	uint64_t pairs_apart;
 	/* the CC's model of the path, to remember for a later connection (0: none) */
 	int32_t path_rate_pps, path_rtt_us;
 	double pkt_snd_period_us, cwnd;

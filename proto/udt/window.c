@@ -135,8 +135,29 @@ static int64_t pair_gap_full(uint64_t gap_ns, uint32_t bytes, uint32_t full_byte
 							       : gap_ns * full_bytes / bytes);
 }
 
+/*
+ * A pair measures the bottleneck only if it left together: the sender sends
+ * the second packet at once only when it has one; when its queue was empty
+ * (an application that sends a message now and then: LNet's ACKs of a bulk,
+ * one 72-byte message each) the second leaves with the next message, and the
+ * gap is the application's, not the link's. Scaled to a full packet (x12
+ * for such a message) it made the link a few hundred packets/s on loopback;
+ * the sender paced there, its messages queued, and the bulk the other way
+ * waited for its ACKs (doc/udt-backend.md, "Packet pairs that left apart").
+ * So a pair counts only if the link spread it to more than twice the gap its
+ * sender's time stamps show (the stamps are in us: one us of it is rounding).
+ */
+static int pair_left_together(uint32_t sent_gap_us, uint64_t gap_ns)
+{
+	if ((int32_t)sent_gap_us < 0)
+		return 0;
+	if (sent_gap_us <= 1)
+		return 1;
+	return (uint64_t)(sent_gap_us - 1) * 2 * LU2K_NS_PER_US < gap_ns;
+}
+
 void udt_timewin_arrival(struct udt_timewin *w, uint32_t seq, uint64_t now_ns, uint32_t bytes,
-			 uint32_t full_bytes)
+			 uint32_t full_bytes, uint32_t sent_us)
 {
 	w->arr[w->arr_pos] = clamp_interval(now_ns - w->last_arr_ns);
 	w->arr_pos = (w->arr_pos + 1) % UDT_TW_ARR;
@@ -151,14 +172,19 @@ void udt_timewin_arrival(struct udt_timewin *w, uint32_t seq, uint64_t now_ns, u
 	if ((seq & 0xf) == 0) {
 		w->probe1_ns = now_ns;
 		w->probe1_seq = seq;
+		w->probe1_sent_us = sent_us;
 		w->probe1_valid = 1;
 		return;
 	}
 	if ((seq & 0xf) == 1 && w->probe1_valid && udt_seq_inc(w->probe1_seq) == seq) {
-		w->probe[w->probe_pos++ % UDT_TW_PROBE] =
-			pair_gap_full(now_ns - w->probe1_ns, bytes, full_bytes);
-		if (w->probe_n < UDT_TW_PROBE)
-			w->probe_n++;
+		if (!pair_left_together(sent_us - w->probe1_sent_us, now_ns - w->probe1_ns)) {
+			w->pairs_apart++;
+		} else {
+			w->probe[w->probe_pos++ % UDT_TW_PROBE] =
+				pair_gap_full(now_ns - w->probe1_ns, bytes, full_bytes);
+			if (w->probe_n < UDT_TW_PROBE)
+				w->probe_n++;
+		}
 	}
 	w->probe_pos %= UDT_TW_PROBE;
 	w->probe1_valid = 0;

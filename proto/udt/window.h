@@ -64,17 +64,21 @@ struct udt_timewin {
 	unsigned int probe_n; /* real pairs recorded, up to UDT_TW_PROBE */
 	uint64_t last_arr_ns, probe1_ns;
 	uint32_t probe1_seq;
+	uint32_t probe1_sent_us; /* the sender's stamp of the pair's first packet */
 	int probe1_valid;
+	unsigned int pairs_apart; /* pairs not taken: the sender did not send them together */
 };
 
 void udt_timewin_init(struct udt_timewin *w, uint64_t now_ns);
 /*
  * Records the arrival of data packet seq at now_ns: bytes is its size on the
  * wire, full_bytes a full packet's (the MSS), so that a pair of small packets
- * measures the capacity in full packets too (0, 0: taken as full).
+ * measures the capacity in full packets too (0, 0: taken as full); sent_us is
+ * the sender's time stamp in its header (us), which tells whether a pair left
+ * together.
  */
 void udt_timewin_arrival(struct udt_timewin *w, uint32_t seq, uint64_t now_ns, uint32_t bytes,
-			 uint32_t full_bytes);
+			 uint32_t full_bytes, uint32_t sent_us);
 /* Receiving rate in packets/s from the median-filtered intervals; 0 if too noisy. */
 int32_t udt_timewin_rcv_rate(const struct udt_timewin *w);
 /* Link capacity in full packets/s from the median-filtered packet-pair gaps. */

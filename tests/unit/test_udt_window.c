@@ -50,13 +50,13 @@ static void test_rcv_rate(void)
 	/* the initial 1 s intervals say 1 packet/s */
 	T_EQ(udt_timewin_rcv_rate(&w), 1);
 	for (s = 1; s <= 16; s++) {
-		t += lu2k_time_us_to_ns(250);		 /* 4000 packets/s */
-		udt_timewin_arrival(&w, s * 3, t, 0, 0); /* never a probe pair */
+		t += lu2k_time_us_to_ns(250);		    /* 4000 packets/s */
+		udt_timewin_arrival(&w, s * 3, t, 0, 0, 0); /* never a probe pair */
 	}
 	T_EQ(udt_timewin_rcv_rate(&w), 4000);
 	/* a few outliers (a pause) are filtered out by the median */
 	t += lu2k_time_s_to_ns(1);
-	udt_timewin_arrival(&w, 100, t, 0, 0);
+	udt_timewin_arrival(&w, 100, t, 0, 0, 0);
 	T_EQ(udt_timewin_rcv_rate(&w), 4000);
 }
 
@@ -71,18 +71,18 @@ static void test_packet_pair(void)
 	T_EQ(udt_timewin_bandwidth(&w), 1000);
 	for (k = 1; k <= 64; k++) {
 		t += lu2k_time_us_to_ns(5000);
-		udt_timewin_arrival(&w, k * 16, t, 0, 0);
+		udt_timewin_arrival(&w, k * 16, t, 0, 0, 0);
 		t += lu2k_time_us_to_ns(100); /* pair gap: 10000 packets/s */
-		udt_timewin_arrival(&w, k * 16 + 1, t, 0, 0);
+		udt_timewin_arrival(&w, k * 16 + 1, t, 0, 0, 0);
 	}
 	T_EQ(udt_timewin_bandwidth(&w), 10000);
 	/* a second packet whose first was lost gives no sample */
 	t += lu2k_time_us_to_ns(3000);
-	udt_timewin_arrival(&w, 65 * 16 + 1, t, 0, 0);
+	udt_timewin_arrival(&w, 65 * 16 + 1, t, 0, 0, 0);
 	T_EQ(udt_timewin_bandwidth(&w), 10000);
 	/* across the sequence wrap */
-	udt_timewin_arrival(&w, 0x7ffffff0, t + lu2k_time_us_to_ns(10), 0, 0);
-	udt_timewin_arrival(&w, 0x7ffffff1, t + lu2k_time_us_to_ns(60), 0, 0);
+	udt_timewin_arrival(&w, 0x7ffffff0, t + lu2k_time_us_to_ns(10), 0, 0, 0);
+	udt_timewin_arrival(&w, 0x7ffffff1, t + lu2k_time_us_to_ns(60), 0, 0, 0);
 	T_ASSERT(udt_timewin_bandwidth(&w) >= 10000);
 }
 
@@ -97,15 +97,15 @@ static void test_packet_pair_early(void)
 	for (k = 1; k <= UDT_TW_PROBE_MIN; k++) {
 		T_ASSERT(udt_timewin_bandwidth(&w) < 1200); /* still UDT4's start */
 		t += lu2k_time_us_to_ns(5000);
-		udt_timewin_arrival(&w, k * 16, t, 0, 0);
+		udt_timewin_arrival(&w, k * 16, t, 0, 0, 0);
 		t += lu2k_time_us_to_ns(250); /* 4000 packets/s */
-		udt_timewin_arrival(&w, k * 16 + 1, t, 0, 0);
+		udt_timewin_arrival(&w, k * 16 + 1, t, 0, 0, 0);
 	}
 	T_EQ(udt_timewin_bandwidth(&w), 4000);
 	/* one wild gap among the real ones moves the median little */
 	t += lu2k_time_us_to_ns(5000);
-	udt_timewin_arrival(&w, 100 * 16, t, 0, 0);
-	udt_timewin_arrival(&w, 100 * 16 + 1, t + lu2k_time_us_to_ns(2), 0, 0);
+	udt_timewin_arrival(&w, 100 * 16, t, 0, 0, 0);
+	udt_timewin_arrival(&w, 100 * 16 + 1, t + lu2k_time_us_to_ns(2), 0, 0, 0);
 	T_ASSERT(udt_timewin_bandwidth(&w) >= 4000 && udt_timewin_bandwidth(&w) < 4500);
 }
 
@@ -123,30 +123,98 @@ static void test_packet_pair_small(void)
 	udt_timewin_init(&w, t);
 	for (k = 1; k <= 32; k++) {
 		t += lu2k_time_us_to_ns(5000);
-		udt_timewin_arrival(&w, k * 16, t, 250, 1500);
-		udt_timewin_arrival(&w, k * 16 + 1, t + 41667, 250, 1500);
+		udt_timewin_arrival(&w, k * 16, t, 250, 1500, 0);
+		udt_timewin_arrival(&w, k * 16 + 1, t + 41667, 250, 1500, 0);
 	}
 	T_ASSERT(udt_timewin_bandwidth(&w) >= 3990 && udt_timewin_bandwidth(&w) <= 4010);
 	/* taken as full packets they would say 24,000 packets/s */
 	T_EQ(w.probe_n, 32);
 	for (k = 33; k <= 64; k++) {
 		t += lu2k_time_us_to_ns(5000);
-		udt_timewin_arrival(&w, k * 16, t, 100, 1500);
-		udt_timewin_arrival(&w, k * 16 + 1, t + 16667, 100, 1500);
+		udt_timewin_arrival(&w, k * 16, t, 100, 1500, 0);
+		udt_timewin_arrival(&w, k * 16 + 1, t + 16667, 100, 1500, 0);
 	}
 	T_EQ(w.probe_n, 64);
 	T_ASSERT(udt_timewin_bandwidth(&w) >= 3990 && udt_timewin_bandwidth(&w) <= 4010);
 	/* full-sized and larger-than-full are taken as they are */
 	for (k = 97; k <= 160; k++) {
 		t += lu2k_time_us_to_ns(5000);
-		udt_timewin_arrival(&w, k * 16, t, 1500, 1500);
-		udt_timewin_arrival(&w, k * 16 + 1, t + lu2k_time_us_to_ns(200), 1500, 1500);
+		udt_timewin_arrival(&w, k * 16, t, 1500, 1500, 0);
+		udt_timewin_arrival(&w, k * 16 + 1, t + lu2k_time_us_to_ns(200), 1500, 1500, 0);
 	}
 	T_EQ(udt_timewin_bandwidth(&w), 5000);
 }
 
+/*
+ * A pair counts only if it left together. LNet's ACKs of a bulk, one 72-byte
+ * message each about every ms: the second packet of a pair leaves with the
+ * next message, and its gap (1 ms, x12 for its size) would say 80 packets/s
+ * on a link of 10,000. Stamps sent_us are the sender's, in us.
+ */
+static void test_packet_pair_apart(void)
+{
+	struct udt_timewin w;
+	uint64_t t = lu2k_time_ms_to_ns(1);
+	uint32_t k, sent = 7;
+
+	udt_timewin_init(&w, t);
+	/* 16 real pairs: sent in one go, 100 us apart at the receiver */
+	for (k = 1; k <= 16; k++) {
+		t += lu2k_time_us_to_ns(5000);
+		sent += 5000;
+		udt_timewin_arrival(&w, k * 16, t, 1500, 1500, sent);
+		udt_timewin_arrival(&w, k * 16 + 1, t + lu2k_time_us_to_ns(100), 1500, 1500, sent);
+	}
+	T_EQ(udt_timewin_bandwidth(&w), 10000);
+	T_EQ(w.pairs_apart, 0);
+	/* then 64 pairs of small messages sent 1 ms apart, which arrive 1 ms apart */
+	for (k = 17; k <= 80; k++) {
+		t += lu2k_time_us_to_ns(5000);
+		sent += 5000;
+		udt_timewin_arrival(&w, k * 16, t, 116, 1500, sent);
+		udt_timewin_arrival(&w, k * 16 + 1, t + lu2k_time_us_to_ns(1000), 116, 1500,
+				    sent + 1000);
+	}
+	T_EQ(udt_timewin_bandwidth(&w), 10000);
+	T_EQ(w.probe_n, 16);
+	T_EQ(w.pairs_apart, 64);
+	/* nor when the path squeezed them: sent 300 us apart, 200 us apart at the receiver */
+	t += lu2k_time_us_to_ns(5000);
+	sent += 5000;
+	udt_timewin_arrival(&w, 81 * 16, t, 1500, 1500, sent);
+	udt_timewin_arrival(&w, 81 * 16 + 1, t + lu2k_time_us_to_ns(200), 1500, 1500, sent + 300);
+	T_EQ(w.pairs_apart, 65);
+	/* nor a second packet stamped before the first (a resent one) */
+	t += lu2k_time_us_to_ns(5000);
+	udt_timewin_arrival(&w, 82 * 16, t, 1500, 1500, sent + 5000);
+	udt_timewin_arrival(&w, 82 * 16 + 1, t + lu2k_time_us_to_ns(200), 1500, 1500, sent);
+	T_EQ(w.pairs_apart, 66);
+	T_EQ(w.probe_n, 16);
+	/*
+	 * A pair the link spread: sent 3 us apart (the sender was interrupted),
+	 * 100 us apart at the receiver; one us of the stamps' rounding on a fast
+	 * link: sent 1 us apart, 1 us apart; and the stamps' wrap at 2^32 us.
+	 */
+	sent = 0xfffffff0u;
+	for (k = 83; k <= 90; k++) {
+		t += lu2k_time_us_to_ns(5000);
+		udt_timewin_arrival(&w, k * 16, t, 1500, 1500, sent);
+		udt_timewin_arrival(&w, k * 16 + 1, t + lu2k_time_us_to_ns(100), 1500, 1500,
+				    sent + 3);
+		sent += 5;
+	}
+	T_EQ(w.probe_n, 24);
+	T_EQ(udt_timewin_bandwidth(&w), 10000);
+	t += lu2k_time_us_to_ns(5000);
+	udt_timewin_arrival(&w, 91 * 16, t, 1500, 1500, sent);
+	udt_timewin_arrival(&w, 91 * 16 + 1, t + lu2k_time_us_to_ns(1), 1500, 1500, sent + 1);
+	T_EQ(w.probe_n, 25);
+	T_EQ(w.pairs_apart, 66);
+}
+
 int main(void)
 {
+	T_RUN(test_packet_pair_apart);
 	T_RUN(test_ack2_rtt);
 	T_RUN(test_packet_pair_small);
 	T_RUN(test_ack2_overflow);
