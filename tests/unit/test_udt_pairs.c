@@ -74,7 +74,7 @@ static void bursts(struct udt_conn *cl, struct udt_conn *sv, uint64_t *t, int n)
 static void test_one_at_a_time(const char *cc)
 {
 	struct udt_config cfg;
-	struct udt_conn *cl, *sv;
+	struct udt_conn *cl = NULL, *sv = NULL;
 	struct udt_stats st;
 	uint64_t t = 1000 * MS;
 	int32_t link;
