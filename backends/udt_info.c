@@ -100,6 +100,7 @@ void udtb_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 	lu2k_json_u64(j, "naks_sent", st.naks_sent);
 	lu2k_json_u64(j, "naks_recv", st.naks_recv);
 	lu2k_json_u64(j, "naks_overtaken", st.naks_overtaken);
+	lu2k_json_u64(j, "naks_redo", st.naks_redo);
 	lu2k_json_u64(j, "acks_sent", st.acks_sent);
 	lu2k_json_u64(j, "acks_recv", st.acks_recv);
 	lu2k_json_u64(j, "timeouts", st.timeouts);

@@ -65,6 +65,7 @@ int udt_conn_store(struct udt_conn *c, uint32_t seq, uint32_t msgword, const uin
 		struct udt_range lost = { next, udt_seq_dec(seq) };
 		uint64_t ahead = udt_loss_count(&c->rcv_loss);
 		int64_t n = udt_loss_insert(&c->rcv_loss, lost.first, lost.last);
+		int held = udt_fec_hold_nak(c, &lost, now_ns);
 
 		if (n > 0) {
 			struct udt_lrange *t =
@@ -76,10 +77,13 @@ int udt_conn_store(struct udt_conn *c, uint32_t seq, uint32_t msgword, const uin
 			/* reported now: the NAK timer repeats it only after its wait */
 			t->reports = 1;
 			t->report_ns = now_ns;
+			/* a held NAK leaves at the latest when its hold ends */
+			udt_nak_redo_set(c, t,
+					 held ? c->fec_hold[c->fec_nholds - 1].due_ns : now_ns);
 			if (!ahead || due < c->next_nak_ns)
 				c->next_nak_ns = due;
 		}
-		if (!udt_fec_hold_nak(c, &lost, now_ns))
+		if (!held)
 			udt_send_nak_ranges(c, &lost, 1, now_ns);
 	}
 	if (udt_seq_cmp(seq, c->rcv_curr_seq) > 0) {
@@ -115,6 +119,7 @@ int udt_conn_store(struct udt_conn *c, uint32_t seq, uint32_t msgword, const uin
 			if (t) {
 				t->reports = 1;
 				t->report_ns = now_ns;
+				t->redo_ts = udt_redo_never(c);
 			}
 			if (!ahead || due < c->next_nak_ns)
 				c->next_nak_ns = due;
@@ -143,6 +148,59 @@ int udt_conn_store(struct udt_conn *c, uint32_t seq, uint32_t msgword, const uin
 	return 0;
 }
 
+/* A new window for the least offset and round trip every UDT_PATH_WIN_NS: they follow the path. */
+static void path_roll(struct udt_conn *c, uint64_t now_ns)
+{
+	if (now_ns - c->path_win_ns < UDT_PATH_WIN_NS)
+		return;
+	c->path_win_ns = now_ns;
+	c->off_min[1] = c->off_min[0];
+	c->off_seen[1] = c->off_seen[0];
+	c->rtt_min_ns[1] = c->rtt_min_ns[0];
+	c->off_seen[0] = 0;
+	c->rtt_min_ns[0] = 0;
+}
+
+/* a before b, both us on a clock that wraps every 71 minutes */
+static int us_before(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+static void path_off_sample(struct udt_conn *c, uint32_t ts, uint64_t arr_ns, uint64_t now_ns)
+{
+	uint32_t off = (uint32_t)lu2k_time_ns_to_us((int64_t)arr_ns) - ts;
+
+	c->rcv_ts_last = ts;
+	path_roll(c, now_ns);
+	if (!c->off_seen[0] || us_before(off, c->off_min[0]))
+		c->off_min[0] = off;
+	c->off_seen[0] = 1;
+}
+
+static void path_rtt_sample(struct udt_conn *c, int64_t rtt_ns, uint64_t now_ns)
+{
+	path_roll(c, now_ns);
+	if (!c->rtt_min_ns[0] || rtt_ns < c->rtt_min_ns[0])
+		c->rtt_min_ns[0] = rtt_ns;
+}
+
+int udt_path_min(const struct udt_conn *c, uint32_t *off_us, int64_t *rtt_ns)
+{
+	int i;
+
+	*rtt_ns = 0;
+	for (i = 0; i < 2; i++)
+		if (c->rtt_min_ns[i] && (!*rtt_ns || c->rtt_min_ns[i] < *rtt_ns))
+			*rtt_ns = c->rtt_min_ns[i];
+	if (!c->off_seen[0] && !c->off_seen[1])
+		return 0;
+	*off_us = c->off_seen[0] ? c->off_min[0] : c->off_min[1];
+	if (c->off_seen[0] && c->off_seen[1] && us_before(c->off_min[1], *off_us))
+		*off_us = c->off_min[1];
+	return *rtt_ns > 0;
+}
+
 static int on_data(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 {
 	uint32_t seq = h->seq;
@@ -159,6 +217,16 @@ static int on_data(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 			    (uint32_t)c->mss, h->ts);
 	c->st.pkts_recv++;
 	c->st.bytes_recv += h->body_len + UDT_HDR_LEN;
+	/* the sender's clock, for the holes this packet shows (udt_nak_redo_set) */
+	path_off_sample(c, h->ts, c->cc.arr_ns ? c->cc.arr_ns : now_ns, now_ns);
+	/*
+	 * Before the holes this packet shows: their NAK then leaves after the
+	 * one for older holes, and a sender that resends between the two
+	 * keeps to the order of the numbers (or a new hole's repair, asked
+	 * for at the same time, would overtake the older one's: a resend).
+	 */
+	if (c->cfg.nak_timer)
+		udt_send_nak_redo(c, seq, h->ts, now_ns);
 	r = udt_conn_store(c, seq, h->info, h->body, h->body_len, 0, now_ns);
 	if (r < 0)
 		return r;
@@ -261,6 +329,7 @@ static int on_ack2(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 	if (rtt <= 0)
 		return 0;
 	rtt_sample(c, rtt);
+	path_rtt_sample(c, rtt, now_ns);
 	if (udt_seq_cmp(ack, c->rcv_last_ack_ack) > 0)
 		c->rcv_last_ack_ack = ack;
 	return 0;

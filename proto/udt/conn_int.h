@@ -34,6 +34,10 @@
  */
 #define UDT_DUP_DELAY_NS (10 * LU2K_NS_PER_MS)
 #define UDT_DUPS	 8 /* copies waiting for their time; more go at once */
+/* a hole's redo_ts this far ahead (18 min): no packet proves its repair lost */
+#define UDT_REDO_NEVER_US (1u << 30)
+/* the least one-way offset and round trip are kept over windows of 10 s (two) */
+#define UDT_PATH_WIN_NS (10 * LU2K_NS_PER_S)
 
 struct udt_dup {
 	uint32_t first, last;
@@ -104,6 +108,20 @@ struct udt_conn {
 	uint32_t pkt_count, light_ack_count;
 	struct udt_ackwin ackwin;
 	struct udt_timewin tw;
+	/*
+	 * Lost repairs (conn_out.c, udt_send_nak_redo): the least of a data
+	 * packet's arrival (our clock, us) less its timestamp (the sender's),
+	 * that is the clocks' offset plus the path's one-way delay without a
+	 * queue, and the least round trip (ACK2's), each over the current and
+	 * the previous window of UDT_PATH_WIN_NS (0 in rtt_min_ns: none yet;
+	 * off_seen: an offset is in that window); the earliest redo_ts of the
+	 * holes (redo_armed: one may be due), and when the holes may next be
+	 * looked through; the newest data packet's timestamp.
+	 */
+	uint32_t off_min[2], redo_min_ts, rcv_ts_last;
+	int off_seen[2], redo_armed;
+	int64_t rtt_min_ns[2];
+	uint64_t path_win_ns, redo_scan_ns;
 	uint32_t rcv_head;	 /* the window's first packet when last seen moving, */
 	uint32_t rcv_head_ack;	 /* the ACK point then, */
 	uint64_t rcv_head_nomem; /* the head's packets refused for memory then, */
@@ -179,6 +197,18 @@ void udt_send_first_window(struct udt_conn *c, uint64_t now_ns);
 void udt_send_nak_ranges(struct udt_conn *c, const struct udt_range *r, size_t n, uint64_t now_ns);
 uint64_t udt_send_nak_due(struct udt_conn *c, uint64_t now_ns);
 void udt_send_nak_overtaken(struct udt_conn *c, uint32_t seq, uint64_t asked_ns, uint64_t now_ns);
+/*
+ * A hole reported at send_ns (a NAK queued then) gets the timestamp after
+ * which a data packet proves its repair lost; udt_send_nak_redo asks again
+ * for the holes below seq that a packet sent at ts (the sender's clock)
+ * proves so.
+ */
+void udt_nak_redo_set(struct udt_conn *c, struct udt_lrange *h, uint64_t send_ns);
+/* A redo_ts no packet reaches (for 18 minutes): only the NAK timer asks again. */
+uint32_t udt_redo_never(const struct udt_conn *c);
+/* conn_in.c: the least offset and round trip now (0: not known yet) */
+int udt_path_min(const struct udt_conn *c, uint32_t *off_us, int64_t *rtt_ns);
+void udt_send_nak_redo(struct udt_conn *c, uint32_t seq, uint32_t ts, uint64_t now_ns);
 void udt_send_hs(struct udt_conn *c, uint32_t dst, uint64_t now_ns);
 int udt_conn_data_ready(const struct udt_conn *c);
 

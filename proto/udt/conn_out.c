@@ -226,7 +226,7 @@ static void batch_init(struct nak_batch *b, const struct udt_conn *c)
 }
 
 /* Adds the hole and counts it as reported now; 0 if the packet is full. */
-static int batch_add(struct nak_batch *b, struct udt_lrange *h, uint64_t now_ns)
+static int batch_add(struct nak_batch *b, struct udt_conn *c, struct udt_lrange *h, uint64_t now_ns)
 {
 	size_t w = h->first == h->last ? 1 : 2;
 
@@ -236,6 +236,7 @@ static int batch_add(struct nak_batch *b, struct udt_lrange *h, uint64_t now_ns)
 	b->words += w;
 	h->reports++;
 	h->report_ns = now_ns;
+	udt_nak_redo_set(c, h, now_ns);
 	return 1;
 }
 
@@ -257,7 +258,7 @@ uint64_t udt_send_nak_due(struct udt_conn *c, uint64_t now_ns)
 		uint64_t at =
 			lr[i].report_ns + udt_conn_nak_wait_ns(c, lr[i].reports, ahead, speed);
 
-		if (at <= now_ns && batch_add(&b, &lr[i], now_ns))
+		if (at <= now_ns && batch_add(&b, c, &lr[i], now_ns))
 			at = now_ns + udt_conn_nak_wait_ns(c, lr[i].reports, ahead, speed);
 		if (at < next)
 			next = at;
@@ -284,12 +285,95 @@ void udt_send_nak_overtaken(struct udt_conn *c, uint32_t seq, uint64_t asked_ns,
 	for (i = 0; i < n && udt_seq_cmp(lr[i].last, seq) < 0; i++) {
 		if (!lr[i].reports || lr[i].report_ns > asked_ns)
 			continue;
-		if (!batch_add(&b, &lr[i], now_ns))
+		if (!batch_add(&b, c, &lr[i], now_ns))
 			break;
 	}
 	if (b.k) {
 		udt_send_nak_ranges(c, b.r, b.k, now_ns);
 		c->st.naks_overtaken++;
+	}
+}
+
+/*
+ * LOST REPAIRS (doc/udt-cc.md, "A resend lost again"). A hole's repair that
+ * is lost too was asked for again only by the NAK timer, RTT + 4 RTTVar +
+ * SYN + the sender's backlog after the NAK (at least 300 ms), or when a
+ * later hole's repair overtook it. The sender resends the lowest numbers
+ * first and new data only once nothing waits to be resent (UDT4 as lu2k),
+ * and stamps each packet with its send time: so a data packet above the
+ * hole sent after our NAK reached the sender left after the hole's repair,
+ * and once it is here (on a path that keeps order) the repair is lost,
+ * whatever the sender's backlog or its host's delays were. The NAK reaches
+ * the sender, on its clock, at our time less the least (arrival -
+ * timestamp), the clocks' offset plus the one-way delay without a queue,
+ * plus the least round trip (udt_path_min): a queue on the way out delays
+ * the repair and the packets after it alike. A margin of 2 RTTVar + SYN / 2
+ * covers a queue on the way back and a sender that reads the NAK late. A
+ * wrong guess costs one spurious resend of the hole (its repair then fills
+ * it) and is not repeated for it: a new report waits for packets sent after
+ * its own NAK arrived. Not before an ACK2 measured the round trip, not for
+ * a packet refused for our memory, off with the NAK timer.
+ */
+/* a before b on the sender's clock: us, wrapping every 71 minutes */
+static int ts_before(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+static void redo_arm(struct udt_conn *c, uint32_t ts)
+{
+	if (!c->redo_armed || ts_before(ts, c->redo_min_ts))
+		c->redo_min_ts = ts;
+	c->redo_armed = 1;
+}
+
+uint32_t udt_redo_never(const struct udt_conn *c)
+{
+	return c->rcv_ts_last + UDT_REDO_NEVER_US;
+}
+
+void udt_nak_redo_set(struct udt_conn *c, struct udt_lrange *h, uint64_t send_ns)
+{
+	uint32_t now_us = (uint32_t)lu2k_time_ns_to_us((int64_t)send_ns), off_us;
+	int64_t rtt_min_ns;
+	uint64_t wait_ns;
+
+	if (!udt_path_min(c, &off_us, &rtt_min_ns)) {
+		h->redo_ts = udt_redo_never(c);
+		return;
+	}
+	wait_ns = (uint64_t)(rtt_min_ns + 2 * c->rttvar_ns) + UDT_SYN_NS / 2;
+	if (wait_ns >= (uint64_t)UDT_REDO_NEVER_US * LU2K_NS_PER_US)
+		wait_ns = (uint64_t)UDT_REDO_NEVER_US * LU2K_NS_PER_US;
+	h->redo_ts = now_us - off_us + (uint32_t)(wait_ns / LU2K_NS_PER_US);
+	redo_arm(c, h->redo_ts);
+}
+
+void udt_send_nak_redo(struct udt_conn *c, uint32_t seq, uint32_t ts, uint64_t now_ns)
+{
+	struct udt_lrange *lr = udt_loss_ranges(&c->rcv_loss);
+	size_t n = udt_loss_nranges(&c->rcv_loss), i;
+	struct nak_batch b;
+	uint64_t redone = 0;
+
+	/* the holes are looked through at most once a millisecond: one may be thousands */
+	if (!c->redo_armed || !ts_before(c->redo_min_ts, ts) || now_ns < c->redo_scan_ns)
+		return;
+	c->redo_scan_ns = now_ns + LU2K_NS_PER_MS;
+	c->redo_armed = 0;
+	batch_init(&b, c);
+	for (i = 0; i < n; i++) {
+		if (!lr[i].reports)
+			continue;
+		if (udt_seq_cmp(lr[i].last, seq) < 0 && ts_before(lr[i].redo_ts, ts) &&
+		    batch_add(&b, c, &lr[i], now_ns))
+			redone += udt_seq_len(lr[i].first, lr[i].last);
+		else
+			redo_arm(c, lr[i].redo_ts);
+	}
+	if (b.k) {
+		udt_send_nak_ranges(c, b.r, b.k, now_ns);
+		c->st.naks_redo += redone;
 	}
 }
 

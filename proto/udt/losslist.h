@@ -24,11 +24,15 @@
 /*
  * A range and, for the receiver's list, its report history: the NAK timer
  * repeats a range only k round trips after its last report, k growing with
- * each report (draft-gg-udt's rule), not every range on every expiry.
+ * each report (draft-gg-udt's rule), not every range on every expiry; and a
+ * data packet the sender sent after redo_ts (its clock, the packets'
+ * timestamp) shows that the repair the last report asked for was lost
+ * (conn_out.c, udt_send_nak_redo).
  */
 struct udt_lrange {
 	uint32_t first, last; /* inclusive */
 	uint32_t reports;     /* NAKs that carried this range so far */
+	uint32_t redo_ts;     /* with reports: see above */
 	uint64_t report_ns;   /* when the last of them was sent */
 };
 

@@ -149,6 +149,7 @@ struct udt_stats {
 	uint64_t acks_sent, acks_recv, light_acks_sent, acks2_sent, acks2_recv;
 	uint64_t naks_sent, naks_recv, keepalives_sent, drops_sent, drops_recv;
 	uint64_t naks_overtaken; /* NAKs for holes whose repair was overtaken by a later one */
+	uint64_t naks_redo;	 /* packets asked for again: sent after their repair, here first */
 	uint64_t probes;	 /* head and tail resent to a silent peer between EXPs */
 	uint64_t dup_tails;	 /* small messages sent twice (the CC's dup_tail) */
 	uint64_t tail_probes;	 /* the last packet resent when no ACK came for it (conn.c) */
