@@ -8,6 +8,7 @@ $(eval $(call lu2k_test,test_sim_latency,tests/sim/test_sim_latency.c $(SIM_XFER
 $(eval $(call lu2k_test,test_sim_start,tests/sim/test_sim_start.c $(SIM_XFER),udt linkem))
 $(eval $(call lu2k_test,test_sim_outage,tests/sim/test_sim_outage.c $(SIM_XFER),udt linkem))
 $(eval $(call lu2k_test,test_sim_fair,tests/sim/test_sim_fair.c $(SIM_XFER),udt linkem))
+$(eval $(call lu2k_test,test_sim_three,tests/sim/test_sim_three.c $(SIM_XFER),udt linkem))
 $(eval $(call lu2k_test,test_sim_goals,tests/sim/test_sim_goals.c $(SIM_XFER),udt linkem))
 $(eval $(call lu2k_test,test_sim_coexist,tests/sim/test_sim_coexist.c $(SIM_XFER),udt linkem))
 $(eval $(call lu2k_test,test_sim_fec,tests/sim/test_sim_fec.c $(SIM_XFER),udt linkem))

@@ -23,8 +23,13 @@
  * fills >= 90 % of the clean 200 ms link from 5 s after its start (STARTUP
  * and DRAIN over) with a mean RTT at most 50 ms above the minimum; beside it lu2k takes at
  * most 60 % (asserted: 200 ms, together and BBR 5 s later, and 600 ms).
- * lu2k's share there is small (doc/udt-cc.md, coexistence): an open item,
- * printed, not asserted from below.
+ * lu2k's share there is small: 19 % and 22 % at 200 ms, 41 % at 600 ms
+ * (BBR v1 keeps two BDPs in flight, a standing queue that lossy backs off
+ * from as if it were its own). What was tried to make it fair, and why
+ * none of it is in the CC (CUBIC over a longer run, three lossy flows:
+ * test_sim_three), is in doc/udt-cc.md, "Beside BBR: a queue we cannot
+ * drain". Asserted from below only as a guard against starving further:
+ * at least 12 % at 200 ms, 25 % at 600 ms.
  */
 #include <stdlib.h>
 
@@ -40,20 +45,21 @@ static const struct {
 	int goal;	    /* 1: lu2k's share <= 60 %; 2: TCP alone >= 75 %; 3: TCP flows 40-60 %;
 		     4: TCP alone >= 90 % from 5 s, its mean queue <= 50 ms */
 	const char *tcp_cc; /* NULL: SIM_TCP_CC or cubic */
+	double udt_min;	    /* with goal 1: lu2k's share at least this (0: none) */
 } cases[] = {
-	{ "rtt 200 ms, cubic alone", 200, 0, 0, 1, 0, 0, 2, NULL },
-	{ "rtt 200 ms, 2 cubic", 200, 0, 0, 2, 0, 0, 3, NULL },
-	{ "rtt 200 ms, 2 cubic, 5 s apart", 200, 0, 0, 2, 0, 5000, 0, NULL },
-	{ "rtt 200 ms, 1 %, cubic alone", 200, 0.01, 0, 1, 0, 0, 0, NULL },
-	{ "rtt 200 ms, lossy + cubic", 200, 0, 1, 1, 0, 0, 1, NULL },
-	{ "rtt 200 ms, cubic 5 s later", 200, 0, 1, 1, 5000, 0, 1, NULL },
-	{ "rtt 600 ms, lossy + cubic", 600, 0, 1, 1, 0, 0, 0, NULL },
-	{ "rtt 200 ms, 1 %, lossy + cubic", 200, 0.01, 1, 1, 0, 0, 0, NULL },
-	{ "rtt 600 ms, 1 %, lossy + cubic", 600, 0.01, 1, 1, 0, 0, 0, NULL },
-	{ "rtt 200 ms, bbr alone", 200, 0, 0, 1, 0, 0, 4, "bbr" },
-	{ "rtt 200 ms, lossy + bbr", 200, 0, 1, 1, 0, 0, 1, "bbr" },
-	{ "rtt 200 ms, bbr 5 s later", 200, 0, 1, 1, 5000, 0, 1, "bbr" },
-	{ "rtt 600 ms, lossy + bbr", 600, 0, 1, 1, 0, 0, 1, "bbr" },
+	{ "rtt 200 ms, cubic alone", 200, 0, 0, 1, 0, 0, 2, NULL, 0 },
+	{ "rtt 200 ms, 2 cubic", 200, 0, 0, 2, 0, 0, 3, NULL, 0 },
+	{ "rtt 200 ms, 2 cubic, 5 s apart", 200, 0, 0, 2, 0, 5000, 0, NULL, 0 },
+	{ "rtt 200 ms, 1 %, cubic alone", 200, 0.01, 0, 1, 0, 0, 0, NULL, 0 },
+	{ "rtt 200 ms, lossy + cubic", 200, 0, 1, 1, 0, 0, 1, NULL, 0 },
+	{ "rtt 200 ms, cubic 5 s later", 200, 0, 1, 1, 5000, 0, 1, NULL, 0 },
+	{ "rtt 600 ms, lossy + cubic", 600, 0, 1, 1, 0, 0, 0, NULL, 0 },
+	{ "rtt 200 ms, 1 %, lossy + cubic", 200, 0.01, 1, 1, 0, 0, 0, NULL, 0 },
+	{ "rtt 600 ms, 1 %, lossy + cubic", 600, 0.01, 1, 1, 0, 0, 0, NULL, 0 },
+	{ "rtt 200 ms, bbr alone", 200, 0, 0, 1, 0, 0, 4, "bbr", 0 },
+	{ "rtt 200 ms, lossy + bbr", 200, 0, 1, 1, 0, 0, 1, "bbr", 0.12 },
+	{ "rtt 200 ms, bbr 5 s later", 200, 0, 1, 1, 5000, 0, 1, "bbr", 0.12 },
+	{ "rtt 600 ms, lossy + bbr", 600, 0, 1, 1, 0, 0, 1, "bbr", 0.25 },
 };
 static unsigned int cur;
 
@@ -63,6 +69,7 @@ static void test_coexist(void)
 	struct sim_result r[1];
 	struct sim_tcp_result tr[2];
 	double total = 0, cap, udt = 0;
+	char bound[32];
 	unsigned int i, nu = cases[cur].udt_flows, nt = cases[cur].tcp_flows;
 
 	memset(r, 0, sizeof(r));
@@ -104,6 +111,7 @@ static void test_coexist(void)
 		printf("       bottleneck queue from 5 s after both started: p50 %.0f ms, p95 %.0f "
 		       "ms\n",
 		       r[0].qdelay_p50_ms, r[0].qdelay_p95_ms);
+	snprintf(bound, sizeof(bound), "lu2k %.0f-60 %%", 100 * cases[cur].udt_min);
 	if (nu + nt > 1)
 		printf("       both running, over %.1f s: %s %.2f + tcp %.2f Mbit/s = %.0f %% + "
 		       "%.0f %%, "
@@ -113,9 +121,10 @@ static void test_coexist(void)
 		       100 * (nu ? udt : tr[0].share_mbps) / total,
 		       100 * (nu ? tr[0].share_mbps : tr[1].share_mbps) / total, 100 * total / cap,
 		       cap,
-		       cases[cur].goal == 1   ? "lu2k <= 60 %"
-		       : cases[cur].goal == 3 ? "40-60 % each"
-					      : "none (printed)");
+		       cases[cur].goal == 1 && cases[cur].udt_min > 0 ? bound
+		       : cases[cur].goal == 1			      ? "lu2k <= 60 %"
+		       : cases[cur].goal == 3			      ? "40-60 % each"
+								      : "none (printed)");
 	for (i = 0; i < nu; i++) {
 		T_ASSERT(r[i].complete);
 		T_EQ(r[i].bad, 0);
@@ -125,6 +134,7 @@ static void test_coexist(void)
 	switch (cases[cur].goal) {
 	case 1:
 		T_ASSERT(udt <= 0.6 * total);
+		T_ASSERT(udt >= cases[cur].udt_min * total);
 		T_ASSERT(total >= 0.85 * cap);
 		break;
 	case 2:
