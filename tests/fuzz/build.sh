@@ -36,11 +36,11 @@ echo "$out/fuzz_auth"
 "$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-D_GNU_SOURCE -I"$top" -I"$top/include" \
 	"$top/tests/fuzz/fuzz_tcp_conn.c" "$top"/backends/tcp.c "$top"/backends/tcp_listen.c "$top"/backends/halfopen.c "$top"/backends/tcp_io.c \
-	"$top"/backends/tcp_wire.c "$top"/backends/tcp_sec.c "$top"/backends/tcp_sockinfo.c "$top"/backends/be_src.c "$top"/auth/*.c "$top"/common/*.c \
+	"$top"/backends/tcp_wire.c "$top"/backends/tcp_sec.c "$top"/backends/tcp_sockinfo.c "$top"/backends/be_src.c "$top"/backends/be_auth.c "$top"/auth/*.c "$top"/common/*.c \
 	-o "$out/fuzz_tcp_conn" -lsodium
 echo "$out/fuzz_tcp_conn"
 # sealed udt: the whole udt back-end with keys on (its sources but the other back-ends')
-udtb_srcs="$(ls "$top"/backends/udt*.c) $top/backends/halfopen.c $top/backends/be_src.c"
+udtb_srcs="$(ls "$top"/backends/udt*.c) $top/backends/halfopen.c $top/backends/be_src.c $top/backends/be_auth.c"
 # shellcheck disable=SC2086
 "$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-D_GNU_SOURCE -I"$top" -I"$top/include" \
@@ -51,6 +51,6 @@ echo "$out/fuzz_udt_sec"
 # shellcheck disable=SC2086
 "$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-D_GNU_SOURCE -I"$top" -I"$top/include" \
-	"$top/tests/fuzz/fuzz_rds_sec.c" "$top"/backends/rds*.c "$top"/backends/halfopen.c "$top"/auth/*.c "$top"/common/*.c \
+	"$top/tests/fuzz/fuzz_rds_sec.c" "$top"/backends/rds*.c "$top"/backends/halfopen.c "$top"/backends/be_auth.c "$top"/auth/*.c "$top"/common/*.c \
 	-o "$out/fuzz_rds_sec" -lsodium -lm
 echo "$out/fuzz_rds_sec"
