@@ -212,7 +212,7 @@ static int on_data(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 		c->cc.ops->on_pkt_recv(&c->cc, seq, c->cc.arr_ns);
 	c->pkt_count++;
 	/* the receiving rate and packet pairs: the time it came, not when it was read */
-	udt_timewin_arrival(&c->tw, seq, c->cc.arr_ns,
+	udt_timewin_arrival(&c->tw, seq, c->arr_fine_ns ? c->arr_fine_ns : c->cc.arr_ns,
 			    (uint32_t)(h->body_len + (size_t)(c->mss - c->payload)),
 			    (uint32_t)c->mss, h->ts);
 	c->st.pkts_recv++;
@@ -483,9 +483,11 @@ int udt_conn_recv_pkt_at(struct udt_conn *c, const uint8_t *buf, size_t len, uin
 {
 	int rc;
 
-	c->cc.arr_ns = udt_tick(arr_ns < now_ns ? arr_ns : now_ns);
+	c->arr_fine_ns = arr_ns < now_ns ? arr_ns : now_ns;
+	c->cc.arr_ns = udt_tick(c->arr_fine_ns);
 	rc = recv_one(c, buf, len, now_ns);
 	c->cc.arr_ns = 0;
+	c->arr_fine_ns = 0;
 	return rc;
 }
 

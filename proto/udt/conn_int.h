@@ -109,6 +109,12 @@ struct udt_conn {
 	struct udt_ackwin ackwin;
 	struct udt_timewin tw;
 	/*
+	 * The packet being handled came then, in ns: the receiving rate and the
+	 * packet pairs take it (above 1 M packets/s a us says nothing); the CC
+	 * and the RTT take udt_tick's us (cc.arr_ns). 0: not in a receive.
+	 */
+	uint64_t arr_fine_ns;
+	/*
 	 * Lost repairs (conn_out.c, udt_send_nak_redo): the least of a data
 	 * packet's arrival (our clock, us) less its timestamp (the sender's),
 	 * that is the clocks' offset plus the path's one-way delay without a

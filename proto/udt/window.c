@@ -219,10 +219,14 @@ int32_t udt_timewin_rcv_rate(const struct udt_timewin *w)
 			sum += w->arr[i];
 		}
 	}
-	/* the mean interval at a whole us, as UDT4 has it */
-	if (count <= UDT_TW_ARR / 2 || lu2k_time_ns_floor_us(sum / count) == 0)
+	/*
+	 * The mean interval in ns, not UDT4's whole us: one us a packet was the
+	 * most it could say, 1 M packets/s (11.6 Gbit/s of payload at MSS 1500),
+	 * which held lu2kd's bulk on loopback there (doc/benchmarks.md, issue 13).
+	 */
+	if (count <= UDT_TW_ARR / 2 || sum / count == 0)
 		return 0;
-	return (int32_t)ceil(lu2k_time_per_s((double)lu2k_time_ns_floor_us(sum / count)));
+	return (int32_t)ceil(lu2k_time_per_s((double)(sum / count)));
 }
 
 int32_t udt_timewin_bandwidth(const struct udt_timewin *w)

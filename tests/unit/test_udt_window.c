@@ -212,8 +212,35 @@ static void test_packet_pair_apart(void)
 	T_EQ(w.pairs_apart, 66);
 }
 
+/*
+ * Above 1 M packets/s: datagrams of a GRO buffer, 250 ns apart
+ * (UDTB_RXTS_SPACING_NS). A mean interval in whole us said 0 (no rate),
+ * and 1 us apart was the most either estimate could say.
+ */
+static void test_fast(void)
+{
+	struct udt_timewin w;
+	uint64_t t = lu2k_time_ms_to_ns(1);
+	uint32_t s;
+
+	udt_timewin_init(&w, t);
+	for (s = 1; s <= 16 * 16; s++) {
+		t += 250;
+		udt_timewin_arrival(&w, s, t, 1500, 1500, 3);
+	}
+	T_EQ(udt_timewin_rcv_rate(&w), 4000000);
+	T_EQ(udt_timewin_bandwidth(&w), 4000000);
+	/* 10 Gbit/s of full packets: 1.2 us each */
+	for (; s <= 32 * 16; s++) {
+		t += 1200;
+		udt_timewin_arrival(&w, s, t, 1500, 1500, 3);
+	}
+	T_EQ(udt_timewin_rcv_rate(&w), 833334);
+}
+
 int main(void)
 {
+	T_RUN(test_fast);
 	T_RUN(test_packet_pair_apart);
 	T_RUN(test_ack2_rtt);
 	T_RUN(test_packet_pair_small);
