@@ -150,12 +150,22 @@ void udtb_conn_mark_dirty(struct lu2k_be_conn *c)
 		lu2k_list_add_tail(&c->be->dirty, &c->dirty_link);
 }
 
+static void listener_free(struct lu2k_defer *d)
+{
+	free(lu2k_container_of(d, struct lu2k_be_listener, defer));
+}
+
+/*
+ * Its memory goes after the loop's batch: an event of this batch for its
+ * socket, read after it closed, finds it closed (io.events 0), not freed (a
+ * detach in the batch, while the peer's connection to it talked).
+ */
 static void listener_put(struct lu2k_be_listener *l)
 {
 	if (--l->refs)
 		return;
 	udtb_sock_close(&l->s);
-	free(l);
+	lu2k_loop_defer(l->s.be->env.loop, &l->defer, listener_free);
 }
 
 static void conn_count(struct lu2k_be_conn *c, int d)
@@ -280,6 +290,7 @@ void udtb_conn_fail(struct lu2k_be_conn *c, int err, bool upcall)
 		return;
 	if (!c->fail_err)
 		c->fail_err = err;
+	udtb_early_gone(c);
 	udt_dmx_del(&be->dmx, &c->dmx);
 	lu2k_loop_timer_cancel(loop, &c->timer);
 	lu2k_list_del(&c->dirty_link);
@@ -350,6 +361,8 @@ static void conn_timer(struct lu2k_timer *t)
 {
 	struct lu2k_be_conn *c = lu2k_container_of(t, struct lu2k_be_conn, timer);
 
+	if (c->out && udtb_early_timer(c))
+		return;
 	if (c->state == UDTB_HELLO && c->be->env.loop->now >= c->hello_deadline) {
 		c->be->st.hello_timeouts++;
 		LOG_RL(LU2K_LOG_WARN, "udt: no hello in %u ms on an incoming connection, closing",
@@ -535,6 +548,7 @@ struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockad
 	if (c) {
 		c->unproved = l->hs.took_unproved;
 		be->st.hs_unproved += c->unproved;
+		udtb_early_start(l, c);
 	} else if (l->hs.took_unproved) {
 		struct udt_dmx_addr a;
 
@@ -660,11 +674,7 @@ static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 			void *ctx, struct lu2k_be_conn **out)
 {
 	struct sockaddr_storage ss;
-	struct lu2k_be_conn *c;
-	struct udtb_sock *s;
-	struct udt_config ucfg;
-	uint32_t ip[4], isn, rtt_us, token;
-	int len, rc;
+	int len;
 
 	len = lu2k_nid_to_sockaddr(remote, port, &ss);
 	if (len < 0)
@@ -679,6 +689,23 @@ static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 		       lu2k_nid_format(remote, n, sizeof(n)));
 		return -EACCES;
 	}
+	/* the connection started when this peer's own came in (udt_early.c) */
+	if (!src && (*out = udtb_early_adopt(be, local, remote, &ss, ctx)))
+		return 0;
+	return udtb_open_out(be, &ss, (socklen_t)len, local, src, remote, ctx, out);
+}
+
+int udtb_open_out(struct lu2k_be *be, const struct sockaddr_storage *ssp, socklen_t len,
+		  const struct lu2k_nid *local, const struct lu2k_nid *src,
+		  const struct lu2k_nid *remote, void *ctx, struct lu2k_be_conn **out)
+{
+	struct sockaddr_storage ss = *ssp;
+	struct lu2k_be_conn *c;
+	struct udtb_sock *s;
+	struct udt_config ucfg;
+	uint32_t ip[4], isn, rtt_us, token;
+	int rc;
+
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -743,8 +770,10 @@ static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 	memcpy(&c->addr, &ss, (size_t)len);
 	c->addrlen = (socklen_t)len;
 	c->ctx = ctx;
-	c->local = *local;
-	c->remote = *remote;
+	if (local)
+		c->local = *local;
+	if (remote)
+		c->remote = *remote;
 	c->state = UDTB_CONNECTING;
 	c->last_rx_ns = lu2k_loop_now_ns();
 	rc = c->u ? lu2k_loop_io_set(be->env.loop, &s->io, EPOLLIN) : -ENOMEM;
@@ -773,7 +802,12 @@ static int udtb_connect(struct lu2k_be *be, const struct lu2k_nid *local,
 /* The UDT handshake finished: say hello first, then messages may follow at once. */
 void udtb_conn_established(struct lu2k_be_conn *c)
 {
-	int rc = udtb_send_hello(c);
+	int rc;
+
+	/* started early (udt_early.c): its hello when the core takes it */
+	if (c->early_st != UDTB_EARLY_NONE)
+		return;
+	rc = udtb_send_hello(c);
 
 	if (rc) {
 		udtb_conn_fail(c, rc, true);

@@ -51,10 +51,11 @@ struct udtb_stats {
 	uint64_t too_many_halfopen;    /* ... max_halfopen, its prefix holds the most */
 	uint64_t halfopen_evicted;     /* closed before their hello to make room (max_halfopen) */
 	uint64_t hs_unproved;	       /* accepted without a cookie (handshake.h) */
-	uint64_t gso_msgs;	       /* messages of several datagrams (UDP GSO) */
-	uint64_t gso_refused;	       /* sockets whose route refused GSO */
-	uint64_t gro_bufs;	       /* received buffers of several datagrams (UDP GRO) */
-	uint64_t parked;	       /* datagrams kept for EPOLLOUT (socket buffer full) */
+	uint64_t early_started, early_used; /* reply connections started early (udt_early.c) */
+	uint64_t gso_msgs;		    /* messages of several datagrams (UDP GSO) */
+	uint64_t gso_refused;		    /* sockets whose route refused GSO */
+	uint64_t gro_bufs;		    /* received buffers of several datagrams (UDP GRO) */
+	uint64_t parked;		    /* datagrams kept for EPOLLOUT (socket buffer full) */
 	uint64_t sock_rx_drops; /* datagrams the kernel dropped: a socket's buffer was full */
 	uint64_t rx_late_1ms;	/* datagrams read >= 1 ms after the kernel's stamp (udt_rxts.h) */
 	uint64_t rx_late_16ms;	/* ... >= 16 ms after it */
@@ -141,8 +142,17 @@ struct lu2k_be_listener {
 	struct lu2k_nid nid;
 	uint16_t port;
 	struct udt_listener hs;
-	uint32_t refs; /* 1 while listening + 1 per connection on it */
-	bool gone;     /* unlisten() was called */
+	uint32_t refs;		 /* 1 while listening + 1 per connection on it */
+	bool gone;		 /* unlisten() was called */
+	struct lu2k_defer defer; /* its free, after the loop's batch */
+};
+
+enum udtb_early_state {
+	UDTB_EARLY_NONE,  /* not early, or the core took it */
+	UDTB_EARLY_HELD,  /* its one request sent; nothing more until the hello */
+	UDTB_EARLY_WAIT,  /* connecting, for an incoming connection that has not said hello */
+	UDTB_EARLY_READY, /* the hello named its NID: the core's if it asks for it */
+	UDTB_EARLY_GONE,  /* not wanted: closed at its next timer */
 };
 
 enum udtb_state {
@@ -210,6 +220,10 @@ struct lu2k_be_conn {
 	bool trimmed;	    /* its engine gave back its tables since (udt_conn_trim) */
 	uint32_t flow_seen; /* in: the flow-share epoch it was last counted in */
 	bool unproved;	    /* in: accepted without a cookie, no hello yet (udtb_proved) */
+	/* the reply's connection started early (udt_early.c): in, it; out, its incoming one */
+	struct lu2k_be_conn *early;
+	enum udtb_early_state early_st; /* out */
+	uint64_t early_deadline;	/* out, READY: closed then if the core did not take it */
 };
 
 static inline uint64_t udtb_peer_timeout_ns(const struct lu2k_be *be)
@@ -247,6 +261,22 @@ uint32_t udtb_from_source(struct lu2k_be *be, const struct sockaddr *sa);
 bool udtb_prefix_full(struct lu2k_be *be, const struct sockaddr *sa);
 /* An incoming connection accepted without a cookie said hello, or ends: its listener's slot back. */
 void udtb_proved(struct lu2k_be_conn *c);
+/* udt.c: an outgoing connection to ss (no core context yet if ctx is NULL) */
+int udtb_open_out(struct lu2k_be *be, const struct sockaddr_storage *ss, socklen_t len,
+		  const struct lu2k_nid *local, const struct lu2k_nid *src,
+		  const struct lu2k_nid *remote, void *ctx, struct lu2k_be_conn **out);
+/* udt_early.c: the reply's connection started when a peer's comes in */
+void udtb_early_start(struct lu2k_be_listener *l, struct lu2k_be_conn *in);
+/* in's hello named src: its early connection is src's, if src's address is where it went */
+void udtb_early_hello(struct lu2k_be_conn *in, const struct lu2k_nid *src);
+/* c ends: so does the early connection of an incoming one that had not said hello */
+void udtb_early_gone(struct lu2k_be_conn *c);
+/* The early connection to remote (at to) from local, now the core's (ctx); NULL if none. */
+struct lu2k_be_conn *udtb_early_adopt(struct lu2k_be *be, const struct lu2k_nid *local,
+				      const struct lu2k_nid *remote,
+				      const struct sockaddr_storage *to, void *ctx);
+/* From c's timer: true if c, early, must not run (held, or closed for want of use). */
+bool udtb_early_timer(struct lu2k_be_conn *c);
 
 /* udt_conn.c */
 extern const struct udt_callbacks udtb_callbacks;

@@ -254,6 +254,7 @@ static void rx_hello(struct lu2k_be_conn *c, const struct lu2k_udtw_hello *h)
 	c->state = UDTB_UP;
 	c->up_ns = be->env.loop->now;
 	be->st.conns_in++;
+	udtb_early_hello(c, &h->src); /* the reply's connection, started early, is the peer's */
 	LOG_RL(LU2K_LOG_INFO, "udt: incoming connection from %s to %s%s",
 	       lu2k_nid_format(&h->src, a, sizeof(a)), lu2k_nid_format(&h->dst, b, sizeof(b)),
 	       h->naddrs ? " (with its other addresses)" : "");

@@ -199,6 +199,8 @@ void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "tokens_used", be->tokens.used);
 	lu2k_json_u64(j, "hs_unproved", s->hs_unproved);
 	lu2k_json_u64(j, "hs_unproved_full", unproved_full);
+	lu2k_json_u64(j, "early_started", s->early_started);
+	lu2k_json_u64(j, "early_used", s->early_used);
 	lu2k_json_u64(j, "msgs_tx", s->msgs_tx);
 	lu2k_json_u64(j, "msgs_rx", s->msgs_rx);
 	lu2k_json_u64(j, "bytes_tx", s->bytes_tx);

@@ -60,6 +60,8 @@ struct side {
 };
 
 static struct side out, in;
+/* B's connection back to A (udt_early.c), and A's side of it */
+static struct side back, back_in;
 static uint8_t *txmem[NMSG];
 static uint8_t *rxmem, *rxmem_early;
 static struct lu2k_be_msg msgs[NMSG];
@@ -67,6 +69,10 @@ static struct lu2k_be_msg msgs[NMSG];
 static void *up_accepted(void *core, struct lu2k_be_conn *c, const struct lu2k_nid *src,
 			 const struct lu2k_nid *dst, int *status)
 {
+	if (lu2k_nid_eq(dst, &nid_a) && lu2k_nid_eq(src, &nid_b)) {
+		back_in.conn = c;
+		return &back_in;
+	}
 	if (!lu2k_nid_eq(dst, &nid_b) || !lu2k_nid_eq(src, &nid_a)) {
 		in.rx_refused++;
 		*status = -ENXIO;
@@ -555,6 +561,71 @@ static void test_connect_src(void)
 	out.conn = NULL;
 }
 
+/*
+ * A's connection comes in: B starts its own back to A at once (A sends from
+ * its NID's address, and listens on the same port), and when the core asks
+ * for a connection to A after the hello, it gets that one (no new one), up
+ * already or soon: connected() once, and A's core hears B's hello.
+ */
+static void test_early_reply(void)
+{
+	uint64_t started, used;
+	uint32_t nout;
+
+	/* the early connections of the tests before, unused, gone (half the hello timeout) */
+	SPIN_UNTIL(be_b->nconns_out == 0, 3000);
+	started = be_b->st.early_started;
+	used = be_b->st.early_used;
+	connect_a_to_b();
+	memset(&back, 0, sizeof(back));
+	memset(&back_in, 0, sizeof(back_in));
+	T_EQ(ops->send(out.conn, msg(1, 10)), 0);
+	SPIN_UNTIL(in.rx_ended == 1, 5000);
+	T_EQ(in.rx_ended, 1);
+	T_EQU(be_b->st.early_started, started + 1);
+	nout = be_b->nconns_out;
+	T_EQ(ops->connect(be_b, &nid_b, NULL, &nid_a, port, &back, &back.conn), 0);
+	T_EQU(be_b->nconns_out, nout);
+	T_EQU(be_b->st.early_used, used + 1);
+	SPIN_UNTIL(back.connected && back_in.conn, 3000);
+	T_EQ(back.connected, 1);
+	T_ASSERT(back_in.conn != NULL);
+	T_EQ(back.closed, 0);
+	ops->close(back.conn);
+	ops->close(out.conn);
+	out.conn = NULL;
+	spin(100);
+}
+
+/*
+ * One the core never asks for (a peer that wanted no reply) closes half the
+ * hello timeout after the hello, quietly: the other end's connection from it
+ * ends with it, not by its own hello timeout.
+ */
+static void test_early_unused(void)
+{
+	uint64_t hello_timeouts, used;
+	uint32_t nout;
+
+	SPIN_UNTIL(be_b->nconns_out == 0, 3000);
+	hello_timeouts = be_a->st.hello_timeouts;
+	used = be_b->st.early_used;
+	nout = be_b->nconns_out;
+	connect_a_to_b();
+	T_EQ(ops->send(out.conn, msg(1, 10)), 0);
+	SPIN_UNTIL(in.rx_ended == 1, 5000);
+	T_EQU(be_b->nconns_out, nout + 1);
+	/* hello_timeout_ms is 2000 here */
+	SPIN_UNTIL(be_b->nconns_out == nout, 3000);
+	T_EQU(be_b->nconns_out, nout);
+	spin(2500);
+	T_EQU(be_a->st.hello_timeouts, hello_timeouts);
+	T_EQU(be_b->st.early_used, used);
+	T_EQ(out.closed, 0);
+	ops->close(out.conn);
+	out.conn = NULL;
+}
+
 int main(void)
 {
 	setup();
@@ -569,6 +640,8 @@ int main(void)
 	T_RUN(test_connect_nowhere);
 	T_RUN(test_refused_hello);
 	T_RUN(test_connect_src);
+	T_RUN(test_early_reply);
+	T_RUN(test_early_unused);
 	ops->unlisten(lis_a);
 	ops->unlisten(lis_b);
 	ops->destroy(be_a);
