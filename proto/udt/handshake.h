@@ -32,11 +32,11 @@
  * (udt_listener_proved: it names our random socket id, which only the
  * response told) or it ended, or `life_ns` passed. A repeat of a held
  * request is taken again without a new slot; the first request sent with it
- * gets no cookie (-EALREADY): the connection's response answers both, and
- * an address not proved gets one packet for each it sent. With no slot free the request
- * gets no answer, as UDT4 gives a wrong cookie; the first request beside it
- * gets its cookie as always, so the connector goes on the cookie way at
- * once. UDT4 listeners never take such a request. So a sender who gives
+ * gets no cookie (-EALREADY): the connection's response (and its first
+ * window ACK) answer both, one packet for each an address not proved sent.
+ * With no slot free the request gets no answer, as UDT4 gives a wrong
+ * cookie; the first request beside it gets its cookie as always, so the
+ * connector goes on the cookie way at once. UDT4 listeners never take such a request. So a sender who gives
  * another's address makes at most `max` connections at a time, each sending
  * the response and a few keep-alives to that address until its life ends.
  */
