@@ -496,7 +496,9 @@ static void probe(struct udt_conn *c, uint64_t now_ns)
 		c->probe_walking = 1;
 		c->probe_heard = c->heard;
 		c->probe_next = udt_seq_dec(c->snd_curr_seq);
-		if (!tail_sent || c->snd_last_ack != c->snd_curr_seq)
+		c->probe_head_sent = !tail_sent || c->snd_last_ack != c->snd_curr_seq;
+		c->probe_head = c->snd_last_ack;
+		if (c->probe_head_sent)
 			n = udt_loss_insert(&c->snd_loss, c->snd_last_ack, c->snd_last_ack);
 		if (n >= 0 && !tail_sent) {
 			int64_t m = udt_loss_insert(&c->snd_loss, c->snd_curr_seq, c->snd_curr_seq);
@@ -599,6 +601,50 @@ static void tail_probe(struct udt_conn *c)
 		c->st.tail_probes++;
 }
 
+/*
+ * The repair probe (doc/udt-cc.md, "A lost repair at the end"). A resend
+ * lost again is shown to the receiver by a packet sent after it (conn_out.c,
+ * LOST REPAIRS); at the end of a transfer none follows the last repairs, and
+ * the hole waited for the receiver's NAK timer (RTT + 4 RTTVar + SYN + its
+ * backlog after the NAK), or, for a tail-loss probe's resend, for the EXP:
+ * nothing NAKs a tail. So when nothing new is left to send, nothing waits to
+ * be resent, and the ACK stays at a packet at or between the lowest and the
+ * highest resent since the newest new packet left, a round trip plus the
+ * tail-loss probe's margin after the last of those resends, that packet is
+ * resent: the lowest, the one the ACK waits for. Once per packet while the
+ * peer says nothing (at most one more resend into a dead link), and not the
+ * head that a silence's probe resent already. Counted in tail_probes.
+ * Not with exp_resend_all (UDT4 behaviour).
+ */
+static uint64_t repair_deadline(const struct udt_conn *c)
+{
+	uint64_t margin = (uint64_t)(2 * c->rttvar_ns);
+
+	if (c->cfg.exp_resend_all || !c->rp_armed || !unacked(c) || udt_loss_count(&c->snd_loss) ||
+	    udt_sndbuf_has_new(&c->sb))
+		return UINT64_MAX;
+	if (udt_seq_cmp(c->snd_last_ack, c->rp_low) < 0 ||
+	    udt_seq_cmp(c->snd_last_ack, c->rp_high) > 0)
+		return UINT64_MAX;
+	if (c->rpp_sent && c->rpp_seq == c->snd_last_ack && c->rpp_heard == c->heard)
+		return UINT64_MAX;
+	if (c->probe_walking && c->probe_heard == c->heard && c->probe_head_sent &&
+	    c->probe_head == c->snd_last_ack)
+		return UINT64_MAX;
+	if (margin < (uint64_t)c->rtt_ns / 16)
+		margin = (uint64_t)c->rtt_ns / 16;
+	return c->rp_ns + (uint64_t)c->rtt_ns + margin + 2 * UDT_SYN_NS;
+}
+
+static void repair_probe(struct udt_conn *c)
+{
+	c->rpp_sent = 1;
+	c->rpp_seq = c->snd_last_ack;
+	c->rpp_heard = c->heard;
+	if (udt_loss_insert(&c->snd_loss, c->snd_last_ack, c->snd_last_ack) > 0)
+		c->st.tail_probes++;
+}
+
 static void on_exp(struct udt_conn *c, uint64_t now_ns)
 {
 	if (c->exp_count > UDT_EXP_MAX_COUNT &&
@@ -672,6 +718,8 @@ void udt_conn_handle_timers(struct udt_conn *c, uint64_t now_ns)
 		c->st.probes++;
 	} else if (now_ns >= tlp_deadline(c)) {
 		tail_probe(c);
+	} else if (now_ns >= repair_deadline(c)) {
+		repair_probe(c);
 	}
 	udt_conn_maybe_finish(c, now_ns);
 }
@@ -696,6 +744,8 @@ uint64_t udt_conn_next_deadline(const struct udt_conn *c)
 		t = probe_deadline(c);
 	if (tlp_deadline(c) < t)
 		t = tlp_deadline(c);
+	if (repair_deadline(c) < t)
+		t = repair_deadline(c);
 	if (udt_fec_deadline(c) < t)
 		t = udt_fec_deadline(c);
 	if (udt_conn_data_ready(c) && c->next_send_ns < t)

@@ -156,6 +156,18 @@ struct udt_conn {
 	uint64_t tail_sent_ns, tlp_heard;
 	uint32_t tlp_seq;
 	int tlp_sent;
+	/*
+	 * The repair probe (conn.c, repair_probe()): resends since the newest
+	 * new packet left (rp_armed), the lowest and highest of them and when
+	 * the last left; rpp_seq is the packet it last resent, rpp_heard the
+	 * peer's count then (once per packet while the peer says nothing).
+	 */
+	uint64_t rp_ns, rpp_heard;
+	uint32_t rp_low, rp_high, rpp_seq;
+	int rp_armed, rpp_sent;
+	/* the silence's first probe resent the head, probe_head (conn.c, probe()) */
+	uint32_t probe_head;
+	int probe_head_sent;
 
 	/* FEC (fec.h, fec_conn.c): negotiated; the sender's loss measure; held NAKs */
 	int fec_on;

@@ -545,6 +545,16 @@ static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t 
 	resend = p != NULL;
 	if (p) {
 		c->st.pkts_retrans++;
+		/* for the repair probe (conn.c): resends with nothing new after them */
+		if (!c->rp_armed) {
+			c->rp_armed = 1;
+			c->rp_low = c->rp_high = seq;
+		} else if (udt_seq_cmp(seq, c->rp_low) < 0) {
+			c->rp_low = seq;
+		} else if (udt_seq_cmp(seq, c->rp_high) > 0) {
+			c->rp_high = seq;
+		}
+		c->rp_ns = now_ns;
 	} else {
 		if (!window_open(c)) {
 			/* held by the window, not late: no pacing debt builds meanwhile */
@@ -557,6 +567,8 @@ static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t 
 		c->snd_curr_seq = seq;
 		c->cc.snd_curr_seq = seq;
 		c->tail_sent_ns = now_ns;
+		/* a later packet shows the receiver a lost resend (LOST REPAIRS) */
+		c->rp_armed = 0;
 		/* every 16th packet leaves with the next one as a probing pair */
 		probe = (seq & 0xf) == 0;
 	}

@@ -20,6 +20,7 @@
 #include "tests/sim/sim_link.h"
 #include "tests/t.h"
 #include "tests/unit/udt_pair.h"
+#include "tests/unit/udt_sim_run.h"
 
 #define MS	 (1000ull * 1000)
 #define MAXMSG	 20000
@@ -101,32 +102,17 @@ static void world_free(struct world *w)
 	free(w->ss.deliv_ns);
 }
 
+static void set_now(void *arg, uint64_t t)
+{
+	struct world *w = arg;
+
+	w->ss.now = w->cs.now = t;
+}
+
 /* Runs the link and both engines until `end`. */
 static void run_until(struct world *w, uint64_t end)
 {
-	uint8_t buf[SIM_MAXPKT];
-
-	while (w->now < end) {
-		struct linkem_pkt *p;
-		uint64_t t;
-		size_t n;
-
-		w->ss.now = w->cs.now = w->now;
-		while ((p = sim_pop(&w->ab, w->now)))
-			udt_conn_recv_pkt(w->sv, p->data, p->len, w->now);
-		while ((p = sim_pop(&w->ba, w->now)))
-			udt_conn_recv_pkt(w->cl, p->data, p->len, w->now);
-		udt_conn_handle_timers(w->cl, w->now);
-		udt_conn_handle_timers(w->sv, w->now);
-		while ((n = udt_conn_write_pkt(w->cl, buf, sizeof(buf), w->now)))
-			sim_send(&w->ab, buf, (uint32_t)n, w->now);
-		while ((n = udt_conn_write_pkt(w->sv, buf, sizeof(buf), w->now)))
-			sim_send(&w->ba, buf, (uint32_t)n, w->now);
-		t = sim_min(udt_conn_next_deadline(w->cl), udt_conn_next_deadline(w->sv));
-		t = sim_min(t, sim_min(sim_next(&w->ab), sim_next(&w->ba)));
-		t = sim_min(t, end);
-		w->now = t > w->now ? t : w->now + 1000;
-	}
+	udt_sim_run(&w->ab, &w->ba, w->cl, w->sv, &w->now, end, set_now, w);
 }
 
 /* The message's number, 0 if it could not be queued. */
