@@ -626,6 +626,67 @@ static void test_early_unused(void)
 	out.conn = NULL;
 }
 
+/* A UDP socket at ip (host order) and port, nonblocking; -1 if it cannot be had. */
+static int udp_at(uint32_t ip, uint16_t at_port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(at_port) };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+
+	sa.sin_addr.s_addr = htonl(ip);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/*
+ * A request without a cookie from an address that then says nothing (a
+ * spoofer's, 127.0.0.5): B takes it and starts its connection back to that
+ * address at its port, which sends one request and nothing more (not one
+ * every 250 ms) while no hello proves the address; the incoming
+ * connection's hello timeout ends both.
+ */
+static void test_early_held(void)
+{
+	struct udt_hs hs = {
+		.version = UDT_VERSION,
+		.sock_type = UDT_SOCK_DGRAM,
+		.isn = 7,
+		.mss = 1500,
+		.flight = 8192,
+		.req_type = UDT_HS_RSP_REGULAR,
+		.sock_id = 4242,
+		.cookie = UDT_HS_NO_COOKIE,
+	};
+	struct sockaddr_in to_b = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fs = udp_at(0x7f000005, 0), ls = udp_at(0x7f000005, port), requests = 0;
+	uint64_t started;
+	uint8_t buf[2000];
+	size_t n;
+
+	T_ASSERT(fs >= 0 && ls >= 0);
+	SPIN_UNTIL(be_b->nconns_out == 0, 3000);
+	started = be_b->st.early_started;
+	to_b.sin_addr.s_addr = htonl(0x7f000002);
+	n = udt_hs_encode(buf, sizeof(buf), 0, 0, &hs);
+	T_EQ(sendto(fs, buf, n, 0, (struct sockaddr *)&to_b, sizeof(to_b)), (ssize_t)n);
+	SPIN_UNTIL(be_b->st.early_started == started + 1, 2000);
+	T_EQU(be_b->st.early_started, started + 1);
+	spin(1200);
+	while (recv(ls, buf, sizeof(buf), 0) > 0)
+		requests++;
+	T_EQ(requests, 1);
+	/* hello_timeout_ms is 2000 here */
+	SPIN_UNTIL(be_b->nconns_out == 0, 3000);
+	T_EQU(be_b->nconns_out, 0);
+	while (recv(ls, buf, sizeof(buf), 0) > 0)
+		requests++;
+	T_EQ(requests, 1);
+	close(fs);
+	close(ls);
+}
+
 int main(void)
 {
 	setup();
@@ -642,6 +703,7 @@ int main(void)
 	T_RUN(test_connect_src);
 	T_RUN(test_early_reply);
 	T_RUN(test_early_unused);
+	T_RUN(test_early_held);
 	ops->unlisten(lis_a);
 	ops->unlisten(lis_b);
 	ops->destroy(be_a);
