@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * udt.c - the udt back-end: lu2k's own UDT engine (proto/udt/) over UDP.
- * This file: the instance, listeners, connection setup and
- * teardown, and the ops table (options in udt_opts.c). Messages are in udt_conn.c,
- * sockets and timers in udt_io.c, the frames in udt_wire.c; the design is
- * in doc/udt-backend.md.
+ * This file: the instance, connection setup and teardown, and the ops
+ * table (options in udt_opts.c, listeners and accepts in udt_listen.c).
+ * Messages are in udt_conn.c, sockets and timers in udt_io.c, the frames
+ * in udt_wire.c; the design is in doc/udt-backend.md.
  */
 #include "udt_be.h"
 #include "be_src.h"
@@ -121,27 +121,6 @@ static int udtb_create(const struct lu2k_be_env *env, const struct lu2k_be_optio
 	return 0;
 }
 
-/*
- * What a listener's socket holds, in packets, shared by the windows of the
- * connections on it (rcvbuf.h, FLOW SHARE): what the kernel granted (it
- * reports twice that, its own overhead counted), over a packet. With
- * several listeners, the smallest.
- */
-static void flow_share_init(struct lu2k_be *be, int fd)
-{
-	int got = 0;
-	socklen_t l = sizeof(got);
-	uint32_t pkts;
-
-	if (!be->flow_share || getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &l) || got <= 0)
-		return;
-	pkts = (uint32_t)((uint64_t)got / 2 / (uint64_t)be->ucfg.mss);
-	if (pkts < UDT_RXMEM_FLOW_MIN)
-		pkts = UDT_RXMEM_FLOW_MIN;
-	if (!be->rxmem.flow_sock || pkts < be->rxmem.flow_sock)
-		udt_rxmem_flow_init(&be->rxmem, pkts);
-}
-
 void udtb_conn_mark_dirty(struct lu2k_be_conn *c)
 {
 	if (c->state == UDTB_DEAD)
@@ -150,25 +129,7 @@ void udtb_conn_mark_dirty(struct lu2k_be_conn *c)
 		lu2k_list_add_tail(&c->be->dirty, &c->dirty_link);
 }
 
-static void listener_free(struct lu2k_defer *d)
-{
-	free(lu2k_container_of(d, struct lu2k_be_listener, defer));
-}
-
-/*
- * Its memory goes after the loop's batch: an event of this batch for its
- * socket, read after it closed, finds it closed (io.events 0), not freed (a
- * detach in the batch, while the peer's connection to it talked).
- */
-static void listener_put(struct lu2k_be_listener *l)
-{
-	if (--l->refs)
-		return;
-	udtb_sock_close(&l->s);
-	lu2k_loop_defer(l->s.be->env.loop, &l->defer, listener_free);
-}
-
-static void conn_count(struct lu2k_be_conn *c, int d)
+void udtb_conn_count(struct lu2k_be_conn *c, int d)
 {
 	struct lu2k_be *be = c->be;
 
@@ -270,7 +231,7 @@ static void conn_free(struct lu2k_defer *d)
 		udtb_sock_close(s);
 		free(s);
 	} else if (s->l) {
-		listener_put(s->l);
+		udtb_listener_put(s->l);
 	}
 	free(c);
 }
@@ -300,7 +261,7 @@ void udtb_conn_fail(struct lu2k_be_conn *c, int err, bool upcall)
 		be->st.conns_closed_by_peer++;
 	c->state = UDTB_DEAD;
 	lu2k_list_del(&c->link);
-	conn_count(c, -1);
+	udtb_conn_count(c, -1);
 	/* a range begun for a placed message goes back before closed() */
 	udtb_rx_unplace(c, err);
 	udtb_fail_msgs(c, err);
@@ -418,7 +379,7 @@ static void conn_timer(struct lu2k_timer *t)
 	udtb_conn_mark_dirty(c);
 }
 
-static struct lu2k_be_conn *conn_new(struct lu2k_be *be, bool out)
+struct lu2k_be_conn *udtb_conn_new(struct lu2k_be *be, bool out)
 {
 	struct lu2k_be_conn *c;
 
@@ -444,7 +405,7 @@ static struct lu2k_be_conn *conn_new(struct lu2k_be *be, bool out)
 		return NULL;
 	}
 	lu2k_list_add_tail(&be->conns, &c->link);
-	conn_count(c, 1);
+	udtb_conn_count(c, 1);
 	return c;
 }
 
@@ -455,180 +416,18 @@ static struct lu2k_be_conn *conn_new(struct lu2k_be *be, bool out)
  * header is 20 bytes longer (else a 1500-byte mss sends 1520-byte packets
  * down a 1500-byte path: fragments, or a black hole).
  */
-static int32_t mss_for(const struct lu2k_be *be, int family)
+int32_t udtb_mss_for(const struct lu2k_be *be, int family)
 {
 	return be->ucfg.mss - (family == AF_INET6 ? 20 : 0);
 }
 
-static void hs_ip(const struct sockaddr *sa, uint32_t ip[4])
+void udtb_hs_ip(const struct sockaddr *sa, uint32_t ip[4])
 {
 	memset(ip, 0, 16);
 	if (sa->sa_family == AF_INET)
 		udt_hs_ip_from_v4(ip, (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr);
 	else if (sa->sa_family == AF_INET6)
 		memcpy(ip, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-}
-
-/* ---- listening ---- */
-
-/*
- * Connections a listener takes without a cookie before their hello
- * (handshake.h, udt_listener_unproved): a spoofer's reach, each sending its
- * response and a few keep-alives to an address that did not ask; an honest
- * connector beyond them goes the cookie way, one round trip more.
- */
-#define UDTB_UNPROVED_MAX 16
-
-static struct lu2k_be_conn *accept_conn(struct lu2k_be_listener *l, const struct sockaddr *sa,
-					socklen_t salen, const struct udt_hs *hs, uint64_t now)
-{
-	struct lu2k_be *be = l->s.be;
-	struct lu2k_be_conn *c;
-	uint32_t ip[4];
-
-	if (udtb_from_source(be, sa) >= be->max_conns_per_source) {
-		char a[INET6_ADDRSTRLEN + 8];
-		struct sockaddr_storage ss;
-
-		be->st.too_many_from_source++;
-		memset(&ss, 0, sizeof(ss));
-		memcpy(&ss, sa, salen);
-		LOG_RL(LU2K_LOG_WARN,
-		       "udt: %s has %u incoming connections (max_conns_per_source): refusing one",
-		       udtb_addr_str(&ss, a, sizeof(a)), be->max_conns_per_source);
-		return NULL;
-	}
-	/* keys on: its node handshake was counted (udt_sec.c), and it takes that place */
-	if (!be->sec && udtb_prefix_full(be, sa))
-		return NULL;
-	c = conn_new(be, false);
-	if (!c)
-		return NULL;
-	hs_ip(sa, ip);
-	c->t_last = now;
-	/* a flow from its handshake on: its first window is its share (rcvbuf.h, FLOW SHARE) */
-	udt_rxmem_flow_new(&be->rxmem, &c->flow_seen, now);
-	{
-		struct udt_config acfg = be->ucfg;
-
-		acfg.mss = mss_for(be, sa->sa_family);
-		c->u = udt_conn_accept(&acfg, &udtb_callbacks, c, c->dmx.local_id, hs, ip, now);
-	}
-	if (!c->u) {
-		be->st.hs_rejects++;
-		udt_dmx_del(&be->dmx, &c->dmx);
-		lu2k_list_del(&c->link);
-		conn_count(c, -1);
-		free(c);
-		return NULL;
-	}
-	c->sock = &l->s;
-	l->refs++;
-	memcpy(&c->addr, sa, salen);
-	c->addrlen = salen;
-	c->dmx.sock = &l->s;
-	c->dmx.peer_id = hs->sock_id;
-	udt_dmx_addr_from(sa, &c->dmx.addr);
-	udt_dmx_add_peer(&be->dmx, &c->dmx);
-	c->local = l->nid;
-	c->state = UDTB_HELLO;
-	c->hello_deadline = now + lu2k_time_ms_to_ns(be->hello_timeout_ms);
-	be->st.handshakes++;
-	return c;
-}
-
-struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockaddr *sa,
-				 socklen_t salen, const struct udt_hs *hs)
-{
-	struct lu2k_be *be = l->s.be;
-	struct lu2k_be_conn *c;
-	uint64_t now = lu2k_loop_now_ns();
-
-	c = accept_conn(l, sa, salen, hs, now);
-	if (c) {
-		c->unproved = l->hs.took_unproved;
-		be->st.hs_unproved += c->unproved;
-		udtb_early_start(l, c);
-	} else if (l->hs.took_unproved) {
-		struct udt_dmx_addr a;
-
-		/* the listener's slot for it back */
-		if (!udt_dmx_addr_from(sa, &a))
-			udt_listener_proved(&l->hs, &a, sizeof(a), hs->sock_id);
-	}
-	return c;
-}
-
-static int udtb_listen(struct lu2k_be *be, const struct lu2k_nid *local, uint16_t port,
-		       struct lu2k_be_listener **out)
-{
-	struct sockaddr_storage ss;
-	struct lu2k_be_listener *l;
-	char nid[LU2K_NID_STRLEN];
-	int len, rc;
-
-	len = lu2k_nid_to_sockaddr(local, port, &ss);
-	if (len < 0)
-		return len;
-	l = calloc(1, sizeof(*l));
-	if (!l)
-		return -ENOMEM;
-	rc = udtb_sock_open(be, &l->s, ss.ss_family, udtb_sock_event);
-	if (rc) {
-		free(l);
-		return rc;
-	}
-	if (bind(l->s.io.fd, (struct sockaddr *)&ss, (socklen_t)len)) {
-		rc = -errno;
-		LOG_ERR("udt: cannot listen on %s port %u: %s",
-			lu2k_nid_format(local, nid, sizeof(nid)), port, strerror(-rc));
-		udtb_sock_close(&l->s);
-		free(l);
-		return rc;
-	}
-	l->s.l = l;
-	l->nid = *local;
-	l->port = port;
-	l->refs = 1;
-	flow_share_init(be, l->s.io.fd);
-	udt_listener_init(&l->hs, be->key, UDT_SOCK_DGRAM, mss_for(be, ss.ss_family),
-			  (int32_t)be->ucfg.flight_max);
-	udt_listener_tokens(&l->hs, offsetof(struct udt_dmx_addr, port), sizeof(uint16_t));
-	/* keys on: the node handshake proves the address (udt_sec.h), no cookie to skip */
-	if (!be->sec)
-		udt_listener_unproved(&l->hs, UDTB_UNPROVED_MAX,
-				      lu2k_time_ms_to_ns(be->hello_timeout_ms));
-	rc = lu2k_loop_io_set(be->env.loop, &l->s.io, EPOLLIN);
-	if (rc) {
-		udtb_sock_close(&l->s);
-		free(l);
-		return rc;
-	}
-	lu2k_list_add_tail(&be->listeners, &l->link);
-	be->st.listeners++;
-	LOG_INFO("udt: listening on %s port %u", lu2k_nid_format(local, nid, sizeof(nid)), port);
-	*out = l;
-	return 0;
-}
-
-static void udtb_unlisten(struct lu2k_be_listener *l)
-{
-	struct lu2k_be *be = l->s.be;
-	struct lu2k_list *pos, *tmp;
-
-	/* connections the core does not know yet go now; the core closes its own */
-	lu2k_list_for_each_safe(pos, tmp, &be->conns)
-	{
-		struct lu2k_be_conn *c = lu2k_container_of(pos, struct lu2k_be_conn, link);
-
-		if (c->sock == &l->s && !c->ctx)
-			udtb_conn_fail(c, -ECONNABORTED, false);
-	}
-	udtb_sec_unlisten(l);
-	l->gone = true;
-	lu2k_list_del(&l->link);
-	be->st.listeners--;
-	listener_put(l);
 }
 
 /* ---- connecting ---- */
@@ -728,17 +527,17 @@ int udtb_open_out(struct lu2k_be *be, const struct sockaddr_storage *ssp, sockle
 		return rc;
 	}
 	s->connected = true;
-	c = conn_new(be, true);
+	c = udtb_conn_new(be, true);
 	if (!c) {
 		udtb_sock_close(s);
 		free(s);
 		return -ENOMEM;
 	}
-	hs_ip((struct sockaddr *)&ss, ip);
+	udtb_hs_ip((struct sockaddr *)&ss, ip);
 	rand_bytes(&isn, sizeof(isn));
 	c->t_last = lu2k_loop_now_ns();
 	ucfg = be->ucfg;
-	ucfg.mss = mss_for(be, ss.ss_family);
+	ucfg.mss = udtb_mss_for(be, ss.ss_family);
 	if (udtb_paths_get(&be->paths, &ss, c->t_last, &ucfg.init_rate_pps, &rtt_us)) {
 		/*
 		 * A remembered rate below a cold start's (32 packets a round
@@ -785,7 +584,7 @@ int udtb_open_out(struct lu2k_be *be, const struct sockaddr_storage *ssp, sockle
 			/* nothing to abort: free by hand */
 			udt_dmx_del(&be->dmx, &c->dmx);
 			lu2k_list_del(&c->link);
-			conn_count(c, -1);
+			udtb_conn_count(c, -1);
 			udtb_sock_close(s);
 			free(s);
 			free(c);

@@ -250,8 +250,21 @@ int udtb_path_stats(struct lu2k_be_conn *c, struct lu2k_be_path_stats *ps);
 void udtb_conn_fail(struct lu2k_be_conn *c, int err, bool upcall);
 void udtb_conn_mark_dirty(struct lu2k_be_conn *c);
 void udtb_conn_established(struct lu2k_be_conn *c);
+/* A new connection (incoming unless out), counted against its cap; NULL at the cap. */
+struct lu2k_be_conn *udtb_conn_new(struct lu2k_be *be, bool out);
+/* d (+1 or -1) to the counts of connections c is one of */
+void udtb_conn_count(struct lu2k_be_conn *c, int d);
+/* the engine's mss for an address family (IPv6's header is 20 bytes more) */
+int32_t udtb_mss_for(const struct lu2k_be *be, int family);
+void udtb_hs_ip(const struct sockaddr *sa, uint32_t ip[4]);
+/* udt_listen.c: listeners and the accept of incoming connections */
 struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockaddr *sa,
 				 socklen_t salen, const struct udt_hs *hs);
+int udtb_listen(struct lu2k_be *be, const struct lu2k_nid *local, uint16_t port,
+		struct lu2k_be_listener **out);
+void udtb_unlisten(struct lu2k_be_listener *l);
+/* a connection on l is freed (or l unlistened): l's socket closes with the last */
+void udtb_listener_put(struct lu2k_be_listener *l);
 /* udt_admit.c */
 uint32_t udtb_from_source(struct lu2k_be *be, const struct sockaddr *sa);
 /*
