@@ -20,3 +20,5 @@ $(eval $(call lu2k_test,test_rds_sec,tests/unit/test_rds_sec.c tests/unit/rds_fa
 $(eval $(call lu2k_test,test_be_keys,tests/unit/test_be_keys.c,lu2kd_backends lu2kd common))
 # Kernel receive timestamps and the engine's arrival time (RTT, rate samples of packets read late).
 $(eval $(call lu2k_test,test_udt_rxts,tests/unit/test_udt_rxts.c backends/udt_rxts.c,udt))
+# max_unproved reaches the listener; out of range is refused.
+$(eval $(call lu2k_test,test_udt_opts,tests/unit/test_udt_opts.c,lu2kd_backends lu2kd common))

@@ -105,6 +105,8 @@ struct lu2k_be {
 	/* incoming before their hello (and node handshakes before their UDT one), per /24 or /64 */
 	uint32_t max_halfopen_per_prefix;
 	uint32_t max_halfopen; /* the same in all, below max_conns; 0: max_conns / 4 */
+	/* a listener's connections taken without a cookie, address not proved (max_unproved) */
+	uint32_t max_unproved;
 	uint32_t nconns_in, nconns_out;
 	struct udt_rxmem rxmem; /* receive memory of all connections (max_rx_memory) */
 	uint64_t rxmem_drops_logged;

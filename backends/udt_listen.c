@@ -57,14 +57,6 @@ void udtb_listener_put(struct lu2k_be_listener *l)
 	lu2k_loop_defer(l->s.be->env.loop, &l->defer, listener_free);
 }
 
-/*
- * Connections a listener takes without a cookie before their hello
- * (handshake.h, udt_listener_unproved): a spoofer's reach, each sending its
- * response and a few keep-alives to an address that did not ask; an honest
- * connector beyond them goes the cookie way, one round trip more.
- */
-#define UDTB_UNPROVED_MAX 16
-
 static struct lu2k_be_conn *accept_conn(struct lu2k_be_listener *l, const struct sockaddr *sa,
 					socklen_t salen, const struct udt_hs *hs, uint64_t now)
 {
@@ -180,9 +172,16 @@ int udtb_listen(struct lu2k_be *be, const struct lu2k_nid *local, uint16_t port,
 	udt_listener_init(&l->hs, be->key, UDT_SOCK_DGRAM, udtb_mss_for(be, ss.ss_family),
 			  (int32_t)be->ucfg.flight_max);
 	udt_listener_tokens(&l->hs, offsetof(struct udt_dmx_addr, port), sizeof(uint16_t));
-	/* keys on: the node handshake proves the address (udt_sec.h), no cookie to skip */
+	/*
+	 * Connections taken without a cookie before their hello (handshake.h,
+	 * udt_listener_unproved; max_unproved, 0: none): a spoofer's reach, each
+	 * sending its response and a few keep-alives to an address that did not
+	 * ask; an honest connector beyond them goes the cookie way, one round
+	 * trip more. Keys on: the node handshake proves the address (udt_sec.h),
+	 * no cookie to skip.
+	 */
 	if (!be->sec)
-		udt_listener_unproved(&l->hs, UDTB_UNPROVED_MAX,
+		udt_listener_unproved(&l->hs, be->max_unproved,
 				      lu2k_time_ms_to_ns(be->hello_timeout_ms));
 	rc = lu2k_loop_io_set(be->env.loop, &l->s.io, EPOLLIN);
 	if (rc) {

@@ -49,6 +49,7 @@ void udtb_defaults(struct lu2k_be *be, const struct lu2k_be_env *env)
 	be->max_conns_out = 4096;
 	be->max_conns_per_source = 256;
 	be->max_halfopen_per_prefix = 256;
+	be->max_unproved = UDT_UNPROVED_SLOTS;
 	be->rxmem.max = UDTB_RX_MEMORY_DEFAULT;
 	be->gso = be->gro = true;
 	be->place = true;
@@ -187,6 +188,11 @@ const struct lu2k_opt udtb_keys[] = {
 	  COUNT(max_halfopen, 0, 1000000),
 	  .help = "incoming connections without their hello yet, in all; below max_conns (0: a "
 		  "quarter of it)" },
+	{ .key = "max_unproved",
+	  COUNT(max_unproved, 0, UDT_UNPROVED_SLOTS),
+	  .zero = "a cookie always",
+	  .help = "connections a listener takes at a time without a cookie, their address not "
+		  "proved yet (0: none, UDT4's two round trips)" },
 	{ .key = "max_rx_memory",
 	  SIZE(rxmem.max, 1ull << 40),
 	  .range = rx_memory_range,

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * max_unproved, the udt back-end's cap on connections a listener takes
+ * without a cookie: the listener gets the value the config set (the engine
+ * acts on it: test_udt_nocookie, test_only_the_mark for 0), and a value
+ * beyond the engine's slots is refused with the range, not cut quietly.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "backends/backend.h"
+#include "backends/udt_be.h"
+#include "common/loop.h"
+#include "common/nid.h"
+#include "../t.h"
+
+static struct lu2k_loop L;
+static const struct lu2k_be_env env = { .loop = &L, .max_msg_size = 1u << 20 };
+
+/* A back-end with max_unproved = v (NULL: the default), listening: its listener's cap. */
+static void listener_cap(const char *v, uint32_t *cap)
+{
+	const struct lu2k_backend_ops *ops = lu2k_backend_find("udt");
+	struct lu2k_be_option o = { "max_unproved", v, "test" };
+	struct lu2k_be_listener *l = NULL;
+	struct lu2k_nid nid;
+	struct lu2k_be *be;
+	char err[256] = "";
+
+	*cap = UINT32_MAX;
+	T_ASSERT(ops != NULL);
+	if (ops->create(&env, &o, v ? 1 : 0, err, sizeof(err), &be))
+		T_FAIL_("create with max_unproved %s: %s", v ? v : "(default)", err);
+	T_EQ(lu2k_nid_parse("127.0.0.1@lu2k", &nid), 0);
+	T_EQ(ops->listen(be, &nid, 0, &l), 0); /* port 0: any free one */
+	*cap = l->hs.unproved_max;
+	ops->unlisten(l);
+	ops->destroy(be);
+}
+
+static void test_taken(void)
+{
+	uint32_t cap;
+
+	T_EQ(lu2k_loop_init(&L), 0);
+	listener_cap(NULL, &cap);
+	T_EQU(cap, 16);
+	listener_cap("0", &cap); /* never without a cookie: UDT4's two round trips */
+	T_EQU(cap, 0);
+	listener_cap("5", &cap);
+	T_EQU(cap, 5);
+	listener_cap("16", &cap);
+	T_EQU(cap, UDT_UNPROVED_SLOTS);
+	lu2k_loop_fini(&L);
+}
+
+static void test_bounds(void)
+{
+	const struct lu2k_backend_ops *ops = lu2k_backend_find("udt");
+	static const char *const bad[] = { "17", "1000", "-1", "x" };
+	char err[256];
+
+	T_ASSERT(ops != NULL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct lu2k_be_option o = { "max_unproved", bad[i], "t.conf:1" };
+
+		err[0] = 0;
+		T_EQ(ops->check_option(&env, &o, err, sizeof(err)), -EINVAL);
+		/* the key, the value and what is taken instead */
+		if (!strstr(err, "t.conf:1: key 'max_unproved'") || !strstr(err, bad[i]) ||
+		    !strstr(err, "0..16"))
+			T_FAIL_("max_unproved = %s: %s", bad[i], err);
+	}
+}
+
+int main(void)
+{
+	T_RUN(test_taken);
+	T_RUN(test_bounds);
+	return t_done();
+}
