@@ -1,7 +1,7 @@
 # proto/udt: lu2k's UDT engine (UDT4 wire protocol, no I/O, no clock).
 UDT_SRCS := $(addprefix proto/udt/,codec.c losslist.c window.c cc_table.c cc_native.c \
 	cc_lossy.c cc_lossy_sample.c cc_lossy_round.c cc_lossy_loss.c cc_lossy_out.c cc_lossy_probe.c \
-	sndbuf.c rcvbuf.c rcvbuf_mem.c handshake.c conn.c conn_in.c conn_out.c fec.c fec_conn.c)
+	sndbuf.c rcvbuf.c rcvbuf_mem.c handshake.c conn.c conn_timer.c conn_in.c conn_out.c fec.c fec_conn.c)
 $(eval $(call lu2k_lib,udt,$(UDT_SRCS)))
 
 $(eval $(call lu2k_test,test_udt_transfer,tests/unit/test_udt_transfer.c,udt linkem))

@@ -250,6 +250,8 @@ uint64_t udt_fec_deadline(const struct udt_conn *c);
 /* conn.c */
 void udt_conn_set_state(struct udt_conn *c, enum udt_state st, int err);
 void udt_conn_cc_update(struct udt_conn *c);
+/* Before each first request, the final one without a cookie (conn.c; its timer: conn_timer.c). */
+void udt_conn_send_no_cookie(struct udt_conn *c, uint64_t now_ns);
 void udt_conn_check_ack(struct udt_conn *c, uint64_t now_ns);
 /*
  * How long after its k-th report a hole is reported again: k round trips
