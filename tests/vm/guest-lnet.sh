@@ -50,7 +50,7 @@ report() {
 	/lu2k/lu2kctl --socket /tmp/lu2kd.ctl peers 2>&1 | head -n 40 | sed "s/^/lu2kctl-$ROLE: /"
 	/lu2k/lu2kctl --socket /tmp/lu2kd.ctl -v conns 2>&1 | head -n 150 | sed "s/^/lu2kctl-$ROLE: /"
 	lnetctl stats show 2>&1 | sed "s/^/lnet-stats-$ROLE: /"
-	dmesg | grep -i 'lnet\|lu2k\|lustre' | tail -n 20
+	dmesg | grep -i 'lnet\|lu2k\|lustre' | tail -n 20 | sed "s/^/dmesg-$ROLE: /"
 }
 die() {
 	say "FAIL: $*"
@@ -233,11 +233,27 @@ lst_brw() {
 	awk "BEGIN { exit !($MBIT > 0) }" || die "lst brw $2 to $1 moved nothing"
 }
 
-serve() { # the passive side: up, then wait for the host to stop the VM
+# The passive side: up, then wait for the host to stop the VM. The node
+# that drives (a) reports its own state when a test fails; the passive one
+# does not know a test failed, so it reports when its kernel logs an LNet or
+# selftest error (a bulk that timed out here is seen only here), at most
+# three times, and every 30 s with LU2K_LNET_DEBUG=1.
+serve() {
+	local i=0 seen=0 n reports=0
 	say "serving"
 	while :; do
-		sleep 30
-		[ "${LU2K_LNET_DEBUG:-0}" = 1 ] && report
+		sleep 5
+		i=$((i + 1))
+		n=$(dmesg | grep -Eic '(lnet|lustre|selftest|brw|lu2k).*(fail|error|timed out|expired)')
+		if [ "$n" -gt "$seen" ] && [ $reports -lt 3 ]; then
+			say "the kernel logged $((n - seen)) LNet error(s): this node's state follows"
+			dmesg | grep -Ei '(lnet|lustre|selftest|brw|lu2k).*(fail|error|timed out|expired)' |
+				tail -n $((n - seen > 20 ? 20 : n - seen)) | sed "s/^/dmesg-$ROLE: /" >&3
+			report
+			reports=$((reports + 1))
+		fi
+		seen=$n
+		[ "${LU2K_LNET_DEBUG:-0}" = 1 ] && [ $((i % 6)) = 0 ] && report
 	done
 }
 

@@ -131,6 +131,13 @@ if grep -q '^LU2K-VM: PASS' "$run/console-a.log"; then
 	echo "lnet-vm: PASS ($scenario, $type, ${LU2K_LNET_BACKEND:-udt})"
 	exit 0
 fi
+# What each node reported of its own state (lu2kd's log, lu2kctl, dmesg):
+# a failed run's only evidence once the VMs are gone
+for r in $roles; do
+	echo "---- VM $r: its reports"
+	grep -a "^lu2kd-$r: \|^lu2kctl-$r: \|^dmesg-$r: \|^msgs-$r: " "$run/console-$r.log" |
+		tail -n 400 || true
+done
 noqemu=$(vm_no_qemu "$run/console-a.log") && skip "qemu cannot run here: $noqemu"
 [ "$qrc" = 124 ] && fail "qemu timed out after ${LU2K_VM_TIMEOUT:-600}s"
 fail "$(grep -a '^LU2K-VM: FAIL\|FAIL:' "$run/console-a.log" | tail -n 1)"
