@@ -23,6 +23,7 @@ test_udt_grow_LDLIBS += -Wl,--wrap=calloc
 $(eval $(call lu2k_test,test_udt_refuse,tests/unit/test_udt_refuse.c,udt linkem))
 $(eval $(call lu2k_test,test_udt_rerepair,tests/unit/test_udt_rerepair.c,udt linkem))
 $(eval $(call lu2k_test,test_udt_tailrepair,tests/unit/test_udt_tailrepair.c,udt linkem))
+$(eval $(call lu2k_test,test_udt_acktime,tests/unit/test_udt_acktime.c,udt linkem))
 $(eval $(call lu2k_test,test_udt_rcvmem,tests/unit/test_udt_rcvmem.c,udt linkem))
 $(eval $(call lu2k_test,test_udt_flowshare,tests/unit/test_udt_flowshare.c,udt))
 $(eval $(call lu2k_test,test_udt_conn,tests/unit/test_udt_conn.c,udt))

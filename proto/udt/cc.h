@@ -28,6 +28,13 @@ struct udt_cc_ops {
 	size_t priv_size; /* bytes of per-connection state at cc->priv */
 	void (*init)(struct udt_cc *cc, uint64_t now_ns);
 	void (*on_ack)(struct udt_cc *cc, uint32_t ack_seq, uint64_t now_ns);
+	/*
+	 * Optional: a timed full ACK (negotiated, codec.h struct udt_ack): the
+	 * receiver's highest packet seq came delay_ns before the ACK left.
+	 * Called for each, before on_ack if that one moved the cumulative ACK;
+	 * cc->arr_ns is set as for on_ack.
+	 */
+	void (*on_ack_time)(struct udt_cc *cc, uint32_t seq, int64_t delay_ns, uint64_t now_ns);
 	/* losses reported by one NAK, as ranges */
 	void (*on_loss)(struct udt_cc *cc, const struct udt_range *r, size_t n, uint64_t now_ns);
 	void (*on_timeout)(struct udt_cc *cc, uint64_t now_ns);

@@ -199,6 +199,18 @@ static void lossy_on_ack(struct udt_cc *cc, uint32_t ack, uint64_t now_ns)
 	udt_lossy_set_outputs(cc);
 }
 
+/* A timed ACK's sample goes where the ACKs' own go (doc/udt-cc.md, "Timed ACKs"). */
+static void lossy_on_ack_time(struct udt_cc *cc, uint32_t seq, int64_t delay_ns, uint64_t now_ns)
+{
+	struct lossy *l = cc->priv;
+	int64_t rtt = udt_lossy_timed_sample(l, seq, delay_ns, udt_cc_arrival(cc, now_ns));
+
+	if (rtt <= 0)
+		return;
+	l->timed_samples++;
+	udt_lossy_rtt_update(cc, rtt, now_ns);
+}
+
 static void lossy_on_loss(struct udt_cc *cc, const struct udt_range *r, size_t n, uint64_t now_ns)
 {
 	struct lossy *l = cc->priv;
@@ -275,6 +287,7 @@ const struct udt_cc_ops udt_cc_lossy = {
 	.priv_size = sizeof(struct lossy),
 	.init = lossy_init,
 	.on_ack = lossy_on_ack,
+	.on_ack_time = lossy_on_ack_time,
 	.on_loss = lossy_on_loss,
 	.on_timeout = lossy_on_timeout,
 	.on_pkt_sent = lossy_on_pkt_sent,

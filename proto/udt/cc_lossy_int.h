@@ -66,6 +66,10 @@ struct lossy {
 	uint64_t qwin_end[QWIN_ROUNDS];
 	unsigned int qwin_pos;
 	int64_t last_rtt;
+	/* the packet the last timed ACK named (udt_lossy_timed_sample), samples taken from them */
+	uint32_t timed_seq;
+	int timed_got;
+	uint64_t timed_samples;
 
 	/* bottleneck rate: per-round maxima */
 	double bw_slot[BW_ROUNDS];
@@ -170,6 +174,7 @@ uint32_t udt_lossy_sent_since(const struct lossy *l, uint64_t since_ns);
 int64_t udt_lossy_ack_sample(struct lossy *l, uint32_t from, uint32_t to, uint64_t now_ns);
 int64_t udt_lossy_nak_sample(const struct lossy *l, const struct udt_range *r, size_t n,
 			     uint64_t now_ns);
+int64_t udt_lossy_timed_sample(struct lossy *l, uint32_t seq, int64_t delay_ns, uint64_t now_ns);
 void udt_lossy_rtt_update(struct udt_cc *cc, int64_t rtt, uint64_t now_ns);
 void udt_lossy_rate_sample(struct udt_cc *cc, uint32_t ack, uint64_t now_ns);
 void udt_lossy_delivery_sample(struct udt_cc *cc, uint64_t now_ns);

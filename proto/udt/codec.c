@@ -97,7 +97,7 @@ size_t udt_ctrl_encode(uint8_t *buf, size_t cap, uint16_t type, uint16_t ext, ui
 int udt_ack_decode(const struct udt_hdr *h, struct udt_ack *a)
 {
 	const uint8_t *b = h->body;
-	int32_t v[6];
+	int32_t v[8];
 	int i, n;
 
 	if (!h->ctrl || h->type != UDT_CT_ACK)
@@ -109,9 +109,14 @@ int udt_ack_decode(const struct udt_hdr *h, struct udt_ack *a)
 		a->ack_seq = get32(b);
 		return (a->ack_seq & ~UDT_SEQ_MASK) ? -EBADMSG : 0;
 	}
-	/* 16 bytes: no rate fields; 24 and longer: the rates (extra words ignored) */
+	/*
+	 * 16 bytes: no rate fields; 24 to 31: the rates (extra words ignored,
+	 * as before the timed ACK); 32 and longer: timed (the rest ignored)
+	 */
 	if (h->body_len == 16)
 		n = 4;
+	else if (h->body_len >= 32)
+		n = 8;
 	else if (h->body_len >= 24)
 		n = 6;
 	else
@@ -122,6 +127,7 @@ int udt_ack_decode(const struct udt_hdr *h, struct udt_ack *a)
 		v[i] = (int32_t)get32(b + 4 * i);
 	if ((uint32_t)v[0] & ~UDT_SEQ_MASK)
 		return -EBADMSG;
+	/* every other field is a count, a time or a sequence number: none has the top bit */
 	for (i = 1; i < n; i++)
 		if (v[i] < 0)
 			return -EBADMSG;
@@ -131,24 +137,48 @@ int udt_ack_decode(const struct udt_hdr *h, struct udt_ack *a)
 	a->rtt_us = v[1];
 	a->rttvar_us = v[2];
 	a->avail = v[3];
-	if (n == 6) {
+	if (n >= 6) {
 		a->rcv_rate = v[4];
 		a->bandwidth = v[5];
+	}
+	if (n == 8) {
+		a->hi_seq = (uint32_t)v[6];
+		a->hi_delay_us = (uint32_t)v[7];
 	}
 	return 0;
 }
 
 size_t udt_ack_encode(uint8_t *buf, size_t cap, uint32_t ts, uint32_t dst, const struct udt_ack *a)
 {
-	uint32_t w[6] = {
-		a->ack_seq & UDT_SEQ_MASK, (uint32_t)a->rtt_us,	  (uint32_t)a->rttvar_us,
-		(uint32_t)a->avail,	   (uint32_t)a->rcv_rate, (uint32_t)a->bandwidth
-	};
+	uint32_t w[8] = { a->ack_seq & UDT_SEQ_MASK, (uint32_t)a->rtt_us,
+			  (uint32_t)a->rttvar_us,    (uint32_t)a->avail,
+			  (uint32_t)a->rcv_rate,     (uint32_t)a->bandwidth,
+			  a->hi_seq & UDT_SEQ_MASK,  a->hi_delay_us & 0x7fffffffu };
+	size_t n = a->nfields == 8 ? 8 : a->nfields == 6 ? 6 : 4;
 
 	if (a->nfields == 1)
 		return udt_ctrl_encode(buf, cap, UDT_CT_ACK, 0, 0, ts, dst, w, 1);
-	return udt_ctrl_encode(buf, cap, UDT_CT_ACK, 0, a->ackno & UDT_ACKNO_MAX, ts, dst, w,
-			       a->nfields == 6 ? 6 : 4);
+	return udt_ctrl_encode(buf, cap, UDT_CT_ACK, 0, a->ackno & UDT_ACKNO_MAX, ts, dst, w, n);
+}
+
+uint16_t udt_hs_ext_make(unsigned int offers)
+{
+	offers &= UDT_HS_OFFER_ALL;
+	if (!offers)
+		return 0;
+	/* FEC alone in the form engines from before the set read */
+	if (offers == UDT_HS_OFFER_FEC)
+		return UDT_HS_EXT_FEC;
+	return (uint16_t)(UDT_HS_EXT_SET | offers);
+}
+
+unsigned int udt_hs_ext_offers(uint16_t ext)
+{
+	if (ext == UDT_HS_EXT_FEC)
+		return UDT_HS_OFFER_FEC;
+	if ((ext & 0xff80u) == UDT_HS_EXT_SET)
+		return ext & UDT_HS_OFFER_ALL;
+	return 0;
 }
 
 int udt_nak_decode(const struct udt_hdr *h, struct udt_range *out, size_t max, size_t *n)

@@ -73,16 +73,25 @@ struct udt_hdr {
 	size_t body_len;
 };
 
-/* An ACK: light (only ack_seq), short (4 fields) or full (6 fields). */
+/*
+ * An ACK: light (only ack_seq), short (4 fields) or full (6 fields); or,
+ * where both ends offered UDT_HS_OFFER_ACK_TIME, timed (8 fields): the
+ * full ACK's and the highest packet the receiver has and how long it held
+ * it before this ACK left, for the sender's RTT samples while holes keep
+ * the cumulative ACK still (doc/udt-wire.txt). In a timed ACK both rates 0
+ * mean none reported (a short ACK's case).
+ */
 struct udt_ack {
 	uint32_t ackno;	  /* ACK sub-sequence number; 0 for a light ACK */
 	uint32_t ack_seq; /* next sequence number the receiver expects */
 	int32_t rtt_us;
 	int32_t rttvar_us;
-	int32_t avail;	   /* free receive buffer, packets */
-	int32_t rcv_rate;  /* packets per second */
-	int32_t bandwidth; /* link capacity estimate, packets per second */
-	int nfields;	   /* 1, 4 or 6 */
+	int32_t avail;	      /* free receive buffer, packets */
+	int32_t rcv_rate;     /* packets per second */
+	int32_t bandwidth;    /* link capacity estimate, packets per second */
+	uint32_t hi_seq;      /* timed: the highest sequence number received */
+	uint32_t hi_delay_us; /* timed: from its arrival to this ACK, microseconds */
+	int nfields;	      /* 1, 4, 6 or 8 */
 };
 
 struct udt_range {
@@ -107,14 +116,30 @@ struct udt_hs {
 	uint32_t info;
 	/*
 	 * The header's extended type, which UDT4 leaves 0 in a handshake and
-	 * never reads, nor did our engine before FEC: UDT_HS_EXT_FEC offers
-	 * (request) or agrees to (response) parity for small messages (fec.h).
+	 * never reads, nor did our engine before FEC: what lu2k offers
+	 * (request) or agrees to (response) beyond UDT4, a set of
+	 * UDT_HS_OFFER_* (udt_hs_ext_make, udt_hs_ext_offers).
 	 */
 	uint16_t ext;
 };
 
 #define UDT_HS_INFO_NEST 0x4c324e01u /* "L2N" 1: takes and sends nested small messages */
-#define UDT_HS_EXT_FEC	 0x4c46u     /* "LF": takes and sends parity (fec.h) */
+/*
+ * The extended type's two forms: "LF", FEC alone, as every lu2k engine
+ * since FEC sends and reads it; and 'L' with the top bit of the low byte
+ * set, whose other 7 bits are the set of offers. An engine from before the
+ * set reads the second form as no offer: FEC stays off with it.
+ */
+#define UDT_HS_EXT_FEC	      0x4c46u /* "LF": takes and sends parity (fec.h) */
+#define UDT_HS_EXT_SET	      0x4c80u
+#define UDT_HS_OFFER_FEC      0x01u /* parity for small messages (fec.h) */
+#define UDT_HS_OFFER_ACK_TIME 0x02u /* timed full ACKs (struct udt_ack) */
+#define UDT_HS_OFFER_ALL      0x7fu
+
+/* The extended type that offers (or agrees to) the set offers; 0 for none. */
+uint16_t udt_hs_ext_make(unsigned int offers);
+/* The set an extended type offers; 0 for anything else (UDT4's 0 too). */
+unsigned int udt_hs_ext_offers(uint16_t ext);
 
 struct udt_dropreq {
 	uint32_t msgno;

@@ -32,6 +32,7 @@ void udt_config_default(struct udt_config *cfg)
 	cfg->snd_buf_bytes = 32u << 20;
 	cfg->cc = "udt";
 	cfg->nak_timer = 1;
+	cfg->ack_time = 1;
 	cfg->connect_timeout_ns = 3000000000ull;
 	cfg->pacing_burst_ns = 500000;
 }
@@ -183,6 +184,23 @@ static int fec_offered(const struct udt_config *cfg)
 	return cfg->fec && cfg->sock_type == UDT_SOCK_DGRAM;
 }
 
+/* What we offer beyond UDT4 in the handshake's extended type (UDT_HS_OFFER_*) */
+static unsigned int ext_offers(const struct udt_config *cfg)
+{
+	return (fec_offered(cfg) ? UDT_HS_OFFER_FEC : 0) |
+	       (cfg->ack_time ? UDT_HS_OFFER_ACK_TIME : 0);
+}
+
+/* Where both ends offered them (a UDT4 peer offers nothing); returns the agreed set. */
+static unsigned int ext_agree(struct udt_conn *c, uint16_t peer_ext)
+{
+	unsigned int on = ext_offers(&c->cfg) & udt_hs_ext_offers(peer_ext);
+
+	c->fec_on = !!(on & UDT_HS_OFFER_FEC);
+	c->ack_time_on = !!(on & UDT_HS_OFFER_ACK_TIME);
+	return on;
+}
+
 static uint32_t our_flight(const struct udt_conn *c)
 {
 	uint32_t f =
@@ -262,7 +280,7 @@ struct udt_conn *udt_conn_connect(const struct udt_config *cfg, const struct udt
 	c->hs.sock_id = sock_id;
 	memcpy(c->hs.peer_ip, c->peer_ip, sizeof(c->hs.peer_ip));
 	c->hs.info = cfg->nest_small ? UDT_HS_INFO_NEST : 0;
-	c->hs.ext = fec_offered(cfg) ? UDT_HS_EXT_FEC : 0;
+	c->hs.ext = udt_hs_ext_make(ext_offers(cfg));
 	c->hs_next_ns = now_ns;
 	c->connect_deadline_ns = now_ns + cfg->connect_timeout_ns;
 	return c;
@@ -358,7 +376,7 @@ int udt_conn_establish(struct udt_conn *c, const struct udt_hs *peer, uint64_t n
 	}
 	/* nested small messages, FEC, where both ends offered them (a UDT4 peer answers 0) */
 	udt_conn_set_nest(c, c->cfg.nest_small && peer->info == UDT_HS_INFO_NEST);
-	c->fec_on = fec_offered(&c->cfg) && peer->ext == UDT_HS_EXT_FEC;
+	ext_agree(c, peer->ext);
 	c->exp_count = 1;
 	c->last_rsp_ns = now_ns;
 	udt_conn_set_state(c, UDT_ST_CONNECTED, 0);
@@ -386,11 +404,10 @@ struct udt_conn *udt_conn_accept(const struct udt_config *cfg, const struct udt_
 		return NULL;
 	}
 	udt_conn_set_nest(c, cfg->nest_small && req->info == UDT_HS_INFO_NEST);
-	c->fec_on = fec_offered(cfg) && req->ext == UDT_HS_EXT_FEC;
 	c->hs = *req;
 	c->hs.info = cfg->nest_small ? UDT_HS_INFO_NEST : 0;
 	/* the response says what is agreed: a connector that offered FEC takes it on from this */
-	c->hs.ext = c->fec_on ? UDT_HS_EXT_FEC : 0;
+	c->hs.ext = udt_hs_ext_make(ext_agree(c, req->ext));
 	c->hs.mss = mss;
 	c->hs.flight = (int32_t)our_flight(c);
 	c->hs.req_type = UDT_HS_RSP_REGULAR;

@@ -230,6 +230,12 @@ static int on_data(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 	r = udt_conn_store(c, seq, h->info, h->body, h->body_len, 0, now_ns);
 	if (r < 0)
 		return r;
+	/* the highest that came, and when, for timed ACKs (conn_out.c); a rebuilt one did not come */
+	if (!c->rcv_hi_got || udt_seq_cmp(seq, c->rcv_hi_seq) > 0) {
+		c->rcv_hi_got = 1;
+		c->rcv_hi_seq = seq;
+		c->rcv_hi_ns = c->arr_fine_ns ? c->arr_fine_ns : now_ns;
+	}
 	/* a group's parity leaves before the data after it: holes it could fill are settled */
 	udt_fec_data_came(c, seq, now_ns);
 	if (r == 0)
@@ -288,6 +294,23 @@ static int on_ack(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 		c->last_ack2_no = a.ackno;
 		c->last_ack2_ns = now_ns;
 	}
+	/*
+	 * A timed ACK's sample, also while holes hold the cumulative ACK (as
+	 * negotiated: a peer that did not offer it has no business sending it)
+	 */
+	if (a.nfields == 8 && c->ack_time_on) {
+		if (udt_seq_cmp(a.hi_seq, c->snd_curr_seq) > 0)
+			return bad(c);
+		/* the receiver's latest rates, for the next ACK that moves (most do not) */
+		if (a.rcv_rate || a.bandwidth) {
+			c->cc.ack_rcv_rate = a.rcv_rate;
+			c->cc.ack_bandwidth = a.bandwidth;
+		}
+		if (c->cc.ops->on_ack_time)
+			c->cc.ops->on_ack_time(&c->cc, a.hi_seq,
+					       (int64_t)a.hi_delay_us * LU2K_NS_PER_US,
+					       udt_tick(now_ns));
+	}
 	if (udt_seq_cmp(a.ack_seq, c->snd_last_ack) >= 0) {
 		c->flow_window = a.avail;
 		c->snd_last_ack = a.ack_seq;
@@ -300,7 +323,8 @@ static int on_ack(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 	udt_sndbuf_ack(&c->sb, a.ack_seq, udt_conn_msg_done, c);
 
 	rtt_sample(c, (int64_t)a.rtt_us * LU2K_NS_PER_US); /* the wire's us */
-	if (a.nfields == 6) {
+	/* a timed ACK without rates is a short one (conn_out.c) */
+	if (a.nfields == 6 || (a.nfields == 8 && (a.rcv_rate || a.bandwidth))) {
 		if (a.rcv_rate > 0)
 			c->delivery_rate = ewma(c->delivery_rate, a.rcv_rate, 7, 3);
 		if (a.bandwidth > 0)

@@ -169,6 +169,15 @@ struct udt_conn {
 	uint32_t probe_head;
 	int probe_head_sent;
 
+	/*
+	 * Timed full ACKs (udt.h ack_time), negotiated: the highest data packet
+	 * that came (rcv_hi_seq, at rcv_hi_ns, our clock in ns; rcv_hi_got: one
+	 * did) and the one the last timed ACK named (rcv_hi_acked).
+	 */
+	int ack_time_on, rcv_hi_got;
+	uint32_t rcv_hi_seq, rcv_hi_acked;
+	uint64_t rcv_hi_ns;
+
 	/* FEC (fec.h, fec_conn.c): negotiated; the sender's loss measure; held NAKs */
 	int fec_on;
 	struct udt_fec_tx fec_tx;

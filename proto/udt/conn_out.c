@@ -102,11 +102,28 @@ void udt_send_ack(struct udt_conn *c, int light, uint64_t now_ns)
 	uint64_t again_ns = (uint64_t)(c->rtt_ns + 4 * c->rttvar_ns);
 	/* a refused message holds the ACK point: keep a full ACK going anyway */
 	int held = c->rb.blocked;
+	/*
+	 * Timed ACKs (udt.h ack_time): a full one whenever a higher packet came
+	 * since the last, even if holes hold the ACK point: the sender's RTT
+	 * samples, which it otherwise takes from what an ACK newly covers
+	 */
+	int timed = c->ack_time_on && c->rcv_hi_got;
+	int hi_new = timed && !light && c->rcv_hi_seq != c->rcv_hi_acked;
+	/*
+	 * Sent for the timing only: neither in the ACK window (its ACK2 gives
+	 * no RTT sample) nor the last full ACK's time, so that our RTT and
+	 * RTTVar, which our NAK and repair timers use, come from the ACKs
+	 * UDT4 would send, as before.
+	 */
+	int only_timed = 0;
 	struct udt_ack a;
 	uint8_t *b;
 
-	if (ack == c->rcv_last_ack_ack && (light || !held))
-		return;
+	if (ack == c->rcv_last_ack_ack && (light || !held)) {
+		if (!hi_new)
+			return;
+		only_timed = 1;
+	}
 	memset(&a, 0, sizeof(a));
 	a.ack_seq = ack;
 	if (light) {
@@ -133,13 +150,19 @@ void udt_send_ack(struct udt_conn *c, int light, uint64_t now_ns)
 			if (again_ns < 5ull * UDT_SYN_NS)
 				again_ns = 5ull * UDT_SYN_NS;
 		}
-		if (now_ns - c->last_ack_ns < again_ns)
-			return;
+		if (now_ns - c->last_ack_ns < again_ns) {
+			if (!hi_new)
+				return;
+			only_timed = 1;
+		}
 	} else {
 		return;
 	}
-	if (udt_seq_cmp(c->rcv_last_ack, c->rcv_last_ack_ack) <= 0 && !held)
-		return;
+	if (udt_seq_cmp(c->rcv_last_ack, c->rcv_last_ack_ack) <= 0 && !held) {
+		if (!hi_new)
+			return;
+		only_timed = 1;
+	}
 	c->ackno = udt_ackno_inc(c->ackno);
 	a.ackno = c->ackno;
 	a.ack_seq = c->rcv_last_ack;
@@ -152,18 +175,38 @@ void udt_send_ack(struct udt_conn *c, int light, uint64_t now_ns)
 	if (a.avail < 2)
 		a.avail = 2;
 	a.nfields = 4;
-	if (now_ns - c->last_ack_ns > (uint64_t)UDT_SYN_NS) {
+	if (!only_timed && now_ns - c->last_ack_ns > (uint64_t)UDT_SYN_NS) {
 		a.rcv_rate = udt_timewin_rcv_rate(&c->tw);
 		a.bandwidth = udt_timewin_bandwidth(&c->tw);
 		a.nfields = 6;
 		c->last_ack_ns = now_ns;
 	}
+	if (timed) {
+		/*
+		 * With the rates each time: the sender takes them from every
+		 * timed ACK, and most move no cumulative ACK while holes wait
+		 * (the rates of one that did were those of a round trip before)
+		 */
+		a.rcv_rate = udt_timewin_rcv_rate(&c->tw);
+		a.bandwidth = udt_timewin_bandwidth(&c->tw);
+		/* the wire's us; a packet stamped ahead of the clock (lu2kd's GRO spread) was held 0 */
+		uint64_t held_ns = now_ns > c->rcv_hi_ns ? now_ns - c->rcv_hi_ns : 0;
+
+		a.hi_seq = c->rcv_hi_seq;
+		a.hi_delay_us = (uint32_t)(held_ns / LU2K_NS_PER_US > 0x7fffffffu
+						   ? 0x7fffffffu
+						   : held_ns / LU2K_NS_PER_US);
+		a.nfields = 8;
+	}
 	b = udt_ctl_reserve(c);
 	if (!b)
 		return;
 	udt_ctl_commit(c, udt_ack_encode(b, ctl_cap(c), udt_conn_ts(c, now_ns), c->peer_id, &a));
-	udt_ackwin_store(&c->ackwin, a.ackno, a.ack_seq, udt_tick(now_ns));
+	if (!only_timed)
+		udt_ackwin_store(&c->ackwin, a.ackno, a.ack_seq, udt_tick(now_ns));
 	c->st.acks_sent++;
+	if (timed)
+		c->rcv_hi_acked = a.hi_seq;
 }
 
 void udt_send_first_window(struct udt_conn *c, uint64_t now_ns)

@@ -107,6 +107,15 @@ struct udt_config {
 	 * and a receiver rebuilds a packet lost from one. 0: not offered.
 	 */
 	int fec;
+	/*
+	 * Timed full ACKs (not UDT4; offered in the handshake's extended type,
+	 * on where both ends offered it): the receiver's full ACK also names
+	 * the highest packet it has and how long it held it, and comes every
+	 * ACK period while that moves, even when holes keep the cumulative ACK
+	 * still; the sender's CC takes an RTT sample from each (doc/udt-cc.md,
+	 * "Timed ACKs"). 1 by default (udt_config_default); 0: not offered.
+	 */
+	int ack_time;
 };
 
 struct udt_callbacks {

@@ -5,7 +5,8 @@
  *
  * Input: byte 0 picks the target (bits 0-1), the congestion control of
  * the connections (bit 2: lossy, the default, or udt) and, for targets 2
- * and 3, nested small messages on (bit 3: udt_conn_set_nest). Targets 0-2 take a
+ * and 3, nested small messages on (bit 3: udt_conn_set_nest) and timed ACKs
+ * offered by the peer (bit 4: the connection then reads their timing). Targets 0-2 take a
  * list of packets, each a 2-byte big-endian length and that many bytes (time
  * advances 1 ms each). Target 1 is one listener fed every packet: a request
  * with the cookie whose own cookie field is even gets the right cookie put
@@ -40,7 +41,7 @@ static void decoders(const uint8_t *p, size_t n)
 }
 
 static const char *fuzz_cc = "lossy";
-static int fuzz_nest;
+static int fuzz_nest, fuzz_timed;
 
 static void on_recv(void *ud, uint32_t msgno, const struct iovec *iov, int n, size_t len);
 
@@ -120,14 +121,21 @@ static size_t build(const uint8_t *r, uint8_t *pkt, size_t cap, uint32_t base)
 		return h + len;
 	}
 	case 1: { /* full ACK */
-		struct udt_ack k = { .ackno = a >> 16,
-				     .ack_seq = seq,
-				     .rtt_us = (int32_t)(b >> 1),
-				     .rttvar_us = (int32_t)(b >> 5),
-				     .avail = (int32_t)(b >> 3),
-				     .rcv_rate = r[9] << 12,
-				     .bandwidth = r[10] << 14,
-				     .nfields = r[11] & 1 ? 6 : 4 };
+		struct udt_ack k = {
+			.ackno = a >> 16,
+			.ack_seq = seq,
+			.rtt_us = (int32_t)(b >> 1),
+			.rttvar_us = (int32_t)(b >> 5),
+			.avail = (int32_t)(b >> 3),
+			.rcv_rate = r[9] << 12,
+			.bandwidth = r[10] << 14,
+			/* timed: a highest packet near the ACK point, held up to 1 s */
+			.hi_seq = (seq + r[10]) & 0x7fffffff,
+			.hi_delay_us = b >> 12,
+			.nfields = r[11] % 3 == 2 ? 8
+				   : r[11] & 1	  ? 6
+						  : 4
+		};
 
 		return udt_ack_encode(pkt, cap, 0, 7, &k);
 	}
@@ -188,7 +196,8 @@ static void structured(const uint8_t *data, size_t size)
 			     .mss = 1500,
 			     .flight = 256,
 			     .req_type = -1,
-			     .sock_id = 9 };
+			     .sock_id = 9,
+			     .ext = fuzz_timed ? udt_hs_ext_make(UDT_HS_OFFER_ACK_TIME) : 0 };
 	uint8_t pkt[2048], out[2048];
 	uint64_t now = 1000000000;
 	struct udt_conn *c;
@@ -234,6 +243,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mode = data[0] % 4;
 	fuzz_cc = data[0] & 4 ? "udt" : "lossy";
 	fuzz_nest = !!(data[0] & 8);
+	fuzz_timed = !!(data[0] & 16);
 	data++, size--;
 	if (mode == 3) {
 		structured(data, size);
@@ -248,7 +258,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				     .mss = 1500,
 				     .flight = 64,
 				     .req_type = -1,
-				     .sock_id = 9 };
+				     .sock_id = 9,
+				     .ext = fuzz_timed ? udt_hs_ext_make(UDT_HS_OFFER_ACK_TIME)
+						       : 0 };
 
 		udt_config_default(&cfg);
 		cfg.cc = fuzz_cc;

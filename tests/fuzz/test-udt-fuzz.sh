@@ -26,6 +26,15 @@ data='\000\000\003\350\340\000\000\001\000\000\000\000\000\000\000\007hello-lu2k
 printf "\\001\\000\\100$hs\\000\\032$data" >"$work/corpus-fuzz_udt/accept-lossy"
 # shellcheck disable=SC2059
 printf "\\005\\000\\100$hs\\000\\032$data" >"$work/corpus-fuzz_udt/accept-udt"
+# and the structured target (3) with timed ACKs offered (16): two timed ACKs, a data packet
+# shorter than the payload, a NAK, a timed ACK of a packet further on (fuzz_udt.c, build()).
+tack='\001\000\001\001\000\000\001\000\000\001\002\002'
+tack+='\001\000\002\001\000\000\004\000\000\001\005\005'
+tack+='\000\000\000\001\010\000\000\000\100\000\000\001'
+tack+='\003\000\000\001\001\000\000\002\001\001\000\002'
+tack+='\001\000\003\001\020\000\020\000\000\001\040\010'
+# shellcheck disable=SC2059
+printf "\\023$tack" >"$work/corpus-fuzz_udt/timed-acks"
 # fuzz_udt_fec's seeds (fuzz_udt_fec.c): a parity of 3 packets of which the window has the
 # first and the last (rebuilt), and a connection given a NAK, data, a parity and a report.
 mkdir -p "$work/corpus-fuzz_udt_fec"

@@ -111,7 +111,16 @@ static void test_remembered(void)
 	 */
 	if (s.loss < 0.02)
 		T_ASSERT(r.t70_s > 0 && r.t70_s <= rtt_s + 0.05);
-	T_ASSERT(r.t90_s > 0 && r.t90_s <= 2 * rtt_s + 0.05);
+	/*
+	 * 90 % within two round trips, the same: at 3 % it came at 1.2 s on
+	 * 22 of 39 draws at abd8d0d (SIM_SEED=0..39 SIM_ONLY=6), 1.8-2.1 s on
+	 * the others; with timed ACKs 1.2 s on 19, 1.3-1.8 s on 20 (the test's
+	 * own draw among them: the ACKs and ACK2s the timed ACKs add take the
+	 * link's loss draws, so every draw is another; doc/udt-cc.md, "Timed
+	 * ACKs"). Printed only there.
+	 */
+	if (s.loss < 0.02)
+		T_ASSERT(r.t90_s > 0 && r.t90_s <= 2 * rtt_s + 0.05);
 	if (s.loss == 0)
 		T_ASSERT(r.t_first_msg_s > 0 && r.t_first_msg_s <= rtt_s + 2 * ser_s);
 }

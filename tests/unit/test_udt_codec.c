@@ -119,6 +119,91 @@ static void test_ack(void)
 	T_EQ(udt_ack_decode(&h, &d), -EBADMSG);
 }
 
+/* The timed ACK (32 bytes); what libudt sends (24) still decodes, as does a 28-byte one. */
+static void test_ack_timed(void)
+{
+	struct udt_ack a = { .ackno = 78,
+			     .ack_seq = 1000,
+			     .rtt_us = 600000,
+			     .rttvar_us = 3000,
+			     .avail = 8192,
+			     .rcv_rate = 4100,
+			     .bandwidth = 4167,
+			     .hi_seq = 0x7fffffff,
+			     .hi_delay_us = 9876,
+			     .nfields = 8 },
+		       d;
+	uint8_t b[64], c[64];
+	struct udt_hdr h;
+	size_t n;
+
+	n = udt_ack_encode(b, sizeof(b), 1, 2, &a);
+	T_EQU(n, 48);
+	T_EQ(udt_hdr_decode(b, n, &h), 0);
+	T_EQ(udt_ack_decode(&h, &d), 0);
+	T_EQ(d.nfields, 8);
+	T_EQU(d.ack_seq, 1000);
+	T_EQ(d.rcv_rate, 4100);
+	T_EQ(d.bandwidth, 4167);
+	T_EQU(d.hi_seq, 0x7fffffff);
+	T_EQU(d.hi_delay_us, 9876);
+	/* too small a buffer: nothing written */
+	T_EQU(udt_ack_encode(c, 47, 1, 2, &a), 0);
+	/* the first 24 bytes: a libudt full ACK, no timing */
+	udt_hdr_decode(b, n - 8, &h);
+	T_EQ(udt_ack_decode(&h, &d), 0);
+	T_EQ(d.nfields, 6);
+	T_EQU(d.hi_seq, 0);
+	T_EQU(d.hi_delay_us, 0);
+	T_EQ(d.bandwidth, 4167);
+	/* 28 bytes: the word past the rates is ignored, as before */
+	udt_hdr_decode(b, n - 4, &h);
+	T_EQ(udt_ack_decode(&h, &d), 0);
+	T_EQ(d.nfields, 6);
+	/* longer: the timing, and the rest ignored */
+	memcpy(c, b, n);
+	memset(c + n, 0xff, 8);
+	udt_hdr_decode(c, n + 8, &h);
+	T_EQ(udt_ack_decode(&h, &d), 0);
+	T_EQ(d.nfields, 8);
+	T_EQU(d.hi_delay_us, 9876);
+	/* a highest seq or a delay with bit 31: rejected */
+	memcpy(c, b, n);
+	c[16 + 24] |= 0x80;
+	udt_hdr_decode(c, n, &h);
+	T_EQ(udt_ack_decode(&h, &d), -EBADMSG);
+	memcpy(c, b, n);
+	c[16 + 28] |= 0x80;
+	udt_hdr_decode(c, n, &h);
+	T_EQ(udt_ack_decode(&h, &d), -EBADMSG);
+	/* an encoder handed a delay past 31 bits keeps it in range */
+	a.hi_delay_us = 0xffffffffu;
+	n = udt_ack_encode(b, sizeof(b), 1, 2, &a);
+	udt_hdr_decode(b, n, &h);
+	T_EQ(udt_ack_decode(&h, &d), 0);
+	T_EQU(d.hi_delay_us, 0x7fffffffu);
+}
+
+/* The handshake's extended type: FEC alone as before, the set otherwise; UDT4's 0 offers nothing. */
+static void test_hs_ext(void)
+{
+	T_EQU(udt_hs_ext_make(0), 0);
+	T_EQU(udt_hs_ext_make(UDT_HS_OFFER_FEC), 0x4c46);
+	T_EQU(udt_hs_ext_make(UDT_HS_OFFER_ACK_TIME), 0x4c82);
+	T_EQU(udt_hs_ext_make(UDT_HS_OFFER_FEC | UDT_HS_OFFER_ACK_TIME), 0x4c83);
+	T_EQU(udt_hs_ext_offers(0), 0);
+	T_EQU(udt_hs_ext_offers(0x4c46), UDT_HS_OFFER_FEC);
+	T_EQU(udt_hs_ext_offers(0x4c82), UDT_HS_OFFER_ACK_TIME);
+	T_EQU(udt_hs_ext_offers(0x4c83), UDT_HS_OFFER_FEC | UDT_HS_OFFER_ACK_TIME);
+	/* the set's unknown bits pass through (an engine takes only what it knows) */
+	T_EQU(udt_hs_ext_offers(0x4cff), 0x7f);
+	/* anything else offers nothing */
+	T_EQU(udt_hs_ext_offers(0x4c47), 0);
+	T_EQU(udt_hs_ext_offers(0x4d83), 0);
+	T_EQU(udt_hs_ext_offers(0x0083), 0);
+	T_EQU(udt_hs_ext_offers(0xffff), 0);
+}
+
 static void test_nak(void)
 {
 	struct udt_range r[4] = { { 5, 5 }, { 0x7ffffffe, 3 }, { 10, 20 }, { 30, 30 } }, d[8];
@@ -234,6 +319,8 @@ int main(void)
 	T_RUN(test_data_hdr);
 	T_RUN(test_ctrl_hdr);
 	T_RUN(test_ack);
+	T_RUN(test_ack_timed);
+	T_RUN(test_hs_ext);
 	T_RUN(test_nak);
 	T_RUN(test_hs);
 	T_RUN(test_dropreq);
