@@ -255,7 +255,10 @@ void udtb_conn_fail(struct lu2k_be_conn *c, int err, bool upcall)
 	udt_dmx_del(&be->dmx, &c->dmx);
 	lu2k_loop_timer_cancel(loop, &c->timer);
 	lu2k_list_del(&c->dirty_link);
-	if (upcall && c->state == UDTB_UP && err != -ESHUTDOWN)
+	/* up before the response (first flight) that never came: it did not connect */
+	if (upcall && c->state == UDTB_UP && udt_conn_state(c->u) == UDT_ST_CONNECTING)
+		be->st.connect_errors++;
+	else if (upcall && c->state == UDTB_UP && err != -ESHUTDOWN)
 		be->st.conns_failed++;
 	else if (upcall && err == -ESHUTDOWN)
 		be->st.conns_closed_by_peer++;
@@ -337,7 +340,7 @@ static void conn_timer(struct lu2k_timer *t)
 	 * behind the same port drops our packets silently). UDT's own rule
 	 * (16 EXP expiries) would wait some 40 s.
 	 */
-	if (c->out && c->ntxq && c->state == UDTB_UP &&
+	if (c->out && c->ntxq && c->state == UDTB_UP && udt_conn_state(c->u) != UDT_ST_CONNECTING &&
 	    c->be->env.loop->now >= c->last_rx_ns + udtb_peer_timeout_ns(c->be)) {
 		c->be->st.peer_timeouts++;
 		LOG_RL(LU2K_LOG_WARN, "udt: peer silent for %u ms with messages waiting, closing",
@@ -550,6 +553,9 @@ int udtb_open_out(struct lu2k_be *be, const struct sockaddr_storage *ssp, sockle
 			ucfg.init_rtt_ns = lu2k_time_us_to_ns(rtt_us);
 	}
 	c->start_rate_pps = ucfg.init_rate_pps;
+	/* no first flight with keys (the node handshake first) nor for multipath's extra paths */
+	if (be->sec || src)
+		ucfg.first_flight = 0;
 	c->u = udt_conn_connect(&ucfg, &udtb_callbacks, c, c->dmx.local_id, isn & 0x7fffffffu, ip,
 				c->t_last);
 	if (c->u)
@@ -627,7 +633,8 @@ static void udtb_rx_resume(struct lu2k_be_conn *c)
 		return;
 	c->rx_paused = false;
 	c->be->st.rx_resumes++;
-	udt_conn_rx_resume(c->u, udtb_conn_now(c, lu2k_loop_now_ns()));
+	/* held ones (first flight, udtb_named) first */
+	udt_conn_release_rx(c->u, udtb_conn_now(c, lu2k_loop_now_ns()));
 	/* the ACK (and a failure the offers met) go out from the loop's idle round */
 	udtb_conn_mark_dirty(c);
 }

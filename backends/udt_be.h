@@ -36,6 +36,12 @@
 #define UDTB_TRIM_IDLE_NS (2 * LU2K_NS_PER_S)
 /* a socket unread this long is read before its connection's timers run (one SYN) */
 #define UDTB_READ_STALE_NS (10 * LU2K_NS_PER_MS)
+/*
+ * first_flight: the default, and the most: what one spoofed request may make
+ * a listener hold for an address not proved (4,096 packets, 6 MB)
+ */
+#define UDTB_FIRST_FLIGHT     1024
+#define UDTB_FIRST_FLIGHT_MAX 4096
 
 struct udtb_stats {
 	uint64_t listeners, conns_out, conns_in, handshakes, hs_rejects, refused, connect_errors;
@@ -52,10 +58,16 @@ struct udtb_stats {
 	uint64_t halfopen_evicted;     /* closed before their hello to make room (max_halfopen) */
 	uint64_t hs_unproved;	       /* accepted without a cookie (handshake.h) */
 	uint64_t early_started, early_used; /* reply connections started early (udt_early.c) */
-	uint64_t gso_msgs;		    /* messages of several datagrams (UDP GSO) */
-	uint64_t gso_refused;		    /* sockets whose route refused GSO */
-	uint64_t gro_bufs;		    /* received buffers of several datagrams (UDP GRO) */
-	uint64_t parked;		    /* datagrams kept for EPOLLOUT (socket buffer full) */
+	/*
+	 * First flight (udt_config.first_flight, udt_listen.c): outgoing
+	 * connections up before the response; data packets to socket id 0
+	 * given to the connection their source made, and dropped for want of one
+	 */
+	uint64_t first_up, first_pkts, first_unknown;
+	uint64_t gso_msgs;	/* messages of several datagrams (UDP GSO) */
+	uint64_t gso_refused;	/* sockets whose route refused GSO */
+	uint64_t gro_bufs;	/* received buffers of several datagrams (UDP GRO) */
+	uint64_t parked;	/* datagrams kept for EPOLLOUT (socket buffer full) */
 	uint64_t sock_rx_drops; /* datagrams the kernel dropped: a socket's buffer was full */
 	uint64_t rx_late_1ms;	/* datagrams read >= 1 ms after the kernel's stamp (udt_rxts.h) */
 	uint64_t rx_late_16ms;	/* ... >= 16 ms after it */
@@ -276,6 +288,13 @@ uint32_t udtb_from_source(struct lu2k_be *be, const struct sockaddr *sa);
 bool udtb_prefix_full(struct lu2k_be *be, const struct sockaddr *sa);
 /* An incoming connection accepted without a cookie said hello, or ends: its listener's slot back. */
 void udtb_proved(struct lu2k_be_conn *c);
+/*
+ * udt_listen.c, first flight: the connection a data packet to socket id 0
+ * from sa is for (NULL: none, counted); a packet named c's socket id from
+ * its client's address: that address is proved, its held messages go on.
+ */
+struct lu2k_be_conn *udtb_first_conn(struct lu2k_be_listener *l, const struct sockaddr *sa);
+void udtb_named(struct lu2k_be_conn *c, uint64_t now);
 /* udt.c: an outgoing connection to ss (no core context yet if ctx is NULL) */
 int udtb_open_out(struct lu2k_be *be, const struct sockaddr_storage *ss, socklen_t len,
 		  const struct lu2k_nid *local, const struct lu2k_nid *src,

@@ -406,10 +406,12 @@ static void cb_state(void *ud, enum udt_state st, int err)
 
 	if (c->state == UDTB_DEAD)
 		return;
-	if (st == UDT_ST_CONNECTED && c->state == UDTB_CONNECTING) {
+	if (st == UDT_ST_CONNECTED) {
 		uint32_t token;
 
-		c->established = true;
+		/* up already if its first flight went before the response (udtb_conn_post) */
+		if (c->state == UDTB_CONNECTING)
+			c->established = true;
 		/* the listener's address token: the next connection there takes one round trip */
 		if (c->out && c->sock && udt_conn_token(c->u, &token))
 			udtb_tokens_put(&c->be->tokens, &c->addr, c->sock->io.fd, token,
@@ -425,6 +427,11 @@ static void cb_state(void *ud, enum udt_state st, int err)
 		 */
 		else if (st == UDT_ST_CLOSED)
 			err = -ESHUTDOWN;
+		if (c->out && err == -EMSGSIZE && udt_conn_state(c->u) == UDT_ST_BROKEN)
+			LOG_RL(LU2K_LOG_WARN,
+			       "udt: the listener answered with a smaller MSS than our first "
+			       "flight was cut at: set the same mss at both ends, or "
+			       "first_flight = 0");
 		if (!c->fail_err)
 			c->fail_err = err ? err : -ECONNRESET;
 	}
@@ -450,6 +457,12 @@ void udtb_conn_post(struct lu2k_be_conn *c)
 	if (c->fail_err) {
 		udtb_conn_fail(c, c->fail_err, true);
 		return;
+	}
+	/* its request needs no cookie: the hello and messages go before the response */
+	if (c->out && c->state == UDTB_CONNECTING && c->early_st == UDTB_EARLY_NONE &&
+	    !c->established && udt_conn_first_open(c->u)) {
+		c->established = true;
+		c->be->st.first_up++;
 	}
 	if (c->established) {
 		c->established = false;

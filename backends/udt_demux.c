@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * udt_demux.c - two chained hash tables over the same nodes (by our socket
- * id; by listening socket, client address and client socket id), doubled
- * when they hold more than two nodes per bucket.
+ * udt_demux.c - three chained hash tables over the same nodes (by our
+ * socket id; by listening socket, client address and client socket id; by
+ * listening socket and client address), doubled when they hold more than
+ * two nodes per bucket.
  */
 #include "udt_demux.h"
 
@@ -38,8 +39,9 @@ int udt_dmx_init(struct udt_dmx *d, uint32_t seed)
 	d->nbuckets = DMX_MIN_BUCKETS;
 	d->by_id = calloc(d->nbuckets, sizeof(*d->by_id));
 	d->by_peer = calloc(d->nbuckets, sizeof(*d->by_peer));
+	d->by_addr = calloc(d->nbuckets, sizeof(*d->by_addr));
 	d->rng = seed ? seed : 0x9e3779b9u;
-	if (!d->by_id || !d->by_peer) {
+	if (!d->by_id || !d->by_peer || !d->by_addr) {
 		udt_dmx_fini(d);
 		return -ENOMEM;
 	}
@@ -50,6 +52,7 @@ void udt_dmx_fini(struct udt_dmx *d)
 {
 	free(d->by_id);
 	free(d->by_peer);
+	free(d->by_addr);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -76,11 +79,13 @@ static void grow(struct udt_dmx *d)
 {
 	uint32_t nb = d->nbuckets * 2;
 	struct udt_dmx_node **ni = calloc(nb, sizeof(*ni)), **np = calloc(nb, sizeof(*np));
+	struct udt_dmx_node **na = calloc(nb, sizeof(*na));
 
-	if (!ni || !np) {
+	if (!ni || !np || !na) {
 		/* keep the old tables: longer chains, still correct */
 		free(ni);
 		free(np);
+		free(na);
 		return;
 	}
 	for (uint32_t i = 0; i < d->nbuckets; i++) {
@@ -100,11 +105,21 @@ static void grow(struct udt_dmx *d)
 			n->peer_next = np[b];
 			np[b] = n;
 		}
+		/* reversed within a bucket: only one node per address is live in practice */
+		for (n = d->by_addr[i]; n; n = next) {
+			uint32_t b = hash_peer(n->sock, &n->addr, 0) & (nb - 1);
+
+			next = n->addr_next;
+			n->addr_next = na[b];
+			na[b] = n;
+		}
 	}
 	free(d->by_id);
 	free(d->by_peer);
+	free(d->by_addr);
 	d->by_id = ni;
 	d->by_peer = np;
+	d->by_addr = na;
 	d->nbuckets = nb;
 }
 
@@ -162,6 +177,45 @@ void udt_dmx_del(struct udt_dmx *d, struct udt_dmx_node *node)
 			}
 		node->in_peer = false;
 	}
+	udt_dmx_del_addr(d, node);
+}
+
+void udt_dmx_add_addr(struct udt_dmx *d, struct udt_dmx_node *node)
+{
+	uint32_t b;
+
+	if (node->in_addr)
+		return;
+	b = hash_peer(node->sock, &node->addr, 0) & (d->nbuckets - 1);
+	node->addr_next = d->by_addr[b];
+	d->by_addr[b] = node;
+	node->in_addr = true;
+}
+
+void udt_dmx_del_addr(struct udt_dmx *d, struct udt_dmx_node *node)
+{
+	struct udt_dmx_node **pp;
+
+	if (!node->in_addr)
+		return;
+	pp = &d->by_addr[hash_peer(node->sock, &node->addr, 0) & (d->nbuckets - 1)];
+	for (; *pp; pp = &(*pp)->addr_next)
+		if (*pp == node) {
+			*pp = node->addr_next;
+			break;
+		}
+	node->in_addr = false;
+}
+
+struct udt_dmx_node *udt_dmx_find_addr(const struct udt_dmx *d, const void *sock,
+				       const struct udt_dmx_addr *a)
+{
+	struct udt_dmx_node *n = d->by_addr[hash_peer(sock, a, 0) & (d->nbuckets - 1)];
+
+	for (; n; n = n->addr_next)
+		if (n->sock == sock && udt_dmx_addr_eq(&n->addr, a))
+			return n;
+	return NULL;
 }
 
 struct udt_dmx_node *udt_dmx_find(const struct udt_dmx *d, uint32_t local_id)

@@ -25,16 +25,16 @@ struct udt_dmx_addr {
 };
 
 struct udt_dmx_node {
-	struct udt_dmx_node *id_next, *peer_next;
+	struct udt_dmx_node *id_next, *peer_next, *addr_next;
 	uint32_t local_id;
 	uint32_t peer_id;
 	const void *sock; /* what the peer key is scoped to (a listening socket) */
 	struct udt_dmx_addr addr;
-	bool in_id, in_peer;
+	bool in_id, in_peer, in_addr;
 };
 
 struct udt_dmx {
-	struct udt_dmx_node **by_id, **by_peer;
+	struct udt_dmx_node **by_id, **by_peer, **by_addr;
 	uint32_t nbuckets; /* a power of two */
 	uint32_t n;
 	uint32_t rng;
@@ -49,7 +49,18 @@ uint32_t udt_dmx_new_id(struct udt_dmx *d);
 int udt_dmx_add(struct udt_dmx *d, struct udt_dmx_node *node);
 /* Also findable by (sock, addr, peer_id): set those fields first. */
 void udt_dmx_add_peer(struct udt_dmx *d, struct udt_dmx_node *node);
-/* Removes node from both keys (harmless if it is in neither). */
+/*
+ * Also findable by (sock, addr) alone: the connection a request without a
+ * cookie (or with a token) made, whose client may send data to socket id 0
+ * before our response, naming no socket id (udt_config.first_flight): each
+ * lu2k connector has a socket of its own, so its address and port name it.
+ * The newest added is found first.
+ */
+void udt_dmx_add_addr(struct udt_dmx *d, struct udt_dmx_node *node);
+void udt_dmx_del_addr(struct udt_dmx *d, struct udt_dmx_node *node);
+struct udt_dmx_node *udt_dmx_find_addr(const struct udt_dmx *d, const void *sock,
+				       const struct udt_dmx_addr *a);
+/* Removes node from every key (harmless if it is in none). */
 void udt_dmx_del(struct udt_dmx *d, struct udt_dmx_node *node);
 
 struct udt_dmx_node *udt_dmx_find(const struct udt_dmx *d, uint32_t local_id);

@@ -176,7 +176,7 @@ struct lu2k_be_conn *udtb_early_adopt(struct lu2k_be *be, const struct lu2k_nid 
 		c->ctx = ctx;
 		be->st.early_used++;
 		/* up already: its hello and the core's connected() at the next round */
-		if (udt_conn_state(c->u) == UDT_ST_CONNECTED) {
+		if (udt_conn_state(c->u) == UDT_ST_CONNECTED || udt_conn_first_open(c->u)) {
 			c->established = true;
 			udtb_conn_mark_dirty(c);
 		}

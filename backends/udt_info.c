@@ -65,6 +65,15 @@ void udtb_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 		lu2k_json_u64(j, "no_ack_ms",
 			      lu2k_time_ns_to_ms(c->be->env.loop->now - c->watch_since_ns));
 	lu2k_json_str(j, "engine_state", udt_state_to_str(udt_conn_state(c->u)));
+	/* up before the response with its first flight (conn_early.c): not answered yet */
+	if (c->out)
+		lu2k_json_bool(j, "peer_answered", udt_conn_state(c->u) != UDT_ST_CONNECTING);
+	if (st.first_sent || st.first_recv) {
+		lu2k_json_u64(j, "first_sent", st.first_sent);
+		lu2k_json_u64(j, "first_recv", st.first_recv);
+		lu2k_json_u64(j, "first_over", st.first_over);
+		lu2k_json_u64(j, "msgs_held", st.msgs_held);
+	}
 	lu2k_json_str(j, "address", a);
 	lu2k_json_u64(j, "port", port);
 	lu2k_json_u64(j, "sock_id", udt_conn_sock_id(c->u));
@@ -201,6 +210,10 @@ void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "hs_unproved_full", unproved_full);
 	lu2k_json_u64(j, "early_started", s->early_started);
 	lu2k_json_u64(j, "early_used", s->early_used);
+	lu2k_json_u64(j, "first_flight", be->ucfg.first_flight);
+	lu2k_json_u64(j, "first_up", s->first_up);
+	lu2k_json_u64(j, "first_pkts", s->first_pkts);
+	lu2k_json_u64(j, "first_unknown", s->first_unknown);
 	lu2k_json_u64(j, "msgs_tx", s->msgs_tx);
 	lu2k_json_u64(j, "msgs_rx", s->msgs_rx);
 	lu2k_json_u64(j, "bytes_tx", s->bytes_tx);

@@ -464,6 +464,7 @@ static void dispatch(struct udtb_sock *s, uint8_t *pkt, size_t len, const struct
 	struct udt_dmx_node *n;
 	struct udt_dmx_addr a;
 	uint32_t dst;
+	bool first = false, named = false;
 	int rc;
 
 	/* keys on: nothing but an opened record reaches the UDT header (udt_sec.h) */
@@ -479,6 +480,12 @@ static void dispatch(struct udtb_sock *s, uint8_t *pkt, size_t len, const struct
 			be->st.unknown_dst++;
 			return;
 		}
+	} else if (dst == 0 && !(pkt[0] & 0x80)) {
+		/* data before our response (first flight): the connection its source made */
+		c = udtb_first_conn(s->l, sa);
+		if (!c)
+			return;
+		first = true;
 	} else if (dst == 0) {
 		handshake(s->l, pkt, len, sa, salen, now, sec);
 		return;
@@ -494,6 +501,7 @@ static void dispatch(struct udtb_sock *s, uint8_t *pkt, size_t len, const struct
 			be->st.wrong_addr++;
 			return;
 		}
+		named = c->unproved || c->dmx.in_addr;
 	}
 	if (c->sa != sec) {
 		/* keys on: opened under another connection's keys */
@@ -506,7 +514,14 @@ static void dispatch(struct udtb_sock *s, uint8_t *pkt, size_t len, const struct
 	c->last_rx_ns = now;
 	if (s->l)
 		udt_rxmem_flow_seen(&be->rxmem, &c->flow_seen, now);
-	rc = udt_conn_recv_pkt_at(c->u, pkt, len, now, arr);
+	if (named) {
+		udtb_named(c, now);
+		/* its held hello may have been refused */
+		if (c->state == UDTB_DEAD)
+			return;
+	}
+	rc = first ? udt_conn_recv_first(c->u, pkt, len, now, arr)
+		   : udt_conn_recv_pkt_at(c->u, pkt, len, now, arr);
 	if (rc == -EBADMSG)
 		be->st.bad_pkts++;
 	else if (rc == -EMSGSIZE)

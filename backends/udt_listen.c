@@ -126,6 +126,18 @@ struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockad
 	if (c) {
 		c->unproved = l->hs.took_unproved;
 		be->st.hs_unproved += c->unproved;
+		/*
+		 * Its client may have sent data behind the request, to socket id
+		 * 0 (no cookie, or a token: it did not wait for us): found by its
+		 * address until it names our id. Before the address is proved,
+		 * what it makes is held, acknowledged but not given to the core.
+		 */
+		if (be->ucfg.first_flight && !be->sec &&
+		    (l->hs.took_unproved || l->hs.took_token)) {
+			udt_dmx_add_addr(&be->dmx, &c->dmx);
+			if (c->unproved)
+				udt_conn_hold_rx(c->u);
+		}
 		udtb_early_start(l, c);
 	} else if (l->hs.took_unproved) {
 		struct udt_dmx_addr a;
@@ -135,6 +147,40 @@ struct lu2k_be_conn *udtb_accept(struct lu2k_be_listener *l, const struct sockad
 			udt_listener_proved(&l->hs, &a, sizeof(a), hs->sock_id);
 	}
 	return c;
+}
+
+struct lu2k_be_conn *udtb_first_conn(struct lu2k_be_listener *l, const struct sockaddr *sa)
+{
+	struct lu2k_be *be = l->s.be;
+	struct udt_dmx_addr a;
+	struct udt_dmx_node *n;
+
+	if (udt_dmx_addr_from(sa, &a))
+		return NULL;
+	n = udt_dmx_find_addr(&be->dmx, &l->s, &a);
+	if (!n) {
+		/* before the request, after the proof, or from nobody who asked: repaired if honest */
+		be->st.first_unknown++;
+		return NULL;
+	}
+	be->st.first_pkts++;
+	return lu2k_container_of(n, struct lu2k_be_conn, dmx);
+}
+
+/*
+ * The client named our random socket id, which only the response told: it
+ * receives at its address. It sends nothing more to id 0 (what it sent
+ * before and is still on its way is repaired), and what it sent before
+ * goes on to the core (its hello first), from inside this call.
+ */
+void udtb_named(struct lu2k_be_conn *c, uint64_t now)
+{
+	bool held = c->unproved;
+
+	udt_dmx_del_addr(&c->be->dmx, &c->dmx);
+	udtb_proved(c);
+	if (held)
+		udt_conn_release_rx(c->u, udtb_conn_now(c, now));
 }
 
 int udtb_listen(struct lu2k_be *be, const struct lu2k_nid *local, uint16_t port,

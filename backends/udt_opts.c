@@ -50,6 +50,14 @@ void udtb_defaults(struct lu2k_be *be, const struct lu2k_be_env *env)
 	be->max_conns_per_source = 256;
 	be->max_halfopen_per_prefix = 256;
 	be->max_unproved = UDT_UNPROVED_SLOTS;
+	/*
+	 * Data before the handshake's response (conn_early.c), paced at the
+	 * CC's starting rate until the response comes: what its first round
+	 * trip would send anyway, a round trip earlier. The lossy CC's cold
+	 * start sends ~1,350 packets/s: 810 in a 600 ms round trip, and the
+	 * bound, 1,024 (1.5 MB), covers round trips up to ~750 ms (test_udt_first).
+	 */
+	be->ucfg.first_flight = UDTB_FIRST_FLIGHT;
 	be->rxmem.max = UDTB_RX_MEMORY_DEFAULT;
 	be->gso = be->gro = true;
 	be->place = true;
@@ -193,6 +201,12 @@ const struct lu2k_opt udtb_keys[] = {
 	  .zero = "a cookie always",
 	  .help = "connections a listener takes at a time without a cookie, their address not "
 		  "proved yet (0: none, UDT4's two round trips)" },
+	{ .key = "first_flight",
+	  COUNT(ucfg.first_flight, 0, UDTB_FIRST_FLIGHT_MAX),
+	  .what = "packets",
+	  .zero = "off",
+	  .help = "data packets sent before the handshake's response, with a request that "
+		  "needs no cookie (0: none, data after one round trip)" },
 	{ .key = "max_rx_memory",
 	  SIZE(rxmem.max, 1ull << 40),
 	  .range = rx_memory_range,

@@ -63,10 +63,9 @@ void udt_conn_msg_done(void *ctx, struct udt_smsg *m, int status)
 	}
 }
 
-int udt_conn_deliver(void *ctx, uint32_t msgno, const struct iovec *iov, int iovcnt, size_t len)
+int udt_conn_offer(struct udt_conn *c, uint32_t msgno, const struct iovec *iov, int iovcnt,
+		   size_t len)
 {
-	struct udt_conn *c = ctx;
-
 	if (c->cb.msg_offer) {
 		if (c->cb.msg_offer(c->ud, msgno, iov, iovcnt, len) < 0) {
 			c->st.msgs_refused++;
@@ -79,11 +78,34 @@ int udt_conn_deliver(void *ctx, uint32_t msgno, const struct iovec *iov, int iov
 	return 0;
 }
 
+int udt_conn_deliver(void *ctx, uint32_t msgno, const struct iovec *iov, int iovcnt, size_t len)
+{
+	struct udt_conn *c = ctx;
+
+	int rc;
+
+	/* held while the address is not proved */
+	if (c->first_hold)
+		return udt_conn_hold_msg(c, msgno, iov, iovcnt, len);
+	rc = udt_conn_offer(c, msgno, iov, iovcnt, len);
+	/*
+	 * Held ones the application refused at the release (the back-end takes
+	 * nothing before the hello, which a held one may have overtaken): again
+	 * once it took this one.
+	 */
+	if (!rc && c->held_head)
+		udt_conn_held_offer(c);
+	return rc;
+}
+
 static int conn_place(void *ctx, uint32_t msgno, const uint8_t *head, size_t len, uint8_t **at,
 		      size_t *from, size_t *to)
 {
 	struct udt_conn *c = ctx;
 
+	/* held messages are copied whole, not placed */
+	if (c->first_hold || c->held_head)
+		return -EAGAIN;
 	return c->cb.msg_place(c->ud, msgno, head, len, at, from, to);
 }
 
@@ -213,9 +235,8 @@ static uint32_t our_flight(const struct udt_conn *c)
 	return f < 32 ? 32 : f;
 }
 
-/* Both sides, once the MSS, sequence numbers and the peer's id are known. */
-static int setup_data(struct udt_conn *c, int32_t mss, int32_t peer_flight, uint32_t isn,
-		      uint32_t peer_isn, uint64_t now_ns)
+int udt_conn_setup_data(struct udt_conn *c, int32_t mss, int32_t peer_flight, uint32_t isn,
+			uint32_t peer_isn, uint64_t now_ns)
 {
 	const struct udt_cc_ops *ops = udt_cc_find(c->cfg.cc);
 	uint32_t win = (uint32_t)peer_flight;
@@ -330,6 +351,7 @@ void udt_conn_send_no_cookie(struct udt_conn *c, uint64_t now_ns)
 	c->hs.cookie = UDT_HS_NO_COOKIE;
 	udt_send_hs(c, 0, now_ns);
 	c->hs = first;
+	udt_conn_first_begin(c, now_ns);
 }
 
 int udt_conn_token(const struct udt_conn *c, uint32_t *token)
@@ -370,7 +392,11 @@ int udt_conn_establish(struct udt_conn *c, const struct udt_hs *peer, uint64_t n
 		c->rtt_ns = rtt > (uint64_t)UDT_MAX_RTT_NS ? UDT_MAX_RTT_NS : (int64_t)rtt;
 		c->rttvar_ns = lu2k_time_ns_floor_us(c->rtt_ns / 2);
 	}
-	if (setup_data(c, mss, peer->flight, c->isn, peer->isn, now_ns)) {
+	if (c->first_on) {
+		/* its data was set up before (conn_early.c): the window, the RTT, the id */
+		if (udt_conn_first_established(c, peer, now_ns))
+			return -EPROTO;
+	} else if (udt_conn_setup_data(c, mss, peer->flight, c->isn, peer->isn, now_ns)) {
 		udt_conn_set_state(c, UDT_ST_BROKEN, -ENOMEM);
 		return -ENOMEM;
 	}
@@ -399,7 +425,7 @@ struct udt_conn *udt_conn_accept(const struct udt_config *cfg, const struct udt_
 	c->peer_id = req->sock_id;
 	mss = req->mss < cfg->mss ? req->mss : cfg->mss;
 	/* UDT4: the server takes the client's ISN for its own direction too */
-	if (setup_data(c, mss, req->flight, req->isn, req->isn, now_ns)) {
+	if (udt_conn_setup_data(c, mss, req->flight, req->isn, req->isn, now_ns)) {
 		udt_conn_free(c);
 		return NULL;
 	}
@@ -438,6 +464,7 @@ void udt_conn_free(struct udt_conn *c)
 	free(c->ctl);
 	free(c->fec_buf);
 	free(c->fec_acc);
+	udt_conn_held_free(c);
 	free(c);
 }
 
@@ -447,7 +474,7 @@ int udt_conn_send_msg(struct udt_conn *c, const void *data, size_t len, int64_t 
 {
 	int err;
 
-	if (c->state != UDT_ST_CONNECTED)
+	if (c->state != UDT_ST_CONNECTED && !(c->state == UDT_ST_CONNECTING && c->first_on))
 		return c->state == UDT_ST_CONNECTING ? -EAGAIN : -ENOTCONN;
 	if ((flags & ~(UDT_MSG_COPY | UDT_MSG_PARTS)) ||
 	    (flags & (UDT_MSG_COPY | UDT_MSG_PARTS)) == (UDT_MSG_COPY | UDT_MSG_PARTS))
@@ -469,7 +496,7 @@ int udt_conn_send_msg(struct udt_conn *c, const void *data, size_t len, int64_t 
 
 size_t udt_conn_send_space(const struct udt_conn *c)
 {
-	if (c->state != UDT_ST_CONNECTED)
+	if (c->state != UDT_ST_CONNECTED && !(c->state == UDT_ST_CONNECTING && c->first_on))
 		return 0;
 	return udt_sndbuf_space(&c->sb);
 }

@@ -70,6 +70,19 @@ struct udt_conn {
 	/* udt_conn_no_cookie: a final request without a cookie goes with each first one */
 	int no_cookie;
 	uint64_t no_cookie_sent_ns; /* when the first such left */
+	/*
+	 * First flight (conn_early.c): the client set its data up before the
+	 * response (first_on), with the cookie it sent then (first_cookie); the
+	 * server's data packets taken to socket id 0 so far; messages held
+	 * (first_hold) until the caller says the client's address is proved.
+	 */
+	int first_on, first_hold;
+	uint32_t first_cookie, first_rx;
+	uint64_t first_start_ns; /* client: when its data was set up */
+	uint64_t first_check_ns; /* client: by then an ACK shows the listener took it (0: none) */
+	uint32_t first_last;	 /* client: the first flight's last packet */
+	struct udt_held *held_head, **held_tail;
+	size_t held_bytes;
 
 	/* control packets queued, in order */
 	struct udt_ctl *ctl; /* a ring of ctl_cap entries, doubling up to UDT_CTLQ */
@@ -256,7 +269,33 @@ void udt_fec_data_came(struct udt_conn *c, uint32_t seq, uint64_t now_ns);
 void udt_fec_timers(struct udt_conn *c, uint64_t now_ns);
 uint64_t udt_fec_deadline(const struct udt_conn *c);
 
+/* conn_early.c */
+/* A final request without a cookie (or with a token) left: data may follow it. */
+void udt_conn_first_begin(struct udt_conn *c, uint64_t now_ns);
+/* The response came to a connector that sent data before it. */
+int udt_conn_first_established(struct udt_conn *c, const struct udt_hs *peer, uint64_t now_ns);
+/* No ACK for the first flight by first_check_ns: the listener did not take it, resend it. */
+void udt_conn_first_timer(struct udt_conn *c, uint64_t now_ns);
+/* A whole message while held (udt_conn_hold_rx): 0 (taken), or -EAGAIN. */
+int udt_conn_hold_msg(struct udt_conn *c, uint32_t msgno, const struct iovec *iov, int iovcnt,
+		      size_t len);
+void udt_conn_held_free(struct udt_conn *c);
+/* The held messages to the application, in order, until it refuses one: 0, or its refusal. */
+int udt_conn_held_offer(struct udt_conn *c);
+/* Data may be sent: connected, or connecting with a first flight under way. */
+static inline int udt_conn_may_send(const struct udt_conn *c)
+{
+	return c->state == UDT_ST_CONNECTED || c->state == UDT_ST_CLOSING ||
+	       (c->state == UDT_ST_CONNECTING && c->first_on);
+}
+
 /* conn.c */
+/* Both sides, once the MSS, sequence numbers and the peer's window are known. */
+int udt_conn_setup_data(struct udt_conn *c, int32_t mss, int32_t peer_flight, uint32_t isn,
+			uint32_t peer_isn, uint64_t now_ns);
+/* A whole message to the callbacks: 0, or the application's refusal. */
+int udt_conn_offer(struct udt_conn *c, uint32_t msgno, const struct iovec *iov, int iovcnt,
+		   size_t len);
 void udt_conn_set_state(struct udt_conn *c, enum udt_state st, int err);
 void udt_conn_cc_update(struct udt_conn *c);
 /* Before each first request, the final one without a cookie (conn.c; its timer: conn_timer.c). */

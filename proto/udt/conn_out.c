@@ -567,7 +567,7 @@ static int flow_full(const struct udt_conn *c)
 
 int udt_conn_data_ready(const struct udt_conn *c)
 {
-	if (c->state != UDT_ST_CONNECTED && c->state != UDT_ST_CLOSING)
+	if (!udt_conn_may_send(c))
 		return 0;
 	return udt_loss_count(&c->snd_loss) > 0 || window_open(c);
 }
@@ -628,6 +628,7 @@ static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t 
 	}
 	c->st.pkts_sent++;
 	c->st.bytes_sent += len;
+	c->st.first_sent += c->state == UDT_ST_CONNECTING;
 	if (!probe) {
 		uint64_t base = c->next_send_ns, burst = c->cfg.pacing_burst_ns;
 
@@ -692,7 +693,7 @@ static size_t write_pkt(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t n
 			c->ctl_head = 0;
 		return len;
 	}
-	if (c->state != UDT_ST_CONNECTED && c->state != UDT_ST_CLOSING)
+	if (!udt_conn_may_send(c))
 		return 0;
 	if (now_ns < c->next_send_ns)
 		return 0;

@@ -289,6 +289,8 @@ void udt_conn_handle_timers(struct udt_conn *c, uint64_t now_ns)
 				c->hs_sent_ns = now_ns;
 			udt_conn_send_no_cookie(c, now_ns);
 			udt_send_hs(c, 0, now_ns);
+			if (c->token_sent)
+				udt_conn_first_begin(c, now_ns); /* data may follow the token */
 			c->hs_next_ns = now_ns + UDT_HS_RETRY_NS;
 		}
 		return;
@@ -296,6 +298,8 @@ void udt_conn_handle_timers(struct udt_conn *c, uint64_t now_ns)
 	if (c->state != UDT_ST_CONNECTED && c->state != UDT_ST_CLOSING)
 		return;
 	udt_conn_check_ack(c, now_ns);
+	if (c->first_check_ns && now_ns >= c->first_check_ns)
+		udt_conn_first_timer(c, now_ns);
 	if (c->cfg.nak_timer && udt_loss_count(&c->rcv_loss) && now_ns >= c->next_nak_ns)
 		c->next_nak_ns = udt_send_nak_due(c, now_ns);
 	udt_fec_timers(c, now_ns);
@@ -318,12 +322,18 @@ uint64_t udt_conn_next_deadline(const struct udt_conn *c)
 
 	if (c->ctl_n)
 		return 0;
-	if (c->state == UDT_ST_CONNECTING)
-		return c->hs_next_ns < c->connect_deadline_ns ? c->hs_next_ns
-							      : c->connect_deadline_ns;
+	if (c->state == UDT_ST_CONNECTING) {
+		t = c->hs_next_ns < c->connect_deadline_ns ? c->hs_next_ns : c->connect_deadline_ns;
+		/* the first flight's data (conn_early.c), paced */
+		if (udt_conn_data_ready(c) && c->next_send_ns < t)
+			t = c->next_send_ns;
+		return t;
+	}
 	if (c->state != UDT_ST_CONNECTED && c->state != UDT_ST_CLOSING)
 		return UINT64_MAX;
 	t = c->next_ack_ns;
+	if (c->first_check_ns && c->first_check_ns < t)
+		t = c->first_check_ns;
 	if (c->cfg.nak_timer && udt_loss_count(&c->rcv_loss) && c->next_nak_ns < t)
 		t = c->next_nak_ns;
 	if (exp_deadline(c) + 1 < t)

@@ -201,6 +201,7 @@ static int cookie_ok(struct udt_listener *l, const struct udt_hs *hs, const void
 	if (l->tokens && (hs->cookie == udt_token(l, addr, addrlen, period) ||
 			  (period && hs->cookie == udt_token(l, addr, addrlen, period - 1)))) {
 		l->tokens_used++;
+		l->took_token = 1;
 		return 1;
 	}
 	return 0;
@@ -215,6 +216,7 @@ int udt_listener_recv(struct udt_listener *l, const uint8_t *pkt, size_t len, co
 
 	*out_len = 0;
 	l->took_unproved = 0;
+	l->took_token = 0;
 	err = udt_hdr_decode(pkt, len, &h);
 	if (!err && (!h.ctrl || h.type != UDT_CT_HANDSHAKE || h.dst != 0))
 		err = -EBADMSG;

@@ -68,8 +68,12 @@ struct udt_listener {
 	uint64_t unproved_taken, unproved_full, unproved_quiet;
 	uint32_t unproved_max;
 	uint64_t unproved_life_ns;
-	/* set with each UDT_LISTEN_ACCEPT: the request had no cookie (hold the slot) */
-	int took_unproved;
+	/*
+	 * set with each UDT_LISTEN_ACCEPT: the request had no cookie (hold the
+	 * slot); its cookie was an address token. Either may have data behind it
+	 * (udt_config.first_flight), sent before our response.
+	 */
+	int took_unproved, took_token;
 	struct udt_unproved {
 		uint64_t addr_hash; /* 0: free */
 		uint32_t sock_id;

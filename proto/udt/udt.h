@@ -116,6 +116,16 @@ struct udt_config {
 	 * "Timed ACKs"). 1 by default (udt_config_default); 0: not offered.
 	 */
 	int ack_time;
+	/*
+	 * Data in the first flight (not UDT4; conn_early.c, doc/udt-backend.md):
+	 * a connector whose final request goes without a cookie or with an
+	 * address token (udt_conn_no_cookie, udt_conn_use_token) sends up to
+	 * first_flight data packets to socket id 0 before the response comes,
+	 * paced at its CC's starting rate; a listener's connection takes that
+	 * many (udt_conn_recv_first). Only between lu2k ends of the same MSS
+	 * (a UDT4 listener drops them; they are repaired as any loss). 0: off.
+	 */
+	uint32_t first_flight;
 };
 
 struct udt_callbacks {
@@ -194,6 +204,12 @@ struct udt_stats {
 	uint32_t fec_loss_ppm;
 	uint64_t fec_parity_sent, fec_dups, fec_parity_recv, fec_recovered, fec_lost2;
 	uint64_t fec_unneeded, fec_bad, fec_naks_saved, fec_reports_recv;
+	/*
+	 * First flight (udt_config.first_flight): data packets sent before the
+	 * response; taken to socket id 0, refused beyond the cap; messages
+	 * held until the address was proved (udt_conn_hold_rx)
+	 */
+	uint64_t first_sent, first_recv, first_over, msgs_held;
 };
 
 #define UDT_MSG_COPY  1u /* copy the bytes now instead of referencing them */
@@ -259,6 +275,31 @@ void udt_conn_fec_seed(struct udt_conn *c, uint32_t loss_ppm);
  * token (a cookie other than the one this end sent: UDT4 listeners echo it).
  */
 int udt_conn_token(const struct udt_conn *c, uint32_t *token);
+/*
+ * A connector with data in its first flight (udt_config.first_flight): 1
+ * once messages may be queued, before the response (state CONNECTING).
+ */
+int udt_conn_first_open(const struct udt_conn *c);
+/*
+ * A listener's connection: a data packet its client sent to socket id 0
+ * before our response reached it (the caller matched the packet's source to
+ * the request that made this connection). Taken as any data packet, up to
+ * first_flight of them: 0, or -ENOBUFS (over the cap, counted), -EBADMSG.
+ */
+int udt_conn_recv_first(struct udt_conn *c, const uint8_t *buf, size_t len, uint64_t now_ns,
+			uint64_t arr_ns);
+/*
+ * Hold what arrives (a listener's connection whose client has not proved
+ * its address): whole messages are copied and taken (acknowledged), up to
+ * first_flight packets' bytes (more are refused, kept unacknowledged), and
+ * none reaches the callbacks until udt_conn_release_rx: those, in order,
+ * then what was refused (udt_conn_rx_resume). Release returns 0, or the
+ * callback's refusal: the rest stays held, offered again after the next
+ * message the callback takes (one that a held one overtook: a hello) or at
+ * the next release (as rx_resume).
+ */
+void udt_conn_hold_rx(struct udt_conn *c);
+int udt_conn_release_rx(struct udt_conn *c, uint64_t now_ns);
 /* Creates the server side for a request a listener accepted; queues the response. */
 struct udt_conn *udt_conn_accept(const struct udt_config *cfg, const struct udt_callbacks *cb,
 				 void *ud, uint32_t sock_id, const struct udt_hs *req,

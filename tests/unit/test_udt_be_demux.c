@@ -109,6 +109,60 @@ static void test_addr(void)
 	T_ASSERT(!udt_dmx_addr_eq(&a, &b));
 }
 
+/*
+ * The address key (first-flight data to socket id 0): by listening socket
+ * and client address and port only, the newest first, through growth.
+ */
+static void test_by_addr(void)
+{
+	enum { N = 500 };
+	struct udt_dmx_node *n = calloc(N, sizeof(*n));
+	struct udt_dmx_node again = { .local_id = 0 };
+	struct udt_dmx_addr a;
+	struct udt_dmx d;
+	int sock1, sock2;
+
+	T_ASSERT(n);
+	T_EQ(udt_dmx_init(&d, 7), 0);
+	for (int i = 0; i < N; i++) {
+		n[i].local_id = udt_dmx_new_id(&d);
+		T_EQ(udt_dmx_add(&d, &n[i]), 0);
+		n[i].sock = &sock1;
+		n[i].addr = v4("192.0.2.9", (uint16_t)(2000 + i));
+		n[i].peer_id = 77;
+		udt_dmx_add_peer(&d, &n[i]);
+		/* only every other one came without a cookie */
+		if (i % 2 == 0)
+			udt_dmx_add_addr(&d, &n[i]);
+	}
+	for (int i = 0; i < N; i++) {
+		a = v4("192.0.2.9", (uint16_t)(2000 + i));
+		T_ASSERT(udt_dmx_find_addr(&d, &sock1, &a) == (i % 2 ? NULL : &n[i]));
+		T_ASSERT(udt_dmx_find_addr(&d, &sock2, &a) == NULL);
+	}
+	/* an address nobody connected from: nothing */
+	a = v4("198.51.100.1", 2000);
+	T_ASSERT(udt_dmx_find_addr(&d, &sock1, &a) == NULL);
+	/* a newer connection from the same address and port is found first */
+	a = v4("192.0.2.9", 2000);
+	again.sock = &sock1;
+	again.addr = a;
+	udt_dmx_add_addr(&d, &again);
+	T_ASSERT(udt_dmx_find_addr(&d, &sock1, &a) == &again);
+	udt_dmx_del_addr(&d, &again);
+	T_ASSERT(udt_dmx_find_addr(&d, &sock1, &a) == &n[0]);
+	/* proved (the key goes), the other keys stay */
+	udt_dmx_del_addr(&d, &n[0]);
+	T_ASSERT(udt_dmx_find_addr(&d, &sock1, &a) == NULL);
+	T_ASSERT(udt_dmx_find(&d, n[0].local_id) == &n[0]);
+	/* the connection goes: every key with it */
+	udt_dmx_del(&d, &n[2]);
+	a = v4("192.0.2.9", 2002);
+	T_ASSERT(udt_dmx_find_addr(&d, &sock1, &a) == NULL);
+	udt_dmx_fini(&d);
+	free(n);
+}
+
 static struct udt_dmx_addr v6(const char *ip)
 {
 	struct sockaddr_in6 s = { .sin6_family = AF_INET6, .sin6_port = htons(7988) };
@@ -146,6 +200,7 @@ int main(void)
 	T_RUN(test_ids);
 	T_RUN(test_many);
 	T_RUN(test_addr);
+	T_RUN(test_by_addr);
 	T_RUN(test_same_net);
 	return t_done();
 }

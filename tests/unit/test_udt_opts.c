@@ -4,6 +4,9 @@
  * without a cookie: the listener gets the value the config set (the engine
  * acts on it: test_udt_nocookie, test_only_the_mark for 0), and a value
  * beyond the engine's slots is refused with the range, not cut quietly.
+ * first_flight, the data a connector sends before the handshake's
+ * response (proto/udt/conn_early.c): the engine gets the value, 0 turns it
+ * off, and a value beyond its bound is refused the same way.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -75,9 +78,50 @@ static void test_bounds(void)
 	}
 }
 
+/* A back-end with first_flight = v (NULL: the default): what its engines get. */
+static void first_flight(const char *v, uint32_t *pkts)
+{
+	const struct lu2k_backend_ops *ops = lu2k_backend_find("udt");
+	struct lu2k_be_option o = { "first_flight", v, "test" };
+	struct lu2k_be *be;
+	char err[256] = "";
+
+	if (ops->create(&env, &o, v ? 1 : 0, err, sizeof(err), &be))
+		T_FAIL_("create with first_flight %s: %s", v ? v : "(default)", err);
+	*pkts = be->ucfg.first_flight;
+	ops->destroy(be);
+}
+
+static void test_first_flight(void)
+{
+	const struct lu2k_backend_ops *ops = lu2k_backend_find("udt");
+	static const char *const bad[] = { "4097", "100000", "-1", "x" };
+	char err[256];
+	uint32_t pkts;
+
+	T_EQ(lu2k_loop_init(&L), 0);
+	first_flight(NULL, &pkts);
+	T_EQU(pkts, UDTB_FIRST_FLIGHT);
+	first_flight("0", &pkts); /* off: data after the response, as UDT4 */
+	T_EQU(pkts, 0);
+	first_flight("4096", &pkts);
+	T_EQU(pkts, UDTB_FIRST_FLIGHT_MAX);
+	lu2k_loop_fini(&L);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct lu2k_be_option o = { "first_flight", bad[i], "t.conf:2" };
+
+		err[0] = 0;
+		T_EQ(ops->check_option(&env, &o, err, sizeof(err)), -EINVAL);
+		if (!strstr(err, "t.conf:2: key 'first_flight'") || !strstr(err, bad[i]) ||
+		    !strstr(err, "0..4096"))
+			T_FAIL_("first_flight = %s: %s", bad[i], err);
+	}
+}
+
 int main(void)
 {
 	T_RUN(test_taken);
 	T_RUN(test_bounds);
+	T_RUN(test_first_flight);
 	return t_done();
 }
