@@ -62,7 +62,16 @@ static void listener(uint8_t *p, size_t n, uint64_t now, struct udt_listener *l,
 	int r;
 
 	if (*cp) {
-		udt_conn_recv_pkt(*cp, p, n, now);
+		uint32_t dst = 1;
+
+		/* data to socket id 0: the first flight (conn_early.c), held until one names us */
+		if (!udt_peek_dst(p, n, &dst) && dst == 0 && !(p[0] & 0x80)) {
+			udt_conn_recv_first(*cp, p, n, now, now);
+		} else {
+			if (dst == 7)
+				udt_conn_release_rx(*cp, now);
+			udt_conn_recv_pkt(*cp, p, n, now);
+		}
 		udt_conn_handle_timers(*cp, now);
 		while (udt_conn_write_pkt(*cp, out, sizeof(out), now))
 			;
@@ -82,7 +91,10 @@ static void listener(uint8_t *p, size_t n, uint64_t now, struct udt_listener *l,
 		udt_config_default(&cfg);
 		cfg.cc = fuzz_cc;
 		cfg.rcv_buf_pkts = cfg.snd_buf_pkts = 64;
+		cfg.first_flight = 32;
 		*cp = udt_conn_accept(&cfg, &cbs, NULL, 7, &hs, NULL, now);
+		if (*cp && (hs.sock_id & 1))
+			udt_conn_hold_rx(*cp);
 		while (*cp && udt_conn_write_pkt(*cp, out, sizeof(out), now))
 			;
 	}
