@@ -77,6 +77,7 @@ int udt_conn_store(struct udt_conn *c, uint32_t seq, uint32_t msgword, const uin
 			/* reported now: the NAK timer repeats it only after its wait */
 			t->reports = 1;
 			t->report_ns = now_ns;
+			c->nak_echo_armed = 1;
 			/* a held NAK leaves at the latest when its hold ends */
 			udt_nak_redo_set(c, t,
 					 held ? c->fec_hold[c->fec_nholds - 1].due_ns : now_ns);
@@ -230,11 +231,13 @@ static int on_data(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 	r = udt_conn_store(c, seq, h->info, h->body, h->body_len, 0, now_ns);
 	if (r < 0)
 		return r;
+	c->rcv_data_ns = c->arr_fine_ns ? c->arr_fine_ns : now_ns;
 	/* the highest that came, and when, for timed ACKs (conn_out.c); a rebuilt one did not come */
 	if (!c->rcv_hi_got || udt_seq_cmp(seq, c->rcv_hi_seq) > 0) {
 		c->rcv_hi_got = 1;
 		c->rcv_hi_seq = seq;
 		c->rcv_hi_ns = c->arr_fine_ns ? c->arr_fine_ns : now_ns;
+		c->rcv_hi_ends = UDT_MSG_BOUNDARY(h->info) & UDT_PB_LAST;
 	}
 	/* a group's parity leaves before the data after it: holes it could fill are settled */
 	udt_fec_data_came(c, seq, now_ns);

@@ -190,6 +190,13 @@ struct udt_conn {
 	int ack_time_on, rcv_hi_got;
 	uint32_t rcv_hi_seq, rcv_hi_acked;
 	uint64_t rcv_hi_ns;
+	/*
+	 * The NAKs' echo at a stream's end (conn_timer.c): a hole asked for once
+	 * since the last echo; the highest packet ends its message; the last
+	 * data packet's arrival.
+	 */
+	int nak_echo_armed, rcv_hi_ends;
+	uint64_t rcv_data_ns;
 
 	/* FEC (fec.h, fec_conn.c): negotiated; the sender's loss measure; held NAKs */
 	int fec_on;

@@ -265,6 +265,59 @@ static void on_exp(struct udt_conn *c, uint64_t now_ns)
 	c->last_rsp_ns = now_ns;
 }
 
+/*
+ * The end of a stream (a transfer's last packets, a burst's): no later
+ * packet shows the receiver that a NAK or its repair was lost, so either
+ * cost a round trip more (the NAK timer; the lost-repair rule needs a packet
+ * sent after the repair). Once no data has come for UDT_NAK_ECHO_NS after a
+ * packet that ends its message (a pause inside a message is the sender's
+ * window or pacing, not its end), each hole asked for once is asked for
+ * again, once, as a report: its repair goes twice into a link that is idle
+ * then. Not with more than UDT_NAK_ECHO_MAX such holes: that is a queue's
+ * overflow, where doubled repairs add to the queue (beside CUBIC at 600 ms
+ * they did, +70 % resends), not random loss at a stream's end (doc/udt-cc.md,
+ * "The last repairs").
+ */
+#define UDT_NAK_ECHO_NS	 (2 * UDT_SYN_NS)
+#define UDT_NAK_ECHO_MAX 128
+
+static uint64_t echo_deadline(const struct udt_conn *c)
+{
+	if (!c->cfg.nak_timer || !c->nak_echo_armed || !c->rcv_hi_ends ||
+	    !udt_loss_count(&c->rcv_loss))
+		return UINT64_MAX;
+	return c->rcv_data_ns + UDT_NAK_ECHO_NS;
+}
+
+static void nak_echo(struct udt_conn *c, uint64_t now_ns)
+{
+	struct udt_lrange *lr = udt_loss_ranges(&c->rcv_loss);
+	size_t n = udt_loss_nranges(&c->rcv_loss), i, k = 0;
+	struct udt_range r[64];
+
+	c->nak_echo_armed = 0;
+	for (i = 0; i < n; i++)
+		k += lr[i].reports == 1 && !lr[i].echoed;
+	if (k > UDT_NAK_ECHO_MAX)
+		return;
+	k = 0;
+	for (i = 0; i < n; i++) {
+		if (lr[i].reports != 1 || lr[i].echoed)
+			continue;
+		/* as a report: the NAK timer and the lost-repair rule count from the echo */
+		lr[i].echoed = 1;
+		lr[i].report_ns = now_ns;
+		udt_nak_redo_set(c, &lr[i], now_ns);
+		r[k++] = (struct udt_range){ lr[i].first, lr[i].last };
+		if (k == sizeof(r) / sizeof(r[0])) {
+			udt_send_nak_ranges(c, r, k, now_ns);
+			k = 0;
+		}
+	}
+	if (k)
+		udt_send_nak_ranges(c, r, k, now_ns);
+}
+
 void udt_conn_handle_timers(struct udt_conn *c, uint64_t now_ns)
 {
 	if (c->state == UDT_ST_CONNECTING) {
@@ -302,6 +355,8 @@ void udt_conn_handle_timers(struct udt_conn *c, uint64_t now_ns)
 		udt_conn_first_timer(c, now_ns);
 	if (c->cfg.nak_timer && udt_loss_count(&c->rcv_loss) && now_ns >= c->next_nak_ns)
 		c->next_nak_ns = udt_send_nak_due(c, now_ns);
+	if (now_ns >= echo_deadline(c))
+		nak_echo(c, now_ns);
 	udt_fec_timers(c, now_ns);
 	if (now_ns > exp_deadline(c)) {
 		on_exp(c, now_ns);
@@ -336,6 +391,8 @@ uint64_t udt_conn_next_deadline(const struct udt_conn *c)
 		t = c->first_check_ns;
 	if (c->cfg.nak_timer && udt_loss_count(&c->rcv_loss) && c->next_nak_ns < t)
 		t = c->next_nak_ns;
+	if (echo_deadline(c) < t)
+		t = echo_deadline(c);
 	if (exp_deadline(c) + 1 < t)
 		t = exp_deadline(c) + 1;
 	if (probe_deadline(c) < t)

@@ -33,6 +33,7 @@ struct udt_lrange {
 	uint32_t first, last; /* inclusive */
 	uint32_t reports;     /* NAKs that carried this range so far */
 	uint32_t redo_ts;     /* with reports: see above */
+	uint32_t echoed;      /* the first report was repeated at a stream's end */
 	uint64_t report_ns;   /* when the last of them was sent */
 };
 
