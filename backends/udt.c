@@ -540,7 +540,8 @@ int udtb_open_out(struct lu2k_be *be, const struct sockaddr_storage *ssp, sockle
 	rand_bytes(&isn, sizeof(isn));
 	c->t_last = lu2k_loop_now_ns();
 	ucfg = be->ucfg;
-	ucfg.mss = udtb_mss_for(be, ss.ss_family);
+	/* a listener known to take less: its MSS, so that our first flight fits */
+	ucfg.mss = udtb_paths_mss_get(&be->paths, &ss, udtb_mss_for(be, ss.ss_family), c->t_last);
 	if (udtb_paths_get(&be->paths, &ss, c->t_last, &ucfg.init_rate_pps, &rtt_us)) {
 		/*
 		 * A remembered rate below a cold start's (32 packets a round

@@ -400,12 +400,22 @@ static void cb_msg_dropped(void *ud, uint32_t msgno, void *cookie, int err)
 	tx_done(c, w, err);
 }
 
+/* A listener that took a smaller MSS than ours: the next connection there asks for it. */
+static void learn_mss(struct lu2k_be_conn *c)
+{
+	int32_t mss = udt_conn_peer_mss(c->u);
+
+	if (c->out && mss > 0 && mss < udtb_mss_for(c->be, c->addr.ss_family))
+		udtb_paths_mss_put(&c->be->paths, &c->addr, mss, lu2k_loop_now_ns());
+}
+
 static void cb_state(void *ud, enum udt_state st, int err)
 {
 	struct lu2k_be_conn *c = ud;
 
 	if (c->state == UDTB_DEAD)
 		return;
+	learn_mss(c);
 	if (st == UDT_ST_CONNECTED) {
 		uint32_t token;
 
@@ -429,9 +439,10 @@ static void cb_state(void *ud, enum udt_state st, int err)
 			err = -ESHUTDOWN;
 		if (c->out && err == -EMSGSIZE && udt_conn_state(c->u) == UDT_ST_BROKEN)
 			LOG_RL(LU2K_LOG_WARN,
-			       "udt: the listener answered with a smaller MSS than our first "
-			       "flight was cut at: set the same mss at both ends, or "
-			       "first_flight = 0");
+			       "udt: the listener answered with a smaller MSS (%d) than our first "
+			       "flight was cut at: this connection fails, the next one there "
+			       "asks for %d",
+			       (int)udt_conn_peer_mss(c->u), (int)udt_conn_peer_mss(c->u));
 		if (!c->fail_err)
 			c->fail_err = err ? err : -ECONNRESET;
 	}

@@ -204,6 +204,8 @@ void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "paths_learnt", be->paths.learnt);
 	lu2k_json_u64(j, "paths_used", be->paths.used);
 	lu2k_json_u64(j, "paths_expired", be->paths.expired);
+	lu2k_json_u64(j, "mss_learnt", be->paths.mss_learnt);
+	lu2k_json_u64(j, "mss_used", be->paths.mss_used);
 	lu2k_json_u64(j, "tokens_learnt", be->tokens.learnt);
 	lu2k_json_u64(j, "tokens_used", be->tokens.used);
 	lu2k_json_u64(j, "hs_unproved", s->hs_unproved);

@@ -68,3 +68,51 @@ int udtb_paths_get(struct udtb_paths *p, const struct sockaddr_storage *addr, ui
 	p->used++;
 	return 1;
 }
+
+static struct udtb_mss *mss_find(struct udtb_paths *p, const struct sockaddr_storage *addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < UDTB_MSS_N; i++)
+		if (p->mss[i].addr.ss_family && lu2k_sockaddr_equal(&p->mss[i].addr, addr))
+			return &p->mss[i];
+	return NULL;
+}
+
+void udtb_paths_mss_put(struct udtb_paths *p, const struct sockaddr_storage *addr, int32_t mss,
+			uint64_t now_ns)
+{
+	struct udtb_mss *e = mss_find(p, addr);
+	unsigned int i;
+
+	if (mss <= 0)
+		return;
+	if (!e) {
+		/* a free slot, else the oldest */
+		e = &p->mss[0];
+		for (i = 0; i < UDTB_MSS_N && e->addr.ss_family; i++)
+			if (!p->mss[i].addr.ss_family || p->mss[i].t_ns < e->t_ns)
+				e = &p->mss[i];
+		e->addr = *addr;
+	}
+	e->mss = mss;
+	e->t_ns = now_ns;
+	p->mss_learnt++;
+}
+
+int32_t udtb_paths_mss_get(struct udtb_paths *p, const struct sockaddr_storage *addr, int32_t mss,
+			   uint64_t now_ns)
+{
+	struct udtb_mss *e = mss_find(p, addr);
+
+	if (!e)
+		return mss;
+	if (now_ns - e->t_ns >= UDTB_MSS_TTL_NS) {
+		memset(e, 0, sizeof(*e));
+		return mss;
+	}
+	if (e->mss >= mss)
+		return mss;
+	p->mss_used++;
+	return e->mss;
+}

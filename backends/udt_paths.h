@@ -20,6 +20,9 @@
 #include <sys/socket.h>
 
 #define UDTB_PATHS_N 128
+#define UDTB_MSS_N   32
+/* how long a listener's smaller MSS is remembered: a reconfigured peer is asked again */
+#define UDTB_MSS_TTL_NS (3600ull * 1000000000ull)
 
 struct udtb_path {
 	struct sockaddr_storage addr; /* ss_family 0: a free slot */
@@ -27,10 +30,26 @@ struct udtb_path {
 	uint64_t t_ns; /* when it was learnt */
 };
 
+/*
+ * Listeners that took a smaller MSS than ours (udt_conn_peer_mss): a first
+ * flight is cut at our MSS before the response tells theirs, and one cut
+ * larger than theirs breaks its connection (proto/udt/conn_early.c). The
+ * next connection there asks for theirs and keeps its first flight. Apart
+ * from the rates: remembered whatever paths_ttl says, and not forgotten by a
+ * failure (the failure is how it is learnt).
+ */
+struct udtb_mss {
+	struct sockaddr_storage addr; /* ss_family 0: a free slot */
+	int32_t mss;
+	uint64_t t_ns;
+};
+
 struct udtb_paths {
 	struct udtb_path e[UDTB_PATHS_N];
+	struct udtb_mss mss[UDTB_MSS_N];
 	uint64_t ttl_ns; /* 0: remember nothing */
 	uint64_t learnt, used, expired;
+	uint64_t mss_learnt, mss_used;
 };
 
 void udtb_paths_init(struct udtb_paths *p, uint64_t ttl_ns);
@@ -40,5 +59,12 @@ void udtb_paths_put(struct udtb_paths *p, const struct sockaddr_storage *addr, u
 /* 1 and the rate and RTT if the path is known and not expired, else 0. */
 int udtb_paths_get(struct udtb_paths *p, const struct sockaddr_storage *addr, uint64_t now_ns,
 		   uint32_t *rate_pps, uint32_t *rtt_us);
+
+/* Remembers that the listener at addr takes at most mss. */
+void udtb_paths_mss_put(struct udtb_paths *p, const struct sockaddr_storage *addr, int32_t mss,
+			uint64_t now_ns);
+/* The MSS to ask of addr's listener: mss, or less if it took less lately. */
+int32_t udtb_paths_mss_get(struct udtb_paths *p, const struct sockaddr_storage *addr, int32_t mss,
+			   uint64_t now_ns);
 
 #endif

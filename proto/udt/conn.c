@@ -362,12 +362,18 @@ int udt_conn_token(const struct udt_conn *c, uint32_t *token)
 	return 1;
 }
 
+int32_t udt_conn_peer_mss(const struct udt_conn *c)
+{
+	return c->peer_mss;
+}
+
 int udt_conn_establish(struct udt_conn *c, const struct udt_hs *peer, uint64_t now_ns)
 {
 	int32_t mss = peer->mss < c->mss ? peer->mss : c->mss;
 	uint64_t sent_ns = c->hs_sent_ns;
 
 	c->peer_id = peer->sock_id;
+	c->peer_mss = peer->mss;
 	/* UDT4 listeners echo our cookie; lu2k's put the address token there */
 	if (!c->is_server && peer->cookie != c->hs.cookie) {
 		c->token_got = 1;

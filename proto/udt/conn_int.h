@@ -67,6 +67,7 @@ struct udt_conn {
 	int token_sent, token_got;
 	uint64_t token_since_ns;
 	uint32_t token_val, token_rsp;
+	int32_t peer_mss; /* the MSS the listener's response named; 0: none yet */
 	/* udt_conn_no_cookie: a final request without a cookie goes with each first one */
 	int no_cookie;
 	uint64_t no_cookie_sent_ns; /* when the first such left */

@@ -276,6 +276,13 @@ void udt_conn_fec_seed(struct udt_conn *c, uint32_t loss_ppm);
  */
 int udt_conn_token(const struct udt_conn *c, uint32_t *token);
 /*
+ * The MSS the listener's response named (0 before one came). A connector
+ * whose first flight was cut at a larger MSS than the listener takes breaks
+ * with -EMSGSIZE (conn_early.c); its next connection there should ask for
+ * this one.
+ */
+int32_t udt_conn_peer_mss(const struct udt_conn *c);
+/*
  * A connector with data in its first flight (udt_config.first_flight): 1
  * once messages may be queued, before the response (state CONNECTING).
  */

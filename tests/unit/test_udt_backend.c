@@ -42,7 +42,7 @@ static struct lu2k_loop L;
 static const struct lu2k_backend_ops *ops;
 static struct lu2k_be *be_a, *be_b;
 static struct lu2k_be_listener *lis_a, *lis_b;
-static struct lu2k_nid nid_a, nid_b, nid_x;
+static struct lu2k_nid nid_a, nid_b, nid_x, nid_s; /* nid_s: a listener of a smaller MSS */
 static uint16_t port;
 
 /* One side of a connection, as the fake core sees it. */
@@ -73,7 +73,7 @@ static void *up_accepted(void *core, struct lu2k_be_conn *c, const struct lu2k_n
 		back_in.conn = c;
 		return &back_in;
 	}
-	if (!lu2k_nid_eq(dst, &nid_b) || !lu2k_nid_eq(src, &nid_a)) {
+	if (!(lu2k_nid_eq(dst, &nid_b) || lu2k_nid_eq(dst, &nid_s)) || !lu2k_nid_eq(src, &nid_a)) {
 		in.rx_refused++;
 		*status = -ENXIO;
 		return NULL;
@@ -122,7 +122,7 @@ static int up_rx_begin(void *ctx, const struct lu2k_nid *target, struct lu2k_be_
 {
 	struct side *s = ctx;
 
-	if (!lu2k_nid_eq(target, &nid_b))
+	if (!lu2k_nid_eq(target, &nid_b) && !lu2k_nid_eq(target, &nid_s))
 		return -ENXIO;
 	if (b->flags & LU2K_BE_RX_EARLY) {
 		/* as the core: spare room only, never a wait; one at a time per conn */
@@ -196,19 +196,25 @@ static const struct lu2k_be_env env = {
 	.rx_end = up_rx_end,
 };
 
-static int make(struct lu2k_be **be)
+static int make_mss(struct lu2k_be **be, const char *mss)
 {
-	static const struct lu2k_be_option opts[] = {
+	const struct lu2k_be_option opts[] = {
 		{ "connect_timeout_ms", "1500", "test" },
 		{ "peer_timeout_ms", "1500", "test" },
 		{ "hello_timeout_ms", "2000", "test" },
+		{ "mss", mss, "test" },
 	};
 	char err[256];
-	int rc = ops->create(&env, opts, 3, err, sizeof(err), be);
+	int rc = ops->create(&env, opts, mss ? 4 : 3, err, sizeof(err), be);
 
 	if (rc)
 		fprintf(stderr, "create: %s\n", err);
 	return rc;
+}
+
+static int make(struct lu2k_be **be)
+{
+	return make_mss(be, NULL);
 }
 
 static void setup(void)
@@ -221,6 +227,7 @@ static void setup(void)
 	T_EQ(lu2k_nid_parse("127.0.0.1@lu2k", &nid_a), 0);
 	T_EQ(lu2k_nid_parse("127.0.0.2@lu2k", &nid_b), 0);
 	T_EQ(lu2k_nid_parse("127.0.0.2@lu2k7", &nid_x), 0);
+	T_EQ(lu2k_nid_parse("127.0.0.4@lu2k", &nid_s), 0);
 	srand((unsigned int)getpid());
 	for (int i = 0; i < 50 && !lis_b; i++) {
 		port = (uint16_t)(30000 + rand() % 30000);
@@ -536,6 +543,48 @@ static void test_first_flight(void)
 }
 
 /*
+ * A listener of a smaller MSS than ours (its mss option): our first flight,
+ * cut at ours, breaks the first connection there (-EMSGSIZE, its message
+ * fails); the back-end learns the listener's MSS, and the next connection
+ * asks for it, goes in its first flight too, and delivers.
+ */
+static void test_smaller_mss(void)
+{
+	uint64_t learnt = be_a->paths.mss_learnt, used = be_a->paths.mss_used;
+	uint64_t up = be_a->st.first_up;
+	struct lu2k_be_listener *lis_s = NULL;
+	struct lu2k_be *be_s;
+
+	T_EQ(make_mss(&be_s, "1400"), 0);
+	T_EQ(ops->listen(be_s, &nid_s, port, &lis_s), 0);
+	for (int round = 0; round < 2; round++) {
+		reset();
+		T_EQ(ops->connect(be_a, &nid_a, NULL, &nid_s, port, &out, &out.conn), 0);
+		SPIN_UNTIL(out.connected, 3000);
+		T_EQ(out.connected, 1);
+		msg(round, 20000)->target = nid_s;
+		T_EQ(ops->send(out.conn, &msgs[round]), 0);
+		SPIN_UNTIL(out.sent_ok + out.sent_err == 1, 3000);
+		if (!round) {
+			SPIN_UNTIL(out.closed, 3000);
+			T_EQ(out.sent_err, 1);
+			T_EQ(out.closed_err, -EMSGSIZE);
+			T_EQU(be_a->paths.mss_learnt, learnt + 1);
+			continue;
+		}
+		T_EQ(out.sent_ok, 1);
+		T_EQ(in.rx_sizes_ok, 1);
+		T_EQU(be_a->paths.mss_used, used + 1);
+		T_EQU(be_a->st.first_up, up + 2); /* both went before their response */
+		ops->close(out.conn);
+		out.conn = NULL;
+		SPIN_UNTIL(in.closed, 5000);
+	}
+	ops->unlisten(lis_s);
+	ops->destroy(be_s);
+}
+
+/*
  * Nobody listens there: the handshake gives up, closed() says so once (after
  * connected(): the first flight takes messages before the response).
  */
@@ -737,6 +786,7 @@ int main(void)
 	T_RUN(test_receiver_closes);
 	T_RUN(test_place_closed);
 	T_RUN(test_first_flight);
+	T_RUN(test_smaller_mss);
 	T_RUN(test_connect_nowhere);
 	T_RUN(test_refused_hello);
 	T_RUN(test_connect_src);
