@@ -20,7 +20,8 @@
 # (TCP's own RTT, acknowledged bytes and unsent bytes as path_stats).
 # LU2K_MP_IPV6=1: both links IPv6 only (lu2k-linkem --no-ipv4: fd77:17::/64
 # and fd78:17::/64, NIDs [fd77:17::1]@lu2k and [fd77:17::2]@lu2k), 20 s
-# without a cut (tests/integration/test-multipath-ipv6.sh).
+# without a cut (tests/integration/test-multipath-ipv6.sh). LU2K_MP_OPTS:
+# more udt back-end options for both lu2kd (e.g. "-o first_flight=0").
 . "$(dirname "$0")/../lib/common.sh"
 . "$T_TOP/tests/linkem/lib.sh"
 lk_require
@@ -31,7 +32,7 @@ command -v python3 >/dev/null || t_skip "no python3"
 
 FULL=${LU2K_MP_FULL:-0}
 BE=${LU2K_MP_BACKEND:-udt}
-BEOPTS=(-o cc=lossy)
+BEOPTS=(-o cc=lossy ${LU2K_MP_OPTS:-})
 [ "$BE" = udt ] || BEOPTS=()
 LOSS=${LU2K_MP_LOSS:-1%}
 TIME=30s
