@@ -198,6 +198,13 @@ struct lu2k_be_env {
 	 * pointers into it beyond one call.
 	 */
 	struct lu2k_auth *auth;
+	/*
+	 * The core sends one peer's messages over several connections and
+	 * drops second copies by id (multipath): an acknowledgement must then
+	 * mean rx_end() took the message, never that it waits somewhere first
+	 * (the udt back-end's first flight holds data it has acknowledged).
+	 */
+	bool multipath;
 
 	/*
 	 * An incoming connection said hello: src is the connector's NID, dst the

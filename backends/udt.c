@@ -554,8 +554,13 @@ int udtb_open_out(struct lu2k_be *be, const struct sockaddr_storage *ssp, sockle
 			ucfg.init_rtt_ns = lu2k_time_us_to_ns(rtt_us);
 	}
 	c->start_rate_pps = ucfg.init_rate_pps;
-	/* no first flight with keys (the node handshake first) nor for multipath's extra paths */
-	if (be->sec || src)
+	/*
+	 * No first flight with keys (the node handshake first) nor with
+	 * multipath: a listener acknowledges what it holds until our address is
+	 * proved, so a later message on a faster path would tell the receiver
+	 * that one settled, and it would drop the held one as a second copy.
+	 */
+	if (be->sec || src || be->env.multipath)
 		ucfg.first_flight = 0;
 	c->u = udt_conn_connect(&ucfg, &udtb_callbacks, c, c->dmx.local_id, isn & 0x7fffffffu, ip,
 				c->t_last);

@@ -251,7 +251,16 @@ int udtb_path_stats(struct lu2k_be_conn *c, struct lu2k_be_path_stats *ps)
 	struct udt_stats st;
 
 	udt_conn_get_stats(c->u, &st);
-	ps->rtt_ns = st.rtt_us > 0 ? lu2k_time_us_to_ns((uint64_t)st.rtt_us) : 0;
+	/*
+	 * Up before the response (first flight): the engine's RTT is still its
+	 * starting guess (100 ms, or a remembered one), no measure. Multipath
+	 * would judge the path's silence by it and leave a satellite hop
+	 * before its first answer could come back.
+	 */
+	if (udt_conn_state(c->u) == UDT_ST_CONNECTING)
+		ps->rtt_ns = 0;
+	else
+		ps->rtt_ns = st.rtt_us > 0 ? lu2k_time_us_to_ns((uint64_t)st.rtt_us) : 0;
 	ps->acks = st.acks_recv + st.naks_recv; /* either says the far end hears us */
 	ps->pkts_sent = st.pkts_sent;
 	ps->pkts_retrans = st.pkts_retrans;

@@ -383,6 +383,7 @@ void lu2kd_core_env(struct lu2kd *d, struct lu2k_be_env *env)
 	env->core = d;
 	env->max_msg_size = 16 * 1024 * 1024 + LU2K_HDR_MAX; /* channels check their own */
 	env->auth = d->auth.enabled ? &d->auth : NULL;
+	env->multipath = d->cfg.multipath;
 	env->accepted = env_accepted;
 	env->connected = env_connected;
 	env->closed = env_closed;

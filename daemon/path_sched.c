@@ -28,6 +28,7 @@ void lu2kd_ps_init(struct lu2kd_ps *ps, const struct lu2kd_ps_cfg *cfg)
 	ps->cfg.small_max = 64 * 1024;
 	ps->cfg.dead_rtts = 2;
 	ps->cfg.dead_min_ns = 100 * LU2K_NS_PER_MS;
+	ps->cfg.dead_unknown_ns = 2 * NS;
 	ps->cfg.probe_ns = NS;
 	ps->cfg.rate_init = 10000000 / 8;
 	ps->cfg.rtt_init_ns = 100 * LU2K_NS_PER_MS;
@@ -333,6 +334,8 @@ static uint64_t dead_after(const struct lu2kd_ps *ps, const struct lu2kd_ps_path
 
 	if (t < ps->cfg.dead_min_ns)
 		t = ps->cfg.dead_min_ns;
+	if (!p->rtt_known && t < ps->cfg.dead_unknown_ns)
+		t = ps->cfg.dead_unknown_ns;
 	/* completions alone come one message apart: wait one more message's time */
 	if (!p->fine)
 		t += mul_div(p->max_len, NS, p->rate ? p->rate : 1);

@@ -38,7 +38,10 @@
  * DEATH. A path that holds work and has shown no progress (an acknowledged
  * byte, a completion) for max(dead_rtts * its srtt, dead_min) - plus, when its
  * back-end reports only whole messages, the time its largest message takes at
- * its rate - is dead: lu2kd_ps_tick() says so once, and pick() leaves it. The
+ * its rate; and before its first RTT sample at least dead_unknown (a path
+ * whose connection is up before its handshake ended, the udt back-end's
+ * first flight, may be a satellite hop: its first answer takes a round trip
+ * nobody measured yet) - is dead: lu2kd_ps_tick() says so once, and pick() leaves it. The
  * caller either takes back what the path held (reporting each message with
  * lu2kd_ps_on_done(status < 0)) or lets it wait there. A dead path is probed
  * every probe_ns; a probe answered (lu2kd_ps_on_probe), or any delivery on it
@@ -64,6 +67,7 @@ struct lu2kd_ps_cfg {
 	uint32_t small_max;	    /* bytes: messages this small go to the lowest RTT */
 	uint32_t dead_rtts;	    /* RTTs of silence, with work held, that kill a path */
 	uint64_t dead_min_ns;	    /* ... but never less than this */
+	uint64_t dead_unknown_ns;   /* ... nor, before the first RTT sample, than this */
 	uint64_t probe_ns;	    /* a dead path is probed this often */
 	uint64_t rate_init;	    /* bytes/s assumed of a path not measured yet */
 	uint64_t rtt_init_ns;	    /* RTT assumed before the first sample */

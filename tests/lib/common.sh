@@ -1,7 +1,8 @@
 #!/bin/bash
 # Shared helpers for lu2k's script tests (source it). Every test gets:
 #  - a unique tag ($T_TAG) for names of namespaces, devices, sockets, files;
-#  - a scratch directory ($T_DIR) removed at exit;
+#  - a scratch directory ($T_DIR) removed at exit (kept when the test fails
+#    and LU2K_TEST_KEEP is set);
 #  - a cleanup stack (t_defer CMD...) run in reverse order on any exit, so
 #    namespaces, daemons and devices go away even when the test fails;
 #  - bounded waits (t_wait_for SECONDS CMD...).
@@ -41,7 +42,11 @@ _t_run_cleanups() {
 			tail -n 30 "$f"
 		done
 	fi
-	rm -rf "$T_DIR"
+	if [ $rc != 0 ] && [ $rc != 77 ] && [ -n "${LU2K_TEST_KEEP:-}" ]; then
+		echo "kept $T_DIR (LU2K_TEST_KEEP)"
+	else
+		rm -rf "$T_DIR"
+	fi
 	exit $rc
 }
 trap _t_run_cleanups EXIT

@@ -612,9 +612,42 @@ static void test_limits(void)
 	T_ASSERT(!strcmp(lu2kd_ps_state_str(LU2K_PS_PROBING), "probing"));
 }
 
+/*
+ * A path up before its first RTT sample (the udt back-end's first flight
+ * reports none until its handshake's answer) is not judged by the RTT
+ * assumed (100 ms): a 600 ms hop holding work is not dead when its first
+ * answer is merely on the way, only after dead_unknown; once measured,
+ * dead_rtts of its RTT again.
+ */
+static void test_dead_before_rtt(void)
+{
+	struct lu2kd_ps ps;
+	struct lu2kd_ps_events ev;
+
+	lu2kd_ps_init(&ps, NULL);
+	T_EQ(lu2kd_ps_add(&ps, 0), 0);
+	T_EQ(lu2kd_ps_add(&ps, 0), 1);
+	lu2kd_ps_on_rtt(&ps, 1, 30 * MS, 0);
+	lu2kd_ps_on_send(&ps, 0, 1 << 20, 0);
+	lu2kd_ps_on_progress(&ps, 0, 0, 0); /* acknowledged bytes reported: "fine" */
+	ev = lu2kd_ps_tick(&ps, 700 * MS);
+	T_EQ(ev.died, 0);
+	T_EQ(lu2kd_ps_next_deadline(&ps), ps.cfg.dead_unknown_ns);
+	ev = lu2kd_ps_tick(&ps, ps.cfg.dead_unknown_ns - 1);
+	T_EQ(ev.died, 0);
+	ev = lu2kd_ps_tick(&ps, ps.cfg.dead_unknown_ns);
+	T_EQ(ev.died, 1u);
+	/* measured: 2 RTTs of silence again */
+	lu2kd_ps_on_probe(&ps, 0, true, 600 * MS, 3000 * MS);
+	lu2kd_ps_on_send(&ps, 0, 1 << 20, 3000 * MS);
+	T_EQ(lu2kd_ps_tick(&ps, 4199 * MS).died, 0);
+	T_EQ(lu2kd_ps_tick(&ps, 4200 * MS).died, 1u);
+}
+
 int main(void)
 {
 	T_RUN(test_limits);
+	T_RUN(test_dead_before_rtt);
 	T_RUN(test_one_mib_on_the_short_path);
 	T_RUN(test_small_to_lowest_rtt);
 	T_RUN(test_bulk_two_paths);
