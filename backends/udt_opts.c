@@ -230,6 +230,10 @@ const struct lu2k_opt udtb_keys[] = {
 	{ .key = "fec",
 	  ONOFF(ucfg.fec),
 	  .help = "offer parity for small messages under loss (used where the peer offers too)" },
+	{ .key = "ack_time",
+	  ONOFF(ucfg.ack_time),
+	  .help = "offer timed ACKs: an RTT sample on every full ACK (used where the peer offers "
+		  "too)" },
 	{ .key = "init_rtt_ms",
 	  MS(ucfg.init_rtt_ns, 0, 60000),
 	  .scale = 1000000,
