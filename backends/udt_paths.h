@@ -19,15 +19,16 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "udt_memo.h"
+
 #define UDTB_PATHS_N 128
 #define UDTB_MSS_N   32
 /* how long a listener's smaller MSS is remembered: a reconfigured peer is asked again */
 #define UDTB_MSS_TTL_NS (3600ull * 1000000000ull)
 
 struct udtb_path {
-	struct sockaddr_storage addr; /* ss_family 0: a free slot */
+	struct udtb_memo_key k; /* the peer's address; no local one */
 	uint32_t rate_pps, rtt_us;
-	uint64_t t_ns; /* when it was learnt */
 };
 
 /*
@@ -39,9 +40,8 @@ struct udtb_path {
  * failure (the failure is how it is learnt).
  */
 struct udtb_mss {
-	struct sockaddr_storage addr; /* ss_family 0: a free slot */
+	struct udtb_memo_key k; /* the listener's address; no local one */
 	int32_t mss;
-	uint64_t t_ns;
 };
 
 struct udtb_paths {

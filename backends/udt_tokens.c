@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * udt_tokens.c - address tokens of the listeners this end connected to
- * (udt_tokens.h). A small array searched linearly: read once per outgoing
- * connection and written once when one is established.
+ * (udt_tokens.h), in one of udt_memo.h's tables, keyed by the listener's
+ * address and ours.
  */
 #include "udt_tokens.h"
 
@@ -28,39 +28,18 @@ static int local_of(int fd, struct sockaddr_storage *ss)
 	return 0;
 }
 
-static struct udtb_token *find(struct udtb_tokens *t, const struct sockaddr_storage *addr,
-			       const struct sockaddr_storage *local)
-{
-	unsigned int i;
-
-	for (i = 0; i < UDTB_TOKENS_N; i++)
-		if (t->e[i].addr.ss_family && lu2k_sockaddr_equal(&t->e[i].addr, addr) &&
-		    lu2k_sockaddr_equal(&t->e[i].local, local))
-			return &t->e[i];
-	return NULL;
-}
+#define TOKENS(t) (t)->e, UDTB_TOKENS_N, sizeof((t)->e[0])
 
 void udtb_tokens_put(struct udtb_tokens *t, const struct sockaddr_storage *addr, int fd,
 		     uint32_t token, uint64_t now_ns)
 {
 	struct sockaddr_storage local;
 	struct udtb_token *e;
-	unsigned int i;
 
 	if (local_of(fd, &local))
 		return;
-	e = find(t, addr, &local);
-	if (!e) {
-		/* a free slot, else the oldest */
-		e = &t->e[0];
-		for (i = 0; i < UDTB_TOKENS_N && e->addr.ss_family; i++)
-			if (!t->e[i].addr.ss_family || t->e[i].t_ns < e->t_ns)
-				e = &t->e[i];
-		e->addr = *addr;
-		e->local = local;
-	}
+	e = udtb_memo_take(TOKENS(t), addr, &local, now_ns);
 	e->token = token;
-	e->t_ns = now_ns;
 	t->learnt++;
 }
 
@@ -72,13 +51,9 @@ int udtb_tokens_get(struct udtb_tokens *t, const struct sockaddr_storage *addr, 
 
 	if (local_of(fd, &local))
 		return 0;
-	e = find(t, addr, &local);
+	e = udtb_memo_find(TOKENS(t), addr, &local, now_ns, UDTB_TOKEN_TTL_NS, NULL);
 	if (!e)
 		return 0;
-	if (now_ns - e->t_ns >= UDTB_TOKEN_TTL_NS) {
-		memset(e, 0, sizeof(*e));
-		return 0;
-	}
 	*token = e->token;
 	t->used++;
 	return 1;

@@ -19,14 +19,15 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "udt_memo.h"
+
 #define UDTB_TOKENS_N	  64
 #define UDTB_TOKEN_TTL_NS (600ull * 1000000000ull)
 
 struct udtb_token {
-	struct sockaddr_storage addr;  /* the listener's; ss_family 0: a free slot */
-	struct sockaddr_storage local; /* our address it saw (port 0): the token's */
+	/* the listener's address, and ours it saw (port 0): the token's */
+	struct udtb_memo_key k;
 	uint32_t token;
-	uint64_t t_ns; /* when it was given */
 };
 
 struct udtb_tokens {
