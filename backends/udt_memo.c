@@ -19,7 +19,8 @@ static int key_is(const struct udtb_memo_key *k, const struct sockaddr_storage *
 	static const struct sockaddr_storage none;
 
 	return k->addr.ss_family && lu2k_sockaddr_equal(&k->addr, addr) &&
-	       (local ? lu2k_sockaddr_equal(&k->local, local) : !memcmp(&k->local, &none, sizeof(none)));
+	       (local ? lu2k_sockaddr_equal(&k->local, local)
+		      : !memcmp(&k->local, &none, sizeof(none)));
 }
 
 static struct udtb_memo_key *lookup(void *tab, unsigned int n, size_t size,

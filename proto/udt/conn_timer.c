@@ -165,19 +165,28 @@ static int tlp_tail_only(const struct udt_conn *c)
 	return n >= 0 && n < UDT_TLP_MAX_PKTS;
 }
 
-static uint64_t tlp_deadline(const struct udt_conn *c)
+/*
+ * When a probe of a packet sent at sent_ns is due: its ACK had a round trip,
+ * the RTT's spread (at least 1/16 of it) and 2 ACK periods to come.
+ */
+static uint64_t probe_due(const struct udt_conn *c, uint64_t sent_ns)
 {
 	uint64_t margin = (uint64_t)(2 * c->rttvar_ns);
 
+	if (margin < (uint64_t)c->rtt_ns / 16)
+		margin = (uint64_t)c->rtt_ns / 16;
+	return sent_ns + (uint64_t)c->rtt_ns + margin + 2 * UDT_SYN_NS;
+}
+
+static uint64_t tlp_deadline(const struct udt_conn *c)
+{
 	if (c->cfg.exp_resend_all || udt_sndbuf_empty(&c->sb) || !tlp_tail_only(c) ||
 	    udt_loss_count(&c->snd_loss) || (c->tlp_sent && c->tlp_seq == c->snd_curr_seq))
 		return UINT64_MAX;
 	/* a silence already being probed has had the tail resent */
 	if (c->probe_walking && c->probe_heard == c->heard)
 		return UINT64_MAX;
-	if (margin < (uint64_t)c->rtt_ns / 16)
-		margin = (uint64_t)c->rtt_ns / 16;
-	return c->tail_sent_ns + (uint64_t)c->rtt_ns + margin + 2 * UDT_SYN_NS;
+	return probe_due(c, c->tail_sent_ns);
 }
 
 static void tail_probe(struct udt_conn *c)
@@ -206,8 +215,6 @@ static void tail_probe(struct udt_conn *c)
  */
 static uint64_t repair_deadline(const struct udt_conn *c)
 {
-	uint64_t margin = (uint64_t)(2 * c->rttvar_ns);
-
 	if (c->cfg.exp_resend_all || !c->rp_armed || !unacked(c) || udt_loss_count(&c->snd_loss) ||
 	    udt_sndbuf_has_new(&c->sb))
 		return UINT64_MAX;
@@ -219,9 +226,7 @@ static uint64_t repair_deadline(const struct udt_conn *c)
 	if (c->probe_walking && c->probe_heard == c->heard && c->probe_head_sent &&
 	    c->probe_head == c->snd_last_ack)
 		return UINT64_MAX;
-	if (margin < (uint64_t)c->rtt_ns / 16)
-		margin = (uint64_t)c->rtt_ns / 16;
-	return c->rp_ns + (uint64_t)c->rtt_ns + margin + 2 * UDT_SYN_NS;
+	return probe_due(c, c->rp_ns);
 }
 
 static void repair_probe(struct udt_conn *c)
