@@ -216,6 +216,13 @@ struct lu2k_be_env {
 			  const struct lu2k_nid *dst, int *status);
 	/* An outgoing connection is ready to take messages. */
 	void (*connected)(void *ctx);
+	/*
+	 * The far end answered it (ops->early_connect: connected() may come
+	 * before, the udt back-end's first flight; then once, at once after
+	 * connected() where the handshake had ended). Until then a closed()
+	 * is a failed attempt, not a lost connection. Optional (NULL).
+	 */
+	void (*confirmed)(void *ctx);
 	/* The connection is gone (err < 0); every message was already sent(). */
 	void (*closed)(void *ctx, int err);
 	/* A message's outcome, exactly once per accepted send(). */
@@ -257,6 +264,8 @@ struct lu2k_backend_ops {
 	 * only then does the core send again elsewhere what a connection held.
 	 */
 	bool msg_ids;
+	/* Its connected() may come before the far end answered: confirmed() follows. */
+	bool early_connect;
 
 	/* Make an instance. Unknown or bad options: -EINVAL and a message in err. */
 	int (*create)(const struct lu2k_be_env *env, const struct lu2k_be_option *opts,

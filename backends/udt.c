@@ -628,6 +628,18 @@ void udtb_conn_established(struct lu2k_be_conn *c)
 	c->up_ns = c->be->env.loop->now;
 	c->be->st.conns_out++;
 	c->be->env.connected(c->ctx);
+	/* up before the response (first flight): confirmed when it comes (udtb_conn_post) */
+	if (c->state == UDTB_UP && udt_conn_state(c->u) != UDT_ST_CONNECTING)
+		udtb_conn_confirm(c);
+}
+
+void udtb_conn_confirm(struct lu2k_be_conn *c)
+{
+	if (c->confirmed)
+		return;
+	c->confirmed = true;
+	if (c->be->env.confirmed)
+		c->be->env.confirmed(c->ctx);
 }
 
 /* ---- the ops ---- */
@@ -688,6 +700,7 @@ const struct lu2k_backend_ops lu2k_backend_udt = {
 	.name = "udt",
 	.description = "UDT4 (lu2k's engine) over UDP: rate-based, NAK, for long lossy links",
 	.msg_ids = true,
+	.early_connect = true,
 	.check_option = udtb_check_option,
 	.create = udtb_create,
 	.destroy = udtb_destroy,

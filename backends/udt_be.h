@@ -211,6 +211,7 @@ struct lu2k_be_conn {
 	enum udtb_state state;
 	int fail_err;	  /* set inside engine callbacks, acted on after */
 	bool established; /* out: the engine just connected */
+	bool confirmed;	  /* out: the core heard confirmed() (the far end answered) */
 	bool hello_seen, hello_acked, refused, want_writable;
 	bool rx_paused; /* in: the core has no RX space; the engine keeps what we refuse */
 	/* in: the message whose packets the engine places in the RX pool (msg_place) */
@@ -264,6 +265,8 @@ int udtb_path_stats(struct lu2k_be_conn *c, struct lu2k_be_path_stats *ps);
 void udtb_conn_fail(struct lu2k_be_conn *c, int err, bool upcall);
 void udtb_conn_mark_dirty(struct lu2k_be_conn *c);
 void udtb_conn_established(struct lu2k_be_conn *c);
+/* The far end answered an outgoing connection: the core's confirmed(), once. */
+void udtb_conn_confirm(struct lu2k_be_conn *c);
 /* A new connection (incoming unless out), counted against its cap; NULL at the cap. */
 struct lu2k_be_conn *udtb_conn_new(struct lu2k_be *be, bool out);
 /* d (+1 or -1) to the counts of connections c is one of */

@@ -481,6 +481,13 @@ void udtb_conn_post(struct lu2k_be_conn *c)
 		if (c->state == UDTB_DEAD)
 			return;
 	}
+	/* up before the response, which came: the far end is there */
+	if (c->out && c->state == UDTB_UP && !c->confirmed &&
+	    udt_conn_state(c->u) == UDT_ST_CONNECTED) {
+		udtb_conn_confirm(c);
+		if (c->state == UDTB_DEAD)
+			return;
+	}
 	if (c->want_writable && c->state == UDTB_UP &&
 	    udt_conn_send_space(c->u) >= c->be->ucfg.snd_buf_bytes / 4) {
 		c->want_writable = false;

@@ -112,6 +112,7 @@ struct lu2kd_conn {
 	struct lu2k_be_conn *bc;
 	bool out;
 	bool rx_waiting;
+	bool confirmed;		    /* out: the far end answered (backend.h confirmed()) */
 	struct lu2k_list link;	    /* peer's incoming conns */
 	struct lu2k_list wait_link; /* channel's rx_waiters */
 	uint64_t start_ns;
@@ -250,6 +251,8 @@ int lu2kd_peer_send_head(struct lu2kd_peer *p, struct lu2kd_conn *c);
 void lu2kd_peer_drop_chan(struct lu2kd *d, struct lu2kd_chan *ch);
 /* The back-end's connection upcalls, routed to the peer (from msg.c). */
 void lu2kd_peer_connected(struct lu2kd_conn *c);
+/* The far end answered an outgoing connection (backend.h confirmed()): up for good. */
+void lu2kd_peer_confirmed(struct lu2kd_conn *c);
 void lu2kd_peer_conn_closed(struct lu2kd_conn *c, int err);
 void lu2kd_peer_writable(struct lu2kd_conn *c);
 uint32_t lu2kd_backoff_next(uint32_t cur, uint32_t min_ms, uint32_t max_ms, uint32_t *rng);

@@ -208,6 +208,11 @@ static void env_connected(void *ctx)
 	lu2kd_peer_connected(ctx);
 }
 
+static void env_confirmed(void *ctx)
+{
+	lu2kd_peer_confirmed(ctx);
+}
+
 static void env_closed(void *ctx, int err)
 {
 	lu2kd_peer_conn_closed(ctx, err);
@@ -386,6 +391,7 @@ void lu2kd_core_env(struct lu2kd *d, struct lu2k_be_env *env)
 	env->multipath = d->cfg.multipath;
 	env->accepted = env_accepted;
 	env->connected = env_connected;
+	env->confirmed = env_confirmed;
 	env->closed = env_closed;
 	env->sent = env_sent;
 	env->writable = env_writable;

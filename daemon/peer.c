@@ -340,12 +340,28 @@ void lu2kd_peer_connected(struct lu2kd_conn *c)
 	}
 	lu2k_loop_timer_cancel(&d->loop, &p->timer);
 	p->state = PEER_UP;
+	p->blocked = false;
+	/* up before the far end answered (udt's first flight): an attempt until confirmed */
+	if (d->be_ops->early_connect)
+		LOG_RL(LU2K_LOG_DEBUG, "peer %s: sending ahead of the handshake's answer",
+		       lu2k_nid_format(&p->nid, nid, sizeof(nid)));
+	else
+		lu2kd_peer_confirmed(c);
+	flush_queue(p);
+}
+
+void lu2kd_peer_confirmed(struct lu2kd_conn *c)
+{
+	struct lu2kd_peer *p = c->peer;
+	char nid[LU2K_NID_STRLEN];
+
+	if (c->mp || c->confirmed || p->out != c)
+		return;
+	c->confirmed = true;
 	p->backoff_ms = 0;
 	p->last_err = 0;
-	p->blocked = false;
 	LOG_RL(LU2K_LOG_INFO, "peer %s: connected", lu2k_nid_format(&p->nid, nid, sizeof(nid)));
 	lu2kd_chan_post_evt(p->ch, LU2K_EVT_PEER_UP, 0, &p->nid);
-	flush_queue(p);
 }
 
 void lu2kd_peer_health(struct lu2kd_peer *p, bool ok)
@@ -388,6 +404,7 @@ void lu2kd_peer_conn_closed(struct lu2kd_conn *c, int err)
 	struct lu2kd_peer *p = c->peer;
 	struct lu2kd *d = c->d;
 	char nid[LU2K_NID_STRLEN];
+	bool confirmed;
 
 	lu2kd_peer_touch(d, p);
 	if (c->mp) {
@@ -405,10 +422,15 @@ void lu2kd_peer_conn_closed(struct lu2kd_conn *c, int err)
 		free(c);
 		return;
 	}
+	confirmed = c->confirmed;
 	p->out = NULL;
 	free(c);
-	/* A refused hello is a failed attempt too: back off rather than retry at once. */
-	if (p->state == PEER_CONNECTING || err == -ECONNREFUSED) {
+	/*
+	 * A refused hello is a failed attempt too, and so is a connection that
+	 * took messages before the far end answered and never heard it: back
+	 * off rather than retry at once.
+	 */
+	if (p->state == PEER_CONNECTING || err == -ECONNREFUSED || !confirmed) {
 		lu2k_loop_timer_cancel(&d->loop, &p->timer);
 		enter_backoff(p, err);
 		return;
