@@ -29,6 +29,7 @@ void sim_fig_result(struct flow *w, struct sim_result *r)
 
 		r->sim_s = (double)((r->complete ? t_end : n->now) - w->t_connected) / 1e9;
 		dt = (double)(w->t_last_deliv - w->t_connected) / 1e9;
+		r->deliv_s = w->t_last_deliv > w->t_connected ? dt : 0;
 		if (dt > 0)
 			r->goodput_mbps = (double)w->delivered_bytes * 8 / dt / 1e6;
 		r->pct = 100.0 * r->goodput_mbps / r->capacity_mbps;

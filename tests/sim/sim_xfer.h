@@ -118,6 +118,7 @@ struct sim_result {
 	uint64_t bad; /* wrong bytes, duplicates, double completions */
 	uint64_t msgs, acked, dropped, delivered;
 	double sim_s;	     /* connect to last completion, simulated seconds */
+	double deliv_s;	     /* connect to the last byte delivered (the receiver's view) */
 	double goodput_mbps; /* payload bytes over sim_s */
 	double capacity_mbps;
 	double pct;	   /* goodput as % of capacity */
