@@ -127,9 +127,12 @@ int udt_ack_decode(const struct udt_hdr *h, struct udt_ack *a)
 		v[i] = (int32_t)get32(b + 4 * i);
 	if ((uint32_t)v[0] & ~UDT_SEQ_MASK)
 		return -EBADMSG;
-	/* every other field is a count, a time or a sequence number: none has the top bit */
+	/*
+	 * every other field is a count, a time or a sequence number: none has
+	 * the top bit, but for the timed ACK's held flag beside hi_seq
+	 */
 	for (i = 1; i < n; i++)
-		if (v[i] < 0)
+		if (v[i] < 0 && i != 6)
 			return -EBADMSG;
 	a->nfields = n;
 	a->ackno = h->info;
@@ -142,7 +145,8 @@ int udt_ack_decode(const struct udt_hdr *h, struct udt_ack *a)
 		a->bandwidth = v[5];
 	}
 	if (n == 8) {
-		a->hi_seq = (uint32_t)v[6];
+		a->hi_seq = (uint32_t)v[6] & UDT_SEQ_MASK;
+		a->held = (uint32_t)v[6] >> 31;
 		a->hi_delay_us = (uint32_t)v[7];
 	}
 	return 0;
@@ -150,10 +154,14 @@ int udt_ack_decode(const struct udt_hdr *h, struct udt_ack *a)
 
 size_t udt_ack_encode(uint8_t *buf, size_t cap, uint32_t ts, uint32_t dst, const struct udt_ack *a)
 {
-	uint32_t w[8] = { a->ack_seq & UDT_SEQ_MASK, (uint32_t)a->rtt_us,
-			  (uint32_t)a->rttvar_us,    (uint32_t)a->avail,
-			  (uint32_t)a->rcv_rate,     (uint32_t)a->bandwidth,
-			  a->hi_seq & UDT_SEQ_MASK,  a->hi_delay_us & 0x7fffffffu };
+	uint32_t w[8] = { a->ack_seq & UDT_SEQ_MASK,
+			  (uint32_t)a->rtt_us,
+			  (uint32_t)a->rttvar_us,
+			  (uint32_t)a->avail,
+			  (uint32_t)a->rcv_rate,
+			  (uint32_t)a->bandwidth,
+			  (a->hi_seq & UDT_SEQ_MASK) | (a->held ? 0x80000000u : 0),
+			  a->hi_delay_us & 0x7fffffffu };
 	size_t n = a->nfields == 8 ? 8 : a->nfields == 6 ? 6 : 4;
 
 	if (a->nfields == 1)

@@ -91,7 +91,14 @@ struct udt_ack {
 	int32_t bandwidth;    /* link capacity estimate, packets per second */
 	uint32_t hi_seq;      /* timed: the highest sequence number received */
 	uint32_t hi_delay_us; /* timed: from its arrival to this ACK, microseconds */
-	int nfields;	      /* 1, 4, 6 or 8 */
+	/*
+	 * timed: the receiver holds messages it acknowledged and has not given
+	 * to its application (a first flight whose sender's address is not
+	 * proved yet, conn_early.c): the sender completes none of what this ACK
+	 * covers until an ACK without it. The top bit of the hi_seq word.
+	 */
+	int held;
+	int nfields; /* 1, 4, 6 or 8 */
 };
 
 struct udt_range {

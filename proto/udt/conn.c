@@ -632,6 +632,7 @@ void udt_conn_get_stats(const struct udt_conn *c, struct udt_stats *st)
 	st->msgs_placed = c->rb.pl.msgs;
 	st->rcv_mem = c->rb.held;
 	st->bytes_acked = c->sb.bytes_acked;
+	st->pkts_acked = (uint64_t)(uint32_t)udt_seq_off(c->isn, c->snd_last_data_ack);
 	st->small_ahead = c->sb.small_ahead;
 	st->small_nested = c->sb.small_nested;
 	st->nest = c->sb.nest;

@@ -165,8 +165,12 @@ int udt_conn_hold_msg(struct udt_conn *c, uint32_t msgno, const struct iovec *io
 	struct udt_held *h;
 	size_t off = 0;
 
-	/* no more than a first flight's bytes for an address not proved: the rest waits unacked */
-	if (c->held_bytes + len > cap)
+	/*
+	 * No more than a first flight's bytes for an address not proved: the
+	 * rest waits unacknowledged. And none without timed ACKs, whose held
+	 * bit alone keeps the sender from completing what we hold (udt_ack.held)
+	 */
+	if (c->held_bytes + len > cap || !c->ack_time_on)
 		return -EAGAIN;
 	h = malloc(sizeof(*h) + len);
 	if (!h)

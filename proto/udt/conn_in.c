@@ -319,11 +319,23 @@ static int on_ack(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 		c->snd_last_ack = a.ack_seq;
 	}
 	off = udt_seq_off(c->snd_last_data_ack, a.ack_seq);
-	if (off <= 0)
-		return 0; /* nothing new */
-	c->snd_last_data_ack = a.ack_seq;
-	udt_loss_remove_upto(&c->snd_loss, udt_seq_dec(a.ack_seq));
-	udt_sndbuf_ack(&c->sb, a.ack_seq, udt_conn_msg_done, c);
+	if (off > 0) {
+		c->snd_last_data_ack = a.ack_seq;
+		udt_loss_remove_upto(&c->snd_loss, udt_seq_dec(a.ack_seq));
+	}
+	/*
+	 * Held there (a first flight whose address is not proved): acknowledged
+	 * for the CC and the window, but completed only once an ACK says the
+	 * peer's application has it, which may move nothing else
+	 */
+	if (!(a.nfields == 8 && a.held))
+		udt_sndbuf_ack(&c->sb, c->snd_last_data_ack, udt_conn_msg_done, c);
+	else
+		c->st.acks_held++;
+	if (off <= 0) {
+		udt_conn_maybe_finish(c, now_ns); /* what completed may have been the last */
+		return 0;			  /* nothing new */
+	}
 
 	rtt_sample(c, (int64_t)a.rtt_us * LU2K_NS_PER_US); /* the wire's us */
 	/* a timed ACK without rates is a short one (conn_out.c) */

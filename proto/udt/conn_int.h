@@ -189,6 +189,8 @@ struct udt_conn {
 	 * did) and the one the last timed ACK named (rcv_hi_acked).
 	 */
 	int ack_time_on, rcv_hi_got;
+	/* the last timed ACK said held (udt_ack.held): the next says when it is not */
+	int ack_told_held;
 	uint32_t rcv_hi_seq, rcv_hi_acked;
 	uint64_t rcv_hi_ns;
 	/*

@@ -108,7 +108,14 @@ void udt_send_ack(struct udt_conn *c, int light, uint64_t now_ns)
 	 * samples, which it otherwise takes from what an ACK newly covers
 	 */
 	int timed = c->ack_time_on && c->rcv_hi_got;
-	int hi_new = timed && !light && c->rcv_hi_seq != c->rcv_hi_acked;
+	/*
+	 * Messages we acknowledged and hold (a first flight not proved): every
+	 * timed ACK says so, and the first one after says they are given,
+	 * whether or not anything else moved, so that their sender completes them.
+	 */
+	int holding = c->first_hold || c->held_head != NULL;
+	int hi_new = timed && !light &&
+		     (c->rcv_hi_seq != c->rcv_hi_acked || (c->ack_told_held && !holding));
 	/*
 	 * Sent for the timing only: neither in the ACK window (its ACK2 gives
 	 * no RTT sample) nor the last full ACK's time, so that our RTT and
@@ -193,6 +200,7 @@ void udt_send_ack(struct udt_conn *c, int light, uint64_t now_ns)
 		uint64_t held_ns = now_ns > c->rcv_hi_ns ? now_ns - c->rcv_hi_ns : 0;
 
 		a.hi_seq = c->rcv_hi_seq;
+		a.held = holding;
 		a.hi_delay_us = (uint32_t)(held_ns / LU2K_NS_PER_US > 0x7fffffffu
 						   ? 0x7fffffffu
 						   : held_ns / LU2K_NS_PER_US);
@@ -205,8 +213,10 @@ void udt_send_ack(struct udt_conn *c, int light, uint64_t now_ns)
 	if (!only_timed)
 		udt_ackwin_store(&c->ackwin, a.ackno, a.ack_seq, udt_tick(now_ns));
 	c->st.acks_sent++;
-	if (timed)
+	if (timed) {
 		c->rcv_hi_acked = a.hi_seq;
+		c->ack_told_held = holding;
+	}
 }
 
 void udt_send_first_window(struct udt_conn *c, uint64_t now_ns)

@@ -179,6 +179,8 @@ struct udt_stats {
 	uint64_t rcv_mem;		   /* bytes of receive buffers held */
 	uint64_t
 		bytes_acked; /* payload bytes the peer has acknowledged (progress within a message) */
+	/* packets the peer's ACKs cover (held ones too: udt_ack.held); bytes_acked only when given */
+	uint64_t pkts_acked;
 	int32_t rtt_us, rttvar_us, bandwidth_pps, rcv_rate_pps;
 	/* packet pairs received that did not leave together: no capacity sample (window.h) */
 	uint64_t pairs_apart;
@@ -207,9 +209,11 @@ struct udt_stats {
 	/*
 	 * First flight (udt_config.first_flight): data packets sent before the
 	 * response; taken to socket id 0, refused beyond the cap; messages
-	 * held until the address was proved (udt_conn_hold_rx)
+	 * held until the address was proved (udt_conn_hold_rx); on the sending
+	 * side, full ACKs that said the peer held what they covered (completed
+	 * at a later one)
 	 */
-	uint64_t first_sent, first_recv, first_over, msgs_held;
+	uint64_t first_sent, first_recv, first_over, msgs_held, acks_held;
 };
 
 #define UDT_MSG_COPY  1u /* copy the bytes now instead of referencing them */

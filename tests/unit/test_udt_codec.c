@@ -167,11 +167,22 @@ static void test_ack_timed(void)
 	T_EQ(udt_ack_decode(&h, &d), 0);
 	T_EQ(d.nfields, 8);
 	T_EQU(d.hi_delay_us, 9876);
-	/* a highest seq or a delay with bit 31: rejected */
+	T_EQ(d.held, 0);
+	/* bit 31 of the highest seq's word: held (the rest still the seq); of the delay: rejected */
 	memcpy(c, b, n);
 	c[16 + 24] |= 0x80;
 	udt_hdr_decode(c, n, &h);
-	T_EQ(udt_ack_decode(&h, &d), -EBADMSG);
+	T_EQ(udt_ack_decode(&h, &d), 0);
+	T_EQ(d.held, 1);
+	T_EQU(d.hi_seq, 0x7fffffff);
+	a.held = 1;
+	a.hi_seq = 77;
+	T_EQU(udt_ack_encode(c, sizeof(c), 1, 2, &a), n);
+	udt_hdr_decode(c, n, &h);
+	T_EQ(udt_ack_decode(&h, &d), 0);
+	T_EQ(d.held, 1);
+	T_EQU(d.hi_seq, 77);
+	a.held = 0;
 	memcpy(c, b, n);
 	c[16 + 28] |= 0x80;
 	udt_hdr_decode(c, n, &h);

@@ -117,6 +117,9 @@ static void wire_take(struct wire *w, int k, struct pkt *p)
 	w->n--;
 }
 
+/* 1: the sims that start next offer no timed ACKs (udt_config.ack_time) */
+static int sim_untimed;
+
 static void sim_init(struct sim *s, uint64_t rtt, uint32_t first, uint32_t unproved)
 {
 	memset(s, 0, sizeof(*s));
@@ -129,6 +132,7 @@ static void sim_init(struct sim *s, uint64_t rtt, uint32_t first, uint32_t unpro
 	s->ccfg.rtt_from_handshake = 1;
 	s->ccfg.cc = "lossy";
 	s->ccfg.first_flight = first;
+	s->ccfg.ack_time = !sim_untimed;
 	s->scfg = s->ccfg;
 	udt_listener_init(&s->l, key, UDT_SOCK_DGRAM, 1500, 25600);
 	udt_listener_tokens(&s->l, 4, 2);
@@ -265,10 +269,12 @@ static const size_t two[] = { 100, 20000 }; /* a hello, then 14 packets */
 
 /*
  * No cookie, the listener takes it: the data arrives half a round trip
- * after it left and is acknowledged at once (the client sees its messages
- * complete one round trip after it started, as a connected client would
- * one round trip later), but is delivered only once a packet naming the
- * server's id proves the address, in order.
+ * after it left and is acknowledged at once (the client's CC sees its
+ * packets acknowledged one round trip after it started, as a connected
+ * client would one round trip later), but is delivered only once a packet
+ * naming the server's id proves the address, in order; the ACKs say it is
+ * held, so the client completes the messages only once an ACK says they
+ * were given (none is completed that the server could still lose).
  */
 static void test_no_cookie(void)
 {
@@ -285,9 +291,13 @@ static void test_no_cookie(void)
 	T_EQ(queued, 2);
 	T_EQ(udt_conn_state(s.cl), UDT_ST_CONNECTED);
 	T_ASSERT(s.sv && s.routed && s.held);
-	/* both acknowledged within the first round trip and the pacing of 15 packets */
-	T_ASSERT(s.acked_at[0] && s.acked_at[0] <= t0 + rtt + 50 * MS);
-	T_ASSERT(s.acked_at[1] && s.acked_at[1] <= t0 + rtt + 50 * MS);
+	/* all 15 packets acknowledged within the first round trip, held: nothing completed */
+	udt_conn_get_stats(s.cl, &st);
+	T_EQU(st.pkts_acked, 15);
+	T_ASSERT(st.acks_held >= 1);
+	T_EQU(st.bytes_acked, 0);
+	T_EQU(s.acked_at[0], 0);
+	T_EQU(s.acked_at[1], 0);
 	/* nothing delivered before the proof */
 	T_EQ(s.nrx, 0);
 	udt_conn_get_stats(s.sv, &st);
@@ -302,6 +312,10 @@ static void test_no_cookie(void)
 	T_EQU(s.rx_len[1], 20000);
 	T_EQU(s.rx_at[0], s.proved_at);
 	T_EQU(s.unknown, 0);
+	/* completed half a round trip (and an ACK period) after they were given */
+	for (int i = 0; i < 2; i++)
+		T_ASSERT(s.acked_at[i] >= s.proved_at + rtt / 2 &&
+			 s.acked_at[i] <= s.proved_at + rtt / 2 + 20 * MS);
 	udt_conn_get_stats(s.cl, &st);
 	T_EQU(st.first_sent, 15);
 	T_EQU(st.pkts_retrans, 0);
@@ -520,7 +534,7 @@ static void test_cap(void)
 	sim_fini(&s);
 }
 
-/* The bytes the client has seen acknowledged at t0 + at, first flight ff, 600 ms. */
+/* The packets the client has seen acknowledged at t0 + at, first flight ff, 600 ms. */
 static uint64_t acked_at(uint32_t ff, uint64_t at)
 {
 	static const size_t bulk[] = { 100,	1 << 20, 1 << 20, 1 << 20, 1 << 20,
@@ -534,7 +548,7 @@ static uint64_t acked_at(uint32_t ff, uint64_t at)
 	sim_run(&s, s.t + at, bulk, 9, &queued);
 	udt_conn_get_stats(s.cl, &st);
 	sim_fini(&s);
-	return st.bytes_acked;
+	return st.pkts_acked;
 }
 
 /*
@@ -589,9 +603,104 @@ static void test_off(void)
 	sim_fini(&s);
 }
 
+/*
+ * Without timed ACKs there is no held bit: the listener acknowledges
+ * nothing it holds until the proof (the data waits in its window), so the
+ * client completes nothing before the messages were given, and the data
+ * still came a round trip early.
+ */
+static void test_no_cookie_untimed(void)
+{
+	const uint64_t rtt = 600 * MS;
+	struct udt_stats st;
+	struct sim s;
+	uint64_t t0;
+	int queued = 0;
+
+	sim_untimed = 1;
+	sim_init(&s, rtt, 32, 4);
+	sim_untimed = 0;
+	t0 = s.t;
+	udt_conn_no_cookie(s.cl);
+	sim_run(&s, t0 + rtt + rtt / 4, two, 2, &queued);
+	T_ASSERT(s.sv && s.routed && s.held);
+	udt_conn_get_stats(s.sv, &st);
+	T_EQU(st.first_recv, 15);
+	udt_conn_get_stats(s.cl, &st);
+	T_EQU(st.pkts_acked, 0);
+	T_EQU(st.acks_held, 0);
+	T_EQ(s.nrx, 0);
+	sim_run(&s, t0 + 4 * rtt, two, 2, &queued);
+	T_ASSERT(s.proved);
+	T_EQ(s.nrx, 2);
+	T_EQU(s.rx_no[0], 1);
+	T_EQU(s.rx_at[0], s.proved_at);
+	for (int i = 0; i < 2; i++)
+		T_ASSERT(s.acked_at[i] >= s.proved_at + rtt / 2);
+	sim_fini(&s);
+}
+
+/* The client's packets after the response: none reaches the listener (no proof). */
+static int drop_named(struct sim *s, const struct pkt *p, int n)
+{
+	uint32_t dst;
+
+	(void)n;
+	return s->sv && udt_peek_dst(p->b, p->len, &dst) == 0 && dst != 0;
+}
+
+/*
+ * The listener's connection goes away (its lu2kd stops) while it holds a
+ * first flight it acknowledged, before the address is proved: the client,
+ * told by every ACK that the data is held, completes none of it, and the
+ * connection breaks on the silence (the back-end then fails its messages:
+ * nothing is counted delivered that was lost). Without the held flag both
+ * messages were completed within the first round trip.
+ */
+static void test_held_then_gone(void)
+{
+	const uint64_t rtt = 600 * MS;
+	struct udt_stats st;
+	struct sim s;
+	int queued = 0;
+
+	sim_init(&s, rtt, 32, 4);
+	s.drop = drop_named;
+	udt_conn_no_cookie(s.cl);
+	sim_run(&s, s.t + rtt + rtt / 2, two, 2, &queued);
+	T_ASSERT(s.sv && s.held && !s.proved);
+	udt_conn_get_stats(s.cl, &st);
+	T_EQU(st.pkts_acked, 15);
+	udt_conn_free(s.sv);
+	s.sv = NULL;
+	s.to_c.n = 0;
+	s.drop = NULL;
+	s.t += MS;
+	/* nothing reaches a listener that has no connection: gone */
+	while (udt_conn_state(s.cl) != UDT_ST_BROKEN && s.t < 3 * 60 * SEC + 600 * SEC) {
+		uint8_t buf[1500];
+
+		s.t = udt_conn_next_deadline(s.cl);
+		udt_conn_handle_timers(s.cl, s.t);
+		while (udt_conn_write_pkt(s.cl, buf, sizeof(buf), s.t))
+			;
+	}
+	printf("  the listener gone 0.9 s in: broken %.0f s later (UDT's EXP; lu2kd's "
+	       "peer_timeout_ms "
+	       "is 5 s), nothing completed\n",
+	       (double)(s.t - 3 * 60 * SEC) / 1e9);
+	T_EQ(udt_conn_state(s.cl), UDT_ST_BROKEN);
+	T_EQU(s.acked_at[0], 0);
+	T_EQU(s.acked_at[1], 0);
+	T_EQ(s.nrx, 0);
+	sim_fini(&s);
+}
+
 int main(void)
 {
 	T_RUN(test_no_cookie);
+	T_RUN(test_held_then_gone);
+	T_RUN(test_no_cookie_untimed);
 	T_RUN(test_token);
 	T_RUN(test_token_stale);
 	T_RUN(test_request_lost);
