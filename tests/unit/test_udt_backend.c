@@ -327,8 +327,15 @@ static void test_placed(void)
 
 	NEED_CONN();
 	udt_conn_get_stats(in.conn->u, &st);
-	/* 1428 and up span several packets: 1429, 65536, 1 MiB, 4 MiB at least */
-	T_ASSERT(in.early_begun >= 4);
+	/*
+	 * 1428 and up span several packets: 1429, 65536, 1 MiB, 4 MiB at least,
+	 * each placed unless it came in the first flight while our address was
+	 * not proved (held whole, conn_early.c; the hello is one of those held):
+	 * on a loaded machine the proof took long enough once to hold 65536
+	 */
+	printf("  placed %d, held in the first flight %llu (the hello among them)\n",
+	       in.early_begun, (unsigned long long)st.msgs_held);
+	T_ASSERT(in.early_begun + (int)st.msgs_held >= 4 + 1);
 	T_EQU(be_b->st.rx_placed, (uint64_t)in.early_begun);
 	T_EQU(st.msgs_placed, (uint64_t)in.early_begun);
 	/* most packets of 5 MiB went straight to their place (~3,600 packets) */
