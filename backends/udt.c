@@ -556,9 +556,9 @@ int udtb_open_out(struct lu2k_be *be, const struct sockaddr_storage *ssp, sockle
 	c->start_rate_pps = ucfg.init_rate_pps;
 	/*
 	 * No first flight with keys (the node handshake first) nor with
-	 * multipath: a listener acknowledges what it holds until our address is
-	 * proved, so a later message on a faster path would tell the receiver
-	 * that one settled, and it would drop the held one as a second copy.
+	 * multipath: before the held bit (udt_ack.held) a held message counted
+	 * settled, and the receiver's dedup dropped it once released; kept off
+	 * there until test-multipath runs with it (doc/multipath.md).
 	 */
 	if (be->sec || src || be->env.multipath)
 		ucfg.first_flight = 0;
