@@ -398,6 +398,8 @@ int udt_conn_establish(struct udt_conn *c, const struct udt_hs *peer, uint64_t n
 		c->rtt_ns = rtt > (uint64_t)UDT_MAX_RTT_NS ? UDT_MAX_RTT_NS : (int64_t)rtt;
 		c->rttvar_ns = lu2k_time_ns_floor_us(c->rtt_ns / 2);
 	}
+	/* FEC, timed ACKs, where both ends offered them; the first flight's check needs the latter */
+	ext_agree(c, peer->ext);
 	if (c->first_on) {
 		/* its data was set up before (conn_early.c): the window, the RTT, the id */
 		if (udt_conn_first_established(c, peer, now_ns))
@@ -406,9 +408,8 @@ int udt_conn_establish(struct udt_conn *c, const struct udt_hs *peer, uint64_t n
 		udt_conn_set_state(c, UDT_ST_BROKEN, -ENOMEM);
 		return -ENOMEM;
 	}
-	/* nested small messages, FEC, where both ends offered them (a UDT4 peer answers 0) */
+	/* nested small messages, where both ends offered them (a UDT4 peer answers 0) */
 	udt_conn_set_nest(c, c->cfg.nest_small && peer->info == UDT_HS_INFO_NEST);
-	ext_agree(c, peer->ext);
 	c->exp_count = 1;
 	c->last_rsp_ns = now_ns;
 	udt_conn_set_state(c, UDT_ST_CONNECTED, 0);

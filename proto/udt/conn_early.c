@@ -84,7 +84,10 @@ int udt_conn_first_established(struct udt_conn *c, const struct udt_hs *peer, ui
 	 * left a SYN after the data came, which followed the request as it
 	 * followed ours; by then and a margin, no ACK means nothing came (the
 	 * request was lost and taken again, the data came before it), and the
-	 * peer's keep-alives would hold off the EXP that finds out.
+	 * peer's keep-alives would hold off the EXP that finds out. Without
+	 * timed ACKs a listener acknowledges no data it holds (no held bit to
+	 * say so) until our address is proved, by the keep-alive below: its
+	 * first ACK is a round trip later.
 	 */
 	if (c->hs.cookie != c->first_cookie) {
 		udt_loss_insert(&c->snd_loss, c->isn, sent_last);
@@ -92,6 +95,8 @@ int udt_conn_first_established(struct udt_conn *c, const struct udt_hs *peer, ui
 		c->first_last = sent_last;
 		c->first_check_ns = now_ns + (c->tail_sent_ns - c->first_start_ns) +
 				    4 * UDT_SYN_NS + (uint64_t)c->rtt_ns / 8;
+		if (!c->ack_time_on)
+			c->first_check_ns += (uint64_t)c->rtt_ns;
 	}
 	/* the probes count from now */
 	c->tail_sent_ns = now_ns;

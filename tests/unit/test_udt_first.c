@@ -649,6 +649,9 @@ static void test_no_cookie_untimed(void)
 	T_EQU(s.rx_at[0], s.proved_at);
 	for (int i = 0; i < 2; i++)
 		T_ASSERT(s.acked_at[i] >= s.proved_at + rtt / 2);
+	/* the first ACK a round trip after the response was waited for: nothing sent twice */
+	udt_conn_get_stats(s.cl, &st);
+	T_EQU(st.pkts_retrans, 0);
 	sim_fini(&s);
 }
 
