@@ -200,9 +200,7 @@ struct lu2k_be_env {
 	struct lu2k_auth *auth;
 	/*
 	 * The core sends one peer's messages over several connections and
-	 * drops second copies by id (multipath). The udt back-end then sends
-	 * no first flight: not run with multipath since the held bit made it
-	 * safe there (doc/multipath.md).
+	 * drops second copies by id (multipath, doc/multipath.md).
 	 */
 	bool multipath;
 

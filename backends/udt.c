@@ -555,12 +555,13 @@ int udtb_open_out(struct lu2k_be *be, const struct sockaddr_storage *ssp, sockle
 	}
 	c->start_rate_pps = ucfg.init_rate_pps;
 	/*
-	 * No first flight with keys (the node handshake first) nor with
-	 * multipath: before the held bit (udt_ack.held) a held message counted
-	 * settled, and the receiver's dedup dropped it once released; kept off
-	 * there until test-multipath runs with it (doc/multipath.md).
+	 * No first flight with keys (the node handshake first) nor for a
+	 * multipath path's source-bound connection. With multipath otherwise it
+	 * is safe since the held bit (udt_ack.held): a held message is not
+	 * settled for the sender before the receiver gave it, so its dedup
+	 * cannot drop it as a second copy (doc/multipath.md).
 	 */
-	if (be->sec || src || be->env.multipath)
+	if (be->sec || src)
 		ucfg.first_flight = 0;
 	c->u = udt_conn_connect(&ucfg, &udtb_callbacks, c, c->dmx.local_id, isn & 0x7fffffffu, ip,
 				c->t_last);

@@ -194,11 +194,13 @@ print("%.1f" % (b * 8 / (end - 10) / 1e6))' "$out" "$TIME")
 		t_fail "$steady Mbit/s < $MIN_MBIT"
 fi
 if [ "$BE" = udt ]; then
-	# no first flight with multipath (backends/udt.c): none of A's connections
-	# went up before its handshake's answer
+	# the first flight with multipath: A's first connection to B (the path
+	# without a source address of its own) went up before its handshake's
+	# answer, the others (a source of their own, backends/udt.c) did not
 	fu=$("$T_BIN/lu2kctl" --socket "$T_DIR/A.ctl" --json stats |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["backend"]["first_up"])')
-	[ "$fu" = 0 ] || t_fail "multipath on, yet $fu of A's connections sent a first flight"
+	t_log "A's connections up with a first flight: $fu"
+	[ "$fu" -ge 1 ] || t_fail "A sent no first flight (first_up $fu)"
 fi
 t_log "A's paths to B, as lu2kd A logged them:"
 grep -h 'path [0-9]' "$T_DIR/dA.log" | tail -n 12
