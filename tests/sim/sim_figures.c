@@ -47,6 +47,12 @@ void sim_fig_result(struct flow *w, struct sim_result *r)
 		r->bulk_pct = 100.0 * r->bulk_mbps / r->capacity_mbps;
 	}
 	r->at_bulk = w->at_bulk;
+	if (w->t_resume && r->complete) {
+		uint64_t t_end = w->t_last_ack > w->t_last_deliv ? w->t_last_ack : w->t_last_deliv;
+
+		r->resume_s = (double)(t_end - w->t_resume) / 1e9;
+		r->at_resume = w->at_resume;
+	}
 	r->data_lost = linkem_dir_counters(&n->ab)->lost_pkts;
 	r->data_qdrops = linkem_dir_counters(&n->ab)->drop_queue;
 	if (w->cl)

@@ -27,9 +27,11 @@ struct flow {
 
 	/* sender */
 	uint32_t nmsgs, next, first_msgno;
-	uint32_t nsparse;   /* messages of the sparse prologue, first */
-	uint64_t next_feed; /* the next prologue message is due then (0: none) */
-	uint64_t t_bulk;    /* the first bulk message was queued then */
+	uint32_t nsparse;	   /* messages of the sparse prologue, first */
+	uint64_t next_feed;	   /* the next prologue message is due then (0: none) */
+	uint64_t t_bulk;	   /* the first bulk message was queued then */
+	uint64_t t_idle, t_resume; /* pause_at: all before it completed, and the rest queued */
+	struct udt_stats at_resume;
 	struct udt_stats at_bulk;
 	int have_first;
 	uint8_t *done; /* completions per message */

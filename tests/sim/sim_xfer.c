@@ -530,6 +530,21 @@ static void feed(struct flow *w)
 			w->t_bulk = now;
 			udt_conn_get_stats(w->cl, &w->at_bulk);
 		}
+		if (w->s->pause_at && w->next == w->nsparse + w->s->pause_at && !w->t_resume) {
+			/* the pause counts from the last completion before it */
+			if (w->acked + w->dropped < w->next) {
+				w->next_feed = now + LU2K_NS_PER_MS;
+				return;
+			}
+			if (!w->t_idle)
+				w->t_idle = now;
+			if (now < w->t_idle + lu2k_time_ms_to_ns(w->s->pause_ms)) {
+				w->next_feed = w->t_idle + lu2k_time_ms_to_ns(w->s->pause_ms);
+				return;
+			}
+			w->t_resume = now;
+			udt_conn_get_stats(w->cl, &w->at_resume);
+		}
 		if (queue_one(w, w->next, len, 0))
 			return;
 		w->next++;

@@ -90,6 +90,13 @@ struct sim_scenario {
 	/* a path remembered from an earlier connection: udt_config's init_rate_pps (0: none) */
 	uint32_t path_rate_pps;
 	/*
+	 * A pause in the bulk bytes, as between a client's write bursts: once
+	 * pause_at bulk messages are queued and all completed, nothing for
+	 * pause_ms, then the rest (sim_result's resume_s; pause_at 0: none).
+	 */
+	uint32_t pause_at;
+	uint64_t pause_ms;
+	/*
 	 * With several flows (sim_run_shared): each one's rate (payload bytes
 	 * acknowledged) from share_from_ms after the last one started until the
 	 * first one has all its messages (sim_result's share_mbps; 0: not
@@ -126,6 +133,9 @@ struct sim_result {
 	uint64_t data_lost, data_qdrops, retrans;
 	struct udt_stats snd;
 	struct udt_stats rcv; /* the receiver's (FEC's rebuilds are counted there) */
+	/* with pause_at: the bulk bytes after the pause, first queued to last completion */
+	double resume_s;
+	struct udt_stats at_resume; /* the sender's when they were queued */
 	/* with a sparse prologue: the bulk bytes, first queued to last completion */
 	double bulk_s, bulk_mbps, bulk_pct;
 	struct udt_stats at_bulk; /* the sender's when the bulk bytes were queued */

@@ -13,8 +13,12 @@
  *     16.48 s at what the link carries (1456 payload bytes per 1500 on the
  *     wire), and the last acknowledgement comes a round trip after the last
  *     packet left, 17.08 s with no start at all. The bound is the bytes plus
- *     2 round trips (the last acknowledgement, the start): 17.68 s.
+ *     2 round trips (the last acknowledgement, the start): 17.68 s;
+ *   - after a 30 s pause in the bulk bytes the rest goes at once at the
+ *     rate the model kept (test_resume).
  */
+#include <stdlib.h>
+
 #include "tests/sim/sim_xfer.h"
 #include "tests/t.h"
 
@@ -169,6 +173,43 @@ static void test_remembered_wrong(void)
 	T_ASSERT((double)r.data_qdrops <= (0.75 * old_pps - new_pps) * 4 * 0.6);
 }
 
+/*
+ * A connection that moved bulk bytes, then nothing for 30 s (a Lustre
+ * client between two write bursts; the link stays as it was): the next
+ * 16 MiB go at the rate the model kept, in their serialization plus the
+ * round trip of the last acknowledgement on a clean link (a cold start's
+ * STARTUP would add two round trips), and a round trip and a half more
+ * under loss (the last holes' repairs). LU2K_SIM_PAUSE_MS: another pause.
+ */
+static void test_resume(void)
+{
+	struct sim_scenario s = sc[rows[cur]];
+	double rtt_s = (double)s.rtt_ms / 1000;
+	double ser_s = (double)(16u << 20) * 8 / (sim_capacity_mbps(&s) * 1e6);
+	double bound_s = ser_s + (s.loss > 0 ? 2.5 : 1) * rtt_s + 0.05;
+	const char *e = getenv("LU2K_SIM_PAUSE_MS");
+	struct sim_result r;
+
+	s.bytes = 32u << 20;
+	s.pause_at = 16;
+	s.pause_ms = e ? strtoull(e, NULL, 10) : 30000;
+	T_EQ(sim_run(&s, &r), 0);
+	sim_print(&s, &r);
+	printf("       after a %.0f s pause: 16 MiB in %.2f s, bound %.2f s (serialization %.2f "
+	       "s)\n",
+	       (double)s.pause_ms / 1000, r.resume_s, bound_s, ser_s);
+	T_ASSERT(r.complete);
+	T_EQ(r.bad, 0);
+	T_EQ(r.delivered, r.msgs);
+	T_ASSERT(r.resume_s > 0 && r.resume_s <= bound_s);
+	/* the same 16 MiB on a new connection, for comparison */
+	s.bytes = 16u << 20;
+	s.pause_at = 0;
+	T_EQ(sim_run(&s, &r), 0);
+	T_ASSERT(r.complete);
+	printf("       on a new connection: %.2f s\n", r.sim_s);
+}
+
 int main(void)
 {
 	sim_matrix(sc, "lossy", 0);
@@ -182,5 +223,8 @@ int main(void)
 			T_RUN(test_remembered);
 	if (sim_selected(7))
 		T_RUN(test_remembered_wrong);
+	for (cur = 0; cur < 3; cur++)
+		if (sim_selected(8 + cur))
+			T_RUN(test_resume);
 	return t_done();
 }
