@@ -73,6 +73,13 @@ struct udt_cc {
 	 */
 	int dup_tail;
 	/*
+	 * 1: the pacing holds for resends too. Else a NAK lets its first resend
+	 * leave at once (UDT4), one packet for one that left the path; while a
+	 * queue we made drains, a burst of NAKs (its drops) resent at their
+	 * rate and kept the queue full.
+	 */
+	int drain_strict;
+	/*
 	 * What the algorithm knows of the path, for the caller to remember for
 	 * the next connection to the same peer (0: nothing worth keeping): the
 	 * bottleneck rate in packets/s and the least RTT.
@@ -89,6 +96,8 @@ struct udt_cc {
 	int32_t bandwidth; /* packets/s, link capacity estimate */
 	/* the last full ACK's receiving rate and link capacity, unsmoothed (0: none) */
 	int32_t ack_rcv_rate, ack_bandwidth;
+	/* in on_ack_time: the timed ACK carried those two (a short one does not) */
+	int ack_rates_new;
 	/*
 	 * Set before on_ack and on_loss: when the ACK or NAK being handled
 	 * reached this host (at udt_tick's us; udt_conn_recv_pkt_at), at or

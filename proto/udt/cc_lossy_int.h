@@ -79,6 +79,7 @@ struct lossy {
 	double link_bw; /* the receiver's packet-pair capacity, 0: unknown */
 	int32_t lbw[LINK_BW_N];
 	unsigned int lbw_pos;
+	int lbw_timed;	     /* the current ACK's capacity report was taken from its timed part */
 	double ceiling;	     /* no rate sample above this since a back-off, 0: none */
 	double sent_rate[2]; /* packets/s we sent in the last two rounds */
 	uint64_t round_sent;
@@ -126,9 +127,13 @@ struct lossy {
 	int probe_on, probe_valid;
 	uint32_t probe_first, probe_last;
 	uint64_t probe_pkts, probe_lost, other_pkts, other_lost;
-	int queue_rounds;   /* consecutive rounds with a standing queue */
-	int queue_last;	    /* the last round ended with one (or with no sample) */
-	int64_t drained_ns; /* queue (time) the last round's lower gain took away */
+	double ref_link_bw;	/* link_bw when the model last reached it (LINK_GREW) */
+	int slowed_drain;	/* DRAIN after a LINK_SLOWED cut: paced strictly (cc.h) */
+	double round_link_bw;	/* the least link_bw of this round, 0: none yet */
+	uint64_t grew_since_ns; /* every round's least link_bw grew LINK_GREW x since, 0: not */
+	int queue_rounds;	/* consecutive rounds with a standing queue */
+	int queue_last;		/* the last round ended with one (or with no sample) */
+	int64_t drained_ns;	/* queue (time) the last round's lower gain took away */
 
 	/* loss accounting */
 	uint32_t loss_hi;
@@ -177,6 +182,7 @@ int64_t udt_lossy_nak_sample(const struct lossy *l, const struct udt_range *r, s
 int64_t udt_lossy_timed_sample(struct lossy *l, uint32_t seq, int64_t delay_ns, uint64_t now_ns);
 void udt_lossy_rtt_update(struct udt_cc *cc, int64_t rtt, uint64_t now_ns);
 void udt_lossy_rate_sample(struct udt_cc *cc, uint32_t ack, uint64_t now_ns);
+void udt_lossy_timed_capacity(struct udt_cc *cc);
 void udt_lossy_delivery_sample(struct udt_cc *cc, uint64_t now_ns);
 void udt_lossy_front_nak(struct udt_cc *cc, const struct udt_range *r, size_t n);
 double udt_lossy_bw_max(const struct lossy *l);

@@ -103,6 +103,34 @@ static const double cycle_gain[CYCLE_LEN] = { 1.25, 0.75, 1, 1, 1, 1, 1, 1 };
  * both run is longer (45-178 ms against 0-151 ms over the first 15 draws).
  */
 #define JOIN_SHARE 0.5
+/*
+ * A link whose rate drops under a flow (a satellite modem's adaptive coding
+ * in a rain fade: 50 to 20 Mbit/s) fills its queue while the model keeps
+ * the rates of the last BW_ROUNDS rounds, and the back-off's 10 % every two
+ * queue rounds took 17 rounds to come down 2.5 x: at 600 ms, 9,452 queue
+ * drops and 5 s without a message delivered (test_sim_step). The
+ * packet-pair capacity (link_bw) reads the new rate within a round trip,
+ * and no flow's own rate is above it while it shares the link: a model
+ * more than LINK_SLOWED x above it with a standing queue is taken down to
+ * it on that round.
+ */
+#define LINK_SLOWED 1.1
+/*
+ * And when it comes back, the model grew by the probes' 25 % a cycle (8
+ * rounds): 16.5 s at 600 ms from 20 to 90 % of 50 Mbit/s. The capacity
+ * reads that at once too: a cruise whose link_bw has grown LINK_GREW x
+ * since the model last reached the link (ref_link_bw: entering CRUISE, a
+ * round at STARTUP_FULL of link_bw, the LINK_SLOWED cut), with the model
+ * below STARTUP_FULL of it and no queue, goes back to STARTUP (at most
+ * 1.1 x the capacity, over at 90 % of it). Flows that share a link do not:
+ * their capacity is the link's, it does not grow. Reports held up on the
+ * way and delivered in a burst read as a wild capacity for a moment
+ * (test_udt_cc_lossy test_burst_not_believed: 12 ACKs at 10 x the link),
+ * so the growth must be in every round's least link_bw for GREW_MIN_NS and
+ * two rounds at least.
+ */
+#define LINK_GREW   1.25
+#define GREW_MIN_NS (500 * LU2K_NS_PER_MS)
 
 static unsigned int next_wait(struct lossy *l)
 {
@@ -171,7 +199,51 @@ static void enter_cruise(struct lossy *l, uint64_t now_ns)
 	l->mode = LOSSY_CRUISE;
 	l->pacing_gain = cycle_gain[l->cycle];
 	l->queue_rounds = 0;
+	l->ref_link_bw = l->link_bw;
+	l->round_link_bw = 0;
+	l->grew_since_ns = 0;
+	l->slowed_drain = 0;
 	(void)now_ns;
+}
+
+/* The link grew under a cruise (LINK_GREW): STARTUP again, as on a new path. */
+static int link_grew(struct lossy *l, int queue, int app, uint64_t now_ns, int64_t round_ns)
+{
+	double bw = lossy_model_bw(l), least = l->round_link_bw;
+
+	l->round_link_bw = 0;
+	if (l->link_bw <= 0)
+		return 0;
+	if (bw >= STARTUP_FULL * l->link_bw || l->ref_link_bw <= 0) {
+		l->ref_link_bw = l->link_bw;
+		l->grew_since_ns = 0;
+		return 0;
+	}
+	if (least < LINK_GREW * l->ref_link_bw) {
+		l->grew_since_ns = 0;
+		return 0;
+	}
+	if (!l->grew_since_ns) {
+		/* from the start of this round, whose every report showed it */
+		l->grew_since_ns = now_ns - (uint64_t)round_ns;
+		return 0;
+	}
+	if (queue || app || now_ns - l->grew_since_ns < GREW_MIN_NS ||
+	    now_ns - l->grew_since_ns < 2 * (uint64_t)round_ns)
+		return 0;
+	l->grew_since_ns = 0;
+	l->mode = LOSSY_STARTUP;
+	l->pacing_gain = STARTUP_GAIN;
+	l->full_bw = l->btl_bw;
+	l->full_link_bw = l->link_bw;
+	l->full_bw_count = 0;
+	l->ceiling = 0;
+	l->queue_rounds = 0;
+	l->drained_ns = 0;
+	l->probe_on = 0;
+	l->probe_valid = 0;
+	l->probe_peak = 0;
+	return 1;
 }
 
 void udt_lossy_exit_startup(struct udt_cc *cc, uint64_t now_ns)
@@ -244,6 +316,7 @@ static void end_round(struct udt_cc *cc, uint64_t now_ns)
 	int queue = queue_seen(cc, l->mode == LOSSY_STARTUP ? rr : persist);
 	/* this round's samples were judged application-limited, or it sent nothing */
 	int app = l->app_now || l->app_last || l->round_sent == 0;
+	uint64_t round_start;
 
 	/* no sample is no proof of a short queue (cc_lossy_loss.c) */
 	l->queue_last = queue || persist <= 0;
@@ -259,6 +332,7 @@ static void end_round(struct udt_cc *cc, uint64_t now_ns)
 	l->last_round_min_rtt = rr;
 	l->round_min_rtt = -1;
 	l->round_nak_rtt = -1;
+	round_start = l->round_start_ns;
 	l->round_start_ns = now_ns;
 
 	switch (l->mode) {
@@ -294,6 +368,8 @@ static void end_round(struct udt_cc *cc, uint64_t now_ns)
 		break;
 	case LOSSY_CRUISE:
 		udt_lossy_probe_round(cc, now_ns);
+		if (link_grew(l, queue, app, now_ns, (int64_t)(now_ns - round_start)))
+			break;
 		if (l->cycle == CYCLE_LEN - 1 && l->probe_wait > 0)
 			l->probe_wait--; /* one more gain-1 round before the probe */
 		else
@@ -322,7 +398,34 @@ static void end_round(struct udt_cc *cc, uint64_t now_ns)
 		 */
 		if (queue && l->cycle >= 2 && !app) {
 			l->pacing_gain = 0.75;
-			if (++l->queue_rounds >= 2) {
+			if (l->link_bw > 0 && lossy_model_bw(l) > LINK_SLOWED * l->link_bw) {
+				/* the link itself slowed (LINK_SLOWED): down to it at once */
+				udt_lossy_bw_clamp(l, l->link_bw);
+				l->ceiling = l->btl_bw;
+				l->ref_link_bw = l->link_bw;
+				l->queue_rounds = 0;
+				/*
+				 * the queue's drops before this are on their way as
+				 * NAKs: this cut answered them (a heavy-loss cut on top
+				 * took 15 % more off the new rate)
+				 */
+				l->loss_hi = cc->snd_curr_seq;
+				l->loss_hi_valid = 1;
+				l->win_sent = 0;
+				l->win_lost = 0;
+				l->win_start_ns = now_ns;
+				/*
+				 * and the queue it filled, drained as STARTUP's is,
+				 * but with no resend past the pacing: the NAKs of the
+				 * queue's drops came at 1,650 a second at 1 % while
+				 * the drain paced 578 and kept the queue full
+				 */
+				udt_lossy_exit_startup(cc, now_ns);
+				if (l->mode == LOSSY_DRAIN) {
+					l->slowed_drain = 1;
+					break;
+				}
+			} else if (++l->queue_rounds >= 2) {
 				udt_lossy_bw_clamp(l, lossy_model_bw(l) * queue_backoff(l));
 				l->ceiling = l->btl_bw;
 				l->queue_rounds = 0;

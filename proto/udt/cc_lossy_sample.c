@@ -263,6 +263,25 @@ static void link_bw_sample(struct lossy *l, int32_t v)
 		tmp[j] = x;
 	}
 	l->link_bw = tmp[n / 2];
+	if (l->round_link_bw <= 0 || l->link_bw < l->round_link_bw)
+		l->round_link_bw = l->link_bw;
+}
+
+/*
+ * A timed ACK's capacity report, also while holes hold the cumulative ACK:
+ * a full queue that drops packets holds it for seconds (test_sim_step at
+ * 1 %: 3.5 s), and a link that slowed under us showed in link_bw only once
+ * that was over. An ACK that moves then does not take it again.
+ */
+void udt_lossy_timed_capacity(struct udt_cc *cc)
+{
+	struct lossy *l = cc->priv;
+
+	if (cc->ack_rates_new && cc->ack_bandwidth > 0 && cc->ack_bandwidth < MAX_RATE &&
+	    l->pairs_acked) {
+		link_bw_sample(l, cc->ack_bandwidth);
+		l->lbw_timed = 1;
+	}
 }
 
 void udt_lossy_rtt_update(struct udt_cc *cc, int64_t rtt, uint64_t now_ns)
@@ -310,7 +329,9 @@ void udt_lossy_rate_sample(struct udt_cc *cc, uint32_t ack, uint64_t now_ns)
 		l->pairs_acked = 1;
 	if (l->pairs >= LINK_BW_FULL_PAIRS && udt_seq_cmp(front, l->full_seq) > 0)
 		l->full_acked = 1;
-	if (cc->ack_bandwidth > 0 && cc->ack_bandwidth < MAX_RATE && l->pairs_acked)
+	if (l->lbw_timed)
+		l->lbw_timed = 0; /* this ACK's report, taken by udt_lossy_timed_capacity() */
+	else if (cc->ack_bandwidth > 0 && cc->ack_bandwidth < MAX_RATE && l->pairs_acked)
 		link_bw_sample(l, cc->ack_bandwidth);
 	/* the ACK's own receiving rate: the engine's average lags when ACKs are sparse */
 	sample = cc->ack_rcv_rate > 0 && cc->ack_rcv_rate < MAX_RATE ? cc->ack_rcv_rate : 0;

@@ -305,7 +305,8 @@ static int on_ack(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 		if (udt_seq_cmp(a.hi_seq, c->snd_curr_seq) > 0)
 			return bad(c);
 		/* the receiver's latest rates, for the next ACK that moves (most do not) */
-		if (a.rcv_rate || a.bandwidth) {
+		c->cc.ack_rates_new = a.rcv_rate || a.bandwidth;
+		if (c->cc.ack_rates_new) {
 			c->cc.ack_rcv_rate = a.rcv_rate;
 			c->cc.ack_bandwidth = a.bandwidth;
 		}
@@ -313,6 +314,7 @@ static int on_ack(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 			c->cc.ops->on_ack_time(&c->cc, a.hi_seq,
 					       (int64_t)a.hi_delay_us * LU2K_NS_PER_US,
 					       udt_tick(now_ns));
+		c->cc.ack_rates_new = 0;
 	}
 	if (udt_seq_cmp(a.ack_seq, c->snd_last_ack) >= 0) {
 		c->flow_window = a.avail;
@@ -409,8 +411,13 @@ static int on_nak(struct udt_conn *c, const struct udt_hdr *h, uint64_t now_ns)
 				udt_fec_tx_lost(&c->fec_tx, (uint32_t)k);
 		}
 	}
-	/* as UDT4 reschedules the socket on a NAK: the first resend leaves now, not a period later */
-	if (udt_loss_count(&c->snd_loss) && c->next_send_ns > now_ns)
+	/*
+	 * As UDT4 reschedules the socket on a NAK: the first resend leaves now,
+	 * not a period later. So each NAK lets one packet past the pacing (one
+	 * for one that left the path), unless the CC drains a queue it made
+	 * (udt_cc.drain_strict).
+	 */
+	if (udt_loss_count(&c->snd_loss) && c->next_send_ns > now_ns && !c->cc.drain_strict)
 		c->next_send_ns = now_ns;
 	free(r);
 	return 0;

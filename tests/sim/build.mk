@@ -13,3 +13,4 @@ $(eval $(call lu2k_test,test_sim_goals,tests/sim/test_sim_goals.c $(SIM_XFER),ud
 $(eval $(call lu2k_test,test_sim_coexist,tests/sim/test_sim_coexist.c $(SIM_XFER),udt linkem))
 $(eval $(call lu2k_test,test_sim_fec,tests/sim/test_sim_fec.c $(SIM_XFER),udt linkem))
 $(eval $(call lu2k_test,test_sim_rerepair,tests/sim/test_sim_rerepair.c $(SIM_XFER),udt linkem))
+$(eval $(call lu2k_test,test_sim_step,tests/sim/test_sim_step.c $(SIM_XFER),udt linkem))

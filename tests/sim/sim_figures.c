@@ -92,6 +92,19 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /*
+ * From rel s after the first data packet: s to the end of the first 100 ms
+ * in which the receiver got need packets, which the next 200 ms keep up (-1:
+ * never).
+ */
+static double first_90(const struct flow *w, double rel, double need)
+{
+	for (unsigned int b = (unsigned int)(rel * 10 + 0.999); b + 2 < SIM_RX_BINS; b++)
+		if (w->rx_bins[b] >= need && w->rx_bins[b + 1] >= need && w->rx_bins[b + 2] >= need)
+			return (double)(b + 1) / 10 - rel;
+	return -1;
+}
+
+/*
  * The start: from the first data packet sent, when the receiver first got
  * 90 % of the link's packet rate over 300 ms (three bins), and when the first
  * message (1 MiB) completed at the sender.
@@ -118,19 +131,30 @@ void sim_fig_start(struct flow *w, struct sim_result *r)
 				   ? (double)(w->t_first_done - w->t_first_data) / 1e9
 				   : -1;
 	r->t90_return_s = -1;
+	r->t90_after_step_s = -1;
+	if (s->step_ms && w->t_first_data) {
+		uint64_t at = lu2k_time_ms_to_ns(1000 + s->step_at_ms);
+		uint64_t back = at + lu2k_time_ms_to_ns(s->step_ms);
+		double rel_at = at > w->t_first_data ? (double)(at - w->t_first_data) / 1e9 : 0;
+		double rel = back > w->t_first_data ? (double)(back - w->t_first_data) / 1e9 : 0;
+		unsigned int b0 = (unsigned int)(rel_at * 10 + 30.999),
+			     b1 = (unsigned int)(rel * 10);
+		double got = 0;
+
+		for (b = b0; b < b1 && b < SIM_RX_BINS; b++)
+			got += w->rx_bins[b];
+		if (b1 > b0 && b1 <= SIM_RX_BINS)
+			r->step_pct =
+				100.0 * got / ((double)s->step_bps / 8 / 1500 * (b1 - b0) / 10);
+		r->t90_after_step_s = first_90(w, rel, need / 3);
+	}
 	r->outage_sends = w->outage_sends;
 	r->outage_max_repeat = w->outage_max_repeat;
 	if (s->outage_ms && w->t_first_data) {
 		uint64_t back = lu2k_time_ms_to_ns(1000 + s->outage_at_ms + s->outage_ms);
 		double rel = back > w->t_first_data ? (double)(back - w->t_first_data) / 1e9 : 0;
 
-		/* the first 100 ms at 90 % of the link that the next 200 ms keep up */
-		for (b = (unsigned int)(rel * 10 + 0.999); b + 2 < SIM_RX_BINS; b++)
-			if (w->rx_bins[b] >= need / 3 && w->rx_bins[b + 1] >= need / 3 &&
-			    w->rx_bins[b + 2] >= need / 3) {
-				r->t90_return_s = (double)(b + 1) / 10 - rel;
-				break;
-			}
+		r->t90_return_s = first_90(w, rel, need / 3);
 	}
 }
 

@@ -739,6 +739,13 @@ int sim_run_mixed(const struct sim_scenario *s, unsigned int nflows, uint64_t ga
 	end = n->now + lu2k_time_s_to_ns(s->limit_s);
 	trace = getenv("SIM_TRACE") != NULL;
 	while (n->now < end && !all_finished(n)) {
+		if (s->step_ms) {
+			/* the clock starts at 1 s (as an outage's) */
+			uint64_t at = lu2k_time_ms_to_ns(1000 + s->step_at_ms);
+			int in_step = n->now >= at && n->now < at + lu2k_time_ms_to_ns(s->step_ms);
+
+			n->ab.p.rate_bps = in_step ? s->step_bps : s->rate_bps;
+		}
 		for (i = 0; i < nflows; i++) {
 			struct flow *f = &n->f[i];
 

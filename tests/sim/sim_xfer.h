@@ -87,6 +87,12 @@ struct sim_scenario {
 	 */
 	int probe_echo, nest_small;
 	int fec; /* udt_config's fec on both sides (parity for small messages, fec.h) */
+	/*
+	 * A step in the data direction's rate, as a satellite modem's adaptive
+	 * coding and modulation makes in a rain fade: step_bps from step_at_ms
+	 * after the start for step_ms, then rate_bps again (0: none).
+	 */
+	uint64_t step_at_ms, step_ms, step_bps;
 	/* a path remembered from an earlier connection: udt_config's init_rate_pps (0: none) */
 	uint32_t path_rate_pps;
 	/*
@@ -167,6 +173,12 @@ struct sim_result {
 	 * the dead link, and the most times one packet was among them
 	 */
 	double t90_return_s;
+	/*
+	 * With a rate step: what the receiver got from 3 s into the step to its
+	 * end, as % of the step's packet rate; and s from the step's end to the
+	 * first 100 ms at 90 % of rate_bps that the next 200 ms keep up (-1: never)
+	 */
+	double step_pct, t90_after_step_s;
 	uint64_t outage_sends;
 	uint32_t outage_max_repeat;
 	/* the prologue's messages (the first SIM_MAX_PROBES): queued to delivered, ms */
