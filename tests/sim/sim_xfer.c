@@ -683,11 +683,20 @@ int sim_run_mixed(const struct sim_scenario *s, unsigned int nflows, uint64_t ga
 	n->n = nflows;
 	n->now = LU2K_NS_PER_S;
 	link_params(s, &lp);
+	if (s->step_ms) {
+		/* the data direction only (a modem's downlink); the clock starts at 1 s */
+		lp.n_steps = 1;
+		lp.steps[0] =
+			(struct linkem_step){ .start_ns = lu2k_time_ms_to_ns(1000 + s->step_at_ms),
+					      .len_ns = lu2k_time_ms_to_ns(s->step_ms),
+					      .rate_bps = s->step_bps };
+	}
 	if (linkem_dir_init(&n->ab, &lp, s->seed * 2 + 1)) {
 		free(n);
 		return -ENOMEM;
 	}
 	lp.jitter_ns = lu2k_time_ms_to_ns(s->ack_jitter_ms);
+	lp.n_steps = 0;
 	if (linkem_dir_init(&n->ba, &lp, s->seed * 2 + 2)) {
 		linkem_dir_destroy(&n->ab);
 		free(n);
@@ -739,13 +748,6 @@ int sim_run_mixed(const struct sim_scenario *s, unsigned int nflows, uint64_t ga
 	end = n->now + lu2k_time_s_to_ns(s->limit_s);
 	trace = getenv("SIM_TRACE") != NULL;
 	while (n->now < end && !all_finished(n)) {
-		if (s->step_ms) {
-			/* the clock starts at 1 s (as an outage's) */
-			uint64_t at = lu2k_time_ms_to_ns(1000 + s->step_at_ms);
-			int in_step = n->now >= at && n->now < at + lu2k_time_ms_to_ns(s->step_ms);
-
-			n->ab.p.rate_bps = in_step ? s->step_bps : s->rate_bps;
-		}
 		for (i = 0; i < nflows; i++) {
 			struct flow *f = &n->f[i];
 

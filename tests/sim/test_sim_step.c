@@ -5,16 +5,18 @@
  * when rain fades the signal: 50 Mbit/s, 20 Mbit/s for 20 s, 50 again, at
  * 600 ms (0 and 1 % loss), 200 MB, in simulated time with "lossy":
  *
- *   - the queue the step finds full costs at most two round trips of the
- *     excess (30 Mbit/s) in queue drops, and from 3 s into the step on our
+ *   - the queue the step fills costs at most three round trips of the
+ *     excess (30 Mbit/s) in queue drops (a round trip before the sender can
+ *     know, two for its cut to show and reach the bottleneck), and from 3 s
+ *     into the step on our
  *     packets wait at most 200 ms there at the 95th percentile (of a 600 ms
  *     buffer);
  *   - the receiver gets 90 % of the 20 Mbit/s from 3 s into the step on;
  *   - once the link is back at 50 Mbit/s, 90 % of it within 6 round trips.
  *
- * Before cc_lossy_round.c's LINK_SLOWED and LINK_GREW: 9,452 queue drops, a
- * full queue (p95 599 ms), 84 % of the step's rate, 5 s without a message
- * delivered, and 16.5-21.5 s back to 90 % (the probes' 25 % a cycle).
+ * Before cc_lossy_round.c's LINK_SLOWED and LINK_GREW: 8,528 and 6,364
+ * queue drops, a full queue (p95 600 ms), 85.8 % of the step's rate at 0 %,
+ * and 21.9 and 17.1 s back to 90 % (the probes' 25 % a cycle).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,12 +45,12 @@ static void test_step(void)
 	printf("       queue drops %llu (bound %.0f); in the step %.1f %% of 20 Mbit/s (bound 90); "
 	       "after it 90 %% of the link after %.2f s (bound %.2f); queue p50 %.0f / p95 %.0f ms "
 	       "(bound 200) from 3 s into it\n",
-	       (unsigned long long)r.data_qdrops, 2 * rtt_s * excess_pps, r.step_pct,
+	       (unsigned long long)r.data_qdrops, 3 * rtt_s * excess_pps, r.step_pct,
 	       r.t90_after_step_s, 6 * rtt_s, r.qdelay_p50_ms, r.qdelay_p95_ms);
 	T_ASSERT(r.complete);
 	T_EQ(r.bad, 0);
 	T_EQ(r.delivered, r.msgs);
-	T_ASSERT((double)r.data_qdrops <= 2 * rtt_s * excess_pps);
+	T_ASSERT((double)r.data_qdrops <= 3 * rtt_s * excess_pps);
 	T_ASSERT(r.step_pct >= 90);
 	T_ASSERT(r.t90_after_step_s > 0 && r.t90_after_step_s <= 6 * rtt_s);
 	T_ASSERT(r.qdelay_p95_ms <= 200);

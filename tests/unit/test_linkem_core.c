@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Unit tests of the link emulator core in simulated time: delay, jitter,
- * serialization, drop-tail queues, outages, MTU, memory bound, counters and
+ * serialization, rate steps, drop-tail queues, outages, MTU, memory bound, counters and
  * determinism. Loss statistics are in test_linkem_loss.c.
  */
 #include <errno.h>
@@ -135,6 +135,44 @@ static void test_serialization(void)
 	T_EQ(push_tag(&d, 100 * MS, 500, 9), LINKEM_QUEUED);
 	T_EQU(linkem_dir_next_deadline(&d), 100 * MS + 500 * US + 10 * MS);
 	linkem_dir_destroy(&d);
+}
+
+/*
+ * A rate step (a modem's adaptive coding): a packet takes the rate in force
+ * when its serialization starts, the one queued behind the step's start too;
+ * the link's own rate again after it. 8 Mbit/s, 1000-byte packets (1 ms),
+ * 2 Mbit/s (4 ms) from 10 ms for 20 ms.
+ */
+static void test_rate_step(void)
+{
+	struct linkem_params p = { .rate_bps = 8000000, .n_steps = 1 };
+	struct linkem_dir d;
+	static const uint64_t want[] = {
+		1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 14, 18, 22, 26, 30, 31, 32
+	};
+
+	p.steps[0] =
+		(struct linkem_step){ .start_ns = 10 * MS, .len_ns = 20 * MS, .rate_bps = 2000000 };
+	T_EQ(linkem_dir_init(&d, &p, 1), 0);
+	T_EQU(linkem_rate_at(&p, 9 * MS), 8000000);
+	T_EQU(linkem_rate_at(&p, 10 * MS), 2000000);
+	T_EQU(linkem_rate_at(&p, 30 * MS), 8000000);
+	for (uint64_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		T_EQ(push_tag(&d, 0, 1000, i), LINKEM_QUEUED);
+	for (uint64_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct linkem_pkt *pkt = linkem_dir_pop(&d, UINT64_MAX);
+
+		T_ASSERT(pkt);
+		T_EQU(pkt->deliver_ns, want[i] * MS);
+		linkem_pkt_free(pkt);
+	}
+	linkem_dir_destroy(&d);
+	/* no step without a rate to step from, nor one of no length or rate */
+	p.rate_bps = 0;
+	T_EQ(linkem_dir_init(&d, &p, 1), -EINVAL);
+	p.rate_bps = 8000000;
+	p.steps[0].len_ns = 0;
+	T_EQ(linkem_dir_init(&d, &p, 1), -EINVAL);
 }
 
 /* The long-run rate is exact even when a packet's wire time is not whole ns. */
@@ -484,6 +522,7 @@ int main(void)
 	T_RUN(test_perfect_wire);
 	T_RUN(test_delay_exact);
 	T_RUN(test_serialization);
+	T_RUN(test_rate_step);
 	T_RUN(test_rate_exact_long_run);
 	T_RUN(test_rate_under_overload);
 	T_RUN(test_queue_bytes);

@@ -116,6 +116,22 @@ static void test_queue_ge_outage(void)
 	T_EQ(linkem_parse_outage("10s+0", &o), -EINVAL);
 	T_EQ(linkem_parse_outage("10s+2s/20s:0", &o), -EINVAL);
 	T_EQ(linkem_parse_outage("10s+2s:3", &o), -EINVAL);
+
+	struct linkem_step st = { .start_ns = 7 };
+
+	T_EQ(linkem_parse_step("15s+20s:20mbit", &st), 0);
+	T_EQU(st.start_ns, 15 * SEC);
+	T_EQU(st.len_ns, 20 * SEC);
+	T_EQU(st.rate_bps, 20000000);
+	T_EQ(linkem_parse_step("0+1.5s:800kbit", &st), 0);
+	T_EQU(st.start_ns, 0);
+	T_EQU(st.rate_bps, 800000);
+	T_EQ(linkem_parse_step("15s+20s", &st), -EINVAL);
+	T_EQ(linkem_parse_step("15s:20mbit", &st), -EINVAL);
+	T_EQ(linkem_parse_step("15s+0:20mbit", &st), -EINVAL);
+	T_EQ(linkem_parse_step("15s+20s:0bit", &st), -EINVAL);
+	T_EQ(linkem_parse_step("15s+20s:fast", &st), -EINVAL);
+	T_EQU(st.rate_bps, 800000); /* unchanged by the failures */
 }
 
 static int parse(struct linkem_config *cfg, char *err, const char *const *args)
@@ -146,6 +162,8 @@ static void test_opts_directions(void)
 			     "60s+30s",
 			     "--b2a-outage",
 			     "1s+1s",
+			     "--a2b-rate-step",
+			     "15s+20s:20mbit",
 			     "--seed",
 			     "42",
 			     "--ns-a",
@@ -165,6 +183,9 @@ static void test_opts_directions(void)
 	T_EQU(c.dir[1].queue_ns, 0);
 	T_EQ(c.dir[0].n_outages, 1);
 	T_EQ(c.dir[1].n_outages, 2);
+	T_EQ(c.dir[0].n_steps, 1);
+	T_EQU(c.dir[0].steps[0].rate_bps, 20000000);
+	T_EQ(c.dir[1].n_steps, 0);
 	T_ASSERT(c.dir[0].reorder && c.dir[1].reorder);
 	T_ASSERT(c.seed_set && c.seed == 42);
 	T_STREQ(c.ns[0], "x1");
@@ -229,6 +250,8 @@ static void test_opts_errors(void)
 		{ { "--mtu", "60", NULL }, "--mtu" },
 		{ { "--mtu", "1000", NULL }, "IPv6 needs" },
 		{ { "--outage", "10s+5s/3s", NULL }, "period longer" },
+		{ { "--rate-step", "10s+5s:20mbit", NULL }, "needs a rate" },
+		{ { "--rate", "50mbit", "--rate-step", "10s+5s", NULL }, "--rate-step" },
 		{ { "--ge", "1%,120%", NULL }, "--ge" },
 		{ { "--dev-b", "abcdefghijklmnop", NULL }, "--dev-b" },
 	};

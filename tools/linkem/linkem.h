@@ -61,6 +61,19 @@ struct linkem_outage {
 	uint32_t count;
 };
 
+/*
+ * The rate is rate_bps instead of the link's from start_ns for len_ns (a
+ * satellite modem's adaptive coding in a rain fade); packets take the rate
+ * in force when their serialization starts.
+ */
+struct linkem_step {
+	uint64_t start_ns;
+	uint64_t len_ns;
+	uint64_t rate_bps;
+};
+
+#define LINKEM_MAX_STEPS 16
+
 /* Parameters of one direction. Zero means "off" everywhere, so a zeroed
  * struct is a perfect wire of infinite rate. */
 struct linkem_params {
@@ -77,6 +90,8 @@ struct linkem_params {
 	uint64_t max_bytes;   /* bound on bytes held (0: LINKEM_DEFAULT_MAX_BYTES) */
 	unsigned int n_outages;
 	struct linkem_outage outages[LINKEM_MAX_OUTAGES];
+	unsigned int n_steps; /* with rate_bps: rate steps, the first that holds wins */
+	struct linkem_step steps[LINKEM_MAX_STEPS];
 };
 
 /* What push() did with a packet (>= 0; errors are -errno). */
@@ -165,6 +180,8 @@ bool linkem_outage_active(const struct linkem_params *p, uint64_t t_ns);
 
 /* Wire time of len bytes at rate (with overhead), rounded down. */
 uint64_t linkem_ser_ns(const struct linkem_params *p, size_t len);
+/* The serialization rate at t_ns: a step's, else rate_bps (0: unlimited). */
+uint64_t linkem_rate_at(const struct linkem_params *p, uint64_t t_ns);
 
 const char *linkem_verdict_str(int verdict);
 

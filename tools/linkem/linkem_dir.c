@@ -37,6 +37,10 @@ int linkem_params_check(const struct linkem_params *p, const char **why)
 		msg = "delay and jitter must be under an hour";
 	else if (p->overhead > 65536)
 		msg = "per-packet overhead must be at most 65536 bytes";
+	else if (p->n_steps > LINKEM_MAX_STEPS)
+		msg = "too many rate steps";
+	else if (p->n_steps && !p->rate_bps)
+		msg = "a rate step needs a rate to step from";
 	for (unsigned int i = 0; !msg && i < p->n_outages; i++) {
 		const struct linkem_outage *o = &p->outages[i];
 
@@ -45,6 +49,9 @@ int linkem_params_check(const struct linkem_params *p, const char **why)
 		else if (o->period_ns && o->period_ns <= o->len_ns)
 			msg = "an outage's period must be longer than the outage";
 	}
+	for (unsigned int i = 0; !msg && i < p->n_steps; i++)
+		if (!p->steps[i].len_ns || !p->steps[i].rate_bps)
+			msg = "a rate step must last longer than 0 and have a rate";
 	if (why)
 		*why = msg;
 	return msg ? -EINVAL : 0;
@@ -85,6 +92,19 @@ uint64_t linkem_ser_ns(const struct linkem_params *p, size_t len)
 	if (!p->rate_bps)
 		return 0;
 	return (uint64_t)(len + p->overhead) * 8 * LINKEM_NS_PER_SEC / p->rate_bps;
+}
+
+uint64_t linkem_rate_at(const struct linkem_params *p, uint64_t t_ns)
+{
+	if (!p->rate_bps)
+		return 0;
+	for (unsigned int i = 0; i < p->n_steps; i++) {
+		const struct linkem_step *st = &p->steps[i];
+
+		if (t_ns >= st->start_ns && t_ns - st->start_ns < st->len_ns)
+			return st->rate_bps;
+	}
+	return p->rate_bps;
 }
 
 bool linkem_outage_active(const struct linkem_params *p, uint64_t t_ns)
@@ -149,11 +169,13 @@ static int wait_add(struct linkem_dir *d, uint64_t start_ns, uint32_t len)
 /* Puts the packet on the wire: returns when serialization ends. */
 static uint64_t serialize(struct linkem_dir *d, uint64_t start_ns, size_t len)
 {
+	uint64_t rate = linkem_rate_at(&d->p, start_ns);
 	/* carry the remainder so the long-run rate is exact, not rounded per packet */
 	uint64_t total = (uint64_t)(len + d->p.overhead) * 8 * LINKEM_NS_PER_SEC + d->ser_rem;
 
-	d->ser_rem = total % d->p.rate_bps;
-	d->busy_until_ns = start_ns + total / d->p.rate_bps;
+	/* (a remainder of the rate before a step is less than a ns of it) */
+	d->ser_rem = total % rate;
+	d->busy_until_ns = start_ns + total / rate;
 	return d->busy_until_ns;
 }
 

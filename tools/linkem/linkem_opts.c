@@ -141,6 +141,21 @@ static int opt_outage(const struct lu2k_opt *o, void *obj, const char *v, char *
 	return 0;
 }
 
+static int opt_step(const struct lu2k_opt *o, void *obj, const char *v, char *why, size_t n)
+{
+	LP *p = obj;
+
+	(void)o;
+	if (p->n_steps == LINKEM_MAX_STEPS) {
+		snprintf(why, n, "at most %d rate steps", LINKEM_MAX_STEPS);
+		return -EINVAL;
+	}
+	if (linkem_parse_step(v, &p->steps[p->n_steps]))
+		return -EINVAL;
+	p->n_steps++;
+	return 0;
+}
+
 /* --ns-a, --dev-b...: a name into the field */
 static int opt_name(const struct lu2k_opt *o, void *obj, const char *v, char *why, size_t n)
 {
@@ -257,6 +272,12 @@ static const struct lu2k_opt link_opts[] = {
 	  .what = "START+LEN[/PERIOD[:COUNT]], e.g. 60s+30s or 10s+2s/20s:3",
 	  .help = "link down for L from time S, every P, N times (60s+30s, 10s+2s/20s:3); times "
 		  "count from start-up; repeatable" },
+	{ .lopt = "rate-step",
+	  .arg = "S+L:R",
+	  FUNC(opt_step),
+	  .what = "START+LEN:RATE, e.g. 15s+20s:20mbit",
+	  .help = "the rate is R for L from time S (a modem's adaptive coding in a rain fade: "
+		  "15s+20s:20mbit); needs --rate; times count from start-up; repeatable" },
 	LU2K_OPT_END,
 };
 

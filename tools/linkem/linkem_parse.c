@@ -214,6 +214,27 @@ int linkem_parse_outage(const char *s, struct linkem_outage *o)
 	return 0;
 }
 
+int linkem_parse_step(const char *s, struct linkem_step *st)
+{
+	struct linkem_step t = { 0 };
+	char buf[64], *plus, *colon;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	plus = strchr(buf, '+');
+	colon = plus ? strchr(plus, ':') : NULL;
+	if (!colon)
+		return -EINVAL;
+	*plus++ = '\0';
+	*colon++ = '\0';
+	if (linkem_parse_time(buf, &t.start_ns) || linkem_parse_time(plus, &t.len_ns) ||
+	    !t.len_ns || linkem_parse_rate(colon, &t.rate_bps) || !t.rate_bps)
+		return -EINVAL;
+	*st = t;
+	return 0;
+}
+
 int linkem_parse_uint(const char *s, uint64_t max, uint64_t *v)
 {
 	uint64_t x = 0;

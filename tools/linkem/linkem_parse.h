@@ -16,6 +16,7 @@
  *   ge       p,r[,loss_bad[,loss_good]]  each a prob; loss_bad defaults to
  *            1, loss_good to 0 (netem's "gemodel p r 1-h 1-k" order)
  *   outage   START+LEN[/PERIOD[:COUNT]]  times; e.g. 60s+30s, 10s+2s/20s:3
+ *   step     START+LEN:RATE  times and a rate; e.g. 15s+20s:20mbit
  */
 #ifndef LU2K_LINKEM_PARSE_H
 #define LU2K_LINKEM_PARSE_H
@@ -32,6 +33,7 @@ int linkem_parse_prob(const char *s, double *p);
 int linkem_parse_queue(const char *s, uint64_t *bytes, uint64_t *ns);
 int linkem_parse_ge(const char *s, struct linkem_ge *ge);
 int linkem_parse_outage(const char *s, struct linkem_outage *o);
+int linkem_parse_step(const char *s, struct linkem_step *st);
 /* A plain decimal integer <= max. */
 int linkem_parse_uint(const char *s, uint64_t max, uint64_t *v);
 
