@@ -277,11 +277,11 @@ void udt_lossy_timed_capacity(struct udt_cc *cc)
 {
 	struct lossy *l = cc->priv;
 
-	if (cc->ack_rates_new && cc->ack_bandwidth > 0 && cc->ack_bandwidth < MAX_RATE &&
-	    l->pairs_acked) {
+	/* (every full ACK between lu2k engines is a timed one: this ACK's, not an earlier one's) */
+	l->lbw_timed = cc->ack_rates_new && cc->ack_bandwidth > 0 && cc->ack_bandwidth < MAX_RATE &&
+		       l->pairs_acked;
+	if (l->lbw_timed)
 		link_bw_sample(l, cc->ack_bandwidth);
-		l->lbw_timed = 1;
-	}
 }
 
 void udt_lossy_rtt_update(struct udt_cc *cc, int64_t rtt, uint64_t now_ns)
