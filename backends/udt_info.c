@@ -113,6 +113,9 @@ void udtb_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 	lu2k_json_u64(j, "acks_sent", st.acks_sent);
 	lu2k_json_u64(j, "acks_recv", st.acks_recv);
 	lu2k_json_u64(j, "timeouts", st.timeouts);
+	/* the CC read the link's rate stepping down / up (a modem's adaptive coding) */
+	lu2k_json_u64(j, "link_steps_down", st.link_steps_down);
+	lu2k_json_u64(j, "link_steps_up", st.link_steps_up);
 	lu2k_json_u64(j, "probes", st.probes);
 	/* small messages first (doc/udt-cc.md): sent twice, ahead of bulk, into a bulk message */
 	lu2k_json_u64(j, "dup_tails", st.dup_tails);

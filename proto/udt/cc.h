@@ -80,6 +80,12 @@ struct udt_cc {
 	 */
 	int drain_strict;
 	/*
+	 * What the algorithm read as the link's own rate stepping down and up
+	 * under the connection (a modem's adaptive coding; lossy's LINK_SLOWED
+	 * and LINK_GREW): counts, for the statistics.
+	 */
+	uint64_t link_steps_down, link_steps_up;
+	/*
 	 * What the algorithm knows of the path, for the caller to remember for
 	 * the next connection to the same peer (0: nothing worth keeping): the
 	 * bottleneck rate in packets/s and the least RTT.

@@ -368,8 +368,10 @@ static void end_round(struct udt_cc *cc, uint64_t now_ns)
 		break;
 	case LOSSY_CRUISE:
 		udt_lossy_probe_round(cc, now_ns);
-		if (link_grew(l, queue, app, now_ns, (int64_t)(now_ns - round_start)))
+		if (link_grew(l, queue, app, now_ns, (int64_t)(now_ns - round_start))) {
+			cc->link_steps_up++;
 			break;
+		}
 		if (l->cycle == CYCLE_LEN - 1 && l->probe_wait > 0)
 			l->probe_wait--; /* one more gain-1 round before the probe */
 		else
@@ -401,6 +403,7 @@ static void end_round(struct udt_cc *cc, uint64_t now_ns)
 			if (l->link_bw > 0 && lossy_model_bw(l) > LINK_SLOWED * l->link_bw) {
 				/* the link itself slowed (LINK_SLOWED): down to it at once */
 				udt_lossy_bw_clamp(l, l->link_bw);
+				cc->link_steps_down++;
 				l->ceiling = l->btl_bw;
 				l->ref_link_bw = l->link_bw;
 				l->queue_rounds = 0;

@@ -621,6 +621,8 @@ void udt_conn_get_stats(const struct udt_conn *c, struct udt_stats *st)
 	st->pkt_snd_period_us = c->cc.pkt_snd_period_ns / LU2K_NS_PER_US;
 	st->cwnd = c->cc.cwnd;
 	st->path_rate_pps = c->cc.path_rate;
+	st->link_steps_down = c->cc.link_steps_down;
+	st->link_steps_up = c->cc.link_steps_up;
 	st->path_rtt_us = (int32_t)(c->cc.path_rtt_ns / LU2K_NS_PER_US);
 	st->flow_window = c->flow_window;
 	st->inflight = c->sb.inflight;

@@ -214,6 +214,8 @@ struct udt_stats {
 	 * at a later one)
 	 */
 	uint64_t first_sent, first_recv, first_over, msgs_held, acks_held;
+	/* the CC's reading of the link's rate stepping down, up (doc/udt-cc.md, lossy only) */
+	uint64_t link_steps_down, link_steps_up;
 };
 
 #define UDT_MSG_COPY  1u /* copy the bytes now instead of referencing them */

@@ -36,6 +36,9 @@ static void test_scenario(void)
 	T_EQ(r.delivered, r.msgs);
 	T_ASSERT(r.sim_s <= bound);
 	T_ASSERT(r.steady_pct >= min_pct);
+	/* a link whose rate does not step: the CC never reads a step (test_sim_step) */
+	T_EQU(r.snd.link_steps_down, 0);
+	T_EQU(r.snd.link_steps_up, 0);
 }
 
 /*

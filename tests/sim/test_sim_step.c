@@ -54,6 +54,10 @@ static void test_step(void)
 	T_ASSERT(r.step_pct >= 90);
 	T_ASSERT(r.t90_after_step_s > 0 && r.t90_after_step_s <= 6 * rtt_s);
 	T_ASSERT(r.qdelay_p95_ms <= 200);
+	/* what the CC read of the step, as lu2kctl shows it (link_steps_down, _up) */
+	printf("       link steps read: %llu down, %llu up\n",
+	       (unsigned long long)r.snd.link_steps_down, (unsigned long long)r.snd.link_steps_up);
+	T_ASSERT(r.snd.link_steps_down >= 1 && r.snd.link_steps_up >= 1);
 }
 
 int main(void)

@@ -180,6 +180,8 @@ static const struct prom_key prom_keys[] = {
 	{ NULL, "acks_sent", PK_COUNTER, "acknowledgements sent" },
 	{ NULL, "acks_recv", PK_COUNTER, "acknowledgements received" },
 	{ NULL, "timeouts", PK_COUNTER, "retransmission timeouts" },
+	{ NULL, "link_steps_down", PK_COUNTER, "the link's rate seen stepping down (a rain fade)" },
+	{ NULL, "link_steps_up", PK_COUNTER, "the link's rate seen stepping back up" },
 	{ NULL, "probes", PK_COUNTER, "keep-alive probes sent" },
 	{ NULL, "pkts_bad", PK_COUNTER, "packets refused as malformed" },
 };
