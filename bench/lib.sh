@@ -191,11 +191,29 @@ bl_run_lu2k() {
 	ping=$!
 	bl_bulk_start "$dir" "$t" "$conc"
 	bulk=$BL_BG
+	bl_conns_watch "$dir" "$bulk"
 	wait $bulk && rc_bulk=0 || rc_bulk=$?
 	wait $ping && rc_ping=0 || rc_ping=$?
 	bl_icmp_stop "$dir"
 	echo "$rc_bulk $rc_ping" >"$dir/rc"
 	bl_run_end
+}
+
+# bl_conns_watch DIR PID : while PID runs, A's connections as lu2kctl shows
+# them (JSON, every field), each second into DIR/conns-a.json: the last view
+# before the bulk ended, whose connections close with it (the CC's counters:
+# link_steps_down and _up, timeouts, retransmissions).
+bl_conns_watch() {
+	local dir=$1 pid=$2
+	(
+		while kill -0 "$pid" 2>/dev/null; do
+			"$bin/lu2kctl" --socket "$BL_TMP/a.ctl" --json -v conns >"$dir/conns-a.json.new" \
+				2>/dev/null && mv "$dir/conns-a.json.new" "$dir/conns-a.json"
+			sleep 1
+		done
+		rm -f "$dir/conns-a.json.new"
+	) &
+	bl_pids+=("$!")
 }
 
 # bl_bulk_start DIR TIME CONC : lu2k-perf bulk of 1 MiB PUTs from A to B for
@@ -253,6 +271,7 @@ bl_run_pair() {
 	iperf=$!
 	bl_bulk_start "$dir" "$t" "$conc"
 	bulk=$BL_BG
+	bl_conns_watch "$dir" "$bulk"
 	wait $bulk && rc_bulk=0 || rc_bulk=$?
 	wait $iperf && rc_iperf=0 || rc_iperf=$?
 	bl_wait 10 grep -q receiver "$dir/iperf.log" || true

@@ -36,7 +36,7 @@ t_defer "kill $bg"
 sleep 1.5
 ip netns exec "$ns" "$T_BIN/lu2kctl" --socket "$T_DIR/a.ctl" --json conns >"$T_DIR/conns.json" ||
 	t_fail "lu2kctl conns failed"
-for k in rtt_us send_rate_kbps cwnd flow_window pkts_retrans naks_recv snd_loss; do
+for k in rtt_us send_rate_kbps cwnd flow_window pkts_retrans naks_recv snd_loss link_steps_down link_steps_up; do
 	grep -q "\"$k\"" "$T_DIR/conns.json" || t_fail "lu2kctl conns has no $k: $(cat "$T_DIR/conns.json")"
 done
 grep -Eq '"pkts_sent": ?[1-9]' "$T_DIR/conns.json" || t_fail "no packets counted on A's connections"
