@@ -199,11 +199,13 @@ void udt_lossy_probe_start(struct udt_cc *cc, uint64_t now_ns);
 void udt_lossy_probe_round(struct udt_cc *cc, uint64_t now_ns);
 int udt_lossy_probe_tick(struct udt_cc *cc, uint64_t now_ns, int64_t round_len);
 void udt_lossy_probe_sent(struct lossy *l);
+void udt_lossy_probe_forget(struct lossy *l);
 uint32_t udt_lossy_probe_lost(struct lossy *l, uint32_t first, uint32_t last);
 void udt_lossy_probe_judge(struct udt_cc *cc);
 
 /* cc_lossy_loss.c */
 void udt_lossy_count_losses(struct lossy *l, const struct udt_range *r, size_t n);
 void udt_lossy_heavy_loss(struct udt_cc *cc, uint64_t now_ns);
+void udt_lossy_losses_answered(struct lossy *l, uint32_t snd_curr_seq, uint64_t now_ns);
 
 #endif

@@ -76,6 +76,20 @@ static int loss_check(struct udt_cc *cc, uint64_t now_ns)
 	return heavy;
 }
 
+/*
+ * The rate was just cut for what was sent so far (a remembered rate the
+ * path did not carry, a link that slowed): the NAKs of those packets still
+ * on their way are not news, and the loss window starts again.
+ */
+void udt_lossy_losses_answered(struct lossy *l, uint32_t snd_curr_seq, uint64_t now_ns)
+{
+	l->loss_hi = snd_curr_seq;
+	l->loss_hi_valid = 1;
+	l->win_sent = 0;
+	l->win_lost = 0;
+	l->win_start_ns = now_ns;
+}
+
 /* Heavy loss over the last window: back off, at most once a round. */
 void udt_lossy_heavy_loss(struct udt_cc *cc, uint64_t now_ns)
 {
@@ -95,8 +109,7 @@ void udt_lossy_heavy_loss(struct udt_cc *cc, uint64_t now_ns)
 		udt_lossy_bw_clamp(l, l->cold_rate);
 		l->last_backoff_round = l->rounds;
 		/* the NAKs of what the memory sent are still on their way: not news */
-		l->loss_hi = cc->snd_curr_seq;
-		l->loss_hi_valid = 1;
+		udt_lossy_losses_answered(l, cc->snd_curr_seq, now_ns);
 		return;
 	}
 	/* keep at least what is getting through */

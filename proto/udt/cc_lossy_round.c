@@ -240,9 +240,7 @@ static int link_grew(struct lossy *l, int queue, int app, uint64_t now_ns, int64
 	l->ceiling = 0;
 	l->queue_rounds = 0;
 	l->drained_ns = 0;
-	l->probe_on = 0;
-	l->probe_valid = 0;
-	l->probe_peak = 0;
+	udt_lossy_probe_forget(l);
 	return 1;
 }
 
@@ -412,11 +410,7 @@ static void end_round(struct udt_cc *cc, uint64_t now_ns)
 				 * NAKs: this cut answered them (a heavy-loss cut on top
 				 * took 15 % more off the new rate)
 				 */
-				l->loss_hi = cc->snd_curr_seq;
-				l->loss_hi_valid = 1;
-				l->win_sent = 0;
-				l->win_lost = 0;
-				l->win_start_ns = now_ns;
+				udt_lossy_losses_answered(l, cc->snd_curr_seq, now_ns);
 				/*
 				 * and the queue it filled, drained as STARTUP's is,
 				 * but with no resend past the pacing: the NAKs of the
@@ -520,9 +514,7 @@ void udt_lossy_silence_over(struct lossy *l, uint64_t now_ns)
 		l->round_start_ns = now_ns;
 		l->drained_ns = 0;
 		/* a whole round of it (the path is empty); not judged (the losses are the outage's) */
-		l->probe_on = 0;
-		l->probe_valid = 0;
-		l->probe_peak = 0;
+		udt_lossy_probe_forget(l);
 	}
 }
 

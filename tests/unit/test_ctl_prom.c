@@ -56,7 +56,7 @@ static void test_kinds_units_labels(void)
 		"{\"conns\":[{\"peer\":\"10.0.0.2@lu2k\",\"local_nid\":\"10.0.0.1@lu2k\","
 		"\"direction\":\"out\",\"udt_state\":\"up\",\"address\":\"10.0.0.2\","
 		"\"port\":7988,\"cc\":\"lossy\",\"rtt_us\":600000,\"send_rate_kbps\":50000,"
-		"\"pkts_retrans\":3}]}",
+		"\"pkts_retrans\":3,\"link_steps_down\":1,\"link_steps_up\":0}]}",
 	};
 	char *t = render(answers, 3);
 
@@ -79,6 +79,11 @@ static void test_kinds_units_labels(void)
 	T_ASSERT(line_of(t, "lu2k_conn_send_rate_bits_per_second{peer=\"10.0.0.2@lu2k\",local_nid="
 			    "\"10.0.0.1@lu2k\",direction=\"out\"} 50000000\n"));
 	T_ASSERT(line_of(t, "lu2k_conn_pkts_retrans_total{"));
+	/* the CC's reading of a rate step (doc/deploy.md names these) */
+	T_ASSERT(line_of(t, "# TYPE lu2k_conn_link_steps_down_total counter\n"));
+	T_ASSERT(line_of(t, "lu2k_conn_link_steps_down_total{peer=\"10.0.0.2@lu2k\",local_nid="
+			    "\"10.0.0.1@lu2k\",direction=\"out\"} 1\n"));
+	T_ASSERT(line_of(t, "lu2k_conn_link_steps_up_total{"));
 	/* strings become labels of a 1; numbers that identify are not metrics */
 	T_ASSERT(line_of(t, "lu2k_peer_state{nid=\"10.0.0.2@lu2k\",local_nid=\"10.0.0.1@lu2k\","
 			    "state=\"up\"} 1\n"));
