@@ -1,6 +1,6 @@
 # The back-ends of lu2kd and their registry.
 $(eval $(call lu2k_lib,lu2kd_backends,backends/registry.c backends/be_src.c backends/be_auth.c backends/halfopen.c backends/tcp.c backends/tcp_listen.c backends/tcp_io.c backends/tcp_sec.c backends/tcp_sockinfo.c backends/tcp_wire.c \
-	backends/udt.c backends/udt_listen.c backends/udt_admit.c backends/udt_early.c backends/udt_opts.c backends/udt_info.c backends/udt_conn.c backends/udt_io.c backends/udt_io_batch.c backends/udt_rxts.c backends/udt_wire.c backends/udt_demux.c backends/udt_paths.c backends/udt_memo.c backends/udt_tokens.c backends/udt_sec.c \
+	backends/udt.c backends/udt_listen.c backends/udt_admit.c backends/udt_early.c backends/udt_opts.c backends/udt_info.c backends/udt_conn.c backends/udt_io.c backends/udt_io_batch.c backends/udt_rxts.c backends/udt_wire.c backends/udt_demux.c backends/udt_paths.c backends/udt_memo.c backends/udt_tokens.c backends/udt_sec.c backends/udt_unknown.c \
 	backends/rds.c backends/rds_conn.c backends/rds_io.c backends/rds_sec.c backends/rds_wire.c))
 $(eval $(call lu2k_test,test_tcp_wire,tests/unit/test_tcp_wire.c backends/tcp_wire.c,common))
 $(eval $(call lu2k_test,test_udt_be_wire,tests/unit/test_udt_be_wire.c backends/udt_wire.c,common))

@@ -334,11 +334,13 @@ static void conn_timer(struct lu2k_timer *t)
 		udtb_conn_fail(c, -ETIMEDOUT, false);
 		return;
 	}
+	if (udtb_unknown_check(c, c->be->env.loop->now))
+		return;
 	/*
 	 * Messages wait and the peer has said nothing (no ACK, no NAK, no
-	 * keep-alive) for peer_timeout_ms: it is gone (a daemon restarted
-	 * behind the same port drops our packets silently). UDT's own rule
-	 * (16 EXP expiries) would wait some 40 s.
+	 * keep-alive) for peer_timeout_ms: it is gone (powered off, or a
+	 * daemon restarted whose UNKNOWN notices never reached us), or the
+	 * link is down for longer than LNet would wait.
 	 */
 	if (c->out && c->ntxq && c->state == UDTB_UP && udt_conn_state(c->u) != UDT_ST_CONNECTING &&
 	    c->be->env.loop->now >= c->last_rx_ns + udtb_peer_timeout_ns(c->be)) {

@@ -73,6 +73,12 @@ struct udtb_stats {
 	uint64_t rx_late_16ms;	/* ... >= 16 ms after it */
 	uint64_t rx_placed;	/* messages whose packets went straight into the RX pool */
 	uint64_t rx_place_declined; /* ... that the core had no spare room for */
+	/* a connection its far end no longer knows (udt_unknown.c) */
+	uint64_t unknown_told;	       /* UNKNOWN notices sent, for packets to no connection */
+	uint64_t unknown_told_limited; /* ... not sent: over the notices' rate */
+	uint64_t unknown_heard;	       /* notices naming one of ours, with messages waiting */
+	uint64_t unknown_denied;       /* ... whose peer spoke after it: the connection stays */
+	uint64_t peer_gone;	       /* ... whose peer stayed silent: closed (-ECONNRESET) */
 };
 
 struct udtb_sock {
@@ -148,6 +154,7 @@ struct lu2k_be {
 	struct udtb_sec *sec;	   /* keys on ([auth]): udt_sec.h */
 	struct udtb_tx *tx_cache;  /* freed frame headers of LU2K_UDTW_MSGID_HLEN bytes */
 	uint32_t ntx_cache;
+	uint64_t unknown_next_ns; /* the UNKNOWN notices' schedule (udt_unknown.c) */
 };
 
 struct lu2k_be_listener {
@@ -239,6 +246,8 @@ struct lu2k_be_conn {
 	struct lu2k_be_conn *early;
 	enum udtb_early_state early_st; /* out */
 	uint64_t early_deadline;	/* out, READY: closed then if the core did not take it */
+	/* out: the peer said it does not know this connection at unknown_ns (udt_unknown.c) */
+	uint64_t unknown_ns, unknown_deadline;
 };
 
 static inline uint64_t udtb_peer_timeout_ns(const struct lu2k_be *be)
@@ -324,6 +333,22 @@ int udtb_send_hello(struct lu2k_be_conn *c);
 void udtb_fail_msgs(struct lu2k_be_conn *c, int err);
 void udtb_tx_cache_fini(struct lu2k_be *be);
 void udtb_rx_unplace(struct lu2k_be_conn *c, int err);
+
+/*
+ * udt_unknown.c: a listener's socket s got a packet for id, a socket id (or
+ * keys on, a record index) it does not know, from sa: tell sa so (rate-limited).
+ */
+void udtb_unknown_tell(struct udtb_sock *s, uint32_t id, const struct sockaddr *sa, socklen_t salen,
+		       uint64_t now);
+/*
+ * A packet to c's own socket that is not for its engine: true if it is an
+ * UNKNOWN notice (taken: a check starts if it names id, the peer's id or
+ * index for c); false if it is something else.
+ */
+bool udtb_unknown_heard(struct lu2k_be_conn *c, const uint8_t *pkt, size_t len, uint32_t id,
+			uint64_t now);
+/* From c's timer: true if the check ran out and c failed (-ECONNRESET). */
+bool udtb_unknown_check(struct lu2k_be_conn *c, uint64_t now);
 
 /* udt_io.c */
 int udtb_sock_open(struct lu2k_be *be, struct udtb_sock *s, int family, lu2k_io_fn fn);

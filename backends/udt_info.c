@@ -243,6 +243,11 @@ void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "parked", s->parked);
 	lu2k_json_u64(j, "send_errors", s->send_errors);
 	lu2k_json_u64(j, "unknown_dst", s->unknown_dst);
+	lu2k_json_u64(j, "unknown_told", s->unknown_told);
+	lu2k_json_u64(j, "unknown_told_limited", s->unknown_told_limited);
+	lu2k_json_u64(j, "unknown_heard", s->unknown_heard);
+	lu2k_json_u64(j, "unknown_denied", s->unknown_denied);
+	lu2k_json_u64(j, "peer_gone", s->peer_gone);
 	lu2k_json_u64(j, "wrong_addr", s->wrong_addr);
 	lu2k_json_u64(j, "bad_pkts", s->bad_pkts);
 	lu2k_json_u64(j, "truncated", s->truncated);

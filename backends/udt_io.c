@@ -223,6 +223,8 @@ void udtb_conn_arm(struct lu2k_be_conn *c)
 		t = c->hello_deadline;
 	if (c->out && c->ntxq && c->last_rx_ns + udtb_peer_timeout_ns(c->be) < t)
 		t = c->last_rx_ns + udtb_peer_timeout_ns(c->be);
+	if (c->unknown_deadline && c->unknown_deadline < t)
+		t = c->unknown_deadline;
 	if (t == UINT64_MAX)
 		lu2k_loop_timer_cancel(loop, &c->timer);
 	else if (lu2k_loop_timer_arm_at(loop, &c->timer, t))
@@ -477,6 +479,9 @@ static void dispatch(struct udtb_sock *s, uint8_t *pkt, size_t len, const struct
 	if (s->owner) {
 		c = s->owner;
 		if (dst != c->dmx.local_id) {
+			if (!dst && !be->sec &&
+			    udtb_unknown_heard(c, pkt, len, udt_conn_peer_id(c->u), now))
+				return;
 			be->st.unknown_dst++;
 			return;
 		}
@@ -493,6 +498,8 @@ static void dispatch(struct udtb_sock *s, uint8_t *pkt, size_t len, const struct
 		n = udt_dmx_find(&be->dmx, dst);
 		if (!n) {
 			be->st.unknown_dst++;
+			if (!be->sec)
+				udtb_unknown_tell(s, dst, sa, salen, now);
 			return;
 		}
 		c = lu2k_container_of(n, struct lu2k_be_conn, dmx);

@@ -43,7 +43,13 @@ void udtb_defaults(struct lu2k_be *be, const struct lu2k_be_env *env)
 	snprintf(be->cc, sizeof(be->cc), "lossy");
 	be->sock_rcvbuf = be->sock_sndbuf = UDTB_SOCKBUF_DEFAULT;
 	be->hello_timeout_ms = 10000;
-	be->peer_timeout_ms = 5000;
+	/*
+	 * LNet's own LND timeout (lnet_transaction_timeout 150 s over
+	 * lnet_retry_count 2 + 1): a link silent for a rain fade keeps its
+	 * messages as long as LNet would. A restarted peer says so at once
+	 * (udt_unknown.c), so it needs no short timeout.
+	 */
+	be->peer_timeout_ms = 50000;
 	be->rx_stall_timeout_ms = 30000;
 	be->max_conns = 4096;
 	be->max_conns_out = 4096;

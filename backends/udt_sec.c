@@ -550,6 +550,9 @@ struct udtb_sa *udtb_sec_recv(struct udtb_sock *so, uint8_t **pkt, size_t *len,
 		sa = sa_find(s, (uint32_t)lu2k_aead_record_index(p, *len));
 		if (!sa || !sa->up) {
 			s->st.records_unknown++;
+			if (!sa)
+				udtb_unknown_tell(so, (uint32_t)lu2k_aead_record_index(p, *len),
+						  from, fromlen, now);
 			return NULL;
 		}
 		/* the keys of this socket's connection, from the address they were agreed with */
@@ -583,7 +586,10 @@ struct udtb_sa *udtb_sec_recv(struct udtb_sock *so, uint8_t **pkt, size_t *len,
 			s->st.other++;
 		return NULL;
 	case LU2K_DG_PLAIN_UDT:
-		plain_udt(so, p, *len, from, fromlen);
+		/* an UNKNOWN notice is plaintext: the peer that sends it has no keys for us */
+		if (!(oc && oc->sa && oc->sa->up &&
+		      udtb_unknown_heard(oc, p, *len, oc->sa->k.tx.peer_index, now)))
+			plain_udt(so, p, *len, from, fromlen);
 		return NULL;
 	case LU2K_DG_OLD:
 		old_version(s, from, fromlen);

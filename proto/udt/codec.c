@@ -24,7 +24,7 @@ static inline void put32(uint8_t *p, uint32_t v)
 
 static int ctrl_type_known(unsigned int t)
 {
-	return t <= UDT_CT_PEERERR || t == UDT_CT_FEC || t == UDT_CT_USER;
+	return t <= UDT_CT_PEERERR || t == UDT_CT_FEC || t == UDT_CT_UNKNOWN || t == UDT_CT_USER;
 }
 
 int udt_hdr_decode(const uint8_t *buf, size_t len, struct udt_hdr *h)

@@ -35,6 +35,12 @@ enum udt_ctrl_type {
 	UDT_CT_PEERERR = 8,
 	/* lu2k's parity for small messages and its report (fec.h): not UDT4, negotiated */
 	UDT_CT_FEC = 0x4c46,
+	/*
+	 * lu2kd's, not the engine's: "I know no connection of id info" (dst 0,
+	 * no body), a listener's answer to a packet for an unknown socket id
+	 * (backends/udt_unknown.c). A UDT4 peer drops it (id 0, no listener).
+	 */
+	UDT_CT_UNKNOWN = 0x4c55,
 	UDT_CT_USER = 0x7fff,
 };
 

@@ -259,6 +259,20 @@ static void on_exp(struct udt_conn *c, uint64_t now_ns)
 				probe(c, now_ns);
 			}
 		}
+		/*
+		 * Nothing to resend: the receiver holds all of it (acknowledged,
+		 * no room there yet; a live holder ACKs every half RTT), or the
+		 * probes have sent each packet once into this silence (a dead
+		 * link gets nothing twice). Then a keep-alive, so that the far
+		 * end still hears from us when the link comes back: a peer that
+		 * restarted meanwhile answers it with its UNKNOWN notice (lu2kd),
+		 * where otherwise nothing at all would leave until UDT's EXP
+		 * limit, and the connection's messages would wait that long.
+		 */
+		if (udt_loss_count(&c->snd_loss) == 0) {
+			udt_send_ctrl_simple(c, UDT_CT_KEEPALIVE, 0, now_ns);
+			c->st.keepalives_sent++;
+		}
 		if (c->cc.ops->on_timeout)
 			c->cc.ops->on_timeout(&c->cc, udt_tick(now_ns));
 		udt_conn_cc_update(c);

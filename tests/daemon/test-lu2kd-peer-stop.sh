@@ -10,7 +10,8 @@
 # conns_closed_by_peer, and log no "connection lost" warning and no
 # conns_failed. Then b comes back and the pings flow again. Then b gets
 # SIGKILL (no goodbye): with tcp a logs "connection lost" (a failure); udt
-# finds out only by its peer timeout, not waited for here.
+# finds out when a restarted b answers with its UNKNOWN notice
+# (test-lu2kd-udt-restart.sh), or by its peer timeout.
 . "$(dirname "$0")/../lib/common.sh"
 t_need_bins lu2kd lu2k-perf lu2kctl
 t_require_root

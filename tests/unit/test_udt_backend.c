@@ -20,7 +20,11 @@
  *    (LU2K_BE_RX_EARLY) with its first packet and most of its packets go
  *    straight into that range; a core without spare room (-ENOBUFS) gets
  *    it the usual way; a connection closed mid-message ends the early
- *    range (rx_end < 0), once.
+ *    range (rx_end < 0), once;
+ *  - a peer that restarted (no goodbye) answers the old connection's packets
+ *    with UNKNOWN notices: the sender fails it (-ECONNRESET) in seconds,
+ *    though its peer_timeout_ms is a minute; a forged notice while the peer
+ *    lives changes nothing.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,6 +36,7 @@
 #include "backends/udt_be.h"
 #include "common/nid.h"
 #include "common/loop.h"
+#include "proto/udt/codec.h"
 #include "loop_spin.h"
 #include "../t.h"
 
@@ -781,6 +786,89 @@ static void test_early_held(void)
 	close(ls);
 }
 
+/*
+ * B's lu2kd dies without a word (kill -9) and comes back on its port. A
+ * connection whose peer_timeout_ms is a minute learns from B's UNKNOWN
+ * notice that B no longer knows it, and fails within the notice's grace
+ * (2 s on loopback); a new connection works. Before that, a forged notice
+ * from B's own address while B lives (and holds a message: its held ACKs
+ * keep coming) changes nothing.
+ */
+static struct side rside;
+
+static void test_peer_restarted(void)
+{
+	const struct lu2k_be_option opts[] = { { "peer_timeout_ms", "60000", "test" } };
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	uint8_t note[UDT_HDR_LEN];
+	struct lu2k_be *be_r;
+	char err[256];
+
+	T_EQ(ops->create(&env, opts, 1, err, sizeof(err), &be_r), 0);
+	memset(&rside, 0, sizeof(rside));
+	memset(&in, 0, sizeof(in));
+	T_EQ(ops->connect(be_r, &nid_a, NULL, &nid_b, port, &rside, &rside.conn), 0);
+	SPIN_UNTIL(rside.connected, 3000);
+	T_EQ(ops->send(rside.conn, msg(1, 1000)), 0);
+	SPIN_UNTIL(rside.sent_ok == 1, 3000);
+	T_EQ(rside.sent_ok, 1);
+
+	in.rx_eagain_left = 1000000;
+	T_EQ(ops->send(rside.conn, msg(2, 1000)), 0);
+	spin(100);
+	T_EQ(getsockname(rside.conn->sock->io.fd, (struct sockaddr *)&ss, &sl), 0);
+	T_EQU(udt_ctrl_encode(note, sizeof(note), UDT_CT_UNKNOWN, 0,
+			      udt_conn_peer_id(rside.conn->u), 0, 0, NULL, 0),
+	      sizeof(note));
+	T_EQ(sendto(lis_b->s.io.fd, note, sizeof(note), 0, (struct sockaddr *)&ss, sl),
+	     (ssize_t)sizeof(note));
+	SPIN_UNTIL(be_r->st.unknown_denied == 1, 5000);
+	T_EQU(be_r->st.unknown_heard, 1);
+	T_EQU(be_r->st.unknown_denied, 1);
+	T_EQU(be_r->st.peer_gone, 0);
+	T_EQ(rside.closed, 0);
+	in.rx_eagain_left = 0;
+	ops->rx_resume(in.conn);
+	SPIN_UNTIL(rside.sent_ok == 2, 3000);
+	T_EQ(rside.sent_ok, 2);
+
+	/*
+	 * B dies as kill -9 does: its goodbye (a shutdown to the address it
+	 * holds for A) goes astray. It listens again at once, as a restart
+	 * does, so A meets no ICMP error meanwhile.
+	 */
+	((struct sockaddr_in *)&in.conn->addr)->sin_port = htons(9);
+	ops->unlisten(lis_b);
+	ops->destroy(be_b);
+	spin(20);
+	T_EQ(rside.closed, 0);
+	lis_b = NULL;
+	T_EQ(make(&be_b), 0);
+	T_EQ(ops->listen(be_b, &nid_b, port, &lis_b), 0);
+
+	T_EQ(ops->send(rside.conn, msg(3, 1000)), 0);
+	SPIN_UNTIL(rside.closed, 8000);
+	T_EQ(rside.closed, 1);
+	T_EQ(rside.closed_err, -ECONNRESET);
+	T_EQ(rside.sent_err, 1);
+	T_EQ(rside.sent_last_err, -ECONNRESET);
+	T_ASSERT(be_b->st.unknown_told >= 1);
+	T_EQU(be_r->st.unknown_heard, 2);
+	T_EQU(be_r->st.peer_gone, 1);
+	T_EQU(be_r->st.peer_timeouts, 0);
+
+	memset(&rside, 0, sizeof(rside));
+	T_EQ(ops->connect(be_r, &nid_a, NULL, &nid_b, port, &rside, &rside.conn), 0);
+	SPIN_UNTIL(rside.connected, 3000);
+	T_EQ(ops->send(rside.conn, msg(4, 1000)), 0);
+	SPIN_UNTIL(rside.sent_ok == 1, 3000);
+	T_EQ(rside.sent_ok, 1);
+	T_EQ(rside.sent_err, 0);
+	ops->destroy(be_r);
+	spin(20);
+}
+
 int main(void)
 {
 	setup();
@@ -800,6 +888,7 @@ int main(void)
 	T_RUN(test_early_reply);
 	T_RUN(test_early_unused);
 	T_RUN(test_early_held);
+	T_RUN(test_peer_restarted);
 	ops->unlisten(lis_a);
 	ops->unlisten(lis_b);
 	ops->destroy(be_a);

@@ -701,8 +701,8 @@ static void test_held_then_gone(void)
 			;
 	}
 	printf("  the listener gone 0.9 s in: broken %.0f s later (UDT's EXP; lu2kd's "
-	       "peer_timeout_ms "
-	       "is 5 s), nothing completed\n",
+	       "peer_timeout_ms, "
+	       "50 s, ends it first), nothing completed\n",
 	       (double)(s.t - 3 * 60 * SEC) / 1e9);
 	T_EQ(udt_conn_state(s.cl), UDT_ST_BROKEN);
 	T_EQU(s.acked_at[0], 0);
