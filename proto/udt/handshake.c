@@ -229,11 +229,24 @@ int udt_listener_recv(struct udt_listener *l, const uint8_t *pkt, size_t len, co
 		return err;
 	}
 	if (hs->req_type == UDT_HS_RSP_REGULAR && !cookie_ok(l, hs, addr, addrlen, now_ns)) {
-		if (hs->cookie != UDT_HS_NO_COOKIE || !l->unproved_max) {
+		if (hs->cookie == UDT_HS_NO_COOKIE && l->unproved_max) {
+			unproved = 1;
+		} else {
 			l->bad_cookies++;
-			return -EACCES;
+			/*
+			 * A request without a cookie goes beside a first request,
+			 * which gets the cookie. A cookie or token that no longer
+			 * holds (this listener restarted since it gave it, or it
+			 * is two minutes old) gets a fresh cookie, as a first
+			 * request would: the client asks again at once, where in
+			 * silence it would wait a second for its token (or, UDT4,
+			 * its handshake retry). Stateless, and no longer than the
+			 * request: no more than a first request gets.
+			 */
+			if (hs->cookie == UDT_HS_NO_COOKIE)
+				return -EACCES;
+			hs->req_type = UDT_HS_REQ_REGULAR;
 		}
-		unproved = 1;
 	}
 	if (hs->req_type == UDT_HS_REQ_REGULAR && unproved_held(l, hs, addr, addrlen, now_ns)) {
 		l->unproved_quiet++;

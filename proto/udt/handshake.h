@@ -18,10 +18,12 @@
  * with the token as its cookie (udt_conn_use_token): the address proved it
  * receives there within the last 10-20 minutes, and a round trip is saved
  * (2 round trips to connect become 1). A request whose cookie is wrong (a
- * token gone stale, a listener restarted with another key) gets no answer,
- * as before: the connector falls back to UDT4's first request after a
- * second (udt_conn_use_token). Connectors keep a token 10 minutes
- * (backends/udt_tokens.h), so only a listener's restart costs that second.
+ * token gone stale, a listener restarted with another key, a cookie two
+ * minutes old) gets a fresh cookie, as a first request does, so it costs
+ * the connector one round trip more, not the second it waited for an answer
+ * before falling back to UDT4's first request (udt_conn_use_token; a UDT4
+ * listener still says nothing). Connectors keep a token 10 minutes
+ * (backends/udt_tokens.h), so mostly a listener's restart costs that.
  *
  * Requests without a cookie (udt_listener_unproved): a lu2k connector sends
  * with each UDT4 first request a final one whose cookie is

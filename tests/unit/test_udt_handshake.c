@@ -28,6 +28,22 @@ static size_t pop(struct udt_conn *c, uint8_t *buf, uint64_t now)
 	return udt_conn_write_pkt(c, buf, 2000, now);
 }
 
+/*
+ * out (olen bytes) is a listener's answer to a final request whose cookie
+ * did not hold: a cookie response (request type 1) for sock_id at from,
+ * this minute's.
+ */
+static int stale_answer(const struct udt_listener *l, const uint8_t *out, size_t olen,
+			const void *from, uint32_t sock_id, uint64_t t)
+{
+	struct udt_hdr h;
+	struct udt_hs hs;
+
+	return udt_hdr_decode(out, olen, &h) == 0 && udt_hs_decode(&h, &hs) == 0 &&
+	       hs.req_type == UDT_HS_REQ_REGULAR && h.dst == sock_id &&
+	       hs.cookie == udt_cookie(l->key, from, 6, sock_id, t / 60000000000ull);
+}
+
 static void test_connect_flow(void)
 {
 	struct udt_listener l;
@@ -52,24 +68,49 @@ static void test_connect_flow(void)
 	T_EQ(udt_listener_recv(&l, buf, n, addr, 6, t, out, sizeof(out), &olen, &hs),
 	     UDT_LISTEN_REPLY);
 	T_EQU(olen, 64);
-	/* a request with a wrong cookie, or from another address, is refused */
+	/*
+	 * a request with a wrong cookie, or from another address, makes no
+	 * connection: it is answered with a fresh cookie for where it came from
+	 * (as a first request is), so a client whose cookie or token went stale
+	 * asks again at once
+	 */
 	T_EQ(udt_conn_recv_pkt(cl, out, olen, t + 1000), 0);
 	udt_conn_handle_timers(cl, t + 1000);
 	n = pop(cl, buf, t + 1000);
 	T_EQU(n, 64);
-	T_EQ(udt_listener_recv(&l, buf, n, "other!", 6, t, out, sizeof(out), &olen, &hs), -EACCES);
+	T_EQ(udt_listener_recv(&l, buf, n, "other!", 6, t, out, sizeof(out), &olen, &hs),
+	     UDT_LISTEN_REPLY);
+	T_EQU(olen, n);
+	T_ASSERT(stale_answer(&l, out, olen, "other!", 1111, t));
 	/* last minute's cookie still counts */
 	T_EQ(udt_listener_recv(&l, buf, n, addr, 6, t + 60000000000ull, out, sizeof(out), &olen,
 			       &hs),
 	     UDT_LISTEN_ACCEPT);
 	T_EQ(udt_listener_recv(&l, buf, n, addr, 6, t + 120000000000ull, out, sizeof(out), &olen,
 			       &hs),
-	     -EACCES);
+	     UDT_LISTEN_REPLY);
+	T_ASSERT(stale_answer(&l, out, olen, addr, 1111, t + 120000000000ull));
+	/* and a request without a cookie is left to the first request beside it */
+	{
+		uint8_t nc[64];
+		struct udt_hdr h;
+		struct udt_hs q;
+
+		T_EQ(udt_hdr_decode(buf, n, &h), 0);
+		T_EQ(udt_hs_decode(&h, &q), 0);
+		q.cookie = UDT_HS_NO_COOKIE;
+		T_EQU(udt_hs_encode(nc, sizeof(nc), 0, 0, &q), n);
+		T_EQ(udt_listener_recv(&l, nc, n, addr, 6, t, out, sizeof(out), &olen, &hs),
+		     -EACCES);
+	}
 	T_EQ(udt_listener_recv(&l, buf, n, addr, 6, t, out, sizeof(out), &olen, &hs),
 	     UDT_LISTEN_ACCEPT);
 	T_EQU(hs.sock_id, 1111);
 	T_EQU(hs.isn, 0x7ffffffe);
-	/* the cookie buys socket id 1111 only, not any other id behind it */
+	/*
+	 * the cookie buys socket id 1111 only, not any other id behind it: 1112
+	 * gets a cookie of its own, as its first request would
+	 */
 	{
 		struct udt_hs other = hs, hs2;
 		uint8_t o2[128];
@@ -78,7 +119,8 @@ static void test_connect_flow(void)
 		other.sock_id = 1112;
 		n2 = udt_hs_encode(o2, sizeof(o2), 0, 0, &other);
 		T_EQ(udt_listener_recv(&l, o2, n2, addr, 6, t, out, sizeof(out), &olen, &hs2),
-		     -EACCES);
+		     UDT_LISTEN_REPLY);
+		T_ASSERT(stale_answer(&l, out, olen, addr, 1112, t));
 	}
 	sv = udt_conn_accept(&cfg, NULL, NULL, 2222, &hs, NULL, t);
 	T_ASSERT(sv);
@@ -191,12 +233,15 @@ static void test_address_token(void)
 	udt_conn_free(cl);
 	udt_conn_free(sv);
 
-	/* another host with that token: no answer; after 1 s, UDT4's way */
+	/*
+	 * another host with that token: a fresh cookie, two round trips (it was
+	 * silence, and a second's wait for the token before UDT4's way)
+	 */
 	t0 = t;
 	cl = udt_conn_connect(&cfg, NULL, NULL, 1113, 300, NULL, t);
 	udt_conn_use_token(cl, token, t);
-	T_ASSERT(requests(&l, cl, b1, 2003, &t, rtt, &sv) >= 3);
-	T_ASSERT(t - t0 >= s + 2 * rtt && t - t0 <= s + 2 * rtt + 250000000);
+	T_EQ(requests(&l, cl, b1, 2003, &t, rtt, &sv), 2);
+	T_EQU(t - t0, 2 * rtt);
 	T_EQU(l.tokens_used, 1);
 	T_ASSERT(l.bad_cookies >= 1);
 	udt_conn_free(cl);
@@ -204,9 +249,11 @@ static void test_address_token(void)
 
 	/* 25 minutes on: stale, the same; the connection then has a new token */
 	t += 25 * 60 * s;
+	t0 = t;
 	cl = udt_conn_connect(&cfg, NULL, NULL, 1114, 400, NULL, t);
 	udt_conn_use_token(cl, token, t);
-	T_ASSERT(requests(&l, cl, a2, 2004, &t, rtt, &sv) >= 3);
+	T_EQ(requests(&l, cl, a2, 2004, &t, rtt, &sv), 2);
+	T_EQU(t - t0, 2 * rtt);
 	T_ASSERT(udt_conn_token(cl, &tok2) && tok2 != token);
 	udt_conn_free(cl);
 	udt_conn_free(sv);
