@@ -74,6 +74,9 @@ static int t_failed_tests, t_passed_tests, t_cur_failed;
 
 static inline int t_done(void)
 {
+	/* a check that failed outside T_RUN (main's own) fails the program too */
+	if (t_cur_failed && !t_failed_tests)
+		t_failed_tests++;
 	printf("%d passed, %d failed\n", t_passed_tests, t_failed_tests);
 	return t_failed_tests ? 1 : 0;
 }

@@ -44,6 +44,15 @@ enum udt_ctrl_type {
 	UDT_CT_USER = 0x7fff,
 };
 
+/*
+ * A keep-alive's additional info: 0 (UDT4), or this, lu2k's "answer me":
+ * the sender has data the receiver has not acknowledged, or holds, and has
+ * nothing left to resend into a silence; the receiver answers with a
+ * keep-alive of its own (info 0), so that the sender hears the link is
+ * back (proto/udt/conn_timer.c). UDT4 ignores the info of a keep-alive.
+ */
+#define UDT_KA_ASK 0x4c41u
+
 /* Message word of a data packet: boundary (2 bits), in-order (1), msgno (29). */
 #define UDT_PB_MIDDLE	    0u
 #define UDT_PB_LAST	    1u

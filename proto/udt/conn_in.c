@@ -516,6 +516,12 @@ static int recv_one(struct udt_conn *c, const uint8_t *buf, size_t len, uint64_t
 		udt_conn_set_state(c, UDT_ST_CLOSED, -ECONNRESET);
 		return 0;
 	case UDT_CT_KEEPALIVE:
+		/* asked (UDT_KA_ASK): one back, not asking; so no two ends ping-pong */
+		if (h.info == UDT_KA_ASK) {
+			udt_send_ctrl_simple(c, UDT_CT_KEEPALIVE, 0, now_ns);
+			c->st.keepalives_sent++;
+		}
+		return 0;
 	case UDT_CT_CGWARN: /* UDT4's reaction is overwritten by its next rate update */
 	case UDT_CT_PEERERR:
 	case UDT_CT_USER:

@@ -20,6 +20,10 @@
 #define UDT_CTLQ	       256
 #define UDT_HS_RETRY_NS	       (250 * LU2K_NS_PER_MS) /* UDT4 repeats a request every 250 ms */
 #define UDT_TOKEN_WAIT_NS      (LU2K_NS_PER_S)	      /* a token unanswered this long: UDT4's way */
+#define UDT_ASK_MIN_NS	       (LU2K_NS_PER_S)	      /* asking keep-alives at most once a second */
+#define UDT_ASK_SETTLE_NS      (3 * UDT_SYN_NS)	      /* answered: an owed ACK comes within this */
+#define UDT_ASK_ASKING	       1
+#define UDT_ASK_ANSWERED       2
 #define UDT_MIN_EXP_NS	       (300 * LU2K_NS_PER_MS) /* shortest EXP interval (UDT4: 300 ms) */
 #define UDT_MIN_NAK_NS	       (300 * LU2K_NS_PER_MS)
 #define UDT_EXP_MAX_COUNT      16		    /* broken after more expiries than this */
@@ -158,8 +162,21 @@ struct udt_conn {
 	 * when this silence's first probe left, probe_walking says one did.
 	 */
 	uint32_t probe_next;
+	/*
+	 * Nothing of ours to resend in a silence (its probes spent, or the
+	 * receiver holds all we sent): asking (conn_timer.c, ask()), a
+	 * keep-alive that asks for one back (UDT_KA_ASK) every UDT_ASK_MIN_NS
+	 * at least; ask_heard is heard's low 32 bits when the asking began.
+	 * The first word from the peer after it says the link is back
+	 * (UDT_ASK_ANSWERED from last_ask_ns): the probe goes a moment later.
+	 * Any data packet leaving ends the asking (its ACK or NAK will say).
+	 * Placed in the padding of the fields around them.
+	 */
+	uint32_t ask_heard;
 	uint64_t heard, probe_heard;
 	int probe_walking;
+	int asking; /* 0, UDT_ASK_ASKING or UDT_ASK_ANSWERED */
+	uint64_t last_ask_ns;
 	/*
 	 * The tail-loss probe (conn.c, tail_probe()): when the last new packet
 	 * (snd_curr_seq, first sent at tail_sent_ns) left and no ACK covered it

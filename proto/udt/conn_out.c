@@ -638,6 +638,8 @@ static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t 
 	}
 	c->st.pkts_sent++;
 	c->st.bytes_sent += len;
+	/* data leaving draws its own ACK or NAK: no asking keep-alives (conn_timer.c, ask()) */
+	c->asking = 0;
 	c->st.first_sent += c->state == UDT_ST_CONNECTING;
 	if (!probe) {
 		uint64_t base = c->next_send_ns, burst = c->cfg.pacing_burst_ns;

@@ -238,6 +238,70 @@ static void repair_probe(struct udt_conn *c)
 		c->st.tail_probes++;
 }
 
+/*
+ * Nothing to resend in a silence: the receiver holds all of it
+ * (acknowledged, no room there yet; a live holder ACKs every half RTT), or
+ * the probes have sent each packet once into it (a dead link gets nothing
+ * twice). Then a keep-alive that asks for one back, every RTT + 4 RTTVar +
+ * SYN, at least UDT_ASK_MIN_NS: the first answer after the link's return
+ * sends the probe at once (udt_conn_handle_timers), where otherwise nothing
+ * left until the far end spoke first (its own keep-alives come at the EXP's
+ * ever longer intervals: a lone message waited 5.2 s after a 30 s fade at
+ * 600 ms). And a peer whose lu2kd restarted meanwhile hears it and says it
+ * does not know the connection (lu2kd's UNKNOWN notice).
+ */
+static uint64_t ask_deadline(const struct udt_conn *c)
+{
+	uint64_t ns = (uint64_t)(c->rtt_ns + 4 * c->rttvar_ns) + UDT_SYN_NS;
+
+	if (!c->asking || udt_sndbuf_empty(&c->sb))
+		return UINT64_MAX;
+	if (c->asking == UDT_ASK_ANSWERED)
+		return c->last_ask_ns + UDT_ASK_SETTLE_NS;
+	if ((uint32_t)c->heard != c->ask_heard)
+		return 0;
+	return c->last_ask_ns + (ns < (uint64_t)UDT_ASK_MIN_NS ? (uint64_t)UDT_ASK_MIN_NS : ns);
+}
+
+static void ask(struct udt_conn *c, uint64_t now_ns)
+{
+	if (c->asking != UDT_ASK_ASKING) {
+		c->asking = UDT_ASK_ASKING;
+		c->ask_heard = (uint32_t)c->heard;
+	}
+	c->last_ask_ns = now_ns;
+	udt_send_ctrl_simple(c, UDT_CT_KEEPALIVE, UDT_KA_ASK, now_ns);
+	c->st.keepalives_sent++;
+}
+
+/*
+ * The asking's state at now: the peer's first word after it (the link is
+ * back) starts a moment's wait, UDT_ASK_SETTLE_NS, for an ACK the receiver
+ * may still owe (it ACKs within a SYN; no data left since the ask, so none
+ * is on its way). Then what the peer still lacks goes at once, as a
+ * silence's first probe.
+ */
+static void ask_step(struct udt_conn *c, uint64_t now_ns)
+{
+	if (!c->asking)
+		return;
+	if (udt_sndbuf_empty(&c->sb)) {
+		c->asking = 0;
+		return;
+	}
+	if (c->asking == UDT_ASK_ASKING && (uint32_t)c->heard != c->ask_heard) {
+		c->asking = UDT_ASK_ANSWERED;
+		c->last_ask_ns = now_ns;
+	}
+	if (c->asking != UDT_ASK_ANSWERED || now_ns < c->last_ask_ns + UDT_ASK_SETTLE_NS)
+		return;
+	c->asking = 0;
+	if (unacked(c) && udt_loss_count(&c->snd_loss) == 0 && !c->cfg.exp_resend_all) {
+		probe(c, now_ns);
+		c->st.probes++;
+	}
+}
+
 static void on_exp(struct udt_conn *c, uint64_t now_ns)
 {
 	if (c->exp_count > UDT_EXP_MAX_COUNT &&
@@ -259,20 +323,8 @@ static void on_exp(struct udt_conn *c, uint64_t now_ns)
 				probe(c, now_ns);
 			}
 		}
-		/*
-		 * Nothing to resend: the receiver holds all of it (acknowledged,
-		 * no room there yet; a live holder ACKs every half RTT), or the
-		 * probes have sent each packet once into this silence (a dead
-		 * link gets nothing twice). Then a keep-alive, so that the far
-		 * end still hears from us when the link comes back: a peer that
-		 * restarted meanwhile answers it with its UNKNOWN notice (lu2kd),
-		 * where otherwise nothing at all would leave until UDT's EXP
-		 * limit, and the connection's messages would wait that long.
-		 */
-		if (udt_loss_count(&c->snd_loss) == 0) {
-			udt_send_ctrl_simple(c, UDT_CT_KEEPALIVE, 0, now_ns);
-			c->st.keepalives_sent++;
-		}
+		if (udt_loss_count(&c->snd_loss) == 0)
+			ask(c, now_ns);
 		if (c->cc.ops->on_timeout)
 			c->cc.ops->on_timeout(&c->cc, udt_tick(now_ns));
 		udt_conn_cc_update(c);
@@ -377,6 +429,7 @@ void udt_conn_handle_timers(struct udt_conn *c, uint64_t now_ns)
 	if (now_ns >= echo_deadline(c))
 		nak_echo(c, now_ns);
 	udt_fec_timers(c, now_ns);
+	ask_step(c, now_ns);
 	if (now_ns > exp_deadline(c)) {
 		on_exp(c, now_ns);
 	} else if (now_ns >= probe_deadline(c) && udt_loss_count(&c->snd_loss) == 0) {
@@ -386,6 +439,8 @@ void udt_conn_handle_timers(struct udt_conn *c, uint64_t now_ns)
 		tail_probe(c);
 	} else if (now_ns >= repair_deadline(c)) {
 		repair_probe(c);
+	} else if (now_ns >= ask_deadline(c)) {
+		ask(c, now_ns);
 	}
 	udt_conn_maybe_finish(c, now_ns);
 }
@@ -420,6 +475,8 @@ uint64_t udt_conn_next_deadline(const struct udt_conn *c)
 		t = tlp_deadline(c);
 	if (repair_deadline(c) < t)
 		t = repair_deadline(c);
+	if (ask_deadline(c) < t)
+		t = ask_deadline(c);
 	if (udt_fec_deadline(c) < t)
 		t = udt_fec_deadline(c);
 	if (udt_conn_data_ready(c) && c->next_send_ns < t)

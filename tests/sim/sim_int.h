@@ -59,6 +59,9 @@ struct flow {
 	uint8_t *outage_count;
 	uint64_t outage_sends;
 	uint32_t outage_max_repeat;
+	/* the latest delivery of a message queued before the link's return, after it (ns) */
+	uint64_t outage_back_ns;
+	int outage_waited; /* some message was queued before the return and delivered after */
 
 	/* receiver */
 	uint8_t *got;

@@ -149,6 +149,15 @@ static void on_recv(void *ud, uint32_t msgno, const struct iovec *iov, int n, si
 	}
 	if (i < w->nsparse)
 		w->sp_ms[i] = (double)(w->net->now - w->t_q[i]) / 1e6;
+	if (w->s->outage_ms) {
+		uint64_t back = lu2k_time_ms_to_ns(1000 + w->s->outage_at_ms + w->s->outage_ms);
+
+		if (w->t_q[i] < back && w->net->now >= back) {
+			w->outage_waited = 1;
+			if (w->net->now - back > w->outage_back_ns)
+				w->outage_back_ns = w->net->now - back;
+		}
+	}
 	w->delivered++;
 	w->delivered_bytes += len;
 	w->t_last_deliv = w->net->now;

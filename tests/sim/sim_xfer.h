@@ -181,6 +181,11 @@ struct sim_result {
 	double step_pct, t90_after_step_s;
 	uint64_t outage_sends;
 	uint32_t outage_max_repeat;
+	/*
+	 * With an outage: ms from the link's return to the latest delivery of a
+	 * message queued before it (-1: none waited through it)
+	 */
+	double outage_back_ms;
 	/* the prologue's messages (the first SIM_MAX_PROBES): queued to delivered, ms */
 	double sparse_p50_ms, sparse_p99_ms, sparse_max_ms;
 	/* with share_from_ms: Mbit/s acknowledged while all flows ran, over share_s seconds */

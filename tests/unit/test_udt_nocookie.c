@@ -320,8 +320,8 @@ static void test_spoofed_flood(void)
 }
 
 /*
- * Only the mark is taken for no cookie: another wrong cookie is refused as
- * ever; a request of the wrong socket type gets UDT4's rejection and holds
+ * Only the mark is taken for no cookie: another wrong cookie makes no
+ * connection (it gets a fresh cookie, as a first request); a request of the wrong socket type gets UDT4's rejection and holds
  * no slot; a listener that takes none (max 0) refuses it as a wrong cookie.
  */
 static void test_only_the_mark(void)
@@ -335,8 +335,20 @@ static void test_only_the_mark(void)
 	udt_listener_unproved(&l, 1, SEC);
 	n = no_cookie_req(buf, 77, UDT_SOCK_DGRAM);
 	buf[UDT_HDR_LEN + 28] ^= 1; /* the cookie word */
-	T_EQ(udt_listener_recv(&l, buf, n, addr, 6, SEC, out, sizeof(out), &olen, &hs), -EACCES);
+	/* not taken: answered with a cookie, as a first request (handshake.h) */
+	T_EQ(udt_listener_recv(&l, buf, n, addr, 6, SEC, out, sizeof(out), &olen, &hs),
+	     UDT_LISTEN_REPLY);
 	T_EQU(l.bad_cookies, 1);
+	T_EQU(l.unproved_taken, 0);
+	{
+		struct udt_hdr h;
+		struct udt_hs rsp;
+
+		T_EQ(udt_hdr_decode(out, olen, &h), 0);
+		T_EQ(udt_hs_decode(&h, &rsp), 0);
+		T_EQ(rsp.req_type, UDT_HS_REQ_REGULAR);
+		T_ASSERT(rsp.cookie != UDT_HS_NO_COOKIE);
+	}
 	n = no_cookie_req(buf, 77, UDT_SOCK_STREAM);
 	T_EQ(udt_listener_recv(&l, buf, n, addr, 6, SEC, out, sizeof(out), &olen, &hs),
 	     UDT_LISTEN_REPLY);
@@ -402,10 +414,10 @@ static void test_connector_requests(void)
 
 int main(void)
 {
-	test_one_round_trip();
-	test_fallback();
-	test_spoofed_flood();
-	test_only_the_mark();
-	test_connector_requests();
+	T_RUN(test_one_round_trip);
+	T_RUN(test_fallback);
+	T_RUN(test_spoofed_flood);
+	T_RUN(test_only_the_mark);
+	T_RUN(test_connector_requests);
 	return t_done();
 }
