@@ -400,7 +400,11 @@ static void handshake(struct lu2k_be_listener *l, uint8_t *pkt, size_t len,
 		len = udtb_sec_fix_cookie(l, pkt, len, &a, now);
 	rc = udt_listener_recv(&l->hs, pkt, len, &a, sizeof(a), now, out, sizeof(out), &olen, &hs);
 	if (rc == UDT_LISTEN_REPLY) {
-		be->st.handshakes++;
+		/* a request whose cookie did not hold is refused, and told a fresh one */
+		if (l->hs.answered_stale)
+			be->st.hs_rejects++;
+		else
+			be->st.handshakes++;
 		udtb_sec_sendto(&l->s, sec, out, olen, sa, salen);
 		return;
 	}

@@ -217,6 +217,7 @@ int udt_listener_recv(struct udt_listener *l, const uint8_t *pkt, size_t len, co
 	*out_len = 0;
 	l->took_unproved = 0;
 	l->took_token = 0;
+	l->answered_stale = 0;
 	err = udt_hdr_decode(pkt, len, &h);
 	if (!err && (!h.ctrl || h.type != UDT_CT_HANDSHAKE || h.dst != 0))
 		err = -EBADMSG;
@@ -246,6 +247,7 @@ int udt_listener_recv(struct udt_listener *l, const uint8_t *pkt, size_t len, co
 			if (hs->cookie == UDT_HS_NO_COOKIE)
 				return -EACCES;
 			hs->req_type = UDT_HS_REQ_REGULAR;
+			l->answered_stale = 1;
 		}
 	}
 	if (hs->req_type == UDT_HS_REQ_REGULAR && unproved_held(l, hs, addr, addrlen, now_ns)) {

@@ -76,6 +76,8 @@ struct udt_listener {
 	 * (udt_config.first_flight), sent before our response.
 	 */
 	int took_unproved, took_token;
+	/* the last call's reply is a fresh cookie for a final request whose cookie did not hold */
+	int answered_stale;
 	struct udt_unproved {
 		uint64_t addr_hash; /* 0: free */
 		uint32_t sock_id;

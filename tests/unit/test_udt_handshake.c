@@ -39,8 +39,9 @@ static int stale_answer(const struct udt_listener *l, const uint8_t *out, size_t
 	struct udt_hdr h;
 	struct udt_hs hs;
 
-	return udt_hdr_decode(out, olen, &h) == 0 && udt_hs_decode(&h, &hs) == 0 &&
-	       hs.req_type == UDT_HS_REQ_REGULAR && h.dst == sock_id &&
+	return l->answered_stale && udt_hdr_decode(out, olen, &h) == 0 &&
+	       udt_hs_decode(&h, &hs) == 0 && hs.req_type == UDT_HS_REQ_REGULAR &&
+	       h.dst == sock_id &&
 	       hs.cookie == udt_cookie(l->key, from, 6, sock_id, t / 60000000000ull);
 }
 
@@ -68,6 +69,7 @@ static void test_connect_flow(void)
 	T_EQ(udt_listener_recv(&l, buf, n, addr, 6, t, out, sizeof(out), &olen, &hs),
 	     UDT_LISTEN_REPLY);
 	T_EQU(olen, 64);
+	T_EQ(l.answered_stale, 0);
 	/*
 	 * a request with a wrong cookie, or from another address, makes no
 	 * connection: it is answered with a fresh cookie for where it came from
