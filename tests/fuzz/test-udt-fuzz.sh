@@ -68,16 +68,34 @@ printf '\017\005\011\001hello-lu2k\003\005\001\040\000\004\000' >"$work/corpus-f
 hello='L2KR\001\001\100\000\001\000\000\000\000\000\000\000'
 # shellcheck disable=SC2059
 printf "\001\000\020$hello" >"$work/corpus-fuzz_rds_sec/plain-hello"
-for f in "$work"/bin/fuzz_*; do
-	mkdir -p "$work/corpus-$(basename "$f")"
-	echo "== $(basename "$f") for ${secs}s"
+# two at a time (each fuzzer is one process), each one's tail shown in turn
+run_one() { # FUZZER
+	local f=$1 name
+	name=$(basename "$f")
+	mkdir -p "$work/corpus-$name"
 	timeout -k 10 $((secs + 60)) "$f" -max_total_time="$secs" -max_len=4096 \
-		-artifact_prefix="$work/" "$work/corpus-$(basename "$f")" 2>&1 | tail -n 5
-	rc=${PIPESTATUS[0]}
+		-artifact_prefix="$work/$name-" "$work/corpus-$name" >"$work/$name.out" 2>&1
+}
+pids=()
+for f in "$work"/bin/fuzz_*; do
+	while [ "$(jobs -rp | wc -l)" -ge 2 ]; do
+		wait -n || true
+	done
+	run_one "$f" &
+	pids+=("$!:$(basename "$f")")
+done
+failed=0
+for p in "${pids[@]}"; do
+	wait "${p%%:*}"
+	rc=$?
+	name=${p#*:}
+	echo "== $name for ${secs}s"
+	tail -n 5 "$work/$name.out"
 	if [ "$rc" != 0 ]; then
-		ls "$work"/crash-* "$work"/leak-* 2>/dev/null
-		echo "$(basename "$f") failed (exit $rc)"
-		exit 1
+		ls "$work/$name"-crash-* "$work/$name"-leak-* 2>/dev/null
+		echo "$name failed (exit $rc)"
+		failed=1
 	fi
 done
+[ $failed = 0 ] || exit 1
 echo "fuzzers ran clean"
