@@ -23,7 +23,9 @@ $(eval $(call lu2k_test,test_chan_kick,tests/unit/test_chan_kick.c,lu2kd_backend
 $(eval $(call lu2k_test,test_tcp_backend,tests/unit/test_tcp_backend.c,lu2kd_backends lu2kd common))
 # The control socket's answers, read back with lu2kctl's JSON reader.
 $(eval $(call lu2k_test,test_ctl,tests/unit/test_ctl.c tools/ctl/jsonv.c,lu2kd_backends lu2kd common))
-# The udt back-end through the back-end API: two instances over loopback UDP.
-$(eval $(call lu2k_test,test_udt_backend,tests/unit/test_udt_backend.c,lu2kd_backends lu2kd common))
+# The udt back-end through the back-end API: two instances over loopback UDP
+# (tests/unit/udt_sides.c): messages over one connection; connections made and lost.
+$(eval $(call lu2k_test,test_udt_backend,tests/unit/test_udt_backend.c tests/unit/udt_sides.c,lu2kd_backends lu2kd common))
+$(eval $(call lu2k_test,test_udt_backend_conn,tests/unit/test_udt_backend_conn.c tests/unit/udt_sides.c,lu2kd_backends lu2kd common))
 $(eval $(call lu2k_test,test_config_auth,tests/unit/test_config_auth.c daemon/config_auth.c,lu2kd auth common))
 $(eval $(call lu2k_test,test_doc_keys,tests/unit/test_doc_keys.c,lu2kd_backends lu2kd common))
