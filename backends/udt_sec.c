@@ -543,16 +543,17 @@ struct udtb_sa *udtb_sec_recv(struct udtb_sock *so, uint8_t **pkt, size_t *len,
 	uint8_t *p = *pkt;
 	struct udt_dmx_addr ad;
 	struct udtb_sa *sa;
+	uint32_t index;
 	ssize_t r;
 
 	switch (lu2k_dg_classify(p, *len)) {
 	case LU2K_DG_RECORD:
-		sa = sa_find(s, (uint32_t)lu2k_aead_record_index(p, *len));
+		index = (uint32_t)lu2k_aead_record_index(p, *len);
+		sa = sa_find(s, index);
 		if (!sa || !sa->up) {
 			s->st.records_unknown++;
 			if (!sa)
-				udtb_unknown_tell(so, (uint32_t)lu2k_aead_record_index(p, *len),
-						  from, fromlen, now);
+				udtb_unknown_tell(so, index, from, fromlen, now);
 			return NULL;
 		}
 		/* the keys of this socket's connection, from the address they were agreed with */

@@ -95,7 +95,6 @@ int udt_lossy_probe_tick(struct udt_cc *cc, uint64_t now_ns, int64_t round_len)
 	return 0;
 }
 
-/* A new packet sent: the probe's, or one the base loss rate is taken over. */
 /* A probe that is not to be judged: the round it was in no longer says anything of it. */
 void udt_lossy_probe_forget(struct lossy *l)
 {
@@ -104,6 +103,7 @@ void udt_lossy_probe_forget(struct lossy *l)
 	l->probe_peak = 0;
 }
 
+/* A new packet sent: the probe's, or one the base loss rate is taken over. */
 void udt_lossy_probe_sent(struct lossy *l)
 {
 	if (l->probe_on)

@@ -18,10 +18,6 @@ t_require_root
 # A namespace of its own: its ports collide with nothing else on the host.
 t_netns "$T_TAG"
 
-json_get() { # json_get CTL EXPR: a python expression over the answer j of `lu2kctl --json`
-	timeout 10 ip netns exec "$T_TAG" "$T_BIN/lu2kctl" -s "$T_DIR/$1.ctl" --json "${3:-peers}" |
-		python3 -c "import json,sys; j=json.load(sys.stdin); print($2)"
-}
 start_b() { # start_b BACKEND RUN
 	t_bg "b$2" ip netns exec "$T_TAG" "$T_BIN/lu2kd" -c "$T_DIR/b-$3.conf" -f -b "$1" -p "$PORT" --channel-socket "$T_DIR/b.sock" \
 		--ctl-socket "$T_DIR/b.ctl" --pid-file "$T_DIR/b.pid"
@@ -32,8 +28,8 @@ start_b() { # start_b BACKEND RUN
 }
 pings_flow() { # the client's answered pings grow
 	local n0 n1
-	n0=$(json_get a 'sum(p["msgs_rx"] for p in j["peers"])')
-	t_wait_for 10 eval '[ "$(json_get a "sum(p[\"msgs_rx\"] for p in j[\"peers\"])")" -gt '"$n0"' ]'
+	n0=$(t_ctl_json a 'sum(p["msgs_rx"] for p in j["peers"])')
+	t_wait_for 10 eval '[ "$(t_ctl_json a "sum(p[\"msgs_rx\"] for p in j[\"peers\"])")" -gt '"$n0"' ]'
 }
 
 # Keys for the sealed case; the plain cases get empty config files.
@@ -66,7 +62,7 @@ for run in tcp tcp+keys udt; do
 	# Pings with a short timeout so that those lost with b fail quickly.
 	t_bg "client_$be" ip netns exec "$T_TAG" "$T_BIN/lu2k-perf" client --nid 127.0.0.1@lu2k --peer 127.0.0.2@lu2k \
 		--socket "$T_DIR/a.sock" -q ping --time 60s --timeout 1s
-	t_wait_for 10 eval '[ "$(json_get a "len(j[\"peers\"])")" -ge 1 ]' || t_fail "$be: no peer on a"
+	t_wait_for 10 eval '[ "$(t_ctl_json a "len(j[\"peers\"])")" -ge 1 ]' || t_fail "$be: no peer on a"
 	pings_flow || t_fail "$be: no pings answered"
 
 	t_log "$be: SIGTERM to lu2kd b"
@@ -78,11 +74,11 @@ for run in tcp tcp+keys udt; do
 	t_wait_for 10 grep -q "@lu2k: connection closed by the peer" "$T_DIR/a_$be.log" ||
 		t_fail "$be: a did not log the peer's close"
 	grep -q "connection lost" "$T_DIR/a_$be.log" && t_fail "$be: a clean stop logged as a lost connection"
-	[ "$(json_get a 'sum(p["closed_by_peer"] for p in j["peers"])')" -ge 1 ] ||
+	[ "$(t_ctl_json a 'sum(p["closed_by_peer"] for p in j["peers"])')" -ge 1 ] ||
 		t_fail "$be: closed_by_peer not counted"
-	[ "$(json_get a 'j["backend"]["conns_failed"]' stats)" = 0 ] ||
+	[ "$(t_ctl_json a 'j["backend"]["conns_failed"]' stats)" = 0 ] ||
 		t_fail "$be: a clean stop counted in conns_failed"
-	[ "$(json_get a 'j["backend"]["conns_closed_by_peer"]' stats)" -ge 1 ] ||
+	[ "$(t_ctl_json a 'j["backend"]["conns_closed_by_peer"]' stats)" -ge 1 ] ||
 		t_fail "$be: conns_closed_by_peer not counted"
 
 	t_log "$be: lu2kd b back"
@@ -91,7 +87,7 @@ for run in tcp tcp+keys udt; do
 	pings_flow || t_fail "$be: pings did not come back with lu2kd b"
 
 	if [ $conf = keys ]; then
-		[ "$(json_get a 'j["backend"]["auth_records_rx"]' stats)" -gt 0 ] ||
+		[ "$(t_ctl_json a 'j["backend"]["auth_records_rx"]' stats)" -gt 0 ] ||
 			t_fail "$run: no sealed records: the keys were not used"
 	fi
 	if [ "$be" = tcp ]; then

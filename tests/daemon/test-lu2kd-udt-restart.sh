@@ -21,12 +21,7 @@ t_need_bins lu2kd lu2k-perf lu2kctl
 command -v python3 >/dev/null || t_skip "no python3"
 A=10.77.0.1@lu2k B=10.77.0.2@lu2k
 
-json_get() { # json_get CTL EXPR [CMD]: a python expression over j, `lu2kctl --json CMD`'s answer
-	timeout 10 "$T_BIN/lu2kctl" -s "$T_DIR/$1.ctl" --json "${3:-peers}" |
-		python3 -c "import json,sys; j=json.load(sys.stdin); print($2)"
-}
-be_stat() { json_get "$1" "j['backend']['$2']" stats; }
-answered() { json_get a 'sum(p["msgs_rx"] for p in j["peers"])'; }
+answered() { t_ctl_json a 'sum(p["msgs_rx"] for p in j["peers"])'; }
 pings_flow() { # SECONDS: the answered pings grow within that
 	local n0
 	n0=$(answered)
@@ -77,18 +72,18 @@ for conf in $runs; do
 	start_b "1$conf" "$conf"
 	t_bg "client_$conf" ip netns exec "$LK_A" "$T_BIN/lu2k-perf" client --nid "$A" --peer "$B" \
 		--socket "$T_DIR/a.sock" -q ping --time 120s --timeout 30s
-	t_wait_for 10 eval '[ "$(json_get a "len(j[\"peers\"])")" -ge 1 ]' || t_fail "$conf: no peer on a"
+	t_wait_for 10 eval '[ "$(t_ctl_json a "len(j[\"peers\"])")" -ge 1 ]' || t_fail "$conf: no peer on a"
 	pings_flow 5 || t_fail "$conf: no pings answered"
 
 	if [ $conf = plain ]; then
 		t_log "$conf: an outage of 7 s, no restart"
 		at $((fade + 7))
 		pings_flow 15 || t_fail "$conf: the pings did not come back after the outage"
-		[ "$(be_stat a peer_timeouts)" = 0 ] || t_fail "$conf: a timed its peer out in a 7 s outage"
-		[ "$(be_stat a conns_failed)" = 0 ] || t_fail "$conf: a connection failed in a 7 s outage"
-		[ "$(json_get a 'sum(p["errors"] for p in j["peers"])')" = 0 ] ||
+		[ "$(t_lu2kd_stat a peer_timeouts)" = 0 ] || t_fail "$conf: a timed its peer out in a 7 s outage"
+		[ "$(t_lu2kd_stat a conns_failed)" = 0 ] || t_fail "$conf: a connection failed in a 7 s outage"
+		[ "$(t_ctl_json a 'sum(p["errors"] for p in j["peers"])')" = 0 ] ||
 			t_fail "$conf: a counted failures in a 7 s outage"
-		[ "$(be_stat a peer_gone)" = 0 ] || t_fail "$conf: an outage was taken for a restart"
+		[ "$(t_lu2kd_stat a peer_gone)" = 0 ] || t_fail "$conf: an outage was taken for a restart"
 	fi
 
 	t_log "$conf: an outage of 7 s, lu2kd b killed and started again in it"
@@ -101,12 +96,12 @@ for conf in $runs; do
 	at $((restart + 7))
 	up_t=$(date +%s)
 	# peer_timeout_ms is 50 s: within 20 s only the notice can have ended the old connection
-	t_wait_for 20 eval '[ "$(be_stat a peer_gone)" -ge 1 ]' ||
-		t_fail "$conf: a did not learn that b restarted (b: unknown_dst $(be_stat b unknown_dst), unknown_told $(be_stat b unknown_told); a: unknown_dst $(be_stat a unknown_dst), unknown_heard $(be_stat a unknown_heard))"
+	t_wait_for 20 eval '[ "$(t_lu2kd_stat a peer_gone)" -ge 1 ]' ||
+		t_fail "$conf: a did not learn that b restarted (b: unknown_dst $(t_lu2kd_stat b unknown_dst), unknown_told $(t_lu2kd_stat b unknown_told); a: unknown_dst $(t_lu2kd_stat a unknown_dst), unknown_heard $(t_lu2kd_stat a unknown_heard))"
 	pings_flow 20 || t_fail "$conf: the pings did not come back after b's restart"
 	t_log "$conf: b's restart noticed and pings answered again $(($(date +%s) - up_t)) s after the link came back"
-	[ "$(be_stat b unknown_told)" -ge 1 ] || t_fail "$conf: b told no UNKNOWN notice"
-	[ "$(be_stat a peer_timeouts)" = 0 ] || t_fail "$conf: a waited for its peer timeout"
+	[ "$(t_lu2kd_stat b unknown_told)" -ge 1 ] || t_fail "$conf: b told no UNKNOWN notice"
+	[ "$(t_lu2kd_stat a peer_timeouts)" = 0 ] || t_fail "$conf: a waited for its peer timeout"
 	grep -q "no longer knows our connection" "$T_DIR/a_$conf.log" || t_fail "$conf: a did not log why it closed"
 
 	kill "$(eval echo \$client_${conf}_pid)" "$(eval echo \$a_${conf}_pid)" \

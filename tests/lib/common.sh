@@ -108,6 +108,14 @@ t_lu2kd() {
 	t_wait_for 20 test -s "$T_DIR/$n.pid" || t_fail "$n did not get ready"
 }
 
+# t_ctl_json NAME EXPR [CMD] : a python expression over j, the answer of
+# `lu2kctl --json CMD` (peers if none) from the lu2kd whose control socket
+# is $T_DIR/NAME.ctl, printed.
+t_ctl_json() {
+	timeout 10 "$T_BIN/lu2kctl" --socket "$T_DIR/$1.ctl" --json "${3:-peers}" |
+		python3 -c "import json,sys; j=json.load(sys.stdin); print($2)"
+}
+
 # t_lu2kd_stat NAME KEY : one figure of `lu2kctl stats` from the lu2kd NAME
 # (empty if it has none).
 t_lu2kd_stat() {

@@ -152,7 +152,7 @@ void sim_fig_start(struct flow *w, struct sim_result *r)
 	r->outage_max_repeat = w->outage_max_repeat;
 	r->outage_back_ms = w->outage_waited ? (double)w->outage_back_ns / 1e6 : -1;
 	if (s->outage_ms && w->t_first_data) {
-		uint64_t back = lu2k_time_ms_to_ns(1000 + s->outage_at_ms + s->outage_ms);
+		uint64_t back = sim_outage_end_ns(s);
 		double rel = back > w->t_first_data ? (double)(back - w->t_first_data) / 1e9 : 0;
 
 		r->t90_return_s = first_90(w, rel, need / 3);

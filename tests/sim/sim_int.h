@@ -91,6 +91,17 @@ struct net {
 };
 
 /* with probe_echo, every probe's answer too: the last ones are not left out of the figures */
+/* A scenario's outage: when the link goes down, and when it is back (the clock starts at 1 s). */
+static inline uint64_t sim_outage_start_ns(const struct sim_scenario *s)
+{
+	return lu2k_time_ms_to_ns(1000 + s->outage_at_ms);
+}
+
+static inline uint64_t sim_outage_end_ns(const struct sim_scenario *s)
+{
+	return sim_outage_start_ns(s) + lu2k_time_ms_to_ns(s->outage_ms);
+}
+
 static inline int sim_flow_finished(const struct flow *w)
 {
 	return w->acked + w->dropped == w->nmsgs && w->delivered == w->nmsgs &&

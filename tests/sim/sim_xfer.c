@@ -150,7 +150,7 @@ static void on_recv(void *ud, uint32_t msgno, const struct iovec *iov, int n, si
 	if (i < w->nsparse)
 		w->sp_ms[i] = (double)(w->net->now - w->t_q[i]) / 1e6;
 	if (w->s->outage_ms) {
-		uint64_t back = lu2k_time_ms_to_ns(1000 + w->s->outage_at_ms + w->s->outage_ms);
+		uint64_t back = sim_outage_end_ns(w->s);
 
 		if (w->t_q[i] < back && w->net->now >= back) {
 			w->outage_waited = 1;
@@ -239,7 +239,7 @@ static void link_params(const struct sim_scenario *s, struct linkem_params *p)
 	if (s->outage_ms) {
 		/* the clock starts at 1 s (sim_run), connecting takes about one RTT */
 		p->n_outages = 1;
-		p->outages[0].start_ns = lu2k_time_ms_to_ns(1000 + s->outage_at_ms);
+		p->outages[0].start_ns = sim_outage_start_ns(s);
 		p->outages[0].len_ns = lu2k_time_ms_to_ns(s->outage_ms);
 	}
 	if (s->bursty && s->loss > 0) {
@@ -311,9 +311,7 @@ static void to_server(struct net *n, const uint8_t *pkt, uint32_t len)
 /* the link is down (sim_scenario's outage; the clock starts at 1 s) */
 static int in_outage(const struct sim_scenario *s, uint64_t now)
 {
-	uint64_t start = lu2k_time_ms_to_ns(1000 + s->outage_at_ms);
-
-	return s->outage_ms && now >= start && now < start + lu2k_time_ms_to_ns(s->outage_ms);
+	return s->outage_ms && now >= sim_outage_start_ns(s) && now < sim_outage_end_ns(s);
 }
 
 static void flush(struct net *n, int run_a, int run_b)

@@ -26,9 +26,11 @@ static struct sim_scenario sc[SIM_MATRIX_N];
 static void sparse_outage(double loss, uint64_t every_ms, struct sim_result *r)
 {
 	struct sim_scenario s = sc[9]; /* rtt 600 ms */
+	char name[64];
 
-	s.name = every_ms < 10000 ? "rtt 600 ms, 64 B every 1 s, 30 s outage"
-				  : "rtt 600 ms, 64 B every 40 s, 30 s outage";
+	snprintf(name, sizeof(name), "rtt 600 ms, %.0f %%, 64 B every %llu s, 30 s outage",
+		 loss * 100, (unsigned long long)(every_ms / 1000));
+	s.name = name;
 	s.loss = loss;
 	s.bytes = 0;
 	s.sparse_s = every_ms < 10000 ? 60 : 120;
