@@ -181,6 +181,7 @@ void udt_send_ack(struct udt_conn *c, int light, uint64_t now_ns)
 	/* at least 2, so that a full buffer cannot deadlock the sender */
 	if (a.avail < 2)
 		a.avail = 2;
+	udt_rcvbuf_granted(&c->rb, a.ack_seq, (uint32_t)a.avail, (uint64_t)c->rtt_ns, now_ns);
 	a.nfields = 4;
 	if (!only_timed && now_ns - c->last_ack_ns > (uint64_t)UDT_SYN_NS) {
 		a.rcv_rate = udt_timewin_rcv_rate(&c->tw);
@@ -240,6 +241,7 @@ void udt_send_first_window(struct udt_conn *c, uint64_t now_ns)
 	a.rttvar_us = (int32_t)(c->rttvar_ns / LU2K_NS_PER_US);
 	a.avail = (int32_t)(w < 2 ? 2 : w);
 	a.nfields = 4;
+	udt_rcvbuf_granted(&c->rb, a.ack_seq, (uint32_t)a.avail, (uint64_t)c->rtt_ns, now_ns);
 	udt_ctl_commit(c, udt_ack_encode(b, ctl_cap(c), udt_conn_ts(c, now_ns), c->peer_id, &a));
 	udt_ackwin_store(&c->ackwin, a.ackno, a.ack_seq, udt_tick(now_ns));
 	c->st.acks_sent++;

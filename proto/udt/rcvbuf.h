@@ -26,9 +26,12 @@
  * than its fair share, max / (2 * the windows holding packets), so greedy
  * peers cannot take the other half whatever their number, or for the packet
  * its head waits for (it moves the window on: a window that got more than
- * its share before others came still completes what it holds); a window
- * grants its sender no more than it may hold (udt_rcvbuf_avail). A packet
- * that gets no
+ * its share before others came still completes what it holds), or for a
+ * packet that an ACK of the last two round trips granted (udt_rcvbuf_granted:
+ * its sender sent it trusting the grant while the budget filled behind it;
+ * a grant is no more than the window might hold then, and a smaller one
+ * replaces it once what it let through has arrived); a window grants its
+ * sender no more than it may hold (udt_rcvbuf_avail). A packet that gets no
  * buffer is not stored (-ENOBUFS): to the sender it is lost and is sent
  * again. A message that spans more than max_msg_pkts packets is a protocol
  * error (-EMSGSIZE): it is dropped and the window's err says so for good.
@@ -116,6 +119,8 @@ enum { UDT_RS_EMPTY = 0, UDT_RS_DATA = 1, UDT_RS_DONE = 2 };
 #define UDT_RCVBUF_INIT_PKTS 64
 /* the delivery's iovec array to start with, and after a trim */
 #define UDT_RCVBUF_IOV_INIT 64
+/* a grant outlives two round trips by this (ACKs go every 10 ms) */
+#define UDT_RCVBUF_GRANT_SLACK_NS 20000000ull
 
 /* udt_rslot.flags */
 #define UDT_RS_REFUSED 1 /* first packet of a message the callback refused */
@@ -255,6 +260,13 @@ struct udt_rcvbuf {
 	uint64_t flow_edge_ns[UDT_RCVBUF_FLOW_BUCKETS];
 	uint32_t flow_edges, flow_bucket; /* ... and which is the newest */
 	uint64_t flow_grant_ns;		  /* the last grant the share cut */
+	/*
+	 * the farthest edge (ACK point + window) the ACKs of the last two
+	 * round trips granted, since grant_ns (granted: an ACK did)
+	 */
+	uint32_t grant_edge;
+	int granted;
+	uint64_t grant_ns;
 };
 
 int udt_rcvbuf_init(struct udt_rcvbuf *rb, uint32_t cap_pkts, size_t payload, int stream,
@@ -321,6 +333,13 @@ const struct udt_rslot *udt_rcvbuf_peek(const struct udt_rcvbuf *rb, uint32_t se
  * held_max), no more than its flow share (FLOW SHARE above).
  */
 uint32_t udt_rcvbuf_avail(struct udt_rcvbuf *rb, uint32_t ack_seq);
+/*
+ * An ACK told the sender it may send avail packets from ack_seq: the window
+ * stores them while the budget has room, for two round trips of rtt_ns
+ * (MEMORY above).
+ */
+void udt_rcvbuf_granted(struct udt_rcvbuf *rb, uint32_t ack_seq, uint32_t avail, uint64_t rtt_ns,
+			uint64_t now_ns);
 /*
  * A new window's first grant while the flow share cuts it (else 0): what
  * udt_rcvbuf_avail grants at its start. The handshake's window is the whole

@@ -103,6 +103,13 @@ static int admit(const struct udt_rcvbuf *rb, uint32_t seq)
 	if (m->used + p <= m->max / 2 || rb->held + p <= fair_share(rb))
 		return 1;
 	/*
+	 * What an ACK granted: the sender sent it, trusting the grant, a
+	 * round trip before the budget filled. Refused, it would be resent
+	 * and taken by the sender's CC for loss on the path.
+	 */
+	if (rb->granted && udt_seq_cmp(seq, rb->grant_edge) < 0)
+		return 1;
+	/*
 	 * The hole the window's head waits for: it moves the window on, so a
 	 * window that got more than its share before others came can still
 	 * complete what it holds and give it back.
@@ -288,6 +295,25 @@ uint32_t udt_rcvbuf_avail(struct udt_rcvbuf *rb, uint32_t ack_seq)
 	int cut;
 
 	return window_grant(rb, ack_seq, 0, &cut);
+}
+
+void udt_rcvbuf_granted(struct udt_rcvbuf *rb, uint32_t ack_seq, uint32_t avail, uint64_t rtt_ns,
+			uint64_t now_ns)
+{
+	uint32_t edge = udt_seq_add(ack_seq, avail);
+
+	/*
+	 * A smaller grant replaces a larger one only once what the larger let
+	 * the sender send has arrived: two round trips (and an ACK interval)
+	 * on. A grant is not kept for later, or a sender could claim the
+	 * budget long after others took it.
+	 */
+	if (!rb->granted || udt_seq_cmp(edge, rb->grant_edge) >= 0 ||
+	    now_ns >= rb->grant_ns + 2 * rtt_ns + UDT_RCVBUF_GRANT_SLACK_NS) {
+		rb->grant_edge = edge;
+		rb->grant_ns = now_ns;
+	}
+	rb->granted = 1;
 }
 
 uint32_t udt_rcvbuf_first_window(struct udt_rcvbuf *rb)
