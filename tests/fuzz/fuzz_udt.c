@@ -13,12 +13,17 @@
  * in (the fuzzer knows the key), so that the accept path and the connection
  * it makes are reached, and the packets after that go to that connection.
  * Target 3 builds well-formed packets of every type from 12-byte records, with
- * sequence numbers near the connection's, to reach deep into the engine.
+ * sequence numbers near the connection's, to reach deep into the engine;
+ * with bit 5 its receive window shares a budget of 40 packets with a second
+ * window that holds 12 behind a hole (rcvbuf.h, MEMORY: fair shares, the
+ * head's packet, what the ACKs granted), which must never be overdrawn and
+ * must be whole again once both are gone.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/udt/rcvbuf.h"
 #include "proto/udt/udt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -41,7 +46,7 @@ static void decoders(const uint8_t *p, size_t n)
 }
 
 static const char *fuzz_cc = "lossy";
-static int fuzz_nest, fuzz_timed;
+static int fuzz_nest, fuzz_timed, fuzz_mem;
 
 static void on_recv(void *ud, uint32_t msgno, const struct iovec *iov, int n, size_t len);
 
@@ -212,15 +217,31 @@ static void structured(const uint8_t *data, size_t size)
 			     .ext = fuzz_timed ? udt_hs_ext_make(UDT_HS_OFFER_ACK_TIME) : 0 };
 	uint8_t pkt[2048], out[2048];
 	uint64_t now = 1000000000;
+	struct udt_rxmem mem = { .max = 40 * 1456 };
+	struct udt_rcvbuf other;
 	struct udt_conn *c;
 	int i;
 
 	udt_config_default(&cfg);
 	cfg.cc = fuzz_cc;
 	cfg.rcv_buf_pkts = cfg.snd_buf_pkts = 256;
+	if (fuzz_mem) {
+		static const uint8_t d[1456];
+
+		cfg.rx_mem = &mem;
+		if (udt_rcvbuf_init(&other, 256, 1456, 0, 1, NULL, NULL))
+			return;
+		udt_rcvbuf_set_limits(&other, &mem, 0, 0);
+		for (i = 2; i < 14; i++)
+			udt_rcvbuf_add(&other, (uint32_t)i, UDT_MSG_WORD(UDT_PB_MIDDLE, 0, 1), d,
+				       sizeof(d));
+	}
 	c = udt_conn_accept(&cfg, &cbs, NULL, 7, &hs, NULL, now);
-	if (!c)
+	if (!c) {
+		if (fuzz_mem)
+			udt_rcvbuf_fini(&other);
 		return;
+	}
 	udt_conn_set_nest(c, fuzz_nest);
 	/* something to send, some of it with a short TTL */
 	for (i = 0; i < 8; i++)
@@ -236,9 +257,16 @@ static void structured(const uint8_t *data, size_t size)
 			udt_conn_handle_timers(c, now);
 		while (udt_conn_write_pkt(c, out, sizeof(out), now))
 			;
+		if (mem.used > mem.max)
+			abort();
 		data += 12, size -= 12;
 	}
 	udt_conn_free(c);
+	if (fuzz_mem) {
+		udt_rcvbuf_fini(&other);
+		if (mem.used || mem.users)
+			abort();
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -256,6 +284,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_cc = data[0] & 4 ? "udt" : "lossy";
 	fuzz_nest = !!(data[0] & 8);
 	fuzz_timed = !!(data[0] & 16);
+	fuzz_mem = !!(data[0] & 32);
 	data++, size--;
 	if (mode == 3) {
 		structured(data, size);

@@ -35,6 +35,9 @@ tack+='\003\000\000\001\001\000\000\002\001\001\000\002'
 tack+='\001\000\003\001\020\000\020\000\000\001\040\010'
 # shellcheck disable=SC2059
 printf "\\023$tack" >"$work/corpus-fuzz_udt/timed-acks"
+# the same with a shared receive budget (32): the window past half of it, over its share
+# shellcheck disable=SC2059
+printf "\\063$tack" >"$work/corpus-fuzz_udt/timed-acks-budget"
 # fuzz_udt_fec's seeds (fuzz_udt_fec.c): a parity of 3 packets of which the window has the
 # first and the last (rebuilt), and a connection given a NAK, data, a parity and a report.
 mkdir -p "$work/corpus-fuzz_udt_fec"

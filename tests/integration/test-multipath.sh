@@ -19,7 +19,7 @@
 # doc/benchmarks.md). LU2K_MP_BACKEND=tcp runs it over the tcp back-end
 # (TCP's own RTT, acknowledged bytes and unsent bytes as path_stats).
 # LU2K_MP_IPV6=1: both links IPv6 only (lu2k-linkem --no-ipv4: fd77:17::/64
-# and fd78:17::/64, NIDs [fd77:17::1]@lu2k and [fd77:17::2]@lu2k), 20 s
+# and fd78:17::/64, NIDs [fd77:17::1]@lu2k and [fd77:17::2]@lu2k), 10 s
 # without a cut (tests/integration/test-multipath-ipv6.sh). LU2K_MP_OPTS:
 # more udt back-end options for both lu2kd (e.g. "-o first_flight=0").
 . "$(dirname "$0")/../lib/common.sh"
