@@ -205,11 +205,19 @@ static int rds_create(const struct lu2k_be_env *env, const struct lu2k_be_option
 	be->keepalive_ms = be->ack_timeout_ms / 4;
 	/* Is there RDS at all? (The module loads on demand where it exists.) */
 	fd = lu2k_rds_sockops->socket();
-	if (fd < 0) {
+	if (fd == -EAFNOSUPPORT) {
+		/* a seccomp filter (systemd's RestrictAddressFamilies) answers the same */
 		snprintf(err, errlen,
 			 "this kernel has no RDS sockets (socket(AF_RDS): %s); load RDS over TCP "
 			 "with 'modprobe rds_tcp' (or rds_rdma for InfiniBand), or choose another "
-			 "back-end",
+			 "back-end (under systemd: is AF_RDS in the unit's "
+			 "RestrictAddressFamilies?)",
+			 strerror(-fd));
+		free(be);
+		return fd;
+	}
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open an RDS socket (socket(AF_RDS): %s)",
 			 strerror(-fd));
 		free(be);
 		return fd;
