@@ -428,9 +428,18 @@ static int step(struct net *n)
 	while (run_b && (p = linkem_dir_pop(&n->ab, n->now))) {
 		if (n->s->qdelay_from_ms && p->len > 0 && !(p->data[0] & 0x80) &&
 		    p->deliver_ns >= LU2K_NS_PER_S + lu2k_time_ms_to_ns(n->s->qdelay_from_ms)) {
-			/* time in the link beyond the delay and its own wire time */
-			uint64_t q = p->deliver_ns - p->sent_ns - n->ab.p.delay_ns -
-				     linkem_ser_ns(&n->ab.p, p->len);
+			/*
+			 * time in the link beyond the delay and its own wire time,
+			 * at the rate it left at (a step's, test_sim_step)
+			 */
+			uint64_t left = p->deliver_ns - n->ab.p.delay_ns;
+			uint64_t rate = linkem_rate_at(&n->ab.p, left ? left - 1 : 0);
+			uint64_t wire = rate ? (uint64_t)(p->len + n->ab.p.overhead) * 8 *
+						       LU2K_NS_PER_S / rate
+					     : 0;
+			uint64_t in = p->deliver_ns - p->sent_ns - n->ab.p.delay_ns;
+			/* (a packet the step caught on the wire took less) */
+			uint64_t q = in > wire ? in - wire : 0;
 
 			n->qd[lu2k_time_ns_to_ms(q) < SIM_QD_BINS ? lu2k_time_ns_to_ms(q)
 								  : SIM_QD_BINS]++;
