@@ -435,7 +435,7 @@ static int step(struct net *n)
 			uint64_t left = p->deliver_ns - n->ab.p.delay_ns;
 			uint64_t rate = linkem_rate_at(&n->ab.p, left ? left - 1 : 0);
 			uint64_t wire = rate ? (uint64_t)(p->len + n->ab.p.overhead) * 8 *
-						       LU2K_NS_PER_S / rate
+							LU2K_NS_PER_S / rate
 					     : 0;
 			uint64_t in = p->deliver_ns - p->sent_ns - n->ab.p.delay_ns;
 			/* (a packet the step caught on the wire took less) */
