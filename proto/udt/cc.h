@@ -80,6 +80,12 @@ struct udt_cc {
 	 */
 	int drain_strict;
 	/*
+	 * 1: resends of a run leave as probing pairs too (every 16th with the
+	 * next right behind it), so that the receiver's capacity estimate
+	 * sees a link that slowed while only resends are sent.
+	 */
+	int pair_resends;
+	/*
 	 * What the algorithm read as the link's own rate stepping down and up
 	 * under the connection (a modem's adaptive coding; lossy's LINK_SLOWED
 	 * and LINK_GREW): counts, for the statistics.

@@ -206,6 +206,7 @@ static void lossy_on_ack_time(struct udt_cc *cc, uint32_t seq, int64_t delay_ns,
 	int64_t rtt = udt_lossy_timed_sample(l, seq, delay_ns, udt_cc_arrival(cc, now_ns));
 
 	udt_lossy_timed_capacity(cc);
+	udt_lossy_arrivals(cc);
 	if (rtt <= 0)
 		return;
 	l->timed_samples++;

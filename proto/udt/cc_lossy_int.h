@@ -127,8 +127,12 @@ struct lossy {
 	int probe_on, probe_valid;
 	uint32_t probe_first, probe_last;
 	uint64_t probe_pkts, probe_lost, other_pkts, other_lost;
-	double ref_link_bw;	/* link_bw when the model last reached it (LINK_GREW) */
-	int slowed_drain;	/* DRAIN after a LINK_SLOWED cut: paced strictly (cc.h) */
+	double ref_link_bw; /* link_bw when the model last reached it (LINK_GREW) */
+	int slowed_drain;   /* DRAIN after a LINK_SLOWED cut: paced strictly (cc.h) */
+	/* cut to the receiving rate; link_bw has not read the slower link yet */
+	int slowed_unseen;
+	/* the most the receiver got a second, by any ACK, in this round and the last */
+	double arr_round, arr_last;
 	double round_link_bw;	/* the least link_bw of this round, 0: none yet */
 	uint64_t grew_since_ns; /* every round's least link_bw grew LINK_GREW x since, 0: not */
 	int queue_rounds;	/* consecutive rounds with a standing queue */
@@ -183,6 +187,8 @@ int64_t udt_lossy_timed_sample(struct lossy *l, uint32_t seq, int64_t delay_ns, 
 void udt_lossy_rtt_update(struct udt_cc *cc, int64_t rtt, uint64_t now_ns);
 void udt_lossy_rate_sample(struct udt_cc *cc, uint32_t ack, uint64_t now_ns);
 void udt_lossy_timed_capacity(struct udt_cc *cc);
+void udt_lossy_arrivals(struct udt_cc *cc);
+double udt_lossy_loss_frac(const struct lossy *l);
 void udt_lossy_delivery_sample(struct udt_cc *cc, uint64_t now_ns);
 void udt_lossy_front_nak(struct udt_cc *cc, const struct udt_range *r, size_t n);
 double udt_lossy_bw_max(const struct lossy *l);

@@ -60,6 +60,20 @@ void udt_lossy_count_losses(struct lossy *l, const struct udt_range *r, size_t n
 	}
 }
 
+/*
+ * The share of what was sent that was lost: the last whole window's, or the
+ * current one's once it holds LOSS_WIN_PKTS / 4 packets (the window closes
+ * only on an ACK that moves, and a queue that drops most of what we send
+ * holds those back for seconds), whichever is more.
+ */
+double udt_lossy_loss_frac(const struct lossy *l)
+{
+	double cur =
+		l->win_sent >= LOSS_WIN_PKTS / 4 ? (double)l->win_lost / (double)l->win_sent : 0;
+
+	return cur > l->last_loss_frac ? cur : l->last_loss_frac;
+}
+
 /* Heavy loss over the last window: the rate was above what the path takes. */
 static int loss_check(struct udt_cc *cc, uint64_t now_ns)
 {

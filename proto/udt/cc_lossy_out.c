@@ -59,6 +59,7 @@ void udt_lossy_set_outputs(struct udt_cc *cc)
 	cc->pkt_snd_period_ns = lu2k_time_interval_ns(rate) * 16.0 / 15.0;
 	/* the queue of a link that slowed, which the NAKs of its drops refilled (test_sim_step) */
 	cc->drain_strict = l->mode == LOSSY_DRAIN && l->slowed_drain;
+	cc->pair_resends = l->slowed_unseen;
 	/* a lossy path: a small message's last packet lost costs an EXP timeout */
 	cc->dup_tail = l->loss_seen;
 	cc->pacing_burst_ns = lu2k_time_ns_floor_us(lossy_base_rtt(cc) / 4);

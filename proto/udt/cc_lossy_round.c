@@ -116,6 +116,20 @@ static const double cycle_gain[CYCLE_LEN] = { 1.25, 0.75, 1, 1, 1, 1, 1, 1 };
  */
 #define LINK_SLOWED 1.1
 /*
+ * A deeper step (50 to 5 Mbit/s) drops most of what we send: the resends
+ * of the queue's drops fill the window, no new data leaves, no packet pair
+ * does, and link_bw never reads it. What the receiver gets a second does
+ * (the timed ACKs carry it while holes hold the cumulative ACK): a model
+ * ARRIVALS_SLOWED x above it, with a standing queue and over ARRIVALS_LOSS
+ * of the last loss window lost, is taken down to it. Not on a queue alone,
+ * nor on loss alone: another flow's start makes both, and reads as our own
+ * receiving rate falling (beside BBR lossy fell to 8 %, two lossy flows
+ * to 30 / 70 %). Then resends go as pairs too (cc.h, pair_resends) until
+ * link_bw has read the slower link, so that LINK_GREW can see it return.
+ */
+#define ARRIVALS_SLOWED 2.0
+#define ARRIVALS_LOSS	0.25
+/*
  * And when it comes back, the model grew by the probes' 25 % a cycle (8
  * rounds): 16.5 s at 600 ms from 20 to 90 % of 50 Mbit/s. The capacity
  * reads that at once too: a cruise whose link_bw has grown LINK_GREW x
@@ -365,6 +379,11 @@ static void end_round(struct udt_cc *cc, uint64_t now_ns)
 	case LOSSY_DRAIN:
 		break;
 	case LOSSY_CRUISE:
+		if (l->slowed_unseen && l->link_bw > 0 && l->link_bw <= LINK_SLOWED * l->btl_bw) {
+			/* link_bw has read the slower link: its growth counts from here */
+			l->ref_link_bw = l->link_bw;
+			l->slowed_unseen = 0;
+		}
 		udt_lossy_probe_round(cc, now_ns);
 		if (link_grew(l, queue, app, now_ns, (int64_t)(now_ns - round_start))) {
 			cc->link_steps_up++;
@@ -397,12 +416,21 @@ static void end_round(struct udt_cc *cc, uint64_t now_ns)
 		 * to probe back up, took the rate down to a few packets/s.
 		 */
 		if (queue && l->cycle >= 2 && !app) {
+			double got = l->arr_round > l->arr_last ? l->arr_round : l->arr_last,
+			       to = 0;
+
 			l->pacing_gain = 0.75;
-			if (l->link_bw > 0 && lossy_model_bw(l) > LINK_SLOWED * l->link_bw) {
+			if (l->link_bw > 0 && lossy_model_bw(l) > LINK_SLOWED * l->link_bw)
+				to = l->link_bw;
+			if (got > 0 && lossy_model_bw(l) > ARRIVALS_SLOWED * got &&
+			    udt_lossy_loss_frac(l) >= ARRIVALS_LOSS && (!to || got < to))
+				to = got;
+			if (to > 0) {
 				/* the link itself slowed (LINK_SLOWED): down to it at once */
-				udt_lossy_bw_clamp(l, l->link_bw);
+				udt_lossy_bw_clamp(l, to);
 				cc->link_steps_down++;
 				l->ceiling = l->btl_bw;
+				l->slowed_unseen = to != l->link_bw;
 				l->ref_link_bw = l->link_bw;
 				l->queue_rounds = 0;
 				/*
@@ -444,6 +472,8 @@ static void end_round(struct udt_cc *cc, uint64_t now_ns)
 		}
 		break;
 	}
+	l->arr_last = l->arr_round;
+	l->arr_round = 0;
 	/*
 	 * The slot for the new round, unless this one had no rate sample (no
 	 * ACK while a hole waited for its repair) or was application-limited:

@@ -273,6 +273,21 @@ static void link_bw_sample(struct lossy *l, int32_t v)
  * 1 %: 3.5 s), and a link that slowed under us showed in link_bw only once
  * that was over. An ACK that moves then does not take it again.
  */
+/*
+ * The receiving rate of every timed ACK (every full ACK between lu2k
+ * engines): a queue that drops most of what we send holds the cumulative
+ * ACK for seconds, and the rate samples (udt_lossy_rate_sample) stop with
+ * it. Kept apart from them: only LINK_SLOWED's second test reads it.
+ */
+void udt_lossy_arrivals(struct udt_cc *cc)
+{
+	struct lossy *l = cc->priv;
+	double r = cc->ack_rcv_rate;
+
+	if (cc->ack_rates_new && r > 0 && r < MAX_RATE && r > l->arr_round)
+		l->arr_round = r;
+}
+
 void udt_lossy_timed_capacity(struct udt_cc *cc)
 {
 	struct lossy *l = cc->priv;

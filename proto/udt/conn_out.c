@@ -599,7 +599,12 @@ static size_t write_data(struct udt_conn *c, uint8_t *buf, size_t cap, uint64_t 
 	p = next_retrans(c, &seq, now_ns);
 	resend = p != NULL;
 	if (p) {
+		uint32_t next;
+
 		c->st.pkts_retrans++;
+		/* a run's resends as probing pairs too, where the CC asks (cc.h) */
+		probe = c->cc.pair_resends && (seq & 0xf) == 0 &&
+			udt_loss_first(&c->snd_loss, &next) && next == udt_seq_inc(seq);
 		/* for the repair probe (conn.c): resends with nothing new after them */
 		if (!c->rp_armed) {
 			c->rp_armed = 1;
