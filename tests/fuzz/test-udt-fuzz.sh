@@ -71,6 +71,67 @@ printf '\017\005\011\001hello-lu2k\003\005\001\040\000\004\000' >"$work/corpus-f
 hello='L2KR\001\001\100\000\001\000\000\000\000\000\000\000'
 # shellcheck disable=SC2059
 printf "\001\000\020$hello" >"$work/corpus-fuzz_rds_sec/plain-hello"
+# fuzz_auth's seeds (fuzz_auth.c): a real initiation from the harness's initiator (ephemeral
+# key all 4s, timestamp 1, 127.0.0.1@lu2k to itself), which the responder takes (byte 0: 0);
+# the same behind the cookie the listener gives it at time 1 (4), so that it is let through
+# to the responder; a response to the harness's initiation (index 7) that does not open
+# (1, and 4: the connector's), mac1 put right by the harness (byte 1 odd); forged records
+# under both key phases, for a datagram and a stream receiver (2); deliveries from the
+# window of a sender and receiver, in and out of order (3), and across key updates (5).
+mkdir -p "$work/corpus-fuzz_auth"
+ini='\001\002\000\000\011\000\000\000\254\001\262\040\236\206\065\117\270\123\043\173'
+ini+='\135\340\364\372\261\074\177\313\364\063\246\034\001\223\151\141\177\354\361\013'
+ini+='\066\337\263\202\312\347\263\222\310\236\301\213\041\002\340\106\144\251\323\151'
+ini+='\270\161\324\201\174\226\340\107\156\327\164\305\272\252\044\246\242\246\144\210'
+ini+='\062\017\327\134\254\263\216\253\042\345\371\373\352\301\172\137\223\165\300\140'
+ini+='\123\163\044\334\035\144\364\353\047\010\224\231\312\365\152\316\220\063\042\304'
+ini+='\100\264\211\321\310\133\017\347\113\340\302\034\315\013\162\246\334\021\276\053'
+ini+='\263\323\074\161\070\144\352\072\234\000\223\221\000\000\000\000\000\000\000\000'
+ini+='\000\000\000\000\265\160\140\042\323\320\045\227\377\246\354\250\136\164\002\203'
+cookie='\107\020\217\216\167\152\213\312\277\370\110\040\377\331\274\367'
+# shellcheck disable=SC2059
+printf "\\000\\001$ini" >"$work/corpus-fuzz_auth/init"
+# shellcheck disable=SC2059
+printf "\\004\\001$ini$cookie" >"$work/corpus-fuzz_auth/dgram-init-cookie"
+resp='\002\002\000\000\001\000\000\000\007\000\000\000'
+resp+='\011\011\011\011\011\011\011\011\011\011\011\011\011\011\011\011'
+resp+='\011\011\011\011\011\011\011\011\011\011\011\011\011\011\011\011'
+resp+='\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000'
+resp+='\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000'
+# shellcheck disable=SC2059
+printf "\\001\\001$resp" >"$work/corpus-fuzz_auth/resp"
+# shellcheck disable=SC2059
+printf "\\004\\001$resp" >"$work/corpus-fuzz_auth/dgram-resp"
+rec0='\004\000\000\000\005\000\000\000\000\000\000\000\000\000\000\000abcd0123456789abcdef'
+rec1='\004\001\000\000\005\000\000\000\001\000\000\000\000\000\000\000abcd0123456789abcdef'
+# shellcheck disable=SC2059
+printf "\\002\\000\\044$rec0\\000\\044$rec1" >"$work/corpus-fuzz_auth/records"
+# shellcheck disable=SC2059
+printf "\\002\\001\\000$rec0" >"$work/corpus-fuzz_auth/records-stream"
+printf '\003\005\000\001\002\000\000\000\003\077\377\100\000' >"$work/corpus-fuzz_auth/window"
+printf '\005\021\000\361\000\021\001\020\002\001\000' >"$work/corpus-fuzz_auth/dgram-window"
+# fuzz_tcp_conn's seeds (fuzz_tcp_conn.c): after our hello, a message, one with an id and
+# a goodbye, the core out of RX space for the first two (byte 0: 022); our hello refused
+# by the core (4); no hello of ours (1): the input's own, with an address list, then a
+# message; a message header of ours for 100 bytes (010), its body in two chunks.
+mkdir -p "$work/corpus-fuzz_tcp_conn"
+nid='\000\024\000\000\177\000\000\001\000\000\000\000\000\000\000\000\000\000\000\000'
+msg='\001\000\060\000\070\000\000\000\001\000\000\000\000\000\000\000'
+msg+="\\004\\000\\000\\000\\004\\000\\000\\000$nid\\000\\000\\000\\000hdr.body"
+mid='\004\000\100\000\110\000\000\000\002\000\000\000\000\000\000\000'
+mid+="\\004\\000\\000\\000\\004\\000\\000\\000$nid\\001\\000\\000\\000"
+mid+='\005\000\000\000\000\000\000\000\003\000\000\000\000\000\000\000hdr.body'
+bye='\003\000\020\000\020\000\000\000\000\000\000\000\000\000\000\000'
+# shellcheck disable=SC2059
+printf "\\022\\070$msg\\110$mid\\020$bye" >"$work/corpus-fuzz_tcp_conn/msgs-paused"
+printf '\004\000' >"$work/corpus-fuzz_tcp_conn/refused"
+hello='LU2K\001\000\130\000\000\000\000\000\001\000\000\000tcp\000\000\000\000\000'
+hello+="$nid$nid\\001\\000\\000\\000"
+hello+='\000\024\000\000\012\000\000\002\000\000\000\000\000\000\000\000\000\000\000\000'
+# shellcheck disable=SC2059
+printf "\\001\\130$hello\\070$msg" >"$work/corpus-fuzz_tcp_conn/hello-addrs"
+body="hello-lu2khello-lu2khello-lu2khello-lu2khello-lu2k"
+printf '\010\000\144\062%s\062%s' "$body" "$body" >"$work/corpus-fuzz_tcp_conn/body"
 # two at a time (each fuzzer is one process), each one's tail shown in turn
 run_one() { # FUZZER
 	local f=$1 name
