@@ -121,10 +121,10 @@ static const double cycle_gain[CYCLE_LEN] = { 1.25, 0.75, 1, 1, 1, 1, 1, 1 };
  * does, and link_bw never reads it. What the receiver gets a second does
  * (the timed ACKs carry it while holes hold the cumulative ACK): a model
  * ARRIVALS_SLOWED x above it, with a standing queue and over ARRIVALS_LOSS
- * of the last loss window lost, is taken down to it. Not on a queue alone,
- * nor on loss alone: another flow's start makes both, and reads as our own
- * receiving rate falling (beside BBR lossy fell to 8 %, two lossy flows
- * to 30 / 70 %). Then resends go as pairs too (cc.h, pair_resends) until
+ * of the last loss window lost, is taken down to it. Not on a queue alone:
+ * another flow's start makes one, and reads as our own receiving rate
+ * falling (tried without the loss: at 1.25 x lossy beside BBR fell to 8 %
+ * and two lossy flows to 30 / 70 %, at 2 x one of three to 13 %). Then resends go as pairs too (cc.h, pair_resends) until
  * link_bw has read the slower link, so that LINK_GREW can see it return.
  */
 #define ARRIVALS_SLOWED 2.0

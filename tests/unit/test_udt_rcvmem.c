@@ -158,6 +158,16 @@ static void test_shared_budget(void)
 	T_EQU(mem.used, 0);
 }
 
+/* Two windows of 256 packets from seq that share mem, with no other limit. */
+static void two_windows(struct udt_rxmem *mem, struct udt_rcvbuf *a, struct udt_rcvbuf *b,
+			uint32_t seq)
+{
+	T_EQ(udt_rcvbuf_init(a, 256, PL, 0, seq, deliver, NULL), 0);
+	T_EQ(udt_rcvbuf_init(b, 256, PL, 0, seq, deliver, NULL), 0);
+	udt_rcvbuf_set_limits(a, mem, 0, 0);
+	udt_rcvbuf_set_limits(b, mem, 0, 0);
+}
+
 /*
  * A window that took more than its share while the budget was free, with a
  * hole at its head, when a second window comes: the packet for the hole is
@@ -170,10 +180,7 @@ static void test_head_hole_over_share(void)
 	uint32_t seq = 300;
 	int i;
 
-	T_EQ(udt_rcvbuf_init(&a, 256, PL, 0, seq, deliver, NULL), 0);
-	T_EQ(udt_rcvbuf_init(&b, 256, PL, 0, seq, deliver, NULL), 0);
-	udt_rcvbuf_set_limits(&a, &mem, 0, 0);
-	udt_rcvbuf_set_limits(&b, &mem, 0, 0);
+	two_windows(&mem, &a, &b, seq);
 	/* b: 5 packets behind a hole, never filled */
 	for (i = 1; i <= 5; i++)
 		T_EQ(add(&b, udt_seq_add(seq, i), UDT_PB_MIDDLE, 0, 9), 0);
@@ -212,10 +219,7 @@ static void test_granted_stored(void)
 	uint32_t seq = 0x7ffffff8; /* across the wrap */
 	int i;
 
-	T_EQ(udt_rcvbuf_init(&a, 256, PL, 0, seq, deliver, NULL), 0);
-	T_EQ(udt_rcvbuf_init(&b, 256, PL, 0, seq, deliver, NULL), 0);
-	udt_rcvbuf_set_limits(&a, &mem, 0, 0);
-	udt_rcvbuf_set_limits(&b, &mem, 0, 0);
+	two_windows(&mem, &a, &b, seq);
 	for (i = 1; i <= 12; i++)
 		T_EQ(add(&a, udt_seq_add(seq, i), UDT_PB_MIDDLE, 0, 1), 0);
 	udt_rcvbuf_granted(&a, seq, 24, rtt, t);
