@@ -128,9 +128,12 @@ struct lossy {
 	uint32_t probe_first, probe_last;
 	uint64_t probe_pkts, probe_lost, other_pkts, other_lost;
 	double ref_link_bw; /* link_bw when the model last reached it (LINK_GREW) */
+	double grew_cap;    /* STARTUP after LINK_GREW: our share of the link (0: the link) */
 	int slowed_drain;   /* DRAIN after a LINK_SLOWED cut: paced strictly (cc.h) */
 	/* cut to the receiving rate; link_bw has not read the slower link yet */
 	int slowed_unseen;
+	double slowed_from;	    /* link_bw at that cut */
+	unsigned int slowed_settle; /* rounds since link_bw last fell under the cut */
 	/* the most the receiver got a second, by any ACK, in this round and the last */
 	double arr_round, arr_last;
 	double round_link_bw;	/* the least link_bw of this round, 0: none yet */
@@ -143,8 +146,10 @@ struct lossy {
 	uint32_t loss_hi;
 	int loss_hi_valid;
 	uint64_t win_sent, win_lost;
+	uint64_t win_new; /* of win_sent, new packets (not resends) */
 	uint64_t win_start_ns;
 	double last_loss_frac;
+	double last_new_frac; /* the last window's losses over its new packets */
 	int loss_seen; /* a NAK or a timeout has been seen: the path loses packets */
 	uint64_t last_backoff_round;
 };

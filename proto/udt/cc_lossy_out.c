@@ -35,7 +35,7 @@ void udt_lossy_set_outputs(struct udt_cc *cc)
 	struct lossy *l = cc->priv;
 	double bw = lossy_model_bw(l);
 	double rate = l->pacing_gain * bw;
-	double span_ns, w, carried;
+	double span_ns, w, carried, cap;
 
 	if (l->mode == LOSSY_STARTUP) {
 		/*
@@ -49,9 +49,10 @@ void udt_lossy_set_outputs(struct udt_cc *cc)
 		else if (l->hinted && !l->pairs_acked && rate > cc->path_rate_hint)
 			rate = cc->path_rate_hint;
 		/* no point in sending faster than the link's capacity: it only queues */
-		l->startup_capped = l->link_bw > 0 && rate > STARTUP_CAP * l->link_bw;
+		cap = l->grew_cap > 0 ? l->grew_cap : l->link_bw;
+		l->startup_capped = cap > 0 && rate > STARTUP_CAP * cap;
 		if (l->startup_capped)
-			rate = STARTUP_CAP * l->link_bw;
+			rate = STARTUP_CAP * cap;
 		/* (libudt's estimate is its made-up 1000 packets/s for a while) */
 		if (l->hinted && !l->full_acked && rate < l->init_rate)
 			rate = l->init_rate;

@@ -159,6 +159,46 @@ void sim_fig_start(struct flow *w, struct sim_result *r)
 	}
 }
 
+/*
+ * A step under several flows: what they got together, on the clock's own
+ * 100 ms bins (each flow's bins count from its first data packet).
+ */
+void sim_fig_step_all(const struct net *n, struct sim_result *r)
+{
+	static uint32_t all[SIM_RX_BINS];
+	const struct sim_scenario *s = n->s;
+	double need = 0.9 * (double)s->rate_bps / 8 / 1500 / 10, got = 0;
+	unsigned int i, b, at, back, end;
+
+	r->step_all_pct = 0;
+	r->t90_all_after_step_s = -1;
+	r->step_qdrops = 0;
+	if (!s->step_ms || !n->step_begun)
+		return;
+	r->step_qdrops = linkem_dir_counters(&n->ab)->drop_queue - n->qdrops_at_step;
+	memset(all, 0, sizeof(all));
+	for (i = 0; i < n->n; i++) {
+		const struct flow *w = &n->f[i];
+		unsigned int off = (unsigned int)(w->t_first_data / (100 * LU2K_NS_PER_MS));
+
+		for (b = 0; w->t_first_data && b + off < SIM_RX_BINS; b++)
+			all[b + off] += w->rx_bins[b];
+	}
+	at = (unsigned int)(sim_step_start_ns(s) / (100 * LU2K_NS_PER_MS)) + 30;
+	back = (unsigned int)((sim_step_start_ns(s) + lu2k_time_ms_to_ns(s->step_ms)) /
+			      (100 * LU2K_NS_PER_MS));
+	for (b = at; b < back && b < SIM_RX_BINS; b++)
+		got += all[b];
+	if (back > at && back <= SIM_RX_BINS)
+		r->step_all_pct = 100.0 * got / ((double)s->step_bps / 8 / 1500 * (back - at) / 10);
+	end = SIM_RX_BINS;
+	for (b = back; b + 2 < end; b++)
+		if (all[b] >= need && all[b + 1] >= need && all[b + 2] >= need) {
+			r->t90_all_after_step_s = (double)(b + 1 - back) / 10;
+			break;
+		}
+}
+
 /* Completion times of the probes that were acknowledged. */
 void sim_fig_probes(struct flow *w, struct sim_result *r)
 {

@@ -88,6 +88,8 @@ struct net {
 	uint64_t share_tb0[SIM_MAX_TCP], share_tb1[SIM_MAX_TCP];
 	uint64_t next_cross;	      /* the next cross-traffic packet (0: none) */
 	uint64_t qd[SIM_QD_BINS + 1]; /* our data packets' queueing delay, 1 ms bins */
+	uint64_t qdrops_at_step;      /* the bottleneck's queue drops when a step began */
+	int step_begun;
 };
 
 /* with probe_echo, every probe's answer too: the last ones are not left out of the figures */
@@ -102,6 +104,11 @@ static inline uint64_t sim_outage_end_ns(const struct sim_scenario *s)
 	return sim_outage_start_ns(s) + lu2k_time_ms_to_ns(s->outage_ms);
 }
 
+static inline uint64_t sim_step_start_ns(const struct sim_scenario *s)
+{
+	return lu2k_time_ms_to_ns(1000 + s->step_at_ms);
+}
+
 static inline int sim_flow_finished(const struct flow *w)
 {
 	return w->acked + w->dropped == w->nmsgs && w->delivered == w->nmsgs &&
@@ -114,5 +121,6 @@ void sim_fig_qdelay(const struct net *n, struct sim_result *r);
 void sim_fig_probes(struct flow *w, struct sim_result *r);
 void sim_fig_start(struct flow *w, struct sim_result *r);
 void sim_fig_bins(const struct flow *w);
+void sim_fig_step_all(const struct net *n, struct sim_result *r);
 
 #endif

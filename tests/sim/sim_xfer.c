@@ -787,6 +787,10 @@ int sim_run_mixed(const struct sim_scenario *s, unsigned int nflows, uint64_t ga
 		if (!step(n))
 			break;
 		share_watch(n);
+		if (s->step_ms && !n->step_begun && n->now >= sim_step_start_ns(s)) {
+			n->qdrops_at_step = linkem_dir_counters(&n->ab)->drop_queue;
+			n->step_begun = 1;
+		}
 	}
 	if (getenv("SIM_BINS"))
 		for (i = 0; i < nflows; i++)
@@ -796,6 +800,7 @@ int sim_run_mixed(const struct sim_scenario *s, unsigned int nflows, uint64_t ga
 		sim_fig_qdelay(n, &r[i]);
 		sim_fig_probes(&n->f[i], &r[i]);
 		sim_fig_start(&n->f[i], &r[i]);
+		sim_fig_step_all(n, &r[i]);
 		if (n->share_t1 > n->share_t0 && n->share_t0) {
 			r[i].share_s = (double)(n->share_t1 - n->share_t0) / 1e9;
 			r[i].share_mbps =

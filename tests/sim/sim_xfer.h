@@ -179,6 +179,12 @@ struct sim_result {
 	 * first 100 ms at 90 % of rate_bps that the next 200 ms keep up (-1: never)
 	 */
 	double step_pct, t90_after_step_s;
+	/*
+	 * The same of all flows together (their packets received on one clock),
+	 * and the bottleneck's queue drops from the step's start to the end
+	 */
+	double step_all_pct, t90_all_after_step_s;
+	uint64_t step_qdrops;
 	uint64_t outage_sends;
 	uint32_t outage_max_repeat;
 	/*
