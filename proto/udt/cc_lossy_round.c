@@ -258,7 +258,7 @@ static void slowed_seen(struct lossy *l)
 /* The link grew under a cruise (LINK_GREW): STARTUP again, as on a new path. */
 static int link_grew(struct lossy *l, int queue, int app, uint64_t now_ns, int64_t round_ns)
 {
-	double bw = lossy_model_bw(l), least = l->round_link_bw;
+	double bw = lossy_model_bw(l), least = l->round_link_bw, share;
 
 	l->round_link_bw = 0;
 	if (l->link_bw <= 0)
@@ -282,9 +282,13 @@ static int link_grew(struct lossy *l, int queue, int app, uint64_t now_ns, int64
 		return 0;
 	l->grew_since_ns = 0;
 	l->slowed_unseen = 0;
-	/* a flow that shared the slower link climbs to its share of the faster one */
-	if (l->btl_bw < SHARE_ALONE * l->ref_link_bw)
-		l->grew_cap = l->btl_bw / l->ref_link_bw * least;
+	/*
+	 * a flow that shared the slower link climbs to its share of the faster
+	 * one, at least a quarter of it (as the queue back-off takes a share)
+	 */
+	share = l->btl_bw / l->ref_link_bw;
+	if (share < SHARE_ALONE)
+		l->grew_cap = (share > 0.25 ? share : 0.25) * least;
 	l->mode = LOSSY_STARTUP;
 	l->pacing_gain = STARTUP_GAIN;
 	l->full_bw = l->btl_bw;
