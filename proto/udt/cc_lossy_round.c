@@ -130,9 +130,20 @@ static const double cycle_gain[CYCLE_LEN] = { 1.25, 0.75, 1, 1, 1, 1, 1, 1 };
  * 80 %, and one of them kept its rate 10 s. Then resends go as pairs too
  * (cc.h, pair_resends) until link_bw has read the slower link
  * (slowed_seen()), so that LINK_GREW can see it return.
+ *
+ * A queue shorter than the margin (a quarter of min_rtt: 150 ms at 600 ms)
+ * never shows as one, and the heavy-loss rule waits for an ACK that moves,
+ * which the step's holes hold back: through a 100 ms queue the sender kept
+ * 50 Mbit/s into the 5 for the whole step (test_sim_step
+ * test_shallow_deep_step). So the test also fires where the round's RTT
+ * samples show no standing queue, on ARRIVALS_LOSS_NO_QUEUE of the new
+ * packets lost: not where there were no samples at all (a hole held the
+ * ACKs), as when another flow's start fills a deep queue (test_sim_fair at
+ * 600 ms / 1 %, one draw of twelve: 55 / 45 -> 33 / 67 %).
  */
-#define ARRIVALS_SLOWED 2.0
-#define ARRIVALS_LOSS	0.25
+#define ARRIVALS_SLOWED	       2.0
+#define ARRIVALS_LOSS	       0.25
+#define ARRIVALS_LOSS_NO_QUEUE 0.5
 /*
  * And when it comes back, the model grew by the probes' 25 % a cycle (8
  * rounds): 16.5 s at 600 ms from 20 to 90 % of 50 Mbit/s. The capacity
@@ -374,6 +385,8 @@ static void end_round(struct udt_cc *cc, uint64_t now_ns)
 	/* this round's samples were judged application-limited, or it sent nothing */
 	int app = l->app_now || l->app_last || l->round_sent == 0;
 	uint64_t round_start;
+	double got;
+	int arrivals;
 
 	/* no sample is no proof of a short queue (cc_lossy_loss.c) */
 	l->queue_last = queue || persist <= 0;
@@ -457,15 +470,17 @@ static void end_round(struct udt_cc *cc, uint64_t now_ns)
 		 * and backing off on it again and again, with no backlogged round
 		 * to probe back up, took the rate down to a few packets/s.
 		 */
-		if (queue && l->cycle >= 2 && !app) {
-			double got = l->arr_round > l->arr_last ? l->arr_round : l->arr_last,
-			       to = 0;
+		got = l->arr_round > l->arr_last ? l->arr_round : l->arr_last;
+		arrivals = got > 0 && lossy_model_bw(l) > ARRIVALS_SLOWED * got &&
+			   (queue || persist > 0) &&
+			   udt_lossy_loss_frac(l) >= (queue ? ARRIVALS_LOSS : ARRIVALS_LOSS_NO_QUEUE);
+		if ((queue || arrivals) && l->cycle >= 2 && !app) {
+			double to = 0;
 
 			l->pacing_gain = 0.75;
-			if (l->link_bw > 0 && lossy_model_bw(l) > LINK_SLOWED * l->link_bw)
+			if (queue && l->link_bw > 0 && lossy_model_bw(l) > LINK_SLOWED * l->link_bw)
 				to = l->link_bw;
-			if (got > 0 && lossy_model_bw(l) > ARRIVALS_SLOWED * got &&
-			    udt_lossy_loss_frac(l) >= ARRIVALS_LOSS && (!to || got < to))
+			if (arrivals && (!to || got < to))
 				to = got;
 			if (to > 0) {
 				/* the link itself slowed (LINK_SLOWED): down to it at once */
