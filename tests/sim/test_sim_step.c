@@ -115,10 +115,10 @@ static void test_shallow_deep_step(void)
  * MB each): from the step's start at most 6 round trips of the excess in
  * queue drops, 90 % of the step's rate carried by the two, 90 % of the link
  * within 15 round trips of its return, each flow 40-60 % of what the two
- * got while both ran. Before (c035b48): at 0 % the link was not back at
- * 90 % a minute later (a flow's model came back by the probes' 25 % a
- * cycle: link_bw was never below LINK_SLOWED of its own share); at 1 %
- * 24,108 drops and shares of 72 / 28 %.
+ * got while both ran. Before (c035b48): the link was back at 90 % after
+ * 52.6 s (0 %) and 66.5 s (1 %; a flow's model came back by the probes'
+ * 25 % a cycle: link_bw was never below LINK_SLOWED of its own share); at
+ * 1 % 24,108 drops and shares of 72 / 28 %.
  */
 static void test_shared_deep_step(void)
 {
