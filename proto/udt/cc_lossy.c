@@ -171,6 +171,7 @@ static void lossy_on_pkt_sent(struct udt_cc *cc, uint32_t seq, uint64_t now_ns)
 		l->hi_seq = seq;
 		l->sent_new++;
 		l->win_new++;
+		l->round_new++;
 		udt_lossy_probe_sent(l);
 	}
 	if (!l->sent_ns)

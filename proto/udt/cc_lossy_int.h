@@ -147,6 +147,9 @@ struct lossy {
 	int loss_hi_valid;
 	uint64_t win_sent, win_lost;
 	uint64_t win_new; /* of win_sent, new packets (not resends) */
+	/* new packets sent in this round and the last, losses first reported in this one */
+	uint64_t round_new, last_round_new, round_lost;
+	double round_loss_frac; /* the last round's losses over the round's before it new packets */
 	uint64_t win_start_ns;
 	double last_loss_frac;
 	double last_new_frac; /* the last window's losses over its new packets */

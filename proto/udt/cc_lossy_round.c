@@ -144,6 +144,7 @@ static const double cycle_gain[CYCLE_LEN] = { 1.25, 0.75, 1, 1, 1, 1, 1, 1 };
 #define ARRIVALS_SLOWED	       2.0
 #define ARRIVALS_LOSS	       0.25
 #define ARRIVALS_LOSS_NO_QUEUE 0.5
+#define LOSS_ROUND_MIN_PKTS    125
 /*
  * And when it comes back, the model grew by the probes' 25 % a cycle (8
  * rounds): 16.5 s at 600 ms from 20 to 90 % of 50 Mbit/s. The capacity
@@ -399,6 +400,13 @@ static void end_round(struct udt_cc *cc, uint64_t now_ns)
 					      (double)(now_ns - l->round_start_ns);
 		l->round_sent = 0;
 	}
+	/* a round's NAKs are of what the round before it sent (a round is an RTT) */
+	l->round_loss_frac = l->last_round_new >= LOSS_ROUND_MIN_PKTS
+				     ? (double)l->round_lost / (double)l->last_round_new
+				     : 0;
+	l->last_round_new = l->round_new;
+	l->round_new = 0;
+	l->round_lost = 0;
 	l->last_round_min_rtt = rr;
 	l->round_min_rtt = -1;
 	l->round_nak_rtt = -1;
