@@ -149,7 +149,8 @@ struct lossy {
 	uint64_t win_new; /* of win_sent, new packets (not resends) */
 	/* new packets sent in this round and the last, losses first reported in this one */
 	uint64_t round_new, last_round_new, round_lost;
-	double round_loss_frac; /* the last round's losses over the round's before it new packets */
+	/* the losses first reported in the last round over the new packets of the round before */
+	double round_loss_frac;
 	uint64_t win_start_ns;
 	double last_loss_frac;
 	double last_new_frac; /* the last window's losses over its new packets */
