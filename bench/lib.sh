@@ -216,15 +216,16 @@ bl_conns_watch() {
 	bl_pids+=("$!")
 }
 
-# bl_bulk_start DIR TIME CONC : lu2k-perf bulk of 1 MiB PUTs from A to B for
-# TIME s with CONC in flight (bulk.json, bulk.progress); its pid in $BL_BG.
+# bl_bulk_start DIR TIME CONC [ADDR NAME] : lu2k-perf bulk of 1 MiB PUTs from
+# A (or ADDR, an address of A's) to B for TIME s with CONC in flight
+# (bulk.json, bulk.progress; NAME.json, NAME.progress); its pid in $BL_BG.
 bl_bulk_start() {
-	local dir=$1 t=$2 conc=$3
+	local dir=$1 t=$2 conc=$3 addr=${4:-$BL_A} name=${5:-bulk}
 	# shellcheck disable=SC2086 # BL_BULK_OPTS: "--ping-every T" (bench-link --ping-same) or nothing
-	ip netns exec "$BL_NSA" timeout $((t + 240)) "$bin/lu2k-perf" client --nid "$BL_A@lu2k" \
+	ip netns exec "$BL_NSA" timeout $((t + 240)) "$bin/lu2k-perf" client --nid "$addr@lu2k" \
 		--peer "$BL_B@lu2k" --socket "$BL_TMP/a.sock" bulk --size 1M --concurrency "$conc" \
 		--tx-pool "$((conc + 16))" --time "${t}s" --timeout 150s --progress --json ${BL_BULK_OPTS:-} \
-		>"$dir/bulk.json" 2>"$dir/bulk.progress" &
+		>"$dir/$name.json" 2>"$dir/$name.progress" &
 	BL_BG=$!
 }
 
@@ -280,6 +281,34 @@ bl_run_pair() {
 	bl_run_end
 }
 
+# bl_run_two DIR BACKEND TIME CONC JOIN LINKEM-ARGS... : two lu2k-perf bulks
+# over BACKEND at the same time on one link, from A's two interfaces (A and
+# A2: to lu2kd two peers of B, so two connections, each with a congestion
+# control of its own), the second one JOIN s after the first and until it
+# ends. Leaves bulk.json, bulk.progress (the first), bulk2.json,
+# bulk2.progress (the second, its times from its own start), icmp.log, rc
+# ("rc1 rc2"), t0.
+bl_run_two() {
+	local dir=$1 be=$2 t=$3 conc=$4 join=$5 bulk bulk2 rc1 rc2
+	shift 5
+	bl_link_up "$dir" "$@" || return 1
+	bl_lu2k_up "$dir" "$be" || return 1
+	bl_cpu_load "$dir"
+	bl_icmp_start "$dir"
+	echo "$(date +%s.%N) $BL_LINK_T0" | awk '{ printf "%.3f\n", $1 - $2 }' >"$dir/t0"
+	bl_bulk_start "$dir" "$t" "$conc"
+	bulk=$BL_BG
+	bl_conns_watch "$dir" "$bulk"
+	[ "$join" = 0 ] || sleep "$join"
+	bl_bulk_start "$dir" "$((t - join))" "$conc" "$BL_A2" bulk2
+	bulk2=$BL_BG
+	wait $bulk && rc1=0 || rc1=$?
+	wait $bulk2 && rc2=0 || rc2=$?
+	bl_icmp_stop "$dir"
+	echo "$rc1 $rc2" >"$dir/rc"
+	bl_run_end
+}
+
 # bl_run_iperf DIR ALGO TIME LINKEM-ARGS... : iperf3 -C ALGO for TIME s; the
 # server (receiver) logs one line per second in Mbit/s: iperf.log.
 bl_run_iperf() {
@@ -299,15 +328,16 @@ bl_run_iperf() {
 	bl_run_end
 }
 
-# bl_series DIR KIND SIZE : the run's cumulative goodput as "t bytes" lines
-# (t in seconds since the protocol started), from lu2k-perf's progress lines
-# (messages ok x SIZE) or iperf3's per-second receiver lines.
+# bl_series DIR KIND SIZE [NAME] : the run's cumulative goodput as "t bytes"
+# lines (t in seconds since the protocol started), from lu2k-perf's progress
+# lines (messages ok x SIZE; NAME.progress, default bulk.progress) or
+# iperf3's per-second receiver lines.
 bl_series() {
-	local dir=$1 kind=$2 size=$3
+	local dir=$1 kind=$2 size=$3 name=${4:-bulk}
 	if [ "$kind" = lu2k ]; then
 		awk -v sz="$size" 'BEGIN { print "0 0" }
 			$1 ~ /^[0-9.]+s$/ && $3 == "ok" { t = $1; sub(/s$/, "", t); print t, $2 * sz }' \
-			"$dir/bulk.progress"
+			"$dir/$name.progress"
 	else
 		awk 'BEGIN { print "0 0" }
 			/receiver|sender/ { next }

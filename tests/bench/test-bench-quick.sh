@@ -1,10 +1,12 @@
 #!/bin/bash
 # scripts/bench-link, smoke version: one short condition (RTT 50 ms, 1 % loss,
 # 20 Mbit/s), 6 s per protocol, every protocol the harness knows (each lu2kd
-# back-end, TCP CUBIC, TCP BBR). Asserts that the run produces its CSV files
-# and a PNG, that the table and the CSV have one row per protocol, that every
-# lu2k-perf bulk run verified all its payloads (exit status 0), and that no
-# namespace is left behind. No throughput assertion: that is the benchmark's
+# back-end, TCP CUBIC, TCP BBR), and two udt flows at once (fairness's
+# lu2k-udt+lu2k-udt). Asserts that the run produces its CSV files and a PNG,
+# that the table and the CSV have one row per protocol, that every lu2k-perf
+# bulk run verified all its payloads (exit status 0; the pair: both flows),
+# that the pair has its row in pairs.csv with both flows' goodput, and that
+# no namespace is left behind. No throughput assertion: that is the benchmark's
 # job, on a quiet machine. About 55 s with four protocols (under ASan too).
 T_NET=private # a network namespace of its own: no port clash with other tests
 . "$(dirname "$0")/../lib/common.sh"
@@ -26,13 +28,17 @@ for be in $(bin=$T_BIN BL_TAG=x; . "$T_TOP/bench/lib.sh"; bl_backends_here "$T_B
 done
 [ ${#want[@]} -ge 1 ] || t_fail "lu2kd --help lists no back-end"
 want+=(tcp-cubic tcp-bbr)
+# two lu2k flows on the link at once, where lu2kd has udt
+two=
+[[ " ${want[*]} " == *" lu2k-udt "* ]] && two=lu2k-udt+lu2k-udt
 # Our own namespace names, so a concurrent run cannot confuse the leak check.
 export LU2K_BENCH_TAG=bq${T_TAG: -6}
 
 out=$T_DIR/out
 start=$(date +%s)
 t_log "bench-link: ${want[*]}"
-timeout 150 "$T_TOP/scripts/bench-link" --bin "$T_BIN" --out "$out" \
+timeout 170 "$T_TOP/scripts/bench-link" --bin "$T_BIN" --out "$out" \
+	--protocols "$(IFS=,; echo "${want[*]}")${two:+,$two}" \
 	--condition rtt=50ms,loss=1%,rate=20mbit,time=6 >"$T_DIR/table.log" 2>"$T_DIR/bench.log" &&
 	rc=0 || rc=$?
 secs=$(($(date +%s) - start))
@@ -46,7 +52,21 @@ png=$(ls "$out"/throughput-*.png 2>/dev/null | head -1)
 [ -n "$png" ] && [ -s "$png" ] || t_fail "no throughput PNG"
 [ "$(head -c 4 "$png" | od -An -c | tr -d ' ')" = '211PNG' ] || t_fail "$png is not a PNG"
 
-[ "$(($(wc -l <"$csv") - 1))" = ${#want[@]} ] || t_fail "results.csv: want ${#want[@]} rows: $(cat "$csv")"
+rows=${#want[@]}
+[ -z "$two" ] || rows=$((rows + 1))
+[ "$(($(wc -l <"$csv") - 1))" = $rows ] || t_fail "results.csv: want $rows rows: $(cat "$csv")"
+if [ -n "$two" ]; then
+	row=$(lu2k_csv "$out/pairs.csv" 'c["pair"] == "'"$two"'"')
+	[ -n "$row" ] || t_fail "pairs.csv has no row for $two: $(cat "$out/pairs.csv" 2>/dev/null)"
+	lu2k_csv "$out/pairs.csv" 'c["pair"] == "'"$two"'" && c["verified"] == "PASS" &&
+		c["first_mbit"] > 0 && c["second_mbit"] > 0' | grep -q . ||
+		t_fail "$two: not both flows verified with a goodput: $row"
+	for b in bulk bulk2; do
+		grep -q '"corrupt":0,' "$out/runs/50ms-1%-20M/$two/$b.json" || t_fail "$two: $b: corrupt payloads"
+	done
+	grep -Eq "^50ms-1%-20M +lu2k-udt\(\+lu2k-udt\) +[0-9.]+ " "$T_DIR/bench.log" ||
+		t_fail "the table has no row for $two"
+fi
 for p in "${want[@]}"; do
 	row=$(lu2k_csv "$csv" 'c["protocol"] == "'"$p"'"')
 	[ -n "$row" ] || t_fail "results.csv has no row for $p"
