@@ -154,7 +154,7 @@ struct lossy {
 	uint64_t win_start_ns;
 	double last_loss_frac;
 	double last_new_frac; /* the last window's losses over its new packets */
-	int loss_seen; /* a NAK or a timeout has been seen: the path loses packets */
+	int loss_seen;	      /* a NAK or a timeout has been seen: the path loses packets */
 	uint64_t last_backoff_round;
 };
 

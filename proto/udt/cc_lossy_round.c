@@ -163,8 +163,8 @@ static const double cycle_gain[CYCLE_LEN] = { 1.25, 0.75, 1, 1, 1, 1, 1, 1 };
  * so the growth must be in every round's least link_bw for GREW_MIN_NS and
  * two rounds at least.
  */
-#define LINK_GREW   1.25
-#define GREW_MIN_NS (500 * LU2K_NS_PER_MS)
+#define LINK_GREW     1.25
+#define GREW_MIN_NS   (500 * LU2K_NS_PER_MS)
 #define SLOWED_SETTLE 4
 
 static unsigned int next_wait(struct lossy *l)
@@ -262,7 +262,8 @@ static void slowed_seen(struct lossy *l)
 	if (l->link_bw <= LINK_SLOWED * l->btl_bw) {
 		l->ref_link_bw = l->link_bw;
 		l->slowed_unseen = 0;
-	} else if (l->slowed_settle >= SLOWED_SETTLE && LINK_GREW * l->ref_link_bw <= l->slowed_from) {
+	} else if (l->slowed_settle >= SLOWED_SETTLE &&
+		   LINK_GREW * l->ref_link_bw <= l->slowed_from) {
 		l->slowed_unseen = 0;
 	}
 }
@@ -299,8 +300,7 @@ static int link_grew(struct lossy *l, int queue, int app, uint64_t now_ns, int64
 	 * one, at least a quarter of it (as the queue back-off takes a share)
 	 */
 	share = l->btl_bw / l->ref_link_bw;
-	if (share < SHARE_ALONE)
-		l->grew_cap = (share > 0.25 ? share : 0.25) * least;
+	l->grew_cap = share < SHARE_ALONE ? (share > 0.25 ? share : 0.25) * least : 0;
 	l->mode = LOSSY_STARTUP;
 	l->pacing_gain = STARTUP_GAIN;
 	l->full_bw = l->btl_bw;
@@ -479,9 +479,10 @@ static void end_round(struct udt_cc *cc, uint64_t now_ns)
 		 * to probe back up, took the rate down to a few packets/s.
 		 */
 		got = l->arr_round > l->arr_last ? l->arr_round : l->arr_last;
-		arrivals = got > 0 && lossy_model_bw(l) > ARRIVALS_SLOWED * got &&
-			   (queue || persist > 0) &&
-			   udt_lossy_loss_frac(l) >= (queue ? ARRIVALS_LOSS : ARRIVALS_LOSS_NO_QUEUE);
+		arrivals =
+			got > 0 && lossy_model_bw(l) > ARRIVALS_SLOWED * got &&
+			(queue || persist > 0) &&
+			udt_lossy_loss_frac(l) >= (queue ? ARRIVALS_LOSS : ARRIVALS_LOSS_NO_QUEUE);
 		if ((queue || arrivals) && l->cycle >= 2 && !app) {
 			double to = 0;
 

@@ -153,9 +153,10 @@ static void test_shared_deep_step(void)
 	for (i = 0; i < 2; i++)
 		sim_print(&s, &r[i]);
 	total = r[0].share_mbps + r[1].share_mbps;
-	printf("       together: queue drops from the step on %llu (bound %.0f); in the step %.1f %% "
-	       "of it (bound 90); after it 90 %% of the link after %.2f s (bound %.2f); queue p50 "
-	       "%.0f / p95 %.0f ms from 3 s into it; shares %.0f / %.0f %% (bound 40-60)\n",
+	printf("       together: queue drops from the step on %llu (bound %.0f); "
+	       "in the step %.1f %% of it (bound 90); after it 90 %% of the link after %.2f s "
+	       "(bound %.2f); queue p50 %.0f / p95 %.0f ms from 3 s into it; "
+	       "shares %.0f / %.0f %% (bound 40-60)\n",
 	       (unsigned long long)r[0].step_qdrops, 6 * rtt_s * excess_pps, r[0].step_all_pct,
 	       r[0].t90_all_after_step_s, 15 * rtt_s, r[0].qdelay_p50_ms, r[0].qdelay_p95_ms,
 	       100 * r[0].share_mbps / total, 100 * r[1].share_mbps / total);
