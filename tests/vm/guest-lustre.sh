@@ -158,6 +158,16 @@ server() {
 	lustre_mods $SERVER_MODS
 	wbcfs_mount MDT /mnt/mdt
 	wbcfs_mount OST /mnt/ost
+	# The MDT refuses clients (EAGAIN) until its OSP has connected to the
+	# OST (mdt_obd_connect, KEY_OSP_CONNECTED), and a client refused so
+	# tries again only on its pinger's next round, 25 s later: 27-29 s to
+	# the first mount, where a later one takes 1.
+	t0=$(now_cs)
+	until lctl get_param -n osp.*.import 2> /dev/null | grep -q "state: FULL"; do
+		[ $((($(now_cs) - t0) / 100)) -lt 120 ] || { say "the MDT's OSP not connected after 120 s"; break; }
+		sleep 0.2
+	done
+	say "the MDT's OSP to the OST connected ($((($(now_cs) - t0) / 100)) s)"
 	say "up: MGS $MGS, $(lnetctl net show | grep -c 'nid:') NIDs, lu2kd $BACKEND"
 	serve
 }
@@ -357,9 +367,15 @@ client_up() {
 	say "sources ready: $SIZES${KILL_SIZE:+ and $KILL_SIZE}, $NFILES small files"
 	t0=$(date +%s)
 	ping_wait "$MGS" 300
+	# In fs the server listens on port 7787 once its MDT takes clients
+	# (server()): a mount before that waits out Lustre's pinger (25 s).
+	[ "$SCEN" != fs ] || until echo | timeout 10 nc -w 5 "${MGS%@*}" 7787 2> /dev/null; do
+		[ $(($(date +%s) - t0)) -lt 300 ] || die "the server did not start serving in 300 s"
+		sleep 1
+	done
 	t1=$(date +%s)
 	lmount "$MGS" 400
-	say "mounted $MGS:/$FS over $TYPE ($((t1 - t0)) s to the first LNet ping, $(($(date +%s) - t1)) s to mount, $TRIES tries)"
+	say "mounted $MGS:/$FS over $TYPE ($((t1 - t0)) s to the first LNet ping and the server ready, $(($(date +%s) - t1)) s to mount, $TRIES tries)"
 }
 
 client_fs() {
