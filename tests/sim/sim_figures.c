@@ -96,10 +96,10 @@ static int cmp_double(const void *a, const void *b)
  * in which the receiver got need packets, which the next 200 ms keep up (-1:
  * never).
  */
-static double first_90(const struct flow *w, double rel, double need)
+static double first_90(const uint32_t *bins, double rel, double need)
 {
 	for (unsigned int b = (unsigned int)(rel * 10 + 0.999); b + 2 < SIM_RX_BINS; b++)
-		if (w->rx_bins[b] >= need && w->rx_bins[b + 1] >= need && w->rx_bins[b + 2] >= need)
+		if (bins[b] >= need && bins[b + 1] >= need && bins[b + 2] >= need)
 			return (double)(b + 1) / 10 - rel;
 	return -1;
 }
@@ -146,7 +146,7 @@ void sim_fig_start(struct flow *w, struct sim_result *r)
 		if (b1 > b0 && b1 <= SIM_RX_BINS)
 			r->step_pct =
 				100.0 * got / ((double)s->step_bps / 8 / 1500 * (b1 - b0) / 10);
-		r->t90_after_step_s = first_90(w, rel, need / 3);
+		r->t90_after_step_s = first_90(w->rx_bins, rel, need / 3);
 	}
 	r->outage_sends = w->outage_sends;
 	r->outage_max_repeat = w->outage_max_repeat;
@@ -155,7 +155,7 @@ void sim_fig_start(struct flow *w, struct sim_result *r)
 		uint64_t back = sim_outage_end_ns(s);
 		double rel = back > w->t_first_data ? (double)(back - w->t_first_data) / 1e9 : 0;
 
-		r->t90_return_s = first_90(w, rel, need / 3);
+		r->t90_return_s = first_90(w->rx_bins, rel, need / 3);
 	}
 }
 
@@ -168,7 +168,7 @@ void sim_fig_step_all(const struct net *n, struct sim_result *r)
 	static uint32_t all[SIM_RX_BINS];
 	const struct sim_scenario *s = n->s;
 	double need = 0.9 * (double)s->rate_bps / 8 / 1500 / 10, got = 0;
-	unsigned int i, b, at, back, end;
+	unsigned int i, b, at, back;
 
 	r->step_all_pct = 0;
 	r->t90_all_after_step_s = -1;
@@ -191,12 +191,7 @@ void sim_fig_step_all(const struct net *n, struct sim_result *r)
 		got += all[b];
 	if (back > at && back <= SIM_RX_BINS)
 		r->step_all_pct = 100.0 * got / ((double)s->step_bps / 8 / 1500 * (back - at) / 10);
-	end = SIM_RX_BINS;
-	for (b = back; b + 2 < end; b++)
-		if (all[b] >= need && all[b + 1] >= need && all[b + 2] >= need) {
-			r->t90_all_after_step_s = (double)(b + 1 - back) / 10;
-			break;
-		}
+	r->t90_all_after_step_s = first_90(all, (double)back / 10, need);
 }
 
 /* Completion times of the probes that were acknowledged. */
