@@ -7,7 +7,7 @@
 # bulk run verified all its payloads (exit status 0; the pair: both flows),
 # that the pair has its row in pairs.csv with both flows' goodput, and that
 # no namespace is left behind. No throughput assertion: that is the benchmark's
-# job, on a quiet machine. About 55 s with four protocols (under ASan too).
+# job, on a quiet machine. About 50 s with five runs (48 s in CI, under ASan).
 T_NET=private # a network namespace of its own: no port clash with other tests
 . "$(dirname "$0")/../lib/common.sh"
 
