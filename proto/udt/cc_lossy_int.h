@@ -188,6 +188,7 @@ void udt_lossy_set_outputs(struct udt_cc *cc);
 
 /* cc_lossy_sample.c */
 void udt_lossy_ring_sent(struct lossy *l, uint32_t seq, uint64_t now_ns);
+void udt_lossy_ring_reported(struct lossy *l, uint32_t first, uint32_t last);
 uint32_t udt_lossy_sent_since(const struct lossy *l, uint64_t since_ns);
 int64_t udt_lossy_ack_sample(struct lossy *l, uint32_t from, uint32_t to, uint64_t now_ns);
 int64_t udt_lossy_nak_sample(const struct lossy *l, const struct udt_range *r, size_t n,

@@ -27,6 +27,7 @@ void udt_lossy_count_losses(struct lossy *l, const struct udt_range *r, size_t n
 			continue;
 		if (l->loss_hi_valid && udt_seq_cmp(first, l->loss_hi) <= 0)
 			first = udt_seq_inc(l->loss_hi);
+		udt_lossy_ring_reported(l, first, r[i].last);
 		/*
 		 * Packets outstanding at an EXP timeout went into a silence (an
 		 * outage, a fade): their loss says nothing of a queue. Counted

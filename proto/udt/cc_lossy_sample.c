@@ -8,10 +8,14 @@
  * receiver's (an average of averages, and it starts from a 100 ms guess), so
  * we keep the send time of every packet in a ring and, on each ACK, take
  * now minus the latest send time among the packets it newly acknowledges.
- * A packet retransmitted after a hole was reported gives an exact sample of
- * the retransmission; a packet sent a third time, or resent after a timeout
- * (when the original may still arrive), makes the ACK's sample ambiguous and
- * it is skipped (Karn's rule).
+ * A packet retransmitted after a NAK reported it lost gives an exact sample
+ * of the retransmission; a packet sent a third time, resent after a timeout
+ * or resent with no NAK behind it (the engine's tail, repair and silence
+ * probes: the original may well arrive) makes the ACK's sample ambiguous
+ * and it is skipped (Karn's rule). Taken as exact, an original acknowledged
+ * 80 ms after its speculative resend made min_rtt 80 ms on a 600 ms path,
+ * and the standing "queue" cut the rate to a quarter in 5 s
+ * (test_sim_start test_resume at 3 %, one draw of five).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,6 +32,7 @@
  */
 #define DV_MIN_NS    LU2K_NS_PER_S
 #define TX_AMBIGUOUS 255
+#define TX_REPORTED  254 /* sent once, and a NAK reported it lost: its resend is exact */
 /*
  * UDT's receiver starts its 64 packet-pair slots at a made-up 1 ms gap, and
  * libudt's capacity estimate (their median) means something once more than
@@ -117,10 +122,32 @@ void udt_lossy_ring_sent(struct lossy *l, uint32_t seq, uint64_t now_ns)
 		l->tx[i] = 1;
 	} else if (l->after_timeout && udt_seq_cmp(seq, l->timeout_hi) <= 0) {
 		l->tx[i] = TX_AMBIGUOUS;
-	} else if (l->tx[i] < TX_AMBIGUOUS) {
-		l->tx[i]++;
+	} else {
+		l->tx[i] = l->tx[i] == TX_REPORTED ? 2 : TX_AMBIGUOUS;
 	}
 	l->sent_ns[i] = now_ns;
+}
+
+/* A NAK reported [first, last] lost for the first time: their resends will be exact. */
+void udt_lossy_ring_reported(struct lossy *l, uint32_t first, uint32_t last)
+{
+	uint32_t s;
+
+	if (!l->sent_ns || !l->any_sent)
+		return;
+	for (s = first;; s = udt_seq_inc(s)) {
+		int32_t off = udt_seq_off(l->ring_from, s);
+
+		/* only what the ring holds: sent, not beyond the newest, not overwritten since */
+		if (udt_seq_cmp(s, l->hi_sent) > 0)
+			break;
+		if (udt_seq_off(s, l->hi_sent) <= (int32_t)l->mask &&
+		    !(l->mask + 1 < l->ring_max && (off < 0 || (uint32_t)off > l->mask)) &&
+		    l->tx[s & l->mask] == 1)
+			l->tx[s & l->mask] = TX_REPORTED;
+		if (s == last)
+			break;
+	}
 }
 
 /* How many of the newest packets were first sent at or after since_ns (the ring's). */
