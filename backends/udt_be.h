@@ -45,6 +45,7 @@
 
 struct udtb_stats {
 	uint64_t listeners, conns_out, conns_in, handshakes, hs_rejects, refused, connect_errors;
+	uint64_t hs_probes; /* capacity probes of connectors' trains (handshake.h) */
 	uint64_t conns_failed, conns_closed_by_peer, no_progress, hello_timeouts, peer_timeouts,
 		malformed, too_many_conns;
 	uint64_t msgs_tx, msgs_rx, bytes_tx, bytes_rx, rx_pauses, rx_resumes, cancels, enobufs;

@@ -91,6 +91,7 @@ void udtb_conn_info(struct lu2k_be_conn *c, struct lu2k_json *j)
 	lu2k_json_i64(j, "rcv_rate_pps", st.rcv_rate_pps);
 	lu2k_json_u64(j, "start_rate_pps", c->start_rate_pps);
 	lu2k_json_i64(j, "path_rate_pps", st.path_rate_pps);
+	lu2k_json_i64(j, "hs_capacity_pps", st.hs_capacity_pps);
 	/* the pacing rate the CC allows, in kbit/s of full packets */
 	lu2k_json_u64(j, "send_rate_kbps",
 		      st.pkt_snd_period_us > 0 ? (uint64_t)((double)c->be->ucfg.mss * 8 * 1000 /
@@ -176,6 +177,7 @@ void udtb_stats(struct lu2k_be *be, struct lu2k_json *j)
 	lu2k_json_u64(j, "conns_in", s->conns_in);
 	lu2k_json_u64(j, "handshakes", s->handshakes);
 	lu2k_json_u64(j, "hs_rejects", s->hs_rejects);
+	lu2k_json_u64(j, "hs_probes", s->hs_probes);
 	lu2k_json_u64(j, "refused", s->refused);
 	lu2k_json_u64(j, "connect_errors", s->connect_errors);
 	lu2k_json_u64(j, "conns_failed", s->conns_failed);

@@ -383,7 +383,8 @@ static void unblocked(struct udtb_sock *s)
 
 /* A listener's datagram for socket id 0: the stateless handshake. */
 static void handshake(struct lu2k_be_listener *l, uint8_t *pkt, size_t len,
-		      const struct sockaddr *sa, socklen_t salen, uint64_t now, struct udtb_sa *sec)
+		      const struct sockaddr *sa, socklen_t salen, uint64_t now, uint64_t arr,
+		      struct udtb_sa *sec)
 {
 	struct lu2k_be *be = l->s.be;
 	struct udt_dmx_addr a;
@@ -398,7 +399,13 @@ static void handshake(struct lu2k_be_listener *l, uint8_t *pkt, size_t len,
 		return;
 	if (sec)
 		len = udtb_sec_fix_cookie(l, pkt, len, &a, now);
-	rc = udt_listener_recv(&l->hs, pkt, len, &a, sizeof(a), now, out, sizeof(out), &olen, &hs);
+	/* a probe train is timed by when its probes came (hs_probe.c) */
+	rc = udt_listener_recv(&l->hs, pkt, len, &a, sizeof(a), arr && arr <= now ? arr : now, out,
+			       sizeof(out), &olen, &hs);
+	if (rc == UDT_LISTEN_PROBE) {
+		be->st.hs_probes++;
+		return;
+	}
 	if (rc == UDT_LISTEN_REPLY) {
 		/* a request whose cookie did not hold is refused, and told a fresh one */
 		if (l->hs.answered_stale)
@@ -496,7 +503,7 @@ static void dispatch(struct udtb_sock *s, uint8_t *pkt, size_t len, const struct
 			return;
 		first = true;
 	} else if (dst == 0) {
-		handshake(s->l, pkt, len, sa, salen, now, sec);
+		handshake(s->l, pkt, len, sa, salen, now, arr, sec);
 		return;
 	} else {
 		n = udt_dmx_find(&be->dmx, dst);

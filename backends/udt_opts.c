@@ -64,6 +64,12 @@ void udtb_defaults(struct lu2k_be *be, const struct lu2k_be_env *env)
 	 * bound, 1,024 (1.5 MB), covers round trips up to ~750 ms (test_udt_first).
 	 */
 	be->ucfg.first_flight = UDTB_FIRST_FLIGHT;
+	/*
+	 * A train of 16 probes (24 KB) before the final request: a lu2k
+	 * listener answers the capacity it came at, and the first round trip
+	 * goes at 3/4 of it instead of blind (doc/udt-cc.md).
+	 */
+	be->ucfg.probe_train = UDT_PROBE_TRAIN;
 	be->rxmem.max = UDTB_RX_MEMORY_DEFAULT;
 	be->gso = be->gro = true;
 	be->place = true;
@@ -213,6 +219,12 @@ const struct lu2k_opt udtb_keys[] = {
 	  .zero = "off",
 	  .help = "data packets sent before the handshake's response, with a request that "
 		  "needs no cookie (0: none, data after one round trip)" },
+	{ .key = "probe_train",
+	  COUNT(ucfg.probe_train, 0, UDT_PROBE_TRAIN_MAX),
+	  .what = "packets",
+	  .zero = "off",
+	  .help = "probes sent back to back before the handshake's final request, for the "
+		  "listener to time the path's capacity (0: none, a blind first round trip)" },
 	{ .key = "max_rx_memory",
 	  SIZE(rxmem.max, 1ull << 40),
 	  .range = rx_memory_range,

@@ -1,7 +1,7 @@
 # proto/udt: lu2k's UDT engine (UDT4 wire protocol, no I/O, no clock).
 UDT_SRCS := $(addprefix proto/udt/,codec.c losslist.c window.c cc_table.c cc_native.c \
 	cc_lossy.c cc_lossy_sample.c cc_lossy_round.c cc_lossy_loss.c cc_lossy_out.c cc_lossy_probe.c \
-	sndbuf.c rcvbuf.c rcvbuf_mem.c handshake.c conn.c conn_timer.c conn_early.c conn_in.c conn_out.c fec.c fec_conn.c)
+	sndbuf.c rcvbuf.c rcvbuf_mem.c handshake.c hs_probe.c conn.c conn_timer.c conn_early.c conn_probe.c conn_in.c conn_out.c fec.c fec_conn.c)
 $(eval $(call lu2k_lib,udt,$(UDT_SRCS)))
 
 $(eval $(call lu2k_test,test_udt_transfer,tests/unit/test_udt_transfer.c,udt linkem))
@@ -14,6 +14,7 @@ $(eval $(call lu2k_test,test_udt_cc,tests/unit/test_udt_cc.c,udt))
 $(eval $(call lu2k_test,test_udt_cc_lossy,tests/unit/test_udt_cc_lossy.c,udt))
 $(eval $(call lu2k_test,test_udt_handshake,tests/unit/test_udt_handshake.c,udt))
 $(eval $(call lu2k_test,test_udt_nocookie,tests/unit/test_udt_nocookie.c,udt))
+$(eval $(call lu2k_test,test_udt_probe,tests/unit/test_udt_probe.c,udt))
 $(eval $(call lu2k_test,test_udt_first,tests/unit/test_udt_first.c,udt))
 $(eval $(call lu2k_test,test_udt_buffers,tests/unit/test_udt_buffers.c,udt))
 $(eval $(call lu2k_test,test_udt_sndbuf_small,tests/unit/test_udt_sndbuf_small.c,udt))

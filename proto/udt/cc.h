@@ -46,6 +46,11 @@ struct udt_cc_ops {
 	 * to grow again with the next packets sent. Returns the bytes freed.
 	 */
 	size_t (*trim)(struct udt_cc *cc);
+	/*
+	 * Optional: cc->capacity_hint was just set (udt_cc_capacity_hint), after
+	 * init, maybe after the first packets of a first flight left.
+	 */
+	void (*on_capacity_hint)(struct udt_cc *cc, uint64_t now_ns);
 	void (*close)(struct udt_cc *cc);
 };
 
@@ -132,6 +137,12 @@ struct udt_cc {
 	 * from it instead of from scratch.
 	 */
 	int32_t path_rate_hint;
+	/*
+	 * Packets/s the handshake's probe train came at (udt_config.probe_train,
+	 * udt_cc_capacity_hint; 0: none): the capacity of the path's slowest
+	 * link, not what is free of it.
+	 */
+	int32_t capacity_hint;
 };
 
 /* When the packet being handled came: cc->arr_ns if set, else now_ns. */
@@ -152,6 +163,8 @@ int udt_cc_init(struct udt_cc *cc, const struct udt_cc_ops *ops, int32_t mss, do
 int udt_cc_init_hint(struct udt_cc *cc, const struct udt_cc_ops *ops, int32_t mss, double max_cwnd,
 		     uint32_t snd_curr_seq, int64_t rtt_ns, int32_t rcv_rate, int32_t bandwidth,
 		     int32_t path_rate_hint, uint64_t now_ns);
+/* The capacity the handshake's probe train read (cc->capacity_hint), for the algorithm. */
+void udt_cc_capacity_hint(struct udt_cc *cc, int32_t pps, uint64_t now_ns);
 void udt_cc_fini(struct udt_cc *cc);
 
 extern const struct udt_cc_ops udt_cc_native;

@@ -137,6 +137,32 @@ static void lossy_init(struct udt_cc *cc, uint64_t now_ns)
 	udt_lossy_set_outputs(cc);
 }
 
+/*
+ * The handshake's probe train read the path's capacity (cc->capacity_hint).
+ * Until the receiver's own estimate comes it caps STARTUP as that would
+ * (a LAN's cold start paces 32 packets per 20 ms at STARTUP's gain, on any
+ * link). And a start that is still blind and slower than PATH_MARGIN of it
+ * (nothing remembered; a long path, where UDT's 32 packets per round trip
+ * are a crawl) takes it as it takes a remembered rate: PATH_MARGIN of it
+ * for the first round trip. The link may be shared, which the train cannot
+ * see; the first ACKs then say so as they would of a wrong memory.
+ */
+static void lossy_on_capacity_hint(struct udt_cc *cc, uint64_t now_ns)
+{
+	struct lossy *l = cc->priv;
+
+	(void)now_ns;
+	if (l->have_bw || l->link_bw > 0 || l->mode != LOSSY_STARTUP)
+		return;
+	l->probed = 1;
+	if (!l->hinted && PATH_MARGIN * cc->capacity_hint > l->pacing_gain * l->init_rate) {
+		cc->path_rate_hint = cc->capacity_hint;
+		l->init_rate = PATH_MARGIN * cc->capacity_hint;
+		l->hinted = 1;
+	}
+	udt_lossy_set_outputs(cc);
+}
+
 static void lossy_close(struct udt_cc *cc)
 {
 	struct lossy *l = cc->priv;
@@ -232,8 +258,9 @@ static void lossy_on_loss(struct udt_cc *cc, const struct udt_range *r, size_t n
 	 * Under a remembered rate, NAKs come while holes hold the ACKs back:
 	 * a wrong memory must not wait for one. (Otherwise the check stays on
 	 * ACKs: on NAKs too it cost a busy host at 3 % loss 6 % of its rate.)
+	 * Only while the start lasts: after it the memory was right or gone.
 	 */
-	if (l->hinted)
+	if (l->hinted && l->mode == LOSSY_STARTUP)
 		udt_lossy_heavy_loss(cc, now_ns);
 	udt_lossy_set_outputs(cc);
 }
@@ -296,5 +323,6 @@ const struct udt_cc_ops udt_cc_lossy = {
 	.on_timeout = lossy_on_timeout,
 	.on_pkt_sent = lossy_on_pkt_sent,
 	.trim = lossy_trim,
+	.on_capacity_hint = lossy_on_capacity_hint,
 	.close = lossy_close,
 };

@@ -97,7 +97,8 @@ struct lossy {
 	double full_bw, full_link_bw;
 	int full_bw_count;
 	int startup_capped; /* STARTUP's rate is held down by the capacity estimate */
-	int hinted;	    /* started from a remembered path rate */
+	int hinted;	    /* started from a remembered path rate (or the probe's capacity) */
+	int probed;	    /* the handshake's probe told the capacity (cc->capacity_hint) */
 	double cold_rate;   /* the first rate without it */
 	uint32_t pairs;	    /* packet pairs sent back to back */
 	uint32_t pairs_seq; /* the second packet of the LINK_BW_PAIRS-th of them */

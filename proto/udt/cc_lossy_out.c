@@ -42,14 +42,20 @@ void udt_lossy_set_outputs(struct udt_cc *cc)
 		 * A remembered rate: 3/4 of it until a rate sample shows the path
 		 * carries something, then no more than it until the capacity is
 		 * known (at 3 % loss holes hold the ACKs that would tell, for
-		 * a round trip or more).
+		 * a round trip or more). The probe's capacity: 3/4 of it until
+		 * the first ACK's RTT sample, then STARTUP up to it (it is what
+		 * the capacity estimate would say): held at 3/4 until a rate
+		 * sample, the second round trip at 3 % went at 70 % of the link.
 		 */
-		if (l->hinted && !l->pairs_acked && !l->have_bw)
+		if (l->hinted && !l->pairs_acked && !l->have_bw &&
+		    (!l->probed || l->min_rtt_ns < 0))
 			rate = bw;
 		else if (l->hinted && !l->pairs_acked && rate > cc->path_rate_hint)
 			rate = cc->path_rate_hint;
 		/* no point in sending faster than the link's capacity: it only queues */
 		cap = l->grew_cap > 0 ? l->grew_cap : l->link_bw;
+		if (cap <= 0 && l->probed)
+			cap = cc->capacity_hint;
 		l->startup_capped = cap > 0 && rate > STARTUP_CAP * cap;
 		if (l->startup_capped)
 			rate = STARTUP_CAP * cap;

@@ -320,6 +320,15 @@ void udt_lossy_exit_startup(struct udt_cc *cc, uint64_t now_ns)
 	double drain_ns, link, excess;
 
 	l->grew_cap = 0;
+	/*
+	 * A remembered rate or the probe's capacity served the first start; a
+	 * later one (after LINK_GREW) starts from the model, not from it.
+	 */
+	l->probed = 0;
+	if (l->hinted) {
+		l->hinted = 0;
+		l->init_rate = l->cold_rate;
+	}
 
 	/*
 	 * The last sample shows the queue an RTT ago, not what the last RTT

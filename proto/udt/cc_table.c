@@ -66,6 +66,13 @@ int udt_cc_init_hint(struct udt_cc *cc, const struct udt_cc_ops *ops, int32_t ms
 	return 0;
 }
 
+void udt_cc_capacity_hint(struct udt_cc *cc, int32_t pps, uint64_t now_ns)
+{
+	cc->capacity_hint = pps > 0 ? pps : 0;
+	if (cc->capacity_hint && cc->ops && cc->ops->on_capacity_hint)
+		cc->ops->on_capacity_hint(cc, now_ns);
+}
+
 void udt_cc_fini(struct udt_cc *cc)
 {
 	if (cc->ops && cc->ops->close)

@@ -24,7 +24,8 @@ static inline void put32(uint8_t *p, uint32_t v)
 
 static int ctrl_type_known(unsigned int t)
 {
-	return t <= UDT_CT_PEERERR || t == UDT_CT_FEC || t == UDT_CT_UNKNOWN || t == UDT_CT_USER;
+	return t <= UDT_CT_PEERERR || t == UDT_CT_FEC || t == UDT_CT_UNKNOWN || t == UDT_CT_PROBE ||
+	       t == UDT_CT_USER;
 }
 
 int udt_hdr_decode(const uint8_t *buf, size_t len, struct udt_hdr *h)
@@ -255,7 +256,8 @@ int udt_hs_decode(const struct udt_hdr *h, struct udt_hs *hs)
 	const uint8_t *b = h->body;
 	int i;
 
-	if (!h->ctrl || h->type != UDT_CT_HANDSHAKE || h->body_len != UDT_HS_LEN)
+	if (!h->ctrl || h->type != UDT_CT_HANDSHAKE ||
+	    (h->body_len != UDT_HS_LEN && h->body_len != UDT_HS_LEN + 4))
 		return -EBADMSG;
 	hs->info = h->info;
 	hs->ext = h->ext;
@@ -269,6 +271,7 @@ int udt_hs_decode(const struct udt_hdr *h, struct udt_hs *hs)
 	hs->cookie = get32(b + 28);
 	for (i = 0; i < 4; i++)
 		hs->peer_ip[i] = get32(b + 32 + 4 * i);
+	hs->probe_pps = h->body_len > UDT_HS_LEN ? get32(b + UDT_HS_LEN) : 0;
 	if (hs->version != UDT_VERSION)
 		return -EBADMSG;
 	if (hs->sock_type != UDT_SOCK_STREAM && hs->sock_type != UDT_SOCK_DGRAM)
@@ -297,13 +300,40 @@ int udt_hs_decode(const struct udt_hdr *h, struct udt_hs *hs)
 
 size_t udt_hs_encode(uint8_t *buf, size_t cap, uint32_t ts, uint32_t dst, const struct udt_hs *hs)
 {
-	uint32_t w[12] = {
+	uint32_t w[13] = {
 		(uint32_t)hs->version, (uint32_t)hs->sock_type, hs->isn,	(uint32_t)hs->mss,
 		(uint32_t)hs->flight,  (uint32_t)hs->req_type,	hs->sock_id,	hs->cookie,
-		hs->peer_ip[0],	       hs->peer_ip[1],		hs->peer_ip[2], hs->peer_ip[3]
+		hs->peer_ip[0],	       hs->peer_ip[1],		hs->peer_ip[2], hs->peer_ip[3],
+		hs->probe_pps
 	};
 
-	return udt_ctrl_encode(buf, cap, UDT_CT_HANDSHAKE, hs->ext, hs->info, ts, dst, w, 12);
+	/* the 13th word only when there is a capacity to tell (UDT4's handshake is 12) */
+	return udt_ctrl_encode(buf, cap, UDT_CT_HANDSHAKE, hs->ext, hs->info, ts, dst, w,
+			       hs->probe_pps ? 13 : 12);
+}
+
+size_t udt_probe_encode(uint8_t *buf, size_t len, uint32_t ts, uint32_t sock_id, uint16_t index)
+{
+	uint32_t pad = 0;
+
+	if (len < UDT_HDR_LEN + 4)
+		return 0;
+	len &= ~(size_t)3;
+	if (!udt_ctrl_encode(buf, len, UDT_CT_PROBE, index, sock_id, ts, 0, &pad, 1))
+		return 0;
+	memset(buf + UDT_HDR_LEN, 0, len - UDT_HDR_LEN);
+	return len;
+}
+
+int udt_probe_decode(const struct udt_hdr *h, uint32_t *sock_id)
+{
+	if (!h->ctrl || h->type != UDT_CT_PROBE || h->body_len < 4 || h->dst != 0)
+		return -EBADMSG;
+	/* socket ids are positive 32-bit integers, as in a handshake */
+	if (h->info == 0 || (h->info & 0x80000000u))
+		return -EBADMSG;
+	*sock_id = h->info;
+	return 0;
 }
 
 int udt_dropreq_decode(const struct udt_hdr *h, struct udt_dropreq *d)
@@ -347,5 +377,8 @@ const char *udt_ctrl_type_to_str(unsigned int type)
 
 	if (type < sizeof(names) / sizeof(names[0]))
 		return names[type];
-	return type == UDT_CT_USER ? "user" : type == UDT_CT_FEC ? "fec" : "unknown";
+	return type == UDT_CT_USER    ? "user"
+	       : type == UDT_CT_FEC   ? "fec"
+	       : type == UDT_CT_PROBE ? "probe"
+				      : "unknown";
 }

@@ -41,6 +41,13 @@ enum udt_ctrl_type {
 	 * (backends/udt_unknown.c). A UDT4 peer drops it (id 0, no listener).
 	 */
 	UDT_CT_UNKNOWN = 0x4c55,
+	/*
+	 * lu2k's capacity probe (udt_probe_encode): a connector's train of
+	 * MSS-sized packets to destination 0 before its final request, whose
+	 * spacing at the listener tells the path's capacity before any data
+	 * (handshake.h, PROBE). A UDT4 listener drops it (not a handshake).
+	 */
+	UDT_CT_PROBE = 0x4c50,
 	UDT_CT_USER = 0x7fff,
 };
 
@@ -143,6 +150,13 @@ struct udt_hs {
 	 * UDT_HS_OFFER_* (udt_hs_ext_make, udt_hs_ext_offers).
 	 */
 	uint16_t ext;
+	/*
+	 * Not UDT4: a response's 13th word (52 bytes instead of 48), sent only
+	 * where the request offered UDT_HS_OFFER_PROBE and the listener timed
+	 * that connector's probe train: the capacity it read, in packets/s of
+	 * the request's MSS. 0: none (the usual 48 bytes).
+	 */
+	uint32_t probe_pps;
 };
 
 #define UDT_HS_INFO_NEST 0x4c324e01u /* "L2N" 1: takes and sends nested small messages */
@@ -156,6 +170,7 @@ struct udt_hs {
 #define UDT_HS_EXT_SET	      0x4c80u
 #define UDT_HS_OFFER_FEC      0x01u /* parity for small messages (fec.h) */
 #define UDT_HS_OFFER_ACK_TIME 0x02u /* timed full ACKs (struct udt_ack) */
+#define UDT_HS_OFFER_PROBE    0x04u /* a probe train came before: answer its capacity */
 #define UDT_HS_OFFER_ALL      0x7fu
 
 /* The extended type that offers (or agrees to) the set offers; 0 for none. */
@@ -191,6 +206,14 @@ size_t udt_nak_encode(uint8_t *buf, size_t cap, uint32_t ts, uint32_t dst,
 
 int udt_hs_decode(const struct udt_hdr *h, struct udt_hs *hs);
 size_t udt_hs_encode(uint8_t *buf, size_t cap, uint32_t ts, uint32_t dst, const struct udt_hs *hs);
+
+/*
+ * A probe of a connector's train (UDT_CT_PROBE): len bytes in all (at least
+ * UDT_HDR_LEN + 4; the rest zeros), the connector's socket id in the
+ * additional info, its place in the train in the extended type.
+ */
+size_t udt_probe_encode(uint8_t *buf, size_t len, uint32_t ts, uint32_t sock_id, uint16_t index);
+int udt_probe_decode(const struct udt_hdr *h, uint32_t *sock_id);
 
 int udt_dropreq_decode(const struct udt_hdr *h, struct udt_dropreq *d);
 size_t udt_dropreq_encode(uint8_t *buf, size_t cap, uint32_t ts, uint32_t dst,

@@ -210,7 +210,8 @@ static int fec_offered(const struct udt_config *cfg)
 static unsigned int ext_offers(const struct udt_config *cfg)
 {
 	return (fec_offered(cfg) ? UDT_HS_OFFER_FEC : 0) |
-	       (cfg->ack_time ? UDT_HS_OFFER_ACK_TIME : 0);
+	       (cfg->ack_time ? UDT_HS_OFFER_ACK_TIME : 0) |
+	       (cfg->probe_train ? UDT_HS_OFFER_PROBE : 0);
 }
 
 /* Where both ends offered them (a UDT4 peer offers nothing); returns the agreed set. */
@@ -345,10 +346,12 @@ void udt_conn_send_no_cookie(struct udt_conn *c, uint64_t now_ns)
 
 	if (!c->no_cookie || c->hs.req_type != UDT_HS_REQ_REGULAR)
 		return;
-	if (!c->no_cookie_sent_ns)
-		c->no_cookie_sent_ns = now_ns;
 	c->hs.req_type = UDT_HS_RSP_REGULAR;
 	c->hs.cookie = UDT_HS_NO_COOKIE;
+	if (!c->no_cookie_sent_ns) {
+		c->no_cookie_sent_ns = now_ns;
+		udt_conn_probe_train(c, now_ns); /* before the first one only */
+	}
 	udt_send_hs(c, 0, now_ns);
 	c->hs = first;
 	udt_conn_first_begin(c, now_ns);
@@ -410,6 +413,8 @@ int udt_conn_establish(struct udt_conn *c, const struct udt_hs *peer, uint64_t n
 	}
 	/* nested small messages, where both ends offered them (a UDT4 peer answers 0) */
 	udt_conn_set_nest(c, c->cfg.nest_small && peer->info == UDT_HS_INFO_NEST);
+	if (!c->is_server && peer->probe_pps)
+		udt_conn_probe_told(c, peer->probe_pps, now_ns);
 	c->exp_count = 1;
 	c->last_rsp_ns = now_ns;
 	udt_conn_set_state(c, UDT_ST_CONNECTED, 0);
@@ -621,6 +626,7 @@ void udt_conn_get_stats(const struct udt_conn *c, struct udt_stats *st)
 	st->pkt_snd_period_us = c->cc.pkt_snd_period_ns / LU2K_NS_PER_US;
 	st->cwnd = c->cc.cwnd;
 	st->path_rate_pps = c->cc.path_rate;
+	st->hs_capacity_pps = (int32_t)c->cap_pps;
 	st->link_steps_down = c->cc.link_steps_down;
 	st->link_steps_up = c->cc.link_steps_up;
 	st->path_rtt_us = (int32_t)(c->cc.path_rtt_ns / LU2K_NS_PER_US);

@@ -75,6 +75,9 @@ struct udt_conn {
 	/* udt_conn_no_cookie: a final request without a cookie goes with each first one */
 	int no_cookie;
 	uint64_t no_cookie_sent_ns; /* when the first such left */
+	/* the capacity probe (conn_probe.c): trains sent, the rate the response told */
+	int cap_trains;
+	uint32_t cap_pps;
 	/*
 	 * First flight (conn_early.c): the client set its data up before the
 	 * response (first_on), with the cookie it sent then (first_cookie); the
@@ -299,6 +302,9 @@ uint64_t udt_fec_deadline(const struct udt_conn *c);
 /* conn_early.c */
 /* A final request without a cookie (or with a token) left: data may follow it. */
 void udt_conn_first_begin(struct udt_conn *c, uint64_t now_ns);
+/* conn_probe.c: the connector's probe train; what the response said of it */
+void udt_conn_probe_train(struct udt_conn *c, uint64_t now_ns);
+void udt_conn_probe_told(struct udt_conn *c, uint32_t pps, uint64_t now_ns);
 /* The response came to a connector that sent data before it. */
 int udt_conn_first_established(struct udt_conn *c, const struct udt_hs *peer, uint64_t now_ns);
 /* No ACK for the first flight by first_check_ns: the listener did not take it, resend it. */

@@ -409,8 +409,11 @@ void udt_conn_handle_timers(struct udt_conn *c, uint64_t now_ns)
 			c->hs_next_ns = now_ns;
 		}
 		if (now_ns >= c->hs_next_ns) {
-			if (c->hs.req_type == UDT_HS_RSP_REGULAR && !c->hs_sent_ns)
+			if (c->hs.req_type == UDT_HS_RSP_REGULAR && !c->hs_sent_ns) {
 				c->hs_sent_ns = now_ns;
+				/* a final request's first send (a token's, a cookie's) */
+				udt_conn_probe_train(c, now_ns);
+			}
 			udt_conn_send_no_cookie(c, now_ns);
 			udt_send_hs(c, 0, now_ns);
 			if (c->token_sent)

@@ -219,6 +219,8 @@ int udt_listener_recv(struct udt_listener *l, const uint8_t *pkt, size_t len, co
 	l->took_token = 0;
 	l->answered_stale = 0;
 	err = udt_hdr_decode(pkt, len, &h);
+	if (!err && h.ctrl && h.type == UDT_CT_PROBE)
+		return udt_listener_probe(l, &h, len, addr, addrlen, now_ns);
 	if (!err && (!h.ctrl || h.type != UDT_CT_HANDSHAKE || h.dst != 0))
 		err = -EBADMSG;
 	if (!err)
@@ -277,6 +279,7 @@ int udt_listener_recv(struct udt_listener *l, const uint8_t *pkt, size_t len, co
 	/* the response (the connection's, udt_conn_accept) carries the client's token */
 	if (l->tokens)
 		hs->cookie = udt_token(l, addr, addrlen, now_ns / NS_PER_TOKEN);
+	hs->probe_pps = udt_listener_probe_rate(l, hs, addr, addrlen, now_ns);
 	return UDT_LISTEN_ACCEPT;
 }
 

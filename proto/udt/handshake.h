@@ -41,6 +41,19 @@
  * connector goes on the cookie way at once. UDT4 listeners never take such a request. So a sender who gives
  * another's address makes at most `max` connections at a time, each sending
  * the response and a few keep-alives to that address until its life ends.
+ *
+ * The capacity probe (hs_probe.c; not UDT4): a lu2k connector sends a train
+ * of MSS-sized probes (UDT_CT_PROBE) back to back right before a final
+ * request that offers UDT_HS_OFFER_PROBE. The path's narrowest link spaces
+ * them by its capacity. The listener notes when each came (a slot per
+ * client address and socket id, UDT_PROBE_SLOTS of them, the oldest
+ * reused) and, when it takes the request, puts the rate the train came at
+ * into the response (udt_hs.probe_pps), which the connector's CC may start
+ * from instead of a blind first round trip (doc/udt-cc.md, "A capacity
+ * probe in the handshake"). It answers a probe with nothing, so it
+ * amplifies nothing; a spoofed train can only change one connection's
+ * first round trip, which its first ACKs correct as they would a wrong
+ * remembered rate.
  */
 #ifndef LU2K_UDT_HANDSHAKE_H
 #define LU2K_UDT_HANDSHAKE_H
@@ -51,8 +64,11 @@
 #include "codec.h"
 
 /* The cookie of a lu2k connector's final request sent without one (below): "L2N0" */
-#define UDT_HS_NO_COOKIE   0x4c324e30u
-#define UDT_UNPROVED_SLOTS 16
+#define UDT_HS_NO_COOKIE    0x4c324e30u
+#define UDT_UNPROVED_SLOTS  16
+#define UDT_PROBE_TRAIN	    16 /* probes in a connector's train (udt_config.probe_train) */
+#define UDT_PROBE_TRAIN_MAX 64
+#define UDT_PROBE_SLOTS	    16
 
 struct udt_listener {
 	uint8_t key[16];
@@ -83,11 +99,19 @@ struct udt_listener {
 		uint32_t sock_id;
 		uint64_t since_ns;
 	} unproved[UDT_UNPROVED_SLOTS];
+	/* probe trains being timed (hs_probe.c), and how many were told, or too short to tell */
+	struct udt_probe_slot {
+		uint64_t key; /* 0: free */
+		uint64_t first_ns, last_ns;
+		uint32_t n, bytes; /* probes, and their IP bytes after the first */
+	} probe[UDT_PROBE_SLOTS];
+	uint64_t probes, probe_trains_told, probe_trains_short;
 };
 
 enum udt_listen_result {
 	UDT_LISTEN_REPLY = 1,  /* send the bytes in out back to the client */
 	UDT_LISTEN_ACCEPT = 2, /* the request in *hs carries a good cookie */
+	UDT_LISTEN_PROBE = 3,  /* a probe of a train, timed: nothing to send */
 };
 
 void udt_listener_init(struct udt_listener *l, const uint8_t key[16], int32_t sock_type,
@@ -115,11 +139,20 @@ void udt_listener_proved(struct udt_listener *l, const void *addr, size_t addrle
  * l->took_unproved says whether it came without a cookie), -EBADMSG for a
  * malformed packet, -EACCES for a wrong cookie (or none, and no slot),
  * -EALREADY for a first request whose final one without a cookie was taken
- * (no answer, not a rejection).
+ * (no answer, not a rejection), or UDT_LISTEN_PROBE for a probe (hs_probe.c:
+ * for its timing, now_ns is best its arrival time). On an accept that
+ * offered UDT_HS_OFFER_PROBE, hs->probe_pps is what its train told (0:
+ * nothing), for the response to carry.
  */
 int udt_listener_recv(struct udt_listener *l, const uint8_t *pkt, size_t len, const void *addr,
 		      size_t addrlen, uint64_t now_ns, uint8_t *out, size_t cap, size_t *out_len,
 		      struct udt_hs *hs);
+
+/* hs_probe.c, for udt_listener_recv: a probe came; what the train of an accepted request told. */
+int udt_listener_probe(struct udt_listener *l, const struct udt_hdr *h, size_t len,
+		       const void *addr, size_t addrlen, uint64_t now_ns);
+uint32_t udt_listener_probe_rate(struct udt_listener *l, const struct udt_hs *hs, const void *addr,
+				 size_t addrlen, uint64_t now_ns);
 
 uint32_t udt_cookie(const uint8_t key[16], const void *addr, size_t addrlen, uint32_t sock_id,
 		    uint64_t minute);

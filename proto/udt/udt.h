@@ -126,6 +126,15 @@ struct udt_config {
 	 * (a UDT4 listener drops them; they are repaired as any loss). 0: off.
 	 */
 	uint32_t first_flight;
+	/*
+	 * The capacity probe (not UDT4; handshake.h, hs_probe.c): a connector
+	 * sends probe_train MSS-sized probes back to back before its final
+	 * request (at most two trains a connection, none on a retry) and
+	 * offers UDT_HS_OFFER_PROBE; a lu2k listener answers with the rate
+	 * they came at (udt_stats' hs_capacity_pps), which its CC may start
+	 * from (lossy does, doc/udt-cc.md). A UDT4 listener drops them. 0: off.
+	 */
+	uint32_t probe_train;
 };
 
 struct udt_callbacks {
@@ -186,6 +195,8 @@ struct udt_stats {
 	uint64_t pairs_apart;
 	/* the CC's model of the path, to remember for a later connection (0: none) */
 	int32_t path_rate_pps, path_rtt_us;
+	/* the capacity the handshake's probe train read (udt_config.probe_train), packets/s; 0: none */
+	int32_t hs_capacity_pps;
 	double pkt_snd_period_us, cwnd;
 	int32_t flow_window;
 	uint32_t inflight, snd_loss_len, rcv_loss_len;

@@ -725,6 +725,8 @@ int sim_run_mixed(const struct sim_scenario *s, unsigned int nflows, uint64_t ga
 	n->cfg.fec = s->fec;
 	/* as lu2kd's udt back-end: the first RTT guess from the handshake */
 	n->cfg.rtt_from_handshake = 1;
+	/* and its capacity probe before the final request (SIM_NO_PROBE=1: none) */
+	n->cfg.probe_train = getenv("SIM_NO_PROBE") ? 0 : UDT_PROBE_TRAIN;
 	/* and its pacing catch-up after a late timer */
 	n->cfg.pacing_burst_ns = s->pacing_burst_ns ? s->pacing_burst_ns : lu2k_time_ms_to_ns(2);
 	udt_listener_init(&n->lis, key, n->cfg.sock_type, n->cfg.mss, (int32_t)n->cfg.flight_max);

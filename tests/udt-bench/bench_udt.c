@@ -110,12 +110,16 @@ static void bench_engines(uint32_t nmsgs)
 			struct udt_hs hs;
 			size_t olen;
 
-			if (!sv.c && udt_listener_recv(&lis, p->data, p->len, "a", 1, now, out,
-						       sizeof(out), &olen, &hs) == UDT_LISTEN_REPLY)
-				sim_send(&ba, out, (uint32_t)olen, now);
-			else if (!sv.c)
-				sv.c = udt_conn_accept(&cfg, &cbs, &sv, 2, &hs, NULL, now);
-			else
+			int r;
+
+			if (!sv.c) {
+				r = udt_listener_recv(&lis, p->data, p->len, "a", 1, now, out,
+						      sizeof(out), &olen, &hs);
+				if (r == UDT_LISTEN_REPLY)
+					sim_send(&ba, out, (uint32_t)olen, now);
+				else if (r == UDT_LISTEN_ACCEPT)
+					sv.c = udt_conn_accept(&cfg, &cbs, &sv, 2, &hs, NULL, now);
+			} else
 				udt_conn_recv_pkt(sv.c, p->data, p->len, now);
 		}
 		while ((p = sim_pop(&ba, now)))
