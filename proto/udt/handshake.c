@@ -225,6 +225,8 @@ int udt_listener_recv(struct udt_listener *l, const uint8_t *pkt, size_t len, co
 		err = -EBADMSG;
 	if (!err)
 		err = udt_hs_decode(&h, hs);
+	/* a request never tells a capacity: no reply of ours echoes a 13th word */
+	hs->probe_pps = 0;
 	if (!err && hs->req_type != UDT_HS_REQ_REGULAR && hs->req_type != UDT_HS_RSP_REGULAR)
 		err = -EBADMSG; /* rendezvous and responses have no business here */
 	if (err) {

@@ -184,6 +184,21 @@ static void test_listener_refuses(void)
 	}
 	train(&l, 27, 16, 240 * US, 10 * SEC, 100 * US, 1, &pps);
 	T_ASSERT(pps > 4000);
+	/* a first request with a 13th word of its own: the cookie reply is UDT4's 48 bytes */
+	memset(&hs, 0, sizeof(hs));
+	hs.version = UDT_VERSION;
+	hs.sock_type = UDT_SOCK_DGRAM;
+	hs.mss = 1500;
+	hs.flight = 100;
+	hs.req_type = UDT_HS_REQ_REGULAR;
+	hs.sock_id = 28;
+	hs.probe_pps = 999999;
+	len = udt_hs_encode(buf, sizeof(buf), 0, 0, &hs);
+	T_EQ(len, UDT_HDR_LEN + UDT_HS_LEN + 4);
+	T_EQ(udt_listener_recv(&l, buf, len, addr, sizeof(addr), 11 * SEC, out,
+			       UDT_HDR_LEN + UDT_HS_LEN, &olen, &hs),
+	     UDT_LISTEN_REPLY);
+	T_EQ(olen, UDT_HDR_LEN + UDT_HS_LEN);
 }
 
 /* A one-way bottleneck of rate_bps with a FIFO, then delay_ns: when a packet of len comes out. */
