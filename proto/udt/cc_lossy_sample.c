@@ -128,28 +128,6 @@ void udt_lossy_ring_sent(struct lossy *l, uint32_t seq, uint64_t now_ns)
 	l->sent_ns[i] = now_ns;
 }
 
-/* A NAK reported [first, last] lost for the first time: their resends will be exact. */
-void udt_lossy_ring_reported(struct lossy *l, uint32_t first, uint32_t last)
-{
-	uint32_t s;
-
-	if (!l->sent_ns || !l->any_sent)
-		return;
-	for (s = first;; s = udt_seq_inc(s)) {
-		int32_t off = udt_seq_off(l->ring_from, s);
-
-		/* only what the ring holds: sent, not beyond the newest, not overwritten since */
-		if (udt_seq_cmp(s, l->hi_sent) > 0)
-			break;
-		if (udt_seq_off(s, l->hi_sent) <= (int32_t)l->mask &&
-		    !(l->mask + 1 < l->ring_max && (off < 0 || (uint32_t)off > l->mask)) &&
-		    l->tx[s & l->mask] == 1)
-			l->tx[s & l->mask] = TX_REPORTED;
-		if (s == last)
-			break;
-	}
-}
-
 /* How many of the newest packets were first sent at or after since_ns (the ring's). */
 uint32_t udt_lossy_sent_since(const struct lossy *l, uint64_t since_ns)
 {
@@ -206,6 +184,31 @@ static int in_ring(const struct lossy *l, uint32_t s)
 		return 0;
 	off = udt_seq_off(l->ring_from, s);
 	return !(l->mask + 1 < l->ring_max && (off < 0 || (uint32_t)off > l->mask));
+}
+
+/*
+ * A NAK reported [first, last] lost for the first time: their resends will
+ * be exact. Only what the ring can hold is looked at: a peer's range may
+ * reach back 2^30 packets (on_nak checks only its end).
+ */
+void udt_lossy_ring_reported(struct lossy *l, uint32_t first, uint32_t last)
+{
+	uint32_t s;
+
+	if (!l->sent_ns || !l->any_sent)
+		return;
+	if (udt_seq_cmp(last, l->hi_sent) > 0)
+		last = l->hi_sent;
+	if (udt_seq_off(first, last) > (int32_t)l->mask)
+		first = udt_seq_add(last, -(int32_t)l->mask);
+	if (udt_seq_cmp(first, last) > 0)
+		return;
+	for (s = first;; s = udt_seq_inc(s)) {
+		if (in_ring(l, s) && l->tx[s & l->mask] == 1)
+			l->tx[s & l->mask] = TX_REPORTED;
+		if (s == last)
+			break;
+	}
 }
 
 /*

@@ -441,6 +441,36 @@ static void test_capacity_past_a_hole(void)
 	udt_cc_fini(&cc);
 }
 
+/*
+ * A NAK whose range reaches 2^30 packets back (the engine checks only its
+ * end): what the ring holds of it is marked reported, so a resend of the
+ * last packet gives its sample (100 ms), and nothing else is walked.
+ */
+static void test_reported_far_back(void)
+{
+	uint64_t t = lu2k_time_s_to_ns(1);
+	struct udt_range lost;
+	struct udt_cc cc;
+	uint32_t s;
+	double w1;
+
+	T_EQ(udt_cc_init(&cc, &udt_cc_lossy, 1500, 16000, 99, lu2k_time_ms_to_ns(100), 16, 1, t),
+	     0);
+	for (s = 100; s < 200; s++)
+		cc.ops->on_pkt_sent(&cc, s, t);
+	cc.ack_rcv_rate = 1000;
+	cc.ops->on_ack(&cc, 165, t + lu2k_time_ms_to_ns(500));
+	w1 = cc.cwnd;
+	lost.first = (165u - (1u << 30) + 1) & UDT_SEQ_MASK;
+	lost.last = 165;
+	cc.ops->on_loss(&cc, &lost, 1, t + lu2k_time_ms_to_ns(640));
+	cc.ops->on_pkt_sent(&cc, 165, t + lu2k_time_ms_to_ns(650));
+	cc.ops->on_ack(&cc, 170, t + lu2k_time_ms_to_ns(750));
+	/* min_rtt 500 -> 100 ms: the window shrinks with it */
+	T_ASSERT(cc.cwnd < w1 - 100);
+	udt_cc_fini(&cc);
+}
+
 static void test_delivery_not_above_path(void)
 {
 	struct udt_cc cc;
@@ -499,6 +529,7 @@ int main(void)
 	T_RUN(test_queue_brings_rate_down);
 	T_RUN(test_burst_not_believed);
 	T_RUN(test_rtt_samples);
+	T_RUN(test_reported_far_back);
 	T_RUN(test_delivery_not_above_path);
 	T_RUN(test_trim);
 	T_RUN(test_nak_sample);
