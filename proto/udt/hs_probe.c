@@ -75,9 +75,12 @@ int udt_listener_probe(struct udt_listener *l, const struct udt_hdr *h, size_t l
 	for (i = 0; !p && i < UDT_PROBE_SLOTS; i++)
 		if (!l->probe[i].key)
 			p = &l->probe[i];
-	for (i = 0; !p && i < UDT_PROBE_SLOTS; i++)
-		if (!p || l->probe[i].last_ns < p->last_ns)
-			p = &l->probe[i];
+	if (!p) {
+		p = &l->probe[0];
+		for (i = 1; i < UDT_PROBE_SLOTS; i++)
+			if (l->probe[i].last_ns < p->last_ns)
+				p = &l->probe[i];
+	}
 	p->key = key;
 	p->first_ns = p->last_ns = now_ns;
 	p->n = 1;

@@ -176,6 +176,27 @@ static void test_listener_refuses(void)
 			       &hs),
 	     -EBADMSG);
 	T_EQ(l.bad_pkts, 1);
+	/*
+	 * All slots taken, the first one by a train still coming: a new train
+	 * takes the slot idle longest, not that one
+	 */
+	udt_listener_init(&l, key, UDT_SOCK_DGRAM, 1500, 8192);
+	for (i = 0; i < UDT_PROBE_SLOTS; i++) {
+		len = probe(buf, (uint32_t)(i ? 2000 + i : 29), 0);
+		udt_listener_recv(&l, buf, len, addr, sizeof(addr), 8 * SEC + (uint64_t)i * US, out,
+				  sizeof(out), &olen, &hs);
+	}
+	for (i = 1; i < 16; i++) {
+		len = probe(buf, 29, (uint16_t)i);
+		udt_listener_recv(&l, buf, len, addr, sizeof(addr),
+				  8 * SEC + 100 * US + (uint64_t)i * 240 * US, out, sizeof(out),
+				  &olen, &hs);
+	}
+	len = probe(buf, 3000, 0);
+	udt_listener_recv(&l, buf, len, addr, sizeof(addr), 8 * SEC + 5 * MS, out, sizeof(out),
+			  &olen, &hs);
+	train(&l, 29, 0, 0, 8 * SEC + 5 * MS, 0, 1, &pps);
+	T_ASSERT(pps > 4000);
 	/* a flood of trains from other sockets reuses the slots; a train interleaved still tells */
 	for (i = 0; i < 3 * UDT_PROBE_SLOTS; i++) {
 		len = probe(buf, 1000 + (uint32_t)i, 0);
