@@ -127,6 +127,7 @@ static void lossy_init(struct udt_cc *cc, uint64_t now_ns)
 	l->cold_rate = l->init_rate;
 	if (cc->path_rate_hint > 0 && PATH_MARGIN * cc->path_rate_hint > l->init_rate) {
 		l->init_rate = PATH_MARGIN * cc->path_rate_hint;
+		l->hint_rate = cc->path_rate_hint;
 		l->hinted = 1;
 	}
 	/* a deterministic, per-connection start in the cycle desynchronises flows */
@@ -156,7 +157,7 @@ static void lossy_on_capacity_hint(struct udt_cc *cc, uint64_t now_ns)
 		return;
 	l->probed = 1;
 	if (!l->hinted && PATH_MARGIN * cc->capacity_hint > l->pacing_gain * l->init_rate) {
-		cc->path_rate_hint = cc->capacity_hint;
+		l->hint_rate = cc->capacity_hint;
 		l->init_rate = PATH_MARGIN * cc->capacity_hint;
 		l->hinted = 1;
 	}

@@ -99,6 +99,7 @@ struct lossy {
 	int startup_capped; /* STARTUP's rate is held down by the capacity estimate */
 	int hinted;	    /* started from a remembered path rate (or the probe's capacity) */
 	int probed;	    /* the handshake's probe told the capacity (cc->capacity_hint) */
+	double hint_rate;   /* what the hinted start came from: the memory or the capacity */
 	double cold_rate;   /* the first rate without it */
 	uint32_t pairs;	    /* packet pairs sent back to back */
 	uint32_t pairs_seq; /* the second packet of the LINK_BW_PAIRS-th of them */

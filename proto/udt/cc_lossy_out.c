@@ -50,8 +50,8 @@ void udt_lossy_set_outputs(struct udt_cc *cc)
 		if (l->hinted && !l->pairs_acked && !l->have_bw &&
 		    (!l->probed || l->min_rtt_ns < 0))
 			rate = bw;
-		else if (l->hinted && !l->pairs_acked && rate > cc->path_rate_hint)
-			rate = cc->path_rate_hint;
+		else if (l->hinted && !l->pairs_acked && rate > l->hint_rate)
+			rate = l->hint_rate;
 		/* no point in sending faster than the link's capacity: it only queues */
 		cap = l->grew_cap > 0 ? l->grew_cap : l->link_bw;
 		if (cap <= 0 && l->probed)
