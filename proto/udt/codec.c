@@ -314,13 +314,10 @@ size_t udt_hs_encode(uint8_t *buf, size_t cap, uint32_t ts, uint32_t dst, const 
 
 size_t udt_probe_encode(uint8_t *buf, size_t len, uint32_t ts, uint32_t sock_id, uint16_t index)
 {
-	uint32_t pad = 0;
-
 	if (len < UDT_HDR_LEN + 4)
 		return 0;
 	len &= ~(size_t)3;
-	if (!udt_ctrl_encode(buf, len, UDT_CT_PROBE, index, sock_id, ts, 0, &pad, 1))
-		return 0;
+	udt_ctrl_encode(buf, len, UDT_CT_PROBE, index, sock_id, ts, 0, NULL, 0);
 	memset(buf + UDT_HDR_LEN, 0, len - UDT_HDR_LEN);
 	return len;
 }

@@ -23,9 +23,8 @@ static size_t probe(uint8_t *buf, uint32_t sock_id, uint16_t i)
 	return udt_probe_encode(buf, 1472, 0, sock_id, i);
 }
 
-/* A final request with the cookie the listener gives addr now, offering the probe or not. */
-static size_t final_req(const struct udt_listener *l, uint8_t *buf, uint32_t sock_id, int offer,
-			uint64_t now)
+/* A connector's handshake of req_type for sock_id (messages, MSS 1500). */
+static struct udt_hs hs_of(int32_t req_type, uint32_t sock_id)
 {
 	struct udt_hs hs = {
 		.version = UDT_VERSION,
@@ -33,11 +32,20 @@ static size_t final_req(const struct udt_listener *l, uint8_t *buf, uint32_t soc
 		.isn = 7,
 		.mss = 1500,
 		.flight = 8192,
-		.req_type = UDT_HS_RSP_REGULAR,
+		.req_type = req_type,
 		.sock_id = sock_id,
-		.ext = udt_hs_ext_make(offer ? UDT_HS_OFFER_PROBE : 0),
 	};
 
+	return hs;
+}
+
+/* A final request with the cookie the listener gives addr now, offering the probe or not. */
+static size_t final_req(const struct udt_listener *l, uint8_t *buf, uint32_t sock_id, int offer,
+			uint64_t now)
+{
+	struct udt_hs hs = hs_of(UDT_HS_RSP_REGULAR, sock_id);
+
+	hs.ext = udt_hs_ext_make(offer ? UDT_HS_OFFER_PROBE : 0);
 	hs.cookie = udt_cookie(l->key, addr, sizeof(addr), sock_id, now / (60 * SEC));
 	return udt_hs_encode(buf, 2000, 0, 0, &hs);
 }
@@ -96,13 +104,7 @@ static void test_codec(void)
 	T_EQ(udt_probe_decode(&h, &id), -EBADMSG);
 
 	/* a response with a capacity is 52 bytes of body; without one UDT4's 48 */
-	memset(&hs, 0, sizeof(hs));
-	hs.version = UDT_VERSION;
-	hs.sock_type = UDT_SOCK_DGRAM;
-	hs.mss = 1500;
-	hs.flight = 100;
-	hs.req_type = UDT_HS_RSP_REGULAR;
-	hs.sock_id = 77;
+	hs = hs_of(UDT_HS_RSP_REGULAR, 77);
 	n = udt_hs_encode(buf, sizeof(buf), 0, 9, &hs);
 	T_EQ(n, UDT_HDR_LEN + UDT_HS_LEN);
 	hs.probe_pps = 4166;
@@ -206,13 +208,7 @@ static void test_listener_refuses(void)
 	train(&l, 27, 16, 240 * US, 10 * SEC, 100 * US, 1, &pps);
 	T_ASSERT(pps > 4000);
 	/* a first request with a 13th word of its own: the cookie reply is UDT4's 48 bytes */
-	memset(&hs, 0, sizeof(hs));
-	hs.version = UDT_VERSION;
-	hs.sock_type = UDT_SOCK_DGRAM;
-	hs.mss = 1500;
-	hs.flight = 100;
-	hs.req_type = UDT_HS_REQ_REGULAR;
-	hs.sock_id = 28;
+	hs = hs_of(UDT_HS_REQ_REGULAR, 28);
 	hs.probe_pps = 999999;
 	len = udt_hs_encode(buf, sizeof(buf), 0, 0, &hs);
 	T_EQ(len, UDT_HDR_LEN + UDT_HS_LEN + 4);
