@@ -91,6 +91,12 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+double sim_median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 /*
  * From rel s after the first data packet: s to the end of the first 100 ms
  * in which the receiver got need packets, which the next 200 ms keep up (-1:

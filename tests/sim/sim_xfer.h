@@ -200,6 +200,8 @@ struct sim_result {
 
 /* The payload a link can carry, in Mbit/s (see above). */
 double sim_capacity_mbps(const struct sim_scenario *s);
+/* The median of n > 0 values (it sorts them), for bounds over draws or phases. */
+double sim_median(double *v, int n);
 
 /* Runs one transfer; 0, or a negative error if the set-up failed. */
 int sim_run(const struct sim_scenario *s, struct sim_result *r);

@@ -54,20 +54,6 @@ static unsigned int cur;
 static int PHASES = 4;	    /* SIM_STEP_PHASES: more or fewer */
 static int PHASE_MS = 1200; /* SIM_STEP_PHASE_MS: closer or further apart */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The median of n values (sorts them). */
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /*
  * 200 MB at 600 ms through a step from 50 Mbit/s to step_bps for 20 s; the
  * queue drops bounded by `rtts` round trips of the excess, the return to
@@ -117,13 +103,13 @@ static void step_in(uint64_t queue_ms, uint64_t step_bps, double rtts, double ba
 	}
 	printf("       median: queue drops %.0f, in the step %.1f %%, back after %.2f s, queue p95 "
 	       "%.0f ms; both steps read in %.0f of %d\n",
-	       median(drops, PHASES), median(in_step, PHASES), median(back, PHASES),
-	       median(p95, PHASES), median(steps, PHASES) * PHASES, PHASES);
-	T_ASSERT(median(drops, PHASES) <= rtts * rtt_s * excess_pps);
-	T_ASSERT(median(in_step, PHASES) >= 90);
-	T_ASSERT(median(back, PHASES) <= back_rtts * rtt_s);
-	T_ASSERT(median(p95, PHASES) <= 200);
-	T_ASSERT(median(steps, PHASES) >= 1);
+	       sim_median(drops, PHASES), sim_median(in_step, PHASES), sim_median(back, PHASES),
+	       sim_median(p95, PHASES), sim_median(steps, PHASES) * PHASES, PHASES);
+	T_ASSERT(sim_median(drops, PHASES) <= rtts * rtt_s * excess_pps);
+	T_ASSERT(sim_median(in_step, PHASES) >= 90);
+	T_ASSERT(sim_median(back, PHASES) <= back_rtts * rtt_s);
+	T_ASSERT(sim_median(p95, PHASES) <= 200);
+	T_ASSERT(sim_median(steps, PHASES) >= 1);
 }
 
 static void step_to(uint64_t step_bps, double rtts, double back_rtts)
@@ -236,12 +222,12 @@ static void test_shared_deep_step(void)
 	}
 	printf("       median: queue drops %.0f, in the step %.1f %%, back after %.2f s, the "
 	       "larger share %.0f %%\n",
-	       median(drops, PHASES), median(in_step, PHASES), median(back, PHASES),
-	       median(big, PHASES));
-	T_ASSERT(median(drops, PHASES) <= SHARED_RTTS * rtt_s * excess_pps);
-	T_ASSERT(median(in_step, PHASES) >= 90);
-	T_ASSERT(median(back, PHASES) <= 15 * rtt_s);
-	T_ASSERT(median(big, PHASES) <= 60);
+	       sim_median(drops, PHASES), sim_median(in_step, PHASES), sim_median(back, PHASES),
+	       sim_median(big, PHASES));
+	T_ASSERT(sim_median(drops, PHASES) <= SHARED_RTTS * rtt_s * excess_pps);
+	T_ASSERT(sim_median(in_step, PHASES) >= 90);
+	T_ASSERT(sim_median(back, PHASES) <= 15 * rtt_s);
+	T_ASSERT(sim_median(big, PHASES) <= 60);
 }
 
 int main(void)
